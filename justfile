@@ -1,0 +1,38 @@
+# Developer shortcuts for unmigrate. `just` is optional (`cargo install just`):
+# every recipe is a plain cargo command you can run yourself.
+
+# List the recipes.
+default:
+    @just --list
+
+# Run all tests (the README's test command).
+test:
+    cargo test
+
+# Run the tests, then review new and changed snapshots.
+snap:
+    @command -v cargo-insta >/dev/null || cargo install cargo-insta --locked
+    -INSTA_UPDATE=new cargo test
+    cargo insta review
+
+# Run the benchmark binary.
+bench:
+    cargo run --release --bin unmigrate-bench
+
+# rustfmt check and clippy with warnings as errors, as CI runs them.
+lint:
+    cargo fmt --check
+    cargo clippy --all-targets -- -D warnings
+
+# Format the code.
+fmt:
+    cargo fmt
+
+# Build and run the demo (keep in sync with DEMO in .ci/setup; exit 1 = some undo is manual).
+demo:
+    cargo build --release
+    target/release/unmigrate generate drills/demo/migrations --dry-run || [ $? -eq 1 ]
+
+# Everything .ci/run does (installs missing system packages first).
+ci:
+    bash .ci/run

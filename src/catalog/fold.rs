@@ -1,0 +1,940 @@
+//! Folding statements into the model, one at a time, in file order. A statement the model
+//! does not track leaves it unchanged; undo rules say so for those statements.
+
+use super::*;
+use crate::sql::names::{choose_name, index_column_name, make_object_name, name_addition};
+use crate::sql::{build, string_list, string_value, Node, NodeEnum};
+use pb::{AlterTableType as At, ConstrType, ObjectType};
+
+impl Catalog {
+    /// Applies one statement to the model.
+    pub fn apply(&mut self, stmt: &NodeEnum) {
+        match stmt {
+            NodeEnum::CreateStmt(s) => self.create_table(s),
+            NodeEnum::CreateTableAsStmt(s) => self.create_table_as(s),
+            NodeEnum::AlterTableStmt(s) => self.alter_table(s),
+            NodeEnum::IndexStmt(s) => self.create_index(s),
+            NodeEnum::DropStmt(s) => self.drop(s),
+            NodeEnum::RenameStmt(s) => self.rename(s),
+            NodeEnum::CreateEnumStmt(s) => {
+                let name = QName::from_name_nodes(&s.type_name);
+                let values = string_list(&s.vals);
+                self.enums.insert(name.clone(), EnumType { name, values });
+            }
+            NodeEnum::AlterEnumStmt(s) => self.alter_enum(s),
+            NodeEnum::ViewStmt(s) => self.create_view(s),
+            NodeEnum::CreateSeqStmt(s) => {
+                let name = QName::from_range_var(s.sequence.as_ref().expect("sequence name"));
+                if !(s.if_not_exists && self.sequences.contains_key(&name)) {
+                    let mut stmt = s.clone();
+                    stmt.if_not_exists = false;
+                    self.sequences.insert(
+                        name.clone(),
+                        Sequence {
+                            name,
+                            stmt,
+                            owned_by: None,
+                        },
+                    );
+                }
+            }
+            NodeEnum::CreateExtensionStmt(s) => {
+                self.extensions
+                    .entry(s.extname.clone())
+                    .or_insert_with(|| s.clone());
+            }
+            NodeEnum::CreateSchemaStmt(s) => {
+                self.schemas.insert(s.schemaname.clone());
+            }
+            NodeEnum::CreateFunctionStmt(s) => {
+                self.functions.insert(function_key(s), (**s).clone());
+            }
+            NodeEnum::CreateTrigStmt(s) => {
+                let table = QName::from_range_var(s.relation.as_ref().expect("trigger table"));
+                self.triggers
+                    .insert((table, s.trigname.clone()), (**s).clone());
+            }
+            NodeEnum::CommentStmt(s) => {
+                let key = comment_key(s);
+                if s.comment.is_empty() {
+                    self.comments.remove(&key);
+                } else {
+                    self.comments.insert(key, s.comment.clone());
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn create_table(&mut self, s: &pb::CreateStmt) {
+        let name = QName::from_range_var(s.relation.as_ref().expect("table name"));
+        if s.if_not_exists && self.tables.contains_key(&name) {
+            return;
+        }
+        let mut shape = s.clone();
+        shape.table_elts.clear();
+        shape.constraints.clear();
+        shape.if_not_exists = false;
+        let opaque = (!s.inh_relations.is_empty()
+            || s.partbound.is_some()
+            || s.of_typename.is_some())
+        .then(|| "the table inherits its columns (INHERITS, PARTITION OF or OF type)".to_string());
+        self.tables.insert(
+            name.clone(),
+            Table {
+                name: name.clone(),
+                columns: Vec::new(),
+                constraints: Vec::new(),
+                shape,
+                opaque,
+            },
+        );
+        for element in &s.table_elts {
+            match &element.node {
+                Some(NodeEnum::ColumnDef(def)) => self.add_column(&name, def),
+                Some(NodeEnum::Constraint(c)) => self.add_constraint(&name, c),
+                Some(NodeEnum::TableLikeClause(_)) => {
+                    if let Some(t) = self.tables.get_mut(&name) {
+                        t.opaque = Some("the table copies columns with LIKE".into());
+                    }
+                }
+                _ => {}
+            }
+        }
+        for c in &s.constraints {
+            if let Some(NodeEnum::Constraint(c)) = &c.node {
+                self.add_constraint(&name, c);
+            }
+        }
+    }
+
+    fn create_table_as(&mut self, s: &pb::CreateTableAsStmt) {
+        let Some(rel) = s.into.as_ref().and_then(|i| i.rel.as_ref()) else {
+            return;
+        };
+        let name = QName::from_range_var(rel);
+        if s.objtype == ObjectType::ObjectMatview as i32 {
+            let reads = s.query.as_deref().map(relation_refs).unwrap_or_default();
+            let mut stmt = s.clone();
+            stmt.if_not_exists = false;
+            self.views.insert(
+                name.clone(),
+                View {
+                    name,
+                    definition: ViewDefinition::Materialized(stmt),
+                    reads,
+                },
+            );
+        } else {
+            self.tables.insert(
+                name.clone(),
+                Table {
+                    name,
+                    columns: Vec::new(),
+                    constraints: Vec::new(),
+                    shape: pb::CreateStmt::default(),
+                    opaque: Some("the table was created with CREATE TABLE … AS".into()),
+                },
+            );
+        }
+    }
+
+    fn add_column(&mut self, table: &QName, def: &pb::ColumnDef) {
+        let mut column = Column {
+            name: def.colname.clone(),
+            type_name: def.type_name.clone().unwrap_or_default(),
+            default: def.raw_default.as_deref().cloned(),
+            not_null: def.is_not_null,
+            generated: None,
+            collation: def.coll_clause.as_deref().cloned(),
+        };
+        let mut inline = Vec::new();
+        for c in &def.constraints {
+            let Some(NodeEnum::Constraint(c)) = &c.node else {
+                continue;
+            };
+            match ConstrType::try_from(c.contype) {
+                Ok(ConstrType::ConstrNotnull) => column.not_null = true,
+                Ok(ConstrType::ConstrNull) => column.not_null = false,
+                Ok(ConstrType::ConstrDefault) => column.default = c.raw_expr.as_deref().cloned(),
+                Ok(ConstrType::ConstrIdentity) => {
+                    column.not_null = true;
+                    column.generated = Some((**c).clone());
+                }
+                Ok(ConstrType::ConstrGenerated) => column.generated = Some((**c).clone()),
+                Ok(ConstrType::ConstrPrimary) => {
+                    column.not_null = true;
+                    inline.push(with_keys(c, &column.name));
+                }
+                Ok(ConstrType::ConstrUnique | ConstrType::ConstrCheck) => {
+                    inline.push(with_keys(c, &column.name))
+                }
+                Ok(ConstrType::ConstrForeign) => {
+                    let mut fk = (**c).clone();
+                    fk.fk_attrs = vec![build::string(&column.name)];
+                    inline.push(fk);
+                }
+                _ => {}
+            }
+        }
+        if is_serial(&column.type_name) {
+            let seq = table.sibling(&make_object_name(&table.name, Some(&column.name), "seq"));
+            self.sequences.insert(
+                seq.clone(),
+                Sequence {
+                    name: seq,
+                    stmt: pb::CreateSeqStmt::default(),
+                    owned_by: Some((table.clone(), column.name.clone())),
+                },
+            );
+            column.not_null = true;
+        }
+        let Some(t) = self.tables.get_mut(table) else {
+            return;
+        };
+        if t.column(&column.name).is_some() {
+            return; // ADD COLUMN IF NOT EXISTS over an existing column
+        }
+        t.columns.push(column);
+        for c in inline {
+            self.add_constraint(table, &c);
+        }
+    }
+
+    /// The name a new table constraint gets: its own, or the one PostgreSQL would choose.
+    pub fn new_constraint_name(&self, table_name: &QName, c: &pb::Constraint) -> Option<String> {
+        let kind = constraint_kind(c.contype)?;
+        if !c.conname.is_empty() {
+            return Some(c.conname.clone());
+        }
+        let table = self.tables.get(table_name)?;
+        Some(self.default_constraint_name(table, kind, &constraint_columns(kind, c)))
+    }
+
+    /// Records a table constraint, naming it as PostgreSQL would when it has no name.
+    pub(crate) fn add_constraint(&mut self, table_name: &QName, c: &pb::Constraint) {
+        let Some(kind) = constraint_kind(c.contype) else {
+            if c.contype == ConstrType::ConstrNotnull as i32 {
+                self.set_not_null(table_name, &string_list(&c.keys), true);
+            }
+            return;
+        };
+        let Some(table) = self.tables.get(table_name) else {
+            return;
+        };
+        let columns = constraint_columns(kind, c);
+        let references = (kind == ConstraintKind::ForeignKey).then(|| {
+            let target = QName::from_range_var(c.pktable.as_ref().expect("referenced table"));
+            let mut target_columns = string_list(&c.pk_attrs);
+            if target_columns.is_empty() {
+                target_columns = self
+                    .tables
+                    .get(&target)
+                    .and_then(Table::primary_key)
+                    .map(|pk| pk.columns.clone())
+                    .unwrap_or_default();
+            }
+            (target, target_columns)
+        });
+        let name = if c.conname.is_empty() {
+            self.default_constraint_name(table, kind, &columns)
+        } else {
+            c.conname.clone()
+        };
+        let mut def = c.clone();
+        def.conname = name.clone();
+        def.indexname.clear();
+        let not_valid = c.skip_validation;
+        let index_backed = matches!(
+            kind,
+            ConstraintKind::PrimaryKey | ConstraintKind::Unique | ConstraintKind::Exclusion
+        );
+        if kind == ConstraintKind::PrimaryKey {
+            self.set_not_null(table_name, &columns, true);
+        }
+        let from_index = (!c.indexname.is_empty()).then(|| table_name.sibling(&c.indexname));
+        if let Some(old) = &from_index {
+            // ADD CONSTRAINT … USING INDEX: the index is renamed to the constraint and owned by it.
+            self.indexes.remove(old);
+        }
+        if index_backed {
+            let index_name = table_name.sibling(&name);
+            self.indexes.insert(
+                index_name.clone(),
+                Index {
+                    name: index_name,
+                    table: table_name.clone(),
+                    stmt: pb::IndexStmt::default(),
+                    columns: columns.clone(),
+                    constraint: Some(name.clone()),
+                },
+            );
+        }
+        if let Some(t) = self.tables.get_mut(table_name) {
+            t.constraints.push(Constraint {
+                name,
+                kind,
+                def,
+                columns,
+                references,
+                not_valid,
+            });
+        }
+    }
+
+    fn default_constraint_name(
+        &self,
+        table: &Table,
+        kind: ConstraintKind,
+        columns: &[String],
+    ) -> String {
+        let taken_constraint = |n: &str| {
+            table.constraints.iter().any(|c| c.name == n)
+                || self.relation_exists(&table.name.sibling(n))
+        };
+        let addition = name_addition(columns);
+        match kind {
+            ConstraintKind::PrimaryKey => {
+                choose_name(&table.name.name, None, "pkey", taken_constraint)
+            }
+            ConstraintKind::Unique => {
+                choose_name(&table.name.name, Some(&addition), "key", taken_constraint)
+            }
+            ConstraintKind::Exclusion => {
+                choose_name(&table.name.name, Some(&addition), "excl", taken_constraint)
+            }
+            ConstraintKind::ForeignKey => {
+                choose_name(&table.name.name, Some(&addition), "fkey", taken_constraint)
+            }
+            ConstraintKind::Check => {
+                let first = columns.first().map(String::as_str);
+                choose_name(&table.name.name, first, "check", taken_constraint)
+            }
+        }
+    }
+
+    fn set_not_null(&mut self, table: &QName, columns: &[String], not_null: bool) {
+        if let Some(t) = self.tables.get_mut(table) {
+            for c in t.columns.iter_mut().filter(|c| columns.contains(&c.name)) {
+                c.not_null = not_null;
+            }
+        }
+    }
+
+    fn alter_table(&mut self, s: &pb::AlterTableStmt) {
+        let Some(rel) = s.relation.as_ref() else {
+            return;
+        };
+        let table = QName::from_range_var(rel);
+        for cmd in &s.cmds {
+            if let Some(NodeEnum::AlterTableCmd(cmd)) = &cmd.node {
+                self.alter_table_cmd(&table, cmd);
+            }
+        }
+    }
+
+    fn alter_table_cmd(&mut self, table: &QName, cmd: &pb::AlterTableCmd) {
+        let def = cmd.def.as_deref().and_then(|n| n.node.as_ref());
+        match (At::try_from(cmd.subtype), def) {
+            (Ok(At::AtAddColumn), Some(NodeEnum::ColumnDef(def))) => self.add_column(table, def),
+            (Ok(At::AtDropColumn), _) => self.drop_column(table, &cmd.name),
+            (Ok(At::AtColumnDefault), _) => {
+                if let Some(c) = self.column_mut(table, &cmd.name) {
+                    c.default = cmd.def.as_deref().cloned();
+                }
+            }
+            (Ok(At::AtSetNotNull), _) => {
+                self.set_not_null(table, std::slice::from_ref(&cmd.name), true)
+            }
+            (Ok(At::AtDropNotNull), _) => {
+                self.set_not_null(table, std::slice::from_ref(&cmd.name), false)
+            }
+            (Ok(At::AtAlterColumnType), Some(NodeEnum::ColumnDef(def))) => {
+                if let Some(c) = self.column_mut(table, &cmd.name) {
+                    if let Some(t) = &def.type_name {
+                        c.type_name = t.clone();
+                    }
+                    if let Some(coll) = &def.coll_clause {
+                        c.collation = Some((**coll).clone());
+                    }
+                }
+            }
+            (Ok(At::AtAddConstraint), Some(NodeEnum::Constraint(c))) => {
+                self.add_constraint(table, c)
+            }
+            (Ok(At::AtDropConstraint), _) => self.drop_constraint(table, &cmd.name),
+            (Ok(At::AtValidateConstraint), _) => {
+                if let Some(t) = self.tables.get_mut(table) {
+                    if let Some(c) = t.constraints.iter_mut().find(|c| c.name == cmd.name) {
+                        c.not_valid = false;
+                        c.def.skip_validation = false;
+                        c.def.initially_valid = true;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn column_mut(&mut self, table: &QName, column: &str) -> Option<&mut Column> {
+        self.tables
+            .get_mut(table)?
+            .columns
+            .iter_mut()
+            .find(|c| c.name == column)
+    }
+
+    /// Drops a column and everything PostgreSQL drops with it: indexes and constraints that
+    /// use it, foreign keys of other tables that reference it, and sequences it owns.
+    fn drop_column(&mut self, table: &QName, column: &str) {
+        let Some(t) = self.tables.get_mut(table) else {
+            return;
+        };
+        t.columns.retain(|c| c.name != column);
+        let dropped: Vec<String> = t
+            .constraints
+            .iter()
+            .filter(|c| c.columns.iter().any(|k| k == column))
+            .map(|c| c.name.clone())
+            .collect();
+        t.constraints.retain(|c| !dropped.contains(&c.name));
+        self.indexes
+            .retain(|_, i| !(&i.table == table && i.columns.iter().any(|k| k == column)));
+        for other in self.tables.values_mut() {
+            other.constraints.retain(|c| {
+                !matches!(&c.references, Some((target, cols)) if target == table && cols.iter().any(|k| k == column))
+            });
+        }
+        self.sequences
+            .retain(|_, s| s.owned_by.as_ref() != Some(&(table.clone(), column.to_string())));
+    }
+
+    /// Drops a constraint, its index, and (as `CASCADE` would) foreign keys that depend on a
+    /// dropped primary key or unique constraint.
+    fn drop_constraint(&mut self, table: &QName, name: &str) {
+        let Some(t) = self.tables.get_mut(table) else {
+            return;
+        };
+        let Some(pos) = t.constraints.iter().position(|c| c.name == name) else {
+            return;
+        };
+        let removed = t.constraints.remove(pos);
+        self.indexes.remove(&table.sibling(name));
+        if matches!(
+            removed.kind,
+            ConstraintKind::PrimaryKey | ConstraintKind::Unique
+        ) {
+            for other in self.tables.values_mut() {
+                other.constraints.retain(|c| {
+                    !matches!(&c.references, Some((target, cols)) if target == table && cols == &removed.columns)
+                });
+            }
+        }
+    }
+
+    fn create_index(&mut self, s: &pb::IndexStmt) {
+        let Some(rel) = s.relation.as_ref() else {
+            return;
+        };
+        let table = QName::from_range_var(rel);
+        let name = if s.idxname.is_empty() {
+            self.default_index_name(&table, s)
+        } else {
+            table.sibling(&s.idxname)
+        };
+        if self.indexes.contains_key(&name) {
+            return; // IF NOT EXISTS over an existing index (otherwise the forward failed)
+        }
+        let mut stmt = s.clone();
+        stmt.idxname = name.name.clone();
+        stmt.concurrent = false;
+        stmt.if_not_exists = false;
+        let columns = index_columns(s);
+        self.indexes.insert(
+            name.clone(),
+            Index {
+                name,
+                table,
+                stmt,
+                columns,
+                constraint: None,
+            },
+        );
+    }
+
+    /// The name PostgreSQL gives an unnamed index: `<table>_<columns>_idx` (or `_key` for a
+    /// unique index), numbered on collision.
+    pub fn default_index_name(&self, table: &QName, s: &pb::IndexStmt) -> QName {
+        let columns: Vec<String> = s
+            .index_params
+            .iter()
+            .filter_map(|p| match &p.node {
+                Some(NodeEnum::IndexElem(e)) => Some(index_column_name(e)),
+                _ => None,
+            })
+            .collect();
+        let label = if s.primary {
+            "pkey"
+        } else if s.unique {
+            "key"
+        } else {
+            "idx"
+        };
+        let addition = name_addition(&columns);
+        table.sibling(&choose_name(&table.name, Some(&addition), label, |n| {
+            self.relation_exists(&table.sibling(n))
+        }))
+    }
+
+    fn drop(&mut self, s: &pb::DropStmt) {
+        let kind = ObjectType::try_from(s.remove_type).unwrap_or(ObjectType::Undefined);
+        for object in &s.objects {
+            match kind {
+                ObjectType::ObjectTable => self.drop_table(&object_qname(object)),
+                ObjectType::ObjectIndex => {
+                    self.indexes.remove(&object_qname(object));
+                }
+                ObjectType::ObjectView | ObjectType::ObjectMatview => {
+                    self.views.remove(&object_qname(object));
+                }
+                ObjectType::ObjectSequence => {
+                    self.sequences.remove(&object_qname(object));
+                }
+                ObjectType::ObjectType => {
+                    if let Some(NodeEnum::TypeName(t)) = &object.node {
+                        self.enums.remove(&QName::from_name_nodes(&t.names));
+                    }
+                }
+                ObjectType::ObjectSchema => {
+                    if let Some(name) = string_value(object) {
+                        self.schemas.remove(name);
+                    }
+                }
+                ObjectType::ObjectExtension => {
+                    if let Some(name) = string_value(object) {
+                        self.extensions.remove(name);
+                    }
+                }
+                ObjectType::ObjectTrigger => {
+                    if let Some(NodeEnum::List(l)) = &object.node {
+                        let names = string_list(&l.items);
+                        if let Some((trigger, table)) = names.split_last() {
+                            self.triggers
+                                .remove(&(QName::from_names(table), trigger.clone()));
+                        }
+                    }
+                }
+                ObjectType::ObjectFunction | ObjectType::ObjectProcedure => {
+                    if let Some(NodeEnum::ObjectWithArgs(o)) = &object.node {
+                        let name = QName::from_name_nodes(&o.objname);
+                        self.functions
+                            .retain(|k, _| !k.starts_with(&format!("{name}(")));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Drops a table and what PostgreSQL drops with it.
+    pub(crate) fn drop_table(&mut self, name: &QName) {
+        self.tables.remove(name);
+        self.indexes.retain(|_, i| &i.table != name);
+        self.sequences
+            .retain(|_, s| !matches!(&s.owned_by, Some((t, _)) if t == name));
+        self.triggers.retain(|(t, _), _| t != name);
+        for other in self.tables.values_mut() {
+            other
+                .constraints
+                .retain(|c| !matches!(&c.references, Some((t, _)) if t == name));
+        }
+    }
+
+    fn rename(&mut self, s: &pb::RenameStmt) {
+        let kind = ObjectType::try_from(s.rename_type).unwrap_or(ObjectType::Undefined);
+        let relation = s.relation.as_ref().map(QName::from_range_var);
+        match (kind, relation) {
+            (ObjectType::ObjectTable, Some(old)) => self.rename_table(&old, &s.newname),
+            (ObjectType::ObjectColumn, Some(table)) => {
+                self.rename_column(&table, &s.subname, &s.newname)
+            }
+            (ObjectType::ObjectIndex, Some(old)) => self.rename_index(&old, &s.newname),
+            (ObjectType::ObjectTabconstraint, Some(table)) => {
+                self.rename_constraint(&table, &s.subname, &s.newname)
+            }
+            (ObjectType::ObjectView | ObjectType::ObjectMatview, Some(old)) => {
+                if let Some(mut v) = self.views.remove(&old) {
+                    v.name = old.sibling(&s.newname);
+                    self.views.insert(v.name.clone(), v);
+                }
+            }
+            (ObjectType::ObjectSequence, Some(old)) => {
+                if let Some(mut q) = self.sequences.remove(&old) {
+                    q.name = old.sibling(&s.newname);
+                    self.sequences.insert(q.name.clone(), q);
+                }
+            }
+            (ObjectType::ObjectType, _) => {
+                let old = rename_object_qname(s);
+                if let Some(mut e) = self.enums.remove(&old) {
+                    e.name = old.sibling(&s.newname);
+                    let new = e.name.clone();
+                    self.enums.insert(new.clone(), e);
+                    self.retype_columns(&old, &new);
+                }
+            }
+            (ObjectType::ObjectSchema, _) => self.rename_schema(&s.subname, &s.newname),
+            _ => {}
+        }
+    }
+
+    fn rename_table(&mut self, old: &QName, new_name: &str) {
+        let Some(mut t) = self.tables.remove(old) else {
+            return;
+        };
+        let new = old.sibling(new_name);
+        t.name = new.clone();
+        self.tables.insert(new.clone(), t);
+        for i in self.indexes.values_mut().filter(|i| &i.table == old) {
+            i.table = new.clone();
+        }
+        for t in self.tables.values_mut() {
+            for c in &mut t.constraints {
+                if let Some((target, _)) = &mut c.references {
+                    if target == old {
+                        *target = new.clone();
+                    }
+                }
+            }
+        }
+        for s in self.sequences.values_mut() {
+            if let Some((t, _)) = &mut s.owned_by {
+                if t == old {
+                    *t = new.clone();
+                }
+            }
+        }
+        let triggers: Vec<_> = self
+            .triggers
+            .keys()
+            .filter(|(t, _)| t == old)
+            .cloned()
+            .collect();
+        for key in triggers {
+            if let Some(trig) = self.triggers.remove(&key) {
+                self.triggers.insert((new.clone(), key.1), trig);
+            }
+        }
+    }
+
+    fn rename_column(&mut self, table: &QName, old: &str, new: &str) {
+        let rename = |names: &mut Vec<String>| {
+            for n in names.iter_mut().filter(|n| n.as_str() == old) {
+                *n = new.to_string();
+            }
+        };
+        if let Some(t) = self.tables.get_mut(table) {
+            for c in t.columns.iter_mut().filter(|c| c.name == old) {
+                c.name = new.to_string();
+            }
+            for c in &mut t.constraints {
+                rename(&mut c.columns);
+                rename_string_nodes(&mut c.def.keys, old, new);
+                rename_string_nodes(&mut c.def.fk_attrs, old, new);
+                rename_string_nodes(&mut c.def.including, old, new);
+            }
+        }
+        for t in self.tables.values_mut() {
+            for c in &mut t.constraints {
+                if let Some((target, cols)) = &mut c.references {
+                    if target == table {
+                        rename(cols);
+                    }
+                }
+            }
+        }
+        for i in self.indexes.values_mut().filter(|i| &i.table == table) {
+            rename(&mut i.columns);
+            for p in i
+                .stmt
+                .index_params
+                .iter_mut()
+                .chain(i.stmt.index_including_params.iter_mut())
+            {
+                if let Some(NodeEnum::IndexElem(e)) = &mut p.node {
+                    if e.name == old {
+                        e.name = new.to_string();
+                    }
+                }
+            }
+        }
+        for s in self.sequences.values_mut() {
+            if let Some((t, c)) = &mut s.owned_by {
+                if t == table && c == old {
+                    *c = new.to_string();
+                }
+            }
+        }
+    }
+
+    fn rename_index(&mut self, old: &QName, new_name: &str) {
+        if let Some(mut index) = self.indexes.remove(old) {
+            let new = old.sibling(new_name);
+            index.name = new.clone();
+            index.stmt.idxname = new_name.to_string();
+            if let Some(constraint) = &index.constraint {
+                // Renaming a constraint's index renames the constraint too.
+                if let Some(t) = self.tables.get_mut(&index.table) {
+                    if let Some(c) = t.constraints.iter_mut().find(|c| &c.name == constraint) {
+                        c.name = new_name.to_string();
+                        c.def.conname = new_name.to_string();
+                    }
+                }
+                index.constraint = Some(new_name.to_string());
+            }
+            self.indexes.insert(new, index);
+        } else if self.tables.contains_key(old) {
+            // ALTER INDEX … RENAME also accepts a table (PostgreSQL renames any relation).
+            self.rename_table(old, new_name);
+        }
+    }
+
+    fn rename_constraint(&mut self, table: &QName, old: &str, new: &str) {
+        let Some(t) = self.tables.get_mut(table) else {
+            return;
+        };
+        let Some(c) = t.constraints.iter_mut().find(|c| c.name == old) else {
+            return;
+        };
+        c.name = new.to_string();
+        c.def.conname = new.to_string();
+        if let Some(mut index) = self.indexes.remove(&table.sibling(old)) {
+            // A constraint's index is renamed with it.
+            index.name = table.sibling(new);
+            index.constraint = Some(new.to_string());
+            self.indexes.insert(index.name.clone(), index);
+        }
+    }
+
+    fn rename_schema(&mut self, old: &str, new: &str) {
+        if self.schemas.remove(old) {
+            self.schemas.insert(new.to_string());
+        }
+        let moved = |q: &QName| q.schema == old;
+        let tables: Vec<QName> = self.tables.keys().filter(|q| moved(q)).cloned().collect();
+        for t in tables {
+            // Tables move with their indexes and references; reuse the table rename path
+            // by renaming within the new schema.
+            if let Some(mut table) = self.tables.remove(&t) {
+                let new_q = QName::new(new, &t.name);
+                table.name = new_q.clone();
+                self.tables.insert(new_q, table);
+            }
+        }
+        let rekey = |q: &QName| {
+            if q.schema == old {
+                QName::new(new, &q.name)
+            } else {
+                q.clone()
+            }
+        };
+        let indexes = std::mem::take(&mut self.indexes);
+        self.indexes = indexes
+            .into_values()
+            .map(|mut i| {
+                i.name = rekey(&i.name);
+                i.table = rekey(&i.table);
+                (i.name.clone(), i)
+            })
+            .collect();
+        for t in self.tables.values_mut() {
+            for c in &mut t.constraints {
+                if let Some((target, _)) = &mut c.references {
+                    *target = rekey(target);
+                }
+            }
+        }
+        let enums = std::mem::take(&mut self.enums);
+        self.enums = enums
+            .into_values()
+            .map(|mut e| {
+                e.name = rekey(&e.name);
+                (e.name.clone(), e)
+            })
+            .collect();
+    }
+
+    /// After a type rename, columns of that type refer to it by its new name.
+    fn retype_columns(&mut self, old: &QName, new: &QName) {
+        for t in self.tables.values_mut() {
+            for c in &mut t.columns {
+                if &QName::from_name_nodes(&c.type_name.names) == old {
+                    let bounds = std::mem::take(&mut c.type_name.array_bounds);
+                    c.type_name = build::type_name(new);
+                    c.type_name.array_bounds = bounds;
+                }
+            }
+        }
+    }
+
+    fn alter_enum(&mut self, s: &pb::AlterEnumStmt) {
+        let name = QName::from_name_nodes(&s.type_name);
+        let Some(e) = self.enums.get_mut(&name) else {
+            return;
+        };
+        if !s.old_val.is_empty() {
+            for v in e.values.iter_mut().filter(|v| **v == s.old_val) {
+                *v = s.new_val.clone();
+            }
+            return;
+        }
+        if e.values.contains(&s.new_val) {
+            return; // ADD VALUE IF NOT EXISTS
+        }
+        let position = match e.values.iter().position(|v| *v == s.new_val_neighbor) {
+            Some(i) if s.new_val_is_after => i + 1,
+            Some(i) => i,
+            None => e.values.len(),
+        };
+        e.values.insert(position, s.new_val.clone());
+    }
+
+    fn create_view(&mut self, s: &pb::ViewStmt) {
+        let name = QName::from_range_var(s.view.as_ref().expect("view name"));
+        let mut stmt = s.clone();
+        stmt.replace = false;
+        let reads = s.query.as_deref().map(relation_refs).unwrap_or_default();
+        self.views.insert(
+            name.clone(),
+            View {
+                name,
+                definition: ViewDefinition::View(stmt),
+                reads,
+            },
+        );
+    }
+}
+
+fn constraint_columns(kind: ConstraintKind, c: &pb::Constraint) -> Vec<String> {
+    match kind {
+        ConstraintKind::ForeignKey => string_list(&c.fk_attrs),
+        ConstraintKind::Check => c.raw_expr.as_deref().map(column_refs).unwrap_or_default(),
+        ConstraintKind::Exclusion => exclusion_columns(c),
+        _ => string_list(&c.keys),
+    }
+}
+
+fn constraint_kind(contype: i32) -> Option<ConstraintKind> {
+    match ConstrType::try_from(contype).ok()? {
+        ConstrType::ConstrPrimary => Some(ConstraintKind::PrimaryKey),
+        ConstrType::ConstrUnique => Some(ConstraintKind::Unique),
+        ConstrType::ConstrCheck => Some(ConstraintKind::Check),
+        ConstrType::ConstrForeign => Some(ConstraintKind::ForeignKey),
+        ConstrType::ConstrExclusion => Some(ConstraintKind::Exclusion),
+        _ => None,
+    }
+}
+
+/// A column constraint (`id int PRIMARY KEY`) as the equivalent table constraint.
+fn with_keys(c: &pb::Constraint, column: &str) -> pb::Constraint {
+    let mut c = c.clone();
+    if c.contype != ConstrType::ConstrCheck as i32 {
+        c.keys = vec![build::string(column)];
+    }
+    c
+}
+
+fn exclusion_columns(c: &pb::Constraint) -> Vec<String> {
+    c.exclusions
+        .iter()
+        .filter_map(|pair| match &pair.node {
+            Some(NodeEnum::List(l)) => l.items.first(),
+            _ => None,
+        })
+        .flat_map(|elem| match &elem.node {
+            Some(NodeEnum::IndexElem(e)) if !e.name.is_empty() => vec![e.name.clone()],
+            _ => column_refs(elem),
+        })
+        .collect()
+}
+
+fn index_columns(s: &pb::IndexStmt) -> Vec<String> {
+    let mut columns = Vec::new();
+    for p in s.index_params.iter().chain(&s.index_including_params) {
+        match &p.node {
+            Some(NodeEnum::IndexElem(e)) if !e.name.is_empty() => columns.push(e.name.clone()),
+            _ => columns.extend(column_refs(p)),
+        }
+    }
+    if let Some(w) = s.where_clause.as_deref() {
+        columns.extend(column_refs(w));
+    }
+    columns.dedup();
+    columns
+}
+
+fn is_serial(t: &pb::TypeName) -> bool {
+    let names = string_list(&t.names);
+    names.len() == 1
+        && matches!(
+            names[0].as_str(),
+            "serial" | "serial4" | "bigserial" | "serial8" | "smallserial" | "serial2"
+        )
+}
+
+/// The qualified name of a relation-like object in a `DROP` list.
+pub fn object_qname(object: &Node) -> QName {
+    match &object.node {
+        Some(NodeEnum::List(l)) => QName::from_name_nodes(&l.items),
+        Some(NodeEnum::String(s)) => QName::new("", &s.sval),
+        _ => QName::new("", ""),
+    }
+}
+
+pub fn rename_object_qname(s: &pb::RenameStmt) -> QName {
+    match s.object.as_deref().and_then(|o| o.node.as_ref()) {
+        Some(NodeEnum::List(l)) => QName::from_name_nodes(&l.items),
+        Some(NodeEnum::TypeName(t)) => QName::from_name_nodes(&t.names),
+        _ => QName::new("", ""),
+    }
+}
+
+fn rename_string_nodes(nodes: &mut [Node], old: &str, new: &str) {
+    for n in nodes {
+        if let Some(NodeEnum::String(s)) = &mut n.node {
+            if s.sval == old {
+                s.sval = new.to_string();
+            }
+        }
+    }
+}
+
+/// A function's identity: qualified name and argument types.
+pub fn function_key(s: &pb::CreateFunctionStmt) -> String {
+    let name = QName::from_name_nodes(&s.funcname);
+    let args: Vec<String> = s
+        .parameters
+        .iter()
+        .filter_map(|p| match &p.node {
+            Some(NodeEnum::FunctionParameter(fp)) => fp
+                .arg_type
+                .as_ref()
+                .map(|t| string_list(&t.names).join(".")),
+            _ => None,
+        })
+        .collect();
+    format!("{name}({})", args.join(", "))
+}
+
+pub fn comment_key(s: &pb::CommentStmt) -> String {
+    let object = s
+        .object
+        .as_deref()
+        .map(|o| match &o.node {
+            Some(NodeEnum::List(l)) => string_list(&l.items).join("."),
+            Some(NodeEnum::String(st)) => st.sval.clone(),
+            _ => format!("{o:?}"),
+        })
+        .unwrap_or_default();
+    format!("{}:{object}", s.objtype)
+}

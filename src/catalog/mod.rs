@@ -1,0 +1,192 @@
+//! The schema model: what the migrations before a statement have built, folded from parse
+//! trees. Values that undo rules re-emit (types, defaults, constraint and index definitions)
+//! are kept as parse-tree nodes so they can be deparsed back faithfully.
+
+mod fold;
+pub use fold::{comment_key, function_key, object_qname, rename_object_qname};
+mod refs;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::sql::{pb, QName};
+
+pub use refs::{column_refs, relation_refs};
+
+#[derive(Debug, Clone, Default)]
+pub struct Catalog {
+    pub schemas: BTreeSet<String>,
+    pub tables: BTreeMap<QName, Table>,
+    pub indexes: BTreeMap<QName, Index>,
+    pub enums: BTreeMap<QName, EnumType>,
+    pub sequences: BTreeMap<QName, Sequence>,
+    pub views: BTreeMap<QName, View>,
+    pub extensions: BTreeMap<String, pb::CreateExtensionStmt>,
+    /// Keyed by the function's qualified name and argument types, as written.
+    pub functions: BTreeMap<String, pb::CreateFunctionStmt>,
+    pub triggers: BTreeMap<(QName, String), pb::CreateTrigStmt>,
+    /// Comments set with `COMMENT ON`, keyed by a description of the object.
+    pub comments: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Table {
+    pub name: QName,
+    pub columns: Vec<Column>,
+    pub constraints: Vec<Constraint>,
+    /// The `CREATE TABLE` options besides columns and constraints (partitioning, `UNLOGGED`,
+    /// storage options), kept to recreate the table as it was.
+    pub shape: pb::CreateStmt,
+    /// Set when the table came from a statement whose columns the model cannot know
+    /// (`CREATE TABLE … AS`, `PARTITION OF`, `LIKE`, inheritance).
+    pub opaque: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Column {
+    pub name: String,
+    pub type_name: pb::TypeName,
+    pub default: Option<pb::Node>,
+    pub not_null: bool,
+    /// `GENERATED … AS IDENTITY` or `GENERATED ALWAYS AS (…) STORED`, as parsed.
+    pub generated: Option<pb::Constraint>,
+    pub collation: Option<pb::CollateClause>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConstraintKind {
+    PrimaryKey,
+    Unique,
+    Check,
+    ForeignKey,
+    Exclusion,
+}
+
+#[derive(Debug, Clone)]
+pub struct Constraint {
+    pub name: String,
+    pub kind: ConstraintKind,
+    /// The definition as parsed, with `conname` and key columns filled in; for a foreign
+    /// key the referenced table is taken from `references` when rendering.
+    pub def: pb::Constraint,
+    /// Columns of this table that the constraint covers or mentions.
+    pub columns: Vec<String>,
+    /// For a foreign key: the referenced table and columns.
+    pub references: Option<(QName, Vec<String>)>,
+    pub not_valid: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Index {
+    pub name: QName,
+    pub table: QName,
+    /// The `CREATE INDEX` statement with its name filled in (never concurrent, never
+    /// `IF NOT EXISTS`); the relation is taken from `table` when rendering.
+    pub stmt: pb::IndexStmt,
+    /// Columns of the table the index key, predicate or INCLUDE list mentions.
+    pub columns: Vec<String>,
+    /// The constraint this index implements (primary key, unique, exclusion), if any.
+    pub constraint: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct EnumType {
+    pub name: QName,
+    pub values: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Sequence {
+    pub name: QName,
+    pub stmt: pb::CreateSeqStmt,
+    pub owned_by: Option<(QName, String)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct View {
+    pub name: QName,
+    pub definition: ViewDefinition,
+    /// Relations the query reads from.
+    pub reads: Vec<QName>,
+}
+
+#[derive(Debug, Clone)]
+pub enum ViewDefinition {
+    View(pb::ViewStmt),
+    Materialized(pb::CreateTableAsStmt),
+}
+
+impl Catalog {
+    pub fn table(&self, name: &QName) -> Option<&Table> {
+        self.tables.get(name)
+    }
+
+    /// Whether a relation-like object (table, index, sequence, view) holds this name; they
+    /// share one namespace per schema in PostgreSQL.
+    pub fn relation_exists(&self, name: &QName) -> bool {
+        self.tables.contains_key(name)
+            || self.indexes.contains_key(name)
+            || self.sequences.contains_key(name)
+            || self.views.contains_key(name)
+    }
+
+    /// Indexes on `table`, in name order.
+    pub fn indexes_on<'a>(&'a self, table: &'a QName) -> impl Iterator<Item = &'a Index> + 'a {
+        self.indexes.values().filter(move |i| &i.table == table)
+    }
+
+    /// Foreign keys of other tables (and self-references) that point at `table`.
+    pub fn foreign_keys_into<'a>(
+        &'a self,
+        table: &'a QName,
+    ) -> impl Iterator<Item = (&'a Table, &'a Constraint)> + 'a {
+        self.tables.values().flat_map(move |t| {
+            t.constraints
+                .iter()
+                .filter(move |c| matches!(&c.references, Some((target, _)) if target == table))
+                .map(move |c| (t, c))
+        })
+    }
+
+    /// Columns (table, column) whose type is `enum_name` or an array of it.
+    pub fn columns_of_type<'a>(
+        &'a self,
+        type_name: &'a QName,
+    ) -> impl Iterator<Item = (&'a Table, &'a Column)> + 'a {
+        self.tables.values().flat_map(move |t| {
+            t.columns
+                .iter()
+                .filter(move |c| &QName::from_name_nodes(&c.type_name.names) == type_name)
+                .map(move |c| (t, c))
+        })
+    }
+
+    /// Views whose query reads `relation`.
+    pub fn views_reading<'a>(&'a self, relation: &'a QName) -> impl Iterator<Item = &'a View> + 'a {
+        self.views
+            .values()
+            .filter(move |v| v.reads.contains(relation))
+    }
+}
+
+impl Table {
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+
+    pub fn constraint(&self, name: &str) -> Option<&Constraint> {
+        self.constraints.iter().find(|c| c.name == name)
+    }
+
+    pub fn primary_key(&self) -> Option<&Constraint> {
+        self.constraints
+            .iter()
+            .find(|c| c.kind == ConstraintKind::PrimaryKey)
+    }
+}
+
+impl Column {
+    /// Whether the column's type is an array (`T[]`).
+    pub fn is_array(&self) -> bool {
+        !self.type_name.array_bounds.is_empty()
+    }
+}

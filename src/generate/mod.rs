@@ -1,0 +1,309 @@
+//! The generate pipeline: read the history, fold it into the schema model, derive the undo
+//! of each selected migration, and lay the result out as new migration folders.
+
+mod file;
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::catalog::Catalog;
+use crate::migrations::{self, History, Migration, MigrationsError, NewFolder, Timestamp};
+use crate::sql::{self, Location, SqlError};
+use crate::undo::{self, Undo, Verdict};
+
+pub use file::render_parts;
+
+/// Which forward migrations to undo.
+#[derive(Debug, Clone)]
+pub enum Selection {
+    /// The last N forward migrations (undo folders are not counted).
+    Last(usize),
+    /// These migrations, by folder name.
+    Named(Vec<String>),
+    /// Every forward migration.
+    All,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum GenerateError {
+    #[error(transparent)]
+    Migrations(#[from] MigrationsError),
+    #[error(transparent)]
+    Sql(#[from] SqlError),
+    #[error("no migration named {name:?} in {}; run `ls {}` to see the folder names", dir.display(), dir.display())]
+    UnknownMigration { name: String, dir: PathBuf },
+    #[error("{name} is itself an undo written by unmigrate (of {source_name}); undoing an undo is deploying the original again")]
+    SelectedAnUndo { name: String, source_name: String },
+    #[error("{} has no forward migrations to undo", dir.display())]
+    NothingToUndo { dir: PathBuf },
+    #[error(
+        "{source_name} already has an undo migration ({existing}); pass --force to replace it"
+    )]
+    AlreadyUndone {
+        source_name: String,
+        existing: String,
+    },
+    #[error("{source_name} already has an undo in {existing_count} folder(s) but the new one needs {new_count}; delete the old undo folders by hand, then run again")]
+    ForceShapeMismatch {
+        source_name: String,
+        existing_count: usize,
+        new_count: usize,
+    },
+}
+
+/// The undo of one forward statement, with where the statement stands.
+#[derive(Debug, Clone, Serialize)]
+pub struct StatementUndo {
+    pub location: Location,
+    pub forward: String,
+    #[serde(flatten)]
+    pub undo: Undo,
+}
+
+/// The undo of one forward migration.
+#[derive(Debug, Clone, Serialize)]
+pub struct MigrationUndo {
+    pub source: String,
+    pub source_checksum: String,
+    pub verdict: Verdict,
+    pub counts: VerdictCounts,
+    pub statements: Vec<StatementUndo>,
+    /// The folders to write, in deploy order (more than one when `CONCURRENTLY` statements
+    /// must run alone).
+    pub folders: Vec<NewFolder>,
+}
+
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+pub struct VerdictCounts {
+    pub exact: usize,
+    pub lossy: usize,
+    pub manual: usize,
+}
+
+impl VerdictCounts {
+    pub fn add(&mut self, verdict: Verdict) {
+        match verdict {
+            Verdict::Exact => self.exact += 1,
+            Verdict::Lossy => self.lossy += 1,
+            Verdict::Manual => self.manual += 1,
+        }
+    }
+
+    pub fn merge(&mut self, other: VerdictCounts) {
+        self.exact += other.exact;
+        self.lossy += other.lossy;
+        self.manual += other.manual;
+    }
+}
+
+/// Everything `generate` decided, before anything is written.
+#[derive(Debug, Serialize)]
+pub struct Plan {
+    pub undos: Vec<MigrationUndo>,
+}
+
+impl Plan {
+    pub fn verdict(&self) -> Verdict {
+        self.undos
+            .iter()
+            .map(|u| u.verdict)
+            .max()
+            .unwrap_or(Verdict::Exact)
+    }
+
+    pub fn counts(&self) -> VerdictCounts {
+        let mut total = VerdictCounts::default();
+        for u in &self.undos {
+            total.merge(u.counts);
+        }
+        total
+    }
+
+    pub fn folders(&self) -> Vec<NewFolder> {
+        self.undos.iter().flat_map(|u| u.folders.clone()).collect()
+    }
+}
+
+/// Derives the undo of the selected migrations. Folder names use timestamps after every
+/// existing folder, newest source first, so deploying them in order rolls back in reverse.
+pub fn plan(
+    history: &History,
+    selection: &Selection,
+    requested: Option<Timestamp>,
+    now: Timestamp,
+    force: bool,
+) -> Result<Plan, GenerateError> {
+    let selected = select(history, selection)?;
+    let mut undos = derive_undos(history, &selected)?;
+    undos.reverse(); // newest source first
+    assign_folders(history, &mut undos, requested, now, force)?;
+    Ok(Plan { undos })
+}
+
+fn select<'h>(
+    history: &'h History,
+    selection: &Selection,
+) -> Result<Vec<&'h Migration>, GenerateError> {
+    let forward: Vec<&Migration> = history
+        .migrations
+        .iter()
+        .filter(|m| m.undo_of.is_none())
+        .collect();
+    let chosen: Vec<&Migration> = match selection {
+        Selection::All => forward,
+        Selection::Last(n) => forward[forward.len().saturating_sub(*n)..].to_vec(),
+        Selection::Named(names) => {
+            let mut chosen = Vec::new();
+            for name in names {
+                let m = history
+                    .find(name)
+                    .ok_or_else(|| GenerateError::UnknownMigration {
+                        name: name.clone(),
+                        dir: history.dir.clone(),
+                    })?;
+                if let Some(source) = &m.undo_of {
+                    return Err(GenerateError::SelectedAnUndo {
+                        name: name.clone(),
+                        source_name: source.clone(),
+                    });
+                }
+                chosen.push(m);
+            }
+            chosen
+        }
+    };
+    if chosen.is_empty() {
+        return Err(GenerateError::NothingToUndo {
+            dir: history.dir.clone(),
+        });
+    }
+    Ok(chosen)
+}
+
+/// Folds the history in order and derives the undo of each selected migration against the
+/// model as it stood just before it. Parsing stops after the last selected migration.
+fn derive_undos(
+    history: &History,
+    selected: &[&Migration],
+) -> Result<Vec<MigrationUndo>, GenerateError> {
+    let is_selected = |m: &Migration| selected.iter().any(|s| s.name == m.name);
+    let last = history
+        .migrations
+        .iter()
+        .rposition(is_selected)
+        .expect("selection comes from the history");
+    let mut catalog = Catalog::default();
+    let mut undos = Vec::with_capacity(selected.len());
+    for migration in &history.migrations[..=last] {
+        let statements = sql::parse_file(&migration.sql_path, &migration.sql)?;
+        if !is_selected(migration) {
+            for s in &statements {
+                catalog.apply(&s.node);
+            }
+            continue;
+        }
+        let statement_undos = undo::undo_migration(&mut catalog, &statements);
+        undos.push(migration_undo(migration, &statements, statement_undos));
+    }
+    Ok(undos)
+}
+
+fn migration_undo(
+    migration: &Migration,
+    statements: &[sql::Statement],
+    undos: Vec<Undo>,
+) -> MigrationUndo {
+    let mut counts = VerdictCounts::default();
+    let statements: Vec<StatementUndo> = statements
+        .iter()
+        .zip(undos)
+        .map(|(s, undo)| {
+            counts.add(undo.verdict);
+            StatementUndo {
+                location: s.location,
+                forward: s.text.clone(),
+                undo,
+            }
+        })
+        .collect();
+    let verdict = statements
+        .iter()
+        .map(|s| s.undo.verdict)
+        .max()
+        .unwrap_or(Verdict::Exact);
+    MigrationUndo {
+        source: migration.name.clone(),
+        source_checksum: migration.checksum.clone(),
+        verdict,
+        counts,
+        statements,
+        folders: Vec::new(),
+    }
+}
+
+fn assign_folders(
+    history: &History,
+    undos: &mut [MigrationUndo],
+    requested: Option<Timestamp>,
+    now: Timestamp,
+    force: bool,
+) -> Result<(), GenerateError> {
+    let rendered: Vec<Vec<String>> = undos.iter().map(render_parts).collect();
+    let mut fresh = 0;
+    let mut reused: Vec<Option<Vec<String>>> = Vec::with_capacity(undos.len());
+    for (u, parts) in undos.iter().zip(&rendered) {
+        let existing: Vec<String> = history
+            .undos_of(&u.source)
+            .map(|m| m.name.clone())
+            .collect();
+        if existing.is_empty() {
+            fresh += parts.len();
+            reused.push(None);
+            continue;
+        }
+        if !force {
+            return Err(GenerateError::AlreadyUndone {
+                source_name: u.source.clone(),
+                existing: existing.join(", "),
+            });
+        }
+        if existing.len() != parts.len() {
+            return Err(GenerateError::ForceShapeMismatch {
+                source_name: u.source.clone(),
+                existing_count: existing.len(),
+                new_count: parts.len(),
+            });
+        }
+        reused.push(Some(existing));
+    }
+    let mut stamps = migrations::choose_timestamps(history, requested, now, fresh)?.into_iter();
+    for ((u, parts), names) in undos.iter_mut().zip(rendered).zip(reused) {
+        let count = parts.len();
+        u.folders = parts
+            .into_iter()
+            .enumerate()
+            .map(|(i, sql)| {
+                let name = match &names {
+                    Some(existing) => existing[i].clone(),
+                    None => {
+                        let ts = stamps.next().expect("one timestamp per new folder");
+                        let source = if count == 1 || i == 0 {
+                            u.source.clone()
+                        } else {
+                            format!("{}_part{}", u.source, i + 1)
+                        };
+                        migrations::undo_folder_name(ts, &source)
+                    }
+                };
+                NewFolder { name, sql }
+            })
+            .collect();
+    }
+    Ok(())
+}
+
+/// Writes the plan's folders into `target` (the migrations folder, or `--out`).
+pub fn write(plan: &Plan, target: &Path, force: bool) -> Result<Vec<PathBuf>, GenerateError> {
+    Ok(migrations::write_folders(target, &plan.folders(), force)?)
+}

@@ -1,0 +1,12 @@
+//! unmigrate: generate, drill and explain undo migrations for PostgreSQL histories.
+//!
+//! Data flows one way: files ([`migrations`]) → statements ([`sql`]) → schema model
+//! ([`catalog`]) → undo statements ([`undo`]) → files ([`generate`] writes them back
+//! through [`migrations`]).
+
+pub mod catalog;
+pub mod cli;
+pub mod generate;
+pub mod migrations;
+pub mod sql;
+pub mod undo;

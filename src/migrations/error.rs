@@ -1,0 +1,145 @@
+//! Errors from reading a migration history and writing new folders into it.
+
+use std::io;
+use std::path::PathBuf;
+
+/// Everything that can go wrong in [`crate::migrations`]. Each message says what happened,
+/// where, and what to do next.
+#[derive(thiserror::Error, Debug)]
+pub enum MigrationsError {
+    #[error("migrations directory {} not found; pass the path to your prisma/migrations folder", dir.display())]
+    DirNotFound { dir: PathBuf },
+
+    #[error("{} is not a directory; pass the path to your prisma/migrations folder", dir.display())]
+    NotADirectory { dir: PathBuf },
+
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+
+    #[error(
+        "folder {} has no migration.sql; Prisma treats every folder inside migrations/ as a \
+         migration and `prisma migrate deploy` fails on it: add the file, or move the folder \
+         out (is {} really your prisma/migrations folder?)",
+        folder.display(),
+        folder.parent().map(|p| p.display().to_string()).unwrap_or_default()
+    )]
+    MissingMigrationSql { folder: PathBuf },
+
+    #[error("{}:{line}:{column}: not valid UTF-8; re-save the file as UTF-8", path.display())]
+    NotUtf8 {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+    },
+
+    #[error("folder name {} is not valid UTF-8; rename it (Prisma records names as text)", path.display())]
+    NonUtf8Name { path: PathBuf },
+
+    #[error(
+        "{}: provider is \"{provider}\", but unmigrate only supports PostgreSQL \
+         (provider = \"postgresql\"); point it at a PostgreSQL migration history",
+        lock_file.display()
+    )]
+    ProviderNotPostgres {
+        lock_file: PathBuf,
+        provider: String,
+    },
+
+    #[error(
+        "{}: {reason}; expected a line like provider = \"postgresql\" (or delete the file and \
+         let Prisma recreate it)",
+        lock_file.display()
+    )]
+    LockFileMalformed { lock_file: PathBuf, reason: String },
+
+    #[error("invalid timestamp \"{input}\": {reason}; use 14 digits YYYYMMDDhhmmss in UTC, e.g. 20240131235959")]
+    InvalidTimestamp { input: String, reason: String },
+
+    #[error(
+        "timestamp {requested} is not newer than existing folder \"{newer}\"; Prisma applies \
+         folders in name order, so an undo must sort after every existing folder: pass a \
+         timestamp after {newer_ts} or omit it"
+    )]
+    TimestampTooOld {
+        requested: String,
+        newer: String,
+        newer_ts: String,
+    },
+
+    #[error(
+        "folder \"{folder}\" does not start with a timestamp, so no timestamped folder can sort \
+         after it in Prisma's order; rename it with a YYYYMMDDhhmmss_ prefix"
+    )]
+    Unorderable { folder: String },
+
+    #[error("no room for {count} timestamp(s) after {start} before year 10000")]
+    TimestampOverflow { start: String, count: usize },
+
+    #[error("invalid folder name \"{name}\": {reason}")]
+    InvalidFolderName { name: String, reason: String },
+
+    #[error("folder \"{name}\" is listed twice in one write; each new folder needs its own name")]
+    DuplicateFolder { name: String },
+
+    #[error(
+        "new folder \"{name}\" does not start with the line \"{marker}<source>\"; every generated \
+         file must carry it so later runs can recognise (and --force replace) their own output",
+        marker = super::UNDO_MARKER
+    )]
+    MissingUndoMarker { name: String },
+
+    #[error("{} already exists; pass --force to replace it", path.display())]
+    TargetExists { path: PathBuf },
+
+    #[error(
+        "refusing to replace {} even with --force: {reason}; only folders written by unmigrate \
+         (first line \"{marker}…\") are replaced; move it away by hand if it is really obsolete",
+        path.display(),
+        marker = super::UNDO_MARKER
+    )]
+    ForceRefused { path: PathBuf, reason: String },
+
+    #[error(
+        "cannot create {}: its parent directory does not exist; create it or pass the path to \
+         your prisma/migrations folder",
+        dir.display()
+    )]
+    TargetParentMissing { dir: PathBuf },
+
+    #[error(
+        "moving {} to {} failed: {source}; {rollback}",
+        from.display(),
+        to.display()
+    )]
+    Rename {
+        from: PathBuf,
+        to: PathBuf,
+        #[source]
+        source: io::Error,
+        /// What happened to the renames already done: restored, or what is left where.
+        rollback: String,
+    },
+
+    #[error(
+        "the new folders were written, but the temporary directory {} could not be removed \
+         ({source}); delete it by hand",
+        path.display()
+    )]
+    Cleanup {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+}
+
+impl MigrationsError {
+    /// Wraps an I/O error with the path it happened on, so the message says where.
+    pub(crate) fn io(path: impl Into<PathBuf>) -> impl FnOnce(io::Error) -> Self {
+        let path = path.into();
+        move |source| MigrationsError::Io { path, source }
+    }
+}

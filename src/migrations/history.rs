@@ -1,0 +1,411 @@
+//! Reading a Prisma Migrate history (`prisma/migrations/`) the way `prisma migrate deploy` does.
+
+use std::fs;
+use std::io::ErrorKind;
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use super::naming::undo_source;
+use super::order::prisma_name_order;
+use super::timestamp::folder_timestamp;
+use super::{MigrationsError, Timestamp};
+
+/// The file Prisma applies in each migration folder.
+pub const MIGRATION_SQL: &str = "migration.sql";
+/// The file in which Prisma records the database provider of a history.
+pub const LOCK_FILE: &str = "migration_lock.toml";
+
+/// Providers the lock file may name for a PostgreSQL history. Prisma's schema accepts both
+/// spellings (prisma-engines, psl `PostgresDatamodelConnector::is_provider`).
+const POSTGRES_PROVIDERS: [&str; 2] = ["postgresql", "postgres"];
+
+/// A migration history: every migration folder, in the order Prisma applies them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct History {
+    pub dir: PathBuf,
+    pub migrations: Vec<Migration>,
+}
+
+/// One migration folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Migration {
+    /// Folder name, e.g. `20240126184148_new_models copy`; Prisma's migration name.
+    pub name: String,
+    pub dir: PathBuf,
+    /// `dir/migration.sql`.
+    pub sql_path: PathBuf,
+    /// The file's text, checked to be UTF-8, with a leading byte-order mark removed.
+    pub sql: String,
+    /// Lowercase hex SHA-256 of the raw file bytes, as Prisma stores it in
+    /// `_prisma_migrations.checksum`.
+    pub checksum: String,
+    /// `Some(source name)` when this folder is an undo written by unmigrate.
+    pub undo_of: Option<String>,
+}
+
+impl History {
+    /// The migration with this folder name.
+    pub fn find(&self, name: &str) -> Option<&Migration> {
+        self.migrations.iter().find(|m| m.name == name)
+    }
+
+    /// The latest moment any folder's leading timestamp stands for (a partial prefix such as
+    /// `20250625_` counts as the end of that day); folders with no leading digits are skipped.
+    pub fn last_timestamp(&self) -> Option<Timestamp> {
+        self.migrations
+            .iter()
+            .filter_map(|m| folder_timestamp(&m.name).flatten())
+            .max()
+    }
+
+    /// The undo folders unmigrate wrote for `source`, in history order.
+    pub fn undos_of<'a>(&'a self, source: &'a str) -> impl Iterator<Item = &'a Migration> + 'a {
+        self.migrations
+            .iter()
+            .filter(move |m| m.undo_of.as_deref() == Some(source))
+    }
+
+    /// Whether older Prisma (byte order) would apply these folders in a different order than
+    /// current Prisma (`localeCompare`); worth a warning, since the two then disagree.
+    pub fn byte_order_differs(&self) -> bool {
+        self.migrations.windows(2).any(|w| w[0].name > w[1].name)
+    }
+}
+
+/// Reads every migration folder under `dir`, sorted as Prisma applies them.
+///
+/// Prisma treats every subdirectory as a migration (hidden ones too) and `migrate deploy`
+/// fails on one without `migration.sql`, so such a folder is an error here rather than being
+/// skipped. Plain files (`migration_lock.toml`, `README.md`, `.DS_Store`) and symbolic links
+/// are ignored, as Prisma ignores them (it lists entries with `Dirent.isDirectory()`, which
+/// does not follow links). A lock file naming another provider than PostgreSQL is refused.
+pub fn read_history(dir: &Path) -> Result<History, MigrationsError> {
+    check_is_dir(dir)?;
+    check_lock_file(&dir.join(LOCK_FILE))?;
+    let mut migrations = Vec::new();
+    for entry in fs::read_dir(dir).map_err(MigrationsError::io(dir))? {
+        let entry = entry.map_err(MigrationsError::io(dir))?;
+        let file_type = entry
+            .file_type()
+            .map_err(MigrationsError::io(entry.path()))?;
+        if file_type.is_dir() {
+            migrations.push(read_migration(&entry.path())?);
+        }
+    }
+    migrations.sort_by(|a, b| prisma_name_order(&a.name, &b.name));
+    Ok(History {
+        dir: dir.to_path_buf(),
+        migrations,
+    })
+}
+
+fn check_is_dir(dir: &Path) -> Result<(), MigrationsError> {
+    match fs::metadata(dir) {
+        Ok(meta) if meta.is_dir() => Ok(()),
+        Ok(_) => Err(MigrationsError::NotADirectory { dir: dir.into() }),
+        Err(e) if e.kind() == ErrorKind::NotFound => {
+            Err(MigrationsError::DirNotFound { dir: dir.into() })
+        }
+        Err(e) => Err(MigrationsError::io(dir)(e)),
+    }
+}
+
+/// Reads one migration folder; its name must be UTF-8 because Prisma records it as text.
+fn read_migration(dir: &Path) -> Result<Migration, MigrationsError> {
+    let name = dir
+        .file_name()
+        .and_then(|n| n.to_str())
+        .ok_or_else(|| MigrationsError::NonUtf8Name { path: dir.into() })?
+        .to_string();
+    let sql_path = dir.join(MIGRATION_SQL);
+    let bytes = match fs::read(&sql_path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == ErrorKind::NotFound => {
+            return Err(MigrationsError::MissingMigrationSql { folder: dir.into() })
+        }
+        Err(e) => return Err(MigrationsError::io(&sql_path)(e)),
+    };
+    let sql = decode_utf8(&sql_path, &bytes)?;
+    Ok(Migration {
+        name,
+        dir: dir.into(),
+        undo_of: undo_source(&sql),
+        checksum: sha256_hex(&bytes),
+        sql,
+        sql_path,
+    })
+}
+
+/// Lowercase hex SHA-256, as Prisma writes `_prisma_migrations.checksum` (zero-padded).
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The text of a file without its UTF-8 byte-order mark, or an error pointing at the
+/// line and column (1-based, columns counted in characters) of the first invalid byte.
+pub(crate) fn decode_utf8(path: &Path, bytes: &[u8]) -> Result<String, MigrationsError> {
+    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    match std::str::from_utf8(body) {
+        Ok(text) => Ok(text.to_string()),
+        Err(e) => {
+            // The prefix up to `valid_up_to` is valid UTF-8 by definition.
+            let valid = String::from_utf8_lossy(&body[..e.valid_up_to()]);
+            let line_start = valid.rfind('\n').map_or(0, |i| i + 1);
+            Err(MigrationsError::NotUtf8 {
+                path: path.into(),
+                line: valid.matches('\n').count() + 1,
+                column: valid[line_start..].chars().count() + 1,
+            })
+        }
+    }
+}
+
+/// Refuses a history whose lock file names a provider other than PostgreSQL; a missing lock
+/// file is accepted (old histories and hand-made ones have none).
+fn check_lock_file(lock_file: &Path) -> Result<(), MigrationsError> {
+    let bytes = match fs::read(lock_file) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(MigrationsError::io(lock_file)(e)),
+    };
+    let text = decode_utf8(lock_file, &bytes)?;
+    let provider =
+        lock_file_provider(&text).map_err(|reason| MigrationsError::LockFileMalformed {
+            lock_file: lock_file.into(),
+            reason,
+        })?;
+    if POSTGRES_PROVIDERS.contains(&provider.as_str()) {
+        Ok(())
+    } else {
+        Err(MigrationsError::ProviderNotPostgres {
+            lock_file: lock_file.into(),
+            provider,
+        })
+    }
+}
+
+/// The `provider` value of a lock file. Only the subset of TOML Prisma writes is understood:
+/// `#` comments, blank lines, and top-level `key = "string"` pairs.
+fn lock_file_provider(text: &str) -> Result<String, String> {
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let Some((key, value)) = line.split_once('=') else {
+            return Err(format!("line {} is not `key = \"value\"`", i + 1));
+        };
+        if key.trim().trim_matches('"') == "provider" {
+            return toml_string(value.trim())
+                .ok_or_else(|| format!("line {}: provider is not a quoted string", i + 1));
+        }
+    }
+    Err("no provider line".to_string())
+}
+
+/// A TOML basic (`"…"`) or literal (`'…'`) string without escapes, optionally followed by a
+/// `#` comment.
+fn toml_string(value: &str) -> Option<String> {
+    let quote = value.chars().next().filter(|q| *q == '"' || *q == '\'')?;
+    let body = &value[1..];
+    let end = body.find(quote)?;
+    let rest = body[end + 1..].trim();
+    let content = &body[..end];
+    let well_formed = (rest.is_empty() || rest.starts_with('#')) && !content.contains('\\');
+    well_formed.then(|| content.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::migrations::UNDO_MARKER;
+    use std::fs;
+
+    fn folder(root: &Path, name: &str, sql: &[u8]) {
+        fs::create_dir(root.join(name)).unwrap();
+        fs::write(root.join(name).join(MIGRATION_SQL), sql).unwrap();
+    }
+
+    fn names(h: &History) -> Vec<&str> {
+        h.migrations.iter().map(|m| m.name.as_str()).collect()
+    }
+
+    #[test]
+    fn reads_and_sorts_like_prisma_ignoring_plain_files() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        for name in [
+            "20250704170658_add_automations",
+            "20250625123456_same_day",
+            "20250625_add_pivot_table_charttype",
+            "20240718011733_dataset_runs_add_unique_dataset_id_project_id_name copy",
+            "20240718011733_dataset_runs_add_unique_dataset_id_project_id_name",
+        ] {
+            folder(root, name, b"SELECT 1;\n");
+        }
+        fs::write(root.join(LOCK_FILE), "provider = \"postgresql\"\n").unwrap();
+        fs::write(root.join("README.md"), "hi").unwrap();
+        fs::write(root.join(".DS_Store"), [0u8, 0xff]).unwrap();
+        let h = read_history(root).unwrap();
+        assert_eq!(
+            names(&h),
+            [
+                "20240718011733_dataset_runs_add_unique_dataset_id_project_id_name",
+                "20240718011733_dataset_runs_add_unique_dataset_id_project_id_name copy",
+                "20250625_add_pivot_table_charttype",
+                "20250625123456_same_day",
+                "20250704170658_add_automations",
+            ]
+        );
+        assert!(h.byte_order_differs());
+        assert_eq!(h.dir, root);
+        let m = h.find("20250625123456_same_day").unwrap();
+        assert_eq!(
+            m.sql_path,
+            root.join("20250625123456_same_day").join(MIGRATION_SQL)
+        );
+        assert_eq!(m.sql, "SELECT 1;\n");
+        assert_eq!(m.undo_of, None);
+        assert_eq!(
+            h.last_timestamp(),
+            Some(Timestamp::parse("20250704170658").unwrap())
+        );
+    }
+
+    /// Known digest, from `printf 'SELECT 1;\n' | sha256sum`.
+    #[test]
+    fn checksum_is_sha256_of_raw_bytes() {
+        let tmp = tempfile::tempdir().unwrap();
+        folder(tmp.path(), "20240101000000_a", b"SELECT 1;\n");
+        folder(tmp.path(), "20240101000001_bom", b"\xEF\xBB\xBFSELECT 1;\n");
+        let h = read_history(tmp.path()).unwrap();
+        assert_eq!(
+            h.migrations[0].checksum,
+            "b4e0497804e46e0a0b0b8c31975b062152d551bac49c3c2e80932567b4085dcd"
+        );
+        let bom = &h.migrations[1];
+        assert_eq!(bom.sql, "SELECT 1;\n", "BOM stripped from the text");
+        assert_ne!(
+            bom.checksum, h.migrations[0].checksum,
+            "but not from the checksum"
+        );
+        assert_eq!(bom.checksum, sha256_hex(b"\xEF\xBB\xBFSELECT 1;\n"));
+    }
+
+    #[test]
+    fn provider_postgresql_ok_mysql_refused_missing_ok() {
+        let tmp = tempfile::tempdir().unwrap();
+        folder(tmp.path(), "20240101000000_a", b"SELECT 1;\n");
+        assert!(read_history(tmp.path()).is_ok(), "missing lock file");
+
+        let lock = tmp.path().join(LOCK_FILE);
+        let prisma_default = "# Please do not edit this file manually\n\
+                              # It should be added in your version-control system (e.g., Git)\n\
+                              provider = \"postgresql\"";
+        fs::write(&lock, prisma_default).unwrap();
+        assert!(read_history(tmp.path()).is_ok());
+        fs::write(&lock, "provider='postgres' # alias\r\n").unwrap();
+        assert!(read_history(tmp.path()).is_ok());
+
+        fs::write(&lock, "# provider = \"postgresql\"\nprovider = \"mysql\"\n").unwrap();
+        let err = read_history(tmp.path()).unwrap_err();
+        let msg = err.to_string();
+        assert!(
+            matches!(err, MigrationsError::ProviderNotPostgres { ref provider, .. } if provider == "mysql")
+        );
+        assert!(
+            msg.contains(LOCK_FILE) && msg.contains("\"mysql\""),
+            "{msg}"
+        );
+
+        fs::write(&lock, "# nothing here\n").unwrap();
+        let err = read_history(tmp.path()).unwrap_err();
+        assert!(
+            matches!(err, MigrationsError::LockFileMalformed { .. }),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn folder_without_migration_sql_is_an_error_even_when_hidden() {
+        for name in ["20240101000001_empty", ".git"] {
+            let tmp = tempfile::tempdir().unwrap();
+            folder(tmp.path(), "20240101000000_a", b"SELECT 1;\n");
+            fs::create_dir(tmp.path().join(name)).unwrap();
+            let err = read_history(tmp.path()).unwrap_err();
+            assert!(
+                matches!(err, MigrationsError::MissingMigrationSql { .. }),
+                "{err}"
+            );
+            assert!(err.to_string().contains(name), "{err}");
+        }
+    }
+
+    #[test]
+    fn hidden_folder_with_migration_sql_is_a_migration() {
+        let tmp = tempfile::tempdir().unwrap();
+        folder(tmp.path(), ".hidden", b"SELECT 1;\n");
+        assert_eq!(names(&read_history(tmp.path()).unwrap()), [".hidden"]);
+    }
+
+    #[test]
+    fn non_utf8_reports_line_and_column() {
+        let tmp = tempfile::tempdir().unwrap();
+        folder(
+            tmp.path(),
+            "20240101000000_a",
+            b"SELECT 1;\n-- caf\xC3\xA9 \xFF\n",
+        );
+        let err = read_history(tmp.path()).unwrap_err();
+        match &err {
+            MigrationsError::NotUtf8 { path, line, column } => {
+                assert!(path.ends_with("20240101000000_a/migration.sql"));
+                assert_eq!((*line, *column), (2, 9));
+            }
+            other => panic!("unexpected {other}"),
+        }
+        assert!(err.to_string().contains("migration.sql:2:9"), "{err}");
+    }
+
+    #[test]
+    fn detects_unmigrate_undo_folders() {
+        let tmp = tempfile::tempdir().unwrap();
+        folder(tmp.path(), "20240101000000_a b", b"CREATE TABLE a();\n");
+        let undo = format!("{UNDO_MARKER}20240101000000_a b \r\nDROP TABLE a;\n");
+        folder(tmp.path(), "20240101000001_undo_a_b", undo.as_bytes());
+        let h = read_history(tmp.path()).unwrap();
+        assert_eq!(h.migrations[0].undo_of, None);
+        assert_eq!(
+            h.migrations[1].undo_of.as_deref(),
+            Some("20240101000000_a b")
+        );
+        assert_eq!(h.undos_of("20240101000000_a b").count(), 1);
+    }
+
+    #[test]
+    fn missing_dir_and_file_instead_of_dir() {
+        let tmp = tempfile::tempdir().unwrap();
+        let missing = tmp.path().join("nope");
+        let err = read_history(&missing).unwrap_err();
+        assert!(matches!(err, MigrationsError::DirNotFound { .. }));
+        assert!(err.to_string().contains("prisma/migrations"), "{err}");
+        let file = tmp.path().join("file");
+        fs::write(&file, "").unwrap();
+        assert!(matches!(
+            read_history(&file),
+            Err(MigrationsError::NotADirectory { .. })
+        ));
+    }
+
+    #[test]
+    fn empty_history_is_fine() {
+        let tmp = tempfile::tempdir().unwrap();
+        let h = read_history(tmp.path()).unwrap();
+        assert!(h.migrations.is_empty());
+        assert_eq!(h.last_timestamp(), None);
+    }
+}

@@ -1,0 +1,117 @@
+//! Positions in source text: statement boundaries and parser error positions.
+
+use super::Location;
+use std::ffi::{c_char, c_int, CStr, CString};
+
+/// The statement between `start` and `end`, without leading whitespace and comments and
+/// without the trailing semicolon; returns the byte offset where it starts.
+pub(super) fn statement_text(sql: &str, start: usize, end: usize) -> (usize, &str) {
+    let end = end.min(sql.len());
+    let mut offset = start.min(end);
+    loop {
+        let rest = &sql[offset..end];
+        let trimmed = rest.trim_start();
+        offset += rest.len() - trimmed.len();
+        if trimmed.starts_with("--") {
+            offset += trimmed.find('\n').unwrap_or(trimmed.len());
+        } else if trimmed.starts_with("/*") {
+            offset += trimmed.find("*/").map_or(trimmed.len(), |i| i + 2);
+        } else {
+            break;
+        }
+    }
+    let text = sql[offset..end].trim_end().trim_end_matches(';').trim_end();
+    (offset, text)
+}
+
+pub(super) fn location_of_byte(sql: &str, offset: usize) -> Location {
+    let before = &sql[..offset.min(sql.len())];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    Location {
+        line,
+        column: before[line_start..].chars().count() + 1,
+    }
+}
+
+/// `char_index` is 1-based, as PostgreSQL reports a cursor position.
+pub(super) fn location_of_char(sql: &str, char_index: usize) -> Location {
+    let offset = sql
+        .char_indices()
+        .nth(char_index.saturating_sub(1))
+        .map_or(sql.len(), |(i, _)| i);
+    location_of_byte(sql, offset)
+}
+
+#[repr(C)]
+struct PgQueryError {
+    message: *mut c_char,
+    funcname: *mut c_char,
+    filename: *mut c_char,
+    lineno: c_int,
+    cursorpos: c_int,
+    context: *mut c_char,
+}
+
+#[repr(C)]
+struct PgQueryParseResult {
+    parse_tree: *mut c_char,
+    stderr_buffer: *mut c_char,
+    error: *mut PgQueryError,
+}
+
+extern "C" {
+    // Linked in by the pg_query crate (libpg_query). The crate's safe API drops the error's
+    // cursor position, which users need to find a syntax error, so we ask for it here.
+    fn pg_query_parse(input: *const c_char) -> PgQueryParseResult;
+    fn pg_query_free_parse_result(result: PgQueryParseResult);
+}
+
+/// The parser's 1-based character position of the error in `sql`, if it reports one.
+pub(super) fn error_position(sql: &str) -> Option<usize> {
+    let input = CString::new(sql).ok()?;
+    // SAFETY: `input` is a valid NUL-terminated string that outlives the call; the result is
+    // read only while it is alive and freed exactly once with libpg_query's own function.
+    unsafe {
+        let result = pg_query_parse(input.as_ptr());
+        let position = if result.error.is_null() {
+            None
+        } else {
+            let error = &*result.error;
+            let _ = CStr::from_ptr(error.message);
+            (error.cursorpos > 0).then_some(error.cursorpos as usize)
+        };
+        pg_query_free_parse_result(result);
+        position
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statement_text_skips_comments_and_semicolon() {
+        let sql = "-- CreateTable\n/* x */ CREATE TABLE a (id int);\n";
+        let (offset, text) = statement_text(sql, 0, sql.len());
+        assert_eq!(text, "CREATE TABLE a (id int)");
+        assert_eq!(
+            location_of_byte(sql, offset),
+            Location { line: 2, column: 9 }
+        );
+    }
+
+    #[test]
+    fn error_position_points_at_the_bad_token() {
+        let sql = "SELECT 1;\nCREATE TABLE é (id intt,, x);";
+        let position = error_position(sql).expect("a syntax error has a position");
+        let location = location_of_char(sql, position);
+        assert_eq!(
+            location,
+            Location {
+                line: 2,
+                column: 25
+            }
+        );
+    }
+}

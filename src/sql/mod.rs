@@ -1,0 +1,136 @@
+//! SQL text ↔ parse trees. The only module that talks to `pg_query`: it splits a file into
+//! statements with their source locations, turns parser errors into `file:line:column`
+//! messages, and deparses generated statements (whole statements only, as the deparser
+//! expects) so identifiers are always quoted by PostgreSQL's own rules.
+
+pub mod build;
+mod cursor;
+pub mod names;
+
+use std::path::{Path, PathBuf};
+
+pub use pg_query::protobuf as pb;
+pub use pg_query::{Node, NodeEnum};
+
+pub use names::QName;
+
+/// One statement of a migration file, as written.
+#[derive(Debug, Clone)]
+pub struct Statement {
+    pub node: NodeEnum,
+    /// The statement's source text, without leading comments or the trailing semicolon.
+    pub text: String,
+    pub location: Location,
+}
+
+/// A 1-based line and column (in characters) within a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+pub struct Location {
+    pub line: usize,
+    pub column: usize,
+}
+
+impl std::fmt::Display for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.line, self.column)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SqlError {
+    #[error("{}:{location}: {message}\n  fix the SQL in this file (it must parse as PostgreSQL) and run unmigrate again", path.display())]
+    Syntax {
+        path: PathBuf,
+        location: Location,
+        message: String,
+    },
+    #[error("{}: the file contains a NUL byte, which PostgreSQL cannot accept in SQL text", path.display())]
+    NulByte { path: PathBuf },
+}
+
+/// Parses a whole migration file into statements, keeping each statement's text and location.
+pub fn parse_file(path: &Path, sql: &str) -> Result<Vec<Statement>, SqlError> {
+    if sql.contains('\0') {
+        return Err(SqlError::NulByte {
+            path: path.to_path_buf(),
+        });
+    }
+    let parsed = pg_query::parse(sql, 0).map_err(|error| syntax_error(path, sql, error))?;
+    let mut statements = Vec::with_capacity(parsed.protobuf.stmts.len());
+    for raw in parsed.protobuf.stmts {
+        let Some(node) = raw.stmt.and_then(|n| n.node) else {
+            continue;
+        };
+        let start = raw.stmt_location.max(0) as usize;
+        let end = if raw.stmt_len == 0 {
+            sql.len()
+        } else {
+            start + raw.stmt_len as usize
+        };
+        let (offset, text) = cursor::statement_text(sql, start, end);
+        statements.push(Statement {
+            node,
+            text: text.to_string(),
+            location: cursor::location_of_byte(sql, offset),
+        });
+    }
+    Ok(statements)
+}
+
+fn syntax_error(path: &Path, sql: &str, error: pg_query::Error) -> SqlError {
+    let message = match error {
+        pg_query::Error::Parse(message) => message,
+        other => other.to_string(),
+    };
+    let location = cursor::error_position(sql)
+        .map(|char_index| cursor::location_of_char(sql, char_index))
+        .unwrap_or(Location { line: 1, column: 1 });
+    SqlError::Syntax {
+        path: path.to_path_buf(),
+        location,
+        message,
+    }
+}
+
+/// Deparses one statement to SQL text (no trailing semicolon).
+pub fn deparse(node: NodeEnum) -> String {
+    let tree = pb::ParseResult {
+        version: pg_query::protobuf::ParseResult::default().version,
+        stmts: vec![pb::RawStmt {
+            stmt: Some(Box::new(Node { node: Some(node) })),
+            stmt_location: 0,
+            stmt_len: 0,
+        }],
+    };
+    match pg_query::deparse(&tree, Default::default()) {
+        Ok(text) => text,
+        // A tree we built ourselves failed to deparse: a bug in unmigrate, never user input.
+        Err(error) => {
+            panic!("unmigrate built a statement that PostgreSQL's deparser rejects: {error}")
+        }
+    }
+}
+
+/// Parses SQL that unmigrate generated, for tests and self-checks.
+pub fn reparse(sql: &str) -> Result<usize, String> {
+    pg_query::parse(sql, 0)
+        .map(|r| r.protobuf.stmts.len())
+        .map_err(|e| e.to_string())
+}
+
+/// The string value of a `String` node, if it is one.
+pub fn string_value(node: &Node) -> Option<&str> {
+    match &node.node {
+        Some(NodeEnum::String(s)) => Some(&s.sval),
+        _ => None,
+    }
+}
+
+/// The strings of a list of `String` nodes (name lists such as `schema.type`).
+pub fn string_list(nodes: &[Node]) -> Vec<String> {
+    nodes
+        .iter()
+        .filter_map(string_value)
+        .map(str::to_string)
+        .collect()
+}

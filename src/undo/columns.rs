@@ -1,0 +1,364 @@
+//! Columns: `ADD COLUMN` ↔ `DROP COLUMN`, type changes, defaults and nullability.
+
+use super::{recreate, stmt, Undo, UndoSql};
+use crate::catalog::{Catalog, Column, Table};
+use crate::sql::{build, pb, string_list, NodeEnum, QName};
+use pb::AlterTableType as At;
+
+fn column_cmd(table: &QName, subtype: At, column: &str, def: Option<pb::Node>) -> UndoSql {
+    stmt(build::alter_table(
+        table,
+        vec![build::table_cmd(subtype, column, def)],
+    ))
+}
+
+fn column_of<'a>(
+    catalog: &'a Catalog,
+    table: &QName,
+    column: &str,
+) -> Result<(&'a Table, &'a Column), Undo> {
+    let t = catalog.table(table).expect("checked by the engine");
+    match t.column(column) {
+        Some(c) => Ok((t, c)),
+        None if t.opaque.is_some() => Err(Undo::manual(format!(
+            "the columns of {table} are not known ({}); reverse this by hand",
+            t.opaque.as_deref().unwrap_or_default()
+        ))),
+        None => Err(Undo::manual(format!(
+            "column {column} of {table} is not created by any earlier migration; reverse this by hand"
+        ))),
+    }
+}
+
+/// Undoes `ADD COLUMN` with `DROP COLUMN`.
+///
+/// Verdict **lossy**: values written to the new column are lost. `ADD COLUMN IF NOT EXISTS`
+/// over an existing column changed nothing.
+///
+/// ```sql
+/// ALTER TABLE "User" ADD COLUMN "email" TEXT;
+/// -- undo:
+/// ALTER TABLE "User" DROP COLUMN "email";
+/// ```
+pub fn add_column(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) -> Undo {
+    let Some(NodeEnum::ColumnDef(def)) = cmd.def.as_deref().and_then(|d| d.node.as_ref()) else {
+        return Undo::manual("ADD COLUMN without a column definition");
+    };
+    if catalog
+        .table(table)
+        .and_then(|t| t.column(&def.colname))
+        .is_some()
+    {
+        return Undo::nothing(format!(
+            "column {} already existed, so ADD COLUMN IF NOT EXISTS did nothing",
+            def.colname
+        ));
+    }
+    Undo::lossy(
+        format!(
+            "drops column {}.{}: its values are lost",
+            table, def.colname
+        ),
+        vec![column_cmd(table, At::AtDropColumn, &def.colname, None)],
+    )
+}
+
+/// Undoes `DROP COLUMN` by adding the column back with its type, default, nullability and
+/// collation, then the constraints and indexes that the drop removed with it.
+///
+/// Verdict **lossy**: the column comes back empty (or filled with its default), at the end of
+/// the table rather than in its old position; a NOT NULL column without a default cannot be
+/// re-added to a table that has rows.
+///
+/// ```sql
+/// ALTER TABLE "User" DROP COLUMN "email";
+/// -- undo:
+/// ALTER TABLE "User" ADD COLUMN "email" text;
+/// ```
+pub fn drop_column(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) -> Undo {
+    let (t, column) = match column_of(catalog, table, &cmd.name) {
+        Ok(found) => found,
+        Err(_) if cmd.missing_ok => {
+            return Undo::nothing(format!(
+                "column {} did not exist, so DROP COLUMN IF EXISTS did nothing",
+                cmd.name
+            ))
+        }
+        Err(undo) => return undo,
+    };
+    let def = build::node(NodeEnum::ColumnDef(Box::new(recreate::column_def(column))));
+    let mut statements = vec![stmt(build::alter_table(
+        table,
+        vec![build::table_cmd(At::AtAddColumn, "", Some(def))],
+    ))];
+    for c in t
+        .constraints
+        .iter()
+        .filter(|c| c.columns.contains(&column.name))
+    {
+        statements.push(recreate::add_constraint(table, c));
+    }
+    for i in catalog
+        .indexes_on(table)
+        .filter(|i| i.constraint.is_none() && i.columns.contains(&column.name))
+    {
+        statements.push(recreate::create_index(i, false));
+    }
+    for (other, fk) in catalog.foreign_keys_into(table) {
+        let points_here = matches!(&fk.references, Some((_, cols)) if cols.contains(&column.name));
+        if points_here && other.name != *table {
+            statements.push(recreate::add_constraint(&other.name, fk));
+        }
+    }
+    let mut reason = format!(
+        "re-adds column {table}.{} empty: its values are lost",
+        column.name
+    );
+    if t.columns.last().map(|c| &c.name) != Some(&column.name) {
+        reason.push_str("; it returns at the end of the table, so the column order differs");
+    }
+    if column.not_null && column.default.is_none() && column.generated.is_none() {
+        reason.push_str(
+            "; it is NOT NULL without a default, so the undo fails while the table has rows",
+        );
+    }
+    Undo::lossy(reason, statements)
+}
+
+/// Undoes `ALTER COLUMN … TYPE` by converting back (`USING col::old_type`), restoring the old
+/// default and collation around the change.
+///
+/// Verdict **exact** only when every value of the new type converts back without loss
+/// (the forward change narrowed or kept the type); otherwise **lossy**: values written since
+/// may not fit the old type, and the undo then fails.
+///
+/// ```sql
+/// ALTER TABLE "Score" ALTER COLUMN "value" SET DATA TYPE DOUBLE PRECISION;
+/// -- undo:
+/// ALTER TABLE "Score" ALTER COLUMN "value" TYPE int USING "value"::int;
+/// ```
+pub fn alter_type(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) -> Undo {
+    let (_, column) = match column_of(catalog, table, &cmd.name) {
+        Ok(found) => found,
+        Err(undo) => return undo,
+    };
+    let Some(NodeEnum::ColumnDef(new_def)) = cmd.def.as_deref().and_then(|d| d.node.as_ref())
+    else {
+        return Undo::manual("ALTER COLUMN TYPE without a type");
+    };
+    let new_type = new_def.type_name.clone().unwrap_or_default();
+    let old_type = column.type_name.clone();
+    let using = build::cast(build::column_ref(&column.name), old_type.clone());
+    let back = pb::ColumnDef {
+        type_name: Some(old_type.clone()),
+        coll_clause: column.collation.clone().map(Box::new),
+        raw_default: Some(Box::new(using)),
+        ..Default::default()
+    };
+    let mut statements = Vec::new();
+    if column.default.is_some() {
+        statements.push(column_cmd(table, At::AtColumnDefault, &column.name, None));
+    }
+    statements.push(column_cmd(
+        table,
+        At::AtAlterColumnType,
+        &column.name,
+        Some(build::node(NodeEnum::ColumnDef(Box::new(back)))),
+    ));
+    if let Some(default) = &column.default {
+        statements.push(column_cmd(
+            table,
+            At::AtColumnDefault,
+            &column.name,
+            Some(default.clone()),
+        ));
+    }
+    let (from, to) = (type_label(&new_type), type_label(&old_type));
+    if converts_losslessly(&new_type, &old_type) {
+        Undo::exact(
+            format!(
+                "converts {table}.{} back from {from} to {to}, which every value survives",
+                column.name
+            ),
+            statements,
+        )
+    } else {
+        Undo::lossy(
+            format!(
+                "converts {table}.{} back from {from} to {to}: values written since that do not fit {to} make the undo fail or lose precision",
+                column.name
+            ),
+            statements,
+        )
+    }
+}
+
+/// A readable type label for reasons: `varchar(255)`, `int4[]`.
+fn type_label(t: &pb::TypeName) -> String {
+    let names = string_list(&t.names);
+    let base = names.last().cloned().unwrap_or_default();
+    let mods: Vec<String> = t
+        .typmods
+        .iter()
+        .filter_map(|m| match &m.node {
+            Some(NodeEnum::AConst(c)) => match &c.val {
+                Some(pb::a_const::Val::Ival(i)) => Some(i.ival.to_string()),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect();
+    let mut label = base;
+    if !mods.is_empty() {
+        label = format!("{label}({})", mods.join(","));
+    }
+    if !t.array_bounds.is_empty() {
+        label.push_str("[]");
+    }
+    label
+}
+
+/// Whether every value of `from` converts to `to` without error or loss: same type with a
+/// wider or equal modifier, an integer widening, or anything non-array to text.
+fn converts_losslessly(from: &pb::TypeName, to: &pb::TypeName) -> bool {
+    if from.array_bounds.len() != to.array_bounds.len() {
+        return false;
+    }
+    let base = |t: &pb::TypeName| {
+        canonical(
+            string_list(&t.names)
+                .last()
+                .map(String::as_str)
+                .unwrap_or(""),
+        )
+        .to_string()
+    };
+    let (f, t) = (base(from), base(to));
+    let (f, t) = (f.as_str(), t.as_str());
+    let modifier = |t: &pb::TypeName| type_label(t);
+    if f == t {
+        let (fm, tm) = (modifier(from), modifier(to));
+        if fm == tm || to.typmods.is_empty() {
+            return true;
+        }
+        return matches!((first_mod(from), first_mod(to)), (Some(a), Some(b)) if a <= b && from.typmods.len() == 1 && to.typmods.len() == 1);
+    }
+    let rank = |name: &str| match name {
+        "int2" => Some(1),
+        "int4" => Some(2),
+        "int8" => Some(3),
+        "numeric" => Some(4),
+        _ => None,
+    };
+    if let (Some(a), Some(b)) = (rank(f), rank(t)) {
+        return a <= b && (t != "numeric" || to.typmods.is_empty());
+    }
+    (f == "float4" && t == "float8")
+        || (t == "text" && from.array_bounds.is_empty())
+        || (f == "varchar" && t == "text")
+}
+
+fn first_mod(t: &pb::TypeName) -> Option<i32> {
+    t.typmods.first().and_then(|m| match &m.node {
+        Some(NodeEnum::AConst(c)) => match &c.val {
+            Some(pb::a_const::Val::Ival(i)) => Some(i.ival),
+            _ => None,
+        },
+        _ => None,
+    })
+}
+
+/// PostgreSQL's internal name for a type alias (`integer` → `int4`).
+fn canonical(name: &str) -> &str {
+    match name {
+        "integer" | "int" => "int4",
+        "smallint" => "int2",
+        "bigint" => "int8",
+        "decimal" => "numeric",
+        "real" => "float4",
+        "double precision" => "float8",
+        "character varying" => "varchar",
+        "character" => "bpchar",
+        "boolean" => "bool",
+        other => other,
+    }
+}
+
+/// Undoes `SET DEFAULT`/`DROP DEFAULT` by restoring the previous default (or its absence).
+///
+/// Verdict **exact**: a default is metadata; rows are untouched.
+///
+/// ```sql
+/// ALTER TABLE "User" ALTER COLUMN "role" SET DEFAULT 'USER';
+/// -- undo:
+/// ALTER TABLE "User" ALTER COLUMN "role" DROP DEFAULT;
+/// ```
+pub fn set_default(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) -> Undo {
+    let (_, column) = match column_of(catalog, table, &cmd.name) {
+        Ok(found) => found,
+        Err(undo) => return undo,
+    };
+    let undo = column_cmd(
+        table,
+        At::AtColumnDefault,
+        &column.name,
+        column.default.clone(),
+    );
+    let what = if column.default.is_some() {
+        "restores the previous default"
+    } else {
+        "removes the default again"
+    };
+    Undo::exact(format!("{what} of {table}.{}", column.name), vec![undo])
+}
+
+/// Undoes `SET NOT NULL` with `DROP NOT NULL`.
+///
+/// Verdict **exact**: dropping NOT NULL cannot fail and keeps every row. A column that was
+/// already NOT NULL needs nothing.
+///
+/// ```sql
+/// ALTER TABLE "User" ALTER COLUMN "email" SET NOT NULL;
+/// -- undo:
+/// ALTER TABLE "User" ALTER COLUMN "email" DROP NOT NULL;
+/// ```
+pub fn set_not_null(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) -> Undo {
+    let (_, column) = match column_of(catalog, table, &cmd.name) {
+        Ok(found) => found,
+        Err(undo) => return undo,
+    };
+    if column.not_null {
+        return Undo::nothing(format!("{table}.{} was already NOT NULL", column.name));
+    }
+    Undo::exact(
+        format!("makes {table}.{} nullable again", column.name),
+        vec![column_cmd(table, At::AtDropNotNull, &column.name, None)],
+    )
+}
+
+/// Undoes `DROP NOT NULL` with `SET NOT NULL`.
+///
+/// Verdict **lossy**: the schema returns exactly, but the undo fails if rows with NULL in the
+/// column were written since; they must be filled in first.
+///
+/// ```sql
+/// ALTER TABLE "User" ALTER COLUMN "email" DROP NOT NULL;
+/// -- undo:
+/// ALTER TABLE "User" ALTER COLUMN "email" SET NOT NULL;
+/// ```
+pub fn drop_not_null(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) -> Undo {
+    let (_, column) = match column_of(catalog, table, &cmd.name) {
+        Ok(found) => found,
+        Err(undo) => return undo,
+    };
+    if !column.not_null {
+        return Undo::nothing(format!("{table}.{} was already nullable", column.name));
+    }
+    Undo::lossy(
+        format!(
+            "makes {table}.{} NOT NULL again: fails if rows with NULL were written since; fill them in first",
+            column.name
+        ),
+        vec![column_cmd(table, At::AtSetNotNull, &column.name, None)],
+    )
+}

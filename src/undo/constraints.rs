@@ -1,0 +1,152 @@
+//! Table constraints: `ADD CONSTRAINT` ↔ `DROP CONSTRAINT`, and `VALIDATE CONSTRAINT`.
+
+use super::{recreate, Undo};
+use crate::catalog::{Catalog, Constraint, ConstraintKind};
+use crate::sql::{build, pb, NodeEnum, QName};
+use pb::AlterTableType as At;
+
+/// Undoes `ADD CONSTRAINT` (any kind, `NOT VALID` included) with `DROP CONSTRAINT`. A primary
+/// key also made its columns NOT NULL, so those that were nullable become nullable again;
+/// `USING INDEX` consumed an index, which is recreated.
+///
+/// Verdict **exact**: dropping a constraint keeps every row.
+///
+/// ```sql
+/// ALTER TABLE "Post" ADD CONSTRAINT "Post_authorId_fkey" FOREIGN KEY ("authorId") REFERENCES "User"("id");
+/// -- undo:
+/// ALTER TABLE "Post" DROP CONSTRAINT "Post_authorId_fkey";
+/// ```
+pub fn add_constraint(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) -> Undo {
+    let Some(NodeEnum::Constraint(c)) = cmd.def.as_deref().and_then(|d| d.node.as_ref()) else {
+        return Undo::manual("ADD CONSTRAINT without a definition");
+    };
+    let Some(name) = catalog.new_constraint_name(table, c) else {
+        return Undo::manual("this kind of constraint (column NOT NULL as a table constraint) is not modelled; reverse it by hand");
+    };
+    let t = catalog.table(table).expect("checked by the engine");
+    let mut statements = vec![recreate::drop_constraint(table, &name)];
+    if c.contype == pb::ConstrType::ConstrPrimary as i32 {
+        for key in crate::sql::string_list(&c.keys) {
+            if t.column(&key).is_some_and(|col| !col.not_null) {
+                statements.push(super::stmt(build::alter_table(
+                    table,
+                    vec![build::table_cmd(At::AtDropNotNull, &key, None)],
+                )));
+            }
+        }
+    }
+    if !c.indexname.is_empty() {
+        match catalog.indexes.get(&table.sibling(&c.indexname)) {
+            Some(index) => statements.push(recreate::create_index(index, false)),
+            None => {
+                return Undo::manual(format!(
+                    "the constraint took over index {}, which no earlier migration created; recreate it by hand",
+                    c.indexname
+                ))
+            }
+        }
+    }
+    Undo::exact(
+        format!("drops constraint {name} of {table} again"),
+        statements,
+    )
+}
+
+/// Undoes `DROP CONSTRAINT` by adding the constraint back as it was (`NOT VALID` if it was),
+/// together with foreign keys that a dropped primary key or unique constraint took with it.
+///
+/// Verdict **exact** for a `NOT VALID` constraint (existing rows are not checked); otherwise
+/// **lossy**: re-adding validates every row, so the undo fails if rows written since violate
+/// it (duplicates, orphans, failed checks).
+///
+/// ```sql
+/// ALTER TABLE "Post" DROP CONSTRAINT "Post_authorId_fkey";
+/// -- undo:
+/// ALTER TABLE "Post" ADD CONSTRAINT "Post_authorId_fkey" FOREIGN KEY ("authorId") REFERENCES "User" ("id");
+/// ```
+pub fn drop_constraint(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) -> Undo {
+    let t = catalog.table(table).expect("checked by the engine");
+    let Some(c) = t.constraint(&cmd.name) else {
+        if cmd.missing_ok {
+            return Undo::nothing(format!(
+                "constraint {} did not exist, so DROP CONSTRAINT IF EXISTS did nothing",
+                cmd.name
+            ));
+        }
+        return Undo::manual(format!(
+            "constraint {} of {table} is not created by any earlier migration, so its definition is unknown",
+            cmd.name
+        ));
+    };
+    let mut statements = vec![recreate::add_constraint(table, c)];
+    let dependents = dependent_foreign_keys(catalog, table, c);
+    statements.extend(
+        dependents
+            .iter()
+            .map(|(t, fk)| recreate::add_constraint(t, fk)),
+    );
+    let reason = format!("adds constraint {} back to {table}", c.name);
+    if c.not_valid && dependents.is_empty() {
+        Undo::exact(
+            format!("{reason} as NOT VALID, without checking rows"),
+            statements,
+        )
+    } else {
+        Undo::lossy(
+            format!(
+                "{reason}: it checks every row, so the undo fails if rows written since violate it"
+            ),
+            statements,
+        )
+    }
+}
+
+/// Foreign keys that `DROP CONSTRAINT … CASCADE` removes with a primary key or unique constraint.
+fn dependent_foreign_keys(
+    catalog: &Catalog,
+    table: &QName,
+    c: &Constraint,
+) -> Vec<(QName, Constraint)> {
+    if !matches!(c.kind, ConstraintKind::PrimaryKey | ConstraintKind::Unique) {
+        return Vec::new();
+    }
+    catalog
+        .foreign_keys_into(table)
+        .filter(|(_, fk)| matches!(&fk.references, Some((_, cols)) if cols == &c.columns))
+        .map(|(t, fk)| (t.name.clone(), fk.clone()))
+        .collect()
+}
+
+/// Undoes `VALIDATE CONSTRAINT`: PostgreSQL cannot mark a constraint unvalidated, so the undo
+/// drops it and adds it back `NOT VALID`.
+///
+/// Verdict **exact**: the constraint returns to its unvalidated state; rows are untouched.
+///
+/// ```sql
+/// ALTER TABLE "Post" VALIDATE CONSTRAINT "Post_authorId_fkey";
+/// -- undo:
+/// ALTER TABLE "Post" DROP CONSTRAINT "Post_authorId_fkey";
+/// ALTER TABLE "Post" ADD CONSTRAINT "Post_authorId_fkey" FOREIGN KEY ("authorId") REFERENCES "User" ("id") NOT VALID;
+/// ```
+pub fn validate_constraint(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) -> Undo {
+    let t = catalog.table(table).expect("checked by the engine");
+    let Some(c) = t.constraint(&cmd.name) else {
+        return Undo::manual(format!(
+            "constraint {} of {table} is not created by any earlier migration",
+            cmd.name
+        ));
+    };
+    if !c.not_valid {
+        return Undo::nothing(format!("constraint {} was already valid", c.name));
+    }
+    Undo::exact(
+        format!(
+            "turns constraint {} back into a NOT VALID constraint",
+            c.name
+        ),
+        vec![
+            recreate::drop_constraint(table, &c.name),
+            recreate::add_constraint(table, c),
+        ],
+    )
+}

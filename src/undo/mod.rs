@@ -1,0 +1,288 @@
+//! The undo rule engine. Each forward statement is matched to a rule (one file per rule
+//! family) that reads the schema model as it stood just before the statement and returns the
+//! statements that reverse it, with an honest verdict and a one-line reason.
+
+mod columns;
+mod constraints;
+mod data;
+mod enums;
+mod indexes;
+mod objects;
+mod recreate;
+mod renames;
+mod session;
+mod tables;
+mod views;
+
+use serde::Serialize;
+
+use crate::catalog::Catalog;
+use crate::sql::{self, pb, NodeEnum, QName, Statement};
+
+/// How faithfully an undo restores what the forward statement changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    /// Restores the previous schema exactly.
+    Exact,
+    /// Restores the schema, but data is lost or may not convert; the reason says what.
+    Lossy,
+    /// No safe automatic undo: a person must write it.
+    Manual,
+}
+
+impl std::fmt::Display for Verdict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Verdict::Exact => "exact",
+            Verdict::Lossy => "lossy",
+            Verdict::Manual => "manual",
+        })
+    }
+}
+
+/// One generated SQL statement.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UndoSql {
+    pub sql: String,
+    /// Must run outside a transaction block (`CONCURRENTLY`), so in a migration of its own.
+    pub concurrent: bool,
+}
+
+/// The undo of one forward statement.
+#[derive(Debug, Clone, Serialize)]
+pub struct Undo {
+    pub verdict: Verdict,
+    pub reason: String,
+    /// Statements to run, in order; empty when nothing needs undoing or when manual.
+    pub statements: Vec<UndoSql>,
+}
+
+impl Undo {
+    pub fn exact(reason: impl Into<String>, statements: Vec<UndoSql>) -> Self {
+        Undo {
+            verdict: Verdict::Exact,
+            reason: reason.into(),
+            statements,
+        }
+    }
+
+    pub fn lossy(reason: impl Into<String>, statements: Vec<UndoSql>) -> Self {
+        Undo {
+            verdict: Verdict::Lossy,
+            reason: reason.into(),
+            statements,
+        }
+    }
+
+    pub fn manual(reason: impl Into<String>) -> Self {
+        Undo {
+            verdict: Verdict::Manual,
+            reason: reason.into(),
+            statements: Vec::new(),
+        }
+    }
+
+    /// Nothing to undo (the statement changed no schema state, or was a no-op).
+    pub fn nothing(reason: impl Into<String>) -> Self {
+        Undo::exact(reason, Vec::new())
+    }
+
+    /// Joins the undos of the parts of one statement (ALTER TABLE commands, DROP objects),
+    /// given in forward order: the statements run in reverse, the verdict is the worst.
+    fn combine(parts: Vec<Undo>) -> Undo {
+        if parts.len() == 1 {
+            return parts.into_iter().next().expect("one part");
+        }
+        let verdict = parts
+            .iter()
+            .map(|p| p.verdict)
+            .max()
+            .unwrap_or(Verdict::Exact);
+        let reason = parts
+            .iter()
+            .filter(|p| p.verdict == verdict)
+            .map(|p| p.reason.as_str())
+            .collect::<Vec<_>>()
+            .join("; ");
+        let statements = parts.into_iter().rev().flat_map(|p| p.statements).collect();
+        Undo {
+            verdict,
+            reason,
+            statements,
+        }
+    }
+}
+
+/// Deparses a generated statement for a transactional migration.
+pub(crate) fn stmt(node: NodeEnum) -> UndoSql {
+    UndoSql {
+        sql: sql::deparse(node),
+        concurrent: false,
+    }
+}
+
+/// What the whole forward migration creates, so rules for data statements can tell whether
+/// the undo removes what they wrote anyway.
+#[derive(Debug, Default)]
+pub struct MigrationScope {
+    pub created_tables: Vec<QName>,
+    pub added_columns: Vec<(QName, String)>,
+}
+
+impl MigrationScope {
+    pub fn of(statements: &[Statement]) -> Self {
+        let mut scope = MigrationScope::default();
+        for s in statements {
+            match &s.node {
+                NodeEnum::CreateStmt(c) => {
+                    if let Some(rv) = &c.relation {
+                        scope.created_tables.push(QName::from_range_var(rv));
+                    }
+                }
+                NodeEnum::AlterTableStmt(a) => {
+                    let Some(rv) = &a.relation else { continue };
+                    let table = QName::from_range_var(rv);
+                    for cmd in &a.cmds {
+                        if let Some(NodeEnum::AlterTableCmd(cmd)) = &cmd.node {
+                            if let Some(NodeEnum::ColumnDef(def)) =
+                                cmd.def.as_deref().and_then(|d| d.node.as_ref())
+                            {
+                                if cmd.subtype == pb::AlterTableType::AtAddColumn as i32 {
+                                    scope
+                                        .added_columns
+                                        .push((table.clone(), def.colname.clone()));
+                                }
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        scope
+    }
+}
+
+/// The undo of every statement of one forward migration, in forward order. Folds the
+/// statements into `catalog` as it goes, so afterwards it holds the state after the migration.
+pub fn undo_migration(catalog: &mut Catalog, statements: &[Statement]) -> Vec<Undo> {
+    let scope = MigrationScope::of(statements);
+    statements
+        .iter()
+        .map(|s| undo_and_apply(catalog, &s.node, &scope))
+        .collect()
+}
+
+/// Undoes and applies one statement, splitting multi-part statements so each part sees the
+/// model exactly as it stands before that part.
+fn undo_and_apply(catalog: &mut Catalog, node: &NodeEnum, scope: &MigrationScope) -> Undo {
+    let parts = split_parts(node);
+    let mut undos = Vec::with_capacity(parts.len());
+    for part in &parts {
+        undos.push(undo_one(catalog, part, scope));
+        catalog.apply(part);
+    }
+    Undo::combine(undos)
+}
+
+/// `ALTER TABLE t a, b` → `ALTER TABLE t a`, `ALTER TABLE t b`; `DROP X a, b` likewise.
+fn split_parts(node: &NodeEnum) -> Vec<NodeEnum> {
+    match node {
+        NodeEnum::AlterTableStmt(a) if a.cmds.len() > 1 => a
+            .cmds
+            .iter()
+            .map(|cmd| {
+                let mut one = a.clone();
+                one.cmds = vec![cmd.clone()];
+                NodeEnum::AlterTableStmt(one)
+            })
+            .collect(),
+        NodeEnum::DropStmt(d) if d.objects.len() > 1 => d
+            .objects
+            .iter()
+            .map(|o| {
+                let mut one = d.clone();
+                one.objects = vec![o.clone()];
+                NodeEnum::DropStmt(one)
+            })
+            .collect(),
+        other => vec![other.clone()],
+    }
+}
+
+/// Dispatches one single-part statement to its rule family.
+fn undo_one(catalog: &Catalog, node: &NodeEnum, scope: &MigrationScope) -> Undo {
+    use pb::ObjectType as O;
+    match node {
+        NodeEnum::CreateStmt(s) => tables::create_table(catalog, s),
+        NodeEnum::CreateTableAsStmt(s) => views::create_table_as(catalog, s),
+        NodeEnum::AlterTableStmt(s) => alter_table(catalog, s),
+        NodeEnum::IndexStmt(s) => indexes::create_index(catalog, s),
+        NodeEnum::DropStmt(s) => match O::try_from(s.remove_type).unwrap_or(O::Undefined) {
+            O::ObjectTable => tables::drop_table(catalog, s),
+            O::ObjectIndex => indexes::drop_index(catalog, s),
+            O::ObjectType => enums::drop_type(catalog, s),
+            O::ObjectView | O::ObjectMatview => views::drop_view(catalog, s),
+            _ => objects::drop_object(catalog, s),
+        },
+        NodeEnum::RenameStmt(s) => renames::rename(catalog, s),
+        NodeEnum::CreateEnumStmt(s) => enums::create_enum(catalog, s),
+        NodeEnum::AlterEnumStmt(s) => enums::alter_enum(catalog, s),
+        NodeEnum::ViewStmt(s) => views::create_view(catalog, s),
+        NodeEnum::CreateSeqStmt(s) => objects::create_sequence(catalog, s),
+        NodeEnum::CreateExtensionStmt(s) => objects::create_extension(catalog, s),
+        NodeEnum::CreateSchemaStmt(s) => objects::create_schema(catalog, s),
+        NodeEnum::CreateFunctionStmt(s) => objects::create_function(catalog, s),
+        NodeEnum::CreateTrigStmt(s) => objects::create_trigger(catalog, s),
+        NodeEnum::CommentStmt(s) => objects::comment(catalog, s),
+        NodeEnum::TransactionStmt(s) => session::transaction(s),
+        NodeEnum::VariableSetStmt(_) | NodeEnum::VariableShowStmt(_) => session::setting(),
+        NodeEnum::SelectStmt(_) => data::select(node),
+        NodeEnum::InsertStmt(_) | NodeEnum::UpdateStmt(_) | NodeEnum::DeleteStmt(_) => {
+            data::write(catalog, node, scope)
+        }
+        other => data::unsupported(other),
+    }
+}
+
+fn alter_table(catalog: &Catalog, s: &pb::AlterTableStmt) -> Undo {
+    use pb::AlterTableType as At;
+    let Some(rv) = &s.relation else {
+        return Undo::manual("ALTER TABLE without a table name");
+    };
+    let table = QName::from_range_var(rv);
+    let Some(NodeEnum::AlterTableCmd(cmd)) = s.cmds.first().and_then(|c| c.node.as_ref()) else {
+        return Undo::nothing("ALTER TABLE with no command changes nothing");
+    };
+    if s.objtype != pb::ObjectType::ObjectTable as i32 {
+        return Undo::manual(format!(
+            "ALTER on {table} that is not a table (index, view or sequence options) is not modelled; reverse it by hand"
+        ));
+    }
+    if catalog.table(&table).is_none() {
+        if s.missing_ok {
+            return Undo::nothing(format!(
+                "table {table} does not exist, so ALTER TABLE IF EXISTS did nothing"
+            ));
+        }
+        return Undo::manual(format!(
+            "table {table} is not created by any earlier migration, so its previous state is unknown"
+        ));
+    }
+    match At::try_from(cmd.subtype).unwrap_or(At::Undefined) {
+        At::AtAddColumn => columns::add_column(catalog, &table, cmd),
+        At::AtDropColumn => columns::drop_column(catalog, &table, cmd),
+        At::AtAlterColumnType => columns::alter_type(catalog, &table, cmd),
+        At::AtColumnDefault => columns::set_default(catalog, &table, cmd),
+        At::AtSetNotNull => columns::set_not_null(catalog, &table, cmd),
+        At::AtDropNotNull => columns::drop_not_null(catalog, &table, cmd),
+        At::AtAddConstraint => constraints::add_constraint(catalog, &table, cmd),
+        At::AtDropConstraint => constraints::drop_constraint(catalog, &table, cmd),
+        At::AtValidateConstraint => constraints::validate_constraint(catalog, &table, cmd),
+        other => Undo::manual(format!(
+            "ALTER TABLE {table} {} has no automatic undo yet; reverse it by hand",
+            other.as_str_name().trim_start_matches("AT_")
+        )),
+    }
+}

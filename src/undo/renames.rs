@@ -1,0 +1,68 @@
+//! Renames of tables, columns, indexes, constraints, types, schemas, views and sequences.
+
+use super::{stmt, Undo};
+use crate::catalog::{rename_object_qname, Catalog};
+use crate::sql::{build, pb, QName};
+use pb::ObjectType as O;
+
+/// Undoes a `RENAME` by renaming back.
+///
+/// Verdict **exact**: a rename changes no data, and PostgreSQL keeps dependent objects
+/// (indexes, foreign keys, views) pointing at the renamed object.
+///
+/// ```sql
+/// ALTER TABLE "metrics" RENAME TO "gradings";
+/// -- undo:
+/// ALTER TABLE "gradings" RENAME TO "metrics";
+/// ```
+pub fn rename(_catalog: &Catalog, s: &pb::RenameStmt) -> Undo {
+    let kind = O::try_from(s.rename_type).unwrap_or(O::Undefined);
+    let relation = s.relation.as_ref().map(QName::from_range_var);
+    let (sql, what) = match (kind, relation) {
+        (O::ObjectColumn, Some(table)) => (
+            build::rename_relation(O::ObjectColumn, &table, &s.newname, &s.subname),
+            format!("column {table}.{}", s.newname),
+        ),
+        (O::ObjectTabconstraint, Some(table)) => (
+            build::rename_relation(O::ObjectTabconstraint, &table, &s.newname, &s.subname),
+            format!("constraint {} of {table}", s.newname),
+        ),
+        (
+            O::ObjectTable | O::ObjectIndex | O::ObjectView | O::ObjectMatview | O::ObjectSequence,
+            Some(old),
+        ) => {
+            let renamed = old.sibling(&s.newname);
+            let mut node = build::rename_relation(kind, &renamed, "", &old.name);
+            if let crate::sql::NodeEnum::RenameStmt(r) = &mut node {
+                r.relation_type = O::ObjectAccessMethod as i32;
+            }
+            (node, format!("{renamed}"))
+        }
+        (O::ObjectType, _) => {
+            let old = rename_object_qname(s);
+            let renamed = old.sibling(&s.newname);
+            (
+                build::rename_object(
+                    O::ObjectType,
+                    Some(build::list(renamed.to_name_nodes())),
+                    "",
+                    &old.name,
+                ),
+                format!("type {renamed}"),
+            )
+        }
+        (O::ObjectSchema, _) => (
+            build::rename_object(O::ObjectSchema, None, &s.newname, &s.subname),
+            format!("schema {}", s.newname),
+        ),
+        _ => {
+            return Undo::manual(format!(
+                "renaming a {} has no automatic undo yet; rename it back by hand",
+                kind.as_str_name()
+                    .trim_start_matches("OBJECT_")
+                    .to_lowercase()
+            ))
+        }
+    };
+    Undo::exact(format!("renames {what} back"), vec![stmt(sql)])
+}

@@ -1,0 +1,112 @@
+//! Views and materialized views: `CREATE [OR REPLACE] VIEW` ↔ `DROP VIEW`.
+
+use super::{stmt, tables, Undo, UndoSql};
+use crate::catalog::{object_qname, Catalog, View, ViewDefinition};
+use crate::sql::{build, pb, NodeEnum, QName};
+use pb::ObjectType;
+
+fn drop_view_stmt(view: &QName, materialized: bool) -> UndoSql {
+    let kind = if materialized {
+        ObjectType::ObjectMatview
+    } else {
+        ObjectType::ObjectView
+    };
+    stmt(build::drop(kind, vec![build::drop_object(view)], false))
+}
+
+/// The statements that create `view` as the model recorded it.
+pub fn recreate_view(view: &View) -> Vec<UndoSql> {
+    match &view.definition {
+        ViewDefinition::View(s) => vec![stmt(NodeEnum::ViewStmt(Box::new(s.clone())))],
+        ViewDefinition::Materialized(s) => {
+            vec![stmt(NodeEnum::CreateTableAsStmt(Box::new(s.clone())))]
+        }
+    }
+}
+
+/// Undoes `CREATE VIEW` with `DROP VIEW`, and `CREATE OR REPLACE VIEW` by dropping the view and
+/// creating the previous definition again (`OR REPLACE` cannot remove columns, so the old
+/// definition could not replace the new one).
+///
+/// Verdict **exact**: a view holds no data. **manual** when other views read it (they would
+/// have to be dropped and recreated too).
+///
+/// ```sql
+/// CREATE OR REPLACE VIEW "active_users" AS SELECT "id", "email" FROM "User";
+/// -- undo:
+/// DROP VIEW "active_users";
+/// CREATE VIEW "active_users" AS SELECT id FROM "User";
+/// ```
+pub fn create_view(catalog: &Catalog, s: &pb::ViewStmt) -> Undo {
+    let name = QName::from_range_var(s.view.as_ref().expect("view name"));
+    let previous = catalog.views.get(&name);
+    if let Some(reader) = catalog.views_reading(&name).next() {
+        return Undo::manual(format!(
+            "view {} reads view {name}, so reverting {name} means dropping and recreating it too; do it by hand",
+            reader.name
+        ));
+    }
+    match previous {
+        Some(old) => {
+            let mut statements = vec![drop_view_stmt(&name, false)];
+            statements.extend(recreate_view(old));
+            Undo::exact(
+                format!("restores the previous definition of view {name}"),
+                statements,
+            )
+        }
+        None => Undo::exact(
+            format!("drops view {name} again"),
+            vec![drop_view_stmt(&name, false)],
+        ),
+    }
+}
+
+/// Undoes `CREATE MATERIALIZED VIEW` (**exact**: its rows are derived) and `CREATE TABLE … AS`
+/// (**lossy**: the new table's rows are lost).
+///
+/// ```sql
+/// CREATE MATERIALIZED VIEW "daily" AS SELECT 1;
+/// -- undo:
+/// DROP MATERIALIZED VIEW "daily";
+/// ```
+pub fn create_table_as(_catalog: &Catalog, s: &pb::CreateTableAsStmt) -> Undo {
+    let Some(rel) = s.into.as_ref().and_then(|i| i.rel.as_ref()) else {
+        return Undo::manual("CREATE … AS without a name");
+    };
+    let name = QName::from_range_var(rel);
+    if s.objtype == ObjectType::ObjectMatview as i32 {
+        Undo::exact(
+            format!("drops materialized view {name} again"),
+            vec![drop_view_stmt(&name, true)],
+        )
+    } else {
+        Undo::lossy(
+            format!("drops table {name}: its rows are lost"),
+            vec![tables::drop_table_stmt(&name)],
+        )
+    }
+}
+
+/// Undoes `DROP [MATERIALIZED] VIEW` by creating the view again from its recorded definition.
+///
+/// Verdict **exact**: a view holds no data of its own (a materialized view is filled again
+/// from its query).
+///
+/// ```sql
+/// DROP VIEW "active_users";
+/// -- undo:
+/// CREATE VIEW "active_users" AS SELECT id FROM "User";
+/// ```
+pub fn drop_view(catalog: &Catalog, s: &pb::DropStmt) -> Undo {
+    let name = object_qname(&s.objects[0]);
+    match catalog.views.get(&name) {
+        Some(view) => Undo::exact(format!("creates view {name} again"), recreate_view(view)),
+        None if s.missing_ok => Undo::nothing(format!(
+            "view {name} did not exist, so DROP VIEW IF EXISTS did nothing"
+        )),
+        None => Undo::manual(format!(
+            "view {name} is not created by any earlier migration, so its definition is unknown"
+        )),
+    }
+}
