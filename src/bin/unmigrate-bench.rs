@@ -1,0 +1,238 @@
+//! Benchmark: undo generation for whole corpora against parsing the same files with
+//! `pg_query` alone, measured in one run and reported as a ratio.
+//!
+//! Usage: `unmigrate-bench [--rounds N] [CORPUS_DIR...]`
+//!
+//! For each corpus the history is read once; both timings then measure in-memory work on the
+//! same strings (file I/O is excluded from both):
+//! - parse-only: `pg_query::parse` on every migration file's text, nothing else;
+//! - generate: `unmigrate::generate::plan` for every forward migration (parse, fold the
+//!   model, derive the undo, render the files; nothing is written).
+//!
+//! The two run interleaved (parse, generate, parse, generate, …) after one warm-up of each,
+//! and the median of the rounds is reported. The target is generate within 1.5× parse-only.
+//! It is a report, not a test: it exits 0 whenever it ran, whatever the ratio.
+
+use std::hint::black_box;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use unmigrate::generate::{self, Selection, VerdictCounts};
+use unmigrate::migrations::{self, History, Timestamp};
+
+/// Generation may take at most this many times as long as parse-only.
+const TARGET_RATIO: f64 = 1.5;
+const DEFAULT_ROUNDS: usize = 5;
+const DEFAULT_CORPORA: [&str; 2] = [
+    concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus/triggerdev"),
+    concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus/langfuse"),
+];
+/// Fixed timestamps so every round does the same work (and nothing depends on the clock).
+const REQUESTED: &str = "20990101000000";
+const NOW: &str = "20990101000000";
+
+const USAGE: &str = "usage: unmigrate-bench [--rounds N] [CORPUS_DIR...]\n\
+    \x20 CORPUS_DIR  a Prisma migrations folder (default: ../shared/corpus/triggerdev and\n\
+    \x20             ../shared/corpus/langfuse, relative to the crate root)\n\
+    \x20 --rounds N  measured rounds per corpus, median reported (default 5)";
+
+struct Args {
+    rounds: usize,
+    dirs: Vec<PathBuf>,
+}
+
+struct Row {
+    name: String,
+    files: usize,
+    statements: usize,
+    parse: Duration,
+    generate: Duration,
+    counts: VerdictCounts,
+}
+
+impl Row {
+    fn ratio(&self) -> f64 {
+        self.generate.as_secs_f64() / self.parse.as_secs_f64().max(f64::MIN_POSITIVE)
+    }
+}
+
+fn main() -> ExitCode {
+    let args = match parse_args(std::env::args().skip(1)) {
+        Ok(args) => args,
+        Err(message) => {
+            eprintln!("unmigrate-bench: {message}\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let missing: Vec<&PathBuf> = args.dirs.iter().filter(|d| !d.is_dir()).collect();
+    if !missing.is_empty() {
+        for dir in missing {
+            eprintln!(
+                "unmigrate-bench: corpus directory not found: {}",
+                dir.display()
+            );
+        }
+        eprintln!("pass existing Prisma migrations folders as arguments\n{USAGE}");
+        return ExitCode::from(2);
+    }
+    let (requested, now) = match (Timestamp::parse(REQUESTED), Timestamp::parse(NOW)) {
+        (Ok(r), Ok(n)) => (r, n),
+        _ => unreachable!("the fixed timestamps are valid"),
+    };
+
+    let mut rows = Vec::with_capacity(args.dirs.len());
+    for dir in &args.dirs {
+        match bench_corpus(dir, args.rounds, requested, now) {
+            Ok(row) => rows.push(row),
+            Err(message) => {
+                eprintln!("unmigrate-bench: {}: {message}", dir.display());
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    print_table(&rows, args.rounds);
+    ExitCode::SUCCESS
+}
+
+fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
+    let mut rounds = DEFAULT_ROUNDS;
+    let mut dirs = Vec::new();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                std::process::exit(0);
+            }
+            "--rounds" => {
+                let value = args.next().ok_or("--rounds needs a number")?;
+                rounds = parse_rounds(&value)?;
+            }
+            _ if arg.starts_with("--rounds=") => {
+                rounds = parse_rounds(&arg["--rounds=".len()..])?;
+            }
+            _ if arg.starts_with('-') => return Err(format!("unknown option {arg}")),
+            _ => dirs.push(PathBuf::from(arg)),
+        }
+    }
+    if dirs.is_empty() {
+        dirs = DEFAULT_CORPORA.iter().map(PathBuf::from).collect();
+    }
+    Ok(Args { rounds, dirs })
+}
+
+fn parse_rounds(value: &str) -> Result<usize, String> {
+    match value.parse::<usize>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(format!(
+            "--rounds needs a positive whole number, got {value:?}"
+        )),
+    }
+}
+
+fn bench_corpus(
+    dir: &Path,
+    rounds: usize,
+    requested: Timestamp,
+    now: Timestamp,
+) -> Result<Row, String> {
+    let history = migrations::read_history(dir).map_err(|e| e.to_string())?;
+    let texts: Vec<&str> = history.migrations.iter().map(|m| m.sql.as_str()).collect();
+
+    // Warm-up (not timed): also checks both sides work and gathers the counts.
+    let statements = parse_only(&texts)?;
+    let counts = generate_all(&history, requested, now)?.counts();
+
+    let mut parse_times = Vec::with_capacity(rounds);
+    let mut generate_times = Vec::with_capacity(rounds);
+    for _ in 0..rounds {
+        let start = Instant::now();
+        black_box(parse_only(black_box(&texts))?);
+        parse_times.push(start.elapsed());
+
+        let start = Instant::now();
+        black_box(generate_all(black_box(&history), requested, now)?);
+        generate_times.push(start.elapsed());
+    }
+
+    let name = dir
+        .canonicalize()
+        .ok()
+        .as_deref()
+        .unwrap_or(dir)
+        .file_name()
+        .map_or_else(|| dir.display().to_string(), |n| n.to_string_lossy().into());
+    Ok(Row {
+        name,
+        files: texts.len(),
+        statements,
+        parse: median(parse_times),
+        generate: median(generate_times),
+        counts,
+    })
+}
+
+/// The baseline: the real PostgreSQL parser on every file, nothing else. Returns the number
+/// of statements parsed.
+fn parse_only(texts: &[&str]) -> Result<usize, String> {
+    let mut statements = 0;
+    for text in texts {
+        let parsed = pg_query::parse(text, 0).map_err(|e| e.to_string())?;
+        statements += parsed.protobuf.stmts.len();
+        black_box(parsed);
+    }
+    Ok(statements)
+}
+
+/// The measured work: the undo of every forward migration, rendered but not written.
+fn generate_all(
+    history: &History,
+    requested: Timestamp,
+    now: Timestamp,
+) -> Result<generate::Plan, String> {
+    generate::plan(history, &Selection::All, Some(requested), now, false).map_err(|e| e.to_string())
+}
+
+fn median(mut times: Vec<Duration>) -> Duration {
+    times.sort_unstable();
+    let mid = times.len() / 2;
+    if times.len() % 2 == 0 {
+        (times[mid - 1] + times[mid]) / 2
+    } else {
+        times[mid]
+    }
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn print_table(rows: &[Row], rounds: usize) {
+    println!(
+        "unmigrate-bench: median of {rounds} interleaved round(s); file I/O excluded; target generate ≤ {TARGET_RATIO}× parse-only"
+    );
+    println!(
+        "{:<12} {:>5} {:>6} {:>10} {:>10} {:>6}  {:>6} {:>6} {:>6}  result",
+        "corpus", "files", "stmts", "parse ms", "gen ms", "ratio", "exact", "lossy", "manual"
+    );
+    for row in rows {
+        let ratio = row.ratio();
+        let verdict = if ratio <= TARGET_RATIO {
+            "PASS"
+        } else {
+            "FAIL"
+        };
+        println!(
+            "{:<12} {:>5} {:>6} {:>10.2} {:>10.2} {:>5.2}×  {:>6} {:>6} {:>6}  {verdict}",
+            row.name,
+            row.files,
+            row.statements,
+            ms(row.parse),
+            ms(row.generate),
+            ratio,
+            row.counts.exact,
+            row.counts.lossy,
+            row.counts.manual,
+        );
+    }
+}

@@ -1,0 +1,8 @@
+CREATE TABLE "User" ("id" TEXT, "email" TEXT);
+CREATE TABLE "Post" ("id" TEXT PRIMARY KEY, "authorId" TEXT, "n" INT);
+-- forward
+ALTER TABLE "User" ADD PRIMARY KEY ("id");
+ALTER TABLE "User" ADD UNIQUE ("email");
+ALTER TABLE "Post" ADD CONSTRAINT "Post_authorId_fkey" FOREIGN KEY ("authorId") REFERENCES "User"("id") ON DELETE CASCADE ON UPDATE CASCADE NOT VALID;
+ALTER TABLE "Post" ADD CHECK ("n" > 0);
+ALTER TABLE "Post" VALIDATE CONSTRAINT "Post_authorId_fkey";

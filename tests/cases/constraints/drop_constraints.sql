@@ -1,0 +1,9 @@
+CREATE TABLE "User" ("id" TEXT, "email" TEXT, CONSTRAINT "User_pkey" PRIMARY KEY ("id"));
+CREATE TABLE "Post" ("id" TEXT PRIMARY KEY, "authorId" TEXT, "n" INT CONSTRAINT "n_positive" CHECK ("n" > 0));
+ALTER TABLE "Post" ADD CONSTRAINT "Post_authorId_fkey" FOREIGN KEY ("authorId") REFERENCES "User"("id") ON DELETE SET NULL;
+ALTER TABLE "Post" ADD CONSTRAINT "loose" CHECK ("n" < 100) NOT VALID;
+-- forward
+ALTER TABLE "Post" DROP CONSTRAINT "n_positive";
+ALTER TABLE "Post" DROP CONSTRAINT "loose";
+ALTER TABLE "User" DROP CONSTRAINT "User_pkey" CASCADE;
+ALTER TABLE "Post" DROP CONSTRAINT IF EXISTS "nope";

@@ -1,0 +1,3 @@
+CREATE TYPE "Role" AS ENUM ('USER', 'ADMIN');
+-- forward
+ALTER TYPE "Role" RENAME VALUE 'ADMIN' TO 'OWNER';

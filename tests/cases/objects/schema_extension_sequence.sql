@@ -1,0 +1,8 @@
+CREATE TABLE "ticket" ("id" INT);
+CREATE EXTENSION IF NOT EXISTS "pg_trgm";
+-- forward
+CREATE SCHEMA IF NOT EXISTS "reporting";
+CREATE EXTENSION IF NOT EXISTS "pg_trgm";
+CREATE EXTENSION IF NOT EXISTS "pgcrypto";
+CREATE SEQUENCE "ticket_seq" START 100;
+COMMENT ON TABLE "ticket" IS 'tickets';

@@ -1,0 +1,3 @@
+-- forward
+DROP TABLE "Legacy";
+DROP TABLE IF EXISTS "Other";

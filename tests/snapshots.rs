@@ -1,0 +1,117 @@
+//! Snapshot tests of the undo rules. Each case is `tests/cases/<family>/<case>.sql`: the
+//! earlier schema, a `-- forward` line, then the forward migration. The generated undo
+//! migration(s) are snapshotted into the top-level `snapshots/` as `<family>__<case>.snap`.
+
+use std::path::{Path, PathBuf};
+
+use unmigrate::generate::{plan, Selection};
+use unmigrate::migrations::{read_history, Timestamp};
+
+const FORWARD_MARKER: &str = "-- forward";
+
+/// Builds a two-migration Prisma history from a case and returns the rendered undo folders.
+fn undo_of_case(case: &str) -> String {
+    let (earlier, forward) = case
+        .split_once(&format!("{FORWARD_MARKER}\n"))
+        .expect("a case needs a `-- forward` line");
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (name, sql) in [
+        ("20240101000000_earlier", earlier),
+        ("20240102000000_forward", forward),
+    ] {
+        std::fs::create_dir(dir.path().join(name)).expect("folder");
+        std::fs::write(dir.path().join(name).join("migration.sql"), sql).expect("write");
+    }
+    let history = read_history(dir.path()).expect("history");
+    let ts = Timestamp::parse("20990101000000").expect("timestamp");
+    let plan = plan(&history, &Selection::Last(1), Some(ts), ts, false).expect("plan");
+    let mut out = String::new();
+    for folder in plan.folders() {
+        if let Err(e) = unmigrate::sql::reparse(&folder.sql) {
+            panic!("generated SQL does not parse ({e}):\n{}", folder.sql);
+        }
+        out.push_str(&format!(
+            "==> {}/migration.sql\n{}\n",
+            folder.name, folder.sql
+        ));
+    }
+    out
+}
+
+/// Every case file, sorted: `tests/cases/<family>/<case>.sql`.
+fn case_files() -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases");
+    let mut files = Vec::new();
+    for family in std::fs::read_dir(&root).expect("tests/cases") {
+        for case in std::fs::read_dir(family.expect("family").path()).expect("family dir") {
+            let path = case.expect("case").path();
+            if path.extension().is_some_and(|e| e == "sql") {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+#[test]
+fn undo_rules() {
+    let cases = case_files();
+    assert!(
+        cases.len() >= 20,
+        "expected the rule cases under tests/cases, found {}",
+        cases.len()
+    );
+    for path in &cases {
+        let path = path.as_path();
+        let case = std::fs::read_to_string(path).expect("read case");
+        let family = path
+            .parent()
+            .and_then(Path::file_name)
+            .expect("family")
+            .to_string_lossy();
+        let name = path.file_stem().expect("case name").to_string_lossy();
+        // The tool version is in every header; keep it out of snapshots.
+        let output = undo_of_case(&case).replace(
+            &format!("unmigrate {};", env!("CARGO_PKG_VERSION")),
+            "unmigrate [version];",
+        );
+        insta::with_settings!({
+            snapshot_path => "../snapshots",
+            prepend_module_to_snapshot => false,
+            input_file => path,
+            description => case.clone(),
+            omit_expression => true,
+        }, {
+            insta::assert_snapshot!(format!("{family}__{name}"), output);
+        });
+    }
+}
+
+/// Every snapshot belongs to a case, so deleting a case cannot leave a stale snapshot behind.
+#[test]
+fn no_orphaned_snapshots() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for entry in std::fs::read_dir(root.join("snapshots")).expect("snapshots dir") {
+        let name = entry
+            .expect("entry")
+            .file_name()
+            .to_string_lossy()
+            .into_owned();
+        let Some(stem) = name.strip_suffix(".snap") else {
+            continue;
+        };
+        let (family, case) = stem
+            .split_once("__")
+            .expect("snapshot named <family>__<case>");
+        let fixture = root
+            .join("tests/cases")
+            .join(family)
+            .join(format!("{case}.sql"));
+        assert!(
+            fixture.exists(),
+            "snapshot {name} has no case {}",
+            fixture.display()
+        );
+    }
+}
