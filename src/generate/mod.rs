@@ -277,7 +277,14 @@ fn assign_folders(
         }
         reused.push(Some(existing));
     }
-    let mut stamps = migrations::choose_timestamps(history, requested, now, fresh)?.into_iter();
+    // With --force every folder may reuse an existing undo's name: then no new timestamp is
+    // needed, and checking one against the very folders being replaced would refuse the rerun.
+    let stamps = if fresh == 0 {
+        Vec::new()
+    } else {
+        migrations::choose_timestamps(history, requested, now, fresh)?
+    };
+    let mut stamps = stamps.into_iter();
     for ((u, parts), names) in undos.iter_mut().zip(rendered).zip(reused) {
         let count = parts.len();
         u.folders = parts

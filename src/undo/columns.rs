@@ -305,11 +305,11 @@ pub fn set_default(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) ->
         column.default.clone(),
     );
     let what = if column.default.is_some() {
-        "restores the previous default"
+        "restores the previous default of"
     } else {
-        "removes the default again"
+        "removes the default of"
     };
-    Undo::exact(format!("{what} of {table}.{}", column.name), vec![undo])
+    Undo::exact(format!("{what} {table}.{}", column.name), vec![undo])
 }
 
 /// Undoes `SET NOT NULL` with `DROP NOT NULL`.

@@ -240,7 +240,10 @@ pub fn drop_object(catalog: &Catalog, s: &pb::DropStmt) -> Undo {
         }
         _ => unknown(
             &label,
-            &format!("{:?}", crate::sql::string_list(&[object.clone()])),
+            &format!(
+                "{:?}",
+                crate::sql::string_list(std::slice::from_ref(object))
+            ),
             s.missing_ok,
         ),
     }

@@ -1,0 +1,425 @@
+//! End-to-end tests of the `unmigrate` binary: exit codes, messages, and what lands on disk.
+//!
+//! Each test builds a throwaway project (`<tmp>/migrations/…`) and runs the real binary on it.
+//! Every failing run must leave the whole project byte for byte as it was, with no staging
+//! directory (`.unmigrate-*`) left beside `migrations/`.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use tempfile::TempDir;
+
+const MARKER: &str = "-- unmigrate: undo of ";
+/// Far enough in the future to sort after every fixture folder.
+const TS: &str = "20990101000000";
+const INIT: &str = "20240101000000_init";
+const ADD: &str = "20240102000000_add";
+
+/// The outcome of one run of the binary.
+#[derive(Debug)]
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+/// Runs `unmigrate ARGS` in `cwd`.
+fn run_in(cwd: &Path, args: &[&str]) -> Run {
+    let output = Command::new(env!("CARGO_BIN_EXE_unmigrate"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("run the unmigrate binary");
+    Run {
+        code: output
+            .status
+            .code()
+            .expect("exited, not killed by a signal"),
+        stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
+        stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
+    }
+}
+
+/// Every file under a directory (relative path → bytes) and every directory (→ `None`).
+type Tree = BTreeMap<PathBuf, Option<Vec<u8>>>;
+
+fn tree(root: &Path) -> Tree {
+    fn walk(root: &Path, dir: &Path, out: &mut Tree) {
+        for entry in fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let rel = path.strip_prefix(root).unwrap().to_path_buf();
+            if path.is_dir() {
+                out.insert(rel, None);
+                walk(root, &path, out);
+            } else {
+                out.insert(rel, Some(fs::read(&path).unwrap()));
+            }
+        }
+    }
+    let mut out = Tree::new();
+    walk(root, root, &mut out);
+    out
+}
+
+fn names(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// The lines of a generated file that are SQL, not comments or blank.
+fn code_lines(sql: &str) -> Vec<&str> {
+    sql.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with("--"))
+        .collect()
+}
+
+/// A project directory holding `migrations/`.
+struct Project {
+    tmp: TempDir,
+}
+
+impl Project {
+    fn new() -> Self {
+        let tmp = tempfile::tempdir().unwrap();
+        fs::create_dir(tmp.path().join("migrations")).unwrap();
+        Project { tmp }
+    }
+
+    /// A project with `INIT` creating table "a", then `ADD` holding `sql`.
+    fn with_second(sql: impl AsRef<[u8]>) -> Self {
+        let p = Project::new();
+        p.write_migration(INIT, "CREATE TABLE \"a\" (\"id\" int);\n");
+        p.write_migration(ADD, sql);
+        p
+    }
+
+    fn root(&self) -> &Path {
+        self.tmp.path()
+    }
+
+    fn migrations(&self) -> PathBuf {
+        self.root().join("migrations")
+    }
+
+    fn write_migration(&self, name: &str, sql: impl AsRef<[u8]>) {
+        let dir = self.migrations().join(name);
+        fs::create_dir(&dir).unwrap();
+        fs::write(dir.join("migration.sql"), sql).unwrap();
+    }
+
+    /// `unmigrate generate <migrations> ARGS`.
+    fn generate(&self, args: &[&str]) -> Run {
+        let dir = self.migrations();
+        let mut all = vec!["generate", dir.to_str().unwrap()];
+        all.extend_from_slice(args);
+        run_in(self.root(), &all)
+    }
+
+    /// The text of `migrations/<folder>/migration.sql`.
+    fn read(&self, folder: &str) -> String {
+        fs::read_to_string(self.migrations().join(folder).join("migration.sql")).unwrap()
+    }
+
+    fn tree(&self) -> Tree {
+        tree(self.root())
+    }
+
+    /// Asserts that no staging directory is left beside `migrations/`.
+    fn assert_no_staging(&self) {
+        let stray: Vec<String> = names(self.root())
+            .into_iter()
+            .filter(|n| n.starts_with(".unmigrate-"))
+            .collect();
+        assert!(stray.is_empty(), "staging left behind: {stray:?}");
+    }
+
+    /// Runs `generate ARGS`, expects exit 2 with nothing written, and returns stderr.
+    fn generate_fails(&self, args: &[&str]) -> String {
+        let before = self.tree();
+        let run = self.generate(args);
+        assert_eq!(run.code, 2, "{run:?}");
+        assert!(run.stderr.starts_with("error: "), "{run:?}");
+        assert!(run.stdout.is_empty(), "{run:?}");
+        assert_eq!(self.tree(), before, "a failed run changed files");
+        self.assert_no_staging();
+        run.stderr
+    }
+
+    /// Runs `generate ARGS`, expects `code`, and checks no staging directory is left.
+    fn generate_ok(&self, args: &[&str], code: i32) -> Run {
+        let run = self.generate(args);
+        assert_eq!(run.code, code, "{run:?}");
+        self.assert_no_staging();
+        run
+    }
+}
+
+#[test]
+fn syntax_error_names_file_line_column_and_writes_nothing() {
+    let p =
+        Project::with_second("CREATE TABLE \"b\" (id int);\nALTER TABLE \"b\" ADDD COLUMN x int;");
+    let stderr = p.generate_fails(&["--timestamp", TS]);
+    let path = p.migrations().join(ADD).join("migration.sql");
+    // `ADDD` starts at column 17 of line 2.
+    let expected = format!("{}:2:17: syntax error at or near \"ADDD\"", path.display());
+    assert!(stderr.contains(&expected), "{stderr}");
+}
+
+#[test]
+fn folder_without_migration_sql_is_refused() {
+    let p = Project::with_second("ALTER TABLE \"a\" ADD COLUMN \"b\" int;\n");
+    fs::create_dir(p.migrations().join("20240103000000_empty")).unwrap();
+    let stderr = p.generate_fails(&[]);
+    assert!(stderr.contains("20240103000000_empty"), "{stderr}");
+    assert!(stderr.contains("has no migration.sql"), "{stderr}");
+}
+
+#[test]
+fn non_utf8_migration_names_file_and_line() {
+    let p = Project::with_second(b"SELECT 1;\n\xff\xfe bad");
+    let stderr = p.generate_fails(&[]);
+    let path = p.migrations().join(ADD).join("migration.sql");
+    let expected = format!("{}:2:1: not valid UTF-8", path.display());
+    assert!(stderr.contains(&expected), "{stderr}");
+}
+
+#[test]
+fn missing_migrations_dir_asks_for_the_path() {
+    let p = Project::new();
+    let missing = p.root().join("nope");
+    let run = run_in(p.root(), &["generate", missing.to_str().unwrap()]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(
+        run.stderr.contains(&missing.display().to_string()),
+        "{run:?}"
+    );
+    assert!(
+        run.stderr
+            .contains("pass the path to your prisma/migrations folder"),
+        "{run:?}"
+    );
+
+    // The default, `prisma/migrations`, does not exist in the project either.
+    let run = run_in(p.root(), &["generate"]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(
+        run.stderr.contains("prisma/migrations not found"),
+        "{run:?}"
+    );
+    assert!(!p.root().join("prisma").exists());
+}
+
+#[test]
+fn lock_file_must_name_postgresql_but_may_be_missing() {
+    let p = Project::with_second("ALTER TABLE \"a\" ADD COLUMN \"b\" int;\n");
+    p.generate_ok(&["--dry-run"], 0);
+
+    let lock = p.migrations().join("migration_lock.toml");
+    fs::write(&lock, "# Prisma\nprovider = \"postgresql\"\n").unwrap();
+    p.generate_ok(&["--dry-run"], 0);
+
+    fs::write(&lock, "provider = \"mysql\"\n").unwrap();
+    let stderr = p.generate_fails(&[]);
+    assert!(stderr.contains("provider is \"mysql\""), "{stderr}");
+    assert!(stderr.contains("migration_lock.toml"), "{stderr}");
+}
+
+#[test]
+fn existing_undo_is_refused_unless_forced() {
+    let p = Project::with_second("ALTER TABLE \"a\" ADD COLUMN \"b\" int;\n");
+    let folder = format!("{TS}_undo_add");
+    let run = p.generate_ok(&["--timestamp", TS], 0);
+    assert!(run.stdout.contains(&folder), "{run:?}");
+    assert_eq!(names(&p.migrations()), [INIT, ADD, folder.as_str()]);
+    let first = p.read(&folder);
+    assert!(first.starts_with(&format!("{MARKER}{ADD}\n")), "{first}");
+
+    // Same command again: the history already holds an undo of ADD.
+    let stderr = p.generate_fails(&["--timestamp", TS]);
+    assert!(stderr.contains("already has an undo migration"), "{stderr}");
+    assert!(stderr.contains(&folder), "{stderr}");
+    let stderr = p.generate_fails(&[]);
+    assert!(stderr.contains("pass --force"), "{stderr}");
+
+    // --force replaces the folder in place, under the same name.
+    let path = p.migrations().join(&folder).join("migration.sql");
+    fs::write(&path, format!("{first}-- edited by hand\n")).unwrap();
+    p.generate_ok(&["--force"], 0);
+    assert_eq!(names(&p.migrations()), [INIT, ADD, folder.as_str()]);
+    assert_eq!(p.read(&folder), first);
+}
+
+/// With `--force` every folder reuses its existing name, so `--timestamp` names nothing and
+/// re-running the exact command that wrote the folder should replace it.
+#[test]
+fn force_with_the_same_timestamp_replaces() {
+    let p = Project::with_second("ALTER TABLE \"a\" ADD COLUMN \"b\" int;\n");
+    p.generate_ok(&["--timestamp", TS], 0);
+    p.generate_ok(&["--timestamp", TS, "--force"], 0);
+    assert_eq!(
+        names(&p.migrations()),
+        [INIT, ADD, format!("{TS}_undo_add").as_str()]
+    );
+}
+
+#[test]
+fn force_never_replaces_a_folder_unmigrate_did_not_write() {
+    let p = Project::with_second("ALTER TABLE \"a\" ADD COLUMN \"b\" int;\n");
+    let out = p.root().join("out");
+    let theirs = out.join(format!("{TS}_undo_add"));
+    fs::create_dir_all(&theirs).unwrap();
+    fs::write(theirs.join("migration.sql"), "-- hand written\nSELECT 1;\n").unwrap();
+    let out = out.to_str().unwrap();
+
+    let stderr = p.generate_fails(&["--out", out, "--timestamp", TS]);
+    assert!(stderr.contains("already exists"), "{stderr}");
+    let stderr = p.generate_fails(&["--out", out, "--timestamp", TS, "--force"]);
+    assert!(stderr.contains("refusing to replace"), "{stderr}");
+    assert!(stderr.contains(&theirs.display().to_string()), "{stderr}");
+}
+
+#[test]
+fn out_dir_receives_the_folders_and_history_stays_untouched() {
+    let p = Project::with_second("ALTER TABLE \"a\" ADD COLUMN \"b\" int;\n");
+    let history = tree(&p.migrations());
+    let out = p.root().join("out");
+    p.generate_ok(&["--out", out.to_str().unwrap(), "--timestamp", TS], 0);
+    assert_eq!(tree(&p.migrations()), history);
+    assert_eq!(names(&out), [format!("{TS}_undo_add")]);
+}
+
+#[test]
+fn timestamp_older_than_an_existing_folder_is_refused() {
+    let p = Project::with_second("ALTER TABLE \"a\" ADD COLUMN \"b\" int;\n");
+    let stderr = p.generate_fails(&["--timestamp", "20240101120000"]);
+    assert!(
+        stderr.contains(&format!("not newer than existing folder \"{ADD}\"")),
+        "{stderr}"
+    );
+    // Equal is not newer either.
+    let stderr = p.generate_fails(&["--timestamp", "20240102000000"]);
+    assert!(stderr.contains(ADD), "{stderr}");
+}
+
+#[test]
+fn invalid_timestamp_and_conflicting_options_are_usage_errors() {
+    let p = Project::with_second("ALTER TABLE \"a\" ADD COLUMN \"b\" int;\n");
+    let stderr = p.generate_fails(&["--timestamp", "20230229120000"]);
+    assert!(stderr.contains("invalid timestamp"), "{stderr}");
+    let run = p.generate(&["--last", "1", "--all"]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("cannot be used with"), "{run:?}");
+}
+
+#[test]
+fn dry_run_prints_the_sql_and_writes_nothing() {
+    let p = Project::with_second("ALTER TABLE \"a\" ADD COLUMN \"b\" int;\n");
+    let before = p.tree();
+    let run = p.generate_ok(&["--dry-run", "--timestamp", TS], 0);
+    assert_eq!(p.tree(), before);
+    assert!(run.stdout.contains(&format!("{MARKER}{ADD}\n")), "{run:?}");
+    assert!(run.stdout.contains("DROP"), "{run:?}");
+    assert!(run.stdout.contains("dry run, not written"), "{run:?}");
+    assert!(!run.stdout.contains("wrote "), "{run:?}");
+}
+
+#[test]
+fn json_report_has_counts_and_folders() {
+    let p = Project::with_second(
+        "ALTER TABLE \"a\" ADD COLUMN \"c\" int;\nCREATE INDEX \"a_c_idx\" ON \"a\"(\"c\");\n",
+    );
+    let run = p.generate_ok(&["--format", "json", "--timestamp", TS], 0);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).expect("stdout is JSON");
+    let counts = &report["counts"];
+    assert_eq!(
+        (&counts["exact"], &counts["lossy"], &counts["manual"]),
+        (&1.into(), &1.into(), &0.into()),
+        "{report:#}"
+    );
+    assert_eq!(report["verdict"], "lossy", "{report:#}");
+    assert_eq!(report["dry_run"], false, "{report:#}");
+    let undo = &report["undos"][0];
+    assert_eq!(undo["source"], ADD, "{report:#}");
+    let name = format!("{TS}_undo_add");
+    assert_eq!(undo["folders"][0]["name"], name.as_str(), "{report:#}");
+    let written = report["written"][0].as_str().expect("a written path");
+    assert!(Path::new(written).ends_with(&name), "{report:#}");
+    assert_eq!(
+        undo["folders"][0]["sql"].as_str(),
+        Some(p.read(&name).as_str())
+    );
+}
+
+#[test]
+fn data_statement_gives_a_manual_block_that_fails_unedited() {
+    let p = Project::with_second("INSERT INTO \"a\" (\"id\") VALUES (1);\n");
+    let run = p.generate_ok(&["--timestamp", TS], 1);
+    assert!(run.stdout.contains("MANUAL STEP"), "{run:?}");
+    let sql = p.read(&format!("{TS}_undo_add"));
+    assert!(sql.starts_with(&format!("{MARKER}{ADD}\n")), "{sql}");
+    // The block is live SQL, not a comment, so deploying the file unedited fails.
+    let block = code_lines(&sql);
+    assert_eq!(block.len(), 1, "{sql}");
+    assert!(block[0].starts_with("DO $unmigrate$"), "{sql}");
+    assert!(block[0].contains("RAISE EXCEPTION"), "{sql}");
+    assert!(block[0].ends_with("END $unmigrate$;"), "{sql}");
+    assert!(
+        sql.contains("--   INSERT INTO \"a\" (\"id\") VALUES (1)"),
+        "{sql}"
+    );
+}
+
+#[test]
+fn last_two_undoes_newest_source_first() {
+    let p = Project::with_second("ALTER TABLE \"a\" ADD COLUMN \"b\" int;\n");
+    let third = "20240103000000_more";
+    p.write_migration(third, "CREATE TABLE \"c\" (\"id\" int);\n");
+    let run = p.generate_ok(&["--last", "2", "--timestamp", TS], 0);
+    let newest = format!("{TS}_undo_more");
+    let older = "20990101000001_undo_add";
+    assert_eq!(
+        names(&p.migrations()),
+        [INIT, ADD, third, newest.as_str(), older]
+    );
+    assert!(p.read(&newest).starts_with(&format!("{MARKER}{third}\n")));
+    assert!(p.read(older).starts_with(&format!("{MARKER}{ADD}\n")));
+    let position = |name: &str| run.stdout.find(name).expect("folder reported");
+    assert!(position(&newest) < position(older), "{run:?}");
+}
+
+#[test]
+fn concurrent_index_undo_gets_a_folder_of_its_own() {
+    let p = Project::new();
+    p.write_migration(INIT, "CREATE TABLE \"t\" (\"a\" int);\n");
+    p.write_migration(
+        ADD,
+        "ALTER TABLE \"t\" ADD COLUMN \"b\" int;\nCREATE INDEX CONCURRENTLY \"t_a_idx\" ON \"t\"(\"a\");\n",
+    );
+    p.generate_ok(&["--timestamp", TS], 0);
+    let first = format!("{TS}_undo_add");
+    let second = "20990101000001_undo_add_part2";
+    assert_eq!(names(&p.migrations()), [INIT, ADD, first.as_str(), second]);
+
+    // Deploy order is the reverse of the forward order: the index goes first, alone.
+    let index = p.read(&first);
+    assert!(index.starts_with(&format!("{MARKER}{ADD}\n")), "{index}");
+    let code = code_lines(&index);
+    assert_eq!(code.len(), 1, "{index}");
+    assert!(code[0].starts_with("DROP INDEX CONCURRENTLY"), "{index}");
+    assert!(code[0].contains("t_a_idx"), "{index}");
+
+    let column = p.read(second);
+    assert!(column.starts_with(&format!("{MARKER}{ADD}\n")), "{column}");
+    let code = code_lines(&column);
+    assert_eq!(code.len(), 1, "{column}");
+    assert!(code[0].starts_with("ALTER TABLE"), "{column}");
+    assert!(code[0].contains("DROP"), "{column}");
+    assert!(!code[0].contains("CONCURRENTLY"), "{column}");
+}
