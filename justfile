@@ -31,7 +31,7 @@ fmt:
 # Build and run the demo (keep in sync with DEMO in .ci/setup; exit 1 = some undo is manual).
 demo:
     cargo build --release
-    target/release/unmigrate generate drills/demo/migrations --dry-run || [ $? -eq 1 ]
+    target/release/unmigrate generate drills/demo/migrations --all --dry-run || [ $? -eq 1 ]
 
 # Everything .ci/run does (installs missing system packages first).
 ci:
