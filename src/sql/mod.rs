@@ -92,8 +92,9 @@ fn syntax_error(path: &Path, sql: &str, error: pg_query::Error) -> SqlError {
     }
 }
 
-/// Deparses one statement to SQL text (no trailing semicolon).
-pub fn deparse(node: NodeEnum) -> String {
+/// Deparses one statement to SQL text (no trailing semicolon). An error means unmigrate built
+/// a tree the deparser rejects: a bug to report, which callers turn into a manual undo.
+pub fn deparse(node: NodeEnum) -> Result<String, String> {
     let tree = pb::ParseResult {
         version: pg_query::protobuf::ParseResult::default().version,
         stmts: vec![pb::RawStmt {
@@ -102,13 +103,7 @@ pub fn deparse(node: NodeEnum) -> String {
             stmt_len: 0,
         }],
     };
-    match pg_query::deparse(&tree, Default::default()) {
-        Ok(text) => text,
-        // A tree we built ourselves failed to deparse: a bug in unmigrate, never user input.
-        Err(error) => {
-            panic!("unmigrate built a statement that PostgreSQL's deparser rejects: {error}")
-        }
-    }
+    pg_query::deparse(&tree, Default::default()).map_err(|e| e.to_string())
 }
 
 /// Parses SQL that unmigrate generated, for tests and self-checks.

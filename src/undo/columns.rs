@@ -148,7 +148,7 @@ pub fn alter_type(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) -> 
     };
     let new_type = new_def.type_name.clone().unwrap_or_default();
     let old_type = column.type_name.clone();
-    let using = build::cast(build::column_ref(&column.name), old_type.clone());
+    let using = cast_back(catalog, &column.name, &new_type, &old_type);
     let back = pb::ColumnDef {
         type_name: Some(old_type.clone()),
         coll_clause: column.collation.clone().map(Box::new),
@@ -174,7 +174,7 @@ pub fn alter_type(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) -> 
         ));
     }
     let (from, to) = (type_label(&new_type), type_label(&old_type));
-    if converts_losslessly(&new_type, &old_type) {
+    if converts_losslessly(&new_type, &old_type) || enum_values_fit(catalog, &new_type, &old_type) {
         Undo::exact(
             format!(
                 "converts {table}.{} back from {from} to {to}, which every value survives",
@@ -190,6 +190,45 @@ pub fn alter_type(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) -> 
             ),
             statements,
         )
+    }
+}
+
+/// `col::old_type`, going through text when either side is an enum: PostgreSQL has no
+/// direct cast between two enum types (Prisma swaps an enum for `<Type>_new` this way).
+fn cast_back(
+    catalog: &Catalog,
+    column: &str,
+    new_type: &pb::TypeName,
+    old_type: &pb::TypeName,
+) -> pb::Node {
+    let is_enum = |t: &pb::TypeName| {
+        catalog
+            .enums
+            .contains_key(&QName::from_name_nodes(&t.names))
+    };
+    let mut value = build::column_ref(column);
+    if is_enum(new_type) || is_enum(old_type) {
+        let mut text = build::type_name(&QName::new("", "text"));
+        text.array_bounds = old_type.array_bounds.clone();
+        value = build::cast(value, text);
+    }
+    build::cast(value, old_type.clone())
+}
+
+/// Whether every label of enum `from` is also a label of enum `to`, so a text round trip
+/// converts every value.
+fn enum_values_fit(catalog: &Catalog, from: &pb::TypeName, to: &pb::TypeName) -> bool {
+    let values = |t: &pb::TypeName| {
+        catalog
+            .enums
+            .get(&QName::from_name_nodes(&t.names))
+            .map(|e| &e.values)
+    };
+    match (values(from), values(to)) {
+        (Some(f), Some(t)) => {
+            from.array_bounds.len() == to.array_bounds.len() && f.iter().all(|v| t.contains(v))
+        }
+        _ => false,
     }
 }
 

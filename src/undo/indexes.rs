@@ -31,10 +31,7 @@ pub fn create_index(catalog: &Catalog, s: &pb::IndexStmt) -> Undo {
         vec![build::drop_object(&name)],
         s.concurrent,
     );
-    let statement = UndoSql {
-        sql: crate::sql::deparse(drop),
-        concurrent: s.concurrent,
-    };
+    let statement = UndoSql::new(drop, s.concurrent);
     let mut reason = format!("drops index {name} again");
     if s.idxname.is_empty() {
         reason.push_str(" (the name PostgreSQL chose for the unnamed index)");

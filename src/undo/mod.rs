@@ -47,6 +47,27 @@ pub struct UndoSql {
     pub sql: String,
     /// Must run outside a transaction block (`CONCURRENTLY`), so in a migration of its own.
     pub concurrent: bool,
+    /// Set when the statement could not be deparsed; the engine then reports a manual undo.
+    #[serde(skip)]
+    pub render_error: Option<String>,
+}
+
+impl UndoSql {
+    /// Deparses a generated statement; `concurrent` statements get a migration of their own.
+    pub fn new(node: NodeEnum, concurrent: bool) -> Self {
+        match sql::deparse(node) {
+            Ok(sql) => UndoSql {
+                sql,
+                concurrent,
+                render_error: None,
+            },
+            Err(error) => UndoSql {
+                sql: String::new(),
+                concurrent,
+                render_error: Some(error),
+            },
+        }
+    }
 }
 
 /// The undo of one forward statement.
@@ -116,10 +137,7 @@ impl Undo {
 
 /// Deparses a generated statement for a transactional migration.
 pub(crate) fn stmt(node: NodeEnum) -> UndoSql {
-    UndoSql {
-        sql: sql::deparse(node),
-        concurrent: false,
-    }
+    UndoSql::new(node, false)
 }
 
 /// What the whole forward migration creates, so rules for data statements can tell whether
@@ -180,10 +198,20 @@ fn undo_and_apply(catalog: &mut Catalog, node: &NodeEnum, scope: &MigrationScope
     let parts = split_parts(node);
     let mut undos = Vec::with_capacity(parts.len());
     for part in &parts {
-        undos.push(undo_one(catalog, part, scope));
+        undos.push(checked(undo_one(catalog, part, scope)));
         catalog.apply(part);
     }
     Undo::combine(undos)
+}
+
+/// Never ship a statement that failed to render: such an undo becomes manual.
+fn checked(undo: Undo) -> Undo {
+    match undo.statements.iter().find_map(|s| s.render_error.clone()) {
+        Some(error) => Undo::manual(format!(
+            "unmigrate could not write this undo ({error}); please report it, and write the undo by hand"
+        )),
+        None => undo,
+    }
 }
 
 /// `ALTER TABLE t a, b` → `ALTER TABLE t a`, `ALTER TABLE t b`; `DROP X a, b` likewise.

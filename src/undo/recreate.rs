@@ -82,10 +82,7 @@ pub fn create_index(index: &Index, concurrent: bool) -> UndoSql {
     s.relation = Some(build::range_var(&index.table));
     s.idxname = index.name.name.clone();
     s.concurrent = concurrent;
-    UndoSql {
-        sql: crate::sql::deparse(NodeEnum::IndexStmt(Box::new(s))),
-        concurrent,
-    }
+    UndoSql::new(NodeEnum::IndexStmt(Box::new(s)), concurrent)
 }
 
 /// Recreates a dropped table: `CREATE TABLE` with its columns and the constraints that do not
