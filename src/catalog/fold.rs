@@ -117,12 +117,17 @@ impl Catalog {
             let reads = s.query.as_deref().map(relation_refs).unwrap_or_default();
             let mut stmt = s.clone();
             stmt.if_not_exists = false;
+            let not_replayable = match stmt.query.as_deref_mut() {
+                Some(query) => super::stars::expand_stars(self, query).err(),
+                None => None,
+            };
             self.views.insert(
                 name.clone(),
                 View {
                     name,
                     definition: ViewDefinition::Materialized(stmt),
                     reads,
+                    not_replayable,
                 },
             );
         } else {
@@ -804,12 +809,17 @@ impl Catalog {
         let mut stmt = s.clone();
         stmt.replace = false;
         let reads = s.query.as_deref().map(relation_refs).unwrap_or_default();
+        let not_replayable = match stmt.query.as_deref_mut() {
+            Some(query) => super::stars::expand_stars(self, query).err(),
+            None => None,
+        };
         self.views.insert(
             name.clone(),
             View {
                 name,
                 definition: ViewDefinition::View(stmt),
                 reads,
+                not_replayable,
             },
         );
     }

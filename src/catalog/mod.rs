@@ -5,6 +5,7 @@
 mod fold;
 pub use fold::{comment_key, function_key, object_qname, rename_object_qname};
 mod refs;
+mod stars;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -107,6 +108,8 @@ pub struct View {
     pub definition: ViewDefinition,
     /// Relations the query reads from.
     pub reads: Vec<QName>,
+    /// Why the definition cannot be replayed as recorded (a `*` the model could not expand).
+    pub not_replayable: Option<String>,
 }
 
 #[derive(Debug, Clone)]

@@ -47,6 +47,10 @@ pub fn create_view(catalog: &Catalog, s: &pb::ViewStmt) -> Undo {
         ));
     }
     match previous {
+        Some(old) if old.not_replayable.is_some() => Undo::manual(format!(
+            "the previous definition of view {name} cannot be replayed: {}; recreate it by hand",
+            old.not_replayable.as_deref().unwrap_or_default()
+        )),
         Some(old) => {
             let mut statements = vec![drop_view_stmt(&name, false)];
             statements.extend(recreate_view(old));
@@ -101,6 +105,10 @@ pub fn create_table_as(_catalog: &Catalog, s: &pb::CreateTableAsStmt) -> Undo {
 pub fn drop_view(catalog: &Catalog, s: &pb::DropStmt) -> Undo {
     let name = object_qname(&s.objects[0]);
     match catalog.views.get(&name) {
+        Some(view) if view.not_replayable.is_some() => Undo::manual(format!(
+            "view {name} cannot be recreated from its recorded definition: {}; recreate it by hand",
+            view.not_replayable.as_deref().unwrap_or_default()
+        )),
         Some(view) => Undo::exact(format!("creates view {name} again"), recreate_view(view)),
         None if s.missing_ok => Undo::nothing(format!(
             "view {name} did not exist, so DROP VIEW IF EXISTS did nothing"
