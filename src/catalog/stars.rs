@@ -11,8 +11,8 @@ pub fn expand_stars(catalog: &Catalog, query: &mut Node) -> Result<(), String> {
     if let Some(NodeEnum::SelectStmt(select)) = &mut query.node {
         expand_select(catalog, select)?;
     }
-    let remaining =
-        serde_json::to_string(&*query).map_or(false, |json| json.contains("\"A_Star\""));
+    // Any star left (inside a subquery or CTE) would expand differently when replayed.
+    let remaining = serde_json::to_string(&*query).is_ok_and(|json| json.contains("\"AStar\""));
     if remaining {
         return Err("the view selects * from a subquery, CTE or function whose columns unmigrate does not track".into());
     }

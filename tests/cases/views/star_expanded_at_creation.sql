@@ -3,8 +3,10 @@ CREATE TABLE "obs" ("id" TEXT PRIMARY KEY, "trace_id" TEXT);
 CREATE VIEW "traces_view" AS SELECT t.*, o.id AS obs_id FROM traces t LEFT JOIN obs o ON o.trace_id = t.id;
 CREATE VIEW "all_traces" AS SELECT * FROM traces;
 CREATE VIEW "cte_view" AS WITH x AS (SELECT id FROM traces) SELECT * FROM x;
+CREATE VIEW "nested_star" AS SELECT s.id FROM (SELECT * FROM traces) s;
 ALTER TABLE "traces" ADD COLUMN "created_at" TIMESTAMP;
 -- forward
 DROP VIEW "traces_view";
 DROP VIEW "all_traces";
 DROP VIEW "cte_view";
+DROP VIEW "nested_star";
