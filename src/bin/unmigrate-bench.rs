@@ -76,10 +76,8 @@ fn main() -> ExitCode {
         eprintln!("pass existing Prisma migrations folders as arguments\n{USAGE}");
         return ExitCode::from(2);
     }
-    let (requested, now) = match (Timestamp::parse(REQUESTED), Timestamp::parse(NOW)) {
-        (Ok(r), Ok(n)) => (r, n),
-        _ => unreachable!("the fixed timestamps are valid"),
-    };
+    let requested = Timestamp::parse(REQUESTED).expect("REQUESTED is a valid timestamp");
+    let now = Timestamp::parse(NOW).expect("NOW is a valid timestamp");
 
     let mut rows = Vec::with_capacity(args.dirs.len());
     for dir in &args.dirs {
@@ -108,11 +106,15 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
                 let value = args.next().ok_or("--rounds needs a number")?;
                 rounds = parse_rounds(&value)?;
             }
-            _ if arg.starts_with("--rounds=") => {
-                rounds = parse_rounds(&arg["--rounds=".len()..])?;
+            _ => {
+                if let Some(value) = arg.strip_prefix("--rounds=") {
+                    rounds = parse_rounds(value)?;
+                } else if arg.starts_with('-') {
+                    return Err(format!("unknown option {arg}"));
+                } else {
+                    dirs.push(PathBuf::from(arg));
+                }
             }
-            _ if arg.starts_with('-') => return Err(format!("unknown option {arg}")),
-            _ => dirs.push(PathBuf::from(arg)),
         }
     }
     if dirs.is_empty() {
@@ -155,13 +157,7 @@ fn bench_corpus(
         generate_times.push(start.elapsed());
     }
 
-    let name = dir
-        .canonicalize()
-        .ok()
-        .as_deref()
-        .unwrap_or(dir)
-        .file_name()
-        .map_or_else(|| dir.display().to_string(), |n| n.to_string_lossy().into());
+    let name = corpus_name(dir);
     Ok(Row {
         name,
         files: texts.len(),
@@ -170,6 +166,17 @@ fn bench_corpus(
         generate: median(generate_times),
         counts,
     })
+}
+
+/// A short label: the folder name, with its parent when it is the usual `migrations`.
+fn corpus_name(dir: &Path) -> String {
+    let full = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+    let mut parts = full.iter().rev().map(|p| p.to_string_lossy());
+    match (parts.next(), parts.next()) {
+        (Some(last), Some(parent)) if last == "migrations" => format!("{parent}/{last}"),
+        (Some(last), _) => last.into_owned(),
+        (None, _) => dir.display().to_string(),
+    }
 }
 
 /// The baseline: the real PostgreSQL parser on every file, nothing else. Returns the number
@@ -196,7 +203,7 @@ fn generate_all(
 fn median(mut times: Vec<Duration>) -> Duration {
     times.sort_unstable();
     let mid = times.len() / 2;
-    if times.len() % 2 == 0 {
+    if times.len().is_multiple_of(2) {
         (times[mid - 1] + times[mid]) / 2
     } else {
         times[mid]
@@ -208,11 +215,15 @@ fn ms(d: Duration) -> f64 {
 }
 
 fn print_table(rows: &[Row], rounds: usize) {
+    let width = rows
+        .iter()
+        .map(|r| r.name.chars().count())
+        .fold(6, usize::max);
     println!(
         "unmigrate-bench: median of {rounds} interleaved round(s); file I/O excluded; target generate ≤ {TARGET_RATIO}× parse-only"
     );
     println!(
-        "{:<12} {:>5} {:>6} {:>10} {:>10} {:>6}  {:>6} {:>6} {:>6}  result",
+        "{:<width$} {:>5} {:>6} {:>10} {:>10} {:>6}  {:>6} {:>6} {:>6}  result",
         "corpus", "files", "stmts", "parse ms", "gen ms", "ratio", "exact", "lossy", "manual"
     );
     for row in rows {
@@ -223,7 +234,7 @@ fn print_table(rows: &[Row], rounds: usize) {
             "FAIL"
         };
         println!(
-            "{:<12} {:>5} {:>6} {:>10.2} {:>10.2} {:>5.2}×  {:>6} {:>6} {:>6}  {verdict}",
+            "{:<width$} {:>5} {:>6} {:>10.2} {:>10.2} {:>5.2}×  {:>6} {:>6} {:>6}  {verdict}",
             row.name,
             row.files,
             row.statements,
