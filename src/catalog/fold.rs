@@ -54,6 +54,7 @@ impl Catalog {
                 self.triggers
                     .insert((table, s.trigname.clone()), (**s).clone());
             }
+            NodeEnum::DoStmt(s) => self.taint_from_do_block(s),
             NodeEnum::CommentStmt(s) => {
                 let key = comment_key(s);
                 if s.comment.is_empty() {
@@ -63,6 +64,26 @@ impl Catalog {
                 }
             }
             _ => {}
+        }
+    }
+
+    /// A `DO` block may change any table its code names, in ways the model cannot follow:
+    /// such tables stop being trusted for recreation (their undo becomes manual).
+    fn taint_from_do_block(&mut self, s: &pb::DoStmt) {
+        let body: String = s
+            .args
+            .iter()
+            .filter_map(|a| match &a.node {
+                Some(NodeEnum::DefElem(d)) => d.arg.as_deref().and_then(crate::sql::string_value),
+                _ => None,
+            })
+            .collect();
+        let lower = body.to_lowercase();
+        for table in self.tables.values_mut() {
+            let quoted = format!("\"{}\"", table.name.name);
+            if body.contains(&quoted) || mentions_word(&lower, &table.name.name.to_lowercase()) {
+                table.opaque = Some("a DO block in an earlier migration may have changed it in ways unmigrate cannot follow".into());
+            }
         }
     }
 
@@ -823,6 +844,16 @@ impl Catalog {
             },
         );
     }
+}
+
+/// Whether `word` occurs in `text` as a whole identifier.
+fn mentions_word(text: &str, word: &str) -> bool {
+    let is_ident = |c: char| c.is_alphanumeric() || c == '_' || c == '$';
+    text.match_indices(word).any(|(i, _)| {
+        let before = text[..i].chars().next_back();
+        let after = text[i + word.len()..].chars().next();
+        !before.is_some_and(is_ident) && !after.is_some_and(is_ident)
+    })
 }
 
 fn constraint_columns(kind: ConstraintKind, c: &pb::Constraint) -> Vec<String> {
