@@ -92,10 +92,19 @@ impl Catalog {
         if s.if_not_exists && self.tables.contains_key(&name) {
             return;
         }
-        let mut shape = s.clone();
-        shape.table_elts.clear();
-        shape.constraints.clear();
-        shape.if_not_exists = false;
+        // Everything but the elements, which the model keeps in its own form.
+        let shape = pb::CreateStmt {
+            relation: s.relation.clone(),
+            inh_relations: s.inh_relations.clone(),
+            partbound: s.partbound.clone(),
+            partspec: s.partspec.clone(),
+            of_typename: s.of_typename.clone(),
+            options: s.options.clone(),
+            oncommit: s.oncommit,
+            tablespacename: s.tablespacename.clone(),
+            access_method: s.access_method.clone(),
+            ..Default::default()
+        };
         let opaque = (!s.inh_relations.is_empty()
             || s.partbound.is_some()
             || s.of_typename.is_some())
@@ -794,7 +803,7 @@ impl Catalog {
     fn retype_columns(&mut self, old: &QName, new: &QName) {
         for t in self.tables.values_mut() {
             for c in &mut t.columns {
-                if &QName::from_name_nodes(&c.type_name.names) == old {
+                if old.is_named_by(&c.type_name.names) {
                     let bounds = std::mem::take(&mut c.type_name.array_bounds);
                     c.type_name = build::type_name(new);
                     c.type_name.array_bounds = bounds;

@@ -158,7 +158,7 @@ impl Catalog {
         self.tables.values().flat_map(move |t| {
             t.columns
                 .iter()
-                .filter(move |c| &QName::from_name_nodes(&c.type_name.names) == type_name)
+                .filter(move |c| type_name.is_named_by(&c.type_name.names))
                 .map(move |c| (t, c))
         })
     }

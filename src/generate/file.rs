@@ -151,6 +151,14 @@ fn first_line(text: &str) -> String {
     shown
 }
 
+/// Folds runs of white space (line breaks included) into single spaces.
 fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+    let mut out = String::with_capacity(text.len());
+    for word in text.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
 }

@@ -3,6 +3,7 @@
 
 mod file;
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -135,9 +136,10 @@ pub fn plan(
     force: bool,
 ) -> Result<Plan, GenerateError> {
     let selected = select(history, selection)?;
-    let mut undos = derive_undos(history, &selected)?;
-    undos.reverse(); // newest source first
-    assign_folders(history, &mut undos, requested, now, force)?;
+    let mut derived = derive_undos(history, &selected)?;
+    derived.reverse(); // newest source first
+    let (mut undos, rendered): (Vec<_>, Vec<_>) = derived.into_iter().unzip();
+    assign_folders(history, &mut undos, rendered, requested, now, force)?;
     Ok(Plan { undos })
 }
 
@@ -183,73 +185,120 @@ fn select<'h>(
 
 /// Folds the history in order and derives the undo of each selected migration against the
 /// model as it stood just before it. Parsing stops after the last selected migration.
+///
+/// Three stages run at once, connected by bounded channels: a thread parses files ahead of
+/// the fold (parsing does not depend on the model), this thread folds and derives undo
+/// trees, and a third deparses them and renders the files. Returns each undo with its
+/// rendered file texts, in history order.
 fn derive_undos(
     history: &History,
     selected: &[&Migration],
-) -> Result<Vec<MigrationUndo>, GenerateError> {
-    let is_selected = |m: &Migration| selected.iter().any(|s| s.name == m.name);
+) -> Result<Vec<(MigrationUndo, Vec<String>)>, GenerateError> {
+    let wanted: HashSet<&str> = selected.iter().map(|m| m.name.as_str()).collect();
     let last = history
         .migrations
         .iter()
-        .rposition(is_selected)
+        .rposition(|m| wanted.contains(m.name.as_str()))
         .expect("selection comes from the history");
-    let mut catalog = Catalog::default();
-    let mut undos = Vec::with_capacity(selected.len());
-    for migration in &history.migrations[..=last] {
-        let statements = sql::parse_file(&migration.sql_path, &migration.sql)?;
-        if !is_selected(migration) {
-            for s in &statements {
-                catalog.apply(&s.node);
+    let in_scope = &history.migrations[..=last];
+    std::thread::scope(|scope| {
+        let (parsed_tx, parsed_rx) = std::sync::mpsc::sync_channel(STAGE_QUEUE);
+        scope.spawn(move || {
+            for migration in in_scope {
+                let parsed = sql::parse_file(&migration.sql_path, &migration.sql);
+                let failed = parsed.is_err();
+                // The fold hangs up after an error of its own; stop parsing then too.
+                if parsed_tx.send(parsed).is_err() || failed {
+                    break;
+                }
             }
-            continue;
+        });
+        let (derived_tx, derived_rx) = std::sync::mpsc::sync_channel::<Derived>(STAGE_QUEUE);
+        let renderer = scope.spawn(move || derived_rx.into_iter().map(Derived::finish).collect());
+        let mut catalog = Catalog::default();
+        for (migration, parsed) in in_scope.iter().zip(parsed_rx) {
+            let statements = parsed?;
+            if !wanted.contains(migration.name.as_str()) {
+                for s in &statements {
+                    catalog.apply(&s.node);
+                }
+                continue;
+            }
+            let undos = undo::undo_migration(&mut catalog, &statements);
+            let forward = statements
+                .into_iter()
+                .map(|s| (s.location, s.text))
+                .collect();
+            let derived = Derived {
+                migration,
+                forward,
+                undos,
+            };
+            if derived_tx.send(derived).is_err() {
+                break; // the renderer panicked; joining it below re-raises that
+            }
         }
-        let statement_undos = undo::undo_migration(&mut catalog, &statements);
-        undos.push(migration_undo(migration, &statements, statement_undos));
-    }
-    Ok(undos)
+        drop(derived_tx);
+        Ok(renderer
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+    })
 }
 
-fn migration_undo(
-    migration: &Migration,
-    statements: &[sql::Statement],
+/// How many items a pipeline stage may hold ready for the next.
+const STAGE_QUEUE: usize = 32;
+
+/// The undo trees of one migration, on their way to being rendered.
+struct Derived<'h> {
+    migration: &'h Migration,
+    forward: Vec<(Location, String)>,
     undos: Vec<Undo>,
-) -> MigrationUndo {
-    let mut counts = VerdictCounts::default();
-    let statements: Vec<StatementUndo> = statements
-        .iter()
-        .zip(undos)
-        .map(|(s, undo)| {
-            counts.add(undo.verdict);
-            StatementUndo {
-                location: s.location,
-                forward: s.text.clone(),
-                undo,
-            }
-        })
-        .collect();
-    let verdict = statements
-        .iter()
-        .map(|s| s.undo.verdict)
-        .max()
-        .unwrap_or(Verdict::Exact);
-    MigrationUndo {
-        source: migration.name.clone(),
-        source_checksum: migration.checksum.clone(),
-        verdict,
-        counts,
-        statements,
-        folders: Vec::new(),
+}
+
+impl Derived<'_> {
+    /// Deparses the undo statements, settles the verdicts and renders the file texts.
+    fn finish(self) -> (MigrationUndo, Vec<String>) {
+        let mut counts = VerdictCounts::default();
+        let statements: Vec<StatementUndo> = self
+            .forward
+            .into_iter()
+            .zip(self.undos)
+            .map(|((location, forward), mut undo)| {
+                undo::render(&mut undo);
+                counts.add(undo.verdict);
+                StatementUndo {
+                    location,
+                    forward,
+                    undo,
+                }
+            })
+            .collect();
+        let verdict = statements
+            .iter()
+            .map(|s| s.undo.verdict)
+            .max()
+            .unwrap_or(Verdict::Exact);
+        let undo = MigrationUndo {
+            source: self.migration.name.clone(),
+            source_checksum: self.migration.checksum.clone(),
+            verdict,
+            counts,
+            statements,
+            folders: Vec::new(),
+        };
+        let parts = render_parts(&undo);
+        (undo, parts)
     }
 }
 
 fn assign_folders(
     history: &History,
     undos: &mut [MigrationUndo],
+    rendered: Vec<Vec<String>>,
     requested: Option<Timestamp>,
     now: Timestamp,
     force: bool,
 ) -> Result<(), GenerateError> {
-    let rendered: Vec<Vec<String>> = undos.iter().map(render_parts).collect();
     let mut fresh = 0;
     let mut reused: Vec<Option<Vec<String>>> = Vec::with_capacity(undos.len());
     for (u, parts) in undos.iter().zip(&rendered) {

@@ -34,6 +34,36 @@ pub(super) fn location_of_byte(sql: &str, offset: usize) -> Location {
     }
 }
 
+/// Locations of increasing byte offsets in one text, counted incrementally so a file with
+/// many statements is scanned once, not once per statement.
+#[derive(Default)]
+pub(super) struct LineCounter {
+    offset: usize,
+    line: usize,
+    line_start: usize,
+}
+
+impl LineCounter {
+    pub(super) fn location_of(&mut self, sql: &str, offset: usize) -> Location {
+        let offset = offset.min(sql.len());
+        if offset < self.offset {
+            *self = LineCounter::default();
+        }
+        let scanned = &sql[self.offset..offset];
+        for (i, b) in scanned.bytes().enumerate() {
+            if b == b'\n' {
+                self.line += 1;
+                self.line_start = self.offset + i + 1;
+            }
+        }
+        self.offset = offset;
+        Location {
+            line: self.line + 1,
+            column: sql[self.line_start..offset].chars().count() + 1,
+        }
+    }
+}
+
 /// `char_index` is 1-based, as PostgreSQL reports a cursor position.
 pub(super) fn location_of_char(sql: &str, char_index: usize) -> Location {
     let offset = sql

@@ -6,6 +6,7 @@
 pub mod build;
 mod cursor;
 pub mod names;
+pub mod text;
 
 use std::path::{Path, PathBuf};
 
@@ -57,6 +58,7 @@ pub fn parse_file(path: &Path, sql: &str) -> Result<Vec<Statement>, SqlError> {
     }
     let parsed = pg_query::parse(sql, 0).map_err(|error| syntax_error(path, sql, error))?;
     let mut statements = Vec::with_capacity(parsed.protobuf.stmts.len());
+    let mut lines = cursor::LineCounter::default();
     for raw in parsed.protobuf.stmts {
         let Some(node) = raw.stmt.and_then(|n| n.node) else {
             continue;
@@ -71,7 +73,7 @@ pub fn parse_file(path: &Path, sql: &str) -> Result<Vec<Statement>, SqlError> {
         statements.push(Statement {
             node,
             text: text.to_string(),
-            location: cursor::location_of_byte(sql, offset),
+            location: lines.location_of(sql, offset),
         });
     }
     Ok(statements)

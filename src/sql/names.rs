@@ -56,6 +56,25 @@ impl QName {
         self.schema != DEFAULT_SCHEMA
     }
 
+    /// Whether a dotted name list (`TypeName.names`) names this object, without allocating:
+    /// it is compared for every column on hot paths.
+    pub fn is_named_by(&self, nodes: &[Node]) -> bool {
+        fn value(n: &Node) -> Option<&str> {
+            match &n.node {
+                Some(NodeEnum::String(s)) => Some(s.sval.as_str()),
+                _ => None,
+            }
+        }
+        match nodes {
+            [.., schema, name] => {
+                value(name) == Some(self.name.as_str())
+                    && value(schema) == Some(self.schema.as_str())
+            }
+            [name] => value(name) == Some(self.name.as_str()) && !self.is_qualified(),
+            [] => false,
+        }
+    }
+
     /// `["schema", "name"]` or `["name"]`, as `String` nodes.
     pub fn to_name_nodes(&self) -> Vec<Node> {
         let mut nodes = Vec::with_capacity(2);

@@ -2,10 +2,22 @@
 
 use super::{recreate, stmt, Undo, UndoSql};
 use crate::catalog::{Catalog, Column, Table};
+use crate::sql::text::{self, ColumnChange};
 use crate::sql::{build, pb, string_list, NodeEnum, QName};
 use pb::AlterTableType as At;
 
 fn column_cmd(table: &QName, subtype: At, column: &str, def: Option<pb::Node>) -> UndoSql {
+    // The frequent value-less forms are written directly; the rest are deparsed trees.
+    let change = match (subtype, &def) {
+        (At::AtDropColumn, None) => return UndoSql::text(text::drop_column(table, column), false),
+        (At::AtColumnDefault, None) => Some(ColumnChange::DropDefault),
+        (At::AtDropNotNull, None) => Some(ColumnChange::DropNotNull),
+        (At::AtSetNotNull, None) => Some(ColumnChange::SetNotNull),
+        _ => None,
+    };
+    if let Some(change) = change {
+        return UndoSql::text(text::alter_column(table, column, change), false);
+    }
     stmt(build::alter_table(
         table,
         vec![build::table_cmd(subtype, column, def)],

@@ -1,9 +1,9 @@
 //! Table constraints: `ADD CONSTRAINT` ↔ `DROP CONSTRAINT`, and `VALIDATE CONSTRAINT`.
 
-use super::{recreate, Undo};
+use super::{recreate, Undo, UndoSql};
 use crate::catalog::{Catalog, Constraint, ConstraintKind};
-use crate::sql::{build, pb, NodeEnum, QName};
-use pb::AlterTableType as At;
+use crate::sql::text::{self, ColumnChange};
+use crate::sql::{pb, NodeEnum, QName};
 
 /// Undoes `ADD CONSTRAINT` (any kind, `NOT VALID` included) with `DROP CONSTRAINT`. A primary
 /// key also made its columns NOT NULL, so those that were nullable become nullable again;
@@ -28,10 +28,10 @@ pub fn add_constraint(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd)
     if c.contype == pb::ConstrType::ConstrPrimary as i32 {
         for key in crate::sql::string_list(&c.keys) {
             if t.column(&key).is_some_and(|col| !col.not_null) {
-                statements.push(super::stmt(build::alter_table(
-                    table,
-                    vec![build::table_cmd(At::AtDropNotNull, &key, None)],
-                )));
+                statements.push(UndoSql::text(
+                    text::alter_column(table, &key, ColumnChange::DropNotNull),
+                    false,
+                ));
             }
         }
     }

@@ -3,6 +3,7 @@
 use super::{stmt, Undo, UndoSql};
 use crate::catalog::{Catalog, EnumType};
 use crate::sql::names::make_object_name;
+use crate::sql::text::{self, DropKind};
 use crate::sql::{build, pb, NodeEnum, QName};
 use pb::{AlterTableType as At, ObjectType};
 
@@ -25,11 +26,7 @@ pub fn create_enum(_catalog: &Catalog, s: &pb::CreateEnumStmt) -> Undo {
 }
 
 fn drop_type_stmt(name: &QName) -> UndoSql {
-    stmt(build::drop(
-        ObjectType::ObjectType,
-        vec![build::drop_type_object(name)],
-        false,
-    ))
+    UndoSql::text(text::drop(DropKind::Type, name, false), false)
 }
 
 /// Undoes `DROP TYPE` of an enum by creating it again with its values in order.

@@ -2,7 +2,8 @@
 
 use super::{Undo, UndoSql};
 use crate::catalog::{object_qname, Catalog};
-use crate::sql::{build, pb, QName};
+use crate::sql::text::{self, DropKind};
+use crate::sql::{pb, QName};
 
 /// Undoes `CREATE [UNIQUE] INDEX [CONCURRENTLY]` with `DROP INDEX`, concurrent when the
 /// forward was (so it must run in a migration of its own, outside a transaction).
@@ -26,12 +27,10 @@ pub fn create_index(catalog: &Catalog, s: &pb::IndexStmt) -> Undo {
             "index {name} already existed, so CREATE INDEX IF NOT EXISTS did nothing"
         ));
     }
-    let drop = build::drop(
-        pb::ObjectType::ObjectIndex,
-        vec![build::drop_object(&name)],
+    let statement = UndoSql::text(
+        text::drop(DropKind::Index, &name, s.concurrent),
         s.concurrent,
     );
-    let statement = UndoSql::new(drop, s.concurrent);
     let mut reason = format!("drops index {name} again");
     if s.idxname.is_empty() {
         reason.push_str(" (the name PostgreSQL chose for the unnamed index)");

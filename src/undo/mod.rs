@@ -42,30 +42,53 @@ impl std::fmt::Display for Verdict {
 }
 
 /// One generated SQL statement.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct UndoSql {
+    /// The statement's text; empty while a built tree still waits to be deparsed.
     pub sql: String,
     /// Must run outside a transaction block (`CONCURRENTLY`), so in a migration of its own.
     pub concurrent: bool,
-    /// Set when the statement could not be deparsed; the engine then reports a manual undo.
+    /// A built statement not yet deparsed: rules only build trees, and [`render`] turns them
+    /// into text later (on another thread during generation).
     #[serde(skip)]
-    pub render_error: Option<String>,
+    pending: Option<NodeEnum>,
 }
 
 impl UndoSql {
-    /// Deparses a generated statement; `concurrent` statements get a migration of their own.
+    /// A statement written directly as text (see [`crate::sql::text`]).
+    pub fn text(sql: String, concurrent: bool) -> Self {
+        UndoSql {
+            sql,
+            concurrent,
+            pending: None,
+        }
+    }
+
+    /// A built statement, deparsed by [`render`]; `concurrent` ones get a migration of their own.
     pub fn new(node: NodeEnum, concurrent: bool) -> Self {
+        UndoSql {
+            sql: String::new(),
+            concurrent,
+            pending: Some(node),
+        }
+    }
+}
+
+/// Deparses the undo's built statements. A statement the deparser rejects (a bug in
+/// unmigrate, never a user's input) is never shipped: the undo becomes manual instead.
+pub fn render(undo: &mut Undo) {
+    for statement in &mut undo.statements {
+        let Some(node) = statement.pending.take() else {
+            continue;
+        };
         match sql::deparse(node) {
-            Ok(sql) => UndoSql {
-                sql,
-                concurrent,
-                render_error: None,
-            },
-            Err(error) => UndoSql {
-                sql: String::new(),
-                concurrent,
-                render_error: Some(error),
-            },
+            Ok(text) => statement.sql = text,
+            Err(error) => {
+                *undo = Undo::manual(format!(
+                    "unmigrate could not write this undo ({error}); please report it, and write the undo by hand"
+                ));
+                return;
+            }
         }
     }
 }
@@ -195,48 +218,48 @@ pub fn undo_migration(catalog: &mut Catalog, statements: &[Statement]) -> Vec<Un
 /// Undoes and applies one statement, splitting multi-part statements so each part sees the
 /// model exactly as it stands before that part.
 fn undo_and_apply(catalog: &mut Catalog, node: &NodeEnum, scope: &MigrationScope) -> Undo {
-    let parts = split_parts(node);
+    let Some(parts) = split_parts(node) else {
+        let undo = undo_one(catalog, node, scope);
+        catalog.apply(node);
+        return undo;
+    };
     let mut undos = Vec::with_capacity(parts.len());
     for part in &parts {
-        undos.push(checked(undo_one(catalog, part, scope)));
+        undos.push(undo_one(catalog, part, scope));
         catalog.apply(part);
     }
     Undo::combine(undos)
 }
 
-/// Never ship a statement that failed to render: such an undo becomes manual.
-fn checked(undo: Undo) -> Undo {
-    match undo.statements.iter().find_map(|s| s.render_error.clone()) {
-        Some(error) => Undo::manual(format!(
-            "unmigrate could not write this undo ({error}); please report it, and write the undo by hand"
-        )),
-        None => undo,
-    }
-}
-
 /// `ALTER TABLE t a, b` → `ALTER TABLE t a`, `ALTER TABLE t b`; `DROP X a, b` likewise.
-fn split_parts(node: &NodeEnum) -> Vec<NodeEnum> {
-    match node {
+/// `None` for a statement of one part, which needs no copy.
+fn split_parts(node: &NodeEnum) -> Option<Vec<NodeEnum>> {
+    let parts = match node {
         NodeEnum::AlterTableStmt(a) if a.cmds.len() > 1 => a
             .cmds
             .iter()
             .map(|cmd| {
-                let mut one = a.clone();
-                one.cmds = vec![cmd.clone()];
-                NodeEnum::AlterTableStmt(one)
+                NodeEnum::AlterTableStmt(pb::AlterTableStmt {
+                    relation: a.relation.clone(),
+                    cmds: vec![cmd.clone()],
+                    objtype: a.objtype,
+                    missing_ok: a.missing_ok,
+                })
             })
             .collect(),
         NodeEnum::DropStmt(d) if d.objects.len() > 1 => d
             .objects
             .iter()
             .map(|o| {
-                let mut one = d.clone();
-                one.objects = vec![o.clone()];
-                NodeEnum::DropStmt(one)
+                NodeEnum::DropStmt(pb::DropStmt {
+                    objects: vec![o.clone()],
+                    ..*d
+                })
             })
             .collect(),
-        other => vec![other.clone()],
-    }
+        _ => return None,
+    };
+    Some(parts)
 }
 
 /// Dispatches one single-part statement to its rule family.

@@ -70,10 +70,7 @@ pub fn add_constraint(table: &QName, c: &Constraint) -> UndoSql {
 
 /// `ALTER TABLE t DROP CONSTRAINT name`
 pub fn drop_constraint(table: &QName, name: &str) -> UndoSql {
-    stmt(build::alter_table(
-        table,
-        vec![build::table_cmd(At::AtDropConstraint, name, None)],
-    ))
+    UndoSql::text(crate::sql::text::drop_constraint(table, name), false)
 }
 
 /// `CREATE INDEX` for a standalone index, as the model recorded it.

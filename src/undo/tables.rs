@@ -1,9 +1,9 @@
 //! Tables: `CREATE TABLE` ↔ `DROP TABLE`.
 
-use super::{recreate, stmt, views, Undo};
+use super::{recreate, views, Undo};
 use crate::catalog::{object_qname, Catalog};
-use crate::sql::{build, pb, QName};
-use pb::ObjectType;
+use crate::sql::text::{self, DropKind};
+use crate::sql::{pb, QName};
 
 /// Undoes `CREATE TABLE` with `DROP TABLE`.
 ///
@@ -29,11 +29,7 @@ pub fn create_table(catalog: &Catalog, s: &pb::CreateStmt) -> Undo {
 }
 
 pub fn drop_table_stmt(name: &QName) -> super::UndoSql {
-    stmt(build::drop(
-        ObjectType::ObjectTable,
-        vec![build::drop_object(name)],
-        false,
-    ))
+    super::UndoSql::text(text::drop(DropKind::Table, name, false), false)
 }
 
 /// Undoes `DROP TABLE` by recreating the table from the model: columns in order, defaults,

@@ -2,16 +2,17 @@
 
 use super::{stmt, tables, Undo, UndoSql};
 use crate::catalog::{object_qname, Catalog, View, ViewDefinition};
-use crate::sql::{build, pb, NodeEnum, QName};
+use crate::sql::text::{self, DropKind};
+use crate::sql::{pb, NodeEnum, QName};
 use pb::ObjectType;
 
 fn drop_view_stmt(view: &QName, materialized: bool) -> UndoSql {
     let kind = if materialized {
-        ObjectType::ObjectMatview
+        DropKind::MaterializedView
     } else {
-        ObjectType::ObjectView
+        DropKind::View
     };
-    stmt(build::drop(kind, vec![build::drop_object(view)], false))
+    UndoSql::text(text::drop(kind, view, false), false)
 }
 
 /// The statements that create `view` as the model recorded it.

@@ -1,0 +1,203 @@
+//! The few statements unmigrate writes most often (drops), written directly as text.
+//! Deparsing costs a protobuf round trip into C per statement, which dominated generation
+//! time; these statements hold nothing but names, and every name goes through [`Ident`],
+//! which always quotes, as Prisma's own SQL does. Anything with expressions or types is
+//! still built as a tree and deparsed.
+
+use std::fmt;
+
+use super::QName;
+
+/// An identifier, written double-quoted with embedded quotes doubled: valid for every name,
+/// keywords and mixed case included.
+pub struct Ident<'a>(pub &'a str);
+
+impl fmt::Display for Ident<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("\"")?;
+        for (i, part) in self.0.split('"').enumerate() {
+            if i > 0 {
+                f.write_str("\"\"")?;
+            }
+            f.write_str(part)?;
+        }
+        f.write_str("\"")
+    }
+}
+
+/// A schema-qualified name; objects in the default schema stay unqualified, as Prisma
+/// writes them, so the connection's search_path decides as it did for the forward SQL.
+pub struct Qualified<'a>(pub &'a QName);
+
+impl fmt::Display for Qualified<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.is_qualified() {
+            write!(f, "{}.", Ident(&self.0.schema))?;
+        }
+        write!(f, "{}", Ident(&self.0.name))
+    }
+}
+
+/// What a `DROP` removes; the keyword PostgreSQL expects for it.
+#[derive(Debug, Clone, Copy)]
+pub enum DropKind {
+    Table,
+    Index,
+    View,
+    MaterializedView,
+    Type,
+    Sequence,
+}
+
+impl DropKind {
+    fn keyword(self) -> &'static str {
+        match self {
+            DropKind::Table => "TABLE",
+            DropKind::Index => "INDEX",
+            DropKind::View => "VIEW",
+            DropKind::MaterializedView => "MATERIALIZED VIEW",
+            DropKind::Type => "TYPE",
+            DropKind::Sequence => "SEQUENCE",
+        }
+    }
+}
+
+/// `DROP <kind> [CONCURRENTLY] <name>`
+pub fn drop(kind: DropKind, name: &QName, concurrently: bool) -> String {
+    let concurrently = if concurrently { " CONCURRENTLY" } else { "" };
+    format!("DROP {}{concurrently} {}", kind.keyword(), Qualified(name))
+}
+
+/// `ALTER TABLE <table> DROP COLUMN <column>`
+pub fn drop_column(table: &QName, column: &str) -> String {
+    format!(
+        "ALTER TABLE {} DROP COLUMN {}",
+        Qualified(table),
+        Ident(column)
+    )
+}
+
+/// `ALTER TABLE <table> DROP CONSTRAINT <name>`
+pub fn drop_constraint(table: &QName, name: &str) -> String {
+    format!(
+        "ALTER TABLE {} DROP CONSTRAINT {}",
+        Qualified(table),
+        Ident(name)
+    )
+}
+
+/// A column change that takes no value.
+#[derive(Debug, Clone, Copy)]
+pub enum ColumnChange {
+    DropDefault,
+    DropNotNull,
+    SetNotNull,
+}
+
+/// `ALTER TABLE <table> ALTER COLUMN <column> DROP DEFAULT | DROP NOT NULL | SET NOT NULL`
+pub fn alter_column(table: &QName, column: &str, change: ColumnChange) -> String {
+    let change = match change {
+        ColumnChange::DropDefault => "DROP DEFAULT",
+        ColumnChange::DropNotNull => "DROP NOT NULL",
+        ColumnChange::SetNotNull => "SET NOT NULL",
+    };
+    format!(
+        "ALTER TABLE {} ALTER COLUMN {} {change}",
+        Qualified(table),
+        Ident(column)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sql::{build, deparse, pb, NodeEnum};
+    use pb::{AlterTableType as At, ObjectType};
+
+    /// Deparses what the text parses to, so it can be compared with a built tree.
+    fn normalised(sql: &str) -> String {
+        let parsed = pg_query::parse(sql, 0).unwrap_or_else(|e| panic!("{sql}: {e}"));
+        let node = parsed.protobuf.stmts[0]
+            .stmt
+            .clone()
+            .and_then(|n| n.node)
+            .expect("a statement");
+        deparse(node).expect("deparses")
+    }
+
+    fn alter(table: &QName, subtype: At, name: &str) -> NodeEnum {
+        build::alter_table(table, vec![build::table_cmd(subtype, name, None)])
+    }
+
+    /// Each written statement means exactly what the equivalent built tree means.
+    #[test]
+    fn written_statements_equal_their_built_trees() {
+        let table = QName::new("audit", "Order \"x\" items");
+        let plain = QName::new("", "select");
+        let cases = [
+            (
+                drop(DropKind::Table, &table, false),
+                build::drop(
+                    ObjectType::ObjectTable,
+                    vec![build::drop_object(&table)],
+                    false,
+                ),
+            ),
+            (
+                drop(DropKind::Index, &plain, true),
+                build::drop(
+                    ObjectType::ObjectIndex,
+                    vec![build::drop_object(&plain)],
+                    true,
+                ),
+            ),
+            (
+                drop(DropKind::MaterializedView, &table, false),
+                build::drop(
+                    ObjectType::ObjectMatview,
+                    vec![build::drop_object(&table)],
+                    false,
+                ),
+            ),
+            (
+                drop(DropKind::Type, &table, false),
+                build::drop(
+                    ObjectType::ObjectType,
+                    vec![build::drop_type_object(&table)],
+                    false,
+                ),
+            ),
+            (
+                drop_column(&table, "Weird\"Col"),
+                alter(&table, At::AtDropColumn, "Weird\"Col"),
+            ),
+            (
+                drop_constraint(&table, "c"),
+                alter(&table, At::AtDropConstraint, "c"),
+            ),
+            (
+                alter_column(&table, "a", ColumnChange::SetNotNull),
+                alter(&table, At::AtSetNotNull, "a"),
+            ),
+            (
+                alter_column(&table, "a", ColumnChange::DropNotNull),
+                alter(&table, At::AtDropNotNull, "a"),
+            ),
+            (
+                alter_column(&table, "a", ColumnChange::DropDefault),
+                alter(&table, At::AtColumnDefault, "a"),
+            ),
+        ];
+        for (text, tree) in cases {
+            assert_eq!(
+                normalised(&text),
+                deparse(tree).expect("deparses"),
+                "{text}"
+            );
+        }
+        assert_eq!(
+            drop_column(&table, "Weird\"Col"),
+            "ALTER TABLE \"audit\".\"Order \"\"x\"\" items\" DROP COLUMN \"Weird\"\"Col\""
+        );
+    }
+}
