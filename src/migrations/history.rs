@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 
 use super::naming::undo_source;
-use super::order::prisma_name_order;
+use super::order::prisma_sort_key;
 use super::timestamp::folder_timestamp;
 use super::{MigrationsError, Timestamp};
 
@@ -93,7 +93,7 @@ pub fn read_history(dir: &Path) -> Result<History, MigrationsError> {
             migrations.push(read_migration(&entry.path())?);
         }
     }
-    migrations.sort_by(|a, b| prisma_name_order(&a.name, &b.name));
+    migrations.sort_by_cached_key(|m| prisma_sort_key(&m.name));
     Ok(History {
         dir: dir.to_path_buf(),
         migrations,

@@ -22,25 +22,21 @@ use std::cmp::Ordering;
 /// after all ASCII letters by code point, which only approximates ICU (it would interleave
 /// `é` with `e`). Names ICU considers equal fall back to byte order so the result is total.
 pub fn prisma_name_order(a: &str, b: &str) -> Ordering {
-    let primaries = |s: &str| {
-        s.chars()
-            .filter_map(weight)
-            .map(|w| w.primary)
-            .collect::<Vec<_>>()
-    };
-    let tertiaries = |s: &str| {
-        s.chars()
-            .filter_map(weight)
-            .map(|w| w.upper)
-            .collect::<Vec<_>>()
-    };
-    primaries(a)
-        .cmp(&primaries(b))
-        .then_with(|| tertiaries(a).cmp(&tertiaries(b)))
-        .then_with(|| a.cmp(b))
+    prisma_sort_key(a).cmp(&prisma_sort_key(b))
 }
 
-/// ASCII characters that are not letters or digits, in ICU root collation order.
+/// The key [`prisma_name_order`] compares: primary weights, then case, then the bytes.
+/// Sorting by a key computed once per name (`sort_by_cached_key`) keeps reading a long
+/// history from spending more time ordering names than parsing them.
+pub fn prisma_sort_key(name: &str) -> (Vec<u32>, Vec<bool>, String) {
+    let weights: Vec<Weight> = name.chars().filter_map(weight).collect();
+    (
+        weights.iter().map(|w| w.primary).collect(),
+        weights.iter().map(|w| w.upper).collect(),
+        name.to_string(),
+    )
+}
+
 const ASCII_SYMBOL_ORDER: &str = "\t\n\x0b\x0c\r _-,;:!?.'\"()[]{}@*/\\&#%`^+<=>|~$";
 
 /// A character's collation weight: `primary` decides first, then case.
