@@ -8,5 +8,6 @@ pub mod catalog;
 pub mod cli;
 pub mod generate;
 pub mod migrations;
+pub mod scratch;
 pub mod sql;
 pub mod undo;

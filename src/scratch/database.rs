@@ -1,0 +1,281 @@
+//! Scratch databases: created under a name that says who made them, and dropped by that name
+//! only, so nothing the run did not create is ever touched.
+
+use std::collections::hash_map::RandomState;
+use std::hash::{BuildHasher, Hasher};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::thread::sleep;
+use std::time::{Duration, Instant};
+
+use postgres::config::Host;
+use postgres::error::SqlState;
+use postgres::{Client, Config, NoTls};
+
+use super::registry::{self, Resource, Ticket};
+use super::ScratchError;
+
+/// Every scratch database name starts with this, so a leftover one is recognisable on sight.
+pub const NAME_PREFIX: &str = "unmigrate_drill_";
+
+/// How long a connection attempt may take before the server counts as unreachable.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long a drop waits for terminated sessions to leave the database.
+const DROP_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Attempts at a free name before giving up (a clash needs a leftover of our own pid).
+const NAME_ATTEMPTS: usize = 10;
+
+/// Numbers databases made by this process.
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// How the next scratch database is named.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Naming {
+    /// `unmigrate_drill_<pid>_<n>`: our own embedded cluster, where only we create databases.
+    Counter,
+    /// `unmigrate_drill_<pid>_<random>`: a shared server, where another host may run a process
+    /// with our pid.
+    Random,
+}
+
+impl Naming {
+    fn next(self) -> String {
+        let pid = std::process::id();
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed) + 1;
+        match self {
+            Naming::Counter => format!("{NAME_PREFIX}{pid}_{n}"),
+            Naming::Random => format!("{NAME_PREFIX}{pid}_{:012x}", random_48_bits(n)),
+        }
+    }
+}
+
+/// Randomness without a dependency: std seeds every `RandomState` from the OS.
+fn random_48_bits(salt: u64) -> u64 {
+    let mut hasher = RandomState::new().build_hasher();
+    hasher.write_u64(salt);
+    hasher.finish() & 0xffff_ffff_ffff
+}
+
+/// Who removes the database when the [`ScratchDb`] goes away.
+#[derive(Debug)]
+enum Cleanup {
+    /// In an embedded cluster: dropped if the server is still up; the cluster's removal covers
+    /// the rest.
+    Embedded,
+    /// On a server given by URL: registered, so that a signal drops it too.
+    Registered(Ticket),
+}
+
+/// A fresh, empty database that exists for one run and is dropped when this value is.
+#[derive(Debug)]
+pub struct ScratchDb {
+    name: String,
+    /// Connects to the maintenance database the scratch one was created from.
+    admin: Config,
+    cleanup: Option<Cleanup>,
+}
+
+impl ScratchDb {
+    /// Creates a fresh database on the server at `url` (its database is used only to issue
+    /// `CREATE DATABASE` and, at the end, `DROP DATABASE` of our own database).
+    pub fn on_server(url: &str) -> Result<ScratchDb, ScratchError> {
+        let admin: Config = url
+            .parse()
+            .map_err(|source| ScratchError::BadUrl { source })?;
+        let name = create_database(&admin, Naming::Random)?;
+        let resource = Resource::Database {
+            admin: Box::new(admin.clone()),
+            name: name.clone(),
+        };
+        let ticket = match registry::register(resource) {
+            Ok(ticket) => ticket,
+            Err(error) => {
+                let _ = drop_database(&admin, &name);
+                return Err(error);
+            }
+        };
+        Ok(ScratchDb {
+            name,
+            admin,
+            cleanup: Some(Cleanup::Registered(ticket)),
+        })
+    }
+
+    /// A database in an embedded cluster reached through `admin`.
+    pub(crate) fn in_cluster(admin: Config) -> Result<ScratchDb, ScratchError> {
+        let name = create_database(&admin, Naming::Counter)?;
+        Ok(ScratchDb {
+            name,
+            admin,
+            cleanup: Some(Cleanup::Embedded),
+        })
+    }
+
+    /// The database's name, `unmigrate_drill_<pid>_<n or random>`.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Connection settings for this database.
+    pub fn config(&self) -> Config {
+        let mut config = self.admin.clone();
+        config.dbname(&self.name);
+        config
+    }
+
+    /// A new session on this database.
+    pub fn connect(&self) -> Result<Client, ScratchError> {
+        connect(&self.config())
+    }
+
+    /// Drops the database now, reporting failure (dropping the value only warns).
+    pub fn destroy(mut self) -> Result<(), ScratchError> {
+        let ours = match self.cleanup.take() {
+            Some(Cleanup::Registered(ticket)) => registry::release(ticket).is_some(),
+            Some(Cleanup::Embedded) => true,
+            None => false,
+        };
+        if ours {
+            drop_database(&self.admin, &self.name)?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for ScratchDb {
+    fn drop(&mut self) {
+        match self.cleanup.take() {
+            Some(Cleanup::Embedded) => {
+                let _ = drop_database(&self.admin, &self.name);
+            }
+            Some(Cleanup::Registered(ticket)) => {
+                if let Some(resource) = registry::release(ticket) {
+                    registry::clean_up(resource);
+                }
+            }
+            None => {}
+        }
+    }
+}
+
+/// A session as described by `config`, with a bounded connect time.
+pub(crate) fn connect(config: &Config) -> Result<Client, ScratchError> {
+    let mut config = config.clone();
+    config.connect_timeout(CONNECT_TIMEOUT);
+    config
+        .connect(NoTls)
+        .map_err(|source| ScratchError::Connect {
+            target: describe(&config),
+            source,
+        })
+}
+
+/// `user@host:port/dbname`, never the password: it goes into error messages.
+pub(crate) fn describe(config: &Config) -> String {
+    let host = match config.get_hosts().first() {
+        Some(Host::Tcp(host)) => host.clone(),
+        Some(Host::Unix(path)) => path.display().to_string(),
+        None => "localhost".to_string(),
+    };
+    let port = config.get_ports().first().copied().unwrap_or(5432);
+    let user = config.get_user().unwrap_or("(default user)");
+    let dbname = config.get_dbname().unwrap_or(user);
+    format!("{user}@{host}:{port}/{dbname}")
+}
+
+/// Creates a database under a name nobody uses yet and returns that name. An existing
+/// database is never reused: a clash just means another name.
+fn create_database(admin: &Config, naming: Naming) -> Result<String, ScratchError> {
+    let mut client = connect(admin)?;
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let name = naming.next();
+        match client.batch_execute(&format!("CREATE DATABASE {}", quoted(&name))) {
+            Ok(()) => return Ok(name),
+            Err(e) if is(&e, &SqlState::DUPLICATE_DATABASE) && attempt < NAME_ATTEMPTS => {}
+            Err(source) => {
+                return Err(ScratchError::CreateDatabase {
+                    name,
+                    target: describe(admin),
+                    source,
+                })
+            }
+        }
+    }
+}
+
+/// Drops one of our databases: first ends the sessions on that database (and only there),
+/// since `DROP DATABASE` refuses while anyone is connected; retries while they leave.
+pub(crate) fn drop_database(admin: &Config, name: &str) -> Result<(), ScratchError> {
+    let fail = |source| ScratchError::DropDatabase {
+        name: name.to_string(),
+        target: describe(admin),
+        source,
+    };
+    let mut client = connect(admin)?;
+    let deadline = Instant::now() + DROP_TIMEOUT;
+    loop {
+        terminate_sessions(&mut client, name).map_err(fail)?;
+        match client.batch_execute(&format!("DROP DATABASE IF EXISTS {}", quoted(name))) {
+            Ok(()) => return Ok(()),
+            Err(e) if is(&e, &SqlState::OBJECT_IN_USE) && Instant::now() < deadline => {
+                sleep(Duration::from_millis(20));
+            }
+            Err(source) => return Err(fail(source)),
+        }
+    }
+}
+
+fn terminate_sessions(client: &mut Client, name: &str) -> Result<(), postgres::Error> {
+    client.execute(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE datname = $1 AND pid <> pg_backend_pid()",
+        &[&name],
+    )?;
+    Ok(())
+}
+
+fn is(error: &postgres::Error, state: &SqlState) -> bool {
+    error.code() == Some(state)
+}
+
+/// Our names are lowercase letters, digits and underscores (checked here), so double quotes
+/// around them are a complete quoting.
+fn quoted(name: &str) -> String {
+    assert!(
+        name.starts_with(NAME_PREFIX)
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'),
+        "scratch database names are generated, never taken from input: {name}"
+    );
+    format!("\"{name}\"")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_recognisable_distinct_and_fit_an_identifier() {
+        let pid = std::process::id();
+        let a = Naming::Random.next();
+        let b = Naming::Random.next();
+        assert_ne!(a, b);
+        assert!(a.starts_with(&format!("{NAME_PREFIX}{pid}_")), "{a}");
+        assert!(a.len() <= 63, "{a}");
+        assert!(Naming::Counter
+            .next()
+            .starts_with(&format!("{NAME_PREFIX}{pid}_")));
+    }
+
+    #[test]
+    fn descriptions_leave_out_the_password() {
+        let config: Config = "postgresql://alice:s3cret@db.example:6543/app"
+            .parse()
+            .unwrap();
+        assert_eq!(describe(&config), "alice@db.example:6543/app");
+    }
+}

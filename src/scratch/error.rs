@@ -1,0 +1,119 @@
+//! What can go wrong while getting a scratch database, each saying what to do about it.
+
+use std::io;
+use std::path::PathBuf;
+use std::process::ExitStatus;
+use std::time::Duration;
+
+use thiserror::Error;
+
+/// An embedded cluster or URL-mode database could not be made, reached or removed.
+#[derive(Debug, Error)]
+pub enum ScratchError {
+    /// No directory holding both `initdb` and `postgres` was found.
+    #[error(
+        "initdb not found; install PostgreSQL (apt-get install postgresql) or pass --database-url"
+    )]
+    BinariesNotFound {
+        /// Every directory that was looked in, in search order.
+        searched: Vec<PathBuf>,
+    },
+
+    /// An explicitly given binary directory lacks `initdb` or `postgres`.
+    #[error(
+        "initdb and postgres not found in {dir}; point to a PostgreSQL bin directory, \
+         install PostgreSQL (apt-get install postgresql) or pass --database-url"
+    )]
+    BinariesNotFoundIn { dir: PathBuf },
+
+    /// Running as root, and no unprivileged account to hand the cluster to.
+    #[error(
+        "running as root, but there is no `postgres` user in /etc/passwd to run the scratch \
+         cluster as (initdb refuses root); create one (useradd --system postgres) or pass \
+         --database-url"
+    )]
+    NoUnprivilegedUser,
+
+    #[error("cannot create a scratch directory under {parent}: {source}; set TMPDIR to a writable directory")]
+    TempDir { parent: PathBuf, source: io::Error },
+
+    #[error("cannot create the server log {path}: {source}; set TMPDIR to a writable directory")]
+    Log { path: PathBuf, source: io::Error },
+
+    #[error(
+        "cannot give {path} to the `postgres` user: {source}; set TMPDIR to a local directory"
+    )]
+    Chown { path: PathBuf, source: io::Error },
+
+    #[error(
+        "the scratch socket path {path} is longer than a Unix socket allows (107 bytes); \
+         set TMPDIR to a shorter directory"
+    )]
+    SocketPathTooLong { path: PathBuf },
+
+    #[error("cannot run {program}: {source}; check that PostgreSQL is installed and executable")]
+    Spawn { program: PathBuf, source: io::Error },
+
+    #[error("initdb failed ({status}); its output:\n{output}")]
+    Initdb { status: ExitStatus, output: String },
+
+    /// The server process died before accepting connections.
+    #[error("the scratch server in {dir} exited during start-up ({status}); server log:\n{log}")]
+    ServerExited {
+        dir: PathBuf,
+        status: ExitStatus,
+        log: String,
+    },
+
+    /// The server did not accept connections in time; it has been stopped and removed.
+    #[error(
+        "the scratch server (pid {pid}, in {dir}) was not ready after {timeout:?}; raise the \
+         start-up timeout, or read its log:\n{log}"
+    )]
+    StartTimeout {
+        pid: u32,
+        dir: PathBuf,
+        timeout: Duration,
+        log: String,
+    },
+
+    #[error("cannot wait for the scratch server: {0}")]
+    Wait(#[source] io::Error),
+
+    #[error(
+        "invalid database URL: {source}; expected postgresql://USER:PASSWORD@HOST:PORT/DBNAME"
+    )]
+    BadUrl { source: postgres::Error },
+
+    #[error(
+        "cannot connect to {target}: {source}; check that the server is up and the URL is right"
+    )]
+    Connect {
+        target: String,
+        source: postgres::Error,
+    },
+
+    #[error(
+        "cannot create scratch database {name} on {target}: {source}; the URL's role needs \
+         CREATEDB, or leave out --database-url to use an embedded server"
+    )]
+    CreateDatabase {
+        name: String,
+        target: String,
+        source: postgres::Error,
+    },
+
+    #[error("cannot drop scratch database {name} on {target}: {source}; drop it by hand")]
+    DropDatabase {
+        name: String,
+        target: String,
+        source: postgres::Error,
+    },
+
+    #[error("cannot install the Ctrl-C/SIGTERM cleanup handler: {0}")]
+    SignalHandler(String),
+
+    /// A Ctrl-C or SIGTERM is being handled: the process is about to exit.
+    #[error("interrupted: scratch servers are being stopped")]
+    Interrupted,
+}

@@ -1,0 +1,137 @@
+//! Scratch PostgreSQL for drills: by default an embedded throwaway cluster (`initdb` into a
+//! temp dir, a Unix socket in that dir only, no TCP), or a fresh database on a server given by
+//! URL.
+//!
+//! Nothing outlives the run: dropping a [`ScratchServer`] stops its server and removes its
+//! directory, and dropping a [`ScratchDb`] drops its database, on success, error and panic
+//! alike. SIGINT and SIGTERM skip destructors, so the first scratch resource installs a handler
+//! that cleans up everything still registered and exits with 130 or 143. If the process is
+//! killed outright, the kernel stops the server (parent-death signal); only its temp dir is left.
+//!
+//! Only what the run created is ever changed or dropped: databases are dropped by the unique
+//! `unmigrate_drill_<pid>_…` name they were created under, and only their own sessions are
+//! terminated.
+
+mod binaries;
+mod database;
+mod error;
+mod process;
+mod registry;
+mod server;
+
+pub use binaries::Binaries;
+pub use database::{ScratchDb, NAME_PREFIX};
+pub use error::ScratchError;
+pub use server::{ScratchOptions, ScratchServer, StartupTimings};
+
+use postgres::Client;
+
+/// Where scratch databases come from.
+#[derive(Debug, Clone)]
+pub enum ScratchSource {
+    /// A private cluster started for this run.
+    Embedded(ScratchOptions),
+    /// A fresh database on the server at this URL.
+    Url(String),
+}
+
+impl ScratchSource {
+    /// The URL given on the command line, else `SHADOW_DATABASE_URL`, else `DATABASE_URL`
+    /// (Prisma's own variables), else an embedded cluster.
+    pub fn resolve(database_url: Option<String>, options: ScratchOptions) -> ScratchSource {
+        pick(database_url, |name| std::env::var(name).ok(), options)
+    }
+}
+
+fn pick(
+    flag: Option<String>,
+    env: impl Fn(&str) -> Option<String>,
+    options: ScratchOptions,
+) -> ScratchSource {
+    let set = |name: &str| env(name).filter(|url| !url.is_empty());
+    flag.filter(|url| !url.is_empty())
+        .or_else(|| set("SHADOW_DATABASE_URL"))
+        .or_else(|| set("DATABASE_URL"))
+        .map_or(ScratchSource::Embedded(options), ScratchSource::Url)
+}
+
+/// One scratch database, with the embedded server it lives on when there is one.
+#[derive(Debug)]
+pub struct Scratch {
+    // Field order is drop order: the database goes while its server is still up.
+    db: ScratchDb,
+    server: Option<ScratchServer>,
+}
+
+impl Scratch {
+    /// Starts an embedded cluster or connects to the given server, and creates a database.
+    pub fn open(source: ScratchSource) -> Result<Scratch, ScratchError> {
+        match source {
+            ScratchSource::Embedded(options) => {
+                let server = ScratchServer::start_embedded(options)?;
+                let db = server.create_database()?;
+                Ok(Scratch {
+                    db,
+                    server: Some(server),
+                })
+            }
+            ScratchSource::Url(url) => Ok(Scratch {
+                db: ScratchDb::on_server(&url)?,
+                server: None,
+            }),
+        }
+    }
+
+    pub fn db(&self) -> &ScratchDb {
+        &self.db
+    }
+
+    /// The embedded server, or `None` in URL mode.
+    pub fn server(&self) -> Option<&ScratchServer> {
+        self.server.as_ref()
+    }
+
+    /// A new session on the scratch database.
+    pub fn connect(&self) -> Result<Client, ScratchError> {
+        self.db.connect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        |name| {
+            vars.iter()
+                .find(|(key, _)| *key == name)
+                .map(|(_, value)| value.to_string())
+        }
+    }
+
+    fn url_of(source: ScratchSource) -> Option<String> {
+        match source {
+            ScratchSource::Url(url) => Some(url),
+            ScratchSource::Embedded(_) => None,
+        }
+    }
+
+    #[test]
+    fn the_flag_wins_then_shadow_then_database_url_then_embedded() {
+        let both = [("SHADOW_DATABASE_URL", "shadow"), ("DATABASE_URL", "main")];
+        let opts = ScratchOptions::default;
+        assert_eq!(
+            url_of(pick(Some("flag".into()), env(&both), opts())),
+            Some("flag".into())
+        );
+        assert_eq!(
+            url_of(pick(None, env(&both), opts())),
+            Some("shadow".into())
+        );
+        assert_eq!(
+            url_of(pick(None, env(&both[1..]), opts())),
+            Some("main".into())
+        );
+        assert_eq!(url_of(pick(None, env(&[]), opts())), None);
+    }
+}

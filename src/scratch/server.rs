@@ -1,0 +1,378 @@
+//! The embedded scratch cluster: `initdb` into a temp dir, `postgres` on a Unix socket in that
+//! dir only, everything removed when the [`ScratchServer`] is dropped or a signal arrives.
+
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+use std::thread::sleep;
+use std::time::{Duration, Instant};
+
+use postgres::{Client, Config};
+use tempfile::TempDir;
+
+use super::binaries::{self, Binaries};
+use super::database::{self, ScratchDb};
+use super::process::{self, Owner};
+use super::registry::{self, Resource, Ticket};
+use super::ScratchError;
+
+/// The superuser initdb creates; trust authentication lets us in without a password.
+const SUPERUSER: &str = "postgres";
+
+/// The first port number tried. Without TCP it only names the socket file, which is alone in
+/// a fresh directory, so the default port is always free there.
+const FIRST_PORT: u16 = 5432;
+
+/// Longest Unix socket path Linux accepts (`sun_path` is 108 bytes with the NUL).
+const MAX_SOCKET_PATH: usize = 107;
+
+/// How often start-up readiness is checked.
+const READY_POLL: Duration = Duration::from_millis(5);
+
+/// Lines of the server log quoted in start-up errors.
+const LOG_TAIL_LINES: usize = 20;
+
+/// Durability is pointless for a cluster that is deleted after the run, and costs time.
+const SERVER_SETTINGS: [&str; 4] = [
+    "listen_addresses=",
+    "fsync=off",
+    "full_page_writes=off",
+    "synchronous_commit=off",
+];
+
+/// How to start an embedded cluster.
+#[derive(Debug, Clone)]
+pub struct ScratchOptions {
+    /// A directory holding `initdb` and `postgres`; `None` searches the usual places.
+    pub bin_dir: Option<PathBuf>,
+    /// How long the server may take to accept connections after `initdb`.
+    pub start_timeout: Duration,
+}
+
+impl Default for ScratchOptions {
+    fn default() -> Self {
+        ScratchOptions {
+            bin_dir: None,
+            start_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Where start-up time went; drills report it next to their own timings.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StartupTimings {
+    /// Finding binaries, creating the directory and running `initdb`.
+    pub initdb: Duration,
+    /// From starting `postgres` to its first accepted connection.
+    pub server: Duration,
+    /// Both, from the call to [`ScratchServer::start_embedded`] to its return.
+    pub total: Duration,
+}
+
+/// A throwaway PostgreSQL cluster owned by this process. Dropping it stops the server and
+/// removes its directory.
+#[derive(Debug)]
+pub struct ScratchServer {
+    ticket: Ticket,
+    path: PathBuf,
+    dir: Option<TempDir>,
+    child: Option<Child>,
+    port: u16,
+    binaries: Binaries,
+    timings: StartupTimings,
+}
+
+impl ScratchServer {
+    /// Creates and starts a cluster, returning once it accepts connections. On any error,
+    /// whatever was created is removed again. As root, the cluster runs as the `postgres` user.
+    ///
+    /// The kernel stops the server when the *thread* that started it ends (that is how it dies
+    /// with a SIGKILLed process), so call this from a thread that outlives the server.
+    pub fn start_embedded(options: ScratchOptions) -> Result<ScratchServer, ScratchError> {
+        let started = Instant::now();
+        let binaries = binaries::locate(options.bin_dir.as_deref())?;
+        let owner = process::cluster_owner()?;
+        let mut server = ScratchServer::prepare(binaries, owner)?;
+        server.initdb(owner)?;
+        let initdb = started.elapsed();
+        server.spawn(owner)?;
+        server.wait_ready(options.start_timeout)?;
+        let total = started.elapsed();
+        server.timings = StartupTimings {
+            initdb,
+            server: total - initdb,
+            total,
+        };
+        Ok(server)
+    }
+
+    /// The pid of the `postgres` server process.
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().map_or(0, Child::id)
+    }
+
+    /// The cluster's directory: data in `data/`, the socket, and `postgres.log`.
+    pub fn dir(&self) -> &Path {
+        &self.path
+    }
+
+    /// The port number, which here only names the socket file.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The directory the server binaries came from.
+    pub fn bin_dir(&self) -> &Path {
+        self.binaries.dir()
+    }
+
+    pub fn timings(&self) -> StartupTimings {
+        self.timings
+    }
+
+    /// Wall time from the start call to the first accepted connection.
+    pub fn startup_time(&self) -> Duration {
+        self.timings.total
+    }
+
+    /// Connection settings for `dbname` as the superuser.
+    pub fn config(&self, dbname: &str) -> Config {
+        let mut config = Config::new();
+        config
+            .host_path(&self.path)
+            .port(self.port)
+            .user(SUPERUSER)
+            .dbname(dbname);
+        config
+    }
+
+    /// A connection URL for the `postgres` database, for code that takes a URL (such as
+    /// [`ScratchDb::on_server`] or an external tool).
+    pub fn url(&self) -> String {
+        let host = percent_encode(&self.path.to_string_lossy());
+        format!(
+            "postgresql://{SUPERUSER}@/postgres?host={host}&port={}",
+            self.port
+        )
+    }
+
+    /// A new session on `dbname`.
+    pub fn connect(&self, dbname: &str) -> Result<Client, ScratchError> {
+        database::connect(&self.config(dbname))
+    }
+
+    /// A fresh database named `unmigrate_drill_<pid>_<n>`, dropped when the value is.
+    pub fn create_database(&self) -> Result<ScratchDb, ScratchError> {
+        ScratchDb::in_cluster(self.config("postgres"))
+    }
+
+    /// The temp dir, registered for signal cleanup and handed to the cluster owner. From here
+    /// on, dropping the returned value cleans up.
+    fn prepare(binaries: Binaries, owner: Option<Owner>) -> Result<ScratchServer, ScratchError> {
+        let parent = std::env::temp_dir();
+        let dir = tempfile::Builder::new()
+            .prefix("unmigrate-scratch-")
+            .tempdir_in(&parent)
+            .map_err(|source| ScratchError::TempDir { parent, source })?;
+        let path = dir.path().to_path_buf();
+        let ticket = registry::register(Resource::Cluster {
+            dir: path.clone(),
+            pid: None,
+        })?;
+        let server = ScratchServer {
+            ticket,
+            port: free_port(&path),
+            path,
+            dir: Some(dir),
+            child: None,
+            binaries,
+            timings: StartupTimings::default(),
+        };
+        process::give_to(&server.path, owner)?;
+        server.check_socket_path()?;
+        Ok(server)
+    }
+
+    fn check_socket_path(&self) -> Result<(), ScratchError> {
+        let socket = self.socket_path();
+        if socket.as_os_str().len() > MAX_SOCKET_PATH {
+            return Err(ScratchError::SocketPathTooLong { path: socket });
+        }
+        Ok(())
+    }
+
+    fn socket_path(&self) -> PathBuf {
+        socket_file(&self.path, self.port)
+    }
+
+    fn data_dir(&self) -> PathBuf {
+        self.path.join("data")
+    }
+
+    fn log_path(&self) -> PathBuf {
+        self.path.join("postgres.log")
+    }
+
+    /// Runs `initdb`: trust authentication (the socket is reachable only through our private
+    /// directory), no fsync, a fixed encoding and locale so dumps do not vary by machine.
+    fn initdb(&mut self, owner: Option<Owner>) -> Result<(), ScratchError> {
+        let program = self.binaries.initdb();
+        let mut command = process::cluster_command(&program, owner);
+        command
+            .arg("-D")
+            .arg(self.data_dir())
+            .args(["-A", "trust", "-U", SUPERUSER, "--no-sync", "-E", "UTF8"])
+            .arg("--locale=C")
+            .current_dir(&self.path)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let child = command
+            .spawn()
+            .map_err(|source| ScratchError::Spawn { program, source })?;
+        registry::set_pid(self.ticket, Some(child.id()));
+        let output = child.wait_with_output().map_err(ScratchError::Wait)?;
+        registry::set_pid(self.ticket, None);
+        if output.status.success() {
+            return Ok(());
+        }
+        let text =
+            String::from_utf8_lossy(&output.stdout) + String::from_utf8_lossy(&output.stderr);
+        Err(ScratchError::Initdb {
+            status: output.status,
+            output: text.into_owned(),
+        })
+    }
+
+    /// Starts `postgres` itself rather than through `pg_ctl`, so it is our child: we can wait
+    /// for it, and the kernel kills it if we die.
+    fn spawn(&mut self, owner: Option<Owner>) -> Result<(), ScratchError> {
+        let log_path = self.log_path();
+        let log_error = |source| ScratchError::Log {
+            path: log_path.clone(),
+            source,
+        };
+        let log = File::create(&log_path).map_err(log_error)?;
+        let program = self.binaries.postgres();
+        let mut command = process::cluster_command(&program, owner);
+        command
+            .arg("-D")
+            .arg(self.data_dir())
+            .arg("-k")
+            .arg(&self.path)
+            .arg("-p")
+            .arg(self.port.to_string())
+            .args(SERVER_SETTINGS.iter().flat_map(|setting| ["-c", setting]))
+            .current_dir(&self.path)
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().map_err(log_error)?)
+            .stderr(log);
+        let child = command
+            .spawn()
+            .map_err(|source| ScratchError::Spawn { program, source })?;
+        registry::set_pid(self.ticket, Some(child.id()));
+        self.child = Some(child);
+        Ok(())
+    }
+
+    /// Polls until a connection succeeds, the server dies, or `timeout` passes.
+    fn wait_ready(&mut self, timeout: Duration) -> Result<(), ScratchError> {
+        let started = Instant::now();
+        loop {
+            self.check_alive()?;
+            if self.accepts_connections() {
+                return Ok(());
+            }
+            if started.elapsed() >= timeout {
+                return Err(ScratchError::StartTimeout {
+                    pid: self.pid(),
+                    dir: self.path.clone(),
+                    timeout,
+                    log: self.log_tail(),
+                });
+            }
+            sleep(READY_POLL);
+        }
+    }
+
+    fn check_alive(&mut self) -> Result<(), ScratchError> {
+        let Some(child) = self.child.as_mut() else {
+            return Ok(());
+        };
+        match child.try_wait().map_err(ScratchError::Wait)? {
+            None => Ok(()),
+            Some(status) => Err(ScratchError::ServerExited {
+                dir: self.path.clone(),
+                status,
+                log: self.log_tail(),
+            }),
+        }
+    }
+
+    /// The socket file appears before the server accepts sessions, and connecting before it
+    /// exists only costs time.
+    fn accepts_connections(&self) -> bool {
+        self.socket_path().exists() && self.connect("postgres").is_ok()
+    }
+
+    fn log_tail(&self) -> String {
+        let mut text = String::new();
+        if let Ok(mut file) = File::open(self.log_path()) {
+            let _ = file.read_to_string(&mut text);
+        }
+        let lines: Vec<&str> = text.lines().collect();
+        lines[lines.len().saturating_sub(LOG_TAIL_LINES)..].join("\n")
+    }
+}
+
+impl Drop for ScratchServer {
+    /// Stops the server, then removes the directory. If a signal's cleanup already took over,
+    /// leaves both to it: the process is exiting.
+    fn drop(&mut self) {
+        if registry::release(self.ticket).is_none() {
+            if let Some(dir) = self.dir.take() {
+                let _ = dir.keep();
+            }
+            return;
+        }
+        if let Some(mut child) = self.child.take() {
+            process::stop_child(&mut child, process::STOP_TIMEOUT);
+        }
+        if let Some(dir) = self.dir.take() {
+            if let Err(error) = dir.close() {
+                eprintln!(
+                    "warning: cannot remove scratch directory {}: {error}; remove it by hand",
+                    self.path.display()
+                );
+            }
+        }
+    }
+}
+
+fn socket_file(dir: &Path, port: u16) -> PathBuf {
+    dir.join(format!(".s.PGSQL.{port}"))
+}
+
+/// The first port whose socket (or its lock file) is not in `dir` yet.
+fn free_port(dir: &Path) -> u16 {
+    (FIRST_PORT..u16::MAX)
+        .find(|&port| {
+            let socket = socket_file(dir, port);
+            let lock = dir.join(format!(".s.PGSQL.{port}.lock"));
+            !socket.exists() && !lock.exists()
+        })
+        .unwrap_or(FIRST_PORT)
+}
+
+/// Percent-encodes everything but unreserved characters and `/`, for a path in a URL query.
+fn percent_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
