@@ -225,13 +225,10 @@ fn derive_undos(
                 continue;
             }
             let undos = undo::undo_migration(&mut catalog, &statements);
-            let forward = statements
-                .into_iter()
-                .map(|s| (s.location, s.text))
-                .collect();
+            // The parse trees travel on and are freed by the renderer, off the fold's thread.
             let derived = Derived {
                 migration,
-                forward,
+                statements,
                 undos,
             };
             if derived_tx.send(derived).is_err() {
@@ -251,7 +248,7 @@ const STAGE_QUEUE: usize = 32;
 /// The undo trees of one migration, on their way to being rendered.
 struct Derived<'h> {
     migration: &'h Migration,
-    forward: Vec<(Location, String)>,
+    statements: Vec<sql::Statement>,
     undos: Vec<Undo>,
 }
 
@@ -260,10 +257,11 @@ impl Derived<'_> {
     fn finish(self) -> (MigrationUndo, Vec<String>) {
         let mut counts = VerdictCounts::default();
         let statements: Vec<StatementUndo> = self
-            .forward
+            .statements
             .into_iter()
             .zip(self.undos)
-            .map(|((location, forward), mut undo)| {
+            .map(|(statement, mut undo)| {
+                let (location, forward) = (statement.location, statement.text);
                 undo::render(&mut undo);
                 counts.add(undo.verdict);
                 StatementUndo {
