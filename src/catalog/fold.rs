@@ -144,22 +144,9 @@ impl Catalog {
         };
         let name = QName::from_range_var(rel);
         if s.objtype == ObjectType::ObjectMatview as i32 {
-            let reads = s.query.as_deref().map(relation_refs).unwrap_or_default();
             let mut stmt = s.clone();
             stmt.if_not_exists = false;
-            let not_replayable = match stmt.query.as_deref_mut() {
-                Some(query) => super::stars::expand_stars(self, query).err(),
-                None => None,
-            };
-            self.views.insert(
-                name.clone(),
-                View {
-                    name,
-                    definition: ViewDefinition::Materialized(stmt),
-                    reads,
-                    not_replayable,
-                },
-            );
+            self.insert_view(name, ViewDefinition::Materialized(stmt));
         } else {
             self.tables.insert(
                 name.clone(),
@@ -838,16 +825,22 @@ impl Catalog {
         let name = QName::from_range_var(s.view.as_ref().expect("view name"));
         let mut stmt = s.clone();
         stmt.replace = false;
-        let reads = s.query.as_deref().map(relation_refs).unwrap_or_default();
-        let not_replayable = match stmt.query.as_deref_mut() {
-            Some(query) => super::stars::expand_stars(self, query).err(),
-            None => None,
+        self.insert_view(name, ViewDefinition::View(stmt));
+    }
+
+    /// Records a view, with its `*` expanded against the model as it stands now.
+    fn insert_view(&mut self, name: QName, mut definition: ViewDefinition) {
+        let query = match &mut definition {
+            ViewDefinition::View(s) => s.query.as_deref_mut(),
+            ViewDefinition::Materialized(s) => s.query.as_deref_mut(),
         };
+        let reads = query.as_deref().map(relation_refs).unwrap_or_default();
+        let not_replayable = query.and_then(|q| super::stars::expand_stars(self, q).err());
         self.views.insert(
             name.clone(),
             View {
                 name,
-                definition: ViewDefinition::View(stmt),
+                definition,
                 reads,
                 not_replayable,
             },
