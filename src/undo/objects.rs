@@ -224,6 +224,46 @@ pub fn drop_object(catalog: &Catalog, s: &pb::DropStmt) -> Undo {
                 }))],
             )
         }
+        (ObjectType::ObjectTrigger, Some(NodeEnum::List(l))) => {
+            let names = crate::sql::string_list(&l.items);
+            let known = names.split_last().and_then(|(trigger, table)| {
+                catalog
+                    .triggers
+                    .get(&(QName::from_names(table), trigger.clone()))
+            });
+            match known {
+                Some(trigger) => Undo::exact(
+                    format!("creates trigger {} again", object_label(object)),
+                    vec![stmt(NodeEnum::CreateTrigStmt(Box::new(trigger.clone())))],
+                ),
+                None => unknown(&label, &object_label(object), s.missing_ok),
+            }
+        }
+        (
+            ObjectType::ObjectFunction | ObjectType::ObjectProcedure,
+            Some(NodeEnum::ObjectWithArgs(o)),
+        ) => {
+            let name = QName::from_name_nodes(&o.objname);
+            let prefix = format!("{name}(");
+            let mut matching = catalog
+                .functions
+                .iter()
+                .filter(|(key, _)| key.starts_with(&prefix));
+            match (matching.next(), matching.next()) {
+                (Some((key, function)), None) => {
+                    let mut again = function.clone();
+                    again.replace = false;
+                    Undo::exact(
+                        format!("creates function {key} again"),
+                        vec![stmt(NodeEnum::CreateFunctionStmt(Box::new(again)))],
+                    )
+                }
+                (Some(_), Some(_)) => Undo::manual(format!(
+                    "several functions named {name} exist; recreate the dropped overload by hand"
+                )),
+                _ => unknown(&label, &object_label(object), s.missing_ok),
+            }
+        }
         (ObjectType::ObjectSequence, _) => {
             let name = crate::catalog::object_qname(object);
             match catalog.sequences.get(&name) {
@@ -238,14 +278,22 @@ pub fn drop_object(catalog: &Catalog, s: &pb::DropStmt) -> Undo {
                 _ => unknown(&label, &name.to_string(), s.missing_ok),
             }
         }
-        _ => unknown(
-            &label,
-            &format!(
-                "{:?}",
-                crate::sql::string_list(std::slice::from_ref(object))
-            ),
-            s.missing_ok,
-        ),
+        _ => unknown(&label, &object_label(object), s.missing_ok),
+    }
+}
+
+/// A readable name for the object of a `DROP`, for messages.
+fn object_label(object: &crate::sql::Node) -> String {
+    match &object.node {
+        Some(NodeEnum::ObjectWithArgs(o)) => format!("{}(…)", QName::from_name_nodes(&o.objname)),
+        Some(NodeEnum::String(name)) => crate::sql::names::quote_for_message(&name.sval),
+        Some(NodeEnum::TypeName(t)) => QName::from_name_nodes(&t.names).to_string(),
+        Some(NodeEnum::List(l)) => crate::sql::string_list(&l.items)
+            .iter()
+            .map(|n| crate::sql::names::quote_for_message(n))
+            .collect::<Vec<_>>()
+            .join("."),
+        _ => "object".to_string(),
     }
 }
 
