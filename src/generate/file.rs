@@ -14,6 +14,15 @@ enum Step<'a> {
     Nothing(&'a StatementUndo),
 }
 
+impl<'a> Step<'a> {
+    /// The forward statement this step reverses.
+    fn source(&self) -> &'a StatementUndo {
+        match self {
+            Step::Sql(s, _) | Step::Manual(s) | Step::Nothing(s) => s,
+        }
+    }
+}
+
 /// Renders the undo as one or more `migration.sql` texts. A `CONCURRENTLY` statement cannot
 /// run inside the implicit transaction Prisma wraps a file in, so it gets a file of its own.
 pub fn render_parts(undo: &MigrationUndo) -> Vec<String> {
@@ -48,19 +57,23 @@ pub fn render_parts(undo: &MigrationUndo) -> Vec<String> {
 fn render_file(undo: &MigrationUndo, steps: &[Step], part: usize, total: usize) -> String {
     let mut out = String::new();
     header(&mut out, undo, part, total);
-    let mut last_source: Option<*const StatementUndo> = None;
+    let mut last_source: Option<&StatementUndo> = None;
     for step in steps {
-        let (source, body) = match step {
-            Step::Sql(s, sql) => (*s, format!("{};\n", sql.sql)),
-            Step::Manual(s) => (*s, manual_block(undo, s)),
-            Step::Nothing(s) => (*s, String::new()),
-        };
-        if last_source != Some(source as *const _) {
+        let source = step.source();
+        // Consecutive steps of one forward statement share its comment.
+        if !last_source.is_some_and(|last| std::ptr::eq(last, source)) {
             out.push('\n');
             statement_comment(&mut out, source);
-            last_source = Some(source as *const _);
+            last_source = Some(source);
         }
-        out.push_str(&body);
+        match step {
+            Step::Sql(_, sql) => {
+                out.push_str(&sql.sql);
+                out.push_str(";\n");
+            }
+            Step::Manual(s) => out.push_str(&manual_block(undo, s)),
+            Step::Nothing(_) => {}
+        }
     }
     if steps.is_empty() {
         out.push_str("\n-- Nothing to undo: the forward migration changed no schema.\n");
