@@ -158,7 +158,7 @@ impl Undo {
     }
 }
 
-/// Deparses a generated statement for a transactional migration.
+/// A built statement for a transactional migration (deparsed later by [`render`]).
 pub(crate) fn stmt(node: NodeEnum) -> UndoSql {
     UndoSql::new(node, false)
 }
@@ -207,6 +207,7 @@ impl MigrationScope {
 
 /// The undo of every statement of one forward migration, in forward order. Folds the
 /// statements into `catalog` as it goes, so afterwards it holds the state after the migration.
+/// Built statements are not text yet: pass each undo through [`render`] before reading `sql`.
 pub fn undo_migration(catalog: &mut Catalog, statements: &[Statement]) -> Vec<Undo> {
     let scope = MigrationScope::of(statements);
     statements

@@ -65,13 +65,15 @@ pub fn drop_table(catalog: &Catalog, s: &pb::DropStmt) -> Undo {
     let mut statements = recreate::recreate_table(catalog, table, true);
     if cascade {
         for view in catalog.views_reading(&name) {
-            if let Some(why) = &view.not_replayable {
-                return Undo::manual(format!(
-                    "DROP … CASCADE also dropped view {}, which cannot be recreated from its recorded definition: {why}",
-                    view.name
-                ));
+            match views::recreate_view(view) {
+                Ok(again) => statements.extend(again),
+                Err(why) => {
+                    return Undo::manual(format!(
+                        "DROP … CASCADE also dropped view {}, which cannot be recreated from its recorded definition: {why}",
+                        view.name
+                    ))
+                }
             }
-            statements.extend(views::recreate_view(view));
         }
     }
     Undo::lossy(

@@ -15,14 +15,18 @@ fn drop_view_stmt(view: &QName, materialized: bool) -> UndoSql {
     UndoSql::text(text::drop(kind, view, false), false)
 }
 
-/// The statements that create `view` as the model recorded it.
-pub fn recreate_view(view: &View) -> Vec<UndoSql> {
-    match &view.definition {
+/// The statements that create `view` as the model recorded it, or why its recorded
+/// definition cannot be replayed (every caller must then fall back to a manual undo).
+pub fn recreate_view(view: &View) -> Result<Vec<UndoSql>, &str> {
+    if let Some(why) = &view.not_replayable {
+        return Err(why);
+    }
+    Ok(match &view.definition {
         ViewDefinition::View(s) => vec![stmt(NodeEnum::ViewStmt(Box::new(s.clone())))],
         ViewDefinition::Materialized(s) => {
             vec![stmt(NodeEnum::CreateTableAsStmt(Box::new(s.clone())))]
         }
-    }
+    })
 }
 
 /// Undoes `CREATE VIEW` with `DROP VIEW`, and `CREATE OR REPLACE VIEW` by dropping the view and
@@ -48,18 +52,19 @@ pub fn create_view(catalog: &Catalog, s: &pb::ViewStmt) -> Undo {
         ));
     }
     match previous {
-        Some(old) if old.not_replayable.is_some() => Undo::manual(format!(
-            "the previous definition of view {name} cannot be replayed: {}; recreate it by hand",
-            old.not_replayable.as_deref().unwrap_or_default()
-        )),
-        Some(old) => {
-            let mut statements = vec![drop_view_stmt(&name, false)];
-            statements.extend(recreate_view(old));
-            Undo::exact(
-                format!("restores the previous definition of view {name}"),
-                statements,
-            )
-        }
+        Some(old) => match recreate_view(old) {
+            Ok(again) => {
+                let mut statements = vec![drop_view_stmt(&name, false)];
+                statements.extend(again);
+                Undo::exact(
+                    format!("restores the previous definition of view {name}"),
+                    statements,
+                )
+            }
+            Err(why) => Undo::manual(format!(
+                "the previous definition of view {name} cannot be replayed: {why}; recreate it by hand"
+            )),
+        },
         None => Undo::exact(
             format!("drops view {name} again"),
             vec![drop_view_stmt(&name, false)],
@@ -106,11 +111,12 @@ pub fn create_table_as(_catalog: &Catalog, s: &pb::CreateTableAsStmt) -> Undo {
 pub fn drop_view(catalog: &Catalog, s: &pb::DropStmt) -> Undo {
     let name = object_qname(&s.objects[0]);
     match catalog.views.get(&name) {
-        Some(view) if view.not_replayable.is_some() => Undo::manual(format!(
-            "view {name} cannot be recreated from its recorded definition: {}; recreate it by hand",
-            view.not_replayable.as_deref().unwrap_or_default()
-        )),
-        Some(view) => Undo::exact(format!("creates view {name} again"), recreate_view(view)),
+        Some(view) => match recreate_view(view) {
+            Ok(again) => Undo::exact(format!("creates view {name} again"), again),
+            Err(why) => Undo::manual(format!(
+                "view {name} cannot be recreated from its recorded definition: {why}; recreate it by hand"
+            )),
+        },
         None if s.missing_ok => Undo::nothing(format!(
             "view {name} did not exist, so DROP VIEW IF EXISTS did nothing"
         )),
