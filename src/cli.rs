@@ -5,13 +5,21 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::drill::apply::{ApplyMode, Timeouts};
+use crate::drill::script::{DrillScript, Scope};
+use crate::drill::{self, DrillPlan, Progress};
 use crate::generate::{self, Plan, Selection};
 use crate::migrations::{self, Timestamp};
+use crate::report::{self, ReportFormat};
+use crate::scratch::{ScratchOptions, ScratchSource};
+use crate::snapshot::Tracking;
 use crate::undo::Verdict;
 
-/// Exit codes: 0 success, 1 some undo needs manual work, 2 usage, input or environment error.
+/// Exit codes: 0 success, 1 some undo needs manual work (`generate`) or a drill failed
+/// (`drill`), 2 usage, input or environment error.
 pub const EXIT_OK: i32 = 0;
 pub const EXIT_MANUAL: i32 = 1;
+pub const EXIT_DRILL_FAILED: i32 = 1;
 pub const EXIT_ERROR: i32 = 2;
 
 #[derive(Debug, Parser)]
@@ -29,6 +37,65 @@ pub struct Cli {
 pub enum Command {
     /// Write undo migrations for forward migrations of a Prisma history.
     Generate(GenerateArgs),
+    /// Rehearse rollbacks on a scratch PostgreSQL: forward, undo and forward again for each
+    /// migration, comparing schemas after every step.
+    Drill(DrillArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DrillArgs {
+    /// A drill script (.toml, see drills/) or a Prisma migrations folder.
+    #[arg(default_value = "prisma/migrations")]
+    pub target: PathBuf,
+    /// Make the scratch database on this server instead of an embedded one [env:
+    /// SHADOW_DATABASE_URL, then DATABASE_URL]. Only a database the drill creates is touched.
+    #[arg(long, value_name = "URL")]
+    pub database_url: Option<String>,
+    /// How each migration.sql is sent: whole, in one implicit transaction (Prisma ≤ 7.3), or
+    /// statement by statement (Prisma ≥ 7.4) [default: batch, or the script's].
+    #[arg(long, value_enum)]
+    pub apply_mode: Option<ApplyMode>,
+    /// Drill only the last N forward migrations (the earlier ones are applied forward only).
+    #[arg(long, value_name = "N", conflicts_with_all = ["from", "to", "all"])]
+    pub last: Option<usize>,
+    /// Drill from this migration (folder name or unique prefix), inclusive.
+    #[arg(long, value_name = "NAME", conflicts_with = "all")]
+    pub from: Option<String>,
+    /// Drill up to this migration (folder name or unique prefix), inclusive.
+    #[arg(long, value_name = "NAME", conflicts_with = "all")]
+    pub to: Option<String>,
+    /// Drill every forward migration (the default without a script).
+    #[arg(long)]
+    pub all: bool,
+    /// Committed undo folders kept outside the migrations folder (e.g. written with
+    /// `generate --out`).
+    #[arg(long, value_name = "DIR")]
+    pub undo_dir: Option<PathBuf>,
+    /// Longest any statement may run, in PostgreSQL syntax [default: 10min].
+    #[arg(long, value_name = "DURATION")]
+    pub statement_timeout: Option<String>,
+    /// Longest a statement may wait for a lock [default: 1min].
+    #[arg(long, value_name = "DURATION")]
+    pub lock_timeout: Option<String>,
+    #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
+    pub format: ReportFormat,
+    /// Write the report to this file instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Compare schemas by rendering only what changed (event triggers) or the whole schema
+    /// after every step; both are checked against a full render at the end.
+    #[arg(long, value_enum, default_value_t = SnapshotMode::Incremental)]
+    pub snapshot: SnapshotMode,
+    /// Directory with PostgreSQL's initdb and postgres for the embedded server [default:
+    /// pg_config --bindir, PATH, /usr/lib/postgresql/*/bin].
+    #[arg(long, value_name = "DIR")]
+    pub pg_bin: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum SnapshotMode {
+    Incremental,
+    Full,
 }
 
 #[derive(Debug, clap::Args)]
@@ -72,6 +139,7 @@ pub fn main() -> i32 {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Generate(args) => run_generate(&args),
+        Command::Drill(args) => run_drill(&args),
     };
     match result {
         Ok(code) => code,
@@ -130,6 +198,125 @@ fn run_generate(args: &GenerateArgs) -> anyhow::Result<i32> {
         EXIT_MANUAL
     } else {
         EXIT_OK
+    })
+}
+
+/// Default session limits: long enough for any migration on an empty scratch database, short
+/// enough that a lock wait or runaway statement ends the drill instead of hanging CI.
+const DEFAULT_STATEMENT_TIMEOUT: &str = "10min";
+const DEFAULT_LOCK_TIMEOUT: &str = "1min";
+
+fn run_drill(args: &DrillArgs) -> anyhow::Result<i32> {
+    let plan = drill_plan(args)?;
+    let interactive = args.format == ReportFormat::Human
+        && args.output.is_none()
+        && std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let mut bar: Option<report::Progress> = None;
+    let mut started = false;
+    let report = drill::run(&plan, &mut |event| match event {
+        Progress::Planned(total) => bar = Some(report::Progress::new(total as u64, interactive)),
+        Progress::Migration(name) => {
+            if let Some(bar) = &bar {
+                if started {
+                    bar.finish_one();
+                }
+                bar.start(name);
+                started = true;
+            }
+        }
+    })?;
+    if let Some(bar) = &bar {
+        bar.finish();
+    }
+    // Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org).
+    let color = args.output.is_none()
+        && args.format == ReportFormat::Human
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        && std::io::IsTerminal::is_terminal(&std::io::stdout());
+    let text = report::render(&report, args.format, color);
+    match &args.output {
+        Some(path) => std::fs::write(path, text)
+            .map_err(|e| anyhow::anyhow!("cannot write the report to {}: {e}", path.display()))?,
+        None => std::io::stdout().lock().write_all(text.as_bytes())?,
+    }
+    Ok(if report.passed() {
+        EXIT_OK
+    } else {
+        EXIT_DRILL_FAILED
+    })
+}
+
+/// The drill as the script (if any) describes it, with command-line flags taking precedence.
+fn drill_plan(args: &DrillArgs) -> anyhow::Result<DrillPlan> {
+    let script = if args.target.is_file() {
+        Some(DrillScript::load(&args.target)?)
+    } else {
+        None
+    };
+    let flag_scope = if args.all {
+        Some(Scope::All)
+    } else if let Some(n) = args.last {
+        anyhow::ensure!(n > 0, "--last must be at least 1");
+        Some(Scope::Last(n))
+    } else if args.from.is_some() || args.to.is_some() {
+        Some(Scope::Range {
+            from: args.from.clone(),
+            to: args.to.clone(),
+        })
+    } else {
+        None
+    };
+    let (migrations_dir, mut undo_dir, scope, apply_mode, url, timeouts, checks) = match script {
+        Some(s) => (
+            s.migrations,
+            s.undo_dir,
+            flag_scope.unwrap_or(s.scope),
+            args.apply_mode.or(s.apply_mode),
+            args.database_url.clone().or(s.database_url),
+            Timeouts {
+                statement: args.statement_timeout.clone().or(s.timeouts.statement),
+                lock: args.lock_timeout.clone().or(s.timeouts.lock),
+            },
+            s.checks,
+        ),
+        None => (
+            args.target.clone(),
+            None,
+            flag_scope.unwrap_or(Scope::All),
+            args.apply_mode,
+            args.database_url.clone(),
+            Timeouts {
+                statement: args.statement_timeout.clone(),
+                lock: args.lock_timeout.clone(),
+            },
+            Vec::new(),
+        ),
+    };
+    if args.undo_dir.is_some() {
+        undo_dir = args.undo_dir.clone();
+    }
+    let options = ScratchOptions {
+        bin_dir: args.pg_bin.clone(),
+        ..ScratchOptions::default()
+    };
+    Ok(DrillPlan {
+        script: args.target.is_file().then(|| args.target.clone()),
+        migrations_dir,
+        undo_dir,
+        scope,
+        apply_mode: apply_mode.unwrap_or_default(),
+        timeouts: Timeouts {
+            statement: timeouts
+                .statement
+                .or_else(|| Some(DEFAULT_STATEMENT_TIMEOUT.into())),
+            lock: timeouts.lock.or_else(|| Some(DEFAULT_LOCK_TIMEOUT.into())),
+        },
+        checks,
+        source: ScratchSource::resolve(url, options),
+        tracking: match args.snapshot {
+            SnapshotMode::Incremental => Tracking::Incremental,
+            SnapshotMode::Full => Tracking::Full,
+        },
     })
 }
 

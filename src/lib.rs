@@ -6,8 +6,11 @@
 
 pub mod catalog;
 pub mod cli;
+pub mod drill;
 pub mod generate;
 pub mod migrations;
+pub mod report;
 pub mod scratch;
+pub mod snapshot;
 pub mod sql;
 pub mod undo;

@@ -189,8 +189,9 @@ fn select<'h>(
 /// Three stages run at once, connected by bounded channels: a thread parses files ahead of
 /// the fold (parsing does not depend on the model), this thread folds and derives undo
 /// trees, and a third deparses them and renders the files. Returns each undo with its
-/// rendered file texts, in history order.
-fn derive_undos(
+/// rendered file texts, in history order. Drills use it directly: they need the undo SQL,
+/// not folder names.
+pub fn derive_undos(
     history: &History,
     selected: &[&Migration],
 ) -> Result<Vec<(MigrationUndo, Vec<String>)>, GenerateError> {

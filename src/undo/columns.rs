@@ -127,7 +127,8 @@ pub fn drop_column(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) ->
         column.name
     );
     if t.columns.last().map(|c| &c.name) != Some(&column.name) {
-        reason.push_str("; it returns at the end of the table, so the column order differs");
+        reason.push_str("; ");
+        reason.push_str(super::COLUMN_ORDER_NOTE);
     }
     if column.not_null && column.default.is_none() && column.generated.is_none() {
         reason.push_str(

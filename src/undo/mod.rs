@@ -41,6 +41,10 @@ impl std::fmt::Display for Verdict {
     }
 }
 
+/// Ends the reason of an undo that re-adds a column at the end of its table. Drills accept a
+/// difference in column order only when the verdict says this.
+pub const COLUMN_ORDER_NOTE: &str = "it returns at the end of the table, so the column order differs";
+
 /// One generated SQL statement.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct UndoSql {

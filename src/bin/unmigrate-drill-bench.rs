@@ -1,0 +1,213 @@
+//! Benchmark: a whole-history drill against just applying the same SQL, measured in one run
+//! on the same embedded scratch server, reported as a ratio; and the embedded server's
+//! start-up time.
+//!
+//! Usage: `unmigrate-drill-bench [--rounds N] [--snapshot incremental|full] [MIGRATIONS_DIR]`
+//!
+//! - bare apply: a fresh database, then for each forward migration the forward file, its
+//!   generated undo files and the forward file again, each sent as one simple query on one
+//!   connection (manual undos are skipped, as the drill skips them). Nothing else.
+//! - drill: `unmigrate::drill::run` over the same history on a fresh database of the same
+//!   server: undo generation, Prisma bookkeeping, schema comparisons after every phase and the
+//!   final full check included.
+//!
+//! Both run interleaved after one warm-up of each; medians are reported. Targets: drill within
+//! 2× bare apply, start-up under 1.5 s. It is a report, not a test: it exits 0 whenever it ran.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use unmigrate::drill::apply::{ApplyMode, Timeouts};
+use unmigrate::drill::script::{self, Scope};
+use unmigrate::drill::{self, DrillPlan};
+use unmigrate::generate;
+use unmigrate::migrations;
+use unmigrate::scratch::{ScratchOptions, ScratchServer, ScratchSource};
+use unmigrate::snapshot::Tracking;
+use unmigrate::undo::Verdict;
+
+const TARGET_RATIO: f64 = 2.0;
+const TARGET_STARTUP: Duration = Duration::from_millis(1500);
+const DEFAULT_ROUNDS: usize = 3;
+const STARTUPS: usize = 3;
+const DEFAULT_HISTORY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus/langfuse");
+const USAGE: &str =
+    "usage: unmigrate-drill-bench [--rounds N] [--snapshot incremental|full] [MIGRATIONS_DIR]\n\
+    \x20 MIGRATIONS_DIR  a Prisma migrations folder (default: ../shared/corpus/langfuse)";
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("unmigrate-drill-bench: {message}\n{USAGE}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run() -> Result<(), String> {
+    let mut rounds = DEFAULT_ROUNDS;
+    let mut tracking = Tracking::Incremental;
+    let mut dir = PathBuf::from(DEFAULT_HISTORY);
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--rounds" => {
+                rounds = args
+                    .next()
+                    .and_then(|n| n.parse().ok())
+                    .filter(|&n| n > 0)
+                    .ok_or("--rounds needs a positive number")?
+            }
+            "--snapshot" => {
+                tracking = match args.next().as_deref() {
+                    Some("incremental") => Tracking::Incremental,
+                    Some("full") => Tracking::Full,
+                    _ => return Err("--snapshot is incremental or full".into()),
+                }
+            }
+            other if other.starts_with('-') => return Err(format!("unknown option {other}")),
+            other => dir = PathBuf::from(other),
+        }
+    }
+
+    let history = migrations::read_history(&dir).map_err(|e| e.to_string())?;
+    let forward = script::forward_migrations(&history);
+    let undos = generate::derive_undos(&history, &forward).map_err(|e| e.to_string())?;
+    let steps: Vec<(&str, Option<Vec<String>>)> = forward
+        .iter()
+        .zip(undos)
+        .map(|(m, (undo, parts))| {
+            (
+                m.sql.as_str(),
+                (undo.verdict != Verdict::Manual).then_some(parts),
+            )
+        })
+        .collect();
+
+    let mut startups = Vec::new();
+    let mut server = None;
+    for _ in 0..STARTUPS {
+        drop(server.take()); // stop the previous one first: one server at a time
+        let s =
+            ScratchServer::start_embedded(ScratchOptions::default()).map_err(|e| e.to_string())?;
+        startups.push(s.startup_time());
+        server = Some(s);
+    }
+    let server = server.expect("at least one start-up");
+
+    let plan = DrillPlan {
+        script: None,
+        migrations_dir: dir.clone(),
+        undo_dir: None,
+        scope: Scope::All,
+        apply_mode: ApplyMode::Batch,
+        timeouts: Timeouts::default(),
+        checks: Vec::new(),
+        source: ScratchSource::Url(server.url()),
+        tracking,
+    };
+    let (mut bare_times, mut drill_times) = (Vec::new(), Vec::new());
+    let mut last_report = None;
+    for round in 0..=rounds {
+        let bare = bare_apply(&server, &steps)?;
+        let started = Instant::now();
+        let report = drill::run(&plan, &mut |_| {}).map_err(|e| e.to_string())?;
+        let drill = started.elapsed();
+        if round > 0 {
+            bare_times.push(bare);
+            drill_times.push(drill);
+        }
+        last_report = Some(report);
+    }
+    let report = last_report.expect("at least one round");
+    let (bare, drill) = (median(bare_times), median(drill_times));
+    let ratio = drill.as_secs_f64() / bare.as_secs_f64();
+    let startup = median(startups.clone());
+    let phases = report.migrations.iter().flat_map(|m| &m.phases);
+    let apply: Duration = phases.clone().map(|p| p.apply).sum();
+    let compare: Duration = phases.map(|p| p.compare).sum();
+    let c = report.counts();
+
+    println!(
+        "Drill of {} ({} forward migrations; {} passed, {} column order only, {} manual, {} failed), {rounds} round(s), medians:",
+        dir.display(),
+        forward.len(),
+        c.passed,
+        c.column_order_only,
+        c.manual,
+        c.failed
+    );
+    println!(
+        "  bare apply (forward, undo, forward)  {:>9.1} ms",
+        ms(bare)
+    );
+    println!(
+        "  drill                                {:>9.1} ms",
+        ms(drill)
+    );
+    println!(
+        "    of which applying {:.1} ms, comparing schemas {:.1} ms ({:?} snapshots)",
+        ms(apply),
+        ms(compare),
+        report.tracking
+    );
+    println!(
+        "  ratio drill / bare apply             {ratio:>9.2}×  (target ≤ {TARGET_RATIO}×: {})",
+        verdict(ratio <= TARGET_RATIO)
+    );
+    println!(
+        "Embedded scratch start-up: median {:.0} ms of {} ({}), target < {} ms: {}",
+        ms(startup),
+        STARTUPS,
+        startups
+            .iter()
+            .map(|d| format!("{:.0}", ms(*d)))
+            .collect::<Vec<_>>()
+            .join(", "),
+        TARGET_STARTUP.as_millis(),
+        verdict(startup < TARGET_STARTUP)
+    );
+    Ok(())
+}
+
+/// A fresh database on the server, then every step's SQL on one connection.
+fn bare_apply(
+    server: &ScratchServer,
+    steps: &[(&str, Option<Vec<String>>)],
+) -> Result<Duration, String> {
+    let started = Instant::now();
+    let db = server.create_database().map_err(|e| e.to_string())?;
+    let mut client = db.connect().map_err(|e| e.to_string())?;
+    for (forward, undo) in steps {
+        client.batch_execute(forward).map_err(|e| e.to_string())?;
+        if let Some(parts) = undo {
+            for part in parts {
+                client.batch_execute(part).map_err(|e| e.to_string())?;
+            }
+            client.batch_execute(forward).map_err(|e| e.to_string())?;
+        }
+    }
+    let elapsed = started.elapsed();
+    drop(client);
+    db.destroy().map_err(|e| e.to_string())?;
+    Ok(elapsed)
+}
+
+fn median(mut times: Vec<Duration>) -> Duration {
+    times.sort();
+    times[times.len() / 2]
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+fn verdict(met: bool) -> &'static str {
+    if met {
+        "met"
+    } else {
+        "NOT met"
+    }
+}

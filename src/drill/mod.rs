@@ -1,0 +1,9 @@
+//! Rollback drills: forward, undo and re-apply each migration on a scratch database and
+//! compare schemas after every step.
+
+pub mod apply;
+mod cycle;
+pub mod outcome;
+pub mod script;
+
+pub use cycle::{run, DrillError, DrillPlan, Progress};

@@ -1,0 +1,300 @@
+//! The terminal report: one aligned line per migration, what went wrong indented under it,
+//! then a summary. Colour is optional so the same text can go to a file or a CI log.
+
+use std::fmt::{self, Display};
+
+use anstyle::{AnsiColor, Style};
+
+use super::{
+    apply_mode_label, check_headline, diff_lines, error_location, millis, phase_problem,
+    result_label, seconds, undo_source_label, DiffLine, PhaseProblem,
+};
+use crate::drill::outcome::{DrillReport, DrillResult, MigrationDrill, PhaseReport};
+use crate::snapshot::{SchemaDiff, Tracking};
+use crate::undo::Verdict;
+
+const FAILED: Style = AnsiColor::Red.on_default().bold();
+const PASSED: Style = AnsiColor::Green.on_default();
+const WARNING: Style = AnsiColor::Yellow.on_default();
+const QUIET: Style = Style::new().dimmed();
+const BOLD: Style = Style::new().bold();
+const REMOVED: Style = AnsiColor::Red.on_default();
+const ADDED: Style = AnsiColor::Green.on_default();
+const HUNK: Style = AnsiColor::Cyan.on_default();
+
+/// Indent of everything said about a migration under its line.
+const DETAIL: &str = "    ";
+/// Indent of a diff or error text under its detail line.
+const NESTED: &str = "      ";
+
+pub(super) fn render(report: &DrillReport, color: bool) -> String {
+    Human {
+        report,
+        paint: Paint { color },
+    }
+    .to_string()
+}
+
+/// Applies a style only when colour is on, so plain output carries no escape codes at all.
+#[derive(Clone, Copy)]
+struct Paint {
+    color: bool,
+}
+
+impl Paint {
+    fn paint(self, style: Style, text: impl Display) -> String {
+        if self.color {
+            format!("{style}{text}{style:#}")
+        } else {
+            text.to_string()
+        }
+    }
+}
+
+struct Human<'a> {
+    report: &'a DrillReport,
+    paint: Paint,
+}
+
+impl Display for Human<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.header(f)?;
+        let columns = Columns::of(self.report);
+        for migration in &self.report.migrations {
+            self.migration_line(f, migration, &columns)?;
+            self.migration_details(f, migration)?;
+        }
+        writeln!(f)?;
+        self.summary(f)
+    }
+}
+
+/// Column widths, so results, names and sources line up down the report.
+struct Columns {
+    name: usize,
+    source: usize,
+}
+
+impl Columns {
+    fn of(report: &DrillReport) -> Self {
+        let widest = |width: fn(&MigrationDrill) -> usize| {
+            report.migrations.iter().map(width).max().unwrap_or(0)
+        };
+        Columns {
+            name: widest(|m| m.name.chars().count()),
+            source: widest(|m| undo_source_label(&m.undo_source).chars().count()),
+        }
+    }
+}
+
+/// Wide enough for the longest result label, "PASS (column order only)".
+const RESULT_WIDTH: usize = 24;
+/// Wide enough for the longest verdict, "manual".
+const VERDICT_WIDTH: usize = 6;
+
+impl Human<'_> {
+    fn header(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let report = self.report;
+        write!(f, "Drill of {}", report.migrations_dir.display())?;
+        if let Some(script) = &report.script {
+            write!(f, " with {}", script.display())?;
+        }
+        writeln!(f)?;
+        write!(
+            f,
+            "Apply mode {}, {}",
+            apply_mode_label(report.apply_mode),
+            report.database
+        )?;
+        if !report.database.contains(&report.server_version) {
+            write!(f, " (PostgreSQL {})", report.server_version)?;
+        }
+        writeln!(f)?;
+        writeln!(f, "Schema comparison: {}", tracking_label(report.tracking))?;
+        writeln!(f, "Phase timings: apply+compare in ms")?;
+        writeln!(f)
+    }
+
+    fn migration_line(
+        &self,
+        f: &mut fmt::Formatter<'_>,
+        migration: &MigrationDrill,
+        columns: &Columns,
+    ) -> fmt::Result {
+        // Pad before painting: escape codes must not count towards the width.
+        let result = format!("{:<RESULT_WIDTH$}", result_label(migration.result));
+        let timings: Vec<String> = migration.phases.iter().map(phase_timing).collect();
+        let line = format!(
+            "{}  {:<name$}  {:<VERDICT_WIDTH$}  {:<source$}  {}",
+            self.paint.paint(result_style(migration.result), result),
+            migration.name,
+            migration.claimed.to_string(),
+            undo_source_label(&migration.undo_source),
+            timings.join("  "),
+            name = columns.name,
+            source = columns.source,
+        );
+        writeln!(f, "{}", line.trim_end())
+    }
+
+    fn migration_details(
+        &self,
+        f: &mut fmt::Formatter<'_>,
+        migration: &MigrationDrill,
+    ) -> fmt::Result {
+        if migration.claimed != Verdict::Exact {
+            for reason in &migration.reasons {
+                writeln!(f, "{DETAIL}{reason}")?;
+            }
+        }
+        for phase in &migration.phases {
+            if let Some(problem) = phase_problem(phase) {
+                self.phase_problem(f, phase, &problem)?;
+            }
+        }
+        for check in migration.checks.iter().filter(|c| !c.passed) {
+            writeln!(
+                f,
+                "{DETAIL}{}",
+                self.paint.paint(FAILED, check_headline(check))
+            )?;
+            if let Some(detail) = &check.detail {
+                write_indented(f, detail)?;
+            }
+        }
+        for difference in &migration.mode_differences {
+            writeln!(f, "{DETAIL}batch and split differ: {difference}")?;
+        }
+        Ok(())
+    }
+
+    fn phase_problem(
+        &self,
+        f: &mut fmt::Formatter<'_>,
+        phase: &PhaseReport,
+        problem: &PhaseProblem<'_>,
+    ) -> fmt::Result {
+        let headline = format!("{}: {}", phase.phase, problem.headline());
+        writeln!(f, "{DETAIL}{}", self.paint.paint(FAILED, headline))?;
+        match problem {
+            PhaseProblem::Mismatch(diff) | PhaseProblem::UnannouncedColumnOrder(diff) => {
+                self.diff(f, diff, NESTED)
+            }
+            PhaseProblem::Error(failure) => {
+                for line in failure.message.lines().skip(1) {
+                    writeln!(f, "{NESTED}{line}")?;
+                }
+                writeln!(f, "{NESTED}{}", error_location(failure))
+            }
+        }
+    }
+
+    fn diff(&self, f: &mut fmt::Formatter<'_>, diff: &SchemaDiff, indent: &str) -> fmt::Result {
+        for line in diff_lines(diff) {
+            let style = match &line {
+                DiffLine::Object(_) | DiffLine::FileHeader(_) => BOLD,
+                DiffLine::HunkHeader(_) => HUNK,
+                DiffLine::Removed(_) => REMOVED,
+                DiffLine::Added(_) => ADDED,
+                DiffLine::Context(_) => Style::new(),
+            };
+            writeln!(f, "{indent}{}", self.paint.paint(style, line.text()))?;
+        }
+        Ok(())
+    }
+
+    fn summary(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let report = self.report;
+        let counts = report.counts();
+        writeln!(
+            f,
+            "Summary: {} passed, {} column order only, {} manual, {} failed, {} not run",
+            counts.passed, counts.column_order_only, counts.manual, counts.failed, counts.not_run
+        )?;
+        writeln!(
+            f,
+            "Prefix: {} migrations applied forward in {}",
+            report.prefix.migrations,
+            millis(report.prefix.duration)
+        )?;
+        if let Some(startup) = report.startup {
+            writeln!(f, "Startup: {}", seconds(startup))?;
+        }
+        if !report.undo_steps.is_empty() {
+            writeln!(
+                f,
+                "Undo folders in the history, applied forward at their place: {}",
+                report.undo_steps.join(", ")
+            )?;
+        }
+        writeln!(f, "Total: {}", seconds(report.total))?;
+        self.final_check(f)?;
+        if let Some(reason) = &report.stopped {
+            writeln!(f, "Stopped: {}", self.paint.paint(FAILED, reason))?;
+        }
+        let verdict = if report.passed() {
+            self.paint.paint(PASSED.bold(), "Drill passed")
+        } else {
+            self.paint.paint(FAILED, "Drill FAILED")
+        };
+        writeln!(f, "{verdict}")
+    }
+
+    fn final_check(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Some(check) = &self.report.final_check else {
+            return writeln!(f, "Final check: not run");
+        };
+        if check.passed {
+            return writeln!(
+                f,
+                "Final check: {}",
+                self.paint.paint(PASSED, "passed (full snapshot matches)")
+            );
+        }
+        writeln!(
+            f,
+            "Final check: {}",
+            self.paint.paint(
+                FAILED,
+                "FAILED: the phase-by-phase comparisons missed a difference (a bug in unmigrate)"
+            )
+        )?;
+        match &check.diff {
+            Some(diff) => self.diff(f, diff, DETAIL),
+            None => Ok(()),
+        }
+    }
+}
+
+fn tracking_label(tracking: Tracking) -> &'static str {
+    match tracking {
+        Tracking::Incremental => "incremental (event triggers record what changed)",
+        Tracking::Full => "full render after every phase (no event triggers)",
+    }
+}
+
+fn result_style(result: DrillResult) -> Style {
+    match result {
+        DrillResult::Passed | DrillResult::PassedColumnOrderOnly => PASSED,
+        DrillResult::Manual => WARNING,
+        DrillResult::Failed => FAILED,
+        DrillResult::NotRun => QUIET,
+    }
+}
+
+/// "undo 4.0+1.1ms": applying, then comparing.
+fn phase_timing(phase: &PhaseReport) -> String {
+    format!(
+        "{} {:.1}+{:.1}ms",
+        phase.phase,
+        phase.apply.as_secs_f64() * 1e3,
+        phase.compare.as_secs_f64() * 1e3
+    )
+}
+
+fn write_indented(f: &mut fmt::Formatter<'_>, text: &str) -> fmt::Result {
+    for line in text.lines() {
+        writeln!(f, "{NESTED}{line}")?;
+    }
+    Ok(())
+}

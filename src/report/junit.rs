@@ -1,0 +1,249 @@
+//! The report as JUnit XML, the format CI systems show in their test tabs: one test case per
+//! migration and phase that ran, one per check, and skipped cases for undos not drilled.
+
+use std::borrow::Cow;
+use std::fmt::{self, Display};
+use std::time::Duration;
+
+use quick_xml::escape::escape;
+
+use super::{check_headline, phase_problem, phase_time, plain_diff, PhaseProblem};
+use crate::drill::outcome::{DrillReport, DrillResult, MigrationDrill, Phase};
+
+/// Class name of the test cases that belong to the drill as a whole, not to one migration.
+const DRILL: &str = "unmigrate drill";
+
+pub(super) fn render(report: &DrillReport) -> String {
+    Suite {
+        cases: test_cases(report),
+        total: report.total,
+    }
+    .to_string()
+}
+
+struct TestCase {
+    classname: String,
+    name: String,
+    /// `None` for cases that are not timed on their own, such as checks.
+    time: Option<Duration>,
+    outcome: Outcome,
+}
+
+enum Outcome {
+    Passed,
+    Failed { message: String, text: String },
+    Skipped { message: String },
+}
+
+fn test_cases(report: &DrillReport) -> Vec<TestCase> {
+    let mut cases = Vec::new();
+    for migration in &report.migrations {
+        migration_cases(&mut cases, migration, report.stopped.as_deref());
+    }
+    if let Some(check) = &report.final_check {
+        let outcome = if check.passed {
+            Outcome::Passed
+        } else {
+            Outcome::Failed {
+                message: "the phase-by-phase comparisons missed a difference (a bug in unmigrate)"
+                    .to_string(),
+                text: check.diff.as_ref().map(plain_diff).unwrap_or_default(),
+            }
+        };
+        cases.push(drill_case("final full schema check", outcome));
+    }
+    if let Some(reason) = &report.stopped {
+        // A drill that stopped did not prove the rest of its scope: CI must not show it green.
+        let outcome = Outcome::Failed {
+            message: format!("stopped: {reason}"),
+            text: String::new(),
+        };
+        cases.push(drill_case("whole scope drilled", outcome));
+    }
+    cases
+}
+
+fn drill_case(name: &str, outcome: Outcome) -> TestCase {
+    TestCase {
+        classname: DRILL.to_string(),
+        name: name.to_string(),
+        time: None,
+        outcome,
+    }
+}
+
+fn migration_cases(cases: &mut Vec<TestCase>, migration: &MigrationDrill, stopped: Option<&str>) {
+    let first = cases.len();
+    for phase in &migration.phases {
+        let outcome = match phase_problem(phase) {
+            Some(problem) => failed(&problem),
+            None => Outcome::Passed,
+        };
+        cases.push(TestCase {
+            classname: migration.name.clone(),
+            name: phase.phase.to_string(),
+            time: Some(phase_time(phase)),
+            outcome,
+        });
+    }
+    let undo_ran = migration.phases.iter().any(|p| p.phase == Phase::Undo);
+    if !undo_ran {
+        if let Some(message) = skip_message(migration, stopped) {
+            cases.push(TestCase {
+                classname: migration.name.clone(),
+                name: Phase::Undo.to_string(),
+                time: None,
+                outcome: Outcome::Skipped { message },
+            });
+        }
+    }
+    for check in &migration.checks {
+        let outcome = if check.passed {
+            Outcome::Passed
+        } else {
+            Outcome::Failed {
+                message: check_headline(check),
+                text: check.detail.clone().unwrap_or_default(),
+            }
+        };
+        cases.push(TestCase {
+            classname: migration.name.clone(),
+            name: format!("check: {} after {}", check.name, check.after),
+            time: None,
+            outcome,
+        });
+    }
+    let failure_shown = cases[first..]
+        .iter()
+        .any(|c| matches!(c.outcome, Outcome::Failed { .. }));
+    if migration.result == DrillResult::Failed && !failure_shown {
+        // Never let a failed migration read as green, even when no phase or check says why.
+        cases.push(TestCase {
+            classname: migration.name.clone(),
+            name: "result".to_string(),
+            time: None,
+            outcome: Outcome::Failed {
+                message: "the drill failed this migration".to_string(),
+                text: String::new(),
+            },
+        });
+    }
+}
+
+fn failed(problem: &PhaseProblem<'_>) -> Outcome {
+    Outcome::Failed {
+        message: problem.headline(),
+        text: problem.detail(),
+    }
+}
+
+fn skip_message(migration: &MigrationDrill, stopped: Option<&str>) -> Option<String> {
+    match migration.result {
+        DrillResult::Manual if migration.reasons.is_empty() => {
+            Some("manual undo: not drilled".to_string())
+        }
+        DrillResult::Manual => Some(format!(
+            "manual undo: not drilled; {}",
+            migration.reasons.join("; ")
+        )),
+        DrillResult::NotRun => Some(match stopped {
+            Some(reason) => format!("not run: {reason}"),
+            None => "not run".to_string(),
+        }),
+        _ => None,
+    }
+}
+
+struct Suite {
+    cases: Vec<TestCase>,
+    total: Duration,
+}
+
+impl Display for Suite {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let tests = self.cases.len();
+        let failures = self.count(|o| matches!(o, Outcome::Failed { .. }));
+        let skipped = self.count(|o| matches!(o, Outcome::Skipped { .. }));
+        let counts = format!(
+            r#"tests="{tests}" failures="{failures}" skipped="{skipped}" time="{}""#,
+            junit_time(self.total)
+        );
+        writeln!(f, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
+        writeln!(f, "<testsuites {counts}>")?;
+        writeln!(f, r#"  <testsuite name="{}" {counts}>"#, attribute(DRILL))?;
+        for case in &self.cases {
+            write_case(f, case)?;
+        }
+        writeln!(f, "  </testsuite>")?;
+        writeln!(f, "</testsuites>")
+    }
+}
+
+impl Suite {
+    fn count(&self, matches: fn(&Outcome) -> bool) -> usize {
+        self.cases.iter().filter(|c| matches(&c.outcome)).count()
+    }
+}
+
+fn write_case(f: &mut fmt::Formatter<'_>, case: &TestCase) -> fmt::Result {
+    write!(
+        f,
+        r#"    <testcase classname="{}" name="{}""#,
+        attribute(&case.classname),
+        attribute(&case.name)
+    )?;
+    if let Some(time) = case.time {
+        write!(f, r#" time="{}""#, junit_time(time))?;
+    }
+    match &case.outcome {
+        Outcome::Passed => writeln!(f, "/>"),
+        Outcome::Failed { message, text } => {
+            writeln!(f, ">")?;
+            writeln!(
+                f,
+                r#"      <failure message="{}">{}</failure>"#,
+                attribute(message),
+                text_content(text)
+            )?;
+            writeln!(f, "    </testcase>")
+        }
+        Outcome::Skipped { message } => {
+            writeln!(f, ">")?;
+            writeln!(f, r#"      <skipped message="{}"/>"#, attribute(message))?;
+            writeln!(f, "    </testcase>")
+        }
+    }
+}
+
+/// JUnit times are seconds.
+fn junit_time(duration: Duration) -> String {
+    format!("{:.3}", duration.as_secs_f64())
+}
+
+fn text_content(text: &str) -> String {
+    escape(xml_chars(text)).into_owned()
+}
+
+/// Escaped for an attribute value. Line breaks and tabs become character references, since
+/// a parser would turn them into plain spaces otherwise.
+fn attribute(text: &str) -> String {
+    escape(xml_chars(text))
+        .replace('\t', "&#9;")
+        .replace('\n', "&#10;")
+        .replace('\r', "&#13;")
+}
+
+/// XML 1.0 cannot hold most control characters even escaped (a server message may carry
+/// one); they become U+FFFD so the document stays well-formed.
+fn xml_chars(text: &str) -> Cow<'_, str> {
+    let allowed = |c: char| matches!(c, '\t' | '\n' | '\r' | ' '..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..);
+    if text.chars().all(allowed) {
+        Cow::Borrowed(text)
+    } else {
+        Cow::Owned(
+            text.chars()
+                .map(|c| if allowed(c) { c } else { '\u{FFFD}' })
+                .collect(),
+        )
+    }
+}

@@ -1,0 +1,264 @@
+//! The report as Markdown for a pull-request comment: the outcome at a glance, and the diffs
+//! folded away in `<details>`. Drills of hundreds of migrations must still fit in a comment,
+//! so long tables list only what did not pass.
+
+use std::fmt::{self, Display};
+
+use quick_xml::escape::escape;
+
+use super::{
+    apply_mode_label, check_headline, millis, phase_problem, phase_time, plain_diff, PhaseProblem,
+};
+use crate::drill::outcome::{DrillReport, DrillResult, MigrationDrill, Phase};
+
+/// Above this many migrations the table lists only those that did not pass.
+const FULL_TABLE_LIMIT: usize = 50;
+/// Failures shown with their diffs; the rest are counted, to keep the comment short.
+const DETAILS_LIMIT: usize = 20;
+/// Manual undos listed with their reasons.
+const MANUAL_LIMIT: usize = 50;
+
+pub(super) fn render(report: &DrillReport) -> String {
+    Markdown { report }.to_string()
+}
+
+struct Markdown<'a> {
+    report: &'a DrillReport,
+}
+
+impl Display for Markdown<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.heading(f)?;
+        self.counts(f)?;
+        self.migrations(f)?;
+        self.failures(f)?;
+        self.manual_undos(f)?;
+        self.final_check(f)
+    }
+}
+
+impl Markdown<'_> {
+    fn heading(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let report = self.report;
+        if report.passed() {
+            writeln!(f, "## ✅ unmigrate drill passed")?;
+        } else {
+            writeln!(f, "## ❌ unmigrate drill failed")?;
+        }
+        writeln!(f)?;
+        writeln!(
+            f,
+            "Drilled `{}` in {:.2} s (apply mode {}, {}).",
+            report.migrations_dir.display(),
+            report.total.as_secs_f64(),
+            apply_mode_label(report.apply_mode),
+            report.database
+        )?;
+        if let Some(reason) = &report.stopped {
+            writeln!(f)?;
+            writeln!(f, "**Stopped:** {reason}")?;
+        }
+        writeln!(f)
+    }
+
+    fn counts(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let c = self.report.counts();
+        writeln!(
+            f,
+            "| passed | column order only | manual | failed | not run |"
+        )?;
+        writeln!(f, "|---:|---:|---:|---:|---:|")?;
+        writeln!(
+            f,
+            "| {} | {} | {} | {} | {} |",
+            c.passed, c.column_order_only, c.manual, c.failed, c.not_run
+        )?;
+        writeln!(f)
+    }
+
+    fn migrations(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let all = &self.report.migrations;
+        let listed: Vec<&MigrationDrill> = if all.len() > FULL_TABLE_LIMIT {
+            all.iter().filter(|m| !m.result.passed()).collect()
+        } else {
+            all.iter().collect()
+        };
+        if !listed.is_empty() {
+            writeln!(f, "| migration | verdict | result | forward | undo |")?;
+            writeln!(f, "|---|---|---|---:|---:|")?;
+            for migration in &listed {
+                writeln!(
+                    f,
+                    "| `{}` | {} | {} | {} | {} |",
+                    cell(&migration.name),
+                    migration.claimed,
+                    result_label(migration.result),
+                    phase_millis(migration, Phase::Forward),
+                    phase_millis(migration, Phase::Undo)
+                )?;
+            }
+            writeln!(f)?;
+        }
+        let unlisted = all.len() - listed.len();
+        if unlisted > 0 && listed.is_empty() {
+            writeln!(f, "All {unlisted} migrations passed.")?;
+            writeln!(f)?;
+        } else if unlisted > 0 {
+            writeln!(f, "{unlisted} passed migrations are not listed.")?;
+            writeln!(f)?;
+        }
+        Ok(())
+    }
+
+    fn failures(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let failed: Vec<&MigrationDrill> = self
+            .report
+            .migrations
+            .iter()
+            .filter(|m| m.result == DrillResult::Failed)
+            .collect();
+        for migration in failed.iter().take(DETAILS_LIMIT) {
+            failure_details(f, migration)?;
+        }
+        if failed.len() > DETAILS_LIMIT {
+            writeln!(
+                f,
+                "{} more failed migrations are not shown here; see the full report.",
+                failed.len() - DETAILS_LIMIT
+            )?;
+            writeln!(f)?;
+        }
+        Ok(())
+    }
+
+    fn manual_undos(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let manual: Vec<&MigrationDrill> = self
+            .report
+            .migrations
+            .iter()
+            .filter(|m| m.result == DrillResult::Manual)
+            .collect();
+        if manual.is_empty() {
+            return Ok(());
+        }
+        let noun = if manual.len() == 1 { "undo" } else { "undos" };
+        writeln!(f, "<details>")?;
+        writeln!(
+            f,
+            "<summary>⚠️ {} manual {noun}: a person must write them</summary>",
+            manual.len()
+        )?;
+        writeln!(f)?;
+        for migration in manual.iter().take(MANUAL_LIMIT) {
+            let reasons = if migration.reasons.is_empty() {
+                "no reason recorded".to_string()
+            } else {
+                migration.reasons.join("; ")
+            };
+            writeln!(f, "- `{}`: {reasons}", migration.name)?;
+        }
+        if manual.len() > MANUAL_LIMIT {
+            writeln!(f, "- … and {} more", manual.len() - MANUAL_LIMIT)?;
+        }
+        writeln!(f)?;
+        writeln!(f, "</details>")?;
+        writeln!(f)
+    }
+
+    fn final_check(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.report.final_check {
+            None => writeln!(f, "Final full-schema check: not run."),
+            Some(check) if check.passed => writeln!(f, "Final full-schema check: ✅ passed."),
+            Some(check) => {
+                writeln!(f, "<details>")?;
+                writeln!(
+                    f,
+                    "<summary>❌ Final full-schema check failed: the phase-by-phase comparisons \
+                     missed a difference (a bug in unmigrate)</summary>"
+                )?;
+                writeln!(f)?;
+                if let Some(diff) = &check.diff {
+                    fenced(f, "diff", &plain_diff(diff))?;
+                }
+                writeln!(f, "</details>")
+            }
+        }
+    }
+}
+
+/// One folded block per failed migration: what failed in each phase and check, with diffs.
+fn failure_details(f: &mut fmt::Formatter<'_>, migration: &MigrationDrill) -> fmt::Result {
+    writeln!(f, "<details>")?;
+    writeln!(
+        f,
+        "<summary>❌ <code>{}</code> ({} undo)</summary>",
+        escape(migration.name.as_str()),
+        migration.claimed
+    )?;
+    writeln!(f)?;
+    for phase in &migration.phases {
+        let Some(problem) = phase_problem(phase) else {
+            continue;
+        };
+        // An error's headline is the first line of its text: say it once, in the block.
+        let (headline, language) = match problem {
+            PhaseProblem::Error(_) => ("failed".to_string(), "text"),
+            PhaseProblem::Mismatch(_) | PhaseProblem::UnannouncedColumnOrder(_) => {
+                (problem.headline(), "diff")
+            }
+        };
+        writeln!(f, "**{}**: {headline}", phase.phase)?;
+        writeln!(f)?;
+        fenced(f, language, &problem.detail())?;
+    }
+    for check in migration.checks.iter().filter(|c| !c.passed) {
+        writeln!(f, "**{}**", check_headline(check))?;
+        writeln!(f)?;
+        if let Some(detail) = &check.detail {
+            fenced(f, "text", detail)?;
+        }
+    }
+    for difference in &migration.mode_differences {
+        writeln!(f, "- batch and split differ: {difference}")?;
+    }
+    if !migration.mode_differences.is_empty() {
+        writeln!(f)?;
+    }
+    writeln!(f, "</details>")?;
+    writeln!(f)
+}
+
+/// A fenced code block whose fence is longer than any run of backticks inside, so SQL or
+/// diff text can never close it early.
+fn fenced(f: &mut fmt::Formatter<'_>, language: &str, text: &str) -> fmt::Result {
+    let longest_run = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest_run.max(2) + 1);
+    writeln!(f, "{fence}{language}")?;
+    for line in text.lines() {
+        writeln!(f, "{line}")?;
+    }
+    writeln!(f, "{fence}")?;
+    writeln!(f)
+}
+
+fn result_label(result: DrillResult) -> &'static str {
+    match result {
+        DrillResult::Passed => "✅ pass",
+        DrillResult::PassedColumnOrderOnly => "✅ pass (column order only)",
+        DrillResult::Manual => "⚠️ manual",
+        DrillResult::Failed => "❌ fail",
+        DrillResult::NotRun => "⏭️ not run",
+    }
+}
+
+fn phase_millis(migration: &MigrationDrill, phase: Phase) -> String {
+    match migration.phases.iter().find(|p| p.phase == phase) {
+        Some(report) => millis(phase_time(report)),
+        None => "–".to_string(),
+    }
+}
+
+/// A pipe would end a table cell, even inside a code span.
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|")
+}

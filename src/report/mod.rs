@@ -1,0 +1,293 @@
+//! Drill reports: human, JSON, JUnit XML and Markdown.
+//!
+//! Every format renders the same [`DrillReport`]. What counts as a failed phase, and how a
+//! schema difference reads as a diff, is decided once here so the formats cannot disagree.
+
+mod human;
+mod json;
+mod junit;
+mod markdown;
+mod progress;
+
+use std::time::Duration;
+
+use similar::{ChangeTag, TextDiff};
+
+use crate::drill::apply::ApplyMode;
+use crate::drill::outcome::{
+    ApplyFailure, CheckReport, DrillReport, DrillResult, Expectation, PhaseReport, PhaseStatus,
+    UndoSource,
+};
+use crate::snapshot::{ObjectDiff, SchemaDiff};
+
+pub use progress::Progress;
+
+/// How `unmigrate drill` prints its report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    /// Aligned lines with diffs, for a terminal.
+    Human,
+    /// The whole report as JSON, for scripts.
+    Json,
+    /// JUnit XML, for the test tab of a CI system.
+    Junit,
+    /// A compact summary to paste into a pull-request comment.
+    Markdown,
+}
+
+/// The report as text ending in a newline. `color` adds terminal colours to the human format
+/// only; the others never carry escape codes.
+pub fn render(report: &DrillReport, format: ReportFormat, color: bool) -> String {
+    match format {
+        ReportFormat::Human => human::render(report, color),
+        ReportFormat::Json => json::render(report),
+        ReportFormat::Junit => junit::render(report),
+        ReportFormat::Markdown => markdown::render(report),
+    }
+}
+
+/// What went wrong in one phase.
+enum PhaseProblem<'a> {
+    /// The schema is not what it must be.
+    Mismatch(&'a SchemaDiff),
+    /// Only columns moved, but the verdict did not say they would, so the migration failed.
+    UnannouncedColumnOrder(&'a SchemaDiff),
+    /// PostgreSQL rejected a statement.
+    Error(&'a ApplyFailure),
+}
+
+/// The problem a phase reports, if any. A column-order-only difference is a problem only when
+/// the verdict did not announce it.
+fn phase_problem(phase: &PhaseReport) -> Option<PhaseProblem<'_>> {
+    match &phase.status {
+        PhaseStatus::Passed => None,
+        PhaseStatus::ColumnOrderOnly {
+            diff,
+            announced: false,
+        } => Some(PhaseProblem::UnannouncedColumnOrder(diff)),
+        PhaseStatus::ColumnOrderOnly { .. } => None,
+        PhaseStatus::Mismatch { diff } => Some(PhaseProblem::Mismatch(diff)),
+        PhaseStatus::Error(failure) => Some(PhaseProblem::Error(failure)),
+    }
+}
+
+impl PhaseProblem<'_> {
+    /// One line, for JUnit's `message` and Markdown summaries.
+    fn headline(&self) -> String {
+        match self {
+            PhaseProblem::Mismatch(diff) => mismatch_headline(diff),
+            PhaseProblem::UnannouncedColumnOrder(diff) => format!(
+                "columns in another order, which the verdict did not announce: {}",
+                object_keys(diff)
+            ),
+            PhaseProblem::Error(failure) => error_headline(failure),
+        }
+    }
+
+    /// The full text without colour: the diff, or the error with where it happened.
+    fn detail(&self) -> String {
+        match self {
+            PhaseProblem::Mismatch(diff) | PhaseProblem::UnannouncedColumnOrder(diff) => {
+                plain_diff(diff)
+            }
+            PhaseProblem::Error(failure) => error_text(failure),
+        }
+    }
+}
+
+fn mismatch_headline(diff: &SchemaDiff) -> String {
+    let count = diff.objects.len();
+    let noun = if count == 1 { "object" } else { "objects" };
+    format!("schema differs in {count} {noun}: {}", object_keys(diff))
+}
+
+/// The first few differing objects, so a one-line message still says where to look.
+fn object_keys(diff: &SchemaDiff) -> String {
+    const SHOWN: usize = 3;
+    let mut keys: Vec<&str> = diff
+        .objects
+        .iter()
+        .take(SHOWN)
+        .map(|o| o.key.as_str())
+        .collect();
+    if diff.objects.len() > SHOWN {
+        keys.push("…");
+    }
+    keys.join(", ")
+}
+
+/// "ERROR 25001: <first line of the message>".
+fn error_headline(failure: &ApplyFailure) -> String {
+    let first_line = failure.message.lines().next().unwrap_or_default();
+    match &failure.code {
+        Some(code) => format!("ERROR {code}: {first_line}"),
+        None => format!("ERROR: {first_line}"),
+    }
+}
+
+/// "in <file>, line 4 (rolled back)".
+fn error_location(failure: &ApplyFailure) -> String {
+    match failure.line {
+        Some(line) => format!("in {}, line {line} ({})", failure.file, failure.effect),
+        None => format!("in {} ({})", failure.file, failure.effect),
+    }
+}
+
+/// The whole error: headline, the rest of the message (DETAIL, HINT…), then where.
+fn error_text(failure: &ApplyFailure) -> String {
+    let mut text = error_headline(failure);
+    for line in failure.message.lines().skip(1) {
+        text.push('\n');
+        text.push_str(line);
+    }
+    text.push('\n');
+    text.push_str(&error_location(failure));
+    text.push('\n');
+    text
+}
+
+/// "check "orders readable" after undo failed: expected to succeed".
+fn check_headline(check: &CheckReport) -> String {
+    format!(
+        "check \"{}\" after {} failed: expected to {}",
+        check.name,
+        check.after,
+        expectation_verb(check.expect)
+    )
+}
+
+fn expectation_verb(expect: Expectation) -> &'static str {
+    match expect {
+        Expectation::Succeed => "succeed",
+        Expectation::Fail => "fail",
+    }
+}
+
+fn result_label(result: DrillResult) -> &'static str {
+    match result {
+        DrillResult::Passed => "PASS",
+        DrillResult::PassedColumnOrderOnly => "PASS (column order only)",
+        DrillResult::Manual => "MANUAL",
+        DrillResult::Failed => "FAIL",
+        DrillResult::NotRun => "NOT RUN",
+    }
+}
+
+fn undo_source_label(source: &UndoSource) -> String {
+    match source {
+        UndoSource::Generated => "generated".to_string(),
+        UndoSource::Committed { folders } => format!("committed {}", folders.join(", ")),
+    }
+}
+
+fn apply_mode_label(mode: ApplyMode) -> &'static str {
+    match mode {
+        ApplyMode::Batch => "batch",
+        ApplyMode::Split => "split",
+    }
+}
+
+/// Time a phase took in all: applying its SQL and comparing the schema.
+fn phase_time(phase: &PhaseReport) -> Duration {
+    phase.apply + phase.compare
+}
+
+fn millis(duration: Duration) -> String {
+    format!("{:.1} ms", duration.as_secs_f64() * 1e3)
+}
+
+fn seconds(duration: Duration) -> String {
+    format!("{:.2} s", duration.as_secs_f64())
+}
+
+/// One line of a rendered schema diff, typed so the human format can colour it without
+/// guessing from the first character (a removed `-- comment` line starts with `---` too).
+enum DiffLine {
+    /// The object that differs, with a note when it exists on one side only.
+    Object(String),
+    /// `--- expected (…)` or `+++ actual (…)`.
+    FileHeader(String),
+    /// `@@ -1,3 +1,4 @@`.
+    HunkHeader(String),
+    Removed(String),
+    Added(String),
+    Context(String),
+}
+
+impl DiffLine {
+    fn text(&self) -> &str {
+        match self {
+            DiffLine::Object(text)
+            | DiffLine::FileHeader(text)
+            | DiffLine::HunkHeader(text)
+            | DiffLine::Removed(text)
+            | DiffLine::Added(text)
+            | DiffLine::Context(text) => text,
+        }
+    }
+}
+
+/// A unified diff per differing object, expected side first.
+fn diff_lines(diff: &SchemaDiff) -> Vec<DiffLine> {
+    let mut lines = Vec::new();
+    for object in &diff.objects {
+        lines.push(DiffLine::Object(object_title(object)));
+        lines.push(DiffLine::FileHeader(format!(
+            "--- expected ({})",
+            diff.expected_label
+        )));
+        lines.push(DiffLine::FileHeader(format!(
+            "+++ actual ({})",
+            diff.actual_label
+        )));
+        push_hunks(&mut lines, object);
+    }
+    lines
+}
+
+fn object_title(object: &ObjectDiff) -> String {
+    let note = match (&object.expected, &object.actual) {
+        (Some(_), None) => " (only in expected)",
+        (None, Some(_)) => " (only in actual)",
+        _ if object.column_order_only => " (column order only)",
+        _ => "",
+    };
+    format!("{}{note}:", object.key)
+}
+
+fn push_hunks(lines: &mut Vec<DiffLine>, object: &ObjectDiff) {
+    // An object missing on one side diffs against empty text. Both sides end in a newline so
+    // a missing final newline never shows up as a difference.
+    let expected = newline_terminated(object.expected.as_deref());
+    let actual = newline_terminated(object.actual.as_deref());
+    let text_diff = TextDiff::from_lines(&expected, &actual);
+    for hunk in text_diff.unified_diff().iter_hunks() {
+        lines.push(DiffLine::HunkHeader(hunk.header().to_string()));
+        for change in hunk.iter_changes() {
+            let text = change.value().trim_end_matches('\n');
+            lines.push(match change.tag() {
+                ChangeTag::Delete => DiffLine::Removed(format!("-{text}")),
+                ChangeTag::Insert => DiffLine::Added(format!("+{text}")),
+                ChangeTag::Equal => DiffLine::Context(format!(" {text}")),
+            });
+        }
+    }
+}
+
+fn newline_terminated(text: Option<&str>) -> String {
+    match text {
+        Some(text) if !text.is_empty() && !text.ends_with('\n') => format!("{text}\n"),
+        Some(text) => text.to_string(),
+        None => String::new(),
+    }
+}
+
+/// The diff as plain text, each line ending in a newline.
+fn plain_diff(diff: &SchemaDiff) -> String {
+    let mut text = String::new();
+    for line in diff_lines(diff) {
+        text.push_str(line.text());
+        text.push('\n');
+    }
+    text
+}

@@ -1,0 +1,473 @@
+//! Drill reports rendered from a report built by hand: one migration for every kind of result,
+//! snapshotted per format into the top-level `snapshots/` as `report__<format>.snap`.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use quick_xml::events::Event;
+use quick_xml::{Reader, XmlVersion};
+
+use unmigrate::drill::apply::ApplyMode;
+use unmigrate::drill::outcome::{
+    ApplyFailure, CheckReport, DrillReport, DrillResult, Expectation, FinalCheck, MigrationDrill,
+    Phase, PhaseReport, PhaseStatus, Prefix, UndoSource,
+};
+use unmigrate::report::{render, ReportFormat};
+use unmigrate::snapshot::{ObjectDiff, SchemaDiff, Tracking};
+use unmigrate::undo::Verdict;
+
+fn ms(millis: f64) -> Duration {
+    Duration::from_secs_f64(millis / 1e3)
+}
+
+/// Each phase takes its own time, so a timing shown under the wrong phase stands out.
+fn phase(phase: Phase, status: PhaseStatus) -> PhaseReport {
+    let (apply, compare) = match phase {
+        Phase::Forward => (12.4, 3.1),
+        Phase::Undo => (8.0, 2.9),
+        Phase::Reapply => (11.7, 3.3),
+    };
+    PhaseReport {
+        phase,
+        apply: ms(apply),
+        compare: ms(compare),
+        status,
+    }
+}
+
+fn passed_phases() -> Vec<PhaseReport> {
+    Phase::ALL
+        .iter()
+        .map(|&p| phase(p, PhaseStatus::Passed))
+        .collect()
+}
+
+fn migration(name: &str, claimed: Verdict, result: DrillResult) -> MigrationDrill {
+    MigrationDrill {
+        name: name.to_string(),
+        undo_source: UndoSource::Generated,
+        claimed,
+        reasons: Vec::new(),
+        result,
+        phases: Vec::new(),
+        checks: Vec::new(),
+        mode_differences: Vec::new(),
+    }
+}
+
+fn user_table(columns: &[&str]) -> String {
+    let mut text = "table public.\"User\"\n".to_string();
+    for column in columns {
+        text.push_str(&format!("  column {column}\n"));
+    }
+    text
+}
+
+fn passing() -> MigrationDrill {
+    MigrationDrill {
+        phases: passed_phases(),
+        ..migration("20240101000000_init", Verdict::Exact, DrillResult::Passed)
+    }
+}
+
+/// `DROP COLUMN bio`: the undo re-adds it at the end of the table, as the verdict announces.
+fn column_order_only() -> MigrationDrill {
+    let name = "20240102000000_drop_bio";
+    let diff = SchemaDiff {
+        expected_label: format!("before {name}"),
+        actual_label: format!("after undo of {name}"),
+        objects: vec![ObjectDiff {
+            key: "table public.\"User\"".to_string(),
+            expected: Some(user_table(&["id integer", "bio text", "email text"])),
+            actual: Some(user_table(&["id integer", "email text", "bio text"])),
+            column_order_only: true,
+        }],
+    };
+    let mut phases = passed_phases();
+    phases[1].status = PhaseStatus::ColumnOrderOnly {
+        diff,
+        announced: true,
+    };
+    MigrationDrill {
+        undo_source: UndoSource::Committed {
+            folders: vec!["20240102000001_undo_drop_bio".to_string()],
+        },
+        reasons: vec![
+            "line 1 lossy: dropping column \"bio\" loses its data; it comes back empty, at the \
+             end of the table"
+                .to_string(),
+        ],
+        phases,
+        ..migration(name, Verdict::Lossy, DrillResult::PassedColumnOrderOnly)
+    }
+}
+
+fn manual() -> MigrationDrill {
+    MigrationDrill {
+        reasons: vec![
+            "line 1 manual: DROP TABLE \"Legacy\": the table was created outside the history"
+                .to_string(),
+        ],
+        phases: vec![phase(Phase::Forward, PhaseStatus::Passed)],
+        ..migration(
+            "20240103000000_drop_legacy",
+            Verdict::Manual,
+            DrillResult::Manual,
+        )
+    }
+}
+
+/// A rename whose undo forgot the unique index, and a check that notices the column is gone.
+fn mismatch_and_failed_check() -> MigrationDrill {
+    let name = "20240104000000_rename_email";
+    let diff = SchemaDiff {
+        expected_label: format!("before {name}"),
+        actual_label: format!("after undo of {name}"),
+        objects: vec![
+            ObjectDiff {
+                key: "index public.\"User_email_key\"".to_string(),
+                expected: Some(
+                    "index public.\"User_email_key\"\n  unique btree (email)\n".to_string(),
+                ),
+                actual: None,
+                column_order_only: false,
+            },
+            ObjectDiff {
+                key: "table public.\"User\"".to_string(),
+                expected: Some(user_table(&["id integer", "email text", "bio text"])),
+                actual: Some(user_table(&["id integer", "mail text", "bio text"])),
+                column_order_only: false,
+            },
+        ],
+    };
+    let mut phases = passed_phases();
+    phases[1].status = PhaseStatus::Mismatch { diff };
+    phases.truncate(2);
+    MigrationDrill {
+        phases,
+        checks: vec![
+            CheckReport {
+                name: "users readable".to_string(),
+                after: Phase::Undo,
+                expect: Expectation::Succeed,
+                passed: false,
+                detail: Some(
+                    "ERROR 42703: column \"email\" does not exist\nHINT: Perhaps you meant to \
+                     reference the column \"User.mail\"."
+                        .to_string(),
+                ),
+            },
+            CheckReport {
+                name: "negative <amounts> & blanks rejected".to_string(),
+                after: Phase::Forward,
+                expect: Expectation::Fail,
+                passed: true,
+                detail: None,
+            },
+        ],
+        ..migration(name, Verdict::Exact, DrillResult::Failed)
+    }
+}
+
+/// `CREATE INDEX CONCURRENTLY` beside other statements: fine split, rejected in a batch.
+fn apply_error() -> MigrationDrill {
+    let name = "20240105000000_index_email";
+    let mut phases = passed_phases();
+    phases[2].status = PhaseStatus::Error(ApplyFailure {
+        file: format!("{name}/migration.sql"),
+        code: Some("25001".to_string()),
+        message: "CREATE INDEX CONCURRENTLY cannot run inside a transaction block".to_string(),
+        line: Some(3),
+        effect: "rolled back".to_string(),
+    });
+    MigrationDrill {
+        phases,
+        mode_differences: vec![
+            "line 3: CREATE INDEX CONCURRENTLY fails in a batch (one implicit transaction) and \
+             runs in split mode"
+                .to_string(),
+        ],
+        ..migration(name, Verdict::Exact, DrillResult::Failed)
+    }
+}
+
+fn not_run() -> MigrationDrill {
+    migration(
+        "20240106000000_add_orders",
+        Verdict::Exact,
+        DrillResult::NotRun,
+    )
+}
+
+fn sample_report() -> DrillReport {
+    DrillReport {
+        script: Some(PathBuf::from("drills/release.toml")),
+        migrations_dir: PathBuf::from("prisma/migrations"),
+        apply_mode: ApplyMode::Batch,
+        database: "embedded PostgreSQL 15.18".to_string(),
+        server_version: "15.18".to_string(),
+        startup: Some(Duration::from_millis(1234)),
+        prefix: Prefix {
+            migrations: 12,
+            duration: ms(340.0),
+        },
+        migrations: vec![
+            passing(),
+            column_order_only(),
+            manual(),
+            mismatch_and_failed_check(),
+            apply_error(),
+            not_run(),
+        ],
+        undo_steps: vec!["20240102000001_undo_drop_bio".to_string()],
+        tracking: Tracking::Incremental,
+        final_check: Some(FinalCheck {
+            passed: false,
+            diff: Some(SchemaDiff {
+                expected_label: "phase by phase".to_string(),
+                actual_label: "full snapshot".to_string(),
+                objects: vec![ObjectDiff {
+                    key: "sequence public.\"User_id_seq\"".to_string(),
+                    expected: Some("sequence public.\"User_id_seq\"\n  owned by id\n".to_string()),
+                    actual: Some("sequence public.\"User_id_seq\"\n  owned by none\n".to_string()),
+                    column_order_only: false,
+                }],
+            }),
+        }),
+        stopped: Some("2 migrations failed (--max-failures 2)".to_string()),
+        total: Duration::from_millis(5432),
+    }
+}
+
+fn assert_report_snapshot(name: &str, text: String) {
+    insta::with_settings!({
+        snapshot_path => "../snapshots",
+        prepend_module_to_snapshot => false,
+        omit_expression => true,
+    }, {
+        insta::assert_snapshot!(name, text);
+    });
+}
+
+#[test]
+fn human() {
+    let text = render(&sample_report(), ReportFormat::Human, false);
+    assert_report_snapshot("report__human", text);
+}
+
+#[test]
+fn markdown() {
+    let text = render(&sample_report(), ReportFormat::Markdown, false);
+    assert_report_snapshot("report__markdown", text);
+}
+
+#[test]
+fn junit() {
+    let text = render(&sample_report(), ReportFormat::Junit, false);
+    assert_report_snapshot("report__junit", text);
+}
+
+#[test]
+fn colour_only_when_asked() {
+    let report = sample_report();
+    let escape = "\x1b[";
+    assert!(render(&report, ReportFormat::Human, true).contains(escape));
+    for format in [
+        ReportFormat::Human,
+        ReportFormat::Json,
+        ReportFormat::Junit,
+        ReportFormat::Markdown,
+    ] {
+        assert!(
+            !render(&report, format, false).contains(escape),
+            "{format:?} without colour"
+        );
+    }
+    for format in [
+        ReportFormat::Json,
+        ReportFormat::Junit,
+        ReportFormat::Markdown,
+    ] {
+        assert!(
+            !render(&report, format, true).contains(escape),
+            "{format:?} never carries colour"
+        );
+    }
+}
+
+#[test]
+fn coloured_diff_marks_removed_added_and_hunks() {
+    let text = render(&sample_report(), ReportFormat::Human, true);
+    let red = anstyle::AnsiColor::Red.on_default().render().to_string();
+    let green = anstyle::AnsiColor::Green.on_default().render().to_string();
+    let cyan = anstyle::AnsiColor::Cyan.on_default().render().to_string();
+    assert!(text.contains(&format!("{red}-  column email text")));
+    assert!(text.contains(&format!("{green}+  column mail text")));
+    assert!(text.contains(&format!("{cyan}@@ ")));
+}
+
+/// What a JUnit reader sees: test cases, failures and skips, counted from the parsed XML.
+#[derive(Debug, Default, PartialEq)]
+struct JunitCounts {
+    declared: (usize, usize, usize),
+    testcases: usize,
+    failures: usize,
+    skipped: usize,
+}
+
+fn parse_junit(xml: &str) -> JunitCounts {
+    let mut reader = Reader::from_str(xml);
+    let mut counts = JunitCounts::default();
+    let mut open = Vec::new();
+    loop {
+        let event = reader.read_event().expect("well-formed XML");
+        let (element, is_start) = match &event {
+            Event::Start(e) => (e.clone(), true),
+            Event::Empty(e) => (e.clone(), false),
+            Event::End(_) => {
+                open.pop();
+                continue;
+            }
+            Event::Eof => break,
+            _ => continue,
+        };
+        let name = element.name().as_ref().to_string();
+        let attribute = |key: &str| -> Option<String> {
+            element.try_get_attribute(key).expect("attribute").map(|a| {
+                a.normalized_value(XmlVersion::Explicit1_0)
+                    .expect("unescaped")
+                    .into_owned()
+            })
+        };
+        match name.as_str() {
+            "testsuite" => {
+                let number = |key| attribute(key).expect(key).parse().expect("number");
+                counts.declared = (number("tests"), number("failures"), number("skipped"));
+            }
+            "testcase" => {
+                counts.testcases += 1;
+                assert!(attribute("classname").is_some() && attribute("name").is_some());
+            }
+            "failure" => {
+                counts.failures += 1;
+                assert_eq!(open.last().map(String::as_str), Some("testcase"));
+                assert!(attribute("message").is_some_and(|m| !m.is_empty()));
+            }
+            "skipped" => counts.skipped += 1,
+            _ => {}
+        }
+        if is_start {
+            open.push(name);
+        }
+    }
+    assert!(open.is_empty(), "unclosed elements: {open:?}");
+    counts
+}
+
+#[test]
+fn junit_is_well_formed_and_counts_match() {
+    let xml = render(&sample_report(), ReportFormat::Junit, false);
+    let counts = parse_junit(&xml);
+    // init 3, drop_bio 3, drop_legacy forward + skipped undo, rename_email 2 + 2 checks,
+    // index_email 3, add_orders skipped undo, final check, stopped.
+    assert_eq!(counts.testcases, 3 + 3 + 2 + 4 + 3 + 1 + 1 + 1);
+    // rename_email's undo and check, index_email's reapply, the final check, stopped.
+    assert_eq!(counts.failures, 5);
+    assert_eq!(counts.skipped, 2);
+    assert_eq!(
+        counts.declared,
+        (counts.testcases, counts.failures, counts.skipped)
+    );
+}
+
+#[test]
+fn junit_escapes_awkward_text() {
+    let mut report = sample_report();
+    report.migrations[3].checks[0].name = "quotes \" ' and <tags> & \u{1} bell".to_string();
+    report.migrations[3].checks[0].detail = Some("line one\n]]> <oops/> &amp;".to_string());
+    let xml = render(&report, ReportFormat::Junit, false);
+    let counts = parse_junit(&xml);
+    assert_eq!(counts.failures, 5);
+    assert!(xml.contains("]]&gt; &lt;oops/&gt; &amp;amp;"));
+}
+
+#[test]
+fn json_round_trips_with_summary() {
+    let report = sample_report();
+    let json = render(&report, ReportFormat::Json, false);
+    let value: serde_json::Value = serde_json::from_str(&json).expect("valid JSON");
+    assert_eq!(value["passed"], serde_json::Value::Bool(false));
+    assert_eq!(value["counts"]["passed"], 1);
+    assert_eq!(value["counts"]["column_order_only"], 1);
+    assert_eq!(value["counts"]["manual"], 1);
+    assert_eq!(value["counts"]["failed"], 2);
+    assert_eq!(value["counts"]["not_run"], 1);
+    let migrations = value["report"]["migrations"]
+        .as_array()
+        .expect("migrations");
+    assert_eq!(migrations.len(), report.migrations.len());
+    assert_eq!(migrations[3]["phases"][1]["status"], "mismatch");
+    assert!(migrations[3]["phases"][1]["diff"]["objects"].is_array());
+}
+
+#[test]
+fn markdown_lists_only_non_passing_migrations_in_long_drills() {
+    let mut report = sample_report();
+    let passing_count = 60;
+    let extra = (0..passing_count).map(|i| MigrationDrill {
+        name: format!("20230101{i:06}_step"),
+        ..passing()
+    });
+    report.migrations.splice(0..0, extra);
+    let text = render(&report, ReportFormat::Markdown, false);
+    let rows = text
+        .lines()
+        .filter(|l| l.starts_with("| `"))
+        .collect::<Vec<_>>();
+    // manual, two failed, not run: the passing and column-order-only ones are counted only.
+    assert_eq!(rows.len(), 4, "{rows:#?}");
+    assert!(text.contains(&format!(
+        "{} passed migrations are not listed.",
+        passing_count + 2
+    )));
+}
+
+/// Columns that moved without the verdict saying so fail the migration, and show their diff.
+#[test]
+fn unannounced_column_order_is_a_failure_with_its_diff() {
+    let mut migration = column_order_only();
+    migration.result = DrillResult::Failed;
+    if let PhaseStatus::ColumnOrderOnly { announced, .. } = &mut migration.phases[1].status {
+        *announced = false;
+    }
+    let report = DrillReport {
+        migrations: vec![migration],
+        final_check: None,
+        stopped: None,
+        ..sample_report()
+    };
+    let human = render(&report, ReportFormat::Human, false);
+    assert!(human.contains("undo: columns in another order, which the verdict did not announce"));
+    assert!(human.contains("table public.\"User\" (column order only):"));
+    assert!(human.contains("+  column email text"), "{human}");
+    assert_eq!(
+        parse_junit(&render(&report, ReportFormat::Junit, false)).failures,
+        1
+    );
+    // Announced, the same difference passes quietly.
+    let announced = DrillReport {
+        migrations: vec![column_order_only()],
+        ..report
+    };
+    let human = render(&announced, ReportFormat::Human, false);
+    assert!(!human.contains("(column order only):"));
+    assert!(human.ends_with("Drill passed\n"));
+}
+
+#[test]
+fn progress_hidden_when_disabled() {
+    let progress = unmigrate::report::Progress::new(3, false);
+    progress.start("20240101000000_init");
+    progress.finish_one();
+    progress.finish();
+}
