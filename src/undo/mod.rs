@@ -85,7 +85,11 @@ pub fn render(undo: &mut Undo) {
         let Some(node) = statement.pending.take() else {
             continue;
         };
-        match sql::deparse(node) {
+        let kind = { let k = format!("{node:?}"); let k = k.split('(').next().unwrap_or("").to_string(); match &node { NodeEnum::AlterTableStmt(a) => format!("{k}/{:?}", a.cmds.first().and_then(|c| match &c.node { Some(NodeEnum::AlterTableCmd(c)) => Some(c.subtype), _ => None })), _ => k } };
+        let t0 = std::time::Instant::now();
+        let r = sql::deparse(node);
+        { let mut m = TMP_COUNTS.lock().unwrap(); let e = m.entry(kind).or_insert((0, std::time::Duration::ZERO)); e.0 += 1; e.1 += t0.elapsed(); }
+        match r {
             Ok(text) => statement.sql = text,
             Err(error) => {
                 *undo = Undo::manual(format!(
@@ -97,6 +101,7 @@ pub fn render(undo: &mut Undo) {
     }
 }
 
+pub static TMP_COUNTS: std::sync::Mutex<std::collections::BTreeMap<String, (usize, std::time::Duration)>> = std::sync::Mutex::new(std::collections::BTreeMap::new());
 /// The undo of one forward statement.
 #[derive(Debug, Clone, Serialize)]
 pub struct Undo {

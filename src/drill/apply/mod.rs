@@ -8,7 +8,7 @@ mod modes;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use postgres::Client;
+use postgres::{Client, Statement};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -104,7 +104,17 @@ pub struct Applied {
 pub struct PrismaSession<'c> {
     client: &'c mut Client,
     mode: ApplyMode,
+    /// Records one applied file, prepared once.
+    record: Statement,
 }
+
+/// The row Prisma leaves for an applied file: started and finished times, one applied step on
+/// success, the error in `logs` on failure. Written in one round trip after the file ran (Prisma
+/// inserts it before and updates it after; the row that remains is the same).
+const RECORD_MIGRATION: &str = "INSERT INTO _prisma_migrations \
+    (id, checksum, migration_name, started_at, finished_at, applied_steps_count, logs) \
+    VALUES (gen_random_uuid()::text, $1, $2, clock_timestamp() - make_interval(secs => $3), \
+            CASE WHEN $4 THEN clock_timestamp() END, CASE WHEN $4 THEN 1 ELSE 0 END, $5)";
 
 impl<'c> PrismaSession<'c> {
     /// Sets the timeouts, takes Prisma's advisory lock and creates `_prisma_migrations`.
@@ -133,7 +143,14 @@ impl<'c> PrismaSession<'c> {
         client
             .batch_execute(PRISMA_MIGRATIONS_TABLE)
             .map_err(ApplyError::Connection)?;
-        Ok(PrismaSession { client, mode })
+        let record = client
+            .prepare(RECORD_MIGRATION)
+            .map_err(ApplyError::Connection)?;
+        Ok(PrismaSession {
+            client,
+            mode,
+            record,
+        })
     }
 
     pub fn mode(&self) -> ApplyMode {
@@ -145,39 +162,29 @@ impl<'c> PrismaSession<'c> {
         self.client
     }
 
-    /// Applies one file and records it in `_prisma_migrations` as Prisma does: a row before,
-    /// `finished_at` and `applied_steps_count` after success, the error in `logs` after failure.
-    /// A statement PostgreSQL rejects is a result ([`Applied::failure`]), a lost connection an
-    /// error.
+    /// Applies one file and records it in `_prisma_migrations` as Prisma does. A statement
+    /// PostgreSQL rejects is a result ([`Applied::failure`]), a lost connection an error.
     pub fn apply(&mut self, file: SqlFile<'_>) -> Result<Applied, ApplyError> {
         let checksum = format!("{:x}", Sha256::digest(file.sql.as_bytes()));
-        let id: String = self
-            .client
-            .query_one(
-                "INSERT INTO _prisma_migrations (id, checksum, migration_name) \
-                 VALUES (gen_random_uuid()::text, $1, $2) RETURNING id",
-                &[&checksum, &file.migration_name],
-            )
-            .map_err(ApplyError::Connection)?
-            .get(0);
         let started = Instant::now();
         let failure = match self.mode {
             ApplyMode::Batch => self.apply_batch(file),
             ApplyMode::Split => self.apply_split(file)?,
         };
         let duration = started.elapsed();
-        match &failure {
-            None => self.client.execute(
-                "UPDATE _prisma_migrations SET finished_at = now(), applied_steps_count = 1 \
-                 WHERE id = $1",
-                &[&id],
-            ),
-            Some(f) => self.client.execute(
-                "UPDATE _prisma_migrations SET logs = $2 WHERE id = $1",
-                &[&id, &f.message],
-            ),
-        }
-        .map_err(ApplyError::Connection)?;
+        let logs = failure.as_ref().map(|f| f.message.as_str());
+        self.client
+            .execute(
+                &self.record,
+                &[
+                    &checksum,
+                    &file.migration_name,
+                    &duration.as_secs_f64(),
+                    &failure.is_none(),
+                    &logs,
+                ],
+            )
+            .map_err(ApplyError::Connection)?;
         Ok(Applied { duration, failure })
     }
 
