@@ -15,9 +15,10 @@ snap:
     -INSTA_UPDATE=new cargo test
     cargo insta review
 
-# Run the benchmark binary.
+# Benchmarks: generate vs. parse-only; a langfuse drill vs. bare apply, and start-up time.
 bench:
     cargo run --release --bin unmigrate-bench
+    cargo run --release --bin unmigrate-drill-bench
 
 # rustfmt check and clippy with warnings as errors, as CI runs them.
 lint:
@@ -28,10 +29,11 @@ lint:
 fmt:
     cargo fmt
 
-# Build and run the demo (keep in sync with DEMO in .ci/setup; exit 1 = some undo is manual).
+# Build and run the demo (keep in sync with .ci/setup; exit 1 from generate = some undo is manual).
 demo:
     cargo build --release
     target/release/unmigrate generate drills/demo/migrations --all --dry-run || [ $? -eq 1 ]
+    target/release/unmigrate drill drills/demo.toml
 
 # Everything .ci/run does (installs missing system packages first).
 ci:
