@@ -2,7 +2,8 @@
 //!
 //! Data flows one way: files ([`migrations`]) → statements ([`sql`]) → schema model
 //! ([`catalog`]) → undo statements ([`undo`]) → files ([`generate`] writes them back
-//! through [`migrations`]).
+//! through [`migrations`]); and files → [`drill`] (on a [`scratch`] database, comparing
+//! [`snapshot`]s) → [`report`].
 
 pub mod catalog;
 pub mod cli;
