@@ -132,7 +132,10 @@ impl ScratchDb {
     /// Drops the database now, reporting failure (dropping the value only warns).
     pub fn destroy(mut self) -> Result<(), ScratchError> {
         let ours = match self.cleanup.take() {
-            Some(Cleanup::Registered(ticket)) => registry::release(ticket).is_some(),
+            Some(Cleanup::Registered(ticket)) => match registry::release(ticket) {
+                Some(_) => true,
+                None => registry::wait_for_signal_exit(),
+            },
             Some(Cleanup::Embedded) => true,
             None => false,
         };
@@ -149,11 +152,11 @@ impl Drop for ScratchDb {
             Some(Cleanup::Embedded) => {
                 let _ = drop_database(&self.admin, &self.name);
             }
-            Some(Cleanup::Registered(ticket)) => {
-                if let Some(resource) = registry::release(ticket) {
-                    registry::clean_up(resource);
-                }
-            }
+            Some(Cleanup::Registered(ticket)) => match registry::release(ticket) {
+                Some(resource) => registry::clean_up(resource),
+                // A signal's cleanup took it over and is ending the process.
+                None => registry::wait_for_signal_exit(),
+            },
             None => {}
         }
     }

@@ -96,6 +96,15 @@ fn install_signal_handler() -> Result<(), ScratchError> {
         .map_err(ScratchError::SignalHandler)
 }
 
+/// For a thread that found its resource taken by the signal cleanup: the process is exiting
+/// with the signal's code as soon as that cleanup is done, so wait for it rather than go on
+/// (going on could exit first, with another code, before the cleanup finished).
+pub fn wait_for_signal_exit() -> ! {
+    loop {
+        std::thread::park();
+    }
+}
+
 /// Removes everything still registered, then exits as a shell reports death by that signal.
 fn clean_up_and_exit(signal: i32) -> ! {
     let live = {

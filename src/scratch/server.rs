@@ -328,13 +328,13 @@ impl ScratchServer {
 
 impl Drop for ScratchServer {
     /// Stops the server, then removes the directory. If a signal's cleanup already took over,
-    /// leaves both to it: the process is exiting.
+    /// leaves both to it and waits for it to end the process.
     fn drop(&mut self) {
         if registry::release(self.ticket).is_none() {
             if let Some(dir) = self.dir.take() {
                 let _ = dir.keep();
             }
-            return;
+            registry::wait_for_signal_exit();
         }
         if let Some(mut child) = self.child.take() {
             process::stop_child(&mut child, process::STOP_TIMEOUT);
