@@ -135,17 +135,17 @@ BEGIN
              WHERE classoid = c AND objoid = o AND objsubid = sub);
 END $$;
 
--- One line per part of a table, view, materialized view or composite type, in a fixed order:
--- columns by position (so "column order only" differences can be told apart), then every
--- other part by name.
-CREATE FUNCTION unmigrate_drill.relation_lines(r oid) RETURNS SETOF text
+-- The parts of a table, view, materialized view or composite type, one line each, in a fixed
+-- order: columns by position (so "column order only" differences can be told apart), then
+-- every other part by name. One query of scalar subqueries: no per-row function calls.
+CREATE FUNCTION unmigrate_drill.relation_lines(r oid) RETURNS text
 LANGUAGE plpgsql STABLE AS $$
 BEGIN
-    RETURN QUERY SELECT line FROM (
-        SELECT 1 AS part, a.attnum::text AS sort,
+    RETURN concat_ws(E'\n',
+        (SELECT string_agg(
                '  column ' || quote_ident(a.attname) || ' ' || format_type(a.atttypid, a.atttypmod)
                || CASE WHEN a.attcollation <> t.typcollation
-                       THEN ' collate ' || (SELECT quote_ident(nspname) || '.' || quote_ident(collname)
+                       THEN ' collate ' || (SELECT quote_ident(n.nspname) || '.' || quote_ident(l.collname)
                                               FROM pg_collation l JOIN pg_namespace n ON n.oid = l.collnamespace
                                              WHERE l.oid = a.attcollation) ELSE '' END
                || CASE WHEN a.attnotnull THEN ' not null' ELSE '' END
@@ -156,45 +156,48 @@ BEGIN
                || CASE WHEN a.attstorage <> t.typstorage THEN ' storage ' || a.attstorage::text ELSE '' END
                || CASE WHEN a.attstattarget >= 0 THEN ' statistics ' || a.attstattarget ELSE '' END
                || coalesce(' options ' || array_to_string(a.attoptions, ','), '')
-               || coalesce(' comment ' || quote_literal(ds.description), '') AS line
-          FROM pg_attribute a
-          JOIN pg_type t ON t.oid = a.atttypid
-          LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-          LEFT JOIN pg_description ds ON ds.classoid = 'pg_class'::regclass AND ds.objoid = r AND ds.objsubid = a.attnum
-         WHERE a.attrelid = r AND a.attnum > 0 AND NOT a.attisdropped
-        UNION ALL
-        SELECT 2, conname, '  constraint ' || quote_ident(conname) || ' ' || pg_get_constraintdef(oid)
-               || coalesce(unmigrate_drill.comment_on('pg_constraint'::regclass, oid, 0), '')
-          FROM pg_constraint WHERE conrelid = r
-        UNION ALL
-        SELECT 3, c.relname, '  index ' || pg_get_indexdef(i.indexrelid)
-               || CASE WHEN NOT i.indisvalid THEN ' INVALID' ELSE '' END
-               || CASE WHEN i.indisclustered THEN ' CLUSTER' ELSE '' END
-               || CASE WHEN i.indisreplident THEN ' REPLICA IDENTITY' ELSE '' END
-               || coalesce(' with ' || array_to_string(c.reloptions, ','), '')
-               || coalesce(unmigrate_drill.comment_on('pg_class'::regclass, c.oid, 0), '')
-          FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = r
-        UNION ALL
-        SELECT 4, tgname, '  trigger ' || pg_get_triggerdef(oid)
-               || CASE WHEN tgenabled <> 'O' THEN ' enabled ' || tgenabled::text ELSE '' END
-               || coalesce(unmigrate_drill.comment_on('pg_trigger'::regclass, oid, 0), '')
-          FROM pg_trigger WHERE tgrelid = r AND NOT tgisinternal
-        UNION ALL
-        SELECT 5, polname, '  policy ' || quote_ident(polname) || ' ' || polcmd::text
-               || CASE WHEN polpermissive THEN ' permissive' ELSE ' restrictive' END
-               || ' to ' || array_to_string(ARRAY(SELECT CASE WHEN x = 0 THEN 'public' ELSE x::regrole::text END
-                                                  FROM unnest(polroles) x ORDER BY 1), ',')
-               || coalesce(' using (' || pg_get_expr(polqual, polrelid) || ')', '')
-               || coalesce(' with check (' || pg_get_expr(polwithcheck, polrelid) || ')', '')
-          FROM pg_policy WHERE polrelid = r
-        UNION ALL
-        SELECT 6, rulename, '  rule ' || pg_get_ruledef(oid)
-          FROM pg_rewrite WHERE ev_class = r AND rulename <> '_RETURN'
-        UNION ALL
-        SELECT 7, stxname, '  statistics ' || pg_get_statisticsobjdef(oid)
-          FROM pg_statistic_ext WHERE stxrelid = r
-    ) parts
-    ORDER BY part, CASE WHEN part = 1 THEN lpad(sort, 5, '0') ELSE sort END COLLATE "C";
+               || coalesce(' comment ' || quote_literal(ds.description), ''),
+               E'\n' ORDER BY a.attnum)
+           FROM pg_attribute a
+           JOIN pg_type t ON t.oid = a.atttypid
+           LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+           LEFT JOIN pg_description ds ON ds.classoid = 'pg_class'::regclass AND ds.objoid = r AND ds.objsubid = a.attnum
+          WHERE a.attrelid = r AND a.attnum > 0 AND NOT a.attisdropped),
+        (SELECT string_agg('  constraint ' || quote_ident(c.conname) || ' ' || pg_get_constraintdef(c.oid)
+                           || coalesce(' comment ' || quote_literal(ds.description), ''),
+                           E'\n' ORDER BY c.conname::text COLLATE "C")
+           FROM pg_constraint c
+           LEFT JOIN pg_description ds ON ds.classoid = 'pg_constraint'::regclass AND ds.objoid = c.oid AND ds.objsubid = 0
+          WHERE c.conrelid = r),
+        (SELECT string_agg('  index ' || pg_get_indexdef(i.indexrelid)
+                           || CASE WHEN NOT i.indisvalid THEN ' INVALID' ELSE '' END
+                           || CASE WHEN i.indisclustered THEN ' CLUSTER' ELSE '' END
+                           || CASE WHEN i.indisreplident THEN ' REPLICA IDENTITY' ELSE '' END
+                           || coalesce(' with ' || array_to_string(c.reloptions, ','), '')
+                           || coalesce(' comment ' || quote_literal(ds.description), ''),
+                           E'\n' ORDER BY c.relname::text COLLATE "C")
+           FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+           LEFT JOIN pg_description ds ON ds.classoid = 'pg_class'::regclass AND ds.objoid = c.oid AND ds.objsubid = 0
+          WHERE i.indrelid = r),
+        (SELECT string_agg('  trigger ' || pg_get_triggerdef(g.oid)
+                           || CASE WHEN g.tgenabled <> 'O' THEN ' enabled ' || g.tgenabled::text ELSE '' END
+                           || coalesce(' comment ' || quote_literal(ds.description), ''),
+                           E'\n' ORDER BY g.tgname::text COLLATE "C")
+           FROM pg_trigger g
+           LEFT JOIN pg_description ds ON ds.classoid = 'pg_trigger'::regclass AND ds.objoid = g.oid AND ds.objsubid = 0
+          WHERE g.tgrelid = r AND NOT g.tgisinternal),
+        (SELECT string_agg('  policy ' || quote_ident(polname) || ' ' || polcmd::text
+                           || CASE WHEN polpermissive THEN ' permissive' ELSE ' restrictive' END
+                           || ' to ' || array_to_string(ARRAY(SELECT CASE WHEN x = 0 THEN 'public' ELSE x::regrole::text END
+                                                              FROM unnest(polroles) x ORDER BY 1), ',')
+                           || coalesce(' using (' || pg_get_expr(polqual, polrelid) || ')', '')
+                           || coalesce(' with check (' || pg_get_expr(polwithcheck, polrelid) || ')', ''),
+                           E'\n' ORDER BY polname::text COLLATE "C")
+           FROM pg_policy WHERE polrelid = r),
+        (SELECT string_agg('  rule ' || pg_get_ruledef(oid), E'\n' ORDER BY rulename::text COLLATE "C")
+           FROM pg_rewrite WHERE ev_class = r AND rulename <> '_RETURN'),
+        (SELECT string_agg('  statistics ' || pg_get_statisticsobjdef(oid), E'\n' ORDER BY stxname::text COLLATE "C")
+           FROM pg_statistic_ext WHERE stxrelid = r));
 END $$;
 
 -- The key and definition of a top; no row when the object is gone or not listed.
@@ -256,7 +259,7 @@ BEGIN
                                             FROM pg_foreign_table f JOIN pg_foreign_server s ON s.oid = f.ftserver
                                            WHERE f.ftrelid = o), '');
         END IF;
-        def := header || coalesce(E'\n' || (SELECT string_agg(l, E'\n') FROM unmigrate_drill.relation_lines(o) l), '');
+        def := header || coalesce(E'\n' || nullif(unmigrate_drill.relation_lines(o), ''), '');
     ELSIF c = 'pg_type'::regclass THEN
         SELECT * INTO typ FROM pg_type WHERE oid = o;
         key := 'type ' || o::regtype::text;
@@ -277,7 +280,7 @@ BEGIN
                       FROM pg_range WHERE rngtypid = o);
         ELSIF typ.typtype = 'c' THEN
             def := 'composite ' || o::regtype::text
-                   || coalesce(E'\n' || (SELECT string_agg(l, E'\n') FROM unmigrate_drill.relation_lines(typ.typrelid) l), '');
+                   || coalesce(E'\n' || nullif(unmigrate_drill.relation_lines(typ.typrelid), ''), '');
         ELSE
             def := 'base type ' || o::regtype::text || ' input ' || typ.typinput::text || ' output ' || typ.typoutput::text;
         END IF;
