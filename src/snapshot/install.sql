@@ -21,6 +21,16 @@ CREATE UNLOGGED TABLE unmigrate_drill.rendered (
     PRIMARY KEY (cls, obj)
 );
 
+-- Index definitions as pg_get_indexdef last printed them (it is the costliest part of a
+-- table), with the table they belong to (so a dropped index's table can be found: sql_drop
+-- fires after the catalog rows are gone). A definition is reused only while its pg_index and
+-- pg_class rows are the same row versions (xmin) and the table's qualified name and column
+-- names are unchanged: those are what the text shows. Renamed operator classes, collations or
+-- functions an index names reach the table through pg_depend, and such renders skip this cache.
+CREATE UNLOGGED TABLE unmigrate_drill.index_defs (
+    oid oid PRIMARY KEY, tbl oid NOT NULL, fingerprint text NOT NULL, def text NOT NULL
+);
+
 -- The top an object belongs to; an object no longer in the catalogs is its own top.
 CREATE FUNCTION unmigrate_drill.top_of(c oid, o oid, OUT cls oid, OUT obj oid)
 LANGUAGE plpgsql STABLE AS $$
@@ -138,9 +148,22 @@ END $$;
 -- The parts of a table, view, materialized view or composite type, one line each, in a fixed
 -- order: columns by position (so "column order only" differences can be told apart), then
 -- every other part by name. One query of scalar subqueries: no per-row function calls.
-CREATE FUNCTION unmigrate_drill.relation_lines(r oid) RETURNS text
-LANGUAGE plpgsql STABLE AS $$
+CREATE FUNCTION unmigrate_drill.relation_lines(r oid, fresh boolean) RETURNS text
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    names text := r::regclass::text || ' ' || (SELECT string_agg(quote_ident(attname), ',' ORDER BY attnum)
+                                                 FROM pg_attribute WHERE attrelid = r AND attnum > 0 AND NOT attisdropped);
 BEGIN
+    IF fresh THEN
+        DELETE FROM unmigrate_drill.index_defs x WHERE x.tbl = r;
+    END IF;
+    INSERT INTO unmigrate_drill.index_defs AS x
+    SELECT i.indexrelid, r, f.fp, pg_get_indexdef(i.indexrelid)
+      FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid,
+           LATERAL (SELECT i.xmin::text || ' ' || c.xmin::text || ' ' || names AS fp) f
+     WHERE i.indrelid = r
+       AND NOT EXISTS (SELECT FROM unmigrate_drill.index_defs y WHERE y.oid = i.indexrelid AND y.fingerprint = f.fp)
+    ON CONFLICT (oid) DO UPDATE SET tbl = excluded.tbl, fingerprint = excluded.fingerprint, def = excluded.def;
     RETURN concat_ws(E'\n',
         (SELECT string_agg(
                '  column ' || quote_ident(a.attname) || ' ' || format_type(a.atttypid, a.atttypmod)
@@ -169,7 +192,7 @@ BEGIN
            FROM pg_constraint c
            LEFT JOIN pg_description ds ON ds.classoid = 'pg_constraint'::regclass AND ds.objoid = c.oid AND ds.objsubid = 0
           WHERE c.conrelid = r),
-        (SELECT string_agg('  index ' || pg_get_indexdef(i.indexrelid)
+        (SELECT string_agg('  index ' || x.def
                            || CASE WHEN NOT i.indisvalid THEN ' INVALID' ELSE '' END
                            || CASE WHEN i.indisclustered THEN ' CLUSTER' ELSE '' END
                            || CASE WHEN i.indisreplident THEN ' REPLICA IDENTITY' ELSE '' END
@@ -177,6 +200,7 @@ BEGIN
                            || coalesce(' comment ' || quote_literal(ds.description), ''),
                            E'\n' ORDER BY c.relname::text COLLATE "C")
            FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+           JOIN unmigrate_drill.index_defs x ON x.oid = i.indexrelid
            LEFT JOIN pg_description ds ON ds.classoid = 'pg_class'::regclass AND ds.objoid = c.oid AND ds.objsubid = 0
           WHERE i.indrelid = r),
         (SELECT string_agg('  trigger ' || pg_get_triggerdef(g.oid)
@@ -201,8 +225,8 @@ BEGIN
 END $$;
 
 -- The key and definition of a top; no row when the object is gone or not listed.
-CREATE FUNCTION unmigrate_drill.render(c oid, o oid, OUT key text, OUT def text)
-LANGUAGE plpgsql STABLE AS $$
+CREATE FUNCTION unmigrate_drill.render(c oid, o oid, fresh boolean, OUT key text, OUT def text)
+LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
     rel record;
     typ record;
@@ -259,7 +283,7 @@ BEGIN
                                             FROM pg_foreign_table f JOIN pg_foreign_server s ON s.oid = f.ftserver
                                            WHERE f.ftrelid = o), '');
         END IF;
-        def := header || coalesce(E'\n' || nullif(unmigrate_drill.relation_lines(o), ''), '');
+        def := header || coalesce(E'\n' || nullif(unmigrate_drill.relation_lines(o, fresh), ''), '');
     ELSIF c = 'pg_type'::regclass THEN
         SELECT * INTO typ FROM pg_type WHERE oid = o;
         key := 'type ' || o::regtype::text;
@@ -280,7 +304,7 @@ BEGIN
                       FROM pg_range WHERE rngtypid = o);
         ELSIF typ.typtype = 'c' THEN
             def := 'composite ' || o::regtype::text
-                   || coalesce(E'\n' || nullif(unmigrate_drill.relation_lines(typ.typrelid), ''), '');
+                   || coalesce(E'\n' || nullif(unmigrate_drill.relation_lines(typ.typrelid, fresh), ''), '');
         ELSE
             def := 'base type ' || o::regtype::text || ' input ' || typ.typinput::text || ' output ' || typ.typoutput::text;
         END IF;
@@ -358,6 +382,7 @@ RETURNS SETOF record LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog AS $
 BEGIN
     TRUNCATE unmigrate_drill.touched;
     TRUNCATE unmigrate_drill.rendered;
+    TRUNCATE unmigrate_drill.index_defs;
     FOR cls, obj IN
         SELECT 'pg_namespace'::regclass::oid, oid FROM pg_namespace
         UNION ALL SELECT 'pg_class'::regclass, oid FROM pg_class WHERE relkind IN ('r', 'p', 'f', 'v', 'm', 'S')
@@ -380,7 +405,7 @@ BEGIN
         UNION ALL SELECT 'pg_am'::regclass, oid FROM pg_am WHERE oid >= 16384
         UNION ALL SELECT 'pg_transform'::regclass, oid FROM pg_transform
     LOOP
-        SELECT r.key, r.def INTO key, def FROM unmigrate_drill.render(cls, obj) r;
+        SELECT r.key, r.def INTO key, def FROM unmigrate_drill.render(cls, obj, true) r;
         IF key IS NOT NULL THEN
             PERFORM unmigrate_drill.remember(cls, obj, key, def);
             RETURN NEXT;
@@ -403,6 +428,7 @@ DECLARE
     next bigint[];
     done bigint[] := '{}';
     top bigint;
+    reached_through_depend boolean := false;
 BEGIN
     WITH drained AS (DELETE FROM unmigrate_drill.touched RETURNING touched.cls, touched.obj)
     SELECT coalesce(array_agg(DISTINCT (t.cls::bigint << 32) | t.obj::bigint), '{}')
@@ -415,7 +441,7 @@ BEGIN
             done := done || top;
             cls := (top >> 32)::oid;
             obj := (top & 4294967295)::oid;
-            SELECT r.key, r.def INTO key, def FROM unmigrate_drill.render(cls, obj) r;
+            SELECT r.key, r.def INTO key, def FROM unmigrate_drill.render(cls, obj, reached_through_depend) r;
             IF unmigrate_drill.remember(cls, obj, key, def) THEN
                 next := next || ARRAY(
                     SELECT DISTINCT (t.cls::bigint << 32) | t.obj::bigint
@@ -426,6 +452,7 @@ BEGIN
             RETURN NEXT;
         END LOOP;
         frontier := next;
+        reached_through_depend := true;
     END LOOP;
 END $$;
 
@@ -445,8 +472,13 @@ BEGIN
     INSERT INTO unmigrate_drill.touched
     SELECT coalesce(r.cls, p.cls, d.classid), coalesce(r.obj, p.obj, d.objid)
       FROM pg_event_trigger_dropped_objects() d
-      LEFT JOIN unmigrate_drill.rendered r
-             ON d.classid IN ('pg_class'::regclass, 'pg_statistic_ext'::regclass) AND d.objid = ANY (r.parts)
+      LEFT JOIN LATERAL (
+          SELECT 'pg_class'::regclass::oid AS cls, x.tbl AS obj FROM unmigrate_drill.index_defs x
+           WHERE d.object_type = 'index' AND x.oid = d.objid
+          UNION ALL
+          SELECT s.cls, s.obj FROM unmigrate_drill.rendered s
+           WHERE d.object_type = 'statistics object' AND d.objid = ANY (s.parts)
+      ) r ON true
       LEFT JOIN LATERAL (
           SELECT 'pg_class'::regclass::oid AS cls, to_regclass(quote_ident(d.address_names[1]) || '.' || quote_ident(d.address_names[2]))::oid AS obj
            WHERE d.object_type IN ('table constraint', 'trigger', 'default value', 'policy', 'rule')
