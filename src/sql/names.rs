@@ -1,5 +1,6 @@
 //! Object names as PostgreSQL resolves and invents them.
 
+use super::text::Ident;
 use super::{pb, string_list, Node, NodeEnum};
 
 /// PostgreSQL truncates identifiers to NAMEDATALEN - 1 bytes.
@@ -10,10 +11,26 @@ pub const MAX_IDENTIFIER_BYTES: usize = 63;
 pub const DEFAULT_SCHEMA: &str = "public";
 
 /// A schema-qualified object name, with identifiers as PostgreSQL stores them.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Eq, PartialOrd, Ord)]
 pub struct QName {
     pub schema: String,
     pub name: String,
+}
+
+/// Compares the names first: the model scans all its tables and indexes for one name, and
+/// names usually differ where schemas (mostly `public`) do not. (Equal exactly when the
+/// derived ordering says so.)
+impl PartialEq for QName {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name && self.schema == other.schema
+    }
+}
+
+impl std::hash::Hash for QName {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.schema.hash(state);
+        self.name.hash(state);
+    }
 }
 
 impl QName {
@@ -87,18 +104,20 @@ impl QName {
 }
 
 impl std::fmt::Display for QName {
-    /// Human display for messages: `"schema"."name"`, or `"name"` in the default schema.
+    /// Human display for messages: `"schema"."name"`, or `"name"` in the default schema,
+    /// quoted as SQL is (written straight to the formatter: reasons name objects for every
+    /// statement of a history).
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         if self.is_qualified() {
-            write!(f, "{}.", quote_for_message(&self.schema))?;
+            write!(f, "{}.", Ident(&self.schema))?;
         }
-        write!(f, "{}", quote_for_message(&self.name))
+        write!(f, "{}", Ident(&self.name))
     }
 }
 
 /// Double-quotes a name for human-readable messages (generated SQL is deparsed instead).
 pub fn quote_for_message(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
+    Ident(name).to_string()
 }
 
 /// Truncates like PostgreSQL's `truncate_identifier`: at 63 bytes, on a character boundary.
