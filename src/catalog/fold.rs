@@ -7,26 +7,27 @@ use crate::sql::{build, string_list, string_value, Node, NodeEnum};
 use pb::{AlterTableType as At, ConstrType, ObjectType};
 
 impl Catalog {
-    /// Applies one statement to the model.
-    pub fn apply(&mut self, stmt: &NodeEnum) {
+    /// Applies one statement to the model. Takes the statement by value: the parts the
+    /// model keeps (types, defaults, constraint and index definitions) are moved in, not
+    /// copied, since folding every statement of a history is on the hot path of `generate`.
+    pub fn apply(&mut self, stmt: NodeEnum) {
         match stmt {
             NodeEnum::CreateStmt(s) => self.create_table(s),
-            NodeEnum::CreateTableAsStmt(s) => self.create_table_as(s),
+            NodeEnum::CreateTableAsStmt(s) => self.create_table_as(*s),
             NodeEnum::AlterTableStmt(s) => self.alter_table(s),
             NodeEnum::IndexStmt(s) => self.create_index(s),
-            NodeEnum::DropStmt(s) => self.drop(s),
-            NodeEnum::RenameStmt(s) => self.rename(s),
+            NodeEnum::DropStmt(s) => self.drop(&s),
+            NodeEnum::RenameStmt(s) => self.rename(&s),
             NodeEnum::CreateEnumStmt(s) => {
                 let name = QName::from_name_nodes(&s.type_name);
                 let values = string_list(&s.vals);
                 self.enums.insert(name.clone(), EnumType { name, values });
             }
-            NodeEnum::AlterEnumStmt(s) => self.alter_enum(s),
-            NodeEnum::ViewStmt(s) => self.create_view(s),
-            NodeEnum::CreateSeqStmt(s) => {
-                let name = QName::from_range_var(s.sequence.as_ref().expect("sequence name"));
-                if !(s.if_not_exists && self.sequences.contains_key(&name)) {
-                    let mut stmt = s.clone();
+            NodeEnum::AlterEnumStmt(s) => self.alter_enum(&s),
+            NodeEnum::ViewStmt(s) => self.create_view(*s),
+            NodeEnum::CreateSeqStmt(mut stmt) => {
+                let name = QName::from_range_var(stmt.sequence.as_ref().expect("sequence name"));
+                if !(stmt.if_not_exists && self.sequences.contains_key(&name)) {
                     stmt.if_not_exists = false;
                     self.sequences.insert(
                         name.clone(),
@@ -39,28 +40,25 @@ impl Catalog {
                 }
             }
             NodeEnum::CreateExtensionStmt(s) => {
-                self.extensions
-                    .entry(s.extname.clone())
-                    .or_insert_with(|| s.clone());
+                self.extensions.entry(s.extname.clone()).or_insert(s);
             }
             NodeEnum::CreateSchemaStmt(s) => {
-                self.schemas.insert(s.schemaname.clone());
+                self.schemas.insert(s.schemaname);
             }
             NodeEnum::CreateFunctionStmt(s) => {
-                self.functions.insert(function_key(s), (**s).clone());
+                self.functions.insert(function_key(&s), *s);
             }
             NodeEnum::CreateTrigStmt(s) => {
                 let table = QName::from_range_var(s.relation.as_ref().expect("trigger table"));
-                self.triggers
-                    .insert((table, s.trigname.clone()), (**s).clone());
+                self.triggers.insert((table, s.trigname.clone()), *s);
             }
-            NodeEnum::DoStmt(s) => self.taint_from_do_block(s),
+            NodeEnum::DoStmt(s) => self.taint_from_do_block(&s),
             NodeEnum::CommentStmt(s) => {
-                let key = comment_key(s);
+                let key = comment_key(&s);
                 if s.comment.is_empty() {
                     self.comments.remove(&key);
                 } else {
-                    self.comments.insert(key, s.comment.clone());
+                    self.comments.insert(key, s.comment);
                 }
             }
             _ => {}
@@ -87,41 +85,55 @@ impl Catalog {
         }
     }
 
-    fn create_table(&mut self, s: &pb::CreateStmt) {
+    fn create_table(&mut self, s: pb::CreateStmt) {
         let name = QName::from_range_var(s.relation.as_ref().expect("table name"));
         if s.if_not_exists && self.tables.contains_key(&name) {
             return;
         }
+        let pb::CreateStmt {
+            relation,
+            table_elts,
+            inh_relations,
+            partbound,
+            partspec,
+            of_typename,
+            constraints,
+            options,
+            oncommit,
+            tablespacename,
+            access_method,
+            ..
+        } = s;
+        let opaque = (!inh_relations.is_empty() || partbound.is_some() || of_typename.is_some())
+            .then(|| {
+                "the table inherits its columns (INHERITS, PARTITION OF or OF type)".to_string()
+            });
         // Everything but the elements, which the model keeps in its own form.
-        let shape = pb::CreateStmt {
-            relation: s.relation.clone(),
-            inh_relations: s.inh_relations.clone(),
-            partbound: s.partbound.clone(),
-            partspec: s.partspec.clone(),
-            of_typename: s.of_typename.clone(),
-            options: s.options.clone(),
-            oncommit: s.oncommit,
-            tablespacename: s.tablespacename.clone(),
-            access_method: s.access_method.clone(),
+        let shape = Box::new(pb::CreateStmt {
+            relation,
+            inh_relations,
+            partbound,
+            partspec,
+            of_typename,
+            options,
+            oncommit,
+            tablespacename,
+            access_method,
             ..Default::default()
-        };
-        let opaque = (!s.inh_relations.is_empty()
-            || s.partbound.is_some()
-            || s.of_typename.is_some())
-        .then(|| "the table inherits its columns (INHERITS, PARTITION OF or OF type)".to_string());
+        });
         self.tables.insert(
             name.clone(),
             Table {
                 name: name.clone(),
-                columns: Vec::new(),
+                columns: Vec::with_capacity(table_elts.len()),
                 constraints: Vec::new(),
                 shape,
                 opaque,
             },
         );
-        for element in &s.table_elts {
-            match &element.node {
-                Some(NodeEnum::ColumnDef(def)) => self.add_column(&name, def),
+        for element in table_elts {
+            match element.node {
+                Some(NodeEnum::ColumnDef(def)) => self.add_column(&name, *def),
                 Some(NodeEnum::Constraint(c)) => self.add_constraint(&name, c),
                 Some(NodeEnum::TableLikeClause(_)) => {
                     if let Some(t) = self.tables.get_mut(&name) {
@@ -131,20 +143,19 @@ impl Catalog {
                 _ => {}
             }
         }
-        for c in &s.constraints {
-            if let Some(NodeEnum::Constraint(c)) = &c.node {
+        for c in constraints {
+            if let Some(NodeEnum::Constraint(c)) = c.node {
                 self.add_constraint(&name, c);
             }
         }
     }
 
-    fn create_table_as(&mut self, s: &pb::CreateTableAsStmt) {
-        let Some(rel) = s.into.as_ref().and_then(|i| i.rel.as_ref()) else {
+    fn create_table_as(&mut self, mut stmt: pb::CreateTableAsStmt) {
+        let Some(rel) = stmt.into.as_ref().and_then(|i| i.rel.as_ref()) else {
             return;
         };
         let name = QName::from_range_var(rel);
-        if s.objtype == ObjectType::ObjectMatview as i32 {
-            let mut stmt = s.clone();
+        if stmt.objtype == ObjectType::ObjectMatview as i32 {
             stmt.if_not_exists = false;
             self.insert_view(name, ViewDefinition::Materialized(stmt));
         } else {
@@ -154,36 +165,45 @@ impl Catalog {
                     name,
                     columns: Vec::new(),
                     constraints: Vec::new(),
-                    shape: pb::CreateStmt::default(),
+                    shape: Box::default(),
                     opaque: Some("the table was created with CREATE TABLE … AS".into()),
                 },
             );
         }
     }
 
-    fn add_column(&mut self, table: &QName, def: &pb::ColumnDef) {
+    fn add_column(&mut self, table: &QName, def: pb::ColumnDef) {
+        let pb::ColumnDef {
+            colname,
+            type_name,
+            raw_default,
+            is_not_null,
+            coll_clause,
+            constraints,
+            ..
+        } = def;
         let mut column = Column {
-            name: def.colname.clone(),
-            type_name: def.type_name.clone().unwrap_or_default(),
-            default: def.raw_default.as_deref().cloned(),
-            not_null: def.is_not_null,
+            name: colname,
+            type_name: type_name.unwrap_or_default(),
+            default: raw_default,
+            not_null: is_not_null,
             generated: None,
-            collation: def.coll_clause.as_deref().cloned(),
+            collation: coll_clause,
         };
         let mut inline = Vec::new();
-        for c in &def.constraints {
-            let Some(NodeEnum::Constraint(c)) = &c.node else {
+        for c in constraints {
+            let Some(NodeEnum::Constraint(mut c)) = c.node else {
                 continue;
             };
             match ConstrType::try_from(c.contype) {
                 Ok(ConstrType::ConstrNotnull) => column.not_null = true,
                 Ok(ConstrType::ConstrNull) => column.not_null = false,
-                Ok(ConstrType::ConstrDefault) => column.default = c.raw_expr.as_deref().cloned(),
+                Ok(ConstrType::ConstrDefault) => column.default = c.raw_expr,
                 Ok(ConstrType::ConstrIdentity) => {
                     column.not_null = true;
-                    column.generated = Some((**c).clone());
+                    column.generated = Some(c);
                 }
-                Ok(ConstrType::ConstrGenerated) => column.generated = Some((**c).clone()),
+                Ok(ConstrType::ConstrGenerated) => column.generated = Some(c),
                 Ok(ConstrType::ConstrPrimary) => {
                     column.not_null = true;
                     inline.push(with_keys(c, &column.name));
@@ -192,9 +212,8 @@ impl Catalog {
                     inline.push(with_keys(c, &column.name))
                 }
                 Ok(ConstrType::ConstrForeign) => {
-                    let mut fk = (**c).clone();
-                    fk.fk_attrs = vec![build::string(&column.name)];
-                    inline.push(fk);
+                    c.fk_attrs = vec![build::string(&column.name)];
+                    inline.push(c);
                 }
                 _ => {}
             }
@@ -219,7 +238,7 @@ impl Catalog {
         }
         t.columns.push(column);
         for c in inline {
-            self.add_constraint(table, &c);
+            self.add_constraint(table, c);
         }
     }
 
@@ -234,7 +253,7 @@ impl Catalog {
     }
 
     /// Records a table constraint, naming it as PostgreSQL would when it has no name.
-    pub(crate) fn add_constraint(&mut self, table_name: &QName, c: &pb::Constraint) {
+    pub(crate) fn add_constraint(&mut self, table_name: &QName, c: Box<pb::Constraint>) {
         let Some(kind) = constraint_kind(c.contype) else {
             if c.contype == ConstrType::ConstrNotnull as i32 {
                 self.set_not_null(table_name, &string_list(&c.keys), true);
@@ -244,7 +263,7 @@ impl Catalog {
         let Some(table) = self.tables.get(table_name) else {
             return;
         };
-        let columns = constraint_columns(kind, c);
+        let columns = constraint_columns(kind, &c);
         let references = (kind == ConstraintKind::ForeignKey).then(|| {
             let target = QName::from_range_var(c.pktable.as_ref().expect("referenced table"));
             let mut target_columns = string_list(&c.pk_attrs);
@@ -263,10 +282,10 @@ impl Catalog {
         } else {
             c.conname.clone()
         };
-        let mut def = c.clone();
+        let mut def = c;
         def.conname = name.clone();
-        def.indexname.clear();
-        let not_valid = c.skip_validation;
+        let indexname = std::mem::take(&mut def.indexname);
+        let not_valid = def.skip_validation;
         let index_backed = matches!(
             kind,
             ConstraintKind::PrimaryKey | ConstraintKind::Unique | ConstraintKind::Exclusion
@@ -274,7 +293,7 @@ impl Catalog {
         if kind == ConstraintKind::PrimaryKey {
             self.set_not_null(table_name, &columns, true);
         }
-        let from_index = (!c.indexname.is_empty()).then(|| table_name.sibling(&c.indexname));
+        let from_index = (!indexname.is_empty()).then(|| table_name.sibling(&indexname));
         if let Some(old) = &from_index {
             // ADD CONSTRAINT … USING INDEX: the index is renamed to the constraint and owned by it.
             self.indexes.remove(old);
@@ -286,7 +305,7 @@ impl Catalog {
                 Index {
                     name: index_name,
                     table: table_name.clone(),
-                    stmt: pb::IndexStmt::default(),
+                    stmt: Box::default(),
                     columns: columns.clone(),
                     constraint: Some(name.clone()),
                 },
@@ -343,51 +362,55 @@ impl Catalog {
         }
     }
 
-    fn alter_table(&mut self, s: &pb::AlterTableStmt) {
+    fn alter_table(&mut self, s: pb::AlterTableStmt) {
         let Some(rel) = s.relation.as_ref() else {
             return;
         };
         let table = QName::from_range_var(rel);
-        for cmd in &s.cmds {
-            if let Some(NodeEnum::AlterTableCmd(cmd)) = &cmd.node {
-                self.alter_table_cmd(&table, cmd);
+        for cmd in s.cmds {
+            if let Some(NodeEnum::AlterTableCmd(cmd)) = cmd.node {
+                self.alter_table_cmd(&table, *cmd);
             }
         }
     }
 
-    fn alter_table_cmd(&mut self, table: &QName, cmd: &pb::AlterTableCmd) {
-        let def = cmd.def.as_deref().and_then(|n| n.node.as_ref());
-        match (At::try_from(cmd.subtype), def) {
-            (Ok(At::AtAddColumn), Some(NodeEnum::ColumnDef(def))) => self.add_column(table, def),
-            (Ok(At::AtDropColumn), _) => self.drop_column(table, &cmd.name),
-            (Ok(At::AtColumnDefault), _) => {
-                if let Some(c) = self.column_mut(table, &cmd.name) {
-                    c.default = cmd.def.as_deref().cloned();
-                }
+    fn alter_table_cmd(&mut self, table: &QName, cmd: pb::AlterTableCmd) {
+        let pb::AlterTableCmd {
+            subtype, name, def, ..
+        } = cmd;
+        let subtype = At::try_from(subtype);
+        if matches!(subtype, Ok(At::AtColumnDefault)) {
+            if let Some(c) = self.column_mut(table, &name) {
+                c.default = def;
             }
+            return;
+        }
+        match (subtype, def.and_then(|d| d.node)) {
+            (Ok(At::AtAddColumn), Some(NodeEnum::ColumnDef(def))) => self.add_column(table, *def),
+            (Ok(At::AtDropColumn), _) => self.drop_column(table, &name),
             (Ok(At::AtSetNotNull), _) => {
-                self.set_not_null(table, std::slice::from_ref(&cmd.name), true)
+                self.set_not_null(table, std::slice::from_ref(&name), true)
             }
             (Ok(At::AtDropNotNull), _) => {
-                self.set_not_null(table, std::slice::from_ref(&cmd.name), false)
+                self.set_not_null(table, std::slice::from_ref(&name), false)
             }
             (Ok(At::AtAlterColumnType), Some(NodeEnum::ColumnDef(def))) => {
-                if let Some(c) = self.column_mut(table, &cmd.name) {
-                    if let Some(t) = &def.type_name {
-                        c.type_name = t.clone();
+                if let Some(c) = self.column_mut(table, &name) {
+                    if let Some(t) = def.type_name {
+                        c.type_name = t;
                     }
-                    if let Some(coll) = &def.coll_clause {
-                        c.collation = Some((**coll).clone());
+                    if let Some(coll) = def.coll_clause {
+                        c.collation = Some(coll);
                     }
                 }
             }
             (Ok(At::AtAddConstraint), Some(NodeEnum::Constraint(c))) => {
                 self.add_constraint(table, c)
             }
-            (Ok(At::AtDropConstraint), _) => self.drop_constraint(table, &cmd.name),
+            (Ok(At::AtDropConstraint), _) => self.drop_constraint(table, &name),
             (Ok(At::AtValidateConstraint), _) => {
                 if let Some(t) = self.tables.get_mut(table) {
-                    if let Some(c) = t.constraints.iter_mut().find(|c| c.name == cmd.name) {
+                    if let Some(c) = t.constraints.iter_mut().find(|c| c.name == name) {
                         c.not_valid = false;
                         c.def.skip_validation = false;
                         c.def.initially_valid = true;
@@ -428,7 +451,7 @@ impl Catalog {
             });
         }
         self.sequences
-            .retain(|_, s| s.owned_by.as_ref() != Some(&(table.clone(), column.to_string())));
+            .retain(|_, s| !matches!(&s.owned_by, Some((t, c)) if t == table && c == column));
     }
 
     /// Drops a constraint, its index, and (as `CASCADE` would) foreign keys that depend on a
@@ -454,24 +477,24 @@ impl Catalog {
         }
     }
 
-    fn create_index(&mut self, s: &pb::IndexStmt) {
+    fn create_index(&mut self, s: Box<pb::IndexStmt>) {
         let Some(rel) = s.relation.as_ref() else {
             return;
         };
         let table = QName::from_range_var(rel);
         let name = if s.idxname.is_empty() {
-            self.default_index_name(&table, s)
+            self.default_index_name(&table, &s)
         } else {
             table.sibling(&s.idxname)
         };
         if self.indexes.contains_key(&name) {
             return; // IF NOT EXISTS over an existing index (otherwise the forward failed)
         }
-        let mut stmt = s.clone();
+        let columns = index_columns(&s);
+        let mut stmt = s;
         stmt.idxname = name.name.clone();
         stmt.concurrent = false;
         stmt.if_not_exists = false;
-        let columns = index_columns(s);
         self.indexes.insert(
             name.clone(),
             Index {
@@ -821,9 +844,8 @@ impl Catalog {
         e.values.insert(position, s.new_val.clone());
     }
 
-    fn create_view(&mut self, s: &pb::ViewStmt) {
-        let name = QName::from_range_var(s.view.as_ref().expect("view name"));
-        let mut stmt = s.clone();
+    fn create_view(&mut self, mut stmt: pb::ViewStmt) {
+        let name = QName::from_range_var(stmt.view.as_ref().expect("view name"));
         stmt.replace = false;
         self.insert_view(name, ViewDefinition::View(stmt));
     }
@@ -879,8 +901,7 @@ fn constraint_kind(contype: i32) -> Option<ConstraintKind> {
 }
 
 /// A column constraint (`id int PRIMARY KEY`) as the equivalent table constraint.
-fn with_keys(c: &pb::Constraint, column: &str) -> pb::Constraint {
-    let mut c = c.clone();
+fn with_keys(mut c: Box<pb::Constraint>, column: &str) -> Box<pb::Constraint> {
     if c.contype != ConstrType::ConstrCheck as i32 {
         c.keys = vec![build::string(column)];
     }
@@ -917,12 +938,13 @@ fn index_columns(s: &pb::IndexStmt) -> Vec<String> {
 }
 
 fn is_serial(t: &pb::TypeName) -> bool {
-    let names = string_list(&t.names);
-    names.len() == 1
-        && matches!(
-            names[0].as_str(),
-            "serial" | "serial4" | "bigserial" | "serial8" | "smallserial" | "serial2"
+    matches!(
+        t.names.as_slice(),
+        [name] if matches!(
+            string_value(name),
+            Some("serial" | "serial4" | "bigserial" | "serial8" | "smallserial" | "serial2")
         )
+    )
 }
 
 /// The qualified name of a relation-like object in a `DROP` list.

@@ -35,22 +35,25 @@ pub struct Table {
     pub columns: Vec<Column>,
     pub constraints: Vec<Constraint>,
     /// The `CREATE TABLE` options besides columns and constraints (partitioning, `UNLOGGED`,
-    /// storage options), kept to recreate the table as it was.
-    pub shape: pb::CreateStmt,
+    /// storage options), kept to recreate the table as it was. (Boxed, as the other large
+    /// parse-tree values below: the model is scanned often, and small entries scan faster.)
+    pub shape: Box<pb::CreateStmt>,
     /// Set when the table came from a statement whose columns the model cannot know
     /// (`CREATE TABLE … AS`, `PARTITION OF`, `LIKE`, inheritance).
     pub opaque: Option<String>,
 }
 
+/// Parse-tree nodes are large values, so the optional parts stay boxed as parsed: a column
+/// is moved around as a small value and its parts move in from the parse tree as they are.
 #[derive(Debug, Clone)]
 pub struct Column {
     pub name: String,
     pub type_name: pb::TypeName,
-    pub default: Option<pb::Node>,
+    pub default: Option<Box<pb::Node>>,
     pub not_null: bool,
     /// `GENERATED … AS IDENTITY` or `GENERATED ALWAYS AS (…) STORED`, as parsed.
-    pub generated: Option<pb::Constraint>,
-    pub collation: Option<pb::CollateClause>,
+    pub generated: Option<Box<pb::Constraint>>,
+    pub collation: Option<Box<pb::CollateClause>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,7 +71,7 @@ pub struct Constraint {
     pub kind: ConstraintKind,
     /// The definition as parsed, with `conname` and key columns filled in; for a foreign
     /// key the referenced table is taken from `references` when rendering.
-    pub def: pb::Constraint,
+    pub def: Box<pb::Constraint>,
     /// Columns of this table that the constraint covers or mentions.
     pub columns: Vec<String>,
     /// For a foreign key: the referenced table and columns.
@@ -82,7 +85,7 @@ pub struct Index {
     pub table: QName,
     /// The `CREATE INDEX` statement with its name filled in (never concurrent, never
     /// `IF NOT EXISTS`); the relation is taken from `table` when rendering.
-    pub stmt: pb::IndexStmt,
+    pub stmt: Box<pb::IndexStmt>,
     /// Columns of the table the index key, predicate or INCLUDE list mentions.
     pub columns: Vec<String>,
     /// The constraint this index implements (primary key, unique, exclusion), if any.

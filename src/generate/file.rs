@@ -55,7 +55,7 @@ pub fn render_parts(undo: &MigrationUndo) -> Vec<String> {
 }
 
 fn render_file(undo: &MigrationUndo, steps: &[Step], part: usize, total: usize) -> String {
-    let mut out = String::new();
+    let mut out = String::with_capacity(file_size_hint(undo, steps));
     header(&mut out, undo, part, total);
     let mut last_source: Option<&StatementUndo> = None;
     for step in steps {
@@ -71,7 +71,7 @@ fn render_file(undo: &MigrationUndo, steps: &[Step], part: usize, total: usize) 
                 out.push_str(&sql.sql);
                 out.push_str(";\n");
             }
-            Step::Manual(s) => out.push_str(&manual_block(undo, s)),
+            Step::Manual(s) => manual_block(&mut out, undo, s),
             Step::Nothing(_) => {}
         }
     }
@@ -79,6 +79,18 @@ fn render_file(undo: &MigrationUndo, steps: &[Step], part: usize, total: usize) 
         out.push_str("\n-- Nothing to undo: the forward migration changed no schema.\n");
     }
     out
+}
+
+/// Roughly how long the file will be, so it is not regrown line by line.
+fn file_size_hint(undo: &MigrationUndo, steps: &[Step]) -> usize {
+    let reasons: usize = undo.statements.iter().map(|s| s.undo.reason.len()).sum();
+    let per_step = |step: &Step| match step {
+        Step::Sql(_, sql) => sql.sql.len() + 2,
+        Step::Manual(s) => s.forward.len() + 400,
+        Step::Nothing(_) => 0,
+    };
+    let comments = steps.len() * (SHOWN_CHARS + 80);
+    512 + 2 * reasons + comments + steps.iter().map(per_step).sum::<usize>()
 }
 
 fn header(out: &mut String, undo: &MigrationUndo, part: usize, total: usize) {
@@ -109,36 +121,29 @@ fn header(out: &mut String, undo: &MigrationUndo, part: usize, total: usize) {
     if !warnings.is_empty() {
         let _ = writeln!(out, "--\n-- warnings:");
         for s in warnings.iter().rev() {
-            let _ = writeln!(
-                out,
-                "--   line {}: {}: {}",
-                s.location.line,
-                s.undo.verdict,
-                one_line(&s.undo.reason)
-            );
+            let _ = write!(out, "--   line {}: {}: ", s.location.line, s.undo.verdict);
+            push_one_line(out, &s.undo.reason);
+            out.push('\n');
         }
     }
 }
 
 fn statement_comment(out: &mut String, s: &StatementUndo) {
-    let _ = writeln!(
-        out,
-        "-- undo of line {}: {}",
-        s.location.line,
-        first_line(&s.forward)
-    );
-    let _ = writeln!(out, "-- {}: {}", s.undo.verdict, one_line(&s.undo.reason));
+    let _ = write!(out, "-- undo of line {}: ", s.location.line);
+    push_first_line(out, &s.forward);
+    let _ = write!(out, "\n-- {}: ", s.undo.verdict);
+    push_one_line(out, &s.undo.reason);
+    out.push('\n');
 }
 
 /// A block that makes the migration fail until a person replaces it with the real undo.
-fn manual_block(undo: &MigrationUndo, s: &StatementUndo) -> String {
+fn manual_block(out: &mut String, undo: &MigrationUndo, s: &StatementUndo) {
     let message = format!(
         "unmigrate: the undo of line {} of {} must be written by hand (see the comment above this block)",
         s.location.line, undo.source
     )
     .replace('\'', "''")
     .replace('$', "");
-    let mut out = String::new();
     let _ = writeln!(
         out,
         "-- MANUAL STEP: write the reverse of the statement above here, then delete the DO block."
@@ -151,27 +156,91 @@ fn manual_block(undo: &MigrationUndo, s: &StatementUndo) -> String {
         out,
         "DO $unmigrate$ BEGIN RAISE EXCEPTION '{message}'; END $unmigrate$;"
     );
-    out
 }
 
-fn first_line(text: &str) -> String {
-    let line = text.lines().next().unwrap_or("").trim();
-    let more = text.lines().nth(1).is_some();
-    let mut shown: String = line.chars().take(100).collect();
-    if more || line.chars().count() > 100 {
-        shown.push_str(" …");
+/// Whether `text` is ASCII with single spaces between words and none at either end, so
+/// folding white space would leave it as it is.
+fn is_one_line(text: &str) -> bool {
+    let mut previous = b' '; // as if preceded by a space: no leading space allowed
+    for &b in text.as_bytes() {
+        let space = b == b' ';
+        if !b.is_ascii() || (b'\t'..=b'\r').contains(&b) || (space && previous == b' ') {
+            return false;
+        }
+        previous = b;
     }
-    shown
+    previous != b' ' || text.is_empty()
+}
+
+/// How many characters of a forward statement's first line a comment shows.
+const SHOWN_CHARS: usize = 100;
+
+/// The first line of `text`, at most [`SHOWN_CHARS`] characters, with ` …` when there is more.
+fn push_first_line(out: &mut String, text: &str) {
+    let mut lines = text.lines();
+    let line = lines.next().unwrap_or("").trim();
+    let more = lines.next().is_some();
+    let (shown, cut) = match line.char_indices().nth(SHOWN_CHARS) {
+        Some((end, _)) => (&line[..end], true),
+        None => (line, false),
+    };
+    out.push_str(shown);
+    if more || cut {
+        out.push_str(" …");
+    }
 }
 
 /// Folds runs of white space (line breaks included) into single spaces.
-fn one_line(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for word in text.split_whitespace() {
-        if !out.is_empty() {
+fn push_one_line(out: &mut String, text: &str) {
+    if is_one_line(text) {
+        out.push_str(text); // the usual reason: nothing to fold
+        return;
+    }
+    for (i, word) in text.split_whitespace().enumerate() {
+        if i > 0 {
             out.push(' ');
         }
         out.push_str(word);
     }
-    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_line_folds_white_space_whatever_the_path() {
+        let cases = [
+            "",
+            "drops table \"Job\"",
+            " leading",
+            "trailing ",
+            "two  spaces",
+            "line\nbreak",
+            "tab\there",
+            "vertical\x0btab",
+            "non-breaking\u{a0}space",
+            "naïve name",
+            "   ",
+        ];
+        for text in cases {
+            let mut out = String::new();
+            push_one_line(&mut out, text);
+            let folded: Vec<&str> = text.split_whitespace().collect();
+            assert_eq!(out, folded.join(" "), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn first_line_is_cut_at_100_characters() {
+        let mut out = String::new();
+        push_first_line(&mut out, &"é".repeat(101));
+        assert_eq!(out, format!("{} …", "é".repeat(100)));
+        out.clear();
+        push_first_line(&mut out, "  one\ntwo");
+        assert_eq!(out, "one …");
+        out.clear();
+        push_first_line(&mut out, &"x".repeat(100));
+        assert_eq!(out, "x".repeat(100));
+    }
 }

@@ -3,7 +3,7 @@
 
 mod file;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -186,9 +186,11 @@ fn select<'h>(
 /// Folds the history in order and derives the undo of each selected migration against the
 /// model as it stood just before it. Parsing stops after the last selected migration.
 ///
-/// Three stages run at once, connected by bounded channels: a thread parses files ahead of
-/// the fold (parsing does not depend on the model), this thread folds and derives undo
-/// trees, and a third deparses them and renders the files. Returns each undo with its
+/// Two stages run at once: a thread parses files ahead of the fold (parsing does not depend
+/// on the model), and this thread folds the model, derives the undo and renders its files.
+/// Parsing is the larger stage, so a third thread for rendering bought nothing but hand-over
+/// costs (measured: it was slower on two cores). Parsed files travel in batches of several migrations: waking the fold for
+/// every small file cost more than a small file's parse. Returns each undo with its
 /// rendered file texts, in history order. Drills use it directly: they need the undo SQL,
 /// not folder names.
 pub fn derive_undos(
@@ -205,89 +207,116 @@ pub fn derive_undos(
     std::thread::scope(|scope| {
         let (parsed_tx, parsed_rx) = std::sync::mpsc::sync_channel(STAGE_QUEUE);
         scope.spawn(move || {
+            let mut batch = Batch::new(in_scope);
             for migration in in_scope {
                 let parsed = sql::parse_file(&migration.sql_path, &migration.sql);
                 let failed = parsed.is_err();
-                // The fold hangs up after an error of its own; stop parsing then too.
-                if parsed_tx.send(parsed).is_err() || failed {
-                    break;
+                if let Some(full) = batch.push(parsed, migration, failed) {
+                    // The fold hangs up after an error of its own; stop parsing then too.
+                    if parsed_tx.send(full).is_err() || failed {
+                        return;
+                    }
                 }
             }
+            let _ = parsed_tx.send(batch.items);
         });
-        let (derived_tx, derived_rx) = std::sync::mpsc::sync_channel::<Derived>(STAGE_QUEUE);
-        let renderer = scope.spawn(move || derived_rx.into_iter().map(Derived::finish).collect());
         let mut catalog = Catalog::default();
-        for (migration, parsed) in in_scope.iter().zip(parsed_rx) {
+        let mut derived = Vec::with_capacity(wanted.len());
+        for (migration, parsed) in in_scope.iter().zip(parsed_rx.into_iter().flatten()) {
             let statements = parsed?;
             if !wanted.contains(migration.name.as_str()) {
-                for s in &statements {
-                    catalog.apply(&s.node);
+                for s in statements {
+                    catalog.apply(s.node);
                 }
                 continue;
             }
-            let undos = undo::undo_migration(&mut catalog, &statements);
-            // The parse trees travel on and are freed by the renderer, off the fold's thread.
-            let derived = Derived {
-                migration,
-                statements,
-                undos,
-            };
-            if derived_tx.send(derived).is_err() {
-                break; // the renderer panicked; joining it below re-raises that
-            }
+            // The parse trees go into the fold (which keeps parts of them in the model); only
+            // where each statement stands is kept for the files.
+            let (nodes, sources): (Vec<_>, Vec<_>) = statements
+                .into_iter()
+                .map(|s| (s.node, (s.location, s.text)))
+                .unzip();
+            let undos = undo::undo_migration(&mut catalog, nodes);
+            derived.push(finish(migration, sources, undos));
         }
-        drop(derived_tx);
-        Ok(renderer
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+        Ok(derived)
     })
 }
 
-/// How many items a pipeline stage may hold ready for the next.
-const STAGE_QUEUE: usize = 32;
+/// How many batches a pipeline stage may hold ready for the next.
+const STAGE_QUEUE: usize = 8;
 
-/// The undo trees of one migration, on their way to being rendered.
-struct Derived<'h> {
-    migration: &'h Migration,
-    statements: Vec<sql::Statement>,
-    undos: Vec<Undo>,
+/// A batch is handed on once its migrations hold this much SQL text (a rough measure of
+/// the work in it), or less towards the end: the fold still has the last batch to do once
+/// parsing is over, so the last batches are small.
+const BATCH_BYTES: usize = 16 * 1024;
+
+/// Parsed files gathered until they are worth a hand-over to the fold.
+struct Batch<T> {
+    items: Vec<T>,
+    bytes: usize,
+    /// SQL text of the migrations not yet added.
+    remaining: usize,
 }
 
-impl Derived<'_> {
-    /// Deparses the undo statements, settles the verdicts and renders the file texts.
-    fn finish(self) -> (MigrationUndo, Vec<String>) {
-        let mut counts = VerdictCounts::default();
-        let statements: Vec<StatementUndo> = self
-            .statements
-            .into_iter()
-            .zip(self.undos)
-            .map(|(statement, mut undo)| {
-                let (location, forward) = (statement.location, statement.text);
-                undo::render(&mut undo);
-                counts.add(undo.verdict);
-                StatementUndo {
-                    location,
-                    forward,
-                    undo,
-                }
-            })
-            .collect();
-        let verdict = statements
-            .iter()
-            .map(|s| s.undo.verdict)
-            .max()
-            .unwrap_or(Verdict::Exact);
-        let undo = MigrationUndo {
-            source: self.migration.name.clone(),
-            source_checksum: self.migration.checksum.clone(),
-            verdict,
-            counts,
-            statements,
-            folders: Vec::new(),
-        };
-        let parts = render_parts(&undo);
-        (undo, parts)
+impl<T> Batch<T> {
+    fn new(migrations: &[Migration]) -> Self {
+        Batch {
+            items: Vec::new(),
+            bytes: 0,
+            remaining: migrations.iter().map(|m| m.sql.len()).sum(),
+        }
     }
+
+    /// Adds the work of one migration; returns the batch when it is ready to go (or `now`).
+    fn push(&mut self, item: T, migration: &Migration, now: bool) -> Option<Vec<T>> {
+        self.items.push(item);
+        self.bytes += migration.sql.len();
+        self.remaining = self.remaining.saturating_sub(migration.sql.len());
+        if !now && self.bytes < BATCH_BYTES.min(self.remaining / 4) {
+            return None;
+        }
+        self.bytes = 0;
+        Some(std::mem::take(&mut self.items))
+    }
+}
+
+/// Deparses the undo statements of one migration, settles the verdicts and renders the file
+/// texts. `sources` are where its forward statements stand, and their text.
+fn finish(
+    migration: &Migration,
+    sources: Vec<(Location, String)>,
+    undos: Vec<Undo>,
+) -> (MigrationUndo, Vec<String>) {
+    let mut counts = VerdictCounts::default();
+    let statements: Vec<StatementUndo> = sources
+        .into_iter()
+        .zip(undos)
+        .map(|((location, forward), mut undo)| {
+            undo::render(&mut undo);
+            counts.add(undo.verdict);
+            StatementUndo {
+                location,
+                forward,
+                undo,
+            }
+        })
+        .collect();
+    let verdict = statements
+        .iter()
+        .map(|s| s.undo.verdict)
+        .max()
+        .unwrap_or(Verdict::Exact);
+    let undo = MigrationUndo {
+        source: migration.name.clone(),
+        source_checksum: migration.checksum.clone(),
+        verdict,
+        counts,
+        statements,
+        folders: Vec::new(),
+    };
+    let parts = render_parts(&undo);
+    (undo, parts)
 }
 
 fn assign_folders(
@@ -298,13 +327,17 @@ fn assign_folders(
     now: Timestamp,
     force: bool,
 ) -> Result<(), GenerateError> {
+    // The undo folders already written, by source, in history order (one pass, not one per undo).
+    let mut written: HashMap<&str, Vec<String>> = HashMap::new();
+    for m in &history.migrations {
+        if let Some(source) = &m.undo_of {
+            written.entry(source).or_default().push(m.name.clone());
+        }
+    }
     let mut fresh = 0;
     let mut reused: Vec<Option<Vec<String>>> = Vec::with_capacity(undos.len());
     for (u, parts) in undos.iter().zip(&rendered) {
-        let existing: Vec<String> = history
-            .undos_of(&u.source)
-            .map(|m| m.name.clone())
-            .collect();
+        let existing = written.get(u.source.as_str()).cloned().unwrap_or_default();
         if existing.is_empty() {
             fresh += parts.len();
             reused.push(None);

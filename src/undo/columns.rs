@@ -164,7 +164,7 @@ pub fn alter_type(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) -> 
     let using = cast_back(catalog, &column.name, &new_type, &old_type);
     let back = pb::ColumnDef {
         type_name: Some(old_type.clone()),
-        coll_clause: column.collation.clone().map(Box::new),
+        coll_clause: column.collation.clone(),
         raw_default: Some(Box::new(using)),
         ..Default::default()
     };
@@ -183,7 +183,7 @@ pub fn alter_type(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) -> 
             table,
             At::AtColumnDefault,
             &column.name,
-            Some(default.clone()),
+            Some(pb::Node::clone(default)),
         ));
     }
     let (from, to) = (type_label(&new_type), type_label(&old_type));
@@ -354,7 +354,7 @@ pub fn set_default(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) ->
         table,
         At::AtColumnDefault,
         &column.name,
-        column.default.clone(),
+        column.default.as_deref().cloned(),
     );
     let what = if column.default.is_some() {
         "restores the previous default of"

@@ -17,7 +17,7 @@ mod views;
 use serde::Serialize;
 
 use crate::catalog::Catalog;
-use crate::sql::{self, pb, NodeEnum, QName, Statement};
+use crate::sql::{self, pb, NodeEnum, QName};
 
 /// How faithfully an undo restores what the forward statement changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -43,7 +43,8 @@ impl std::fmt::Display for Verdict {
 
 /// Ends the reason of an undo that re-adds a column at the end of its table. Drills accept a
 /// difference in column order only when the verdict says this.
-pub const COLUMN_ORDER_NOTE: &str = "it returns at the end of the table, so the column order differs";
+pub const COLUMN_ORDER_NOTE: &str =
+    "it returns at the end of the table, so the column order differs";
 
 /// One generated SQL statement.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -85,11 +86,7 @@ pub fn render(undo: &mut Undo) {
         let Some(node) = statement.pending.take() else {
             continue;
         };
-        let kind = { let k = format!("{node:?}"); let k = k.split('(').next().unwrap_or("").to_string(); match &node { NodeEnum::AlterTableStmt(a) => format!("{k}/{:?}", a.cmds.first().and_then(|c| match &c.node { Some(NodeEnum::AlterTableCmd(c)) => Some(c.subtype), _ => None })), _ => k } };
-        let t0 = std::time::Instant::now();
-        let r = sql::deparse(node);
-        { let mut m = TMP_COUNTS.lock().unwrap(); let e = m.entry(kind).or_insert((0, std::time::Duration::ZERO)); e.0 += 1; e.1 += t0.elapsed(); }
-        match r {
+        match sql::deparse(node) {
             Ok(text) => statement.sql = text,
             Err(error) => {
                 *undo = Undo::manual(format!(
@@ -101,7 +98,6 @@ pub fn render(undo: &mut Undo) {
     }
 }
 
-pub static TMP_COUNTS: std::sync::Mutex<std::collections::BTreeMap<String, (usize, std::time::Duration)>> = std::sync::Mutex::new(std::collections::BTreeMap::new());
 /// The undo of one forward statement.
 #[derive(Debug, Clone, Serialize)]
 pub struct Undo {
@@ -181,10 +177,10 @@ pub struct MigrationScope {
 }
 
 impl MigrationScope {
-    pub fn of(statements: &[Statement]) -> Self {
+    pub fn of<'a>(statements: impl IntoIterator<Item = &'a NodeEnum>) -> Self {
         let mut scope = MigrationScope::default();
-        for s in statements {
-            match &s.node {
+        for node in statements {
+            match node {
                 NodeEnum::CreateStmt(c) => {
                     if let Some(rv) = &c.relation {
                         scope.created_tables.push(QName::from_range_var(rv));
@@ -215,61 +211,71 @@ impl MigrationScope {
 }
 
 /// The undo of every statement of one forward migration, in forward order. Folds the
-/// statements into `catalog` as it goes, so afterwards it holds the state after the migration.
+/// statements into `catalog` as it goes, so afterwards it holds the state after the migration;
+/// the statements are consumed, their parts moved into the model.
 /// Built statements are not text yet: pass each undo through [`render`] before reading `sql`.
-pub fn undo_migration(catalog: &mut Catalog, statements: &[Statement]) -> Vec<Undo> {
-    let scope = MigrationScope::of(statements);
+pub fn undo_migration(catalog: &mut Catalog, statements: Vec<NodeEnum>) -> Vec<Undo> {
+    let scope = MigrationScope::of(&statements);
     statements
-        .iter()
-        .map(|s| undo_and_apply(catalog, &s.node, &scope))
+        .into_iter()
+        .map(|node| undo_and_apply(catalog, node, &scope))
         .collect()
 }
 
 /// Undoes and applies one statement, splitting multi-part statements so each part sees the
 /// model exactly as it stands before that part.
-fn undo_and_apply(catalog: &mut Catalog, node: &NodeEnum, scope: &MigrationScope) -> Undo {
-    let Some(parts) = split_parts(node) else {
-        let undo = undo_one(catalog, node, scope);
+fn undo_and_apply(catalog: &mut Catalog, node: NodeEnum, scope: &MigrationScope) -> Undo {
+    if !has_parts(&node) {
+        let undo = undo_one(catalog, &node, scope);
         catalog.apply(node);
         return undo;
-    };
+    }
+    let parts = split_parts(node);
     let mut undos = Vec::with_capacity(parts.len());
-    for part in &parts {
-        undos.push(undo_one(catalog, part, scope));
+    for part in parts {
+        undos.push(undo_one(catalog, &part, scope));
         catalog.apply(part);
     }
     Undo::combine(undos)
 }
 
+/// Whether the statement does several things that are undone one by one.
+fn has_parts(node: &NodeEnum) -> bool {
+    match node {
+        NodeEnum::AlterTableStmt(a) => a.cmds.len() > 1,
+        NodeEnum::DropStmt(d) => d.objects.len() > 1,
+        _ => false,
+    }
+}
+
 /// `ALTER TABLE t a, b` → `ALTER TABLE t a`, `ALTER TABLE t b`; `DROP X a, b` likewise.
-/// `None` for a statement of one part, which needs no copy.
-fn split_parts(node: &NodeEnum) -> Option<Vec<NodeEnum>> {
-    let parts = match node {
-        NodeEnum::AlterTableStmt(a) if a.cmds.len() > 1 => a
+/// The parts take over the statement's commands or objects; nothing is copied but the name.
+fn split_parts(node: NodeEnum) -> Vec<NodeEnum> {
+    match node {
+        NodeEnum::AlterTableStmt(a) => a
             .cmds
-            .iter()
+            .into_iter()
             .map(|cmd| {
                 NodeEnum::AlterTableStmt(pb::AlterTableStmt {
                     relation: a.relation.clone(),
-                    cmds: vec![cmd.clone()],
+                    cmds: vec![cmd],
                     objtype: a.objtype,
                     missing_ok: a.missing_ok,
                 })
             })
             .collect(),
-        NodeEnum::DropStmt(d) if d.objects.len() > 1 => d
+        NodeEnum::DropStmt(d) => d
             .objects
-            .iter()
+            .into_iter()
             .map(|o| {
                 NodeEnum::DropStmt(pb::DropStmt {
-                    objects: vec![o.clone()],
-                    ..*d
+                    objects: vec![o],
+                    ..d
                 })
             })
             .collect(),
-        _ => return None,
-    };
-    Some(parts)
+        other => vec![other],
+    }
 }
 
 /// Dispatches one single-part statement to its rule family.
@@ -345,5 +351,38 @@ fn alter_table(catalog: &Catalog, s: &pb::AlterTableStmt) -> Undo {
             "ALTER TABLE {table} {} has no automatic undo yet; reverse it by hand",
             other.as_str_name().trim_start_matches("AT_")
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Statements written without the deparser (see `sql::deparse`) must read exactly as the
+    /// deparser would write them: checked for every such undo statement of the real histories.
+    #[test]
+    fn corpus_undo_statements_read_as_the_deparser_writes_them() {
+        let mut written = 0;
+        for corpus in ["langfuse", "triggerdev"] {
+            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../shared/corpus")
+                .join(corpus);
+            let history = crate::migrations::read_history(&dir).expect("corpus history reads");
+            let mut catalog = Catalog::default();
+            for migration in &history.migrations {
+                let statements = sql::parse_file(&migration.sql_path, &migration.sql)
+                    .expect("corpus migration parses");
+                let nodes = statements.into_iter().map(|s| s.node).collect();
+                for undo in undo_migration(&mut catalog, nodes) {
+                    for node in undo.statements.into_iter().filter_map(|s| s.pending) {
+                        if let Some(text) = sql::plain::write(&node) {
+                            assert_eq!(Ok(text), sql::deparse_tree(node), "{}", migration.name);
+                            written += 1;
+                        }
+                    }
+                }
+            }
+        }
+        assert!(written > 0);
     }
 }

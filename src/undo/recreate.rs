@@ -19,15 +19,13 @@ pub fn column_def(column: &Column) -> pb::ColumnDef {
         ));
     }
     if let Some(generated) = &column.generated {
-        constraints.push(build::node(NodeEnum::Constraint(Box::new(
-            generated.clone(),
-        ))));
+        constraints.push(build::node(NodeEnum::Constraint(generated.clone())));
     }
     pb::ColumnDef {
         colname: column.name.clone(),
         type_name: Some(column.type_name.clone()),
         is_local: true,
-        coll_clause: column.collation.clone().map(Box::new),
+        coll_clause: column.collation.clone(),
         constraints,
         ..Default::default()
     }
@@ -37,17 +35,17 @@ fn is_identity(column: &Column) -> bool {
     matches!(&column.generated, Some(g) if g.contype == ConstrType::ConstrIdentity as i32)
 }
 
-fn simple_constraint(kind: ConstrType, expr: Option<pb::Node>) -> pb::Node {
+fn simple_constraint(kind: ConstrType, expr: Option<Box<pb::Node>>) -> pb::Node {
     build::node(NodeEnum::Constraint(Box::new(pb::Constraint {
         contype: kind as i32,
-        raw_expr: expr.map(Box::new),
+        raw_expr: expr,
         location: -1,
         ..Default::default()
     })))
 }
 
 /// The constraint definition ready to deparse, with its referenced table as it is named now.
-pub fn constraint_node(c: &Constraint) -> pb::Constraint {
+pub fn constraint_node(c: &Constraint) -> Box<pb::Constraint> {
     let mut def = c.def.clone();
     def.conname = c.name.clone();
     if let Some((target, columns)) = &c.references {
@@ -61,7 +59,7 @@ pub fn constraint_node(c: &Constraint) -> pb::Constraint {
 
 /// `ALTER TABLE t ADD CONSTRAINT …`
 pub fn add_constraint(table: &QName, c: &Constraint) -> UndoSql {
-    let def = build::node(NodeEnum::Constraint(Box::new(constraint_node(c))));
+    let def = build::node(NodeEnum::Constraint(constraint_node(c)));
     stmt(build::alter_table(
         table,
         vec![build::table_cmd(At::AtAddConstraint, "", Some(def))],
@@ -79,7 +77,7 @@ pub fn create_index(index: &Index, concurrent: bool) -> UndoSql {
     s.relation = Some(build::range_var(&index.table));
     s.idxname = index.name.name.clone();
     s.concurrent = concurrent;
-    UndoSql::new(NodeEnum::IndexStmt(Box::new(s)), concurrent)
+    UndoSql::new(NodeEnum::IndexStmt(s), concurrent)
 }
 
 /// Recreates a dropped table: `CREATE TABLE` with its columns and the constraints that do not
@@ -97,9 +95,9 @@ pub fn recreate_table(catalog: &Catalog, table: &Table, with_incoming: bool) -> 
             .constraints
             .iter()
             .filter(inline)
-            .map(|c| build::node(NodeEnum::Constraint(Box::new(constraint_node(c))))),
+            .map(|c| build::node(NodeEnum::Constraint(constraint_node(c)))),
     );
-    let mut create = table.shape.clone();
+    let mut create = pb::CreateStmt::clone(&table.shape);
     create.relation = Some({
         let mut rv = build::range_var(&table.name);
         if let Some(original) = &table.shape.relation {
