@@ -13,6 +13,10 @@
 //! and the median of the rounds is reported. The target is generate within 1.5× parse-only.
 //! It is a report, not a test: it exits 0 whenever it ran, whatever the ratio.
 
+/// The allocator the `unmigrate` binary uses, so the benchmark measures what users run.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;

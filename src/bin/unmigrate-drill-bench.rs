@@ -14,6 +14,10 @@
 //! Both run interleaved after one warm-up of each; medians are reported. Targets: drill within
 //! 2× bare apply, start-up under 1.5 s. It is a report, not a test: it exits 0 whenever it ran.
 
+/// The allocator the `unmigrate` binary uses, so the benchmark measures what users run.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
