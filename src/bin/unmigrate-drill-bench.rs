@@ -113,6 +113,7 @@ fn run() -> Result<(), String> {
         tracking,
     };
     let (mut bare_times, mut drill_times) = (Vec::new(), Vec::new());
+    let (mut apply_times, mut compare_times) = (Vec::new(), Vec::new());
     let mut last_report = None;
     for round in 0..=rounds {
         let bare = bare_apply(&server, &steps)?;
@@ -120,8 +121,21 @@ fn run() -> Result<(), String> {
         let report = drill::run(&plan, &mut |_| {}).map_err(|e| e.to_string())?;
         let drill = started.elapsed();
         if round > 0 {
+            let phases = report.migrations.iter().flat_map(|m| &m.phases);
+            let apply: Duration = phases.clone().map(|p| p.apply).sum();
+            let compare: Duration = phases.map(|p| p.compare).sum();
+            println!(
+                "round {round}: bare {:.0} ms, drill {:.0} ms (applying {:.0}, comparing {:.0}), ratio {:.2}×",
+                ms(bare),
+                ms(drill),
+                ms(apply),
+                ms(compare),
+                drill.as_secs_f64() / bare.as_secs_f64()
+            );
             bare_times.push(bare);
             drill_times.push(drill);
+            apply_times.push(apply);
+            compare_times.push(compare);
         }
         last_report = Some(report);
     }
@@ -129,9 +143,7 @@ fn run() -> Result<(), String> {
     let (bare, drill) = (median(bare_times), median(drill_times));
     let ratio = drill.as_secs_f64() / bare.as_secs_f64();
     let startup = median(startups.clone());
-    let phases = report.migrations.iter().flat_map(|m| &m.phases);
-    let apply: Duration = phases.clone().map(|p| p.apply).sum();
-    let compare: Duration = phases.map(|p| p.compare).sum();
+    let (apply, compare) = (median(apply_times), median(compare_times));
     let c = report.counts();
 
     println!(

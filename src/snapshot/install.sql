@@ -1,6 +1,10 @@
 -- unmigrate snapshot support, installed into the scratch database only (schema unmigrate_drill,
 -- left out of every snapshot). Everything here renders with search_path = pg_catalog, so every
 -- name in a definition is schema-qualified whatever the migrations set their search_path to.
+-- The two entry points (render_all, take_changes) also force generic plans for everything they
+-- call: the renders run thousands of times with a different OID each, and re-planning every
+-- statement for each OID cost more than executing it (custom plans win the planner's own
+-- comparison here, so plpgsql would otherwise keep re-planning).
 --
 -- A "top" is an object a snapshot lists on its own: a table, view, sequence, type, function,
 -- schema, extension, event trigger, or another user-created object. Everything else (columns,
@@ -148,22 +152,55 @@ END $$;
 -- The parts of a table, view, materialized view or composite type, one line each, in a fixed
 -- order: columns by position (so "column order only" differences can be told apart), then
 -- every other part by name. One query of scalar subqueries: no per-row function calls.
-CREATE FUNCTION unmigrate_drill.relation_lines(r oid, fresh boolean) RETURNS text
+-- Lookups by key are written as scalar or OFFSET 0 lateral subqueries: the renders run with
+-- generic plans, and for a plain join a generic plan hashes the whole other catalog.
+CREATE FUNCTION unmigrate_drill.relation_lines(r oid, fresh boolean, has_index boolean,
+                                               has_triggers boolean, has_rules boolean) RETURNS text
 LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
-    names text := r::regclass::text || ' ' || (SELECT string_agg(quote_ident(attname), ',' ORDER BY attnum)
-                                                 FROM pg_attribute WHERE attrelid = r AND attnum > 0 AND NOT attisdropped);
+    names text;
+    idx text;
+    trg text;
+    rul text;
 BEGIN
     IF fresh THEN
         DELETE FROM unmigrate_drill.index_defs x WHERE x.tbl = r;
     END IF;
-    INSERT INTO unmigrate_drill.index_defs AS x
-    SELECT i.indexrelid, r, f.fp, pg_get_indexdef(i.indexrelid)
-      FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid,
-           LATERAL (SELECT i.xmin::text || ' ' || c.xmin::text || ' ' || names AS fp) f
-     WHERE i.indrelid = r
-       AND NOT EXISTS (SELECT FROM unmigrate_drill.index_defs y WHERE y.oid = i.indexrelid AND y.fingerprint = f.fp)
-    ON CONFLICT (oid) DO UPDATE SET tbl = excluded.tbl, fingerprint = excluded.fingerprint, def = excluded.def;
+    -- Parts a table has never had are not queried: the flags are set while any exist.
+    IF has_index THEN
+        names := r::regclass::text || ' ' || (SELECT string_agg(quote_ident(attname), ',' ORDER BY attnum)
+                                                 FROM pg_attribute WHERE attrelid = r AND attnum > 0 AND NOT attisdropped);
+        INSERT INTO unmigrate_drill.index_defs AS x
+        SELECT i.indexrelid, r, f.fp, pg_get_indexdef(i.indexrelid)
+          FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid,
+               LATERAL (SELECT i.xmin::text || ' ' || c.xmin::text || ' ' || names AS fp) f
+         WHERE i.indrelid = r
+           AND f.fp IS DISTINCT FROM (SELECT y.fingerprint FROM unmigrate_drill.index_defs y WHERE y.oid = i.indexrelid)
+        ON CONFLICT (oid) DO UPDATE SET tbl = excluded.tbl, fingerprint = excluded.fingerprint, def = excluded.def;
+        idx := (SELECT string_agg('  index ' || (SELECT x.def FROM unmigrate_drill.index_defs x WHERE x.oid = i.indexrelid)
+                               || CASE WHEN NOT i.indisvalid THEN ' INVALID' ELSE '' END
+                               || CASE WHEN i.indisclustered THEN ' CLUSTER' ELSE '' END
+                               || CASE WHEN i.indisreplident THEN ' REPLICA IDENTITY' ELSE '' END
+                               || coalesce(' with ' || array_to_string(c.reloptions, ','), '')
+                               || coalesce(' comment ' || quote_literal(ds.description), ''),
+                               E'\n' ORDER BY c.relname::text COLLATE "C")
+               FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+               LEFT JOIN pg_description ds ON ds.classoid = 'pg_class'::regclass AND ds.objoid = c.oid AND ds.objsubid = 0
+              WHERE i.indrelid = r);
+    END IF;
+    IF has_triggers THEN
+        trg := (SELECT string_agg('  trigger ' || pg_get_triggerdef(g.oid)
+                               || CASE WHEN g.tgenabled <> 'O' THEN ' enabled ' || g.tgenabled::text ELSE '' END
+                               || coalesce(' comment ' || quote_literal(ds.description), ''),
+                               E'\n' ORDER BY g.tgname::text COLLATE "C")
+               FROM pg_trigger g
+               LEFT JOIN pg_description ds ON ds.classoid = 'pg_trigger'::regclass AND ds.objoid = g.oid AND ds.objsubid = 0
+              WHERE g.tgrelid = r AND NOT g.tgisinternal);
+    END IF;
+    IF has_rules THEN
+        rul := (SELECT string_agg('  rule ' || pg_get_ruledef(oid), E'\n' ORDER BY rulename::text COLLATE "C")
+               FROM pg_rewrite WHERE ev_class = r AND rulename <> '_RETURN');
+    END IF;
     RETURN concat_ws(E'\n',
         (SELECT string_agg(
                '  column ' || quote_ident(a.attname) || ' ' || format_type(a.atttypid, a.atttypmod)
@@ -182,7 +219,7 @@ BEGIN
                || coalesce(' comment ' || quote_literal(ds.description), ''),
                E'\n' ORDER BY a.attnum)
            FROM pg_attribute a
-           JOIN pg_type t ON t.oid = a.atttypid
+           CROSS JOIN LATERAL (SELECT t.typcollation, t.typstorage FROM pg_type t WHERE t.oid = a.atttypid OFFSET 0) t
            LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
            LEFT JOIN pg_description ds ON ds.classoid = 'pg_class'::regclass AND ds.objoid = r AND ds.objsubid = a.attnum
           WHERE a.attrelid = r AND a.attnum > 0 AND NOT a.attisdropped),
@@ -192,24 +229,8 @@ BEGIN
            FROM pg_constraint c
            LEFT JOIN pg_description ds ON ds.classoid = 'pg_constraint'::regclass AND ds.objoid = c.oid AND ds.objsubid = 0
           WHERE c.conrelid = r),
-        (SELECT string_agg('  index ' || x.def
-                           || CASE WHEN NOT i.indisvalid THEN ' INVALID' ELSE '' END
-                           || CASE WHEN i.indisclustered THEN ' CLUSTER' ELSE '' END
-                           || CASE WHEN i.indisreplident THEN ' REPLICA IDENTITY' ELSE '' END
-                           || coalesce(' with ' || array_to_string(c.reloptions, ','), '')
-                           || coalesce(' comment ' || quote_literal(ds.description), ''),
-                           E'\n' ORDER BY c.relname::text COLLATE "C")
-           FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
-           JOIN unmigrate_drill.index_defs x ON x.oid = i.indexrelid
-           LEFT JOIN pg_description ds ON ds.classoid = 'pg_class'::regclass AND ds.objoid = c.oid AND ds.objsubid = 0
-          WHERE i.indrelid = r),
-        (SELECT string_agg('  trigger ' || pg_get_triggerdef(g.oid)
-                           || CASE WHEN g.tgenabled <> 'O' THEN ' enabled ' || g.tgenabled::text ELSE '' END
-                           || coalesce(' comment ' || quote_literal(ds.description), ''),
-                           E'\n' ORDER BY g.tgname::text COLLATE "C")
-           FROM pg_trigger g
-           LEFT JOIN pg_description ds ON ds.classoid = 'pg_trigger'::regclass AND ds.objoid = g.oid AND ds.objsubid = 0
-          WHERE g.tgrelid = r AND NOT g.tgisinternal),
+        idx,
+        trg,
         (SELECT string_agg('  policy ' || quote_ident(polname) || ' ' || polcmd::text
                            || CASE WHEN polpermissive THEN ' permissive' ELSE ' restrictive' END
                            || ' to ' || array_to_string(ARRAY(SELECT CASE WHEN x = 0 THEN 'public' ELSE x::regrole::text END
@@ -218,8 +239,7 @@ BEGIN
                            || coalesce(' with check (' || pg_get_expr(polwithcheck, polrelid) || ')', ''),
                            E'\n' ORDER BY polname::text COLLATE "C")
            FROM pg_policy WHERE polrelid = r),
-        (SELECT string_agg('  rule ' || pg_get_ruledef(oid), E'\n' ORDER BY rulename::text COLLATE "C")
-           FROM pg_rewrite WHERE ev_class = r AND rulename <> '_RETURN'),
+        rul,
         (SELECT string_agg('  statistics ' || pg_get_statisticsobjdef(oid), E'\n' ORDER BY stxname::text COLLATE "C")
            FROM pg_statistic_ext WHERE stxrelid = r));
 END $$;
@@ -283,7 +303,7 @@ BEGIN
                                             FROM pg_foreign_table f JOIN pg_foreign_server s ON s.oid = f.ftserver
                                            WHERE f.ftrelid = o), '');
         END IF;
-        def := header || coalesce(E'\n' || nullif(unmigrate_drill.relation_lines(o, fresh), ''), '');
+        def := header || coalesce(E'\n' || nullif(unmigrate_drill.relation_lines(o, fresh, rel.relhasindex, rel.relhastriggers, rel.relhasrules), ''), '');
     ELSIF c = 'pg_type'::regclass THEN
         SELECT * INTO typ FROM pg_type WHERE oid = o;
         key := 'type ' || o::regtype::text;
@@ -377,7 +397,8 @@ END $$;
 
 -- Every listed top, rendered: the full snapshot.
 CREATE FUNCTION unmigrate_drill.render_all(OUT cls oid, OUT obj oid, OUT key text, OUT def text)
-RETURNS SETOF record LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog AS $$
+RETURNS SETOF record LANGUAGE plpgsql VOLATILE
+    SET search_path = pg_catalog SET plan_cache_mode = force_generic_plan AS $$
 #variable_conflict use_column
 BEGIN
     TRUNCATE unmigrate_drill.touched;
@@ -420,7 +441,8 @@ END $$;
 -- one that was renamed or retyped (views on a renamed table, tables using a renamed type or
 -- enum label…), level by level. A row with a null key is a top that is gone or not listed.
 CREATE FUNCTION unmigrate_drill.take_changes(OUT cls oid, OUT obj oid, OUT key text, OUT def text)
-RETURNS SETOF record LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog AS $$
+RETURNS SETOF record LANGUAGE plpgsql VOLATILE
+    SET search_path = pg_catalog SET plan_cache_mode = force_generic_plan AS $$
 #variable_conflict use_column
 DECLARE
     -- Tops as (catalog << 32 | oid), so sets of them are plain bigint arrays.
