@@ -20,6 +20,11 @@ bench:
     cargo run --release --bin unmigrate-bench
     cargo run --release --bin unmigrate-drill-bench
 
+# Drill both corpora in ../shared/corpus and print the verdict/drill summary table
+# (CI runs the same drills as tests in tests/corpus.rs).
+corpus:
+    cargo run --release --bin unmigrate-corpus
+
 # rustfmt check and clippy with warnings as errors, as CI runs them.
 lint:
     cargo fmt --check

@@ -1,10 +1,18 @@
 //! The real histories in `../shared/corpus` are the ground truth: generating the undo of every
-//! migration must succeed, and every generated file must parse as PostgreSQL.
+//! migration must succeed, every generated file must parse as PostgreSQL, and a drill of each
+//! whole history on a real PostgreSQL server must confirm every undo claimed exact or lossy.
 
 use std::path::PathBuf;
 
+use unmigrate::drill::apply::{ApplyMode, Timeouts};
+use unmigrate::drill::outcome::DrillResult;
+use unmigrate::drill::script::Scope;
+use unmigrate::drill::{self, DrillPlan};
 use unmigrate::generate::{plan, Selection};
 use unmigrate::migrations::{read_history, Timestamp};
+use unmigrate::scratch::{ScratchOptions, ScratchSource};
+use unmigrate::snapshot::Tracking;
+use unmigrate::undo::Verdict;
 
 fn corpus(name: &str) -> PathBuf {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -62,4 +70,61 @@ fn langfuse_every_migration_has_a_parseable_undo() {
 #[test]
 fn triggerdev_every_migration_has_a_parseable_undo() {
     generate_all("triggerdev", 820);
+}
+
+/// Drills a whole corpus on the embedded server: no false claim (an exact or lossy undo whose
+/// drill failed), nothing left unrun, and the final full snapshot agrees with the tracked one.
+fn drill_all(name: &str) {
+    let plan = DrillPlan {
+        script: None,
+        migrations_dir: corpus(name),
+        undo_dir: None,
+        scope: Scope::All,
+        apply_mode: ApplyMode::Batch,
+        timeouts: Timeouts::default(),
+        checks: Vec::new(),
+        source: ScratchSource::Embedded(ScratchOptions::default()),
+        tracking: Tracking::Incremental,
+    };
+    let report = drill::run(&plan, &mut |_| {}).unwrap_or_else(|e| {
+        panic!("{name}: the drill could not run (is PostgreSQL installed?): {e}")
+    });
+    let false_claims: Vec<&str> = report
+        .migrations
+        .iter()
+        .filter(|m| m.claimed != Verdict::Manual && m.result != DrillResult::Passed)
+        .filter(|m| m.result != DrillResult::PassedColumnOrderOnly)
+        .map(|m| m.name.as_str())
+        .collect();
+    assert!(
+        false_claims.is_empty(),
+        "{name}: false claims: {false_claims:?}"
+    );
+    assert_eq!(report.stopped, None, "{name}: the drill stopped early");
+    let counts = report.counts();
+    assert_eq!(counts.not_run, 0, "{name}");
+    assert_eq!(counts.failed, 0, "{name}");
+    let check = report.final_check.expect("the final full check ran");
+    assert!(check.passed, "{name}: final check: {:#?}", check.diff);
+    // Manual undos are reported, not drilled; everything else was confirmed.
+    let manual = report
+        .migrations
+        .iter()
+        .filter(|m| m.result == DrillResult::Manual)
+        .count();
+    assert_eq!(
+        counts.passed + counts.column_order_only + manual,
+        report.migrations.len(),
+        "{name}"
+    );
+}
+
+#[test]
+fn langfuse_drill_confirms_every_exact_or_lossy_undo() {
+    drill_all("langfuse");
+}
+
+#[test]
+fn triggerdev_drill_confirms_every_exact_or_lossy_undo() {
+    drill_all("triggerdev");
 }
