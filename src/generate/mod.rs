@@ -228,6 +228,7 @@ pub fn derive_undos(
                 for s in statements {
                     catalog.apply(s.node);
                 }
+                catalog.end_migration();
                 continue;
             }
             // The parse trees go into the fold (which keeps parts of them in the model); only

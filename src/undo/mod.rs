@@ -12,6 +12,7 @@ mod recreate;
 mod renames;
 mod session;
 mod tables;
+mod temporary;
 mod views;
 
 use serde::Serialize;
@@ -216,10 +217,12 @@ impl MigrationScope {
 /// Built statements are not text yet: pass each undo through [`render`] before reading `sql`.
 pub fn undo_migration(catalog: &mut Catalog, statements: Vec<NodeEnum>) -> Vec<Undo> {
     let scope = MigrationScope::of(&statements);
-    statements
+    let undos = statements
         .into_iter()
         .map(|node| undo_and_apply(catalog, node, &scope))
-        .collect()
+        .collect();
+    catalog.end_migration();
+    undos
 }
 
 /// Undoes and applies one statement, splitting multi-part statements so each part sees the
@@ -281,6 +284,9 @@ fn split_parts(node: NodeEnum) -> Vec<NodeEnum> {
 /// Dispatches one single-part statement to its rule family.
 fn undo_one(catalog: &Catalog, node: &NodeEnum, scope: &MigrationScope) -> Undo {
     use pb::ObjectType as O;
+    if let Some(undo) = temporary::on_temporary(catalog, node) {
+        return undo;
+    }
     match node {
         NodeEnum::CreateStmt(s) => tables::create_table(catalog, s),
         NodeEnum::CreateTableAsStmt(s) => views::create_table_as(catalog, s),
