@@ -4,14 +4,11 @@
 
 use std::path::PathBuf;
 
-use unmigrate::drill::apply::{ApplyMode, Timeouts};
 use unmigrate::drill::outcome::DrillResult;
-use unmigrate::drill::script::Scope;
 use unmigrate::drill::{self, DrillPlan};
 use unmigrate::generate::{plan, Selection};
 use unmigrate::migrations::{read_history, Timestamp};
 use unmigrate::scratch::{ScratchOptions, ScratchSource};
-use unmigrate::snapshot::Tracking;
 use unmigrate::undo::Verdict;
 
 fn corpus(name: &str) -> PathBuf {
@@ -75,17 +72,10 @@ fn triggerdev_every_migration_has_a_parseable_undo() {
 /// Drills a whole corpus on the embedded server: no false claim (an exact or lossy undo whose
 /// drill failed), nothing left unrun, and the final full snapshot agrees with the tracked one.
 fn drill_all(name: &str) {
-    let plan = DrillPlan {
-        script: None,
-        migrations_dir: corpus(name),
-        undo_dir: None,
-        scope: Scope::All,
-        apply_mode: ApplyMode::Batch,
-        timeouts: Timeouts::default(),
-        checks: Vec::new(),
-        source: ScratchSource::Embedded(ScratchOptions::default()),
-        tracking: Tracking::Incremental,
-    };
+    let plan = DrillPlan::whole_history(
+        corpus(name),
+        ScratchSource::Embedded(ScratchOptions::default()),
+    );
     let report = drill::run(&plan, &mut |_| {}).unwrap_or_else(|e| {
         panic!("{name}: the drill could not run (is PostgreSQL installed?): {e}")
     });

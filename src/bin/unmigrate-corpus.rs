@@ -17,12 +17,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use unmigrate::drill::apply::{ApplyMode, Timeouts};
 use unmigrate::drill::outcome::{DrillReport, DrillResult};
-use unmigrate::drill::script::Scope;
 use unmigrate::drill::{self, DrillPlan};
 use unmigrate::scratch::{ScratchOptions, ScratchSource};
-use unmigrate::snapshot::Tracking;
 use unmigrate::undo::Verdict;
 
 const DEFAULT_CORPORA: [&str; 2] = ["../shared/corpus/langfuse", "../shared/corpus/triggerdev"];
@@ -46,17 +43,10 @@ fn main() -> ExitCode {
 
     let mut rows = Vec::new();
     for dir in &dirs {
-        let plan = DrillPlan {
-            script: None,
-            migrations_dir: dir.clone(),
-            undo_dir: None,
-            scope: Scope::All,
-            apply_mode: ApplyMode::Batch,
-            timeouts: Timeouts::default(),
-            checks: Vec::new(),
-            source: ScratchSource::Embedded(ScratchOptions::default()),
-            tracking: Tracking::Incremental,
-        };
+        let plan = DrillPlan::whole_history(
+            dir.clone(),
+            ScratchSource::Embedded(ScratchOptions::default()),
+        );
         let started = Instant::now();
         match drill::run(&plan, &mut |_| {}) {
             Ok(report) => rows.push(Row::of(dir, &report, started.elapsed().as_secs_f64())),

@@ -22,8 +22,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use unmigrate::drill::apply::{ApplyMode, Timeouts};
-use unmigrate::drill::script::{self, Scope};
+use unmigrate::drill::script;
 use unmigrate::drill::{self, DrillPlan};
 use unmigrate::generate;
 use unmigrate::migrations;
@@ -102,15 +101,8 @@ fn run() -> Result<(), String> {
     let server = server.expect("at least one start-up");
 
     let plan = DrillPlan {
-        script: None,
-        migrations_dir: dir.clone(),
-        undo_dir: None,
-        scope: Scope::All,
-        apply_mode: ApplyMode::Batch,
-        timeouts: Timeouts::default(),
-        checks: Vec::new(),
-        source: ScratchSource::Url(server.url()),
         tracking,
+        ..DrillPlan::whole_history(dir.clone(), ScratchSource::Url(server.url()))
     };
     let (mut bare_times, mut drill_times) = (Vec::new(), Vec::new());
     let (mut apply_times, mut compare_times) = (Vec::new(), Vec::new());

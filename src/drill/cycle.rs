@@ -35,6 +35,25 @@ pub struct DrillPlan {
     pub tracking: Tracking,
 }
 
+impl DrillPlan {
+    /// A drill of every migration of a history, with no script: batch apply, incremental
+    /// snapshots, no checks, the server's own timeouts. What the benches, `just corpus` and
+    /// the corpus tests run.
+    pub fn whole_history(migrations_dir: PathBuf, source: ScratchSource) -> DrillPlan {
+        DrillPlan {
+            script: None,
+            migrations_dir,
+            undo_dir: None,
+            scope: Scope::All,
+            apply_mode: ApplyMode::Batch,
+            timeouts: Timeouts::default(),
+            checks: Vec::new(),
+            source,
+            tracking: Tracking::Incremental,
+        }
+    }
+}
+
 /// What stops a drill before it can report: bad input or a broken environment (exit 2).
 /// A migration that fails is not an error: it is in the report.
 #[derive(Debug, thiserror::Error)]
