@@ -72,53 +72,29 @@ impl Catalog {
     /// forgets it, anything else on it changes nothing the model tracks. True when `stmt`
     /// was such a statement (and so is fully folded).
     fn fold_temporary(&mut self, stmt: &NodeEnum) -> bool {
-        let (relation, created) = match stmt {
-            NodeEnum::CreateStmt(s) => (s.relation.as_ref(), None),
-            NodeEnum::CreateTableAsStmt(s) => (s.into.as_ref().and_then(|i| i.rel.as_ref()), None),
-            NodeEnum::ViewStmt(s) => (s.view.as_ref(), None),
-            NodeEnum::CreateSeqStmt(s) => (s.sequence.as_ref(), None),
-            NodeEnum::IndexStmt(s) => (s.relation.as_ref(), Some(&s.idxname)),
-            NodeEnum::AlterTableStmt(s) => (s.relation.as_ref(), None),
-            NodeEnum::CreateTrigStmt(s) => (s.relation.as_ref(), None),
-            NodeEnum::DropStmt(s) => return self.drop_temporary(s),
-            _ => return false,
+        if let NodeEnum::DropStmt(s) = stmt {
+            let (names, only) = self.temporary_drops(s);
+            for name in names {
+                self.temporary.remove(&name);
+            }
+            return only;
+        }
+        let Some(relation) = RelationUse::of(stmt) else {
+            return false;
         };
-        let Some(rv) = relation else { return false };
-        if !self.is_temporary_relation(rv) {
+        if !self.is_temporary_relation(relation.relation()) {
             return false;
         }
-        let name = match (stmt, created) {
-            (NodeEnum::IndexStmt(_), Some(index)) => index,
-            (NodeEnum::AlterTableStmt(_) | NodeEnum::CreateTrigStmt(_), _) => return true,
-            _ => &rv.relname,
-        };
-        if !name.is_empty() {
-            self.temporary.insert(name.clone());
+        match relation {
+            RelationUse::Creates(rv, _) => {
+                self.temporary.insert(rv.relname.clone());
+            }
+            RelationUse::Indexes(_, index) if !index.is_empty() => {
+                self.temporary.insert(index.to_string());
+            }
+            RelationUse::Indexes(..) | RelationUse::ActsOn(_) => {}
         }
         true
-    }
-
-    /// Forgets the temporary relations a `DROP` names; true when it named nothing else.
-    fn drop_temporary(&mut self, s: &pb::DropStmt) -> bool {
-        if !is_relation_drop(s) {
-            return false;
-        }
-        let mut all = !s.objects.is_empty();
-        for object in &s.objects {
-            let names = match &object.node {
-                Some(NodeEnum::List(l)) => crate::sql::string_list(&l.items),
-                _ => Vec::new(),
-            };
-            let names: Vec<&str> = names.iter().map(String::as_str).collect();
-            if self.is_temporary(&names) {
-                if let Some(name) = names.last() {
-                    self.temporary.remove(*name);
-                }
-            } else {
-                all = false;
-            }
-        }
-        all
     }
 
     /// A `DO` block may change any table its code names, in ways the model cannot follow:
@@ -1004,18 +980,6 @@ fn is_serial(t: &pb::TypeName) -> bool {
 }
 
 /// The qualified name of a relation-like object in a `DROP` list.
-/// Whether a `DROP` removes relations (tables, views, indexes, sequences), the kinds a
-/// session can create temporary.
-pub fn is_relation_drop(s: &pb::DropStmt) -> bool {
-    matches!(
-        ObjectType::try_from(s.remove_type),
-        Ok(ObjectType::ObjectTable
-            | ObjectType::ObjectView
-            | ObjectType::ObjectIndex
-            | ObjectType::ObjectSequence)
-    )
-}
-
 pub fn object_qname(object: &Node) -> QName {
     match &object.node {
         Some(NodeEnum::List(l)) => QName::from_name_nodes(&l.items),

@@ -3,15 +3,17 @@
 //! are kept as parse-tree nodes so they can be deparsed back faithfully.
 
 mod fold;
-pub use fold::{comment_key, function_key, is_relation_drop, object_qname, rename_object_qname};
+pub use fold::{comment_key, function_key, object_qname, rename_object_qname};
 mod refs;
 mod stars;
+mod temporary;
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::sql::{pb, QName};
 
 pub use refs::{column_refs, relation_refs};
+pub use temporary::RelationUse;
 
 #[derive(Debug, Clone, Default)]
 pub struct Catalog {
@@ -126,35 +128,6 @@ pub enum ViewDefinition {
 }
 
 impl Catalog {
-    /// Whether a relation written as `names` (`[name]` or `[schema, name]`) is temporary:
-    /// in `pg_temp`, or unqualified and created temporary by this migration (it then shadows
-    /// a persistent relation of the same name, as in PostgreSQL).
-    pub fn is_temporary(&self, names: &[&str]) -> bool {
-        match names {
-            [name] => self.temporary.contains(*name),
-            [.., schema, _] => schema.starts_with("pg_temp"),
-            [] => false,
-        }
-    }
-
-    /// Whether a relation reference or definition is temporary (see [`Catalog::is_temporary`]);
-    /// `CREATE TEMP …` marks its relation itself.
-    pub fn is_temporary_relation(&self, rv: &pb::RangeVar) -> bool {
-        rv.relpersistence == "t"
-            || if rv.schemaname.is_empty() {
-                self.is_temporary(&[&rv.relname])
-            } else {
-                self.is_temporary(&[&rv.schemaname, &rv.relname])
-            }
-    }
-
-    /// Forgets the temporary relations at the end of a migration file. Prisma may run the
-    /// next file in the same session, but a migration that relies on another's temporary
-    /// table is not modelled: statements on an unknown table get honest manual undos.
-    pub fn end_migration(&mut self) {
-        self.temporary.clear();
-    }
-
     pub fn table(&self, name: &QName) -> Option<&Table> {
         self.tables.get(name)
     }

@@ -17,67 +17,41 @@
 //! ```
 
 use super::{Undo, UndoSql};
-use crate::catalog::{is_relation_drop, Catalog};
+use crate::catalog::{Catalog, RelationUse};
 use crate::sql::text::Ident;
-use crate::sql::{pb, string_list, NodeEnum};
+use crate::sql::NodeEnum;
 
-/// The undo of `node` when it creates, changes, fills or drops a temporary relation.
+/// The undo of `node` when it creates, changes, fills or drops temporary relations only.
 pub fn on_temporary(catalog: &Catalog, node: &NodeEnum) -> Option<Undo> {
-    let (relation, kind) = match node {
-        NodeEnum::CreateStmt(s) => (s.relation.as_ref()?, Some("TABLE")),
-        NodeEnum::CreateTableAsStmt(s) => (s.into.as_ref()?.rel.as_ref()?, Some("TABLE")),
-        NodeEnum::ViewStmt(s) => (s.view.as_ref()?, Some("VIEW")),
-        NodeEnum::CreateSeqStmt(s) => (s.sequence.as_ref()?, Some("SEQUENCE")),
-        NodeEnum::IndexStmt(s) => (s.relation.as_ref()?, None),
-        NodeEnum::AlterTableStmt(s) => (s.relation.as_ref()?, None),
-        NodeEnum::CreateTrigStmt(s) => (s.relation.as_ref()?, None),
-        NodeEnum::InsertStmt(s) => (s.relation.as_ref()?, None),
-        NodeEnum::UpdateStmt(s) => (s.relation.as_ref()?, None),
-        NodeEnum::DeleteStmt(s) => (s.relation.as_ref()?, None),
-        NodeEnum::DropStmt(s) => return drop_temporary(catalog, s),
-        _ => return None,
-    };
-    if !catalog.is_temporary_relation(relation) {
+    if let NodeEnum::DropStmt(s) = node {
+        let (names, only) = catalog.temporary_drops(s);
+        if !only {
+            return None;
+        }
+        let names: Vec<String> = names.iter().map(|n| Ident(n).to_string()).collect();
+        return Some(Undo::nothing(format!(
+            "drops temporary {}, which would have vanished with its session anyway: nothing to undo",
+            names.join(", ")
+        )));
+    }
+    let relation = RelationUse::of(node)?;
+    let rv = relation.relation();
+    if !catalog.is_temporary_relation(rv) {
         return None;
     }
-    let name = &relation.relname;
-    Some(match kind {
-        Some(kind) => Undo::exact(
+    let name = Ident(&rv.relname);
+    Some(match relation {
+        RelationUse::Creates(_, kind) => Undo::exact(
             format!(
-                "{} is temporary: it vanishes with the session that created it; dropped here only if the undo runs in that same session",
-                Ident(name)
+                "{name} is temporary: it vanishes with the session that created it; dropped here only if the undo runs in that same session"
             ),
             vec![UndoSql::text(
-                format!("DROP {kind} IF EXISTS pg_temp.{}", Ident(name)),
+                format!("DROP {kind} IF EXISTS pg_temp.{name}"),
                 false,
             )],
         ),
-        None => Undo::nothing(format!(
-            "acts on temporary {}, which vanishes with the session that created it: nothing to undo",
-            Ident(name)
+        RelationUse::Indexes(..) | RelationUse::ActsOn(_) => Undo::nothing(format!(
+            "acts on temporary {name}, which vanishes with the session that created it: nothing to undo"
         )),
     })
-}
-
-/// `DROP` of temporary relations only: they would have vanished with the session anyway.
-fn drop_temporary(catalog: &Catalog, s: &pb::DropStmt) -> Option<Undo> {
-    if !is_relation_drop(s) || s.objects.is_empty() {
-        return None;
-    }
-    let mut names = Vec::new();
-    for object in &s.objects {
-        let Some(NodeEnum::List(l)) = &object.node else {
-            return None;
-        };
-        let parts = string_list(&l.items);
-        let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
-        if !catalog.is_temporary(&parts) {
-            return None;
-        }
-        names.push(Ident(parts.last()?).to_string());
-    }
-    Some(Undo::nothing(format!(
-        "drops temporary {}, which would have vanished with its session anyway: nothing to undo",
-        names.join(", ")
-    )))
 }
