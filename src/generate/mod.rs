@@ -189,9 +189,9 @@ fn select<'h>(
 /// Two stages run at once: a thread parses files ahead of the fold (parsing does not depend
 /// on the model), and this thread folds the model, derives the undo and renders its files.
 /// Parsing is the larger stage, so a third thread for rendering bought nothing but hand-over
-/// costs (measured: it was slower on two cores). Parsed files travel in batches of several migrations: waking the fold for
-/// every small file cost more than a small file's parse. Returns each undo with its
-/// rendered file texts, in history order. Drills use it directly: they need the undo SQL,
+/// costs (measured: it was slower on two cores). Parsed files travel in batches of several
+/// migrations: waking the fold for every small file cost more than a small file's parse.
+/// Returns each undo with its rendered file texts, in history order. Drills use it directly: they need the undo SQL,
 /// not folder names.
 pub fn derive_undos(
     history: &History,
