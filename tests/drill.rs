@@ -542,6 +542,82 @@ expect = "fail"
     );
 }
 
+/// Data statements are lossy, and the drill proves what their undo does to the rows: the
+/// seeded rows are gone after the undo and back after the re-apply, while the UPDATE's and
+/// the DELETE's undo change nothing.
+#[test]
+fn keyed_seed_rows_are_deleted_by_the_undo_and_updates_and_deletes_are_lossy() {
+    let sandbox = Sandbox::new();
+    write_history(
+        &sandbox.project().join("migrations"),
+        &[
+            ("20260301090000_init", USER_TABLE),
+            (
+                "20260302090000_seed_users",
+                r#"INSERT INTO "User" ("id", "email") VALUES ('admin', 'Admin@Example.com'), ('bot', 'bot@example.com');"#,
+            ),
+            (
+                "20260303090000_lowercase_emails",
+                r#"UPDATE "User" SET "email" = lower("email");
+DELETE FROM "User" WHERE "id" = 'bot';"#,
+            ),
+        ],
+    );
+    let script = sandbox.project().join("drill.toml");
+    fs::write(
+        &script,
+        r#"migrations = "migrations"
+
+[[check]]
+name = "both seeded users exist"
+sql = 'SELECT 1 / (count(*) = 2)::int FROM "User"'
+after = ["forward", "reapply"]
+migration = "20260302090000"
+
+[[check]]
+name = "the undo deleted the seeded users"
+sql = 'SELECT 1 / (count(*) = 0)::int FROM "User"'
+after = ["undo"]
+migration = "20260302090000"
+
+[[check]]
+name = "the undo keeps the updated email"
+sql = "SELECT 1 / (count(*) = 1)::int FROM \"User\" WHERE \"email\" = 'admin@example.com'"
+after = ["undo"]
+migration = "20260303090000"
+
+[[check]]
+name = "the undo does not bring the deleted user back"
+sql = "SELECT 1 / (count(*) = 0)::int FROM \"User\" WHERE \"id\" = 'bot'"
+after = ["undo"]
+migration = "20260303090000"
+"#,
+    )
+    .unwrap();
+
+    let report = sandbox
+        .drill(&[arg(&script), "--format", "json"])
+        .passed_json();
+    for name in [
+        "20260302090000_seed_users",
+        "20260303090000_lowercase_emails",
+    ] {
+        let m = migration(&report, name);
+        assert_eq!(m["claimed"], "lossy", "{m}");
+        assert_eq!(m["result"], "passed", "{m}");
+        let checks = array(&m["checks"]);
+        assert!(!checks.is_empty(), "{m}");
+        assert!(checks.iter().all(|c| c["passed"] == true), "{m}");
+    }
+    let seed = migration(&report, "20260302090000_seed_users");
+    assert!(
+        array(&seed["reasons"])
+            .iter()
+            .any(|r| text(r).contains("deletes the 2 rows this INSERT added")),
+        "{seed}"
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // Snapshot modes
 

@@ -1,27 +1,31 @@
 //! Data statements and anything else without a schema-level inverse.
+//!
+//! A data statement leaves the schema as it found it, so its undo never has schema to
+//! restore; what it cannot restore is data, and that is what the `lossy` verdict is for (as
+//! for `DROP COLUMN`, whose undo brings the column back empty). The verdict is `manual` only
+//! when an undo is needed and unmigrate cannot write it: rows an `INSERT` added that no key
+//! identifies, or a statement that also changes other tables.
 
-use super::{MigrationScope, Undo};
-use crate::catalog::Catalog;
-use crate::sql::{pb, NodeEnum, QName};
+use super::{stmt, MigrationScope, Undo};
+use crate::catalog::{Catalog, ConstraintKind, Table};
+use crate::sql::names::quote_for_message;
+use crate::sql::{build, pb, string_list, Node, NodeEnum, QName};
 
-/// `INSERT`, `UPDATE`, `DELETE`: **manual**, because which rows they touched is only known at
-/// run time, except when the undo removes what they wrote anyway: rows of a table this
-/// migration creates, or an `UPDATE` that only fills columns this migration adds.
+/// `INSERT`, `UPDATE`, `DELETE`. Rows written to a table this migration creates, or only to
+/// columns it adds, need no undo: the undo drops them anyway.
 ///
 /// ```sql
+/// INSERT INTO "models" ("id", "name") VALUES ('gpt', 'GPT');
+/// -- undo (lossy): DELETE FROM "models" WHERE "id" IN ('gpt')
 /// UPDATE "User" SET "email" = lower("email");
-/// -- undo: manual (the previous values are gone)
+/// -- undo (lossy): nothing; the overwritten e-mails are gone
 /// ```
-pub fn write(_catalog: &Catalog, node: &NodeEnum, scope: &MigrationScope) -> Undo {
-    let (verb, relation, set_columns) = match node {
-        NodeEnum::InsertStmt(s) => ("INSERT into", s.relation.as_ref(), None),
-        NodeEnum::UpdateStmt(s) => (
-            "UPDATE of",
-            s.relation.as_ref(),
-            Some(target_columns(&s.target_list)),
-        ),
-        NodeEnum::DeleteStmt(s) => ("DELETE from", s.relation.as_ref(), None),
-        _ => ("data change in", None, None),
+pub fn write(catalog: &Catalog, node: &NodeEnum, scope: &MigrationScope) -> Undo {
+    let (verb, relation, with) = match node {
+        NodeEnum::InsertStmt(s) => ("INSERT into", s.relation.as_ref(), &s.with_clause),
+        NodeEnum::UpdateStmt(s) => ("UPDATE of", s.relation.as_ref(), &s.with_clause),
+        NodeEnum::DeleteStmt(s) => ("DELETE from", s.relation.as_ref(), &s.with_clause),
+        _ => return Undo::manual("data change of an unknown kind; reverse it by hand"),
     };
     let Some(table) = relation.map(QName::from_range_var) else {
         return Undo::manual("data statement without a target table; reverse it by hand");
@@ -31,32 +35,335 @@ pub fn write(_catalog: &Catalog, node: &NodeEnum, scope: &MigrationScope) -> Und
             "{verb} {table}, which this migration creates: the undo drops the table and these rows with it"
         ));
     }
-    if let Some(columns) = set_columns {
-        let all_new = !columns.is_empty()
-            && columns
-                .iter()
-                .all(|c| scope.added_columns.contains(&(table.clone(), c.clone())));
-        if all_new {
-            return Undo::nothing(format!(
-                "UPDATE of {table} only fills columns this migration adds ({}): the undo drops them with their values",
-                columns.join(", ")
-            ));
-        }
+    if with.as_ref().is_some_and(writes_in_with) {
+        return Undo::manual(format!(
+            "{verb} {table} has a WITH clause that changes data too (INSERT, UPDATE or DELETE inside WITH): reverse all of its changes by hand"
+        ));
     }
-    let hint = match node {
-        NodeEnum::InsertStmt(_) => "write the DELETE that removes exactly these rows",
-        NodeEnum::UpdateStmt(_) => {
-            "the previous values are gone unless you saved them; restore them by hand"
-        }
-        _ => {
-            "deleted rows cannot be brought back by SQL; restore them from a backup if they matter"
-        }
-    };
-    Undo::manual(format!(
-        "{verb} {table} is a data change whose effect depends on the rows present: {hint}"
-    ))
+    match node {
+        NodeEnum::InsertStmt(s) => insert(catalog, &table, s),
+        NodeEnum::UpdateStmt(s) => update(catalog, &table, s, scope),
+        NodeEnum::DeleteStmt(_) => delete(catalog, &table),
+        _ => unreachable!("matched above"),
+    }
 }
 
+/// `INSERT … VALUES` whose every row names a key: the undo deletes exactly those rows. A
+/// plain `INSERT` that succeeded proves no row had those keys before, so the `DELETE` removes
+/// only what it added. `ON CONFLICT` breaks that proof, and rows from a query or without a
+/// key cannot be told apart from the rows already there: those stay manual.
+fn insert(catalog: &Catalog, table: &QName, s: &pb::InsertStmt) -> Undo {
+    let manual = |why: &str| {
+        Undo::manual(format!(
+            "INSERT into {table}: {why}; write the DELETE that removes exactly the rows it added"
+        ))
+    };
+    if s.on_conflict_clause.is_some() {
+        return manual(
+            "with ON CONFLICT some of its rows may have been there already, so which rows it added is unknown",
+        );
+    }
+    let Some(rows) = values_rows(s) else {
+        return manual(
+            "its rows come from a query, so which rows it added is only known at run time",
+        );
+    };
+    let Some(model) = catalog.table(table) else {
+        return manual(
+            "the table is not created by any earlier migration, so its keys are unknown",
+        );
+    };
+    if let Some(why) = &model.opaque {
+        return manual(&format!("the table's keys are not known ({why})"));
+    }
+    let columns = if s.cols.is_empty() {
+        model.columns.iter().map(|c| c.name.clone()).collect()
+    } else {
+        target_columns(&s.cols)
+    };
+    let Some((key_name, key)) = unique_keys(catalog, model)
+        .into_iter()
+        .find_map(|(name, key)| {
+            key_values(&key, &columns, rows).map(|values| (name, (key, values)))
+        })
+    else {
+        return manual("no primary key or unique key of the table is given as a constant in every row, so its rows cannot be told apart from the rows already there");
+    };
+    let (key_columns, values) = key;
+    let count = values.len();
+    let (rows_word, them) = if count == 1 {
+        ("row", "it")
+    } else {
+        ("rows", "them")
+    };
+    let mut reason = format!(
+        "deletes the {count} {rows_word} this INSERT added, found by {key_name} ({}): changes made to {them} since are lost with {them}",
+        quoted(&key_columns)
+    );
+    for effect in delete_effects(catalog, table, true) {
+        reason.push_str("; ");
+        reason.push_str(&effect);
+    }
+    reason.push_str(&trigger_note(catalog, table));
+    Undo::lossy(
+        reason,
+        vec![stmt(delete_where_in(table, &key_columns, values))],
+    )
+}
+
+/// The rows of `INSERT … VALUES (…), (…)`, or `None` for any other source.
+fn values_rows(s: &pb::InsertStmt) -> Option<&[Node]> {
+    match s.select_stmt.as_deref().and_then(|n| n.node.as_ref()) {
+        Some(NodeEnum::SelectStmt(select))
+            if !select.values_lists.is_empty() && select.with_clause.is_none() =>
+        {
+            Some(&select.values_lists)
+        }
+        _ => None,
+    }
+}
+
+/// The table's primary key and unique keys (constraints, and unique indexes without a
+/// predicate or expressions), primary key first, each with a description and its columns.
+fn unique_keys(catalog: &Catalog, table: &Table) -> Vec<(String, Vec<String>)> {
+    let mut keys = Vec::new();
+    for kind in [ConstraintKind::PrimaryKey, ConstraintKind::Unique] {
+        for c in table.constraints.iter().filter(|c| c.kind == kind) {
+            let what = match kind {
+                ConstraintKind::PrimaryKey => "its primary key".to_string(),
+                _ => format!("unique constraint {}", c.name),
+            };
+            keys.push((what, string_list(&c.def.keys)));
+        }
+    }
+    for index in catalog.indexes_on(&table.name) {
+        let plain_columns: Option<Vec<String>> = index
+            .stmt
+            .index_params
+            .iter()
+            .map(|p| match &p.node {
+                Some(NodeEnum::IndexElem(e)) if e.expr.is_none() && !e.name.is_empty() => {
+                    Some(e.name.clone())
+                }
+                _ => None,
+            })
+            .collect();
+        if !index.stmt.unique || index.stmt.where_clause.is_some() || index.constraint.is_some() {
+            continue;
+        }
+        if let Some(columns) = plain_columns {
+            keys.push((format!("unique index {}", index.name.name), columns));
+        }
+    }
+    keys.retain(|(_, columns)| !columns.is_empty());
+    keys
+}
+
+/// The key's value in every row, when each is a non-NULL constant; `None` otherwise (a
+/// NULL, `DEFAULT` or computed value, or a key column the INSERT does not set).
+fn key_values(key: &[String], columns: &[String], rows: &[Node]) -> Option<Vec<Vec<Node>>> {
+    let positions: Vec<usize> = key
+        .iter()
+        .map(|k| columns.iter().position(|c| c == k))
+        .collect::<Option<_>>()?;
+    rows.iter()
+        .map(|row| {
+            let Some(NodeEnum::List(row)) = &row.node else {
+                return None;
+            };
+            if row.items.len() != columns.len() {
+                return None;
+            }
+            positions
+                .iter()
+                .map(|&p| is_constant(&row.items[p]).then(|| row.items[p].clone()))
+                .collect()
+        })
+        .collect()
+}
+
+/// A literal other than NULL, possibly cast (`'…'::uuid`).
+fn is_constant(node: &Node) -> bool {
+    match &node.node {
+        Some(NodeEnum::AConst(c)) => !c.isnull && c.val.is_some(),
+        Some(NodeEnum::TypeCast(cast)) => cast.arg.as_deref().is_some_and(is_constant),
+        _ => false,
+    }
+}
+
+/// `DELETE FROM t WHERE k IN (…)`, or `WHERE (k1, k2) IN ((…), (…))` for a composite key.
+fn delete_where_in(table: &QName, key: &[String], rows: Vec<Vec<Node>>) -> NodeEnum {
+    let row = |items: Vec<Node>| {
+        build::node(NodeEnum::RowExpr(Box::new(pb::RowExpr {
+            args: items,
+            row_format: pb::CoercionForm::CoerceImplicitCast as i32,
+            location: -1,
+            ..Default::default()
+        })))
+    };
+    let (lexpr, values) = if key.len() == 1 {
+        let values = rows.into_iter().flatten().collect();
+        (build::column_ref(&key[0]), values)
+    } else {
+        let columns = key.iter().map(|k| build::column_ref(k)).collect();
+        (row(columns), rows.into_iter().map(row).collect())
+    };
+    let condition = build::node(NodeEnum::AExpr(Box::new(pb::AExpr {
+        kind: pb::AExprKind::AexprIn as i32,
+        name: vec![build::string("=")],
+        lexpr: Some(Box::new(lexpr)),
+        rexpr: Some(Box::new(build::list(values))),
+        location: -1,
+        ..Default::default()
+    })));
+    NodeEnum::DeleteStmt(Box::new(pb::DeleteStmt {
+        relation: Some(build::range_var(table)),
+        where_clause: Some(Box::new(condition)),
+        ..Default::default()
+    }))
+}
+
+/// `UPDATE`: the values it overwrote are gone, so the undo leaves them as it wrote them.
+fn update(catalog: &Catalog, table: &QName, s: &pb::UpdateStmt, scope: &MigrationScope) -> Undo {
+    let columns = target_columns(&s.target_list);
+    let (new, old): (Vec<_>, Vec<_>) = columns
+        .iter()
+        .partition(|c| scope.added_columns.contains(&(table.clone(), (*c).clone())));
+    if old.is_empty() && !new.is_empty() {
+        return Undo::nothing(format!(
+            "UPDATE of {table} only fills columns this migration adds ({}): the undo drops them with their values",
+            columns.join(", ")
+        ));
+    }
+    let mut reason = format!(
+        "UPDATE of {table}: the values it overwrote in {} are not restored (the undo keeps the rows as it left them; if the previous release needs the old values, restore them from a backup)",
+        quoted(&old)
+    );
+    if updates_referenced_key(catalog, table, &old) {
+        reason.push_str("; it changes columns that foreign keys reference, so their ON UPDATE actions changed other tables too");
+    }
+    reason.push_str(&trigger_note(catalog, table));
+    Undo::lossy(reason, Vec::new())
+}
+
+/// `DELETE`: deleted rows cannot be brought back by SQL.
+fn delete(catalog: &Catalog, table: &QName) -> Undo {
+    let mut reason = format!(
+        "DELETE from {table}: the rows it removed are not restored (restore them from a backup if the previous release needs them)"
+    );
+    for effect in delete_effects(catalog, table, false) {
+        reason.push_str("; ");
+        reason.push_str(&effect);
+    }
+    reason.push_str(&trigger_note(catalog, table));
+    Undo::lossy(reason, Vec::new())
+}
+
+/// `TRUNCATE`: the rows are gone, like a `DELETE` of all of them.
+/// Tables this migration creates, temporary ones included, need no undo.
+pub fn truncate(catalog: &Catalog, s: &pb::TruncateStmt, scope: &MigrationScope) -> Undo {
+    let tables: Vec<QName> = s
+        .relations
+        .iter()
+        .filter_map(|r| match &r.node {
+            Some(NodeEnum::RangeVar(rv)) if !catalog.is_temporary_relation(rv) => {
+                Some(QName::from_range_var(rv))
+            }
+            _ => None,
+        })
+        .collect();
+    let kept: Vec<String> = tables
+        .iter()
+        .filter(|t| !scope.created_tables.contains(t))
+        .map(ToString::to_string)
+        .collect();
+    if kept.is_empty() {
+        return Undo::nothing(
+            "TRUNCATE of tables this migration creates (or temporary ones): the undo drops them with their rows",
+        );
+    }
+    let mut reason = format!(
+        "TRUNCATE of {}: the rows it removed are not restored (restore them from a backup if the previous release needs them)",
+        kept.join(", ")
+    );
+    if s.behavior == pb::DropBehavior::DropCascade as i32 {
+        reason.push_str("; CASCADE emptied the tables that reference them too");
+    }
+    if s.restart_seqs {
+        reason.push_str("; RESTART IDENTITY reset their sequences, which stay reset");
+    }
+    Undo::lossy(reason, Vec::new())
+}
+
+/// What deleting rows of `table` does to the tables whose foreign keys point at it, said of
+/// the undo's `DELETE` (`undoing`) or of a forward `DELETE` that already happened.
+fn delete_effects(catalog: &Catalog, table: &QName, undoing: bool) -> Vec<String> {
+    let mut effects = Vec::new();
+    for (referencing, fk) in catalog.foreign_keys_into(table) {
+        let (on, columns) = (&referencing.name, fk.columns.join(", "));
+        let action = fk.def.fk_del_action.as_str();
+        effects.push(match (action, undoing) {
+            ("c", true) => format!("rows of {on} that reference them are deleted too (ON DELETE CASCADE of {})", fk.name),
+            ("c", false) => format!("rows of {on} that referenced them were deleted too (ON DELETE CASCADE of {}) and are not restored either", fk.name),
+            ("n" | "d", true) => format!("{on}.{columns} of rows that reference them is reset (ON DELETE SET NULL/DEFAULT of {})", fk.name),
+            ("n" | "d", false) => format!("{on}.{columns} of rows that referenced them was reset (ON DELETE SET NULL/DEFAULT of {}) and stays so", fk.name),
+            (_, true) => format!("it fails while rows of {on} still reference them (foreign key {})", fk.name),
+            (_, false) => continue,
+        });
+    }
+    effects
+}
+
+/// Triggers on the table ran for the forward statement; whatever they did stays done.
+fn trigger_note(catalog: &Catalog, table: &QName) -> String {
+    let names: Vec<&str> = catalog
+        .triggers
+        .keys()
+        .filter(|(on, _)| on == table)
+        .map(|(_, name)| name.as_str())
+        .collect();
+    if names.is_empty() {
+        return String::new();
+    }
+    format!(
+        "; triggers on {table} ({}) ran for these rows, and what they did is not undone",
+        quoted(&names)
+    )
+}
+
+/// Whether an `UPDATE` of `columns` can fire `ON UPDATE` actions of foreign keys into `table`.
+fn updates_referenced_key(catalog: &Catalog, table: &QName, columns: &[&String]) -> bool {
+    catalog.foreign_keys_into(table).any(|(_, fk)| {
+        fk.def.fk_upd_action != "a"
+            && fk.def.fk_upd_action != "r"
+            && fk
+                .references
+                .as_ref()
+                .is_some_and(|(_, referenced)| referenced.iter().any(|r| columns.contains(&r)))
+    })
+}
+
+/// Whether a `WITH` clause holds a data-modifying statement.
+fn writes_in_with(with: &pb::WithClause) -> bool {
+    with.ctes.iter().any(|cte| match &cte.node {
+        Some(NodeEnum::CommonTableExpr(cte)) => matches!(
+            cte.ctequery.as_deref().and_then(|q| q.node.as_ref()),
+            Some(NodeEnum::InsertStmt(_) | NodeEnum::UpdateStmt(_) | NodeEnum::DeleteStmt(_))
+        ),
+        _ => false,
+    })
+}
+
+/// Names for a message: `"a", "b"`.
+fn quoted(names: &[impl AsRef<str>]) -> String {
+    names
+        .iter()
+        .map(|n| quote_for_message(n.as_ref()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Column names of `SET` targets or an `INSERT` column list.
 fn target_columns(targets: &[pb::Node]) -> Vec<String> {
     targets
         .iter()

@@ -315,6 +315,7 @@ fn undo_one(catalog: &Catalog, node: &NodeEnum, scope: &MigrationScope) -> Undo 
         NodeEnum::InsertStmt(_) | NodeEnum::UpdateStmt(_) | NodeEnum::DeleteStmt(_) => {
             data::write(catalog, node, scope)
         }
+        NodeEnum::TruncateStmt(s) => data::truncate(catalog, s, scope),
         other => data::unsupported(other),
     }
 }

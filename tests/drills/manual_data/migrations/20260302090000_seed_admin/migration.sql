@@ -1,2 +1,2 @@
--- Seed the first administrator.
-INSERT INTO "User" ("id", "email") VALUES ('admin', 'admin@example.com');
+-- Seed the first administrator, unless someone created it already.
+INSERT INTO "User" ("id", "email") VALUES ('admin', 'admin@example.com') ON CONFLICT ("id") DO NOTHING;
