@@ -86,6 +86,10 @@ pub struct DrillArgs {
     /// after every step; both are checked against a full render at the end.
     #[arg(long, value_enum, default_value_t = SnapshotMode::Incremental)]
     pub snapshot: SnapshotMode,
+    /// Trace every drilled statement: the locks it takes, tables it rewrites or scans,
+    /// whether it runs in a transaction, and its duration [default: the script's `trace`].
+    #[arg(long)]
+    pub trace: bool,
     /// Directory with PostgreSQL's initdb and postgres for the embedded server [default:
     /// pg_config --bindir, PATH, /usr/lib/postgresql/*/bin].
     #[arg(long, value_name = "DIR")]
@@ -266,6 +270,7 @@ fn drill_plan(args: &DrillArgs) -> anyhow::Result<DrillPlan> {
     } else {
         None
     };
+    let script_traces = script.as_ref().is_some_and(|s| s.trace);
     let (migrations_dir, mut undo_dir, scope, apply_mode, url, timeouts, checks) = match script {
         Some(s) => (
             s.migrations,
@@ -317,6 +322,7 @@ fn drill_plan(args: &DrillArgs) -> anyhow::Result<DrillPlan> {
             SnapshotMode::Incremental => Tracking::Incremental,
             SnapshotMode::Full => Tracking::Full,
         },
+        trace: args.trace || script_traces,
     })
 }
 

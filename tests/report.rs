@@ -7,7 +7,7 @@ use std::time::Duration;
 use quick_xml::events::Event;
 use quick_xml::{Reader, XmlVersion};
 
-use unmigrate::drill::apply::ApplyMode;
+use unmigrate::drill::apply::{ApplyMode, LockTaken, StatementTrace};
 use unmigrate::drill::outcome::{
     ApplyFailure, CheckReport, DrillReport, DrillResult, Expectation, FinalCheck, MigrationDrill,
     Phase, PhaseReport, PhaseStatus, Prefix, UndoSource,
@@ -32,6 +32,30 @@ fn phase(phase: Phase, status: PhaseStatus) -> PhaseReport {
         apply: ms(apply),
         compare: ms(compare),
         status,
+        statements: Vec::new(),
+    }
+}
+
+fn lock(relation: &str, kind: &'static str, mode: &str) -> LockTaken {
+    LockTaken {
+        relation: relation.to_string(),
+        kind,
+        mode: mode.to_string(),
+        created: false,
+    }
+}
+
+/// A traced statement; `locks`, `rewrote` and `scanned` as the trace would find them.
+fn traced(line: usize, statement: &str, millis: f64, locks: Vec<LockTaken>) -> StatementTrace {
+    StatementTrace {
+        line,
+        statement: statement.to_string(),
+        duration: ms(millis),
+        in_transaction: true,
+        locks,
+        rewrote: Vec::new(),
+        scanned: Vec::new(),
+        failed: false,
     }
 }
 
@@ -88,6 +112,34 @@ fn column_order_only() -> MigrationDrill {
         diff,
         announced: true,
     };
+    // Traced: the drop, then a type change that rewrites the table; the undo re-adds it.
+    phases[0].statements = vec![
+        traced(
+            1,
+            "ALTER TABLE \"User\" DROP COLUMN \"bio\"",
+            1.2,
+            vec![
+                lock("\"User\"", "table", "AccessExclusiveLock"),
+                lock("\"User_pkey\"", "index", "AccessExclusiveLock"),
+            ],
+        ),
+        StatementTrace {
+            rewrote: vec!["\"User\"".to_string(), "\"User_pkey\"".to_string()],
+            scanned: vec!["\"User\"".to_string()],
+            ..traced(
+                2,
+                "ALTER TABLE \"User\" ALTER COLUMN \"id\" TYPE BIGINT",
+                7.5,
+                Vec::new(),
+            )
+        },
+    ];
+    phases[1].statements = vec![traced(
+        1,
+        "ALTER TABLE \"User\" ADD COLUMN \"bio\" TEXT",
+        0.4,
+        vec![lock("\"User\"", "table", "AccessExclusiveLock")],
+    )];
     MigrationDrill {
         undo_source: UndoSource::Committed {
             folders: vec!["20240102000001_undo_drop_bio".to_string()],
@@ -408,6 +460,15 @@ fn json_round_trips_with_summary() {
     assert_eq!(migrations.len(), report.migrations.len());
     assert_eq!(migrations[3]["phases"][1]["status"], "mismatch");
     assert!(migrations[3]["phases"][1]["diff"]["objects"].is_array());
+    // Traced statements, in full: every lock with its relation kind, rewrites, scans.
+    let forward = &migrations[1]["phases"][0];
+    assert_eq!(forward["statements"][0]["locks"][1]["kind"], "index");
+    assert_eq!(forward["statements"][1]["rewrote"][0], "\"User\"");
+    assert_eq!(forward["statements"][1]["duration"], 7.5);
+    assert!(
+        migrations[0]["phases"][0].get("statements").is_none(),
+        "untraced phases carry no statements"
+    );
 }
 
 #[test]
@@ -420,8 +481,11 @@ fn markdown_lists_only_non_passing_migrations_in_long_drills() {
     });
     report.migrations.splice(0..0, extra);
     let text = render(&report, ReportFormat::Markdown, false);
+    // The rows of the migrations table, which ends at the first blank line.
     let rows = text
         .lines()
+        .skip_while(|l| !l.starts_with("| migration | verdict |"))
+        .take_while(|l| !l.is_empty())
         .filter(|l| l.starts_with("| `"))
         .collect::<Vec<_>>();
     // manual, two failed, not run: the passing and column-order-only ones are counted only.

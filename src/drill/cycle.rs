@@ -6,7 +6,9 @@ use std::time::{Duration, Instant};
 
 use postgres::Client;
 
-use crate::drill::apply::{self, ApplyError, ApplyMode, PrismaSession, SqlFile, Timeouts};
+use crate::drill::apply::{
+    self, ApplyError, ApplyMode, PrismaSession, SqlFile, StatementTrace, Timeouts,
+};
 use crate::drill::outcome::{
     CheckReport, DrillReport, DrillResult, Expectation, FinalCheck, MigrationDrill, Phase,
     PhaseReport, PhaseStatus, Prefix, UndoSource,
@@ -33,6 +35,9 @@ pub struct DrillPlan {
     pub checks: Vec<Check>,
     pub source: ScratchSource,
     pub tracking: Tracking,
+    /// Trace every statement drilled: locks, rewrites, scans and time (see
+    /// [`apply::StatementTrace`]).
+    pub trace: bool,
 }
 
 impl DrillPlan {
@@ -50,6 +55,7 @@ impl DrillPlan {
             checks: Vec::new(),
             source,
             tracking: Tracking::Incremental,
+            trace: false,
         }
     }
 }
@@ -169,6 +175,9 @@ pub fn run(
         }
     }
     report.prefix.duration = prefix_started.elapsed();
+    if plan.trace {
+        session.trace_statements();
+    }
 
     if report.stopped.is_none() {
         let mut drill = Cycle {
@@ -471,6 +480,7 @@ impl Cycle<'_, '_> {
                 applied.duration,
                 Duration::ZERO,
                 PhaseStatus::Error(failure),
+                applied.trace,
             ));
             report.result = DrillResult::Failed;
             let stop = format!(
@@ -489,6 +499,7 @@ impl Cycle<'_, '_> {
             applied.duration,
             comparing.elapsed(),
             PhaseStatus::Passed,
+            applied.trace,
         ));
         self.run_checks(m, Phase::Forward, &mut report);
 
@@ -501,6 +512,7 @@ impl Cycle<'_, '_> {
 
         // Undo, part by part.
         let mut undo_time = Duration::ZERO;
+        let mut undo_trace = Vec::new();
         for (i, file) in files.files.iter().enumerate() {
             let applied = self.session.apply(SqlFile {
                 migration_name: &file.name,
@@ -508,6 +520,7 @@ impl Cycle<'_, '_> {
                 sql: &file.sql,
             })?;
             undo_time += applied.duration;
+            undo_trace.extend(applied.trace);
             if let Some(failure) = applied.failure {
                 let clean = i == 0 && self.session.mode() == ApplyMode::Batch;
                 report.phases.push(phase(
@@ -515,6 +528,7 @@ impl Cycle<'_, '_> {
                     undo_time,
                     Duration::ZERO,
                     PhaseStatus::Error(failure),
+                    undo_trace,
                 ));
                 report.result = DrillResult::Failed;
                 if clean {
@@ -541,9 +555,13 @@ impl Cycle<'_, '_> {
             format!("before {}", m.name),
             format!("after the undo of {}", m.name),
         );
-        report
-            .phases
-            .push(phase(Phase::Undo, undo_time, comparing.elapsed(), status));
+        report.phases.push(phase(
+            Phase::Undo,
+            undo_time,
+            comparing.elapsed(),
+            status,
+            undo_trace,
+        ));
         self.run_checks(m, Phase::Undo, &mut report);
 
         // Forward again.
@@ -554,6 +572,7 @@ impl Cycle<'_, '_> {
                 applied.duration,
                 Duration::ZERO,
                 PhaseStatus::Error(failure),
+                applied.trace,
             ));
             report.result = DrillResult::Failed;
             let stop = format!(
@@ -579,6 +598,7 @@ impl Cycle<'_, '_> {
             applied.duration,
             comparing.elapsed(),
             status,
+            applied.trace,
         ));
         self.run_checks(m, Phase::Reapply, &mut report);
 
@@ -640,12 +660,19 @@ fn run_in_rolled_back_transaction(client: &mut Client, sql: &str) -> Result<(), 
     outcome
 }
 
-fn phase(phase: Phase, apply: Duration, compare: Duration, status: PhaseStatus) -> PhaseReport {
+fn phase(
+    phase: Phase,
+    apply: Duration,
+    compare: Duration,
+    status: PhaseStatus,
+    statements: Vec<StatementTrace>,
+) -> PhaseReport {
     PhaseReport {
         phase,
         apply,
         compare,
         status,
+        statements,
     }
 }
 

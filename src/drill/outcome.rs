@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::drill::apply::ApplyMode;
+use crate::drill::apply::{ApplyMode, StatementTrace};
 use crate::snapshot::{SchemaDiff, Tracking};
 use crate::undo::Verdict;
 
@@ -143,6 +143,9 @@ pub struct PhaseReport {
     pub compare: Duration,
     #[serde(flatten)]
     pub status: PhaseStatus,
+    /// What each statement did (locks, rewrites, scans, time), when the drill traces.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub statements: Vec<StatementTrace>,
 }
 
 /// How a phase ended.
@@ -239,7 +242,7 @@ pub struct ResultCounts {
 }
 
 /// Durations serialise as fractional milliseconds: readable in JSON and exact enough.
-mod duration_ms {
+pub(crate) mod duration_ms {
     use std::time::Duration;
 
     pub fn serialize<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {

@@ -9,6 +9,7 @@
 //! migrations = "demo/migrations"   # required; relative to this file's folder
 //! undo_dir = "demo/undo"           # optional
 //! apply_mode = "batch"             # optional: batch | split
+//! trace = true                     # optional: locks, rewrites, scans, time per statement
 //!
 //! [scope]                          # optional; default: every forward migration
 //! last = 3                         # or: all = true, or: from = "…", to = "…"
@@ -63,6 +64,10 @@ pub struct DrillScript {
     /// about 7.3) or `"split"` (statement by statement, Prisma from about 7.4). Absent: the
     /// `--apply-mode` flag decides.
     pub apply_mode: Option<ApplyMode>,
+    /// `trace`: record what every drilled statement does: the locks it takes, tables it
+    /// rewrites or scans, whether it runs in a transaction, and its duration. Absent: false
+    /// (or the `--trace` flag).
+    pub trace: bool,
     /// `[scope]`: which forward migrations are drilled. Absent: all of them.
     pub scope: Scope,
     /// `[database]`: the server to make the scratch database on, resolved from `url` or from
@@ -268,6 +273,7 @@ impl DrillScript {
             migrations: folder.join(migrations),
             undo_dir: file.undo_dir.map(|dir| folder.join(dir)),
             apply_mode: file.apply_mode,
+            trace: file.trace,
             scope: file.scope,
             database_url,
             timeouts: file.timeouts,
@@ -462,6 +468,8 @@ struct ScriptFile {
     #[serde(default, deserialize_with = "folder")]
     undo_dir: Option<PathBuf>,
     apply_mode: Option<ApplyMode>,
+    #[serde(default)]
+    trace: bool,
     #[serde(default)]
     scope: Scope,
     database: Option<DatabaseSource>,
@@ -726,6 +734,7 @@ mod tests {
 migrations = "demo/migrations"
 undo_dir = "demo/undo"
 apply_mode = "split"
+trace = true
 
 [scope]
 last = 3
@@ -757,6 +766,7 @@ sql = 'SELECT 1 FROM "User"'
                 migrations: "/repo/drills/demo/migrations".into(),
                 undo_dir: Some("/repo/drills/demo/undo".into()),
                 apply_mode: Some(ApplyMode::Split),
+                trace: true,
                 scope: Scope::Last(3),
                 database_url: Some("postgres://x/y".into()),
                 timeouts: Timeouts {
@@ -789,6 +799,7 @@ sql = 'SELECT 1 FROM "User"'
         assert_eq!(script.migrations, Path::new("/abs/migrations"));
         assert_eq!(script.undo_dir, None);
         assert_eq!(script.apply_mode, None);
+        assert!(!script.trace);
         assert_eq!(script.scope, Scope::All);
         assert_eq!(script.database_url, None);
         assert_eq!(script.timeouts, Timeouts::default());

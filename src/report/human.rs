@@ -7,7 +7,7 @@ use anstyle::{AnsiColor, Style};
 
 use super::{
     apply_mode_label, check_headline, diff_lines, error_location, millis, phase_problem,
-    result_label, seconds, undo_source_label, DiffLine, PhaseProblem,
+    result_label, seconds, trace_line, traced_phases, undo_source_label, DiffLine, PhaseProblem,
 };
 use crate::drill::outcome::{DrillReport, DrillResult, MigrationDrill, PhaseReport};
 use crate::snapshot::{SchemaDiff, Tracking};
@@ -164,6 +164,13 @@ impl Human<'_> {
         }
         for difference in &migration.mode_differences {
             writeln!(f, "{DETAIL}batch and split differ: {difference}")?;
+        }
+        for phase in traced_phases(migration) {
+            writeln!(f, "{DETAIL}{} trace:", phase.phase)?;
+            for trace in &phase.statements {
+                writeln!(f, "{NESTED}{}", trace_line(trace))?;
+                writeln!(f, "{NESTED}  {}", self.paint.paint(QUIET, &trace.statement))?;
+            }
         }
         Ok(())
     }

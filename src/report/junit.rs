@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use quick_xml::escape::escape;
 
-use super::{check_headline, phase_problem, phase_time, plain_diff, PhaseProblem};
+use super::{check_headline, phase_problem, phase_time, plain_diff, trace_line, PhaseProblem};
 use crate::drill::outcome::{DrillReport, DrillResult, MigrationDrill, Phase};
 
 /// Class name of the test cases that belong to the drill as a whole, not to one migration.
@@ -27,6 +27,8 @@ struct TestCase {
     /// `None` for cases that are not timed on their own, such as checks.
     time: Option<Duration>,
     outcome: Outcome,
+    /// The statement trace of a traced phase, one line per statement.
+    system_out: String,
 }
 
 enum Outcome {
@@ -69,6 +71,7 @@ fn drill_case(name: &str, outcome: Outcome) -> TestCase {
         name: name.to_string(),
         time: None,
         outcome,
+        system_out: String::new(),
     }
 }
 
@@ -79,11 +82,17 @@ fn migration_cases(cases: &mut Vec<TestCase>, migration: &MigrationDrill, stoppe
             Some(problem) => failed(&problem),
             None => Outcome::Passed,
         };
+        let trace: Vec<String> = phase
+            .statements
+            .iter()
+            .map(|t| format!("{} -- {}", trace_line(t), t.statement))
+            .collect();
         cases.push(TestCase {
             classname: migration.name.clone(),
             name: phase.phase.to_string(),
             time: Some(phase_time(phase)),
             outcome,
+            system_out: trace.join("\n"),
         });
     }
     let undo_ran = migration.phases.iter().any(|p| p.phase == Phase::Undo);
@@ -94,6 +103,7 @@ fn migration_cases(cases: &mut Vec<TestCase>, migration: &MigrationDrill, stoppe
                 name: Phase::Undo.to_string(),
                 time: None,
                 outcome: Outcome::Skipped { message },
+                system_out: String::new(),
             });
         }
     }
@@ -111,6 +121,7 @@ fn migration_cases(cases: &mut Vec<TestCase>, migration: &MigrationDrill, stoppe
             name: format!("check: {} after {}", check.name, check.after),
             time: None,
             outcome,
+            system_out: String::new(),
         });
     }
     let failure_shown = cases[first..]
@@ -126,6 +137,7 @@ fn migration_cases(cases: &mut Vec<TestCase>, migration: &MigrationDrill, stoppe
                 message: "the drill failed this migration".to_string(),
                 text: String::new(),
             },
+            system_out: String::new(),
         });
     }
 }
@@ -195,24 +207,30 @@ fn write_case(f: &mut fmt::Formatter<'_>, case: &TestCase) -> fmt::Result {
     if let Some(time) = case.time {
         write!(f, r#" time="{}""#, junit_time(time))?;
     }
+    if matches!(case.outcome, Outcome::Passed) && case.system_out.is_empty() {
+        return writeln!(f, "/>");
+    }
+    writeln!(f, ">")?;
     match &case.outcome {
-        Outcome::Passed => writeln!(f, "/>"),
-        Outcome::Failed { message, text } => {
-            writeln!(f, ">")?;
-            writeln!(
-                f,
-                r#"      <failure message="{}">{}</failure>"#,
-                attribute(message),
-                text_content(text)
-            )?;
-            writeln!(f, "    </testcase>")
-        }
+        Outcome::Passed => {}
+        Outcome::Failed { message, text } => writeln!(
+            f,
+            r#"      <failure message="{}">{}</failure>"#,
+            attribute(message),
+            text_content(text)
+        )?,
         Outcome::Skipped { message } => {
-            writeln!(f, ">")?;
-            writeln!(f, r#"      <skipped message="{}"/>"#, attribute(message))?;
-            writeln!(f, "    </testcase>")
+            writeln!(f, r#"      <skipped message="{}"/>"#, attribute(message))?
         }
     }
+    if !case.system_out.is_empty() {
+        writeln!(
+            f,
+            "      <system-out>{}</system-out>",
+            text_content(&case.system_out)
+        )?;
+    }
+    writeln!(f, "    </testcase>")
 }
 
 /// JUnit times are seconds.

@@ -7,7 +7,8 @@ use std::fmt::{self, Display};
 use quick_xml::escape::escape;
 
 use super::{
-    apply_mode_label, check_headline, millis, phase_problem, phase_time, plain_diff, PhaseProblem,
+    apply_mode_label, check_headline, millis, phase_problem, phase_time, plain_diff, trace_line,
+    traced_phases, PhaseProblem,
 };
 use crate::drill::outcome::{DrillReport, DrillResult, MigrationDrill, Phase};
 
@@ -17,6 +18,8 @@ const FULL_TABLE_LIMIT: usize = 50;
 const DETAILS_LIMIT: usize = 20;
 /// Manual undos listed with their reasons.
 const MANUAL_LIMIT: usize = 50;
+/// Traced statements listed.
+const TRACE_LIMIT: usize = 100;
 
 pub(super) fn render(report: &DrillReport) -> String {
     Markdown { report }.to_string()
@@ -33,6 +36,7 @@ impl Display for Markdown<'_> {
         self.migrations(f)?;
         self.failures(f)?;
         self.manual_undos(f)?;
+        self.traces(f)?;
         self.final_check(f)
     }
 }
@@ -159,6 +163,57 @@ impl Markdown<'_> {
         }
         if manual.len() > MANUAL_LIMIT {
             writeln!(f, "- … and {} more", manual.len() - MANUAL_LIMIT)?;
+        }
+        writeln!(f)?;
+        writeln!(f, "</details>")?;
+        writeln!(f)
+    }
+
+    /// Traced statements that lock an existing table, rewrite or scan one, or run outside a
+    /// transaction: what a reviewer weighs before deploying.
+    fn traces(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut rows = Vec::new();
+        for migration in &self.report.migrations {
+            for phase in traced_phases(migration) {
+                for trace in &phase.statements {
+                    let notable = !trace.lock_summary().is_empty()
+                        || !trace.rewrote.is_empty()
+                        || !trace.scanned.is_empty()
+                        || !trace.in_transaction;
+                    if notable {
+                        rows.push((migration, phase.phase, trace));
+                    }
+                }
+            }
+        }
+        if rows.is_empty() {
+            return Ok(());
+        }
+        writeln!(f, "<details>")?;
+        writeln!(
+            f,
+            "<summary>🔒 {} statements lock, rewrite or scan existing tables</summary>",
+            rows.len()
+        )?;
+        writeln!(f)?;
+        writeln!(f, "| migration | phase | statement | effect |")?;
+        writeln!(f, "|---|---|---|---|")?;
+        for (migration, phase, trace) in rows.iter().take(TRACE_LIMIT) {
+            writeln!(
+                f,
+                "| `{}` | {phase} | `{}` | {} |",
+                cell(&migration.name),
+                cell(&trace.statement.replace('`', "'")),
+                cell(&trace_line(trace))
+            )?;
+        }
+        if rows.len() > TRACE_LIMIT {
+            writeln!(f)?;
+            writeln!(
+                f,
+                "{} more are in the JSON report.",
+                rows.len() - TRACE_LIMIT
+            )?;
         }
         writeln!(f)?;
         writeln!(f, "</details>")?;

@@ -4,6 +4,7 @@
 //! sends it.
 
 mod modes;
+mod trace;
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -16,6 +17,7 @@ use crate::drill::outcome::ApplyFailure;
 use crate::sql;
 
 pub use modes::mode_differences;
+pub use trace::{lock_mode_sql, lock_strength, LockTaken, StatementTrace, LOCK_MODES};
 
 /// How a `migration.sql` file is sent to the server.
 #[derive(
@@ -98,6 +100,8 @@ pub struct SqlFile<'a> {
 pub struct Applied {
     pub duration: Duration,
     pub failure: Option<ApplyFailure>,
+    /// Per statement: locks, rewrites, scans and time, when the session traces.
+    pub trace: Vec<StatementTrace>,
 }
 
 /// The drill's one session, set up as `prisma migrate deploy` sets up its own.
@@ -106,6 +110,8 @@ pub struct PrismaSession<'c> {
     mode: ApplyMode,
     /// Records one applied file, prepared once.
     record: Statement,
+    /// Send files statement by statement and trace each (see [`trace`]).
+    trace: bool,
 }
 
 /// The row Prisma leaves for an applied file: started and finished times, one applied step on
@@ -150,7 +156,14 @@ impl<'c> PrismaSession<'c> {
             client,
             mode,
             record,
+            trace: false,
         })
+    }
+
+    /// From now on, trace every statement of every file applied: its locks, rewrites, scans
+    /// and duration (see [`trace`]). Costs a catalog query per statement.
+    pub fn trace_statements(&mut self) {
+        self.trace = true;
     }
 
     pub fn mode(&self) -> ApplyMode {
@@ -167,7 +180,13 @@ impl<'c> PrismaSession<'c> {
     pub fn apply(&mut self, file: SqlFile<'_>) -> Result<Applied, ApplyError> {
         let checksum = format!("{:x}", Sha256::digest(file.sql.as_bytes()));
         let started = Instant::now();
+        let mut trace = Vec::new();
         let failure = match self.mode {
+            _ if self.trace => {
+                let (failure, traced) = self.apply_traced(file)?;
+                trace = traced;
+                failure
+            }
             ApplyMode::Batch => self.apply_batch(file),
             ApplyMode::Split => self.apply_split(file)?,
         };
@@ -185,7 +204,34 @@ impl<'c> PrismaSession<'c> {
                 ],
             )
             .map_err(ApplyError::Connection)?;
-        Ok(Applied { duration, failure })
+        Ok(Applied {
+            duration,
+            failure,
+            trace,
+        })
+    }
+
+    /// Applies the file statement by statement as the mode sends it, tracing each; fails as
+    /// the untraced apply would (see [`trace`] for how the two correspond).
+    fn apply_traced(
+        &mut self,
+        file: SqlFile<'_>,
+    ) -> Result<(Option<ApplyFailure>, Vec<StatementTrace>), ApplyError> {
+        let statements = sql::parse_file(file.path, file.sql)?;
+        let run = trace::run_traced(self.client, self.mode, &statements)
+            .map_err(ApplyError::Connection)?;
+        let failure = run.error.map(|(error, committed)| {
+            let line = run.traces.last().map(|t| t.line as u32);
+            let effect = match self.mode {
+                ApplyMode::Batch => "rolled back: the file ran as one transaction".into(),
+                ApplyMode::Split => format!(
+                    "half-applied: {committed} of {} statement(s) committed before this one",
+                    statements.len()
+                ),
+            };
+            failure(file.path, &error, line, effect)
+        });
+        Ok((failure, run.traces))
     }
 
     fn apply_batch(&mut self, file: SqlFile<'_>) -> Option<ApplyFailure> {

@@ -43,7 +43,7 @@ pub fn mode_differences(statements: &[Statement]) -> Vec<String> {
 }
 
 /// What a statement is, when PostgreSQL refuses to run it inside a transaction block.
-fn outside_transaction_only(node: &NodeEnum) -> Option<&'static str> {
+pub(super) fn outside_transaction_only(node: &NodeEnum) -> Option<&'static str> {
     match node {
         NodeEnum::IndexStmt(i) if i.concurrent => Some("CREATE INDEX CONCURRENTLY"),
         NodeEnum::DropStmt(d) if d.concurrent => Some("DROP INDEX CONCURRENTLY"),

@@ -1,0 +1,407 @@
+//! The statement trace: what each statement of a migration did to the live system, measured in
+//! the drill's own session. Locks come from `pg_locks` for the drill's backend while the
+//! statement's transaction is still open (locks are held until commit, so they are still
+//! there to see); a rewrite shows as a relation whose file node changed; a scan shows in the
+//! transaction's own table statistics (`pg_stat_xact_user_tables`).
+//!
+//! To look between statements, a traced file is sent statement by statement, inside a
+//! transaction the drill opens where Prisma's way of sending it would have had one: one for the
+//! whole file in batch mode (the implicit transaction of a multi-statement query), one per
+//! statement in split mode (autocommit). Statements PostgreSQL runs only outside a transaction
+//! block run bare in exactly the cases Prisma would run them bare, so they fail or succeed
+//! as they do under Prisma. Their locks are gone when they return and are not reported.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::{Duration, Instant};
+
+use postgres::Client;
+use serde::Serialize;
+
+use super::modes::outside_transaction_only;
+use super::ApplyMode;
+use crate::sql::{pb, NodeEnum, Statement};
+
+/// What one statement did, as measured.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct StatementTrace {
+    /// 1-based line of the statement in its file.
+    pub line: usize,
+    /// The statement's first line, shortened, to name it in reports.
+    pub statement: String,
+    #[serde(with = "crate::drill::outcome::duration_ms")]
+    pub duration: Duration,
+    /// Whether it ran inside a transaction block. When not, its locks were released and its
+    /// scans counted before they could be read, so `locks` and `scanned` are empty; rewrites
+    /// are still seen.
+    pub in_transaction: bool,
+    /// Relation locks it took that its transaction did not hold yet, strongest first.
+    pub locks: Vec<LockTaken>,
+    /// Relations whose data file it replaced: a table rewrite (or `TRUNCATE`), or an index
+    /// rebuilt.
+    pub rewrote: Vec<String>,
+    /// Tables it read in full (sequential scans), e.g. to validate a constraint.
+    pub scanned: Vec<String>,
+    /// Whether PostgreSQL rejected it (the trace then ends with it).
+    pub failed: bool,
+}
+
+/// One relation lock, in PostgreSQL's own mode names (`AccessExclusiveLock`).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+pub struct LockTaken {
+    pub relation: String,
+    /// `table`, `partitioned table`, `index`, `sequence`, `view`, `materialized view`, …
+    pub kind: &'static str,
+    pub mode: String,
+    /// The relation did not exist before the statement (it created it).
+    pub created: bool,
+}
+
+impl StatementTrace {
+    /// The strongest lock per existing table or view, e.g. `ACCESS EXCLUSIVE on "User"`, for
+    /// short reports; locks on indexes, and on relations the statement created, are left out.
+    pub fn lock_summary(&self) -> Vec<String> {
+        let mut strongest: BTreeMap<&str, &str> = BTreeMap::new();
+        for lock in self
+            .locks
+            .iter()
+            .filter(|l| !l.created && !l.kind.ends_with("index"))
+        {
+            let entry = strongest.entry(&lock.relation).or_insert(&lock.mode);
+            if lock_strength(&lock.mode) > lock_strength(entry) {
+                *entry = &lock.mode;
+            }
+        }
+        let mut strongest: Vec<(&str, &str)> = strongest.into_iter().collect();
+        strongest.sort_by_key(|(_, mode)| std::cmp::Reverse(lock_strength(mode)));
+        strongest
+            .into_iter()
+            .map(|(relation, mode)| format!("{} on {relation}", lock_mode_sql(mode)))
+            .collect()
+    }
+}
+
+/// The eight table lock modes, weakest first, as `pg_locks` names them.
+pub const LOCK_MODES: [&str; 8] = [
+    "AccessShareLock",
+    "RowShareLock",
+    "RowExclusiveLock",
+    "ShareUpdateExclusiveLock",
+    "ShareLock",
+    "ShareRowExclusiveLock",
+    "ExclusiveLock",
+    "AccessExclusiveLock",
+];
+
+/// A mode's rank among [`LOCK_MODES`] (stronger is higher).
+pub fn lock_strength(mode: &str) -> usize {
+    LOCK_MODES.iter().position(|m| *m == mode).unwrap_or(0)
+}
+
+/// `AccessExclusiveLock` → `ACCESS EXCLUSIVE`, as the documentation and `LOCK TABLE` write it.
+pub fn lock_mode_sql(mode: &str) -> String {
+    let bare = mode.strip_suffix("Lock").unwrap_or(mode);
+    let mut out = String::new();
+    for (i, c) in bare.char_indices() {
+        if c.is_uppercase() && i > 0 {
+            out.push(' ');
+        }
+        out.push(c.to_ascii_uppercase());
+    }
+    out
+}
+
+/// The user-visible state the trace compares before and after each statement.
+#[derive(Debug, Default)]
+struct Observed {
+    /// Relation oid → (name, relkind, file node) for every relation outside the system
+    /// schemas and unmigrate's own.
+    relations: BTreeMap<u32, (String, String, u32)>,
+    /// (relation oid, mode) of the relation locks the session holds.
+    locks: BTreeSet<(u32, String)>,
+    /// Table oid → sequential scans so far in this transaction.
+    seq_scans: BTreeMap<u32, i64>,
+}
+
+/// One round trip for all three: relations, the session's relation locks, and scans.
+const OBSERVE: &str = "\
+SELECT 'r', c.oid, c.oid::regclass::text, c.relkind::text, c.relfilenode::bigint
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast', 'unmigrate_drill')
+   AND n.nspname NOT LIKE 'pg\\_toast\\_temp\\_%' AND c.relname <> '_prisma_migrations'
+UNION ALL
+SELECT 'l', l.relation, l.mode, '', 0 FROM pg_locks l
+ WHERE l.pid = pg_backend_pid() AND l.granted AND l.locktype = 'relation'
+UNION ALL
+SELECT 's', s.relid, '', '', s.seq_scan FROM pg_stat_xact_user_tables s";
+
+fn observe(client: &mut Client) -> Result<Observed, postgres::Error> {
+    let mut seen = Observed::default();
+    for row in client.query(OBSERVE, &[])? {
+        let kind: &str = row.get(0);
+        let oid: u32 = row.get(1);
+        match kind {
+            "r" => {
+                let file: i64 = row.get(4);
+                seen.relations
+                    .insert(oid, (row.get(2), row.get(3), file as u32));
+            }
+            "l" => {
+                seen.locks.insert((oid, row.get(2)));
+            }
+            _ => {
+                seen.seq_scans.insert(oid, row.get(4));
+            }
+        }
+    }
+    Ok(seen)
+}
+
+/// `pg_class.relkind` in words.
+fn relkind_label(relkind: &str) -> &'static str {
+    match relkind {
+        "r" => "table",
+        "p" => "partitioned table",
+        "i" => "index",
+        "I" => "partitioned index",
+        "S" => "sequence",
+        "v" => "view",
+        "m" => "materialized view",
+        "f" => "foreign table",
+        "c" => "composite type",
+        _ => "relation",
+    }
+}
+
+/// What changed between two observations, for one statement.
+fn changes(before: &Observed, after: &Observed) -> (Vec<LockTaken>, Vec<String>, Vec<String>) {
+    let relation = |oid: &u32| {
+        after
+            .relations
+            .get(oid)
+            .or_else(|| before.relations.get(oid))
+    };
+    let name = |oid: &u32| relation(oid).map(|(name, _, _)| name.clone());
+    let mut locks: Vec<LockTaken> = after
+        .locks
+        .difference(&before.locks)
+        .filter_map(|(oid, mode)| {
+            let (name, relkind, _) = relation(oid)?;
+            Some(LockTaken {
+                relation: name.clone(),
+                kind: relkind_label(relkind),
+                mode: mode.clone(),
+                created: !before.relations.contains_key(oid),
+            })
+        })
+        .collect();
+    locks.sort_by(|a, b| {
+        lock_strength(&b.mode)
+            .cmp(&lock_strength(&a.mode))
+            .then_with(|| a.relation.cmp(&b.relation))
+    });
+    let rewrote = after
+        .relations
+        .iter()
+        .filter(|(oid, (_, _, file))| {
+            *file != 0
+                && before
+                    .relations
+                    .get(*oid)
+                    .is_some_and(|(_, _, old)| old != file)
+        })
+        .map(|(_, (name, _, _))| name.clone())
+        .collect();
+    let scanned = after
+        .seq_scans
+        .iter()
+        .filter(|(oid, scans)| {
+            before.relations.contains_key(*oid)
+                && **scans > before.seq_scans.get(*oid).copied().unwrap_or(0)
+        })
+        .filter_map(|(oid, _)| name(oid))
+        .collect();
+    (locks, rewrote, scanned)
+}
+
+/// How a traced file ended: `Ok` with every statement's trace, or the statement that failed
+/// with the traces up to it (its own included) and how many statements committed before it.
+pub struct TracedRun {
+    pub traces: Vec<StatementTrace>,
+    pub error: Option<(postgres::Error, usize)>,
+}
+
+/// Runs `statements` as `mode` sends them, tracing each. On failure, what the drill opened is
+/// rolled back, exactly as PostgreSQL rolls back the implicit transaction (batch) or the
+/// failing statement (split).
+pub fn run_traced(
+    client: &mut Client,
+    mode: ApplyMode,
+    statements: &[Statement],
+) -> Result<TracedRun, postgres::Error> {
+    let mut traces = Vec::with_capacity(statements.len());
+    // A file of one statement is not a multi-statement query: PostgreSQL runs it outside any
+    // transaction block, as split mode runs every statement.
+    let whole_file_transaction = mode == ApplyMode::Batch && statements.len() > 1;
+    let mut in_block = false; // a transaction block is open (the drill's or the file's own)
+    let mut drill_opened = false;
+    let mut committed = 0;
+    for statement in statements {
+        let control = transaction_control(&statement.node);
+        let bare = outside_transaction_only(&statement.node).is_some() && !whole_file_transaction;
+        if !in_block && control.is_none() && !bare {
+            client.batch_execute("BEGIN")?;
+            in_block = true;
+            drill_opened = true;
+        }
+        let before = observe(client)?;
+        let started = Instant::now();
+        let outcome = client.batch_execute(&statement.text);
+        let duration = started.elapsed();
+        let mut trace = StatementTrace {
+            line: statement.location.line,
+            statement: short(&statement.text),
+            duration,
+            in_transaction: in_block,
+            locks: Vec::new(),
+            rewrote: Vec::new(),
+            scanned: Vec::new(),
+            failed: outcome.is_err(),
+        };
+        if let Err(error) = outcome {
+            traces.push(trace);
+            if in_block {
+                client.batch_execute("ROLLBACK")?;
+            }
+            return Ok(TracedRun {
+                traces,
+                error: Some((error, committed)),
+            });
+        }
+        match control {
+            Some(Control::Begin) => {
+                in_block = true;
+                drill_opened = false;
+            }
+            Some(Control::End) => {
+                in_block = false;
+                drill_opened = false;
+            }
+            None => {}
+        }
+        let after = observe(client)?;
+        let (locks, rewrote, scanned) = changes(&before, &after);
+        trace.rewrote = rewrote;
+        if trace.in_transaction && in_block {
+            (trace.locks, trace.scanned) = (locks, scanned);
+        }
+        traces.push(trace);
+        let statement_ends_block = mode == ApplyMode::Split && drill_opened;
+        if statement_ends_block {
+            client.batch_execute("COMMIT")?;
+            in_block = false;
+            drill_opened = false;
+        }
+        if !in_block {
+            committed += 1;
+        }
+    }
+    if in_block {
+        // Also ends a block the file opened and left open. COMMIT can fail too (a deferred
+        // constraint): that is the file's failure.
+        if let Err(error) = client.batch_execute("COMMIT") {
+            if let Some(last) = traces.last_mut() {
+                last.failed = true;
+            }
+            return Ok(TracedRun {
+                traces,
+                error: Some((error, committed)),
+            });
+        }
+    }
+    Ok(TracedRun {
+        traces,
+        error: None,
+    })
+}
+
+enum Control {
+    Begin,
+    End,
+}
+
+/// `BEGIN`/`START TRANSACTION` open a block; `COMMIT`/`ROLLBACK` (and their prepared forms)
+/// close it; savepoints change nothing about it.
+fn transaction_control(node: &NodeEnum) -> Option<Control> {
+    use pb::TransactionStmtKind as K;
+    let NodeEnum::TransactionStmt(t) = node else {
+        return None;
+    };
+    match K::try_from(t.kind).ok()? {
+        K::TransStmtBegin | K::TransStmtStart => Some(Control::Begin),
+        K::TransStmtCommit
+        | K::TransStmtRollback
+        | K::TransStmtPrepare
+        | K::TransStmtCommitPrepared
+        | K::TransStmtRollbackPrepared => Some(Control::End),
+        _ => None,
+    }
+}
+
+/// The statement's first line, at most 80 characters.
+fn short(text: &str) -> String {
+    let first = text.lines().next().unwrap_or("").trim();
+    let mut out: String = first.chars().take(80).collect();
+    if out.len() < first.len() || text.lines().nth(1).is_some() {
+        out.push_str(" …");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lock_modes_read_as_the_documentation_writes_them() {
+        assert_eq!(lock_mode_sql("AccessExclusiveLock"), "ACCESS EXCLUSIVE");
+        assert_eq!(
+            lock_mode_sql("ShareUpdateExclusiveLock"),
+            "SHARE UPDATE EXCLUSIVE"
+        );
+        assert_eq!(lock_mode_sql("ShareLock"), "SHARE");
+        assert!(lock_strength("AccessExclusiveLock") > lock_strength("ShareLock"));
+    }
+
+    #[test]
+    fn the_summary_keeps_the_strongest_lock_per_existing_relation() {
+        let lock = |relation: &str, mode: &str, created| LockTaken {
+            relation: relation.into(),
+            kind: "table",
+            mode: mode.into(),
+            created,
+        };
+        let trace = StatementTrace {
+            line: 1,
+            statement: String::new(),
+            duration: Duration::ZERO,
+            in_transaction: true,
+            locks: vec![
+                lock("\"User\"", "ShareRowExclusiveLock", false),
+                lock("\"User\"", "AccessShareLock", false),
+                lock("\"Post\"", "AccessExclusiveLock", true),
+                lock("\"Team\"", "RowShareLock", false),
+                LockTaken {
+                    kind: "index",
+                    ..lock("\"User_pkey\"", "AccessExclusiveLock", false)
+                },
+            ],
+            rewrote: Vec::new(),
+            scanned: Vec::new(),
+            failed: false,
+        };
+        assert_eq!(
+            trace.lock_summary(),
+            ["SHARE ROW EXCLUSIVE on \"User\"", "ROW SHARE on \"Team\""]
+        );
+    }
+}
