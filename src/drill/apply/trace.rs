@@ -253,7 +253,14 @@ pub fn run_traced(
             in_block = true;
             drill_opened = true;
         }
-        let before = observe(client)?;
+        // Settings and transaction control lock nothing, and some must come first in their
+        // transaction (`SET TRANSACTION ISOLATION LEVEL`): no query may run before them.
+        let observed = control.is_none() && !is_setting(&statement.node);
+        let before = if observed {
+            observe(client)?
+        } else {
+            Observed::default()
+        };
         let started = Instant::now();
         let outcome = client.batch_execute(&statement.text);
         let duration = started.elapsed();
@@ -288,11 +295,13 @@ pub fn run_traced(
             }
             None => {}
         }
-        let after = observe(client)?;
-        let (locks, rewrote, scanned) = changes(&before, &after);
-        trace.rewrote = rewrote;
-        if trace.in_transaction && in_block {
-            (trace.locks, trace.scanned) = (locks, scanned);
+        if observed {
+            let after = observe(client)?;
+            let (locks, rewrote, scanned) = changes(&before, &after);
+            trace.rewrote = rewrote;
+            if trace.in_transaction && in_block {
+                (trace.locks, trace.scanned) = (locks, scanned);
+            }
         }
         traces.push(trace);
         let statement_ends_block = mode == ApplyMode::Split && drill_opened;
@@ -322,6 +331,14 @@ pub fn run_traced(
         traces,
         error: None,
     })
+}
+
+/// `SET`, `RESET`, `SHOW`, `SET TRANSACTION …`.
+fn is_setting(node: &NodeEnum) -> bool {
+    matches!(
+        node,
+        NodeEnum::VariableSetStmt(_) | NodeEnum::VariableShowStmt(_)
+    )
 }
 
 enum Control {
