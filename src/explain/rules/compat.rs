@@ -43,6 +43,9 @@ fn drop_column(ctx: &Context, node: &NodeEnum, out: &mut Vec<Hazard>) {
         if cmd.subtype != pb::AlterTableType::AtDropColumn as i32 {
             continue;
         }
+        if !ctx.existing_column(&table, &cmd.name) {
+            continue;
+        }
         let known = ctx.catalog.table(&table);
         if known.is_some_and(|t| t.column(&cmd.name).is_none() && t.opaque.is_none()) {
             continue; // DROP COLUMN IF EXISTS of a column that is not there
@@ -85,11 +88,16 @@ fn rename(ctx: &Context, s: &pb::RenameStmt, out: &mut Vec<Hazard>) {
         return;
     }
     match O::try_from(s.rename_type).unwrap_or(O::Undefined) {
-        O::ObjectColumn if s.relation_type == O::ObjectTable as i32 => out.push(Hazard::new(
+        O::ObjectColumn
+            if s.relation_type == O::ObjectTable as i32
+                && ctx.existing_column(&table, &s.subname) =>
+        {
+            out.push(Hazard::new(
             Rule::RenameColumn,
             format!("column {table}.{} is renamed to {}: the previous release still uses the old name, and its queries fail", quote_for_message(&s.subname), quote_for_message(&s.newname)),
             "expand/contract: add the new column, write both (a trigger or the code), backfill, switch reads, then drop the old column in a later release; or keep the database name and map it in the Prisma schema with @map",
-        )),
+        ))
+        }
         O::ObjectTable => out.push(Hazard::new(
             Rule::RenameTable,
             format!("table {table} is renamed to {}: the previous release still uses the old name, and its queries fail", quote_for_message(&s.newname)),

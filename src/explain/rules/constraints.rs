@@ -44,14 +44,14 @@ fn added(table: &QName, c: &pb::Constraint, out: &mut Vec<Hazard>) {
     };
     match C::try_from(c.contype).unwrap_or(C::Undefined) {
         C::ConstrForeign if !c.skip_validation => {
-            let target = c
-                .pktable
-                .as_ref()
-                .map(|rv| QName::from_range_var(rv).to_string())
-                .unwrap_or_default();
+            let target = c.pktable.as_ref().map(QName::from_range_var);
+            let locked = match target {
+                Some(t) if &t != table => format!("both {table} and {t} are"),
+                _ => format!("{table} is"),
+            };
             out.push(Hazard::new(
                 Rule::AddForeignKeyWithoutNotValid,
-                format!("foreign key{name} on {table} is validated at once: both {table} and {target} are locked SHARE ROW EXCLUSIVE (writes blocked) while every row is checked"),
+                format!("foreign key{name} on {table} is validated at once: {locked} locked SHARE ROW EXCLUSIVE (writes blocked) while every row is checked"),
                 "add it with NOT VALID (a brief lock, no scan), then VALIDATE CONSTRAINT in a later migration (SHARE UPDATE EXCLUSIVE: writes continue)",
             ));
         }

@@ -65,9 +65,7 @@ fn drop_index(ctx: &Context, s: &pb::DropStmt, out: &mut Vec<Hazard>) {
                 continue; // a constraint's index is dropped with ALTER TABLE, never here
             }
         }
-        let on = index
-            .map(|i| format!(" on {}", i.table))
-            .unwrap_or_default();
+        let on = index.map(|i| format!(" {}", i.table)).unwrap_or_default();
         out.push(Hazard::new(
             Rule::DropIndexWithoutConcurrently,
             format!("DROP INDEX {name} locks its table{on} ACCESS EXCLUSIVE: reads and writes queue behind it"),
