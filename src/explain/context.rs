@@ -12,6 +12,8 @@ pub struct Context<'a> {
     pub file: &'a FileFacts,
     /// The statement's position in the file.
     pub index: usize,
+    /// The impact of each earlier statement of the file, as it was explained.
+    pub earlier_impacts: &'a [super::Impact],
 }
 
 impl Context<'_> {

@@ -274,7 +274,8 @@ fn explain_file(
         statements.iter().map(|s| s.location.line).collect(),
         mode,
     );
-    let mut findings = Vec::with_capacity(statements.len());
+    let mut impacts: Vec<Impact> = Vec::with_capacity(statements.len());
+    let mut hazards = Vec::with_capacity(statements.len());
     let (nodes, sources): (Vec<_>, Vec<_>) = statements
         .into_iter()
         .map(|s| (s.node, (s.location, s.text)))
@@ -283,14 +284,17 @@ fn explain_file(
         let ctx = Context {
             catalog: model,
             file: &file,
-            index: findings.len(),
+            index: impacts.len(),
+            earlier_impacts: &impacts,
         };
-        findings.push((impact::of(&ctx, node), rules::check(&ctx, node)));
+        let impact = impact::of(&ctx, node);
+        hazards.push(rules::check(&ctx, node, &impact));
+        impacts.push(impact);
     });
     let statements: Vec<StatementExplained> = sources
         .into_iter()
         .zip(undos)
-        .zip(findings)
+        .zip(impacts.into_iter().zip(hazards))
         .map(|(((location, sql), mut undo), (impact, hazards))| {
             undo::render(&mut undo);
             StatementExplained {

@@ -15,7 +15,7 @@ mod transactions;
 
 use serde::{Serialize, Serializer};
 
-use super::Context;
+use super::{Context, Impact};
 use crate::sql::NodeEnum;
 
 /// Every rule, by stable id.
@@ -142,8 +142,9 @@ impl Hazard {
     }
 }
 
-/// Every hazard of one statement, family by family.
-pub fn check(ctx: &Context, node: &NodeEnum) -> Vec<Hazard> {
+/// Every hazard of one statement, family by family. `impact` is the statement's own
+/// documented impact (see [`super::impact`]).
+pub fn check(ctx: &Context, node: &NodeEnum, impact: &Impact) -> Vec<Hazard> {
     let mut out = Vec::new();
     columns::check(ctx, node, &mut out);
     constraints::check(ctx, node, &mut out);
@@ -151,7 +152,7 @@ pub fn check(ctx: &Context, node: &NodeEnum) -> Vec<Hazard> {
     transactions::check(ctx, node, &mut out);
     compat::check(ctx, node, &mut out);
     maintenance::check(ctx, node, &mut out);
-    timeouts::check(ctx, node, &mut out);
+    timeouts::check(ctx, impact, &mut out);
     out
 }
 
