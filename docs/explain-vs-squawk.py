@@ -31,6 +31,7 @@ SQUAWK_TO_OURS = {
     "renaming-column": "rename-column",
     "renaming-table": "rename-table",
     "require-lock-timeout": "missing-lock-timeout",
+    "ban-drop-default": "drop-default-of-not-null-column",
 }
 # constraint-missing-not-valid covers FKs, CHECKs and validate-in-same-transaction: split
 # by what the squawk message says.

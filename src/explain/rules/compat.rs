@@ -11,7 +11,10 @@ use pb::ObjectType as O;
 
 pub fn check(ctx: &Context, node: &NodeEnum, out: &mut Vec<Hazard>) {
     match node {
-        NodeEnum::AlterTableStmt(_) => drop_column(ctx, node, out),
+        NodeEnum::AlterTableStmt(_) => {
+            drop_column(ctx, node, out);
+            drop_default_of_not_null_column(ctx, node, out);
+        }
         NodeEnum::DropStmt(s) if s.remove_type == O::ObjectTable as i32 => {
             drop_table(ctx, s, out)
         }
@@ -54,6 +57,59 @@ fn drop_column(ctx: &Context, node: &NodeEnum, out: &mut Vec<Hazard>) {
             Rule::DropColumn,
             format!("column {table}.{} is dropped while the previous release may still select or write it: its queries fail until every instance runs the new code", quote_for_message(&cmd.name)),
             "expand/contract: release code that no longer uses the column (remove it from the Prisma schema, or mark it @ignore), deploy, then drop it in a later migration",
+        ));
+    }
+}
+
+/// `drop-default-of-not-null-column`: the previous release may insert rows without the
+/// column, relying on the database default (Prisma's `@default(now())`, `dbgenerated(…)`,
+/// `autoincrement()` are database defaults); without it those inserts fail the NOT NULL.
+fn drop_default_of_not_null_column(ctx: &Context, node: &NodeEnum, out: &mut Vec<Hazard>) {
+    let Some((table, cmds)) = table_cmds(node) else {
+        return;
+    };
+    let cmds: Vec<_> = cmds.collect();
+    for (i, cmd) in cmds.iter().enumerate() {
+        let drops_default =
+            cmd.subtype == pb::AlterTableType::AtColumnDefault as i32 && cmd.def.is_none();
+        if !drops_default || !ctx.existing_column(&table, &cmd.name) {
+            continue;
+        }
+        // Prisma's enum swap drops the default, converts the column and sets the default
+        // again in one transaction: the previous release never sees it missing. Nor does a
+        // drop matter when the column stops being NOT NULL (or goes) in the same transaction.
+        use pb::AlterTableType as At;
+        let same_column = |c: &pb::AlterTableCmd| c.name == cmd.name;
+        let relaxes = |c: &pb::AlterTableCmd| {
+            same_column(c)
+                && matches!(
+                    At::try_from(c.subtype),
+                    Ok(At::AtDropNotNull | At::AtDropColumn)
+                )
+        };
+        let restores = |c: &pb::AlterTableCmd| {
+            same_column(c) && c.subtype == At::AtColumnDefault as i32 && c.def.is_some()
+        };
+        let settled_here =
+            cmds.iter().any(|c| relaxes(c)) || cmds[i + 1..].iter().any(|c| restores(c));
+        let in_transaction = |j: usize| j != ctx.index && ctx.file.same_transaction(ctx.index, j);
+        let settled_later = ctx.file.statements.iter().enumerate().any(|(j, other)| {
+            in_transaction(j)
+                && table_cmds(other).is_some_and(|(t, mut other_cmds)| {
+                    t == table && other_cmds.any(|c| relaxes(c) || (j > ctx.index && restores(c)))
+                })
+        });
+        if settled_here || settled_later {
+            continue;
+        }
+        let column = ctx.catalog.table(&table).and_then(|t| t.column(&cmd.name));
+        let Some(column) = column.filter(|c| c.not_null && c.default.is_some()) else {
+            continue;
+        };
+        out.push(Hazard::new(
+            Rule::DropDefaultOfNotNullColumn,
+            format!("the default of NOT NULL column {table}.{} is dropped: inserts of the previous release that leave the column to its default now fail (\"violates not-null constraint\")", quote_for_message(&column.name)),
+            "drop the default one release after the code that always sets the column has been deployed everywhere",
         ));
     }
 }

@@ -39,6 +39,7 @@ pub enum Rule {
     RenameColumn,
     RenameTable,
     RenameEnumValue,
+    DropDefaultOfNotNullColumn,
     WholeTableRewrite,
     RefreshMaterializedViewWithoutConcurrently,
     MissingLockTimeout,
@@ -64,6 +65,7 @@ impl Rule {
         Rule::RenameColumn,
         Rule::RenameTable,
         Rule::RenameEnumValue,
+        Rule::DropDefaultOfNotNullColumn,
         Rule::WholeTableRewrite,
         Rule::RefreshMaterializedViewWithoutConcurrently,
         Rule::MissingLockTimeout,
@@ -90,6 +92,7 @@ impl Rule {
             Rule::RenameColumn => "rename-column",
             Rule::RenameTable => "rename-table",
             Rule::RenameEnumValue => "rename-enum-value",
+            Rule::DropDefaultOfNotNullColumn => "drop-default-of-not-null-column",
             Rule::WholeTableRewrite => "whole-table-rewrite",
             Rule::RefreshMaterializedViewWithoutConcurrently => {
                 "refresh-materialized-view-without-concurrently"
