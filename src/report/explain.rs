@@ -107,11 +107,11 @@ fn human_impact(out: &mut String, i: &Impact) {
             rel(&l.on),
         );
     }
-    for (r, why) in &i.rewrites {
-        let _ = writeln!(out, "  rewrite  {}: {why}", rel(r));
+    for c in &i.rewrites {
+        let _ = writeln!(out, "  rewrite  {}: {}", rel(&c.on), c.why);
     }
-    for (r, why) in &i.scans {
-        let _ = writeln!(out, "  scan     {}: {why}", rel(r));
+    for c in &i.scans {
+        let _ = writeln!(out, "  scan     {}: {}", rel(&c.on), c.why);
     }
     if let Some(why) = &i.outside_transaction {
         let _ = writeln!(out, "  no txn   {why}");
@@ -178,13 +178,13 @@ fn markdown(report: &Explained) -> String {
                 .impact
                 .rewrites
                 .iter()
-                .map(|(r, _)| format!("rewrites {}", rel(r)))
+                .map(|c| format!("rewrites {}", rel(&c.on)))
                 .collect();
             cost.extend(
                 s.impact
                     .scans
                     .iter()
-                    .map(|(r, _)| format!("scans {}", rel(r))),
+                    .map(|c| format!("scans {}", rel(&c.on))),
             );
             if s.impact.outside_transaction.is_some() {
                 cost.push("no transaction block".into());
