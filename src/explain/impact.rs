@@ -290,7 +290,7 @@ pub fn of(ctx: &Context, node: &NodeEnum) -> Impact {
                 impact.lock(RowExclusive, table(ctx, &QName::from_range_var(rv)));
             }
             if !matches!(node, NodeEnum::InsertStmt(_)) {
-                impact.note("row locks on every row it changes, held until the migration's transaction ends");
+                impact.note("row locks on every row it changes, held until its transaction commits");
             }
         }
         NodeEnum::LockStmt(s) => {

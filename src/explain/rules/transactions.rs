@@ -4,6 +4,7 @@
 
 use super::{Hazard, Rule};
 use crate::drill::apply::ApplyMode;
+use crate::explain::impact::LockMode;
 use crate::explain::tree::mentions_string;
 use crate::explain::Context;
 use crate::sql::blocks::outside_transaction_only;
@@ -12,6 +13,46 @@ use crate::sql::{NodeEnum, QName};
 pub fn check(ctx: &Context, node: &NodeEnum, out: &mut Vec<Hazard>) {
     non_transactional_in_transaction(ctx, node, out);
     enum_value_added_and_used(ctx, node, out);
+    backfill_holding_ddl_lock(ctx, node, out);
+}
+
+/// `backfill-holding-ddl-lock`: an UPDATE or DELETE of a table in use, after a statement of
+/// the same transaction locked that table SHARE or stronger. Locks are held until commit, so
+/// the whole backfill runs under the DDL's lock (with ACCESS EXCLUSIVE, even reads wait).
+fn backfill_holding_ddl_lock(ctx: &Context, node: &NodeEnum, out: &mut Vec<Hazard>) {
+    let (verb, target) = match node {
+        NodeEnum::UpdateStmt(s) => ("UPDATE", s.relation.as_ref()),
+        NodeEnum::DeleteStmt(s) => ("DELETE", s.relation.as_ref()),
+        _ => return,
+    };
+    let Some(table) = target.map(QName::from_range_var) else {
+        return;
+    };
+    if !ctx.existing(&table) {
+        return;
+    }
+    let name = table.to_string();
+    let held = ctx
+        .earlier_impacts
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| ctx.file.same_transaction(*i, ctx.index))
+        .flat_map(|(i, impact)| impact.locks.iter().map(move |l| (i, l)))
+        .filter(|(_, l)| l.on.name == name && l.mode >= LockMode::Share)
+        .max_by_key(|(_, l)| l.mode);
+    let Some((i, lock)) = held else {
+        return;
+    };
+    out.push(Hazard::new(
+        Rule::BackfillHoldingDdlLock,
+        format!(
+            "this {verb} runs in the transaction that locked {table} {} at line {}: the lock is held until the whole backfill commits ({})",
+            lock.mode,
+            ctx.file.lines[i],
+            lock.mode.blocks()
+        ),
+        "backfill in its own migration (or a job) after the schema change has committed, in batches of a few thousand rows",
+    ));
 }
 
 /// `non-transactional-in-transaction`: `CREATE INDEX CONCURRENTLY` and its kin fail with
