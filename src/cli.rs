@@ -8,18 +8,23 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::drill::apply::{ApplyMode, Timeouts};
 use crate::drill::script::{DrillScript, Scope};
 use crate::drill::{self, DrillPlan, Progress};
+use crate::explain;
 use crate::generate::{self, Plan, Selection};
 use crate::migrations::{self, Timestamp};
+use crate::report::explain::ExplainFormat;
 use crate::report::{self, ReportFormat};
 use crate::scratch::{ScratchOptions, ScratchSource};
 use crate::snapshot::Tracking;
 use crate::undo::Verdict;
 
-/// Exit codes: 0 success, 1 some undo needs manual work (`generate`) or a drill failed
-/// (`drill`), 2 usage, input or environment error.
+/// Exit codes: 0 success, 1 some undo needs manual work (`generate`), a drill failed
+/// (`drill`) or a hazard named by `--fail-on` was found (`explain`), 2 usage, input or
+/// environment error.
 pub const EXIT_OK: i32 = 0;
 pub const EXIT_MANUAL: i32 = 1;
 pub const EXIT_DRILL_FAILED: i32 = 1;
+/// `explain --fail-on`: a hazard of a named rule was found.
+pub const EXIT_HAZARDS: i32 = 1;
 pub const EXIT_ERROR: i32 = 2;
 
 #[derive(Debug, Parser)]
@@ -40,6 +45,30 @@ pub enum Command {
     /// Rehearse rollbacks on a scratch PostgreSQL: forward, undo and forward again for each
     /// migration, comparing schemas after every step.
     Drill(DrillArgs),
+    /// Say, per statement and without a database, what a migration does to a live system:
+    /// locks, rewrites and scans, transaction rules, zero-downtime hazards, and its undo.
+    Explain(ExplainArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ExplainArgs {
+    /// A migration.sql (or any .sql file), a migration folder, a migrations folder (every
+    /// migration in it), or a migration name (or unique prefix) in --dir.
+    #[arg(default_value = "prisma/migrations")]
+    pub target: PathBuf,
+    /// The migrations folder in which a migration name is looked up.
+    #[arg(long, value_name = "DIR", default_value = "prisma/migrations")]
+    pub dir: PathBuf,
+    /// How the runner sends each file: whole, in one implicit transaction (Prisma ≤ 7.3), or
+    /// statement by statement (Prisma ≥ 7.4). Transaction rules depend on it.
+    #[arg(long, value_enum, default_value_t = ApplyMode::Batch)]
+    pub apply_mode: ApplyMode,
+    #[arg(long, value_enum, default_value_t = ExplainFormat::Human)]
+    pub format: ExplainFormat,
+    /// Exit with 1 when a hazard of this rule id is found; `all` for any hazard. Repeatable,
+    /// or comma-separated. Without it, hazards are reported and the exit code is 0.
+    #[arg(long, value_name = "RULE", value_delimiter = ',')]
+    pub fail_on: Vec<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -144,6 +173,7 @@ pub fn main() -> i32 {
     let result = match cli.command {
         Command::Generate(args) => run_generate(&args),
         Command::Drill(args) => run_drill(&args),
+        Command::Explain(args) => run_explain(&args),
     };
     match result {
         Ok(code) => code,
@@ -203,6 +233,39 @@ fn run_generate(args: &GenerateArgs) -> anyhow::Result<i32> {
     } else {
         EXIT_OK
     })
+}
+
+fn run_explain(args: &ExplainArgs) -> anyhow::Result<i32> {
+    let fail_on = fail_on_rules(&args.fail_on)?;
+    let target = explain::Target::resolve(&args.target, &args.dir)?;
+    let report = explain::explain(&target, args.apply_mode)?;
+    let text = report::explain::render(&report, args.format);
+    std::io::stdout().lock().write_all(text.as_bytes())?;
+    let failed = report.hazards().any(|h| fail_on.contains(&h.rule));
+    Ok(if failed { EXIT_HAZARDS } else { EXIT_OK })
+}
+
+/// The rules named by `--fail-on` (`all` for every rule); an unknown id is a usage error.
+fn fail_on_rules(names: &[String]) -> anyhow::Result<Vec<explain::Rule>> {
+    let mut rules = Vec::new();
+    for name in names.iter().map(|n| n.trim()).filter(|n| !n.is_empty()) {
+        if name == "all" {
+            rules.extend_from_slice(explain::Rule::ALL);
+            continue;
+        }
+        match explain::Rule::from_id(name) {
+            Some(rule) => rules.push(rule),
+            None => anyhow::bail!(
+                "--fail-on {name}: no such rule; the rule ids are: all, {}",
+                explain::Rule::ALL
+                    .iter()
+                    .map(|r| r.id())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        }
+    }
+    Ok(rules)
 }
 
 /// Default session limits: long enough for any migration on an empty scratch database, short

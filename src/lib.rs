@@ -3,11 +3,13 @@
 //! Data flows one way: files ([`migrations`]) → statements ([`sql`]) → schema model
 //! ([`catalog`]) → undo statements ([`undo`]) → files ([`generate`] writes them back
 //! through [`migrations`]); and files → [`drill`] (on a [`scratch`] database, comparing
-//! [`snapshot`]s) → [`report`].
+//! [`snapshot`]s) → [`report`]; and files → [`explain`] (the same fold and undo, plus
+//! documented locks and hazard rules, no database) → [`report::explain`].
 
 pub mod catalog;
 pub mod cli;
 pub mod drill;
+pub mod explain;
 pub mod generate;
 pub mod migrations;
 pub mod report;

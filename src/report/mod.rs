@@ -1,8 +1,9 @@
-//! Drill reports: human, JSON, JUnit XML and Markdown.
+//! Drill reports: human, JSON, JUnit XML and Markdown; `explain` reports in [`explain`].
 //!
 //! Every format renders the same [`DrillReport`]. What counts as a failed phase, and how a
 //! schema difference reads as a diff, is decided once here so the formats cannot disagree.
 
+pub mod explain;
 mod human;
 mod json;
 mod junit;

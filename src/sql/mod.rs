@@ -3,6 +3,7 @@
 //! messages, and deparses generated statements (whole statements only, as the deparser
 //! expects) so identifiers are always quoted by PostgreSQL's own rules.
 
+pub mod blocks;
 pub mod build;
 mod cursor;
 mod keywords;

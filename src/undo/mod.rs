@@ -216,10 +216,24 @@ impl MigrationScope {
 /// the statements are consumed, their parts moved into the model.
 /// Built statements are not text yet: pass each undo through [`render`] before reading `sql`.
 pub fn undo_migration(catalog: &mut Catalog, statements: Vec<NodeEnum>) -> Vec<Undo> {
+    undo_migration_observed(catalog, statements, |_, _| {})
+}
+
+/// [`undo_migration`], calling `observe` with each whole statement and the model exactly as
+/// the rules see it just before that statement, so a reader of the same fold (`explain`)
+/// needs no fold of its own.
+pub fn undo_migration_observed(
+    catalog: &mut Catalog,
+    statements: Vec<NodeEnum>,
+    mut observe: impl FnMut(&Catalog, &NodeEnum),
+) -> Vec<Undo> {
     let scope = MigrationScope::of(&statements);
     let undos = statements
         .into_iter()
-        .map(|node| undo_and_apply(catalog, node, &scope))
+        .map(|node| {
+            observe(catalog, &node);
+            undo_and_apply(catalog, node, &scope)
+        })
         .collect();
     catalog.end_migration();
     undos

@@ -1,7 +1,8 @@
 //! Why a migration behaves differently when Prisma sends it whole (`batch`) or statement by
 //! statement (`split`), found from its parse trees before anything runs.
 
-use crate::sql::{pb, NodeEnum, Statement};
+use crate::sql::blocks::outside_transaction_only;
+use crate::sql::{NodeEnum, Statement};
 
 /// One line per reason the file behaves differently under the two apply modes; empty when it
 /// behaves the same (apart from what a failure leaves behind, which differs for every file of
@@ -40,41 +41,6 @@ pub fn mode_differences(statements: &[Statement]) -> Vec<String> {
         }
     }
     reasons
-}
-
-/// What a statement is, when PostgreSQL refuses to run it inside a transaction block.
-pub(super) fn outside_transaction_only(node: &NodeEnum) -> Option<&'static str> {
-    match node {
-        NodeEnum::IndexStmt(i) if i.concurrent => Some("CREATE INDEX CONCURRENTLY"),
-        NodeEnum::DropStmt(d) if d.concurrent => Some("DROP INDEX CONCURRENTLY"),
-        NodeEnum::ReindexStmt(r) if has_concurrently(&r.params) => Some("REINDEX CONCURRENTLY"),
-        NodeEnum::VacuumStmt(v) if v.is_vacuumcmd => Some("VACUUM"),
-        NodeEnum::CreatedbStmt(_) => Some("CREATE DATABASE"),
-        NodeEnum::DropdbStmt(_) => Some("DROP DATABASE"),
-        NodeEnum::AlterSystemStmt(_) => Some("ALTER SYSTEM"),
-        NodeEnum::CreateTableSpaceStmt(_) => Some("CREATE TABLESPACE"),
-        NodeEnum::DropTableSpaceStmt(_) => Some("DROP TABLESPACE"),
-        NodeEnum::AlterTableStmt(a) if a.cmds.iter().any(detaches_concurrently) => {
-            Some("DETACH PARTITION CONCURRENTLY")
-        }
-        _ => None,
-    }
-}
-
-fn has_concurrently(params: &[pb::Node]) -> bool {
-    params
-        .iter()
-        .any(|p| matches!(&p.node, Some(NodeEnum::DefElem(d)) if d.defname == "concurrently"))
-}
-
-fn detaches_concurrently(cmd: &pb::Node) -> bool {
-    let Some(NodeEnum::AlterTableCmd(cmd)) = &cmd.node else {
-        return false;
-    };
-    let Some(NodeEnum::PartitionCmd(p)) = cmd.def.as_ref().and_then(|d| d.node.as_ref()) else {
-        return false;
-    };
-    p.concurrent
 }
 
 #[cfg(test)]

@@ -17,8 +17,8 @@ use std::time::{Duration, Instant};
 use postgres::Client;
 use serde::Serialize;
 
-use super::modes::outside_transaction_only;
 use super::ApplyMode;
+use crate::sql::blocks::outside_transaction_only;
 use crate::sql::{pb, NodeEnum, Statement};
 
 /// What one statement did, as measured.

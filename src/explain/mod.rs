@@ -1,0 +1,343 @@
+//! `unmigrate explain`: a static, per-statement report of what each forward statement does to
+//! a live system, without a database. For every statement: its undo and verdict (from
+//! [`crate::undo`], on the same fold of the history), the locks PostgreSQL documents for it,
+//! whether it rewrites or scans a table, whether it may run in a transaction block, and the
+//! zero-downtime hazards found by the rules in [`rules`] (one file per family, stable ids, a
+//! documentation page each under `docs/rules/`).
+//!
+//! Data flows one way: a history or a file ([`crate::migrations`]) → statements
+//! ([`crate::sql`]) → the model and undo ([`crate::catalog`], [`crate::undo`]) → [`impact`]
+//! and [`rules`] → an [`Explained`] report that [`crate::report::explain`] renders.
+
+mod context;
+pub mod impact;
+mod rewrite;
+pub mod rules;
+mod tree;
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::catalog::Catalog;
+use crate::drill::apply::ApplyMode;
+use crate::migrations::{History, Migration, MigrationsError};
+use crate::sql::{self, Location, SqlError};
+use crate::undo::{self, Undo, Verdict};
+
+pub use context::{Context, FileFacts};
+pub use impact::{Impact, Lock, LockMode, Relation};
+pub use rules::{Hazard, Rule};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ExplainError {
+    #[error(transparent)]
+    Migrations(#[from] MigrationsError),
+    #[error(transparent)]
+    Sql(#[from] SqlError),
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{}:{line}:{column}: not valid UTF-8; re-save the file as UTF-8", path.display())]
+    NotUtf8 {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+    },
+    #[error("no migration named {name:?} in {}; pass a migration.sql file, a migration folder, or a name from `ls {}`", dir.display(), dir.display())]
+    UnknownMigration { name: String, dir: PathBuf },
+    #[error("{name:?} names several migrations in {} ({matches}); give more of the name", dir.display())]
+    AmbiguousMigration {
+        name: String,
+        dir: PathBuf,
+        matches: String,
+    },
+    #[error("{} holds no migrations to explain", dir.display())]
+    Empty { dir: PathBuf },
+}
+
+/// What `explain` looks at.
+#[derive(Debug, Clone)]
+pub enum Target {
+    /// Every migration of a history, in the order Prisma applies them.
+    History(History),
+    /// One migration of a history; the ones before it are folded into the model first.
+    Migration(History, String),
+    /// A lone SQL file outside any history: the model starts empty.
+    File(PathBuf),
+}
+
+impl Target {
+    /// Resolves what the user named: a migrations folder, a migration folder or its
+    /// `migration.sql`, a lone `.sql` file, or a migration name (or unique prefix) in `dir`.
+    pub fn resolve(target: &Path, dir: &Path) -> Result<Target, ExplainError> {
+        if target.is_file() {
+            return Ok(match history_of_file(target) {
+                Some((history, name)) => Target::Migration(history, name),
+                None => Target::File(target.to_path_buf()),
+            });
+        }
+        if target.is_dir() {
+            if target.join(crate::migrations::MIGRATION_SQL).is_file() {
+                let file = target.join(crate::migrations::MIGRATION_SQL);
+                if let Some((history, name)) = history_of_file(&file) {
+                    return Ok(Target::Migration(history, name));
+                }
+                return Ok(Target::File(file));
+            }
+            let history = crate::migrations::read_history(target)?;
+            if history.migrations.is_empty() {
+                return Err(ExplainError::Empty {
+                    dir: target.to_path_buf(),
+                });
+            }
+            return Ok(Target::History(history));
+        }
+        let name = target.to_string_lossy().into_owned();
+        let history = crate::migrations::read_history(dir)?;
+        let found = find_migration(&history, &name)?.to_string();
+        Ok(Target::Migration(history, found))
+    }
+}
+
+/// The history a `…/<folder>/migration.sql` belongs to, when its grandparent reads as one.
+fn history_of_file(file: &Path) -> Option<(History, String)> {
+    if file.file_name()? != crate::migrations::MIGRATION_SQL {
+        return None;
+    }
+    let folder = file.parent()?;
+    let name = folder.file_name()?.to_str()?.to_string();
+    let dir = match folder.parent() {
+        Some(p) if p.as_os_str().is_empty() => Path::new("."),
+        Some(p) => p,
+        None => return None,
+    };
+    let history = crate::migrations::read_history(dir).ok()?;
+    history.find(&name)?;
+    Some((history, name))
+}
+
+fn find_migration<'h>(history: &'h History, name: &str) -> Result<&'h str, ExplainError> {
+    if let Some(m) = history.find(name) {
+        return Ok(&m.name);
+    }
+    let matches: Vec<&Migration> = history
+        .migrations
+        .iter()
+        .filter(|m| m.name.starts_with(name))
+        .collect();
+    match matches.as_slice() {
+        [one] => Ok(&one.name),
+        [] => Err(ExplainError::UnknownMigration {
+            name: name.to_string(),
+            dir: history.dir.clone(),
+        }),
+        many => Err(ExplainError::AmbiguousMigration {
+            name: name.to_string(),
+            dir: history.dir.clone(),
+            matches: many
+                .iter()
+                .map(|m| m.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+        }),
+    }
+}
+
+/// The whole report: one entry per explained migration (or file).
+#[derive(Debug, Clone, Serialize)]
+pub struct Explained {
+    /// How the files are assumed to be applied (transaction rules depend on it).
+    pub apply_mode: ApplyMode,
+    pub migrations: Vec<MigrationExplained>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MigrationExplained {
+    /// The migration folder name, or the file name for a lone file.
+    pub name: String,
+    pub path: PathBuf,
+    /// Whether earlier migrations were folded into the model (false for a lone file: every
+    /// table it does not create is unknown, and assumed to exist and hold rows).
+    pub with_history: bool,
+    pub verdict: Verdict,
+    pub statements: Vec<StatementExplained>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StatementExplained {
+    pub location: Location,
+    /// The statement as written, without leading comments or the semicolon.
+    pub sql: String,
+    pub impact: Impact,
+    pub undo: Undo,
+    pub hazards: Vec<Hazard>,
+}
+
+impl Explained {
+    pub fn hazards(&self) -> impl Iterator<Item = &Hazard> {
+        self.migrations
+            .iter()
+            .flat_map(|m| &m.statements)
+            .flat_map(|s| &s.hazards)
+    }
+
+    /// Hazards per rule, every rule listed (zero included), in registry order.
+    pub fn counts(&self) -> Vec<(Rule, usize)> {
+        Rule::ALL
+            .iter()
+            .map(|&r| (r, self.hazards().filter(|h| h.rule == r).count()))
+            .collect()
+    }
+
+    pub fn statement_count(&self) -> usize {
+        self.migrations.iter().map(|m| m.statements.len()).sum()
+    }
+}
+
+/// Explains the target.
+pub fn explain(target: &Target, mode: ApplyMode) -> Result<Explained, ExplainError> {
+    let migrations = match target {
+        Target::File(path) => {
+            let text = read_sql(path)?;
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            vec![explain_file(
+                &mut Catalog::default(),
+                &name,
+                path,
+                &text,
+                false,
+                mode,
+            )?]
+        }
+        Target::History(history) => explain_history(history, None, mode)?,
+        Target::Migration(history, name) => explain_history(history, Some(name), mode)?,
+    };
+    Ok(Explained {
+        apply_mode: mode,
+        migrations,
+    })
+}
+
+/// Folds the history in order, explaining every migration (or only `only`, folding the ones
+/// before it and stopping after it).
+fn explain_history(
+    history: &History,
+    only: Option<&str>,
+    mode: ApplyMode,
+) -> Result<Vec<MigrationExplained>, ExplainError> {
+    let mut catalog = Catalog::default();
+    let mut out = Vec::new();
+    for migration in &history.migrations {
+        let wanted = only.is_none_or(|name| name == migration.name);
+        if wanted {
+            out.push(explain_file(
+                &mut catalog,
+                &migration.name,
+                &migration.sql_path,
+                &migration.sql,
+                true,
+                mode,
+            )?);
+            if only.is_some() {
+                break;
+            }
+        } else {
+            for s in sql::parse_file(&migration.sql_path, &migration.sql)? {
+                catalog.apply(s.node);
+            }
+            catalog.end_migration();
+        }
+    }
+    Ok(out)
+}
+
+/// Explains one file against the model, folding it in afterwards.
+fn explain_file(
+    catalog: &mut Catalog,
+    name: &str,
+    path: &Path,
+    text: &str,
+    with_history: bool,
+    mode: ApplyMode,
+) -> Result<MigrationExplained, ExplainError> {
+    let statements = sql::parse_file(path, text)?;
+    let file = FileFacts::of(
+        catalog,
+        statements.iter().map(|s| s.node.clone()).collect(),
+        statements.iter().map(|s| s.location.line).collect(),
+        mode,
+    );
+    let mut impacts: Vec<Impact> = Vec::with_capacity(statements.len());
+    let mut hazards = Vec::with_capacity(statements.len());
+    let (nodes, sources): (Vec<_>, Vec<_>) = statements
+        .into_iter()
+        .map(|s| (s.node, (s.location, s.text)))
+        .unzip();
+    let undos = undo::undo_migration_observed(catalog, nodes, |model, node| {
+        let ctx = Context {
+            catalog: model,
+            file: &file,
+            index: impacts.len(),
+            earlier_impacts: &impacts,
+        };
+        let impact = impact::of(&ctx, node);
+        hazards.push(rules::check(&ctx, node, &impact));
+        impacts.push(impact);
+    });
+    let statements: Vec<StatementExplained> = sources
+        .into_iter()
+        .zip(undos)
+        .zip(impacts.into_iter().zip(hazards))
+        .map(|(((location, sql), mut undo), (impact, hazards))| {
+            undo::render(&mut undo);
+            StatementExplained {
+                location,
+                sql,
+                impact,
+                undo,
+                hazards,
+            }
+        })
+        .collect();
+    let verdict = statements
+        .iter()
+        .map(|s| s.undo.verdict)
+        .max()
+        .unwrap_or(Verdict::Exact);
+    Ok(MigrationExplained {
+        name: name.to_string(),
+        path: path.to_path_buf(),
+        with_history,
+        verdict,
+        statements,
+    })
+}
+
+/// A lone SQL file's text (a history's files are read by [`crate::migrations`]).
+fn read_sql(path: &Path) -> Result<String, ExplainError> {
+    let bytes = std::fs::read(path).map_err(|source| ExplainError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(text.trim_start_matches('\u{feff}').to_string()),
+        Err(e) => {
+            let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+            let valid = String::from_utf8_lossy(valid);
+            let line = valid.matches('\n').count() + 1;
+            let column = valid.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            Err(ExplainError::NotUtf8 {
+                path: path.to_path_buf(),
+                line,
+                column,
+            })
+        }
+    }
+}

@@ -1,0 +1,3 @@
+CREATE TABLE "Score" ("id" TEXT PRIMARY KEY, "value" INTEGER);
+-- forward
+ALTER TABLE "Score" ADD CONSTRAINT "Score_value_check" CHECK ("value" >= 0);

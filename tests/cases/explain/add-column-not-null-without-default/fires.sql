@@ -1,0 +1,3 @@
+CREATE TABLE "User" ("id" TEXT PRIMARY KEY);
+-- forward
+ALTER TABLE "User" ADD COLUMN "email" TEXT NOT NULL;

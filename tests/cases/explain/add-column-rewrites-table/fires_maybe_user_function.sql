@@ -1,0 +1,3 @@
+CREATE TABLE "Job" ("id" TEXT PRIMARY KEY);
+-- forward
+ALTER TABLE "Job" ADD COLUMN "code" TEXT NOT NULL DEFAULT make_code();

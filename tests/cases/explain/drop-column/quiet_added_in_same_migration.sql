@@ -1,0 +1,4 @@
+CREATE TABLE "User" ("id" TEXT PRIMARY KEY);
+-- forward
+ALTER TABLE "User" ADD COLUMN "tmp" TEXT;
+ALTER TABLE "User" DROP COLUMN "tmp";

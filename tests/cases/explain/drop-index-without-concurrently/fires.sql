@@ -1,0 +1,4 @@
+CREATE TABLE "Job" ("id" TEXT PRIMARY KEY, "status" TEXT);
+CREATE INDEX "Job_status_idx" ON "Job"("status");
+-- forward
+DROP INDEX "Job_status_idx";

@@ -1,0 +1,3 @@
+-- forward
+CREATE TABLE "Staging" ("id" TEXT PRIMARY KEY);
+DROP TABLE "Staging";

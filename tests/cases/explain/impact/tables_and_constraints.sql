@@ -1,0 +1,21 @@
+CREATE TABLE "User" ("id" TEXT PRIMARY KEY, "email" TEXT);
+CREATE TABLE "Post" ("id" TEXT PRIMARY KEY, "authorId" TEXT);
+ALTER TABLE "Post" ADD CONSTRAINT "Post_authorId_fkey" FOREIGN KEY ("authorId") REFERENCES "User"("id") NOT VALID;
+CREATE INDEX "User_email_idx" ON "User"("email");
+CREATE TABLE "Event" ("id" TEXT, "at" DATE) PARTITION BY RANGE ("at");
+CREATE TABLE "Event_old" ("id" TEXT, "at" DATE);
+-- forward
+SET lock_timeout = '5s';
+CREATE TABLE "Comment" ("id" TEXT PRIMARY KEY, "postId" TEXT REFERENCES "Post"("id"));
+ALTER TABLE "Post" VALIDATE CONSTRAINT "Post_authorId_fkey";
+ALTER INDEX "User_email_idx" RENAME TO "User_email_index";
+ALTER TABLE "User" ALTER COLUMN "email" SET DEFAULT '', ALTER COLUMN "email" DROP NOT NULL;
+COMMENT ON TABLE "User" IS 'people';
+CREATE TABLE "Event_2024" PARTITION OF "Event" FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+ALTER TABLE "Event" ATTACH PARTITION "Event_old" FOR VALUES FROM ('2000-01-01') TO ('2024-01-01');
+ALTER TABLE "User" SET (fillfactor = 90);
+LOCK TABLE "Post" IN SHARE MODE;
+TRUNCATE "Comment";
+DELETE FROM "Post" WHERE "authorId" IS NULL;
+DO $$ BEGIN PERFORM 1; END $$;
+ANALYZE "User";

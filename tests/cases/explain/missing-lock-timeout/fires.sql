@@ -1,0 +1,4 @@
+CREATE TABLE "User" ("id" TEXT PRIMARY KEY);
+-- forward
+ALTER TABLE "User" ADD COLUMN "bio" TEXT;
+ALTER TABLE "User" ADD COLUMN "age" INTEGER;

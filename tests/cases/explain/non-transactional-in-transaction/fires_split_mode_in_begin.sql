@@ -1,0 +1,7 @@
+-- apply-mode: split
+CREATE TABLE "Job" ("id" TEXT PRIMARY KEY, "status" TEXT);
+CREATE INDEX "Job_status_idx" ON "Job"("status");
+-- forward
+BEGIN;
+DROP INDEX CONCURRENTLY "Job_status_idx";
+COMMIT;

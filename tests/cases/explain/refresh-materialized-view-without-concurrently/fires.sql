@@ -1,0 +1,4 @@
+CREATE TABLE "Score" ("id" TEXT PRIMARY KEY, "value" INTEGER);
+CREATE MATERIALIZED VIEW "ScoreStats" AS SELECT count(*) AS n FROM "Score";
+-- forward
+REFRESH MATERIALIZED VIEW "ScoreStats";

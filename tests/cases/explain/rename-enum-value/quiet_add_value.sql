@@ -1,0 +1,3 @@
+CREATE TYPE "Role" AS ENUM ('MEMBER', 'OWNER');
+-- forward
+ALTER TYPE "Role" ADD VALUE 'VIEWER';

@@ -1,0 +1,3 @@
+-- forward
+CREATE TABLE "tmp_members" ("id" TEXT PRIMARY KEY);
+ALTER TABLE "tmp_members" RENAME TO "members";

@@ -1,0 +1,5 @@
+CREATE TABLE "User" ("id" TEXT PRIMARY KEY, "email" TEXT, "name" TEXT);
+ALTER TABLE "User" ADD CONSTRAINT "User_name_not_null" CHECK ("name" IS NOT NULL) NOT VALID;
+-- forward
+ALTER TABLE "User" ALTER COLUMN "email" SET NOT NULL;
+ALTER TABLE "User" ALTER COLUMN "name" SET NOT NULL;

@@ -1,0 +1,4 @@
+CREATE TABLE "Score" ("id" TEXT PRIMARY KEY, "value" INTEGER);
+ALTER TABLE "Score" ADD CONSTRAINT "Score_value_check" CHECK ("value" >= 0) NOT VALID;
+-- forward
+ALTER TABLE "Score" VALIDATE CONSTRAINT "Score_value_check";

@@ -1,0 +1,3 @@
+CREATE TABLE "Log" ("id" TEXT PRIMARY KEY, "at" TIMESTAMP(3));
+-- forward
+VACUUM FULL "Log";

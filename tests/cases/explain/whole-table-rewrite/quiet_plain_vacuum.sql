@@ -1,0 +1,3 @@
+CREATE TABLE "Log" ("id" TEXT PRIMARY KEY);
+-- forward
+VACUUM (ANALYZE) "Log";

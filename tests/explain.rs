@@ -1,0 +1,186 @@
+//! Snapshot tests of `explain`: each case is `tests/cases/explain/<rule-id>/<case>.sql` (the
+//! earlier schema, a `-- forward` line, then the forward migration; a first line
+//! `-- apply-mode: split` explains it as Prisma ≥ 7.4 applies it). The human report of the
+//! forward migration is snapshotted into `snapshots/explain/<rule-id>__<case>.snap`. The
+//! folder `impact/` holds cases of lock, rewrite and scan facts rather than of one rule.
+
+use std::path::{Path, PathBuf};
+
+use unmigrate::drill::apply::ApplyMode;
+use unmigrate::explain::{explain, Explained, Rule, Target};
+use unmigrate::migrations::read_history;
+use unmigrate::report::explain::{render, ExplainFormat};
+
+const FORWARD_MARKER: &str = "-- forward";
+const SPLIT_MARKER: &str = "-- apply-mode: split";
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Explains the forward migration of a case, built as a two-migration Prisma history.
+fn explain_case(case: &str) -> (Explained, String) {
+    let (earlier, forward) = case
+        .split_once(&format!("{FORWARD_MARKER}\n"))
+        .expect("a case needs a `-- forward` line");
+    let mode = if case.starts_with(SPLIT_MARKER) {
+        ApplyMode::Split
+    } else {
+        ApplyMode::Batch
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (name, sql) in [
+        ("20240101000000_earlier", earlier),
+        ("20240102000000_forward", forward),
+    ] {
+        std::fs::create_dir(dir.path().join(name)).expect("folder");
+        std::fs::write(dir.path().join(name).join("migration.sql"), sql).expect("write");
+    }
+    let history = read_history(dir.path()).expect("history");
+    let target = Target::Migration(history, "20240102000000_forward".into());
+    let report = explain(&target, mode).expect("explain");
+    let text = render(&report, ExplainFormat::Human)
+        .replace(&dir.path().display().to_string(), "[migrations]");
+    (report, text)
+}
+
+/// `(rule folder, case path)` for every case, sorted.
+fn case_files() -> Vec<(String, PathBuf)> {
+    let mut files = Vec::new();
+    for folder in std::fs::read_dir(root().join("tests/cases/explain")).expect("cases") {
+        let folder = folder.expect("folder").path();
+        let rule = folder
+            .file_name()
+            .expect("name")
+            .to_string_lossy()
+            .into_owned();
+        for case in std::fs::read_dir(&folder).expect("rule folder") {
+            let path = case.expect("case").path();
+            if path.extension().is_some_and(|e| e == "sql") {
+                files.push((rule.clone(), path));
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+#[test]
+fn explain_rules() {
+    for (rule, path) in case_files() {
+        let case = std::fs::read_to_string(&path).expect("read case");
+        let name = path.file_stem().expect("case name").to_string_lossy();
+        let (report, text) = explain_case(&case);
+        // A case named `fires*` must find its rule; one named `quiet*` must not.
+        let found = report.hazards().any(|h| h.rule.id() == rule);
+        if name.starts_with("fires") {
+            assert!(
+                found,
+                "{}: expected a {rule} hazard\n{text}",
+                path.display()
+            );
+        }
+        if name.starts_with("quiet") {
+            assert!(
+                !found,
+                "{}: expected no {rule} hazard\n{text}",
+                path.display()
+            );
+        }
+        insta::with_settings!({
+            snapshot_path => "../snapshots/explain",
+            prepend_module_to_snapshot => false,
+            input_file => &path,
+            description => case.clone(),
+            omit_expression => true,
+        }, {
+            insta::assert_snapshot!(format!("{rule}__{name}"), text);
+        });
+    }
+}
+
+/// Every rule has cases, one that fires and one that stays quiet, and a documentation page;
+/// every page and case folder belongs to a rule.
+#[test]
+fn every_rule_has_cases_and_a_page() {
+    let cases = case_files();
+    for rule in Rule::ALL {
+        let id = rule.id();
+        for prefix in ["fires", "quiet"] {
+            assert!(
+                cases.iter().any(|(r, p)| r == id
+                    && p.file_stem()
+                        .is_some_and(|s| s.to_string_lossy().starts_with(prefix))),
+                "rule {id} needs a case tests/cases/explain/{id}/{prefix}*.sql"
+            );
+        }
+        let page = root().join(rule.doc());
+        let text = std::fs::read_to_string(&page)
+            .unwrap_or_else(|_| panic!("rule {id} needs its page {}", page.display()));
+        assert!(
+            text.starts_with(&format!("# {id}\n")),
+            "{} must start with `# {id}`",
+            page.display()
+        );
+    }
+    for (folder, _) in &cases {
+        assert!(
+            folder == "impact" || Rule::from_id(folder).is_some(),
+            "tests/cases/explain/{folder} names no rule"
+        );
+    }
+    for page in std::fs::read_dir(root().join("docs/rules")).expect("docs/rules") {
+        let name = page
+            .expect("page")
+            .file_name()
+            .to_string_lossy()
+            .into_owned();
+        let id = name.strip_suffix(".md").expect("a .md page");
+        assert!(
+            Rule::from_id(id).is_some(),
+            "docs/rules/{name} names no rule"
+        );
+    }
+}
+
+/// Every snapshot belongs to a case.
+#[test]
+fn no_orphaned_explain_snapshots() {
+    for entry in std::fs::read_dir(root().join("snapshots/explain")).expect("snapshots/explain") {
+        let name = entry
+            .expect("entry")
+            .file_name()
+            .to_string_lossy()
+            .into_owned();
+        let Some(stem) = name.strip_suffix(".snap") else {
+            continue;
+        };
+        let (rule, case) = stem.split_once("__").expect("<rule>__<case>.snap");
+        let fixture = root()
+            .join("tests/cases/explain")
+            .join(rule)
+            .join(format!("{case}.sql"));
+        assert!(
+            fixture.exists(),
+            "snapshot {name} has no case {}",
+            fixture.display()
+        );
+    }
+}
+
+/// Both corpora explain without error; the counts per rule are printed for the record
+/// (`cargo test --test explain -- --nocapture corpora`).
+#[test]
+fn corpora_explain_without_error() {
+    for corpus in ["langfuse", "triggerdev"] {
+        let dir = root().join("../shared/corpus").join(corpus);
+        let history = read_history(&dir).expect("corpus history reads");
+        let count = history.migrations.len();
+        let report = explain(&Target::History(history), ApplyMode::Batch).expect("explains");
+        assert_eq!(report.migrations.len(), count);
+        println!("{corpus}: {} statements", report.statement_count());
+        for (rule, n) in report.counts() {
+            println!("  {n:>5}  {rule}");
+        }
+    }
+}

@@ -1,0 +1,281 @@
+//! End-to-end tests of `unmigrate explain`: what it accepts, its formats, exit codes and
+//! errors. It never writes: every run must leave the project byte for byte as it was.
+
+use std::fs;
+use std::path::Path;
+use std::process::Command;
+
+use tempfile::TempDir;
+
+const INIT: &str = "20240101000000_init";
+const ADD: &str = "20240102000000_add";
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn run_in(cwd: &Path, args: &[&str]) -> Run {
+    let output = Command::new(env!("CARGO_BIN_EXE_unmigrate"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("run the unmigrate binary");
+    Run {
+        code: output
+            .status
+            .code()
+            .expect("exited, not killed by a signal"),
+        stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
+        stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
+    }
+}
+
+/// `<tmp>/prisma/migrations` with an init migration and one that adds an index and a
+/// required column to the existing table.
+fn project() -> TempDir {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path().join("prisma/migrations");
+    for (name, sql) in [
+        (
+            INIT,
+            "CREATE TABLE \"User\" (\"id\" TEXT PRIMARY KEY, \"email\" TEXT);\n",
+        ),
+        (
+            ADD,
+            "-- add things\nCREATE INDEX \"User_email_idx\" ON \"User\"(\"email\");\nALTER TABLE \"User\" ADD COLUMN \"age\" INTEGER NOT NULL;\n",
+        ),
+    ] {
+        fs::create_dir_all(dir.join(name)).expect("folder");
+        fs::write(dir.join(name).join("migration.sql"), sql).expect("write");
+    }
+    fs::write(
+        dir.join("migration_lock.toml"),
+        "provider = \"postgresql\"\n",
+    )
+    .expect("lock");
+    tmp
+}
+
+fn snapshot(root: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in fs::read_dir(&dir).expect("read dir") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                out.push((path.display().to_string(), fs::read(&path).expect("read")));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn explains_the_whole_default_history_read_only() {
+    let tmp = project();
+    let before = snapshot(tmp.path());
+    let run = run_in(tmp.path(), &["explain"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains(&format!("== {INIT}")), "{}", run.stdout);
+    assert!(run.stdout.contains(&format!("== {ADD}")), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("hazard   create-index-without-concurrently"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("2 migration(s), 3 statement(s)"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(snapshot(tmp.path()), before, "explain must not write");
+}
+
+#[test]
+fn a_migration_by_name_prefix_folder_or_file_folds_the_history_before_it() {
+    let tmp = project();
+    let folder = format!("prisma/migrations/{ADD}");
+    let file = format!("{folder}/migration.sql");
+    for target in ["20240102", ADD, folder.as_str(), file.as_str()] {
+        let run = run_in(tmp.path(), &["explain", target]);
+        assert_eq!(run.code, 0, "{target}: {}", run.stderr);
+        assert!(
+            !run.stdout.contains(INIT),
+            "{target}: only the one migration"
+        );
+        // The model knows "User" from init, so the undo is generated, not manual.
+        assert!(
+            run.stdout
+                .contains("undo     exact: drops index \"User_email_idx\" again"),
+            "{target}: {}",
+            run.stdout
+        );
+        assert!(run.stdout.contains("line 2 "), "{target}: {}", run.stdout);
+    }
+}
+
+#[test]
+fn a_lone_file_is_explained_with_an_empty_model() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    fs::write(tmp.path().join("x.sql"), "DROP INDEX \"i\";\n").expect("write");
+    let run = run_in(tmp.path(), &["explain", "x.sql"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("no history"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("drop-index-without-concurrently"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn json_and_markdown_carry_the_same_hazards() {
+    let tmp = project();
+    let run = run_in(tmp.path(), &["explain", ADD, "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).expect("valid JSON");
+    assert_eq!(json["apply_mode"], "batch");
+    assert_eq!(
+        json["hazard_counts"]["add-column-not-null-without-default"],
+        1
+    );
+    let statement = &json["migrations"][0]["statements"][0];
+    assert_eq!(statement["location"]["line"], 2);
+    assert_eq!(statement["impact"]["locks"][0]["mode"], "SHARE");
+    assert_eq!(statement["impact"]["locks"][0]["on"]["name"], "\"User\"");
+    assert_eq!(statement["undo"]["verdict"], "exact");
+    assert_eq!(
+        statement["hazards"][0]["rule"],
+        "create-index-without-concurrently"
+    );
+    assert_eq!(
+        statement["hazards"][0]["doc"],
+        "docs/rules/create-index-without-concurrently.md"
+    );
+
+    let md = run_in(tmp.path(), &["explain", ADD, "--format", "markdown"]);
+    assert_eq!(md.code, 0, "{}", md.stderr);
+    assert!(
+        md.stdout.starts_with("## unmigrate explain\n"),
+        "{}",
+        md.stdout
+    );
+    assert!(
+        md.stdout.contains(
+            "| [`add-column-not-null-without-default`](docs/rules/add-column-not-null-without-default.md) | 1 |"
+        ),
+        "{}",
+        md.stdout
+    );
+    assert!(md.stdout.contains("| 2 | `CREATE INDEX"), "{}", md.stdout);
+}
+
+#[test]
+fn fail_on_turns_named_hazards_into_exit_1() {
+    let tmp = project();
+    let all = run_in(tmp.path(), &["explain", ADD, "--fail-on", "all"]);
+    assert_eq!(all.code, 1, "{}", all.stderr);
+    let named = run_in(
+        tmp.path(),
+        &[
+            "explain",
+            ADD,
+            "--fail-on",
+            "drop-table,create-index-without-concurrently",
+        ],
+    );
+    assert_eq!(named.code, 1);
+    let other = run_in(tmp.path(), &["explain", ADD, "--fail-on", "drop-table"]);
+    assert_eq!(other.code, 0, "no drop-table hazard here");
+}
+
+#[test]
+fn an_unknown_rule_is_a_usage_error_listing_the_ids() {
+    let tmp = project();
+    let run = run_in(tmp.path(), &["explain", "--fail-on", "no-such-rule"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("--fail-on no-such-rule: no such rule")
+            && run.stderr.contains("create-index-without-concurrently"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn unparseable_sql_names_file_line_and_column() {
+    let tmp = project();
+    let bad = tmp.path().join("prisma/migrations/20240103000000_bad");
+    fs::create_dir(&bad).expect("folder");
+    fs::write(
+        bad.join("migration.sql"),
+        "SELECT 1;\nALTER TABLE \"User\" ADD COLUMN;\n",
+    )
+    .expect("write");
+    let run = run_in(tmp.path(), &["explain"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr
+            .contains("20240103000000_bad/migration.sql:2:30: syntax error at or near \";\""),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stdout.is_empty(), "no partial report: {}", run.stdout);
+}
+
+#[test]
+fn unknown_and_ambiguous_names_are_input_errors() {
+    let tmp = project();
+    let unknown = run_in(tmp.path(), &["explain", "nope"]);
+    assert_eq!(unknown.code, 2);
+    assert!(
+        unknown.stderr.contains("no migration named \"nope\""),
+        "{}",
+        unknown.stderr
+    );
+    let ambiguous = run_in(tmp.path(), &["explain", "2024"]);
+    assert_eq!(ambiguous.code, 2);
+    assert!(
+        ambiguous.stderr.contains("names several migrations") && ambiguous.stderr.contains(INIT),
+        "{}",
+        ambiguous.stderr
+    );
+}
+
+#[test]
+fn split_mode_lets_concurrently_share_a_file() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    fs::write(
+        tmp.path().join("m.sql"),
+        "SET lock_timeout = '1s';\nCREATE INDEX CONCURRENTLY i ON t (a);\n",
+    )
+    .expect("write");
+    let batch = run_in(
+        tmp.path(),
+        &[
+            "explain",
+            "m.sql",
+            "--fail-on",
+            "non-transactional-in-transaction",
+        ],
+    );
+    assert_eq!(batch.code, 1, "{}", batch.stdout);
+    let split = run_in(
+        tmp.path(),
+        &[
+            "explain",
+            "m.sql",
+            "--apply-mode",
+            "split",
+            "--fail-on",
+            "non-transactional-in-transaction",
+        ],
+    );
+    assert_eq!(split.code, 0, "{}", split.stdout);
+}
