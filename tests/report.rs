@@ -52,6 +52,7 @@ fn traced(line: usize, statement: &str, millis: f64, locks: Vec<LockTaken>) -> S
         statement: statement.to_string(),
         duration: ms(millis),
         in_transaction: true,
+        earlier_in_transaction: line - 1,
         locks,
         rewrote: Vec::new(),
         scanned: Vec::new(),

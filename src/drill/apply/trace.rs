@@ -34,6 +34,9 @@ pub struct StatementTrace {
     /// scans counted before they could be read, so `locks` and `scanned` are empty; rewrites
     /// are still seen.
     pub in_transaction: bool,
+    /// Statements that ran before it in the same transaction: their locks are held until
+    /// commit, so `locks` leaves out any lock they already took.
+    pub earlier_in_transaction: usize,
     /// Relation locks it took that its transaction did not hold yet, strongest first.
     pub locks: Vec<LockTaken>,
     /// Relations whose data file it replaced: a table rewrite (or `TRUNCATE`), or an index
@@ -123,11 +126,13 @@ struct Observed {
 }
 
 /// One round trip for all three: relations, the session's relation locks, and scans.
+/// Temporary relations are left out: no other session can see them, so none waits on them.
 const OBSERVE: &str = "\
 SELECT 'r', c.oid, c.oid::regclass::text, c.relkind::text, c.relfilenode::bigint
   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
  WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast', 'unmigrate_drill')
-   AND n.nspname NOT LIKE 'pg\\_toast\\_temp\\_%' AND c.relname <> '_prisma_migrations'
+   AND n.nspname NOT LIKE 'pg\\_toast\\_temp\\_%' AND n.nspname NOT LIKE 'pg\\_temp\\_%'
+   AND c.relname <> '_prisma_migrations'
 UNION ALL
 SELECT 'l', l.relation, l.mode, '', 0 FROM pg_locks l
  WHERE l.pid = pg_backend_pid() AND l.granted AND l.locktype = 'relation'
@@ -174,11 +179,13 @@ fn relkind_label(relkind: &str) -> &'static str {
 
 /// What changed between two observations, for one statement.
 fn changes(before: &Observed, after: &Observed) -> (Vec<LockTaken>, Vec<String>, Vec<String>) {
+    // The name the statement itself used: as it was before (a renamed relation keeps its
+    // old name here), or as created.
     let relation = |oid: &u32| {
-        after
+        before
             .relations
             .get(oid)
-            .or_else(|| before.relations.get(oid))
+            .or_else(|| after.relations.get(oid))
     };
     let name = |oid: &u32| relation(oid).map(|(name, _, _)| name.clone());
     let mut locks: Vec<LockTaken> = after
@@ -245,6 +252,7 @@ pub fn run_traced(
     let mut in_block = false; // a transaction block is open (the drill's or the file's own)
     let mut drill_opened = false;
     let mut committed = 0;
+    let mut earlier_in_block = 0;
     for statement in statements {
         let control = transaction_control(&statement.node);
         let bare = outside_transaction_only(&statement.node).is_some() && !whole_file_transaction;
@@ -252,6 +260,7 @@ pub fn run_traced(
             client.batch_execute("BEGIN")?;
             in_block = true;
             drill_opened = true;
+            earlier_in_block = 0;
         }
         // Settings and transaction control lock nothing, and some must come first in their
         // transaction (`SET TRANSACTION ISOLATION LEVEL`): no query may run before them.
@@ -269,6 +278,7 @@ pub fn run_traced(
             statement: short(&statement.text),
             duration,
             in_transaction: in_block,
+            earlier_in_transaction: if in_block { earlier_in_block } else { 0 },
             locks: Vec::new(),
             rewrote: Vec::new(),
             scanned: Vec::new(),
@@ -284,10 +294,14 @@ pub fn run_traced(
                 error: Some((error, committed)),
             });
         }
+        if in_block {
+            earlier_in_block += 1;
+        }
         match control {
             Some(Control::Begin) => {
                 in_block = true;
                 drill_opened = false;
+                earlier_in_block = 0;
             }
             Some(Control::End) => {
                 in_block = false;
@@ -402,6 +416,7 @@ mod tests {
             statement: String::new(),
             duration: Duration::ZERO,
             in_transaction: true,
+            earlier_in_transaction: 0,
             locks: vec![
                 lock("\"User\"", "ShareRowExclusiveLock", false),
                 lock("\"User\"", "AccessShareLock", false),
