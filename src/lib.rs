@@ -7,6 +7,7 @@
 
 pub mod catalog;
 pub mod cli;
+pub mod data;
 pub mod drill;
 pub mod generate;
 pub mod migrations;

@@ -6,18 +6,20 @@ use std::time::{Duration, Instant};
 
 use postgres::Client;
 
+use crate::data::{self, Fill, Fingerprint};
 use crate::drill::apply::{self, ApplyError, ApplyMode, PrismaSession, SqlFile, Timeouts};
 use crate::drill::outcome::{
-    CheckReport, DrillReport, DrillResult, Expectation, FinalCheck, MigrationDrill, Phase,
-    PhaseReport, PhaseStatus, Prefix, UndoSource,
+    CheckReport, DataFailure, DataReport, DrillReport, DrillResult, Expectation, FinalCheck,
+    MigrationDrill, Phase, PhaseReport, PhaseStatus, Prefix, UndoSource,
 };
-use crate::drill::script::{self, Check, Scope, ScriptError};
+use crate::drill::script::{self, Check, Scope, ScriptError, Seed};
+use crate::drill::survival::{self, Touched};
 use crate::generate::{self, GenerateError, MigrationUndo};
 use crate::migrations::{self, History, Migration, MigrationsError, Timestamp};
 use crate::scratch::{Scratch, ScratchError, ScratchSource};
 use crate::snapshot::{SchemaWatcher, Snapshot, SnapshotError, Tracking};
 use crate::sql::{self, SqlError};
-use crate::undo::{Verdict, COLUMN_ORDER_NOTE};
+use crate::undo::{DataLoss, Verdict, COLUMN_ORDER_NOTE};
 
 /// Everything a drill needs to know, from a drill script or the command line.
 #[derive(Debug, Clone)]
@@ -31,6 +33,8 @@ pub struct DrillPlan {
     pub apply_mode: ApplyMode,
     pub timeouts: Timeouts,
     pub checks: Vec<Check>,
+    /// Synthetic rows per table, and data-survival checks; `None`: neither.
+    pub seed: Option<Seed>,
     pub source: ScratchSource,
     pub tracking: Tracking,
 }
@@ -48,6 +52,7 @@ impl DrillPlan {
             apply_mode: ApplyMode::Batch,
             timeouts: Timeouts::default(),
             checks: Vec::new(),
+            seed: None,
             source,
             tracking: Tracking::Incremental,
         }
@@ -72,6 +77,8 @@ pub enum DrillError {
     Snapshot(#[from] SnapshotError),
     #[error(transparent)]
     Apply(#[from] ApplyError),
+    #[error("the scratch database connection failed while seeding or fingerprinting data: {0}")]
+    Data(#[source] postgres::Error),
     #[error("check {check:?} runs at {migration}, which is not in the drill's scope; widen the scope or change the check's `migration`")]
     CheckOutOfScope { check: String, migration: String },
     #[error("{} holds forward migrations ({names}); an undo directory may hold only undo folders written by unmigrate", dir.display())]
@@ -105,13 +112,16 @@ pub fn run(
     progress(Progress::Planned(in_scope.len()));
 
     let undos = undo_files(&history, undo_history.as_ref(), &in_scope)?;
-    let mode_differences = in_scope
+    let seeded = plan.seed.is_some();
+    let forward_files = in_scope
         .iter()
         .map(|m| {
-            Ok(apply::mode_differences(&sql::parse_file(
-                &m.sql_path,
-                &m.sql,
-            )?))
+            let statements = sql::parse_file(&m.sql_path, &m.sql)?;
+            Ok(ForwardFile {
+                mode_differences: apply::mode_differences(&statements),
+                touched: seeded.then(|| Touched::of(statements.iter().map(|s| &s.node))),
+                fits_in_a_transaction: apply::fits_in_a_transaction(&statements),
+            })
         })
         .collect::<Result<Vec<_>, SqlError>>()?;
 
@@ -176,6 +186,8 @@ pub fn run(
             watcher: &mut watcher,
             checks: &checks,
             previous: Snapshot::default(),
+            seed: plan.seed,
+            seeded_once: false,
         };
         drill.previous = drill.snapshot()?;
         let last = in_scope.last().map(|m| m.name.as_str());
@@ -200,8 +212,8 @@ pub fn run(
             }
             progress(Progress::Migration(&m.name));
             let (undo, files) = &undos[next];
-            let mut drilled = drill.migration(m, undo, files)?;
-            drilled.report.mode_differences = mode_differences[next].clone();
+            let mut drilled = drill.migration(m, undo, files, &forward_files[next])?;
+            drilled.report.mode_differences = forward_files[next].mode_differences.clone();
             let stop = drilled.stop.take();
             report.migrations.push(drilled.report);
             next += 1;
@@ -418,7 +430,17 @@ fn not_run(m: &Migration, undo: &MigrationUndo) -> MigrationDrill {
         phases: Vec::new(),
         checks: Vec::new(),
         mode_differences: Vec::new(),
+        data: None,
     }
+}
+
+/// What the drill reads from a forward migration's parse trees before anything runs.
+struct ForwardFile {
+    mode_differences: Vec<String>,
+    /// What its statements name, for data-survival checks (seeded drills only).
+    touched: Option<Touched>,
+    /// Whether it can be tried again inside a rolled-back transaction.
+    fits_in_a_transaction: bool,
 }
 
 /// One migration's drill result, and why the drill must stop after it, if it must.
@@ -434,6 +456,19 @@ struct Cycle<'s, 'c> {
     checks: &'s [Check],
     /// The schema before the migration being drilled.
     previous: Snapshot,
+    seed: Option<Seed>,
+    /// Whether the first round of seeding (every table) is done; later rounds fill only
+    /// tables that are still empty.
+    seeded_once: bool,
+}
+
+/// A seeded drill's view of one migration's data: the fingerprint before its forward
+/// phase, what may change, and the findings so far.
+struct DataWatch {
+    before: Fingerprint,
+    touched: Touched,
+    loses: Vec<DataLoss>,
+    report: DataReport,
 }
 
 impl Cycle<'_, '_> {
@@ -441,11 +476,125 @@ impl Cycle<'_, '_> {
         Ok(self.watcher.refresh(self.session.client())?.clone())
     }
 
+    /// Drills one migration; when the drill is seeded, seeds first and checks which data
+    /// survived each phase.
     fn migration(
         &mut self,
         m: &Migration,
         undo: &MigrationUndo,
         files: &UndoFiles,
+        forward_file: &ForwardFile,
+    ) -> Result<Drilled, DrillError> {
+        let mut data = match (self.seed, &forward_file.touched) {
+            (Some(seed), Some(touched)) => Some(self.seed_and_fingerprint(seed, touched, undo)?),
+            _ => None,
+        };
+        let mut drilled = self.phases(m, undo, files, &mut data)?;
+        if let Some(mut watch) = data {
+            let forward_failed =
+                drilled.report.phases.iter().any(|p| {
+                    p.phase == Phase::Forward && matches!(p.status, PhaseStatus::Error(_))
+                });
+            if forward_failed {
+                watch.report.forward_failure = Some(self.fails_only_with_data(m, forward_file)?);
+            }
+            if watch.report.failed() {
+                drilled.report.result = DrillResult::Failed;
+            }
+            drilled.report.data = Some(watch.report);
+        }
+        Ok(drilled)
+    }
+
+    fn seed_and_fingerprint(
+        &mut self,
+        seed: Seed,
+        touched: &Touched,
+        undo: &MigrationUndo,
+    ) -> Result<DataWatch, DrillError> {
+        let fill = if self.seeded_once {
+            Fill::Empty
+        } else {
+            Fill::All
+        };
+        self.seeded_once = true;
+        let client = self.session.client();
+        let outcome = data::seed(client, seed.rows, fill).map_err(DrillError::Data)?;
+        let started = Instant::now();
+        let before = data::fingerprint::take(client).map_err(DrillError::Data)?;
+        Ok(DataWatch {
+            before,
+            touched: touched.clone(),
+            loses: undo
+                .statements
+                .iter()
+                .flat_map(|s| s.undo.loses.iter().cloned())
+                .collect(),
+            report: DataReport {
+                rows_per_table: seed.rows,
+                seeded: outcome.seeded,
+                not_seeded: outcome.failed,
+                seed_time: outcome.duration,
+                fingerprint_time: started.elapsed(),
+                ..DataReport::default()
+            },
+        })
+    }
+
+    /// Compares the data after `phase` with the data before the forward phase.
+    fn observe(&mut self, data: &mut Option<DataWatch>, phase: Phase) -> Result<(), DrillError> {
+        let Some(watch) = data else {
+            return Ok(());
+        };
+        let started = Instant::now();
+        let now = data::fingerprint::take(self.session.client()).map_err(DrillError::Data)?;
+        let (unannounced, announced) =
+            survival::judge(&watch.before, &now, phase, &watch.touched, &watch.loses);
+        watch.report.unannounced.extend(unannounced);
+        watch.report.announced.extend(announced);
+        watch.report.fingerprint_time += started.elapsed();
+        Ok(())
+    }
+
+    /// After the forward migration failed on seeded rows: whether it applies once the tables
+    /// are emptied, tried in a transaction that is rolled back (so nothing changes). Only in
+    /// batch mode, where the failed file left nothing behind, and for files that can run in
+    /// one transaction.
+    fn fails_only_with_data(
+        &mut self,
+        m: &Migration,
+        forward_file: &ForwardFile,
+    ) -> Result<DataFailure, DrillError> {
+        if self.session.mode() != ApplyMode::Batch || !forward_file.fits_in_a_transaction {
+            return Ok(DataFailure::Unknown);
+        }
+        let client = self.session.client();
+        let tables = data::live::user_tables(client).map_err(DrillError::Data)?;
+        let mut transaction = client.transaction().map_err(DrillError::Data)?;
+        if !tables.is_empty() {
+            let names: Vec<String> = tables
+                .iter()
+                .map(|t| data::live::qualified(&t.name))
+                .collect();
+            transaction
+                .batch_execute(&format!("TRUNCATE {} CASCADE", names.join(", ")))
+                .map_err(DrillError::Data)?;
+        }
+        let applies = transaction.batch_execute(&m.sql).is_ok();
+        transaction.rollback().map_err(DrillError::Data)?;
+        Ok(if applies {
+            DataFailure::OnlyWithData
+        } else {
+            DataFailure::AlsoWithoutData
+        })
+    }
+
+    fn phases(
+        &mut self,
+        m: &Migration,
+        undo: &MigrationUndo,
+        files: &UndoFiles,
+        data: &mut Option<DataWatch>,
     ) -> Result<Drilled, DrillError> {
         let (claimed, reasons) = claimed(undo);
         let mut report = MigrationDrill {
@@ -457,6 +606,7 @@ impl Cycle<'_, '_> {
             phases: Vec::new(),
             checks: Vec::new(),
             mode_differences: Vec::new(),
+            data: None,
         };
         let order_announced = undo
             .statements
@@ -482,6 +632,7 @@ impl Cycle<'_, '_> {
                 stop: Some(stop),
             });
         }
+        self.observe(data, Phase::Forward)?;
         let comparing = Instant::now();
         let forward = self.snapshot()?;
         report.phases.push(phase(
@@ -532,6 +683,7 @@ impl Cycle<'_, '_> {
                 });
             }
         }
+        self.observe(data, Phase::Undo)?;
         let comparing = Instant::now();
         let undone = self.snapshot()?;
         let status = compare(
@@ -565,6 +717,7 @@ impl Cycle<'_, '_> {
                 stop: Some(stop),
             });
         }
+        self.observe(data, Phase::Reapply)?;
         let comparing = Instant::now();
         let again = self.snapshot()?;
         let status = compare(
