@@ -466,6 +466,8 @@ struct Cycle<'s, 'c> {
 /// phase, what may change, and the findings so far.
 struct DataWatch {
     before: Fingerprint,
+    /// After the latest phase: what the re-apply is compared with.
+    last: Fingerprint,
     touched: Touched,
     loses: Vec<DataLoss>,
     report: DataReport,
@@ -523,6 +525,7 @@ impl Cycle<'_, '_> {
         let started = Instant::now();
         let before = data::fingerprint::take(client).map_err(DrillError::Data)?;
         Ok(DataWatch {
+            last: before.clone(),
             before,
             touched: touched.clone(),
             loses: undo
@@ -548,8 +551,13 @@ impl Cycle<'_, '_> {
         };
         let started = Instant::now();
         let now = data::fingerprint::take(self.session.client()).map_err(DrillError::Data)?;
+        let baseline = match phase {
+            Phase::Forward | Phase::Undo => &watch.before,
+            Phase::Reapply => &watch.last,
+        };
         let (unannounced, announced) =
-            survival::judge(&watch.before, &now, phase, &watch.touched, &watch.loses);
+            survival::judge(baseline, &now, phase, &watch.touched, &watch.loses);
+        watch.last = now;
         watch.report.unannounced.extend(unannounced);
         watch.report.announced.extend(announced);
         watch.report.fingerprint_time += started.elapsed();

@@ -9,7 +9,7 @@
 //!   empty, the rows a `DELETE` removed. Any other is data the undo lost without saying so;
 //! - after the forward phase and the re-apply, data the migration does not touch (tables and
 //!   columns its statements do not name, and the verdict does not announce) must be as it
-//!   was before.
+//!   was before the phase (so a loss the undo caused is not reported again for the re-apply).
 
 use std::collections::BTreeSet;
 
@@ -91,7 +91,9 @@ impl Touched {
     }
 }
 
-/// Differences after `phase` (compared with `before`), split into (unannounced, announced).
+/// Differences after `phase` (compared with `before`: the data before the forward phase for
+/// the forward phase and the undo, after the undo for the re-apply), split into
+/// (unannounced, announced).
 /// After the undo every difference must be announced by `loses`; after the forward phase
 /// and the re-apply only those outside what the migration touches count, and count as
 /// unannounced.
