@@ -57,11 +57,13 @@ pub struct SeedOutcome {
 
 /// Which tables a round of seeding fills.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Fill {
+pub enum Fill<'a> {
     /// Every user table (before the first migration in scope).
     All,
-    /// Only tables without rows (before later migrations: the tables earlier ones created).
-    Empty,
+    /// Only tables without rows (before later migrations: the tables earlier ones created),
+    /// except those an earlier round already tried: a table that could not be filled is
+    /// reported once, not before every migration.
+    Empty { tried: &'a BTreeSet<QName> },
 }
 
 /// Fills user tables with `rows` synthetic rows each, parents before children. `Err` only
@@ -71,7 +73,11 @@ pub fn seed(client: &mut Client, rows: u64, fill: Fill) -> Result<SeedOutcome, p
     let tables = live::user_tables(client)?;
     let mut pending: Vec<&LiveTable> = Vec::new();
     for table in &tables {
-        if fill == Fill::All || !has_rows(client, table)? {
+        let wanted = match fill {
+            Fill::All => true,
+            Fill::Empty { tried } => !tried.contains(&table.name) && !has_rows(client, table)?,
+        };
+        if wanted {
             pending.push(table);
         }
     }
@@ -201,9 +207,14 @@ impl RowPlan {
     ) -> Result<Result<RowPlan, String>, postgres::Error> {
         let mut values: BTreeMap<i16, Option<String>> = BTreeMap::new();
         let mut joins = Vec::new();
-        for (n, fk) in table.foreign_keys.iter().enumerate() {
+        // Overlapping foreign keys: the widest decides. A composite key such as (run_id,
+        // project_id) → runs usually implies the narrow project_id → projects, since the run
+        // it picks has a valid project itself; the other way round it would not hold.
+        let mut foreign_keys: Vec<&live::ForeignKey> = table.foreign_keys.iter().collect();
+        foreign_keys.sort_by_key(|fk| std::cmp::Reverse(fk.columns.len()));
+        for (n, fk) in foreign_keys.into_iter().enumerate() {
             if fk.columns.iter().any(|a| values.contains_key(a)) {
-                continue; // overlapping foreign keys: the first one decides
+                continue;
             }
             let all_nullable = fk.columns.iter().all(|&a| nullable(table, a));
             let parent = by_oid

@@ -1,6 +1,7 @@
 //! The drill cycle: for each migration in scope, in order, in one database: forward, snapshot
 //! S(i); undo, which must give back S(i-1); forward again, which must give back S(i).
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -18,7 +19,7 @@ use crate::generate::{self, GenerateError, MigrationUndo};
 use crate::migrations::{self, History, Migration, MigrationsError, Timestamp};
 use crate::scratch::{Scratch, ScratchError, ScratchSource};
 use crate::snapshot::{SchemaWatcher, Snapshot, SnapshotError, Tracking};
-use crate::sql::{self, SqlError};
+use crate::sql::{self, QName, SqlError};
 use crate::undo::{DataLoss, Verdict, COLUMN_ORDER_NOTE};
 
 /// Everything a drill needs to know, from a drill script or the command line.
@@ -188,6 +189,7 @@ pub fn run(
             previous: Snapshot::default(),
             seed: plan.seed,
             seeded_once: false,
+            seed_tried: BTreeSet::new(),
         };
         drill.previous = drill.snapshot()?;
         let last = in_scope.last().map(|m| m.name.as_str());
@@ -460,6 +462,8 @@ struct Cycle<'s, 'c> {
     /// Whether the first round of seeding (every table) is done; later rounds fill only
     /// tables that are still empty.
     seeded_once: bool,
+    /// Tables seeding has tried to fill, successfully or not.
+    seed_tried: BTreeSet<QName>,
 }
 
 /// A seeded drill's view of one migration's data: the fingerprint before its forward
@@ -515,13 +519,21 @@ impl Cycle<'_, '_> {
         undo: &MigrationUndo,
     ) -> Result<DataWatch, DrillError> {
         let fill = if self.seeded_once {
-            Fill::Empty
+            Fill::Empty {
+                tried: &self.seed_tried,
+            }
         } else {
             Fill::All
         };
-        self.seeded_once = true;
         let client = self.session.client();
         let outcome = data::seed(client, seed.rows, fill).map_err(DrillError::Data)?;
+        self.seeded_once = true;
+        let tried = outcome.seeded.iter().map(|s| &s.table);
+        self.seed_tried.extend(
+            tried
+                .chain(outcome.failed.iter().map(|f| &f.table))
+                .cloned(),
+        );
         let started = Instant::now();
         let before = data::fingerprint::take(client).map_err(DrillError::Data)?;
         Ok(DataWatch {
