@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::drill::apply::{ApplyMode, Timeouts};
-use crate::drill::script::{DrillScript, Scope};
+use crate::drill::script::{DrillScript, Scope, Seed};
 use crate::drill::{self, DrillPlan, Progress};
 use crate::explain;
 use crate::generate::{self, Plan, Selection};
@@ -106,6 +106,11 @@ pub struct DrillArgs {
     /// Longest a statement may wait for a lock [default: 1min].
     #[arg(long, value_name = "DURATION")]
     pub lock_timeout: Option<String>,
+    /// Fill every table with N synthetic rows before the first migration in scope (and empty
+    /// tables before later ones), and check which data each undo keeps [default: the
+    /// script's `seed`, else no rows].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub seed_rows: Option<u64>,
     #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
     pub format: ReportFormat,
     /// Write the report to this file instead of standard output.
@@ -334,32 +339,36 @@ fn drill_plan(args: &DrillArgs) -> anyhow::Result<DrillPlan> {
         None
     };
     let script_traces = script.as_ref().is_some_and(|s| s.trace);
-    let (migrations_dir, mut undo_dir, scope, apply_mode, url, timeouts, checks) = match script {
-        Some(s) => (
-            s.migrations,
-            s.undo_dir,
-            flag_scope.unwrap_or(s.scope),
-            args.apply_mode.or(s.apply_mode),
-            args.database_url.clone().or(s.database_url),
-            Timeouts {
-                statement: args.statement_timeout.clone().or(s.timeouts.statement),
-                lock: args.lock_timeout.clone().or(s.timeouts.lock),
-            },
-            s.checks,
-        ),
-        None => (
-            args.target.clone(),
-            None,
-            flag_scope.unwrap_or(Scope::All),
-            args.apply_mode,
-            args.database_url.clone(),
-            Timeouts {
-                statement: args.statement_timeout.clone(),
-                lock: args.lock_timeout.clone(),
-            },
-            Vec::new(),
-        ),
-    };
+    let flag_seed = args.seed_rows.map(|rows| Seed { rows });
+    let (migrations_dir, mut undo_dir, scope, apply_mode, url, timeouts, checks, seed) =
+        match script {
+            Some(s) => (
+                s.migrations,
+                s.undo_dir,
+                flag_scope.unwrap_or(s.scope),
+                args.apply_mode.or(s.apply_mode),
+                args.database_url.clone().or(s.database_url),
+                Timeouts {
+                    statement: args.statement_timeout.clone().or(s.timeouts.statement),
+                    lock: args.lock_timeout.clone().or(s.timeouts.lock),
+                },
+                s.checks,
+                flag_seed.or(s.seed),
+            ),
+            None => (
+                args.target.clone(),
+                None,
+                flag_scope.unwrap_or(Scope::All),
+                args.apply_mode,
+                args.database_url.clone(),
+                Timeouts {
+                    statement: args.statement_timeout.clone(),
+                    lock: args.lock_timeout.clone(),
+                },
+                Vec::new(),
+                flag_seed,
+            ),
+        };
     if args.undo_dir.is_some() {
         undo_dir = args.undo_dir.clone();
     }
@@ -380,6 +389,7 @@ fn drill_plan(args: &DrillArgs) -> anyhow::Result<DrillPlan> {
             lock: timeouts.lock.or_else(|| Some(DEFAULT_LOCK_TIMEOUT.into())),
         },
         checks,
+        seed,
         source: ScratchSource::resolve(url, options),
         tracking: match args.snapshot {
             SnapshotMode::Incremental => Tracking::Incremental,

@@ -8,6 +8,7 @@
 
 pub mod catalog;
 pub mod cli;
+pub mod data;
 pub mod drill;
 pub mod explain;
 pub mod generate;

@@ -77,6 +77,7 @@ fn migration(name: &str, claimed: Verdict, result: DrillResult) -> MigrationDril
         phases: Vec::new(),
         checks: Vec::new(),
         mode_differences: Vec::new(),
+        data: None,
     }
 }
 

@@ -1,25 +1,28 @@
 //! The drill cycle: for each migration in scope, in order, in one database: forward, snapshot
 //! S(i); undo, which must give back S(i-1); forward again, which must give back S(i).
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use postgres::Client;
 
+use crate::data::{self, Fill, Fingerprint};
 use crate::drill::apply::{
     self, ApplyError, ApplyMode, PrismaSession, SqlFile, StatementTrace, Timeouts,
 };
 use crate::drill::outcome::{
-    CheckReport, DrillReport, DrillResult, Expectation, FinalCheck, MigrationDrill, Phase,
-    PhaseReport, PhaseStatus, Prefix, UndoSource,
+    CheckReport, DataFailure, DataReport, DrillReport, DrillResult, Expectation, FinalCheck,
+    MigrationDrill, Phase, PhaseReport, PhaseStatus, Prefix, UndoSource,
 };
-use crate::drill::script::{self, Check, Scope, ScriptError};
+use crate::drill::script::{self, Check, Scope, ScriptError, Seed};
+use crate::drill::survival::{self, Touched};
 use crate::generate::{self, GenerateError, MigrationUndo};
 use crate::migrations::{self, History, Migration, MigrationsError, Timestamp};
 use crate::scratch::{Scratch, ScratchError, ScratchSource};
 use crate::snapshot::{SchemaWatcher, Snapshot, SnapshotError, Tracking};
-use crate::sql::{self, SqlError};
-use crate::undo::{Verdict, COLUMN_ORDER_NOTE};
+use crate::sql::{self, QName, SqlError};
+use crate::undo::{DataLoss, Verdict, COLUMN_ORDER_NOTE};
 
 /// Everything a drill needs to know, from a drill script or the command line.
 #[derive(Debug, Clone)]
@@ -33,6 +36,8 @@ pub struct DrillPlan {
     pub apply_mode: ApplyMode,
     pub timeouts: Timeouts,
     pub checks: Vec<Check>,
+    /// Synthetic rows per table, and data-survival checks; `None`: neither.
+    pub seed: Option<Seed>,
     pub source: ScratchSource,
     pub tracking: Tracking,
     /// Trace every statement drilled: locks, rewrites, scans and time (see
@@ -53,6 +58,7 @@ impl DrillPlan {
             apply_mode: ApplyMode::Batch,
             timeouts: Timeouts::default(),
             checks: Vec::new(),
+            seed: None,
             source,
             tracking: Tracking::Incremental,
             trace: false,
@@ -78,6 +84,8 @@ pub enum DrillError {
     Snapshot(#[from] SnapshotError),
     #[error(transparent)]
     Apply(#[from] ApplyError),
+    #[error("the scratch database connection failed while seeding or fingerprinting data: {0}")]
+    Data(#[source] postgres::Error),
     #[error("check {check:?} runs at {migration}, which is not in the drill's scope; widen the scope or change the check's `migration`")]
     CheckOutOfScope { check: String, migration: String },
     #[error("{} holds forward migrations ({names}); an undo directory may hold only undo folders written by unmigrate", dir.display())]
@@ -111,13 +119,16 @@ pub fn run(
     progress(Progress::Planned(in_scope.len()));
 
     let undos = undo_files(&history, undo_history.as_ref(), &in_scope)?;
-    let mode_differences = in_scope
+    let seeded = plan.seed.is_some();
+    let forward_files = in_scope
         .iter()
         .map(|m| {
-            Ok(apply::mode_differences(&sql::parse_file(
-                &m.sql_path,
-                &m.sql,
-            )?))
+            let statements = sql::parse_file(&m.sql_path, &m.sql)?;
+            Ok(ForwardFile {
+                mode_differences: apply::mode_differences(&statements),
+                touched: seeded.then(|| Touched::of(statements.iter().map(|s| &s.node))),
+                fits_in_a_transaction: apply::fits_in_a_transaction(&statements),
+            })
         })
         .collect::<Result<Vec<_>, SqlError>>()?;
 
@@ -185,6 +196,9 @@ pub fn run(
             watcher: &mut watcher,
             checks: &checks,
             previous: Snapshot::default(),
+            seed: plan.seed,
+            seeded_once: false,
+            seed_tried: BTreeSet::new(),
         };
         drill.previous = drill.snapshot()?;
         let last = in_scope.last().map(|m| m.name.as_str());
@@ -209,8 +223,8 @@ pub fn run(
             }
             progress(Progress::Migration(&m.name));
             let (undo, files) = &undos[next];
-            let mut drilled = drill.migration(m, undo, files)?;
-            drilled.report.mode_differences = mode_differences[next].clone();
+            let mut drilled = drill.migration(m, undo, files, &forward_files[next])?;
+            drilled.report.mode_differences = forward_files[next].mode_differences.clone();
             let stop = drilled.stop.take();
             report.migrations.push(drilled.report);
             next += 1;
@@ -427,7 +441,17 @@ fn not_run(m: &Migration, undo: &MigrationUndo) -> MigrationDrill {
         phases: Vec::new(),
         checks: Vec::new(),
         mode_differences: Vec::new(),
+        data: None,
     }
+}
+
+/// What the drill reads from a forward migration's parse trees before anything runs.
+struct ForwardFile {
+    mode_differences: Vec<String>,
+    /// What its statements name, for data-survival checks (seeded drills only).
+    touched: Option<Touched>,
+    /// Whether it can be tried again inside a rolled-back transaction.
+    fits_in_a_transaction: bool,
 }
 
 /// One migration's drill result, and why the drill must stop after it, if it must.
@@ -443,6 +467,23 @@ struct Cycle<'s, 'c> {
     checks: &'s [Check],
     /// The schema before the migration being drilled.
     previous: Snapshot,
+    seed: Option<Seed>,
+    /// Whether the first round of seeding (every table) is done; later rounds fill only
+    /// tables that are still empty.
+    seeded_once: bool,
+    /// Tables seeding has tried to fill, successfully or not.
+    seed_tried: BTreeSet<QName>,
+}
+
+/// A seeded drill's view of one migration's data: the fingerprint before its forward
+/// phase, what may change, and the findings so far.
+struct DataWatch {
+    before: Fingerprint,
+    /// After the latest phase: what the re-apply is compared with.
+    last: Fingerprint,
+    touched: Touched,
+    loses: Vec<DataLoss>,
+    report: DataReport,
 }
 
 impl Cycle<'_, '_> {
@@ -450,11 +491,139 @@ impl Cycle<'_, '_> {
         Ok(self.watcher.refresh(self.session.client())?.clone())
     }
 
+    /// Drills one migration; when the drill is seeded, seeds first and checks which data
+    /// survived each phase.
     fn migration(
         &mut self,
         m: &Migration,
         undo: &MigrationUndo,
         files: &UndoFiles,
+        forward_file: &ForwardFile,
+    ) -> Result<Drilled, DrillError> {
+        let mut data = match (self.seed, &forward_file.touched) {
+            (Some(seed), Some(touched)) => Some(self.seed_and_fingerprint(seed, touched, undo)?),
+            _ => None,
+        };
+        let mut drilled = self.phases(m, undo, files, &mut data)?;
+        if let Some(mut watch) = data {
+            let forward_failed =
+                drilled.report.phases.iter().any(|p| {
+                    p.phase == Phase::Forward && matches!(p.status, PhaseStatus::Error(_))
+                });
+            if forward_failed {
+                watch.report.forward_failure = Some(self.fails_only_with_data(m, forward_file)?);
+            }
+            if watch.report.failed() {
+                drilled.report.result = DrillResult::Failed;
+            }
+            drilled.report.data = Some(watch.report);
+        }
+        Ok(drilled)
+    }
+
+    fn seed_and_fingerprint(
+        &mut self,
+        seed: Seed,
+        touched: &Touched,
+        undo: &MigrationUndo,
+    ) -> Result<DataWatch, DrillError> {
+        let fill = if self.seeded_once {
+            Fill::Empty {
+                tried: &self.seed_tried,
+            }
+        } else {
+            Fill::All
+        };
+        let client = self.session.client();
+        let outcome = data::seed(client, seed.rows, fill).map_err(DrillError::Data)?;
+        self.seeded_once = true;
+        let tried = outcome.seeded.iter().map(|s| &s.table);
+        self.seed_tried.extend(
+            tried
+                .chain(outcome.failed.iter().map(|f| &f.table))
+                .cloned(),
+        );
+        let started = Instant::now();
+        let before = data::fingerprint::take(client).map_err(DrillError::Data)?;
+        Ok(DataWatch {
+            last: before.clone(),
+            before,
+            touched: touched.clone(),
+            loses: undo
+                .statements
+                .iter()
+                .flat_map(|s| s.undo.loses.iter().cloned())
+                .collect(),
+            report: DataReport {
+                rows_per_table: seed.rows,
+                seeded: outcome.seeded,
+                not_seeded: outcome.failed,
+                seed_time: outcome.duration,
+                fingerprint_time: started.elapsed(),
+                ..DataReport::default()
+            },
+        })
+    }
+
+    /// Compares the data after `phase` with the data before the forward phase.
+    fn observe(&mut self, data: &mut Option<DataWatch>, phase: Phase) -> Result<(), DrillError> {
+        let Some(watch) = data else {
+            return Ok(());
+        };
+        let started = Instant::now();
+        let now = data::fingerprint::take(self.session.client()).map_err(DrillError::Data)?;
+        let baseline = match phase {
+            Phase::Forward | Phase::Undo => &watch.before,
+            Phase::Reapply => &watch.last,
+        };
+        let (unannounced, announced) =
+            survival::judge(baseline, &now, phase, &watch.touched, &watch.loses);
+        watch.last = now;
+        watch.report.unannounced.extend(unannounced);
+        watch.report.announced.extend(announced);
+        watch.report.fingerprint_time += started.elapsed();
+        Ok(())
+    }
+
+    /// After the forward migration failed on seeded rows: whether it applies once the tables
+    /// are emptied, tried in a transaction that is rolled back (so nothing changes). Only in
+    /// batch mode, where the failed file left nothing behind, and for files that can run in
+    /// one transaction.
+    fn fails_only_with_data(
+        &mut self,
+        m: &Migration,
+        forward_file: &ForwardFile,
+    ) -> Result<DataFailure, DrillError> {
+        if self.session.mode() != ApplyMode::Batch || !forward_file.fits_in_a_transaction {
+            return Ok(DataFailure::Unknown);
+        }
+        let client = self.session.client();
+        let tables = data::live::user_tables(client).map_err(DrillError::Data)?;
+        let mut transaction = client.transaction().map_err(DrillError::Data)?;
+        if !tables.is_empty() {
+            let names: Vec<String> = tables
+                .iter()
+                .map(|t| data::live::qualified(&t.name))
+                .collect();
+            transaction
+                .batch_execute(&format!("TRUNCATE {} CASCADE", names.join(", ")))
+                .map_err(DrillError::Data)?;
+        }
+        let applies = transaction.batch_execute(&m.sql).is_ok();
+        transaction.rollback().map_err(DrillError::Data)?;
+        Ok(if applies {
+            DataFailure::OnlyWithData
+        } else {
+            DataFailure::AlsoWithoutData
+        })
+    }
+
+    fn phases(
+        &mut self,
+        m: &Migration,
+        undo: &MigrationUndo,
+        files: &UndoFiles,
+        data: &mut Option<DataWatch>,
     ) -> Result<Drilled, DrillError> {
         let (claimed, reasons) = claimed(undo);
         let mut report = MigrationDrill {
@@ -466,6 +635,7 @@ impl Cycle<'_, '_> {
             phases: Vec::new(),
             checks: Vec::new(),
             mode_differences: Vec::new(),
+            data: None,
         };
         let order_announced = undo
             .statements
@@ -492,6 +662,7 @@ impl Cycle<'_, '_> {
                 stop: Some(stop),
             });
         }
+        self.observe(data, Phase::Forward)?;
         let comparing = Instant::now();
         let forward = self.snapshot()?;
         report.phases.push(phase(
@@ -546,6 +717,7 @@ impl Cycle<'_, '_> {
                 });
             }
         }
+        self.observe(data, Phase::Undo)?;
         let comparing = Instant::now();
         let undone = self.snapshot()?;
         let status = compare(
@@ -584,6 +756,7 @@ impl Cycle<'_, '_> {
                 stop: Some(stop),
             });
         }
+        self.observe(data, Phase::Reapply)?;
         let comparing = Instant::now();
         let again = self.snapshot()?;
         let status = compare(

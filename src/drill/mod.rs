@@ -5,5 +5,6 @@ pub mod apply;
 mod cycle;
 pub mod outcome;
 pub mod script;
+mod survival;
 
 pub use cycle::{run, DrillError, DrillPlan, Progress};

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use crate::data::{DataChange, SeededTable, UnseededTable};
 use crate::drill::apply::{ApplyMode, StatementTrace};
 use crate::snapshot::{SchemaDiff, Tracking};
 use crate::undo::Verdict;
@@ -75,6 +76,62 @@ pub struct MigrationDrill {
     pub checks: Vec<CheckReport>,
     /// Why this migration behaves differently under `--apply-mode batch` and `split`.
     pub mode_differences: Vec<String>,
+    /// What seeding put in and which data survived; `None` when the drill is not seeded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data: Option<DataReport>,
+}
+
+/// A seeded drill's findings about one migration's data.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct DataReport {
+    /// Rows per table the drill asked for.
+    pub rows_per_table: u64,
+    /// Tables filled just before this migration's forward phase.
+    pub seeded: Vec<SeededTable>,
+    /// Tables that could not be filled, with PostgreSQL's error: they stay empty.
+    pub not_seeded: Vec<UnseededTable>,
+    /// How the forward migration fared with the seeded rows, when it failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub forward_failure: Option<DataFailure>,
+    /// Data that changed without the verdict announcing it: data the undo lost, or data of
+    /// tables and columns the migration does not touch. Each fails the migration.
+    pub unannounced: Vec<PhaseDataChange>,
+    /// Data the undo lost as its lossy verdict announced.
+    pub announced: Vec<PhaseDataChange>,
+    /// Seeding, then taking the data fingerprints.
+    #[serde(with = "duration_ms")]
+    pub seed_time: Duration,
+    #[serde(with = "duration_ms")]
+    pub fingerprint_time: Duration,
+}
+
+impl DataReport {
+    /// Whether this migration's data findings fail it.
+    pub fn failed(&self) -> bool {
+        !self.unannounced.is_empty()
+    }
+}
+
+/// Whether a forward migration that failed on seeded rows fails because of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DataFailure {
+    /// The same file applied, in a transaction rolled back afterwards, once the tables were
+    /// emptied: it fails only with data, which an empty shadow database never shows.
+    OnlyWithData,
+    /// It failed on the emptied tables too.
+    AlsoWithoutData,
+    /// Not tried (split mode, or a file that controls transactions or runs CONCURRENTLY).
+    Unknown,
+}
+
+/// One data difference, and after which phase it was seen (compared with the data before
+/// the forward phase).
+#[derive(Debug, Clone, Serialize)]
+pub struct PhaseDataChange {
+    pub after: Phase,
+    #[serde(flatten)]
+    pub change: DataChange,
 }
 
 /// A migration's overall result.

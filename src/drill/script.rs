@@ -10,6 +10,7 @@
 //! undo_dir = "demo/undo"           # optional
 //! apply_mode = "batch"             # optional: batch | split
 //! trace = true                     # optional: locks, rewrites, scans, time per statement
+//! seed = { rows = 1000 }           # optional: synthetic rows in every table
 //!
 //! [scope]                          # optional; default: every forward migration
 //! last = 3                         # or: all = true, or: from = "…", to = "…"
@@ -77,6 +78,9 @@ pub struct DrillScript {
     pub database_url: Option<String>,
     /// `[timeouts]`: session timeouts while the drill applies migrations.
     pub timeouts: Timeouts,
+    /// `seed`: synthetic rows per table. Absent: the `--seed-rows` flag decides; without
+    /// either, tables hold only the rows migrations insert.
+    pub seed: Option<Seed>,
     /// `[[check]]`: SQL run after phases, in file order.
     pub checks: Vec<Check>,
 }
@@ -103,6 +107,17 @@ pub enum Scope {
 
 /// `[timeouts]`: the drill session's limits (see [`Timeouts`] for the syntax).
 pub use crate::drill::apply::Timeouts;
+
+/// `seed = { rows = N }`: fill every user table with N synthetic rows before the first
+/// migration in scope, and tables still empty before each later one, so the drill meets
+/// the data an empty database never has and checks which of it survives each undo (see
+/// [`crate::data::seed`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "SeedTable")]
+pub struct Seed {
+    /// `rows` (required, at least 1): rows per table.
+    pub rows: u64,
+}
 
 /// `[[check]]`: SQL the application runs, which must succeed (or fail) after some phases.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -277,6 +292,7 @@ impl DrillScript {
             scope: file.scope,
             database_url,
             timeouts: file.timeouts,
+            seed: file.seed,
             checks: file.checks,
         })
     }
@@ -475,6 +491,7 @@ struct ScriptFile {
     database: Option<DatabaseSource>,
     #[serde(default)]
     timeouts: Timeouts,
+    seed: Option<Seed>,
     #[serde(default, rename = "check")]
     checks: Vec<Check>,
 }
@@ -636,6 +653,24 @@ fn is_time_setting(value: &str) -> bool {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct SeedTable {
+    rows: Option<u64>,
+}
+
+impl TryFrom<SeedTable> for Seed {
+    type Error = &'static str;
+
+    fn try_from(t: SeedTable) -> Result<Seed, &'static str> {
+        match t.rows {
+            Some(0) => Err("seed rows = 0 seeds nothing; write rows = 1 or more, or remove seed"),
+            Some(rows) => Ok(Seed { rows }),
+            None => Err("seed has no rows; write seed = { rows = N }"),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct CheckTable {
     name: String,
     sql: String,
@@ -735,6 +770,7 @@ migrations = "demo/migrations"
 undo_dir = "demo/undo"
 apply_mode = "split"
 trace = true
+seed = { rows = 50 }
 
 [scope]
 last = 3
@@ -773,6 +809,7 @@ sql = 'SELECT 1 FROM "User"'
                     statement: Some("30s".into()),
                     lock: Some("5s".into()),
                 },
+                seed: Some(Seed { rows: 50 }),
                 checks: vec![
                     Check {
                         name: "old app lists posts".into(),
@@ -803,6 +840,7 @@ sql = 'SELECT 1 FROM "User"'
         assert_eq!(script.scope, Scope::All);
         assert_eq!(script.database_url, None);
         assert_eq!(script.timeouts, Timeouts::default());
+        assert_eq!(script.seed, None);
         assert!(script.checks.is_empty());
     }
 
@@ -885,6 +923,16 @@ sql = 'SELECT 1 FROM "User"'
         );
         let err = parse_err("migrations = \"\"\n");
         assert!(err.contains(":1:") && err.contains("empty path"), "{err}");
+    }
+
+    #[test]
+    fn seed_needs_rows() {
+        let err = parse_err("migrations = \"m\"\nseed = { rows = 0 }\n");
+        assert!(err.contains("rows = 0 seeds nothing"), "{err}");
+        let err = parse_err("migrations = \"m\"\nseed = {}\n");
+        assert!(err.contains("seed = { rows = N }"), "{err}");
+        let err = parse_err("migrations = \"m\"\nseed = { row = 3 }\n");
+        assert!(err.contains("unknown field `row`"), "{err}");
     }
 
     #[test]

@@ -6,8 +6,10 @@ use std::fmt::{self, Display};
 use anstyle::{AnsiColor, Style};
 
 use super::{
-    apply_mode_label, check_headline, diff_lines, error_location, millis, phase_problem,
-    result_label, seconds, trace_line, traced_phases, undo_source_label, DiffLine, PhaseProblem,
+    announced_line, apply_mode_label, check_headline, diff_lines, error_location,
+    forward_failure_note, millis, not_seeded_lines, phase_problem, result_label, seconds,
+    seed_summary, seeded_line, trace_line, traced_phases, unannounced_headline, undo_source_label,
+    DiffLine, PhaseProblem,
 };
 use crate::drill::outcome::{DrillReport, DrillResult, MigrationDrill, PhaseReport};
 use crate::snapshot::{SchemaDiff, Tracking};
@@ -111,6 +113,16 @@ impl Human<'_> {
         }
         writeln!(f)?;
         writeln!(f, "Schema comparison: {}", tracking_label(report.tracking))?;
+        if let Some(rows) = report
+            .migrations
+            .iter()
+            .find_map(|m| m.data.as_ref().map(|d| d.rows_per_table))
+        {
+            writeln!(
+                f,
+                "Seeded: {rows} rows per table; data compared before forward and after each phase"
+            )?;
+        }
         writeln!(f, "Phase timings: apply+compare in ms")?;
         writeln!(f)
     }
@@ -171,6 +183,37 @@ impl Human<'_> {
                 writeln!(f, "{NESTED}{}", trace_line(trace))?;
                 writeln!(f, "{NESTED}  {}", self.paint.paint(QUIET, &trace.statement))?;
             }
+        }
+        self.data_details(f, migration)
+    }
+
+    fn data_details(&self, f: &mut fmt::Formatter<'_>, migration: &MigrationDrill) -> fmt::Result {
+        let Some(data) = &migration.data else {
+            return Ok(());
+        };
+        if let Some(failure) = data.forward_failure {
+            writeln!(
+                f,
+                "{DETAIL}{}",
+                self.paint
+                    .paint(FAILED, format!("forward {}", forward_failure_note(failure)))
+            )?;
+        }
+        for change in &data.unannounced {
+            writeln!(
+                f,
+                "{DETAIL}{}",
+                self.paint.paint(FAILED, unannounced_headline(change))
+            )?;
+        }
+        if let Some(line) = seeded_line(data) {
+            writeln!(f, "{DETAIL}{}", self.paint.paint(QUIET, line))?;
+        }
+        for line in not_seeded_lines(data) {
+            writeln!(f, "{DETAIL}{}", self.paint.paint(WARNING, line))?;
+        }
+        for change in &data.announced {
+            writeln!(f, "{DETAIL}{}", announced_line(change))?;
         }
         Ok(())
     }
@@ -233,6 +276,9 @@ impl Human<'_> {
                 "Undo folders in the history, applied forward at their place: {}",
                 report.undo_steps.join(", ")
             )?;
+        }
+        if let Some(summary) = seed_summary(report) {
+            writeln!(f, "{summary}")?;
         }
         writeln!(f, "Total: {}", seconds(report.total))?;
         self.final_check(f)?;

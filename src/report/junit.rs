@@ -7,8 +7,11 @@ use std::time::Duration;
 
 use quick_xml::escape::escape;
 
-use super::{check_headline, phase_problem, phase_time, plain_diff, trace_line, PhaseProblem};
-use crate::drill::outcome::{DrillReport, DrillResult, MigrationDrill, Phase};
+use super::{
+    announced_line, check_headline, forward_failure_note, not_seeded_lines, phase_problem,
+    phase_time, plain_diff, seeded_line, trace_line, unannounced_headline, PhaseProblem,
+};
+use crate::drill::outcome::{DataReport, DrillReport, DrillResult, MigrationDrill, Phase};
 
 /// Class name of the test cases that belong to the drill as a whole, not to one migration.
 const DRILL: &str = "unmigrate drill";
@@ -77,9 +80,23 @@ fn drill_case(name: &str, outcome: Outcome) -> TestCase {
 
 fn migration_cases(cases: &mut Vec<TestCase>, migration: &MigrationDrill, stopped: Option<&str>) {
     let first = cases.len();
+    let forward_note = migration
+        .data
+        .as_ref()
+        .and_then(|d| d.forward_failure)
+        .map(forward_failure_note);
     for phase in &migration.phases {
         let outcome = match phase_problem(phase) {
-            Some(problem) => failed(&problem),
+            Some(problem) => {
+                let mut outcome = failed(&problem);
+                // A forward failure on seeded rows says so in the message CI shows first.
+                if let (Outcome::Failed { message, .. }, Phase::Forward, Some(note)) =
+                    (&mut outcome, phase.phase, forward_note)
+                {
+                    message.push_str(&format!(" (with seeded data: {note})"));
+                }
+                outcome
+            }
             None => Outcome::Passed,
         };
         let trace: Vec<String> = phase
@@ -124,6 +141,9 @@ fn migration_cases(cases: &mut Vec<TestCase>, migration: &MigrationDrill, stoppe
             system_out: String::new(),
         });
     }
+    if let Some(data) = &migration.data {
+        data_cases(cases, migration, data);
+    }
     let failure_shown = cases[first..]
         .iter()
         .any(|c| matches!(c.outcome, Outcome::Failed { .. }));
@@ -137,6 +157,49 @@ fn migration_cases(cases: &mut Vec<TestCase>, migration: &MigrationDrill, stoppe
                 message: "the drill failed this migration".to_string(),
                 text: String::new(),
             },
+            system_out: String::new(),
+        });
+    }
+}
+
+/// A "data survival" case (failed by unannounced changes, with what was seeded and lost as
+/// announced in its text) and a skipped "seed" case per table that could not be filled.
+fn data_cases(cases: &mut Vec<TestCase>, migration: &MigrationDrill, data: &DataReport) {
+    let mut text: Vec<String> = seeded_line(data).into_iter().collect();
+    text.extend(data.announced.iter().map(announced_line));
+    let outcome = match data.unannounced.as_slice() {
+        [] => Outcome::Passed,
+        [first, ..] => Outcome::Failed {
+            message: match data.unannounced.len() {
+                1 => unannounced_headline(first),
+                n => format!("{} (and {} more)", unannounced_headline(first), n - 1),
+            },
+            text: data
+                .unannounced
+                .iter()
+                .map(unannounced_headline)
+                .chain(text)
+                .collect::<Vec<_>>()
+                .join("\n"),
+        },
+    };
+    let passed = matches!(outcome, Outcome::Passed);
+    let ran_undo = migration.phases.iter().any(|p| p.phase == Phase::Undo);
+    if ran_undo || !passed {
+        cases.push(TestCase {
+            classname: migration.name.clone(),
+            name: "data survival".to_string(),
+            time: None,
+            outcome,
+            system_out: String::new(),
+        });
+    }
+    for (line, unseeded) in not_seeded_lines(data).into_iter().zip(&data.not_seeded) {
+        cases.push(TestCase {
+            classname: migration.name.clone(),
+            name: format!("seed {}", unseeded.table),
+            time: None,
+            outcome: Outcome::Skipped { message: line },
             system_out: String::new(),
         });
     }

@@ -4,11 +4,12 @@
 
 use std::fmt::{self, Display};
 
-use quick_xml::escape::escape;
+use quick_xml::escape::{escape, partial_escape};
 
 use super::{
-    apply_mode_label, check_headline, millis, phase_problem, phase_time, plain_diff, trace_line,
-    traced_phases, PhaseProblem,
+    announced_line, apply_mode_label, check_headline, forward_failure_note, millis,
+    not_seeded_lines, phase_problem, phase_time, plain_diff, seed_summary, seeded_line, trace_line,
+    traced_phases, unannounced_headline, PhaseProblem,
 };
 use crate::drill::outcome::{DrillReport, DrillResult, MigrationDrill, Phase};
 
@@ -37,6 +38,7 @@ impl Display for Markdown<'_> {
         self.failures(f)?;
         self.manual_undos(f)?;
         self.traces(f)?;
+        self.seeded_data(f)?;
         self.final_check(f)
     }
 }
@@ -220,6 +222,38 @@ impl Markdown<'_> {
         writeln!(f)
     }
 
+    /// What seeding filled and what the undos lost as announced, folded away; unannounced
+    /// losses are with the failed migrations above.
+    fn seeded_data(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Some(summary) = seed_summary(self.report) else {
+            return Ok(());
+        };
+        writeln!(f, "<details>")?;
+        writeln!(f, "<summary>🌱 {summary}</summary>")?;
+        writeln!(f)?;
+        for migration in &self.report.migrations {
+            let Some(data) = &migration.data else {
+                continue;
+            };
+            let lines: Vec<String> = seeded_line(data)
+                .into_iter()
+                .chain(not_seeded_lines(data))
+                .chain(data.announced.iter().map(announced_line))
+                .collect();
+            for line in lines {
+                writeln!(
+                    f,
+                    "- `{}`: {}",
+                    migration.name,
+                    partial_escape(line.as_str())
+                )?;
+            }
+        }
+        writeln!(f)?;
+        writeln!(f, "</details>")?;
+        writeln!(f)
+    }
+
     fn final_check(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.report.final_check {
             None => writeln!(f, "Final full-schema check: not run."),
@@ -271,6 +305,22 @@ fn failure_details(f: &mut fmt::Formatter<'_>, migration: &MigrationDrill) -> fm
         writeln!(f)?;
         if let Some(detail) = &check.detail {
             fenced(f, "text", detail)?;
+        }
+    }
+    if let Some(data) = &migration.data {
+        if let Some(failure) = data.forward_failure {
+            writeln!(f, "**forward** {}", forward_failure_note(failure))?;
+            writeln!(f)?;
+        }
+        for change in &data.unannounced {
+            writeln!(
+                f,
+                "- **{}**",
+                partial_escape(unannounced_headline(change).as_str())
+            )?;
+        }
+        if !data.unannounced.is_empty() {
+            writeln!(f)?;
         }
     }
     for difference in &migration.mode_differences {

@@ -16,8 +16,8 @@ use similar::{ChangeTag, TextDiff};
 
 use crate::drill::apply::{ApplyMode, StatementTrace};
 use crate::drill::outcome::{
-    ApplyFailure, CheckReport, DrillReport, DrillResult, Expectation, MigrationDrill, Phase,
-    PhaseReport, PhaseStatus, UndoSource,
+    ApplyFailure, CheckReport, DataFailure, DataReport, DrillReport, DrillResult, Expectation,
+    MigrationDrill, Phase, PhaseDataChange, PhaseReport, PhaseStatus, UndoSource,
 };
 use crate::snapshot::{ObjectDiff, SchemaDiff};
 
@@ -327,4 +327,97 @@ fn plain_diff(diff: &SchemaDiff) -> String {
         text.push('\n');
     }
     text
+}
+
+// ---------------------------------------------------------------------------------------------
+// Seeded data: the same sentences in every format.
+
+/// "seeded 1000 rows into "User", "Post"", when this migration's round of seeding filled any.
+fn seeded_line(data: &DataReport) -> Option<String> {
+    if data.seeded.is_empty() {
+        return None;
+    }
+    let tables: Vec<String> = data
+        .seeded
+        .iter()
+        .map(|s| match s.rows == data.rows_per_table {
+            true => s.table.to_string(),
+            false => format!("{} ({} rows)", s.table, s.rows),
+        })
+        .collect();
+    Some(format!(
+        "seeded {} rows into {}",
+        data.rows_per_table,
+        tables.join(", ")
+    ))
+}
+
+/// One line per table seeding could not fill, with PostgreSQL's error.
+fn not_seeded_lines(data: &DataReport) -> Vec<String> {
+    data.not_seeded
+        .iter()
+        .map(|u| match &u.code {
+            Some(code) => format!(
+                "could not seed {} (it stays empty): ERROR {code}: {}",
+                u.table, u.message
+            ),
+            None => format!("could not seed {} (it stays empty): {}", u.table, u.message),
+        })
+        .collect()
+}
+
+/// A data difference nobody announced: what fails the migration.
+fn unannounced_headline(change: &PhaseDataChange) -> String {
+    match change.after {
+        Phase::Undo => format!("undo lost data it did not announce: {}", change.change),
+        phase => format!(
+            "{phase} changed data the migration does not touch: {}",
+            change.change
+        ),
+    }
+}
+
+/// A loss the verdict announced, as the drill observed it.
+fn announced_line(change: &PhaseDataChange) -> String {
+    format!(
+        "lost as announced, after {}: {}",
+        change.after, change.change
+    )
+}
+
+/// Why a forward migration failed on seeded rows, when it did.
+fn forward_failure_note(failure: DataFailure) -> &'static str {
+    match failure {
+        DataFailure::OnlyWithData => {
+            "fails only with data: the same file applies once the tables are emptied, so an \
+             empty shadow database would not show this"
+        }
+        DataFailure::AlsoWithoutData => {
+            "fails on the emptied tables too, so not (only) because of the seeded rows"
+        }
+        DataFailure::Unknown => {
+            "failed on seeded rows; not retried without them (split mode, or the file cannot \
+             run in one transaction)"
+        }
+    }
+}
+
+/// "1000 rows per table" and the tables seeded over the whole drill, for headers.
+fn seed_summary(report: &DrillReport) -> Option<String> {
+    let rows = report
+        .migrations
+        .iter()
+        .find_map(|m| m.data.as_ref())?
+        .rows_per_table;
+    let (mut seeded, mut failed, mut unannounced, mut announced) = (0, 0, 0, 0);
+    for data in report.migrations.iter().filter_map(|m| m.data.as_ref()) {
+        seeded += data.seeded.len();
+        failed += data.not_seeded.len();
+        unannounced += data.unannounced.len();
+        announced += data.announced.len();
+    }
+    Some(format!(
+        "Seeded data: {rows} rows per table, {seeded} tables seeded, {failed} could not be \
+         seeded; {unannounced} unannounced data changes, {announced} announced losses observed"
+    ))
 }

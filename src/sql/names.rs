@@ -103,6 +103,13 @@ impl QName {
     }
 }
 
+/// Serialised as it reads in messages (`"User"`, `"audit"."Log"`).
+impl serde::Serialize for QName {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
 impl std::fmt::Display for QName {
     /// Human display for messages: `"schema"."name"`, or `"name"` in the default schema,
     /// quoted as SQL is (written straight to the formatter: reasons name objects for every

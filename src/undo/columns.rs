@@ -1,6 +1,6 @@
 //! Columns: `ADD COLUMN` ↔ `DROP COLUMN`, type changes, defaults and nullability.
 
-use super::{recreate, stmt, Undo, UndoSql};
+use super::{recreate, stmt, DataLoss, Undo, UndoSql};
 use crate::catalog::{Catalog, Column, Table};
 use crate::sql::text::{self, ColumnChange};
 use crate::sql::{build, pb, string_list, NodeEnum, QName};
@@ -73,6 +73,10 @@ pub fn add_column(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) -> 
         ),
         vec![column_cmd(table, At::AtDropColumn, &def.colname, None)],
     )
+    .losing([DataLoss::Column {
+        table: table.clone(),
+        column: def.colname.clone(),
+    }])
 }
 
 /// Undoes `DROP COLUMN` by adding the column back with its type, default, nullability and
@@ -135,7 +139,10 @@ pub fn drop_column(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) ->
             "; it is NOT NULL without a default, so the undo fails while the table has rows",
         );
     }
-    Undo::lossy(reason, statements)
+    Undo::lossy(reason, statements).losing([DataLoss::Column {
+        table: table.clone(),
+        column: column.name.clone(),
+    }])
 }
 
 /// Undoes `ALTER COLUMN … TYPE` by converting back (`USING col::old_type`), restoring the old
@@ -203,6 +210,10 @@ pub fn alter_type(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) -> 
             ),
             statements,
         )
+        .losing([DataLoss::Column {
+            table: table.clone(),
+            column: column.name.clone(),
+        }])
     }
 }
 

@@ -6,7 +6,7 @@
 //! when an undo is needed and unmigrate cannot write it: rows an `INSERT` added that no key
 //! identifies, or a statement that also changes other tables.
 
-use super::{stmt, MigrationScope, Undo};
+use super::{stmt, DataLoss, MigrationScope, Undo};
 use crate::catalog::{Catalog, ConstraintKind, Table};
 use crate::sql::names::quote_for_message;
 use crate::sql::{build, pb, string_list, Node, NodeEnum, QName};
@@ -109,6 +109,7 @@ fn insert(catalog: &Catalog, table: &QName, s: &pb::InsertStmt) -> Undo {
         reason,
         vec![stmt(delete_where_in(table, &key_columns, values))],
     )
+    .losing(rows_and_effects(catalog, table))
 }
 
 /// The rows of `INSERT … VALUES (…), (…)`, or `None` for any other source.
@@ -243,7 +244,22 @@ fn update(catalog: &Catalog, table: &QName, s: &pb::UpdateStmt, scope: &Migratio
         reason.push_str("; it changes columns that foreign keys reference, so their ON UPDATE actions changed other tables too");
     }
     reason.push_str(&trigger_note(catalog, table));
-    Undo::lossy(reason, Vec::new())
+    let mut loses: Vec<DataLoss> = old
+        .iter()
+        .map(|c| DataLoss::Column {
+            table: table.clone(),
+            column: (*c).clone(),
+        })
+        .collect();
+    loses.extend(referencing_columns(catalog, table, |fk| {
+        fk.def.fk_upd_action != "a"
+            && fk.def.fk_upd_action != "r"
+            && fk
+                .references
+                .as_ref()
+                .is_some_and(|(_, referenced)| referenced.iter().any(|r| old.contains(&r)))
+    }));
+    Undo::lossy(reason, Vec::new()).losing(loses)
 }
 
 /// `DELETE`: deleted rows cannot be brought back by SQL.
@@ -256,7 +272,7 @@ fn delete(catalog: &Catalog, table: &QName) -> Undo {
         reason.push_str(&effect);
     }
     reason.push_str(&trigger_note(catalog, table));
-    Undo::lossy(reason, Vec::new())
+    Undo::lossy(reason, Vec::new()).losing(rows_and_effects(catalog, table))
 }
 
 /// `TRUNCATE`: the rows are gone, like a `DELETE` of all of them.
@@ -292,7 +308,85 @@ pub fn truncate(catalog: &Catalog, s: &pb::TruncateStmt, scope: &MigrationScope)
     if s.restart_seqs {
         reason.push_str("; RESTART IDENTITY reset their sequences, which stay reset");
     }
-    Undo::lossy(reason, Vec::new())
+    let cascade = s.behavior == pb::DropBehavior::DropCascade as i32;
+    let mut loses = Vec::new();
+    for table in tables.iter().filter(|t| !scope.created_tables.contains(t)) {
+        let emptied = if cascade {
+            referencing_closure(catalog, table)
+        } else {
+            vec![table.clone()]
+        };
+        for table in emptied {
+            let loss = DataLoss::Rows { table };
+            if !loses.contains(&loss) {
+                loses.push(loss);
+            }
+        }
+    }
+    Undo::lossy(reason, Vec::new()).losing(loses)
+}
+
+/// What deleting rows of `table` loses, as [`DataLoss`]es: its rows, rows of tables whose
+/// foreign keys cascade the delete (transitively), and the columns `ON DELETE SET NULL/DEFAULT`
+/// resets in referencing tables.
+fn rows_and_effects(catalog: &Catalog, table: &QName) -> Vec<DataLoss> {
+    let mut loses: Vec<DataLoss> = Vec::new();
+    let mut pending = vec![table.clone()];
+    while let Some(table) = pending.pop() {
+        let loss = DataLoss::Rows {
+            table: table.clone(),
+        };
+        if loses.contains(&loss) {
+            continue;
+        }
+        loses.push(loss);
+        for (referencing, fk) in catalog.foreign_keys_into(&table) {
+            match fk.def.fk_del_action.as_str() {
+                "c" => pending.push(referencing.name.clone()),
+                "n" | "d" => loses.extend(fk.columns.iter().map(|c| DataLoss::Column {
+                    table: referencing.name.clone(),
+                    column: c.clone(),
+                })),
+                _ => {}
+            }
+        }
+    }
+    loses
+}
+
+/// `table` and every table whose foreign keys reach it, directly or through others: what
+/// `TRUNCATE … CASCADE` empties.
+fn referencing_closure(catalog: &Catalog, table: &QName) -> Vec<QName> {
+    let mut seen = vec![table.clone()];
+    let mut next = 0;
+    while next < seen.len() {
+        let current = seen[next].clone();
+        for (referencing, _) in catalog.foreign_keys_into(&current) {
+            if !seen.contains(&referencing.name) {
+                seen.push(referencing.name.clone());
+            }
+        }
+        next += 1;
+    }
+    seen
+}
+
+/// The foreign-key columns of tables that reference `table` through keys `fires` selects.
+fn referencing_columns(
+    catalog: &Catalog,
+    table: &QName,
+    fires: impl Fn(&crate::catalog::Constraint) -> bool,
+) -> Vec<DataLoss> {
+    catalog
+        .foreign_keys_into(table)
+        .filter(|(_, fk)| fires(fk))
+        .flat_map(|(referencing, fk)| {
+            fk.columns.iter().map(|c| DataLoss::Column {
+                table: referencing.name.clone(),
+                column: c.clone(),
+            })
+        })
+        .collect()
 }
 
 /// What deleting rows of `table` does to the tables whose foreign keys point at it, said of

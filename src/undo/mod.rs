@@ -99,6 +99,55 @@ pub fn render(undo: &mut Undo) {
     }
 }
 
+/// Data an undo announces it loses, in a form a drill can check against what it observes
+/// (the `reason` says the same for people). Seeded drills compare row counts and column
+/// checksums before the forward migration and after its undo: every difference must be one
+/// of these, or the undo lost data it did not announce.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum DataLoss {
+    /// The whole table: it comes back empty, or rows written to it are dropped with it.
+    Table { table: QName },
+    /// Some of the table's rows: deleted, or not brought back.
+    Rows { table: QName },
+    /// The values of one column: it comes back empty, or keeps values the forward wrote.
+    Column { table: QName, column: String },
+}
+
+impl DataLoss {
+    pub fn table(&self) -> &QName {
+        match self {
+            DataLoss::Table { table }
+            | DataLoss::Rows { table }
+            | DataLoss::Column { table, .. } => table,
+        }
+    }
+
+    /// Whether the loss covers a difference in `column` of `table` (`None`: in its rows or row
+    /// count).
+    pub fn covers(&self, table: &QName, column: Option<&str>) -> bool {
+        match self {
+            DataLoss::Table { table: t } | DataLoss::Rows { table: t } => t == table,
+            DataLoss::Column {
+                table: t,
+                column: c,
+            } => t == table && Some(c.as_str()) == column,
+        }
+    }
+}
+
+impl std::fmt::Display for DataLoss {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DataLoss::Table { table } => write!(f, "all rows of {table}"),
+            DataLoss::Rows { table } => write!(f, "rows of {table}"),
+            DataLoss::Column { table, column } => {
+                write!(f, "{table}.{}", sql::names::quote_for_message(column))
+            }
+        }
+    }
+}
+
 /// The undo of one forward statement.
 #[derive(Debug, Clone, Serialize)]
 pub struct Undo {
@@ -106,6 +155,9 @@ pub struct Undo {
     pub reason: String,
     /// Statements to run, in order; empty when nothing needs undoing or when manual.
     pub statements: Vec<UndoSql>,
+    /// The data a `lossy` undo loses, as the reason says it (empty for other verdicts).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub loses: Vec<DataLoss>,
 }
 
 impl Undo {
@@ -114,6 +166,7 @@ impl Undo {
             verdict: Verdict::Exact,
             reason: reason.into(),
             statements,
+            loses: Vec::new(),
         }
     }
 
@@ -122,7 +175,14 @@ impl Undo {
             verdict: Verdict::Lossy,
             reason: reason.into(),
             statements,
+            loses: Vec::new(),
         }
+    }
+
+    /// The data this undo loses (see [`DataLoss`]), for the drill to check.
+    pub fn losing(mut self, loses: impl IntoIterator<Item = DataLoss>) -> Self {
+        self.loses.extend(loses);
+        self
     }
 
     pub fn manual(reason: impl Into<String>) -> Self {
@@ -130,6 +190,7 @@ impl Undo {
             verdict: Verdict::Manual,
             reason: reason.into(),
             statements: Vec::new(),
+            loses: Vec::new(),
         }
     }
 
@@ -155,11 +216,13 @@ impl Undo {
             .map(|p| p.reason.as_str())
             .collect::<Vec<_>>()
             .join("; ");
+        let loses = parts.iter().flat_map(|p| p.loses.iter().cloned()).collect();
         let statements = parts.into_iter().rev().flat_map(|p| p.statements).collect();
         Undo {
             verdict,
             reason,
             statements,
+            loses,
         }
     }
 }
@@ -405,5 +468,111 @@ mod tests {
             }
         }
         assert!(written > 0);
+    }
+
+    /// The undos of `forward` after `earlier`, each statement's in order.
+    fn undos(earlier: &str, forward: &str) -> Vec<Undo> {
+        let mut catalog = Catalog::default();
+        let parse = |text: &str| -> Vec<NodeEnum> {
+            sql::parse_file(std::path::Path::new("case.sql"), text)
+                .expect("parses")
+                .into_iter()
+                .map(|s| s.node)
+                .collect()
+        };
+        undo_migration(&mut catalog, parse(earlier));
+        undo_migration(&mut catalog, parse(forward))
+    }
+
+    fn table(name: &str) -> QName {
+        QName::new("", name)
+    }
+
+    fn column(t: &str, c: &str) -> DataLoss {
+        DataLoss::Column {
+            table: table(t),
+            column: c.into(),
+        }
+    }
+
+    /// Every lossy rule says, in data, what its reason says in words.
+    #[test]
+    fn lossy_undos_announce_the_data_they_lose() {
+        let earlier = r#"
+CREATE TABLE "User" ("id" text PRIMARY KEY, "email" text, "nick" varchar(5));
+CREATE TABLE "Post" ("id" text PRIMARY KEY,
+  "authorId" text REFERENCES "User" ("id") ON DELETE CASCADE ON UPDATE CASCADE,
+  "editorId" text REFERENCES "User" ("id") ON DELETE SET NULL);
+CREATE TABLE "Like" ("postId" text REFERENCES "Post" ("id") ON DELETE CASCADE);
+"#;
+        let cases: Vec<(&str, Vec<DataLoss>)> = vec![
+            (
+                r#"ALTER TABLE "User" DROP COLUMN "nick";"#,
+                vec![column("User", "nick")],
+            ),
+            (
+                r#"ALTER TABLE "User" ADD COLUMN "age" int;"#,
+                vec![column("User", "age")],
+            ),
+            (
+                r#"ALTER TABLE "User" ALTER COLUMN "nick" TYPE text;"#,
+                vec![column("User", "nick")],
+            ),
+            (
+                r#"CREATE TABLE "Job" ("id" int);"#,
+                vec![DataLoss::Table {
+                    table: table("Job"),
+                }],
+            ),
+            (
+                r#"DROP TABLE "Like";"#,
+                vec![DataLoss::Table {
+                    table: table("Like"),
+                }],
+            ),
+            (
+                r#"UPDATE "User" SET "email" = lower("email");"#,
+                vec![column("User", "email")],
+            ),
+            (
+                r#"UPDATE "User" SET "id" = upper("id");"#,
+                vec![column("User", "id"), column("Post", "authorId")],
+            ),
+            (
+                r#"DELETE FROM "User" WHERE "id" = 'x';"#,
+                vec![
+                    DataLoss::Rows {
+                        table: table("User"),
+                    },
+                    column("Post", "editorId"),
+                    DataLoss::Rows {
+                        table: table("Post"),
+                    },
+                    DataLoss::Rows {
+                        table: table("Like"),
+                    },
+                ],
+            ),
+            (
+                r#"TRUNCATE "Post" CASCADE;"#,
+                vec![
+                    DataLoss::Rows {
+                        table: table("Post"),
+                    },
+                    DataLoss::Rows {
+                        table: table("Like"),
+                    },
+                ],
+            ),
+            (
+                r#"ALTER TABLE "User" ALTER COLUMN "id" SET NOT NULL;"#,
+                vec![],
+            ),
+            (r#"CREATE INDEX "i" ON "User" ("email");"#, vec![]),
+        ];
+        for (forward, expected) in cases {
+            let undo = undos(earlier, forward).remove(0);
+            assert_eq!(undo.loses, expected, "{forward}: {}", undo.reason);
+        }
     }
 }

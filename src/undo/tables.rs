@@ -1,6 +1,6 @@
 //! Tables: `CREATE TABLE` ↔ `DROP TABLE`.
 
-use super::{recreate, views, Undo};
+use super::{recreate, views, DataLoss, Undo};
 use crate::catalog::{object_qname, Catalog};
 use crate::sql::text::{self, DropKind};
 use crate::sql::{pb, QName};
@@ -26,6 +26,7 @@ pub fn create_table(catalog: &Catalog, s: &pb::CreateStmt) -> Undo {
         format!("drops table {name}: rows written to it after the migration are lost"),
         vec![drop_table_stmt(&name)],
     )
+    .losing([DataLoss::Table { table: name }])
 }
 
 pub fn drop_table_stmt(name: &QName) -> super::UndoSql {
@@ -80,4 +81,5 @@ pub fn drop_table(catalog: &Catalog, s: &pb::DropStmt) -> Undo {
         format!("recreates table {name} empty: its rows are lost"),
         statements,
     )
+    .losing([DataLoss::Table { table: name }])
 }

@@ -1,6 +1,6 @@
 //! Views and materialized views: `CREATE [OR REPLACE] VIEW` ↔ `DROP VIEW`.
 
-use super::{stmt, tables, Undo, UndoSql};
+use super::{stmt, tables, DataLoss, Undo, UndoSql};
 use crate::catalog::{object_qname, Catalog, View, ViewDefinition};
 use crate::sql::text::{self, DropKind};
 use crate::sql::{pb, NodeEnum, QName};
@@ -95,6 +95,7 @@ pub fn create_table_as(_catalog: &Catalog, s: &pb::CreateTableAsStmt) -> Undo {
             format!("drops table {name}: its rows are lost"),
             vec![tables::drop_table_stmt(&name)],
         )
+        .losing([DataLoss::Table { table: name }])
     }
 }
 

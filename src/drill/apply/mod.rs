@@ -16,7 +16,7 @@ use sha2::{Digest, Sha256};
 use crate::drill::outcome::ApplyFailure;
 use crate::sql;
 
-pub use modes::mode_differences;
+pub use modes::{fits_in_a_transaction, mode_differences};
 pub use trace::{lock_mode_sql, lock_strength, LockTaken, StatementTrace, LOCK_MODES};
 
 /// How a `migration.sql` file is sent to the server.

@@ -43,6 +43,15 @@ pub fn mode_differences(statements: &[Statement]) -> Vec<String> {
     reasons
 }
 
+/// Whether the whole file can run inside one explicit transaction that the drill then rolls
+/// back: no statement controls transactions itself or refuses to run inside one.
+pub fn fits_in_a_transaction(statements: &[Statement]) -> bool {
+    statements.iter().all(|s| {
+        !matches!(s.node, NodeEnum::TransactionStmt(_))
+            && outside_transaction_only(&s.node).is_none()
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,196 @@
+//! The user tables of a live database, read from `pg_catalog`: what seeding and fingerprints
+//! need to know about them. Read from the server, never from the history model, so that
+//! seeding works for any schema, whatever statements built it.
+
+use std::collections::BTreeMap;
+
+use postgres::Client;
+
+use crate::sql::text::Ident;
+use crate::sql::QName;
+
+/// One user table as the server has it.
+#[derive(Debug, Clone)]
+pub struct LiveTable {
+    pub oid: u32,
+    pub name: QName,
+    /// `FROM ONLY "s"."t"` for a plain table (inheritance children are counted on their own),
+    /// `FROM "s"."t"` for a partitioned one (its rows live in its partitions).
+    pub from: String,
+    pub columns: Vec<LiveColumn>,
+    /// Attribute numbers of the columns in any unique index (key or expression).
+    pub unique: Vec<i16>,
+    pub foreign_keys: Vec<ForeignKey>,
+    /// Attribute numbers of the columns that CHECK constraints mention.
+    pub checked: Vec<i16>,
+}
+
+#[derive(Debug, Clone)]
+pub struct LiveColumn {
+    pub attnum: i16,
+    pub name: String,
+    /// The column's type as SQL (`format_type`): `character varying(20)`, `"Role"[]`.
+    pub type_sql: String,
+    pub not_null: bool,
+    pub has_default: bool,
+    /// Identity, generated, or filled from a sequence (`serial`): PostgreSQL fills it, and a
+    /// value given for it would either be refused or leave the sequence behind.
+    pub filled_by_server: bool,
+    /// The type that values are generated for (a domain's base type, an array's element).
+    pub base: BaseType,
+    pub is_array: bool,
+}
+
+/// What value generation needs to know about a (base or element) type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BaseType {
+    /// `typname`: `int4`, `varchar`, `uuid`…
+    pub name: String,
+    /// The type as SQL, for casts (enum names are quoted and qualified as needed).
+    pub sql: String,
+    /// `typcategory`: `S` string, `N` numeric, `E` enum…
+    pub category: char,
+    /// The type modifier (`varchar(20)` → 24), -1 when none.
+    pub typmod: i32,
+    /// Number of labels, for an enum.
+    pub enum_labels: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct ForeignKey {
+    pub name: String,
+    /// Attribute numbers in this table, paired with the referenced columns' names.
+    pub columns: Vec<i16>,
+    pub parent: u32,
+    pub parent_columns: Vec<String>,
+}
+
+/// Schemas that never hold user data: the system's, and the drill's own.
+const SKIPPED_SCHEMAS: &str = "('pg_catalog', 'information_schema', 'unmigrate_drill')";
+
+fn tables_sql() -> String {
+    format!(
+        "SELECT c.oid, n.nspname, c.relname, c.relkind = 'p' \
+           FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+          WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND c.relpersistence <> 't' \
+            AND n.nspname NOT IN {SKIPPED_SCHEMAS} AND n.nspname NOT LIKE 'pg\\_%' \
+            AND NOT (c.relname = '_prisma_migrations' AND n.nspname = current_schema()) \
+            AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass \
+                              AND d.objid = c.oid AND d.deptype = 'e') \
+          ORDER BY n.nspname, c.relname"
+    )
+}
+
+/// Columns of the given tables with their base types (one level of domain, one of array).
+const COLUMNS_SQL: &str = "\
+SELECT a.attrelid, a.attnum, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, \
+       a.atthasdef, \
+       a.attidentity <> '' OR a.attgenerated <> '' \
+         OR coalesce(pg_get_expr(d.adbin, d.adrelid) LIKE 'nextval(%', false), \
+       b.typcategory = 'A', \
+       e.typname, format_type(e.oid, CASE WHEN b.typcategory = 'A' THEN -1 \
+                                      ELSE coalesce(nullif(t.typtypmod, -1), a.atttypmod) END), \
+       e.typcategory::text, \
+       CASE WHEN b.typcategory = 'A' THEN a.atttypmod ELSE coalesce(nullif(t.typtypmod, -1), a.atttypmod) END, \
+       (SELECT count(*) FROM pg_enum en WHERE en.enumtypid = e.oid) \
+  FROM pg_attribute a \
+  JOIN pg_type t ON t.oid = a.atttypid \
+  JOIN pg_type b ON b.oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END \
+  JOIN pg_type e ON e.oid = CASE WHEN b.typcategory = 'A' THEN b.typelem ELSE b.oid END \
+  LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
+ WHERE a.attrelid = ANY($1) AND a.attnum > 0 AND NOT a.attisdropped \
+ ORDER BY a.attrelid, a.attnum";
+
+/// Columns in unique indexes: key columns, and the columns expressions use (from pg_depend).
+const UNIQUE_SQL: &str = "\
+SELECT i.indrelid, k.attnum FROM pg_index i, unnest(i.indkey::int2[]) AS k(attnum) \
+ WHERE i.indisunique AND i.indrelid = ANY($1) AND k.attnum > 0 \
+UNION \
+SELECT i.indrelid, d.refobjsubid::int2 FROM pg_index i \
+  JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = i.indexrelid \
+                  AND d.refclassid = 'pg_class'::regclass AND d.refobjid = i.indrelid \
+ WHERE i.indisunique AND i.indrelid = ANY($1) AND d.refobjsubid > 0";
+
+const CONSTRAINTS_SQL: &str = "\
+SELECT c.conrelid, c.contype::text, c.conname, c.conkey, c.confrelid, \
+       coalesce((SELECT array_agg(a.attname ORDER BY k.ord) \
+                   FROM unnest(c.confkey) WITH ORDINALITY AS k(attnum, ord) \
+                   JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = k.attnum), '{}') \
+  FROM pg_constraint c \
+ WHERE c.conrelid = ANY($1) AND c.contype IN ('f', 'c') \
+ ORDER BY c.conrelid, c.conname";
+
+/// Every user table, in schema and name order, with what seeding needs to know.
+pub fn user_tables(client: &mut Client) -> Result<Vec<LiveTable>, postgres::Error> {
+    let mut tables: Vec<LiveTable> = client
+        .query(&tables_sql(), &[])?
+        .iter()
+        .map(|row| {
+            let name = QName::new(row.get(1), row.get(2));
+            let only = if row.get::<_, bool>(3) { "" } else { "ONLY " };
+            LiveTable {
+                oid: row.get(0),
+                from: format!("{only}{}", qualified(&name)),
+                name,
+                columns: Vec::new(),
+                unique: Vec::new(),
+                foreign_keys: Vec::new(),
+                checked: Vec::new(),
+            }
+        })
+        .collect();
+    if tables.is_empty() {
+        return Ok(tables);
+    }
+    let oids: Vec<u32> = tables.iter().map(|t| t.oid).collect();
+    let index: BTreeMap<u32, usize> = oids.iter().enumerate().map(|(i, o)| (*o, i)).collect();
+    for row in client.query(COLUMNS_SQL, &[&oids])? {
+        let table = &mut tables[index[&row.get::<_, u32>(0)]];
+        table.columns.push(LiveColumn {
+            attnum: row.get(1),
+            name: row.get(2),
+            type_sql: row.get(3),
+            not_null: row.get(4),
+            has_default: row.get(5),
+            filled_by_server: row.get(6),
+            is_array: row.get(7),
+            base: BaseType {
+                name: row.get(8),
+                sql: row.get(9),
+                category: row.get::<_, String>(10).chars().next().unwrap_or('X'),
+                typmod: row.get(11),
+                enum_labels: row.get(12),
+            },
+        });
+    }
+    for row in client.query(UNIQUE_SQL, &[&oids])? {
+        let table = &mut tables[index[&row.get::<_, u32>(0)]];
+        table.unique.push(row.get(1));
+    }
+    for row in client.query(CONSTRAINTS_SQL, &[&oids])? {
+        let table = &mut tables[index[&row.get::<_, u32>(0)]];
+        let kind: String = row.get(1);
+        let columns: Vec<i16> = row.get::<_, Option<Vec<i16>>>(3).unwrap_or_default();
+        if kind == "c" {
+            table.checked.extend(columns);
+        } else {
+            table.foreign_keys.push(ForeignKey {
+                name: row.get(2),
+                columns,
+                parent: row.get(4),
+                parent_columns: row.get(5),
+            });
+        }
+    }
+    Ok(tables)
+}
+
+/// `"schema"."name"`, always qualified, for SQL the drill writes itself.
+pub fn qualified(name: &QName) -> String {
+    format!("{}.{}", Ident(&name.schema), Ident(&name.name))
+}
+
+/// A single-quoted string literal.
+pub fn literal(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}

@@ -1,0 +1,227 @@
+//! Data survival in seeded drills: which data differences a migration and its undo may cause,
+//! and which ones they caused without saying so.
+//!
+//! The drill fingerprints the data ([`crate::data::fingerprint`]) before the forward phase and
+//! after each phase. Two rules:
+//!
+//! - after the undo, compared with before the forward phase, every difference must be one the
+//!   undo's lossy verdict announced ([`DataLoss`]): the column a `DROP COLUMN` undo recreates
+//!   empty, the rows a `DELETE` removed. Any other is data the undo lost without saying so;
+//! - after the forward phase and the re-apply, data the migration does not touch (tables and
+//!   columns its statements do not name, and the verdict does not announce) must be as it
+//!   was before the phase (so a loss the undo caused is not reported again for the re-apply).
+
+use std::collections::BTreeSet;
+
+use crate::catalog::{column_refs, relation_refs};
+use crate::data::Fingerprint;
+use crate::drill::outcome::{Phase, PhaseDataChange};
+use crate::sql::{pb, NodeEnum, QName};
+use crate::undo::DataLoss;
+
+/// The tables and columns a migration's statements name: what it may change.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Touched {
+    /// Tables whose rows and every column the migration may change.
+    pub tables: BTreeSet<QName>,
+    /// Single columns it may change (named by `ALTER TABLE` or a column rename).
+    pub columns: BTreeSet<(QName, String)>,
+}
+
+impl Touched {
+    /// From the forward migration's parse trees. `ALTER TABLE` touches the columns its
+    /// commands name; a column rename, both names; any other statement, every table it names
+    /// (creating an index reads a table and changes none of its data, so it touches nothing).
+    pub fn of<'a>(statements: impl IntoIterator<Item = &'a NodeEnum>) -> Touched {
+        let mut touched = Touched::default();
+        for node in statements {
+            match node {
+                NodeEnum::AlterTableStmt(a) => touched.alter_table(a),
+                NodeEnum::RenameStmt(r) => touched.rename(r),
+                NodeEnum::IndexStmt(_) => {}
+                other => {
+                    let node = pb::Node {
+                        node: Some(other.clone()),
+                    };
+                    touched.tables.extend(relation_refs(&node));
+                }
+            }
+        }
+        touched
+    }
+
+    fn alter_table(&mut self, a: &pb::AlterTableStmt) {
+        let Some(rv) = &a.relation else { return };
+        let table = QName::from_range_var(rv);
+        for cmd in &a.cmds {
+            let Some(NodeEnum::AlterTableCmd(cmd)) = &cmd.node else {
+                continue;
+            };
+            let mut names = Vec::new();
+            if !cmd.name.is_empty() {
+                names.push(cmd.name.clone());
+            }
+            if let Some(def) = cmd.def.as_deref() {
+                if let Some(NodeEnum::ColumnDef(c)) = &def.node {
+                    names.push(c.colname.clone());
+                }
+                names.extend(column_refs(def));
+            }
+            for name in names {
+                self.columns.insert((table.clone(), name));
+            }
+        }
+    }
+
+    fn rename(&mut self, r: &pb::RenameStmt) {
+        let Some(rv) = &r.relation else { return };
+        let table = QName::from_range_var(rv);
+        if r.rename_type == pb::ObjectType::ObjectColumn as i32 {
+            self.columns.insert((table.clone(), r.subname.clone()));
+            self.columns.insert((table, r.newname.clone()));
+        } else if r.rename_type == pb::ObjectType::ObjectTable as i32 {
+            self.tables.insert(table.sibling(&r.newname));
+            self.tables.insert(table);
+        }
+    }
+
+    fn covers(&self, table: &QName, column: Option<&str>) -> bool {
+        self.tables.contains(table)
+            || column.is_some_and(|c| self.columns.contains(&(table.clone(), c.to_string())))
+    }
+}
+
+/// Differences after `phase` (compared with `before`: the data before the forward phase for
+/// the forward phase and the undo, after the undo for the re-apply), split into
+/// (unannounced, announced).
+/// After the undo every difference must be announced by `loses`; after the forward phase
+/// and the re-apply only those outside what the migration touches count, and count as
+/// unannounced.
+pub fn judge(
+    before: &Fingerprint,
+    after: &Fingerprint,
+    phase: Phase,
+    touched: &Touched,
+    loses: &[DataLoss],
+) -> (Vec<PhaseDataChange>, Vec<PhaseDataChange>) {
+    let mut unannounced = Vec::new();
+    let mut announced = Vec::new();
+    for change in before.changes(after) {
+        let column = change.column.as_deref();
+        let promised = loses.iter().any(|l| l.covers(&change.table, column));
+        let expected = match phase {
+            Phase::Undo => promised,
+            Phase::Forward | Phase::Reapply => promised || touched.covers(&change.table, column),
+        };
+        let change = PhaseDataChange {
+            after: phase,
+            change,
+        };
+        match (expected, phase) {
+            (false, _) => unannounced.push(change),
+            (true, Phase::Undo) => announced.push(change),
+            (true, _) => {}
+        }
+    }
+    (unannounced, announced)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::fingerprint::{ColumnFingerprint, TableFingerprint};
+
+    fn touched(sql: &str) -> Touched {
+        let statements =
+            crate::sql::parse_file(std::path::Path::new("m.sql"), sql).expect("parses");
+        Touched::of(statements.iter().map(|s| &s.node))
+    }
+
+    fn q(name: &str) -> QName {
+        QName::new("", name)
+    }
+
+    #[test]
+    fn alter_table_touches_only_the_columns_it_names() {
+        let t = touched(
+            r#"ALTER TABLE "User" ADD COLUMN "age" int, ALTER COLUMN "email" SET NOT NULL;
+               ALTER TABLE "Post" RENAME COLUMN "body" TO "content";
+               CREATE INDEX "i" ON "Comment" ("postId");
+               UPDATE "Tag" SET "name" = lower("name");"#,
+        );
+        assert_eq!(t.tables, [q("Tag")].into());
+        assert_eq!(
+            t.columns,
+            [
+                (q("User"), "age".to_string()),
+                (q("User"), "email".to_string()),
+                (q("Post"), "body".to_string()),
+                (q("Post"), "content".to_string()),
+            ]
+            .into()
+        );
+    }
+
+    fn fingerprint(rows: i64, bio: &str) -> Fingerprint {
+        let columns = [
+            (
+                "id".to_string(),
+                ColumnFingerprint {
+                    checksum: "1".into(),
+                    nulls: 0,
+                },
+            ),
+            (
+                "bio".to_string(),
+                ColumnFingerprint {
+                    checksum: bio.into(),
+                    nulls: 0,
+                },
+            ),
+        ];
+        Fingerprint {
+            tables: [(
+                q("User"),
+                TableFingerprint {
+                    rows,
+                    columns: columns.into(),
+                },
+            )]
+            .into(),
+        }
+    }
+
+    #[test]
+    fn after_the_undo_only_announced_losses_pass() {
+        let before = fingerprint(10, "7");
+        let after = fingerprint(10, "0");
+        let announced = [DataLoss::Column {
+            table: q("User"),
+            column: "bio".into(),
+        }];
+        let nothing = Touched::default();
+        let (bad, good) = judge(&before, &after, Phase::Undo, &nothing, &announced);
+        assert!(bad.is_empty());
+        assert_eq!(good.len(), 1);
+        let (bad, _) = judge(&before, &after, Phase::Undo, &nothing, &[]);
+        assert_eq!(bad.len(), 1);
+        // Rows lost are covered by a loss of rows only.
+        let (bad, _) = judge(
+            &before,
+            &fingerprint(5, "0"),
+            Phase::Undo,
+            &nothing,
+            &announced,
+        );
+        assert_eq!(bad.len(), 1, "{bad:?}");
+        // After the forward phase, what the migration touches may change.
+        let (bad, good) = judge(
+            &before,
+            &after,
+            Phase::Forward,
+            &touched(r#"UPDATE "User" SET "bio" = NULL;"#),
+            &[],
+        );
+        assert!(bad.is_empty() && good.is_empty());
+    }
+}
