@@ -452,10 +452,20 @@ DECLARE
     top bigint;
     reached_through_depend boolean := false;
 BEGIN
+    -- A statement often reports the same object many times: find each one's top once.
     WITH drained AS (DELETE FROM unmigrate_drill.touched RETURNING touched.cls, touched.obj)
     SELECT coalesce(array_agg(DISTINCT (t.cls::bigint << 32) | t.obj::bigint), '{}')
       INTO frontier
-      FROM drained d, unmigrate_drill.top_of(d.cls, d.obj) t;
+      FROM (SELECT DISTINCT d.cls, d.obj FROM drained d) d, unmigrate_drill.top_of(d.cls, d.obj) t;
+    -- What a statement does to a partitioned or inherited table it may do to the partitions
+    -- and children too (a trigger or index cloned, a column added) and report only the parent.
+    frontier := frontier || ARRAY(
+        WITH RECURSIVE below(rel) AS (
+            SELECT i.inhrelid FROM unnest(frontier) t JOIN pg_inherits i ON i.inhparent = (t & 4294967295)::oid
+             WHERE (t >> 32)::oid = 'pg_class'::regclass
+            UNION
+            SELECT i.inhrelid FROM below b JOIN pg_inherits i ON i.inhparent = b.rel)
+        SELECT ('pg_class'::regclass::oid::bigint << 32) | b.rel::bigint FROM below b);
     WHILE cardinality(frontier) > 0 LOOP
         next := '{}';
         FOREACH top IN ARRAY frontier LOOP
@@ -508,5 +518,9 @@ BEGIN
           UNION ALL
           SELECT 'pg_type'::regclass::oid, to_regtype(quote_ident(d.address_names[1]) || '.' || quote_ident(d.address_names[2]))::oid
            WHERE d.object_type = 'domain constraint'
-      ) p ON p.obj IS NOT NULL;
+      ) p ON p.obj IS NOT NULL
+     -- The triggers a foreign key puts on the table it references are internal (never shown)
+     -- and go with the key: that table has not changed, so it is not rendered again.
+     WHERE NOT (d.object_type = 'trigger' AND NOT d.original AND NOT d.normal
+                AND d.address_names[3] ~ '^RI_ConstraintTrigger_[ac]_[0-9]+$');
 END $$;
