@@ -104,21 +104,24 @@ pub fn run(
     let checks = resolve_checks(&plan.checks, &forward, &in_scope)?;
     progress(Progress::Planned(in_scope.len()));
 
-    let undos = undo_files(&history, undo_history.as_ref(), &in_scope)?;
-    let mode_differences = in_scope
-        .iter()
-        .map(|m| {
-            Ok(apply::mode_differences(&sql::parse_file(
-                &m.sql_path,
-                &m.sql,
-            )?))
-        })
-        .collect::<Result<Vec<_>, SqlError>>()?;
-
-    let scratch = Scratch::open(plan.source.clone())?;
+    // Deriving the undos needs only the files, preparing the scratch database only the
+    // server: both take a while, so they run side by side.
+    let (prepared, opened) = std::thread::scope(|scope| {
+        let prepared = scope.spawn(|| prepare_files(&history, undo_history.as_ref(), &in_scope));
+        let opened = open_scratch(plan);
+        let prepared = prepared
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (prepared, opened)
+    });
+    let (undos, mode_differences) = prepared?;
+    let Opened {
+        scratch,
+        mut client,
+        server_version,
+        mut watcher,
+    } = opened?;
     let startup = scratch.server().map(|s| s.startup_time());
-    let mut client = scratch.connect()?;
-    let server_version = server_version(&mut client)?;
     let database = match scratch.server() {
         Some(_) => format!("embedded PostgreSQL {server_version}"),
         None => format!(
@@ -127,7 +130,6 @@ pub fn run(
             redacted(&plan.source)
         ),
     };
-    let mut watcher = SchemaWatcher::install(&mut client, plan.tracking)?;
     let mut session = PrismaSession::start(&mut client, plan.apply_mode, &plan.timeouts)?;
 
     let mut report = DrillReport {
@@ -226,6 +228,49 @@ pub fn run(
     }
     report.total = started.elapsed();
     Ok(report)
+}
+
+/// A scratch database, ready for the drill: connected, with the schema watcher installed.
+struct Opened {
+    scratch: Scratch,
+    client: Client,
+    server_version: String,
+    watcher: SchemaWatcher,
+}
+
+fn open_scratch(plan: &DrillPlan) -> Result<Opened, DrillError> {
+    let scratch = Scratch::open(plan.source.clone())?;
+    let mut client = scratch.connect()?;
+    let server_version = server_version(&mut client)?;
+    let watcher = SchemaWatcher::install(&mut client, plan.tracking)?;
+    Ok(Opened {
+        scratch,
+        client,
+        server_version,
+        watcher,
+    })
+}
+
+/// Each in-scope migration's undo with the files to apply, and the ways its own file behaves
+/// differently in the two apply modes.
+type PreparedFiles = (Vec<(MigrationUndo, UndoFiles)>, Vec<Vec<String>>);
+
+fn prepare_files(
+    history: &History,
+    undo_history: Option<&History>,
+    in_scope: &[&Migration],
+) -> Result<PreparedFiles, DrillError> {
+    let undos = undo_files(history, undo_history, in_scope)?;
+    let mode_differences = in_scope
+        .iter()
+        .map(|m| {
+            Ok(apply::mode_differences(&sql::parse_file(
+                &m.sql_path,
+                &m.sql,
+            )?))
+        })
+        .collect::<Result<Vec<_>, SqlError>>()?;
+    Ok((undos, mode_differences))
 }
 
 /// An undo directory kept outside the history: every folder must be an undo.
