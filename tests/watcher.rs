@@ -14,6 +14,10 @@ const SCHEMA: &str = r#"
     CREATE TABLE "Other" (id int PRIMARY KEY, name text);
     CREATE VIEW "OtherNames" AS SELECT name FROM "Other";
     CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+    CREATE TABLE "Parent" (id int PRIMARY KEY);
+    CREATE TABLE "Child" (id int PRIMARY KEY, parent int CONSTRAINT child_parent REFERENCES "Parent");
+    CREATE TABLE "Parted" (id int, at date) PARTITION BY RANGE (at);
+    CREATE TABLE "Parted2024" PARTITION OF "Parted" FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
 "#;
 
 /// Each change, and a word on what it must show up as.
@@ -85,6 +89,23 @@ const CHANGES: &[(&str, &str)] = &[
         r#"ALTER TABLE "Other2" RENAME COLUMN name TO full_name"#,
     ),
     ("table with parts dropped", r#"DROP TABLE "Plain""#),
+    // Dropping a foreign key drops the internal triggers it put on the referenced table, which
+    // the snapshot skips; the referencing table must still show the change.
+    (
+        "foreign key dropped",
+        r#"ALTER TABLE "Child" DROP CONSTRAINT child_parent"#,
+    ),
+    // Reported for the parent only: the partition is rendered again because it is one.
+    (
+        "trigger on a partitioned table, cloned to its partition",
+        r#"CREATE TRIGGER pt AFTER INSERT ON "Parted" FOR EACH ROW EXECUTE FUNCTION touch()"#,
+    ),
+    // The partition's clone goes with the parent's trigger (not an original, not a normal
+    // dependency, like a foreign key's triggers), and the partition must be rendered again.
+    (
+        "trigger on a partitioned table dropped with its clone",
+        r#"DROP TRIGGER pt ON "Parted""#,
+    ),
 ];
 
 #[test]

@@ -118,24 +118,31 @@ pub fn run(
     let checks = resolve_checks(&plan.checks, &forward, &in_scope)?;
     progress(Progress::Planned(in_scope.len()));
 
-    let undos = undo_files(&history, undo_history.as_ref(), &in_scope)?;
-    let seeded = plan.seed.is_some();
-    let forward_files = in_scope
-        .iter()
-        .map(|m| {
-            let statements = sql::parse_file(&m.sql_path, &m.sql)?;
-            Ok(ForwardFile {
-                mode_differences: apply::mode_differences(&statements),
-                touched: seeded.then(|| Touched::of(statements.iter().map(|s| &s.node))),
-                fits_in_a_transaction: apply::fits_in_a_transaction(&statements),
-            })
-        })
-        .collect::<Result<Vec<_>, SqlError>>()?;
-
-    let scratch = Scratch::open(plan.source.clone())?;
+    // Deriving the undos needs only the files, preparing the scratch database only the
+    // server: both take a while, so they run side by side.
+    let (prepared, opened) = std::thread::scope(|scope| {
+        let prepared = scope.spawn(|| {
+            prepare_files(
+                &history,
+                undo_history.as_ref(),
+                &in_scope,
+                plan.seed.is_some(),
+            )
+        });
+        let opened = open_scratch(plan);
+        let prepared = prepared
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (prepared, opened)
+    });
+    let (undos, forward_files) = prepared?;
+    let Opened {
+        scratch,
+        mut client,
+        server_version,
+        mut watcher,
+    } = opened?;
     let startup = scratch.server().map(|s| s.startup_time());
-    let mut client = scratch.connect()?;
-    let server_version = server_version(&mut client)?;
     let database = match scratch.server() {
         Some(_) => format!("embedded PostgreSQL {server_version}"),
         None => format!(
@@ -144,7 +151,6 @@ pub fn run(
             redacted(&plan.source)
         ),
     };
-    let mut watcher = SchemaWatcher::install(&mut client, plan.tracking)?;
     let mut session = PrismaSession::start(&mut client, plan.apply_mode, &plan.timeouts)?;
 
     let mut report = DrillReport {
@@ -249,6 +255,52 @@ pub fn run(
     }
     report.total = started.elapsed();
     Ok(report)
+}
+
+/// A scratch database, ready for the drill: connected, with the schema watcher installed.
+struct Opened {
+    scratch: Scratch,
+    client: Client,
+    server_version: String,
+    watcher: SchemaWatcher,
+}
+
+fn open_scratch(plan: &DrillPlan) -> Result<Opened, DrillError> {
+    let scratch = Scratch::open(plan.source.clone())?;
+    let mut client = scratch.connect()?;
+    let server_version = server_version(&mut client)?;
+    let watcher = SchemaWatcher::install(&mut client, plan.tracking)?;
+    Ok(Opened {
+        scratch,
+        client,
+        server_version,
+        watcher,
+    })
+}
+
+/// Each in-scope migration's undo with the files to apply, and what the drill needs to know
+/// of its own file.
+type PreparedFiles = (Vec<(MigrationUndo, UndoFiles)>, Vec<ForwardFile>);
+
+fn prepare_files(
+    history: &History,
+    undo_history: Option<&History>,
+    in_scope: &[&Migration],
+    seeded: bool,
+) -> Result<PreparedFiles, DrillError> {
+    let undos = undo_files(history, undo_history, in_scope)?;
+    let forward_files = in_scope
+        .iter()
+        .map(|m| {
+            let statements = sql::parse_file(&m.sql_path, &m.sql)?;
+            Ok(ForwardFile {
+                mode_differences: apply::mode_differences(&statements),
+                touched: seeded.then(|| Touched::of(statements.iter().map(|s| &s.node))),
+                fits_in_a_transaction: apply::fits_in_a_transaction(&statements),
+            })
+        })
+        .collect::<Result<Vec<_>, SqlError>>()?;
+    Ok((undos, forward_files))
 }
 
 /// An undo directory kept outside the history: every folder must be an undo.

@@ -13,8 +13,15 @@
 
 CREATE SCHEMA unmigrate_drill;
 
--- Tops touched since the snapshot was last brought up to date, filled by the event triggers.
-CREATE UNLOGGED TABLE unmigrate_drill.touched (cls oid NOT NULL, obj oid NOT NULL);
+-- Objects touched by DDL, appended by the event triggers. Rows are never deleted: take_changes
+-- reads the ones after `drained.upto` through the index, where a DELETE of each phase's rows
+-- would leave dead row versions that every later phase scans again (nothing vacuums these
+-- tables during a drill). The drill's one session appends them, so ids follow its changes.
+CREATE UNLOGGED TABLE unmigrate_drill.touched (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, cls oid NOT NULL, obj oid NOT NULL
+);
+CREATE UNLOGGED TABLE unmigrate_drill.drained (upto bigint NOT NULL);
+INSERT INTO unmigrate_drill.drained VALUES (0);
 
 -- What each top looked like when last rendered: its key, its signature (the names and types
 -- other objects' definitions can show: a relation's columns, a type's definition), and a
@@ -451,11 +458,29 @@ DECLARE
     done bigint[] := '{}';
     top bigint;
     reached_through_depend boolean := false;
+    since bigint;
+    last_id bigint;
 BEGIN
-    WITH drained AS (DELETE FROM unmigrate_drill.touched RETURNING touched.cls, touched.obj)
-    SELECT coalesce(array_agg(DISTINCT (t.cls::bigint << 32) | t.obj::bigint), '{}')
-      INTO frontier
-      FROM drained d, unmigrate_drill.top_of(d.cls, d.obj) t;
+    -- The rows appended since the last call; a statement often reports the same object many
+    -- times: find each one's top once.
+    SELECT d.upto INTO since FROM unmigrate_drill.drained d;
+    SELECT coalesce(array_agg(DISTINCT (t.cls::bigint << 32) | t.obj::bigint), '{}'), max(d.last)
+      INTO frontier, last_id
+      FROM (SELECT x.cls, x.obj, max(x.id) AS last FROM unmigrate_drill.touched x
+             WHERE x.id > since GROUP BY x.cls, x.obj) d,
+           unmigrate_drill.top_of(d.cls, d.obj) t;
+    IF last_id IS NOT NULL THEN
+        UPDATE unmigrate_drill.drained SET upto = last_id;
+    END IF;
+    -- What a statement does to a partitioned or inherited table it may do to the partitions
+    -- and children too (a trigger or index cloned, a column added) and report only the parent.
+    frontier := frontier || ARRAY(
+        WITH RECURSIVE below(rel) AS (
+            SELECT i.inhrelid FROM unnest(frontier) t JOIN pg_inherits i ON i.inhparent = (t & 4294967295)::oid
+             WHERE (t >> 32)::oid = 'pg_class'::regclass
+            UNION
+            SELECT i.inhrelid FROM below b JOIN pg_inherits i ON i.inhparent = b.rel)
+        SELECT ('pg_class'::regclass::oid::bigint << 32) | b.rel::bigint FROM below b);
     WHILE cardinality(frontier) > 0 LOOP
         next := '{}';
         FOREACH top IN ARRAY frontier LOOP
@@ -481,7 +506,7 @@ END $$;
 CREATE FUNCTION unmigrate_drill.log_ddl() RETURNS event_trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO unmigrate_drill.touched
+    INSERT INTO unmigrate_drill.touched (cls, obj)
     SELECT classid, objid FROM pg_event_trigger_ddl_commands() WHERE objid IS NOT NULL AND objid <> 0;
 END $$;
 
@@ -491,7 +516,7 @@ END $$;
 CREATE FUNCTION unmigrate_drill.log_drop() RETURNS event_trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO unmigrate_drill.touched
+    INSERT INTO unmigrate_drill.touched (cls, obj)
     SELECT coalesce(r.cls, p.cls, d.classid), coalesce(r.obj, p.obj, d.objid)
       FROM pg_event_trigger_dropped_objects() d
       LEFT JOIN LATERAL (
@@ -508,5 +533,9 @@ BEGIN
           UNION ALL
           SELECT 'pg_type'::regclass::oid, to_regtype(quote_ident(d.address_names[1]) || '.' || quote_ident(d.address_names[2]))::oid
            WHERE d.object_type = 'domain constraint'
-      ) p ON p.obj IS NOT NULL;
+      ) p ON p.obj IS NOT NULL
+     -- The triggers a foreign key puts on the table it references are internal (never shown)
+     -- and go with the key: that table has not changed, so it is not rendered again.
+     WHERE NOT (d.object_type = 'trigger' AND NOT d.original AND NOT d.normal
+                AND d.address_names[3] ~ '^RI_ConstraintTrigger_[ac]_[0-9]+$');
 END $$;
