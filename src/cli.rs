@@ -124,6 +124,10 @@ pub struct DrillArgs {
     /// whether it runs in a transaction, and its duration [default: the script's `trace`].
     #[arg(long)]
     pub trace: bool,
+    /// With the trace, probe each statement's table from two other sessions (a read and a
+    /// write) and report how long each waited [default: the script's `probe`].
+    #[arg(long)]
+    pub probe: bool,
     /// Directory with PostgreSQL's initdb and postgres for the embedded server [default:
     /// pg_config --bindir, PATH, /usr/lib/postgresql/*/bin].
     #[arg(long, value_name = "DIR")]
@@ -339,6 +343,7 @@ fn drill_plan(args: &DrillArgs) -> anyhow::Result<DrillPlan> {
         None
     };
     let script_traces = script.as_ref().is_some_and(|s| s.trace);
+    let script_probes = script.as_ref().is_some_and(|s| s.probe);
     let flag_seed = args.seed_rows.map(|rows| Seed { rows });
     let (migrations_dir, mut undo_dir, scope, apply_mode, url, timeouts, checks, seed) =
         match script {
@@ -395,7 +400,8 @@ fn drill_plan(args: &DrillArgs) -> anyhow::Result<DrillPlan> {
             SnapshotMode::Incremental => Tracking::Incremental,
             SnapshotMode::Full => Tracking::Full,
         },
-        trace: args.trace || script_traces,
+        trace: args.trace || script_traces || args.probe || script_probes,
+        probe: args.probe || script_probes,
     })
 }
 

@@ -742,6 +742,63 @@ fn the_trace_reports_documented_locks_rewrites_and_scans_per_statement() {
     }
 }
 
+/// The blocking probe: a rewrite of a big table makes another session's read and write wait
+/// about as long as the rewrite takes; `CREATE INDEX CONCURRENTLY` lets writes through.
+#[test]
+fn the_probe_measures_how_long_reads_and_writes_wait_on_the_table() {
+    let sandbox = Sandbox::new();
+    write_history(
+        &sandbox.project().join("migrations"),
+        &[
+            (
+                "20260301090000_init",
+                r#"CREATE TABLE "Big" ("id" INTEGER PRIMARY KEY, "n" INTEGER, "v" TEXT);
+INSERT INTO "Big" SELECT g, g, md5(g::text) FROM generate_series(1, 300000) g;"#,
+            ),
+            (
+                "20260302090000_widen",
+                r#"ALTER TABLE "Big" ALTER COLUMN "n" TYPE BIGINT;"#,
+            ),
+            (
+                "20260303090000_index",
+                r#"CREATE INDEX CONCURRENTLY "Big_v_idx" ON "Big"("v");"#,
+            ),
+        ],
+    );
+    let history = sandbox.project().join("migrations");
+    let report = sandbox
+        .drill(&[arg(&history), "--probe", "--format", "json"])
+        .passed_json();
+    let ms = |v: &Value| v.as_f64().unwrap_or_else(|| panic!("not a number: {v}"));
+
+    let widen = &traced_forward(&report, "20260302090000_widen")[0];
+    assert_eq!(widen["rewrote"][0], "\"Big\"", "{widen}");
+    let probe = &widen["probe"];
+    assert_eq!(probe["table"], "\"Big\"", "{widen}");
+    let took = ms(&widen["duration"]);
+    assert!(
+        took > 50.0,
+        "the rewrite of 300k rows took only {took} ms: {widen}"
+    );
+    for kind in ["read", "write"] {
+        let waited = ms(&probe[kind]["waited"]);
+        assert!(
+            waited > took / 2.0,
+            "a {kind} waited {waited} ms on a {took} ms rewrite under ACCESS EXCLUSIVE: {widen}"
+        );
+        assert_eq!(probe[kind]["error"], Value::Null, "{widen}");
+    }
+
+    let index = &traced_forward(&report, "20260303090000_index")[0];
+    assert_eq!(index["in_transaction"], false, "{index}");
+    let took = ms(&index["duration"]);
+    let write_waited = ms(&index["probe"]["write"]["waited"]);
+    assert!(
+        write_waited < took / 2.0,
+        "CONCURRENTLY must let writes through, yet a write waited {write_waited} of {took} ms: {index}"
+    );
+}
+
 #[test]
 fn in_batch_mode_a_lock_is_reported_once_where_the_file_first_takes_it() {
     let sandbox = Sandbox::new();

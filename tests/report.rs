@@ -57,6 +57,7 @@ fn traced(line: usize, statement: &str, millis: f64, locks: Vec<LockTaken>) -> S
         rewrote: Vec::new(),
         scanned: Vec::new(),
         failed: false,
+        probe: None,
     }
 }
 

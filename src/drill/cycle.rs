@@ -43,6 +43,9 @@ pub struct DrillPlan {
     /// Trace every statement drilled: locks, rewrites, scans and time (see
     /// [`apply::StatementTrace`]).
     pub trace: bool,
+    /// Also probe each traced statement's table with a read and a write from two other
+    /// sessions, and report how long they waited (implies `trace`).
+    pub probe: bool,
 }
 
 impl DrillPlan {
@@ -62,6 +65,7 @@ impl DrillPlan {
             source,
             tracking: Tracking::Incremental,
             trace: false,
+            probe: false,
         }
     }
 }
@@ -192,7 +196,11 @@ pub fn run(
         }
     }
     report.prefix.duration = prefix_started.elapsed();
-    if plan.trace {
+    if plan.probe {
+        let prober = apply::Prober::connect(&scratch.db().config(), &plan.timeouts)
+            .map_err(ApplyError::Connection)?;
+        session.probe_statements(prober);
+    } else if plan.trace {
         session.trace_statements();
     }
 

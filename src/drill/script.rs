@@ -10,6 +10,7 @@
 //! undo_dir = "demo/undo"           # optional
 //! apply_mode = "batch"             # optional: batch | split
 //! trace = true                     # optional: locks, rewrites, scans, time per statement
+//! probe = true                     # optional: and how long other sessions' reads/writes wait
 //! seed = { rows = 1000 }           # optional: synthetic rows in every table
 //!
 //! [scope]                          # optional; default: every forward migration
@@ -69,6 +70,10 @@ pub struct DrillScript {
     /// rewrites or scans, whether it runs in a transaction, and its duration. Absent: false
     /// (or the `--trace` flag).
     pub trace: bool,
+    /// `probe`: also probe each traced statement's table with a read and a write from two
+    /// other sessions, and report how long each waited (implies `trace`). Absent: false (or
+    /// the `--probe` flag).
+    pub probe: bool,
     /// `[scope]`: which forward migrations are drilled. Absent: all of them.
     pub scope: Scope,
     /// `[database]`: the server to make the scratch database on, resolved from `url` or from
@@ -289,6 +294,7 @@ impl DrillScript {
             undo_dir: file.undo_dir.map(|dir| folder.join(dir)),
             apply_mode: file.apply_mode,
             trace: file.trace,
+            probe: file.probe,
             scope: file.scope,
             database_url,
             timeouts: file.timeouts,
@@ -486,6 +492,8 @@ struct ScriptFile {
     apply_mode: Option<ApplyMode>,
     #[serde(default)]
     trace: bool,
+    #[serde(default)]
+    probe: bool,
     #[serde(default)]
     scope: Scope,
     database: Option<DatabaseSource>,
@@ -803,6 +811,7 @@ sql = 'SELECT 1 FROM "User"'
                 undo_dir: Some("/repo/drills/demo/undo".into()),
                 apply_mode: Some(ApplyMode::Split),
                 trace: true,
+                probe: false,
                 scope: Scope::Last(3),
                 database_url: Some("postgres://x/y".into()),
                 timeouts: Timeouts {

@@ -181,7 +181,8 @@ impl Markdown<'_> {
                     let notable = !trace.lock_summary().is_empty()
                         || !trace.rewrote.is_empty()
                         || !trace.scanned.is_empty()
-                        || !trace.in_transaction;
+                        || !trace.in_transaction
+                        || trace.probe.is_some();
                     if notable {
                         rows.push((migration, phase.phase, trace));
                     }
@@ -194,7 +195,7 @@ impl Markdown<'_> {
         writeln!(f, "<details>")?;
         writeln!(
             f,
-            "<summary>🔒 {} statements lock, rewrite or scan existing tables</summary>",
+            "<summary>🔒 {} statements lock, rewrite, scan or block existing tables</summary>",
             rows.len()
         )?;
         writeln!(f)?;

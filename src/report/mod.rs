@@ -60,6 +60,9 @@ fn trace_line(trace: &StatementTrace) -> String {
     if !trace.scanned.is_empty() {
         effects.push(format!("scanned {}", trace.scanned.join(", ")));
     }
+    if let Some(probe) = &trace.probe {
+        effects.push(probe.summary());
+    }
     if trace.failed {
         effects.push("FAILED".into());
     }

@@ -4,6 +4,7 @@
 //! sends it.
 
 mod modes;
+mod probe;
 mod trace;
 
 use std::path::Path;
@@ -17,6 +18,7 @@ use crate::drill::outcome::ApplyFailure;
 use crate::sql;
 
 pub use modes::{fits_in_a_transaction, mode_differences};
+pub use probe::{ProbeResult, ProbeWait, Prober, PROBE_DELAY};
 pub use trace::{lock_mode_sql, lock_strength, LockTaken, StatementTrace, LOCK_MODES};
 
 /// How a `migration.sql` file is sent to the server.
@@ -112,6 +114,8 @@ pub struct PrismaSession<'c> {
     record: Statement,
     /// Send files statement by statement and trace each (see [`trace`]).
     trace: bool,
+    /// Probe each traced statement's table from two other sessions (see [`probe`]).
+    prober: Option<Prober>,
 }
 
 /// The row Prisma leaves for an applied file: started and finished times, one applied step on
@@ -157,6 +161,7 @@ impl<'c> PrismaSession<'c> {
             mode,
             record,
             trace: false,
+            prober: None,
         })
     }
 
@@ -164,6 +169,13 @@ impl<'c> PrismaSession<'c> {
     /// and duration (see [`trace`]). Costs a catalog query per statement.
     pub fn trace_statements(&mut self) {
         self.trace = true;
+    }
+
+    /// From now on, also probe every traced statement's table with a read and a write from
+    /// two other sessions, and report how long each waited (see [`probe`]).
+    pub fn probe_statements(&mut self, prober: Prober) {
+        self.trace = true;
+        self.prober = Some(prober);
     }
 
     pub fn mode(&self) -> ApplyMode {
@@ -218,7 +230,7 @@ impl<'c> PrismaSession<'c> {
         file: SqlFile<'_>,
     ) -> Result<(Option<ApplyFailure>, Vec<StatementTrace>), ApplyError> {
         let statements = sql::parse_file(file.path, file.sql)?;
-        let run = trace::run_traced(self.client, self.mode, &statements)
+        let run = trace::run_traced(self.client, self.mode, &statements, self.prober.as_mut())
             .map_err(ApplyError::Connection)?;
         let failure = run.error.map(|(error, committed)| {
             let line = run.traces.last().map(|t| t.line as u32);

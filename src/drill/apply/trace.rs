@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 use postgres::Client;
 use serde::Serialize;
 
+use super::probe::{ProbeResult, Prober};
 use super::ApplyMode;
 use crate::sql::blocks::outside_transaction_only;
 use crate::sql::{pb, NodeEnum, Statement};
@@ -46,6 +47,10 @@ pub struct StatementTrace {
     pub scanned: Vec<String>,
     /// Whether PostgreSQL rejected it (the trace then ends with it).
     pub failed: bool,
+    /// How long a read and a write from other sessions waited on its table, when the drill
+    /// probes (see [`super::probe`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub probe: Option<ProbeResult>,
 }
 
 /// One relation lock, in PostgreSQL's own mode names (`AccessExclusiveLock`).
@@ -244,8 +249,18 @@ pub fn run_traced(
     client: &mut Client,
     mode: ApplyMode,
     statements: &[Statement],
+    mut prober: Option<&mut Prober>,
 ) -> Result<TracedRun, postgres::Error> {
-    let mut traces = Vec::with_capacity(statements.len());
+    let mut traces: Vec<StatementTrace> = Vec::with_capacity(statements.len());
+    // The trace whose statement sent the probe in flight.
+    let mut probed: Option<usize> = None;
+    let collect = |prober: &mut Option<&mut Prober>,
+                   probed: &mut Option<usize>,
+                   traces: &mut Vec<StatementTrace>| {
+        if let (Some(prober), Some(index)) = (prober.as_deref_mut(), probed.take()) {
+            traces[index].probe = prober.collect();
+        }
+    };
     // A file of one statement is not a multi-statement query: PostgreSQL runs it outside any
     // transaction block, as split mode runs every statement.
     let whole_file_transaction = mode == ApplyMode::Batch && statements.len() > 1;
@@ -270,6 +285,12 @@ pub fn run_traced(
         } else {
             Observed::default()
         };
+        if let Some(prober) = prober.as_deref_mut().filter(|p| !p.busy()) {
+            if let Some(table) = probe_table(&statement.node, &before) {
+                prober.send(&table);
+                probed = Some(traces.len());
+            }
+        }
         let started = Instant::now();
         let outcome = client.batch_execute(&statement.text);
         let duration = started.elapsed();
@@ -283,12 +304,14 @@ pub fn run_traced(
             rewrote: Vec::new(),
             scanned: Vec::new(),
             failed: outcome.is_err(),
+            probe: None,
         };
         if let Err(error) = outcome {
             traces.push(trace);
             if in_block {
                 client.batch_execute("ROLLBACK")?;
             }
+            collect(&mut prober, &mut probed, &mut traces);
             return Ok(TracedRun {
                 traces,
                 error: Some((error, committed)),
@@ -326,12 +349,16 @@ pub fn run_traced(
         }
         if !in_block {
             committed += 1;
+            // The statement's transaction has ended: a probe it sent has its answer.
+            collect(&mut prober, &mut probed, &mut traces);
         }
     }
     if in_block {
         // Also ends a block the file opened and left open. COMMIT can fail too (a deferred
         // constraint): that is the file's failure.
-        if let Err(error) = client.batch_execute("COMMIT") {
+        let commit = client.batch_execute("COMMIT");
+        collect(&mut prober, &mut probed, &mut traces);
+        if let Err(error) = commit {
             if let Some(last) = traces.last_mut() {
                 last.failed = true;
             }
@@ -345,6 +372,31 @@ pub fn run_traced(
         traces,
         error: None,
     })
+}
+
+/// The table a probe reads and writes for this statement: the first table it names that
+/// existed before it, by the name PostgreSQL prints for it (quoted where needed).
+fn probe_table(node: &NodeEnum, before: &Observed) -> Option<String> {
+    let named = crate::catalog::relation_refs(&crate::sql::build::node(node.clone()));
+    named.iter().find_map(|name| {
+        before
+            .relations
+            .values()
+            .find(|(printed, kind, _)| {
+                (kind == "r" || kind == "p") && printed.replace('"', "") == bare_name(name)
+            })
+            .map(|(printed, _, _)| printed.clone())
+    })
+}
+
+/// `name`, or `schema.name` outside the default schema, unquoted, as `regclass` prints it
+/// before quoting.
+fn bare_name(name: &crate::sql::QName) -> String {
+    if name.is_qualified() && name.schema != "public" {
+        format!("{}.{}", name.schema, name.name)
+    } else {
+        name.name.clone()
+    }
 }
 
 /// `SET`, `RESET`, `SHOW`, `SET TRANSACTION …`.
@@ -430,6 +482,7 @@ mod tests {
             rewrote: Vec::new(),
             scanned: Vec::new(),
             failed: false,
+            probe: None,
         };
         assert_eq!(
             trace.lock_summary(),
