@@ -183,6 +183,7 @@ pub fn run(
     let prefix_started = Instant::now();
     for m in &history.migrations[..prefix_end] {
         let applied = session.apply(sql_file(m))?;
+        watcher.note_applied(&m.sql);
         report.prefix.migrations += 1;
         if let Some(failure) = applied.failure {
             report.stopped = Some(format!(
@@ -224,6 +225,7 @@ pub fn run(
             if m.undo_of.is_some() {
                 // Deployed with the history, so applied at its place; drilled with its source.
                 let applied = drill.session.apply(sql_file(m))?;
+                drill.watcher.note_applied(&m.sql);
                 report.undo_steps.push(m.name.clone());
                 if let Some(failure) = applied.failure {
                     report.stopped = Some(format!(
@@ -704,6 +706,7 @@ impl Cycle<'_, '_> {
 
         // Forward.
         let applied = self.session.apply(sql_file(m))?;
+        self.watcher.note_applied(&m.sql);
         if let Some(failure) = applied.failure {
             report.phases.push(phase(
                 Phase::Forward,
@@ -750,6 +753,7 @@ impl Cycle<'_, '_> {
                 path: &file.path,
                 sql: &file.sql,
             })?;
+            self.watcher.note_applied(&file.sql);
             undo_time += applied.duration;
             undo_trace.extend(applied.trace);
             if let Some(failure) = applied.failure {
@@ -798,6 +802,7 @@ impl Cycle<'_, '_> {
 
         // Forward again.
         let applied = self.session.apply(sql_file(m))?;
+        self.watcher.note_applied(&m.sql);
         if let Some(failure) = applied.failure {
             report.phases.push(phase(
                 Phase::Reapply,

@@ -109,6 +109,9 @@ pub struct SchemaWatcher {
     current: Snapshot,
     take_changes: Option<Statement>,
     render_all: Statement,
+    /// SQL ran that event triggers do not report (see [`SchemaWatcher::note_applied`]): the
+    /// next refresh renders everything.
+    stale: bool,
 }
 
 impl SchemaWatcher {
@@ -144,6 +147,7 @@ impl SchemaWatcher {
             current: Snapshot::default(),
             take_changes,
             render_all,
+            stale: false,
         };
         watcher.reset(client)?;
         Ok(watcher)
@@ -153,8 +157,29 @@ impl SchemaWatcher {
         self.tracking
     }
 
+    /// Tells the watcher what SQL was applied since the last refresh. PostgreSQL 15 and 16 run
+    /// no event trigger for `REINDEX` (17 added it) nor for `CLUSTER`, yet both change what a
+    /// snapshot shows: `REINDEX … CONCURRENTLY` gives the index a new identity, `CLUSTER`
+    /// marks the index the table is clustered on. After SQL that may hold either, the next
+    /// refresh renders the whole schema. The test is on the text, so it errs on the safe side
+    /// (a comment naming them costs one full render, never a missed change).
+    pub fn note_applied(&mut self, sql: &str) {
+        if self.tracking == Tracking::Incremental && escapes_event_triggers(sql) {
+            self.stale = true;
+        }
+    }
+
     /// Brings the snapshot up to date with the database and returns it.
     pub fn refresh(&mut self, client: &mut Client) -> Result<&Snapshot, SnapshotError> {
+        if self.stale {
+            if let Some(statement) = &self.take_changes {
+                // Consume what the event triggers did record: the full render covers it.
+                client.query(statement, &[]).map_err(SnapshotError::Query)?;
+            }
+            self.reset(client)?;
+            self.stale = false;
+            return Ok(&self.current);
+        }
         match &self.take_changes {
             Some(statement) => {
                 let rows = client.query(statement, &[]).map_err(SnapshotError::Query)?;
@@ -218,6 +243,12 @@ impl SchemaWatcher {
             .current
             .diff(&tracked, "full snapshot", "snapshot tracked phase by phase"))
     }
+}
+
+/// Whether `sql` may hold a statement no event trigger reports (`REINDEX`, `CLUSTER`).
+fn escapes_event_triggers(sql: &str) -> bool {
+    let upper = sql.to_ascii_uppercase();
+    upper.contains("REINDEX") || upper.contains("CLUSTER")
 }
 
 impl std::fmt::Debug for SchemaWatcher {
