@@ -7,6 +7,7 @@ mod constraints;
 mod data;
 mod enums;
 mod indexes;
+mod maintenance;
 mod objects;
 mod recreate;
 mod renames;
@@ -393,6 +394,9 @@ fn undo_one(catalog: &Catalog, node: &NodeEnum, scope: &MigrationScope) -> Undo 
             data::write(catalog, node, scope)
         }
         NodeEnum::TruncateStmt(s) => data::truncate(catalog, s, scope),
+        NodeEnum::ReindexStmt(_) | NodeEnum::VacuumStmt(_) | NodeEnum::ClusterStmt(_) => {
+            maintenance::maintenance(node)
+        }
         other => data::unsupported(other),
     }
 }
