@@ -639,18 +639,8 @@ ALTER TABLE "Post" VALIDATE CONSTRAINT "Post_authorId_fkey";
 
 /// The strongest lock per existing table of one traced statement, from the JSON report.
 fn strongest_locks(trace: &Value) -> Vec<(String, String)> {
-    let modes = [
-        "AccessShareLock",
-        "RowShareLock",
-        "RowExclusiveLock",
-        "ShareUpdateExclusiveLock",
-        "ShareLock",
-        "ShareRowExclusiveLock",
-        "ExclusiveLock",
-        "AccessExclusiveLock",
-    ];
     let rank = |m: &str| {
-        modes
+        unmigrate::drill::apply::LOCK_MODES
             .iter()
             .position(|x| *x == m)
             .expect("a table lock mode")

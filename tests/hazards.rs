@@ -1221,17 +1221,12 @@ fn rules(statement: &Value) -> Vec<&str> {
 
 /// The strongest lock one traced statement took on an existing `relation`, "" if none.
 fn strongest_lock<'a>(trace: &'a Value, relation: &str) -> &'a str {
-    const MODES: [&str; 8] = [
-        "AccessShareLock",
-        "RowShareLock",
-        "RowExclusiveLock",
-        "ShareUpdateExclusiveLock",
-        "ShareLock",
-        "ShareRowExclusiveLock",
-        "ExclusiveLock",
-        "AccessExclusiveLock",
-    ];
-    let rank = |m: &str| MODES.iter().position(|x| *x == m).expect("a lock mode");
+    let rank = |m: &str| {
+        unmigrate::drill::apply::LOCK_MODES
+            .iter()
+            .position(|x| *x == m)
+            .expect("a lock mode")
+    };
     array(&trace["locks"])
         .iter()
         .filter(|l| l["relation"] == relation && l["created"] == false)

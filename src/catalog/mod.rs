@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::sql::{pb, QName};
 
-pub use refs::{column_refs, relation_refs};
+pub use refs::{column_refs, relation_refs, walk as walk_tree};
 pub use temporary::RelationUse;
 
 #[derive(Debug, Clone, Default)]

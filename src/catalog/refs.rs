@@ -42,7 +42,8 @@ pub fn relation_refs(node: &Node) -> Vec<QName> {
     out
 }
 
-fn walk(value: &Value, visit: &mut impl FnMut(&str, &Value)) {
+/// Calls `visit` with every key and value of a parse tree serialised to JSON, depth first.
+pub fn walk(value: &Value, visit: &mut impl FnMut(&str, &Value)) {
     match value {
         Value::Object(map) => {
             for (key, inner) in map {

@@ -3,6 +3,7 @@
 
 use serde_json::Value;
 
+use crate::catalog::walk_tree as walk;
 use crate::sql::{Node, NodeEnum};
 
 /// Whether the statement holds the string constant `value` (`'ACTIVE'`, `'ACTIVE'::"Status"`),
@@ -41,19 +42,6 @@ pub fn called_functions(node: &Node) -> Vec<String> {
         }
     });
     out
-}
-
-fn walk(value: &Value, visit: &mut impl FnMut(&str, &Value)) {
-    match value {
-        Value::Object(map) => {
-            for (key, inner) in map {
-                visit(key, inner);
-                walk(inner, visit);
-            }
-        }
-        Value::Array(items) => items.iter().for_each(|v| walk(v, visit)),
-        _ => {}
-    }
 }
 
 #[cfg(test)]
