@@ -128,6 +128,11 @@ pub struct DrillArgs {
     /// write) and report how long each waited [default: the script's `probe`].
     #[arg(long)]
     pub probe: bool,
+    /// Drill a long scope in up to N databases at once, each a contiguous range of it after
+    /// the history before it is applied forward only; 1 drills the whole scope in one
+    /// database. Seeded and probed drills always use one [default: one per core, at most 8]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: Option<u16>,
     /// Directory with PostgreSQL's initdb and postgres for the embedded server [default:
     /// pg_config --bindir, PATH, /usr/lib/postgresql/*/bin].
     #[arg(long, value_name = "DIR")]
@@ -402,6 +407,7 @@ fn drill_plan(args: &DrillArgs) -> anyhow::Result<DrillPlan> {
         },
         trace: args.trace || script_traces || args.probe || script_probes,
         probe: args.probe || script_probes,
+        jobs: args.jobs.map(usize::from),
     })
 }
 

@@ -1145,6 +1145,83 @@ fn outcomes(report: &Value) -> Vec<Value> {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Several databases at once
+
+/// Sixty migrations, each adding a table with a foreign key to the one before; migration 50
+/// adds a column, and its committed undo drops that column but adds another, so its undo and
+/// its re-apply both differ and the drill goes on. Cut into two ranges, the drill must find
+/// exactly what one database finds.
+#[test]
+fn a_drill_in_two_databases_at_once_finds_what_one_database_finds() {
+    let sandbox = Sandbox::new();
+    let history = sandbox.project().join("migrations");
+    let undo_dir = sandbox.project().join("undos");
+    let folder = |i: usize| format!("202601{:02}{:02}0000_step_{i}", 1 + i / 24, i % 24);
+    let mut migrations = Vec::new();
+    for i in 0..60 {
+        let sql = match i {
+            0 => "CREATE TABLE \"t0\" (id int PRIMARY KEY);".to_string(),
+            50 => "ALTER TABLE \"t49\" ADD COLUMN extra int;".to_string(),
+            _ => {
+                let previous = if i == 51 { 49 } else { i - 1 };
+                format!(
+                    "CREATE TABLE \"t{i}\" (id int PRIMARY KEY, prev int REFERENCES \"t{previous}\"(id));\n\
+                     CREATE INDEX \"t{i}_prev_idx\" ON \"t{i}\" (prev);"
+                )
+            }
+        };
+        migrations.push((folder(i), sql));
+    }
+    let borrowed: Vec<(&str, &str)> = migrations
+        .iter()
+        .map(|(f, s)| (f.as_str(), s.as_str()))
+        .collect();
+    write_history(&history, &borrowed);
+    write_history(
+        &undo_dir,
+        &[(
+            "20260301000000_undo_step_50",
+            &format!("-- unmigrate: undo of {}\nALTER TABLE \"t49\" DROP COLUMN extra;\nALTER TABLE \"t49\" ADD COLUMN junk int;", folder(50)),
+        )],
+    );
+    let history = history.to_str().unwrap();
+    let undo_dir = undo_dir.to_str().unwrap();
+    let args = |jobs: &'static str| {
+        [
+            history,
+            "--undo-dir",
+            undo_dir,
+            "--jobs",
+            jobs,
+            "--format",
+            "json",
+        ]
+    };
+    let one = sandbox.drill(&args("1")).failed_json();
+    let two = sandbox.drill(&args("2")).failed_json();
+
+    assert_eq!(outcomes(&one).len(), 60);
+    assert_eq!(outcomes(&two), outcomes(&one));
+    assert_eq!(two["counts"], one["counts"]);
+    assert_eq!(one["counts"]["failed"], 1, "{}", one["counts"]);
+    let failed = migration(&two, &folder(50));
+    assert_eq!(failed["result"], "failed");
+    assert_eq!(phase(failed, "undo")["status"], "mismatch");
+    assert_eq!(phase(failed, "reapply")["status"], "mismatch");
+    assert_eq!(two["report"]["final_check"]["passed"], true);
+    assert!(
+        text(&two["report"]["database"]).ends_with(", 2 databases at once"),
+        "{}",
+        two["report"]["database"]
+    );
+    assert!(
+        !text(&one["report"]["database"]).contains("at once"),
+        "{}",
+        one["report"]["database"]
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
 // A server given by URL
 
 #[test]

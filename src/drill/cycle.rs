@@ -46,6 +46,9 @@ pub struct DrillPlan {
     /// Also probe each traced statement's table with a read and a write from two other
     /// sessions, and report how long they waited (implies `trace`).
     pub probe: bool,
+    /// How many databases may drill parts of the scope at once (see [`super::shards`]);
+    /// `None`: one per core. `Some(1)`: the whole scope in one database.
+    pub jobs: Option<usize>,
 }
 
 impl DrillPlan {
@@ -66,6 +69,7 @@ impl DrillPlan {
             tracking: Tracking::Incremental,
             trace: false,
             probe: false,
+            jobs: None,
         }
     }
 }
@@ -105,7 +109,8 @@ pub enum Progress<'a> {
     Migration(&'a str),
 }
 
-/// Runs the drill and reports what it found. `Err` only for input or environment errors.
+/// Runs the drill in one database and reports what it found. `Err` only for input or
+/// environment errors.
 pub fn run(
     plan: &DrillPlan,
     progress: &mut dyn FnMut(Progress),
@@ -415,7 +420,7 @@ struct UndoFiles {
 }
 
 /// Checks with their `migration` resolved to a name.
-fn resolve_checks(
+pub(super) fn resolve_checks(
     checks: &[Check],
     forward: &[&Migration],
     in_scope: &[&Migration],

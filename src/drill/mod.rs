@@ -5,6 +5,8 @@ pub mod apply;
 mod cycle;
 pub mod outcome;
 pub mod script;
+mod shards;
 mod survival;
 
-pub use cycle::{run, DrillError, DrillPlan, Progress};
+pub use cycle::{DrillError, DrillPlan, Progress};
+pub use shards::{default_jobs, run};

@@ -41,6 +41,41 @@ const SERVER_SETTINGS: [&str; 4] = [
     "synchronous_commit=off",
 ];
 
+/// A RAM-backed `/dev/shm` hosts scratch clusters only with at least this much room (a
+/// drill of a few hundred migrations uses about 100 MiB; seeded drills use more).
+const MIN_SHM_AVAILABLE: u64 = 2 << 30;
+
+/// Where scratch clusters are made: `$TMPDIR` when the user set it; else `/dev/shm` when it
+/// is there with room to spare, since a throwaway cluster needs no disk and a drill creates
+/// and deletes thousands of files (`initdb` alone took 0.8–1.0 s there against 2.1 s on an
+/// ext4 `/tmp`, measured on the CI machine kind); else the system temp dir.
+fn scratch_parent() -> PathBuf {
+    if std::env::var_os("TMPDIR").is_some_and(|dir| !dir.is_empty()) {
+        return std::env::temp_dir();
+    }
+    let shm = Path::new("/dev/shm");
+    match available_bytes(shm) {
+        Some(bytes) if bytes >= MIN_SHM_AVAILABLE => shm.to_path_buf(),
+        _ => std::env::temp_dir(),
+    }
+}
+
+/// Space an unprivileged user may still use on the file system holding `dir`.
+fn available_bytes(dir: &Path) -> Option<u64> {
+    use std::os::unix::ffi::OsStrExt;
+    let path = std::ffi::CString::new(dir.as_os_str().as_bytes()).ok()?;
+    let mut stat = std::mem::MaybeUninit::<libc::statvfs>::uninit();
+    // SAFETY: `path` is a valid C string and `stat` is written by statvfs before it is read.
+    let stat = unsafe {
+        if libc::statvfs(path.as_ptr(), stat.as_mut_ptr()) != 0 {
+            return None;
+        }
+        stat.assume_init()
+    };
+    #[allow(clippy::useless_conversion)] // the field types differ between platforms
+    Some(u64::from(stat.f_bavail).saturating_mul(u64::from(stat.f_frsize)))
+}
+
 /// How to start an embedded cluster.
 #[derive(Debug, Clone)]
 pub struct ScratchOptions {
@@ -170,7 +205,7 @@ impl ScratchServer {
     /// The temp dir, registered for signal cleanup and handed to the cluster owner. From here
     /// on, dropping the returned value cleans up.
     fn prepare(binaries: Binaries, owner: Option<Owner>) -> Result<ScratchServer, ScratchError> {
-        let parent = std::env::temp_dir();
+        let parent = scratch_parent();
         let dir = tempfile::Builder::new()
             .prefix("unmigrate-scratch-")
             .tempdir_in(&parent)
