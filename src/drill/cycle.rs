@@ -117,12 +117,22 @@ pub fn run(
 ) -> Result<DrillReport, DrillError> {
     let started = Instant::now();
     let history = migrations::read_history(&plan.migrations_dir)?;
+    run_history(plan, &history, started, progress)
+}
+
+/// [`run`] on a history already read from `plan.migrations_dir`, timed from `started`.
+pub(super) fn run_history(
+    plan: &DrillPlan,
+    history: &History,
+    started: Instant,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<DrillReport, DrillError> {
     let undo_history = match &plan.undo_dir {
         Some(dir) => Some(read_undo_dir(dir)?),
         None => None,
     };
-    let forward = script::forward_migrations(&history);
-    let scope = plan.scope.resolve(&history)?;
+    let forward = script::forward_migrations(history);
+    let scope = plan.scope.resolve(history)?;
     let in_scope: Vec<&Migration> = forward[scope.clone()].to_vec();
     let checks = resolve_checks(&plan.checks, &forward, &in_scope)?;
     progress(Progress::Planned(in_scope.len()));
@@ -132,7 +142,7 @@ pub fn run(
     let (prepared, opened) = std::thread::scope(|scope| {
         let prepared = scope.spawn(|| {
             prepare_files(
-                &history,
+                history,
                 undo_history.as_ref(),
                 &in_scope,
                 plan.seed.is_some(),

@@ -104,7 +104,7 @@ pub fn run(
         .collect();
 
     progress(Progress::Planned(scope.len()));
-    let reports = run_ranges(&plans, progress)?;
+    let reports = run_ranges(&plans, &history, progress)?;
     let databases: Vec<String> = reports.iter().map(|r| r.database.clone()).collect();
     let mut report = join(reports);
     if let Some(server) = &embedded {
@@ -128,6 +128,7 @@ pub fn run(
 /// Drills each plan on a thread of its own; progress reaches the caller from this thread.
 fn run_ranges(
     plans: &[DrillPlan],
+    history: &History,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Vec<DrillReport>, DrillError> {
     let (events, received) = mpsc::channel::<String>();
@@ -137,7 +138,7 @@ fn run_ranges(
             .map(|plan| {
                 let events = events.clone();
                 scope.spawn(move || {
-                    cycle::run(plan, &mut |event| {
+                    cycle::run_history(plan, history, Instant::now(), &mut |event| {
                         if let Progress::Migration(name) = event {
                             let _ = events.send(name.to_string());
                         }
@@ -232,7 +233,11 @@ fn split(weights: &[f64], scope: Range<usize>, ranges: usize) -> Vec<Range<usize
             cost <= budget
         })
     };
-    let (mut low, mut high) = (0.0, before(scope.end) / PREFIX_SHARE + before(scope.end));
+    // Everything in one range, prefix included, always fits.
+    let (mut low, mut high) = (
+        0.0,
+        before(scope.start) + weights[scope.clone()].iter().sum::<f64>(),
+    );
     for _ in 0..50 {
         let mid = (low + high) / 2.0;
         if fits(mid) {
