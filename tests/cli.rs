@@ -7,40 +7,17 @@
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use tempfile::TempDir;
+
+mod common;
+use common::{run_in, Run};
 
 const MARKER: &str = "-- unmigrate: undo of ";
 /// Far enough in the future to sort after every fixture folder.
 const TS: &str = "20990101000000";
 const INIT: &str = "20240101000000_init";
 const ADD: &str = "20240102000000_add";
-
-/// The outcome of one run of the binary.
-#[derive(Debug)]
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-/// Runs `unmigrate ARGS` in `cwd`.
-fn run_in(cwd: &Path, args: &[&str]) -> Run {
-    let output = Command::new(env!("CARGO_BIN_EXE_unmigrate"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("run the unmigrate binary");
-    Run {
-        code: output
-            .status
-            .code()
-            .expect("exited, not killed by a signal"),
-        stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
-        stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
-    }
-}
 
 /// Every file under a directory (relative path → bytes) and every directory (→ `None`).
 type Tree = BTreeMap<PathBuf, Option<Vec<u8>>>;

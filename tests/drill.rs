@@ -10,18 +10,19 @@
 
 use std::collections::BTreeSet;
 use std::fs;
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
 use quick_xml::events::Event;
 use quick_xml::{Reader, XmlVersion};
 use serde_json::Value;
-use tempfile::TempDir;
 
 use unmigrate::scratch::{ScratchOptions, ScratchServer, NAME_PREFIX};
+
+mod common;
+use common::{arg, manifest_dir, write_history, Run, Sandbox};
 
 const EXIT_PASSED: i32 = 0;
 const EXIT_FAILED: i32 = 1;
@@ -1488,62 +1489,15 @@ fn an_unknown_key_in_a_drill_script_exits_2_naming_file_and_line() {
 // ---------------------------------------------------------------------------------------------
 // Running the binary
 
-fn manifest_dir() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// A path as an argument; test paths are always UTF-8.
-fn arg(path: &Path) -> &str {
-    path.to_str().expect("a UTF-8 path")
-}
-
 /// `unmigrate drill ARGS` in a sandbox of its own.
 fn drill(args: &[&str]) -> Run {
     Sandbox::new().drill(args)
 }
 
-/// A private TMPDIR for the binary (where its embedded cluster lives) beside a project folder
-/// for the test's own files, so that what the binary leaves behind is easy to see.
-struct Sandbox {
-    root: TempDir,
-}
-
+/// What drills add to the shared sandbox: every finished run must leave it empty.
 impl Sandbox {
-    fn new() -> Sandbox {
-        let root = tempfile::tempdir().unwrap();
-        fs::create_dir(root.path().join("tmp")).unwrap();
-        fs::create_dir(root.path().join("project")).unwrap();
-        // As root, the cluster runs as `postgres`, which must reach its directory in tmp/.
-        for dir in [root.path().to_path_buf(), root.path().join("tmp")] {
-            fs::set_permissions(&dir, fs::Permissions::from_mode(0o755)).unwrap();
-        }
-        Sandbox { root }
-    }
-
-    fn tmp(&self) -> PathBuf {
-        self.root.path().join("tmp")
-    }
-
-    fn project(&self) -> PathBuf {
-        self.root.path().join("project")
-    }
-
     fn stderr_path(&self) -> PathBuf {
         self.root.path().join("stderr.txt")
-    }
-
-    /// The binary with a clean environment, run from the checkout so fixture paths are short.
-    fn command(&self, args: &[&str]) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_unmigrate"));
-        command
-            .args(args)
-            .current_dir(manifest_dir())
-            .env("NO_COLOR", "1")
-            .env("TMPDIR", self.tmp())
-            .env_remove("DATABASE_URL")
-            .env_remove("SHADOW_DATABASE_URL")
-            .stdin(Stdio::null());
-        command
     }
 
     /// Runs `unmigrate drill ARGS` to the end and checks it left nothing behind.
@@ -1555,18 +1509,7 @@ impl Sandbox {
 
     /// Runs `unmigrate ARGS` to the end and checks it left nothing behind.
     fn run(&self, args: &[&str]) -> Run {
-        let output = self
-            .command(args)
-            .output()
-            .expect("run the unmigrate binary");
-        let run = Run {
-            code: output
-                .status
-                .code()
-                .expect("exited, not killed by a signal"),
-            stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
-            stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
-        };
+        let run = self.output(args);
         self.assert_nothing_left();
         run
     }
@@ -1598,14 +1541,6 @@ impl Sandbox {
     }
 }
 
-/// The outcome of one finished run.
-#[derive(Debug)]
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
 impl Run {
     /// The JSON report of a drill that passed.
     fn passed_json(&self) -> Value {
@@ -1619,22 +1554,6 @@ impl Run {
         let report = self.json();
         assert_eq!(report["passed"], false);
         report
-    }
-
-    fn json(&self) -> Value {
-        assert!(self.stderr.is_empty(), "unexpected stderr:\n{self}");
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("the report is not JSON ({e}):\n{self}"))
-    }
-}
-
-impl std::fmt::Display for Run {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "exit {}\n--- stdout\n{}--- stderr\n{}",
-            self.code, self.stdout, self.stderr
-        )
     }
 }
 
@@ -1663,20 +1582,6 @@ impl Drop for Running {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-    }
-}
-
-/// Writes a Prisma history: the lock file and one `<folder>/migration.sql` per entry.
-fn write_history(dir: &Path, migrations: &[(&str, &str)]) {
-    fs::create_dir_all(dir).unwrap();
-    fs::write(
-        dir.join("migration_lock.toml"),
-        "provider = \"postgresql\"\n",
-    )
-    .unwrap();
-    for (folder, sql) in migrations {
-        fs::create_dir(dir.join(folder)).unwrap();
-        fs::write(dir.join(folder).join("migration.sql"), sql).unwrap();
     }
 }
 

@@ -3,34 +3,14 @@
 
 use std::fs;
 use std::path::Path;
-use std::process::Command;
 
 use tempfile::TempDir;
 
+mod common;
+use common::run_in;
+
 const INIT: &str = "20240101000000_init";
 const ADD: &str = "20240102000000_add";
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn run_in(cwd: &Path, args: &[&str]) -> Run {
-    let output = Command::new(env!("CARGO_BIN_EXE_unmigrate"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("run the unmigrate binary");
-    Run {
-        code: output
-            .status
-            .code()
-            .expect("exited, not killed by a signal"),
-        stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
-        stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
-    }
-}
 
 /// `<tmp>/prisma/migrations` with an init migration and one that adds an index and a
 /// required column to the existing table.

@@ -13,13 +13,12 @@
 //! mocked or skipped: without PostgreSQL every test fails with the binary's install hint.
 
 use std::fs;
-use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 
 use serde_json::Value;
-use tempfile::TempDir;
+
+mod common;
+use common::{arg, manifest_dir, write_history, Sandbox};
 
 const EXIT_PASSED: i32 = 0;
 const EXIT_FAILED: i32 = 1;
@@ -1110,7 +1109,7 @@ impl Outcome {
         let sandbox = Sandbox::new();
         let dir = sandbox.project().join("migrations");
         write_history(&dir, history);
-        let explained = sandbox.run(&[
+        let explained = sandbox.output(&[
             "explain",
             arg(&dir),
             "--apply-mode",
@@ -1138,7 +1137,7 @@ impl Outcome {
             "json",
         ];
         all.extend_from_slice(args);
-        let drilled = sandbox.run(&all);
+        let drilled = sandbox.output(&all);
         let drill = drilled.json();
         assert_eq!(drill["passed"], stops_at.is_none(), "{drilled}");
         match stops_at {
@@ -1273,95 +1272,3 @@ fn text(value: &Value) -> &str {
 
 // ---------------------------------------------------------------------------------------------
 // Running the binary
-
-fn manifest_dir() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn arg(path: &Path) -> &str {
-    path.to_str().expect("a UTF-8 path")
-}
-
-/// A private TMPDIR for the binary (where its embedded cluster lives) beside a project folder
-/// for the test's own files.
-struct Sandbox {
-    root: TempDir,
-}
-
-impl Sandbox {
-    fn new() -> Sandbox {
-        let root = tempfile::tempdir().unwrap();
-        fs::create_dir(root.path().join("tmp")).unwrap();
-        fs::create_dir(root.path().join("project")).unwrap();
-        // As root, the cluster runs as `postgres`, which must reach its directory in tmp/.
-        for dir in [root.path().to_path_buf(), root.path().join("tmp")] {
-            fs::set_permissions(&dir, fs::Permissions::from_mode(0o755)).unwrap();
-        }
-        Sandbox { root }
-    }
-
-    fn project(&self) -> PathBuf {
-        self.root.path().join("project")
-    }
-
-    /// Runs `unmigrate ARGS` from the checkout with a clean environment: the embedded
-    /// PostgreSQL, never a server named by the caller's variables.
-    fn run(&self, args: &[&str]) -> Run {
-        let output = Command::new(env!("CARGO_BIN_EXE_unmigrate"))
-            .args(args)
-            .current_dir(manifest_dir())
-            .env("NO_COLOR", "1")
-            .env("TMPDIR", self.root.path().join("tmp"))
-            .env_remove("DATABASE_URL")
-            .env_remove("SHADOW_DATABASE_URL")
-            .stdin(Stdio::null())
-            .output()
-            .expect("run the unmigrate binary");
-        Run {
-            code: output
-                .status
-                .code()
-                .expect("exited, not killed by a signal"),
-            stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
-            stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
-        }
-    }
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn json(&self) -> Value {
-        assert!(self.stderr.is_empty(), "unexpected stderr:\n{self}");
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("the report is not JSON ({e}):\n{self}"))
-    }
-}
-
-impl std::fmt::Display for Run {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "exit {}\n--- stdout\n{}--- stderr\n{}",
-            self.code, self.stdout, self.stderr
-        )
-    }
-}
-
-/// Writes a Prisma history: the lock file and one `<folder>/migration.sql` per entry.
-fn write_history(dir: &Path, migrations: &[(&str, &str)]) {
-    fs::create_dir_all(dir).unwrap();
-    fs::write(
-        dir.join("migration_lock.toml"),
-        "provider = \"postgresql\"\n",
-    )
-    .unwrap();
-    for (folder, sql) in migrations {
-        fs::create_dir(dir.join(folder)).unwrap();
-        fs::write(dir.join(folder).join("migration.sql"), sql).unwrap();
-    }
-}

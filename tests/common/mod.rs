@@ -1,0 +1,135 @@
+//! What the end-to-end tests share: running the real binary and reading what it printed, a
+//! sandbox for runs that start an embedded PostgreSQL, and writing Prisma histories.
+//!
+//! Each test file is a crate of its own and uses only part of this.
+#![allow(dead_code)]
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+use tempfile::TempDir;
+
+pub fn manifest_dir() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A path as an argument; test paths are always UTF-8.
+pub fn arg(path: &Path) -> &str {
+    path.to_str().expect("a UTF-8 path")
+}
+
+/// The outcome of one finished run of the binary.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn from_output(output: Output) -> Run {
+        Run {
+            code: output
+                .status
+                .code()
+                .expect("exited, not killed by a signal"),
+            stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
+            stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
+        }
+    }
+
+    /// The report on stdout, as JSON; nothing may be on stderr.
+    pub fn json(&self) -> Value {
+        assert!(self.stderr.is_empty(), "unexpected stderr:\n{self}");
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("the report is not JSON ({e}):\n{self}"))
+    }
+}
+
+impl std::fmt::Display for Run {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "exit {}\n--- stdout\n{}--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+}
+
+/// Runs `unmigrate ARGS` in `cwd`, with the caller's environment.
+pub fn run_in(cwd: &Path, args: &[&str]) -> Run {
+    let output = Command::new(env!("CARGO_BIN_EXE_unmigrate"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("run the unmigrate binary");
+    Run::from_output(output)
+}
+
+/// A private TMPDIR for the binary (where its embedded cluster lives) beside a project folder
+/// for the test's own files, so that what the binary leaves behind is easy to see.
+pub struct Sandbox {
+    pub root: TempDir,
+}
+
+impl Sandbox {
+    pub fn new() -> Sandbox {
+        let root = tempfile::tempdir().unwrap();
+        fs::create_dir(root.path().join("tmp")).unwrap();
+        fs::create_dir(root.path().join("project")).unwrap();
+        // As root, the cluster runs as `postgres`, which must reach its directory in tmp/.
+        for dir in [root.path().to_path_buf(), root.path().join("tmp")] {
+            fs::set_permissions(&dir, fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        Sandbox { root }
+    }
+
+    pub fn tmp(&self) -> PathBuf {
+        self.root.path().join("tmp")
+    }
+
+    pub fn project(&self) -> PathBuf {
+        self.root.path().join("project")
+    }
+
+    /// The binary with a clean environment (the embedded PostgreSQL, never a server named by
+    /// the caller's variables), run from the checkout so fixture paths are short.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_unmigrate"));
+        command
+            .args(args)
+            .current_dir(manifest_dir())
+            .env("NO_COLOR", "1")
+            .env("TMPDIR", self.tmp())
+            .env_remove("DATABASE_URL")
+            .env_remove("SHADOW_DATABASE_URL")
+            .stdin(Stdio::null());
+        command
+    }
+
+    /// Runs `unmigrate ARGS` to the end.
+    pub fn output(&self, args: &[&str]) -> Run {
+        Run::from_output(
+            self.command(args)
+                .output()
+                .expect("run the unmigrate binary"),
+        )
+    }
+}
+
+/// Writes a Prisma history: the lock file and one `<folder>/migration.sql` per entry.
+pub fn write_history(dir: &Path, migrations: &[(&str, &str)]) {
+    fs::create_dir_all(dir).unwrap();
+    fs::write(
+        dir.join("migration_lock.toml"),
+        "provider = \"postgresql\"\n",
+    )
+    .unwrap();
+    for (folder, sql) in migrations {
+        fs::create_dir(dir.join(folder)).unwrap();
+        fs::write(dir.join(folder).join("migration.sql"), sql).unwrap();
+    }
+}
