@@ -22,7 +22,7 @@ use serde_json::Value;
 use unmigrate::scratch::{ScratchOptions, ScratchServer, NAME_PREFIX};
 
 mod common;
-use common::{arg, manifest_dir, write_history, Run, Sandbox};
+use common::{arg, array, manifest_dir, phase, text, write_history, Run, Sandbox};
 
 const EXIT_PASSED: i32 = 0;
 const EXIT_FAILED: i32 = 1;
@@ -1588,18 +1588,6 @@ impl Drop for Running {
 // ---------------------------------------------------------------------------------------------
 // Reading JSON reports
 
-fn array(value: &Value) -> &Vec<Value> {
-    value
-        .as_array()
-        .unwrap_or_else(|| panic!("not an array: {value}"))
-}
-
-fn text(value: &Value) -> &str {
-    value
-        .as_str()
-        .unwrap_or_else(|| panic!("not a string: {value}"))
-}
-
 fn migrations(report: &Value) -> &Vec<Value> {
     array(&report["report"]["migrations"])
 }
@@ -1621,13 +1609,6 @@ fn migration<'a>(report: &'a Value, name: &str) -> &'a Value {
 
 fn migration_result<'a>(report: &'a Value, name: &str) -> &'a str {
     text(&migration(report, name)["result"])
-}
-
-fn phase<'a>(migration: &'a Value, name: &str) -> &'a Value {
-    array(&migration["phases"])
-        .iter()
-        .find(|p| p["phase"] == name)
-        .unwrap_or_else(|| panic!("no {name} phase: {migration}"))
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ use std::sync::OnceLock;
 use serde_json::Value;
 
 mod common;
-use common::{arg, manifest_dir, write_history, Sandbox};
+use common::{arg, array, manifest_dir, phase, text, write_history, Sandbox};
 
 const EXIT_PASSED: i32 = 0;
 const EXIT_FAILED: i32 = 1;
@@ -1249,25 +1249,6 @@ fn rewrote(trace: &Value) -> Vec<&str> {
 
 fn scanned(trace: &Value) -> Vec<&str> {
     array(&trace["scanned"]).iter().map(text).collect()
-}
-
-fn phase<'a>(migration: &'a Value, name: &str) -> &'a Value {
-    array(&migration["phases"])
-        .iter()
-        .find(|p| p["phase"] == name)
-        .unwrap_or_else(|| panic!("no {name} phase: {migration}"))
-}
-
-fn array(value: &Value) -> &Vec<Value> {
-    value
-        .as_array()
-        .unwrap_or_else(|| panic!("not an array: {value}"))
-}
-
-fn text(value: &Value) -> &str {
-    value
-        .as_str()
-        .unwrap_or_else(|| panic!("not a string: {value}"))
 }
 
 // ---------------------------------------------------------------------------------------------

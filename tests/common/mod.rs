@@ -133,3 +133,25 @@ pub fn write_history(dir: &Path, migrations: &[(&str, &str)]) {
         fs::write(dir.join(folder).join("migration.sql"), sql).unwrap();
     }
 }
+
+// Reading JSON reports
+
+pub fn array(value: &Value) -> &Vec<Value> {
+    value
+        .as_array()
+        .unwrap_or_else(|| panic!("not an array: {value}"))
+}
+
+pub fn text(value: &Value) -> &str {
+    value
+        .as_str()
+        .unwrap_or_else(|| panic!("not a string: {value}"))
+}
+
+/// One phase of a migration in a drill report.
+pub fn phase<'a>(migration: &'a Value, name: &str) -> &'a Value {
+    array(&migration["phases"])
+        .iter()
+        .find(|p| p["phase"] == name)
+        .unwrap_or_else(|| panic!("no {name} phase: {migration}"))
+}
