@@ -306,11 +306,7 @@ fn explain_file(
             }
         })
         .collect();
-    let verdict = statements
-        .iter()
-        .map(|s| s.undo.verdict)
-        .max()
-        .unwrap_or(Verdict::Exact);
+    let verdict = Verdict::least_exact(statements.iter().map(|s| s.undo.verdict));
     Ok(MigrationExplained {
         name: name.to_string(),
         path: path.to_path_buf(),

@@ -106,11 +106,7 @@ pub struct Plan {
 
 impl Plan {
     pub fn verdict(&self) -> Verdict {
-        self.undos
-            .iter()
-            .map(|u| u.verdict)
-            .max()
-            .unwrap_or(Verdict::Exact)
+        Verdict::least_exact(self.undos.iter().map(|u| u.verdict))
     }
 
     pub fn counts(&self) -> VerdictCounts {
@@ -303,11 +299,7 @@ fn finish(
             }
         })
         .collect();
-    let verdict = statements
-        .iter()
-        .map(|s| s.undo.verdict)
-        .max()
-        .unwrap_or(Verdict::Exact);
+    let verdict = Verdict::least_exact(statements.iter().map(|s| s.undo.verdict));
     let undo = MigrationUndo {
         source: migration.name.clone(),
         source_checksum: migration.checksum.clone(),

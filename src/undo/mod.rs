@@ -33,6 +33,14 @@ pub enum Verdict {
     Manual,
 }
 
+impl Verdict {
+    /// The verdict of several undos applied together: the least exact of them, and exact
+    /// when there are none.
+    pub fn least_exact(verdicts: impl IntoIterator<Item = Verdict>) -> Verdict {
+        verdicts.into_iter().max().unwrap_or(Verdict::Exact)
+    }
+}
+
 impl std::fmt::Display for Verdict {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
@@ -206,11 +214,7 @@ impl Undo {
         if parts.len() == 1 {
             return parts.into_iter().next().expect("one part");
         }
-        let verdict = parts
-            .iter()
-            .map(|p| p.verdict)
-            .max()
-            .unwrap_or(Verdict::Exact);
+        let verdict = Verdict::least_exact(parts.iter().map(|p| p.verdict));
         let reason = parts
             .iter()
             .filter(|p| p.verdict == verdict)
