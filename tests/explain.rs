@@ -11,6 +11,9 @@ use unmigrate::explain::{explain, Explained, Rule, Target};
 use unmigrate::migrations::read_history;
 use unmigrate::report::explain::{render, ExplainFormat};
 
+mod common;
+use common::write_history;
+
 const FORWARD_MARKER: &str = "-- forward";
 const SPLIT_MARKER: &str = "-- apply-mode: split";
 
@@ -29,13 +32,13 @@ fn explain_case(case: &str) -> (Explained, String) {
         ApplyMode::Batch
     };
     let dir = tempfile::tempdir().expect("temp dir");
-    for (name, sql) in [
-        ("20240101000000_earlier", earlier),
-        ("20240102000000_forward", forward),
-    ] {
-        std::fs::create_dir(dir.path().join(name)).expect("folder");
-        std::fs::write(dir.path().join(name).join("migration.sql"), sql).expect("write");
-    }
+    write_history(
+        dir.path(),
+        &[
+            ("20240101000000_earlier", earlier),
+            ("20240102000000_forward", forward),
+        ],
+    );
     let history = read_history(dir.path()).expect("history");
     let target = Target::Migration(history, "20240102000000_forward".into());
     let report = explain(&target, mode).expect("explain");

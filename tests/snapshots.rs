@@ -7,6 +7,9 @@ use std::path::{Path, PathBuf};
 use unmigrate::generate::{plan, Selection};
 use unmigrate::migrations::{read_history, Timestamp};
 
+mod common;
+use common::write_history;
+
 const FORWARD_MARKER: &str = "-- forward";
 
 /// Builds a two-migration Prisma history from a case and returns the rendered undo folders.
@@ -15,13 +18,13 @@ fn undo_of_case(case: &str) -> String {
         .split_once(&format!("{FORWARD_MARKER}\n"))
         .expect("a case needs a `-- forward` line");
     let dir = tempfile::tempdir().expect("temp dir");
-    for (name, sql) in [
-        ("20240101000000_earlier", earlier),
-        ("20240102000000_forward", forward),
-    ] {
-        std::fs::create_dir(dir.path().join(name)).expect("folder");
-        std::fs::write(dir.path().join(name).join("migration.sql"), sql).expect("write");
-    }
+    write_history(
+        dir.path(),
+        &[
+            ("20240101000000_earlier", earlier),
+            ("20240102000000_forward", forward),
+        ],
+    );
     let history = read_history(dir.path()).expect("history");
     let ts = Timestamp::parse("20990101000000").expect("timestamp");
     let plan = plan(&history, &Selection::Last(1), Some(ts), ts, false).expect("plan");
