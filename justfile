@@ -20,10 +20,14 @@ bench:
     cargo run --release --bin unmigrate-bench
     cargo run --release --bin unmigrate-drill-bench
 
-# Drill both corpora in ../shared/corpus and print the verdict/drill summary table
-# (CI runs the same drills as tests in tests/corpus.rs).
+# Drill both corpora ($UNMIGRATE_CORPUS, else ../shared/corpus) and print the verdict/drill
+# summary table (CI runs the same drills as tests in tests/corpus.rs).
 corpus:
     cargo run --release --bin unmigrate-corpus
+
+# Fetch the pinned corpora into DIR (default $UNMIGRATE_CORPUS, else ../shared/corpus).
+fetch-corpus *DIR:
+    bash .ci/fetch-corpus {{DIR}}
 
 # rustfmt check and clippy with warnings as errors, as CI runs them.
 lint:

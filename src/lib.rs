@@ -8,6 +8,7 @@
 
 pub mod catalog;
 pub mod cli;
+pub mod corpus;
 pub mod data;
 pub mod drill;
 pub mod explain;

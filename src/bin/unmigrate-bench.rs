@@ -28,17 +28,15 @@ use unmigrate::migrations::{self, History, Timestamp};
 /// Generation may take at most this many times as long as parse-only.
 const TARGET_RATIO: f64 = 1.5;
 const DEFAULT_ROUNDS: usize = 5;
-const DEFAULT_CORPORA: [&str; 2] = [
-    concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus/triggerdev"),
-    concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus/langfuse"),
-];
+/// Under `unmigrate::corpus::root()` (`$UNMIGRATE_CORPUS`, default `../shared/corpus`).
+const DEFAULT_CORPORA: [&str; 2] = ["triggerdev", "langfuse"];
 /// Fixed timestamps so every round does the same work (and nothing depends on the clock).
 const REQUESTED: &str = "20990101000000";
 const NOW: &str = "20990101000000";
 
 const USAGE: &str = "usage: unmigrate-bench [--rounds N] [CORPUS_DIR...]\n\
-    \x20 CORPUS_DIR  a Prisma migrations folder (default: ../shared/corpus/triggerdev and\n\
-    \x20             ../shared/corpus/langfuse, relative to the crate root)\n\
+    \x20 CORPUS_DIR  a Prisma migrations folder (default: triggerdev and langfuse in\n\
+    \x20             $UNMIGRATE_CORPUS, else ../shared/corpus beside the crate root)\n\
     \x20 --rounds N  measured rounds per corpus, median reported (default 5)";
 
 struct Args {
@@ -122,7 +120,8 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
         }
     }
     if dirs.is_empty() {
-        dirs = DEFAULT_CORPORA.iter().map(PathBuf::from).collect();
+        let root = unmigrate::corpus::root();
+        dirs = DEFAULT_CORPORA.iter().map(|d| root.join(d)).collect();
     }
     Ok(Args { rounds, dirs })
 }

@@ -22,7 +22,8 @@ use unmigrate::drill::{self, DrillPlan};
 use unmigrate::scratch::{ScratchOptions, ScratchSource};
 use unmigrate::undo::Verdict;
 
-const DEFAULT_CORPORA: [&str; 2] = ["../shared/corpus/langfuse", "../shared/corpus/triggerdev"];
+/// Under `unmigrate::corpus::root()` (`$UNMIGRATE_CORPUS`, default `../shared/corpus`).
+const DEFAULT_CORPORA: [&str; 2] = ["langfuse", "triggerdev"];
 
 /// Share of migrations whose undo the drill must confirm (exact or lossy, passed).
 const TARGET_CONFIRMED: f64 = 0.97;
@@ -37,7 +38,7 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     }
     if dirs.is_empty() {
-        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        let root = unmigrate::corpus::root();
         dirs = DEFAULT_CORPORA.iter().map(|d| root.join(d)).collect();
     }
 

@@ -37,10 +37,12 @@ const TARGET_RATIO: f64 = 2.0;
 const TARGET_STARTUP: Duration = Duration::from_millis(1500);
 const DEFAULT_ROUNDS: usize = 3;
 const STARTUPS: usize = 3;
-const DEFAULT_HISTORY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus/langfuse");
+/// Under `unmigrate::corpus::root()` (`$UNMIGRATE_CORPUS`, default `../shared/corpus`).
+const DEFAULT_HISTORY: &str = "langfuse";
 const USAGE: &str =
     "usage: unmigrate-drill-bench [--rounds N] [--snapshot incremental|full] [MIGRATIONS_DIR]\n\
-    \x20 MIGRATIONS_DIR  a Prisma migrations folder (default: ../shared/corpus/langfuse)";
+    \x20 MIGRATIONS_DIR  a Prisma migrations folder (default: langfuse in\n\
+    \x20                $UNMIGRATE_CORPUS, else ../shared/corpus beside the crate root)";
 
 fn main() -> ExitCode {
     match run() {
@@ -55,7 +57,7 @@ fn main() -> ExitCode {
 fn run() -> Result<(), String> {
     let mut rounds = DEFAULT_ROUNDS;
     let mut tracking = Tracking::Incremental;
-    let mut dir = PathBuf::from(DEFAULT_HISTORY);
+    let mut dir = unmigrate::corpus::root().join(DEFAULT_HISTORY);
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {

@@ -454,11 +454,15 @@ mod tests {
     /// deparser would write them: checked for every such undo statement of the real histories.
     #[test]
     fn corpus_undo_statements_read_as_the_deparser_writes_them() {
+        let corpora: Vec<_> = ["langfuse", "triggerdev"]
+            .into_iter()
+            .filter_map(crate::corpus::for_test)
+            .collect();
+        if corpora.is_empty() {
+            return;
+        }
         let mut written = 0;
-        for corpus in ["langfuse", "triggerdev"] {
-            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("../shared/corpus")
-                .join(corpus);
+        for dir in corpora {
             let history = crate::migrations::read_history(&dir).expect("corpus history reads");
             let mut catalog = Catalog::default();
             for migration in &history.migrations {
