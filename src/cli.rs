@@ -192,10 +192,38 @@ pub fn main() -> i32 {
     match result {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("error: {error:#}");
+            eprintln!("error: {}", describe(&error));
             EXIT_ERROR
         }
     }
+}
+
+/// The error and its causes on one line, each cause once: many of our errors already quote
+/// their source in their own message (`cannot read x: <io error>`), and anyhow's `{:#}` would
+/// print it again.
+fn describe(error: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in error.chain() {
+        let part = cause.to_string();
+        if text.contains(&part) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&part);
+    }
+    text
+}
+
+/// Writes a finished report to standard output, saying so when that is what failed (a full
+/// disk, a closed pipe), so that the error is not mistaken for one of the command's own.
+fn write_stdout(bytes: &[u8]) -> anyhow::Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(bytes)
+        .and_then(|()| stdout.flush())
+        .map_err(|e| anyhow::anyhow!("cannot write to standard output: {e}"))
 }
 
 fn run_generate(args: &GenerateArgs) -> anyhow::Result<i32> {
@@ -228,7 +256,7 @@ fn run_generate(args: &GenerateArgs) -> anyhow::Result<i32> {
     } else {
         generate::write(&plan, &target, args.force)?
     };
-    let mut stdout = std::io::stdout().lock();
+    let mut out = Vec::new();
     match args.format {
         Format::Json => {
             let report = serde_json::json!({
@@ -238,10 +266,20 @@ fn run_generate(args: &GenerateArgs) -> anyhow::Result<i32> {
                 "written": written,
                 "undos": plan.undos,
             });
-            writeln!(stdout, "{}", serde_json::to_string_pretty(&report)?)?;
+            writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?;
         }
-        Format::Human => print_human(&mut stdout, &plan, &target, args.dry_run)?,
+        Format::Human => print_human(&mut out, &plan, &target, args.dry_run)?,
     }
+    write_stdout(&out).map_err(|error| {
+        if written.is_empty() {
+            return error;
+        }
+        error.context(format!(
+            "the undo was written ({} folder(s) in {}), but its report was not",
+            written.len(),
+            target.display()
+        ))
+    })?;
     Ok(if plan.verdict() == Verdict::Manual {
         EXIT_MANUAL
     } else {
@@ -254,7 +292,7 @@ fn run_explain(args: &ExplainArgs) -> anyhow::Result<i32> {
     let target = explain::Target::resolve(&args.target, &args.dir)?;
     let report = explain::explain(&target, args.apply_mode)?;
     let text = report::explain::render(&report, args.format);
-    std::io::stdout().lock().write_all(text.as_bytes())?;
+    write_stdout(text.as_bytes())?;
     let failed = report.hazards().any(|h| fail_on.contains(&h.rule));
     Ok(if failed { EXIT_HAZARDS } else { EXIT_OK })
 }
@@ -318,7 +356,7 @@ fn run_drill(args: &DrillArgs) -> anyhow::Result<i32> {
     match &args.output {
         Some(path) => std::fs::write(path, text)
             .map_err(|e| anyhow::anyhow!("cannot write the report to {}: {e}", path.display()))?,
-        None => std::io::stdout().lock().write_all(text.as_bytes())?,
+        None => write_stdout(text.as_bytes())?,
     }
     Ok(if report.passed() {
         EXIT_OK
@@ -475,4 +513,35 @@ fn print_human(
         writeln!(out, "  - deploy with `prisma migrate deploy`")?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("cannot read x.sql: {source}")]
+    struct Quoting {
+        #[source]
+        source: std::io::Error,
+    }
+
+    #[test]
+    fn a_cause_already_quoted_by_its_error_is_not_printed_twice() {
+        let io = std::io::Error::from_raw_os_error(libc::ENOSPC);
+        let text = io.to_string();
+        let error = anyhow::Error::new(Quoting { source: io }).context("generate failed");
+        assert_eq!(
+            describe(&error),
+            format!("generate failed: cannot read x.sql: {text}")
+        );
+        assert_eq!(text.matches("os error 28").count(), 1);
+        assert_eq!(describe(&error).matches("os error 28").count(), 1);
+    }
+
+    #[test]
+    fn causes_not_quoted_are_chained() {
+        let error = anyhow::anyhow!("inner").context("outer");
+        assert_eq!(describe(&error), "outer: inner");
+    }
 }

@@ -57,6 +57,12 @@ pub enum ExplainError {
     },
     #[error("{} holds no migrations to explain", dir.display())]
     Empty { dir: PathBuf },
+    #[error("{}: no such file or folder; pass a .sql file, a migration folder, a migrations folder or a migration name", path.display())]
+    NotFound { path: PathBuf },
+    #[error("{} is neither a regular file nor a folder; pass a .sql file, a migration folder or a migrations folder", path.display())]
+    NotRegular { path: PathBuf },
+    #[error("no file or folder named {name:?}, and no migrations folder {} to look it up in as a migration name; pass a path, or --dir with the migrations folder", dir.display())]
+    NameWithoutHistory { name: String, dir: PathBuf },
 }
 
 /// What `explain` looks at.
@@ -96,11 +102,36 @@ impl Target {
             }
             return Ok(Target::History(history));
         }
+        if target.symlink_metadata().is_ok() {
+            return Err(ExplainError::NotRegular {
+                path: target.to_path_buf(),
+            });
+        }
+        if names_a_path(target) {
+            return Err(ExplainError::NotFound {
+                path: target.to_path_buf(),
+            });
+        }
         let name = target.to_string_lossy().into_owned();
+        if !dir.is_dir() {
+            return Err(ExplainError::NameWithoutHistory {
+                name,
+                dir: dir.to_path_buf(),
+            });
+        }
         let history = crate::migrations::read_history(dir)?;
         let found = find_migration(&history, &name)?.to_string();
         Ok(Target::Migration(history, found))
     }
+}
+
+/// Whether a target that does not exist was meant as a path (`nope.sql`, `dir/x`) rather than
+/// a migration name to look up in the migrations folder.
+fn names_a_path(target: &Path) -> bool {
+    target.components().count() > 1
+        || target
+            .extension()
+            .is_some_and(|ext| ext.eq_ignore_ascii_case("sql"))
 }
 
 /// The history a `…/<folder>/migration.sql` belongs to, when its grandparent reads as one.
