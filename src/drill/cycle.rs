@@ -213,7 +213,7 @@ pub(super) fn run_history(
     }
     report.prefix.duration = prefix_started.elapsed();
     if plan.probe {
-        let prober = apply::Prober::connect(&scratch.db().config(), &plan.timeouts)
+        let prober = apply::Prober::start(scratch.connect()?, scratch.connect()?, &plan.timeouts)
             .map_err(ApplyError::Connection)?;
         session.probe_statements(prober);
     } else if plan.trace {

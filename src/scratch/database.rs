@@ -7,11 +7,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
-use postgres::config::Host;
+use postgres::config::{Host, SslMode};
 use postgres::error::SqlState;
 use postgres::{Client, Config, NoTls};
 
 use super::registry::{self, Resource, Ticket};
+use super::tls;
 use super::ScratchError;
 
 /// Every scratch database name starts with this, so a leftover one is recognisable on sight.
@@ -80,9 +81,13 @@ impl ScratchDb {
     /// Creates a fresh database on the server at `url` (its database is used only to issue
     /// `CREATE DATABASE` and, at the end, `DROP DATABASE` of our own database).
     pub fn on_server(url: &str) -> Result<ScratchDb, ScratchError> {
+        tls::check_url(url)?;
         let admin: Config = url
             .parse()
             .map_err(|source| ScratchError::BadUrl { source })?;
+        if let Some(note) = plain_text_note(&admin) {
+            eprintln!("warning: {note}");
+        }
         let name = create_database(&admin, Naming::Random)?;
         let resource = Resource::Database {
             admin: Box::new(admin.clone()),
@@ -166,12 +171,44 @@ impl Drop for ScratchDb {
 pub(crate) fn connect(config: &Config) -> Result<Client, ScratchError> {
     let mut config = config.clone();
     config.connect_timeout(CONNECT_TIMEOUT);
-    config
-        .connect(NoTls)
-        .map_err(|source| ScratchError::Connect {
-            target: describe(&config),
-            source,
-        })
+    let connected = if over_unix_sockets_only(&config) {
+        // PostgreSQL has no TLS on Unix sockets: skip the SSLRequest round trip.
+        config.connect(NoTls)
+    } else {
+        config.connect(tls::connector()?)
+    };
+    connected.map_err(|source| ScratchError::Connect {
+        target: describe(&config),
+        source,
+    })
+}
+
+fn over_unix_sockets_only(config: &Config) -> bool {
+    let hosts = config.get_hosts();
+    !hosts.is_empty() && hosts.iter().all(|host| matches!(host, Host::Unix(_)))
+}
+
+/// A note when `sslmode=prefer` (the default) ended in plain text on a TCP connection: the
+/// server offered no TLS, and the user may not know their credentials travel in the clear.
+fn plain_text_note(config: &Config) -> Option<String> {
+    if over_unix_sockets_only(config) || config.get_ssl_mode() != SslMode::Prefer {
+        return None;
+    }
+    let mut client = connect(config).ok()?;
+    let row = client
+        .query_opt(
+            "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+            &[],
+        )
+        .ok()??;
+    let encrypted: bool = row.try_get(0).ok()?;
+    (!encrypted).then(|| {
+        format!(
+            "the connection to {} is not encrypted: the server offers no TLS (sslmode=prefer); \
+             add sslmode=require to the URL to refuse plain text",
+            describe(config)
+        )
+    })
 }
 
 /// `user@host:port/dbname`, never the password: it goes into error messages.

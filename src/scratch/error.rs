@@ -86,6 +86,16 @@ pub enum ScratchError {
     BadUrl { source: postgres::Error },
 
     #[error(
+        "sslmode={mode} is not supported: unmigrate encrypts with sslmode=require (as libpq \
+         does, without verifying the server's certificate); use that, or a server on a trusted \
+         network"
+    )]
+    UnsupportedSslMode { mode: String },
+
+    #[error("cannot set up TLS: {0}; check the system's OpenSSL installation")]
+    Tls(String),
+
+    #[error(
         "cannot connect to {target}: {source}; check that the server is up and the URL is right"
     )]
     Connect {

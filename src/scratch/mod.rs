@@ -18,6 +18,7 @@ mod error;
 mod process;
 mod registry;
 mod server;
+mod tls;
 
 pub use binaries::Binaries;
 pub use database::{ScratchDb, NAME_PREFIX};

@@ -4,6 +4,8 @@
 //! Each test file is a crate of its own and uses only part of this.
 #![allow(dead_code)]
 
+pub mod tcp_server;
+
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};

@@ -14,7 +14,7 @@ use std::sync::mpsc::{channel, Receiver, Sender};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
-use postgres::{Config, NoTls};
+use postgres::Client;
 use serde::Serialize;
 
 use super::Timeouts;
@@ -77,11 +77,16 @@ struct Session {
 }
 
 impl Prober {
-    /// Connects both sessions, with the drill's own timeouts so a probe cannot hang.
-    pub fn connect(config: &Config, timeouts: &Timeouts) -> Result<Prober, postgres::Error> {
+    /// Starts both sessions on two fresh connections to the scratch database, with the
+    /// drill's own timeouts so a probe cannot hang.
+    pub fn start(
+        reader: Client,
+        writer: Client,
+        timeouts: &Timeouts,
+    ) -> Result<Prober, postgres::Error> {
         Ok(Prober {
-            reader: Session::start(config, timeouts, |t| format!("SELECT * FROM {t} LIMIT 1"))?,
-            writer: Session::start(config, timeouts, |t| format!("DELETE FROM {t} WHERE false"))?,
+            reader: Session::start(reader, timeouts, |t| format!("SELECT * FROM {t} LIMIT 1"))?,
+            writer: Session::start(writer, timeouts, |t| format!("DELETE FROM {t} WHERE false"))?,
             pending: None,
         })
     }
@@ -120,11 +125,10 @@ impl Prober {
 
 impl Session {
     fn start(
-        config: &Config,
+        mut client: Client,
         timeouts: &Timeouts,
         query: fn(&str) -> String,
     ) -> Result<Session, postgres::Error> {
-        let mut client = config.connect(NoTls)?;
         for (setting, value) in [
             ("statement_timeout", &timeouts.statement),
             ("lock_timeout", &timeouts.lock),
