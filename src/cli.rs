@@ -320,12 +320,35 @@ fn fail_on_rules(names: &[String]) -> anyhow::Result<Vec<explain::Rule>> {
     Ok(rules)
 }
 
+/// A report file's folder must exist before a drill that may take minutes, not after it.
+fn check_output_folder(path: &std::path::Path) -> anyhow::Result<()> {
+    let folder = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => std::path::Path::new("."),
+    };
+    anyhow::ensure!(
+        folder.is_dir(),
+        "--output {}: folder {} does not exist; create it or write the report elsewhere",
+        path.display(),
+        folder.display()
+    );
+    anyhow::ensure!(
+        !path.is_dir(),
+        "--output {} is a folder; name a file to write the report to",
+        path.display()
+    );
+    Ok(())
+}
+
 /// Default session limits: long enough for any migration on an empty scratch database, short
 /// enough that a lock wait or runaway statement ends the drill instead of hanging CI.
 const DEFAULT_STATEMENT_TIMEOUT: &str = "10min";
 const DEFAULT_LOCK_TIMEOUT: &str = "1min";
 
 fn run_drill(args: &DrillArgs) -> anyhow::Result<i32> {
+    if let Some(path) = &args.output {
+        check_output_folder(path)?;
+    }
     let plan = drill_plan(args)?;
     let interactive = args.format == ReportFormat::Human
         && args.output.is_none()

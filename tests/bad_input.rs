@@ -1,0 +1,536 @@
+//! Bad input loses nothing: every case runs the binary on a project it cannot handle and asserts
+//! the exit code, that the message says what is wrong (and where), and that the project's tree
+//! is byte for byte what it was, with nothing left in the binary's temp dir.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use common::{Run, Sandbox};
+
+/// One file system entry as the tests compare it: kind, mode, and contents or link target.
+#[derive(Debug, PartialEq, Eq)]
+enum Entry {
+    Dir(u32),
+    File(u32, Vec<u8>),
+    Link(PathBuf),
+    Other(u32),
+}
+
+/// Every entry under `root`, by relative path.
+fn tree(root: &Path) -> BTreeMap<PathBuf, Entry> {
+    let mut entries = BTreeMap::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for item in fs::read_dir(&dir).unwrap() {
+            let path = item.unwrap().path();
+            let meta = fs::symlink_metadata(&path).unwrap();
+            let mode = meta.mode() & 0o7777;
+            let entry = if meta.file_type().is_symlink() {
+                Entry::Link(fs::read_link(&path).unwrap())
+            } else if meta.is_dir() {
+                stack.push(path.clone());
+                Entry::Dir(mode)
+            } else if meta.is_file() {
+                Entry::File(mode, fs::read(&path).unwrap())
+            } else {
+                Entry::Other(mode)
+            };
+            entries.insert(path.strip_prefix(root).unwrap().to_path_buf(), entry);
+        }
+    }
+    entries
+}
+
+/// A project to run against: `migrations/` with a small valid history unless a case changes it.
+struct Project {
+    sandbox: Sandbox,
+}
+
+impl Project {
+    fn new() -> Project {
+        let project = Project {
+            sandbox: Sandbox::new(),
+        };
+        project.migration(
+            "20240101000000_init",
+            "CREATE TABLE \"User\" (id int PRIMARY KEY);\n",
+        );
+        project.migration(
+            "20240102000000_email",
+            "ALTER TABLE \"User\" ADD COLUMN \"email\" text;\n",
+        );
+        project
+    }
+
+    fn root(&self) -> PathBuf {
+        self.sandbox.project()
+    }
+
+    fn path(&self, relative: &str) -> PathBuf {
+        self.root().join(relative)
+    }
+
+    fn write(&self, relative: &str, contents: impl AsRef<[u8]>) {
+        let path = self.path(relative);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, contents).unwrap();
+    }
+
+    fn migration(&self, folder: &str, sql: impl AsRef<[u8]>) {
+        self.write(&format!("migrations/{folder}/migration.sql"), sql);
+    }
+
+    /// Runs `unmigrate ARGS` in the project folder and checks that it failed with `code`,
+    /// saying `message`, and left the project and the temp dir as they were.
+    fn fails(&self, args: &[&str], code: i32, message: &str) -> Run {
+        let before = tree(&self.root());
+        let output = self
+            .sandbox
+            .command(args)
+            .current_dir(self.root())
+            .output()
+            .expect("run the unmigrate binary");
+        let run = Run::from_output(output);
+        assert_eq!(run.code, code, "exit code of {args:?}\n{run}");
+        assert!(
+            run.stderr.contains(message),
+            "{args:?}: expected {message:?} on stderr\n{run}"
+        );
+        assert!(!run.stderr.contains("panicked"), "{run}");
+        assert_eq!(
+            before,
+            tree(&self.root()),
+            "{args:?} changed the project\n{run}"
+        );
+        let left: Vec<_> = fs::read_dir(self.sandbox.tmp()).unwrap().collect();
+        assert!(
+            left.is_empty(),
+            "{args:?} left {left:?} in its temp dir\n{run}"
+        );
+        run
+    }
+}
+
+/// `case!(name, |project| setup, [args], code, "message")`: one test per bad input.
+macro_rules! case {
+    ($name:ident, $setup:expr, [$($arg:expr),* $(,)?], $code:expr, $message:expr) => {
+        #[test]
+        fn $name() {
+            let project = Project::new();
+            #[allow(clippy::redundant_closure_call)]
+            ($setup)(&project);
+            project.fails(&[$($arg),*], $code, $message);
+        }
+    };
+}
+
+fn nothing(_: &Project) {}
+
+// The command line itself.
+
+case!(no_command, nothing, [], 2, "Usage: unmigrate <COMMAND>");
+case!(
+    unknown_command,
+    nothing,
+    ["frobnicate"],
+    2,
+    "unrecognized subcommand 'frobnicate'"
+);
+case!(
+    unknown_flag,
+    nothing,
+    ["generate", "migrations", "--bogus"],
+    2,
+    "unexpected argument '--bogus'"
+);
+
+// generate: the history.
+
+case!(
+    generate_missing_folder,
+    nothing,
+    ["generate", "nowhere"],
+    2,
+    "migrations directory nowhere not found"
+);
+case!(
+    generate_default_folder_missing,
+    nothing,
+    ["generate"],
+    2,
+    "migrations directory prisma/migrations not found"
+);
+case!(
+    generate_file_instead_of_folder,
+    nothing,
+    ["generate", "migrations/20240101000000_init/migration.sql"],
+    2,
+    "is not a directory"
+);
+case!(
+    generate_empty_folder,
+    |p: &Project| fs::create_dir(p.path("empty")).unwrap(),
+    ["generate", "empty"],
+    2,
+    "empty has no forward migrations to undo"
+);
+case!(
+    generate_folder_without_migration_sql,
+    |p: &Project| fs::create_dir(p.path("migrations/20240103000000_half")).unwrap(),
+    ["generate", "migrations"],
+    2,
+    "folder migrations/20240103000000_half has no migration.sql"
+);
+case!(
+    generate_migration_sql_is_a_folder,
+    |p: &Project| fs::create_dir_all(p.path("migrations/20240103000000_odd/migration.sql"))
+        .unwrap(),
+    ["generate", "migrations"],
+    2,
+    "migrations/20240103000000_odd/migration.sql"
+);
+case!(
+    generate_syntax_error_names_file_line_and_column,
+    |p: &Project| p.migration(
+        "20240103000000_bad",
+        "SELECT 1;\nALTER TABLE \"User\" ADD COLUMN;\n"
+    ),
+    ["generate", "migrations"],
+    2,
+    "migrations/20240103000000_bad/migration.sql:2:30: syntax error at or near \";\""
+);
+case!(
+    generate_unterminated_string,
+    |p: &Project| p.migration(
+        "20240103000000_bad",
+        "ALTER TABLE \"User\" ADD COLUMN n text DEFAULT 'abc;\n"
+    ),
+    ["generate", "migrations"],
+    2,
+    "migration.sql:1:46: unterminated quoted string"
+);
+case!(
+    generate_unterminated_dollar_quote,
+    |p: &Project| p.migration(
+        "20240103000000_bad",
+        "CREATE FUNCTION f() RETURNS int AS $$ SELECT 1;\n"
+    ),
+    ["generate", "migrations"],
+    2,
+    "unterminated dollar-quoted string"
+);
+case!(
+    generate_not_utf8,
+    |p: &Project| p.migration(
+        "20240103000000_bad",
+        b"ALTER TABLE \"User\" ADD COLUMN n text DEFAULT '\xff';\n"
+    ),
+    ["generate", "migrations"],
+    2,
+    "migration.sql:1:47: not valid UTF-8"
+);
+case!(
+    generate_not_utf8_on_a_later_line,
+    |p: &Project| p.migration("20240103000000_bad", b"SELECT 1;\n\nSELECT '\xc3';\n"),
+    ["generate", "migrations"],
+    2,
+    "migration.sql:3:9: not valid UTF-8"
+);
+
+// generate: the flags.
+
+case!(
+    generate_unknown_migration,
+    nothing,
+    ["generate", "migrations", "--migration", "nope"],
+    2,
+    "no migration named \"nope\" in migrations"
+);
+case!(
+    generate_short_timestamp,
+    nothing,
+    ["generate", "migrations", "--timestamp", "2024"],
+    2,
+    "expected exactly 14 digits"
+);
+case!(
+    generate_impossible_timestamp,
+    nothing,
+    ["generate", "migrations", "--timestamp", "20241399000000"],
+    2,
+    "month must be 01-12"
+);
+case!(
+    generate_timestamp_not_after_the_history,
+    nothing,
+    ["generate", "migrations", "--timestamp", "20240101000000"],
+    2,
+    "is not newer than existing folder"
+);
+case!(
+    generate_last_and_all,
+    nothing,
+    ["generate", "migrations", "--last", "1", "--all"],
+    2,
+    "cannot be used with '--all'"
+);
+case!(
+    generate_last_not_a_number,
+    nothing,
+    ["generate", "migrations", "--last", "x"],
+    2,
+    "invalid value 'x' for '--last <N>'"
+);
+case!(
+    generate_bad_format,
+    nothing,
+    ["generate", "migrations", "--format", "xml"],
+    2,
+    "invalid value 'xml' for '--format <FORMAT>'"
+);
+case!(
+    generate_out_is_a_file,
+    |p: &Project| p.write("notes.txt", "keep me\n"),
+    ["generate", "migrations", "--out", "notes.txt"],
+    2,
+    "notes.txt is not a directory"
+);
+case!(
+    generate_does_not_replace_an_existing_undo,
+    |p: &Project| {
+        let run = p
+            .sandbox
+            .output(&["generate", p.path("migrations").to_str().unwrap()]);
+        assert_eq!(run.code, 0, "{run}");
+    },
+    ["generate", "migrations"],
+    2,
+    "20240102000000_email already has an undo migration"
+);
+
+// explain
+
+case!(
+    explain_missing_file,
+    nothing,
+    ["explain", "nope.sql"],
+    2,
+    "nope.sql: no such file or folder"
+);
+case!(
+    explain_missing_nested_path,
+    nothing,
+    ["explain", "migrations/nope"],
+    2,
+    "migrations/nope: no such file or folder"
+);
+case!(
+    explain_device,
+    nothing,
+    ["explain", "/dev/null"],
+    2,
+    "/dev/null is neither a regular file nor a folder"
+);
+case!(
+    explain_name_without_history,
+    nothing,
+    ["explain", "init"],
+    2,
+    "no migrations folder prisma/migrations to look it up in"
+);
+case!(
+    explain_unknown_name,
+    nothing,
+    ["explain", "zzz", "--dir", "migrations"],
+    2,
+    "no migration named \"zzz\" in migrations"
+);
+case!(
+    explain_ambiguous_prefix,
+    nothing,
+    ["explain", "2024010", "--dir", "migrations"],
+    2,
+    "\"2024010\" names several migrations in migrations (20240101000000_init, 20240102000000_email)"
+);
+case!(
+    explain_empty_folder,
+    |p: &Project| fs::create_dir(p.path("empty")).unwrap(),
+    ["explain", "empty"],
+    2,
+    "empty holds no migrations to explain"
+);
+case!(
+    explain_syntax_error,
+    |p: &Project| p.write("broken.sql", "CREATE TABLE t (\n  id int,\n);\n"),
+    ["explain", "broken.sql"],
+    2,
+    "broken.sql:3:1: syntax error at or near \")\""
+);
+case!(
+    explain_unknown_rule,
+    nothing,
+    ["explain", "migrations", "--fail-on", "bogus"],
+    2,
+    "--fail-on bogus: no such rule"
+);
+case!(
+    explain_bad_apply_mode,
+    nothing,
+    ["explain", "migrations", "--apply-mode", "x"],
+    2,
+    "[possible values: batch, split]"
+);
+
+// drill: what to drill.
+
+case!(
+    drill_missing_folder,
+    nothing,
+    ["drill", "nowhere"],
+    2,
+    "migrations directory nowhere not found"
+);
+case!(
+    drill_script_syntax_error,
+    |p: &Project| p.write("drill.toml", "[migrations\n"),
+    ["drill", "drill.toml"],
+    2,
+    "drill.toml:1:12: unclosed table"
+);
+case!(
+    drill_script_unknown_key,
+    |p: &Project| p.write("drill.toml", "migrations = \"migrations\"\nbogus = 1\n"),
+    ["drill", "drill.toml"],
+    2,
+    "drill.toml:2:1: unknown field `bogus`"
+);
+case!(
+    drill_script_missing_history,
+    |p: &Project| p.write("drill.toml", "migrations = \"nowhere\"\n"),
+    ["drill", "drill.toml"],
+    2,
+    "nowhere not found"
+);
+case!(
+    drill_syntax_error_in_history,
+    |p: &Project| p.migration("20240103000000_bad", "ALTER TABLE \"User\" ADD COLUMN;\n"),
+    ["drill", "migrations"],
+    2,
+    "migrations/20240103000000_bad/migration.sql:1:30: syntax error"
+);
+
+// drill: the flags.
+
+case!(
+    drill_last_zero,
+    nothing,
+    ["drill", "migrations", "--last", "0"],
+    2,
+    "--last must be at least 1"
+);
+case!(
+    drill_unknown_from,
+    nothing,
+    ["drill", "migrations", "--from", "nope"],
+    2,
+    "no forward migration in migrations is named or starts with \"nope\""
+);
+case!(
+    drill_seed_rows_zero,
+    nothing,
+    ["drill", "migrations", "--seed-rows", "0"],
+    2,
+    "invalid value '0' for '--seed-rows <N>'"
+);
+case!(
+    drill_jobs_zero,
+    nothing,
+    ["drill", "migrations", "--jobs", "0"],
+    2,
+    "invalid value '0' for '--jobs <N>'"
+);
+case!(
+    drill_bad_format,
+    nothing,
+    ["drill", "migrations", "--format", "yaml"],
+    2,
+    "[possible values: human, json, junit, markdown]"
+);
+case!(
+    drill_garbage_url,
+    nothing,
+    ["drill", "migrations", "--database-url", "garbage://"],
+    2,
+    "invalid database URL"
+);
+case!(
+    drill_unreachable_server,
+    nothing,
+    [
+        "drill",
+        "migrations",
+        "--database-url",
+        "postgresql://u@127.0.0.1:1/x"
+    ],
+    2,
+    "cannot connect to u@127.0.0.1:1/x"
+);
+case!(
+    drill_verify_full_is_refused,
+    nothing,
+    [
+        "drill",
+        "migrations",
+        "--database-url",
+        "postgresql://u@127.0.0.1:1/x?sslmode=verify-full"
+    ],
+    2,
+    "sslmode=verify-full is not supported"
+);
+case!(
+    drill_missing_pg_bin,
+    nothing,
+    ["drill", "migrations", "--pg-bin", "/nonexistent"],
+    2,
+    "initdb and postgres not found in /nonexistent"
+);
+case!(
+    drill_bad_statement_timeout,
+    nothing,
+    ["drill", "migrations", "--statement-timeout", "abc"],
+    2,
+    "invalid statement_timeout \"abc\""
+);
+case!(
+    drill_report_into_a_missing_folder,
+    nothing,
+    ["drill", "migrations", "--output", "reports/drill.txt"],
+    2,
+    "folder reports does not exist"
+);
+case!(
+    drill_report_onto_a_folder,
+    nothing,
+    ["drill", "migrations", "--output", "migrations"],
+    2,
+    "--output migrations is a folder"
+);
+
+/// The checks above compare modes too: a read-only history stays read-only and unread files
+/// stay unread, even when the run fails partway.
+#[test]
+fn a_failing_generate_leaves_a_read_only_history_as_it_was() {
+    let project = Project::new();
+    project.migration("20240103000000_bad", "ALTER TABLE \"User\" ADD COLUMN;\n");
+    let folder = project.path("migrations/20240103000000_bad");
+    fs::set_permissions(&folder, fs::Permissions::from_mode(0o555)).unwrap();
+    project.fails(&["generate", "migrations", "--all"], 2, "syntax error");
+    assert_eq!(
+        fs::metadata(&folder).unwrap().permissions().mode() & 0o777,
+        0o555
+    );
+}
