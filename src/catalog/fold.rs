@@ -296,8 +296,8 @@ impl Catalog {
             }
             return;
         };
-        if !c.indexname.is_empty() {
-            self.take_over_index(table_name, &mut c);
+        if !c.indexname.is_empty() && !self.take_over_index(table_name, &mut c) {
+            return;
         }
         let Some(table) = self.tables.get(table_name) else {
             return;

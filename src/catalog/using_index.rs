@@ -32,9 +32,11 @@ impl Catalog {
 
     /// Folds the index takeover of a `USING INDEX` constraint: the constraint gets its name
     /// (the index's, unless it has its own) and its definition from the index, which stops
-    /// being a standalone index (the caller records it again as the constraint's). An index
-    /// the model does not know leaves the table's constraints unknown, so it becomes opaque.
-    pub(super) fn take_over_index(&mut self, table: &QName, c: &mut pb::Constraint) {
+    /// being a standalone index (the caller records it again as the constraint's). False when
+    /// the model does not know the index: the constraint's columns are unknown, so it is not
+    /// recorded and the table becomes opaque (its recreation and keys are left to a person).
+    #[must_use]
+    pub(super) fn take_over_index(&mut self, table: &QName, c: &mut pb::Constraint) -> bool {
         let index_name = std::mem::take(&mut c.indexname);
         if c.conname.is_empty() {
             c.conname = index_name.clone();
@@ -49,13 +51,14 @@ impl Catalog {
                     c.conname
                 ));
             }
-            return;
+            return false;
         };
         c.keys = key_names(&stmt.index_params).unwrap_or_default();
         c.including = key_names(&stmt.index_including_params).unwrap_or_default();
         c.options = stmt.options;
         c.indexspace = stmt.table_space;
         c.nulls_not_distinct = stmt.nulls_not_distinct;
+        true
     }
 }
 
@@ -83,4 +86,111 @@ fn key_names(params: &[Node]) -> Option<Vec<Node>> {
             _ => None,
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::ConstraintKind;
+    use super::*;
+
+    fn folded(sql: &str) -> Catalog {
+        let mut catalog = Catalog::default();
+        for s in crate::sql::parse_file(std::path::Path::new("case.sql"), sql).expect("parses") {
+            catalog.apply(s.node);
+        }
+        catalog
+    }
+
+    fn t() -> QName {
+        QName::new("", "t")
+    }
+
+    /// (name, kind, columns) of every constraint, and the names of every index with the
+    /// constraint it implements.
+    fn shape(catalog: &Catalog) -> (Vec<(String, ConstraintKind, Vec<String>)>, Vec<String>) {
+        let table = catalog.table(&t()).expect("table t");
+        let constraints = table
+            .constraints
+            .iter()
+            .map(|c| (c.name.clone(), c.kind, c.columns.clone()))
+            .collect();
+        let indexes = catalog
+            .indexes_on(&t())
+            .map(|i| {
+                format!(
+                    "{} ({})",
+                    i.name.name,
+                    i.constraint.as_deref().unwrap_or("-")
+                )
+            })
+            .collect();
+        (constraints, indexes)
+    }
+
+    fn not_null(catalog: &Catalog) -> Vec<(String, bool)> {
+        let table = catalog.table(&t()).expect("table t");
+        table
+            .columns
+            .iter()
+            .map(|c| (c.name.clone(), c.not_null))
+            .collect()
+    }
+
+    const TABLE: &str = r#"CREATE TABLE "t" ("id" int, "a" int NOT NULL, "b" int, "c" int);
+CREATE UNIQUE INDEX "t_ab_idx" ON "t" ("a", "b") INCLUDE ("c");"#;
+
+    #[test]
+    fn an_unnamed_primary_key_takes_the_index_name_and_makes_its_key_not_null() {
+        let catalog = folded(&format!(
+            r#"{TABLE} ALTER TABLE "t" ADD PRIMARY KEY USING INDEX "t_ab_idx";"#
+        ));
+        let key = vec!["a".to_string(), "b".to_string()];
+        assert_eq!(
+            shape(&catalog),
+            (
+                vec![("t_ab_idx".into(), ConstraintKind::PrimaryKey, key)],
+                vec!["t_ab_idx (t_ab_idx)".into()]
+            )
+        );
+        let nn = |c: &str, v: bool| (c.to_string(), v);
+        assert_eq!(
+            not_null(&catalog),
+            [
+                nn("id", false),
+                nn("a", true),
+                nn("b", true),
+                nn("c", false)
+            ]
+        );
+    }
+
+    #[test]
+    fn a_named_unique_constraint_renames_the_index_and_keeps_its_definition() {
+        let catalog = folded(&format!(
+            r#"{TABLE} ALTER TABLE "t" ADD CONSTRAINT "t_ab_key" UNIQUE USING INDEX "t_ab_idx";"#
+        ));
+        let (constraints, indexes) = shape(&catalog);
+        assert_eq!(constraints[0].0, "t_ab_key");
+        assert_eq!(constraints[0].1, ConstraintKind::Unique);
+        assert_eq!(indexes, ["t_ab_key (t_ab_key)"]);
+        assert!(not_null(&catalog).iter().all(|(c, v)| *v == (c == "a")));
+        let def = &catalog.table(&t()).unwrap().constraints[0].def;
+        assert_eq!(crate::sql::string_list(&def.keys), ["a", "b"]);
+        assert_eq!(crate::sql::string_list(&def.including), ["c"]);
+        assert!(def.indexname.is_empty());
+    }
+
+    #[test]
+    fn an_index_the_model_does_not_know_leaves_the_constraint_unrecorded_and_the_table_opaque() {
+        let catalog = folded(
+            r#"CREATE TABLE "t" ("id" int);
+ALTER TABLE "t" ADD PRIMARY KEY USING INDEX "t_id_idx";"#,
+        );
+        let table = catalog.table(&t()).unwrap();
+        assert!(table
+            .opaque
+            .as_ref()
+            .is_some_and(|why| why.contains("t_id_idx")));
+        assert!(table.constraints.is_empty(), "{:?}", table.constraints);
+    }
 }

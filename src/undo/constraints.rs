@@ -126,6 +126,12 @@ pub fn drop_constraint(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd
                 cmd.name
             ));
         }
+        if let Some(why) = &t.opaque {
+            return Undo::manual(format!(
+                "the definition of constraint {} of {table} is unknown: {why}",
+                cmd.name
+            ));
+        }
         return Undo::manual(format!(
             "constraint {} of {table} is not created by any earlier migration, so its definition is unknown",
             cmd.name
