@@ -466,6 +466,35 @@ fn constraints_using_an_index_are_undone_exactly_and_their_tables_recreated() {
     assert_eq!(report["report"]["final_check"]["passed"], true);
 }
 
+/// Over seeded rows, the exact undo of the UNIQUE `USING INDEX` constraints (drop them,
+/// rebuild their indexes) keeps every row and value.
+#[test]
+fn a_unique_using_index_undo_keeps_every_seeded_row() {
+    const UNIQUE: &str = "20260304090000_t_unique_keys";
+    let report = drill(&[
+        "tests/drills/using_index/migrations",
+        "--from",
+        UNIQUE,
+        "--to",
+        UNIQUE,
+        "--seed-rows",
+        "20",
+        "--format",
+        "json",
+    ])
+    .passed_json();
+    let unique = migration(&report, UNIQUE);
+    assert_eq!(unique["claimed"], "exact");
+    assert_eq!(unique["result"], "passed");
+    let data = data_of(unique);
+    assert_eq!(
+        data["seeded"],
+        serde_json::json!([{"table": "\"t\"", "rows": 20}, {"table": "\"u\"", "rows": 20}])
+    );
+    assert_eq!(array(&data["unannounced"]).len(), 0, "{data}");
+    assert_eq!(array(&data["announced"]).len(), 0, "{data}");
+}
+
 // ---------------------------------------------------------------------------------------------
 // Scope
 
