@@ -40,8 +40,8 @@ pub fn add_constraint(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd)
 }
 
 /// Undoes `ADD [CONSTRAINT c] {PRIMARY KEY | UNIQUE} USING INDEX i`: drops the constraint
-/// (which drops the index it took over), makes the key columns a primary key made NOT NULL
-/// nullable again, and recreates index `i` under its own name as it was defined. What
+/// (which drops the index it took over), makes nullable again the key columns that a primary
+/// key made NOT NULL, and recreates index `i` under its own name as it was defined. What
 /// PostgreSQL does with the index's name and with NOT NULL is in `catalog/using_index.rs`.
 ///
 /// Verdict **exact**: the schema returns as it was and no row changes; the reason says that
