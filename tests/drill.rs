@@ -435,6 +435,67 @@ fn dropping_a_column_passes_with_the_column_order_only_difference_it_announced()
 }
 
 // ---------------------------------------------------------------------------------------------
+// Constraints that take over an index
+
+/// `ADD PRIMARY KEY USING INDEX` (the constraint takes the index's name, the key becomes NOT
+/// NULL), `ADD CONSTRAINT c … USING INDEX` (the index is renamed to `c`), UNIQUE of both kinds,
+/// `DROP CONSTRAINT` of one, then `DROP TABLE` of both tables: every undo restores the exact earlier schema (index names
+/// and definitions, NOT NULL, constraints) and the forward applies again, as each verdict claims.
+#[test]
+fn constraints_using_an_index_are_undone_exactly_and_their_tables_recreated() {
+    let report = drill(&["tests/drills/using_index/migrations", "--format", "json"]).passed_json();
+    let expected = [
+        ("20260301090000_init", "lossy"),
+        ("20260302090000_t_primary_key", "exact"),
+        ("20260303090000_u_primary_key", "exact"),
+        ("20260304090000_t_unique_keys", "exact"),
+        ("20260305090000_drop_t_unique_key", "lossy"),
+        ("20260306090000_drop_tables", "lossy"),
+    ];
+    assert_eq!(
+        results(&report),
+        expected.map(|(name, _)| (name.to_string(), "passed".to_string()))
+    );
+    for (name, claimed) in expected {
+        let migration = migration(&report, name);
+        assert_eq!(migration["claimed"], claimed, "{name}");
+        for step in ["forward", "undo", "reapply"] {
+            assert_eq!(phase(migration, step)["status"], "passed", "{name}: {step}");
+        }
+    }
+    assert_eq!(report["report"]["final_check"]["passed"], true);
+}
+
+/// Over seeded rows, the exact undo of the UNIQUE `USING INDEX` constraints (drop them,
+/// rebuild their indexes) keeps every row and value.
+#[test]
+fn a_unique_using_index_undo_keeps_every_seeded_row() {
+    const UNIQUE: &str = "20260304090000_t_unique_keys";
+    let report = drill(&[
+        "tests/drills/using_index/migrations",
+        "--from",
+        UNIQUE,
+        "--to",
+        UNIQUE,
+        "--seed-rows",
+        "20",
+        "--format",
+        "json",
+    ])
+    .passed_json();
+    let unique = migration(&report, UNIQUE);
+    assert_eq!(unique["claimed"], "exact");
+    assert_eq!(unique["result"], "passed");
+    let data = data_of(unique);
+    assert_eq!(
+        data["seeded"],
+        serde_json::json!([{"table": "\"t\"", "rows": 20}, {"table": "\"u\"", "rows": 20}])
+    );
+    assert_eq!(array(&data["unannounced"]).len(), 0, "{data}");
+    assert_eq!(array(&data["announced"]).len(), 0, "{data}");
+}
+
+// ---------------------------------------------------------------------------------------------
 // Scope
 
 #[test]

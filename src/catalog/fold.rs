@@ -280,18 +280,25 @@ impl Catalog {
         if !c.conname.is_empty() {
             return Some(c.conname.clone());
         }
+        if !c.indexname.is_empty() {
+            // USING INDEX without a name: the index's (see using_index.rs).
+            return Some(c.indexname.clone());
+        }
         let table = self.tables.get(table_name)?;
         Some(self.default_constraint_name(table, kind, &constraint_columns(kind, c)))
     }
 
     /// Records a table constraint, naming it as PostgreSQL would when it has no name.
-    pub(crate) fn add_constraint(&mut self, table_name: &QName, c: Box<pb::Constraint>) {
+    pub(crate) fn add_constraint(&mut self, table_name: &QName, mut c: Box<pb::Constraint>) {
         let Some(kind) = constraint_kind(c.contype) else {
             if c.contype == ConstrType::ConstrNotnull as i32 {
                 self.set_not_null(table_name, &string_list(&c.keys), true);
             }
             return;
         };
+        if !c.indexname.is_empty() && !self.take_over_index(table_name, &mut c) {
+            return;
+        }
         let Some(table) = self.tables.get(table_name) else {
             return;
         };
@@ -316,7 +323,6 @@ impl Catalog {
         };
         let mut def = c;
         def.conname = name.clone();
-        let indexname = std::mem::take(&mut def.indexname);
         let not_valid = def.skip_validation;
         let index_backed = matches!(
             kind,
@@ -324,11 +330,6 @@ impl Catalog {
         );
         if kind == ConstraintKind::PrimaryKey {
             self.set_not_null(table_name, &columns, true);
-        }
-        let from_index = (!indexname.is_empty()).then(|| table_name.sibling(&indexname));
-        if let Some(old) = &from_index {
-            // ADD CONSTRAINT … USING INDEX: the index is renamed to the constraint and owned by it.
-            self.indexes.remove(old);
         }
         if index_backed {
             let index_name = table_name.sibling(&name);

@@ -7,6 +7,7 @@ pub use fold::{comment_key, function_key, object_qname, rename_object_qname};
 mod refs;
 mod stars;
 mod temporary;
+mod using_index;
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -6,8 +6,7 @@ use crate::sql::text::{self, ColumnChange};
 use crate::sql::{pb, NodeEnum, QName};
 
 /// Undoes `ADD CONSTRAINT` (any kind, `NOT VALID` included) with `DROP CONSTRAINT`. A primary
-/// key also made its columns NOT NULL, so those that were nullable become nullable again;
-/// `USING INDEX` consumed an index, which is recreated.
+/// key also made its columns NOT NULL, so those that were nullable become nullable again.
 ///
 /// Verdict **exact**: dropping a constraint keeps every row.
 ///
@@ -23,33 +22,87 @@ pub fn add_constraint(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd)
     let Some(name) = catalog.new_constraint_name(table, c) else {
         return Undo::manual("this kind of constraint (column NOT NULL as a table constraint) is not modelled; reverse it by hand");
     };
-    let t = catalog.table(table).expect("checked by the engine");
+    if !c.indexname.is_empty() {
+        return add_constraint_using_index(catalog, table, c, &name);
+    }
     let mut statements = vec![recreate::drop_constraint(table, &name)];
     if c.contype == pb::ConstrType::ConstrPrimary as i32 {
-        for key in crate::sql::string_list(&c.keys) {
-            if t.column(&key).is_some_and(|col| !col.not_null) {
-                statements.push(UndoSql::text(
-                    text::alter_column(table, &key, ColumnChange::DropNotNull),
-                    false,
-                ));
-            }
-        }
-    }
-    if !c.indexname.is_empty() {
-        match catalog.indexes.get(&table.sibling(&c.indexname)) {
-            Some(index) => statements.push(recreate::create_index(index, false)),
-            None => {
-                return Undo::manual(format!(
-                    "the constraint took over index {}, which no earlier migration created; recreate it by hand",
-                    c.indexname
-                ))
-            }
-        }
+        statements.extend(drop_not_null_made_by_key(
+            catalog,
+            table,
+            &crate::sql::string_list(&c.keys),
+        ));
     }
     Undo::exact(
         format!("drops constraint {name} of {table} again"),
         statements,
     )
+}
+
+/// Undoes `ADD [CONSTRAINT c] {PRIMARY KEY | UNIQUE} USING INDEX i`: drops the constraint
+/// (which drops the index it took over), makes nullable again the key columns that a primary
+/// key made NOT NULL, and recreates index `i` under its own name as it was defined. What
+/// PostgreSQL does with the index's name and with NOT NULL is in `catalog/using_index.rs`.
+///
+/// Verdict **exact**: the schema returns as it was and no row changes; the reason says that
+/// the index is rebuilt (a full scan under a SHARE lock: writes to the table wait).
+/// **manual** when no earlier migration recorded the index's definition.
+///
+/// ```sql
+/// ALTER TABLE "t" ADD PRIMARY KEY USING INDEX "t_id_idx";
+/// -- undo (the constraint took the index's name):
+/// ALTER TABLE "t" DROP CONSTRAINT "t_id_idx";
+/// ALTER TABLE "t" ALTER COLUMN "id" DROP NOT NULL;
+/// CREATE UNIQUE INDEX t_id_idx ON t USING btree (id);
+/// ```
+fn add_constraint_using_index(
+    catalog: &Catalog,
+    table: &QName,
+    c: &pb::Constraint,
+    name: &str,
+) -> Undo {
+    let Some(index) = catalog.adopted_index(table, &c.indexname) else {
+        return Undo::manual(format!(
+            "the constraint took over index {}, whose definition no earlier migration recorded; drop constraint {name} and recreate the index by hand",
+            c.indexname
+        ));
+    };
+    let mut statements = vec![recreate::drop_constraint(table, name)];
+    if c.contype == pb::ConstrType::ConstrPrimary as i32 {
+        statements.extend(drop_not_null_made_by_key(
+            catalog,
+            table,
+            &index.key_columns(),
+        ));
+    }
+    statements.push(recreate::create_index(index, false));
+    let renamed = if index.name.name == name {
+        String::new()
+    } else {
+        format!(" (the constraint had renamed it to {name})")
+    };
+    Undo::exact(
+        format!(
+            "drops constraint {name} of {table} with its index and recreates index {}{renamed}; the rebuild scans the table under a SHARE lock, so writes wait for it",
+            index.name
+        ),
+        statements,
+    )
+}
+
+/// `DROP NOT NULL` for the key columns that were nullable before a primary key made them
+/// NOT NULL (dropping the key keeps NOT NULL).
+fn drop_not_null_made_by_key(catalog: &Catalog, table: &QName, keys: &[String]) -> Vec<UndoSql> {
+    let t = catalog.table(table).expect("checked by the engine");
+    keys.iter()
+        .filter(|key| t.column(key).is_some_and(|col| !col.not_null))
+        .map(|key| {
+            UndoSql::text(
+                text::alter_column(table, key, ColumnChange::DropNotNull),
+                false,
+            )
+        })
+        .collect()
 }
 
 /// Undoes `DROP CONSTRAINT` by adding the constraint back as it was (`NOT VALID` if it was),
@@ -70,6 +123,12 @@ pub fn drop_constraint(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd
         if cmd.missing_ok {
             return Undo::nothing(format!(
                 "constraint {} did not exist, so DROP CONSTRAINT IF EXISTS did nothing",
+                cmd.name
+            ));
+        }
+        if let Some(why) = &t.opaque {
+            return Undo::manual(format!(
+                "the definition of constraint {} of {table} is unknown: {why}",
                 cmd.name
             ));
         }
