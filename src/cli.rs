@@ -224,6 +224,7 @@ fn run_generate(args: &GenerateArgs) -> anyhow::Result<i32> {
         .clone()
         .unwrap_or_else(|| args.migrations_dir.clone());
     let written = if args.dry_run {
+        generate::verify(&plan)?;
         Vec::new()
     } else {
         generate::write(&plan, &target, args.force)?

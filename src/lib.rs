@@ -18,3 +18,4 @@ pub mod scratch;
 pub mod snapshot;
 pub mod sql;
 pub mod undo;
+pub mod untrusted;

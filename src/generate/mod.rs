@@ -2,6 +2,7 @@
 //! of each selected migration, and lay the result out as new migration folders.
 
 mod file;
+mod guard;
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -13,7 +14,7 @@ use crate::migrations::{self, History, Migration, MigrationsError, NewFolder, Ti
 use crate::sql::{self, Location, SqlError};
 use crate::undo::{self, Undo, Verdict};
 
-pub use file::render_parts;
+pub use file::{built_statements, render_parts};
 
 /// Which forward migrations to undo.
 #[derive(Debug, Clone)]
@@ -36,6 +37,16 @@ pub enum GenerateError {
     UnknownMigration { name: String, dir: PathBuf },
     #[error("{name} is itself an undo written by unmigrate (of {source_name}); undoing an undo is deploying the original again")]
     SelectedAnUndo { name: String, source_name: String },
+    #[error(
+        "internal error: the undo {folder} of {source_name} does not hold the statements \
+         unmigrate built: {detail}; nothing was written; please report this as a bug, with the \
+         migration"
+    )]
+    Guard {
+        folder: String,
+        source_name: String,
+        detail: String,
+    },
     #[error("{} has no forward migrations to undo", dir.display())]
     NothingToUndo { dir: PathBuf },
     #[error(
@@ -384,7 +395,27 @@ fn assign_folders(
     Ok(())
 }
 
-/// Writes the plan's folders into `target` (the migrations folder, or `--out`).
+/// Checks that every file of the plan parses back to exactly the statements the generator
+/// built, in order, as it would be written ([`migrations::normalise`]); anything else is an
+/// internal error.
+pub fn verify(plan: &Plan) -> Result<(), GenerateError> {
+    for undo in &plan.undos {
+        for (folder, built) in undo.folders.iter().zip(built_statements(undo)) {
+            guard::check(&migrations::normalise(&folder.sql), &built).map_err(|detail| {
+                GenerateError::Guard {
+                    folder: folder.name.clone(),
+                    source_name: undo.source.clone(),
+                    detail,
+                }
+            })?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes the plan's folders into `target` (the migrations folder, or `--out`), after
+/// [`verify`]ing them.
 pub fn write(plan: &Plan, target: &Path, force: bool) -> Result<Vec<PathBuf>, GenerateError> {
+    verify(plan)?;
     Ok(migrations::write_folders(target, &plan.folders(), force)?)
 }

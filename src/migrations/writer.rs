@@ -229,7 +229,7 @@ fn check_replaceable(target: &Path) -> Result<(), MigrationsError> {
 
 /// The bytes we write: no byte-order mark, LF line endings (what Prisma itself writes, and
 /// what keeps the checksum stable across operating systems).
-fn normalise(sql: &str) -> String {
+pub fn normalise(sql: &str) -> String {
     sql.strip_prefix('\u{feff}')
         .unwrap_or(sql)
         .replace("\r\n", "\n")
