@@ -10,7 +10,7 @@ use crate::drill::script::{DrillScript, Scope, Seed};
 use crate::drill::{self, DrillPlan, Progress};
 use crate::explain;
 use crate::generate::{self, Plan, Selection};
-use crate::migrations::{self, Timestamp};
+use crate::migrations::{self, Overwrite, Timestamp};
 use crate::report::explain::ExplainFormat;
 use crate::report::{self, ReportFormat};
 use crate::scratch::{ScratchOptions, ScratchSource};
@@ -168,9 +168,12 @@ pub struct GenerateArgs {
     /// Print what would be written; write nothing.
     #[arg(long)]
     pub dry_run: bool,
-    /// Replace an existing undo folder written by unmigrate.
+    /// Replace an existing undo folder written by unmigrate, unless edited by hand since.
     #[arg(long)]
     pub force: bool,
+    /// With --force, replace hand-edited undo folders too, discarding the edits.
+    #[arg(long, requires = "force")]
+    pub discard_edits: bool,
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
 }
@@ -227,7 +230,12 @@ fn run_generate(args: &GenerateArgs) -> anyhow::Result<i32> {
         generate::verify(&plan)?;
         Vec::new()
     } else {
-        generate::write(&plan, &target, args.force)?
+        let overwrite = match (args.force, args.discard_edits) {
+            (false, _) => Overwrite::Never,
+            (true, false) => Overwrite::Unedited,
+            (true, true) => Overwrite::DiscardEdits,
+        };
+        generate::write(&plan, &target, overwrite)?
     };
     let mut stdout = std::io::stdout().lock();
     match args.format {

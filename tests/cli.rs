@@ -225,12 +225,43 @@ fn existing_undo_is_refused_unless_forced() {
     let stderr = p.generate_fails(&[]);
     assert!(stderr.contains("pass --force"), "{stderr}");
 
-    // --force replaces the folder in place, under the same name.
+    // --force replaces the untouched folder in place, under the same name.
     let path = p.migrations().join(&folder).join("migration.sql");
-    fs::write(&path, format!("{first}-- edited by hand\n")).unwrap();
+    fs::write(&path, &first).unwrap(); // rewritten, but as generated
     p.generate_ok(&["--force"], 0);
     assert_eq!(names(&p.migrations()), [INIT, ADD, folder.as_str()]);
     assert_eq!(p.read(&folder), first);
+}
+
+/// Users finish the manual blocks in the generated file; `--force` must not discard that work
+/// unless told to, twice.
+#[test]
+fn force_refuses_a_hand_edited_undo_unless_told_to_discard_the_edits() {
+    let p = Project::with_second("INSERT INTO \"a\" (\"id\") VALUES (1);\n");
+    let folder = format!("{TS}_undo_add");
+    p.generate_ok(&["--timestamp", TS], 1);
+    let generated = p.read(&folder);
+    let edited = generated.replace(
+        "DO $unmigrate$",
+        "DELETE FROM \"a\" WHERE \"id\" = 1;\n-- DO $unmigrate$",
+    );
+    assert_ne!(edited, generated);
+    let path = p.migrations().join(&folder).join("migration.sql");
+    fs::write(&path, &edited).unwrap();
+
+    let stderr = p.generate_fails(&["--force"]);
+    assert!(stderr.contains("hand-edited"), "{stderr}");
+    assert!(stderr.contains(&folder), "{stderr}");
+    assert!(stderr.contains("--discard-edits"), "{stderr}");
+    assert_eq!(p.read(&folder), edited);
+
+    let run = p.generate(&["--discard-edits"]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("--force"), "{run:?}");
+    assert_eq!(p.read(&folder), edited);
+
+    p.generate_ok(&["--force", "--discard-edits"], 1);
+    assert_eq!(p.read(&folder), generated);
 }
 
 /// With `--force` every folder reuses its existing name, so `--timestamp` names nothing and

@@ -10,7 +10,9 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::catalog::Catalog;
-use crate::migrations::{self, History, Migration, MigrationsError, NewFolder, Timestamp};
+use crate::migrations::{
+    self, History, Migration, MigrationsError, NewFolder, Overwrite, Timestamp,
+};
 use crate::sql::{self, Location, SqlError};
 use crate::undo::{self, Undo, Verdict};
 
@@ -415,7 +417,11 @@ pub fn verify(plan: &Plan) -> Result<(), GenerateError> {
 
 /// Writes the plan's folders into `target` (the migrations folder, or `--out`), after
 /// [`verify`]ing them.
-pub fn write(plan: &Plan, target: &Path, force: bool) -> Result<Vec<PathBuf>, GenerateError> {
+pub fn write(
+    plan: &Plan,
+    target: &Path,
+    overwrite: Overwrite,
+) -> Result<Vec<PathBuf>, GenerateError> {
     verify(plan)?;
-    Ok(migrations::write_folders(target, &plan.folders(), force)?)
+    Ok(migrations::write_folders(target, &plan.folders(), overwrite)?)
 }

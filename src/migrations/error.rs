@@ -104,6 +104,14 @@ pub enum MigrationsError {
     ForceRefused { path: PathBuf, reason: String },
 
     #[error(
+        "refusing to replace {} with --force: {}; keep the edits (move the folder away or \
+         commit them), or pass --discard-edits as well to replace it with a fresh undo",
+        if folders.len() == 1 { "this hand-edited undo" } else { "these hand-edited undos" },
+        folders.join(", ")
+    )]
+    HandEdited { folders: Vec<String> },
+
+    #[error(
         "cannot create {}: its parent directory does not exist; create it or pass the path to \
          your prisma/migrations folder",
         dir.display()

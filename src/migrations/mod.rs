@@ -16,7 +16,7 @@ pub use history::{read_history, History, Migration, LOCK_FILE, MIGRATION_SQL};
 pub use naming::{seal, undo_folder_name, undo_header, MAX_FOLDER_NAME_BYTES};
 pub use order::prisma_name_order;
 pub use timestamp::{choose_timestamps, Timestamp};
-pub use writer::{normalise, write_folders, NewFolder};
+pub use writer::{normalise, write_folders, NewFolder, Overwrite};
 
 /// First line of every generated undo file is this marker followed by the source folder name.
 /// It is how a later run recognises its own output (and so the only folders `--force` may

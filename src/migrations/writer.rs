@@ -12,7 +12,7 @@ use std::path::{Component, Path, PathBuf};
 use tempfile::TempDir;
 
 use super::history::decode_utf8;
-use super::naming::undo_source;
+use super::naming::{seal_state, undo_source, without_seal, SealState};
 use super::{MigrationsError, MAX_FOLDER_NAME_BYTES, MIGRATION_SQL};
 
 /// A folder to create: `<name>/migration.sql` containing `sql`.
@@ -21,6 +21,18 @@ pub struct NewFolder {
     pub name: String,
     /// Must start with the [`super::undo_header`] line.
     pub sql: String,
+}
+
+/// What may become of a folder already at a target path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Overwrite {
+    /// Nothing: an existing target is an error.
+    Never,
+    /// A folder unmigrate wrote, while its file is as generated: its content checksum (second
+    /// line) matches, or, for a file written before checksums, it equals the new file.
+    Unedited,
+    /// A folder unmigrate wrote, hand edits and all.
+    DiscardEdits,
 }
 
 /// What to do at one target path, decided before anything is written.
@@ -41,17 +53,18 @@ enum Done {
 /// and returns their paths (`target_dir.join(name)`), in input order.
 ///
 /// All targets are checked before anything is written: an existing one is an error unless
-/// `force`, and even then only folders unmigrate wrote itself are replaced. If a rename
+/// `overwrite` allows it, and even then only folders unmigrate wrote itself are replaced, and
+/// hand-edited ones only with [`Overwrite::DiscardEdits`]. If a rename
 /// fails midway, the renames already done are undone. `target_dir` is created if missing
 /// (its parent must exist); no other directory is ever created inside it.
 pub fn write_folders(
     target_dir: &Path,
     folders: &[NewFolder],
-    force: bool,
+    overwrite: Overwrite,
 ) -> Result<Vec<PathBuf>, MigrationsError> {
     validate(folders)?;
     let parent = staging_parent(target_dir)?;
-    let existing = check_targets(target_dir, folders, force)?;
+    let existing = check_targets(target_dir, folders, overwrite)?;
     let staging = tempfile::Builder::new()
         .prefix(".unmigrate-")
         .tempdir_in(&parent)
@@ -164,9 +177,10 @@ fn nonempty_parent(path: &Path) -> Option<&Path> {
 fn check_targets(
     target_dir: &Path,
     folders: &[NewFolder],
-    force: bool,
+    overwrite: Overwrite,
 ) -> Result<Vec<bool>, MigrationsError> {
     let mut existing = Vec::with_capacity(folders.len());
+    let mut edited = Vec::new();
     for folder in folders {
         let target = target_dir.join(&folder.name);
         let exists = match fs::symlink_metadata(&target) {
@@ -174,15 +188,35 @@ fn check_targets(
             Err(e) if e.kind() == ErrorKind::NotFound => false,
             Err(e) => return Err(MigrationsError::io(&target)(e)),
         };
-        if exists && !force {
+        if exists && overwrite == Overwrite::Never {
             return Err(MigrationsError::TargetExists { path: target });
         }
         if exists {
-            check_replaceable(&target)?;
+            let old = check_replaceable(&target)?;
+            if overwrite != Overwrite::DiscardEdits {
+                if let Some(how) = hand_edit(&old, &folder.sql) {
+                    edited.push(format!("{} ({how})", target.display()));
+                }
+            }
         }
         existing.push(exists);
     }
+    if !edited.is_empty() {
+        return Err(MigrationsError::HandEdited { folders: edited });
+    }
     Ok(existing)
+}
+
+/// How an existing generated file differs from what unmigrate wrote, if it does.
+fn hand_edit(old: &str, new: &str) -> Option<&'static str> {
+    match seal_state(old) {
+        SealState::Intact => None,
+        SealState::Edited => Some("edited since it was generated"),
+        SealState::Unsealed if old.replace("\r\n", "\n") == without_seal(&normalise(new)) => None,
+        SealState::Unsealed => Some(
+            "written before unmigrate recorded checksums, and not what it would write now",
+        ),
+    }
 }
 
 /// Where each folder is staged, where it goes, and where the folder it replaces is parked.
@@ -196,8 +230,9 @@ fn plan(target_dir: &Path, staging: &Path, folders: &[NewFolder], existing: &[bo
 }
 
 /// Only a plain folder holding nothing but an unmigrate-written `migration.sql` may be
-/// replaced: anything else is somebody's work, and `--force` must never destroy it.
-fn check_replaceable(target: &Path) -> Result<(), MigrationsError> {
+/// replaced: anything else is somebody's work, and `--force` must never destroy it. Returns
+/// the file's text.
+fn check_replaceable(target: &Path) -> Result<String, MigrationsError> {
     let refuse = |reason: String| MigrationsError::ForceRefused {
         path: target.to_path_buf(),
         reason,
@@ -220,7 +255,7 @@ fn check_replaceable(target: &Path) -> Result<(), MigrationsError> {
         fs::read(&sql_path).map_err(|e| refuse(format!("cannot read {MIGRATION_SQL} ({e})")))?;
     let sql = decode_utf8(&sql_path, &bytes).map_err(|e| refuse(e.to_string()))?;
     match undo_source(&sql) {
-        Some(_) => Ok(()),
+        Some(_) => Ok(sql),
         None => Err(refuse(format!(
             "its {MIGRATION_SQL} was not written by unmigrate"
         ))),
@@ -435,7 +470,7 @@ mod tests {
                 sql: format!("\u{feff}{}\r\nSELECT 1;\r\n", undo_header("x")),
             },
         ];
-        let paths = write_folders(&migrations, &folders, false).unwrap();
+        let paths = write_folders(&migrations, &folders, Overwrite::Never).unwrap();
         assert_eq!(
             paths,
             [
@@ -471,10 +506,10 @@ mod tests {
     fn existing_target_is_an_error_and_nothing_is_written() {
         let (tmp, migrations) = project();
         let existing = undo("20240201000001_undo_b", "b", "SELECT 2;\n");
-        write_folders(&migrations, std::slice::from_ref(&existing), false).unwrap();
+        write_folders(&migrations, std::slice::from_ref(&existing), Overwrite::Never).unwrap();
         let before = listing(&migrations);
         let folders = [undo("20240201000000_undo_a", "a", "SELECT 1;\n"), existing];
-        let err = write_folders(&migrations, &folders, false).unwrap_err();
+        let err = write_folders(&migrations, &folders, Overwrite::Never).unwrap_err();
         assert!(matches!(err, MigrationsError::TargetExists { .. }), "{err}");
         assert!(
             err.to_string().contains("20240201000001_undo_b")
@@ -497,17 +532,17 @@ mod tests {
                 "20240101000000_init",
                 "OLD;\n",
             )],
-            false,
+            Overwrite::Never,
         )
         .unwrap();
         let new = undo("20240201000000_undo_init", "20240101000000_init", "NEW;\n");
-        write_folders(&migrations, std::slice::from_ref(&new), true).unwrap();
+        write_folders(&migrations, std::slice::from_ref(&new), Overwrite::DiscardEdits).unwrap();
         assert!(
             read(&migrations.join("20240201000000_undo_init/migration.sql")).ends_with("NEW;\n")
         );
 
         let forward = undo("20240101000000_init", "whatever", "DROP TABLE a;\n");
-        let err = write_folders(&migrations, &[forward], true).unwrap_err();
+        let err = write_folders(&migrations, &[forward], Overwrite::DiscardEdits).unwrap_err();
         assert!(matches!(err, MigrationsError::ForceRefused { .. }), "{err}");
         assert_eq!(
             read(&migrations.join("20240101000000_init/migration.sql")),
@@ -515,7 +550,7 @@ mod tests {
         );
 
         fs::write(migrations.join("20240201000000_undo_init/notes.md"), "mine").unwrap();
-        let err = write_folders(&migrations, &[new], true).unwrap_err();
+        let err = write_folders(&migrations, &[new], Overwrite::DiscardEdits).unwrap_err();
         assert!(err.to_string().contains("notes.md"), "{err}");
         assert_eq!(
             listing(tmp.path()),
@@ -524,10 +559,44 @@ mod tests {
     }
 
     #[test]
+    fn force_keeps_hand_edits_unless_told_to_discard_them() {
+        let (_tmp, migrations) = project();
+        let name = "20240201000000_undo_init";
+        let sealed = |body: &str| NewFolder {
+            name: name.into(),
+            sql: crate::migrations::seal(&format!("{}\n{body}", undo_header("1_init"))),
+        };
+        let path = migrations.join(name).join(MIGRATION_SQL);
+        write_folders(&migrations, &[sealed("OLD;\n")], Overwrite::Never).unwrap();
+        write_folders(&migrations, &[sealed("NEW;\n")], Overwrite::Unedited).unwrap();
+        assert!(read(&path).ends_with("NEW;\n"));
+
+        let edited = format!("{}-- mine\n", read(&path));
+        fs::write(&path, &edited).unwrap();
+        let err = write_folders(&migrations, &[sealed("NEWER;\n")], Overwrite::Unedited)
+            .unwrap_err();
+        assert!(matches!(err, MigrationsError::HandEdited { .. }), "{err}");
+        assert!(err.to_string().contains(name) && err.to_string().contains("--discard-edits"));
+        assert_eq!(read(&path), edited);
+        write_folders(&migrations, &[sealed("NEWER;\n")], Overwrite::DiscardEdits).unwrap();
+        assert!(read(&path).ends_with("NEWER;\n"));
+
+        // Written before checksums: replaced only when it is what would be written now.
+        let old = format!("{}\nNEWEST;\n", undo_header("1_init"));
+        fs::write(&path, &old).unwrap();
+        let err = write_folders(&migrations, &[sealed("OTHER;\n")], Overwrite::Unedited)
+            .unwrap_err();
+        assert!(err.to_string().contains("before unmigrate recorded checksums"), "{err}");
+        assert_eq!(read(&path), old);
+        write_folders(&migrations, &[sealed("NEWEST;\n")], Overwrite::Unedited).unwrap();
+        assert_eq!(read(&path), crate::migrations::seal(&old));
+    }
+
+    #[test]
     fn failed_second_rename_undoes_the_first_and_restores_replaced_folder() {
         let (tmp, migrations) = project();
         let old = undo("20240201000001_undo_b", "b", "OLD;\n");
-        write_folders(&migrations, &[old], false).unwrap();
+        write_folders(&migrations, &[old], Overwrite::Never).unwrap();
         let before = listing(&migrations);
         let folders = [
             undo("20240201000000_undo_a", "a", "NEW A;\n"),
@@ -536,7 +605,7 @@ mod tests {
         ];
         // Renames: place a (0), move b aside (1), place b (2) ← fails.
         fault::RENAMES_BEFORE_FAILURE.with(|c| c.set(Some(2)));
-        let err = write_folders(&migrations, &folders, true).unwrap_err();
+        let err = write_folders(&migrations, &folders, Overwrite::DiscardEdits).unwrap_err();
         fault::RENAMES_BEFORE_FAILURE.with(|c| c.set(None));
         assert!(matches!(err, MigrationsError::Rename { .. }), "{err}");
         assert!(err.to_string().contains("nothing was changed"), "{err}");
@@ -552,14 +621,14 @@ mod tests {
     fn creates_missing_target_dir_but_not_missing_parents() {
         let tmp = tempfile::tempdir().unwrap();
         let target = tmp.path().join("migrations");
-        write_folders(&target, &[undo("20240201000000_undo_a", "a", "")], false).unwrap();
+        write_folders(&target, &[undo("20240201000000_undo_a", "a", "")], Overwrite::Never).unwrap();
         assert_eq!(
             listing(&target),
             BTreeSet::from(["20240201000000_undo_a".to_string()])
         );
         let deep = tmp.path().join("no/such/migrations");
         let err =
-            write_folders(&deep, &[undo("20240201000000_undo_a", "a", "")], false).unwrap_err();
+            write_folders(&deep, &[undo("20240201000000_undo_a", "a", "")], Overwrite::Never).unwrap_err();
         assert!(
             matches!(err, MigrationsError::TargetParentMissing { .. }),
             "{err}"
@@ -574,7 +643,7 @@ mod tests {
     fn rejects_bad_names_duplicates_and_missing_marker() {
         let (_tmp, migrations) = project();
         for name in ["", ".x", "a/b", "..", "a\\b", &"x".repeat(201)] {
-            let err = write_folders(&migrations, &[undo(name, "a", "")], false).unwrap_err();
+            let err = write_folders(&migrations, &[undo(name, "a", "")], Overwrite::Never).unwrap_err();
             assert!(
                 matches!(err, MigrationsError::InvalidFolderName { .. }),
                 "{name}: {err}"
@@ -582,7 +651,7 @@ mod tests {
         }
         let dup = [undo("1_a", "a", ""), undo("1_a", "a", "")];
         assert!(matches!(
-            write_folders(&migrations, &dup, false),
+            write_folders(&migrations, &dup, Overwrite::Never),
             Err(MigrationsError::DuplicateFolder { .. })
         ));
         let plain = NewFolder {
@@ -590,7 +659,7 @@ mod tests {
             sql: "SELECT 1;\n".into(),
         };
         assert!(matches!(
-            write_folders(&migrations, &[plain], false),
+            write_folders(&migrations, &[plain], Overwrite::Never),
             Err(MigrationsError::MissingUndoMarker { .. })
         ));
     }
