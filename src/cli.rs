@@ -9,8 +9,8 @@ use crate::drill::apply::{ApplyMode, Timeouts};
 use crate::drill::script::{DrillScript, Scope, Seed};
 use crate::drill::{self, DrillPlan, Progress};
 use crate::explain;
-use crate::generate::{self, Plan, Selection};
-use crate::migrations::{self, Overwrite, Timestamp};
+use crate::generate::{self, GenerateError, Plan, Selection};
+use crate::migrations::{self, MigrationsError, Overwrite, Timestamp};
 use crate::report::explain::ExplainFormat;
 use crate::report::{self, ReportFormat};
 use crate::scratch::{ScratchOptions, ScratchSource};
@@ -202,6 +202,19 @@ pub fn main() -> i32 {
 }
 
 fn run_generate(args: &GenerateArgs) -> anyhow::Result<i32> {
+    let target = args
+        .out
+        .clone()
+        .unwrap_or_else(|| args.migrations_dir.clone());
+    if !args.dry_run {
+        // A run killed while renaming left some of its folders: put them back first.
+        for dir in migrations::recover_interrupted(&target)? {
+            eprintln!(
+                "note: cleaned up after an unmigrate run that was killed while writing ({})",
+                dir.display()
+            );
+        }
+    }
     let history = migrations::read_history(&args.migrations_dir)?;
     let selection = if args.all {
         Selection::All
@@ -222,10 +235,6 @@ fn run_generate(args: &GenerateArgs) -> anyhow::Result<i32> {
         Timestamp::now_utc(),
         args.force,
     )?;
-    let target = args
-        .out
-        .clone()
-        .unwrap_or_else(|| args.migrations_dir.clone());
     let written = if args.dry_run {
         generate::verify(&plan)?;
         Vec::new()
@@ -235,7 +244,14 @@ fn run_generate(args: &GenerateArgs) -> anyhow::Result<i32> {
             (true, false) => Overwrite::Unedited,
             (true, true) => Overwrite::DiscardEdits,
         };
-        generate::write(&plan, &target, overwrite)?
+        match generate::write(&plan, &target, overwrite) {
+            Ok(written) => written,
+            Err(GenerateError::Migrations(MigrationsError::Interrupted { signal, outcome })) => {
+                eprintln!("interrupted: {outcome}");
+                return Ok(128 + signal);
+            }
+            Err(e) => return Err(e.into()),
+        }
     };
     let mut stdout = std::io::stdout().lock();
     match args.format {

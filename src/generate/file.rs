@@ -5,8 +5,8 @@ use std::fmt::Write;
 
 use super::{MigrationUndo, StatementUndo};
 use crate::migrations::{seal, undo_header};
-use crate::untrusted;
 use crate::undo::{UndoSql, Verdict};
+use crate::untrusted;
 
 /// One item of the undo sequence, in the order it must run.
 enum Step<'a> {

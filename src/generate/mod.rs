@@ -423,5 +423,9 @@ pub fn write(
     overwrite: Overwrite,
 ) -> Result<Vec<PathBuf>, GenerateError> {
     verify(plan)?;
-    Ok(migrations::write_folders(target, &plan.folders(), overwrite)?)
+    Ok(migrations::write_folders(
+        target,
+        &plan.folders(),
+        overwrite,
+    )?)
 }

@@ -132,6 +132,19 @@ pub enum MigrationsError {
         rollback: String,
     },
 
+    #[error("interrupted by signal {signal} while writing the new folders; {outcome}")]
+    Interrupted { signal: i32, outcome: String },
+
+    #[error("cannot handle Ctrl-C and SIGTERM while writing ({0}); nothing was written")]
+    SignalHandler(String),
+
+    #[error(
+        "{} was left by an unmigrate run that was killed while writing, and cannot be cleaned \
+         up: {reason}; put the folders it names back by hand, then delete it",
+        path.display()
+    )]
+    StaleStaging { path: PathBuf, reason: String },
+
     #[error(
         "the new folders were written, but the temporary directory {} could not be removed \
          ({source}); delete it by hand",

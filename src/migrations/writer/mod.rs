@@ -1,18 +1,20 @@
 //! Writing new migration folders into a history, all or nothing, never clobbering.
 //!
 //! Prisma treats every directory inside `migrations/` as a migration, so nothing may appear
-//! there half-written, not even for a moment: folders are built in a temporary directory
+//! there half-written, not even for a moment: folders are built in a staging directory
 //! beside `migrations/` (same file system, so `rename` is atomic) and renamed into place.
+//! A failed rename, Ctrl-C or SIGTERM puts back the renames already done; after a SIGKILL
+//! the next run does ([`super::staging`]).
 
 use std::ffi::OsStr;
 use std::fs;
 use std::io::{self, ErrorKind, Write};
 use std::path::{Component, Path, PathBuf};
 
-use tempfile::TempDir;
-
 use super::history::decode_utf8;
+use super::interrupt::Deferral;
 use super::naming::{seal_state, undo_source, without_seal, SealState};
+use super::staging::{recover_interrupted, Staging};
 use super::{MigrationsError, MAX_FOLDER_NAME_BYTES, MIGRATION_SQL};
 
 /// A folder to create: `<name>/migration.sql` containing `sql`.
@@ -64,26 +66,37 @@ pub fn write_folders(
 ) -> Result<Vec<PathBuf>, MigrationsError> {
     validate(folders)?;
     let parent = staging_parent(target_dir)?;
+    recover_interrupted(target_dir)?;
     let existing = check_targets(target_dir, folders, overwrite)?;
-    let staging = tempfile::Builder::new()
-        .prefix(".unmigrate-")
-        .tempdir_in(&parent)
-        .map_err(MigrationsError::io(&parent))?;
+    // Declared before the staging directory, so dropped after it: a signal that arrives
+    // after the last check ends the process only once the directory is gone.
+    let deferral = Deferral::start().map_err(MigrationsError::SignalHandler)?;
+    let staging = Staging::create(&parent)?;
     let plans = plan(target_dir, staging.path(), folders, &existing);
     for (plan, folder) in plans.iter().zip(folders) {
+        if let Some(signal) = deferral.take() {
+            staging.close()?;
+            return Err(interrupted(signal, "nothing was written"));
+        }
         stage(&plan.staged, &folder.sql)?;
     }
     sync_dir(staging.path())?;
+    let names: Vec<&str> = folders.iter().map(|f| f.name.as_str()).collect();
+    staging.write_journal(target_dir, &names)?;
     let created_target = create_target_dir(target_dir)?;
-    if let Err(err) = commit(&plans) {
-        return Err(abandon(err, staging, target_dir, created_target));
+    if let Err(failure) = commit(&plans, &deferral) {
+        return Err(abandon(failure, staging, target_dir, created_target));
     }
     sync_dir(target_dir)?;
-    let path = staging.path().to_path_buf();
-    staging
-        .close()
-        .map_err(|source| MigrationsError::Cleanup { path, source })?;
+    staging.close()?;
     Ok(plans.into_iter().map(|p| p.target).collect())
+}
+
+fn interrupted(signal: i32, outcome: &str) -> MigrationsError {
+    MigrationsError::Interrupted {
+        signal,
+        outcome: outcome.to_string(),
+    }
 }
 
 /// Names must be one plain path component we could have generated, each used once, and
@@ -138,7 +151,7 @@ fn is_one_component(name: &str) -> bool {
 ///
 /// Resolved through `canonicalize` so that a target like `.` or `prisma/migrations/..`
 /// cannot make its "parent" the target itself, which would stage inside `migrations/`.
-fn staging_parent(target_dir: &Path) -> Result<PathBuf, MigrationsError> {
+pub(super) fn staging_parent(target_dir: &Path) -> Result<PathBuf, MigrationsError> {
     let parent_missing = || MigrationsError::TargetParentMissing {
         dir: target_dir.to_path_buf(),
     };
@@ -213,9 +226,9 @@ fn hand_edit(old: &str, new: &str) -> Option<&'static str> {
         SealState::Intact => None,
         SealState::Edited => Some("edited since it was generated"),
         SealState::Unsealed if old.replace("\r\n", "\n") == without_seal(&normalise(new)) => None,
-        SealState::Unsealed => Some(
-            "written before unmigrate recorded checksums, and not what it would write now",
-        ),
+        SealState::Unsealed => {
+            Some("written before unmigrate recorded checksums, and not what it would write now")
+        }
     }
 }
 
@@ -293,10 +306,17 @@ fn create_target_dir(dir: &Path) -> Result<bool, MigrationsError> {
 }
 
 /// Renames every staged folder into place, first moving aside any folder it replaces.
-/// On failure returns the error and the renames done so far, newest last.
-fn commit(plans: &[Plan]) -> Result<(), (MigrationsError, Vec<Done>)> {
+/// On failure or a signal returns the error and the renames done so far, newest last.
+fn commit(plans: &[Plan], deferral: &Deferral) -> Result<(), (MigrationsError, Vec<Done>)> {
     let mut done = Vec::new();
+    let pause = test_pause();
     for plan in plans {
+        if let Some(signal) = deferral.take() {
+            return Err((interrupted(signal, ""), done));
+        }
+        if let Some(pause) = pause {
+            std::thread::sleep(pause);
+        }
         if let Some(old) = &plan.old {
             match rename(&plan.target, old) {
                 Ok(()) => done.push(Done::MovedOut {
@@ -335,7 +355,7 @@ fn rename_error(from: &Path, to: &Path, source: io::Error) -> MigrationsError {
 /// message says where.
 fn abandon(
     (mut err, done): (MigrationsError, Vec<Done>),
-    staging: TempDir,
+    staging: Staging,
     target_dir: &Path,
     created_target: bool,
 ) -> MigrationsError {
@@ -344,7 +364,10 @@ fn abandon(
         if created_target {
             let _ = fs::remove_dir(target_dir); // empty again; leaving it would be harmless
         }
-        "nothing was changed".to_string()
+        match staging.close() {
+            Ok(()) => "nothing was changed".to_string(),
+            Err(e) => format!("nothing was changed, but {e}"),
+        }
     } else {
         let kept = staging.keep();
         format!(
@@ -353,8 +376,10 @@ fn abandon(
             kept.display()
         )
     };
-    if let MigrationsError::Rename { rollback, .. } = &mut err {
-        *rollback = outcome;
+    match &mut err {
+        MigrationsError::Rename { rollback, .. } => *rollback = outcome,
+        MigrationsError::Interrupted { outcome: o, .. } => *o = outcome,
+        _ => {}
     }
     err
 }
@@ -384,6 +409,16 @@ fn sync_dir(dir: &Path) -> Result<(), MigrationsError> {
     #[cfg(not(unix))]
     let _ = dir;
     Ok(())
+}
+
+/// A pause before each rename, for the tests that interrupt a run while it renames
+/// (`UNMIGRATE_TEST_RENAME_PAUSE_MS`, at most one second). It only slows a run down.
+fn test_pause() -> Option<std::time::Duration> {
+    let ms: u64 = std::env::var("UNMIGRATE_TEST_RENAME_PAUSE_MS")
+        .ok()?
+        .parse()
+        .ok()?;
+    Some(std::time::Duration::from_millis(ms.min(1000)))
 }
 
 /// `fs::rename`, with a failure injection point for the rollback tests.
@@ -420,247 +455,4 @@ mod fault {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::migrations::{read_history, undo_header};
-    use std::collections::BTreeSet;
-
-    fn undo(name: &str, source: &str, body: &str) -> NewFolder {
-        NewFolder {
-            name: name.to_string(),
-            sql: format!("{}\n{body}", undo_header(source)),
-        }
-    }
-
-    fn listing(dir: &Path) -> BTreeSet<String> {
-        fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect()
-    }
-
-    /// A project dir with `migrations/` holding one forward migration; returns (tmp, migrations).
-    fn project() -> (tempfile::TempDir, PathBuf) {
-        let tmp = tempfile::tempdir().unwrap();
-        let migrations = tmp.path().join("migrations");
-        fs::create_dir_all(migrations.join("20240101000000_init")).unwrap();
-        fs::write(
-            migrations.join("20240101000000_init/migration.sql"),
-            "CREATE TABLE a();\n",
-        )
-        .unwrap();
-        (tmp, migrations)
-    }
-
-    fn read(path: &Path) -> String {
-        fs::read_to_string(path).unwrap()
-    }
-
-    #[test]
-    fn writes_normalised_folders_and_leaves_no_stray_dirs() {
-        let (tmp, migrations) = project();
-        let folders = [
-            undo(
-                "20240201000000_undo_init",
-                "20240101000000_init",
-                "DROP TABLE a;\r\n",
-            ),
-            NewFolder {
-                name: "20240201000001_undo_init".into(),
-                sql: format!("\u{feff}{}\r\nSELECT 1;\r\n", undo_header("x")),
-            },
-        ];
-        let paths = write_folders(&migrations, &folders, Overwrite::Never).unwrap();
-        assert_eq!(
-            paths,
-            [
-                migrations.join("20240201000000_undo_init"),
-                migrations.join("20240201000001_undo_init")
-            ]
-        );
-        assert_eq!(
-            read(&paths[0].join(MIGRATION_SQL)),
-            "-- unmigrate: undo of 20240101000000_init\nDROP TABLE a;\n"
-        );
-        assert_eq!(
-            read(&paths[1].join(MIGRATION_SQL)),
-            "-- unmigrate: undo of x\nSELECT 1;\n"
-        );
-        assert_eq!(
-            listing(tmp.path()),
-            BTreeSet::from(["migrations".to_string()])
-        );
-        assert_eq!(
-            listing(&paths[0]),
-            BTreeSet::from([MIGRATION_SQL.to_string()])
-        );
-        let h = read_history(&migrations).unwrap();
-        assert_eq!(h.migrations.len(), 3);
-        assert_eq!(
-            h.migrations[1].undo_of.as_deref(),
-            Some("20240101000000_init")
-        );
-    }
-
-    #[test]
-    fn existing_target_is_an_error_and_nothing_is_written() {
-        let (tmp, migrations) = project();
-        let existing = undo("20240201000001_undo_b", "b", "SELECT 2;\n");
-        write_folders(&migrations, std::slice::from_ref(&existing), Overwrite::Never).unwrap();
-        let before = listing(&migrations);
-        let folders = [undo("20240201000000_undo_a", "a", "SELECT 1;\n"), existing];
-        let err = write_folders(&migrations, &folders, Overwrite::Never).unwrap_err();
-        assert!(matches!(err, MigrationsError::TargetExists { .. }), "{err}");
-        assert!(
-            err.to_string().contains("20240201000001_undo_b")
-                && err.to_string().contains("--force")
-        );
-        assert_eq!(listing(&migrations), before);
-        assert_eq!(
-            listing(tmp.path()),
-            BTreeSet::from(["migrations".to_string()])
-        );
-    }
-
-    #[test]
-    fn force_replaces_only_unmigrate_folders() {
-        let (tmp, migrations) = project();
-        write_folders(
-            &migrations,
-            &[undo(
-                "20240201000000_undo_init",
-                "20240101000000_init",
-                "OLD;\n",
-            )],
-            Overwrite::Never,
-        )
-        .unwrap();
-        let new = undo("20240201000000_undo_init", "20240101000000_init", "NEW;\n");
-        write_folders(&migrations, std::slice::from_ref(&new), Overwrite::DiscardEdits).unwrap();
-        assert!(
-            read(&migrations.join("20240201000000_undo_init/migration.sql")).ends_with("NEW;\n")
-        );
-
-        let forward = undo("20240101000000_init", "whatever", "DROP TABLE a;\n");
-        let err = write_folders(&migrations, &[forward], Overwrite::DiscardEdits).unwrap_err();
-        assert!(matches!(err, MigrationsError::ForceRefused { .. }), "{err}");
-        assert_eq!(
-            read(&migrations.join("20240101000000_init/migration.sql")),
-            "CREATE TABLE a();\n"
-        );
-
-        fs::write(migrations.join("20240201000000_undo_init/notes.md"), "mine").unwrap();
-        let err = write_folders(&migrations, &[new], Overwrite::DiscardEdits).unwrap_err();
-        assert!(err.to_string().contains("notes.md"), "{err}");
-        assert_eq!(
-            listing(tmp.path()),
-            BTreeSet::from(["migrations".to_string()])
-        );
-    }
-
-    #[test]
-    fn force_keeps_hand_edits_unless_told_to_discard_them() {
-        let (_tmp, migrations) = project();
-        let name = "20240201000000_undo_init";
-        let sealed = |body: &str| NewFolder {
-            name: name.into(),
-            sql: crate::migrations::seal(&format!("{}\n{body}", undo_header("1_init"))),
-        };
-        let path = migrations.join(name).join(MIGRATION_SQL);
-        write_folders(&migrations, &[sealed("OLD;\n")], Overwrite::Never).unwrap();
-        write_folders(&migrations, &[sealed("NEW;\n")], Overwrite::Unedited).unwrap();
-        assert!(read(&path).ends_with("NEW;\n"));
-
-        let edited = format!("{}-- mine\n", read(&path));
-        fs::write(&path, &edited).unwrap();
-        let err = write_folders(&migrations, &[sealed("NEWER;\n")], Overwrite::Unedited)
-            .unwrap_err();
-        assert!(matches!(err, MigrationsError::HandEdited { .. }), "{err}");
-        assert!(err.to_string().contains(name) && err.to_string().contains("--discard-edits"));
-        assert_eq!(read(&path), edited);
-        write_folders(&migrations, &[sealed("NEWER;\n")], Overwrite::DiscardEdits).unwrap();
-        assert!(read(&path).ends_with("NEWER;\n"));
-
-        // Written before checksums: replaced only when it is what would be written now.
-        let old = format!("{}\nNEWEST;\n", undo_header("1_init"));
-        fs::write(&path, &old).unwrap();
-        let err = write_folders(&migrations, &[sealed("OTHER;\n")], Overwrite::Unedited)
-            .unwrap_err();
-        assert!(err.to_string().contains("before unmigrate recorded checksums"), "{err}");
-        assert_eq!(read(&path), old);
-        write_folders(&migrations, &[sealed("NEWEST;\n")], Overwrite::Unedited).unwrap();
-        assert_eq!(read(&path), crate::migrations::seal(&old));
-    }
-
-    #[test]
-    fn failed_second_rename_undoes_the_first_and_restores_replaced_folder() {
-        let (tmp, migrations) = project();
-        let old = undo("20240201000001_undo_b", "b", "OLD;\n");
-        write_folders(&migrations, &[old], Overwrite::Never).unwrap();
-        let before = listing(&migrations);
-        let folders = [
-            undo("20240201000000_undo_a", "a", "NEW A;\n"),
-            undo("20240201000001_undo_b", "b", "NEW B;\n"),
-            undo("20240201000002_undo_c", "c", "NEW C;\n"),
-        ];
-        // Renames: place a (0), move b aside (1), place b (2) ← fails.
-        fault::RENAMES_BEFORE_FAILURE.with(|c| c.set(Some(2)));
-        let err = write_folders(&migrations, &folders, Overwrite::DiscardEdits).unwrap_err();
-        fault::RENAMES_BEFORE_FAILURE.with(|c| c.set(None));
-        assert!(matches!(err, MigrationsError::Rename { .. }), "{err}");
-        assert!(err.to_string().contains("nothing was changed"), "{err}");
-        assert_eq!(listing(&migrations), before);
-        assert!(read(&migrations.join("20240201000001_undo_b/migration.sql")).ends_with("OLD;\n"));
-        assert_eq!(
-            listing(tmp.path()),
-            BTreeSet::from(["migrations".to_string()])
-        );
-    }
-
-    #[test]
-    fn creates_missing_target_dir_but_not_missing_parents() {
-        let tmp = tempfile::tempdir().unwrap();
-        let target = tmp.path().join("migrations");
-        write_folders(&target, &[undo("20240201000000_undo_a", "a", "")], Overwrite::Never).unwrap();
-        assert_eq!(
-            listing(&target),
-            BTreeSet::from(["20240201000000_undo_a".to_string()])
-        );
-        let deep = tmp.path().join("no/such/migrations");
-        let err =
-            write_folders(&deep, &[undo("20240201000000_undo_a", "a", "")], Overwrite::Never).unwrap_err();
-        assert!(
-            matches!(err, MigrationsError::TargetParentMissing { .. }),
-            "{err}"
-        );
-        assert_eq!(
-            listing(tmp.path()),
-            BTreeSet::from(["migrations".to_string()])
-        );
-    }
-
-    #[test]
-    fn rejects_bad_names_duplicates_and_missing_marker() {
-        let (_tmp, migrations) = project();
-        for name in ["", ".x", "a/b", "..", "a\\b", &"x".repeat(201)] {
-            let err = write_folders(&migrations, &[undo(name, "a", "")], Overwrite::Never).unwrap_err();
-            assert!(
-                matches!(err, MigrationsError::InvalidFolderName { .. }),
-                "{name}: {err}"
-            );
-        }
-        let dup = [undo("1_a", "a", ""), undo("1_a", "a", "")];
-        assert!(matches!(
-            write_folders(&migrations, &dup, Overwrite::Never),
-            Err(MigrationsError::DuplicateFolder { .. })
-        ));
-        let plain = NewFolder {
-            name: "1_a".into(),
-            sql: "SELECT 1;\n".into(),
-        };
-        assert!(matches!(
-            write_folders(&migrations, &[plain], Overwrite::Never),
-            Err(MigrationsError::MissingUndoMarker { .. })
-        ));
-    }
-}
+mod tests;
