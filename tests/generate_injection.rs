@@ -72,7 +72,14 @@ fn names_and_statements_in_comments_cannot_hide_live_sql() {
     );
     let run = run_in(
         &sandbox.project(),
-        &["generate", arg(&migrations), "--last", "3", "--timestamp", TS],
+        &[
+            "generate",
+            arg(&migrations),
+            "--last",
+            "3",
+            "--timestamp",
+            TS,
+        ],
     );
     assert_eq!(run.code, 0, "{run}");
 
@@ -103,7 +110,13 @@ fn names_and_statements_in_comments_cannot_hide_live_sql() {
             )
         })
         .collect();
-    let committed = |name: &str| (name.to_string(), "passed".to_string(), "committed".to_string());
+    let committed = |name: &str| {
+        (
+            name.to_string(),
+            "passed".to_string(),
+            "committed".to_string(),
+        )
+    };
     assert_eq!(
         drilled[1..],
         [committed(NAMED), committed(LITERAL), committed(CR_ONLY)],
