@@ -16,6 +16,7 @@ use crate::report::{self, ReportFormat};
 use crate::scratch::{ScratchOptions, ScratchSource};
 use crate::snapshot::Tracking;
 use crate::undo::Verdict;
+use crate::untrusted;
 
 /// Exit codes: 0 success, 1 some undo needs manual work (`generate`), a drill failed
 /// (`drill`) or a hazard named by `--fail-on` was found (`explain`), 2 usage, input or
@@ -195,7 +196,8 @@ pub fn main() -> i32 {
     match result {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("error: {error:#}");
+            // Messages quote folder names and server text: show their control characters.
+            eprintln!("error: {}", untrusted::multiline(&format!("{error:#}")));
             EXIT_ERROR
         }
     }
@@ -447,7 +449,11 @@ fn print_human(
         writeln!(
             out,
             "undo of {}: {} ({} exact, {} lossy, {} manual)",
-            undo.source, undo.verdict, c.exact, c.lossy, c.manual
+            untrusted::terminal(&undo.source),
+            undo.verdict,
+            c.exact,
+            c.lossy,
+            c.manual
         )?;
         for s in undo
             .statements
@@ -457,20 +463,22 @@ fn print_human(
             writeln!(
                 out,
                 "  line {} {}: {}",
-                s.location.line, s.undo.verdict, s.undo.reason
+                s.location.line,
+                s.undo.verdict,
+                untrusted::terminal(&s.undo.reason)
             )?;
         }
         for folder in &undo.folders {
             let path = target.join(&folder.name).join(migrations::MIGRATION_SQL);
+            let path = untrusted::terminal(&path.display().to_string()).into_owned();
             if dry_run {
                 writeln!(
                     out,
-                    "\n== {} (dry run, not written) ==\n{}",
-                    path.display(),
-                    folder.sql
+                    "\n== {path} (dry run, not written) ==\n{}",
+                    untrusted::multiline(&folder.sql)
                 )?;
             } else {
-                writeln!(out, "  wrote {}", path.display())?;
+                writeln!(out, "  wrote {path}")?;
             }
         }
     }

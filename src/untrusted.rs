@@ -23,6 +23,22 @@ pub fn terminal(text: &str) -> Cow<'_, str> {
     escape(text, false, false)
 }
 
+/// A whole text of several lines for a terminal or a file (a report, an error message):
+/// like [`terminal`], but its line breaks stay line breaks.
+pub fn multiline(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(|c| c != '\n' && needs_escape(c)) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        out.push_str(&terminal(line));
+    }
+    Cow::Owned(out)
+}
+
 /// Text for one cell of a Markdown table (also fine inside a code span in it).
 pub fn markdown_cell(text: &str) -> Cow<'_, str> {
     escape(text, false, true)
@@ -134,6 +150,12 @@ mod tests {
     fn terminal_text_has_no_escape_sequences() {
         assert_eq!(terminal("a\x1b]0;title\x07b"), "a\\x1b]0;title\\x07b");
         assert_eq!(terminal("naïve | name"), "naïve | name");
+    }
+
+    #[test]
+    fn multiline_text_keeps_its_line_breaks_only() {
+        assert_eq!(multiline("a\x1b[2J\nb\rc\n"), "a\\x1b[2J\nb\\rc\n");
+        assert!(matches!(multiline("a\n\tb"), Cow::Borrowed(_)));
     }
 
     #[test]

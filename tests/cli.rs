@@ -431,3 +431,66 @@ fn concurrent_index_undo_gets_a_folder_of_its_own() {
     assert!(code[0].contains("DROP"), "{column}");
     assert!(!code[0].contains("CONCURRENTLY"), "{column}");
 }
+
+#[test]
+fn last_zero_or_more_than_the_history_holds_is_a_usage_error() {
+    let p = Project::with_second("ALTER TABLE \"a\" ADD COLUMN \"b\" int;\n");
+    let stderr = p.generate_fails(&["--last", "0"]);
+    assert!(stderr.contains("--last 0 selects no migration"), "{stderr}");
+    let stderr = p.generate_fails(&["--last", "3"]);
+    assert!(
+        stderr.contains("--last 3: ") && stderr.contains("has only 2 forward migration(s)"),
+        "{stderr}"
+    );
+    p.generate_ok(&["--last", "2", "--dry-run"], 0);
+}
+
+#[test]
+fn a_named_pipe_as_migration_sql_is_refused_without_hanging() {
+    let p = Project::with_second("ALTER TABLE \"a\" ADD COLUMN \"b\" int;\n");
+    let dir = p.migrations().join("20240103000000_pipe");
+    fs::create_dir(&dir).unwrap();
+    let fifo = dir.join("migration.sql");
+    let c_path = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_unmigrate"))
+        .args(["generate", p.migrations().to_str().unwrap()])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("generate hangs on a named pipe");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains(&fifo.display().to_string()), "{stderr}");
+    assert!(
+        stderr.contains("is a named pipe, not a regular file"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn escape_sequences_in_folder_names_are_shown_not_sent_to_the_terminal() {
+    let p = Project::new();
+    p.write_migration(INIT, "CREATE TABLE \"a\" (\"id\" int);\n");
+    let hostile = "20240102000000_x\x1b]0;owned\x07\r";
+    p.write_migration(hostile, "ALTER TABLE \"a\" ADD COLUMN \"b\" int;\n");
+    let run = p.generate_ok(&["--timestamp", TS], 0);
+    assert!(!run.stdout.contains(['\x1b', '\x07', '\r']), "{run:?}");
+    assert!(
+        run.stdout
+            .contains("undo of 20240102000000_x\\x1b]0;owned\\x07\\r: lossy"),
+        "{run:?}"
+    );
+    let stderr = p.generate_fails(&["--migration", "nope\x1b[2J"]);
+    assert!(!stderr.contains('\x1b'), "{stderr}");
+}

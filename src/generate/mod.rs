@@ -49,6 +49,18 @@ pub enum GenerateError {
         source_name: String,
         detail: String,
     },
+    #[error("--last 0 selects no migration; pass --last 1 or more, or --all")]
+    LastZero,
+    #[error(
+        "--last {requested}: {} has only {available} forward migration(s); pass --last \
+         {available} or less, or --all",
+        dir.display()
+    )]
+    LastTooMany {
+        requested: usize,
+        available: usize,
+        dir: PathBuf,
+    },
     #[error("{} has no forward migrations to undo", dir.display())]
     NothingToUndo { dir: PathBuf },
     #[error(
@@ -163,7 +175,16 @@ fn select<'h>(
         .collect();
     let chosen: Vec<&Migration> = match selection {
         Selection::All => forward,
-        Selection::Last(n) => forward[forward.len().saturating_sub(*n)..].to_vec(),
+        Selection::Last(_) if forward.is_empty() => Vec::new(),
+        Selection::Last(0) => return Err(GenerateError::LastZero),
+        Selection::Last(n) if *n > forward.len() => {
+            return Err(GenerateError::LastTooMany {
+                requested: *n,
+                available: forward.len(),
+                dir: history.dir.clone(),
+            })
+        }
+        Selection::Last(n) => forward[forward.len() - n..].to_vec(),
         Selection::Named(names) => {
             let mut chosen = Vec::new();
             for name in names {

@@ -29,6 +29,13 @@ pub enum MigrationsError {
     )]
     MissingMigrationSql { folder: PathBuf },
 
+    #[error(
+        "{} is {kind}, not a regular file; unmigrate reads only plain files (a pipe would \
+         block it forever): replace it with the file itself",
+        path.display()
+    )]
+    NotARegularFile { path: PathBuf, kind: &'static str },
+
     #[error("{}:{line}:{column}: not valid UTF-8; re-save the file as UTF-8", path.display())]
     NotUtf8 {
         path: PathBuf,

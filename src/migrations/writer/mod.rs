@@ -11,7 +11,7 @@ use std::fs;
 use std::io::{self, ErrorKind, Write};
 use std::path::{Component, Path, PathBuf};
 
-use super::history::decode_utf8;
+use super::history::{decode_utf8, read_regular};
 use super::interrupt::Deferral;
 use super::naming::{seal_state, undo_source, without_seal, SealState};
 use super::staging::{recover_interrupted, Staging};
@@ -264,8 +264,11 @@ fn check_replaceable(target: &Path) -> Result<String, MigrationsError> {
         }
     }
     let sql_path = target.join(MIGRATION_SQL);
-    let bytes =
-        fs::read(&sql_path).map_err(|e| refuse(format!("cannot read {MIGRATION_SQL} ({e})")))?;
+    let bytes = match read_regular(&sql_path) {
+        Ok(Some(bytes)) => bytes,
+        Ok(None) => return Err(refuse(format!("it has no {MIGRATION_SQL}"))),
+        Err(e) => return Err(refuse(format!("cannot read {MIGRATION_SQL} ({e})"))),
+    };
     let sql = decode_utf8(&sql_path, &bytes).map_err(|e| refuse(e.to_string()))?;
     match undo_source(&sql) {
         Some(_) => Ok(sql),
