@@ -276,4 +276,22 @@ mod tests {
         push_first_line(&mut out, &"x".repeat(100));
         assert_eq!(out, "x".repeat(100));
     }
+
+    #[test]
+    fn comment_text_stays_on_its_line() {
+        let mut out = String::new();
+        push_first_line(
+            &mut out,
+            "ADD COLUMN \"n\" text DEFAULT 'a\rDROP TABLE \"Keep\"; --'",
+        );
+        assert_eq!(out, "ADD COLUMN \"n\" text DEFAULT 'a …");
+        out.clear();
+        push_first_line(&mut out, "x\x1b[2J\x07y");
+        assert_eq!(out, "x\\x1b[2J\\x07y");
+        out.clear();
+        push_one_line(&mut out, "drops \"a\rb\x1b\"");
+        assert_eq!(out, "drops \"a b\\x1b\"");
+        let lines: Vec<&str> = any_lines("one\r\ntwo\rthree\nfour\r").collect();
+        assert_eq!(lines, ["one", "two", "three", "four"]);
+    }
 }

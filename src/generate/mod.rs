@@ -450,3 +450,76 @@ pub fn write(
         overwrite,
     )?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs;
+
+    /// A history whose last migration adds a column, and the plan of its undo.
+    fn history_and_plan() -> (tempfile::TempDir, PathBuf, Plan) {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("migrations");
+        for (name, sql) in [
+            (
+                "20240101000000_init",
+                "CREATE TABLE \"Keep\" (\"id\" int);\n",
+            ),
+            (
+                "20240102000000_add",
+                "ALTER TABLE \"Keep\" ADD COLUMN \"n\" int;\n",
+            ),
+        ] {
+            fs::create_dir_all(dir.join(name)).unwrap();
+            fs::write(dir.join(name).join("migration.sql"), sql).unwrap();
+        }
+        let history = migrations::read_history(&dir).unwrap();
+        let ts = Timestamp::parse("20990101000000").unwrap();
+        let plan = plan(&history, &Selection::Last(1), Some(ts), ts, false).unwrap();
+        (tmp, dir, plan)
+    }
+
+    fn listing(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn the_guard_refuses_a_file_whose_statements_differ_and_nothing_is_written() {
+        let (tmp, dir, mut plan) = history_and_plan();
+        let before = (listing(&dir), listing(tmp.path()));
+        let folder = &mut plan.undos[0].folders[0];
+        let tampered = [
+            // A comment the generator let a carriage return end.
+            folder
+                .sql
+                .replace("-- lossy:", "-- lossy:\rDROP TABLE \"Keep\"; --"),
+            // A statement changed after it was built.
+            folder
+                .sql
+                .replace("DROP COLUMN \"n\"", "DROP COLUMN \"id\""),
+            // Statements missing.
+            folder.sql.lines().take(3).collect::<Vec<_>>().join("\n"),
+        ];
+        for sql in tampered {
+            plan.undos[0].folders[0].sql = sql;
+            let err = write(&plan, &dir, Overwrite::Never).unwrap_err();
+            assert!(matches!(err, GenerateError::Guard { .. }), "{err}");
+            let message = err.to_string();
+            assert!(message.starts_with("internal error:"), "{message}");
+            assert!(message.contains("nothing was written"), "{message}");
+            assert_eq!((listing(&dir), listing(tmp.path())), before);
+        }
+    }
+
+    #[test]
+    fn the_guard_accepts_what_the_generator_wrote() {
+        let (_tmp, dir, plan) = history_and_plan();
+        let written = write(&plan, &dir, Overwrite::Never).unwrap();
+        assert_eq!(written, [dir.join("20990101000000_undo_add")]);
+    }
+}

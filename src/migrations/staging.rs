@@ -98,13 +98,29 @@ impl Staging {
     }
 }
 
+/// Where the `i`th new folder is built in a staging directory.
+pub(super) fn new_folder(staging: &Path, i: usize) -> PathBuf {
+    staging.join(format!("new-{i}"))
+}
+
+/// Where the folder the `i`th new folder replaces waits until the run is over.
+pub(super) fn old_folder(staging: &Path, i: usize) -> PathBuf {
+    staging.join(format!("old-{i}"))
+}
+
 /// Whether the open directory is still the one at `path` (not removed and replaced).
+#[cfg(unix)]
 fn same_file(open: &File, path: &Path) -> bool {
     use std::os::unix::fs::MetadataExt;
     match (open.metadata(), fs::symlink_metadata(path)) {
         (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
         _ => false,
     }
+}
+
+#[cfg(not(unix))]
+fn same_file(_: &File, path: &Path) -> bool {
+    path.is_dir()
 }
 
 /// Puts back what killed runs left half done beside `target_dir` and removes their staging
@@ -161,8 +177,8 @@ fn roll_back_journal(parent: &Path, staging: &Path, journal: &str) -> Result<(),
     let targets: Vec<String> = lines.collect();
     for (i, name) in targets.iter().enumerate().rev() {
         let target = target_dir.join(name);
-        let new = staging.join(format!("new-{i}"));
-        let old = staging.join(format!("old-{i}"));
+        let new = new_folder(staging, i);
+        let old = old_folder(staging, i);
         let exists = |p: &Path| fs::symlink_metadata(p).is_ok();
         if !exists(&new) && exists(&target) {
             fs::rename(&target, &new)

@@ -14,7 +14,7 @@ use std::path::{Component, Path, PathBuf};
 use super::history::{decode_utf8, read_regular};
 use super::interrupt::Deferral;
 use super::naming::{seal_state, undo_source, without_seal, SealState};
-use super::staging::{recover_interrupted, Staging};
+use super::staging::{new_folder, old_folder, recover_interrupted, Staging};
 use super::{MigrationsError, MAX_FOLDER_NAME_BYTES, MIGRATION_SQL};
 
 /// A folder to create: `<name>/migration.sql` containing `sql`.
@@ -236,8 +236,8 @@ fn hand_edit(old: &str, new: &str) -> Option<&'static str> {
 fn plan(target_dir: &Path, staging: &Path, folders: &[NewFolder], existing: &[bool]) -> Vec<Plan> {
     let plan = |(i, (folder, exists)): (usize, (&NewFolder, &bool))| Plan {
         target: target_dir.join(&folder.name),
-        staged: staging.join(format!("new-{i}")),
-        old: exists.then(|| staging.join(format!("old-{i}"))),
+        staged: new_folder(staging, i),
+        old: exists.then(|| old_folder(staging, i)),
     };
     folders.iter().zip(existing).enumerate().map(plan).collect()
 }
