@@ -1,7 +1,7 @@
-//! Ctrl-C and SIGTERM while new folders are being written: the signal is held back until the
-//! writer reaches a point where it can put everything back, so a history never keeps some of
-//! a run's folders and not the others. Outside a [`Deferral`] both signals act as they always
-//! do (the process ends at once).
+//! Ctrl-C, SIGTERM and SIGHUP while new folders are being written: the signal is held back
+//! until the writer reaches a point where it can put everything back, so a history never
+//! keeps some of a run's folders and not the others. Outside a [`Deferral`] these signals act
+//! as they always do (the process ends at once).
 //!
 //! A process that runs scratch servers has its own handler ([`crate::scratch`]); it never
 //! writes folders, so the two never meet.
@@ -9,7 +9,7 @@
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::sync::{Mutex, OnceLock};
 
-use signal_hook::consts::{SIGINT, SIGTERM};
+use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
 use signal_hook::low_level;
 
 /// The signal that arrived during the deferral, 0 if none.
@@ -18,9 +18,10 @@ static DEFERRING: AtomicBool = AtomicBool::new(false);
 /// One deferral at a time (the unit tests run in parallel threads).
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
-/// While alive, SIGINT and SIGTERM are recorded instead of ending the process; the writer
-/// asks [`Deferral::pending`] between steps. Dropped with a signal still pending (one that
-/// came after the last question), the process ends as that signal would have ended it.
+/// While alive, SIGINT, SIGTERM and SIGHUP (the terminal closed) are recorded instead of
+/// ending the process; the writer asks [`Deferral::take`] between steps. Dropped with a
+/// signal still pending (one that came after the last question), the process ends as that
+/// signal would have ended it.
 pub(super) struct Deferral {
     _one: std::sync::MutexGuard<'static, ()>,
 }
@@ -61,7 +62,7 @@ fn install() -> Result<(), String> {
     static INSTALLED: OnceLock<Result<(), String>> = OnceLock::new();
     INSTALLED
         .get_or_init(|| {
-            for signal in [SIGINT, SIGTERM] {
+            for signal in [SIGINT, SIGTERM, SIGHUP] {
                 let action = move || {
                     if DEFERRING.load(Ordering::SeqCst) {
                         PENDING.store(signal, Ordering::SeqCst);
