@@ -181,6 +181,8 @@ fn roll_back_journal(parent: &Path, staging: &Path, journal: &str) -> Result<(),
         let old = old_folder(staging, i);
         let exists = |p: &Path| fs::symlink_metadata(p).is_ok();
         if !exists(&new) && exists(&target) {
+            // Only what unmigrate wrote goes, as ever: the folder the killed run placed.
+            super::writer::check_replaceable(&target).map_err(|e| e.to_string())?;
             fs::rename(&target, &new)
                 .map_err(|e| format!("cannot move {} back: {e}", target.display()))?;
         }
@@ -267,7 +269,10 @@ mod tests {
             "migrations\n2_undo_a\n3_undo_b\n4_undo_c\n",
         )
         .unwrap();
-        folder(&migrations.join("2_undo_a"), "new a\n");
+        folder(
+            &migrations.join("2_undo_a"),
+            "-- unmigrate: undo of 1_a\nnew a\n",
+        );
         fs::rename(migrations.join("3_undo_b"), staging.join("old-1")).unwrap();
         folder(&staging.join("new-1"), "new b\n");
         folder(&staging.join("new-2"), "new c\n");
@@ -278,6 +283,22 @@ mod tests {
         );
         assert_eq!(files(&migrations), before);
         assert!(!staging.exists());
+    }
+
+    #[test]
+    fn a_folder_unmigrate_did_not_write_is_never_moved_by_a_rollback() {
+        let (_tmp, migrations, staging) = project();
+        fs::write(staging.join(JOURNAL), "migrations\n2_undo_a\n").unwrap();
+        folder(&migrations.join("2_undo_a"), "-- mine, not generated\n");
+        let before = files(&migrations);
+        let err = recover_interrupted(&migrations).unwrap_err();
+        assert!(matches!(err, MigrationsError::StaleStaging { .. }), "{err}");
+        assert!(
+            err.to_string().contains("not written by unmigrate"),
+            "{err}"
+        );
+        assert_eq!(files(&migrations), before);
+        assert!(staging.exists());
     }
 
     #[test]

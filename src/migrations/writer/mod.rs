@@ -245,7 +245,7 @@ fn plan(target_dir: &Path, staging: &Path, folders: &[NewFolder], existing: &[bo
 /// Only a plain folder holding nothing but an unmigrate-written `migration.sql` may be
 /// replaced: anything else is somebody's work, and `--force` must never destroy it. Returns
 /// the file's text.
-fn check_replaceable(target: &Path) -> Result<String, MigrationsError> {
+pub(super) fn check_replaceable(target: &Path) -> Result<String, MigrationsError> {
     let refuse = |reason: String| MigrationsError::ForceRefused {
         path: target.to_path_buf(),
         reason,
