@@ -494,3 +494,21 @@ fn escape_sequences_in_folder_names_are_shown_not_sent_to_the_terminal() {
     let stderr = p.generate_fails(&["--migration", "nope\x1b[2J"]);
     assert!(!stderr.contains('\x1b'), "{stderr}");
 }
+
+/// A carriage return inside a restored literal is data: it is written as it is, passes the
+/// guard, and a later `--force` sees the file as unedited.
+#[test]
+fn a_crlf_inside_a_restored_literal_is_kept_and_force_still_replaces() {
+    let p = Project::new();
+    p.write_migration(
+        INIT,
+        "CREATE TABLE \"a\" (\"id\" int);\nCOMMENT ON TABLE \"a\" IS 'x\r\ny';\n",
+    );
+    p.write_migration(ADD, "COMMENT ON TABLE \"a\" IS 'z';\n");
+    p.generate_ok(&["--timestamp", TS], 0);
+    let folder = format!("{TS}_undo_add");
+    let written = p.read(&folder);
+    assert!(written.contains("IS 'x\r\ny';\n"), "{written:?}");
+    p.generate_ok(&["--force"], 0);
+    assert_eq!(p.read(&folder), written);
+}

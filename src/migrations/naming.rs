@@ -69,7 +69,14 @@ pub(crate) enum SealState {
 }
 
 pub(crate) fn seal_state(sql: &str) -> SealState {
-    let sql = sql.replace("\r\n", "\n");
+    // As written (a carriage return in a literal is data), or as a CRLF checkout shows it.
+    match seal_state_exact(sql) {
+        SealState::Edited if sql.contains("\r\n") => seal_state_exact(&sql.replace("\r\n", "\n")),
+        state => state,
+    }
+}
+
+fn seal_state_exact(sql: &str) -> SealState {
     let Some(first_end) = sql.find('\n') else {
         return SealState::Unsealed;
     };
@@ -183,6 +190,15 @@ mod tests {
         assert!(sealed.starts_with(&format!("{}\n{SEAL_PREFIX}", undo_header("1_a"))));
         assert_eq!(seal_state(&sealed), SealState::Intact);
         assert_eq!(seal_state(&sealed.replace('\n', "\r\n")), SealState::Intact);
+        let literal = seal(&format!(
+            "{}\nCOMMENT ON TABLE a IS 'x\r\ny';\n",
+            undo_header("1_a")
+        ));
+        assert_eq!(seal_state(&literal), SealState::Intact);
+        assert_eq!(
+            seal_state(&literal.replace("\r\n", "\n")),
+            SealState::Edited
+        );
         assert_eq!(without_seal(&sealed), generated);
         let edited = sealed.replace("DROP TABLE", "DROP TABLE IF EXISTS");
         assert_eq!(seal_state(&edited), SealState::Edited);

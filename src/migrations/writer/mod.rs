@@ -51,7 +51,7 @@ enum Done {
     PlacedNew { staged: PathBuf, target: PathBuf },
 }
 
-/// Writes each folder as `target_dir/<name>/migration.sql` (UTF-8, no BOM, LF line endings)
+/// Writes each folder as `target_dir/<name>/migration.sql` (UTF-8, no BOM, bytes as given)
 /// and returns their paths (`target_dir.join(name)`), in input order.
 ///
 /// All targets are checked before anything is written: an existing one is an error unless
@@ -220,12 +220,17 @@ fn check_targets(
     Ok(existing)
 }
 
+/// Whether two texts are equal as they are, or once CRLF is read as LF on both sides.
+fn same_but_line_endings(a: &str, b: &str) -> bool {
+    a == b || a.replace("\r\n", "\n") == b.replace("\r\n", "\n")
+}
+
 /// How an existing generated file differs from what unmigrate wrote, if it does.
 fn hand_edit(old: &str, new: &str) -> Option<&'static str> {
     match seal_state(old) {
         SealState::Intact => None,
         SealState::Edited => Some("edited since it was generated"),
-        SealState::Unsealed if old.replace("\r\n", "\n") == without_seal(&normalise(new)) => None,
+        SealState::Unsealed if same_but_line_endings(old, &without_seal(&normalise(new))) => None,
         SealState::Unsealed => {
             Some("written before unmigrate recorded checksums, and not what it would write now")
         }
@@ -278,12 +283,12 @@ pub(super) fn check_replaceable(target: &Path) -> Result<String, MigrationsError
     }
 }
 
-/// The bytes we write: no byte-order mark, LF line endings (what Prisma itself writes, and
-/// what keeps the checksum stable across operating systems).
+/// The bytes we write: the text without a byte-order mark. Line endings are the caller's:
+/// the generator writes LF (what Prisma writes, and what keeps the checksum the same on every
+/// system), and a carriage return it writes is data inside a string literal (an earlier
+/// comment or default restored as it was), which turning CRLF into LF here would change.
 pub fn normalise(sql: &str) -> String {
-    sql.strip_prefix('\u{feff}')
-        .unwrap_or(sql)
-        .replace("\r\n", "\n")
+    sql.strip_prefix('\u{feff}').unwrap_or(sql).to_string()
 }
 
 /// Builds one folder in the staging area and makes it durable before it becomes visible.

@@ -34,17 +34,17 @@ fn read(path: &Path) -> String {
 }
 
 #[test]
-fn writes_normalised_folders_and_leaves_no_stray_dirs() {
+fn writes_folders_without_bom_and_leaves_no_stray_dirs() {
     let (tmp, migrations) = project();
     let folders = [
         undo(
             "20240201000000_undo_init",
             "20240101000000_init",
-            "DROP TABLE a;\r\n",
+            "COMMENT ON TABLE a IS 'x\r\ny';\n",
         ),
         NewFolder {
             name: "20240201000001_undo_init".into(),
-            sql: format!("\u{feff}{}\r\nSELECT 1;\r\n", undo_header("x")),
+            sql: format!("\u{feff}{}\nSELECT 1;\n", undo_header("x")),
         },
     ];
     let paths = write_folders(&migrations, &folders, Overwrite::Never).unwrap();
@@ -57,7 +57,7 @@ fn writes_normalised_folders_and_leaves_no_stray_dirs() {
     );
     assert_eq!(
         read(&paths[0].join(MIGRATION_SQL)),
-        "-- unmigrate: undo of 20240101000000_init\nDROP TABLE a;\n"
+        "-- unmigrate: undo of 20240101000000_init\nCOMMENT ON TABLE a IS 'x\r\ny';\n"
     );
     assert_eq!(
         read(&paths[1].join(MIGRATION_SQL)),
