@@ -208,8 +208,16 @@ fn run_generate(args: &GenerateArgs) -> anyhow::Result<i32> {
         .out
         .clone()
         .unwrap_or_else(|| args.migrations_dir.clone());
-    if !args.dry_run {
-        // A run killed while renaming left some of its folders: put them back first.
+    // A run killed while renaming left some of its folders: put them back first.
+    if args.dry_run {
+        for dir in migrations::interrupted_runs(&target)? {
+            eprintln!(
+                "warning: an unmigrate run was killed while writing ({}); the next run without \
+                 --dry-run removes what it left before reading the history",
+                dir.display()
+            );
+        }
+    } else {
         for dir in migrations::recover_interrupted(&target)? {
             eprintln!(
                 "note: cleaned up after an unmigrate run that was killed while writing ({})",

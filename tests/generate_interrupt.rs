@@ -161,6 +161,15 @@ fn the_run_after_a_sigkill_while_renaming_puts_things_back_and_succeeds() {
     assert!((2..FOLDERS).contains(&left), "{left}");
     assert_eq!(p.staging_dirs().len(), 1);
 
+    // A dry run writes nothing, so it only says what it saw.
+    let run = run_in(
+        p.tmp.path(),
+        &["generate", arg(&p.migrations()), "--last", "1", "--dry-run"],
+    );
+    assert!(run.stderr.contains("was killed while writing"), "{run}");
+    assert_eq!(p.undo_folders().len(), left);
+    assert_eq!(p.staging_dirs().len(), 1);
+
     let run = run_in(
         p.tmp.path(),
         &["generate", arg(&p.migrations()), "--all", "--timestamp", TS],

@@ -17,7 +17,7 @@ pub use error::MigrationsError;
 pub use history::{read_history, History, Migration, LOCK_FILE, MIGRATION_SQL};
 pub use naming::{seal, undo_folder_name, undo_header, MAX_FOLDER_NAME_BYTES};
 pub use order::prisma_name_order;
-pub use staging::recover_interrupted;
+pub use staging::{interrupted_runs, recover_interrupted};
 pub use timestamp::{choose_timestamps, Timestamp};
 pub use writer::{normalise, write_folders, NewFolder, Overwrite};
 

@@ -127,6 +127,23 @@ fn same_file(_: &File, path: &Path) -> bool {
 /// directories; returns the directories cleaned up. Live runs' directories are left alone.
 /// Where `target_dir` cannot be written (no parent) there is nothing to recover.
 pub fn recover_interrupted(target_dir: &Path) -> Result<Vec<PathBuf>, MigrationsError> {
+    let mut recovered = Vec::new();
+    for (staging, _lock) in stale(target_dir)? {
+        recover_one(&staging)?;
+        recovered.push(staging);
+    }
+    Ok(recovered)
+}
+
+/// The staging directories killed runs left beside `target_dir`, touching nothing (for a
+/// dry run, which writes nothing and so cannot clean up).
+pub fn interrupted_runs(target_dir: &Path) -> Result<Vec<PathBuf>, MigrationsError> {
+    Ok(stale(target_dir)?.into_iter().map(|(dir, _)| dir).collect())
+}
+
+/// Stale staging directories beside `target_dir`, each with the lock that proves it stale,
+/// held until dropped.
+fn stale(target_dir: &Path) -> Result<Vec<(PathBuf, File)>, MigrationsError> {
     let Ok(parent) = super::writer::staging_parent(target_dir) else {
         return Ok(Vec::new());
     };
@@ -135,24 +152,26 @@ pub fn recover_interrupted(target_dir: &Path) -> Result<Vec<PathBuf>, Migrations
         Err(e) if e.kind() == ErrorKind::NotFound => return Ok(Vec::new()),
         Err(e) => return Err(MigrationsError::io(&parent)(e)),
     };
-    let mut recovered = Vec::new();
+    let mut found = Vec::new();
     for entry in entries {
         let entry = entry.map_err(MigrationsError::io(&parent))?;
         let is_staging = entry.file_name().to_string_lossy().starts_with(PREFIX)
             && entry.file_type().is_ok_and(|t| t.is_dir());
-        if is_staging && recover_one(&parent, &entry.path())? {
-            recovered.push(entry.path());
+        if !is_staging {
+            continue;
+        }
+        let path = entry.path();
+        let lock = File::open(&path).map_err(MigrationsError::io(&path))?;
+        if lock.try_lock().is_ok() {
+            found.push((path, lock)); // nobody holds it: its run is gone
         }
     }
-    Ok(recovered)
+    Ok(found)
 }
 
-/// Recovers one staging directory if it is stale; returns whether it was.
-fn recover_one(parent: &Path, staging: &Path) -> Result<bool, MigrationsError> {
-    let lock = File::open(staging).map_err(MigrationsError::io(staging))?;
-    if lock.try_lock().is_err() {
-        return Ok(false); // a live run holds it
-    }
+/// Puts back what the run of a stale staging directory did, then removes the directory.
+fn recover_one(staging: &Path) -> Result<(), MigrationsError> {
+    let parent = staging.parent().unwrap_or(Path::new("."));
     let stuck = |reason: String| MigrationsError::StaleStaging {
         path: staging.to_path_buf(),
         reason,
@@ -163,8 +182,7 @@ fn recover_one(parent: &Path, staging: &Path) -> Result<bool, MigrationsError> {
         Err(e) => return Err(MigrationsError::io(staging.join(JOURNAL))(e)),
         Ok(journal) => roll_back_journal(parent, staging, &journal).map_err(stuck)?,
     }
-    fs::remove_dir_all(staging).map_err(MigrationsError::io(staging))?;
-    Ok(true)
+    fs::remove_dir_all(staging).map_err(MigrationsError::io(staging))
 }
 
 /// Undoes a killed run's renames, newest first, from its journal.
