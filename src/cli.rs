@@ -9,13 +9,14 @@ use crate::drill::apply::{ApplyMode, Timeouts};
 use crate::drill::script::{DrillScript, Scope, Seed};
 use crate::drill::{self, DrillPlan, Progress};
 use crate::explain;
-use crate::generate::{self, Plan, Selection};
-use crate::migrations::{self, Timestamp};
+use crate::generate::{self, GenerateError, Plan, Selection};
+use crate::migrations::{self, MigrationsError, Overwrite, Timestamp};
 use crate::report::explain::ExplainFormat;
 use crate::report::{self, ReportFormat};
 use crate::scratch::{ScratchOptions, ScratchSource};
 use crate::snapshot::Tracking;
 use crate::undo::Verdict;
+use crate::untrusted;
 
 /// Exit codes: 0 success, 1 some undo needs manual work (`generate`), a drill failed
 /// (`drill`) or a hazard named by `--fail-on` was found (`explain`), 2 usage, input or
@@ -168,9 +169,12 @@ pub struct GenerateArgs {
     /// Print what would be written; write nothing.
     #[arg(long)]
     pub dry_run: bool,
-    /// Replace an existing undo folder written by unmigrate.
+    /// Replace an existing undo folder written by unmigrate, unless edited by hand since.
     #[arg(long)]
     pub force: bool,
+    /// With --force, replace hand-edited undo folders too, discarding the edits.
+    #[arg(long, requires = "force")]
+    pub discard_edits: bool,
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
 }
@@ -192,7 +196,8 @@ pub fn main() -> i32 {
     match result {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("error: {}", describe(&error));
+            // Messages quote folder names and server text: show their control characters.
+            eprintln!("error: {}", untrusted::multiline(&describe(&error)));
             EXIT_ERROR
         }
     }
@@ -227,6 +232,27 @@ fn write_stdout(bytes: &[u8]) -> anyhow::Result<()> {
 }
 
 fn run_generate(args: &GenerateArgs) -> anyhow::Result<i32> {
+    let target = args
+        .out
+        .clone()
+        .unwrap_or_else(|| args.migrations_dir.clone());
+    // A run killed while renaming left some of its folders: put them back first.
+    if args.dry_run {
+        for dir in migrations::interrupted_runs(&target)? {
+            eprintln!(
+                "warning: an unmigrate run was killed while writing ({}); the next run without \
+                 --dry-run removes what it left before reading the history",
+                dir.display()
+            );
+        }
+    } else {
+        for dir in migrations::recover_interrupted(&target)? {
+            eprintln!(
+                "note: cleaned up after an unmigrate run that was killed while writing ({})",
+                dir.display()
+            );
+        }
+    }
     let history = migrations::read_history(&args.migrations_dir)?;
     let selection = if args.all {
         Selection::All
@@ -247,14 +273,23 @@ fn run_generate(args: &GenerateArgs) -> anyhow::Result<i32> {
         Timestamp::now_utc(),
         args.force,
     )?;
-    let target = args
-        .out
-        .clone()
-        .unwrap_or_else(|| args.migrations_dir.clone());
     let written = if args.dry_run {
+        generate::verify(&plan)?;
         Vec::new()
     } else {
-        generate::write(&plan, &target, args.force)?
+        let overwrite = match (args.force, args.discard_edits) {
+            (false, _) => Overwrite::Never,
+            (true, false) => Overwrite::Unedited,
+            (true, true) => Overwrite::DiscardEdits,
+        };
+        match generate::write(&plan, &target, overwrite) {
+            Ok(written) => written,
+            Err(GenerateError::Migrations(MigrationsError::Interrupted { signal, outcome })) => {
+                eprintln!("interrupted: {outcome}");
+                return Ok(128 + signal);
+            }
+            Err(e) => return Err(e.into()),
+        }
     };
     let mut out = Vec::new();
     match args.format {
@@ -483,7 +518,11 @@ fn print_human(
         writeln!(
             out,
             "undo of {}: {} ({} exact, {} lossy, {} manual)",
-            undo.source, undo.verdict, c.exact, c.lossy, c.manual
+            untrusted::terminal(&undo.source),
+            undo.verdict,
+            c.exact,
+            c.lossy,
+            c.manual
         )?;
         for s in undo
             .statements
@@ -493,20 +532,22 @@ fn print_human(
             writeln!(
                 out,
                 "  line {} {}: {}",
-                s.location.line, s.undo.verdict, s.undo.reason
+                s.location.line,
+                s.undo.verdict,
+                untrusted::terminal(&s.undo.reason)
             )?;
         }
         for folder in &undo.folders {
             let path = target.join(&folder.name).join(migrations::MIGRATION_SQL);
+            let path = untrusted::terminal(&path.display().to_string()).into_owned();
             if dry_run {
                 writeln!(
                     out,
-                    "\n== {} (dry run, not written) ==\n{}",
-                    path.display(),
-                    folder.sql
+                    "\n== {path} (dry run, not written) ==\n{}",
+                    untrusted::multiline(&folder.sql)
                 )?;
             } else {
-                writeln!(out, "  wrote {}", path.display())?;
+                writeln!(out, "  wrote {path}")?;
             }
         }
     }

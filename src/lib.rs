@@ -19,3 +19,4 @@ pub mod scratch;
 pub mod snapshot;
 pub mod sql;
 pub mod undo;
+pub mod untrusted;

@@ -225,12 +225,43 @@ fn existing_undo_is_refused_unless_forced() {
     let stderr = p.generate_fails(&[]);
     assert!(stderr.contains("pass --force"), "{stderr}");
 
-    // --force replaces the folder in place, under the same name.
+    // --force replaces the untouched folder in place, under the same name.
     let path = p.migrations().join(&folder).join("migration.sql");
-    fs::write(&path, format!("{first}-- edited by hand\n")).unwrap();
+    fs::write(&path, &first).unwrap(); // rewritten, but as generated
     p.generate_ok(&["--force"], 0);
     assert_eq!(names(&p.migrations()), [INIT, ADD, folder.as_str()]);
     assert_eq!(p.read(&folder), first);
+}
+
+/// Users finish the manual blocks in the generated file; `--force` must not discard that work
+/// unless told to, twice.
+#[test]
+fn force_refuses_a_hand_edited_undo_unless_told_to_discard_the_edits() {
+    let p = Project::with_second("INSERT INTO \"a\" (\"id\") VALUES (1);\n");
+    let folder = format!("{TS}_undo_add");
+    p.generate_ok(&["--timestamp", TS], 1);
+    let generated = p.read(&folder);
+    let edited = generated.replace(
+        "DO $unmigrate$",
+        "DELETE FROM \"a\" WHERE \"id\" = 1;\n-- DO $unmigrate$",
+    );
+    assert_ne!(edited, generated);
+    let path = p.migrations().join(&folder).join("migration.sql");
+    fs::write(&path, &edited).unwrap();
+
+    let stderr = p.generate_fails(&["--force"]);
+    assert!(stderr.contains("hand-edited"), "{stderr}");
+    assert!(stderr.contains(&folder), "{stderr}");
+    assert!(stderr.contains("--discard-edits"), "{stderr}");
+    assert_eq!(p.read(&folder), edited);
+
+    let run = p.generate(&["--discard-edits"]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("--force"), "{run:?}");
+    assert_eq!(p.read(&folder), edited);
+
+    p.generate_ok(&["--force", "--discard-edits"], 1);
+    assert_eq!(p.read(&folder), generated);
 }
 
 /// With `--force` every folder reuses its existing name, so `--timestamp` names nothing and
@@ -399,4 +430,85 @@ fn concurrent_index_undo_gets_a_folder_of_its_own() {
     assert!(code[0].starts_with("ALTER TABLE"), "{column}");
     assert!(code[0].contains("DROP"), "{column}");
     assert!(!code[0].contains("CONCURRENTLY"), "{column}");
+}
+
+#[test]
+fn last_zero_or_more_than_the_history_holds_is_a_usage_error() {
+    let p = Project::with_second("ALTER TABLE \"a\" ADD COLUMN \"b\" int;\n");
+    let stderr = p.generate_fails(&["--last", "0"]);
+    assert!(stderr.contains("--last 0 selects no migration"), "{stderr}");
+    let stderr = p.generate_fails(&["--last", "3"]);
+    assert!(
+        stderr.contains("--last 3: ") && stderr.contains("has only 2 forward migration(s)"),
+        "{stderr}"
+    );
+    p.generate_ok(&["--last", "2", "--dry-run"], 0);
+}
+
+#[test]
+fn a_named_pipe_as_migration_sql_is_refused_without_hanging() {
+    let p = Project::with_second("ALTER TABLE \"a\" ADD COLUMN \"b\" int;\n");
+    let dir = p.migrations().join("20240103000000_pipe");
+    fs::create_dir(&dir).unwrap();
+    let fifo = dir.join("migration.sql");
+    let c_path = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_unmigrate"))
+        .args(["generate", p.migrations().to_str().unwrap()])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("generate hangs on a named pipe");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains(&fifo.display().to_string()), "{stderr}");
+    assert!(
+        stderr.contains("is a named pipe, not a regular file"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn escape_sequences_in_folder_names_are_shown_not_sent_to_the_terminal() {
+    let p = Project::new();
+    p.write_migration(INIT, "CREATE TABLE \"a\" (\"id\" int);\n");
+    let hostile = "20240102000000_x\x1b]0;owned\x07\r";
+    p.write_migration(hostile, "ALTER TABLE \"a\" ADD COLUMN \"b\" int;\n");
+    let run = p.generate_ok(&["--timestamp", TS], 0);
+    assert!(!run.stdout.contains(['\x1b', '\x07', '\r']), "{run:?}");
+    assert!(
+        run.stdout
+            .contains("undo of 20240102000000_x\\x1b]0;owned\\x07\\r: lossy"),
+        "{run:?}"
+    );
+    let stderr = p.generate_fails(&["--migration", "nope\x1b[2J"]);
+    assert!(!stderr.contains('\x1b'), "{stderr}");
+}
+
+/// A carriage return inside a restored literal is data: it is written as it is, passes the
+/// guard, and a later `--force` sees the file as unedited.
+#[test]
+fn a_crlf_inside_a_restored_literal_is_kept_and_force_still_replaces() {
+    let p = Project::new();
+    p.write_migration(
+        INIT,
+        "CREATE TABLE \"a\" (\"id\" int);\nCOMMENT ON TABLE \"a\" IS 'x\r\ny';\n",
+    );
+    p.write_migration(ADD, "COMMENT ON TABLE \"a\" IS 'z';\n");
+    p.generate_ok(&["--timestamp", TS], 0);
+    let folder = format!("{TS}_undo_add");
+    let written = p.read(&folder);
+    assert!(written.contains("IS 'x\r\ny';\n"), "{written:?}");
+    p.generate_ok(&["--force"], 0);
+    assert_eq!(p.read(&folder), written);
 }

@@ -23,6 +23,8 @@ fn generate_all(name: &str, expected_migrations: usize) {
     let counts = plan.counts();
     let statements: usize = plan.undos.iter().map(|u| u.statements.len()).sum();
     assert_eq!(counts.exact + counts.lossy + counts.manual, statements);
+    // Every file parses back to exactly the statements built (the guard `generate` runs).
+    unmigrate::generate::verify(&plan).unwrap_or_else(|e| panic!("{e}"));
     for folder in plan.folders() {
         assert!(folder.sql.starts_with(unmigrate::migrations::UNDO_MARKER));
         if let Err(e) = unmigrate::sql::reparse(&folder.sql) {

@@ -538,3 +538,52 @@ fn progress_hidden_when_disabled() {
     progress.finish_one();
     progress.finish();
 }
+
+/// Folder names and server errors come from outside: their escape sequences, BEL and line
+/// breaks are shown, never acted on, and a Markdown table row stays one row.
+#[test]
+fn outside_text_is_escaped_in_human_and_markdown() {
+    let hostile = "20240107000000_x\x1b]0;owned\x07\nrow | split";
+    let mut failed = apply_error();
+    failed.name = hostile.to_string();
+    match &mut failed.phases[2].status {
+        PhaseStatus::Error(error) => error.message = "boom \x1b[2J\x07 here".to_string(),
+        other => panic!("{other:?}"),
+    }
+    let report = DrillReport {
+        migrations: vec![passing(), failed],
+        ..sample_report()
+    };
+    for (format, color) in [
+        (ReportFormat::Human, false),
+        (ReportFormat::Human, true),
+        (ReportFormat::Markdown, false),
+    ] {
+        let text = render(&report, format, color);
+        let ours = |c: char| c == '\n' || (color && c == '\x1b');
+        let raw: Vec<char> = text
+            .chars()
+            .filter(|&c| c.is_control() && !ours(c))
+            .collect();
+        assert!(raw.is_empty(), "{format:?}: {raw:?}\n{text}");
+        assert!(
+            !text.contains("\x1b]") && !text.contains("\x1b[2J"),
+            "{text}"
+        );
+        assert!(
+            text.contains("\\x1b]0;owned\\x07\\nrow"),
+            "{format:?}\n{text}"
+        );
+        assert!(
+            text.contains("boom \\x1b[2J\\x07 here"),
+            "{format:?}\n{text}"
+        );
+    }
+    let markdown = render(&report, ReportFormat::Markdown, false);
+    let row = markdown
+        .lines()
+        .find(|l| l.starts_with("| `20240107000000_x"))
+        .unwrap_or_else(|| panic!("no table row:\n{markdown}"));
+    let cells = row.replace("\\|", "").matches('|').count();
+    assert_eq!(cells, 6, "{row}");
+}

@@ -4,8 +4,9 @@
 use std::fmt::Write;
 
 use super::{MigrationUndo, StatementUndo};
-use crate::migrations::undo_header;
+use crate::migrations::{seal, undo_header};
 use crate::undo::{UndoSql, Verdict};
+use crate::untrusted;
 
 /// One item of the undo sequence, in the order it must run.
 enum Step<'a> {
@@ -23,9 +24,9 @@ impl<'a> Step<'a> {
     }
 }
 
-/// Renders the undo as one or more `migration.sql` texts. A `CONCURRENTLY` statement cannot
-/// run inside the implicit transaction Prisma wraps a file in, so it gets a file of its own.
-pub fn render_parts(undo: &MigrationUndo) -> Vec<String> {
+/// The steps of each file, in order. A `CONCURRENTLY` statement cannot run inside the
+/// implicit transaction Prisma wraps a file in, so it gets a file of its own.
+fn parts(undo: &MigrationUndo) -> Vec<Vec<Step<'_>>> {
     let mut parts: Vec<Vec<Step>> = vec![Vec::new()];
     for s in undo.statements.iter().rev() {
         if s.undo.verdict == Verdict::Manual {
@@ -46,11 +47,32 @@ pub fn render_parts(undo: &MigrationUndo) -> Vec<String> {
     if parts.is_empty() {
         parts.push(Vec::new());
     }
+    parts
+}
+
+/// Renders the undo as one or more `migration.sql` texts, each sealed with the checksum of
+/// what was generated (see [`seal`]).
+pub fn render_parts(undo: &MigrationUndo) -> Vec<String> {
+    let parts = parts(undo);
     let total = parts.len();
     parts
         .iter()
         .enumerate()
-        .map(|(i, steps)| render_file(undo, steps, i + 1, total))
+        .map(|(i, steps)| seal(&render_file(undo, steps, i + 1, total)))
+        .collect()
+}
+
+/// The statements each file of [`render_parts`] holds, in order, as the generator built them
+/// (without the `;`): what a file must parse back to before it is written.
+pub fn built_statements(undo: &MigrationUndo) -> Vec<Vec<String>> {
+    let statement = |step: &Step| match step {
+        Step::Sql(_, sql) => Some(sql.sql.clone()),
+        Step::Manual(s) => Some(manual_statement(undo, s)),
+        Step::Nothing(_) => None,
+    };
+    parts(undo)
+        .iter()
+        .map(|steps| steps.iter().filter_map(statement).collect())
         .collect()
 }
 
@@ -138,33 +160,46 @@ fn statement_comment(out: &mut String, s: &StatementUndo) {
 
 /// A block that makes the migration fail until a person replaces it with the real undo.
 fn manual_block(out: &mut String, undo: &MigrationUndo, s: &StatementUndo) {
-    let message = format!(
-        "unmigrate: the undo of line {} of {} must be written by hand (see the comment above this block)",
-        s.location.line, undo.source
-    )
-    .replace('\'', "''")
-    .replace('$', "");
     let _ = writeln!(
         out,
         "-- MANUAL STEP: write the reverse of the statement above here, then delete the DO block."
     );
     let _ = writeln!(out, "-- The forward statement was:");
-    for line in s.forward.lines() {
-        let _ = writeln!(out, "--   {line}");
+    for line in any_lines(&s.forward) {
+        let _ = writeln!(out, "--   {}", untrusted::sql_comment(line));
     }
-    let _ = writeln!(
-        out,
-        "DO $unmigrate$ BEGIN RAISE EXCEPTION '{message}'; END $unmigrate$;"
-    );
+    out.push_str(&manual_statement(undo, s));
+    out.push_str(";\n");
 }
 
-/// Whether `text` is ASCII with single spaces between words and none at either end, so
-/// folding white space would leave it as it is.
+/// The statement of a manual block (without its `;`): it fails, saying what to do.
+fn manual_statement(undo: &MigrationUndo, s: &StatementUndo) -> String {
+    let message = format!(
+        "unmigrate: the undo of line {} of {} must be written by hand (see the comment above this block)",
+        s.location.line,
+        untrusted::sql_comment(&undo.source)
+    )
+    .replace('\'', "''")
+    .replace('$', "");
+    format!("DO $unmigrate$ BEGIN RAISE EXCEPTION '{message}'; END $unmigrate$")
+}
+
+/// The lines of `text`, ended by a line feed, a carriage return or both: PostgreSQL ends a
+/// `--` comment at either, so a lone carriage return is a line break here too.
+fn any_lines(text: &str) -> impl Iterator<Item = &str> {
+    let text = text.strip_suffix('\n').unwrap_or(text);
+    let text = text.strip_suffix('\r').unwrap_or(text);
+    text.split('\n')
+        .flat_map(|line| line.strip_suffix('\r').unwrap_or(line).split('\r'))
+}
+
+/// Whether `text` is printable ASCII with single spaces between words and none at either
+/// end, so folding white space and escaping would leave it as it is.
 fn is_one_line(text: &str) -> bool {
     let mut previous = b' '; // as if preceded by a space: no leading space allowed
     for &b in text.as_bytes() {
         let space = b == b' ';
-        if !b.is_ascii() || (b'\t'..=b'\r').contains(&b) || (space && previous == b' ') {
+        if !b.is_ascii() || b.is_ascii_control() || (space && previous == b' ') {
             return false;
         }
         previous = b;
@@ -175,33 +210,31 @@ fn is_one_line(text: &str) -> bool {
 /// How many characters of a forward statement's first line a comment shows.
 const SHOWN_CHARS: usize = 100;
 
-/// The first line of `text`, at most [`SHOWN_CHARS`] characters, with ` …` when there is more.
+/// The first line of `text`, at most [`SHOWN_CHARS`] characters, with ` …` when there is more;
+/// safe for a comment.
 fn push_first_line(out: &mut String, text: &str) {
-    let mut lines = text.lines();
+    let mut lines = any_lines(text);
     let line = lines.next().unwrap_or("").trim();
     let more = lines.next().is_some();
     let (shown, cut) = match line.char_indices().nth(SHOWN_CHARS) {
         Some((end, _)) => (&line[..end], true),
         None => (line, false),
     };
-    out.push_str(shown);
+    out.push_str(&untrusted::sql_comment(shown));
     if more || cut {
         out.push_str(" …");
     }
 }
 
-/// Folds runs of white space (line breaks included) into single spaces.
+/// Folds runs of white space (line breaks included) into single spaces and escapes what
+/// else could end or disturb a comment.
 fn push_one_line(out: &mut String, text: &str) {
     if is_one_line(text) {
         out.push_str(text); // the usual reason: nothing to fold
         return;
     }
-    for (i, word) in text.split_whitespace().enumerate() {
-        if i > 0 {
-            out.push(' ');
-        }
-        out.push_str(word);
-    }
+    let folded = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    out.push_str(&untrusted::sql_comment(&folded));
 }
 
 #[cfg(test)]
@@ -242,5 +275,23 @@ mod tests {
         out.clear();
         push_first_line(&mut out, &"x".repeat(100));
         assert_eq!(out, "x".repeat(100));
+    }
+
+    #[test]
+    fn comment_text_stays_on_its_line() {
+        let mut out = String::new();
+        push_first_line(
+            &mut out,
+            "ADD COLUMN \"n\" text DEFAULT 'a\rDROP TABLE \"Keep\"; --'",
+        );
+        assert_eq!(out, "ADD COLUMN \"n\" text DEFAULT 'a …");
+        out.clear();
+        push_first_line(&mut out, "x\x1b[2J\x07y");
+        assert_eq!(out, "x\\x1b[2J\\x07y");
+        out.clear();
+        push_one_line(&mut out, "drops \"a\rb\x1b\"");
+        assert_eq!(out, "drops \"a b\\x1b\"");
+        let lines: Vec<&str> = any_lines("one\r\ntwo\rthree\nfour\r").collect();
+        assert_eq!(lines, ["one", "two", "three", "four"]);
     }
 }

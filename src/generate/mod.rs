@@ -2,6 +2,7 @@
 //! of each selected migration, and lay the result out as new migration folders.
 
 mod file;
+mod guard;
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -9,11 +10,13 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::catalog::Catalog;
-use crate::migrations::{self, History, Migration, MigrationsError, NewFolder, Timestamp};
+use crate::migrations::{
+    self, History, Migration, MigrationsError, NewFolder, Overwrite, Timestamp,
+};
 use crate::sql::{self, Location, SqlError};
 use crate::undo::{self, Undo, Verdict};
 
-pub use file::render_parts;
+pub use file::{built_statements, render_parts};
 
 /// Which forward migrations to undo.
 #[derive(Debug, Clone)]
@@ -36,6 +39,28 @@ pub enum GenerateError {
     UnknownMigration { name: String, dir: PathBuf },
     #[error("{name} is itself an undo written by unmigrate (of {source_name}); undoing an undo is deploying the original again")]
     SelectedAnUndo { name: String, source_name: String },
+    #[error(
+        "internal error: the undo {folder} of {source_name} does not hold the statements \
+         unmigrate built: {detail}; nothing was written; please report this as a bug, with the \
+         migration"
+    )]
+    Guard {
+        folder: String,
+        source_name: String,
+        detail: String,
+    },
+    #[error("--last 0 selects no migration; pass --last 1 or more, or --all")]
+    LastZero,
+    #[error(
+        "--last {requested}: {} has only {available} forward migration(s); pass --last \
+         {available} or less, or --all",
+        dir.display()
+    )]
+    LastTooMany {
+        requested: usize,
+        available: usize,
+        dir: PathBuf,
+    },
     #[error("{} has no forward migrations to undo", dir.display())]
     NothingToUndo { dir: PathBuf },
     #[error(
@@ -150,7 +175,16 @@ fn select<'h>(
         .collect();
     let chosen: Vec<&Migration> = match selection {
         Selection::All => forward,
-        Selection::Last(n) => forward[forward.len().saturating_sub(*n)..].to_vec(),
+        Selection::Last(_) if forward.is_empty() => Vec::new(),
+        Selection::Last(0) => return Err(GenerateError::LastZero),
+        Selection::Last(n) if *n > forward.len() => {
+            return Err(GenerateError::LastTooMany {
+                requested: *n,
+                available: forward.len(),
+                dir: history.dir.clone(),
+            })
+        }
+        Selection::Last(n) => forward[forward.len() - n..].to_vec(),
         Selection::Named(names) => {
             let mut chosen = Vec::new();
             for name in names {
@@ -384,7 +418,108 @@ fn assign_folders(
     Ok(())
 }
 
-/// Writes the plan's folders into `target` (the migrations folder, or `--out`).
-pub fn write(plan: &Plan, target: &Path, force: bool) -> Result<Vec<PathBuf>, GenerateError> {
-    Ok(migrations::write_folders(target, &plan.folders(), force)?)
+/// Checks that every file of the plan parses back to exactly the statements the generator
+/// built, in order, as it would be written ([`migrations::normalise`]); anything else is an
+/// internal error.
+pub fn verify(plan: &Plan) -> Result<(), GenerateError> {
+    for undo in &plan.undos {
+        for (folder, built) in undo.folders.iter().zip(built_statements(undo)) {
+            guard::check(&migrations::normalise(&folder.sql), &built).map_err(|detail| {
+                GenerateError::Guard {
+                    folder: folder.name.clone(),
+                    source_name: undo.source.clone(),
+                    detail,
+                }
+            })?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes the plan's folders into `target` (the migrations folder, or `--out`), after
+/// [`verify`]ing them.
+pub fn write(
+    plan: &Plan,
+    target: &Path,
+    overwrite: Overwrite,
+) -> Result<Vec<PathBuf>, GenerateError> {
+    verify(plan)?;
+    Ok(migrations::write_folders(
+        target,
+        &plan.folders(),
+        overwrite,
+    )?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs;
+
+    /// A history whose last migration adds a column, and the plan of its undo.
+    fn history_and_plan() -> (tempfile::TempDir, PathBuf, Plan) {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("migrations");
+        for (name, sql) in [
+            (
+                "20240101000000_init",
+                "CREATE TABLE \"Keep\" (\"id\" int);\n",
+            ),
+            (
+                "20240102000000_add",
+                "ALTER TABLE \"Keep\" ADD COLUMN \"n\" int;\n",
+            ),
+        ] {
+            fs::create_dir_all(dir.join(name)).unwrap();
+            fs::write(dir.join(name).join("migration.sql"), sql).unwrap();
+        }
+        let history = migrations::read_history(&dir).unwrap();
+        let ts = Timestamp::parse("20990101000000").unwrap();
+        let plan = plan(&history, &Selection::Last(1), Some(ts), ts, false).unwrap();
+        (tmp, dir, plan)
+    }
+
+    fn listing(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn the_guard_refuses_a_file_whose_statements_differ_and_nothing_is_written() {
+        let (tmp, dir, mut plan) = history_and_plan();
+        let before = (listing(&dir), listing(tmp.path()));
+        let folder = &mut plan.undos[0].folders[0];
+        let tampered = [
+            // A comment the generator let a carriage return end.
+            folder
+                .sql
+                .replace("-- lossy:", "-- lossy:\rDROP TABLE \"Keep\"; --"),
+            // A statement changed after it was built.
+            folder
+                .sql
+                .replace("DROP COLUMN \"n\"", "DROP COLUMN \"id\""),
+            // Statements missing.
+            folder.sql.lines().take(3).collect::<Vec<_>>().join("\n"),
+        ];
+        for sql in tampered {
+            plan.undos[0].folders[0].sql = sql;
+            let err = write(&plan, &dir, Overwrite::Never).unwrap_err();
+            assert!(matches!(err, GenerateError::Guard { .. }), "{err}");
+            let message = err.to_string();
+            assert!(message.starts_with("internal error:"), "{message}");
+            assert!(message.contains("nothing was written"), "{message}");
+            assert_eq!((listing(&dir), listing(tmp.path())), before);
+        }
+    }
+
+    #[test]
+    fn the_guard_accepts_what_the_generator_wrote() {
+        let (_tmp, dir, plan) = history_and_plan();
+        let written = write(&plan, &dir, Overwrite::Never).unwrap();
+        assert_eq!(written, [dir.join("20990101000000_undo_add")]);
+    }
 }

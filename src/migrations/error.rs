@@ -29,6 +29,13 @@ pub enum MigrationsError {
     )]
     MissingMigrationSql { folder: PathBuf },
 
+    #[error(
+        "{} is {kind}, not a regular file; unmigrate reads only plain files (a pipe would \
+         block it forever): replace it with the file itself",
+        path.display()
+    )]
+    NotARegularFile { path: PathBuf, kind: &'static str },
+
     #[error("{}:{line}:{column}: not valid UTF-8; re-save the file as UTF-8", path.display())]
     NotUtf8 {
         path: PathBuf,
@@ -104,6 +111,14 @@ pub enum MigrationsError {
     ForceRefused { path: PathBuf, reason: String },
 
     #[error(
+        "refusing to replace {} with --force: {}; keep the edits (move the folder away or \
+         commit them), or pass --discard-edits as well to replace it with a fresh undo",
+        if folders.len() == 1 { "this hand-edited undo" } else { "these hand-edited undos" },
+        folders.join(", ")
+    )]
+    HandEdited { folders: Vec<String> },
+
+    #[error(
         "cannot create {}: its parent directory does not exist; create it or pass the path to \
          your prisma/migrations folder",
         dir.display()
@@ -123,6 +138,19 @@ pub enum MigrationsError {
         /// What happened to the renames already done: restored, or what is left where.
         rollback: String,
     },
+
+    #[error("interrupted by signal {signal} while writing the new folders; {outcome}")]
+    Interrupted { signal: i32, outcome: String },
+
+    #[error("cannot handle Ctrl-C and SIGTERM while writing ({0}); nothing was written")]
+    SignalHandler(String),
+
+    #[error(
+        "{} was left by an unmigrate run that was killed while writing, and cannot be cleaned \
+         up: {reason}; put the folders it names back by hand, then delete it",
+        path.display()
+    )]
+    StaleStaging { path: PathBuf, reason: String },
 
     #[error(
         "the new folders were written, but the temporary directory {} could not be removed \

@@ -119,12 +119,8 @@ fn read_migration(dir: &Path) -> Result<Migration, MigrationsError> {
         .ok_or_else(|| MigrationsError::NonUtf8Name { path: dir.into() })?
         .to_string();
     let sql_path = dir.join(MIGRATION_SQL);
-    let bytes = match fs::read(&sql_path) {
-        Ok(bytes) => bytes,
-        Err(e) if e.kind() == ErrorKind::NotFound => {
-            return Err(MigrationsError::MissingMigrationSql { folder: dir.into() })
-        }
-        Err(e) => return Err(MigrationsError::io(&sql_path)(e)),
+    let Some(bytes) = read_regular(&sql_path)? else {
+        return Err(MigrationsError::MissingMigrationSql { folder: dir.into() });
     };
     let sql = decode_utf8(&sql_path, &bytes)?;
     Ok(Migration {
@@ -135,6 +131,56 @@ fn read_migration(dir: &Path) -> Result<Migration, MigrationsError> {
         sql,
         sql_path,
     })
+}
+
+/// The bytes of a file that must be a regular file, or `None` if there is none. Anything
+/// else is refused before it is read: a named pipe would block forever, a device never end.
+pub(crate) fn read_regular(path: &Path) -> Result<Option<Vec<u8>>, MigrationsError> {
+    let not_regular = |file_type: fs::FileType| MigrationsError::NotARegularFile {
+        path: path.into(),
+        kind: file_kind(file_type),
+    };
+    match fs::metadata(path) {
+        Ok(meta) if !meta.is_file() => return Err(not_regular(meta.file_type())),
+        Ok(_) => {}
+        Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(MigrationsError::io(path)(e)),
+    }
+    // Opened without blocking and checked again, in case it was swapped for a pipe meanwhile.
+    let mut options = fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NONBLOCK);
+    let mut file = options.open(path).map_err(MigrationsError::io(path))?;
+    let meta = file.metadata().map_err(MigrationsError::io(path))?;
+    if !meta.is_file() {
+        return Err(not_regular(meta.file_type()));
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    std::io::Read::read_to_end(&mut file, &mut bytes).map_err(MigrationsError::io(path))?;
+    Ok(Some(bytes))
+}
+
+/// What a file that is not a regular file is, for the error message.
+fn file_kind(file_type: fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if file_type.is_fifo() {
+            return "a named pipe";
+        }
+        if file_type.is_socket() {
+            return "a socket";
+        }
+        if file_type.is_block_device() || file_type.is_char_device() {
+            return "a device";
+        }
+    }
+    if file_type.is_dir() {
+        "a directory"
+    } else {
+        "not a regular file"
+    }
 }
 
 /// Lowercase hex SHA-256, as Prisma writes `_prisma_migrations.checksum` (zero-padded).
@@ -167,10 +213,8 @@ pub(crate) fn decode_utf8(path: &Path, bytes: &[u8]) -> Result<String, Migration
 /// Refuses a history whose lock file names a provider other than PostgreSQL; a missing lock
 /// file is accepted (old histories and hand-made ones have none).
 fn check_lock_file(lock_file: &Path) -> Result<(), MigrationsError> {
-    let bytes = match fs::read(lock_file) {
-        Ok(bytes) => bytes,
-        Err(e) if e.kind() == ErrorKind::NotFound => return Ok(()),
-        Err(e) => return Err(MigrationsError::io(lock_file)(e)),
+    let Some(bytes) = read_regular(lock_file)? else {
+        return Ok(());
     };
     let text = decode_utf8(lock_file, &bytes)?;
     let provider =
@@ -384,6 +428,29 @@ mod tests {
             Some("20240101000000_a b")
         );
         assert_eq!(h.undos_of("20240101000000_a b").count(), 1);
+    }
+
+    #[test]
+    fn a_named_pipe_is_refused_not_read() {
+        let tmp = tempfile::tempdir().unwrap();
+        fs::create_dir(tmp.path().join("20240101000000_a")).unwrap();
+        let fifo = tmp.path().join("20240101000000_a").join(MIGRATION_SQL);
+        let c_path = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
+        let err = read_history(tmp.path()).unwrap_err();
+        assert!(
+            matches!(err, MigrationsError::NotARegularFile { .. }),
+            "{err}"
+        );
+        let msg = err.to_string();
+        assert!(msg.contains(&fifo.display().to_string()), "{msg}");
+        assert!(msg.contains("a named pipe"), "{msg}");
+
+        fs::remove_file(&fifo).unwrap();
+        fs::create_dir(&fifo).unwrap();
+        let err = read_history(tmp.path()).unwrap_err();
+        assert!(err.to_string().contains("a directory"), "{err}");
     }
 
     #[test]

@@ -6,17 +6,20 @@
 
 mod error;
 mod history;
+mod interrupt;
 mod naming;
 mod order;
+mod staging;
 mod timestamp;
 mod writer;
 
 pub use error::MigrationsError;
 pub use history::{read_history, History, Migration, LOCK_FILE, MIGRATION_SQL};
-pub use naming::{undo_folder_name, undo_header, MAX_FOLDER_NAME_BYTES};
+pub use naming::{seal, undo_folder_name, undo_header, MAX_FOLDER_NAME_BYTES};
 pub use order::prisma_name_order;
+pub use staging::{interrupted_runs, recover_interrupted};
 pub use timestamp::{choose_timestamps, Timestamp};
-pub use writer::{write_folders, NewFolder};
+pub use writer::{normalise, write_folders, NewFolder, Overwrite};
 
 /// First line of every generated undo file is this marker followed by the source folder name.
 /// It is how a later run recognises its own output (and so the only folders `--force` may

@@ -1,6 +1,8 @@
 //! Names and header lines of the undo folders unmigrate writes.
 
+use super::history::sha256_hex;
 use super::{Timestamp, UNDO_MARKER};
+use crate::untrusted;
 
 /// Longest folder name we generate, in bytes. Prisma stores the name in
 /// `_prisma_migrations.migration_name VARCHAR(255)` and file systems cap a name at 255 bytes;
@@ -26,16 +28,86 @@ pub fn undo_folder_name(ts: Timestamp, source_name: &str) -> String {
     }
 }
 
-/// The first line of an undo file written for `source_name` (without a line break).
+/// The first line of an undo file written for `source_name` (without a line break). The name
+/// is encoded ([`untrusted::encode_name`]) so that no character of it can end the comment.
 pub fn undo_header(source_name: &str) -> String {
-    format!("{UNDO_MARKER}{source_name}")
+    format!("{UNDO_MARKER}{}", untrusted::encode_name(source_name))
 }
 
 /// The source name recorded in an undo file's first line, if the file is one of ours.
 pub(crate) fn undo_source(sql: &str) -> Option<String> {
     let first = sql.lines().next()?;
     let rest = first.strip_prefix(UNDO_MARKER)?;
-    Some(rest.trim().to_string())
+    Some(untrusted::decode_name(rest.trim()).into_owned())
+}
+
+/// Starts the second line of a generated file: the checksum of the file without this line.
+const SEAL_PREFIX: &str = "-- content checksum (sha256, of this file without this line): ";
+
+/// Adds the seal line after the first line of a generated file: a later `--force` replaces
+/// the file only while its content still hashes to it, so hand edits are never lost silently.
+pub fn seal(sql: &str) -> String {
+    let hash = sha256_hex(sql.as_bytes());
+    let (first, rest) = match sql.find('\n') {
+        Some(end) => sql.split_at(end + 1),
+        None => (sql, ""),
+    };
+    let newline = if first.ends_with('\n') { "" } else { "\n" };
+    format!("{first}{newline}{SEAL_PREFIX}{hash}\n{rest}")
+}
+
+/// Whether a generated file is as unmigrate wrote it. Line endings do not count (a checkout
+/// may turn LF into CRLF); a byte-order mark is already gone from `sql`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SealState {
+    /// The content hashes to its seal.
+    Intact,
+    /// The content changed since it was sealed.
+    Edited,
+    /// No seal line: written before seals existed.
+    Unsealed,
+}
+
+pub(crate) fn seal_state(sql: &str) -> SealState {
+    // As written (a carriage return in a literal is data), or as a CRLF checkout shows it.
+    match seal_state_exact(sql) {
+        SealState::Edited if sql.contains("\r\n") => seal_state_exact(&sql.replace("\r\n", "\n")),
+        state => state,
+    }
+}
+
+fn seal_state_exact(sql: &str) -> SealState {
+    let Some(first_end) = sql.find('\n') else {
+        return SealState::Unsealed;
+    };
+    let after = &sql[first_end + 1..];
+    let Some(line_and_rest) = after.strip_prefix(SEAL_PREFIX) else {
+        return SealState::Unsealed;
+    };
+    let (hash, rest) = line_and_rest
+        .split_once('\n')
+        .unwrap_or((line_and_rest, ""));
+    let unsealed = format!("{}{rest}", &sql[..=first_end]);
+    if hash.trim() == sha256_hex(unsealed.as_bytes()) {
+        SealState::Intact
+    } else {
+        SealState::Edited
+    }
+}
+
+/// A sealed file without its seal line (for comparing an unsealed file with a fresh one).
+pub(crate) fn without_seal(sql: &str) -> String {
+    let Some(first_end) = sql.find('\n') else {
+        return sql.to_string();
+    };
+    let after = &sql[first_end + 1..];
+    match after.strip_prefix(SEAL_PREFIX) {
+        Some(line_and_rest) => {
+            let rest = line_and_rest.split_once('\n').map_or("", |(_, rest)| rest);
+            format!("{}{rest}", &sql[..=first_end])
+        }
+        None => sql.to_string(),
+    }
 }
 
 /// The name after its leading digits and one `_`, e.g. `20250625_add_x` → `add_x`.
@@ -109,6 +181,38 @@ mod tests {
         assert!(name.len() >= MAX_FOLDER_NAME_BYTES - 2);
         assert!(!name.ends_with('_'));
         assert!(name.starts_with("20240201093000_undo_ab_ab"));
+    }
+
+    #[test]
+    fn seal_tells_intact_from_edited_and_unsealed() {
+        let generated = format!("{}\nDROP TABLE \"a\";\n", undo_header("1_a"));
+        let sealed = seal(&generated);
+        assert!(sealed.starts_with(&format!("{}\n{SEAL_PREFIX}", undo_header("1_a"))));
+        assert_eq!(seal_state(&sealed), SealState::Intact);
+        assert_eq!(seal_state(&sealed.replace('\n', "\r\n")), SealState::Intact);
+        let literal = seal(&format!(
+            "{}\nCOMMENT ON TABLE a IS 'x\r\ny';\n",
+            undo_header("1_a")
+        ));
+        assert_eq!(seal_state(&literal), SealState::Intact);
+        assert_eq!(
+            seal_state(&literal.replace("\r\n", "\n")),
+            SealState::Edited
+        );
+        assert_eq!(without_seal(&sealed), generated);
+        let edited = sealed.replace("DROP TABLE", "DROP TABLE IF EXISTS");
+        assert_eq!(seal_state(&edited), SealState::Edited);
+        assert_eq!(seal_state(&format!("{sealed}-- note\n")), SealState::Edited);
+        assert_eq!(seal_state(&generated), SealState::Unsealed);
+        assert_eq!(without_seal(&generated), generated);
+    }
+
+    #[test]
+    fn header_name_cannot_end_the_comment_and_reads_back() {
+        let name = "20240102000000_add\nDROP TABLE \"Keep\";\r--";
+        let header = undo_header(name);
+        assert!(!header.contains(['\n', '\r']), "{header}");
+        assert_eq!(undo_source(&format!("{header}\n")).as_deref(), Some(name));
     }
 
     #[test]

@@ -14,6 +14,13 @@ use super::{
 use crate::drill::outcome::{DrillReport, DrillResult, MigrationDrill, PhaseReport};
 use crate::snapshot::{SchemaDiff, Tracking};
 use crate::undo::Verdict;
+use crate::untrusted;
+
+/// Text from outside (names, SQL, server messages) as the terminal must show it: escape
+/// sequences and BEL shown, not acted on.
+fn safe(text: impl Display) -> String {
+    untrusted::terminal(&text.to_string()).into_owned()
+}
 
 const FAILED: Style = AnsiColor::Red.on_default().bold();
 const PASSED: Style = AnsiColor::Green.on_default();
@@ -30,11 +37,17 @@ const DETAIL: &str = "    ";
 const NESTED: &str = "      ";
 
 pub(super) fn render(report: &DrillReport, color: bool) -> String {
-    Human {
+    let text = Human {
         report,
         paint: Paint { color },
     }
-    .to_string()
+    .to_string();
+    if color {
+        text // every outside text was escaped where it is written
+    } else {
+        // Without colour the report has no control character of its own but line breaks.
+        untrusted::multiline(&text).into_owned()
+    }
 }
 
 /// Applies a style only when colour is on, so plain output carries no escape codes at all.
@@ -83,8 +96,8 @@ impl Columns {
             report.migrations.iter().map(width).max().unwrap_or(0)
         };
         Columns {
-            name: widest(|m| m.name.chars().count()),
-            source: widest(|m| undo_source_label(&m.undo_source).chars().count()),
+            name: widest(|m| safe(&m.name).chars().count()),
+            source: widest(|m| safe(undo_source_label(&m.undo_source)).chars().count()),
         }
     }
 }
@@ -97,9 +110,9 @@ const VERDICT_WIDTH: usize = 6;
 impl Human<'_> {
     fn header(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let report = self.report;
-        write!(f, "Drill of {}", report.migrations_dir.display())?;
+        write!(f, "Drill of {}", safe(report.migrations_dir.display()))?;
         if let Some(script) = &report.script {
-            write!(f, " with {}", script.display())?;
+            write!(f, " with {}", safe(script.display()))?;
         }
         writeln!(f)?;
         write!(
@@ -139,9 +152,9 @@ impl Human<'_> {
         let line = format!(
             "{}  {:<name$}  {:<VERDICT_WIDTH$}  {:<source$}  {}",
             self.paint.paint(result_style(migration.result), result),
-            migration.name,
+            safe(&migration.name),
             migration.claimed.to_string(),
-            undo_source_label(&migration.undo_source),
+            safe(undo_source_label(&migration.undo_source)),
             timings.join("  "),
             name = columns.name,
             source = columns.source,
@@ -156,7 +169,7 @@ impl Human<'_> {
     ) -> fmt::Result {
         if migration.claimed != Verdict::Exact {
             for reason in &migration.reasons {
-                writeln!(f, "{DETAIL}{reason}")?;
+                writeln!(f, "{DETAIL}{}", safe(reason))?;
             }
         }
         for phase in &migration.phases {
@@ -168,20 +181,24 @@ impl Human<'_> {
             writeln!(
                 f,
                 "{DETAIL}{}",
-                self.paint.paint(FAILED, check_headline(check))
+                self.paint.paint(FAILED, safe(check_headline(check)))
             )?;
             if let Some(detail) = &check.detail {
                 write_indented(f, detail)?;
             }
         }
         for difference in &migration.mode_differences {
-            writeln!(f, "{DETAIL}batch and split differ: {difference}")?;
+            writeln!(f, "{DETAIL}batch and split differ: {}", safe(difference))?;
         }
         for phase in traced_phases(migration) {
             writeln!(f, "{DETAIL}{} trace:", phase.phase)?;
             for trace in &phase.statements {
-                writeln!(f, "{NESTED}{}", trace_line(trace))?;
-                writeln!(f, "{NESTED}  {}", self.paint.paint(QUIET, &trace.statement))?;
+                writeln!(f, "{NESTED}{}", safe(trace_line(trace)))?;
+                writeln!(
+                    f,
+                    "{NESTED}  {}",
+                    self.paint.paint(QUIET, safe(&trace.statement))
+                )?;
             }
         }
         self.data_details(f, migration)
@@ -203,17 +220,17 @@ impl Human<'_> {
             writeln!(
                 f,
                 "{DETAIL}{}",
-                self.paint.paint(FAILED, unannounced_headline(change))
+                self.paint.paint(FAILED, safe(unannounced_headline(change)))
             )?;
         }
         if let Some(line) = seeded_line(data) {
-            writeln!(f, "{DETAIL}{}", self.paint.paint(QUIET, line))?;
+            writeln!(f, "{DETAIL}{}", self.paint.paint(QUIET, safe(line)))?;
         }
         for line in not_seeded_lines(data) {
-            writeln!(f, "{DETAIL}{}", self.paint.paint(WARNING, line))?;
+            writeln!(f, "{DETAIL}{}", self.paint.paint(WARNING, safe(line)))?;
         }
         for change in &data.announced {
-            writeln!(f, "{DETAIL}{}", announced_line(change))?;
+            writeln!(f, "{DETAIL}{}", safe(announced_line(change)))?;
         }
         Ok(())
     }
@@ -224,7 +241,7 @@ impl Human<'_> {
         phase: &PhaseReport,
         problem: &PhaseProblem<'_>,
     ) -> fmt::Result {
-        let headline = format!("{}: {}", phase.phase, problem.headline());
+        let headline = format!("{}: {}", phase.phase, safe(problem.headline()));
         writeln!(f, "{DETAIL}{}", self.paint.paint(FAILED, headline))?;
         match problem {
             PhaseProblem::Mismatch(diff) | PhaseProblem::UnannouncedColumnOrder(diff) => {
@@ -232,9 +249,9 @@ impl Human<'_> {
             }
             PhaseProblem::Error(failure) => {
                 for line in failure.message.lines().skip(1) {
-                    writeln!(f, "{NESTED}{line}")?;
+                    writeln!(f, "{NESTED}{}", safe(line))?;
                 }
-                writeln!(f, "{NESTED}{}", error_location(failure))
+                writeln!(f, "{NESTED}{}", safe(error_location(failure)))
             }
         }
     }
@@ -248,7 +265,7 @@ impl Human<'_> {
                 DiffLine::Added(_) => ADDED,
                 DiffLine::Context(_) => Style::new(),
             };
-            writeln!(f, "{indent}{}", self.paint.paint(style, line.text()))?;
+            writeln!(f, "{indent}{}", self.paint.paint(style, safe(line.text())))?;
         }
         Ok(())
     }
@@ -274,7 +291,7 @@ impl Human<'_> {
             writeln!(
                 f,
                 "Undo folders in the history, applied forward at their place: {}",
-                report.undo_steps.join(", ")
+                safe(report.undo_steps.join(", "))
             )?;
         }
         if let Some(summary) = seed_summary(report) {
@@ -283,7 +300,7 @@ impl Human<'_> {
         writeln!(f, "Total: {}", seconds(report.total))?;
         self.final_check(f)?;
         if let Some(reason) = &report.stopped {
-            writeln!(f, "Stopped: {}", self.paint.paint(FAILED, reason))?;
+            writeln!(f, "Stopped: {}", self.paint.paint(FAILED, safe(reason)))?;
         }
         let verdict = if report.passed() {
             self.paint.paint(PASSED.bold(), "Drill passed")
@@ -347,7 +364,7 @@ fn phase_timing(phase: &PhaseReport) -> String {
 
 fn write_indented(f: &mut fmt::Formatter<'_>, text: &str) -> fmt::Result {
     for line in text.lines() {
-        writeln!(f, "{NESTED}{line}")?;
+        writeln!(f, "{NESTED}{}", safe(line))?;
     }
     Ok(())
 }

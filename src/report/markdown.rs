@@ -12,6 +12,7 @@ use super::{
     traced_phases, unannounced_headline, PhaseProblem,
 };
 use crate::drill::outcome::{DrillReport, DrillResult, MigrationDrill, Phase};
+use crate::untrusted;
 
 /// Above this many migrations the table lists only those that did not pass.
 const FULL_TABLE_LIMIT: usize = 50;
@@ -23,7 +24,14 @@ const MANUAL_LIMIT: usize = 50;
 const TRACE_LIMIT: usize = 100;
 
 pub(super) fn render(report: &DrillReport) -> String {
-    Markdown { report }.to_string()
+    // A Markdown report has no control character of its own but line breaks; names are
+    // kept on their line where they are written (`cell`, `name`).
+    untrusted::multiline(&Markdown { report }.to_string()).into_owned()
+}
+
+/// A migration name on one line of a list or heading.
+fn name(text: &str) -> String {
+    untrusted::markdown_cell(text).into_owned()
 }
 
 struct Markdown<'a> {
@@ -55,14 +63,14 @@ impl Markdown<'_> {
         writeln!(
             f,
             "Drilled `{}` in {:.2} s (apply mode {}, {}).",
-            report.migrations_dir.display(),
+            name(&report.migrations_dir.display().to_string()),
             report.total.as_secs_f64(),
             apply_mode_label(report.apply_mode),
             report.database
         )?;
         if let Some(reason) = &report.stopped {
             writeln!(f)?;
-            writeln!(f, "**Stopped:** {reason}")?;
+            writeln!(f, "**Stopped:** {}", name(reason))?;
         }
         writeln!(f)
     }
@@ -161,7 +169,7 @@ impl Markdown<'_> {
             } else {
                 migration.reasons.join("; ")
             };
-            writeln!(f, "- `{}`: {reasons}", migration.name)?;
+            writeln!(f, "- `{}`: {}", name(&migration.name), name(&reasons))?;
         }
         if manual.len() > MANUAL_LIMIT {
             writeln!(f, "- … and {} more", manual.len() - MANUAL_LIMIT)?;
@@ -245,8 +253,8 @@ impl Markdown<'_> {
                 writeln!(
                     f,
                     "- `{}`: {}",
-                    migration.name,
-                    partial_escape(line.as_str())
+                    name(&migration.name),
+                    partial_escape(name(&line).as_str())
                 )?;
             }
         }
@@ -282,7 +290,7 @@ fn failure_details(f: &mut fmt::Formatter<'_>, migration: &MigrationDrill) -> fm
     writeln!(
         f,
         "<summary>❌ <code>{}</code> ({} undo)</summary>",
-        escape(migration.name.as_str()),
+        escape(name(&migration.name).as_str()),
         migration.claimed
     )?;
     writeln!(f)?;
@@ -364,7 +372,7 @@ fn phase_millis(migration: &MigrationDrill, phase: Phase) -> String {
     }
 }
 
-/// A pipe would end a table cell, even inside a code span.
+/// A pipe or a line break would end a table cell, even inside a code span.
 fn cell(text: &str) -> String {
-    text.replace('|', "\\|")
+    untrusted::markdown_cell(text).into_owned()
 }

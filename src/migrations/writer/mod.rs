@@ -1,18 +1,20 @@
 //! Writing new migration folders into a history, all or nothing, never clobbering.
 //!
 //! Prisma treats every directory inside `migrations/` as a migration, so nothing may appear
-//! there half-written, not even for a moment: folders are built in a temporary directory
+//! there half-written, not even for a moment: folders are built in a staging directory
 //! beside `migrations/` (same file system, so `rename` is atomic) and renamed into place.
+//! A failed rename, Ctrl-C or SIGTERM puts back the renames already done; after a SIGKILL
+//! the next run does ([`super::staging`]).
 
 use std::ffi::OsStr;
 use std::fs;
 use std::io::{self, ErrorKind, Write};
 use std::path::{Component, Path, PathBuf};
 
-use tempfile::TempDir;
-
-use super::history::decode_utf8;
-use super::naming::undo_source;
+use super::history::{decode_utf8, read_regular};
+use super::interrupt::Deferral;
+use super::naming::{seal_state, undo_source, without_seal, SealState};
+use super::staging::{new_folder, old_folder, recover_interrupted, Staging};
 use super::{MigrationsError, MAX_FOLDER_NAME_BYTES, MIGRATION_SQL};
 
 /// A folder to create: `<name>/migration.sql` containing `sql`.
@@ -21,6 +23,18 @@ pub struct NewFolder {
     pub name: String,
     /// Must start with the [`super::undo_header`] line.
     pub sql: String,
+}
+
+/// What may become of a folder already at a target path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Overwrite {
+    /// Nothing: an existing target is an error.
+    Never,
+    /// A folder unmigrate wrote, while its file is as generated: its content checksum (second
+    /// line) matches, or, for a file written before checksums, it equals the new file.
+    Unedited,
+    /// A folder unmigrate wrote, hand edits and all.
+    DiscardEdits,
 }
 
 /// What to do at one target path, decided before anything is written.
@@ -37,40 +51,52 @@ enum Done {
     PlacedNew { staged: PathBuf, target: PathBuf },
 }
 
-/// Writes each folder as `target_dir/<name>/migration.sql` (UTF-8, no BOM, LF line endings)
+/// Writes each folder as `target_dir/<name>/migration.sql` (UTF-8, no BOM, bytes as given)
 /// and returns their paths (`target_dir.join(name)`), in input order.
 ///
 /// All targets are checked before anything is written: an existing one is an error unless
-/// `force`, and even then only folders unmigrate wrote itself are replaced. If a rename
+/// `overwrite` allows it, and even then only folders unmigrate wrote itself are replaced, and
+/// hand-edited ones only with [`Overwrite::DiscardEdits`]. If a rename
 /// fails midway, the renames already done are undone. `target_dir` is created if missing
 /// (its parent must exist); no other directory is ever created inside it.
 pub fn write_folders(
     target_dir: &Path,
     folders: &[NewFolder],
-    force: bool,
+    overwrite: Overwrite,
 ) -> Result<Vec<PathBuf>, MigrationsError> {
     validate(folders)?;
     let parent = staging_parent(target_dir)?;
-    let existing = check_targets(target_dir, folders, force)?;
-    let staging = tempfile::Builder::new()
-        .prefix(".unmigrate-")
-        .tempdir_in(&parent)
-        .map_err(MigrationsError::io(&parent))?;
+    recover_interrupted(target_dir)?;
+    let existing = check_targets(target_dir, folders, overwrite)?;
+    // Declared before the staging directory, so dropped after it: a signal that arrives
+    // after the last check ends the process only once the directory is gone.
+    let deferral = Deferral::start().map_err(MigrationsError::SignalHandler)?;
+    let staging = Staging::create(&parent)?;
     let plans = plan(target_dir, staging.path(), folders, &existing);
     for (plan, folder) in plans.iter().zip(folders) {
+        if let Some(signal) = deferral.take() {
+            staging.close()?;
+            return Err(interrupted(signal, "nothing was written"));
+        }
         stage(&plan.staged, &folder.sql)?;
     }
     sync_dir(staging.path())?;
+    let names: Vec<&str> = folders.iter().map(|f| f.name.as_str()).collect();
+    staging.write_journal(target_dir, &names)?;
     let created_target = create_target_dir(target_dir)?;
-    if let Err(err) = commit(&plans) {
-        return Err(abandon(err, staging, target_dir, created_target));
+    if let Err(failure) = commit(&plans, &deferral) {
+        return Err(abandon(failure, staging, target_dir, created_target));
     }
     sync_dir(target_dir)?;
-    let path = staging.path().to_path_buf();
-    staging
-        .close()
-        .map_err(|source| MigrationsError::Cleanup { path, source })?;
+    staging.close()?;
     Ok(plans.into_iter().map(|p| p.target).collect())
+}
+
+fn interrupted(signal: i32, outcome: &str) -> MigrationsError {
+    MigrationsError::Interrupted {
+        signal,
+        outcome: outcome.to_string(),
+    }
 }
 
 /// Names must be one plain path component we could have generated, each used once, and
@@ -125,7 +151,7 @@ fn is_one_component(name: &str) -> bool {
 ///
 /// Resolved through `canonicalize` so that a target like `.` or `prisma/migrations/..`
 /// cannot make its "parent" the target itself, which would stage inside `migrations/`.
-fn staging_parent(target_dir: &Path) -> Result<PathBuf, MigrationsError> {
+pub(super) fn staging_parent(target_dir: &Path) -> Result<PathBuf, MigrationsError> {
     let parent_missing = || MigrationsError::TargetParentMissing {
         dir: target_dir.to_path_buf(),
     };
@@ -164,9 +190,10 @@ fn nonempty_parent(path: &Path) -> Option<&Path> {
 fn check_targets(
     target_dir: &Path,
     folders: &[NewFolder],
-    force: bool,
+    overwrite: Overwrite,
 ) -> Result<Vec<bool>, MigrationsError> {
     let mut existing = Vec::with_capacity(folders.len());
+    let mut edited = Vec::new();
     for folder in folders {
         let target = target_dir.join(&folder.name);
         let exists = match fs::symlink_metadata(&target) {
@@ -174,30 +201,56 @@ fn check_targets(
             Err(e) if e.kind() == ErrorKind::NotFound => false,
             Err(e) => return Err(MigrationsError::io(&target)(e)),
         };
-        if exists && !force {
+        if exists && overwrite == Overwrite::Never {
             return Err(MigrationsError::TargetExists { path: target });
         }
         if exists {
-            check_replaceable(&target)?;
+            let old = check_replaceable(&target)?;
+            if overwrite != Overwrite::DiscardEdits {
+                if let Some(how) = hand_edit(&old, &folder.sql) {
+                    edited.push(format!("{} ({how})", target.display()));
+                }
+            }
         }
         existing.push(exists);
     }
+    if !edited.is_empty() {
+        return Err(MigrationsError::HandEdited { folders: edited });
+    }
     Ok(existing)
+}
+
+/// Whether two texts are equal as they are, or once CRLF is read as LF on both sides.
+fn same_but_line_endings(a: &str, b: &str) -> bool {
+    a == b || a.replace("\r\n", "\n") == b.replace("\r\n", "\n")
+}
+
+/// How an existing generated file differs from what unmigrate wrote, if it does.
+fn hand_edit(old: &str, new: &str) -> Option<&'static str> {
+    match seal_state(old) {
+        SealState::Intact => None,
+        SealState::Edited => Some("edited since it was generated"),
+        SealState::Unsealed if same_but_line_endings(old, &without_seal(&normalise(new))) => None,
+        SealState::Unsealed => {
+            Some("written before unmigrate recorded checksums, and not what it would write now")
+        }
+    }
 }
 
 /// Where each folder is staged, where it goes, and where the folder it replaces is parked.
 fn plan(target_dir: &Path, staging: &Path, folders: &[NewFolder], existing: &[bool]) -> Vec<Plan> {
     let plan = |(i, (folder, exists)): (usize, (&NewFolder, &bool))| Plan {
         target: target_dir.join(&folder.name),
-        staged: staging.join(format!("new-{i}")),
-        old: exists.then(|| staging.join(format!("old-{i}"))),
+        staged: new_folder(staging, i),
+        old: exists.then(|| old_folder(staging, i)),
     };
     folders.iter().zip(existing).enumerate().map(plan).collect()
 }
 
 /// Only a plain folder holding nothing but an unmigrate-written `migration.sql` may be
-/// replaced: anything else is somebody's work, and `--force` must never destroy it.
-fn check_replaceable(target: &Path) -> Result<(), MigrationsError> {
+/// replaced: anything else is somebody's work, and `--force` must never destroy it. Returns
+/// the file's text.
+pub(super) fn check_replaceable(target: &Path) -> Result<String, MigrationsError> {
     let refuse = |reason: String| MigrationsError::ForceRefused {
         path: target.to_path_buf(),
         reason,
@@ -216,23 +269,26 @@ fn check_replaceable(target: &Path) -> Result<(), MigrationsError> {
         }
     }
     let sql_path = target.join(MIGRATION_SQL);
-    let bytes =
-        fs::read(&sql_path).map_err(|e| refuse(format!("cannot read {MIGRATION_SQL} ({e})")))?;
+    let bytes = match read_regular(&sql_path) {
+        Ok(Some(bytes)) => bytes,
+        Ok(None) => return Err(refuse(format!("it has no {MIGRATION_SQL}"))),
+        Err(e) => return Err(refuse(format!("cannot read {MIGRATION_SQL} ({e})"))),
+    };
     let sql = decode_utf8(&sql_path, &bytes).map_err(|e| refuse(e.to_string()))?;
     match undo_source(&sql) {
-        Some(_) => Ok(()),
+        Some(_) => Ok(sql),
         None => Err(refuse(format!(
             "its {MIGRATION_SQL} was not written by unmigrate"
         ))),
     }
 }
 
-/// The bytes we write: no byte-order mark, LF line endings (what Prisma itself writes, and
-/// what keeps the checksum stable across operating systems).
-fn normalise(sql: &str) -> String {
-    sql.strip_prefix('\u{feff}')
-        .unwrap_or(sql)
-        .replace("\r\n", "\n")
+/// The bytes we write: the text without a byte-order mark. Line endings are the caller's:
+/// the generator writes LF (what Prisma writes, and what keeps the checksum the same on every
+/// system), and a carriage return it writes is data inside a string literal (an earlier
+/// comment or default restored as it was), which turning CRLF into LF here would change.
+pub fn normalise(sql: &str) -> String {
+    sql.strip_prefix('\u{feff}').unwrap_or(sql).to_string()
 }
 
 /// Builds one folder in the staging area and makes it durable before it becomes visible.
@@ -258,10 +314,17 @@ fn create_target_dir(dir: &Path) -> Result<bool, MigrationsError> {
 }
 
 /// Renames every staged folder into place, first moving aside any folder it replaces.
-/// On failure returns the error and the renames done so far, newest last.
-fn commit(plans: &[Plan]) -> Result<(), (MigrationsError, Vec<Done>)> {
+/// On failure or a signal returns the error and the renames done so far, newest last.
+fn commit(plans: &[Plan], deferral: &Deferral) -> Result<(), (MigrationsError, Vec<Done>)> {
     let mut done = Vec::new();
+    let pause = test_pause();
     for plan in plans {
+        if let Some(signal) = deferral.take() {
+            return Err((interrupted(signal, ""), done));
+        }
+        if let Some(pause) = pause {
+            std::thread::sleep(pause);
+        }
         if let Some(old) = &plan.old {
             match rename(&plan.target, old) {
                 Ok(()) => done.push(Done::MovedOut {
@@ -300,7 +363,7 @@ fn rename_error(from: &Path, to: &Path, source: io::Error) -> MigrationsError {
 /// message says where.
 fn abandon(
     (mut err, done): (MigrationsError, Vec<Done>),
-    staging: TempDir,
+    staging: Staging,
     target_dir: &Path,
     created_target: bool,
 ) -> MigrationsError {
@@ -309,7 +372,10 @@ fn abandon(
         if created_target {
             let _ = fs::remove_dir(target_dir); // empty again; leaving it would be harmless
         }
-        "nothing was changed".to_string()
+        match staging.close() {
+            Ok(()) => "nothing was changed".to_string(),
+            Err(e) => format!("nothing was changed, but {e}"),
+        }
     } else {
         let kept = staging.keep();
         format!(
@@ -318,8 +384,10 @@ fn abandon(
             kept.display()
         )
     };
-    if let MigrationsError::Rename { rollback, .. } = &mut err {
-        *rollback = outcome;
+    match &mut err {
+        MigrationsError::Rename { rollback, .. } => *rollback = outcome,
+        MigrationsError::Interrupted { outcome: o, .. } => *o = outcome,
+        _ => {}
     }
     err
 }
@@ -349,6 +417,16 @@ fn sync_dir(dir: &Path) -> Result<(), MigrationsError> {
     #[cfg(not(unix))]
     let _ = dir;
     Ok(())
+}
+
+/// A pause before each rename, for the tests that interrupt a run while it renames
+/// (`UNMIGRATE_TEST_RENAME_PAUSE_MS`, at most one second). It only slows a run down.
+fn test_pause() -> Option<std::time::Duration> {
+    let ms: u64 = std::env::var("UNMIGRATE_TEST_RENAME_PAUSE_MS")
+        .ok()?
+        .parse()
+        .ok()?;
+    Some(std::time::Duration::from_millis(ms.min(1000)))
 }
 
 /// `fs::rename`, with a failure injection point for the rollback tests.
@@ -385,213 +463,4 @@ mod fault {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::migrations::{read_history, undo_header};
-    use std::collections::BTreeSet;
-
-    fn undo(name: &str, source: &str, body: &str) -> NewFolder {
-        NewFolder {
-            name: name.to_string(),
-            sql: format!("{}\n{body}", undo_header(source)),
-        }
-    }
-
-    fn listing(dir: &Path) -> BTreeSet<String> {
-        fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect()
-    }
-
-    /// A project dir with `migrations/` holding one forward migration; returns (tmp, migrations).
-    fn project() -> (tempfile::TempDir, PathBuf) {
-        let tmp = tempfile::tempdir().unwrap();
-        let migrations = tmp.path().join("migrations");
-        fs::create_dir_all(migrations.join("20240101000000_init")).unwrap();
-        fs::write(
-            migrations.join("20240101000000_init/migration.sql"),
-            "CREATE TABLE a();\n",
-        )
-        .unwrap();
-        (tmp, migrations)
-    }
-
-    fn read(path: &Path) -> String {
-        fs::read_to_string(path).unwrap()
-    }
-
-    #[test]
-    fn writes_normalised_folders_and_leaves_no_stray_dirs() {
-        let (tmp, migrations) = project();
-        let folders = [
-            undo(
-                "20240201000000_undo_init",
-                "20240101000000_init",
-                "DROP TABLE a;\r\n",
-            ),
-            NewFolder {
-                name: "20240201000001_undo_init".into(),
-                sql: format!("\u{feff}{}\r\nSELECT 1;\r\n", undo_header("x")),
-            },
-        ];
-        let paths = write_folders(&migrations, &folders, false).unwrap();
-        assert_eq!(
-            paths,
-            [
-                migrations.join("20240201000000_undo_init"),
-                migrations.join("20240201000001_undo_init")
-            ]
-        );
-        assert_eq!(
-            read(&paths[0].join(MIGRATION_SQL)),
-            "-- unmigrate: undo of 20240101000000_init\nDROP TABLE a;\n"
-        );
-        assert_eq!(
-            read(&paths[1].join(MIGRATION_SQL)),
-            "-- unmigrate: undo of x\nSELECT 1;\n"
-        );
-        assert_eq!(
-            listing(tmp.path()),
-            BTreeSet::from(["migrations".to_string()])
-        );
-        assert_eq!(
-            listing(&paths[0]),
-            BTreeSet::from([MIGRATION_SQL.to_string()])
-        );
-        let h = read_history(&migrations).unwrap();
-        assert_eq!(h.migrations.len(), 3);
-        assert_eq!(
-            h.migrations[1].undo_of.as_deref(),
-            Some("20240101000000_init")
-        );
-    }
-
-    #[test]
-    fn existing_target_is_an_error_and_nothing_is_written() {
-        let (tmp, migrations) = project();
-        let existing = undo("20240201000001_undo_b", "b", "SELECT 2;\n");
-        write_folders(&migrations, std::slice::from_ref(&existing), false).unwrap();
-        let before = listing(&migrations);
-        let folders = [undo("20240201000000_undo_a", "a", "SELECT 1;\n"), existing];
-        let err = write_folders(&migrations, &folders, false).unwrap_err();
-        assert!(matches!(err, MigrationsError::TargetExists { .. }), "{err}");
-        assert!(
-            err.to_string().contains("20240201000001_undo_b")
-                && err.to_string().contains("--force")
-        );
-        assert_eq!(listing(&migrations), before);
-        assert_eq!(
-            listing(tmp.path()),
-            BTreeSet::from(["migrations".to_string()])
-        );
-    }
-
-    #[test]
-    fn force_replaces_only_unmigrate_folders() {
-        let (tmp, migrations) = project();
-        write_folders(
-            &migrations,
-            &[undo(
-                "20240201000000_undo_init",
-                "20240101000000_init",
-                "OLD;\n",
-            )],
-            false,
-        )
-        .unwrap();
-        let new = undo("20240201000000_undo_init", "20240101000000_init", "NEW;\n");
-        write_folders(&migrations, std::slice::from_ref(&new), true).unwrap();
-        assert!(
-            read(&migrations.join("20240201000000_undo_init/migration.sql")).ends_with("NEW;\n")
-        );
-
-        let forward = undo("20240101000000_init", "whatever", "DROP TABLE a;\n");
-        let err = write_folders(&migrations, &[forward], true).unwrap_err();
-        assert!(matches!(err, MigrationsError::ForceRefused { .. }), "{err}");
-        assert_eq!(
-            read(&migrations.join("20240101000000_init/migration.sql")),
-            "CREATE TABLE a();\n"
-        );
-
-        fs::write(migrations.join("20240201000000_undo_init/notes.md"), "mine").unwrap();
-        let err = write_folders(&migrations, &[new], true).unwrap_err();
-        assert!(err.to_string().contains("notes.md"), "{err}");
-        assert_eq!(
-            listing(tmp.path()),
-            BTreeSet::from(["migrations".to_string()])
-        );
-    }
-
-    #[test]
-    fn failed_second_rename_undoes_the_first_and_restores_replaced_folder() {
-        let (tmp, migrations) = project();
-        let old = undo("20240201000001_undo_b", "b", "OLD;\n");
-        write_folders(&migrations, &[old], false).unwrap();
-        let before = listing(&migrations);
-        let folders = [
-            undo("20240201000000_undo_a", "a", "NEW A;\n"),
-            undo("20240201000001_undo_b", "b", "NEW B;\n"),
-            undo("20240201000002_undo_c", "c", "NEW C;\n"),
-        ];
-        // Renames: place a (0), move b aside (1), place b (2) ← fails.
-        fault::RENAMES_BEFORE_FAILURE.with(|c| c.set(Some(2)));
-        let err = write_folders(&migrations, &folders, true).unwrap_err();
-        fault::RENAMES_BEFORE_FAILURE.with(|c| c.set(None));
-        assert!(matches!(err, MigrationsError::Rename { .. }), "{err}");
-        assert!(err.to_string().contains("nothing was changed"), "{err}");
-        assert_eq!(listing(&migrations), before);
-        assert!(read(&migrations.join("20240201000001_undo_b/migration.sql")).ends_with("OLD;\n"));
-        assert_eq!(
-            listing(tmp.path()),
-            BTreeSet::from(["migrations".to_string()])
-        );
-    }
-
-    #[test]
-    fn creates_missing_target_dir_but_not_missing_parents() {
-        let tmp = tempfile::tempdir().unwrap();
-        let target = tmp.path().join("migrations");
-        write_folders(&target, &[undo("20240201000000_undo_a", "a", "")], false).unwrap();
-        assert_eq!(
-            listing(&target),
-            BTreeSet::from(["20240201000000_undo_a".to_string()])
-        );
-        let deep = tmp.path().join("no/such/migrations");
-        let err =
-            write_folders(&deep, &[undo("20240201000000_undo_a", "a", "")], false).unwrap_err();
-        assert!(
-            matches!(err, MigrationsError::TargetParentMissing { .. }),
-            "{err}"
-        );
-        assert_eq!(
-            listing(tmp.path()),
-            BTreeSet::from(["migrations".to_string()])
-        );
-    }
-
-    #[test]
-    fn rejects_bad_names_duplicates_and_missing_marker() {
-        let (_tmp, migrations) = project();
-        for name in ["", ".x", "a/b", "..", "a\\b", &"x".repeat(201)] {
-            let err = write_folders(&migrations, &[undo(name, "a", "")], false).unwrap_err();
-            assert!(
-                matches!(err, MigrationsError::InvalidFolderName { .. }),
-                "{name}: {err}"
-            );
-        }
-        let dup = [undo("1_a", "a", ""), undo("1_a", "a", "")];
-        assert!(matches!(
-            write_folders(&migrations, &dup, false),
-            Err(MigrationsError::DuplicateFolder { .. })
-        ));
-        let plain = NewFolder {
-            name: "1_a".into(),
-            sql: "SELECT 1;\n".into(),
-        };
-        assert!(matches!(
-            write_folders(&migrations, &[plain], false),
-            Err(MigrationsError::MissingUndoMarker { .. })
-        ));
-    }
-}
+mod tests;

@@ -1,0 +1,70 @@
+//! The last check before a generated file is written: it must parse back to exactly the
+//! statements the generator built, in order. Text copied into comments is escaped where it is
+//! written ([`crate::untrusted`]); this guard is what makes a slip there an internal error
+//! instead of live SQL in somebody's rollback.
+
+use std::path::Path;
+
+use crate::sql;
+
+/// Why a generated file does not hold what was built, or `Ok`.
+pub(super) fn check(file: &str, built: &[String]) -> Result<(), String> {
+    let parsed = sql::parse_file(Path::new("generated"), file)
+        .map_err(|e| format!("it does not parse ({e})"))?;
+    if parsed.len() != built.len() {
+        return Err(format!(
+            "it holds {} statement(s), not the {} built",
+            parsed.len(),
+            built.len()
+        ));
+    }
+    for (i, (found, built)) in parsed.iter().zip(built).enumerate() {
+        if found.text != built.trim() {
+            return Err(format!(
+                "statement {} reads {:?}, not the {:?} built",
+                i + 1,
+                found.text,
+                built
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn built() -> Vec<String> {
+        vec![
+            "ALTER TABLE \"User\" DROP COLUMN \"n\"".to_string(),
+            "DROP TABLE \"a\"".to_string(),
+        ]
+    }
+
+    #[test]
+    fn accepts_the_built_statements_between_comments() {
+        let file = "-- header\n\n-- undo of line 2: x\nALTER TABLE \"User\" DROP COLUMN \"n\";\n\
+                    /* c */ DROP TABLE \"a\";\n-- end\n";
+        assert_eq!(check(file, &built()), Ok(()));
+    }
+
+    #[test]
+    fn rejects_a_statement_hidden_after_a_carriage_return() {
+        let file = "-- undo of line 1: 'a\rDROP TABLE \"Keep\"; --\nALTER TABLE \"User\" DROP COLUMN \"n\";\nDROP TABLE \"a\";\n";
+        let err = check(file, &built()).unwrap_err();
+        assert!(err.contains("3 statement(s), not the 2 built"), "{err}");
+    }
+
+    #[test]
+    fn rejects_a_changed_statement_or_order_or_a_file_that_does_not_parse() {
+        let changed = "ALTER TABLE \"User\" DROP COLUMN \"m\";\nDROP TABLE \"a\";\n";
+        let err = check(changed, &built()).unwrap_err();
+        assert!(err.starts_with("statement 1 reads"), "{err}");
+        let swapped = "DROP TABLE \"a\";\nALTER TABLE \"User\" DROP COLUMN \"n\";\n";
+        assert!(check(swapped, &built()).is_err());
+        let broken = "-- x\rDROP TABLE;\n";
+        let err = check(broken, &built()).unwrap_err();
+        assert!(err.contains("does not parse"), "{err}");
+    }
+}
