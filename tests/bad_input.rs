@@ -130,6 +130,17 @@ macro_rules! case {
 
 fn nothing(_: &Project) {}
 
+/// A named pipe where a migration.sql should be: reading it would block forever.
+fn make_pipe(project: &Project) {
+    let folder = project.path("migrations/20240103000000_pipe");
+    fs::create_dir(&folder).unwrap();
+    let status = std::process::Command::new("mkfifo")
+        .arg(folder.join("migration.sql"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
 // The command line itself.
 
 case!(no_command, nothing, [], 2, "Usage: unmigrate <COMMAND>");
@@ -310,6 +321,69 @@ case!(
     ["generate", "migrations"],
     2,
     "20240102000000_email already has an undo migration"
+);
+
+case!(
+    generate_last_zero,
+    nothing,
+    ["generate", "migrations", "--last", "0"],
+    2,
+    "--last 0 selects no migration"
+);
+case!(
+    generate_last_beyond_the_history,
+    nothing,
+    ["generate", "migrations", "--last", "9"],
+    2,
+    "--last 9: migrations has only 2 forward migration(s)"
+);
+case!(
+    generate_discard_edits_without_force,
+    nothing,
+    ["generate", "migrations", "--discard-edits"],
+    2,
+    "--force"
+);
+case!(
+    generate_force_keeps_a_hand_edited_undo,
+    |p: &Project| {
+        let run = p
+            .sandbox
+            .output(&["generate", p.path("migrations").to_str().unwrap()]);
+        assert_eq!(run.code, 0, "{run}");
+        let undo = fs::read_dir(p.path("migrations"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|path| path.to_string_lossy().contains("_undo_"))
+            .expect("an undo folder");
+        let file = undo.join("migration.sql");
+        let edited = fs::read_to_string(&file).unwrap() + "-- checked by hand\n";
+        fs::write(file, edited).unwrap();
+    },
+    ["generate", "migrations", "--force"],
+    2,
+    "refusing to replace this hand-edited undo"
+);
+case!(
+    generate_named_pipe,
+    make_pipe,
+    ["generate", "migrations"],
+    2,
+    "migration.sql is a named pipe, not a regular file"
+);
+case!(
+    explain_named_pipe,
+    make_pipe,
+    ["explain", "migrations"],
+    2,
+    "migration.sql is a named pipe, not a regular file"
+);
+case!(
+    drill_named_pipe,
+    make_pipe,
+    ["drill", "migrations"],
+    2,
+    "migration.sql is a named pipe, not a regular file"
 );
 
 // explain
