@@ -674,9 +674,11 @@ impl Cycle<'_, '_> {
         if self.session.mode() != ApplyMode::Batch || !forward_file.fits_in_a_transaction {
             return Ok(DataFailure::Unknown);
         }
+        let limits = self.session.limits().map(str::to_string);
         let client = self.session.client();
         let tables = data::live::user_tables(client).map_err(DrillError::Data)?;
         let mut transaction = client.transaction().map_err(DrillError::Data)?;
+        limit(&mut transaction, &limits).map_err(DrillError::Data)?;
         if !tables.is_empty() {
             let names: Vec<String> = tables
                 .iter()
@@ -772,7 +774,9 @@ impl Cycle<'_, '_> {
             undo_time += applied.duration;
             undo_trace.extend(applied.trace);
             if let Some(failure) = applied.failure {
-                let clean = i == 0 && self.session.mode() == ApplyMode::Batch;
+                let clean = i == 0
+                    && self.session.mode() == ApplyMode::Batch
+                    && !applied.partly_committed;
                 report.phases.push(phase(
                     Phase::Undo,
                     undo_time,
@@ -869,7 +873,9 @@ impl Cycle<'_, '_> {
             if !due {
                 continue;
             }
-            let outcome = run_in_rolled_back_transaction(self.session.client(), &check.sql);
+            let limits = self.session.limits().map(str::to_string);
+            let outcome =
+                run_in_rolled_back_transaction(self.session.client(), &limits, &check.sql);
             let (passed, detail) = match (check.expect, outcome) {
                 (Expectation::Succeed, Ok(())) => (true, None),
                 (Expectation::Succeed, Err(e)) => (false, Some(e)),
@@ -901,8 +907,27 @@ fn compare(
     }
 }
 
-fn run_in_rolled_back_transaction(client: &mut Client, sql: &str) -> Result<(), String> {
+/// SQL the drill runs for the user (a check, a migration tried again) runs under the
+/// migrations' own limits ([`PrismaSession::limits`]), for this transaction only.
+fn limit(
+    transaction: &mut postgres::Transaction<'_>,
+    limits: &[String; 2],
+) -> Result<(), postgres::Error> {
+    transaction
+        .execute(
+            "SELECT set_config('statement_timeout', $1, true), set_config('lock_timeout', $2, true)",
+            &[&limits[0], &limits[1]],
+        )
+        .map(drop)
+}
+
+fn run_in_rolled_back_transaction(
+    client: &mut Client,
+    limits: &[String; 2],
+    sql: &str,
+) -> Result<(), String> {
     let mut transaction = client.transaction().map_err(|e| e.to_string())?;
+    limit(&mut transaction, limits).map_err(|e| e.to_string())?;
     let outcome = transaction
         .batch_execute(sql)
         .map_err(|e| match e.as_db_error() {
