@@ -290,6 +290,8 @@ fn sample_report() -> DrillReport {
             }),
         }),
         stopped: Some("2 migrations failed (--max-failures 2)".to_string()),
+        server_changes: Vec::new(),
+        unseen: Vec::new(),
         total: Duration::from_millis(5432),
     }
 }

@@ -49,6 +49,9 @@ pub struct DrillPlan {
     /// How many databases may drill parts of the scope at once (see [`super::shards`]);
     /// `None`: one per core. `Some(1)`: the whole scope in one database.
     pub jobs: Option<usize>,
+    /// On a server given by URL, run statements that change the server beyond the drill's
+    /// database (roles, `ALTER SYSTEM`, …) instead of refusing the drill (see [`super::reach`]).
+    pub allow_server_changes: bool,
 }
 
 impl DrillPlan {
@@ -70,6 +73,7 @@ impl DrillPlan {
             trace: false,
             probe: false,
             jobs: None,
+            allow_server_changes: false,
         }
     }
 }
@@ -98,6 +102,8 @@ pub enum DrillError {
     CheckOutOfScope { check: String, migration: String },
     #[error("{} holds forward migrations ({names}); an undo directory may hold only undo folders written by unmigrate", dir.display())]
     ForwardInUndoDir { dir: PathBuf, names: String },
+    #[error("refused: a drill on a server given by URL may change only the database it creates, and these statements change the server beyond it:{list}\n  drill on the embedded PostgreSQL (no --database-url, SHADOW_DATABASE_URL or [database]), whose cluster is thrown away, or pass --allow-server-changes to run them on that server anyway")]
+    ServerChanges { list: String },
 }
 
 /// Progress as the drill goes, for a progress bar.
@@ -109,18 +115,9 @@ pub enum Progress<'a> {
     Migration(&'a str),
 }
 
-/// Runs the drill in one database and reports what it found. `Err` only for input or
-/// environment errors.
-pub fn run(
-    plan: &DrillPlan,
-    progress: &mut dyn FnMut(Progress),
-) -> Result<DrillReport, DrillError> {
-    let started = Instant::now();
-    let history = migrations::read_history(&plan.migrations_dir)?;
-    run_history(plan, &history, started, progress)
-}
-
-/// [`run`] on a history already read from `plan.migrations_dir`, timed from `started`.
+/// Runs the drill in one database on a history already read from `plan.migrations_dir`,
+/// timed from `started`, and reports what it found. `Err` only for input or environment
+/// errors.
 pub(super) fn run_history(
     plan: &DrillPlan,
     history: &History,
@@ -185,6 +182,8 @@ pub(super) fn run_history(
         tracking: watcher.tracking(),
         final_check: None,
         stopped: None,
+        server_changes: Vec::new(),
+        unseen: Vec::new(),
         total: Duration::ZERO,
     };
 
