@@ -110,10 +110,11 @@ pub struct DrillArgs {
     /// `generate --out`).
     #[arg(long, value_name = "DIR")]
     pub undo_dir: Option<PathBuf>,
-    /// Longest any statement may run, in PostgreSQL syntax [default: 10min].
+    /// Longest any statement of a migration (or check) may run, in PostgreSQL syntax; the
+    /// drill's own queries between files are not limited [default: 10min].
     #[arg(long, value_name = "DURATION")]
     pub statement_timeout: Option<String>,
-    /// Longest a statement may wait for a lock [default: 1min].
+    /// Longest a statement of a migration (or check) may wait for a lock [default: 1min].
     #[arg(long, value_name = "DURATION")]
     pub lock_timeout: Option<String>,
     /// Fill every table with N synthetic rows before the first migration in scope (and empty
