@@ -120,7 +120,14 @@ impl Server {
 
     fn drill(&self, migrations: &Path, extra: &[&str]) -> Run {
         let url = self.server.url();
-        let mut args = vec!["drill", arg(migrations), "--database-url", &url, "--jobs", "1"];
+        let mut args = vec![
+            "drill",
+            arg(migrations),
+            "--database-url",
+            &url,
+            "--jobs",
+            "1",
+        ];
         args.extend_from_slice(extra);
         Sandbox::new().output(&args)
     }
@@ -142,19 +149,32 @@ fn a_url_drill_refuses_server_changes_with_their_lines_and_changes_nothing() {
 
     let run = server.drill(&migrations, &[]);
     assert_eq!(run.code, EXIT_REFUSED, "{run}");
-    assert!(run.stdout.is_empty(), "no report for a drill that did not run: {run}");
+    assert!(
+        run.stdout.is_empty(),
+        "no report for a drill that did not run: {run}"
+    );
     for (folder, line, what) in [
         (ROLES, 2, "CREATE ROLE"),
         (ROLES, 3, "ALTER ROLE … SET"),
         (SYSTEM, 1, "ALTER SYSTEM"),
     ] {
         let expected = format!("{}: {what} (", file_line(&migrations, folder, line));
-        assert!(run.stderr.contains(&expected), "{expected:?} missing:\n{run}");
+        assert!(
+            run.stderr.contains(&expected),
+            "{expected:?} missing:\n{run}"
+        );
     }
     assert!(run.stderr.contains("--allow-server-changes"), "{run}");
-    assert!(!run.stderr.contains(&file_line(&migrations, INIT, 1)), "{run}");
+    assert!(
+        !run.stderr.contains(&file_line(&migrations, INIT, 1)),
+        "{run}"
+    );
 
-    assert_eq!(server.globals(), before, "the refused drill changed the server");
+    assert_eq!(
+        server.globals(),
+        before,
+        "the refused drill changed the server"
+    );
 }
 
 #[test]
@@ -171,17 +191,17 @@ fn allowed_server_changes_run_and_every_format_lists_them() {
     let warned = file_line(&migrations, HIDDEN, 1);
 
     for format in ["json", "human", "junit", "markdown"] {
-        let run = server.drill(
-            &migrations,
-            &["--allow-server-changes", "--format", format],
-        );
+        let run = server.drill(&migrations, &["--allow-server-changes", "--format", format]);
         assert_eq!(run.code, EXIT_PASSED, "{format}: {run}");
         if format == "json" {
             assert_json_lists(&run.json(), &listed, &warned);
         } else {
             for (at, what) in &listed {
                 let line = format!("{at}: {what} (");
-                assert!(run.stdout.contains(&line), "{format}: {line:?} missing:\n{run}");
+                assert!(
+                    run.stdout.contains(&line),
+                    "{format}: {line:?} missing:\n{run}"
+                );
             }
             assert!(
                 run.stdout.contains(&format!("{warned}: DO (")),
@@ -191,9 +211,14 @@ fn allowed_server_changes_run_and_every_format_lists_them() {
 
         // They really ran on the server: the flag is what it says.
         let changed = server.globals();
-        assert!(changed.dumpall.contains("CREATE ROLE app_reader;"), "{format}");
         assert!(
-            changed.dumpall.contains("ALTER ROLE app_owner SET statement_timeout TO '5s';"),
+            changed.dumpall.contains("CREATE ROLE app_reader;"),
+            "{format}"
+        );
+        assert!(
+            changed
+                .dumpall
+                .contains("ALTER ROLE app_owner SET statement_timeout TO '5s';"),
             "{format}: {}",
             changed.dumpall
         );
@@ -243,7 +268,11 @@ fn the_embedded_default_runs_server_changes_without_refusal() {
         text(&report["report"]["database"]).starts_with("embedded"),
         "{report}"
     );
-    assert_eq!(report["report"]["server_changes"], Value::Null, "not listed");
+    assert_eq!(
+        report["report"]["server_changes"],
+        Value::Null,
+        "not listed"
+    );
     assert_eq!(report["counts"]["failed"], 0, "{report}");
 }
 

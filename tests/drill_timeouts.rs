@@ -31,9 +31,15 @@ fn the_statement_timeout_limits_migrations_and_not_the_drills_own_queries() {
         // Between files the session is the drill's: no limit.
         session.client().batch_execute(SLEEP).unwrap();
 
-        let limited = session.apply(file("1_sleep", &format!("{SLEEP};"))).unwrap();
+        let limited = session
+            .apply(file("1_sleep", &format!("{SLEEP};")))
+            .unwrap();
         let failure = limited.failure.expect("the migration's sleep is cancelled");
-        assert_eq!(failure.code.as_deref(), Some("57014"), "{mode}: {failure:?}");
+        assert_eq!(
+            failure.code.as_deref(),
+            Some("57014"),
+            "{mode}: {failure:?}"
+        );
         assert_eq!(session.limits(), ["100ms", "0"], "{mode}");
 
         // A file's own SET leaks into the next file, as under Prisma, and still not into the
@@ -44,13 +50,19 @@ fn the_statement_timeout_limits_migrations_and_not_the_drills_own_queries() {
         assert!(set.failure.is_none(), "{mode}: {:?}", set.failure);
         assert_eq!(session.limits(), ["5s", "0"], "{mode}");
         session.client().batch_execute(SLEEP).unwrap();
-        let slept = session.apply(file("3_sleep", &format!("{SLEEP};"))).unwrap();
+        let slept = session
+            .apply(file("3_sleep", &format!("{SLEEP};")))
+            .unwrap();
         assert!(slept.failure.is_none(), "{mode}: {:?}", slept.failure);
         let show = session
             .client()
             .query_one("SHOW statement_timeout", &[])
             .unwrap();
-        assert_eq!(show.get::<_, String>(0), "0", "{mode}: lifted after the file");
+        assert_eq!(
+            show.get::<_, String>(0),
+            "0",
+            "{mode}: lifted after the file"
+        );
         drop(session);
         client.batch_execute("RESET statement_timeout").unwrap();
     }

@@ -66,7 +66,11 @@ fn run(mode: ApplyMode, migrations: PathBuf, undo_dir: Option<PathBuf>) -> Drill
     .into_iter()
     .map(|format| (format, report::render(&report, format, false)))
     .collect();
-    Drilled { report, json, texts }
+    Drilled {
+        report,
+        json,
+        texts,
+    }
 }
 
 impl Drilled {
@@ -83,7 +87,11 @@ impl Drilled {
         assert_eq!(migration["result"], "failed", "{migration}");
         let failed = phase(migration, phase_name);
         assert_eq!(failed["status"], "error", "{failed}");
-        assert_eq!(text(&failed["file"]), file.display().to_string(), "{failed}");
+        assert_eq!(
+            text(&failed["file"]),
+            file.display().to_string(),
+            "{failed}"
+        );
         assert_eq!(failed["line"], line, "{failed}");
         assert!(text(&failed["message"]).contains(error), "{failed}");
         let location = format!("in {}, line {line} (", file.display());
@@ -106,11 +114,13 @@ impl Drilled {
 }
 
 fn shape_file(dir: &tempfile::TempDir) -> PathBuf {
-    dir.path().join("migrations").join(SHAPE).join("migration.sql")
+    dir.path()
+        .join("migrations")
+        .join(SHAPE)
+        .join("migration.sql")
 }
 
-const FAILS_IN_ITS_BLOCK: &str =
-    "BEGIN;\nCREATE TABLE b (id int);\nSELECT 1/0;\nCOMMIT;\n";
+const FAILS_IN_ITS_BLOCK: &str = "BEGIN;\nCREATE TABLE b (id int);\nSELECT 1/0;\nCOMMIT;\n";
 
 #[test]
 fn a_statement_failing_inside_the_files_own_block_fails_the_migration_in_batch_mode() {
@@ -118,7 +128,10 @@ fn a_statement_failing_inside_the_files_own_block_fails_the_migration_in_batch_m
     drilled.assert_failed(SHAPE, "forward", &shape_file(&dir), 3, "division by zero");
     let forward = phase(drilled.migration(SHAPE), "forward");
     assert_eq!(forward["code"], "22012");
-    assert!(text(&forward["effect"]).starts_with("rolled back"), "{forward}");
+    assert!(
+        text(&forward["effect"]).starts_with("rolled back"),
+        "{forward}"
+    );
     drilled.assert_stopped_after(SHAPE);
 }
 

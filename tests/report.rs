@@ -560,9 +560,16 @@ fn server_changes_and_unseen_statements_are_listed_in_every_format_without_faili
     report.unseen = vec![change(5, "DO", "unseen", "cannot be known")];
     let listed = "prisma/migrations/2_roles/migration.sql:2: CREATE ROLE (roles, shared)";
     let unseen = "prisma/migrations/2_roles/migration.sql:5: DO (cannot be known)";
-    for format in [ReportFormat::Human, ReportFormat::Markdown, ReportFormat::Junit] {
+    for format in [
+        ReportFormat::Human,
+        ReportFormat::Markdown,
+        ReportFormat::Junit,
+    ] {
         let text = render(&report, format, false);
-        assert!(text.contains(listed) && text.contains(unseen), "{format:?}:\n{text}");
+        assert!(
+            text.contains(listed) && text.contains(unseen),
+            "{format:?}:\n{text}"
+        );
     }
     let xml = render(&report, ReportFormat::Junit, false);
     assert_eq!(parse_junit(&xml).failures, 0, "listed, not failed:\n{xml}");

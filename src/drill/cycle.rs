@@ -773,9 +773,8 @@ impl Cycle<'_, '_> {
             undo_time += applied.duration;
             undo_trace.extend(applied.trace);
             if let Some(failure) = applied.failure {
-                let clean = i == 0
-                    && self.session.mode() == ApplyMode::Batch
-                    && !applied.partly_committed;
+                let clean =
+                    i == 0 && self.session.mode() == ApplyMode::Batch && !applied.partly_committed;
                 report.phases.push(phase(
                     Phase::Undo,
                     undo_time,

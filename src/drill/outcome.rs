@@ -67,7 +67,10 @@ pub struct ServerChange {
 impl ServerChange {
     /// `file:line: WHAT (what it changes)`, the same in every text format.
     pub fn line(&self) -> String {
-        format!("{}:{}: {} ({})", self.file, self.line, self.what, self.changes)
+        format!(
+            "{}:{}: {} ({})",
+            self.file, self.line, self.what, self.changes
+        )
     }
 }
 

@@ -77,11 +77,11 @@ fn run_scope(
     if ranges <= 1 {
         return cycle::run_history(plan, history, started, progress);
     }
-    let forward = script::forward_migrations(&history);
+    let forward = script::forward_migrations(history);
     // The checks are resolved against the whole scope first, so a misplaced one is reported
     // as it would be without ranges.
     let checks = cycle::resolve_checks(&plan.checks, &forward, &forward[scope.clone()])?;
-    let weights = weights(&history)?;
+    let weights = weights(history)?;
     let cuts = split(&weights, scope.clone(), ranges);
 
     let embedded = match &plan.source {
@@ -119,7 +119,7 @@ fn run_scope(
         .collect();
 
     progress(Progress::Planned(scope.len()));
-    let reports = run_ranges(&plans, &history, progress)?;
+    let reports = run_ranges(&plans, history, progress)?;
     let databases: Vec<String> = reports.iter().map(|r| r.database.clone()).collect();
     let mut report = join(reports);
     if let Some(server) = &embedded {

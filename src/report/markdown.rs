@@ -9,8 +9,7 @@ use quick_xml::escape::{escape, partial_escape};
 use super::{
     announced_line, apply_mode_label, check_headline, forward_failure_note, millis,
     not_seeded_lines, phase_problem, phase_time, plain_diff, seed_summary, seeded_line,
-    server_reach, trace_line,
-    traced_phases, unannounced_headline, PhaseProblem,
+    server_reach, trace_line, traced_phases, unannounced_headline, PhaseProblem,
 };
 use crate::drill::outcome::{DrillReport, DrillResult, MigrationDrill, Phase};
 

@@ -136,9 +136,6 @@ mod tests {
     fn database_url_alone_gives_the_embedded_cluster() {
         let app = [("DATABASE_URL", "postgres://app@prod/app")];
         let source = pick(None, env(&app), ScratchOptions::default());
-        assert!(
-            matches!(source, ScratchSource::Embedded(_)),
-            "{source:?}"
-        );
+        assert!(matches!(source, ScratchSource::Embedded(_)), "{source:?}");
     }
 }

@@ -18,8 +18,8 @@
 use serde::Serialize;
 
 use super::{pb, NodeEnum};
-use pg_query::NodeRef;
 use pb::ObjectType as O;
+use pg_query::NodeRef;
 
 /// One kind of reach beyond the database.
 #[derive(Debug, PartialEq, Eq, Serialize)]
@@ -201,9 +201,14 @@ fn statement_reach(node: &NodeEnum) -> Option<(&'static str, String)> {
         NodeEnum::DropSubscriptionStmt(_) => found("subscription", "DROP SUBSCRIPTION"),
         NodeEnum::TransactionStmt(t) => prepared_transaction(t),
         NodeEnum::CopyStmt(c) if c.is_program => found("server-file", "COPY … PROGRAM"),
-        NodeEnum::CopyStmt(c) if !c.filename.is_empty() => {
-            found("server-file", if c.is_from { "COPY … FROM file" } else { "COPY … TO file" })
-        }
+        NodeEnum::CopyStmt(c) if !c.filename.is_empty() => found(
+            "server-file",
+            if c.is_from {
+                "COPY … FROM file"
+            } else {
+                "COPY … TO file"
+            },
+        ),
         _ => None,
     }
 }
@@ -278,33 +283,125 @@ mod tests {
             ("CREATE GROUP readers", "role", "CREATE ROLE"),
             ("ALTER USER app CONNECTION LIMIT 5", "role", "ALTER ROLE"),
             ("DROP GROUP readers", "role", "DROP ROLE"),
-            ("ALTER ROLE app RENAME TO app2", "role", "ALTER ROLE … RENAME"),
-            ("ALTER ROLE app IN DATABASE app SET work_mem = '1MB'", "role-setting", "ALTER ROLE … SET"),
-            ("ALTER ROLE ALL SET work_mem = '1MB'", "role-setting", "ALTER ROLE … SET"),
-            ("REVOKE app_owner FROM app_reader", "role-membership", "REVOKE role FROM role"),
+            (
+                "ALTER ROLE app RENAME TO app2",
+                "role",
+                "ALTER ROLE … RENAME",
+            ),
+            (
+                "ALTER ROLE app IN DATABASE app SET work_mem = '1MB'",
+                "role-setting",
+                "ALTER ROLE … SET",
+            ),
+            (
+                "ALTER ROLE ALL SET work_mem = '1MB'",
+                "role-setting",
+                "ALTER ROLE … SET",
+            ),
+            (
+                "REVOKE app_owner FROM app_reader",
+                "role-membership",
+                "REVOKE role FROM role",
+            ),
             ("ALTER SYSTEM RESET ALL", "system-setting", "ALTER SYSTEM"),
             ("CREATE DATABASE reports", "database", "CREATE DATABASE"),
-            ("DROP DATABASE IF EXISTS reports", "database", "DROP DATABASE"),
-            ("ALTER DATABASE app CONNECTION LIMIT 10", "database", "ALTER DATABASE"),
-            ("ALTER DATABASE app OWNER TO app_owner", "database", "ALTER DATABASE … OWNER TO"),
-            ("ALTER DATABASE app RENAME TO app2", "database", "ALTER DATABASE … RENAME"),
+            (
+                "DROP DATABASE IF EXISTS reports",
+                "database",
+                "DROP DATABASE",
+            ),
+            (
+                "ALTER DATABASE app CONNECTION LIMIT 10",
+                "database",
+                "ALTER DATABASE",
+            ),
+            (
+                "ALTER DATABASE app OWNER TO app_owner",
+                "database",
+                "ALTER DATABASE … OWNER TO",
+            ),
+            (
+                "ALTER DATABASE app RENAME TO app2",
+                "database",
+                "ALTER DATABASE … RENAME",
+            ),
             ("DROP TABLESPACE fast", "tablespace", "DROP TABLESPACE"),
-            ("ALTER TABLESPACE fast SET (random_page_cost = 1)", "tablespace", "ALTER TABLESPACE"),
-            ("COMMENT ON DATABASE app IS 'x'", "shared-description", "COMMENT ON DATABASE"),
-            ("COMMENT ON TABLESPACE fast IS 'x'", "shared-description", "COMMENT ON TABLESPACE"),
-            ("SECURITY LABEL ON ROLE app IS 'x'", "shared-description", "SECURITY LABEL ON ROLE"),
-            ("GRANT CREATE ON TABLESPACE fast TO app", "shared-privilege", "GRANT … ON TABLESPACE"),
-            ("GRANT SET ON PARAMETER work_mem TO app", "shared-privilege", "GRANT … ON PARAMETER"),
-            ("REVOKE CONNECT ON DATABASE app FROM PUBLIC", "shared-privilege", "REVOKE … ON DATABASE"),
+            (
+                "ALTER TABLESPACE fast SET (random_page_cost = 1)",
+                "tablespace",
+                "ALTER TABLESPACE",
+            ),
+            (
+                "COMMENT ON DATABASE app IS 'x'",
+                "shared-description",
+                "COMMENT ON DATABASE",
+            ),
+            (
+                "COMMENT ON TABLESPACE fast IS 'x'",
+                "shared-description",
+                "COMMENT ON TABLESPACE",
+            ),
+            (
+                "SECURITY LABEL ON ROLE app IS 'x'",
+                "shared-description",
+                "SECURITY LABEL ON ROLE",
+            ),
+            (
+                "GRANT CREATE ON TABLESPACE fast TO app",
+                "shared-privilege",
+                "GRANT … ON TABLESPACE",
+            ),
+            (
+                "GRANT SET ON PARAMETER work_mem TO app",
+                "shared-privilege",
+                "GRANT … ON PARAMETER",
+            ),
+            (
+                "REVOKE CONNECT ON DATABASE app FROM PUBLIC",
+                "shared-privilege",
+                "REVOKE … ON DATABASE",
+            ),
             ("DROP OWNED BY old_owner", "owned-by", "DROP OWNED"),
-            ("CREATE SUBSCRIPTION s CONNECTION 'host=x' PUBLICATION p", "subscription", "CREATE SUBSCRIPTION"),
-            ("ALTER SUBSCRIPTION s DISABLE", "subscription", "ALTER SUBSCRIPTION"),
-            ("PREPARE TRANSACTION 'x'", "prepared-transaction", "PREPARE TRANSACTION"),
-            ("COPY a FROM PROGRAM 'curl x'", "server-file", "COPY … PROGRAM"),
-            ("COPY a FROM '/etc/passwd'", "server-file", "COPY … FROM file"),
-            ("SELECT pg_terminate_backend(pid) FROM pg_stat_activity", "server-function", "pg_terminate_backend()"),
-            ("SELECT pg_catalog.pg_create_logical_replication_slot('s', 'pgoutput')", "server-function", "pg_create_logical_replication_slot()"),
-            ("INSERT INTO log SELECT dblink_exec('host=x', 'DROP TABLE t')", "server-function", "dblink_exec()"),
+            (
+                "CREATE SUBSCRIPTION s CONNECTION 'host=x' PUBLICATION p",
+                "subscription",
+                "CREATE SUBSCRIPTION",
+            ),
+            (
+                "ALTER SUBSCRIPTION s DISABLE",
+                "subscription",
+                "ALTER SUBSCRIPTION",
+            ),
+            (
+                "PREPARE TRANSACTION 'x'",
+                "prepared-transaction",
+                "PREPARE TRANSACTION",
+            ),
+            (
+                "COPY a FROM PROGRAM 'curl x'",
+                "server-file",
+                "COPY … PROGRAM",
+            ),
+            (
+                "COPY a FROM '/etc/passwd'",
+                "server-file",
+                "COPY … FROM file",
+            ),
+            (
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity",
+                "server-function",
+                "pg_terminate_backend()",
+            ),
+            (
+                "SELECT pg_catalog.pg_create_logical_replication_slot('s', 'pgoutput')",
+                "server-function",
+                "pg_create_logical_replication_slot()",
+            ),
+            (
+                "INSERT INTO log SELECT dblink_exec('host=x', 'DROP TABLE t')",
+                "server-function",
+                "dblink_exec()",
+            ),
         ] {
             let found = reach(sql).unwrap_or_else(|| panic!("{sql}: no reach"));
             assert_eq!((found.kind.id, found.what.as_str()), (id, what), "{sql}");

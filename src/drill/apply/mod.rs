@@ -8,6 +8,7 @@ mod probe;
 mod shapes;
 mod trace;
 
+use std::collections::HashSet;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -128,6 +129,9 @@ pub struct PrismaSession<'c> {
     /// `statement_timeout` and `lock_timeout` for the next file: the drill's, or what an
     /// earlier file `SET` them to (a setting leaks into the next migration, as under Prisma).
     limits: [String; 2],
+    /// Checksums of files batch mode has parsed and found plain (no `COPY` with the client,
+    /// no transaction control): sent again (re-apply) without parsing.
+    plain: HashSet<String>,
 }
 
 /// The row Prisma leaves for an applied file: started and finished times, one applied step on
@@ -197,6 +201,7 @@ impl<'c> PrismaSession<'c> {
             trace: false,
             prober: None,
             limits: Default::default(),
+            plain: HashSet::new(),
         };
         session.leave_file()?;
         Ok(session)
@@ -240,7 +245,7 @@ impl<'c> PrismaSession<'c> {
             .execute(LIMITS_ON, &[&self.limits[0], &self.limits[1]])
             .map_err(ApplyError::Connection)?;
         let started = Instant::now();
-        let mut sent = self.send(file)?;
+        let mut sent = self.send(file, &checksum)?;
         let duration = started.elapsed();
         match self.leave_file()? {
             Left::Clean => {}
@@ -316,9 +321,10 @@ impl<'c> PrismaSession<'c> {
 
     /// Sends the file as the mode sends it, up to a `COPY` with the client if it holds one
     /// (which fails there: see [`shapes::copies_with_client`]).
-    fn send(&mut self, file: SqlFile<'_>) -> Result<Sent, ApplyError> {
+    fn send(&mut self, file: SqlFile<'_>, checksum: &str) -> Result<Sent, ApplyError> {
         let statements = match (self.mode, self.trace) {
             (ApplyMode::Split, _) | (_, true) => Some(sql::parse_file(file.path, file.sql)?),
+            _ if self.plain.contains(checksum) => None,
             // Batch mode parses only what may need it, and sends what the parser rejects
             // as it is: PostgreSQL is the judge.
             _ if shapes::may_copy(file.sql) || shapes::may_control(file.sql) => {
@@ -338,6 +344,7 @@ impl<'c> PrismaSession<'c> {
             // One query: nothing of it runs when a statement in it cannot.
             (ApplyMode::Batch, Some(_)) => Sent::default(),
             (ApplyMode::Batch, None) if !self.trace && !shapes::has_control(&statements) => {
+                self.plain.insert(checksum.to_string());
                 self.send_batch(file)
             }
             _ => self.send_statements(file.path, &statements, until)?,
@@ -379,7 +386,12 @@ impl<'c> PrismaSession<'c> {
             })
             .map(|at| line_of_char(file.sql, at as usize));
         Sent {
-            failure: Some(failure(file.path, &error, line, effect(ApplyMode::Batch, 0, 0))),
+            failure: Some(failure(
+                file.path,
+                &error,
+                line,
+                effect(ApplyMode::Batch, 0, 0),
+            )),
             ..Sent::default()
         }
     }
@@ -473,10 +485,13 @@ fn effect(mode: ApplyMode, committed: usize, total: usize) -> String {
 fn left_open(path: &Path, statements: &[SqlStatement], mode: ApplyMode) -> (ApplyFailure, bool) {
     let begin = shapes::unclosed_begin(statements);
     let line = begin.map(|s| s.location.line as u32);
-    let opened = line.map_or("a transaction".into(), |l| format!("the transaction its BEGIN on line {l} opens"));
+    let opened = line.map_or("a transaction".into(), |l| {
+        format!("the transaction its BEGIN on line {l} opens")
+    });
     let committed = shapes::committed_before(statements, statements.len(), mode);
     let effect = match committed {
-        0 => "rolled back: the drill ended the open transaction, and nothing of the file remains".into(),
+        0 => "rolled back: the drill ended the open transaction, and nothing of the file remains"
+            .into(),
         n => format!(
             "half-applied: {n} of {} statement(s) committed before the open transaction, \
              which the drill rolled back",

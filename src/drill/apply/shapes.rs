@@ -114,14 +114,15 @@ pub(super) fn has_control(statements: &[Statement]) -> bool {
         .any(|s| transaction_control(&s.node).is_some())
 }
 
-/// Whether the text may hold transaction control (`BEGIN`, `START`, `COMMIT`, `END`,
-/// `ROLLBACK`, `ABORT`, `PREPARE`): only then can a batch-mode file control its own
-/// transactions, and only then is it parsed to find out.
+/// Whether the text may hold transaction control: one of the words `BEGIN`, `START`,
+/// `COMMIT`, `END`, `ROLLBACK`, `ABORT`, `PREPARE`. Only then can a batch-mode file control its
+/// own transactions, and only then is it parsed to find out.
 pub(super) fn may_control(sql: &str) -> bool {
-    let lower = sql.to_ascii_lowercase();
-    ["begin", "start", "commit", "end", "rollback", "abort", "prepare"]
-        .iter()
-        .any(|word| lower.contains(word))
+    const WORDS: [&str; 7] = [
+        "begin", "start", "commit", "end", "rollback", "abort", "prepare",
+    ];
+    sql.split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+        .any(|word| WORDS.iter().any(|w| w.eq_ignore_ascii_case(word)))
 }
 
 #[cfg(test)]
@@ -158,13 +159,17 @@ mod tests {
     }
 
     #[test]
-    fn only_copy_with_the_client_is_flagged() {
+    fn only_copy_with_the_client_is_flagged_and_only_files_that_may_need_it_are_parsed() {
         let first = |sql: &str| copies_with_client(&parse(sql)[0].node);
         assert_eq!(first("COPY a FROM stdin"), Some("COPY … FROM STDIN"));
         assert_eq!(first("COPY a TO stdout"), Some("COPY … TO STDOUT"));
         assert_eq!(first("COPY a FROM '/tmp/a.csv'"), None);
         assert_eq!(first("COPY a TO PROGRAM 'cat'"), None);
         assert!(may_copy("create table x; CoPy a from stdin"));
+        assert!(may_control("CREATE TABLE a (id int);\nCommit;"));
+        assert!(!may_control(
+            "CREATE TABLE pending_backend (started_at int)"
+        ));
         assert!(!may_copy("CREATE TABLE a (id int)"));
     }
 }
