@@ -13,6 +13,7 @@ use serde_json::Value;
 
 use unmigrate::drill::apply::ApplyMode;
 use unmigrate::drill::outcome::DrillReport;
+use unmigrate::drill::script::Seed;
 use unmigrate::drill::{self, DrillPlan};
 use unmigrate::report::{self, ReportFormat};
 use unmigrate::scratch::{ScratchOptions, ScratchSource};
@@ -55,6 +56,11 @@ fn run(mode: ApplyMode, migrations: PathBuf, undo_dir: Option<PathBuf>) -> Drill
     plan.apply_mode = mode;
     plan.undo_dir = undo_dir;
     plan.jobs = Some(1);
+    run_plan(plan)
+}
+
+fn run_plan(plan: DrillPlan) -> Drilled {
+    let mode = plan.apply_mode;
     let report = drill::run(&plan, &mut |_| {}).unwrap_or_else(|e| panic!("{mode}: {e}"));
     let json: Value =
         serde_json::from_str(&report::render(&report, ReportFormat::Json, false)).unwrap();
@@ -167,6 +173,35 @@ fn copy_from_stdin_fails_the_migration_at_its_line_in_both_modes() {
         }
         drilled.assert_stopped_after(SHAPE);
     }
+}
+
+/// Seeded, a failed forward migration is tried again on emptied tables: never one that copies
+/// with the client, which no query can serve.
+#[test]
+fn a_seeded_drill_does_not_try_copy_from_stdin_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let migrations = dir.path().join("migrations");
+    write_history(
+        &migrations,
+        &[
+            (INIT, "CREATE TABLE a (id int);\n"),
+            (SHAPE, COPY_FROM_STDIN),
+            (AFTER, "CREATE TABLE c (id int);\n"),
+        ],
+    );
+    let mut plan = DrillPlan::whole_history(
+        migrations,
+        ScratchSource::Embedded(ScratchOptions::default()),
+    );
+    plan.seed = Some(Seed { rows: 3 });
+    plan.jobs = Some(1);
+    let drilled = run_plan(plan);
+    drilled.assert_failed(SHAPE, "forward", &shape_file(&dir), 2, "COPY … FROM STDIN");
+    assert_eq!(
+        drilled.migration(SHAPE)["data"]["forward_failure"],
+        "unknown"
+    );
+    drilled.assert_stopped_after(SHAPE);
 }
 
 const LEAVES_OPEN: &str = "CREATE TABLE b (id int);\nBEGIN;\nCREATE TABLE d (id int);\n";
