@@ -247,20 +247,16 @@ impl<'c> PrismaSession<'c> {
         let started = Instant::now();
         let mut sent = self.send(file, &checksum)?;
         let duration = started.elapsed();
-        match self.leave_file()? {
-            Left::Clean => {}
-            Left::Aborted if sent.failure.is_some() => {}
-            Left::Aborted | Left::Open => {
-                if sent.failure.is_none() {
-                    let statements = match sent.statements.take() {
-                        Some(statements) => statements,
-                        None => sql::parse_file(file.path, file.sql)?,
-                    };
-                    let (failure, partly) = left_open(file.path, &statements, self.mode);
-                    sent.failure = Some(failure);
-                    sent.partly_committed = partly;
-                }
-            }
+        let left = self.leave_file()?;
+        // An aborted block follows the failure already reported; an open one is the failure.
+        if !matches!(left, Left::Clean) && sent.failure.is_none() {
+            let statements = match sent.statements.take() {
+                Some(statements) => statements,
+                None => sql::parse_file(file.path, file.sql)?,
+            };
+            let (failure, partly) = left_open(file.path, &statements, self.mode);
+            sent.failure = Some(failure);
+            sent.partly_committed = partly;
         }
         let logs = sent.failure.as_ref().map(|f| f.message.as_str());
         self.client
@@ -287,7 +283,8 @@ impl<'c> PrismaSession<'c> {
     /// file left them and lifts them for the drill's own queries.
     fn leave_file(&mut self) -> Result<Left, ApplyError> {
         let mut left = Left::Clean;
-        loop {
+        // Once rolled back, the session is out of any block: a second round is the last.
+        for _ in 0..2 {
             let row = match self.client.simple_query(LIMITS_OFF) {
                 Ok(messages) => messages.into_iter().find_map(|m| match m {
                     postgres::SimpleQueryMessage::Row(row) => Some(row),
@@ -311,6 +308,9 @@ impl<'c> PrismaSession<'c> {
             self.limits = [1, 2].map(|i| row.get(i).unwrap_or("0").to_string());
             return Ok(left);
         }
+        Err(ApplyError::Session(
+            "still in a transaction block after ROLLBACK",
+        ))
     }
 
     fn rollback(&mut self) -> Result<(), ApplyError> {
