@@ -20,13 +20,16 @@ use crate::untrusted;
 
 /// Exit codes: 0 success, 1 some undo needs manual work (`generate`), a drill failed
 /// (`drill`) or a hazard named by `--fail-on` was found (`explain`), 2 usage, input or
-/// environment error.
+/// environment error, 3 a drill on a server given by URL refused statements that change the
+/// server beyond its database.
 pub const EXIT_OK: i32 = 0;
 pub const EXIT_MANUAL: i32 = 1;
 pub const EXIT_DRILL_FAILED: i32 = 1;
 /// `explain --fail-on`: a hazard of a named rule was found.
 pub const EXIT_HAZARDS: i32 = 1;
 pub const EXIT_ERROR: i32 = 2;
+/// `drill`: refused before anything ran (see [`DrillArgs::allow_server_changes`]).
+pub const EXIT_REFUSED: i32 = 3;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -78,9 +81,16 @@ pub struct DrillArgs {
     #[arg(default_value = "prisma/migrations")]
     pub target: PathBuf,
     /// Make the scratch database on this server instead of an embedded one [env:
-    /// SHADOW_DATABASE_URL, then DATABASE_URL]. Only a database the drill creates is touched.
+    /// SHADOW_DATABASE_URL; never DATABASE_URL, usually the application's own]. Only a
+    /// database the drill creates is touched.
     #[arg(long, value_name = "URL")]
     pub database_url: Option<String>,
+    /// With a server given by URL, run statements that change the server beyond the drill's
+    /// database (roles and their settings, ALTER SYSTEM, databases, tablespaces, …) instead of
+    /// refusing the drill with exit 3; the report lists them. The embedded PostgreSQL, thrown
+    /// away afterwards, always runs them.
+    #[arg(long)]
+    pub allow_server_changes: bool,
     /// How each migration.sql is sent: whole, in one implicit transaction (Prisma ≤ 7.3), or
     /// statement by statement (Prisma ≥ 7.4) [default: batch, or the script's].
     #[arg(long, value_enum)]
@@ -101,10 +111,11 @@ pub struct DrillArgs {
     /// `generate --out`).
     #[arg(long, value_name = "DIR")]
     pub undo_dir: Option<PathBuf>,
-    /// Longest any statement may run, in PostgreSQL syntax [default: 10min].
+    /// Longest any statement of a migration (or check) may run, in PostgreSQL syntax; the
+    /// drill's own queries between files are not limited [default: 10min].
     #[arg(long, value_name = "DURATION")]
     pub statement_timeout: Option<String>,
-    /// Longest a statement may wait for a lock [default: 1min].
+    /// Longest a statement of a migration (or check) may wait for a lock [default: 1min].
     #[arg(long, value_name = "DURATION")]
     pub lock_timeout: Option<String>,
     /// Fill every table with N synthetic rows before the first migration in scope (and empty
@@ -198,7 +209,10 @@ pub fn main() -> i32 {
         Err(error) => {
             // Messages quote folder names and server text: show their control characters.
             eprintln!("error: {}", untrusted::multiline(&describe(&error)));
-            EXIT_ERROR
+            match error.downcast_ref::<drill::DrillError>() {
+                Some(drill::DrillError::ServerChanges { .. }) => EXIT_REFUSED,
+                _ => EXIT_ERROR,
+            }
         }
     }
 }
@@ -504,6 +518,7 @@ fn drill_plan(args: &DrillArgs) -> anyhow::Result<DrillPlan> {
         trace: args.trace || script_traces || args.probe || script_probes,
         probe: args.probe || script_probes,
         jobs: args.jobs.map(usize::from),
+        allow_server_changes: args.allow_server_changes,
     })
 }
 

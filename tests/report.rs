@@ -10,7 +10,7 @@ use quick_xml::{Reader, XmlVersion};
 use unmigrate::drill::apply::{ApplyMode, LockTaken, StatementTrace};
 use unmigrate::drill::outcome::{
     ApplyFailure, CheckReport, DrillReport, DrillResult, Expectation, FinalCheck, MigrationDrill,
-    Phase, PhaseReport, PhaseStatus, Prefix, UndoSource,
+    Phase, PhaseReport, PhaseStatus, Prefix, ServerChange, UndoSource,
 };
 use unmigrate::report::{render, ReportFormat};
 use unmigrate::snapshot::{ObjectDiff, SchemaDiff, Tracking};
@@ -290,6 +290,8 @@ fn sample_report() -> DrillReport {
             }),
         }),
         stopped: Some("2 migrations failed (--max-failures 2)".to_string()),
+        server_changes: Vec::new(),
+        unseen: Vec::new(),
         total: Duration::from_millis(5432),
     }
 }
@@ -586,4 +588,43 @@ fn outside_text_is_escaped_in_human_and_markdown() {
         .unwrap_or_else(|| panic!("no table row:\n{markdown}"));
     let cells = row.replace("\\|", "").matches('|').count();
     assert_eq!(cells, 6, "{row}");
+}
+
+#[test]
+fn server_changes_and_unseen_statements_are_listed_in_every_format_without_failing() {
+    let change = |line, what: &str, kind, changes| ServerChange {
+        file: "prisma/migrations/2_roles/migration.sql".into(),
+        line,
+        what: what.into(),
+        kind,
+        changes,
+    };
+    let mut report = DrillReport {
+        migrations: vec![passing()],
+        stopped: None,
+        final_check: None,
+        ..sample_report()
+    };
+    report.server_changes = vec![change(2, "CREATE ROLE", "role", "roles, shared")];
+    report.unseen = vec![change(5, "DO", "unseen", "cannot be known")];
+    let listed = "prisma/migrations/2_roles/migration.sql:2: CREATE ROLE (roles, shared)";
+    let unseen = "prisma/migrations/2_roles/migration.sql:5: DO (cannot be known)";
+    for format in [
+        ReportFormat::Human,
+        ReportFormat::Markdown,
+        ReportFormat::Junit,
+    ] {
+        let text = render(&report, format, false);
+        assert!(
+            text.contains(listed) && text.contains(unseen),
+            "{format:?}:\n{text}"
+        );
+    }
+    let xml = render(&report, ReportFormat::Junit, false);
+    assert_eq!(parse_junit(&xml).failures, 0, "listed, not failed:\n{xml}");
+    let json: serde_json::Value =
+        serde_json::from_str(&render(&report, ReportFormat::Json, false)).unwrap();
+    assert_eq!(json["report"]["server_changes"][0]["kind"], "role");
+    assert_eq!(json["report"]["server_changes"][0]["line"], 2);
+    assert_eq!(json["report"]["unseen"][0]["what"], "DO");
 }

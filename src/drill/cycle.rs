@@ -49,6 +49,9 @@ pub struct DrillPlan {
     /// How many databases may drill parts of the scope at once (see [`super::shards`]);
     /// `None`: one per core. `Some(1)`: the whole scope in one database.
     pub jobs: Option<usize>,
+    /// On a server given by URL, run statements that change the server beyond the drill's
+    /// database (roles, `ALTER SYSTEM`, …) instead of refusing the drill (see [`super::reach`]).
+    pub allow_server_changes: bool,
 }
 
 impl DrillPlan {
@@ -70,6 +73,7 @@ impl DrillPlan {
             trace: false,
             probe: false,
             jobs: None,
+            allow_server_changes: false,
         }
     }
 }
@@ -98,6 +102,8 @@ pub enum DrillError {
     CheckOutOfScope { check: String, migration: String },
     #[error("{} holds forward migrations ({names}); an undo directory may hold only undo folders written by unmigrate", dir.display())]
     ForwardInUndoDir { dir: PathBuf, names: String },
+    #[error("refused: a drill on a server given by URL may change only the database it creates, and these statements change the server beyond it:{list}\n  drill on the embedded PostgreSQL (no --database-url, SHADOW_DATABASE_URL or [database]), whose cluster is thrown away, or pass --allow-server-changes to run them on that server anyway")]
+    ServerChanges { list: String },
 }
 
 /// Progress as the drill goes, for a progress bar.
@@ -109,18 +115,9 @@ pub enum Progress<'a> {
     Migration(&'a str),
 }
 
-/// Runs the drill in one database and reports what it found. `Err` only for input or
-/// environment errors.
-pub fn run(
-    plan: &DrillPlan,
-    progress: &mut dyn FnMut(Progress),
-) -> Result<DrillReport, DrillError> {
-    let started = Instant::now();
-    let history = migrations::read_history(&plan.migrations_dir)?;
-    run_history(plan, &history, started, progress)
-}
-
-/// [`run`] on a history already read from `plan.migrations_dir`, timed from `started`.
+/// Runs the drill in one database on a history already read from `plan.migrations_dir`,
+/// timed from `started`, and reports what it found. `Err` only for input or environment
+/// errors.
 pub(super) fn run_history(
     plan: &DrillPlan,
     history: &History,
@@ -185,6 +182,8 @@ pub(super) fn run_history(
         tracking: watcher.tracking(),
         final_check: None,
         stopped: None,
+        server_changes: Vec::new(),
+        unseen: Vec::new(),
         total: Duration::ZERO,
     };
 
@@ -674,9 +673,11 @@ impl Cycle<'_, '_> {
         if self.session.mode() != ApplyMode::Batch || !forward_file.fits_in_a_transaction {
             return Ok(DataFailure::Unknown);
         }
+        let limits = self.session.limits().map(str::to_string);
         let client = self.session.client();
         let tables = data::live::user_tables(client).map_err(DrillError::Data)?;
         let mut transaction = client.transaction().map_err(DrillError::Data)?;
+        limit(&mut transaction, &limits).map_err(DrillError::Data)?;
         if !tables.is_empty() {
             let names: Vec<String> = tables
                 .iter()
@@ -772,7 +773,8 @@ impl Cycle<'_, '_> {
             undo_time += applied.duration;
             undo_trace.extend(applied.trace);
             if let Some(failure) = applied.failure {
-                let clean = i == 0 && self.session.mode() == ApplyMode::Batch;
+                let clean =
+                    i == 0 && self.session.mode() == ApplyMode::Batch && !applied.partly_committed;
                 report.phases.push(phase(
                     Phase::Undo,
                     undo_time,
@@ -869,7 +871,9 @@ impl Cycle<'_, '_> {
             if !due {
                 continue;
             }
-            let outcome = run_in_rolled_back_transaction(self.session.client(), &check.sql);
+            let limits = self.session.limits().map(str::to_string);
+            let outcome =
+                run_in_rolled_back_transaction(self.session.client(), &limits, &check.sql);
             let (passed, detail) = match (check.expect, outcome) {
                 (Expectation::Succeed, Ok(())) => (true, None),
                 (Expectation::Succeed, Err(e)) => (false, Some(e)),
@@ -901,8 +905,27 @@ fn compare(
     }
 }
 
-fn run_in_rolled_back_transaction(client: &mut Client, sql: &str) -> Result<(), String> {
+/// SQL the drill runs for the user (a check, a migration tried again) runs under the
+/// migrations' own limits ([`PrismaSession::limits`]), for this transaction only.
+fn limit(
+    transaction: &mut postgres::Transaction<'_>,
+    limits: &[String; 2],
+) -> Result<(), postgres::Error> {
+    transaction
+        .execute(
+            "SELECT set_config('statement_timeout', $1, true), set_config('lock_timeout', $2, true)",
+            &[&limits[0], &limits[1]],
+        )
+        .map(drop)
+}
+
+fn run_in_rolled_back_transaction(
+    client: &mut Client,
+    limits: &[String; 2],
+    sql: &str,
+) -> Result<(), String> {
     let mut transaction = client.transaction().map_err(|e| e.to_string())?;
+    limit(&mut transaction, limits).map_err(|e| e.to_string())?;
     let outcome = transaction
         .batch_execute(sql)
         .map_err(|e| match e.as_db_error() {

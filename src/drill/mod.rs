@@ -4,6 +4,7 @@
 pub mod apply;
 mod cycle;
 pub mod outcome;
+mod reach;
 pub mod script;
 mod shards;
 mod survival;

@@ -39,8 +39,39 @@ pub struct DrillReport {
     pub final_check: Option<FinalCheck>,
     /// Why the drill stopped before the end of its scope, if it did.
     pub stopped: Option<String>,
+    /// On a server given by URL: statements that changed the server beyond the drill's own
+    /// database, run because the drill was allowed to (`--allow-server-changes`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub server_changes: Vec<ServerChange>,
+    /// On a server given by URL: `DO` blocks, whose statements cannot be seen, so whether
+    /// they change the server beyond the drill's database is not known (a warning).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unseen: Vec<ServerChange>,
     #[serde(with = "duration_ms")]
     pub total: Duration,
+}
+
+/// A statement whose effect reaches beyond the drill's database (see [`crate::sql::reach`]).
+#[derive(Debug, Clone, Serialize)]
+pub struct ServerChange {
+    pub file: String,
+    pub line: usize,
+    /// What it is: `CREATE ROLE`, `ALTER SYSTEM`, `pg_reload_conf()`, `DO`.
+    pub what: String,
+    /// The kind's id in [`crate::sql::reach::KINDS`], or `unseen` for a `DO` block.
+    pub kind: &'static str,
+    /// What it changes outside the database.
+    pub changes: &'static str,
+}
+
+impl ServerChange {
+    /// `file:line: WHAT (what it changes)`, the same in every text format.
+    pub fn line(&self) -> String {
+        format!(
+            "{}:{}: {} ({})",
+            self.file, self.line, self.what, self.changes
+        )
+    }
 }
 
 /// Migrations applied forward only, to reach the start of the scope.

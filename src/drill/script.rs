@@ -78,8 +78,8 @@ pub struct DrillScript {
     pub scope: Scope,
     /// `[database]`: the server to make the scratch database on, resolved from `url` or from
     /// the environment variable `url_env` names (so passwords stay out of files). Absent: the
-    /// `--database-url` flag, then `SHADOW_DATABASE_URL`, then `DATABASE_URL`, else an
-    /// embedded PostgreSQL.
+    /// `--database-url` flag, then `SHADOW_DATABASE_URL`, else an embedded PostgreSQL (never
+    /// `DATABASE_URL` unless `url_env` names it).
     pub database_url: Option<String>,
     /// `[timeouts]`: session timeouts while the drill applies migrations.
     pub timeouts: Timeouts,

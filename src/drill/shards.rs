@@ -20,6 +20,7 @@ use std::time::Instant;
 
 use crate::drill::cycle::{self, DrillError, DrillPlan, Progress};
 use crate::drill::outcome::{DrillReport, DrillResult, FinalCheck};
+use crate::drill::reach;
 use crate::drill::script::{self, Scope};
 use crate::migrations::{self, History};
 use crate::scratch::{ScratchServer, ScratchSource};
@@ -45,28 +46,42 @@ pub fn default_jobs() -> usize {
 }
 
 /// Runs the drill, across several databases when the plan allows it and the scope is long
-/// enough to gain from it (see the module documentation). `Err` only for input or environment
-/// errors, as [`cycle::run`].
+/// enough to gain from it (see the module documentation). On a server given by URL, refuses
+/// statements that change the server beyond the drill's database before anything runs (see
+/// [`reach`]). `Err` only for input or environment errors, and for that refusal.
 pub fn run(
     plan: &DrillPlan,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<DrillReport, DrillError> {
+    let started = Instant::now();
+    let history = migrations::read_history(&plan.migrations_dir)?;
+    let reach = reach::before_drill(plan, &history)?;
+    let mut report = run_scope(plan, &history, started, progress)?;
+    report.server_changes = reach.changes;
+    report.unseen = reach.unseen;
+    Ok(report)
+}
+
+fn run_scope(
+    plan: &DrillPlan,
+    history: &History,
+    started: Instant,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<DrillReport, DrillError> {
     let jobs = plan.jobs.unwrap_or_else(default_jobs);
     if jobs <= 1 || plan.seed.is_some() || plan.probe {
-        return cycle::run(plan, progress);
+        return cycle::run_history(plan, history, started, progress);
     }
-    let history = migrations::read_history(&plan.migrations_dir)?;
-    let scope = plan.scope.resolve(&history)?;
+    let scope = plan.scope.resolve(history)?;
     let ranges = jobs.min(scope.len() / MIN_MIGRATIONS_PER_RANGE);
     if ranges <= 1 {
-        return cycle::run(plan, progress);
+        return cycle::run_history(plan, history, started, progress);
     }
-    let started = Instant::now();
-    let forward = script::forward_migrations(&history);
+    let forward = script::forward_migrations(history);
     // The checks are resolved against the whole scope first, so a misplaced one is reported
     // as it would be without ranges.
     let checks = cycle::resolve_checks(&plan.checks, &forward, &forward[scope.clone()])?;
-    let weights = weights(&history)?;
+    let weights = weights(history)?;
     let cuts = split(&weights, scope.clone(), ranges);
 
     let embedded = match &plan.source {
@@ -104,7 +119,7 @@ pub fn run(
         .collect();
 
     progress(Progress::Planned(scope.len()));
-    let reports = run_ranges(&plans, &history, progress)?;
+    let reports = run_ranges(&plans, history, progress)?;
     let databases: Vec<String> = reports.iter().map(|r| r.database.clone()).collect();
     let mut report = join(reports);
     if let Some(server) = &embedded {

@@ -8,8 +8,8 @@ use anstyle::{AnsiColor, Style};
 use super::{
     announced_line, apply_mode_label, check_headline, diff_lines, error_location,
     forward_failure_note, millis, not_seeded_lines, phase_problem, result_label, seconds,
-    seed_summary, seeded_line, trace_line, traced_phases, unannounced_headline, undo_source_label,
-    DiffLine, PhaseProblem,
+    seed_summary, seeded_line, server_reach, trace_line, traced_phases, unannounced_headline,
+    undo_source_label, DiffLine, PhaseProblem,
 };
 use crate::drill::outcome::{DrillReport, DrillResult, MigrationDrill, PhaseReport};
 use crate::snapshot::{SchemaDiff, Tracking};
@@ -298,6 +298,12 @@ impl Human<'_> {
             writeln!(f, "{summary}")?;
         }
         writeln!(f, "Total: {}", seconds(report.total))?;
+        for (heading, lines) in server_reach(report) {
+            writeln!(f, "{}:", self.paint.paint(WARNING, heading))?;
+            for line in lines {
+                writeln!(f, "{DETAIL}{}", safe(line))?;
+            }
+        }
         self.final_check(f)?;
         if let Some(reason) = &report.stopped {
             writeln!(f, "Stopped: {}", self.paint.paint(FAILED, safe(reason)))?;

@@ -9,7 +9,8 @@ use quick_xml::escape::escape;
 
 use super::{
     announced_line, check_headline, forward_failure_note, not_seeded_lines, phase_problem,
-    phase_time, plain_diff, seeded_line, trace_line, unannounced_headline, PhaseProblem,
+    phase_time, plain_diff, seeded_line, server_reach, trace_line, unannounced_headline,
+    PhaseProblem,
 };
 use crate::drill::outcome::{DataReport, DrillReport, DrillResult, MigrationDrill, Phase};
 
@@ -56,6 +57,12 @@ fn test_cases(report: &DrillReport) -> Vec<TestCase> {
             }
         };
         cases.push(drill_case("final full schema check", outcome));
+    }
+    for (heading, lines) in server_reach(report) {
+        // Reported, not failed: the drill was allowed to run them, or cannot see them.
+        let mut case = drill_case(heading, Outcome::Passed);
+        case.system_out = lines.join("\n");
+        cases.push(case);
     }
     if let Some(reason) = &report.stopped {
         // A drill that stopped did not prove the rest of its scope: CI must not show it green.

@@ -8,8 +8,8 @@ use quick_xml::escape::{escape, partial_escape};
 
 use super::{
     announced_line, apply_mode_label, check_headline, forward_failure_note, millis,
-    not_seeded_lines, phase_problem, phase_time, plain_diff, seed_summary, seeded_line, trace_line,
-    traced_phases, unannounced_headline, PhaseProblem,
+    not_seeded_lines, phase_problem, phase_time, plain_diff, seed_summary, seeded_line,
+    server_reach, trace_line, traced_phases, unannounced_headline, PhaseProblem,
 };
 use crate::drill::outcome::{DrillReport, DrillResult, MigrationDrill, Phase};
 use crate::untrusted;
@@ -47,6 +47,7 @@ impl Display for Markdown<'_> {
         self.manual_undos(f)?;
         self.traces(f)?;
         self.seeded_data(f)?;
+        self.server_reach(f)?;
         self.final_check(f)
     }
 }
@@ -261,6 +262,18 @@ impl Markdown<'_> {
         writeln!(f)?;
         writeln!(f, "</details>")?;
         writeln!(f)
+    }
+
+    fn server_reach(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (heading, lines) in server_reach(self.report) {
+            writeln!(f, "**⚠️ {heading}:**")?;
+            writeln!(f)?;
+            for line in lines {
+                writeln!(f, "- {}", partial_escape(line.as_str()))?;
+            }
+            writeln!(f)?;
+        }
+        Ok(())
     }
 
     fn final_check(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -47,6 +47,26 @@ pub fn render(report: &DrillReport, format: ReportFormat, color: bool) -> String
     }
 }
 
+/// The headings of the two lists of statements reaching beyond the drill's database (drills
+/// on a server given by URL), the same in every format.
+const SERVER_CHANGES: &str =
+    "Server changes beyond the drill's database (run: --allow-server-changes)";
+const UNSEEN: &str = "Warning: DO blocks, whose statements cannot be seen, may change the \
+                      server beyond the drill's database";
+
+/// The lists of statements reaching beyond the drill's database, with their headings; empty
+/// lists are left out.
+fn server_reach(report: &DrillReport) -> Vec<(&'static str, Vec<String>)> {
+    [
+        (SERVER_CHANGES, &report.server_changes),
+        (UNSEEN, &report.unseen),
+    ]
+    .into_iter()
+    .filter(|(_, list)| !list.is_empty())
+    .map(|(heading, list)| (heading, list.iter().map(|c| c.line()).collect()))
+    .collect()
+}
+
 /// One traced statement in one line, the same in every text format:
 /// `line 5, 1.3 ms: ACCESS EXCLUSIVE on "Post"; rewrote "Post"; scanned "Post"`.
 fn trace_line(trace: &StatementTrace) -> String {

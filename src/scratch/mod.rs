@@ -37,8 +37,10 @@ pub enum ScratchSource {
 }
 
 impl ScratchSource {
-    /// The URL given on the command line, else `SHADOW_DATABASE_URL`, else `DATABASE_URL`
-    /// (Prisma's own variables), else an embedded cluster.
+    /// The URL given on the command line (or a drill script), else `SHADOW_DATABASE_URL`
+    /// (Prisma's variable for a throwaway database), else an embedded cluster. Never
+    /// `DATABASE_URL`: it usually names the application's own database, and a drill must not
+    /// pick that server just because the shell has it set.
     pub fn resolve(database_url: Option<String>, options: ScratchOptions) -> ScratchSource {
         pick(database_url, |name| std::env::var(name).ok(), options)
     }
@@ -52,7 +54,6 @@ fn pick(
     let set = |name: &str| env(name).filter(|url| !url.is_empty());
     flag.filter(|url| !url.is_empty())
         .or_else(|| set("SHADOW_DATABASE_URL"))
-        .or_else(|| set("DATABASE_URL"))
         .map_or(ScratchSource::Embedded(options), ScratchSource::Url)
 }
 
@@ -118,7 +119,7 @@ mod tests {
     }
 
     #[test]
-    fn the_flag_wins_then_shadow_then_database_url_then_embedded() {
+    fn the_flag_wins_then_shadow_then_embedded() {
         let both = [("SHADOW_DATABASE_URL", "shadow"), ("DATABASE_URL", "main")];
         let opts = ScratchOptions::default;
         assert_eq!(
@@ -129,10 +130,13 @@ mod tests {
             url_of(pick(None, env(&both), opts())),
             Some("shadow".into())
         );
-        assert_eq!(
-            url_of(pick(None, env(&both[1..]), opts())),
-            Some("main".into())
-        );
         assert_eq!(url_of(pick(None, env(&[]), opts())), None);
+    }
+
+    #[test]
+    fn database_url_alone_gives_the_embedded_cluster() {
+        let app = [("DATABASE_URL", "postgres://app@prod/app")];
+        let source = pick(None, env(&app), ScratchOptions::default());
+        assert!(matches!(source, ScratchSource::Embedded(_)), "{source:?}");
     }
 }

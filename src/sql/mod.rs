@@ -9,6 +9,7 @@ mod cursor;
 mod keywords;
 pub mod names;
 pub(crate) mod plain;
+pub mod reach;
 pub mod text;
 
 use std::path::{Path, PathBuf};

@@ -5,17 +5,20 @@
 
 mod modes;
 mod probe;
+mod shapes;
 mod trace;
 
+use std::collections::HashSet;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use postgres::error::SqlState;
 use postgres::{Client, Statement};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::drill::outcome::ApplyFailure;
-use crate::sql;
+use crate::sql::{self, Statement as SqlStatement};
 
 pub use modes::{fits_in_a_transaction, mode_differences};
 pub use probe::{ProbeResult, ProbeWait, Prober, PROBE_DELAY};
@@ -45,7 +48,9 @@ impl std::fmt::Display for ApplyMode {
     }
 }
 
-/// Session limits, so a drill cannot hang on a lock or a runaway statement. In a drill
+/// Session limits for the migrations' own statements (and drill-script checks), so a drill
+/// cannot hang on a lock or a runaway statement; the drill's own queries between files
+/// (snapshots, seeding, bookkeeping) run without them. In a drill
 /// script's `[timeouts]`, each value uses PostgreSQL's time-setting syntax: a number with an
 /// optional unit `us`, `ms`, `s`, `min`, `h` or `d` (`"30s"`, `"1.5min"`); a bare number is
 /// milliseconds and `"0"` means no timeout. `None` keeps the server's setting.
@@ -83,6 +88,8 @@ pub enum ApplyError {
     },
     #[error("the scratch database connection failed: {0}")]
     Connection(#[source] postgres::Error),
+    #[error("the scratch database session is in an unexpected state: {0}")]
+    Session(&'static str),
     #[error(transparent)]
     Sql(#[from] sql::SqlError),
 }
@@ -104,6 +111,9 @@ pub struct Applied {
     pub failure: Option<ApplyFailure>,
     /// Per statement: locks, rewrites, scans and time, when the session traces.
     pub trace: Vec<StatementTrace>,
+    /// Whether the failure left part of the file committed (split mode, or a `COMMIT` in the
+    /// file before the statement that failed).
+    pub partly_committed: bool,
 }
 
 /// The drill's one session, set up as `prisma migrate deploy` sets up its own.
@@ -116,6 +126,12 @@ pub struct PrismaSession<'c> {
     trace: bool,
     /// Probe each traced statement's table from two other sessions (see [`probe`]).
     prober: Option<Prober>,
+    /// `statement_timeout` and `lock_timeout` for the next file: the drill's, or what an
+    /// earlier file `SET` them to (a setting leaks into the next migration, as under Prisma).
+    limits: [String; 2],
+    /// Checksums of files batch mode has parsed and found plain (no `COPY` with the client,
+    /// no transaction control): sent again (re-apply) without parsing.
+    plain: HashSet<String>,
 }
 
 /// The row Prisma leaves for an applied file: started and finished times, one applied step on
@@ -126,8 +142,30 @@ const RECORD_MIGRATION: &str = "INSERT INTO _prisma_migrations \
     VALUES (gen_random_uuid()::text, $1, $2, clock_timestamp() - make_interval(secs => $3), \
             CASE WHEN $4 THEN clock_timestamp() END, CASE WHEN $4 THEN 1 ELSE 0 END, $5)";
 
+/// Puts the limits on before a file. Only the migrations' statements run under them: the
+/// drill's own queries between files (snapshots, seeding, fingerprints, bookkeeping) do not.
+const LIMITS_ON: &str = "SELECT set_config('statement_timeout', $1, false), \
+    set_config('lock_timeout', $2, false)";
+
+/// After a file: whether it left a transaction block open, the limits as it left them, and the
+/// limits lifted (target lists are evaluated in order). Sent as a simple query, which outside a
+/// block starts its own transaction, so the two timestamps are equal exactly then.
+const LIMITS_OFF: &str = "SELECT transaction_timestamp() = statement_timestamp(), \
+    current_setting('statement_timeout'), current_setting('lock_timeout'), \
+    set_config('statement_timeout', '0', false), set_config('lock_timeout', '0', false)";
+
+/// What a file left the session in.
+enum Left {
+    /// No transaction block: everything it did is committed or rolled back.
+    Clean,
+    /// A block that failed (`BEGIN`, then an error): the drill rolled it back.
+    Aborted,
+    /// A block still open (`BEGIN` without `COMMIT`): the drill rolled it back.
+    Open,
+}
+
 impl<'c> PrismaSession<'c> {
-    /// Sets the timeouts, takes Prisma's advisory lock and creates `_prisma_migrations`.
+    /// Checks the timeouts, takes Prisma's advisory lock and creates `_prisma_migrations`.
     pub fn start(
         client: &'c mut Client,
         mode: ApplyMode,
@@ -156,13 +194,17 @@ impl<'c> PrismaSession<'c> {
         let record = client
             .prepare(RECORD_MIGRATION)
             .map_err(ApplyError::Connection)?;
-        Ok(PrismaSession {
+        let mut session = PrismaSession {
             client,
             mode,
             record,
             trace: false,
             prober: None,
-        })
+            limits: Default::default(),
+            plain: HashSet::new(),
+        };
+        session.leave_file()?;
+        Ok(session)
     }
 
     /// From now on, trace every statement of every file applied: its locks, rewrites, scans
@@ -187,23 +229,36 @@ impl<'c> PrismaSession<'c> {
         self.client
     }
 
+    /// `statement_timeout` and `lock_timeout` as the migrations run under them, for SQL the
+    /// drill runs on their behalf (`SET LOCAL` them inside its own transaction).
+    pub fn limits(&self) -> [&str; 2] {
+        [&self.limits[0], &self.limits[1]]
+    }
+
     /// Applies one file and records it in `_prisma_migrations` as Prisma does. A statement
-    /// PostgreSQL rejects is a result ([`Applied::failure`]), a lost connection an error.
+    /// PostgreSQL rejects is a result ([`Applied::failure`]), and so is a file that leaves a
+    /// transaction open; a lost connection is an error. The session is out of any transaction
+    /// block afterwards.
     pub fn apply(&mut self, file: SqlFile<'_>) -> Result<Applied, ApplyError> {
         let checksum = format!("{:x}", Sha256::digest(file.sql.as_bytes()));
+        self.client
+            .execute(LIMITS_ON, &[&self.limits[0], &self.limits[1]])
+            .map_err(ApplyError::Connection)?;
         let started = Instant::now();
-        let mut trace = Vec::new();
-        let failure = match self.mode {
-            _ if self.trace => {
-                let (failure, traced) = self.apply_traced(file)?;
-                trace = traced;
-                failure
-            }
-            ApplyMode::Batch => self.apply_batch(file),
-            ApplyMode::Split => self.apply_split(file)?,
-        };
+        let mut sent = self.send(file, &checksum)?;
         let duration = started.elapsed();
-        let logs = failure.as_ref().map(|f| f.message.as_str());
+        let left = self.leave_file()?;
+        // An aborted block follows the failure already reported; an open one is the failure.
+        if !matches!(left, Left::Clean) && sent.failure.is_none() {
+            let statements = match sent.statements.take() {
+                Some(statements) => statements,
+                None => sql::parse_file(file.path, file.sql)?,
+            };
+            let (failure, partly) = left_open(file.path, &statements, self.mode);
+            sent.failure = Some(failure);
+            sent.partly_committed = partly;
+        }
+        let logs = sent.failure.as_ref().map(|f| f.message.as_str());
         self.client
             .execute(
                 &self.record,
@@ -211,43 +266,118 @@ impl<'c> PrismaSession<'c> {
                     &checksum,
                     &file.migration_name,
                     &duration.as_secs_f64(),
-                    &failure.is_none(),
+                    &sent.failure.is_none(),
                     &logs,
                 ],
             )
             .map_err(ApplyError::Connection)?;
         Ok(Applied {
             duration,
-            failure,
-            trace,
+            failure: sent.failure,
+            trace: sent.trace,
+            partly_committed: sent.partly_committed,
         })
     }
 
-    /// Applies the file statement by statement as the mode sends it, tracing each; fails as
-    /// the untraced apply would (see [`trace`] for how the two correspond).
-    fn apply_traced(
-        &mut self,
-        file: SqlFile<'_>,
-    ) -> Result<(Option<ApplyFailure>, Vec<StatementTrace>), ApplyError> {
-        let statements = sql::parse_file(file.path, file.sql)?;
-        let run = trace::run_traced(self.client, self.mode, &statements, self.prober.as_mut())
-            .map_err(ApplyError::Connection)?;
-        let failure = run.error.map(|(error, committed)| {
-            let line = run.traces.last().map(|t| t.line as u32);
-            let effect = match self.mode {
-                ApplyMode::Batch => "rolled back: the file ran as one transaction".into(),
-                ApplyMode::Split => format!(
-                    "half-applied: {committed} of {} statement(s) committed before this one",
-                    statements.len()
-                ),
+    /// Ends a transaction block the file left (rolling it back), then reads the limits as the
+    /// file left them and lifts them for the drill's own queries.
+    fn leave_file(&mut self) -> Result<Left, ApplyError> {
+        let mut left = Left::Clean;
+        // Once rolled back, the session is out of any block: a second round is the last.
+        for _ in 0..2 {
+            let row = match self.client.simple_query(LIMITS_OFF) {
+                Ok(messages) => messages.into_iter().find_map(|m| match m {
+                    postgres::SimpleQueryMessage::Row(row) => Some(row),
+                    _ => None,
+                }),
+                Err(error) if error.code() == Some(&SqlState::IN_FAILED_SQL_TRANSACTION) => {
+                    self.rollback()?;
+                    left = Left::Aborted;
+                    continue;
+                }
+                Err(error) => return Err(ApplyError::Connection(error)),
             };
-            failure(file.path, &error, line, effect)
-        });
-        Ok((failure, run.traces))
+            let Some(row) = row else {
+                return Err(ApplyError::Session("the session check returned no row"));
+            };
+            if row.get(0) == Some("f") {
+                self.rollback()?;
+                left = Left::Open;
+                continue;
+            }
+            self.limits = [1, 2].map(|i| row.get(i).unwrap_or("0").to_string());
+            return Ok(left);
+        }
+        Err(ApplyError::Session(
+            "still in a transaction block after ROLLBACK",
+        ))
     }
 
-    fn apply_batch(&mut self, file: SqlFile<'_>) -> Option<ApplyFailure> {
-        let error = self.client.batch_execute(file.sql).err()?;
+    fn rollback(&mut self) -> Result<(), ApplyError> {
+        self.client
+            .batch_execute("ROLLBACK")
+            .map_err(ApplyError::Connection)
+    }
+
+    /// Sends the file as the mode sends it, up to a `COPY` with the client if it holds one
+    /// (which fails there: see [`shapes::copies_with_client`]).
+    fn send(&mut self, file: SqlFile<'_>, checksum: &str) -> Result<Sent, ApplyError> {
+        let statements = match (self.mode, self.trace) {
+            (ApplyMode::Split, _) | (_, true) => Some(sql::parse_file(file.path, file.sql)?),
+            _ if self.plain.contains(checksum) => None,
+            // Batch mode parses only what may need it, and sends what the parser rejects
+            // as it is: PostgreSQL is the judge.
+            _ if shapes::may_copy(file.sql) || shapes::may_control(file.sql) => {
+                sql::parse_file(file.path, file.sql).ok()
+            }
+            _ => None,
+        };
+        let Some(statements) = statements else {
+            return Ok(self.send_batch(file));
+        };
+        let copy = statements
+            .iter()
+            .enumerate()
+            .find_map(|(i, s)| Some((i, shapes::copies_with_client(&s.node)?)));
+        let until = copy.map_or(statements.len(), |(i, _)| i);
+        let mut sent = match (self.mode, copy) {
+            // One query: nothing of it runs when a statement in it cannot.
+            (ApplyMode::Batch, Some(_)) => Sent::default(),
+            (ApplyMode::Batch, None) if !self.trace && !shapes::has_control(&statements) => {
+                self.plain.insert(checksum.to_string());
+                self.send_batch(file)
+            }
+            _ => self.send_statements(file.path, &statements, until)?,
+        };
+        if let (None, Some((at, what))) = (&sent.failure, copy) {
+            let committed = match self.mode {
+                ApplyMode::Batch => 0,
+                ApplyMode::Split => shapes::committed_before(&statements, at, self.mode),
+            };
+            let statement = &statements[at];
+            sent.failure = Some(ApplyFailure {
+                file: file.path.display().to_string(),
+                code: None,
+                message: format!(
+                    "{what} cannot be applied by a migration runner: its rows travel in the \
+                     client's copy protocol (psql's \\copy data), which Prisma does not \
+                     speak, so it fails on this statement; load the rows with INSERT, or \
+                     COPY from a file on the server"
+                ),
+                line: Some(statement.location.line as u32),
+                effect: effect(self.mode, committed, statements.len()),
+            });
+            sent.partly_committed = committed > 0;
+        }
+        sent.statements = Some(statements);
+        Ok(sent)
+    }
+
+    /// The whole file as one simple-protocol query, as Prisma up to about 7.3 sends it.
+    fn send_batch(&mut self, file: SqlFile<'_>) -> Sent {
+        let Err(error) = self.client.batch_execute(file.sql) else {
+            return Sent::default();
+        };
         let line = error
             .as_db_error()
             .and_then(|db| match db.position() {
@@ -255,28 +385,131 @@ impl<'c> PrismaSession<'c> {
                 _ => None,
             })
             .map(|at| line_of_char(file.sql, at as usize));
-        Some(failure(
-            file.path,
-            &error,
-            line,
-            "rolled back: the file ran as one transaction".into(),
-        ))
+        Sent {
+            failure: Some(failure(
+                file.path,
+                &error,
+                line,
+                effect(ApplyMode::Batch, 0, 0),
+            )),
+            ..Sent::default()
+        }
     }
 
-    fn apply_split(&mut self, file: SqlFile<'_>) -> Result<Option<ApplyFailure>, ApplyError> {
-        let statements = sql::parse_file(file.path, file.sql)?;
-        let total = statements.len();
-        for (done, statement) in statements.iter().enumerate() {
-            if let Err(error) = self.client.batch_execute(&statement.text) {
-                let effect = format!(
-                    "half-applied: {done} of {total} statement(s) committed before this one"
-                );
-                let line = Some(statement.location.line as u32);
-                return Ok(Some(failure(file.path, &error, line, effect)));
+    /// The first `until` statements one at a time, as the mode groups them into transactions
+    /// (see [`trace`]), traced when the session traces: split mode always, and batch mode
+    /// when tracing or when the file controls its own transactions (so the statement that
+    /// failed is known).
+    fn send_statements(
+        &mut self,
+        path: &Path,
+        statements: &[SqlStatement],
+        until: usize,
+    ) -> Result<Sent, ApplyError> {
+        if self.mode == ApplyMode::Split && !self.trace {
+            for (at, statement) in statements[..until].iter().enumerate() {
+                if let Err(error) = self.client.batch_execute(&statement.text) {
+                    let line = Some(statement.location.line as u32);
+                    return Ok(self.failed_at(path, statements, at, &error, line, Vec::new()));
+                }
             }
+            return Ok(Sent::default());
         }
-        Ok(None)
+        let prober = self.prober.as_mut().filter(|_| self.trace);
+        let run = trace::run_traced(
+            self.client,
+            self.mode,
+            &statements[..until],
+            self.trace,
+            prober,
+        )
+        .map_err(ApplyError::Connection)?;
+        let at = run.traces.len().saturating_sub(1);
+        let traces = if self.trace { run.traces } else { Vec::new() };
+        Ok(match run.error {
+            None => Sent {
+                trace: traces,
+                ..Sent::default()
+            },
+            Some(error) => {
+                let line = statements.get(at).map(|s| s.location.line as u32);
+                self.failed_at(path, statements, at, &error, line, traces)
+            }
+        })
     }
+
+    fn failed_at(
+        &self,
+        path: &Path,
+        statements: &[SqlStatement],
+        at: usize,
+        error: &postgres::Error,
+        line: Option<u32>,
+        trace: Vec<StatementTrace>,
+    ) -> Sent {
+        let committed = shapes::committed_before(statements, at, self.mode);
+        Sent {
+            failure: Some(failure(
+                path,
+                error,
+                line,
+                effect(self.mode, committed, statements.len()),
+            )),
+            trace,
+            partly_committed: committed > 0,
+            statements: None,
+        }
+    }
+}
+
+/// What sending a file gave, before the session is checked.
+#[derive(Default)]
+struct Sent {
+    failure: Option<ApplyFailure>,
+    trace: Vec<StatementTrace>,
+    partly_committed: bool,
+    /// The file's statements, when sending needed them.
+    statements: Option<Vec<SqlStatement>>,
+}
+
+/// What a failure leaves behind, in words.
+fn effect(mode: ApplyMode, committed: usize, total: usize) -> String {
+    match (mode, committed) {
+        (ApplyMode::Batch, 0) => "rolled back: the file ran as one transaction".into(),
+        _ => format!("half-applied: {committed} of {total} statement(s) committed before this one"),
+    }
+}
+
+/// The failure of a file that left a transaction open, which the drill rolled back, and
+/// whether statements before that transaction stay committed.
+fn left_open(path: &Path, statements: &[SqlStatement], mode: ApplyMode) -> (ApplyFailure, bool) {
+    let begin = shapes::unclosed_begin(statements);
+    let line = begin.map(|s| s.location.line as u32);
+    let opened = line.map_or("a transaction".into(), |l| {
+        format!("the transaction its BEGIN on line {l} opens")
+    });
+    let committed = shapes::committed_before(statements, statements.len(), mode);
+    let effect = match committed {
+        0 => "rolled back: the drill ended the open transaction, and nothing of the file remains"
+            .into(),
+        n => format!(
+            "half-applied: {n} of {} statement(s) committed before the open transaction, \
+             which the drill rolled back",
+            statements.len()
+        ),
+    };
+    let failure = ApplyFailure {
+        file: path.display().to_string(),
+        code: None,
+        message: format!(
+            "the file leaves a transaction open: {opened} is never committed, so everything \
+             after it (the runner's own record of the migration included) is lost when the \
+             session ends; end it with COMMIT in the file, or remove the BEGIN"
+        ),
+        line,
+        effect,
+    };
+    (failure, committed > 0)
 }
 
 fn failure(

@@ -1,6 +1,7 @@
 //! Why a migration behaves differently when Prisma sends it whole (`batch`) or statement by
 //! statement (`split`), found from its parse trees before anything runs.
 
+use super::shapes::copies_with_client;
 use crate::sql::blocks::outside_transaction_only;
 use crate::sql::{NodeEnum, Statement};
 
@@ -44,11 +45,13 @@ pub fn mode_differences(statements: &[Statement]) -> Vec<String> {
 }
 
 /// Whether the whole file can run inside one explicit transaction that the drill then rolls
-/// back: no statement controls transactions itself or refuses to run inside one.
+/// back: no statement controls transactions itself, refuses to run inside one, or copies
+/// with the client (which a query cannot serve).
 pub fn fits_in_a_transaction(statements: &[Statement]) -> bool {
     statements.iter().all(|s| {
         !matches!(s.node, NodeEnum::TransactionStmt(_))
             && outside_transaction_only(&s.node).is_none()
+            && copies_with_client(&s.node).is_none()
     })
 }
 

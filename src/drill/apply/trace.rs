@@ -18,9 +18,10 @@ use postgres::Client;
 use serde::Serialize;
 
 use super::probe::{ProbeResult, Prober};
+use super::shapes::{transaction_control, Control};
 use super::ApplyMode;
 use crate::sql::blocks::outside_transaction_only;
-use crate::sql::{pb, NodeEnum, Statement};
+use crate::sql::{NodeEnum, Statement};
 
 /// What one statement did, as measured.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -236,19 +237,22 @@ fn changes(before: &Observed, after: &Observed) -> (Vec<LockTaken>, Vec<String>,
 }
 
 /// How a traced file ended: `Ok` with every statement's trace, or the statement that failed
-/// with the traces up to it (its own included) and how many statements committed before it.
+/// with the traces up to it (its own included).
 pub struct TracedRun {
     pub traces: Vec<StatementTrace>,
-    pub error: Option<(postgres::Error, usize)>,
+    pub error: Option<postgres::Error>,
 }
 
-/// Runs `statements` as `mode` sends them, tracing each. On failure, what the drill opened is
-/// rolled back, exactly as PostgreSQL rolls back the implicit transaction (batch) or the
-/// failing statement (split).
+/// Runs `statements` as `mode` sends them, one at a time, tracing each when `measure` (else
+/// the traces hold only lines and times: how the drill sends a batch-mode file that controls
+/// its own transactions, to know which statement failed). On failure, what the drill opened
+/// is rolled back, exactly as PostgreSQL rolls back the implicit transaction (batch) or the
+/// failing statement (split); a block the file opened is left as the file left it.
 pub fn run_traced(
     client: &mut Client,
     mode: ApplyMode,
     statements: &[Statement],
+    measure: bool,
     mut prober: Option<&mut Prober>,
 ) -> Result<TracedRun, postgres::Error> {
     let mut traces: Vec<StatementTrace> = Vec::with_capacity(statements.len());
@@ -266,7 +270,6 @@ pub fn run_traced(
     let whole_file_transaction = mode == ApplyMode::Batch && statements.len() > 1;
     let mut in_block = false; // a transaction block is open (the drill's or the file's own)
     let mut drill_opened = false;
-    let mut committed = 0;
     let mut earlier_in_block = 0;
     for statement in statements {
         let control = transaction_control(&statement.node);
@@ -279,7 +282,7 @@ pub fn run_traced(
         }
         // Settings and transaction control lock nothing, and some must come first in their
         // transaction (`SET TRANSACTION ISOLATION LEVEL`): no query may run before them.
-        let observed = control.is_none() && !is_setting(&statement.node);
+        let observed = measure && control.is_none() && !is_setting(&statement.node);
         let before = if observed {
             observe(client)?
         } else {
@@ -308,13 +311,13 @@ pub fn run_traced(
         };
         if let Err(error) = outcome {
             traces.push(trace);
-            if in_block {
+            if drill_opened {
                 client.batch_execute("ROLLBACK")?;
             }
             collect(&mut prober, &mut probed, &mut traces);
             return Ok(TracedRun {
                 traces,
-                error: Some((error, committed)),
+                error: Some(error),
             });
         }
         if in_block {
@@ -326,7 +329,7 @@ pub fn run_traced(
                 drill_opened = false;
                 earlier_in_block = 0;
             }
-            Some(Control::End) => {
+            Some(Control::Commit | Control::Rollback) => {
                 in_block = false;
                 drill_opened = false;
             }
@@ -348,14 +351,14 @@ pub fn run_traced(
             drill_opened = false;
         }
         if !in_block {
-            committed += 1;
             // The statement's transaction has ended: a probe it sent has its answer.
             collect(&mut prober, &mut probed, &mut traces);
         }
     }
-    if in_block {
-        // Also ends a block the file opened and left open. COMMIT can fail too (a deferred
-        // constraint): that is the file's failure.
+    if in_block && drill_opened {
+        // A block the file opened and left open stays open, as it would under Prisma: the
+        // session finds it after the file. COMMIT can fail too (a deferred constraint): that
+        // is the file's failure.
         let commit = client.batch_execute("COMMIT");
         collect(&mut prober, &mut probed, &mut traces);
         if let Err(error) = commit {
@@ -364,7 +367,7 @@ pub fn run_traced(
             }
             return Ok(TracedRun {
                 traces,
-                error: Some((error, committed)),
+                error: Some(error),
             });
         }
     }
@@ -405,29 +408,6 @@ fn is_setting(node: &NodeEnum) -> bool {
         node,
         NodeEnum::VariableSetStmt(_) | NodeEnum::VariableShowStmt(_)
     )
-}
-
-enum Control {
-    Begin,
-    End,
-}
-
-/// `BEGIN`/`START TRANSACTION` open a block; `COMMIT`/`ROLLBACK` (and their prepared forms)
-/// close it; savepoints change nothing about it.
-fn transaction_control(node: &NodeEnum) -> Option<Control> {
-    use pb::TransactionStmtKind as K;
-    let NodeEnum::TransactionStmt(t) = node else {
-        return None;
-    };
-    match K::try_from(t.kind).ok()? {
-        K::TransStmtBegin | K::TransStmtStart => Some(Control::Begin),
-        K::TransStmtCommit
-        | K::TransStmtRollback
-        | K::TransStmtPrepare
-        | K::TransStmtCommitPrepared
-        | K::TransStmtRollbackPrepared => Some(Control::End),
-        _ => None,
-    }
 }
 
 /// The statement's first line, at most 80 characters.
