@@ -11,7 +11,9 @@ use postgres::config::Host;
 use postgres::error::SqlState;
 use postgres::{Client, Config, NoTls};
 
+use super::leftovers;
 use super::registry::{self, Resource, Ticket};
+use super::run_id::RunId;
 use super::ScratchError;
 
 /// Every scratch database name starts with this, so a leftover one is recognisable on sight.
@@ -34,8 +36,9 @@ static COUNTER: AtomicU64 = AtomicU64::new(0);
 pub(crate) enum Naming {
     /// `unmigrate_drill_<pid>_<n>`: our own embedded cluster, where only we create databases.
     Counter,
-    /// `unmigrate_drill_<pid>_<random>`: a shared server, where another host may run a process
-    /// with our pid.
+    /// `unmigrate_drill_<pid>_<start>_<tag>_<random>`: a shared server, where another host may
+    /// run a process with our pid, and where a database outlives a killed run. The run's
+    /// [`RunId`] lets a later run prove it dead and drop its databases (see `leftovers.rs`).
     Random,
 }
 
@@ -45,7 +48,14 @@ impl Naming {
         let n = COUNTER.fetch_add(1, Ordering::Relaxed) + 1;
         match self {
             Naming::Counter => format!("{NAME_PREFIX}{pid}_{n}"),
-            Naming::Random => format!("{NAME_PREFIX}{pid}_{:012x}", random_48_bits(n)),
+            Naming::Random => match RunId::current() {
+                Some(run) => format!(
+                    "{NAME_PREFIX}{}_{:08x}",
+                    run.to_name_part(),
+                    random_48_bits(n) & 0xffff_ffff
+                ),
+                None => format!("{NAME_PREFIX}{pid}_{:012x}", random_48_bits(n)),
+            },
         }
     }
 }
@@ -78,12 +88,16 @@ pub struct ScratchDb {
 
 impl ScratchDb {
     /// Creates a fresh database on the server at `url` (its database is used only to issue
-    /// `CREATE DATABASE` and, at the end, `DROP DATABASE` of our own database).
+    /// `CREATE DATABASE` and, at the end, `DROP DATABASE` of our own database). First drops
+    /// the databases that runs killed outright left there, when their names prove them dead.
     pub fn on_server(url: &str) -> Result<ScratchDb, ScratchError> {
         let admin: Config = url
             .parse()
             .map_err(|source| ScratchError::BadUrl { source })?;
-        let name = create_database(&admin, Naming::Random)?;
+        let mut client = connect(&admin)?;
+        leftovers::sweep_databases(&mut client, &admin)?.note_removed();
+        let name = create_in(&mut client, &admin, Naming::Random)?;
+        drop(client);
         let resource = Resource::Database {
             admin: Box::new(admin.clone()),
             name: name.clone(),
@@ -112,7 +126,8 @@ impl ScratchDb {
         })
     }
 
-    /// The database's name, `unmigrate_drill_<pid>_<n or random>`.
+    /// The database's name: `unmigrate_drill_<pid>_<n>` in an embedded cluster,
+    /// `unmigrate_drill_<pid>_<start>_<tag>_<random>` on a server given by URL.
     pub fn name(&self) -> &str {
         &self.name
     }
@@ -190,7 +205,11 @@ pub(crate) fn describe(config: &Config) -> String {
 /// Creates a database under a name nobody uses yet and returns that name. An existing
 /// database is never reused: a clash just means another name.
 fn create_database(admin: &Config, naming: Naming) -> Result<String, ScratchError> {
-    let mut client = connect(admin)?;
+    create_in(&mut connect(admin)?, admin, naming)
+}
+
+/// [`create_database`] on a session already open on `admin`.
+fn create_in(client: &mut Client, admin: &Config, naming: Naming) -> Result<String, ScratchError> {
     let mut attempt = 0;
     loop {
         attempt += 1;
