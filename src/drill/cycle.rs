@@ -98,6 +98,45 @@ pub enum DrillError {
     CheckOutOfScope { check: String, migration: String },
     #[error("{} holds forward migrations ({names}); an undo directory may hold only undo folders written by unmigrate", dir.display())]
     ForwardInUndoDir { dir: PathBuf, names: String },
+    /// The embedded server failed under the drill: the error, with what the server's log said
+    /// (read before its directory went).
+    #[error("{}\n{diagnosis}", chain(error))]
+    ServerFailed {
+        error: Box<DrillError>,
+        diagnosis: String,
+    },
+}
+
+impl DrillError {
+    /// This error with the scratch server's state and log tail, when `diagnose` finds that
+    /// the server failed.
+    pub(super) fn with_server_log(
+        self,
+        diagnose: impl FnOnce(&(dyn std::error::Error + 'static)) -> Option<String>,
+    ) -> DrillError {
+        match diagnose(&self) {
+            Some(diagnosis) => DrillError::ServerFailed {
+                error: Box::new(self),
+                diagnosis,
+            },
+            None => self,
+        }
+    }
+}
+
+/// An error and its causes, as one line.
+fn chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut next = error.source();
+    while let Some(cause) = next {
+        // Most messages here already quote their cause.
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text = format!("{text}: {cause_text}");
+        }
+        next = cause.source();
+    }
+    text
 }
 
 /// Progress as the drill goes, for a progress bar.
@@ -126,6 +165,23 @@ pub(super) fn run_history(
     history: &History,
     started: Instant,
     progress: &mut dyn FnMut(Progress),
+) -> Result<DrillReport, DrillError> {
+    // The scratch database outlives `drill_history`, so that on an error the server's log is
+    // still there to quote.
+    let mut scratch = None;
+    let result = drill_history(plan, history, started, progress, &mut scratch);
+    match (result, scratch.as_mut()) {
+        (Err(error), Some(scratch)) => Err(error.with_server_log(|e| scratch.diagnose(e))),
+        (result, _) => result,
+    }
+}
+
+fn drill_history(
+    plan: &DrillPlan,
+    history: &History,
+    started: Instant,
+    progress: &mut dyn FnMut(Progress),
+    scratch_slot: &mut Option<Scratch>,
 ) -> Result<DrillReport, DrillError> {
     let undo_history = match &plan.undo_dir {
         Some(dir) => Some(read_undo_dir(dir)?),
@@ -161,6 +217,7 @@ pub(super) fn run_history(
         server_version,
         mut watcher,
     } = opened?;
+    let scratch = &*scratch_slot.insert(scratch);
     let startup = scratch.server().map(|s| s.startup_time());
     let database = match scratch.server() {
         Some(_) => format!("embedded PostgreSQL {server_version}"),

@@ -125,10 +125,11 @@ impl Scratch {
         self.db.connect()
     }
 
-    /// For an error met while using the database: whether the embedded server died, and the
-    /// end of its log, read before its directory is removed. `None` in URL mode.
-    pub fn diagnosis(&mut self) -> Option<String> {
-        self.server.as_mut().map(ScratchServer::diagnosis)
+    /// For an error met while using the database, when the embedded server failed: what
+    /// became of it and the end of its log (see [`ScratchServer::diagnose`]). `None` in URL
+    /// mode.
+    pub fn diagnose(&mut self, error: &(dyn std::error::Error + 'static)) -> Option<String> {
+        self.server.as_mut()?.diagnose(error)
     }
 }
 

@@ -37,7 +37,10 @@ const MAX_SOCKET_PATH: usize = 107;
 /// How often start-up readiness is checked.
 const READY_POLL: Duration = Duration::from_millis(5);
 
-/// Lines of the server log quoted in start-up errors.
+/// How long a broken session waits to see whether the server died.
+const DEATH_GRACE: Duration = Duration::from_millis(500);
+
+/// Lines of the server log quoted in start-up errors and failures under a drill.
 const LOG_TAIL_LINES: usize = 20;
 
 /// Durability is pointless for a cluster that is deleted after the run, and costs time. The
@@ -395,22 +398,39 @@ impl ScratchServer {
         lines[lines.len().saturating_sub(LOG_TAIL_LINES)..].join("\n")
     }
 
-    /// For an error met while using the server: whether it died, and the end of its log, read
-    /// now, before the directory holding the log is removed.
-    pub fn diagnosis(&mut self) -> String {
-        let exited = self
-            .child
-            .as_mut()
-            .and_then(|child| child.try_wait().ok().flatten());
-        let state = match exited {
+    /// For an error met while using the server, when the server failed (it died, a connection
+    /// broke, or it reported running out of a resource): what became of it and the end of its
+    /// log, read now, before the directory holding the log is removed. `None` when `error` is
+    /// SQL the server refused and the server is fine.
+    pub fn diagnose(&mut self, error: &(dyn std::error::Error + 'static)) -> Option<String> {
+        let failed = is_server_failure(error);
+        // A killed server's sessions can break a moment before it counts as exited.
+        let grace = if failed { DEATH_GRACE } else { Duration::ZERO };
+        let state = match self.exit_status(grace) {
             Some(status) => format!("the scratch server (pid {}) died ({status})", self.pid()),
-            None => format!("the scratch server (pid {}) is still running", self.pid()),
+            None if failed => {
+                format!("the scratch server (pid {}) is still running", self.pid())
+            }
+            None => return None,
         };
-        format!(
+        Some(format!(
             "{state}; the last lines of its log {}:\n{}",
             self.log_path().display(),
             self.log_tail()
-        )
+        ))
+    }
+
+    /// How the server exited, if it did or does within `grace`.
+    fn exit_status(&mut self, grace: Duration) -> Option<ExitStatus> {
+        let child = self.child.as_mut()?;
+        let deadline = Instant::now() + grace;
+        loop {
+            match child.try_wait() {
+                Ok(Some(status)) => return Some(status),
+                Ok(None) if Instant::now() < deadline => sleep(READY_POLL),
+                _ => return None,
+            }
+        }
     }
 }
 
@@ -442,6 +462,25 @@ impl Drop for ScratchServer {
             }
         }
     }
+}
+
+/// Whether `error`, or an error under it, is the server failing rather than refusing SQL: a
+/// lost connection (no SQLSTATE), or SQLSTATE class 53 (insufficient resources: a full disk,
+/// out of memory), 57 (operator intervention: a crash or shutdown), 58 (system error: I/O) or
+/// XX (internal error).
+fn is_server_failure(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut next = Some(error);
+    while let Some(error) = next {
+        if let Some(error) = error.downcast_ref::<postgres::Error>() {
+            return error.code().is_none_or(|code| {
+                ["53", "57", "58", "XX"]
+                    .iter()
+                    .any(|class| code.code().starts_with(class))
+            });
+        }
+        next = error.source();
+    }
+    false
 }
 
 /// The data directory of the cluster in `dir`.
