@@ -184,13 +184,23 @@ fn an_initdb_that_never_returns_is_stopped_after_its_timeout() {
     };
     let started = Instant::now();
     let error = ScratchServer::start_embedded(options).unwrap_err();
-    assert!(started.elapsed() < Duration::from_secs(30), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "{:?}",
+        started.elapsed()
+    );
     let ScratchError::InitdbTimeout { dir, output, .. } = &error else {
         panic!("expected an initdb timeout, got {error:?}");
     };
     let message = error.to_string();
-    assert!(message.contains("initdb did not finish within 2s"), "{message}");
-    assert!(message.contains("TMPDIR") && message.contains("--database-url"), "{message}");
+    assert!(
+        message.contains("initdb did not finish within 2s"),
+        "{message}"
+    );
+    assert!(
+        message.contains("TMPDIR") && message.contains("--database-url"),
+        "{message}"
+    );
     assert!(!dir.exists(), "{} is left", dir.display());
     // The script and the child it started are both gone.
     let pids: Vec<u32> = output

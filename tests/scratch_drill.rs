@@ -33,7 +33,10 @@ fn is_root() -> bool {
 fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
     let deadline = Instant::now() + WAIT;
     while !done() {
-        assert!(Instant::now() < deadline, "still waiting after {WAIT:?}: {what}");
+        assert!(
+            Instant::now() < deadline,
+            "still waiting after {WAIT:?}: {what}"
+        );
         sleep(Duration::from_millis(20));
     }
 }
@@ -96,7 +99,10 @@ struct Segment {
 impl Segment {
     fn of(data_dir: &Path) -> Segment {
         let text = fs::read_to_string(data_dir.join("postmaster.pid")).unwrap();
-        let line = text.lines().nth(6).expect("postmaster.pid has a shmem line");
+        let line = text
+            .lines()
+            .nth(6)
+            .expect("postmaster.pid has a shmem line");
         let mut fields = line.split_whitespace().map(|f| f.parse().unwrap());
         Segment {
             key: fields.next().unwrap(),
@@ -208,7 +214,11 @@ impl RunningDrill {
 
     fn output_text(&self) -> String {
         let read = |name| fs::read_to_string(self.sandbox.root.path().join(name)).unwrap();
-        format!("--- stdout\n{}--- stderr\n{}", read("stdout"), read("stderr"))
+        format!(
+            "--- stdout\n{}--- stderr\n{}",
+            read("stdout"),
+            read("stderr")
+        )
     }
 
     fn signal(&self, signal: libc::c_int) {
@@ -256,8 +266,19 @@ impl Drop for RunningDrill {
 /// `psql -c 'SELECT 1'` on the cluster, as `user` (through runuser) or as ourselves.
 fn psql_as(user: Option<&str>, cluster: &Cluster) -> std::process::Output {
     let psql = [
-        "psql", "-X", "-w", "-h", arg(&cluster.dir), "-p", "5432", "-U", "postgres", "-d",
-        "postgres", "-Atc", "SELECT 1",
+        "psql",
+        "-X",
+        "-w",
+        "-h",
+        arg(&cluster.dir),
+        "-p",
+        "5432",
+        "-U",
+        "postgres",
+        "-d",
+        "postgres",
+        "-Atc",
+        "SELECT 1",
     ];
     let mut command = match user {
         Some(user) => {
@@ -302,7 +323,10 @@ fn another_os_user_cannot_reach_a_running_drills_cluster() {
     assert!(!rules.is_empty(), "pg_hba.conf has no rules:\n{hba}");
     for rule in &rules {
         assert!(!rule.contains("trust"), "a trust rule: {rule}");
-        assert!(rule.starts_with("local ") && rule.contains(" peer map="), "{rule}");
+        assert!(
+            rule.starts_with("local ") && rule.contains(" peer map="),
+            "{rule}"
+        );
     }
 
     // The user who started the drill gets in (so refusals below are not a broken psql).
@@ -326,7 +350,10 @@ fn another_os_user_cannot_reach_a_running_drills_cluster() {
     // The cluster's own OS user can, and is refused by authentication.
     let owner = psql_as(Some("postgres"), &cluster);
     let stderr = String::from_utf8_lossy(&owner.stderr);
-    assert!(!owner.status.success(), "the postgres OS user got in: {owner:?}");
+    assert!(
+        !owner.status.success(),
+        "the postgres OS user got in: {owner:?}"
+    );
     assert!(stderr.contains("Peer authentication failed"), "{stderr}");
 }
 
@@ -378,17 +405,26 @@ fn a_killed_drills_directory_is_removed_by_the_next_run_and_nothing_else() {
     let mut drill = RunningDrill::start(None);
     let cluster = drill.cluster();
     let marker = fs::read_to_string(cluster.dir.join(MARKER)).unwrap();
-    assert!(marker.starts_with(&format!("pid={} ", drill.pid())), "{marker}");
+    assert!(
+        marker.starts_with(&format!("pid={} ", drill.pid())),
+        "{marker}"
+    );
     drill.kill();
     wait_until("the server to die with its drill", || {
         process_gone(cluster.server_pid)
     });
-    assert!(cluster.dir.exists(), "the kill left nothing: nothing to test");
+    assert!(
+        cluster.dir.exists(),
+        "the kill left nothing: nothing to test"
+    );
     let decoys = Decoys::plant(&drill.sandbox.tmp(), &marker, &marker_tag(&marker));
 
     // The next run removes the leftover before it starts its own cluster.
     let quick = drill.sandbox.project().join("quick");
-    write_history(&quick, &[("20240101000000_t", "CREATE TABLE t (id int);\n")]);
+    write_history(
+        &quick,
+        &[("20240101000000_t", "CREATE TABLE t (id int);\n")],
+    );
     let next = drill.sandbox.output(&["drill", arg(&quick)]);
     assert_eq!(next.code, 0, "{next}");
     let note = format!("note: removed scratch directory {}", cluster.dir.display());
@@ -409,7 +445,10 @@ fn clean_removes_what_a_killed_drill_left_and_says_so() {
     wait_until("the server to die with its drill", || {
         process_gone(cluster.server_pid)
     });
-    assert!(cluster.dir.exists(), "the kill left nothing: nothing to test");
+    assert!(
+        cluster.dir.exists(),
+        "the kill left nothing: nothing to test"
+    );
 
     let clean = drill.sandbox.output(&["clean"]);
     assert_eq!(clean.code, 0, "{clean}");
@@ -431,10 +470,16 @@ fn a_killed_server_leaves_no_shared_memory_and_the_error_quotes_its_log() {
     // Dynamic shared memory is in the data directory, not in /dev/shm.
     let maps = fs::read_to_string(format!("/proc/{}/maps", cluster.server_pid)).unwrap();
     assert!(!maps.contains("/dev/shm/PostgreSQL."), "{maps}");
-    assert!(maps.contains(&format!("{}/pg_dynshmem/", cluster.data().display())), "{maps}");
+    assert!(
+        maps.contains(&format!("{}/pg_dynshmem/", cluster.data().display())),
+        "{maps}"
+    );
 
     // SAFETY: kill has no memory-safety preconditions.
-    assert_eq!(unsafe { libc::kill(cluster.server_pid as i32, libc::SIGKILL) }, 0);
+    assert_eq!(
+        unsafe { libc::kill(cluster.server_pid as i32, libc::SIGKILL) },
+        0
+    );
     let run = drill.finish();
     assert_eq!(run.code, 2, "{run}");
     assert!(
@@ -445,7 +490,8 @@ fn a_killed_server_leaves_no_shared_memory_and_the_error_quotes_its_log() {
         "{run}"
     );
     assert!(
-        run.stderr.contains("LOG:  database system is ready to accept connections"),
+        run.stderr
+            .contains("LOG:  database system is ready to accept connections"),
         "the log tail is missing:\n{run}"
     );
     assert!(!cluster.dir.exists(), "{} is left", cluster.dir.display());
@@ -461,10 +507,16 @@ fn a_session_ended_under_the_drill_is_reported_with_the_server_log() {
     assert_eq!(query_strings(&cluster.config(), &sql), ["true"]);
     let run = drill.finish();
     assert_eq!(run.code, 2, "{run}");
-    let state = format!("the scratch server (pid {}) is still running", cluster.server_pid);
+    let state = format!(
+        "the scratch server (pid {}) is still running",
+        cluster.server_pid
+    );
     assert!(run.stderr.contains(&state), "{run}");
     let logged = format!("[{backend}] FATAL:  terminating connection due to administrator command");
-    assert!(run.stderr.contains(&logged), "the log line is missing:\n{run}");
+    assert!(
+        run.stderr.contains(&logged),
+        "the log line is missing:\n{run}"
+    );
 }
 
 fn drill_databases(server: &ScratchServer) -> Vec<String> {
@@ -484,7 +536,10 @@ fn a_killed_url_mode_drills_databases_are_dropped_by_the_next_run_and_nothing_el
         .into_iter()
         .filter(|name| name.starts_with(&theirs))
         .collect();
-    assert!(!left.is_empty(), "the kill left no database: nothing to test");
+    assert!(
+        !left.is_empty(),
+        "the kill left no database: nothing to test"
+    );
 
     // Databases no run may drop: a live run's, one made in another boot or container, and
     // one whose name does not say who made it.
@@ -495,7 +550,9 @@ fn a_killed_url_mode_drills_databases_are_dropped_by_the_next_run_and_nothing_el
         format!("{NAME_PREFIX}{}_1_00000000_0000away", drill.pid()),
         format!("{NAME_PREFIX}{}_0123456789ab", drill.pid()),
     ];
-    let mut admin = postgres_config(server.dir()).connect(postgres::NoTls).unwrap();
+    let mut admin = postgres_config(server.dir())
+        .connect(postgres::NoTls)
+        .unwrap();
     for name in &decoys {
         admin
             .batch_execute(&format!("CREATE DATABASE \"{name}\""))
@@ -503,7 +560,10 @@ fn a_killed_url_mode_drills_databases_are_dropped_by_the_next_run_and_nothing_el
     }
 
     let quick = drill.sandbox.project().join("quick");
-    write_history(&quick, &[("20240101000000_t", "CREATE TABLE t (id int);\n")]);
+    write_history(
+        &quick,
+        &[("20240101000000_t", "CREATE TABLE t (id int);\n")],
+    );
     let next = drill
         .sandbox
         .output(&["drill", arg(&quick), "--database-url", &url]);
@@ -513,13 +573,19 @@ fn a_killed_url_mode_drills_databases_are_dropped_by_the_next_run_and_nothing_el
         assert!(next.stderr.contains(&note), "{note} missing:\n{next}");
     }
     let remaining = drill_databases(&server);
-    assert!(left.iter().all(|name| !remaining.contains(name)), "{remaining:?}");
+    assert!(
+        left.iter().all(|name| !remaining.contains(name)),
+        "{remaining:?}"
+    );
 
     let clean = drill.sandbox.output(&["clean", "--database-url", &url]);
     assert_eq!(clean.code, 0, "{clean}");
     assert!(clean.stdout.contains("\n0 removed, "), "{clean}");
     for name in &decoys {
         assert!(remaining.contains(name), "{name} was dropped");
-        assert!(clean.stdout.contains(&format!("kept {name} on ")), "{name}:\n{clean}");
+        assert!(
+            clean.stdout.contains(&format!("kept {name} on ")),
+            "{name}:\n{clean}"
+        );
     }
 }

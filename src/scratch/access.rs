@@ -74,7 +74,9 @@ pub fn invoking_user() -> Result<String, ScratchError> {
         if status != 0 || found.is_null() {
             return Err(ScratchError::UnknownUser { uid });
         }
-        CStr::from_ptr((*found).pw_name).to_string_lossy().into_owned()
+        CStr::from_ptr((*found).pw_name)
+            .to_string_lossy()
+            .into_owned()
     };
     Ok(name)
 }

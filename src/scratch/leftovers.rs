@@ -121,7 +121,10 @@ fn dead_run(dir: &Path, owner: Option<Owner>) -> Result<RunId, String> {
                      by hand once no drill uses it)";
     let marker_meta = std::fs::symlink_metadata(&marker).map_err(|_| no_marker.to_string())?;
     if !marker_meta.is_file() || marker_meta.uid() != me {
-        return Err(format!("its marker is not this user's (uid {})", marker_meta.uid()));
+        return Err(format!(
+            "its marker is not this user's (uid {})",
+            marker_meta.uid()
+        ));
     }
     let text = std::fs::read_to_string(&marker).map_err(|e| format!("cannot read marker: {e}"))?;
     let run = RunId::from_marker(&text).ok_or_else(|| no_marker.to_string())?;

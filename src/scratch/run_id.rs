@@ -185,7 +185,12 @@ mod tests {
         assert_eq!(RunId::from_marker(&id.to_marker()), Some(id.clone()));
         let name = format!("{}_ff00", id.to_name_part());
         assert_eq!(RunId::from_name_part(&name), Some((id, "ff00")));
-        for bad in ["42_1_0a1b2c3d", "42_x_0a1b2c3d_1", "42_1_0A1B2C3D_1", "42__0a1b2c3d_1"] {
+        for bad in [
+            "42_1_0a1b2c3d",
+            "42_x_0a1b2c3d_1",
+            "42_1_0A1B2C3D_1",
+            "42__0a1b2c3d_1",
+        ] {
             assert_eq!(RunId::from_name_part(bad), None, "{bad}");
         }
         assert_eq!(RunId::from_marker("pid=1 start=2"), None);
