@@ -348,16 +348,22 @@ struct Opened {
 }
 
 fn open_scratch(plan: &DrillPlan) -> Result<Opened, DrillError> {
-    let scratch = Scratch::open(plan.source.clone())?;
-    let mut client = scratch.connect()?;
-    let server_version = server_version(&mut client)?;
-    let watcher = SchemaWatcher::install(&mut client, plan.tracking)?;
-    Ok(Opened {
-        scratch,
-        client,
-        server_version,
-        watcher,
-    })
+    let mut scratch = Scratch::open(plan.source.clone())?;
+    let ready = || -> Result<_, DrillError> {
+        let mut client = scratch.connect()?;
+        let server_version = server_version(&mut client)?;
+        let watcher = SchemaWatcher::install(&mut client, plan.tracking)?;
+        Ok((client, server_version, watcher))
+    };
+    match ready() {
+        Ok((client, server_version, watcher)) => Ok(Opened {
+            scratch,
+            client,
+            server_version,
+            watcher,
+        }),
+        Err(error) => Err(error.with_server_log(|e| scratch.diagnose(e))),
+    }
 }
 
 /// Each in-scope migration's undo with the files to apply, and what the drill needs to know

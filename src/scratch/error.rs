@@ -156,6 +156,14 @@ pub enum ScratchError {
         source: postgres::Error,
     },
 
+    /// The embedded server failed: the error, with the server's state and log tail (see
+    /// [`super::ScratchServer::diagnose`]).
+    #[error("{error}\n{diagnosis}")]
+    ServerFailed {
+        error: Box<ScratchError>,
+        diagnosis: String,
+    },
+
     #[error("cannot install the Ctrl-C/SIGTERM cleanup handler: {0}")]
     SignalHandler(String),
 

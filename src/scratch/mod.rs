@@ -97,8 +97,19 @@ impl Scratch {
     pub fn open(source: ScratchSource) -> Result<Scratch, ScratchError> {
         match source {
             ScratchSource::Embedded(options) => {
-                let server = ScratchServer::start_embedded(options)?;
-                let db = server.create_database()?;
+                let mut server = ScratchServer::start_embedded(options)?;
+                let db = match server.create_database() {
+                    Ok(db) => db,
+                    Err(error) => {
+                        return Err(match server.diagnose(&error) {
+                            Some(diagnosis) => ScratchError::ServerFailed {
+                                error: Box::new(error),
+                                diagnosis,
+                            },
+                            None => error,
+                        })
+                    }
+                };
                 Ok(Scratch {
                     db,
                     server: Some(server),

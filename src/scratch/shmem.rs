@@ -35,8 +35,10 @@ impl Segment {
         let lines: Vec<&str> = pid_file.lines().collect();
         let creator = lines.first()?.trim().parse().ok()?;
         let mut shmem = lines.get(SHMEM_LINE - 1)?.split_whitespace();
-        let key = shmem.next()?.parse().ok()?;
-        let id = shmem.next()?.parse().ok()?;
+        // Printed as unsigned longs: a negative key_t or id comes out as a huge number.
+        let mut next = || shmem.next()?.parse::<u64>().ok().map(|n| n as u32 as i32);
+        let key = next()?;
+        let id = next()?;
         Some(Segment { key, id, creator })
     }
 
