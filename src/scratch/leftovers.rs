@@ -6,8 +6,8 @@
 //! in its name. A directory is removed only when the marker is ours (written by this user, in
 //! a directory owned by this user or the cluster user) and its run is dead; a database only
 //! when its name says its run is dead. Anything else (a live run, another user's directory, a
-//! directory without a marker, a database made on another host or container) is left alone
-//! and, by `unmigrate clean`, reported with the reason.
+//! directory without a marker, a database made on another host or container or by another
+//! user) is left alone and, by `unmigrate clean`, reported with the reason.
 
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
@@ -132,7 +132,8 @@ fn dead_run(dir: &Path, owner: Option<Owner>) -> Result<RunId, String> {
         Maker::Dead => Ok(run),
         Maker::Running => Err(format!("its run (pid {}) is still running", run.pid)),
         Maker::Elsewhere => Err(format!(
-            "made in another boot or container (pid {}); remove it by hand if that is gone",
+            "made in another boot or container, or by another user (pid {}); remove it by \
+             hand if that run is gone",
             run.pid
         )),
     }
@@ -215,8 +216,8 @@ pub fn sweep_databases(client: &mut Client, admin: &Config) -> Result<Sweep, Scr
                 run.map_or(0, |r| r.pid)
             )),
             Some(Maker::Elsewhere) => sweep.kept.push(format!(
-                "{name} on {target}: made on another host, container or boot; drop it by hand \
-                 if that run is gone"
+                "{name} on {target}: made on another host, container or boot, or by another \
+                 user; drop it by hand if that run is gone"
             )),
             None => sweep.kept.push(format!(
                 "{name} on {target}: its name does not say which run made it (an older \

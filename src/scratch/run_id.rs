@@ -3,10 +3,11 @@
 //!
 //! A pid alone proves nothing: pids are reused, and another container or host has the same
 //! pids. So a run is named by its pid, its start time (clock ticks after boot, from
-//! `/proc/<pid>/stat`: a reused pid starts later) and a tag of the kernel boot and the pid
-//! namespace it ran in (a pid says nothing in another boot, container or host). A later run
-//! removes a resource only when the tag is its own and no process with that pid and start time
-//! exists; anything else is left alone.
+//! `/proc/<pid>/stat`: a reused pid starts later) and a tag of the kernel boot, the pid
+//! namespace and the user it ran as (a pid says nothing in another boot, container or host,
+//! and another user's processes may be hidden from us by `hidepid`). A later run removes a
+//! resource only when the tag is its own and no process with that pid and start time exists;
+//! anything else is left alone.
 
 use std::path::Path;
 use std::sync::OnceLock;
@@ -23,7 +24,7 @@ pub struct RunId {
     pub pid: u32,
     /// Clock ticks after boot at which the process started.
     pub start: u64,
-    /// Hex digest of the boot id and the pid namespace.
+    /// Hex digest of the boot id, the pid namespace and the effective uid.
     pub tag: String,
 }
 
@@ -34,7 +35,8 @@ pub enum Maker {
     Dead,
     /// The process still runs.
     Running,
-    /// Made in another boot, container or host: nothing here can tell whether it runs.
+    /// Made in another boot, container or host, or by another user: nothing here can tell
+    /// whether it runs.
     Elsewhere,
 }
 
@@ -142,14 +144,18 @@ fn exited(pid: u32) -> bool {
     zombie && threads <= 1
 }
 
-/// The tag of this boot and pid namespace.
+/// The tag of this boot, pid namespace and user.
 fn here_tag() -> Option<String> {
     let boot = std::fs::read_to_string("/proc/sys/kernel/random/boot_id").ok()?;
     let namespace = std::fs::read_link(Path::new("/proc/self/ns/pid")).ok()?;
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let uid = unsafe { libc::geteuid() };
     let digest = Sha256::new()
         .chain_update(boot.trim().as_bytes())
         .chain_update(b"\0")
         .chain_update(namespace.as_os_str().as_encoded_bytes())
+        .chain_update(b"\0")
+        .chain_update(uid.to_string().as_bytes())
         .finalize();
     let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
     Some(hex[..TAG_LEN].to_string())
