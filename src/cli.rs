@@ -48,10 +48,12 @@ pub enum Command {
     /// Say, per statement and without a database, what a migration does to a live system:
     /// locks, rewrites and scans, transaction rules, zero-downtime hazards, and its undo.
     Explain(ExplainArgs),
-    /// Remove what drills killed outright (SIGKILL, OOM) left behind: scratch directories,
-    /// with any server still running there and its shared memory, and with a database URL the
-    /// scratch databases there; only what is provably this user's and whose run is dead.
-    /// Every drill does this for itself when it starts; this says what it removed and kept.
+    /// Remove what drills killed outright (SIGKILL, OOM) left behind, and say what.
+    ///
+    /// Scratch directories, with any server still running there and its shared memory, and
+    /// with a database URL the scratch databases there: only what is provably this user's and
+    /// whose run is dead. Every drill does this for itself when it starts; this also says
+    /// what it kept, and why.
     Clean(CleanArgs),
 }
 
