@@ -392,7 +392,7 @@ impl ScratchServer {
     }
 
     /// The last lines of the server's log.
-    pub fn log_tail(&self) -> String {
+    fn log_tail(&self) -> String {
         let text = read_lossy(&self.log_path());
         let lines: Vec<&str> = text.lines().collect();
         lines[lines.len().saturating_sub(LOG_TAIL_LINES)..].join("\n")
