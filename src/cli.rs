@@ -13,7 +13,7 @@ use crate::generate::{self, GenerateError, Plan, Selection};
 use crate::migrations::{self, MigrationsError, Overwrite, Timestamp};
 use crate::report::explain::ExplainFormat;
 use crate::report::{self, ReportFormat};
-use crate::scratch::{ScratchOptions, ScratchSource};
+use crate::scratch::{self, ScratchOptions, ScratchSource};
 use crate::snapshot::Tracking;
 use crate::undo::Verdict;
 use crate::untrusted;
@@ -52,6 +52,21 @@ pub enum Command {
     /// Say, per statement and without a database, what a migration does to a live system:
     /// locks, rewrites and scans, transaction rules, zero-downtime hazards, and its undo.
     Explain(ExplainArgs),
+    /// Remove what drills killed outright (SIGKILL, OOM) left behind, and say what.
+    ///
+    /// Scratch directories, with any server still running there and its shared memory, and
+    /// with a database URL the scratch databases there: only what is provably this user's and
+    /// whose run is dead. Every drill does this for itself when it starts; this also says
+    /// what it kept, and why.
+    Clean(CleanArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CleanArgs {
+    /// Also drop leftover scratch databases on this server [env: SHADOW_DATABASE_URL, then
+    /// DATABASE_URL].
+    #[arg(long, value_name = "URL")]
+    pub database_url: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -203,6 +218,7 @@ pub fn main() -> i32 {
         Command::Generate(args) => run_generate(&args),
         Command::Drill(args) => run_drill(&args),
         Command::Explain(args) => run_explain(&args),
+        Command::Clean(args) => run_clean(&args),
     };
     match result {
         Ok(code) => code,
@@ -344,6 +360,28 @@ fn run_explain(args: &ExplainArgs) -> anyhow::Result<i32> {
     write_stdout(text.as_bytes())?;
     let failed = report.hazards().any(|h| fail_on.contains(&h.rule));
     Ok(if failed { EXIT_HAZARDS } else { EXIT_OK })
+}
+
+fn run_clean(args: &CleanArgs) -> anyhow::Result<i32> {
+    let url = match ScratchSource::resolve(args.database_url.clone(), ScratchOptions::default()) {
+        ScratchSource::Url(url) => Some(url),
+        ScratchSource::Embedded(_) => None,
+    };
+    let sweep = scratch::clean(url.as_deref())?;
+    let mut out = std::io::stdout().lock();
+    for removed in &sweep.removed {
+        writeln!(out, "removed {removed}")?;
+    }
+    for kept in &sweep.kept {
+        writeln!(out, "kept {kept}")?;
+    }
+    writeln!(
+        out,
+        "{} removed, {} kept",
+        sweep.removed.len(),
+        sweep.kept.len()
+    )?;
+    Ok(EXIT_OK)
 }
 
 /// The rules named by `--fail-on` (`all` for every rule); an unknown id is a usage error.

@@ -104,6 +104,45 @@ pub enum DrillError {
     ForwardInUndoDir { dir: PathBuf, names: String },
     #[error("refused: a drill on a server given by URL may change only the database it creates, and these statements change the server beyond it:{list}\n  drill on the embedded PostgreSQL (no --database-url, SHADOW_DATABASE_URL or [database]), whose cluster is thrown away, or pass --allow-server-changes to run them on that server anyway")]
     ServerChanges { list: String },
+    /// The embedded server failed under the drill: the error, with what the server's log said
+    /// (read before its directory went).
+    #[error("{}\n{diagnosis}", chain(error))]
+    ServerFailed {
+        error: Box<DrillError>,
+        diagnosis: String,
+    },
+}
+
+impl DrillError {
+    /// This error with the scratch server's state and log tail, when `diagnose` finds that
+    /// the server failed.
+    pub(super) fn with_server_log(
+        self,
+        diagnose: impl FnOnce(&(dyn std::error::Error + 'static)) -> Option<String>,
+    ) -> DrillError {
+        match diagnose(&self) {
+            Some(diagnosis) => DrillError::ServerFailed {
+                error: Box::new(self),
+                diagnosis,
+            },
+            None => self,
+        }
+    }
+}
+
+/// An error and its causes, as one line.
+fn chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut next = error.source();
+    while let Some(cause) = next {
+        // Most messages here already quote their cause.
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text = format!("{text}: {cause_text}");
+        }
+        next = cause.source();
+    }
+    text
 }
 
 /// Progress as the drill goes, for a progress bar.
@@ -123,6 +162,23 @@ pub(super) fn run_history(
     history: &History,
     started: Instant,
     progress: &mut dyn FnMut(Progress),
+) -> Result<DrillReport, DrillError> {
+    // The scratch database outlives `drill_history`, so that on an error the server's log is
+    // still there to quote.
+    let mut scratch = None;
+    let result = drill_history(plan, history, started, progress, &mut scratch);
+    match (result, scratch.as_mut()) {
+        (Err(error), Some(scratch)) => Err(error.with_server_log(|e| scratch.diagnose(e))),
+        (result, _) => result,
+    }
+}
+
+fn drill_history(
+    plan: &DrillPlan,
+    history: &History,
+    started: Instant,
+    progress: &mut dyn FnMut(Progress),
+    scratch_slot: &mut Option<Scratch>,
 ) -> Result<DrillReport, DrillError> {
     let undo_history = match &plan.undo_dir {
         Some(dir) => Some(read_undo_dir(dir)?),
@@ -158,6 +214,7 @@ pub(super) fn run_history(
         server_version,
         mut watcher,
     } = opened?;
+    let scratch = &*scratch_slot.insert(scratch);
     let startup = scratch.server().map(|s| s.startup_time());
     let database = match scratch.server() {
         Some(_) => format!("embedded PostgreSQL {server_version}"),
@@ -290,16 +347,22 @@ struct Opened {
 }
 
 fn open_scratch(plan: &DrillPlan) -> Result<Opened, DrillError> {
-    let scratch = Scratch::open(plan.source.clone())?;
-    let mut client = scratch.connect()?;
-    let server_version = server_version(&mut client)?;
-    let watcher = SchemaWatcher::install(&mut client, plan.tracking)?;
-    Ok(Opened {
-        scratch,
-        client,
-        server_version,
-        watcher,
-    })
+    let mut scratch = Scratch::open(plan.source.clone())?;
+    let ready = || -> Result<_, DrillError> {
+        let mut client = scratch.connect()?;
+        let server_version = server_version(&mut client)?;
+        let watcher = SchemaWatcher::install(&mut client, plan.tracking)?;
+        Ok((client, server_version, watcher))
+    };
+    match ready() {
+        Ok((client, server_version, watcher)) => Ok(Opened {
+            scratch,
+            client,
+            server_version,
+            watcher,
+        }),
+        Err(error) => Err(error.with_server_log(|e| scratch.diagnose(e))),
+    }
 }
 
 /// Each in-scope migration's undo with the files to apply, and what the drill needs to know

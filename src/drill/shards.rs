@@ -84,7 +84,7 @@ fn run_scope(
     let weights = weights(history)?;
     let cuts = split(&weights, scope.clone(), ranges);
 
-    let embedded = match &plan.source {
+    let mut embedded = match &plan.source {
         ScratchSource::Embedded(options) => Some(ScratchServer::start_embedded(options.clone())?),
         ScratchSource::Url(_) => None,
     };
@@ -119,7 +119,10 @@ fn run_scope(
         .collect();
 
     progress(Progress::Planned(scope.len()));
-    let reports = run_ranges(&plans, history, progress)?;
+    let reports = run_ranges(&plans, history, progress).map_err(|error| match &mut embedded {
+        Some(server) => error.with_server_log(|e| server.diagnose(e)),
+        None => error,
+    })?;
     let databases: Vec<String> = reports.iter().map(|r| r.database.clone()).collect();
     let mut report = join(reports);
     if let Some(server) = &embedded {

@@ -11,7 +11,9 @@ use postgres::config::{Host, SslMode};
 use postgres::error::SqlState;
 use postgres::{Client, Config, NoTls};
 
+use super::leftovers;
 use super::registry::{self, Resource, Ticket};
+use super::run_id::RunId;
 use super::tls;
 use super::ScratchError;
 
@@ -35,8 +37,9 @@ static COUNTER: AtomicU64 = AtomicU64::new(0);
 pub(crate) enum Naming {
     /// `unmigrate_drill_<pid>_<n>`: our own embedded cluster, where only we create databases.
     Counter,
-    /// `unmigrate_drill_<pid>_<random>`: a shared server, where another host may run a process
-    /// with our pid.
+    /// `unmigrate_drill_<pid>_<start>_<tag>_<random>`: a shared server, where another host may
+    /// run a process with our pid, and where a database outlives a killed run. The run's
+    /// [`RunId`] lets a later run prove it dead and drop its databases (see `leftovers.rs`).
     Random,
 }
 
@@ -46,7 +49,14 @@ impl Naming {
         let n = COUNTER.fetch_add(1, Ordering::Relaxed) + 1;
         match self {
             Naming::Counter => format!("{NAME_PREFIX}{pid}_{n}"),
-            Naming::Random => format!("{NAME_PREFIX}{pid}_{:012x}", random_48_bits(n)),
+            Naming::Random => match RunId::current() {
+                Some(run) => format!(
+                    "{NAME_PREFIX}{}_{:08x}",
+                    run.to_name_part(),
+                    random_48_bits(n) & 0xffff_ffff
+                ),
+                None => format!("{NAME_PREFIX}{pid}_{:012x}", random_48_bits(n)),
+            },
         }
     }
 }
@@ -79,16 +89,20 @@ pub struct ScratchDb {
 
 impl ScratchDb {
     /// Creates a fresh database on the server at `url` (its database is used only to issue
-    /// `CREATE DATABASE` and, at the end, `DROP DATABASE` of our own database).
+    /// `CREATE DATABASE` and, at the end, `DROP DATABASE` of our own database). First drops
+    /// the databases that runs killed outright left there, when their names prove them dead.
     pub fn on_server(url: &str) -> Result<ScratchDb, ScratchError> {
         tls::check_url(url)?;
         let admin: Config = url
             .parse()
             .map_err(|source| ScratchError::BadUrl { source })?;
-        if let Some(note) = plain_text_note(&admin) {
+        let mut client = connect(&admin)?;
+        if let Some(note) = plain_text_note(&mut client, &admin) {
             eprintln!("warning: {note}");
         }
-        let name = create_database(&admin, Naming::Random)?;
+        leftovers::sweep_databases(&mut client, &admin)?.note_removed();
+        let name = create_in(&mut client, &admin, Naming::Random)?;
+        drop(client);
         let resource = Resource::Database {
             admin: Box::new(admin.clone()),
             name: name.clone(),
@@ -117,7 +131,8 @@ impl ScratchDb {
         })
     }
 
-    /// The database's name, `unmigrate_drill_<pid>_<n or random>`.
+    /// The database's name: `unmigrate_drill_<pid>_<n>` in an embedded cluster,
+    /// `unmigrate_drill_<pid>_<start>_<tag>_<random>` on a server given by URL.
     pub fn name(&self) -> &str {
         &self.name
     }
@@ -190,11 +205,10 @@ fn over_unix_sockets_only(config: &Config) -> bool {
 
 /// A note when `sslmode=prefer` (the default) ended in plain text on a TCP connection: the
 /// server offered no TLS, and the user may not know their credentials travel in the clear.
-fn plain_text_note(config: &Config) -> Option<String> {
+fn plain_text_note(client: &mut Client, config: &Config) -> Option<String> {
     if over_unix_sockets_only(config) || config.get_ssl_mode() != SslMode::Prefer {
         return None;
     }
-    let mut client = connect(config).ok()?;
     let row = client
         .query_opt(
             "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
@@ -227,7 +241,11 @@ pub(crate) fn describe(config: &Config) -> String {
 /// Creates a database under a name nobody uses yet and returns that name. An existing
 /// database is never reused: a clash just means another name.
 fn create_database(admin: &Config, naming: Naming) -> Result<String, ScratchError> {
-    let mut client = connect(admin)?;
+    create_in(&mut connect(admin)?, admin, naming)
+}
+
+/// [`create_database`] on a session already open on `admin`.
+fn create_in(client: &mut Client, admin: &Config, naming: Naming) -> Result<String, ScratchError> {
     let mut attempt = 0;
     loop {
         attempt += 1;

@@ -57,6 +57,43 @@ pub enum ScratchError {
     #[error("initdb failed ({status}); its output:\n{output}")]
     Initdb { status: ExitStatus, output: String },
 
+    /// `initdb` ran too long (a hung disk or file system); it has been killed and its
+    /// directory removed.
+    #[error(
+        "initdb did not finish within {timeout:?} in {dir}, so it was stopped; check that the \
+         file system there is not full or hung (set TMPDIR to another one) or pass \
+         --database-url; its output so far:\n{output}"
+    )]
+    InitdbTimeout {
+        timeout: Duration,
+        dir: PathBuf,
+        output: String,
+    },
+
+    #[error(
+        "cannot write {path}: {source}; the scratch cluster cannot be made private to this \
+         user; set TMPDIR to a local writable directory"
+    )]
+    Access { path: PathBuf, source: io::Error },
+
+    #[error(
+        "cannot write the run marker {path}: {source}; set TMPDIR to a local writable directory"
+    )]
+    Marker { path: PathBuf, source: io::Error },
+
+    /// The effective uid has no user name, which peer authentication needs.
+    #[error(
+        "uid {uid} has no user name (getpwuid found none), which the scratch cluster's peer \
+         authentication needs; add the user to /etc/passwd or pass --database-url"
+    )]
+    UnknownUser { uid: u32 },
+
+    #[error(
+        "the user name {name:?} cannot be written into pg_ident.conf; run as another user or \
+         pass --database-url"
+    )]
+    UnusableUserName { name: String },
+
     /// The server process died before accepting connections.
     #[error("the scratch server in {dir} exited during start-up ({status}); server log:\n{log}")]
     ServerExited {
@@ -113,11 +150,28 @@ pub enum ScratchError {
         source: postgres::Error,
     },
 
+    #[error(
+        "cannot list the databases on {target} to find leftovers of killed runs: {source}; \
+         check that the server is up and the URL is right"
+    )]
+    ListDatabases {
+        target: String,
+        source: postgres::Error,
+    },
+
     #[error("cannot drop scratch database {name} on {target}: {source}; drop it by hand")]
     DropDatabase {
         name: String,
         target: String,
         source: postgres::Error,
+    },
+
+    /// The embedded server failed: the error, with the server's state and log tail (see
+    /// [`super::ScratchServer::diagnose`]).
+    #[error("{error}\n{diagnosis}")]
+    ServerFailed {
+        error: Box<ScratchError>,
+        diagnosis: String,
     },
 
     #[error("cannot install the Ctrl-C/SIGTERM cleanup handler: {0}")]

@@ -146,10 +146,19 @@ pub fn stop_pid(pid: u32, timeout: Duration) {
     }
 }
 
-fn signal(pid: u32, signal: libc::c_int) {
+pub fn signal(pid: u32, signal: libc::c_int) {
     // SAFETY: kill has no memory-safety preconditions; a stale pid only yields ESRCH.
     unsafe {
         libc::kill(pid as libc::pid_t, signal);
+    }
+}
+
+/// Kills every process in the group `leader` leads (as [`cluster_command`] makes its children
+/// do).
+pub fn kill_group(leader: u32) {
+    // SAFETY: kill has no memory-safety preconditions; a stale group only yields ESRCH.
+    unsafe {
+        libc::kill(-(leader as libc::pid_t), libc::SIGKILL);
     }
 }
 

@@ -11,7 +11,8 @@ use std::sync::{Mutex, MutexGuard, OnceLock};
 use signal_hook::consts::{SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
 
-use super::{database, process, ScratchError};
+use super::shmem::Segment;
+use super::{database, process, server, ScratchError};
 
 /// Something this process created and must remove.
 #[derive(Debug)]
@@ -125,8 +126,12 @@ fn clean_up_and_exit(signal: i32) -> ! {
 pub fn clean_up(resource: Resource) {
     match resource {
         Resource::Cluster { dir, pid } => {
+            let segment = Segment::of_cluster(&server::data_dir(&dir));
             if let Some(pid) = pid {
                 process::stop_pid(pid, process::STOP_TIMEOUT);
+            }
+            if let Some(segment) = segment {
+                segment.remove();
             }
             let _ = std::fs::remove_dir_all(dir);
         }

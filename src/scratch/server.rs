@@ -1,23 +1,30 @@
-//! The embedded scratch cluster: `initdb` into a temp dir, `postgres` on a Unix socket in that
-//! dir only, everything removed when the [`ScratchServer`] is dropped or a signal arrives.
+//! The embedded scratch cluster: `initdb` into a private temp dir, `postgres` on a Unix socket
+//! in that dir only, everything removed when the [`ScratchServer`] is dropped or a signal
+//! arrives, and by a later run (or `unmigrate clean`) when the process was killed outright.
 
-use std::fs::File;
+use std::fs::{File, Permissions};
 use std::io::Read;
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Stdio};
+use std::process::{Child, ExitStatus, Stdio};
+use std::sync::mpsc;
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
 use postgres::{Client, Config};
 use tempfile::TempDir;
 
+use super::access;
 use super::binaries::{self, Binaries};
 use super::database::{self, ScratchDb};
+use super::leftovers;
 use super::process::{self, Owner};
 use super::registry::{self, Resource, Ticket};
+use super::shmem::Segment;
 use super::ScratchError;
 
-/// The superuser initdb creates; trust authentication lets us in without a password.
+/// The superuser initdb creates; peer authentication lets in the OS user who started the run,
+/// and nobody else (see `access.rs`).
 const SUPERUSER: &str = "postgres";
 
 /// The first port number tried. Without TCP it only names the socket file, which is alone in
@@ -30,16 +37,27 @@ const MAX_SOCKET_PATH: usize = 107;
 /// How often start-up readiness is checked.
 const READY_POLL: Duration = Duration::from_millis(5);
 
-/// Lines of the server log quoted in start-up errors.
+/// How long a broken session waits to see whether the server died.
+const DEATH_GRACE: Duration = Duration::from_millis(500);
+
+/// Lines of the server log quoted in start-up errors and failures under a drill.
 const LOG_TAIL_LINES: usize = 20;
 
-/// Durability is pointless for a cluster that is deleted after the run, and costs time.
-const SERVER_SETTINGS: [&str; 4] = [
+/// Durability is pointless for a cluster that is deleted after the run, and costs time. The
+/// socket is private to the cluster's owner. Dynamic shared memory lives in files under the
+/// data directory rather than in `/dev/shm/PostgreSQL.*`, so a server killed outright leaves
+/// none behind once its directory is removed (on the tmpfs `/dev/shm` either way by default).
+const SERVER_SETTINGS: [&str; 6] = [
     "listen_addresses=",
     "fsync=off",
     "full_page_writes=off",
     "synchronous_commit=off",
+    access::SOCKET_PERMISSIONS,
+    "dynamic_shared_memory_type=mmap",
 ];
+
+/// `initdb`'s output, kept for its error message.
+const INITDB_LOG: &str = "initdb.log";
 
 /// A RAM-backed `/dev/shm` hosts scratch clusters only with at least this much room (a
 /// drill of a few hundred migrations uses about 100 MiB; seeded drills use more).
@@ -81,6 +99,9 @@ fn available_bytes(dir: &Path) -> Option<u64> {
 pub struct ScratchOptions {
     /// A directory holding `initdb` and `postgres`; `None` searches the usual places.
     pub bin_dir: Option<PathBuf>,
+    /// How long `initdb` may run (about a second on tmpfs, two on a local disk) before it
+    /// counts as hung.
+    pub initdb_timeout: Duration,
     /// How long the server may take to accept connections after `initdb`.
     pub start_timeout: Duration,
 }
@@ -89,6 +110,7 @@ impl Default for ScratchOptions {
     fn default() -> Self {
         ScratchOptions {
             bin_dir: None,
+            initdb_timeout: Duration::from_secs(60),
             start_timeout: Duration::from_secs(10),
         }
     }
@@ -121,6 +143,7 @@ pub struct ScratchServer {
 impl ScratchServer {
     /// Creates and starts a cluster, returning once it accepts connections. On any error,
     /// whatever was created is removed again. As root, the cluster runs as the `postgres` user.
+    /// First removes the clusters that runs killed outright left behind (see `leftovers.rs`).
     ///
     /// The kernel stops the server when the *thread* that started it ends (that is how it dies
     /// with a SIGKILLed process), so call this from a thread that outlives the server.
@@ -128,8 +151,11 @@ impl ScratchServer {
         let started = Instant::now();
         let binaries = binaries::locate(options.bin_dir.as_deref())?;
         let owner = process::cluster_owner()?;
+        let os_user = access::invoking_user()?;
+        leftovers::sweep_directories(owner).note_removed();
         let mut server = ScratchServer::prepare(binaries, owner)?;
-        server.initdb(owner)?;
+        server.initdb(owner, options.initdb_timeout)?;
+        access::restrict(&server.data_dir(), &os_user, SUPERUSER)?;
         let initdb = started.elapsed();
         server.spawn(owner)?;
         server.wait_ready(options.start_timeout)?;
@@ -147,7 +173,8 @@ impl ScratchServer {
         self.child.as_ref().map_or(0, Child::id)
     }
 
-    /// The cluster's directory: data in `data/`, the socket, and `postgres.log`.
+    /// The cluster's directory (mode 0700): data in `data/`, the socket, `postgres.log`, and
+    /// the marker naming this run.
     pub fn dir(&self) -> &Path {
         &self.path
     }
@@ -202,12 +229,14 @@ impl ScratchServer {
         ScratchDb::in_cluster(self.config("postgres"))
     }
 
-    /// The temp dir, registered for signal cleanup and handed to the cluster owner. From here
-    /// on, dropping the returned value cleans up.
+    /// The temp dir, private from its creation, marked as this run's, registered for signal
+    /// cleanup and handed to the cluster owner. From here on, dropping the returned value
+    /// cleans up.
     fn prepare(binaries: Binaries, owner: Option<Owner>) -> Result<ScratchServer, ScratchError> {
         let parent = scratch_parent();
         let dir = tempfile::Builder::new()
-            .prefix("unmigrate-scratch-")
+            .prefix(leftovers::DIR_PREFIX)
+            .permissions(Permissions::from_mode(access::DIR_MODE))
             .tempdir_in(&parent)
             .map_err(|source| ScratchError::TempDir { parent, source })?;
         let path = dir.path().to_path_buf();
@@ -224,6 +253,7 @@ impl ScratchServer {
             binaries,
             timings: StartupTimings::default(),
         };
+        leftovers::write_marker(&server.path)?;
         process::give_to(&server.path, owner)?;
         server.check_socket_path()?;
         Ok(server)
@@ -242,42 +272,52 @@ impl ScratchServer {
     }
 
     fn data_dir(&self) -> PathBuf {
-        self.path.join("data")
+        data_dir(&self.path)
     }
 
     fn log_path(&self) -> PathBuf {
         self.path.join("postgres.log")
     }
 
-    /// Runs `initdb`: trust authentication (the socket is reachable only through our private
-    /// directory), no fsync, a fixed encoding and locale so dumps do not vary by machine.
-    fn initdb(&mut self, owner: Option<Owner>) -> Result<(), ScratchError> {
+    /// Runs `initdb`: peer authentication (narrowed to this user afterwards, see `access.rs`),
+    /// no fsync, a fixed encoding and locale so dumps do not vary by machine. An `initdb` that
+    /// has not finished after `timeout` (a hung disk) is killed with everything it started.
+    fn initdb(&mut self, owner: Option<Owner>, timeout: Duration) -> Result<(), ScratchError> {
         let program = self.binaries.initdb();
+        let log_path = self.path.join(INITDB_LOG);
+        let log_error = |source| ScratchError::Log {
+            path: log_path.clone(),
+            source,
+        };
+        let log = File::create(&log_path).map_err(log_error)?;
         let mut command = process::cluster_command(&program, owner);
         command
             .arg("-D")
             .arg(self.data_dir())
-            .args(["-A", "trust", "-U", SUPERUSER, "--no-sync", "-E", "UTF8"])
-            .arg("--locale=C")
+            .args(["--auth-local=peer", "--auth-host=reject", "-U", SUPERUSER])
+            .args(["--no-sync", "-E", "UTF8", "--locale=C"])
             .current_dir(&self.path)
             .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
+            .stdout(log.try_clone().map_err(log_error)?)
+            .stderr(log);
         let child = command
             .spawn()
             .map_err(|source| ScratchError::Spawn { program, source })?;
-        registry::set_pid(self.ticket, Some(child.id()));
-        let output = child.wait_with_output().map_err(ScratchError::Wait)?;
+        let pid = child.id();
+        registry::set_pid(self.ticket, Some(pid));
+        let status = wait_at_most(child, timeout);
         registry::set_pid(self.ticket, None);
-        if output.status.success() {
-            return Ok(());
+        let output = read_lossy(&log_path);
+        match status {
+            Some(Ok(status)) if status.success() => Ok(()),
+            Some(Ok(status)) => Err(ScratchError::Initdb { status, output }),
+            Some(Err(error)) => Err(ScratchError::Wait(error)),
+            None => Err(ScratchError::InitdbTimeout {
+                timeout,
+                dir: self.path.clone(),
+                output,
+            }),
         }
-        let text =
-            String::from_utf8_lossy(&output.stdout) + String::from_utf8_lossy(&output.stderr);
-        Err(ScratchError::Initdb {
-            status: output.status,
-            output: text.into_owned(),
-        })
     }
 
     /// Starts `postgres` itself rather than through `pg_ctl`, so it is our child: we can wait
@@ -351,13 +391,46 @@ impl ScratchServer {
         self.socket_path().exists() && self.connect("postgres").is_ok()
     }
 
+    /// The last lines of the server's log.
     fn log_tail(&self) -> String {
-        let mut text = String::new();
-        if let Ok(mut file) = File::open(self.log_path()) {
-            let _ = file.read_to_string(&mut text);
-        }
+        let text = read_lossy(&self.log_path());
         let lines: Vec<&str> = text.lines().collect();
         lines[lines.len().saturating_sub(LOG_TAIL_LINES)..].join("\n")
+    }
+
+    /// For an error met while using the server, when the server failed (it died, a connection
+    /// broke, or it reported running out of a resource): what became of it and the end of its
+    /// log, read now, before the directory holding the log is removed. `None` when `error` is
+    /// SQL the server refused and the server is fine.
+    pub fn diagnose(&mut self, error: &(dyn std::error::Error + 'static)) -> Option<String> {
+        let failed = is_server_failure(error);
+        // A killed server's sessions can break a moment before it counts as exited.
+        let grace = if failed { DEATH_GRACE } else { Duration::ZERO };
+        let state = match self.exit_status(grace) {
+            Some(status) => format!("the scratch server (pid {}) died ({status})", self.pid()),
+            None if failed => {
+                format!("the scratch server (pid {}) is still running", self.pid())
+            }
+            None => return None,
+        };
+        Some(format!(
+            "{state}; the last lines of its log {}:\n{}",
+            self.log_path().display(),
+            self.log_tail()
+        ))
+    }
+
+    /// How the server exited, if it did or does within `grace`.
+    fn exit_status(&mut self, grace: Duration) -> Option<ExitStatus> {
+        let child = self.child.as_mut()?;
+        let deadline = Instant::now() + grace;
+        loop {
+            match child.try_wait() {
+                Ok(Some(status)) => return Some(status),
+                Ok(None) if Instant::now() < deadline => sleep(READY_POLL),
+                _ => return None,
+            }
+        }
     }
 }
 
@@ -371,8 +444,14 @@ impl Drop for ScratchServer {
             }
             registry::wait_for_signal_exit();
         }
+        // Read while the server runs: it deletes postmaster.pid when it stops.
+        let segment = Segment::of_cluster(&self.data_dir());
         if let Some(mut child) = self.child.take() {
             process::stop_child(&mut child, process::STOP_TIMEOUT);
+        }
+        // Only there when the server was killed outright; a shutdown removes it.
+        if let Some(segment) = segment {
+            segment.remove();
         }
         if let Some(dir) = self.dir.take() {
             if let Err(error) = dir.close() {
@@ -383,6 +462,58 @@ impl Drop for ScratchServer {
             }
         }
     }
+}
+
+/// Whether `error`, or an error under it, is the server failing rather than refusing SQL: a
+/// lost connection (no SQLSTATE), or SQLSTATE class 53 (insufficient resources: a full disk,
+/// out of memory), 57 (operator intervention: a crash or shutdown), 58 (system error: I/O) or
+/// XX (internal error).
+fn is_server_failure(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut next = Some(error);
+    while let Some(error) = next {
+        if let Some(error) = error.downcast_ref::<postgres::Error>() {
+            return error.code().is_none_or(|code| {
+                ["53", "57", "58", "XX"]
+                    .iter()
+                    .any(|class| code.code().starts_with(class))
+            });
+        }
+        next = error.source();
+    }
+    false
+}
+
+/// The data directory of the cluster in `dir`.
+pub(super) fn data_dir(dir: &Path) -> PathBuf {
+    dir.join("data")
+}
+
+/// Waits for `child` to exit, at most `timeout`; `None` when it did not, after killing its
+/// process group (initdb runs `postgres` in single-user mode as its own child). A thread
+/// waits, so the exit is seen at once rather than at the next poll.
+fn wait_at_most(mut child: Child, timeout: Duration) -> Option<std::io::Result<ExitStatus>> {
+    let pid = child.id();
+    let (sender, receiver) = mpsc::channel();
+    std::thread::spawn(move || drop(sender.send(child.wait())));
+    match receiver.recv_timeout(timeout) {
+        Ok(status) => Some(status),
+        Err(_) => {
+            process::kill_group(pid);
+            // The waiter reaps it, unless it is stuck in the kernel on that hung disk: then
+            // the waiter is left behind rather than hanging us too.
+            let _ = receiver.recv_timeout(process::STOP_TIMEOUT);
+            None
+        }
+    }
+}
+
+/// A text file's content, empty when it cannot be read.
+fn read_lossy(path: &Path) -> String {
+    let mut bytes = Vec::new();
+    if let Ok(mut file) = File::open(path) {
+        let _ = file.read_to_end(&mut bytes);
+    }
+    String::from_utf8_lossy(&bytes).into_owned()
 }
 
 fn socket_file(dir: &Path, port: u16) -> PathBuf {
