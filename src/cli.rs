@@ -63,8 +63,8 @@ pub enum Command {
 
 #[derive(Debug, clap::Args)]
 pub struct CleanArgs {
-    /// Also drop leftover scratch databases on this server [env: SHADOW_DATABASE_URL, then
-    /// DATABASE_URL].
+    /// Also drop leftover scratch databases on this server [env: SHADOW_DATABASE_URL; never
+    /// DATABASE_URL, usually the application's own].
     #[arg(long, value_name = "URL")]
     pub database_url: Option<String>,
 }
