@@ -1,0 +1,248 @@
+//! `unmigrate drill`: the drill plan from a script and flags, its run, and its report.
+
+use std::path::{Path, PathBuf};
+
+use clap::ValueEnum;
+
+use super::{write_stdout, EXIT_DRILL_FAILED, EXIT_OK};
+use crate::drill::apply::{ApplyMode, Timeouts};
+use crate::drill::script::{DrillScript, Scope, Seed};
+use crate::drill::{self, DrillPlan, Progress};
+use crate::report::{self, ReportFormat};
+use crate::scratch::{ScratchOptions, ScratchSource};
+use crate::snapshot::Tracking;
+
+#[derive(Debug, clap::Args)]
+pub struct DrillArgs {
+    /// A drill script (.toml, see drills/) or a Prisma migrations folder.
+    #[arg(default_value = "prisma/migrations")]
+    pub target: PathBuf,
+    /// Make the scratch database on this server instead of an embedded one [env:
+    /// SHADOW_DATABASE_URL; never DATABASE_URL, usually the application's own]. Only a
+    /// database the drill creates is touched.
+    #[arg(long, value_name = "URL")]
+    pub database_url: Option<String>,
+    /// With a server given by URL, run statements that change the server beyond the drill's
+    /// database (roles and their settings, ALTER SYSTEM, databases, tablespaces, …) instead of
+    /// refusing the drill with exit 3; the report lists them. The embedded PostgreSQL, thrown
+    /// away afterwards, always runs them.
+    #[arg(long)]
+    pub allow_server_changes: bool,
+    /// How each migration.sql is sent: whole, in one implicit transaction (Prisma ≤ 7.3), or
+    /// statement by statement (Prisma ≥ 7.4) [default: batch, or the script's].
+    #[arg(long, value_enum)]
+    pub apply_mode: Option<ApplyMode>,
+    /// Drill only the last N forward migrations (the earlier ones are applied forward only).
+    #[arg(long, value_name = "N", conflicts_with_all = ["from", "to", "all"])]
+    pub last: Option<usize>,
+    /// Drill from this migration (folder name or unique prefix), inclusive.
+    #[arg(long, value_name = "NAME", conflicts_with = "all")]
+    pub from: Option<String>,
+    /// Drill up to this migration (folder name or unique prefix), inclusive.
+    #[arg(long, value_name = "NAME", conflicts_with = "all")]
+    pub to: Option<String>,
+    /// Drill every forward migration (the default without a script).
+    #[arg(long)]
+    pub all: bool,
+    /// Committed undo folders kept outside the migrations folder (e.g. written with
+    /// `generate --out`).
+    #[arg(long, value_name = "DIR")]
+    pub undo_dir: Option<PathBuf>,
+    /// Longest any statement of a migration (or check) may run, in PostgreSQL syntax; the
+    /// drill's own queries between files are not limited [default: 10min].
+    #[arg(long, value_name = "DURATION")]
+    pub statement_timeout: Option<String>,
+    /// Longest a statement of a migration (or check) may wait for a lock [default: 1min].
+    #[arg(long, value_name = "DURATION")]
+    pub lock_timeout: Option<String>,
+    /// Fill every table with N synthetic rows before the first migration in scope (and empty
+    /// tables before later ones), and check which data each undo keeps [default: the
+    /// script's `seed`, else no rows].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub seed_rows: Option<u64>,
+    #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
+    pub format: ReportFormat,
+    /// Write the report to this file instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Compare schemas by rendering only what changed (event triggers) or the whole schema
+    /// after every step; both are checked against a full render at the end.
+    #[arg(long, value_enum, default_value_t = SnapshotMode::Incremental)]
+    pub snapshot: SnapshotMode,
+    /// Trace every drilled statement: the locks it takes, tables it rewrites or scans,
+    /// whether it runs in a transaction, and its duration [default: the script's `trace`].
+    #[arg(long)]
+    pub trace: bool,
+    /// With the trace, probe each statement's table from two other sessions (a read and a
+    /// write) and report how long each waited [default: the script's `probe`].
+    #[arg(long)]
+    pub probe: bool,
+    /// Drill a long scope in up to N databases at once, each a contiguous range of it after
+    /// the history before it is applied forward only; 1 drills the whole scope in one
+    /// database. Seeded and probed drills always use one [default: one per core, at most 8]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: Option<u16>,
+    /// Directory with PostgreSQL's initdb and postgres for the embedded server [default:
+    /// pg_config --bindir, PATH, /usr/lib/postgresql/*/bin].
+    #[arg(long, value_name = "DIR")]
+    pub pg_bin: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum SnapshotMode {
+    Incremental,
+    Full,
+}
+
+/// A report file's folder must exist before a drill that may take minutes, not after it.
+fn check_output_folder(path: &Path) -> anyhow::Result<()> {
+    let folder = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    anyhow::ensure!(
+        folder.is_dir(),
+        "--output {}: folder {} does not exist; create it or write the report elsewhere",
+        path.display(),
+        folder.display()
+    );
+    anyhow::ensure!(
+        !path.is_dir(),
+        "--output {} is a folder; name a file to write the report to",
+        path.display()
+    );
+    Ok(())
+}
+
+/// Default session limits: long enough for any migration on an empty scratch database, short
+/// enough that a lock wait or runaway statement ends the drill instead of hanging CI.
+const DEFAULT_STATEMENT_TIMEOUT: &str = "10min";
+const DEFAULT_LOCK_TIMEOUT: &str = "1min";
+
+pub(super) fn run(args: &DrillArgs) -> anyhow::Result<i32> {
+    if let Some(path) = &args.output {
+        check_output_folder(path)?;
+    }
+    let plan = drill_plan(args)?;
+    let interactive = args.format == ReportFormat::Human
+        && args.output.is_none()
+        && std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let mut bar: Option<report::Progress> = None;
+    let mut started = false;
+    let report = drill::run(&plan, &mut |event| match event {
+        Progress::Planned(total) => bar = Some(report::Progress::new(total as u64, interactive)),
+        Progress::Migration(name) => {
+            if let Some(bar) = &bar {
+                if started {
+                    bar.finish_one();
+                }
+                bar.start(name);
+                started = true;
+            }
+        }
+    })?;
+    if let Some(bar) = &bar {
+        bar.finish();
+    }
+    // Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org).
+    let color = args.output.is_none()
+        && args.format == ReportFormat::Human
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        && std::io::IsTerminal::is_terminal(&std::io::stdout());
+    let text = report::render(&report, args.format, color);
+    match &args.output {
+        Some(path) => std::fs::write(path, text)
+            .map_err(|e| anyhow::anyhow!("cannot write the report to {}: {e}", path.display()))?,
+        None => write_stdout(text.as_bytes())?,
+    }
+    Ok(if report.passed() {
+        EXIT_OK
+    } else {
+        EXIT_DRILL_FAILED
+    })
+}
+
+/// The drill as the script (if any) describes it, with command-line flags taking precedence.
+fn drill_plan(args: &DrillArgs) -> anyhow::Result<DrillPlan> {
+    let script = if args.target.is_file() {
+        Some(DrillScript::load(&args.target)?)
+    } else {
+        None
+    };
+    let flag_scope = if args.all {
+        Some(Scope::All)
+    } else if let Some(n) = args.last {
+        anyhow::ensure!(n > 0, "--last must be at least 1");
+        Some(Scope::Last(n))
+    } else if args.from.is_some() || args.to.is_some() {
+        Some(Scope::Range {
+            from: args.from.clone(),
+            to: args.to.clone(),
+        })
+    } else {
+        None
+    };
+    let script_traces = script.as_ref().is_some_and(|s| s.trace);
+    let script_probes = script.as_ref().is_some_and(|s| s.probe);
+    let flag_seed = args.seed_rows.map(|rows| Seed { rows });
+    let (migrations_dir, mut undo_dir, scope, apply_mode, url, timeouts, checks, seed) =
+        match script {
+            Some(s) => (
+                s.migrations,
+                s.undo_dir,
+                flag_scope.unwrap_or(s.scope),
+                args.apply_mode.or(s.apply_mode),
+                args.database_url.clone().or(s.database_url),
+                Timeouts {
+                    statement: args.statement_timeout.clone().or(s.timeouts.statement),
+                    lock: args.lock_timeout.clone().or(s.timeouts.lock),
+                },
+                s.checks,
+                flag_seed.or(s.seed),
+            ),
+            None => (
+                args.target.clone(),
+                None,
+                flag_scope.unwrap_or(Scope::All),
+                args.apply_mode,
+                args.database_url.clone(),
+                Timeouts {
+                    statement: args.statement_timeout.clone(),
+                    lock: args.lock_timeout.clone(),
+                },
+                Vec::new(),
+                flag_seed,
+            ),
+        };
+    if args.undo_dir.is_some() {
+        undo_dir = args.undo_dir.clone();
+    }
+    let options = ScratchOptions {
+        bin_dir: args.pg_bin.clone(),
+        ..ScratchOptions::default()
+    };
+    Ok(DrillPlan {
+        script: args.target.is_file().then(|| args.target.clone()),
+        migrations_dir,
+        undo_dir,
+        scope,
+        apply_mode: apply_mode.unwrap_or_default(),
+        timeouts: Timeouts {
+            statement: timeouts
+                .statement
+                .or_else(|| Some(DEFAULT_STATEMENT_TIMEOUT.into())),
+            lock: timeouts.lock.or_else(|| Some(DEFAULT_LOCK_TIMEOUT.into())),
+        },
+        checks,
+        seed,
+        source: ScratchSource::resolve(url, options),
+        tracking: match args.snapshot {
+            SnapshotMode::Incremental => Tracking::Incremental,
+            SnapshotMode::Full => Tracking::Full,
+        },
+        trace: args.trace || script_traces || args.probe || script_probes,
+        probe: args.probe || script_probes,
+        jobs: args.jobs.map(usize::from),
+        allow_server_changes: args.allow_server_changes,
+    })
+}

@@ -1,0 +1,63 @@
+//! `unmigrate explain`: what each statement does to a live system, without a database.
+
+use std::path::PathBuf;
+
+use super::{write_stdout, EXIT_HAZARDS, EXIT_OK};
+use crate::drill::apply::ApplyMode;
+use crate::explain;
+use crate::report;
+use crate::report::explain::ExplainFormat;
+
+#[derive(Debug, clap::Args)]
+pub struct ExplainArgs {
+    /// A migration.sql (or any .sql file), a migration folder, a migrations folder (every
+    /// migration in it), or a migration name (or unique prefix) in --dir.
+    #[arg(default_value = "prisma/migrations")]
+    pub target: PathBuf,
+    /// The migrations folder in which a migration name is looked up.
+    #[arg(long, value_name = "DIR", default_value = "prisma/migrations")]
+    pub dir: PathBuf,
+    /// How the runner sends each file: whole, in one implicit transaction (Prisma ≤ 7.3), or
+    /// statement by statement (Prisma ≥ 7.4). Transaction rules depend on it.
+    #[arg(long, value_enum, default_value_t = ApplyMode::Batch)]
+    pub apply_mode: ApplyMode,
+    #[arg(long, value_enum, default_value_t = ExplainFormat::Human)]
+    pub format: ExplainFormat,
+    /// Exit with 1 when a hazard of this rule id is found; `all` for any hazard. Repeatable,
+    /// or comma-separated. Without it, hazards are reported and the exit code is 0.
+    #[arg(long, value_name = "RULE", value_delimiter = ',')]
+    pub fail_on: Vec<String>,
+}
+
+pub(super) fn run(args: &ExplainArgs) -> anyhow::Result<i32> {
+    let fail_on = fail_on_rules(&args.fail_on)?;
+    let target = explain::Target::resolve(&args.target, &args.dir)?;
+    let report = explain::explain(&target, args.apply_mode)?;
+    let text = report::explain::render(&report, args.format);
+    write_stdout(text.as_bytes())?;
+    let failed = report.hazards().any(|h| fail_on.contains(&h.rule));
+    Ok(if failed { EXIT_HAZARDS } else { EXIT_OK })
+}
+
+/// The rules named by `--fail-on` (`all` for every rule); an unknown id is a usage error.
+fn fail_on_rules(names: &[String]) -> anyhow::Result<Vec<explain::Rule>> {
+    let mut rules = Vec::new();
+    for name in names.iter().map(|n| n.trim()).filter(|n| !n.is_empty()) {
+        if name == "all" {
+            rules.extend_from_slice(explain::Rule::ALL);
+            continue;
+        }
+        match explain::Rule::from_id(name) {
+            Some(rule) => rules.push(rule),
+            None => anyhow::bail!(
+                "--fail-on {name}: no such rule; the rule ids are: all, {}",
+                explain::Rule::ALL
+                    .iter()
+                    .map(|r| r.id())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        }
+    }
+    Ok(rules)
+}

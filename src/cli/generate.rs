@@ -1,0 +1,214 @@
+//! `unmigrate generate`: undo folders for forward migrations, and the report of what was written.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use clap::ValueEnum;
+
+use super::{write_stdout, EXIT_MANUAL, EXIT_OK};
+use crate::generate::{self, GenerateError, Plan, Selection};
+use crate::migrations::{self, MigrationsError, Overwrite, Timestamp};
+use crate::undo::Verdict;
+use crate::untrusted;
+
+#[derive(Debug, clap::Args)]
+pub struct GenerateArgs {
+    /// The Prisma migrations folder.
+    #[arg(default_value = "prisma/migrations")]
+    pub migrations_dir: PathBuf,
+    /// Undo this migration (folder name); repeat for several.
+    #[arg(long = "migration", value_name = "NAME", conflicts_with_all = ["last", "all"])]
+    pub migrations: Vec<String>,
+    /// Undo the last N forward migrations [default: 1].
+    #[arg(long, value_name = "N", conflicts_with = "all")]
+    pub last: Option<usize>,
+    /// Undo every forward migration.
+    #[arg(long)]
+    pub all: bool,
+    /// Write the undo folders here instead of into the migrations folder.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Timestamp of the first undo folder (14 digits, UTC), for reproducible output.
+    #[arg(long, value_name = "TS")]
+    pub timestamp: Option<String>,
+    /// Print what would be written; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Replace an existing undo folder written by unmigrate, unless edited by hand since.
+    #[arg(long)]
+    pub force: bool,
+    /// With --force, replace hand-edited undo folders too, discarding the edits.
+    #[arg(long, requires = "force")]
+    pub discard_edits: bool,
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum Format {
+    Human,
+    Json,
+}
+
+pub(super) fn run(args: &GenerateArgs) -> anyhow::Result<i32> {
+    let target = args
+        .out
+        .clone()
+        .unwrap_or_else(|| args.migrations_dir.clone());
+    // A run killed while renaming left some of its folders: put them back first.
+    if args.dry_run {
+        for dir in migrations::interrupted_runs(&target)? {
+            eprintln!(
+                "warning: an unmigrate run was killed while writing ({}); the next run without \
+                 --dry-run removes what it left before reading the history",
+                dir.display()
+            );
+        }
+    } else {
+        for dir in migrations::recover_interrupted(&target)? {
+            eprintln!(
+                "note: cleaned up after an unmigrate run that was killed while writing ({})",
+                dir.display()
+            );
+        }
+    }
+    let history = migrations::read_history(&args.migrations_dir)?;
+    let selection = if args.all {
+        Selection::All
+    } else if !args.migrations.is_empty() {
+        Selection::Named(args.migrations.clone())
+    } else {
+        Selection::Last(args.last.unwrap_or(1))
+    };
+    let requested = args
+        .timestamp
+        .as_deref()
+        .map(Timestamp::parse)
+        .transpose()?;
+    let plan = generate::plan(
+        &history,
+        &selection,
+        requested,
+        Timestamp::now_utc(),
+        args.force,
+    )?;
+    let written = if args.dry_run {
+        generate::verify(&plan)?;
+        Vec::new()
+    } else {
+        let overwrite = match (args.force, args.discard_edits) {
+            (false, _) => Overwrite::Never,
+            (true, false) => Overwrite::Unedited,
+            (true, true) => Overwrite::DiscardEdits,
+        };
+        match generate::write(&plan, &target, overwrite) {
+            Ok(written) => written,
+            Err(GenerateError::Migrations(MigrationsError::Interrupted { signal, outcome })) => {
+                eprintln!("interrupted: {outcome}");
+                return Ok(128 + signal);
+            }
+            Err(e) => return Err(e.into()),
+        }
+    };
+    let mut out = Vec::new();
+    match args.format {
+        Format::Json => {
+            let report = serde_json::json!({
+                "verdict": plan.verdict(),
+                "counts": plan.counts(),
+                "dry_run": args.dry_run,
+                "written": written,
+                "undos": plan.undos,
+            });
+            writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?;
+        }
+        Format::Human => print_human(&mut out, &plan, &target, args.dry_run)?,
+    }
+    write_stdout(&out).map_err(|error| {
+        if written.is_empty() {
+            return error;
+        }
+        error.context(format!(
+            "the undo was written ({} folder(s) in {}), but its report was not",
+            written.len(),
+            target.display()
+        ))
+    })?;
+    Ok(if plan.verdict() == Verdict::Manual {
+        EXIT_MANUAL
+    } else {
+        EXIT_OK
+    })
+}
+
+fn print_human(
+    out: &mut impl Write,
+    plan: &Plan,
+    target: &Path,
+    dry_run: bool,
+) -> std::io::Result<()> {
+    for undo in &plan.undos {
+        let c = undo.counts;
+        writeln!(
+            out,
+            "undo of {}: {} ({} exact, {} lossy, {} manual)",
+            untrusted::terminal(&undo.source),
+            undo.verdict,
+            c.exact,
+            c.lossy,
+            c.manual
+        )?;
+        for s in undo
+            .statements
+            .iter()
+            .filter(|s| s.undo.verdict != Verdict::Exact)
+        {
+            writeln!(
+                out,
+                "  line {} {}: {}",
+                s.location.line,
+                s.undo.verdict,
+                untrusted::terminal(&s.undo.reason)
+            )?;
+        }
+        for folder in &undo.folders {
+            let path = target.join(&folder.name).join(migrations::MIGRATION_SQL);
+            let path = untrusted::terminal(&path.display().to_string()).into_owned();
+            if dry_run {
+                writeln!(
+                    out,
+                    "\n== {path} (dry run, not written) ==\n{}",
+                    untrusted::multiline(&folder.sql)
+                )?;
+            } else {
+                writeln!(out, "  wrote {path}")?;
+            }
+        }
+    }
+    let c = plan.counts();
+    writeln!(
+        out,
+        "\n{} migration(s), {} statement(s): {} exact, {} lossy, {} manual",
+        plan.undos.len(),
+        c.exact + c.lossy + c.manual,
+        c.exact,
+        c.lossy,
+        c.manual
+    )?;
+    if !dry_run {
+        writeln!(out, "\nNext steps:")?;
+        if c.manual > 0 {
+            writeln!(
+                out,
+                "  - write the MANUAL STEP blocks by hand: the migration fails until you do"
+            )?;
+        }
+        writeln!(
+            out,
+            "  - review the generated SQL and its warnings in the pull request"
+        )?;
+        writeln!(out, "  - revert the model change in schema.prisma too, or `prisma migrate dev` will see drift and generate a re-do")?;
+        writeln!(out, "  - deploy with `prisma migrate deploy`")?;
+    }
+    Ok(())
+}

@@ -1,0 +1,143 @@
+//! Command-line interface: clap definitions and the thin wiring between stages, one file per
+//! command (`generate`, `drill`, `explain`, `clean`); this file holds what they share: exit
+//! codes, error printing and writing to standard output.
+
+mod clean;
+mod drill;
+mod explain;
+mod generate;
+
+use std::io::Write;
+
+use clap::{Parser, Subcommand};
+
+use crate::untrusted;
+
+pub use clean::CleanArgs;
+pub use drill::{DrillArgs, SnapshotMode};
+pub use explain::ExplainArgs;
+pub use generate::{Format, GenerateArgs};
+
+/// Exit codes: 0 success, 1 some undo needs manual work (`generate`), a drill failed
+/// (`drill`) or a hazard named by `--fail-on` was found (`explain`), 2 usage, input or
+/// environment error, 3 a drill on a server given by URL refused statements that change the
+/// server beyond its database.
+pub const EXIT_OK: i32 = 0;
+pub const EXIT_MANUAL: i32 = 1;
+pub const EXIT_DRILL_FAILED: i32 = 1;
+/// `explain --fail-on`: a hazard of a named rule was found.
+pub const EXIT_HAZARDS: i32 = 1;
+pub const EXIT_ERROR: i32 = 2;
+/// `drill`: refused before anything ran (see [`DrillArgs::allow_server_changes`]).
+pub const EXIT_REFUSED: i32 = 3;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "unmigrate",
+    version,
+    about = "Safe rollbacks for PostgreSQL migration histories"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Write undo migrations for forward migrations of a Prisma history.
+    Generate(GenerateArgs),
+    /// Rehearse rollbacks on a scratch PostgreSQL: forward, undo and forward again for each
+    /// migration, comparing schemas after every step.
+    Drill(DrillArgs),
+    /// Say, per statement and without a database, what a migration does to a live system:
+    /// locks, rewrites and scans, transaction rules, zero-downtime hazards, and its undo.
+    Explain(ExplainArgs),
+    /// Remove what drills killed outright (SIGKILL, OOM) left behind, and say what.
+    ///
+    /// Scratch directories, with any server still running there and its shared memory, and
+    /// with a database URL the scratch databases there: only what is provably this user's and
+    /// whose run is dead. Every drill does this for itself when it starts; this also says
+    /// what it kept, and why.
+    Clean(CleanArgs),
+}
+
+/// Runs the command line and returns the process exit code.
+pub fn main() -> i32 {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Generate(args) => generate::run(&args),
+        Command::Drill(args) => drill::run(&args),
+        Command::Explain(args) => explain::run(&args),
+        Command::Clean(args) => clean::run(&args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            // Messages quote folder names and server text: show their control characters.
+            eprintln!("error: {}", untrusted::multiline(&describe(&error)));
+            match error.downcast_ref::<crate::drill::DrillError>() {
+                Some(crate::drill::DrillError::ServerChanges { .. }) => EXIT_REFUSED,
+                _ => EXIT_ERROR,
+            }
+        }
+    }
+}
+
+/// The error and its causes on one line, each cause once: many of our errors already quote
+/// their source in their own message (`cannot read x: <io error>`), and anyhow's `{:#}` would
+/// print it again.
+fn describe(error: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in error.chain() {
+        let part = cause.to_string();
+        if text.contains(&part) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&part);
+    }
+    text
+}
+
+/// Writes a finished report to standard output, saying so when that is what failed (a full
+/// disk, a closed pipe), so that the error is not mistaken for one of the command's own.
+pub(crate) fn write_stdout(bytes: &[u8]) -> anyhow::Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(bytes)
+        .and_then(|()| stdout.flush())
+        .map_err(|e| anyhow::anyhow!("cannot write to standard output: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("cannot read x.sql: {source}")]
+    struct Quoting {
+        #[source]
+        source: std::io::Error,
+    }
+
+    #[test]
+    fn a_cause_already_quoted_by_its_error_is_not_printed_twice() {
+        let io = std::io::Error::from_raw_os_error(libc::ENOSPC);
+        let text = io.to_string();
+        let error = anyhow::Error::new(Quoting { source: io }).context("generate failed");
+        assert_eq!(
+            describe(&error),
+            format!("generate failed: cannot read x.sql: {text}")
+        );
+        assert_eq!(text.matches("os error 28").count(), 1);
+        assert_eq!(describe(&error).matches("os error 28").count(), 1);
+    }
+
+    #[test]
+    fn causes_not_quoted_are_chained() {
+        let error = anyhow::anyhow!("inner").context("outer");
+        assert_eq!(describe(&error), "outer: inner");
+    }
+}
