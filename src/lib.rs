@@ -11,6 +11,7 @@ pub mod cli;
 pub mod corpus;
 pub mod data;
 pub mod drill;
+pub mod errors;
 pub mod explain;
 pub mod generate;
 pub mod migrations;

@@ -74,31 +74,16 @@ pub fn main() -> i32 {
         Ok(code) => code,
         Err(error) => {
             // Messages quote folder names and server text: show their control characters.
-            eprintln!("error: {}", untrusted::multiline(&describe(&error)));
+            eprintln!(
+                "error: {}",
+                untrusted::multiline(&crate::errors::one_line(error.as_ref()))
+            );
             match error.downcast_ref::<crate::drill::DrillError>() {
                 Some(crate::drill::DrillError::ServerChanges { .. }) => EXIT_REFUSED,
                 _ => EXIT_ERROR,
             }
         }
     }
-}
-
-/// The error and its causes on one line, each cause once: many of our errors already quote
-/// their source in their own message (`cannot read x: <io error>`), and anyhow's `{:#}` would
-/// print it again.
-fn describe(error: &anyhow::Error) -> String {
-    let mut text = String::new();
-    for cause in error.chain() {
-        let part = cause.to_string();
-        if text.contains(&part) {
-            continue;
-        }
-        if !text.is_empty() {
-            text.push_str(": ");
-        }
-        text.push_str(&part);
-    }
-    text
 }
 
 /// Writes a finished report to standard output, saying so when that is what failed (a full
@@ -109,35 +94,4 @@ pub(crate) fn write_stdout(bytes: &[u8]) -> anyhow::Result<()> {
         .write_all(bytes)
         .and_then(|()| stdout.flush())
         .map_err(|e| anyhow::anyhow!("cannot write to standard output: {e}"))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[derive(Debug, thiserror::Error)]
-    #[error("cannot read x.sql: {source}")]
-    struct Quoting {
-        #[source]
-        source: std::io::Error,
-    }
-
-    #[test]
-    fn a_cause_already_quoted_by_its_error_is_not_printed_twice() {
-        let io = std::io::Error::from_raw_os_error(libc::ENOSPC);
-        let text = io.to_string();
-        let error = anyhow::Error::new(Quoting { source: io }).context("generate failed");
-        assert_eq!(
-            describe(&error),
-            format!("generate failed: cannot read x.sql: {text}")
-        );
-        assert_eq!(text.matches("os error 28").count(), 1);
-        assert_eq!(describe(&error).matches("os error 28").count(), 1);
-    }
-
-    #[test]
-    fn causes_not_quoted_are_chained() {
-        let error = anyhow::anyhow!("inner").context("outer");
-        assert_eq!(describe(&error), "outer: inner");
-    }
 }

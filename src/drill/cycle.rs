@@ -106,7 +106,7 @@ pub enum DrillError {
     ServerChanges { list: String },
     /// The embedded server failed under the drill: the error, with what the server's log said
     /// (read before its directory went).
-    #[error("{}\n{diagnosis}", chain(error))]
+    #[error("{}\n{diagnosis}", crate::errors::one_line(&**error))]
     ServerFailed {
         error: Box<DrillError>,
         diagnosis: String,
@@ -128,21 +128,6 @@ impl DrillError {
             None => self,
         }
     }
-}
-
-/// An error and its causes, as one line.
-fn chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut next = error.source();
-    while let Some(cause) = next {
-        // Most messages here already quote their cause.
-        let cause_text = cause.to_string();
-        if !text.contains(&cause_text) {
-            text = format!("{text}: {cause_text}");
-        }
-        next = cause.source();
-    }
-    text
 }
 
 /// Progress as the drill goes, for a progress bar.
