@@ -11,6 +11,7 @@ use std::sync::mpsc;
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use postgres::{Client, Config};
 use tempfile::TempDir;
 
@@ -212,7 +213,7 @@ impl ScratchServer {
     /// A connection URL for the `postgres` database, for code that takes a URL (such as
     /// [`ScratchDb::on_server`] or an external tool).
     pub fn url(&self) -> String {
-        let host = percent_encode(&self.path.to_string_lossy());
+        let host = utf8_percent_encode(&self.path.to_string_lossy(), QUERY_PATH).to_string();
         format!(
             "postgresql://{SUPERUSER}@/postgres?host={host}&port={}",
             self.port
@@ -531,14 +532,11 @@ fn free_port(dir: &Path) -> u16 {
         .unwrap_or(FIRST_PORT)
 }
 
-/// Percent-encodes everything but unreserved characters and `/`, for a path in a URL query.
-fn percent_encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
+/// Everything but unreserved characters and `/` is percent-encoded in a path put into a URL's
+/// query (RFC 3986's unreserved set).
+const QUERY_PATH: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b'/');
