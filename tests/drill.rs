@@ -22,6 +22,7 @@ use serde_json::Value;
 use unmigrate::scratch::{ScratchOptions, ScratchServer, NAME_PREFIX};
 
 mod common;
+use common::process::{process_gone, wait_until};
 use common::{arg, array, manifest_dir, phase, text, write_history, Run, Sandbox};
 
 const EXIT_PASSED: i32 = 0;
@@ -1453,7 +1454,9 @@ fn sigterm_during_a_migration_stops_the_server_and_removes_its_dir() {
     let code = running.wait(CLEANUP_WAIT);
     let stderr = fs::read_to_string(sandbox.stderr_path()).unwrap_or_default();
     assert_eq!(code, Some(EXIT_SIGTERM), "stderr:\n{stderr}");
-    wait_until("postgres to stop", || process_gone(postmaster));
+    wait_until("postgres to stop", CLEANUP_WAIT, || {
+        process_gone(postmaster)
+    });
     assert!(
         !server.data_dir.exists(),
         "the data dir {} is still there",
@@ -1591,7 +1594,7 @@ impl Sandbox {
     /// No postgres still serves from this sandbox's TMPDIR, and the TMPDIR is empty.
     fn assert_nothing_left(&self) {
         let tmp = self.tmp();
-        wait_until("the run's postgres to stop", || {
+        wait_until("the run's postgres to stop", CLEANUP_WAIT, || {
             processes_mentioning(&tmp).is_empty()
         });
         let left: Vec<PathBuf> = fs::read_dir(&tmp)
@@ -1690,10 +1693,6 @@ fn wait_for<T>(what: &str, timeout: Duration, mut probe: impl FnMut() -> Option<
     }
 }
 
-fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
-    wait_for(what, CLEANUP_WAIT, || done().then_some(()));
-}
-
 /// Pids of live processes, with their `/proc/<pid>/stat` after the pid.
 fn processes() -> Vec<(u32, String)> {
     fs::read_dir("/proc")
@@ -1738,14 +1737,4 @@ fn processes_mentioning(dir: &Path) -> Vec<u32> {
         .map(|(pid, _)| pid)
         .filter(|&pid| !process_gone(pid) && cmdline(pid).iter().any(|a| a.starts_with(dir)))
         .collect()
-}
-
-/// Gone, or a zombie waiting for a reaper that is not ours: either way it runs no more.
-fn process_gone(pid: u32) -> bool {
-    match fs::read_to_string(format!("/proc/{pid}/stat")) {
-        Err(_) => true,
-        Ok(stat) => stat
-            .rsplit_once(") ")
-            .is_some_and(|(_, rest)| rest.starts_with('Z')),
-    }
 }

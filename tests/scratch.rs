@@ -14,6 +14,9 @@ use std::sync::mpsc;
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
+mod common;
+
+use common::process::{process_gone, wait_until};
 use unmigrate::scratch::{
     Scratch, ScratchDb, ScratchError, ScratchOptions, ScratchServer, ScratchSource, NAME_PREFIX,
 };
@@ -45,28 +48,6 @@ fn drill_databases(server: &ScratchServer) -> Vec<String> {
     let mut client = server.connect("postgres").unwrap();
     let sql = format!("SELECT datname FROM pg_database WHERE datname LIKE '{NAME_PREFIX}%'");
     query_strings(&mut client, &sql)
-}
-
-/// Gone, or a zombie waiting for a reaper that is not ours (an orphan's new parent may be a
-/// PID 1 that never reaps): either way it runs no more.
-fn process_gone(pid: u32) -> bool {
-    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-        Err(_) => true,
-        Ok(stat) => stat
-            .rsplit_once(") ")
-            .is_some_and(|(_, rest)| rest.starts_with('Z')),
-    }
-}
-
-fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
-    let deadline = Instant::now() + CLEANUP_WAIT;
-    while !done() {
-        assert!(
-            Instant::now() < deadline,
-            "still waiting after {CLEANUP_WAIT:?}: {what}"
-        );
-        sleep(Duration::from_millis(20));
-    }
 }
 
 fn assert_cleaned_up(pid: u32, dir: &Path) {
@@ -209,7 +190,9 @@ fn an_initdb_that_never_returns_is_stopped_after_its_timeout() {
         .collect();
     assert_eq!(pids.len(), 2, "{output}");
     for pid in pids {
-        wait_until("initdb's processes to go", || process_gone(pid));
+        wait_until("initdb's processes to go", CLEANUP_WAIT, || {
+            process_gone(pid)
+        });
     }
 }
 
@@ -287,7 +270,9 @@ fn sigkill_of_the_owner_still_stops_the_server() {
     let (pid, dir) = helper.server();
     helper.signal(libc::SIGKILL);
     helper.wait();
-    wait_until("postgres to die with its owner", || process_gone(pid));
+    wait_until("postgres to die with its owner", CLEANUP_WAIT, || {
+        process_gone(pid)
+    });
     // Only the kernel acted: the directory is left, as documented, for a later run to remove
     // (tests/scratch_drill.rs). Another test's server start may already have swept it.
     match std::fs::remove_dir_all(&dir) {
@@ -317,8 +302,8 @@ fn check_signal_cleanup(test: &str, signal: libc::c_int) {
     let (pid, dir) = helper.server();
     helper.signal(signal);
     assert_eq!(helper.wait().code(), Some(128 + signal));
-    wait_until("postgres to stop", || process_gone(pid));
-    wait_until("the scratch dir to go", || !dir.exists());
+    wait_until("postgres to stop", CLEANUP_WAIT, || process_gone(pid));
+    wait_until("the scratch dir to go", CLEANUP_WAIT, || !dir.exists());
 }
 
 /// In a helper process: does the helper's work and never returns. Otherwise returns at once.

@@ -16,6 +16,7 @@ use std::process::{Child, Command, Stdio};
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
+use common::process::{is_root, process_gone, wait_until};
 use common::{arg, write_history, Run, Sandbox};
 use unmigrate::scratch::{ScratchOptions, ScratchServer, DIR_PREFIX, MARKER, NAME_PREFIX};
 
@@ -24,32 +25,6 @@ const WAIT: Duration = Duration::from_secs(60);
 
 /// The migration every drill here sleeps in; it never ends on its own within a test.
 const SLEEPING_MIGRATION: &str = "SELECT pg_sleep(600);\n";
-
-fn is_root() -> bool {
-    // SAFETY: geteuid has no preconditions.
-    unsafe { libc::geteuid() == 0 }
-}
-
-fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
-    let deadline = Instant::now() + WAIT;
-    while !done() {
-        assert!(
-            Instant::now() < deadline,
-            "still waiting after {WAIT:?}: {what}"
-        );
-        sleep(Duration::from_millis(20));
-    }
-}
-
-/// Gone, or a zombie nobody reaps: either way it runs no more.
-fn process_gone(pid: u32) -> bool {
-    match fs::read_to_string(format!("/proc/{pid}/stat")) {
-        Err(_) => true,
-        Ok(stat) => stat
-            .rsplit_once(") ")
-            .is_some_and(|(_, rest)| rest.starts_with('Z')),
-    }
-}
 
 /// Field 22 of /proc/<pid>/stat, as the run marker records it.
 fn start_ticks(pid: u32) -> u64 {
@@ -173,13 +148,17 @@ impl RunningDrill {
     /// The drill's embedded cluster, once its migration sleeps there.
     fn cluster(&mut self) -> Cluster {
         let mut found = None;
-        wait_until("the drill's migration to sleep in its cluster", || {
-            self.assert_running();
-            found = self.find_cluster();
-            found
-                .as_ref()
-                .is_some_and(|c| sleeping_backend(&c.config()).is_some())
-        });
+        wait_until(
+            "the drill's migration to sleep in its cluster",
+            WAIT,
+            || {
+                self.assert_running();
+                found = self.find_cluster();
+                found
+                    .as_ref()
+                    .is_some_and(|c| sleeping_backend(&c.config()).is_some())
+            },
+        );
         found.unwrap()
     }
 
@@ -197,7 +176,7 @@ impl RunningDrill {
     /// Waits until the drill's migration sleeps on the server `config` reaches.
     fn wait_sleeping_on(&mut self, config: &postgres::Config) -> i32 {
         let mut backend = None;
-        wait_until("the drill's migration to sleep on the server", || {
+        wait_until("the drill's migration to sleep on the server", WAIT, || {
             self.assert_running();
             backend = sleeping_backend(config);
             backend.is_some()
@@ -410,7 +389,7 @@ fn a_killed_drills_directory_is_removed_by_the_next_run_and_nothing_else() {
         "{marker}"
     );
     drill.kill();
-    wait_until("the server to die with its drill", || {
+    wait_until("the server to die with its drill", WAIT, || {
         process_gone(cluster.server_pid)
     });
     assert!(
@@ -442,7 +421,7 @@ fn clean_removes_what_a_killed_drill_left_and_says_so() {
     let mut drill = RunningDrill::start(None);
     let cluster = drill.cluster();
     drill.kill();
-    wait_until("the server to die with its drill", || {
+    wait_until("the server to die with its drill", WAIT, || {
         process_gone(cluster.server_pid)
     });
     assert!(
@@ -495,7 +474,7 @@ fn a_killed_server_leaves_no_shared_memory_and_the_error_quotes_its_log() {
         "the log tail is missing:\n{run}"
     );
     assert!(!cluster.dir.exists(), "{} is left", cluster.dir.display());
-    wait_until("the System V segment to go", || !segment.exists());
+    wait_until("the System V segment to go", WAIT, || !segment.exists());
 }
 
 #[test]

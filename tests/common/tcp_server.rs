@@ -115,8 +115,7 @@ impl Drop for TcpServer {
 
 /// The `postgres` account when we are root (initdb refuses root), else ourselves.
 fn owner() -> Option<(u32, u32)> {
-    // SAFETY: geteuid has no preconditions.
-    if unsafe { libc::geteuid() } != 0 {
+    if !super::process::is_root() {
         return None;
     }
     let id = |flag: &str| -> u32 {
