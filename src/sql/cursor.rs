@@ -13,7 +13,8 @@ pub(super) fn statement_text(sql: &str, start: usize, end: usize) -> (usize, &st
         let trimmed = rest.trim_start();
         offset += rest.len() - trimmed.len();
         if trimmed.starts_with("--") {
-            offset += trimmed.find('\n').unwrap_or(trimmed.len());
+            // PostgreSQL ends a `--` comment at a carriage return too.
+            offset += trimmed.find(['\n', '\r']).unwrap_or(trimmed.len());
         } else if trimmed.starts_with("/*") {
             offset += trimmed.find("*/").map_or(trimmed.len(), |i| i + 2);
         } else {
@@ -25,13 +26,19 @@ pub(super) fn statement_text(sql: &str, start: usize, end: usize) -> (usize, &st
 }
 
 pub(super) fn location_of_byte(sql: &str, offset: usize) -> Location {
-    let before = &sql[..offset.min(sql.len())];
-    let line = before.matches('\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    Location {
-        line,
-        column: before[line_start..].chars().count() + 1,
-    }
+    LineCounter::default().location_of(sql, offset)
+}
+
+/// The offsets where a line starts after a break in `sql[from..to]`. A break is `\n`, `\r\n`
+/// or a lone `\r` (files saved with classic Mac line endings; PostgreSQL ends a `--` comment
+/// there too), so every editor's line numbers agree with ours.
+fn line_starts(sql: &str, from: usize, to: usize) -> impl Iterator<Item = usize> + '_ {
+    let bytes = sql.as_bytes();
+    (from..to).filter_map(move |i| match bytes[i] {
+        b'\n' => Some(i + 1),
+        b'\r' if bytes.get(i + 1) != Some(&b'\n') => Some(i + 1),
+        _ => None,
+    })
 }
 
 /// Locations of increasing byte offsets in one text, counted incrementally so a file with
@@ -49,12 +56,9 @@ impl LineCounter {
         if offset < self.offset {
             *self = LineCounter::default();
         }
-        let scanned = &sql[self.offset..offset];
-        for (i, b) in scanned.bytes().enumerate() {
-            if b == b'\n' {
-                self.line += 1;
-                self.line_start = self.offset + i + 1;
-            }
+        for start in line_starts(sql, self.offset, offset) {
+            self.line += 1;
+            self.line_start = start;
         }
         self.offset = offset;
         Location {
@@ -143,5 +147,34 @@ mod tests {
                 column: 25
             }
         );
+    }
+
+    #[test]
+    fn lone_carriage_returns_and_crlf_each_end_one_line() {
+        for (sql, line) in [
+            ("SELECT 1;\rSELECT 2;\rSELECT x", 3),
+            ("SELECT 1;\r\nSELECT 2;\r\nSELECT x", 3),
+            ("SELECT 1;\n\rSELECT x", 3),
+        ] {
+            let offset = sql.find('x').unwrap();
+            assert_eq!(
+                location_of_byte(sql, offset),
+                Location { line, column: 8 },
+                "{sql:?}"
+            );
+        }
+        // Counted incrementally, a break split across two calls is still one break.
+        let sql = "a\r\nb";
+        let mut counter = LineCounter::default();
+        assert_eq!(counter.location_of(sql, 2).line, 1);
+        assert_eq!(counter.location_of(sql, 3), Location { line: 2, column: 1 });
+    }
+
+    #[test]
+    fn a_comment_ends_at_a_carriage_return() {
+        let sql = "-- note\rDROP TABLE a;";
+        let (offset, text) = statement_text(sql, 0, sql.len());
+        assert_eq!(text, "DROP TABLE a");
+        assert_eq!(offset, 8);
     }
 }
