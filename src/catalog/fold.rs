@@ -157,7 +157,7 @@ impl Catalog {
             name.clone(),
             Table {
                 name: name.clone(),
-                columns: Vec::with_capacity(table_elts.len()),
+                columns: Columns::with_capacity(table_elts.len()),
                 constraints: Vec::new(),
                 shape,
                 opaque,
@@ -195,7 +195,7 @@ impl Catalog {
                 name.clone(),
                 Table {
                     name,
-                    columns: Vec::new(),
+                    columns: Columns::default(),
                     constraints: Vec::new(),
                     shape: Box::default(),
                     opaque: Some("the table was created with CREATE TABLE … AS".into()),
@@ -388,9 +388,7 @@ impl Catalog {
 
     fn set_not_null(&mut self, table: &QName, columns: &[String], not_null: bool) {
         if let Some(t) = self.tables.get_mut(table) {
-            for c in t.columns.iter_mut().filter(|c| columns.contains(&c.name)) {
-                c.not_null = not_null;
-            }
+            t.columns.set_not_null(columns, not_null);
         }
     }
 
@@ -454,11 +452,7 @@ impl Catalog {
     }
 
     fn column_mut(&mut self, table: &QName, column: &str) -> Option<&mut Column> {
-        self.tables
-            .get_mut(table)?
-            .columns
-            .iter_mut()
-            .find(|c| c.name == column)
+        self.tables.get_mut(table)?.columns.get_mut(column)
     }
 
     /// Drops a column and everything PostgreSQL drops with it: indexes and constraints that
@@ -467,7 +461,7 @@ impl Catalog {
         let Some(t) = self.tables.get_mut(table) else {
             return;
         };
-        t.columns.retain(|c| c.name != column);
+        t.columns.remove(column);
         let dropped: Vec<String> = t
             .constraints
             .iter()
@@ -711,9 +705,7 @@ impl Catalog {
             }
         };
         if let Some(t) = self.tables.get_mut(table) {
-            for c in t.columns.iter_mut().filter(|c| c.name == old) {
-                c.name = new.to_string();
-            }
+            t.columns.rename(old, new);
             for c in &mut t.constraints {
                 rename(&mut c.columns);
                 rename_string_nodes(&mut c.def.keys, old, new);
@@ -844,7 +836,7 @@ impl Catalog {
     /// After a type rename, columns of that type refer to it by its new name.
     fn retype_columns(&mut self, old: &QName, new: &QName) {
         for t in self.tables.values_mut() {
-            for c in &mut t.columns {
+            for c in t.columns.iter_mut() {
                 if old.is_named_by(&c.type_name.names) {
                     let bounds = std::mem::take(&mut c.type_name.array_bounds);
                     c.type_name = build::type_name(new);

@@ -2,6 +2,7 @@
 //! trees. Values that undo rules re-emit (types, defaults, constraint and index definitions)
 //! are kept as parse-tree nodes so they can be deparsed back faithfully.
 
+mod columns;
 mod fold;
 pub use fold::{comment_key, function_key, object_qname, rename_object_qname};
 mod refs;
@@ -12,6 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::sql::{pb, QName};
 
+pub use columns::Columns;
 pub use refs::{column_refs, relation_refs, walk as walk_tree};
 pub use temporary::RelationUse;
 
@@ -38,7 +40,7 @@ pub struct Catalog {
 #[derive(Debug, Clone)]
 pub struct Table {
     pub name: QName,
-    pub columns: Vec<Column>,
+    pub columns: Columns,
     pub constraints: Vec<Constraint>,
     /// The `CREATE TABLE` options besides columns and constraints (partitioning, `UNLOGGED`,
     /// storage options), kept to recreate the table as it was. (Boxed, as the other large
@@ -182,7 +184,7 @@ impl Catalog {
 
 impl Table {
     pub fn column(&self, name: &str) -> Option<&Column> {
-        self.columns.iter().find(|c| c.name == name)
+        self.columns.get(name)
     }
 
     pub fn constraint(&self, name: &str) -> Option<&Constraint> {

@@ -1,6 +1,6 @@
 //! What a rule sees: the model just before its statement, and facts about the whole file.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use crate::catalog::Catalog;
 use crate::drill::apply::ApplyMode;
@@ -30,8 +30,8 @@ impl Context<'_> {
             && !self
                 .file
                 .created_columns
-                .iter()
-                .any(|(i, t, c)| *i < self.index && t == table && c == column)
+                .get(&(table.clone(), column.to_string()))
+                .is_some_and(|&first| first < self.index)
     }
 
     /// The statements of the file after this one.
@@ -53,9 +53,9 @@ pub struct FileFacts {
     pub mode: ApplyMode,
     /// Tables (and materialized views) this file creates: empty and unused while it runs.
     pub created_tables: BTreeSet<QName>,
-    /// Columns this file adds to tables, with the statement that adds each: empty and
-    /// unused by the previous release once added.
-    pub created_columns: Vec<(usize, QName, String)>,
+    /// Columns this file adds to tables, with the first statement that adds each: empty
+    /// and unused by the previous release once added.
+    pub created_columns: HashMap<(QName, String), usize>,
     /// Transaction each statement runs in, as the file is applied in `mode`; `None` when
     /// it autocommits on its own.
     pub transaction: Vec<Option<usize>>,
@@ -83,14 +83,13 @@ impl FileFacts {
                 }
             }
         }
-        let created_columns = statements
-            .iter()
-            .enumerate()
-            .flat_map(|(i, node)| {
-                let scope = crate::undo::MigrationScope::of(std::iter::once(node));
-                scope.added_columns.into_iter().map(move |(t, c)| (i, t, c))
-            })
-            .collect();
+        let mut created_columns = HashMap::new();
+        for (i, node) in statements.iter().enumerate() {
+            let scope = crate::undo::MigrationScope::of(std::iter::once(node));
+            for added in scope.added_columns {
+                created_columns.entry(added).or_insert(i);
+            }
+        }
         let transaction = transactions(&statements, mode);
         FileFacts {
             statements,
