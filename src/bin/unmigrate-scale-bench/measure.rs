@@ -11,6 +11,9 @@ use std::time::{Duration, Instant};
 #[derive(Debug, Clone, Copy)]
 pub struct Sample {
     pub time: Duration,
+    /// CPU time (user and system) of the child and the descendants it waited for: unlike
+    /// wall time, it does not grow when other processes share the machine.
+    pub cpu: Duration,
     /// Peak resident set size in bytes.
     pub peak: u64,
 }
@@ -44,7 +47,8 @@ pub fn run(
     }
     // Linux reports ru_maxrss in kilobytes.
     let peak = u64::try_from(usage.ru_maxrss).unwrap_or(0) * 1024;
-    Ok(Sample { time, peak })
+    let cpu = duration(usage.ru_utime) + duration(usage.ru_stime);
+    Ok(Sample { time, cpu, peak })
 }
 
 /// Waits for `pid` (polling, so a run past `timeout` can be killed) and returns its wait
@@ -78,6 +82,12 @@ fn wait_with_usage(
         std::thread::sleep(pause);
         pause = (pause * 2).min(Duration::from_millis(5));
     }
+}
+
+fn duration(t: libc::timeval) -> Duration {
+    let secs = u64::try_from(t.tv_sec).unwrap_or(0);
+    let micros = u32::try_from(t.tv_usec).unwrap_or(0);
+    Duration::from_secs(secs) + Duration::from_micros(u64::from(micros))
 }
 
 fn exit_code(status: i32) -> Result<i32, String> {
