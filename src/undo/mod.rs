@@ -65,8 +65,9 @@ pub struct UndoSql {
     pub concurrent: bool,
     /// A built statement not yet deparsed: rules only build trees, and [`render`] turns them
     /// into text later (on another thread during generation).
+    /// Boxed: an undo keeps its slot after rendering, and a bare tree node is 600 bytes.
     #[serde(skip)]
-    pending: Option<NodeEnum>,
+    pending: Option<Box<NodeEnum>>,
 }
 
 impl UndoSql {
@@ -84,7 +85,7 @@ impl UndoSql {
         UndoSql {
             sql: String::new(),
             concurrent,
-            pending: Some(node),
+            pending: Some(Box::new(node)),
         }
     }
 }
@@ -96,7 +97,7 @@ pub fn render(undo: &mut Undo) {
         let Some(node) = statement.pending.take() else {
             continue;
         };
-        match sql::deparse(node) {
+        match sql::deparse(*node) {
             Ok(text) => statement.sql = text,
             Err(error) => {
                 *undo = Undo::manual(format!(
@@ -511,7 +512,7 @@ mod tests {
                 for undo in undo_migration(&mut catalog, nodes) {
                     for node in undo.statements.into_iter().filter_map(|s| s.pending) {
                         if let Some(text) = sql::plain::write(&node) {
-                            assert_eq!(Ok(text), sql::deparse_tree(node), "{}", migration.name);
+                            assert_eq!(Ok(text), sql::deparse_tree(*node), "{}", migration.name);
                             written += 1;
                         }
                     }
