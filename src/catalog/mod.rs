@@ -9,7 +9,7 @@ mod refs;
 mod stars;
 mod temporary;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::sql::{pb, QName};
 
@@ -35,6 +35,10 @@ pub struct Catalog {
     /// migration being folded, by name. They live in the session's own schema and vanish
     /// with it, so the persistent schema the model describes never holds them.
     pub temporary: BTreeSet<String>,
+    /// Tables that have, or once had, a column whose type's last name is the key: a superset
+    /// that lets [`Catalog::columns_of_type`] read those tables only, not every column of
+    /// the schema (it is asked for every enum change).
+    type_users: HashMap<String, BTreeSet<QName>>,
 }
 
 #[derive(Debug, Clone)]
@@ -166,12 +170,15 @@ impl Catalog {
         &'a self,
         type_name: &'a QName,
     ) -> impl Iterator<Item = (&'a Table, &'a Column)> + 'a {
-        self.tables.values().flat_map(move |t| {
-            t.columns
-                .iter()
-                .filter(move |c| type_name.is_named_by(&c.type_name.names))
-                .map(move |c| (t, c))
-        })
+        let users = self.type_users.get(&type_name.name).into_iter().flatten();
+        users
+            .filter_map(|name| self.tables.get(name))
+            .flat_map(move |t| {
+                t.columns
+                    .iter()
+                    .filter(move |c| type_name.is_named_by(&c.type_name.names))
+                    .map(move |c| (t, c))
+            })
     }
 
     /// Views whose query reads `relation`.
