@@ -126,3 +126,58 @@ impl<'a> IntoIterator for &'a Columns {
         self.list.iter()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn column(name: &str) -> Column {
+        Column {
+            name: name.to_string(),
+            type_name: Default::default(),
+            default: None,
+            not_null: false,
+            generated: None,
+            collation: None,
+        }
+    }
+
+    fn names(columns: &Columns) -> Vec<&str> {
+        columns.iter().map(|c| c.name.as_str()).collect()
+    }
+
+    #[test]
+    fn lookups_follow_pushes_drops_and_renames() {
+        let mut columns = Columns::default();
+        for name in ["a", "b", "c"] {
+            columns.push(column(name));
+        }
+        columns.remove("a");
+        assert_eq!(names(&columns), ["b", "c"]);
+        assert!(columns.get("a").is_none());
+        columns.rename("c", "d");
+        assert_eq!(columns.get("d").map(|c| c.name.as_str()), Some("d"));
+        assert!(columns.get("c").is_none());
+        columns.set_not_null(&["b".to_string()], true);
+        assert!(columns.get("b").is_some_and(|c| c.not_null));
+        assert!(columns.get("d").is_some_and(|c| !c.not_null));
+    }
+
+    /// A rename onto an existing name leaves two columns of one name (PostgreSQL refuses it,
+    /// the model keeps folding): lookups then answer as a scan of the list would.
+    #[test]
+    fn a_rename_onto_an_existing_name_answers_as_a_list_scan() {
+        let mut columns = Columns::default();
+        for name in ["a", "b"] {
+            columns.push(column(name));
+        }
+        columns.rename("b", "a");
+        assert_eq!(names(&columns), ["a", "a"]);
+        columns.set_not_null(&["a".to_string()], true);
+        assert!(columns.iter().all(|c| c.not_null));
+        columns.get_mut("a").expect("first a").not_null = false;
+        assert!(!columns[0].not_null && columns[1].not_null);
+        columns.remove("a");
+        assert!(columns.is_empty() && columns.get("a").is_none());
+    }
+}

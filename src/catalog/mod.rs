@@ -211,3 +211,47 @@ impl Column {
         !self.type_name.array_bounds.is_empty()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sql;
+
+    fn fold(sql_text: &str) -> Catalog {
+        let mut catalog = Catalog::default();
+        for s in sql::parse_file(std::path::Path::new("t.sql"), sql_text).expect("parses") {
+            catalog.apply(s.node);
+        }
+        catalog
+    }
+
+    fn users(catalog: &Catalog, type_name: &str) -> Vec<String> {
+        let name = QName::new(sql::names::DEFAULT_SCHEMA, type_name);
+        catalog
+            .columns_of_type(&name)
+            .map(|(t, c)| format!("{}.{}.{}", t.name.schema, t.name.name, c.name))
+            .collect()
+    }
+
+    #[test]
+    fn columns_of_a_type_follow_renames_retypes_and_drops() {
+        let catalog = fold(
+            "CREATE TYPE e AS ENUM ('a');
+             CREATE TABLE z (x e, y int);
+             CREATE TABLE b (x int);
+             ALTER TABLE b ALTER COLUMN x TYPE e USING 'a';
+             ALTER TABLE z RENAME TO a;
+             CREATE TABLE c (x e);
+             DROP TABLE c;
+             CREATE TABLE c (x int);
+             CREATE SCHEMA s;
+             CREATE TABLE s.t (x e);
+             ALTER SCHEMA s RENAME TO r;",
+        );
+        assert_eq!(users(&catalog, "e"), ["public.a.x", "public.b.x", "r.t.x"]);
+        let renamed =
+            fold("CREATE TYPE e AS ENUM ('a'); CREATE TABLE t (x e); ALTER TYPE e RENAME TO f;");
+        assert!(users(&renamed, "e").is_empty());
+        assert_eq!(users(&renamed, "f"), ["public.t.x"]);
+    }
+}

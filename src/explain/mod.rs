@@ -306,13 +306,15 @@ fn explain_file(
     let statements: Vec<StatementExplained> = explained
         .into_iter()
         .zip(impacts)
-        .map(|((location, sql, undo, hazards), impact)| StatementExplained {
-            location,
-            sql,
-            impact,
-            undo,
-            hazards,
-        })
+        .map(
+            |((location, sql, undo, hazards), impact)| StatementExplained {
+                location,
+                sql,
+                impact,
+                undo,
+                hazards,
+            },
+        )
         .collect();
     let verdict = Verdict::least_exact(statements.iter().map(|s| s.undo.verdict));
     Ok(MigrationExplained {

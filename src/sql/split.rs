@@ -10,7 +10,7 @@
 use std::path::Path;
 
 use super::cursor::{self, LineCounter};
-use super::{Statement, SqlError};
+use super::{SqlError, Statement};
 
 /// The statements of one file, parsed one at a time.
 pub struct Statements<'a> {
@@ -172,7 +172,11 @@ mod tests {
             let skip = rest
                 .find(|c: char| !(c.is_ascii_digit() || c == '-'))
                 .unwrap_or(rest.len());
-            out.push_str(if skip == 0 { "location: " } else { "location: N" });
+            out.push_str(if skip == 0 {
+                "location: "
+            } else {
+                "location: N"
+            });
             rest = &rest[skip..];
         }
         out.push_str(rest);

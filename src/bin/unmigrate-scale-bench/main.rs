@@ -100,7 +100,13 @@ impl Tool {
             // A dry run renders every undo file and prints it; writing them would add two
             // fsyncs per folder, which measure the disk rather than unmigrate.
             Tool::Generate => command
-                .args(["generate", "--all", "--dry-run", "--timestamp", "20990101000000"])
+                .args([
+                    "generate",
+                    "--all",
+                    "--dry-run",
+                    "--timestamp",
+                    "20990101000000",
+                ])
                 .arg(dir),
             Tool::Explain => command.arg("explain").arg(dir),
             Tool::Drill => command.args(["drill", "--all", "--jobs", "1"]).arg(dir),
@@ -338,7 +344,9 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
                 let tool = Tool::ALL
                     .into_iter()
                     .find(|t| t.name() == name)
-                    .ok_or(format!("--only takes generate, explain or drill, not {name:?}"))?;
+                    .ok_or(format!(
+                        "--only takes generate, explain or drill, not {name:?}"
+                    ))?;
                 tools.push(tool);
             }
             "--unmigrate" => binary = Some(PathBuf::from(value("--unmigrate")?)),
@@ -365,7 +373,9 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
 fn positive(value: &str, name: &str) -> Result<usize, String> {
     match value.parse::<usize>() {
         Ok(n) if n > 0 => Ok(n),
-        _ => Err(format!("{name} needs a positive whole number, got {value:?}")),
+        _ => Err(format!(
+            "{name} needs a positive whole number, got {value:?}"
+        )),
     }
 }
 

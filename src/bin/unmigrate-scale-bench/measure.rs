@@ -27,7 +27,8 @@ pub fn run(
     stderr_file: &Path,
     timeout: Duration,
 ) -> Result<Sample, String> {
-    let stderr = File::create(stderr_file).map_err(|e| format!("{}: {e}", stderr_file.display()))?;
+    let stderr =
+        File::create(stderr_file).map_err(|e| format!("{}: {e}", stderr_file.display()))?;
     command
         .stdin(Stdio::null())
         .stdout(Stdio::null())
