@@ -27,11 +27,11 @@ impl Context<'_> {
     /// statement) the column is new in this file.
     pub fn existing_column(&self, table: &QName, column: &str) -> bool {
         self.existing(table)
-            && !self
+            && self
                 .file
                 .created_columns
                 .get(&(table.clone(), column.to_string()))
-                .is_some_and(|&first| first < self.index)
+                .is_none_or(|&first| first >= self.index)
     }
 
     /// The statements of the file after this one that rules look at across statements
