@@ -92,11 +92,11 @@ impl FileFacts {
     }
 
     /// Adds the next statement of the file; `catalog` is the model before the file.
-    pub fn add(&mut self, catalog: &Catalog, node: NodeEnum, line: usize) {
+    pub fn add(&mut self, catalog: &Catalog, node: &NodeEnum, line: usize) {
         let index = self.count;
         self.count += 1;
         self.lines.push(line);
-        let created = match &node {
+        let created = match node {
             NodeEnum::CreateStmt(c) => c.relation.as_ref(),
             NodeEnum::CreateTableAsStmt(c) => c.into.as_ref().and_then(|i| i.rel.as_ref()),
             _ => None,
@@ -108,17 +108,17 @@ impl FileFacts {
                 self.created_tables.insert(name);
             }
         }
-        let scope = crate::undo::MigrationScope::of(std::iter::once(&node));
+        let scope = crate::undo::MigrationScope::of(std::iter::once(node));
         for added in scope.added_columns {
             self.created_columns.entry(added).or_insert(index);
         }
-        let transaction = self.transaction_of(&node);
+        let transaction = self.transaction_of(node);
         self.transaction.push(transaction);
-        if adds_enum_value(&node) {
+        if adds_enum_value(node) {
             self.keep_all = true;
         }
-        if self.keep_all || looked_at_across(&node) {
-            self.kept.push((index, node));
+        if self.keep_all || looked_at_across(node) {
+            self.kept.push((index, node.clone()));
         }
     }
 

@@ -258,11 +258,15 @@ fn explain_history(
     Ok(out)
 }
 
+/// Files up to this size are parsed once and their trees held; larger ones are read twice,
+/// statement by statement, so their trees are never all in memory at once.
+const HELD_FILE_BYTES: usize = 64 * 1024;
+
 /// Explains one file against the model, folding it in afterwards.
 ///
-/// Two passes, each parsing the file statement by statement: the first gathers the facts
-/// rules need about the whole file, the second explains, undoes and folds each statement
-/// and drops its tree, so the file's trees are never all in memory at once.
+/// Two passes: the first gathers the facts rules need about the whole file, the second
+/// explains, undoes and folds each statement and drops its tree. A large file is parsed
+/// statement by statement in each pass, so its trees are never all in memory at once.
 fn explain_file(
     catalog: &mut Catalog,
     name: &str,
@@ -271,10 +275,24 @@ fn explain_file(
     with_history: bool,
     mode: ApplyMode,
 ) -> Result<MigrationExplained, ExplainError> {
+    let held = if text.len() <= HELD_FILE_BYTES {
+        Some(sql::parse_file(path, text)?)
+    } else {
+        None
+    };
     let mut file = FileFacts::new(mode);
-    for statement in sql::statements(path, text) {
-        let statement = statement?;
-        file.add(catalog, statement.node, statement.location.line);
+    match &held {
+        Some(statements) => {
+            for s in statements {
+                file.add(catalog, &s.node, s.location.line);
+            }
+        }
+        None => {
+            for statement in sql::statements(path, text) {
+                let statement = statement?;
+                file.add(catalog, &statement.node, statement.location.line);
+            }
+        }
     }
     if file.needs_every_statement() {
         let all = sql::statements(path, text).map(|s| s.map(|s| s.node));
@@ -283,7 +301,11 @@ fn explain_file(
     let scope = undo::LazyScope::new(|| undo::MigrationScope::of_file(path, text));
     let mut impacts: Vec<Impact> = Vec::with_capacity(file.count);
     let mut explained = Vec::with_capacity(file.count);
-    for statement in sql::statements(path, text) {
+    let statements: Box<dyn Iterator<Item = Result<sql::Statement, sql::SqlError>>> = match held {
+        Some(statements) => Box::new(statements.into_iter().map(Ok)),
+        None => Box::new(sql::statements(path, text)),
+    };
+    for statement in statements {
         let sql::Statement {
             node,
             text,

@@ -23,6 +23,8 @@ pub struct Statements<'a> {
     done: usize,
     /// The rest, once the whole file had to be parsed at once.
     whole: Option<std::vec::IntoIter<Result<Statement, SqlError>>>,
+    /// Statements whose text this accepts are passed over without being parsed.
+    unwanted: Option<fn(&str) -> bool>,
 }
 
 impl<'a> Statements<'a> {
@@ -34,12 +36,21 @@ impl<'a> Statements<'a> {
             lines: LineCounter::default(),
             done: 0,
             whole: None,
+            unwanted: None,
         };
         match checked_pieces(sql) {
             Some(pieces) => statements.pieces = pieces.into_iter(),
             None => statements.parse_whole(),
         }
         statements
+    }
+
+    /// Passes over the statements whose text (past leading comments) `unwanted` accepts,
+    /// without parsing them, for a reader that needs only some kinds of statement. It is a
+    /// saving, not a filter: after a fallback to the whole-file parse every statement comes.
+    pub fn without(mut self, unwanted: fn(&str) -> bool) -> Self {
+        self.unwanted = Some(unwanted);
+        self
     }
 
     /// Parses the whole file and continues from there: its first statements are the ones
@@ -79,7 +90,14 @@ impl Iterator for Statements<'_> {
         if let Some(rest) = &mut self.whole {
             return rest.next();
         }
-        let (start, end) = self.pieces.next()?;
+        let (mut start, mut end) = self.pieces.next()?;
+        while let Some(unwanted) = self.unwanted {
+            if !unwanted(cursor::statement_text(self.sql, start, end).1) {
+                break;
+            }
+            self.done += 1;
+            (start, end) = self.pieces.next()?;
+        }
         match self.parse_piece(start, end) {
             Some(statement) => {
                 self.done += 1;
@@ -207,6 +225,26 @@ mod tests {
                 "{sql}"
             );
         }
+    }
+
+    #[test]
+    fn unwanted_statements_are_passed_over_until_a_fallback() {
+        let inserts = |text: &str| text.starts_with("INSERT");
+        let kinds = |sql: &str| -> Vec<String> {
+            Statements::new(Path::new("t.sql"), sql)
+                .without(inserts)
+                .map(|s| s.expect("parses").text)
+                .collect()
+        };
+        assert_eq!(
+            kinds("CREATE TABLE t (a int); INSERT INTO t VALUES (1); ALTER TABLE t ADD b int;"),
+            ["CREATE TABLE t (a int)", "ALTER TABLE t ADD b int"]
+        );
+        // A wrong cut is found at the function, and every statement after it comes.
+        assert_eq!(
+            kinds("INSERT INTO t VALUES (1); CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; END; INSERT INTO t VALUES (2);").len(),
+            2
+        );
     }
 
     #[test]

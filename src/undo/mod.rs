@@ -255,11 +255,13 @@ impl MigrationScope {
         scope
     }
 
-    /// The scope of a migration file, parsing its statements one at a time. A file that
-    /// does not parse is cut short at the error: the caller meets the same error anyway.
+    /// The scope of a migration file, parsing its statements one at a time (data statements,
+    /// which cannot create tables or columns, are not parsed). A file that does not parse is
+    /// cut short at the error: the caller meets the same error anyway.
     pub fn of_file(path: &std::path::Path, text: &str) -> Self {
         let mut scope = MigrationScope::default();
-        for statement in sql::statements(path, text).map_while(Result::ok) {
+        let statements = sql::statements(path, text).without(is_data_statement);
+        for statement in statements.map_while(Result::ok) {
             scope.add(&statement.node);
         }
         scope
@@ -291,6 +293,16 @@ impl MigrationScope {
             _ => {}
         }
     }
+}
+
+/// Whether a statement's text starts with `INSERT`, `UPDATE`, `DELETE` or `COPY` (then it is
+/// neither `CREATE` nor `ALTER`); text it is unsure of (a nested comment first) counts as not.
+fn is_data_statement(text: &str) -> bool {
+    ["INSERT", "UPDATE", "DELETE", "COPY"].iter().any(|verb| {
+        text.get(..verb.len())
+            .is_some_and(|head| head.eq_ignore_ascii_case(verb))
+            && text[verb.len()..].starts_with(|c: char| c.is_whitespace())
+    })
 }
 
 /// A migration's [`MigrationScope`], worked out the first time a rule asks for it: only
