@@ -20,6 +20,12 @@ bench:
     cargo run --release --bin unmigrate-bench
     cargo run --release --bin unmigrate-drill-bench
 
+# Scale: time and peak memory of generate, explain and drill on synthetic histories and files
+# of growing size, with the growth for 4x the input; exits 1 when a target is missed.
+bench-scale:
+    cargo build --release --bins
+    target/release/unmigrate-scale-bench
+
 # Drill both corpora ($UNMIGRATE_CORPUS, else ../shared/corpus) and print the verdict/drill
 # summary table (CI runs the same drills as tests in tests/corpus.rs).
 corpus:

@@ -157,7 +157,7 @@ impl Catalog {
             name.clone(),
             Table {
                 name: name.clone(),
-                columns: Vec::with_capacity(table_elts.len()),
+                columns: Columns::with_capacity(table_elts.len()),
                 constraints: Vec::new(),
                 shape,
                 opaque,
@@ -195,7 +195,7 @@ impl Catalog {
                 name.clone(),
                 Table {
                     name,
-                    columns: Vec::new(),
+                    columns: Columns::default(),
                     constraints: Vec::new(),
                     shape: Box::default(),
                     opaque: Some("the table was created with CREATE TABLE … AS".into()),
@@ -262,6 +262,7 @@ impl Catalog {
             );
             column.not_null = true;
         }
+        self.note_type_user(table, &column.type_name);
         let Some(t) = self.tables.get_mut(table) else {
             return;
         };
@@ -389,9 +390,7 @@ impl Catalog {
 
     fn set_not_null(&mut self, table: &QName, columns: &[String], not_null: bool) {
         if let Some(t) = self.tables.get_mut(table) {
-            for c in t.columns.iter_mut().filter(|c| columns.contains(&c.name)) {
-                c.not_null = not_null;
-            }
+            t.columns.set_not_null(columns, not_null);
         }
     }
 
@@ -428,6 +427,9 @@ impl Catalog {
                 self.set_not_null(table, std::slice::from_ref(&name), false)
             }
             (Ok(At::AtAlterColumnType), Some(NodeEnum::ColumnDef(def))) => {
+                if let Some(t) = &def.type_name {
+                    self.note_type_user(table, t);
+                }
                 if let Some(c) = self.column_mut(table, &name) {
                     if let Some(t) = def.type_name {
                         c.type_name = t;
@@ -455,11 +457,7 @@ impl Catalog {
     }
 
     fn column_mut(&mut self, table: &QName, column: &str) -> Option<&mut Column> {
-        self.tables
-            .get_mut(table)?
-            .columns
-            .iter_mut()
-            .find(|c| c.name == column)
+        self.tables.get_mut(table)?.columns.get_mut(column)
     }
 
     /// Drops a column and everything PostgreSQL drops with it: indexes and constraints that
@@ -468,7 +466,7 @@ impl Catalog {
         let Some(t) = self.tables.get_mut(table) else {
             return;
         };
-        t.columns.retain(|c| c.name != column);
+        t.columns.remove(column);
         let dropped: Vec<String> = t
             .constraints
             .iter()
@@ -673,6 +671,7 @@ impl Catalog {
         let new = old.sibling(new_name);
         t.name = new.clone();
         self.tables.insert(new.clone(), t);
+        self.note_type_users(&new);
         for i in self.indexes.values_mut().filter(|i| &i.table == old) {
             i.table = new.clone();
         }
@@ -712,9 +711,7 @@ impl Catalog {
             }
         };
         if let Some(t) = self.tables.get_mut(table) {
-            for c in t.columns.iter_mut().filter(|c| c.name == old) {
-                c.name = new.to_string();
-            }
+            t.columns.rename(old, new);
             for c in &mut t.constraints {
                 rename(&mut c.columns);
                 rename_string_nodes(&mut c.def.keys, old, new);
@@ -806,7 +803,8 @@ impl Catalog {
             if let Some(mut table) = self.tables.remove(&t) {
                 let new_q = QName::new(new, &t.name);
                 table.name = new_q.clone();
-                self.tables.insert(new_q, table);
+                self.tables.insert(new_q.clone(), table);
+                self.note_type_users(&new_q);
             }
         }
         let rekey = |q: &QName| {
@@ -844,14 +842,40 @@ impl Catalog {
 
     /// After a type rename, columns of that type refer to it by its new name.
     fn retype_columns(&mut self, old: &QName, new: &QName) {
+        let mut retyped = Vec::new();
         for t in self.tables.values_mut() {
-            for c in &mut t.columns {
+            for c in t.columns.iter_mut() {
                 if old.is_named_by(&c.type_name.names) {
                     let bounds = std::mem::take(&mut c.type_name.array_bounds);
                     c.type_name = build::type_name(new);
                     c.type_name.array_bounds = bounds;
+                    retyped.push(t.name.clone());
                 }
             }
+        }
+        for table in retyped {
+            self.note_type_users(&table);
+        }
+    }
+
+    /// Records that `table` has a column of this type (see `Catalog::type_users`).
+    fn note_type_user(&mut self, table: &QName, type_name: &pb::TypeName) {
+        if let Some(name) = type_name.names.last().and_then(string_value) {
+            let users = self.type_users.entry(name.to_string()).or_default();
+            if !users.contains(table) {
+                users.insert(table.clone());
+            }
+        }
+    }
+
+    /// Records the types of every column of `table`, after it moved to this name.
+    fn note_type_users(&mut self, table: &QName) {
+        let Some(t) = self.tables.get(table) else {
+            return;
+        };
+        let types: Vec<pb::TypeName> = t.columns.iter().map(|c| c.type_name.clone()).collect();
+        for type_name in &types {
+            self.note_type_user(table, type_name);
         }
     }
 

@@ -2,6 +2,7 @@
 //! trees. Values that undo rules re-emit (types, defaults, constraint and index definitions)
 //! are kept as parse-tree nodes so they can be deparsed back faithfully.
 
+mod columns;
 mod fold;
 pub use fold::{comment_key, function_key, object_qname, rename_object_qname};
 mod refs;
@@ -9,10 +10,11 @@ mod stars;
 mod temporary;
 mod using_index;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::sql::{pb, QName};
 
+pub use columns::Columns;
 pub use refs::{column_refs, relation_refs, walk as walk_tree};
 pub use temporary::RelationUse;
 
@@ -34,12 +36,16 @@ pub struct Catalog {
     /// migration being folded, by name. They live in the session's own schema and vanish
     /// with it, so the persistent schema the model describes never holds them.
     pub temporary: BTreeSet<String>,
+    /// Tables that have, or once had, a column whose type's last name is the key: a superset
+    /// that lets [`Catalog::columns_of_type`] read those tables only, not every column of
+    /// the schema (it is asked for every enum change).
+    type_users: HashMap<String, BTreeSet<QName>>,
 }
 
 #[derive(Debug, Clone)]
 pub struct Table {
     pub name: QName,
-    pub columns: Vec<Column>,
+    pub columns: Columns,
     pub constraints: Vec<Constraint>,
     /// The `CREATE TABLE` options besides columns and constraints (partitioning, `UNLOGGED`,
     /// storage options), kept to recreate the table as it was. (Boxed, as the other large
@@ -165,12 +171,15 @@ impl Catalog {
         &'a self,
         type_name: &'a QName,
     ) -> impl Iterator<Item = (&'a Table, &'a Column)> + 'a {
-        self.tables.values().flat_map(move |t| {
-            t.columns
-                .iter()
-                .filter(move |c| type_name.is_named_by(&c.type_name.names))
-                .map(move |c| (t, c))
-        })
+        let users = self.type_users.get(&type_name.name).into_iter().flatten();
+        users
+            .filter_map(|name| self.tables.get(name))
+            .flat_map(move |t| {
+                t.columns
+                    .iter()
+                    .filter(move |c| type_name.is_named_by(&c.type_name.names))
+                    .map(move |c| (t, c))
+            })
     }
 
     /// Views whose query reads `relation`.
@@ -183,7 +192,7 @@ impl Catalog {
 
 impl Table {
     pub fn column(&self, name: &str) -> Option<&Column> {
-        self.columns.iter().find(|c| c.name == name)
+        self.columns.get(name)
     }
 
     pub fn constraint(&self, name: &str) -> Option<&Constraint> {
@@ -201,5 +210,49 @@ impl Column {
     /// Whether the column's type is an array (`T[]`).
     pub fn is_array(&self) -> bool {
         !self.type_name.array_bounds.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sql;
+
+    fn fold(sql_text: &str) -> Catalog {
+        let mut catalog = Catalog::default();
+        for s in sql::parse_file(std::path::Path::new("t.sql"), sql_text).expect("parses") {
+            catalog.apply(s.node);
+        }
+        catalog
+    }
+
+    fn users(catalog: &Catalog, type_name: &str) -> Vec<String> {
+        let name = QName::new(sql::names::DEFAULT_SCHEMA, type_name);
+        catalog
+            .columns_of_type(&name)
+            .map(|(t, c)| format!("{}.{}.{}", t.name.schema, t.name.name, c.name))
+            .collect()
+    }
+
+    #[test]
+    fn columns_of_a_type_follow_renames_retypes_and_drops() {
+        let catalog = fold(
+            "CREATE TYPE e AS ENUM ('a');
+             CREATE TABLE z (x e, y int);
+             CREATE TABLE b (x int);
+             ALTER TABLE b ALTER COLUMN x TYPE e USING 'a';
+             ALTER TABLE z RENAME TO a;
+             CREATE TABLE c (x e);
+             DROP TABLE c;
+             CREATE TABLE c (x int);
+             CREATE SCHEMA s;
+             CREATE TABLE s.t (x e);
+             ALTER SCHEMA s RENAME TO r;",
+        );
+        assert_eq!(users(&catalog, "e"), ["public.a.x", "public.b.x", "r.t.x"]);
+        let renamed =
+            fold("CREATE TYPE e AS ENUM ('a'); CREATE TABLE t (x e); ALTER TYPE e RENAME TO f;");
+        assert!(users(&renamed, "e").is_empty());
+        assert_eq!(users(&renamed, "f"), ["public.t.x"]);
     }
 }

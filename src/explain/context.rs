@@ -1,6 +1,6 @@
 //! What a rule sees: the model just before its statement, and facts about the whole file.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use crate::catalog::Catalog;
 use crate::drill::apply::ApplyMode;
@@ -27,78 +27,145 @@ impl Context<'_> {
     /// statement) the column is new in this file.
     pub fn existing_column(&self, table: &QName, column: &str) -> bool {
         self.existing(table)
-            && !self
+            && self
                 .file
                 .created_columns
-                .iter()
-                .any(|(i, t, c)| *i < self.index && t == table && c == column)
+                .get(&(table.clone(), column.to_string()))
+                .is_none_or(|&first| first >= self.index)
     }
 
-    /// The statements of the file after this one.
+    /// The statements of the file after this one that rules look at across statements
+    /// (see [`FileFacts::statements`]).
     pub fn later(&self) -> impl Iterator<Item = (usize, &NodeEnum)> {
-        self.file.statements.iter().enumerate().skip(self.index + 1)
+        self.file.statements().skip_while(|(i, _)| *i <= self.index)
     }
 
-    /// The statements of the file before this one.
+    /// The statements of the file before this one that rules look at across statements
+    /// (see [`FileFacts::statements`]).
     pub fn earlier(&self) -> impl Iterator<Item = (usize, &NodeEnum)> {
-        self.file.statements.iter().enumerate().take(self.index)
+        self.file.statements().take_while(|(i, _)| *i < self.index)
     }
 }
 
-/// Facts about a whole migration file, gathered before any statement is explained.
+/// Facts about a whole migration file, gathered in a first pass over it before any
+/// statement is explained.
 pub struct FileFacts {
-    pub statements: Vec<NodeEnum>,
+    /// The trees rules look at across statements, by position: parse trees are large (about
+    /// a hundred times their text), so the first pass keeps only those (see [`kept`]), or
+    /// every one when a rule may look at any statement (`ALTER TYPE … ADD VALUE`).
+    kept: Vec<(usize, NodeEnum)>,
+    /// How many statements the file has.
+    pub count: usize,
     /// The line each statement starts on.
     pub lines: Vec<usize>,
     pub mode: ApplyMode,
     /// Tables (and materialized views) this file creates: empty and unused while it runs.
     pub created_tables: BTreeSet<QName>,
-    /// Columns this file adds to tables, with the statement that adds each: empty and
-    /// unused by the previous release once added.
-    pub created_columns: Vec<(usize, QName, String)>,
+    /// Columns this file adds to tables, with the first statement that adds each: empty
+    /// and unused by the previous release once added.
+    pub created_columns: HashMap<(QName, String), usize>,
     /// Transaction each statement runs in, as the file is applied in `mode`; `None` when
     /// it autocommits on its own.
     pub transaction: Vec<Option<usize>>,
+    /// Whether every tree is kept (see `kept`).
+    keep_all: bool,
+    /// Where the transaction numbering stands after the statements added so far.
+    current: usize,
+    open: bool,
 }
 
 impl FileFacts {
-    pub fn of(
-        catalog: &Catalog,
-        statements: Vec<NodeEnum>,
-        lines: Vec<usize>,
-        mode: ApplyMode,
-    ) -> Self {
-        let mut created_tables = BTreeSet::new();
-        for node in &statements {
-            let created = match node {
-                NodeEnum::CreateStmt(c) => c.relation.as_ref(),
-                NodeEnum::CreateTableAsStmt(c) => c.into.as_ref().and_then(|i| i.rel.as_ref()),
-                _ => None,
-            };
-            if let Some(rv) = created {
-                let name = QName::from_range_var(rv);
-                // `CREATE TABLE IF NOT EXISTS` over a table the model knows creates nothing.
-                if !catalog.tables.contains_key(&name) {
-                    created_tables.insert(name);
-                }
+    /// Facts about an empty file, to [`add`](Self::add) its statements to in order.
+    pub fn new(mode: ApplyMode) -> Self {
+        FileFacts {
+            kept: Vec::new(),
+            count: 0,
+            lines: Vec::new(),
+            mode,
+            created_tables: BTreeSet::new(),
+            created_columns: HashMap::new(),
+            transaction: Vec::new(),
+            keep_all: false,
+            current: 0,
+            open: false,
+        }
+    }
+
+    /// Adds the next statement of the file; `catalog` is the model before the file.
+    pub fn add(&mut self, catalog: &Catalog, node: &NodeEnum, line: usize) {
+        let index = self.count;
+        self.count += 1;
+        self.lines.push(line);
+        let created = match node {
+            NodeEnum::CreateStmt(c) => c.relation.as_ref(),
+            NodeEnum::CreateTableAsStmt(c) => c.into.as_ref().and_then(|i| i.rel.as_ref()),
+            _ => None,
+        };
+        if let Some(rv) = created {
+            let name = QName::from_range_var(rv);
+            // `CREATE TABLE IF NOT EXISTS` over a table the model knows creates nothing.
+            if !catalog.tables.contains_key(&name) {
+                self.created_tables.insert(name);
             }
         }
-        let created_columns = statements
-            .iter()
-            .enumerate()
-            .flat_map(|(i, node)| {
-                let scope = crate::undo::MigrationScope::of(std::iter::once(node));
-                scope.added_columns.into_iter().map(move |(t, c)| (i, t, c))
-            })
-            .collect();
-        let transaction = transactions(&statements, mode);
-        FileFacts {
-            statements,
-            lines,
-            mode,
-            created_tables,
-            created_columns,
-            transaction,
+        let scope = crate::undo::MigrationScope::of(std::iter::once(node));
+        for added in scope.added_columns {
+            self.created_columns.entry(added).or_insert(index);
+        }
+        let transaction = self.transaction_of(node);
+        self.transaction.push(transaction);
+        if adds_enum_value(node) {
+            self.keep_all = true;
+        }
+        if self.keep_all || looked_at_across(node) {
+            self.kept.push((index, node.clone()));
+        }
+    }
+
+    /// Whether the first pass must keep every tree (see `kept`); then the caller adds the
+    /// trees it dropped with [`keep`](Self::keep).
+    pub fn needs_every_statement(&self) -> bool {
+        self.keep_all
+    }
+
+    /// Replaces the kept trees with every statement of the file, in order.
+    pub fn keep(&mut self, statements: Vec<NodeEnum>) {
+        self.kept = statements.into_iter().enumerate().collect();
+    }
+
+    /// The statements rules may look at across statements, with their positions: every
+    /// `SET`, every `ALTER TABLE` that adds a `NOT VALID` constraint, drops a column or its
+    /// NOT NULL, or sets a default; every statement when the file adds an enum value.
+    /// A rule that looks at other statements must be served by [`looked_at_across`].
+    pub fn statements(&self) -> impl Iterator<Item = (usize, &NodeEnum)> {
+        self.kept.iter().map(|(i, node)| (*i, node))
+    }
+
+    /// Batch mode: the whole file is one implicit transaction, cut by each
+    /// `COMMIT`/`ROLLBACK`. Split mode: a statement autocommits on its own unless it is
+    /// between `BEGIN` and `COMMIT`.
+    fn transaction_of(&mut self, node: &NodeEnum) -> Option<usize> {
+        use pb::TransactionStmtKind as K;
+        let kind = match node {
+            NodeEnum::TransactionStmt(t) => K::try_from(t.kind).ok(),
+            _ => None,
+        };
+        match (self.mode, kind) {
+            (ApplyMode::Batch, Some(K::TransStmtCommit | K::TransStmtRollback)) => {
+                self.current += 1;
+                Some(self.current - 1)
+            }
+            (ApplyMode::Batch, _) => Some(self.current),
+            (ApplyMode::Split, Some(K::TransStmtBegin | K::TransStmtStart)) => {
+                self.current += 1;
+                self.open = true;
+                Some(self.current)
+            }
+            (ApplyMode::Split, Some(K::TransStmtCommit | K::TransStmtRollback)) => {
+                let open = std::mem::replace(&mut self.open, false);
+                open.then_some(self.current)
+            }
+            (ApplyMode::Split, _) => self.open.then_some(self.current),
         }
     }
 
@@ -112,42 +179,38 @@ impl FileFacts {
     pub fn in_transaction_block(&self, i: usize) -> bool {
         match self.mode {
             // One simple-protocol query: every statement is in a block unless it is alone.
-            ApplyMode::Batch => self.statements.len() > 1,
+            ApplyMode::Batch => self.count > 1,
             ApplyMode::Split => self.transaction[i].is_some(),
         }
     }
 }
 
-/// Numbers the transactions of a file. Batch mode: the whole file is one implicit
-/// transaction, cut by each `COMMIT`/`ROLLBACK`. Split mode: a statement autocommits on its
-/// own unless it is between `BEGIN` and `COMMIT`.
-fn transactions(statements: &[NodeEnum], mode: ApplyMode) -> Vec<Option<usize>> {
-    use pb::TransactionStmtKind as K;
-    let mut out = Vec::with_capacity(statements.len());
-    let mut current = 0;
-    let mut open = false;
-    for node in statements {
-        let kind = match node {
-            NodeEnum::TransactionStmt(t) => K::try_from(t.kind).ok(),
-            _ => None,
-        };
-        match (mode, kind) {
-            (ApplyMode::Batch, Some(K::TransStmtCommit | K::TransStmtRollback)) => {
-                out.push(Some(current));
-                current += 1;
-            }
-            (ApplyMode::Batch, _) => out.push(Some(current)),
-            (ApplyMode::Split, Some(K::TransStmtBegin | K::TransStmtStart)) => {
-                current += 1;
-                open = true;
-                out.push(Some(current));
-            }
-            (ApplyMode::Split, Some(K::TransStmtCommit | K::TransStmtRollback)) => {
-                out.push(open.then_some(current));
-                open = false;
-            }
-            (ApplyMode::Split, _) => out.push(open.then_some(current)),
-        }
+/// `ALTER TYPE … ADD VALUE`: `enum-value-added-and-used` looks at any later statement.
+fn adds_enum_value(node: &NodeEnum) -> bool {
+    matches!(node, NodeEnum::AlterEnumStmt(s) if !s.new_val.is_empty() && s.old_val.is_empty())
+}
+
+/// Whether a rule may look at this statement from another one: `SET` (`missing-lock-timeout`
+/// looks for `SET lock_timeout`), and `ALTER TABLE` commands that add a `NOT VALID`
+/// constraint (`validate-in-same-transaction`), or drop a column, its NOT NULL or set its
+/// default (`drop-default-of-not-null-column`).
+fn looked_at_across(node: &NodeEnum) -> bool {
+    use pb::AlterTableType as At;
+    match node {
+        NodeEnum::VariableSetStmt(_) => true,
+        NodeEnum::AlterTableStmt(s) => s.cmds.iter().any(|c| {
+            let Some(NodeEnum::AlterTableCmd(cmd)) = &c.node else {
+                return false;
+            };
+            let not_valid = matches!(cmd.def.as_deref().and_then(|d| d.node.as_ref()),
+                Some(NodeEnum::Constraint(c)) if c.skip_validation);
+            not_valid
+                || matches!(
+                    At::try_from(cmd.subtype),
+                    Ok(At::AtDropNotNull | At::AtDropColumn)
+                )
+                || (cmd.subtype == At::AtColumnDefault as i32 && cmd.def.is_some())
+        }),
+        _ => false,
     }
-    out
 }

@@ -280,8 +280,8 @@ fn explain_history(
                 break;
             }
         } else {
-            for s in sql::parse_file(&migration.sql_path, &migration.sql)? {
-                catalog.apply(s.node);
+            for s in sql::statements(&migration.sql_path, &migration.sql) {
+                catalog.apply(s?.node);
             }
             catalog.end_migration();
         }
@@ -289,7 +289,15 @@ fn explain_history(
     Ok(out)
 }
 
+/// Files up to this size are parsed once and their trees held; larger ones are read twice,
+/// statement by statement, so their trees are never all in memory at once.
+const HELD_FILE_BYTES: usize = 64 * 1024;
+
 /// Explains one file against the model, folding it in afterwards.
+///
+/// Two passes: the first gathers the facts rules need about the whole file, the second
+/// explains, undoes and folds each statement and drops its tree. A large file is parsed
+/// statement by statement in each pass, so its trees are never all in memory at once.
 fn explain_file(
     catalog: &mut Catalog,
     name: &str,
@@ -298,44 +306,68 @@ fn explain_file(
     with_history: bool,
     mode: ApplyMode,
 ) -> Result<MigrationExplained, ExplainError> {
-    let statements = sql::parse_file(path, text)?;
-    let file = FileFacts::of(
-        catalog,
-        statements.iter().map(|s| s.node.clone()).collect(),
-        statements.iter().map(|s| s.location.line).collect(),
-        mode,
-    );
-    let mut impacts: Vec<Impact> = Vec::with_capacity(statements.len());
-    let mut hazards = Vec::with_capacity(statements.len());
-    let (nodes, sources): (Vec<_>, Vec<_>) = statements
-        .into_iter()
-        .map(|s| (s.node, (s.location, s.text)))
-        .unzip();
-    let undos = undo::undo_migration_observed(catalog, nodes, |model, node| {
+    let held = if text.len() <= HELD_FILE_BYTES {
+        Some(sql::parse_file(path, text)?)
+    } else {
+        None
+    };
+    let mut file = FileFacts::new(mode);
+    match &held {
+        Some(statements) => {
+            for s in statements {
+                file.add(catalog, &s.node, s.location.line);
+            }
+        }
+        None => {
+            for statement in sql::statements(path, text) {
+                let statement = statement?;
+                file.add(catalog, &statement.node, statement.location.line);
+            }
+        }
+    }
+    if file.needs_every_statement() {
+        let all = sql::statements(path, text).map(|s| s.map(|s| s.node));
+        file.keep(all.collect::<Result<_, _>>()?);
+    }
+    let scope = undo::LazyScope::new(|| undo::MigrationScope::of_file(path, text));
+    let mut impacts: Vec<Impact> = Vec::with_capacity(file.count);
+    let mut explained = Vec::with_capacity(file.count);
+    let statements: Box<dyn Iterator<Item = Result<sql::Statement, sql::SqlError>>> = match held {
+        Some(statements) => Box::new(statements.into_iter().map(Ok)),
+        None => Box::new(sql::statements(path, text)),
+    };
+    for statement in statements {
+        let sql::Statement {
+            node,
+            text,
+            location,
+        } = statement?;
         let ctx = Context {
-            catalog: model,
+            catalog,
             file: &file,
             index: impacts.len(),
             earlier_impacts: &impacts,
         };
-        let impact = impact::of(&ctx, node);
-        hazards.push(rules::check(&ctx, node, &impact));
+        let impact = impact::of(&ctx, &node);
+        let hazards = rules::check(&ctx, &node, &impact);
         impacts.push(impact);
-    });
-    let statements: Vec<StatementExplained> = sources
+        let mut undo = undo::undo_and_apply(catalog, node, &scope);
+        undo::render(&mut undo);
+        explained.push((location, text, undo, hazards));
+    }
+    catalog.end_migration();
+    let statements: Vec<StatementExplained> = explained
         .into_iter()
-        .zip(undos)
-        .zip(impacts.into_iter().zip(hazards))
-        .map(|(((location, sql), mut undo), (impact, hazards))| {
-            undo::render(&mut undo);
-            StatementExplained {
+        .zip(impacts)
+        .map(
+            |((location, sql, undo, hazards), impact)| StatementExplained {
                 location,
                 sql,
                 impact,
                 undo,
                 hazards,
-            }
-        })
+            },
+        )
         .collect();
     let verdict = Verdict::least_exact(statements.iter().map(|s| s.undo.verdict));
     Ok(MigrationExplained {

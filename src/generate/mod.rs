@@ -216,11 +216,14 @@ fn select<'h>(
 /// Folds the history in order and derives the undo of each selected migration against the
 /// model as it stood just before it. Parsing stops after the last selected migration.
 ///
-/// Two stages run at once: a thread parses files ahead of the fold (parsing does not depend
-/// on the model), and this thread folds the model, derives the undo and renders its files.
-/// Parsing is the larger stage, so a third thread for rendering bought nothing but hand-over
-/// costs (measured: it was slower on two cores). Parsed files travel in batches of several
-/// migrations: waking the fold for every small file cost more than a small file's parse.
+/// Two stages run at once: a thread parses statements ahead of the fold (parsing does not
+/// depend on the model), and this thread folds the model, derives the undo and renders its
+/// files. Parsing is the larger stage, so a third thread for rendering bought nothing but
+/// hand-over costs (measured: it was slower on two cores). Parsed statements travel in
+/// batches of several migrations' worth: waking the fold for every small file cost more than
+/// a small file's parse. They travel statement by statement, not file by file, and the fold
+/// drops each tree once folded, so a large file never has all its trees in memory at once
+/// (a tree takes about a hundred times the memory of its text).
 /// Returns each undo with its rendered file texts, in history order. Drills use it directly: they need the undo SQL,
 /// not folder names.
 pub fn derive_undos(
@@ -236,57 +239,89 @@ pub fn derive_undos(
     let in_scope = &history.migrations[..=last];
     std::thread::scope(|scope| {
         let (parsed_tx, parsed_rx) = std::sync::mpsc::sync_channel(STAGE_QUEUE);
-        scope.spawn(move || {
-            let mut batch = Batch::new(in_scope);
-            for migration in in_scope {
-                let parsed = sql::parse_file(&migration.sql_path, &migration.sql);
-                let failed = parsed.is_err();
-                if let Some(full) = batch.push(parsed, migration, failed) {
-                    // The fold hangs up after an error of its own; stop parsing then too.
-                    if parsed_tx.send(full).is_err() || failed {
-                        return;
-                    }
-                }
-            }
-            let _ = parsed_tx.send(batch.items);
-        });
+        scope.spawn(move || parse_ahead(in_scope, parsed_tx));
+        let mut parsed = parsed_rx.into_iter().flatten();
         let mut catalog = Catalog::default();
         let mut derived = Vec::with_capacity(wanted.len());
-        for (migration, parsed) in in_scope.iter().zip(parsed_rx.into_iter().flatten()) {
-            let statements = parsed?;
-            if !wanted.contains(migration.name.as_str()) {
-                for s in statements {
-                    catalog.apply(s.node);
+        for migration in in_scope {
+            let undo_it = wanted.contains(migration.name.as_str());
+            // Only a data statement asks for the scope; the file is parsed again then.
+            let migration_scope = undo::LazyScope::new(|| {
+                undo::MigrationScope::of_file(&migration.sql_path, &migration.sql)
+            });
+            let mut sources = Vec::new();
+            let mut undos = Vec::new();
+            loop {
+                match parsed.next() {
+                    Some(Parsed::Statement(statement)) => {
+                        let statement = statement?;
+                        if undo_it {
+                            // The tree goes into the fold (which keeps parts of it in the
+                            // model); only where the statement stands is kept for the files.
+                            sources.push((statement.location, statement.text));
+                            let node = statement.node;
+                            undos.push(undo::undo_and_apply(&mut catalog, node, &migration_scope));
+                        } else {
+                            catalog.apply(statement.node);
+                        }
+                    }
+                    Some(Parsed::End) => break,
+                    None => return Ok(derived), // the parser stopped early
                 }
-                catalog.end_migration();
-                continue;
             }
-            // The parse trees go into the fold (which keeps parts of them in the model); only
-            // where each statement stands is kept for the files.
-            let (nodes, sources): (Vec<_>, Vec<_>) = statements
-                .into_iter()
-                .map(|s| (s.node, (s.location, s.text)))
-                .unzip();
-            let undos = undo::undo_migration(&mut catalog, nodes);
-            derived.push(finish(migration, sources, undos));
+            catalog.end_migration();
+            if undo_it {
+                derived.push(finish(migration, sources, undos));
+            }
         }
         Ok(derived)
     })
 }
 
+/// What the parsing stage hands to the fold: each statement of a migration, then its end.
+// Nearly every item is a statement: boxing it would cost an allocation each, for nothing.
+#[allow(clippy::large_enum_variant)]
+enum Parsed {
+    Statement(Result<sql::Statement, SqlError>),
+    End,
+}
+
+/// The parsing stage: every statement of `migrations`, in batches.
+fn parse_ahead(migrations: &[Migration], parsed_tx: std::sync::mpsc::SyncSender<Vec<Parsed>>) {
+    let mut batch = Batch::new(migrations);
+    for migration in migrations {
+        for statement in sql::statements(&migration.sql_path, &migration.sql) {
+            let failed = statement.is_err();
+            let bytes = statement.as_ref().map_or(0, |s| s.text.len());
+            if let Some(full) = batch.push(Parsed::Statement(statement), bytes, failed) {
+                // The fold hangs up after an error of its own; stop parsing then too.
+                if parsed_tx.send(full).is_err() || failed {
+                    return;
+                }
+            }
+        }
+        if let Some(full) = batch.push(Parsed::End, 0, false) {
+            if parsed_tx.send(full).is_err() {
+                return;
+            }
+        }
+    }
+    let _ = parsed_tx.send(batch.items);
+}
+
 /// How many batches a pipeline stage may hold ready for the next.
 const STAGE_QUEUE: usize = 8;
 
-/// A batch is handed on once its migrations hold this much SQL text (a rough measure of
+/// A batch is handed on once its statements hold this much SQL text (a rough measure of
 /// the work in it), or less towards the end: the fold still has the last batch to do once
 /// parsing is over, so the last batches are small.
 const BATCH_BYTES: usize = 16 * 1024;
 
-/// Parsed files gathered until they are worth a hand-over to the fold.
+/// Parsed statements gathered until they are worth a hand-over to the fold.
 struct Batch<T> {
     items: Vec<T>,
     bytes: usize,
-    /// SQL text of the migrations not yet added.
+    /// SQL text not yet added (statement texts, so an estimate: comments are not counted).
     remaining: usize,
 }
 
@@ -299,11 +334,11 @@ impl<T> Batch<T> {
         }
     }
 
-    /// Adds the work of one migration; returns the batch when it is ready to go (or `now`).
-    fn push(&mut self, item: T, migration: &Migration, now: bool) -> Option<Vec<T>> {
+    /// Adds an item of `bytes` of SQL text; returns the batch when it is ready to go (or `now`).
+    fn push(&mut self, item: T, bytes: usize, now: bool) -> Option<Vec<T>> {
         self.items.push(item);
-        self.bytes += migration.sql.len();
-        self.remaining = self.remaining.saturating_sub(migration.sql.len());
+        self.bytes += bytes;
+        self.remaining = self.remaining.saturating_sub(bytes);
         if !now && self.bytes < BATCH_BYTES.min(self.remaining / 4) {
             return None;
         }

@@ -10,6 +10,7 @@ mod keywords;
 pub mod names;
 pub(crate) mod plain;
 pub mod reach;
+pub mod split;
 pub mod text;
 
 use std::path::{Path, PathBuf};
@@ -55,6 +56,17 @@ pub enum SqlError {
 
 /// Parses a whole migration file into statements, keeping each statement's text and location.
 pub fn parse_file(path: &Path, sql: &str) -> Result<Vec<Statement>, SqlError> {
+    statements(path, sql).collect()
+}
+
+/// The statements of a file, parsed one at a time (see [`split`]): the same statements,
+/// texts, locations and errors as [`parse_file`], without holding every tree at once.
+pub fn statements<'a>(path: &'a Path, sql: &'a str) -> split::Statements<'a> {
+    split::Statements::new(path, sql)
+}
+
+/// Parses the file in one call of the parser.
+fn parse_whole(path: &Path, sql: &str) -> Result<Vec<Statement>, SqlError> {
     if sql.contains('\0') {
         return Err(SqlError::NulByte {
             path: path.to_path_buf(),

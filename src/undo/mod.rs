@@ -65,8 +65,9 @@ pub struct UndoSql {
     pub concurrent: bool,
     /// A built statement not yet deparsed: rules only build trees, and [`render`] turns them
     /// into text later (on another thread during generation).
+    /// Boxed: an undo keeps its slot after rendering, and a bare tree node is 600 bytes.
     #[serde(skip)]
-    pending: Option<NodeEnum>,
+    pending: Option<Box<NodeEnum>>,
 }
 
 impl UndoSql {
@@ -84,7 +85,7 @@ impl UndoSql {
         UndoSql {
             sql: String::new(),
             concurrent,
-            pending: Some(node),
+            pending: Some(Box::new(node)),
         }
     }
 }
@@ -96,7 +97,7 @@ pub fn render(undo: &mut Undo) {
         let Some(node) = statement.pending.take() else {
             continue;
         };
-        match sql::deparse(node) {
+        match sql::deparse(*node) {
             Ok(text) => statement.sql = text,
             Err(error) => {
                 *undo = Undo::manual(format!(
@@ -249,33 +250,86 @@ impl MigrationScope {
     pub fn of<'a>(statements: impl IntoIterator<Item = &'a NodeEnum>) -> Self {
         let mut scope = MigrationScope::default();
         for node in statements {
-            match node {
-                NodeEnum::CreateStmt(c) => {
-                    if let Some(rv) = &c.relation {
-                        scope.created_tables.push(QName::from_range_var(rv));
-                    }
+            scope.add(node);
+        }
+        scope
+    }
+
+    /// The scope of a migration file, parsing its statements one at a time (data statements,
+    /// which cannot create tables or columns, are not parsed). A file that does not parse is
+    /// cut short at the error: the caller meets the same error anyway.
+    pub fn of_file(path: &std::path::Path, text: &str) -> Self {
+        let mut scope = MigrationScope::default();
+        let statements = sql::statements(path, text).without(is_data_statement);
+        for statement in statements.map_while(Result::ok) {
+            scope.add(&statement.node);
+        }
+        scope
+    }
+
+    fn add(&mut self, node: &NodeEnum) {
+        match node {
+            NodeEnum::CreateStmt(c) => {
+                if let Some(rv) = &c.relation {
+                    self.created_tables.push(QName::from_range_var(rv));
                 }
-                NodeEnum::AlterTableStmt(a) => {
-                    let Some(rv) = &a.relation else { continue };
-                    let table = QName::from_range_var(rv);
-                    for cmd in &a.cmds {
-                        if let Some(NodeEnum::AlterTableCmd(cmd)) = &cmd.node {
-                            if let Some(NodeEnum::ColumnDef(def)) =
-                                cmd.def.as_deref().and_then(|d| d.node.as_ref())
-                            {
-                                if cmd.subtype == pb::AlterTableType::AtAddColumn as i32 {
-                                    scope
-                                        .added_columns
-                                        .push((table.clone(), def.colname.clone()));
-                                }
+            }
+            NodeEnum::AlterTableStmt(a) => {
+                let Some(rv) = &a.relation else { return };
+                let table = QName::from_range_var(rv);
+                for cmd in &a.cmds {
+                    if let Some(NodeEnum::AlterTableCmd(cmd)) = &cmd.node {
+                        if let Some(NodeEnum::ColumnDef(def)) =
+                            cmd.def.as_deref().and_then(|d| d.node.as_ref())
+                        {
+                            if cmd.subtype == pb::AlterTableType::AtAddColumn as i32 {
+                                self.added_columns
+                                    .push((table.clone(), def.colname.clone()));
                             }
                         }
                     }
                 }
-                _ => {}
             }
+            _ => {}
         }
-        scope
+    }
+}
+
+/// Whether a statement's text starts with `INSERT`, `UPDATE`, `DELETE` or `COPY` (then it is
+/// neither `CREATE` nor `ALTER`); text it is unsure of (a nested comment first) counts as not.
+fn is_data_statement(text: &str) -> bool {
+    ["INSERT", "UPDATE", "DELETE", "COPY"].iter().any(|verb| {
+        text.get(..verb.len())
+            .is_some_and(|head| head.eq_ignore_ascii_case(verb))
+            && text[verb.len()..].starts_with(|c: char| c.is_whitespace())
+    })
+}
+
+/// A migration's [`MigrationScope`], worked out the first time a rule asks for it: only
+/// data statements do, so a migration undone statement by statement as it is parsed is read
+/// a second time only when it changes data.
+pub struct LazyScope<'a> {
+    scope: std::cell::OnceCell<MigrationScope>,
+    compute: Box<dyn Fn() -> MigrationScope + 'a>,
+}
+
+impl<'a> LazyScope<'a> {
+    pub fn new(compute: impl Fn() -> MigrationScope + 'a) -> Self {
+        LazyScope {
+            scope: std::cell::OnceCell::new(),
+            compute: Box::new(compute),
+        }
+    }
+
+    fn ready(scope: MigrationScope) -> Self {
+        LazyScope {
+            scope: std::cell::OnceCell::from(scope),
+            compute: Box::new(MigrationScope::default),
+        }
+    }
+
+    fn get(&self) -> &MigrationScope {
+        self.scope.get_or_init(|| (self.compute)())
     }
 }
 
@@ -295,7 +349,7 @@ pub fn undo_migration_observed(
     statements: Vec<NodeEnum>,
     mut observe: impl FnMut(&Catalog, &NodeEnum),
 ) -> Vec<Undo> {
-    let scope = MigrationScope::of(&statements);
+    let scope = LazyScope::ready(MigrationScope::of(&statements));
     let undos = statements
         .into_iter()
         .map(|node| {
@@ -307,9 +361,11 @@ pub fn undo_migration_observed(
     undos
 }
 
-/// Undoes and applies one statement, splitting multi-part statements so each part sees the
-/// model exactly as it stands before that part.
-fn undo_and_apply(catalog: &mut Catalog, node: NodeEnum, scope: &MigrationScope) -> Undo {
+/// Undoes and applies one statement of a migration, splitting multi-part statements so each
+/// part sees the model exactly as it stands before that part. For a caller that undoes a
+/// migration statement by statement as it is parsed, instead of [`undo_migration`]: it calls
+/// [`Catalog::end_migration`] after the last statement.
+pub fn undo_and_apply(catalog: &mut Catalog, node: NodeEnum, scope: &LazyScope) -> Undo {
     if !has_parts(&node) {
         let undo = undo_one(catalog, &node, scope);
         catalog.apply(node);
@@ -364,7 +420,7 @@ fn split_parts(node: NodeEnum) -> Vec<NodeEnum> {
 }
 
 /// Dispatches one single-part statement to its rule family.
-fn undo_one(catalog: &Catalog, node: &NodeEnum, scope: &MigrationScope) -> Undo {
+fn undo_one(catalog: &Catalog, node: &NodeEnum, scope: &LazyScope) -> Undo {
     use pb::ObjectType as O;
     if let Some(undo) = temporary::on_temporary(catalog, node) {
         return undo;
@@ -395,9 +451,9 @@ fn undo_one(catalog: &Catalog, node: &NodeEnum, scope: &MigrationScope) -> Undo 
         NodeEnum::VariableSetStmt(_) | NodeEnum::VariableShowStmt(_) => session::setting(),
         NodeEnum::SelectStmt(_) => data::select(node),
         NodeEnum::InsertStmt(_) | NodeEnum::UpdateStmt(_) | NodeEnum::DeleteStmt(_) => {
-            data::write(catalog, node, scope)
+            data::write(catalog, node, scope.get())
         }
-        NodeEnum::TruncateStmt(s) => data::truncate(catalog, s, scope),
+        NodeEnum::TruncateStmt(s) => data::truncate(catalog, s, scope.get()),
         NodeEnum::ReindexStmt(_) | NodeEnum::VacuumStmt(_) | NodeEnum::ClusterStmt(_) => {
             maintenance::maintenance(node)
         }
@@ -472,7 +528,7 @@ mod tests {
                 for undo in undo_migration(&mut catalog, nodes) {
                     for node in undo.statements.into_iter().filter_map(|s| s.pending) {
                         if let Some(text) = sql::plain::write(&node) {
-                            assert_eq!(Ok(text), sql::deparse_tree(node), "{}", migration.name);
+                            assert_eq!(Ok(text), sql::deparse_tree(*node), "{}", migration.name);
                             written += 1;
                         }
                     }

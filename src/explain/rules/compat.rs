@@ -93,7 +93,7 @@ fn drop_default_of_not_null_column(ctx: &Context, node: &NodeEnum, out: &mut Vec
         let settled_here =
             cmds.iter().any(|c| relaxes(c)) || cmds[i + 1..].iter().any(|c| restores(c));
         let in_transaction = |j: usize| j != ctx.index && ctx.file.same_transaction(ctx.index, j);
-        let settled_later = ctx.file.statements.iter().enumerate().any(|(j, other)| {
+        let settled_later = ctx.file.statements().any(|(j, other)| {
             in_transaction(j)
                 && table_cmds(other).is_some_and(|(t, mut other_cmds)| {
                     t == table && other_cmds.any(|c| relaxes(c) || (j > ctx.index && restores(c)))

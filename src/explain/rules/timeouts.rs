@@ -14,14 +14,16 @@ pub fn check(ctx: &Context, impact: &Impact, out: &mut Vec<Hazard>) {
     let Some(lock) = strong_lock_on_existing(impact) else {
         return;
     };
-    if ctx.earlier().any(|(_, n)| sets_lock_timeout(n)) {
-        return;
-    }
+    // An earlier strong lock is checked first: that scan stops at the file's first one, so
+    // only the first statement that needs a strong lock scans the file for a SET.
     if ctx
         .earlier_impacts
         .iter()
         .any(|i| strong_lock_on_existing(i).is_some())
     {
+        return;
+    }
+    if ctx.earlier().any(|(_, n)| sets_lock_timeout(n)) {
         return;
     }
     out.push(Hazard::new(

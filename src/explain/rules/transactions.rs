@@ -68,7 +68,7 @@ fn non_transactional_in_transaction(ctx: &Context, node: &NodeEnum, out: &mut Ve
     let why = match ctx.file.mode {
         ApplyMode::Batch => format!(
             "the file has {} statements, and Prisma (up to 7.3) sends it as one query: one implicit transaction",
-            ctx.file.statements.len()
+            ctx.file.count
         ),
         ApplyMode::Split => "it stands between BEGIN and COMMIT".to_string(),
     };

@@ -1,0 +1,102 @@
+//! Running the release `unmigrate` binary as a child process and measuring its wall time
+//! and peak resident memory (`wait4`'s `ru_maxrss`, which covers the child and every
+//! descendant it waited for: for a drill, the embedded PostgreSQL server's processes too).
+
+use std::fs::File;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// One run of the binary.
+#[derive(Debug, Clone, Copy)]
+pub struct Sample {
+    pub time: Duration,
+    /// CPU time (user and system) of the child and the descendants it waited for: unlike
+    /// wall time, it does not grow when other processes share the machine.
+    pub cpu: Duration,
+    /// Peak resident set size in bytes.
+    pub peak: u64,
+}
+
+/// Runs `command` with standard output discarded and standard error kept in `stderr_file`;
+/// fails when it exits with a code not in `ok_codes`, is killed by a signal, or outlives
+/// `timeout` (then it is killed).
+pub fn run(
+    mut command: Command,
+    ok_codes: &[i32],
+    stderr_file: &Path,
+    timeout: Duration,
+) -> Result<Sample, String> {
+    let stderr =
+        File::create(stderr_file).map_err(|e| format!("{}: {e}", stderr_file.display()))?;
+    command
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::from(stderr));
+    let started = Instant::now();
+    let child = command
+        .spawn()
+        .map_err(|e| format!("cannot start {command:?}: {e}"))?;
+    let pid = libc::pid_t::try_from(child.id()).map_err(|e| e.to_string())?;
+    let (status, usage) = wait_with_usage(pid, started, timeout)?;
+    let time = started.elapsed();
+    let code = exit_code(status)?;
+    if !ok_codes.contains(&code) {
+        let tail = std::fs::read_to_string(stderr_file).unwrap_or_default();
+        let tail: String = tail.lines().rev().take(5).collect::<Vec<_>>().join(" / ");
+        return Err(format!("exited with {code}: {tail}"));
+    }
+    // Linux reports ru_maxrss in kilobytes.
+    let peak = u64::try_from(usage.ru_maxrss).unwrap_or(0) * 1024;
+    let cpu = duration(usage.ru_utime) + duration(usage.ru_stime);
+    Ok(Sample { time, cpu, peak })
+}
+
+/// Waits for `pid` (polling, so a run past `timeout` can be killed) and returns its wait
+/// status with its resource usage.
+fn wait_with_usage(
+    pid: libc::pid_t,
+    started: Instant,
+    timeout: Duration,
+) -> Result<(i32, libc::rusage), String> {
+    let mut pause = Duration::from_micros(200);
+    loop {
+        let mut status = 0;
+        // SAFETY: rusage is plain data; all-zero bytes are a valid value.
+        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        // SAFETY: pid is our own child; status and usage point at live locals.
+        let reaped = unsafe { libc::wait4(pid, &mut status, libc::WNOHANG, &mut usage) };
+        if reaped == pid {
+            return Ok((status, usage));
+        }
+        if reaped < 0 {
+            return Err(format!("wait4: {}", std::io::Error::last_os_error()));
+        }
+        if started.elapsed() > timeout {
+            // SAFETY: pid is our own child and has not been reaped yet.
+            unsafe {
+                libc::kill(pid, libc::SIGKILL);
+                libc::wait4(pid, &mut status, 0, &mut usage);
+            }
+            return Err(format!("took longer than {} s; killed", timeout.as_secs()));
+        }
+        std::thread::sleep(pause);
+        pause = (pause * 2).min(Duration::from_millis(5));
+    }
+}
+
+fn duration(t: libc::timeval) -> Duration {
+    let secs = u64::try_from(t.tv_sec).unwrap_or(0);
+    let micros = u32::try_from(t.tv_usec).unwrap_or(0);
+    Duration::from_secs(secs) + Duration::from_micros(u64::from(micros))
+}
+
+fn exit_code(status: i32) -> Result<i32, String> {
+    if libc::WIFEXITED(status) {
+        Ok(libc::WEXITSTATUS(status))
+    } else if libc::WIFSIGNALED(status) {
+        Err(format!("killed by signal {}", libc::WTERMSIG(status)))
+    } else {
+        Err(format!("stopped with wait status {status}"))
+    }
+}

@@ -1,0 +1,258 @@
+//! Statement by statement: a file is cut where PostgreSQL's scanner ends statements and each
+//! statement is parsed alone, so a caller can hold one parse tree at a time (a tree takes
+//! about a hundred times the memory of its text) and no tree of the whole file is built.
+//!
+//! The cut is checked, never trusted: text between statements must be whitespace, comments
+//! and one semicolon, and each piece must parse as exactly one statement. Otherwise (a
+//! syntax error, or a statement the scanner cuts wrongly, such as `BEGIN ATOMIC … END`) the
+//! whole file is parsed at once, as before, so results and error messages are the same.
+
+use std::path::Path;
+
+use super::cursor::{self, LineCounter};
+use super::{SqlError, Statement};
+
+/// The statements of one file, parsed one at a time.
+pub struct Statements<'a> {
+    path: &'a Path,
+    sql: &'a str,
+    /// Byte ranges of the statements not yet parsed, as the scanner cut them.
+    pieces: std::vec::IntoIter<(usize, usize)>,
+    lines: LineCounter,
+    /// How many statements were handed out.
+    done: usize,
+    /// The rest, once the whole file had to be parsed at once.
+    whole: Option<std::vec::IntoIter<Result<Statement, SqlError>>>,
+    /// Statements whose text this accepts are passed over without being parsed.
+    unwanted: Option<fn(&str) -> bool>,
+}
+
+impl<'a> Statements<'a> {
+    pub(super) fn new(path: &'a Path, sql: &'a str) -> Self {
+        let mut statements = Statements {
+            path,
+            sql,
+            pieces: Vec::new().into_iter(),
+            lines: LineCounter::default(),
+            done: 0,
+            whole: None,
+            unwanted: None,
+        };
+        match checked_pieces(sql) {
+            Some(pieces) => statements.pieces = pieces.into_iter(),
+            None => statements.parse_whole(),
+        }
+        statements
+    }
+
+    /// Passes over the statements whose text (past leading comments) `unwanted` accepts,
+    /// without parsing them, for a reader that needs only some kinds of statement. It is a
+    /// saving, not a filter: after a fallback to the whole-file parse every statement comes.
+    pub fn without(mut self, unwanted: fn(&str) -> bool) -> Self {
+        self.unwanted = Some(unwanted);
+        self
+    }
+
+    /// Parses the whole file and continues from there: its first statements are the ones
+    /// already handed out.
+    fn parse_whole(&mut self) {
+        let rest = match super::parse_whole(self.path, self.sql) {
+            Ok(all) => all.into_iter().skip(self.done).map(Ok).collect(),
+            Err(error) => vec![Err(error)],
+        };
+        self.whole = Some(rest.into_iter());
+    }
+
+    fn parse_piece(&mut self, start: usize, end: usize) -> Option<Statement> {
+        let parsed = pg_query::parse(&self.sql[start..end], 0).ok()?;
+        let [raw] = <[_; 1]>::try_from(parsed.protobuf.stmts).ok()?;
+        let node = raw.stmt.and_then(|n| n.node)?;
+        // Where the parser puts the statement within the piece (past leading comments, which
+        // it skips as PostgreSQL does), as the whole-file parse puts it within the file.
+        let begin = start + usize::try_from(raw.stmt_location).ok()?;
+        let end = match usize::try_from(raw.stmt_len).ok()? {
+            0 => end,
+            len => begin + len,
+        };
+        let (offset, text) = cursor::statement_text(self.sql, begin, end);
+        Some(Statement {
+            node,
+            text: text.to_string(),
+            location: self.lines.location_of(self.sql, offset),
+        })
+    }
+}
+
+impl Iterator for Statements<'_> {
+    type Item = Result<Statement, SqlError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if let Some(rest) = &mut self.whole {
+            return rest.next();
+        }
+        let (mut start, mut end) = self.pieces.next()?;
+        while let Some(unwanted) = self.unwanted {
+            if !unwanted(cursor::statement_text(self.sql, start, end).1) {
+                break;
+            }
+            self.done += 1;
+            (start, end) = self.pieces.next()?;
+        }
+        match self.parse_piece(start, end) {
+            Some(statement) => {
+                self.done += 1;
+                Some(Ok(statement))
+            }
+            None => {
+                self.parse_whole();
+                self.next()
+            }
+        }
+    }
+}
+
+/// The scanner's cut of `sql` into statements, when every gap between them is whitespace,
+/// comments and semicolons (at most one after a statement: the parser would count more
+/// into the statement before). `None` when the cut cannot be trusted.
+fn checked_pieces(sql: &str) -> Option<Vec<(usize, usize)>> {
+    if sql.contains('\0') {
+        return None;
+    }
+    let pieces = pg_query::split_with_scanner(sql).ok()?;
+    let mut ranges = Vec::with_capacity(pieces.len());
+    let mut covered = 0;
+    for piece in pieces {
+        let start = (piece.as_ptr() as usize).checked_sub(sql.as_ptr() as usize)?;
+        let end = start + piece.len();
+        let gap = sql.get(covered..start)?;
+        let semicolons = if ranges.is_empty() { usize::MAX } else { 1 };
+        if !only_separators(gap, semicolons) {
+            return None;
+        }
+        ranges.push((start, end));
+        covered = end;
+    }
+    let tail = sql.get(covered..)?;
+    let semicolons = if ranges.is_empty() { usize::MAX } else { 1 };
+    only_separators(tail, semicolons).then_some(ranges)
+}
+
+/// Whether `gap` holds only whitespace, `--` and `/* */` comments (unnested) and at most
+/// `semicolons` semicolons. Anything it is unsure of counts as not a separator.
+fn only_separators(gap: &str, semicolons: usize) -> bool {
+    let mut rest = gap;
+    let mut seen = 0;
+    loop {
+        rest = rest.trim_start();
+        if let Some(after) = rest.strip_prefix(';') {
+            seen += 1;
+            if seen > semicolons {
+                return false;
+            }
+            rest = after;
+        } else if let Some(after) = rest.strip_prefix("--") {
+            rest = after.find('\n').map_or("", |i| &after[i + 1..]);
+        } else if let Some(after) = rest.strip_prefix("/*") {
+            let Some(close) = after.find("*/") else {
+                return false;
+            };
+            if after[..close].contains("/*") {
+                return false; // nested: PostgreSQL's comments nest, this check does not
+            }
+            rest = &after[close + 2..];
+        } else {
+            return rest.is_empty();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every statement as the whole-file parse sees it: tree, text and location.
+    fn whole(sql: &str) -> String {
+        format!("{:?}", super::super::parse_whole(Path::new("t.sql"), sql))
+    }
+
+    fn one_by_one(sql: &str) -> String {
+        let all: Result<Vec<_>, _> = Statements::new(Path::new("t.sql"), sql).collect();
+        format!("{all:?}")
+    }
+
+    /// Tree locations count from the statement, not the file; everything else must match.
+    fn without_locations(debug: String) -> String {
+        let mut out = String::with_capacity(debug.len());
+        let mut rest = debug.as_str();
+        while let Some(i) = rest.find("location: ") {
+            out.push_str(&rest[..i]);
+            rest = &rest[i + "location: ".len()..];
+            let skip = rest
+                .find(|c: char| !(c.is_ascii_digit() || c == '-'))
+                .unwrap_or(rest.len());
+            out.push_str(if skip == 0 {
+                "location: "
+            } else {
+                "location: N"
+            });
+            rest = &rest[skip..];
+        }
+        out.push_str(rest);
+        out
+    }
+
+    #[test]
+    fn statements_one_by_one_match_the_whole_file_parse() {
+        let cases = [
+            "CREATE TABLE a (id int);\nALTER TABLE a ADD COLUMN b text;",
+            "-- c\nCREATE TABLE a (id int); /* x */ ; \n\n-- trailing\n",
+            ";;SELECT 1;\nSELECT 2",
+            "SELECT 1; -- between\n;\nSELECT 2;",
+            "CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT 2; END;\nSELECT 3;",
+            "CREATE RULE r AS ON INSERT TO t DO ALSO (SELECT 1; SELECT 2);\nSELECT 4;",
+            "CREATE FUNCTION g() RETURNS void AS $$ BEGIN PERFORM 1; END $$ LANGUAGE plpgsql;",
+            "SELECT 'é;'; /* a /* nested */ b */ SELECT 5;",
+            "SELECT 1; this is not sql; SELECT 2;",
+            "SELECT (1;",
+            "SELECT 1;\n  garbage",
+            "",
+            "-- only a comment\n",
+        ];
+        for sql in cases {
+            assert_eq!(
+                without_locations(one_by_one(sql)),
+                without_locations(whole(sql)),
+                "{sql}"
+            );
+        }
+    }
+
+    #[test]
+    fn unwanted_statements_are_passed_over_until_a_fallback() {
+        let inserts = |text: &str| text.starts_with("INSERT");
+        let kinds = |sql: &str| -> Vec<String> {
+            Statements::new(Path::new("t.sql"), sql)
+                .without(inserts)
+                .map(|s| s.expect("parses").text)
+                .collect()
+        };
+        assert_eq!(
+            kinds("CREATE TABLE t (a int); INSERT INTO t VALUES (1); ALTER TABLE t ADD b int;"),
+            ["CREATE TABLE t (a int)", "ALTER TABLE t ADD b int"]
+        );
+        // A wrong cut is found at the function, and every statement after it comes.
+        assert_eq!(
+            kinds("INSERT INTO t VALUES (1); CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; END; INSERT INTO t VALUES (2);").len(),
+            2
+        );
+    }
+
+    #[test]
+    fn gaps_between_statements_are_checked() {
+        assert!(only_separators(" ;\n-- c\n/* d */ ", 1));
+        assert!(!only_separators("; ;", 1));
+        assert!(!only_separators("; x", 1));
+        assert!(!only_separators("/* a /* b */ c */", 1));
+        assert!(!only_separators("/* open", 1));
+    }
+}
