@@ -7,28 +7,31 @@ use std::path::Path;
 
 use crate::sql;
 
-/// Why a generated file does not hold what was built, or `Ok`.
+/// Why a generated file does not hold what was built, or `Ok`. Reads the file statement by
+/// statement, so a large undo is never held as trees all at once.
 pub(super) fn check(file: &str, built: &[String]) -> Result<(), String> {
-    let parsed = sql::parse_file(Path::new("generated"), file)
-        .map_err(|e| format!("it does not parse ({e})"))?;
-    if parsed.len() != built.len() {
+    let mut count = 0;
+    let mut first_difference = None;
+    for parsed in sql::statements(Path::new("generated"), file) {
+        let found = parsed.map_err(|e| format!("it does not parse ({e})"))?;
+        let expected = built.get(count).map(|b| b.trim());
+        if first_difference.is_none() && expected.is_some_and(|b| found.text != b) {
+            first_difference = Some(format!(
+                "statement {} reads {:?}, not the {:?} built",
+                count + 1,
+                found.text,
+                built[count]
+            ));
+        }
+        count += 1;
+    }
+    if count != built.len() {
         return Err(format!(
-            "it holds {} statement(s), not the {} built",
-            parsed.len(),
+            "it holds {count} statement(s), not the {} built",
             built.len()
         ));
     }
-    for (i, (found, built)) in parsed.iter().zip(built).enumerate() {
-        if found.text != built.trim() {
-            return Err(format!(
-                "statement {} reads {:?}, not the {:?} built",
-                i + 1,
-                found.text,
-                built
-            ));
-        }
-    }
-    Ok(())
+    first_difference.map_or(Ok(()), Err)
 }
 
 #[cfg(test)]
