@@ -23,7 +23,7 @@ use unmigrate::scratch::{ScratchOptions, ScratchServer, NAME_PREFIX};
 
 mod common;
 use common::process::{process_gone, wait_until};
-use common::{arg, array, manifest_dir, phase, text, write_history, Run, Sandbox};
+use common::{arg, array, manifest_dir, phase, query_strings, text, write_history, Run, Sandbox};
 
 const EXIT_PASSED: i32 = 0;
 const EXIT_FAILED: i32 = 1;
@@ -1303,7 +1303,7 @@ fn database_url_drills_in_a_database_of_its_own_and_leaves_the_others_untouched(
            INSERT INTO "User" VALUES ('keep', 'keep@example.com');"#,
     )
     .unwrap();
-    let databases_before = strings(&mut admin, "SELECT datname::text FROM pg_database");
+    let databases_before = query_strings(&mut admin, "SELECT datname::text FROM pg_database");
     let keep_before = database_state(&mut keep);
     let postgres_before = database_state(&mut admin);
 
@@ -1323,15 +1323,15 @@ fn database_url_drills_in_a_database_of_its_own_and_leaves_the_others_untouched(
 
     assert_eq!(database_state(&mut keep), keep_before);
     assert_eq!(
-        strings(&mut keep, r#"SELECT id || ' ' || email FROM "User""#),
+        query_strings(&mut keep, r#"SELECT id || ' ' || email FROM "User""#),
         ["keep keep@example.com"]
     );
     assert_eq!(database_state(&mut admin), postgres_before);
     assert_eq!(
-        strings(&mut admin, "SELECT datname::text FROM pg_database"),
+        query_strings(&mut admin, "SELECT datname::text FROM pg_database"),
         databases_before
     );
-    let leftovers = strings(
+    let leftovers = query_strings(
         &mut admin,
         &format!("SELECT datname::text FROM pg_database WHERE datname LIKE '{NAME_PREFIX}%'"),
     );
@@ -1340,7 +1340,7 @@ fn database_url_drills_in_a_database_of_its_own_and_leaves_the_others_untouched(
 
 /// The tables, columns and event triggers of a database, as text to compare.
 fn database_state(client: &mut postgres::Client) -> Vec<String> {
-    strings(
+    query_strings(
         client,
         "SELECT 'column ' || table_schema || '.' || table_name || '.' || column_name
            FROM information_schema.columns
@@ -1349,15 +1349,6 @@ fn database_state(client: &mut postgres::Client) -> Vec<String> {
          SELECT 'event trigger ' || evtname FROM pg_event_trigger
          ORDER BY 1",
     )
-}
-
-fn strings(client: &mut postgres::Client, sql: &str) -> Vec<String> {
-    client
-        .query(sql, &[])
-        .unwrap_or_else(|e| panic!("{sql}: {e}"))
-        .iter()
-        .map(|row| row.get(0))
-        .collect()
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 mod common;
 
 use common::process::{process_gone, wait_until};
+use common::query_strings;
 use unmigrate::scratch::{
     Scratch, ScratchDb, ScratchError, ScratchOptions, ScratchServer, ScratchSource, NAME_PREFIX,
 };
@@ -33,15 +34,6 @@ const HELPER_START: Duration = Duration::from_secs(60);
 fn start() -> ScratchServer {
     ScratchServer::start_embedded(ScratchOptions::default())
         .unwrap_or_else(|e| panic!("the embedded scratch server did not start: {e}"))
-}
-
-fn query_strings(client: &mut postgres::Client, sql: &str) -> Vec<String> {
-    client
-        .query(sql, &[])
-        .unwrap_or_else(|e| panic!("{sql}: {e}"))
-        .iter()
-        .map(|row| row.get(0))
-        .collect()
 }
 
 fn drill_databases(server: &ScratchServer) -> Vec<String> {

@@ -43,14 +43,9 @@ fn postgres_config(socket_dir: &Path) -> postgres::Config {
     config
 }
 
-fn query_strings(config: &postgres::Config, sql: &str) -> Vec<String> {
+fn strings_on(config: &postgres::Config, sql: &str) -> Vec<String> {
     let mut client = config.connect(postgres::NoTls).unwrap();
-    client
-        .query(sql, &[])
-        .unwrap_or_else(|e| panic!("{sql}: {e}"))
-        .iter()
-        .map(|row| row.get(0))
-        .collect()
+    common::query_strings(&mut client, sql)
 }
 
 /// A sleeping backend on the server `config` reaches, once there is one.
@@ -483,7 +478,7 @@ fn a_session_ended_under_the_drill_is_reported_with_the_server_log() {
     let cluster = drill.cluster();
     let backend = sleeping_backend(&cluster.config()).unwrap();
     let sql = format!("SELECT pg_terminate_backend({backend})::text");
-    assert_eq!(query_strings(&cluster.config(), &sql), ["true"]);
+    assert_eq!(strings_on(&cluster.config(), &sql), ["true"]);
     let run = drill.finish();
     assert_eq!(run.code, 2, "{run}");
     let state = format!(
@@ -500,7 +495,7 @@ fn a_session_ended_under_the_drill_is_reported_with_the_server_log() {
 
 fn drill_databases(server: &ScratchServer) -> Vec<String> {
     let sql = format!("SELECT datname::text FROM pg_database WHERE datname LIKE '{NAME_PREFIX}%'");
-    query_strings(&postgres_config(server.dir()), &sql)
+    strings_on(&postgres_config(server.dir()), &sql)
 }
 
 #[test]

@@ -137,6 +137,16 @@ pub fn write_history(dir: &Path, migrations: &[(&str, &str)]) {
     }
 }
 
+/// The first column of every row `sql` returns, as text.
+pub fn query_strings(client: &mut postgres::Client, sql: &str) -> Vec<String> {
+    client
+        .query(sql, &[])
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+        .iter()
+        .map(|row| row.get(0))
+        .collect()
+}
+
 // Reading JSON reports
 
 pub fn array(value: &Value) -> &Vec<Value> {
