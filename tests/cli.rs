@@ -326,6 +326,47 @@ fn invalid_timestamp_and_conflicting_options_are_usage_errors() {
     assert!(run.stderr.contains("cannot be used with"), "{run:?}");
 }
 
+/// A full disk on standard output is an error about standard output, said once, and the
+/// user learns whether the undo was written before it.
+#[test]
+fn a_report_that_cannot_be_printed_says_so_and_what_was_written() {
+    let p = Project::with_second("ALTER TABLE \"a\" ADD COLUMN \"b\" int;\n");
+    let full = |args: &[&str]| {
+        let dir = p.migrations();
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_unmigrate"))
+            .arg("generate")
+            .arg(&dir)
+            .args(args)
+            .stdout(fs::File::create("/dev/full").unwrap())
+            .output()
+            .unwrap();
+        (
+            output.status.code(),
+            String::from_utf8(output.stderr).unwrap(),
+        )
+    };
+    let before = p.tree();
+    let (code, stderr) = full(&["--dry-run", "--timestamp", TS]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("cannot write to standard output"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.matches("os error 28").count(), 1, "{stderr}");
+    assert!(!stderr.contains("was written"), "{stderr}");
+    assert_eq!(p.tree(), before);
+
+    let (code, stderr) = full(&["--timestamp", TS]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("the undo was written (1 folder(s) in")
+            && stderr.contains("but its report was not: cannot write to standard output"),
+        "{stderr}"
+    );
+    assert!(p.migrations().join(format!("{TS}_undo_add")).is_dir());
+    p.assert_no_staging();
+}
+
 #[test]
 fn dry_run_prints_the_sql_and_writes_nothing() {
     let p = Project::with_second("ALTER TABLE \"a\" ADD COLUMN \"b\" int;\n");

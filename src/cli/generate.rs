@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use clap::ValueEnum;
 
-use super::{write_stdout, EXIT_MANUAL, EXIT_OK};
+use super::{print_stdout, EXIT_MANUAL, EXIT_OK};
 use crate::generate::{self, GenerateError, Plan, Selection};
 use crate::migrations::{self, MigrationsError, Overwrite, Timestamp};
 use crate::undo::Verdict;
@@ -110,8 +110,7 @@ pub(super) fn run(args: &GenerateArgs) -> anyhow::Result<i32> {
             Err(e) => return Err(e.into()),
         }
     };
-    let mut out = Vec::new();
-    match args.format {
+    let printed = print_stdout(|out| match args.format {
         Format::Json => {
             let report = serde_json::json!({
                 "verdict": plan.verdict(),
@@ -120,11 +119,12 @@ pub(super) fn run(args: &GenerateArgs) -> anyhow::Result<i32> {
                 "written": written,
                 "undos": plan.undos,
             });
-            writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?;
+            serde_json::to_writer_pretty(&mut *out, &report)?;
+            writeln!(out)
         }
-        Format::Human => print_human(&mut out, &plan, &target, args.dry_run)?,
-    }
-    write_stdout(&out).map_err(|error| {
+        Format::Human => print_human(out, &plan, &target, args.dry_run),
+    });
+    printed.map_err(|error| {
         if written.is_empty() {
             return error;
         }
@@ -142,7 +142,7 @@ pub(super) fn run(args: &GenerateArgs) -> anyhow::Result<i32> {
 }
 
 fn print_human(
-    out: &mut impl Write,
+    out: &mut dyn Write,
     plan: &Plan,
     target: &Path,
     dry_run: bool,

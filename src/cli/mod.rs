@@ -89,9 +89,16 @@ pub fn main() -> i32 {
 /// Writes a finished report to standard output, saying so when that is what failed (a full
 /// disk, a closed pipe), so that the error is not mistaken for one of the command's own.
 pub(crate) fn write_stdout(bytes: &[u8]) -> anyhow::Result<()> {
-    let mut stdout = std::io::stdout().lock();
-    stdout
-        .write_all(bytes)
-        .and_then(|()| stdout.flush())
+    print_stdout(|out| out.write_all(bytes))
+}
+
+/// [`write_stdout`] for a report printed piece by piece: streamed through a buffer, never
+/// held whole in memory (a dry run of a large history prints every undo file).
+pub(crate) fn print_stdout(
+    print: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> anyhow::Result<()> {
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    print(&mut out)
+        .and_then(|()| out.flush())
         .map_err(|e| anyhow::anyhow!("cannot write to standard output: {e}"))
 }
