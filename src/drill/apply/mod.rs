@@ -122,6 +122,8 @@ pub struct PrismaSession<'c> {
     mode: ApplyMode,
     /// Records one applied file, prepared once.
     record: Statement,
+    /// [`LIMITS_ON`], prepared once: it runs before every file.
+    limits_on: Statement,
     /// Send files statement by statement and trace each (see [`trace`]).
     trace: bool,
     /// Probe each traced statement's table from two other sessions (see [`probe`]).
@@ -194,10 +196,12 @@ impl<'c> PrismaSession<'c> {
         let record = client
             .prepare(RECORD_MIGRATION)
             .map_err(ApplyError::Connection)?;
+        let limits_on = client.prepare(LIMITS_ON).map_err(ApplyError::Connection)?;
         let mut session = PrismaSession {
             client,
             mode,
             record,
+            limits_on,
             trace: false,
             prober: None,
             limits: Default::default(),
@@ -242,7 +246,7 @@ impl<'c> PrismaSession<'c> {
     pub fn apply(&mut self, file: SqlFile<'_>) -> Result<Applied, ApplyError> {
         let checksum = format!("{:x}", Sha256::digest(file.sql.as_bytes()));
         self.client
-            .execute(LIMITS_ON, &[&self.limits[0], &self.limits[1]])
+            .execute(&self.limits_on, &[&self.limits[0], &self.limits[1]])
             .map_err(ApplyError::Connection)?;
         let started = Instant::now();
         let mut sent = self.send(file, &checksum)?;
