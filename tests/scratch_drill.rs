@@ -224,6 +224,19 @@ impl RunningDrill {
         self.signal(libc::SIGKILL);
         self.finish();
     }
+
+    /// SIGKILLs the drill, waits for its server to die with it, and checks that the kill
+    /// left the cluster's directory behind (else the test would check nothing).
+    fn kill_leaving(&mut self, cluster: &Cluster) {
+        self.kill();
+        wait_until("the server to die with its drill", WAIT, || {
+            process_gone(cluster.server_pid)
+        });
+        assert!(
+            cluster.dir.exists(),
+            "the kill left nothing: nothing to test"
+        );
+    }
 }
 
 impl Drop for RunningDrill {
@@ -383,14 +396,7 @@ fn a_killed_drills_directory_is_removed_by_the_next_run_and_nothing_else() {
         marker.starts_with(&format!("pid={} ", drill.pid())),
         "{marker}"
     );
-    drill.kill();
-    wait_until("the server to die with its drill", WAIT, || {
-        process_gone(cluster.server_pid)
-    });
-    assert!(
-        cluster.dir.exists(),
-        "the kill left nothing: nothing to test"
-    );
+    drill.kill_leaving(&cluster);
     let decoys = Decoys::plant(&drill.sandbox.tmp(), &marker, &marker_tag(&marker));
 
     // The next run removes the leftover before it starts its own cluster.
@@ -415,14 +421,7 @@ fn a_killed_drills_directory_is_removed_by_the_next_run_and_nothing_else() {
 fn clean_removes_what_a_killed_drill_left_and_says_so() {
     let mut drill = RunningDrill::start(None);
     let cluster = drill.cluster();
-    drill.kill();
-    wait_until("the server to die with its drill", WAIT, || {
-        process_gone(cluster.server_pid)
-    });
-    assert!(
-        cluster.dir.exists(),
-        "the kill left nothing: nothing to test"
-    );
+    drill.kill_leaving(&cluster);
 
     let clean = drill.sandbox.output(&["clean"]);
     assert_eq!(clean.code, 0, "{clean}");
