@@ -36,24 +36,25 @@ impl Catalog {
                         name.clone(),
                         Sequence {
                             name,
-                            stmt,
+                            stmt: Packed::from(stmt),
                             owned_by: None,
                         },
                     );
                 }
             }
-            NodeEnum::CreateExtensionStmt(s) => {
-                self.extensions.entry(s.extname.clone()).or_insert(s);
+            NodeEnum::CreateExtensionStmt(s) if !self.extensions.contains_key(&s.extname) => {
+                self.extensions.insert(s.extname.clone(), Packed::from(s));
             }
             NodeEnum::CreateSchemaStmt(s) => {
                 self.schemas.insert(s.schemaname);
             }
             NodeEnum::CreateFunctionStmt(s) => {
-                self.functions.insert(function_key(&s), *s);
+                self.functions.insert(function_key(&s), Packed::from(s));
             }
             NodeEnum::CreateTrigStmt(s) => {
                 let table = QName::from_range_var(s.relation.as_ref().expect("trigger table"));
-                self.triggers.insert((table, s.trigname.clone()), *s);
+                self.triggers
+                    .insert((table, s.trigname.clone()), Packed::from(s));
             }
             NodeEnum::DoStmt(s) => self.taint_from_do_block(&s),
             NodeEnum::CommentStmt(s) => {
@@ -141,7 +142,7 @@ impl Catalog {
                 "the table inherits its columns (INHERITS, PARTITION OF or OF type)".to_string()
             });
         // Everything but the elements, which the model keeps in its own form.
-        let shape = Box::new(pb::CreateStmt {
+        let shape = Packed::pack(&pb::CreateStmt {
             relation,
             inh_relations,
             partbound,
@@ -189,7 +190,7 @@ impl Catalog {
         let name = QName::from_range_var(rel);
         if stmt.objtype == ObjectType::ObjectMatview as i32 {
             stmt.if_not_exists = false;
-            self.insert_view(name, ViewDefinition::Materialized(stmt));
+            self.insert_view(name, Parsed::Materialized(stmt));
         } else {
             self.tables.insert(
                 name.clone(),
@@ -197,7 +198,7 @@ impl Catalog {
                     name,
                     columns: Columns::default(),
                     constraints: Vec::new(),
-                    shape: Box::default(),
+                    shape: Packed::default(),
                     opaque: Some("the table was created with CREATE TABLE … AS".into()),
                 },
             );
@@ -214,13 +215,14 @@ impl Catalog {
             constraints,
             ..
         } = def;
+        let type_name = type_name.unwrap_or_default();
         let mut column = Column {
             name: colname,
-            type_name: type_name.unwrap_or_default(),
-            default: raw_default,
+            type_name: Packed::pack(&type_name),
+            default: raw_default.map(Packed::from),
             not_null: is_not_null,
             generated: None,
-            collation: coll_clause,
+            collation: coll_clause.map(Packed::from),
         };
         let mut inline = Vec::new();
         for c in constraints {
@@ -230,12 +232,12 @@ impl Catalog {
             match ConstrType::try_from(c.contype) {
                 Ok(ConstrType::ConstrNotnull) => column.not_null = true,
                 Ok(ConstrType::ConstrNull) => column.not_null = false,
-                Ok(ConstrType::ConstrDefault) => column.default = c.raw_expr,
+                Ok(ConstrType::ConstrDefault) => column.default = c.raw_expr.map(Packed::from),
                 Ok(ConstrType::ConstrIdentity) => {
                     column.not_null = true;
-                    column.generated = Some(c);
+                    column.generated = Some(Packed::from(c));
                 }
-                Ok(ConstrType::ConstrGenerated) => column.generated = Some(c),
+                Ok(ConstrType::ConstrGenerated) => column.generated = Some(Packed::from(c)),
                 Ok(ConstrType::ConstrPrimary) => {
                     column.not_null = true;
                     inline.push(with_keys(c, &column.name));
@@ -250,19 +252,20 @@ impl Catalog {
                 _ => {}
             }
         }
-        if is_serial(&column.type_name) {
+        if is_serial(&type_name) {
             let seq = table.sibling(&make_object_name(&table.name, Some(&column.name), "seq"));
+            self.links.add_sequence(table, &seq);
             self.sequences.insert(
                 seq.clone(),
                 Sequence {
                     name: seq,
-                    stmt: pb::CreateSeqStmt::default(),
+                    stmt: Packed::default(),
                     owned_by: Some((table.clone(), column.name.clone())),
                 },
             );
             column.not_null = true;
         }
-        self.note_type_user(table, &column.type_name);
+        self.note_type_user(table, &type_name);
         let Some(t) = self.tables.get_mut(table) else {
             return;
         };
@@ -325,6 +328,7 @@ impl Catalog {
         let mut def = c;
         def.conname = name.clone();
         let not_valid = def.skip_validation;
+        let def = Packed::from(def);
         let index_backed = matches!(
             kind,
             ConstraintKind::PrimaryKey | ConstraintKind::Unique | ConstraintKind::Exclusion
@@ -332,14 +336,18 @@ impl Catalog {
         if kind == ConstraintKind::PrimaryKey {
             self.set_not_null(table_name, &columns, true);
         }
+        if let Some((target, _)) = &references {
+            self.links.add_referrer(target, table_name);
+        }
         if index_backed {
             let index_name = table_name.sibling(&name);
+            self.links.add_index(table_name, &index_name);
             self.indexes.insert(
                 index_name.clone(),
                 Index {
                     name: index_name,
                     table: table_name.clone(),
-                    stmt: Box::default(),
+                    stmt: Packed::default(),
                     columns: columns.clone(),
                     constraint: Some(name.clone()),
                 },
@@ -413,7 +421,7 @@ impl Catalog {
         let subtype = At::try_from(subtype);
         if matches!(subtype, Ok(At::AtColumnDefault)) {
             if let Some(c) = self.column_mut(table, &name) {
-                c.default = def;
+                c.default = def.map(Packed::from);
             }
             return;
         }
@@ -432,10 +440,10 @@ impl Catalog {
                 }
                 if let Some(c) = self.column_mut(table, &name) {
                     if let Some(t) = def.type_name {
-                        c.type_name = t;
+                        c.type_name = Packed::pack(&t);
                     }
                     if let Some(coll) = def.coll_clause {
-                        c.collation = Some(coll);
+                        c.collation = Some(Packed::from(coll));
                     }
                 }
             }
@@ -447,8 +455,10 @@ impl Catalog {
                 if let Some(t) = self.tables.get_mut(table) {
                     if let Some(c) = t.constraints.iter_mut().find(|c| c.name == name) {
                         c.not_valid = false;
-                        c.def.skip_validation = false;
-                        c.def.initially_valid = true;
+                        c.def.update(|def| {
+                            def.skip_validation = false;
+                            def.initially_valid = true;
+                        });
                     }
                 }
             }
@@ -474,15 +484,31 @@ impl Catalog {
             .map(|c| c.name.clone())
             .collect();
         t.constraints.retain(|c| !dropped.contains(&c.name));
-        self.indexes
-            .retain(|_, i| !(&i.table == table && i.columns.iter().any(|k| k == column)));
-        for other in self.tables.values_mut() {
-            other.constraints.retain(|c| {
-                !matches!(&c.references, Some((target, cols)) if target == table && cols.iter().any(|k| k == column))
-            });
+        for name in self.links.indexes(table) {
+            if self
+                .indexes
+                .get(name)
+                .is_some_and(|i| &i.table == table && i.columns.iter().any(|k| k == column))
+            {
+                self.indexes.remove(name);
+            }
         }
-        self.sequences
-            .retain(|_, s| !matches!(&s.owned_by, Some((t, c)) if t == table && c == column));
+        for name in self.links.referrers(table) {
+            if let Some(other) = self.tables.get_mut(name) {
+                other.constraints.retain(|c| {
+                    !matches!(&c.references, Some((target, cols)) if target == table && cols.iter().any(|k| k == column))
+                });
+            }
+        }
+        for name in self.links.sequences(table) {
+            if self
+                .sequences
+                .get(name)
+                .is_some_and(|s| matches!(&s.owned_by, Some((t, c)) if t == table && c == column))
+            {
+                self.sequences.remove(name);
+            }
+        }
     }
 
     /// Drops a constraint, its index, and (as `CASCADE` would) foreign keys that depend on a
@@ -500,10 +526,12 @@ impl Catalog {
             removed.kind,
             ConstraintKind::PrimaryKey | ConstraintKind::Unique
         ) {
-            for other in self.tables.values_mut() {
-                other.constraints.retain(|c| {
-                    !matches!(&c.references, Some((target, cols)) if target == table && cols == &removed.columns)
-                });
+            for name in self.links.referrers(table) {
+                if let Some(other) = self.tables.get_mut(name) {
+                    other.constraints.retain(|c| {
+                        !matches!(&c.references, Some((target, cols)) if target == table && cols == &removed.columns)
+                    });
+                }
             }
         }
     }
@@ -526,12 +554,13 @@ impl Catalog {
         stmt.idxname = name.name.clone();
         stmt.concurrent = false;
         stmt.if_not_exists = false;
+        self.links.add_index(&table, &name);
         self.indexes.insert(
             name.clone(),
             Index {
                 name,
                 table,
-                stmt,
+                stmt: Packed::from(stmt),
                 columns,
                 constraint: None,
             },
@@ -615,14 +644,29 @@ impl Catalog {
     /// Drops a table and what PostgreSQL drops with it.
     pub(crate) fn drop_table(&mut self, name: &QName) {
         self.tables.remove(name);
-        self.indexes.retain(|_, i| &i.table != name);
-        self.sequences
-            .retain(|_, s| !matches!(&s.owned_by, Some((t, _)) if t == name));
-        self.triggers.retain(|(t, _), _| t != name);
-        for other in self.tables.values_mut() {
-            other
-                .constraints
-                .retain(|c| !matches!(&c.references, Some((t, _)) if t == name));
+        for index in self.links.indexes(name) {
+            if self.indexes.get(index).is_some_and(|i| &i.table == name) {
+                self.indexes.remove(index);
+            }
+        }
+        for sequence in self.links.sequences(name) {
+            if self
+                .sequences
+                .get(sequence)
+                .is_some_and(|s| matches!(&s.owned_by, Some((t, _)) if t == name))
+            {
+                self.sequences.remove(sequence);
+            }
+        }
+        for key in self.triggers_on(name) {
+            self.triggers.remove(&key);
+        }
+        for referrer in self.links.referrers(name) {
+            if let Some(other) = self.tables.get_mut(referrer) {
+                other
+                    .constraints
+                    .retain(|c| !matches!(&c.references, Some((t, _)) if t == name));
+            }
         }
     }
 
@@ -647,6 +691,9 @@ impl Catalog {
             (ObjectType::ObjectSequence, Some(old)) => {
                 if let Some(mut q) = self.sequences.remove(&old) {
                     q.name = old.sibling(&s.newname);
+                    if let Some((table, _)) = &q.owned_by {
+                        self.links.add_sequence(table, &q.name);
+                    }
                     self.sequences.insert(q.name.clone(), q);
                 }
             }
@@ -670,12 +717,34 @@ impl Catalog {
         };
         let new = old.sibling(new_name);
         t.name = new.clone();
+        // The tables it references now have a referrer of the new name (itself included).
+        let targets: Vec<QName> = t
+            .constraints
+            .iter()
+            .filter_map(|c| c.references.as_ref())
+            .map(|(target, _)| {
+                if target == old {
+                    new.clone()
+                } else {
+                    target.clone()
+                }
+            })
+            .collect();
         self.tables.insert(new.clone(), t);
-        self.note_type_users(&new);
-        for i in self.indexes.values_mut().filter(|i| &i.table == old) {
-            i.table = new.clone();
+        self.links.rename_table(old, &new);
+        for target in &targets {
+            self.links.add_referrer(target, &new);
         }
-        for t in self.tables.values_mut() {
+        self.note_type_users(&new);
+        for name in self.links.indexes(&new) {
+            if let Some(i) = self.indexes.get_mut(name).filter(|i| &i.table == old) {
+                i.table = new.clone();
+            }
+        }
+        for name in self.links.referrers(&new) {
+            let Some(t) = self.tables.get_mut(name) else {
+                continue;
+            };
             for c in &mut t.constraints {
                 if let Some((target, _)) = &mut c.references {
                     if target == old {
@@ -684,20 +753,18 @@ impl Catalog {
                 }
             }
         }
-        for s in self.sequences.values_mut() {
-            if let Some((t, _)) = &mut s.owned_by {
+        for name in self.links.sequences(&new) {
+            if let Some((t, _)) = self
+                .sequences
+                .get_mut(name)
+                .and_then(|s| s.owned_by.as_mut())
+            {
                 if t == old {
                     *t = new.clone();
                 }
             }
         }
-        let triggers: Vec<_> = self
-            .triggers
-            .keys()
-            .filter(|(t, _)| t == old)
-            .cloned()
-            .collect();
-        for key in triggers {
+        for key in self.triggers_on(old) {
             if let Some(trig) = self.triggers.remove(&key) {
                 self.triggers.insert((new.clone(), key.1), trig);
             }
@@ -714,12 +781,17 @@ impl Catalog {
             t.columns.rename(old, new);
             for c in &mut t.constraints {
                 rename(&mut c.columns);
-                rename_string_nodes(&mut c.def.keys, old, new);
-                rename_string_nodes(&mut c.def.fk_attrs, old, new);
-                rename_string_nodes(&mut c.def.including, old, new);
+                c.def.update(|def| {
+                    rename_string_nodes(&mut def.keys, old, new);
+                    rename_string_nodes(&mut def.fk_attrs, old, new);
+                    rename_string_nodes(&mut def.including, old, new);
+                });
             }
         }
-        for t in self.tables.values_mut() {
+        for name in self.links.referrers(table) {
+            let Some(t) = self.tables.get_mut(name) else {
+                continue;
+            };
             for c in &mut t.constraints {
                 if let Some((target, cols)) = &mut c.references {
                     if target == table {
@@ -728,23 +800,34 @@ impl Catalog {
                 }
             }
         }
-        for i in self.indexes.values_mut().filter(|i| &i.table == table) {
+        for name in self.links.indexes(table) {
+            let Some(i) = self.indexes.get_mut(name).filter(|i| &i.table == table) else {
+                continue;
+            };
+            if !i.columns.iter().any(|n| n == old) {
+                continue; // the key, predicate and INCLUDE list do not mention the column
+            }
             rename(&mut i.columns);
-            for p in i
-                .stmt
-                .index_params
-                .iter_mut()
-                .chain(i.stmt.index_including_params.iter_mut())
-            {
-                if let Some(NodeEnum::IndexElem(e)) = &mut p.node {
-                    if e.name == old {
-                        e.name = new.to_string();
+            i.stmt.update(|stmt| {
+                for p in stmt
+                    .index_params
+                    .iter_mut()
+                    .chain(stmt.index_including_params.iter_mut())
+                {
+                    if let Some(NodeEnum::IndexElem(e)) = &mut p.node {
+                        if e.name == old {
+                            e.name = new.to_string();
+                        }
                     }
                 }
-            }
+            });
         }
-        for s in self.sequences.values_mut() {
-            if let Some((t, c)) = &mut s.owned_by {
+        for name in self.links.sequences(table) {
+            if let Some((t, c)) = self
+                .sequences
+                .get_mut(name)
+                .and_then(|s| s.owned_by.as_mut())
+            {
                 if t == table && c == old {
                     *c = new.to_string();
                 }
@@ -755,14 +838,17 @@ impl Catalog {
     fn rename_index(&mut self, old: &QName, new_name: &str) {
         if let Some(mut index) = self.indexes.remove(old) {
             let new = old.sibling(new_name);
+            self.links.add_index(&index.table, &new);
             index.name = new.clone();
-            index.stmt.idxname = new_name.to_string();
+            index
+                .stmt
+                .update(|stmt| stmt.idxname = new_name.to_string());
             if let Some(constraint) = &index.constraint {
                 // Renaming a constraint's index renames the constraint too.
                 if let Some(t) = self.tables.get_mut(&index.table) {
                     if let Some(c) = t.constraints.iter_mut().find(|c| &c.name == constraint) {
                         c.name = new_name.to_string();
-                        c.def.conname = new_name.to_string();
+                        c.def.update(|def| def.conname = new_name.to_string());
                     }
                 }
                 index.constraint = Some(new_name.to_string());
@@ -782,10 +868,11 @@ impl Catalog {
             return;
         };
         c.name = new.to_string();
-        c.def.conname = new.to_string();
+        c.def.update(|def| def.conname = new.to_string());
         if let Some(mut index) = self.indexes.remove(&table.sibling(old)) {
             // A constraint's index is renamed with it.
             index.name = table.sibling(new);
+            self.links.add_index(table, &index.name);
             index.constraint = Some(new.to_string());
             self.indexes.insert(index.name.clone(), index);
         }
@@ -838,6 +925,16 @@ impl Catalog {
                 (e.name.clone(), e)
             })
             .collect();
+        self.relink();
+    }
+
+    /// The keys of the triggers on `table`.
+    fn triggers_on(&self, table: &QName) -> Vec<(QName, String)> {
+        self.triggers
+            .range((table.clone(), String::new())..)
+            .take_while(|((t, _), _)| t == table)
+            .map(|(key, _)| key.clone())
+            .collect()
     }
 
     /// After a type rename, columns of that type refer to it by its new name.
@@ -845,10 +942,12 @@ impl Catalog {
         let mut retyped = Vec::new();
         for t in self.tables.values_mut() {
             for c in t.columns.iter_mut() {
-                if old.is_named_by(&c.type_name.names) {
-                    let bounds = std::mem::take(&mut c.type_name.array_bounds);
-                    c.type_name = build::type_name(new);
-                    c.type_name.array_bounds = bounds;
+                let mut type_name = c.type_name.unpack();
+                if old.is_named_by(&type_name.names) {
+                    let bounds = std::mem::take(&mut type_name.array_bounds);
+                    type_name = build::type_name(new);
+                    type_name.array_bounds = bounds;
+                    c.type_name = Packed::pack(&type_name);
                     retyped.push(t.name.clone());
                 }
             }
@@ -873,7 +972,7 @@ impl Catalog {
         let Some(t) = self.tables.get(table) else {
             return;
         };
-        let types: Vec<pb::TypeName> = t.columns.iter().map(|c| c.type_name.clone()).collect();
+        let types: Vec<pb::TypeName> = t.columns.iter().map(|c| c.type_name.unpack()).collect();
         for type_name in &types {
             self.note_type_user(table, type_name);
         }
@@ -904,17 +1003,21 @@ impl Catalog {
     fn create_view(&mut self, mut stmt: pb::ViewStmt) {
         let name = QName::from_range_var(stmt.view.as_ref().expect("view name"));
         stmt.replace = false;
-        self.insert_view(name, ViewDefinition::View(stmt));
+        self.insert_view(name, Parsed::View(stmt));
     }
 
     /// Records a view, with its `*` expanded against the model as it stands now.
-    fn insert_view(&mut self, name: QName, mut definition: ViewDefinition) {
+    fn insert_view(&mut self, name: QName, mut definition: Parsed) {
         let query = match &mut definition {
-            ViewDefinition::View(s) => s.query.as_deref_mut(),
-            ViewDefinition::Materialized(s) => s.query.as_deref_mut(),
+            Parsed::View(s) => s.query.as_deref_mut(),
+            Parsed::Materialized(s) => s.query.as_deref_mut(),
         };
         let reads = query.as_deref().map(relation_refs).unwrap_or_default();
         let not_replayable = query.and_then(|q| super::stars::expand_stars(self, q).err());
+        let definition = match definition {
+            Parsed::View(s) => ViewDefinition::View(Packed::pack(&s)),
+            Parsed::Materialized(s) => ViewDefinition::Materialized(Packed::pack(&s)),
+        };
         self.views.insert(
             name.clone(),
             View {
@@ -925,6 +1028,12 @@ impl Catalog {
             },
         );
     }
+}
+
+/// A view's definition as parsed, before the model expands its `*` and packs it.
+enum Parsed {
+    View(pb::ViewStmt),
+    Materialized(pb::CreateTableAsStmt),
 }
 
 /// Whether `word` occurs in `text` as a whole identifier.

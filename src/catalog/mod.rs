@@ -1,9 +1,12 @@
 //! The schema model: what the migrations before a statement have built, folded from parse
 //! trees. Values that undo rules re-emit (types, defaults, constraint and index definitions)
-//! are kept as parse-tree nodes so they can be deparsed back faithfully.
+//! are kept as parse-tree values, packed (see [`Packed`]), so they can be deparsed back
+//! faithfully without the model growing with the size of the trees.
 
 mod columns;
 mod fold;
+mod links;
+mod packed;
 pub use fold::{comment_key, function_key, object_qname, rename_object_qname};
 mod refs;
 mod stars;
@@ -15,6 +18,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use crate::sql::{pb, QName};
 
 pub use columns::Columns;
+pub use packed::Packed;
 pub use refs::{column_refs, relation_refs, walk as walk_tree};
 pub use temporary::RelationUse;
 
@@ -26,10 +30,10 @@ pub struct Catalog {
     pub enums: BTreeMap<QName, EnumType>,
     pub sequences: BTreeMap<QName, Sequence>,
     pub views: BTreeMap<QName, View>,
-    pub extensions: BTreeMap<String, pb::CreateExtensionStmt>,
+    pub extensions: BTreeMap<String, Packed<pb::CreateExtensionStmt>>,
     /// Keyed by the function's qualified name and argument types, as written.
-    pub functions: BTreeMap<String, pb::CreateFunctionStmt>,
-    pub triggers: BTreeMap<(QName, String), pb::CreateTrigStmt>,
+    pub functions: BTreeMap<String, Packed<pb::CreateFunctionStmt>>,
+    pub triggers: BTreeMap<(QName, String), Packed<pb::CreateTrigStmt>>,
     /// Comments set with `COMMENT ON`, keyed by a description of the object.
     pub comments: BTreeMap<String, String>,
     /// Temporary relations (tables, views, sequences, indexes on them) created by the
@@ -40,6 +44,8 @@ pub struct Catalog {
     /// that lets [`Catalog::columns_of_type`] read those tables only, not every column of
     /// the schema (it is asked for every enum change).
     type_users: HashMap<String, BTreeSet<QName>>,
+    /// What points at each table (see `links.rs`).
+    links: links::Links,
 }
 
 #[derive(Debug, Clone)]
@@ -48,25 +54,24 @@ pub struct Table {
     pub columns: Columns,
     pub constraints: Vec<Constraint>,
     /// The `CREATE TABLE` options besides columns and constraints (partitioning, `UNLOGGED`,
-    /// storage options), kept to recreate the table as it was. (Boxed, as the other large
-    /// parse-tree values below: the model is scanned often, and small entries scan faster.)
-    pub shape: Box<pb::CreateStmt>,
+    /// storage options), kept to recreate the table as it was.
+    pub shape: Packed<pb::CreateStmt>,
     /// Set when the table came from a statement whose columns the model cannot know
     /// (`CREATE TABLE … AS`, `PARTITION OF`, `LIKE`, inheritance).
     pub opaque: Option<String>,
 }
 
-/// Parse-tree nodes are large values, so the optional parts stay boxed as parsed: a column
-/// is moved around as a small value and its parts move in from the parse tree as they are.
+/// A column as the model knows it; its parse-tree parts are packed (a table may have
+/// thousands of columns, and every one is kept for the whole history).
 #[derive(Debug, Clone)]
 pub struct Column {
     pub name: String,
-    pub type_name: pb::TypeName,
-    pub default: Option<Box<pb::Node>>,
+    pub type_name: Packed<pb::TypeName>,
+    pub default: Option<Packed<pb::Node>>,
     pub not_null: bool,
     /// `GENERATED … AS IDENTITY` or `GENERATED ALWAYS AS (…) STORED`, as parsed.
-    pub generated: Option<Box<pb::Constraint>>,
-    pub collation: Option<Box<pb::CollateClause>>,
+    pub generated: Option<Packed<pb::Constraint>>,
+    pub collation: Option<Packed<pb::CollateClause>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,7 +89,7 @@ pub struct Constraint {
     pub kind: ConstraintKind,
     /// The definition as parsed, with `conname` and key columns filled in; for a foreign
     /// key the referenced table is taken from `references` when rendering.
-    pub def: Box<pb::Constraint>,
+    pub def: Packed<pb::Constraint>,
     /// Columns of this table that the constraint covers or mentions.
     pub columns: Vec<String>,
     /// For a foreign key: the referenced table and columns.
@@ -98,7 +103,7 @@ pub struct Index {
     pub table: QName,
     /// The `CREATE INDEX` statement with its name filled in (never concurrent, never
     /// `IF NOT EXISTS`); the relation is taken from `table` when rendering.
-    pub stmt: Box<pb::IndexStmt>,
+    pub stmt: Packed<pb::IndexStmt>,
     /// Columns of the table the index key, predicate or INCLUDE list mentions.
     pub columns: Vec<String>,
     /// The constraint this index implements (primary key, unique, exclusion), if any.
@@ -114,7 +119,7 @@ pub struct EnumType {
 #[derive(Debug, Clone)]
 pub struct Sequence {
     pub name: QName,
-    pub stmt: pb::CreateSeqStmt,
+    pub stmt: Packed<pb::CreateSeqStmt>,
     pub owned_by: Option<(QName, String)>,
 }
 
@@ -130,8 +135,8 @@ pub struct View {
 
 #[derive(Debug, Clone)]
 pub enum ViewDefinition {
-    View(pb::ViewStmt),
-    Materialized(pb::CreateTableAsStmt),
+    View(Packed<pb::ViewStmt>),
+    Materialized(Packed<pb::CreateTableAsStmt>),
 }
 
 impl Catalog {
@@ -150,7 +155,11 @@ impl Catalog {
 
     /// Indexes on `table`, in name order.
     pub fn indexes_on<'a>(&'a self, table: &'a QName) -> impl Iterator<Item = &'a Index> + 'a {
-        self.indexes.values().filter(move |i| &i.table == table)
+        self.links
+            .indexes(table)
+            .iter()
+            .filter_map(|name| self.indexes.get(name))
+            .filter(move |i| &i.table == table)
     }
 
     /// Foreign keys of other tables (and self-references) that point at `table`.
@@ -158,12 +167,15 @@ impl Catalog {
         &'a self,
         table: &'a QName,
     ) -> impl Iterator<Item = (&'a Table, &'a Constraint)> + 'a {
-        self.tables.values().flat_map(move |t| {
-            t.constraints
-                .iter()
-                .filter(move |c| matches!(&c.references, Some((target, _)) if target == table))
-                .map(move |c| (t, c))
-        })
+        let referrers = self.links.referrers(table).iter();
+        referrers
+            .filter_map(|name| self.tables.get(name))
+            .flat_map(move |t| {
+                t.constraints
+                    .iter()
+                    .filter(move |c| matches!(&c.references, Some((target, _)) if target == table))
+                    .map(move |c| (t, c))
+            })
     }
 
     /// Columns (table, column) whose type is `enum_name` or an array of it.
@@ -177,7 +189,7 @@ impl Catalog {
             .flat_map(move |t| {
                 t.columns
                     .iter()
-                    .filter(move |c| type_name.is_named_by(&c.type_name.names))
+                    .filter(move |c| type_name.is_named_by(&c.type_name.unpack().names))
                     .map(move |c| (t, c))
             })
     }
@@ -206,10 +218,18 @@ impl Table {
     }
 }
 
+impl Constraint {
+    /// For a foreign key: whether an `UPDATE` of the referenced key fires an action here
+    /// (anything but `NO ACTION` and `RESTRICT`).
+    pub fn cascades_updates(&self) -> bool {
+        !matches!(self.def.unpack().fk_upd_action.as_str(), "a" | "r")
+    }
+}
+
 impl Column {
     /// Whether the column's type is an array (`T[]`).
     pub fn is_array(&self) -> bool {
-        !self.type_name.array_bounds.is_empty()
+        !self.type_name.unpack().array_bounds.is_empty()
     }
 }
 

@@ -27,7 +27,7 @@ impl Catalog {
         self.indexes
             .get(&table.sibling(index_name))
             .filter(|i| &i.table == table && i.constraint.is_none())
-            .filter(|i| key_names(&i.stmt.index_params).is_some_and(|k| !k.is_empty()))
+            .filter(|i| key_names(&i.stmt.unpack().index_params).is_some_and(|k| !k.is_empty()))
     }
 
     /// Folds the index takeover of a `USING INDEX` constraint: the constraint gets its name
@@ -44,7 +44,7 @@ impl Catalog {
         let known = self.adopted_index(table, &index_name).is_some();
         // Known or not, the index now belongs to the constraint under the constraint's name.
         let index = self.indexes.remove(&table.sibling(&index_name));
-        let Some(stmt) = index.filter(|_| known).map(|i| i.stmt) else {
+        let Some(stmt) = index.filter(|_| known).map(|i| i.stmt.unpack()) else {
             if let Some(t) = self.tables.get_mut(table) {
                 t.opaque = Some(format!(
                     "its constraint {} took over index {index_name}, whose definition no earlier migration recorded",
@@ -67,6 +67,7 @@ impl Index {
     /// columns are not part of the key).
     pub fn key_columns(&self) -> Vec<String> {
         self.stmt
+            .unpack()
             .index_params
             .iter()
             .filter_map(|p| match &p.node {
@@ -160,7 +161,7 @@ CREATE UNIQUE INDEX "t_ab_idx" ON "t" ("a", "b") INCLUDE ("c");"#;
         assert_eq!(constraints(&catalog), ["t_ab_key Unique (a, b)"]);
         assert_eq!(indexes(&catalog), ["t_ab_key (t_ab_key)"]);
         assert_eq!(not_null(&catalog), ["a"], "UNIQUE sets no NOT NULL");
-        let def = &catalog.table(&t()).unwrap().constraints[0].def;
+        let def = catalog.table(&t()).unwrap().constraints[0].def.unpack();
         assert_eq!(crate::sql::string_list(&def.keys), ["a", "b"]);
         assert_eq!(crate::sql::string_list(&def.including), ["c"]);
         assert!(def.indexname.is_empty());

@@ -776,7 +776,7 @@ pub fn has_valid_not_null_check(ctx: &Context, table: &QName, column: &str) -> b
         c.kind == crate::catalog::ConstraintKind::Check
             && !c.not_valid
             && matches!(
-                c.def.raw_expr.as_deref().and_then(|e| e.node.as_ref()),
+                c.def.unpack().raw_expr.and_then(|e| e.node),
                 Some(NodeEnum::NullTest(n))
                     if n.nulltesttype == pb::NullTestType::IsNotNull as i32
                         && n.arg.as_deref().is_some_and(|a| crate::catalog::column_refs(a) == [column.to_string()])
@@ -798,9 +798,9 @@ pub fn column_type_rewrite(
         .catalog
         .table(table)
         .and_then(|t| t.column(column))
-        .map(|c| &c.type_name);
+        .map(|c| c.type_name.unpack());
     match old {
-        Some(old) => rewrite::type_change(old, new, d.raw_default.as_deref(), column),
+        Some(old) => rewrite::type_change(&old, new, d.raw_default.as_deref(), column),
         None => Rewrite::Maybe(format!(
             "the model does not know the current type of {column}; the table is rewritten unless the change is binary-coercible"
         )),

@@ -167,11 +167,11 @@ pub fn alter_type(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) -> 
         return Undo::manual("ALTER COLUMN TYPE without a type");
     };
     let new_type = new_def.type_name.clone().unwrap_or_default();
-    let old_type = column.type_name.clone();
+    let old_type = column.type_name.unpack();
     let using = cast_back(catalog, &column.name, &new_type, &old_type);
     let back = pb::ColumnDef {
         type_name: Some(old_type.clone()),
-        coll_clause: column.collation.clone(),
+        coll_clause: column.collation.as_ref().map(|c| Box::new(c.unpack())),
         raw_default: Some(Box::new(using)),
         ..Default::default()
     };
@@ -190,7 +190,7 @@ pub fn alter_type(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) -> 
             table,
             At::AtColumnDefault,
             &column.name,
-            Some(pb::Node::clone(default)),
+            Some(default.unpack()),
         ));
     }
     let (from, to) = (type_label(&new_type), type_label(&old_type));
@@ -365,7 +365,7 @@ pub fn set_default(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) ->
         table,
         At::AtColumnDefault,
         &column.name,
-        column.default.as_deref().cloned(),
+        column.default.as_ref().map(|d| d.unpack()),
     );
     let what = if column.default.is_some() {
         "restores the previous default of"

@@ -134,12 +134,12 @@ fn unique_keys(catalog: &Catalog, table: &Table) -> Vec<(String, Vec<String>)> {
                 ConstraintKind::PrimaryKey => "its primary key".to_string(),
                 _ => format!("unique constraint {}", c.name),
             };
-            keys.push((what, string_list(&c.def.keys)));
+            keys.push((what, string_list(&c.def.unpack().keys)));
         }
     }
     for index in catalog.indexes_on(&table.name) {
-        let plain_columns: Option<Vec<String>> = index
-            .stmt
+        let stmt = index.stmt.unpack();
+        let plain_columns: Option<Vec<String>> = stmt
             .index_params
             .iter()
             .map(|p| match &p.node {
@@ -149,7 +149,7 @@ fn unique_keys(catalog: &Catalog, table: &Table) -> Vec<(String, Vec<String>)> {
                 _ => None,
             })
             .collect();
-        if !index.stmt.unique || index.stmt.where_clause.is_some() || index.constraint.is_some() {
+        if !stmt.unique || stmt.where_clause.is_some() || index.constraint.is_some() {
             continue;
         }
         if let Some(columns) = plain_columns {
@@ -252,8 +252,7 @@ fn update(catalog: &Catalog, table: &QName, s: &pb::UpdateStmt, scope: &Migratio
         })
         .collect();
     loses.extend(referencing_columns(catalog, table, |fk| {
-        fk.def.fk_upd_action != "a"
-            && fk.def.fk_upd_action != "r"
+        fk.cascades_updates()
             && fk
                 .references
                 .as_ref()
@@ -341,7 +340,7 @@ fn rows_and_effects(catalog: &Catalog, table: &QName) -> Vec<DataLoss> {
         }
         loses.push(loss);
         for (referencing, fk) in catalog.foreign_keys_into(&table) {
-            match fk.def.fk_del_action.as_str() {
+            match fk.def.unpack().fk_del_action.as_str() {
                 "c" => pending.push(referencing.name.clone()),
                 "n" | "d" => loses.extend(fk.columns.iter().map(|c| DataLoss::Column {
                     table: referencing.name.clone(),
@@ -395,7 +394,8 @@ fn delete_effects(catalog: &Catalog, table: &QName, undoing: bool) -> Vec<String
     let mut effects = Vec::new();
     for (referencing, fk) in catalog.foreign_keys_into(table) {
         let (on, columns) = (&referencing.name, fk.columns.join(", "));
-        let action = fk.def.fk_del_action.as_str();
+        let action = fk.def.unpack().fk_del_action;
+        let action = action.as_str();
         effects.push(match (action, undoing) {
             ("c", true) => format!("rows of {on} that reference them are deleted too (ON DELETE CASCADE of {})", fk.name),
             ("c", false) => format!("rows of {on} that referenced them were deleted too (ON DELETE CASCADE of {}) and are not restored either", fk.name),
@@ -428,8 +428,7 @@ fn trigger_note(catalog: &Catalog, table: &QName) -> String {
 /// Whether an `UPDATE` of `columns` can fire `ON UPDATE` actions of foreign keys into `table`.
 fn updates_referenced_key(catalog: &Catalog, table: &QName, columns: &[&String]) -> bool {
     catalog.foreign_keys_into(table).any(|(_, fk)| {
-        fk.def.fk_upd_action != "a"
-            && fk.def.fk_upd_action != "r"
+        fk.cascades_updates()
             && fk
                 .references
                 .as_ref()

@@ -161,7 +161,7 @@ fn remove_value(catalog: &Catalog, e: &EnumType, value: &str) -> Undo {
             Some(build::node(NodeEnum::ColumnDef(Box::new(def)))),
         ));
         if let Some(default) = &column.default {
-            statements.push(alter(At::AtColumnDefault, Some(pb::Node::clone(default))));
+            statements.push(alter(At::AtColumnDefault, Some(default.unpack())));
         }
     }
     statements.push(drop_type_stmt(&aside));

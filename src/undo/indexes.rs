@@ -72,7 +72,7 @@ pub fn drop_index(catalog: &Catalog, s: &pb::DropStmt) -> Undo {
         ));
     }
     let statement = super::recreate::create_index(index, s.concurrent);
-    if index.stmt.unique {
+    if index.stmt.unpack().unique {
         Undo::lossy(
             format!("recreates unique index {name}: fails if duplicate rows were written since"),
             vec![statement],

@@ -92,7 +92,7 @@ pub fn create_sequence(catalog: &Catalog, s: &pb::CreateSeqStmt) -> Undo {
 pub fn create_function(catalog: &Catalog, s: &pb::CreateFunctionStmt) -> Undo {
     let key = function_key(s);
     if let Some(previous) = catalog.functions.get(&key) {
-        let mut restore = previous.clone();
+        let mut restore = previous.unpack();
         restore.replace = true;
         return Undo::exact(
             format!("restores the earlier definition of function {key}"),
@@ -145,7 +145,7 @@ pub fn create_function(catalog: &Catalog, s: &pb::CreateFunctionStmt) -> Undo {
 pub fn create_trigger(catalog: &Catalog, s: &pb::CreateTrigStmt) -> Undo {
     let table = QName::from_range_var(s.relation.as_ref().expect("trigger table"));
     if let Some(previous) = catalog.triggers.get(&(table.clone(), s.trigname.clone())) {
-        let mut restore = previous.clone();
+        let mut restore = previous.unpack();
         restore.replace = true;
         return Undo::exact(
             format!("restores the earlier trigger {} on {table}", s.trigname),
@@ -197,7 +197,7 @@ pub fn drop_object(catalog: &Catalog, s: &pb::DropStmt) -> Undo {
         (ObjectType::ObjectExtension, Some(NodeEnum::String(e))) => {
             match catalog.extensions.get(&e.sval) {
                 Some(created) => {
-                    let mut again = created.clone();
+                    let mut again = created.unpack();
                     again.if_not_exists = false;
                     Undo::exact(
                         format!("creates extension {} again", e.sval),
@@ -234,7 +234,7 @@ pub fn drop_object(catalog: &Catalog, s: &pb::DropStmt) -> Undo {
             match known {
                 Some(trigger) => Undo::exact(
                     format!("creates trigger {} again", object_label(object)),
-                    vec![stmt(NodeEnum::CreateTrigStmt(Box::new(trigger.clone())))],
+                    vec![stmt(NodeEnum::CreateTrigStmt(Box::new(trigger.unpack())))],
                 ),
                 None => unknown(&label, &object_label(object), s.missing_ok),
             }
@@ -251,7 +251,7 @@ pub fn drop_object(catalog: &Catalog, s: &pb::DropStmt) -> Undo {
                 .filter(|(key, _)| key.starts_with(&prefix));
             match (matching.next(), matching.next()) {
                 (Some((key, function)), None) => {
-                    let mut again = function.clone();
+                    let mut again = function.unpack();
                     again.replace = false;
                     Undo::exact(
                         format!("creates function {key} again"),
@@ -268,7 +268,7 @@ pub fn drop_object(catalog: &Catalog, s: &pb::DropStmt) -> Undo {
             let name = crate::catalog::object_qname(object);
             match catalog.sequences.get(&name) {
                 Some(seq) if seq.owned_by.is_none() => {
-                    let mut again = seq.stmt.clone();
+                    let mut again = seq.stmt.unpack();
                     again.sequence = Some(build::range_var(&name));
                     Undo::lossy(
                         format!("creates sequence {name} again: it restarts at its start value"),

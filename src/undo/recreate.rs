@@ -15,24 +15,26 @@ pub fn column_def(column: &Column) -> pb::ColumnDef {
     if let Some(default) = &column.default {
         constraints.push(simple_constraint(
             ConstrType::ConstrDefault,
-            Some(default.clone()),
+            Some(Box::new(default.unpack())),
         ));
     }
     if let Some(generated) = &column.generated {
-        constraints.push(build::node(NodeEnum::Constraint(generated.clone())));
+        constraints.push(build::node(NodeEnum::Constraint(Box::new(
+            generated.unpack(),
+        ))));
     }
     pb::ColumnDef {
         colname: column.name.clone(),
-        type_name: Some(column.type_name.clone()),
+        type_name: Some(column.type_name.unpack()),
         is_local: true,
-        coll_clause: column.collation.clone(),
+        coll_clause: column.collation.as_ref().map(|c| Box::new(c.unpack())),
         constraints,
         ..Default::default()
     }
 }
 
 fn is_identity(column: &Column) -> bool {
-    matches!(&column.generated, Some(g) if g.contype == ConstrType::ConstrIdentity as i32)
+    matches!(&column.generated, Some(g) if g.unpack().contype == ConstrType::ConstrIdentity as i32)
 }
 
 fn simple_constraint(kind: ConstrType, expr: Option<Box<pb::Node>>) -> pb::Node {
@@ -46,7 +48,7 @@ fn simple_constraint(kind: ConstrType, expr: Option<Box<pb::Node>>) -> pb::Node 
 
 /// The constraint definition ready to deparse, with its referenced table as it is named now.
 pub fn constraint_node(c: &Constraint) -> Box<pb::Constraint> {
-    let mut def = c.def.clone();
+    let mut def = Box::new(c.def.unpack());
     def.conname = c.name.clone();
     if let Some((target, columns)) = &c.references {
         def.pktable = Some(build::range_var(target));
@@ -73,7 +75,7 @@ pub fn drop_constraint(table: &QName, name: &str) -> UndoSql {
 
 /// `CREATE INDEX` for a standalone index, as the model recorded it.
 pub fn create_index(index: &Index, concurrent: bool) -> UndoSql {
-    let mut s = index.stmt.clone();
+    let mut s = Box::new(index.stmt.unpack());
     s.relation = Some(build::range_var(&index.table));
     s.idxname = index.name.name.clone();
     s.concurrent = concurrent;
@@ -97,10 +99,11 @@ pub fn recreate_table(catalog: &Catalog, table: &Table, with_incoming: bool) -> 
             .filter(inline)
             .map(|c| build::node(NodeEnum::Constraint(constraint_node(c)))),
     );
-    let mut create = pb::CreateStmt::clone(&table.shape);
+    let mut create = table.shape.unpack();
+    let original = create.relation.take();
     create.relation = Some({
         let mut rv = build::range_var(&table.name);
-        if let Some(original) = &table.shape.relation {
+        if let Some(original) = &original {
             rv.relpersistence = original.relpersistence.clone();
         }
         rv

@@ -22,9 +22,9 @@ pub fn recreate_view(view: &View) -> Result<Vec<UndoSql>, &str> {
         return Err(why);
     }
     Ok(match &view.definition {
-        ViewDefinition::View(s) => vec![stmt(NodeEnum::ViewStmt(Box::new(s.clone())))],
+        ViewDefinition::View(s) => vec![stmt(NodeEnum::ViewStmt(Box::new(s.unpack())))],
         ViewDefinition::Materialized(s) => {
-            vec![stmt(NodeEnum::CreateTableAsStmt(Box::new(s.clone())))]
+            vec![stmt(NodeEnum::CreateTableAsStmt(Box::new(s.unpack())))]
         }
     })
 }

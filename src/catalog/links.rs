@@ -1,0 +1,180 @@
+//! Which objects point at a table: its indexes, the tables whose foreign keys reference it,
+//! and the sequences it owns, found without scanning the whole model.
+//!
+//! A rename, drop or undo asks these questions for one table; answering them by scanning every
+//! index, table and sequence made folding a history quadratic in its length. Each entry is a
+//! superset (a name is added when the link is made and dropped only when its table's entry
+//! moves), so a reader checks the link on the object itself, as a scan would have.
+
+use std::collections::{BTreeSet, HashMap};
+
+use super::Catalog;
+use crate::sql::QName;
+
+#[derive(Debug, Clone, Default)]
+pub(super) struct Links {
+    /// Table → names of indexes that are, or were, on it.
+    indexes: HashMap<QName, BTreeSet<QName>>,
+    /// Table → names of tables with a foreign key that references, or referenced, it.
+    referrers: HashMap<QName, BTreeSet<QName>>,
+    /// Table → names of sequences that it owns, or owned.
+    sequences: HashMap<QName, BTreeSet<QName>>,
+}
+
+/// An empty set, for tables without links.
+static NONE: BTreeSet<QName> = BTreeSet::new();
+
+impl Links {
+    pub(super) fn add_index(&mut self, table: &QName, index: &QName) {
+        insert(&mut self.indexes, table, index);
+    }
+
+    pub(super) fn add_referrer(&mut self, target: &QName, referrer: &QName) {
+        insert(&mut self.referrers, target, referrer);
+    }
+
+    pub(super) fn add_sequence(&mut self, table: &QName, sequence: &QName) {
+        insert(&mut self.sequences, table, sequence);
+    }
+
+    /// Names of indexes that may be on `table`, in name order.
+    pub(super) fn indexes(&self, table: &QName) -> &BTreeSet<QName> {
+        self.indexes.get(table).unwrap_or(&NONE)
+    }
+
+    /// Names of tables that may reference `table`, in name order.
+    pub(super) fn referrers(&self, table: &QName) -> &BTreeSet<QName> {
+        self.referrers.get(table).unwrap_or(&NONE)
+    }
+
+    /// Names of sequences that `table` may own.
+    pub(super) fn sequences(&self, table: &QName) -> &BTreeSet<QName> {
+        self.sequences.get(table).unwrap_or(&NONE)
+    }
+
+    /// `old` is now called `new`: what pointed at `old` points at `new`.
+    pub(super) fn rename_table(&mut self, old: &QName, new: &QName) {
+        for map in [&mut self.indexes, &mut self.referrers, &mut self.sequences] {
+            if let Some(names) = map.remove(old) {
+                map.entry(new.clone()).or_default().extend(names);
+            }
+        }
+    }
+}
+
+fn insert(map: &mut HashMap<QName, BTreeSet<QName>>, key: &QName, name: &QName) {
+    let names = map.entry(key.clone()).or_default();
+    if !names.contains(name) {
+        names.insert(name.clone());
+    }
+}
+
+impl Catalog {
+    /// Records the links of every object again, from the objects themselves: after a change
+    /// that renames many objects at once (a schema rename).
+    pub(super) fn relink(&mut self) {
+        let mut links = Links::default();
+        for index in self.indexes.values() {
+            links.add_index(&index.table, &index.name);
+        }
+        for table in self.tables.values() {
+            for (target, _) in table
+                .constraints
+                .iter()
+                .filter_map(|c| c.references.as_ref())
+            {
+                links.add_referrer(target, &table.name);
+            }
+        }
+        for sequence in self.sequences.values() {
+            if let Some((table, _)) = &sequence.owned_by {
+                links.add_sequence(table, &sequence.name);
+            }
+        }
+        self.links = links;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::catalog::Catalog;
+    use crate::sql::{self, QName};
+
+    fn fold(sql_text: &str) -> Catalog {
+        let mut catalog = Catalog::default();
+        for s in sql::parse_file(std::path::Path::new("t.sql"), sql_text).expect("parses") {
+            catalog.apply(s.node);
+        }
+        catalog
+    }
+
+    fn q(name: &str) -> QName {
+        QName::new(sql::names::DEFAULT_SCHEMA, name)
+    }
+
+    fn referrers(catalog: &Catalog, table: &str) -> Vec<String> {
+        let table = q(table);
+        catalog
+            .foreign_keys_into(&table)
+            .map(|(t, c)| format!("{}.{}", t.name.name, c.name))
+            .collect()
+    }
+
+    fn indexes(catalog: &Catalog, table: &str) -> Vec<String> {
+        let table = q(table);
+        catalog.indexes_on(&table).map(|i| i.name.name.clone()).collect()
+    }
+
+    #[test]
+    fn links_follow_renames_of_both_ends() {
+        let catalog = fold(
+            "CREATE TABLE p (id int PRIMARY KEY);
+             CREATE TABLE c (id int, p int REFERENCES p, up int REFERENCES c(id2), id2 int UNIQUE);
+             CREATE INDEX c_p_idx ON c (p);
+             ALTER TABLE c RENAME TO d;
+             ALTER TABLE p RENAME TO q;
+             ALTER INDEX c_p_idx RENAME TO d_p_idx;
+             ALTER TABLE q RENAME COLUMN id TO key;",
+        );
+        assert_eq!(referrers(&catalog, "q"), ["d.c_p_fkey"]);
+        assert_eq!(referrers(&catalog, "d"), ["d.c_up_fkey"]);
+        assert!(referrers(&catalog, "p").is_empty() && referrers(&catalog, "c").is_empty());
+        let fk = catalog.table(&q("d")).unwrap().constraint("c_p_fkey").unwrap();
+        assert_eq!(fk.references, Some((q("q"), vec!["key".to_string()])));
+        assert_eq!(indexes(&catalog, "d"), ["c_id2_key", "d_p_idx"]);
+        assert!(indexes(&catalog, "c").is_empty());
+    }
+
+    #[test]
+    fn dropping_a_table_drops_what_points_at_it_and_a_reused_name_starts_clean() {
+        let catalog = fold(
+            "CREATE TABLE p (id serial PRIMARY KEY);
+             CREATE TABLE c (p int REFERENCES p);
+             CREATE INDEX p_id_idx ON p (id);
+             DROP TABLE p CASCADE;
+             CREATE TABLE p (id int);
+             CREATE TABLE other (x int);
+             CREATE INDEX p_id_idx ON other (x);",
+        );
+        assert!(catalog.table(&q("c")).unwrap().constraints.is_empty());
+        assert!(indexes(&catalog, "p").is_empty());
+        assert_eq!(indexes(&catalog, "other"), ["p_id_idx"]);
+        assert!(!catalog.sequences.contains_key(&q("p_id_seq")));
+    }
+
+    #[test]
+    fn a_schema_rename_relinks_everything() {
+        let catalog = fold(
+            "CREATE SCHEMA s;
+             CREATE TABLE s.p (id int PRIMARY KEY);
+             CREATE TABLE s.c (p int REFERENCES s.p);
+             CREATE INDEX c_p_idx ON s.c (p);
+             ALTER SCHEMA s RENAME TO r;",
+        );
+        let p = QName::new("r", "p");
+        let c = QName::new("r", "c");
+        assert_eq!(catalog.foreign_keys_into(&p).count(), 1);
+        let names: Vec<_> = catalog.indexes_on(&c).map(|i| i.name.name.clone()).collect();
+        assert_eq!(names, ["c_p_idx"]);
+    }
+}
