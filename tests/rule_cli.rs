@@ -17,7 +17,10 @@ fn lists_every_rule_with_its_kind_and_summary() {
         .find(|l| l.split_whitespace().nth(1) == Some("drop-column"))
         .unwrap_or_else(|| panic!("no drop-column line:\n{run}"));
     assert!(drop_column.starts_with("explain  drop-column  "), "{run}");
-    assert!(drop_column.ends_with("previous release may still use it"), "{run}");
+    assert!(
+        drop_column.ends_with("previous release may still use it"),
+        "{run}"
+    );
 }
 
 #[test]

@@ -29,7 +29,12 @@ fn list() -> String {
     let width = Rule::ALL.iter().map(|r| r.id().len()).max().unwrap_or(0);
     let mut out = String::new();
     for rule in Rule::ALL {
-        let _ = writeln!(out, "explain  {:width$}  {}", rule.id(), rule.about().summary);
+        let _ = writeln!(
+            out,
+            "explain  {:width$}  {}",
+            rule.id(),
+            rule.about().summary
+        );
     }
     out
 }
@@ -76,7 +81,10 @@ mod tests {
             unknown("drop-colum"),
             "no rule drop-colum; did you mean drop-column? (`unmigrate rule` lists them)"
         );
-        assert_eq!(unknown("nope"), "no rule nope (`unmigrate rule` lists them)");
+        assert_eq!(
+            unknown("nope"),
+            "no rule nope (`unmigrate rule` lists them)"
+        );
     }
 
     #[test]

@@ -26,7 +26,7 @@ use crate::sql::{self, Location, SqlError};
 use crate::undo::{self, Undo, Verdict};
 
 pub use context::{Context, FileFacts};
-pub use impact::{Impact, Lock, LockMode, Relation};
+pub use impact::{Change, ColumnChange, Impact, Lock, LockMode, Relation};
 pub use rules::{Hazard, Rule};
 
 #[derive(Debug, thiserror::Error)]

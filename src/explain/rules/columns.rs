@@ -1,9 +1,8 @@
 //! Column changes on a table that already holds rows: required columns, rewrites, scans.
 
 use super::{table_cmds, Example, Hazard, Rule, RuleDoc};
-use crate::explain::impact::{column_type_rewrite, has_valid_not_null_check};
 use crate::explain::rewrite::{self, Rewrite};
-use crate::explain::{Context, Impact};
+use crate::explain::{Change, Context, Impact};
 use crate::sql::names::quote_for_message;
 use crate::sql::{pb, NodeEnum};
 use pb::AlterTableType as At;
@@ -73,7 +72,13 @@ ALTER TABLE "User" DROP CONSTRAINT "User_email_not_null";"#,
     squawk: r#"`adding-not-nullable-field`: squawk 2.70 reports it for `SET NOT NULL` ("blocks reads while the table is scanned"), without looking for a validated CHECK that makes the scan unnecessary (checked)."#,
 });
 
-pub fn check(ctx: &Context, node: &NodeEnum, _impact: &Impact, out: &mut Vec<Hazard>) {
+pub fn check(ctx: &Context, node: &NodeEnum, impact: &Impact, out: &mut Vec<Hazard>) {
+    alter_table_columns(ctx, node, impact, out);
+}
+
+/// The column commands of an `ALTER TABLE` on a table in use, in order; whether one
+/// rewrites or scans is read from the statement's impact.
+fn alter_table_columns(ctx: &Context, node: &NodeEnum, impact: &Impact, out: &mut Vec<Hazard>) {
     let Some((table, cmds)) = table_cmds(node) else {
         return;
     };
@@ -85,10 +90,14 @@ pub fn check(ctx: &Context, node: &NodeEnum, _impact: &Impact, out: &mut Vec<Haz
         match (At::try_from(cmd.subtype), def) {
             (Ok(At::AtAddColumn), Some(NodeEnum::ColumnDef(d))) => {
                 add_column_not_null_without_default(&table, d, out);
-                add_column_rewrites_table(&table, d, out);
+                let added = impact.column(&d.colname, |c| matches!(c, Change::Added(_)));
+                if let Some(Change::Added(rewrite)) = added {
+                    add_column_rewrites_table(&table, &d.colname, rewrite, out);
+                }
             }
-            (Ok(At::AtAlterColumnType), Some(NodeEnum::ColumnDef(d))) => {
-                if let Rewrite::Yes(why) = column_type_rewrite(ctx, &table, &cmd.name, d) {
+            (Ok(At::AtAlterColumnType), _) => {
+                let changed = impact.column(&cmd.name, |c| matches!(c, Change::TypeChanged(_)));
+                if let Some(Change::TypeChanged(Rewrite::Yes(why))) = changed {
                     out.push(Hazard::new(
                         ALTER_COLUMN_TYPE_REWRITES_TABLE,
                         format!("changing the type of {table}.{} rewrites the table and its indexes under ACCESS EXCLUSIVE: {why}", quote_for_message(&cmd.name)),
@@ -96,12 +105,15 @@ pub fn check(ctx: &Context, node: &NodeEnum, _impact: &Impact, out: &mut Vec<Haz
                     ));
                 }
             }
-            (Ok(At::AtSetNotNull), _) if !has_valid_not_null_check(ctx, &table, &cmd.name) => {
-                out.push(Hazard::new(
+            (Ok(At::AtSetNotNull), _) => {
+                let set = impact.column(&cmd.name, |c| matches!(c, Change::SetNotNull { .. }));
+                if set == Some(&Change::SetNotNull { scans: true }) {
+                    out.push(Hazard::new(
                         SET_NOT_NULL_SCANS_TABLE,
                         format!("SET NOT NULL on {table}.{} scans the whole table under ACCESS EXCLUSIVE", quote_for_message(&cmd.name)),
                         format!("first ADD CONSTRAINT … CHECK ({} IS NOT NULL) NOT VALID, then VALIDATE CONSTRAINT in a later migration (SHARE UPDATE EXCLUSIVE), then SET NOT NULL (no scan, PostgreSQL ≥ 12) and drop the CHECK", quote_for_message(&cmd.name)),
                     ));
+                }
             }
             _ => {}
         }
@@ -201,8 +213,13 @@ ALTER TABLE "Run" ADD COLUMN "token" UUID NOT NULL DEFAULT gen_random_uuid();"#,
 
 /// `add-column-rewrites-table`: a volatile default, serial, identity or stored generated
 /// column is computed for every row, rewriting the table under ACCESS EXCLUSIVE.
-fn add_column_rewrites_table(table: &crate::sql::QName, d: &pb::ColumnDef, out: &mut Vec<Hazard>) {
-    let (certain, why) = match rewrite::add_column(d) {
+fn add_column_rewrites_table(
+    table: &crate::sql::QName,
+    column: &str,
+    rewrite: &Rewrite,
+    out: &mut Vec<Hazard>,
+) {
+    let (certain, why) = match rewrite {
         Rewrite::Yes(why) => (true, why),
         Rewrite::Maybe(why) => (false, why),
         Rewrite::No => return,
@@ -210,7 +227,7 @@ fn add_column_rewrites_table(table: &crate::sql::QName, d: &pb::ColumnDef, out: 
     let verb = if certain { "rewrites" } else { "may rewrite" };
     out.push(Hazard::new(
         ADD_COLUMN_REWRITES_TABLE,
-        format!("adding {table}.{} {verb} the table and its indexes under ACCESS EXCLUSIVE: {why}", quote_for_message(&d.colname)),
+        format!("adding {table}.{} {verb} the table and its indexes under ACCESS EXCLUSIVE: {why}", quote_for_message(column)),
         "add the column without the default (or with a constant one), set the default afterwards for new rows, and backfill existing rows in batches",
     ));
 }
