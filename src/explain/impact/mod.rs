@@ -7,11 +7,11 @@
 //! referencing one), `CREATE TABLE … REFERENCES` SHARE ROW EXCLUSIVE on the referenced table,
 //! `DROP TABLE` ACCESS EXCLUSIVE on tables its foreign keys reference, `PARTITION OF` ACCESS
 //! EXCLUSIVE on the parent, `COMMENT ON TABLE` SHARE UPDATE EXCLUSIVE, and the widening type
-//! changes in [`super::rewrite`] keep the relfilenode. Nothing here is measured at run time;
+//! changes in `explain::rewrite` keep the relfilenode. Nothing here is measured at run time;
 //! the drill's lock trace is what measures.
 //!
-//! This file holds the types of an impact; [`statements`] finds it for each kind of
-//! statement, [`alter_table`] for each `ALTER TABLE` command, and [`reads`] adds the locks of
+//! This file holds the types of an impact; `statements` finds it for each kind of
+//! statement, `alter_table` for each `ALTER TABLE` command, and `reads` adds the locks of
 //! the tables a statement only reads.
 
 mod alter_table;
