@@ -1,8 +1,10 @@
 //! Snapshot tests of `explain`: each case is `tests/cases/explain/<rule-id>/<case>.sql` (the
 //! earlier schema, a `-- forward` line, then the forward migration; a first line
 //! `-- apply-mode: split` explains it as Prisma ≥ 7.4 applies it). The human report of the
-//! forward migration is snapshotted into `snapshots/explain/<rule-id>__<case>.snap`. The
-//! folder `impact/` holds cases of lock, rewrite and scan facts rather than of one rule.
+//! forward migration is snapshotted into `snapshots/explain/<rule-id>__<case>.snap`, showing
+//! only the hazards of that rule (as ruff's `for_rule`), so that changing one rule changes
+//! only its own snapshots. The folder `impact/` holds cases of lock, rewrite and scan facts
+//! rather than of one rule: its snapshots show no hazards.
 
 use std::path::{Path, PathBuf};
 
@@ -21,8 +23,9 @@ fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// Explains the forward migration of a case, built as a two-migration Prisma history.
-fn explain_case(case: &str) -> (Explained, String) {
+/// Explains the forward migration of a case, built as a two-migration Prisma history, and
+/// renders it with only the hazards of `rule` (none for `impact`).
+fn explain_case(case: &str, rule: &str) -> (Explained, String) {
     let (earlier, forward) = case
         .split_once(&format!("{FORWARD_MARKER}\n"))
         .expect("a case needs a `-- forward` line");
@@ -42,9 +45,17 @@ fn explain_case(case: &str) -> (Explained, String) {
     let history = read_history(dir.path()).expect("history");
     let target = Target::Migration(history, "20240102000000_forward".into());
     let report = explain(&target, mode).expect("explain");
-    let text = render(&report, ExplainFormat::Human)
+    let text = render(&for_rule(report.clone(), rule), ExplainFormat::Human)
         .replace(&dir.path().display().to_string(), "[migrations]");
     (report, text)
+}
+
+/// The report with only the hazards of `rule`.
+fn for_rule(mut report: Explained, rule: &str) -> Explained {
+    for statement in report.migrations.iter_mut().flat_map(|m| &mut m.statements) {
+        statement.hazards.retain(|h| h.rule.id() == rule);
+    }
+    report
 }
 
 /// `(rule folder, case path)` for every case, sorted.
@@ -73,7 +84,7 @@ fn explain_rules() {
     for (rule, path) in case_files() {
         let case = std::fs::read_to_string(&path).expect("read case");
         let name = path.file_stem().expect("case name").to_string_lossy();
-        let (report, text) = explain_case(&case);
+        let (report, text) = explain_case(&case, &rule);
         // A case named `fires*` must find its rule; one named `quiet*` must not.
         let found = report.hazards().any(|h| h.rule.id() == rule);
         if name.starts_with("fires") {

@@ -1,11 +1,12 @@
 //! Command-line interface: clap definitions and the thin wiring between stages, one file per
-//! command (`generate`, `drill`, `explain`, `clean`); this file holds what they share: exit
+//! command (`generate`, `drill`, `explain`, `rule`, `clean`); this file holds what they share: exit
 //! codes, error printing and writing to standard output.
 
 mod clean;
 mod drill;
 mod explain;
 mod generate;
+mod rule;
 
 use std::io::Write;
 
@@ -17,6 +18,7 @@ pub use clean::CleanArgs;
 pub use drill::{DrillArgs, SnapshotMode};
 pub use explain::ExplainArgs;
 pub use generate::{Format, GenerateArgs};
+pub use rule::RuleArgs;
 
 /// Exit codes: 0 success, 1 some undo needs manual work (`generate`), a drill failed
 /// (`drill`) or a hazard named by `--fail-on` was found (`explain`), 2 usage, input or
@@ -52,6 +54,9 @@ pub enum Command {
     /// Say, per statement and without a database, what a migration does to a live system:
     /// locks, rewrites and scans, transaction rules, zero-downtime hazards, and its undo.
     Explain(ExplainArgs),
+    /// List the hazard rules of `explain` with a summary each, or print one rule's
+    /// documentation: what it finds, why it hurts, what to write instead, and examples.
+    Rule(RuleArgs),
     /// Remove what drills killed outright (SIGKILL, OOM) left behind, and say what.
     ///
     /// Scratch directories, with any server still running there and its shared memory, and
@@ -68,6 +73,7 @@ pub fn main() -> i32 {
         Command::Generate(args) => generate::run(&args),
         Command::Drill(args) => drill::run(&args),
         Command::Explain(args) => explain::run(&args),
+        Command::Rule(args) => rule::run(&args),
         Command::Clean(args) => clean::run(&args),
     };
     match result {

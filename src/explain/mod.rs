@@ -26,7 +26,7 @@ use crate::sql::{self, Location, SqlError};
 use crate::undo::{self, Undo, Verdict};
 
 pub use context::{Context, FileFacts};
-pub use impact::{Impact, Lock, LockMode, Relation};
+pub use impact::{Change, ColumnChange, Impact, Lock, LockMode, Relation};
 pub use rules::{Hazard, Rule};
 
 #[derive(Debug, thiserror::Error)]
@@ -298,7 +298,7 @@ const HELD_FILE_BYTES: usize = 64 * 1024;
 /// Two passes: the first gathers the facts rules need about the whole file, the second
 /// explains, undoes and folds each statement and drops its tree. A large file is parsed
 /// statement by statement in each pass, so its trees are never all in memory at once.
-fn explain_file(
+pub(crate) fn explain_file(
     catalog: &mut Catalog,
     name: &str,
     path: &Path,

@@ -1,14 +1,84 @@
 //! Column changes on a table that already holds rows: required columns, rewrites, scans.
 
-use super::{table_cmds, Hazard, Rule};
-use crate::explain::impact::{column_type_rewrite, has_valid_not_null_check};
+use super::{table_cmds, Example, Hazard, Rule, RuleDoc};
 use crate::explain::rewrite::{self, Rewrite};
-use crate::explain::Context;
+use crate::explain::{Change, Context, Impact};
 use crate::sql::names::quote_for_message;
 use crate::sql::{pb, NodeEnum};
 use pb::AlterTableType as At;
 
-pub fn check(ctx: &Context, node: &NodeEnum, out: &mut Vec<Hazard>) {
+/// The family's rules, in the order `unmigrate rule` lists them.
+pub(super) const RULES: &[Rule] = &[
+    ADD_COLUMN_NOT_NULL_WITHOUT_DEFAULT,
+    ADD_COLUMN_REWRITES_TABLE,
+    ALTER_COLUMN_TYPE_REWRITES_TABLE,
+    SET_NOT_NULL_SCANS_TABLE,
+];
+
+pub(super) const ALTER_COLUMN_TYPE_REWRITES_TABLE: Rule = Rule::new(&RuleDoc {
+    id: "alter-column-type-rewrites-table",
+    family: "columns",
+    summary: "a column type change that rewrites the table and its indexes",
+    finds: r#"`ALTER COLUMN … TYPE` on a table this migration did not create, when the change is not binary-coercible: e.g. `int` → `bigint`, `int` → `double precision`, `text` → `varchar(n)`, shrinking a `varchar`, `timestamp` ↔ `timestamptz`, any `USING` expression other than the bare column (Prisma's enum swaps). Widening changes are recognised as free: `varchar(n)` → `varchar(m ≥ n)`/`varchar`/`text`, `text` → `varchar`, more precision for `numeric`, `timestamp`, `timestamptz`, `time`, `interval` (checked on PostgreSQL 15: the relfilenode does not change)."#,
+    why: r#"The table and its indexes are rewritten under ACCESS EXCLUSIVE: every read and write waits for the whole copy. `timestamp` → `timestamptz` skips the rewrite only when the session TimeZone is UTC (PostgreSQL ≥ 12), which a migration cannot promise, so it is reported."#,
+    fires: Example {
+        before: r#"CREATE TABLE "Score" ("id" TEXT PRIMARY KEY, "value" INTEGER NOT NULL);"#,
+        sql: r#"ALTER TABLE "Score" ALTER COLUMN "value" SET DATA TYPE BIGINT;"#,
+    },
+    instead: r#"```sql
+-- expand: a new column, filled for new rows by the application or a trigger
+ALTER TABLE "Score" ADD COLUMN "value_big" BIGINT;
+-- backfill in batches; switch reads; then contract in a later release:
+ALTER TABLE "Score" DROP COLUMN "value";
+```"#,
+    quiet: Example {
+        before: r#"CREATE TABLE "Score" ("id" TEXT PRIMARY KEY, "label" VARCHAR(20), "note" VARCHAR(10), "amount" DECIMAL(10,2), "at" TIMESTAMP(3));"#,
+        sql: r#"ALTER TABLE "Score" ALTER COLUMN "label" TYPE VARCHAR(50);
+ALTER TABLE "Score" ALTER COLUMN "note" TYPE TEXT;
+ALTER TABLE "Score" ALTER COLUMN "amount" TYPE DECIMAL(12,2);
+ALTER TABLE "Score" ALTER COLUMN "at" TYPE TIMESTAMP(6);"#,
+    },
+    facts: r#"Lock: ACCESS EXCLUSIVE; rewrite unless binary-coercible (facts notes, verified). [https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-NOTES](https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-NOTES)"#,
+    squawk: r#"`changing-column-type` (squawk reports every type change, binary-coercible ones included)."#,
+});
+
+pub(super) const SET_NOT_NULL_SCANS_TABLE: Rule = Rule::new(&RuleDoc {
+    id: "set-not-null-scans-table",
+    family: "columns",
+    summary: "SET NOT NULL scans the whole table under ACCESS EXCLUSIVE",
+    finds: r#"`ALTER COLUMN … SET NOT NULL` on a table this migration did not create, when the model holds no validated `CHECK (column IS NOT NULL)` for it."#,
+    why: r#"PostgreSQL reads every row to prove there is no NULL, holding ACCESS EXCLUSIVE for the whole scan. Since PostgreSQL 12 the scan is skipped when a valid CHECK constraint already proves it. It also fails outright if any row holds NULL, and the previous release may still insert NULLs."#,
+    fires: Example {
+        before: "",
+        sql: r#"ALTER TABLE "User" ALTER COLUMN "email" SET NOT NULL;"#,
+    },
+    instead: r#"```sql
+-- migration 1 (brief lock, no scan)
+ALTER TABLE "User" ADD CONSTRAINT "User_email_not_null" CHECK ("email" IS NOT NULL) NOT VALID;
+-- migration 2 (SHARE UPDATE EXCLUSIVE: reads and writes continue)
+ALTER TABLE "User" VALIDATE CONSTRAINT "User_email_not_null";
+-- migration 3 (no scan)
+ALTER TABLE "User" ALTER COLUMN "email" SET NOT NULL;
+ALTER TABLE "User" DROP CONSTRAINT "User_email_not_null";
+```"#,
+    quiet: Example {
+        before: r#"CREATE TABLE "User" ("id" TEXT PRIMARY KEY, "email" TEXT);
+ALTER TABLE "User" ADD CONSTRAINT "User_email_not_null" CHECK ("email" IS NOT NULL) NOT VALID;
+ALTER TABLE "User" VALIDATE CONSTRAINT "User_email_not_null";"#,
+        sql: r#"ALTER TABLE "User" ALTER COLUMN "email" SET NOT NULL;
+ALTER TABLE "User" DROP CONSTRAINT "User_email_not_null";"#,
+    },
+    facts: r#"Lock: ACCESS EXCLUSIVE; scan unless a valid CHECK exists; both cases verified on PostgreSQL 15.18 (facts notes). PostgreSQL 18 adds `ADD CONSTRAINT … NOT NULL … NOT VALID`. [https://www.postgresql.org/docs/current/sql-altertable.html](https://www.postgresql.org/docs/current/sql-altertable.html)"#,
+    squawk: r#"`adding-not-nullable-field`: squawk 2.70 reports it for `SET NOT NULL` ("blocks reads while the table is scanned"), without looking for a validated CHECK that makes the scan unnecessary (checked)."#,
+});
+
+pub fn check(ctx: &Context, node: &NodeEnum, impact: &Impact, out: &mut Vec<Hazard>) {
+    alter_table_columns(ctx, node, impact, out);
+}
+
+/// The column commands of an `ALTER TABLE` on a table in use, in order; whether one
+/// rewrites or scans is read from the statement's impact.
+fn alter_table_columns(ctx: &Context, node: &NodeEnum, impact: &Impact, out: &mut Vec<Hazard>) {
     let Some((table, cmds)) = table_cmds(node) else {
         return;
     };
@@ -20,28 +90,62 @@ pub fn check(ctx: &Context, node: &NodeEnum, out: &mut Vec<Hazard>) {
         match (At::try_from(cmd.subtype), def) {
             (Ok(At::AtAddColumn), Some(NodeEnum::ColumnDef(d))) => {
                 add_column_not_null_without_default(&table, d, out);
-                add_column_rewrites_table(&table, d, out);
+                let added = impact.column(&d.colname, |c| matches!(c, Change::Added(_)));
+                if let Some(Change::Added(rewrite)) = added {
+                    add_column_rewrites_table(&table, &d.colname, rewrite, out);
+                }
             }
-            (Ok(At::AtAlterColumnType), Some(NodeEnum::ColumnDef(d))) => {
-                if let Rewrite::Yes(why) = column_type_rewrite(ctx, &table, &cmd.name, d) {
+            (Ok(At::AtAlterColumnType), _) => {
+                let changed = impact.column(&cmd.name, |c| matches!(c, Change::TypeChanged(_)));
+                if let Some(Change::TypeChanged(Rewrite::Yes(why))) = changed {
                     out.push(Hazard::new(
-                        Rule::AlterColumnTypeRewritesTable,
+                        ALTER_COLUMN_TYPE_REWRITES_TABLE,
                         format!("changing the type of {table}.{} rewrites the table and its indexes under ACCESS EXCLUSIVE: {why}", quote_for_message(&cmd.name)),
                         "add a new column of the new type, backfill it in batches, switch the application over, then drop the old column (expand/contract)",
                     ));
                 }
             }
-            (Ok(At::AtSetNotNull), _) if !has_valid_not_null_check(ctx, &table, &cmd.name) => {
-                out.push(Hazard::new(
-                        Rule::SetNotNullScansTable,
+            (Ok(At::AtSetNotNull), _) => {
+                let set = impact.column(&cmd.name, |c| matches!(c, Change::SetNotNull { .. }));
+                if set == Some(&Change::SetNotNull { scans: true }) {
+                    out.push(Hazard::new(
+                        SET_NOT_NULL_SCANS_TABLE,
                         format!("SET NOT NULL on {table}.{} scans the whole table under ACCESS EXCLUSIVE", quote_for_message(&cmd.name)),
                         format!("first ADD CONSTRAINT … CHECK ({} IS NOT NULL) NOT VALID, then VALIDATE CONSTRAINT in a later migration (SHARE UPDATE EXCLUSIVE), then SET NOT NULL (no scan, PostgreSQL ≥ 12) and drop the CHECK", quote_for_message(&cmd.name)),
                     ));
+                }
             }
             _ => {}
         }
     }
 }
+
+pub(super) const ADD_COLUMN_NOT_NULL_WITHOUT_DEFAULT: Rule = Rule::new(&RuleDoc {
+    id: "add-column-not-null-without-default",
+    family: "columns",
+    summary: "a NOT NULL column added without a default to a table that may hold rows",
+    finds: r#"`ALTER TABLE … ADD COLUMN … NOT NULL` with no `DEFAULT` (and no identity or generated clause) on a table this migration did not create."#,
+    why: r#"PostgreSQL fills the new column with NULL for every existing row, so the NOT NULL check fails with `column "…" of relation "…" contains null values` as soon as the table holds one row. It passes on an empty development or shadow database and fails in production; in Prisma's one-transaction file the whole migration rolls back and `migrate deploy` stops. The previous release, which does not know the column, cannot insert rows either once it exists."#,
+    fires: Example {
+        before: "",
+        sql: r#"ALTER TABLE "User" ADD COLUMN "email" TEXT NOT NULL;"#,
+    },
+    instead: r#"```sql
+-- a constant default: no rewrite since PostgreSQL 11 (the value is kept in the catalog)
+ALTER TABLE "User" ADD COLUMN "email" TEXT NOT NULL DEFAULT '';
+-- or: add it nullable, backfill in batches, then see set-not-null-scans-table
+ALTER TABLE "User" ADD COLUMN "email" TEXT;
+```"#,
+    quiet: Example {
+        before: r#"CREATE TABLE "User" ("id" TEXT PRIMARY KEY);"#,
+        sql: r#"ALTER TABLE "User" ADD COLUMN "active" BOOLEAN NOT NULL DEFAULT true;
+ALTER TABLE "User" ADD COLUMN "nickname" TEXT;
+CREATE TABLE "Post" ("id" TEXT PRIMARY KEY);
+ALTER TABLE "Post" ADD COLUMN "title" TEXT NOT NULL;"#,
+    },
+    facts: r#"Lock: ACCESS EXCLUSIVE on the table (brief). Fails on a non-empty table; verified on PostgreSQL 15.18 (see the facts notes). [https://www.postgresql.org/docs/current/sql-altertable.html](https://www.postgresql.org/docs/current/sql-altertable.html)"#,
+    squawk: r#"`adding-required-field` (squawk 2.70, checked)."#,
+});
 
 /// `add-column-not-null-without-default`: fails as soon as the table holds a row.
 fn add_column_not_null_without_default(
@@ -72,25 +176,58 @@ fn add_column_not_null_without_default(
     });
     if not_null && !filled && !serial {
         out.push(Hazard::new(
-            Rule::AddColumnNotNullWithoutDefault,
+            ADD_COLUMN_NOT_NULL_WITHOUT_DEFAULT,
             format!("column {table}.{} is added NOT NULL without a default: the migration fails on a table that holds rows (\"contains null values\")", quote_for_message(&d.colname)),
             "add it with a DEFAULT (a constant default costs no rewrite since PostgreSQL 11), or add it nullable, backfill, then SET NOT NULL safely",
         ));
     }
 }
 
+pub(super) const ADD_COLUMN_REWRITES_TABLE: Rule = Rule::new(&RuleDoc {
+    id: "add-column-rewrites-table",
+    family: "columns",
+    summary: "a column whose default is computed per row rewrites the table",
+    finds: r#"`ADD COLUMN` whose value must be computed per row on a table this migration did not create: a VOLATILE default (`gen_random_uuid()`, `clock_timestamp()`, `random()`, `nextval()`), a `serial` type, `GENERATED … AS IDENTITY`, or `GENERATED ALWAYS AS (…) STORED`. A default calling a function unmigrate does not know is reported as *may rewrite* (user functions are VOLATILE unless declared otherwise)."#,
+    why: r#"PostgreSQL copies the table and rebuilds all its indexes while holding ACCESS EXCLUSIVE: no reads, no writes, for as long as the copy takes. Constant and STABLE defaults (`0`, `now()`, `CURRENT_TIMESTAMP`) are stored once in the catalog (PostgreSQL ≥ 11) and cost nothing."#,
+    fires: Example {
+        before: "",
+        sql: r#"ALTER TABLE "Job" ADD COLUMN "token" UUID NOT NULL DEFAULT gen_random_uuid();"#,
+    },
+    instead: r#"```sql
+ALTER TABLE "Job" ADD COLUMN "token" UUID;                              -- instant
+ALTER TABLE "Job" ALTER COLUMN "token" SET DEFAULT gen_random_uuid();   -- new rows only
+-- backfill existing rows in batches, in later migrations or a job:
+UPDATE "Job" SET "token" = gen_random_uuid() WHERE "id" IN (SELECT "id" FROM "Job" WHERE "token" IS NULL LIMIT 10000);
+```"#,
+    quiet: Example {
+        before: r#"CREATE TABLE "Job" ("id" TEXT PRIMARY KEY);"#,
+        sql: r#"ALTER TABLE "Job" ADD COLUMN "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP;
+ALTER TABLE "Job" ADD COLUMN "seenAt" TIMESTAMPTZ DEFAULT now();
+ALTER TABLE "Job" ADD COLUMN "tries" INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE "Run" ("id" TEXT PRIMARY KEY);
+ALTER TABLE "Run" ADD COLUMN "token" UUID NOT NULL DEFAULT gen_random_uuid();"#,
+    },
+    facts: r#"Lock: ACCESS EXCLUSIVE; rewrite of the table and all its indexes; verified for volatile defaults, serial, identity and stored generated columns on PostgreSQL 15.18 (facts notes). [https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-NOTES](https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-NOTES)"#,
+    squawk: r#"`adding-field-with-default` (volatile defaults and generated columns); `adding-serial-primary-key-field` for part of serial (squawk 2.70)."#,
+});
+
 /// `add-column-rewrites-table`: a volatile default, serial, identity or stored generated
 /// column is computed for every row, rewriting the table under ACCESS EXCLUSIVE.
-fn add_column_rewrites_table(table: &crate::sql::QName, d: &pb::ColumnDef, out: &mut Vec<Hazard>) {
-    let (certain, why) = match rewrite::add_column(d) {
+fn add_column_rewrites_table(
+    table: &crate::sql::QName,
+    column: &str,
+    rewrite: &Rewrite,
+    out: &mut Vec<Hazard>,
+) {
+    let (certain, why) = match rewrite {
         Rewrite::Yes(why) => (true, why),
         Rewrite::Maybe(why) => (false, why),
         Rewrite::No => return,
     };
     let verb = if certain { "rewrites" } else { "may rewrite" };
     out.push(Hazard::new(
-        Rule::AddColumnRewritesTable,
-        format!("adding {table}.{} {verb} the table and its indexes under ACCESS EXCLUSIVE: {why}", quote_for_message(&d.colname)),
+        ADD_COLUMN_REWRITES_TABLE,
+        format!("adding {table}.{} {verb} the table and its indexes under ACCESS EXCLUSIVE: {why}", quote_for_message(column)),
         "add the column without the default (or with a constant one), set the default afterwards for new rows, and backfill existing rows in batches",
     ));
 }

@@ -4,12 +4,97 @@
 //! table breaks its queries at once. The cure is expand/contract: add the new shape, ship
 //! code that uses only it, and remove the old shape in a later release.
 
-use super::{table_cmds, Hazard, Rule};
-use crate::explain::Context;
+use super::{table_cmds, Example, Hazard, Rule, RuleDoc};
+use crate::explain::{Context, Impact};
 use crate::sql::{names::quote_for_message, pb, NodeEnum, QName};
 use pb::ObjectType as O;
 
-pub fn check(ctx: &Context, node: &NodeEnum, out: &mut Vec<Hazard>) {
+/// The family's rules, in the order `unmigrate rule` lists them.
+pub(super) const RULES: &[Rule] = &[
+    DROP_COLUMN,
+    DROP_TABLE,
+    RENAME_COLUMN,
+    RENAME_TABLE,
+    RENAME_ENUM_VALUE,
+    DROP_DEFAULT_OF_NOT_NULL_COLUMN,
+];
+
+pub(super) const RENAME_COLUMN: Rule = Rule::new(&RuleDoc {
+    id: "rename-column",
+    family: "compat",
+    summary: "a column renamed while the previous release still uses the old name",
+    finds: r#"`ALTER TABLE … RENAME COLUMN` of a column that existed before this migration."#,
+    why: r#"To the previous release a rename is a drop: its queries name the old column and fail until every instance runs the new code."#,
+    fires: Example {
+        before: "",
+        sql: r#"ALTER TABLE "User" RENAME COLUMN "name" TO "displayName";"#,
+    },
+    instead: r#"```sql
+// keep the database name, rename only the field (schema.prisma):
+displayName String @map("name")
+-- or expand/contract: add "displayName", write both, backfill, switch reads, drop "name" later
+```"#,
+    quiet: Example {
+        before: r#"CREATE TABLE "Event" ("id" TEXT PRIMARY KEY, "payload" TEXT);"#,
+        sql: r#"ALTER TABLE "Event" ADD COLUMN "payload_new" JSONB;
+UPDATE "Event" SET "payload_new" = "payload"::jsonb;
+ALTER TABLE "Event" DROP COLUMN "payload";
+ALTER TABLE "Event" RENAME COLUMN "payload_new" TO "payload";"#,
+    },
+    facts: r#"Lock: ACCESS EXCLUSIVE (brief). [https://www.postgresql.org/docs/current/sql-altertable.html](https://www.postgresql.org/docs/current/sql-altertable.html)"#,
+    squawk: r#"`renaming-column`."#,
+});
+
+pub(super) const RENAME_ENUM_VALUE: Rule = Rule::new(&RuleDoc {
+    id: "rename-enum-value",
+    family: "compat",
+    summary: "an enum value renamed while the previous release still uses it",
+    finds: r#"`ALTER TYPE … RENAME VALUE`."#,
+    why: r#"The previous release still writes the old value, and PostgreSQL rejects it (`invalid input value for enum`) from the moment the rename commits; rows it reads carry a value its Prisma Client does not know."#,
+    fires: Example {
+        before: "",
+        sql: r#"ALTER TYPE "Role" RENAME VALUE 'MEMBER' TO 'VIEWER';"#,
+    },
+    instead: r#"```sql
+-- release N: add the new value (own migration), ship code that writes it and accepts both
+ALTER TYPE "Role" ADD VALUE 'VIEWER';
+-- release N+1: backfill UPDATE … SET "role" = 'VIEWER' WHERE "role" = 'MEMBER'; stop using 'MEMBER' 
+```"#,
+    quiet: Example {
+        before: r#"CREATE TYPE "Role" AS ENUM ('MEMBER', 'OWNER');"#,
+        sql: r#"ALTER TYPE "Role" ADD VALUE 'VIEWER';"#,
+    },
+    facts: r#"Lock: ExclusiveLock on the type object. https://www.postgresql.org/docs/current/sql-altertype.html"#,
+    squawk: r#"None in squawk 2.70 (`renaming-object` is about other objects)."#,
+});
+
+pub(super) const RENAME_TABLE: Rule = Rule::new(&RuleDoc {
+    id: "rename-table",
+    family: "compat",
+    summary: "a table renamed while the previous release still uses the old name",
+    finds: r#"`ALTER TABLE … RENAME TO` of a table that existed before this migration."#,
+    why: r#"The previous release still queries the old name and fails until every instance runs the new code."#,
+    fires: Example {
+        before: "",
+        sql: r#"ALTER TABLE "memberships" RENAME TO "project_memberships";"#,
+    },
+    instead: r#"```sql
+// keep the table name, rename only the model (schema.prisma):
+model ProjectMembership { … @@map("memberships") }
+-- or rename and leave a simple (auto-updatable) view under the old name for one release:
+ALTER TABLE "memberships" RENAME TO "project_memberships";
+CREATE VIEW "memberships" AS SELECT * FROM "project_memberships";
+```"#,
+    quiet: Example {
+        before: "",
+        sql: r#"CREATE TABLE "tmp_members" ("id" TEXT PRIMARY KEY);
+ALTER TABLE "tmp_members" RENAME TO "members";"#,
+    },
+    facts: r#"Lock: ACCESS EXCLUSIVE (brief). [https://www.postgresql.org/docs/current/sql-altertable.html](https://www.postgresql.org/docs/current/sql-altertable.html)"#,
+    squawk: r#"`renaming-table`."#,
+});
+
+pub fn check(ctx: &Context, node: &NodeEnum, _impact: &Impact, out: &mut Vec<Hazard>) {
     match node {
         NodeEnum::AlterTableStmt(_) => {
             drop_column(ctx, node, out);
@@ -20,7 +105,7 @@ pub fn check(ctx: &Context, node: &NodeEnum, out: &mut Vec<Hazard>) {
         }
         NodeEnum::RenameStmt(s) => rename(ctx, s, out),
         NodeEnum::AlterEnumStmt(s) if !s.old_val.is_empty() => out.push(Hazard::new(
-            Rule::RenameEnumValue,
+            RENAME_ENUM_VALUE,
             format!(
                 "enum value '{}' of {} is renamed to '{}': the previous release still reads and writes '{}', and its writes fail",
                 s.old_val,
@@ -33,6 +118,30 @@ pub fn check(ctx: &Context, node: &NodeEnum, out: &mut Vec<Hazard>) {
         _ => {}
     }
 }
+
+pub(super) const DROP_COLUMN: Rule = Rule::new(&RuleDoc {
+    id: "drop-column",
+    family: "compat",
+    summary: "a column dropped while the previous release may still use it",
+    finds: r#"`ALTER TABLE … DROP COLUMN` of a column that existed before this migration."#,
+    why: r#"During a deploy the previous release keeps running against the new schema, and Prisma Client names every column it selects: its queries fail with `column … does not exist` until every instance runs the new code (and for good if the code is rolled back). The column's data is gone; the undo can re-add the column, empty."#,
+    fires: Example {
+        before: "",
+        sql: r#"ALTER TABLE "User" DROP COLUMN "legacy";"#,
+    },
+    instead: r#"```sql
+-- release N: remove the field from schema.prisma (or mark it @ignore) and deploy the code
+-- release N+1: drop the column
+ALTER TABLE "User" DROP COLUMN "legacy";
+```"#,
+    quiet: Example {
+        before: r#"CREATE TABLE "User" ("id" TEXT PRIMARY KEY);"#,
+        sql: r#"ALTER TABLE "User" ADD COLUMN "tmp" TEXT;
+ALTER TABLE "User" DROP COLUMN "tmp";"#,
+    },
+    facts: r#"Lock: ACCESS EXCLUSIVE (brief); no rewrite (the column is only hidden). [https://www.postgresql.org/docs/current/sql-altertable.html](https://www.postgresql.org/docs/current/sql-altertable.html)"#,
+    squawk: r#"`ban-drop-column`."#,
+});
 
 /// `drop-column`: a column that existed before this migration.
 fn drop_column(ctx: &Context, node: &NodeEnum, out: &mut Vec<Hazard>) {
@@ -54,12 +163,44 @@ fn drop_column(ctx: &Context, node: &NodeEnum, out: &mut Vec<Hazard>) {
             continue; // DROP COLUMN IF EXISTS of a column that is not there
         }
         out.push(Hazard::new(
-            Rule::DropColumn,
+            DROP_COLUMN,
             format!("column {table}.{} is dropped while the previous release may still select or write it: its queries fail until every instance runs the new code", quote_for_message(&cmd.name)),
             "expand/contract: release code that no longer uses the column (remove it from the Prisma schema, or mark it @ignore), deploy, then drop it in a later migration",
         ));
     }
 }
+
+pub(super) const DROP_DEFAULT_OF_NOT_NULL_COLUMN: Rule = Rule::new(&RuleDoc {
+    id: "drop-default-of-not-null-column",
+    family: "compat",
+    summary: "the default of a NOT NULL column dropped while the previous release relies on it",
+    finds: r#"`ALTER COLUMN … DROP DEFAULT` on a NOT NULL column that had a default, when the column existed
+before this migration."#,
+    why: r#"The previous release may insert rows without naming the column and rely on the database
+default: Prisma's `@default(now())`, `@default(autoincrement())` and `@default(dbgenerated(…))`
+are database defaults, and Prisma Client leaves such columns out of its INSERT. Once the default
+is gone, those inserts fail with `null value in column … violates not-null constraint` until
+every instance runs the new code."#,
+    fires: Example {
+        before: r#"CREATE TABLE "Job" ("id" TEXT PRIMARY KEY, "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP);"#,
+        sql: r#"ALTER TABLE "Job" ALTER COLUMN "createdAt" DROP DEFAULT;"#,
+    },
+    instead: r#"```sql
+-- release N: code that always sets "createdAt" (or drop @default in schema.prisma only)
+-- release N+1: drop the database default
+ALTER TABLE "Job" ALTER COLUMN "createdAt" DROP DEFAULT;
+```"#,
+    quiet: Example {
+        before: r#"CREATE TABLE "Job" ("id" TEXT PRIMARY KEY, "note" TEXT DEFAULT '');"#,
+        sql: r#"ALTER TABLE "Job" ALTER COLUMN "note" DROP DEFAULT;
+ALTER TABLE "Job" ADD COLUMN "tries" INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE "Job" ALTER COLUMN "tries" DROP DEFAULT;"#,
+    },
+    facts: r#"Lock: ACCESS EXCLUSIVE (brief), no rewrite, no scan (facts notes).
+https://www.postgresql.org/docs/current/sql-altertable.html"#,
+    squawk: r#"`ban-drop-default` reports every dropped default, nullable columns included (6 in langfuse, 9 in
+trigger.dev); this rule only the ones that can make inserts fail."#,
+});
 
 /// `drop-default-of-not-null-column`: the previous release may insert rows without the
 /// column, relying on the database default (Prisma's `@default(now())`, `dbgenerated(…)`,
@@ -107,12 +248,36 @@ fn drop_default_of_not_null_column(ctx: &Context, node: &NodeEnum, out: &mut Vec
             continue;
         };
         out.push(Hazard::new(
-            Rule::DropDefaultOfNotNullColumn,
+            DROP_DEFAULT_OF_NOT_NULL_COLUMN,
             format!("the default of NOT NULL column {table}.{} is dropped: inserts of the previous release that leave the column to its default now fail (\"violates not-null constraint\")", quote_for_message(&column.name)),
             "drop the default one release after the code that always sets the column has been deployed everywhere",
         ));
     }
 }
+
+pub(super) const DROP_TABLE: Rule = Rule::new(&RuleDoc {
+    id: "drop-table",
+    family: "compat",
+    summary: "a table dropped while the previous release may still query it",
+    finds: r#"`DROP TABLE` of a table that existed before this migration."#,
+    why: r#"The previous release may still query it. Dropping a table that has foreign keys also locks each referenced table ACCESS EXCLUSIVE while the FK triggers are removed (checked on PostgreSQL 15). The rows are gone: the undo recreates the table empty."#,
+    fires: Example {
+        before: "",
+        sql: r#"DROP TABLE "Post";"#,
+    },
+    instead: r#"```sql
+-- release N: stop using the model; deploy
+-- release N+1 (after a backup):
+DROP TABLE "Post";
+```"#,
+    quiet: Example {
+        before: "",
+        sql: r#"CREATE TABLE "Staging" ("id" TEXT PRIMARY KEY);
+DROP TABLE "Staging";"#,
+    },
+    facts: r#"Lock: ACCESS EXCLUSIVE on the table and on tables it references by foreign key. https://www.postgresql.org/docs/current/sql-droptable.html"#,
+    squawk: r#"`ban-drop-table`."#,
+});
 
 /// `drop-table`: a table that existed before this migration.
 fn drop_table(ctx: &Context, s: &pb::DropStmt, out: &mut Vec<Hazard>) {
@@ -129,7 +294,7 @@ fn drop_table(ctx: &Context, s: &pb::DropStmt, out: &mut Vec<Hazard>) {
             continue;
         }
         out.push(Hazard::new(
-            Rule::DropTable,
+            DROP_TABLE,
             format!("table {table} is dropped while the previous release may still query it"),
             "expand/contract: release code that no longer uses the table, deploy, then drop it in a later migration (and keep a backup: the undo can recreate it, not its rows)",
         ));
@@ -149,13 +314,13 @@ fn rename(ctx: &Context, s: &pb::RenameStmt, out: &mut Vec<Hazard>) {
                 && ctx.existing_column(&table, &s.subname) =>
         {
             out.push(Hazard::new(
-            Rule::RenameColumn,
+            RENAME_COLUMN,
             format!("column {table}.{} is renamed to {}: the previous release still uses the old name, and its queries fail", quote_for_message(&s.subname), quote_for_message(&s.newname)),
             "expand/contract: add the new column, write both (a trigger or the code), backfill, switch reads, then drop the old column in a later release; or keep the database name and map it in the Prisma schema with @map",
         ))
         }
         O::ObjectTable => out.push(Hazard::new(
-            Rule::RenameTable,
+            RENAME_TABLE,
             format!("table {table} is renamed to {}: the previous release still uses the old name, and its queries fail", quote_for_message(&s.newname)),
             "keep the database name and rename only the Prisma model (@@map), or rename and leave an updatable view under the old name until every instance runs the new code",
         )),

@@ -1,13 +1,96 @@
 //! Constraints added to a table that already holds rows: validated at once (a full scan
 //! under a lock that blocks writes), or backed by an index built under ACCESS EXCLUSIVE.
 
-use super::{table_cmds, Hazard, Rule};
-use crate::explain::Context;
+use super::{table_cmds, Example, Hazard, Rule, RuleDoc};
+use crate::explain::{Context, Impact};
 use crate::sql::{pb, NodeEnum, QName};
 use pb::AlterTableType as At;
 use pb::ConstrType as C;
 
-pub fn check(ctx: &Context, node: &NodeEnum, out: &mut Vec<Hazard>) {
+/// The family's rules, in the order `unmigrate rule` lists them.
+pub(super) const RULES: &[Rule] = &[
+    ADD_FOREIGN_KEY_WITHOUT_NOT_VALID,
+    ADD_CHECK_WITHOUT_NOT_VALID,
+    ADD_UNIQUE_CONSTRAINT_BUILDS_INDEX,
+    VALIDATE_IN_SAME_TRANSACTION,
+];
+
+pub(super) const ADD_CHECK_WITHOUT_NOT_VALID: Rule = Rule::new(&RuleDoc {
+    id: "add-check-without-not-valid",
+    family: "constraints",
+    summary: "a CHECK constraint validated at once on a table in use",
+    finds: r#"`ADD CONSTRAINT … CHECK (…)` (or an inline CHECK in `ADD COLUMN`) without `NOT VALID` on a table this migration did not create."#,
+    why: r#"Every existing row is read to evaluate the CHECK while ACCESS EXCLUSIVE is held: no reads, no writes for the whole scan."#,
+    fires: Example {
+        before: "",
+        sql: r#"ALTER TABLE "Score" ADD CONSTRAINT "Score_value_check" CHECK ("value" >= 0);"#,
+    },
+    instead: r#"```sql
+ALTER TABLE "Score" ADD CONSTRAINT "Score_value_check" CHECK ("value" >= 0) NOT VALID;
+-- later migration (SHARE UPDATE EXCLUSIVE):
+ALTER TABLE "Score" VALIDATE CONSTRAINT "Score_value_check";
+```"#,
+    quiet: Example {
+        before: r#"CREATE TABLE "Score" ("id" TEXT PRIMARY KEY, "value" INTEGER);"#,
+        sql: r#"ALTER TABLE "Score" ADD CONSTRAINT "Score_value_check" CHECK ("value" >= 0) NOT VALID;"#,
+    },
+    facts: r#"Lock: ACCESS EXCLUSIVE; scan unless NOT VALID; verified (facts notes). [https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-NOTES](https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-NOTES)"#,
+    squawk: r#"`constraint-missing-not-valid`."#,
+});
+
+pub(super) const ADD_FOREIGN_KEY_WITHOUT_NOT_VALID: Rule = Rule::new(&RuleDoc {
+    id: "add-foreign-key-without-not-valid",
+    family: "constraints",
+    summary: "a foreign key validated at once, blocking writes to both tables",
+    finds: r#"`ADD CONSTRAINT … FOREIGN KEY` (or an inline `REFERENCES` in `ADD COLUMN`) without `NOT VALID` on a table this migration did not create."#,
+    why: r#"Both the referencing and the referenced table are locked SHARE ROW EXCLUSIVE (writes blocked on both) while every existing row is checked against the referenced table."#,
+    fires: Example {
+        before: "",
+        sql: r#"ALTER TABLE "Post" ADD CONSTRAINT "Post_authorId_fkey" FOREIGN KEY ("authorId") REFERENCES "User"("id");"#,
+    },
+    instead: r#"```sql
+-- migration 1: brief lock, no scan; new rows are checked from now on
+ALTER TABLE "Post" ADD CONSTRAINT "Post_authorId_fkey" FOREIGN KEY ("authorId") REFERENCES "User"("id") NOT VALID;
+-- migration 2: SHARE UPDATE EXCLUSIVE on "Post", ROW SHARE on "User": writes continue
+ALTER TABLE "Post" VALIDATE CONSTRAINT "Post_authorId_fkey";
+```"#,
+    quiet: Example {
+        before: r#"CREATE TABLE "User" ("id" TEXT PRIMARY KEY);
+CREATE TABLE "Post" ("id" TEXT PRIMARY KEY, "authorId" TEXT);"#,
+        sql: r#"ALTER TABLE "Post" ADD CONSTRAINT "Post_authorId_fkey" FOREIGN KEY ("authorId") REFERENCES "User"("id") NOT VALID;
+CREATE TABLE "Comment" ("id" TEXT PRIMARY KEY, "postId" TEXT NOT NULL);
+ALTER TABLE "Comment" ADD CONSTRAINT "Comment_postId_fkey" FOREIGN KEY ("postId") REFERENCES "Post"("id");"#,
+    },
+    facts: r#"Lock: SHARE ROW EXCLUSIVE on both tables (checked on PostgreSQL 15: the referencing table gets SHARE ROW EXCLUSIVE, not ACCESS EXCLUSIVE); scan of both unless NOT VALID. [https://www.postgresql.org/docs/current/sql-altertable.html](https://www.postgresql.org/docs/current/sql-altertable.html)"#,
+    squawk: r#"`adding-foreign-key-constraint` and `constraint-missing-not-valid`."#,
+});
+
+pub(super) const ADD_UNIQUE_CONSTRAINT_BUILDS_INDEX: Rule = Rule::new(&RuleDoc {
+    id: "add-unique-constraint-builds-index",
+    family: "constraints",
+    summary: "a UNIQUE, PRIMARY KEY or EXCLUDE constraint builds its index under ACCESS EXCLUSIVE",
+    finds: r#"`ADD CONSTRAINT … UNIQUE`, `PRIMARY KEY` or `EXCLUDE` without `USING INDEX` on a table this migration did not create."#,
+    why: r#"The constraint's index is built while ACCESS EXCLUSIVE is held: reads and writes wait for the whole build (a plain CREATE INDEX would at least let reads through). It fails if rows hold duplicates (or NULLs for a primary key)."#,
+    fires: Example {
+        before: "",
+        sql: r#"ALTER TABLE "User" ADD CONSTRAINT "User_email_key" UNIQUE ("email");"#,
+    },
+    instead: r#"```sql
+-- migration 1, alone in its file
+CREATE UNIQUE INDEX CONCURRENTLY "User_email_key" ON "User"("email");
+-- migration 2: a brief lock
+ALTER TABLE "User" ADD CONSTRAINT "User_email_key" UNIQUE USING INDEX "User_email_key";
+```"#,
+    quiet: Example {
+        before: r#"CREATE TABLE "User" ("id" TEXT NOT NULL, "email" TEXT);
+CREATE UNIQUE INDEX CONCURRENTLY "User_email_key" ON "User"("email");"#,
+        sql: r#"ALTER TABLE "User" ADD CONSTRAINT "User_email_key" UNIQUE USING INDEX "User_email_key";"#,
+    },
+    facts: r#"Lock: ACCESS EXCLUSIVE (+ SHARE) during the build; verified for UNIQUE (facts notes). EXCLUDE has no USING INDEX form. [https://www.postgresql.org/docs/current/sql-altertable.html](https://www.postgresql.org/docs/current/sql-altertable.html)"#,
+    squawk: r#"`disallowed-unique-constraint` (squawk covers UNIQUE; `adding-serial-primary-key-field` part of PRIMARY KEY)."#,
+});
+
+pub fn check(ctx: &Context, node: &NodeEnum, _impact: &Impact, out: &mut Vec<Hazard>) {
     let Some((table, cmds)) = table_cmds(node) else {
         return;
     };
@@ -50,13 +133,13 @@ fn added(table: &QName, c: &pb::Constraint, out: &mut Vec<Hazard>) {
                 _ => format!("{table} is"),
             };
             out.push(Hazard::new(
-                Rule::AddForeignKeyWithoutNotValid,
+                ADD_FOREIGN_KEY_WITHOUT_NOT_VALID,
                 format!("foreign key{name} on {table} is validated at once: {locked} locked SHARE ROW EXCLUSIVE (writes blocked) while every row is checked"),
                 "add it with NOT VALID (a brief lock, no scan), then VALIDATE CONSTRAINT in a later migration (SHARE UPDATE EXCLUSIVE: writes continue)",
             ));
         }
         C::ConstrCheck if !c.skip_validation => out.push(Hazard::new(
-            Rule::AddCheckWithoutNotValid,
+            ADD_CHECK_WITHOUT_NOT_VALID,
             format!("CHECK constraint{name} on {table} is validated at once: every row is read under ACCESS EXCLUSIVE (reads and writes blocked)"),
             "add it with NOT VALID, then VALIDATE CONSTRAINT in a later migration (SHARE UPDATE EXCLUSIVE: reads and writes continue)",
         )),
@@ -72,7 +155,7 @@ fn added(table: &QName, c: &pb::Constraint, out: &mut Vec<Hazard>) {
                 "CREATE UNIQUE INDEX CONCURRENTLY in its own migration, then ADD CONSTRAINT … UNIQUE/PRIMARY KEY USING INDEX (a brief lock)"
             };
             out.push(Hazard::new(
-                Rule::AddUniqueConstraintBuildsIndex,
+                ADD_UNIQUE_CONSTRAINT_BUILDS_INDEX,
                 format!("{kind} constraint{name} on {table} builds its index under ACCESS EXCLUSIVE: reads and writes wait for the whole build"),
                 help,
             ));
@@ -80,6 +163,32 @@ fn added(table: &QName, c: &pb::Constraint, out: &mut Vec<Hazard>) {
         _ => {}
     }
 }
+
+pub(super) const VALIDATE_IN_SAME_TRANSACTION: Rule = Rule::new(&RuleDoc {
+    id: "validate-in-same-transaction",
+    family: "constraints",
+    summary: "a constraint added NOT VALID and validated in the same transaction",
+    finds: r#"`VALIDATE CONSTRAINT` in the same transaction as the `ADD CONSTRAINT … NOT VALID` that created the constraint (with Prisma ≤ 7.3, the same migration.sql)."#,
+    why: r#"Locks are held until the transaction ends: the ADD's ACCESS EXCLUSIVE lock is still held while VALIDATE scans the table, so splitting the constraint bought nothing."#,
+    fires: Example {
+        before: "",
+        sql: r#"ALTER TABLE "Score" ADD CONSTRAINT "Score_value_check" CHECK ("value" >= 0) NOT VALID;
+ALTER TABLE "Score" VALIDATE CONSTRAINT "Score_value_check";"#,
+    },
+    instead: r#"```sql
+-- migration 1
+ALTER TABLE "Score" ADD CONSTRAINT "Score_value_check" CHECK ("value" >= 0) NOT VALID;
+-- migration 2
+ALTER TABLE "Score" VALIDATE CONSTRAINT "Score_value_check";
+```"#,
+    quiet: Example {
+        before: r#"CREATE TABLE "Score" ("id" TEXT PRIMARY KEY, "value" INTEGER);
+ALTER TABLE "Score" ADD CONSTRAINT "Score_value_check" CHECK ("value" >= 0) NOT VALID;"#,
+        sql: r#"ALTER TABLE "Score" VALIDATE CONSTRAINT "Score_value_check";"#,
+    },
+    facts: r#"VALIDATE takes SHARE UPDATE EXCLUSIVE only in a transaction of its own; verified (facts notes). [https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-NOTES](https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-NOTES)"#,
+    squawk: r#"squawk 2.70 reports it as `constraint-missing-not-valid`, with `--assume-in-transaction` only (checked)."#,
+});
 
 /// `validate-in-same-transaction`: validating a constraint added NOT VALID in the same
 /// transaction keeps the ADD's ACCESS EXCLUSIVE lock through the scan, so NOT VALID bought
@@ -97,7 +206,7 @@ fn validate_in_same_transaction(ctx: &Context, table: &QName, name: &str, out: &
     });
     if added_here.is_some() {
         out.push(Hazard::new(
-            Rule::ValidateInSameTransaction,
+            VALIDATE_IN_SAME_TRANSACTION,
             format!("constraint {} on {table} is added NOT VALID and validated in the same transaction: the ADD's ACCESS EXCLUSIVE lock is held through the validating scan", crate::sql::names::quote_for_message(name)),
             "move VALIDATE CONSTRAINT to a later migration, so it runs in a transaction of its own under SHARE UPDATE EXCLUSIVE",
         ));

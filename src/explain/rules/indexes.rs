@@ -1,12 +1,89 @@
 //! Index builds and drops on tables in use: without `CONCURRENTLY` they block writes (build)
 //! or everything (drop, REINDEX) for as long as they run.
 
-use super::{Hazard, Rule};
-use crate::explain::Context;
+use super::{Example, Hazard, Rule, RuleDoc};
+use crate::explain::{Context, Impact};
 use crate::sql::blocks::has_concurrently;
 use crate::sql::{pb, NodeEnum, QName};
 
-pub fn check(ctx: &Context, node: &NodeEnum, out: &mut Vec<Hazard>) {
+/// The family's rules, in the order `unmigrate rule` lists them.
+pub(super) const RULES: &[Rule] = &[
+    CREATE_INDEX_WITHOUT_CONCURRENTLY,
+    DROP_INDEX_WITHOUT_CONCURRENTLY,
+    REINDEX_WITHOUT_CONCURRENTLY,
+];
+
+pub(super) const CREATE_INDEX_WITHOUT_CONCURRENTLY: Rule = Rule::new(&RuleDoc {
+    id: "create-index-without-concurrently",
+    family: "indexes",
+    summary: "an index built without CONCURRENTLY on a table in use",
+    finds: r#"`CREATE [UNIQUE] INDEX` without `CONCURRENTLY` on a table this migration did not create."#,
+    why: r#"A plain build holds a SHARE lock on the table: reads continue, every INSERT, UPDATE and DELETE waits until the whole index is built. `CONCURRENTLY` takes SHARE UPDATE EXCLUSIVE instead and lets writes through (two scans, and it first waits for transactions that could see the table). An index on a table created in the same migration is harmless and not reported."#,
+    fires: Example {
+        before: "",
+        sql: r#"CREATE INDEX "Job_status_idx" ON "Job"("status");"#,
+    },
+    instead: r#"```sql
+-- alone in its own migration.sql: Prisma (≤ 7.3) sends a file as one transaction,
+-- and CONCURRENTLY cannot run in one (see non-transactional-in-transaction)
+CREATE INDEX CONCURRENTLY "Job_status_idx" ON "Job"("status");
+```"#,
+    quiet: Example {
+        before: "",
+        sql: r#"CREATE TABLE "Run" ("id" TEXT PRIMARY KEY, "jobId" TEXT);
+CREATE INDEX "Run_jobId_idx" ON "Run"("jobId");"#,
+    },
+    facts: r#"Lock: SHARE (plain) or SHARE UPDATE EXCLUSIVE (concurrently); verified (facts notes). A failed concurrent build leaves an INVALID index to drop. [https://www.postgresql.org/docs/current/sql-createindex.html#SQL-CREATEINDEX-CONCURRENTLY](https://www.postgresql.org/docs/current/sql-createindex.html#SQL-CREATEINDEX-CONCURRENTLY)"#,
+    squawk: r#"`require-concurrent-index-creation`; squawk 2.70 skips tables created in the same file only with `--assume-in-transaction` (checked)."#,
+});
+
+pub(super) const DROP_INDEX_WITHOUT_CONCURRENTLY: Rule = Rule::new(&RuleDoc {
+    id: "drop-index-without-concurrently",
+    family: "indexes",
+    summary: "DROP INDEX without CONCURRENTLY on a table in use",
+    finds: r#"`DROP INDEX` without `CONCURRENTLY` of an index on a table this migration did not create."#,
+    why: r#"DROP INDEX takes ACCESS EXCLUSIVE on the index's *table*. It must wait for every running query on the table, and every query arriving meanwhile queues behind it."#,
+    fires: Example {
+        before: "",
+        sql: r#"DROP INDEX "Job_status_idx";"#,
+    },
+    instead: r#"```sql
+-- alone in its own migration.sql
+DROP INDEX CONCURRENTLY "Job_status_idx";
+```"#,
+    quiet: Example {
+        before: r#"CREATE TABLE "Job" ("id" TEXT PRIMARY KEY, "status" TEXT);
+CREATE INDEX "Job_status_idx" ON "Job"("status");"#,
+        sql: r#"DROP INDEX CONCURRENTLY "Job_status_idx";"#,
+    },
+    facts: r#"Lock: ACCESS EXCLUSIVE on the table, or SHARE UPDATE EXCLUSIVE with CONCURRENTLY (one index, no CASCADE, not for constraint indexes); verified (facts notes). [https://www.postgresql.org/docs/current/sql-dropindex.html](https://www.postgresql.org/docs/current/sql-dropindex.html)"#,
+    squawk: r#"`require-concurrent-index-deletion`."#,
+});
+
+pub(super) const REINDEX_WITHOUT_CONCURRENTLY: Rule = Rule::new(&RuleDoc {
+    id: "reindex-without-concurrently",
+    family: "indexes",
+    summary: "REINDEX without CONCURRENTLY on an index in use",
+    finds: r#"`REINDEX INDEX|TABLE` without `CONCURRENTLY`."#,
+    why: r#"REINDEX holds SHARE on the table (writes wait) and ACCESS EXCLUSIVE on each index it rebuilds; since the planner locks every index of a table it plans for, almost every query on the table waits."#,
+    fires: Example {
+        before: "",
+        sql: r#"REINDEX INDEX "Job_status_idx";"#,
+    },
+    instead: r#"```sql
+-- PostgreSQL ≥ 12, alone in its own migration.sql
+REINDEX INDEX CONCURRENTLY "Job_status_idx";
+```"#,
+    quiet: Example {
+        before: r#"CREATE TABLE "Job" ("id" TEXT PRIMARY KEY, "status" TEXT);
+CREATE INDEX "Job_status_idx" ON "Job"("status");"#,
+        sql: r#"REINDEX INDEX CONCURRENTLY "Job_status_idx";"#,
+    },
+    facts: r#"Lock: SHARE on the table + ACCESS EXCLUSIVE on the index; CONCURRENTLY: SHARE UPDATE EXCLUSIVE, not in a transaction block; verified (facts notes). [https://www.postgresql.org/docs/current/sql-reindex.html](https://www.postgresql.org/docs/current/sql-reindex.html)"#,
+    squawk: r#"`require-concurrent-reindex` (squawk 2.70, checked)."#,
+});
+
+pub fn check(ctx: &Context, node: &NodeEnum, _impact: &Impact, out: &mut Vec<Hazard>) {
     match node {
         NodeEnum::IndexStmt(s) if !s.concurrent => create_index(ctx, s, out),
         NodeEnum::DropStmt(s)
@@ -17,7 +94,7 @@ pub fn check(ctx: &Context, node: &NodeEnum, out: &mut Vec<Hazard>) {
         NodeEnum::ReindexStmt(s) if !has_concurrently(&s.params) => {
             if let Some(rv) = &s.relation {
                 out.push(Hazard::new(
-                    Rule::ReindexWithoutConcurrently,
+                    REINDEX_WITHOUT_CONCURRENTLY,
                     format!("REINDEX of {} blocks writes to its table and every query that would use the index until the rebuild ends", QName::from_range_var(rv)),
                     "REINDEX … CONCURRENTLY (PostgreSQL ≥ 12), in a migration of its own (it cannot run in a transaction block)",
                 ));
@@ -42,7 +119,7 @@ fn create_index(ctx: &Context, s: &pb::IndexStmt, out: &mut Vec<Hazard>) {
         format!(" {}", crate::sql::names::quote_for_message(&s.idxname))
     };
     out.push(Hazard::new(
-        Rule::CreateIndexWithoutConcurrently,
+        CREATE_INDEX_WITHOUT_CONCURRENTLY,
         format!("{unique}index{name} is built without CONCURRENTLY on existing table {table}: writes to it wait (SHARE lock) for the whole build"),
         "CREATE INDEX CONCURRENTLY, alone in its own migration.sql (Prisma runs a multi-statement file in one transaction, where CONCURRENTLY fails)",
     ));
@@ -67,7 +144,7 @@ fn drop_index(ctx: &Context, s: &pb::DropStmt, out: &mut Vec<Hazard>) {
         }
         let on = index.map(|i| format!(" {}", i.table)).unwrap_or_default();
         out.push(Hazard::new(
-            Rule::DropIndexWithoutConcurrently,
+            DROP_INDEX_WITHOUT_CONCURRENTLY,
             format!("DROP INDEX {name} locks its table{on} ACCESS EXCLUSIVE: reads and writes queue behind it"),
             "DROP INDEX CONCURRENTLY, alone in its own migration.sql",
         ));

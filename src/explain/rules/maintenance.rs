@@ -1,23 +1,76 @@
 //! Maintenance commands that copy a whole table (or materialized view) under ACCESS
 //! EXCLUSIVE: nothing reads or writes it until the copy is done.
 
-use super::{table_cmds, Hazard, Rule};
-use crate::explain::Context;
+use super::{table_cmds, Example, Hazard, Rule, RuleDoc};
+use crate::explain::{Context, Impact};
 use crate::sql::{pb, NodeEnum, QName};
 use pb::AlterTableType as At;
 
-pub fn check(ctx: &Context, node: &NodeEnum, out: &mut Vec<Hazard>) {
+/// The family's rules, in the order `unmigrate rule` lists them.
+pub(super) const RULES: &[Rule] = &[
+    WHOLE_TABLE_REWRITE,
+    REFRESH_MATERIALIZED_VIEW_WITHOUT_CONCURRENTLY,
+];
+
+pub(super) const REFRESH_MATERIALIZED_VIEW_WITHOUT_CONCURRENTLY: Rule = Rule::new(&RuleDoc {
+    id: "refresh-materialized-view-without-concurrently",
+    family: "maintenance",
+    summary: "REFRESH MATERIALIZED VIEW without CONCURRENTLY on a view in use",
+    finds: r#"`REFRESH MATERIALIZED VIEW` without `CONCURRENTLY` of a materialized view this migration did not create."#,
+    why: r#"The refresh holds ACCESS EXCLUSIVE on the view: every read of it waits until the query has run again and the contents are replaced."#,
+    fires: Example {
+        before: "",
+        sql: r#"REFRESH MATERIALIZED VIEW "ScoreStats";"#,
+    },
+    instead: r#"```sql
+-- needs a unique index on the view; takes EXCLUSIVE, so reads continue
+REFRESH MATERIALIZED VIEW CONCURRENTLY "ScoreStats";
+```"#,
+    quiet: Example {
+        before: r#"CREATE TABLE "Score" ("id" TEXT PRIMARY KEY, "value" INTEGER);
+CREATE MATERIALIZED VIEW "ScoreStats" AS SELECT "id", "value" FROM "Score";
+CREATE UNIQUE INDEX "ScoreStats_id_key" ON "ScoreStats"("id");"#,
+        sql: r#"REFRESH MATERIALIZED VIEW CONCURRENTLY "ScoreStats";"#,
+    },
+    facts: r#"Lock: ACCESS EXCLUSIVE, or EXCLUSIVE with CONCURRENTLY; verified (facts notes). https://www.postgresql.org/docs/current/sql-refreshmaterializedview.html"#,
+    squawk: r#"None in squawk 2.70."#,
+});
+
+pub(super) const WHOLE_TABLE_REWRITE: Rule = Rule::new(&RuleDoc {
+    id: "whole-table-rewrite",
+    family: "maintenance",
+    summary:
+        "VACUUM FULL, CLUSTER or ALTER TABLE SET … copies a whole table under ACCESS EXCLUSIVE",
+    finds: r#"`VACUUM FULL`, `CLUSTER`, and `ALTER TABLE … SET LOGGED | SET UNLOGGED | SET TABLESPACE | SET ACCESS METHOD` on a table this migration did not create."#,
+    why: r#"Each copies the whole table into new storage under ACCESS EXCLUSIVE: nothing reads or writes it until the copy ends. `VACUUM` (FULL or not) also cannot run in a transaction block."#,
+    fires: Example {
+        before: "",
+        sql: r#"VACUUM FULL "Log";"#,
+    },
+    instead: r#"```sql
+-- online alternatives: pg_repack / pg_squeeze; or plain VACUUM, which only makes space reusable
+VACUUM "Log";
+```"#,
+    quiet: Example {
+        before: r#"CREATE TABLE "Log" ("id" TEXT PRIMARY KEY);"#,
+        sql: r#"VACUUM (ANALYZE) "Log";"#,
+    },
+    facts: r#"Lock: ACCESS EXCLUSIVE; rewrite; verified for VACUUM FULL, CLUSTER and SET UNLOGGED (facts notes). https://www.postgresql.org/docs/current/sql-vacuum.html, https://www.postgresql.org/docs/current/sql-cluster.html"#,
+    squawk: r#"None in squawk 2.70."#,
+});
+
+pub fn check(ctx: &Context, node: &NodeEnum, _impact: &Impact, out: &mut Vec<Hazard>) {
     match node {
         NodeEnum::VacuumStmt(s) if is_full(s) => {
             let help = "pg_repack (or pg_squeeze) rebuilds a table online; plain VACUUM reclaims space for reuse without the lock";
             out.push(Hazard::new(
-                Rule::WholeTableRewrite,
+                WHOLE_TABLE_REWRITE,
                 "VACUUM FULL rewrites each table it names under ACCESS EXCLUSIVE: reads and writes wait for the whole copy",
                 help,
             ));
         }
         NodeEnum::ClusterStmt(_) => out.push(Hazard::new(
-            Rule::WholeTableRewrite,
+            WHOLE_TABLE_REWRITE,
             "CLUSTER rewrites the table in index order under ACCESS EXCLUSIVE: reads and writes wait for the whole copy",
             "pg_repack --order-by reorders a table online; or leave the order to a maintenance window",
         )),
@@ -37,7 +90,7 @@ pub fn check(ctx: &Context, node: &NodeEnum, out: &mut Vec<Hazard>) {
                     _ => continue,
                 };
                 out.push(Hazard::new(
-                    Rule::WholeTableRewrite,
+                    WHOLE_TABLE_REWRITE,
                     format!("ALTER TABLE {table} {what} copies the table under ACCESS EXCLUSIVE: reads and writes wait for the whole copy"),
                     "run it in a maintenance window, or build the new table beside the old one and switch over",
                 ));
@@ -50,7 +103,7 @@ pub fn check(ctx: &Context, node: &NodeEnum, out: &mut Vec<Hazard>) {
                 return;
             }
             out.push(Hazard::new(
-                Rule::RefreshMaterializedViewWithoutConcurrently,
+                REFRESH_MATERIALIZED_VIEW_WITHOUT_CONCURRENTLY,
                 format!("REFRESH MATERIALIZED VIEW {view} locks it ACCESS EXCLUSIVE: every read of it waits for the refresh"),
                 "REFRESH MATERIALIZED VIEW CONCURRENTLY (needs a unique index on the view; reads continue)",
             ));

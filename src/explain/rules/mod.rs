@@ -1,6 +1,9 @@
-//! Zero-downtime hazard rules. One file per family; every rule has a stable id (never
-//! renamed or reused: CI configurations name them in `--fail-on`) and a documentation page
-//! `docs/rules/<id>.md` saying what it finds, why it hurts, and what to write instead.
+//! Zero-downtime hazard rules. One file per family; every rule is declared once there, beside
+//! its code, as a `const` [`Rule`] whose [`RuleDoc`] holds its stable id (never renamed or
+//! reused: CI configurations name them in `--fail-on`), a summary, and its documentation: what
+//! it finds, why it hurts, what to write instead, and an example that fires and one that stays
+//! quiet (both explained by a test). `unmigrate rule` prints it and `docs/rules/<id>.md` is
+//! generated from it ([`page`]).
 //!
 //! A rule reads one statement and its [`Context`] (the model just before the statement, the
 //! whole file) and returns hazards; rules never see each other's results.
@@ -8,100 +11,80 @@
 mod columns;
 mod compat;
 mod constraints;
+mod docs;
 mod indexes;
 mod maintenance;
+#[cfg(test)]
+mod tests;
 mod timeouts;
 mod transactions;
 
 use serde::{Serialize, Serializer};
 
+pub use docs::page;
+
 use super::{Context, Impact};
 use crate::sql::NodeEnum;
 
-/// Every rule, by stable id.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Rule {
-    AddColumnNotNullWithoutDefault,
-    AddColumnRewritesTable,
-    AlterColumnTypeRewritesTable,
-    SetNotNullScansTable,
-    CreateIndexWithoutConcurrently,
-    DropIndexWithoutConcurrently,
-    ReindexWithoutConcurrently,
-    AddForeignKeyWithoutNotValid,
-    AddCheckWithoutNotValid,
-    AddUniqueConstraintBuildsIndex,
-    ValidateInSameTransaction,
-    NonTransactionalInTransaction,
-    EnumValueAddedAndUsed,
-    BackfillHoldingDdlLock,
-    DropColumn,
-    DropTable,
-    RenameColumn,
-    RenameTable,
-    RenameEnumValue,
-    DropDefaultOfNotNullColumn,
-    WholeTableRewrite,
-    RefreshMaterializedViewWithoutConcurrently,
-    MissingLockTimeout,
+/// A hazard rule: a reference to its declaration. Every rule is declared once, as a
+/// `const` [`Rule`] beside the code that finds it in its family's file; the registry
+/// ([`Rule::ALL`]), `unmigrate rule` and the pages under `docs/rules/` are derived from it.
+#[derive(Clone, Copy)]
+pub struct Rule(&'static RuleDoc);
+
+/// Everything said about a rule, in one place.
+#[derive(Debug)]
+pub struct RuleDoc {
+    /// The stable id: never renamed or reused (CI configurations name it in `--fail-on`).
+    pub id: &'static str,
+    /// The family, the name of the file under `src/explain/rules/` it is declared in.
+    pub family: &'static str,
+    /// One line for `unmigrate rule`: what it finds, in a few words.
+    pub summary: &'static str,
+    /// What it finds, precisely (Markdown).
+    pub finds: &'static str,
+    /// Why it hurts a live system (Markdown).
+    pub why: &'static str,
+    /// A migration this rule reports.
+    pub fires: Example,
+    /// What to write instead (Markdown).
+    pub instead: &'static str,
+    /// A migration close to `fires` that this rule does not report.
+    pub quiet: Example,
+    /// PostgreSQL facts behind the rule, with links (Markdown).
+    pub facts: &'static str,
+    /// squawk's closest rule, for users coming from it (Markdown).
+    pub squawk: &'static str,
+}
+
+/// An example migration of a rule's documentation; both examples of every rule are explained
+/// by a test.
+#[derive(Debug)]
+pub struct Example {
+    /// The earlier migrations, folded into the model first ("" for none: every table the
+    /// example names is then unknown, and assumed to exist and hold rows).
+    pub before: &'static str,
+    /// The migration explained.
+    pub sql: &'static str,
 }
 
 impl Rule {
-    pub const ALL: &'static [Rule] = &[
-        Rule::AddColumnNotNullWithoutDefault,
-        Rule::AddColumnRewritesTable,
-        Rule::AlterColumnTypeRewritesTable,
-        Rule::SetNotNullScansTable,
-        Rule::CreateIndexWithoutConcurrently,
-        Rule::DropIndexWithoutConcurrently,
-        Rule::ReindexWithoutConcurrently,
-        Rule::AddForeignKeyWithoutNotValid,
-        Rule::AddCheckWithoutNotValid,
-        Rule::AddUniqueConstraintBuildsIndex,
-        Rule::ValidateInSameTransaction,
-        Rule::NonTransactionalInTransaction,
-        Rule::EnumValueAddedAndUsed,
-        Rule::BackfillHoldingDdlLock,
-        Rule::DropColumn,
-        Rule::DropTable,
-        Rule::RenameColumn,
-        Rule::RenameTable,
-        Rule::RenameEnumValue,
-        Rule::DropDefaultOfNotNullColumn,
-        Rule::WholeTableRewrite,
-        Rule::RefreshMaterializedViewWithoutConcurrently,
-        Rule::MissingLockTimeout,
-    ];
+    pub const fn new(doc: &'static RuleDoc) -> Rule {
+        Rule(doc)
+    }
+
+    /// Every rule, family by family, in the order `unmigrate rule` and report summaries
+    /// list them.
+    pub const ALL: &'static [Rule] = &registry::<{ count(FAMILIES) }>(FAMILIES);
 
     /// The stable id: the name of its documentation page and of `--fail-on` values.
     pub fn id(self) -> &'static str {
-        match self {
-            Rule::AddColumnNotNullWithoutDefault => "add-column-not-null-without-default",
-            Rule::AddColumnRewritesTable => "add-column-rewrites-table",
-            Rule::AlterColumnTypeRewritesTable => "alter-column-type-rewrites-table",
-            Rule::SetNotNullScansTable => "set-not-null-scans-table",
-            Rule::CreateIndexWithoutConcurrently => "create-index-without-concurrently",
-            Rule::DropIndexWithoutConcurrently => "drop-index-without-concurrently",
-            Rule::ReindexWithoutConcurrently => "reindex-without-concurrently",
-            Rule::AddForeignKeyWithoutNotValid => "add-foreign-key-without-not-valid",
-            Rule::AddCheckWithoutNotValid => "add-check-without-not-valid",
-            Rule::AddUniqueConstraintBuildsIndex => "add-unique-constraint-builds-index",
-            Rule::ValidateInSameTransaction => "validate-in-same-transaction",
-            Rule::NonTransactionalInTransaction => "non-transactional-in-transaction",
-            Rule::EnumValueAddedAndUsed => "enum-value-added-and-used",
-            Rule::BackfillHoldingDdlLock => "backfill-holding-ddl-lock",
-            Rule::DropColumn => "drop-column",
-            Rule::DropTable => "drop-table",
-            Rule::RenameColumn => "rename-column",
-            Rule::RenameTable => "rename-table",
-            Rule::RenameEnumValue => "rename-enum-value",
-            Rule::DropDefaultOfNotNullColumn => "drop-default-of-not-null-column",
-            Rule::WholeTableRewrite => "whole-table-rewrite",
-            Rule::RefreshMaterializedViewWithoutConcurrently => {
-                "refresh-materialized-view-without-concurrently"
-            }
-            Rule::MissingLockTimeout => "missing-lock-timeout",
-        }
+        self.0.id
+    }
+
+    /// Its declaration: summary, documentation and examples.
+    pub fn about(self) -> &'static RuleDoc {
+        self.0
     }
 
     pub fn from_id(id: &str) -> Option<Rule> {
@@ -111,6 +94,62 @@ impl Rule {
     /// Where its documentation lives, relative to the repository.
     pub fn doc(self) -> String {
         format!("docs/rules/{}.md", self.id())
+    }
+}
+
+/// The families' rule lists, in registry order (a new family is added here and in [`check`]).
+const FAMILIES: &[&[Rule]] = &[
+    columns::RULES,
+    indexes::RULES,
+    constraints::RULES,
+    transactions::RULES,
+    compat::RULES,
+    maintenance::RULES,
+    timeouts::RULES,
+];
+
+const fn count(families: &[&[Rule]]) -> usize {
+    let (mut n, mut i) = (0, 0);
+    while i < families.len() {
+        n += families[i].len();
+        i += 1;
+    }
+    n
+}
+
+/// The families' lists, one after the other.
+const fn registry<const N: usize>(families: &[&[Rule]]) -> [Rule; N] {
+    let mut all = [families[0][0]; N];
+    let (mut n, mut i) = (0, 0);
+    while i < families.len() {
+        let mut j = 0;
+        while j < families[i].len() {
+            all[n] = families[i][j];
+            n += 1;
+            j += 1;
+        }
+        i += 1;
+    }
+    all
+}
+
+impl PartialEq for Rule {
+    fn eq(&self, other: &Rule) -> bool {
+        self.id() == other.id()
+    }
+}
+
+impl Eq for Rule {}
+
+impl std::hash::Hash for Rule {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.id().hash(state)
+    }
+}
+
+impl std::fmt::Debug for Rule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Rule({})", self.id())
     }
 }
 
@@ -152,13 +191,13 @@ impl Hazard {
 /// documented impact (see [`super::impact`]).
 pub fn check(ctx: &Context, node: &NodeEnum, impact: &Impact) -> Vec<Hazard> {
     let mut out = Vec::new();
-    columns::check(ctx, node, &mut out);
-    constraints::check(ctx, node, &mut out);
-    indexes::check(ctx, node, &mut out);
-    transactions::check(ctx, node, &mut out);
-    compat::check(ctx, node, &mut out);
-    maintenance::check(ctx, node, &mut out);
-    timeouts::check(ctx, impact, &mut out);
+    columns::check(ctx, node, impact, &mut out);
+    constraints::check(ctx, node, impact, &mut out);
+    indexes::check(ctx, node, impact, &mut out);
+    transactions::check(ctx, node, impact, &mut out);
+    compat::check(ctx, node, impact, &mut out);
+    maintenance::check(ctx, node, impact, &mut out);
+    timeouts::check(ctx, node, impact, &mut out);
     out
 }
 

@@ -1,0 +1,123 @@
+//! Every rule's declaration against the rest of the repository: its examples really fire and
+//! really stay quiet, and its page under `docs/rules/` is what the declaration generates.
+//! `UNMIGRATE_WRITE_DOCS=1 cargo test --lib explain::rules` rewrites the pages (`just
+//! rule-docs`).
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use super::{page, Example, Rule};
+use crate::catalog::Catalog;
+use crate::drill::apply::ApplyMode;
+use crate::sql;
+
+/// The rules an example's migration raises, explained after its earlier migrations.
+fn raised(example: &Example) -> BTreeSet<&'static str> {
+    let path = Path::new("example.sql");
+    let mut catalog = Catalog::default();
+    for s in sql::statements(path, example.before) {
+        catalog.apply(s.expect("the example's earlier migrations parse").node);
+    }
+    catalog.end_migration();
+    let explained = crate::explain::explain_file(
+        &mut catalog,
+        "example",
+        path,
+        example.sql,
+        true,
+        ApplyMode::Batch,
+    )
+    .expect("the example parses");
+    explained
+        .statements
+        .iter()
+        .flat_map(|s| &s.hazards)
+        .map(|h| h.rule.id())
+        .collect()
+}
+
+#[test]
+fn every_fires_example_raises_its_rule() {
+    let wrong: Vec<String> = Rule::ALL
+        .iter()
+        .map(|rule| (rule, raised(&rule.about().fires)))
+        .filter(|(rule, raised)| !raised.contains(rule.id()))
+        .map(|(rule, raised)| format!("{rule}: its `fires` example raises only {raised:?}"))
+        .collect();
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+#[test]
+fn no_quiet_example_raises_its_rule() {
+    let wrong: Vec<String> = Rule::ALL
+        .iter()
+        .filter(|rule| raised(&rule.about().quiet).contains(rule.id()))
+        .map(|rule| format!("{rule}: its `quiet` example raises it"))
+        .collect();
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+#[test]
+fn ids_are_unique_and_families_name_their_files() {
+    let ids: BTreeSet<&str> = Rule::ALL.iter().map(|r| r.id()).collect();
+    assert_eq!(ids.len(), Rule::ALL.len(), "an id is declared twice");
+    for rule in Rule::ALL {
+        let doc = rule.about();
+        assert!(
+            doc.id.chars().all(|c| c.is_ascii_lowercase() || c == '-'),
+            "{}: ids are kebab-case",
+            doc.id
+        );
+        let file = root().join(format!("src/explain/rules/{}.rs", doc.family));
+        let source = std::fs::read_to_string(&file)
+            .unwrap_or_else(|_| panic!("{rule}: no family file {}", file.display()));
+        assert!(
+            source.contains(&format!("id: \"{}\",", doc.id)),
+            "{rule} is not declared in {}",
+            file.display()
+        );
+        assert!(
+            !doc.summary.ends_with('.'),
+            "{rule}: a summary is not a sentence"
+        );
+    }
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Every page is what its rule's declaration generates, and every page has a rule.
+#[test]
+fn docs_rules_pages_are_generated() {
+    let dir = root().join("docs/rules");
+    let write = std::env::var_os("UNMIGRATE_WRITE_DOCS").is_some();
+    let mut stale = Vec::new();
+    for rule in Rule::ALL {
+        let path = dir.join(format!("{}.md", rule.id()));
+        let want = page(*rule);
+        if std::fs::read_to_string(&path).ok().as_deref() != Some(want.as_str()) {
+            if write {
+                std::fs::write(&path, want).expect("write the page");
+            } else {
+                stale.push(path.display().to_string());
+            }
+        }
+    }
+    for entry in std::fs::read_dir(&dir).expect("docs/rules") {
+        let path = entry.expect("entry").path();
+        let id = path.file_stem().map(|s| s.to_string_lossy().into_owned());
+        if id.as_deref().and_then(Rule::from_id).is_none() {
+            if write {
+                std::fs::remove_file(&path).expect("remove the orphaned page");
+            } else {
+                stale.push(format!("{} (no such rule)", path.display()));
+            }
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "pages out of date; run `just rule-docs` (UNMIGRATE_WRITE_DOCS=1 cargo test --lib explain::rules::tests::docs) and commit:\n  {}",
+        stale.join("\n  ")
+    );
+}

@@ -1,0 +1,152 @@
+//! Column changes on tables with rows: rewrites, scans, required columns.
+
+use crate::common::phase;
+use crate::outcome::*;
+
+/// A volatile default is computed for every row: the table and its indexes are rewritten
+/// under ACCESS EXCLUSIVE. A constant default is stored once in the catalog (PostgreSQL ≥ 11):
+/// no rewrite, even for a NOT NULL column.
+#[test]
+fn add_column_rewrites_table() {
+    let o = lock_history();
+    o.assert_reports(
+        "add_user_token_volatile_default",
+        1,
+        "add-column-rewrites-table",
+        "ADD COLUMN \"token\"",
+    );
+    let add = o.statement("add_user_token_volatile_default", 1);
+    assert!(rewrote(add).contains(&"\"User\""), "{add}");
+    assert!(rewrote(add).contains(&"\"User_pkey\""), "{add}");
+    assert_eq!(
+        strongest_lock(add, "\"User\""),
+        "AccessExclusiveLock",
+        "{add}"
+    );
+
+    o.assert_quiet(
+        "add_user_active_constant_default",
+        "add-column-rewrites-table",
+    );
+    o.assert_quiet(
+        "add_user_active_constant_default",
+        "add-column-not-null-without-default",
+    );
+    let constant = o.statement("add_user_active_constant_default", 1);
+    assert_eq!(constant["rewrote"], serde_json::json!([]), "{constant}");
+    assert_eq!(constant["scanned"], serde_json::json!([]), "{constant}");
+}
+
+/// A type change that is not binary-coercible rewrites the table and every index on it; a
+/// wider `VARCHAR` only changes the catalog.
+#[test]
+fn alter_column_type_rewrites_table() {
+    let o = lock_history();
+    o.assert_reports(
+        "user_age_to_bigint",
+        1,
+        "alter-column-type-rewrites-table",
+        "TYPE BIGINT",
+    );
+    let alter = o.statement("user_age_to_bigint", 1);
+    assert!(rewrote(alter).contains(&"\"User\""), "{alter}");
+    assert!(rewrote(alter).contains(&"\"User_pkey\""), "{alter}");
+    assert_eq!(
+        strongest_lock(alter, "\"User\""),
+        "AccessExclusiveLock",
+        "{alter}"
+    );
+
+    o.assert_quiet(
+        "user_title_to_varchar_200",
+        "alter-column-type-rewrites-table",
+    );
+    let wider = o.statement("user_title_to_varchar_200", 1);
+    assert_eq!(wider["rewrote"], serde_json::json!([]), "{wider}");
+}
+
+/// `SET NOT NULL` reads every row under ACCESS EXCLUSIVE. The safe form (a CHECK added NOT
+/// VALID, validated in a later migration under SHARE UPDATE EXCLUSIVE) lets PostgreSQL ≥ 12
+/// skip the scan: the final `SET NOT NULL` reads nothing.
+#[test]
+fn set_not_null_scans_table() {
+    let o = lock_history();
+    o.assert_reports(
+        "require_user_email",
+        1,
+        "set-not-null-scans-table",
+        "SET NOT NULL",
+    );
+    let require = o.statement("require_user_email", 1);
+    assert_eq!(
+        require["scanned"],
+        serde_json::json!(["\"User\""]),
+        "{require}"
+    );
+    assert_eq!(
+        strongest_lock(require, "\"User\""),
+        "AccessExclusiveLock",
+        "{require}"
+    );
+
+    // The safe sequence.
+    let add = o.statement("user_name_not_null_check_not_valid", 1);
+    assert_eq!(add["scanned"], serde_json::json!([]), "{add}");
+    let validate = o.statement("validate_user_name_not_null_check", 1);
+    assert_eq!(
+        validate["scanned"],
+        serde_json::json!(["\"User\""]),
+        "{validate}"
+    );
+    assert_eq!(
+        strongest_lock(validate, "\"User\""),
+        "ShareUpdateExclusiveLock",
+        "{validate}"
+    );
+    o.assert_quiet("require_user_name", "set-not-null-scans-table");
+    let require = o.statement("require_user_name", 1);
+    assert_eq!(require["scanned"], serde_json::json!([]), "{require}");
+    assert_eq!(
+        strongest_lock(require, "\"User\""),
+        "AccessExclusiveLock",
+        "the lock stays, only briefly: {require}"
+    );
+}
+
+/// A required column without a default cannot be filled for the rows already there: the
+/// forward migration fails with 23502 as soon as the table holds a row, and passes on the
+/// empty shadow database (which is why it slips through). With a constant default it passes
+/// over the same rows.
+#[test]
+fn add_column_not_null_without_default() {
+    let o = seeded();
+    o.assert_reports(
+        "add_user_phone_required",
+        1,
+        "add-column-not-null-without-default",
+        "ADD COLUMN \"phone\" TEXT NOT NULL",
+    );
+    assert_eq!(o.code, EXIT_FAILED, "{}", o.drill);
+    let required = o.migration("add_user_phone_required");
+    let forward = phase(required, "forward");
+    assert_eq!(forward["status"], "error", "{forward}");
+    assert_eq!(forward["code"], "23502", "{forward}");
+    assert_eq!(
+        required["data"]["forward_failure"], "only_with_data",
+        "{required}"
+    );
+
+    // With a default the same column passes over the same rows, seeded before it.
+    o.assert_quiet(
+        "add_user_nickname_with_default",
+        "add-column-not-null-without-default",
+    );
+    let with_default = o.migration("add_user_nickname_with_default");
+    assert_eq!(
+        with_default["data"]["seeded"],
+        serde_json::json!([{"table": "\"User\"", "rows": 10}]),
+        "{with_default}"
+    );
+    assert_eq!(with_default["result"], "passed", "{with_default}");
+    assert_eq!(phase(with_default, "forward")["status"], "passed");
+}

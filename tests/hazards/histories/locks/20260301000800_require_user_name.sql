@@ -1,0 +1,2 @@
+ALTER TABLE "User" ALTER COLUMN "name" SET NOT NULL;
+ALTER TABLE "User" DROP CONSTRAINT "User_name_not_null";

@@ -1,0 +1,1 @@
+CREATE INDEX "User_email_idx" ON "User"("email");

@@ -1,0 +1,1 @@
+REINDEX INDEX "User_email_idx";

@@ -1,0 +1,1 @@
+REINDEX INDEX CONCURRENTLY "User_email_idx";

@@ -1,0 +1,1 @@
+ALTER TABLE "Comment" VALIDATE CONSTRAINT "Comment_authorId_fkey";

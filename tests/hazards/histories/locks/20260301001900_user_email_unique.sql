@@ -1,0 +1,1 @@
+ALTER TABLE "User" ADD CONSTRAINT "User_email_key" UNIQUE ("email");

@@ -1,0 +1,1 @@
+CREATE UNIQUE INDEX CONCURRENTLY "Post_slug_key" ON "Post"("slug");

@@ -1,0 +1,1 @@
+CREATE TABLE "User" ("id" TEXT PRIMARY KEY, "email" TEXT NOT NULL);

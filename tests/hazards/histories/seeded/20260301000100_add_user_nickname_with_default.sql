@@ -1,0 +1,1 @@
+ALTER TABLE "User" ADD COLUMN "nickname" TEXT NOT NULL DEFAULT '';

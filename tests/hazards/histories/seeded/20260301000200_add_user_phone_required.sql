@@ -1,0 +1,1 @@
+ALTER TABLE "User" ADD COLUMN "phone" TEXT NOT NULL;

@@ -1,0 +1,307 @@
+//! One history, explained and drilled once: its fixture under `histories/`, and the reports
+//! the tests read.
+
+use std::fs;
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use serde_json::Value;
+
+use crate::common::{arg, array, manifest_dir, phase, text, write_history, Sandbox};
+
+pub const EXIT_PASSED: i32 = 0;
+pub const EXIT_FAILED: i32 = 1;
+
+/// The name the shared `histories/init.sql` gets in a history that starts with it.
+const INIT_NAME: &str = "20260301000000_init";
+
+/// The histories under `tests/hazards/histories/`, each drilled the way its tests need.
+#[derive(Clone, Copy)]
+enum History {
+    /// One migration per statement, drilled in split mode with a trace (and `drill.toml`'s
+    /// check that the quiet form of `missing-lock-timeout` sets the timeout), so every
+    /// statement runs in a transaction of its own and its own locks are the ones reported.
+    Locks,
+    /// Statements that behave differently when the file is one transaction (batch, Prisma
+    /// ≤ 7.3; the drill stops at the enum value used before it commits) …
+    TransactionsBatch,
+    /// … and when each statement commits (split, Prisma ≥ 7.4).
+    TransactionsSplit,
+    /// Separate from the transaction history: a batch drill stops at the first failing
+    /// forward.
+    ConcurrentlyBatch,
+    ConcurrentlySplit,
+    /// A required column, added with and without a default, over seeded rows.
+    Seeded,
+    /// Changes the previous release cannot survive, each with the query that release runs
+    /// (`drill.toml`), which must fail after the forward migration and its re-apply and work
+    /// again after the undo.
+    Compat,
+}
+
+impl History {
+    const COUNT: usize = 7;
+
+    /// The outcome, explained and drilled on first use; the tests share it.
+    fn outcome(self) -> &'static Outcome {
+        static CELLS: [OnceLock<Outcome>; History::COUNT] =
+            [const { OnceLock::new() }; History::COUNT];
+        CELLS[self as usize].get_or_init(|| self.run())
+    }
+
+    fn run(self) -> Outcome {
+        use History::*;
+        let (folder, mode, args, stops_at): (_, _, &[&str], _) = match self {
+            Locks => ("locks", "split", &[], None),
+            TransactionsBatch => (
+                "transactions",
+                "batch",
+                &["--trace"],
+                Some("add_admin_role_as_default"),
+            ),
+            TransactionsSplit => ("transactions", "split", &["--trace"], None),
+            ConcurrentlyBatch => (
+                "concurrently",
+                "batch",
+                &["--trace"],
+                Some("add_user_nick_and_index_concurrently"),
+            ),
+            ConcurrentlySplit => ("concurrently", "split", &["--trace"], None),
+            Seeded => (
+                "seeded",
+                "batch",
+                &["--seed-rows", "10"],
+                Some("add_user_phone_required"),
+            ),
+            Compat => ("compat", "batch", &[], None),
+        };
+        Outcome::of(folder, mode, args, stops_at)
+    }
+}
+
+pub fn lock_history() -> &'static Outcome {
+    History::Locks.outcome()
+}
+
+pub fn transactions_batch() -> &'static Outcome {
+    History::TransactionsBatch.outcome()
+}
+
+pub fn transactions_split() -> &'static Outcome {
+    History::TransactionsSplit.outcome()
+}
+
+pub fn concurrently_batch() -> &'static Outcome {
+    History::ConcurrentlyBatch.outcome()
+}
+
+pub fn concurrently_split() -> &'static Outcome {
+    History::ConcurrentlySplit.outcome()
+}
+
+pub fn seeded() -> &'static Outcome {
+    History::Seeded.outcome()
+}
+
+pub fn compat() -> &'static Outcome {
+    History::Compat.outcome()
+}
+
+fn histories() -> PathBuf {
+    manifest_dir().join("tests/hazards/histories")
+}
+
+/// The migrations of `histories/<folder>/`, by file name, after the shared
+/// `histories/init.sql` unless the folder has an init migration of its own; and its drill
+/// script, if it has one.
+fn read_history(folder: &str) -> (Vec<(String, String)>, Option<String>) {
+    let dir = histories().join(folder);
+    let mut migrations: Vec<(String, String)> = fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "sql"))
+        .map(|p| {
+            let name = p.file_stem().expect("name").to_string_lossy().into_owned();
+            (name, fs::read_to_string(&p).expect("read the migration"))
+        })
+        .collect();
+    migrations.sort();
+    if !migrations.iter().any(|(name, _)| name == INIT_NAME) {
+        let init = fs::read_to_string(histories().join("init.sql")).expect("init.sql");
+        migrations.insert(0, (INIT_NAME.to_string(), init));
+    }
+    let script = fs::read_to_string(dir.join("drill.toml")).ok();
+    (migrations, script)
+}
+
+/// The reports of one history: `explain --format json` in the drill's apply mode, and the
+/// drill's JSON report with its exit code. Migrations are named by what follows their
+/// timestamp (`"add_user_token_volatile_default"`).
+pub struct Outcome {
+    pub explain: Value,
+    pub drill: Value,
+    pub code: i32,
+}
+
+/// Whether `full` (`20260301000100_drop_user_age`) is the migration `name` (`drop_user_age`).
+fn names(full: &Value, name: &str) -> bool {
+    text(full)
+        .split_once('_')
+        .is_some_and(|(_, rest)| rest == name)
+}
+
+impl Outcome {
+    /// Writes the history of `histories/<folder>` (and its `drill.toml`, whose `migrations`
+    /// is `"migrations"`), explains it in `mode` and drills it in `mode` with `args`. The drill
+    /// must pass (every migration passed or manual), or, given `stops_at`, fail with that
+    /// migration's forward phase and stop.
+    fn of(folder: &str, mode: &str, args: &[&str], stops_at: Option<&str>) -> Outcome {
+        let (history, script) = read_history(folder);
+        let history: Vec<(&str, &str)> = history
+            .iter()
+            .map(|(name, sql)| (name.as_str(), sql.as_str()))
+            .collect();
+        let sandbox = Sandbox::new();
+        let dir = sandbox.project().join("migrations");
+        write_history(&dir, &history);
+        let explained = sandbox.output(&[
+            "explain",
+            arg(&dir),
+            "--apply-mode",
+            mode,
+            "--format",
+            "json",
+        ]);
+        assert_eq!(explained.code, EXIT_PASSED, "{explained}");
+        let explain = explained.json();
+
+        let target = match script.as_deref() {
+            Some(text) => {
+                let path = sandbox.project().join("drill.toml");
+                fs::write(&path, text).unwrap();
+                path
+            }
+            None => dir,
+        };
+        let mut all = vec![
+            "drill",
+            arg(&target),
+            "--apply-mode",
+            mode,
+            "--format",
+            "json",
+        ];
+        all.extend_from_slice(args);
+        let drilled = sandbox.output(&all);
+        let drill = drilled.json();
+        assert_eq!(drill["passed"], stops_at.is_none(), "{drilled}");
+        match stops_at {
+            None => {
+                assert_eq!(drilled.code, EXIT_PASSED, "{drilled}");
+                for m in array(&drill["report"]["migrations"]) {
+                    let result = text(&m["result"]);
+                    assert!(result.starts_with("passed") || result == "manual", "{m}");
+                }
+                assert_eq!(drill["report"]["final_check"]["passed"], true, "{drilled}");
+            }
+            Some(name) => {
+                assert_eq!(drilled.code, EXIT_FAILED, "{drilled}");
+                let stopped = text(&drill["report"]["stopped"]);
+                assert!(stopped.contains(name), "{drilled}");
+            }
+        }
+        Outcome {
+            explain,
+            drill,
+            code: drilled.code,
+        }
+    }
+
+    /// The statement at `line` of `migration` in the explain report.
+    pub fn explained(&self, migration: &str, line: u64) -> &Value {
+        self.explained_statements(migration)
+            .iter()
+            .find(|s| s["location"]["line"] == line)
+            .unwrap_or_else(|| panic!("explain has no statement at {migration}:{line}"))
+    }
+
+    fn explained_statements(&self, migration: &str) -> &Vec<Value> {
+        let m = array(&self.explain["migrations"])
+            .iter()
+            .find(|m| names(&m["name"], migration))
+            .unwrap_or_else(|| panic!("explain has no migration {migration}"));
+        array(&m["statements"])
+    }
+
+    /// Explain reports `rule` for the statement at `line` of `migration`, which contains
+    /// `sql`.
+    pub fn assert_reports(&self, migration: &str, line: u64, rule: &str, sql: &str) {
+        let statement = self.explained(migration, line);
+        assert!(text(&statement["sql"]).contains(sql), "{statement}");
+        assert!(rules(statement).contains(&rule), "no {rule}: {statement}");
+    }
+
+    /// Explain reports `rule` for no statement of `migration`.
+    pub fn assert_quiet(&self, migration: &str, rule: &str) {
+        for statement in self.explained_statements(migration) {
+            assert!(!rules(statement).contains(&rule), "{rule}: {statement}");
+        }
+    }
+
+    pub fn migration(&self, name: &str) -> &Value {
+        array(&self.drill["report"]["migrations"])
+            .iter()
+            .find(|m| names(&m["name"], name))
+            .unwrap_or_else(|| panic!("{name} is not in the drill report: {}", self.drill))
+    }
+
+    /// The trace of the statement at `line` of `migration`'s forward phase.
+    pub fn statement(&self, migration: &str, line: u64) -> &Value {
+        let forward = phase(self.migration(migration), "forward");
+        array(&forward["statements"])
+            .iter()
+            .find(|s| s["line"] == line)
+            .unwrap_or_else(|| panic!("no traced statement at line {line}: {forward}"))
+    }
+}
+
+/// The rule ids explain reports for one statement.
+pub fn rules(statement: &Value) -> Vec<&str> {
+    array(&statement["hazards"])
+        .iter()
+        .map(|h| text(&h["rule"]))
+        .collect()
+}
+
+/// The strongest lock one traced statement took on an existing `relation`, "" if none.
+pub fn strongest_lock<'a>(trace: &'a Value, relation: &str) -> &'a str {
+    let rank = |m: &str| {
+        unmigrate::drill::apply::LOCK_MODES
+            .iter()
+            .position(|x| *x == m)
+            .expect("a lock mode")
+    };
+    array(&trace["locks"])
+        .iter()
+        .filter(|l| l["relation"] == relation && l["created"] == false)
+        .map(|l| text(&l["mode"]))
+        .max_by_key(|m| rank(m))
+        .unwrap_or("")
+}
+
+/// Relations a traced statement created (locked while new).
+pub fn created(trace: &Value) -> Vec<&str> {
+    array(&trace["locks"])
+        .iter()
+        .filter(|l| l["created"] == true)
+        .map(|l| text(&l["relation"]))
+        .collect()
+}
+
+pub fn rewrote(trace: &Value) -> Vec<&str> {
+    array(&trace["rewrote"]).iter().map(text).collect()
+}
+
+pub fn scanned(trace: &Value) -> Vec<&str> {
+    array(&trace["scanned"]).iter().map(text).collect()
+}

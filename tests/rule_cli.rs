@@ -1,0 +1,47 @@
+//! End-to-end tests of `unmigrate rule [ID]`: the list, a rule's page, an unknown id.
+
+mod common;
+use common::{manifest_dir, run_in};
+
+#[test]
+fn lists_every_rule_with_its_kind_and_summary() {
+    let run = run_in(manifest_dir(), &["rule"]);
+    assert_eq!(run.code, 0, "{run}");
+    let pages = std::fs::read_dir(manifest_dir().join("docs/rules"))
+        .expect("docs/rules")
+        .count();
+    assert_eq!(run.stdout.lines().count(), pages, "{run}");
+    let drop_column = run
+        .stdout
+        .lines()
+        .find(|l| l.split_whitespace().nth(1) == Some("drop-column"))
+        .unwrap_or_else(|| panic!("no drop-column line:\n{run}"));
+    assert!(drop_column.starts_with("explain  drop-column  "), "{run}");
+    assert!(
+        drop_column.ends_with("previous release may still use it"),
+        "{run}"
+    );
+}
+
+#[test]
+fn prints_a_rule_page_as_docs_rules_holds_it() {
+    let run = run_in(manifest_dir(), &["rule", "missing-lock-timeout"]);
+    assert_eq!(run.code, 0, "{run}");
+    let page = std::fs::read_to_string(manifest_dir().join("docs/rules/missing-lock-timeout.md"))
+        .expect("the page");
+    assert_eq!(run.stdout, page);
+}
+
+#[test]
+fn an_unknown_id_is_a_usage_error_with_a_suggestion() {
+    let run = run_in(manifest_dir(), &["rule", "missing-lock-timout"]);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(run.stdout.is_empty(), "{run}");
+    assert_eq!(
+        run.stderr,
+        "error: no rule missing-lock-timout; did you mean missing-lock-timeout? (`unmigrate rule` lists them)\n"
+    );
+    let far = run_in(manifest_dir(), &["rule", "xyz"]);
+    assert_eq!(far.code, 2, "{far}");
+    assert!(!far.stderr.contains("did you mean"), "{far}");
+}
