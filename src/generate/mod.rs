@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use crate::catalog::Catalog;
 use crate::migrations::{
-    self, History, Migration, MigrationsError, NewFolder, Overwrite, Timestamp,
+    self, Among, History, Migration, MigrationsError, NameError, NewFolder, Overwrite, Timestamp,
 };
 use crate::sql::{self, Location, SqlError};
 use crate::undo::{self, Undo, Verdict};
@@ -35,8 +35,9 @@ pub enum GenerateError {
     Migrations(#[from] MigrationsError),
     #[error(transparent)]
     Sql(#[from] SqlError),
-    #[error("no migration named {name:?} in {}; run `ls {}` to see the folder names", dir.display(), dir.display())]
-    UnknownMigration { name: String, dir: PathBuf },
+    /// A `--migration` name that names no migration, or several.
+    #[error(transparent)]
+    Name(#[from] NameError),
     #[error("{name} is itself an undo written by unmigrate (of {source_name}); undoing an undo is deploying the original again")]
     SelectedAnUndo { name: String, source_name: String },
     #[error(
@@ -168,11 +169,7 @@ fn select<'h>(
     history: &'h History,
     selection: &Selection,
 ) -> Result<Vec<&'h Migration>, GenerateError> {
-    let forward: Vec<&Migration> = history
-        .migrations
-        .iter()
-        .filter(|m| m.undo_of.is_none())
-        .collect();
+    let forward = history.forward();
     let chosen: Vec<&Migration> = match selection {
         Selection::All => forward,
         Selection::Last(_) if forward.is_empty() => Vec::new(),
@@ -188,15 +185,10 @@ fn select<'h>(
         Selection::Named(names) => {
             let mut chosen = Vec::new();
             for name in names {
-                let m = history
-                    .find(name)
-                    .ok_or_else(|| GenerateError::UnknownMigration {
-                        name: name.clone(),
-                        dir: history.dir.clone(),
-                    })?;
+                let m = history.resolve(name, Among::All)?;
                 if let Some(source) = &m.undo_of {
                     return Err(GenerateError::SelectedAnUndo {
-                        name: name.clone(),
+                        name: m.name.clone(),
                         source_name: source.clone(),
                     });
                 }

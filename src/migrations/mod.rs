@@ -7,6 +7,7 @@
 mod error;
 mod history;
 mod interrupt;
+mod lookup;
 mod naming;
 mod order;
 mod staging;
@@ -15,6 +16,7 @@ mod writer;
 
 pub use error::MigrationsError;
 pub use history::{read_history, History, Migration, LOCK_FILE, MIGRATION_SQL};
+pub use lookup::{Among, NameError};
 pub use naming::{seal, undo_folder_name, undo_header, MAX_FOLDER_NAME_BYTES};
 pub use order::prisma_name_order;
 pub use staging::{interrupted_runs, recover_interrupted};
