@@ -25,7 +25,6 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use unmigrate::drill::script;
 use unmigrate::drill::{self, DrillPlan};
 use unmigrate::generate;
 use unmigrate::migrations;
@@ -81,7 +80,7 @@ fn run() -> Result<(), String> {
     }
 
     let history = migrations::read_history(&dir).map_err(|e| e.to_string())?;
-    let forward = script::forward_migrations(&history);
+    let forward = history.forward();
     let undos = generate::derive_undos(&history, &forward).map_err(|e| e.to_string())?;
     let steps: Vec<(&str, Option<Vec<String>>)> = forward
         .iter()

@@ -35,10 +35,10 @@ pub struct DrillArgs {
     /// Drill only the last N forward migrations (the earlier ones are applied forward only).
     #[arg(long, value_name = "N", conflicts_with_all = ["from", "to", "all"])]
     pub last: Option<usize>,
-    /// Drill from this migration (folder name or unique prefix), inclusive.
+    /// Drill from this migration (named as for generate --migration), inclusive.
     #[arg(long, value_name = "NAME", conflicts_with = "all")]
     pub from: Option<String>,
-    /// Drill up to this migration (folder name or unique prefix), inclusive.
+    /// Drill up to this migration (named as for generate --migration), inclusive.
     #[arg(long, value_name = "NAME", conflicts_with = "all")]
     pub to: Option<String>,
     /// Drill every forward migration (the default without a script).

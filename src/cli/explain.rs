@@ -11,7 +11,7 @@ use crate::report::explain::ExplainFormat;
 #[derive(Debug, clap::Args)]
 pub struct ExplainArgs {
     /// A migration.sql (or any .sql file), a migration folder, a migrations folder (every
-    /// migration in it), or a migration name (or unique prefix) in --dir.
+    /// migration in it), or a migration name (as for generate --migration) in --dir.
     #[arg(default_value = "prisma/migrations")]
     pub target: PathBuf,
     /// The migrations folder in which a migration name is looked up.

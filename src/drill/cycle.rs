@@ -98,8 +98,6 @@ pub enum DrillError {
     Apply(#[from] ApplyError),
     #[error("the scratch database connection failed while seeding or fingerprinting data: {0}")]
     Data(#[source] postgres::Error),
-    #[error("check {check:?} runs at {migration}, which is not in the drill's scope; widen the scope or change the check's `migration`")]
-    CheckOutOfScope { check: String, migration: String },
     #[error("{} holds forward migrations ({names}); an undo directory may hold only undo folders written by unmigrate", dir.display())]
     ForwardInUndoDir { dir: PathBuf, names: String },
     #[error("refused: a drill on a server given by URL may change only the database it creates, and these statements change the server beyond it:{list}\n  drill on the embedded PostgreSQL (no --database-url, SHADOW_DATABASE_URL or [database]), whose cluster is thrown away, or pass --allow-server-changes to run them on that server anyway")]
@@ -169,10 +167,10 @@ fn drill_history(
         Some(dir) => Some(read_undo_dir(dir)?),
         None => None,
     };
-    let forward = script::forward_migrations(history);
+    let forward = history.forward();
     let scope = plan.scope.resolve(history)?;
     let in_scope: Vec<&Migration> = forward[scope.clone()].to_vec();
-    let checks = resolve_checks(&plan.checks, &forward, &in_scope)?;
+    let checks = script::resolve_checks(plan.script.as_deref(), &plan.checks, history, &scope)?;
     progress(Progress::Planned(in_scope.len()));
 
     // Deriving the undos needs only the files, preparing the scratch database only the
@@ -474,32 +472,6 @@ fn undo_files(
 struct UndoFiles {
     source: UndoSource,
     files: Vec<UndoFile>,
-}
-
-/// Checks with their `migration` resolved to a name.
-pub(super) fn resolve_checks(
-    checks: &[Check],
-    forward: &[&Migration],
-    in_scope: &[&Migration],
-) -> Result<Vec<Check>, DrillError> {
-    checks
-        .iter()
-        .map(|check| {
-            let mut check = check.clone();
-            if let Some(name) = &check.migration {
-                let index = script::resolve_migration_name(forward, name)?;
-                let full = forward[index].name.clone();
-                if !in_scope.iter().any(|m| m.name == full) {
-                    return Err(DrillError::CheckOutOfScope {
-                        check: check.name.clone(),
-                        migration: full,
-                    });
-                }
-                check.migration = Some(full);
-            }
-            Ok(check)
-        })
-        .collect()
 }
 
 fn sql_file(m: &Migration) -> SqlFile<'_> {

@@ -77,10 +77,10 @@ fn run_scope(
     if ranges <= 1 {
         return cycle::run_history(plan, history, started, progress);
     }
-    let forward = script::forward_migrations(history);
+    let forward = history.forward();
     // The checks are resolved against the whole scope first, so a misplaced one is reported
     // as it would be without ranges.
-    let checks = cycle::resolve_checks(&plan.checks, &forward, &forward[scope.clone()])?;
+    let checks = script::resolve_checks(plan.script.as_deref(), &plan.checks, history, &scope)?;
     let weights = weights(history)?;
     let cuts = split(&weights, scope.clone(), ranges);
 
@@ -215,7 +215,8 @@ fn join(reports: Vec<DrillReport>) -> DrillReport {
 /// worth six statements, for the phases and comparisons every migration has (chosen so that
 /// the two ranges of the langfuse drill finish together on two cores).
 fn weights(history: &History) -> Result<Vec<f64>, DrillError> {
-    script::forward_migrations(history)
+    history
+        .forward()
         .iter()
         .map(|m| Ok(6.0 + sql::parse_file(&m.sql_path, &m.sql)?.len() as f64))
         .collect()

@@ -73,7 +73,7 @@ pub enum Target {
 
 impl Target {
     /// Resolves what the user named: a migrations folder, a migration folder or its
-    /// `migration.sql`, a lone `.sql` file, or a migration name (or unique prefix) in `dir`.
+    /// `migration.sql`, a lone `.sql` file, or a migration name in `dir` (see [`History::resolve`]).
     pub fn resolve(target: &Path, dir: &Path) -> Result<Target, ExplainError> {
         if target.is_file() {
             return Ok(match history_of_file(target) {

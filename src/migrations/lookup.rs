@@ -248,7 +248,11 @@ mod tests {
         let (_tmp, h) = demo();
         let all = |name| name_of(&h, name, Among::All).unwrap();
         assert_eq!(all("20240102000000_add_user"), "20240102000000_add_user");
-        assert_eq!(all("add_user"), "20240102000000_add_user", "not add_user_age");
+        assert_eq!(
+            all("add_user"),
+            "20240102000000_add_user",
+            "not add_user_age"
+        );
         assert_eq!(all("add_user_age"), "20240103000000_add_user_age");
         assert_eq!(all("20240201"), "20240201000000_add_post");
         assert_eq!(
