@@ -5,9 +5,10 @@ use std::path::{Path, PathBuf};
 use clap::ValueEnum;
 
 use super::{write_stdout, EXIT_DRILL_FAILED, EXIT_OK};
-use crate::drill::apply::{ApplyMode, Timeouts};
+use crate::drill::apply::Timeouts;
 use crate::drill::script::{DrillScript, Scope, Seed};
 use crate::drill::{self, DrillPlan, Progress};
+use crate::migrations::ApplyMode;
 use crate::report::{self, ReportFormat};
 use crate::scratch::{ScratchOptions, ScratchSource};
 use crate::snapshot::Tracking;

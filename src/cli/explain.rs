@@ -3,8 +3,8 @@
 use std::path::PathBuf;
 
 use super::{write_stdout, EXIT_HAZARDS, EXIT_OK};
-use crate::drill::apply::ApplyMode;
 use crate::explain;
+use crate::migrations::ApplyMode;
 use crate::report;
 use crate::report::explain::ExplainFormat;
 

@@ -8,21 +8,18 @@ use std::time::{Duration, Instant};
 use postgres::Client;
 
 use crate::data::{self, Fill, Fingerprint};
-use crate::drill::apply::{
-    self, ApplyError, ApplyMode, PrismaSession, SqlFile, StatementTrace, Timeouts,
-};
+use crate::drill::apply::{self, ApplyError, PrismaSession, SqlFile, Timeouts};
 use crate::drill::outcome::{
     CheckReport, DataFailure, DataReport, DrillReport, DrillResult, Expectation, FinalCheck,
-    MigrationDrill, Phase, PhaseReport, PhaseStatus, Prefix, UndoSource,
+    MigrationDrill, Phase, PhaseReport, PhaseStatus, Prefix, StatementTrace, UndoSource,
 };
 use crate::drill::script::{self, Check, Scope, ScriptError, Seed};
 use crate::drill::survival::{self, Touched};
-use crate::generate::{self, GenerateError, MigrationUndo};
-use crate::migrations::{self, History, Migration, MigrationsError, Timestamp};
+use crate::migrations::{self, ApplyMode, History, Migration, MigrationsError, Timestamp};
 use crate::scratch::{Scratch, ScratchError, ScratchSource};
 use crate::snapshot::{SchemaWatcher, Snapshot, SnapshotError, Tracking};
 use crate::sql::{self, QName, SqlError};
-use crate::undo::{DataLoss, Verdict, COLUMN_ORDER_NOTE};
+use crate::undo::{self, DataLoss, MigrationUndo, Verdict};
 
 /// Everything a drill needs to know, from a drill script or the command line.
 #[derive(Debug, Clone)]
@@ -86,8 +83,6 @@ pub enum DrillError {
     Migrations(#[from] MigrationsError),
     #[error(transparent)]
     Script(#[from] ScriptError),
-    #[error(transparent)]
-    Generate(#[from] GenerateError),
     #[error(transparent)]
     Sql(#[from] SqlError),
     #[error(transparent)]
@@ -409,7 +404,7 @@ fn undo_files(
     if in_scope.is_empty() {
         return Ok(Vec::new());
     }
-    let derived = generate::derive_undos(history, in_scope)?;
+    let derived = undo::derive_undos(history, in_scope)?;
     let fresh: usize = derived.iter().map(|(_, parts)| parts.len()).sum();
     let stamps = migrations::choose_timestamps(history, None, Timestamp::now_utc(), fresh)?;
     let mut stamps = stamps.into_iter();
@@ -735,10 +730,7 @@ impl Cycle<'_, '_> {
             mode_differences: Vec::new(),
             data: None,
         };
-        let order_announced = undo
-            .statements
-            .iter()
-            .any(|s| s.undo.reason.contains(COLUMN_ORDER_NOTE));
+        let order_announced = undo.statements.iter().any(|s| s.undo.reorders_columns);
 
         // Forward.
         let applied = self.session.apply(sql_file(m))?;

@@ -20,8 +20,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::catalog::Catalog;
-use crate::drill::apply::ApplyMode;
-use crate::migrations::{Among, History, MigrationsError, NameError};
+use crate::migrations::{Among, ApplyMode, History, MigrationsError, NameError};
 use crate::sql::{self, Location, SqlError};
 use crate::undo::{self, Undo, Verdict};
 

@@ -4,6 +4,7 @@
 //!
 //! Everything here is plain file handling: no SQL is parsed (that is [`crate::sql`]'s job).
 
+mod apply_mode;
 mod error;
 mod history;
 mod interrupt;
@@ -14,6 +15,7 @@ mod staging;
 mod timestamp;
 mod writer;
 
+pub use apply_mode::ApplyMode;
 pub use error::MigrationsError;
 pub use history::{read_history, History, Migration, LOCK_FILE, MIGRATION_SQL};
 pub use lookup::{Among, NameError};

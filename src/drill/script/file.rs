@@ -9,8 +9,8 @@ use serde::de::Error as _;
 use serde::{Deserialize, Deserializer};
 
 use super::{Check, DrillScript, Scope, ScriptError, Seed, Timeouts};
-use crate::drill::apply::ApplyMode;
 use crate::drill::outcome::{Expectation, Phase};
+use crate::migrations::ApplyMode;
 use crate::migrations::NameError;
 
 impl DrillScript {

@@ -51,8 +51,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::drill::apply::ApplyMode;
 use crate::drill::outcome::{Expectation, Phase};
+use crate::migrations::ApplyMode;
 use crate::migrations::{History, Migration};
 
 pub use error::ScriptError;
