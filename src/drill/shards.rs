@@ -48,7 +48,7 @@ pub fn default_jobs() -> usize {
 /// Runs the drill, across several databases when the plan allows it and the scope is long
 /// enough to gain from it (see the module documentation). On a server given by URL, refuses
 /// statements that change the server beyond the drill's database before anything runs (see
-/// [`reach`]). `Err` only for input or environment errors, and for that refusal.
+/// the `reach` module). `Err` only for input or environment errors, and for that refusal.
 pub fn run(
     plan: &DrillPlan,
     progress: &mut dyn FnMut(Progress),

@@ -136,7 +136,7 @@ impl FileFacts {
     /// The statements rules may look at across statements, with their positions: every
     /// `SET`, every `ALTER TABLE` that adds a `NOT VALID` constraint, drops a column or its
     /// NOT NULL, or sets a default; every statement when the file adds an enum value.
-    /// A rule that looks at other statements must be served by [`looked_at_across`].
+    /// A rule that looks at other statements must be served by `looked_at_across`.
     pub fn statements(&self) -> impl Iterator<Item = (usize, &NodeEnum)> {
         self.kept.iter().map(|(i, node)| (*i, node))
     }

@@ -7,7 +7,7 @@
 //! referencing one), `CREATE TABLE … REFERENCES` SHARE ROW EXCLUSIVE on the referenced table,
 //! `DROP TABLE` ACCESS EXCLUSIVE on tables its foreign keys reference, `PARTITION OF` ACCESS
 //! EXCLUSIVE on the parent, `COMMENT ON TABLE` SHARE UPDATE EXCLUSIVE, and the widening type
-//! changes in [`super::rewrite`] keep the relfilenode. Nothing here is measured at run time;
+//! changes in `super::rewrite` keep the relfilenode. Nothing here is measured at run time;
 //! the drill's lock trace is what measures.
 
 use std::fmt;

@@ -188,13 +188,13 @@ impl<'c> PrismaSession<'c> {
     }
 
     /// From now on, trace every statement of every file applied: its locks, rewrites, scans
-    /// and duration (see [`trace`]). Costs a catalog query per statement.
+    /// and duration (see [`StatementTrace`]). Costs a catalog query per statement.
     pub fn trace_statements(&mut self) {
         self.trace = true;
     }
 
     /// From now on, also probe every traced statement's table with a read and a write from
-    /// two other sessions, and report how long each waited (see [`probe`]).
+    /// two other sessions, and report how long each waited (see [`Prober`]).
     pub fn probe_statements(&mut self, prober: Prober) {
         self.trace = true;
         self.prober = Some(prober);

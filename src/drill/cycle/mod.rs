@@ -42,16 +42,16 @@ pub struct DrillPlan {
     pub source: ScratchSource,
     pub tracking: Tracking,
     /// Trace every statement drilled: locks, rewrites, scans and time (see
-    /// [`apply::StatementTrace`]).
+    /// [`crate::drill::outcome::StatementTrace`]).
     pub trace: bool,
     /// Also probe each traced statement's table with a read and a write from two other
     /// sessions, and report how long they waited (implies `trace`).
     pub probe: bool,
-    /// How many databases may drill parts of the scope at once (see [`super::shards`]);
+    /// How many databases may drill parts of the scope at once (see [`crate::drill::run`]);
     /// `None`: one per core. `Some(1)`: the whole scope in one database.
     pub jobs: Option<usize>,
     /// On a server given by URL, run statements that change the server beyond the drill's
-    /// database (roles, `ALTER SYSTEM`, …) instead of refusing the drill (see [`super::reach`]).
+    /// database (roles, `ALTER SYSTEM`, …) instead of refusing the drill (see the `reach` module).
     pub allow_server_changes: bool,
 }
 

@@ -97,7 +97,7 @@ pub enum ScriptError {
     #[error("{}: {context}: {source}", path.display())]
     InScript {
         path: PathBuf,
-        /// Where in the script: "[scope]".
+        /// Where in the script: `[scope]`.
         context: String,
         #[source]
         source: Box<ScriptError>,
