@@ -511,7 +511,44 @@ case!(
     nothing,
     ["drill", "migrations", "--from", "nope"],
     2,
-    "no forward migration in migrations is named or starts with \"nope\""
+    "no forward migration named \"nope\" in migrations"
+);
+case!(
+    drill_check_outside_the_scope,
+    |p: &Project| p.write(
+        "drill.toml",
+        "migrations = \"migrations\"\n[scope]\nlast = 1\n\
+         [[check]]\nname = \"users\"\nsql = \"SELECT 1\"\nmigration = \"init\"\n"
+    ),
+    ["drill", "drill.toml"],
+    2,
+    "drill.toml: check \"users\" runs only at 20240101000000_init, which is outside the \
+     drill's scope (20240102000000_email); widen the scope ([scope] in the script, or --last, \
+     --from, --to or --all) or name a migration inside it"
+);
+case!(
+    drill_check_outside_the_scope_of_the_flags,
+    |p: &Project| p.write(
+        "drill.toml",
+        "migrations = \"migrations\"\n\
+         [[check]]\nname = \"users\"\nsql = \"SELECT 1\"\nmigration = \"email\"\n"
+    ),
+    ["drill", "drill.toml", "--to", "init"],
+    2,
+    "drill.toml: check \"users\" runs only at 20240102000000_email, which is outside the \
+     drill's scope (20240101000000_init)"
+);
+case!(
+    drill_check_at_an_unknown_migration,
+    |p: &Project| p.write(
+        "drill.toml",
+        "migrations = \"migrations\"\n\
+         [[check]]\nname = \"users\"\nsql = \"SELECT 1\"\nmigration = \"emial\"\n"
+    ),
+    ["drill", "drill.toml"],
+    2,
+    "drill.toml: check \"users\" migration: no forward migration named \"emial\" in \
+     migrations (did you mean \"20240102000000_email\"?)"
 );
 case!(
     drill_seed_rows_zero,

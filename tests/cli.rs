@@ -379,6 +379,35 @@ fn dry_run_prints_the_sql_and_writes_nothing() {
     assert!(!run.stdout.contains("wrote "), "{run:?}");
 }
 
+/// `--migration` takes what generate, drill and explain all take: a folder name, the name
+/// after its timestamp (what `prisma migrate dev --name` was given), or a unique start of one.
+#[test]
+fn migration_names_as_prisma_users_type_them() {
+    let p = Project::with_second("ALTER TABLE \"a\" ADD COLUMN \"b\" int;\n");
+    let prisma_name = ADD.split_once('_').unwrap().1;
+    for name in [ADD, prisma_name, &ADD[..10]] {
+        let run = p.generate_ok(&["--dry-run", "--timestamp", TS, "--migration", name], 0);
+        assert!(
+            run.stdout.contains(&format!("{MARKER}{ADD}\n")),
+            "{name}: {run:?}"
+        );
+    }
+    let stderr = p.generate_fails(&["--migration", "2024"]);
+    assert!(
+        stderr.contains(&format!(
+            "\"2024\" names several migrations in {}",
+            p.migrations().display()
+        )),
+        "{stderr}"
+    );
+    let typo = format!("{prisma_name}x");
+    let stderr = p.generate_fails(&["--migration", &typo]);
+    assert!(
+        stderr.contains(&format!("(did you mean \"{ADD}\"?)")),
+        "{stderr}"
+    );
+}
+
 #[test]
 fn json_report_has_counts_and_folders() {
     let p = Project::with_second(

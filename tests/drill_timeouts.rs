@@ -4,7 +4,8 @@
 
 use std::path::Path;
 
-use unmigrate::drill::apply::{ApplyMode, PrismaSession, SqlFile, Timeouts};
+use unmigrate::drill::apply::{PrismaSession, SqlFile, Timeouts};
+use unmigrate::migrations::ApplyMode;
 use unmigrate::scratch::{Scratch, ScratchOptions, ScratchSource};
 
 /// Longer than the limit below, so a limited statement must be cancelled.

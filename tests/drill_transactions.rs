@@ -11,10 +11,10 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use unmigrate::drill::apply::ApplyMode;
 use unmigrate::drill::outcome::DrillReport;
 use unmigrate::drill::script::Seed;
 use unmigrate::drill::{self, DrillPlan};
+use unmigrate::migrations::ApplyMode;
 use unmigrate::report::{self, ReportFormat};
 use unmigrate::scratch::{ScratchOptions, ScratchSource};
 

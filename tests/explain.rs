@@ -8,9 +8,9 @@
 
 use std::path::{Path, PathBuf};
 
-use unmigrate::drill::apply::ApplyMode;
 use unmigrate::explain::{explain, Explained, Rule, Target};
 use unmigrate::migrations::read_history;
+use unmigrate::migrations::ApplyMode;
 use unmigrate::report::explain::{render, ExplainFormat};
 
 mod common;

@@ -10,10 +10,12 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use unmigrate::drill::apply::{ApplyMode, StatementTrace, LOCK_MODES};
+use unmigrate::drill::apply::LOCK_MODES;
 use unmigrate::drill::outcome::Phase;
+use unmigrate::drill::outcome::StatementTrace;
 use unmigrate::drill::{self, DrillPlan};
 use unmigrate::explain::{self, StatementExplained, Target};
+use unmigrate::migrations::ApplyMode;
 use unmigrate::scratch::{ScratchOptions, ScratchSource};
 
 /// Relation name → strongest lock mode (`pg_locks` spelling).

@@ -7,11 +7,12 @@ use std::time::Duration;
 use quick_xml::events::Event;
 use quick_xml::{Reader, XmlVersion};
 
-use unmigrate::drill::apply::{ApplyMode, LockTaken, StatementTrace};
 use unmigrate::drill::outcome::{
     ApplyFailure, CheckReport, DrillReport, DrillResult, Expectation, FinalCheck, MigrationDrill,
     Phase, PhaseReport, PhaseStatus, Prefix, ServerChange, UndoSource,
 };
+use unmigrate::drill::outcome::{LockTaken, StatementTrace};
+use unmigrate::migrations::ApplyMode;
 use unmigrate::report::{render, ReportFormat};
 use unmigrate::snapshot::{ObjectDiff, SchemaDiff, Tracking};
 use unmigrate::undo::Verdict;

@@ -25,12 +25,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use unmigrate::drill::script;
 use unmigrate::drill::{self, DrillPlan};
-use unmigrate::generate;
 use unmigrate::migrations;
 use unmigrate::scratch::{ScratchOptions, ScratchServer, ScratchSource};
 use unmigrate::snapshot::Tracking;
+use unmigrate::undo;
 use unmigrate::undo::Verdict;
 
 const TARGET_RATIO: f64 = 2.0;
@@ -81,8 +80,8 @@ fn run() -> Result<(), String> {
     }
 
     let history = migrations::read_history(&dir).map_err(|e| e.to_string())?;
-    let forward = script::forward_migrations(&history);
-    let undos = generate::derive_undos(&history, &forward).map_err(|e| e.to_string())?;
+    let forward = history.forward();
+    let undos = undo::derive_undos(&history, &forward).map_err(|e| e.to_string())?;
     let steps: Vec<(&str, Option<Vec<String>>)> = forward
         .iter()
         .zip(undos)

@@ -122,7 +122,10 @@ mod tests {
 
     fn indexes(catalog: &Catalog, table: &str) -> Vec<String> {
         let table = q(table);
-        catalog.indexes_on(&table).map(|i| i.name.name.clone()).collect()
+        catalog
+            .indexes_on(&table)
+            .map(|i| i.name.name.clone())
+            .collect()
     }
 
     #[test]
@@ -139,7 +142,11 @@ mod tests {
         assert_eq!(referrers(&catalog, "q"), ["d.c_p_fkey"]);
         assert_eq!(referrers(&catalog, "d"), ["d.c_up_fkey"]);
         assert!(referrers(&catalog, "p").is_empty() && referrers(&catalog, "c").is_empty());
-        let fk = catalog.table(&q("d")).unwrap().constraint("c_p_fkey").unwrap();
+        let fk = catalog
+            .table(&q("d"))
+            .unwrap()
+            .constraint("c_p_fkey")
+            .unwrap();
         assert_eq!(fk.references, Some((q("q"), vec!["key".to_string()])));
         assert_eq!(indexes(&catalog, "d"), ["c_id2_key", "d_p_idx"]);
         assert!(indexes(&catalog, "c").is_empty());
@@ -174,7 +181,10 @@ mod tests {
         let p = QName::new("r", "p");
         let c = QName::new("r", "c");
         assert_eq!(catalog.foreign_keys_into(&p).count(), 1);
-        let names: Vec<_> = catalog.indexes_on(&c).map(|i| i.name.name.clone()).collect();
+        let names: Vec<_> = catalog
+            .indexes_on(&c)
+            .map(|i| i.name.name.clone())
+            .collect();
         assert_eq!(names, ["c_p_idx"]);
     }
 }

@@ -5,9 +5,10 @@ use std::path::{Path, PathBuf};
 use clap::ValueEnum;
 
 use super::{write_stdout, EXIT_DRILL_FAILED, EXIT_OK};
-use crate::drill::apply::{ApplyMode, Timeouts};
+use crate::drill::apply::Timeouts;
 use crate::drill::script::{DrillScript, Scope, Seed};
 use crate::drill::{self, DrillPlan, Progress};
+use crate::migrations::ApplyMode;
 use crate::report::{self, ReportFormat};
 use crate::scratch::{ScratchOptions, ScratchSource};
 use crate::snapshot::Tracking;
@@ -35,10 +36,10 @@ pub struct DrillArgs {
     /// Drill only the last N forward migrations (the earlier ones are applied forward only).
     #[arg(long, value_name = "N", conflicts_with_all = ["from", "to", "all"])]
     pub last: Option<usize>,
-    /// Drill from this migration (folder name or unique prefix), inclusive.
+    /// Drill from this migration (named as for generate --migration), inclusive.
     #[arg(long, value_name = "NAME", conflicts_with = "all")]
     pub from: Option<String>,
-    /// Drill up to this migration (folder name or unique prefix), inclusive.
+    /// Drill up to this migration (named as for generate --migration), inclusive.
     #[arg(long, value_name = "NAME", conflicts_with = "all")]
     pub to: Option<String>,
     /// Drill every forward migration (the default without a script).

@@ -3,15 +3,15 @@
 use std::path::PathBuf;
 
 use super::{write_stdout, EXIT_HAZARDS, EXIT_OK};
-use crate::drill::apply::ApplyMode;
 use crate::explain;
+use crate::migrations::ApplyMode;
 use crate::report;
 use crate::report::explain::ExplainFormat;
 
 #[derive(Debug, clap::Args)]
 pub struct ExplainArgs {
     /// A migration.sql (or any .sql file), a migration folder, a migrations folder (every
-    /// migration in it), or a migration name (or unique prefix) in --dir.
+    /// migration in it), or a migration name (as for generate --migration) in --dir.
     #[arg(default_value = "prisma/migrations")]
     pub target: PathBuf,
     /// The migrations folder in which a migration name is looked up.

@@ -16,7 +16,8 @@ pub struct GenerateArgs {
     /// The Prisma migrations folder.
     #[arg(default_value = "prisma/migrations")]
     pub migrations_dir: PathBuf,
-    /// Undo this migration (folder name); repeat for several.
+    /// Undo this migration (folder name, the name after its timestamp, or a unique start of the
+    /// folder name); repeat for several.
     #[arg(long = "migration", value_name = "NAME", conflicts_with_all = ["last", "all"])]
     pub migrations: Vec<String>,
     /// Undo the last N forward migrations [default: 1].

@@ -1,4 +1,4 @@
-//! Data in the scratch database: synthetic rows for seeded drills ([`seed`]) and fingerprints
+//! Data in the scratch database: synthetic rows for seeded drills ([`mod@seed`]) and fingerprints
 //! that tell whether data survived a phase ([`fingerprint`]). Both read the live catalog
 //! ([`live`]), not the history's schema model, so they work for any schema, whatever built it.
 

@@ -7,7 +7,7 @@
 //! costs a round trip per table whatever N is. What the rows look like:
 //!
 //! - a value for every column PostgreSQL does not fill itself (identity, generated and
-//!   `serial` columns are left to it), of the column's type ([`super::values`]);
+//!   `serial` columns are left to it), of the column's type (the `values` module);
 //! - columns in a primary key or unique index get a distinct value per row; the others hold
 //!   every value twice, and nullable columns hold NULL in every third row;
 //! - foreign keys point at existing rows of the referenced table, which is seeded first

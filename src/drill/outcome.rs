@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::data::{DataChange, SeededTable, UnseededTable};
-use crate::drill::apply::{ApplyMode, StatementTrace};
+use crate::migrations::ApplyMode;
 use crate::snapshot::{SchemaDiff, Tracking};
 use crate::undo::Verdict;
 
@@ -327,6 +327,88 @@ pub struct ResultCounts {
     pub manual: usize,
     pub failed: usize,
     pub not_run: usize,
+}
+
+/// What one statement did, as measured.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct StatementTrace {
+    /// 1-based line of the statement in its file.
+    pub line: usize,
+    /// The statement's first line, shortened, to name it in reports.
+    pub statement: String,
+    #[serde(with = "duration_ms")]
+    pub duration: Duration,
+    /// Whether it ran inside a transaction block. When not, its locks were released and its
+    /// scans counted before they could be read, so `locks` and `scanned` are empty; rewrites
+    /// are still seen.
+    pub in_transaction: bool,
+    /// Statements that ran before it in the same transaction: their locks are held until
+    /// commit, so `locks` leaves out any lock they already took.
+    pub earlier_in_transaction: usize,
+    /// Relation locks it took that its transaction did not hold yet, strongest first.
+    pub locks: Vec<LockTaken>,
+    /// Relations whose data file it replaced: a table rewrite (or `TRUNCATE`), or an index
+    /// rebuilt.
+    pub rewrote: Vec<String>,
+    /// Tables it read in full (sequential scans), e.g. to validate a constraint.
+    pub scanned: Vec<String>,
+    /// Whether PostgreSQL rejected it (the trace then ends with it).
+    pub failed: bool,
+    /// How long a read and a write from other sessions waited on its table, when the drill
+    /// probes (see [`crate::drill::apply::Prober`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub probe: Option<ProbeResult>,
+}
+
+/// One relation lock, in PostgreSQL's own mode names (`AccessExclusiveLock`).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+pub struct LockTaken {
+    pub relation: String,
+    /// `table`, `partitioned table`, `index`, `sequence`, `view`, `materialized view`, …
+    pub kind: &'static str,
+    pub mode: String,
+    /// The relation did not exist before the statement (it created it).
+    pub created: bool,
+}
+
+/// What the probes measured for one statement.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ProbeResult {
+    /// The table probed: the first existing table the statement names.
+    pub table: String,
+    pub read: ProbeWait,
+    pub write: ProbeWait,
+}
+
+/// How one probe query fared.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ProbeWait {
+    /// From sending the query to its answer, less what the same query takes unblocked.
+    #[serde(with = "duration_ms")]
+    pub waited: Duration,
+    /// The probe gave up or failed (its lock timeout ran out, or the table went away); then
+    /// `waited` is how long it waited before that.
+    pub error: Option<String>,
+}
+
+impl ProbeResult {
+    /// `reads of "User" waited 840 ms, writes 840 ms`.
+    pub fn summary(&self) -> String {
+        let wait = |w: &ProbeWait| match &w.error {
+            Some(e) => format!("{:.0} ms, then {e}", ms(w.waited)),
+            None => format!("{:.0} ms", ms(w.waited)),
+        };
+        format!(
+            "reads of {} waited {}, writes {}",
+            self.table,
+            wait(&self.read),
+            wait(&self.write)
+        )
+    }
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
 }
 
 /// Durations serialise as fractional milliseconds: readable in JSON and exact enough.

@@ -9,7 +9,6 @@ use std::path::Path;
 
 use crate::drill::cycle::{DrillError, DrillPlan};
 use crate::drill::outcome::ServerChange;
-use crate::drill::script;
 use crate::migrations::{self, History, Migration};
 use crate::scratch::ScratchSource;
 use crate::sql::{self, reach};
@@ -56,7 +55,7 @@ fn applied_files<'h>(
     history: &'h History,
     undo_dir: Option<&'h History>,
 ) -> Result<Vec<&'h Migration>, DrillError> {
-    let forward = script::forward_migrations(history);
+    let forward = history.forward();
     let scope = plan.scope.resolve(history)?;
     let in_scope = &forward[scope];
     let Some(last) = in_scope.last() else {

@@ -48,7 +48,7 @@ pub fn default_jobs() -> usize {
 /// Runs the drill, across several databases when the plan allows it and the scope is long
 /// enough to gain from it (see the module documentation). On a server given by URL, refuses
 /// statements that change the server beyond the drill's database before anything runs (see
-/// [`reach`]). `Err` only for input or environment errors, and for that refusal.
+/// the `reach` module). `Err` only for input or environment errors, and for that refusal.
 pub fn run(
     plan: &DrillPlan,
     progress: &mut dyn FnMut(Progress),
@@ -77,10 +77,10 @@ fn run_scope(
     if ranges <= 1 {
         return cycle::run_history(plan, history, started, progress);
     }
-    let forward = script::forward_migrations(history);
+    let forward = history.forward();
     // The checks are resolved against the whole scope first, so a misplaced one is reported
     // as it would be without ranges.
-    let checks = cycle::resolve_checks(&plan.checks, &forward, &forward[scope.clone()])?;
+    let checks = script::resolve_checks(plan.script.as_deref(), &plan.checks, history, &scope)?;
     let weights = weights(history)?;
     let cuts = split(&weights, scope.clone(), ranges);
 
@@ -215,7 +215,8 @@ fn join(reports: Vec<DrillReport>) -> DrillReport {
 /// worth six statements, for the phases and comparisons every migration has (chosen so that
 /// the two ranges of the langfuse drill finish together on two cores).
 fn weights(history: &History) -> Result<Vec<f64>, DrillError> {
-    script::forward_migrations(history)
+    history
+        .forward()
         .iter()
         .map(|m| Ok(6.0 + sql::parse_file(&m.sql_path, &m.sql)?.len() as f64))
         .collect()

@@ -3,7 +3,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 use crate::catalog::Catalog;
-use crate::drill::apply::ApplyMode;
+use crate::migrations::ApplyMode;
 use crate::sql::{pb, NodeEnum, QName};
 
 /// One statement's view: the model as it stood just before it, and the file it is in.

@@ -20,8 +20,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::catalog::Catalog;
-use crate::drill::apply::ApplyMode;
-use crate::migrations::{History, Migration, MigrationsError};
+use crate::migrations::{Among, ApplyMode, History, MigrationsError, NameError};
 use crate::sql::{self, Location, SqlError};
 use crate::undo::{self, Undo, Verdict};
 
@@ -47,14 +46,9 @@ pub enum ExplainError {
         line: usize,
         column: usize,
     },
-    #[error("no migration named {name:?} in {}; pass a migration.sql file, a migration folder, or a name from `ls {}`", dir.display(), dir.display())]
-    UnknownMigration { name: String, dir: PathBuf },
-    #[error("{name:?} names several migrations in {} ({matches}); give more of the name", dir.display())]
-    AmbiguousMigration {
-        name: String,
-        dir: PathBuf,
-        matches: String,
-    },
+    /// A migration name that names no migration in the history, or several.
+    #[error(transparent)]
+    Name(#[from] NameError),
     #[error("{} holds no migrations to explain", dir.display())]
     Empty { dir: PathBuf },
     #[error("{}: no such file or folder; pass a .sql file, a migration folder, a migrations folder or a migration name", path.display())]
@@ -78,7 +72,7 @@ pub enum Target {
 
 impl Target {
     /// Resolves what the user named: a migrations folder, a migration folder or its
-    /// `migration.sql`, a lone `.sql` file, or a migration name (or unique prefix) in `dir`.
+    /// `migration.sql`, a lone `.sql` file, or a migration name in `dir` (see [`History::resolve`]).
     pub fn resolve(target: &Path, dir: &Path) -> Result<Target, ExplainError> {
         if target.is_file() {
             return Ok(match history_of_file(target) {
@@ -120,7 +114,7 @@ impl Target {
             });
         }
         let history = crate::migrations::read_history(dir)?;
-        let found = find_migration(&history, &name)?.to_string();
+        let found = history.resolve(&name, Among::All)?.name.clone();
         Ok(Target::Migration(history, found))
     }
 }
@@ -149,33 +143,6 @@ fn history_of_file(file: &Path) -> Option<(History, String)> {
     let history = crate::migrations::read_history(dir).ok()?;
     history.find(&name)?;
     Some((history, name))
-}
-
-fn find_migration<'h>(history: &'h History, name: &str) -> Result<&'h str, ExplainError> {
-    if let Some(m) = history.find(name) {
-        return Ok(&m.name);
-    }
-    let matches: Vec<&Migration> = history
-        .migrations
-        .iter()
-        .filter(|m| m.name.starts_with(name))
-        .collect();
-    match matches.as_slice() {
-        [one] => Ok(&one.name),
-        [] => Err(ExplainError::UnknownMigration {
-            name: name.to_string(),
-            dir: history.dir.clone(),
-        }),
-        many => Err(ExplainError::AmbiguousMigration {
-            name: name.to_string(),
-            dir: history.dir.clone(),
-            matches: many
-                .iter()
-                .map(|m| m.name.as_str())
-                .collect::<Vec<_>>()
-                .join(", "),
-        }),
-    }
 }
 
 /// The whole report: one entry per explained migration (or file).

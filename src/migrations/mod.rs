@@ -4,17 +4,21 @@
 //!
 //! Everything here is plain file handling: no SQL is parsed (that is [`crate::sql`]'s job).
 
+mod apply_mode;
 mod error;
 mod history;
 mod interrupt;
+mod lookup;
 mod naming;
 mod order;
 mod staging;
 mod timestamp;
 mod writer;
 
+pub use apply_mode::ApplyMode;
 pub use error::MigrationsError;
 pub use history::{read_history, History, Migration, LOCK_FILE, MIGRATION_SQL};
+pub use lookup::{Among, NameError};
 pub use naming::{seal, undo_folder_name, undo_header, MAX_FOLDER_NAME_BYTES};
 pub use order::prisma_name_order;
 pub use staging::{interrupted_runs, recover_interrupted};

@@ -14,11 +14,11 @@ use std::time::Duration;
 
 use similar::{ChangeTag, TextDiff};
 
-use crate::drill::apply::{ApplyMode, StatementTrace};
 use crate::drill::outcome::{
     ApplyFailure, CheckReport, DataFailure, DataReport, DrillReport, DrillResult, Expectation,
-    MigrationDrill, Phase, PhaseDataChange, PhaseReport, PhaseStatus, UndoSource,
+    MigrationDrill, Phase, PhaseDataChange, PhaseReport, PhaseStatus, StatementTrace, UndoSource,
 };
+use crate::migrations::ApplyMode;
 use crate::snapshot::{ObjectDiff, SchemaDiff};
 
 pub use progress::Progress;

@@ -114,7 +114,7 @@ fn syntax_error(path: &Path, sql: &str, error: pg_query::Error) -> SqlError {
 /// a tree the deparser rejects: a bug to report, which callers turn into a manual undo.
 ///
 /// The shapes undo rules build most are written in Rust, exactly as the deparser writes them
-/// (see [`plain`]); the rest go through the deparser.
+/// (see the `plain` module); the rest go through the deparser.
 pub fn deparse(node: NodeEnum) -> Result<String, String> {
     match plain::write(&node) {
         Some(text) => {

@@ -130,7 +130,8 @@ pub fn drop_column(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) ->
         "re-adds column {table}.{} empty: its values are lost",
         column.name
     );
-    if t.columns.last().map(|c| &c.name) != Some(&column.name) {
+    let reorders_columns = t.columns.last().map(|c| &c.name) != Some(&column.name);
+    if reorders_columns {
         reason.push_str("; ");
         reason.push_str(super::COLUMN_ORDER_NOTE);
     }
@@ -139,10 +140,12 @@ pub fn drop_column(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) ->
             "; it is NOT NULL without a default, so the undo fails while the table has rows",
         );
     }
-    Undo::lossy(reason, statements).losing([DataLoss::Column {
+    let mut undo = Undo::lossy(reason, statements).losing([DataLoss::Column {
         table: table.clone(),
         column: column.name.clone(),
-    }])
+    }]);
+    undo.reorders_columns = reorders_columns;
+    undo
 }
 
 /// Undoes `ALTER COLUMN … TYPE` by converting back (`USING col::old_type`), restoring the old

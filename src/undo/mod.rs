@@ -5,7 +5,9 @@
 mod columns;
 mod constraints;
 mod data;
+mod derive;
 mod enums;
+mod file;
 mod indexes;
 mod maintenance;
 mod objects;
@@ -20,6 +22,9 @@ use serde::Serialize;
 
 use crate::catalog::Catalog;
 use crate::sql::{self, pb, NodeEnum, QName};
+
+pub use derive::{derive_undos, MigrationUndo, StatementUndo, VerdictCounts};
+pub use file::{built_statements, render_parts};
 
 /// How faithfully an undo restores what the forward statement changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -51,8 +56,8 @@ impl std::fmt::Display for Verdict {
     }
 }
 
-/// Ends the reason of an undo that re-adds a column at the end of its table. Drills accept a
-/// difference in column order only when the verdict says this.
+/// Ends the reason of an undo that re-adds a column at the end of its table (and sets
+/// [`Undo::reorders_columns`]).
 pub const COLUMN_ORDER_NOTE: &str =
     "it returns at the end of the table, so the column order differs";
 
@@ -168,6 +173,11 @@ pub struct Undo {
     /// The data a `lossy` undo loses, as the reason says it (empty for other verdicts).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub loses: Vec<DataLoss>,
+    /// The undo re-adds a column at the end of its table, so the column order differs from
+    /// before, and the reason says so ([`COLUMN_ORDER_NOTE`]). Drills accept a difference in
+    /// column order only then.
+    #[serde(skip)]
+    pub reorders_columns: bool,
 }
 
 impl Undo {
@@ -177,6 +187,7 @@ impl Undo {
             reason: reason.into(),
             statements,
             loses: Vec::new(),
+            reorders_columns: false,
         }
     }
 
@@ -186,6 +197,7 @@ impl Undo {
             reason: reason.into(),
             statements,
             loses: Vec::new(),
+            reorders_columns: false,
         }
     }
 
@@ -201,6 +213,7 @@ impl Undo {
             reason: reason.into(),
             statements: Vec::new(),
             loses: Vec::new(),
+            reorders_columns: false,
         }
     }
 
@@ -223,12 +236,17 @@ impl Undo {
             .collect::<Vec<_>>()
             .join("; ");
         let loses = parts.iter().flat_map(|p| p.loses.iter().cloned()).collect();
+        // Said in the reason only when the part's verdict is the worst: the flag follows it.
+        let reorders_columns = parts
+            .iter()
+            .any(|p| p.verdict == verdict && p.reorders_columns);
         let statements = parts.into_iter().rev().flat_map(|p| p.statements).collect();
         Undo {
             verdict,
             reason,
             statements,
             loses,
+            reorders_columns,
         }
     }
 }

@@ -140,3 +140,32 @@ CREATE TABLE "Like" ("postId" text REFERENCES "Post" ("id") ON DELETE CASCADE);
         assert_eq!(undo.loses, expected, "{forward}: {}", undo.reason);
     }
 }
+
+/// The drill matches on the flag, not on the wording of the note: both go together.
+#[test]
+fn an_undo_that_re_adds_a_column_before_the_last_says_the_order_changes() {
+    let earlier = r#"CREATE TABLE "User" ("id" int, "email" text, "name" text);"#;
+    let cases = [
+        (r#"ALTER TABLE "User" DROP COLUMN "email";"#, true),
+        (r#"ALTER TABLE "User" DROP COLUMN "name";"#, false),
+        (
+            r#"ALTER TABLE "User" ADD COLUMN "age" int, DROP COLUMN "email";"#,
+            true,
+        ),
+        (r#"ALTER TABLE "User" ADD COLUMN "age" int;"#, false),
+    ];
+    for (forward, reorders) in cases {
+        let undo = undos(earlier, forward).remove(0);
+        assert_eq!(
+            undo.reorders_columns, reorders,
+            "{forward}: {}",
+            undo.reason
+        );
+        assert_eq!(
+            undo.reason.contains(COLUMN_ORDER_NOTE),
+            reorders,
+            "{forward}: {}",
+            undo.reason
+        );
+    }
+}

@@ -14,39 +14,15 @@ use std::time::{Duration, Instant};
 
 use postgres::error::SqlState;
 use postgres::{Client, Statement};
-use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::drill::outcome::ApplyFailure;
+use crate::drill::outcome::{ApplyFailure, StatementTrace};
+use crate::migrations::ApplyMode;
 use crate::sql::{self, Statement as SqlStatement};
 
 pub use modes::{fits_in_a_transaction, mode_differences};
-pub use probe::{ProbeResult, ProbeWait, Prober, PROBE_DELAY};
-pub use trace::{lock_mode_sql, lock_strength, LockTaken, StatementTrace, LOCK_MODES};
-
-/// How a `migration.sql` file is sent to the server.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize, clap::ValueEnum,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum ApplyMode {
-    /// The whole file as one simple-protocol query: one implicit transaction (Prisma up to
-    /// about 7.3). A failure rolls back the whole file; `CONCURRENTLY` fails unless alone.
-    #[default]
-    Batch,
-    /// Statement by statement, each autocommitted (Prisma from about 7.4). A failure leaves
-    /// the migration half-applied.
-    Split,
-}
-
-impl std::fmt::Display for ApplyMode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            ApplyMode::Batch => "batch",
-            ApplyMode::Split => "split",
-        })
-    }
-}
+pub use probe::{Prober, PROBE_DELAY};
+pub use trace::{lock_mode_sql, lock_strength, LOCK_MODES};
 
 /// Session limits for the migrations' own statements (and drill-script checks), so a drill
 /// cannot hang on a lock or a runaway statement; the drill's own queries between files
@@ -212,13 +188,13 @@ impl<'c> PrismaSession<'c> {
     }
 
     /// From now on, trace every statement of every file applied: its locks, rewrites, scans
-    /// and duration (see [`trace`]). Costs a catalog query per statement.
+    /// and duration (see [`StatementTrace`]). Costs a catalog query per statement.
     pub fn trace_statements(&mut self) {
         self.trace = true;
     }
 
     /// From now on, also probe every traced statement's table with a read and a write from
-    /// two other sessions, and report how long each waited (see [`probe`]).
+    /// two other sessions, and report how long each waited (see [`Prober`]).
     pub fn probe_statements(&mut self, prober: Prober) {
         self.trace = true;
         self.prober = Some(prober);

@@ -14,53 +14,12 @@ use std::sync::mpsc::{channel, Receiver, Sender};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
-use postgres::Client;
-use serde::Serialize;
-
 use super::Timeouts;
+use crate::drill::outcome::{ProbeResult, ProbeWait};
+use postgres::Client;
 
 /// How long a probe waits after the statement starts before it sends its query.
 pub const PROBE_DELAY: Duration = Duration::from_millis(5);
-
-/// What the probes measured for one statement.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct ProbeResult {
-    /// The table probed: the first existing table the statement names.
-    pub table: String,
-    pub read: ProbeWait,
-    pub write: ProbeWait,
-}
-
-/// How one probe query fared.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct ProbeWait {
-    /// From sending the query to its answer, less what the same query takes unblocked.
-    #[serde(with = "crate::drill::outcome::duration_ms")]
-    pub waited: Duration,
-    /// The probe gave up or failed (its lock timeout ran out, or the table went away); then
-    /// `waited` is how long it waited before that.
-    pub error: Option<String>,
-}
-
-impl ProbeResult {
-    /// `reads of "User" waited 840 ms, writes 840 ms`.
-    pub fn summary(&self) -> String {
-        let wait = |w: &ProbeWait| match &w.error {
-            Some(e) => format!("{:.0} ms, then {e}", ms(w.waited)),
-            None => format!("{:.0} ms", ms(w.waited)),
-        };
-        format!(
-            "reads of {} waited {}, writes {}",
-            self.table,
-            wait(&self.read),
-            wait(&self.write)
-        )
-    }
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e3
-}
 
 /// Two probe sessions, each on a thread of its own, kept for the whole drill.
 pub struct Prober {

@@ -3,7 +3,7 @@
 //! committed and can leave a transaction open after the file, and `COPY` with the client
 //! (`FROM STDIN`, `TO STDOUT`), which a runner that sends SQL text cannot serve.
 
-use super::ApplyMode;
+use crate::migrations::ApplyMode;
 use crate::sql::{pb, NodeEnum, Statement};
 
 /// How a statement changes the session's transaction block.

@@ -12,59 +12,18 @@
 //! as they do under Prisma. Their locks are gone when they return and are not reported.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use postgres::Client;
-use serde::Serialize;
-
-use super::probe::{ProbeResult, Prober};
+use super::probe::Prober;
 use super::shapes::{transaction_control, Control};
-use super::ApplyMode;
+use crate::drill::outcome::{LockTaken, StatementTrace};
+use crate::migrations::ApplyMode;
 use crate::sql::blocks::outside_transaction_only;
 use crate::sql::{NodeEnum, Statement};
+use postgres::Client;
 
-/// What one statement did, as measured.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct StatementTrace {
-    /// 1-based line of the statement in its file.
-    pub line: usize,
-    /// The statement's first line, shortened, to name it in reports.
-    pub statement: String,
-    #[serde(with = "crate::drill::outcome::duration_ms")]
-    pub duration: Duration,
-    /// Whether it ran inside a transaction block. When not, its locks were released and its
-    /// scans counted before they could be read, so `locks` and `scanned` are empty; rewrites
-    /// are still seen.
-    pub in_transaction: bool,
-    /// Statements that ran before it in the same transaction: their locks are held until
-    /// commit, so `locks` leaves out any lock they already took.
-    pub earlier_in_transaction: usize,
-    /// Relation locks it took that its transaction did not hold yet, strongest first.
-    pub locks: Vec<LockTaken>,
-    /// Relations whose data file it replaced: a table rewrite (or `TRUNCATE`), or an index
-    /// rebuilt.
-    pub rewrote: Vec<String>,
-    /// Tables it read in full (sequential scans), e.g. to validate a constraint.
-    pub scanned: Vec<String>,
-    /// Whether PostgreSQL rejected it (the trace then ends with it).
-    pub failed: bool,
-    /// How long a read and a write from other sessions waited on its table, when the drill
-    /// probes (see [`super::probe`]).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub probe: Option<ProbeResult>,
-}
-
-/// One relation lock, in PostgreSQL's own mode names (`AccessExclusiveLock`).
-#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
-pub struct LockTaken {
-    pub relation: String,
-    /// `table`, `partitioned table`, `index`, `sequence`, `view`, `materialized view`, …
-    pub kind: &'static str,
-    pub mode: String,
-    /// The relation did not exist before the statement (it created it).
-    pub created: bool,
-}
-
+// The trace itself ([`StatementTrace`], [`LockTaken`]) is plain data in
+// [`crate::drill::outcome`]; what reports need of lock modes stays here, beside the list.
 impl StatementTrace {
     /// The strongest lock per existing table or view, e.g. `ACCESS EXCLUSIVE on "User"`, for
     /// short reports; locks on indexes, and on relations the statement created, are left out.
@@ -422,6 +381,8 @@ fn short(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
 
     #[test]

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use super::{page, Example, Rule};
 use crate::catalog::Catalog;
-use crate::drill::apply::ApplyMode;
+use crate::migrations::ApplyMode;
 use crate::sql;
 
 /// The rules an example's migration raises, explained after its earlier migrations.

@@ -3,10 +3,10 @@
 //! adds them commits.
 
 use super::{Example, Hazard, Rule, RuleDoc};
-use crate::drill::apply::ApplyMode;
 use crate::explain::impact::LockMode;
 use crate::explain::tree::mentions_string;
 use crate::explain::{Context, Impact};
+use crate::migrations::ApplyMode;
 use crate::sql::blocks::outside_transaction_only;
 use crate::sql::{NodeEnum, QName};
 

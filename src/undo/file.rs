@@ -3,9 +3,8 @@
 
 use std::fmt::Write;
 
-use super::{MigrationUndo, StatementUndo};
+use super::{MigrationUndo, StatementUndo, UndoSql, Verdict};
 use crate::migrations::{seal, undo_header};
-use crate::undo::{UndoSql, Verdict};
 use crate::untrusted;
 
 /// One item of the undo sequence, in the order it must run.

@@ -1,0 +1,321 @@
+//! The drill cycle: for each migration in scope, in order, in one database: forward, snapshot
+//! S(i); undo, which must give back S(i-1); forward again, which must give back S(i).
+//!
+//! This module holds the plan and the run; `prepare` reads what the drill needs before
+//! anything runs and opens the scratch database, `phases` drills one migration (the three
+//! phases share one helper), `checks` runs drill-script checks, `seeding` fills tables and
+//! watches what data each phase keeps.
+
+mod checks;
+mod phases;
+mod prepare;
+mod seeding;
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use self::phases::{not_run, sql_file};
+use self::prepare::{open_scratch, prepare_files, read_undo_dir, redacted, Opened};
+use crate::drill::apply::{self, ApplyError, PrismaSession, Timeouts};
+use crate::drill::outcome::{DrillReport, FinalCheck, Prefix};
+use crate::drill::script::{self, Check, Scope, ScriptError, Seed};
+use crate::migrations::{ApplyMode, History, Migration, MigrationsError};
+use crate::scratch::{Scratch, ScratchError, ScratchSource};
+use crate::snapshot::{Snapshot, SnapshotError, Tracking};
+use crate::sql::SqlError;
+
+/// Everything a drill needs to know, from a drill script or the command line.
+#[derive(Debug, Clone)]
+pub struct DrillPlan {
+    /// The drill script it came from, if any.
+    pub script: Option<PathBuf>,
+    pub migrations_dir: PathBuf,
+    /// Where committed undo folders live when not in the migrations folder.
+    pub undo_dir: Option<PathBuf>,
+    pub scope: Scope,
+    pub apply_mode: ApplyMode,
+    pub timeouts: Timeouts,
+    pub checks: Vec<Check>,
+    /// Synthetic rows per table, and data-survival checks; `None`: neither.
+    pub seed: Option<Seed>,
+    pub source: ScratchSource,
+    pub tracking: Tracking,
+    /// Trace every statement drilled: locks, rewrites, scans and time (see
+    /// [`crate::drill::outcome::StatementTrace`]).
+    pub trace: bool,
+    /// Also probe each traced statement's table with a read and a write from two other
+    /// sessions, and report how long they waited (implies `trace`).
+    pub probe: bool,
+    /// How many databases may drill parts of the scope at once (see [`crate::drill::run`]);
+    /// `None`: one per core. `Some(1)`: the whole scope in one database.
+    pub jobs: Option<usize>,
+    /// On a server given by URL, run statements that change the server beyond the drill's
+    /// database (roles, `ALTER SYSTEM`, …) instead of refusing the drill (see the `reach` module).
+    pub allow_server_changes: bool,
+}
+
+impl DrillPlan {
+    /// A drill of every migration of a history, with no script: batch apply, incremental
+    /// snapshots, no checks, the server's own timeouts. What the benches, `just corpus` and
+    /// the corpus tests run.
+    pub fn whole_history(migrations_dir: PathBuf, source: ScratchSource) -> DrillPlan {
+        DrillPlan {
+            script: None,
+            migrations_dir,
+            undo_dir: None,
+            scope: Scope::All,
+            apply_mode: ApplyMode::Batch,
+            timeouts: Timeouts::default(),
+            checks: Vec::new(),
+            seed: None,
+            source,
+            tracking: Tracking::Incremental,
+            trace: false,
+            probe: false,
+            jobs: None,
+            allow_server_changes: false,
+        }
+    }
+}
+
+/// What stops a drill before it can report: bad input or a broken environment (exit 2).
+/// A migration that fails is not an error: it is in the report.
+#[derive(Debug, thiserror::Error)]
+pub enum DrillError {
+    #[error(transparent)]
+    Migrations(#[from] MigrationsError),
+    #[error(transparent)]
+    Script(#[from] ScriptError),
+    #[error(transparent)]
+    Sql(#[from] SqlError),
+    #[error(transparent)]
+    Scratch(#[from] ScratchError),
+    #[error(transparent)]
+    Snapshot(#[from] SnapshotError),
+    #[error(transparent)]
+    Apply(#[from] ApplyError),
+    #[error("the scratch database connection failed while seeding or fingerprinting data: {0}")]
+    Data(#[source] postgres::Error),
+    #[error("{} holds forward migrations ({names}); an undo directory may hold only undo folders written by unmigrate", dir.display())]
+    ForwardInUndoDir { dir: PathBuf, names: String },
+    #[error("refused: a drill on a server given by URL may change only the database it creates, and these statements change the server beyond it:{list}\n  drill on the embedded PostgreSQL (no --database-url, SHADOW_DATABASE_URL or [database]), whose cluster is thrown away, or pass --allow-server-changes to run them on that server anyway")]
+    ServerChanges { list: String },
+    /// The embedded server failed under the drill: the error, with what the server's log said
+    /// (read before its directory went).
+    #[error("{}\n{diagnosis}", crate::errors::one_line(&**error))]
+    ServerFailed {
+        error: Box<DrillError>,
+        diagnosis: String,
+    },
+}
+
+impl DrillError {
+    /// This error with the scratch server's state and log tail, when `diagnose` finds that
+    /// the server failed.
+    pub(super) fn with_server_log(
+        self,
+        diagnose: impl FnOnce(&(dyn std::error::Error + 'static)) -> Option<String>,
+    ) -> DrillError {
+        match diagnose(&self) {
+            Some(diagnosis) => DrillError::ServerFailed {
+                error: Box::new(self),
+                diagnosis,
+            },
+            None => self,
+        }
+    }
+}
+
+/// Progress as the drill goes, for a progress bar.
+#[derive(Debug, Clone, Copy)]
+pub enum Progress<'a> {
+    /// The number of migrations in scope, once known.
+    Planned(usize),
+    /// A migration's drill begins.
+    Migration(&'a str),
+}
+
+/// Runs the drill in one database on a history already read from `plan.migrations_dir`,
+/// timed from `started`, and reports what it found. `Err` only for input or environment
+/// errors.
+pub(super) fn run_history(
+    plan: &DrillPlan,
+    history: &History,
+    started: Instant,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<DrillReport, DrillError> {
+    // The scratch database outlives `drill_history`, so that on an error the server's log is
+    // still there to quote.
+    let mut scratch = None;
+    let result = drill_history(plan, history, started, progress, &mut scratch);
+    match (result, scratch.as_mut()) {
+        (Err(error), Some(scratch)) => Err(error.with_server_log(|e| scratch.diagnose(e))),
+        (result, _) => result,
+    }
+}
+
+fn drill_history(
+    plan: &DrillPlan,
+    history: &History,
+    started: Instant,
+    progress: &mut dyn FnMut(Progress),
+    scratch_slot: &mut Option<Scratch>,
+) -> Result<DrillReport, DrillError> {
+    let undo_history = match &plan.undo_dir {
+        Some(dir) => Some(read_undo_dir(dir)?),
+        None => None,
+    };
+    let forward = history.forward();
+    let scope = plan.scope.resolve(history)?;
+    let in_scope: Vec<&Migration> = forward[scope.clone()].to_vec();
+    let checks = script::resolve_checks(plan.script.as_deref(), &plan.checks, history, &scope)?;
+    progress(Progress::Planned(in_scope.len()));
+
+    // Deriving the undos needs only the files, preparing the scratch database only the
+    // server: both take a while, so they run side by side.
+    let (prepared, opened) = std::thread::scope(|scope| {
+        let prepared = scope.spawn(|| {
+            prepare_files(
+                history,
+                undo_history.as_ref(),
+                &in_scope,
+                plan.seed.is_some(),
+            )
+        });
+        let opened = open_scratch(plan);
+        let prepared = prepared
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (prepared, opened)
+    });
+    let (undos, forward_files) = prepared?;
+    let Opened {
+        scratch,
+        mut client,
+        server_version,
+        mut watcher,
+    } = opened?;
+    let scratch = &*scratch_slot.insert(scratch);
+    let startup = scratch.server().map(|s| s.startup_time());
+    let database = match scratch.server() {
+        Some(_) => format!("embedded PostgreSQL {server_version}"),
+        None => format!(
+            "database {} on {}",
+            scratch.db().name(),
+            redacted(&plan.source)
+        ),
+    };
+    let mut session = PrismaSession::start(&mut client, plan.apply_mode, &plan.timeouts)?;
+
+    let mut report = DrillReport {
+        script: plan.script.clone(),
+        migrations_dir: plan.migrations_dir.clone(),
+        apply_mode: plan.apply_mode,
+        database,
+        server_version,
+        startup,
+        prefix: Prefix::default(),
+        migrations: Vec::new(),
+        undo_steps: Vec::new(),
+        tracking: watcher.tracking(),
+        final_check: None,
+        stopped: None,
+        server_changes: Vec::new(),
+        unseen: Vec::new(),
+        total: Duration::ZERO,
+    };
+
+    // Everything in the history before the first migration in scope, forward only.
+    let first = in_scope.first().map(|m| m.name.as_str());
+    let prefix_end = history
+        .migrations
+        .iter()
+        .position(|m| Some(m.name.as_str()) == first)
+        .unwrap_or(history.migrations.len());
+    let prefix_started = Instant::now();
+    for m in &history.migrations[..prefix_end] {
+        let applied = session.apply(sql_file(m))?;
+        watcher.note_applied(&m.sql);
+        report.prefix.migrations += 1;
+        if let Some(failure) = applied.failure {
+            report.stopped = Some(format!(
+                "{} failed before the drill's scope began ({}: {}); fix it or drill from an \
+                 earlier migration",
+                m.name,
+                failure.code.as_deref().unwrap_or("error"),
+                failure.message
+            ));
+            break;
+        }
+    }
+    report.prefix.duration = prefix_started.elapsed();
+    if plan.probe {
+        let prober = apply::Prober::start(scratch.connect()?, scratch.connect()?, &plan.timeouts)
+            .map_err(ApplyError::Connection)?;
+        session.probe_statements(prober);
+    } else if plan.trace {
+        session.trace_statements();
+    }
+
+    if report.stopped.is_none() {
+        let mut drill = phases::Cycle {
+            session,
+            watcher: &mut watcher,
+            checks: &checks,
+            previous: Snapshot::default(),
+            seed: plan.seed,
+            seeded_once: false,
+            seed_tried: BTreeSet::new(),
+        };
+        drill.previous = drill.snapshot()?;
+        let last = in_scope.last().map(|m| m.name.as_str());
+        let mut next = 0;
+        for m in &history.migrations[prefix_end..] {
+            if next == in_scope.len() {
+                break;
+            }
+            if m.undo_of.is_some() {
+                // Deployed with the history, so applied at its place; drilled with its source.
+                let applied = drill.session.apply(sql_file(m))?;
+                drill.watcher.note_applied(&m.sql);
+                report.undo_steps.push(m.name.clone());
+                if let Some(failure) = applied.failure {
+                    report.stopped = Some(format!(
+                        "undo folder {} failed where the history applies it: {}",
+                        m.name, failure.message
+                    ));
+                    break;
+                }
+                drill.previous = drill.snapshot()?;
+                continue;
+            }
+            progress(Progress::Migration(&m.name));
+            let (undo, files) = &undos[next];
+            let mut drilled = drill.migration(m, undo, files, &forward_files[next])?;
+            drilled.report.mode_differences = forward_files[next].mode_differences.clone();
+            let stop = drilled.stop.take();
+            report.migrations.push(drilled.report);
+            next += 1;
+            if let Some(reason) = stop {
+                report.stopped = Some(reason);
+                break;
+            }
+            if Some(m.name.as_str()) == last {
+                break;
+            }
+        }
+        for (m, (undo, _)) in in_scope.iter().zip(&undos).skip(next) {
+            report.migrations.push(not_run(m, undo));
+        }
+        if report.stopped.is_none() {
+            let diff = drill.watcher.verify(drill.session.client())?;
+            report.final_check = Some(FinalCheck {
+                passed: diff.is_none(),
+                diff,
+            });
+        }
+    }
+    report.total = started.elapsed();
+    Ok(report)
+}

@@ -1,0 +1,348 @@
+//! One migration's drill: forward, undo and re-apply, each a phase of the same shape: apply the
+//! files, then snapshot the schema and compare it with what it must be.
+
+use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
+
+use super::prepare::{ForwardFile, UndoFiles};
+use super::seeding::DataWatch;
+use super::DrillError;
+use crate::drill::apply::{PrismaSession, SqlFile};
+use crate::drill::outcome::{
+    DrillResult, MigrationDrill, Phase, PhaseReport, PhaseStatus, StatementTrace, UndoSource,
+};
+use crate::drill::script::{Check, Seed};
+use crate::migrations::{ApplyMode, Migration};
+use crate::snapshot::{SchemaWatcher, Snapshot, SnapshotError};
+use crate::sql::QName;
+use crate::undo::{MigrationUndo, Verdict};
+
+pub(super) fn sql_file(m: &Migration) -> SqlFile<'_> {
+    SqlFile {
+        migration_name: &m.name,
+        path: &m.sql_path,
+        sql: &m.sql,
+    }
+}
+
+pub(super) fn claimed(undo: &MigrationUndo) -> (Verdict, Vec<String>) {
+    let reasons = undo
+        .statements
+        .iter()
+        .filter(|s| s.undo.verdict != Verdict::Exact)
+        .map(|s| {
+            format!(
+                "line {} {}: {}",
+                s.location.line, s.undo.verdict, s.undo.reason
+            )
+        })
+        .collect();
+    (undo.verdict, reasons)
+}
+
+pub(super) fn not_run(m: &Migration, undo: &MigrationUndo) -> MigrationDrill {
+    let (claimed, reasons) = claimed(undo);
+    MigrationDrill {
+        name: m.name.clone(),
+        undo_source: UndoSource::Generated,
+        claimed,
+        reasons,
+        result: DrillResult::NotRun,
+        phases: Vec::new(),
+        checks: Vec::new(),
+        mode_differences: Vec::new(),
+        data: None,
+    }
+}
+
+/// One migration's drill result, and why the drill must stop after it, if it must.
+pub(super) struct Drilled {
+    pub(super) report: MigrationDrill,
+    pub(super) stop: Option<String>,
+}
+
+/// The state carried from one migration to the next.
+pub(super) struct Cycle<'s, 'c> {
+    pub(super) session: PrismaSession<'c>,
+    pub(super) watcher: &'s mut SchemaWatcher,
+    pub(super) checks: &'s [Check],
+    /// The schema before the migration being drilled.
+    pub(super) previous: Snapshot,
+    pub(super) seed: Option<Seed>,
+    /// Whether the first round of seeding (every table) is done; later rounds fill only
+    /// tables that are still empty.
+    pub(super) seeded_once: bool,
+    /// Tables seeding has tried to fill, successfully or not.
+    pub(super) seed_tried: BTreeSet<QName>,
+}
+
+/// What a phase's schema must equal, and how a diff names the two sides.
+pub(super) struct Expected<'a> {
+    pub(super) schema: &'a Snapshot,
+    pub(super) label: String,
+    pub(super) actual_label: String,
+    /// The undo announced that the column order changes (so that alone passes).
+    pub(super) order_announced: bool,
+}
+
+/// How a phase ended.
+pub(super) enum Ended {
+    /// Every file applied; the schema it left.
+    Applied(Snapshot),
+    /// A file failed. `rolled_back`: the first file failed in batch mode and nothing of it
+    /// was committed, so the database is as it was before the phase.
+    Failed { rolled_back: bool },
+}
+
+impl Cycle<'_, '_> {
+    pub(super) fn snapshot(&mut self) -> Result<Snapshot, SnapshotError> {
+        Ok(self.watcher.refresh(self.session.client())?.clone())
+    }
+
+    /// Drills one migration; when the drill is seeded, seeds first and checks which data
+    /// survived each phase.
+    pub(super) fn migration(
+        &mut self,
+        m: &Migration,
+        undo: &MigrationUndo,
+        files: &UndoFiles,
+        forward_file: &ForwardFile,
+    ) -> Result<Drilled, DrillError> {
+        let mut data = match (self.seed, &forward_file.touched) {
+            (Some(seed), Some(touched)) => Some(self.seed_and_fingerprint(seed, touched, undo)?),
+            _ => None,
+        };
+        let mut drilled = self.phases(m, undo, files, &mut data)?;
+        if let Some(mut watch) = data {
+            let forward_failed =
+                drilled.report.phases.iter().any(|p| {
+                    p.phase == Phase::Forward && matches!(p.status, PhaseStatus::Error(_))
+                });
+            if forward_failed {
+                watch.report.forward_failure = Some(self.fails_only_with_data(m, forward_file)?);
+            }
+            if watch.report.failed() {
+                drilled.report.result = DrillResult::Failed;
+            }
+            drilled.report.data = Some(watch.report);
+        }
+        Ok(drilled)
+    }
+
+    pub(super) fn phases(
+        &mut self,
+        m: &Migration,
+        undo: &MigrationUndo,
+        files: &UndoFiles,
+        data: &mut Option<DataWatch>,
+    ) -> Result<Drilled, DrillError> {
+        let (claimed, reasons) = claimed(undo);
+        let mut report = MigrationDrill {
+            name: m.name.clone(),
+            undo_source: files.source.clone(),
+            claimed,
+            reasons,
+            result: DrillResult::Passed,
+            phases: Vec::new(),
+            checks: Vec::new(),
+            mode_differences: Vec::new(),
+            data: None,
+        };
+        let order_announced = undo.statements.iter().any(|s| s.undo.reorders_columns);
+        let stop = |report, reason: String| Drilled {
+            report,
+            stop: Some(reason),
+        };
+
+        let forward_file = [sql_file(m)];
+        let Ended::Applied(forward) =
+            self.phase(m, Phase::Forward, &forward_file, None, data, &mut report)?
+        else {
+            let reason = format!(
+                "the forward migration {} failed, so nothing after it can be drilled",
+                m.name
+            );
+            return Ok(stop(report, reason));
+        };
+
+        let generated_manual = claimed == Verdict::Manual && files.source == UndoSource::Generated;
+        if generated_manual {
+            report.result = DrillResult::Manual;
+            self.previous = forward;
+            return Ok(Drilled { report, stop: None });
+        }
+
+        // Undo, part by part.
+        let before = std::mem::take(&mut self.previous);
+        let undo_files: Vec<SqlFile> = files
+            .files
+            .iter()
+            .map(|file| SqlFile {
+                migration_name: &file.name,
+                path: &file.path,
+                sql: &file.sql,
+            })
+            .collect();
+        let expected = Expected {
+            schema: &before,
+            label: format!("before {}", m.name),
+            actual_label: format!("after the undo of {}", m.name),
+            order_announced,
+        };
+        match self.phase(
+            m,
+            Phase::Undo,
+            &undo_files,
+            Some(expected),
+            data,
+            &mut report,
+        )? {
+            Ended::Applied(_) => {}
+            Ended::Failed { rolled_back: true } => {
+                // The database is at the forward state, so the drill goes on.
+                self.previous = forward;
+                return Ok(Drilled { report, stop: None });
+            }
+            Ended::Failed { rolled_back: false } => {
+                let reason = format!(
+                    "the undo of {} failed half-way, so the database is in no known state",
+                    m.name
+                );
+                return Ok(stop(report, reason));
+            }
+        }
+
+        // Forward again.
+        let expected = Expected {
+            schema: &forward,
+            label: format!("after {}", m.name),
+            actual_label: format!("after {} was applied again", m.name),
+            order_announced,
+        };
+        let Ended::Applied(again) = self.phase(
+            m,
+            Phase::Reapply,
+            &forward_file,
+            Some(expected),
+            data,
+            &mut report,
+        )?
+        else {
+            let reason = format!(
+                "{} could not be applied again after its undo, so nothing after it can be drilled",
+                m.name
+            );
+            return Ok(stop(report, reason));
+        };
+
+        report.result = result(&report);
+        self.previous = again;
+        Ok(Drilled { report, stop: None })
+    }
+
+    /// One phase: applies `files` in order; when all applied, checks the data (seeded drills),
+    /// snapshots the schema and compares it with `expected`, records the phase and runs the
+    /// checks due after it. A failed file ends the phase and fails the migration.
+    pub(super) fn phase(
+        &mut self,
+        m: &Migration,
+        phase: Phase,
+        files: &[SqlFile],
+        expected: Option<Expected>,
+        data: &mut Option<DataWatch>,
+        report: &mut MigrationDrill,
+    ) -> Result<Ended, DrillError> {
+        let mut apply = Duration::ZERO;
+        let mut trace = Vec::new();
+        for (i, file) in files.iter().enumerate() {
+            let applied = self.session.apply(*file)?;
+            self.watcher.note_applied(file.sql);
+            apply += applied.duration;
+            trace.extend(applied.trace);
+            if let Some(failure) = applied.failure {
+                let rolled_back =
+                    i == 0 && self.session.mode() == ApplyMode::Batch && !applied.partly_committed;
+                let status = PhaseStatus::Error(failure);
+                report
+                    .phases
+                    .push(phase_report(phase, apply, Duration::ZERO, status, trace));
+                report.result = DrillResult::Failed;
+                return Ok(Ended::Failed { rolled_back });
+            }
+        }
+        self.observe(data, phase)?;
+        let comparing = Instant::now();
+        let schema = self.snapshot()?;
+        let status = match expected {
+            None => PhaseStatus::Passed,
+            Some(e) => compare(
+                e.schema,
+                &schema,
+                e.order_announced,
+                e.label,
+                e.actual_label,
+            ),
+        };
+        report.phases.push(phase_report(
+            phase,
+            apply,
+            comparing.elapsed(),
+            status,
+            trace,
+        ));
+        self.run_checks(m, phase, report);
+        Ok(Ended::Applied(schema))
+    }
+}
+
+pub(super) fn compare(
+    expected: &Snapshot,
+    actual: &Snapshot,
+    announced: bool,
+    expected_label: String,
+    actual_label: String,
+) -> PhaseStatus {
+    match expected.diff(actual, expected_label, actual_label) {
+        None => PhaseStatus::Passed,
+        Some(diff) if diff.column_order_only() => PhaseStatus::ColumnOrderOnly { diff, announced },
+        Some(diff) => PhaseStatus::Mismatch { diff },
+    }
+}
+
+pub(super) fn phase_report(
+    phase: Phase,
+    apply: Duration,
+    compare: Duration,
+    status: PhaseStatus,
+    statements: Vec<StatementTrace>,
+) -> PhaseReport {
+    PhaseReport {
+        phase,
+        apply,
+        compare,
+        status,
+        statements,
+    }
+}
+
+/// The migration's result from its phases and checks. Column order alone passes only when
+/// the verdict announced it.
+pub(super) fn result(report: &MigrationDrill) -> DrillResult {
+    let mut order_only = false;
+    for p in &report.phases {
+        match &p.status {
+            PhaseStatus::Passed => {}
+            PhaseStatus::ColumnOrderOnly {
+                announced: true, ..
+            } => order_only = true,
+            _ => return DrillResult::Failed,
+        }
+    }
+    if report.checks.iter().any(|c| !c.passed) {
+        DrillResult::Failed
+    } else if order_only {
+        DrillResult::PassedColumnOrderOnly
+    } else {
+        DrillResult::Passed
+    }
+}

@@ -1,0 +1,208 @@
+//! Before the drill runs: each migration's undo and the files to apply for it, what the drill
+//! reads from each forward file, and the scratch database, opened and watched.
+
+use std::path::{Path, PathBuf};
+
+use postgres::Client;
+
+use super::{DrillError, DrillPlan};
+use crate::drill::apply;
+use crate::drill::apply::ApplyError;
+use crate::drill::outcome::UndoSource;
+use crate::drill::survival::Touched;
+use crate::migrations::{self, History, Migration, Timestamp};
+use crate::scratch::{Scratch, ScratchSource};
+use crate::snapshot::SchemaWatcher;
+use crate::sql::{self, SqlError};
+use crate::undo::{self, MigrationUndo};
+
+/// A scratch database, ready for the drill: connected, with the schema watcher installed.
+pub(super) struct Opened {
+    pub(super) scratch: Scratch,
+    pub(super) client: Client,
+    pub(super) server_version: String,
+    pub(super) watcher: SchemaWatcher,
+}
+
+pub(super) fn open_scratch(plan: &DrillPlan) -> Result<Opened, DrillError> {
+    let mut scratch = Scratch::open(plan.source.clone())?;
+    let ready = || -> Result<_, DrillError> {
+        let mut client = scratch.connect()?;
+        let server_version = server_version(&mut client)?;
+        let watcher = SchemaWatcher::install(&mut client, plan.tracking)?;
+        Ok((client, server_version, watcher))
+    };
+    match ready() {
+        Ok((client, server_version, watcher)) => Ok(Opened {
+            scratch,
+            client,
+            server_version,
+            watcher,
+        }),
+        Err(error) => Err(error.with_server_log(|e| scratch.diagnose(e))),
+    }
+}
+
+/// Each in-scope migration's undo with the files to apply, and what the drill needs to know
+/// of its own file.
+pub(super) type PreparedFiles = (Vec<(MigrationUndo, UndoFiles)>, Vec<ForwardFile>);
+
+pub(super) fn prepare_files(
+    history: &History,
+    undo_history: Option<&History>,
+    in_scope: &[&Migration],
+    seeded: bool,
+) -> Result<PreparedFiles, DrillError> {
+    let undos = undo_files(history, undo_history, in_scope)?;
+    let forward_files = in_scope
+        .iter()
+        .map(|m| {
+            let statements = sql::parse_file(&m.sql_path, &m.sql)?;
+            Ok(ForwardFile {
+                mode_differences: apply::mode_differences(&statements),
+                touched: seeded.then(|| Touched::of(statements.iter().map(|s| &s.node))),
+                fits_in_a_transaction: apply::fits_in_a_transaction(&statements),
+            })
+        })
+        .collect::<Result<Vec<_>, SqlError>>()?;
+    Ok((undos, forward_files))
+}
+
+/// An undo directory kept outside the history: every folder must be an undo.
+pub(super) fn read_undo_dir(dir: &Path) -> Result<History, DrillError> {
+    let history = migrations::read_history(dir)?;
+    let forward: Vec<&str> = history
+        .migrations
+        .iter()
+        .filter(|m| m.undo_of.is_none())
+        .map(|m| m.name.as_str())
+        .collect();
+    if !forward.is_empty() {
+        return Err(DrillError::ForwardInUndoDir {
+            dir: dir.to_path_buf(),
+            names: forward.join(", "),
+        });
+    }
+    Ok(history)
+}
+
+/// An undo file to apply: its name as recorded in `_prisma_migrations`, path and SQL.
+#[derive(Debug, Clone)]
+pub(super) struct UndoFile {
+    pub(super) name: String,
+    pub(super) path: PathBuf,
+    pub(super) sql: String,
+}
+
+/// Each migration's derived undo, with the files the drill applies: the committed undo
+/// folders when there are any ("drill what you deploy"), else the generated ones.
+pub(super) fn undo_files(
+    history: &History,
+    undo_history: Option<&History>,
+    in_scope: &[&Migration],
+) -> Result<Vec<(MigrationUndo, UndoFiles)>, DrillError> {
+    if in_scope.is_empty() {
+        return Ok(Vec::new());
+    }
+    let derived = undo::derive_undos(history, in_scope)?;
+    let fresh: usize = derived.iter().map(|(_, parts)| parts.len()).sum();
+    let stamps = migrations::choose_timestamps(history, None, Timestamp::now_utc(), fresh)?;
+    let mut stamps = stamps.into_iter();
+    let mut out = Vec::with_capacity(derived.len());
+    for (undo, parts) in derived {
+        let committed: Vec<&Migration> = history
+            .undos_of(&undo.source)
+            .chain(
+                undo_history
+                    .into_iter()
+                    .flat_map(|h| h.undos_of(&undo.source)),
+            )
+            .collect();
+        let count = parts.len();
+        let generated: Vec<UndoFile> = parts
+            .into_iter()
+            .enumerate()
+            .map(|(i, sql)| {
+                let ts = stamps.next().expect("a timestamp per generated part");
+                let source = if i == 0 {
+                    undo.source.clone()
+                } else {
+                    format!("{}_part{}", undo.source, i + 1)
+                };
+                let name = migrations::undo_folder_name(ts, &source);
+                UndoFile {
+                    path: PathBuf::from(format!("(generated) {name}/migration.sql")),
+                    name,
+                    sql,
+                }
+            })
+            .collect();
+        debug_assert_eq!(generated.len(), count);
+        let files = if committed.is_empty() {
+            UndoFiles {
+                source: UndoSource::Generated,
+                files: generated,
+            }
+        } else {
+            UndoFiles {
+                source: UndoSource::Committed {
+                    folders: committed.iter().map(|m| m.name.clone()).collect(),
+                },
+                files: committed
+                    .iter()
+                    .map(|m| UndoFile {
+                        name: m.name.clone(),
+                        path: m.sql_path.clone(),
+                        sql: m.sql.clone(),
+                    })
+                    .collect(),
+            }
+        };
+        out.push((undo, files));
+    }
+    Ok(out)
+}
+
+#[derive(Debug, Clone)]
+pub(super) struct UndoFiles {
+    pub(super) source: UndoSource,
+    pub(super) files: Vec<UndoFile>,
+}
+
+pub(super) fn server_version(client: &mut Client) -> Result<String, DrillError> {
+    let row = client
+        .query_one("SHOW server_version", &[])
+        .map_err(|e| DrillError::Apply(ApplyError::Connection(e)))?;
+    let version: String = row.get(0);
+    Ok(version
+        .split_whitespace()
+        .next()
+        .unwrap_or(&version)
+        .to_string())
+}
+
+/// The server's URL without its password, for reports.
+pub(super) fn redacted(source: &ScratchSource) -> String {
+    match source {
+        ScratchSource::Embedded(_) => "embedded PostgreSQL".into(),
+        ScratchSource::Url(url) => match url.split_once("://") {
+            Some((scheme, rest)) => match rest.rsplit_once('@') {
+                Some((userinfo, host)) => {
+                    let user = userinfo.split(':').next().unwrap_or("");
+                    format!("{scheme}://{user}@{host}")
+                }
+                None => url.clone(),
+            },
+            None => "the server given by URL".into(),
+        },
+    }
+}
+
+/// What the drill reads from a forward migration's parse trees before anything runs.
+pub(super) struct ForwardFile {
+    pub(super) mode_differences: Vec<String>,
+    /// What its statements name, for data-survival checks (seeded drills only).
+    pub(super) touched: Option<Touched>,
+    /// Whether it can be tried again inside a rolled-back transaction.
+    pub(super) fits_in_a_transaction: bool,
+}

@@ -1,0 +1,131 @@
+//! Seeded drills: synthetic rows before a migration, and after each phase, which of them
+//! survived (compared with what the undo announced it loses).
+
+use std::time::Instant;
+
+use super::checks::limit;
+use super::phases::Cycle;
+use super::prepare::ForwardFile;
+use super::DrillError;
+use crate::data::{self, Fill, Fingerprint};
+use crate::drill::outcome::{DataFailure, DataReport, Phase};
+use crate::drill::script::Seed;
+use crate::drill::survival::{self, Touched};
+use crate::migrations::{ApplyMode, Migration};
+use crate::undo::{DataLoss, MigrationUndo};
+
+/// A seeded drill's view of one migration's data: the fingerprint before its forward
+/// phase, what may change, and the findings so far.
+pub(super) struct DataWatch {
+    pub(super) before: Fingerprint,
+    /// After the latest phase: what the re-apply is compared with.
+    pub(super) last: Fingerprint,
+    pub(super) touched: Touched,
+    pub(super) loses: Vec<DataLoss>,
+    pub(super) report: DataReport,
+}
+
+impl Cycle<'_, '_> {
+    pub(super) fn seed_and_fingerprint(
+        &mut self,
+        seed: Seed,
+        touched: &Touched,
+        undo: &MigrationUndo,
+    ) -> Result<DataWatch, DrillError> {
+        let fill = if self.seeded_once {
+            Fill::Empty {
+                tried: &self.seed_tried,
+            }
+        } else {
+            Fill::All
+        };
+        let client = self.session.client();
+        let outcome = data::seed(client, seed.rows, fill).map_err(DrillError::Data)?;
+        self.seeded_once = true;
+        let tried = outcome.seeded.iter().map(|s| &s.table);
+        self.seed_tried.extend(
+            tried
+                .chain(outcome.failed.iter().map(|f| &f.table))
+                .cloned(),
+        );
+        let started = Instant::now();
+        let before = data::fingerprint::take(client).map_err(DrillError::Data)?;
+        Ok(DataWatch {
+            last: before.clone(),
+            before,
+            touched: touched.clone(),
+            loses: undo
+                .statements
+                .iter()
+                .flat_map(|s| s.undo.loses.iter().cloned())
+                .collect(),
+            report: DataReport {
+                rows_per_table: seed.rows,
+                seeded: outcome.seeded,
+                not_seeded: outcome.failed,
+                seed_time: outcome.duration,
+                fingerprint_time: started.elapsed(),
+                ..DataReport::default()
+            },
+        })
+    }
+
+    /// Compares the data after `phase` with the data before the forward phase.
+    pub(super) fn observe(
+        &mut self,
+        data: &mut Option<DataWatch>,
+        phase: Phase,
+    ) -> Result<(), DrillError> {
+        let Some(watch) = data else {
+            return Ok(());
+        };
+        let started = Instant::now();
+        let now = data::fingerprint::take(self.session.client()).map_err(DrillError::Data)?;
+        let baseline = match phase {
+            Phase::Forward | Phase::Undo => &watch.before,
+            Phase::Reapply => &watch.last,
+        };
+        let (unannounced, announced) =
+            survival::judge(baseline, &now, phase, &watch.touched, &watch.loses);
+        watch.last = now;
+        watch.report.unannounced.extend(unannounced);
+        watch.report.announced.extend(announced);
+        watch.report.fingerprint_time += started.elapsed();
+        Ok(())
+    }
+
+    /// After the forward migration failed on seeded rows: whether it applies once the tables
+    /// are emptied, tried in a transaction that is rolled back (so nothing changes). Only in
+    /// batch mode, where the failed file left nothing behind, and for files that can run in
+    /// one transaction.
+    pub(super) fn fails_only_with_data(
+        &mut self,
+        m: &Migration,
+        forward_file: &ForwardFile,
+    ) -> Result<DataFailure, DrillError> {
+        if self.session.mode() != ApplyMode::Batch || !forward_file.fits_in_a_transaction {
+            return Ok(DataFailure::Unknown);
+        }
+        let limits = self.session.limits().map(str::to_string);
+        let client = self.session.client();
+        let tables = data::live::user_tables(client).map_err(DrillError::Data)?;
+        let mut transaction = client.transaction().map_err(DrillError::Data)?;
+        limit(&mut transaction, &limits).map_err(DrillError::Data)?;
+        if !tables.is_empty() {
+            let names: Vec<String> = tables
+                .iter()
+                .map(|t| data::live::qualified(&t.name))
+                .collect();
+            transaction
+                .batch_execute(&format!("TRUNCATE {} CASCADE", names.join(", ")))
+                .map_err(DrillError::Data)?;
+        }
+        let applies = transaction.batch_execute(&m.sql).is_ok();
+        transaction.rollback().map_err(DrillError::Data)?;
+        Ok(if applies {
+            DataFailure::OnlyWithData
+        } else {
+            DataFailure::AlsoWithoutData
+        })
+    }
+}

@@ -1,0 +1,495 @@
+//! Tests of drill scripts: the TOML layer, scopes and checks against a history.
+
+use std::fs;
+
+use super::file::is_time_setting;
+use super::*;
+use crate::migrations::{read_history, NameError, MIGRATION_SQL, UNDO_MARKER};
+
+fn parse(text: &str) -> Result<DrillScript, ScriptError> {
+    DrillScript::parse(Path::new("/repo/drills/demo.toml"), text, |_| None)
+}
+
+fn parse_err(text: &str) -> String {
+    parse(text).unwrap_err().to_string()
+}
+
+/// A history with these folders; names starting with `undo:` become undo folders of the
+/// migration named after the colon.
+fn history(names: &[&str]) -> (tempfile::TempDir, History) {
+    let tmp = tempfile::tempdir().unwrap();
+    for (i, name) in names.iter().enumerate() {
+        let (folder, sql) = match name.strip_prefix("undo:") {
+            Some(source) => (
+                format!("20240101000{i:03}_undo"),
+                format!("{UNDO_MARKER}{source}\nSELECT 1;\n"),
+            ),
+            None => (name.to_string(), "SELECT 1;\n".to_string()),
+        };
+        fs::create_dir(tmp.path().join(&folder)).unwrap();
+        fs::write(tmp.path().join(&folder).join(MIGRATION_SQL), sql).unwrap();
+    }
+    let history = read_history(tmp.path()).unwrap();
+    (tmp, history)
+}
+
+fn demo_history() -> (tempfile::TempDir, History) {
+    history(&[
+        "20240101000000_a",
+        "20240101000001_b",
+        "20240101000002_c",
+        "undo:20240101000002_c",
+        "20240201000000_d",
+    ])
+}
+
+fn scope(text: &str) -> Scope {
+    parse(&format!("migrations = \"m\"\n[scope]\n{text}"))
+        .unwrap()
+        .scope
+}
+
+#[test]
+fn full_script() {
+    let text = r#"
+migrations = "demo/migrations"
+undo_dir = "demo/undo"
+apply_mode = "split"
+trace = true
+seed = { rows = 50 }
+
+[scope]
+last = 3
+
+[database]
+url_env = "SHADOW_DATABASE_URL"
+
+[timeouts]
+statement = "30s"
+lock = "5s"
+
+[[check]]
+name = "old app lists posts"
+sql = 'SELECT id, title, body FROM "Post"'
+after = ["forward", "undo"]
+migration = "20260202113000_rename_post_body_to_content"
+expect = "fail"
+
+[[check]]
+name = "users"
+sql = 'SELECT 1 FROM "User"'
+"#;
+    let env = |var: &str| (var == "SHADOW_DATABASE_URL").then(|| "postgres://x/y".into());
+    let script = DrillScript::parse(Path::new("/repo/drills/demo.toml"), text, env).unwrap();
+    assert_eq!(
+        script,
+        DrillScript {
+            path: "/repo/drills/demo.toml".into(),
+            migrations: "/repo/drills/demo/migrations".into(),
+            undo_dir: Some("/repo/drills/demo/undo".into()),
+            apply_mode: Some(ApplyMode::Split),
+            trace: true,
+            probe: false,
+            scope: Scope::Last(3),
+            database_url: Some("postgres://x/y".into()),
+            timeouts: Timeouts {
+                statement: Some("30s".into()),
+                lock: Some("5s".into()),
+            },
+            seed: Some(Seed { rows: 50 }),
+            checks: vec![
+                Check {
+                    name: "old app lists posts".into(),
+                    sql: r#"SELECT id, title, body FROM "Post""#.into(),
+                    after: vec![Phase::Forward, Phase::Undo],
+                    migration: Some("20260202113000_rename_post_body_to_content".into()),
+                    expect: Expectation::Fail,
+                },
+                Check {
+                    name: "users".into(),
+                    sql: r#"SELECT 1 FROM "User""#.into(),
+                    after: Phase::ALL.to_vec(),
+                    migration: None,
+                    expect: Expectation::Succeed,
+                },
+            ],
+        }
+    );
+}
+
+#[test]
+fn defaults() {
+    let script = parse("migrations = \"/abs/migrations\"\n").unwrap();
+    assert_eq!(script.migrations, Path::new("/abs/migrations"));
+    assert_eq!(script.undo_dir, None);
+    assert_eq!(script.apply_mode, None);
+    assert!(!script.trace);
+    assert_eq!(script.scope, Scope::All);
+    assert_eq!(script.database_url, None);
+    assert_eq!(script.timeouts, Timeouts::default());
+    assert_eq!(script.seed, None);
+    assert!(script.checks.is_empty());
+}
+
+#[test]
+fn scope_forms() {
+    assert_eq!(scope("all = true"), Scope::All);
+    assert_eq!(scope("last = 2"), Scope::Last(2));
+    assert_eq!(
+        scope("from = \"2024\""),
+        Scope::Range {
+            from: Some("2024".into()),
+            to: None
+        }
+    );
+    assert_eq!(
+        scope("to = \"2024\""),
+        Scope::Range {
+            from: None,
+            to: Some("2024".into())
+        }
+    );
+}
+
+#[test]
+fn relative_paths_resolve_against_the_script_folder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let script_path = tmp.path().join("demo.toml");
+    fs::write(&script_path, "migrations = \"demo/migrations\"\n").unwrap();
+    let script = DrillScript::load(&script_path).unwrap();
+    assert_eq!(script.migrations, tmp.path().join("demo/migrations"));
+
+    let bare = parse_in(Path::new("demo.toml"), "migrations = \"m\"\n");
+    assert_eq!(bare.migrations, Path::new("m"));
+}
+
+fn parse_in(path: &Path, text: &str) -> DrillScript {
+    DrillScript::parse(path, text, |_| None).unwrap()
+}
+
+#[test]
+fn unreadable_file_names_it() {
+    let err = DrillScript::load(Path::new("/nonexistent/drill.toml")).unwrap_err();
+    assert!(matches!(err, ScriptError::Read { .. }));
+    assert!(err.to_string().contains("/nonexistent/drill.toml"), "{err}");
+}
+
+#[test]
+fn unknown_key_reports_file_line_and_column() {
+    let err = parse_err("migrations = \"m\"\n\n[scope]\nlats = 3\n");
+    assert!(err.starts_with("/repo/drills/demo.toml:4:1: "), "{err}");
+    assert!(err.contains("unknown field `lats`"), "{err}");
+    assert!(err.contains("`last`"), "lists the keys it expected: {err}");
+
+    let err = parse_err("migrations = \"m\"\n[[check]]\nname = \"a\"\nsql = \"x\"\nafterr = []\n");
+    assert!(err.starts_with("/repo/drills/demo.toml:5:1: "), "{err}");
+}
+
+#[test]
+fn malformed_toml_and_bad_values_report_lines() {
+    let err = parse_err("migrations = \"m\"\napply_mode = \"batched\"\n");
+    assert!(err.starts_with("/repo/drills/demo.toml:2:"), "{err}");
+    assert!(err.contains("split"), "{err}");
+
+    let err = parse_err("migrations = \"m\"\n[scope\n");
+    assert!(err.starts_with("/repo/drills/demo.toml:2:"), "{err}");
+
+    let err = parse_err(
+        "migrations = \"m\"\n[[check]]\nname = \"a\"\nsql = \"x\"\nafter = [\"backward\"]\n",
+    );
+    assert!(err.starts_with("/repo/drills/demo.toml:5:"), "{err}");
+}
+
+#[test]
+fn missing_or_empty_migrations() {
+    let err = parse("undo_dir = \"u\"\n").unwrap_err();
+    assert!(
+        matches!(err, ScriptError::MissingMigrations { .. }),
+        "{err}"
+    );
+    let err = parse_err("migrations = \"\"\n");
+    assert!(err.contains(":1:") && err.contains("empty path"), "{err}");
+}
+
+#[test]
+fn seed_needs_rows() {
+    let err = parse_err("migrations = \"m\"\nseed = { rows = 0 }\n");
+    assert!(err.contains("rows = 0 seeds nothing"), "{err}");
+    let err = parse_err("migrations = \"m\"\nseed = {}\n");
+    assert!(err.contains("seed = { rows = N }"), "{err}");
+    let err = parse_err("migrations = \"m\"\nseed = { row = 3 }\n");
+    assert!(err.contains("unknown field `row`"), "{err}");
+}
+
+#[test]
+fn two_scope_forms_are_an_error() {
+    let err = parse_err("migrations = \"m\"\n[scope]\nlast = 3\nfrom = \"2024\"\n");
+    assert!(err.contains("mixes last and from/to"), "{err}");
+    assert!(err.contains("write exactly one of"), "{err}");
+    assert!(err.starts_with("/repo/drills/demo.toml:"), "{err}");
+    let err = parse_err("migrations = \"m\"\n[scope]\nall = true\nlast = 1\n");
+    assert!(err.contains("mixes all and last"), "{err}");
+}
+
+#[test]
+fn empty_or_pointless_scope_is_an_error() {
+    let err = parse_err("migrations = \"m\"\n[scope]\nlast = 0\n");
+    assert!(err.contains("last = 0 selects nothing"), "{err}");
+    let err = parse_err("migrations = \"m\"\n[scope]\nall = false\n");
+    assert!(err.contains("all = false"), "{err}");
+    let err = parse_err("migrations = \"m\"\n[scope]\n");
+    assert!(err.contains("[scope] is empty"), "{err}");
+    let err = parse_err("migrations = \"m\"\n[scope]\nfrom = \"\"\n");
+    assert!(err.contains("empty migration name"), "{err}");
+    let err = parse_err("migrations = \"m\"\n[scope]\nlast = -1\n");
+    assert!(err.starts_with("/repo/drills/demo.toml:3:"), "{err}");
+}
+
+#[test]
+fn resolve_counts_forward_migrations_only() {
+    let (_tmp, h) = demo_history();
+    assert_eq!(h.forward().len(), 4);
+    assert_eq!(Scope::All.resolve(&h).unwrap(), 0..4);
+    assert_eq!(Scope::Last(2).resolve(&h).unwrap(), 2..4);
+    assert_eq!(Scope::Last(10).resolve(&h).unwrap(), 0..4, "clamped");
+    let range = |from: Option<&str>, to: Option<&str>| Scope::Range {
+        from: from.map(Into::into),
+        to: to.map(Into::into),
+    };
+    assert_eq!(
+        range(Some("20240101000001"), None).resolve(&h).unwrap(),
+        1..4
+    );
+    assert_eq!(
+        range(None, Some("20240101000001_b")).resolve(&h).unwrap(),
+        0..2
+    );
+    assert_eq!(
+        range(Some("20240101000002"), Some("2024020"))
+            .resolve(&h)
+            .unwrap(),
+        2..4,
+        "prefixes; the undo folder between them is not counted"
+    );
+    assert_eq!(
+        range(Some("20240101000001_b"), Some("20240101000001_b"))
+            .resolve(&h)
+            .unwrap(),
+        1..2
+    );
+}
+
+/// Names follow [`History::resolve`]; its tests cover the rules, these the way into a scope.
+#[test]
+fn scope_names_are_forward_migrations() {
+    let (_tmp, h) = demo_history();
+    let from = |name: &str| {
+        Scope::Range {
+            from: Some(name.into()),
+            to: None,
+        }
+        .resolve(&h)
+    };
+    assert_eq!(from("d").unwrap(), 3..4, "the name after the timestamp");
+    let err = from("2099").unwrap_err();
+    assert!(
+        matches!(err, ScriptError::Name(NameError::Unknown { .. })),
+        "{err}"
+    );
+    // An undo folder is not a forward migration.
+    let err = from("20240101000003_undo").unwrap_err();
+    assert!(
+        matches!(err, ScriptError::Name(NameError::Unknown { .. })),
+        "{err}"
+    );
+    let err = from("20240101").unwrap_err();
+    assert!(
+        matches!(err, ScriptError::Name(NameError::Ambiguous { ref matches, .. }) if matches.len() == 3),
+        "{err}"
+    );
+}
+
+#[test]
+fn from_after_to() {
+    let (_tmp, h) = demo_history();
+    let scope = Scope::Range {
+        from: Some("20240201".into()),
+        to: Some("20240101000001".into()),
+    };
+    let err = scope.resolve(&h).unwrap_err();
+    let msg = err.to_string();
+    assert!(matches!(err, ScriptError::FromAfterTo { .. }), "{msg}");
+    assert!(
+        msg.contains("20240201000000_d") && msg.contains("20240101000001_b"),
+        "{msg}"
+    );
+    assert!(msg.contains("swap"), "{msg}");
+}
+
+#[test]
+fn scope_errors_in_a_script_name_the_script() {
+    let (_tmp, h) = demo_history();
+    let script = parse("migrations = \"m\"\n[scope]\nfrom = \"2099\"\n").unwrap();
+    let err = script.resolve_scope(&h).unwrap_err().to_string();
+    assert!(
+        err.starts_with("/repo/drills/demo.toml: [scope]: no forward migration"),
+        "{err}"
+    );
+}
+
+#[test]
+fn database_url_and_env() {
+    let script = parse("migrations = \"m\"\n[database]\nurl = \"postgres://h/d\"\n").unwrap();
+    assert_eq!(script.database_url.as_deref(), Some("postgres://h/d"));
+
+    let err =
+        parse_err("migrations = \"m\"\n[database]\nurl = \"postgres://h/d\"\nurl_env = \"X\"\n");
+    assert!(err.contains("both url and url_env"), "{err}");
+    let err = parse_err("migrations = \"m\"\n[database]\n");
+    assert!(err.contains("[database] is empty"), "{err}");
+}
+
+#[test]
+fn unset_url_env_names_the_variable() {
+    let text = "migrations = \"m\"\n[database]\nurl_env = \"DRILL_DB_URL\"\n";
+    let err = parse(text).unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        matches!(
+            err,
+            ScriptError::DatabaseEnv {
+                problem: "is not set",
+                ..
+            }
+        ),
+        "{msg}"
+    );
+    assert!(msg.contains("DRILL_DB_URL, which is not set"), "{msg}");
+    assert!(msg.starts_with("/repo/drills/demo.toml: "), "{msg}");
+
+    let err = DrillScript::parse(Path::new("d.toml"), text, |_| Some("".into())).unwrap_err();
+    assert!(err.to_string().contains("is empty"), "{err}");
+}
+
+#[test]
+fn timeouts_must_be_postgres_time_settings() {
+    for ok in ["30s", "1.5min", "100", "0", "250 ms", "2h", "1d", "500us"] {
+        assert!(is_time_setting(ok), "{ok}");
+    }
+    for bad in [
+        "",
+        "30 seconds",
+        "-1s",
+        "1 minute",
+        "5S",
+        "1s'; DROP TABLE x; --",
+        ".",
+    ] {
+        assert!(!is_time_setting(bad), "{bad:?}");
+    }
+    let err = parse_err("migrations = \"m\"\n[timeouts]\nlock = \"5 seconds\"\n");
+    assert!(
+        err.contains("lock = \"5 seconds\" is not a PostgreSQL time setting"),
+        "{err}"
+    );
+    let err = parse_err("migrations = \"m\"\n[timeouts]\nstatment = \"5s\"\n");
+    assert!(err.contains("unknown field `statment`"), "{err}");
+}
+
+#[test]
+fn check_errors() {
+    let check = |body: &str| parse_err(&format!("migrations = \"m\"\n[[check]]\n{body}"));
+    let err = check("name = \"a\"\nsql = \"SELECT 1\"\nafter = []\n");
+    assert!(
+        err.contains("check \"a\" has after = [], so it never runs"),
+        "{err}"
+    );
+    assert!(err.starts_with("/repo/drills/demo.toml:"), "{err}");
+    let err = check("name = \"a\"\nsql = \"  \"\n");
+    assert!(err.contains("check \"a\" has empty sql"), "{err}");
+    let err = check("name = \"\"\nsql = \"SELECT 1\"\n");
+    assert!(err.contains("empty name"), "{err}");
+    let err = check("sql = \"SELECT 1\"\n");
+    assert!(err.contains("missing field `name`"), "{err}");
+    let err = check("name = \"a\"\nsql = \"SELECT 1\"\nexpect = \"pass\"\n");
+    assert!(err.contains("succeed"), "{err}");
+
+    let two = "migrations = \"m\"\n[[check]]\nname = \"a\"\nsql = \"SELECT 1\"\n\
+               [[check]]\nname = \"a\"\nsql = \"SELECT 2\"\n";
+    let err = parse(two).unwrap_err();
+    assert!(matches!(err, ScriptError::DuplicateCheck { .. }), "{err}");
+}
+
+#[test]
+fn repeated_phases_run_once() {
+    let script = parse(
+        "migrations = \"m\"\n[[check]]\nname = \"a\"\nsql = \"SELECT 1\"\n\
+         after = [\"undo\", \"forward\", \"undo\"]\n",
+    )
+    .unwrap();
+    assert_eq!(script.checks[0].after, [Phase::Undo, Phase::Forward]);
+}
+
+#[test]
+fn check_migrations_must_be_in_scope() {
+    let (_tmp, h) = demo_history();
+    let script = |scope: &str, migration: &str| {
+        parse(&format!(
+            "migrations = \"m\"\n[scope]\n{scope}\n[[check]]\nname = \"c\"\n\
+             sql = \"SELECT 1\"\nmigration = \"{migration}\"\n"
+        ))
+        .unwrap()
+    };
+    let resolve = |script: DrillScript| {
+        let scope = script.resolve_scope(&h).unwrap();
+        resolve_checks(Some(&script.path), &script.checks, &h, &scope)
+    };
+    let resolved = resolve(script("last = 2", "20240201")).unwrap();
+    assert_eq!(
+        resolved[0].migration.as_deref(),
+        Some("20240201000000_d"),
+        "resolved to the folder name"
+    );
+    assert!(resolve(script("last = 2", "20240101000002_c")).is_ok());
+
+    let err = resolve(script("last = 2", "20240101000001")).unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        matches!(err, ScriptError::CheckOutsideScope { .. }),
+        "{msg}"
+    );
+    assert_eq!(
+        msg,
+        "/repo/drills/demo.toml: check \"c\" runs only at 20240101000001_b, which is outside \
+         the drill's scope (20240101000002_c … 20240201000000_d); widen the scope ([scope] in \
+         the script, or --last, --from, --to or --all) or name a migration inside it"
+    );
+
+    let err = resolve(script("all = true", "2099")).unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        msg.starts_with(
+            "/repo/drills/demo.toml: check \"c\" migration: no forward migration named \"2099\""
+        ),
+        "{msg}"
+    );
+
+    let plain = script("all = true", "2099").checks;
+    let err = resolve_checks(None, &plain, &h, &(0..4)).unwrap_err();
+    assert!(
+        err.to_string().starts_with("check \"c\" migration: "),
+        "{err}"
+    );
+}
+
+/// The example script in `drills/` parses and fits the demo history it names.
+#[test]
+fn demo_script_is_valid() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("drills/demo.toml");
+    let script = DrillScript::load(&path).unwrap();
+    let history = read_history(&script.migrations).unwrap();
+    assert_eq!(script.resolve_scope(&history).unwrap(), 0..7);
+    let scope = script.resolve_scope(&history).unwrap();
+    resolve_checks(Some(&script.path), &script.checks, &history, &scope).unwrap();
+    assert!(script.checks.len() >= 2);
+}

@@ -1,0 +1,225 @@
+//! Deriving the undo of migrations from a history: the history is folded into the schema model
+//! in order, and each selected migration's undo is derived against the model as it stood just
+//! before it. What `generate` writes and what a drill applies both come from here.
+
+use std::collections::HashSet;
+
+use serde::Serialize;
+
+use super::file::render_parts;
+use super::{render, undo_and_apply, LazyScope, MigrationScope, Undo, Verdict};
+use crate::catalog::Catalog;
+use crate::migrations::{History, Migration, NewFolder};
+use crate::sql::{self, Location, SqlError};
+
+/// The undo of one forward statement, with where the statement stands.
+#[derive(Debug, Clone, Serialize)]
+pub struct StatementUndo {
+    pub location: Location,
+    pub forward: String,
+    #[serde(flatten)]
+    pub undo: Undo,
+}
+
+/// The undo of one forward migration.
+#[derive(Debug, Clone, Serialize)]
+pub struct MigrationUndo {
+    pub source: String,
+    pub source_checksum: String,
+    pub verdict: Verdict,
+    pub counts: VerdictCounts,
+    pub statements: Vec<StatementUndo>,
+    /// The folders to write, in deploy order (more than one when `CONCURRENTLY` statements
+    /// must run alone).
+    pub folders: Vec<NewFolder>,
+}
+
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+pub struct VerdictCounts {
+    pub exact: usize,
+    pub lossy: usize,
+    pub manual: usize,
+}
+
+impl VerdictCounts {
+    pub fn add(&mut self, verdict: Verdict) {
+        match verdict {
+            Verdict::Exact => self.exact += 1,
+            Verdict::Lossy => self.lossy += 1,
+            Verdict::Manual => self.manual += 1,
+        }
+    }
+
+    pub fn merge(&mut self, other: VerdictCounts) {
+        self.exact += other.exact;
+        self.lossy += other.lossy;
+        self.manual += other.manual;
+    }
+}
+
+/// Folds the history in order and derives the undo of each selected migration against the
+/// model as it stood just before it. Parsing stops after the last selected migration.
+///
+/// Two stages run at once: a thread parses statements ahead of the fold (parsing does not
+/// depend on the model), and this thread folds the model, derives the undo and renders its
+/// files. Parsing is the larger stage, so a third thread for rendering bought nothing but
+/// hand-over costs (measured: it was slower on two cores). Parsed statements travel in
+/// batches of several migrations' worth: waking the fold for every small file cost more than
+/// a small file's parse. They travel statement by statement, not file by file, and the fold
+/// drops each tree once folded, so a large file never has all its trees in memory at once
+/// (a tree takes about a hundred times the memory of its text).
+/// Returns each undo with its rendered file texts, in history order: `generate` gives them
+/// folder names, drills apply them.
+pub fn derive_undos(
+    history: &History,
+    selected: &[&Migration],
+) -> Result<Vec<(MigrationUndo, Vec<String>)>, SqlError> {
+    let wanted: HashSet<&str> = selected.iter().map(|m| m.name.as_str()).collect();
+    let last = history
+        .migrations
+        .iter()
+        .rposition(|m| wanted.contains(m.name.as_str()))
+        .expect("selection comes from the history");
+    let in_scope = &history.migrations[..=last];
+    std::thread::scope(|scope| {
+        let (parsed_tx, parsed_rx) = std::sync::mpsc::sync_channel(STAGE_QUEUE);
+        scope.spawn(move || parse_ahead(in_scope, parsed_tx));
+        let mut parsed = parsed_rx.into_iter().flatten();
+        let mut catalog = Catalog::default();
+        let mut derived = Vec::with_capacity(wanted.len());
+        for migration in in_scope {
+            let undo_it = wanted.contains(migration.name.as_str());
+            // Only a data statement asks for the scope; the file is parsed again then.
+            let migration_scope =
+                LazyScope::new(|| MigrationScope::of_file(&migration.sql_path, &migration.sql));
+            let mut sources = Vec::new();
+            let mut undos = Vec::new();
+            loop {
+                match parsed.next() {
+                    Some(Parsed::Statement(statement)) => {
+                        let statement = statement?;
+                        if undo_it {
+                            // The tree goes into the fold (which keeps parts of it in the
+                            // model); only where the statement stands is kept for the files.
+                            sources.push((statement.location, statement.text));
+                            let node = statement.node;
+                            undos.push(undo_and_apply(&mut catalog, node, &migration_scope));
+                        } else {
+                            catalog.apply(statement.node);
+                        }
+                    }
+                    Some(Parsed::End) => break,
+                    None => return Ok(derived), // the parser stopped early
+                }
+            }
+            catalog.end_migration();
+            if undo_it {
+                derived.push(finish(migration, sources, undos));
+            }
+        }
+        Ok(derived)
+    })
+}
+
+/// What the parsing stage hands to the fold: each statement of a migration, then its end.
+// Nearly every item is a statement: boxing it would cost an allocation each, for nothing.
+#[allow(clippy::large_enum_variant)]
+enum Parsed {
+    Statement(Result<sql::Statement, SqlError>),
+    End,
+}
+
+/// The parsing stage: every statement of `migrations`, in batches.
+fn parse_ahead(migrations: &[Migration], parsed_tx: std::sync::mpsc::SyncSender<Vec<Parsed>>) {
+    let mut batch = Batch::new(migrations);
+    for migration in migrations {
+        for statement in sql::statements(&migration.sql_path, &migration.sql) {
+            let failed = statement.is_err();
+            let bytes = statement.as_ref().map_or(0, |s| s.text.len());
+            if let Some(full) = batch.push(Parsed::Statement(statement), bytes, failed) {
+                // The fold hangs up after an error of its own; stop parsing then too.
+                if parsed_tx.send(full).is_err() || failed {
+                    return;
+                }
+            }
+        }
+        if let Some(full) = batch.push(Parsed::End, 0, false) {
+            if parsed_tx.send(full).is_err() {
+                return;
+            }
+        }
+    }
+    let _ = parsed_tx.send(batch.items);
+}
+
+/// How many batches a pipeline stage may hold ready for the next.
+const STAGE_QUEUE: usize = 8;
+
+/// A batch is handed on once its statements hold this much SQL text (a rough measure of
+/// the work in it), or less towards the end: the fold still has the last batch to do once
+/// parsing is over, so the last batches are small.
+const BATCH_BYTES: usize = 16 * 1024;
+
+/// Parsed statements gathered until they are worth a hand-over to the fold.
+struct Batch<T> {
+    items: Vec<T>,
+    bytes: usize,
+    /// SQL text not yet added (statement texts, so an estimate: comments are not counted).
+    remaining: usize,
+}
+
+impl<T> Batch<T> {
+    fn new(migrations: &[Migration]) -> Self {
+        Batch {
+            items: Vec::new(),
+            bytes: 0,
+            remaining: migrations.iter().map(|m| m.sql.len()).sum(),
+        }
+    }
+
+    /// Adds an item of `bytes` of SQL text; returns the batch when it is ready to go (or `now`).
+    fn push(&mut self, item: T, bytes: usize, now: bool) -> Option<Vec<T>> {
+        self.items.push(item);
+        self.bytes += bytes;
+        self.remaining = self.remaining.saturating_sub(bytes);
+        if !now && self.bytes < BATCH_BYTES.min(self.remaining / 4) {
+            return None;
+        }
+        self.bytes = 0;
+        Some(std::mem::take(&mut self.items))
+    }
+}
+
+/// Deparses the undo statements of one migration, settles the verdicts and renders the file
+/// texts. `sources` are where its forward statements stand, and their text.
+fn finish(
+    migration: &Migration,
+    sources: Vec<(Location, String)>,
+    undos: Vec<Undo>,
+) -> (MigrationUndo, Vec<String>) {
+    let mut counts = VerdictCounts::default();
+    let statements: Vec<StatementUndo> = sources
+        .into_iter()
+        .zip(undos)
+        .map(|((location, forward), mut undo)| {
+            render(&mut undo);
+            counts.add(undo.verdict);
+            StatementUndo {
+                location,
+                forward,
+                undo,
+            }
+        })
+        .collect();
+    let verdict = Verdict::least_exact(statements.iter().map(|s| s.undo.verdict));
+    let undo = MigrationUndo {
+        source: migration.name.clone(),
+        source_checksum: migration.checksum.clone(),
+        verdict,
+        counts,
+        statements,
+        folders: Vec::new(),
+    };
+    let parts = render_parts(&undo);
+    (undo, parts)
+}
