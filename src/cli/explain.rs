@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use super::{write_stdout, EXIT_HAZARDS, EXIT_OK};
+use super::{print_stdout, EXIT_HAZARDS, EXIT_OK};
 use crate::explain;
 use crate::migrations::ApplyMode;
 use crate::report;
@@ -33,8 +33,7 @@ pub(super) fn run(args: &ExplainArgs) -> anyhow::Result<i32> {
     let fail_on = fail_on_rules(&args.fail_on)?;
     let target = explain::Target::resolve(&args.target, &args.dir)?;
     let report = explain::explain(&target, args.apply_mode)?;
-    let text = report::explain::render(&report, args.format);
-    write_stdout(text.as_bytes())?;
+    print_stdout(|out| report::explain::write(&report, args.format, out))?;
     let failed = report.hazards().any(|h| fail_on.contains(&h.rule));
     Ok(if failed { EXIT_HAZARDS } else { EXIT_OK })
 }

@@ -238,7 +238,7 @@ fn assign_folders(
 pub fn verify(plan: &Plan) -> Result<(), GenerateError> {
     for undo in &plan.undos {
         for (folder, built) in undo.folders.iter().zip(built_statements(undo)) {
-            guard::check(&migrations::normalise(&folder.sql), &built).map_err(|detail| {
+            guard::check(migrations::normalise(&folder.sql), &built).map_err(|detail| {
                 GenerateError::Guard {
                     folder: folder.name.clone(),
                     source_name: undo.source.clone(),

@@ -1,6 +1,7 @@
 //! `unmigrate explain` reports: human, JSON and Markdown, all from one [`Explained`].
 
 use std::fmt::Write;
+use std::io;
 
 use crate::explain::{
     Explained, Impact, LockMode, MigrationExplained, Relation, StatementExplained,
@@ -19,11 +20,26 @@ pub enum ExplainFormat {
 
 /// The report as text ending in a newline.
 pub fn render(report: &Explained, format: ExplainFormat) -> String {
+    let mut out = Vec::new();
+    write(report, format, &mut out).expect("writing to memory does not fail");
+    String::from_utf8(out).expect("the report is text")
+}
+
+/// Writes the report to `out` migration by migration: a history's report is several times
+/// the size of its SQL, so it is never held whole.
+pub fn write(report: &Explained, format: ExplainFormat, out: &mut dyn io::Write) -> io::Result<()> {
     match format {
-        ExplainFormat::Human => human(report),
-        ExplainFormat::Json => json(report),
-        ExplainFormat::Markdown => markdown(report),
+        ExplainFormat::Human => human(report, out),
+        ExplainFormat::Json => json(report, out),
+        ExplainFormat::Markdown => markdown(report, out),
     }
+}
+
+/// Hands the text gathered in `buffer` to `out` and empties it.
+fn flush(buffer: &mut String, out: &mut dyn io::Write) -> io::Result<()> {
+    out.write_all(buffer.as_bytes())?;
+    buffer.clear();
+    Ok(())
 }
 
 /// A statement on one line, at most `max` characters.
@@ -44,10 +60,11 @@ fn rel(r: &Relation) -> String {
     }
 }
 
-fn human(report: &Explained) -> String {
+fn human(report: &Explained, sink: &mut dyn io::Write) -> io::Result<()> {
     let mut out = String::new();
     for m in &report.migrations {
         human_migration(&mut out, m);
+        flush(&mut out, sink)?;
     }
     let hazards = report.hazards().count();
     let _ = writeln!(
@@ -61,7 +78,7 @@ fn human(report: &Explained) -> String {
     for (rule, n) in report.counts().into_iter().filter(|(_, n)| *n > 0) {
         let _ = writeln!(out, "  {n:>5}  {rule}");
     }
-    out
+    flush(&mut out, sink)
 }
 
 fn human_migration(out: &mut String, m: &MigrationExplained) {
@@ -88,7 +105,7 @@ fn human_statement(out: &mut String, s: &StatementExplained) {
     for h in &s.hazards {
         let _ = writeln!(out, "  hazard   {}: {}", h.rule, h.message);
         let _ = writeln!(out, "           help: {}", h.help);
-        let _ = writeln!(out, "           see {}", h.doc);
+        let _ = writeln!(out, "           see {}", h.doc());
     }
 }
 
@@ -121,23 +138,37 @@ fn human_impact(out: &mut String, i: &Impact) {
     }
 }
 
-fn json(report: &Explained) -> String {
+/// The JSON report, pretty-printed with its keys in sorted order (as `serde_json::Value`
+/// prints them), one migration at a time.
+fn json(report: &Explained, out: &mut dyn io::Write) -> io::Result<()> {
     let counts: serde_json::Map<String, serde_json::Value> = report
         .counts()
         .into_iter()
         .map(|(rule, n)| (rule.id().to_string(), n.into()))
         .collect();
-    let value = serde_json::json!({
-        "apply_mode": report.apply_mode,
-        "statements": report.statement_count(),
-        "hazards": report.hazards().count(),
-        "hazard_counts": counts,
-        "migrations": report.migrations,
-    });
-    let mut text =
-        serde_json::to_string_pretty(&value).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-    text.push('\n');
-    text
+    let pretty = |value: serde_json::Value| {
+        serde_json::to_string_pretty(&value).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
+    };
+    let indented = |text: String| text.replace('\n', "\n  ");
+    writeln!(out, "{{")?;
+    writeln!(out, "  \"apply_mode\": {},", pretty(serde_json::json!(report.apply_mode))?)?;
+    writeln!(out, "  \"hazard_counts\": {},", indented(pretty(counts.into())?))?;
+    writeln!(out, "  \"hazards\": {},", report.hazards().count())?;
+    if report.migrations.is_empty() {
+        writeln!(out, "  \"migrations\": [],")?;
+    } else {
+        writeln!(out, "  \"migrations\": [")?;
+        for (i, m) in report.migrations.iter().enumerate() {
+            let value = serde_json::to_value(m).map_err(io::Error::other)?;
+            // JSON strings hold no raw newline, so every newline is a line of the layout.
+            let text = pretty(value)?.replace('\n', "\n    ");
+            let comma = if i + 1 < report.migrations.len() { "," } else { "" };
+            writeln!(out, "    {text}{comma}")?;
+        }
+        writeln!(out, "  ],")?;
+    }
+    writeln!(out, "  \"statements\": {}", report.statement_count())?;
+    writeln!(out, "}}")
 }
 
 /// Escapes a table cell: pipes and newlines would break the row.
@@ -145,7 +176,7 @@ fn cell(text: &str) -> String {
     text.replace('|', "\\|").replace('\n', " ")
 }
 
-fn markdown(report: &Explained) -> String {
+fn markdown(report: &Explained, sink: &mut dyn io::Write) -> io::Result<()> {
     let mut out = String::from("## unmigrate explain\n\n");
     let hazards = report.hazards().count();
     let _ = writeln!(
@@ -192,7 +223,7 @@ fn markdown(report: &Explained) -> String {
             let hazards: Vec<String> = s
                 .hazards
                 .iter()
-                .map(|h| format!("[`{}`]({}): {}", h.rule, h.doc, h.message))
+                .map(|h| format!("[`{}`]({}): {}", h.rule, h.doc(), h.message))
                 .collect();
             let _ = writeln!(
                 out,
@@ -207,6 +238,7 @@ fn markdown(report: &Explained) -> String {
             );
         }
         out.push('\n');
+        flush(&mut out, sink)?;
     }
-    out
+    flush(&mut out, sink)
 }

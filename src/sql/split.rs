@@ -111,30 +111,97 @@ impl Iterator for Statements<'_> {
     }
 }
 
+/// How much text one scan covers. The scanner copies its input twice, so a large file scanned
+/// whole would cost twice its size at once; scanned in windows it costs a window's.
+const WINDOW: usize = 256 * 1024;
+
 /// The scanner's cut of `sql` into statements, when every gap between them is whitespace,
 /// comments and semicolons (at most one after a statement: the parser would count more
 /// into the statement before). `None` when the cut cannot be trusted.
 fn checked_pieces(sql: &str) -> Option<Vec<(usize, usize)>> {
+    checked_pieces_in(sql, WINDOW)
+}
+
+/// [`checked_pieces`], scanning at most about `window` bytes at a time.
+///
+/// Each window starts where a statement starts (just after the `;` that ended the one before),
+/// so the scanner begins it in the state a scan of the whole file would be in there, and
+/// every token it ends well before the window's end is the token the whole scan would see.
+/// A window keeps only the statements that end in its first three quarters; the rest is
+/// scanned again with the next window. A window that keeps none (one long statement, or a
+/// string or comment cut open by its end) is doubled until it does, up to the whole file.
+fn checked_pieces_in(sql: &str, window: usize) -> Option<Vec<(usize, usize)>> {
     if sql.contains('\0') {
         return None;
     }
-    let pieces = pg_query::split_with_scanner(sql).ok()?;
-    let mut ranges = Vec::with_capacity(pieces.len());
+    let mut ranges = Vec::new();
     let mut covered = 0;
-    for piece in pieces {
-        let start = (piece.as_ptr() as usize).checked_sub(sql.as_ptr() as usize)?;
-        let end = start + piece.len();
-        let gap = sql.get(covered..start)?;
-        let semicolons = if ranges.is_empty() { usize::MAX } else { 1 };
-        if !only_separators(gap, semicolons) {
-            return None;
+    let mut from = 0;
+    loop {
+        let (pieces, next) = scan_window(sql, from, window)?;
+        for (start, end) in pieces {
+            let gap = sql.get(covered..start)?;
+            let semicolons = if ranges.is_empty() { usize::MAX } else { 1 };
+            if !only_separators(gap, semicolons) {
+                return None;
+            }
+            ranges.push((start, end));
+            covered = end;
         }
-        ranges.push((start, end));
-        covered = end;
+        match next {
+            Some(next) => from = next,
+            None => break,
+        }
     }
     let tail = sql.get(covered..)?;
     let semicolons = if ranges.is_empty() { usize::MAX } else { 1 };
     only_separators(tail, semicolons).then_some(ranges)
+}
+
+/// The statements the scanner cuts in a window of `sql` from `from` (byte ranges in `sql`),
+/// and where the next window starts (`None` once the window reached the end).
+#[allow(clippy::type_complexity)]
+fn scan_window(
+    sql: &str,
+    from: usize,
+    window: usize,
+) -> Option<(Vec<(usize, usize)>, Option<usize>)> {
+    let mut size = window.max(1);
+    loop {
+        let end = sql.floor_char_boundary(from.saturating_add(size).min(sql.len()));
+        let text = &sql[from..end];
+        let last = end == sql.len();
+        let offset = |piece: &str| (piece.as_ptr() as usize).checked_sub(sql.as_ptr() as usize);
+        match pg_query::split_with_scanner(text) {
+            Ok(pieces) if last => {
+                let ranges: Option<Vec<_>> = pieces
+                    .iter()
+                    .map(|p| offset(p).map(|start| (start, start + p.len())))
+                    .collect();
+                return Some((ranges?, None));
+            }
+            Ok(pieces) => {
+                let trusted_end = from + text.len() / 4 * 3;
+                let mut ranges = Vec::new();
+                // The last piece may be cut short by the window's end: never kept.
+                for pair in pieces.windows(2) {
+                    let start = offset(pair[0])?;
+                    let end = start + pair[0].len();
+                    if end > trusted_end {
+                        break;
+                    }
+                    ranges.push(((start, end), offset(pair[1])?));
+                }
+                if let Some(&(_, next)) = ranges.last() {
+                    let next = Some(next);
+                    return Some((ranges.into_iter().map(|(r, _)| r).collect(), next));
+                }
+            }
+            Err(_) if last => return None,
+            Err(_) => {}
+        }
+        size = size.saturating_mul(2);
+    }
 }
 
 /// Whether `gap` holds only whitespace, `--` and `/* */` comments (unnested) and at most
@@ -245,6 +312,21 @@ mod tests {
             kinds("INSERT INTO t VALUES (1); CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; END; INSERT INTO t VALUES (2);").len(),
             2
         );
+    }
+
+    #[test]
+    fn a_file_scanned_in_small_windows_is_cut_as_when_scanned_whole() {
+        let sql = "-- head\nCREATE TABLE a (id int, note text DEFAULT 'x;y');\n\
+                   INSERT INTO a VALUES (1, 'it''s; fine'), (2, E'\\'; still');\n\
+                   CREATE FUNCTION f() RETURNS int AS $body$ SELECT 1; $body$ LANGUAGE sql;\n\
+                   /* a; comment */ SELECT 'split'\n    'continued;';\n\
+                   SELECT \"semi;colon\" FROM a;\n\
+                   CREATE INDEX i ON a ((note || ';'));\n-- é; tail\n";
+        let whole = checked_pieces_in(sql, usize::MAX).expect("trusted");
+        assert_eq!(whole.len(), 6);
+        for window in [1, 7, 16, 33, 64, 100, 250, sql.len()] {
+            assert_eq!(checked_pieces_in(sql, window), Some(whole.clone()), "window {window}");
+        }
     }
 
     #[test]

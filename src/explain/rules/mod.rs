@@ -165,25 +165,45 @@ impl Serialize for Rule {
     }
 }
 
-/// One hazard found in one statement.
-#[derive(Debug, Clone, Serialize)]
+/// One hazard found in one statement. A history's report holds one for most statements, so
+/// what is the same for every hazard of a rule (most help texts, the doc page) is not copied.
+#[derive(Debug, Clone)]
 pub struct Hazard {
     pub rule: Rule,
     /// What is wrong here, naming the objects.
     pub message: String,
     /// What to write instead.
-    pub help: String,
-    pub doc: String,
+    pub help: std::borrow::Cow<'static, str>,
 }
 
 impl Hazard {
-    pub fn new(rule: Rule, message: impl Into<String>, help: impl Into<String>) -> Self {
+    pub fn new(
+        rule: Rule,
+        message: impl Into<String>,
+        help: impl Into<std::borrow::Cow<'static, str>>,
+    ) -> Self {
         Hazard {
             rule,
             message: message.into(),
             help: help.into(),
-            doc: rule.doc(),
         }
+    }
+
+    /// The rule's documentation page.
+    pub fn doc(&self) -> String {
+        self.rule.doc()
+    }
+}
+
+impl Serialize for Hazard {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut hazard = s.serialize_struct("Hazard", 4)?;
+        hazard.serialize_field("rule", &self.rule)?;
+        hazard.serialize_field("message", &self.message)?;
+        hazard.serialize_field("help", &self.help)?;
+        hazard.serialize_field("doc", &self.doc())?;
+        hazard.end()
     }
 }
 

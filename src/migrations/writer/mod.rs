@@ -109,7 +109,7 @@ fn validate(folders: &[NewFolder]) -> Result<(), MigrationsError> {
                 name: folder.name.clone(),
             });
         }
-        if undo_source(&normalise(&folder.sql)).is_none() {
+        if undo_source(normalise(&folder.sql)).is_none() {
             return Err(MigrationsError::MissingUndoMarker {
                 name: folder.name.clone(),
             });
@@ -230,7 +230,7 @@ fn hand_edit(old: &str, new: &str) -> Option<&'static str> {
     match seal_state(old) {
         SealState::Intact => None,
         SealState::Edited => Some("edited since it was generated"),
-        SealState::Unsealed if same_but_line_endings(old, &without_seal(&normalise(new))) => None,
+        SealState::Unsealed if same_but_line_endings(old, &without_seal(normalise(new))) => None,
         SealState::Unsealed => {
             Some("written before unmigrate recorded checksums, and not what it would write now")
         }
@@ -287,8 +287,8 @@ pub(super) fn check_replaceable(target: &Path) -> Result<String, MigrationsError
 /// the generator writes LF (what Prisma writes, and what keeps the checksum the same on every
 /// system), and a carriage return it writes is data inside a string literal (an earlier
 /// comment or default restored as it was), which turning CRLF into LF here would change.
-pub fn normalise(sql: &str) -> String {
-    sql.strip_prefix('\u{feff}').unwrap_or(sql).to_string()
+pub fn normalise(sql: &str) -> &str {
+    sql.strip_prefix('\u{feff}').unwrap_or(sql)
 }
 
 /// Builds one folder in the staging area and makes it durable before it becomes visible.
