@@ -15,14 +15,21 @@ snap:
     -INSTA_UPDATE=new cargo test
     cargo insta review
 
-# Regenerate docs/rules/*.md from the rules' declarations (a test fails when a page drifts).
+# Regenerate docs/rules/*.md and docs/undo-rules/*.md from the rules' declarations (a test
+# fails when a page drifts).
 rule-docs:
-    UNMIGRATE_WRITE_DOCS=1 cargo test --lib explain::rules::tests::docs_rules_pages_are_generated
+    UNMIGRATE_WRITE_DOCS=1 cargo test --lib -- explain::rules::tests::docs_rules_pages_are_generated undo::rule::tests::docs_undo_rules_pages_are_generated
 
 # Scaffold an explain rule NAME (kebab-case) in FAMILY (columns, compat, constraints, indexes,
 # maintenance, timeouts, transactions): declaration and stub check, fixtures, generated page.
 new-rule NAME FAMILY:
     bash scripts/new-rule {{NAME}} {{FAMILY}}
+
+# Scaffold an undo rule undo-NAME (NAME: the forward statement undone, kebab-case) in FAMILY
+# (a file of src/undo/): declaration and stub function, generated page; then wire it into
+# src/undo/mod.rs's dispatch.
+new-undo-rule NAME FAMILY:
+    bash scripts/new-undo-rule {{NAME}} {{FAMILY}}
 
 # Benchmarks: generate vs. parse-only; a langfuse drill vs. bare apply, and start-up time.
 bench:

@@ -1,4 +1,5 @@
-//! End-to-end tests of `unmigrate rule [ID]`: the list, a rule's page, an unknown id.
+//! End-to-end tests of `unmigrate rule [ID]`: the list of both kinds, a rule's page of each
+//! kind, an unknown id.
 
 mod common;
 use common::{manifest_dir, run_in};
@@ -7,9 +8,14 @@ use common::{manifest_dir, run_in};
 fn lists_every_rule_with_its_kind_and_summary() {
     let run = run_in(manifest_dir(), &["rule"]);
     assert_eq!(run.code, 0, "{run}");
-    let pages = std::fs::read_dir(manifest_dir().join("docs/rules"))
-        .expect("docs/rules")
-        .count();
+    let pages: usize = ["docs/rules", "docs/undo-rules"]
+        .iter()
+        .map(|dir| {
+            std::fs::read_dir(manifest_dir().join(dir))
+                .expect(dir)
+                .count()
+        })
+        .sum();
     assert_eq!(run.stdout.lines().count(), pages, "{run}");
     let drop_column = run
         .stdout
@@ -21,6 +27,24 @@ fn lists_every_rule_with_its_kind_and_summary() {
         drop_column.ends_with("previous release may still use it"),
         "{run}"
     );
+    let undo_drop_column = run
+        .stdout
+        .lines()
+        .find(|l| l.split_whitespace().nth(1) == Some("undo-drop-column"))
+        .unwrap_or_else(|| panic!("no undo-drop-column line:\n{run}"));
+    assert!(
+        undo_drop_column.starts_with("undo     undo-drop-column  "),
+        "{run}"
+    );
+}
+
+#[test]
+fn prints_an_undo_rule_page_as_docs_undo_rules_holds_it() {
+    let run = run_in(manifest_dir(), &["rule", "undo-drop-column"]);
+    assert_eq!(run.code, 0, "{run}");
+    let page = std::fs::read_to_string(manifest_dir().join("docs/undo-rules/undo-drop-column.md"))
+        .expect("the page");
+    assert_eq!(run.stdout, page);
 }
 
 #[test]

@@ -54,8 +54,8 @@ pub enum Command {
     /// Say, per statement and without a database, what a migration does to a live system:
     /// locks, rewrites and scans, transaction rules, zero-downtime hazards, and its undo.
     Explain(ExplainArgs),
-    /// List the hazard rules of `explain` with a summary each, or print one rule's
-    /// documentation: what it finds, why it hurts, what to write instead, and examples.
+    /// List the rules (the hazard rules of `explain`, the undo rules of `generate`) with a
+    /// summary each, or print one rule's documentation, with its checked examples.
     Rule(RuleArgs),
     /// Remove what drills killed outright (SIGKILL, OOM) left behind, and say what.
     ///

@@ -1,10 +1,21 @@
 //! Columns: `ADD COLUMN` ↔ `DROP COLUMN`, type changes, defaults and nullability.
 
-use super::{recreate, stmt, DataLoss, Undo, UndoSql};
+use super::rule::{UndoExample, UndoRule, UndoRuleDoc};
+use super::{recreate, stmt, DataLoss, Undo, UndoSql, Verdict};
 use crate::catalog::{Catalog, Column, Table};
 use crate::sql::text::{self, ColumnChange};
 use crate::sql::{build, pb, string_list, NodeEnum, QName};
 use pb::AlterTableType as At;
+
+/// The family's undo rules, in the order `unmigrate rule` lists them.
+pub(super) const RULES: &[UndoRule] = &[
+    UNDO_ADD_COLUMN,
+    UNDO_DROP_COLUMN,
+    UNDO_ALTER_COLUMN_TYPE,
+    UNDO_COLUMN_DEFAULT,
+    UNDO_SET_NOT_NULL,
+    UNDO_DROP_NOT_NULL,
+];
 
 fn column_cmd(table: &QName, subtype: At, column: &str, def: Option<pb::Node>) -> UndoSql {
     // The frequent value-less forms are written directly; the rest are deparsed trees.
@@ -42,16 +53,26 @@ fn column_of<'a>(
     }
 }
 
-/// Undoes `ADD COLUMN` with `DROP COLUMN`.
-///
-/// Verdict **lossy**: values written to the new column are lost. `ADD COLUMN IF NOT EXISTS`
-/// over an existing column changed nothing.
-///
-/// ```sql
-/// ALTER TABLE "User" ADD COLUMN "email" TEXT;
-/// -- undo:
-/// ALTER TABLE "User" DROP COLUMN "email";
-/// ```
+pub(super) const UNDO_ADD_COLUMN: UndoRule = UndoRule::new(&UndoRuleDoc {
+    id: "undo-add-column",
+    family: "columns",
+    summary: "an added column is dropped again",
+    undoes: &[
+        "ALTER TABLE … ADD COLUMN",
+        "ALTER TABLE … ADD COLUMN IF NOT EXISTS",
+    ],
+    how: r#"`ALTER TABLE … DROP COLUMN` of the new column."#,
+    verdicts: r#"**lossy**: values written to the new column are lost. Nothing to undo when `ADD COLUMN IF NOT EXISTS` met an existing column. **manual** when no earlier migration creates the table (as for every `ALTER TABLE` rule)."#,
+    examples: &[UndoExample {
+        before: r#"CREATE TABLE "User" ("id" TEXT PRIMARY KEY);"#,
+        forward: r#"ALTER TABLE "User" ADD COLUMN "email" TEXT;"#,
+        undo: r#"ALTER TABLE "User" DROP COLUMN "email";"#,
+        verdict: Verdict::Lossy,
+    }],
+    cases: &["add_column"],
+});
+
+/// The undo of rule `undo-add-column` (UNDO_ADD_COLUMN above).
 pub fn add_column(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) -> Undo {
     let Some(NodeEnum::ColumnDef(def)) = cmd.def.as_deref().and_then(|d| d.node.as_ref()) else {
         return Undo::manual("ADD COLUMN without a column definition");
@@ -79,18 +100,28 @@ pub fn add_column(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) -> 
     }])
 }
 
-/// Undoes `DROP COLUMN` by adding the column back with its type, default, nullability and
-/// collation, then the constraints and indexes that the drop removed with it.
-///
-/// Verdict **lossy**: the column comes back empty (or filled with its default), at the end of
-/// the table rather than in its old position; a NOT NULL column without a default cannot be
-/// re-added to a table that has rows.
-///
-/// ```sql
-/// ALTER TABLE "User" DROP COLUMN "email";
-/// -- undo:
-/// ALTER TABLE "User" ADD COLUMN "email" text;
-/// ```
+pub(super) const UNDO_DROP_COLUMN: UndoRule = UndoRule::new(&UndoRuleDoc {
+    id: "undo-drop-column",
+    family: "columns",
+    summary: "a dropped column is added back, empty, with what the drop took with it",
+    undoes: &[
+        "ALTER TABLE … DROP COLUMN",
+        "ALTER TABLE … DROP COLUMN IF EXISTS",
+    ],
+    how: r#"Adds the column back with its type, default, nullability and collation, then the constraints and indexes the drop removed with it, and the foreign keys of other tables that pointed at it."#,
+    verdicts: r#"**lossy**: the column comes back empty (or filled with its default), at the end of the table rather than in its old position (the note says so when the order differs); a NOT NULL column without a default cannot be re-added to a table that has rows, and the note says that too. **manual** when no earlier migration creates the column. Nothing to undo for `DROP COLUMN IF EXISTS` of a column that did not exist."#,
+    examples: &[UndoExample {
+        before: r#"CREATE TABLE "User" ("id" TEXT PRIMARY KEY, "email" TEXT, "name" TEXT);
+CREATE UNIQUE INDEX "User_email_key" ON "User"("email");"#,
+        forward: r#"ALTER TABLE "User" DROP COLUMN "email";"#,
+        undo: r#"ALTER TABLE "User" ADD COLUMN email text;
+CREATE UNIQUE INDEX "User_email_key" ON "User" USING btree (email);"#,
+        verdict: Verdict::Lossy,
+    }],
+    cases: &["drop_column_with_dependents"],
+});
+
+/// The undo of rule `undo-drop-column` (UNDO_DROP_COLUMN above).
 pub fn drop_column(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) -> Undo {
     let (t, column) = match column_of(catalog, table, &cmd.name) {
         Ok(found) => found,
@@ -148,18 +179,31 @@ pub fn drop_column(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) ->
     undo
 }
 
-/// Undoes `ALTER COLUMN … TYPE` by converting back (`USING col::old_type`), restoring the old
-/// default and collation around the change.
-///
-/// Verdict **exact** only when every value of the new type converts back without loss
-/// (the forward change narrowed or kept the type); otherwise **lossy**: values written since
-/// may not fit the old type, and the undo then fails.
-///
-/// ```sql
-/// ALTER TABLE "Score" ALTER COLUMN "value" SET DATA TYPE DOUBLE PRECISION;
-/// -- undo:
-/// ALTER TABLE "Score" ALTER COLUMN "value" TYPE int USING "value"::int;
-/// ```
+pub(super) const UNDO_ALTER_COLUMN_TYPE: UndoRule = UndoRule::new(&UndoRuleDoc {
+    id: "undo-alter-column-type",
+    family: "columns",
+    summary: "a column type change is converted back",
+    undoes: &["ALTER TABLE … ALTER COLUMN … [SET DATA] TYPE"],
+    how: r#"`ALTER COLUMN … TYPE old USING col::old` (through `text` when either side is an enum: PostgreSQL has no cast between two enum types), with the column's default dropped before and restored after, and its collation kept."#,
+    verdicts: r#"**exact** when every value of the new type converts back without loss: the forward change narrowed or kept the type (`bigint` → `int` is undone by `int` → `bigint`), or an enum swap whose old type holds every value of the new one. Otherwise **lossy**: values written since may not fit the old type, and the undo then fails or loses precision."#,
+    examples: &[
+        UndoExample {
+            before: r#"CREATE TABLE "Score" ("id" TEXT PRIMARY KEY, "value" INTEGER NOT NULL);"#,
+            forward: r#"ALTER TABLE "Score" ALTER COLUMN "value" SET DATA TYPE DOUBLE PRECISION;"#,
+            undo: r#"ALTER TABLE "Score" ALTER COLUMN value TYPE int USING value::int;"#,
+            verdict: Verdict::Lossy,
+        },
+        UndoExample {
+            before: r#"CREATE TABLE "Score" ("id" TEXT PRIMARY KEY, "value" BIGINT NOT NULL);"#,
+            forward: r#"ALTER TABLE "Score" ALTER COLUMN "value" SET DATA TYPE INTEGER;"#,
+            undo: r#"ALTER TABLE "Score" ALTER COLUMN value TYPE bigint USING value::bigint;"#,
+            verdict: Verdict::Exact,
+        },
+    ],
+    cases: &["alter_type", "alter_type_enum_swap"],
+});
+
+/// The undo of rule `undo-alter-column-type` (UNDO_ALTER_COLUMN_TYPE above).
 pub fn alter_type(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) -> Undo {
     let (_, column) = match column_of(catalog, table, &cmd.name) {
         Ok(found) => found,
@@ -350,15 +394,26 @@ fn canonical(name: &str) -> &str {
     }
 }
 
-/// Undoes `SET DEFAULT`/`DROP DEFAULT` by restoring the previous default (or its absence).
-///
-/// Verdict **exact**: a default is metadata; rows are untouched.
-///
-/// ```sql
-/// ALTER TABLE "User" ALTER COLUMN "role" SET DEFAULT 'USER';
-/// -- undo:
-/// ALTER TABLE "User" ALTER COLUMN "role" DROP DEFAULT;
-/// ```
+pub(super) const UNDO_COLUMN_DEFAULT: UndoRule = UndoRule::new(&UndoRuleDoc {
+    id: "undo-column-default",
+    family: "columns",
+    summary: "a column default set or dropped is put back as it was",
+    undoes: &[
+        "ALTER TABLE … ALTER COLUMN … SET DEFAULT",
+        "ALTER TABLE … ALTER COLUMN … DROP DEFAULT",
+    ],
+    how: r#"Restores the previous default with `SET DEFAULT`, or removes it with `DROP DEFAULT` when the column had none."#,
+    verdicts: r#"**exact**: a default is metadata; rows are untouched."#,
+    examples: &[UndoExample {
+        before: r#"CREATE TABLE "User" ("id" TEXT PRIMARY KEY, "role" TEXT DEFAULT 'user');"#,
+        forward: r#"ALTER TABLE "User" ALTER COLUMN "role" SET DEFAULT 'member';"#,
+        undo: r#"ALTER TABLE "User" ALTER COLUMN role SET DEFAULT 'user';"#,
+        verdict: Verdict::Exact,
+    }],
+    cases: &["defaults_and_nullability"],
+});
+
+/// The undo of rule `undo-column-default` (UNDO_COLUMN_DEFAULT above).
 pub fn set_default(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) -> Undo {
     let (_, column) = match column_of(catalog, table, &cmd.name) {
         Ok(found) => found,
@@ -378,16 +433,23 @@ pub fn set_default(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) ->
     Undo::exact(format!("{what} {table}.{}", column.name), vec![undo])
 }
 
-/// Undoes `SET NOT NULL` with `DROP NOT NULL`.
-///
-/// Verdict **exact**: dropping NOT NULL cannot fail and keeps every row. A column that was
-/// already NOT NULL needs nothing.
-///
-/// ```sql
-/// ALTER TABLE "User" ALTER COLUMN "email" SET NOT NULL;
-/// -- undo:
-/// ALTER TABLE "User" ALTER COLUMN "email" DROP NOT NULL;
-/// ```
+pub(super) const UNDO_SET_NOT_NULL: UndoRule = UndoRule::new(&UndoRuleDoc {
+    id: "undo-set-not-null",
+    family: "columns",
+    summary: "SET NOT NULL is undone by DROP NOT NULL",
+    undoes: &["ALTER TABLE … ALTER COLUMN … SET NOT NULL"],
+    how: r#"`ALTER COLUMN … DROP NOT NULL`."#,
+    verdicts: r#"**exact**: dropping NOT NULL cannot fail and keeps every row. Nothing to undo when the column was already NOT NULL."#,
+    examples: &[UndoExample {
+        before: r#"CREATE TABLE "User" ("id" TEXT PRIMARY KEY, "email" TEXT);"#,
+        forward: r#"ALTER TABLE "User" ALTER COLUMN "email" SET NOT NULL;"#,
+        undo: r#"ALTER TABLE "User" ALTER COLUMN "email" DROP NOT NULL;"#,
+        verdict: Verdict::Exact,
+    }],
+    cases: &["defaults_and_nullability"],
+});
+
+/// The undo of rule `undo-set-not-null` (UNDO_SET_NOT_NULL above).
 pub fn set_not_null(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) -> Undo {
     let (_, column) = match column_of(catalog, table, &cmd.name) {
         Ok(found) => found,
@@ -402,16 +464,23 @@ pub fn set_not_null(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) -
     )
 }
 
-/// Undoes `DROP NOT NULL` with `SET NOT NULL`.
-///
-/// Verdict **lossy**: the schema returns exactly, but the undo fails if rows with NULL in the
-/// column were written since; they must be filled in first.
-///
-/// ```sql
-/// ALTER TABLE "User" ALTER COLUMN "email" DROP NOT NULL;
-/// -- undo:
-/// ALTER TABLE "User" ALTER COLUMN "email" SET NOT NULL;
-/// ```
+pub(super) const UNDO_DROP_NOT_NULL: UndoRule = UndoRule::new(&UndoRuleDoc {
+    id: "undo-drop-not-null",
+    family: "columns",
+    summary: "DROP NOT NULL is undone by SET NOT NULL, which fails over NULLs written since",
+    undoes: &["ALTER TABLE … ALTER COLUMN … DROP NOT NULL"],
+    how: r#"`ALTER COLUMN … SET NOT NULL`."#,
+    verdicts: r#"**lossy**: the schema returns exactly, but the undo fails if rows with NULL in the column were written since; they must be filled in first. Nothing to undo when the column was already nullable."#,
+    examples: &[UndoExample {
+        before: r#"CREATE TABLE "User" ("id" TEXT PRIMARY KEY, "email" TEXT NOT NULL);"#,
+        forward: r#"ALTER TABLE "User" ALTER COLUMN "email" DROP NOT NULL;"#,
+        undo: r#"ALTER TABLE "User" ALTER COLUMN "email" SET NOT NULL;"#,
+        verdict: Verdict::Lossy,
+    }],
+    cases: &["defaults_and_nullability"],
+});
+
+/// The undo of rule `undo-drop-not-null` (UNDO_DROP_NOT_NULL above).
 pub fn drop_not_null(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) -> Undo {
     let (_, column) = match column_of(catalog, table, &cmd.name) {
         Ok(found) => found,

@@ -1,20 +1,40 @@
 //! Table constraints: `ADD CONSTRAINT` ↔ `DROP CONSTRAINT`, and `VALIDATE CONSTRAINT`.
 
-use super::{recreate, Undo, UndoSql};
+use super::rule::{UndoExample, UndoRule, UndoRuleDoc};
+use super::{recreate, Undo, UndoSql, Verdict};
 use crate::catalog::{Catalog, Constraint, ConstraintKind};
 use crate::sql::text::{self, ColumnChange};
 use crate::sql::{pb, NodeEnum, QName};
 
-/// Undoes `ADD CONSTRAINT` (any kind, `NOT VALID` included) with `DROP CONSTRAINT`. A primary
-/// key also made its columns NOT NULL, so those that were nullable become nullable again.
-///
-/// Verdict **exact**: dropping a constraint keeps every row.
-///
-/// ```sql
-/// ALTER TABLE "Post" ADD CONSTRAINT "Post_authorId_fkey" FOREIGN KEY ("authorId") REFERENCES "User"("id");
-/// -- undo:
-/// ALTER TABLE "Post" DROP CONSTRAINT "Post_authorId_fkey";
-/// ```
+/// The family's undo rules, in the order `unmigrate rule` lists them.
+pub(super) const RULES: &[UndoRule] = &[
+    UNDO_ADD_CONSTRAINT,
+    UNDO_ADD_CONSTRAINT_USING_INDEX,
+    UNDO_DROP_CONSTRAINT,
+    UNDO_VALIDATE_CONSTRAINT,
+];
+
+pub(super) const UNDO_ADD_CONSTRAINT: UndoRule = UndoRule::new(&UndoRuleDoc {
+    id: "undo-add-constraint",
+    family: "constraints",
+    summary: "an added constraint is dropped again",
+    undoes: &[
+        "ALTER TABLE … ADD CONSTRAINT (PRIMARY KEY, UNIQUE, FOREIGN KEY, CHECK, EXCLUDE)",
+        "ALTER TABLE … ADD CONSTRAINT … NOT VALID",
+    ],
+    how: r#"`ALTER TABLE … DROP CONSTRAINT`, under the name PostgreSQL gives an unnamed constraint. A primary key also made its columns NOT NULL, so those that were nullable become nullable again."#,
+    verdicts: r#"**exact**: dropping a constraint keeps every row. **manual** for a column `NOT NULL` written as a table constraint, which is not modelled."#,
+    examples: &[UndoExample {
+        before: r#"CREATE TABLE "User" ("id" TEXT PRIMARY KEY);
+CREATE TABLE "Post" ("id" TEXT PRIMARY KEY, "authorId" TEXT);"#,
+        forward: r#"ALTER TABLE "Post" ADD CONSTRAINT "Post_authorId_fkey" FOREIGN KEY ("authorId") REFERENCES "User"("id");"#,
+        undo: r#"ALTER TABLE "Post" DROP CONSTRAINT "Post_authorId_fkey";"#,
+        verdict: Verdict::Exact,
+    }],
+    cases: &["add_constraints"],
+});
+
+/// The undo of rule `undo-add-constraint` (UNDO_ADD_CONSTRAINT above).
 pub fn add_constraint(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) -> Undo {
     let Some(NodeEnum::Constraint(c)) = cmd.def.as_deref().and_then(|d| d.node.as_ref()) else {
         return Undo::manual("ADD CONSTRAINT without a definition");
@@ -39,22 +59,35 @@ pub fn add_constraint(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd)
     )
 }
 
-/// Undoes `ADD [CONSTRAINT c] {PRIMARY KEY | UNIQUE} USING INDEX i`: drops the constraint
-/// (which drops the index it took over), makes nullable again the key columns that a primary
-/// key made NOT NULL, and recreates index `i` under its own name as it was defined. What
-/// PostgreSQL does with the index's name and with NOT NULL is in `catalog/using_index.rs`.
-///
-/// Verdict **exact**: the schema returns as it was and no row changes; the reason says that
-/// the index is rebuilt (a full scan under a SHARE lock: writes to the table wait).
-/// **manual** when no earlier migration recorded the index's definition.
-///
-/// ```sql
-/// ALTER TABLE "t" ADD PRIMARY KEY USING INDEX "t_id_idx";
-/// -- undo (the constraint took the index's name):
-/// ALTER TABLE "t" DROP CONSTRAINT "t_id_idx";
-/// ALTER TABLE "t" ALTER COLUMN "id" DROP NOT NULL;
-/// CREATE UNIQUE INDEX t_id_idx ON t USING btree (id);
-/// ```
+pub(super) const UNDO_ADD_CONSTRAINT_USING_INDEX: UndoRule = UndoRule::new(&UndoRuleDoc {
+    id: "undo-add-constraint-using-index",
+    family: "constraints",
+    summary: "a key constraint that took over an index is dropped and the index rebuilt",
+    undoes: &[
+        "ALTER TABLE … ADD [CONSTRAINT c] PRIMARY KEY USING INDEX i",
+        "ALTER TABLE … ADD [CONSTRAINT c] UNIQUE USING INDEX i",
+    ],
+    how: r#"Drops the constraint (which drops the index it took over), makes nullable again the key columns a primary key made NOT NULL, and recreates index `i` under its own name as it was defined. What PostgreSQL does with the index's name and with NOT NULL is in `src/catalog/using_index.rs`."#,
+    verdicts: r#"**exact**: the schema returns as it was and no row changes; the note says that the index is rebuilt (a full scan under a SHARE lock: writes to the table wait). **manual** when no earlier migration recorded the index's definition."#,
+    examples: &[UndoExample {
+        before: r#"CREATE TABLE "t" ("id" INTEGER);
+CREATE UNIQUE INDEX "t_id_idx" ON "t"("id");"#,
+        forward: r#"ALTER TABLE "t" ADD PRIMARY KEY USING INDEX "t_id_idx";"#,
+        undo: r#"ALTER TABLE "t" DROP CONSTRAINT "t_id_idx";
+ALTER TABLE "t" ALTER COLUMN "id" DROP NOT NULL;
+CREATE UNIQUE INDEX t_id_idx ON t USING btree (id);"#,
+        verdict: Verdict::Exact,
+    }],
+    cases: &[
+        "pk_using_index",
+        "pk_using_index_named",
+        "unique_using_index",
+        "unique_using_index_unnamed",
+        "using_index_unknown",
+    ],
+});
+
+/// The undo of rule `undo-add-constraint-using-index` (UNDO_ADD_CONSTRAINT_USING_INDEX above).
 fn add_constraint_using_index(
     catalog: &Catalog,
     table: &QName,
@@ -105,18 +138,27 @@ fn drop_not_null_made_by_key(catalog: &Catalog, table: &QName, keys: &[String]) 
         .collect()
 }
 
-/// Undoes `DROP CONSTRAINT` by adding the constraint back as it was (`NOT VALID` if it was),
-/// together with foreign keys that a dropped primary key or unique constraint took with it.
-///
-/// Verdict **exact** for a `NOT VALID` constraint (existing rows are not checked); otherwise
-/// **lossy**: re-adding validates every row, so the undo fails if rows written since violate
-/// it (duplicates, orphans, failed checks).
-///
-/// ```sql
-/// ALTER TABLE "Post" DROP CONSTRAINT "Post_authorId_fkey";
-/// -- undo:
-/// ALTER TABLE "Post" ADD CONSTRAINT "Post_authorId_fkey" FOREIGN KEY ("authorId") REFERENCES "User" ("id");
-/// ```
+pub(super) const UNDO_DROP_CONSTRAINT: UndoRule = UndoRule::new(&UndoRuleDoc {
+    id: "undo-drop-constraint",
+    family: "constraints",
+    summary: "a dropped constraint is added back as it was",
+    undoes: &[
+        "ALTER TABLE … DROP CONSTRAINT",
+        "ALTER TABLE … DROP CONSTRAINT IF EXISTS",
+        "ALTER TABLE … DROP CONSTRAINT … CASCADE",
+    ],
+    how: r#"Adds the constraint back as the model recorded it (`NOT VALID` if it was), together with the foreign keys that a dropped primary key or unique constraint took with it."#,
+    verdicts: r#"**exact** for a `NOT VALID` constraint (existing rows are not checked). Otherwise **lossy**: re-adding validates every row, so the undo fails if rows written since violate it (duplicates, orphans, failed checks). **manual** when no earlier migration creates the constraint."#,
+    examples: &[UndoExample {
+        before: r#"CREATE TABLE "Post" ("id" TEXT PRIMARY KEY, "n" INTEGER CONSTRAINT "n_positive" CHECK ("n" > 0));"#,
+        forward: r#"ALTER TABLE "Post" DROP CONSTRAINT "n_positive";"#,
+        undo: r#"ALTER TABLE "Post" ADD CONSTRAINT n_positive CHECK (n > 0);"#,
+        verdict: Verdict::Lossy,
+    }],
+    cases: &["drop_constraints", "using_index_unknown_dropped"],
+});
+
+/// The undo of rule `undo-drop-constraint` (UNDO_DROP_CONSTRAINT above).
 pub fn drop_constraint(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) -> Undo {
     let t = catalog.table(table).expect("checked by the engine");
     let Some(c) = t.constraint(&cmd.name) else {
@@ -176,17 +218,25 @@ fn dependent_foreign_keys(
         .collect()
 }
 
-/// Undoes `VALIDATE CONSTRAINT`: PostgreSQL cannot mark a constraint unvalidated, so the undo
-/// drops it and adds it back `NOT VALID`.
-///
-/// Verdict **exact**: the constraint returns to its unvalidated state; rows are untouched.
-///
-/// ```sql
-/// ALTER TABLE "Post" VALIDATE CONSTRAINT "Post_authorId_fkey";
-/// -- undo:
-/// ALTER TABLE "Post" DROP CONSTRAINT "Post_authorId_fkey";
-/// ALTER TABLE "Post" ADD CONSTRAINT "Post_authorId_fkey" FOREIGN KEY ("authorId") REFERENCES "User" ("id") NOT VALID;
-/// ```
+pub(super) const UNDO_VALIDATE_CONSTRAINT: UndoRule = UndoRule::new(&UndoRuleDoc {
+    id: "undo-validate-constraint",
+    family: "constraints",
+    summary: "a validated constraint is made NOT VALID again",
+    undoes: &["ALTER TABLE … VALIDATE CONSTRAINT"],
+    how: r#"PostgreSQL cannot mark a constraint unvalidated, so the undo drops it and adds it back `NOT VALID`."#,
+    verdicts: r#"**exact**: the constraint returns to its unvalidated state; rows are untouched. Nothing to undo when it was already valid; **manual** when no earlier migration creates it."#,
+    examples: &[UndoExample {
+        before: r#"CREATE TABLE "Post" ("id" TEXT PRIMARY KEY, "n" INTEGER);
+ALTER TABLE "Post" ADD CONSTRAINT "n_positive" CHECK ("n" > 0) NOT VALID;"#,
+        forward: r#"ALTER TABLE "Post" VALIDATE CONSTRAINT "n_positive";"#,
+        undo: r#"ALTER TABLE "Post" DROP CONSTRAINT "n_positive";
+ALTER TABLE "Post" ADD CONSTRAINT n_positive CHECK (n > 0) NOT VALID;"#,
+        verdict: Verdict::Exact,
+    }],
+    cases: &["add_constraints"],
+});
+
+/// The undo of rule `undo-validate-constraint` (UNDO_VALIDATE_CONSTRAINT above).
 pub fn validate_constraint(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) -> Undo {
     let t = catalog.table(table).expect("checked by the engine");
     let Some(c) = t.constraint(&cmd.name) else {

@@ -6,20 +6,25 @@
 //! when an undo is needed and unmigrate cannot write it: rows an `INSERT` added that no key
 //! identifies, or a statement that also changes other tables.
 
-use super::{stmt, DataLoss, MigrationScope, Undo};
+use super::rule::{UndoExample, UndoRule, UndoRuleDoc};
+use super::{stmt, DataLoss, MigrationScope, Undo, Verdict};
 use crate::catalog::{Catalog, ConstraintKind, Table};
 use crate::sql::names::quote_for_message;
 use crate::sql::{build, pb, string_list, Node, NodeEnum, QName};
 
-/// `INSERT`, `UPDATE`, `DELETE`. Rows written to a table this migration creates, or only to
-/// columns it adds, need no undo: the undo drops them anyway.
-///
-/// ```sql
-/// INSERT INTO "models" ("id", "name") VALUES ('gpt', 'GPT');
-/// -- undo (lossy): DELETE FROM "models" WHERE "id" IN ('gpt')
-/// UPDATE "User" SET "email" = lower("email");
-/// -- undo (lossy): nothing; the overwritten e-mails are gone
-/// ```
+/// The family's undo rules, in the order `unmigrate rule` lists them.
+pub(super) const RULES: &[UndoRule] = &[
+    UNDO_INSERT,
+    UNDO_UPDATE,
+    UNDO_DELETE,
+    UNDO_TRUNCATE,
+    UNDO_SELECT,
+    UNDO_UNKNOWN_STATEMENT,
+];
+
+/// `INSERT`, `UPDATE`, `DELETE`: rules `undo-insert`, `undo-update` and `undo-delete`, declared
+/// beside `insert`, `update` and `delete`. Rows written to a table this migration creates need
+/// no undo (the undo drops them anyway), and a data-changing `WITH` makes any of them manual.
 pub fn write(catalog: &Catalog, node: &NodeEnum, scope: &MigrationScope) -> Undo {
     let (verb, relation, with) = match node {
         NodeEnum::InsertStmt(s) => ("INSERT into", s.relation.as_ref(), &s.with_clause),
@@ -48,10 +53,31 @@ pub fn write(catalog: &Catalog, node: &NodeEnum, scope: &MigrationScope) -> Undo
     }
 }
 
-/// `INSERT … VALUES` whose every row names a key: the undo deletes exactly those rows. A
-/// plain `INSERT` that succeeded proves no row had those keys before, so the `DELETE` removes
-/// only what it added. `ON CONFLICT` breaks that proof, and rows from a query or without a
-/// key cannot be told apart from the rows already there: those stay manual.
+pub(super) const UNDO_INSERT: UndoRule = UndoRule::new(&UndoRuleDoc {
+    id: "undo-insert",
+    family: "data",
+    summary: "rows an INSERT added with constant keys are deleted by those keys",
+    undoes: &["INSERT … VALUES", "INSERT … SELECT", "INSERT … ON CONFLICT"],
+    how: r#"`DELETE … WHERE key IN (…)` (or `(k1, k2) IN ((…), …)` for a composite key) when every row gives the table's primary or unique key as constants: a plain `INSERT` that succeeded proves those keys were new, so exactly its rows go."#,
+    verdicts: r#"**lossy**: changes made to those rows since go with them, and so does whatever `ON DELETE` actions follow (the note names them). Nothing to undo (**exact**) for rows into a table the same migration creates. **manual** for `INSERT … SELECT`, `ON CONFLICT`, rows without a constant key, and any statement with a data-changing `WITH`: which rows changed is only known at run time."#,
+    examples: &[
+        UndoExample {
+            before: r#"CREATE TABLE "models" ("id" TEXT PRIMARY KEY, "name" TEXT);"#,
+            forward: r#"INSERT INTO "models" ("id", "name") VALUES ('gpt', 'GPT');"#,
+            undo: r#"DELETE FROM models WHERE id IN ('gpt');"#,
+            verdict: Verdict::Lossy,
+        },
+        UndoExample {
+            before: r#"CREATE TABLE "models" ("id" SERIAL PRIMARY KEY, "name" TEXT);"#,
+            forward: r#"INSERT INTO "models" ("name") VALUES ('GPT');"#,
+            undo: r#""#,
+            verdict: Verdict::Manual,
+        },
+    ],
+    cases: &["keyed_inserts", "data_statements"],
+});
+
+/// The undo of rule `undo-insert` (UNDO_INSERT above).
 fn insert(catalog: &Catalog, table: &QName, s: &pb::InsertStmt) -> Undo {
     let manual = |why: &str| {
         Undo::manual(format!(
@@ -224,7 +250,23 @@ fn delete_where_in(table: &QName, key: &[String], rows: Vec<Vec<Node>>) -> NodeE
     }))
 }
 
-/// `UPDATE`: the values it overwrote are gone, so the undo leaves them as it wrote them.
+pub(super) const UNDO_UPDATE: UndoRule = UndoRule::new(&UndoRuleDoc {
+    id: "undo-update",
+    family: "data",
+    summary: "an UPDATE is not reversed: the values it overwrote are named as lost",
+    undoes: &["UPDATE"],
+    how: r#"No statement: the values an `UPDATE` overwrote are gone, so the undo keeps the rows as it left them. If the previous release needs the old values, restore them from a backup in the undo file."#,
+    verdicts: r#"**lossy**: the note names the overwritten columns, `ON UPDATE` actions of foreign keys that reference them, and triggers that ran. Nothing to undo (**exact**) when it only fills columns or a table the same migration creates. **manual** with a data-changing `WITH`."#,
+    examples: &[UndoExample {
+        before: r#"CREATE TABLE "User" ("id" TEXT PRIMARY KEY, "email" TEXT);"#,
+        forward: r#"UPDATE "User" SET "email" = lower("email");"#,
+        undo: r#""#,
+        verdict: Verdict::Lossy,
+    }],
+    cases: &["data_statements", "keyed_inserts"],
+});
+
+/// The undo of rule `undo-update` (UNDO_UPDATE above).
 fn update(catalog: &Catalog, table: &QName, s: &pb::UpdateStmt, scope: &MigrationScope) -> Undo {
     let columns = target_columns(&s.target_list);
     let (new, old): (Vec<_>, Vec<_>) = columns
@@ -261,7 +303,23 @@ fn update(catalog: &Catalog, table: &QName, s: &pb::UpdateStmt, scope: &Migratio
     Undo::lossy(reason, Vec::new()).losing(loses)
 }
 
-/// `DELETE`: deleted rows cannot be brought back by SQL.
+pub(super) const UNDO_DELETE: UndoRule = UndoRule::new(&UndoRuleDoc {
+    id: "undo-delete",
+    family: "data",
+    summary: "a DELETE is not reversed: the removed rows are named as lost",
+    undoes: &["DELETE"],
+    how: r#"No statement: deleted rows cannot be brought back by SQL."#,
+    verdicts: r#"**lossy**: the note names the rows removed, the rows that `ON DELETE CASCADE` removed and the columns `ON DELETE SET NULL/DEFAULT` reset in other tables, and triggers that ran. Nothing to undo (**exact**) for rows of a table the same migration creates; **manual** with a data-changing `WITH`."#,
+    examples: &[UndoExample {
+        before: r#"CREATE TABLE "Session" ("id" TEXT PRIMARY KEY, "expired" BOOLEAN);"#,
+        forward: r#"DELETE FROM "Session" WHERE "expired";"#,
+        undo: r#""#,
+        verdict: Verdict::Lossy,
+    }],
+    cases: &["data_statements", "keyed_inserts"],
+});
+
+/// The undo of rule `undo-delete` (UNDO_DELETE above).
 fn delete(catalog: &Catalog, table: &QName) -> Undo {
     let mut reason = format!(
         "DELETE from {table}: the rows it removed are not restored (restore them from a backup if the previous release needs them)"
@@ -274,8 +332,27 @@ fn delete(catalog: &Catalog, table: &QName) -> Undo {
     Undo::lossy(reason, Vec::new()).losing(rows_and_effects(catalog, table))
 }
 
-/// `TRUNCATE`: the rows are gone, like a `DELETE` of all of them.
-/// Tables this migration creates, temporary ones included, need no undo.
+pub(super) const UNDO_TRUNCATE: UndoRule = UndoRule::new(&UndoRuleDoc {
+    id: "undo-truncate",
+    family: "data",
+    summary: "a TRUNCATE is not reversed: the emptied tables are named as lost",
+    undoes: &[
+        "TRUNCATE",
+        "TRUNCATE … CASCADE",
+        "TRUNCATE … RESTART IDENTITY",
+    ],
+    how: r#"No statement: the rows are gone, as with a `DELETE` of all of them."#,
+    verdicts: r#"**lossy**: the note names the tables emptied (with `CASCADE`, every table whose foreign keys reach them) and sequences `RESTART IDENTITY` reset. Nothing to undo (**exact**) for tables the same migration creates, or temporary ones."#,
+    examples: &[UndoExample {
+        before: r#"CREATE TABLE "Session" ("id" TEXT PRIMARY KEY);"#,
+        forward: r#"TRUNCATE "Session";"#,
+        undo: r#""#,
+        verdict: Verdict::Lossy,
+    }],
+    cases: &["keyed_inserts"],
+});
+
+/// The undo of rule `undo-truncate` (UNDO_TRUNCATE above).
 pub fn truncate(catalog: &Catalog, s: &pb::TruncateStmt, scope: &MigrationScope) -> Undo {
     let tables: Vec<QName> = s
         .relations
@@ -467,12 +544,50 @@ fn target_columns(targets: &[pb::Node]) -> Vec<String> {
         .collect()
 }
 
-/// A `SELECT` in a migration runs for its side effects (function calls such as `setval`).
+pub(super) const UNDO_SELECT: UndoRule = UndoRule::new(&UndoRuleDoc {
+    id: "undo-select",
+    family: "data",
+    summary: "a SELECT runs for its side effects, which need a manual undo",
+    undoes: &["SELECT (such as `SELECT setval(…)`)"],
+    how: r#"None: a `SELECT` in a migration runs for the side effects of the functions it calls."#,
+    verdicts: r#"**manual**: unmigrate cannot see or reverse what the functions did."#,
+    examples: &[UndoExample {
+        before: r#"CREATE SEQUENCE "ticket_seq";"#,
+        forward: r#"SELECT setval('ticket_seq', 1000);"#,
+        undo: r#""#,
+        verdict: Verdict::Manual,
+    }],
+    cases: &[],
+});
+
+/// The undo of rule `undo-select` (UNDO_SELECT above).
 pub fn select(_node: &NodeEnum) -> Undo {
     Undo::manual("a SELECT in a migration runs for its side effects (function calls), which unmigrate cannot reverse; reverse them by hand")
 }
 
-/// Statements no rule covers: never skipped silently.
+pub(super) const UNDO_UNKNOWN_STATEMENT: UndoRule = UndoRule::new(&UndoRuleDoc {
+    id: "undo-unknown-statement",
+    family: "data",
+    summary: "a statement no rule covers gets a manual undo, never a silent skip",
+    undoes: &[
+        "DO blocks",
+        "any statement without an undo rule (`CREATE POLICY`, `GRANT`, …)",
+        "ALTER TABLE commands without a rule of their own, and ALTER on indexes, views or sequences",
+    ],
+    how: r#"None: the undo file holds a manual block that names the statement and fails until it is written."#,
+    verdicts: r#"**manual**: a `DO` block runs procedural code whose effects unmigrate cannot see; other statements have no rule yet."#,
+    examples: &[
+        UndoExample {
+            before: r#""#,
+            forward: r#"DO $$ BEGIN PERFORM 1; END $$;"#,
+            undo: r#""#,
+            verdict: Verdict::Manual,
+        },
+    ],
+    cases: &["data_statements"],
+});
+
+/// The undo of rule `undo-unknown-statement` (UNDO_UNKNOWN_STATEMENT above).
 pub fn unsupported(node: &NodeEnum) -> Undo {
     if let NodeEnum::DoStmt(_) = node {
         return Undo::manual("a DO block runs procedural code whose effects unmigrate cannot see; write its reverse by hand");

@@ -1,22 +1,38 @@
 //! Enum types: `CREATE TYPE … AS ENUM` ↔ `DROP TYPE`, `ADD VALUE`, `RENAME VALUE`.
 
-use super::{stmt, Undo, UndoSql};
+use super::rule::{UndoExample, UndoRule, UndoRuleDoc};
+use super::{stmt, Undo, UndoSql, Verdict};
 use crate::catalog::{Catalog, EnumType};
 use crate::sql::names::make_object_name;
 use crate::sql::text::{self, DropKind};
 use crate::sql::{build, pb, NodeEnum, QName};
 use pb::{AlterTableType as At, ObjectType};
 
-/// Undoes `CREATE TYPE … AS ENUM` with `DROP TYPE`.
-///
-/// Verdict **exact**: the type holds no data; columns that use it are created later and so
-/// are undone first.
-///
-/// ```sql
-/// CREATE TYPE "Role" AS ENUM ('USER', 'ADMIN');
-/// -- undo:
-/// DROP TYPE "Role";
-/// ```
+/// The family's undo rules, in the order `unmigrate rule` lists them.
+pub(super) const RULES: &[UndoRule] = &[
+    UNDO_CREATE_ENUM,
+    UNDO_DROP_TYPE,
+    UNDO_RENAME_ENUM_VALUE,
+    UNDO_ADD_ENUM_VALUE,
+];
+
+pub(super) const UNDO_CREATE_ENUM: UndoRule = UndoRule::new(&UndoRuleDoc {
+    id: "undo-create-enum",
+    family: "enums",
+    summary: "a new enum type is dropped again",
+    undoes: &["CREATE TYPE … AS ENUM"],
+    how: r#"`DROP TYPE`."#,
+    verdicts: r#"**exact**: the type holds no data; columns that use it are created later, so their undo runs first."#,
+    examples: &[UndoExample {
+        before: r#""#,
+        forward: r#"CREATE TYPE "Role" AS ENUM ('USER', 'ADMIN');"#,
+        undo: r#"DROP TYPE "Role";"#,
+        verdict: Verdict::Exact,
+    }],
+    cases: &["create_and_drop"],
+});
+
+/// The undo of rule `undo-create-enum` (UNDO_CREATE_ENUM above).
 pub fn create_enum(_catalog: &Catalog, s: &pb::CreateEnumStmt) -> Undo {
     let name = QName::from_name_nodes(&s.type_name);
     Undo::exact(
@@ -29,15 +45,23 @@ fn drop_type_stmt(name: &QName) -> UndoSql {
     UndoSql::text(text::drop(DropKind::Type, name, false), false)
 }
 
-/// Undoes `DROP TYPE` of an enum by creating it again with its values in order.
-///
-/// Verdict **exact**; **manual** when the type is not an enum the model knows.
-///
-/// ```sql
-/// DROP TYPE "Role";
-/// -- undo:
-/// CREATE TYPE "Role" AS ENUM ('USER', 'ADMIN');
-/// ```
+pub(super) const UNDO_DROP_TYPE: UndoRule = UndoRule::new(&UndoRuleDoc {
+    id: "undo-drop-type",
+    family: "enums",
+    summary: "a dropped enum type is created again with its values",
+    undoes: &["DROP TYPE", "DROP TYPE IF EXISTS"],
+    how: r#"`CREATE TYPE … AS ENUM` with the values in their order."#,
+    verdicts: r#"**exact**. **manual** when the type is not an enum an earlier migration creates; nothing to undo for `IF EXISTS` of a type that did not exist."#,
+    examples: &[UndoExample {
+        before: r#"CREATE TYPE "Role" AS ENUM ('USER', 'ADMIN');"#,
+        forward: r#"DROP TYPE "Role";"#,
+        undo: r#"CREATE TYPE "Role" AS ENUM ('USER', 'ADMIN');"#,
+        verdict: Verdict::Exact,
+    }],
+    cases: &["create_and_drop"],
+});
+
+/// The undo of rule `undo-drop-type` (UNDO_DROP_TYPE above).
 pub fn drop_type(catalog: &Catalog, s: &pb::DropStmt) -> Undo {
     let Some(NodeEnum::TypeName(t)) = s.objects.first().and_then(|o| o.node.as_ref()) else {
         return Undo::manual("DROP TYPE without a type name");
@@ -55,25 +79,24 @@ pub fn drop_type(catalog: &Catalog, s: &pb::DropStmt) -> Undo {
     }
 }
 
-/// Undoes `ALTER TYPE … ADD VALUE` and `RENAME VALUE`.
-///
-/// PostgreSQL cannot remove an enum value, so undoing `ADD VALUE` recreates the type without
-/// it: the old type is renamed aside, the type is created again with the earlier values, every
-/// column that uses it is converted (`USING col::text::type`, defaults dropped and restored
-/// around the change), and the old type is dropped.
-///
-/// Verdict **lossy**: the conversion fails if any row holds the added value, which must be
-/// changed first. **manual** when a view reads such a column (it blocks the conversion).
-/// `RENAME VALUE` is renamed back: **exact**.
-///
-/// ```sql
-/// ALTER TYPE "Role" ADD VALUE 'OWNER';
-/// -- undo:
-/// ALTER TYPE "Role" RENAME TO "Role_unmigrate_old";
-/// CREATE TYPE "Role" AS ENUM ('USER', 'ADMIN');
-/// ALTER TABLE "User" ALTER COLUMN "role" TYPE "Role" USING "role"::text::"Role";
-/// DROP TYPE "Role_unmigrate_old";
-/// ```
+pub(super) const UNDO_RENAME_ENUM_VALUE: UndoRule = UndoRule::new(&UndoRuleDoc {
+    id: "undo-rename-enum-value",
+    family: "enums",
+    summary: "a renamed enum value is renamed back",
+    undoes: &["ALTER TYPE … RENAME VALUE"],
+    how: r#"`ALTER TYPE … RENAME VALUE new TO old`."#,
+    verdicts: r#"**exact**: rows holding the value follow the rename. **manual** when no earlier migration creates the enum."#,
+    examples: &[UndoExample {
+        before: r#"CREATE TYPE "Role" AS ENUM ('USER', 'ADMIN');"#,
+        forward: r#"ALTER TYPE "Role" RENAME VALUE 'ADMIN' TO 'OWNER';"#,
+        undo: r#"ALTER TYPE "Role" RENAME VALUE 'OWNER' TO 'ADMIN';"#,
+        verdict: Verdict::Exact,
+    }],
+    cases: &["rename_value"],
+});
+
+/// Undoes `ALTER TYPE … ADD VALUE` and `RENAME VALUE`: rules `undo-add-enum-value`
+/// (UNDO_ADD_ENUM_VALUE, beside `remove_value`) and `undo-rename-enum-value` (above).
 pub fn alter_enum(catalog: &Catalog, s: &pb::AlterEnumStmt) -> Undo {
     let name = QName::from_name_nodes(&s.type_name);
     let Some(e) = catalog.enums.get(&name) else {
@@ -105,6 +128,32 @@ pub fn alter_enum(catalog: &Catalog, s: &pb::AlterEnumStmt) -> Undo {
     remove_value(catalog, e, &s.new_val)
 }
 
+pub(super) const UNDO_ADD_ENUM_VALUE: UndoRule = UndoRule::new(&UndoRuleDoc {
+    id: "undo-add-enum-value",
+    family: "enums",
+    summary: "an added enum value is removed by recreating the type without it",
+    undoes: &[
+        "ALTER TYPE … ADD VALUE",
+        "ALTER TYPE … ADD VALUE IF NOT EXISTS",
+    ],
+    how: r#"PostgreSQL cannot remove an enum value, so the undo recreates the type without it: the old type is renamed aside, the type is created again with the earlier values, every column that uses it is converted (`USING col::text::type`, defaults dropped and restored around the change), and the old type is dropped."#,
+    verdicts: r#"**lossy**: the conversion fails if any row holds the added value, which must be changed first. **manual** when a view reads such a column (it blocks the conversion), or when no earlier migration creates the enum. Nothing to undo when `ADD VALUE IF NOT EXISTS` met an existing value."#,
+    examples: &[UndoExample {
+        before: r#"CREATE TYPE "Role" AS ENUM ('USER', 'ADMIN');
+CREATE TABLE "User" ("id" TEXT PRIMARY KEY, "role" "Role" NOT NULL DEFAULT 'USER');"#,
+        forward: r#"ALTER TYPE "Role" ADD VALUE 'OWNER';"#,
+        undo: r#"ALTER TYPE "Role" RENAME TO "Role_unmigrate_old";
+CREATE TYPE "Role" AS ENUM ('USER', 'ADMIN');
+ALTER TABLE "User" ALTER COLUMN role DROP DEFAULT;
+ALTER TABLE "User" ALTER COLUMN role TYPE "Role" USING role::text::"Role";
+ALTER TABLE "User" ALTER COLUMN role SET DEFAULT 'USER';
+DROP TYPE "Role_unmigrate_old";"#,
+        verdict: Verdict::Lossy,
+    }],
+    cases: &["add_value_used_by_columns"],
+});
+
+/// The undo of rule `undo-add-enum-value` (UNDO_ADD_ENUM_VALUE above).
 fn remove_value(catalog: &Catalog, e: &EnumType, value: &str) -> Undo {
     let name = &e.name;
     let aside = name.sibling(&make_object_name(&name.name, None, "unmigrate_old"));

@@ -1,20 +1,39 @@
 //! Indexes: `CREATE INDEX` ↔ `DROP INDEX`, concurrent forms included.
 
-use super::{Undo, UndoSql};
+use super::rule::{UndoExample, UndoRule, UndoRuleDoc};
+use super::{Undo, UndoSql, Verdict};
 use crate::catalog::{object_qname, Catalog};
 use crate::sql::text::{self, DropKind};
 use crate::sql::{pb, QName};
 
-/// Undoes `CREATE [UNIQUE] INDEX [CONCURRENTLY]` with `DROP INDEX`, concurrent when the
-/// forward was (so it must run in a migration of its own, outside a transaction).
-///
-/// Verdict **exact**: an index holds no data of its own.
-///
-/// ```sql
-/// CREATE INDEX CONCURRENTLY "Job_status_idx" ON "Job"("status");
-/// -- undo (in its own migration):
-/// DROP INDEX CONCURRENTLY "Job_status_idx";
-/// ```
+/// The family's undo rules, in the order `unmigrate rule` lists them.
+pub(super) const RULES: &[UndoRule] = &[UNDO_CREATE_INDEX, UNDO_DROP_INDEX];
+
+pub(super) const UNDO_CREATE_INDEX: UndoRule = UndoRule::new(&UndoRuleDoc {
+    id: "undo-create-index",
+    family: "indexes",
+    summary: "a new index is dropped again, concurrently when it was built so",
+    undoes: &[
+        "CREATE [UNIQUE] INDEX",
+        "CREATE INDEX CONCURRENTLY",
+        "CREATE INDEX IF NOT EXISTS",
+    ],
+    how: r#"`DROP INDEX`, under the name PostgreSQL chose for an unnamed index; `DROP INDEX CONCURRENTLY` when the forward was concurrent, in an undo migration of its own (it cannot run inside a transaction)."#,
+    verdicts: r#"**exact**: an index holds no data of its own. Nothing to undo when `IF NOT EXISTS` met an existing index."#,
+    examples: &[UndoExample {
+        before: r#"CREATE TABLE "Job" ("id" TEXT PRIMARY KEY, "status" TEXT);"#,
+        forward: r#"CREATE INDEX CONCURRENTLY "Job_status_idx" ON "Job"("status");"#,
+        undo: r#"DROP INDEX CONCURRENTLY "Job_status_idx"; -- in a migration of its own"#,
+        verdict: Verdict::Exact,
+    }],
+    cases: &[
+        "create_indexes",
+        "concurrently_own_folder",
+        "long_names_truncated",
+    ],
+});
+
+/// The undo of rule `undo-create-index` (UNDO_CREATE_INDEX above).
 pub fn create_index(catalog: &Catalog, s: &pb::IndexStmt) -> Undo {
     let table = QName::from_range_var(s.relation.as_ref().expect("index table"));
     let name = if s.idxname.is_empty() {
@@ -38,16 +57,28 @@ pub fn create_index(catalog: &Catalog, s: &pb::IndexStmt) -> Undo {
     Undo::exact(reason, vec![statement])
 }
 
-/// Undoes `DROP INDEX [CONCURRENTLY]` by recreating the index as the model recorded it.
-///
-/// Verdict **exact** for a plain index; **lossy** for a unique one, which fails to build if
-/// duplicates were written since.
-///
-/// ```sql
-/// DROP INDEX "Job_status_idx";
-/// -- undo:
-/// CREATE INDEX "Job_status_idx" ON "Job" USING btree ("status");
-/// ```
+pub(super) const UNDO_DROP_INDEX: UndoRule = UndoRule::new(&UndoRuleDoc {
+    id: "undo-drop-index",
+    family: "indexes",
+    summary: "a dropped index is created again as the model recorded it",
+    undoes: &[
+        "DROP INDEX",
+        "DROP INDEX CONCURRENTLY",
+        "DROP INDEX IF EXISTS",
+    ],
+    how: r#"Recreates the index from its recorded definition (concurrently when the drop was)."#,
+    verdicts: r#"**exact** for a plain index; **lossy** for a unique one, which fails to build if duplicates were written since. **manual** when no earlier migration creates the index, or when it implements a constraint (PostgreSQL refuses to drop it this way)."#,
+    examples: &[UndoExample {
+        before: r#"CREATE TABLE "Job" ("id" TEXT PRIMARY KEY, "status" TEXT);
+CREATE INDEX "Job_status_idx" ON "Job"("status");"#,
+        forward: r#"DROP INDEX "Job_status_idx";"#,
+        undo: r#"CREATE INDEX "Job_status_idx" ON "Job" USING btree (status);"#,
+        verdict: Verdict::Exact,
+    }],
+    cases: &["drop_indexes", "drop_index_concurrently"],
+});
+
+/// The undo of rule `undo-drop-index` (UNDO_DROP_INDEX above).
 pub fn drop_index(catalog: &Catalog, s: &pb::DropStmt) -> Undo {
     let mut name = object_qname(&s.objects[0]);
     if !name.is_qualified() {

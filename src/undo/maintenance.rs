@@ -2,16 +2,30 @@
 //! as it was, so there is nothing to reverse. `CLUSTER` is the exception: it marks the index
 //! the table is clustered on, which the model does not track.
 
-use super::Undo;
+use super::rule::{UndoExample, UndoRule, UndoRuleDoc};
+use super::{Undo, Verdict};
 use crate::sql::{pb, NodeEnum};
 
-/// `REINDEX`, `VACUUM`, `ANALYZE`: nothing to undo. `CLUSTER`: manual, since the table's
-/// previous clustering index is unknown.
-///
-/// ```sql
-/// REINDEX INDEX CONCURRENTLY "User_email_key";
-/// -- undo: nothing (the index is rebuilt with the same definition)
-/// ```
+/// The family's undo rules, in the order `unmigrate rule` lists them.
+pub(super) const RULES: &[UndoRule] = &[UNDO_MAINTENANCE, UNDO_CLUSTER];
+
+pub(super) const UNDO_MAINTENANCE: UndoRule = UndoRule::new(&UndoRuleDoc {
+    id: "undo-maintenance",
+    family: "maintenance",
+    summary: "REINDEX, VACUUM and ANALYZE change no schema: nothing to undo",
+    undoes: &["REINDEX", "VACUUM", "VACUUM FULL", "ANALYZE"],
+    how: r#"No statement: they rebuild storage or refresh statistics and leave the schema as it was."#,
+    verdicts: r#"**exact**."#,
+    examples: &[UndoExample {
+        before: r#""#,
+        forward: r#"REINDEX INDEX CONCURRENTLY "User_email_key";"#,
+        undo: r#""#,
+        verdict: Verdict::Exact,
+    }],
+    cases: &["reindex_vacuum_cluster"],
+});
+
+/// The undo of rule `undo-maintenance` (UNDO_MAINTENANCE above).
 pub fn maintenance(node: &NodeEnum) -> Undo {
     match node {
         NodeEnum::ReindexStmt(_) => {
@@ -28,6 +42,23 @@ pub fn maintenance(node: &NodeEnum) -> Undo {
     }
 }
 
+pub(super) const UNDO_CLUSTER: UndoRule = UndoRule::new(&UndoRuleDoc {
+    id: "undo-cluster",
+    family: "maintenance",
+    summary: "CLUSTER marks a clustering index the model does not track: manual",
+    undoes: &["CLUSTER"],
+    how: r#"None: `CLUSTER` marks the index the table is clustered on, and unmigrate does not know the previous mark; restore it with `ALTER TABLE … CLUSTER ON` or `SET WITHOUT CLUSTER`."#,
+    verdicts: r#"**manual**."#,
+    examples: &[UndoExample {
+        before: r#""#,
+        forward: r#"CLUSTER "User" USING "User_pkey";"#,
+        undo: r#""#,
+        verdict: Verdict::Manual,
+    }],
+    cases: &["reindex_vacuum_cluster"],
+});
+
+/// The undo of rule `undo-cluster` (UNDO_CLUSTER above).
 fn cluster(s: &pb::ClusterStmt) -> Undo {
     let table = s
         .relation

@@ -13,6 +13,7 @@ mod maintenance;
 mod objects;
 mod recreate;
 mod renames;
+mod rule;
 mod session;
 mod tables;
 mod temporary;
@@ -25,6 +26,7 @@ use crate::sql::{self, pb, NodeEnum, QName};
 
 pub use derive::{derive_undos, MigrationUndo, StatementUndo, VerdictCounts};
 pub use file::{built_statements, render_parts};
+pub use rule::{UndoExample, UndoRule, UndoRuleDoc};
 
 /// How faithfully an undo restores what the forward statement changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]

@@ -1,18 +1,39 @@
 //! Schemas, extensions, sequences, functions, triggers and comments.
 
-use super::{stmt, Undo};
+use super::rule::{UndoExample, UndoRule, UndoRuleDoc};
+use super::{stmt, Undo, Verdict};
 use crate::catalog::{comment_key, function_key, Catalog};
 use crate::sql::{build, pb, NodeEnum, QName};
 use pb::ObjectType;
 
-/// Undoes `CREATE SCHEMA` with `DROP SCHEMA` (**exact**: objects created in it later are
-/// undone first).
-///
-/// ```sql
-/// CREATE SCHEMA "events";
-/// -- undo:
-/// DROP SCHEMA "events";
-/// ```
+/// The family's undo rules, in the order `unmigrate rule` lists them.
+pub(super) const RULES: &[UndoRule] = &[
+    UNDO_CREATE_SCHEMA,
+    UNDO_CREATE_EXTENSION,
+    UNDO_CREATE_SEQUENCE,
+    UNDO_CREATE_FUNCTION,
+    UNDO_CREATE_TRIGGER,
+    UNDO_COMMENT,
+    UNDO_DROP_OBJECT,
+];
+
+pub(super) const UNDO_CREATE_SCHEMA: UndoRule = UndoRule::new(&UndoRuleDoc {
+    id: "undo-create-schema",
+    family: "objects",
+    summary: "a new schema is dropped again",
+    undoes: &["CREATE SCHEMA", "CREATE SCHEMA IF NOT EXISTS"],
+    how: r#"`DROP SCHEMA`; objects created in it later are undone first."#,
+    verdicts: r#"**exact**. Nothing to undo when the schema already existed; **manual** for `CREATE SCHEMA` with elements, whose objects the model does not track."#,
+    examples: &[UndoExample {
+        before: r#""#,
+        forward: r#"CREATE SCHEMA "events";"#,
+        undo: r#"DROP SCHEMA events;"#,
+        verdict: Verdict::Exact,
+    }],
+    cases: &["schema_extension_sequence"],
+});
+
+/// The undo of rule `undo-create-schema` (UNDO_CREATE_SCHEMA above).
 pub fn create_schema(catalog: &Catalog, s: &pb::CreateSchemaStmt) -> Undo {
     if catalog.schemas.contains(&s.schemaname) || s.schemaname == crate::sql::names::DEFAULT_SCHEMA
     {
@@ -31,13 +52,23 @@ pub fn create_schema(catalog: &Catalog, s: &pb::CreateSchemaStmt) -> Undo {
     )
 }
 
-/// Undoes `CREATE EXTENSION` with `DROP EXTENSION` (**exact**; nothing when it existed).
-///
-/// ```sql
-/// CREATE EXTENSION IF NOT EXISTS "pg_trgm";
-/// -- undo:
-/// DROP EXTENSION "pg_trgm";
-/// ```
+pub(super) const UNDO_CREATE_EXTENSION: UndoRule = UndoRule::new(&UndoRuleDoc {
+    id: "undo-create-extension",
+    family: "objects",
+    summary: "a new extension is dropped again",
+    undoes: &["CREATE EXTENSION", "CREATE EXTENSION IF NOT EXISTS"],
+    how: r#"`DROP EXTENSION`."#,
+    verdicts: r#"**exact**; the note of `IF NOT EXISTS` says to delete the statement if the extension was installed outside the migrations. Nothing to undo when an earlier migration created it."#,
+    examples: &[UndoExample {
+        before: r#""#,
+        forward: r#"CREATE EXTENSION IF NOT EXISTS "pg_trgm";"#,
+        undo: r#"DROP EXTENSION pg_trgm;"#,
+        verdict: Verdict::Exact,
+    }],
+    cases: &["schema_extension_sequence"],
+});
+
+/// The undo of rule `undo-create-extension` (UNDO_CREATE_EXTENSION above).
 pub fn create_extension(catalog: &Catalog, s: &pb::CreateExtensionStmt) -> Undo {
     if catalog.extensions.contains_key(&s.extname) {
         return Undo::nothing(format!("extension {} already existed", s.extname));
@@ -56,13 +87,23 @@ pub fn create_extension(catalog: &Catalog, s: &pb::CreateExtensionStmt) -> Undo 
     )
 }
 
-/// Undoes `CREATE SEQUENCE` with `DROP SEQUENCE` (**exact**).
-///
-/// ```sql
-/// CREATE SEQUENCE "ticket_seq";
-/// -- undo:
-/// DROP SEQUENCE "ticket_seq";
-/// ```
+pub(super) const UNDO_CREATE_SEQUENCE: UndoRule = UndoRule::new(&UndoRuleDoc {
+    id: "undo-create-sequence",
+    family: "objects",
+    summary: "a new sequence is dropped again",
+    undoes: &["CREATE SEQUENCE"],
+    how: r#"`DROP SEQUENCE`."#,
+    verdicts: r#"**exact**. Nothing to undo when an earlier migration created it."#,
+    examples: &[UndoExample {
+        before: r#""#,
+        forward: r#"CREATE SEQUENCE "ticket_seq";"#,
+        undo: r#"DROP SEQUENCE ticket_seq;"#,
+        verdict: Verdict::Exact,
+    }],
+    cases: &["schema_extension_sequence"],
+});
+
+/// The undo of rule `undo-create-sequence` (UNDO_CREATE_SEQUENCE above).
 pub fn create_sequence(catalog: &Catalog, s: &pb::CreateSeqStmt) -> Undo {
     let name = QName::from_range_var(s.sequence.as_ref().expect("sequence name"));
     if catalog.sequences.contains_key(&name) {
@@ -78,17 +119,27 @@ pub fn create_sequence(catalog: &Catalog, s: &pb::CreateSeqStmt) -> Undo {
     )
 }
 
-/// Undoes `CREATE FUNCTION` with `DROP FUNCTION`, or `CREATE OR REPLACE FUNCTION` by restoring
-/// the earlier definition.
-///
-/// Verdict **exact** when the earlier state is known; **manual** for `OR REPLACE` of a function
-/// no earlier migration defined (it may exist with a body unmigrate never saw).
-///
-/// ```sql
-/// CREATE FUNCTION "touch"() RETURNS trigger AS $$ … $$ LANGUAGE plpgsql;
-/// -- undo:
-/// DROP FUNCTION "touch"();
-/// ```
+pub(super) const UNDO_CREATE_FUNCTION: UndoRule = UndoRule::new(&UndoRuleDoc {
+    id: "undo-create-function",
+    family: "objects",
+    summary: "a new function is dropped, a replaced one gets its earlier definition back",
+    undoes: &[
+        "CREATE FUNCTION",
+        "CREATE PROCEDURE",
+        "CREATE OR REPLACE FUNCTION",
+    ],
+    how: r#"`DROP FUNCTION` (or `DROP PROCEDURE`) with the argument types; for a function an earlier migration defined, `CREATE OR REPLACE` with the earlier definition."#,
+    verdicts: r#"**exact** when the earlier state is known. **manual** for `CREATE OR REPLACE` of a function no earlier migration defines: it may exist with a body unmigrate never saw."#,
+    examples: &[UndoExample {
+        before: r#""#,
+        forward: r#"CREATE FUNCTION "touch"() RETURNS trigger AS $$ BEGIN NEW."updatedAt" = now(); RETURN NEW; END $$ LANGUAGE plpgsql;"#,
+        undo: r#"DROP FUNCTION touch();"#,
+        verdict: Verdict::Exact,
+    }],
+    cases: &["functions_and_triggers"],
+});
+
+/// The undo of rule `undo-create-function` (UNDO_CREATE_FUNCTION above).
 pub fn create_function(catalog: &Catalog, s: &pb::CreateFunctionStmt) -> Undo {
     let key = function_key(s);
     if let Some(previous) = catalog.functions.get(&key) {
@@ -134,14 +185,24 @@ pub fn create_function(catalog: &Catalog, s: &pb::CreateFunctionStmt) -> Undo {
     )
 }
 
-/// Undoes `CREATE TRIGGER` with `DROP TRIGGER` (**exact**), or restores the earlier trigger
-/// for `CREATE OR REPLACE TRIGGER`.
-///
-/// ```sql
-/// CREATE TRIGGER "touch" BEFORE UPDATE ON "User" FOR EACH ROW EXECUTE FUNCTION "touch"();
-/// -- undo:
-/// DROP TRIGGER "touch" ON "User";
-/// ```
+pub(super) const UNDO_CREATE_TRIGGER: UndoRule = UndoRule::new(&UndoRuleDoc {
+    id: "undo-create-trigger",
+    family: "objects",
+    summary: "a new trigger is dropped, a replaced one gets its earlier definition back",
+    undoes: &["CREATE TRIGGER", "CREATE OR REPLACE TRIGGER"],
+    how: r#"`DROP TRIGGER … ON table`; for a trigger an earlier migration created, `CREATE OR REPLACE TRIGGER` with the earlier definition."#,
+    verdicts: r#"**exact**."#,
+    examples: &[UndoExample {
+        before: r#"CREATE TABLE "User" ("id" TEXT PRIMARY KEY, "updatedAt" TIMESTAMP);
+CREATE FUNCTION "touch"() RETURNS trigger AS $$ BEGIN NEW."updatedAt" = now(); RETURN NEW; END $$ LANGUAGE plpgsql;"#,
+        forward: r#"CREATE TRIGGER "touch" BEFORE UPDATE ON "User" FOR EACH ROW EXECUTE FUNCTION "touch"();"#,
+        undo: r#"DROP TRIGGER touch ON "User";"#,
+        verdict: Verdict::Exact,
+    }],
+    cases: &["functions_and_triggers"],
+});
+
+/// The undo of rule `undo-create-trigger` (UNDO_CREATE_TRIGGER above).
 pub fn create_trigger(catalog: &Catalog, s: &pb::CreateTrigStmt) -> Undo {
     let table = QName::from_range_var(s.relation.as_ref().expect("trigger table"));
     if let Some(previous) = catalog.triggers.get(&(table.clone(), s.trigname.clone())) {
@@ -164,13 +225,23 @@ pub fn create_trigger(catalog: &Catalog, s: &pb::CreateTrigStmt) -> Undo {
     )
 }
 
-/// Undoes `COMMENT ON` by restoring the earlier comment, or removing it (**exact**).
-///
-/// ```sql
-/// COMMENT ON TABLE "User" IS 'people';
-/// -- undo:
-/// COMMENT ON TABLE "User" IS NULL;
-/// ```
+pub(super) const UNDO_COMMENT: UndoRule = UndoRule::new(&UndoRuleDoc {
+    id: "undo-comment",
+    family: "objects",
+    summary: "a comment is put back as it was",
+    undoes: &["COMMENT ON … IS"],
+    how: r#"`COMMENT ON … IS` with the earlier comment, or `IS NULL` when there was none."#,
+    verdicts: r#"**exact**."#,
+    examples: &[UndoExample {
+        before: r#"CREATE TABLE "User" ("id" TEXT PRIMARY KEY);"#,
+        forward: r#"COMMENT ON TABLE "User" IS 'people';"#,
+        undo: r#"COMMENT ON TABLE "User" IS NULL;"#,
+        verdict: Verdict::Exact,
+    }],
+    cases: &["schema_extension_sequence"],
+});
+
+/// The undo of rule `undo-comment` (UNDO_COMMENT above).
 pub fn comment(catalog: &Catalog, s: &pb::CommentStmt) -> Undo {
     let mut back = s.clone();
     back.comment = catalog
@@ -184,8 +255,39 @@ pub fn comment(catalog: &Catalog, s: &pb::CommentStmt) -> Undo {
     )
 }
 
-/// Undoes `DROP` of schemas, extensions, sequences, functions and triggers where the model
-/// holds the definition; otherwise **manual**.
+pub(super) const UNDO_DROP_OBJECT: UndoRule = UndoRule::new(&UndoRuleDoc {
+    id: "undo-drop-object",
+    family: "objects",
+    summary: "a dropped schema, extension, sequence, function or trigger is created again",
+    undoes: &[
+        "DROP SCHEMA",
+        "DROP EXTENSION",
+        "DROP SEQUENCE",
+        "DROP FUNCTION",
+        "DROP PROCEDURE",
+        "DROP TRIGGER",
+        "DROP of any other object",
+    ],
+    how: r#"Creates the object again from the definition an earlier migration gave it."#,
+    verdicts: r#"**exact** for schemas, extensions, functions and triggers; **lossy** for a sequence, which restarts at its start value. **manual** when no earlier migration defines the object, for `DROP SCHEMA … CASCADE` (its contents are gone), for a function name with several overloads, and for every other kind of object."#,
+    examples: &[
+        UndoExample {
+            before: r#"CREATE SEQUENCE "ticket_seq" START 100;"#,
+            forward: r#"DROP SEQUENCE "ticket_seq";"#,
+            undo: r#"CREATE SEQUENCE ticket_seq START 100;"#,
+            verdict: Verdict::Lossy,
+        },
+        UndoExample {
+            before: r#""#,
+            forward: r#"DROP POLICY "owner_only" ON "Post";"#,
+            undo: r#""#,
+            verdict: Verdict::Manual,
+        },
+    ],
+    cases: &["drop_unknown_objects", "functions_and_triggers"],
+});
+
+/// The undo of rule `undo-drop-object` (UNDO_DROP_OBJECT above).
 pub fn drop_object(catalog: &Catalog, s: &pb::DropStmt) -> Undo {
     let kind = ObjectType::try_from(s.remove_type).unwrap_or(ObjectType::Undefined);
     let object = &s.objects[0];

@@ -1,20 +1,40 @@
 //! Renames of tables, columns, indexes, constraints, types, schemas, views and sequences.
 
-use super::{stmt, Undo};
+use super::rule::{UndoExample, UndoRule, UndoRuleDoc};
+use super::{stmt, Undo, Verdict};
 use crate::catalog::{rename_object_qname, Catalog};
 use crate::sql::{build, pb, QName};
 use pb::ObjectType as O;
 
-/// Undoes a `RENAME` by renaming back.
-///
-/// Verdict **exact**: a rename changes no data, and PostgreSQL keeps dependent objects
-/// (indexes, foreign keys, views) pointing at the renamed object.
-///
-/// ```sql
-/// ALTER TABLE "metrics" RENAME TO "gradings";
-/// -- undo:
-/// ALTER TABLE "gradings" RENAME TO "metrics";
-/// ```
+/// The family's undo rules, in the order `unmigrate rule` lists them.
+pub(super) const RULES: &[UndoRule] = &[UNDO_RENAME];
+
+pub(super) const UNDO_RENAME: UndoRule = UndoRule::new(&UndoRuleDoc {
+    id: "undo-rename",
+    family: "renames",
+    summary:
+        "a renamed table, column, index, constraint, type, schema, view or sequence is renamed back",
+    undoes: &[
+        "ALTER TABLE … RENAME TO",
+        "ALTER TABLE … RENAME COLUMN",
+        "ALTER TABLE … RENAME CONSTRAINT",
+        "ALTER INDEX … RENAME TO",
+        "ALTER VIEW / MATERIALIZED VIEW / SEQUENCE … RENAME TO",
+        "ALTER TYPE … RENAME TO",
+        "ALTER SCHEMA … RENAME TO",
+    ],
+    how: r#"The same rename, from the new name back to the old one."#,
+    verdicts: r#"**exact**: a rename changes no data, and PostgreSQL keeps dependent objects (indexes, foreign keys, views) pointing at the renamed object. **manual** for renames of other objects (functions, triggers, …), which have no rule yet."#,
+    examples: &[UndoExample {
+        before: r#"CREATE TABLE "metrics" ("id" TEXT PRIMARY KEY);"#,
+        forward: r#"ALTER TABLE "metrics" RENAME TO "gradings";"#,
+        undo: r#"ALTER TABLE gradings RENAME TO metrics;"#,
+        verdict: Verdict::Exact,
+    }],
+    cases: &["all_renames"],
+});
+
+/// The undo of rule `undo-rename` (UNDO_RENAME above).
 pub fn rename(_catalog: &Catalog, s: &pb::RenameStmt) -> Undo {
     let kind = O::try_from(s.rename_type).unwrap_or(O::Undefined);
     let relation = s.relation.as_ref().map(QName::from_range_var);

@@ -1,10 +1,37 @@
 //! Transaction control and session settings: nothing in the schema to reverse.
 
-use super::Undo;
+use super::rule::{UndoExample, UndoRule, UndoRuleDoc};
+use super::{Undo, Verdict};
 use crate::sql::pb;
 
-/// `BEGIN`/`COMMIT` in a forward file group its statements; the undo file is applied as one
-/// transaction by Prisma anyway, so no statement is needed.
+/// The family's undo rules, in the order `unmigrate rule` lists them.
+pub(super) const RULES: &[UndoRule] = &[UNDO_TRANSACTION_CONTROL, UNDO_SET];
+
+pub(super) const UNDO_TRANSACTION_CONTROL: UndoRule = UndoRule::new(&UndoRuleDoc {
+    id: "undo-transaction-control",
+    family: "session",
+    summary: "BEGIN and COMMIT need no undo; savepoints and rollbacks need a manual check",
+    undoes: &[
+        "BEGIN",
+        "START TRANSACTION",
+        "COMMIT",
+        "SAVEPOINT",
+        "ROLLBACK",
+        "PREPARE TRANSACTION",
+    ],
+    how: r#"No statement: `BEGIN`/`COMMIT` in a forward file group its statements, and the undo file is applied as one transaction by Prisma anyway."#,
+    verdicts: r#"**exact** (nothing to undo) for `BEGIN`, `START TRANSACTION` and `COMMIT`; **manual** for savepoints, rollbacks and two-phase commit, which change what was applied."#,
+    examples: &[UndoExample {
+        before: r#""#,
+        forward: r#"BEGIN;
+COMMIT;"#,
+        undo: r#""#,
+        verdict: Verdict::Exact,
+    }],
+    cases: &["transaction_blocks"],
+});
+
+/// The undo of rule `undo-transaction-control` (UNDO_TRANSACTION_CONTROL above).
 pub fn transaction(s: &pb::TransactionStmt) -> Undo {
     use pb::TransactionStmtKind as K;
     match K::try_from(s.kind).unwrap_or(K::Undefined) {
@@ -17,8 +44,23 @@ pub fn transaction(s: &pb::TransactionStmt) -> Undo {
     }
 }
 
-/// `SET`: a session setting, not schema. It stays in force on Prisma's connection for the
-/// migrations after it, but leaves nothing behind to reverse.
+pub(super) const UNDO_SET: UndoRule = UndoRule::new(&UndoRuleDoc {
+    id: "undo-set",
+    family: "session",
+    summary: "SET changes no schema: nothing to undo",
+    undoes: &["SET", "SET LOCAL", "RESET", "SHOW"],
+    how: r#"No statement: a session setting stays in force on Prisma's connection for the migrations after it, but leaves nothing behind to reverse."#,
+    verdicts: r#"**exact**."#,
+    examples: &[UndoExample {
+        before: r#""#,
+        forward: r#"SET lock_timeout = '5s';"#,
+        undo: r#""#,
+        verdict: Verdict::Exact,
+    }],
+    cases: &["transaction_blocks"],
+});
+
+/// The undo of rule `undo-set` (UNDO_SET above).
 pub fn setting() -> Undo {
     Undo::nothing("session setting: changes no schema")
 }

@@ -3,23 +3,38 @@
 //! session's own schema and vanishes when the session ends, so none of these leave anything
 //! in the schema to undo.
 //!
-//! The undo of the creation still drops the relation `IF EXISTS`: an undo usually runs in a
-//! later session, where that does nothing, but one run in the same session (a drill, a
-//! deploy of several migrations) would otherwise keep the relation and make the forward
-//! migration fail to create it again.
-//!
-//! ```sql
-//! CREATE TEMPORARY TABLE temp_prices AS SELECT …;
-//! INSERT INTO prices SELECT … FROM temp_prices;
-//! DROP TABLE temp_prices;
-//! -- undo (the INSERT has its own rule):
-//! DROP TABLE IF EXISTS pg_temp."temp_prices";
-//! ```
+//! Rule `undo-temporary-relation`, declared below, says what the undo does and why.
 
-use super::{Undo, UndoSql};
+use super::rule::{UndoExample, UndoRule, UndoRuleDoc};
+use super::{Undo, UndoSql, Verdict};
 use crate::catalog::{Catalog, RelationUse};
 use crate::sql::text::Ident;
 use crate::sql::NodeEnum;
+
+/// The family's undo rules, in the order `unmigrate rule` lists them.
+pub(super) const RULES: &[UndoRule] = &[UNDO_TEMPORARY_RELATION];
+
+pub(super) const UNDO_TEMPORARY_RELATION: UndoRule = UndoRule::new(&UndoRuleDoc {
+    id: "undo-temporary-relation",
+    family: "temporary",
+    summary: "statements on temporary relations leave nothing in the schema to undo",
+    undoes: &[
+        "CREATE TEMPORARY TABLE [… AS]",
+        "CREATE INDEX on a temporary table",
+        "INSERT, UPDATE, DELETE, ALTER TABLE … on a temporary table",
+        "DROP TABLE of temporary tables",
+    ],
+    how: r#"A temporary relation lives in the session's own schema and vanishes when the session ends. The undo of its creation still drops it `IF EXISTS`: an undo usually runs in a later session, where that does nothing, but one run in the same session (a drill, a deploy of several migrations) would otherwise keep the relation and make the forward migration fail to create it again. Everything else done to it needs no undo."#,
+    verdicts: r#"**exact**."#,
+    examples: &[UndoExample {
+        before: r#""#,
+        forward: r#"CREATE TEMPORARY TABLE "staging" ("id" TEXT) ON COMMIT DROP;
+INSERT INTO "staging" VALUES ('a');"#,
+        undo: r#"DROP TABLE IF EXISTS pg_temp."staging";"#,
+        verdict: Verdict::Exact,
+    }],
+    cases: &["staging_tables"],
+});
 
 /// The undo of `node` when it creates, changes, fills or drops temporary relations only.
 pub fn on_temporary(catalog: &Catalog, node: &NodeEnum) -> Option<Undo> {

@@ -1,10 +1,14 @@
 //! Views and materialized views: `CREATE [OR REPLACE] VIEW` ↔ `DROP VIEW`.
 
-use super::{stmt, tables, DataLoss, Undo, UndoSql};
+use super::rule::{UndoExample, UndoRule, UndoRuleDoc};
+use super::{stmt, tables, DataLoss, Undo, UndoSql, Verdict};
 use crate::catalog::{object_qname, Catalog, View, ViewDefinition};
 use crate::sql::text::{self, DropKind};
 use crate::sql::{pb, NodeEnum, QName};
 use pb::ObjectType;
+
+/// The family's undo rules, in the order `unmigrate rule` lists them.
+pub(super) const RULES: &[UndoRule] = &[UNDO_CREATE_VIEW, UNDO_CREATE_TABLE_AS, UNDO_DROP_VIEW];
 
 fn drop_view_stmt(view: &QName, materialized: bool) -> UndoSql {
     let kind = if materialized {
@@ -29,19 +33,25 @@ pub fn recreate_view(view: &View) -> Result<Vec<UndoSql>, &str> {
     })
 }
 
-/// Undoes `CREATE VIEW` with `DROP VIEW`, and `CREATE OR REPLACE VIEW` by dropping the view and
-/// creating the previous definition again (`OR REPLACE` cannot remove columns, so the old
-/// definition could not replace the new one).
-///
-/// Verdict **exact**: a view holds no data. **manual** when other views read it (they would
-/// have to be dropped and recreated too).
-///
-/// ```sql
-/// CREATE OR REPLACE VIEW "active_users" AS SELECT "id", "email" FROM "User";
-/// -- undo:
-/// DROP VIEW "active_users";
-/// CREATE VIEW "active_users" AS SELECT id FROM "User";
-/// ```
+pub(super) const UNDO_CREATE_VIEW: UndoRule = UndoRule::new(&UndoRuleDoc {
+    id: "undo-create-view",
+    family: "views",
+    summary: "a new view is dropped, a replaced one gets its previous definition back",
+    undoes: &["CREATE VIEW", "CREATE OR REPLACE VIEW"],
+    how: r#"`DROP VIEW`; for `CREATE OR REPLACE VIEW` of an existing view, `DROP VIEW` and the previous definition created again (`OR REPLACE` cannot remove columns, so the old definition could not replace the new one)."#,
+    verdicts: r#"**exact**: a view holds no data. **manual** when other views read it (they would have to be dropped and recreated too), or when the previous definition cannot be replayed."#,
+    examples: &[UndoExample {
+        before: r#"CREATE TABLE "User" ("id" TEXT PRIMARY KEY, "email" TEXT);
+CREATE VIEW "active_users" AS SELECT "id" FROM "User";"#,
+        forward: r#"CREATE OR REPLACE VIEW "active_users" AS SELECT "id", "email" FROM "User";"#,
+        undo: r#"DROP VIEW "active_users";
+CREATE VIEW active_users AS SELECT id FROM "User";"#,
+        verdict: Verdict::Exact,
+    }],
+    cases: &["views"],
+});
+
+/// The undo of rule `undo-create-view` (UNDO_CREATE_VIEW above).
 pub fn create_view(catalog: &Catalog, s: &pb::ViewStmt) -> Undo {
     let name = QName::from_range_var(s.view.as_ref().expect("view name"));
     let previous = catalog.views.get(&name);
@@ -72,14 +82,27 @@ pub fn create_view(catalog: &Catalog, s: &pb::ViewStmt) -> Undo {
     }
 }
 
-/// Undoes `CREATE MATERIALIZED VIEW` (**exact**: its rows are derived) and `CREATE TABLE … AS`
-/// (**lossy**: the new table's rows are lost).
-///
-/// ```sql
-/// CREATE MATERIALIZED VIEW "daily" AS SELECT 1;
-/// -- undo:
-/// DROP MATERIALIZED VIEW "daily";
-/// ```
+pub(super) const UNDO_CREATE_TABLE_AS: UndoRule = UndoRule::new(&UndoRuleDoc {
+    id: "undo-create-table-as",
+    family: "views",
+    summary: "a materialized view or a table created from a query is dropped again",
+    undoes: &[
+        "CREATE MATERIALIZED VIEW",
+        "CREATE TABLE … AS",
+        "SELECT … INTO",
+    ],
+    how: r#"`DROP MATERIALIZED VIEW`, or `DROP TABLE` for a table created from a query."#,
+    verdicts: r#"**exact** for a materialized view (its rows are derived); **lossy** for a table (its rows are lost)."#,
+    examples: &[UndoExample {
+        before: r#""#,
+        forward: r#"CREATE MATERIALIZED VIEW "daily" AS SELECT 1 AS "one";"#,
+        undo: r#"DROP MATERIALIZED VIEW "daily";"#,
+        verdict: Verdict::Exact,
+    }],
+    cases: &["views"],
+});
+
+/// The undo of rule `undo-create-table-as` (UNDO_CREATE_TABLE_AS above).
 pub fn create_table_as(_catalog: &Catalog, s: &pb::CreateTableAsStmt) -> Undo {
     let Some(rel) = s.into.as_ref().and_then(|i| i.rel.as_ref()) else {
         return Undo::manual("CREATE … AS without a name");
@@ -99,16 +122,24 @@ pub fn create_table_as(_catalog: &Catalog, s: &pb::CreateTableAsStmt) -> Undo {
     }
 }
 
-/// Undoes `DROP [MATERIALIZED] VIEW` by creating the view again from its recorded definition.
-///
-/// Verdict **exact**: a view holds no data of its own (a materialized view is filled again
-/// from its query).
-///
-/// ```sql
-/// DROP VIEW "active_users";
-/// -- undo:
-/// CREATE VIEW "active_users" AS SELECT id FROM "User";
-/// ```
+pub(super) const UNDO_DROP_VIEW: UndoRule = UndoRule::new(&UndoRuleDoc {
+    id: "undo-drop-view",
+    family: "views",
+    summary: "a dropped view is created again from its recorded definition",
+    undoes: &["DROP VIEW", "DROP MATERIALIZED VIEW", "DROP VIEW IF EXISTS"],
+    how: r#"Creates the view again from the definition the model recorded (`SELECT *` expanded as PostgreSQL expanded it when the view was created)."#,
+    verdicts: r#"**exact**: a view holds no data of its own (a materialized view is filled again from its query). **manual** when no earlier migration creates the view, or its definition cannot be replayed."#,
+    examples: &[UndoExample {
+        before: r#"CREATE TABLE "User" ("id" TEXT PRIMARY KEY);
+CREATE VIEW "active_users" AS SELECT "id" FROM "User";"#,
+        forward: r#"DROP VIEW "active_users";"#,
+        undo: r#"CREATE VIEW active_users AS SELECT id FROM "User";"#,
+        verdict: Verdict::Exact,
+    }],
+    cases: &["views", "star_expanded_at_creation"],
+});
+
+/// The undo of rule `undo-drop-view` (UNDO_DROP_VIEW above).
 pub fn drop_view(catalog: &Catalog, s: &pb::DropStmt) -> Undo {
     let name = object_qname(&s.objects[0]);
     match catalog.views.get(&name) {
