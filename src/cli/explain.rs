@@ -2,6 +2,8 @@
 
 use std::path::PathBuf;
 
+use anyhow::Context as _;
+
 use super::{print_stdout, EXIT_HAZARDS, EXIT_OK};
 use crate::explain;
 use crate::migrations::ApplyMode;
@@ -32,9 +34,18 @@ pub struct ExplainArgs {
 pub(super) fn run(args: &ExplainArgs) -> anyhow::Result<i32> {
     let fail_on = fail_on_rules(&args.fail_on)?;
     let target = explain::Target::resolve(&args.target, &args.dir)?;
-    let report = explain::explain(&target, args.apply_mode)?;
-    print_stdout(|out| report::explain::write(&report, args.format, out))?;
-    let failed = report.hazards().any(|h| fail_on.contains(&h.rule));
+    let mut writer = report::explain::Writer::new(args.format, args.apply_mode)
+        .context("cannot create a temporary file for the report")?;
+    explain::explain_each(&target, args.apply_mode, |m| {
+        writer
+            .migration(&m)
+            .context("cannot write the report to its temporary file")
+    })?;
+    let summary = print_stdout(|out| writer.finish(out))?;
+    let failed = summary
+        .counts
+        .iter()
+        .any(|(rule, n)| *n > 0 && fail_on.contains(rule));
     Ok(if failed { EXIT_HAZARDS } else { EXIT_OK })
 }
 

@@ -100,11 +100,11 @@ pub(crate) fn write_stdout(bytes: &[u8]) -> anyhow::Result<()> {
 
 /// [`write_stdout`] for a report printed piece by piece: streamed through a buffer, never
 /// held whole in memory (a dry run of a large history prints every undo file).
-pub(crate) fn print_stdout(
-    print: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
-) -> anyhow::Result<()> {
+pub(crate) fn print_stdout<T>(
+    print: impl FnOnce(&mut dyn Write) -> std::io::Result<T>,
+) -> anyhow::Result<T> {
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     print(&mut out)
-        .and_then(|()| out.flush())
+        .and_then(|value| out.flush().map(|()| value))
         .map_err(|e| anyhow::anyhow!("cannot write to standard output: {e}"))
 }

@@ -198,62 +198,70 @@ impl Explained {
 
 /// Explains the target.
 pub fn explain(target: &Target, mode: ApplyMode) -> Result<Explained, ExplainError> {
-    let migrations = match target {
-        Target::File(path) => {
-            let text = read_sql(path)?;
-            let name = path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            vec![explain_file(
-                &mut Catalog::default(),
-                &name,
-                path,
-                &text,
-                false,
-                mode,
-            )?]
-        }
-        Target::History(history) => explain_history(history, None, mode)?,
-        Target::Migration(history, name) => explain_history(history, Some(name), mode)?,
-    };
+    let mut migrations = Vec::new();
+    explain_each(target, mode, |m| {
+        migrations.push(m);
+        Ok::<(), ExplainError>(())
+    })?;
     Ok(Explained {
         apply_mode: mode,
         migrations,
     })
 }
 
+/// [`explain`], handing each migration to `each` as soon as it is explained: a history's
+/// report is several times the size of its SQL, so a caller that prints it need not hold it.
+pub fn explain_each<E: From<ExplainError>>(
+    target: &Target,
+    mode: ApplyMode,
+    mut each: impl FnMut(MigrationExplained) -> Result<(), E>,
+) -> Result<(), E> {
+    match target {
+        Target::File(path) => {
+            let text = read_sql(path)?;
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let mut catalog = Catalog::default();
+            each(explain_file(&mut catalog, &name, path, &text, false, mode)?)
+        }
+        Target::History(history) => explain_history(history, None, mode, each),
+        Target::Migration(history, name) => explain_history(history, Some(name), mode, each),
+    }
+}
+
 /// Folds the history in order, explaining every migration (or only `only`, folding the ones
 /// before it and stopping after it).
-fn explain_history(
+fn explain_history<E: From<ExplainError>>(
     history: &History,
     only: Option<&str>,
     mode: ApplyMode,
-) -> Result<Vec<MigrationExplained>, ExplainError> {
+    mut each: impl FnMut(MigrationExplained) -> Result<(), E>,
+) -> Result<(), E> {
     let mut catalog = Catalog::default();
-    let mut out = Vec::new();
     for migration in &history.migrations {
         let wanted = only.is_none_or(|name| name == migration.name);
         if wanted {
-            out.push(explain_file(
+            each(explain_file(
                 &mut catalog,
                 &migration.name,
                 &migration.sql_path,
                 &migration.sql,
                 true,
                 mode,
-            )?);
+            )?)?;
             if only.is_some() {
                 break;
             }
         } else {
             for s in sql::statements(&migration.sql_path, &migration.sql) {
-                catalog.apply(s?.node);
+                catalog.apply(s.map_err(ExplainError::from)?.node);
             }
             catalog.end_migration();
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 /// Files up to this size are parsed once and their trees held; larger ones are read twice,

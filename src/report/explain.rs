@@ -3,9 +3,12 @@
 use std::fmt::Write;
 use std::io;
 
+use std::io::{Seek, Write as _};
+
 use crate::explain::{
-    Explained, Impact, LockMode, MigrationExplained, Relation, StatementExplained,
+    Explained, Impact, LockMode, MigrationExplained, Relation, Rule, StatementExplained,
 };
+use crate::migrations::ApplyMode;
 
 /// How `unmigrate explain` prints its report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -25,21 +28,108 @@ pub fn render(report: &Explained, format: ExplainFormat) -> String {
     String::from_utf8(out).expect("the report is text")
 }
 
-/// Writes the report to `out` migration by migration: a history's report is several times
-/// the size of its SQL, so it is never held whole.
+/// Writes a report held whole to `out`.
 pub fn write(report: &Explained, format: ExplainFormat, out: &mut dyn io::Write) -> io::Result<()> {
-    match format {
-        ExplainFormat::Human => human(report, out),
-        ExplainFormat::Json => json(report, out),
-        ExplainFormat::Markdown => markdown(report, out),
+    let mut writer = Writer::new(format, report.apply_mode)?;
+    for m in &report.migrations {
+        writer.migration(m)?;
+    }
+    writer.finish(out).map(|_| ())
+}
+
+/// What the whole report counted, known once every migration was written.
+#[derive(Debug, Clone)]
+pub struct Summary {
+    pub apply_mode: ApplyMode,
+    pub migrations: usize,
+    pub statements: usize,
+    /// Hazards per rule, every rule listed (zero included), in registry order.
+    pub counts: Vec<(Rule, usize)>,
+}
+
+impl Summary {
+    pub fn hazards(&self) -> usize {
+        self.counts.iter().map(|(_, n)| n).sum()
     }
 }
 
-/// Hands the text gathered in `buffer` to `out` and empties it.
-fn flush(buffer: &mut String, out: &mut dyn io::Write) -> io::Result<()> {
-    out.write_all(buffer.as_bytes())?;
-    buffer.clear();
-    Ok(())
+/// Writes a report migration by migration, as they are explained: a history's report is
+/// several times the size of its SQL, so it is never held whole. The migrations wait in an
+/// unnamed temporary file (gone with the writer) until [`Writer::finish`]: JSON and Markdown
+/// start with the totals, and a command that fails half-way prints no half report.
+#[derive(Debug)]
+pub struct Writer {
+    format: ExplainFormat,
+    spool: io::BufWriter<std::fs::File>,
+    summary: Summary,
+    text: String,
+}
+
+impl Writer {
+    pub fn new(format: ExplainFormat, apply_mode: ApplyMode) -> io::Result<Self> {
+        Ok(Writer {
+            format,
+            spool: io::BufWriter::new(tempfile::tempfile()?),
+            summary: Summary {
+                apply_mode,
+                migrations: 0,
+                statements: 0,
+                counts: Rule::ALL.iter().map(|&r| (r, 0)).collect(),
+            },
+            text: String::new(),
+        })
+    }
+
+    pub fn migration(&mut self, m: &MigrationExplained) -> io::Result<()> {
+        self.text.clear();
+        match self.format {
+            ExplainFormat::Human => human_migration(&mut self.text, m),
+            ExplainFormat::Json => {
+                if self.summary.migrations > 0 {
+                    self.text.push_str(",\n");
+                }
+                json_migration(&mut self.text, m)?;
+            }
+            ExplainFormat::Markdown => markdown_migration(&mut self.text, m),
+        }
+        self.spool.write_all(self.text.as_bytes())?;
+        self.summary.migrations += 1;
+        self.summary.statements += m.statements.len();
+        for h in m.statements.iter().flat_map(|s| &s.hazards) {
+            if let Some((_, n)) = self.summary.counts.iter_mut().find(|(r, _)| *r == h.rule) {
+                *n += 1;
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes the whole report to `out`: the migrations with the totals before or after them.
+    pub fn finish(self, out: &mut dyn io::Write) -> io::Result<Summary> {
+        let Writer {
+            format,
+            spool,
+            summary,
+            ..
+        } = self;
+        let mut spooled = spool.into_inner().map_err(|e| e.into_error())?;
+        spooled.seek(io::SeekFrom::Start(0))?;
+        match format {
+            ExplainFormat::Human => {
+                io::copy(&mut spooled, out)?;
+                out.write_all(human_totals(&summary).as_bytes())?;
+            }
+            ExplainFormat::Json => {
+                out.write_all(json_head(&summary)?.as_bytes())?;
+                io::copy(&mut spooled, out)?;
+                out.write_all(json_tail(&summary).as_bytes())?;
+            }
+            ExplainFormat::Markdown => {
+                out.write_all(markdown_head(&summary).as_bytes())?;
+                io::copy(&mut spooled, out)?;
+            }
+        }
+        Ok(summary)
+    }
 }
 
 /// A statement on one line, at most `max` characters.
@@ -60,25 +150,20 @@ fn rel(r: &Relation) -> String {
     }
 }
 
-fn human(report: &Explained, sink: &mut dyn io::Write) -> io::Result<()> {
+fn human_totals(summary: &Summary) -> String {
     let mut out = String::new();
-    for m in &report.migrations {
-        human_migration(&mut out, m);
-        flush(&mut out, sink)?;
-    }
-    let hazards = report.hazards().count();
     let _ = writeln!(
         out,
         "{} migration(s), {} statement(s), {} hazard(s) (apply mode: {})",
-        report.migrations.len(),
-        report.statement_count(),
-        hazards,
-        report.apply_mode
+        summary.migrations,
+        summary.statements,
+        summary.hazards(),
+        summary.apply_mode
     );
-    for (rule, n) in report.counts().into_iter().filter(|(_, n)| *n > 0) {
+    for (rule, n) in summary.counts.iter().filter(|(_, n)| *n > 0) {
         let _ = writeln!(out, "  {n:>5}  {rule}");
     }
-    flush(&mut out, sink)
+    out
 }
 
 fn human_migration(out: &mut String, m: &MigrationExplained) {
@@ -138,37 +223,47 @@ fn human_impact(out: &mut String, i: &Impact) {
     }
 }
 
-/// The JSON report, pretty-printed with its keys in sorted order (as `serde_json::Value`
-/// prints them), one migration at a time.
-fn json(report: &Explained, out: &mut dyn io::Write) -> io::Result<()> {
-    let counts: serde_json::Map<String, serde_json::Value> = report
-        .counts()
-        .into_iter()
-        .map(|(rule, n)| (rule.id().to_string(), n.into()))
+/// The JSON report is pretty-printed with its keys in sorted order (as `serde_json::Value`
+/// prints them): the totals, then `migrations`, then `statements`.
+fn json_head(summary: &Summary) -> io::Result<String> {
+    let counts: serde_json::Map<String, serde_json::Value> = summary
+        .counts
+        .iter()
+        .map(|(rule, n)| (rule.id().to_string(), (*n).into()))
         .collect();
-    let pretty = |value: serde_json::Value| {
-        serde_json::to_string_pretty(&value).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
-    };
-    let indented = |text: String| text.replace('\n', "\n  ");
-    writeln!(out, "{{")?;
-    writeln!(out, "  \"apply_mode\": {},", pretty(serde_json::json!(report.apply_mode))?)?;
-    writeln!(out, "  \"hazard_counts\": {},", indented(pretty(counts.into())?))?;
-    writeln!(out, "  \"hazards\": {},", report.hazards().count())?;
-    if report.migrations.is_empty() {
-        writeln!(out, "  \"migrations\": [],")?;
+    let mode = pretty(serde_json::json!(summary.apply_mode))?;
+    let counts = pretty(counts.into())?.replace('\n', "\n  ");
+    let mut out = format!(
+        "{{\n  \"apply_mode\": {mode},\n  \"hazard_counts\": {counts},\n  \"hazards\": {},\n",
+        summary.hazards()
+    );
+    out.push_str(if summary.migrations == 0 {
+        "  \"migrations\": [],\n"
     } else {
-        writeln!(out, "  \"migrations\": [")?;
-        for (i, m) in report.migrations.iter().enumerate() {
-            let value = serde_json::to_value(m).map_err(io::Error::other)?;
-            // JSON strings hold no raw newline, so every newline is a line of the layout.
-            let text = pretty(value)?.replace('\n', "\n    ");
-            let comma = if i + 1 < report.migrations.len() { "," } else { "" };
-            writeln!(out, "    {text}{comma}")?;
-        }
-        writeln!(out, "  ],")?;
-    }
-    writeln!(out, "  \"statements\": {}", report.statement_count())?;
-    writeln!(out, "}}")
+        "  \"migrations\": [\n"
+    });
+    Ok(out)
+}
+
+fn json_migration(out: &mut String, m: &MigrationExplained) -> io::Result<()> {
+    let value = serde_json::to_value(m).map_err(io::Error::other)?;
+    // JSON strings hold no raw newline, so every newline is a line of the layout.
+    out.push_str("    ");
+    out.push_str(&pretty(value)?.replace('\n', "\n    "));
+    Ok(())
+}
+
+fn json_tail(summary: &Summary) -> String {
+    let close = if summary.migrations == 0 {
+        ""
+    } else {
+        "\n  ],\n"
+    };
+    format!("{close}  \"statements\": {}\n}}\n", summary.statements)
+}
+
+fn pretty(value: serde_json::Value) -> io::Result<String> {
+    serde_json::to_string_pretty(&value).map_err(io::Error::other)
 }
 
 /// Escapes a table cell: pipes and newlines would break the row.
@@ -176,69 +271,66 @@ fn cell(text: &str) -> String {
     text.replace('|', "\\|").replace('\n', " ")
 }
 
-fn markdown(report: &Explained, sink: &mut dyn io::Write) -> io::Result<()> {
+fn markdown_head(summary: &Summary) -> String {
     let mut out = String::from("## unmigrate explain\n\n");
-    let hazards = report.hazards().count();
+    let hazards = summary.hazards();
     let _ = writeln!(
         out,
         "{} migration(s), {} statement(s), **{} hazard(s)** (apply mode: {}).\n",
-        report.migrations.len(),
-        report.statement_count(),
-        hazards,
-        report.apply_mode
+        summary.migrations, summary.statements, hazards, summary.apply_mode
     );
     if hazards > 0 {
         out.push_str("| rule | count |\n| --- | ---: |\n");
-        for (rule, n) in report.counts().into_iter().filter(|(_, n)| *n > 0) {
+        for (rule, n) in summary.counts.iter().filter(|(_, n)| *n > 0) {
             let _ = writeln!(out, "| [`{rule}`]({}) | {n} |", rule.doc());
         }
         out.push('\n');
     }
-    for m in &report.migrations {
-        let _ = writeln!(out, "### `{}` (undo: {})\n", m.name, m.verdict);
-        out.push_str("| line | statement | locks | rewrite / scan | undo | hazards |\n");
-        out.push_str("| ---: | --- | --- | --- | --- | --- |\n");
-        for s in &m.statements {
-            let locks: Vec<String> = s
-                .impact
-                .locks
+    out
+}
+
+fn markdown_migration(out: &mut String, m: &MigrationExplained) {
+    let _ = writeln!(out, "### `{}` (undo: {})\n", m.name, m.verdict);
+    out.push_str("| line | statement | locks | rewrite / scan | undo | hazards |\n");
+    out.push_str("| ---: | --- | --- | --- | --- | --- |\n");
+    for s in &m.statements {
+        let locks: Vec<String> = s
+            .impact
+            .locks
+            .iter()
+            .map(|l| format!("{} on {}", l.mode, rel(&l.on)))
+            .collect();
+        let mut cost: Vec<String> = s
+            .impact
+            .rewrites
+            .iter()
+            .map(|c| format!("rewrites {}", rel(&c.on)))
+            .collect();
+        cost.extend(
+            s.impact
+                .scans
                 .iter()
-                .map(|l| format!("{} on {}", l.mode, rel(&l.on)))
-                .collect();
-            let mut cost: Vec<String> = s
-                .impact
-                .rewrites
-                .iter()
-                .map(|c| format!("rewrites {}", rel(&c.on)))
-                .collect();
-            cost.extend(
-                s.impact
-                    .scans
-                    .iter()
-                    .map(|c| format!("scans {}", rel(&c.on))),
-            );
-            if s.impact.outside_transaction.is_some() {
-                cost.push("no transaction block".into());
-            }
-            let hazards: Vec<String> = s
-                .hazards
-                .iter()
-                .map(|h| format!("[`{}`]({}): {}", h.rule, h.doc(), h.message))
-                .collect();
-            let _ = writeln!(
-                out,
-                "| {} | `{}` | {} | {} | {}: {} | {} |",
-                s.location.line,
-                cell(&one_line(&s.sql, 80)).replace('`', "'"),
-                cell(&locks.join("<br>")),
-                cell(&cost.join("<br>")),
-                s.undo.verdict,
-                cell(&s.undo.reason),
-                cell(&hazards.join("<br>")),
-            );
+                .map(|c| format!("scans {}", rel(&c.on))),
+        );
+        if s.impact.outside_transaction.is_some() {
+            cost.push("no transaction block".into());
         }
-        out.push('\n');
-        flush(&mut out, sink)?;
+        let hazards: Vec<String> = s
+            .hazards
+            .iter()
+            .map(|h| format!("[`{}`]({}): {}", h.rule, h.doc(), h.message))
+            .collect();
+        let _ = writeln!(
+            out,
+            "| {} | `{}` | {} | {} | {}: {} | {} |",
+            s.location.line,
+            cell(&one_line(&s.sql, 80)).replace('`', "'"),
+            cell(&locks.join("<br>")),
+            cell(&cost.join("<br>")),
+            s.undo.verdict,
+            cell(&s.undo.reason),
+            cell(&hazards.join("<br>")),
+        );
     }
-    flush(&mut out, sink)
+    out.push('\n');
 }

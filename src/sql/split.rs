@@ -325,7 +325,11 @@ mod tests {
         let whole = checked_pieces_in(sql, usize::MAX).expect("trusted");
         assert_eq!(whole.len(), 6);
         for window in [1, 7, 16, 33, 64, 100, 250, sql.len()] {
-            assert_eq!(checked_pieces_in(sql, window), Some(whole.clone()), "window {window}");
+            assert_eq!(
+                checked_pieces_in(sql, window),
+                Some(whole.clone()),
+                "window {window}"
+            );
         }
     }
 
