@@ -1,0 +1,298 @@
+//! Folding statements into the model, one at a time, in file order. A statement the model
+//! does not track leaves it unchanged; undo rules say so for those statements.
+//!
+//! [`Catalog::apply`] dispatches each statement to the family that folds it: tables,
+//! columns, constraints, indexes, and types (enums and views), one file each.
+
+mod columns;
+mod constraints;
+mod indexes;
+mod tables;
+mod types;
+
+use super::*;
+use crate::sql::names::{choose_name, index_column_name, make_object_name, name_addition};
+use crate::sql::{build, string_list, string_value, Node, NodeEnum};
+use constraints::with_keys;
+use pb::{AlterTableType as At, ConstrType, ObjectType};
+use types::Parsed;
+
+impl Catalog {
+    /// Applies one statement to the model. Takes the statement by value: the parts the
+    /// model keeps (types, defaults, constraint and index definitions) are moved in, not
+    /// copied, since folding every statement of a history is on the hot path of `generate`.
+    pub fn apply(&mut self, stmt: NodeEnum) {
+        if self.fold_temporary(&stmt) {
+            return;
+        }
+        match stmt {
+            NodeEnum::CreateStmt(s) => self.create_table(s),
+            NodeEnum::CreateTableAsStmt(s) => self.create_table_as(*s),
+            NodeEnum::AlterTableStmt(s) => self.alter_table(s),
+            NodeEnum::IndexStmt(s) => self.create_index(s),
+            NodeEnum::DropStmt(s) => self.drop(&s),
+            NodeEnum::RenameStmt(s) => self.rename(&s),
+            NodeEnum::CreateEnumStmt(s) => {
+                let name = QName::from_name_nodes(&s.type_name);
+                let values = string_list(&s.vals);
+                self.enums.insert(name.clone(), EnumType { name, values });
+            }
+            NodeEnum::AlterEnumStmt(s) => self.alter_enum(&s),
+            NodeEnum::ViewStmt(s) => self.create_view(*s),
+            NodeEnum::CreateSeqStmt(mut stmt) => {
+                let name = QName::from_range_var(stmt.sequence.as_ref().expect("sequence name"));
+                if !(stmt.if_not_exists && self.sequences.contains_key(&name)) {
+                    stmt.if_not_exists = false;
+                    self.sequences.insert(
+                        name.clone(),
+                        Sequence {
+                            name,
+                            stmt: Packed::from(stmt),
+                            owned_by: None,
+                        },
+                    );
+                }
+            }
+            NodeEnum::CreateExtensionStmt(s) if !self.extensions.contains_key(&s.extname) => {
+                self.extensions.insert(s.extname.clone(), Packed::from(s));
+            }
+            NodeEnum::CreateSchemaStmt(s) => {
+                self.schemas.insert(s.schemaname);
+            }
+            NodeEnum::CreateFunctionStmt(s) => {
+                self.functions.insert(function_key(&s), Packed::from(s));
+            }
+            NodeEnum::CreateTrigStmt(s) => {
+                let table = QName::from_range_var(s.relation.as_ref().expect("trigger table"));
+                self.triggers
+                    .insert((table, s.trigname.clone()), Packed::from(s));
+            }
+            NodeEnum::DoStmt(s) => self.taint_from_do_block(&s),
+            NodeEnum::CommentStmt(s) => {
+                let key = comment_key(&s);
+                if s.comment.is_empty() {
+                    self.comments.remove(&key);
+                } else {
+                    self.comments.insert(key, s.comment);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Statements on temporary relations: creating one records its name, dropping it
+    /// forgets it, anything else on it changes nothing the model tracks. True when `stmt`
+    /// was such a statement (and so is fully folded).
+    fn fold_temporary(&mut self, stmt: &NodeEnum) -> bool {
+        if let NodeEnum::DropStmt(s) = stmt {
+            let (names, only) = self.temporary_drops(s);
+            for name in names {
+                self.temporary.remove(&name);
+            }
+            return only;
+        }
+        let Some(relation) = RelationUse::of(stmt) else {
+            return false;
+        };
+        if !self.is_temporary_relation(relation.relation()) {
+            return false;
+        }
+        match relation {
+            RelationUse::Creates(rv, _) => {
+                self.temporary.insert(rv.relname.clone());
+            }
+            RelationUse::Indexes(_, index) if !index.is_empty() => {
+                self.temporary.insert(index.to_string());
+            }
+            RelationUse::Indexes(..) | RelationUse::ActsOn(_) => {}
+        }
+        true
+    }
+
+    /// A `DO` block may change any table its code names, in ways the model cannot follow:
+    /// such tables stop being trusted for recreation (their undo becomes manual).
+    fn taint_from_do_block(&mut self, s: &pb::DoStmt) {
+        let body: String = s
+            .args
+            .iter()
+            .filter_map(|a| match &a.node {
+                Some(NodeEnum::DefElem(d)) => d.arg.as_deref().and_then(crate::sql::string_value),
+                _ => None,
+            })
+            .collect();
+        let lower = body.to_lowercase();
+        for table in self.tables.values_mut() {
+            let quoted = format!("\"{}\"", table.name.name);
+            if body.contains(&quoted) || mentions_word(&lower, &table.name.name.to_lowercase()) {
+                table.opaque = Some("a DO block in an earlier migration may have changed it in ways unmigrate cannot follow".into());
+            }
+        }
+    }
+
+    fn drop(&mut self, s: &pb::DropStmt) {
+        let kind = ObjectType::try_from(s.remove_type).unwrap_or(ObjectType::Undefined);
+        for object in &s.objects {
+            match kind {
+                ObjectType::ObjectTable => self.drop_table(&object_qname(object)),
+                ObjectType::ObjectIndex => {
+                    self.indexes.remove(&object_qname(object));
+                }
+                ObjectType::ObjectView | ObjectType::ObjectMatview => {
+                    self.views.remove(&object_qname(object));
+                }
+                ObjectType::ObjectSequence => {
+                    self.sequences.remove(&object_qname(object));
+                }
+                ObjectType::ObjectType => {
+                    if let Some(NodeEnum::TypeName(t)) = &object.node {
+                        self.enums.remove(&QName::from_name_nodes(&t.names));
+                    }
+                }
+                ObjectType::ObjectSchema => {
+                    if let Some(name) = string_value(object) {
+                        self.schemas.remove(name);
+                    }
+                }
+                ObjectType::ObjectExtension => {
+                    if let Some(name) = string_value(object) {
+                        self.extensions.remove(name);
+                    }
+                }
+                ObjectType::ObjectTrigger => {
+                    if let Some(NodeEnum::List(l)) = &object.node {
+                        let names = string_list(&l.items);
+                        if let Some((trigger, table)) = names.split_last() {
+                            self.triggers
+                                .remove(&(QName::from_names(table), trigger.clone()));
+                        }
+                    }
+                }
+                ObjectType::ObjectFunction | ObjectType::ObjectProcedure => {
+                    if let Some(NodeEnum::ObjectWithArgs(o)) = &object.node {
+                        let name = QName::from_name_nodes(&o.objname);
+                        self.functions
+                            .retain(|k, _| !k.starts_with(&format!("{name}(")));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn rename(&mut self, s: &pb::RenameStmt) {
+        let kind = ObjectType::try_from(s.rename_type).unwrap_or(ObjectType::Undefined);
+        let relation = s.relation.as_ref().map(QName::from_range_var);
+        match (kind, relation) {
+            (ObjectType::ObjectTable, Some(old)) => self.rename_table(&old, &s.newname),
+            (ObjectType::ObjectColumn, Some(table)) => {
+                self.rename_column(&table, &s.subname, &s.newname)
+            }
+            (ObjectType::ObjectIndex, Some(old)) => self.rename_index(&old, &s.newname),
+            (ObjectType::ObjectTabconstraint, Some(table)) => {
+                self.rename_constraint(&table, &s.subname, &s.newname)
+            }
+            (ObjectType::ObjectView | ObjectType::ObjectMatview, Some(old)) => {
+                if let Some(mut v) = self.views.remove(&old) {
+                    v.name = old.sibling(&s.newname);
+                    self.views.insert(v.name.clone(), v);
+                }
+            }
+            (ObjectType::ObjectSequence, Some(old)) => {
+                if let Some(mut q) = self.sequences.remove(&old) {
+                    q.name = old.sibling(&s.newname);
+                    if let Some((table, _)) = &q.owned_by {
+                        self.links.add_sequence(table, &q.name);
+                    }
+                    self.sequences.insert(q.name.clone(), q);
+                }
+            }
+            (ObjectType::ObjectType, _) => {
+                let old = rename_object_qname(s);
+                if let Some(mut e) = self.enums.remove(&old) {
+                    e.name = old.sibling(&s.newname);
+                    let new = e.name.clone();
+                    self.enums.insert(new.clone(), e);
+                    self.retype_columns(&old, &new);
+                }
+            }
+            (ObjectType::ObjectSchema, _) => self.rename_schema(&s.subname, &s.newname),
+            _ => {}
+        }
+    }
+
+    /// The keys of the triggers on `table`.
+    pub(in crate::catalog) fn triggers_on(&self, table: &QName) -> Vec<(QName, String)> {
+        self.triggers
+            .range((table.clone(), String::new())..)
+            .take_while(|((t, _), _)| t == table)
+            .map(|(key, _)| key.clone())
+            .collect()
+    }
+}
+
+/// Whether `word` occurs in `text` as a whole identifier.
+fn mentions_word(text: &str, word: &str) -> bool {
+    let is_ident = |c: char| c.is_alphanumeric() || c == '_' || c == '$';
+    text.match_indices(word).any(|(i, _)| {
+        let before = text[..i].chars().next_back();
+        let after = text[i + word.len()..].chars().next();
+        !before.is_some_and(is_ident) && !after.is_some_and(is_ident)
+    })
+}
+
+/// The qualified name of a relation-like object in a `DROP` list.
+pub fn object_qname(object: &Node) -> QName {
+    match &object.node {
+        Some(NodeEnum::List(l)) => QName::from_name_nodes(&l.items),
+        Some(NodeEnum::String(s)) => QName::new("", &s.sval),
+        _ => QName::new("", ""),
+    }
+}
+
+pub fn rename_object_qname(s: &pb::RenameStmt) -> QName {
+    match s.object.as_deref().and_then(|o| o.node.as_ref()) {
+        Some(NodeEnum::List(l)) => QName::from_name_nodes(&l.items),
+        Some(NodeEnum::TypeName(t)) => QName::from_name_nodes(&t.names),
+        _ => QName::new("", ""),
+    }
+}
+
+pub(super) fn rename_string_nodes(nodes: &mut [Node], old: &str, new: &str) {
+    for n in nodes {
+        if let Some(NodeEnum::String(s)) = &mut n.node {
+            if s.sval == old {
+                s.sval = new.to_string();
+            }
+        }
+    }
+}
+
+/// A function's identity: qualified name and argument types.
+pub fn function_key(s: &pb::CreateFunctionStmt) -> String {
+    let name = QName::from_name_nodes(&s.funcname);
+    let args: Vec<String> = s
+        .parameters
+        .iter()
+        .filter_map(|p| match &p.node {
+            Some(NodeEnum::FunctionParameter(fp)) => fp
+                .arg_type
+                .as_ref()
+                .map(|t| string_list(&t.names).join(".")),
+            _ => None,
+        })
+        .collect();
+    format!("{name}({})", args.join(", "))
+}
+
+pub fn comment_key(s: &pb::CommentStmt) -> String {
+    let object = s
+        .object
+        .as_deref()
+        .map(|o| match &o.node {
+            Some(NodeEnum::List(l)) => string_list(&l.items).join("."),
+            Some(NodeEnum::String(st)) => st.sval.clone(),
+            _ => format!("{o:?}"),
+        })
+        .unwrap_or_default();
+    format!("{}:{object}", s.objtype)
+}
