@@ -14,6 +14,7 @@ pub mod drill;
 pub mod errors;
 pub mod explain;
 pub mod generate;
+pub mod locks;
 pub mod migrations;
 pub mod report;
 pub mod scratch;
