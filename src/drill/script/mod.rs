@@ -124,7 +124,7 @@ pub use crate::drill::apply::Timeouts;
 /// `seed = { rows = N }`: fill every user table with N synthetic rows before the first
 /// migration in scope, and tables still empty before each later one, so the drill meets
 /// the data an empty database never has and checks which of it survives each undo (see
-/// [`mod@crate::data::seed`]).
+/// [`mod@crate::rows::seed`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(try_from = "file::SeedTable")]
 pub struct Seed {
