@@ -39,10 +39,12 @@
 //! [`History::resolve`]).
 //!
 //! The script model is here; the TOML layer (the file as written, and the checks that need no
-//! history) is in `file`, the errors in `error`.
+//! history) is in `file`, the errors in `error`, and how the command line's flags and a
+//! script make one drill's plan in `flags`.
 
 mod error;
 mod file;
+mod flags;
 #[cfg(test)]
 mod tests;
 
@@ -57,6 +59,7 @@ use crate::migrations::{History, Migration};
 
 pub use error::ScriptError;
 pub(crate) use file::TimeoutsTable;
+pub use flags::{plan, Flags};
 
 /// A parsed and validated drill script.
 #[derive(Debug, Clone, PartialEq, Eq)]
