@@ -2,6 +2,9 @@
 //! the exit code, that the message says what is wrong (and where), and that the project's tree
 //! is byte for byte what it was, with nothing left in the binary's temp dir.
 
+// Tests may unwrap: a failure names the line (see [lints] in Cargo.toml).
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use std::collections::BTreeMap;

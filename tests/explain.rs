@@ -6,6 +6,9 @@
 //! only its own snapshots. The folder `impact/` holds cases of lock, rewrite and scan facts
 //! rather than of one rule: its snapshots show no hazards.
 
+// Tests may unwrap: a failure names the line (see [lints] in Cargo.toml).
+#![allow(clippy::unwrap_used)]
+
 use std::path::{Path, PathBuf};
 
 use unmigrate::explain::{explain, Explained, Rule, Target};

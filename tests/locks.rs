@@ -7,6 +7,9 @@
 //! Where the two disagree, the disagreement must be one of the kinds below, and each kind
 //! says which side is right and why. Any other disagreement fails the test with both sides.
 
+// Tests may unwrap: a failure names the line (see [lints] in Cargo.toml).
+#![allow(clippy::unwrap_used)]
+
 use std::collections::BTreeMap;
 use std::path::Path;
 

@@ -1,6 +1,9 @@
 //! Drill reports rendered from a report built by hand: one migration for every kind of result,
 //! snapshotted per format into the top-level `snapshots/` as `report__<format>.snap`.
 
+// Tests may unwrap: a failure names the line (see [lints] in Cargo.toml).
+#![allow(clippy::unwrap_used)]
+
 use std::path::PathBuf;
 use std::time::Duration;
 

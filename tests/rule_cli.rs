@@ -1,5 +1,8 @@
 //! End-to-end tests of `unmigrate rule [ID]`: the list, a rule's page, an unknown id.
 
+// Tests may unwrap: a failure names the line (see [lints] in Cargo.toml).
+#![allow(clippy::unwrap_used)]
+
 mod common;
 use common::{manifest_dir, run_in};
 

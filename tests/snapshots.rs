@@ -2,6 +2,9 @@
 //! earlier schema, a `-- forward` line, then the forward migration. The generated undo
 //! migration(s) are snapshotted into the top-level `snapshots/` as `<family>__<case>.snap`.
 
+// Tests may unwrap: a failure names the line (see [lints] in Cargo.toml).
+#![allow(clippy::unwrap_used)]
+
 use std::path::{Path, PathBuf};
 
 use unmigrate::generate::{plan, Selection};
