@@ -537,14 +537,6 @@ fn unannounced_column_order_is_a_failure_with_its_diff() {
     assert!(human.ends_with("Drill passed\n"));
 }
 
-#[test]
-fn progress_hidden_when_disabled() {
-    let progress = unmigrate::report::Progress::new(3, false);
-    progress.start("20240101000000_init");
-    progress.finish_one();
-    progress.finish();
-}
-
 /// Folder names and server errors come from outside: their escape sequences, BEL and line
 /// breaks are shown, never acted on, and a Markdown table row stays one row.
 #[test]
