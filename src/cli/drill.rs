@@ -1,4 +1,5 @@
-//! `unmigrate drill`: the drill plan from a script and flags, its run, and its report.
+//! `unmigrate drill`: its flags, read into a [`script::Flags`] that [`script::plan`] merges with the
+//! script; the run with a progress bar; and its report, written where `--output` says.
 
 use std::path::{Path, PathBuf};
 
