@@ -51,10 +51,11 @@ corpus:
 fetch-corpus *DIR:
     bash .ci/fetch-corpus {{DIR}}
 
-# rustfmt check and clippy with warnings as errors, as CI runs them.
+# rustfmt check, clippy and rustdoc with warnings as errors, as CI runs them.
 lint:
     cargo fmt --check
     cargo clippy --all-targets -- -D warnings
+    RUSTDOCFLAGS="-D warnings" cargo doc --no-deps
 
 # Format the code.
 fmt:

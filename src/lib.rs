@@ -9,13 +9,14 @@
 pub mod catalog;
 pub mod cli;
 pub mod corpus;
-pub mod data;
 pub mod drill;
 pub mod errors;
 pub mod explain;
 pub mod generate;
+pub mod locks;
 pub mod migrations;
 pub mod report;
+pub mod rows;
 pub mod scratch;
 pub mod snapshot;
 pub mod sql;

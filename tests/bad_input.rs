@@ -1,6 +1,10 @@
 //! Bad input loses nothing: every case runs the binary on a project it cannot handle and asserts
-//! the exit code, that the message says what is wrong (and where), and that the project's tree
-//! is byte for byte what it was, with nothing left in the binary's temp dir.
+//! the exit code, that the project's tree is byte for byte what it was, with nothing left in the
+//! binary's temp dir, and snapshots the whole message (`snapshots/errors/`): what is wrong,
+//! where, and what to do.
+
+// Tests may unwrap: a failure names the line (see [lints] in Cargo.toml).
+#![allow(clippy::unwrap_used)]
 
 mod common;
 
@@ -9,7 +13,7 @@ use std::fs;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
-use common::{Run, Sandbox};
+use common::{stable, Run, Sandbox};
 
 /// One file system entry as the tests compare it: kind, mode, and contents or link target.
 #[derive(Debug, PartialEq, Eq)]
@@ -85,8 +89,10 @@ impl Project {
     }
 
     /// Runs `unmigrate ARGS` in the project folder and checks that it failed with `code`,
-    /// saying `message`, and left the project and the temp dir as they were.
-    fn fails(&self, args: &[&str], code: i32, message: &str) -> Run {
+    /// printed no panic, and left the project and the temp dir as they were; its whole stderr
+    /// is the snapshot `snapshots/errors/bad_input__<name>.snap`, with the sandbox's paths and
+    /// the timestamps of undo folders written during the test made stable.
+    fn fails(&self, name: &str, args: &[&str], code: i32) -> Run {
         let before = tree(&self.root());
         let output = self
             .sandbox
@@ -96,10 +102,6 @@ impl Project {
             .expect("run the unmigrate binary");
         let run = Run::from_output(output);
         assert_eq!(run.code, code, "exit code of {args:?}\n{run}");
-        assert!(
-            run.stderr.contains(message),
-            "{args:?}: expected {message:?} on stderr\n{run}"
-        );
         assert!(!run.stderr.contains("panicked"), "{run}");
         assert_eq!(
             before,
@@ -111,19 +113,29 @@ impl Project {
             left.is_empty(),
             "{args:?} left {left:?} in its temp dir\n{run}"
         );
+        let stderr = stable(&run.stderr, &[(&self.root(), "[project]")]);
+        insta::with_settings!({
+            snapshot_path => "../snapshots/errors",
+            prepend_module_to_snapshot => false,
+            omit_expression => true,
+            description => format!("unmigrate {}", args.join(" ")),
+        }, {
+            insta::assert_snapshot!(format!("bad_input__{name}"), stderr);
+        });
         run
     }
 }
 
-/// `case!(name, |project| setup, [args], code, "message")`: one test per bad input.
+/// `case!(name, |project| setup, [args], code)`: one test per bad input; its whole stderr is
+/// the snapshot `snapshots/errors/bad_input__<name>.snap`.
 macro_rules! case {
-    ($name:ident, $setup:expr, [$($arg:expr),* $(,)?], $code:expr, $message:expr) => {
+    ($name:ident, $setup:expr, [$($arg:expr),* $(,)?], $code:expr) => {
         #[test]
         fn $name() {
             let project = Project::new();
             #[allow(clippy::redundant_closure_call)]
             ($setup)(&project);
-            project.fails(&[$($arg),*], $code, $message);
+            project.fails(stringify!($name), &[$($arg),*], $code);
         }
     };
 }
@@ -143,66 +155,43 @@ fn make_pipe(project: &Project) {
 
 // The command line itself.
 
-case!(no_command, nothing, [], 2, "Usage: unmigrate <COMMAND>");
-case!(
-    unknown_command,
-    nothing,
-    ["frobnicate"],
-    2,
-    "unrecognized subcommand 'frobnicate'"
-);
+case!(no_command, nothing, [], 2);
+case!(unknown_command, nothing, ["frobnicate"], 2);
 case!(
     unknown_flag,
     nothing,
     ["generate", "migrations", "--bogus"],
-    2,
-    "unexpected argument '--bogus'"
+    2
 );
 
 // generate: the history.
 
-case!(
-    generate_missing_folder,
-    nothing,
-    ["generate", "nowhere"],
-    2,
-    "migrations directory nowhere not found"
-);
-case!(
-    generate_default_folder_missing,
-    nothing,
-    ["generate"],
-    2,
-    "migrations directory prisma/migrations not found"
-);
+case!(generate_missing_folder, nothing, ["generate", "nowhere"], 2);
+case!(generate_default_folder_missing, nothing, ["generate"], 2);
 case!(
     generate_file_instead_of_folder,
     nothing,
     ["generate", "migrations/20240101000000_init/migration.sql"],
-    2,
-    "is not a directory"
+    2
 );
 case!(
     generate_empty_folder,
     |p: &Project| fs::create_dir(p.path("empty")).unwrap(),
     ["generate", "empty"],
-    2,
-    "empty has no forward migrations to undo"
+    2
 );
 case!(
     generate_folder_without_migration_sql,
     |p: &Project| fs::create_dir(p.path("migrations/20240103000000_half")).unwrap(),
     ["generate", "migrations"],
-    2,
-    "folder migrations/20240103000000_half has no migration.sql"
+    2
 );
 case!(
     generate_migration_sql_is_a_folder,
     |p: &Project| fs::create_dir_all(p.path("migrations/20240103000000_odd/migration.sql"))
         .unwrap(),
     ["generate", "migrations"],
-    2,
-    "migrations/20240103000000_odd/migration.sql"
+    2
 );
 case!(
     generate_syntax_error_names_file_line_and_column,
@@ -211,8 +200,7 @@ case!(
         "SELECT 1;\nALTER TABLE \"User\" ADD COLUMN;\n"
     ),
     ["generate", "migrations"],
-    2,
-    "migrations/20240103000000_bad/migration.sql:2:30: syntax error at or near \";\""
+    2
 );
 case!(
     generate_unterminated_string,
@@ -221,8 +209,7 @@ case!(
         "ALTER TABLE \"User\" ADD COLUMN n text DEFAULT 'abc;\n"
     ),
     ["generate", "migrations"],
-    2,
-    "migration.sql:1:46: unterminated quoted string"
+    2
 );
 case!(
     generate_unterminated_dollar_quote,
@@ -231,8 +218,7 @@ case!(
         "CREATE FUNCTION f() RETURNS int AS $$ SELECT 1;\n"
     ),
     ["generate", "migrations"],
-    2,
-    "unterminated dollar-quoted string"
+    2
 );
 case!(
     generate_not_utf8,
@@ -241,15 +227,13 @@ case!(
         b"ALTER TABLE \"User\" ADD COLUMN n text DEFAULT '\xff';\n"
     ),
     ["generate", "migrations"],
-    2,
-    "migration.sql:1:47: not valid UTF-8"
+    2
 );
 case!(
     generate_not_utf8_on_a_later_line,
     |p: &Project| p.migration("20240103000000_bad", b"SELECT 1;\n\nSELECT '\xc3';\n"),
     ["generate", "migrations"],
-    2,
-    "migration.sql:3:9: not valid UTF-8"
+    2
 );
 
 // generate: the flags.
@@ -258,57 +242,49 @@ case!(
     generate_unknown_migration,
     nothing,
     ["generate", "migrations", "--migration", "nope"],
-    2,
-    "no migration named \"nope\" in migrations"
+    2
 );
 case!(
     generate_short_timestamp,
     nothing,
     ["generate", "migrations", "--timestamp", "2024"],
-    2,
-    "expected exactly 14 digits"
+    2
 );
 case!(
     generate_impossible_timestamp,
     nothing,
     ["generate", "migrations", "--timestamp", "20241399000000"],
-    2,
-    "month must be 01-12"
+    2
 );
 case!(
     generate_timestamp_not_after_the_history,
     nothing,
     ["generate", "migrations", "--timestamp", "20240101000000"],
-    2,
-    "is not newer than existing folder"
+    2
 );
 case!(
     generate_last_and_all,
     nothing,
     ["generate", "migrations", "--last", "1", "--all"],
-    2,
-    "cannot be used with '--all'"
+    2
 );
 case!(
     generate_last_not_a_number,
     nothing,
     ["generate", "migrations", "--last", "x"],
-    2,
-    "invalid value 'x' for '--last <N>'"
+    2
 );
 case!(
     generate_bad_format,
     nothing,
     ["generate", "migrations", "--format", "xml"],
-    2,
-    "invalid value 'xml' for '--format <FORMAT>'"
+    2
 );
 case!(
     generate_out_is_a_file,
     |p: &Project| p.write("notes.txt", "keep me\n"),
     ["generate", "migrations", "--out", "notes.txt"],
-    2,
-    "notes.txt is not a directory"
+    2
 );
 case!(
     generate_does_not_replace_an_existing_undo,
@@ -319,30 +295,26 @@ case!(
         assert_eq!(run.code, 0, "{run}");
     },
     ["generate", "migrations"],
-    2,
-    "20240102000000_email already has an undo migration"
+    2
 );
 
 case!(
     generate_last_zero,
     nothing,
     ["generate", "migrations", "--last", "0"],
-    2,
-    "--last 0 selects no migration"
+    2
 );
 case!(
     generate_last_beyond_the_history,
     nothing,
     ["generate", "migrations", "--last", "9"],
-    2,
-    "--last 9: migrations has only 2 forward migration(s)"
+    2
 );
 case!(
     generate_discard_edits_without_force,
     nothing,
     ["generate", "migrations", "--discard-edits"],
-    2,
-    "--force"
+    2
 );
 case!(
     generate_force_keeps_a_hand_edited_undo,
@@ -361,140 +333,96 @@ case!(
         fs::write(file, edited).unwrap();
     },
     ["generate", "migrations", "--force"],
-    2,
-    "refusing to replace this hand-edited undo"
+    2
 );
 case!(
     generate_named_pipe,
     make_pipe,
     ["generate", "migrations"],
-    2,
-    "migration.sql is a named pipe, not a regular file"
+    2
 );
-case!(
-    explain_named_pipe,
-    make_pipe,
-    ["explain", "migrations"],
-    2,
-    "migration.sql is a named pipe, not a regular file"
-);
-case!(
-    drill_named_pipe,
-    make_pipe,
-    ["drill", "migrations"],
-    2,
-    "migration.sql is a named pipe, not a regular file"
-);
+case!(explain_named_pipe, make_pipe, ["explain", "migrations"], 2);
+case!(drill_named_pipe, make_pipe, ["drill", "migrations"], 2);
 
 // explain
 
-case!(
-    explain_missing_file,
-    nothing,
-    ["explain", "nope.sql"],
-    2,
-    "nope.sql: no such file or folder"
-);
+case!(explain_missing_file, nothing, ["explain", "nope.sql"], 2);
 case!(
     explain_missing_nested_path,
     nothing,
     ["explain", "migrations/nope"],
-    2,
-    "migrations/nope: no such file or folder"
+    2
 );
-case!(
-    explain_device,
-    nothing,
-    ["explain", "/dev/null"],
-    2,
-    "/dev/null is neither a regular file nor a folder"
-);
+case!(explain_device, nothing, ["explain", "/dev/null"], 2);
 case!(
     explain_name_without_history,
     nothing,
     ["explain", "init"],
-    2,
-    "no migrations folder prisma/migrations to look it up in"
+    2
 );
 case!(
     explain_unknown_name,
     nothing,
     ["explain", "zzz", "--dir", "migrations"],
-    2,
-    "no migration named \"zzz\" in migrations"
+    2
 );
 case!(
     explain_ambiguous_prefix,
     nothing,
     ["explain", "2024010", "--dir", "migrations"],
-    2,
-    "\"2024010\" names several migrations in migrations (20240101000000_init, 20240102000000_email)"
+    2
 );
 case!(
     explain_empty_folder,
     |p: &Project| fs::create_dir(p.path("empty")).unwrap(),
     ["explain", "empty"],
-    2,
-    "empty holds no migrations to explain"
+    2
 );
 case!(
     explain_syntax_error,
     |p: &Project| p.write("broken.sql", "CREATE TABLE t (\n  id int,\n);\n"),
     ["explain", "broken.sql"],
-    2,
-    "broken.sql:3:1: syntax error at or near \")\""
+    2
 );
 case!(
     explain_unknown_rule,
     nothing,
     ["explain", "migrations", "--fail-on", "bogus"],
-    2,
-    "--fail-on bogus: no such rule"
+    2
 );
 case!(
     explain_bad_apply_mode,
     nothing,
     ["explain", "migrations", "--apply-mode", "x"],
-    2,
-    "[possible values: batch, split]"
+    2
 );
 
 // drill: what to drill.
 
-case!(
-    drill_missing_folder,
-    nothing,
-    ["drill", "nowhere"],
-    2,
-    "migrations directory nowhere not found"
-);
+case!(drill_missing_folder, nothing, ["drill", "nowhere"], 2);
 case!(
     drill_script_syntax_error,
     |p: &Project| p.write("drill.toml", "[migrations\n"),
     ["drill", "drill.toml"],
-    2,
-    "drill.toml:1:12: unclosed table"
+    2
 );
 case!(
     drill_script_unknown_key,
     |p: &Project| p.write("drill.toml", "migrations = \"migrations\"\nbogus = 1\n"),
     ["drill", "drill.toml"],
-    2,
-    "drill.toml:2:1: unknown field `bogus`"
+    2
 );
 case!(
     drill_script_missing_history,
     |p: &Project| p.write("drill.toml", "migrations = \"nowhere\"\n"),
     ["drill", "drill.toml"],
-    2,
-    "nowhere not found"
+    2
 );
 case!(
     drill_syntax_error_in_history,
     |p: &Project| p.migration("20240103000000_bad", "ALTER TABLE \"User\" ADD COLUMN;\n"),
     ["drill", "migrations"],
-    2,
-    "migrations/20240103000000_bad/migration.sql:1:30: syntax error"
+    2
 );
 
 // drill: the flags.
@@ -503,15 +431,13 @@ case!(
     drill_last_zero,
     nothing,
     ["drill", "migrations", "--last", "0"],
-    2,
-    "--last must be at least 1"
+    2
 );
 case!(
     drill_unknown_from,
     nothing,
     ["drill", "migrations", "--from", "nope"],
-    2,
-    "no forward migration named \"nope\" in migrations"
+    2
 );
 case!(
     drill_check_outside_the_scope,
@@ -521,10 +447,7 @@ case!(
          [[check]]\nname = \"users\"\nsql = \"SELECT 1\"\nmigration = \"init\"\n"
     ),
     ["drill", "drill.toml"],
-    2,
-    "drill.toml: check \"users\" runs only at 20240101000000_init, which is outside the \
-     drill's scope (20240102000000_email); widen the scope ([scope] in the script, or --last, \
-     --from, --to or --all) or name a migration inside it"
+    2
 );
 case!(
     drill_check_outside_the_scope_of_the_flags,
@@ -534,9 +457,7 @@ case!(
          [[check]]\nname = \"users\"\nsql = \"SELECT 1\"\nmigration = \"email\"\n"
     ),
     ["drill", "drill.toml", "--to", "init"],
-    2,
-    "drill.toml: check \"users\" runs only at 20240102000000_email, which is outside the \
-     drill's scope (20240101000000_init)"
+    2
 );
 case!(
     drill_check_at_an_unknown_migration,
@@ -546,37 +467,31 @@ case!(
          [[check]]\nname = \"users\"\nsql = \"SELECT 1\"\nmigration = \"emial\"\n"
     ),
     ["drill", "drill.toml"],
-    2,
-    "drill.toml: check \"users\" migration: no forward migration named \"emial\" in \
-     migrations (did you mean \"20240102000000_email\"?)"
+    2
 );
 case!(
     drill_seed_rows_zero,
     nothing,
     ["drill", "migrations", "--seed-rows", "0"],
-    2,
-    "invalid value '0' for '--seed-rows <N>'"
+    2
 );
 case!(
     drill_jobs_zero,
     nothing,
     ["drill", "migrations", "--jobs", "0"],
-    2,
-    "invalid value '0' for '--jobs <N>'"
+    2
 );
 case!(
     drill_bad_format,
     nothing,
     ["drill", "migrations", "--format", "yaml"],
-    2,
-    "[possible values: human, json, junit, markdown]"
+    2
 );
 case!(
     drill_garbage_url,
     nothing,
     ["drill", "migrations", "--database-url", "garbage://"],
-    2,
-    "invalid database URL"
+    2
 );
 case!(
     drill_unreachable_server,
@@ -587,8 +502,7 @@ case!(
         "--database-url",
         "postgresql://u@127.0.0.1:1/x"
     ],
-    2,
-    "cannot connect to u@127.0.0.1:1/x"
+    2
 );
 case!(
     drill_verify_full_is_refused,
@@ -599,36 +513,31 @@ case!(
         "--database-url",
         "postgresql://u@127.0.0.1:1/x?sslmode=verify-full"
     ],
-    2,
-    "sslmode=verify-full is not supported"
+    2
 );
 case!(
     drill_missing_pg_bin,
     nothing,
     ["drill", "migrations", "--pg-bin", "/nonexistent"],
-    2,
-    "initdb and postgres not found in /nonexistent"
+    2
 );
 case!(
     drill_bad_statement_timeout,
     nothing,
     ["drill", "migrations", "--statement-timeout", "abc"],
-    2,
-    "invalid statement_timeout \"abc\""
+    2
 );
 case!(
     drill_report_into_a_missing_folder,
     nothing,
     ["drill", "migrations", "--output", "reports/drill.txt"],
-    2,
-    "folder reports does not exist"
+    2
 );
 case!(
     drill_report_onto_a_folder,
     nothing,
     ["drill", "migrations", "--output", "migrations"],
-    2,
-    "--output migrations is a folder"
+    2
 );
 
 /// The checks above compare modes too: a read-only history stays read-only and unread files
@@ -639,7 +548,7 @@ fn a_failing_generate_leaves_a_read_only_history_as_it_was() {
     project.migration("20240103000000_bad", "ALTER TABLE \"User\" ADD COLUMN;\n");
     let folder = project.path("migrations/20240103000000_bad");
     fs::set_permissions(&folder, fs::Permissions::from_mode(0o555)).unwrap();
-    project.fails(&["generate", "migrations", "--all"], 2, "syntax error");
+    project.fails("read_only_history", &["generate", "migrations", "--all"], 2);
     assert_eq!(
         fs::metadata(&folder).unwrap().permissions().mode() & 0o777,
         0o555

@@ -2,6 +2,9 @@
 //! migration must succeed, every generated file must parse as PostgreSQL, and a drill of each
 //! whole history on a real PostgreSQL server must confirm every undo claimed exact or lossy.
 
+// Tests may unwrap: a failure names the line (see [lints] in Cargo.toml).
+#![allow(clippy::unwrap_used)]
+
 use unmigrate::corpus;
 use unmigrate::drill::outcome::DrillResult;
 use unmigrate::drill::{self, DrillPlan};

@@ -5,6 +5,9 @@
 //! test owns (an embedded cluster started here) stands in for the user's, and its globals
 //! (`pg_dumpall --globals-only`) and `postgresql.auto.conf` are compared before and after.
 
+// Tests may unwrap: a failure names the line (see [lints] in Cargo.toml).
+#![allow(clippy::unwrap_used)]
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;

@@ -2,6 +2,9 @@
 //! files (snapshots, seeding, bookkeeping), on a real embedded PostgreSQL. A `SET` in one file
 //! still leaks into the next, as under Prisma.
 
+// Tests may unwrap: a failure names the line (see [lints] in Cargo.toml).
+#![allow(clippy::unwrap_used)]
+
 use std::path::Path;
 
 use unmigrate::drill::apply::{PrismaSession, SqlFile, Timeouts};

@@ -6,6 +6,9 @@
 //! The drill runs through the library once per case and renders all four formats from that
 //! one report, so the formats are compared on the same run.
 
+// Tests may unwrap: a failure names the line (see [lints] in Cargo.toml).
+#![allow(clippy::unwrap_used)]
+
 use std::fs;
 use std::path::{Path, PathBuf};
 

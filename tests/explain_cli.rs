@@ -1,6 +1,9 @@
 //! End-to-end tests of `unmigrate explain`: what it accepts, its formats, exit codes and
 //! errors. It never writes: every run must leave the project byte for byte as it was.
 
+// Tests may unwrap: a failure names the line (see [lints] in Cargo.toml).
+#![allow(clippy::unwrap_used)]
+
 use std::fs;
 use std::path::Path;
 

@@ -5,6 +5,9 @@
 //! The rename phase is made long enough to hit with `UNMIGRATE_TEST_RENAME_PAUSE_MS`, a pause
 //! before each rename that only slows the run down.
 
+// Tests may unwrap: a failure names the line (see [lints] in Cargo.toml).
+#![allow(clippy::unwrap_used)]
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

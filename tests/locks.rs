@@ -7,14 +7,17 @@
 //! Where the two disagree, the disagreement must be one of the kinds below, and each kind
 //! says which side is right and why. Any other disagreement fails the test with both sides.
 
+// Tests may unwrap: a failure names the line (see [lints] in Cargo.toml).
+#![allow(clippy::unwrap_used)]
+
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use unmigrate::drill::apply::LOCK_MODES;
 use unmigrate::drill::outcome::Phase;
 use unmigrate::drill::outcome::StatementTrace;
 use unmigrate::drill::{self, DrillPlan};
 use unmigrate::explain::{self, StatementExplained, Target};
+use unmigrate::locks::LockMode;
 use unmigrate::migrations::ApplyMode;
 use unmigrate::scratch::{ScratchOptions, ScratchSource};
 
@@ -28,7 +31,7 @@ fn bare(name: &str) -> String {
 }
 
 fn strongest(into: &mut Locks, relation: String, mode: &str) {
-    let rank = |m: &str| LOCK_MODES.iter().position(|x| *x == m);
+    let rank = LockMode::from_pg_locks;
     let entry = into.entry(relation).or_insert_with(|| mode.to_string());
     if rank(mode) > rank(entry) {
         *entry = mode.to_string();
@@ -44,11 +47,7 @@ fn documented(statement: &StatementExplained) -> Locks {
     let mut locks = Locks::new();
     for lock in &statement.impact.locks {
         if !lock.on.new && is_table(lock.on.kind) {
-            strongest(
-                &mut locks,
-                bare(&lock.on.name),
-                LOCK_MODES[lock.mode as usize],
-            );
+            strongest(&mut locks, bare(&lock.on.name), lock.mode.pg_locks_name());
         }
     }
     locks
@@ -195,10 +194,9 @@ fn compare_corpus(name: &str, dir: &Path) -> (usize, BTreeMap<Known, usize>, Vec
             // (a file with its own BEGIN): what was seen must then be a part of the documented.
             let masked = trace.earlier_in_transaction > 0
                 && measured.iter().all(|(r, m)| {
-                    documented.get(r).is_some_and(|d| {
-                        LOCK_MODES.iter().position(|x| x == m)
-                            <= LOCK_MODES.iter().position(|x| x == d)
-                    })
+                    documented
+                        .get(r)
+                        .is_some_and(|d| LockMode::from_pg_locks(m) <= LockMode::from_pg_locks(d))
                 });
             if masked {
                 continue;

@@ -1,6 +1,9 @@
 //! End-to-end tests of `unmigrate rule [ID]`: the list of both kinds, a rule's page of each
 //! kind, an unknown id.
 
+// Tests may unwrap: a failure names the line (see [lints] in Cargo.toml).
+#![allow(clippy::unwrap_used)]
+
 mod common;
 use common::{manifest_dir, run_in};
 

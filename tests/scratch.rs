@@ -6,6 +6,9 @@
 //! install hint. Signal tests re-run this test binary as a helper process (selected by the
 //! `UNMIGRATE_SCRATCH_HELPER` variable) and signal that process.
 
+// Tests may unwrap: a failure names the line (see [lints] in Cargo.toml).
+#![allow(clippy::unwrap_used)]
+
 use std::io::{BufRead, BufReader, Write};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};

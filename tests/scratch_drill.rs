@@ -7,6 +7,9 @@
 //! Every drill here gets a private TMPDIR (see `Sandbox`), so what one test leaves behind is
 //! never swept by another.
 
+// Tests may unwrap: a failure names the line (see [lints] in Cargo.toml).
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use std::fs;

@@ -1,6 +1,9 @@
 //! Drills on a server given by URL over TCP, with and without TLS: managed servers require it,
 //! and a plain-text connection the user did not ask for is said out loud.
 
+// Tests may unwrap: a failure names the line (see [lints] in Cargo.toml).
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use common::tcp_server::{TcpServer, Tls};

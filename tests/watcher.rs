@@ -4,6 +4,9 @@
 //! the renderer skips for tables that never had them (indexes, triggers, rules) and the cached
 //! index definitions that a column rename must invalidate.
 
+// Tests may unwrap: a failure names the line (see [lints] in Cargo.toml).
+#![allow(clippy::unwrap_used)]
+
 use unmigrate::scratch::{Scratch, ScratchOptions, ScratchSource};
 use unmigrate::snapshot::{SchemaWatcher, Tracking};
 

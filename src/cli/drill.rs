@@ -1,4 +1,5 @@
-//! `unmigrate drill`: the drill plan from a script and flags, its run, and its report.
+//! `unmigrate drill`: its flags, read into a [`script::Flags`] that [`script::plan`] merges with the
+//! script; the run with a progress bar; and its report, written where `--output` says.
 
 use std::path::{Path, PathBuf};
 
@@ -6,11 +7,10 @@ use clap::ValueEnum;
 
 use super::{write_stdout, EXIT_DRILL_FAILED, EXIT_OK};
 use crate::drill::apply::Timeouts;
-use crate::drill::script::{DrillScript, Scope, Seed};
+use crate::drill::script::{self, Scope, Seed};
 use crate::drill::{self, DrillPlan, Progress};
 use crate::migrations::ApplyMode;
 use crate::report::{self, ReportFormat};
-use crate::scratch::{ScratchOptions, ScratchSource};
 use crate::snapshot::Tracking;
 
 #[derive(Debug, clap::Args)]
@@ -115,11 +115,6 @@ fn check_output_folder(path: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Default session limits: long enough for any migration on an empty scratch database, short
-/// enough that a lock wait or runaway statement ends the drill instead of hanging CI.
-const DEFAULT_STATEMENT_TIMEOUT: &str = "10min";
-const DEFAULT_LOCK_TIMEOUT: &str = "1min";
-
 pub(super) fn run(args: &DrillArgs) -> anyhow::Result<i32> {
     if let Some(path) = &args.output {
         check_output_folder(path)?;
@@ -163,14 +158,9 @@ pub(super) fn run(args: &DrillArgs) -> anyhow::Result<i32> {
     })
 }
 
-/// The drill as the script (if any) describes it, with command-line flags taking precedence.
+/// The drill's flags as given; what they mean with a script is [`script::plan`]'s to decide.
 fn drill_plan(args: &DrillArgs) -> anyhow::Result<DrillPlan> {
-    let script = if args.target.is_file() {
-        Some(DrillScript::load(&args.target)?)
-    } else {
-        None
-    };
-    let flag_scope = if args.all {
+    let scope = if args.all {
         Some(Scope::All)
     } else if let Some(n) = args.last {
         anyhow::ensure!(n > 0, "--last must be at least 1");
@@ -183,67 +173,25 @@ fn drill_plan(args: &DrillArgs) -> anyhow::Result<DrillPlan> {
     } else {
         None
     };
-    let script_traces = script.as_ref().is_some_and(|s| s.trace);
-    let script_probes = script.as_ref().is_some_and(|s| s.probe);
-    let flag_seed = args.seed_rows.map(|rows| Seed { rows });
-    let (migrations_dir, mut undo_dir, scope, apply_mode, url, timeouts, checks, seed) =
-        match script {
-            Some(s) => (
-                s.migrations,
-                s.undo_dir,
-                flag_scope.unwrap_or(s.scope),
-                args.apply_mode.or(s.apply_mode),
-                args.database_url.clone().or(s.database_url),
-                Timeouts {
-                    statement: args.statement_timeout.clone().or(s.timeouts.statement),
-                    lock: args.lock_timeout.clone().or(s.timeouts.lock),
-                },
-                s.checks,
-                flag_seed.or(s.seed),
-            ),
-            None => (
-                args.target.clone(),
-                None,
-                flag_scope.unwrap_or(Scope::All),
-                args.apply_mode,
-                args.database_url.clone(),
-                Timeouts {
-                    statement: args.statement_timeout.clone(),
-                    lock: args.lock_timeout.clone(),
-                },
-                Vec::new(),
-                flag_seed,
-            ),
-        };
-    if args.undo_dir.is_some() {
-        undo_dir = args.undo_dir.clone();
-    }
-    let options = ScratchOptions {
-        bin_dir: args.pg_bin.clone(),
-        ..ScratchOptions::default()
-    };
-    Ok(DrillPlan {
-        script: args.target.is_file().then(|| args.target.clone()),
-        migrations_dir,
-        undo_dir,
+    Ok(script::plan(script::Flags {
+        target: args.target.clone(),
+        database_url: args.database_url.clone(),
+        allow_server_changes: args.allow_server_changes,
+        apply_mode: args.apply_mode,
         scope,
-        apply_mode: apply_mode.unwrap_or_default(),
+        undo_dir: args.undo_dir.clone(),
         timeouts: Timeouts {
-            statement: timeouts
-                .statement
-                .or_else(|| Some(DEFAULT_STATEMENT_TIMEOUT.into())),
-            lock: timeouts.lock.or_else(|| Some(DEFAULT_LOCK_TIMEOUT.into())),
+            statement: args.statement_timeout.clone(),
+            lock: args.lock_timeout.clone(),
         },
-        checks,
-        seed,
-        source: ScratchSource::resolve(url, options),
+        seed: args.seed_rows.map(|rows| Seed { rows }),
         tracking: match args.snapshot {
             SnapshotMode::Incremental => Tracking::Incremental,
             SnapshotMode::Full => Tracking::Full,
         },
-        trace: args.trace || script_traces || args.probe || script_probes,
-        probe: args.probe || script_probes,
+        trace: args.trace,
+        probe: args.probe,
         jobs: args.jobs.map(usize::from),
-        allow_server_changes: args.allow_server_changes,
-    })
+        pg_bin: args.pg_bin.clone(),
+    })?)
 }

@@ -1,15 +1,13 @@
-//! `unmigrate generate`: undo folders for forward migrations, and the report of what was written.
+//! `unmigrate generate`: undo folders for forward migrations; the report of what was written is
+//! [`crate::report::generate`]'s.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
-
-use clap::ValueEnum;
+use std::path::PathBuf;
 
 use super::{print_stdout, EXIT_MANUAL, EXIT_OK};
-use crate::generate::{self, GenerateError, Plan, Selection};
+use crate::generate::{self, GenerateError, Selection};
 use crate::migrations::{self, MigrationsError, Overwrite, Timestamp};
+use crate::report::{self, generate::GenerateFormat};
 use crate::undo::Verdict;
-use crate::untrusted;
 
 #[derive(Debug, clap::Args)]
 pub struct GenerateArgs {
@@ -41,14 +39,8 @@ pub struct GenerateArgs {
     /// With --force, replace hand-edited undo folders too, discarding the edits.
     #[arg(long, requires = "force")]
     pub discard_edits: bool,
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    pub format: Format,
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
-pub enum Format {
-    Human,
-    Json,
+    #[arg(long, value_enum, default_value_t = GenerateFormat::Human)]
+    pub format: GenerateFormat,
 }
 
 pub(super) fn run(args: &GenerateArgs) -> anyhow::Result<i32> {
@@ -111,19 +103,8 @@ pub(super) fn run(args: &GenerateArgs) -> anyhow::Result<i32> {
             Err(e) => return Err(e.into()),
         }
     };
-    let printed = print_stdout(|out| match args.format {
-        Format::Json => {
-            let report = serde_json::json!({
-                "verdict": plan.verdict(),
-                "counts": plan.counts(),
-                "dry_run": args.dry_run,
-                "written": written,
-                "undos": plan.undos,
-            });
-            serde_json::to_writer_pretty(&mut *out, &report)?;
-            writeln!(out)
-        }
-        Format::Human => print_human(out, &plan, &target, args.dry_run),
+    let printed = print_stdout(|out| {
+        report::generate::write(out, &plan, &target, args.dry_run, &written, args.format)
     });
     printed.map_err(|error| {
         if written.is_empty() {
@@ -140,76 +121,4 @@ pub(super) fn run(args: &GenerateArgs) -> anyhow::Result<i32> {
     } else {
         EXIT_OK
     })
-}
-
-fn print_human(
-    out: &mut dyn Write,
-    plan: &Plan,
-    target: &Path,
-    dry_run: bool,
-) -> std::io::Result<()> {
-    for undo in &plan.undos {
-        let c = undo.counts;
-        writeln!(
-            out,
-            "undo of {}: {} ({} exact, {} lossy, {} manual)",
-            untrusted::terminal(&undo.source),
-            undo.verdict,
-            c.exact,
-            c.lossy,
-            c.manual
-        )?;
-        for s in undo
-            .statements
-            .iter()
-            .filter(|s| s.undo.verdict != Verdict::Exact)
-        {
-            writeln!(
-                out,
-                "  line {} {}: {}",
-                s.location.line,
-                s.undo.verdict,
-                untrusted::terminal(&s.undo.reason)
-            )?;
-        }
-        for folder in &undo.folders {
-            let path = target.join(&folder.name).join(migrations::MIGRATION_SQL);
-            let path = untrusted::terminal(&path.display().to_string()).into_owned();
-            if dry_run {
-                writeln!(
-                    out,
-                    "\n== {path} (dry run, not written) ==\n{}",
-                    untrusted::multiline(&folder.sql)
-                )?;
-            } else {
-                writeln!(out, "  wrote {path}")?;
-            }
-        }
-    }
-    let c = plan.counts();
-    writeln!(
-        out,
-        "\n{} migration(s), {} statement(s): {} exact, {} lossy, {} manual",
-        plan.undos.len(),
-        c.exact + c.lossy + c.manual,
-        c.exact,
-        c.lossy,
-        c.manual
-    )?;
-    if !dry_run {
-        writeln!(out, "\nNext steps:")?;
-        if c.manual > 0 {
-            writeln!(
-                out,
-                "  - write the MANUAL STEP blocks by hand: the migration fails until you do"
-            )?;
-        }
-        writeln!(
-            out,
-            "  - review the generated SQL and its warnings in the pull request"
-        )?;
-        writeln!(out, "  - revert the model change in schema.prisma too, or `prisma migrate dev` will see drift and generate a re-do")?;
-        writeln!(out, "  - deploy with `prisma migrate deploy`")?;
-    }
-    Ok(())
 }

@@ -17,7 +17,7 @@ use crate::untrusted;
 pub use clean::CleanArgs;
 pub use drill::{DrillArgs, SnapshotMode};
 pub use explain::ExplainArgs;
-pub use generate::{Format, GenerateArgs};
+pub use generate::GenerateArgs;
 pub use rule::RuleArgs;
 
 /// Exit codes: 0 success, 1 some undo needs manual work (`generate`), a drill failed

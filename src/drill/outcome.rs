@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::data::{DataChange, SeededTable, UnseededTable};
 use crate::migrations::ApplyMode;
+use crate::rows::{DataChange, SeededTable, UnseededTable};
 use crate::snapshot::{SchemaDiff, Tracking};
 use crate::undo::Verdict;
 

@@ -1,7 +1,7 @@
 //! Data survival in seeded drills: which data differences a migration and its undo may cause,
 //! and which ones they caused without saying so.
 //!
-//! The drill fingerprints the data ([`crate::data::fingerprint`]) before the forward phase and
+//! The drill fingerprints the data ([`crate::rows::fingerprint`]) before the forward phase and
 //! after each phase. Two rules:
 //!
 //! - after the undo, compared with before the forward phase, every difference must be one the
@@ -14,8 +14,8 @@
 use std::collections::BTreeSet;
 
 use crate::catalog::{column_refs, relation_refs};
-use crate::data::Fingerprint;
 use crate::drill::outcome::{Phase, PhaseDataChange};
+use crate::rows::Fingerprint;
 use crate::sql::{pb, NodeEnum, QName};
 use crate::undo::DataLoss;
 
@@ -129,7 +129,7 @@ pub fn judge(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::fingerprint::{ColumnFingerprint, TableFingerprint};
+    use crate::rows::fingerprint::{ColumnFingerprint, TableFingerprint};
 
     fn touched(sql: &str) -> Touched {
         let statements =

@@ -1,9 +1,11 @@
-//! Drill reports: human, JSON, JUnit XML and Markdown; `explain` reports in [`explain`].
+//! Drill reports: human, JSON, JUnit XML and Markdown; `explain` reports in [`explain`] and
+//! `generate`'s in [`generate`].
 //!
 //! Every format renders the same [`DrillReport`]. What counts as a failed phase, and how a
 //! schema difference reads as a diff, is decided once here so the formats cannot disagree.
 
 pub mod explain;
+pub mod generate;
 mod human;
 mod json;
 mod junit;

@@ -36,3 +36,22 @@ impl Progress {
         self.bar.finish_and_clear();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Progress;
+
+    /// Disabled, the bar draws nothing (stdout may be JSON, stderr a log), yet counts the
+    /// same way, so the drill calls it the same way either way.
+    #[test]
+    fn disabled_draws_nothing_and_still_counts() {
+        let progress = Progress::new(3, false);
+        assert!(progress.bar.is_hidden());
+        progress.start("20240101000000_init");
+        progress.finish_one();
+        assert_eq!(progress.bar.position(), 1);
+        assert_eq!(progress.bar.message(), "20240101000000_init");
+        progress.finish();
+        assert!(progress.bar.is_finished());
+    }
+}

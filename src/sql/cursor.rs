@@ -77,6 +77,14 @@ pub(super) fn location_of_char(sql: &str, char_index: usize) -> Location {
     location_of_byte(sql, offset)
 }
 
+// libpg_query's C structs, declared by hand because the pg_query crate keeps its bindings
+// private. They must match `libpg_query/pg_query.h` of the pg_query crate in Cargo.lock
+// (18.1.0: `PgQueryError` at its line 11, `PgQueryParseResult` at line 50): a layout that
+// drifted in an upgrade would be undefined behaviour, not an error. The test
+// `the_hand_declared_structs_match_pg_query_h` reads that header and compares the fields;
+// the layout assertions below pin what those C fields give on a 64-bit target (pointers 8
+// bytes, `int` 4): PgQueryError 40 bytes (message 0, funcname 8, filename 16, lineno 24,
+// cursorpos 28, context 32), PgQueryParseResult 24 (parse_tree 0, stderr_buffer 8, error 16).
 #[repr(C)]
 struct PgQueryError {
     message: *mut c_char,
@@ -93,6 +101,39 @@ struct PgQueryParseResult {
     stderr_buffer: *mut c_char,
     error: *mut PgQueryError,
 }
+
+/// The C fields, as `pg_query.h` declares them (type and name, `//` comments dropped).
+#[cfg(test)]
+const PG_QUERY_ERROR_FIELDS: [&str; 6] = [
+    "char* message",
+    "char* funcname",
+    "char* filename",
+    "int lineno",
+    "int cursorpos",
+    "char* context",
+];
+#[cfg(test)]
+const PG_QUERY_PARSE_RESULT_FIELDS: [&str; 3] = [
+    "char* parse_tree",
+    "char* stderr_buffer",
+    "PgQueryError* error",
+];
+
+#[cfg(target_pointer_width = "64")]
+const _: () = {
+    use std::mem::{offset_of, size_of};
+    assert!(size_of::<PgQueryError>() == 40);
+    assert!(offset_of!(PgQueryError, message) == 0);
+    assert!(offset_of!(PgQueryError, funcname) == 8);
+    assert!(offset_of!(PgQueryError, filename) == 16);
+    assert!(offset_of!(PgQueryError, lineno) == 24);
+    assert!(offset_of!(PgQueryError, cursorpos) == 28);
+    assert!(offset_of!(PgQueryError, context) == 32);
+    assert!(size_of::<PgQueryParseResult>() == 24);
+    assert!(offset_of!(PgQueryParseResult, parse_tree) == 0);
+    assert!(offset_of!(PgQueryParseResult, stderr_buffer) == 8);
+    assert!(offset_of!(PgQueryParseResult, error) == 16);
+};
 
 extern "C" {
     // Linked in by the pg_query crate (libpg_query). The crate's safe API drops the error's
@@ -168,6 +209,74 @@ mod tests {
         let mut counter = LineCounter::default();
         assert_eq!(counter.location_of(sql, 2).line, 1);
         assert_eq!(counter.location_of(sql, 3), Location { line: 2, column: 1 });
+    }
+
+    /// The fields of `typedef struct { … } NAME;` in a C header, one `type name` each.
+    fn c_struct_fields(header: &str, name: &str) -> Vec<String> {
+        let end = header
+            .find(&format!("}} {name};"))
+            .unwrap_or_else(|| panic!("pg_query.h declares no struct {name}"));
+        let start = header[..end]
+            .rfind("typedef struct {")
+            .expect("typedef struct")
+            + 16;
+        header[start..end]
+            .lines()
+            .map(|line| line.split("//").next().unwrap_or_default())
+            .flat_map(|line| line.split(';'))
+            .map(|field| {
+                // `char *x`, `char* x` and `char * x` are one type: write it `char* x`.
+                let field = field.replace(" *", "*").replace('*', "* ");
+                field.split_whitespace().collect::<Vec<_>>().join(" ")
+            })
+            .filter(|field| !field.is_empty())
+            .collect()
+    }
+
+    /// `pg_query.h` of the pg_query crate in Cargo.lock, from cargo's registry sources
+    /// (`$CARGO_HOME/registry/src/<index>/pg_query-<version>/libpg_query/pg_query.h`).
+    fn pg_query_header() -> String {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let lock = std::fs::read_to_string(root.join("Cargo.lock")).expect("Cargo.lock");
+        let version = lock
+            .split("[[package]]")
+            .find(|p| p.contains("\nname = \"pg_query\"\n"))
+            .and_then(|p| p.lines().find_map(|l| l.strip_prefix("version = ")))
+            .expect("pg_query in Cargo.lock")
+            .trim_matches('"');
+        let cargo_home = std::env::var_os("CARGO_HOME").map_or_else(
+            || std::path::PathBuf::from(std::env::var_os("HOME").expect("HOME")).join(".cargo"),
+            std::path::PathBuf::from,
+        );
+        let sources = cargo_home.join("registry/src");
+        let header = std::fs::read_dir(&sources)
+            .unwrap_or_else(|e| panic!("cannot read {}: {e}", sources.display()))
+            .map(|index| {
+                index
+                    .expect("registry index")
+                    .path()
+                    .join(format!("pg_query-{version}/libpg_query/pg_query.h"))
+            })
+            .find(|header| header.is_file())
+            .unwrap_or_else(|| panic!("no pg_query-{version} under {}", sources.display()));
+        std::fs::read_to_string(&header)
+            .unwrap_or_else(|e| panic!("cannot read {}: {e}", header.display()))
+    }
+
+    /// The structs declared by hand above are the header's: same fields, same C types, same
+    /// order. When this fails after a pg_query upgrade, update the Rust structs, the field
+    /// lists and the layout assertions together.
+    #[test]
+    fn the_hand_declared_structs_match_pg_query_h() {
+        let header = pg_query_header();
+        assert_eq!(
+            c_struct_fields(&header, "PgQueryError"),
+            PG_QUERY_ERROR_FIELDS
+        );
+        assert_eq!(
+            c_struct_fields(&header, "PgQueryParseResult"),
+            PG_QUERY_PARSE_RESULT_FIELDS
+        );
     }
 
     #[test]

@@ -24,6 +24,34 @@ pub fn arg(path: &Path) -> &str {
     path.to_str().expect("a UTF-8 path")
 }
 
+/// `text` with each path replaced by its stand-in (e.g. a temp dir by `[project]`), and the
+/// timestamp of every undo folder (`<14 digits>_undo_`, named after the clock) by
+/// `[timestamp]`, so that a message can be snapshotted whole.
+pub fn stable(text: &str, paths: &[(&Path, &str)]) -> String {
+    let mut text = text.to_string();
+    for (path, stand_in) in paths {
+        text = text.replace(arg(path), stand_in);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text.as_str();
+    while let Some(at) = rest.find("_undo_") {
+        let digits = rest[..at]
+            .bytes()
+            .rev()
+            .take_while(u8::is_ascii_digit)
+            .count();
+        let keep = if digits >= 14 { at - 14 } else { at };
+        out.push_str(&rest[..keep]);
+        if digits >= 14 {
+            out.push_str("[timestamp]");
+        }
+        out.push_str("_undo_");
+        rest = &rest[at + "_undo_".len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// The outcome of one finished run of the binary.
 #[derive(Debug)]
 pub struct Run {

@@ -12,6 +12,9 @@
 //! running the binary and reading its reports below, and what other test crates share in
 //! `tests/common/`.
 
+// Tests may unwrap: a failure names the line (see [lints] in Cargo.toml).
+#![allow(clippy::unwrap_used)]
+
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};

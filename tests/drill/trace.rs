@@ -14,12 +14,7 @@ const TRACED_STATEMENTS: &str = include_str!("fixtures/traced_statements.sql");
 
 /// The strongest lock per existing table of one traced statement, from the JSON report.
 fn strongest_locks(trace: &Value) -> Vec<(String, String)> {
-    let rank = |m: &str| {
-        unmigrate::drill::apply::LOCK_MODES
-            .iter()
-            .position(|x| *x == m)
-            .expect("a table lock mode")
-    };
+    let rank = |m: &str| unmigrate::locks::LockMode::from_pg_locks(m).expect("a table lock mode");
     let mut strongest: std::collections::BTreeMap<String, String> = Default::default();
     let tables = array(&trace["locks"])
         .iter()

@@ -13,6 +13,9 @@
 //! ([`outcome`]). Nothing is mocked or skipped: without PostgreSQL every test fails with the
 //! binary's install hint.
 
+// Tests may unwrap: a failure names the line (see [lints] in Cargo.toml).
+#![allow(clippy::unwrap_used)]
+
 #[path = "../common/mod.rs"]
 mod common;
 mod outcome;

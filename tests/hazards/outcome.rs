@@ -275,12 +275,7 @@ pub fn rules(statement: &Value) -> Vec<&str> {
 
 /// The strongest lock one traced statement took on an existing `relation`, "" if none.
 pub fn strongest_lock<'a>(trace: &'a Value, relation: &str) -> &'a str {
-    let rank = |m: &str| {
-        unmigrate::drill::apply::LOCK_MODES
-            .iter()
-            .position(|x| *x == m)
-            .expect("a lock mode")
-    };
+    let rank = |m: &str| unmigrate::locks::LockMode::from_pg_locks(m).expect("a lock mode");
     array(&trace["locks"])
         .iter()
         .filter(|l| l["relation"] == relation && l["created"] == false)

@@ -22,7 +22,6 @@ use crate::sql::{self, Statement as SqlStatement};
 
 pub use modes::{fits_in_a_transaction, mode_differences};
 pub use probe::{Prober, PROBE_DELAY};
-pub use trace::{lock_mode_sql, lock_strength, LOCK_MODES};
 
 /// Session limits for the migrations' own statements (and drill-script checks), so a drill
 /// cannot hang on a lock or a runaway statement; the drill's own queries between files

@@ -17,13 +17,14 @@ use std::time::Instant;
 use super::probe::Prober;
 use super::shapes::{transaction_control, Control};
 use crate::drill::outcome::{LockTaken, StatementTrace};
+use crate::locks::LockMode;
 use crate::migrations::ApplyMode;
 use crate::sql::blocks::outside_transaction_only;
 use crate::sql::{NodeEnum, Statement};
 use postgres::Client;
 
 // The trace itself ([`StatementTrace`], [`LockTaken`]) is plain data in
-// [`crate::drill::outcome`]; what reports need of lock modes stays here, beside the list.
+// [`crate::drill::outcome`]; lock modes are [`LockMode`]s, as `explain` documents them.
 impl StatementTrace {
     /// The strongest lock per existing table or view, e.g. `ACCESS EXCLUSIVE on "User"`, for
     /// short reports; locks on indexes, and on relations the statement created, are left out.
@@ -48,34 +49,16 @@ impl StatementTrace {
     }
 }
 
-/// The eight table lock modes, weakest first, as `pg_locks` names them.
-pub const LOCK_MODES: [&str; 8] = [
-    "AccessShareLock",
-    "RowShareLock",
-    "RowExclusiveLock",
-    "ShareUpdateExclusiveLock",
-    "ShareLock",
-    "ShareRowExclusiveLock",
-    "ExclusiveLock",
-    "AccessExclusiveLock",
-];
-
-/// A mode's rank among [`LOCK_MODES`] (stronger is higher).
-pub fn lock_strength(mode: &str) -> usize {
-    LOCK_MODES.iter().position(|m| *m == mode).unwrap_or(0)
+/// A `pg_locks` mode's place among the table lock modes; other modes (predicate locks) rank
+/// below them all.
+fn lock_strength(mode: &str) -> Option<LockMode> {
+    LockMode::from_pg_locks(mode)
 }
 
-/// `AccessExclusiveLock` → `ACCESS EXCLUSIVE`, as the documentation and `LOCK TABLE` write it.
-pub fn lock_mode_sql(mode: &str) -> String {
-    let bare = mode.strip_suffix("Lock").unwrap_or(mode);
-    let mut out = String::new();
-    for (i, c) in bare.char_indices() {
-        if c.is_uppercase() && i > 0 {
-            out.push(' ');
-        }
-        out.push(c.to_ascii_uppercase());
-    }
-    out
+/// `AccessExclusiveLock` → `ACCESS EXCLUSIVE`, as the documentation and `LOCK TABLE` write it;
+/// a mode that is not a table lock mode as `pg_locks` names it.
+fn lock_mode_sql(mode: &str) -> &str {
+    LockMode::from_pg_locks(mode).map_or(mode, |m| m.sql())
 }
 
 /// The user-visible state the trace compares before and after each statement.
@@ -393,7 +376,9 @@ mod tests {
             "SHARE UPDATE EXCLUSIVE"
         );
         assert_eq!(lock_mode_sql("ShareLock"), "SHARE");
+        assert_eq!(lock_mode_sql("SIReadLock"), "SIReadLock");
         assert!(lock_strength("AccessExclusiveLock") > lock_strength("ShareLock"));
+        assert!(lock_strength("SIReadLock") < lock_strength("AccessShareLock"));
     }
 
     #[test]

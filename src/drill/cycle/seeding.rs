@@ -7,11 +7,11 @@ use super::checks::limit;
 use super::phases::Cycle;
 use super::prepare::ForwardFile;
 use super::DrillError;
-use crate::data::{self, Fill, Fingerprint};
 use crate::drill::outcome::{DataFailure, DataReport, Phase};
 use crate::drill::script::Seed;
 use crate::drill::survival::{self, Touched};
 use crate::migrations::{ApplyMode, Migration};
+use crate::rows::{self, Fill, Fingerprint};
 use crate::undo::{DataLoss, MigrationUndo};
 
 /// A seeded drill's view of one migration's data: the fingerprint before its forward
@@ -40,7 +40,7 @@ impl Cycle<'_, '_> {
             Fill::All
         };
         let client = self.session.client();
-        let outcome = data::seed(client, seed.rows, fill).map_err(DrillError::Data)?;
+        let outcome = rows::seed(client, seed.rows, fill).map_err(DrillError::Data)?;
         self.seeded_once = true;
         let tried = outcome.seeded.iter().map(|s| &s.table);
         self.seed_tried.extend(
@@ -49,7 +49,7 @@ impl Cycle<'_, '_> {
                 .cloned(),
         );
         let started = Instant::now();
-        let before = data::fingerprint::take(client).map_err(DrillError::Data)?;
+        let before = rows::fingerprint::take(client).map_err(DrillError::Data)?;
         Ok(DataWatch {
             last: before.clone(),
             before,
@@ -80,7 +80,7 @@ impl Cycle<'_, '_> {
             return Ok(());
         };
         let started = Instant::now();
-        let now = data::fingerprint::take(self.session.client()).map_err(DrillError::Data)?;
+        let now = rows::fingerprint::take(self.session.client()).map_err(DrillError::Data)?;
         let baseline = match phase {
             Phase::Forward | Phase::Undo => &watch.before,
             Phase::Reapply => &watch.last,
@@ -108,13 +108,13 @@ impl Cycle<'_, '_> {
         }
         let limits = self.session.limits().map(str::to_string);
         let client = self.session.client();
-        let tables = data::live::user_tables(client).map_err(DrillError::Data)?;
+        let tables = rows::live::user_tables(client).map_err(DrillError::Data)?;
         let mut transaction = client.transaction().map_err(DrillError::Data)?;
         limit(&mut transaction, &limits).map_err(DrillError::Data)?;
         if !tables.is_empty() {
             let names: Vec<String> = tables
                 .iter()
-                .map(|t| data::live::qualified(&t.name))
+                .map(|t| rows::live::qualified(&t.name))
                 .collect();
             transaction
                 .batch_execute(&format!("TRUNCATE {} CASCADE", names.join(", ")))

@@ -39,10 +39,12 @@
 //! [`History::resolve`]).
 //!
 //! The script model is here; the TOML layer (the file as written, and the checks that need no
-//! history) is in `file`, the errors in `error`.
+//! history) is in `file`, the errors in `error`, and how the command line's flags and a
+//! script make one drill's plan in `flags`.
 
 mod error;
 mod file;
+mod flags;
 #[cfg(test)]
 mod tests;
 
@@ -57,6 +59,7 @@ use crate::migrations::{History, Migration};
 
 pub use error::ScriptError;
 pub(crate) use file::TimeoutsTable;
+pub use flags::{plan, Flags};
 
 /// A parsed and validated drill script.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -124,7 +127,7 @@ pub use crate::drill::apply::Timeouts;
 /// `seed = { rows = N }`: fill every user table with N synthetic rows before the first
 /// migration in scope, and tables still empty before each later one, so the drill meets
 /// the data an empty database never has and checks which of it survives each undo (see
-/// [`mod@crate::data::seed`]).
+/// [`mod@crate::rows::seed`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(try_from = "file::SeedTable")]
 pub struct Seed {

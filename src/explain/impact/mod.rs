@@ -18,60 +18,14 @@ mod alter_table;
 mod reads;
 mod statements;
 
-use std::fmt;
-
 use serde::Serialize;
 
 use super::rewrite::Rewrite;
 use super::Context;
 use crate::sql::QName;
 
+pub use crate::locks::LockMode;
 pub use statements::of;
-
-/// PostgreSQL's table-level lock modes, weakest first
-/// (<https://www.postgresql.org/docs/current/explicit-locking.html>).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum LockMode {
-    AccessShare,
-    RowShare,
-    RowExclusive,
-    ShareUpdateExclusive,
-    Share,
-    ShareRowExclusive,
-    Exclusive,
-    AccessExclusive,
-}
-
-impl LockMode {
-    /// What the lock stops other sessions from doing while it is held.
-    pub fn blocks(self) -> &'static str {
-        match self {
-            LockMode::AccessShare | LockMode::RowShare | LockMode::RowExclusive => {
-                "reads and writes continue"
-            }
-            LockMode::ShareUpdateExclusive => "reads and writes continue; other DDL waits",
-            LockMode::Share | LockMode::ShareRowExclusive => "blocks writes, reads continue",
-            LockMode::Exclusive => "blocks writes and SELECT … FOR UPDATE; plain reads continue",
-            LockMode::AccessExclusive => "blocks reads and writes",
-        }
-    }
-}
-
-impl fmt::Display for LockMode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            LockMode::AccessShare => "ACCESS SHARE",
-            LockMode::RowShare => "ROW SHARE",
-            LockMode::RowExclusive => "ROW EXCLUSIVE",
-            LockMode::ShareUpdateExclusive => "SHARE UPDATE EXCLUSIVE",
-            LockMode::Share => "SHARE",
-            LockMode::ShareRowExclusive => "SHARE ROW EXCLUSIVE",
-            LockMode::Exclusive => "EXCLUSIVE",
-            LockMode::AccessExclusive => "ACCESS EXCLUSIVE",
-        })
-    }
-}
 
 /// A relation (or type) a statement acts on.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]

@@ -147,7 +147,7 @@ pub fn of(ctx: &Context, node: &NodeEnum) -> Impact {
             }
         }
         NodeEnum::LockStmt(s) => {
-            let mode = lock_mode_number(s.mode);
+            let mode = LockMode::from_lockdefs_number(s.mode);
             for name in s.relations.iter().filter_map(range_var) {
                 impact.lock(mode, table(ctx, &name));
             }
@@ -216,21 +216,6 @@ fn vacuum_targets(s: &pb::VacuumStmt) -> Vec<QName> {
             _ => None,
         })
         .collect()
-}
-
-fn lock_mode_number(mode: i32) -> LockMode {
-    use LockMode::*;
-    // lockdefs.h: AccessShareLock = 1 … AccessExclusiveLock = 8.
-    match mode {
-        1 => AccessShare,
-        2 => RowShare,
-        3 => RowExclusive,
-        4 => ShareUpdateExclusive,
-        5 => Share,
-        6 => ShareRowExclusive,
-        7 => Exclusive,
-        _ => AccessExclusive,
-    }
 }
 
 fn index(ctx: &Context, s: &pb::IndexStmt, impact: &mut Impact) {

@@ -97,34 +97,36 @@ impl Rule {
     }
 }
 
-/// The families' rule lists, in registry order (a new family is added here and in [`check`]).
-const FAMILIES: &[&[Rule]] = &[
-    columns::RULES,
-    indexes::RULES,
-    constraints::RULES,
-    transactions::RULES,
-    compat::RULES,
-    maintenance::RULES,
-    timeouts::RULES,
+/// Each family's name (its file under `src/explain/rules/`) and rule list, in registry order
+/// (a new family is added here and in [`check`]).
+const FAMILIES: &[(&str, &[Rule])] = &[
+    ("columns", columns::RULES),
+    ("indexes", indexes::RULES),
+    ("constraints", constraints::RULES),
+    ("transactions", transactions::RULES),
+    ("compat", compat::RULES),
+    ("maintenance", maintenance::RULES),
+    ("timeouts", timeouts::RULES),
 ];
 
-const fn count(families: &[&[Rule]]) -> usize {
+const fn count(families: &[(&str, &[Rule])]) -> usize {
     let (mut n, mut i) = (0, 0);
     while i < families.len() {
-        n += families[i].len();
+        n += families[i].1.len();
         i += 1;
     }
     n
 }
 
 /// The families' lists, one after the other.
-const fn registry<const N: usize>(families: &[&[Rule]]) -> [Rule; N] {
-    let mut all = [families[0][0]; N];
+const fn registry<const N: usize>(families: &[(&str, &[Rule])]) -> [Rule; N] {
+    let mut all = [families[0].1[0]; N];
     let (mut n, mut i) = (0, 0);
     while i < families.len() {
+        let rules = families[i].1;
         let mut j = 0;
-        while j < families[i].len() {
-            all[n] = families[i][j];
+        while j < rules.len() {
+            all[n] = rules[j];
             n += 1;
             j += 1;
         }

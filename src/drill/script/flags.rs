@@ -1,0 +1,104 @@
+//! A drill's plan from its script, if there is one, and the command line's flags: a flag given
+//! wins over the script's key, which wins over the default. The command line only reads the
+//! flags; what they mean for a drill is decided here, beside the script model.
+
+use std::path::PathBuf;
+
+use super::{DrillScript, Scope, ScriptError, Seed};
+use crate::drill::apply::Timeouts;
+use crate::drill::DrillPlan;
+use crate::migrations::ApplyMode;
+use crate::scratch::{ScratchOptions, ScratchSource};
+use crate::snapshot::Tracking;
+
+/// Default session limits: long enough for any migration on an empty scratch database, short
+/// enough that a lock wait or runaway statement ends the drill instead of hanging CI.
+const DEFAULT_STATEMENT_TIMEOUT: &str = "10min";
+const DEFAULT_LOCK_TIMEOUT: &str = "1min";
+
+/// What the command line says about one drill. `None` (or `false`) leaves the script's value,
+/// else the default.
+#[derive(Debug, Clone)]
+pub struct Flags {
+    /// A drill script (a file), or a Prisma migrations folder.
+    pub target: PathBuf,
+    pub database_url: Option<String>,
+    pub allow_server_changes: bool,
+    pub apply_mode: Option<ApplyMode>,
+    pub scope: Option<Scope>,
+    pub undo_dir: Option<PathBuf>,
+    pub timeouts: Timeouts,
+    pub seed: Option<Seed>,
+    pub tracking: Tracking,
+    pub trace: bool,
+    pub probe: bool,
+    pub jobs: Option<usize>,
+    /// Where the embedded server's binaries are.
+    pub pg_bin: Option<PathBuf>,
+}
+
+/// The drill as the script (if `flags.target` is one) describes it, with the flags taking
+/// precedence.
+pub fn plan(flags: Flags) -> Result<DrillPlan, ScriptError> {
+    let script = if flags.target.is_file() {
+        Some(DrillScript::load(&flags.target)?)
+    } else {
+        None
+    };
+    let script_traces = script.as_ref().is_some_and(|s| s.trace);
+    let script_probes = script.as_ref().is_some_and(|s| s.probe);
+    let (migrations_dir, mut undo_dir, scope, apply_mode, url, timeouts, checks, seed) =
+        match script {
+            Some(s) => (
+                s.migrations,
+                s.undo_dir,
+                flags.scope.unwrap_or(s.scope),
+                flags.apply_mode.or(s.apply_mode),
+                flags.database_url.or(s.database_url),
+                Timeouts {
+                    statement: flags.timeouts.statement.or(s.timeouts.statement),
+                    lock: flags.timeouts.lock.or(s.timeouts.lock),
+                },
+                s.checks,
+                flags.seed.or(s.seed),
+            ),
+            None => (
+                flags.target.clone(),
+                None,
+                flags.scope.unwrap_or(Scope::All),
+                flags.apply_mode,
+                flags.database_url,
+                flags.timeouts,
+                Vec::new(),
+                flags.seed,
+            ),
+        };
+    if flags.undo_dir.is_some() {
+        undo_dir = flags.undo_dir;
+    }
+    let options = ScratchOptions {
+        bin_dir: flags.pg_bin,
+        ..ScratchOptions::default()
+    };
+    Ok(DrillPlan {
+        script: flags.target.is_file().then(|| flags.target.clone()),
+        migrations_dir,
+        undo_dir,
+        scope,
+        apply_mode: apply_mode.unwrap_or_default(),
+        timeouts: Timeouts {
+            statement: timeouts
+                .statement
+                .or_else(|| Some(DEFAULT_STATEMENT_TIMEOUT.into())),
+            lock: timeouts.lock.or_else(|| Some(DEFAULT_LOCK_TIMEOUT.into())),
+        },
+        checks,
+        seed,
+        source: ScratchSource::resolve(url, options),
+        tracking: flags.tracking,
+        trace: flags.trace || script_traces || flags.probe || script_probes,
+        probe: flags.probe || script_probes,
+        jobs: flags.jobs,
+        allow_server_changes: flags.allow_server_changes,
+    })
+}
