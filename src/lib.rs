@@ -17,6 +17,7 @@ pub mod locks;
 pub mod migrations;
 pub mod report;
 pub mod rows;
+pub mod rule_pages;
 pub mod scratch;
 pub mod snapshot;
 pub mod sql;

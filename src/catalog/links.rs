@@ -101,11 +101,7 @@ mod tests {
     use crate::sql::{self, QName};
 
     fn fold(sql_text: &str) -> Catalog {
-        let mut catalog = Catalog::default();
-        for s in sql::parse_file(std::path::Path::new("t.sql"), sql_text).expect("parses") {
-            catalog.apply(s.node);
-        }
-        catalog
+        Catalog::folded(sql_text)
     }
 
     fn q(name: &str) -> QName {

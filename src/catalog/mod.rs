@@ -226,6 +226,18 @@ impl Constraint {
     }
 }
 
+#[cfg(test)]
+impl Catalog {
+    /// The model after folding `sql`, for tests.
+    pub(crate) fn folded(sql: &str) -> Catalog {
+        let mut catalog = Catalog::default();
+        for s in crate::sql::parse_file(std::path::Path::new("t.sql"), sql).expect("parses") {
+            catalog.apply(s.node);
+        }
+        catalog
+    }
+}
+
 impl Column {
     /// Whether the column's type is an array (`T[]`).
     pub fn is_array(&self) -> bool {
@@ -239,11 +251,7 @@ mod tests {
     use crate::sql;
 
     fn fold(sql_text: &str) -> Catalog {
-        let mut catalog = Catalog::default();
-        for s in sql::parse_file(std::path::Path::new("t.sql"), sql_text).expect("parses") {
-            catalog.apply(s.node);
-        }
-        catalog
+        Catalog::folded(sql_text)
     }
 
     fn users(catalog: &Catalog, type_name: &str) -> Vec<String> {

@@ -94,11 +94,7 @@ mod tests {
     use super::*;
 
     fn folded(sql: &str) -> Catalog {
-        let mut catalog = Catalog::default();
-        for s in crate::sql::parse_file(std::path::Path::new("case.sql"), sql).expect("parses") {
-            catalog.apply(s.node);
-        }
-        catalog
+        Catalog::folded(sql)
     }
 
     fn t() -> QName {

@@ -8,6 +8,7 @@
 //! Ids start with `undo-` and name the forward statement undone (`undo-drop-column`), so an id
 //! says which kind of rule it is and never collides with an explain rule's id.
 
+use crate::rule_pages::{section, sentence};
 use std::fmt::Write;
 
 use super::{columns, constraints, data, enums, indexes, maintenance, objects, renames};
@@ -160,19 +161,6 @@ const fn registry<const N: usize>(families: &[&[UndoRule]]) -> [UndoRule; N] {
         i += 1;
     }
     all
-}
-
-fn section(out: &mut String, title: &str, body: &str) {
-    let _ = writeln!(out, "## {title}\n\n{}\n", body.trim());
-}
-
-/// The summary as a sentence: a capital first letter (it is written to follow an id).
-fn sentence(summary: &str) -> String {
-    let mut chars = summary.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    }
 }
 
 /// An example: the forward migration (after its earlier ones), then its undo and verdict.

@@ -1,6 +1,7 @@
 //! A rule's documentation page, as `unmigrate rule ID` prints it and `docs/rules/<id>.md`
 //! holds it: both come from the rule's declaration, and a test fails when a page drifts.
 
+use crate::rule_pages::{section, sentence};
 use std::fmt::Write;
 
 use super::{Example, Rule};
@@ -26,19 +27,6 @@ pub fn page(rule: Rule) -> String {
     out.truncate(out.trim_end().len());
     out.push('\n');
     out
-}
-
-fn section(out: &mut String, title: &str, body: &str) {
-    let _ = writeln!(out, "## {title}\n\n{}\n", body.trim());
-}
-
-/// The summary as a sentence: a capital first letter (it is written to follow an id).
-fn sentence(summary: &str) -> String {
-    let mut chars = summary.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    }
 }
 
 /// An example as one SQL block; earlier migrations, when it needs them, come first.

@@ -4,7 +4,7 @@
 //! rule-docs`).
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use super::{page, Example, Rule, FAMILIES};
 use crate::catalog::Catalog;
@@ -86,41 +86,9 @@ fn ids_are_unique_and_families_name_their_files() {
     }
 }
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
 /// Every page is what its rule's declaration generates, and every page has a rule.
 #[test]
 fn docs_rules_pages_are_generated() {
-    let dir = root().join("docs/rules");
-    let write = std::env::var_os("UNMIGRATE_WRITE_DOCS").is_some();
-    let mut stale = Vec::new();
-    for rule in Rule::ALL {
-        let path = dir.join(format!("{}.md", rule.id()));
-        let want = page(*rule);
-        if std::fs::read_to_string(&path).ok().as_deref() != Some(want.as_str()) {
-            if write {
-                std::fs::write(&path, want).expect("write the page");
-            } else {
-                stale.push(path.display().to_string());
-            }
-        }
-    }
-    for entry in std::fs::read_dir(&dir).expect("docs/rules") {
-        let path = entry.expect("entry").path();
-        let id = path.file_stem().map(|s| s.to_string_lossy().into_owned());
-        if id.as_deref().and_then(Rule::from_id).is_none() {
-            if write {
-                std::fs::remove_file(&path).expect("remove the orphaned page");
-            } else {
-                stale.push(format!("{} (no such rule)", path.display()));
-            }
-        }
-    }
-    assert!(
-        stale.is_empty(),
-        "pages out of date; run `just rule-docs` (UNMIGRATE_WRITE_DOCS=1 cargo test --lib explain::rules::tests::docs) and commit:\n  {}",
-        stale.join("\n  ")
-    );
+    let pages: Vec<_> = Rule::ALL.iter().map(|r| (r.id(), page(*r))).collect();
+    crate::rule_pages::check_generated("docs/rules", &pages, "explain::rules::tests::docs");
 }

@@ -98,37 +98,6 @@ fn root() -> PathBuf {
 /// Every page is what its rule's declaration generates, and every page has a rule.
 #[test]
 fn docs_undo_rules_pages_are_generated() {
-    let dir = root().join("docs/undo-rules");
-    let write = std::env::var_os("UNMIGRATE_WRITE_DOCS").is_some();
-    if write {
-        std::fs::create_dir_all(&dir).expect("docs/undo-rules");
-    }
-    let mut stale = Vec::new();
-    for rule in UndoRule::ALL {
-        let path = dir.join(format!("{}.md", rule.id()));
-        let want = rule.page();
-        if std::fs::read_to_string(&path).ok().as_deref() != Some(want.as_str()) {
-            if write {
-                std::fs::write(&path, want).expect("write the page");
-            } else {
-                stale.push(path.display().to_string());
-            }
-        }
-    }
-    for entry in std::fs::read_dir(&dir).expect("docs/undo-rules") {
-        let path = entry.expect("entry").path();
-        let id = path.file_stem().map(|s| s.to_string_lossy().into_owned());
-        if id.as_deref().and_then(UndoRule::from_id).is_none() {
-            if write {
-                std::fs::remove_file(&path).expect("remove the orphaned page");
-            } else {
-                stale.push(format!("{} (no such rule)", path.display()));
-            }
-        }
-    }
-    assert!(
-        stale.is_empty(),
-        "pages out of date; run `just rule-docs` (UNMIGRATE_WRITE_DOCS=1 cargo test --lib undo::rule::tests::docs) and commit:\n  {}",
-        stale.join("\n  ")
-    );
+    let pages: Vec<_> = UndoRule::ALL.iter().map(|r| (r.id(), r.page())).collect();
+    crate::rule_pages::check_generated("docs/undo-rules", &pages, "undo::rule::tests::docs");
 }
