@@ -11,7 +11,7 @@
 
 use std::fmt::Write;
 
-use super::keywords::Name;
+use super::quote::Ident;
 use super::{pb, Node, NodeEnum};
 use pb::{AlterTableType, ConstrType, DropBehavior, ObjectType, SortByDir, SortByNulls};
 
@@ -122,7 +122,7 @@ fn alter_table(out: &mut String, s: &pb::AlterTableStmt) -> Option<()> {
         if subtype != AlterTableType::AtColumnDefault || name.is_empty() {
             return None;
         }
-        let _ = write!(out, " ALTER COLUMN {} DROP DEFAULT", Name(name));
+        let _ = write!(out, " ALTER COLUMN {} DROP DEFAULT", Ident(name));
         return Some(());
     };
     match (subtype, def.node.as_ref()?) {
@@ -135,11 +135,11 @@ fn alter_table(out: &mut String, s: &pb::AlterTableStmt) -> Option<()> {
             column_def(out, c, false)
         }
         (AlterTableType::AtColumnDefault, expr) if !name.is_empty() => {
-            let _ = write!(out, " ALTER COLUMN {} SET DEFAULT ", Name(name));
+            let _ = write!(out, " ALTER COLUMN {} SET DEFAULT ", Ident(name));
             expression(out, expr)
         }
         (AlterTableType::AtAlterColumnType, NodeEnum::ColumnDef(c)) if !name.is_empty() => {
-            let _ = write!(out, " ALTER COLUMN {} TYPE ", Name(name));
+            let _ = write!(out, " ALTER COLUMN {} TYPE ", Ident(name));
             column_def(out, c, true)
         }
         _ => None,
@@ -209,7 +209,7 @@ fn key_constraint(out: &mut String, c: &pb::Constraint) -> Option<()> {
     if !plain {
         return None;
     }
-    let _ = write!(out, "CONSTRAINT {} ", Name(conname));
+    let _ = write!(out, "CONSTRAINT {} ", Ident(conname));
     match ConstrType::try_from(*contype).ok()? {
         ConstrType::ConstrPrimary | ConstrType::ConstrUnique => {
             let no_reference = pktable.is_none() && fk_attrs.is_empty() && pk_attrs.is_empty();
@@ -334,7 +334,7 @@ fn rename(out: &mut String, s: &pb::RenameStmt) -> Option<()> {
             if relation.is_some() || object.is_some() || subname.is_empty() {
                 return None;
             }
-            let _ = write!(out, "{}", Name(subname));
+            let _ = write!(out, "{}", Ident(subname));
         }
         _ => {
             if object.is_some() {
@@ -351,16 +351,16 @@ fn rename(out: &mut String, s: &pb::RenameStmt) -> Option<()> {
                     } else {
                         "CONSTRAINT"
                     };
-                    let _ = write!(out, " RENAME {what} {}", Name(subname));
+                    let _ = write!(out, " RENAME {what} {}", Ident(subname));
                 }
                 _ if !subname.is_empty() => return None,
                 _ => out.push_str(" RENAME"),
             }
-            let _ = write!(out, " TO {}", Name(newname));
+            let _ = write!(out, " TO {}", Ident(newname));
             return Some(());
         }
     }
-    let _ = write!(out, " RENAME TO {}", Name(newname));
+    let _ = write!(out, " RENAME TO {}", Ident(newname));
     Some(())
 }
 
@@ -426,14 +426,14 @@ fn create_index(out: &mut String, s: &pb::IndexStmt) -> Option<()> {
     if *concurrent {
         out.push_str("CONCURRENTLY ");
     }
-    let _ = write!(out, "{} ON ", Name(idxname));
+    let _ = write!(out, "{} ON ", Ident(idxname));
     relation_name(out, relation.as_ref()?)?;
-    let _ = write!(out, " USING {} (", Name(access_method));
+    let _ = write!(out, " USING {} (", Ident(access_method));
     for (i, param) in index_params.iter().enumerate() {
         if i > 0 {
             out.push_str(", ");
         }
-        let _ = write!(out, "{}", Name(plain_index_column(param)?));
+        let _ = write!(out, "{}", Ident(plain_index_column(param)?));
     }
     out.push(')');
     Some(())
@@ -501,7 +501,7 @@ fn column_def(out: &mut String, c: &pb::ColumnDef, retype: bool) -> Option<()> {
         return None;
     }
     if !retype {
-        let _ = write!(out, "{} ", Name(colname));
+        let _ = write!(out, "{} ", Ident(colname));
     }
     type_name_text(out, type_name.as_ref()?)?;
     if let Some(using) = raw_default {
@@ -728,7 +728,7 @@ fn expression(out: &mut String, node: &NodeEnum) -> Option<()> {
             let [field] = fields.as_slice() else {
                 return None;
             };
-            let _ = write!(out, "{}", Name(string(field)?));
+            let _ = write!(out, "{}", Ident(string(field)?));
             Some(())
         }
         NodeEnum::TypeCast(c) => {
@@ -809,9 +809,9 @@ fn relation_name(out: &mut String, rv: &pb::RangeVar) -> Option<()> {
         out.push_str("ONLY ");
     }
     if !schemaname.is_empty() {
-        let _ = write!(out, "{}.", Name(schemaname));
+        let _ = write!(out, "{}.", Ident(schemaname));
     }
-    let _ = write!(out, "{}", Name(relname));
+    let _ = write!(out, "{}", Ident(relname));
     Some(())
 }
 
@@ -821,7 +821,7 @@ fn column_list(out: &mut String, columns: &[Node]) -> Option<()> {
         if i > 0 {
             out.push_str(", ");
         }
-        let _ = write!(out, "{}", Name(string(column)?));
+        let _ = write!(out, "{}", Ident(string(column)?));
     }
     Some(())
 }
@@ -835,7 +835,7 @@ fn any_name(out: &mut String, names: &[Node]) -> Option<()> {
         if i > 0 {
             out.push('.');
         }
-        let _ = write!(out, "{}", Name(string(name)?));
+        let _ = write!(out, "{}", Ident(string(name)?));
     }
     Some(())
 }

@@ -2,6 +2,7 @@
 
 use super::{recreate, stmt, DataLoss, Undo, UndoSql};
 use crate::catalog::{Catalog, Column, Table};
+use crate::sql::quote::{self, Ident};
 use crate::sql::text::{self, ColumnChange};
 use crate::sql::{build, pb, string_list, NodeEnum, QName};
 use pb::AlterTableType as At;
@@ -37,7 +38,8 @@ fn column_of<'a>(
             t.opaque.as_deref().unwrap_or_default()
         ))),
         None => Err(Undo::manual(format!(
-            "column {column} of {table} is not created by any earlier migration; reverse this by hand"
+            "column {} of {table} is not created by any earlier migration; reverse this by hand",
+            Ident(column)
         ))),
     }
 }
@@ -63,13 +65,13 @@ pub fn add_column(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) -> 
     {
         return Undo::nothing(format!(
             "column {} already existed, so ADD COLUMN IF NOT EXISTS did nothing",
-            def.colname
+            Ident(&def.colname)
         ));
     }
     Undo::lossy(
         format!(
-            "drops column {}.{}: its values are lost",
-            table, def.colname
+            "drops column {}: its values are lost",
+            quote::Column(table, &def.colname)
         ),
         vec![column_cmd(table, At::AtDropColumn, &def.colname, None)],
     )
@@ -97,7 +99,7 @@ pub fn drop_column(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) ->
         Err(_) if cmd.missing_ok => {
             return Undo::nothing(format!(
                 "column {} did not exist, so DROP COLUMN IF EXISTS did nothing",
-                cmd.name
+                Ident(&cmd.name)
             ))
         }
         Err(undo) => return undo,
@@ -127,8 +129,8 @@ pub fn drop_column(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) ->
         }
     }
     let mut reason = format!(
-        "re-adds column {table}.{} empty: its values are lost",
-        column.name
+        "re-adds column {} empty: its values are lost",
+        quote::Column(table, &column.name)
     );
     let reorders_columns = t.columns.last().map(|c| &c.name) != Some(&column.name);
     if reorders_columns {
@@ -200,16 +202,16 @@ pub fn alter_type(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) -> 
     if converts_losslessly(&new_type, &old_type) || enum_values_fit(catalog, &new_type, &old_type) {
         Undo::exact(
             format!(
-                "converts {table}.{} back from {from} to {to}, which every value survives",
-                column.name
+                "converts {} back from {from} to {to}, which every value survives",
+                quote::Column(table, &column.name)
             ),
             statements,
         )
     } else {
         Undo::lossy(
             format!(
-                "converts {table}.{} back from {from} to {to}: values written since that do not fit {to} make the undo fail or lose precision",
-                column.name
+                "converts {} back from {from} to {to}: values written since that do not fit {to} make the undo fail or lose precision",
+                quote::Column(table, &column.name)
             ),
             statements,
         )
@@ -375,7 +377,10 @@ pub fn set_default(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) ->
     } else {
         "removes the default of"
     };
-    Undo::exact(format!("{what} {table}.{}", column.name), vec![undo])
+    Undo::exact(
+        format!("{what} {}", quote::Column(table, &column.name)),
+        vec![undo],
+    )
 }
 
 /// Undoes `SET NOT NULL` with `DROP NOT NULL`.
@@ -394,10 +399,16 @@ pub fn set_not_null(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) -
         Err(undo) => return undo,
     };
     if column.not_null {
-        return Undo::nothing(format!("{table}.{} was already NOT NULL", column.name));
+        return Undo::nothing(format!(
+            "{} was already NOT NULL",
+            quote::Column(table, &column.name)
+        ));
     }
     Undo::exact(
-        format!("makes {table}.{} nullable again", column.name),
+        format!(
+            "makes {} nullable again",
+            quote::Column(table, &column.name)
+        ),
         vec![column_cmd(table, At::AtDropNotNull, &column.name, None)],
     )
 }
@@ -418,12 +429,15 @@ pub fn drop_not_null(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) 
         Err(undo) => return undo,
     };
     if !column.not_null {
-        return Undo::nothing(format!("{table}.{} was already nullable", column.name));
+        return Undo::nothing(format!(
+            "{} was already nullable",
+            quote::Column(table, &column.name)
+        ));
     }
     Undo::lossy(
         format!(
-            "makes {table}.{} NOT NULL again: fails if rows with NULL were written since; fill them in first",
-            column.name
+            "makes {} NOT NULL again: fails if rows with NULL were written since; fill them in first",
+            quote::Column(table, &column.name)
         ),
         vec![column_cmd(table, At::AtSetNotNull, &column.name, None)],
     )

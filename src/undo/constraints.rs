@@ -2,6 +2,7 @@
 
 use super::{recreate, Undo, UndoSql};
 use crate::catalog::{Catalog, Constraint, ConstraintKind};
+use crate::sql::quote::Ident;
 use crate::sql::text::{self, ColumnChange};
 use crate::sql::{pb, NodeEnum, QName};
 
@@ -34,7 +35,7 @@ pub fn add_constraint(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd)
         ));
     }
     Undo::exact(
-        format!("drops constraint {name} of {table} again"),
+        format!("drops constraint {} of {table} again", Ident(&name)),
         statements,
     )
 }
@@ -63,8 +64,9 @@ fn add_constraint_using_index(
 ) -> Undo {
     let Some(index) = catalog.adopted_index(table, &c.indexname) else {
         return Undo::manual(format!(
-            "the constraint took over index {}, whose definition no earlier migration recorded; drop constraint {name} and recreate the index by hand",
-            c.indexname
+            "the constraint took over index {}, whose definition no earlier migration recorded; drop constraint {} and recreate the index by hand",
+            Ident(&c.indexname),
+            Ident(name)
         ));
     };
     let mut statements = vec![recreate::drop_constraint(table, name)];
@@ -79,11 +81,12 @@ fn add_constraint_using_index(
     let renamed = if index.name.name == name {
         String::new()
     } else {
-        format!(" (the constraint had renamed it to {name})")
+        format!(" (the constraint had renamed it to {})", Ident(name))
     };
     Undo::exact(
         format!(
-            "drops constraint {name} of {table} with its index and recreates index {}{renamed}; the rebuild scans the table under a SHARE lock, so writes wait for it",
+            "drops constraint {} of {table} with its index and recreates index {}{renamed}; the rebuild scans the table under a SHARE lock, so writes wait for it",
+            Ident(name),
             index.name
         ),
         statements,
@@ -123,18 +126,18 @@ pub fn drop_constraint(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd
         if cmd.missing_ok {
             return Undo::nothing(format!(
                 "constraint {} did not exist, so DROP CONSTRAINT IF EXISTS did nothing",
-                cmd.name
+                Ident(&cmd.name)
             ));
         }
         if let Some(why) = &t.opaque {
             return Undo::manual(format!(
                 "the definition of constraint {} of {table} is unknown: {why}",
-                cmd.name
+                Ident(&cmd.name)
             ));
         }
         return Undo::manual(format!(
             "constraint {} of {table} is not created by any earlier migration, so its definition is unknown",
-            cmd.name
+            Ident(&cmd.name)
         ));
     };
     let mut statements = vec![recreate::add_constraint(table, c)];
@@ -144,7 +147,7 @@ pub fn drop_constraint(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd
             .iter()
             .map(|(t, fk)| recreate::add_constraint(t, fk)),
     );
-    let reason = format!("adds constraint {} back to {table}", c.name);
+    let reason = format!("adds constraint {} back to {table}", Ident(&c.name));
     if c.not_valid && dependents.is_empty() {
         Undo::exact(
             format!("{reason} as NOT VALID, without checking rows"),
@@ -192,16 +195,16 @@ pub fn validate_constraint(catalog: &Catalog, table: &QName, cmd: &pb::AlterTabl
     let Some(c) = t.constraint(&cmd.name) else {
         return Undo::manual(format!(
             "constraint {} of {table} is not created by any earlier migration",
-            cmd.name
+            Ident(&cmd.name)
         ));
     };
     if !c.not_valid {
-        return Undo::nothing(format!("constraint {} was already valid", c.name));
+        return Undo::nothing(format!("constraint {} was already valid", Ident(&c.name)));
     }
     Undo::exact(
         format!(
             "turns constraint {} back into a NOT VALID constraint",
-            c.name
+            Ident(&c.name)
         ),
         vec![
             recreate::drop_constraint(table, &c.name),

@@ -13,12 +13,12 @@
 //! INSERT INTO prices SELECT … FROM temp_prices;
 //! DROP TABLE temp_prices;
 //! -- undo (the INSERT has its own rule):
-//! DROP TABLE IF EXISTS pg_temp."temp_prices";
+//! DROP TABLE IF EXISTS pg_temp.temp_prices;
 //! ```
 
 use super::{Undo, UndoSql};
 use crate::catalog::{Catalog, RelationUse};
-use crate::sql::text::Ident;
+use crate::sql::quote::Ident;
 use crate::sql::NodeEnum;
 
 /// The undo of `node` when it creates, changes, fills or drops temporary relations only.
