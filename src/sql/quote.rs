@@ -12,8 +12,8 @@
 //! - Most generated SQL is written by libpg_query's deparser (everything with expressions,
 //!   views, functions, …), and it quotes this way; unmigrate does not rewrite its output.
 //!   "Always quote" could only hold for the statements written in Rust, so one file would
-//!   still mix `"type"` and `type`. With this rule, statements written in Rust
-//!   (`sql::text`, `sql::plain`) are the deparser's text byte for byte.
+//!   still mix `"type"` and `type`. With this rule, statements written in Rust quote as
+//!   the deparser does (`sql::plain` writes its text byte for byte, `sql::text` its names).
 //! - It is how PostgreSQL itself prints names (`pg_dump`, view definitions, `\d`), which is
 //!   what a drill's schema dumps show beside the notes.
 //! - Where quotes change what a name means (mixed case, as in Prisma's `"User"` and

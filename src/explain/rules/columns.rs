@@ -177,7 +177,7 @@ fn add_column_not_null_without_default(
     if not_null && !filled && !serial {
         out.push(Hazard::new(
             ADD_COLUMN_NOT_NULL_WITHOUT_DEFAULT,
-            format!("column {} is added NOT NULL without a default: the migration fails on a table that holds rows (\"contains null values\")", Column(&table, &d.colname)),
+            format!("column {} is added NOT NULL without a default: the migration fails on a table that holds rows (\"contains null values\")", Column(table, &d.colname)),
             "add it with a DEFAULT (a constant default costs no rewrite since PostgreSQL 11), or add it nullable, backfill, then SET NOT NULL safely",
         ));
     }
@@ -227,7 +227,7 @@ fn add_column_rewrites_table(
     let verb = if certain { "rewrites" } else { "may rewrite" };
     out.push(Hazard::new(
         ADD_COLUMN_REWRITES_TABLE,
-        format!("adding {} {verb} the table and its indexes under ACCESS EXCLUSIVE: {why}", Column(&table, column)),
+        format!("adding {} {verb} the table and its indexes under ACCESS EXCLUSIVE: {why}", Column(table, column)),
         "add the column without the default (or with a constant one), set the default afterwards for new rows, and backfill existing rows in batches",
     ));
 }
