@@ -87,11 +87,11 @@ fn names_and_statements_in_comments_cannot_hide_live_sql() {
     assert_eq!(run.code, 0, "{run}");
 
     let expected: [(&str, &[&str]); 3] = [
-        (NAMED, &["ALTER TABLE \"User\" DROP COLUMN \"x\""]),
-        (LITERAL, &["ALTER TABLE \"User\" DROP COLUMN \"n\""]),
+        (NAMED, &["ALTER TABLE \"User\" DROP COLUMN x"]),
+        (LITERAL, &["ALTER TABLE \"User\" DROP COLUMN n"]),
         (
             CR_ONLY,
-            &["DROP TABLE \"t\"", "ALTER TABLE \"User\" DROP COLUMN \"y\""],
+            &["DROP TABLE t", "ALTER TABLE \"User\" DROP COLUMN y"],
         ),
     ];
     for (source, statements_built) in expected {

@@ -14,7 +14,7 @@ use postgres::Client;
 use serde::Serialize;
 
 use super::live::{self, LiveTable};
-use crate::sql::text::Ident;
+use crate::sql::quote::{Column, Ident};
 use crate::sql::QName;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -48,7 +48,7 @@ pub struct DataChange {
 impl std::fmt::Display for DataChange {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match &self.column {
-            Some(column) => write!(f, "{}.{}: {}", self.table, Ident(column), self.change),
+            Some(column) => write!(f, "{}: {}", Column(&self.table, column), self.change),
             None => write!(f, "{}: {}", self.table, self.change),
         }
     }
@@ -171,7 +171,7 @@ mod tests {
         assert_eq!(changes.len(), 1, "{changes:?}");
         assert_eq!(
             changes[0].to_string(),
-            "\"User\".\"bio\": values differ (NULLs 3 → 10)"
+            "\"User\".bio: values differ (NULLs 3 → 10)"
         );
 
         let emptied = Fingerprint {

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use postgres::Client;
 
-use crate::sql::text::Ident;
+use crate::sql::quote::Ident;
 use crate::sql::QName;
 
 /// One user table as the server has it.

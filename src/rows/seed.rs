@@ -27,7 +27,7 @@ use serde::Serialize;
 
 use super::live::{self, qualified, LiveColumn, LiveTable};
 use super::values;
-use crate::sql::text::Ident;
+use crate::sql::quote::Ident;
 use crate::sql::QName;
 
 /// A table that received rows.

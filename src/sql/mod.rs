@@ -1,14 +1,15 @@
 //! SQL text ↔ parse trees. The only module that talks to `pg_query`: it splits a file into
 //! statements with their source locations, turns parser errors into `file:line:column`
 //! messages, and deparses generated statements (whole statements only, as the deparser
-//! expects) so identifiers are always quoted by PostgreSQL's own rules.
+//! expects). Every identifier unmigrate writes is quoted by one rule, PostgreSQL's own
+//! (see [`quote`]).
 
 pub mod blocks;
 pub mod build;
 mod cursor;
-mod keywords;
 pub mod names;
 pub(crate) mod plain;
+pub mod quote;
 pub mod reach;
 pub mod split;
 pub mod text;

@@ -1,6 +1,6 @@
 //! Object names as PostgreSQL resolves and invents them.
 
-use super::text::Ident;
+use super::quote::Qualified;
 use super::{pb, string_list, Node, NodeEnum};
 
 /// PostgreSQL truncates identifiers to NAMEDATALEN - 1 bytes.
@@ -103,7 +103,7 @@ impl QName {
     }
 }
 
-/// Serialised as it reads in messages (`"User"`, `"audit"."Log"`).
+/// Serialised as it reads in messages (`"User"`, `audit."Log"`).
 impl serde::Serialize for QName {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_str(self)
@@ -111,20 +111,12 @@ impl serde::Serialize for QName {
 }
 
 impl std::fmt::Display for QName {
-    /// Human display for messages: `"schema"."name"`, or `"name"` in the default schema,
-    /// quoted as SQL is (written straight to the formatter: reasons name objects for every
-    /// statement of a history).
+    /// As generated SQL writes it ([`Qualified`]): `schema.name`, or `name` in the default
+    /// schema, each quoted by the one rule (written straight to the formatter: reasons name
+    /// objects for every statement of a history).
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if self.is_qualified() {
-            write!(f, "{}.", Ident(&self.schema))?;
-        }
-        write!(f, "{}", Ident(&self.name))
+        Qualified(self).fmt(f)
     }
-}
-
-/// Double-quotes a name for human-readable messages (generated SQL is deparsed instead).
-pub fn quote_for_message(name: &str) -> String {
-    Ident(name).to_string()
 }
 
 /// Truncates like PostgreSQL's `truncate_identifier`: at 63 bytes, on a character boundary.

@@ -1,42 +1,11 @@
 //! The few statements unmigrate writes most often (drops), written directly as text.
 //! Deparsing costs a protobuf round trip into C per statement, which dominated generation
-//! time; these statements hold nothing but names, and every name goes through [`Ident`],
-//! which always quotes, as Prisma's own SQL does. Anything with expressions or types is
-//! still built as a tree and deparsed.
+//! time; these statements hold nothing but names, and every name goes through
+//! [`super::quote`], so the text is what the deparser would write. Anything with
+//! expressions or types is still built as a tree and deparsed.
 
-use std::fmt;
-
+use super::quote::{Ident, Qualified};
 use super::QName;
-
-/// An identifier, written double-quoted with embedded quotes doubled: valid for every name,
-/// keywords and mixed case included.
-pub struct Ident<'a>(pub &'a str);
-
-impl fmt::Display for Ident<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("\"")?;
-        for (i, part) in self.0.split('"').enumerate() {
-            if i > 0 {
-                f.write_str("\"\"")?;
-            }
-            f.write_str(part)?;
-        }
-        f.write_str("\"")
-    }
-}
-
-/// A schema-qualified name; objects in the default schema stay unqualified, as Prisma
-/// writes them, so the connection's search_path decides as it did for the forward SQL.
-pub struct Qualified<'a>(pub &'a QName);
-
-impl fmt::Display for Qualified<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.0.is_qualified() {
-            write!(f, "{}.", Ident(&self.0.schema))?;
-        }
-        write!(f, "{}", Ident(&self.0.name))
-    }
-}
 
 /// What a `DROP` removes; the keyword PostgreSQL expects for it.
 #[derive(Debug, Clone, Copy)]
@@ -114,6 +83,10 @@ mod tests {
     use crate::sql::{build, deparse, pb, NodeEnum};
     use pb::{AlterTableType as At, ObjectType};
 
+    fn alter(table: &QName, subtype: At, name: &str) -> NodeEnum {
+        build::alter_table(table, vec![build::table_cmd(subtype, name, None)])
+    }
+
     /// Deparses what the text parses to, so it can be compared with a built tree.
     fn normalised(sql: &str) -> String {
         let parsed = pg_query::parse(sql, 0).unwrap_or_else(|e| panic!("{sql}: {e}"));
@@ -125,11 +98,9 @@ mod tests {
         deparse(node).expect("deparses")
     }
 
-    fn alter(table: &QName, subtype: At, name: &str) -> NodeEnum {
-        build::alter_table(table, vec![build::table_cmd(subtype, name, None)])
-    }
-
-    /// Each written statement means exactly what the equivalent built tree means.
+    /// Each written statement means exactly what the equivalent built tree means, and names
+    /// are quoted as the deparser quotes them (its keywords differ: `DROP COLUMN` is spelled
+    /// out here, as Prisma writes it).
     #[test]
     fn written_statements_equal_their_built_trees() {
         let table = QName::new("audit", "Order \"x\" items");
@@ -197,7 +168,15 @@ mod tests {
         }
         assert_eq!(
             drop_column(&table, "Weird\"Col"),
-            "ALTER TABLE \"audit\".\"Order \"\"x\"\" items\" DROP COLUMN \"Weird\"\"Col\""
+            "ALTER TABLE audit.\"Order \"\"x\"\" items\" DROP COLUMN \"Weird\"\"Col\""
+        );
+        assert_eq!(
+            drop(DropKind::Table, &plain, false),
+            "DROP TABLE \"select\""
+        );
+        assert_eq!(
+            alter_column(&QName::new("", "User"), "type", ColumnChange::DropDefault),
+            "ALTER TABLE \"User\" ALTER COLUMN type DROP DEFAULT"
         );
     }
 }

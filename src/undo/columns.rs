@@ -3,6 +3,7 @@
 use super::rule::{UndoExample, UndoRule, UndoRuleDoc};
 use super::{recreate, stmt, DataLoss, Undo, UndoSql, Verdict};
 use crate::catalog::{Catalog, Column, Table};
+use crate::sql::quote::{self, Ident};
 use crate::sql::text::{self, ColumnChange};
 use crate::sql::{build, pb, string_list, NodeEnum, QName};
 use pb::AlterTableType as At;
@@ -48,7 +49,8 @@ fn column_of<'a>(
             t.opaque.as_deref().unwrap_or_default()
         ))),
         None => Err(Undo::manual(format!(
-            "column {column} of {table} is not created by any earlier migration; reverse this by hand"
+            "column {} of {table} is not created by any earlier migration; reverse this by hand",
+            Ident(column)
         ))),
     }
 }
@@ -66,7 +68,7 @@ pub(super) const UNDO_ADD_COLUMN: UndoRule = UndoRule::new(&UndoRuleDoc {
     examples: &[UndoExample {
         before: r#"CREATE TABLE "User" ("id" TEXT PRIMARY KEY);"#,
         forward: r#"ALTER TABLE "User" ADD COLUMN "email" TEXT;"#,
-        undo: r#"ALTER TABLE "User" DROP COLUMN "email";"#,
+        undo: r#"ALTER TABLE "User" DROP COLUMN email;"#,
         verdict: Verdict::Lossy,
     }],
     cases: &["add_column"],
@@ -84,13 +86,13 @@ pub fn add_column(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) -> 
     {
         return Undo::nothing(format!(
             "column {} already existed, so ADD COLUMN IF NOT EXISTS did nothing",
-            def.colname
+            Ident(&def.colname)
         ));
     }
     Undo::lossy(
         format!(
-            "drops column {}.{}: its values are lost",
-            table, def.colname
+            "drops column {}: its values are lost",
+            quote::Column(table, &def.colname)
         ),
         vec![column_cmd(table, At::AtDropColumn, &def.colname, None)],
     )
@@ -128,7 +130,7 @@ pub fn drop_column(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) ->
         Err(_) if cmd.missing_ok => {
             return Undo::nothing(format!(
                 "column {} did not exist, so DROP COLUMN IF EXISTS did nothing",
-                cmd.name
+                Ident(&cmd.name)
             ))
         }
         Err(undo) => return undo,
@@ -158,8 +160,8 @@ pub fn drop_column(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) ->
         }
     }
     let mut reason = format!(
-        "re-adds column {table}.{} empty: its values are lost",
-        column.name
+        "re-adds column {} empty: its values are lost",
+        quote::Column(table, &column.name)
     );
     let reorders_columns = t.columns.last().map(|c| &c.name) != Some(&column.name);
     if reorders_columns {
@@ -244,16 +246,16 @@ pub fn alter_type(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) -> 
     if converts_losslessly(&new_type, &old_type) || enum_values_fit(catalog, &new_type, &old_type) {
         Undo::exact(
             format!(
-                "converts {table}.{} back from {from} to {to}, which every value survives",
-                column.name
+                "converts {} back from {from} to {to}, which every value survives",
+                quote::Column(table, &column.name)
             ),
             statements,
         )
     } else {
         Undo::lossy(
             format!(
-                "converts {table}.{} back from {from} to {to}: values written since that do not fit {to} make the undo fail or lose precision",
-                column.name
+                "converts {} back from {from} to {to}: values written since that do not fit {to} make the undo fail or lose precision",
+                quote::Column(table, &column.name)
             ),
             statements,
         )
@@ -430,7 +432,10 @@ pub fn set_default(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) ->
     } else {
         "removes the default of"
     };
-    Undo::exact(format!("{what} {table}.{}", column.name), vec![undo])
+    Undo::exact(
+        format!("{what} {}", quote::Column(table, &column.name)),
+        vec![undo],
+    )
 }
 
 pub(super) const UNDO_SET_NOT_NULL: UndoRule = UndoRule::new(&UndoRuleDoc {
@@ -443,7 +448,7 @@ pub(super) const UNDO_SET_NOT_NULL: UndoRule = UndoRule::new(&UndoRuleDoc {
     examples: &[UndoExample {
         before: r#"CREATE TABLE "User" ("id" TEXT PRIMARY KEY, "email" TEXT);"#,
         forward: r#"ALTER TABLE "User" ALTER COLUMN "email" SET NOT NULL;"#,
-        undo: r#"ALTER TABLE "User" ALTER COLUMN "email" DROP NOT NULL;"#,
+        undo: r#"ALTER TABLE "User" ALTER COLUMN email DROP NOT NULL;"#,
         verdict: Verdict::Exact,
     }],
     cases: &["defaults_and_nullability"],
@@ -456,10 +461,16 @@ pub fn set_not_null(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) -
         Err(undo) => return undo,
     };
     if column.not_null {
-        return Undo::nothing(format!("{table}.{} was already NOT NULL", column.name));
+        return Undo::nothing(format!(
+            "{} was already NOT NULL",
+            quote::Column(table, &column.name)
+        ));
     }
     Undo::exact(
-        format!("makes {table}.{} nullable again", column.name),
+        format!(
+            "makes {} nullable again",
+            quote::Column(table, &column.name)
+        ),
         vec![column_cmd(table, At::AtDropNotNull, &column.name, None)],
     )
 }
@@ -474,7 +485,7 @@ pub(super) const UNDO_DROP_NOT_NULL: UndoRule = UndoRule::new(&UndoRuleDoc {
     examples: &[UndoExample {
         before: r#"CREATE TABLE "User" ("id" TEXT PRIMARY KEY, "email" TEXT NOT NULL);"#,
         forward: r#"ALTER TABLE "User" ALTER COLUMN "email" DROP NOT NULL;"#,
-        undo: r#"ALTER TABLE "User" ALTER COLUMN "email" SET NOT NULL;"#,
+        undo: r#"ALTER TABLE "User" ALTER COLUMN email SET NOT NULL;"#,
         verdict: Verdict::Lossy,
     }],
     cases: &["defaults_and_nullability"],
@@ -487,12 +498,15 @@ pub fn drop_not_null(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) 
         Err(undo) => return undo,
     };
     if !column.not_null {
-        return Undo::nothing(format!("{table}.{} was already nullable", column.name));
+        return Undo::nothing(format!(
+            "{} was already nullable",
+            quote::Column(table, &column.name)
+        ));
     }
     Undo::lossy(
         format!(
-            "makes {table}.{} NOT NULL again: fails if rows with NULL were written since; fill them in first",
-            column.name
+            "makes {} NOT NULL again: fails if rows with NULL were written since; fill them in first",
+            quote::Column(table, &column.name)
         ),
         vec![column_cmd(table, At::AtSetNotNull, &column.name, None)],
     )

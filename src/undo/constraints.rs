@@ -3,6 +3,7 @@
 use super::rule::{UndoExample, UndoRule, UndoRuleDoc};
 use super::{recreate, Undo, UndoSql, Verdict};
 use crate::catalog::{Catalog, Constraint, ConstraintKind};
+use crate::sql::quote::Ident;
 use crate::sql::text::{self, ColumnChange};
 use crate::sql::{pb, NodeEnum, QName};
 
@@ -54,7 +55,7 @@ pub fn add_constraint(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd)
         ));
     }
     Undo::exact(
-        format!("drops constraint {name} of {table} again"),
+        format!("drops constraint {} of {table} again", Ident(&name)),
         statements,
     )
 }
@@ -73,8 +74,8 @@ pub(super) const UNDO_ADD_CONSTRAINT_USING_INDEX: UndoRule = UndoRule::new(&Undo
         before: r#"CREATE TABLE "t" ("id" INTEGER);
 CREATE UNIQUE INDEX "t_id_idx" ON "t"("id");"#,
         forward: r#"ALTER TABLE "t" ADD PRIMARY KEY USING INDEX "t_id_idx";"#,
-        undo: r#"ALTER TABLE "t" DROP CONSTRAINT "t_id_idx";
-ALTER TABLE "t" ALTER COLUMN "id" DROP NOT NULL;
+        undo: r#"ALTER TABLE t DROP CONSTRAINT t_id_idx;
+ALTER TABLE t ALTER COLUMN id DROP NOT NULL;
 CREATE UNIQUE INDEX t_id_idx ON t USING btree (id);"#,
         verdict: Verdict::Exact,
     }],
@@ -96,8 +97,9 @@ fn add_constraint_using_index(
 ) -> Undo {
     let Some(index) = catalog.adopted_index(table, &c.indexname) else {
         return Undo::manual(format!(
-            "the constraint took over index {}, whose definition no earlier migration recorded; drop constraint {name} and recreate the index by hand",
-            c.indexname
+            "the constraint took over index {}, whose definition no earlier migration recorded; drop constraint {} and recreate the index by hand",
+            Ident(&c.indexname),
+            Ident(name)
         ));
     };
     let mut statements = vec![recreate::drop_constraint(table, name)];
@@ -112,11 +114,12 @@ fn add_constraint_using_index(
     let renamed = if index.name.name == name {
         String::new()
     } else {
-        format!(" (the constraint had renamed it to {name})")
+        format!(" (the constraint had renamed it to {})", Ident(name))
     };
     Undo::exact(
         format!(
-            "drops constraint {name} of {table} with its index and recreates index {}{renamed}; the rebuild scans the table under a SHARE lock, so writes wait for it",
+            "drops constraint {} of {table} with its index and recreates index {}{renamed}; the rebuild scans the table under a SHARE lock, so writes wait for it",
+            Ident(name),
             index.name
         ),
         statements,
@@ -165,18 +168,18 @@ pub fn drop_constraint(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd
         if cmd.missing_ok {
             return Undo::nothing(format!(
                 "constraint {} did not exist, so DROP CONSTRAINT IF EXISTS did nothing",
-                cmd.name
+                Ident(&cmd.name)
             ));
         }
         if let Some(why) = &t.opaque {
             return Undo::manual(format!(
                 "the definition of constraint {} of {table} is unknown: {why}",
-                cmd.name
+                Ident(&cmd.name)
             ));
         }
         return Undo::manual(format!(
             "constraint {} of {table} is not created by any earlier migration, so its definition is unknown",
-            cmd.name
+            Ident(&cmd.name)
         ));
     };
     let mut statements = vec![recreate::add_constraint(table, c)];
@@ -186,7 +189,7 @@ pub fn drop_constraint(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd
             .iter()
             .map(|(t, fk)| recreate::add_constraint(t, fk)),
     );
-    let reason = format!("adds constraint {} back to {table}", c.name);
+    let reason = format!("adds constraint {} back to {table}", Ident(&c.name));
     if c.not_valid && dependents.is_empty() {
         Undo::exact(
             format!("{reason} as NOT VALID, without checking rows"),
@@ -229,7 +232,7 @@ pub(super) const UNDO_VALIDATE_CONSTRAINT: UndoRule = UndoRule::new(&UndoRuleDoc
         before: r#"CREATE TABLE "Post" ("id" TEXT PRIMARY KEY, "n" INTEGER);
 ALTER TABLE "Post" ADD CONSTRAINT "n_positive" CHECK ("n" > 0) NOT VALID;"#,
         forward: r#"ALTER TABLE "Post" VALIDATE CONSTRAINT "n_positive";"#,
-        undo: r#"ALTER TABLE "Post" DROP CONSTRAINT "n_positive";
+        undo: r#"ALTER TABLE "Post" DROP CONSTRAINT n_positive;
 ALTER TABLE "Post" ADD CONSTRAINT n_positive CHECK (n > 0) NOT VALID;"#,
         verdict: Verdict::Exact,
     }],
@@ -242,16 +245,16 @@ pub fn validate_constraint(catalog: &Catalog, table: &QName, cmd: &pb::AlterTabl
     let Some(c) = t.constraint(&cmd.name) else {
         return Undo::manual(format!(
             "constraint {} of {table} is not created by any earlier migration",
-            cmd.name
+            Ident(&cmd.name)
         ));
     };
     if !c.not_valid {
-        return Undo::nothing(format!("constraint {} was already valid", c.name));
+        return Undo::nothing(format!("constraint {} was already valid", Ident(&c.name)));
     }
     Undo::exact(
         format!(
             "turns constraint {} back into a NOT VALID constraint",
-            c.name
+            Ident(&c.name)
         ),
         vec![
             recreate::drop_constraint(table, &c.name),

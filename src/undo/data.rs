@@ -9,7 +9,7 @@
 use super::rule::{UndoExample, UndoRule, UndoRuleDoc};
 use super::{stmt, DataLoss, MigrationScope, Undo, Verdict};
 use crate::catalog::{Catalog, ConstraintKind, Table};
-use crate::sql::names::quote_for_message;
+use crate::sql::quote::Ident;
 use crate::sql::{build, pb, string_list, Node, NodeEnum, QName};
 
 /// The family's undo rules, in the order `unmigrate rule` lists them.
@@ -158,7 +158,7 @@ fn unique_keys(catalog: &Catalog, table: &Table) -> Vec<(String, Vec<String>)> {
         for c in table.constraints.iter().filter(|c| c.kind == kind) {
             let what = match kind {
                 ConstraintKind::PrimaryKey => "its primary key".to_string(),
-                _ => format!("unique constraint {}", c.name),
+                _ => format!("unique constraint {}", Ident(&c.name)),
             };
             keys.push((what, string_list(&c.def.unpack().keys)));
         }
@@ -179,7 +179,7 @@ fn unique_keys(catalog: &Catalog, table: &Table) -> Vec<(String, Vec<String>)> {
             continue;
         }
         if let Some(columns) = plain_columns {
-            keys.push((format!("unique index {}", index.name.name), columns));
+            keys.push((format!("unique index {}", Ident(&index.name.name)), columns));
         }
     }
     keys.retain(|(_, columns)| !columns.is_empty());
@@ -275,7 +275,7 @@ fn update(catalog: &Catalog, table: &QName, s: &pb::UpdateStmt, scope: &Migratio
     if old.is_empty() && !new.is_empty() {
         return Undo::nothing(format!(
             "UPDATE of {table} only fills columns this migration adds ({}): the undo drops them with their values",
-            columns.join(", ")
+            quoted(&columns)
         ));
     }
     let mut reason = format!(
@@ -470,15 +470,15 @@ fn referencing_columns(
 fn delete_effects(catalog: &Catalog, table: &QName, undoing: bool) -> Vec<String> {
     let mut effects = Vec::new();
     for (referencing, fk) in catalog.foreign_keys_into(table) {
-        let (on, columns) = (&referencing.name, fk.columns.join(", "));
+        let (on, columns, fk_name) = (&referencing.name, quoted(&fk.columns), Ident(&fk.name));
         let action = fk.def.unpack().fk_del_action;
         let action = action.as_str();
         effects.push(match (action, undoing) {
-            ("c", true) => format!("rows of {on} that reference them are deleted too (ON DELETE CASCADE of {})", fk.name),
-            ("c", false) => format!("rows of {on} that referenced them were deleted too (ON DELETE CASCADE of {}) and are not restored either", fk.name),
-            ("n" | "d", true) => format!("{on}.{columns} of rows that reference them is reset (ON DELETE SET NULL/DEFAULT of {})", fk.name),
-            ("n" | "d", false) => format!("{on}.{columns} of rows that referenced them was reset (ON DELETE SET NULL/DEFAULT of {}) and stays so", fk.name),
-            (_, true) => format!("it fails while rows of {on} still reference them (foreign key {})", fk.name),
+            ("c", true) => format!("rows of {on} that reference them are deleted too (ON DELETE CASCADE of {fk_name})"),
+            ("c", false) => format!("rows of {on} that referenced them were deleted too (ON DELETE CASCADE of {fk_name}) and are not restored either"),
+            ("n" | "d", true) => format!("{on}.{columns} of rows that reference them is reset (ON DELETE SET NULL/DEFAULT of {fk_name})"),
+            ("n" | "d", false) => format!("{on}.{columns} of rows that referenced them was reset (ON DELETE SET NULL/DEFAULT of {fk_name}) and stays so"),
+            (_, true) => format!("it fails while rows of {on} still reference them (foreign key {fk_name})"),
             (_, false) => continue,
         });
     }
@@ -524,11 +524,11 @@ fn writes_in_with(with: &pb::WithClause) -> bool {
     })
 }
 
-/// Names for a message: `"a", "b"`.
+/// Names for a message, each quoted by the one rule: `a, "B"`.
 fn quoted(names: &[impl AsRef<str>]) -> String {
     names
         .iter()
-        .map(|n| quote_for_message(n.as_ref()))
+        .map(|n| Ident(n.as_ref()).to_string())
         .collect::<Vec<_>>()
         .join(", ")
 }

@@ -4,6 +4,7 @@ use super::rule::{UndoExample, UndoRule, UndoRuleDoc};
 use super::{stmt, Undo, UndoSql, Verdict};
 use crate::catalog::{Catalog, EnumType};
 use crate::sql::names::make_object_name;
+use crate::sql::quote::Column;
 use crate::sql::text::{self, DropKind};
 use crate::sql::{build, pb, NodeEnum, QName};
 use pb::{AlterTableType as At, ObjectType};
@@ -178,7 +179,7 @@ fn remove_value(catalog: &Catalog, e: &EnumType, value: &str) -> Undo {
     ];
     let mut columns = Vec::new();
     for (table, column) in &users {
-        columns.push(format!("{}.{}", table.name, column.name));
+        columns.push(Column(&table.name, &column.name).to_string());
         let retyped = |base: pb::TypeName| {
             if column.is_array() {
                 build::array_of(base)

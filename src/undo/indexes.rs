@@ -3,6 +3,7 @@
 use super::rule::{UndoExample, UndoRule, UndoRuleDoc};
 use super::{Undo, UndoSql, Verdict};
 use crate::catalog::{object_qname, Catalog};
+use crate::sql::quote::Ident;
 use crate::sql::text::{self, DropKind};
 use crate::sql::{pb, QName};
 
@@ -99,7 +100,8 @@ pub fn drop_index(catalog: &Catalog, s: &pb::DropStmt) -> Undo {
     };
     if let Some(constraint) = &index.constraint {
         return Undo::manual(format!(
-            "index {name} implements constraint {constraint}; PostgreSQL refuses to drop it this way"
+            "index {name} implements constraint {}; PostgreSQL refuses to drop it this way",
+            Ident(constraint)
         ));
     }
     let statement = super::recreate::create_index(index, s.concurrent);

@@ -159,7 +159,7 @@ impl std::fmt::Display for DataLoss {
             DataLoss::Table { table } => write!(f, "all rows of {table}"),
             DataLoss::Rows { table } => write!(f, "rows of {table}"),
             DataLoss::Column { table, column } => {
-                write!(f, "{table}.{}", sql::names::quote_for_message(column))
+                write!(f, "{}", sql::quote::Column(table, column))
             }
         }
     }

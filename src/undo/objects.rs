@@ -3,6 +3,7 @@
 use super::rule::{UndoExample, UndoRule, UndoRuleDoc};
 use super::{stmt, Undo, Verdict};
 use crate::catalog::{comment_key, function_key, Catalog};
+use crate::sql::quote::Ident;
 use crate::sql::{build, pb, NodeEnum, QName};
 use pb::ObjectType;
 
@@ -37,13 +38,13 @@ pub(super) const UNDO_CREATE_SCHEMA: UndoRule = UndoRule::new(&UndoRuleDoc {
 pub fn create_schema(catalog: &Catalog, s: &pb::CreateSchemaStmt) -> Undo {
     if catalog.schemas.contains(&s.schemaname) || s.schemaname == crate::sql::names::DEFAULT_SCHEMA
     {
-        return Undo::nothing(format!("schema {} already existed", s.schemaname));
+        return Undo::nothing(format!("schema {} already existed", Ident(&s.schemaname)));
     }
     if !s.schema_elts.is_empty() {
         return Undo::manual("CREATE SCHEMA with elements creates objects the model does not track; reverse it by hand");
     }
     Undo::exact(
-        format!("drops schema {} again", s.schemaname),
+        format!("drops schema {} again", Ident(&s.schemaname)),
         vec![stmt(build::drop(
             ObjectType::ObjectSchema,
             vec![build::string(&s.schemaname)],
@@ -71,9 +72,9 @@ pub(super) const UNDO_CREATE_EXTENSION: UndoRule = UndoRule::new(&UndoRuleDoc {
 /// The undo of rule `undo-create-extension` (UNDO_CREATE_EXTENSION above).
 pub fn create_extension(catalog: &Catalog, s: &pb::CreateExtensionStmt) -> Undo {
     if catalog.extensions.contains_key(&s.extname) {
-        return Undo::nothing(format!("extension {} already existed", s.extname));
+        return Undo::nothing(format!("extension {} already existed", Ident(&s.extname)));
     }
-    let mut reason = format!("drops extension {} again", s.extname);
+    let mut reason = format!("drops extension {} again", Ident(&s.extname));
     if s.if_not_exists {
         reason.push_str(" (if it was installed outside the migrations, delete this statement)");
     }
@@ -209,14 +210,17 @@ pub fn create_trigger(catalog: &Catalog, s: &pb::CreateTrigStmt) -> Undo {
         let mut restore = previous.unpack();
         restore.replace = true;
         return Undo::exact(
-            format!("restores the earlier trigger {} on {table}", s.trigname),
+            format!(
+                "restores the earlier trigger {} on {table}",
+                Ident(&s.trigname)
+            ),
             vec![stmt(NodeEnum::CreateTrigStmt(Box::new(restore)))],
         );
     }
     let mut names = table.to_name_nodes();
     names.push(build::string(&s.trigname));
     Undo::exact(
-        format!("drops trigger {} on {table} again", s.trigname),
+        format!("drops trigger {} on {table} again", Ident(&s.trigname)),
         vec![stmt(build::drop(
             ObjectType::ObjectTrigger,
             vec![build::list(names)],
@@ -302,11 +306,11 @@ pub fn drop_object(catalog: &Catalog, s: &pb::DropStmt) -> Undo {
                     let mut again = created.unpack();
                     again.if_not_exists = false;
                     Undo::exact(
-                        format!("creates extension {} again", e.sval),
+                        format!("creates extension {} again", Ident(&e.sval)),
                         vec![stmt(NodeEnum::CreateExtensionStmt(again))],
                     )
                 }
-                None => unknown(&label, &e.sval, s.missing_ok),
+                None => unknown(&label, &Ident(&e.sval).to_string(), s.missing_ok),
             }
         }
         (ObjectType::ObjectSchema, Some(NodeEnum::String(name)))
@@ -315,11 +319,11 @@ pub fn drop_object(catalog: &Catalog, s: &pb::DropStmt) -> Undo {
             if s.behavior == pb::DropBehavior::DropCascade as i32 {
                 return Undo::manual(format!(
                     "DROP SCHEMA {} CASCADE drops everything in it; recreate its contents by hand",
-                    name.sval
+                    Ident(&name.sval)
                 ));
             }
             Undo::exact(
-                format!("creates schema {} again", name.sval),
+                format!("creates schema {} again", Ident(&name.sval)),
                 vec![stmt(NodeEnum::CreateSchemaStmt(pb::CreateSchemaStmt {
                     schemaname: name.sval.clone(),
                     ..Default::default()
@@ -388,11 +392,11 @@ pub fn drop_object(catalog: &Catalog, s: &pb::DropStmt) -> Undo {
 fn object_label(object: &crate::sql::Node) -> String {
     match &object.node {
         Some(NodeEnum::ObjectWithArgs(o)) => format!("{}(…)", QName::from_name_nodes(&o.objname)),
-        Some(NodeEnum::String(name)) => crate::sql::names::quote_for_message(&name.sval),
+        Some(NodeEnum::String(name)) => Ident(&name.sval).to_string(),
         Some(NodeEnum::TypeName(t)) => QName::from_name_nodes(&t.names).to_string(),
         Some(NodeEnum::List(l)) => crate::sql::string_list(&l.items)
             .iter()
-            .map(|n| crate::sql::names::quote_for_message(n))
+            .map(|n| Ident(n).to_string())
             .collect::<Vec<_>>()
             .join("."),
         _ => "object".to_string(),

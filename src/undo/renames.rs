@@ -3,6 +3,7 @@
 use super::rule::{UndoExample, UndoRule, UndoRuleDoc};
 use super::{stmt, Undo, Verdict};
 use crate::catalog::{rename_object_qname, Catalog};
+use crate::sql::quote::{Column, Ident};
 use crate::sql::{build, pb, QName};
 use pb::ObjectType as O;
 
@@ -41,11 +42,11 @@ pub fn rename(_catalog: &Catalog, s: &pb::RenameStmt) -> Undo {
     let (sql, what) = match (kind, relation) {
         (O::ObjectColumn, Some(table)) => (
             build::rename_relation(O::ObjectColumn, &table, &s.newname, &s.subname),
-            format!("column {table}.{}", s.newname),
+            format!("column {}", Column(&table, &s.newname)),
         ),
         (O::ObjectTabconstraint, Some(table)) => (
             build::rename_relation(O::ObjectTabconstraint, &table, &s.newname, &s.subname),
-            format!("constraint {} of {table}", s.newname),
+            format!("constraint {} of {table}", Ident(&s.newname)),
         ),
         (
             O::ObjectTable | O::ObjectIndex | O::ObjectView | O::ObjectMatview | O::ObjectSequence,
@@ -73,7 +74,7 @@ pub fn rename(_catalog: &Catalog, s: &pb::RenameStmt) -> Undo {
         }
         (O::ObjectSchema, _) => (
             build::rename_object(O::ObjectSchema, None, &s.newname, &s.subname),
-            format!("schema {}", s.newname),
+            format!("schema {}", Ident(&s.newname)),
         ),
         _ => {
             return Undo::manual(format!(

@@ -8,7 +8,7 @@
 use super::rule::{UndoExample, UndoRule, UndoRuleDoc};
 use super::{Undo, UndoSql, Verdict};
 use crate::catalog::{Catalog, RelationUse};
-use crate::sql::text::Ident;
+use crate::sql::quote::Ident;
 use crate::sql::NodeEnum;
 
 /// The family's undo rules, in the order `unmigrate rule` lists them.
@@ -30,7 +30,7 @@ pub(super) const UNDO_TEMPORARY_RELATION: UndoRule = UndoRule::new(&UndoRuleDoc 
         before: r#""#,
         forward: r#"CREATE TEMPORARY TABLE "staging" ("id" TEXT) ON COMMIT DROP;
 INSERT INTO "staging" VALUES ('a');"#,
-        undo: r#"DROP TABLE IF EXISTS pg_temp."staging";"#,
+        undo: r#"DROP TABLE IF EXISTS pg_temp.staging;"#,
         verdict: Verdict::Exact,
     }],
     cases: &["staging_tables"],

@@ -44,7 +44,7 @@ pub(super) const UNDO_CREATE_VIEW: UndoRule = UndoRule::new(&UndoRuleDoc {
         before: r#"CREATE TABLE "User" ("id" TEXT PRIMARY KEY, "email" TEXT);
 CREATE VIEW "active_users" AS SELECT "id" FROM "User";"#,
         forward: r#"CREATE OR REPLACE VIEW "active_users" AS SELECT "id", "email" FROM "User";"#,
-        undo: r#"DROP VIEW "active_users";
+        undo: r#"DROP VIEW active_users;
 CREATE VIEW active_users AS SELECT id FROM "User";"#,
         verdict: Verdict::Exact,
     }],
@@ -96,7 +96,7 @@ pub(super) const UNDO_CREATE_TABLE_AS: UndoRule = UndoRule::new(&UndoRuleDoc {
     examples: &[UndoExample {
         before: r#""#,
         forward: r#"CREATE MATERIALIZED VIEW "daily" AS SELECT 1 AS "one";"#,
-        undo: r#"DROP MATERIALIZED VIEW "daily";"#,
+        undo: r#"DROP MATERIALIZED VIEW daily;"#,
         verdict: Verdict::Exact,
     }],
     cases: &["views"],

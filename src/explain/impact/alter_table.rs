@@ -3,7 +3,7 @@
 use super::{relation, table, Change, Impact, LockMode, Relation};
 use crate::explain::rewrite::{self, Rewrite};
 use crate::explain::Context;
-use crate::sql::names::quote_for_message;
+use crate::sql::quote::Ident;
 use crate::sql::{pb, NodeEnum, QName};
 use pb::AlterTableType as At;
 
@@ -63,7 +63,7 @@ fn alter_table_cmd(
                     Rewrite::Maybe(why) => impact.note(format!("may rewrite {}: {why}", on.name)),
                     Rewrite::No => impact.note(format!(
                         "{}: the new type is binary-coercible, so no rewrite (indexes on the column may still be rebuilt)",
-                        quote_for_message(&cmd.name)
+                        Ident(&cmd.name)
                     )),
                 }
             }
@@ -73,7 +73,7 @@ fn alter_table_cmd(
             let scans = !has_valid_not_null_check(ctx, name, &cmd.name);
             impact.change(&cmd.name, Change::SetNotNull { scans });
             if scans {
-                impact.scan(on.clone(), format!("SET NOT NULL checks every row of {} (skipped only when a valid CHECK ({} IS NOT NULL) exists)", on.name, quote_for_message(&cmd.name)));
+                impact.scan(on.clone(), format!("SET NOT NULL checks every row of {} (skipped only when a valid CHECK ({} IS NOT NULL) exists)", on.name, Ident(&cmd.name)));
             }
             impact.note("fails if any row holds NULL");
         }

@@ -5,7 +5,7 @@ use super::reads::reads;
 use super::{relation, table, Impact, LockMode};
 use crate::explain::Context;
 use crate::sql::blocks::{has_concurrently, outside_transaction_only};
-use crate::sql::names::quote_for_message;
+use crate::sql::quote::Ident;
 use crate::sql::{pb, NodeEnum, QName};
 
 /// The documented impact of one statement.
@@ -256,7 +256,7 @@ fn drop(ctx: &Context, s: &pb::DropStmt, impact: &mut Impact) {
                         impact.note(format!(
                             "{} is locked too: CASCADE drops its foreign key {} (checked on PostgreSQL 15)",
                             referencing.name,
-                            quote_for_message(&fk.name)
+                            Ident(&fk.name)
                         ));
                     }
                 }

@@ -3,7 +3,7 @@
 use super::{table_cmds, Example, Hazard, Rule, RuleDoc};
 use crate::explain::rewrite::{self, Rewrite};
 use crate::explain::{Change, Context, Impact};
-use crate::sql::names::quote_for_message;
+use crate::sql::quote::{Column, Ident};
 use crate::sql::{pb, NodeEnum};
 use pb::AlterTableType as At;
 
@@ -100,7 +100,7 @@ fn alter_table_columns(ctx: &Context, node: &NodeEnum, impact: &Impact, out: &mu
                 if let Some(Change::TypeChanged(Rewrite::Yes(why))) = changed {
                     out.push(Hazard::new(
                         ALTER_COLUMN_TYPE_REWRITES_TABLE,
-                        format!("changing the type of {table}.{} rewrites the table and its indexes under ACCESS EXCLUSIVE: {why}", quote_for_message(&cmd.name)),
+                        format!("changing the type of {} rewrites the table and its indexes under ACCESS EXCLUSIVE: {why}", Column(&table, &cmd.name)),
                         "add a new column of the new type, backfill it in batches, switch the application over, then drop the old column (expand/contract)",
                     ));
                 }
@@ -110,8 +110,8 @@ fn alter_table_columns(ctx: &Context, node: &NodeEnum, impact: &Impact, out: &mu
                 if set == Some(&Change::SetNotNull { scans: true }) {
                     out.push(Hazard::new(
                         SET_NOT_NULL_SCANS_TABLE,
-                        format!("SET NOT NULL on {table}.{} scans the whole table under ACCESS EXCLUSIVE", quote_for_message(&cmd.name)),
-                        format!("first ADD CONSTRAINT … CHECK ({} IS NOT NULL) NOT VALID, then VALIDATE CONSTRAINT in a later migration (SHARE UPDATE EXCLUSIVE), then SET NOT NULL (no scan, PostgreSQL ≥ 12) and drop the CHECK", quote_for_message(&cmd.name)),
+                        format!("SET NOT NULL on {} scans the whole table under ACCESS EXCLUSIVE", Column(&table, &cmd.name)),
+                        format!("first ADD CONSTRAINT … CHECK ({} IS NOT NULL) NOT VALID, then VALIDATE CONSTRAINT in a later migration (SHARE UPDATE EXCLUSIVE), then SET NOT NULL (no scan, PostgreSQL ≥ 12) and drop the CHECK", Ident(&cmd.name)),
                     ));
                 }
             }
@@ -177,7 +177,7 @@ fn add_column_not_null_without_default(
     if not_null && !filled && !serial {
         out.push(Hazard::new(
             ADD_COLUMN_NOT_NULL_WITHOUT_DEFAULT,
-            format!("column {table}.{} is added NOT NULL without a default: the migration fails on a table that holds rows (\"contains null values\")", quote_for_message(&d.colname)),
+            format!("column {} is added NOT NULL without a default: the migration fails on a table that holds rows (\"contains null values\")", Column(table, &d.colname)),
             "add it with a DEFAULT (a constant default costs no rewrite since PostgreSQL 11), or add it nullable, backfill, then SET NOT NULL safely",
         ));
     }
@@ -227,7 +227,7 @@ fn add_column_rewrites_table(
     let verb = if certain { "rewrites" } else { "may rewrite" };
     out.push(Hazard::new(
         ADD_COLUMN_REWRITES_TABLE,
-        format!("adding {table}.{} {verb} the table and its indexes under ACCESS EXCLUSIVE: {why}", quote_for_message(column)),
+        format!("adding {} {verb} the table and its indexes under ACCESS EXCLUSIVE: {why}", Column(table, column)),
         "add the column without the default (or with a constant one), set the default afterwards for new rows, and backfill existing rows in batches",
     ));
 }

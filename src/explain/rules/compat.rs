@@ -6,7 +6,8 @@
 
 use super::{table_cmds, Example, Hazard, Rule, RuleDoc};
 use crate::explain::{Context, Impact};
-use crate::sql::{names::quote_for_message, pb, NodeEnum, QName};
+use crate::sql::quote::{Column, Ident};
+use crate::sql::{pb, NodeEnum, QName};
 use pb::ObjectType as O;
 
 /// The family's rules, in the order `unmigrate rule` lists them.
@@ -164,7 +165,7 @@ fn drop_column(ctx: &Context, node: &NodeEnum, out: &mut Vec<Hazard>) {
         }
         out.push(Hazard::new(
             DROP_COLUMN,
-            format!("column {table}.{} is dropped while the previous release may still select or write it: its queries fail until every instance runs the new code", quote_for_message(&cmd.name)),
+            format!("column {} is dropped while the previous release may still select or write it: its queries fail until every instance runs the new code", Column(&table, &cmd.name)),
             "expand/contract: release code that no longer uses the column (remove it from the Prisma schema, or mark it @ignore), deploy, then drop it in a later migration",
         ));
     }
@@ -249,7 +250,7 @@ fn drop_default_of_not_null_column(ctx: &Context, node: &NodeEnum, out: &mut Vec
         };
         out.push(Hazard::new(
             DROP_DEFAULT_OF_NOT_NULL_COLUMN,
-            format!("the default of NOT NULL column {table}.{} is dropped: inserts of the previous release that leave the column to its default now fail (\"violates not-null constraint\")", quote_for_message(&column.name)),
+            format!("the default of NOT NULL column {} is dropped: inserts of the previous release that leave the column to its default now fail (\"violates not-null constraint\")", Column(&table, &column.name)),
             "drop the default one release after the code that always sets the column has been deployed everywhere",
         ));
     }
@@ -315,13 +316,13 @@ fn rename(ctx: &Context, s: &pb::RenameStmt, out: &mut Vec<Hazard>) {
         {
             out.push(Hazard::new(
             RENAME_COLUMN,
-            format!("column {table}.{} is renamed to {}: the previous release still uses the old name, and its queries fail", quote_for_message(&s.subname), quote_for_message(&s.newname)),
+            format!("column {} is renamed to {}: the previous release still uses the old name, and its queries fail", Column(&table, &s.subname), Ident(&s.newname)),
             "expand/contract: add the new column, write both (a trigger or the code), backfill, switch reads, then drop the old column in a later release; or keep the database name and map it in the Prisma schema with @map",
         ))
         }
         O::ObjectTable => out.push(Hazard::new(
             RENAME_TABLE,
-            format!("table {table} is renamed to {}: the previous release still uses the old name, and its queries fail", quote_for_message(&s.newname)),
+            format!("table {table} is renamed to {}: the previous release still uses the old name, and its queries fail", Ident(&s.newname)),
             "keep the database name and rename only the Prisma model (@@map), or rename and leave an updatable view under the old name until every instance runs the new code",
         )),
         _ => {}

@@ -123,7 +123,7 @@ fn added(table: &QName, c: &pb::Constraint, out: &mut Vec<Hazard>) {
     let name = if c.conname.is_empty() {
         String::new()
     } else {
-        format!(" {}", crate::sql::names::quote_for_message(&c.conname))
+        format!(" {}", crate::sql::quote::Ident(&c.conname))
     };
     match C::try_from(c.contype).unwrap_or(C::Undefined) {
         C::ConstrForeign if !c.skip_validation => {
@@ -207,7 +207,7 @@ fn validate_in_same_transaction(ctx: &Context, table: &QName, name: &str, out: &
     if added_here.is_some() {
         out.push(Hazard::new(
             VALIDATE_IN_SAME_TRANSACTION,
-            format!("constraint {} on {table} is added NOT VALID and validated in the same transaction: the ADD's ACCESS EXCLUSIVE lock is held through the validating scan", crate::sql::names::quote_for_message(name)),
+            format!("constraint {} on {table} is added NOT VALID and validated in the same transaction: the ADD's ACCESS EXCLUSIVE lock is held through the validating scan", crate::sql::quote::Ident(name)),
             "move VALIDATE CONSTRAINT to a later migration, so it runs in a transaction of its own under SHARE UPDATE EXCLUSIVE",
         ));
     }

@@ -116,7 +116,7 @@ fn create_index(ctx: &Context, s: &pb::IndexStmt, out: &mut Vec<Hazard>) {
     let name = if s.idxname.is_empty() {
         String::new()
     } else {
-        format!(" {}", crate::sql::names::quote_for_message(&s.idxname))
+        format!(" {}", crate::sql::quote::Ident(&s.idxname))
     };
     out.push(Hazard::new(
         CREATE_INDEX_WITHOUT_CONCURRENTLY,

@@ -1,19 +1,73 @@
-//! Identifiers quoted exactly as PostgreSQL's deparser quotes them (`quote_identifier` in
-//! ruleutils.c), so SQL written in Rust matches deparsed SQL byte for byte.
+//! How unmigrate writes an identifier, everywhere it writes one: in generated SQL, in the
+//! `-- exact:`/`-- lossy:` notes beside it, and in messages. This module owns the rule; every
+//! other module writes names through [`Ident`], [`Qualified`] or [`Column`].
+//!
+//! **The rule: quote only when needed, as PostgreSQL's deparser does** (`quote_identifier`
+//! in ruleutils.c): a name is written bare when it is lowercase letters, digits and
+//! underscores (not starting with a digit) and not a keyword that needs quoting; otherwise it
+//! is double-quoted, with embedded quotes doubled. So `id`, `email` and `type` stay bare,
+//! while `"User"`, `"userId"`, `"order"` and `"a""b"` are quoted.
+//!
+//! Why this rule and not "always quote", as Prisma's own migrations do:
+//! - Most generated SQL is written by libpg_query's deparser (everything with expressions,
+//!   views, functions, …), and it quotes this way; unmigrate does not rewrite its output.
+//!   "Always quote" could only hold for the statements written in Rust, so one file would
+//!   still mix `"type"` and `type`. With this rule, statements written in Rust quote as
+//!   the deparser does (`sql::plain` writes its text byte for byte, `sql::text` its names).
+//! - It is how PostgreSQL itself prints names (`pg_dump`, view definitions, `\d`), which is
+//!   what a drill's schema dumps show beside the notes.
+//! - Where quotes change what a name means (mixed case, as in Prisma's `"User"` and
+//!   `"createdAt"`, keywords, spaces), they are kept: only quotes that make no difference are
+//!   left out, so a name a Prisma user wrote quoted reads the same unless it is plain
+//!   lowercase.
+//!
+//! The rule is checked against the deparser for every keyword and a set of awkward names
+//! (tests below); the keyword list follows the pg_query version.
 
 use std::fmt;
 
-/// An identifier written as `quote_identifier` writes it: bare when it is lowercase letters,
+use super::QName;
+
+/// An identifier, written as `quote_identifier` writes it: bare when it is lowercase letters,
 /// digits and underscores (not starting with a digit) and not a keyword that needs quoting;
 /// otherwise double-quoted with embedded quotes doubled.
-pub struct Name<'a>(pub &'a str);
+pub struct Ident<'a>(pub &'a str);
 
-impl fmt::Display for Name<'_> {
+impl fmt::Display for Ident<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if is_bare(self.0) {
             return f.write_str(self.0);
         }
-        super::text::Ident(self.0).fmt(f)
+        f.write_str("\"")?;
+        for (i, part) in self.0.split('"').enumerate() {
+            if i > 0 {
+                f.write_str("\"\"")?;
+            }
+            f.write_str(part)?;
+        }
+        f.write_str("\"")
+    }
+}
+
+/// A schema-qualified name; objects in the default schema stay unqualified, as Prisma
+/// writes them, so the connection's search_path decides as it did for the forward SQL.
+pub struct Qualified<'a>(pub &'a QName);
+
+impl fmt::Display for Qualified<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.is_qualified() {
+            write!(f, "{}.", Ident(&self.0.schema))?;
+        }
+        Ident(&self.0.name).fmt(f)
+    }
+}
+
+/// A column of a table, as notes and messages name it: `"User".email`, `s."T"."userId"`.
+pub struct Column<'a>(pub &'a QName, pub &'a str);
+
+impl fmt::Display for Column<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", Qualified(self.0), Ident(self.1))
     }
 }
 
@@ -72,6 +126,17 @@ mod tests {
     }
 
     #[test]
+    fn qualified_names_and_columns_follow_the_rule() {
+        let public = QName::new("", "User");
+        let audit = QName::new("audit", "log");
+        assert_eq!(Qualified(&public).to_string(), r#""User""#);
+        assert_eq!(Qualified(&audit).to_string(), "audit.log");
+        assert_eq!(Column(&public, "email").to_string(), r#""User".email"#);
+        assert_eq!(Column(&public, "userId").to_string(), r#""User"."userId""#);
+        assert_eq!(Column(&audit, "order").to_string(), r#"audit.log."order""#);
+    }
+
+    #[test]
     fn the_keyword_list_is_sorted() {
         assert!(QUOTED_KEYWORDS.windows(2).all(|w| w[0] < w[1]));
     }
@@ -86,7 +151,7 @@ mod tests {
         ];
         let names = QUOTED_KEYWORDS.iter().chain(&unreserved).chain(&others);
         for name in names {
-            assert_eq!(Name(name).to_string(), deparsed(name), "{name:?}");
+            assert_eq!(Ident(name).to_string(), deparsed(name), "{name:?}");
         }
     }
 }
