@@ -8,7 +8,6 @@ mod fold;
 mod links;
 mod packed;
 pub use fold::{comment_key, function_key, object_qname, rename_object_qname};
-mod refs;
 mod stars;
 mod temporary;
 mod using_index;
@@ -17,9 +16,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::sql::{pb, QName};
 
+use crate::sql::refs::{column_refs, relation_refs};
 pub use columns::Columns;
 pub use packed::Packed;
-pub use refs::{column_refs, relation_refs, walk as walk_tree};
 pub use temporary::RelationUse;
 
 #[derive(Debug, Clone, Default)]

@@ -11,85 +11,10 @@
 //!   columns its statements do not name, and the verdict does not announce) must be as it
 //!   was before the phase (so a loss the undo caused is not reported again for the re-apply).
 
-use std::collections::BTreeSet;
-
-use crate::catalog::{column_refs, relation_refs};
 use crate::drill::outcome::{Phase, PhaseDataChange};
 use crate::rows::Fingerprint;
-use crate::sql::{pb, NodeEnum, QName};
+use crate::sql::touches::Touches;
 use crate::undo::DataLoss;
-
-/// The tables and columns a migration's statements name: what it may change.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Touched {
-    /// Tables whose rows and every column the migration may change.
-    pub tables: BTreeSet<QName>,
-    /// Single columns it may change (named by `ALTER TABLE` or a column rename).
-    pub columns: BTreeSet<(QName, String)>,
-}
-
-impl Touched {
-    /// From the forward migration's parse trees. `ALTER TABLE` touches the columns its
-    /// commands name; a column rename, both names; any other statement, every table it names
-    /// (creating an index reads a table and changes none of its data, so it touches nothing).
-    pub fn of<'a>(statements: impl IntoIterator<Item = &'a NodeEnum>) -> Touched {
-        let mut touched = Touched::default();
-        for node in statements {
-            match node {
-                NodeEnum::AlterTableStmt(a) => touched.alter_table(a),
-                NodeEnum::RenameStmt(r) => touched.rename(r),
-                NodeEnum::IndexStmt(_) => {}
-                other => {
-                    let node = pb::Node {
-                        node: Some(other.clone()),
-                    };
-                    touched.tables.extend(relation_refs(&node));
-                }
-            }
-        }
-        touched
-    }
-
-    fn alter_table(&mut self, a: &pb::AlterTableStmt) {
-        let Some(rv) = &a.relation else { return };
-        let table = QName::from_range_var(rv);
-        for cmd in &a.cmds {
-            let Some(NodeEnum::AlterTableCmd(cmd)) = &cmd.node else {
-                continue;
-            };
-            let mut names = Vec::new();
-            if !cmd.name.is_empty() {
-                names.push(cmd.name.clone());
-            }
-            if let Some(def) = cmd.def.as_deref() {
-                if let Some(NodeEnum::ColumnDef(c)) = &def.node {
-                    names.push(c.colname.clone());
-                }
-                names.extend(column_refs(def));
-            }
-            for name in names {
-                self.columns.insert((table.clone(), name));
-            }
-        }
-    }
-
-    fn rename(&mut self, r: &pb::RenameStmt) {
-        let Some(rv) = &r.relation else { return };
-        let table = QName::from_range_var(rv);
-        if r.rename_type == pb::ObjectType::ObjectColumn as i32 {
-            self.columns.insert((table.clone(), r.subname.clone()));
-            self.columns.insert((table, r.newname.clone()));
-        } else if r.rename_type == pb::ObjectType::ObjectTable as i32 {
-            self.tables.insert(table.sibling(&r.newname));
-            self.tables.insert(table);
-        }
-    }
-
-    fn covers(&self, table: &QName, column: Option<&str>) -> bool {
-        self.tables.contains(table)
-            || column.is_some_and(|c| self.columns.contains(&(table.clone(), c.to_string())))
-    }
-}
 
 /// Differences after `phase` (compared with `before`: the data before the forward phase for
 /// the forward phase and the undo, after the undo for the re-apply), split into
@@ -101,7 +26,7 @@ pub fn judge(
     before: &Fingerprint,
     after: &Fingerprint,
     phase: Phase,
-    touched: &Touched,
+    touched: &Touches,
     loses: &[DataLoss],
 ) -> (Vec<PhaseDataChange>, Vec<PhaseDataChange>) {
     let mut unannounced = Vec::new();
@@ -111,7 +36,9 @@ pub fn judge(
         let promised = loses.iter().any(|l| l.covers(&change.table, column));
         let expected = match phase {
             Phase::Undo => promised,
-            Phase::Forward | Phase::Reapply => promised || touched.covers(&change.table, column),
+            Phase::Forward | Phase::Reapply => {
+                promised || touched.may_change(&change.table, column)
+            }
         };
         let change = PhaseDataChange {
             after: phase,
@@ -130,11 +57,12 @@ pub fn judge(
 mod tests {
     use super::*;
     use crate::rows::fingerprint::{ColumnFingerprint, TableFingerprint};
+    use crate::sql::QName;
 
-    fn touched(sql: &str) -> Touched {
+    fn touched(sql: &str) -> Touches {
         let statements =
             crate::sql::parse_file(std::path::Path::new("m.sql"), sql).expect("parses");
-        Touched::of(statements.iter().map(|s| &s.node))
+        Touches::of(statements.iter().map(|s| &s.node))
     }
 
     fn q(name: &str) -> QName {
@@ -199,7 +127,7 @@ mod tests {
             table: q("User"),
             column: "bio".into(),
         }];
-        let nothing = Touched::default();
+        let nothing = Touches::default();
         let (bad, good) = judge(&before, &after, Phase::Undo, &nothing, &announced);
         assert!(bad.is_empty());
         assert_eq!(good.len(), 1);

@@ -108,9 +108,9 @@ impl FileFacts {
                 self.created_tables.insert(name);
             }
         }
-        let scope = crate::undo::MigrationScope::of(std::iter::once(node));
-        for added in scope.added_columns {
-            self.created_columns.entry(added).or_insert(index);
+        let touches = crate::sql::touches::Touches::of(std::iter::once(node));
+        for added in touches.added_columns() {
+            self.created_columns.entry(added.clone()).or_insert(index);
         }
         let transaction = self.transaction_of(node);
         self.transaction.push(transaction);

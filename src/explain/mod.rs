@@ -304,7 +304,7 @@ pub(crate) fn explain_file(
         let all = sql::statements(path, text).map(|s| s.map(|s| s.node));
         file.keep(all.collect::<Result<_, _>>()?);
     }
-    let scope = undo::LazyScope::new(|| undo::MigrationScope::of_file(path, text));
+    let scope = undo::LazyScope::new(|| undo::touches_of_file(path, text));
     let mut impacts: Vec<Impact> = Vec::with_capacity(file.count);
     let mut explained = Vec::with_capacity(file.count);
     let statements: Box<dyn Iterator<Item = Result<sql::Statement, sql::SqlError>>> = match held {

@@ -145,7 +145,7 @@ pub fn type_change(
 ) -> Rewrite {
     if let Some(expr) = using {
         let plain = matches!(&expr.node, Some(NodeEnum::ColumnRef(_)))
-            && crate::catalog::column_refs(expr) == [column.to_string()];
+            && crate::sql::refs::column_refs(expr) == [column.to_string()];
         if !plain {
             return Rewrite::Yes("the USING expression is evaluated for every row".into());
         }

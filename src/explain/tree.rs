@@ -1,9 +1,9 @@
 //! Searches inside parse trees of any shape (through their serde form, as
-//! [`crate::catalog::column_refs`] does): string constants and called functions.
+//! [`crate::sql::refs::column_refs`] does): string constants and called functions.
 
 use serde_json::Value;
 
-use crate::catalog::walk_tree as walk;
+use crate::sql::refs::walk;
 use crate::sql::{Node, NodeEnum};
 
 /// Whether the statement holds the string constant `value` (`'ACTIVE'`, `'ACTIVE'::"Status"`),

@@ -11,8 +11,10 @@ pub mod names;
 pub(crate) mod plain;
 pub mod quote;
 pub mod reach;
+pub mod refs;
 pub mod split;
 pub mod text;
+pub mod touches;
 
 use std::path::{Path, PathBuf};
 

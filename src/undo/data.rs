@@ -7,9 +7,10 @@
 //! identifies, or a statement that also changes other tables.
 
 use super::rule::{UndoExample, UndoRule, UndoRuleDoc};
-use super::{stmt, DataLoss, MigrationScope, Undo, Verdict};
+use super::{stmt, DataLoss, Undo, Verdict};
 use crate::catalog::{Catalog, ConstraintKind, Table};
 use crate::sql::quote::Ident;
+use crate::sql::touches::Touches;
 use crate::sql::{build, pb, string_list, Node, NodeEnum, QName};
 
 /// The family's undo rules, in the order `unmigrate rule` lists them.
@@ -25,7 +26,7 @@ pub(super) const RULES: &[UndoRule] = &[
 /// `INSERT`, `UPDATE`, `DELETE`: rules `undo-insert`, `undo-update` and `undo-delete`, declared
 /// beside `insert`, `update` and `delete`. Rows written to a table this migration creates need
 /// no undo (the undo drops them anyway), and a data-changing `WITH` makes any of them manual.
-pub fn write(catalog: &Catalog, node: &NodeEnum, scope: &MigrationScope) -> Undo {
+pub fn write(catalog: &Catalog, node: &NodeEnum, scope: &Touches) -> Undo {
     let (verb, relation, with) = match node {
         NodeEnum::InsertStmt(s) => ("INSERT into", s.relation.as_ref(), &s.with_clause),
         NodeEnum::UpdateStmt(s) => ("UPDATE of", s.relation.as_ref(), &s.with_clause),
@@ -35,7 +36,7 @@ pub fn write(catalog: &Catalog, node: &NodeEnum, scope: &MigrationScope) -> Undo
     let Some(table) = relation.map(QName::from_range_var) else {
         return Undo::manual("data statement without a target table; reverse it by hand");
     };
-    if scope.created_tables.contains(&table) {
+    if scope.creates(&table, |_| true) {
         return Undo::nothing(format!(
             "{verb} {table}, which this migration creates: the undo drops the table and these rows with it"
         ));
@@ -267,11 +268,11 @@ pub(super) const UNDO_UPDATE: UndoRule = UndoRule::new(&UndoRuleDoc {
 });
 
 /// The undo of rule `undo-update` (UNDO_UPDATE above).
-fn update(catalog: &Catalog, table: &QName, s: &pb::UpdateStmt, scope: &MigrationScope) -> Undo {
+fn update(catalog: &Catalog, table: &QName, s: &pb::UpdateStmt, scope: &Touches) -> Undo {
     let columns = target_columns(&s.target_list);
     let (new, old): (Vec<_>, Vec<_>) = columns
         .iter()
-        .partition(|c| scope.added_columns.contains(&(table.clone(), (*c).clone())));
+        .partition(|c| scope.adds_column(table, c).is_some());
     if old.is_empty() && !new.is_empty() {
         return Undo::nothing(format!(
             "UPDATE of {table} only fills columns this migration adds ({}): the undo drops them with their values",
@@ -353,7 +354,7 @@ pub(super) const UNDO_TRUNCATE: UndoRule = UndoRule::new(&UndoRuleDoc {
 });
 
 /// The undo of rule `undo-truncate` (UNDO_TRUNCATE above).
-pub fn truncate(catalog: &Catalog, s: &pb::TruncateStmt, scope: &MigrationScope) -> Undo {
+pub fn truncate(catalog: &Catalog, s: &pb::TruncateStmt, scope: &Touches) -> Undo {
     let tables: Vec<QName> = s
         .relations
         .iter()
@@ -366,7 +367,7 @@ pub fn truncate(catalog: &Catalog, s: &pb::TruncateStmt, scope: &MigrationScope)
         .collect();
     let kept: Vec<String> = tables
         .iter()
-        .filter(|t| !scope.created_tables.contains(t))
+        .filter(|t| !scope.creates(t, |_| true))
         .map(ToString::to_string)
         .collect();
     if kept.is_empty() {
@@ -386,7 +387,7 @@ pub fn truncate(catalog: &Catalog, s: &pb::TruncateStmt, scope: &MigrationScope)
     }
     let cascade = s.behavior == pb::DropBehavior::DropCascade as i32;
     let mut loses = Vec::new();
-    for table in tables.iter().filter(|t| !scope.created_tables.contains(t)) {
+    for table in tables.iter().filter(|t| !scope.creates(t, |_| true)) {
         let emptied = if cascade {
             referencing_closure(catalog, table)
         } else {

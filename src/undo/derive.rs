@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use serde::Serialize;
 
 use super::file::render_parts;
-use super::{render, undo_and_apply, LazyScope, MigrationScope, Undo, Verdict};
+use super::{render, touches_of_file, undo_and_apply, LazyScope, Undo, Verdict};
 use crate::catalog::Catalog;
 use crate::migrations::{History, Migration, NewFolder};
 use crate::sql::{self, Location, SqlError};
@@ -91,7 +91,7 @@ pub fn derive_undos(
             let undo_it = wanted.contains(migration.name.as_str());
             // Only a data statement asks for the scope; the file is parsed again then.
             let migration_scope =
-                LazyScope::new(|| MigrationScope::of_file(&migration.sql_path, &migration.sql));
+                LazyScope::new(|| touches_of_file(&migration.sql_path, &migration.sql));
             let mut sources = Vec::new();
             let mut undos = Vec::new();
             loop {

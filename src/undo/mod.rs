@@ -22,6 +22,7 @@ mod views;
 use serde::Serialize;
 
 use crate::catalog::Catalog;
+use crate::sql::touches::Touches;
 use crate::sql::{self, pb, NodeEnum, QName};
 
 pub use derive::{derive_undos, MigrationUndo, StatementUndo, VerdictCounts};
@@ -258,61 +259,19 @@ pub(crate) fn stmt(node: NodeEnum) -> UndoSql {
     UndoSql::new(node, false)
 }
 
-/// What the whole forward migration creates, so rules for data statements can tell whether
-/// the undo removes what they wrote anyway.
-#[derive(Debug, Default)]
-pub struct MigrationScope {
-    pub created_tables: Vec<QName>,
-    pub added_columns: Vec<(QName, String)>,
-}
-
-impl MigrationScope {
-    pub fn of<'a>(statements: impl IntoIterator<Item = &'a NodeEnum>) -> Self {
-        let mut scope = MigrationScope::default();
-        for node in statements {
-            scope.add(node);
-        }
-        scope
+/// What a migration file touches ([`Touches`]), for rules of data statements: whether the
+/// undo removes what they wrote anyway. Data statements, which create nothing, are not
+/// parsed, so only the creations are known (`tables` and `columns` stay empty). A file that
+/// does not parse is cut short at the error: the caller meets the same error anyway.
+pub fn touches_of_file(path: &std::path::Path, text: &str) -> Touches {
+    let mut touches = Touches::default();
+    for statement in sql::statements(path, text)
+        .without(is_data_statement)
+        .map_while(Result::ok)
+    {
+        touches.add(&statement.node);
     }
-
-    /// The scope of a migration file, parsing its statements one at a time (data statements,
-    /// which cannot create tables or columns, are not parsed). A file that does not parse is
-    /// cut short at the error: the caller meets the same error anyway.
-    pub fn of_file(path: &std::path::Path, text: &str) -> Self {
-        let mut scope = MigrationScope::default();
-        let statements = sql::statements(path, text).without(is_data_statement);
-        for statement in statements.map_while(Result::ok) {
-            scope.add(&statement.node);
-        }
-        scope
-    }
-
-    fn add(&mut self, node: &NodeEnum) {
-        match node {
-            NodeEnum::CreateStmt(c) => {
-                if let Some(rv) = &c.relation {
-                    self.created_tables.push(QName::from_range_var(rv));
-                }
-            }
-            NodeEnum::AlterTableStmt(a) => {
-                let Some(rv) = &a.relation else { return };
-                let table = QName::from_range_var(rv);
-                for cmd in &a.cmds {
-                    if let Some(NodeEnum::AlterTableCmd(cmd)) = &cmd.node {
-                        if let Some(NodeEnum::ColumnDef(def)) =
-                            cmd.def.as_deref().and_then(|d| d.node.as_ref())
-                        {
-                            if cmd.subtype == pb::AlterTableType::AtAddColumn as i32 {
-                                self.added_columns
-                                    .push((table.clone(), def.colname.clone()));
-                            }
-                        }
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
+    touches
 }
 
 /// Whether a statement's text starts with `INSERT`, `UPDATE`, `DELETE` or `COPY` (then it is
@@ -325,30 +284,30 @@ fn is_data_statement(text: &str) -> bool {
     })
 }
 
-/// A migration's [`MigrationScope`], worked out the first time a rule asks for it: only
+/// A migration's [`Touches`], worked out the first time a rule asks for it: only
 /// data statements do, so a migration undone statement by statement as it is parsed is read
 /// a second time only when it changes data.
 pub struct LazyScope<'a> {
-    scope: std::cell::OnceCell<MigrationScope>,
-    compute: Box<dyn Fn() -> MigrationScope + 'a>,
+    scope: std::cell::OnceCell<Touches>,
+    compute: Box<dyn Fn() -> Touches + 'a>,
 }
 
 impl<'a> LazyScope<'a> {
-    pub fn new(compute: impl Fn() -> MigrationScope + 'a) -> Self {
+    pub fn new(compute: impl Fn() -> Touches + 'a) -> Self {
         LazyScope {
             scope: std::cell::OnceCell::new(),
             compute: Box::new(compute),
         }
     }
 
-    fn ready(scope: MigrationScope) -> Self {
+    fn ready(scope: Touches) -> Self {
         LazyScope {
             scope: std::cell::OnceCell::from(scope),
-            compute: Box::new(MigrationScope::default),
+            compute: Box::new(Touches::default),
         }
     }
 
-    fn get(&self) -> &MigrationScope {
+    fn get(&self) -> &Touches {
         self.scope.get_or_init(|| (self.compute)())
     }
 }
@@ -369,7 +328,7 @@ pub fn undo_migration_observed(
     statements: Vec<NodeEnum>,
     mut observe: impl FnMut(&Catalog, &NodeEnum),
 ) -> Vec<Undo> {
-    let scope = LazyScope::ready(MigrationScope::of(&statements));
+    let scope = LazyScope::ready(Touches::of(&statements));
     let undos = statements
         .into_iter()
         .map(|node| {

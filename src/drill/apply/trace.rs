@@ -322,7 +322,7 @@ pub fn run_traced(
 /// The table a probe reads and writes for this statement: the first table it names that
 /// existed before it, by the name PostgreSQL prints for it (quoted where needed).
 fn probe_table(node: &NodeEnum, before: &Observed) -> Option<String> {
-    let named = crate::catalog::relation_refs(&crate::sql::build::node(node.clone()));
+    let named = crate::sql::refs::relation_refs(&crate::sql::build::node(node.clone()));
     named.iter().find_map(|name| {
         before
             .relations

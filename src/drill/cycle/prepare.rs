@@ -9,10 +9,10 @@ use super::{DrillError, DrillPlan};
 use crate::drill::apply;
 use crate::drill::apply::ApplyError;
 use crate::drill::outcome::UndoSource;
-use crate::drill::survival::Touched;
 use crate::migrations::{self, History, Migration, Timestamp};
 use crate::scratch::{Scratch, ScratchSource};
 use crate::snapshot::SchemaWatcher;
+use crate::sql::touches::Touches;
 use crate::sql::{self, SqlError};
 use crate::undo::{self, MigrationUndo};
 
@@ -60,7 +60,7 @@ pub(super) fn prepare_files(
             let statements = sql::parse_file(&m.sql_path, &m.sql)?;
             Ok(ForwardFile {
                 mode_differences: apply::mode_differences(&statements),
-                touched: seeded.then(|| Touched::of(statements.iter().map(|s| &s.node))),
+                touched: seeded.then(|| Touches::of(statements.iter().map(|s| &s.node))),
                 fits_in_a_transaction: apply::fits_in_a_transaction(&statements),
             })
         })
@@ -202,7 +202,7 @@ pub(super) fn redacted(source: &ScratchSource) -> String {
 pub(super) struct ForwardFile {
     pub(super) mode_differences: Vec<String>,
     /// What its statements name, for data-survival checks (seeded drills only).
-    pub(super) touched: Option<Touched>,
+    pub(super) touched: Option<Touches>,
     /// Whether it can be tried again inside a rolled-back transaction.
     pub(super) fits_in_a_transaction: bool,
 }

@@ -9,9 +9,10 @@ use super::prepare::ForwardFile;
 use super::DrillError;
 use crate::drill::outcome::{DataFailure, DataReport, Phase};
 use crate::drill::script::Seed;
-use crate::drill::survival::{self, Touched};
+use crate::drill::survival;
 use crate::migrations::{ApplyMode, Migration};
 use crate::rows::{self, Fill, Fingerprint};
+use crate::sql::touches::Touches;
 use crate::undo::{DataLoss, MigrationUndo};
 
 /// A seeded drill's view of one migration's data: the fingerprint before its forward
@@ -20,7 +21,7 @@ pub(super) struct DataWatch {
     pub(super) before: Fingerprint,
     /// After the latest phase: what the re-apply is compared with.
     pub(super) last: Fingerprint,
-    pub(super) touched: Touched,
+    pub(super) touched: Touches,
     pub(super) loses: Vec<DataLoss>,
     pub(super) report: DataReport,
 }
@@ -29,7 +30,7 @@ impl Cycle<'_, '_> {
     pub(super) fn seed_and_fingerprint(
         &mut self,
         seed: Seed,
-        touched: &Touched,
+        touched: &Touches,
         undo: &MigrationUndo,
     ) -> Result<DataWatch, DrillError> {
         let fill = if self.seeded_once {

@@ -216,7 +216,7 @@ fn has_valid_not_null_check(ctx: &Context, table: &QName, column: &str) -> bool 
                 c.def.unpack().raw_expr.and_then(|e| e.node),
                 Some(NodeEnum::NullTest(n))
                     if n.nulltesttype == pb::NullTestType::IsNotNull as i32
-                        && n.arg.as_deref().is_some_and(|a| crate::catalog::column_refs(a) == [column.to_string()])
+                        && n.arg.as_deref().is_some_and(|a| crate::sql::refs::column_refs(a) == [column.to_string()])
             )
     })
 }

@@ -1,8 +1,8 @@
 //! The locks a statement takes on the tables it only reads, or writes through a `WITH`.
 
 use super::{relation, table, Impact, LockMode};
-use crate::catalog::relation_refs;
 use crate::explain::Context;
+use crate::sql::refs::relation_refs;
 use crate::sql::{NodeEnum, QName};
 
 /// Tables a data-modifying `WITH` (`WITH x AS (INSERT …) …`) writes to.

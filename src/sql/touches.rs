@@ -1,0 +1,197 @@
+//! What a migration touches, read from its statements' parse trees: the tables it creates, the
+//! columns it adds, and the tables and columns it names. One answer for every stage that asks:
+//! undo rules for data statements (does the undo remove what they wrote anyway?), explain's
+//! rules (is this table new, so nobody uses it yet?) and the seeded drill (which data may this
+//! migration change?).
+
+use std::collections::{BTreeSet, HashMap};
+
+use super::refs::{column_refs, relation_refs};
+use super::{pb, NodeEnum, QName};
+
+/// What one migration's statements touch, gathered statement by statement ([`Touches::add`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Touches {
+    /// Tables (and materialized views) created by `CREATE TABLE` or `CREATE … AS`.
+    created: BTreeSet<QName>,
+    /// Tables created `IF NOT EXISTS`: created only when the schema before lacked them,
+    /// which only a reader that knows that schema can tell ([`Touches::creates`]).
+    created_if_absent: BTreeSet<QName>,
+    /// Columns added with `ALTER TABLE … ADD COLUMN`, with the first statement adding each.
+    added_columns: HashMap<(QName, String), usize>,
+    /// Tables whose rows and every column the migration may change: every table a statement
+    /// names, except through `ALTER TABLE` and renames (which name columns) and
+    /// `CREATE INDEX` (which reads a table and changes none of its data).
+    pub tables: BTreeSet<QName>,
+    /// Single columns it may change: named by `ALTER TABLE`, or both names of a column rename.
+    pub columns: BTreeSet<(QName, String)>,
+    /// How many statements were added.
+    count: usize,
+}
+
+impl Touches {
+    pub fn of<'a>(statements: impl IntoIterator<Item = &'a NodeEnum>) -> Self {
+        let mut touches = Touches::default();
+        for node in statements {
+            touches.add(node);
+        }
+        touches
+    }
+
+    /// Adds the next statement of the migration.
+    pub fn add(&mut self, node: &NodeEnum) {
+        let index = self.count;
+        self.count += 1;
+        match node {
+            NodeEnum::CreateStmt(c) => {
+                if let Some(rv) = &c.relation {
+                    self.creates_table(QName::from_range_var(rv), c.if_not_exists);
+                }
+                self.names_tables(node);
+            }
+            NodeEnum::CreateTableAsStmt(c) => {
+                if let Some(rv) = c.into.as_ref().and_then(|i| i.rel.as_ref()) {
+                    self.creates_table(QName::from_range_var(rv), c.if_not_exists);
+                }
+                self.names_tables(node);
+            }
+            NodeEnum::AlterTableStmt(a) => self.alter_table(a, index),
+            NodeEnum::RenameStmt(r) => self.rename(r),
+            NodeEnum::IndexStmt(_) => {}
+            other => self.names_tables(other),
+        }
+    }
+
+    /// Whether the migration creates `table`; `existed_before` answers for a creation
+    /// `IF NOT EXISTS` (a reader that cannot tell should answer `true`: then no rule assumes
+    /// that the undo drops a table that was there before).
+    pub fn creates(&self, table: &QName, existed_before: impl FnOnce(&QName) -> bool) -> bool {
+        self.created.contains(table)
+            || (self.created_if_absent.contains(table) && !existed_before(table))
+    }
+
+    /// The first statement (counted from 0) that adds `column` to `table`, if one does.
+    pub fn adds_column(&self, table: &QName, column: &str) -> Option<usize> {
+        self.added_columns
+            .get(&(table.clone(), column.to_string()))
+            .copied()
+    }
+
+    /// The columns added, as (table, column).
+    pub fn added_columns(&self) -> impl Iterator<Item = &(QName, String)> {
+        self.added_columns.keys()
+    }
+
+    /// Whether the migration may change the data of `column` of `table` (`None`: its rows).
+    pub fn may_change(&self, table: &QName, column: Option<&str>) -> bool {
+        self.tables.contains(table)
+            || column.is_some_and(|c| self.columns.contains(&(table.clone(), c.to_string())))
+    }
+
+    fn creates_table(&mut self, table: QName, if_not_exists: bool) {
+        if if_not_exists {
+            self.created_if_absent.insert(table);
+        } else {
+            self.created.insert(table);
+        }
+    }
+
+    fn names_tables(&mut self, node: &NodeEnum) {
+        let node = pb::Node {
+            node: Some(node.clone()),
+        };
+        self.tables.extend(relation_refs(&node));
+    }
+
+    fn alter_table(&mut self, a: &pb::AlterTableStmt, index: usize) {
+        let Some(rv) = &a.relation else { return };
+        let table = QName::from_range_var(rv);
+        for cmd in &a.cmds {
+            let Some(NodeEnum::AlterTableCmd(cmd)) = &cmd.node else {
+                continue;
+            };
+            let mut names = Vec::new();
+            if !cmd.name.is_empty() {
+                names.push(cmd.name.clone());
+            }
+            if let Some(def) = cmd.def.as_deref() {
+                if let Some(NodeEnum::ColumnDef(c)) = &def.node {
+                    names.push(c.colname.clone());
+                    if cmd.subtype == pb::AlterTableType::AtAddColumn as i32 {
+                        self.added_columns
+                            .entry((table.clone(), c.colname.clone()))
+                            .or_insert(index);
+                    }
+                }
+                names.extend(column_refs(def));
+            }
+            for name in names {
+                self.columns.insert((table.clone(), name));
+            }
+        }
+    }
+
+    fn rename(&mut self, r: &pb::RenameStmt) {
+        let Some(rv) = &r.relation else { return };
+        let table = QName::from_range_var(rv);
+        if r.rename_type == pb::ObjectType::ObjectColumn as i32 {
+            self.columns.insert((table.clone(), r.subname.clone()));
+            self.columns.insert((table, r.newname.clone()));
+        } else if r.rename_type == pb::ObjectType::ObjectTable as i32 {
+            self.tables.insert(table.sibling(&r.newname));
+            self.tables.insert(table);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn touches(sql: &str) -> Touches {
+        let statements =
+            crate::sql::parse_file(std::path::Path::new("m.sql"), sql).expect("parses");
+        Touches::of(statements.iter().map(|s| &s.node))
+    }
+
+    fn q(name: &str) -> QName {
+        QName::new(crate::sql::names::DEFAULT_SCHEMA, name)
+    }
+
+    #[test]
+    fn creations_count_create_table_as_and_if_not_exists_only_where_the_table_was_absent() {
+        let t = touches(
+            "CREATE TABLE a (id int);
+             CREATE TABLE b AS SELECT 1 AS x;
+             CREATE MATERIALIZED VIEW m AS SELECT 1 AS x;
+             CREATE TABLE IF NOT EXISTS c (id int);",
+        );
+        assert!(t.creates(&q("a"), |_| true));
+        assert!(t.creates(&q("b"), |_| true));
+        assert!(t.creates(&q("m"), |_| true));
+        assert!(!t.creates(&q("c"), |_| true));
+        assert!(t.creates(&q("c"), |_| false));
+        assert!(!t.creates(&q("z"), |_| false));
+    }
+
+    #[test]
+    fn added_columns_keep_their_first_statement_and_named_columns_are_touched() {
+        let t = touches(
+            "ALTER TABLE a ADD COLUMN x int;
+             UPDATE a SET x = 1;
+             ALTER TABLE b ADD COLUMN y int, ADD COLUMN x int DEFAULT 0;
+             ALTER TABLE a RENAME COLUMN v TO w;
+             CREATE INDEX i ON c (z);",
+        );
+        assert_eq!(t.adds_column(&q("a"), "x"), Some(0));
+        assert_eq!(t.adds_column(&q("b"), "x"), Some(2));
+        assert_eq!(t.adds_column(&q("a"), "w"), None);
+        assert!(t.may_change(&q("a"), None), "the UPDATE names the table");
+        assert!(t.may_change(&q("b"), Some("y")) && !t.may_change(&q("b"), Some("q")));
+        assert!(t.may_change(&q("a"), Some("v")) && t.may_change(&q("a"), Some("w")));
+        assert!(
+            !t.may_change(&q("c"), Some("z")),
+            "an index changes no data"
+        );
+    }
+}
