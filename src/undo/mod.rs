@@ -24,7 +24,7 @@ use serde::Serialize;
 use crate::catalog::Catalog;
 use crate::sql::{self, pb, NodeEnum, QName};
 
-pub use derive::{derive_undos, MigrationUndo, StatementUndo, VerdictCounts};
+pub use derive::{derive_each, derive_undos, MigrationUndo, StatementUndo, VerdictCounts};
 pub use file::{built_statements, render_parts};
 pub use rule::{UndoExample, UndoRule, UndoRuleDoc};
 
