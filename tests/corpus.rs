@@ -24,11 +24,16 @@ fn generate_all(name: &str, expected_migrations: usize) {
         plan(&history, &Selection::All, Some(ts), ts, false).expect("undo of every migration");
     assert_eq!(plan.undos.len(), expected_migrations);
     let counts = plan.counts();
-    let statements: usize = plan.undos.iter().map(|u| u.statements.len()).sum();
+    let statements: usize = plan
+        .undos
+        .iter()
+        .map(|u| plan.statements(u).unwrap().as_array().unwrap().len())
+        .sum();
     assert_eq!(counts.exact + counts.lossy + counts.manual, statements);
     // Every file parses back to exactly the statements built (the guard `generate` runs).
     unmigrate::generate::verify(&plan).unwrap_or_else(|e| panic!("{e}"));
     for folder in plan.folders() {
+        let folder = folder.unwrap();
         assert!(folder.sql.starts_with(unmigrate::migrations::UNDO_MARKER));
         if let Err(e) = unmigrate::sql::reparse(&folder.sql) {
             panic!(
@@ -39,17 +44,17 @@ fn generate_all(name: &str, expected_migrations: usize) {
     }
     // Every manual undo says why, in its file.
     for undo in &plan.undos {
-        for s in undo
-            .statements
-            .iter()
-            .filter(|s| s.undo.verdict == unmigrate::undo::Verdict::Manual)
-        {
+        let files: Vec<String> = undo.folders.iter().map(|f| plan.file(f).unwrap()).collect();
+        for note in plan.notes(undo).unwrap() {
+            if note.verdict != Verdict::Manual {
+                continue;
+            }
             assert!(
-                !s.undo.reason.is_empty(),
+                !note.reason.is_empty(),
                 "{}: manual undo without a reason",
                 undo.source
             );
-            assert!(undo.folders.iter().any(|f| f.sql.contains(&s.undo.reason)));
+            assert!(files.iter().any(|sql| sql.contains(&note.reason)));
         }
     }
 }

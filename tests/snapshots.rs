@@ -33,6 +33,7 @@ fn undo_of_case(case: &str) -> String {
     unmigrate::generate::verify(&plan).unwrap_or_else(|e| panic!("{e}"));
     let mut out = String::new();
     for folder in plan.folders() {
+        let folder = folder.expect("the file reads back");
         if let Err(e) = unmigrate::sql::reparse(&folder.sql) {
             panic!("generated SQL does not parse ({e}):\n{}", folder.sql);
         }

@@ -1,21 +1,32 @@
 //! The generate pipeline: read the history, fold it into the schema model, derive the undo
 //! of each selected migration, and lay the result out as new migration folders.
+//!
+//! A plan keeps each migration's texts (its files, and what the report and the guard need) in
+//! a temporary file as soon as the migration is derived (`spool.rs`), and only a summary of it
+//! in memory: folder names and the all-or-nothing write can only be decided once every
+//! migration is derived, and the whole undo of a long history is many times its SQL.
 
 mod guard;
+mod spool;
 
+use std::borrow::Cow;
 use std::collections::HashMap;
+use std::io;
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::migrations::{
-    self, Among, History, Migration, MigrationsError, NameError, NewFolder, Overwrite, Timestamp,
+    self, Among, History, Migration, MigrationsError, NameError, NewFolder, NewFolders, Overwrite,
+    Timestamp,
 };
 use crate::sql::SqlError;
 use crate::undo::Verdict;
+use spool::{Span, Spool};
 
 pub use crate::undo::{
-    built_statements, derive_undos, render_parts, MigrationUndo, StatementUndo, VerdictCounts,
+    built_statements, derive_each, derive_undos, render_parts, MigrationUndo, StatementUndo,
+    VerdictCounts,
 };
 
 /// Which forward migrations to undo.
@@ -50,6 +61,9 @@ pub enum GenerateError {
         source_name: String,
         detail: String,
     },
+    /// The temporary file a plan keeps its texts in could not be made, written or read.
+    #[error("cannot keep the generated files in a temporary file ({0}); nothing was written; is the temporary directory full or unwritable? (set TMPDIR to another)")]
+    Spool(#[source] io::Error),
     #[error("--last 0 selects no migration; pass --last 1 or more, or --all")]
     LastZero,
     #[error(
@@ -79,10 +93,76 @@ pub enum GenerateError {
     },
 }
 
-/// Everything `generate` decided, before anything is written.
-#[derive(Debug, Serialize)]
+/// Everything `generate` decided, before anything is written: a summary of each undo in
+/// memory, its texts in the plan's temporary file (read them with [`Plan::file`],
+/// [`Plan::notes`], [`Plan::statements`]).
+#[derive(Debug)]
 pub struct Plan {
-    pub undos: Vec<MigrationUndo>,
+    /// Newest source first: the order folders are named in and the report lists them.
+    pub undos: Vec<PlannedUndo>,
+    spool: Spool,
+}
+
+/// The undo of one forward migration as a plan keeps it: what the totals and folder names
+/// need, and where its texts stand in the plan's temporary file.
+#[derive(Debug)]
+pub struct PlannedUndo {
+    pub source: String,
+    pub source_checksum: String,
+    pub verdict: Verdict,
+    pub counts: VerdictCounts,
+    /// The folders to write, in deploy order (more than one when `CONCURRENTLY` statements
+    /// must run alone).
+    pub folders: Vec<PlannedFolder>,
+    /// Its [`StatementUndo`]s, as JSON.
+    statements: Span,
+    /// Its statements whose undo is not exact, as JSON [`Note`]s.
+    notes: Span,
+    /// What each file must parse back to ([`built_statements`]), as JSON.
+    built: Span,
+}
+
+/// A folder to write: its name, and where its `migration.sql` stands in the plan's file.
+#[derive(Debug)]
+pub struct PlannedFolder {
+    pub name: String,
+    file: Span,
+}
+
+/// A forward statement whose undo is not exact: where it stands, and why.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Note {
+    pub line: usize,
+    #[serde(with = "VerdictName")]
+    pub verdict: Verdict,
+    pub reason: String,
+}
+
+/// A [`Note`] as it is written, borrowing the reason.
+#[derive(Serialize)]
+struct NoteRef<'a> {
+    line: usize,
+    verdict: Verdict,
+    reason: &'a str,
+}
+
+/// Serialises the items of the iterator its function makes as a sequence, without
+/// collecting them first.
+struct Seq<F>(F);
+
+impl<F: Fn() -> I, I: IntoIterator<Item = T>, T: Serialize> Serialize for Seq<F> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq((self.0)())
+    }
+}
+
+/// [`Verdict`]'s JSON, read back as well as written (the undo engine only writes it).
+#[derive(Serialize, Deserialize)]
+#[serde(remote = "Verdict", rename_all = "lowercase")]
+enum VerdictName {
+    Exact,
+    Lossy,
+    Manual,
 }
 
 impl Plan {
@@ -98,8 +178,95 @@ impl Plan {
         total
     }
 
-    pub fn folders(&self) -> Vec<NewFolder> {
-        self.undos.iter().flat_map(|u| u.folders.clone()).collect()
+    /// The text of `folder`'s `migration.sql`.
+    pub fn file(&self, folder: &PlannedFolder) -> io::Result<String> {
+        self.spool.text(folder.file)
+    }
+
+    /// Every folder with its file, read back one at a time, in the order they are written.
+    pub fn folders(&self) -> impl Iterator<Item = io::Result<NewFolder>> + '_ {
+        self.undos.iter().flat_map(|u| &u.folders).map(|folder| {
+            Ok(NewFolder {
+                name: folder.name.clone(),
+                sql: self.file(folder)?,
+            })
+        })
+    }
+
+    /// `undo`'s statements whose undo is not exact, in source order.
+    pub fn notes(&self, undo: &PlannedUndo) -> io::Result<Vec<Note>> {
+        self.spool.json(undo.notes)
+    }
+
+    /// `undo`'s [`StatementUndo`]s as JSON, as the JSON report shows them.
+    pub fn statements(&self, undo: &PlannedUndo) -> io::Result<serde_json::Value> {
+        self.spool.json(undo.statements)
+    }
+
+    /// Keeps one derived undo: its texts go to the spool, each dropped once written (a large
+    /// migration's are large), and its summary is returned (the folders are named later, by
+    /// [`assign_folders`]).
+    fn keep(spool: &mut Spool, undo: MigrationUndo, files: Vec<String>) -> io::Result<PlannedUndo> {
+        let folders = files
+            .into_iter()
+            .map(|sql| {
+                let file = spool.put(sql.as_bytes())?;
+                Ok(PlannedFolder {
+                    name: String::new(),
+                    file,
+                })
+            })
+            .collect::<io::Result<_>>()?;
+        let notes = spool.put_json(&Seq(|| {
+            undo.statements
+                .iter()
+                .filter(|s| s.undo.verdict != Verdict::Exact)
+                .map(|s| NoteRef {
+                    line: s.location.line,
+                    verdict: s.undo.verdict,
+                    reason: &s.undo.reason,
+                })
+        }))?;
+        let statements = spool.put_json(&undo.statements)?;
+        let built = spool.put_json(&built_statements(&undo))?;
+        Ok(PlannedUndo {
+            source: undo.source,
+            source_checksum: undo.source_checksum,
+            verdict: undo.verdict,
+            counts: undo.counts,
+            folders,
+            statements,
+            notes,
+            built,
+        })
+    }
+
+    /// Replaces a file's text, for the guard's tests.
+    #[cfg(test)]
+    fn replace_file(&mut self, undo: usize, part: usize, sql: &str) {
+        let span = self.spool.put(sql.as_bytes()).unwrap();
+        io::Write::flush(&mut self.spool).unwrap();
+        self.undos[undo].folders[part].file = span;
+    }
+}
+
+/// The plan's folders as the writer reads them: one file at a time, from the spool.
+struct PlanFolders<'p> {
+    plan: &'p Plan,
+    folders: Vec<&'p PlannedFolder>,
+}
+
+impl NewFolders for PlanFolders<'_> {
+    fn count(&self) -> usize {
+        self.folders.len()
+    }
+
+    fn name(&self, i: usize) -> &str {
+        &self.folders[i].name
+    }
+
+    fn sql(&self, i: usize) -> io::Result<Cow<'_, str>> {
+        self.plan.file(self.folders[i]).map(Cow::Owned)
     }
 }
 
@@ -113,11 +280,16 @@ pub fn plan(
     force: bool,
 ) -> Result<Plan, GenerateError> {
     let selected = select(history, selection)?;
-    let mut derived = derive_undos(history, &selected)?;
-    derived.reverse(); // newest source first
-    let (mut undos, rendered): (Vec<_>, Vec<_>) = derived.into_iter().unzip();
-    assign_folders(history, &mut undos, rendered, requested, now, force)?;
-    Ok(Plan { undos })
+    let mut spool = Spool::new().map_err(GenerateError::Spool)?;
+    let mut undos = Vec::with_capacity(selected.len());
+    derive_each(history, &selected, |undo, files| {
+        undos.push(Plan::keep(&mut spool, undo, files).map_err(GenerateError::Spool)?);
+        Ok::<_, GenerateError>(())
+    })?;
+    io::Write::flush(&mut spool).map_err(GenerateError::Spool)?;
+    undos.reverse(); // newest source first
+    assign_folders(history, &mut undos, requested, now, force)?;
+    Ok(Plan { undos, spool })
 }
 
 fn select<'h>(
@@ -162,8 +334,7 @@ fn select<'h>(
 
 fn assign_folders(
     history: &History,
-    undos: &mut [MigrationUndo],
-    rendered: Vec<Vec<String>>,
+    undos: &mut [PlannedUndo],
     requested: Option<Timestamp>,
     now: Timestamp,
     force: bool,
@@ -177,7 +348,8 @@ fn assign_folders(
     }
     let mut fresh = 0;
     let mut reused: Vec<Option<Vec<String>>> = Vec::with_capacity(undos.len());
-    for (u, parts) in undos.iter().zip(&rendered) {
+    for u in undos.iter() {
+        let parts = &u.folders;
         let existing = written.get(u.source.as_str()).cloned().unwrap_or_default();
         if existing.is_empty() {
             fresh += parts.len();
@@ -207,38 +379,35 @@ fn assign_folders(
         migrations::choose_timestamps(history, requested, now, fresh)?
     };
     let mut stamps = stamps.into_iter();
-    for ((u, parts), names) in undos.iter_mut().zip(rendered).zip(reused) {
-        let count = parts.len();
-        u.folders = parts
-            .into_iter()
-            .enumerate()
-            .map(|(i, sql)| {
-                let name = match &names {
-                    Some(existing) => existing[i].clone(),
-                    None => {
-                        let ts = stamps.next().expect("one timestamp per new folder");
-                        let source = if count == 1 || i == 0 {
-                            u.source.clone()
-                        } else {
-                            format!("{}_part{}", u.source, i + 1)
-                        };
-                        migrations::undo_folder_name(ts, &source)
-                    }
-                };
-                NewFolder { name, sql }
-            })
-            .collect();
+    for (u, names) in undos.iter_mut().zip(reused) {
+        let count = u.folders.len();
+        for (i, folder) in u.folders.iter_mut().enumerate() {
+            folder.name = match &names {
+                Some(existing) => existing[i].clone(),
+                None => {
+                    let ts = stamps.next().expect("one timestamp per new folder");
+                    let source = if count == 1 || i == 0 {
+                        u.source.clone()
+                    } else {
+                        format!("{}_part{}", u.source, i + 1)
+                    };
+                    migrations::undo_folder_name(ts, &source)
+                }
+            };
+        }
     }
     Ok(())
 }
 
 /// Checks that every file of the plan parses back to exactly the statements the generator
 /// built, in order, as it would be written ([`migrations::normalise`]); anything else is an
-/// internal error.
+/// internal error. Each file is read back from the plan's temporary file, as it is written.
 pub fn verify(plan: &Plan) -> Result<(), GenerateError> {
     for undo in &plan.undos {
-        for (folder, built) in undo.folders.iter().zip(built_statements(undo)) {
-            guard::check(migrations::normalise(&folder.sql), &built).map_err(|detail| {
+        let built: Vec<Vec<String>> = plan.spool.json(undo.built).map_err(GenerateError::Spool)?;
+        for (folder, built) in undo.folders.iter().zip(built) {
+            let sql = plan.file(folder).map_err(GenerateError::Spool)?;
+            guard::check(migrations::normalise(&sql), &built).map_err(|detail| {
                 GenerateError::Guard {
                     folder: folder.name.clone(),
                     source_name: undo.source.clone(),
@@ -258,11 +427,11 @@ pub fn write(
     overwrite: Overwrite,
 ) -> Result<Vec<PathBuf>, GenerateError> {
     verify(plan)?;
-    Ok(migrations::write_folders(
-        target,
-        &plan.folders(),
-        overwrite,
-    )?)
+    let folders = PlanFolders {
+        plan,
+        folders: plan.undos.iter().flat_map(|u| &u.folders).collect(),
+    };
+    Ok(migrations::write_new_folders(target, &folders, overwrite)?)
 }
 
 #[cfg(test)]
@@ -306,19 +475,17 @@ mod tests {
     fn the_guard_refuses_a_file_whose_statements_differ_and_nothing_is_written() {
         let (tmp, dir, mut plan) = history_and_plan();
         let before = (listing(&dir), listing(tmp.path()));
-        let folder = &mut plan.undos[0].folders[0];
+        let sql = plan.file(&plan.undos[0].folders[0]).unwrap();
         let tampered = [
             // A comment the generator let a carriage return end.
-            folder
-                .sql
-                .replace("-- lossy:", "-- lossy:\rDROP TABLE \"Keep\"; --"),
+            sql.replace("-- lossy:", "-- lossy:\rDROP TABLE \"Keep\"; --"),
             // A statement changed after it was built.
-            folder.sql.replace("DROP COLUMN n", "DROP COLUMN id"),
+            sql.replace("DROP COLUMN n", "DROP COLUMN id"),
             // Statements missing.
-            folder.sql.lines().take(3).collect::<Vec<_>>().join("\n"),
+            sql.lines().take(3).collect::<Vec<_>>().join("\n"),
         ];
         for sql in tampered {
-            plan.undos[0].folders[0].sql = sql;
+            plan.replace_file(0, 0, &sql);
             let err = write(&plan, &dir, Overwrite::Never).unwrap_err();
             assert!(matches!(err, GenerateError::Guard { .. }), "{err}");
             let message = err.to_string();

@@ -142,6 +142,14 @@ pub enum MigrationsError {
     #[error("interrupted by signal {signal} while writing the new folders; {outcome}")]
     Interrupted { signal: i32, outcome: String },
 
+    /// A generated file could not be read back from the temporary file it waited in.
+    #[error("cannot read back the generated {name} from its temporary file ({source}); nothing was written")]
+    ReadBack {
+        name: String,
+        #[source]
+        source: io::Error,
+    },
+
     #[error("cannot handle Ctrl-C and SIGTERM while writing ({0}); nothing was written")]
     SignalHandler(String),
 

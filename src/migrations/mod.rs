@@ -23,7 +23,7 @@ pub use naming::{seal, undo_folder_name, undo_header, MAX_FOLDER_NAME_BYTES};
 pub use order::prisma_name_order;
 pub use staging::{interrupted_runs, recover_interrupted};
 pub use timestamp::{choose_timestamps, Timestamp};
-pub use writer::{normalise, write_folders, NewFolder, Overwrite};
+pub use writer::{normalise, write_folders, write_new_folders, NewFolder, NewFolders, Overwrite};
 
 /// First line of every generated undo file is this marker followed by the source folder name.
 /// It is how a later run recognises its own output (and so the only folders `--force` may

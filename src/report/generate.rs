@@ -1,13 +1,15 @@
 //! `unmigrate generate`'s report on standard output: per migration, its verdict, the lines
 //! that are not exact and the folders written (or, in a dry run, their SQL); then the totals
-//! and what to do next. Or the same as JSON.
+//! and what to do next. Or the same as JSON. Both are written undo by undo, each read back
+//! from the plan's temporary file, so a long history's report is never held whole.
 
-use std::io::Write;
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-use crate::generate::Plan;
-use crate::migrations;
-use crate::undo::Verdict;
+use serde::Serialize;
+
+use crate::generate::{Plan, PlannedUndo};
+use crate::migrations::{self, NewFolder};
 use crate::untrusted;
 
 /// How `unmigrate generate` prints its report.
@@ -27,19 +29,74 @@ pub fn write(
     format: GenerateFormat,
 ) -> std::io::Result<()> {
     match format {
-        GenerateFormat::Json => {
-            let report = serde_json::json!({
-                "verdict": plan.verdict(),
-                "counts": plan.counts(),
-                "dry_run": dry_run,
-                "written": written,
-                "undos": plan.undos,
-            });
-            serde_json::to_writer_pretty(&mut *out, &report)?;
-            writeln!(out)
-        }
+        GenerateFormat::Json => json(out, plan, dry_run, written),
         GenerateFormat::Human => human(out, plan, target, dry_run),
     }
+}
+
+/// The JSON report: what `serde_json::to_writer_pretty` writes for an object with these keys,
+/// in the order it writes them (sorted), but with the `undos` array written one undo at a
+/// time. A test holds it to the whole object written at once.
+fn json(out: &mut dyn Write, plan: &Plan, dry_run: bool, written: &[PathBuf]) -> io::Result<()> {
+    writeln!(out, "{{")?;
+    field(out, "counts", &plan.counts())?;
+    field(out, "dry_run", &dry_run)?;
+    write!(out, "  \"undos\": [")?;
+    for (i, undo) in plan.undos.iter().enumerate() {
+        let separator = if i == 0 { "" } else { "," };
+        write!(out, "{separator}\n    ")?;
+        write_indented(out, &undo_json(plan, undo)?, "    ")?;
+    }
+    let end = if plan.undos.is_empty() { "" } else { "\n  " };
+    writeln!(out, "{end}],")?;
+    field(out, "verdict", &plan.verdict())?;
+    write!(out, "  \"written\": ")?;
+    write_indented(out, &written, "  ")?;
+    writeln!(out, "\n}}")
+}
+
+/// One key of the report's object, and the comma after it.
+fn field(out: &mut dyn Write, key: &str, value: &impl Serialize) -> io::Result<()> {
+    write!(out, "  \"{key}\": ")?;
+    write_indented(out, value, "  ")?;
+    writeln!(out, ",")
+}
+
+/// `value` pretty-printed as if nested at `indent`: JSON strings hold no raw line breaks, so
+/// every line break is the printer's own.
+fn write_indented(out: &mut dyn Write, value: &impl Serialize, indent: &str) -> io::Result<()> {
+    let text = serde_json::to_string_pretty(value)?;
+    out.write_all(text.replace('\n', &format!("\n{indent}")).as_bytes())
+}
+
+/// One undo as the report shows it: its fields in the order the undo engine serialises them.
+fn undo_json(plan: &Plan, undo: &PlannedUndo) -> io::Result<serde_json::Value> {
+    let folders = undo
+        .folders
+        .iter()
+        .map(|folder| {
+            Ok(NewFolder {
+                name: folder.name.clone(),
+                sql: plan.file(folder).map_err(read_back)?,
+            })
+        })
+        .collect::<io::Result<Vec<_>>>()?;
+    Ok(serde_json::json!({
+        "source": undo.source,
+        "source_checksum": undo.source_checksum,
+        "verdict": undo.verdict,
+        "counts": undo.counts,
+        "statements": plan.statements(undo).map_err(read_back)?,
+        "folders": folders,
+    }))
+}
+
+/// What a failure to read the plan's temporary file is reported as.
+fn read_back(e: io::Error) -> io::Error {
+    io::Error::new(
+        e.kind(),
+        format!("cannot read back the generated files from their temporary file ({e})"),
+    )
 }
 
 fn human(out: &mut dyn Write, plan: &Plan, target: &Path, dry_run: bool) -> std::io::Result<()> {
@@ -54,27 +111,24 @@ fn human(out: &mut dyn Write, plan: &Plan, target: &Path, dry_run: bool) -> std:
             c.lossy,
             c.manual
         )?;
-        for s in undo
-            .statements
-            .iter()
-            .filter(|s| s.undo.verdict != Verdict::Exact)
-        {
+        for note in plan.notes(undo).map_err(read_back)? {
             writeln!(
                 out,
                 "  line {} {}: {}",
-                s.location.line,
-                s.undo.verdict,
-                untrusted::terminal(&s.undo.reason)
+                note.line,
+                note.verdict,
+                untrusted::terminal(&note.reason)
             )?;
         }
         for folder in &undo.folders {
             let path = target.join(&folder.name).join(migrations::MIGRATION_SQL);
             let path = untrusted::terminal(&path.display().to_string()).into_owned();
             if dry_run {
+                let sql = plan.file(folder).map_err(read_back)?;
                 writeln!(
                     out,
                     "\n== {path} (dry run, not written) ==\n{}",
-                    untrusted::multiline(&folder.sql)
+                    untrusted::multiline(&sql)
                 )?;
             } else {
                 writeln!(out, "  wrote {path}")?;
@@ -107,4 +161,66 @@ fn human(out: &mut dyn Write, plan: &Plan, target: &Path, dry_run: bool) -> std:
         writeln!(out, "  - deploy with `prisma migrate deploy`")?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::generate::{derive_undos, Selection};
+    use crate::migrations::Timestamp;
+
+    /// The streamed JSON report is byte for byte what serialising the whole report as one
+    /// object wrote before plans were spooled: the undo engine's `MigrationUndo`s, newest
+    /// first, with the plan's folders.
+    #[test]
+    fn the_json_report_is_the_whole_object_pretty_printed() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("migrations");
+        for (name, sql) in [
+            ("20240101000000_init", "CREATE TABLE \"T\" (\"id\" int, \"n\" text);\n"),
+            ("20240102000000_drop", "ALTER TABLE \"T\" DROP COLUMN \"n\";\nINSERT INTO \"T\" VALUES (1);\n"),
+            ("20240103000000_index", "CREATE INDEX CONCURRENTLY \"i\" ON \"T\" (\"id\");\nALTER TABLE \"T\" ADD COLUMN \"m\" int;\n"),
+        ] {
+            std::fs::create_dir_all(dir.join(name)).unwrap();
+            std::fs::write(dir.join(name).join("migration.sql"), sql).unwrap();
+        }
+        let history = migrations::read_history(&dir).unwrap();
+        let ts = Timestamp::parse("20990101000000").unwrap();
+        let plan = crate::generate::plan(&history, &Selection::All, Some(ts), ts, false).unwrap();
+        let forward = history.forward();
+        let mut undos: Vec<_> = derive_undos(&history, &forward).unwrap();
+        undos.reverse();
+        let mut folders = plan.folders().map(Result::unwrap);
+        let undos: Vec<_> = undos
+            .into_iter()
+            .map(|(mut undo, parts)| {
+                undo.folders = parts.iter().map(|_| folders.next().unwrap()).collect();
+                undo
+            })
+            .collect();
+        assert!(undos.iter().any(|u| u.folders.len() > 1), "a split undo");
+        for written in [vec![], vec![PathBuf::from("a\"b"), PathBuf::from("c")]] {
+            let expected = serde_json::json!({
+                "verdict": plan.verdict(),
+                "counts": plan.counts(),
+                "dry_run": written.is_empty(),
+                "written": written,
+                "undos": undos,
+            });
+            let mut expected = serde_json::to_string_pretty(&expected).unwrap();
+            expected.push('\n');
+            let mut out = Vec::new();
+            let dry_run = written.is_empty();
+            write(
+                &mut out,
+                &plan,
+                &dir,
+                dry_run,
+                &written,
+                GenerateFormat::Json,
+            )
+            .unwrap();
+            assert_eq!(String::from_utf8(out).unwrap(), expected);
+        }
+    }
 }

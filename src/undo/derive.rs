@@ -68,12 +68,28 @@ impl VerdictCounts {
 /// a small file's parse. They travel statement by statement, not file by file, and the fold
 /// drops each tree once folded, so a large file never has all its trees in memory at once
 /// (a tree takes about a hundred times the memory of its text).
-/// Returns each undo with its rendered file texts, in history order: `generate` gives them
-/// folder names, drills apply them.
+/// Returns each undo with its rendered file texts, in history order: drills apply them. The
+/// whole history's undo is held at once; see [`derive_each`] for one migration at a time.
 pub fn derive_undos(
     history: &History,
     selected: &[&Migration],
 ) -> Result<Vec<(MigrationUndo, Vec<String>)>, SqlError> {
+    let mut derived = Vec::with_capacity(selected.len());
+    derive_each(history, selected, |undo, parts| {
+        derived.push((undo, parts));
+        Ok::<_, SqlError>(())
+    })?;
+    Ok(derived)
+}
+
+/// [`derive_undos`], handing each undo and its rendered file texts to `each` as soon as it is
+/// derived, in history order, so the caller decides what to keep (`generate` spools them).
+/// Stops at the first error, `each`'s or the parser's.
+pub fn derive_each<E: From<SqlError>>(
+    history: &History,
+    selected: &[&Migration],
+    mut each: impl FnMut(MigrationUndo, Vec<String>) -> Result<(), E>,
+) -> Result<(), E> {
     let wanted: HashSet<&str> = selected.iter().map(|m| m.name.as_str()).collect();
     let last = history
         .migrations
@@ -86,7 +102,6 @@ pub fn derive_undos(
         scope.spawn(move || parse_ahead(in_scope, parsed_tx));
         let mut parsed = parsed_rx.into_iter().flatten();
         let mut catalog = Catalog::default();
-        let mut derived = Vec::with_capacity(wanted.len());
         for migration in in_scope {
             let undo_it = wanted.contains(migration.name.as_str());
             // Only a data statement asks for the scope; the file is parsed again then.
@@ -97,7 +112,7 @@ pub fn derive_undos(
             loop {
                 match parsed.next() {
                     Some(Parsed::Statement(statement)) => {
-                        let statement = statement?;
+                        let statement = statement.map_err(E::from)?;
                         if undo_it {
                             // The tree goes into the fold (which keeps parts of it in the
                             // model); only where the statement stands is kept for the files.
@@ -109,15 +124,16 @@ pub fn derive_undos(
                         }
                     }
                     Some(Parsed::End) => break,
-                    None => return Ok(derived), // the parser stopped early
+                    None => return Ok(()), // the parser stopped early
                 }
             }
             catalog.end_migration();
             if undo_it {
-                derived.push(finish(migration, sources, undos));
+                let (undo, parts) = finish(migration, sources, undos);
+                each(undo, parts)?;
             }
         }
-        Ok(derived)
+        Ok(())
     })
 }
 

@@ -25,7 +25,7 @@ use crate::catalog::Catalog;
 use crate::sql::touches::Touches;
 use crate::sql::{self, pb, NodeEnum, QName};
 
-pub use derive::{derive_undos, MigrationUndo, StatementUndo, VerdictCounts};
+pub use derive::{derive_each, derive_undos, MigrationUndo, StatementUndo, VerdictCounts};
 pub use file::{built_statements, render_parts};
 pub use rule::{UndoExample, UndoRule, UndoRuleDoc};
 

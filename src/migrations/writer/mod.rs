@@ -6,6 +6,8 @@
 //! A failed rename, Ctrl-C or SIGTERM puts back the renames already done; after a SIGKILL
 //! the next run does ([`super::staging`]).
 
+use std::borrow::Cow;
+use std::collections::HashSet;
 use std::ffi::OsStr;
 use std::fs;
 use std::io::{self, ErrorKind, Write};
@@ -23,6 +25,31 @@ pub struct NewFolder {
     pub name: String,
     /// Must start with the [`super::undo_header`] line.
     pub sql: String,
+}
+
+/// Folders to write whose files are read one at a time, when needed, so that a large set of
+/// them is never held in memory whole (`generate` keeps its files in a temporary file).
+pub trait NewFolders {
+    /// How many folders there are.
+    fn count(&self) -> usize;
+    /// The name of folder `i`.
+    fn name(&self, i: usize) -> &str;
+    /// The text of folder `i`'s `migration.sql`; see [`NewFolder::sql`].
+    fn sql(&self, i: usize) -> io::Result<Cow<'_, str>>;
+}
+
+impl NewFolders for &[NewFolder] {
+    fn count(&self) -> usize {
+        self.len()
+    }
+
+    fn name(&self, i: usize) -> &str {
+        &self[i].name
+    }
+
+    fn sql(&self, i: usize) -> io::Result<Cow<'_, str>> {
+        Ok(Cow::Borrowed(&self[i].sql))
+    }
 }
 
 /// What may become of a folder already at a target path.
@@ -64,6 +91,15 @@ pub fn write_folders(
     folders: &[NewFolder],
     overwrite: Overwrite,
 ) -> Result<Vec<PathBuf>, MigrationsError> {
+    write_new_folders(target_dir, &folders, overwrite)
+}
+
+/// [`write_folders`], reading each file only when it is checked or written.
+pub fn write_new_folders(
+    target_dir: &Path,
+    folders: &dyn NewFolders,
+    overwrite: Overwrite,
+) -> Result<Vec<PathBuf>, MigrationsError> {
     validate(folders)?;
     let parent = staging_parent(target_dir)?;
     recover_interrupted(target_dir)?;
@@ -73,15 +109,15 @@ pub fn write_folders(
     let deferral = Deferral::start().map_err(MigrationsError::SignalHandler)?;
     let staging = Staging::create(&parent)?;
     let plans = plan(target_dir, staging.path(), folders, &existing);
-    for (plan, folder) in plans.iter().zip(folders) {
+    for (i, plan) in plans.iter().enumerate() {
         if let Some(signal) = deferral.take() {
             staging.close()?;
             return Err(interrupted(signal, "nothing was written"));
         }
-        stage(&plan.staged, &folder.sql)?;
+        stage(&plan.staged, &read_sql(folders, i)?)?;
     }
     sync_dir(staging.path())?;
-    let names: Vec<&str> = folders.iter().map(|f| f.name.as_str()).collect();
+    let names: Vec<&str> = (0..folders.count()).map(|i| folders.name(i)).collect();
     staging.write_journal(target_dir, &names)?;
     let created_target = create_target_dir(target_dir)?;
     if let Err(failure) = commit(&plans, &deferral) {
@@ -101,21 +137,30 @@ fn interrupted(signal: i32, outcome: &str) -> MigrationsError {
 
 /// Names must be one plain path component we could have generated, each used once, and
 /// every file must carry the undo marker so a later `--force` can recognise it.
-fn validate(folders: &[NewFolder]) -> Result<(), MigrationsError> {
-    for (i, folder) in folders.iter().enumerate() {
-        check_name(&folder.name)?;
-        if folders[..i].iter().any(|f| f.name == folder.name) {
+fn validate(folders: &dyn NewFolders) -> Result<(), MigrationsError> {
+    let mut seen = HashSet::new();
+    for i in 0..folders.count() {
+        let name = folders.name(i);
+        check_name(name)?;
+        if !seen.insert(name) {
             return Err(MigrationsError::DuplicateFolder {
-                name: folder.name.clone(),
+                name: name.to_string(),
             });
         }
-        if undo_source(normalise(&folder.sql)).is_none() {
+        if undo_source(normalise(&read_sql(folders, i)?)).is_none() {
             return Err(MigrationsError::MissingUndoMarker {
-                name: folder.name.clone(),
+                name: name.to_string(),
             });
         }
     }
     Ok(())
+}
+
+fn read_sql(folders: &dyn NewFolders, i: usize) -> Result<Cow<'_, str>, MigrationsError> {
+    folders.sql(i).map_err(|source| MigrationsError::ReadBack {
+        name: folders.name(i).to_string(),
+        source,
+    })
 }
 
 fn check_name(name: &str) -> Result<(), MigrationsError> {
@@ -189,13 +234,13 @@ fn nonempty_parent(path: &Path) -> Option<&Path> {
 /// which targets exist (and may be replaced).
 fn check_targets(
     target_dir: &Path,
-    folders: &[NewFolder],
+    folders: &dyn NewFolders,
     overwrite: Overwrite,
 ) -> Result<Vec<bool>, MigrationsError> {
-    let mut existing = Vec::with_capacity(folders.len());
+    let mut existing = Vec::with_capacity(folders.count());
     let mut edited = Vec::new();
-    for folder in folders {
-        let target = target_dir.join(&folder.name);
+    for i in 0..folders.count() {
+        let target = target_dir.join(folders.name(i));
         let exists = match fs::symlink_metadata(&target) {
             Ok(_) => true,
             Err(e) if e.kind() == ErrorKind::NotFound => false,
@@ -207,7 +252,7 @@ fn check_targets(
         if exists {
             let old = check_replaceable(&target)?;
             if overwrite != Overwrite::DiscardEdits {
-                if let Some(how) = hand_edit(&old, &folder.sql) {
+                if let Some(how) = hand_edit(&old, &read_sql(folders, i)?) {
                     edited.push(format!("{} ({how})", target.display()));
                 }
             }
@@ -238,13 +283,18 @@ fn hand_edit(old: &str, new: &str) -> Option<&'static str> {
 }
 
 /// Where each folder is staged, where it goes, and where the folder it replaces is parked.
-fn plan(target_dir: &Path, staging: &Path, folders: &[NewFolder], existing: &[bool]) -> Vec<Plan> {
-    let plan = |(i, (folder, exists)): (usize, (&NewFolder, &bool))| Plan {
-        target: target_dir.join(&folder.name),
+fn plan(
+    target_dir: &Path,
+    staging: &Path,
+    folders: &dyn NewFolders,
+    existing: &[bool],
+) -> Vec<Plan> {
+    let plan = |(i, exists): (usize, &bool)| Plan {
+        target: target_dir.join(folders.name(i)),
         staged: new_folder(staging, i),
         old: exists.then(|| old_folder(staging, i)),
     };
-    folders.iter().zip(existing).enumerate().map(plan).collect()
+    existing.iter().enumerate().map(plan).collect()
 }
 
 /// Only a plain folder holding nothing but an unmigrate-written `migration.sql` may be
