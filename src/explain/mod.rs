@@ -7,7 +7,8 @@
 //!
 //! Data flows one way: a history or a file ([`crate::migrations`]) → statements
 //! ([`crate::sql`]) → the model and undo ([`crate::catalog`], [`crate::undo`]) → [`impact`]
-//! and [`rules`] → an [`Explained`] report that [`crate::report::explain`] renders.
+//! and [`rules`] → each statement handed to a [`Sink`] as it is explained: the CLI's is
+//! [`crate::report::explain::Writer`], which renders it; [`explain`] collects an [`Explained`].
 
 mod context;
 pub mod impact;
