@@ -6,7 +6,7 @@
 //! superset (a name is added when the link is made and dropped only when its table's entry
 //! moves), so a reader checks the link on the object itself, as a scan would have.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{btree_set, BTreeSet, HashMap};
 
 use super::Catalog;
 use crate::sql::QName;
@@ -14,15 +14,15 @@ use crate::sql::QName;
 #[derive(Debug, Clone, Default)]
 pub(super) struct Links {
     /// Table → names of indexes that are, or were, on it.
-    indexes: HashMap<QName, BTreeSet<QName>>,
+    indexes: HashMap<QName, Names>,
     /// Table → names of tables with a foreign key that references, or referenced, it.
-    referrers: HashMap<QName, BTreeSet<QName>>,
+    referrers: HashMap<QName, Names>,
     /// Table → names of sequences that it owns, or owned.
-    sequences: HashMap<QName, BTreeSet<QName>>,
+    sequences: HashMap<QName, Names>,
 }
 
 /// An empty set, for tables without links.
-static NONE: BTreeSet<QName> = BTreeSet::new();
+static NONE: Names = Names::Few(Vec::new());
 
 impl Links {
     pub(super) fn add_index(&mut self, table: &QName, index: &QName) {
@@ -38,17 +38,17 @@ impl Links {
     }
 
     /// Names of indexes that may be on `table`, in name order.
-    pub(super) fn indexes(&self, table: &QName) -> &BTreeSet<QName> {
+    pub(super) fn indexes(&self, table: &QName) -> &Names {
         self.indexes.get(table).unwrap_or(&NONE)
     }
 
     /// Names of tables that may reference `table`, in name order.
-    pub(super) fn referrers(&self, table: &QName) -> &BTreeSet<QName> {
+    pub(super) fn referrers(&self, table: &QName) -> &Names {
         self.referrers.get(table).unwrap_or(&NONE)
     }
 
     /// Names of sequences that `table` may own.
-    pub(super) fn sequences(&self, table: &QName) -> &BTreeSet<QName> {
+    pub(super) fn sequences(&self, table: &QName) -> &Names {
         self.sequences.get(table).unwrap_or(&NONE)
     }
 
@@ -62,10 +62,101 @@ impl Links {
     }
 }
 
-fn insert(map: &mut HashMap<QName, BTreeSet<QName>>, key: &QName, name: &QName) {
-    let names = map.entry(key.clone()).or_default();
-    if !names.contains(name) {
-        names.insert(name.clone());
+fn insert(map: &mut HashMap<QName, Names>, key: &QName, name: &QName) {
+    map.entry(key.clone()).or_default().insert(name);
+}
+
+/// A set of names in name order: a sorted list while it is small, as almost every table's
+/// links are (a B-tree's smallest node has room for eleven names, and a history of thousands
+/// of tables keeps three sets per table), a B-tree once it is large.
+#[derive(Debug, Clone)]
+pub(super) enum Names {
+    Few(Vec<QName>),
+    Many(BTreeSet<QName>),
+}
+
+impl Default for Names {
+    fn default() -> Self {
+        Names::Few(Vec::new())
+    }
+}
+
+impl Names {
+    /// Past this many names, a sorted list's inserts cost more than a B-tree's nodes.
+    const FEW: usize = 16;
+
+    pub(super) fn insert(&mut self, name: &QName) {
+        match self {
+            Names::Few(names) => {
+                if let Err(at) = names.binary_search(name) {
+                    if names.len() < Self::FEW {
+                        names.insert(at, name.clone());
+                    } else {
+                        let mut many: BTreeSet<QName> = std::mem::take(names).into_iter().collect();
+                        many.insert(name.clone());
+                        *self = Names::Many(many);
+                    }
+                }
+            }
+            Names::Many(names) => {
+                if !names.contains(name) {
+                    names.insert(name.clone());
+                }
+            }
+        }
+    }
+
+    pub(super) fn iter(&self) -> NamesIter<'_> {
+        match self {
+            Names::Few(names) => NamesIter::Few(names.iter()),
+            Names::Many(names) => NamesIter::Many(names.iter()),
+        }
+    }
+}
+
+impl Extend<QName> for Names {
+    fn extend<I: IntoIterator<Item = QName>>(&mut self, names: I) {
+        for name in names {
+            self.insert(&name);
+        }
+    }
+}
+
+impl IntoIterator for Names {
+    type Item = QName;
+    type IntoIter = Box<dyn Iterator<Item = QName>>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        match self {
+            Names::Few(names) => Box::new(names.into_iter()),
+            Names::Many(names) => Box::new(names.into_iter()),
+        }
+    }
+}
+
+impl<'a> IntoIterator for &'a Names {
+    type Item = &'a QName;
+    type IntoIter = NamesIter<'a>;
+
+    fn into_iter(self) -> NamesIter<'a> {
+        self.iter()
+    }
+}
+
+/// The names of a [`Names`], in name order.
+pub(super) enum NamesIter<'a> {
+    Few(std::slice::Iter<'a, QName>),
+    Many(btree_set::Iter<'a, QName>),
+}
+
+impl<'a> Iterator for NamesIter<'a> {
+    type Item = &'a QName;
+
+    fn next(&mut self) -> Option<&'a QName> {
+        match self {
+            NamesIter::Few(names) => names.next(),
+            NamesIter::Many(names) => names.next(),
+        }
     }
 }
 

@@ -42,7 +42,7 @@ pub struct Catalog {
     /// Tables that have, or once had, a column whose type's last name is the key: a superset
     /// that lets [`Catalog::columns_of_type`] read those tables only, not every column of
     /// the schema (it is asked for every enum change).
-    type_users: HashMap<String, BTreeSet<QName>>,
+    type_users: HashMap<String, links::Names>,
     /// What points at each table (see `links.rs`).
     links: links::Links,
 }

@@ -36,17 +36,34 @@ pub(super) fn run(args: &ExplainArgs) -> anyhow::Result<i32> {
     let target = explain::Target::resolve(&args.target, &args.dir)?;
     let mut writer = report::explain::Writer::new(args.format, args.apply_mode)
         .context("cannot create a temporary file for the report")?;
-    explain::explain_each(&target, args.apply_mode, |m| {
-        writer
-            .migration(&m)
-            .context("cannot write the report to its temporary file")
-    })?;
+    explain::explain_each(&target, args.apply_mode, &mut Spooled(&mut writer))?;
     let summary = print_stdout(|out| writer.finish(out))?;
     let failed = summary
         .counts
         .iter()
         .any(|(rule, n)| *n > 0 && fail_on.contains(rule));
     Ok(if failed { EXIT_HAZARDS } else { EXIT_OK })
+}
+
+/// The report's writer as the explain's [`explain::Sink`], its errors in the CLI's words.
+struct Spooled<'a>(&'a mut report::explain::Writer);
+
+const SPOOL_FAILED: &str = "cannot write the report to its temporary file";
+
+impl explain::Sink for Spooled<'_> {
+    type Error = anyhow::Error;
+
+    fn start(&mut self, m: &explain::MigrationStart) -> anyhow::Result<()> {
+        self.0.start(m).context(SPOOL_FAILED)
+    }
+
+    fn statement(&mut self, s: explain::StatementExplained) -> anyhow::Result<()> {
+        self.0.statement(&s).context(SPOOL_FAILED)
+    }
+
+    fn end(&mut self, verdict: crate::undo::Verdict) -> anyhow::Result<()> {
+        self.0.end(verdict).context(SPOOL_FAILED)
+    }
 }
 
 /// The rules named by `--fail-on` (`all` for every rule); an unknown id is a usage error.

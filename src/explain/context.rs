@@ -2,6 +2,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
+use super::{Impact, LockMode, Relation};
 use crate::catalog::Catalog;
 use crate::migrations::ApplyMode;
 use crate::sql::{pb, NodeEnum, QName};
@@ -12,8 +13,8 @@ pub struct Context<'a> {
     pub file: &'a FileFacts,
     /// The statement's position in the file.
     pub index: usize,
-    /// The impact of each earlier statement of the file, as it was explained.
-    pub earlier_impacts: &'a [super::Impact],
+    /// The locks the earlier statements of the file took.
+    pub earlier_locks: &'a EarlierLocks,
 }
 
 impl Context<'_> {
@@ -30,7 +31,8 @@ impl Context<'_> {
             && self
                 .file
                 .created_columns
-                .get(&(table.clone(), column.to_string()))
+                .get(table)
+                .and_then(|columns| columns.get(column))
                 .is_none_or(|&first| first >= self.index)
     }
 
@@ -61,9 +63,9 @@ pub struct FileFacts {
     pub mode: ApplyMode,
     /// Tables (and materialized views) this file creates: empty and unused while it runs.
     pub created_tables: BTreeSet<QName>,
-    /// Columns this file adds to tables, with the first statement that adds each: empty
-    /// and unused by the previous release once added.
-    pub created_columns: HashMap<(QName, String), usize>,
+    /// Columns this file adds to tables, by table, with the first statement that adds each:
+    /// empty and unused by the previous release once added.
+    pub created_columns: HashMap<QName, HashMap<String, usize>>,
     /// Transaction each statement runs in, as the file is applied in `mode`; `None` when
     /// it autocommits on its own.
     pub transaction: Vec<Option<usize>>,
@@ -109,8 +111,9 @@ impl FileFacts {
             }
         }
         let touches = crate::sql::touches::Touches::of(std::iter::once(node));
-        for added in touches.added_columns() {
-            self.created_columns.entry(added.clone()).or_insert(index);
+        for (table, column) in touches.added_columns() {
+            let columns = self.created_columns.entry(table.clone()).or_default();
+            columns.entry(column.clone()).or_insert(index);
         }
         let transaction = self.transaction_of(node);
         self.transaction.push(transaction);
@@ -182,6 +185,63 @@ impl FileFacts {
             ApplyMode::Batch => self.count > 1,
             ApplyMode::Split => self.transaction[i].is_some(),
         }
+    }
+}
+
+/// The locks the earlier statements of a file took, as rules look at them: for each
+/// transaction and relation, the strongest mode taken on it and the last statement that took
+/// it that strong. A rule may ask which earlier lock is strongest (the latest among equals)
+/// or whether one at least as strong as a mode exists; which weaker or earlier locks were
+/// also taken is forgotten, so that a file of thousands of statements on one table keeps one
+/// entry rather than thousands of impacts.
+#[derive(Debug, Default)]
+pub struct EarlierLocks {
+    /// In the order each transaction and relation was first locked.
+    locks: Vec<EarlierLock>,
+    at: HashMap<(Option<usize>, Relation), usize>,
+}
+
+/// The strongest lock the earlier statements of one transaction took on one relation.
+#[derive(Debug, Clone)]
+pub struct EarlierLock {
+    /// The transaction it is held in (see [`FileFacts::transaction`]).
+    pub transaction: Option<usize>,
+    pub mode: LockMode,
+    pub on: Relation,
+    /// The last statement that took it this strong.
+    pub statement: usize,
+}
+
+impl EarlierLocks {
+    /// Adds the locks of statement `index` once it is explained.
+    pub fn add(&mut self, file: &FileFacts, index: usize, impact: &Impact) {
+        let transaction = file.transaction[index];
+        for lock in &impact.locks {
+            let key = (transaction, lock.on.clone());
+            match self.at.get(&key) {
+                Some(&at) => {
+                    let held = &mut self.locks[at];
+                    if lock.mode >= held.mode {
+                        held.mode = lock.mode;
+                        held.statement = index;
+                    }
+                }
+                None => {
+                    self.at.insert(key, self.locks.len());
+                    self.locks.push(EarlierLock {
+                        transaction,
+                        mode: lock.mode,
+                        on: lock.on.clone(),
+                        statement: index,
+                    });
+                }
+            }
+        }
+    }
+
+    /// In the order each transaction and relation was first locked.
+    pub fn iter(&self) -> impl Iterator<Item = &EarlierLock> {
+        self.locks.iter()
     }
 }
 

@@ -7,7 +7,8 @@
 //!
 //! Data flows one way: a history or a file ([`crate::migrations`]) → statements
 //! ([`crate::sql`]) → the model and undo ([`crate::catalog`], [`crate::undo`]) → [`impact`]
-//! and [`rules`] → an [`Explained`] report that [`crate::report::explain`] renders.
+//! and [`rules`] → each statement handed to a [`Sink`] as it is explained: the CLI's is
+//! [`crate::report::explain::Writer`], which renders it; [`explain`] collects an [`Explained`].
 
 mod context;
 pub mod impact;
@@ -24,7 +25,7 @@ use crate::migrations::{Among, ApplyMode, History, MigrationsError, NameError};
 use crate::sql::{self, Location, SqlError};
 use crate::undo::{self, Undo, Verdict};
 
-pub use context::{Context, FileFacts};
+pub use context::{Context, EarlierLock, EarlierLocks, FileFacts};
 pub use impact::{Change, ColumnChange, Impact, Lock, LockMode, Relation};
 pub use rules::{Hazard, Rule};
 
@@ -196,26 +197,72 @@ impl Explained {
     }
 }
 
-/// Explains the target.
+/// Receives a report as it is explained: each migration's start, its statements one by one,
+/// and its end. A report is several times the size of its SQL, so a receiver that prints it
+/// (the CLI's [`crate::report::explain::Writer`]) never holds a whole migration; a
+/// `Vec<MigrationExplained>` collects them whole.
+pub trait Sink {
+    type Error: From<ExplainError>;
+    /// A migration starts: its statements follow, then [`end`](Self::end).
+    fn start(&mut self, migration: &MigrationStart) -> Result<(), Self::Error>;
+    fn statement(&mut self, statement: StatementExplained) -> Result<(), Self::Error>;
+    /// The migration's statements are over; `verdict` is the least exact of theirs.
+    fn end(&mut self, verdict: Verdict) -> Result<(), Self::Error>;
+}
+
+/// What is known of a migration before its statements: [`MigrationExplained`] without them.
+#[derive(Debug, Clone, Copy)]
+pub struct MigrationStart<'a> {
+    pub name: &'a str,
+    pub path: &'a Path,
+    pub with_history: bool,
+}
+
+impl Sink for Vec<MigrationExplained> {
+    type Error = ExplainError;
+
+    fn start(&mut self, m: &MigrationStart) -> Result<(), ExplainError> {
+        self.push(MigrationExplained {
+            name: m.name.to_string(),
+            path: m.path.to_path_buf(),
+            with_history: m.with_history,
+            verdict: Verdict::Exact,
+            statements: Vec::new(),
+        });
+        Ok(())
+    }
+
+    fn statement(&mut self, statement: StatementExplained) -> Result<(), ExplainError> {
+        if let Some(m) = self.last_mut() {
+            m.statements.push(statement);
+        }
+        Ok(())
+    }
+
+    fn end(&mut self, verdict: Verdict) -> Result<(), ExplainError> {
+        if let Some(m) = self.last_mut() {
+            m.verdict = verdict;
+        }
+        Ok(())
+    }
+}
+
+/// Explains the target, the whole report held in memory.
 pub fn explain(target: &Target, mode: ApplyMode) -> Result<Explained, ExplainError> {
     let mut migrations = Vec::new();
-    explain_each(target, mode, |m| {
-        migrations.push(m);
-        Ok::<(), ExplainError>(())
-    })?;
+    explain_each(target, mode, &mut migrations)?;
     Ok(Explained {
         apply_mode: mode,
         migrations,
     })
 }
 
-/// [`explain`], handing each migration to `each` as soon as it is explained: a history's
-/// report is several times the size of its SQL, so a caller that prints it need not hold it.
-pub fn explain_each<E: From<ExplainError>>(
+/// [`explain`], handing each migration to `sink` statement by statement as it is explained.
+pub fn explain_each<S: Sink>(
     target: &Target,
     mode: ApplyMode,
-    mut each: impl FnMut(MigrationExplained) -> Result<(), E>,
-) -> Result<(), E> {
+    sink: &mut S,
+) -> Result<(), S::Error> {
     match target {
         Target::File(path) => {
             let text = read_sql(path)?;
@@ -223,34 +270,37 @@ pub fn explain_each<E: From<ExplainError>>(
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
+            let start = MigrationStart {
+                name: &name,
+                path,
+                with_history: false,
+            };
             let mut catalog = Catalog::default();
-            each(explain_file(&mut catalog, &name, path, &text, false, mode)?)
+            explain_file(&mut catalog, &start, &text, mode, sink)
         }
-        Target::History(history) => explain_history(history, None, mode, each),
-        Target::Migration(history, name) => explain_history(history, Some(name), mode, each),
+        Target::History(history) => explain_history(history, None, mode, sink),
+        Target::Migration(history, name) => explain_history(history, Some(name), mode, sink),
     }
 }
 
 /// Folds the history in order, explaining every migration (or only `only`, folding the ones
 /// before it and stopping after it).
-fn explain_history<E: From<ExplainError>>(
+fn explain_history<S: Sink>(
     history: &History,
     only: Option<&str>,
     mode: ApplyMode,
-    mut each: impl FnMut(MigrationExplained) -> Result<(), E>,
-) -> Result<(), E> {
+    sink: &mut S,
+) -> Result<(), S::Error> {
     let mut catalog = Catalog::default();
     for migration in &history.migrations {
         let wanted = only.is_none_or(|name| name == migration.name);
         if wanted {
-            each(explain_file(
-                &mut catalog,
-                &migration.name,
-                &migration.sql_path,
-                &migration.sql,
-                true,
-                mode,
-            )?)?;
+            let start = MigrationStart {
+                name: &migration.name,
+                path: &migration.sql_path,
+                with_history: true,
+            };
+            explain_file(&mut catalog, &start, &migration.sql, mode, sink)?;
             if only.is_some() {
                 break;
             }
@@ -268,26 +318,76 @@ fn explain_history<E: From<ExplainError>>(
 /// statement by statement, so their trees are never all in memory at once.
 const HELD_FILE_BYTES: usize = 64 * 1024;
 
-/// Explains one file against the model, folding it in afterwards.
+/// Explains one file against the model, folding it in afterwards, and hands it to `sink`
+/// statement by statement.
 ///
 /// Two passes: the first gathers the facts rules need about the whole file, the second
-/// explains, undoes and folds each statement and drops its tree. A large file is parsed
-/// statement by statement in each pass, so its trees are never all in memory at once.
-pub(crate) fn explain_file(
+/// explains, undoes and folds each statement, hands it over and drops it. A large file is
+/// parsed statement by statement in each pass, so its trees are never all in memory at once;
+/// across statements only the facts of [`FileFacts`] and the [`EarlierLocks`] stay.
+/// A file that does not parse fails in the first pass, before `sink` hears of it.
+pub(crate) fn explain_file<S: Sink>(
     catalog: &mut Catalog,
-    name: &str,
-    path: &Path,
+    start: &MigrationStart,
     text: &str,
-    with_history: bool,
     mode: ApplyMode,
-) -> Result<MigrationExplained, ExplainError> {
+    sink: &mut S,
+) -> Result<(), S::Error> {
+    let path = start.path;
     let held = if text.len() <= HELD_FILE_BYTES {
-        Some(sql::parse_file(path, text)?)
+        Some(sql::parse_file(path, text).map_err(ExplainError::from)?)
     } else {
         None
     };
+    let file = file_facts(catalog, path, text, held.as_deref(), mode)?;
+    sink.start(start)?;
+    let scope = undo::LazyScope::new(|| undo::touches_of_file(path, text));
+    let mut locks = EarlierLocks::default();
+    let mut verdict = Verdict::Exact;
+    let statements: Box<dyn Iterator<Item = Result<sql::Statement, sql::SqlError>>> = match held {
+        Some(statements) => Box::new(statements.into_iter().map(Ok)),
+        None => Box::new(sql::statements(path, text)),
+    };
+    for (index, statement) in statements.enumerate() {
+        let sql::Statement {
+            node,
+            text,
+            location,
+        } = statement.map_err(ExplainError::from)?;
+        let ctx = Context {
+            catalog,
+            file: &file,
+            index,
+            earlier_locks: &locks,
+        };
+        let impact = impact::of(&ctx, &node);
+        let hazards = rules::check(&ctx, &node, &impact);
+        locks.add(&file, index, &impact);
+        let mut undo = undo::undo_and_apply(catalog, node, &scope);
+        undo::render(&mut undo);
+        verdict = Verdict::least_exact([verdict, undo.verdict]);
+        sink.statement(StatementExplained {
+            location,
+            sql: text,
+            impact,
+            undo,
+            hazards,
+        })?;
+    }
+    catalog.end_migration();
+    sink.end(verdict)
+}
+
+/// The first pass over a file: the facts rules need about all of it.
+fn file_facts(
+    catalog: &Catalog,
+    path: &Path,
+    text: &str,
+    held: Option<&[sql::Statement]>,
+    mode: ApplyMode,
+) -> Result<FileFacts, ExplainError> {
     let mut file = FileFacts::new(mode);
-    match &held {
+    match held {
         Some(statements) => {
             for s in statements {
                 file.add(catalog, &s.node, s.location.line);
@@ -304,54 +404,7 @@ pub(crate) fn explain_file(
         let all = sql::statements(path, text).map(|s| s.map(|s| s.node));
         file.keep(all.collect::<Result<_, _>>()?);
     }
-    let scope = undo::LazyScope::new(|| undo::touches_of_file(path, text));
-    let mut impacts: Vec<Impact> = Vec::with_capacity(file.count);
-    let mut explained = Vec::with_capacity(file.count);
-    let statements: Box<dyn Iterator<Item = Result<sql::Statement, sql::SqlError>>> = match held {
-        Some(statements) => Box::new(statements.into_iter().map(Ok)),
-        None => Box::new(sql::statements(path, text)),
-    };
-    for statement in statements {
-        let sql::Statement {
-            node,
-            text,
-            location,
-        } = statement?;
-        let ctx = Context {
-            catalog,
-            file: &file,
-            index: impacts.len(),
-            earlier_impacts: &impacts,
-        };
-        let impact = impact::of(&ctx, &node);
-        let hazards = rules::check(&ctx, &node, &impact);
-        impacts.push(impact);
-        let mut undo = undo::undo_and_apply(catalog, node, &scope);
-        undo::render(&mut undo);
-        explained.push((location, text, undo, hazards));
-    }
-    catalog.end_migration();
-    let statements: Vec<StatementExplained> = explained
-        .into_iter()
-        .zip(impacts)
-        .map(
-            |((location, sql, undo, hazards), impact)| StatementExplained {
-                location,
-                sql,
-                impact,
-                undo,
-                hazards,
-            },
-        )
-        .collect();
-    let verdict = Verdict::least_exact(statements.iter().map(|s| s.undo.verdict));
-    Ok(MigrationExplained {
-        name: name.to_string(),
-        path: path.to_path_buf(),
-        with_history,
-        verdict,
-        statements,
-    })
+    Ok(file)
 }
 
 /// A lone SQL file's text (a history's files are read by [`crate::migrations`]).

@@ -6,9 +6,11 @@ use std::io;
 use std::io::{Seek, Write as _};
 
 use crate::explain::{
-    Explained, Impact, LockMode, MigrationExplained, Relation, Rule, StatementExplained,
+    Explained, Impact, LockMode, MigrationExplained, MigrationStart, Relation, Rule,
+    StatementExplained,
 };
 use crate::migrations::ApplyMode;
+use crate::undo::Verdict;
 
 /// How `unmigrate explain` prints its report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -53,16 +55,30 @@ impl Summary {
     }
 }
 
-/// Writes a report migration by migration, as they are explained: a history's report is
-/// several times the size of its SQL, so it is never held whole. The migrations wait in an
-/// unnamed temporary file (gone with the writer) until [`Writer::finish`]: JSON and Markdown
-/// start with the totals, and a command that fails half-way prints no half report.
+/// Writes a report statement by statement, as they are explained: a report is several times
+/// the size of its SQL, so neither it nor one large migration is ever held whole. The
+/// migrations wait in an unnamed temporary file (gone with the writer) until
+/// [`Writer::finish`]: JSON and Markdown start with the totals, and a command that fails
+/// half-way prints no half report.
 #[derive(Debug)]
 pub struct Writer {
     format: ExplainFormat,
     spool: io::BufWriter<std::fs::File>,
     summary: Summary,
+    /// The text of the piece being written.
     text: String,
+    /// The current migration, between [`start`](Self::start) and [`end`](Self::end).
+    current: Option<Current>,
+}
+
+/// What the writer keeps of the migration being written.
+#[derive(Debug)]
+struct Current {
+    name: String,
+    with_history: bool,
+    statements: usize,
+    /// Markdown: the table rows, waiting for the heading that shows the verdict.
+    rows: Rows,
 }
 
 impl Writer {
@@ -77,30 +93,94 @@ impl Writer {
                 counts: Rule::ALL.iter().map(|&r| (r, 0)).collect(),
             },
             text: String::new(),
+            current: None,
         })
     }
 
+    /// Writes a migration held whole.
     pub fn migration(&mut self, m: &MigrationExplained) -> io::Result<()> {
+        self.start(&MigrationStart {
+            name: &m.name,
+            path: &m.path,
+            with_history: m.with_history,
+        })?;
+        for s in &m.statements {
+            self.statement(s)?;
+        }
+        self.end(m.verdict)
+    }
+
+    /// Starts a migration: its statements follow, then [`end`](Self::end).
+    pub fn start(&mut self, m: &MigrationStart) -> io::Result<()> {
         self.text.clear();
         match self.format {
-            ExplainFormat::Human => human_migration(&mut self.text, m),
+            ExplainFormat::Human => human_start(&mut self.text, m),
             ExplainFormat::Json => {
                 if self.summary.migrations > 0 {
                     self.text.push_str(",\n");
                 }
-                json_migration(&mut self.text, m)?;
+                json_start(&mut self.text, m)?;
             }
-            ExplainFormat::Markdown => markdown_migration(&mut self.text, m),
+            ExplainFormat::Markdown => {}
         }
         self.spool.write_all(self.text.as_bytes())?;
         self.summary.migrations += 1;
-        self.summary.statements += m.statements.len();
-        for h in m.statements.iter().flat_map(|s| &s.hazards) {
+        let rows = match self.current.take() {
+            Some(current) => current.rows,
+            None => Rows::default(),
+        };
+        self.current = Some(Current {
+            name: m.name.to_string(),
+            with_history: m.with_history,
+            statements: 0,
+            rows,
+        });
+        Ok(())
+    }
+
+    /// Writes the next statement of the migration.
+    pub fn statement(&mut self, s: &StatementExplained) -> io::Result<()> {
+        let current = self.current.as_mut().ok_or_else(outside_migration)?;
+        self.text.clear();
+        match self.format {
+            ExplainFormat::Human => human_statement(&mut self.text, s),
+            ExplainFormat::Json => {
+                self.text
+                    .push_str(if current.statements == 0 { "\n" } else { ",\n" });
+                json_statement(&mut self.text, s)?;
+            }
+            ExplainFormat::Markdown => markdown_row(&mut self.text, s),
+        }
+        match self.format {
+            ExplainFormat::Markdown => current.rows.push(&self.text)?,
+            _ => self.spool.write_all(self.text.as_bytes())?,
+        }
+        current.statements += 1;
+        self.summary.statements += 1;
+        for h in &s.hazards {
             if let Some((_, n)) = self.summary.counts.iter_mut().find(|(r, _)| *r == h.rule) {
                 *n += 1;
             }
         }
         Ok(())
+    }
+
+    /// Ends the migration; `verdict` is the least exact of its statements'.
+    pub fn end(&mut self, verdict: Verdict) -> io::Result<()> {
+        let current = self.current.as_mut().ok_or_else(outside_migration)?;
+        self.text.clear();
+        match self.format {
+            ExplainFormat::Human => self.text.push('\n'),
+            ExplainFormat::Json => json_end(&mut self.text, current, verdict)?,
+            ExplainFormat::Markdown => {
+                markdown_heading(&mut self.text, &current.name, verdict);
+                self.spool.write_all(self.text.as_bytes())?;
+                current.rows.drain_into(&mut self.spool)?;
+                self.text.clear();
+                self.text.push('\n');
+            }
+        }
+        self.spool.write_all(self.text.as_bytes())
     }
 
     /// Writes the whole report to `out`: the migrations with the totals before or after them.
@@ -129,6 +209,53 @@ impl Writer {
             }
         }
         Ok(summary)
+    }
+}
+
+fn outside_migration() -> io::Error {
+    io::Error::other("a statement of the explain report came outside any migration")
+}
+
+/// Text that waits for something written before it: in memory up to [`Rows::HELD`] bytes,
+/// then in an unnamed temporary file, so a migration of any size costs a bounded buffer.
+#[derive(Debug, Default)]
+struct Rows {
+    text: String,
+    file: Option<io::BufWriter<std::fs::File>>,
+}
+
+impl Rows {
+    const HELD: usize = 64 * 1024;
+
+    fn push(&mut self, text: &str) -> io::Result<()> {
+        self.text.push_str(text);
+        if self.text.len() > Self::HELD {
+            let file = match &mut self.file {
+                Some(file) => file,
+                None => self.file.insert(io::BufWriter::new(tempfile::tempfile()?)),
+            };
+            file.write_all(self.text.as_bytes())?;
+            self.text.clear();
+        }
+        Ok(())
+    }
+
+    /// Writes the text to `out` and empties it (keeping the file for the next migration).
+    fn drain_into(&mut self, out: &mut impl io::Write) -> io::Result<()> {
+        if let Some(file) = &mut self.file {
+            file.flush()?;
+            let spilled = file.get_mut();
+            let length = spilled.stream_position()?;
+            if length > 0 {
+                spilled.seek(io::SeekFrom::Start(0))?;
+                io::copy(&mut io::Read::take(&mut *spilled, length), out)?;
+                spilled.seek(io::SeekFrom::Start(0))?;
+                spilled.set_len(0)?;
+            }
+        }
+        out.write_all(self.text.as_bytes())?;
+        self.text.clear();
+        Ok(())
     }
 }
 
@@ -166,7 +293,7 @@ fn human_totals(summary: &Summary) -> String {
     out
 }
 
-fn human_migration(out: &mut String, m: &MigrationExplained) {
+fn human_start(out: &mut String, m: &MigrationStart) {
     let _ = writeln!(out, "== {} ({})", m.name, m.path.display());
     if !m.with_history {
         let _ = writeln!(
@@ -174,10 +301,6 @@ fn human_migration(out: &mut String, m: &MigrationExplained) {
             "   no history: tables this file does not create are assumed to exist and hold rows"
         );
     }
-    for s in &m.statements {
-        human_statement(out, s);
-    }
-    let _ = writeln!(out);
 }
 
 fn human_statement(out: &mut String, s: &StatementExplained) {
@@ -245,11 +368,37 @@ fn json_head(summary: &Summary) -> io::Result<String> {
     Ok(out)
 }
 
-fn json_migration(out: &mut String, m: &MigrationExplained) -> io::Result<()> {
-    let value = serde_json::to_value(m).map_err(io::Error::other)?;
+/// A migration's object up to its statements: its keys are sorted (`name`, `path`,
+/// `statements`, `verdict`, `with_history`), so the statements come before the verdict.
+fn json_start(out: &mut String, m: &MigrationStart) -> io::Result<()> {
+    let path = serde_json::to_value(m.path).map_err(io::Error::other)?;
+    let _ = write!(
+        out,
+        "    {{\n      \"name\": {},\n      \"path\": {},\n      \"statements\": [",
+        pretty(m.name.into())?,
+        pretty(path)?
+    );
+    Ok(())
+}
+
+fn json_statement(out: &mut String, s: &StatementExplained) -> io::Result<()> {
+    let value = serde_json::to_value(s).map_err(io::Error::other)?;
     // JSON strings hold no raw newline, so every newline is a line of the layout.
-    out.push_str("    ");
-    out.push_str(&pretty(value)?.replace('\n', "\n    "));
+    out.push_str("        ");
+    out.push_str(&pretty(value)?.replace('\n', "\n        "));
+    Ok(())
+}
+
+fn json_end(out: &mut String, current: &Current, verdict: Verdict) -> io::Result<()> {
+    if current.statements > 0 {
+        out.push_str("\n      ");
+    }
+    let _ = write!(
+        out,
+        "],\n      \"verdict\": {},\n      \"with_history\": {}\n    }}",
+        pretty(serde_json::to_value(verdict).map_err(io::Error::other)?)?,
+        current.with_history
+    );
     Ok(())
 }
 
@@ -289,48 +438,48 @@ fn markdown_head(summary: &Summary) -> String {
     out
 }
 
-fn markdown_migration(out: &mut String, m: &MigrationExplained) {
-    let _ = writeln!(out, "### `{}` (undo: {})\n", m.name, m.verdict);
+fn markdown_heading(out: &mut String, name: &str, verdict: Verdict) {
+    let _ = writeln!(out, "### `{name}` (undo: {verdict})\n");
     out.push_str("| line | statement | locks | rewrite / scan | undo | hazards |\n");
     out.push_str("| ---: | --- | --- | --- | --- | --- |\n");
-    for s in &m.statements {
-        let locks: Vec<String> = s
-            .impact
-            .locks
+}
+
+fn markdown_row(out: &mut String, s: &StatementExplained) {
+    let locks: Vec<String> = s
+        .impact
+        .locks
+        .iter()
+        .map(|l| format!("{} on {}", l.mode, rel(&l.on)))
+        .collect();
+    let mut cost: Vec<String> = s
+        .impact
+        .rewrites
+        .iter()
+        .map(|c| format!("rewrites {}", rel(&c.on)))
+        .collect();
+    cost.extend(
+        s.impact
+            .scans
             .iter()
-            .map(|l| format!("{} on {}", l.mode, rel(&l.on)))
-            .collect();
-        let mut cost: Vec<String> = s
-            .impact
-            .rewrites
-            .iter()
-            .map(|c| format!("rewrites {}", rel(&c.on)))
-            .collect();
-        cost.extend(
-            s.impact
-                .scans
-                .iter()
-                .map(|c| format!("scans {}", rel(&c.on))),
-        );
-        if s.impact.outside_transaction.is_some() {
-            cost.push("no transaction block".into());
-        }
-        let hazards: Vec<String> = s
-            .hazards
-            .iter()
-            .map(|h| format!("[`{}`]({}): {}", h.rule, h.doc(), h.message))
-            .collect();
-        let _ = writeln!(
-            out,
-            "| {} | `{}` | {} | {} | {}: {} | {} |",
-            s.location.line,
-            cell(&one_line(&s.sql, 80)).replace('`', "'"),
-            cell(&locks.join("<br>")),
-            cell(&cost.join("<br>")),
-            s.undo.verdict,
-            cell(&s.undo.reason),
-            cell(&hazards.join("<br>")),
-        );
+            .map(|c| format!("scans {}", rel(&c.on))),
+    );
+    if s.impact.outside_transaction.is_some() {
+        cost.push("no transaction block".into());
     }
-    out.push('\n');
+    let hazards: Vec<String> = s
+        .hazards
+        .iter()
+        .map(|h| format!("[`{}`]({}): {}", h.rule, h.doc(), h.message))
+        .collect();
+    let _ = writeln!(
+        out,
+        "| {} | `{}` | {} | {} | {}: {} | {} |",
+        s.location.line,
+        cell(&one_line(&s.sql, 80)).replace('`', "'"),
+        cell(&locks.join("<br>")),
+        cell(&cost.join("<br>")),
+        s.undo.verdict,
+        cell(&s.undo.reason),
+        cell(&hazards.join("<br>")),
+    );
 }

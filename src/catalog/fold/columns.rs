@@ -289,9 +289,7 @@ impl Catalog {
     pub(in crate::catalog) fn note_type_user(&mut self, table: &QName, type_name: &pb::TypeName) {
         if let Some(name) = type_name.names.last().and_then(string_value) {
             let users = self.type_users.entry(name.to_string()).or_default();
-            if !users.contains(table) {
-                users.insert(table.clone());
-            }
+            users.insert(table);
         }
     }
 

@@ -28,7 +28,7 @@ pub use crate::locks::LockMode;
 pub use statements::of;
 
 /// A relation (or type) a statement acts on.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct Relation {
     pub name: String,
     /// `table`, `index`, `view`, `sequence` or `type`.

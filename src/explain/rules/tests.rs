@@ -19,18 +19,23 @@ fn raised(example: &Example) -> BTreeSet<&'static str> {
         catalog.apply(s.expect("the example's earlier migrations parse").node);
     }
     catalog.end_migration();
-    let explained = crate::explain::explain_file(
-        &mut catalog,
-        "example",
+    let start = crate::explain::MigrationStart {
+        name: "example",
         path,
+        with_history: true,
+    };
+    let mut explained = Vec::new();
+    crate::explain::explain_file(
+        &mut catalog,
+        &start,
         example.sql,
-        true,
         ApplyMode::Batch,
+        &mut explained,
     )
     .expect("the example parses");
     explained
-        .statements
         .iter()
+        .flat_map(|m| &m.statements)
         .flat_map(|s| &s.hazards)
         .map(|h| h.rule.id())
         .collect()

@@ -3,7 +3,7 @@
 //! migration stuck behind one long transaction takes the table down for as long.
 
 use super::{Example, Hazard, Rule, RuleDoc};
-use crate::explain::impact::{Impact, Lock, LockMode};
+use crate::explain::impact::{Impact, Lock, LockMode, Relation};
 use crate::explain::Context;
 use crate::sql::NodeEnum;
 
@@ -44,9 +44,9 @@ pub fn check(ctx: &Context, _node: &NodeEnum, impact: &Impact, out: &mut Vec<Haz
     // An earlier strong lock is checked first: that scan stops at the file's first one, so
     // only the first statement that needs a strong lock scans the file for a SET.
     if ctx
-        .earlier_impacts
+        .earlier_locks
         .iter()
-        .any(|i| strong_lock_on_existing(i).is_some())
+        .any(|l| blocks_writes_on_existing(l.mode, &l.on))
     {
         return;
     }
@@ -65,7 +65,11 @@ fn strong_lock_on_existing(impact: &Impact) -> Option<&Lock> {
     impact
         .locks
         .iter()
-        .find(|l| l.mode >= LockMode::Share && !l.on.new && l.on.kind != "type")
+        .find(|l| blocks_writes_on_existing(l.mode, &l.on))
+}
+
+fn blocks_writes_on_existing(mode: LockMode, on: &Relation) -> bool {
+    mode >= LockMode::Share && !on.new && on.kind != "type"
 }
 
 fn sets_lock_timeout(node: &NodeEnum) -> bool {

@@ -78,16 +78,15 @@ fn backfill_holding_ddl_lock(ctx: &Context, node: &NodeEnum, out: &mut Vec<Hazar
     }
     let name = table.to_string();
     let held = ctx
-        .earlier_impacts
+        .earlier_locks
         .iter()
-        .enumerate()
-        .filter(|(i, _)| ctx.file.same_transaction(*i, ctx.index))
-        .flat_map(|(i, impact)| impact.locks.iter().map(move |l| (i, l)))
-        .filter(|(_, l)| l.on.name == name && l.mode >= LockMode::Share)
-        .max_by_key(|(_, l)| l.mode);
-    let Some((i, lock)) = held else {
+        .filter(|l| ctx.file.same_transaction(l.statement, ctx.index))
+        .filter(|l| l.on.name == name && l.mode >= LockMode::Share)
+        .max_by_key(|l| (l.mode, l.statement));
+    let Some(lock) = held else {
         return;
     };
+    let i = lock.statement;
     out.push(Hazard::new(
         BACKFILL_HOLDING_DDL_LOCK,
         format!(
