@@ -4,6 +4,20 @@
 
 use std::fmt::Write as _;
 
+/// A rule's family: the last segment of the `module_path!()` of the file it is declared in
+/// (`unmigrate::undo::columns` → `columns`), so the family always names the file.
+pub(crate) const fn family(module_path: &'static str) -> &'static str {
+    let bytes = module_path.as_bytes();
+    let mut start = bytes.len();
+    while start > 0 && bytes[start - 1] != b':' {
+        start -= 1;
+    }
+    match std::str::from_utf8(bytes.split_at(start).1) {
+        Ok(name) => name,
+        Err(_) => module_path,
+    }
+}
+
 /// Appends a `## title` section; the body is trimmed.
 pub(crate) fn section(out: &mut String, title: &str, body: &str) {
     let _ = writeln!(out, "## {title}\n\n{}\n", body.trim());

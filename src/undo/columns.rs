@@ -1,6 +1,6 @@
 //! Columns: `ADD COLUMN` ↔ `DROP COLUMN`, type changes, defaults and nullability.
 
-use super::rule::{UndoExample, UndoRule, UndoRuleDoc};
+use super::rule::{undo_rule, UndoExample, UndoRule};
 use super::{recreate, stmt, DataLoss, Undo, UndoSql, Verdict};
 use crate::catalog::{Catalog, Column, Table};
 use crate::sql::quote::{self, Ident};
@@ -55,9 +55,8 @@ fn column_of<'a>(
     }
 }
 
-pub(super) const UNDO_ADD_COLUMN: UndoRule = UndoRule::new(&UndoRuleDoc {
+undo_rule!(UNDO_ADD_COLUMN {
     id: "undo-add-column",
-    family: "columns",
     summary: "an added column is dropped again",
     undoes: &[
         "ALTER TABLE … ADD COLUMN",
@@ -102,9 +101,8 @@ pub fn add_column(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) -> 
     }])
 }
 
-pub(super) const UNDO_DROP_COLUMN: UndoRule = UndoRule::new(&UndoRuleDoc {
+undo_rule!(UNDO_DROP_COLUMN {
     id: "undo-drop-column",
-    family: "columns",
     summary: "a dropped column is added back, empty, with what the drop took with it",
     undoes: &[
         "ALTER TABLE … DROP COLUMN",
@@ -181,9 +179,8 @@ pub fn drop_column(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) ->
     undo
 }
 
-pub(super) const UNDO_ALTER_COLUMN_TYPE: UndoRule = UndoRule::new(&UndoRuleDoc {
+undo_rule!(UNDO_ALTER_COLUMN_TYPE {
     id: "undo-alter-column-type",
-    family: "columns",
     summary: "a column type change is converted back",
     undoes: &["ALTER TABLE … ALTER COLUMN … [SET DATA] TYPE"],
     how: r#"`ALTER COLUMN … TYPE old USING col::old` (through `text` when either side is an enum: PostgreSQL has no cast between two enum types), with the column's default dropped before and restored after, and its collation kept."#,
@@ -396,9 +393,8 @@ fn canonical(name: &str) -> &str {
     }
 }
 
-pub(super) const UNDO_COLUMN_DEFAULT: UndoRule = UndoRule::new(&UndoRuleDoc {
+undo_rule!(UNDO_COLUMN_DEFAULT {
     id: "undo-column-default",
-    family: "columns",
     summary: "a column default set or dropped is put back as it was",
     undoes: &[
         "ALTER TABLE … ALTER COLUMN … SET DEFAULT",
@@ -438,9 +434,8 @@ pub fn set_default(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) ->
     )
 }
 
-pub(super) const UNDO_SET_NOT_NULL: UndoRule = UndoRule::new(&UndoRuleDoc {
+undo_rule!(UNDO_SET_NOT_NULL {
     id: "undo-set-not-null",
-    family: "columns",
     summary: "SET NOT NULL is undone by DROP NOT NULL",
     undoes: &["ALTER TABLE … ALTER COLUMN … SET NOT NULL"],
     how: r#"`ALTER COLUMN … DROP NOT NULL`."#,
@@ -475,9 +470,8 @@ pub fn set_not_null(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) -
     )
 }
 
-pub(super) const UNDO_DROP_NOT_NULL: UndoRule = UndoRule::new(&UndoRuleDoc {
+undo_rule!(UNDO_DROP_NOT_NULL {
     id: "undo-drop-not-null",
-    family: "columns",
     summary: "DROP NOT NULL is undone by SET NOT NULL, which fails over NULLs written since",
     undoes: &["ALTER TABLE … ALTER COLUMN … DROP NOT NULL"],
     how: r#"`ALTER COLUMN … SET NOT NULL`."#,

@@ -1,6 +1,6 @@
 //! Table constraints: `ADD CONSTRAINT` ↔ `DROP CONSTRAINT`, and `VALIDATE CONSTRAINT`.
 
-use super::rule::{UndoExample, UndoRule, UndoRuleDoc};
+use super::rule::{undo_rule, UndoExample, UndoRule};
 use super::{recreate, Undo, UndoSql, Verdict};
 use crate::catalog::{Catalog, Constraint, ConstraintKind};
 use crate::sql::quote::Ident;
@@ -15,9 +15,8 @@ pub(super) const RULES: &[UndoRule] = &[
     UNDO_VALIDATE_CONSTRAINT,
 ];
 
-pub(super) const UNDO_ADD_CONSTRAINT: UndoRule = UndoRule::new(&UndoRuleDoc {
+undo_rule!(UNDO_ADD_CONSTRAINT {
     id: "undo-add-constraint",
-    family: "constraints",
     summary: "an added constraint is dropped again",
     undoes: &[
         "ALTER TABLE … ADD CONSTRAINT (PRIMARY KEY, UNIQUE, FOREIGN KEY, CHECK, EXCLUDE)",
@@ -60,9 +59,8 @@ pub fn add_constraint(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd)
     )
 }
 
-pub(super) const UNDO_ADD_CONSTRAINT_USING_INDEX: UndoRule = UndoRule::new(&UndoRuleDoc {
+undo_rule!(UNDO_ADD_CONSTRAINT_USING_INDEX {
     id: "undo-add-constraint-using-index",
-    family: "constraints",
     summary: "a key constraint that took over an index is dropped and the index rebuilt",
     undoes: &[
         "ALTER TABLE … ADD [CONSTRAINT c] PRIMARY KEY USING INDEX i",
@@ -141,9 +139,8 @@ fn drop_not_null_made_by_key(catalog: &Catalog, table: &QName, keys: &[String]) 
         .collect()
 }
 
-pub(super) const UNDO_DROP_CONSTRAINT: UndoRule = UndoRule::new(&UndoRuleDoc {
+undo_rule!(UNDO_DROP_CONSTRAINT {
     id: "undo-drop-constraint",
-    family: "constraints",
     summary: "a dropped constraint is added back as it was",
     undoes: &[
         "ALTER TABLE … DROP CONSTRAINT",
@@ -221,9 +218,8 @@ fn dependent_foreign_keys(
         .collect()
 }
 
-pub(super) const UNDO_VALIDATE_CONSTRAINT: UndoRule = UndoRule::new(&UndoRuleDoc {
+undo_rule!(UNDO_VALIDATE_CONSTRAINT {
     id: "undo-validate-constraint",
-    family: "constraints",
     summary: "a validated constraint is made NOT VALID again",
     undoes: &["ALTER TABLE … VALIDATE CONSTRAINT"],
     how: r#"PostgreSQL cannot mark a constraint unvalidated, so the undo drops it and adds it back `NOT VALID`."#,

@@ -6,7 +6,7 @@
 //! when an undo is needed and unmigrate cannot write it: rows an `INSERT` added that no key
 //! identifies, or a statement that also changes other tables.
 
-use super::rule::{UndoExample, UndoRule, UndoRuleDoc};
+use super::rule::{undo_rule, UndoExample, UndoRule};
 use super::{stmt, DataLoss, Undo, Verdict};
 use crate::catalog::{Catalog, ConstraintKind, Table};
 use crate::sql::quote::Ident;
@@ -54,9 +54,8 @@ pub fn write(catalog: &Catalog, node: &NodeEnum, scope: &Touches) -> Undo {
     }
 }
 
-pub(super) const UNDO_INSERT: UndoRule = UndoRule::new(&UndoRuleDoc {
+undo_rule!(UNDO_INSERT {
     id: "undo-insert",
-    family: "data",
     summary: "rows an INSERT added with constant keys are deleted by those keys",
     undoes: &["INSERT … VALUES", "INSERT … SELECT", "INSERT … ON CONFLICT"],
     how: r#"`DELETE … WHERE key IN (…)` (or `(k1, k2) IN ((…), …)` for a composite key) when every row gives the table's primary or unique key as constants: a plain `INSERT` that succeeded proves those keys were new, so exactly its rows go."#,
@@ -251,9 +250,8 @@ fn delete_where_in(table: &QName, key: &[String], rows: Vec<Vec<Node>>) -> NodeE
     }))
 }
 
-pub(super) const UNDO_UPDATE: UndoRule = UndoRule::new(&UndoRuleDoc {
+undo_rule!(UNDO_UPDATE {
     id: "undo-update",
-    family: "data",
     summary: "an UPDATE is not reversed: the values it overwrote are named as lost",
     undoes: &["UPDATE"],
     how: r#"No statement: the values an `UPDATE` overwrote are gone, so the undo keeps the rows as it left them. If the previous release needs the old values, restore them from a backup in the undo file."#,
@@ -304,9 +302,8 @@ fn update(catalog: &Catalog, table: &QName, s: &pb::UpdateStmt, scope: &Touches)
     Undo::lossy(reason, Vec::new()).losing(loses)
 }
 
-pub(super) const UNDO_DELETE: UndoRule = UndoRule::new(&UndoRuleDoc {
+undo_rule!(UNDO_DELETE {
     id: "undo-delete",
-    family: "data",
     summary: "a DELETE is not reversed: the removed rows are named as lost",
     undoes: &["DELETE"],
     how: r#"No statement: deleted rows cannot be brought back by SQL."#,
@@ -333,9 +330,8 @@ fn delete(catalog: &Catalog, table: &QName) -> Undo {
     Undo::lossy(reason, Vec::new()).losing(rows_and_effects(catalog, table))
 }
 
-pub(super) const UNDO_TRUNCATE: UndoRule = UndoRule::new(&UndoRuleDoc {
+undo_rule!(UNDO_TRUNCATE {
     id: "undo-truncate",
-    family: "data",
     summary: "a TRUNCATE is not reversed: the emptied tables are named as lost",
     undoes: &[
         "TRUNCATE",
@@ -545,9 +541,8 @@ fn target_columns(targets: &[pb::Node]) -> Vec<String> {
         .collect()
 }
 
-pub(super) const UNDO_SELECT: UndoRule = UndoRule::new(&UndoRuleDoc {
+undo_rule!(UNDO_SELECT {
     id: "undo-select",
-    family: "data",
     summary: "a SELECT runs for its side effects, which need a manual undo",
     undoes: &["SELECT (such as `SELECT setval(…)`)"],
     how: r#"None: a `SELECT` in a migration runs for the side effects of the functions it calls."#,
@@ -566,9 +561,8 @@ pub fn select(_node: &NodeEnum) -> Undo {
     Undo::manual("a SELECT in a migration runs for its side effects (function calls), which unmigrate cannot reverse; reverse them by hand")
 }
 
-pub(super) const UNDO_UNKNOWN_STATEMENT: UndoRule = UndoRule::new(&UndoRuleDoc {
+undo_rule!(UNDO_UNKNOWN_STATEMENT {
     id: "undo-unknown-statement",
-    family: "data",
     summary: "a statement no rule covers gets a manual undo, never a silent skip",
     undoes: &[
         "DO blocks",

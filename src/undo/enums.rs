@@ -1,6 +1,6 @@
 //! Enum types: `CREATE TYPE … AS ENUM` ↔ `DROP TYPE`, `ADD VALUE`, `RENAME VALUE`.
 
-use super::rule::{UndoExample, UndoRule, UndoRuleDoc};
+use super::rule::{undo_rule, UndoExample, UndoRule};
 use super::{stmt, Undo, UndoSql, Verdict};
 use crate::catalog::{Catalog, EnumType};
 use crate::sql::names::make_object_name;
@@ -17,9 +17,8 @@ pub(super) const RULES: &[UndoRule] = &[
     UNDO_ADD_ENUM_VALUE,
 ];
 
-pub(super) const UNDO_CREATE_ENUM: UndoRule = UndoRule::new(&UndoRuleDoc {
+undo_rule!(UNDO_CREATE_ENUM {
     id: "undo-create-enum",
-    family: "enums",
     summary: "a new enum type is dropped again",
     undoes: &["CREATE TYPE … AS ENUM"],
     how: r#"`DROP TYPE`."#,
@@ -46,9 +45,8 @@ fn drop_type_stmt(name: &QName) -> UndoSql {
     UndoSql::text(text::drop(DropKind::Type, name, false), false)
 }
 
-pub(super) const UNDO_DROP_TYPE: UndoRule = UndoRule::new(&UndoRuleDoc {
+undo_rule!(UNDO_DROP_TYPE {
     id: "undo-drop-type",
-    family: "enums",
     summary: "a dropped enum type is created again with its values",
     undoes: &["DROP TYPE", "DROP TYPE IF EXISTS"],
     how: r#"`CREATE TYPE … AS ENUM` with the values in their order."#,
@@ -80,9 +78,8 @@ pub fn drop_type(catalog: &Catalog, s: &pb::DropStmt) -> Undo {
     }
 }
 
-pub(super) const UNDO_RENAME_ENUM_VALUE: UndoRule = UndoRule::new(&UndoRuleDoc {
+undo_rule!(UNDO_RENAME_ENUM_VALUE {
     id: "undo-rename-enum-value",
-    family: "enums",
     summary: "a renamed enum value is renamed back",
     undoes: &["ALTER TYPE … RENAME VALUE"],
     how: r#"`ALTER TYPE … RENAME VALUE new TO old`."#,
@@ -129,9 +126,8 @@ pub fn alter_enum(catalog: &Catalog, s: &pb::AlterEnumStmt) -> Undo {
     remove_value(catalog, e, &s.new_val)
 }
 
-pub(super) const UNDO_ADD_ENUM_VALUE: UndoRule = UndoRule::new(&UndoRuleDoc {
+undo_rule!(UNDO_ADD_ENUM_VALUE {
     id: "undo-add-enum-value",
-    family: "enums",
     summary: "an added enum value is removed by recreating the type without it",
     undoes: &[
         "ALTER TYPE … ADD VALUE",

@@ -1,6 +1,6 @@
 //! Indexes: `CREATE INDEX` ↔ `DROP INDEX`, concurrent forms included.
 
-use super::rule::{UndoExample, UndoRule, UndoRuleDoc};
+use super::rule::{undo_rule, UndoExample, UndoRule};
 use super::{Undo, UndoSql, Verdict};
 use crate::catalog::{object_qname, Catalog};
 use crate::sql::quote::Ident;
@@ -10,9 +10,8 @@ use crate::sql::{pb, QName};
 /// The family's undo rules, in the order `unmigrate rule` lists them.
 pub(super) const RULES: &[UndoRule] = &[UNDO_CREATE_INDEX, UNDO_DROP_INDEX];
 
-pub(super) const UNDO_CREATE_INDEX: UndoRule = UndoRule::new(&UndoRuleDoc {
+undo_rule!(UNDO_CREATE_INDEX {
     id: "undo-create-index",
-    family: "indexes",
     summary: "a new index is dropped again, concurrently when it was built so",
     undoes: &[
         "CREATE [UNIQUE] INDEX",
@@ -58,9 +57,8 @@ pub fn create_index(catalog: &Catalog, s: &pb::IndexStmt) -> Undo {
     Undo::exact(reason, vec![statement])
 }
 
-pub(super) const UNDO_DROP_INDEX: UndoRule = UndoRule::new(&UndoRuleDoc {
+undo_rule!(UNDO_DROP_INDEX {
     id: "undo-drop-index",
-    family: "indexes",
     summary: "a dropped index is created again as the model recorded it",
     undoes: &[
         "DROP INDEX",

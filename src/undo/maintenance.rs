@@ -2,16 +2,15 @@
 //! as it was, so there is nothing to reverse. `CLUSTER` is the exception: it marks the index
 //! the table is clustered on, which the model does not track.
 
-use super::rule::{UndoExample, UndoRule, UndoRuleDoc};
+use super::rule::{undo_rule, UndoExample, UndoRule};
 use super::{Undo, Verdict};
 use crate::sql::{pb, NodeEnum};
 
 /// The family's undo rules, in the order `unmigrate rule` lists them.
 pub(super) const RULES: &[UndoRule] = &[UNDO_MAINTENANCE, UNDO_CLUSTER];
 
-pub(super) const UNDO_MAINTENANCE: UndoRule = UndoRule::new(&UndoRuleDoc {
+undo_rule!(UNDO_MAINTENANCE {
     id: "undo-maintenance",
-    family: "maintenance",
     summary: "REINDEX, VACUUM and ANALYZE change no schema: nothing to undo",
     undoes: &["REINDEX", "VACUUM", "VACUUM FULL", "ANALYZE"],
     how: r#"No statement: they rebuild storage or refresh statistics and leave the schema as it was."#,
@@ -42,9 +41,8 @@ pub fn maintenance(node: &NodeEnum) -> Undo {
     }
 }
 
-pub(super) const UNDO_CLUSTER: UndoRule = UndoRule::new(&UndoRuleDoc {
+undo_rule!(UNDO_CLUSTER {
     id: "undo-cluster",
-    family: "maintenance",
     summary: "CLUSTER marks a clustering index the model does not track: manual",
     undoes: &["CLUSTER"],
     how: r#"None: `CLUSTER` marks the index the table is clustered on, and unmigrate does not know the previous mark; restore it with `ALTER TABLE … CLUSTER ON` or `SET WITHOUT CLUSTER`."#,

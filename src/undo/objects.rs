@@ -1,6 +1,6 @@
 //! Schemas, extensions, sequences, functions, triggers and comments.
 
-use super::rule::{UndoExample, UndoRule, UndoRuleDoc};
+use super::rule::{undo_rule, UndoExample, UndoRule};
 use super::{stmt, Undo, Verdict};
 use crate::catalog::{comment_key, function_key, Catalog};
 use crate::sql::quote::Ident;
@@ -18,9 +18,8 @@ pub(super) const RULES: &[UndoRule] = &[
     UNDO_DROP_OBJECT,
 ];
 
-pub(super) const UNDO_CREATE_SCHEMA: UndoRule = UndoRule::new(&UndoRuleDoc {
+undo_rule!(UNDO_CREATE_SCHEMA {
     id: "undo-create-schema",
-    family: "objects",
     summary: "a new schema is dropped again",
     undoes: &["CREATE SCHEMA", "CREATE SCHEMA IF NOT EXISTS"],
     how: r#"`DROP SCHEMA`; objects created in it later are undone first."#,
@@ -53,9 +52,8 @@ pub fn create_schema(catalog: &Catalog, s: &pb::CreateSchemaStmt) -> Undo {
     )
 }
 
-pub(super) const UNDO_CREATE_EXTENSION: UndoRule = UndoRule::new(&UndoRuleDoc {
+undo_rule!(UNDO_CREATE_EXTENSION {
     id: "undo-create-extension",
-    family: "objects",
     summary: "a new extension is dropped again",
     undoes: &["CREATE EXTENSION", "CREATE EXTENSION IF NOT EXISTS"],
     how: r#"`DROP EXTENSION`."#,
@@ -88,9 +86,8 @@ pub fn create_extension(catalog: &Catalog, s: &pb::CreateExtensionStmt) -> Undo 
     )
 }
 
-pub(super) const UNDO_CREATE_SEQUENCE: UndoRule = UndoRule::new(&UndoRuleDoc {
+undo_rule!(UNDO_CREATE_SEQUENCE {
     id: "undo-create-sequence",
-    family: "objects",
     summary: "a new sequence is dropped again",
     undoes: &["CREATE SEQUENCE"],
     how: r#"`DROP SEQUENCE`."#,
@@ -120,9 +117,8 @@ pub fn create_sequence(catalog: &Catalog, s: &pb::CreateSeqStmt) -> Undo {
     )
 }
 
-pub(super) const UNDO_CREATE_FUNCTION: UndoRule = UndoRule::new(&UndoRuleDoc {
+undo_rule!(UNDO_CREATE_FUNCTION {
     id: "undo-create-function",
-    family: "objects",
     summary: "a new function is dropped, a replaced one gets its earlier definition back",
     undoes: &[
         "CREATE FUNCTION",
@@ -186,9 +182,8 @@ pub fn create_function(catalog: &Catalog, s: &pb::CreateFunctionStmt) -> Undo {
     )
 }
 
-pub(super) const UNDO_CREATE_TRIGGER: UndoRule = UndoRule::new(&UndoRuleDoc {
+undo_rule!(UNDO_CREATE_TRIGGER {
     id: "undo-create-trigger",
-    family: "objects",
     summary: "a new trigger is dropped, a replaced one gets its earlier definition back",
     undoes: &["CREATE TRIGGER", "CREATE OR REPLACE TRIGGER"],
     how: r#"`DROP TRIGGER … ON table`; for a trigger an earlier migration created, `CREATE OR REPLACE TRIGGER` with the earlier definition."#,
@@ -229,9 +224,8 @@ pub fn create_trigger(catalog: &Catalog, s: &pb::CreateTrigStmt) -> Undo {
     )
 }
 
-pub(super) const UNDO_COMMENT: UndoRule = UndoRule::new(&UndoRuleDoc {
+undo_rule!(UNDO_COMMENT {
     id: "undo-comment",
-    family: "objects",
     summary: "a comment is put back as it was",
     undoes: &["COMMENT ON … IS"],
     how: r#"`COMMENT ON … IS` with the earlier comment, or `IS NULL` when there was none."#,
@@ -259,9 +253,8 @@ pub fn comment(catalog: &Catalog, s: &pb::CommentStmt) -> Undo {
     )
 }
 
-pub(super) const UNDO_DROP_OBJECT: UndoRule = UndoRule::new(&UndoRuleDoc {
+undo_rule!(UNDO_DROP_OBJECT {
     id: "undo-drop-object",
-    family: "objects",
     summary: "a dropped schema, extension, sequence, function or trigger is created again",
     undoes: &[
         "DROP SCHEMA",

@@ -1,6 +1,6 @@
 //! Renames of tables, columns, indexes, constraints, types, schemas, views and sequences.
 
-use super::rule::{UndoExample, UndoRule, UndoRuleDoc};
+use super::rule::{undo_rule, UndoExample, UndoRule};
 use super::{stmt, Undo, Verdict};
 use crate::catalog::{rename_object_qname, Catalog};
 use crate::sql::quote::{Column, Ident};
@@ -10,9 +10,8 @@ use pb::ObjectType as O;
 /// The family's undo rules, in the order `unmigrate rule` lists them.
 pub(super) const RULES: &[UndoRule] = &[UNDO_RENAME];
 
-pub(super) const UNDO_RENAME: UndoRule = UndoRule::new(&UndoRuleDoc {
+undo_rule!(UNDO_RENAME {
     id: "undo-rename",
-    family: "renames",
     summary:
         "a renamed table, column, index, constraint, type, schema, view or sequence is renamed back",
     undoes: &[

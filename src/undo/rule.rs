@@ -14,6 +14,20 @@ use std::fmt::Write;
 use super::{columns, constraints, data, enums, indexes, maintenance, objects, renames};
 use super::{session, tables, temporary, views, Verdict};
 
+/// Declares an undo rule of the family file it stands in, beside the function that writes its
+/// undo: `undo_rule!(NAME { id: …, summary: …, … })` is `pub(super) const NAME: UndoRule`
+/// over an [`UndoRuleDoc`] with those fields, its `family` the file's name.
+macro_rules! undo_rule {
+    ($name:ident { $($field:ident: $value:expr),+ $(,)? }) => {
+        pub(super) const $name: $crate::undo::rule::UndoRule =
+            $crate::undo::rule::UndoRule::new(&$crate::undo::rule::UndoRuleDoc {
+                family: $crate::rule_pages::family(module_path!()),
+                $($field: $value),+
+            });
+    };
+}
+pub(super) use undo_rule;
+
 /// An undo rule: a reference to its declaration beside its code.
 #[derive(Clone, Copy)]
 pub struct UndoRule(&'static UndoRuleDoc);
@@ -23,7 +37,8 @@ pub struct UndoRule(&'static UndoRuleDoc);
 pub struct UndoRuleDoc {
     /// The stable id: `undo-` and the forward statement it undoes, in kebab-case.
     pub id: &'static str,
-    /// The family, the name of the file under `src/undo/` it is declared in.
+    /// The family, the name of the file under `src/undo/` it is declared in (`undo_rule!` fills
+    /// it in).
     pub family: &'static str,
     /// One line for `unmigrate rule`: what it undoes, in a few words.
     pub summary: &'static str,

@@ -1,15 +1,14 @@
 //! Transaction control and session settings: nothing in the schema to reverse.
 
-use super::rule::{UndoExample, UndoRule, UndoRuleDoc};
+use super::rule::{undo_rule, UndoExample, UndoRule};
 use super::{Undo, Verdict};
 use crate::sql::pb;
 
 /// The family's undo rules, in the order `unmigrate rule` lists them.
 pub(super) const RULES: &[UndoRule] = &[UNDO_TRANSACTION_CONTROL, UNDO_SET];
 
-pub(super) const UNDO_TRANSACTION_CONTROL: UndoRule = UndoRule::new(&UndoRuleDoc {
+undo_rule!(UNDO_TRANSACTION_CONTROL {
     id: "undo-transaction-control",
-    family: "session",
     summary: "BEGIN and COMMIT need no undo; savepoints and rollbacks need a manual check",
     undoes: &[
         "BEGIN",
@@ -44,9 +43,8 @@ pub fn transaction(s: &pb::TransactionStmt) -> Undo {
     }
 }
 
-pub(super) const UNDO_SET: UndoRule = UndoRule::new(&UndoRuleDoc {
+undo_rule!(UNDO_SET {
     id: "undo-set",
-    family: "session",
     summary: "SET changes no schema: nothing to undo",
     undoes: &["SET", "SET LOCAL", "RESET", "SHOW"],
     how: r#"No statement: a session setting stays in force on Prisma's connection for the migrations after it, but leaves nothing behind to reverse."#,

@@ -1,6 +1,6 @@
 //! Tables: `CREATE TABLE` ↔ `DROP TABLE`.
 
-use super::rule::{UndoExample, UndoRule, UndoRuleDoc};
+use super::rule::{undo_rule, UndoExample, UndoRule};
 use super::{recreate, views, DataLoss, Undo, Verdict};
 use crate::catalog::{object_qname, Catalog};
 use crate::sql::text::{self, DropKind};
@@ -9,9 +9,8 @@ use crate::sql::{pb, QName};
 /// The family's undo rules, in the order `unmigrate rule` lists them.
 pub(super) const RULES: &[UndoRule] = &[UNDO_CREATE_TABLE, UNDO_DROP_TABLE];
 
-pub(super) const UNDO_CREATE_TABLE: UndoRule = UndoRule::new(&UndoRuleDoc {
+undo_rule!(UNDO_CREATE_TABLE {
     id: "undo-create-table",
-    family: "tables",
     summary: "a new table is dropped again",
     undoes: &[
         "CREATE TABLE",
@@ -53,9 +52,8 @@ pub fn drop_table_stmt(name: &QName) -> super::UndoSql {
     super::UndoSql::text(text::drop(DropKind::Table, name, false), false)
 }
 
-pub(super) const UNDO_DROP_TABLE: UndoRule = UndoRule::new(&UndoRuleDoc {
+undo_rule!(UNDO_DROP_TABLE {
     id: "undo-drop-table",
-    family: "tables",
     summary: "a dropped table is created again from the model, empty",
     undoes: &["DROP TABLE", "DROP TABLE IF EXISTS", "DROP TABLE … CASCADE"],
     how: r#"Recreates the table as the earlier migrations left it: columns in order with their types, defaults and nullability, its constraints and indexes, its foreign keys, the foreign keys of other tables that pointed at it, and the views a `CASCADE` dropped."#,

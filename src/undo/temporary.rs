@@ -5,7 +5,7 @@
 //!
 //! Rule `undo-temporary-relation`, declared below, says what the undo does and why.
 
-use super::rule::{UndoExample, UndoRule, UndoRuleDoc};
+use super::rule::{undo_rule, UndoExample, UndoRule};
 use super::{Undo, UndoSql, Verdict};
 use crate::catalog::{Catalog, RelationUse};
 use crate::sql::quote::Ident;
@@ -14,9 +14,8 @@ use crate::sql::NodeEnum;
 /// The family's undo rules, in the order `unmigrate rule` lists them.
 pub(super) const RULES: &[UndoRule] = &[UNDO_TEMPORARY_RELATION];
 
-pub(super) const UNDO_TEMPORARY_RELATION: UndoRule = UndoRule::new(&UndoRuleDoc {
+undo_rule!(UNDO_TEMPORARY_RELATION {
     id: "undo-temporary-relation",
-    family: "temporary",
     summary: "statements on temporary relations leave nothing in the schema to undo",
     undoes: &[
         "CREATE TEMPORARY TABLE [… AS]",

@@ -1,6 +1,6 @@
 //! Views and materialized views: `CREATE [OR REPLACE] VIEW` ↔ `DROP VIEW`.
 
-use super::rule::{UndoExample, UndoRule, UndoRuleDoc};
+use super::rule::{undo_rule, UndoExample, UndoRule};
 use super::{stmt, tables, DataLoss, Undo, UndoSql, Verdict};
 use crate::catalog::{object_qname, Catalog, View, ViewDefinition};
 use crate::sql::text::{self, DropKind};
@@ -33,9 +33,8 @@ pub fn recreate_view(view: &View) -> Result<Vec<UndoSql>, &str> {
     })
 }
 
-pub(super) const UNDO_CREATE_VIEW: UndoRule = UndoRule::new(&UndoRuleDoc {
+undo_rule!(UNDO_CREATE_VIEW {
     id: "undo-create-view",
-    family: "views",
     summary: "a new view is dropped, a replaced one gets its previous definition back",
     undoes: &["CREATE VIEW", "CREATE OR REPLACE VIEW"],
     how: r#"`DROP VIEW`; for `CREATE OR REPLACE VIEW` of an existing view, `DROP VIEW` and the previous definition created again (`OR REPLACE` cannot remove columns, so the old definition could not replace the new one)."#,
@@ -82,9 +81,8 @@ pub fn create_view(catalog: &Catalog, s: &pb::ViewStmt) -> Undo {
     }
 }
 
-pub(super) const UNDO_CREATE_TABLE_AS: UndoRule = UndoRule::new(&UndoRuleDoc {
+undo_rule!(UNDO_CREATE_TABLE_AS {
     id: "undo-create-table-as",
-    family: "views",
     summary: "a materialized view or a table created from a query is dropped again",
     undoes: &[
         "CREATE MATERIALIZED VIEW",
@@ -122,9 +120,8 @@ pub fn create_table_as(_catalog: &Catalog, s: &pb::CreateTableAsStmt) -> Undo {
     }
 }
 
-pub(super) const UNDO_DROP_VIEW: UndoRule = UndoRule::new(&UndoRuleDoc {
+undo_rule!(UNDO_DROP_VIEW {
     id: "undo-drop-view",
-    family: "views",
     summary: "a dropped view is created again from its recorded definition",
     undoes: &["DROP VIEW", "DROP MATERIALIZED VIEW", "DROP VIEW IF EXISTS"],
     how: r#"Creates the view again from the definition the model recorded (`SELECT *` expanded as PostgreSQL expanded it when the view was created)."#,

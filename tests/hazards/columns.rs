@@ -9,30 +9,25 @@ use crate::outcome::*;
 #[test]
 fn add_column_rewrites_table() {
     let o = lock_history();
-    o.assert_reports(
+    let add = o.reports(
         "add_user_token_volatile_default",
         1,
         "add-column-rewrites-table",
         "ADD COLUMN \"token\"",
     );
-    let add = o.statement("add_user_token_volatile_default", 1);
     assert!(rewrote(add).contains(&"\"User\""), "{add}");
     assert!(rewrote(add).contains(&"\"User_pkey\""), "{add}");
-    assert_eq!(
-        strongest_lock(add, "\"User\""),
-        "AccessExclusiveLock",
-        "{add}"
-    );
+    assert_lock(add, "\"User\"", "AccessExclusiveLock");
 
     o.assert_quiet(
         "add_user_active_constant_default",
         "add-column-rewrites-table",
     );
-    o.assert_quiet(
+    let constant = o.quiet(
         "add_user_active_constant_default",
+        1,
         "add-column-not-null-without-default",
     );
-    let constant = o.statement("add_user_active_constant_default", 1);
     assert_eq!(constant["rewrote"], serde_json::json!([]), "{constant}");
     assert_eq!(constant["scanned"], serde_json::json!([]), "{constant}");
 }
@@ -42,26 +37,21 @@ fn add_column_rewrites_table() {
 #[test]
 fn alter_column_type_rewrites_table() {
     let o = lock_history();
-    o.assert_reports(
+    let alter = o.reports(
         "user_age_to_bigint",
         1,
         "alter-column-type-rewrites-table",
         "TYPE BIGINT",
     );
-    let alter = o.statement("user_age_to_bigint", 1);
     assert!(rewrote(alter).contains(&"\"User\""), "{alter}");
     assert!(rewrote(alter).contains(&"\"User_pkey\""), "{alter}");
-    assert_eq!(
-        strongest_lock(alter, "\"User\""),
-        "AccessExclusiveLock",
-        "{alter}"
-    );
+    assert_lock(alter, "\"User\"", "AccessExclusiveLock");
 
-    o.assert_quiet(
+    let wider = o.quiet(
         "user_title_to_varchar_200",
+        1,
         "alter-column-type-rewrites-table",
     );
-    let wider = o.statement("user_title_to_varchar_200", 1);
     assert_eq!(wider["rewrote"], serde_json::json!([]), "{wider}");
 }
 
@@ -71,23 +61,18 @@ fn alter_column_type_rewrites_table() {
 #[test]
 fn set_not_null_scans_table() {
     let o = lock_history();
-    o.assert_reports(
+    let require = o.reports(
         "require_user_email",
         1,
         "set-not-null-scans-table",
         "SET NOT NULL",
     );
-    let require = o.statement("require_user_email", 1);
     assert_eq!(
         require["scanned"],
         serde_json::json!(["\"User\""]),
         "{require}"
     );
-    assert_eq!(
-        strongest_lock(require, "\"User\""),
-        "AccessExclusiveLock",
-        "{require}"
-    );
+    assert_lock(require, "\"User\"", "AccessExclusiveLock");
 
     // The safe sequence.
     let add = o.statement("user_name_not_null_check_not_valid", 1);
@@ -98,13 +83,8 @@ fn set_not_null_scans_table() {
         serde_json::json!(["\"User\""]),
         "{validate}"
     );
-    assert_eq!(
-        strongest_lock(validate, "\"User\""),
-        "ShareUpdateExclusiveLock",
-        "{validate}"
-    );
-    o.assert_quiet("require_user_name", "set-not-null-scans-table");
-    let require = o.statement("require_user_name", 1);
+    assert_lock(validate, "\"User\"", "ShareUpdateExclusiveLock");
+    let require = o.quiet("require_user_name", 1, "set-not-null-scans-table");
     assert_eq!(require["scanned"], serde_json::json!([]), "{require}");
     assert_eq!(
         strongest_lock(require, "\"User\""),

@@ -9,48 +9,27 @@ use crate::outcome::*;
 #[test]
 fn add_foreign_key_without_not_valid() {
     let o = lock_history();
-    o.assert_reports(
+    let fkey = o.reports(
         "post_author_fkey",
         1,
         "add-foreign-key-without-not-valid",
         "FOREIGN KEY",
     );
-    let fkey = o.statement("post_author_fkey", 1);
-    assert_eq!(
-        strongest_lock(fkey, "\"Post\""),
-        "ShareRowExclusiveLock",
-        "{fkey}"
-    );
-    assert_eq!(
-        strongest_lock(fkey, "\"User\""),
-        "ShareRowExclusiveLock",
-        "{fkey}"
-    );
+    assert_lock(fkey, "\"Post\"", "ShareRowExclusiveLock");
+    assert_lock(fkey, "\"User\"", "ShareRowExclusiveLock");
     assert!(scanned(fkey).contains(&"\"Post\""), "{fkey}");
 
-    o.assert_quiet(
+    let not_valid = o.quiet(
         "comment_author_fkey_not_valid",
+        1,
         "add-foreign-key-without-not-valid",
     );
-    let not_valid = o.statement("comment_author_fkey_not_valid", 1);
     assert_eq!(not_valid["scanned"], serde_json::json!([]), "{not_valid}");
-    assert_eq!(
-        strongest_lock(not_valid, "\"Comment\""),
-        "ShareRowExclusiveLock",
-        "{not_valid}"
-    );
+    assert_lock(not_valid, "\"Comment\"", "ShareRowExclusiveLock");
     let validate = o.statement("validate_comment_author_fkey", 1);
     assert!(scanned(validate).contains(&"\"Comment\""), "{validate}");
-    assert_eq!(
-        strongest_lock(validate, "\"Comment\""),
-        "ShareUpdateExclusiveLock",
-        "{validate}"
-    );
-    assert_eq!(
-        strongest_lock(validate, "\"User\""),
-        "RowShareLock",
-        "{validate}"
-    );
+    assert_lock(validate, "\"Comment\"", "ShareUpdateExclusiveLock");
+    assert_lock(validate, "\"User\"", "RowShareLock");
 }
 
 /// A CHECK validated at once reads every row under ACCESS EXCLUSIVE; added NOT VALID it
@@ -59,25 +38,20 @@ fn add_foreign_key_without_not_valid() {
 #[test]
 fn add_check_without_not_valid() {
     let o = lock_history();
-    o.assert_reports(
+    let check = o.reports(
         "user_age_check",
         1,
         "add-check-without-not-valid",
         "CHECK (\"age\" > 0)",
     );
-    let check = o.statement("user_age_check", 1);
     assert_eq!(check["scanned"], serde_json::json!(["\"User\""]), "{check}");
-    assert_eq!(
-        strongest_lock(check, "\"User\""),
-        "AccessExclusiveLock",
-        "{check}"
-    );
+    assert_lock(check, "\"User\"", "AccessExclusiveLock");
 
-    o.assert_quiet(
+    let not_valid = o.quiet(
         "user_name_not_null_check_not_valid",
+        1,
         "add-check-without-not-valid",
     );
-    let not_valid = o.statement("user_name_not_null_check_not_valid", 1);
     assert_eq!(not_valid["scanned"], serde_json::json!([]), "{not_valid}");
 }
 
@@ -87,18 +61,13 @@ fn add_check_without_not_valid() {
 #[test]
 fn add_unique_constraint_builds_index() {
     let o = lock_history();
-    o.assert_reports(
+    let unique = o.reports(
         "user_email_unique",
         1,
         "add-unique-constraint-builds-index",
         "UNIQUE (\"email\")",
     );
-    let unique = o.statement("user_email_unique", 1);
-    assert_eq!(
-        strongest_lock(unique, "\"User\""),
-        "AccessExclusiveLock",
-        "{unique}"
-    );
+    assert_lock(unique, "\"User\"", "AccessExclusiveLock");
     assert!(created(unique).contains(&"\"User_email_key\""), "{unique}");
     assert_eq!(
         unique["scanned"],
@@ -108,11 +77,11 @@ fn add_unique_constraint_builds_index() {
 
     let concurrent = o.statement("post_slug_unique_index_concurrently", 1);
     assert_eq!(concurrent["in_transaction"], false, "{concurrent}");
-    o.assert_quiet(
+    let using = o.quiet(
         "post_slug_unique_using_index",
+        1,
         "add-unique-constraint-builds-index",
     );
-    let using = o.statement("post_slug_unique_using_index", 1);
     assert_eq!(using["scanned"], serde_json::json!([]), "{using}");
     assert_eq!(using["rewrote"], serde_json::json!([]), "{using}");
     assert!(created(using).is_empty(), "{using}");
@@ -132,11 +101,7 @@ fn validate_in_same_transaction() {
         "VALIDATE CONSTRAINT",
     );
     let add = batch.statement("user_age_check_validated_in_same_file", 1);
-    assert_eq!(
-        strongest_lock(add, "\"User\""),
-        "AccessExclusiveLock",
-        "{add}"
-    );
+    assert_lock(add, "\"User\"", "AccessExclusiveLock");
     let validate = batch.statement("user_age_check_validated_in_same_file", 2);
     assert_eq!(validate["in_transaction"], true, "{validate}");
     assert_eq!(validate["earlier_in_transaction"], 1, "{validate}");
@@ -147,20 +112,16 @@ fn validate_in_same_transaction() {
     );
 
     let split = transactions_split();
-    split.assert_quiet(
+    let validate = split.quiet(
         "user_age_check_validated_in_same_file",
+        2,
         "validate-in-same-transaction",
     );
-    let validate = split.statement("user_age_check_validated_in_same_file", 2);
     assert_eq!(validate["earlier_in_transaction"], 0, "{validate}");
     assert_eq!(
         validate["scanned"],
         serde_json::json!(["\"User\""]),
         "{validate}"
     );
-    assert_eq!(
-        strongest_lock(validate, "\"User\""),
-        "ShareUpdateExclusiveLock",
-        "{validate}"
-    );
+    assert_lock(validate, "\"User\"", "ShareUpdateExclusiveLock");
 }

@@ -8,14 +8,13 @@ use crate::outcome::*;
 #[test]
 fn create_index_without_concurrently() {
     let o = lock_history();
-    o.assert_reports(
+    let build = o.reports(
         "user_email_index",
         1,
         "create-index-without-concurrently",
         "CREATE INDEX \"User_email_idx\"",
     );
-    let build = o.statement("user_email_index", 1);
-    assert_eq!(strongest_lock(build, "\"User\""), "ShareLock", "{build}");
+    assert_lock(build, "\"User\"", "ShareLock");
     assert_eq!(build["scanned"], serde_json::json!(["\"User\""]), "{build}");
     assert_eq!(build["in_transaction"], true, "{build}");
 
@@ -23,13 +22,12 @@ fn create_index_without_concurrently() {
         "user_name_index_concurrently",
         "create-index-without-concurrently",
     );
-    o.assert_quiet(
+    let concurrent = o.quiet(
         "user_name_index_concurrently",
+        1,
         "non-transactional-in-transaction",
     );
-    let concurrent = o.statement("user_name_index_concurrently", 1);
-    assert_eq!(concurrent["in_transaction"], false, "{concurrent}");
-    assert_eq!(concurrent["failed"], false, "{concurrent}");
+    assert_ran_alone(concurrent);
 }
 
 /// `DROP INDEX` locks the table itself ACCESS EXCLUSIVE: reads queue too. `DROP INDEX
@@ -37,26 +35,20 @@ fn create_index_without_concurrently() {
 #[test]
 fn drop_index_without_concurrently() {
     let o = lock_history();
-    o.assert_reports(
+    let drop = o.reports(
         "drop_user_name_index",
         1,
         "drop-index-without-concurrently",
         "DROP INDEX \"User_name_idx\"",
     );
-    let drop = o.statement("drop_user_name_index", 1);
-    assert_eq!(
-        strongest_lock(drop, "\"User\""),
-        "AccessExclusiveLock",
-        "{drop}"
-    );
+    assert_lock(drop, "\"User\"", "AccessExclusiveLock");
 
-    o.assert_quiet(
+    let concurrent = o.quiet(
         "drop_post_author_index_concurrently",
+        1,
         "drop-index-without-concurrently",
     );
-    let concurrent = o.statement("drop_post_author_index_concurrently", 1);
-    assert_eq!(concurrent["in_transaction"], false, "{concurrent}");
-    assert_eq!(concurrent["failed"], false, "{concurrent}");
+    assert_ran_alone(concurrent);
 }
 
 /// `REINDEX` rebuilds the index (a new file) holding SHARE on the table, so writes wait, and
@@ -64,34 +56,24 @@ fn drop_index_without_concurrently() {
 #[test]
 fn reindex_without_concurrently() {
     let o = lock_history();
-    o.assert_reports(
+    let reindex = o.reports(
         "reindex_user_email",
         1,
         "reindex-without-concurrently",
         "REINDEX INDEX",
     );
-    let reindex = o.statement("reindex_user_email", 1);
-    assert_eq!(
-        strongest_lock(reindex, "\"User\""),
-        "ShareLock",
-        "{reindex}"
-    );
-    assert_eq!(
-        strongest_lock(reindex, "\"User_email_idx\""),
-        "AccessExclusiveLock",
-        "{reindex}"
-    );
+    assert_lock(reindex, "\"User\"", "ShareLock");
+    assert_lock(reindex, "\"User_email_idx\"", "AccessExclusiveLock");
     assert_eq!(
         reindex["rewrote"],
         serde_json::json!(["\"User_email_idx\""]),
         "{reindex}"
     );
 
-    o.assert_quiet(
+    let concurrent = o.quiet(
         "reindex_user_email_concurrently",
+        1,
         "reindex-without-concurrently",
     );
-    let concurrent = o.statement("reindex_user_email_concurrently", 1);
-    assert_eq!(concurrent["in_transaction"], false, "{concurrent}");
-    assert_eq!(concurrent["failed"], false, "{concurrent}");
+    assert_ran_alone(concurrent);
 }

@@ -7,30 +7,21 @@ use crate::outcome::*;
 #[test]
 fn refresh_materialized_view_without_concurrently() {
     let o = lock_history();
-    o.assert_reports(
+    let refresh = o.reports(
         "refresh_user_stats",
         1,
         "refresh-materialized-view-without-concurrently",
         "REFRESH MATERIALIZED VIEW \"UserStats\"",
     );
-    let refresh = o.statement("refresh_user_stats", 1);
-    assert_eq!(
-        strongest_lock(refresh, "\"UserStats\""),
-        "AccessExclusiveLock",
-        "{refresh}"
-    );
+    assert_lock(refresh, "\"UserStats\"", "AccessExclusiveLock");
     assert!(rewrote(refresh).contains(&"\"UserStats\""), "{refresh}");
 
-    o.assert_quiet(
+    let concurrent = o.quiet(
         "refresh_user_stats_concurrently",
+        1,
         "refresh-materialized-view-without-concurrently",
     );
-    let concurrent = o.statement("refresh_user_stats_concurrently", 1);
-    assert_eq!(
-        strongest_lock(concurrent, "\"UserStats\""),
-        "ExclusiveLock",
-        "{concurrent}"
-    );
+    assert_lock(concurrent, "\"UserStats\"", "ExclusiveLock");
     assert_eq!(concurrent["rewrote"], serde_json::json!([]), "{concurrent}");
 }
 
@@ -43,22 +34,15 @@ fn refresh_materialized_view_without_concurrently() {
 #[test]
 fn whole_table_rewrite() {
     let o = lock_history();
-    o.assert_reports("tags_unlogged", 1, "whole-table-rewrite", "SET UNLOGGED");
-    let unlogged = o.statement("tags_unlogged", 1);
-    assert_eq!(
-        strongest_lock(unlogged, "\"Tag\""),
-        "AccessExclusiveLock",
-        "{unlogged}"
-    );
+    let unlogged = o.reports("tags_unlogged", 1, "whole-table-rewrite", "SET UNLOGGED");
+    assert_lock(unlogged, "\"Tag\"", "AccessExclusiveLock");
     assert!(rewrote(unlogged).contains(&"\"Tag\""), "{unlogged}");
     assert!(rewrote(unlogged).contains(&"\"Tag_pkey\""), "{unlogged}");
 
-    o.assert_reports("vacuum_full_posts", 1, "whole-table-rewrite", "VACUUM FULL");
-    let full = o.statement("vacuum_full_posts", 1);
+    let full = o.reports("vacuum_full_posts", 1, "whole-table-rewrite", "VACUUM FULL");
     assert_eq!(full["in_transaction"], false, "{full}");
     assert!(rewrote(full).contains(&"\"Post\""), "{full}");
 
-    o.assert_quiet("vacuum_posts", "whole-table-rewrite");
-    let vacuum = o.statement("vacuum_posts", 1);
+    let vacuum = o.quiet("vacuum_posts", 1, "whole-table-rewrite");
     assert_eq!(vacuum["rewrote"], serde_json::json!([]), "{vacuum}");
 }

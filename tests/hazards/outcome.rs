@@ -248,6 +248,20 @@ impl Outcome {
         }
     }
 
+    /// Explain reports `rule` for the statement at `line` of `migration`, which contains `sql`;
+    /// the drill's trace of that statement.
+    pub fn reports(&self, migration: &str, line: u64, rule: &str, sql: &str) -> &Value {
+        self.assert_reports(migration, line, rule, sql);
+        self.statement(migration, line)
+    }
+
+    /// Explain reports `rule` for no statement of `migration`; the drill's trace of the
+    /// statement at `line`.
+    pub fn quiet(&self, migration: &str, line: u64, rule: &str) -> &Value {
+        self.assert_quiet(migration, rule);
+        self.statement(migration, line)
+    }
+
     pub fn migration(&self, name: &str) -> &Value {
         array(&self.drill["report"]["migrations"])
             .iter()
@@ -282,6 +296,17 @@ pub fn strongest_lock<'a>(trace: &'a Value, relation: &str) -> &'a str {
         .map(|l| text(&l["mode"]))
         .max_by_key(|m| rank(m))
         .unwrap_or("")
+}
+
+/// The strongest lock one traced statement took on an existing `relation` is `mode`.
+pub fn assert_lock(trace: &Value, relation: &str, mode: &str) {
+    assert_eq!(strongest_lock(trace, relation), mode, "{trace}");
+}
+
+/// One traced statement ran outside a transaction block, and succeeded.
+pub fn assert_ran_alone(trace: &Value) {
+    assert_eq!(trace["in_transaction"], false, "{trace}");
+    assert_eq!(trace["failed"], false, "{trace}");
 }
 
 /// Relations a traced statement created (locked while new).

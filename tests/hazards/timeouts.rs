@@ -12,13 +12,12 @@ use crate::outcome::*;
 #[test]
 fn missing_lock_timeout() {
     let o = lock_history();
-    o.assert_reports(
+    let require = o.reports(
         "require_user_email",
         1,
         "missing-lock-timeout",
         "SET NOT NULL",
     );
-    let require = o.statement("require_user_email", 1);
     let lock = array(&require["locks"])
         .iter()
         .find(|l| l["relation"] == "\"User\"" && l["mode"] == "AccessExclusiveLock")

@@ -1,6 +1,6 @@
 //! Column changes on a table that already holds rows: required columns, rewrites, scans.
 
-use super::{table_cmds, Example, Hazard, Rule, RuleDoc};
+use super::{table_cmds, Example, Hazard, Rule};
 use crate::explain::rewrite::{self, Rewrite};
 use crate::explain::{Change, Context, Impact};
 use crate::sql::quote::{Column, Ident};
@@ -15,9 +15,8 @@ pub(super) const RULES: &[Rule] = &[
     SET_NOT_NULL_SCANS_TABLE,
 ];
 
-pub(super) const ALTER_COLUMN_TYPE_REWRITES_TABLE: Rule = Rule::new(&RuleDoc {
+rule!(ALTER_COLUMN_TYPE_REWRITES_TABLE {
     id: "alter-column-type-rewrites-table",
-    family: "columns",
     summary: "a column type change that rewrites the table and its indexes",
     finds: r#"`ALTER COLUMN … TYPE` on a table this migration did not create, when the change is not binary-coercible: e.g. `int` → `bigint`, `int` → `double precision`, `text` → `varchar(n)`, shrinking a `varchar`, `timestamp` ↔ `timestamptz`, any `USING` expression other than the bare column (Prisma's enum swaps). Widening changes are recognised as free: `varchar(n)` → `varchar(m ≥ n)`/`varchar`/`text`, `text` → `varchar`, more precision for `numeric`, `timestamp`, `timestamptz`, `time`, `interval` (checked on PostgreSQL 15: the relfilenode does not change)."#,
     why: r#"The table and its indexes are rewritten under ACCESS EXCLUSIVE: every read and write waits for the whole copy. `timestamp` → `timestamptz` skips the rewrite only when the session TimeZone is UTC (PostgreSQL ≥ 12), which a migration cannot promise, so it is reported."#,
@@ -42,9 +41,8 @@ ALTER TABLE "Score" ALTER COLUMN "at" TYPE TIMESTAMP(6);"#,
     squawk: r#"`changing-column-type` (squawk reports every type change, binary-coercible ones included)."#,
 });
 
-pub(super) const SET_NOT_NULL_SCANS_TABLE: Rule = Rule::new(&RuleDoc {
+rule!(SET_NOT_NULL_SCANS_TABLE {
     id: "set-not-null-scans-table",
-    family: "columns",
     summary: "SET NOT NULL scans the whole table under ACCESS EXCLUSIVE",
     finds: r#"`ALTER COLUMN … SET NOT NULL` on a table this migration did not create, when the model holds no validated `CHECK (column IS NOT NULL)` for it."#,
     why: r#"PostgreSQL reads every row to prove there is no NULL, holding ACCESS EXCLUSIVE for the whole scan. Since PostgreSQL 12 the scan is skipped when a valid CHECK constraint already proves it. It also fails outright if any row holds NULL, and the previous release may still insert NULLs."#,
@@ -120,9 +118,8 @@ fn alter_table_columns(ctx: &Context, node: &NodeEnum, impact: &Impact, out: &mu
     }
 }
 
-pub(super) const ADD_COLUMN_NOT_NULL_WITHOUT_DEFAULT: Rule = Rule::new(&RuleDoc {
+rule!(ADD_COLUMN_NOT_NULL_WITHOUT_DEFAULT {
     id: "add-column-not-null-without-default",
-    family: "columns",
     summary: "a NOT NULL column added without a default to a table that may hold rows",
     finds: r#"`ALTER TABLE … ADD COLUMN … NOT NULL` with no `DEFAULT` (and no identity or generated clause) on a table this migration did not create."#,
     why: r#"PostgreSQL fills the new column with NULL for every existing row, so the NOT NULL check fails with `column "…" of relation "…" contains null values` as soon as the table holds one row. It passes on an empty development or shadow database and fails in production; in Prisma's one-transaction file the whole migration rolls back and `migrate deploy` stops. The previous release, which does not know the column, cannot insert rows either once it exists."#,
@@ -183,9 +180,8 @@ fn add_column_not_null_without_default(
     }
 }
 
-pub(super) const ADD_COLUMN_REWRITES_TABLE: Rule = Rule::new(&RuleDoc {
+rule!(ADD_COLUMN_REWRITES_TABLE {
     id: "add-column-rewrites-table",
-    family: "columns",
     summary: "a column whose default is computed per row rewrites the table",
     finds: r#"`ADD COLUMN` whose value must be computed per row on a table this migration did not create: a VOLATILE default (`gen_random_uuid()`, `clock_timestamp()`, `random()`, `nextval()`), a `serial` type, `GENERATED … AS IDENTITY`, or `GENERATED ALWAYS AS (…) STORED`. A default calling a function unmigrate does not know is reported as *may rewrite* (user functions are VOLATILE unless declared otherwise)."#,
     why: r#"PostgreSQL copies the table and rebuilds all its indexes while holding ACCESS EXCLUSIVE: no reads, no writes, for as long as the copy takes. Constant and STABLE defaults (`0`, `now()`, `CURRENT_TIMESTAMP`) are stored once in the catalog (PostgreSQL ≥ 11) and cost nothing."#,

@@ -4,7 +4,7 @@
 //! table breaks its queries at once. The cure is expand/contract: add the new shape, ship
 //! code that uses only it, and remove the old shape in a later release.
 
-use super::{table_cmds, Example, Hazard, Rule, RuleDoc};
+use super::{table_cmds, Example, Hazard, Rule};
 use crate::explain::{Context, Impact};
 use crate::sql::quote::{Column, Ident};
 use crate::sql::{pb, NodeEnum, QName};
@@ -20,9 +20,8 @@ pub(super) const RULES: &[Rule] = &[
     DROP_DEFAULT_OF_NOT_NULL_COLUMN,
 ];
 
-pub(super) const RENAME_COLUMN: Rule = Rule::new(&RuleDoc {
+rule!(RENAME_COLUMN {
     id: "rename-column",
-    family: "compat",
     summary: "a column renamed while the previous release still uses the old name",
     finds: r#"`ALTER TABLE … RENAME COLUMN` of a column that existed before this migration."#,
     why: r#"To the previous release a rename is a drop: its queries name the old column and fail until every instance runs the new code."#,
@@ -46,9 +45,8 @@ ALTER TABLE "Event" RENAME COLUMN "payload_new" TO "payload";"#,
     squawk: r#"`renaming-column`."#,
 });
 
-pub(super) const RENAME_ENUM_VALUE: Rule = Rule::new(&RuleDoc {
+rule!(RENAME_ENUM_VALUE {
     id: "rename-enum-value",
-    family: "compat",
     summary: "an enum value renamed while the previous release still uses it",
     finds: r#"`ALTER TYPE … RENAME VALUE`."#,
     why: r#"The previous release still writes the old value, and PostgreSQL rejects it (`invalid input value for enum`) from the moment the rename commits; rows it reads carry a value its Prisma Client does not know."#,
@@ -69,9 +67,8 @@ ALTER TYPE "Role" ADD VALUE 'VIEWER';
     squawk: r#"None in squawk 2.70 (`renaming-object` is about other objects)."#,
 });
 
-pub(super) const RENAME_TABLE: Rule = Rule::new(&RuleDoc {
+rule!(RENAME_TABLE {
     id: "rename-table",
-    family: "compat",
     summary: "a table renamed while the previous release still uses the old name",
     finds: r#"`ALTER TABLE … RENAME TO` of a table that existed before this migration."#,
     why: r#"The previous release still queries the old name and fails until every instance runs the new code."#,
@@ -120,9 +117,8 @@ pub fn check(ctx: &Context, node: &NodeEnum, _impact: &Impact, out: &mut Vec<Haz
     }
 }
 
-pub(super) const DROP_COLUMN: Rule = Rule::new(&RuleDoc {
+rule!(DROP_COLUMN {
     id: "drop-column",
-    family: "compat",
     summary: "a column dropped while the previous release may still use it",
     finds: r#"`ALTER TABLE … DROP COLUMN` of a column that existed before this migration."#,
     why: r#"During a deploy the previous release keeps running against the new schema, and Prisma Client names every column it selects: its queries fail with `column … does not exist` until every instance runs the new code (and for good if the code is rolled back). The column's data is gone; the undo can re-add the column, empty."#,
@@ -171,9 +167,8 @@ fn drop_column(ctx: &Context, node: &NodeEnum, out: &mut Vec<Hazard>) {
     }
 }
 
-pub(super) const DROP_DEFAULT_OF_NOT_NULL_COLUMN: Rule = Rule::new(&RuleDoc {
+rule!(DROP_DEFAULT_OF_NOT_NULL_COLUMN {
     id: "drop-default-of-not-null-column",
-    family: "compat",
     summary: "the default of a NOT NULL column dropped while the previous release relies on it",
     finds: r#"`ALTER COLUMN … DROP DEFAULT` on a NOT NULL column that had a default, when the column existed
 before this migration."#,
@@ -256,9 +251,8 @@ fn drop_default_of_not_null_column(ctx: &Context, node: &NodeEnum, out: &mut Vec
     }
 }
 
-pub(super) const DROP_TABLE: Rule = Rule::new(&RuleDoc {
+rule!(DROP_TABLE {
     id: "drop-table",
-    family: "compat",
     summary: "a table dropped while the previous release may still query it",
     finds: r#"`DROP TABLE` of a table that existed before this migration."#,
     why: r#"The previous release may still query it. Dropping a table that has foreign keys also locks each referenced table ACCESS EXCLUSIVE while the FK triggers are removed (checked on PostgreSQL 15). The rows are gone: the undo recreates the table empty."#,

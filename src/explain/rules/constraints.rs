@@ -1,7 +1,7 @@
 //! Constraints added to a table that already holds rows: validated at once (a full scan
 //! under a lock that blocks writes), or backed by an index built under ACCESS EXCLUSIVE.
 
-use super::{table_cmds, Example, Hazard, Rule, RuleDoc};
+use super::{table_cmds, Example, Hazard, Rule};
 use crate::explain::{Context, Impact};
 use crate::sql::{pb, NodeEnum, QName};
 use pb::AlterTableType as At;
@@ -15,9 +15,8 @@ pub(super) const RULES: &[Rule] = &[
     VALIDATE_IN_SAME_TRANSACTION,
 ];
 
-pub(super) const ADD_CHECK_WITHOUT_NOT_VALID: Rule = Rule::new(&RuleDoc {
+rule!(ADD_CHECK_WITHOUT_NOT_VALID {
     id: "add-check-without-not-valid",
-    family: "constraints",
     summary: "a CHECK constraint validated at once on a table in use",
     finds: r#"`ADD CONSTRAINT … CHECK (…)` (or an inline CHECK in `ADD COLUMN`) without `NOT VALID` on a table this migration did not create."#,
     why: r#"Every existing row is read to evaluate the CHECK while ACCESS EXCLUSIVE is held: no reads, no writes for the whole scan."#,
@@ -38,9 +37,8 @@ ALTER TABLE "Score" VALIDATE CONSTRAINT "Score_value_check";
     squawk: r#"`constraint-missing-not-valid`."#,
 });
 
-pub(super) const ADD_FOREIGN_KEY_WITHOUT_NOT_VALID: Rule = Rule::new(&RuleDoc {
+rule!(ADD_FOREIGN_KEY_WITHOUT_NOT_VALID {
     id: "add-foreign-key-without-not-valid",
-    family: "constraints",
     summary: "a foreign key validated at once, blocking writes to both tables",
     finds: r#"`ADD CONSTRAINT … FOREIGN KEY` (or an inline `REFERENCES` in `ADD COLUMN`) without `NOT VALID` on a table this migration did not create."#,
     why: r#"Both the referencing and the referenced table are locked SHARE ROW EXCLUSIVE (writes blocked on both) while every existing row is checked against the referenced table."#,
@@ -65,9 +63,8 @@ ALTER TABLE "Comment" ADD CONSTRAINT "Comment_postId_fkey" FOREIGN KEY ("postId"
     squawk: r#"`adding-foreign-key-constraint` and `constraint-missing-not-valid`."#,
 });
 
-pub(super) const ADD_UNIQUE_CONSTRAINT_BUILDS_INDEX: Rule = Rule::new(&RuleDoc {
+rule!(ADD_UNIQUE_CONSTRAINT_BUILDS_INDEX {
     id: "add-unique-constraint-builds-index",
-    family: "constraints",
     summary: "a UNIQUE, PRIMARY KEY or EXCLUDE constraint builds its index under ACCESS EXCLUSIVE",
     finds: r#"`ADD CONSTRAINT … UNIQUE`, `PRIMARY KEY` or `EXCLUDE` without `USING INDEX` on a table this migration did not create."#,
     why: r#"The constraint's index is built while ACCESS EXCLUSIVE is held: reads and writes wait for the whole build (a plain CREATE INDEX would at least let reads through). It fails if rows hold duplicates (or NULLs for a primary key)."#,
@@ -164,9 +161,8 @@ fn added(table: &QName, c: &pb::Constraint, out: &mut Vec<Hazard>) {
     }
 }
 
-pub(super) const VALIDATE_IN_SAME_TRANSACTION: Rule = Rule::new(&RuleDoc {
+rule!(VALIDATE_IN_SAME_TRANSACTION {
     id: "validate-in-same-transaction",
-    family: "constraints",
     summary: "a constraint added NOT VALID and validated in the same transaction",
     finds: r#"`VALIDATE CONSTRAINT` in the same transaction as the `ADD CONSTRAINT … NOT VALID` that created the constraint (with Prisma ≤ 7.3, the same migration.sql)."#,
     why: r#"Locks are held until the transaction ends: the ADD's ACCESS EXCLUSIVE lock is still held while VALIDATE scans the table, so splitting the constraint bought nothing."#,

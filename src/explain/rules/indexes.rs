@@ -1,7 +1,7 @@
 //! Index builds and drops on tables in use: without `CONCURRENTLY` they block writes (build)
 //! or everything (drop, REINDEX) for as long as they run.
 
-use super::{Example, Hazard, Rule, RuleDoc};
+use super::{Example, Hazard, Rule};
 use crate::explain::{Context, Impact};
 use crate::sql::blocks::has_concurrently;
 use crate::sql::{pb, NodeEnum, QName};
@@ -13,9 +13,8 @@ pub(super) const RULES: &[Rule] = &[
     REINDEX_WITHOUT_CONCURRENTLY,
 ];
 
-pub(super) const CREATE_INDEX_WITHOUT_CONCURRENTLY: Rule = Rule::new(&RuleDoc {
+rule!(CREATE_INDEX_WITHOUT_CONCURRENTLY {
     id: "create-index-without-concurrently",
-    family: "indexes",
     summary: "an index built without CONCURRENTLY on a table in use",
     finds: r#"`CREATE [UNIQUE] INDEX` without `CONCURRENTLY` on a table this migration did not create."#,
     why: r#"A plain build holds a SHARE lock on the table: reads continue, every INSERT, UPDATE and DELETE waits until the whole index is built. `CONCURRENTLY` takes SHARE UPDATE EXCLUSIVE instead and lets writes through (two scans, and it first waits for transactions that could see the table). An index on a table created in the same migration is harmless and not reported."#,
@@ -37,9 +36,8 @@ CREATE INDEX "Run_jobId_idx" ON "Run"("jobId");"#,
     squawk: r#"`require-concurrent-index-creation`; squawk 2.70 skips tables created in the same file only with `--assume-in-transaction` (checked)."#,
 });
 
-pub(super) const DROP_INDEX_WITHOUT_CONCURRENTLY: Rule = Rule::new(&RuleDoc {
+rule!(DROP_INDEX_WITHOUT_CONCURRENTLY {
     id: "drop-index-without-concurrently",
-    family: "indexes",
     summary: "DROP INDEX without CONCURRENTLY on a table in use",
     finds: r#"`DROP INDEX` without `CONCURRENTLY` of an index on a table this migration did not create."#,
     why: r#"DROP INDEX takes ACCESS EXCLUSIVE on the index's *table*. It must wait for every running query on the table, and every query arriving meanwhile queues behind it."#,
@@ -60,9 +58,8 @@ CREATE INDEX "Job_status_idx" ON "Job"("status");"#,
     squawk: r#"`require-concurrent-index-deletion`."#,
 });
 
-pub(super) const REINDEX_WITHOUT_CONCURRENTLY: Rule = Rule::new(&RuleDoc {
+rule!(REINDEX_WITHOUT_CONCURRENTLY {
     id: "reindex-without-concurrently",
-    family: "indexes",
     summary: "REINDEX without CONCURRENTLY on an index in use",
     finds: r#"`REINDEX INDEX|TABLE` without `CONCURRENTLY`."#,
     why: r#"REINDEX holds SHARE on the table (writes wait) and ACCESS EXCLUSIVE on each index it rebuilds; since the planner locks every index of a table it plans for, almost every query on the table waits."#,

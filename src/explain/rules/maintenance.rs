@@ -1,7 +1,7 @@
 //! Maintenance commands that copy a whole table (or materialized view) under ACCESS
 //! EXCLUSIVE: nothing reads or writes it until the copy is done.
 
-use super::{table_cmds, Example, Hazard, Rule, RuleDoc};
+use super::{table_cmds, Example, Hazard, Rule};
 use crate::explain::{Context, Impact};
 use crate::sql::{pb, NodeEnum, QName};
 use pb::AlterTableType as At;
@@ -12,9 +12,8 @@ pub(super) const RULES: &[Rule] = &[
     REFRESH_MATERIALIZED_VIEW_WITHOUT_CONCURRENTLY,
 ];
 
-pub(super) const REFRESH_MATERIALIZED_VIEW_WITHOUT_CONCURRENTLY: Rule = Rule::new(&RuleDoc {
+rule!(REFRESH_MATERIALIZED_VIEW_WITHOUT_CONCURRENTLY {
     id: "refresh-materialized-view-without-concurrently",
-    family: "maintenance",
     summary: "REFRESH MATERIALIZED VIEW without CONCURRENTLY on a view in use",
     finds: r#"`REFRESH MATERIALIZED VIEW` without `CONCURRENTLY` of a materialized view this migration did not create."#,
     why: r#"The refresh holds ACCESS EXCLUSIVE on the view: every read of it waits until the query has run again and the contents are replaced."#,
@@ -36,9 +35,8 @@ CREATE UNIQUE INDEX "ScoreStats_id_key" ON "ScoreStats"("id");"#,
     squawk: r#"None in squawk 2.70."#,
 });
 
-pub(super) const WHOLE_TABLE_REWRITE: Rule = Rule::new(&RuleDoc {
+rule!(WHOLE_TABLE_REWRITE {
     id: "whole-table-rewrite",
-    family: "maintenance",
     summary:
         "VACUUM FULL, CLUSTER or ALTER TABLE SET … copies a whole table under ACCESS EXCLUSIVE",
     finds: r#"`VACUUM FULL`, `CLUSTER`, and `ALTER TABLE … SET LOGGED | SET UNLOGGED | SET TABLESPACE | SET ACCESS METHOD` on a table this migration did not create."#,

@@ -1,12 +1,25 @@
 //! Zero-downtime hazard rules. One file per family; every rule is declared once there, beside
-//! its code, as a `const` [`Rule`] whose [`RuleDoc`] holds its stable id (never renamed or
-//! reused: CI configurations name them in `--fail-on`), a summary, and its documentation: what
-//! it finds, why it hurts, what to write instead, and an example that fires and one that stays
-//! quiet (both explained by a test). `unmigrate rule` prints it and `docs/rules/<id>.md` is
-//! generated from it ([`page`]).
+//! its code, as a `const` [`Rule`] (written `rule!(NAME { … })`) whose [`RuleDoc`] holds its
+//! stable id (never renamed or reused: CI configurations name them in `--fail-on`), a summary,
+//! and its documentation: what it finds, why it hurts, what to write instead, and an example
+//! that fires and one that stays quiet (both explained by a test). `unmigrate rule` prints it
+//! and `docs/rules/<id>.md` is generated from it ([`page`]).
 //!
 //! A rule reads one statement and its [`Context`] (the model just before the statement, the
 //! whole file) and returns hazards; rules never see each other's results.
+
+/// Declares a rule of the family file it stands in, beside its code:
+/// `rule!(NAME { id: …, summary: …, … })` is `pub(super) const NAME: Rule` over a
+/// [`RuleDoc`] with those fields, its `family` the file's name.
+macro_rules! rule {
+    ($name:ident { $($field:ident: $value:expr),+ $(,)? }) => {
+        pub(super) const $name: $crate::explain::Rule =
+            $crate::explain::Rule::new(&$crate::explain::rules::RuleDoc {
+                family: $crate::rule_pages::family(module_path!()),
+                $($field: $value),+
+            });
+    };
+}
 
 mod columns;
 mod compat;
@@ -37,7 +50,8 @@ pub struct Rule(&'static RuleDoc);
 pub struct RuleDoc {
     /// The stable id: never renamed or reused (CI configurations name it in `--fail-on`).
     pub id: &'static str,
-    /// The family, the name of the file under `src/explain/rules/` it is declared in.
+    /// The family, the name of the file under `src/explain/rules/` it is declared in (`rule!`
+    /// fills it in).
     pub family: &'static str,
     /// One line for `unmigrate rule`: what it finds, in a few words.
     pub summary: &'static str,

@@ -2,7 +2,7 @@
 //! after it, even ones that would not conflict with the holders. Without `lock_timeout`, a
 //! migration stuck behind one long transaction takes the table down for as long.
 
-use super::{Example, Hazard, Rule, RuleDoc};
+use super::{Example, Hazard, Rule};
 use crate::explain::impact::{Impact, Lock, LockMode, Relation};
 use crate::explain::Context;
 use crate::sql::NodeEnum;
@@ -10,9 +10,8 @@ use crate::sql::NodeEnum;
 /// The family's rules, in the order `unmigrate rule` lists them.
 pub(super) const RULES: &[Rule] = &[MISSING_LOCK_TIMEOUT];
 
-pub(super) const MISSING_LOCK_TIMEOUT: Rule = Rule::new(&RuleDoc {
+rule!(MISSING_LOCK_TIMEOUT {
     id: "missing-lock-timeout",
-    family: "timeouts",
     summary: "a strong lock taken with no lock_timeout set",
     finds: r#"The first statement of a file that takes a lock blocking writes (SHARE or stronger) on a table this migration did not create, when no earlier statement of the file runs `SET lock_timeout`. Reported once per file."#,
     why: r#"A statement waiting for a lock blocks every query that arrives after it, even those that would not conflict with the current holders. Measured (facts notes): behind a 3 s read transaction, a "harmless" `ADD COLUMN` made a primary-key lookup wait 3.03 s; with `lock_timeout = '200ms'` the migration failed fast and the lookup waited 0.17 s. Static analysis cannot promise a lock is brief."#,

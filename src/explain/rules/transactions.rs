@@ -2,7 +2,7 @@
 //! refuses inside a transaction block, and enum values used before the transaction that
 //! adds them commits.
 
-use super::{Example, Hazard, Rule, RuleDoc};
+use super::{Example, Hazard, Rule};
 use crate::explain::impact::LockMode;
 use crate::explain::tree::mentions_string;
 use crate::explain::{Context, Impact};
@@ -23,9 +23,8 @@ pub fn check(ctx: &Context, node: &NodeEnum, _impact: &Impact, out: &mut Vec<Haz
     backfill_holding_ddl_lock(ctx, node, out);
 }
 
-pub(super) const BACKFILL_HOLDING_DDL_LOCK: Rule = Rule::new(&RuleDoc {
+rule!(BACKFILL_HOLDING_DDL_LOCK {
     id: "backfill-holding-ddl-lock",
-    family: "transactions",
     summary: "an UPDATE or DELETE in the transaction that holds a DDL lock on its table",
     finds: r#"An `UPDATE` or `DELETE` of a table this migration did not create, after a statement of the
 **same transaction** locked that table SHARE or stronger (`ADD COLUMN`, `ALTER COLUMN`, a plain
@@ -99,9 +98,8 @@ fn backfill_holding_ddl_lock(ctx: &Context, node: &NodeEnum, out: &mut Vec<Hazar
     ));
 }
 
-pub(super) const NON_TRANSACTIONAL_IN_TRANSACTION: Rule = Rule::new(&RuleDoc {
+rule!(NON_TRANSACTIONAL_IN_TRANSACTION {
     id: "non-transactional-in-transaction",
-    family: "transactions",
     summary: "a statement that cannot run in a transaction block, inside one",
     finds: r#"A statement PostgreSQL refuses inside a transaction block — `CREATE/DROP INDEX CONCURRENTLY`, `REINDEX CONCURRENTLY`, `DETACH PARTITION CONCURRENTLY`, `VACUUM`, database and tablespace DDL, `ALTER SYSTEM` — in a file with other statements (apply mode `batch`, Prisma ≤ 7.3: the file is one simple query, one implicit transaction) or between `BEGIN` and `COMMIT` (apply mode `split`, Prisma ≥ 7.4)."#,
     why: r#"It fails with SQLSTATE 25001 (`… cannot run inside a transaction block`), and the whole migration with it. Even a leading `SET lock_timeout` in the same file is enough."#,
@@ -146,9 +144,8 @@ fn non_transactional_in_transaction(ctx: &Context, node: &NodeEnum, out: &mut Ve
     ));
 }
 
-pub(super) const ENUM_VALUE_ADDED_AND_USED: Rule = Rule::new(&RuleDoc {
+rule!(ENUM_VALUE_ADDED_AND_USED {
     id: "enum-value-added-and-used",
-    family: "transactions",
     summary: "an enum value used in the transaction that adds it",
     finds: r#"`ALTER TYPE … ADD VALUE 'v'` followed, in the same transaction, by a statement holding the string constant `'v'` (a default, a backfill, a cast)."#,
     why: r#"Since PostgreSQL 12, ADD VALUE may run in a transaction block, but the new value cannot be used until that transaction commits: `ERROR: unsafe use of new value "v" of enum type …` (SQLSTATE 55P04). This holds even for a type created in the same transaction (checked on PostgreSQL 15). The match is on string constants in the parse tree, so a constant equal to the value used for something else is reported too: read it."#,
