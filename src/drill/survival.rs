@@ -62,7 +62,7 @@ mod tests {
     fn touched(sql: &str) -> Touches {
         let statements =
             crate::sql::parse_file(std::path::Path::new("m.sql"), sql).expect("parses");
-        Touches::of(statements.iter().map(|s| &s.node))
+        Touches::with_names(statements.iter().map(|s| &s.node))
     }
 
     fn q(name: &str) -> QName {

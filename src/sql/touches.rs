@@ -25,13 +25,29 @@ pub struct Touches {
     pub tables: BTreeSet<QName>,
     /// Single columns it may change: named by `ALTER TABLE`, or both names of a column rename.
     pub columns: BTreeSet<(QName, String)>,
+    /// Whether `tables` and `columns` are gathered: finding every table a statement names
+    /// walks its whole tree, which only the seeded drill needs ([`Touches::with_names`]).
+    names: bool,
     /// How many statements were added.
     count: usize,
 }
 
 impl Touches {
+    /// What `statements` create and add (`tables` and `columns` stay empty).
     pub fn of<'a>(statements: impl IntoIterator<Item = &'a NodeEnum>) -> Self {
         let mut touches = Touches::default();
+        for node in statements {
+            touches.add(node);
+        }
+        touches
+    }
+
+    /// [`Touches::of`], with the tables and columns the statements name.
+    pub fn with_names<'a>(statements: impl IntoIterator<Item = &'a NodeEnum>) -> Self {
+        let mut touches = Touches {
+            names: true,
+            ..Touches::default()
+        };
         for node in statements {
             touches.add(node);
         }
@@ -97,6 +113,9 @@ impl Touches {
     }
 
     fn names_tables(&mut self, node: &NodeEnum) {
+        if !self.names {
+            return;
+        }
         let node = pb::Node {
             node: Some(node.clone()),
         };
@@ -110,6 +129,16 @@ impl Touches {
             let Some(NodeEnum::AlterTableCmd(cmd)) = &cmd.node else {
                 continue;
             };
+            if let Some(NodeEnum::ColumnDef(c)) = cmd.def.as_deref().and_then(|d| d.node.as_ref()) {
+                if cmd.subtype == pb::AlterTableType::AtAddColumn as i32 {
+                    self.added_columns
+                        .entry((table.clone(), c.colname.clone()))
+                        .or_insert(index);
+                }
+            }
+            if !self.names {
+                continue;
+            }
             let mut names = Vec::new();
             if !cmd.name.is_empty() {
                 names.push(cmd.name.clone());
@@ -117,11 +146,6 @@ impl Touches {
             if let Some(def) = cmd.def.as_deref() {
                 if let Some(NodeEnum::ColumnDef(c)) = &def.node {
                     names.push(c.colname.clone());
-                    if cmd.subtype == pb::AlterTableType::AtAddColumn as i32 {
-                        self.added_columns
-                            .entry((table.clone(), c.colname.clone()))
-                            .or_insert(index);
-                    }
                 }
                 names.extend(column_refs(def));
             }
@@ -132,7 +156,9 @@ impl Touches {
     }
 
     fn rename(&mut self, r: &pb::RenameStmt) {
-        let Some(rv) = &r.relation else { return };
+        let Some(rv) = r.relation.as_ref().filter(|_| self.names) else {
+            return;
+        };
         let table = QName::from_range_var(rv);
         if r.rename_type == pb::ObjectType::ObjectColumn as i32 {
             self.columns.insert((table.clone(), r.subname.clone()));
@@ -151,7 +177,7 @@ mod tests {
     fn touches(sql: &str) -> Touches {
         let statements =
             crate::sql::parse_file(std::path::Path::new("m.sql"), sql).expect("parses");
-        Touches::of(statements.iter().map(|s| &s.node))
+        Touches::with_names(statements.iter().map(|s| &s.node))
     }
 
     fn q(name: &str) -> QName {

@@ -60,7 +60,7 @@ pub(super) fn prepare_files(
             let statements = sql::parse_file(&m.sql_path, &m.sql)?;
             Ok(ForwardFile {
                 mode_differences: apply::mode_differences(&statements),
-                touched: seeded.then(|| Touches::of(statements.iter().map(|s| &s.node))),
+                touched: seeded.then(|| Touches::with_names(statements.iter().map(|s| &s.node))),
                 fits_in_a_transaction: apply::fits_in_a_transaction(&statements),
             })
         })
