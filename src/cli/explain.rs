@@ -53,7 +53,7 @@ const SPOOL_FAILED: &str = "cannot write the report to its temporary file";
 impl explain::Sink for Spooled<'_> {
     type Error = anyhow::Error;
 
-    fn start(&mut self, m: &explain::MigrationStart) -> anyhow::Result<()> {
+    fn start(&mut self, m: &explain::MigrationStart<'_>) -> anyhow::Result<()> {
         self.0.start(m).context(SPOOL_FAILED)
     }
 

@@ -51,7 +51,7 @@ pub fn default_jobs() -> usize {
 /// the `reach` module). `Err` only for input or environment errors, and for that refusal.
 pub fn run(
     plan: &DrillPlan,
-    progress: &mut dyn FnMut(Progress),
+    progress: &mut dyn FnMut(Progress<'_>),
 ) -> Result<DrillReport, DrillError> {
     let started = Instant::now();
     let history = migrations::read_history(&plan.migrations_dir)?;
@@ -66,7 +66,7 @@ fn run_scope(
     plan: &DrillPlan,
     history: &History,
     started: Instant,
-    progress: &mut dyn FnMut(Progress),
+    progress: &mut dyn FnMut(Progress<'_>),
 ) -> Result<DrillReport, DrillError> {
     let jobs = plan.jobs.unwrap_or_else(default_jobs);
     if jobs <= 1 || plan.seed.is_some() || plan.probe {
@@ -147,7 +147,7 @@ fn run_scope(
 fn run_ranges(
     plans: &[DrillPlan],
     history: &History,
-    progress: &mut dyn FnMut(Progress),
+    progress: &mut dyn FnMut(Progress<'_>),
 ) -> Result<Vec<DrillReport>, DrillError> {
     let (events, received) = mpsc::channel::<String>();
     std::thread::scope(|scope| {

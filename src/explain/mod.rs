@@ -204,7 +204,7 @@ impl Explained {
 pub trait Sink {
     type Error: From<ExplainError>;
     /// A migration starts: its statements follow, then [`end`](Self::end).
-    fn start(&mut self, migration: &MigrationStart) -> Result<(), Self::Error>;
+    fn start(&mut self, migration: &MigrationStart<'_>) -> Result<(), Self::Error>;
     fn statement(&mut self, statement: StatementExplained) -> Result<(), Self::Error>;
     /// The migration's statements are over; `verdict` is the least exact of theirs.
     fn end(&mut self, verdict: Verdict) -> Result<(), Self::Error>;
@@ -221,7 +221,7 @@ pub struct MigrationStart<'a> {
 impl Sink for Vec<MigrationExplained> {
     type Error = ExplainError;
 
-    fn start(&mut self, m: &MigrationStart) -> Result<(), ExplainError> {
+    fn start(&mut self, m: &MigrationStart<'_>) -> Result<(), ExplainError> {
         self.push(MigrationExplained {
             name: m.name.to_string(),
             path: m.path.to_path_buf(),
@@ -328,7 +328,7 @@ const HELD_FILE_BYTES: usize = 64 * 1024;
 /// A file that does not parse fails in the first pass, before `sink` hears of it.
 pub(crate) fn explain_file<S: Sink>(
     catalog: &mut Catalog,
-    start: &MigrationStart,
+    start: &MigrationStart<'_>,
     text: &str,
     mode: ApplyMode,
     sink: &mut S,

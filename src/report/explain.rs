@@ -111,7 +111,7 @@ impl Writer {
     }
 
     /// Starts a migration: its statements follow, then [`end`](Self::end).
-    pub fn start(&mut self, m: &MigrationStart) -> io::Result<()> {
+    pub fn start(&mut self, m: &MigrationStart<'_>) -> io::Result<()> {
         self.text.clear();
         match self.format {
             ExplainFormat::Human => human_start(&mut self.text, m),
@@ -293,7 +293,7 @@ fn human_totals(summary: &Summary) -> String {
     out
 }
 
-fn human_start(out: &mut String, m: &MigrationStart) {
+fn human_start(out: &mut String, m: &MigrationStart<'_>) {
     let _ = writeln!(out, "== {} ({})", m.name, m.path.display());
     if !m.with_history {
         let _ = writeln!(
@@ -370,7 +370,7 @@ fn json_head(summary: &Summary) -> io::Result<String> {
 
 /// A migration's object up to its statements: its keys are sorted (`name`, `path`,
 /// `statements`, `verdict`, `with_history`), so the statements come before the verdict.
-fn json_start(out: &mut String, m: &MigrationStart) -> io::Result<()> {
+fn json_start(out: &mut String, m: &MigrationStart<'_>) -> io::Result<()> {
     let path = serde_json::to_value(m.path).map_err(io::Error::other)?;
     let _ = write!(
         out,

@@ -68,7 +68,11 @@ pub enum Fill<'a> {
 
 /// Fills user tables with `rows` synthetic rows each, parents before children. `Err` only
 /// when the connection fails; a table PostgreSQL refuses is in [`SeedOutcome::failed`].
-pub fn seed(client: &mut Client, rows: u64, fill: Fill) -> Result<SeedOutcome, postgres::Error> {
+pub fn seed(
+    client: &mut Client,
+    rows: u64,
+    fill: Fill<'_>,
+) -> Result<SeedOutcome, postgres::Error> {
     let started = Instant::now();
     let tables = live::user_tables(client)?;
     let mut pending: Vec<&LiveTable> = Vec::new();

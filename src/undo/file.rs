@@ -26,7 +26,7 @@ impl<'a> Step<'a> {
 /// The steps of each file, in order. A `CONCURRENTLY` statement cannot run inside the
 /// implicit transaction Prisma wraps a file in, so it gets a file of its own.
 fn parts(undo: &MigrationUndo) -> Vec<Vec<Step<'_>>> {
-    let mut parts: Vec<Vec<Step>> = vec![Vec::new()];
+    let mut parts: Vec<Vec<Step<'_>>> = vec![Vec::new()];
     for s in undo.statements.iter().rev() {
         if s.undo.verdict == Verdict::Manual {
             parts.last_mut().expect("a part").push(Step::Manual(s));
@@ -64,7 +64,7 @@ pub fn render_parts(undo: &MigrationUndo) -> Vec<String> {
 /// The statements each file of [`render_parts`] holds, in order, as the generator built them
 /// (without the `;`): what a file must parse back to before it is written.
 pub fn built_statements(undo: &MigrationUndo) -> Vec<Vec<String>> {
-    let statement = |step: &Step| match step {
+    let statement = |step: &Step<'_>| match step {
         Step::Sql(_, sql) => Some(sql.sql.clone()),
         Step::Manual(s) => Some(manual_statement(undo, s)),
         Step::Nothing(_) => None,
@@ -75,7 +75,7 @@ pub fn built_statements(undo: &MigrationUndo) -> Vec<Vec<String>> {
         .collect()
 }
 
-fn render_file(undo: &MigrationUndo, steps: &[Step], part: usize, total: usize) -> String {
+fn render_file(undo: &MigrationUndo, steps: &[Step<'_>], part: usize, total: usize) -> String {
     let mut out = String::with_capacity(file_size_hint(undo, steps));
     header(&mut out, undo, part, total);
     let mut last_source: Option<&StatementUndo> = None;
@@ -103,9 +103,9 @@ fn render_file(undo: &MigrationUndo, steps: &[Step], part: usize, total: usize) 
 }
 
 /// Roughly how long the file will be, so it is not regrown line by line.
-fn file_size_hint(undo: &MigrationUndo, steps: &[Step]) -> usize {
+fn file_size_hint(undo: &MigrationUndo, steps: &[Step<'_>]) -> usize {
     let reasons: usize = undo.statements.iter().map(|s| s.undo.reason.len()).sum();
-    let per_step = |step: &Step| match step {
+    let per_step = |step: &Step<'_>| match step {
         Step::Sql(_, sql) => sql.sql.len() + 2,
         Step::Manual(s) => s.forward.len() + 400,
         Step::Nothing(_) => 0,

@@ -344,7 +344,7 @@ pub fn undo_migration_observed(
 /// part sees the model exactly as it stands before that part. For a caller that undoes a
 /// migration statement by statement as it is parsed, instead of [`undo_migration`]: it calls
 /// [`Catalog::end_migration`] after the last statement.
-pub fn undo_and_apply(catalog: &mut Catalog, node: NodeEnum, scope: &LazyScope) -> Undo {
+pub fn undo_and_apply(catalog: &mut Catalog, node: NodeEnum, scope: &LazyScope<'_>) -> Undo {
     if !has_parts(&node) {
         let undo = undo_one(catalog, &node, scope);
         catalog.apply(node);
@@ -399,7 +399,7 @@ fn split_parts(node: NodeEnum) -> Vec<NodeEnum> {
 }
 
 /// Dispatches one single-part statement to its rule family.
-fn undo_one(catalog: &Catalog, node: &NodeEnum, scope: &LazyScope) -> Undo {
+fn undo_one(catalog: &Catalog, node: &NodeEnum, scope: &LazyScope<'_>) -> Undo {
     use pb::ObjectType as O;
     if let Some(undo) = temporary::on_temporary(catalog, node) {
         return undo;

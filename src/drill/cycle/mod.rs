@@ -143,7 +143,7 @@ pub(super) fn run_history(
     plan: &DrillPlan,
     history: &History,
     started: Instant,
-    progress: &mut dyn FnMut(Progress),
+    progress: &mut dyn FnMut(Progress<'_>),
 ) -> Result<DrillReport, DrillError> {
     // The scratch database outlives `drill_history`, so that on an error the server's log is
     // still there to quote.
@@ -159,7 +159,7 @@ fn drill_history(
     plan: &DrillPlan,
     history: &History,
     started: Instant,
-    progress: &mut dyn FnMut(Progress),
+    progress: &mut dyn FnMut(Progress<'_>),
     scratch_slot: &mut Option<Scratch>,
 ) -> Result<DrillReport, DrillError> {
     let undo_history = match &plan.undo_dir {

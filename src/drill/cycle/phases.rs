@@ -174,7 +174,7 @@ impl Cycle<'_, '_> {
 
         // Undo, part by part.
         let before = std::mem::take(&mut self.previous);
-        let undo_files: Vec<SqlFile> = files
+        let undo_files: Vec<SqlFile<'_>> = files
             .files
             .iter()
             .map(|file| SqlFile {
@@ -247,8 +247,8 @@ impl Cycle<'_, '_> {
         &mut self,
         m: &Migration,
         phase: Phase,
-        files: &[SqlFile],
-        expected: Option<Expected>,
+        files: &[SqlFile<'_>],
+        expected: Option<Expected<'_>>,
         data: &mut Option<DataWatch>,
         report: &mut MigrationDrill,
     ) -> Result<Ended, DrillError> {

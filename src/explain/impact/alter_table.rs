@@ -7,7 +7,7 @@ use crate::sql::quote::Ident;
 use crate::sql::{pb, NodeEnum, QName};
 use pb::AlterTableType as At;
 
-pub(super) fn alter_table(ctx: &Context, s: &pb::AlterTableStmt, impact: &mut Impact) {
+pub(super) fn alter_table(ctx: &Context<'_>, s: &pb::AlterTableStmt, impact: &mut Impact) {
     let Some(rv) = &s.relation else { return };
     let name = QName::from_range_var(rv);
     if s.objtype == pb::ObjectType::ObjectIndex as i32 {
@@ -28,7 +28,7 @@ pub(super) fn alter_table(ctx: &Context, s: &pb::AlterTableStmt, impact: &mut Im
 /// One `ALTER TABLE` command. Locks follow `AlterTableGetLockLevel` as the documentation of
 /// ALTER TABLE describes it: ACCESS EXCLUSIVE unless a command is documented weaker.
 fn alter_table_cmd(
-    ctx: &Context,
+    ctx: &Context<'_>,
     name: &QName,
     on: &Relation,
     cmd: &pb::AlterTableCmd,
@@ -169,7 +169,7 @@ fn inline_constraints(d: &pb::ColumnDef) -> impl Iterator<Item = &pb::Constraint
 }
 
 /// Locks and scans of adding one constraint (also inline in `ADD COLUMN`).
-fn constraint(ctx: &Context, on: &Relation, c: &pb::Constraint, impact: &mut Impact) {
+fn constraint(ctx: &Context<'_>, on: &Relation, c: &pb::Constraint, impact: &mut Impact) {
     use pb::ConstrType as C;
     match C::try_from(c.contype).unwrap_or(C::Undefined) {
         C::ConstrForeign => {
@@ -205,7 +205,7 @@ fn constraint(ctx: &Context, on: &Relation, c: &pb::Constraint, impact: &mut Imp
 
 /// Whether the model holds a validated `CHECK (column IS NOT NULL)` on the table, which
 /// lets `SET NOT NULL` skip its scan (PostgreSQL ≥ 12).
-fn has_valid_not_null_check(ctx: &Context, table: &QName, column: &str) -> bool {
+fn has_valid_not_null_check(ctx: &Context<'_>, table: &QName, column: &str) -> bool {
     let Some(t) = ctx.catalog.table(table) else {
         return false;
     };
@@ -222,7 +222,12 @@ fn has_valid_not_null_check(ctx: &Context, table: &QName, column: &str) -> bool 
 }
 
 /// Whether `ALTER COLUMN … TYPE` rewrites, from the column's type in the model.
-fn column_type_rewrite(ctx: &Context, table: &QName, column: &str, d: &pb::ColumnDef) -> Rewrite {
+fn column_type_rewrite(
+    ctx: &Context<'_>,
+    table: &QName,
+    column: &str,
+    d: &pb::ColumnDef,
+) -> Rewrite {
     let Some(new) = &d.type_name else {
         return Rewrite::Maybe("no new type".into());
     };

@@ -140,7 +140,7 @@ impl Impact {
     }
 }
 
-fn relation(ctx: &Context, name: &QName, kind: &'static str) -> Relation {
+fn relation(ctx: &Context<'_>, name: &QName, kind: &'static str) -> Relation {
     Relation {
         name: name.to_string(),
         kind,
@@ -148,6 +148,6 @@ fn relation(ctx: &Context, name: &QName, kind: &'static str) -> Relation {
     }
 }
 
-fn table(ctx: &Context, name: &QName) -> Relation {
+fn table(ctx: &Context<'_>, name: &QName) -> Relation {
     relation(ctx, name, "table")
 }

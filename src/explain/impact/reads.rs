@@ -33,7 +33,7 @@ fn written_in_with(node: &NodeEnum) -> Vec<QName> {
 /// `SELECT` of an `INSERT`, `UPDATE … FROM`, `DELETE … USING`): ACCESS SHARE on each, as any
 /// query takes. It conflicts only with ACCESS EXCLUSIVE, but that is what a concurrent
 /// migration on those tables would need. Measured on PostgreSQL 15 by `drill --trace`.
-pub(super) fn reads(ctx: &Context, node: &NodeEnum, impact: &mut Impact) {
+pub(super) fn reads(ctx: &Context<'_>, node: &NodeEnum, impact: &mut Impact) {
     let reading = matches!(
         node,
         NodeEnum::ViewStmt(_)

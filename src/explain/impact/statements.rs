@@ -9,7 +9,7 @@ use crate::sql::quote::Ident;
 use crate::sql::{pb, NodeEnum, QName};
 
 /// The documented impact of one statement.
-pub fn of(ctx: &Context, node: &NodeEnum) -> Impact {
+pub fn of(ctx: &Context<'_>, node: &NodeEnum) -> Impact {
     use LockMode::*;
     let mut impact = Impact::default();
     if let Some(what) = outside_transaction_only(node) {
@@ -218,7 +218,7 @@ fn vacuum_targets(s: &pb::VacuumStmt) -> Vec<QName> {
         .collect()
 }
 
-fn index(ctx: &Context, s: &pb::IndexStmt, impact: &mut Impact) {
+fn index(ctx: &Context<'_>, s: &pb::IndexStmt, impact: &mut Impact) {
     let Some(rv) = &s.relation else { return };
     let on = table(ctx, &QName::from_range_var(rv));
     if s.concurrent {
@@ -233,7 +233,7 @@ fn index(ctx: &Context, s: &pb::IndexStmt, impact: &mut Impact) {
     }
 }
 
-fn drop(ctx: &Context, s: &pb::DropStmt, impact: &mut Impact) {
+fn drop(ctx: &Context<'_>, s: &pb::DropStmt, impact: &mut Impact) {
     use pb::ObjectType as O;
     let kind = O::try_from(s.remove_type).unwrap_or(O::Undefined);
     for object in &s.objects {
@@ -299,7 +299,7 @@ fn drop(ctx: &Context, s: &pb::DropStmt, impact: &mut Impact) {
     }
 }
 
-fn rename(ctx: &Context, s: &pb::RenameStmt, impact: &mut Impact) {
+fn rename(ctx: &Context<'_>, s: &pb::RenameStmt, impact: &mut Impact) {
     use pb::ObjectType as O;
     if s.rename_type == O::ObjectType as i32 {
         // Checked on PostgreSQL 15: pg_locks shows no lock on the type object, and none on

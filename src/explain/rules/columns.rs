@@ -70,13 +70,13 @@ ALTER TABLE "User" DROP CONSTRAINT "User_email_not_null";"#,
     squawk: r#"`adding-not-nullable-field`: squawk 2.70 reports it for `SET NOT NULL` ("blocks reads while the table is scanned"), without looking for a validated CHECK that makes the scan unnecessary (checked)."#,
 });
 
-pub fn check(ctx: &Context, node: &NodeEnum, impact: &Impact, out: &mut Vec<Hazard>) {
+pub fn check(ctx: &Context<'_>, node: &NodeEnum, impact: &Impact, out: &mut Vec<Hazard>) {
     alter_table_columns(ctx, node, impact, out);
 }
 
 /// The column commands of an `ALTER TABLE` on a table in use, in order; whether one
 /// rewrites or scans is read from the statement's impact.
-fn alter_table_columns(ctx: &Context, node: &NodeEnum, impact: &Impact, out: &mut Vec<Hazard>) {
+fn alter_table_columns(ctx: &Context<'_>, node: &NodeEnum, impact: &Impact, out: &mut Vec<Hazard>) {
     let Some((table, cmds)) = table_cmds(node) else {
         return;
     };

@@ -92,7 +92,7 @@ ALTER TABLE "tmp_members" RENAME TO "members";"#,
     squawk: r#"`renaming-table`."#,
 });
 
-pub fn check(ctx: &Context, node: &NodeEnum, _impact: &Impact, out: &mut Vec<Hazard>) {
+pub fn check(ctx: &Context<'_>, node: &NodeEnum, _impact: &Impact, out: &mut Vec<Hazard>) {
     match node {
         NodeEnum::AlterTableStmt(_) => {
             drop_column(ctx, node, out);
@@ -141,7 +141,7 @@ ALTER TABLE "User" DROP COLUMN "tmp";"#,
 });
 
 /// `drop-column`: a column that existed before this migration.
-fn drop_column(ctx: &Context, node: &NodeEnum, out: &mut Vec<Hazard>) {
+fn drop_column(ctx: &Context<'_>, node: &NodeEnum, out: &mut Vec<Hazard>) {
     let Some((table, cmds)) = table_cmds(node) else {
         return;
     };
@@ -201,7 +201,7 @@ trigger.dev); this rule only the ones that can make inserts fail."#,
 /// `drop-default-of-not-null-column`: the previous release may insert rows without the
 /// column, relying on the database default (Prisma's `@default(now())`, `dbgenerated(…)`,
 /// `autoincrement()` are database defaults); without it those inserts fail the NOT NULL.
-fn drop_default_of_not_null_column(ctx: &Context, node: &NodeEnum, out: &mut Vec<Hazard>) {
+fn drop_default_of_not_null_column(ctx: &Context<'_>, node: &NodeEnum, out: &mut Vec<Hazard>) {
     let Some((table, cmds)) = table_cmds(node) else {
         return;
     };
@@ -275,7 +275,7 @@ DROP TABLE "Staging";"#,
 });
 
 /// `drop-table`: a table that existed before this migration.
-fn drop_table(ctx: &Context, s: &pb::DropStmt, out: &mut Vec<Hazard>) {
+fn drop_table(ctx: &Context<'_>, s: &pb::DropStmt, out: &mut Vec<Hazard>) {
     for object in &s.objects {
         let Some(NodeEnum::List(list)) = &object.node else {
             continue;
@@ -297,7 +297,7 @@ fn drop_table(ctx: &Context, s: &pb::DropStmt, out: &mut Vec<Hazard>) {
 }
 
 /// `rename-column`, `rename-table`: to the previous release, a rename is a drop.
-fn rename(ctx: &Context, s: &pb::RenameStmt, out: &mut Vec<Hazard>) {
+fn rename(ctx: &Context<'_>, s: &pb::RenameStmt, out: &mut Vec<Hazard>) {
     let Some(rv) = &s.relation else { return };
     let table = QName::from_range_var(rv);
     if !ctx.existing(&table) {

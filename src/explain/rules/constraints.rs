@@ -87,7 +87,7 @@ CREATE UNIQUE INDEX CONCURRENTLY "User_email_key" ON "User"("email");"#,
     squawk: r#"`disallowed-unique-constraint` (squawk covers UNIQUE; `adding-serial-primary-key-field` part of PRIMARY KEY)."#,
 });
 
-pub fn check(ctx: &Context, node: &NodeEnum, _impact: &Impact, out: &mut Vec<Hazard>) {
+pub fn check(ctx: &Context<'_>, node: &NodeEnum, _impact: &Impact, out: &mut Vec<Hazard>) {
     let Some((table, cmds)) = table_cmds(node) else {
         return;
     };
@@ -189,7 +189,12 @@ ALTER TABLE "Score" ADD CONSTRAINT "Score_value_check" CHECK ("value" >= 0) NOT 
 /// `validate-in-same-transaction`: validating a constraint added NOT VALID in the same
 /// transaction keeps the ADD's ACCESS EXCLUSIVE lock through the scan, so NOT VALID bought
 /// nothing.
-fn validate_in_same_transaction(ctx: &Context, table: &QName, name: &str, out: &mut Vec<Hazard>) {
+fn validate_in_same_transaction(
+    ctx: &Context<'_>,
+    table: &QName,
+    name: &str,
+    out: &mut Vec<Hazard>,
+) {
     let added_here = ctx.earlier().find(|(i, node)| {
         ctx.file.same_transaction(*i, ctx.index)
             && table_cmds(node).is_some_and(|(t, mut cmds)| {

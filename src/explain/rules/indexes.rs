@@ -80,7 +80,7 @@ CREATE INDEX "Job_status_idx" ON "Job"("status");"#,
     squawk: r#"`require-concurrent-reindex` (squawk 2.70, checked)."#,
 });
 
-pub fn check(ctx: &Context, node: &NodeEnum, _impact: &Impact, out: &mut Vec<Hazard>) {
+pub fn check(ctx: &Context<'_>, node: &NodeEnum, _impact: &Impact, out: &mut Vec<Hazard>) {
     match node {
         NodeEnum::IndexStmt(s) if !s.concurrent => create_index(ctx, s, out),
         NodeEnum::DropStmt(s)
@@ -103,7 +103,7 @@ pub fn check(ctx: &Context, node: &NodeEnum, _impact: &Impact, out: &mut Vec<Haz
 
 /// `create-index-without-concurrently`: a plain build holds SHARE on the table (writes wait)
 /// for the whole build. Harmless on a table the same migration creates.
-fn create_index(ctx: &Context, s: &pb::IndexStmt, out: &mut Vec<Hazard>) {
+fn create_index(ctx: &Context<'_>, s: &pb::IndexStmt, out: &mut Vec<Hazard>) {
     let Some(rv) = &s.relation else { return };
     let table = QName::from_range_var(rv);
     if !ctx.existing(&table) {
@@ -124,7 +124,7 @@ fn create_index(ctx: &Context, s: &pb::IndexStmt, out: &mut Vec<Hazard>) {
 
 /// `drop-index-without-concurrently`: DROP INDEX takes ACCESS EXCLUSIVE on the table, and
 /// waits behind every running query on it while blocking every new one.
-fn drop_index(ctx: &Context, s: &pb::DropStmt, out: &mut Vec<Hazard>) {
+fn drop_index(ctx: &Context<'_>, s: &pb::DropStmt, out: &mut Vec<Hazard>) {
     for object in &s.objects {
         let Some(NodeEnum::List(list)) = &object.node else {
             continue;

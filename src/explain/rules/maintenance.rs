@@ -57,7 +57,7 @@ VACUUM "Log";
     squawk: r#"None in squawk 2.70."#,
 });
 
-pub fn check(ctx: &Context, node: &NodeEnum, _impact: &Impact, out: &mut Vec<Hazard>) {
+pub fn check(ctx: &Context<'_>, node: &NodeEnum, _impact: &Impact, out: &mut Vec<Hazard>) {
     match node {
         NodeEnum::VacuumStmt(s) if is_full(s) => {
             let help = "pg_repack (or pg_squeeze) rebuilds a table online; plain VACUUM reclaims space for reuse without the lock";

@@ -225,7 +225,7 @@ impl Serialize for Hazard {
 
 /// Every hazard of one statement, family by family. `impact` is the statement's own
 /// documented impact (see [`super::impact`]).
-pub fn check(ctx: &Context, node: &NodeEnum, impact: &Impact) -> Vec<Hazard> {
+pub fn check(ctx: &Context<'_>, node: &NodeEnum, impact: &Impact) -> Vec<Hazard> {
     let mut out = Vec::new();
     columns::check(ctx, node, impact, &mut out);
     constraints::check(ctx, node, impact, &mut out);

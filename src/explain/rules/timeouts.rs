@@ -36,7 +36,7 @@ ALTER TABLE "User" ADD COLUMN "bio" TEXT;"#,
 /// `missing-lock-timeout`: reported once per file, at the first statement that needs a lock
 /// blocking writes on a table that existed before, when no earlier statement of the file
 /// sets `lock_timeout`.
-pub fn check(ctx: &Context, _node: &NodeEnum, impact: &Impact, out: &mut Vec<Hazard>) {
+pub fn check(ctx: &Context<'_>, _node: &NodeEnum, impact: &Impact, out: &mut Vec<Hazard>) {
     let Some(lock) = strong_lock_on_existing(impact) else {
         return;
     };

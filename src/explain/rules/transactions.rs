@@ -17,7 +17,7 @@ pub(super) const RULES: &[Rule] = &[
     BACKFILL_HOLDING_DDL_LOCK,
 ];
 
-pub fn check(ctx: &Context, node: &NodeEnum, _impact: &Impact, out: &mut Vec<Hazard>) {
+pub fn check(ctx: &Context<'_>, node: &NodeEnum, _impact: &Impact, out: &mut Vec<Hazard>) {
     non_transactional_in_transaction(ctx, node, out);
     enum_value_added_and_used(ctx, node, out);
     backfill_holding_ddl_lock(ctx, node, out);
@@ -63,7 +63,7 @@ as a schema change for the same reason.)"#,
 /// `backfill-holding-ddl-lock`: an UPDATE or DELETE of a table in use, after a statement of
 /// the same transaction locked that table SHARE or stronger. Locks are held until commit, so
 /// the whole backfill runs under the DDL's lock (with ACCESS EXCLUSIVE, even reads wait).
-fn backfill_holding_ddl_lock(ctx: &Context, node: &NodeEnum, out: &mut Vec<Hazard>) {
+fn backfill_holding_ddl_lock(ctx: &Context<'_>, node: &NodeEnum, out: &mut Vec<Hazard>) {
     let (verb, target) = match node {
         NodeEnum::UpdateStmt(s) => ("UPDATE", s.relation.as_ref()),
         NodeEnum::DeleteStmt(s) => ("DELETE", s.relation.as_ref()),
@@ -123,7 +123,7 @@ CREATE INDEX CONCURRENTLY "Job_status_idx" ON "Job"("status");
 /// `non-transactional-in-transaction`: `CREATE INDEX CONCURRENTLY` and its kin fail with
 /// SQLSTATE 25001 inside a transaction block. A multi-statement simple query is one (Prisma
 /// up to 7.3 sends the whole file so), as is an explicit `BEGIN`.
-fn non_transactional_in_transaction(ctx: &Context, node: &NodeEnum, out: &mut Vec<Hazard>) {
+fn non_transactional_in_transaction(ctx: &Context<'_>, node: &NodeEnum, out: &mut Vec<Hazard>) {
     let Some(what) = outside_transaction_only(node) else {
         return;
     };
@@ -172,7 +172,7 @@ ALTER TYPE "MonitorView" ADD VALUE 'SCORES_BOOLEAN';"#,
 
 /// `enum-value-added-and-used`: a value added with `ALTER TYPE … ADD VALUE` cannot be used
 /// until the adding transaction commits (SQLSTATE 55P04, "unsafe use of new value").
-fn enum_value_added_and_used(ctx: &Context, node: &NodeEnum, out: &mut Vec<Hazard>) {
+fn enum_value_added_and_used(ctx: &Context<'_>, node: &NodeEnum, out: &mut Vec<Hazard>) {
     let NodeEnum::AlterEnumStmt(s) = node else {
         return;
     };
