@@ -361,6 +361,32 @@ fn a_report_that_cannot_be_printed_says_so_and_what_was_written() {
     p.assert_no_staging();
 }
 
+/// A reader that stops reading (`| head`) ends the report quietly, with the status of a process
+/// killed by SIGPIPE, and changes nothing.
+#[test]
+fn a_closed_pipe_on_standard_output_ends_quietly() {
+    let p = Project::with_second("ALTER TABLE \"a\" ADD COLUMN \"b\" int;\n");
+    let before = p.tree();
+    for args in [
+        vec!["generate", "--dry-run", "--timestamp", TS],
+        vec!["explain"],
+    ] {
+        // The reading end is closed before the command starts: its first write fails.
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_unmigrate"))
+            .args(&args)
+            .arg(p.migrations())
+            .stdout(writer)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert_eq!(output.status.code(), Some(141), "{args:?}: {stderr}");
+        assert_eq!(stderr, "", "{args:?}");
+    }
+    assert_eq!(p.tree(), before);
+}
+
 #[test]
 fn dry_run_prints_the_sql_and_writes_nothing() {
     let p = Project::with_second("ALTER TABLE \"a\" ADD COLUMN \"b\" int;\n");

@@ -32,6 +32,15 @@ pub const EXIT_HAZARDS: i32 = 1;
 pub const EXIT_ERROR: i32 = 2;
 /// `drill`: refused before anything ran (see [`DrillArgs::allow_server_changes`]).
 pub const EXIT_REFUSED: i32 = 3;
+/// The reader of standard output went away (`unmigrate explain | head`): the process ends
+/// quietly with the status a shell gives a process killed by SIGPIPE (128 + 13), as `git` and
+/// other tools that write to pipes do.
+pub const EXIT_STDOUT_CLOSED: i32 = 141;
+
+/// Standard output was a pipe whose reader closed it: not an error worth a message.
+#[derive(Debug, thiserror::Error)]
+#[error("standard output was closed")]
+struct StdoutClosed;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -78,6 +87,11 @@ pub fn main() -> i32 {
     };
     match result {
         Ok(code) => code,
+        // Alone, that is: a command that adds what it did before (generate's written folders)
+        // still says so.
+        Err(error) if error.is::<StdoutClosed>() && error.chain().count() == 1 => {
+            EXIT_STDOUT_CLOSED
+        }
         Err(error) => {
             // Messages quote folder names and server text: show their control characters.
             eprintln!(
@@ -106,5 +120,8 @@ pub(crate) fn print_stdout<T>(
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     print(&mut out)
         .and_then(|value| out.flush().map(|()| value))
-        .map_err(|e| anyhow::anyhow!("cannot write to standard output: {e}"))
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::BrokenPipe => anyhow::Error::new(StdoutClosed),
+            _ => anyhow::anyhow!("cannot write to standard output: {e}"),
+        })
 }
