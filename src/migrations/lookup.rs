@@ -191,27 +191,20 @@ fn list_names(names: &[String]) -> String {
 
 #[cfg(test)]
 mod tests {
-    use std::fs;
-
     use super::*;
-    use crate::migrations::{read_history, MIGRATION_SQL, UNDO_MARKER};
 
     /// A history with these folders; `undo:<source>` becomes an undo folder of `source`.
     fn history(names: &[&str]) -> (tempfile::TempDir, History) {
-        let tmp = tempfile::tempdir().unwrap();
-        for (i, name) in names.iter().enumerate() {
-            let (folder, sql) = match name.strip_prefix("undo:") {
-                Some(source) => (
-                    format!("20240301000{i:03}_undo_{}", prisma_name(source).unwrap()),
-                    format!("{UNDO_MARKER}{source}\nSELECT 1;\n"),
-                ),
-                None => (name.to_string(), "SELECT 1;\n".to_string()),
-            };
-            fs::create_dir(tmp.path().join(&folder)).unwrap();
-            fs::write(tmp.path().join(&folder).join(MIGRATION_SQL), sql).unwrap();
-        }
-        let history = read_history(tmp.path()).unwrap();
-        (tmp, history)
+        let folders: Vec<_> = (names.iter().enumerate())
+            .map(|(i, name)| match name.strip_prefix("undo:") {
+                Some(source) => {
+                    let name = prisma_name(source).unwrap();
+                    (format!("20240301000{i:03}_undo_{name}"), Some(source))
+                }
+                None => (name.to_string(), None),
+            })
+            .collect();
+        crate::migrations::test_history(&folders)
     }
 
     fn demo() -> (tempfile::TempDir, History) {

@@ -29,3 +29,20 @@ pub use writer::{normalise, write_folders, write_new_folders, NewFolder, NewFold
 /// It is how a later run recognises its own output (and so the only folders `--force` may
 /// replace), so it must never change.
 pub const UNDO_MARKER: &str = "-- unmigrate: undo of ";
+
+/// A history on disk for tests: each folder with a `migration.sql` of `SELECT 1;`, or, with a
+/// source, an undo folder of that source (its header names it).
+#[cfg(test)]
+pub(crate) fn test_history(folders: &[(String, Option<&str>)]) -> (tempfile::TempDir, History) {
+    let tmp = tempfile::tempdir().expect("a temporary directory");
+    for (folder, source) in folders {
+        let sql = match source {
+            Some(source) => format!("{UNDO_MARKER}{source}\nSELECT 1;\n"),
+            None => "SELECT 1;\n".to_string(),
+        };
+        std::fs::create_dir(tmp.path().join(folder)).expect("a folder");
+        std::fs::write(tmp.path().join(folder).join(MIGRATION_SQL), sql).expect("its file");
+    }
+    let history = read_history(tmp.path()).expect("a history");
+    (tmp, history)
+}

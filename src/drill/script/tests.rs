@@ -4,7 +4,7 @@ use std::fs;
 
 use super::file::is_time_setting;
 use super::*;
-use crate::migrations::{read_history, NameError, MIGRATION_SQL, UNDO_MARKER};
+use crate::migrations::{read_history, NameError};
 
 fn parse(text: &str) -> Result<DrillScript, ScriptError> {
     DrillScript::parse(Path::new("/repo/drills/demo.toml"), text, |_| None)
@@ -17,20 +17,13 @@ fn parse_err(text: &str) -> String {
 /// A history with these folders; names starting with `undo:` become undo folders of the
 /// migration named after the colon.
 fn history(names: &[&str]) -> (tempfile::TempDir, History) {
-    let tmp = tempfile::tempdir().unwrap();
-    for (i, name) in names.iter().enumerate() {
-        let (folder, sql) = match name.strip_prefix("undo:") {
-            Some(source) => (
-                format!("20240101000{i:03}_undo"),
-                format!("{UNDO_MARKER}{source}\nSELECT 1;\n"),
-            ),
-            None => (name.to_string(), "SELECT 1;\n".to_string()),
-        };
-        fs::create_dir(tmp.path().join(&folder)).unwrap();
-        fs::write(tmp.path().join(&folder).join(MIGRATION_SQL), sql).unwrap();
-    }
-    let history = read_history(tmp.path()).unwrap();
-    (tmp, history)
+    let folders: Vec<_> = (names.iter().enumerate())
+        .map(|(i, name)| match name.strip_prefix("undo:") {
+            Some(source) => (format!("20240101000{i:03}_undo"), Some(source)),
+            None => (name.to_string(), None),
+        })
+        .collect();
+    crate::migrations::test_history(&folders)
 }
 
 fn demo_history() -> (tempfile::TempDir, History) {
