@@ -280,30 +280,42 @@ impl ScratchServer {
         self.path.join("postgres.log")
     }
 
+    /// Starts `command` (the cluster's `program`) in the cluster's directory, with no input and
+    /// its output and errors in a new log file at `log_path` (kept for error messages).
+    fn spawn_logged(
+        &self,
+        mut command: std::process::Command,
+        program: PathBuf,
+        log_path: &Path,
+    ) -> Result<Child, ScratchError> {
+        let log_error = |source| ScratchError::Log {
+            path: log_path.to_path_buf(),
+            source,
+        };
+        let log = File::create(log_path).map_err(log_error)?;
+        command
+            .current_dir(&self.path)
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().map_err(log_error)?)
+            .stderr(log);
+        command
+            .spawn()
+            .map_err(|source| ScratchError::Spawn { program, source })
+    }
+
     /// Runs `initdb`: peer authentication (narrowed to this user afterwards, see `access.rs`),
     /// no fsync, a fixed encoding and locale so dumps do not vary by machine. An `initdb` that
     /// has not finished after `timeout` (a hung disk) is killed with everything it started.
     fn initdb(&mut self, owner: Option<Owner>, timeout: Duration) -> Result<(), ScratchError> {
         let program = self.binaries.initdb();
         let log_path = self.path.join(INITDB_LOG);
-        let log_error = |source| ScratchError::Log {
-            path: log_path.clone(),
-            source,
-        };
-        let log = File::create(&log_path).map_err(log_error)?;
         let mut command = process::cluster_command(&program, owner);
         command
             .arg("-D")
             .arg(self.data_dir())
             .args(["--auth-local=peer", "--auth-host=reject", "-U", SUPERUSER])
-            .args(["--no-sync", "-E", "UTF8", "--locale=C"])
-            .current_dir(&self.path)
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().map_err(log_error)?)
-            .stderr(log);
-        let child = command
-            .spawn()
-            .map_err(|source| ScratchError::Spawn { program, source })?;
+            .args(["--no-sync", "-E", "UTF8", "--locale=C"]);
+        let child = self.spawn_logged(command, program, &log_path)?;
         let pid = child.id();
         registry::set_pid(self.ticket, Some(pid));
         let status = wait_at_most(child, timeout);
@@ -324,12 +336,6 @@ impl ScratchServer {
     /// Starts `postgres` itself rather than through `pg_ctl`, so it is our child: we can wait
     /// for it, and the kernel kills it if we die.
     fn spawn(&mut self, owner: Option<Owner>) -> Result<(), ScratchError> {
-        let log_path = self.log_path();
-        let log_error = |source| ScratchError::Log {
-            path: log_path.clone(),
-            source,
-        };
-        let log = File::create(&log_path).map_err(log_error)?;
         let program = self.binaries.postgres();
         let mut command = process::cluster_command(&program, owner);
         command
@@ -339,14 +345,8 @@ impl ScratchServer {
             .arg(&self.path)
             .arg("-p")
             .arg(self.port.to_string())
-            .args(SERVER_SETTINGS.iter().flat_map(|setting| ["-c", setting]))
-            .current_dir(&self.path)
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().map_err(log_error)?)
-            .stderr(log);
-        let child = command
-            .spawn()
-            .map_err(|source| ScratchError::Spawn { program, source })?;
+            .args(SERVER_SETTINGS.iter().flat_map(|setting| ["-c", setting]));
+        let child = self.spawn_logged(command, program, &self.log_path())?;
         registry::set_pid(self.ticket, Some(child.id()));
         self.child = Some(child);
         Ok(())
