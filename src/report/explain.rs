@@ -5,6 +5,7 @@ use std::io;
 
 use std::io::{Seek, Write as _};
 
+use super::pretty_json_at;
 use crate::explain::{
     Explained, Impact, LockMode, MigrationExplained, MigrationStart, Relation, Rule,
     StatementExplained,
@@ -354,8 +355,8 @@ fn json_head(summary: &Summary) -> io::Result<String> {
         .iter()
         .map(|(rule, n)| (rule.id().to_string(), (*n).into()))
         .collect();
-    let mode = pretty(serde_json::json!(summary.apply_mode))?;
-    let counts = pretty(counts.into())?.replace('\n', "\n  ");
+    let mode = pretty_json_at(&summary.apply_mode, "")?;
+    let counts = pretty_json_at(&counts, "  ")?;
     let mut out = format!(
         "{{\n  \"apply_mode\": {mode},\n  \"hazard_counts\": {counts},\n  \"hazards\": {},\n",
         summary.hazards()
@@ -371,21 +372,20 @@ fn json_head(summary: &Summary) -> io::Result<String> {
 /// A migration's object up to its statements: its keys are sorted (`name`, `path`,
 /// `statements`, `verdict`, `with_history`), so the statements come before the verdict.
 fn json_start(out: &mut String, m: &MigrationStart<'_>) -> io::Result<()> {
-    let path = serde_json::to_value(m.path).map_err(io::Error::other)?;
     let _ = write!(
         out,
         "    {{\n      \"name\": {},\n      \"path\": {},\n      \"statements\": [",
-        pretty(m.name.into())?,
-        pretty(path)?
+        pretty_json_at(&m.name, "")?,
+        pretty_json_at(&m.path, "")?
     );
     Ok(())
 }
 
 fn json_statement(out: &mut String, s: &StatementExplained) -> io::Result<()> {
+    // Through a `Value`: its keys print sorted, as the whole report's always did.
     let value = serde_json::to_value(s).map_err(io::Error::other)?;
-    // JSON strings hold no raw newline, so every newline is a line of the layout.
     out.push_str("        ");
-    out.push_str(&pretty(value)?.replace('\n', "\n        "));
+    out.push_str(&pretty_json_at(&value, "        ")?);
     Ok(())
 }
 
@@ -396,7 +396,7 @@ fn json_end(out: &mut String, current: &Current, verdict: Verdict) -> io::Result
     let _ = write!(
         out,
         "],\n      \"verdict\": {},\n      \"with_history\": {}\n    }}",
-        pretty(serde_json::to_value(verdict).map_err(io::Error::other)?)?,
+        pretty_json_at(&verdict, "")?,
         current.with_history
     );
     Ok(())
@@ -409,10 +409,6 @@ fn json_tail(summary: &Summary) -> String {
         "\n  ],\n"
     };
     format!("{close}  \"statements\": {}\n}}\n", summary.statements)
-}
-
-fn pretty(value: serde_json::Value) -> io::Result<String> {
-    serde_json::to_string_pretty(&value).map_err(io::Error::other)
 }
 
 /// Escapes a table cell: pipes and newlines would break the row.

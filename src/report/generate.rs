@@ -62,11 +62,9 @@ fn field(out: &mut dyn Write, key: &str, value: &impl Serialize) -> io::Result<(
     writeln!(out, ",")
 }
 
-/// `value` pretty-printed as if nested at `indent`: JSON strings hold no raw line breaks, so
-/// every line break is the printer's own.
+/// `value` pretty-printed as if nested at `indent` (see [`super::pretty_json_at`]).
 fn write_indented(out: &mut dyn Write, value: &impl Serialize, indent: &str) -> io::Result<()> {
-    let text = serde_json::to_string_pretty(value)?;
-    out.write_all(text.replace('\n', &format!("\n{indent}")).as_bytes())
+    out.write_all(super::pretty_json_at(value, indent)?.as_bytes())
 }
 
 /// One undo as the report shows it: its fields in the order the undo engine serialises them.

@@ -12,6 +12,17 @@ mod junit;
 mod markdown;
 mod progress;
 
+/// `value` pretty-printed as JSON as if nested `indent` deep in an enclosing document (the
+/// reports write large arrays element by element): JSON strings hold no raw line breaks, so
+/// every line break is the printer's own.
+pub(crate) fn pretty_json_at(
+    value: &impl serde::Serialize,
+    indent: &str,
+) -> std::io::Result<String> {
+    let text = serde_json::to_string_pretty(value).map_err(std::io::Error::other)?;
+    Ok(text.replace('\n', &format!("\n{indent}")))
+}
+
 use std::time::Duration;
 
 use similar::{ChangeTag, TextDiff};
