@@ -35,23 +35,23 @@ pub struct Touches {
 impl Touches {
     /// What `statements` create and add (`tables` and `columns` stay empty).
     pub fn of<'a>(statements: impl IntoIterator<Item = &'a NodeEnum>) -> Self {
-        let mut touches = Touches::default();
-        for node in statements {
-            touches.add(node);
-        }
-        touches
+        Touches::default().adding(statements)
     }
 
     /// [`Touches::of`], with the tables and columns the statements name.
     pub fn with_names<'a>(statements: impl IntoIterator<Item = &'a NodeEnum>) -> Self {
-        let mut touches = Touches {
+        let names = Touches {
             names: true,
             ..Touches::default()
         };
+        names.adding(statements)
+    }
+
+    fn adding<'a>(mut self, statements: impl IntoIterator<Item = &'a NodeEnum>) -> Self {
         for node in statements {
-            touches.add(node);
+            self.add(node);
         }
-        touches
+        self
     }
 
     /// Adds the next statement of the migration.
