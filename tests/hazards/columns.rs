@@ -8,26 +8,15 @@ use crate::outcome::*;
 /// no rewrite, even for a NOT NULL column.
 #[test]
 fn add_column_rewrites_table() {
-    let o = lock_history();
-    let add = o.reports(
-        "add_user_token_volatile_default",
-        1,
-        "add-column-rewrites-table",
-        "ADD COLUMN \"token\"",
-    );
-    assert!(rewrote(add).contains(&"\"User\""), "{add}");
-    assert!(rewrote(add).contains(&"\"User_pkey\""), "{add}");
-    assert_lock(add, "\"User\"", "AccessExclusiveLock");
+    let o = History::Locks.outcome();
+    let rule = o.rule("add-column-rewrites-table");
+    let add = rule.reports("add_user_token_volatile_default", 1, "ADD COLUMN \"token\"");
+    assert_rewrote_under_access_exclusive(add, "\"User\"", &["\"User\"", "\"User_pkey\""]);
 
-    o.assert_quiet(
-        "add_user_active_constant_default",
-        "add-column-rewrites-table",
-    );
-    let constant = o.quiet(
-        "add_user_active_constant_default",
-        1,
-        "add-column-not-null-without-default",
-    );
+    rule.assert_quiet("add_user_active_constant_default");
+    let constant = o
+        .rule("add-column-not-null-without-default")
+        .quiet("add_user_active_constant_default", 1);
     assert_eq!(constant["rewrote"], serde_json::json!([]), "{constant}");
     assert_eq!(constant["scanned"], serde_json::json!([]), "{constant}");
 }
@@ -36,22 +25,12 @@ fn add_column_rewrites_table() {
 /// wider `VARCHAR` only changes the catalog.
 #[test]
 fn alter_column_type_rewrites_table() {
-    let o = lock_history();
-    let alter = o.reports(
-        "user_age_to_bigint",
-        1,
-        "alter-column-type-rewrites-table",
-        "TYPE BIGINT",
-    );
-    assert!(rewrote(alter).contains(&"\"User\""), "{alter}");
-    assert!(rewrote(alter).contains(&"\"User_pkey\""), "{alter}");
-    assert_lock(alter, "\"User\"", "AccessExclusiveLock");
+    let o = History::Locks.outcome();
+    let rule = o.rule("alter-column-type-rewrites-table");
+    let alter = rule.reports("user_age_to_bigint", 1, "TYPE BIGINT");
+    assert_rewrote_under_access_exclusive(alter, "\"User\"", &["\"User\"", "\"User_pkey\""]);
 
-    let wider = o.quiet(
-        "user_title_to_varchar_200",
-        1,
-        "alter-column-type-rewrites-table",
-    );
+    let wider = rule.quiet("user_title_to_varchar_200", 1);
     assert_eq!(wider["rewrote"], serde_json::json!([]), "{wider}");
 }
 
@@ -60,31 +39,17 @@ fn alter_column_type_rewrites_table() {
 /// skip the scan: the final `SET NOT NULL` reads nothing.
 #[test]
 fn set_not_null_scans_table() {
-    let o = lock_history();
-    let require = o.reports(
-        "require_user_email",
-        1,
-        "set-not-null-scans-table",
-        "SET NOT NULL",
-    );
-    assert_eq!(
-        require["scanned"],
-        serde_json::json!(["\"User\""]),
-        "{require}"
-    );
-    assert_lock(require, "\"User\"", "AccessExclusiveLock");
+    let o = History::Locks.outcome();
+    let rule = o.rule("set-not-null-scans-table");
+    let require = rule.reports("require_user_email", 1, "SET NOT NULL");
+    assert_scanned_under(require, "\"User\"", "AccessExclusiveLock");
 
     // The safe sequence.
     let add = o.statement("user_name_not_null_check_not_valid", 1);
     assert_eq!(add["scanned"], serde_json::json!([]), "{add}");
     let validate = o.statement("validate_user_name_not_null_check", 1);
-    assert_eq!(
-        validate["scanned"],
-        serde_json::json!(["\"User\""]),
-        "{validate}"
-    );
-    assert_lock(validate, "\"User\"", "ShareUpdateExclusiveLock");
-    let require = o.quiet("require_user_name", 1, "set-not-null-scans-table");
+    assert_scanned_under(validate, "\"User\"", "ShareUpdateExclusiveLock");
+    let require = rule.quiet("require_user_name", 1);
     assert_eq!(require["scanned"], serde_json::json!([]), "{require}");
     assert_eq!(
         strongest_lock(require, "\"User\""),
@@ -99,28 +64,22 @@ fn set_not_null_scans_table() {
 /// over the same rows.
 #[test]
 fn add_column_not_null_without_default() {
-    let o = seeded();
-    o.assert_reports(
+    let o = History::Seeded.outcome();
+    let rule = o.rule("add-column-not-null-without-default");
+    rule.assert_reports(
         "add_user_phone_required",
         1,
-        "add-column-not-null-without-default",
         "ADD COLUMN \"phone\" TEXT NOT NULL",
     );
-    assert_eq!(o.code, EXIT_FAILED, "{}", o.drill);
+    o.failed_forward("add_user_phone_required", "23502");
     let required = o.migration("add_user_phone_required");
-    let forward = phase(required, "forward");
-    assert_eq!(forward["status"], "error", "{forward}");
-    assert_eq!(forward["code"], "23502", "{forward}");
     assert_eq!(
         required["data"]["forward_failure"], "only_with_data",
         "{required}"
     );
 
     // With a default the same column passes over the same rows, seeded before it.
-    o.assert_quiet(
-        "add_user_nickname_with_default",
-        "add-column-not-null-without-default",
-    );
+    rule.assert_quiet("add_user_nickname_with_default");
     let with_default = o.migration("add_user_nickname_with_default");
     assert_eq!(
         with_default["data"]["seeded"],

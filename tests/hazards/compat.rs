@@ -8,13 +8,13 @@ use crate::outcome::*;
 /// SQLSTATE `code`, and works after the undo (so it is valid SQL).
 fn assert_previous_release_breaks(
     migration: &str,
-    rule: &str,
+    rule: &'static str,
     line: u64,
     statement: &str,
     code: &str,
 ) {
-    let o = compat();
-    o.assert_reports(migration, line, rule, statement);
+    let o = History::Compat.outcome();
+    o.rule(rule).assert_reports(migration, line, statement);
     let m = o.migration(migration);
     // The drill itself passes (a dropped column comes back at the end of its table).
     assert!(text(&m["result"]).starts_with("passed"), "{m}");
@@ -112,8 +112,9 @@ fn drop_default_of_not_null_column() {
         "DROP DEFAULT",
         "23502",
     );
-    let o = compat();
-    o.assert_quiet("drop_user_nick_default", "drop-default-of-not-null-column");
+    let o = History::Compat.outcome();
+    let rule = o.rule("drop-default-of-not-null-column");
+    rule.assert_quiet("drop_user_nick_default");
     let m = o.migration("drop_user_nick_default");
     let checks = array(&m["checks"]);
     assert_eq!(checks.len(), 3, "{m}");

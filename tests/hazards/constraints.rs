@@ -8,22 +8,14 @@ use crate::outcome::*;
 /// and only ROW SHARE on the referenced table.
 #[test]
 fn add_foreign_key_without_not_valid() {
-    let o = lock_history();
-    let fkey = o.reports(
-        "post_author_fkey",
-        1,
-        "add-foreign-key-without-not-valid",
-        "FOREIGN KEY",
-    );
+    let o = History::Locks.outcome();
+    let rule = o.rule("add-foreign-key-without-not-valid");
+    let fkey = rule.reports("post_author_fkey", 1, "FOREIGN KEY");
     assert_lock(fkey, "\"Post\"", "ShareRowExclusiveLock");
     assert_lock(fkey, "\"User\"", "ShareRowExclusiveLock");
     assert!(scanned(fkey).contains(&"\"Post\""), "{fkey}");
 
-    let not_valid = o.quiet(
-        "comment_author_fkey_not_valid",
-        1,
-        "add-foreign-key-without-not-valid",
-    );
+    let not_valid = rule.quiet("comment_author_fkey_not_valid", 1);
     assert_eq!(not_valid["scanned"], serde_json::json!([]), "{not_valid}");
     assert_lock(not_valid, "\"Comment\"", "ShareRowExclusiveLock");
     let validate = o.statement("validate_comment_author_fkey", 1);
@@ -37,21 +29,12 @@ fn add_foreign_key_without_not_valid() {
 /// `set_not_null_scans_table`).
 #[test]
 fn add_check_without_not_valid() {
-    let o = lock_history();
-    let check = o.reports(
-        "user_age_check",
-        1,
-        "add-check-without-not-valid",
-        "CHECK (\"age\" > 0)",
-    );
-    assert_eq!(check["scanned"], serde_json::json!(["\"User\""]), "{check}");
-    assert_lock(check, "\"User\"", "AccessExclusiveLock");
+    let o = History::Locks.outcome();
+    let rule = o.rule("add-check-without-not-valid");
+    let check = rule.reports("user_age_check", 1, "CHECK (\"age\" > 0)");
+    assert_scanned_under(check, "\"User\"", "AccessExclusiveLock");
 
-    let not_valid = o.quiet(
-        "user_name_not_null_check_not_valid",
-        1,
-        "add-check-without-not-valid",
-    );
+    let not_valid = rule.quiet("user_name_not_null_check_not_valid", 1);
     assert_eq!(not_valid["scanned"], serde_json::json!([]), "{not_valid}");
 }
 
@@ -60,28 +43,15 @@ fn add_check_without_not_valid() {
 /// INDEX` builds and reads nothing.
 #[test]
 fn add_unique_constraint_builds_index() {
-    let o = lock_history();
-    let unique = o.reports(
-        "user_email_unique",
-        1,
-        "add-unique-constraint-builds-index",
-        "UNIQUE (\"email\")",
-    );
-    assert_lock(unique, "\"User\"", "AccessExclusiveLock");
+    let o = History::Locks.outcome();
+    let rule = o.rule("add-unique-constraint-builds-index");
+    let unique = rule.reports("user_email_unique", 1, "UNIQUE (\"email\")");
+    assert_scanned_under(unique, "\"User\"", "AccessExclusiveLock");
     assert!(created(unique).contains(&"\"User_email_key\""), "{unique}");
-    assert_eq!(
-        unique["scanned"],
-        serde_json::json!(["\"User\""]),
-        "{unique}"
-    );
 
     let concurrent = o.statement("post_slug_unique_index_concurrently", 1);
     assert_eq!(concurrent["in_transaction"], false, "{concurrent}");
-    let using = o.quiet(
-        "post_slug_unique_using_index",
-        1,
-        "add-unique-constraint-builds-index",
-    );
+    let using = rule.quiet("post_slug_unique_using_index", 1);
     assert_eq!(using["scanned"], serde_json::json!([]), "{using}");
     assert_eq!(using["rewrote"], serde_json::json!([]), "{using}");
     assert!(created(using).is_empty(), "{using}");
@@ -93,35 +63,23 @@ fn add_unique_constraint_builds_index() {
 /// committed (its lock released) before the VALIDATE starts, and explain stays quiet.
 #[test]
 fn validate_in_same_transaction() {
-    let batch = transactions_batch();
-    batch.assert_reports(
-        "user_age_check_validated_in_same_file",
-        2,
-        "validate-in-same-transaction",
-        "VALIDATE CONSTRAINT",
-    );
-    let add = batch.statement("user_age_check_validated_in_same_file", 1);
-    assert_lock(add, "\"User\"", "AccessExclusiveLock");
-    let validate = batch.statement("user_age_check_validated_in_same_file", 2);
-    assert_eq!(validate["in_transaction"], true, "{validate}");
-    assert_eq!(validate["earlier_in_transaction"], 1, "{validate}");
+    const MIGRATION: &str = "user_age_check_validated_in_same_file";
+    const RULE: &str = "validate-in-same-transaction";
+    let batch = History::TransactionsBatch.outcome();
+    batch
+        .rule(RULE)
+        .assert_reports(MIGRATION, 2, "VALIDATE CONSTRAINT");
+    let validate = batch.under_earlier_lock(MIGRATION, "\"User\"");
     assert_eq!(
         validate["scanned"],
         serde_json::json!(["\"User\""]),
         "{validate}"
     );
 
-    let split = transactions_split();
-    let validate = split.quiet(
-        "user_age_check_validated_in_same_file",
-        2,
-        "validate-in-same-transaction",
-    );
+    let validate = History::TransactionsSplit
+        .outcome()
+        .rule(RULE)
+        .quiet(MIGRATION, 2);
     assert_eq!(validate["earlier_in_transaction"], 0, "{validate}");
-    assert_eq!(
-        validate["scanned"],
-        serde_json::json!(["\"User\""]),
-        "{validate}"
-    );
-    assert_lock(validate, "\"User\"", "ShareUpdateExclusiveLock");
+    assert_scanned_under(validate, "\"User\"", "ShareUpdateExclusiveLock");
 }

@@ -7,26 +7,16 @@ use crate::outcome::*;
 /// holds no lock that blocks writes.
 #[test]
 fn create_index_without_concurrently() {
-    let o = lock_history();
-    let build = o.reports(
-        "user_email_index",
-        1,
-        "create-index-without-concurrently",
-        "CREATE INDEX \"User_email_idx\"",
-    );
-    assert_lock(build, "\"User\"", "ShareLock");
-    assert_eq!(build["scanned"], serde_json::json!(["\"User\""]), "{build}");
+    let o = History::Locks.outcome();
+    let rule = o.rule("create-index-without-concurrently");
+    let build = rule.reports("user_email_index", 1, "CREATE INDEX \"User_email_idx\"");
+    assert_scanned_under(build, "\"User\"", "ShareLock");
     assert_eq!(build["in_transaction"], true, "{build}");
 
-    o.assert_quiet(
-        "user_name_index_concurrently",
-        "create-index-without-concurrently",
-    );
-    let concurrent = o.quiet(
-        "user_name_index_concurrently",
-        1,
-        "non-transactional-in-transaction",
-    );
+    rule.assert_quiet("user_name_index_concurrently");
+    let concurrent = o
+        .rule("non-transactional-in-transaction")
+        .quiet("user_name_index_concurrently", 1);
     assert_ran_alone(concurrent);
 }
 
@@ -34,20 +24,13 @@ fn create_index_without_concurrently() {
 /// CONCURRENTLY`, alone in its file, runs outside a transaction block.
 #[test]
 fn drop_index_without_concurrently() {
-    let o = lock_history();
-    let drop = o.reports(
-        "drop_user_name_index",
-        1,
-        "drop-index-without-concurrently",
-        "DROP INDEX \"User_name_idx\"",
-    );
+    let rule = History::Locks
+        .outcome()
+        .rule("drop-index-without-concurrently");
+    let drop = rule.reports("drop_user_name_index", 1, "DROP INDEX \"User_name_idx\"");
     assert_lock(drop, "\"User\"", "AccessExclusiveLock");
 
-    let concurrent = o.quiet(
-        "drop_post_author_index_concurrently",
-        1,
-        "drop-index-without-concurrently",
-    );
+    let concurrent = rule.quiet("drop_post_author_index_concurrently", 1);
     assert_ran_alone(concurrent);
 }
 
@@ -55,13 +38,10 @@ fn drop_index_without_concurrently() {
 /// ACCESS EXCLUSIVE on the index, so every query planning to use it waits too.
 #[test]
 fn reindex_without_concurrently() {
-    let o = lock_history();
-    let reindex = o.reports(
-        "reindex_user_email",
-        1,
-        "reindex-without-concurrently",
-        "REINDEX INDEX",
-    );
+    let rule = History::Locks
+        .outcome()
+        .rule("reindex-without-concurrently");
+    let reindex = rule.reports("reindex_user_email", 1, "REINDEX INDEX");
     assert_lock(reindex, "\"User\"", "ShareLock");
     assert_lock(reindex, "\"User_email_idx\"", "AccessExclusiveLock");
     assert_eq!(
@@ -70,10 +50,6 @@ fn reindex_without_concurrently() {
         "{reindex}"
     );
 
-    let concurrent = o.quiet(
-        "reindex_user_email_concurrently",
-        1,
-        "reindex-without-concurrently",
-    );
+    let concurrent = rule.quiet("reindex_user_email_concurrently", 1);
     assert_ran_alone(concurrent);
 }

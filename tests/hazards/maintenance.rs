@@ -6,21 +6,17 @@ use crate::outcome::*;
 /// of the view wait. `CONCURRENTLY` holds EXCLUSIVE, which reads pass, and rewrites nothing.
 #[test]
 fn refresh_materialized_view_without_concurrently() {
-    let o = lock_history();
-    let refresh = o.reports(
+    let rule = History::Locks
+        .outcome()
+        .rule("refresh-materialized-view-without-concurrently");
+    let refresh = rule.reports(
         "refresh_user_stats",
         1,
-        "refresh-materialized-view-without-concurrently",
         "REFRESH MATERIALIZED VIEW \"UserStats\"",
     );
-    assert_lock(refresh, "\"UserStats\"", "AccessExclusiveLock");
-    assert!(rewrote(refresh).contains(&"\"UserStats\""), "{refresh}");
+    assert_rewrote_under_access_exclusive(refresh, "\"UserStats\"", &["\"UserStats\""]);
 
-    let concurrent = o.quiet(
-        "refresh_user_stats_concurrently",
-        1,
-        "refresh-materialized-view-without-concurrently",
-    );
+    let concurrent = rule.quiet("refresh_user_stats_concurrently", 1);
     assert_lock(concurrent, "\"UserStats\"", "ExclusiveLock");
     assert_eq!(concurrent["rewrote"], serde_json::json!([]), "{concurrent}");
 }
@@ -33,16 +29,14 @@ fn refresh_materialized_view_without_concurrently() {
 /// snapshot does not notice, so a later migration on the table fails its comparison.
 #[test]
 fn whole_table_rewrite() {
-    let o = lock_history();
-    let unlogged = o.reports("tags_unlogged", 1, "whole-table-rewrite", "SET UNLOGGED");
-    assert_lock(unlogged, "\"Tag\"", "AccessExclusiveLock");
-    assert!(rewrote(unlogged).contains(&"\"Tag\""), "{unlogged}");
-    assert!(rewrote(unlogged).contains(&"\"Tag_pkey\""), "{unlogged}");
+    let rule = History::Locks.outcome().rule("whole-table-rewrite");
+    let unlogged = rule.reports("tags_unlogged", 1, "SET UNLOGGED");
+    assert_rewrote_under_access_exclusive(unlogged, "\"Tag\"", &["\"Tag\"", "\"Tag_pkey\""]);
 
-    let full = o.reports("vacuum_full_posts", 1, "whole-table-rewrite", "VACUUM FULL");
+    let full = rule.reports("vacuum_full_posts", 1, "VACUUM FULL");
     assert_eq!(full["in_transaction"], false, "{full}");
     assert!(rewrote(full).contains(&"\"Post\""), "{full}");
 
-    let vacuum = o.quiet("vacuum_posts", 1, "whole-table-rewrite");
+    let vacuum = rule.quiet("vacuum_posts", 1);
     assert_eq!(vacuum["rewrote"], serde_json::json!([]), "{vacuum}");
 }

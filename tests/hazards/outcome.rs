@@ -17,7 +17,7 @@ const INIT_NAME: &str = "20260301000000_init";
 
 /// The histories under `tests/hazards/histories/`, each drilled the way its tests need.
 #[derive(Clone, Copy)]
-enum History {
+pub enum History {
     /// One migration per statement, drilled in split mode with a trace (and `drill.toml`'s
     /// check that the quiet form of `missing-lock-timeout` sets the timeout), so every
     /// statement runs in a transaction of its own and its own locks are the ones reported.
@@ -43,7 +43,7 @@ impl History {
     const COUNT: usize = 7;
 
     /// The outcome, explained and drilled on first use; the tests share it.
-    fn outcome(self) -> &'static Outcome {
+    pub fn outcome(self) -> &'static Outcome {
         static CELLS: [OnceLock<Outcome>; History::COUNT] =
             [const { OnceLock::new() }; History::COUNT];
         CELLS[self as usize].get_or_init(|| self.run())
@@ -77,34 +77,6 @@ impl History {
         };
         Outcome::of(folder, mode, args, stops_at)
     }
-}
-
-pub fn lock_history() -> &'static Outcome {
-    History::Locks.outcome()
-}
-
-pub fn transactions_batch() -> &'static Outcome {
-    History::TransactionsBatch.outcome()
-}
-
-pub fn transactions_split() -> &'static Outcome {
-    History::TransactionsSplit.outcome()
-}
-
-pub fn concurrently_batch() -> &'static Outcome {
-    History::ConcurrentlyBatch.outcome()
-}
-
-pub fn concurrently_split() -> &'static Outcome {
-    History::ConcurrentlySplit.outcome()
-}
-
-pub fn seeded() -> &'static Outcome {
-    History::Seeded.outcome()
-}
-
-pub fn compat() -> &'static Outcome {
-    History::Compat.outcome()
 }
 
 fn histories() -> PathBuf {
@@ -233,33 +205,12 @@ impl Outcome {
         array(&m["statements"])
     }
 
-    /// Explain reports `rule` for the statement at `line` of `migration`, which contains
-    /// `sql`.
-    pub fn assert_reports(&self, migration: &str, line: u64, rule: &str, sql: &str) {
-        let statement = self.explained(migration, line);
-        assert!(text(&statement["sql"]).contains(sql), "{statement}");
-        assert!(rules(statement).contains(&rule), "no {rule}: {statement}");
-    }
-
-    /// Explain reports `rule` for no statement of `migration`.
-    pub fn assert_quiet(&self, migration: &str, rule: &str) {
-        for statement in self.explained_statements(migration) {
-            assert!(!rules(statement).contains(&rule), "{rule}: {statement}");
+    /// What explain says of `rule` in this outcome, and the traces of the statements it names.
+    pub fn rule(&self, rule: &'static str) -> Proof<'_> {
+        Proof {
+            outcome: self,
+            rule,
         }
-    }
-
-    /// Explain reports `rule` for the statement at `line` of `migration`, which contains `sql`;
-    /// the drill's trace of that statement.
-    pub fn reports(&self, migration: &str, line: u64, rule: &str, sql: &str) -> &Value {
-        self.assert_reports(migration, line, rule, sql);
-        self.statement(migration, line)
-    }
-
-    /// Explain reports `rule` for no statement of `migration`; the drill's trace of the
-    /// statement at `line`.
-    pub fn quiet(&self, migration: &str, line: u64, rule: &str) -> &Value {
-        self.assert_quiet(migration, rule);
-        self.statement(migration, line)
     }
 
     pub fn migration(&self, name: &str) -> &Value {
@@ -276,6 +227,64 @@ impl Outcome {
             .iter()
             .find(|s| s["line"] == line)
             .unwrap_or_else(|| panic!("no traced statement at line {line}: {forward}"))
+    }
+
+    /// The forward phase of `migration`, after asserting that the drill failed there with
+    /// SQLSTATE `code`.
+    pub fn failed_forward(&self, migration: &str, code: &str) -> &Value {
+        assert_eq!(self.code, EXIT_FAILED, "{}", self.drill);
+        let forward = phase(self.migration(migration), "forward");
+        assert_eq!(forward["status"], "error", "{forward}");
+        assert_eq!(forward["code"], code, "{forward}");
+        forward
+    }
+
+    /// The trace of the second statement of `migration`, after asserting that it ran in the
+    /// transaction of the first, which took ACCESS EXCLUSIVE on `table` (and so still holds it).
+    pub fn under_earlier_lock(&self, migration: &str, table: &str) -> &Value {
+        assert_lock(self.statement(migration, 1), table, "AccessExclusiveLock");
+        let later = self.statement(migration, 2);
+        assert_eq!(later["in_transaction"], true, "{later}");
+        assert_eq!(later["earlier_in_transaction"], 1, "{later}");
+        later
+    }
+}
+
+/// What explain says of one rule in an [`Outcome`].
+pub struct Proof<'a> {
+    outcome: &'a Outcome,
+    rule: &'static str,
+}
+
+impl<'a> Proof<'a> {
+    /// Explain reports the rule for the statement at `line` of `migration`, which contains
+    /// `sql`.
+    pub fn assert_reports(&self, migration: &str, line: u64, sql: &str) {
+        let (statement, rule) = (self.outcome.explained(migration, line), self.rule);
+        assert!(text(&statement["sql"]).contains(sql), "{statement}");
+        assert!(rules(statement).contains(&rule), "no {rule}: {statement}");
+    }
+
+    /// Explain reports the rule for no statement of `migration`.
+    pub fn assert_quiet(&self, migration: &str) {
+        for statement in self.outcome.explained_statements(migration) {
+            let rule = self.rule;
+            assert!(!rules(statement).contains(&rule), "{rule}: {statement}");
+        }
+    }
+
+    /// Explain reports the rule for the statement at `line` of `migration`, which contains
+    /// `sql`; the drill's trace of that statement.
+    pub fn reports(&self, migration: &str, line: u64, sql: &str) -> &'a Value {
+        self.assert_reports(migration, line, sql);
+        self.outcome.statement(migration, line)
+    }
+
+    /// Explain reports the rule for no statement of `migration`; the drill's trace of the
+    /// statement at `line`.
+    pub fn quiet(&self, migration: &str, line: u64) -> &'a Value {
+        self.assert_quiet(migration);
+        self.outcome.statement(migration, line)
     }
 }
 
@@ -301,6 +310,22 @@ pub fn strongest_lock<'a>(trace: &'a Value, relation: &str) -> &'a str {
 /// The strongest lock one traced statement took on an existing `relation` is `mode`.
 pub fn assert_lock(trace: &Value, relation: &str, mode: &str) {
     assert_eq!(strongest_lock(trace, relation), mode, "{trace}");
+}
+
+/// One traced statement read `table` in full, and only it, holding `mode` as its strongest lock
+/// on it.
+pub fn assert_scanned_under(trace: &Value, table: &str, mode: &str) {
+    assert_eq!(trace["scanned"], serde_json::json!([table]), "{trace}");
+    assert_lock(trace, table, mode);
+}
+
+/// One traced statement rewrote each of `relations` (gave them new files) while holding ACCESS
+/// EXCLUSIVE on `table`.
+pub fn assert_rewrote_under_access_exclusive(trace: &Value, table: &str, relations: &[&str]) {
+    for relation in relations {
+        assert!(rewrote(trace).contains(relation), "{trace}");
+    }
+    assert_lock(trace, table, "AccessExclusiveLock");
 }
 
 /// One traced statement ran outside a transaction block, and succeeded.

@@ -11,20 +11,16 @@ use crate::outcome::*;
 /// connection after the file ran (a drill script check; the drill's own default is 1min).
 #[test]
 fn missing_lock_timeout() {
-    let o = lock_history();
-    let require = o.reports(
-        "require_user_email",
-        1,
-        "missing-lock-timeout",
-        "SET NOT NULL",
-    );
+    let o = History::Locks.outcome();
+    let rule = o.rule("missing-lock-timeout");
+    let require = rule.reports("require_user_email", 1, "SET NOT NULL");
     let lock = array(&require["locks"])
         .iter()
         .find(|l| l["relation"] == "\"User\"" && l["mode"] == "AccessExclusiveLock")
         .unwrap_or_else(|| panic!("no ACCESS EXCLUSIVE on \"User\": {require}"));
     assert_eq!(lock["created"], false, "an existing table: {lock}");
 
-    o.assert_quiet("add_user_bio_with_lock_timeout", "missing-lock-timeout");
+    rule.assert_quiet("add_user_bio_with_lock_timeout");
     let checks = array(&o.migration("add_user_bio_with_lock_timeout")["checks"]);
     assert_eq!(checks.len(), 1, "{checks:?}");
     assert_eq!(checks[0]["passed"], true, "{checks:?}");

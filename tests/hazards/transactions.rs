@@ -8,33 +8,23 @@ use crate::outcome::*;
 /// Split mode runs it on its own, outside a transaction block, and explain stays quiet.
 #[test]
 fn non_transactional_in_transaction() {
-    let batch = concurrently_batch();
-    batch.assert_reports(
-        "add_user_nick_and_index_concurrently",
-        2,
-        "non-transactional-in-transaction",
-        "CREATE INDEX CONCURRENTLY",
-    );
-    assert_eq!(batch.code, EXIT_FAILED, "{}", batch.drill);
-    let forward = phase(
-        batch.migration("add_user_nick_and_index_concurrently"),
-        "forward",
-    );
-    assert_eq!(forward["status"], "error", "{forward}");
-    assert_eq!(forward["code"], "25001", "{forward}");
+    const MIGRATION: &str = "add_user_nick_and_index_concurrently";
+    const RULE: &str = "non-transactional-in-transaction";
+    let batch = History::ConcurrentlyBatch.outcome();
+    batch
+        .rule(RULE)
+        .assert_reports(MIGRATION, 2, "CREATE INDEX CONCURRENTLY");
+    let forward = batch.failed_forward(MIGRATION, "25001");
     assert_eq!(forward["line"], 2, "{forward}");
     assert!(
         text(&forward["effect"]).starts_with("rolled back"),
         "{forward}"
     );
 
-    let split = concurrently_split();
-    split.assert_quiet(
-        "add_user_nick_and_index_concurrently",
-        "non-transactional-in-transaction",
-    );
+    let split = History::ConcurrentlySplit.outcome();
+    split.rule(RULE).assert_quiet(MIGRATION);
     assert_eq!(split.code, EXIT_PASSED, "{}", split.drill);
-    let index = split.statement("add_user_nick_and_index_concurrently", 2);
+    let index = split.statement(MIGRATION, 2);
     assert_ran_alone(index);
 }
 
@@ -42,23 +32,19 @@ fn non_transactional_in_transaction() {
 /// of new value"); split mode commits the ADD VALUE first and passes.
 #[test]
 fn enum_value_added_and_used() {
-    let batch = transactions_batch();
-    batch.assert_reports(
-        "add_admin_role_as_default",
-        1,
-        "enum-value-added-and-used",
-        "ADD VALUE 'ADMIN'",
-    );
-    assert_eq!(batch.code, EXIT_FAILED, "{}", batch.drill);
-    let forward = phase(batch.migration("add_admin_role_as_default"), "forward");
-    assert_eq!(forward["status"], "error", "{forward}");
-    assert_eq!(forward["code"], "55P04", "{forward}");
+    const MIGRATION: &str = "add_admin_role_as_default";
+    const RULE: &str = "enum-value-added-and-used";
+    let batch = History::TransactionsBatch.outcome();
+    batch
+        .rule(RULE)
+        .assert_reports(MIGRATION, 1, "ADD VALUE 'ADMIN'");
+    let forward = batch.failed_forward(MIGRATION, "55P04");
     assert_eq!(forward["line"], 2, "{forward}");
 
-    let split = transactions_split();
-    split.assert_quiet("add_admin_role_as_default", "enum-value-added-and-used");
+    let split = History::TransactionsSplit.outcome();
+    split.rule(RULE).assert_quiet(MIGRATION);
     assert_eq!(split.code, EXIT_PASSED, "{}", split.drill);
-    let migration = split.migration("add_admin_role_as_default");
+    let migration = split.migration(MIGRATION);
     assert_eq!(
         phase(migration, "forward")["status"],
         "passed",
@@ -72,26 +58,17 @@ fn enum_value_added_and_used() {
 /// and the UPDATE holds only ROW EXCLUSIVE (reads and other writes go on).
 #[test]
 fn backfill_holding_ddl_lock() {
-    let batch = transactions_batch();
-    batch.assert_reports(
-        "add_user_score_and_backfill",
-        2,
-        "backfill-holding-ddl-lock",
-        "UPDATE \"User\"",
-    );
-    let add = batch.statement("add_user_score_and_backfill", 1);
-    assert_lock(add, "\"User\"", "AccessExclusiveLock");
-    let update = batch.statement("add_user_score_and_backfill", 2);
-    assert_eq!(update["in_transaction"], true, "{update}");
-    assert_eq!(update["earlier_in_transaction"], 1, "{update}");
+    const MIGRATION: &str = "add_user_score_and_backfill";
+    const RULE: &str = "backfill-holding-ddl-lock";
+    let batch = History::TransactionsBatch.outcome();
+    batch
+        .rule(RULE)
+        .assert_reports(MIGRATION, 2, "UPDATE \"User\"");
+    let update = batch.under_earlier_lock(MIGRATION, "\"User\"");
     assert!(scanned(update).contains(&"\"User\""), "{update}");
 
-    let split = transactions_split();
-    let update = split.quiet(
-        "add_user_score_and_backfill",
-        2,
-        "backfill-holding-ddl-lock",
-    );
+    let split = History::TransactionsSplit.outcome();
+    let update = split.rule(RULE).quiet(MIGRATION, 2);
     assert_eq!(update["earlier_in_transaction"], 0, "{update}");
     assert_lock(update, "\"User\"", "RowExclusiveLock");
 }
