@@ -149,6 +149,14 @@ impl Sandbox {
                 .expect("run the unmigrate binary"),
         )
     }
+
+    /// Writes a Prisma history to the project's `migrations/` (see [`write_history`]) and
+    /// returns its path.
+    pub fn history(&self, migrations: &[(&str, &str)]) -> PathBuf {
+        let dir = self.project().join("migrations");
+        write_history(&dir, migrations);
+        dir
+    }
 }
 
 /// Writes a Prisma history: the lock file and one `<folder>/migration.sql` per entry.
@@ -195,4 +203,12 @@ pub fn phase<'a>(migration: &'a Value, name: &str) -> &'a Value {
         .iter()
         .find(|p| p["phase"] == name)
         .unwrap_or_else(|| panic!("no {name} phase: {migration}"))
+}
+
+/// One phase of a migration in a drill report, which failed with SQLSTATE `code`.
+pub fn failed_phase<'a>(migration: &'a Value, name: &str, code: &str) -> &'a Value {
+    let failed = phase(migration, name);
+    assert_eq!(failed["status"], "error", "{failed}");
+    assert_eq!(failed["code"], code, "{failed}");
+    failed
 }

@@ -8,17 +8,13 @@ use super::*;
 #[test]
 fn a_syntax_error_in_a_forward_migration_exits_2_naming_file_line_and_column() {
     let sandbox = Sandbox::new();
-    let history = sandbox.project().join("migrations");
-    write_history(
-        &history,
-        &[
-            ("20260301090000_init", USER_TABLE),
-            (
-                "20260302090000_add_tag",
-                "-- CreateTable\n\nCREATE TABEL \"Tag\" (\"id\" TEXT NOT NULL);\n",
-            ),
-        ],
-    );
+    let history = sandbox.history(&[
+        ("20260301090000_init", USER_TABLE),
+        (
+            "20260302090000_add_tag",
+            "-- CreateTable\n\nCREATE TABEL \"Tag\" (\"id\" TEXT NOT NULL);\n",
+        ),
+    ]);
     let run = sandbox.drill(&[arg(&history), "--format", "json"]);
     assert_eq!(run.code, EXIT_ERROR, "{run}");
     let location = history.join("20260302090000_add_tag/migration.sql:3:8");
@@ -56,14 +52,10 @@ fn an_error_after_the_server_started_exits_2_and_removes_the_server() {
 #[test]
 fn sigterm_during_a_migration_stops_the_server_and_removes_its_dir() {
     let sandbox = Sandbox::new();
-    let history = sandbox.project().join("migrations");
-    write_history(
-        &history,
-        &[
-            ("20260301090000_init", USER_TABLE),
-            ("20260302090000_slow", "SELECT pg_sleep(30);\n"),
-        ],
-    );
+    let history = sandbox.history(&[
+        ("20260301090000_init", USER_TABLE),
+        ("20260302090000_slow", "SELECT pg_sleep(30);\n"),
+    ]);
     let mut running = sandbox.spawn(&["drill", arg(&history), "--format", "json"]);
     let unmigrate = running.child.id();
 

@@ -51,7 +51,6 @@ fn outcomes(report: &Value) -> Vec<Value> {
 #[test]
 fn a_drill_in_two_databases_at_once_finds_what_one_database_finds() {
     let sandbox = Sandbox::new();
-    let history = sandbox.project().join("migrations");
     let undo_dir = sandbox.project().join("undos");
     let folder = |i: usize| format!("202601{:02}{:02}0000_step_{i}", 1 + i / 24, i % 24);
     let mut migrations = Vec::new();
@@ -73,7 +72,7 @@ fn a_drill_in_two_databases_at_once_finds_what_one_database_finds() {
         .iter()
         .map(|(f, s)| (f.as_str(), s.as_str()))
         .collect();
-    write_history(&history, &borrowed);
+    let history = sandbox.history(&borrowed);
     write_history(
         &undo_dir,
         &[(

@@ -113,9 +113,7 @@ fn a_committed_undo_that_fails_to_apply_is_rolled_back_and_the_drill_goes_on() {
         migration["undo_source"]["folders"],
         serde_json::json!(["20260303090000_undo_add_user_age"])
     );
-    let undo = phase(migration, "undo");
-    assert_eq!(undo["status"], "error", "{undo}");
-    assert_eq!(undo["code"], "42703", "{undo}");
+    let undo = failed_phase(migration, "undo", "42703");
     assert!(text(&undo["message"]).contains("\"years\""), "{undo}");
     assert!(text(&undo["effect"]).starts_with("rolled back"), "{undo}");
     assert!(
@@ -185,9 +183,7 @@ fn create_index_concurrently_after_another_statement_fails_in_batch_mode() {
     assert_eq!(report["report"]["apply_mode"], "batch");
     let migration = migration(&report, ADD_TAG);
     assert_eq!(migration["result"], "failed");
-    let forward = phase(migration, "forward");
-    assert_eq!(forward["status"], "error", "{forward}");
-    assert_eq!(forward["code"], "25001", "{forward}");
+    let forward = failed_phase(migration, "forward", "25001");
     assert!(
         text(&forward["effect"]).starts_with("rolled back"),
         "{forward}"
@@ -232,19 +228,14 @@ fn create_index_concurrently_after_another_statement_passes_in_split_mode() {
 #[test]
 fn a_check_expected_to_fail_that_succeeds_fails_the_drill() {
     let sandbox = Sandbox::new();
-    write_history(
-        &sandbox.project().join("migrations"),
-        &[
-            ("20260301090000_init", USER_TABLE),
-            (
-                "20260302090000_add_user_age",
-                r#"ALTER TABLE "User" ADD COLUMN "age" INTEGER NOT NULL DEFAULT 0;"#,
-            ),
-        ],
-    );
-    let script = sandbox.project().join("drill.toml");
-    fs::write(
-        &script,
+    sandbox.history(&[
+        ("20260301090000_init", USER_TABLE),
+        (
+            "20260302090000_add_user_age",
+            r#"ALTER TABLE "User" ADD COLUMN "age" INTEGER NOT NULL DEFAULT 0;"#,
+        ),
+    ]);
+    let script = sandbox.script(
         r#"migrations = "migrations"
 
 [[check]]
@@ -261,8 +252,7 @@ after = ["undo"]
 migration = "20260302090000"
 expect = "fail"
 "#,
-    )
-    .unwrap();
+    );
 
     let report = sandbox
         .drill(&[arg(&script), "--format", "json"])
@@ -304,9 +294,7 @@ expect = "fail"
 #[test]
 fn keyed_seed_rows_are_deleted_by_the_undo_and_updates_and_deletes_are_lossy() {
     let sandbox = Sandbox::new();
-    write_history(
-        &sandbox.project().join("migrations"),
-        &[
+    sandbox.history(&[
             ("20260301090000_init", USER_TABLE),
             (
                 "20260302090000_seed_users",
@@ -317,11 +305,8 @@ fn keyed_seed_rows_are_deleted_by_the_undo_and_updates_and_deletes_are_lossy() {
                 r#"UPDATE "User" SET "email" = lower("email");
 DELETE FROM "User" WHERE "id" = 'bot';"#,
             ),
-        ],
-    );
-    let script = sandbox.project().join("drill.toml");
-    fs::write(
-        &script,
+    ]);
+    let script = sandbox.script(
         r#"migrations = "migrations"
 
 [[check]]
@@ -348,8 +333,7 @@ sql = "SELECT 1 / (count(*) = 0)::int FROM \"User\" WHERE \"id\" = 'bot'"
 after = ["undo"]
 migration = "20260303090000"
 "#,
-    )
-    .unwrap();
+    );
 
     let report = sandbox
         .drill(&[arg(&script), "--format", "json"])

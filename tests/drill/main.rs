@@ -32,7 +32,9 @@ mod common;
 use common::process::{
     children, cmdline, process_gone, processes_mentioning, wait_for, wait_until,
 };
-use common::{arg, array, manifest_dir, phase, query_strings, text, write_history, Run, Sandbox};
+use common::{
+    arg, array, failed_phase, manifest_dir, phase, query_strings, text, write_history, Run, Sandbox,
+};
 
 mod cleanup;
 mod databases;
@@ -85,6 +87,13 @@ impl Sandbox {
         let run = self.output(args);
         self.assert_nothing_left();
         run
+    }
+
+    /// Writes `toml` as the project's drill script, `drill.toml`, and returns its path.
+    fn script(&self, toml: &str) -> PathBuf {
+        let path = self.project().join("drill.toml");
+        fs::write(&path, toml).unwrap();
+        path
     }
 
     /// Starts `unmigrate ARGS` in the background, its output going to files.

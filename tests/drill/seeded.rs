@@ -40,24 +40,20 @@ fn a_drop_column_undo_loses_exactly_the_column_it_announced() {
 #[test]
 fn a_committed_undo_that_loses_rows_it_does_not_announce_fails_in_every_format() {
     let sandbox = Sandbox::new();
-    let dir = sandbox.project().join("migrations");
-    write_history(
-        &dir,
-        &[
-            ("20260301090000_init", SEEDED_USERS),
-            (
-                "20260302090000_add_user_age",
-                r#"ALTER TABLE "User" ADD COLUMN "age" INTEGER;"#,
-            ),
-            (
-                "20260303090000_undo_add_user_age",
-                "-- unmigrate: undo of 20260302090000_add_user_age\n\
+    let dir = sandbox.history(&[
+        ("20260301090000_init", SEEDED_USERS),
+        (
+            "20260302090000_add_user_age",
+            r#"ALTER TABLE "User" ADD COLUMN "age" INTEGER;"#,
+        ),
+        (
+            "20260303090000_undo_add_user_age",
+            "-- unmigrate: undo of 20260302090000_add_user_age\n\
                  -- Wrong on purpose: it deletes users as well as the column.\n\
                  DELETE FROM \"User\" WHERE \"id\" LIKE '%5';\n\
                  ALTER TABLE \"User\" DROP COLUMN \"age\";\n",
-            ),
-        ],
-    );
+        ),
+    ]);
     let args = |format: &'static str| [arg(&dir), "--seed-rows", "30", "--format", format];
 
     let report = sandbox.drill(&args("json")).failed_json();
@@ -104,17 +100,13 @@ fn a_committed_undo_that_loses_rows_it_does_not_announce_fails_in_every_format()
 #[test]
 fn set_not_null_over_null_rows_fails_only_when_seeded() {
     let sandbox = Sandbox::new();
-    let dir = sandbox.project().join("migrations");
-    write_history(
-        &dir,
-        &[
-            ("20260301090000_init", SEEDED_USERS),
-            (
-                "20260302090000_require_nickname",
-                r#"ALTER TABLE "User" ALTER COLUMN "nickname" SET NOT NULL;"#,
-            ),
-        ],
-    );
+    let dir = sandbox.history(&[
+        ("20260301090000_init", SEEDED_USERS),
+        (
+            "20260302090000_require_nickname",
+            r#"ALTER TABLE "User" ALTER COLUMN "nickname" SET NOT NULL;"#,
+        ),
+    ]);
     let empty = sandbox
         .drill(&[arg(&dir), "--format", "json"])
         .passed_json();
@@ -127,9 +119,7 @@ fn set_not_null_over_null_rows_fails_only_when_seeded() {
         .failed_json();
     let required = migration(&seeded, "20260302090000_require_nickname");
     assert_eq!(required["result"], "failed");
-    let forward = phase(required, "forward");
-    assert_eq!(forward["status"], "error", "{forward}");
-    assert_eq!(forward["code"], "23502", "{forward}");
+    failed_phase(required, "forward", "23502");
     assert_eq!(data_of(required)["forward_failure"], "only_with_data");
 
     let human = sandbox.drill(&[arg(&dir), "--seed-rows", "10"]);
@@ -142,17 +132,13 @@ fn set_not_null_over_null_rows_fails_only_when_seeded() {
 #[test]
 fn a_unique_index_over_duplicates_fails_when_seeded() {
     let sandbox = Sandbox::new();
-    let dir = sandbox.project().join("migrations");
-    write_history(
-        &dir,
-        &[
-            ("20260301090000_init", SEEDED_USERS),
-            (
-                "20260302090000_unique_nickname",
-                r#"CREATE UNIQUE INDEX "User_nickname_key" ON "User"("nickname");"#,
-            ),
-        ],
-    );
+    let dir = sandbox.history(&[
+        ("20260301090000_init", SEEDED_USERS),
+        (
+            "20260302090000_unique_nickname",
+            r#"CREATE UNIQUE INDEX "User_nickname_key" ON "User"("nickname");"#,
+        ),
+    ]);
     let report = sandbox
         .drill(&[arg(&dir), "--seed-rows", "10", "--format", "json"])
         .failed_json();
@@ -167,10 +153,7 @@ fn a_unique_index_over_duplicates_fails_when_seeded() {
 #[test]
 fn seeding_follows_foreign_keys_and_reports_tables_it_cannot_fill() {
     let sandbox = Sandbox::new();
-    let dir = sandbox.project().join("migrations");
-    write_history(
-        &dir,
-        &[
+    sandbox.history(&[
             (
                 "20260301090000_init",
                 r#"CREATE TYPE "Mood" AS ENUM ('HAPPY', 'SAD');
@@ -200,11 +183,8 @@ CREATE TABLE "Code" ("code" TEXT NOT NULL CHECK ("code" = 'X'));
                 "20260302090000_index_posts",
                 r#"CREATE INDEX "Post_authorId_idx" ON "Post"("authorId");"#,
             ),
-        ],
-    );
-    let script = sandbox.project().join("drill.toml");
-    fs::write(
-        &script,
+    ]);
+    let script = sandbox.script(
         r#"migrations = "migrations"
 seed = { rows = 40 }
 
@@ -218,8 +198,7 @@ name = "self-references are NULL"
 sql = 'SELECT 1 / (count(*) = 0)::int FROM "Post" WHERE "parentId" IS NOT NULL'
 migration = "20260302090000"
 "#,
-    )
-    .unwrap();
+    );
     let report = sandbox
         .drill(&[arg(&script), "--last", "1", "--format", "json"])
         .passed_json();

@@ -29,34 +29,33 @@ fn strongest_locks(trace: &Value) -> Vec<(String, String)> {
     strongest.into_iter().collect()
 }
 
+/// A lock as [`strongest_locks`] lists it: `relation` quoted, and its mode.
+fn pair(relation: &str, mode: &str) -> (String, String) {
+    (format!("\"{relation}\""), mode.to_string())
+}
+
 fn traced_forward(report: &Value, name: &str) -> Vec<Value> {
     array(&phase(migration(report, name), "forward")["statements"]).clone()
 }
 
+/// The traces of `TRACED_STATEMENTS`, drilled after `TRACED_TABLES` with `--trace` and `args`;
+/// the drill must pass.
+fn traced_statements(args: &[&str]) -> Vec<Value> {
+    let sandbox = Sandbox::new();
+    let history = sandbox.history(&[
+        ("20260301090000_init", TRACED_TABLES),
+        ("20260302090000_alter", TRACED_STATEMENTS),
+    ]);
+    let mut all = vec![arg(&history), "--trace", "--format", "json"];
+    all.extend_from_slice(args);
+    let report = sandbox.drill(&all).passed_json();
+    traced_forward(&report, "20260302090000_alter")
+}
+
 #[test]
 fn the_trace_reports_documented_locks_rewrites_and_scans_per_statement() {
-    let sandbox = Sandbox::new();
-    write_history(
-        &sandbox.project().join("migrations"),
-        &[
-            ("20260301090000_init", TRACED_TABLES),
-            ("20260302090000_alter", TRACED_STATEMENTS),
-        ],
-    );
-    let history = sandbox.project().join("migrations");
-    let report = sandbox
-        .drill(&[
-            arg(&history),
-            "--apply-mode",
-            "split",
-            "--trace",
-            "--format",
-            "json",
-        ])
-        .passed_json();
-    let traces = traced_forward(&report, "20260302090000_alter");
+    let traces = traced_statements(&["--apply-mode", "split"]);
     assert_eq!(traces.len(), 5, "{traces:?}");
-    let pair = |relation: &str, mode: &str| (format!("\"{relation}\""), mode.to_string());
     // ALTER COLUMN TYPE: ACCESS EXCLUSIVE, and the table and its indexes get new files.
     assert_eq!(
         strongest_locks(&traces[0]),
@@ -107,25 +106,21 @@ fn the_trace_reports_documented_locks_rewrites_and_scans_per_statement() {
 #[test]
 fn the_probe_measures_how_long_reads_and_writes_wait_on_the_table() {
     let sandbox = Sandbox::new();
-    write_history(
-        &sandbox.project().join("migrations"),
-        &[
-            (
-                "20260301090000_init",
-                r#"CREATE TABLE "Big" ("id" INTEGER PRIMARY KEY, "n" INTEGER, "v" TEXT);
+    let history = sandbox.history(&[
+        (
+            "20260301090000_init",
+            r#"CREATE TABLE "Big" ("id" INTEGER PRIMARY KEY, "n" INTEGER, "v" TEXT);
 INSERT INTO "Big" SELECT g, g, md5(g::text) FROM generate_series(1, 300000) g;"#,
-            ),
-            (
-                "20260302090000_widen",
-                r#"ALTER TABLE "Big" ALTER COLUMN "n" TYPE BIGINT;"#,
-            ),
-            (
-                "20260303090000_index",
-                r#"CREATE INDEX CONCURRENTLY "Big_v_idx" ON "Big"("v");"#,
-            ),
-        ],
-    );
-    let history = sandbox.project().join("migrations");
+        ),
+        (
+            "20260302090000_widen",
+            r#"ALTER TABLE "Big" ALTER COLUMN "n" TYPE BIGINT;"#,
+        ),
+        (
+            "20260303090000_index",
+            r#"CREATE INDEX CONCURRENTLY "Big_v_idx" ON "Big"("v");"#,
+        ),
+    ]);
     let report = sandbox
         .drill(&[arg(&history), "--probe", "--format", "json"])
         .passed_json();
@@ -161,22 +156,10 @@ INSERT INTO "Big" SELECT g, g, md5(g::text) FROM generate_series(1, 300000) g;"#
 
 #[test]
 fn in_batch_mode_a_lock_is_reported_once_where_the_file_first_takes_it() {
-    let sandbox = Sandbox::new();
-    write_history(
-        &sandbox.project().join("migrations"),
-        &[
-            ("20260301090000_init", TRACED_TABLES),
-            ("20260302090000_alter", TRACED_STATEMENTS),
-        ],
-    );
-    let history = sandbox.project().join("migrations");
-    let report = sandbox
-        .drill(&[arg(&history), "--trace", "--format", "json"])
-        .passed_json();
-    let traces = traced_forward(&report, "20260302090000_alter");
+    let traces = traced_statements(&[]);
     assert_eq!(
         strongest_locks(&traces[0]),
-        [("\"User\"".to_string(), "AccessExclusiveLock".to_string())]
+        [pair("User", "AccessExclusiveLock")]
     );
     // The file's transaction holds ACCESS EXCLUSIVE on "User" until it commits: later
     // statements on "User" take nothing new there.
@@ -188,22 +171,18 @@ fn in_batch_mode_a_lock_is_reported_once_where_the_file_first_takes_it() {
 #[test]
 fn a_concurrent_index_runs_outside_a_transaction_and_a_failing_statement_is_marked() {
     let sandbox = Sandbox::new();
-    write_history(
-        &sandbox.project().join("migrations"),
-        &[
-            ("20260301090000_init", TRACED_TABLES),
-            (
-                "20260302090000_index",
-                r#"CREATE INDEX CONCURRENTLY "User_email_idx" ON "User"("email");"#,
-            ),
-            (
-                "20260303090000_broken",
-                r#"ALTER TABLE "User" ADD COLUMN "nick" TEXT;
+    let history = sandbox.history(&[
+        ("20260301090000_init", TRACED_TABLES),
+        (
+            "20260302090000_index",
+            r#"CREATE INDEX CONCURRENTLY "User_email_idx" ON "User"("email");"#,
+        ),
+        (
+            "20260303090000_broken",
+            r#"ALTER TABLE "User" ADD COLUMN "nick" TEXT;
 ALTER TABLE "User" ALTER COLUMN "missing" SET NOT NULL;"#,
-            ),
-        ],
-    );
-    let history = sandbox.project().join("migrations");
+        ),
+    ]);
     let report = sandbox
         .drill(&[arg(&history), "--trace", "--format", "json"])
         .failed_json();
@@ -211,9 +190,7 @@ ALTER TABLE "User" ALTER COLUMN "missing" SET NOT NULL;"#,
     assert_eq!(index.len(), 1);
     assert_eq!(index[0]["in_transaction"], false, "{index:?}");
     let broken = migration(&report, "20260303090000_broken");
-    let forward = phase(broken, "forward");
-    assert_eq!(forward["status"], "error", "{forward}");
-    assert_eq!(forward["code"], "42703", "{forward}");
+    let forward = failed_phase(broken, "forward", "42703");
     assert_eq!(forward["line"], 2, "{forward}");
     let traces = array(&forward["statements"]);
     assert_eq!(traces.len(), 2, "{traces:?}");

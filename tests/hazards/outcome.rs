@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 
 use serde_json::Value;
 
-use crate::common::{arg, array, manifest_dir, phase, text, write_history, Sandbox};
+use crate::common::{arg, array, failed_phase, manifest_dir, phase, text, Sandbox};
 
 pub const EXIT_PASSED: i32 = 0;
 pub const EXIT_FAILED: i32 = 1;
@@ -134,8 +134,7 @@ impl Outcome {
             .map(|(name, sql)| (name.as_str(), sql.as_str()))
             .collect();
         let sandbox = Sandbox::new();
-        let dir = sandbox.project().join("migrations");
-        write_history(&dir, &history);
+        let dir = sandbox.history(&history);
         let explained = sandbox.output(&[
             "explain",
             arg(&dir),
@@ -233,10 +232,7 @@ impl Outcome {
     /// SQLSTATE `code`.
     pub fn failed_forward(&self, migration: &str, code: &str) -> &Value {
         assert_eq!(self.code, EXIT_FAILED, "{}", self.drill);
-        let forward = phase(self.migration(migration), "forward");
-        assert_eq!(forward["status"], "error", "{forward}");
-        assert_eq!(forward["code"], code, "{forward}");
-        forward
+        failed_phase(self.migration(migration), "forward", code)
     }
 
     /// The trace of the second statement of `migration`, after asserting that it ran in the
