@@ -13,14 +13,12 @@
 use std::path::{Path, PathBuf};
 
 use unmigrate::explain::{explain, Explained, Rule, Target};
-use unmigrate::migrations::read_history;
-use unmigrate::migrations::ApplyMode;
+use unmigrate::migrations::{read_history, ApplyMode};
 use unmigrate::report::explain::{render, ExplainFormat};
 
 mod common;
-use common::write_history;
+use common::cases;
 
-const FORWARD_MARKER: &str = "-- forward";
 const SPLIT_MARKER: &str = "-- apply-mode: split";
 
 fn root() -> &'static Path {
@@ -30,24 +28,13 @@ fn root() -> &'static Path {
 /// Explains the forward migration of a case, built as a two-migration Prisma history, and
 /// renders it with only the hazards of `rule` (none for `impact`).
 fn explain_case(case: &str, rule: &str) -> (Explained, String) {
-    let (earlier, forward) = case
-        .split_once(&format!("{FORWARD_MARKER}\n"))
-        .expect("a case needs a `-- forward` line");
     let mode = if case.starts_with(SPLIT_MARKER) {
         ApplyMode::Split
     } else {
         ApplyMode::Batch
     };
-    let dir = tempfile::tempdir().expect("temp dir");
-    write_history(
-        dir.path(),
-        &[
-            ("20240101000000_earlier", earlier),
-            ("20240102000000_forward", forward),
-        ],
-    );
-    let history = read_history(dir.path()).expect("history");
-    let target = Target::Migration(history, "20240102000000_forward".into());
+    let (dir, history) = cases::history(case);
+    let target = Target::Migration(history, cases::FORWARD.into());
     let report = explain(&target, mode).expect("explain");
     let text = render(&for_rule(report.clone(), rule), ExplainFormat::Human)
         .replace(&dir.path().display().to_string(), "[migrations]");
@@ -67,15 +54,10 @@ fn case_files() -> Vec<(String, PathBuf)> {
     let mut files = Vec::new();
     for folder in std::fs::read_dir(root().join("tests/cases/explain")).expect("cases") {
         let folder = folder.expect("folder").path();
-        let rule = folder
-            .file_name()
-            .expect("name")
-            .to_string_lossy()
-            .into_owned();
         for case in std::fs::read_dir(&folder).expect("rule folder") {
             let path = case.expect("case").path();
             if path.extension().is_some_and(|e| e == "sql") {
-                files.push((rule.clone(), path));
+                files.push((cases::folder(&path), path));
             }
         }
     }
@@ -90,11 +72,7 @@ fn case_files() -> Vec<(String, PathBuf)> {
 fn explain_rules() {
     let mut wrong = Vec::new();
     insta::glob!("cases/explain", "*/*.sql", |path| {
-        let rule = path
-            .parent()
-            .and_then(|folder| folder.file_name())
-            .expect("rule folder")
-            .to_string_lossy();
+        let rule = cases::folder(path);
         let case = std::fs::read_to_string(path).expect("read case");
         let name = path.file_stem().expect("case name").to_string_lossy();
         let (report, text) = explain_case(&case, &rule);
@@ -112,14 +90,9 @@ fn explain_rules() {
                 path.display()
             ));
         }
-        let mut settings = insta::Settings::clone_current();
-        // Named after the rule and case, not glob!'s `@<file>` suffix.
-        settings.remove_snapshot_suffix();
-        settings.set_snapshot_path("../snapshots/explain");
-        settings.set_prepend_module_to_snapshot(false);
-        settings.set_description(case.clone());
-        settings.set_omit_expression(true);
-        settings.bind(|| insta::assert_snapshot!(format!("{rule}__{name}"), text));
+        // Named after the rule and case.
+        cases::snapshot_settings("../snapshots/explain", &case)
+            .bind(|| insta::assert_snapshot!(format!("{rule}__{name}"), text));
     });
     assert!(wrong.is_empty(), "{}", wrong.join("\n\n"));
 }

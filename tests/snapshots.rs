@@ -7,27 +7,14 @@
 #![allow(clippy::unwrap_used)]
 
 use unmigrate::generate::{plan, Selection};
-use unmigrate::migrations::{read_history, Timestamp};
+use unmigrate::migrations::Timestamp;
 
 mod common;
-use common::write_history;
-
-const FORWARD_MARKER: &str = "-- forward";
+use common::cases;
 
 /// Builds a two-migration Prisma history from a case and returns the rendered undo folders.
 fn undo_of_case(case: &str) -> String {
-    let (earlier, forward) = case
-        .split_once(&format!("{FORWARD_MARKER}\n"))
-        .expect("a case needs a `-- forward` line");
-    let dir = tempfile::tempdir().expect("temp dir");
-    write_history(
-        dir.path(),
-        &[
-            ("20240101000000_earlier", earlier),
-            ("20240102000000_forward", forward),
-        ],
-    );
-    let history = read_history(dir.path()).expect("history");
+    let (_dir, history) = cases::history(case);
     let ts = Timestamp::parse("20990101000000").expect("timestamp");
     let plan = plan(&history, &Selection::Last(1), Some(ts), ts, false).expect("plan");
     unmigrate::generate::verify(&plan).unwrap_or_else(|e| panic!("{e}"));
@@ -66,25 +53,16 @@ fn undo_rules() {
     insta::glob!("cases", "*/*.sql", |path| {
         cases += 1;
         let case = std::fs::read_to_string(path).expect("read case");
-        let family = path
-            .parent()
-            .and_then(|folder| folder.file_name())
-            .expect("family")
-            .to_string_lossy();
+        let family = cases::folder(path);
         let name = path.file_stem().expect("case name").to_string_lossy();
         // The tool version is in every header; keep it out of snapshots.
         let output = undo_of_case(&case).replace(
             &format!("unmigrate {};", env!("CARGO_PKG_VERSION")),
             "unmigrate [version];",
         );
-        let mut settings = insta::Settings::clone_current();
-        // Named after the family and case, not glob!'s `@<file>` suffix.
-        settings.remove_snapshot_suffix();
-        settings.set_snapshot_path("../snapshots");
-        settings.set_prepend_module_to_snapshot(false);
-        settings.set_description(case.clone());
-        settings.set_omit_expression(true);
-        settings.bind(|| insta::assert_snapshot!(format!("{family}__{name}"), output));
+        // Named after the family and case.
+        cases::snapshot_settings("../snapshots", &case)
+            .bind(|| insta::assert_snapshot!(format!("{family}__{name}"), output));
     });
     assert!(
         cases >= 20,

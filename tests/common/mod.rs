@@ -4,6 +4,7 @@
 //! Each test file is a crate of its own and uses only part of this.
 #![allow(dead_code)]
 
+pub mod cases;
 pub mod process;
 pub mod tcp_server;
 
