@@ -13,6 +13,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use serde_json::Value;
+use tempfile::TempDir;
 
 use unmigrate::scratch::{ScratchOptions, ScratchServer, NAME_PREFIX};
 
@@ -28,9 +29,10 @@ const SYSTEM: &str = "20260103000000_system";
 const HIDDEN: &str = "20260104000000_hidden";
 
 /// The server changes, one migration for `ALTER SYSTEM` (which cannot share a batch-mode file)
-/// and a `DO` block whose statements the drill cannot see.
-fn history(dir: &Path) -> PathBuf {
-    let migrations = dir.join("migrations");
+/// and a `DO` block whose statements the drill cannot see; in `migrations/` of a temp dir.
+fn history() -> (TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let migrations = dir.path().join("migrations");
     write_history(
         &migrations,
         &[
@@ -45,7 +47,7 @@ fn history(dir: &Path) -> PathBuf {
             (HIDDEN, "DO $$ BEGIN PERFORM 1; END $$;\n"),
         ],
     );
-    migrations
+    (dir, migrations)
 }
 
 /// What the server looks like outside any one database.
@@ -146,8 +148,7 @@ fn file_line(migrations: &Path, folder: &str, line: usize) -> String {
 #[test]
 fn a_url_drill_refuses_server_changes_with_their_lines_and_changes_nothing() {
     let mut server = Server::start();
-    let dir = tempfile::tempdir().unwrap();
-    let migrations = history(dir.path());
+    let (_dir, migrations) = history();
     let before = server.globals();
 
     let run = server.drill(&migrations, &[]);
@@ -183,8 +184,7 @@ fn a_url_drill_refuses_server_changes_with_their_lines_and_changes_nothing() {
 #[test]
 fn allowed_server_changes_run_and_every_format_lists_them() {
     let mut server = Server::start();
-    let dir = tempfile::tempdir().unwrap();
-    let migrations = history(dir.path());
+    let (_dir, migrations) = history();
     let before = server.globals();
     let listed = [
         (file_line(&migrations, ROLES, 2), "CREATE ROLE"),
@@ -257,8 +257,7 @@ fn assert_json_lists(report: &Value, listed: &[(String, &str)], warned: &str) {
 
 #[test]
 fn the_embedded_default_runs_server_changes_without_refusal() {
-    let dir = tempfile::tempdir().unwrap();
-    let migrations = history(dir.path());
+    let (_dir, migrations) = history();
     // The embedded cluster has no app_owner: create it first, as the application's setup would.
     let setup = migrations.join("20260101500000_owner");
     std::fs::create_dir(&setup).unwrap();

@@ -28,8 +28,9 @@ const INIT: &str = "20260101000000_init";
 const SHAPE: &str = "20260102000000_shape";
 const AFTER: &str = "20260103000000_after";
 
-/// A history of three migrations whose middle one is `shape`, drilled in `mode`.
-fn drill_shape(mode: ApplyMode, shape: &str) -> (tempfile::TempDir, Drilled) {
+/// A history of three migrations whose middle one is `shape`, in `migrations/` of a temp dir;
+/// and that folder.
+fn shape_history(shape: &str) -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let migrations = dir.path().join("migrations");
     write_history(
@@ -40,8 +41,7 @@ fn drill_shape(mode: ApplyMode, shape: &str) -> (tempfile::TempDir, Drilled) {
             (AFTER, "CREATE TABLE c (id int);\n"),
         ],
     );
-    let drilled = run(mode, migrations, None);
-    (dir, drilled)
+    (dir, migrations)
 }
 
 /// One drill's report, in every format.
@@ -129,69 +129,65 @@ fn shape_file(dir: &tempfile::TempDir) -> PathBuf {
         .join("migration.sql")
 }
 
+/// Drills the history of [`shape_history`] in `mode`: its forward migration must fail at `line`
+/// saying `error`, and the drill stop after it. Its forward phase in the JSON report.
+fn failed_forward(mode: ApplyMode, shape: &str, line: u64, error: &str) -> Value {
+    let (dir, migrations) = shape_history(shape);
+    let drilled = run(mode, migrations, None);
+    drilled.assert_failed(SHAPE, "forward", &shape_file(&dir), line, error);
+    drilled.assert_stopped_after(SHAPE);
+    phase(drilled.migration(SHAPE), "forward").clone()
+}
+
+/// [`failed_forward`] in both modes: in batch mode the whole file is rolled back. The effect of
+/// the failure in split mode.
+fn split_effect_of_failed_forward(shape: &str, line: u64, error: &str) -> String {
+    let batch = failed_forward(ApplyMode::Batch, shape, line, error);
+    let effect = text(&batch["effect"]);
+    assert!(effect.starts_with("rolled back"), "{effect}");
+    let split = failed_forward(ApplyMode::Split, shape, line, error);
+    text(&split["effect"]).to_string()
+}
+
 const FAILS_IN_ITS_BLOCK: &str = "BEGIN;\nCREATE TABLE b (id int);\nSELECT 1/0;\nCOMMIT;\n";
 
 #[test]
 fn a_statement_failing_inside_the_files_own_block_fails_the_migration_in_batch_mode() {
-    let (dir, drilled) = drill_shape(ApplyMode::Batch, FAILS_IN_ITS_BLOCK);
-    drilled.assert_failed(SHAPE, "forward", &shape_file(&dir), 3, "division by zero");
-    let forward = phase(drilled.migration(SHAPE), "forward");
+    let forward = failed_forward(ApplyMode::Batch, FAILS_IN_ITS_BLOCK, 3, "division by zero");
     assert_eq!(forward["code"], "22012");
     assert!(
         text(&forward["effect"]).starts_with("rolled back"),
         "{forward}"
     );
-    drilled.assert_stopped_after(SHAPE);
 }
 
 #[test]
 fn a_statement_failing_inside_the_files_own_block_fails_the_migration_in_split_mode() {
-    let (dir, drilled) = drill_shape(ApplyMode::Split, FAILS_IN_ITS_BLOCK);
-    drilled.assert_failed(SHAPE, "forward", &shape_file(&dir), 3, "division by zero");
-    let forward = phase(drilled.migration(SHAPE), "forward");
+    let forward = failed_forward(ApplyMode::Split, FAILS_IN_ITS_BLOCK, 3, "division by zero");
     assert_eq!(forward["code"], "22012");
     // The block was never committed: nothing of it stays.
     assert_eq!(
         forward["effect"],
         "half-applied: 0 of 4 statement(s) committed before this one"
     );
-    drilled.assert_stopped_after(SHAPE);
 }
 
 const COPY_FROM_STDIN: &str = "CREATE TABLE b (id int);\nCOPY a FROM stdin;\n";
 
 #[test]
 fn copy_from_stdin_fails_the_migration_at_its_line_in_both_modes() {
-    for mode in [ApplyMode::Batch, ApplyMode::Split] {
-        let (dir, drilled) = drill_shape(mode, COPY_FROM_STDIN);
-        drilled.assert_failed(SHAPE, "forward", &shape_file(&dir), 2, "COPY … FROM STDIN");
-        let forward = phase(drilled.migration(SHAPE), "forward");
-        let effect = text(&forward["effect"]);
-        match mode {
-            ApplyMode::Batch => assert!(effect.starts_with("rolled back"), "{effect}"),
-            ApplyMode::Split => assert_eq!(
-                effect,
-                "half-applied: 1 of 2 statement(s) committed before this one"
-            ),
-        }
-        drilled.assert_stopped_after(SHAPE);
-    }
+    let split = split_effect_of_failed_forward(COPY_FROM_STDIN, 2, "COPY … FROM STDIN");
+    assert_eq!(
+        split,
+        "half-applied: 1 of 2 statement(s) committed before this one"
+    );
 }
 
 /// Seeded, a failed forward migration is tried again on emptied tables: never one that copies
 /// with the client, which no query can serve.
 #[test]
 fn a_seeded_drill_does_not_try_copy_from_stdin_again() {
-    let dir = tempfile::tempdir().unwrap();
-    let migrations = dir.path().join("migrations");
-    write_history(
-        &migrations,
-        &[
-            (INIT, "CREATE TABLE a (id int);\n"),
-            (SHAPE, COPY_FROM_STDIN),
-            (AFTER, "CREATE TABLE c (id int);\n"),
-        ],
-    );
+    let (dir, migrations) = shape_history(COPY_FROM_STDIN);
     let mut plan = DrillPlan::whole_history(
         migrations,
         ScratchSource::Embedded(ScratchOptions::default()),
@@ -209,29 +205,15 @@ fn a_seeded_drill_does_not_try_copy_from_stdin_again() {
 
 const LEAVES_OPEN: &str = "CREATE TABLE b (id int);\nBEGIN;\nCREATE TABLE d (id int);\n";
 
+/// In batch mode, BEGIN turns the file's one implicit transaction into the open one, and it is
+/// rolled back whole.
 #[test]
 fn a_file_that_leaves_a_transaction_open_fails_saying_so_in_both_modes() {
-    for mode in [ApplyMode::Batch, ApplyMode::Split] {
-        let (dir, drilled) = drill_shape(mode, LEAVES_OPEN);
-        drilled.assert_failed(
-            SHAPE,
-            "forward",
-            &shape_file(&dir),
-            2,
-            "leaves a transaction open",
-        );
-        let forward = phase(drilled.migration(SHAPE), "forward");
-        let effect = text(&forward["effect"]);
-        match mode {
-            // BEGIN turns the file's one implicit transaction into the open one.
-            ApplyMode::Batch => assert!(effect.starts_with("rolled back"), "{effect}"),
-            ApplyMode::Split => assert!(
-                effect.starts_with("half-applied: 1 of 3 statement(s) committed before"),
-                "{effect}"
-            ),
-        }
-        drilled.assert_stopped_after(SHAPE);
-    }
+    let split = split_effect_of_failed_forward(LEAVES_OPEN, 2, "leaves a transaction open");
+    assert!(
+        split.starts_with("half-applied: 1 of 3 statement(s) committed before"),
+        "{split}"
+    );
 }
 
 /// An undo that leaves a transaction open fails; in batch mode the drill rolled back all of
@@ -239,16 +221,7 @@ fn a_file_that_leaves_a_transaction_open_fails_saying_so_in_both_modes() {
 /// failed whole; in split mode a failed undo stops the drill, as always.
 #[test]
 fn an_undo_that_leaves_a_transaction_open_fails_and_the_drill_goes_on_or_stops_as_usual() {
-    let dir = tempfile::tempdir().unwrap();
-    let migrations = dir.path().join("migrations");
-    write_history(
-        &migrations,
-        &[
-            (INIT, "CREATE TABLE a (id int);\n"),
-            (SHAPE, "CREATE TABLE b (id int);\n"),
-            (AFTER, "CREATE TABLE c (id int);\n"),
-        ],
-    );
+    let (dir, migrations) = shape_history("CREATE TABLE b (id int);\n");
     let undo_dir = dir.path().join("undo");
     let undo_folder = "20260102000001_undo_shape";
     fs::create_dir_all(undo_dir.join(undo_folder)).unwrap();
