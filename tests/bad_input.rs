@@ -140,6 +140,19 @@ macro_rules! case {
     };
 }
 
+/// `script_case!(name, toml)`: the case of `unmigrate drill drill.toml` on a project whose
+/// drill script is `toml`, a usage error (exit 2).
+macro_rules! script_case {
+    ($name:ident, $toml:expr) => {
+        case!(
+            $name,
+            |p: &Project| p.write("drill.toml", $toml),
+            ["drill", "drill.toml"],
+            2
+        );
+    };
+}
+
 fn nothing(_: &Project) {}
 
 /// A named pipe where a migration.sql should be: reading it would block forever.
@@ -400,24 +413,12 @@ case!(
 // drill: what to drill.
 
 case!(drill_missing_folder, nothing, ["drill", "nowhere"], 2);
-case!(
-    drill_script_syntax_error,
-    |p: &Project| p.write("drill.toml", "[migrations\n"),
-    ["drill", "drill.toml"],
-    2
-);
-case!(
+script_case!(drill_script_syntax_error, "[migrations\n");
+script_case!(
     drill_script_unknown_key,
-    |p: &Project| p.write("drill.toml", "migrations = \"migrations\"\nbogus = 1\n"),
-    ["drill", "drill.toml"],
-    2
+    "migrations = \"migrations\"\nbogus = 1\n"
 );
-case!(
-    drill_script_missing_history,
-    |p: &Project| p.write("drill.toml", "migrations = \"nowhere\"\n"),
-    ["drill", "drill.toml"],
-    2
-);
+script_case!(drill_script_missing_history, "migrations = \"nowhere\"\n");
 case!(
     drill_syntax_error_in_history,
     |p: &Project| p.migration("20240103000000_bad", "ALTER TABLE \"User\" ADD COLUMN;\n"),
@@ -439,15 +440,10 @@ case!(
     ["drill", "migrations", "--from", "nope"],
     2
 );
-case!(
+script_case!(
     drill_check_outside_the_scope,
-    |p: &Project| p.write(
-        "drill.toml",
-        "migrations = \"migrations\"\n[scope]\nlast = 1\n\
-         [[check]]\nname = \"users\"\nsql = \"SELECT 1\"\nmigration = \"init\"\n"
-    ),
-    ["drill", "drill.toml"],
-    2
+    "migrations = \"migrations\"\n[scope]\nlast = 1\n\
+     [[check]]\nname = \"users\"\nsql = \"SELECT 1\"\nmigration = \"init\"\n"
 );
 case!(
     drill_check_outside_the_scope_of_the_flags,
@@ -459,15 +455,10 @@ case!(
     ["drill", "drill.toml", "--to", "init"],
     2
 );
-case!(
+script_case!(
     drill_check_at_an_unknown_migration,
-    |p: &Project| p.write(
-        "drill.toml",
-        "migrations = \"migrations\"\n\
-         [[check]]\nname = \"users\"\nsql = \"SELECT 1\"\nmigration = \"emial\"\n"
-    ),
-    ["drill", "drill.toml"],
-    2
+    "migrations = \"migrations\"\n\
+     [[check]]\nname = \"users\"\nsql = \"SELECT 1\"\nmigration = \"emial\"\n"
 );
 case!(
     drill_seed_rows_zero,

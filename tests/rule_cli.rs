@@ -41,22 +41,23 @@ fn lists_every_rule_with_its_kind_and_summary() {
     );
 }
 
-#[test]
-fn prints_an_undo_rule_page_as_docs_undo_rules_holds_it() {
-    let run = run_in(manifest_dir(), &["rule", "undo-drop-column"]);
+/// `unmigrate rule ID` prints the page `docs/<folder>/<ID>.md` as it is.
+fn assert_prints_page(folder: &str, id: &str) {
+    let run = run_in(manifest_dir(), &["rule", id]);
     assert_eq!(run.code, 0, "{run}");
-    let page = std::fs::read_to_string(manifest_dir().join("docs/undo-rules/undo-drop-column.md"))
+    let page = std::fs::read_to_string(manifest_dir().join(format!("docs/{folder}/{id}.md")))
         .expect("the page");
     assert_eq!(run.stdout, page);
 }
 
 #[test]
+fn prints_an_undo_rule_page_as_docs_undo_rules_holds_it() {
+    assert_prints_page("undo-rules", "undo-drop-column");
+}
+
+#[test]
 fn prints_a_rule_page_as_docs_rules_holds_it() {
-    let run = run_in(manifest_dir(), &["rule", "missing-lock-timeout"]);
-    assert_eq!(run.code, 0, "{run}");
-    let page = std::fs::read_to_string(manifest_dir().join("docs/rules/missing-lock-timeout.md"))
-        .expect("the page");
-    assert_eq!(run.stdout, page);
+    assert_prints_page("rules", "missing-lock-timeout");
 }
 
 #[test]

@@ -111,14 +111,21 @@ const CHANGES: &[(&str, &str)] = &[
     ),
 ];
 
-#[test]
-fn every_kind_of_change_shows_in_the_incremental_snapshot_as_in_a_full_render() {
+/// A scratch database holding [`SCHEMA`], a client of it, and an incremental watcher of its
+/// schema; the database is removed when the first is dropped.
+fn watched_schema() -> (Scratch, postgres::Client, SchemaWatcher) {
     let scratch = Scratch::open(ScratchSource::Embedded(ScratchOptions::default()))
         .expect("an embedded PostgreSQL server (install PostgreSQL: see the README)");
     let mut client = scratch.connect().expect("connect to the scratch database");
     client.batch_execute(SCHEMA).expect("starting schema");
-    let mut watcher =
+    let watcher =
         SchemaWatcher::install(&mut client, Tracking::Incremental).expect("install the watcher");
+    (scratch, client, watcher)
+}
+
+#[test]
+fn every_kind_of_change_shows_in_the_incremental_snapshot_as_in_a_full_render() {
+    let (_scratch, mut client, mut watcher) = watched_schema();
     assert_eq!(watcher.tracking(), Tracking::Incremental);
 
     for (what, sql) in CHANGES {
@@ -143,12 +150,7 @@ fn every_kind_of_change_shows_in_the_incremental_snapshot_as_in_a_full_render() 
 /// (`note_applied`, as the drill does for every file), it matches a full render (second half).
 #[test]
 fn statements_event_triggers_miss_are_caught_once_the_watcher_is_told() {
-    let scratch = Scratch::open(ScratchSource::Embedded(ScratchOptions::default()))
-        .expect("an embedded PostgreSQL server (install PostgreSQL: see the README)");
-    let mut client = scratch.connect().expect("connect to the scratch database");
-    client.batch_execute(SCHEMA).expect("starting schema");
-    let mut watcher =
-        SchemaWatcher::install(&mut client, Tracking::Incremental).expect("install the watcher");
+    let (_scratch, mut client, mut watcher) = watched_schema();
     client
         .batch_execute(r#"CREATE INDEX other_name ON "Other" (name)"#)
         .expect("index");
