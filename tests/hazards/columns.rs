@@ -8,13 +8,12 @@ use crate::outcome::*;
 /// no rewrite, even for a NOT NULL column.
 #[test]
 fn add_column_rewrites_table() {
-    let o = History::Locks.outcome();
-    let rule = o.rule("add-column-rewrites-table");
+    let rule = History::Locks.rule("add-column-rewrites-table");
     let add = rule.reports("add_user_token_volatile_default", 1, "ADD COLUMN \"token\"");
     assert_rewrote_under_access_exclusive(add, "\"User\"", &["\"User\"", "\"User_pkey\""]);
 
     rule.assert_quiet("add_user_active_constant_default");
-    let constant = o
+    let constant = History::Locks
         .rule("add-column-not-null-without-default")
         .quiet("add_user_active_constant_default", 1);
     assert_eq!(constant["rewrote"], serde_json::json!([]), "{constant}");
@@ -25,8 +24,7 @@ fn add_column_rewrites_table() {
 /// wider `VARCHAR` only changes the catalog.
 #[test]
 fn alter_column_type_rewrites_table() {
-    let o = History::Locks.outcome();
-    let rule = o.rule("alter-column-type-rewrites-table");
+    let rule = History::Locks.rule("alter-column-type-rewrites-table");
     let alter = rule.reports("user_age_to_bigint", 1, "TYPE BIGINT");
     assert_rewrote_under_access_exclusive(alter, "\"User\"", &["\"User\"", "\"User_pkey\""]);
 
@@ -39,15 +37,14 @@ fn alter_column_type_rewrites_table() {
 /// skip the scan: the final `SET NOT NULL` reads nothing.
 #[test]
 fn set_not_null_scans_table() {
-    let o = History::Locks.outcome();
-    let rule = o.rule("set-not-null-scans-table");
+    let rule = History::Locks.rule("set-not-null-scans-table");
     let require = rule.reports("require_user_email", 1, "SET NOT NULL");
     assert_scanned_under(require, "\"User\"", "AccessExclusiveLock");
 
     // The safe sequence.
-    let add = o.statement("user_name_not_null_check_not_valid", 1);
+    let add = rule.statement("user_name_not_null_check_not_valid", 1);
     assert_eq!(add["scanned"], serde_json::json!([]), "{add}");
-    let validate = o.statement("validate_user_name_not_null_check", 1);
+    let validate = rule.statement("validate_user_name_not_null_check", 1);
     assert_scanned_under(validate, "\"User\"", "ShareUpdateExclusiveLock");
     let require = rule.quiet("require_user_name", 1);
     assert_eq!(require["scanned"], serde_json::json!([]), "{require}");
@@ -64,15 +61,14 @@ fn set_not_null_scans_table() {
 /// over the same rows.
 #[test]
 fn add_column_not_null_without_default() {
-    let o = History::Seeded.outcome();
-    let rule = o.rule("add-column-not-null-without-default");
+    let rule = History::Seeded.rule("add-column-not-null-without-default");
     rule.assert_reports(
         "add_user_phone_required",
         1,
         "ADD COLUMN \"phone\" TEXT NOT NULL",
     );
-    o.failed_forward("add_user_phone_required", "23502");
-    let required = o.migration("add_user_phone_required");
+    rule.failed_forward("add_user_phone_required", "23502");
+    let required = rule.migration("add_user_phone_required");
     assert_eq!(
         required["data"]["forward_failure"], "only_with_data",
         "{required}"
@@ -80,7 +76,7 @@ fn add_column_not_null_without_default() {
 
     // With a default the same column passes over the same rows, seeded before it.
     rule.assert_quiet("add_user_nickname_with_default");
-    let with_default = o.migration("add_user_nickname_with_default");
+    let with_default = rule.migration("add_user_nickname_with_default");
     assert_eq!(
         with_default["data"]["seeded"],
         serde_json::json!([{"table": "\"User\"", "rows": 10}]),

@@ -13,9 +13,9 @@ fn assert_previous_release_breaks(
     statement: &str,
     code: &str,
 ) {
-    let o = History::Compat.outcome();
-    o.rule(rule).assert_reports(migration, line, statement);
-    let m = o.migration(migration);
+    let rule = History::Compat.rule(rule);
+    rule.assert_reports(migration, line, statement);
+    let m = rule.migration(migration);
     // The drill itself passes (a dropped column comes back at the end of its table).
     assert!(text(&m["result"]).starts_with("passed"), "{m}");
     let checks = array(&m["checks"]);
@@ -112,10 +112,9 @@ fn drop_default_of_not_null_column() {
         "DROP DEFAULT",
         "23502",
     );
-    let o = History::Compat.outcome();
-    let rule = o.rule("drop-default-of-not-null-column");
+    let rule = History::Compat.rule("drop-default-of-not-null-column");
     rule.assert_quiet("drop_user_nick_default");
-    let m = o.migration("drop_user_nick_default");
+    let m = rule.migration("drop_user_nick_default");
     let checks = array(&m["checks"]);
     assert_eq!(checks.len(), 3, "{m}");
     assert!(checks.iter().all(|c| c["passed"] == true), "{m}");

@@ -8,8 +8,7 @@ use crate::outcome::*;
 /// and only ROW SHARE on the referenced table.
 #[test]
 fn add_foreign_key_without_not_valid() {
-    let o = History::Locks.outcome();
-    let rule = o.rule("add-foreign-key-without-not-valid");
+    let rule = History::Locks.rule("add-foreign-key-without-not-valid");
     let fkey = rule.reports("post_author_fkey", 1, "FOREIGN KEY");
     assert_lock(fkey, "\"Post\"", "ShareRowExclusiveLock");
     assert_lock(fkey, "\"User\"", "ShareRowExclusiveLock");
@@ -18,7 +17,7 @@ fn add_foreign_key_without_not_valid() {
     let not_valid = rule.quiet("comment_author_fkey_not_valid", 1);
     assert_eq!(not_valid["scanned"], serde_json::json!([]), "{not_valid}");
     assert_lock(not_valid, "\"Comment\"", "ShareRowExclusiveLock");
-    let validate = o.statement("validate_comment_author_fkey", 1);
+    let validate = rule.statement("validate_comment_author_fkey", 1);
     assert!(scanned(validate).contains(&"\"Comment\""), "{validate}");
     assert_lock(validate, "\"Comment\"", "ShareUpdateExclusiveLock");
     assert_lock(validate, "\"User\"", "RowShareLock");
@@ -29,8 +28,7 @@ fn add_foreign_key_without_not_valid() {
 /// `set_not_null_scans_table`).
 #[test]
 fn add_check_without_not_valid() {
-    let o = History::Locks.outcome();
-    let rule = o.rule("add-check-without-not-valid");
+    let rule = History::Locks.rule("add-check-without-not-valid");
     let check = rule.reports("user_age_check", 1, "CHECK (\"age\" > 0)");
     assert_scanned_under(check, "\"User\"", "AccessExclusiveLock");
 
@@ -43,13 +41,12 @@ fn add_check_without_not_valid() {
 /// INDEX` builds and reads nothing.
 #[test]
 fn add_unique_constraint_builds_index() {
-    let o = History::Locks.outcome();
-    let rule = o.rule("add-unique-constraint-builds-index");
+    let rule = History::Locks.rule("add-unique-constraint-builds-index");
     let unique = rule.reports("user_email_unique", 1, "UNIQUE (\"email\")");
     assert_scanned_under(unique, "\"User\"", "AccessExclusiveLock");
     assert!(created(unique).contains(&"\"User_email_key\""), "{unique}");
 
-    let concurrent = o.statement("post_slug_unique_index_concurrently", 1);
+    let concurrent = rule.statement("post_slug_unique_index_concurrently", 1);
     assert_eq!(concurrent["in_transaction"], false, "{concurrent}");
     let using = rule.quiet("post_slug_unique_using_index", 1);
     assert_eq!(using["scanned"], serde_json::json!([]), "{using}");
@@ -65,10 +62,8 @@ fn add_unique_constraint_builds_index() {
 fn validate_in_same_transaction() {
     const MIGRATION: &str = "user_age_check_validated_in_same_file";
     const RULE: &str = "validate-in-same-transaction";
-    let batch = History::TransactionsBatch.outcome();
-    batch
-        .rule(RULE)
-        .assert_reports(MIGRATION, 2, "VALIDATE CONSTRAINT");
+    let batch = History::TransactionsBatch.rule(RULE);
+    batch.assert_reports(MIGRATION, 2, "VALIDATE CONSTRAINT");
     let validate = batch.under_earlier_lock(MIGRATION, "\"User\"");
     assert_eq!(
         validate["scanned"],
@@ -76,10 +71,7 @@ fn validate_in_same_transaction() {
         "{validate}"
     );
 
-    let validate = History::TransactionsSplit
-        .outcome()
-        .rule(RULE)
-        .quiet(MIGRATION, 2);
+    let validate = History::TransactionsSplit.rule(RULE).quiet(MIGRATION, 2);
     assert_eq!(validate["earlier_in_transaction"], 0, "{validate}");
     assert_scanned_under(validate, "\"User\"", "ShareUpdateExclusiveLock");
 }

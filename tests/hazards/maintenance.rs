@@ -6,9 +6,7 @@ use crate::outcome::*;
 /// of the view wait. `CONCURRENTLY` holds EXCLUSIVE, which reads pass, and rewrites nothing.
 #[test]
 fn refresh_materialized_view_without_concurrently() {
-    let rule = History::Locks
-        .outcome()
-        .rule("refresh-materialized-view-without-concurrently");
+    let rule = History::Locks.rule("refresh-materialized-view-without-concurrently");
     let refresh = rule.reports(
         "refresh_user_stats",
         1,
@@ -29,7 +27,7 @@ fn refresh_materialized_view_without_concurrently() {
 /// snapshot does not notice, so a later migration on the table fails its comparison.
 #[test]
 fn whole_table_rewrite() {
-    let rule = History::Locks.outcome().rule("whole-table-rewrite");
+    let rule = History::Locks.rule("whole-table-rewrite");
     let unlogged = rule.reports("tags_unlogged", 1, "SET UNLOGGED");
     assert_rewrote_under_access_exclusive(unlogged, "\"Tag\"", &["\"Tag\"", "\"Tag_pkey\""]);
 

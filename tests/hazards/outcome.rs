@@ -49,6 +49,11 @@ impl History {
         CELLS[self as usize].get_or_init(|| self.run())
     }
 
+    /// What explain says of `rule` in this history's outcome.
+    pub fn rule(self, rule: &'static str) -> Proof<'static> {
+        self.outcome().rule(rule)
+    }
+
     fn run(self) -> Outcome {
         use History::*;
         let (folder, mode, args, stops_at): (_, _, &[&str], _) = match self {
@@ -246,10 +251,18 @@ impl Outcome {
     }
 }
 
-/// What explain says of one rule in an [`Outcome`].
+/// What explain says of one rule in an [`Outcome`]; the rest of the outcome reads through it.
 pub struct Proof<'a> {
     outcome: &'a Outcome,
     rule: &'static str,
+}
+
+impl std::ops::Deref for Proof<'_> {
+    type Target = Outcome;
+
+    fn deref(&self) -> &Outcome {
+        self.outcome
+    }
 }
 
 impl<'a> Proof<'a> {
@@ -281,6 +294,12 @@ impl<'a> Proof<'a> {
     pub fn quiet(&self, migration: &str, line: u64) -> &'a Value {
         self.assert_quiet(migration);
         self.outcome.statement(migration, line)
+    }
+
+    /// Explain reports the rule for no statement of `migration`, and the statement at `line`
+    /// ran outside a transaction block, and succeeded (the safe form of a `CONCURRENTLY`).
+    pub fn assert_quiet_ran_alone(&self, migration: &str, line: u64) {
+        assert_ran_alone(self.quiet(migration, line));
     }
 }
 

@@ -11,8 +11,7 @@ use crate::outcome::*;
 /// connection after the file ran (a drill script check; the drill's own default is 1min).
 #[test]
 fn missing_lock_timeout() {
-    let o = History::Locks.outcome();
-    let rule = o.rule("missing-lock-timeout");
+    let rule = History::Locks.rule("missing-lock-timeout");
     let require = rule.reports("require_user_email", 1, "SET NOT NULL");
     let lock = array(&require["locks"])
         .iter()
@@ -21,7 +20,7 @@ fn missing_lock_timeout() {
     assert_eq!(lock["created"], false, "an existing table: {lock}");
 
     rule.assert_quiet("add_user_bio_with_lock_timeout");
-    let checks = array(&o.migration("add_user_bio_with_lock_timeout")["checks"]);
+    let checks = array(&rule.migration("add_user_bio_with_lock_timeout")["checks"]);
     assert_eq!(checks.len(), 1, "{checks:?}");
     assert_eq!(checks[0]["passed"], true, "{checks:?}");
 }

@@ -10,10 +10,8 @@ use crate::outcome::*;
 fn non_transactional_in_transaction() {
     const MIGRATION: &str = "add_user_nick_and_index_concurrently";
     const RULE: &str = "non-transactional-in-transaction";
-    let batch = History::ConcurrentlyBatch.outcome();
-    batch
-        .rule(RULE)
-        .assert_reports(MIGRATION, 2, "CREATE INDEX CONCURRENTLY");
+    let batch = History::ConcurrentlyBatch.rule(RULE);
+    batch.assert_reports(MIGRATION, 2, "CREATE INDEX CONCURRENTLY");
     let forward = batch.failed_forward(MIGRATION, "25001");
     assert_eq!(forward["line"], 2, "{forward}");
     assert!(
@@ -21,11 +19,9 @@ fn non_transactional_in_transaction() {
         "{forward}"
     );
 
-    let split = History::ConcurrentlySplit.outcome();
-    split.rule(RULE).assert_quiet(MIGRATION);
+    let split = History::ConcurrentlySplit.rule(RULE);
     assert_eq!(split.code, EXIT_PASSED, "{}", split.drill);
-    let index = split.statement(MIGRATION, 2);
-    assert_ran_alone(index);
+    split.assert_quiet_ran_alone(MIGRATION, 2);
 }
 
 /// An enum value added and used in one transaction: batch mode fails with 55P04 ("unsafe use
@@ -34,15 +30,13 @@ fn non_transactional_in_transaction() {
 fn enum_value_added_and_used() {
     const MIGRATION: &str = "add_admin_role_as_default";
     const RULE: &str = "enum-value-added-and-used";
-    let batch = History::TransactionsBatch.outcome();
-    batch
-        .rule(RULE)
-        .assert_reports(MIGRATION, 1, "ADD VALUE 'ADMIN'");
+    let batch = History::TransactionsBatch.rule(RULE);
+    batch.assert_reports(MIGRATION, 1, "ADD VALUE 'ADMIN'");
     let forward = batch.failed_forward(MIGRATION, "55P04");
     assert_eq!(forward["line"], 2, "{forward}");
 
-    let split = History::TransactionsSplit.outcome();
-    split.rule(RULE).assert_quiet(MIGRATION);
+    let split = History::TransactionsSplit.rule(RULE);
+    split.assert_quiet(MIGRATION);
     assert_eq!(split.code, EXIT_PASSED, "{}", split.drill);
     let migration = split.migration(MIGRATION);
     assert_eq!(
@@ -60,15 +54,13 @@ fn enum_value_added_and_used() {
 fn backfill_holding_ddl_lock() {
     const MIGRATION: &str = "add_user_score_and_backfill";
     const RULE: &str = "backfill-holding-ddl-lock";
-    let batch = History::TransactionsBatch.outcome();
-    batch
-        .rule(RULE)
-        .assert_reports(MIGRATION, 2, "UPDATE \"User\"");
+    let batch = History::TransactionsBatch.rule(RULE);
+    batch.assert_reports(MIGRATION, 2, "UPDATE \"User\"");
     let update = batch.under_earlier_lock(MIGRATION, "\"User\"");
     assert!(scanned(update).contains(&"\"User\""), "{update}");
 
-    let split = History::TransactionsSplit.outcome();
-    let update = split.rule(RULE).quiet(MIGRATION, 2);
+    let split = History::TransactionsSplit.rule(RULE);
+    let update = split.quiet(MIGRATION, 2);
     assert_eq!(update["earlier_in_transaction"], 0, "{update}");
     assert_lock(update, "\"User\"", "RowExclusiveLock");
 }
