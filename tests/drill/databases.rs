@@ -8,9 +8,8 @@ use super::*;
 
 #[test]
 fn incremental_and_full_snapshots_give_the_same_results() {
-    let incremental =
-        drill(&[DEMO_SCRIPT, "--snapshot", "incremental", "--format", "json"]).passed_json();
-    let full = drill(&[DEMO_SCRIPT, "--snapshot", "full", "--format", "json"]).passed_json();
+    let incremental = passed_report(&[DEMO_SCRIPT, "--snapshot", "incremental"]);
+    let full = passed_report(&[DEMO_SCRIPT, "--snapshot", "full"]);
     assert_eq!(incremental["report"]["tracking"], "incremental");
     assert_eq!(full["report"]["tracking"], "full");
     assert_eq!(outcomes(&incremental), outcomes(&full));
@@ -140,7 +139,7 @@ fn database_url_drills_in_a_database_of_its_own_and_leaves_the_others_untouched(
     let postgres_before = database_state(&mut admin);
 
     let url = server.url();
-    let report = drill(&[DEMO_SCRIPT, "--database-url", &url, "--format", "json"]).passed_json();
+    let report = passed_report(&[DEMO_SCRIPT, "--database-url", &url]);
     let database = text(&report["report"]["database"]);
     assert!(
         database.starts_with(&format!("database {NAME_PREFIX}")),

@@ -43,7 +43,7 @@ fn a_wrong_committed_undo_fails_and_the_human_report_shows_the_diff() {
 
 #[test]
 fn a_wrong_committed_undo_is_a_mismatch_in_json_junit_and_markdown() {
-    let report = drill(&[WRONG_UNDO, "--format", "json"]).failed_json();
+    let report = failed_report(&[WRONG_UNDO]);
     let migration = migration(&report, ADD_USER_AGE);
     assert_eq!(migration["result"], "failed");
     assert_eq!(migration["undo_source"]["kind"], "committed");
@@ -98,14 +98,11 @@ fn a_wrong_committed_undo_is_a_mismatch_in_json_junit_and_markdown() {
 
 #[test]
 fn a_committed_undo_that_fails_to_apply_is_rolled_back_and_the_drill_goes_on() {
-    let report = drill(&[
+    let report = failed_report(&[
         "tests/drills/undo_fails/migrations",
         "--undo-dir",
         "tests/drills/undo_fails/undo",
-        "--format",
-        "json",
-    ])
-    .failed_json();
+    ]);
 
     let migration = migration(&report, ADD_USER_AGE);
     assert_eq!(migration["result"], "failed");
@@ -143,7 +140,7 @@ fn a_committed_undo_that_fails_to_apply_is_rolled_back_and_the_drill_goes_on() {
 fn create_index_concurrently_alone_in_its_file_passes_in_batch_mode() {
     const HISTORY: &str = "tests/drills/concurrently_alone/migrations";
     const INDEX: &str = "20260302090000_add_post_title_idx";
-    let report = drill(&[HISTORY, "--apply-mode", "batch", "--format", "json"]).passed_json();
+    let report = passed_report(&[HISTORY, "--apply-mode", "batch"]);
     assert_eq!(report["report"]["apply_mode"], "batch");
     let migration = migration(&report, INDEX);
     assert_eq!(migration["result"], "passed");
@@ -179,7 +176,7 @@ const ADD_TAG: &str = "20260302090000_add_tag";
 
 #[test]
 fn create_index_concurrently_after_another_statement_fails_in_batch_mode() {
-    let report = drill(&[CONCURRENTLY_IN_BATCH, "--format", "json"]).failed_json();
+    let report = failed_report(&[CONCURRENTLY_IN_BATCH]);
     assert_eq!(report["report"]["apply_mode"], "batch");
     let migration = migration(&report, ADD_TAG);
     assert_eq!(migration["result"], "failed");
@@ -206,14 +203,7 @@ fn create_index_concurrently_after_another_statement_fails_in_batch_mode() {
 
 #[test]
 fn create_index_concurrently_after_another_statement_passes_in_split_mode() {
-    let report = drill(&[
-        CONCURRENTLY_IN_BATCH,
-        "--apply-mode",
-        "split",
-        "--format",
-        "json",
-    ])
-    .passed_json();
+    let report = passed_report(&[CONCURRENTLY_IN_BATCH, "--apply-mode", "split"]);
     assert_eq!(report["report"]["apply_mode"], "split");
     for (name, result) in results(&report) {
         assert_eq!(result, "passed", "{name}");

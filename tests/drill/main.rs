@@ -69,6 +69,18 @@ fn drill(args: &[&str]) -> Run {
     Sandbox::new().drill(args)
 }
 
+/// The JSON report of `unmigrate drill ARGS --format json`, in a sandbox of its own, which
+/// passed.
+fn passed_report(args: &[&str]) -> Value {
+    drill(&[args, &["--format", "json"]].concat()).passed_json()
+}
+
+/// The JSON report of `unmigrate drill ARGS --format json`, in a sandbox of its own, which
+/// failed.
+fn failed_report(args: &[&str]) -> Value {
+    drill(&[args, &["--format", "json"]].concat()).failed_json()
+}
+
 /// What drills add to the shared sandbox: every finished run must leave it empty.
 impl Sandbox {
     fn stderr_path(&self) -> PathBuf {

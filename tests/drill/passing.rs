@@ -8,7 +8,7 @@ use super::*;
 
 #[test]
 fn demo_drill_passes_every_migration_and_runs_every_check_of_its_script() {
-    let report = drill(&[DEMO_SCRIPT, "--format", "json"]).passed_json();
+    let report = passed_report(&[DEMO_SCRIPT]);
 
     assert_eq!(report["passed"], true);
     let results = results(&report);
@@ -80,7 +80,7 @@ fn declared_checks(script: &Path) -> BTreeSet<(String, String, String)> {
 
 #[test]
 fn a_data_migration_is_manual_and_the_drill_goes_on_and_passes() {
-    let report = drill(&["tests/drills/manual_data/migrations", "--format", "json"]).passed_json();
+    let report = passed_report(&["tests/drills/manual_data/migrations"]);
     assert_eq!(
         results(&report),
         [
@@ -109,7 +109,7 @@ fn a_data_migration_is_manual_and_the_drill_goes_on_and_passes() {
 #[test]
 fn dropping_a_column_passes_with_the_column_order_only_difference_it_announced() {
     const DROP: &str = "20260302090000_drop_user_nickname";
-    let report = drill(&["tests/drills/drop_column/migrations", "--format", "json"]).passed_json();
+    let report = passed_report(&["tests/drills/drop_column/migrations"]);
     let migration = migration(&report, DROP);
     assert_eq!(migration["result"], "passed_column_order_only");
     let undo = phase(migration, "undo");
@@ -143,7 +143,7 @@ fn dropping_a_column_passes_with_the_column_order_only_difference_it_announced()
 /// and definitions, NOT NULL, constraints) and the forward applies again, as each verdict claims.
 #[test]
 fn constraints_using_an_index_are_undone_exactly_and_their_tables_recreated() {
-    let report = drill(&["tests/drills/using_index/migrations", "--format", "json"]).passed_json();
+    let report = passed_report(&["tests/drills/using_index/migrations"]);
     let expected = [
         ("20260301090000_init", "lossy"),
         ("20260302090000_t_primary_key", "exact"),
@@ -171,7 +171,7 @@ fn constraints_using_an_index_are_undone_exactly_and_their_tables_recreated() {
 #[test]
 fn a_unique_using_index_undo_keeps_every_seeded_row() {
     const UNIQUE: &str = "20260304090000_t_unique_keys";
-    let report = drill(&[
+    let report = passed_report(&[
         "tests/drills/using_index/migrations",
         "--from",
         UNIQUE,
@@ -179,10 +179,7 @@ fn a_unique_using_index_undo_keeps_every_seeded_row() {
         UNIQUE,
         "--seed-rows",
         "20",
-        "--format",
-        "json",
-    ])
-    .passed_json();
+    ]);
     let unique = migration(&report, UNIQUE);
     assert_eq!(unique["claimed"], "exact");
     assert_eq!(unique["result"], "passed");
@@ -199,7 +196,7 @@ fn a_unique_using_index_undo_keeps_every_seeded_row() {
 
 #[test]
 fn last_1_drills_only_the_last_migration_after_applying_the_others() {
-    let report = drill(&[DEMO_MIGRATIONS, "--last", "1", "--format", "json"]).passed_json();
+    let report = passed_report(&[DEMO_MIGRATIONS, "--last", "1"]);
     let names: Vec<String> = results(&report).into_iter().map(|(n, _)| n).collect();
     assert_eq!(names, ["20260216094500_add_post_status_published_at_index"]);
     assert_eq!(report["report"]["prefix"]["migrations"], 6);
@@ -208,16 +205,13 @@ fn last_1_drills_only_the_last_migration_after_applying_the_others() {
 
 #[test]
 fn from_and_to_drill_the_migrations_between_them_both_included() {
-    let report = drill(&[
+    let report = passed_report(&[
         DEMO_MIGRATIONS,
         "--from",
         "20260112",
         "--to",
         "20260126160000_add_moderator_role",
-        "--format",
-        "json",
-    ])
-    .passed_json();
+    ]);
     let names: Vec<String> = results(&report).into_iter().map(|(n, _)| n).collect();
     assert_eq!(
         names,

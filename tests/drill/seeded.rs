@@ -10,14 +10,7 @@ const SEEDED_USERS: &str = include_str!("fixtures/seeded_users.sql");
 #[test]
 fn a_drop_column_undo_loses_exactly_the_column_it_announced() {
     const DROP: &str = "20260302090000_drop_user_nickname";
-    let report = drill(&[
-        "tests/drills/drop_column/migrations",
-        "--seed-rows",
-        "30",
-        "--format",
-        "json",
-    ])
-    .passed_json();
+    let report = passed_report(&["tests/drills/drop_column/migrations", "--seed-rows", "30"]);
     let dropped = migration(&report, DROP);
     assert_eq!(dropped["result"], "passed_column_order_only", "{dropped}");
     let data = data_of(dropped);
@@ -97,30 +90,38 @@ fn a_committed_undo_that_loses_rows_it_does_not_announce_fails_in_every_format()
     );
 }
 
+/// Writes the seeded users' table, then the migration `name` (`sql`), and drills the history
+/// over 10 seeded rows a table: the drill fails, at `name`'s forward migration with SQLSTATE
+/// `code`, a failure only the data causes. The sandbox, the history, and `name`'s report.
+fn fails_over_seeded_rows(name: &str, sql: &str, code: &str) -> (Sandbox, PathBuf, Value) {
+    let sandbox = Sandbox::new();
+    let dir = sandbox.history(&[("20260301090000_init", SEEDED_USERS), (name, sql)]);
+    let report = sandbox
+        .drill(&[arg(&dir), "--seed-rows", "10", "--format", "json"])
+        .failed_json();
+    let failed = migration(&report, name).clone();
+    assert_eq!(phase(&failed, "forward")["code"], code, "{failed}");
+    assert_eq!(data_of(&failed)["forward_failure"], "only_with_data");
+    (sandbox, dir, failed)
+}
+
 #[test]
 fn set_not_null_over_null_rows_fails_only_when_seeded() {
-    let sandbox = Sandbox::new();
-    let dir = sandbox.history(&[
-        ("20260301090000_init", SEEDED_USERS),
-        (
-            "20260302090000_require_nickname",
-            r#"ALTER TABLE "User" ALTER COLUMN "nickname" SET NOT NULL;"#,
-        ),
-    ]);
+    const REQUIRE: &str = "20260302090000_require_nickname";
+    let (sandbox, dir, required) = fails_over_seeded_rows(
+        REQUIRE,
+        r#"ALTER TABLE "User" ALTER COLUMN "nickname" SET NOT NULL;"#,
+        "23502",
+    );
+    assert_eq!(required["result"], "failed");
+    failed_phase(&required, "forward", "23502");
+
     let empty = sandbox
         .drill(&[arg(&dir), "--format", "json"])
         .passed_json();
-    let required = migration(&empty, "20260302090000_require_nickname");
+    let required = migration(&empty, REQUIRE);
     assert_eq!(required["result"], "passed");
     assert!(required.get("data").is_none(), "{required}");
-
-    let seeded = sandbox
-        .drill(&[arg(&dir), "--seed-rows", "10", "--format", "json"])
-        .failed_json();
-    let required = migration(&seeded, "20260302090000_require_nickname");
-    assert_eq!(required["result"], "failed");
-    failed_phase(required, "forward", "23502");
-    assert_eq!(data_of(required)["forward_failure"], "only_with_data");
 
     let human = sandbox.drill(&[arg(&dir), "--seed-rows", "10"]);
     assert!(
@@ -131,20 +132,11 @@ fn set_not_null_over_null_rows_fails_only_when_seeded() {
 
 #[test]
 fn a_unique_index_over_duplicates_fails_when_seeded() {
-    let sandbox = Sandbox::new();
-    let dir = sandbox.history(&[
-        ("20260301090000_init", SEEDED_USERS),
-        (
-            "20260302090000_unique_nickname",
-            r#"CREATE UNIQUE INDEX "User_nickname_key" ON "User"("nickname");"#,
-        ),
-    ]);
-    let report = sandbox
-        .drill(&[arg(&dir), "--seed-rows", "10", "--format", "json"])
-        .failed_json();
-    let unique = migration(&report, "20260302090000_unique_nickname");
-    assert_eq!(phase(unique, "forward")["code"], "23505", "{unique}");
-    assert_eq!(data_of(unique)["forward_failure"], "only_with_data");
+    fails_over_seeded_rows(
+        "20260302090000_unique_nickname",
+        r#"CREATE UNIQUE INDEX "User_nickname_key" ON "User"("nickname");"#,
+        "23505",
+    );
 }
 
 /// Parents are seeded before children, a NOT NULL foreign key points at existing rows, a
