@@ -90,6 +90,8 @@ impl Names {
             Names::Few(names) => {
                 if let Err(at) = names.binary_search(name) {
                     if names.len() < Self::FEW {
+                        // Most objects have one link: room for exactly one, not the usual four.
+                        names.reserve_exact(usize::from(names.is_empty()));
                         names.insert(at, name.clone());
                     } else {
                         let mut many: BTreeSet<QName> = std::mem::take(names).into_iter().collect();

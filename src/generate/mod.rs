@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::migrations::{
-    self, Among, History, Migration, MigrationsError, NameError, NewFolder, NewFolders, Overwrite,
+    self, Among, Checksum, History, Migration, MigrationsError, NameError, NewFolder, NewFolders, Overwrite,
     Timestamp,
 };
 use crate::sql::SqlError;
@@ -108,7 +108,7 @@ pub struct Plan {
 #[derive(Debug)]
 pub struct PlannedUndo {
     pub source: String,
-    pub source_checksum: String,
+    pub source_checksum: Checksum,
     pub verdict: Verdict,
     pub counts: VerdictCounts,
     /// The folders to write, in deploy order (more than one when `CONCURRENTLY` statements
@@ -207,16 +207,15 @@ impl Plan {
     /// migration's are large), and its summary is returned (the folders are named later, by
     /// [`assign_folders`]).
     fn keep(spool: &mut Spool, undo: MigrationUndo, files: Vec<String>) -> io::Result<PlannedUndo> {
-        let folders = files
-            .into_iter()
-            .map(|sql| {
-                let file = spool.put(sql.as_bytes())?;
-                Ok(PlannedFolder {
-                    name: String::new(),
-                    file,
-                })
-            })
-            .collect::<io::Result<_>>()?;
+        // Sized exactly: collecting through `io::Result` would reserve room for four.
+        let mut folders = Vec::with_capacity(files.len());
+        for sql in files {
+            let file = spool.put(sql.as_bytes())?;
+            folders.push(PlannedFolder {
+                name: String::new(),
+                file,
+            });
+        }
         let notes = spool.put_json(&Seq(|| {
             undo.statements
                 .iter()

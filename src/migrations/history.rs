@@ -32,14 +32,12 @@ pub struct History {
 pub struct Migration {
     /// Folder name, e.g. `20240126184148_new_models copy`; Prisma's migration name.
     pub name: String,
-    pub dir: PathBuf,
-    /// `dir/migration.sql`.
+    /// `<folder>/migration.sql`.
     pub sql_path: PathBuf,
     /// The file's text, checked to be UTF-8, with a leading byte-order mark removed.
     pub sql: String,
-    /// Lowercase hex SHA-256 of the raw file bytes, as Prisma stores it in
-    /// `_prisma_migrations.checksum`.
-    pub checksum: String,
+    /// SHA-256 of the raw file bytes, as Prisma stores it in `_prisma_migrations.checksum`.
+    pub checksum: Checksum,
     /// `Some(source name)` when this folder is an undo written by unmigrate.
     pub undo_of: Option<String>,
 }
@@ -125,9 +123,8 @@ fn read_migration(dir: &Path) -> Result<Migration, MigrationsError> {
     let sql = decode_utf8(&sql_path, &bytes)?;
     Ok(Migration {
         name,
-        dir: dir.into(),
         undo_of: undo_source(&sql),
-        checksum: sha256_hex(&bytes),
+        checksum: Checksum::of(&bytes),
         sql,
         sql_path,
     })
@@ -185,10 +182,30 @@ fn file_kind(file_type: fs::FileType) -> &'static str {
 
 /// Lowercase hex SHA-256, as Prisma writes `_prisma_migrations.checksum` (zero-padded).
 pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    Checksum::of(bytes).to_string()
+}
+
+/// A SHA-256 digest, kept as its 32 bytes (a history keeps one per migration) and shown as
+/// Prisma writes `_prisma_migrations.checksum`: lowercase hex, zero-padded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Checksum([u8; 32]);
+
+impl Checksum {
+    pub fn of(bytes: &[u8]) -> Self {
+        Checksum(Sha256::digest(bytes).into())
+    }
+}
+
+impl std::fmt::Display for Checksum {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.iter().try_for_each(|b| write!(f, "{b:02x}"))
+    }
+}
+
+impl serde::Serialize for Checksum {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
 }
 
 /// The text of a file without its UTF-8 byte-order mark, or an error pointing at the
@@ -328,7 +345,7 @@ mod tests {
         folder(tmp.path(), "20240101000001_bom", b"\xEF\xBB\xBFSELECT 1;\n");
         let h = read_history(tmp.path()).unwrap();
         assert_eq!(
-            h.migrations[0].checksum,
+            h.migrations[0].checksum.to_string(),
             "b4e0497804e46e0a0b0b8c31975b062152d551bac49c3c2e80932567b4085dcd"
         );
         let bom = &h.migrations[1];
@@ -337,7 +354,7 @@ mod tests {
             bom.checksum, h.migrations[0].checksum,
             "but not from the checksum"
         );
-        assert_eq!(bom.checksum, sha256_hex(b"\xEF\xBB\xBFSELECT 1;\n"));
+        assert_eq!(bom.checksum.to_string(), sha256_hex(b"\xEF\xBB\xBFSELECT 1;\n"));
     }
 
     #[test]

@@ -17,7 +17,7 @@ mod writer;
 
 pub use apply_mode::ApplyMode;
 pub use error::MigrationsError;
-pub use history::{read_history, History, Migration, LOCK_FILE, MIGRATION_SQL};
+pub use history::{read_history, Checksum, History, Migration, LOCK_FILE, MIGRATION_SQL};
 pub use lookup::{Among, NameError};
 pub use naming::{seal, undo_folder_name, undo_header, MAX_FOLDER_NAME_BYTES};
 pub use order::prisma_name_order;

@@ -291,10 +291,9 @@ mod tests {
             .iter()
             .map(|n| Migration {
                 name: n.to_string(),
-                dir: PathBuf::from(n),
                 sql_path: PathBuf::from(n).join("migration.sql"),
                 sql: String::new(),
-                checksum: String::new(),
+                checksum: Default::default(),
                 undo_of: None,
             })
             .collect();

@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::file::render_parts;
 use super::{render, touches_of_file, undo_and_apply, LazyScope, Undo, Verdict};
 use crate::catalog::Catalog;
-use crate::migrations::{History, Migration, NewFolder};
+use crate::migrations::{Checksum, History, Migration, NewFolder};
 use crate::sql::{self, Location, SqlError};
 
 /// The undo of one forward statement, with where the statement stands.
@@ -25,7 +25,7 @@ pub struct StatementUndo {
 #[derive(Debug, Clone, Serialize)]
 pub struct MigrationUndo {
     pub source: String,
-    pub source_checksum: String,
+    pub source_checksum: Checksum,
     pub verdict: Verdict,
     pub counts: VerdictCounts,
     pub statements: Vec<StatementUndo>,
@@ -90,11 +90,18 @@ pub fn derive_each<E: From<SqlError>>(
     selected: &[&Migration],
     mut each: impl FnMut(MigrationUndo, Vec<String>) -> Result<(), E>,
 ) -> Result<(), E> {
-    let wanted: HashSet<&str> = selected.iter().map(|m| m.name.as_str()).collect();
-    let last = history
-        .migrations
+    // One flag per migration: the set of names goes before the fold starts.
+    let wanted: Vec<bool> = {
+        let names: HashSet<&str> = selected.iter().map(|m| m.name.as_str()).collect();
+        history
+            .migrations
+            .iter()
+            .map(|m| names.contains(m.name.as_str()))
+            .collect()
+    };
+    let last = wanted
         .iter()
-        .rposition(|m| wanted.contains(m.name.as_str()))
+        .rposition(|w| *w)
         .expect("selection comes from the history");
     let in_scope = &history.migrations[..=last];
     std::thread::scope(|scope| {
@@ -102,8 +109,7 @@ pub fn derive_each<E: From<SqlError>>(
         scope.spawn(move || parse_ahead(in_scope, parsed_tx));
         let mut parsed = parsed_rx.into_iter().flatten();
         let mut catalog = Catalog::default();
-        for migration in in_scope {
-            let undo_it = wanted.contains(migration.name.as_str());
+        for (migration, &undo_it) in in_scope.iter().zip(&wanted) {
             // Only a data statement asks for the scope; the file is parsed again then.
             let migration_scope =
                 LazyScope::new(|| touches_of_file(&migration.sql_path, &migration.sql));
@@ -169,7 +175,7 @@ fn parse_ahead(migrations: &[Migration], parsed_tx: std::sync::mpsc::SyncSender<
 }
 
 /// How many batches a pipeline stage may hold ready for the next.
-const STAGE_QUEUE: usize = 8;
+const STAGE_QUEUE: usize = 2;
 
 /// A batch is handed on once its statements hold this much SQL text (a rough measure of
 /// the work in it), or less towards the end: the fold still has the last batch to do once
@@ -230,7 +236,7 @@ fn finish(
     let verdict = Verdict::least_exact(statements.iter().map(|s| s.undo.verdict));
     let undo = MigrationUndo {
         source: migration.name.clone(),
-        source_checksum: migration.checksum.clone(),
+        source_checksum: migration.checksum,
         verdict,
         counts,
         statements,
