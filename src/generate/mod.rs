@@ -17,15 +17,15 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::migrations::{
-    self, Among, Checksum, History, Migration, MigrationsError, NameError, NewFolder, NewFolders, Overwrite,
-    Timestamp,
+    self, Among, Checksum, History, Migration, MigrationsError, NameError, NewFolder, NewFolders,
+    Overwrite, Timestamp,
 };
 use crate::sql::SqlError;
 use crate::undo::Verdict;
 use spool::{Span, Spool};
 
 pub use crate::undo::{
-    built_statements, derive_each, derive_undos, render_parts, MigrationUndo, StatementUndo,
+    built_statements, derive_each, derive_undos, render_parts, Files, MigrationUndo, StatementUndo,
     VerdictCounts,
 };
 
@@ -203,17 +203,16 @@ impl Plan {
         self.spool.json(undo.statements)
     }
 
-    /// Keeps one derived undo: its texts go to the spool, each dropped once written (a large
-    /// migration's are large), and its summary is returned (the folders are named later, by
-    /// [`assign_folders`]).
-    fn keep(spool: &mut Spool, undo: MigrationUndo, files: Vec<String>) -> io::Result<PlannedUndo> {
-        // Sized exactly: collecting through `io::Result` would reserve room for four.
+    /// Keeps one derived undo: its files are rendered straight into the spool (a large
+    /// migration's are many times its SQL), with its report data and what the guard checks,
+    /// and its summary is returned (the folders are named later, by [`assign_folders`]).
+    fn keep(spool: &mut Spool, undo: MigrationUndo) -> io::Result<PlannedUndo> {
+        let files = Files::new(&undo);
         let mut folders = Vec::with_capacity(files.len());
-        for sql in files {
-            let file = spool.put(sql.as_bytes())?;
+        for part in 0..files.len() {
             folders.push(PlannedFolder {
                 name: String::new(),
-                file,
+                file: spool.put_text(|out| files.render(part, out))?,
             });
         }
         let notes = spool.put_json(&Seq(|| {
@@ -227,7 +226,10 @@ impl Plan {
                 })
         }))?;
         let statements = spool.put_json(&undo.statements)?;
-        let built = spool.put_json(&built_statements(&undo))?;
+        let files = &files;
+        let built = spool.put_json(&Seq(|| {
+            (0..files.len()).map(|part| Seq(move || files.built(part)))
+        }))?;
         Ok(PlannedUndo {
             source: undo.source,
             source_checksum: undo.source_checksum,
@@ -281,8 +283,8 @@ pub fn plan(
     let selected = select(history, selection)?;
     let mut spool = Spool::new().map_err(GenerateError::Spool)?;
     let mut undos = Vec::with_capacity(selected.len());
-    derive_each(history, &selected, |undo, files| {
-        undos.push(Plan::keep(&mut spool, undo, files).map_err(GenerateError::Spool)?);
+    derive_each(history, &selected, |undo| {
+        undos.push(Plan::keep(&mut spool, undo).map_err(GenerateError::Spool)?);
         Ok::<_, GenerateError>(())
     })?;
     io::Write::flush(&mut spool).map_err(GenerateError::Spool)?;

@@ -5,6 +5,7 @@
 //! few offsets per migration stay in memory, and each text is read back when it is checked,
 //! printed or written. The file has no name, so the system removes it however the run ends.
 
+use std::fmt;
 use std::fs::File;
 use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
 
@@ -40,6 +41,7 @@ impl Spool {
     }
 
     /// Appends `bytes`; they can be read once the spool is flushed ([`Write::flush`]).
+    #[cfg(test)]
     pub(super) fn put(&mut self, bytes: &[u8]) -> io::Result<Span> {
         let offset = self.end;
         self.write_all(bytes)?;
@@ -53,6 +55,26 @@ impl Spool {
     pub(super) fn put_json(&mut self, value: &impl Serialize) -> io::Result<Span> {
         let offset = self.end;
         serde_json::to_writer(&mut *self, value)?;
+        let len = usize::try_from(self.end - offset).map_err(io::Error::other)?;
+        Ok(Span { offset, len })
+    }
+
+    /// Appends the text `render` writes, straight into the file (a large undo is never held
+    /// whole); see [`Spool::put`].
+    pub(super) fn put_text(
+        &mut self,
+        render: impl FnOnce(&mut TextOut<'_>) -> fmt::Result,
+    ) -> io::Result<Span> {
+        let offset = self.end;
+        let mut out = TextOut {
+            spool: self,
+            error: None,
+        };
+        let rendered = render(&mut out);
+        if let Some(e) = out.error {
+            return Err(e);
+        }
+        rendered.map_err(|_| io::Error::other("internal error: a text could not be formatted"))?;
         let len = usize::try_from(self.end - offset).map_err(io::Error::other)?;
         Ok(Span { offset, len })
     }
@@ -81,6 +103,22 @@ impl Spool {
     /// The value [`Spool::put_json`] appended at `span`.
     pub(super) fn json<T: DeserializeOwned>(&self, span: Span) -> io::Result<T> {
         Ok(serde_json::from_str(&self.text(span)?)?)
+    }
+}
+
+/// The spool as a text sink for [`Spool::put_text`]: keeps the first write error, which
+/// `fmt::Write` cannot carry.
+pub(super) struct TextOut<'s> {
+    spool: &'s mut Spool,
+    error: Option<io::Error>,
+}
+
+impl fmt::Write for TextOut<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        self.spool.write_all(s.as_bytes()).map_err(|e| {
+            self.error.get_or_insert(e);
+            fmt::Error
+        })
     }
 }
 

@@ -196,6 +196,12 @@ impl Checksum {
     }
 }
 
+impl From<Sha256> for Checksum {
+    fn from(hasher: Sha256) -> Self {
+        Checksum(hasher.finalize().into())
+    }
+}
+
 impl std::fmt::Display for Checksum {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         self.0.iter().try_for_each(|b| write!(f, "{b:02x}"))
@@ -354,7 +360,10 @@ mod tests {
             bom.checksum, h.migrations[0].checksum,
             "but not from the checksum"
         );
-        assert_eq!(bom.checksum.to_string(), sha256_hex(b"\xEF\xBB\xBFSELECT 1;\n"));
+        assert_eq!(
+            bom.checksum.to_string(),
+            sha256_hex(b"\xEF\xBB\xBFSELECT 1;\n")
+        );
     }
 
     #[test]

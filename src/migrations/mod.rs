@@ -19,7 +19,9 @@ pub use apply_mode::ApplyMode;
 pub use error::MigrationsError;
 pub use history::{read_history, Checksum, History, Migration, LOCK_FILE, MIGRATION_SQL};
 pub use lookup::{Among, NameError};
-pub use naming::{seal, undo_folder_name, undo_header, MAX_FOLDER_NAME_BYTES};
+pub use naming::{
+    seal, undo_folder_name, undo_header, Sealed, Sha256Text, MAX_FOLDER_NAME_BYTES, SEAL_LINE_LEN,
+};
 pub use order::prisma_name_order;
 pub use staging::{interrupted_runs, recover_interrupted};
 pub use timestamp::{choose_timestamps, Timestamp};

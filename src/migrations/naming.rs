@@ -1,6 +1,8 @@
 //! Names and header lines of the undo folders unmigrate writes.
 
-use super::history::sha256_hex;
+use sha2::{Digest, Sha256};
+
+use super::history::{sha256_hex, Checksum};
 use super::{Timestamp, UNDO_MARKER};
 use crate::untrusted;
 
@@ -46,15 +48,87 @@ const SEAL_PREFIX: &str = "-- content checksum (sha256, of this file without thi
 
 /// Adds the seal line after the first line of a generated file: a later `--force` replaces
 /// the file only while its content still hashes to it, so hand edits are never lost silently.
-pub fn seal(sql: &str) -> String {
+/// The line goes in place, without a second copy of the file (a large migration's undo is
+/// many megabytes); [`SEAL_LINE_LEN`] bytes of spare capacity spare a reallocation.
+pub fn seal(mut sql: String) -> String {
     let hash = sha256_hex(sql.as_bytes());
-    let (first, rest) = match sql.find('\n') {
-        Some(end) => sql.split_at(end + 1),
-        None => (sql, ""),
-    };
-    let newline = if first.ends_with('\n') { "" } else { "\n" };
-    format!("{first}{newline}{SEAL_PREFIX}{hash}\n{rest}")
+    let line = format!("{SEAL_PREFIX}{hash}\n");
+    match sql.find('\n') {
+        Some(end) => sql.insert_str(end + 1, &line),
+        None => {
+            sql.push('\n');
+            sql.push_str(&line);
+        }
+    }
+    sql
 }
+
+/// A text sink that only hashes what is written to it: the first pass of sealing a text that
+/// is rendered straight into a file ([`Sealed`]).
+#[derive(Default)]
+pub struct Sha256Text(Sha256);
+
+impl Sha256Text {
+    /// The hash, as the seal line shows it.
+    pub fn finish(self) -> String {
+        Checksum::from(self.0).to_string()
+    }
+}
+
+impl std::fmt::Write for Sha256Text {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.0.update(s.as_bytes());
+        Ok(())
+    }
+}
+
+/// Writes a text through to `out` with the seal line of `hash` after its first line: what
+/// [`seal`] makes of the same text, given its [`Sha256Text`] hash, without holding it.
+pub struct Sealed<'w, W> {
+    out: &'w mut W,
+    /// The seal line, until it is written.
+    line: Option<String>,
+}
+
+impl<'w, W: std::fmt::Write> Sealed<'w, W> {
+    pub fn new(out: &'w mut W, hash: String) -> Self {
+        Sealed {
+            out,
+            line: Some(format!("{SEAL_PREFIX}{hash}\n")),
+        }
+    }
+
+    /// Ends the text: a text of one line gets its seal line now, as [`seal`] adds it.
+    pub fn finish(mut self) -> std::fmt::Result {
+        match self.line.take() {
+            Some(line) => {
+                self.out.write_char('\n')?;
+                self.out.write_str(&line)
+            }
+            None => Ok(()),
+        }
+    }
+}
+
+impl<W: std::fmt::Write> std::fmt::Write for Sealed<'_, W> {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        let Some(line) = &self.line else {
+            return self.out.write_str(s);
+        };
+        match s.find('\n') {
+            Some(end) => {
+                self.out.write_str(&s[..=end])?;
+                self.out.write_str(line)?;
+                self.line = None;
+                self.out.write_str(&s[end + 1..])
+            }
+            None => self.out.write_str(s),
+        }
+    }
+}
+
+/// The length of the line [`seal`] adds (a SHA-256 is 64 hex digits).
+pub const SEAL_LINE_LEN: usize = SEAL_PREFIX.len() + 64 + 1;
 
 /// Whether a generated file is as unmigrate wrote it. Line endings do not count (a checkout
 /// may turn LF into CRLF); a byte-order mark is already gone from `sql`.
@@ -186,11 +260,11 @@ mod tests {
     #[test]
     fn seal_tells_intact_from_edited_and_unsealed() {
         let generated = format!("{}\nDROP TABLE \"a\";\n", undo_header("1_a"));
-        let sealed = seal(&generated);
+        let sealed = seal(generated.clone());
         assert!(sealed.starts_with(&format!("{}\n{SEAL_PREFIX}", undo_header("1_a"))));
         assert_eq!(seal_state(&sealed), SealState::Intact);
         assert_eq!(seal_state(&sealed.replace('\n', "\r\n")), SealState::Intact);
-        let literal = seal(&format!(
+        let literal = seal(format!(
             "{}\nCOMMENT ON TABLE a IS 'x\r\ny';\n",
             undo_header("1_a")
         ));

@@ -75,20 +75,21 @@ pub fn derive_undos(
     selected: &[&Migration],
 ) -> Result<Vec<(MigrationUndo, Vec<String>)>, SqlError> {
     let mut derived = Vec::with_capacity(selected.len());
-    derive_each(history, selected, |undo, parts| {
+    derive_each(history, selected, |undo| {
+        let parts = render_parts(&undo);
         derived.push((undo, parts));
         Ok::<_, SqlError>(())
     })?;
     Ok(derived)
 }
 
-/// [`derive_undos`], handing each undo and its rendered file texts to `each` as soon as it is
-/// derived, in history order, so the caller decides what to keep (`generate` spools them).
+/// [`derive_undos`], handing each undo to `each` as soon as it is derived, in history order,
+/// so the caller decides what to render and keep (`generate` renders its files into a spool).
 /// Stops at the first error, `each`'s or the parser's.
 pub fn derive_each<E: From<SqlError>>(
     history: &History,
     selected: &[&Migration],
-    mut each: impl FnMut(MigrationUndo, Vec<String>) -> Result<(), E>,
+    mut each: impl FnMut(MigrationUndo) -> Result<(), E>,
 ) -> Result<(), E> {
     // One flag per migration: the set of names goes before the fold starts.
     let wanted: Vec<bool> = {
@@ -135,8 +136,7 @@ pub fn derive_each<E: From<SqlError>>(
             }
             catalog.end_migration();
             if undo_it {
-                let (undo, parts) = finish(migration, sources, undos);
-                each(undo, parts)?;
+                each(finish(migration, sources, undos))?;
             }
         }
         Ok(())
@@ -212,13 +212,13 @@ impl<T> Batch<T> {
     }
 }
 
-/// Deparses the undo statements of one migration, settles the verdicts and renders the file
-/// texts. `sources` are where its forward statements stand, and their text.
+/// Deparses the undo statements of one migration and settles the verdicts. `sources` are
+/// where its forward statements stand, and their text.
 fn finish(
     migration: &Migration,
     sources: Vec<(Location, String)>,
     undos: Vec<Undo>,
-) -> (MigrationUndo, Vec<String>) {
+) -> MigrationUndo {
     let mut counts = VerdictCounts::default();
     let statements: Vec<StatementUndo> = sources
         .into_iter()
@@ -234,14 +234,12 @@ fn finish(
         })
         .collect();
     let verdict = Verdict::least_exact(statements.iter().map(|s| s.undo.verdict));
-    let undo = MigrationUndo {
+    MigrationUndo {
         source: migration.name.clone(),
         source_checksum: migration.checksum,
         verdict,
         counts,
         statements,
         folders: Vec::new(),
-    };
-    let parts = render_parts(&undo);
-    (undo, parts)
+    }
 }

@@ -1,10 +1,11 @@
 //! The text of a generated undo migration: a header a reviewer can trust, each undo statement
 //! under the forward statement it reverses, and manual steps that fail until written.
 
+use std::borrow::Cow;
 use std::fmt::Write;
 
 use super::{MigrationUndo, StatementUndo, UndoSql, Verdict};
-use crate::migrations::{seal, undo_header};
+use crate::migrations::{seal, undo_header, Sealed, Sha256Text, SEAL_LINE_LEN};
 use crate::untrusted;
 
 /// One item of the undo sequence, in the order it must run.
@@ -49,57 +50,118 @@ fn parts(undo: &MigrationUndo) -> Vec<Vec<Step<'_>>> {
     parts
 }
 
+/// The files of one undo: its steps split into parts once, then rendered into any text sink,
+/// so a large undo can go straight to a file instead of through a string of its own.
+pub struct Files<'u> {
+    undo: &'u MigrationUndo,
+    parts: Vec<Vec<Step<'u>>>,
+}
+
+impl<'u> Files<'u> {
+    pub fn new(undo: &'u MigrationUndo) -> Self {
+        Files {
+            undo,
+            parts: parts(undo),
+        }
+    }
+
+    /// How many files: more than one when `CONCURRENTLY` statements must run alone.
+    pub fn len(&self) -> usize {
+        self.parts.len()
+    }
+
+    /// Never true: an undo with nothing to undo is still one file saying so.
+    pub fn is_empty(&self) -> bool {
+        self.parts.is_empty()
+    }
+
+    /// Renders file `part` (0-based), sealed with the checksum of what was generated (see
+    /// [`seal`]). It is rendered twice, once to hash it and once into `out`, so it is never
+    /// held whole.
+    pub fn render(&self, part: usize, out: &mut impl Write) -> std::fmt::Result {
+        let mut hash = Sha256Text::default();
+        self.render_unsealed(part, &mut hash)?;
+        let mut sealed = Sealed::new(out, hash.finish());
+        self.render_unsealed(part, &mut sealed)?;
+        sealed.finish()
+    }
+
+    /// File `part` as a string: for drills and tests, which hold their files anyway.
+    pub fn text(&self, part: usize) -> String {
+        let steps = &self.parts[part];
+        let mut out = String::with_capacity(file_size_hint(self.undo, steps));
+        self.render_unsealed(part, &mut out)
+            .expect("a string takes any text");
+        seal(out)
+    }
+
+    fn render_unsealed(&self, part: usize, out: &mut impl Write) -> std::fmt::Result {
+        render_file(
+            out,
+            self.undo,
+            &self.parts[part],
+            part + 1,
+            self.parts.len(),
+        )
+    }
+
+    /// The statements file `part` holds, in order, as the generator built them (without the
+    /// `;`): what the file must parse back to before it is written.
+    pub fn built(&self, part: usize) -> impl Iterator<Item = Cow<'u, str>> + '_ {
+        self.parts[part].iter().filter_map(|step| match step {
+            Step::Sql(_, sql) => Some(Cow::Borrowed(sql.sql.as_str())),
+            Step::Manual(s) => Some(Cow::Owned(manual_statement(self.undo, s))),
+            Step::Nothing(_) => None,
+        })
+    }
+}
+
 /// Renders the undo as one or more `migration.sql` texts, each sealed with the checksum of
 /// what was generated (see [`seal`]).
 pub fn render_parts(undo: &MigrationUndo) -> Vec<String> {
-    let parts = parts(undo);
-    let total = parts.len();
-    parts
-        .iter()
-        .enumerate()
-        .map(|(i, steps)| seal(&render_file(undo, steps, i + 1, total)))
-        .collect()
+    let files = Files::new(undo);
+    (0..files.len()).map(|part| files.text(part)).collect()
 }
 
 /// The statements each file of [`render_parts`] holds, in order, as the generator built them
 /// (without the `;`): what a file must parse back to before it is written.
 pub fn built_statements(undo: &MigrationUndo) -> Vec<Vec<String>> {
-    let statement = |step: &Step<'_>| match step {
-        Step::Sql(_, sql) => Some(sql.sql.clone()),
-        Step::Manual(s) => Some(manual_statement(undo, s)),
-        Step::Nothing(_) => None,
-    };
-    parts(undo)
-        .iter()
-        .map(|steps| steps.iter().filter_map(statement).collect())
+    let files = Files::new(undo);
+    (0..files.len())
+        .map(|part| files.built(part).map(Cow::into_owned).collect())
         .collect()
 }
 
-fn render_file(undo: &MigrationUndo, steps: &[Step<'_>], part: usize, total: usize) -> String {
-    let mut out = String::with_capacity(file_size_hint(undo, steps));
-    header(&mut out, undo, part, total);
+fn render_file(
+    out: &mut impl Write,
+    undo: &MigrationUndo,
+    steps: &[Step<'_>],
+    part: usize,
+    total: usize,
+) -> std::fmt::Result {
+    header(out, undo, part, total)?;
     let mut last_source: Option<&StatementUndo> = None;
     for step in steps {
         let source = step.source();
         // Consecutive steps of one forward statement share its comment.
         if !last_source.is_some_and(|last| std::ptr::eq(last, source)) {
-            out.push('\n');
-            statement_comment(&mut out, source);
+            out.write_char('\n')?;
+            statement_comment(out, source)?;
             last_source = Some(source);
         }
         match step {
             Step::Sql(_, sql) => {
-                out.push_str(&sql.sql);
-                out.push_str(";\n");
+                out.write_str(&sql.sql)?;
+                out.write_str(";\n")?;
             }
-            Step::Manual(s) => manual_block(&mut out, undo, s),
+            Step::Manual(s) => manual_block(out, undo, s)?,
             Step::Nothing(_) => {}
         }
     }
     if steps.is_empty() {
-        out.push_str("\n-- Nothing to undo: the forward migration changed no schema.\n");
+        out.write_str("\n-- Nothing to undo: the forward migration changed no schema.\n")?;
     }
-    out
+    Ok(())
 }
 
 /// Roughly how long the file will be, so it is not regrown line by line.
@@ -111,64 +173,71 @@ fn file_size_hint(undo: &MigrationUndo, steps: &[Step<'_>]) -> usize {
         Step::Nothing(_) => 0,
     };
     let comments = steps.len() * (SHOWN_CHARS + 80);
-    512 + 2 * reasons + comments + steps.iter().map(per_step).sum::<usize>()
+    512 + SEAL_LINE_LEN + 2 * reasons + comments + steps.iter().map(per_step).sum::<usize>()
 }
 
-fn header(out: &mut String, undo: &MigrationUndo, part: usize, total: usize) {
+fn header(
+    out: &mut impl Write,
+    undo: &MigrationUndo,
+    part: usize,
+    total: usize,
+) -> std::fmt::Result {
     let c = undo.counts;
-    let _ = writeln!(out, "{}", undo_header(&undo.source));
-    let _ = writeln!(out, "-- source checksum (sha256): {}", undo.source_checksum);
-    let _ = writeln!(
+    writeln!(out, "{}", undo_header(&undo.source))?;
+    writeln!(out, "-- source checksum (sha256): {}", undo.source_checksum)?;
+    writeln!(
         out,
         "-- generated by unmigrate {}; review it before deploying",
         env!("CARGO_PKG_VERSION")
-    );
-    let _ = writeln!(
+    )?;
+    writeln!(
         out,
         "-- verdict: {} ({} exact, {} lossy, {} manual)",
         undo.verdict, c.exact, c.lossy, c.manual
-    );
+    )?;
     if total > 1 {
-        let _ = writeln!(
+        writeln!(
             out,
             "-- part {part} of {total}: CONCURRENTLY statements run outside a transaction, so each has a migration of its own; deploy all parts in order"
-        );
+        )?;
     }
-    let warnings: Vec<&StatementUndo> = undo
+    let mut warnings = undo
         .statements
         .iter()
+        .rev()
         .filter(|s| s.undo.verdict != Verdict::Exact)
-        .collect();
-    if !warnings.is_empty() {
-        let _ = writeln!(out, "--\n-- warnings:");
-        for s in warnings.iter().rev() {
-            let _ = write!(out, "--   line {}: {}: ", s.location.line, s.undo.verdict);
-            push_one_line(out, &s.undo.reason);
-            out.push('\n');
+        .peekable();
+    if warnings.peek().is_some() {
+        writeln!(out, "--\n-- warnings:")?;
+        for s in warnings {
+            write!(out, "--   line {}: {}: ", s.location.line, s.undo.verdict)?;
+            push_one_line(out, &s.undo.reason)?;
+            out.write_char('\n')?;
         }
     }
+    Ok(())
 }
 
-fn statement_comment(out: &mut String, s: &StatementUndo) {
-    let _ = write!(out, "-- undo of line {}: ", s.location.line);
-    push_first_line(out, &s.forward);
-    let _ = write!(out, "\n-- {}: ", s.undo.verdict);
-    push_one_line(out, &s.undo.reason);
-    out.push('\n');
+fn statement_comment(out: &mut impl Write, s: &StatementUndo) -> std::fmt::Result {
+    write!(out, "-- undo of line {}: ", s.location.line)?;
+    push_first_line(out, &s.forward)?;
+    write!(out, "\n-- {}: ", s.undo.verdict)?;
+    push_one_line(out, &s.undo.reason)?;
+    out.write_char('\n')
 }
 
 /// A block that makes the migration fail until a person replaces it with the real undo.
-fn manual_block(out: &mut String, undo: &MigrationUndo, s: &StatementUndo) {
-    let _ = writeln!(
+fn manual_block(out: &mut impl Write, undo: &MigrationUndo, s: &StatementUndo) -> std::fmt::Result {
+    writeln!(
         out,
         "-- MANUAL STEP: write the reverse of the statement above here, then delete the DO block."
-    );
-    let _ = writeln!(out, "-- The forward statement was:");
+    )?;
+    writeln!(out, "-- The forward statement was:")?;
     for line in any_lines(&s.forward) {
-        let _ = writeln!(out, "--   {}", untrusted::sql_comment(line));
+        writeln!(out, "--   {}", untrusted::sql_comment(line))?;
     }
-    out.push_str(&manual_statement(undo, s));
-    out.push_str(";\n");
+    out.write_str(&manual_statement(undo, s))?;
+    out.write_str(";\n")
 }
 
 /// The statement of a manual block (without its `;`): it fails, saying what to do.
@@ -211,7 +280,7 @@ const SHOWN_CHARS: usize = 100;
 
 /// The first line of `text`, at most [`SHOWN_CHARS`] characters, with ` …` when there is more;
 /// safe for a comment.
-fn push_first_line(out: &mut String, text: &str) {
+fn push_first_line(out: &mut impl Write, text: &str) -> std::fmt::Result {
     let mut lines = any_lines(text);
     let line = lines.next().unwrap_or("").trim();
     let more = lines.next().is_some();
@@ -219,21 +288,21 @@ fn push_first_line(out: &mut String, text: &str) {
         Some((end, _)) => (&line[..end], true),
         None => (line, false),
     };
-    out.push_str(&untrusted::sql_comment(shown));
+    out.write_str(&untrusted::sql_comment(shown))?;
     if more || cut {
-        out.push_str(" …");
+        out.write_str(" …")?;
     }
+    Ok(())
 }
 
 /// Folds runs of white space (line breaks included) into single spaces and escapes what
 /// else could end or disturb a comment.
-fn push_one_line(out: &mut String, text: &str) {
+fn push_one_line(out: &mut impl Write, text: &str) -> std::fmt::Result {
     if is_one_line(text) {
-        out.push_str(text); // the usual reason: nothing to fold
-        return;
+        return out.write_str(text); // the usual reason: nothing to fold
     }
     let folded = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    out.push_str(&untrusted::sql_comment(&folded));
+    out.write_str(&untrusted::sql_comment(&folded))
 }
 
 #[cfg(test)]
@@ -257,7 +326,7 @@ mod tests {
         ];
         for text in cases {
             let mut out = String::new();
-            push_one_line(&mut out, text);
+            push_one_line(&mut out, text).unwrap();
             let folded: Vec<&str> = text.split_whitespace().collect();
             assert_eq!(out, folded.join(" "), "{text:?}");
         }
@@ -266,13 +335,13 @@ mod tests {
     #[test]
     fn first_line_is_cut_at_100_characters() {
         let mut out = String::new();
-        push_first_line(&mut out, &"é".repeat(101));
+        push_first_line(&mut out, &"é".repeat(101)).unwrap();
         assert_eq!(out, format!("{} …", "é".repeat(100)));
         out.clear();
-        push_first_line(&mut out, "  one\ntwo");
+        push_first_line(&mut out, "  one\ntwo").unwrap();
         assert_eq!(out, "one …");
         out.clear();
-        push_first_line(&mut out, &"x".repeat(100));
+        push_first_line(&mut out, &"x".repeat(100)).unwrap();
         assert_eq!(out, "x".repeat(100));
     }
 
@@ -282,13 +351,14 @@ mod tests {
         push_first_line(
             &mut out,
             "ADD COLUMN \"n\" text DEFAULT 'a\rDROP TABLE \"Keep\"; --'",
-        );
+        )
+        .unwrap();
         assert_eq!(out, "ADD COLUMN \"n\" text DEFAULT 'a …");
         out.clear();
-        push_first_line(&mut out, "x\x1b[2J\x07y");
+        push_first_line(&mut out, "x\x1b[2J\x07y").unwrap();
         assert_eq!(out, "x\\x1b[2J\\x07y");
         out.clear();
-        push_one_line(&mut out, "drops \"a\rb\x1b\"");
+        push_one_line(&mut out, "drops \"a\rb\x1b\"").unwrap();
         assert_eq!(out, "drops \"a b\\x1b\"");
         let lines: Vec<&str> = any_lines("one\r\ntwo\rthree\nfour\r").collect();
         assert_eq!(lines, ["one", "two", "three", "four"]);

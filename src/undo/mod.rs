@@ -26,7 +26,7 @@ use crate::sql::touches::Touches;
 use crate::sql::{self, pb, NodeEnum, QName};
 
 pub use derive::{derive_each, derive_undos, MigrationUndo, StatementUndo, VerdictCounts};
-pub use file::{built_statements, render_parts};
+pub use file::{built_statements, render_parts, Files};
 pub use rule::{UndoExample, UndoRule, UndoRuleDoc};
 
 /// How faithfully an undo restores what the forward statement changed.
@@ -206,6 +206,10 @@ impl Undo {
 
     /// The data this undo loses (see [`DataLoss`]), for the drill to check.
     pub fn losing(mut self, loses: impl IntoIterator<Item = DataLoss>) -> Self {
+        // Sized exactly: `extend` would reserve room for four losses, and a large migration
+        // keeps one list per statement until its undo is written.
+        let loses = loses.into_iter();
+        self.loses.reserve_exact(loses.size_hint().0);
         self.loses.extend(loses);
         self
     }

@@ -148,7 +148,7 @@ fn force_keeps_hand_edits_unless_told_to_discard_them() {
     let name = "20240201000000_undo_init";
     let sealed = |body: &str| NewFolder {
         name: name.into(),
-        sql: crate::migrations::seal(&format!("{}\n{body}", undo_header("1_init"))),
+        sql: crate::migrations::seal(format!("{}\n{body}", undo_header("1_init"))),
     };
     let path = migrations.join(name).join(MIGRATION_SQL);
     write_folders(&migrations, &[sealed("OLD;\n")], Overwrite::Never).unwrap();
@@ -175,7 +175,7 @@ fn force_keeps_hand_edits_unless_told_to_discard_them() {
     );
     assert_eq!(read(&path), old);
     write_folders(&migrations, &[sealed("NEWEST;\n")], Overwrite::Unedited).unwrap();
-    assert_eq!(read(&path), crate::migrations::seal(&old));
+    assert_eq!(read(&path), crate::migrations::seal(old.clone()));
 }
 
 #[test]
