@@ -27,7 +27,7 @@ use crate::sql::{self, pb, NodeEnum, QName};
 
 pub use derive::{derive_each, derive_undos, MigrationUndo, StatementUndo, VerdictCounts};
 pub use file::{built_statements, render_parts};
-pub use rule::{UndoExample, UndoRule, UndoRuleDoc};
+pub use rule::UndoRule;
 
 /// How faithfully an undo restores what the forward statement changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
