@@ -125,14 +125,30 @@ impl RuleDoc {
         }
         body.join("\n").trim().to_string()
     }
+}
 
-    /// Whether the file of its family declares it (`NAME = "id";`) in `dir`.
-    pub(crate) fn declared_in(&self, dir: &str) -> bool {
-        let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join(dir)
-            .join(format!("{}.rs", self.family));
-        let source = std::fs::read_to_string(file).unwrap_or_default();
-        source.contains(&format!(" = \"{}\";", self.id))
+/// Checks what every declaration of a kind of rule must be: its id kebab-case and declared
+/// once, its summary not a sentence, and the file of its family under `dir` declaring it
+/// (`NAME = "id";`).
+#[cfg(test)]
+pub(crate) fn check_declarations(dir: &str, docs: &[&RuleDoc]) {
+    let ids: std::collections::BTreeSet<&str> = docs.iter().map(|doc| doc.id).collect();
+    assert_eq!(ids.len(), docs.len(), "an id is declared twice");
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
+    for doc in docs {
+        let id = doc.id;
+        let kebab = id
+            .split('-')
+            .all(|w| !w.is_empty() && w.bytes().all(|c| c.is_ascii_lowercase()));
+        assert!(kebab, "{id}: ids are kebab-case words");
+        assert!(
+            !doc.summary().ends_with('.'),
+            "{id}: a summary is not a sentence"
+        );
+        let file = root.join(format!("{}.rs", doc.family));
+        let source = std::fs::read_to_string(&file).unwrap_or_default();
+        let declared = source.contains(&format!(" = \"{id}\";"));
+        assert!(declared, "{id} is not declared in {}", file.display());
     }
 }
 

@@ -73,30 +73,13 @@ fn no_quiet_example_raises_its_rule() {
 /// has that family, and the family's file declares it.
 #[test]
 fn ids_are_unique_and_families_name_their_files() {
-    let ids: BTreeSet<&str> = Rule::ALL.iter().map(|r| r.id()).collect();
-    assert_eq!(ids.len(), Rule::ALL.len(), "an id is declared twice");
+    let docs: Vec<_> = Rule::ALL.iter().map(|rule| rule.about()).collect();
+    crate::rule_pages::check_declarations("src/explain/rules", &docs);
     for rules in FAMILIES {
         let family = rules[0].about().family;
         for rule in *rules {
             assert_eq!(rule.about().family, family, "{rule} is listed in {family}");
         }
-    }
-    for rule in Rule::ALL {
-        let doc = rule.about();
-        assert!(
-            doc.id.chars().all(|c| c.is_ascii_lowercase() || c == '-'),
-            "{}: ids are kebab-case",
-            doc.id
-        );
-        assert!(
-            !doc.summary().ends_with('.'),
-            "{rule}: a summary is not a sentence"
-        );
-        assert!(
-            doc.declared_in("src/explain/rules"),
-            "{rule} is not declared in src/explain/rules/{}.rs",
-            doc.family
-        );
     }
 }
 
