@@ -61,13 +61,10 @@ pub fn create_schema(catalog: &Catalog, s: &pb::CreateSchemaStmt) -> Undo {
     if !s.schema_elts.is_empty() {
         return Undo::manual("CREATE SCHEMA with elements creates objects the model does not track; reverse it by hand");
     }
-    Undo::exact(
+    drop_again(
         format!("drops schema {} again", Ident(&s.schemaname)),
-        vec![stmt(build::drop(
-            ObjectType::ObjectSchema,
-            vec![build::string(&s.schemaname)],
-            false,
-        ))],
+        ObjectType::ObjectSchema,
+        build::string(&s.schemaname),
     )
 }
 
@@ -114,13 +111,10 @@ pub fn create_extension(catalog: &Catalog, s: &pb::CreateExtensionStmt) -> Undo 
     if s.if_not_exists {
         reason.push_str(" (if it was installed outside the migrations, delete this statement)");
     }
-    Undo::exact(
+    drop_again(
         reason,
-        vec![stmt(build::drop(
-            ObjectType::ObjectExtension,
-            vec![build::string(&s.extname)],
-            false,
-        ))],
+        ObjectType::ObjectExtension,
+        build::string(&s.extname),
     )
 }
 
@@ -163,13 +157,10 @@ pub fn create_sequence(catalog: &Catalog, s: &pb::CreateSeqStmt) -> Undo {
     if catalog.sequences.contains_key(&name) {
         return Undo::nothing(format!("sequence {name} already existed"));
     }
-    Undo::exact(
+    drop_again(
         format!("drops sequence {name} again"),
-        vec![stmt(build::drop(
-            ObjectType::ObjectSequence,
-            vec![build::drop_object(&name)],
-            false,
-        ))],
+        ObjectType::ObjectSequence,
+        build::drop_object(&name),
     )
 }
 
@@ -248,10 +239,7 @@ pub fn create_function(catalog: &Catalog, s: &pb::CreateFunctionStmt) -> Undo {
     } else {
         ObjectType::ObjectFunction
     };
-    Undo::exact(
-        format!("drops function {key} again"),
-        vec![stmt(build::drop(kind, vec![object], false))],
-    )
+    drop_again(format!("drops function {key} again"), kind, object)
 }
 
 undo_rule! {
@@ -309,13 +297,10 @@ pub fn create_trigger(catalog: &Catalog, s: &pb::CreateTrigStmt) -> Undo {
     }
     let mut names = table.to_name_nodes();
     names.push(build::string(&s.trigname));
-    Undo::exact(
+    drop_again(
         format!("drops trigger {} on {table} again", Ident(&s.trigname)),
-        vec![stmt(build::drop(
-            ObjectType::ObjectTrigger,
-            vec![build::list(names)],
-            false,
-        ))],
+        ObjectType::ObjectTrigger,
+        build::list(names),
     )
 }
 
@@ -542,4 +527,9 @@ fn unknown(kind: &str, name: &str, missing_ok: bool) -> Undo {
     Undo::manual(format!(
         "{kind} {name} is not created by any earlier migration, so its definition is unknown; recreate it by hand"
     ))
+}
+
+/// The exact undo of a statement that created one object: drop it again.
+fn drop_again(reason: String, kind: ObjectType, object: pb::Node) -> Undo {
+    Undo::exact(reason, vec![stmt(build::drop(kind, vec![object], false))])
 }
