@@ -126,14 +126,7 @@ pub fn drop_index(catalog: &Catalog, s: &pb::DropStmt) -> Undo {
         }
     }
     let Some(index) = catalog.indexes.get(&name) else {
-        if s.missing_ok {
-            return Undo::nothing(format!(
-                "index {name} did not exist, so DROP INDEX IF EXISTS did nothing"
-            ));
-        }
-        return Undo::manual(format!(
-            "index {name} is not created by any earlier migration, so its definition is unknown"
-        ));
+        return Undo::of_unknown_drop("index", &name, s.missing_ok);
     };
     if let Some(constraint) = &index.constraint {
         return Undo::manual(format!(

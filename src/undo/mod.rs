@@ -225,6 +225,20 @@ impl Undo {
         Undo::exact(reason, Vec::new())
     }
 
+    /// The undo of `DROP <kind> [IF EXISTS] name` of an object no earlier migration creates:
+    /// nothing to undo when `IF EXISTS` found nothing, else manual, its definition unknown.
+    pub fn of_unknown_drop(kind: &str, name: &QName, missing_ok: bool) -> Self {
+        if missing_ok {
+            let statement = kind.to_uppercase();
+            return Undo::nothing(format!(
+                "{kind} {name} did not exist, so DROP {statement} IF EXISTS did nothing"
+            ));
+        }
+        Undo::manual(format!(
+            "{kind} {name} is not created by any earlier migration, so its definition is unknown"
+        ))
+    }
+
     /// Joins the undos of the parts of one statement (ALTER TABLE commands, DROP objects),
     /// given in forward order: the statements run in reverse, the verdict is the worst.
     fn combine(parts: Vec<Undo>) -> Undo {

@@ -210,11 +210,6 @@ pub fn drop_view(catalog: &Catalog, s: &pb::DropStmt) -> Undo {
                 "view {name} cannot be recreated from its recorded definition: {why}; recreate it by hand"
             )),
         },
-        None if s.missing_ok => Undo::nothing(format!(
-            "view {name} did not exist, so DROP VIEW IF EXISTS did nothing"
-        )),
-        None => Undo::manual(format!(
-            "view {name} is not created by any earlier migration, so its definition is unknown"
-        )),
+        None => Undo::of_unknown_drop("view", &name, s.missing_ok),
     }
 }
