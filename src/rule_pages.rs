@@ -1,8 +1,88 @@
-//! The documentation pages of rules (explain's `docs/rules/`, the undo rules'
-//! `docs/undo-rules/`), generated from each rule's declaration: the Markdown pieces both kinds
-//! share, and the check that the committed pages are what the declarations generate.
+//! The declarations of rules (explain's hazard rules, the undo rules) and their documentation
+//! pages (`docs/rules/`, `docs/undo-rules/`), as ruff declares its rules: a rule's doc comment
+//! *is* its page. `declare!` turns the doc comment and id into a [`RuleDoc`]; the page is
+//! generated from it, and a test checks that the committed pages are what the declarations
+//! generate.
 
-use std::fmt::Write as _;
+/// Declares a rule of the family file it stands in, beside its code, from its doc comment:
+/// `declare!(Kind: /// summary … NAME = "id";)` is `pub(super) const NAME: Kind` over a
+/// [`RuleDoc`], its `family` the file's name. `rule!` and `undo_rule!` are this, for their kind.
+macro_rules! declare {
+    ($kind:ty: $(#[doc = $doc:literal])+ $name:ident = $id:literal;) => {
+        pub(super) const $name: $kind = <$kind>::new(&$crate::rule_pages::RuleDoc {
+            id: $id,
+            family: $crate::rule_pages::family(module_path!()),
+            doc: concat!($($doc, "\n"),+),
+        });
+    };
+}
+pub(crate) use declare;
+
+/// Everything said about a rule, in one place: its declaration.
+#[derive(Debug)]
+pub struct RuleDoc {
+    /// The stable id: never renamed or reused (CI configurations name explain rules in
+    /// `--fail-on`).
+    pub id: &'static str,
+    /// The family: the name of the file the rule is declared in (`declare!` fills it in).
+    pub family: &'static str,
+    /// The rule's doc comment, line by line as the macro received it (each line with the space
+    /// after `///`): the summary, a blank line, then the page's Markdown sections.
+    pub doc: &'static str,
+}
+
+impl RuleDoc {
+    /// One line for `unmigrate rule`, what the rule finds or undoes in a few words: the doc
+    /// comment's first line.
+    pub fn summary(&self) -> &'static str {
+        self.doc.lines().next().unwrap_or_default().trim()
+    }
+
+    /// The page's sections: the doc comment after the summary, as Markdown.
+    pub fn sections(&self) -> String {
+        let lines: Vec<&str> = (self.doc.lines().skip(1))
+            .map(|line| line.strip_prefix(' ').unwrap_or(line))
+            .collect();
+        lines.join("\n").trim().to_string()
+    }
+
+    /// The Markdown page: the id, the summary as a sentence, `about` (the rule's kind and where
+    /// it is declared), then the sections.
+    pub fn page(&self, about: &str) -> String {
+        let summary = sentence(self.summary());
+        format!(
+            "# {}\n\n{summary}.\n\n{about}\n\n{}\n",
+            self.id,
+            self.sections()
+        )
+    }
+}
+
+/// How many rules the families' lists hold together.
+pub(crate) const fn count<T>(families: &[&[T]]) -> usize {
+    let (mut n, mut i) = (0, 0);
+    while i < families.len() {
+        n += families[i].len();
+        i += 1;
+    }
+    n
+}
+
+/// The families' lists, one after the other: the registry of one kind of rule.
+pub(crate) const fn registry<T: Copy, const N: usize>(families: &[&[T]]) -> [T; N] {
+    let mut all = [families[0][0]; N];
+    let (mut n, mut i) = (0, 0);
+    while i < families.len() {
+        let mut j = 0;
+        while j < families[i].len() {
+            all[n] = families[i][j];
+            n += 1;
+            j += 1;
+        }
+        i += 1;
+    }
+    all
+}
 
 /// A rule's family: the last segment of the `module_path!()` of the file it is declared in
 /// (`unmigrate::undo::columns` → `columns`), so the family always names the file.
@@ -18,17 +98,88 @@ pub(crate) const fn family(module_path: &'static str) -> &'static str {
     }
 }
 
-/// Appends a `## title` section; the body is trimmed.
-pub(crate) fn section(out: &mut String, title: &str, body: &str) {
-    let _ = writeln!(out, "## {title}\n\n{}\n", body.trim());
-}
-
 /// The summary as a sentence: a capital first letter (it is written to follow an id).
-pub(crate) fn sentence(summary: &str) -> String {
+fn sentence(summary: &str) -> String {
     let mut chars = summary.chars();
     match chars.next() {
         Some(first) => first.to_uppercase().chain(chars).collect(),
         None => String::new(),
+    }
+}
+
+#[cfg(test)]
+impl RuleDoc {
+    /// The body of the section `## title` ("" when there is none).
+    pub(crate) fn section(&self, title: &str) -> String {
+        let heading = format!("## {title}");
+        let mut lines = self.doc.lines().map(|l| l.strip_prefix(' ').unwrap_or(l));
+        let _ = lines.by_ref().find(|line| *line == heading);
+        let mut body = Vec::new();
+        let mut in_code = false;
+        for line in lines {
+            if !in_code && line.starts_with("## ") {
+                break;
+            }
+            in_code ^= line.starts_with("```");
+            body.push(line);
+        }
+        body.join("\n").trim().to_string()
+    }
+}
+
+/// Checks what every declaration of a kind of rule must be: its id kebab-case and declared
+/// once, its summary not a sentence, and the file of its family under `dir` declaring it
+/// (`NAME = "id";`).
+#[cfg(test)]
+pub(crate) fn check_declarations(dir: &str, docs: &[&RuleDoc]) {
+    let ids: std::collections::BTreeSet<&str> = docs.iter().map(|doc| doc.id).collect();
+    assert_eq!(ids.len(), docs.len(), "an id is declared twice");
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
+    for doc in docs {
+        let id = doc.id;
+        let kebab = id
+            .split('-')
+            .all(|w| !w.is_empty() && w.bytes().all(|c| c.is_ascii_lowercase()));
+        assert!(kebab, "{id}: ids are kebab-case words");
+        assert!(
+            !doc.summary().ends_with('.'),
+            "{id}: a summary is not a sentence"
+        );
+        let file = root.join(format!("{}.rs", doc.family));
+        let source = std::fs::read_to_string(&file).unwrap_or_default();
+        let declared = source.contains(&format!(" = \"{id}\";"));
+        assert!(declared, "{id} is not declared in {}", file.display());
+    }
+}
+
+/// An example migration as a page shows it: a SQL block whose earlier migrations, when it
+/// needs them, come first (`-- earlier migrations`, then `-- this migration`).
+#[cfg(test)]
+#[derive(Debug, Default)]
+pub(crate) struct Example {
+    /// The earlier migrations, folded into the model first ("" for none).
+    pub before: String,
+    /// The migration itself.
+    pub sql: String,
+}
+
+#[cfg(test)]
+impl Example {
+    /// The example of a `sql` code block (the text between its fences).
+    pub(crate) fn parse(block: &str) -> Example {
+        let code = block.strip_prefix("sql").unwrap_or(block).trim();
+        let split = (code.strip_prefix("-- earlier migrations\n"))
+            .and_then(|rest| rest.split_once("\n\n-- this migration\n"));
+        match split {
+            Some((before, sql)) => Example {
+                before: before.to_string(),
+                sql: sql.to_string(),
+            },
+            None => Example {
+                sql: code.to_string(),
+                ..Example::default()
+            },
+        }
     }
 }
 

@@ -6,7 +6,7 @@
 use std::fmt::Write;
 
 use super::{write_stdout, EXIT_OK};
-use crate::explain::{rules, Rule};
+use crate::explain::Rule;
 use crate::undo::UndoRule;
 
 #[derive(Debug, clap::Args)]
@@ -30,7 +30,7 @@ pub(super) fn run(args: &RuleArgs) -> anyhow::Result<i32> {
 
 /// The page of the rule `id`, of either kind.
 fn page(id: &str) -> Option<String> {
-    let explain = Rule::from_id(id).map(rules::page);
+    let explain = Rule::from_id(id).map(Rule::page);
     explain.or_else(|| UndoRule::from_id(id).map(UndoRule::page))
 }
 
@@ -38,10 +38,10 @@ fn page(id: &str) -> Option<String> {
 fn all() -> impl Iterator<Item = (&'static str, &'static str, &'static str)> {
     let explain = Rule::ALL
         .iter()
-        .map(|r| ("explain", r.id(), r.about().summary));
+        .map(|r| ("explain", r.id(), r.about().summary()));
     let undo = UndoRule::ALL
         .iter()
-        .map(|r| ("undo", r.id(), r.about().summary));
+        .map(|r| ("undo", r.id(), r.about().summary()));
     explain.chain(undo)
 }
 

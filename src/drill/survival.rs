@@ -59,19 +59,13 @@ mod tests {
     use crate::rows::fingerprint::{ColumnFingerprint, TableFingerprint};
     use crate::sql::QName;
 
-    fn touched(sql: &str) -> Touches {
-        let statements =
-            crate::sql::parse_file(std::path::Path::new("m.sql"), sql).expect("parses");
-        Touches::with_names(statements.iter().map(|s| &s.node))
-    }
-
     fn q(name: &str) -> QName {
         QName::new("", name)
     }
 
     #[test]
     fn alter_table_touches_only_the_columns_it_names() {
-        let t = touched(
+        let t = Touches::of_sql(
             r#"ALTER TABLE "User" ADD COLUMN "age" int, ALTER COLUMN "email" SET NOT NULL;
                ALTER TABLE "Post" RENAME COLUMN "body" TO "content";
                CREATE INDEX "i" ON "Comment" ("postId");
@@ -147,7 +141,7 @@ mod tests {
             &before,
             &after,
             Phase::Forward,
-            &touched(r#"UPDATE "User" SET "bio" = NULL;"#),
+            &Touches::of_sql(r#"UPDATE "User" SET "bio" = NULL;"#),
             &[],
         );
         assert!(bad.is_empty() && good.is_empty());

@@ -192,27 +192,14 @@ fn list_names(names: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// A history with these folders; `undo:<source>` becomes an undo folder of `source`.
-    fn history(names: &[&str]) -> (tempfile::TempDir, History) {
-        let folders: Vec<_> = (names.iter().enumerate())
-            .map(|(i, name)| match name.strip_prefix("undo:") {
-                Some(source) => {
-                    let name = prisma_name(source).unwrap();
-                    (format!("20240301000{i:03}_undo_{name}"), Some(source))
-                }
-                None => (name.to_string(), None),
-            })
-            .collect();
-        crate::migrations::test_history(&folders)
-    }
+    use crate::migrations::test_history;
 
     fn demo() -> (tempfile::TempDir, History) {
-        history(&[
+        test_history(&[
             "20240101000000_init",
             "20240102000000_add_user",
             "20240103000000_add_user_age",
-            "undo:20240103000000_add_user_age",
+            "20240301000003_undo_add_user_age undoes 20240103000000_add_user_age",
             "20240201000000_add_post",
         ])
     }
@@ -259,7 +246,7 @@ mod tests {
 
     #[test]
     fn an_exact_folder_name_wins_over_a_longer_one() {
-        let (_tmp, h) = history(&["20240101000000_x", "20240101000000_x copy"]);
+        let (_tmp, h) = test_history(&["20240101000000_x", "20240101000000_x copy"]);
         assert_eq!(
             name_of(&h, "20240101000000_x", Among::All).unwrap(),
             "20240101000000_x"
@@ -296,12 +283,12 @@ mod tests {
                 tmp.path().display()
             )
         );
-        let (_tmp, twice) = history(&["20240101000000_same", "20240102000000_same"]);
+        let (_tmp, twice) = test_history(&["20240101000000_same", "20240102000000_same"]);
         assert!(matches!(
             twice.resolve("same", Among::All),
             Err(NameError::Ambiguous { .. })
         ));
-        let (_tmp, many) = history(&[
+        let (_tmp, many) = test_history(&[
             "20240101000001_a",
             "20240101000002_a",
             "20240101000003_a",
@@ -363,7 +350,7 @@ mod tests {
     fn empty_name_and_empty_history() {
         let (_tmp, h) = demo();
         assert_eq!(h.resolve("", Among::All).unwrap_err(), NameError::Empty);
-        let (tmp, empty) = history(&[]);
+        let (tmp, empty) = test_history(&[]);
         let err = empty.resolve_forward("2024").unwrap_err();
         assert_eq!(
             err.to_string(),

@@ -32,12 +32,16 @@ pub use writer::{normalise, write_folders, write_new_folders, NewFolder, NewFold
 /// replace), so it must never change.
 pub const UNDO_MARKER: &str = "-- unmigrate: undo of ";
 
-/// A history on disk for tests: each folder with a `migration.sql` of `SELECT 1;`, or, with a
-/// source, an undo folder of that source (its header names it).
+/// A history on disk for tests: each folder with a `migration.sql` of `SELECT 1;`, or, written
+/// `"<folder> undoes <source>"`, an undo folder of that source (its header names it).
 #[cfg(test)]
-pub(crate) fn test_history(folders: &[(String, Option<&str>)]) -> (tempfile::TempDir, History) {
+pub(crate) fn test_history(folders: &[&str]) -> (tempfile::TempDir, History) {
     let tmp = tempfile::tempdir().expect("a temporary directory");
-    for (folder, source) in folders {
+    for folder in folders {
+        let (folder, source) = match folder.split_once(" undoes ") {
+            Some((folder, source)) => (folder, Some(source)),
+            None => (*folder, None),
+        };
         let sql = match source {
             Some(source) => format!("{UNDO_MARKER}{source}\nSELECT 1;\n"),
             None => "SELECT 1;\n".to_string(),

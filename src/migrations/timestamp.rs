@@ -341,30 +341,16 @@ mod tests {
 
     #[test]
     fn plus_seconds_rolls_over_minute_day_month_year() {
-        assert_eq!(
-            ts("20231231235959").plus_seconds(1),
-            Some(ts("20240101000000"))
-        );
-        assert_eq!(
-            ts("20240228235959").plus_seconds(1),
-            Some(ts("20240229000000"))
-        );
-        assert_eq!(
-            ts("20230228235959").plus_seconds(1),
-            Some(ts("20230301000000"))
-        );
-        assert_eq!(
-            ts("20240430235959").plus_seconds(1),
-            Some(ts("20240501000000"))
-        );
-        assert_eq!(
-            ts("20240101125959").plus_seconds(1),
-            Some(ts("20240101130000"))
-        );
-        assert_eq!(
-            ts("20240101000059").plus_seconds(1),
-            Some(ts("20240101000100"))
-        );
+        for (before, after) in [
+            ("20231231235959", "20240101000000"),
+            ("20240228235959", "20240229000000"),
+            ("20230228235959", "20230301000000"),
+            ("20240430235959", "20240501000000"),
+            ("20240101125959", "20240101130000"),
+            ("20240101000059", "20240101000100"),
+        ] {
+            assert_eq!(ts(before).plus_seconds(1), Some(ts(after)), "{before}");
+        }
         assert_eq!(ts("99991231235959").plus_seconds(1), None);
     }
 
@@ -375,28 +361,17 @@ mod tests {
 
     #[test]
     fn folder_timestamp_reads_partial_prefixes_as_their_latest_moment() {
-        assert_eq!(
-            folder_timestamp("20240126184148_new_models copy"),
-            Some(Some(ts("20240126184148")))
-        );
-        assert_eq!(
-            folder_timestamp("20250625_add_pivot"),
-            Some(Some(ts("20250625235959")))
-        );
-        assert_eq!(folder_timestamp("2024_x"), Some(Some(ts("20241231235959"))));
-        assert_eq!(
-            folder_timestamp("20240230_x"),
-            Some(Some(ts("20240229235959")))
-        );
-        assert_eq!(
-            folder_timestamp("202402011299_x"),
-            Some(Some(ts("20240201125959")))
-        );
-        assert_eq!(
-            folder_timestamp("202401011234567_x"),
-            Some(Some(ts("20240101123456")))
-        );
-        assert_eq!(folder_timestamp("0000_x"), Some(Some(ts("00001231235959"))));
+        for (folder, latest) in [
+            ("20240126184148_new_models copy", "20240126184148"),
+            ("20250625_add_pivot", "20250625235959"),
+            ("2024_x", "20241231235959"),
+            ("20240230_x", "20240229235959"),
+            ("202402011299_x", "20240201125959"),
+            ("202401011234567_x", "20240101123456"),
+            ("0000_x", "00001231235959"),
+        ] {
+            assert_eq!(folder_timestamp(folder), Some(Some(ts(latest))), "{folder}");
+        }
         assert_eq!(folder_timestamp("000000_x"), Some(None));
         assert_eq!(folder_timestamp("init"), None);
     }

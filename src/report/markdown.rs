@@ -125,13 +125,14 @@ impl Markdown<'_> {
         Ok(())
     }
 
+    /// The migrations whose drill ended in `result`, in report order.
+    fn with_result(&self, result: DrillResult) -> Vec<&MigrationDrill> {
+        let migrations = self.report.migrations.iter();
+        migrations.filter(|m| m.result == result).collect()
+    }
+
     fn failures(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let failed: Vec<&MigrationDrill> = self
-            .report
-            .migrations
-            .iter()
-            .filter(|m| m.result == DrillResult::Failed)
-            .collect();
+        let failed = self.with_result(DrillResult::Failed);
         for migration in failed.iter().take(DETAILS_LIMIT) {
             failure_details(f, migration)?;
         }
@@ -147,12 +148,7 @@ impl Markdown<'_> {
     }
 
     fn manual_undos(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let manual: Vec<&MigrationDrill> = self
-            .report
-            .migrations
-            .iter()
-            .filter(|m| m.result == DrillResult::Manual)
-            .collect();
+        let manual = self.with_result(DrillResult::Manual);
         if manual.is_empty() {
             return Ok(());
         }

@@ -90,7 +90,11 @@ pub fn seed(
     while let Some(next) = next_table(&pending) {
         let table = pending.remove(next);
         let waiting: BTreeSet<u32> = pending.iter().map(|t| t.oid).collect();
-        match fill_table(client, table, &by_oid, &waiting, rows)? {
+        let filled = match RowPlan::new(client, table, &by_oid, &waiting, rows)? {
+            Ok(plan) => fill_table(client, table, &plan, rows)?,
+            Err(why) => Err((None, why)),
+        };
+        match filled {
             Ok(inserted) => outcome.seeded.push(SeededTable {
                 table: table.name.clone(),
                 rows: inserted,
@@ -146,18 +150,13 @@ fn nullable(table: &LiveTable, attnum: i16) -> bool {
 
 type Refused = (Option<String>, String);
 
-/// Fills one table: `Ok(Ok(rows))`, or `Ok(Err(why))` when it cannot be filled.
+/// Fills one table as `plan` says: `Ok(Ok(rows))`, or `Ok(Err(why))` when the server refuses.
 fn fill_table(
     client: &mut Client,
     table: &LiveTable,
-    by_oid: &BTreeMap<u32, &LiveTable>,
-    waiting: &BTreeSet<u32>,
+    plan: &RowPlan,
     rows: u64,
 ) -> Result<Result<u64, Refused>, postgres::Error> {
-    let plan = match RowPlan::new(client, table, by_oid, waiting, rows)? {
-        Ok(plan) => plan,
-        Err(why) => return Ok(Err((None, why))),
-    };
     match client.execute(&plan.insert(table, rows, false), &[]) {
         Ok(inserted) => return Ok(Ok(inserted)),
         Err(e) if is_check_violation(&e) && !table.checked.is_empty() => {}

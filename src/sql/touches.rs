@@ -171,14 +171,18 @@ impl Touches {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn touches(sql: &str) -> Touches {
+impl Touches {
+    /// What the statements of a migration's text touch, with names ([`Touches::with_names`]).
+    pub(crate) fn of_sql(sql: &str) -> Touches {
         let statements =
             crate::sql::parse_file(std::path::Path::new("m.sql"), sql).expect("parses");
         Touches::with_names(statements.iter().map(|s| &s.node))
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
 
     fn q(name: &str) -> QName {
         QName::new(crate::sql::names::DEFAULT_SCHEMA, name)
@@ -186,7 +190,7 @@ mod tests {
 
     #[test]
     fn creations_count_create_table_as_and_if_not_exists_only_where_the_table_was_absent() {
-        let t = touches(
+        let t = Touches::of_sql(
             "CREATE TABLE a (id int);
              CREATE TABLE b AS SELECT 1 AS x;
              CREATE MATERIALIZED VIEW m AS SELECT 1 AS x;
@@ -202,7 +206,7 @@ mod tests {
 
     #[test]
     fn added_columns_keep_their_first_statement_and_named_columns_are_touched() {
-        let t = touches(
+        let t = Touches::of_sql(
             "ALTER TABLE a ADD COLUMN x int;
              UPDATE a SET x = 1;
              ALTER TABLE b ADD COLUMN y int, ADD COLUMN x int DEFAULT 0;

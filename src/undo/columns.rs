@@ -1,11 +1,15 @@
 //! Columns: `ADD COLUMN` ↔ `DROP COLUMN`, type changes, defaults and nullability.
 
-use super::rule::{undo_rule, UndoExample, UndoRule};
-use super::{recreate, stmt, DataLoss, Undo, UndoSql, Verdict};
+mod types;
+
+use types::{cast_back, converts_losslessly, enum_values_fit, type_label};
+
+use super::rule::{undo_rule, UndoRule};
+use super::{recreate, stmt, DataLoss, Undo, UndoSql};
 use crate::catalog::{Catalog, Column, Table};
 use crate::sql::quote::{self, Ident};
 use crate::sql::text::{self, ColumnChange};
-use crate::sql::{build, pb, string_list, NodeEnum, QName};
+use crate::sql::{build, pb, NodeEnum, QName};
 use pb::AlterTableType as At;
 
 /// The family's undo rules, in the order `unmigrate rule` lists them.
@@ -55,23 +59,43 @@ fn column_of<'a>(
     }
 }
 
-undo_rule!(UNDO_ADD_COLUMN {
-    id: "undo-add-column",
-    summary: "an added column is dropped again",
-    undoes: &[
-        "ALTER TABLE … ADD COLUMN",
-        "ALTER TABLE … ADD COLUMN IF NOT EXISTS",
-    ],
-    how: r#"`ALTER TABLE … DROP COLUMN` of the new column."#,
-    verdicts: r#"**lossy**: values written to the new column are lost. Nothing to undo when `ADD COLUMN IF NOT EXISTS` met an existing column. **manual** when no earlier migration creates the table (as for every `ALTER TABLE` rule)."#,
-    examples: &[UndoExample {
-        before: r#"CREATE TABLE "User" ("id" TEXT PRIMARY KEY);"#,
-        forward: r#"ALTER TABLE "User" ADD COLUMN "email" TEXT;"#,
-        undo: r#"ALTER TABLE "User" DROP COLUMN email;"#,
-        verdict: Verdict::Lossy,
-    }],
-    cases: &["add_column"],
-});
+undo_rule! {
+    /// an added column is dropped again
+    ///
+    /// ## Undoes
+    ///
+    /// - `ALTER TABLE … ADD COLUMN`
+    /// - `ALTER TABLE … ADD COLUMN IF NOT EXISTS`
+    ///
+    /// ## The undo
+    ///
+    /// `ALTER TABLE … DROP COLUMN` of the new column.
+    ///
+    /// ## Verdict
+    ///
+    /// **lossy**: values written to the new column are lost. Nothing to undo when `ADD COLUMN IF NOT EXISTS` met an existing column. **manual** when no earlier migration creates the table (as for every `ALTER TABLE` rule).
+    ///
+    /// ## Example
+    ///
+    /// ```sql
+    /// -- earlier migrations
+    /// CREATE TABLE "User" ("id" TEXT PRIMARY KEY);
+    ///
+    /// -- this migration
+    /// ALTER TABLE "User" ADD COLUMN "email" TEXT;
+    /// ```
+    ///
+    /// Its undo, **lossy**:
+    ///
+    /// ```sql
+    /// ALTER TABLE "User" DROP COLUMN email;
+    /// ```
+    ///
+    /// ## Cases
+    ///
+    /// - `tests/cases/columns/add_column.sql` (snapshot `snapshots/columns__add_column.snap`)
+    UNDO_ADD_COLUMN = "undo-add-column";
+}
 
 /// The undo of rule `undo-add-column` (UNDO_ADD_COLUMN above).
 pub fn add_column(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) -> Undo {
@@ -101,25 +125,45 @@ pub fn add_column(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) -> 
     }])
 }
 
-undo_rule!(UNDO_DROP_COLUMN {
-    id: "undo-drop-column",
-    summary: "a dropped column is added back, empty, with what the drop took with it",
-    undoes: &[
-        "ALTER TABLE … DROP COLUMN",
-        "ALTER TABLE … DROP COLUMN IF EXISTS",
-    ],
-    how: r#"Adds the column back with its type, default, nullability and collation, then the constraints and indexes the drop removed with it, and the foreign keys of other tables that pointed at it."#,
-    verdicts: r#"**lossy**: the column comes back empty (or filled with its default), at the end of the table rather than in its old position (the note says so when the order differs); a NOT NULL column without a default cannot be re-added to a table that has rows, and the note says that too. **manual** when no earlier migration creates the column. Nothing to undo for `DROP COLUMN IF EXISTS` of a column that did not exist."#,
-    examples: &[UndoExample {
-        before: r#"CREATE TABLE "User" ("id" TEXT PRIMARY KEY, "email" TEXT, "name" TEXT);
-CREATE UNIQUE INDEX "User_email_key" ON "User"("email");"#,
-        forward: r#"ALTER TABLE "User" DROP COLUMN "email";"#,
-        undo: r#"ALTER TABLE "User" ADD COLUMN email text;
-CREATE UNIQUE INDEX "User_email_key" ON "User" USING btree (email);"#,
-        verdict: Verdict::Lossy,
-    }],
-    cases: &["drop_column_with_dependents"],
-});
+undo_rule! {
+    /// a dropped column is added back, empty, with what the drop took with it
+    ///
+    /// ## Undoes
+    ///
+    /// - `ALTER TABLE … DROP COLUMN`
+    /// - `ALTER TABLE … DROP COLUMN IF EXISTS`
+    ///
+    /// ## The undo
+    ///
+    /// Adds the column back with its type, default, nullability and collation, then the constraints and indexes the drop removed with it, and the foreign keys of other tables that pointed at it.
+    ///
+    /// ## Verdict
+    ///
+    /// **lossy**: the column comes back empty (or filled with its default), at the end of the table rather than in its old position (the note says so when the order differs); a NOT NULL column without a default cannot be re-added to a table that has rows, and the note says that too. **manual** when no earlier migration creates the column. Nothing to undo for `DROP COLUMN IF EXISTS` of a column that did not exist.
+    ///
+    /// ## Example
+    ///
+    /// ```sql
+    /// -- earlier migrations
+    /// CREATE TABLE "User" ("id" TEXT PRIMARY KEY, "email" TEXT, "name" TEXT);
+    /// CREATE UNIQUE INDEX "User_email_key" ON "User"("email");
+    ///
+    /// -- this migration
+    /// ALTER TABLE "User" DROP COLUMN "email";
+    /// ```
+    ///
+    /// Its undo, **lossy**:
+    ///
+    /// ```sql
+    /// ALTER TABLE "User" ADD COLUMN email text;
+    /// CREATE UNIQUE INDEX "User_email_key" ON "User" USING btree (email);
+    /// ```
+    ///
+    /// ## Cases
+    ///
+    /// - `tests/cases/columns/drop_column_with_dependents.sql` (snapshot `snapshots/columns__drop_column_with_dependents.snap`)
+    UNDO_DROP_COLUMN = "undo-drop-column";
+}
 
 /// The undo of rule `undo-drop-column` (UNDO_DROP_COLUMN above).
 pub fn drop_column(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) -> Undo {
@@ -179,28 +223,57 @@ pub fn drop_column(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) ->
     undo
 }
 
-undo_rule!(UNDO_ALTER_COLUMN_TYPE {
-    id: "undo-alter-column-type",
-    summary: "a column type change is converted back",
-    undoes: &["ALTER TABLE … ALTER COLUMN … [SET DATA] TYPE"],
-    how: r#"`ALTER COLUMN … TYPE old USING col::old` (through `text` when either side is an enum: PostgreSQL has no cast between two enum types), with the column's default dropped before and restored after, and its collation kept."#,
-    verdicts: r#"**exact** when every value of the new type converts back without loss: the forward change narrowed or kept the type (`bigint` → `int` is undone by `int` → `bigint`), or an enum swap whose old type holds every value of the new one. Otherwise **lossy**: values written since may not fit the old type, and the undo then fails or loses precision."#,
-    examples: &[
-        UndoExample {
-            before: r#"CREATE TABLE "Score" ("id" TEXT PRIMARY KEY, "value" INTEGER NOT NULL);"#,
-            forward: r#"ALTER TABLE "Score" ALTER COLUMN "value" SET DATA TYPE DOUBLE PRECISION;"#,
-            undo: r#"ALTER TABLE "Score" ALTER COLUMN value TYPE int USING value::int;"#,
-            verdict: Verdict::Lossy,
-        },
-        UndoExample {
-            before: r#"CREATE TABLE "Score" ("id" TEXT PRIMARY KEY, "value" BIGINT NOT NULL);"#,
-            forward: r#"ALTER TABLE "Score" ALTER COLUMN "value" SET DATA TYPE INTEGER;"#,
-            undo: r#"ALTER TABLE "Score" ALTER COLUMN value TYPE bigint USING value::bigint;"#,
-            verdict: Verdict::Exact,
-        },
-    ],
-    cases: &["alter_type", "alter_type_enum_swap"],
-});
+undo_rule! {
+    /// a column type change is converted back
+    ///
+    /// ## Undoes
+    ///
+    /// - `ALTER TABLE … ALTER COLUMN … [SET DATA] TYPE`
+    ///
+    /// ## The undo
+    ///
+    /// `ALTER COLUMN … TYPE old USING col::old` (through `text` when either side is an enum: PostgreSQL has no cast between two enum types), with the column's default dropped before and restored after, and its collation kept.
+    ///
+    /// ## Verdict
+    ///
+    /// **exact** when every value of the new type converts back without loss: the forward change narrowed or kept the type (`bigint` → `int` is undone by `int` → `bigint`), or an enum swap whose old type holds every value of the new one. Otherwise **lossy**: values written since may not fit the old type, and the undo then fails or loses precision.
+    ///
+    /// ## Examples
+    ///
+    /// ```sql
+    /// -- earlier migrations
+    /// CREATE TABLE "Score" ("id" TEXT PRIMARY KEY, "value" INTEGER NOT NULL);
+    ///
+    /// -- this migration
+    /// ALTER TABLE "Score" ALTER COLUMN "value" SET DATA TYPE DOUBLE PRECISION;
+    /// ```
+    ///
+    /// Its undo, **lossy**:
+    ///
+    /// ```sql
+    /// ALTER TABLE "Score" ALTER COLUMN value TYPE int USING value::int;
+    /// ```
+    ///
+    /// ```sql
+    /// -- earlier migrations
+    /// CREATE TABLE "Score" ("id" TEXT PRIMARY KEY, "value" BIGINT NOT NULL);
+    ///
+    /// -- this migration
+    /// ALTER TABLE "Score" ALTER COLUMN "value" SET DATA TYPE INTEGER;
+    /// ```
+    ///
+    /// Its undo, **exact**:
+    ///
+    /// ```sql
+    /// ALTER TABLE "Score" ALTER COLUMN value TYPE bigint USING value::bigint;
+    /// ```
+    ///
+    /// ## Cases
+    ///
+    /// - `tests/cases/columns/alter_type.sql` (snapshot `snapshots/columns__alter_type.snap`)
+    /// - `tests/cases/columns/alter_type_enum_swap.sql` (snapshot `snapshots/columns__alter_type_enum_swap.snap`)
+    UNDO_ALTER_COLUMN_TYPE = "undo-alter-column-type";
+}
 
 /// The undo of rule `undo-alter-column-type` (UNDO_ALTER_COLUMN_TYPE above).
 pub fn alter_type(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) -> Undo {
@@ -263,153 +336,43 @@ pub fn alter_type(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) -> 
     }
 }
 
-/// `col::old_type`, going through text when either side is an enum: PostgreSQL has no
-/// direct cast between two enum types (Prisma swaps an enum for `<Type>_new` this way).
-fn cast_back(
-    catalog: &Catalog,
-    column: &str,
-    new_type: &pb::TypeName,
-    old_type: &pb::TypeName,
-) -> pb::Node {
-    let is_enum = |t: &pb::TypeName| {
-        catalog
-            .enums
-            .contains_key(&QName::from_name_nodes(&t.names))
-    };
-    let mut value = build::column_ref(column);
-    if is_enum(new_type) || is_enum(old_type) {
-        let mut text = build::type_name(&QName::new("", "text"));
-        text.array_bounds = old_type.array_bounds.clone();
-        value = build::cast(value, text);
-    }
-    build::cast(value, old_type.clone())
+undo_rule! {
+    /// a column default set or dropped is put back as it was
+    ///
+    /// ## Undoes
+    ///
+    /// - `ALTER TABLE … ALTER COLUMN … SET DEFAULT`
+    /// - `ALTER TABLE … ALTER COLUMN … DROP DEFAULT`
+    ///
+    /// ## The undo
+    ///
+    /// Restores the previous default with `SET DEFAULT`, or removes it with `DROP DEFAULT` when the column had none.
+    ///
+    /// ## Verdict
+    ///
+    /// **exact**: a default is metadata; rows are untouched.
+    ///
+    /// ## Example
+    ///
+    /// ```sql
+    /// -- earlier migrations
+    /// CREATE TABLE "User" ("id" TEXT PRIMARY KEY, "role" TEXT DEFAULT 'user');
+    ///
+    /// -- this migration
+    /// ALTER TABLE "User" ALTER COLUMN "role" SET DEFAULT 'member';
+    /// ```
+    ///
+    /// Its undo, **exact**:
+    ///
+    /// ```sql
+    /// ALTER TABLE "User" ALTER COLUMN role SET DEFAULT 'user';
+    /// ```
+    ///
+    /// ## Cases
+    ///
+    /// - `tests/cases/columns/defaults_and_nullability.sql` (snapshot `snapshots/columns__defaults_and_nullability.snap`)
+    UNDO_COLUMN_DEFAULT = "undo-column-default";
 }
-
-/// Whether every label of enum `from` is also a label of enum `to`, so a text round trip
-/// converts every value.
-fn enum_values_fit(catalog: &Catalog, from: &pb::TypeName, to: &pb::TypeName) -> bool {
-    let values = |t: &pb::TypeName| {
-        catalog
-            .enums
-            .get(&QName::from_name_nodes(&t.names))
-            .map(|e| &e.values)
-    };
-    match (values(from), values(to)) {
-        (Some(f), Some(t)) => {
-            from.array_bounds.len() == to.array_bounds.len() && f.iter().all(|v| t.contains(v))
-        }
-        _ => false,
-    }
-}
-
-/// A readable type label for reasons: `varchar(255)`, `int4[]`.
-fn type_label(t: &pb::TypeName) -> String {
-    let names = string_list(&t.names);
-    let base = names.last().cloned().unwrap_or_default();
-    let mods: Vec<String> = t
-        .typmods
-        .iter()
-        .filter_map(|m| match &m.node {
-            Some(NodeEnum::AConst(c)) => match &c.val {
-                Some(pb::a_const::Val::Ival(i)) => Some(i.ival.to_string()),
-                _ => None,
-            },
-            _ => None,
-        })
-        .collect();
-    let mut label = base;
-    if !mods.is_empty() {
-        label = format!("{label}({})", mods.join(","));
-    }
-    if !t.array_bounds.is_empty() {
-        label.push_str("[]");
-    }
-    label
-}
-
-/// Whether every value of `from` converts to `to` without error or loss: same type with a
-/// wider or equal modifier, an integer widening, or anything non-array to text.
-fn converts_losslessly(from: &pb::TypeName, to: &pb::TypeName) -> bool {
-    if from.array_bounds.len() != to.array_bounds.len() {
-        return false;
-    }
-    let base = |t: &pb::TypeName| {
-        canonical(
-            string_list(&t.names)
-                .last()
-                .map(String::as_str)
-                .unwrap_or(""),
-        )
-        .to_string()
-    };
-    let (f, t) = (base(from), base(to));
-    let (f, t) = (f.as_str(), t.as_str());
-    let modifier = |t: &pb::TypeName| type_label(t);
-    if f == t {
-        let (fm, tm) = (modifier(from), modifier(to));
-        if fm == tm || to.typmods.is_empty() {
-            return true;
-        }
-        return matches!((first_mod(from), first_mod(to)), (Some(a), Some(b)) if a <= b && from.typmods.len() == 1 && to.typmods.len() == 1);
-    }
-    let rank = |name: &str| match name {
-        "int2" => Some(1),
-        "int4" => Some(2),
-        "int8" => Some(3),
-        "numeric" => Some(4),
-        _ => None,
-    };
-    if let (Some(a), Some(b)) = (rank(f), rank(t)) {
-        return a <= b && (t != "numeric" || to.typmods.is_empty());
-    }
-    (f == "float4" && t == "float8")
-        || (t == "text" && from.array_bounds.is_empty())
-        || (f == "varchar" && t == "text")
-}
-
-fn first_mod(t: &pb::TypeName) -> Option<i32> {
-    t.typmods.first().and_then(|m| match &m.node {
-        Some(NodeEnum::AConst(c)) => match &c.val {
-            Some(pb::a_const::Val::Ival(i)) => Some(i.ival),
-            _ => None,
-        },
-        _ => None,
-    })
-}
-
-/// PostgreSQL's internal name for a type alias (`integer` → `int4`).
-fn canonical(name: &str) -> &str {
-    match name {
-        "integer" | "int" => "int4",
-        "smallint" => "int2",
-        "bigint" => "int8",
-        "decimal" => "numeric",
-        "real" => "float4",
-        "double precision" => "float8",
-        "character varying" => "varchar",
-        "character" => "bpchar",
-        "boolean" => "bool",
-        other => other,
-    }
-}
-
-undo_rule!(UNDO_COLUMN_DEFAULT {
-    id: "undo-column-default",
-    summary: "a column default set or dropped is put back as it was",
-    undoes: &[
-        "ALTER TABLE … ALTER COLUMN … SET DEFAULT",
-        "ALTER TABLE … ALTER COLUMN … DROP DEFAULT",
-    ],
-    how: r#"Restores the previous default with `SET DEFAULT`, or removes it with `DROP DEFAULT` when the column had none."#,
-    verdicts: r#"**exact**: a default is metadata; rows are untouched."#,
-    examples: &[UndoExample {
-        before: r#"CREATE TABLE "User" ("id" TEXT PRIMARY KEY, "role" TEXT DEFAULT 'user');"#,
-        forward: r#"ALTER TABLE "User" ALTER COLUMN "role" SET DEFAULT 'member';"#,
-        undo: r#"ALTER TABLE "User" ALTER COLUMN role SET DEFAULT 'user';"#,
-        verdict: Verdict::Exact,
-    }],
-    cases: &["defaults_and_nullability"],
-});
 
 /// The undo of rule `undo-column-default` (UNDO_COLUMN_DEFAULT above).
 pub fn set_default(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) -> Undo {
@@ -434,20 +397,42 @@ pub fn set_default(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) ->
     )
 }
 
-undo_rule!(UNDO_SET_NOT_NULL {
-    id: "undo-set-not-null",
-    summary: "SET NOT NULL is undone by DROP NOT NULL",
-    undoes: &["ALTER TABLE … ALTER COLUMN … SET NOT NULL"],
-    how: r#"`ALTER COLUMN … DROP NOT NULL`."#,
-    verdicts: r#"**exact**: dropping NOT NULL cannot fail and keeps every row. Nothing to undo when the column was already NOT NULL."#,
-    examples: &[UndoExample {
-        before: r#"CREATE TABLE "User" ("id" TEXT PRIMARY KEY, "email" TEXT);"#,
-        forward: r#"ALTER TABLE "User" ALTER COLUMN "email" SET NOT NULL;"#,
-        undo: r#"ALTER TABLE "User" ALTER COLUMN email DROP NOT NULL;"#,
-        verdict: Verdict::Exact,
-    }],
-    cases: &["defaults_and_nullability"],
-});
+undo_rule! {
+    /// SET NOT NULL is undone by DROP NOT NULL
+    ///
+    /// ## Undoes
+    ///
+    /// - `ALTER TABLE … ALTER COLUMN … SET NOT NULL`
+    ///
+    /// ## The undo
+    ///
+    /// `ALTER COLUMN … DROP NOT NULL`.
+    ///
+    /// ## Verdict
+    ///
+    /// **exact**: dropping NOT NULL cannot fail and keeps every row. Nothing to undo when the column was already NOT NULL.
+    ///
+    /// ## Example
+    ///
+    /// ```sql
+    /// -- earlier migrations
+    /// CREATE TABLE "User" ("id" TEXT PRIMARY KEY, "email" TEXT);
+    ///
+    /// -- this migration
+    /// ALTER TABLE "User" ALTER COLUMN "email" SET NOT NULL;
+    /// ```
+    ///
+    /// Its undo, **exact**:
+    ///
+    /// ```sql
+    /// ALTER TABLE "User" ALTER COLUMN email DROP NOT NULL;
+    /// ```
+    ///
+    /// ## Cases
+    ///
+    /// - `tests/cases/columns/defaults_and_nullability.sql` (snapshot `snapshots/columns__defaults_and_nullability.snap`)
+    UNDO_SET_NOT_NULL = "undo-set-not-null";
+}
 
 /// The undo of rule `undo-set-not-null` (UNDO_SET_NOT_NULL above).
 pub fn set_not_null(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) -> Undo {
@@ -470,20 +455,42 @@ pub fn set_not_null(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) -
     )
 }
 
-undo_rule!(UNDO_DROP_NOT_NULL {
-    id: "undo-drop-not-null",
-    summary: "DROP NOT NULL is undone by SET NOT NULL, which fails over NULLs written since",
-    undoes: &["ALTER TABLE … ALTER COLUMN … DROP NOT NULL"],
-    how: r#"`ALTER COLUMN … SET NOT NULL`."#,
-    verdicts: r#"**lossy**: the schema returns exactly, but the undo fails if rows with NULL in the column were written since; they must be filled in first. Nothing to undo when the column was already nullable."#,
-    examples: &[UndoExample {
-        before: r#"CREATE TABLE "User" ("id" TEXT PRIMARY KEY, "email" TEXT NOT NULL);"#,
-        forward: r#"ALTER TABLE "User" ALTER COLUMN "email" DROP NOT NULL;"#,
-        undo: r#"ALTER TABLE "User" ALTER COLUMN email SET NOT NULL;"#,
-        verdict: Verdict::Lossy,
-    }],
-    cases: &["defaults_and_nullability"],
-});
+undo_rule! {
+    /// DROP NOT NULL is undone by SET NOT NULL, which fails over NULLs written since
+    ///
+    /// ## Undoes
+    ///
+    /// - `ALTER TABLE … ALTER COLUMN … DROP NOT NULL`
+    ///
+    /// ## The undo
+    ///
+    /// `ALTER COLUMN … SET NOT NULL`.
+    ///
+    /// ## Verdict
+    ///
+    /// **lossy**: the schema returns exactly, but the undo fails if rows with NULL in the column were written since; they must be filled in first. Nothing to undo when the column was already nullable.
+    ///
+    /// ## Example
+    ///
+    /// ```sql
+    /// -- earlier migrations
+    /// CREATE TABLE "User" ("id" TEXT PRIMARY KEY, "email" TEXT NOT NULL);
+    ///
+    /// -- this migration
+    /// ALTER TABLE "User" ALTER COLUMN "email" DROP NOT NULL;
+    /// ```
+    ///
+    /// Its undo, **lossy**:
+    ///
+    /// ```sql
+    /// ALTER TABLE "User" ALTER COLUMN email SET NOT NULL;
+    /// ```
+    ///
+    /// ## Cases
+    ///
+    /// - `tests/cases/columns/defaults_and_nullability.sql` (snapshot `snapshots/columns__defaults_and_nullability.snap`)
+    UNDO_DROP_NOT_NULL = "undo-drop-not-null";
+}
 
 /// The undo of rule `undo-drop-not-null` (UNDO_DROP_NOT_NULL above).
 pub fn drop_not_null(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) -> Undo {

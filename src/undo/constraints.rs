@@ -1,7 +1,7 @@
 //! Table constraints: `ADD CONSTRAINT` ↔ `DROP CONSTRAINT`, and `VALIDATE CONSTRAINT`.
 
-use super::rule::{undo_rule, UndoExample, UndoRule};
-use super::{recreate, Undo, UndoSql, Verdict};
+use super::rule::{undo_rule, UndoRule};
+use super::{recreate, Undo, UndoSql};
 use crate::catalog::{Catalog, Constraint, ConstraintKind};
 use crate::sql::quote::Ident;
 use crate::sql::text::{self, ColumnChange};
@@ -15,24 +15,44 @@ pub(super) const RULES: &[UndoRule] = &[
     UNDO_VALIDATE_CONSTRAINT,
 ];
 
-undo_rule!(UNDO_ADD_CONSTRAINT {
-    id: "undo-add-constraint",
-    summary: "an added constraint is dropped again",
-    undoes: &[
-        "ALTER TABLE … ADD CONSTRAINT (PRIMARY KEY, UNIQUE, FOREIGN KEY, CHECK, EXCLUDE)",
-        "ALTER TABLE … ADD CONSTRAINT … NOT VALID",
-    ],
-    how: r#"`ALTER TABLE … DROP CONSTRAINT`, under the name PostgreSQL gives an unnamed constraint. A primary key also made its columns NOT NULL, so those that were nullable become nullable again."#,
-    verdicts: r#"**exact**: dropping a constraint keeps every row. **manual** for a column `NOT NULL` written as a table constraint, which is not modelled."#,
-    examples: &[UndoExample {
-        before: r#"CREATE TABLE "User" ("id" TEXT PRIMARY KEY);
-CREATE TABLE "Post" ("id" TEXT PRIMARY KEY, "authorId" TEXT);"#,
-        forward: r#"ALTER TABLE "Post" ADD CONSTRAINT "Post_authorId_fkey" FOREIGN KEY ("authorId") REFERENCES "User"("id");"#,
-        undo: r#"ALTER TABLE "Post" DROP CONSTRAINT "Post_authorId_fkey";"#,
-        verdict: Verdict::Exact,
-    }],
-    cases: &["add_constraints"],
-});
+undo_rule! {
+    /// an added constraint is dropped again
+    ///
+    /// ## Undoes
+    ///
+    /// - `ALTER TABLE … ADD CONSTRAINT (PRIMARY KEY, UNIQUE, FOREIGN KEY, CHECK, EXCLUDE)`
+    /// - `ALTER TABLE … ADD CONSTRAINT … NOT VALID`
+    ///
+    /// ## The undo
+    ///
+    /// `ALTER TABLE … DROP CONSTRAINT`, under the name PostgreSQL gives an unnamed constraint. A primary key also made its columns NOT NULL, so those that were nullable become nullable again.
+    ///
+    /// ## Verdict
+    ///
+    /// **exact**: dropping a constraint keeps every row. **manual** for a column `NOT NULL` written as a table constraint, which is not modelled.
+    ///
+    /// ## Example
+    ///
+    /// ```sql
+    /// -- earlier migrations
+    /// CREATE TABLE "User" ("id" TEXT PRIMARY KEY);
+    /// CREATE TABLE "Post" ("id" TEXT PRIMARY KEY, "authorId" TEXT);
+    ///
+    /// -- this migration
+    /// ALTER TABLE "Post" ADD CONSTRAINT "Post_authorId_fkey" FOREIGN KEY ("authorId") REFERENCES "User"("id");
+    /// ```
+    ///
+    /// Its undo, **exact**:
+    ///
+    /// ```sql
+    /// ALTER TABLE "Post" DROP CONSTRAINT "Post_authorId_fkey";
+    /// ```
+    ///
+    /// ## Cases
+    ///
+    /// - `tests/cases/constraints/add_constraints.sql` (snapshot `snapshots/constraints__add_constraints.snap`)
+    UNDO_ADD_CONSTRAINT = "undo-add-constraint";
+}
 
 /// The undo of rule `undo-add-constraint` (UNDO_ADD_CONSTRAINT above).
 pub fn add_constraint(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) -> Undo {
@@ -59,32 +79,50 @@ pub fn add_constraint(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd)
     )
 }
 
-undo_rule!(UNDO_ADD_CONSTRAINT_USING_INDEX {
-    id: "undo-add-constraint-using-index",
-    summary: "a key constraint that took over an index is dropped and the index rebuilt",
-    undoes: &[
-        "ALTER TABLE … ADD [CONSTRAINT c] PRIMARY KEY USING INDEX i",
-        "ALTER TABLE … ADD [CONSTRAINT c] UNIQUE USING INDEX i",
-    ],
-    how: r#"Drops the constraint (which drops the index it took over), makes nullable again the key columns a primary key made NOT NULL, and recreates index `i` under its own name as it was defined. What PostgreSQL does with the index's name and with NOT NULL is in `src/catalog/using_index.rs`."#,
-    verdicts: r#"**exact**: the schema returns as it was and no row changes; the note says that the index is rebuilt (a full scan under a SHARE lock: writes to the table wait). **manual** when no earlier migration recorded the index's definition."#,
-    examples: &[UndoExample {
-        before: r#"CREATE TABLE "t" ("id" INTEGER);
-CREATE UNIQUE INDEX "t_id_idx" ON "t"("id");"#,
-        forward: r#"ALTER TABLE "t" ADD PRIMARY KEY USING INDEX "t_id_idx";"#,
-        undo: r#"ALTER TABLE t DROP CONSTRAINT t_id_idx;
-ALTER TABLE t ALTER COLUMN id DROP NOT NULL;
-CREATE UNIQUE INDEX t_id_idx ON t USING btree (id);"#,
-        verdict: Verdict::Exact,
-    }],
-    cases: &[
-        "pk_using_index",
-        "pk_using_index_named",
-        "unique_using_index",
-        "unique_using_index_unnamed",
-        "using_index_unknown",
-    ],
-});
+undo_rule! {
+    /// a key constraint that took over an index is dropped and the index rebuilt
+    ///
+    /// ## Undoes
+    ///
+    /// - `ALTER TABLE … ADD [CONSTRAINT c] PRIMARY KEY USING INDEX i`
+    /// - `ALTER TABLE … ADD [CONSTRAINT c] UNIQUE USING INDEX i`
+    ///
+    /// ## The undo
+    ///
+    /// Drops the constraint (which drops the index it took over), makes nullable again the key columns a primary key made NOT NULL, and recreates index `i` under its own name as it was defined. What PostgreSQL does with the index's name and with NOT NULL is in `src/catalog/using_index.rs`.
+    ///
+    /// ## Verdict
+    ///
+    /// **exact**: the schema returns as it was and no row changes; the note says that the index is rebuilt (a full scan under a SHARE lock: writes to the table wait). **manual** when no earlier migration recorded the index's definition.
+    ///
+    /// ## Example
+    ///
+    /// ```sql
+    /// -- earlier migrations
+    /// CREATE TABLE "t" ("id" INTEGER);
+    /// CREATE UNIQUE INDEX "t_id_idx" ON "t"("id");
+    ///
+    /// -- this migration
+    /// ALTER TABLE "t" ADD PRIMARY KEY USING INDEX "t_id_idx";
+    /// ```
+    ///
+    /// Its undo, **exact**:
+    ///
+    /// ```sql
+    /// ALTER TABLE t DROP CONSTRAINT t_id_idx;
+    /// ALTER TABLE t ALTER COLUMN id DROP NOT NULL;
+    /// CREATE UNIQUE INDEX t_id_idx ON t USING btree (id);
+    /// ```
+    ///
+    /// ## Cases
+    ///
+    /// - `tests/cases/constraints/pk_using_index.sql` (snapshot `snapshots/constraints__pk_using_index.snap`)
+    /// - `tests/cases/constraints/pk_using_index_named.sql` (snapshot `snapshots/constraints__pk_using_index_named.snap`)
+    /// - `tests/cases/constraints/unique_using_index.sql` (snapshot `snapshots/constraints__unique_using_index.snap`)
+    /// - `tests/cases/constraints/unique_using_index_unnamed.sql` (snapshot `snapshots/constraints__unique_using_index_unnamed.snap`)
+    /// - `tests/cases/constraints/using_index_unknown.sql` (snapshot `snapshots/constraints__using_index_unknown.snap`)
+    UNDO_ADD_CONSTRAINT_USING_INDEX = "undo-add-constraint-using-index";
+}
 
 /// The undo of rule `undo-add-constraint-using-index` (UNDO_ADD_CONSTRAINT_USING_INDEX above).
 fn add_constraint_using_index(
@@ -139,24 +177,45 @@ fn drop_not_null_made_by_key(catalog: &Catalog, table: &QName, keys: &[String]) 
         .collect()
 }
 
-undo_rule!(UNDO_DROP_CONSTRAINT {
-    id: "undo-drop-constraint",
-    summary: "a dropped constraint is added back as it was",
-    undoes: &[
-        "ALTER TABLE … DROP CONSTRAINT",
-        "ALTER TABLE … DROP CONSTRAINT IF EXISTS",
-        "ALTER TABLE … DROP CONSTRAINT … CASCADE",
-    ],
-    how: r#"Adds the constraint back as the model recorded it (`NOT VALID` if it was), together with the foreign keys that a dropped primary key or unique constraint took with it."#,
-    verdicts: r#"**exact** for a `NOT VALID` constraint (existing rows are not checked). Otherwise **lossy**: re-adding validates every row, so the undo fails if rows written since violate it (duplicates, orphans, failed checks). **manual** when no earlier migration creates the constraint."#,
-    examples: &[UndoExample {
-        before: r#"CREATE TABLE "Post" ("id" TEXT PRIMARY KEY, "n" INTEGER CONSTRAINT "n_positive" CHECK ("n" > 0));"#,
-        forward: r#"ALTER TABLE "Post" DROP CONSTRAINT "n_positive";"#,
-        undo: r#"ALTER TABLE "Post" ADD CONSTRAINT n_positive CHECK (n > 0);"#,
-        verdict: Verdict::Lossy,
-    }],
-    cases: &["drop_constraints", "using_index_unknown_dropped"],
-});
+undo_rule! {
+    /// a dropped constraint is added back as it was
+    ///
+    /// ## Undoes
+    ///
+    /// - `ALTER TABLE … DROP CONSTRAINT`
+    /// - `ALTER TABLE … DROP CONSTRAINT IF EXISTS`
+    /// - `ALTER TABLE … DROP CONSTRAINT … CASCADE`
+    ///
+    /// ## The undo
+    ///
+    /// Adds the constraint back as the model recorded it (`NOT VALID` if it was), together with the foreign keys that a dropped primary key or unique constraint took with it.
+    ///
+    /// ## Verdict
+    ///
+    /// **exact** for a `NOT VALID` constraint (existing rows are not checked). Otherwise **lossy**: re-adding validates every row, so the undo fails if rows written since violate it (duplicates, orphans, failed checks). **manual** when no earlier migration creates the constraint.
+    ///
+    /// ## Example
+    ///
+    /// ```sql
+    /// -- earlier migrations
+    /// CREATE TABLE "Post" ("id" TEXT PRIMARY KEY, "n" INTEGER CONSTRAINT "n_positive" CHECK ("n" > 0));
+    ///
+    /// -- this migration
+    /// ALTER TABLE "Post" DROP CONSTRAINT "n_positive";
+    /// ```
+    ///
+    /// Its undo, **lossy**:
+    ///
+    /// ```sql
+    /// ALTER TABLE "Post" ADD CONSTRAINT n_positive CHECK (n > 0);
+    /// ```
+    ///
+    /// ## Cases
+    ///
+    /// - `tests/cases/constraints/drop_constraints.sql` (snapshot `snapshots/constraints__drop_constraints.snap`)
+    /// - `tests/cases/constraints/using_index_unknown_dropped.sql` (snapshot `snapshots/constraints__using_index_unknown_dropped.snap`)
+    UNDO_DROP_CONSTRAINT = "undo-drop-constraint";
+}
 
 /// The undo of rule `undo-drop-constraint` (UNDO_DROP_CONSTRAINT above).
 pub fn drop_constraint(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) -> Undo {
@@ -218,22 +277,44 @@ fn dependent_foreign_keys(
         .collect()
 }
 
-undo_rule!(UNDO_VALIDATE_CONSTRAINT {
-    id: "undo-validate-constraint",
-    summary: "a validated constraint is made NOT VALID again",
-    undoes: &["ALTER TABLE … VALIDATE CONSTRAINT"],
-    how: r#"PostgreSQL cannot mark a constraint unvalidated, so the undo drops it and adds it back `NOT VALID`."#,
-    verdicts: r#"**exact**: the constraint returns to its unvalidated state; rows are untouched. Nothing to undo when it was already valid; **manual** when no earlier migration creates it."#,
-    examples: &[UndoExample {
-        before: r#"CREATE TABLE "Post" ("id" TEXT PRIMARY KEY, "n" INTEGER);
-ALTER TABLE "Post" ADD CONSTRAINT "n_positive" CHECK ("n" > 0) NOT VALID;"#,
-        forward: r#"ALTER TABLE "Post" VALIDATE CONSTRAINT "n_positive";"#,
-        undo: r#"ALTER TABLE "Post" DROP CONSTRAINT n_positive;
-ALTER TABLE "Post" ADD CONSTRAINT n_positive CHECK (n > 0) NOT VALID;"#,
-        verdict: Verdict::Exact,
-    }],
-    cases: &["add_constraints"],
-});
+undo_rule! {
+    /// a validated constraint is made NOT VALID again
+    ///
+    /// ## Undoes
+    ///
+    /// - `ALTER TABLE … VALIDATE CONSTRAINT`
+    ///
+    /// ## The undo
+    ///
+    /// PostgreSQL cannot mark a constraint unvalidated, so the undo drops it and adds it back `NOT VALID`.
+    ///
+    /// ## Verdict
+    ///
+    /// **exact**: the constraint returns to its unvalidated state; rows are untouched. Nothing to undo when it was already valid; **manual** when no earlier migration creates it.
+    ///
+    /// ## Example
+    ///
+    /// ```sql
+    /// -- earlier migrations
+    /// CREATE TABLE "Post" ("id" TEXT PRIMARY KEY, "n" INTEGER);
+    /// ALTER TABLE "Post" ADD CONSTRAINT "n_positive" CHECK ("n" > 0) NOT VALID;
+    ///
+    /// -- this migration
+    /// ALTER TABLE "Post" VALIDATE CONSTRAINT "n_positive";
+    /// ```
+    ///
+    /// Its undo, **exact**:
+    ///
+    /// ```sql
+    /// ALTER TABLE "Post" DROP CONSTRAINT n_positive;
+    /// ALTER TABLE "Post" ADD CONSTRAINT n_positive CHECK (n > 0) NOT VALID;
+    /// ```
+    ///
+    /// ## Cases
+    ///
+    /// - `tests/cases/constraints/add_constraints.sql` (snapshot `snapshots/constraints__add_constraints.snap`)
+    UNDO_VALIDATE_CONSTRAINT = "undo-validate-constraint";
+}
 
 /// The undo of rule `undo-validate-constraint` (UNDO_VALIDATE_CONSTRAINT above).
 pub fn validate_constraint(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) -> Undo {

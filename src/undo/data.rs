@@ -6,8 +6,13 @@
 //! when an undo is needed and unmigrate cannot write it: rows an `INSERT` added that no key
 //! identifies, or a statement that also changes other tables.
 
-use super::rule::{undo_rule, UndoExample, UndoRule};
-use super::{stmt, DataLoss, Undo, Verdict};
+mod effects;
+
+use effects::{delete_effects, quoted, referencing_closure, referencing_columns};
+use effects::{rows_and_effects, trigger_note, updates_referenced_key};
+
+use super::rule::{undo_rule, UndoRule};
+use super::{stmt, DataLoss, Undo};
 use crate::catalog::{Catalog, ConstraintKind, Table};
 use crate::sql::quote::Ident;
 use crate::sql::touches::Touches;
@@ -54,28 +59,55 @@ pub fn write(catalog: &Catalog, node: &NodeEnum, scope: &Touches) -> Undo {
     }
 }
 
-undo_rule!(UNDO_INSERT {
-    id: "undo-insert",
-    summary: "rows an INSERT added with constant keys are deleted by those keys",
-    undoes: &["INSERT … VALUES", "INSERT … SELECT", "INSERT … ON CONFLICT"],
-    how: r#"`DELETE … WHERE key IN (…)` (or `(k1, k2) IN ((…), …)` for a composite key) when every row gives the table's primary or unique key as constants: a plain `INSERT` that succeeded proves those keys were new, so exactly its rows go."#,
-    verdicts: r#"**lossy**: changes made to those rows since go with them, and so does whatever `ON DELETE` actions follow (the note names them). Nothing to undo (**exact**) for rows into a table the same migration creates. **manual** for `INSERT … SELECT`, `ON CONFLICT`, rows without a constant key, and any statement with a data-changing `WITH`: which rows changed is only known at run time."#,
-    examples: &[
-        UndoExample {
-            before: r#"CREATE TABLE "models" ("id" TEXT PRIMARY KEY, "name" TEXT);"#,
-            forward: r#"INSERT INTO "models" ("id", "name") VALUES ('gpt', 'GPT');"#,
-            undo: r#"DELETE FROM models WHERE id IN ('gpt');"#,
-            verdict: Verdict::Lossy,
-        },
-        UndoExample {
-            before: r#"CREATE TABLE "models" ("id" SERIAL PRIMARY KEY, "name" TEXT);"#,
-            forward: r#"INSERT INTO "models" ("name") VALUES ('GPT');"#,
-            undo: r#""#,
-            verdict: Verdict::Manual,
-        },
-    ],
-    cases: &["keyed_inserts", "data_statements"],
-});
+undo_rule! {
+    /// rows an INSERT added with constant keys are deleted by those keys
+    ///
+    /// ## Undoes
+    ///
+    /// - `INSERT … VALUES`
+    /// - `INSERT … SELECT`
+    /// - `INSERT … ON CONFLICT`
+    ///
+    /// ## The undo
+    ///
+    /// `DELETE … WHERE key IN (…)` (or `(k1, k2) IN ((…), …)` for a composite key) when every row gives the table's primary or unique key as constants: a plain `INSERT` that succeeded proves those keys were new, so exactly its rows go.
+    ///
+    /// ## Verdict
+    ///
+    /// **lossy**: changes made to those rows since go with them, and so does whatever `ON DELETE` actions follow (the note names them). Nothing to undo (**exact**) for rows into a table the same migration creates. **manual** for `INSERT … SELECT`, `ON CONFLICT`, rows without a constant key, and any statement with a data-changing `WITH`: which rows changed is only known at run time.
+    ///
+    /// ## Examples
+    ///
+    /// ```sql
+    /// -- earlier migrations
+    /// CREATE TABLE "models" ("id" TEXT PRIMARY KEY, "name" TEXT);
+    ///
+    /// -- this migration
+    /// INSERT INTO "models" ("id", "name") VALUES ('gpt', 'GPT');
+    /// ```
+    ///
+    /// Its undo, **lossy**:
+    ///
+    /// ```sql
+    /// DELETE FROM models WHERE id IN ('gpt');
+    /// ```
+    ///
+    /// ```sql
+    /// -- earlier migrations
+    /// CREATE TABLE "models" ("id" SERIAL PRIMARY KEY, "name" TEXT);
+    ///
+    /// -- this migration
+    /// INSERT INTO "models" ("name") VALUES ('GPT');
+    /// ```
+    ///
+    /// Its undo, **manual**: no statement; the undo file holds a manual block that fails until it is written.
+    ///
+    /// ## Cases
+    ///
+    /// - `tests/cases/data/keyed_inserts.sql` (snapshot `snapshots/data__keyed_inserts.snap`)
+    /// - `tests/cases/data/data_statements.sql` (snapshot `snapshots/data__data_statements.snap`)
+    UNDO_INSERT = "undo-insert";
+}
 
 /// The undo of rule `undo-insert` (UNDO_INSERT above).
 fn insert(catalog: &Catalog, table: &QName, s: &pb::InsertStmt) -> Undo {
@@ -250,20 +282,39 @@ fn delete_where_in(table: &QName, key: &[String], rows: Vec<Vec<Node>>) -> NodeE
     }))
 }
 
-undo_rule!(UNDO_UPDATE {
-    id: "undo-update",
-    summary: "an UPDATE is not reversed: the values it overwrote are named as lost",
-    undoes: &["UPDATE"],
-    how: r#"No statement: the values an `UPDATE` overwrote are gone, so the undo keeps the rows as it left them. If the previous release needs the old values, restore them from a backup in the undo file."#,
-    verdicts: r#"**lossy**: the note names the overwritten columns, `ON UPDATE` actions of foreign keys that reference them, and triggers that ran. Nothing to undo (**exact**) when it only fills columns or a table the same migration creates. **manual** with a data-changing `WITH`."#,
-    examples: &[UndoExample {
-        before: r#"CREATE TABLE "User" ("id" TEXT PRIMARY KEY, "email" TEXT);"#,
-        forward: r#"UPDATE "User" SET "email" = lower("email");"#,
-        undo: r#""#,
-        verdict: Verdict::Lossy,
-    }],
-    cases: &["data_statements", "keyed_inserts"],
-});
+undo_rule! {
+    /// an UPDATE is not reversed: the values it overwrote are named as lost
+    ///
+    /// ## Undoes
+    ///
+    /// - `UPDATE`
+    ///
+    /// ## The undo
+    ///
+    /// No statement: the values an `UPDATE` overwrote are gone, so the undo keeps the rows as it left them. If the previous release needs the old values, restore them from a backup in the undo file.
+    ///
+    /// ## Verdict
+    ///
+    /// **lossy**: the note names the overwritten columns, `ON UPDATE` actions of foreign keys that reference them, and triggers that ran. Nothing to undo (**exact**) when it only fills columns or a table the same migration creates. **manual** with a data-changing `WITH`.
+    ///
+    /// ## Example
+    ///
+    /// ```sql
+    /// -- earlier migrations
+    /// CREATE TABLE "User" ("id" TEXT PRIMARY KEY, "email" TEXT);
+    ///
+    /// -- this migration
+    /// UPDATE "User" SET "email" = lower("email");
+    /// ```
+    ///
+    /// Its undo, **lossy**: no statement, nothing to undo.
+    ///
+    /// ## Cases
+    ///
+    /// - `tests/cases/data/data_statements.sql` (snapshot `snapshots/data__data_statements.snap`)
+    /// - `tests/cases/data/keyed_inserts.sql` (snapshot `snapshots/data__keyed_inserts.snap`)
+    UNDO_UPDATE = "undo-update";
+}
 
 /// The undo of rule `undo-update` (UNDO_UPDATE above).
 fn update(catalog: &Catalog, table: &QName, s: &pb::UpdateStmt, scope: &Touches) -> Undo {
@@ -302,20 +353,39 @@ fn update(catalog: &Catalog, table: &QName, s: &pb::UpdateStmt, scope: &Touches)
     Undo::lossy(reason, Vec::new()).losing(loses)
 }
 
-undo_rule!(UNDO_DELETE {
-    id: "undo-delete",
-    summary: "a DELETE is not reversed: the removed rows are named as lost",
-    undoes: &["DELETE"],
-    how: r#"No statement: deleted rows cannot be brought back by SQL."#,
-    verdicts: r#"**lossy**: the note names the rows removed, the rows that `ON DELETE CASCADE` removed and the columns `ON DELETE SET NULL/DEFAULT` reset in other tables, and triggers that ran. Nothing to undo (**exact**) for rows of a table the same migration creates; **manual** with a data-changing `WITH`."#,
-    examples: &[UndoExample {
-        before: r#"CREATE TABLE "Session" ("id" TEXT PRIMARY KEY, "expired" BOOLEAN);"#,
-        forward: r#"DELETE FROM "Session" WHERE "expired";"#,
-        undo: r#""#,
-        verdict: Verdict::Lossy,
-    }],
-    cases: &["data_statements", "keyed_inserts"],
-});
+undo_rule! {
+    /// a DELETE is not reversed: the removed rows are named as lost
+    ///
+    /// ## Undoes
+    ///
+    /// - `DELETE`
+    ///
+    /// ## The undo
+    ///
+    /// No statement: deleted rows cannot be brought back by SQL.
+    ///
+    /// ## Verdict
+    ///
+    /// **lossy**: the note names the rows removed, the rows that `ON DELETE CASCADE` removed and the columns `ON DELETE SET NULL/DEFAULT` reset in other tables, and triggers that ran. Nothing to undo (**exact**) for rows of a table the same migration creates; **manual** with a data-changing `WITH`.
+    ///
+    /// ## Example
+    ///
+    /// ```sql
+    /// -- earlier migrations
+    /// CREATE TABLE "Session" ("id" TEXT PRIMARY KEY, "expired" BOOLEAN);
+    ///
+    /// -- this migration
+    /// DELETE FROM "Session" WHERE "expired";
+    /// ```
+    ///
+    /// Its undo, **lossy**: no statement, nothing to undo.
+    ///
+    /// ## Cases
+    ///
+    /// - `tests/cases/data/data_statements.sql` (snapshot `snapshots/data__data_statements.snap`)
+    /// - `tests/cases/data/keyed_inserts.sql` (snapshot `snapshots/data__keyed_inserts.snap`)
+    UNDO_DELETE = "undo-delete";
+}
 
 /// The undo of rule `undo-delete` (UNDO_DELETE above).
 fn delete(catalog: &Catalog, table: &QName) -> Undo {
@@ -330,24 +400,40 @@ fn delete(catalog: &Catalog, table: &QName) -> Undo {
     Undo::lossy(reason, Vec::new()).losing(rows_and_effects(catalog, table))
 }
 
-undo_rule!(UNDO_TRUNCATE {
-    id: "undo-truncate",
-    summary: "a TRUNCATE is not reversed: the emptied tables are named as lost",
-    undoes: &[
-        "TRUNCATE",
-        "TRUNCATE … CASCADE",
-        "TRUNCATE … RESTART IDENTITY",
-    ],
-    how: r#"No statement: the rows are gone, as with a `DELETE` of all of them."#,
-    verdicts: r#"**lossy**: the note names the tables emptied (with `CASCADE`, every table whose foreign keys reach them) and sequences `RESTART IDENTITY` reset. Nothing to undo (**exact**) for tables the same migration creates, or temporary ones."#,
-    examples: &[UndoExample {
-        before: r#"CREATE TABLE "Session" ("id" TEXT PRIMARY KEY);"#,
-        forward: r#"TRUNCATE "Session";"#,
-        undo: r#""#,
-        verdict: Verdict::Lossy,
-    }],
-    cases: &["keyed_inserts"],
-});
+undo_rule! {
+    /// a TRUNCATE is not reversed: the emptied tables are named as lost
+    ///
+    /// ## Undoes
+    ///
+    /// - `TRUNCATE`
+    /// - `TRUNCATE … CASCADE`
+    /// - `TRUNCATE … RESTART IDENTITY`
+    ///
+    /// ## The undo
+    ///
+    /// No statement: the rows are gone, as with a `DELETE` of all of them.
+    ///
+    /// ## Verdict
+    ///
+    /// **lossy**: the note names the tables emptied (with `CASCADE`, every table whose foreign keys reach them) and sequences `RESTART IDENTITY` reset. Nothing to undo (**exact**) for tables the same migration creates, or temporary ones.
+    ///
+    /// ## Example
+    ///
+    /// ```sql
+    /// -- earlier migrations
+    /// CREATE TABLE "Session" ("id" TEXT PRIMARY KEY);
+    ///
+    /// -- this migration
+    /// TRUNCATE "Session";
+    /// ```
+    ///
+    /// Its undo, **lossy**: no statement, nothing to undo.
+    ///
+    /// ## Cases
+    ///
+    /// - `tests/cases/data/keyed_inserts.sql` (snapshot `snapshots/data__keyed_inserts.snap`)
+    UNDO_TRUNCATE = "undo-truncate";
+}
 
 /// The undo of rule `undo-truncate` (UNDO_TRUNCATE above).
 pub fn truncate(catalog: &Catalog, s: &pb::TruncateStmt, scope: &Touches) -> Undo {
@@ -399,117 +485,6 @@ pub fn truncate(catalog: &Catalog, s: &pb::TruncateStmt, scope: &Touches) -> Und
     Undo::lossy(reason, Vec::new()).losing(loses)
 }
 
-/// What deleting rows of `table` loses, as [`DataLoss`]es: its rows, rows of tables whose
-/// foreign keys cascade the delete (transitively), and the columns `ON DELETE SET NULL/DEFAULT`
-/// resets in referencing tables.
-fn rows_and_effects(catalog: &Catalog, table: &QName) -> Vec<DataLoss> {
-    let mut loses: Vec<DataLoss> = Vec::new();
-    let mut pending = vec![table.clone()];
-    while let Some(table) = pending.pop() {
-        let loss = DataLoss::Rows {
-            table: table.clone(),
-        };
-        if loses.contains(&loss) {
-            continue;
-        }
-        loses.push(loss);
-        for (referencing, fk) in catalog.foreign_keys_into(&table) {
-            match fk.def.unpack().fk_del_action.as_str() {
-                "c" => pending.push(referencing.name.clone()),
-                "n" | "d" => loses.extend(fk.columns.iter().map(|c| DataLoss::Column {
-                    table: referencing.name.clone(),
-                    column: c.clone(),
-                })),
-                _ => {}
-            }
-        }
-    }
-    loses
-}
-
-/// `table` and every table whose foreign keys reach it, directly or through others: what
-/// `TRUNCATE … CASCADE` empties.
-fn referencing_closure(catalog: &Catalog, table: &QName) -> Vec<QName> {
-    let mut seen = vec![table.clone()];
-    let mut next = 0;
-    while next < seen.len() {
-        let current = seen[next].clone();
-        for (referencing, _) in catalog.foreign_keys_into(&current) {
-            if !seen.contains(&referencing.name) {
-                seen.push(referencing.name.clone());
-            }
-        }
-        next += 1;
-    }
-    seen
-}
-
-/// The foreign-key columns of tables that reference `table` through keys `fires` selects.
-fn referencing_columns(
-    catalog: &Catalog,
-    table: &QName,
-    fires: impl Fn(&crate::catalog::Constraint) -> bool,
-) -> Vec<DataLoss> {
-    catalog
-        .foreign_keys_into(table)
-        .filter(|(_, fk)| fires(fk))
-        .flat_map(|(referencing, fk)| {
-            fk.columns.iter().map(|c| DataLoss::Column {
-                table: referencing.name.clone(),
-                column: c.clone(),
-            })
-        })
-        .collect()
-}
-
-/// What deleting rows of `table` does to the tables whose foreign keys point at it, said of
-/// the undo's `DELETE` (`undoing`) or of a forward `DELETE` that already happened.
-fn delete_effects(catalog: &Catalog, table: &QName, undoing: bool) -> Vec<String> {
-    let mut effects = Vec::new();
-    for (referencing, fk) in catalog.foreign_keys_into(table) {
-        let (on, columns, fk_name) = (&referencing.name, quoted(&fk.columns), Ident(&fk.name));
-        let action = fk.def.unpack().fk_del_action;
-        let action = action.as_str();
-        effects.push(match (action, undoing) {
-            ("c", true) => format!("rows of {on} that reference them are deleted too (ON DELETE CASCADE of {fk_name})"),
-            ("c", false) => format!("rows of {on} that referenced them were deleted too (ON DELETE CASCADE of {fk_name}) and are not restored either"),
-            ("n" | "d", true) => format!("{on}.{columns} of rows that reference them is reset (ON DELETE SET NULL/DEFAULT of {fk_name})"),
-            ("n" | "d", false) => format!("{on}.{columns} of rows that referenced them was reset (ON DELETE SET NULL/DEFAULT of {fk_name}) and stays so"),
-            (_, true) => format!("it fails while rows of {on} still reference them (foreign key {fk_name})"),
-            (_, false) => continue,
-        });
-    }
-    effects
-}
-
-/// Triggers on the table ran for the forward statement; whatever they did stays done.
-fn trigger_note(catalog: &Catalog, table: &QName) -> String {
-    let names: Vec<&str> = catalog
-        .triggers
-        .keys()
-        .filter(|(on, _)| on == table)
-        .map(|(_, name)| name.as_str())
-        .collect();
-    if names.is_empty() {
-        return String::new();
-    }
-    format!(
-        "; triggers on {table} ({}) ran for these rows, and what they did is not undone",
-        quoted(&names)
-    )
-}
-
-/// Whether an `UPDATE` of `columns` can fire `ON UPDATE` actions of foreign keys into `table`.
-fn updates_referenced_key(catalog: &Catalog, table: &QName, columns: &[&String]) -> bool {
-    catalog.foreign_keys_into(table).any(|(_, fk)| {
-        fk.cascades_updates()
-            && fk
-                .references
-                .as_ref()
-                .is_some_and(|(_, referenced)| referenced.iter().any(|r| columns.contains(&r)))
-    })
-}
-
 /// Whether a `WITH` clause holds a data-modifying statement.
 fn writes_in_with(with: &pb::WithClause) -> bool {
     with.ctes.iter().any(|cte| match &cte.node {
@@ -519,15 +494,6 @@ fn writes_in_with(with: &pb::WithClause) -> bool {
         ),
         _ => false,
     })
-}
-
-/// Names for a message, each quoted by the one rule: `a, "B"`.
-fn quoted(names: &[impl AsRef<str>]) -> String {
-    names
-        .iter()
-        .map(|n| Ident(n.as_ref()).to_string())
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// Column names of `SET` targets or an `INSERT` column list.
@@ -541,46 +507,74 @@ fn target_columns(targets: &[pb::Node]) -> Vec<String> {
         .collect()
 }
 
-undo_rule!(UNDO_SELECT {
-    id: "undo-select",
-    summary: "a SELECT runs for its side effects, which need a manual undo",
-    undoes: &["SELECT (such as `SELECT setval(…)`)"],
-    how: r#"None: a `SELECT` in a migration runs for the side effects of the functions it calls."#,
-    verdicts: r#"**manual**: unmigrate cannot see or reverse what the functions did."#,
-    examples: &[UndoExample {
-        before: r#"CREATE SEQUENCE "ticket_seq";"#,
-        forward: r#"SELECT setval('ticket_seq', 1000);"#,
-        undo: r#""#,
-        verdict: Verdict::Manual,
-    }],
-    cases: &[],
-});
+undo_rule! {
+    /// a SELECT runs for its side effects, which need a manual undo
+    ///
+    /// ## Undoes
+    ///
+    /// - `SELECT (such as `SELECT setval(…)`)`
+    ///
+    /// ## The undo
+    ///
+    /// None: a `SELECT` in a migration runs for the side effects of the functions it calls.
+    ///
+    /// ## Verdict
+    ///
+    /// **manual**: unmigrate cannot see or reverse what the functions did.
+    ///
+    /// ## Example
+    ///
+    /// ```sql
+    /// -- earlier migrations
+    /// CREATE SEQUENCE "ticket_seq";
+    ///
+    /// -- this migration
+    /// SELECT setval('ticket_seq', 1000);
+    /// ```
+    ///
+    /// Its undo, **manual**: no statement; the undo file holds a manual block that fails until it is written.
+    ///
+    /// ## Cases
+    ///
+    /// None yet: the examples above are its only tests.
+    UNDO_SELECT = "undo-select";
+}
 
 /// The undo of rule `undo-select` (UNDO_SELECT above).
 pub fn select(_node: &NodeEnum) -> Undo {
     Undo::manual("a SELECT in a migration runs for its side effects (function calls), which unmigrate cannot reverse; reverse them by hand")
 }
 
-undo_rule!(UNDO_UNKNOWN_STATEMENT {
-    id: "undo-unknown-statement",
-    summary: "a statement no rule covers gets a manual undo, never a silent skip",
-    undoes: &[
-        "DO blocks",
-        "any statement without an undo rule (`CREATE POLICY`, `GRANT`, …)",
-        "ALTER TABLE commands without a rule of their own, and ALTER on indexes, views or sequences",
-    ],
-    how: r#"None: the undo file holds a manual block that names the statement and fails until it is written."#,
-    verdicts: r#"**manual**: a `DO` block runs procedural code whose effects unmigrate cannot see; other statements have no rule yet."#,
-    examples: &[
-        UndoExample {
-            before: r#""#,
-            forward: r#"DO $$ BEGIN PERFORM 1; END $$;"#,
-            undo: r#""#,
-            verdict: Verdict::Manual,
-        },
-    ],
-    cases: &["data_statements"],
-});
+undo_rule! {
+    /// a statement no rule covers gets a manual undo, never a silent skip
+    ///
+    /// ## Undoes
+    ///
+    /// - `DO blocks`
+    /// - `any statement without an undo rule (`CREATE POLICY`, `GRANT`, …)`
+    /// - `ALTER TABLE commands without a rule of their own, and ALTER on indexes, views or sequences`
+    ///
+    /// ## The undo
+    ///
+    /// None: the undo file holds a manual block that names the statement and fails until it is written.
+    ///
+    /// ## Verdict
+    ///
+    /// **manual**: a `DO` block runs procedural code whose effects unmigrate cannot see; other statements have no rule yet.
+    ///
+    /// ## Example
+    ///
+    /// ```sql
+    /// DO $$ BEGIN PERFORM 1; END $$;
+    /// ```
+    ///
+    /// Its undo, **manual**: no statement; the undo file holds a manual block that fails until it is written.
+    ///
+    /// ## Cases
+    ///
+    /// - `tests/cases/data/data_statements.sql` (snapshot `snapshots/data__data_statements.snap`)
+    UNDO_UNKNOWN_STATEMENT = "undo-unknown-statement";
+}
 
 /// The undo of rule `undo-unknown-statement` (UNDO_UNKNOWN_STATEMENT above).
 pub fn unsupported(node: &NodeEnum) -> Undo {

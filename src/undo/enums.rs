@@ -1,7 +1,7 @@
 //! Enum types: `CREATE TYPE … AS ENUM` ↔ `DROP TYPE`, `ADD VALUE`, `RENAME VALUE`.
 
-use super::rule::{undo_rule, UndoExample, UndoRule};
-use super::{stmt, Undo, UndoSql, Verdict};
+use super::rule::{undo_rule, UndoRule};
+use super::{stmt, Undo, UndoSql};
 use crate::catalog::{Catalog, EnumType};
 use crate::sql::names::make_object_name;
 use crate::sql::quote::Column;
@@ -17,20 +17,38 @@ pub(super) const RULES: &[UndoRule] = &[
     UNDO_ADD_ENUM_VALUE,
 ];
 
-undo_rule!(UNDO_CREATE_ENUM {
-    id: "undo-create-enum",
-    summary: "a new enum type is dropped again",
-    undoes: &["CREATE TYPE … AS ENUM"],
-    how: r#"`DROP TYPE`."#,
-    verdicts: r#"**exact**: the type holds no data; columns that use it are created later, so their undo runs first."#,
-    examples: &[UndoExample {
-        before: r#""#,
-        forward: r#"CREATE TYPE "Role" AS ENUM ('USER', 'ADMIN');"#,
-        undo: r#"DROP TYPE "Role";"#,
-        verdict: Verdict::Exact,
-    }],
-    cases: &["create_and_drop"],
-});
+undo_rule! {
+    /// a new enum type is dropped again
+    ///
+    /// ## Undoes
+    ///
+    /// - `CREATE TYPE … AS ENUM`
+    ///
+    /// ## The undo
+    ///
+    /// `DROP TYPE`.
+    ///
+    /// ## Verdict
+    ///
+    /// **exact**: the type holds no data; columns that use it are created later, so their undo runs first.
+    ///
+    /// ## Example
+    ///
+    /// ```sql
+    /// CREATE TYPE "Role" AS ENUM ('USER', 'ADMIN');
+    /// ```
+    ///
+    /// Its undo, **exact**:
+    ///
+    /// ```sql
+    /// DROP TYPE "Role";
+    /// ```
+    ///
+    /// ## Cases
+    ///
+    /// - `tests/cases/enums/create_and_drop.sql` (snapshot `snapshots/enums__create_and_drop.snap`)
+    UNDO_CREATE_ENUM = "undo-create-enum";
+}
 
 /// The undo of rule `undo-create-enum` (UNDO_CREATE_ENUM above).
 pub fn create_enum(_catalog: &Catalog, s: &pb::CreateEnumStmt) -> Undo {
@@ -45,20 +63,43 @@ fn drop_type_stmt(name: &QName) -> UndoSql {
     UndoSql::text(text::drop(DropKind::Type, name, false), false)
 }
 
-undo_rule!(UNDO_DROP_TYPE {
-    id: "undo-drop-type",
-    summary: "a dropped enum type is created again with its values",
-    undoes: &["DROP TYPE", "DROP TYPE IF EXISTS"],
-    how: r#"`CREATE TYPE … AS ENUM` with the values in their order."#,
-    verdicts: r#"**exact**. **manual** when the type is not an enum an earlier migration creates; nothing to undo for `IF EXISTS` of a type that did not exist."#,
-    examples: &[UndoExample {
-        before: r#"CREATE TYPE "Role" AS ENUM ('USER', 'ADMIN');"#,
-        forward: r#"DROP TYPE "Role";"#,
-        undo: r#"CREATE TYPE "Role" AS ENUM ('USER', 'ADMIN');"#,
-        verdict: Verdict::Exact,
-    }],
-    cases: &["create_and_drop"],
-});
+undo_rule! {
+    /// a dropped enum type is created again with its values
+    ///
+    /// ## Undoes
+    ///
+    /// - `DROP TYPE`
+    /// - `DROP TYPE IF EXISTS`
+    ///
+    /// ## The undo
+    ///
+    /// `CREATE TYPE … AS ENUM` with the values in their order.
+    ///
+    /// ## Verdict
+    ///
+    /// **exact**. **manual** when the type is not an enum an earlier migration creates; nothing to undo for `IF EXISTS` of a type that did not exist.
+    ///
+    /// ## Example
+    ///
+    /// ```sql
+    /// -- earlier migrations
+    /// CREATE TYPE "Role" AS ENUM ('USER', 'ADMIN');
+    ///
+    /// -- this migration
+    /// DROP TYPE "Role";
+    /// ```
+    ///
+    /// Its undo, **exact**:
+    ///
+    /// ```sql
+    /// CREATE TYPE "Role" AS ENUM ('USER', 'ADMIN');
+    /// ```
+    ///
+    /// ## Cases
+    ///
+    /// - `tests/cases/enums/create_and_drop.sql` (snapshot `snapshots/enums__create_and_drop.snap`)
+    UNDO_DROP_TYPE = "undo-drop-type";
+}
 
 /// The undo of rule `undo-drop-type` (UNDO_DROP_TYPE above).
 pub fn drop_type(catalog: &Catalog, s: &pb::DropStmt) -> Undo {
@@ -78,20 +119,42 @@ pub fn drop_type(catalog: &Catalog, s: &pb::DropStmt) -> Undo {
     }
 }
 
-undo_rule!(UNDO_RENAME_ENUM_VALUE {
-    id: "undo-rename-enum-value",
-    summary: "a renamed enum value is renamed back",
-    undoes: &["ALTER TYPE … RENAME VALUE"],
-    how: r#"`ALTER TYPE … RENAME VALUE new TO old`."#,
-    verdicts: r#"**exact**: rows holding the value follow the rename. **manual** when no earlier migration creates the enum."#,
-    examples: &[UndoExample {
-        before: r#"CREATE TYPE "Role" AS ENUM ('USER', 'ADMIN');"#,
-        forward: r#"ALTER TYPE "Role" RENAME VALUE 'ADMIN' TO 'OWNER';"#,
-        undo: r#"ALTER TYPE "Role" RENAME VALUE 'OWNER' TO 'ADMIN';"#,
-        verdict: Verdict::Exact,
-    }],
-    cases: &["rename_value"],
-});
+undo_rule! {
+    /// a renamed enum value is renamed back
+    ///
+    /// ## Undoes
+    ///
+    /// - `ALTER TYPE … RENAME VALUE`
+    ///
+    /// ## The undo
+    ///
+    /// `ALTER TYPE … RENAME VALUE new TO old`.
+    ///
+    /// ## Verdict
+    ///
+    /// **exact**: rows holding the value follow the rename. **manual** when no earlier migration creates the enum.
+    ///
+    /// ## Example
+    ///
+    /// ```sql
+    /// -- earlier migrations
+    /// CREATE TYPE "Role" AS ENUM ('USER', 'ADMIN');
+    ///
+    /// -- this migration
+    /// ALTER TYPE "Role" RENAME VALUE 'ADMIN' TO 'OWNER';
+    /// ```
+    ///
+    /// Its undo, **exact**:
+    ///
+    /// ```sql
+    /// ALTER TYPE "Role" RENAME VALUE 'OWNER' TO 'ADMIN';
+    /// ```
+    ///
+    /// ## Cases
+    ///
+    /// - `tests/cases/enums/rename_value.sql` (snapshot `snapshots/enums__rename_value.snap`)
+    UNDO_RENAME_ENUM_VALUE = "undo-rename-enum-value";
+}
 
 /// Undoes `ALTER TYPE … ADD VALUE` and `RENAME VALUE`: rules `undo-add-enum-value`
 /// (UNDO_ADD_ENUM_VALUE, beside `remove_value`) and `undo-rename-enum-value` (above).
@@ -126,29 +189,49 @@ pub fn alter_enum(catalog: &Catalog, s: &pb::AlterEnumStmt) -> Undo {
     remove_value(catalog, e, &s.new_val)
 }
 
-undo_rule!(UNDO_ADD_ENUM_VALUE {
-    id: "undo-add-enum-value",
-    summary: "an added enum value is removed by recreating the type without it",
-    undoes: &[
-        "ALTER TYPE … ADD VALUE",
-        "ALTER TYPE … ADD VALUE IF NOT EXISTS",
-    ],
-    how: r#"PostgreSQL cannot remove an enum value, so the undo recreates the type without it: the old type is renamed aside, the type is created again with the earlier values, every column that uses it is converted (`USING col::text::type`, defaults dropped and restored around the change), and the old type is dropped."#,
-    verdicts: r#"**lossy**: the conversion fails if any row holds the added value, which must be changed first. **manual** when a view reads such a column (it blocks the conversion), or when no earlier migration creates the enum. Nothing to undo when `ADD VALUE IF NOT EXISTS` met an existing value."#,
-    examples: &[UndoExample {
-        before: r#"CREATE TYPE "Role" AS ENUM ('USER', 'ADMIN');
-CREATE TABLE "User" ("id" TEXT PRIMARY KEY, "role" "Role" NOT NULL DEFAULT 'USER');"#,
-        forward: r#"ALTER TYPE "Role" ADD VALUE 'OWNER';"#,
-        undo: r#"ALTER TYPE "Role" RENAME TO "Role_unmigrate_old";
-CREATE TYPE "Role" AS ENUM ('USER', 'ADMIN');
-ALTER TABLE "User" ALTER COLUMN role DROP DEFAULT;
-ALTER TABLE "User" ALTER COLUMN role TYPE "Role" USING role::text::"Role";
-ALTER TABLE "User" ALTER COLUMN role SET DEFAULT 'USER';
-DROP TYPE "Role_unmigrate_old";"#,
-        verdict: Verdict::Lossy,
-    }],
-    cases: &["add_value_used_by_columns"],
-});
+undo_rule! {
+    /// an added enum value is removed by recreating the type without it
+    ///
+    /// ## Undoes
+    ///
+    /// - `ALTER TYPE … ADD VALUE`
+    /// - `ALTER TYPE … ADD VALUE IF NOT EXISTS`
+    ///
+    /// ## The undo
+    ///
+    /// PostgreSQL cannot remove an enum value, so the undo recreates the type without it: the old type is renamed aside, the type is created again with the earlier values, every column that uses it is converted (`USING col::text::type`, defaults dropped and restored around the change), and the old type is dropped.
+    ///
+    /// ## Verdict
+    ///
+    /// **lossy**: the conversion fails if any row holds the added value, which must be changed first. **manual** when a view reads such a column (it blocks the conversion), or when no earlier migration creates the enum. Nothing to undo when `ADD VALUE IF NOT EXISTS` met an existing value.
+    ///
+    /// ## Example
+    ///
+    /// ```sql
+    /// -- earlier migrations
+    /// CREATE TYPE "Role" AS ENUM ('USER', 'ADMIN');
+    /// CREATE TABLE "User" ("id" TEXT PRIMARY KEY, "role" "Role" NOT NULL DEFAULT 'USER');
+    ///
+    /// -- this migration
+    /// ALTER TYPE "Role" ADD VALUE 'OWNER';
+    /// ```
+    ///
+    /// Its undo, **lossy**:
+    ///
+    /// ```sql
+    /// ALTER TYPE "Role" RENAME TO "Role_unmigrate_old";
+    /// CREATE TYPE "Role" AS ENUM ('USER', 'ADMIN');
+    /// ALTER TABLE "User" ALTER COLUMN role DROP DEFAULT;
+    /// ALTER TABLE "User" ALTER COLUMN role TYPE "Role" USING role::text::"Role";
+    /// ALTER TABLE "User" ALTER COLUMN role SET DEFAULT 'USER';
+    /// DROP TYPE "Role_unmigrate_old";
+    /// ```
+    ///
+    /// ## Cases
+    ///
+    /// - `tests/cases/enums/add_value_used_by_columns.sql` (snapshot `snapshots/enums__add_value_used_by_columns.snap`)
+    UNDO_ADD_ENUM_VALUE = "undo-add-enum-value";
+}
 
 /// The undo of rule `undo-add-enum-value` (UNDO_ADD_ENUM_VALUE above).
 fn remove_value(catalog: &Catalog, e: &EnumType, value: &str) -> Undo {

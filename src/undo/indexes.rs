@@ -1,7 +1,7 @@
 //! Indexes: `CREATE INDEX` ↔ `DROP INDEX`, concurrent forms included.
 
-use super::rule::{undo_rule, UndoExample, UndoRule};
-use super::{Undo, UndoSql, Verdict};
+use super::rule::{undo_rule, UndoRule};
+use super::{Undo, UndoSql};
 use crate::catalog::{object_qname, Catalog};
 use crate::sql::quote::Ident;
 use crate::sql::text::{self, DropKind};
@@ -10,28 +10,46 @@ use crate::sql::{pb, QName};
 /// The family's undo rules, in the order `unmigrate rule` lists them.
 pub(super) const RULES: &[UndoRule] = &[UNDO_CREATE_INDEX, UNDO_DROP_INDEX];
 
-undo_rule!(UNDO_CREATE_INDEX {
-    id: "undo-create-index",
-    summary: "a new index is dropped again, concurrently when it was built so",
-    undoes: &[
-        "CREATE [UNIQUE] INDEX",
-        "CREATE INDEX CONCURRENTLY",
-        "CREATE INDEX IF NOT EXISTS",
-    ],
-    how: r#"`DROP INDEX`, under the name PostgreSQL chose for an unnamed index; `DROP INDEX CONCURRENTLY` when the forward was concurrent, in an undo migration of its own (it cannot run inside a transaction)."#,
-    verdicts: r#"**exact**: an index holds no data of its own. Nothing to undo when `IF NOT EXISTS` met an existing index."#,
-    examples: &[UndoExample {
-        before: r#"CREATE TABLE "Job" ("id" TEXT PRIMARY KEY, "status" TEXT);"#,
-        forward: r#"CREATE INDEX CONCURRENTLY "Job_status_idx" ON "Job"("status");"#,
-        undo: r#"DROP INDEX CONCURRENTLY "Job_status_idx"; -- in a migration of its own"#,
-        verdict: Verdict::Exact,
-    }],
-    cases: &[
-        "create_indexes",
-        "concurrently_own_folder",
-        "long_names_truncated",
-    ],
-});
+undo_rule! {
+    /// a new index is dropped again, concurrently when it was built so
+    ///
+    /// ## Undoes
+    ///
+    /// - `CREATE [UNIQUE] INDEX`
+    /// - `CREATE INDEX CONCURRENTLY`
+    /// - `CREATE INDEX IF NOT EXISTS`
+    ///
+    /// ## The undo
+    ///
+    /// `DROP INDEX`, under the name PostgreSQL chose for an unnamed index; `DROP INDEX CONCURRENTLY` when the forward was concurrent, in an undo migration of its own (it cannot run inside a transaction).
+    ///
+    /// ## Verdict
+    ///
+    /// **exact**: an index holds no data of its own. Nothing to undo when `IF NOT EXISTS` met an existing index.
+    ///
+    /// ## Example
+    ///
+    /// ```sql
+    /// -- earlier migrations
+    /// CREATE TABLE "Job" ("id" TEXT PRIMARY KEY, "status" TEXT);
+    ///
+    /// -- this migration
+    /// CREATE INDEX CONCURRENTLY "Job_status_idx" ON "Job"("status");
+    /// ```
+    ///
+    /// Its undo, **exact**:
+    ///
+    /// ```sql
+    /// DROP INDEX CONCURRENTLY "Job_status_idx"; -- in a migration of its own
+    /// ```
+    ///
+    /// ## Cases
+    ///
+    /// - `tests/cases/indexes/create_indexes.sql` (snapshot `snapshots/indexes__create_indexes.snap`)
+    /// - `tests/cases/indexes/concurrently_own_folder.sql` (snapshot `snapshots/indexes__concurrently_own_folder.snap`)
+    /// - `tests/cases/indexes/long_names_truncated.sql` (snapshot `snapshots/indexes__long_names_truncated.snap`)
+    UNDO_CREATE_INDEX = "undo-create-index";
+}
 
 /// The undo of rule `undo-create-index` (UNDO_CREATE_INDEX above).
 pub fn create_index(catalog: &Catalog, s: &pb::IndexStmt) -> Undo {
@@ -57,25 +75,46 @@ pub fn create_index(catalog: &Catalog, s: &pb::IndexStmt) -> Undo {
     Undo::exact(reason, vec![statement])
 }
 
-undo_rule!(UNDO_DROP_INDEX {
-    id: "undo-drop-index",
-    summary: "a dropped index is created again as the model recorded it",
-    undoes: &[
-        "DROP INDEX",
-        "DROP INDEX CONCURRENTLY",
-        "DROP INDEX IF EXISTS",
-    ],
-    how: r#"Recreates the index from its recorded definition (concurrently when the drop was)."#,
-    verdicts: r#"**exact** for a plain index; **lossy** for a unique one, which fails to build if duplicates were written since. **manual** when no earlier migration creates the index, or when it implements a constraint (PostgreSQL refuses to drop it this way)."#,
-    examples: &[UndoExample {
-        before: r#"CREATE TABLE "Job" ("id" TEXT PRIMARY KEY, "status" TEXT);
-CREATE INDEX "Job_status_idx" ON "Job"("status");"#,
-        forward: r#"DROP INDEX "Job_status_idx";"#,
-        undo: r#"CREATE INDEX "Job_status_idx" ON "Job" USING btree (status);"#,
-        verdict: Verdict::Exact,
-    }],
-    cases: &["drop_indexes", "drop_index_concurrently"],
-});
+undo_rule! {
+    /// a dropped index is created again as the model recorded it
+    ///
+    /// ## Undoes
+    ///
+    /// - `DROP INDEX`
+    /// - `DROP INDEX CONCURRENTLY`
+    /// - `DROP INDEX IF EXISTS`
+    ///
+    /// ## The undo
+    ///
+    /// Recreates the index from its recorded definition (concurrently when the drop was).
+    ///
+    /// ## Verdict
+    ///
+    /// **exact** for a plain index; **lossy** for a unique one, which fails to build if duplicates were written since. **manual** when no earlier migration creates the index, or when it implements a constraint (PostgreSQL refuses to drop it this way).
+    ///
+    /// ## Example
+    ///
+    /// ```sql
+    /// -- earlier migrations
+    /// CREATE TABLE "Job" ("id" TEXT PRIMARY KEY, "status" TEXT);
+    /// CREATE INDEX "Job_status_idx" ON "Job"("status");
+    ///
+    /// -- this migration
+    /// DROP INDEX "Job_status_idx";
+    /// ```
+    ///
+    /// Its undo, **exact**:
+    ///
+    /// ```sql
+    /// CREATE INDEX "Job_status_idx" ON "Job" USING btree (status);
+    /// ```
+    ///
+    /// ## Cases
+    ///
+    /// - `tests/cases/indexes/drop_indexes.sql` (snapshot `snapshots/indexes__drop_indexes.snap`)
+    /// - `tests/cases/indexes/drop_index_concurrently.sql` (snapshot `snapshots/indexes__drop_index_concurrently.snap`)
+    UNDO_DROP_INDEX = "undo-drop-index";
+}
 
 /// The undo of rule `undo-drop-index` (UNDO_DROP_INDEX above).
 pub fn drop_index(catalog: &Catalog, s: &pb::DropStmt) -> Undo {
@@ -87,14 +126,7 @@ pub fn drop_index(catalog: &Catalog, s: &pb::DropStmt) -> Undo {
         }
     }
     let Some(index) = catalog.indexes.get(&name) else {
-        if s.missing_ok {
-            return Undo::nothing(format!(
-                "index {name} did not exist, so DROP INDEX IF EXISTS did nothing"
-            ));
-        }
-        return Undo::manual(format!(
-            "index {name} is not created by any earlier migration, so its definition is unknown"
-        ));
+        return Undo::of_unknown_drop("index", &name, s.missing_ok);
     };
     if let Some(constraint) = &index.constraint {
         return Undo::manual(format!(

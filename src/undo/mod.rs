@@ -27,7 +27,7 @@ use crate::sql::{self, pb, NodeEnum, QName};
 
 pub use derive::{derive_each, derive_undos, MigrationUndo, StatementUndo, VerdictCounts};
 pub use file::{built_statements, render_parts, Files};
-pub use rule::{UndoExample, UndoRule, UndoRuleDoc};
+pub use rule::UndoRule;
 
 /// How faithfully an undo restores what the forward statement changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -227,6 +227,20 @@ impl Undo {
     /// Nothing to undo (the statement changed no schema state, or was a no-op).
     pub fn nothing(reason: impl Into<String>) -> Self {
         Undo::exact(reason, Vec::new())
+    }
+
+    /// The undo of `DROP <kind> [IF EXISTS] name` of an object no earlier migration creates:
+    /// nothing to undo when `IF EXISTS` found nothing, else manual, its definition unknown.
+    pub fn of_unknown_drop(kind: &str, name: &QName, missing_ok: bool) -> Self {
+        if missing_ok {
+            let statement = kind.to_uppercase();
+            return Undo::nothing(format!(
+                "{kind} {name} did not exist, so DROP {statement} IF EXISTS did nothing"
+            ));
+        }
+        Undo::manual(format!(
+            "{kind} {name} is not created by any earlier migration, so its definition is unknown"
+        ))
     }
 
     /// Joins the undos of the parts of one statement (ALTER TABLE commands, DROP objects),

@@ -1,7 +1,7 @@
 //! Schemas, extensions, sequences, functions, triggers and comments.
 
-use super::rule::{undo_rule, UndoExample, UndoRule};
-use super::{stmt, Undo, Verdict};
+use super::rule::{undo_rule, UndoRule};
+use super::{stmt, Undo};
 use crate::catalog::{comment_key, function_key, Catalog};
 use crate::sql::quote::Ident;
 use crate::sql::{build, pb, NodeEnum, QName};
@@ -18,20 +18,39 @@ pub(super) const RULES: &[UndoRule] = &[
     UNDO_DROP_OBJECT,
 ];
 
-undo_rule!(UNDO_CREATE_SCHEMA {
-    id: "undo-create-schema",
-    summary: "a new schema is dropped again",
-    undoes: &["CREATE SCHEMA", "CREATE SCHEMA IF NOT EXISTS"],
-    how: r#"`DROP SCHEMA`; objects created in it later are undone first."#,
-    verdicts: r#"**exact**. Nothing to undo when the schema already existed; **manual** for `CREATE SCHEMA` with elements, whose objects the model does not track."#,
-    examples: &[UndoExample {
-        before: r#""#,
-        forward: r#"CREATE SCHEMA "events";"#,
-        undo: r#"DROP SCHEMA events;"#,
-        verdict: Verdict::Exact,
-    }],
-    cases: &["schema_extension_sequence"],
-});
+undo_rule! {
+    /// a new schema is dropped again
+    ///
+    /// ## Undoes
+    ///
+    /// - `CREATE SCHEMA`
+    /// - `CREATE SCHEMA IF NOT EXISTS`
+    ///
+    /// ## The undo
+    ///
+    /// `DROP SCHEMA`; objects created in it later are undone first.
+    ///
+    /// ## Verdict
+    ///
+    /// **exact**. Nothing to undo when the schema already existed; **manual** for `CREATE SCHEMA` with elements, whose objects the model does not track.
+    ///
+    /// ## Example
+    ///
+    /// ```sql
+    /// CREATE SCHEMA "events";
+    /// ```
+    ///
+    /// Its undo, **exact**:
+    ///
+    /// ```sql
+    /// DROP SCHEMA events;
+    /// ```
+    ///
+    /// ## Cases
+    ///
+    /// - `tests/cases/objects/schema_extension_sequence.sql` (snapshot `snapshots/objects__schema_extension_sequence.snap`)
+    UNDO_CREATE_SCHEMA = "undo-create-schema";
+}
 
 /// The undo of rule `undo-create-schema` (UNDO_CREATE_SCHEMA above).
 pub fn create_schema(catalog: &Catalog, s: &pb::CreateSchemaStmt) -> Undo {
@@ -42,30 +61,46 @@ pub fn create_schema(catalog: &Catalog, s: &pb::CreateSchemaStmt) -> Undo {
     if !s.schema_elts.is_empty() {
         return Undo::manual("CREATE SCHEMA with elements creates objects the model does not track; reverse it by hand");
     }
-    Undo::exact(
+    drop_again(
         format!("drops schema {} again", Ident(&s.schemaname)),
-        vec![stmt(build::drop(
-            ObjectType::ObjectSchema,
-            vec![build::string(&s.schemaname)],
-            false,
-        ))],
+        ObjectType::ObjectSchema,
+        build::string(&s.schemaname),
     )
 }
 
-undo_rule!(UNDO_CREATE_EXTENSION {
-    id: "undo-create-extension",
-    summary: "a new extension is dropped again",
-    undoes: &["CREATE EXTENSION", "CREATE EXTENSION IF NOT EXISTS"],
-    how: r#"`DROP EXTENSION`."#,
-    verdicts: r#"**exact**; the note of `IF NOT EXISTS` says to delete the statement if the extension was installed outside the migrations. Nothing to undo when an earlier migration created it."#,
-    examples: &[UndoExample {
-        before: r#""#,
-        forward: r#"CREATE EXTENSION IF NOT EXISTS "pg_trgm";"#,
-        undo: r#"DROP EXTENSION pg_trgm;"#,
-        verdict: Verdict::Exact,
-    }],
-    cases: &["schema_extension_sequence"],
-});
+undo_rule! {
+    /// a new extension is dropped again
+    ///
+    /// ## Undoes
+    ///
+    /// - `CREATE EXTENSION`
+    /// - `CREATE EXTENSION IF NOT EXISTS`
+    ///
+    /// ## The undo
+    ///
+    /// `DROP EXTENSION`.
+    ///
+    /// ## Verdict
+    ///
+    /// **exact**; the note of `IF NOT EXISTS` says to delete the statement if the extension was installed outside the migrations. Nothing to undo when an earlier migration created it.
+    ///
+    /// ## Example
+    ///
+    /// ```sql
+    /// CREATE EXTENSION IF NOT EXISTS "pg_trgm";
+    /// ```
+    ///
+    /// Its undo, **exact**:
+    ///
+    /// ```sql
+    /// DROP EXTENSION pg_trgm;
+    /// ```
+    ///
+    /// ## Cases
+    ///
+    /// - `tests/cases/objects/schema_extension_sequence.sql` (snapshot `snapshots/objects__schema_extension_sequence.snap`)
+    UNDO_CREATE_EXTENSION = "undo-create-extension";
+}
 
 /// The undo of rule `undo-create-extension` (UNDO_CREATE_EXTENSION above).
 pub fn create_extension(catalog: &Catalog, s: &pb::CreateExtensionStmt) -> Undo {
@@ -76,30 +111,45 @@ pub fn create_extension(catalog: &Catalog, s: &pb::CreateExtensionStmt) -> Undo 
     if s.if_not_exists {
         reason.push_str(" (if it was installed outside the migrations, delete this statement)");
     }
-    Undo::exact(
+    drop_again(
         reason,
-        vec![stmt(build::drop(
-            ObjectType::ObjectExtension,
-            vec![build::string(&s.extname)],
-            false,
-        ))],
+        ObjectType::ObjectExtension,
+        build::string(&s.extname),
     )
 }
 
-undo_rule!(UNDO_CREATE_SEQUENCE {
-    id: "undo-create-sequence",
-    summary: "a new sequence is dropped again",
-    undoes: &["CREATE SEQUENCE"],
-    how: r#"`DROP SEQUENCE`."#,
-    verdicts: r#"**exact**. Nothing to undo when an earlier migration created it."#,
-    examples: &[UndoExample {
-        before: r#""#,
-        forward: r#"CREATE SEQUENCE "ticket_seq";"#,
-        undo: r#"DROP SEQUENCE ticket_seq;"#,
-        verdict: Verdict::Exact,
-    }],
-    cases: &["schema_extension_sequence"],
-});
+undo_rule! {
+    /// a new sequence is dropped again
+    ///
+    /// ## Undoes
+    ///
+    /// - `CREATE SEQUENCE`
+    ///
+    /// ## The undo
+    ///
+    /// `DROP SEQUENCE`.
+    ///
+    /// ## Verdict
+    ///
+    /// **exact**. Nothing to undo when an earlier migration created it.
+    ///
+    /// ## Example
+    ///
+    /// ```sql
+    /// CREATE SEQUENCE "ticket_seq";
+    /// ```
+    ///
+    /// Its undo, **exact**:
+    ///
+    /// ```sql
+    /// DROP SEQUENCE ticket_seq;
+    /// ```
+    ///
+    /// ## Cases
+    ///
+    /// - `tests/cases/objects/schema_extension_sequence.sql` (snapshot `snapshots/objects__schema_extension_sequence.snap`)
+    UNDO_CREATE_SEQUENCE = "undo-create-sequence";
+}
 
 /// The undo of rule `undo-create-sequence` (UNDO_CREATE_SEQUENCE above).
 pub fn create_sequence(catalog: &Catalog, s: &pb::CreateSeqStmt) -> Undo {
@@ -107,34 +157,47 @@ pub fn create_sequence(catalog: &Catalog, s: &pb::CreateSeqStmt) -> Undo {
     if catalog.sequences.contains_key(&name) {
         return Undo::nothing(format!("sequence {name} already existed"));
     }
-    Undo::exact(
+    drop_again(
         format!("drops sequence {name} again"),
-        vec![stmt(build::drop(
-            ObjectType::ObjectSequence,
-            vec![build::drop_object(&name)],
-            false,
-        ))],
+        ObjectType::ObjectSequence,
+        build::drop_object(&name),
     )
 }
 
-undo_rule!(UNDO_CREATE_FUNCTION {
-    id: "undo-create-function",
-    summary: "a new function is dropped, a replaced one gets its earlier definition back",
-    undoes: &[
-        "CREATE FUNCTION",
-        "CREATE PROCEDURE",
-        "CREATE OR REPLACE FUNCTION",
-    ],
-    how: r#"`DROP FUNCTION` (or `DROP PROCEDURE`) with the argument types; for a function an earlier migration defined, `CREATE OR REPLACE` with the earlier definition."#,
-    verdicts: r#"**exact** when the earlier state is known. **manual** for `CREATE OR REPLACE` of a function no earlier migration defines: it may exist with a body unmigrate never saw."#,
-    examples: &[UndoExample {
-        before: r#""#,
-        forward: r#"CREATE FUNCTION "touch"() RETURNS trigger AS $$ BEGIN NEW."updatedAt" = now(); RETURN NEW; END $$ LANGUAGE plpgsql;"#,
-        undo: r#"DROP FUNCTION touch();"#,
-        verdict: Verdict::Exact,
-    }],
-    cases: &["functions_and_triggers"],
-});
+undo_rule! {
+    /// a new function is dropped, a replaced one gets its earlier definition back
+    ///
+    /// ## Undoes
+    ///
+    /// - `CREATE FUNCTION`
+    /// - `CREATE PROCEDURE`
+    /// - `CREATE OR REPLACE FUNCTION`
+    ///
+    /// ## The undo
+    ///
+    /// `DROP FUNCTION` (or `DROP PROCEDURE`) with the argument types; for a function an earlier migration defined, `CREATE OR REPLACE` with the earlier definition.
+    ///
+    /// ## Verdict
+    ///
+    /// **exact** when the earlier state is known. **manual** for `CREATE OR REPLACE` of a function no earlier migration defines: it may exist with a body unmigrate never saw.
+    ///
+    /// ## Example
+    ///
+    /// ```sql
+    /// CREATE FUNCTION "touch"() RETURNS trigger AS $$ BEGIN NEW."updatedAt" = now(); RETURN NEW; END $$ LANGUAGE plpgsql;
+    /// ```
+    ///
+    /// Its undo, **exact**:
+    ///
+    /// ```sql
+    /// DROP FUNCTION touch();
+    /// ```
+    ///
+    /// ## Cases
+    ///
+    /// - `tests/cases/objects/functions_and_triggers.sql` (snapshot `snapshots/objects__functions_and_triggers.snap`)
+    UNDO_CREATE_FUNCTION = "undo-create-function";
+}
 
 /// The undo of rule `undo-create-function` (UNDO_CREATE_FUNCTION above).
 pub fn create_function(catalog: &Catalog, s: &pb::CreateFunctionStmt) -> Undo {
@@ -176,27 +239,47 @@ pub fn create_function(catalog: &Catalog, s: &pb::CreateFunctionStmt) -> Undo {
     } else {
         ObjectType::ObjectFunction
     };
-    Undo::exact(
-        format!("drops function {key} again"),
-        vec![stmt(build::drop(kind, vec![object], false))],
-    )
+    drop_again(format!("drops function {key} again"), kind, object)
 }
 
-undo_rule!(UNDO_CREATE_TRIGGER {
-    id: "undo-create-trigger",
-    summary: "a new trigger is dropped, a replaced one gets its earlier definition back",
-    undoes: &["CREATE TRIGGER", "CREATE OR REPLACE TRIGGER"],
-    how: r#"`DROP TRIGGER … ON table`; for a trigger an earlier migration created, `CREATE OR REPLACE TRIGGER` with the earlier definition."#,
-    verdicts: r#"**exact**."#,
-    examples: &[UndoExample {
-        before: r#"CREATE TABLE "User" ("id" TEXT PRIMARY KEY, "updatedAt" TIMESTAMP);
-CREATE FUNCTION "touch"() RETURNS trigger AS $$ BEGIN NEW."updatedAt" = now(); RETURN NEW; END $$ LANGUAGE plpgsql;"#,
-        forward: r#"CREATE TRIGGER "touch" BEFORE UPDATE ON "User" FOR EACH ROW EXECUTE FUNCTION "touch"();"#,
-        undo: r#"DROP TRIGGER touch ON "User";"#,
-        verdict: Verdict::Exact,
-    }],
-    cases: &["functions_and_triggers"],
-});
+undo_rule! {
+    /// a new trigger is dropped, a replaced one gets its earlier definition back
+    ///
+    /// ## Undoes
+    ///
+    /// - `CREATE TRIGGER`
+    /// - `CREATE OR REPLACE TRIGGER`
+    ///
+    /// ## The undo
+    ///
+    /// `DROP TRIGGER … ON table`; for a trigger an earlier migration created, `CREATE OR REPLACE TRIGGER` with the earlier definition.
+    ///
+    /// ## Verdict
+    ///
+    /// **exact**.
+    ///
+    /// ## Example
+    ///
+    /// ```sql
+    /// -- earlier migrations
+    /// CREATE TABLE "User" ("id" TEXT PRIMARY KEY, "updatedAt" TIMESTAMP);
+    /// CREATE FUNCTION "touch"() RETURNS trigger AS $$ BEGIN NEW."updatedAt" = now(); RETURN NEW; END $$ LANGUAGE plpgsql;
+    ///
+    /// -- this migration
+    /// CREATE TRIGGER "touch" BEFORE UPDATE ON "User" FOR EACH ROW EXECUTE FUNCTION "touch"();
+    /// ```
+    ///
+    /// Its undo, **exact**:
+    ///
+    /// ```sql
+    /// DROP TRIGGER touch ON "User";
+    /// ```
+    ///
+    /// ## Cases
+    ///
+    /// - `tests/cases/objects/functions_and_triggers.sql` (snapshot `snapshots/objects__functions_and_triggers.snap`)
+    UNDO_CREATE_TRIGGER = "undo-create-trigger";
+}
 
 /// The undo of rule `undo-create-trigger` (UNDO_CREATE_TRIGGER above).
 pub fn create_trigger(catalog: &Catalog, s: &pb::CreateTrigStmt) -> Undo {
@@ -214,30 +297,49 @@ pub fn create_trigger(catalog: &Catalog, s: &pb::CreateTrigStmt) -> Undo {
     }
     let mut names = table.to_name_nodes();
     names.push(build::string(&s.trigname));
-    Undo::exact(
+    drop_again(
         format!("drops trigger {} on {table} again", Ident(&s.trigname)),
-        vec![stmt(build::drop(
-            ObjectType::ObjectTrigger,
-            vec![build::list(names)],
-            false,
-        ))],
+        ObjectType::ObjectTrigger,
+        build::list(names),
     )
 }
 
-undo_rule!(UNDO_COMMENT {
-    id: "undo-comment",
-    summary: "a comment is put back as it was",
-    undoes: &["COMMENT ON … IS"],
-    how: r#"`COMMENT ON … IS` with the earlier comment, or `IS NULL` when there was none."#,
-    verdicts: r#"**exact**."#,
-    examples: &[UndoExample {
-        before: r#"CREATE TABLE "User" ("id" TEXT PRIMARY KEY);"#,
-        forward: r#"COMMENT ON TABLE "User" IS 'people';"#,
-        undo: r#"COMMENT ON TABLE "User" IS NULL;"#,
-        verdict: Verdict::Exact,
-    }],
-    cases: &["schema_extension_sequence"],
-});
+undo_rule! {
+    /// a comment is put back as it was
+    ///
+    /// ## Undoes
+    ///
+    /// - `COMMENT ON … IS`
+    ///
+    /// ## The undo
+    ///
+    /// `COMMENT ON … IS` with the earlier comment, or `IS NULL` when there was none.
+    ///
+    /// ## Verdict
+    ///
+    /// **exact**.
+    ///
+    /// ## Example
+    ///
+    /// ```sql
+    /// -- earlier migrations
+    /// CREATE TABLE "User" ("id" TEXT PRIMARY KEY);
+    ///
+    /// -- this migration
+    /// COMMENT ON TABLE "User" IS 'people';
+    /// ```
+    ///
+    /// Its undo, **exact**:
+    ///
+    /// ```sql
+    /// COMMENT ON TABLE "User" IS NULL;
+    /// ```
+    ///
+    /// ## Cases
+    ///
+    /// - `tests/cases/objects/schema_extension_sequence.sql` (snapshot `snapshots/objects__schema_extension_sequence.snap`)
+    UNDO_COMMENT = "undo-comment";
+}
 
 /// The undo of rule `undo-comment` (UNDO_COMMENT above).
 pub fn comment(catalog: &Catalog, s: &pb::CommentStmt) -> Undo {
@@ -253,36 +355,55 @@ pub fn comment(catalog: &Catalog, s: &pb::CommentStmt) -> Undo {
     )
 }
 
-undo_rule!(UNDO_DROP_OBJECT {
-    id: "undo-drop-object",
-    summary: "a dropped schema, extension, sequence, function or trigger is created again",
-    undoes: &[
-        "DROP SCHEMA",
-        "DROP EXTENSION",
-        "DROP SEQUENCE",
-        "DROP FUNCTION",
-        "DROP PROCEDURE",
-        "DROP TRIGGER",
-        "DROP of any other object",
-    ],
-    how: r#"Creates the object again from the definition an earlier migration gave it."#,
-    verdicts: r#"**exact** for schemas, extensions, functions and triggers; **lossy** for a sequence, which restarts at its start value. **manual** when no earlier migration defines the object, for `DROP SCHEMA … CASCADE` (its contents are gone), for a function name with several overloads, and for every other kind of object."#,
-    examples: &[
-        UndoExample {
-            before: r#"CREATE SEQUENCE "ticket_seq" START 100;"#,
-            forward: r#"DROP SEQUENCE "ticket_seq";"#,
-            undo: r#"CREATE SEQUENCE ticket_seq START 100;"#,
-            verdict: Verdict::Lossy,
-        },
-        UndoExample {
-            before: r#""#,
-            forward: r#"DROP POLICY "owner_only" ON "Post";"#,
-            undo: r#""#,
-            verdict: Verdict::Manual,
-        },
-    ],
-    cases: &["drop_unknown_objects", "functions_and_triggers"],
-});
+undo_rule! {
+    /// a dropped schema, extension, sequence, function or trigger is created again
+    ///
+    /// ## Undoes
+    ///
+    /// - `DROP SCHEMA`
+    /// - `DROP EXTENSION`
+    /// - `DROP SEQUENCE`
+    /// - `DROP FUNCTION`
+    /// - `DROP PROCEDURE`
+    /// - `DROP TRIGGER`
+    /// - `DROP of any other object`
+    ///
+    /// ## The undo
+    ///
+    /// Creates the object again from the definition an earlier migration gave it.
+    ///
+    /// ## Verdict
+    ///
+    /// **exact** for schemas, extensions, functions and triggers; **lossy** for a sequence, which restarts at its start value. **manual** when no earlier migration defines the object, for `DROP SCHEMA … CASCADE` (its contents are gone), for a function name with several overloads, and for every other kind of object.
+    ///
+    /// ## Examples
+    ///
+    /// ```sql
+    /// -- earlier migrations
+    /// CREATE SEQUENCE "ticket_seq" START 100;
+    ///
+    /// -- this migration
+    /// DROP SEQUENCE "ticket_seq";
+    /// ```
+    ///
+    /// Its undo, **lossy**:
+    ///
+    /// ```sql
+    /// CREATE SEQUENCE ticket_seq START 100;
+    /// ```
+    ///
+    /// ```sql
+    /// DROP POLICY "owner_only" ON "Post";
+    /// ```
+    ///
+    /// Its undo, **manual**: no statement; the undo file holds a manual block that fails until it is written.
+    ///
+    /// ## Cases
+    ///
+    /// - `tests/cases/objects/drop_unknown_objects.sql` (snapshot `snapshots/objects__drop_unknown_objects.snap`)
+    /// - `tests/cases/objects/functions_and_triggers.sql` (snapshot `snapshots/objects__functions_and_triggers.snap`)
+    UNDO_DROP_OBJECT = "undo-drop-object";
+}
 
 /// The undo of rule `undo-drop-object` (UNDO_DROP_OBJECT above).
 pub fn drop_object(catalog: &Catalog, s: &pb::DropStmt) -> Undo {
@@ -406,4 +527,9 @@ fn unknown(kind: &str, name: &str, missing_ok: bool) -> Undo {
     Undo::manual(format!(
         "{kind} {name} is not created by any earlier migration, so its definition is unknown; recreate it by hand"
     ))
+}
+
+/// The exact undo of a statement that created one object: drop it again.
+fn drop_again(reason: String, kind: ObjectType, object: pb::Node) -> Undo {
+    Undo::exact(reason, vec![stmt(build::drop(kind, vec![object], false))])
 }

@@ -1,7 +1,7 @@
 //! Renames of tables, columns, indexes, constraints, types, schemas, views and sequences.
 
-use super::rule::{undo_rule, UndoExample, UndoRule};
-use super::{stmt, Undo, Verdict};
+use super::rule::{undo_rule, UndoRule};
+use super::{stmt, Undo};
 use crate::catalog::{rename_object_qname, Catalog};
 use crate::sql::quote::{Column, Ident};
 use crate::sql::{build, pb, QName};
@@ -10,29 +10,48 @@ use pb::ObjectType as O;
 /// The family's undo rules, in the order `unmigrate rule` lists them.
 pub(super) const RULES: &[UndoRule] = &[UNDO_RENAME];
 
-undo_rule!(UNDO_RENAME {
-    id: "undo-rename",
-    summary:
-        "a renamed table, column, index, constraint, type, schema, view or sequence is renamed back",
-    undoes: &[
-        "ALTER TABLE … RENAME TO",
-        "ALTER TABLE … RENAME COLUMN",
-        "ALTER TABLE … RENAME CONSTRAINT",
-        "ALTER INDEX … RENAME TO",
-        "ALTER VIEW / MATERIALIZED VIEW / SEQUENCE … RENAME TO",
-        "ALTER TYPE … RENAME TO",
-        "ALTER SCHEMA … RENAME TO",
-    ],
-    how: r#"The same rename, from the new name back to the old one."#,
-    verdicts: r#"**exact**: a rename changes no data, and PostgreSQL keeps dependent objects (indexes, foreign keys, views) pointing at the renamed object. **manual** for renames of other objects (functions, triggers, …), which have no rule yet."#,
-    examples: &[UndoExample {
-        before: r#"CREATE TABLE "metrics" ("id" TEXT PRIMARY KEY);"#,
-        forward: r#"ALTER TABLE "metrics" RENAME TO "gradings";"#,
-        undo: r#"ALTER TABLE gradings RENAME TO metrics;"#,
-        verdict: Verdict::Exact,
-    }],
-    cases: &["all_renames"],
-});
+undo_rule! {
+    /// a renamed table, column, index, constraint, type, schema, view or sequence is renamed back
+    ///
+    /// ## Undoes
+    ///
+    /// - `ALTER TABLE … RENAME TO`
+    /// - `ALTER TABLE … RENAME COLUMN`
+    /// - `ALTER TABLE … RENAME CONSTRAINT`
+    /// - `ALTER INDEX … RENAME TO`
+    /// - `ALTER VIEW / MATERIALIZED VIEW / SEQUENCE … RENAME TO`
+    /// - `ALTER TYPE … RENAME TO`
+    /// - `ALTER SCHEMA … RENAME TO`
+    ///
+    /// ## The undo
+    ///
+    /// The same rename, from the new name back to the old one.
+    ///
+    /// ## Verdict
+    ///
+    /// **exact**: a rename changes no data, and PostgreSQL keeps dependent objects (indexes, foreign keys, views) pointing at the renamed object. **manual** for renames of other objects (functions, triggers, …), which have no rule yet.
+    ///
+    /// ## Example
+    ///
+    /// ```sql
+    /// -- earlier migrations
+    /// CREATE TABLE "metrics" ("id" TEXT PRIMARY KEY);
+    ///
+    /// -- this migration
+    /// ALTER TABLE "metrics" RENAME TO "gradings";
+    /// ```
+    ///
+    /// Its undo, **exact**:
+    ///
+    /// ```sql
+    /// ALTER TABLE gradings RENAME TO metrics;
+    /// ```
+    ///
+    /// ## Cases
+    ///
+    /// - `tests/cases/renames/all_renames.sql` (snapshot `snapshots/renames__all_renames.snap`)
+    UNDO_RENAME = "undo-rename";
+}
 
 /// The undo of rule `undo-rename` (UNDO_RENAME above).
 pub fn rename(_catalog: &Catalog, s: &pb::RenameStmt) -> Undo {

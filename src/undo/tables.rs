@@ -1,7 +1,7 @@
 //! Tables: `CREATE TABLE` ↔ `DROP TABLE`.
 
-use super::rule::{undo_rule, UndoExample, UndoRule};
-use super::{recreate, views, DataLoss, Undo, Verdict};
+use super::rule::{undo_rule, UndoRule};
+use super::{recreate, views, DataLoss, Undo};
 use crate::catalog::{object_qname, Catalog};
 use crate::sql::text::{self, DropKind};
 use crate::sql::{pb, QName};
@@ -9,29 +9,43 @@ use crate::sql::{pb, QName};
 /// The family's undo rules, in the order `unmigrate rule` lists them.
 pub(super) const RULES: &[UndoRule] = &[UNDO_CREATE_TABLE, UNDO_DROP_TABLE];
 
-undo_rule!(UNDO_CREATE_TABLE {
-    id: "undo-create-table",
-    summary: "a new table is dropped again",
-    undoes: &[
-        "CREATE TABLE",
-        "CREATE TABLE IF NOT EXISTS",
-        "CREATE UNLOGGED TABLE",
-        "CREATE TABLE … PARTITION BY",
-    ],
-    how: r#"`DROP TABLE` of the new table."#,
-    verdicts: r#"**lossy**: the schema returns exactly, but every row written to the new table is deleted with it. Nothing to undo (**exact**, no statement) when `CREATE TABLE IF NOT EXISTS` met a table an earlier migration created."#,
-    examples: &[UndoExample {
-        before: r#""#,
-        forward: r#"CREATE TABLE "Job" ("id" TEXT NOT NULL, CONSTRAINT "Job_pkey" PRIMARY KEY ("id"));"#,
-        undo: r#"DROP TABLE "Job";"#,
-        verdict: Verdict::Lossy,
-    }],
-    cases: &[
-        "create_table",
-        "create_table_if_not_exists_existing",
-        "partitioned_and_schema",
-    ],
-});
+undo_rule! {
+    /// a new table is dropped again
+    ///
+    /// ## Undoes
+    ///
+    /// - `CREATE TABLE`
+    /// - `CREATE TABLE IF NOT EXISTS`
+    /// - `CREATE UNLOGGED TABLE`
+    /// - `CREATE TABLE … PARTITION BY`
+    ///
+    /// ## The undo
+    ///
+    /// `DROP TABLE` of the new table.
+    ///
+    /// ## Verdict
+    ///
+    /// **lossy**: the schema returns exactly, but every row written to the new table is deleted with it. Nothing to undo (**exact**, no statement) when `CREATE TABLE IF NOT EXISTS` met a table an earlier migration created.
+    ///
+    /// ## Example
+    ///
+    /// ```sql
+    /// CREATE TABLE "Job" ("id" TEXT NOT NULL, CONSTRAINT "Job_pkey" PRIMARY KEY ("id"));
+    /// ```
+    ///
+    /// Its undo, **lossy**:
+    ///
+    /// ```sql
+    /// DROP TABLE "Job";
+    /// ```
+    ///
+    /// ## Cases
+    ///
+    /// - `tests/cases/tables/create_table.sql` (snapshot `snapshots/tables__create_table.snap`)
+    /// - `tests/cases/tables/create_table_if_not_exists_existing.sql` (snapshot `snapshots/tables__create_table_if_not_exists_existing.snap`)
+    /// - `tests/cases/tables/partitioned_and_schema.sql` (snapshot `snapshots/tables__partitioned_and_schema.snap`)
+    UNDO_CREATE_TABLE = "undo-create-table";
+}
 
 /// The undo of rule `undo-create-table` (UNDO_CREATE_TABLE above).
 pub fn create_table(catalog: &Catalog, s: &pb::CreateStmt) -> Undo {
@@ -52,34 +66,54 @@ pub fn drop_table_stmt(name: &QName) -> super::UndoSql {
     super::UndoSql::text(text::drop(DropKind::Table, name, false), false)
 }
 
-undo_rule!(UNDO_DROP_TABLE {
-    id: "undo-drop-table",
-    summary: "a dropped table is created again from the model, empty",
-    undoes: &["DROP TABLE", "DROP TABLE IF EXISTS", "DROP TABLE … CASCADE"],
-    how: r#"Recreates the table as the earlier migrations left it: columns in order with their types, defaults and nullability, its constraints and indexes, its foreign keys, the foreign keys of other tables that pointed at it, and the views a `CASCADE` dropped."#,
-    verdicts: r#"**lossy**: the table comes back empty (its rows are gone) and the sequences of its serial columns restart. **manual** when no earlier migration creates the table, or when its columns are not known (a `DO` block or an unmodelled statement touched it), or when a view dropped by `CASCADE` cannot be replayed from its recorded definition. Nothing to undo for `DROP TABLE IF EXISTS` of a table that did not exist."#,
-    examples: &[
-        UndoExample {
-            before: r#"CREATE TABLE "Job" ("id" TEXT NOT NULL, "status" TEXT DEFAULT 'new', CONSTRAINT "Job_pkey" PRIMARY KEY ("id"));
-CREATE INDEX "Job_status_idx" ON "Job"("status");"#,
-            forward: r#"DROP TABLE "Job";"#,
-            undo: r#"CREATE TABLE "Job" (id text NOT NULL, status text DEFAULT 'new', CONSTRAINT "Job_pkey" PRIMARY KEY (id));
-CREATE INDEX "Job_status_idx" ON "Job" USING btree (status);"#,
-            verdict: Verdict::Lossy,
-        },
-        UndoExample {
-            before: r#""#,
-            forward: r#"DROP TABLE "Legacy";"#,
-            undo: r#""#,
-            verdict: Verdict::Manual,
-        },
-    ],
-    cases: &[
-        "drop_table_with_everything",
-        "drop_table_unknown",
-        "do_block_taints_table",
-    ],
-});
+undo_rule! {
+    /// a dropped table is created again from the model, empty
+    ///
+    /// ## Undoes
+    ///
+    /// - `DROP TABLE`
+    /// - `DROP TABLE IF EXISTS`
+    /// - `DROP TABLE … CASCADE`
+    ///
+    /// ## The undo
+    ///
+    /// Recreates the table as the earlier migrations left it: columns in order with their types, defaults and nullability, its constraints and indexes, its foreign keys, the foreign keys of other tables that pointed at it, and the views a `CASCADE` dropped.
+    ///
+    /// ## Verdict
+    ///
+    /// **lossy**: the table comes back empty (its rows are gone) and the sequences of its serial columns restart. **manual** when no earlier migration creates the table, or when its columns are not known (a `DO` block or an unmodelled statement touched it), or when a view dropped by `CASCADE` cannot be replayed from its recorded definition. Nothing to undo for `DROP TABLE IF EXISTS` of a table that did not exist.
+    ///
+    /// ## Examples
+    ///
+    /// ```sql
+    /// -- earlier migrations
+    /// CREATE TABLE "Job" ("id" TEXT NOT NULL, "status" TEXT DEFAULT 'new', CONSTRAINT "Job_pkey" PRIMARY KEY ("id"));
+    /// CREATE INDEX "Job_status_idx" ON "Job"("status");
+    ///
+    /// -- this migration
+    /// DROP TABLE "Job";
+    /// ```
+    ///
+    /// Its undo, **lossy**:
+    ///
+    /// ```sql
+    /// CREATE TABLE "Job" (id text NOT NULL, status text DEFAULT 'new', CONSTRAINT "Job_pkey" PRIMARY KEY (id));
+    /// CREATE INDEX "Job_status_idx" ON "Job" USING btree (status);
+    /// ```
+    ///
+    /// ```sql
+    /// DROP TABLE "Legacy";
+    /// ```
+    ///
+    /// Its undo, **manual**: no statement; the undo file holds a manual block that fails until it is written.
+    ///
+    /// ## Cases
+    ///
+    /// - `tests/cases/tables/drop_table_with_everything.sql` (snapshot `snapshots/tables__drop_table_with_everything.snap`)
+    /// - `tests/cases/tables/drop_table_unknown.sql` (snapshot `snapshots/tables__drop_table_unknown.snap`)
+    /// - `tests/cases/tables/do_block_taints_table.sql` (snapshot `snapshots/tables__do_block_taints_table.snap`)
+    UNDO_DROP_TABLE = "undo-drop-table";
+}
 
 /// The undo of rule `undo-drop-table` (UNDO_DROP_TABLE above).
 pub fn drop_table(catalog: &Catalog, s: &pb::DropStmt) -> Undo {

@@ -5,8 +5,8 @@
 //!
 //! Rule `undo-temporary-relation`, declared below, says what the undo does and why.
 
-use super::rule::{undo_rule, UndoExample, UndoRule};
-use super::{Undo, UndoSql, Verdict};
+use super::rule::{undo_rule, UndoRule};
+use super::{Undo, UndoSql};
 use crate::catalog::{Catalog, RelationUse};
 use crate::sql::quote::Ident;
 use crate::sql::NodeEnum;
@@ -14,26 +14,42 @@ use crate::sql::NodeEnum;
 /// The family's undo rules, in the order `unmigrate rule` lists them.
 pub(super) const RULES: &[UndoRule] = &[UNDO_TEMPORARY_RELATION];
 
-undo_rule!(UNDO_TEMPORARY_RELATION {
-    id: "undo-temporary-relation",
-    summary: "statements on temporary relations leave nothing in the schema to undo",
-    undoes: &[
-        "CREATE TEMPORARY TABLE [… AS]",
-        "CREATE INDEX on a temporary table",
-        "INSERT, UPDATE, DELETE, ALTER TABLE … on a temporary table",
-        "DROP TABLE of temporary tables",
-    ],
-    how: r#"A temporary relation lives in the session's own schema and vanishes when the session ends. The undo of its creation still drops it `IF EXISTS`: an undo usually runs in a later session, where that does nothing, but one run in the same session (a drill, a deploy of several migrations) would otherwise keep the relation and make the forward migration fail to create it again. Everything else done to it needs no undo."#,
-    verdicts: r#"**exact**."#,
-    examples: &[UndoExample {
-        before: r#""#,
-        forward: r#"CREATE TEMPORARY TABLE "staging" ("id" TEXT) ON COMMIT DROP;
-INSERT INTO "staging" VALUES ('a');"#,
-        undo: r#"DROP TABLE IF EXISTS pg_temp.staging;"#,
-        verdict: Verdict::Exact,
-    }],
-    cases: &["staging_tables"],
-});
+undo_rule! {
+    /// statements on temporary relations leave nothing in the schema to undo
+    ///
+    /// ## Undoes
+    ///
+    /// - `CREATE TEMPORARY TABLE [… AS]`
+    /// - `CREATE INDEX on a temporary table`
+    /// - `INSERT, UPDATE, DELETE, ALTER TABLE … on a temporary table`
+    /// - `DROP TABLE of temporary tables`
+    ///
+    /// ## The undo
+    ///
+    /// A temporary relation lives in the session's own schema and vanishes when the session ends. The undo of its creation still drops it `IF EXISTS`: an undo usually runs in a later session, where that does nothing, but one run in the same session (a drill, a deploy of several migrations) would otherwise keep the relation and make the forward migration fail to create it again. Everything else done to it needs no undo.
+    ///
+    /// ## Verdict
+    ///
+    /// **exact**.
+    ///
+    /// ## Example
+    ///
+    /// ```sql
+    /// CREATE TEMPORARY TABLE "staging" ("id" TEXT) ON COMMIT DROP;
+    /// INSERT INTO "staging" VALUES ('a');
+    /// ```
+    ///
+    /// Its undo, **exact**:
+    ///
+    /// ```sql
+    /// DROP TABLE IF EXISTS pg_temp.staging;
+    /// ```
+    ///
+    /// ## Cases
+    ///
+    /// - `tests/cases/temporary/staging_tables.sql` (snapshot `snapshots/temporary__staging_tables.snap`)
+    UNDO_TEMPORARY_RELATION = "undo-temporary-relation";
+}
 
 /// The undo of `node` when it creates, changes, fills or drops temporary relations only.
 pub fn on_temporary(catalog: &Catalog, node: &NodeEnum) -> Option<Undo> {

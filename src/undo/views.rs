@@ -1,7 +1,7 @@
 //! Views and materialized views: `CREATE [OR REPLACE] VIEW` ↔ `DROP VIEW`.
 
-use super::rule::{undo_rule, UndoExample, UndoRule};
-use super::{stmt, tables, DataLoss, Undo, UndoSql, Verdict};
+use super::rule::{undo_rule, UndoRule};
+use super::{stmt, tables, DataLoss, Undo, UndoSql};
 use crate::catalog::{object_qname, Catalog, View, ViewDefinition};
 use crate::sql::text::{self, DropKind};
 use crate::sql::{pb, NodeEnum, QName};
@@ -33,22 +33,45 @@ pub fn recreate_view(view: &View) -> Result<Vec<UndoSql>, &str> {
     })
 }
 
-undo_rule!(UNDO_CREATE_VIEW {
-    id: "undo-create-view",
-    summary: "a new view is dropped, a replaced one gets its previous definition back",
-    undoes: &["CREATE VIEW", "CREATE OR REPLACE VIEW"],
-    how: r#"`DROP VIEW`; for `CREATE OR REPLACE VIEW` of an existing view, `DROP VIEW` and the previous definition created again (`OR REPLACE` cannot remove columns, so the old definition could not replace the new one)."#,
-    verdicts: r#"**exact**: a view holds no data. **manual** when other views read it (they would have to be dropped and recreated too), or when the previous definition cannot be replayed."#,
-    examples: &[UndoExample {
-        before: r#"CREATE TABLE "User" ("id" TEXT PRIMARY KEY, "email" TEXT);
-CREATE VIEW "active_users" AS SELECT "id" FROM "User";"#,
-        forward: r#"CREATE OR REPLACE VIEW "active_users" AS SELECT "id", "email" FROM "User";"#,
-        undo: r#"DROP VIEW active_users;
-CREATE VIEW active_users AS SELECT id FROM "User";"#,
-        verdict: Verdict::Exact,
-    }],
-    cases: &["views"],
-});
+undo_rule! {
+    /// a new view is dropped, a replaced one gets its previous definition back
+    ///
+    /// ## Undoes
+    ///
+    /// - `CREATE VIEW`
+    /// - `CREATE OR REPLACE VIEW`
+    ///
+    /// ## The undo
+    ///
+    /// `DROP VIEW`; for `CREATE OR REPLACE VIEW` of an existing view, `DROP VIEW` and the previous definition created again (`OR REPLACE` cannot remove columns, so the old definition could not replace the new one).
+    ///
+    /// ## Verdict
+    ///
+    /// **exact**: a view holds no data. **manual** when other views read it (they would have to be dropped and recreated too), or when the previous definition cannot be replayed.
+    ///
+    /// ## Example
+    ///
+    /// ```sql
+    /// -- earlier migrations
+    /// CREATE TABLE "User" ("id" TEXT PRIMARY KEY, "email" TEXT);
+    /// CREATE VIEW "active_users" AS SELECT "id" FROM "User";
+    ///
+    /// -- this migration
+    /// CREATE OR REPLACE VIEW "active_users" AS SELECT "id", "email" FROM "User";
+    /// ```
+    ///
+    /// Its undo, **exact**:
+    ///
+    /// ```sql
+    /// DROP VIEW active_users;
+    /// CREATE VIEW active_users AS SELECT id FROM "User";
+    /// ```
+    ///
+    /// ## Cases
+    ///
+    /// - `tests/cases/views/views.sql` (snapshot `snapshots/views__views.snap`)
+    UNDO_CREATE_VIEW = "undo-create-view";
+}
 
 /// The undo of rule `undo-create-view` (UNDO_CREATE_VIEW above).
 pub fn create_view(catalog: &Catalog, s: &pb::ViewStmt) -> Undo {
@@ -81,24 +104,40 @@ pub fn create_view(catalog: &Catalog, s: &pb::ViewStmt) -> Undo {
     }
 }
 
-undo_rule!(UNDO_CREATE_TABLE_AS {
-    id: "undo-create-table-as",
-    summary: "a materialized view or a table created from a query is dropped again",
-    undoes: &[
-        "CREATE MATERIALIZED VIEW",
-        "CREATE TABLE … AS",
-        "SELECT … INTO",
-    ],
-    how: r#"`DROP MATERIALIZED VIEW`, or `DROP TABLE` for a table created from a query."#,
-    verdicts: r#"**exact** for a materialized view (its rows are derived); **lossy** for a table (its rows are lost)."#,
-    examples: &[UndoExample {
-        before: r#""#,
-        forward: r#"CREATE MATERIALIZED VIEW "daily" AS SELECT 1 AS "one";"#,
-        undo: r#"DROP MATERIALIZED VIEW daily;"#,
-        verdict: Verdict::Exact,
-    }],
-    cases: &["views"],
-});
+undo_rule! {
+    /// a materialized view or a table created from a query is dropped again
+    ///
+    /// ## Undoes
+    ///
+    /// - `CREATE MATERIALIZED VIEW`
+    /// - `CREATE TABLE … AS`
+    /// - `SELECT … INTO`
+    ///
+    /// ## The undo
+    ///
+    /// `DROP MATERIALIZED VIEW`, or `DROP TABLE` for a table created from a query.
+    ///
+    /// ## Verdict
+    ///
+    /// **exact** for a materialized view (its rows are derived); **lossy** for a table (its rows are lost).
+    ///
+    /// ## Example
+    ///
+    /// ```sql
+    /// CREATE MATERIALIZED VIEW "daily" AS SELECT 1 AS "one";
+    /// ```
+    ///
+    /// Its undo, **exact**:
+    ///
+    /// ```sql
+    /// DROP MATERIALIZED VIEW daily;
+    /// ```
+    ///
+    /// ## Cases
+    ///
+    /// - `tests/cases/views/views.sql` (snapshot `snapshots/views__views.snap`)
+    UNDO_CREATE_TABLE_AS = "undo-create-table-as";
+}
 
 /// The undo of rule `undo-create-table-as` (UNDO_CREATE_TABLE_AS above).
 pub fn create_table_as(_catalog: &Catalog, s: &pb::CreateTableAsStmt) -> Undo {
@@ -120,21 +159,46 @@ pub fn create_table_as(_catalog: &Catalog, s: &pb::CreateTableAsStmt) -> Undo {
     }
 }
 
-undo_rule!(UNDO_DROP_VIEW {
-    id: "undo-drop-view",
-    summary: "a dropped view is created again from its recorded definition",
-    undoes: &["DROP VIEW", "DROP MATERIALIZED VIEW", "DROP VIEW IF EXISTS"],
-    how: r#"Creates the view again from the definition the model recorded (`SELECT *` expanded as PostgreSQL expanded it when the view was created)."#,
-    verdicts: r#"**exact**: a view holds no data of its own (a materialized view is filled again from its query). **manual** when no earlier migration creates the view, or its definition cannot be replayed."#,
-    examples: &[UndoExample {
-        before: r#"CREATE TABLE "User" ("id" TEXT PRIMARY KEY);
-CREATE VIEW "active_users" AS SELECT "id" FROM "User";"#,
-        forward: r#"DROP VIEW "active_users";"#,
-        undo: r#"CREATE VIEW active_users AS SELECT id FROM "User";"#,
-        verdict: Verdict::Exact,
-    }],
-    cases: &["views", "star_expanded_at_creation"],
-});
+undo_rule! {
+    /// a dropped view is created again from its recorded definition
+    ///
+    /// ## Undoes
+    ///
+    /// - `DROP VIEW`
+    /// - `DROP MATERIALIZED VIEW`
+    /// - `DROP VIEW IF EXISTS`
+    ///
+    /// ## The undo
+    ///
+    /// Creates the view again from the definition the model recorded (`SELECT *` expanded as PostgreSQL expanded it when the view was created).
+    ///
+    /// ## Verdict
+    ///
+    /// **exact**: a view holds no data of its own (a materialized view is filled again from its query). **manual** when no earlier migration creates the view, or its definition cannot be replayed.
+    ///
+    /// ## Example
+    ///
+    /// ```sql
+    /// -- earlier migrations
+    /// CREATE TABLE "User" ("id" TEXT PRIMARY KEY);
+    /// CREATE VIEW "active_users" AS SELECT "id" FROM "User";
+    ///
+    /// -- this migration
+    /// DROP VIEW "active_users";
+    /// ```
+    ///
+    /// Its undo, **exact**:
+    ///
+    /// ```sql
+    /// CREATE VIEW active_users AS SELECT id FROM "User";
+    /// ```
+    ///
+    /// ## Cases
+    ///
+    /// - `tests/cases/views/views.sql` (snapshot `snapshots/views__views.snap`)
+    /// - `tests/cases/views/star_expanded_at_creation.sql` (snapshot `snapshots/views__star_expanded_at_creation.snap`)
+    UNDO_DROP_VIEW = "undo-drop-view";
+}
 
 /// The undo of rule `undo-drop-view` (UNDO_DROP_VIEW above).
 pub fn drop_view(catalog: &Catalog, s: &pb::DropStmt) -> Undo {
@@ -146,11 +210,6 @@ pub fn drop_view(catalog: &Catalog, s: &pb::DropStmt) -> Undo {
                 "view {name} cannot be recreated from its recorded definition: {why}; recreate it by hand"
             )),
         },
-        None if s.missing_ok => Undo::nothing(format!(
-            "view {name} did not exist, so DROP VIEW IF EXISTS did nothing"
-        )),
-        None => Undo::manual(format!(
-            "view {name} is not created by any earlier migration, so its definition is unknown"
-        )),
+        None => Undo::of_unknown_drop("view", &name, s.missing_ok),
     }
 }

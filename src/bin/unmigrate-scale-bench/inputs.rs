@@ -114,32 +114,35 @@ fn history_migration(i: usize) -> String {
     }
 }
 
-fn inserts(bytes: usize) -> String {
+/// A file of `bytes` or a little more: a table created, then statement `line(i)` for i = 1, 2, …
+fn growing(bytes: usize, create: &str, line: impl Fn(usize) -> String) -> String {
     let mut sql = String::with_capacity(bytes + 256);
-    sql.push_str("-- CreateTable\nCREATE TABLE \"Item\" (\n    \"id\" INTEGER NOT NULL,\n    \"name\" TEXT NOT NULL,\n    \"price\" DECIMAL(10,2) NOT NULL,\n\n    CONSTRAINT \"Item_pkey\" PRIMARY KEY (\"id\")\n);\n\n");
-    let mut i = 0;
-    while sql.len() < bytes {
-        i += 1;
-        let _ = writeln!(
-            sql,
-            "INSERT INTO \"Item\" (\"id\", \"name\", \"price\") VALUES ({i}, 'item number {i}', {}.{:02});",
-            i % 1000,
-            i % 100
-        );
+    sql.push_str(create);
+    for i in 1.. {
+        if sql.len() >= bytes {
+            break;
+        }
+        let _ = writeln!(sql, "{}", line(i));
     }
     sql
 }
 
+fn inserts(bytes: usize) -> String {
+    growing(
+        bytes,
+        "-- CreateTable\nCREATE TABLE \"Item\" (\n    \"id\" INTEGER NOT NULL,\n    \"name\" TEXT NOT NULL,\n    \"price\" DECIMAL(10,2) NOT NULL,\n\n    CONSTRAINT \"Item_pkey\" PRIMARY KEY (\"id\")\n);\n\n",
+        |i| format!(
+            "INSERT INTO \"Item\" (\"id\", \"name\", \"price\") VALUES ({i}, 'item number {i}', {}.{:02});",
+            i % 1000,
+            i % 100
+        ),
+    )
+}
+
 fn add_columns(bytes: usize) -> String {
-    let mut sql = String::with_capacity(bytes + 256);
-    sql.push_str("-- CreateTable\nCREATE TABLE \"Wide\" (\n    \"id\" INTEGER NOT NULL\n);\n\n");
-    let mut i = 0;
-    while sql.len() < bytes {
-        i += 1;
-        let _ = writeln!(
-            sql,
-            "ALTER TABLE \"Wide\" ADD COLUMN \"column_{i}\" TEXT NOT NULL DEFAULT 'x';"
-        );
-    }
-    sql
+    growing(
+        bytes,
+        "-- CreateTable\nCREATE TABLE \"Wide\" (\n    \"id\" INTEGER NOT NULL\n);\n\n",
+        |i| format!("ALTER TABLE \"Wide\" ADD COLUMN \"column_{i}\" TEXT NOT NULL DEFAULT 'x';"),
+    )
 }

@@ -14,24 +14,12 @@ fn parse_err(text: &str) -> String {
     parse(text).unwrap_err().to_string()
 }
 
-/// A history with these folders; names starting with `undo:` become undo folders of the
-/// migration named after the colon.
-fn history(names: &[&str]) -> (tempfile::TempDir, History) {
-    let folders: Vec<_> = (names.iter().enumerate())
-        .map(|(i, name)| match name.strip_prefix("undo:") {
-            Some(source) => (format!("20240101000{i:03}_undo"), Some(source)),
-            None => (name.to_string(), None),
-        })
-        .collect();
-    crate::migrations::test_history(&folders)
-}
-
 fn demo_history() -> (tempfile::TempDir, History) {
-    history(&[
+    crate::migrations::test_history(&[
         "20240101000000_a",
         "20240101000001_b",
         "20240101000002_c",
-        "undo:20240101000002_c",
+        "20240101000003_undo undoes 20240101000002_c",
         "20240201000000_d",
     ])
 }

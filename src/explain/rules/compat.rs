@@ -4,7 +4,7 @@
 //! table breaks its queries at once. The cure is expand/contract: add the new shape, ship
 //! code that uses only it, and remove the old shape in a later release.
 
-use super::{table_cmds, Example, Hazard, Rule};
+use super::{table_cmds, Hazard, Rule};
 use crate::explain::{Context, Impact};
 use crate::sql::quote::{Column, Ident};
 use crate::sql::{pb, NodeEnum, QName};
@@ -20,77 +20,143 @@ pub(super) const RULES: &[Rule] = &[
     DROP_DEFAULT_OF_NOT_NULL_COLUMN,
 ];
 
-rule!(RENAME_COLUMN {
-    id: "rename-column",
-    summary: "a column renamed while the previous release still uses the old name",
-    finds: r#"`ALTER TABLE … RENAME COLUMN` of a column that existed before this migration."#,
-    why: r#"To the previous release a rename is a drop: its queries name the old column and fail until every instance runs the new code."#,
-    fires: Example {
-        before: "",
-        sql: r#"ALTER TABLE "User" RENAME COLUMN "name" TO "displayName";"#,
-    },
-    instead: r#"```sql
-// keep the database name, rename only the field (schema.prisma):
-displayName String @map("name")
--- or expand/contract: add "displayName", write both, backfill, switch reads, drop "name" later
-```"#,
-    quiet: Example {
-        before: r#"CREATE TABLE "Event" ("id" TEXT PRIMARY KEY, "payload" TEXT);"#,
-        sql: r#"ALTER TABLE "Event" ADD COLUMN "payload_new" JSONB;
-UPDATE "Event" SET "payload_new" = "payload"::jsonb;
-ALTER TABLE "Event" DROP COLUMN "payload";
-ALTER TABLE "Event" RENAME COLUMN "payload_new" TO "payload";"#,
-    },
-    facts: r#"Lock: ACCESS EXCLUSIVE (brief). [https://www.postgresql.org/docs/current/sql-altertable.html](https://www.postgresql.org/docs/current/sql-altertable.html)"#,
-    squawk: r#"`renaming-column`."#,
-});
+rule! {
+    /// a column renamed while the previous release still uses the old name
+    ///
+    /// ## What it finds
+    ///
+    /// `ALTER TABLE … RENAME COLUMN` of a column that existed before this migration.
+    ///
+    /// ## Why it hurts
+    ///
+    /// To the previous release a rename is a drop: its queries name the old column and fail until every instance runs the new code.
+    ///
+    /// ## Example
+    ///
+    /// ```sql
+    /// ALTER TABLE "User" RENAME COLUMN "name" TO "displayName";
+    /// ```
+    ///
+    /// ## Use instead
+    ///
+    /// ```sql
+    /// // keep the database name, rename only the field (schema.prisma):
+    /// displayName String @map("name")
+    /// -- or expand/contract: add "displayName", write both, backfill, switch reads, drop "name" later
+    /// ```
+    ///
+    /// ## Not reported
+    ///
+    /// ```sql
+    /// -- earlier migrations
+    /// CREATE TABLE "Event" ("id" TEXT PRIMARY KEY, "payload" TEXT);
+    ///
+    /// -- this migration
+    /// ALTER TABLE "Event" ADD COLUMN "payload_new" JSONB;
+    /// UPDATE "Event" SET "payload_new" = "payload"::jsonb;
+    /// ALTER TABLE "Event" DROP COLUMN "payload";
+    /// ALTER TABLE "Event" RENAME COLUMN "payload_new" TO "payload";
+    /// ```
+    ///
+    /// ## PostgreSQL facts
+    ///
+    /// Lock: ACCESS EXCLUSIVE (brief). [https://www.postgresql.org/docs/current/sql-altertable.html](https://www.postgresql.org/docs/current/sql-altertable.html)
+    ///
+    /// ## squawk
+    ///
+    /// `renaming-column`.
+    RENAME_COLUMN = "rename-column";
+}
 
-rule!(RENAME_ENUM_VALUE {
-    id: "rename-enum-value",
-    summary: "an enum value renamed while the previous release still uses it",
-    finds: r#"`ALTER TYPE … RENAME VALUE`."#,
-    why: r#"The previous release still writes the old value, and PostgreSQL rejects it (`invalid input value for enum`) from the moment the rename commits; rows it reads carry a value its Prisma Client does not know."#,
-    fires: Example {
-        before: "",
-        sql: r#"ALTER TYPE "Role" RENAME VALUE 'MEMBER' TO 'VIEWER';"#,
-    },
-    instead: r#"```sql
--- release N: add the new value (own migration), ship code that writes it and accepts both
-ALTER TYPE "Role" ADD VALUE 'VIEWER';
--- release N+1: backfill UPDATE … SET "role" = 'VIEWER' WHERE "role" = 'MEMBER'; stop using 'MEMBER' 
-```"#,
-    quiet: Example {
-        before: r#"CREATE TYPE "Role" AS ENUM ('MEMBER', 'OWNER');"#,
-        sql: r#"ALTER TYPE "Role" ADD VALUE 'VIEWER';"#,
-    },
-    facts: r#"Lock: ExclusiveLock on the type object. https://www.postgresql.org/docs/current/sql-altertype.html"#,
-    squawk: r#"None in squawk 2.70 (`renaming-object` is about other objects)."#,
-});
+rule! {
+    /// an enum value renamed while the previous release still uses it
+    ///
+    /// ## What it finds
+    ///
+    /// `ALTER TYPE … RENAME VALUE`.
+    ///
+    /// ## Why it hurts
+    ///
+    /// The previous release still writes the old value, and PostgreSQL rejects it (`invalid input value for enum`) from the moment the rename commits; rows it reads carry a value its Prisma Client does not know.
+    ///
+    /// ## Example
+    ///
+    /// ```sql
+    /// ALTER TYPE "Role" RENAME VALUE 'MEMBER' TO 'VIEWER';
+    /// ```
+    ///
+    /// ## Use instead
+    ///
+    /// ```sql
+    /// -- release N: add the new value (own migration), ship code that writes it and accepts both
+    /// ALTER TYPE "Role" ADD VALUE 'VIEWER';
+    // The published page ends this line with a space, which rustfmt strips from a `///` line.
+    #[doc = " -- release N+1: backfill UPDATE … SET \"role\" = 'VIEWER' WHERE \"role\" = 'MEMBER'; stop using 'MEMBER' "]
+    /// ```
+    ///
+    /// ## Not reported
+    ///
+    /// ```sql
+    /// -- earlier migrations
+    /// CREATE TYPE "Role" AS ENUM ('MEMBER', 'OWNER');
+    ///
+    /// -- this migration
+    /// ALTER TYPE "Role" ADD VALUE 'VIEWER';
+    /// ```
+    ///
+    /// ## PostgreSQL facts
+    ///
+    /// Lock: ExclusiveLock on the type object. https://www.postgresql.org/docs/current/sql-altertype.html
+    ///
+    /// ## squawk
+    ///
+    /// None in squawk 2.70 (`renaming-object` is about other objects).
+    RENAME_ENUM_VALUE = "rename-enum-value";
+}
 
-rule!(RENAME_TABLE {
-    id: "rename-table",
-    summary: "a table renamed while the previous release still uses the old name",
-    finds: r#"`ALTER TABLE … RENAME TO` of a table that existed before this migration."#,
-    why: r#"The previous release still queries the old name and fails until every instance runs the new code."#,
-    fires: Example {
-        before: "",
-        sql: r#"ALTER TABLE "memberships" RENAME TO "project_memberships";"#,
-    },
-    instead: r#"```sql
-// keep the table name, rename only the model (schema.prisma):
-model ProjectMembership { … @@map("memberships") }
--- or rename and leave a simple (auto-updatable) view under the old name for one release:
-ALTER TABLE "memberships" RENAME TO "project_memberships";
-CREATE VIEW "memberships" AS SELECT * FROM "project_memberships";
-```"#,
-    quiet: Example {
-        before: "",
-        sql: r#"CREATE TABLE "tmp_members" ("id" TEXT PRIMARY KEY);
-ALTER TABLE "tmp_members" RENAME TO "members";"#,
-    },
-    facts: r#"Lock: ACCESS EXCLUSIVE (brief). [https://www.postgresql.org/docs/current/sql-altertable.html](https://www.postgresql.org/docs/current/sql-altertable.html)"#,
-    squawk: r#"`renaming-table`."#,
-});
+rule! {
+    /// a table renamed while the previous release still uses the old name
+    ///
+    /// ## What it finds
+    ///
+    /// `ALTER TABLE … RENAME TO` of a table that existed before this migration.
+    ///
+    /// ## Why it hurts
+    ///
+    /// The previous release still queries the old name and fails until every instance runs the new code.
+    ///
+    /// ## Example
+    ///
+    /// ```sql
+    /// ALTER TABLE "memberships" RENAME TO "project_memberships";
+    /// ```
+    ///
+    /// ## Use instead
+    ///
+    /// ```sql
+    /// // keep the table name, rename only the model (schema.prisma):
+    /// model ProjectMembership { … @@map("memberships") }
+    /// -- or rename and leave a simple (auto-updatable) view under the old name for one release:
+    /// ALTER TABLE "memberships" RENAME TO "project_memberships";
+    /// CREATE VIEW "memberships" AS SELECT * FROM "project_memberships";
+    /// ```
+    ///
+    /// ## Not reported
+    ///
+    /// ```sql
+    /// CREATE TABLE "tmp_members" ("id" TEXT PRIMARY KEY);
+    /// ALTER TABLE "tmp_members" RENAME TO "members";
+    /// ```
+    ///
+    /// ## PostgreSQL facts
+    ///
+    /// Lock: ACCESS EXCLUSIVE (brief). [https://www.postgresql.org/docs/current/sql-altertable.html](https://www.postgresql.org/docs/current/sql-altertable.html)
+    ///
+    /// ## squawk
+    ///
+    /// `renaming-table`.
+    RENAME_TABLE = "rename-table";
+}
 
 pub fn check(ctx: &Context<'_>, node: &NodeEnum, _impact: &Impact, out: &mut Vec<Hazard>) {
     match node {
@@ -117,28 +183,51 @@ pub fn check(ctx: &Context<'_>, node: &NodeEnum, _impact: &Impact, out: &mut Vec
     }
 }
 
-rule!(DROP_COLUMN {
-    id: "drop-column",
-    summary: "a column dropped while the previous release may still use it",
-    finds: r#"`ALTER TABLE … DROP COLUMN` of a column that existed before this migration."#,
-    why: r#"During a deploy the previous release keeps running against the new schema, and Prisma Client names every column it selects: its queries fail with `column … does not exist` until every instance runs the new code (and for good if the code is rolled back). The column's data is gone; the undo can re-add the column, empty."#,
-    fires: Example {
-        before: "",
-        sql: r#"ALTER TABLE "User" DROP COLUMN "legacy";"#,
-    },
-    instead: r#"```sql
--- release N: remove the field from schema.prisma (or mark it @ignore) and deploy the code
--- release N+1: drop the column
-ALTER TABLE "User" DROP COLUMN "legacy";
-```"#,
-    quiet: Example {
-        before: r#"CREATE TABLE "User" ("id" TEXT PRIMARY KEY);"#,
-        sql: r#"ALTER TABLE "User" ADD COLUMN "tmp" TEXT;
-ALTER TABLE "User" DROP COLUMN "tmp";"#,
-    },
-    facts: r#"Lock: ACCESS EXCLUSIVE (brief); no rewrite (the column is only hidden). [https://www.postgresql.org/docs/current/sql-altertable.html](https://www.postgresql.org/docs/current/sql-altertable.html)"#,
-    squawk: r#"`ban-drop-column`."#,
-});
+rule! {
+    /// a column dropped while the previous release may still use it
+    ///
+    /// ## What it finds
+    ///
+    /// `ALTER TABLE … DROP COLUMN` of a column that existed before this migration.
+    ///
+    /// ## Why it hurts
+    ///
+    /// During a deploy the previous release keeps running against the new schema, and Prisma Client names every column it selects: its queries fail with `column … does not exist` until every instance runs the new code (and for good if the code is rolled back). The column's data is gone; the undo can re-add the column, empty.
+    ///
+    /// ## Example
+    ///
+    /// ```sql
+    /// ALTER TABLE "User" DROP COLUMN "legacy";
+    /// ```
+    ///
+    /// ## Use instead
+    ///
+    /// ```sql
+    /// -- release N: remove the field from schema.prisma (or mark it @ignore) and deploy the code
+    /// -- release N+1: drop the column
+    /// ALTER TABLE "User" DROP COLUMN "legacy";
+    /// ```
+    ///
+    /// ## Not reported
+    ///
+    /// ```sql
+    /// -- earlier migrations
+    /// CREATE TABLE "User" ("id" TEXT PRIMARY KEY);
+    ///
+    /// -- this migration
+    /// ALTER TABLE "User" ADD COLUMN "tmp" TEXT;
+    /// ALTER TABLE "User" DROP COLUMN "tmp";
+    /// ```
+    ///
+    /// ## PostgreSQL facts
+    ///
+    /// Lock: ACCESS EXCLUSIVE (brief); no rewrite (the column is only hidden). [https://www.postgresql.org/docs/current/sql-altertable.html](https://www.postgresql.org/docs/current/sql-altertable.html)
+    ///
+    /// ## squawk
+    ///
+    /// `ban-drop-column`.
+    DROP_COLUMN = "drop-column";
+}
 
 /// `drop-column`: a column that existed before this migration.
 fn drop_column(ctx: &Context<'_>, node: &NodeEnum, out: &mut Vec<Hazard>) {
@@ -167,36 +256,63 @@ fn drop_column(ctx: &Context<'_>, node: &NodeEnum, out: &mut Vec<Hazard>) {
     }
 }
 
-rule!(DROP_DEFAULT_OF_NOT_NULL_COLUMN {
-    id: "drop-default-of-not-null-column",
-    summary: "the default of a NOT NULL column dropped while the previous release relies on it",
-    finds: r#"`ALTER COLUMN … DROP DEFAULT` on a NOT NULL column that had a default, when the column existed
-before this migration."#,
-    why: r#"The previous release may insert rows without naming the column and rely on the database
-default: Prisma's `@default(now())`, `@default(autoincrement())` and `@default(dbgenerated(…))`
-are database defaults, and Prisma Client leaves such columns out of its INSERT. Once the default
-is gone, those inserts fail with `null value in column … violates not-null constraint` until
-every instance runs the new code."#,
-    fires: Example {
-        before: r#"CREATE TABLE "Job" ("id" TEXT PRIMARY KEY, "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP);"#,
-        sql: r#"ALTER TABLE "Job" ALTER COLUMN "createdAt" DROP DEFAULT;"#,
-    },
-    instead: r#"```sql
--- release N: code that always sets "createdAt" (or drop @default in schema.prisma only)
--- release N+1: drop the database default
-ALTER TABLE "Job" ALTER COLUMN "createdAt" DROP DEFAULT;
-```"#,
-    quiet: Example {
-        before: r#"CREATE TABLE "Job" ("id" TEXT PRIMARY KEY, "note" TEXT DEFAULT '');"#,
-        sql: r#"ALTER TABLE "Job" ALTER COLUMN "note" DROP DEFAULT;
-ALTER TABLE "Job" ADD COLUMN "tries" INTEGER NOT NULL DEFAULT 0;
-ALTER TABLE "Job" ALTER COLUMN "tries" DROP DEFAULT;"#,
-    },
-    facts: r#"Lock: ACCESS EXCLUSIVE (brief), no rewrite, no scan (facts notes).
-https://www.postgresql.org/docs/current/sql-altertable.html"#,
-    squawk: r#"`ban-drop-default` reports every dropped default, nullable columns included (6 in langfuse, 9 in
-trigger.dev); this rule only the ones that can make inserts fail."#,
-});
+rule! {
+    /// the default of a NOT NULL column dropped while the previous release relies on it
+    ///
+    /// ## What it finds
+    ///
+    /// `ALTER COLUMN … DROP DEFAULT` on a NOT NULL column that had a default, when the column existed
+    /// before this migration.
+    ///
+    /// ## Why it hurts
+    ///
+    /// The previous release may insert rows without naming the column and rely on the database
+    /// default: Prisma's `@default(now())`, `@default(autoincrement())` and `@default(dbgenerated(…))`
+    /// are database defaults, and Prisma Client leaves such columns out of its INSERT. Once the default
+    /// is gone, those inserts fail with `null value in column … violates not-null constraint` until
+    /// every instance runs the new code.
+    ///
+    /// ## Example
+    ///
+    /// ```sql
+    /// -- earlier migrations
+    /// CREATE TABLE "Job" ("id" TEXT PRIMARY KEY, "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP);
+    ///
+    /// -- this migration
+    /// ALTER TABLE "Job" ALTER COLUMN "createdAt" DROP DEFAULT;
+    /// ```
+    ///
+    /// ## Use instead
+    ///
+    /// ```sql
+    /// -- release N: code that always sets "createdAt" (or drop @default in schema.prisma only)
+    /// -- release N+1: drop the database default
+    /// ALTER TABLE "Job" ALTER COLUMN "createdAt" DROP DEFAULT;
+    /// ```
+    ///
+    /// ## Not reported
+    ///
+    /// ```sql
+    /// -- earlier migrations
+    /// CREATE TABLE "Job" ("id" TEXT PRIMARY KEY, "note" TEXT DEFAULT '');
+    ///
+    /// -- this migration
+    /// ALTER TABLE "Job" ALTER COLUMN "note" DROP DEFAULT;
+    /// ALTER TABLE "Job" ADD COLUMN "tries" INTEGER NOT NULL DEFAULT 0;
+    /// ALTER TABLE "Job" ALTER COLUMN "tries" DROP DEFAULT;
+    /// ```
+    ///
+    /// ## PostgreSQL facts
+    ///
+    /// Lock: ACCESS EXCLUSIVE (brief), no rewrite, no scan (facts notes).
+    /// https://www.postgresql.org/docs/current/sql-altertable.html
+    ///
+    /// ## squawk
+    ///
+    /// `ban-drop-default` reports every dropped default, nullable columns included (6 in langfuse, 9 in
+    /// trigger.dev); this rule only the ones that can make inserts fail.
+    DROP_DEFAULT_OF_NOT_NULL_COLUMN = "drop-default-of-not-null-column";
+}
 
 /// `drop-default-of-not-null-column`: the previous release may insert rows without the
 /// column, relying on the database default (Prisma's `@default(now())`, `dbgenerated(…)`,
@@ -251,28 +367,47 @@ fn drop_default_of_not_null_column(ctx: &Context<'_>, node: &NodeEnum, out: &mut
     }
 }
 
-rule!(DROP_TABLE {
-    id: "drop-table",
-    summary: "a table dropped while the previous release may still query it",
-    finds: r#"`DROP TABLE` of a table that existed before this migration."#,
-    why: r#"The previous release may still query it. Dropping a table that has foreign keys also locks each referenced table ACCESS EXCLUSIVE while the FK triggers are removed (checked on PostgreSQL 15). The rows are gone: the undo recreates the table empty."#,
-    fires: Example {
-        before: "",
-        sql: r#"DROP TABLE "Post";"#,
-    },
-    instead: r#"```sql
--- release N: stop using the model; deploy
--- release N+1 (after a backup):
-DROP TABLE "Post";
-```"#,
-    quiet: Example {
-        before: "",
-        sql: r#"CREATE TABLE "Staging" ("id" TEXT PRIMARY KEY);
-DROP TABLE "Staging";"#,
-    },
-    facts: r#"Lock: ACCESS EXCLUSIVE on the table and on tables it references by foreign key. https://www.postgresql.org/docs/current/sql-droptable.html"#,
-    squawk: r#"`ban-drop-table`."#,
-});
+rule! {
+    /// a table dropped while the previous release may still query it
+    ///
+    /// ## What it finds
+    ///
+    /// `DROP TABLE` of a table that existed before this migration.
+    ///
+    /// ## Why it hurts
+    ///
+    /// The previous release may still query it. Dropping a table that has foreign keys also locks each referenced table ACCESS EXCLUSIVE while the FK triggers are removed (checked on PostgreSQL 15). The rows are gone: the undo recreates the table empty.
+    ///
+    /// ## Example
+    ///
+    /// ```sql
+    /// DROP TABLE "Post";
+    /// ```
+    ///
+    /// ## Use instead
+    ///
+    /// ```sql
+    /// -- release N: stop using the model; deploy
+    /// -- release N+1 (after a backup):
+    /// DROP TABLE "Post";
+    /// ```
+    ///
+    /// ## Not reported
+    ///
+    /// ```sql
+    /// CREATE TABLE "Staging" ("id" TEXT PRIMARY KEY);
+    /// DROP TABLE "Staging";
+    /// ```
+    ///
+    /// ## PostgreSQL facts
+    ///
+    /// Lock: ACCESS EXCLUSIVE on the table and on tables it references by foreign key. https://www.postgresql.org/docs/current/sql-droptable.html
+    ///
+    /// ## squawk
+    ///
+    /// `ban-drop-table`.
+    DROP_TABLE = "drop-table";
+}
 
 /// `drop-table`: a table that existed before this migration.
 fn drop_table(ctx: &Context<'_>, s: &pb::DropStmt, out: &mut Vec<Hazard>) {

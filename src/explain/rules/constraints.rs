@@ -1,7 +1,7 @@
 //! Constraints added to a table that already holds rows: validated at once (a full scan
 //! under a lock that blocks writes), or backed by an index built under ACCESS EXCLUSIVE.
 
-use super::{table_cmds, Example, Hazard, Rule};
+use super::{table_cmds, Hazard, Rule};
 use crate::explain::{Context, Impact};
 use crate::sql::{pb, NodeEnum, QName};
 use pb::AlterTableType as At;
@@ -15,77 +15,146 @@ pub(super) const RULES: &[Rule] = &[
     VALIDATE_IN_SAME_TRANSACTION,
 ];
 
-rule!(ADD_CHECK_WITHOUT_NOT_VALID {
-    id: "add-check-without-not-valid",
-    summary: "a CHECK constraint validated at once on a table in use",
-    finds: r#"`ADD CONSTRAINT … CHECK (…)` (or an inline CHECK in `ADD COLUMN`) without `NOT VALID` on a table this migration did not create."#,
-    why: r#"Every existing row is read to evaluate the CHECK while ACCESS EXCLUSIVE is held: no reads, no writes for the whole scan."#,
-    fires: Example {
-        before: "",
-        sql: r#"ALTER TABLE "Score" ADD CONSTRAINT "Score_value_check" CHECK ("value" >= 0);"#,
-    },
-    instead: r#"```sql
-ALTER TABLE "Score" ADD CONSTRAINT "Score_value_check" CHECK ("value" >= 0) NOT VALID;
--- later migration (SHARE UPDATE EXCLUSIVE):
-ALTER TABLE "Score" VALIDATE CONSTRAINT "Score_value_check";
-```"#,
-    quiet: Example {
-        before: r#"CREATE TABLE "Score" ("id" TEXT PRIMARY KEY, "value" INTEGER);"#,
-        sql: r#"ALTER TABLE "Score" ADD CONSTRAINT "Score_value_check" CHECK ("value" >= 0) NOT VALID;"#,
-    },
-    facts: r#"Lock: ACCESS EXCLUSIVE; scan unless NOT VALID; verified (facts notes). [https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-NOTES](https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-NOTES)"#,
-    squawk: r#"`constraint-missing-not-valid`."#,
-});
+rule! {
+    /// a CHECK constraint validated at once on a table in use
+    ///
+    /// ## What it finds
+    ///
+    /// `ADD CONSTRAINT … CHECK (…)` (or an inline CHECK in `ADD COLUMN`) without `NOT VALID` on a table this migration did not create.
+    ///
+    /// ## Why it hurts
+    ///
+    /// Every existing row is read to evaluate the CHECK while ACCESS EXCLUSIVE is held: no reads, no writes for the whole scan.
+    ///
+    /// ## Example
+    ///
+    /// ```sql
+    /// ALTER TABLE "Score" ADD CONSTRAINT "Score_value_check" CHECK ("value" >= 0);
+    /// ```
+    ///
+    /// ## Use instead
+    ///
+    /// ```sql
+    /// ALTER TABLE "Score" ADD CONSTRAINT "Score_value_check" CHECK ("value" >= 0) NOT VALID;
+    /// -- later migration (SHARE UPDATE EXCLUSIVE):
+    /// ALTER TABLE "Score" VALIDATE CONSTRAINT "Score_value_check";
+    /// ```
+    ///
+    /// ## Not reported
+    ///
+    /// ```sql
+    /// -- earlier migrations
+    /// CREATE TABLE "Score" ("id" TEXT PRIMARY KEY, "value" INTEGER);
+    ///
+    /// -- this migration
+    /// ALTER TABLE "Score" ADD CONSTRAINT "Score_value_check" CHECK ("value" >= 0) NOT VALID;
+    /// ```
+    ///
+    /// ## PostgreSQL facts
+    ///
+    /// Lock: ACCESS EXCLUSIVE; scan unless NOT VALID; verified (facts notes). [https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-NOTES](https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-NOTES)
+    ///
+    /// ## squawk
+    ///
+    /// `constraint-missing-not-valid`.
+    ADD_CHECK_WITHOUT_NOT_VALID = "add-check-without-not-valid";
+}
 
-rule!(ADD_FOREIGN_KEY_WITHOUT_NOT_VALID {
-    id: "add-foreign-key-without-not-valid",
-    summary: "a foreign key validated at once, blocking writes to both tables",
-    finds: r#"`ADD CONSTRAINT … FOREIGN KEY` (or an inline `REFERENCES` in `ADD COLUMN`) without `NOT VALID` on a table this migration did not create."#,
-    why: r#"Both the referencing and the referenced table are locked SHARE ROW EXCLUSIVE (writes blocked on both) while every existing row is checked against the referenced table."#,
-    fires: Example {
-        before: "",
-        sql: r#"ALTER TABLE "Post" ADD CONSTRAINT "Post_authorId_fkey" FOREIGN KEY ("authorId") REFERENCES "User"("id");"#,
-    },
-    instead: r#"```sql
--- migration 1: brief lock, no scan; new rows are checked from now on
-ALTER TABLE "Post" ADD CONSTRAINT "Post_authorId_fkey" FOREIGN KEY ("authorId") REFERENCES "User"("id") NOT VALID;
--- migration 2: SHARE UPDATE EXCLUSIVE on "Post", ROW SHARE on "User": writes continue
-ALTER TABLE "Post" VALIDATE CONSTRAINT "Post_authorId_fkey";
-```"#,
-    quiet: Example {
-        before: r#"CREATE TABLE "User" ("id" TEXT PRIMARY KEY);
-CREATE TABLE "Post" ("id" TEXT PRIMARY KEY, "authorId" TEXT);"#,
-        sql: r#"ALTER TABLE "Post" ADD CONSTRAINT "Post_authorId_fkey" FOREIGN KEY ("authorId") REFERENCES "User"("id") NOT VALID;
-CREATE TABLE "Comment" ("id" TEXT PRIMARY KEY, "postId" TEXT NOT NULL);
-ALTER TABLE "Comment" ADD CONSTRAINT "Comment_postId_fkey" FOREIGN KEY ("postId") REFERENCES "Post"("id");"#,
-    },
-    facts: r#"Lock: SHARE ROW EXCLUSIVE on both tables (checked on PostgreSQL 15: the referencing table gets SHARE ROW EXCLUSIVE, not ACCESS EXCLUSIVE); scan of both unless NOT VALID. [https://www.postgresql.org/docs/current/sql-altertable.html](https://www.postgresql.org/docs/current/sql-altertable.html)"#,
-    squawk: r#"`adding-foreign-key-constraint` and `constraint-missing-not-valid`."#,
-});
+rule! {
+    /// a foreign key validated at once, blocking writes to both tables
+    ///
+    /// ## What it finds
+    ///
+    /// `ADD CONSTRAINT … FOREIGN KEY` (or an inline `REFERENCES` in `ADD COLUMN`) without `NOT VALID` on a table this migration did not create.
+    ///
+    /// ## Why it hurts
+    ///
+    /// Both the referencing and the referenced table are locked SHARE ROW EXCLUSIVE (writes blocked on both) while every existing row is checked against the referenced table.
+    ///
+    /// ## Example
+    ///
+    /// ```sql
+    /// ALTER TABLE "Post" ADD CONSTRAINT "Post_authorId_fkey" FOREIGN KEY ("authorId") REFERENCES "User"("id");
+    /// ```
+    ///
+    /// ## Use instead
+    ///
+    /// ```sql
+    /// -- migration 1: brief lock, no scan; new rows are checked from now on
+    /// ALTER TABLE "Post" ADD CONSTRAINT "Post_authorId_fkey" FOREIGN KEY ("authorId") REFERENCES "User"("id") NOT VALID;
+    /// -- migration 2: SHARE UPDATE EXCLUSIVE on "Post", ROW SHARE on "User": writes continue
+    /// ALTER TABLE "Post" VALIDATE CONSTRAINT "Post_authorId_fkey";
+    /// ```
+    ///
+    /// ## Not reported
+    ///
+    /// ```sql
+    /// -- earlier migrations
+    /// CREATE TABLE "User" ("id" TEXT PRIMARY KEY);
+    /// CREATE TABLE "Post" ("id" TEXT PRIMARY KEY, "authorId" TEXT);
+    ///
+    /// -- this migration
+    /// ALTER TABLE "Post" ADD CONSTRAINT "Post_authorId_fkey" FOREIGN KEY ("authorId") REFERENCES "User"("id") NOT VALID;
+    /// CREATE TABLE "Comment" ("id" TEXT PRIMARY KEY, "postId" TEXT NOT NULL);
+    /// ALTER TABLE "Comment" ADD CONSTRAINT "Comment_postId_fkey" FOREIGN KEY ("postId") REFERENCES "Post"("id");
+    /// ```
+    ///
+    /// ## PostgreSQL facts
+    ///
+    /// Lock: SHARE ROW EXCLUSIVE on both tables (checked on PostgreSQL 15: the referencing table gets SHARE ROW EXCLUSIVE, not ACCESS EXCLUSIVE); scan of both unless NOT VALID. [https://www.postgresql.org/docs/current/sql-altertable.html](https://www.postgresql.org/docs/current/sql-altertable.html)
+    ///
+    /// ## squawk
+    ///
+    /// `adding-foreign-key-constraint` and `constraint-missing-not-valid`.
+    ADD_FOREIGN_KEY_WITHOUT_NOT_VALID = "add-foreign-key-without-not-valid";
+}
 
-rule!(ADD_UNIQUE_CONSTRAINT_BUILDS_INDEX {
-    id: "add-unique-constraint-builds-index",
-    summary: "a UNIQUE, PRIMARY KEY or EXCLUDE constraint builds its index under ACCESS EXCLUSIVE",
-    finds: r#"`ADD CONSTRAINT … UNIQUE`, `PRIMARY KEY` or `EXCLUDE` without `USING INDEX` on a table this migration did not create."#,
-    why: r#"The constraint's index is built while ACCESS EXCLUSIVE is held: reads and writes wait for the whole build (a plain CREATE INDEX would at least let reads through). It fails if rows hold duplicates (or NULLs for a primary key)."#,
-    fires: Example {
-        before: "",
-        sql: r#"ALTER TABLE "User" ADD CONSTRAINT "User_email_key" UNIQUE ("email");"#,
-    },
-    instead: r#"```sql
--- migration 1, alone in its file
-CREATE UNIQUE INDEX CONCURRENTLY "User_email_key" ON "User"("email");
--- migration 2: a brief lock
-ALTER TABLE "User" ADD CONSTRAINT "User_email_key" UNIQUE USING INDEX "User_email_key";
-```"#,
-    quiet: Example {
-        before: r#"CREATE TABLE "User" ("id" TEXT NOT NULL, "email" TEXT);
-CREATE UNIQUE INDEX CONCURRENTLY "User_email_key" ON "User"("email");"#,
-        sql: r#"ALTER TABLE "User" ADD CONSTRAINT "User_email_key" UNIQUE USING INDEX "User_email_key";"#,
-    },
-    facts: r#"Lock: ACCESS EXCLUSIVE (+ SHARE) during the build; verified for UNIQUE (facts notes). EXCLUDE has no USING INDEX form. [https://www.postgresql.org/docs/current/sql-altertable.html](https://www.postgresql.org/docs/current/sql-altertable.html)"#,
-    squawk: r#"`disallowed-unique-constraint` (squawk covers UNIQUE; `adding-serial-primary-key-field` part of PRIMARY KEY)."#,
-});
+rule! {
+    /// a UNIQUE, PRIMARY KEY or EXCLUDE constraint builds its index under ACCESS EXCLUSIVE
+    ///
+    /// ## What it finds
+    ///
+    /// `ADD CONSTRAINT … UNIQUE`, `PRIMARY KEY` or `EXCLUDE` without `USING INDEX` on a table this migration did not create.
+    ///
+    /// ## Why it hurts
+    ///
+    /// The constraint's index is built while ACCESS EXCLUSIVE is held: reads and writes wait for the whole build (a plain CREATE INDEX would at least let reads through). It fails if rows hold duplicates (or NULLs for a primary key).
+    ///
+    /// ## Example
+    ///
+    /// ```sql
+    /// ALTER TABLE "User" ADD CONSTRAINT "User_email_key" UNIQUE ("email");
+    /// ```
+    ///
+    /// ## Use instead
+    ///
+    /// ```sql
+    /// -- migration 1, alone in its file
+    /// CREATE UNIQUE INDEX CONCURRENTLY "User_email_key" ON "User"("email");
+    /// -- migration 2: a brief lock
+    /// ALTER TABLE "User" ADD CONSTRAINT "User_email_key" UNIQUE USING INDEX "User_email_key";
+    /// ```
+    ///
+    /// ## Not reported
+    ///
+    /// ```sql
+    /// -- earlier migrations
+    /// CREATE TABLE "User" ("id" TEXT NOT NULL, "email" TEXT);
+    /// CREATE UNIQUE INDEX CONCURRENTLY "User_email_key" ON "User"("email");
+    ///
+    /// -- this migration
+    /// ALTER TABLE "User" ADD CONSTRAINT "User_email_key" UNIQUE USING INDEX "User_email_key";
+    /// ```
+    ///
+    /// ## PostgreSQL facts
+    ///
+    /// Lock: ACCESS EXCLUSIVE (+ SHARE) during the build; verified for UNIQUE (facts notes). EXCLUDE has no USING INDEX form. [https://www.postgresql.org/docs/current/sql-altertable.html](https://www.postgresql.org/docs/current/sql-altertable.html)
+    ///
+    /// ## squawk
+    ///
+    /// `disallowed-unique-constraint` (squawk covers UNIQUE; `adding-serial-primary-key-field` part of PRIMARY KEY).
+    ADD_UNIQUE_CONSTRAINT_BUILDS_INDEX = "add-unique-constraint-builds-index";
+}
 
 pub fn check(ctx: &Context<'_>, node: &NodeEnum, _impact: &Impact, out: &mut Vec<Hazard>) {
     let Some((table, cmds)) = table_cmds(node) else {
@@ -161,30 +230,53 @@ fn added(table: &QName, c: &pb::Constraint, out: &mut Vec<Hazard>) {
     }
 }
 
-rule!(VALIDATE_IN_SAME_TRANSACTION {
-    id: "validate-in-same-transaction",
-    summary: "a constraint added NOT VALID and validated in the same transaction",
-    finds: r#"`VALIDATE CONSTRAINT` in the same transaction as the `ADD CONSTRAINT … NOT VALID` that created the constraint (with Prisma ≤ 7.3, the same migration.sql)."#,
-    why: r#"Locks are held until the transaction ends: the ADD's ACCESS EXCLUSIVE lock is still held while VALIDATE scans the table, so splitting the constraint bought nothing."#,
-    fires: Example {
-        before: "",
-        sql: r#"ALTER TABLE "Score" ADD CONSTRAINT "Score_value_check" CHECK ("value" >= 0) NOT VALID;
-ALTER TABLE "Score" VALIDATE CONSTRAINT "Score_value_check";"#,
-    },
-    instead: r#"```sql
--- migration 1
-ALTER TABLE "Score" ADD CONSTRAINT "Score_value_check" CHECK ("value" >= 0) NOT VALID;
--- migration 2
-ALTER TABLE "Score" VALIDATE CONSTRAINT "Score_value_check";
-```"#,
-    quiet: Example {
-        before: r#"CREATE TABLE "Score" ("id" TEXT PRIMARY KEY, "value" INTEGER);
-ALTER TABLE "Score" ADD CONSTRAINT "Score_value_check" CHECK ("value" >= 0) NOT VALID;"#,
-        sql: r#"ALTER TABLE "Score" VALIDATE CONSTRAINT "Score_value_check";"#,
-    },
-    facts: r#"VALIDATE takes SHARE UPDATE EXCLUSIVE only in a transaction of its own; verified (facts notes). [https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-NOTES](https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-NOTES)"#,
-    squawk: r#"squawk 2.70 reports it as `constraint-missing-not-valid`, with `--assume-in-transaction` only (checked)."#,
-});
+rule! {
+    /// a constraint added NOT VALID and validated in the same transaction
+    ///
+    /// ## What it finds
+    ///
+    /// `VALIDATE CONSTRAINT` in the same transaction as the `ADD CONSTRAINT … NOT VALID` that created the constraint (with Prisma ≤ 7.3, the same migration.sql).
+    ///
+    /// ## Why it hurts
+    ///
+    /// Locks are held until the transaction ends: the ADD's ACCESS EXCLUSIVE lock is still held while VALIDATE scans the table, so splitting the constraint bought nothing.
+    ///
+    /// ## Example
+    ///
+    /// ```sql
+    /// ALTER TABLE "Score" ADD CONSTRAINT "Score_value_check" CHECK ("value" >= 0) NOT VALID;
+    /// ALTER TABLE "Score" VALIDATE CONSTRAINT "Score_value_check";
+    /// ```
+    ///
+    /// ## Use instead
+    ///
+    /// ```sql
+    /// -- migration 1
+    /// ALTER TABLE "Score" ADD CONSTRAINT "Score_value_check" CHECK ("value" >= 0) NOT VALID;
+    /// -- migration 2
+    /// ALTER TABLE "Score" VALIDATE CONSTRAINT "Score_value_check";
+    /// ```
+    ///
+    /// ## Not reported
+    ///
+    /// ```sql
+    /// -- earlier migrations
+    /// CREATE TABLE "Score" ("id" TEXT PRIMARY KEY, "value" INTEGER);
+    /// ALTER TABLE "Score" ADD CONSTRAINT "Score_value_check" CHECK ("value" >= 0) NOT VALID;
+    ///
+    /// -- this migration
+    /// ALTER TABLE "Score" VALIDATE CONSTRAINT "Score_value_check";
+    /// ```
+    ///
+    /// ## PostgreSQL facts
+    ///
+    /// VALIDATE takes SHARE UPDATE EXCLUSIVE only in a transaction of its own; verified (facts notes). [https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-NOTES](https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-NOTES)
+    ///
+    /// ## squawk
+    ///
+    /// squawk 2.70 reports it as `constraint-missing-not-valid`, with `--assume-in-transaction` only (checked).
+    VALIDATE_IN_SAME_TRANSACTION = "validate-in-same-transaction";
+}
 
 /// `validate-in-same-transaction`: validating a constraint added NOT VALID in the same
 /// transaction keeps the ADD's ACCESS EXCLUSIVE lock through the scan, so NOT VALID bought

@@ -1,7 +1,7 @@
 //! Index builds and drops on tables in use: without `CONCURRENTLY` they block writes (build)
 //! or everything (drop, REINDEX) for as long as they run.
 
-use super::{Example, Hazard, Rule};
+use super::{Hazard, Rule};
 use crate::explain::{Context, Impact};
 use crate::sql::blocks::has_concurrently;
 use crate::sql::{pb, NodeEnum, QName};
@@ -13,72 +13,137 @@ pub(super) const RULES: &[Rule] = &[
     REINDEX_WITHOUT_CONCURRENTLY,
 ];
 
-rule!(CREATE_INDEX_WITHOUT_CONCURRENTLY {
-    id: "create-index-without-concurrently",
-    summary: "an index built without CONCURRENTLY on a table in use",
-    finds: r#"`CREATE [UNIQUE] INDEX` without `CONCURRENTLY` on a table this migration did not create."#,
-    why: r#"A plain build holds a SHARE lock on the table: reads continue, every INSERT, UPDATE and DELETE waits until the whole index is built. `CONCURRENTLY` takes SHARE UPDATE EXCLUSIVE instead and lets writes through (two scans, and it first waits for transactions that could see the table). An index on a table created in the same migration is harmless and not reported."#,
-    fires: Example {
-        before: "",
-        sql: r#"CREATE INDEX "Job_status_idx" ON "Job"("status");"#,
-    },
-    instead: r#"```sql
--- alone in its own migration.sql: Prisma (≤ 7.3) sends a file as one transaction,
--- and CONCURRENTLY cannot run in one (see non-transactional-in-transaction)
-CREATE INDEX CONCURRENTLY "Job_status_idx" ON "Job"("status");
-```"#,
-    quiet: Example {
-        before: "",
-        sql: r#"CREATE TABLE "Run" ("id" TEXT PRIMARY KEY, "jobId" TEXT);
-CREATE INDEX "Run_jobId_idx" ON "Run"("jobId");"#,
-    },
-    facts: r#"Lock: SHARE (plain) or SHARE UPDATE EXCLUSIVE (concurrently); verified (facts notes). A failed concurrent build leaves an INVALID index to drop. [https://www.postgresql.org/docs/current/sql-createindex.html#SQL-CREATEINDEX-CONCURRENTLY](https://www.postgresql.org/docs/current/sql-createindex.html#SQL-CREATEINDEX-CONCURRENTLY)"#,
-    squawk: r#"`require-concurrent-index-creation`; squawk 2.70 skips tables created in the same file only with `--assume-in-transaction` (checked)."#,
-});
+rule! {
+    /// an index built without CONCURRENTLY on a table in use
+    ///
+    /// ## What it finds
+    ///
+    /// `CREATE [UNIQUE] INDEX` without `CONCURRENTLY` on a table this migration did not create.
+    ///
+    /// ## Why it hurts
+    ///
+    /// A plain build holds a SHARE lock on the table: reads continue, every INSERT, UPDATE and DELETE waits until the whole index is built. `CONCURRENTLY` takes SHARE UPDATE EXCLUSIVE instead and lets writes through (two scans, and it first waits for transactions that could see the table). An index on a table created in the same migration is harmless and not reported.
+    ///
+    /// ## Example
+    ///
+    /// ```sql
+    /// CREATE INDEX "Job_status_idx" ON "Job"("status");
+    /// ```
+    ///
+    /// ## Use instead
+    ///
+    /// ```sql
+    /// -- alone in its own migration.sql: Prisma (≤ 7.3) sends a file as one transaction,
+    /// -- and CONCURRENTLY cannot run in one (see non-transactional-in-transaction)
+    /// CREATE INDEX CONCURRENTLY "Job_status_idx" ON "Job"("status");
+    /// ```
+    ///
+    /// ## Not reported
+    ///
+    /// ```sql
+    /// CREATE TABLE "Run" ("id" TEXT PRIMARY KEY, "jobId" TEXT);
+    /// CREATE INDEX "Run_jobId_idx" ON "Run"("jobId");
+    /// ```
+    ///
+    /// ## PostgreSQL facts
+    ///
+    /// Lock: SHARE (plain) or SHARE UPDATE EXCLUSIVE (concurrently); verified (facts notes). A failed concurrent build leaves an INVALID index to drop. [https://www.postgresql.org/docs/current/sql-createindex.html#SQL-CREATEINDEX-CONCURRENTLY](https://www.postgresql.org/docs/current/sql-createindex.html#SQL-CREATEINDEX-CONCURRENTLY)
+    ///
+    /// ## squawk
+    ///
+    /// `require-concurrent-index-creation`; squawk 2.70 skips tables created in the same file only with `--assume-in-transaction` (checked).
+    CREATE_INDEX_WITHOUT_CONCURRENTLY = "create-index-without-concurrently";
+}
 
-rule!(DROP_INDEX_WITHOUT_CONCURRENTLY {
-    id: "drop-index-without-concurrently",
-    summary: "DROP INDEX without CONCURRENTLY on a table in use",
-    finds: r#"`DROP INDEX` without `CONCURRENTLY` of an index on a table this migration did not create."#,
-    why: r#"DROP INDEX takes ACCESS EXCLUSIVE on the index's *table*. It must wait for every running query on the table, and every query arriving meanwhile queues behind it."#,
-    fires: Example {
-        before: "",
-        sql: r#"DROP INDEX "Job_status_idx";"#,
-    },
-    instead: r#"```sql
--- alone in its own migration.sql
-DROP INDEX CONCURRENTLY "Job_status_idx";
-```"#,
-    quiet: Example {
-        before: r#"CREATE TABLE "Job" ("id" TEXT PRIMARY KEY, "status" TEXT);
-CREATE INDEX "Job_status_idx" ON "Job"("status");"#,
-        sql: r#"DROP INDEX CONCURRENTLY "Job_status_idx";"#,
-    },
-    facts: r#"Lock: ACCESS EXCLUSIVE on the table, or SHARE UPDATE EXCLUSIVE with CONCURRENTLY (one index, no CASCADE, not for constraint indexes); verified (facts notes). [https://www.postgresql.org/docs/current/sql-dropindex.html](https://www.postgresql.org/docs/current/sql-dropindex.html)"#,
-    squawk: r#"`require-concurrent-index-deletion`."#,
-});
+rule! {
+    /// DROP INDEX without CONCURRENTLY on a table in use
+    ///
+    /// ## What it finds
+    ///
+    /// `DROP INDEX` without `CONCURRENTLY` of an index on a table this migration did not create.
+    ///
+    /// ## Why it hurts
+    ///
+    /// DROP INDEX takes ACCESS EXCLUSIVE on the index's *table*. It must wait for every running query on the table, and every query arriving meanwhile queues behind it.
+    ///
+    /// ## Example
+    ///
+    /// ```sql
+    /// DROP INDEX "Job_status_idx";
+    /// ```
+    ///
+    /// ## Use instead
+    ///
+    /// ```sql
+    /// -- alone in its own migration.sql
+    /// DROP INDEX CONCURRENTLY "Job_status_idx";
+    /// ```
+    ///
+    /// ## Not reported
+    ///
+    /// ```sql
+    /// -- earlier migrations
+    /// CREATE TABLE "Job" ("id" TEXT PRIMARY KEY, "status" TEXT);
+    /// CREATE INDEX "Job_status_idx" ON "Job"("status");
+    ///
+    /// -- this migration
+    /// DROP INDEX CONCURRENTLY "Job_status_idx";
+    /// ```
+    ///
+    /// ## PostgreSQL facts
+    ///
+    /// Lock: ACCESS EXCLUSIVE on the table, or SHARE UPDATE EXCLUSIVE with CONCURRENTLY (one index, no CASCADE, not for constraint indexes); verified (facts notes). [https://www.postgresql.org/docs/current/sql-dropindex.html](https://www.postgresql.org/docs/current/sql-dropindex.html)
+    ///
+    /// ## squawk
+    ///
+    /// `require-concurrent-index-deletion`.
+    DROP_INDEX_WITHOUT_CONCURRENTLY = "drop-index-without-concurrently";
+}
 
-rule!(REINDEX_WITHOUT_CONCURRENTLY {
-    id: "reindex-without-concurrently",
-    summary: "REINDEX without CONCURRENTLY on an index in use",
-    finds: r#"`REINDEX INDEX|TABLE` without `CONCURRENTLY`."#,
-    why: r#"REINDEX holds SHARE on the table (writes wait) and ACCESS EXCLUSIVE on each index it rebuilds; since the planner locks every index of a table it plans for, almost every query on the table waits."#,
-    fires: Example {
-        before: "",
-        sql: r#"REINDEX INDEX "Job_status_idx";"#,
-    },
-    instead: r#"```sql
--- PostgreSQL ≥ 12, alone in its own migration.sql
-REINDEX INDEX CONCURRENTLY "Job_status_idx";
-```"#,
-    quiet: Example {
-        before: r#"CREATE TABLE "Job" ("id" TEXT PRIMARY KEY, "status" TEXT);
-CREATE INDEX "Job_status_idx" ON "Job"("status");"#,
-        sql: r#"REINDEX INDEX CONCURRENTLY "Job_status_idx";"#,
-    },
-    facts: r#"Lock: SHARE on the table + ACCESS EXCLUSIVE on the index; CONCURRENTLY: SHARE UPDATE EXCLUSIVE, not in a transaction block; verified (facts notes). [https://www.postgresql.org/docs/current/sql-reindex.html](https://www.postgresql.org/docs/current/sql-reindex.html)"#,
-    squawk: r#"`require-concurrent-reindex` (squawk 2.70, checked)."#,
-});
+rule! {
+    /// REINDEX without CONCURRENTLY on an index in use
+    ///
+    /// ## What it finds
+    ///
+    /// `REINDEX INDEX|TABLE` without `CONCURRENTLY`.
+    ///
+    /// ## Why it hurts
+    ///
+    /// REINDEX holds SHARE on the table (writes wait) and ACCESS EXCLUSIVE on each index it rebuilds; since the planner locks every index of a table it plans for, almost every query on the table waits.
+    ///
+    /// ## Example
+    ///
+    /// ```sql
+    /// REINDEX INDEX "Job_status_idx";
+    /// ```
+    ///
+    /// ## Use instead
+    ///
+    /// ```sql
+    /// -- PostgreSQL ≥ 12, alone in its own migration.sql
+    /// REINDEX INDEX CONCURRENTLY "Job_status_idx";
+    /// ```
+    ///
+    /// ## Not reported
+    ///
+    /// ```sql
+    /// -- earlier migrations
+    /// CREATE TABLE "Job" ("id" TEXT PRIMARY KEY, "status" TEXT);
+    /// CREATE INDEX "Job_status_idx" ON "Job"("status");
+    ///
+    /// -- this migration
+    /// REINDEX INDEX CONCURRENTLY "Job_status_idx";
+    /// ```
+    ///
+    /// ## PostgreSQL facts
+    ///
+    /// Lock: SHARE on the table + ACCESS EXCLUSIVE on the index; CONCURRENTLY: SHARE UPDATE EXCLUSIVE, not in a transaction block; verified (facts notes). [https://www.postgresql.org/docs/current/sql-reindex.html](https://www.postgresql.org/docs/current/sql-reindex.html)
+    ///
+    /// ## squawk
+    ///
+    /// `require-concurrent-reindex` (squawk 2.70, checked).
+    REINDEX_WITHOUT_CONCURRENTLY = "reindex-without-concurrently";
+}
 
 pub fn check(ctx: &Context<'_>, node: &NodeEnum, _impact: &Impact, out: &mut Vec<Hazard>) {
     match node {

@@ -1,7 +1,7 @@
 //! Maintenance commands that copy a whole table (or materialized view) under ACCESS
 //! EXCLUSIVE: nothing reads or writes it until the copy is done.
 
-use super::{table_cmds, Example, Hazard, Rule};
+use super::{table_cmds, Hazard, Rule};
 use crate::explain::{Context, Impact};
 use crate::sql::{pb, NodeEnum, QName};
 use pb::AlterTableType as At;
@@ -12,50 +12,95 @@ pub(super) const RULES: &[Rule] = &[
     REFRESH_MATERIALIZED_VIEW_WITHOUT_CONCURRENTLY,
 ];
 
-rule!(REFRESH_MATERIALIZED_VIEW_WITHOUT_CONCURRENTLY {
-    id: "refresh-materialized-view-without-concurrently",
-    summary: "REFRESH MATERIALIZED VIEW without CONCURRENTLY on a view in use",
-    finds: r#"`REFRESH MATERIALIZED VIEW` without `CONCURRENTLY` of a materialized view this migration did not create."#,
-    why: r#"The refresh holds ACCESS EXCLUSIVE on the view: every read of it waits until the query has run again and the contents are replaced."#,
-    fires: Example {
-        before: "",
-        sql: r#"REFRESH MATERIALIZED VIEW "ScoreStats";"#,
-    },
-    instead: r#"```sql
--- needs a unique index on the view; takes EXCLUSIVE, so reads continue
-REFRESH MATERIALIZED VIEW CONCURRENTLY "ScoreStats";
-```"#,
-    quiet: Example {
-        before: r#"CREATE TABLE "Score" ("id" TEXT PRIMARY KEY, "value" INTEGER);
-CREATE MATERIALIZED VIEW "ScoreStats" AS SELECT "id", "value" FROM "Score";
-CREATE UNIQUE INDEX "ScoreStats_id_key" ON "ScoreStats"("id");"#,
-        sql: r#"REFRESH MATERIALIZED VIEW CONCURRENTLY "ScoreStats";"#,
-    },
-    facts: r#"Lock: ACCESS EXCLUSIVE, or EXCLUSIVE with CONCURRENTLY; verified (facts notes). https://www.postgresql.org/docs/current/sql-refreshmaterializedview.html"#,
-    squawk: r#"None in squawk 2.70."#,
-});
+rule! {
+    /// REFRESH MATERIALIZED VIEW without CONCURRENTLY on a view in use
+    ///
+    /// ## What it finds
+    ///
+    /// `REFRESH MATERIALIZED VIEW` without `CONCURRENTLY` of a materialized view this migration did not create.
+    ///
+    /// ## Why it hurts
+    ///
+    /// The refresh holds ACCESS EXCLUSIVE on the view: every read of it waits until the query has run again and the contents are replaced.
+    ///
+    /// ## Example
+    ///
+    /// ```sql
+    /// REFRESH MATERIALIZED VIEW "ScoreStats";
+    /// ```
+    ///
+    /// ## Use instead
+    ///
+    /// ```sql
+    /// -- needs a unique index on the view; takes EXCLUSIVE, so reads continue
+    /// REFRESH MATERIALIZED VIEW CONCURRENTLY "ScoreStats";
+    /// ```
+    ///
+    /// ## Not reported
+    ///
+    /// ```sql
+    /// -- earlier migrations
+    /// CREATE TABLE "Score" ("id" TEXT PRIMARY KEY, "value" INTEGER);
+    /// CREATE MATERIALIZED VIEW "ScoreStats" AS SELECT "id", "value" FROM "Score";
+    /// CREATE UNIQUE INDEX "ScoreStats_id_key" ON "ScoreStats"("id");
+    ///
+    /// -- this migration
+    /// REFRESH MATERIALIZED VIEW CONCURRENTLY "ScoreStats";
+    /// ```
+    ///
+    /// ## PostgreSQL facts
+    ///
+    /// Lock: ACCESS EXCLUSIVE, or EXCLUSIVE with CONCURRENTLY; verified (facts notes). https://www.postgresql.org/docs/current/sql-refreshmaterializedview.html
+    ///
+    /// ## squawk
+    ///
+    /// None in squawk 2.70.
+    REFRESH_MATERIALIZED_VIEW_WITHOUT_CONCURRENTLY = "refresh-materialized-view-without-concurrently";
+}
 
-rule!(WHOLE_TABLE_REWRITE {
-    id: "whole-table-rewrite",
-    summary:
-        "VACUUM FULL, CLUSTER or ALTER TABLE SET … copies a whole table under ACCESS EXCLUSIVE",
-    finds: r#"`VACUUM FULL`, `CLUSTER`, and `ALTER TABLE … SET LOGGED | SET UNLOGGED | SET TABLESPACE | SET ACCESS METHOD` on a table this migration did not create."#,
-    why: r#"Each copies the whole table into new storage under ACCESS EXCLUSIVE: nothing reads or writes it until the copy ends. `VACUUM` (FULL or not) also cannot run in a transaction block."#,
-    fires: Example {
-        before: "",
-        sql: r#"VACUUM FULL "Log";"#,
-    },
-    instead: r#"```sql
--- online alternatives: pg_repack / pg_squeeze; or plain VACUUM, which only makes space reusable
-VACUUM "Log";
-```"#,
-    quiet: Example {
-        before: r#"CREATE TABLE "Log" ("id" TEXT PRIMARY KEY);"#,
-        sql: r#"VACUUM (ANALYZE) "Log";"#,
-    },
-    facts: r#"Lock: ACCESS EXCLUSIVE; rewrite; verified for VACUUM FULL, CLUSTER and SET UNLOGGED (facts notes). https://www.postgresql.org/docs/current/sql-vacuum.html, https://www.postgresql.org/docs/current/sql-cluster.html"#,
-    squawk: r#"None in squawk 2.70."#,
-});
+rule! {
+    /// VACUUM FULL, CLUSTER or ALTER TABLE SET … copies a whole table under ACCESS EXCLUSIVE
+    ///
+    /// ## What it finds
+    ///
+    /// `VACUUM FULL`, `CLUSTER`, and `ALTER TABLE … SET LOGGED | SET UNLOGGED | SET TABLESPACE | SET ACCESS METHOD` on a table this migration did not create.
+    ///
+    /// ## Why it hurts
+    ///
+    /// Each copies the whole table into new storage under ACCESS EXCLUSIVE: nothing reads or writes it until the copy ends. `VACUUM` (FULL or not) also cannot run in a transaction block.
+    ///
+    /// ## Example
+    ///
+    /// ```sql
+    /// VACUUM FULL "Log";
+    /// ```
+    ///
+    /// ## Use instead
+    ///
+    /// ```sql
+    /// -- online alternatives: pg_repack / pg_squeeze; or plain VACUUM, which only makes space reusable
+    /// VACUUM "Log";
+    /// ```
+    ///
+    /// ## Not reported
+    ///
+    /// ```sql
+    /// -- earlier migrations
+    /// CREATE TABLE "Log" ("id" TEXT PRIMARY KEY);
+    ///
+    /// -- this migration
+    /// VACUUM (ANALYZE) "Log";
+    /// ```
+    ///
+    /// ## PostgreSQL facts
+    ///
+    /// Lock: ACCESS EXCLUSIVE; rewrite; verified for VACUUM FULL, CLUSTER and SET UNLOGGED (facts notes). https://www.postgresql.org/docs/current/sql-vacuum.html, https://www.postgresql.org/docs/current/sql-cluster.html
+    ///
+    /// ## squawk
+    ///
+    /// None in squawk 2.70.
+    WHOLE_TABLE_REWRITE = "whole-table-rewrite";
+}
 
 pub fn check(ctx: &Context<'_>, node: &NodeEnum, _impact: &Impact, out: &mut Vec<Hazard>) {
     match node {

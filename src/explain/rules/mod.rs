@@ -1,30 +1,27 @@
 //! Zero-downtime hazard rules. One file per family; every rule is declared once there, beside
-//! its code, as a `const` [`Rule`] (written `rule!(NAME { … })`) whose [`RuleDoc`] holds its
-//! stable id (never renamed or reused: CI configurations name them in `--fail-on`), a summary,
-//! and its documentation: what it finds, why it hurts, what to write instead, and an example
-//! that fires and one that stays quiet (both explained by a test). `unmigrate rule` prints it
-//! and `docs/rules/<id>.md` is generated from it ([`page`]).
+//! its code, as a `const` [`Rule`] written `rule! { /// … NAME = "id"; }`: its stable id (never
+//! renamed or reused: CI configurations name them in `--fail-on`), and a doc comment that is its
+//! documentation page, ruff-style. The comment's first line is the summary; then come the
+//! sections `## What it finds`, `## Why it hurts`, `## Example` (a migration that fires),
+//! `## Use instead`, `## Not reported` (one that stays quiet; both examples are explained by a
+//! test), `## PostgreSQL facts` and `## squawk`. `unmigrate rule` prints the page and
+//! `docs/rules/<id>.md` is generated from it ([`Rule::page`]).
 //!
 //! A rule reads one statement and its [`Context`] (the model just before the statement, the
 //! whole file) and returns hazards; rules never see each other's results.
 
-/// Declares a rule of the family file it stands in, beside its code:
-/// `rule!(NAME { id: …, summary: …, … })` is `pub(super) const NAME: Rule` over a
-/// [`RuleDoc`] with those fields, its `family` the file's name.
+/// Declares a rule of the family file it stands in, beside its code, from its doc comment:
+/// `rule! { /// summary … NAME = "id"; }` is `pub(super) const NAME: Rule` (see
+/// [`crate::rule_pages::declare`]).
 macro_rules! rule {
-    ($name:ident { $($field:ident: $value:expr),+ $(,)? }) => {
-        pub(super) const $name: $crate::explain::Rule =
-            $crate::explain::Rule::new(&$crate::explain::rules::RuleDoc {
-                family: $crate::rule_pages::family(module_path!()),
-                $($field: $value),+
-            });
+    ($($declaration:tt)+) => {
+        $crate::rule_pages::declare!($crate::explain::Rule: $($declaration)+);
     };
 }
 
 mod columns;
 mod compat;
 mod constraints;
-mod docs;
 mod indexes;
 mod maintenance;
 #[cfg(test)]
@@ -34,53 +31,17 @@ mod transactions;
 
 use serde::{Serialize, Serializer};
 
-pub use docs::page;
-
 use super::{Context, Impact};
+use crate::rule_pages::{count, registry};
 use crate::sql::NodeEnum;
+
+pub use crate::rule_pages::RuleDoc;
 
 /// A hazard rule: a reference to its declaration. Every rule is declared once, as a
 /// `const` [`Rule`] beside the code that finds it in its family's file; the registry
 /// ([`Rule::ALL`]), `unmigrate rule` and the pages under `docs/rules/` are derived from it.
 #[derive(Clone, Copy)]
 pub struct Rule(&'static RuleDoc);
-
-/// Everything said about a rule, in one place.
-#[derive(Debug)]
-pub struct RuleDoc {
-    /// The stable id: never renamed or reused (CI configurations name it in `--fail-on`).
-    pub id: &'static str,
-    /// The family, the name of the file under `src/explain/rules/` it is declared in (`rule!`
-    /// fills it in).
-    pub family: &'static str,
-    /// One line for `unmigrate rule`: what it finds, in a few words.
-    pub summary: &'static str,
-    /// What it finds, precisely (Markdown).
-    pub finds: &'static str,
-    /// Why it hurts a live system (Markdown).
-    pub why: &'static str,
-    /// A migration this rule reports.
-    pub fires: Example,
-    /// What to write instead (Markdown).
-    pub instead: &'static str,
-    /// A migration close to `fires` that this rule does not report.
-    pub quiet: Example,
-    /// PostgreSQL facts behind the rule, with links (Markdown).
-    pub facts: &'static str,
-    /// squawk's closest rule, for users coming from it (Markdown).
-    pub squawk: &'static str,
-}
-
-/// An example migration of a rule's documentation; both examples of every rule are explained
-/// by a test.
-#[derive(Debug)]
-pub struct Example {
-    /// The earlier migrations, folded into the model first ("" for none: every table the
-    /// example names is then unknown, and assumed to exist and hold rows).
-    pub before: &'static str,
-    /// The migration explained.
-    pub sql: &'static str,
-}
 
 impl Rule {
     pub const fn new(doc: &'static RuleDoc) -> Rule {
@@ -89,14 +50,14 @@ impl Rule {
 
     /// Every rule, family by family, in the order `unmigrate rule` and report summaries
     /// list them.
-    pub const ALL: &'static [Rule] = &registry::<{ count(FAMILIES) }>(FAMILIES);
+    pub const ALL: &'static [Rule] = &registry::<Rule, { count(FAMILIES) }>(FAMILIES);
 
     /// The stable id: the name of its documentation page and of `--fail-on` values.
     pub fn id(self) -> &'static str {
         self.0.id
     }
 
-    /// Its declaration: summary, documentation and examples.
+    /// Its declaration: id, family and documentation.
     pub fn about(self) -> &'static RuleDoc {
         self.0
     }
@@ -109,45 +70,29 @@ impl Rule {
     pub fn doc(self) -> String {
         format!("docs/rules/{}.md", self.id())
     }
+
+    /// The Markdown page of the rule, as `unmigrate rule ID` prints it and `docs/rules/<id>.md`
+    /// holds it.
+    pub fn page(self) -> String {
+        let about = format!(
+            "Family: `{0}` (`src/explain/rules/{0}.rs`). Stable id: never renamed or reused.",
+            self.0.family
+        );
+        self.0.page(&about)
+    }
 }
 
-/// Each family's name (its file under `src/explain/rules/`) and rule list, in registry order
-/// (a new family is added here and in [`check`]).
-const FAMILIES: &[(&str, &[Rule])] = &[
-    ("columns", columns::RULES),
-    ("indexes", indexes::RULES),
-    ("constraints", constraints::RULES),
-    ("transactions", transactions::RULES),
-    ("compat", compat::RULES),
-    ("maintenance", maintenance::RULES),
-    ("timeouts", timeouts::RULES),
+/// Each family's rule list (the family is the file's name), in registry order (a new family is
+/// added here and in [`check`]).
+const FAMILIES: &[&[Rule]] = &[
+    columns::RULES,
+    indexes::RULES,
+    constraints::RULES,
+    transactions::RULES,
+    compat::RULES,
+    maintenance::RULES,
+    timeouts::RULES,
 ];
-
-const fn count(families: &[(&str, &[Rule])]) -> usize {
-    let (mut n, mut i) = (0, 0);
-    while i < families.len() {
-        n += families[i].1.len();
-        i += 1;
-    }
-    n
-}
-
-/// The families' lists, one after the other.
-const fn registry<const N: usize>(families: &[(&str, &[Rule])]) -> [Rule; N] {
-    let mut all = [families[0].1[0]; N];
-    let (mut n, mut i) = (0, 0);
-    while i < families.len() {
-        let rules = families[i].1;
-        let mut j = 0;
-        while j < rules.len() {
-            all[n] = rules[j];
-            n += 1;
-            j += 1;
-        }
-        i += 1;
-    }
-    all
-}
 
 impl PartialEq for Rule {
     fn eq(&self, other: &Rule) -> bool {

@@ -6,16 +6,23 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use super::{page, Example, Rule, FAMILIES};
+use super::{Rule, FAMILIES};
 use crate::catalog::Catalog;
 use crate::migrations::ApplyMode;
+use crate::rule_pages::Example;
 use crate::sql;
+
+/// The example of a rule's page section (`Example` fires, `Not reported` stays quiet).
+fn example(rule: &Rule, section: &str) -> Example {
+    let section = rule.about().section(section);
+    Example::parse(section.split("```").nth(1).unwrap_or_default())
+}
 
 /// The rules an example's migration raises, explained after its earlier migrations.
 fn raised(example: &Example) -> BTreeSet<&'static str> {
     let path = Path::new("example.sql");
     let mut catalog = Catalog::default();
-    for s in sql::statements(path, example.before) {
+    for s in sql::statements(path, &example.before) {
         catalog.apply(s.expect("the example's earlier migrations parse").node);
     }
     catalog.end_migration();
@@ -28,7 +35,7 @@ fn raised(example: &Example) -> BTreeSet<&'static str> {
     crate::explain::explain_file(
         &mut catalog,
         &start,
-        example.sql,
+        &example.sql,
         ApplyMode::Batch,
         &mut explained,
     )
@@ -45,9 +52,9 @@ fn raised(example: &Example) -> BTreeSet<&'static str> {
 fn every_fires_example_raises_its_rule() {
     let wrong: Vec<String> = Rule::ALL
         .iter()
-        .map(|rule| (rule, raised(&rule.about().fires)))
+        .map(|rule| (rule, raised(&example(rule, "Example"))))
         .filter(|(rule, raised)| !raised.contains(rule.id()))
-        .map(|(rule, raised)| format!("{rule}: its `fires` example raises only {raised:?}"))
+        .map(|(rule, raised)| format!("{rule}: its example raises only {raised:?}"))
         .collect();
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
@@ -56,44 +63,29 @@ fn every_fires_example_raises_its_rule() {
 fn no_quiet_example_raises_its_rule() {
     let wrong: Vec<String> = Rule::ALL
         .iter()
-        .filter(|rule| raised(&rule.about().quiet).contains(rule.id()))
-        .map(|rule| format!("{rule}: its `quiet` example raises it"))
+        .filter(|rule| raised(&example(rule, "Not reported")).contains(rule.id()))
+        .map(|rule| format!("{rule}: its `Not reported` example raises it"))
         .collect();
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
 
-/// Ids are unique and kebab-case, summaries are not sentences, and a rule's `family` is the
-/// module (so the file) whose `RULES` lists it: read from the registry, not the source text.
+/// Ids are unique and kebab-case, summaries are not sentences, every rule of a family's `RULES`
+/// has that family, and the family's file declares it.
 #[test]
 fn ids_are_unique_and_families_name_their_files() {
-    let ids: BTreeSet<&str> = Rule::ALL.iter().map(|r| r.id()).collect();
-    assert_eq!(ids.len(), Rule::ALL.len(), "an id is declared twice");
-    for (family, rules) in FAMILIES {
+    let docs: Vec<_> = Rule::ALL.iter().map(|rule| rule.about()).collect();
+    crate::rule_pages::check_declarations("src/explain/rules", &docs);
+    for rules in FAMILIES {
+        let family = rules[0].about().family;
         for rule in *rules {
-            assert_eq!(
-                rule.about().family,
-                *family,
-                "{rule} is listed in src/explain/rules/{family}.rs"
-            );
+            assert_eq!(rule.about().family, family, "{rule} is listed in {family}");
         }
-    }
-    for rule in Rule::ALL {
-        let doc = rule.about();
-        assert!(
-            doc.id.chars().all(|c| c.is_ascii_lowercase() || c == '-'),
-            "{}: ids are kebab-case",
-            doc.id
-        );
-        assert!(
-            !doc.summary.ends_with('.'),
-            "{rule}: a summary is not a sentence"
-        );
     }
 }
 
 /// Every page is what its rule's declaration generates, and every page has a rule.
 #[test]
 fn docs_rules_pages_are_generated() {
-    let pages: Vec<_> = Rule::ALL.iter().map(|r| (r.id(), page(*r))).collect();
+    let pages: Vec<_> = Rule::ALL.iter().map(|r| (r.id(), r.page())).collect();
     crate::rule_pages::check_generated("docs/rules", &pages, "explain::rules::tests::docs");
 }

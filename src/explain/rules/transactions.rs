@@ -2,7 +2,7 @@
 //! refuses inside a transaction block, and enum values used before the transaction that
 //! adds them commits.
 
-use super::{Example, Hazard, Rule};
+use super::{Hazard, Rule};
 use crate::explain::impact::LockMode;
 use crate::explain::tree::mentions_string;
 use crate::explain::{Context, Impact};
@@ -23,42 +23,61 @@ pub fn check(ctx: &Context<'_>, node: &NodeEnum, _impact: &Impact, out: &mut Vec
     backfill_holding_ddl_lock(ctx, node, out);
 }
 
-rule!(BACKFILL_HOLDING_DDL_LOCK {
-    id: "backfill-holding-ddl-lock",
-    summary: "an UPDATE or DELETE in the transaction that holds a DDL lock on its table",
-    finds: r#"An `UPDATE` or `DELETE` of a table this migration did not create, after a statement of the
-**same transaction** locked that table SHARE or stronger (`ADD COLUMN`, `ALTER COLUMN`, a plain
-`CREATE INDEX`, …). With Prisma ≤ 7.3 the whole `migration.sql` is one transaction, so this is
-the common "add a column, backfill it, make it NOT NULL" file."#,
-    why: r#"PostgreSQL releases locks only at commit. The `ADD COLUMN`'s ACCESS EXCLUSIVE lock is therefore
-held for as long as the backfill runs: on a large table, every read and write of it waits for the
-whole UPDATE, not for the instant the column needed. (A backfill before the DDL in the same file
-does not have this problem, but still holds row locks on every row it changes until commit.)"#,
-    fires: Example {
-        before: "",
-        sql: r#"ALTER TABLE "observations" ADD COLUMN "project_id" TEXT;
-UPDATE "observations" o SET "project_id" = t."project_id" FROM "traces" t WHERE o."trace_id" = t."id";"#,
-    },
-    instead: r#"```sql
--- migration 1: the schema change alone (a brief lock)
-ALTER TABLE "observations" ADD COLUMN "project_id" TEXT;
--- then, after it committed: a migration or job that backfills in batches, each its own transaction
-UPDATE "observations" o SET "project_id" = t."project_id" FROM "traces" t
-WHERE o."trace_id" = t."id" AND o."id" IN (SELECT "id" FROM "observations" WHERE "project_id" IS NULL LIMIT 5000);
-```"#,
-    quiet: Example {
-        before: "",
-        sql: r#"CREATE TABLE "settings" ("id" TEXT PRIMARY KEY, "value" TEXT);
-ALTER TABLE "settings" ADD COLUMN "scope" TEXT;
-UPDATE "settings" SET "scope" = 'global';"#,
-    },
-    facts: r#""Once acquired, a lock is normally held until the end of the transaction."
-https://www.postgresql.org/docs/current/explicit-locking.html. `UPDATE`/`DELETE` take ROW
-EXCLUSIVE on the table and row locks on each changed row. `--apply-mode split` (Prisma ≥ 7.4)
-autocommits each statement, so there the rule fires only inside an explicit `BEGIN` block."#,
-    squawk: r#"None in squawk 2.70. (Ruby's strong_migrations warns about backfilling in the same transaction
-as a schema change for the same reason.)"#,
-});
+rule! {
+    /// an UPDATE or DELETE in the transaction that holds a DDL lock on its table
+    ///
+    /// ## What it finds
+    ///
+    /// An `UPDATE` or `DELETE` of a table this migration did not create, after a statement of the
+    /// **same transaction** locked that table SHARE or stronger (`ADD COLUMN`, `ALTER COLUMN`, a plain
+    /// `CREATE INDEX`, …). With Prisma ≤ 7.3 the whole `migration.sql` is one transaction, so this is
+    /// the common "add a column, backfill it, make it NOT NULL" file.
+    ///
+    /// ## Why it hurts
+    ///
+    /// PostgreSQL releases locks only at commit. The `ADD COLUMN`'s ACCESS EXCLUSIVE lock is therefore
+    /// held for as long as the backfill runs: on a large table, every read and write of it waits for the
+    /// whole UPDATE, not for the instant the column needed. (A backfill before the DDL in the same file
+    /// does not have this problem, but still holds row locks on every row it changes until commit.)
+    ///
+    /// ## Example
+    ///
+    /// ```sql
+    /// ALTER TABLE "observations" ADD COLUMN "project_id" TEXT;
+    /// UPDATE "observations" o SET "project_id" = t."project_id" FROM "traces" t WHERE o."trace_id" = t."id";
+    /// ```
+    ///
+    /// ## Use instead
+    ///
+    /// ```sql
+    /// -- migration 1: the schema change alone (a brief lock)
+    /// ALTER TABLE "observations" ADD COLUMN "project_id" TEXT;
+    /// -- then, after it committed: a migration or job that backfills in batches, each its own transaction
+    /// UPDATE "observations" o SET "project_id" = t."project_id" FROM "traces" t
+    /// WHERE o."trace_id" = t."id" AND o."id" IN (SELECT "id" FROM "observations" WHERE "project_id" IS NULL LIMIT 5000);
+    /// ```
+    ///
+    /// ## Not reported
+    ///
+    /// ```sql
+    /// CREATE TABLE "settings" ("id" TEXT PRIMARY KEY, "value" TEXT);
+    /// ALTER TABLE "settings" ADD COLUMN "scope" TEXT;
+    /// UPDATE "settings" SET "scope" = 'global';
+    /// ```
+    ///
+    /// ## PostgreSQL facts
+    ///
+    /// "Once acquired, a lock is normally held until the end of the transaction."
+    /// https://www.postgresql.org/docs/current/explicit-locking.html. `UPDATE`/`DELETE` take ROW
+    /// EXCLUSIVE on the table and row locks on each changed row. `--apply-mode split` (Prisma ≥ 7.4)
+    /// autocommits each statement, so there the rule fires only inside an explicit `BEGIN` block.
+    ///
+    /// ## squawk
+    ///
+    /// None in squawk 2.70. (Ruby's strong_migrations warns about backfilling in the same transaction
+    /// as a schema change for the same reason.)
+    BACKFILL_HOLDING_DDL_LOCK = "backfill-holding-ddl-lock";
+}
 
 /// `backfill-holding-ddl-lock`: an UPDATE or DELETE of a table in use, after a statement of
 /// the same transaction locked that table SHARE or stronger. Locks are held until commit, so
@@ -98,27 +117,50 @@ fn backfill_holding_ddl_lock(ctx: &Context<'_>, node: &NodeEnum, out: &mut Vec<H
     ));
 }
 
-rule!(NON_TRANSACTIONAL_IN_TRANSACTION {
-    id: "non-transactional-in-transaction",
-    summary: "a statement that cannot run in a transaction block, inside one",
-    finds: r#"A statement PostgreSQL refuses inside a transaction block — `CREATE/DROP INDEX CONCURRENTLY`, `REINDEX CONCURRENTLY`, `DETACH PARTITION CONCURRENTLY`, `VACUUM`, database and tablespace DDL, `ALTER SYSTEM` — in a file with other statements (apply mode `batch`, Prisma ≤ 7.3: the file is one simple query, one implicit transaction) or between `BEGIN` and `COMMIT` (apply mode `split`, Prisma ≥ 7.4)."#,
-    why: r#"It fails with SQLSTATE 25001 (`… cannot run inside a transaction block`), and the whole migration with it. Even a leading `SET lock_timeout` in the same file is enough."#,
-    fires: Example {
-        before: "",
-        sql: r#"SET lock_timeout = '5s';
-CREATE INDEX CONCURRENTLY "Job_status_idx" ON "Job"("status");"#,
-    },
-    instead: r#"```sql
--- 20240102000000_job_status_idx/migration.sql holds only this statement
-CREATE INDEX CONCURRENTLY "Job_status_idx" ON "Job"("status");
-```"#,
-    quiet: Example {
-        before: r#"CREATE TABLE "Job" ("id" TEXT PRIMARY KEY, "status" TEXT);"#,
-        sql: r#"CREATE INDEX CONCURRENTLY "Job_status_idx" ON "Job"("status");"#,
-    },
-    facts: r#"Verified: a multi-statement simple query is one implicit transaction (facts notes; https://www.postgresql.org/docs/current/protocol-flow.html#PROTOCOL-FLOW-MULTI-STATEMENT). `--apply-mode split` assumes Prisma ≥ 7.4 splitting the file."#,
-    squawk: r#"`ban-concurrent-index-creation-in-transaction`, with `--assume-in-transaction` only; a file holding nothing but the CONCURRENTLY statement is not reported, as here (checked on squawk 2.70). squawk has no rule for the other non-transactional statements (VACUUM, REINDEX CONCURRENTLY, …)."#,
-});
+rule! {
+    /// a statement that cannot run in a transaction block, inside one
+    ///
+    /// ## What it finds
+    ///
+    /// A statement PostgreSQL refuses inside a transaction block — `CREATE/DROP INDEX CONCURRENTLY`, `REINDEX CONCURRENTLY`, `DETACH PARTITION CONCURRENTLY`, `VACUUM`, database and tablespace DDL, `ALTER SYSTEM` — in a file with other statements (apply mode `batch`, Prisma ≤ 7.3: the file is one simple query, one implicit transaction) or between `BEGIN` and `COMMIT` (apply mode `split`, Prisma ≥ 7.4).
+    ///
+    /// ## Why it hurts
+    ///
+    /// It fails with SQLSTATE 25001 (`… cannot run inside a transaction block`), and the whole migration with it. Even a leading `SET lock_timeout` in the same file is enough.
+    ///
+    /// ## Example
+    ///
+    /// ```sql
+    /// SET lock_timeout = '5s';
+    /// CREATE INDEX CONCURRENTLY "Job_status_idx" ON "Job"("status");
+    /// ```
+    ///
+    /// ## Use instead
+    ///
+    /// ```sql
+    /// -- 20240102000000_job_status_idx/migration.sql holds only this statement
+    /// CREATE INDEX CONCURRENTLY "Job_status_idx" ON "Job"("status");
+    /// ```
+    ///
+    /// ## Not reported
+    ///
+    /// ```sql
+    /// -- earlier migrations
+    /// CREATE TABLE "Job" ("id" TEXT PRIMARY KEY, "status" TEXT);
+    ///
+    /// -- this migration
+    /// CREATE INDEX CONCURRENTLY "Job_status_idx" ON "Job"("status");
+    /// ```
+    ///
+    /// ## PostgreSQL facts
+    ///
+    /// Verified: a multi-statement simple query is one implicit transaction (facts notes; https://www.postgresql.org/docs/current/protocol-flow.html#PROTOCOL-FLOW-MULTI-STATEMENT). `--apply-mode split` assumes Prisma ≥ 7.4 splitting the file.
+    ///
+    /// ## squawk
+    ///
+    /// `ban-concurrent-index-creation-in-transaction`, with `--assume-in-transaction` only; a file holding nothing but the CONCURRENTLY statement is not reported, as here (checked on squawk 2.70). squawk has no rule for the other non-transactional statements (VACUUM, REINDEX CONCURRENTLY, …).
+    NON_TRANSACTIONAL_IN_TRANSACTION = "non-transactional-in-transaction";
+}
 
 /// `non-transactional-in-transaction`: `CREATE INDEX CONCURRENTLY` and its kin fail with
 /// SQLSTATE 25001 inside a transaction block. A multi-statement simple query is one (Prisma
@@ -144,31 +186,54 @@ fn non_transactional_in_transaction(ctx: &Context<'_>, node: &NodeEnum, out: &mu
     ));
 }
 
-rule!(ENUM_VALUE_ADDED_AND_USED {
-    id: "enum-value-added-and-used",
-    summary: "an enum value used in the transaction that adds it",
-    finds: r#"`ALTER TYPE … ADD VALUE 'v'` followed, in the same transaction, by a statement holding the string constant `'v'` (a default, a backfill, a cast)."#,
-    why: r#"Since PostgreSQL 12, ADD VALUE may run in a transaction block, but the new value cannot be used until that transaction commits: `ERROR: unsafe use of new value "v" of enum type …` (SQLSTATE 55P04). This holds even for a type created in the same transaction (checked on PostgreSQL 15). The match is on string constants in the parse tree, so a constant equal to the value used for something else is reported too: read it."#,
-    fires: Example {
-        before: "",
-        sql: r#"ALTER TYPE "Role" ADD VALUE 'ADMIN';
-ALTER TABLE "User" ALTER COLUMN "role" SET DEFAULT 'ADMIN';"#,
-    },
-    instead: r#"```sql
--- migration 1
-ALTER TYPE "Role" ADD VALUE 'ADMIN';
--- migration 2
-ALTER TABLE "User" ALTER COLUMN "role" SET DEFAULT 'ADMIN';
-```"#,
-    quiet: Example {
-        before: r#"CREATE TYPE "WidgetView" AS ENUM ('TRACES');
-CREATE TYPE "MonitorView" AS ENUM ('TRACES');"#,
-        sql: r#"ALTER TYPE "WidgetView" ADD VALUE 'SCORES_BOOLEAN';
-ALTER TYPE "MonitorView" ADD VALUE 'SCORES_BOOLEAN';"#,
-    },
-    facts: r#"ALTER TYPE … ADD VALUE takes an ExclusiveLock on the type object only (verified). https://www.postgresql.org/docs/current/sql-altertype.html"#,
-    squawk: r#"None in squawk 2.70."#,
-});
+rule! {
+    /// an enum value used in the transaction that adds it
+    ///
+    /// ## What it finds
+    ///
+    /// `ALTER TYPE … ADD VALUE 'v'` followed, in the same transaction, by a statement holding the string constant `'v'` (a default, a backfill, a cast).
+    ///
+    /// ## Why it hurts
+    ///
+    /// Since PostgreSQL 12, ADD VALUE may run in a transaction block, but the new value cannot be used until that transaction commits: `ERROR: unsafe use of new value "v" of enum type …` (SQLSTATE 55P04). This holds even for a type created in the same transaction (checked on PostgreSQL 15). The match is on string constants in the parse tree, so a constant equal to the value used for something else is reported too: read it.
+    ///
+    /// ## Example
+    ///
+    /// ```sql
+    /// ALTER TYPE "Role" ADD VALUE 'ADMIN';
+    /// ALTER TABLE "User" ALTER COLUMN "role" SET DEFAULT 'ADMIN';
+    /// ```
+    ///
+    /// ## Use instead
+    ///
+    /// ```sql
+    /// -- migration 1
+    /// ALTER TYPE "Role" ADD VALUE 'ADMIN';
+    /// -- migration 2
+    /// ALTER TABLE "User" ALTER COLUMN "role" SET DEFAULT 'ADMIN';
+    /// ```
+    ///
+    /// ## Not reported
+    ///
+    /// ```sql
+    /// -- earlier migrations
+    /// CREATE TYPE "WidgetView" AS ENUM ('TRACES');
+    /// CREATE TYPE "MonitorView" AS ENUM ('TRACES');
+    ///
+    /// -- this migration
+    /// ALTER TYPE "WidgetView" ADD VALUE 'SCORES_BOOLEAN';
+    /// ALTER TYPE "MonitorView" ADD VALUE 'SCORES_BOOLEAN';
+    /// ```
+    ///
+    /// ## PostgreSQL facts
+    ///
+    /// ALTER TYPE … ADD VALUE takes an ExclusiveLock on the type object only (verified). https://www.postgresql.org/docs/current/sql-altertype.html
+    ///
+    /// ## squawk
+    ///
+    /// None in squawk 2.70.
+    ENUM_VALUE_ADDED_AND_USED = "enum-value-added-and-used";
+}
 
 /// `enum-value-added-and-used`: a value added with `ALTER TYPE … ADD VALUE` cannot be used
 /// until the adding transaction commits (SQLSTATE 55P04, "unsafe use of new value").

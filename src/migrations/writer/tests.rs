@@ -16,6 +16,18 @@ fn listing(dir: &Path) -> BTreeSet<String> {
         .collect()
 }
 
+/// Writes one folder, which must succeed.
+#[track_caller]
+fn write_one(migrations: &Path, folder: &NewFolder, overwrite: Overwrite) {
+    write_folders(migrations, std::slice::from_ref(folder), overwrite).unwrap();
+}
+
+/// The project dir holds nothing but `migrations/`: the writer left nothing beside it.
+#[track_caller]
+fn assert_no_leftovers(project: &Path) {
+    assert_eq!(listing(project), BTreeSet::from(["migrations".to_string()]));
+}
+
 /// A project dir with `migrations/` holding one forward migration; returns (tmp, migrations).
 fn project() -> (tempfile::TempDir, PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
@@ -63,10 +75,7 @@ fn writes_folders_without_bom_and_leaves_no_stray_dirs() {
         read(&paths[1].join(MIGRATION_SQL)),
         "-- unmigrate: undo of x\nSELECT 1;\n"
     );
-    assert_eq!(
-        listing(tmp.path()),
-        BTreeSet::from(["migrations".to_string()])
-    );
+    assert_no_leftovers(tmp.path());
     assert_eq!(
         listing(&paths[0]),
         BTreeSet::from([MIGRATION_SQL.to_string()])
@@ -83,12 +92,7 @@ fn writes_folders_without_bom_and_leaves_no_stray_dirs() {
 fn existing_target_is_an_error_and_nothing_is_written() {
     let (tmp, migrations) = project();
     let existing = undo("20240201000001_undo_b", "b", "SELECT 2;\n");
-    write_folders(
-        &migrations,
-        std::slice::from_ref(&existing),
-        Overwrite::Never,
-    )
-    .unwrap();
+    write_one(&migrations, &existing, Overwrite::Never);
     let before = listing(&migrations);
     let folders = [undo("20240201000000_undo_a", "a", "SELECT 1;\n"), existing];
     let err = write_folders(&migrations, &folders, Overwrite::Never).unwrap_err();
@@ -97,32 +101,16 @@ fn existing_target_is_an_error_and_nothing_is_written() {
         err.to_string().contains("20240201000001_undo_b") && err.to_string().contains("--force")
     );
     assert_eq!(listing(&migrations), before);
-    assert_eq!(
-        listing(tmp.path()),
-        BTreeSet::from(["migrations".to_string()])
-    );
+    assert_no_leftovers(tmp.path());
 }
 
 #[test]
 fn force_replaces_only_unmigrate_folders() {
     let (tmp, migrations) = project();
-    write_folders(
-        &migrations,
-        &[undo(
-            "20240201000000_undo_init",
-            "20240101000000_init",
-            "OLD;\n",
-        )],
-        Overwrite::Never,
-    )
-    .unwrap();
+    let old = undo("20240201000000_undo_init", "20240101000000_init", "OLD;\n");
+    write_one(&migrations, &old, Overwrite::Never);
     let new = undo("20240201000000_undo_init", "20240101000000_init", "NEW;\n");
-    write_folders(
-        &migrations,
-        std::slice::from_ref(&new),
-        Overwrite::DiscardEdits,
-    )
-    .unwrap();
+    write_one(&migrations, &new, Overwrite::DiscardEdits);
     assert!(read(&migrations.join("20240201000000_undo_init/migration.sql")).ends_with("NEW;\n"));
 
     let forward = undo("20240101000000_init", "whatever", "DROP TABLE a;\n");
@@ -136,10 +124,7 @@ fn force_replaces_only_unmigrate_folders() {
     fs::write(migrations.join("20240201000000_undo_init/notes.md"), "mine").unwrap();
     let err = write_folders(&migrations, &[new], Overwrite::DiscardEdits).unwrap_err();
     assert!(err.to_string().contains("notes.md"), "{err}");
-    assert_eq!(
-        listing(tmp.path()),
-        BTreeSet::from(["migrations".to_string()])
-    );
+    assert_no_leftovers(tmp.path());
 }
 
 #[test]
@@ -197,10 +182,7 @@ fn failed_second_rename_undoes_the_first_and_restores_replaced_folder() {
     assert!(err.to_string().contains("nothing was changed"), "{err}");
     assert_eq!(listing(&migrations), before);
     assert!(read(&migrations.join("20240201000001_undo_b/migration.sql")).ends_with("OLD;\n"));
-    assert_eq!(
-        listing(tmp.path()),
-        BTreeSet::from(["migrations".to_string()])
-    );
+    assert_no_leftovers(tmp.path());
 }
 
 #[test]
@@ -228,10 +210,7 @@ fn creates_missing_target_dir_but_not_missing_parents() {
         matches!(err, MigrationsError::TargetParentMissing { .. }),
         "{err}"
     );
-    assert_eq!(
-        listing(tmp.path()),
-        BTreeSet::from(["migrations".to_string()])
-    );
+    assert_no_leftovers(tmp.path());
 }
 
 #[test]

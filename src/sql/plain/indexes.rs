@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use super::{relation_name, Ident};
+use super::{relation_name, separated, Ident};
 use crate::sql::{pb, Node, NodeEnum};
 use pb::{SortByDir, SortByNulls};
 
@@ -71,12 +71,10 @@ pub(super) fn create_index(out: &mut String, s: &pb::IndexStmt) -> Option<()> {
     let _ = write!(out, "{} ON ", Ident(idxname));
     relation_name(out, relation.as_ref()?)?;
     let _ = write!(out, " USING {} (", Ident(access_method));
-    for (i, param) in index_params.iter().enumerate() {
-        if i > 0 {
-            out.push_str(", ");
-        }
+    separated(out, index_params, ", ", |out, param| {
         let _ = write!(out, "{}", Ident(plain_index_column(param)?));
-    }
+        Some(())
+    })?;
     out.push(')');
     Some(())
 }

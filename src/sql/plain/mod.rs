@@ -66,11 +66,25 @@ pub(super) fn relation_name(out: &mut String, rv: &pb::RangeVar) -> Option<()> {
 
 /// `a, b`: names of a column list.
 pub(super) fn column_list(out: &mut String, columns: &[Node]) -> Option<()> {
-    for (i, column) in columns.iter().enumerate() {
-        if i > 0 {
-            out.push_str(", ");
-        }
+    separated(out, columns, ", ", |out, column| {
         let _ = write!(out, "{}", Ident(string(column)?));
+        Some(())
+    })
+}
+
+/// Writes each item with `write`, `separator` between them; `None` as soon as one cannot be
+/// written.
+pub(super) fn separated<T>(
+    out: &mut String,
+    items: &[T],
+    separator: &str,
+    mut write: impl FnMut(&mut String, &T) -> Option<()>,
+) -> Option<()> {
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.push_str(separator);
+        }
+        write(out, item)?;
     }
     Some(())
 }
@@ -80,13 +94,10 @@ pub(super) fn any_name(out: &mut String, names: &[Node]) -> Option<()> {
     if names.is_empty() {
         return None;
     }
-    for (i, name) in names.iter().enumerate() {
-        if i > 0 {
-            out.push('.');
-        }
+    separated(out, names, ".", |out, name| {
         let _ = write!(out, "{}", Ident(string(name)?));
-    }
-    Some(())
+        Some(())
+    })
 }
 
 pub(super) fn string(node: &Node) -> Option<&str> {

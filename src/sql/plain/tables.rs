@@ -5,7 +5,7 @@ use std::fmt::Write;
 use super::columns::column_def;
 use super::constraints::key_constraint;
 use super::values::expression;
-use super::{relation_name, Ident};
+use super::{relation_name, separated, Ident};
 use crate::sql::{pb, NodeEnum};
 use pb::{AlterTableType, DropBehavior, ObjectType};
 
@@ -46,16 +46,11 @@ pub(super) fn create_table(out: &mut String, s: &pb::CreateStmt) -> Option<()> {
     out.push_str("CREATE TABLE ");
     relation_name(out, relation)?;
     out.push_str(" (");
-    for (i, element) in table_elts.iter().enumerate() {
-        if i > 0 {
-            out.push_str(", ");
-        }
-        match &element.node {
-            Some(NodeEnum::ColumnDef(def)) => column_def(out, def, false)?,
-            Some(NodeEnum::Constraint(c)) => key_constraint(out, c)?,
-            _ => return None,
-        }
-    }
+    separated(out, table_elts, ", ", |out, element| match &element.node {
+        Some(NodeEnum::ColumnDef(def)) => column_def(out, def, false),
+        Some(NodeEnum::Constraint(c)) => key_constraint(out, c),
+        _ => None,
+    })?;
     out.push(')');
     Some(())
 }

@@ -3,7 +3,7 @@
 use std::fmt::Write;
 
 use super::values::string_literal;
-use super::{any_name, string};
+use super::{any_name, separated, string};
 use crate::sql::{pb, Node, NodeEnum};
 
 /// `CREATE TYPE t AS ENUM ('a', 'b')`
@@ -12,12 +12,10 @@ pub(super) fn create_enum(out: &mut String, s: &pb::CreateEnumStmt) -> Option<()
     out.push_str("CREATE TYPE ");
     any_name(out, type_name)?;
     out.push_str(" AS ENUM (");
-    for (i, value) in vals.iter().enumerate() {
-        if i > 0 {
-            out.push_str(", ");
-        }
+    separated(out, vals, ", ", |out, value| {
         string_literal(out, string(value)?);
-    }
+        Some(())
+    })?;
     out.push(')');
     Some(())
 }

@@ -3,17 +3,68 @@
 //! `docs/undo-rules/` is what the declaration generates. `UNMIGRATE_WRITE_DOCS=1 cargo test
 //! --lib undo::rule` rewrites the pages (`just rule-docs`).
 
-use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use super::{UndoExample, UndoRule};
+use super::UndoRule;
 use crate::catalog::Catalog;
+use crate::rule_pages::Example;
 use crate::sql::{self, NodeEnum};
 use crate::undo::{render, undo_migration, Verdict};
 
-/// The undo of an example's migration, folded after its earlier migrations, written as
-/// [`UndoExample::undo`] documents it, with its verdict.
-fn undone(example: &UndoExample) -> (String, Verdict) {
+/// An example of a rule's page: its forward migration (after its earlier ones), then the undo
+/// unmigrate writes for it and its verdict.
+#[derive(Debug)]
+struct UndoExample {
+    forward: Example,
+    /// The undo statements, in the order they run, each ending in `;` (a `CONCURRENTLY` one
+    /// followed by `-- in a migration of its own`); "" for none.
+    undo: String,
+    verdict: Option<Verdict>,
+}
+
+/// The examples of a rule's page: each a SQL block, then a paragraph `Its undo, **verdict**`
+/// and, when that ends in `:`, a SQL block of the undo.
+fn examples(rule: &UndoRule) -> Vec<UndoExample> {
+    let doc = rule.about();
+    let section = match doc.section("Examples") {
+        many if !many.is_empty() => many,
+        _ => doc.section("Example"),
+    };
+    let mut examples: Vec<UndoExample> = Vec::new();
+    let mut undo_follows = false;
+    for (i, piece) in section.split("```").enumerate() {
+        let is_code = i % 2 == 1;
+        match (examples.last_mut(), verdict_said(piece)) {
+            (Some(last), _) if is_code && undo_follows => {
+                last.undo = Example::parse(piece).sql;
+                undo_follows = false;
+            }
+            _ if is_code => examples.push(UndoExample {
+                forward: Example::parse(piece),
+                undo: String::new(),
+                verdict: None,
+            }),
+            (Some(last), Some(verdict)) => {
+                last.verdict = Some(verdict);
+                undo_follows = piece.trim_end().ends_with(':');
+            }
+            _ => {}
+        }
+    }
+    examples
+}
+
+/// The verdict a paragraph `Its undo, **verdict**…` names.
+fn verdict_said(paragraph: &str) -> Option<Verdict> {
+    let said = paragraph.trim().strip_prefix("Its undo, **")?;
+    [Verdict::Exact, Verdict::Lossy, Verdict::Manual]
+        .into_iter()
+        .find(|v| said.starts_with(&format!("{v}**")))
+}
+
+/// The undo of an example's migration, folded after its earlier migrations, written as its
+/// page documents it, with its verdict.
+fn undone(example: &Example) -> (String, Verdict) {
     let parse = |text: &str| -> Vec<NodeEnum> {
         sql::parse_file(Path::new("example.sql"), text)
             .expect("the example parses")
@@ -22,8 +73,8 @@ fn undone(example: &UndoExample) -> (String, Verdict) {
             .collect()
     };
     let mut catalog = Catalog::default();
-    undo_migration(&mut catalog, parse(example.before));
-    let mut undos = undo_migration(&mut catalog, parse(example.forward));
+    undo_migration(&mut catalog, parse(&example.before));
+    let mut undos = undo_migration(&mut catalog, parse(&example.sql));
     undos.iter_mut().for_each(render);
     let verdict = Verdict::least_exact(undos.iter().map(|u| u.verdict));
     let lines: Vec<String> = undos
@@ -42,9 +93,9 @@ fn undone(example: &UndoExample) -> (String, Verdict) {
 fn every_example_gets_its_documented_undo_and_verdict() {
     let mut wrong = Vec::new();
     for rule in UndoRule::ALL {
-        for (i, example) in rule.about().examples.iter().enumerate() {
-            let (undo, verdict) = undone(example);
-            if undo != example.undo.trim() || verdict != example.verdict {
+        for (i, example) in examples(rule).iter().enumerate() {
+            let (undo, verdict) = undone(&example.forward);
+            if undo != example.undo || Some(verdict) != example.verdict {
                 wrong.push(format!(
                     "{rule}, example {}: the undo is {verdict}:\n{undo}\n",
                     i + 1
@@ -57,36 +108,18 @@ fn every_example_gets_its_documented_undo_and_verdict() {
 
 #[test]
 fn ids_are_unique_and_families_name_their_files() {
-    let ids: BTreeSet<&str> = UndoRule::ALL.iter().map(|r| r.id()).collect();
-    assert_eq!(ids.len(), UndoRule::ALL.len(), "an id is declared twice");
+    let docs: Vec<_> = UndoRule::ALL.iter().map(|rule| rule.about()).collect();
+    crate::rule_pages::check_declarations("src/undo", &docs);
     for rule in UndoRule::ALL {
         let doc = rule.about();
-        let rest = doc.id.strip_prefix("undo-").unwrap_or("");
+        assert!(doc.id.starts_with("undo-"), "{rule}: ids start with undo-");
         assert!(
-            !rest.is_empty() && rest.split('-').all(|w| !w.is_empty()),
-            "{rule}: ids are undo- and kebab-case words"
+            !doc.section("Undoes").is_empty(),
+            "{rule}: says what it undoes"
         );
-        assert!(
-            doc.id.chars().all(|c| c.is_ascii_lowercase() || c == '-'),
-            "{rule}: ids are kebab-case"
-        );
-        let file = root().join(format!("src/undo/{}.rs", doc.family));
-        let source = std::fs::read_to_string(&file)
-            .unwrap_or_else(|_| panic!("{rule}: no family file {}", file.display()));
-        assert!(
-            source.contains(&format!("id: \"{}\",", doc.id)),
-            "{rule} is not declared in {}",
-            file.display()
-        );
-        assert!(
-            !doc.summary.ends_with('.'),
-            "{rule}: a summary is not a sentence"
-        );
-        assert!(!doc.undoes.is_empty(), "{rule}: says what it undoes");
-        assert!(!doc.examples.is_empty(), "{rule}: has an example");
-        for case in doc.cases {
-            let path = root().join(format!("tests/cases/{}/{case}.sql", doc.family));
-            assert!(path.exists(), "{rule}: no case {}", path.display());
+        assert!(!examples(rule).is_empty(), "{rule}: has an example");
+        for case in doc.section("Cases").split('`').skip(1).step_by(2) {
+            assert!(root().join(case).exists(), "{rule}: no case {case}");
         }
     }
 }

@@ -1,0 +1,135 @@
+//! Column types for the undo of `ALTER COLUMN … TYPE`: the cast back to the old type, whether
+//! it converts every value, and type labels for reasons.
+
+use crate::catalog::Catalog;
+use crate::sql::{build, pb, string_list, NodeEnum, QName};
+
+/// `col::old_type`, going through text when either side is an enum: PostgreSQL has no
+/// direct cast between two enum types (Prisma swaps an enum for `<Type>_new` this way).
+pub(super) fn cast_back(
+    catalog: &Catalog,
+    column: &str,
+    new_type: &pb::TypeName,
+    old_type: &pb::TypeName,
+) -> pb::Node {
+    let is_enum = |t: &pb::TypeName| {
+        catalog
+            .enums
+            .contains_key(&QName::from_name_nodes(&t.names))
+    };
+    let mut value = build::column_ref(column);
+    if is_enum(new_type) || is_enum(old_type) {
+        let mut text = build::type_name(&QName::new("", "text"));
+        text.array_bounds = old_type.array_bounds.clone();
+        value = build::cast(value, text);
+    }
+    build::cast(value, old_type.clone())
+}
+
+/// Whether every label of enum `from` is also a label of enum `to`, so a text round trip
+/// converts every value.
+pub(super) fn enum_values_fit(catalog: &Catalog, from: &pb::TypeName, to: &pb::TypeName) -> bool {
+    let values = |t: &pb::TypeName| {
+        catalog
+            .enums
+            .get(&QName::from_name_nodes(&t.names))
+            .map(|e| &e.values)
+    };
+    match (values(from), values(to)) {
+        (Some(f), Some(t)) => {
+            from.array_bounds.len() == to.array_bounds.len() && f.iter().all(|v| t.contains(v))
+        }
+        _ => false,
+    }
+}
+
+/// A readable type label for reasons: `varchar(255)`, `int4[]`.
+pub(super) fn type_label(t: &pb::TypeName) -> String {
+    let names = string_list(&t.names);
+    let base = names.last().cloned().unwrap_or_default();
+    let mods: Vec<String> = t
+        .typmods
+        .iter()
+        .filter_map(|m| match &m.node {
+            Some(NodeEnum::AConst(c)) => match &c.val {
+                Some(pb::a_const::Val::Ival(i)) => Some(i.ival.to_string()),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect();
+    let mut label = base;
+    if !mods.is_empty() {
+        label = format!("{label}({})", mods.join(","));
+    }
+    if !t.array_bounds.is_empty() {
+        label.push_str("[]");
+    }
+    label
+}
+
+/// Whether every value of `from` converts to `to` without error or loss: same type with a
+/// wider or equal modifier, an integer widening, or anything non-array to text.
+pub(super) fn converts_losslessly(from: &pb::TypeName, to: &pb::TypeName) -> bool {
+    if from.array_bounds.len() != to.array_bounds.len() {
+        return false;
+    }
+    let base = |t: &pb::TypeName| {
+        canonical(
+            string_list(&t.names)
+                .last()
+                .map(String::as_str)
+                .unwrap_or(""),
+        )
+        .to_string()
+    };
+    let (f, t) = (base(from), base(to));
+    let (f, t) = (f.as_str(), t.as_str());
+    let modifier = |t: &pb::TypeName| type_label(t);
+    if f == t {
+        let (fm, tm) = (modifier(from), modifier(to));
+        if fm == tm || to.typmods.is_empty() {
+            return true;
+        }
+        return matches!((first_mod(from), first_mod(to)), (Some(a), Some(b)) if a <= b && from.typmods.len() == 1 && to.typmods.len() == 1);
+    }
+    let rank = |name: &str| match name {
+        "int2" => Some(1),
+        "int4" => Some(2),
+        "int8" => Some(3),
+        "numeric" => Some(4),
+        _ => None,
+    };
+    if let (Some(a), Some(b)) = (rank(f), rank(t)) {
+        return a <= b && (t != "numeric" || to.typmods.is_empty());
+    }
+    (f == "float4" && t == "float8")
+        || (t == "text" && from.array_bounds.is_empty())
+        || (f == "varchar" && t == "text")
+}
+
+fn first_mod(t: &pb::TypeName) -> Option<i32> {
+    t.typmods.first().and_then(|m| match &m.node {
+        Some(NodeEnum::AConst(c)) => match &c.val {
+            Some(pb::a_const::Val::Ival(i)) => Some(i.ival),
+            _ => None,
+        },
+        _ => None,
+    })
+}
+
+/// PostgreSQL's internal name for a type alias (`integer` → `int4`).
+fn canonical(name: &str) -> &str {
+    match name {
+        "integer" | "int" => "int4",
+        "smallint" => "int2",
+        "bigint" => "int8",
+        "decimal" => "numeric",
+        "real" => "float4",
+        "double precision" => "float8",
+        "character varying" => "varchar",
+        "character" => "bpchar",
+        "boolean" => "bool",
+        other => other,
+    }
+}
