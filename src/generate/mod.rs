@@ -17,8 +17,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::migrations::{
-    self, Among, Checksum, History, Migration, MigrationsError, NameError, NewFolder, NewFolders, Overwrite,
-    Timestamp,
+    self, Among, Checksum, History, Migration, MigrationsError, NameError, NewFolder, NewFolders,
+    Overwrite, Timestamp,
 };
 use crate::sql::SqlError;
 use crate::undo::Verdict;

@@ -354,7 +354,10 @@ mod tests {
             bom.checksum, h.migrations[0].checksum,
             "but not from the checksum"
         );
-        assert_eq!(bom.checksum.to_string(), sha256_hex(b"\xEF\xBB\xBFSELECT 1;\n"));
+        assert_eq!(
+            bom.checksum.to_string(),
+            sha256_hex(b"\xEF\xBB\xBFSELECT 1;\n")
+        );
     }
 
     #[test]
