@@ -47,6 +47,12 @@ bench-scale:
 corpus:
     cargo run --release --bin unmigrate-corpus
 
+# How deployable the generated undo is: `explain` over every undo `generate --all` writes for
+# both corpora (in a temporary copy), the hazards an undo can always avoid per rule and corpus;
+# exits 1 while any is not zero (issue 13). `--json` for the counts as JSON.
+undo-lint *ARGS:
+    cargo run --release --bin unmigrate-undo-lint -- {{ARGS}}
+
 # Fetch the pinned corpora into DIR (default $UNMIGRATE_CORPUS, else ../shared/corpus).
 fetch-corpus *DIR:
     bash .ci/fetch-corpus {{DIR}}

@@ -22,4 +22,5 @@ pub mod scratch;
 pub mod snapshot;
 pub mod sql;
 pub mod undo;
+pub mod undo_lint;
 pub mod untrusted;

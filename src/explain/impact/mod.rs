@@ -6,8 +6,10 @@
 //! `ADD FOREIGN KEY` takes SHARE ROW EXCLUSIVE on both tables (not ACCESS EXCLUSIVE on the
 //! referencing one), `CREATE TABLE … REFERENCES` SHARE ROW EXCLUSIVE on the referenced table,
 //! `DROP TABLE` ACCESS EXCLUSIVE on tables its foreign keys reference, `PARTITION OF` ACCESS
-//! EXCLUSIVE on the parent, `COMMENT ON TABLE` SHARE UPDATE EXCLUSIVE, and the widening type
-//! changes in `explain::rewrite` keep the relfilenode. Nothing here is measured at run time;
+//! EXCLUSIVE on the parent, `COMMENT ON TABLE` SHARE UPDATE EXCLUSIVE (on an index, view,
+//! sequence or type: on it; on a trigger or constraint: ACCESS SHARE on its table), `DROP
+//! TRIGGER` ACCESS EXCLUSIVE on its table, `DROP FUNCTION` and `CREATE OR REPLACE FUNCTION` no
+//! table lock, and the widening type changes in `explain::rewrite` keep the relfilenode. Nothing here is measured at run time;
 //! the drill's lock trace is what measures.
 //!
 //! This file holds the types of an impact; `statements` finds it for each kind of

@@ -45,11 +45,7 @@ pub fn of(ctx: &Context<'_>, node: &NodeEnum) -> Impact {
                 impact.lock(ShareRowExclusive, table(ctx, &QName::from_range_var(rv)));
             }
         }
-        NodeEnum::CommentStmt(s) => {
-            if let Some(name) = commented_table(s) {
-                impact.lock(ShareUpdateExclusive, table(ctx, &name));
-            }
-        }
+        NodeEnum::CommentStmt(s) => comment(ctx, s, &mut impact),
         NodeEnum::ViewStmt(s) => {
             if let Some(rv) = &s.view {
                 let name = QName::from_range_var(rv);
@@ -161,17 +157,34 @@ pub fn of(ctx: &Context<'_>, node: &NodeEnum) -> Impact {
     impact.finish()
 }
 
-/// The table a `COMMENT ON TABLE` or `COMMENT ON COLUMN` is about.
-fn commented_table(s: &pb::CommentStmt) -> Option<QName> {
+/// What `COMMENT ON` locks, as `pg_locks` shows it on PostgreSQL 15: SHARE UPDATE EXCLUSIVE
+/// on the object commented on (the table of a column); for a trigger or a table's constraint,
+/// the lock is on that object, and its table gets ACCESS SHARE.
+fn comment(ctx: &Context<'_>, s: &pb::CommentStmt, impact: &mut Impact) {
     use pb::ObjectType as O;
-    let Some(NodeEnum::List(list)) = s.object.as_deref().and_then(|o| o.node.as_ref()) else {
-        return None;
+    let names = match s.object.as_deref().and_then(|o| o.node.as_ref()) {
+        Some(NodeEnum::List(list)) => crate::sql::string_list(&list.items),
+        Some(NodeEnum::TypeName(t)) => crate::sql::string_list(&t.names),
+        _ => return,
     };
-    let names = crate::sql::string_list(&list.items);
-    match O::try_from(s.objtype).ok()? {
-        O::ObjectTable => Some(QName::from_names(&names)),
-        O::ObjectColumn if names.len() > 1 => Some(QName::from_names(&names[..names.len() - 1])),
-        _ => None,
+    let Some((_, owner)) = names.split_last() else {
+        return;
+    };
+    let name = QName::from_names(&names);
+    let mode = LockMode::ShareUpdateExclusive;
+    match O::try_from(s.objtype).unwrap_or(O::Undefined) {
+        O::ObjectTable | O::ObjectForeignTable => impact.lock(mode, table(ctx, &name)),
+        O::ObjectColumn if !owner.is_empty() => {
+            impact.lock(mode, table(ctx, &QName::from_names(owner)))
+        }
+        O::ObjectIndex => impact.lock(mode, relation(ctx, &name, "index")),
+        O::ObjectView | O::ObjectMatview => impact.lock(mode, relation(ctx, &name, "view")),
+        O::ObjectSequence => impact.lock(mode, relation(ctx, &name, "sequence")),
+        O::ObjectType | O::ObjectDomain => impact.lock(mode, relation(ctx, &name, "type")),
+        O::ObjectTrigger | O::ObjectTabconstraint if !owner.is_empty() => {
+            impact.lock(LockMode::AccessShare, table(ctx, &QName::from_names(owner)))
+        }
+        _ => {}
     }
 }
 
@@ -293,6 +306,17 @@ fn drop(ctx: &Context<'_>, s: &pb::DropStmt, impact: &mut Impact) {
             }
             O::ObjectSequence => {
                 impact.lock(LockMode::AccessExclusive, relation(ctx, &name, "sequence"))
+            }
+            O::ObjectTrigger => {
+                // `pg_locks` on PostgreSQL 15: ACCESS EXCLUSIVE on the trigger's table, as
+                // its removal takes (not the SHARE ROW EXCLUSIVE of CREATE TRIGGER).
+                let names = crate::sql::string_list(&list.items);
+                if let Some((_, on)) = names.split_last().filter(|(_, on)| !on.is_empty()) {
+                    impact.lock(
+                        LockMode::AccessExclusive,
+                        table(ctx, &QName::from_names(on)),
+                    );
+                }
             }
             _ => {}
         }

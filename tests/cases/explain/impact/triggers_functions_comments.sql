@@ -1,0 +1,27 @@
+CREATE TABLE "User" ("id" TEXT PRIMARY KEY, "email" TEXT, "updatedAt" TIMESTAMP);
+CREATE INDEX "User_email_idx" ON "User"("email");
+CREATE VIEW "UserView" AS SELECT "id" FROM "User";
+CREATE SEQUENCE "ticket_seq";
+CREATE TYPE "Role" AS ENUM ('A', 'B');
+CREATE FUNCTION "touch"() RETURNS trigger AS $$ BEGIN NEW."updatedAt" = now(); RETURN NEW; END $$ LANGUAGE plpgsql;
+CREATE FUNCTION "add"(a int, b int) RETURNS int AS 'SELECT a + b' LANGUAGE sql IMMUTABLE;
+CREATE TRIGGER "user_touch" BEFORE UPDATE ON "User" FOR EACH ROW EXECUTE FUNCTION "touch"();
+-- forward
+DROP TRIGGER "user_touch" ON "User";
+CREATE TRIGGER "user_touch" BEFORE UPDATE ON "User" FOR EACH ROW EXECUTE FUNCTION "touch"();
+CREATE OR REPLACE TRIGGER "user_touch" BEFORE INSERT ON "User" FOR EACH ROW EXECUTE FUNCTION "touch"();
+DROP FUNCTION "add"(int, int);
+CREATE OR REPLACE FUNCTION "touch"() RETURNS trigger AS $$ BEGIN NEW."updatedAt" = clock_timestamp(); RETURN NEW; END $$ LANGUAGE plpgsql;
+ALTER INDEX "User_email_idx" RENAME TO "User_email_key";
+ALTER TYPE "Role" RENAME VALUE 'A' TO 'Admin';
+ALTER TYPE "Role" ADD VALUE 'C' BEFORE 'B';
+ALTER TYPE "Role" RENAME TO "Role_old";
+COMMENT ON TABLE "User" IS 'people';
+COMMENT ON COLUMN "User"."email" IS 'where to write';
+COMMENT ON INDEX "User_email_key" IS 'lookups';
+COMMENT ON VIEW "UserView" IS 'ids';
+COMMENT ON SEQUENCE "ticket_seq" IS 'tickets';
+COMMENT ON TYPE "Role_old" IS 'roles';
+COMMENT ON TRIGGER "user_touch" ON "User" IS 'keeps updatedAt';
+COMMENT ON CONSTRAINT "User_pkey" ON "User" IS 'the id';
+DROP TYPE "Role_old";

@@ -1,0 +1,1 @@
+DROP TRIGGER "user_touch" ON "User";

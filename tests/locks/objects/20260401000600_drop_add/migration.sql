@@ -1,0 +1,1 @@
+DROP FUNCTION "add"(int, int);

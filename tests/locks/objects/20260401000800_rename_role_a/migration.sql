@@ -1,0 +1,1 @@
+ALTER TYPE "Role" RENAME VALUE 'A' TO 'Admin';

@@ -1,0 +1,1 @@
+ALTER TYPE "Role" RENAME TO "UserRole";
