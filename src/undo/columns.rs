@@ -447,19 +447,12 @@ undo_rule! {
 
 /// The undo of rule `undo-set-not-null` (UNDO_SET_NOT_NULL above).
 pub fn set_not_null(table: &QName, column: &Column) -> Undo {
+    let quoted = quote::Column(table, &column.name);
     if column.not_null {
-        return Undo::nothing(format!(
-            "{} was already NOT NULL",
-            quote::Column(table, &column.name)
-        ));
+        return Undo::nothing(format!("{quoted} was already NOT NULL"));
     }
-    Undo::exact(
-        format!(
-            "makes {} nullable again",
-            quote::Column(table, &column.name)
-        ),
-        vec![column_cmd(table, At::AtDropNotNull, &column.name, None)],
-    )
+    let undo = column_cmd(table, At::AtDropNotNull, &column.name, None);
+    Undo::exact(format!("makes {quoted} nullable again"), vec![undo])
 }
 
 undo_rule! {
@@ -501,17 +494,13 @@ undo_rule! {
 
 /// The undo of rule `undo-drop-not-null` (UNDO_DROP_NOT_NULL above).
 pub fn drop_not_null(table: &QName, column: &Column) -> Undo {
+    let quoted = quote::Column(table, &column.name);
     if !column.not_null {
-        return Undo::nothing(format!(
-            "{} was already nullable",
-            quote::Column(table, &column.name)
-        ));
+        return Undo::nothing(format!("{quoted} was already nullable"));
     }
+    let undo = column_cmd(table, At::AtSetNotNull, &column.name, None);
     Undo::lossy(
-        format!(
-            "makes {} NOT NULL again: fails if rows with NULL were written since; fill them in first",
-            quote::Column(table, &column.name)
-        ),
-        vec![column_cmd(table, At::AtSetNotNull, &column.name, None)],
+        format!("makes {quoted} NOT NULL again: fails if rows with NULL were written since; fill them in first"),
+        vec![undo],
     )
 }
