@@ -58,6 +58,99 @@ impl RuleDoc {
     }
 }
 
+/// What sets one kind of rule apart (explain's hazard rules, the undo rules): its registry,
+/// where its pages live and how a page says what it is. A rule of the kind is a [`RuleOf`].
+pub trait RuleKind: 'static {
+    /// The name of the kind's rule type, as `Debug` shows a rule (`Rule(id)`).
+    const NAME: &'static str;
+    /// Every rule of the kind, family by family, in the order `unmigrate rule` lists them.
+    const ALL: &'static [RuleOf<Self>];
+    /// The folder, relative to the repository, that holds the kind's pages (`<id>.md` each).
+    const PAGES: &'static str;
+    /// The line of a page that says what kind of rule it is and where a rule of `family` is
+    /// declared.
+    fn about(family: &str) -> String;
+}
+
+/// A rule of kind `K`: a reference to its declaration beside its code.
+pub struct RuleOf<K: ?Sized>(&'static RuleDoc, std::marker::PhantomData<K>);
+
+impl<K: RuleKind> RuleOf<K> {
+    pub const fn new(doc: &'static RuleDoc) -> RuleOf<K> {
+        RuleOf(doc, std::marker::PhantomData)
+    }
+
+    /// Every rule of the kind, family by family, in the order `unmigrate rule` (and explain's
+    /// report summaries) list them.
+    pub const ALL: &'static [RuleOf<K>] = K::ALL;
+
+    /// The stable id: the name of its documentation page (and, for an explain rule, of
+    /// `--fail-on` values).
+    pub fn id(self) -> &'static str {
+        self.0.id
+    }
+
+    /// Its declaration: id, family and documentation.
+    pub fn about(self) -> &'static RuleDoc {
+        self.0
+    }
+
+    pub fn from_id(id: &str) -> Option<RuleOf<K>> {
+        K::ALL.iter().copied().find(|r| r.id() == id)
+    }
+
+    /// Where its documentation lives, relative to the repository.
+    pub fn doc(self) -> String {
+        format!("{}/{}.md", K::PAGES, self.id())
+    }
+
+    /// The Markdown page of the rule, as `unmigrate rule ID` prints it and the kind's pages
+    /// folder holds it.
+    pub fn page(self) -> String {
+        self.0.page(&K::about(self.0.family))
+    }
+}
+
+impl<K: ?Sized> Clone for RuleOf<K> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<K: ?Sized> Copy for RuleOf<K> {}
+
+impl<K: RuleKind> PartialEq for RuleOf<K> {
+    fn eq(&self, other: &RuleOf<K>) -> bool {
+        self.id() == other.id()
+    }
+}
+
+impl<K: RuleKind> Eq for RuleOf<K> {}
+
+impl<K: RuleKind> std::hash::Hash for RuleOf<K> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.id().hash(state)
+    }
+}
+
+impl<K: RuleKind> std::fmt::Debug for RuleOf<K> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}({})", K::NAME, self.id())
+    }
+}
+
+impl<K: RuleKind> std::fmt::Display for RuleOf<K> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
+impl<K: RuleKind> serde::Serialize for RuleOf<K> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.id())
+    }
+}
+
 /// How many rules the families' lists hold together.
 pub(crate) const fn count<T>(families: &[&[T]]) -> usize {
     let (mut n, mut i) = (0, 0);

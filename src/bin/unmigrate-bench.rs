@@ -17,6 +17,9 @@
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+#[path = "common/args.rs"]
+mod args;
+
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -60,12 +63,8 @@ impl Row {
 }
 
 fn main() -> ExitCode {
-    let args = match parse_args(std::env::args().skip(1)) {
-        Ok(args) => args,
-        Err(message) => {
-            eprintln!("unmigrate-bench: {message}\n{USAGE}");
-            return ExitCode::from(2);
-        }
+    let Some(args) = args::parse_or_usage("unmigrate-bench", USAGE, parse_args) else {
+        return ExitCode::from(2);
     };
     let missing: Vec<&PathBuf> = args.dirs.iter().filter(|d| !d.is_dir()).collect();
     if !missing.is_empty() {

@@ -87,6 +87,10 @@ mod tests {
         build::alter_table(table, vec![build::table_cmd(subtype, name, None)])
     }
 
+    fn built_drop(kind: ObjectType, name: &QName, concurrent: bool) -> NodeEnum {
+        build::drop(kind, vec![build::drop_object(name)], concurrent)
+    }
+
     /// Deparses what the text parses to, so it can be compared with a built tree.
     fn normalised(sql: &str) -> String {
         let parsed = pg_query::parse(sql, 0).unwrap_or_else(|e| panic!("{sql}: {e}"));
@@ -108,27 +112,15 @@ mod tests {
         let cases = [
             (
                 drop(DropKind::Table, &table, false),
-                build::drop(
-                    ObjectType::ObjectTable,
-                    vec![build::drop_object(&table)],
-                    false,
-                ),
+                built_drop(ObjectType::ObjectTable, &table, false),
             ),
             (
                 drop(DropKind::Index, &plain, true),
-                build::drop(
-                    ObjectType::ObjectIndex,
-                    vec![build::drop_object(&plain)],
-                    true,
-                ),
+                built_drop(ObjectType::ObjectIndex, &plain, true),
             ),
             (
                 drop(DropKind::MaterializedView, &table, false),
-                build::drop(
-                    ObjectType::ObjectMatview,
-                    vec![build::drop_object(&table)],
-                    false,
-                ),
+                built_drop(ObjectType::ObjectMatview, &table, false),
             ),
             (
                 drop(DropKind::Type, &table, false),

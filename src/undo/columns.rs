@@ -59,6 +59,21 @@ fn column_of<'a>(
     }
 }
 
+/// The undo of an `ALTER COLUMN` that needs only the column as the model holds it (its
+/// default, its nullability): `rule`'s, or a manual undo when the model does not know the
+/// column.
+pub fn on_column(
+    catalog: &Catalog,
+    table: &QName,
+    cmd: &pb::AlterTableCmd,
+    rule: fn(&QName, &Column) -> Undo,
+) -> Undo {
+    match column_of(catalog, table, &cmd.name) {
+        Ok((_, column)) => rule(table, column),
+        Err(undo) => undo,
+    }
+}
+
 undo_rule! {
     /// an added column is dropped again
     ///
@@ -375,11 +390,7 @@ undo_rule! {
 }
 
 /// The undo of rule `undo-column-default` (UNDO_COLUMN_DEFAULT above).
-pub fn set_default(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) -> Undo {
-    let (_, column) = match column_of(catalog, table, &cmd.name) {
-        Ok(found) => found,
-        Err(undo) => return undo,
-    };
+pub fn set_default(table: &QName, column: &Column) -> Undo {
     let undo = column_cmd(
         table,
         At::AtColumnDefault,
@@ -435,24 +446,13 @@ undo_rule! {
 }
 
 /// The undo of rule `undo-set-not-null` (UNDO_SET_NOT_NULL above).
-pub fn set_not_null(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) -> Undo {
-    let (_, column) = match column_of(catalog, table, &cmd.name) {
-        Ok(found) => found,
-        Err(undo) => return undo,
-    };
+pub fn set_not_null(table: &QName, column: &Column) -> Undo {
+    let quoted = quote::Column(table, &column.name);
     if column.not_null {
-        return Undo::nothing(format!(
-            "{} was already NOT NULL",
-            quote::Column(table, &column.name)
-        ));
+        return Undo::nothing(format!("{quoted} was already NOT NULL"));
     }
-    Undo::exact(
-        format!(
-            "makes {} nullable again",
-            quote::Column(table, &column.name)
-        ),
-        vec![column_cmd(table, At::AtDropNotNull, &column.name, None)],
-    )
+    let undo = column_cmd(table, At::AtDropNotNull, &column.name, None);
+    Undo::exact(format!("makes {quoted} nullable again"), vec![undo])
 }
 
 undo_rule! {
@@ -493,22 +493,14 @@ undo_rule! {
 }
 
 /// The undo of rule `undo-drop-not-null` (UNDO_DROP_NOT_NULL above).
-pub fn drop_not_null(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) -> Undo {
-    let (_, column) = match column_of(catalog, table, &cmd.name) {
-        Ok(found) => found,
-        Err(undo) => return undo,
-    };
+pub fn drop_not_null(table: &QName, column: &Column) -> Undo {
+    let quoted = quote::Column(table, &column.name);
     if !column.not_null {
-        return Undo::nothing(format!(
-            "{} was already nullable",
-            quote::Column(table, &column.name)
-        ));
+        return Undo::nothing(format!("{quoted} was already nullable"));
     }
+    let undo = column_cmd(table, At::AtSetNotNull, &column.name, None);
     Undo::lossy(
-        format!(
-            "makes {} NOT NULL again: fails if rows with NULL were written since; fill them in first",
-            quote::Column(table, &column.name)
-        ),
-        vec![column_cmd(table, At::AtSetNotNull, &column.name, None)],
+        format!("makes {quoted} NOT NULL again: fails if rows with NULL were written since; fill them in first"),
+        vec![undo],
     )
 }

@@ -11,7 +11,7 @@
 //! Ids start with `undo-` and name the forward statement undone (`undo-drop-column`), so an id
 //! says which kind of rule it is and never collides with an explain rule's id.
 
-use crate::rule_pages::{count, registry, RuleDoc};
+use crate::rule_pages::{count, registry, RuleKind, RuleOf};
 
 use super::{columns, constraints, data, enums, indexes, maintenance, objects, renames};
 use super::{session, tables, temporary, views};
@@ -27,56 +27,18 @@ macro_rules! undo_rule {
 pub(super) use undo_rule;
 
 /// An undo rule: a reference to its declaration beside its code.
-#[derive(Clone, Copy)]
-pub struct UndoRule(&'static RuleDoc);
+pub type UndoRule = RuleOf<Undos>;
 
-impl UndoRule {
-    pub const fn new(doc: &'static RuleDoc) -> UndoRule {
-        UndoRule(doc)
-    }
+/// The kind of [`UndoRule`]: registry, pages under `docs/undo-rules/`.
+pub enum Undos {}
 
-    /// Every undo rule, family by family, in the order `unmigrate rule` lists them.
-    pub const ALL: &'static [UndoRule] = &registry::<UndoRule, { count(FAMILIES) }>(FAMILIES);
+impl RuleKind for Undos {
+    const NAME: &'static str = "UndoRule";
+    const ALL: &'static [UndoRule] = &registry::<UndoRule, { count(FAMILIES) }>(FAMILIES);
+    const PAGES: &'static str = "docs/undo-rules";
 
-    /// The stable id: the name of its documentation page.
-    pub fn id(self) -> &'static str {
-        self.0.id
-    }
-
-    /// Its declaration: id, family and documentation.
-    pub fn about(self) -> &'static RuleDoc {
-        self.0
-    }
-
-    pub fn from_id(id: &str) -> Option<UndoRule> {
-        UndoRule::ALL.iter().copied().find(|r| r.id() == id)
-    }
-
-    /// Where its documentation lives, relative to the repository.
-    pub fn doc(self) -> String {
-        format!("docs/undo-rules/{}.md", self.id())
-    }
-
-    /// The Markdown page of the rule, as `unmigrate rule ID` prints it and
-    /// `docs/undo-rules/<id>.md` holds it.
-    pub fn page(self) -> String {
-        let about = format!(
-            "Undo rule of family `{0}` (`src/undo/{0}.rs`). Stable id: never renamed or reused.",
-            self.0.family
-        );
-        self.0.page(&about)
-    }
-}
-
-impl std::fmt::Debug for UndoRule {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "UndoRule({})", self.id())
-    }
-}
-
-impl std::fmt::Display for UndoRule {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.id())
+    fn about(family: &str) -> String {
+        format!("Undo rule of family `{family}` (`src/undo/{family}.rs`). Stable id: never renamed or reused.")
     }
 }
 

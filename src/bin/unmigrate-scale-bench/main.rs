@@ -22,6 +22,8 @@
 //! wall time is printed too, but on a shared machine it measures the neighbours as well. Unlike the other
 //! benchmarks it exits 1 when a target is missed, so it can guard against regressions.
 
+#[path = "../common/args.rs"]
+mod args;
 mod inputs;
 mod measure;
 
@@ -153,12 +155,8 @@ fn main() -> ExitCode {
         raw.next();
         return measure::trampoline(raw);
     }
-    let args = match parse_args(std::env::args().skip(1)) {
-        Ok(args) => args,
-        Err(message) => {
-            eprintln!("unmigrate-scale-bench: {message}\n{USAGE}");
-            return ExitCode::from(2);
-        }
+    let Some(args) = args::parse_or_usage("unmigrate-scale-bench", USAGE, parse_args) else {
+        return ExitCode::from(2);
     };
     match run(&args) {
         Ok(true) => ExitCode::SUCCESS,

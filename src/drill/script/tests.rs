@@ -14,6 +14,23 @@ fn parse_err(text: &str) -> String {
     parse(text).unwrap_err().to_string()
 }
 
+/// The message a script of `migrations = "m"` and `rest` is refused with, which must say
+/// `says`.
+fn refused(rest: &str, says: &str) -> String {
+    let err = parse_err(&format!("migrations = \"m\"\n{rest}"));
+    assert!(err.contains(says), "{err}");
+    err
+}
+
+/// The message `text` is refused with, which must point at `location` (`line:column: ` or a
+/// start of it) in the script.
+fn refused_at(text: &str, location: &str) -> String {
+    let err = parse_err(text);
+    let at = format!("/repo/drills/demo.toml:{location}");
+    assert!(err.starts_with(&at), "{err}");
+    err
+}
+
 fn demo_history() -> (tempfile::TempDir, History) {
     crate::migrations::test_history(&[
         "20240101000000_a",
@@ -157,28 +174,27 @@ fn unreadable_file_names_it() {
 
 #[test]
 fn unknown_key_reports_file_line_and_column() {
-    let err = parse_err("migrations = \"m\"\n\n[scope]\nlats = 3\n");
-    assert!(err.starts_with("/repo/drills/demo.toml:4:1: "), "{err}");
+    let err = refused_at("migrations = \"m\"\n\n[scope]\nlats = 3\n", "4:1: ");
     assert!(err.contains("unknown field `lats`"), "{err}");
     assert!(err.contains("`last`"), "lists the keys it expected: {err}");
 
-    let err = parse_err("migrations = \"m\"\n[[check]]\nname = \"a\"\nsql = \"x\"\nafterr = []\n");
-    assert!(err.starts_with("/repo/drills/demo.toml:5:1: "), "{err}");
+    refused_at(
+        "migrations = \"m\"\n[[check]]\nname = \"a\"\nsql = \"x\"\nafterr = []\n",
+        "5:1: ",
+    );
 }
 
 #[test]
 fn malformed_toml_and_bad_values_report_lines() {
-    let err = parse_err("migrations = \"m\"\napply_mode = \"batched\"\n");
-    assert!(err.starts_with("/repo/drills/demo.toml:2:"), "{err}");
+    let err = refused_at("migrations = \"m\"\napply_mode = \"batched\"\n", "2:");
     assert!(err.contains("split"), "{err}");
 
-    let err = parse_err("migrations = \"m\"\n[scope\n");
-    assert!(err.starts_with("/repo/drills/demo.toml:2:"), "{err}");
+    refused_at("migrations = \"m\"\n[scope\n", "2:");
 
-    let err = parse_err(
+    refused_at(
         "migrations = \"m\"\n[[check]]\nname = \"a\"\nsql = \"x\"\nafter = [\"backward\"]\n",
+        "5:",
     );
-    assert!(err.starts_with("/repo/drills/demo.toml:5:"), "{err}");
 }
 
 #[test]
@@ -194,36 +210,29 @@ fn missing_or_empty_migrations() {
 
 #[test]
 fn seed_needs_rows() {
-    let err = parse_err("migrations = \"m\"\nseed = { rows = 0 }\n");
-    assert!(err.contains("rows = 0 seeds nothing"), "{err}");
-    let err = parse_err("migrations = \"m\"\nseed = {}\n");
-    assert!(err.contains("seed = { rows = N }"), "{err}");
-    let err = parse_err("migrations = \"m\"\nseed = { row = 3 }\n");
-    assert!(err.contains("unknown field `row`"), "{err}");
+    refused("seed = { rows = 0 }\n", "rows = 0 seeds nothing");
+    refused("seed = {}\n", "seed = { rows = N }");
+    refused("seed = { row = 3 }\n", "unknown field `row`");
 }
 
 #[test]
 fn two_scope_forms_are_an_error() {
-    let err = parse_err("migrations = \"m\"\n[scope]\nlast = 3\nfrom = \"2024\"\n");
-    assert!(err.contains("mixes last and from/to"), "{err}");
+    let err = refused(
+        "[scope]\nlast = 3\nfrom = \"2024\"\n",
+        "mixes last and from/to",
+    );
     assert!(err.contains("write exactly one of"), "{err}");
     assert!(err.starts_with("/repo/drills/demo.toml:"), "{err}");
-    let err = parse_err("migrations = \"m\"\n[scope]\nall = true\nlast = 1\n");
-    assert!(err.contains("mixes all and last"), "{err}");
+    refused("[scope]\nall = true\nlast = 1\n", "mixes all and last");
 }
 
 #[test]
 fn empty_or_pointless_scope_is_an_error() {
-    let err = parse_err("migrations = \"m\"\n[scope]\nlast = 0\n");
-    assert!(err.contains("last = 0 selects nothing"), "{err}");
-    let err = parse_err("migrations = \"m\"\n[scope]\nall = false\n");
-    assert!(err.contains("all = false"), "{err}");
-    let err = parse_err("migrations = \"m\"\n[scope]\n");
-    assert!(err.contains("[scope] is empty"), "{err}");
-    let err = parse_err("migrations = \"m\"\n[scope]\nfrom = \"\"\n");
-    assert!(err.contains("empty migration name"), "{err}");
-    let err = parse_err("migrations = \"m\"\n[scope]\nlast = -1\n");
-    assert!(err.starts_with("/repo/drills/demo.toml:3:"), "{err}");
+    refused("[scope]\nlast = 0\n", "last = 0 selects nothing");
+    refused("[scope]\nall = false\n", "all = false");
+    refused("[scope]\n", "[scope] is empty");
+    refused("[scope]\nfrom = \"\"\n", "empty migration name");
+    refused_at("migrations = \"m\"\n[scope]\nlast = -1\n", "3:");
 }
 
 #[test]
@@ -326,8 +335,7 @@ fn database_url_and_env() {
     let err =
         parse_err("migrations = \"m\"\n[database]\nurl = \"postgres://h/d\"\nurl_env = \"X\"\n");
     assert!(err.contains("both url and url_env"), "{err}");
-    let err = parse_err("migrations = \"m\"\n[database]\n");
-    assert!(err.contains("[database] is empty"), "{err}");
+    refused("[database]\n", "[database] is empty");
 }
 
 #[test]
@@ -373,8 +381,10 @@ fn timeouts_must_be_postgres_time_settings() {
         err.contains("lock = \"5 seconds\" is not a PostgreSQL time setting"),
         "{err}"
     );
-    let err = parse_err("migrations = \"m\"\n[timeouts]\nstatment = \"5s\"\n");
-    assert!(err.contains("unknown field `statment`"), "{err}");
+    refused(
+        "[timeouts]\nstatment = \"5s\"\n",
+        "unknown field `statment`",
+    );
 }
 
 #[test]

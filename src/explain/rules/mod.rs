@@ -32,7 +32,7 @@ mod transactions;
 use serde::{Serialize, Serializer};
 
 use super::{Context, Impact};
-use crate::rule_pages::{count, registry};
+use crate::rule_pages::{count, registry, RuleKind, RuleOf};
 use crate::sql::NodeEnum;
 
 pub use crate::rule_pages::RuleDoc;
@@ -40,45 +40,18 @@ pub use crate::rule_pages::RuleDoc;
 /// A hazard rule: a reference to its declaration. Every rule is declared once, as a
 /// `const` [`Rule`] beside the code that finds it in its family's file; the registry
 /// ([`Rule::ALL`]), `unmigrate rule` and the pages under `docs/rules/` are derived from it.
-#[derive(Clone, Copy)]
-pub struct Rule(&'static RuleDoc);
+pub type Rule = RuleOf<Hazards>;
 
-impl Rule {
-    pub const fn new(doc: &'static RuleDoc) -> Rule {
-        Rule(doc)
-    }
+/// The kind of [`Rule`]: registry, pages under `docs/rules/`.
+pub enum Hazards {}
 
-    /// Every rule, family by family, in the order `unmigrate rule` and report summaries
-    /// list them.
-    pub const ALL: &'static [Rule] = &registry::<Rule, { count(FAMILIES) }>(FAMILIES);
+impl RuleKind for Hazards {
+    const NAME: &'static str = "Rule";
+    const ALL: &'static [Rule] = &registry::<Rule, { count(FAMILIES) }>(FAMILIES);
+    const PAGES: &'static str = "docs/rules";
 
-    /// The stable id: the name of its documentation page and of `--fail-on` values.
-    pub fn id(self) -> &'static str {
-        self.0.id
-    }
-
-    /// Its declaration: id, family and documentation.
-    pub fn about(self) -> &'static RuleDoc {
-        self.0
-    }
-
-    pub fn from_id(id: &str) -> Option<Rule> {
-        Rule::ALL.iter().copied().find(|r| r.id() == id)
-    }
-
-    /// Where its documentation lives, relative to the repository.
-    pub fn doc(self) -> String {
-        format!("docs/rules/{}.md", self.id())
-    }
-
-    /// The Markdown page of the rule, as `unmigrate rule ID` prints it and `docs/rules/<id>.md`
-    /// holds it.
-    pub fn page(self) -> String {
-        let about = format!(
-            "Family: `{0}` (`src/explain/rules/{0}.rs`). Stable id: never renamed or reused.",
-            self.0.family
-        );
-        self.0.page(&about)
+    fn about(family: &str) -> String {
+        format!("Family: `{family}` (`src/explain/rules/{family}.rs`). Stable id: never renamed or reused.")
     }
 }
 
@@ -93,38 +66,6 @@ const FAMILIES: &[&[Rule]] = &[
     maintenance::RULES,
     timeouts::RULES,
 ];
-
-impl PartialEq for Rule {
-    fn eq(&self, other: &Rule) -> bool {
-        self.id() == other.id()
-    }
-}
-
-impl Eq for Rule {}
-
-impl std::hash::Hash for Rule {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.id().hash(state)
-    }
-}
-
-impl std::fmt::Debug for Rule {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Rule({})", self.id())
-    }
-}
-
-impl std::fmt::Display for Rule {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.id())
-    }
-}
-
-impl Serialize for Rule {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.id())
-    }
-}
 
 /// One hazard found in one statement. A history's report holds one for most statements, so
 /// what is the same for every hazard of a rule (most help texts, the doc page) is not copied.
