@@ -39,6 +39,20 @@ impl fmt::Display for Missing {
 
 impl std::error::Error for Missing {}
 
+/// The corpora the benchmarks and tools measure when given no folder: the two Prisma
+/// histories, under [`root`].
+pub const PRISMA: [&str; 2] = ["langfuse", "triggerdev"];
+
+/// `dirs`, or the [`PRISMA`] corpora when it is empty.
+pub fn dirs_or_prisma(dirs: Vec<PathBuf>) -> Vec<PathBuf> {
+    if dirs.is_empty() {
+        let root = root();
+        PRISMA.iter().map(|d| root.join(d)).collect()
+    } else {
+        dirs
+    }
+}
+
 /// The folder holding the corpora.
 pub fn root() -> PathBuf {
     root_from(std::env::var_os(DIR_VAR))

@@ -125,12 +125,7 @@ pub fn with_undos(dir: &Path) -> Result<(tempfile::TempDir, History), LintError>
 /// Explains the whole history in deploy order and counts the hazards of its undo folders (the
 /// folders unmigrate wrote, by their header).
 pub fn lint_history(history: &History, mode: ApplyMode) -> Result<UndoLint, ExplainError> {
-    let undo_folders: HashSet<&str> = history
-        .migrations
-        .iter()
-        .filter(|m| m.undo_of.is_some())
-        .map(|m| m.name.as_str())
-        .collect();
+    let undo_folders: HashSet<&str> = history.undo_names().collect();
     let mut counter = Counter {
         undo_folders,
         current: None,

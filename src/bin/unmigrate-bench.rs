@@ -20,6 +20,8 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[path = "common/args.rs"]
 mod args;
 
+use args::Arg;
+
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -31,14 +33,12 @@ use unmigrate::migrations::{self, History, Timestamp};
 /// Generation may take at most this many times as long as parse-only.
 const TARGET_RATIO: f64 = 1.5;
 const DEFAULT_ROUNDS: usize = 5;
-/// Under `unmigrate::corpus::root()` (`$UNMIGRATE_CORPUS`, default `../shared/corpus`).
-const DEFAULT_CORPORA: [&str; 2] = ["triggerdev", "langfuse"];
 /// Fixed timestamps so every round does the same work (and nothing depends on the clock).
 const REQUESTED: &str = "20990101000000";
 const NOW: &str = "20990101000000";
 
 const USAGE: &str = "usage: unmigrate-bench [--rounds N] [CORPUS_DIR...]\n\
-    \x20 CORPUS_DIR  a Prisma migrations folder (default: triggerdev and langfuse in\n\
+    \x20 CORPUS_DIR  a Prisma migrations folder (default: langfuse and triggerdev in\n\
     \x20             $UNMIGRATE_CORPUS, else ../shared/corpus beside the crate root)\n\
     \x20 --rounds N  measured rounds per corpus, median reported (default 5)";
 
@@ -97,31 +97,20 @@ fn main() -> ExitCode {
 fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
     let mut rounds = DEFAULT_ROUNDS;
     let mut dirs = Vec::new();
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "-h" | "--help" => {
+    while let Some(arg) = args::next_arg(&mut args, &["--rounds"]) {
+        match arg? {
+            Arg::Help => {
                 println!("{USAGE}");
                 std::process::exit(0);
             }
-            "--rounds" => {
-                let value = args.next().ok_or("--rounds needs a number")?;
-                rounds = parse_rounds(&value)?;
-            }
-            _ => {
-                if let Some(value) = arg.strip_prefix("--rounds=") {
-                    rounds = parse_rounds(value)?;
-                } else if arg.starts_with('-') {
-                    return Err(format!("unknown option {arg}"));
-                } else {
-                    dirs.push(PathBuf::from(arg));
-                }
-            }
+            Arg::Dir(dir) => dirs.push(dir),
+            Arg::Option { name, value } => match (name.as_str(), value) {
+                ("--rounds", Some(value)) => rounds = parse_rounds(&value)?,
+                _ => return Err(format!("unknown option {name}")),
+            },
         }
     }
-    if dirs.is_empty() {
-        let root = unmigrate::corpus::root();
-        dirs = DEFAULT_CORPORA.iter().map(|d| root.join(d)).collect();
-    }
+    let dirs = unmigrate::corpus::dirs_or_prisma(dirs);
     Ok(Args { rounds, dirs })
 }
 

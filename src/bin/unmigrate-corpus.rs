@@ -22,14 +22,11 @@ use unmigrate::drill::{self, DrillPlan};
 use unmigrate::scratch::{ScratchOptions, ScratchSource};
 use unmigrate::undo::Verdict;
 
-/// Under `unmigrate::corpus::root()` (`$UNMIGRATE_CORPUS`, default `../shared/corpus`).
-const DEFAULT_CORPORA: [&str; 2] = ["langfuse", "triggerdev"];
-
 /// Share of migrations whose undo the drill must confirm (exact or lossy, passed).
 const TARGET_CONFIRMED: f64 = 0.97;
 
 fn main() -> ExitCode {
-    let mut dirs: Vec<PathBuf> = std::env::args().skip(1).map(PathBuf::from).collect();
+    let dirs: Vec<PathBuf> = std::env::args().skip(1).map(PathBuf::from).collect();
     if dirs
         .iter()
         .any(|d| d.as_os_str().to_string_lossy().starts_with('-'))
@@ -37,10 +34,7 @@ fn main() -> ExitCode {
         eprintln!("usage: unmigrate-corpus [MIGRATIONS_DIR...]");
         return ExitCode::from(2);
     }
-    if dirs.is_empty() {
-        let root = unmigrate::corpus::root();
-        dirs = DEFAULT_CORPORA.iter().map(|d| root.join(d)).collect();
-    }
+    let dirs = unmigrate::corpus::dirs_or_prisma(dirs);
 
     let mut rows = Vec::new();
     for dir in &dirs {

@@ -17,16 +17,17 @@
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+#[path = "common/args.rs"]
+mod args;
+
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
+use args::Arg;
 use serde::Serialize;
 use unmigrate::migrations::ApplyMode;
 use unmigrate::undo_lint::{self, UndoLint, ONE_PER_TABLE};
-
-/// Under `unmigrate::corpus::root()` (`$UNMIGRATE_CORPUS`, default `../shared/corpus`).
-const DEFAULT_CORPORA: [&str; 2] = ["langfuse", "triggerdev"];
 
 const USAGE: &str =
     "usage: unmigrate-undo-lint [--json] [--apply-mode batch|split] [MIGRATIONS_DIR...]\n\
@@ -51,12 +52,8 @@ struct Row {
 }
 
 fn main() -> ExitCode {
-    let args = match parse_args(std::env::args().skip(1)) {
-        Ok(args) => args,
-        Err(message) => {
-            eprintln!("unmigrate-undo-lint: {message}\n{USAGE}");
-            return ExitCode::from(2);
-        }
+    let Some(args) = args::parse_or_usage("unmigrate-undo-lint", USAGE, parse_args) else {
+        return ExitCode::from(2);
     };
     let mut rows = Vec::with_capacity(args.dirs.len());
     for dir in &args.dirs {
@@ -100,32 +97,21 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
     let mut json = false;
     let mut mode = ApplyMode::Batch;
     let mut dirs = Vec::new();
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "-h" | "--help" => {
+    while let Some(arg) = args::next_arg(&mut args, &["--apply-mode"]) {
+        match arg? {
+            Arg::Help => {
                 println!("{USAGE}");
                 std::process::exit(0);
             }
-            "--json" => json = true,
-            "--apply-mode" => {
-                let value = args.next().ok_or("--apply-mode needs batch or split")?;
-                mode = parse_mode(&value)?;
-            }
-            _ => {
-                if let Some(value) = arg.strip_prefix("--apply-mode=") {
-                    mode = parse_mode(value)?;
-                } else if arg.starts_with('-') {
-                    return Err(format!("unknown option {arg}"));
-                } else {
-                    dirs.push(PathBuf::from(arg));
-                }
-            }
+            Arg::Dir(dir) => dirs.push(dir),
+            Arg::Option { name, value } => match (name.as_str(), value) {
+                ("--json", None) => json = true,
+                ("--apply-mode", Some(value)) => mode = parse_mode(&value)?,
+                _ => return Err(format!("unknown option {name}")),
+            },
         }
     }
-    if dirs.is_empty() {
-        let root = unmigrate::corpus::root();
-        dirs = DEFAULT_CORPORA.iter().map(|d| root.join(d)).collect();
-    }
+    let dirs = unmigrate::corpus::dirs_or_prisma(dirs);
     Ok(Args { json, mode, dirs })
 }
 

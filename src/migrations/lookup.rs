@@ -89,6 +89,14 @@ impl History {
             .collect()
     }
 
+    /// The names of the undo folders unmigrate wrote, in history order.
+    pub fn undo_names(&self) -> impl Iterator<Item = &str> {
+        self.migrations
+            .iter()
+            .filter(|m| m.undo_of.is_some())
+            .map(|m| m.name.as_str())
+    }
+
     /// The migration `name` names among `among` (see the module documentation for the rules).
     pub fn resolve(&self, name: &str, among: Among) -> Result<&Migration, NameError> {
         let candidates: Vec<&Migration> = match among {

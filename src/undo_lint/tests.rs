@@ -136,12 +136,7 @@ fn generated_undos_are_counted_as_explain_judges_each_one_in_its_history() {
     let (_copy, history) = with_undos(&dir).unwrap();
     assert_eq!(listing(&dir), before, "the history itself is left alone");
     let forward = history.forward().len();
-    let undos: Vec<&str> = history
-        .migrations
-        .iter()
-        .filter(|m| m.undo_of.is_some())
-        .map(|m| m.name.as_str())
-        .collect();
+    let undos: Vec<&str> = history.undo_names().collect();
     assert_eq!(forward, 3);
     assert_eq!(
         undos.len(),

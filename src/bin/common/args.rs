@@ -16,3 +16,43 @@ pub fn parse_or_usage<T>(
         }
     }
 }
+
+/// One argument of a bench's command line, as [`next_arg`] reads it.
+pub enum Arg {
+    /// `--help` or `-h`: the caller prints its usage and exits 0.
+    Help,
+    /// An option: `--name VALUE`, `--name=VALUE`, or a flag without a value.
+    Option { name: String, value: Option<String> },
+    /// A folder to measure.
+    Dir(std::path::PathBuf),
+}
+
+/// The next argument; the options named in `with_value` take one (the next argument, or what
+/// follows `=`). An option not named there is a flag; the caller refuses those it does not know.
+pub fn next_arg(
+    args: &mut impl Iterator<Item = String>,
+    with_value: &[&str],
+) -> Option<Result<Arg, String>> {
+    let arg = args.next()?;
+    if arg == "-h" || arg == "--help" {
+        return Some(Ok(Arg::Help));
+    }
+    if !arg.starts_with('-') {
+        return Some(Ok(Arg::Dir(arg.into())));
+    }
+    let (name, inline) = match arg.split_once('=') {
+        Some((name, value)) => (name.to_string(), Some(value.to_string())),
+        None => (arg, None),
+    };
+    if !with_value.contains(&name.as_str()) {
+        return Some(Ok(Arg::Option { name, value: None }));
+    }
+    let value = match inline.or_else(|| args.next()) {
+        Some(value) => value,
+        None => return Some(Err(format!("{name} needs a value"))),
+    };
+    Some(Ok(Arg::Option {
+        name,
+        value: Some(value),
+    }))
+}

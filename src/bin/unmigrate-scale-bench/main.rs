@@ -24,6 +24,8 @@
 
 #[path = "../common/args.rs"]
 mod args;
+
+use args::Arg;
 mod inputs;
 mod measure;
 
@@ -334,29 +336,34 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
     let mut tools = Vec::new();
     let mut binary = None;
     let mut inputs = None;
-    while let Some(arg) = args.next() {
-        let mut value = |name: &str| args.next().ok_or(format!("{name} needs a value"));
-        match arg.as_str() {
-            "-h" | "--help" => {
+    let with_value = ["--rounds", "--timeout", "--only", "--unmigrate", "--inputs"];
+    while let Some(arg) = args::next_arg(&mut args, &with_value) {
+        let (name, value) = match arg? {
+            Arg::Help => {
                 println!("{USAGE}");
                 std::process::exit(0);
             }
-            "--rounds" => rounds = positive(&value("--rounds")?, "--rounds")?,
-            "--timeout" => {
-                timeout = Duration::from_secs(positive(&value("--timeout")?, "--timeout")? as u64)
-            }
+            Arg::Option {
+                name,
+                value: Some(value),
+            } => (name, value),
+            Arg::Option { name, value: None } => return Err(format!("unknown argument {name}")),
+            Arg::Dir(other) => return Err(format!("unknown argument {}", other.display())),
+        };
+        match name.as_str() {
+            "--rounds" => rounds = positive(&value, "--rounds")?,
+            "--timeout" => timeout = Duration::from_secs(positive(&value, "--timeout")? as u64),
             "--only" => {
-                let name = value("--only")?;
                 let tool = Tool::ALL
                     .into_iter()
-                    .find(|t| t.name() == name)
+                    .find(|t| t.name() == value)
                     .ok_or(format!(
-                        "--only takes generate, explain or drill, not {name:?}"
+                        "--only takes generate, explain or drill, not {value:?}"
                     ))?;
                 tools.push(tool);
             }
-            "--unmigrate" => binary = Some(PathBuf::from(value("--unmigrate")?)),
-            "--inputs" => inputs = Some(PathBuf::from(value("--inputs")?)),
+            "--unmigrate" => binary = Some(PathBuf::from(value)),
+            "--inputs" => inputs = Some(PathBuf::from(value)),
             other => return Err(format!("unknown argument {other}")),
         }
     }

@@ -71,12 +71,7 @@ pub(super) fn prepare_files(
 /// An undo directory kept outside the history: every folder must be an undo.
 pub(super) fn read_undo_dir(dir: &Path) -> Result<History, DrillError> {
     let history = migrations::read_history(dir)?;
-    let forward: Vec<&str> = history
-        .migrations
-        .iter()
-        .filter(|m| m.undo_of.is_none())
-        .map(|m| m.name.as_str())
-        .collect();
+    let forward: Vec<&str> = history.forward().iter().map(|m| m.name.as_str()).collect();
     if !forward.is_empty() {
         return Err(DrillError::ForwardInUndoDir {
             dir: dir.to_path_buf(),
