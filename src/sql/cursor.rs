@@ -16,13 +16,38 @@ pub(super) fn statement_text(sql: &str, start: usize, end: usize) -> (usize, &st
             // PostgreSQL ends a `--` comment at a carriage return too.
             offset += trimmed.find(['\n', '\r']).unwrap_or(trimmed.len());
         } else if trimmed.starts_with("/*") {
-            offset += trimmed.find("*/").map_or(trimmed.len(), |i| i + 2);
+            offset += block_comment_len(trimmed);
         } else {
             break;
         }
     }
     let text = sql[offset..end].trim_end().trim_end_matches(';').trim_end();
     (offset, text)
+}
+
+/// The length of the block comment `text` starts with, to its end or to the end of `text`.
+/// Block comments nest in PostgreSQL, as in the SQL standard: `/* a /* b */ c */`.
+fn block_comment_len(text: &str) -> usize {
+    let bytes = text.as_bytes();
+    let mut depth = 0usize;
+    let mut i = 0;
+    while i + 1 < bytes.len() {
+        match (bytes[i], bytes[i + 1]) {
+            (b'/', b'*') => {
+                depth += 1;
+                i += 2;
+            }
+            (b'*', b'/') => {
+                depth -= 1;
+                i += 2;
+                if depth == 0 {
+                    return i;
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    text.len()
 }
 
 pub(super) fn location_of_byte(sql: &str, offset: usize) -> Location {
@@ -174,6 +199,14 @@ mod tests {
             location_of_byte(sql, offset),
             Location { line: 2, column: 9 }
         );
+    }
+
+    #[test]
+    fn statement_text_skips_nested_block_comments_as_postgres_does() {
+        let sql = "/* a /* b */ SELECT 2 */ SELECT 1;";
+        assert_eq!(statement_text(sql, 0, sql.len()).1, "SELECT 1");
+        let unclosed = "/* a /* b */ SELECT 2";
+        assert_eq!(statement_text(unclosed, 0, unclosed.len()).1, "");
     }
 
     #[test]

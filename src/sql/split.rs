@@ -64,6 +64,9 @@ impl<'a> Statements<'a> {
     }
 
     fn parse_piece(&mut self, start: usize, end: usize) -> Option<Statement> {
+        // The parser gets the statement without its leading comments: a generated undo puts
+        // thousands of comment lines before one statement, and the parser copies what it gets.
+        let start = cursor::statement_text(self.sql, start, end).0;
         let parsed = pg_query::parse(&self.sql[start..end], 0).ok()?;
         let [raw] = <[_; 1]>::try_from(parsed.protobuf.stmts).ok()?;
         let node = raw.stmt.and_then(|n| n.node)?;
