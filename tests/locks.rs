@@ -314,7 +314,8 @@ fn as_drilled(history: &History, report: &DrillReport) -> History {
         for (i, sql) in parts.into_iter().enumerate() {
             migrations.push(Migration {
                 name: undo_part_name(&m.name, i),
-                sql_path: PathBuf::from(format!("(generated) {}", undo_part_name(&m.name, i))),
+                sql_path: PathBuf::from(format!("(generated) {}", undo_part_name(&m.name, i)))
+                    .into(),
                 sql,
                 checksum: m.checksum,
                 undo_of: Some(m.name.clone()),

@@ -32,8 +32,9 @@ pub struct History {
 pub struct Migration {
     /// Folder name, e.g. `20240126184148_new_models copy`; Prisma's migration name.
     pub name: String,
-    /// `<folder>/migration.sql`.
-    pub sql_path: PathBuf,
+    /// `<folder>/migration.sql`; boxed, so it takes no spare capacity (a history keeps one
+    /// per migration).
+    pub sql_path: Box<Path>,
     /// The file's text, checked to be UTF-8, with a leading byte-order mark removed.
     pub sql: String,
     /// SHA-256 of the raw file bytes, as Prisma stores it in `_prisma_migrations.checksum`.
@@ -126,7 +127,7 @@ fn read_migration(dir: &Path) -> Result<Migration, MigrationsError> {
         undo_of: undo_source(&sql),
         checksum: Checksum::of(&bytes),
         sql,
-        sql_path,
+        sql_path: sql_path.into_boxed_path(),
     })
 }
 
@@ -332,8 +333,8 @@ mod tests {
         assert_eq!(h.dir, root);
         let m = h.find("20250625123456_same_day").unwrap();
         assert_eq!(
-            m.sql_path,
-            root.join("20250625123456_same_day").join(MIGRATION_SQL)
+            *m.sql_path,
+            *root.join("20250625123456_same_day").join(MIGRATION_SQL)
         );
         assert_eq!(m.sql, "SELECT 1;\n");
         assert_eq!(m.undo_of, None);

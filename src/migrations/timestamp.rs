@@ -291,7 +291,7 @@ mod tests {
             .iter()
             .map(|n| Migration {
                 name: n.to_string(),
-                sql_path: PathBuf::from(n).join("migration.sql"),
+                sql_path: PathBuf::from(n).join("migration.sql").into(),
                 sql: String::new(),
                 checksum: Default::default(),
                 undo_of: None,

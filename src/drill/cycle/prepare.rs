@@ -147,7 +147,7 @@ pub(super) fn undo_files(
                     .iter()
                     .map(|m| UndoFile {
                         name: m.name.clone(),
-                        path: m.sql_path.clone(),
+                        path: m.sql_path.to_path_buf(),
                         sql: m.sql.clone(),
                     })
                     .collect(),
