@@ -4,6 +4,7 @@
 use std::borrow::Cow;
 use std::fmt::Write;
 
+use super::lock_timeout::{LockTimeout, RESET_STATEMENT};
 use super::{MigrationUndo, StatementUndo, UndoSql, Verdict};
 use crate::migrations::{seal, undo_header, Sealed, Sha256Text, SEAL_LINE_LEN};
 use crate::untrusted;
@@ -57,6 +58,14 @@ pub struct Files<'u> {
     parts: Vec<Vec<Step<'u>>>,
 }
 
+/// The `lock_timeout` file `steps` sets for itself: none when it holds no statement, or one
+/// `CONCURRENTLY` statement that must be alone (see [`super::lock_timeout`]).
+fn lock_timeout<'u>(undo: &'u MigrationUndo, steps: &[Step<'_>]) -> Option<&'u LockTimeout> {
+    let alone = matches!(steps, [Step::Sql(_, sql)] if sql.concurrent);
+    let runs = steps.iter().any(|s| !matches!(s, Step::Nothing(_)));
+    undo.lock_timeout.as_ref().filter(|_| runs && !alone)
+}
+
 impl<'u> Files<'u> {
     pub fn new(undo: &'u MigrationUndo) -> Self {
         Files {
@@ -108,11 +117,15 @@ impl<'u> Files<'u> {
     /// The statements file `part` holds, in order, as the generator built them (without the
     /// `;`): what the file must parse back to before it is written.
     pub fn built(&self, part: usize) -> impl Iterator<Item = Cow<'u, str>> + '_ {
-        self.parts[part].iter().filter_map(|step| match step {
+        let timeout = lock_timeout(self.undo, &self.parts[part]);
+        let set = timeout.map(|t| Cow::Owned(t.set_statement()));
+        let reset = timeout.map(|_| Cow::Borrowed(RESET_STATEMENT));
+        let steps = self.parts[part].iter().filter_map(|step| match step {
             Step::Sql(_, sql) => Some(Cow::Borrowed(sql.sql.as_str())),
             Step::Manual(s) => Some(Cow::Owned(manual_statement(self.undo, s))),
             Step::Nothing(_) => None,
-        })
+        });
+        set.into_iter().chain(steps).chain(reset)
     }
 }
 
@@ -139,7 +152,15 @@ fn render_file(
     part: usize,
     total: usize,
 ) -> std::fmt::Result {
-    header(out, undo, part, total)?;
+    let timeout = lock_timeout(undo, steps);
+    header(out, undo, part, total, timeout)?;
+    if let Some(timeout) = timeout {
+        writeln!(
+            out,
+            "\n-- wait at most {timeout} for any lock, then fail (retry the deploy later)"
+        )?;
+        writeln!(out, "{};", timeout.set_statement())?;
+    }
     let mut last_source: Option<&StatementUndo> = None;
     for step in steps {
         let source = step.source();
@@ -161,6 +182,13 @@ fn render_file(
     if steps.is_empty() {
         out.write_str("\n-- Nothing to undo: the forward migration changed no schema.\n")?;
     }
+    if timeout.is_some() {
+        writeln!(
+            out,
+            "\n-- the connection's own lock_timeout again, for the migrations after this one"
+        )?;
+        writeln!(out, "{RESET_STATEMENT};")?;
+    }
     Ok(())
 }
 
@@ -181,6 +209,7 @@ fn header(
     undo: &MigrationUndo,
     part: usize,
     total: usize,
+    timeout: Option<&LockTimeout>,
 ) -> std::fmt::Result {
     let c = undo.counts;
     writeln!(out, "{}", undo_header(&undo.source))?;
@@ -199,6 +228,12 @@ fn header(
         writeln!(
             out,
             "-- part {part} of {total}: CONCURRENTLY statements run outside a transaction, so each has a migration of its own; deploy all parts in order"
+        )?;
+    }
+    if let Some(timeout) = timeout {
+        writeln!(
+            out,
+            "-- lock_timeout: {timeout} (generate --lock-timeout), SET at the top and RESET at the end: in batch mode both are part of the file's one transaction, in split mode (each statement commits alone) the RESET keeps it from the later migrations of the deploy"
         )?;
     }
     let mut warnings = undo

@@ -9,6 +9,7 @@ mod derive;
 mod enums;
 mod file;
 mod indexes;
+mod lock_timeout;
 mod maintenance;
 mod objects;
 mod recreate;
@@ -27,6 +28,7 @@ use crate::sql::{self, pb, NodeEnum, QName};
 
 pub use derive::{derive_each, derive_undos, MigrationUndo, StatementUndo, VerdictCounts};
 pub use file::{built_statements, render_parts, Files};
+pub use lock_timeout::{LockTimeout, DEFAULT_LOCK_TIMEOUT};
 pub use rule::UndoRule;
 
 /// How faithfully an undo restores what the forward statement changed.
