@@ -428,10 +428,10 @@ fn undo_one(catalog: &Catalog, node: &NodeEnum, scope: &LazyScope<'_>) -> Undo {
         NodeEnum::CreateStmt(s) => tables::create_table(catalog, s),
         NodeEnum::CreateTableAsStmt(s) => views::create_table_as(catalog, s),
         NodeEnum::AlterTableStmt(s) => alter_table(catalog, s),
-        NodeEnum::IndexStmt(s) => indexes::create_index(catalog, s),
+        NodeEnum::IndexStmt(s) => indexes::create_index(catalog, s, scope),
         NodeEnum::DropStmt(s) => match O::try_from(s.remove_type).unwrap_or(O::Undefined) {
             O::ObjectTable => tables::drop_table(catalog, s),
-            O::ObjectIndex => indexes::drop_index(catalog, s),
+            O::ObjectIndex => indexes::drop_index(catalog, s, scope),
             O::ObjectType => enums::drop_type(catalog, s),
             O::ObjectView | O::ObjectMatview => views::drop_view(catalog, s),
             _ => objects::drop_object(catalog, s),
