@@ -103,6 +103,37 @@ fn every_undo_file_that_takes_locks_sets_lock_timeout_and_resets_it() {
 }
 
 #[test]
+fn indexes_are_concurrent_and_constraints_validated_in_a_later_file() {
+    let (_dir, migrations) = history();
+    let files = undo_files(&migrations);
+    let file_of = |needle: &str| {
+        files
+            .iter()
+            .position(|f| {
+                f.lines()
+                    .any(|l| !l.starts_with("--") && l.contains(needle))
+            })
+            .unwrap_or_else(|| panic!("{needle:?} in none of {files:#?}"))
+    };
+    let code = files
+        .iter()
+        .flat_map(|f| f.lines())
+        .filter(|l| !l.starts_with("--"));
+    for line in code {
+        assert!(!line.starts_with("CREATE INDEX \""), "{line}");
+        assert!(!line.starts_with("DROP INDEX \""), "{line}");
+    }
+    file_of("DROP INDEX CONCURRENTLY \"User_age_idx\";");
+    file_of("CREATE INDEX CONCURRENTLY \"User_email_idx\"");
+    for name in ["User_teamId_fkey", "User_age_check"] {
+        let add = file_of(&format!("ADD CONSTRAINT \"{name}\""));
+        let validate = file_of(&format!("VALIDATE CONSTRAINT \"{name}\";"));
+        assert!(files[add].contains("NOT VALID;"), "{}", files[add]);
+        assert!(add < validate, "{name}: {files:#?}");
+    }
+}
+
+#[test]
 fn the_undo_runs_on_tables_of_1000_rows_in_both_modes() {
     for mode in [ApplyMode::Batch, ApplyMode::Split] {
         let (_dir, migrations) = history();

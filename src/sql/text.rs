@@ -55,6 +55,15 @@ pub fn drop_constraint(table: &QName, name: &str) -> String {
     )
 }
 
+/// `ALTER TABLE <table> VALIDATE CONSTRAINT <name>`
+pub fn validate_constraint(table: &QName, name: &str) -> String {
+    format!(
+        "ALTER TABLE {} VALIDATE CONSTRAINT {}",
+        Qualified(table),
+        Ident(name)
+    )
+}
+
 /// A column change that takes no value.
 #[derive(Debug, Clone, Copy)]
 pub enum ColumnChange {

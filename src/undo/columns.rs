@@ -187,7 +187,7 @@ pub fn drop_column(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) ->
         .iter()
         .filter(|c| c.columns.contains(&column.name))
     {
-        statements.push(recreate::add_constraint(table, c));
+        statements.extend(recreate::add_constraint_online(table, c));
     }
     for i in catalog
         .indexes_on(table)
@@ -198,7 +198,7 @@ pub fn drop_column(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) ->
     for (other, fk) in catalog.foreign_keys_into(table) {
         let points_here = matches!(&fk.references, Some((_, cols)) if cols.contains(&column.name));
         if points_here && other.name != *table {
-            statements.push(recreate::add_constraint(&other.name, fk));
+            statements.extend(recreate::add_constraint_online(&other.name, fk));
         }
     }
     let mut reason = format!(

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use std::fmt::Write;
 
 use super::lock_timeout::{LockTimeout, RESET_STATEMENT};
-use super::{MigrationUndo, StatementUndo, UndoSql, Verdict};
+use super::{MigrationUndo, Placement, StatementUndo, UndoSql, Verdict};
 use crate::migrations::{seal, undo_header, Sealed, Sha256Text, SEAL_LINE_LEN};
 use crate::untrusted;
 
@@ -26,29 +26,48 @@ impl<'a> Step<'a> {
 }
 
 /// The steps of each file, in order. A `CONCURRENTLY` statement cannot run inside the
-/// implicit transaction Prisma wraps a file in, so it gets a file of its own.
+/// implicit transaction Prisma wraps a file in, so it gets a file of its own; validations
+/// wait for a file after the one that adds their constraints (see [`Placement`]).
 fn parts(undo: &MigrationUndo) -> Vec<Vec<Step<'_>>> {
     let mut parts: Vec<Vec<Step<'_>>> = vec![Vec::new()];
+    let mut waiting: Vec<Step<'_>> = Vec::new();
     for s in undo.statements.iter().rev() {
         if s.undo.verdict == Verdict::Manual {
+            start_waiting(&mut parts, &mut waiting);
             parts.last_mut().expect("a part").push(Step::Manual(s));
         } else if s.undo.statements.is_empty() {
             parts.last_mut().expect("a part").push(Step::Nothing(s));
         }
         for sql in &s.undo.statements {
-            if sql.concurrent {
-                parts.push(vec![Step::Sql(s, sql)]);
-                parts.push(Vec::new());
-            } else {
-                parts.last_mut().expect("a part").push(Step::Sql(s, sql));
+            match sql.placement {
+                Placement::Later => waiting.push(Step::Sql(s, sql)),
+                Placement::NotValidAdd => parts.last_mut().expect("a part").push(Step::Sql(s, sql)),
+                Placement::InOrder => {
+                    start_waiting(&mut parts, &mut waiting);
+                    if sql.concurrent {
+                        parts.push(vec![Step::Sql(s, sql)]);
+                        parts.push(Vec::new());
+                    } else {
+                        parts.last_mut().expect("a part").push(Step::Sql(s, sql));
+                    }
+                }
             }
         }
     }
+    start_waiting(&mut parts, &mut waiting);
     parts.retain(|p| p.iter().any(|s| !matches!(s, Step::Nothing(_))));
     if parts.is_empty() {
         parts.push(Vec::new());
     }
     parts
+}
+
+/// Starts a new file with the steps that wait for a later transaction, if any; the statements
+/// after them follow in the same file.
+fn start_waiting<'a>(parts: &mut Vec<Vec<Step<'a>>>, waiting: &mut Vec<Step<'a>>) {
+    if !waiting.is_empty() {
+        parts.push(std::mem::take(waiting));
+    }
 }
 
 /// The files of one undo: its steps split into parts once, then rendered into any text sink,
@@ -227,7 +246,7 @@ fn header(
     if total > 1 {
         writeln!(
             out,
-            "-- part {part} of {total}: CONCURRENTLY statements run outside a transaction, so each has a migration of its own; deploy all parts in order"
+            "-- part {part} of {total}: deploy all parts in order (CONCURRENTLY statements run outside a transaction, so each has a migration of its own; VALIDATE CONSTRAINT runs in a transaction after the one that adds the constraint NOT VALID)"
         )?;
     }
     if let Some(timeout) = timeout {

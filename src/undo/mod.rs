@@ -73,6 +73,9 @@ pub struct UndoSql {
     pub sql: String,
     /// Must run outside a transaction block (`CONCURRENTLY`), so in a migration of its own.
     pub concurrent: bool,
+    /// Where it runs among the undo's transactions (`VALIDATE CONSTRAINT` after its add).
+    #[serde(skip)]
+    pub placement: Placement,
     /// A built statement not yet deparsed: rules only build trees, and [`render`] turns them
     /// into text later (on another thread during generation).
     /// Boxed: an undo keeps its slot after rendering, and a bare tree node is 600 bytes.
@@ -86,8 +89,14 @@ impl UndoSql {
         UndoSql {
             sql,
             concurrent,
+            placement: Placement::InOrder,
             pending: None,
         }
+    }
+
+    /// The statement with its [`Placement`].
+    pub fn placed(self, placement: Placement) -> Self {
+        UndoSql { placement, ..self }
     }
 
     /// A built statement, deparsed by [`render`]; `concurrent` ones get a migration of their own.
@@ -95,9 +104,28 @@ impl UndoSql {
         UndoSql {
             sql: String::new(),
             concurrent,
+            placement: Placement::InOrder,
             pending: Some(Box::new(node)),
         }
     }
+}
+
+/// Where an undo statement runs among the undo's transactions. A foreign key or CHECK added
+/// back to a table in use is added `NOT VALID` (a brief lock, no scan) and validated by a
+/// later statement, which must run in a later transaction: in the add's own it would hold the
+/// add's lock through the validating scan. So validations wait, and go into a migration of
+/// their own (batch mode runs a file as one transaction) just before the next statement that
+/// is not itself a `NOT VALID` add, or at the end of the undo.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Placement {
+    /// In order, in the current transaction.
+    #[default]
+    InOrder,
+    /// Adds a constraint `NOT VALID`: it reads no rows, so it may run while validations wait.
+    NotValidAdd,
+    /// Validates (or depends on a validation): runs in a later transaction than the
+    /// statements before it, in order with the other statements that wait.
+    Later,
 }
 
 /// Deparses the undo's built statements. A statement the deparser rejects (a bug in
