@@ -131,6 +131,18 @@ fn indexes_are_concurrent_and_constraints_validated_in_a_later_file() {
         assert!(files[add].contains("NOT VALID;"), "{}", files[add]);
         assert!(add < validate, "{name}: {files:#?}");
     }
+    // SET NOT NULL after a validated helper CHECK, which it then drops.
+    let helper = file_of("CHECK (nick IS NOT NULL) NOT VALID;");
+    let set = file_of("ALTER COLUMN nick SET NOT NULL;");
+    assert!(helper < set, "{files:#?}");
+    let later = &files[set];
+    let at = |needle: &str| {
+        later
+            .find(needle)
+            .unwrap_or_else(|| panic!("{needle}: {later}"))
+    };
+    assert!(at("VALIDATE CONSTRAINT \"User_nick_not_null\";") < at("SET NOT NULL;"));
+    assert!(at("SET NOT NULL;") < at("DROP CONSTRAINT \"User_nick_not_null\";"));
 }
 
 #[test]

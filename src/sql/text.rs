@@ -64,6 +64,16 @@ pub fn validate_constraint(table: &QName, name: &str) -> String {
     )
 }
 
+/// `ALTER TABLE <table> ADD CONSTRAINT <name> CHECK (<column> IS NOT NULL) NOT VALID`
+pub fn add_not_null_check(table: &QName, name: &str, column: &str) -> String {
+    format!(
+        "ALTER TABLE {} ADD CONSTRAINT {} CHECK ({} IS NOT NULL) NOT VALID",
+        Qualified(table),
+        Ident(name),
+        Ident(column)
+    )
+}
+
 /// A column change that takes no value.
 #[derive(Debug, Clone, Copy)]
 pub enum ColumnChange {

@@ -1,7 +1,7 @@
 //! Indexes: `CREATE INDEX` ↔ `DROP INDEX`, concurrent forms included.
 
 use super::rule::{undo_rule, UndoRule};
-use super::{LazyScope, Undo, UndoSql};
+use super::{table_in_use, LazyScope, Undo, UndoSql};
 use crate::catalog::{object_qname, Catalog};
 use crate::sql::quote::Ident;
 use crate::sql::text::{self, DropKind};
@@ -75,7 +75,7 @@ pub fn create_index(catalog: &Catalog, s: &pb::IndexStmt, scope: &LazyScope<'_>)
             "index {name}{chosen} goes with table {table}, which the undo drops: the forward migration creates it"
         ));
     }
-    let concurrent = s.concurrent || concurrently_on(catalog, &table, scope);
+    let concurrent = s.concurrent || table_in_use(catalog, &table, scope);
     let statement = UndoSql::text(text::drop(DropKind::Index, &name, concurrent), concurrent);
     let mut reason = format!("drops index {name} again{chosen}");
     if concurrent && !s.concurrent {
@@ -90,17 +90,6 @@ pub fn create_index(catalog: &Catalog, s: &pb::IndexStmt, scope: &LazyScope<'_>)
 /// it): the undo then drops the table, and every index on it with it.
 fn created_here(catalog: &Catalog, table: &QName, scope: &LazyScope<'_>) -> bool {
     scope.get().creates(table, |_| true) && catalog.table(table).is_some()
-}
-
-/// Whether the undo builds or drops an index on `table` `CONCURRENTLY`: the table is in use
-/// before the undo and stays after it (the forward migration neither creates nor drops it),
-/// and PostgreSQL has a concurrent form for it: a plain table the model knows, not a
-/// partitioned one (nor a partition or a table of unknown shape, to be safe).
-fn concurrently_on(catalog: &Catalog, table: &QName, scope: &LazyScope<'_>) -> bool {
-    let Some(t) = catalog.table(table) else {
-        return false;
-    };
-    t.opaque.is_none() && t.shape.unpack().partspec.is_none() && scope.get().keeps_table(table)
 }
 
 undo_rule! {
@@ -163,7 +152,7 @@ pub fn drop_index(catalog: &Catalog, s: &pb::DropStmt, scope: &LazyScope<'_>) ->
             Ident(constraint)
         ));
     }
-    let concurrent = s.concurrent || concurrently_on(catalog, &index.table, scope);
+    let concurrent = s.concurrent || table_in_use(catalog, &index.table, scope);
     let statement = super::recreate::create_index(index, concurrent);
     let invalid = if concurrent {
         format!(

@@ -388,6 +388,17 @@ pub fn undo_migration_observed(
     undos
 }
 
+/// Whether the undo works on `table` as on a table in use: it stands before the undo and stays
+/// after it (the forward migration neither creates nor drops it), and it is a plain table the
+/// model knows (not partitioned, where `CONCURRENTLY` and some `NOT VALID` forms do not exist;
+/// nor a partition or a table of unknown shape, to be safe).
+fn table_in_use(catalog: &Catalog, table: &QName, scope: &LazyScope<'_>) -> bool {
+    let Some(t) = catalog.table(table) else {
+        return false;
+    };
+    t.opaque.is_none() && t.shape.unpack().partspec.is_none() && scope.get().keeps_table(table)
+}
+
 /// Undoes and applies one statement of a migration, splitting multi-part statements so each
 /// part sees the model exactly as it stands before that part. For a caller that undoes a
 /// migration statement by statement as it is parsed, instead of [`undo_migration`]: it calls
@@ -455,7 +466,7 @@ fn undo_one(catalog: &Catalog, node: &NodeEnum, scope: &LazyScope<'_>) -> Undo {
     match node {
         NodeEnum::CreateStmt(s) => tables::create_table(catalog, s),
         NodeEnum::CreateTableAsStmt(s) => views::create_table_as(catalog, s),
-        NodeEnum::AlterTableStmt(s) => alter_table(catalog, s),
+        NodeEnum::AlterTableStmt(s) => alter_table(catalog, s, scope),
         NodeEnum::IndexStmt(s) => indexes::create_index(catalog, s, scope),
         NodeEnum::DropStmt(s) => match O::try_from(s.remove_type).unwrap_or(O::Undefined) {
             O::ObjectTable => tables::drop_table(catalog, s),
@@ -488,7 +499,7 @@ fn undo_one(catalog: &Catalog, node: &NodeEnum, scope: &LazyScope<'_>) -> Undo {
     }
 }
 
-fn alter_table(catalog: &Catalog, s: &pb::AlterTableStmt) -> Undo {
+fn alter_table(catalog: &Catalog, s: &pb::AlterTableStmt, scope: &LazyScope<'_>) -> Undo {
     use pb::AlterTableType as At;
     let Some(rv) = &s.relation else {
         return Undo::manual("ALTER TABLE without a table name");
@@ -518,7 +529,7 @@ fn alter_table(catalog: &Catalog, s: &pb::AlterTableStmt) -> Undo {
         At::AtAlterColumnType => columns::alter_type(catalog, &table, cmd),
         At::AtColumnDefault => columns::set_default(catalog, &table, cmd),
         At::AtSetNotNull => columns::set_not_null(catalog, &table, cmd),
-        At::AtDropNotNull => columns::drop_not_null(catalog, &table, cmd),
+        At::AtDropNotNull => columns::drop_not_null(catalog, &table, cmd, scope),
         At::AtAddConstraint => constraints::add_constraint(catalog, &table, cmd),
         At::AtDropConstraint => constraints::drop_constraint(catalog, &table, cmd),
         At::AtValidateConstraint => constraints::validate_constraint(catalog, &table, cmd),
