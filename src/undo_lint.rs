@@ -21,7 +21,7 @@ use serde::Serialize;
 use crate::explain::{self, ExplainError, MigrationStart, StatementExplained, Target};
 use crate::generate::{self, GenerateError, Selection};
 use crate::migrations::{self, ApplyMode, History, MigrationsError, Overwrite, Timestamp};
-use crate::undo::Verdict;
+use crate::undo::{LockTimeout, Verdict};
 
 /// Rules an undo must not trigger at all.
 pub const LISTED: [&str; 8] = [
@@ -116,7 +116,14 @@ pub fn with_undos(dir: &Path) -> Result<(tempfile::TempDir, History), LintError>
     let copy = tmp.path().join("migrations");
     copy_dir(dir, &copy, 1)?;
     let history = migrations::read_history(&copy)?;
-    let plan = generate::plan(&history, &Selection::All, None, Timestamp::now_utc(), false)?;
+    let plan = generate::plan(
+        &history,
+        &Selection::All,
+        None,
+        Timestamp::now_utc(),
+        false,
+        Some(&LockTimeout::default_timeout()),
+    )?;
     generate::write(&plan, &copy, Overwrite::Never)?;
     let history = migrations::read_history(&copy)?;
     Ok((tmp, history))

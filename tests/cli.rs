@@ -458,11 +458,14 @@ fn data_statement_gives_a_manual_block_that_fails_unedited() {
     let sql = p.read(&format!("{TS}_undo_add"));
     assert!(sql.starts_with(&format!("{MARKER}{ADD}\n")), "{sql}");
     // The block is live SQL, not a comment, so deploying the file unedited fails.
-    let block = code_lines(&sql);
-    assert_eq!(block.len(), 1, "{sql}");
-    assert!(block[0].starts_with("DO $unmigrate$"), "{sql}");
-    assert!(block[0].contains("RAISE EXCEPTION"), "{sql}");
-    assert!(block[0].ends_with("END $unmigrate$;"), "{sql}");
+    let code = code_lines(&sql);
+    assert_eq!(code.len(), 3, "{sql}");
+    assert_eq!(code[0], "SET lock_timeout = '5s';", "{sql}");
+    assert_eq!(code[2], "RESET lock_timeout;", "{sql}");
+    let block = code[1];
+    assert!(block.starts_with("DO $unmigrate$"), "{sql}");
+    assert!(block.contains("RAISE EXCEPTION"), "{sql}");
+    assert!(block.ends_with("END $unmigrate$;"), "{sql}");
     assert!(
         sql.contains("--   INSERT INTO \"a\" (\"id\") VALUES (1)"),
         "{sql}"
@@ -508,13 +511,40 @@ fn concurrent_index_undo_gets_a_folder_of_its_own() {
     assert!(code[0].starts_with("DROP INDEX CONCURRENTLY"), "{index}");
     assert!(code[0].contains("t_a_idx"), "{index}");
 
+    // The rest sets lock_timeout for itself; the lone index cannot (batch mode would then
+    // run it inside a transaction block).
+    assert!(!index.contains("lock_timeout ="), "{index}");
     let column = p.read(second);
     assert!(column.starts_with(&format!("{MARKER}{ADD}\n")), "{column}");
     let code = code_lines(&column);
-    assert_eq!(code.len(), 1, "{column}");
-    assert!(code[0].starts_with("ALTER TABLE"), "{column}");
-    assert!(code[0].contains("DROP"), "{column}");
-    assert!(!code[0].contains("CONCURRENTLY"), "{column}");
+    assert_eq!(code.len(), 3, "{column}");
+    assert_eq!(code[0], "SET lock_timeout = '5s';", "{column}");
+    assert!(code[1].starts_with("ALTER TABLE"), "{column}");
+    assert!(code[1].contains("DROP"), "{column}");
+    assert!(!code[1].contains("CONCURRENTLY"), "{column}");
+    assert_eq!(code[2], "RESET lock_timeout;", "{column}");
+}
+
+#[test]
+fn lock_timeout_is_configurable_and_0_or_off_leaves_it_out() {
+    let p = Project::with_second("ALTER TABLE \"a\" ADD COLUMN \"b\" int;\n");
+    let name = format!("{TS}_undo_add");
+    p.generate_ok(&["--timestamp", TS, "--lock-timeout", "750ms"], 0);
+    let code = code_lines(&p.read(&name)).join("\n");
+    assert_eq!(
+        code,
+        "SET lock_timeout = '750ms';\nALTER TABLE a DROP COLUMN b;\nRESET lock_timeout;"
+    );
+    for none in ["0", "off"] {
+        p.generate_ok(&["--timestamp", TS, "--force", "--lock-timeout", none], 0);
+        let sql = p.read(&name);
+        assert_eq!(code_lines(&sql), ["ALTER TABLE a DROP COLUMN b;"], "{sql}");
+        assert!(!sql.contains("lock_timeout"), "{sql}");
+    }
+    p.generate_fails(
+        "lock_timeout_is_configurable_and_0_or_off_leaves_it_out",
+        &["--lock-timeout", "5 seconds"],
+    );
 }
 
 #[test]

@@ -11,7 +11,7 @@ use unmigrate::drill::{self, DrillPlan};
 use unmigrate::generate::{plan, Selection};
 use unmigrate::migrations::{read_history, Timestamp};
 use unmigrate::scratch::{ScratchOptions, ScratchSource};
-use unmigrate::undo::Verdict;
+use unmigrate::undo::{LockTimeout, Verdict};
 
 fn generate_all(name: &str, expected_migrations: usize) {
     let Some(dir) = corpus::for_test(name) else {
@@ -20,8 +20,15 @@ fn generate_all(name: &str, expected_migrations: usize) {
     let history = read_history(&dir).expect("corpus history reads");
     assert_eq!(history.migrations.len(), expected_migrations);
     let ts = Timestamp::parse("20990101000000").expect("timestamp");
-    let plan =
-        plan(&history, &Selection::All, Some(ts), ts, false).expect("undo of every migration");
+    let plan = plan(
+        &history,
+        &Selection::All,
+        Some(ts),
+        ts,
+        false,
+        Some(&LockTimeout::default_timeout()),
+    )
+    .expect("undo of every migration");
     assert_eq!(plan.undos.len(), expected_migrations);
     let counts = plan.counts();
     let statements: usize = plan

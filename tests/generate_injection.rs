@@ -96,7 +96,13 @@ fn names_and_statements_in_comments_cannot_hide_live_sql() {
     ];
     for (source, statements_built) in expected {
         let (folder, sql) = undo_of(&migrations, source);
-        assert_eq!(statements(&sql), statements_built, "{folder}:\n{sql}");
+        // Each file sets its own lock_timeout and resets it at its end.
+        let framed: Vec<&str> = ["SET lock_timeout = '5s'"]
+            .into_iter()
+            .chain(statements_built.iter().copied())
+            .chain(["RESET lock_timeout"])
+            .collect();
+        assert_eq!(statements(&sql), framed, "{folder}:\n{sql}");
         assert!(!sql.contains('\r'), "{folder}:\n{sql}");
     }
 

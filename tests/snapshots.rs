@@ -8,6 +8,7 @@
 
 use unmigrate::generate::{plan, Selection};
 use unmigrate::migrations::Timestamp;
+use unmigrate::undo::LockTimeout;
 
 mod common;
 use common::cases;
@@ -16,7 +17,15 @@ use common::cases;
 fn undo_of_case(case: &str) -> String {
     let (_dir, history) = cases::history(case);
     let ts = Timestamp::parse("20990101000000").expect("timestamp");
-    let plan = plan(&history, &Selection::Last(1), Some(ts), ts, false).expect("plan");
+    let plan = plan(
+        &history,
+        &Selection::Last(1),
+        Some(ts),
+        ts,
+        false,
+        Some(&LockTimeout::default_timeout()),
+    )
+    .expect("plan");
     unmigrate::generate::verify(&plan).unwrap_or_else(|e| panic!("{e}"));
     let mut out = String::new();
     for folder in plan.folders() {

@@ -188,7 +188,16 @@ fn generate_all(
     requested: Timestamp,
     now: Timestamp,
 ) -> Result<generate::Plan, String> {
-    generate::plan(history, &Selection::All, Some(requested), now, false).map_err(|e| e.to_string())
+    let timeout = unmigrate::undo::LockTimeout::default_timeout();
+    generate::plan(
+        history,
+        &Selection::All,
+        Some(requested),
+        now,
+        false,
+        Some(&timeout),
+    )
+    .map_err(|e| e.to_string())
 }
 
 fn median(mut times: Vec<Duration>) -> Duration {

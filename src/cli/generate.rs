@@ -7,7 +7,7 @@ use super::{print_stdout, EXIT_MANUAL, EXIT_OK};
 use crate::generate::{self, GenerateError, Selection};
 use crate::migrations::{self, MigrationsError, Overwrite, Timestamp};
 use crate::report::{self, generate::GenerateFormat};
-use crate::undo::Verdict;
+use crate::undo::{LockTimeout, Verdict, DEFAULT_LOCK_TIMEOUT};
 
 #[derive(Debug, clap::Args)]
 pub struct GenerateArgs {
@@ -39,6 +39,12 @@ pub struct GenerateArgs {
     /// With --force, replace hand-edited undo folders too, discarding the edits.
     #[arg(long, requires = "force")]
     pub discard_edits: bool,
+    /// The longest each undo statement waits for a lock before the undo fails (a PostgreSQL
+    /// duration: 5s, 500ms, 1min); every file sets it at its top and resets it at its end.
+    /// 0 or off: set none.
+    // Spelled out so clap takes it as one value that may say "none", not as an optional flag.
+    #[arg(long, value_name = "DURATION", default_value = DEFAULT_LOCK_TIMEOUT, value_parser = LockTimeout::parse)]
+    pub lock_timeout: ::std::option::Option<LockTimeout>,
     #[arg(long, value_enum, default_value_t = GenerateFormat::Human)]
     pub format: GenerateFormat,
 }
@@ -84,6 +90,7 @@ pub(super) fn run(args: &GenerateArgs) -> anyhow::Result<i32> {
         requested,
         Timestamp::now_utc(),
         args.force,
+        args.lock_timeout.as_ref(),
     )?;
     let written = if args.dry_run {
         generate::verify(&plan)?;

@@ -25,8 +25,8 @@ use crate::undo::Verdict;
 use spool::{Span, Spool};
 
 pub use crate::undo::{
-    built_statements, derive_each, derive_undos, render_parts, Files, MigrationUndo, StatementUndo,
-    VerdictCounts,
+    built_statements, derive_each, derive_undos, render_parts, Files, LockTimeout, MigrationUndo,
+    StatementUndo, VerdictCounts,
 };
 
 /// Which forward migrations to undo.
@@ -273,17 +273,20 @@ impl NewFolders for PlanFolders<'_> {
 
 /// Derives the undo of the selected migrations. Folder names use timestamps after every
 /// existing folder, newest source first, so deploying them in order rolls back in reverse.
+/// Each file sets `lock_timeout` for itself when one is given (see [`LockTimeout`]).
 pub fn plan(
     history: &History,
     selection: &Selection,
     requested: Option<Timestamp>,
     now: Timestamp,
     force: bool,
+    lock_timeout: Option<&LockTimeout>,
 ) -> Result<Plan, GenerateError> {
     let selected = select(history, selection)?;
     let mut spool = Spool::new().map_err(GenerateError::Spool)?;
     let mut undos = Vec::with_capacity(selected.len());
-    derive_each(history, &selected, |undo| {
+    derive_each(history, &selected, |mut undo| {
+        undo.lock_timeout = lock_timeout.cloned();
         undos.push(Plan::keep(&mut spool, undo).map_err(GenerateError::Spool)?);
         Ok::<_, GenerateError>(())
     })?;
@@ -459,7 +462,16 @@ mod tests {
         }
         let history = migrations::read_history(&dir).unwrap();
         let ts = Timestamp::parse("20990101000000").unwrap();
-        let plan = plan(&history, &Selection::Last(1), Some(ts), ts, false).unwrap();
+        let timeout = LockTimeout::default_timeout();
+        let plan = plan(
+            &history,
+            &Selection::Last(1),
+            Some(ts),
+            ts,
+            false,
+            Some(&timeout),
+        )
+        .unwrap();
         (tmp, dir, plan)
     }
 

@@ -184,7 +184,15 @@ mod tests {
         }
         let history = migrations::read_history(&dir).unwrap();
         let ts = Timestamp::parse("20990101000000").unwrap();
-        let plan = crate::generate::plan(&history, &Selection::All, Some(ts), ts, false).unwrap();
+        let plan = crate::generate::plan(
+            &history,
+            &Selection::All,
+            Some(ts),
+            ts,
+            false,
+            Some(&crate::undo::LockTimeout::default_timeout()),
+        )
+        .unwrap();
         let forward = history.forward();
         let mut undos: Vec<_> = derive_undos(&history, &forward).unwrap();
         undos.reverse();

@@ -55,6 +55,25 @@ pub fn drop_constraint(table: &QName, name: &str) -> String {
     )
 }
 
+/// `ALTER TABLE <table> VALIDATE CONSTRAINT <name>`
+pub fn validate_constraint(table: &QName, name: &str) -> String {
+    format!(
+        "ALTER TABLE {} VALIDATE CONSTRAINT {}",
+        Qualified(table),
+        Ident(name)
+    )
+}
+
+/// `ALTER TABLE <table> ADD CONSTRAINT <name> CHECK (<column> IS NOT NULL) NOT VALID`
+pub fn add_not_null_check(table: &QName, name: &str, column: &str) -> String {
+    format!(
+        "ALTER TABLE {} ADD CONSTRAINT {} CHECK ({} IS NOT NULL) NOT VALID",
+        Qualified(table),
+        Ident(name),
+        Ident(column)
+    )
+}
+
 /// A column change that takes no value.
 #[derive(Debug, Clone, Copy)]
 pub enum ColumnChange {

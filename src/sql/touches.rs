@@ -17,6 +17,8 @@ pub struct Touches {
     /// Tables created `IF NOT EXISTS`: created only when the schema before lacked them,
     /// which only a reader that knows that schema can tell ([`Touches::creates`]).
     created_if_absent: BTreeSet<QName>,
+    /// Tables dropped by `DROP TABLE`: the undo recreates them.
+    dropped: BTreeSet<QName>,
     /// Columns added with `ALTER TABLE … ADD COLUMN`, with the first statement adding each.
     added_columns: HashMap<(QName, String), usize>,
     /// Tables whose rows and every column the migration may change: every table a statement
@@ -74,6 +76,14 @@ impl Touches {
             NodeEnum::AlterTableStmt(a) => self.alter_table(a, index),
             NodeEnum::RenameStmt(r) => self.rename(r),
             NodeEnum::IndexStmt(_) => {}
+            NodeEnum::DropStmt(d) if d.remove_type == pb::ObjectType::ObjectTable as i32 => {
+                for object in &d.objects {
+                    if let Some(NodeEnum::List(list)) = &object.node {
+                        self.dropped.insert(QName::from_name_nodes(&list.items));
+                    }
+                }
+                self.names_tables(node);
+            }
             other => self.names_tables(other),
         }
     }
@@ -84,6 +94,15 @@ impl Touches {
     pub fn creates(&self, table: &QName, existed_before: impl FnOnce(&QName) -> bool) -> bool {
         self.created.contains(table)
             || (self.created_if_absent.contains(table) && !existed_before(table))
+    }
+
+    /// Whether `table` stands before the migration and after it, as far as its statements
+    /// show: no `CREATE TABLE` (even `IF NOT EXISTS`) and no `DROP TABLE` of it. Then its undo
+    /// works on a table in use, neither dropping it (index and all) nor recreating it empty.
+    pub fn keeps_table(&self, table: &QName) -> bool {
+        !self.created.contains(table)
+            && !self.created_if_absent.contains(table)
+            && !self.dropped.contains(table)
     }
 
     /// The first statement (counted from 0) that adds `column` to `table`, if one does.
@@ -186,6 +205,20 @@ mod tests {
 
     fn q(name: &str) -> QName {
         QName::new(crate::sql::names::DEFAULT_SCHEMA, name)
+    }
+
+    #[test]
+    fn a_table_is_kept_unless_the_migration_creates_or_drops_it() {
+        let t = Touches::of_sql(
+            "CREATE TABLE a (id int);
+             CREATE TABLE IF NOT EXISTS b (id int);
+             DROP TABLE c, public.d;
+             CREATE INDEX ON e (id);",
+        );
+        for gone in ["a", "b", "c", "d"] {
+            assert!(!t.keeps_table(&q(gone)), "{gone}");
+        }
+        assert!(t.keeps_table(&q("e")));
     }
 
     #[test]

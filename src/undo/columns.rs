@@ -5,7 +5,7 @@ mod types;
 use types::{cast_back, converts_losslessly, enum_values_fit, type_label};
 
 use super::rule::{undo_rule, UndoRule};
-use super::{recreate, stmt, DataLoss, Undo, UndoSql};
+use super::{recreate, stmt, table_in_use, DataLoss, LazyScope, Placement, Undo, UndoSql};
 use crate::catalog::{Catalog, Column, Table};
 use crate::sql::quote::{self, Ident};
 use crate::sql::text::{self, ColumnChange};
@@ -202,7 +202,7 @@ pub fn drop_column(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) ->
         .iter()
         .filter(|c| c.columns.contains(&column.name))
     {
-        statements.push(recreate::add_constraint(table, c));
+        statements.extend(recreate::add_constraint_online(table, c));
     }
     for i in catalog
         .indexes_on(table)
@@ -213,7 +213,7 @@ pub fn drop_column(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) ->
     for (other, fk) in catalog.foreign_keys_into(table) {
         let points_here = matches!(&fk.references, Some((_, cols)) if cols.contains(&column.name));
         if points_here && other.name != *table {
-            statements.push(recreate::add_constraint(&other.name, fk));
+            statements.extend(recreate::add_constraint_online(&other.name, fk));
         }
     }
     let mut reason = format!(
@@ -464,11 +464,11 @@ undo_rule! {
     ///
     /// ## The undo
     ///
-    /// `ALTER COLUMN … SET NOT NULL`.
+    /// `ALTER COLUMN … SET NOT NULL`. On a table in use (one the migration neither creates nor drops, not partitioned), without its scan under ACCESS EXCLUSIVE: a helper `CHECK (column IS NOT NULL)` is added `NOT VALID`, validated in a later transaction (a migration of its own, under SHARE UPDATE EXCLUSIVE: reads and writes go on), then `SET NOT NULL` finds it and skips the scan (PostgreSQL 12 and later), and the helper is dropped.
     ///
     /// ## Verdict
     ///
-    /// **lossy**: the schema returns exactly, but the undo fails if rows with NULL in the column were written since; they must be filled in first. Nothing to undo when the column was already nullable.
+    /// **lossy**: the schema returns exactly, but the undo fails if rows with NULL in the column were written since; they must be filled in first (a failed `VALIDATE` leaves the helper check `NOT VALID`: drop it before deploying again). Nothing to undo when the column was already nullable.
     ///
     /// ## Example
     ///
@@ -483,7 +483,10 @@ undo_rule! {
     /// Its undo, **lossy**:
     ///
     /// ```sql
-    /// ALTER TABLE "User" ALTER COLUMN email SET NOT NULL;
+    /// ALTER TABLE "User" ADD CONSTRAINT "User_email_not_null" CHECK (email IS NOT NULL) NOT VALID;
+    /// ALTER TABLE "User" VALIDATE CONSTRAINT "User_email_not_null"; -- in a later transaction
+    /// ALTER TABLE "User" ALTER COLUMN email SET NOT NULL; -- in a later transaction
+    /// ALTER TABLE "User" DROP CONSTRAINT "User_email_not_null"; -- in a later transaction
     /// ```
     ///
     /// ## Cases
@@ -493,14 +496,61 @@ undo_rule! {
 }
 
 /// The undo of rule `undo-drop-not-null` (UNDO_DROP_NOT_NULL above).
-pub fn drop_not_null(table: &QName, column: &Column) -> Undo {
-    let quoted = quote::Column(table, &column.name);
+pub fn drop_not_null(
+    catalog: &Catalog,
+    table: &QName,
+    cmd: &pb::AlterTableCmd,
+    scope: &LazyScope<'_>,
+) -> Undo {
+    let (t, column) = match column_of(catalog, table, &cmd.name) {
+        Ok(found) => found,
+        Err(undo) => return undo,
+    };
+    let shown = quote::Column(table, &column.name);
     if !column.not_null {
-        return Undo::nothing(format!("{quoted} was already nullable"));
+        return Undo::nothing(format!("{shown} was already nullable"));
     }
-    let undo = column_cmd(table, At::AtSetNotNull, &column.name, None);
+    let set = column_cmd(table, At::AtSetNotNull, &column.name, None);
+    if !table_in_use(catalog, table, scope) {
+        return Undo::lossy(
+            format!("makes {shown} NOT NULL again: fails if rows with NULL were written since; fill them in first"),
+            vec![set],
+        );
+    }
+    let helper = helper_check_name(t, table, &column.name);
+    let statements = vec![
+        UndoSql::text(
+            text::add_not_null_check(table, &helper, &column.name),
+            false,
+        )
+        .placed(Placement::NotValidAdd),
+        UndoSql::text(text::validate_constraint(table, &helper), false).placed(Placement::Later),
+        set.placed(Placement::Later),
+        UndoSql::text(text::drop_constraint(table, &helper), false).placed(Placement::Later),
+    ];
     Undo::lossy(
-        format!("makes {quoted} NOT NULL again: fails if rows with NULL were written since; fill them in first"),
-        vec![undo],
+        format!(
+            "makes {shown} NOT NULL again without scanning under ACCESS EXCLUSIVE: a helper CHECK ({} IS NOT NULL) {} is added NOT VALID and validated in a later transaction (reads and writes go on), so SET NOT NULL skips its scan (PostgreSQL 12 and later), and the helper is dropped. The VALIDATE fails if rows with NULL were written since (fill them in first), leaving the helper NOT VALID: drop it before deploying again",
+            Ident(&column.name),
+            Ident(&helper)
+        ),
+        statements,
     )
+}
+
+/// A name for the helper CHECK of [`drop_not_null`] that no constraint of the table has, at
+/// most 63 bytes (PostgreSQL's limit).
+fn helper_check_name(t: &Table, table: &QName, column: &str) -> String {
+    let base = format!("{}_{column}_not_null", table.name);
+    (0..)
+        .map(|n| {
+            let suffix = if n == 0 { String::new() } else { n.to_string() };
+            let mut name = base.clone();
+            while name.len() + suffix.len() > 63 {
+                name.pop();
+            }
+            name + &suffix
+        })
+        .find(|name| t.constraint(name).is_none())
+        .expect("a free name")
 }

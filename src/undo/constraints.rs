@@ -188,11 +188,11 @@ undo_rule! {
     ///
     /// ## The undo
     ///
-    /// Adds the constraint back as the model recorded it (`NOT VALID` if it was), together with the foreign keys that a dropped primary key or unique constraint took with it.
+    /// Adds the constraint back as the model recorded it (`NOT VALID` if it was), together with the foreign keys that a dropped primary key or unique constraint took with it. A valid foreign key or CHECK is added `NOT VALID` (a brief lock, no scan, so writes go on) and validated by `VALIDATE CONSTRAINT` in a later transaction: in a migration of its own after the one that adds it, since batch mode runs a file as one transaction and the add's lock would otherwise be held through the scan (`VALIDATE` takes SHARE UPDATE EXCLUSIVE: reads and writes go on).
     ///
     /// ## Verdict
     ///
-    /// **exact** for a `NOT VALID` constraint (existing rows are not checked). Otherwise **lossy**: re-adding validates every row, so the undo fails if rows written since violate it (duplicates, orphans, failed checks). **manual** when no earlier migration creates the constraint.
+    /// **exact** for a `NOT VALID` constraint (existing rows are not checked). Otherwise **lossy**: re-adding validates every row, so the undo fails if rows written since violate it (duplicates, orphans, failed checks); a failed `VALIDATE` leaves the constraint `NOT VALID`, enforced for new rows only. **manual** when no earlier migration creates the constraint.
     ///
     /// ## Example
     ///
@@ -207,7 +207,8 @@ undo_rule! {
     /// Its undo, **lossy**:
     ///
     /// ```sql
-    /// ALTER TABLE "Post" ADD CONSTRAINT n_positive CHECK (n > 0);
+    /// ALTER TABLE "Post" ADD CONSTRAINT n_positive CHECK (n > 0) NOT VALID;
+    /// ALTER TABLE "Post" VALIDATE CONSTRAINT n_positive; -- in a later transaction
     /// ```
     ///
     /// ## Cases
@@ -238,12 +239,12 @@ pub fn drop_constraint(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd
             Ident(&cmd.name)
         ));
     };
-    let mut statements = vec![recreate::add_constraint(table, c)];
+    let mut statements = recreate::add_constraint_online(table, c);
     let dependents = dependent_foreign_keys(catalog, table, c);
     statements.extend(
         dependents
             .iter()
-            .map(|(t, fk)| recreate::add_constraint(t, fk)),
+            .flat_map(|(t, fk)| recreate::add_constraint_online(t, fk)),
     );
     let reason = format!("adds constraint {} back to {table}", Ident(&c.name));
     if c.not_valid && dependents.is_empty() {
@@ -251,10 +252,27 @@ pub fn drop_constraint(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd
             format!("{reason} as NOT VALID, without checking rows"),
             statements,
         )
-    } else {
+    } else if recreate::validates_later(c) && !c.not_valid {
+        let dependents = if dependents.is_empty() {
+            ""
+        } else {
+            " (and the foreign keys that pointed at it)"
+        };
         Undo::lossy(
             format!(
-                "{reason}: it checks every row, so the undo fails if rows written since violate it"
+                "{reason}{dependents} NOT VALID, so writes go on, then validates it in a later transaction (a migration of its own): the VALIDATE reads every row and fails if rows written since violate it, leaving the constraint NOT VALID (enforced for new rows only)"
+            ),
+            statements,
+        )
+    } else {
+        let dependents = if dependents.is_empty() {
+            ""
+        } else {
+            "; the foreign keys that pointed at it come back NOT VALID and are validated in a later transaction, which fails if rows written since violate them"
+        };
+        Undo::lossy(
+            format!(
+                "{reason}: it checks every row, so the undo fails if rows written since violate it{dependents}"
             ),
             statements,
         )

@@ -7,6 +7,9 @@ use std::collections::HashSet;
 use serde::Serialize;
 
 use super::file::render_parts;
+use super::lock_timeout::LockTimeout;
+#[cfg(doc)]
+use super::lock_timeout::DEFAULT_LOCK_TIMEOUT;
 use super::{render, touches_of_file, undo_and_apply, LazyScope, Undo, Verdict};
 use crate::catalog::Catalog;
 use crate::migrations::{Checksum, History, Migration, NewFolder};
@@ -32,6 +35,11 @@ pub struct MigrationUndo {
     /// The folders to write, in deploy order (more than one when `CONCURRENTLY` statements
     /// must run alone).
     pub folders: Vec<NewFolder>,
+    /// The `lock_timeout` each of its files sets for itself, if any (see
+    /// [`LockTimeout`]): [`DEFAULT_LOCK_TIMEOUT`] unless `generate --lock-timeout` says
+    /// otherwise.
+    #[serde(skip)]
+    pub lock_timeout: Option<LockTimeout>,
 }
 
 #[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
@@ -243,5 +251,6 @@ fn finish(
         counts,
         statements,
         folders: Vec::new(),
+        lock_timeout: Some(LockTimeout::default_timeout()),
     }
 }

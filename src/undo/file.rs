@@ -4,7 +4,8 @@
 use std::borrow::Cow;
 use std::fmt::Write;
 
-use super::{MigrationUndo, StatementUndo, UndoSql, Verdict};
+use super::lock_timeout::{LockTimeout, RESET_STATEMENT};
+use super::{MigrationUndo, Placement, StatementUndo, UndoSql, Verdict};
 use crate::migrations::{seal, undo_header, Sealed, Sha256Text, SEAL_LINE_LEN};
 use crate::untrusted;
 
@@ -25,24 +26,35 @@ impl<'a> Step<'a> {
 }
 
 /// The steps of each file, in order. A `CONCURRENTLY` statement cannot run inside the
-/// implicit transaction Prisma wraps a file in, so it gets a file of its own.
+/// implicit transaction Prisma wraps a file in, so it gets a file of its own; validations
+/// wait for a file after the one that adds their constraints (see [`Placement`]).
 fn parts(undo: &MigrationUndo) -> Vec<Vec<Step<'_>>> {
     let mut parts: Vec<Vec<Step<'_>>> = vec![Vec::new()];
+    let mut waiting: Vec<Step<'_>> = Vec::new();
     for s in undo.statements.iter().rev() {
         if s.undo.verdict == Verdict::Manual {
+            start_waiting(&mut parts, &mut waiting);
             parts.last_mut().expect("a part").push(Step::Manual(s));
         } else if s.undo.statements.is_empty() {
             parts.last_mut().expect("a part").push(Step::Nothing(s));
         }
         for sql in &s.undo.statements {
-            if sql.concurrent {
-                parts.push(vec![Step::Sql(s, sql)]);
-                parts.push(Vec::new());
-            } else {
-                parts.last_mut().expect("a part").push(Step::Sql(s, sql));
+            match sql.placement {
+                Placement::Later => waiting.push(Step::Sql(s, sql)),
+                Placement::NotValidAdd => parts.last_mut().expect("a part").push(Step::Sql(s, sql)),
+                Placement::InOrder => {
+                    start_waiting(&mut parts, &mut waiting);
+                    if sql.concurrent {
+                        parts.push(vec![Step::Sql(s, sql)]);
+                        parts.push(Vec::new());
+                    } else {
+                        parts.last_mut().expect("a part").push(Step::Sql(s, sql));
+                    }
+                }
             }
         }
     }
+    start_waiting(&mut parts, &mut waiting);
     parts.retain(|p| p.iter().any(|s| !matches!(s, Step::Nothing(_))));
     if parts.is_empty() {
         parts.push(Vec::new());
@@ -50,11 +62,27 @@ fn parts(undo: &MigrationUndo) -> Vec<Vec<Step<'_>>> {
     parts
 }
 
+/// Starts a new file with the steps that wait for a later transaction, if any; the statements
+/// after them follow in the same file.
+fn start_waiting<'a>(parts: &mut Vec<Vec<Step<'a>>>, waiting: &mut Vec<Step<'a>>) {
+    if !waiting.is_empty() {
+        parts.push(std::mem::take(waiting));
+    }
+}
+
 /// The files of one undo: its steps split into parts once, then rendered into any text sink,
 /// so a large undo can go straight to a file instead of through a string of its own.
 pub struct Files<'u> {
     undo: &'u MigrationUndo,
     parts: Vec<Vec<Step<'u>>>,
+}
+
+/// The `lock_timeout` file `steps` sets for itself: none when it holds no statement, or one
+/// `CONCURRENTLY` statement that must be alone (see [`super::lock_timeout`]).
+fn lock_timeout<'u>(undo: &'u MigrationUndo, steps: &[Step<'_>]) -> Option<&'u LockTimeout> {
+    let alone = matches!(steps, [Step::Sql(_, sql)] if sql.concurrent);
+    let runs = steps.iter().any(|s| !matches!(s, Step::Nothing(_)));
+    undo.lock_timeout.as_ref().filter(|_| runs && !alone)
 }
 
 impl<'u> Files<'u> {
@@ -108,11 +136,15 @@ impl<'u> Files<'u> {
     /// The statements file `part` holds, in order, as the generator built them (without the
     /// `;`): what the file must parse back to before it is written.
     pub fn built(&self, part: usize) -> impl Iterator<Item = Cow<'u, str>> + '_ {
-        self.parts[part].iter().filter_map(|step| match step {
+        let timeout = lock_timeout(self.undo, &self.parts[part]);
+        let set = timeout.map(|t| Cow::Owned(t.set_statement()));
+        let reset = timeout.map(|_| Cow::Borrowed(RESET_STATEMENT));
+        let steps = self.parts[part].iter().filter_map(|step| match step {
             Step::Sql(_, sql) => Some(Cow::Borrowed(sql.sql.as_str())),
             Step::Manual(s) => Some(Cow::Owned(manual_statement(self.undo, s))),
             Step::Nothing(_) => None,
-        })
+        });
+        set.into_iter().chain(steps).chain(reset)
     }
 }
 
@@ -139,7 +171,15 @@ fn render_file(
     part: usize,
     total: usize,
 ) -> std::fmt::Result {
-    header(out, undo, part, total)?;
+    let timeout = lock_timeout(undo, steps);
+    header(out, undo, part, total, timeout)?;
+    if let Some(timeout) = timeout {
+        writeln!(
+            out,
+            "\n-- wait at most {timeout} for any lock, then fail (retry the deploy later)"
+        )?;
+        writeln!(out, "{};", timeout.set_statement())?;
+    }
     let mut last_source: Option<&StatementUndo> = None;
     for step in steps {
         let source = step.source();
@@ -161,6 +201,13 @@ fn render_file(
     if steps.is_empty() {
         out.write_str("\n-- Nothing to undo: the forward migration changed no schema.\n")?;
     }
+    if timeout.is_some() {
+        writeln!(
+            out,
+            "\n-- the connection's own lock_timeout again, for the migrations after this one"
+        )?;
+        writeln!(out, "{RESET_STATEMENT};")?;
+    }
     Ok(())
 }
 
@@ -181,6 +228,7 @@ fn header(
     undo: &MigrationUndo,
     part: usize,
     total: usize,
+    timeout: Option<&LockTimeout>,
 ) -> std::fmt::Result {
     let c = undo.counts;
     writeln!(out, "{}", undo_header(&undo.source))?;
@@ -198,7 +246,13 @@ fn header(
     if total > 1 {
         writeln!(
             out,
-            "-- part {part} of {total}: CONCURRENTLY statements run outside a transaction, so each has a migration of its own; deploy all parts in order"
+            "-- part {part} of {total}: deploy all parts in order (CONCURRENTLY statements run outside a transaction, so each has a migration of its own; VALIDATE CONSTRAINT runs in a transaction after the one that adds the constraint NOT VALID)"
+        )?;
+    }
+    if let Some(timeout) = timeout {
+        writeln!(
+            out,
+            "-- lock_timeout: {timeout} (generate --lock-timeout), SET at the top and RESET at the end: in batch mode both are part of the file's one transaction, in split mode (each statement commits alone) the RESET keeps it from the later migrations of the deploy"
         )?;
     }
     let mut warnings = undo

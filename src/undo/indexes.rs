@@ -1,7 +1,7 @@
 //! Indexes: `CREATE INDEX` ↔ `DROP INDEX`, concurrent forms included.
 
 use super::rule::{undo_rule, UndoRule};
-use super::{Undo, UndoSql};
+use super::{table_in_use, LazyScope, Undo, UndoSql};
 use crate::catalog::{object_qname, Catalog};
 use crate::sql::quote::Ident;
 use crate::sql::text::{self, DropKind};
@@ -11,7 +11,7 @@ use crate::sql::{pb, QName};
 pub(super) const RULES: &[UndoRule] = &[UNDO_CREATE_INDEX, UNDO_DROP_INDEX];
 
 undo_rule! {
-    /// a new index is dropped again, concurrently when it was built so
+    /// a new index is dropped again, concurrently on a table in use
     ///
     /// ## Undoes
     ///
@@ -21,11 +21,11 @@ undo_rule! {
     ///
     /// ## The undo
     ///
-    /// `DROP INDEX`, under the name PostgreSQL chose for an unnamed index; `DROP INDEX CONCURRENTLY` when the forward was concurrent, in an undo migration of its own (it cannot run inside a transaction).
+    /// `DROP INDEX`, under the name PostgreSQL chose for an unnamed index. `DROP INDEX CONCURRENTLY`, in an undo migration of its own (it cannot run inside a transaction), when the forward was concurrent or the table is in use before the undo and stays after it: the migration neither creates nor drops it, and it is a plain table (PostgreSQL has no concurrent drop for a partitioned index). No statement when the migration creates the table: the undo's `DROP TABLE` drops the index with it.
     ///
     /// ## Verdict
     ///
-    /// **exact**: an index holds no data of its own. Nothing to undo when `IF NOT EXISTS` met an existing index.
+    /// **exact**: an index holds no data of its own. Nothing to undo when `IF NOT EXISTS` met an existing index. The index an undo drops never backs a constraint (the forward created it as a plain index, and the undo of a later `USING INDEX` drops that constraint first), so `DROP INDEX CONCURRENTLY` can drop it.
     ///
     /// ## Example
     ///
@@ -48,11 +48,12 @@ undo_rule! {
     /// - `tests/cases/indexes/create_indexes.sql` (snapshot `snapshots/indexes__create_indexes.snap`)
     /// - `tests/cases/indexes/concurrently_own_folder.sql` (snapshot `snapshots/indexes__concurrently_own_folder.snap`)
     /// - `tests/cases/indexes/long_names_truncated.sql` (snapshot `snapshots/indexes__long_names_truncated.snap`)
+    /// - `tests/cases/indexes/tables_in_use.sql` (snapshot `snapshots/indexes__tables_in_use.snap`)
     UNDO_CREATE_INDEX = "undo-create-index";
 }
 
 /// The undo of rule `undo-create-index` (UNDO_CREATE_INDEX above).
-pub fn create_index(catalog: &Catalog, s: &pb::IndexStmt) -> Undo {
+pub fn create_index(catalog: &Catalog, s: &pb::IndexStmt, scope: &LazyScope<'_>) -> Undo {
     let table = QName::from_range_var(s.relation.as_ref().expect("index table"));
     let name = if s.idxname.is_empty() {
         catalog.default_index_name(&table, s)
@@ -64,15 +65,31 @@ pub fn create_index(catalog: &Catalog, s: &pb::IndexStmt) -> Undo {
             "index {name} already existed, so CREATE INDEX IF NOT EXISTS did nothing"
         ));
     }
-    let statement = UndoSql::text(
-        text::drop(DropKind::Index, &name, s.concurrent),
-        s.concurrent,
-    );
-    let mut reason = format!("drops index {name} again");
-    if s.idxname.is_empty() {
-        reason.push_str(" (the name PostgreSQL chose for the unnamed index)");
+    let chosen = if s.idxname.is_empty() {
+        " (the name PostgreSQL chose for the unnamed index)"
+    } else {
+        ""
+    };
+    if created_here(catalog, &table, scope) {
+        return Undo::nothing(format!(
+            "index {name}{chosen} goes with table {table}, which the undo drops: the forward migration creates it"
+        ));
+    }
+    let concurrent = s.concurrent || table_in_use(catalog, &table, scope);
+    let statement = UndoSql::text(text::drop(DropKind::Index, &name, concurrent), concurrent);
+    let mut reason = format!("drops index {name} again{chosen}");
+    if concurrent && !s.concurrent {
+        reason.push_str(&format!(
+            ", CONCURRENTLY (in a migration of its own) so queries on {table} go on"
+        ));
     }
     Undo::exact(reason, vec![statement])
+}
+
+/// Whether the forward migration creates `table` (not `IF NOT EXISTS`, which may have found
+/// it): the undo then drops the table, and every index on it with it.
+fn created_here(catalog: &Catalog, table: &QName, scope: &LazyScope<'_>) -> bool {
+    scope.get().creates(table, |_| true) && catalog.table(table).is_some()
 }
 
 undo_rule! {
@@ -86,11 +103,11 @@ undo_rule! {
     ///
     /// ## The undo
     ///
-    /// Recreates the index from its recorded definition (concurrently when the drop was).
+    /// Recreates the index from its recorded definition: `CREATE INDEX CONCURRENTLY`, in an undo migration of its own, when the drop was concurrent or the table is in use before the undo and stays after it (the migration neither creates nor drops it, and it is a plain table, not a partitioned one); a plain `CREATE INDEX` on a table the undo itself recreates, empty.
     ///
     /// ## Verdict
     ///
-    /// **exact** for a plain index; **lossy** for a unique one, which fails to build if duplicates were written since. **manual** when no earlier migration creates the index, or when it implements a constraint (PostgreSQL refuses to drop it this way).
+    /// **exact** for a plain index; **lossy** for a unique one, which fails to build if duplicates were written since. **manual** when no earlier migration creates the index, or when it implements a constraint (PostgreSQL refuses to drop it this way). A `CONCURRENTLY` build that fails (duplicates, a cancel, a deadlock) leaves an INVALID index behind, which the note says: drop it with `DROP INDEX CONCURRENTLY` before deploying again.
     ///
     /// ## Example
     ///
@@ -106,18 +123,19 @@ undo_rule! {
     /// Its undo, **exact**:
     ///
     /// ```sql
-    /// CREATE INDEX "Job_status_idx" ON "Job" USING btree (status);
+    /// CREATE INDEX CONCURRENTLY "Job_status_idx" ON "Job" USING btree (status); -- in a migration of its own
     /// ```
     ///
     /// ## Cases
     ///
     /// - `tests/cases/indexes/drop_indexes.sql` (snapshot `snapshots/indexes__drop_indexes.snap`)
     /// - `tests/cases/indexes/drop_index_concurrently.sql` (snapshot `snapshots/indexes__drop_index_concurrently.snap`)
+    /// - `tests/cases/indexes/tables_in_use.sql` (snapshot `snapshots/indexes__tables_in_use.snap`)
     UNDO_DROP_INDEX = "undo-drop-index";
 }
 
 /// The undo of rule `undo-drop-index` (UNDO_DROP_INDEX above).
-pub fn drop_index(catalog: &Catalog, s: &pb::DropStmt) -> Undo {
+pub fn drop_index(catalog: &Catalog, s: &pb::DropStmt, scope: &LazyScope<'_>) -> Undo {
     let mut name = object_qname(&s.objects[0]);
     if !name.is_qualified() {
         // An unqualified index name resolves through the search path; look beyond `public`.
@@ -134,10 +152,31 @@ pub fn drop_index(catalog: &Catalog, s: &pb::DropStmt) -> Undo {
             Ident(constraint)
         ));
     }
-    let statement = super::recreate::create_index(index, s.concurrent);
+    let concurrent = s.concurrent || table_in_use(catalog, &index.table, scope);
+    let statement = super::recreate::create_index(index, concurrent);
+    let invalid = if concurrent {
+        format!(
+            " A failed CONCURRENTLY build leaves an INVALID index {name} behind: drop it (DROP INDEX CONCURRENTLY) before deploying again"
+        )
+    } else {
+        String::new()
+    };
+    let how = if concurrent {
+        format!(
+            " CONCURRENTLY, in a migration of its own, so writes to {} go on",
+            index.table
+        )
+    } else {
+        String::new()
+    };
     if index.stmt.unpack().unique {
         Undo::lossy(
-            format!("recreates unique index {name}: fails if duplicate rows were written since"),
+            format!("recreates unique index {name}{how}: fails if duplicate rows were written since.{invalid}"),
+            vec![statement],
+        )
+    } else if concurrent {
+        Undo::exact(
+            format!("recreates index {name}{how}.{invalid}"),
             vec![statement],
         )
     } else {

@@ -9,6 +9,7 @@ mod derive;
 mod enums;
 mod file;
 mod indexes;
+mod lock_timeout;
 mod maintenance;
 mod objects;
 mod recreate;
@@ -27,6 +28,7 @@ use crate::sql::{self, pb, NodeEnum, QName};
 
 pub use derive::{derive_each, derive_undos, MigrationUndo, StatementUndo, VerdictCounts};
 pub use file::{built_statements, render_parts, Files};
+pub use lock_timeout::{LockTimeout, DEFAULT_LOCK_TIMEOUT};
 pub use rule::UndoRule;
 
 /// How faithfully an undo restores what the forward statement changed.
@@ -71,6 +73,9 @@ pub struct UndoSql {
     pub sql: String,
     /// Must run outside a transaction block (`CONCURRENTLY`), so in a migration of its own.
     pub concurrent: bool,
+    /// Where it runs among the undo's transactions (`VALIDATE CONSTRAINT` after its add).
+    #[serde(skip)]
+    pub placement: Placement,
     /// A built statement not yet deparsed: rules only build trees, and [`render`] turns them
     /// into text later (on another thread during generation).
     /// Boxed: an undo keeps its slot after rendering, and a bare tree node is 600 bytes.
@@ -84,8 +89,14 @@ impl UndoSql {
         UndoSql {
             sql,
             concurrent,
+            placement: Placement::InOrder,
             pending: None,
         }
+    }
+
+    /// The statement with its [`Placement`].
+    pub fn placed(self, placement: Placement) -> Self {
+        UndoSql { placement, ..self }
     }
 
     /// A built statement, deparsed by [`render`]; `concurrent` ones get a migration of their own.
@@ -93,9 +104,28 @@ impl UndoSql {
         UndoSql {
             sql: String::new(),
             concurrent,
+            placement: Placement::InOrder,
             pending: Some(Box::new(node)),
         }
     }
+}
+
+/// Where an undo statement runs among the undo's transactions. A foreign key or CHECK added
+/// back to a table in use is added `NOT VALID` (a brief lock, no scan) and validated by a
+/// later statement, which must run in a later transaction: in the add's own it would hold the
+/// add's lock through the validating scan. So validations wait, and go into a migration of
+/// their own (batch mode runs a file as one transaction) just before the next statement that
+/// is not itself a `NOT VALID` add, or at the end of the undo.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Placement {
+    /// In order, in the current transaction.
+    #[default]
+    InOrder,
+    /// Adds a constraint `NOT VALID`: it reads no rows, so it may run while validations wait.
+    NotValidAdd,
+    /// Validates (or depends on a validation): runs in a later transaction than the
+    /// statements before it, in order with the other statements that wait.
+    Later,
 }
 
 /// Deparses the undo's built statements. A statement the deparser rejects (a bug in
@@ -358,6 +388,17 @@ pub fn undo_migration_observed(
     undos
 }
 
+/// Whether the undo works on `table` as on a table in use: it stands before the undo and stays
+/// after it (the forward migration neither creates nor drops it), and it is a plain table the
+/// model knows (not partitioned, where `CONCURRENTLY` and some `NOT VALID` forms do not exist;
+/// nor a partition or a table of unknown shape, to be safe).
+fn table_in_use(catalog: &Catalog, table: &QName, scope: &LazyScope<'_>) -> bool {
+    let Some(t) = catalog.table(table) else {
+        return false;
+    };
+    t.opaque.is_none() && t.shape.unpack().partspec.is_none() && scope.get().keeps_table(table)
+}
+
 /// Undoes and applies one statement of a migration, splitting multi-part statements so each
 /// part sees the model exactly as it stands before that part. For a caller that undoes a
 /// migration statement by statement as it is parsed, instead of [`undo_migration`]: it calls
@@ -425,11 +466,11 @@ fn undo_one(catalog: &Catalog, node: &NodeEnum, scope: &LazyScope<'_>) -> Undo {
     match node {
         NodeEnum::CreateStmt(s) => tables::create_table(catalog, s),
         NodeEnum::CreateTableAsStmt(s) => views::create_table_as(catalog, s),
-        NodeEnum::AlterTableStmt(s) => alter_table(catalog, s),
-        NodeEnum::IndexStmt(s) => indexes::create_index(catalog, s),
+        NodeEnum::AlterTableStmt(s) => alter_table(catalog, s, scope),
+        NodeEnum::IndexStmt(s) => indexes::create_index(catalog, s, scope),
         NodeEnum::DropStmt(s) => match O::try_from(s.remove_type).unwrap_or(O::Undefined) {
             O::ObjectTable => tables::drop_table(catalog, s),
-            O::ObjectIndex => indexes::drop_index(catalog, s),
+            O::ObjectIndex => indexes::drop_index(catalog, s, scope),
             O::ObjectType => enums::drop_type(catalog, s),
             O::ObjectView | O::ObjectMatview => views::drop_view(catalog, s),
             _ => objects::drop_object(catalog, s),
@@ -458,7 +499,7 @@ fn undo_one(catalog: &Catalog, node: &NodeEnum, scope: &LazyScope<'_>) -> Undo {
     }
 }
 
-fn alter_table(catalog: &Catalog, s: &pb::AlterTableStmt) -> Undo {
+fn alter_table(catalog: &Catalog, s: &pb::AlterTableStmt, scope: &LazyScope<'_>) -> Undo {
     use pb::AlterTableType as At;
     let Some(rv) = &s.relation else {
         return Undo::manual("ALTER TABLE without a table name");
@@ -488,7 +529,7 @@ fn alter_table(catalog: &Catalog, s: &pb::AlterTableStmt) -> Undo {
         At::AtAlterColumnType => columns::alter_type(catalog, &table, cmd),
         At::AtColumnDefault => columns::on_column(catalog, &table, cmd, columns::set_default),
         At::AtSetNotNull => columns::on_column(catalog, &table, cmd, columns::set_not_null),
-        At::AtDropNotNull => columns::on_column(catalog, &table, cmd, columns::drop_not_null),
+        At::AtDropNotNull => columns::drop_not_null(catalog, &table, cmd, scope),
         At::AtAddConstraint => constraints::add_constraint(catalog, &table, cmd),
         At::AtDropConstraint => constraints::drop_constraint(catalog, &table, cmd),
         At::AtValidateConstraint => constraints::validate_constraint(catalog, &table, cmd),

@@ -4,7 +4,7 @@ use crate::catalog::{Catalog, Column, Constraint, ConstraintKind, Index, Table};
 use crate::sql::{build, pb, NodeEnum, QName};
 use pb::{AlterTableType as At, ConstrType};
 
-use super::{stmt, UndoSql};
+use super::{stmt, Placement, UndoSql};
 
 /// The column as a `ColumnDef`, with NOT NULL, DEFAULT, identity/generation and collation.
 pub fn column_def(column: &Column) -> pb::ColumnDef {
@@ -68,6 +68,37 @@ pub fn add_constraint(table: &QName, c: &Constraint) -> UndoSql {
     ))
 }
 
+/// `ALTER TABLE t ADD CONSTRAINT …` for a table in use: a valid foreign key or CHECK is added
+/// `NOT VALID` (a brief lock, no scan: writes go on) and validated by a second statement in a
+/// later transaction (see [`Placement`]), which scans under SHARE UPDATE EXCLUSIVE. Other
+/// constraints, and one that was NOT VALID, as [`add_constraint`].
+pub fn add_constraint_online(table: &QName, c: &Constraint) -> Vec<UndoSql> {
+    if c.not_valid || !validates_later(c) {
+        return vec![add_constraint(table, c)];
+    }
+    let mut def = constraint_node(c);
+    def.skip_validation = true;
+    def.initially_valid = false;
+    let add = stmt(build::alter_table(
+        table,
+        vec![build::table_cmd(
+            At::AtAddConstraint,
+            "",
+            Some(build::node(NodeEnum::Constraint(def))),
+        )],
+    ));
+    let validate = UndoSql::text(crate::sql::text::validate_constraint(table, &c.name), false);
+    vec![
+        add.placed(Placement::NotValidAdd),
+        validate.placed(Placement::Later),
+    ]
+}
+
+/// Whether a constraint of this kind can be added `NOT VALID` and validated later.
+pub fn validates_later(c: &Constraint) -> bool {
+    matches!(c.kind, ConstraintKind::ForeignKey | ConstraintKind::Check)
+}
+
 /// `ALTER TABLE t DROP CONSTRAINT name`
 pub fn drop_constraint(table: &QName, name: &str) -> UndoSql {
     UndoSql::text(crate::sql::text::drop_constraint(table, name), false)
@@ -124,11 +155,12 @@ pub fn recreate_table(catalog: &Catalog, table: &Table, with_incoming: bool) -> 
             .map(|c| add_constraint(&table.name, c)),
     );
     if with_incoming {
+        // Those tables are in use: their foreign keys come back NOT VALID, validated later.
         out.extend(
             catalog
                 .foreign_keys_into(&table.name)
                 .filter(|(t, _)| t.name != table.name)
-                .map(|(t, c)| add_constraint(&t.name, c)),
+                .flat_map(|(t, c)| add_constraint_online(&t.name, c)),
         );
     }
     out

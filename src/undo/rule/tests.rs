@@ -9,7 +9,7 @@ use super::UndoRule;
 use crate::catalog::Catalog;
 use crate::rule_pages::Example;
 use crate::sql::{self, NodeEnum};
-use crate::undo::{render, undo_migration, Verdict};
+use crate::undo::{render, undo_migration, Placement, Verdict};
 
 /// An example of a rule's page: its forward migration (after its earlier ones), then the undo
 /// unmigrate writes for it and its verdict.
@@ -17,7 +17,8 @@ use crate::undo::{render, undo_migration, Verdict};
 struct UndoExample {
     forward: Example,
     /// The undo statements, in the order they run, each ending in `;` (a `CONCURRENTLY` one
-    /// followed by `-- in a migration of its own`); "" for none.
+    /// followed by `-- in a migration of its own`, a validation by `-- in a later transaction`);
+    /// "" for none.
     undo: String,
     verdict: Option<Verdict>,
 }
@@ -81,9 +82,10 @@ fn undone(example: &Example) -> (String, Verdict) {
         .iter()
         .rev()
         .flat_map(|u| &u.statements)
-        .map(|s| match s.concurrent {
-            true => format!("{}; -- in a migration of its own", s.sql),
-            false => format!("{};", s.sql),
+        .map(|s| match (s.concurrent, s.placement) {
+            (true, _) => format!("{}; -- in a migration of its own", s.sql),
+            (false, Placement::Later) => format!("{}; -- in a later transaction", s.sql),
+            (false, _) => format!("{};", s.sql),
         })
         .collect();
     (lines.join("\n"), verdict)
