@@ -192,11 +192,15 @@ pub fn drop_column(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) ->
         }
         Err(undo) => return undo,
     };
-    let def = build::node(NodeEnum::ColumnDef(Box::new(recreate::column_def(column))));
-    let mut statements = vec![stmt(build::alter_table(
+    let def = recreate::column_def(catalog, table, column);
+    let def = build::node(NodeEnum::ColumnDef(Box::new(def)));
+    let (mut statements, sequences_owned) =
+        recreate::owned_sequences(catalog, table, [column]);
+    statements.push(stmt(build::alter_table(
         table,
         vec![build::table_cmd(At::AtAddColumn, "", Some(def))],
-    ))];
+    )));
+    statements.extend(sequences_owned);
     for c in t
         .constraints
         .iter()

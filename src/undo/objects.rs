@@ -495,7 +495,8 @@ pub fn drop_object(catalog: &Catalog, s: &pb::DropStmt) -> Undo {
                         vec![stmt(NodeEnum::CreateSeqStmt(again))],
                     )
                 }
-                _ => unknown(&label, &name.to_string(), s.missing_ok),
+                Some(seq) => super::sequences::drop_owned_sequence(catalog, seq),
+                None => unknown(&label, &name.to_string(), s.missing_ok),
             }
         }
         _ => unknown(&label, &object_label(object), s.missing_ok),
