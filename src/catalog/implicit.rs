@@ -196,8 +196,7 @@ impl Catalog {
     /// After a sequence was renamed: a default that drew from `old` draws from `new` (the
     /// default refers to the sequence, not to its name).
     pub(super) fn follow_sequence_rename(&mut self, old: &QName, new: &QName) {
-        let Some((table, column)) = self.sequences.get(new).and_then(|s| s.owned_by.clone())
-        else {
+        let Some((table, column)) = self.sequences.get(new).and_then(|s| s.owned_by.clone()) else {
             return;
         };
         if let Some(c) = self.column_mut(&table, &column) {
@@ -247,13 +246,72 @@ mod tests {
             target(r#"SELECT nextval('"Hook_id_seq"'::regclass)"#),
             Some(q("Hook_id_seq"))
         );
-        assert_eq!(target("SELECT nextval('Hook_ID_seq')"), Some(q("hook_id_seq")));
+        assert_eq!(
+            target("SELECT nextval('Hook_ID_seq')"),
+            Some(q("hook_id_seq"))
+        );
         assert_eq!(
             target(r#"SELECT nextval('audit."a""b"'::regclass)"#),
             Some(QName::new("audit", "a\"b"))
         );
         assert_eq!(target("SELECT now()"), None);
-        assert_eq!(target(&format!("SELECT {}", deparsed(&q("T_id_seq")))), Some(q("T_id_seq")));
+        assert_eq!(
+            target(&format!("SELECT {}", deparsed(&q("T_id_seq")))),
+            Some(q("T_id_seq"))
+        );
+    }
+
+    /// As `tests/undo_serial.rs` checks on PostgreSQL.
+    #[test]
+    fn serial_sequences_are_named_as_postgresql_names_them() {
+        let catalog = Catalog::folded(
+            r#"CREATE TABLE "a_table_name_long_enough_that_its_sequence_name_must_be_shortened" ("id" BIGSERIAL);
+               CREATE TABLE "t_id_seq" ("x" INT);
+               CREATE TABLE "t" ("id" SERIAL);
+               CREATE TABLE "Hook" ("id" SERIAL);
+               ALTER TABLE "Hook" RENAME TO "Webhook";
+               ALTER TABLE "Webhook" RENAME COLUMN "id" TO "key";"#,
+        );
+        let owned = |table: &str, column: &str| {
+            let s = catalog.owned_sequence(&q(table), column).expect("owned");
+            assert_eq!(s.implicit, Some(Implicit::Serial));
+            s.name.name.clone()
+        };
+        assert_eq!(owned("Webhook", "key"), "Hook_id_seq");
+        assert_eq!(owned("t", "id"), "t_id_seq1");
+        let long = "a_table_name_long_enough_that_its_sequence_name_must_be_shorten";
+        assert_eq!(
+            owned(long, "id"),
+            "a_table_name_long_enough_that_its_sequence_name_must_be__id_seq"
+        );
+        let key = catalog.table(&q("Webhook")).unwrap().column("key").unwrap();
+        assert!(key.not_null);
+        assert_eq!(serial_over(&key.type_name.unpack()), Some("serial"));
+        let default = key.default.as_ref().map(|d| nextval_target(&d.unpack()));
+        assert_eq!(default, Some(Some(q("Hook_id_seq"))));
+    }
+
+    #[test]
+    fn a_sequence_rename_follows_into_the_default_and_a_cascade_drop_removes_it() {
+        let catalog = Catalog::folded(
+            r#"CREATE TABLE "T" ("id" SERIAL, "n" SMALLSERIAL);
+               ALTER SEQUENCE "T_id_seq" RENAME TO "T_key_seq";
+               DROP SEQUENCE "T_n_seq" CASCADE;"#,
+        );
+        let t = catalog.table(&q("T")).unwrap();
+        let draws = |c: &str| {
+            t.column(c)
+                .unwrap()
+                .default
+                .as_ref()
+                .map(|d| nextval_target(&d.unpack()))
+        };
+        assert_eq!(draws("id"), Some(Some(q("T_key_seq"))));
+        assert_eq!(draws("n"), None);
+        assert_eq!(
+            serial_over(&t.column("n").unwrap().type_name.unpack()),
+            Some("smallserial")
+        );
     }
 
     fn deparsed(sequence: &QName) -> String {
@@ -263,6 +321,8 @@ mod tests {
                 location: -1,
                 ..Default::default()
             })))],
+            limit_option: pb::LimitOption::Default as i32,
+            op: pb::SetOperation::SetopNone as i32,
             ..Default::default()
         }));
         let text = crate::sql::deparse(select).expect("deparses");

@@ -1,6 +1,8 @@
 //! Statements that rebuild objects from the schema model: what undoing a `DROP` needs.
 
-use crate::catalog::{nextval_target, serial_over, Catalog, Column, Constraint, ConstraintKind, Index, Table};
+use crate::catalog::{
+    nextval_target, serial_over, Catalog, Column, Constraint, ConstraintKind, Index, Table,
+};
 use crate::sql::names::make_object_name;
 use crate::sql::{build, pb, NodeEnum, QName};
 use pb::{AlterTableType as At, ConstrType};
@@ -33,7 +35,10 @@ fn drawn_sequence<'a>(
     column: &Column,
 ) -> Option<&'a crate::catalog::Sequence> {
     let sequence = catalog.owned_sequence(table, &column.name)?;
-    let draws = column.default.as_ref().and_then(|d| nextval_target(&d.unpack()))?;
+    let draws = column
+        .default
+        .as_ref()
+        .and_then(|d| nextval_target(&d.unpack()))?;
     (draws == sequence.name).then_some(sequence)
 }
 
@@ -179,7 +184,13 @@ pub fn recreate_table(catalog: &Catalog, table: &Table, with_incoming: bool) -> 
     let mut elements: Vec<pb::Node> = table
         .columns
         .iter()
-        .map(|c| build::node(NodeEnum::ColumnDef(Box::new(column_def(catalog, &table.name, c)))))
+        .map(|c| {
+            build::node(NodeEnum::ColumnDef(Box::new(column_def(
+                catalog,
+                &table.name,
+                c,
+            ))))
+        })
         .collect();
     elements.extend(
         table

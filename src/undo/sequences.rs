@@ -41,7 +41,11 @@ pub fn drop_owned_sequence(catalog: &Catalog, sequence: &Sequence) -> Undo {
         what.push_str(", and the column's default nextval, which the drop (CASCADE) removed");
     }
     let integer = matches!(
-        c.type_name.unpack().names.last().and_then(crate::sql::string_value),
+        c.type_name
+            .unpack()
+            .names
+            .last()
+            .and_then(crate::sql::string_value),
         Some("int2" | "int4" | "int8")
     );
     statements.push(set_past_max(name, table, column, integer));

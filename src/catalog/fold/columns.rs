@@ -324,7 +324,11 @@ fn identity_sequence_name(identity: &pb::Constraint, table: &QName) -> Option<QN
                 node: Some(NodeEnum::List(l)),
             }) => {
                 let name = QName::from_name_nodes(&l.items);
-                Some(if l.items.len() == 1 { table.sibling(&name.name) } else { name })
+                Some(if l.items.len() == 1 {
+                    table.sibling(&name.name)
+                } else {
+                    name
+                })
             }
             _ => None,
         },
