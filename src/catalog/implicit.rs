@@ -314,6 +314,39 @@ mod tests {
         );
     }
 
+    /// As `tests/implicit_objects.rs` checks on PostgreSQL (the same statements).
+    #[test]
+    fn unnamed_constraints_are_named_as_postgresql_names_them() {
+        let catalog = Catalog::folded(
+            r#"CREATE TABLE "Order" ("id" INT PRIMARY KEY, "code" TEXT UNIQUE, "a" INT, "b" INT,
+                "qty" INT CHECK ("qty" > 0), "parent" INT REFERENCES "Order" ("id"),
+                UNIQUE ("a", "b"), CHECK ("b" > "a"), CHECK (1 > 0));
+            ALTER TABLE "Order" ADD UNIQUE ("code");
+            ALTER TABLE "Order" ADD FOREIGN KEY ("a", "b") REFERENCES "Order" ("a", "b");
+            ALTER TABLE "Order" ADD CHECK ("qty" < 100);"#,
+        );
+        let mut names: Vec<_> = catalog.tables[&q("Order")]
+            .constraints
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect();
+        names.sort_unstable();
+        assert_eq!(names, EXPECTED);
+    }
+
+    const EXPECTED: [&str; 10] = [
+        "Order_a_b_fkey",
+        "Order_a_b_key",
+        "Order_check",
+        "Order_check1",
+        "Order_code_key",
+        "Order_code_key1",
+        "Order_parent_fkey",
+        "Order_pkey",
+        "Order_qty_check",
+        "Order_qty_check1",
+    ];
+
     fn deparsed(sequence: &QName) -> String {
         let select = NodeEnum::SelectStmt(Box::new(pb::SelectStmt {
             target_list: vec![build::node(NodeEnum::ResTarget(Box::new(pb::ResTarget {
