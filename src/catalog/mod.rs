@@ -5,6 +5,7 @@
 
 mod columns;
 mod fold;
+mod implicit;
 mod links;
 mod packed;
 pub use fold::{comment_key, function_key, object_qname, rename_object_qname};
@@ -18,6 +19,7 @@ use crate::sql::{pb, QName};
 
 use crate::sql::refs::{column_refs, relation_refs};
 pub use columns::Columns;
+pub use implicit::{nextval_target, serial_over, Implicit};
 pub use packed::Packed;
 pub use temporary::RelationUse;
 
@@ -120,6 +122,9 @@ pub struct Sequence {
     pub name: QName,
     pub stmt: Packed<pb::CreateSeqStmt>,
     pub owned_by: Option<(QName, String)>,
+    /// Set when PostgreSQL created the sequence for the `owned_by` column (a serial or
+    /// identity column), not a `CREATE SEQUENCE`: see `implicit.rs`.
+    pub implicit: Option<Implicit>,
 }
 
 #[derive(Debug, Clone)]

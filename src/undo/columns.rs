@@ -192,11 +192,14 @@ pub fn drop_column(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) ->
         }
         Err(undo) => return undo,
     };
-    let def = build::node(NodeEnum::ColumnDef(Box::new(recreate::column_def(column))));
-    let mut statements = vec![stmt(build::alter_table(
+    let def = recreate::column_def(catalog, table, column);
+    let def = build::node(NodeEnum::ColumnDef(Box::new(def)));
+    let (mut statements, sequences_owned) = recreate::owned_sequences(catalog, table, [column]);
+    statements.push(stmt(build::alter_table(
         table,
         vec![build::table_cmd(At::AtAddColumn, "", Some(def))],
-    ))];
+    )));
+    statements.extend(sequences_owned);
     for c in t
         .constraints
         .iter()
@@ -247,7 +250,7 @@ undo_rule! {
     ///
     /// ## The undo
     ///
-    /// `ALTER COLUMN … TYPE old USING col::old` (through `text` when either side is an enum: PostgreSQL has no cast between two enum types), with the column's default dropped before and restored after, and its collation kept.
+    /// `ALTER COLUMN … TYPE old USING col::old` (through `text` when either side is an enum: PostgreSQL has no cast between two enum types), with the column's default dropped before and restored after, and its collation kept. A `serial` column is an `integer` (`bigint`, `smallint`) with a `nextval` default, as PostgreSQL made it: `serial` is not a type, and the undo never names it.
     ///
     /// ## Verdict
     ///
@@ -287,6 +290,8 @@ undo_rule! {
     ///
     /// - `tests/cases/columns/alter_type.sql` (snapshot `snapshots/columns__alter_type.snap`)
     /// - `tests/cases/columns/alter_type_enum_swap.sql` (snapshot `snapshots/columns__alter_type_enum_swap.snap`)
+    /// - `tests/cases/columns/serial_to_text.sql` (snapshot `snapshots/columns__serial_to_text.snap`)
+    /// - `tests/cases/columns/serial_type_change.sql` (snapshot `snapshots/columns__serial_type_change.snap`)
     UNDO_ALTER_COLUMN_TYPE = "undo-alter-column-type";
 }
 
@@ -361,7 +366,7 @@ undo_rule! {
     ///
     /// ## The undo
     ///
-    /// Restores the previous default with `SET DEFAULT`, or removes it with `DROP DEFAULT` when the column had none.
+    /// Restores the previous default with `SET DEFAULT`, or removes it with `DROP DEFAULT` when the column had none. A `serial` column's default is the `nextval('<table>_<column>_seq'::regclass)` PostgreSQL gave it, restored as such (the undo of a later `DROP SEQUENCE` in the same undo creates the sequence first).
     ///
     /// ## Verdict
     ///
@@ -386,6 +391,7 @@ undo_rule! {
     /// ## Cases
     ///
     /// - `tests/cases/columns/defaults_and_nullability.sql` (snapshot `snapshots/columns__defaults_and_nullability.snap`)
+    /// - `tests/cases/columns/serial_type_change.sql` (snapshot `snapshots/columns__serial_type_change.snap`)
     UNDO_COLUMN_DEFAULT = "undo-column-default";
 }
 

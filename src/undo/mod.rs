@@ -15,6 +15,7 @@ mod objects;
 mod recreate;
 mod renames;
 mod rule;
+mod sequences;
 mod session;
 mod tables;
 mod temporary;

@@ -374,7 +374,7 @@ undo_rule! {
     ///
     /// ## Verdict
     ///
-    /// **exact** for schemas, extensions, functions and triggers; **lossy** for a sequence, which restarts at its start value. **manual** when no earlier migration defines the object, for `DROP SCHEMA … CASCADE` (its contents are gone), for a function name with several overloads, and for every other kind of object.
+    /// **exact** for schemas, extensions, functions and triggers; **lossy** for a sequence, which restarts at its start value. A sequence a `serial` column owns needs no `CREATE SEQUENCE` in the history (PostgreSQL made it, named `<table>_<column>_seq`): it is created again `AS` its type and `OWNED BY` its column, the column's default `nextval` is put back when `CASCADE` took it, and `setval` sets it to the largest value in the column, so new rows get new ids; **lossy** all the same, as its exact current value is lost (values handed out to rows deleted since may come again). **manual** for the sequence of an identity column (PostgreSQL refuses to drop it), when no earlier migration defines the object, for `DROP SCHEMA … CASCADE` (its contents are gone), for a function name with several overloads, and for every other kind of object.
     ///
     /// ## Examples
     ///
@@ -393,6 +393,22 @@ undo_rule! {
     /// ```
     ///
     /// ```sql
+    /// -- earlier migrations
+    /// CREATE TABLE "Hook" ("id" SERIAL PRIMARY KEY);
+    ///
+    /// -- this migration
+    /// DROP SEQUENCE "Hook_id_seq" CASCADE;
+    /// ```
+    ///
+    /// Its undo, **lossy**:
+    ///
+    /// ```sql
+    /// CREATE SEQUENCE "Hook_id_seq" AS int OWNED BY "Hook".id;
+    /// ALTER TABLE "Hook" ALTER COLUMN id SET DEFAULT nextval('"Hook_id_seq"'::regclass);
+    /// SELECT setval('"Hook_id_seq"', max(id)) FROM "Hook";
+    /// ```
+    ///
+    /// ```sql
     /// DROP POLICY "owner_only" ON "Post";
     /// ```
     ///
@@ -400,6 +416,7 @@ undo_rule! {
     ///
     /// ## Cases
     ///
+    /// - `tests/cases/objects/drop_owned_sequence.sql` (snapshot `snapshots/objects__drop_owned_sequence.snap`)
     /// - `tests/cases/objects/drop_unknown_objects.sql` (snapshot `snapshots/objects__drop_unknown_objects.snap`)
     /// - `tests/cases/objects/functions_and_triggers.sql` (snapshot `snapshots/objects__functions_and_triggers.snap`)
     UNDO_DROP_OBJECT = "undo-drop-object";
@@ -495,7 +512,8 @@ pub fn drop_object(catalog: &Catalog, s: &pb::DropStmt) -> Undo {
                         vec![stmt(NodeEnum::CreateSeqStmt(again))],
                     )
                 }
-                _ => unknown(&label, &name.to_string(), s.missing_ok),
+                Some(seq) => super::sequences::drop_owned_sequence(catalog, seq),
+                None => unknown(&label, &name.to_string(), s.missing_ok),
             }
         }
         _ => unknown(&label, &object_label(object), s.missing_ok),

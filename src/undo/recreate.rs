@@ -1,13 +1,107 @@
 //! Statements that rebuild objects from the schema model: what undoing a `DROP` needs.
 
-use crate::catalog::{Catalog, Column, Constraint, ConstraintKind, Index, Table};
+use crate::catalog::{
+    nextval_target, serial_over, Catalog, Column, Constraint, ConstraintKind, Index, Table,
+};
+use crate::sql::names::make_object_name;
 use crate::sql::{build, pb, NodeEnum, QName};
 use pb::{AlterTableType as At, ConstrType};
 
 use super::{stmt, Placement, UndoSql};
 
+/// The column of `table` as a `ColumnDef`, to add it back where it was dropped with the
+/// sequence it owned: a column drawing from its own sequence, under the name `serial` gives
+/// one now, is written `serial` again (which creates that sequence); any other owned sequence
+/// is created around it by [`owned_sequences`].
+pub fn column_def(catalog: &Catalog, table: &QName, column: &Column) -> pb::ColumnDef {
+    let mut def = plain_column_def(column);
+    if let Some(serial) = as_serial(catalog, table, column) {
+        def.type_name = Some(pb::TypeName {
+            names: vec![build::string(serial)],
+            typemod: -1,
+            ..Default::default()
+        });
+        def.constraints.retain(|c| {
+            !matches!(&c.node, Some(NodeEnum::Constraint(c)) if c.contype == ConstrType::ConstrDefault as i32)
+        });
+    }
+    def
+}
+
+/// The sequence `column` owns and draws its default from, if it has one.
+fn drawn_sequence<'a>(
+    catalog: &'a Catalog,
+    table: &QName,
+    column: &Column,
+) -> Option<&'a crate::catalog::Sequence> {
+    let sequence = catalog.owned_sequence(table, &column.name)?;
+    let draws = column
+        .default
+        .as_ref()
+        .and_then(|d| nextval_target(&d.unpack()))?;
+    (draws == sequence.name).then_some(sequence)
+}
+
+/// `serial`, `bigserial` or `smallserial` when writing the column so recreates exactly its
+/// type, default and sequence.
+fn as_serial(catalog: &Catalog, table: &QName, column: &Column) -> Option<&'static str> {
+    let sequence = drawn_sequence(catalog, table, column)?;
+    let chosen = table.sibling(&make_object_name(&table.name, Some(&column.name), "seq"));
+    if sequence.name != chosen {
+        return None;
+    }
+    serial_over(&column.type_name.unpack())
+}
+
+/// For columns re-added with the table or column that owned their sequence and that
+/// `column_def` cannot write as `serial` (the sequence's name is not the one `serial` would
+/// choose now, e.g. after the table was renamed): `CREATE SEQUENCE` to run before, and
+/// `ALTER SEQUENCE … OWNED BY` to run after.
+pub fn owned_sequences<'a>(
+    catalog: &Catalog,
+    table: &QName,
+    columns: impl IntoIterator<Item = &'a Column>,
+) -> (Vec<UndoSql>, Vec<UndoSql>) {
+    let (mut before, mut after) = (Vec::new(), Vec::new());
+    for column in columns {
+        if as_serial(catalog, table, column).is_some() {
+            continue;
+        }
+        let Some(sequence) = drawn_sequence(catalog, table, column) else {
+            continue;
+        };
+        let mut create = sequence.stmt.unpack();
+        create.sequence = Some(build::range_var(&sequence.name));
+        before.push(stmt(NodeEnum::CreateSeqStmt(create)));
+        after.push(stmt(owned_by(&sequence.name, table, &column.name)));
+    }
+    (before, after)
+}
+
+/// `ALTER SEQUENCE <sequence> OWNED BY <table>.<column>`
+pub fn owned_by(sequence: &QName, table: &QName, column: &str) -> NodeEnum {
+    NodeEnum::AlterSeqStmt(pb::AlterSeqStmt {
+        sequence: Some(build::range_var(sequence)),
+        options: vec![owned_by_option(table, column)],
+        ..Default::default()
+    })
+}
+
+/// The `OWNED BY <table>.<column>` option of a sequence statement.
+pub fn owned_by_option(table: &QName, column: &str) -> pb::Node {
+    let mut names = table.to_name_nodes();
+    names.push(build::string(column));
+    build::node(NodeEnum::DefElem(Box::new(pb::DefElem {
+        defname: "owned_by".into(),
+        arg: Some(Box::new(build::list(names))),
+        defaction: pb::DefElemAction::DefelemUnspec as i32,
+        location: -1,
+        ..Default::default()
+    })))
+}
+
 /// The column as a `ColumnDef`, with NOT NULL, DEFAULT, identity/generation and collation.
-pub fn column_def(column: &Column) -> pb::ColumnDef {
+fn plain_column_def(column: &Column) -> pb::ColumnDef {
     let mut constraints = Vec::new();
     if column.not_null && !is_identity(column) {
         constraints.push(simple_constraint(ConstrType::ConstrNotnull, None));
@@ -121,7 +215,13 @@ pub fn recreate_table(catalog: &Catalog, table: &Table, with_incoming: bool) -> 
     let mut elements: Vec<pb::Node> = table
         .columns
         .iter()
-        .map(|c| build::node(NodeEnum::ColumnDef(Box::new(column_def(c)))))
+        .map(|c| {
+            build::node(NodeEnum::ColumnDef(Box::new(column_def(
+                catalog,
+                &table.name,
+                c,
+            ))))
+        })
         .collect();
     elements.extend(
         table
@@ -140,7 +240,9 @@ pub fn recreate_table(catalog: &Catalog, table: &Table, with_incoming: bool) -> 
         rv
     });
     create.table_elts = elements;
-    let mut out = vec![stmt(NodeEnum::CreateStmt(create))];
+    let (mut out, sequences_owned) = owned_sequences(catalog, &table.name, &table.columns);
+    out.push(stmt(NodeEnum::CreateStmt(create)));
+    out.extend(sequences_owned);
     out.extend(
         catalog
             .indexes_on(&table.name)

@@ -14,7 +14,12 @@ impl Catalog {
             constraints,
             ..
         } = def;
-        let type_name = type_name.unwrap_or_default();
+        let mut type_name = type_name.unwrap_or_default();
+        // `serial` is not a type: the column is an integer drawing from its own sequence.
+        let serial = serial_base(&type_name);
+        if let Some(base) = serial {
+            type_name = integer_type(base);
+        }
         let mut column = Column {
             name: colname,
             type_name: Packed::pack(&type_name),
@@ -51,18 +56,19 @@ impl Catalog {
                 _ => {}
             }
         }
-        if is_serial(&type_name) {
-            let seq = table.sibling(&make_object_name(&table.name, Some(&column.name), "seq"));
-            self.links.add_sequence(table, &seq);
-            self.sequences.insert(
-                seq.clone(),
-                Sequence {
-                    name: seq,
-                    stmt: Packed::default(),
-                    owned_by: Some((table.clone(), column.name.clone())),
-                },
-            );
+        let mut sequence = None;
+        if serial.is_some() {
+            let name = self.implicit_sequence_name(table, &column.name);
+            column.default = Some(Packed::pack(&nextval(&name)));
             column.not_null = true;
+            sequence = Some((name, Implicit::Serial));
+        } else if let Some(identity) = &column.generated {
+            let identity = identity.unpack();
+            if identity.contype == ConstrType::ConstrIdentity as i32 {
+                let name = identity_sequence_name(&identity, table)
+                    .unwrap_or_else(|| self.implicit_sequence_name(table, &column.name));
+                sequence = Some((name, Implicit::Identity));
+            }
         }
         self.note_type_user(table, &type_name);
         let Some(t) = self.tables.get_mut(table) else {
@@ -71,7 +77,11 @@ impl Catalog {
         if t.column(&column.name).is_some() {
             return; // ADD COLUMN IF NOT EXISTS over an existing column
         }
+        let name = column.name.clone();
         t.columns.push(column);
+        if let Some((sequence, implicit)) = sequence {
+            self.add_implicit_sequence(sequence, table, &name, &type_name, implicit);
+        }
         for c in inline {
             self.add_constraint(table, c);
         }
@@ -125,7 +135,8 @@ impl Catalog {
                     self.note_type_user(table, t);
                 }
                 if let Some(c) = self.column_mut(table, &name) {
-                    if let Some(t) = def.type_name {
+                    // PostgreSQL rejects `TYPE serial` (no such type); keep the model's types real.
+                    if let Some(t) = def.type_name.filter(|t| serial_base(t).is_none()) {
                         c.type_name = Packed::pack(&t);
                     }
                     if let Some(coll) = def.coll_clause {
@@ -305,12 +316,22 @@ impl Catalog {
     }
 }
 
-pub(super) fn is_serial(t: &pb::TypeName) -> bool {
-    matches!(
-        t.names.as_slice(),
-        [name] if matches!(
-            string_value(name),
-            Some("serial" | "serial4" | "bigserial" | "serial8" | "smallserial" | "serial2")
-        )
-    )
+/// The name an identity column's `SEQUENCE NAME` option gives its sequence.
+fn identity_sequence_name(identity: &pb::Constraint, table: &QName) -> Option<QName> {
+    identity.options.iter().find_map(|o| match &o.node {
+        Some(NodeEnum::DefElem(d)) if d.defname == "sequence_name" => match d.arg.as_deref() {
+            Some(Node {
+                node: Some(NodeEnum::List(l)),
+            }) => {
+                let name = QName::from_name_nodes(&l.items);
+                Some(if l.items.len() == 1 {
+                    table.sibling(&name.name)
+                } else {
+                    name
+                })
+            }
+            _ => None,
+        },
+        _ => None,
+    })
 }

@@ -116,8 +116,12 @@ impl Catalog {
                 choose_name(&table.name.name, Some(&addition), "fkey", taken_constraint)
             }
             ConstraintKind::Check => {
-                let first = columns.first().map(String::as_str);
-                choose_name(&table.name.name, first, "check", taken_constraint)
+                // After its column only when it mentions exactly one (`AddRelationNewConstraints`).
+                let only = match columns {
+                    [only] => Some(only.as_str()),
+                    _ => None,
+                };
+                choose_name(&table.name.name, only, "check", taken_constraint)
             }
         }
     }

@@ -10,8 +10,9 @@ mod indexes;
 mod tables;
 mod types;
 
+use super::implicit::{integer_type, nextval, serial_base};
 use super::*;
-use crate::sql::names::{choose_name, index_column_name, make_object_name, name_addition};
+use crate::sql::names::{choose_name, index_column_name, name_addition};
 use crate::sql::{build, string_list, string_value, Node, NodeEnum};
 use constraints::with_keys;
 use pb::{AlterTableType as At, ConstrType, ObjectType};
@@ -49,6 +50,7 @@ impl Catalog {
                             name,
                             stmt: Packed::from(stmt),
                             owned_by: None,
+                            implicit: None,
                         },
                     );
                 }
@@ -141,7 +143,9 @@ impl Catalog {
                     self.views.remove(&object_qname(object));
                 }
                 ObjectType::ObjectSequence => {
-                    self.sequences.remove(&object_qname(object));
+                    if let Some(sequence) = self.sequences.remove(&object_qname(object)) {
+                        self.forget_sequence_default(&sequence);
+                    }
                 }
                 ObjectType::ObjectType => {
                     if let Some(NodeEnum::TypeName(t)) = &object.node {
@@ -203,7 +207,9 @@ impl Catalog {
                     if let Some((table, _)) = &q.owned_by {
                         self.links.add_sequence(table, &q.name);
                     }
-                    self.sequences.insert(q.name.clone(), q);
+                    let new = q.name.clone();
+                    self.sequences.insert(new.clone(), q);
+                    self.follow_sequence_rename(&old, &new);
                 }
             }
             (ObjectType::ObjectType, _) => {
