@@ -5,13 +5,15 @@
 // Tests may unwrap: a failure names the line (see [lints] in Cargo.toml).
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use unmigrate::corpus;
 use unmigrate::drill::outcome::DrillResult;
 use unmigrate::drill::{self, DrillPlan};
-use unmigrate::generate::{plan, Selection};
-use unmigrate::migrations::{read_history, Timestamp};
+use unmigrate::generate::Selection;
+use unmigrate::migrations::read_history;
 use unmigrate::scratch::{ScratchOptions, ScratchSource};
-use unmigrate::undo::{LockTimeout, Verdict};
+use unmigrate::undo::Verdict;
 
 fn generate_all(name: &str, expected_migrations: usize) {
     let Some(dir) = corpus::for_test(name) else {
@@ -19,16 +21,7 @@ fn generate_all(name: &str, expected_migrations: usize) {
     };
     let history = read_history(&dir).expect("corpus history reads");
     assert_eq!(history.migrations.len(), expected_migrations);
-    let ts = Timestamp::parse("20990101000000").expect("timestamp");
-    let plan = plan(
-        &history,
-        &Selection::All,
-        Some(ts),
-        ts,
-        false,
-        Some(&LockTimeout::default_timeout()),
-    )
-    .expect("undo of every migration");
+    let plan = common::fixed_plan(&history, &Selection::All);
     assert_eq!(plan.undos.len(), expected_migrations);
     let counts = plan.counts();
     let statements: usize = plan

@@ -12,11 +12,10 @@ use serde_json::Value;
 
 use unmigrate::drill::script::Seed;
 use unmigrate::drill::{self, DrillPlan};
-use unmigrate::generate::{plan, Selection};
-use unmigrate::migrations::{read_history, ApplyMode, Timestamp};
+use unmigrate::generate::Selection;
+use unmigrate::migrations::{read_history, ApplyMode};
 use unmigrate::report::{self, ReportFormat};
 use unmigrate::scratch::{ScratchOptions, ScratchSource};
-use unmigrate::undo::LockTimeout;
 
 mod common;
 use common::{array, phase, write_history};
@@ -50,17 +49,7 @@ fn history() -> (tempfile::TempDir, PathBuf) {
 /// The files `generate` writes for the forward migration, in deploy order.
 fn undo_files(migrations: &std::path::Path) -> Vec<String> {
     let history = read_history(migrations).unwrap();
-    let ts = Timestamp::parse("20990101000000").unwrap();
-    let timeout = LockTimeout::default_timeout();
-    let plan = plan(
-        &history,
-        &Selection::Last(1),
-        Some(ts),
-        ts,
-        false,
-        Some(&timeout),
-    )
-    .unwrap();
+    let plan = common::fixed_plan(&history, &Selection::Last(1));
     plan.folders().map(|f| f.unwrap().sql).collect()
 }
 

@@ -6,9 +6,7 @@
 // Tests may unwrap: a failure names the line (see [lints] in Cargo.toml).
 #![allow(clippy::unwrap_used)]
 
-use unmigrate::generate::{plan, Selection};
-use unmigrate::migrations::Timestamp;
-use unmigrate::undo::LockTimeout;
+use unmigrate::generate::Selection;
 
 mod common;
 use common::cases;
@@ -16,16 +14,7 @@ use common::cases;
 /// Builds a two-migration Prisma history from a case and returns the rendered undo folders.
 fn undo_of_case(case: &str) -> String {
     let (_dir, history) = cases::history(case);
-    let ts = Timestamp::parse("20990101000000").expect("timestamp");
-    let plan = plan(
-        &history,
-        &Selection::Last(1),
-        Some(ts),
-        ts,
-        false,
-        Some(&LockTimeout::default_timeout()),
-    )
-    .expect("plan");
+    let plan = common::fixed_plan(&history, &Selection::Last(1));
     unmigrate::generate::verify(&plan).unwrap_or_else(|e| panic!("{e}"));
     let mut out = String::new();
     for folder in plan.folders() {

@@ -16,6 +16,18 @@ use std::process::{Command, Output, Stdio};
 use serde_json::Value;
 use tempfile::TempDir;
 
+/// The undo `generate` plans for `selection` of `history`, as the binary would with
+/// `--timestamp 20990101000000` and the default lock timeout: the same folder names each run.
+pub fn fixed_plan(
+    history: &unmigrate::migrations::History,
+    selection: &unmigrate::generate::Selection,
+) -> unmigrate::generate::Plan {
+    let ts = unmigrate::migrations::Timestamp::parse("20990101000000").expect("timestamp");
+    let timeout = unmigrate::undo::LockTimeout::default_timeout();
+    unmigrate::generate::plan(history, selection, Some(ts), ts, false, Some(&timeout))
+        .expect("generate plans the undo")
+}
+
 pub fn manifest_dir() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
