@@ -97,12 +97,8 @@ fn main() -> ExitCode {
 fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
     let mut rounds = DEFAULT_ROUNDS;
     let mut dirs = Vec::new();
-    while let Some(arg) = args::next_arg(&mut args, &["--rounds"]) {
+    while let Some(arg) = args::next_arg(&mut args, &["--rounds"], USAGE) {
         match arg? {
-            Arg::Help => {
-                println!("{USAGE}");
-                std::process::exit(0);
-            }
             Arg::Dir(dir) => dirs.push(dir),
             Arg::Option { name, value } => match (name.as_str(), value) {
                 ("--rounds", Some(value)) => rounds = parse_rounds(&value)?,

@@ -97,12 +97,8 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
     let mut json = false;
     let mut mode = ApplyMode::Batch;
     let mut dirs = Vec::new();
-    while let Some(arg) = args::next_arg(&mut args, &["--apply-mode"]) {
+    while let Some(arg) = args::next_arg(&mut args, &["--apply-mode"], USAGE) {
         match arg? {
-            Arg::Help => {
-                println!("{USAGE}");
-                std::process::exit(0);
-            }
             Arg::Dir(dir) => dirs.push(dir),
             Arg::Option { name, value } => match (name.as_str(), value) {
                 ("--json", None) => json = true,

@@ -19,8 +19,6 @@ pub fn parse_or_usage<T>(
 
 /// One argument of a bench's command line, as [`next_arg`] reads it.
 pub enum Arg {
-    /// `--help` or `-h`: the caller prints its usage and exits 0.
-    Help,
     /// An option: `--name VALUE`, `--name=VALUE`, or a flag without a value.
     Option { name: String, value: Option<String> },
     /// A folder to measure.
@@ -29,13 +27,16 @@ pub enum Arg {
 
 /// The next argument; the options named in `with_value` take one (the next argument, or what
 /// follows `=`). An option not named there is a flag; the caller refuses those it does not know.
+/// `--help` or `-h` prints `usage` and exits 0.
 pub fn next_arg(
     args: &mut impl Iterator<Item = String>,
     with_value: &[&str],
+    usage: &str,
 ) -> Option<Result<Arg, String>> {
     let arg = args.next()?;
     if arg == "-h" || arg == "--help" {
-        return Some(Ok(Arg::Help));
+        println!("{usage}");
+        std::process::exit(0);
     }
     if !arg.starts_with('-') {
         return Some(Ok(Arg::Dir(arg.into())));

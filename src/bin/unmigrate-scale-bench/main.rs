@@ -337,12 +337,8 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
     let mut binary = None;
     let mut inputs = None;
     let with_value = ["--rounds", "--timeout", "--only", "--unmigrate", "--inputs"];
-    while let Some(arg) = args::next_arg(&mut args, &with_value) {
+    while let Some(arg) = args::next_arg(&mut args, &with_value, USAGE) {
         let (name, value) = match arg? {
-            Arg::Help => {
-                println!("{USAGE}");
-                std::process::exit(0);
-            }
             Arg::Option {
                 name,
                 value: Some(value),
