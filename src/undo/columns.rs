@@ -151,11 +151,11 @@ undo_rule! {
     ///
     /// ## The undo
     ///
-    /// Adds the column back with its type, default, nullability and collation, then the constraints and indexes the drop removed with it, and the foreign keys of other tables that pointed at it. A NOT NULL column without a default is added with a placeholder its type accepts as its default, dropped again in the same `ALTER TABLE` (`ADD COLUMN … NOT NULL DEFAULT '', ALTER COLUMN … DROP DEFAULT`: no rewrite since PostgreSQL 11), so the existing rows hold the placeholder and the schema is the one the drop removed: `''` for character types and `bytea`, `0` for numbers, `false` for booleans, `'epoch'` for dates and timestamps, `'00:00:00'` for times and intervals, the zero uuid, `'{}'` for arrays and JSON, and an enum's first value.
+    /// Adds the column back with its type, default, nullability and collation, then the constraints and indexes the drop removed with it, and the foreign keys of other tables that pointed at it. A NOT NULL column without a default is added with a placeholder its type accepts as its default (`ADD COLUMN … NOT NULL DEFAULT ''`: no rewrite since PostgreSQL 11), which a second statement drops (`ALTER COLUMN … DROP DEFAULT`; in the same `ALTER TABLE` PostgreSQL would drop it before adding the column), so the existing rows hold the placeholder and the schema is the one the drop removed: `''` for character types and `bytea`, `0` for numbers, `false` for booleans, `'epoch'` for dates and timestamps, `'00:00:00'` for times and intervals, the zero uuid, `'{}'` for arrays and JSON, and an enum's first value.
     ///
     /// ## Verdict
     ///
-    /// **lossy**: the column comes back empty (filled with its default, or with the placeholder the note names), at the end of the table rather than in its old position (the note says so when the order differs). A NOT NULL column without a default whose type has no known placeholder (a domain, a composite or unknown type) is re-added plainly: that fails on a table that has rows, and the note says so. **manual** when no earlier migration creates the column. Nothing to undo for `DROP COLUMN IF EXISTS` of a column that did not exist.
+    /// **lossy**: the column comes back empty (filled with its default, or with the placeholder the note names), at the end of the table rather than in its old position (the note says so when the order differs). Every row gets the same placeholder, so the note names a unique index or key the undo rebuilds over the column (it fails while two rows or more exist) and a CHECK or foreign key that may reject the value. A NOT NULL column without a default whose type has no known placeholder (a domain, a composite or unknown type) is re-added plainly: that fails on a table that has rows, and the note says so. **manual** when no earlier migration creates the column. Nothing to undo for `DROP COLUMN IF EXISTS` of a column that did not exist.
     ///
     /// ## Examples
     ///
@@ -188,7 +188,8 @@ undo_rule! {
     /// Its undo, **lossy**:
     ///
     /// ```sql
-    /// ALTER TABLE "Account" ADD COLUMN "externalId" text NOT NULL DEFAULT '', ALTER COLUMN "externalId" DROP DEFAULT;
+    /// ALTER TABLE "Account" ADD COLUMN "externalId" text NOT NULL DEFAULT '';
+    /// ALTER TABLE "Account" ALTER COLUMN "externalId" DROP DEFAULT;
     /// ```
     ///
     /// ## Cases
@@ -210,7 +211,7 @@ pub fn drop_column(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) ->
         Err(undo) => return undo,
     };
     let filler = placeholder::placeholder(catalog, column);
-    let mut statements = vec![placeholder::add_column(table, column, filler.as_ref())];
+    let mut statements = placeholder::add_column(table, column, filler.as_ref());
     for c in t
         .constraints
         .iter()
@@ -233,7 +234,7 @@ pub fn drop_column(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) ->
     let shown = quote::Column(table, &column.name);
     let mut reason = match &filler {
         Some(p) => format!(
-            "re-adds column {shown} with placeholder {} for existing rows (its default while it is added, dropped in the same statement): the dropped values are lost",
+            "re-adds column {shown} with placeholder {} for existing rows (its default while it is added, then dropped): the dropped values are lost",
             p.shown
         ),
         None => format!("re-adds column {shown} empty: its values are lost"),
@@ -242,6 +243,9 @@ pub fn drop_column(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) ->
     if reorders_columns {
         reason.push_str("; ");
         reason.push_str(super::COLUMN_ORDER_NOTE);
+    }
+    if filler.is_some() {
+        reason.push_str(&placeholder::conflicts(catalog, t, &column.name));
     }
     if filler.is_none() && placeholder::needs_one(column) {
         reason.push_str("; it is NOT NULL without a default and no placeholder is known for its type, so the undo fails while the table has rows");

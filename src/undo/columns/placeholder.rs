@@ -1,12 +1,15 @@
 //! Re-adding a dropped NOT NULL column to a table that has rows: `ADD COLUMN … NOT NULL` alone
 //! fails there ("contains null values"), so the column is added with a constant its type
-//! accepts as its DEFAULT (no rewrite since PostgreSQL 11: the value is kept in the catalog)
-//! and, in the same `ALTER TABLE`, that default is dropped again so the schema is the one the
-//! history had.
+//! accepts as its DEFAULT (no rewrite since PostgreSQL 11: the value is kept in the catalog),
+//! then that default is dropped again so the schema is the one the history had. Two
+//! statements: in one `ALTER TABLE`, PostgreSQL runs `DROP DEFAULT` before `ADD COLUMN`
+//! (its pass order), so the column would not exist yet.
 
 use super::super::{recreate, stmt, UndoSql};
-use crate::catalog::{Catalog, Column};
+use crate::catalog::{Catalog, Column, ConstraintKind, Table};
 use crate::sql::quote::Literal;
+use crate::sql::quote::{Ident, Qualified};
+use crate::sql::text::{self, ColumnChange};
 use crate::sql::{build, pb, string_list, NodeEnum, QName};
 use pb::{a_const::Val, AlterTableType as At, ConstrType};
 
@@ -86,47 +89,86 @@ fn builtin(name: &str) -> Option<Placeholder> {
     })
 }
 
-/// `ALTER TABLE t ADD COLUMN …`: with a placeholder, `ADD COLUMN … NOT NULL DEFAULT <it>,
-/// ALTER COLUMN … DROP DEFAULT` in one statement.
+/// `ALTER TABLE t ADD COLUMN …`; with a placeholder, `ADD COLUMN … NOT NULL DEFAULT <it>`
+/// then `ALTER COLUMN … DROP DEFAULT`.
 pub(in crate::undo) fn add_column(
     table: &QName,
     column: &Column,
     placeholder: Option<&Placeholder>,
-) -> UndoSql {
+) -> Vec<UndoSql> {
     let mut def = recreate::column_def(column);
-    let Some(placeholder) = placeholder else {
-        return stmt(build::alter_table(
-            table,
-            vec![build::table_cmd(
-                At::AtAddColumn,
-                "",
-                Some(column_node(def)),
-            )],
-        ));
-    };
-    let value = build::node(NodeEnum::AConst(pb::AConst {
-        val: Some(placeholder.value.clone()),
-        location: -1,
-        ..Default::default()
-    }));
-    def.constraints
-        .push(build::node(NodeEnum::Constraint(Box::new(
-            pb::Constraint {
-                contype: ConstrType::ConstrDefault as i32,
-                raw_expr: Some(Box::new(value)),
-                location: -1,
-                ..Default::default()
-            },
-        ))));
-    stmt(build::alter_table(
+    if let Some(placeholder) = placeholder {
+        let value = build::node(NodeEnum::AConst(pb::AConst {
+            val: Some(placeholder.value.clone()),
+            location: -1,
+            ..Default::default()
+        }));
+        def.constraints
+            .push(build::node(NodeEnum::Constraint(Box::new(
+                pb::Constraint {
+                    contype: ConstrType::ConstrDefault as i32,
+                    raw_expr: Some(Box::new(value)),
+                    location: -1,
+                    ..Default::default()
+                },
+            ))));
+    }
+    let mut out = vec![stmt(build::alter_table(
         table,
-        vec![
-            build::table_cmd(At::AtAddColumn, "", Some(column_node(def))),
-            build::table_cmd(At::AtColumnDefault, &column.name, None),
-        ],
-    ))
+        vec![build::table_cmd(
+            At::AtAddColumn,
+            "",
+            Some(column_node(def)),
+        )],
+    ))];
+    if placeholder.is_some() {
+        let drop = text::alter_column(table, &column.name, ColumnChange::DropDefault);
+        out.push(UndoSql::text(drop, false));
+    }
+    out
 }
 
 fn column_node(def: pb::ColumnDef) -> pb::Node {
     build::node(NodeEnum::ColumnDef(Box::new(def)))
+}
+
+/// What the undo rebuilds on the column that a placeholder can fail: every row holds the same
+/// value, so a unique index or key over it fails while two rows or more exist, and a CHECK or
+/// foreign key may reject the value. A note suffix naming them, empty when there are none.
+pub(in crate::undo) fn conflicts(catalog: &Catalog, table: &Table, column: &str) -> String {
+    let mut unique: Vec<String> = catalog
+        .indexes_on(&table.name)
+        .filter(|i| i.constraint.is_none() && i.columns.iter().any(|c| c == column))
+        .filter(|i| i.stmt.unpack().unique)
+        .map(|i| format!("index {}", Qualified(&i.name)))
+        .collect();
+    let mut rejecting = Vec::new();
+    for c in table
+        .constraints
+        .iter()
+        .filter(|c| c.columns.iter().any(|c| c == column))
+    {
+        let named = Ident(&c.name);
+        match c.kind {
+            ConstraintKind::PrimaryKey | ConstraintKind::Unique | ConstraintKind::Exclusion => {
+                unique.push(format!("constraint {named}"))
+            }
+            ConstraintKind::Check => rejecting.push(format!("CHECK {named}")),
+            ConstraintKind::ForeignKey => rejecting.push(format!("foreign key {named}")),
+        }
+    }
+    let mut note = String::new();
+    if !unique.is_empty() {
+        note.push_str(&format!(
+            "; every row gets the same placeholder, so rebuilding {} fails while the table has two rows or more",
+            unique.join(", ")
+        ));
+    }
+    if !rejecting.is_empty() {
+        note.push_str(&format!(
+            "; {} may reject the placeholder, and its validation then fails",
+            rejecting.join(", ")
+        ));
+    }
+    note
 }
