@@ -71,6 +71,27 @@ impl fmt::Display for Column<'_> {
     }
 }
 
+/// A string constant, as the deparser writes it: `'…'` with quotes doubled, and the `E'…'`
+/// form with backslashes doubled when there are any. For the values notes name (generated SQL
+/// builds its constants as trees).
+pub struct Literal<'a>(pub &'a str);
+
+impl fmt::Display for Literal<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.contains('\\') {
+            f.write_str("E")?;
+        }
+        f.write_str("'")?;
+        for c in self.0.chars() {
+            if c == '\'' || c == '\\' {
+                write!(f, "{c}")?;
+            }
+            write!(f, "{c}")?;
+        }
+        f.write_str("'")
+    }
+}
+
 fn is_bare(ident: &str) -> bool {
     let bytes = ident.as_bytes();
     let Some(&first) = bytes.first() else {

@@ -1,5 +1,6 @@
 //! Columns: `ADD COLUMN` ↔ `DROP COLUMN`, type changes, defaults and nullability.
 
+mod placeholder;
 mod types;
 
 use types::{cast_back, converts_losslessly, enum_values_fit, type_label};
@@ -150,13 +151,13 @@ undo_rule! {
     ///
     /// ## The undo
     ///
-    /// Adds the column back with its type, default, nullability and collation, then the constraints and indexes the drop removed with it, and the foreign keys of other tables that pointed at it.
+    /// Adds the column back with its type, default, nullability and collation, then the constraints and indexes the drop removed with it, and the foreign keys of other tables that pointed at it. A NOT NULL column without a default is added with a placeholder its type accepts as its default (`ADD COLUMN … NOT NULL DEFAULT ''`: no rewrite since PostgreSQL 11), which a second statement drops (`ALTER COLUMN … DROP DEFAULT`; in the same `ALTER TABLE` PostgreSQL would drop it before adding the column), so the existing rows hold the placeholder and the schema is the one the drop removed: `''` for character types and `bytea`, `0` for numbers, `false` for booleans, `'epoch'` for dates and timestamps, `'00:00:00'` for times and intervals, the zero uuid, `'{}'` for arrays and JSON, and an enum's first value.
     ///
     /// ## Verdict
     ///
-    /// **lossy**: the column comes back empty (or filled with its default), at the end of the table rather than in its old position (the note says so when the order differs); a NOT NULL column without a default cannot be re-added to a table that has rows, and the note says that too. **manual** when no earlier migration creates the column. Nothing to undo for `DROP COLUMN IF EXISTS` of a column that did not exist.
+    /// **lossy**: the column comes back empty (filled with its default, or with the placeholder the note names), at the end of the table rather than in its old position (the note says so when the order differs). Every row gets the same placeholder, so the note names a unique index or key the undo rebuilds over the column (it fails while two rows or more exist) and a CHECK or foreign key that may reject the value. A NOT NULL column without a default whose type has no known placeholder (a domain, a composite or unknown type) is re-added plainly: that fails on a table that has rows, and the note says so. **manual** when no earlier migration creates the column. Nothing to undo for `DROP COLUMN IF EXISTS` of a column that did not exist.
     ///
-    /// ## Example
+    /// ## Examples
     ///
     /// ```sql
     /// -- earlier migrations
@@ -172,6 +173,23 @@ undo_rule! {
     /// ```sql
     /// ALTER TABLE "User" ADD COLUMN email text;
     /// CREATE UNIQUE INDEX "User_email_key" ON "User" USING btree (email);
+    /// ```
+    ///
+    /// A NOT NULL column comes back with a placeholder:
+    ///
+    /// ```sql
+    /// -- earlier migrations
+    /// CREATE TABLE "Account" ("id" TEXT PRIMARY KEY, "externalId" TEXT NOT NULL);
+    ///
+    /// -- this migration
+    /// ALTER TABLE "Account" DROP COLUMN "externalId";
+    /// ```
+    ///
+    /// Its undo, **lossy**:
+    ///
+    /// ```sql
+    /// ALTER TABLE "Account" ADD COLUMN "externalId" text NOT NULL DEFAULT '';
+    /// ALTER TABLE "Account" ALTER COLUMN "externalId" DROP DEFAULT;
     /// ```
     ///
     /// ## Cases
@@ -192,13 +210,14 @@ pub fn drop_column(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) ->
         }
         Err(undo) => return undo,
     };
-    let def = recreate::column_def(catalog, table, column);
-    let def = build::node(NodeEnum::ColumnDef(Box::new(def)));
+    let filler = placeholder::placeholder(catalog, column);
     let (mut statements, sequences_owned) = recreate::owned_sequences(catalog, table, [column]);
-    statements.push(stmt(build::alter_table(
+    statements.extend(placeholder::add_column(
+        catalog,
         table,
-        vec![build::table_cmd(At::AtAddColumn, "", Some(def))],
-    )));
+        column,
+        filler.as_ref(),
+    ));
     statements.extend(sequences_owned);
     for c in t
         .constraints
@@ -219,19 +238,24 @@ pub fn drop_column(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) ->
             statements.extend(recreate::add_constraint_online(&other.name, fk));
         }
     }
-    let mut reason = format!(
-        "re-adds column {} empty: its values are lost",
-        quote::Column(table, &column.name)
-    );
+    let shown = quote::Column(table, &column.name);
+    let mut reason = match &filler {
+        Some(p) => format!(
+            "re-adds column {shown} with placeholder {} for existing rows (its default while it is added, then dropped): the dropped values are lost",
+            p.shown
+        ),
+        None => format!("re-adds column {shown} empty: its values are lost"),
+    };
     let reorders_columns = t.columns.last().map(|c| &c.name) != Some(&column.name);
     if reorders_columns {
         reason.push_str("; ");
         reason.push_str(super::COLUMN_ORDER_NOTE);
     }
-    if column.not_null && column.default.is_none() && column.generated.is_none() {
-        reason.push_str(
-            "; it is NOT NULL without a default, so the undo fails while the table has rows",
-        );
+    if filler.is_some() {
+        reason.push_str(&placeholder::conflicts(catalog, t, &column.name));
+    }
+    if filler.is_none() && placeholder::needs_one(column) {
+        reason.push_str("; it is NOT NULL without a default and no placeholder is known for its type, so the undo fails while the table has rows");
     }
     let mut undo = Undo::lossy(reason, statements).losing([DataLoss::Column {
         table: table.clone(),

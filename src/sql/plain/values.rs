@@ -103,15 +103,5 @@ pub(super) fn constant(out: &mut String, c: &pb::AConst) -> Option<()> {
 /// A string constant as the deparser writes it: `'…'` with quotes doubled, and the `E'…'`
 /// form with backslashes doubled when there are any.
 pub(super) fn string_literal(out: &mut String, value: &str) {
-    if value.contains('\\') {
-        out.push('E');
-    }
-    out.push('\'');
-    for c in value.chars() {
-        if c == '\'' || c == '\\' {
-            out.push(c);
-        }
-        out.push(c);
-    }
-    out.push('\'');
+    let _ = write!(out, "{}", crate::sql::quote::Literal(value));
 }
