@@ -1,8 +1,10 @@
 //! A table's columns in table order, found by name in constant time: a migration may add
 //! thousands of columns to one table, and every rule and fold step looks columns up by name.
 
-use std::collections::HashMap;
+use std::hash::{BuildHasher, RandomState};
 use std::ops::Deref;
+
+use hashbrown::HashTable;
 
 use super::Column;
 
@@ -11,8 +13,10 @@ use super::Column;
 #[derive(Debug, Clone, Default)]
 pub struct Columns {
     list: Vec<Column>,
-    /// Position of the first column of each name.
-    first: HashMap<String, usize>,
+    /// Position of the first column of each name, hashed by the name it points at (so the
+    /// names are not kept twice).
+    first: HashTable<usize>,
+    hasher: RandomState,
     /// Set once two columns share a name (the model renamed one onto another, which
     /// PostgreSQL refuses): lookups then scan, exactly as a plain list would answer.
     duplicates: bool,
@@ -30,7 +34,8 @@ impl Columns {
     pub fn with_capacity(capacity: usize) -> Self {
         Columns {
             list: Vec::with_capacity(capacity),
-            first: HashMap::with_capacity(capacity),
+            first: HashTable::with_capacity(capacity),
+            hasher: RandomState::new(),
             duplicates: false,
         }
     }
@@ -44,8 +49,33 @@ impl Columns {
         if self.duplicates {
             self.list.iter().position(|c| c.name == name)
         } else {
-            self.first.get(name).copied()
+            self.first_of(name)
         }
+    }
+
+    /// The position of the first column called `name`, from the index.
+    fn first_of(&self, name: &str) -> Option<usize> {
+        let hash = self.hasher.hash_one(name);
+        self.first
+            .find(hash, |&i| self.list[i].name == name)
+            .copied()
+    }
+
+    /// Indexes the column at `i` unless one of its name comes first; false when one does.
+    fn index(&mut self, i: usize) -> bool {
+        let Columns {
+            list,
+            first,
+            hasher,
+            ..
+        } = self;
+        let name = list[i].name.as_str();
+        let hash = hasher.hash_one(name);
+        if first.find(hash, |&j| list[j].name == name).is_some() {
+            return false;
+        }
+        first.insert_unique(hash, i, |&j| hasher.hash_one(list[j].name.as_str()));
+        true
     }
 
     /// The first column of this name, to change anything but its name (see [`Self::rename`]).
@@ -62,7 +92,7 @@ impl Columns {
             return;
         }
         for name in names {
-            if let Some(&i) = self.first.get(name) {
+            if let Some(i) = self.first_of(name) {
                 self.list[i].not_null = not_null;
             }
         }
@@ -75,13 +105,10 @@ impl Columns {
 
     /// Appends a column.
     pub(crate) fn push(&mut self, column: Column) {
-        match self.first.get(&column.name) {
-            Some(_) => self.duplicates = true,
-            None => {
-                self.first.insert(column.name.clone(), self.list.len());
-            }
-        }
         self.list.push(column);
+        if !self.index(self.list.len() - 1) {
+            self.duplicates = true;
+        }
     }
 
     /// Removes every column of this name.
@@ -108,11 +135,9 @@ impl Columns {
     fn reindex(&mut self) {
         self.first.clear();
         self.duplicates = false;
-        for (i, c) in self.list.iter().enumerate() {
-            if self.first.contains_key(&c.name) {
+        for i in 0..self.list.len() {
+            if !self.index(i) {
                 self.duplicates = true;
-            } else {
-                self.first.insert(c.name.clone(), i);
             }
         }
     }

@@ -122,8 +122,7 @@ pub fn derive_each<E: From<SqlError>>(
             // Only a data statement asks for the scope; the file is parsed again then.
             let migration_scope =
                 LazyScope::new(|| touches_of_file(&migration.sql_path, &migration.sql));
-            let mut sources = Vec::new();
-            let mut undos = Vec::new();
+            let mut statements = Vec::new();
             loop {
                 match parsed.next() {
                     Some(Parsed::Statement(statement)) => {
@@ -131,9 +130,15 @@ pub fn derive_each<E: From<SqlError>>(
                         if undo_it {
                             // The tree goes into the fold (which keeps parts of it in the
                             // model); only where the statement stands is kept for the files.
-                            sources.push((statement.location, statement.text));
-                            let node = statement.node;
-                            undos.push(undo_and_apply(&mut catalog, node, &migration_scope));
+                            statements.push(StatementUndo {
+                                location: statement.location,
+                                undo: undo_and_apply(
+                                    &mut catalog,
+                                    statement.node,
+                                    &migration_scope,
+                                ),
+                                forward: statement.text,
+                            });
                         } else {
                             catalog.apply(statement.node);
                         }
@@ -144,7 +149,7 @@ pub fn derive_each<E: From<SqlError>>(
             }
             catalog.end_migration();
             if undo_it {
-                each(finish(migration, sources, undos))?;
+                each(finish(migration, statements))?;
             }
         }
         Ok(())
@@ -222,27 +227,14 @@ impl<T> Batch<T> {
     }
 }
 
-/// Deparses the undo statements of one migration and settles the verdicts. `sources` are
-/// where its forward statements stand, and their text.
-fn finish(
-    migration: &Migration,
-    sources: Vec<(Location, String)>,
-    undos: Vec<Undo>,
-) -> MigrationUndo {
+/// Deparses the undo statements of one migration and settles the verdicts, in place: a large
+/// migration's statements are not held twice.
+fn finish(migration: &Migration, mut statements: Vec<StatementUndo>) -> MigrationUndo {
     let mut counts = VerdictCounts::default();
-    let statements: Vec<StatementUndo> = sources
-        .into_iter()
-        .zip(undos)
-        .map(|((location, forward), mut undo)| {
-            render(&mut undo);
-            counts.add(undo.verdict);
-            StatementUndo {
-                location,
-                forward,
-                undo,
-            }
-        })
-        .collect();
+    for s in &mut statements {
+        render(&mut s.undo);
+        counts.add(s.undo.verdict);
+    }
     let verdict = Verdict::least_exact(statements.iter().map(|s| s.undo.verdict));
     MigrationUndo {
         source: migration.name.clone(),
