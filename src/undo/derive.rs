@@ -10,9 +10,10 @@ use super::file::render_parts;
 use super::lock_timeout::LockTimeout;
 #[cfg(doc)]
 use super::lock_timeout::DEFAULT_LOCK_TIMEOUT;
-use super::{render, touches_of_file, undo_and_apply, LazyScope, Undo, Verdict};
+use super::{is_data_statement, render, touches_of_file, undo_and_apply, LazyScope, Undo, Verdict};
 use crate::catalog::Catalog;
 use crate::migrations::{Checksum, History, Migration, NewFolder};
+use crate::sql::touches::Touches;
 use crate::sql::{self, Location, SqlError};
 
 /// The undo of one forward statement, with where the statement stands.
@@ -120,11 +121,12 @@ pub fn derive_each<E: From<SqlError>>(
         let mut catalog = Catalog::default();
         for (migration, &undo_it) in in_scope.iter().zip(&wanted) {
             // Only a data statement asks for the scope; the file is parsed again then.
-            let migration_scope =
+            let mut migration_scope =
                 LazyScope::new(|| touches_of_file(&migration.sql_path, &migration.sql));
             let mut statements = Vec::new();
             loop {
                 match parsed.next() {
+                    Some(Parsed::Scope(scope)) => migration_scope = LazyScope::ready(scope),
                     Some(Parsed::Statement(statement)) => {
                         let statement = statement.map_err(E::from)?;
                         if undo_it {
@@ -160,15 +162,42 @@ pub fn derive_each<E: From<SqlError>>(
 // Nearly every item is a statement: boxing it would cost an allocation each, for nothing.
 #[allow(clippy::large_enum_variant)]
 enum Parsed {
+    /// What the migration about to come touches, worked out from its statements while they
+    /// were parsed (a small migration only: see [`SCOPE_AHEAD_BYTES`]).
+    Scope(Touches),
     Statement(Result<sql::Statement, SqlError>),
     End,
 }
+
+/// A migration up to this size is parsed whole before its statements go to the fold, so its
+/// [`Touches`] go first and no rule has to parse it a second time for them; a larger one is
+/// read again if a rule asks (its trees would take a hundred times its size to hold).
+const SCOPE_AHEAD_BYTES: usize = 16 * 1024;
 
 /// The parsing stage: every statement of `migrations`, in batches.
 fn parse_ahead(migrations: &[Migration], parsed_tx: std::sync::mpsc::SyncSender<Vec<Parsed>>) {
     let mut batch = Batch::new(migrations);
     for migration in migrations {
-        for statement in sql::statements(&migration.sql_path, &migration.sql) {
+        let statements = sql::statements(&migration.sql_path, &migration.sql);
+        let statements: Box<dyn Iterator<Item = _>> = if migration.sql.len() <= SCOPE_AHEAD_BYTES {
+            let parsed: Vec<_> = statements.collect();
+            let scope = Touches::of(
+                parsed
+                    .iter()
+                    .map_while(|s| s.as_ref().ok())
+                    .filter(|s| !is_data_statement(&s.text))
+                    .map(|s| &s.node),
+            );
+            if let Some(full) = batch.push(Parsed::Scope(scope), 0, false) {
+                if parsed_tx.send(full).is_err() {
+                    return;
+                }
+            }
+            Box::new(parsed.into_iter())
+        } else {
+            Box::new(statements)
+        };
+        for statement in statements {
             let failed = statement.is_err();
             let bytes = statement.as_ref().map_or(0, |s| s.text.len());
             if let Some(full) = batch.push(Parsed::Statement(statement), bytes, failed) {
