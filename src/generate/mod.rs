@@ -25,8 +25,8 @@ use crate::undo::Verdict;
 use spool::{Span, Spool};
 
 pub use crate::undo::{
-    built_statements, derive_each, derive_undos, render_parts, Files, LockTimeout, MigrationUndo,
-    StatementUndo, VerdictCounts,
+    derive_each, derive_undos, render_parts, Files, LockTimeout, MigrationUndo, StatementUndo,
+    VerdictCounts,
 };
 
 /// Which forward migrations to undo.
@@ -118,7 +118,7 @@ pub struct PlannedUndo {
     statements: Span,
     /// Its statements whose undo is not exact, as JSON [`Note`]s.
     notes: Span,
-    /// What each file must parse back to ([`built_statements`]), as JSON.
+    /// What each file must parse back to ([`Files::built`]), as JSON.
     built: Span,
 }
 

@@ -48,19 +48,14 @@ const SEAL_PREFIX: &str = "-- content checksum (sha256, of this file without thi
 
 /// Adds the seal line after the first line of a generated file: a later `--force` replaces
 /// the file only while its content still hashes to it, so hand edits are never lost silently.
-/// The line goes in place, without a second copy of the file (a large migration's undo is
-/// many megabytes); [`SEAL_LINE_LEN`] bytes of spare capacity spare a reallocation.
-pub fn seal(mut sql: String) -> String {
-    let hash = sha256_hex(sql.as_bytes());
-    let line = format!("{SEAL_PREFIX}{hash}\n");
-    match sql.find('\n') {
-        Some(end) => sql.insert_str(end + 1, &line),
-        None => {
-            sql.push('\n');
-            sql.push_str(&line);
-        }
-    }
-    sql
+/// Written through [`Sealed`], so a file rendered straight into a spool gets the same line.
+pub fn seal(sql: String) -> String {
+    let mut out = String::with_capacity(sql.len() + SEAL_LINE_LEN);
+    let mut sealed = Sealed::new(&mut out, sha256_hex(sql.as_bytes()));
+    std::fmt::Write::write_str(&mut sealed, &sql)
+        .and_then(|()| sealed.finish())
+        .expect("a string takes any text");
+    out
 }
 
 /// A text sink that only hashes what is written to it: the first pass of sealing a text that
@@ -251,6 +246,29 @@ mod tests {
         assert!(name.len() >= MAX_FOLDER_NAME_BYTES - 2);
         assert!(!name.ends_with('_'));
         assert!(name.starts_with("20240201093000_undo_ab_ab"));
+    }
+
+    #[test]
+    fn the_seal_line_follows_the_first_line_however_the_text_arrives() {
+        let text = "-- first\nSELECT 1;\n";
+        let hash = sha256_hex(text.as_bytes());
+        let line = format!("{SEAL_PREFIX}{hash}\n");
+        assert_eq!(
+            seal(text.to_string()),
+            format!("-- first\n{line}SELECT 1;\n")
+        );
+        // In pieces that split the first line from its line feed, as a renderer writes.
+        let mut out = String::new();
+        let mut sealed = Sealed::new(&mut out, hash);
+        for piece in ["-- fi", "rst", "\nSEL", "ECT 1;\n"] {
+            std::fmt::Write::write_str(&mut sealed, piece).unwrap();
+        }
+        sealed.finish().unwrap();
+        assert_eq!(out, seal(text.to_string()));
+        // A text of one line without a line feed gets one before the seal line.
+        let one = "-- only";
+        let line = format!("{SEAL_PREFIX}{}\n", sha256_hex(one.as_bytes()));
+        assert_eq!(seal(one.to_string()), format!("-- only\n{line}"));
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::fmt::Write;
 
 use super::lock_timeout::{LockTimeout, RESET_STATEMENT};
 use super::{MigrationUndo, Placement, StatementUndo, UndoSql, Verdict};
-use crate::migrations::{seal, undo_header, Sealed, Sha256Text, SEAL_LINE_LEN};
+use crate::migrations::{undo_header, Sealed, Sha256Text, SEAL_LINE_LEN};
 use crate::untrusted;
 
 /// One item of the undo sequence, in the order it must run.
@@ -104,7 +104,7 @@ impl<'u> Files<'u> {
     }
 
     /// Renders file `part` (0-based), sealed with the checksum of what was generated (see
-    /// [`seal`]). It is rendered twice, once to hash it and once into `out`, so it is never
+    /// [`seal`](crate::migrations::seal)). It is rendered twice, once to hash it and once into `out`, so it is never
     /// held whole.
     pub fn render(&self, part: usize, out: &mut impl Write) -> std::fmt::Result {
         let mut hash = Sha256Text::default();
@@ -118,9 +118,9 @@ impl<'u> Files<'u> {
     pub fn text(&self, part: usize) -> String {
         let steps = &self.parts[part];
         let mut out = String::with_capacity(file_size_hint(self.undo, steps));
-        self.render_unsealed(part, &mut out)
+        self.render(part, &mut out)
             .expect("a string takes any text");
-        seal(out)
+        out
     }
 
     fn render_unsealed(&self, part: usize, out: &mut impl Write) -> std::fmt::Result {
@@ -149,19 +149,10 @@ impl<'u> Files<'u> {
 }
 
 /// Renders the undo as one or more `migration.sql` texts, each sealed with the checksum of
-/// what was generated (see [`seal`]).
+/// what was generated (see [`seal`](crate::migrations::seal)).
 pub fn render_parts(undo: &MigrationUndo) -> Vec<String> {
     let files = Files::new(undo);
     (0..files.len()).map(|part| files.text(part)).collect()
-}
-
-/// The statements each file of [`render_parts`] holds, in order, as the generator built them
-/// (without the `;`): what a file must parse back to before it is written.
-pub fn built_statements(undo: &MigrationUndo) -> Vec<Vec<String>> {
-    let files = Files::new(undo);
-    (0..files.len())
-        .map(|part| files.built(part).map(Cow::into_owned).collect())
-        .collect()
 }
 
 fn render_file(

@@ -28,7 +28,7 @@ use crate::sql::touches::Touches;
 use crate::sql::{self, pb, NodeEnum, QName};
 
 pub use derive::{derive_each, derive_undos, MigrationUndo, StatementUndo, VerdictCounts};
-pub use file::{built_statements, render_parts, Files};
+pub use file::{render_parts, Files};
 pub use lock_timeout::{LockTimeout, DEFAULT_LOCK_TIMEOUT};
 pub use rule::UndoRule;
 
