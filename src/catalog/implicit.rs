@@ -314,17 +314,10 @@ mod tests {
         );
     }
 
-    /// As `tests/implicit_objects.rs` checks on PostgreSQL (the same statements).
+    /// `tests/implicit_objects.rs` checks on PostgreSQL that it names them as the model does.
     #[test]
     fn unnamed_constraints_are_named_as_postgresql_names_them() {
-        let catalog = Catalog::folded(
-            r#"CREATE TABLE "Order" ("id" INT PRIMARY KEY, "code" TEXT UNIQUE, "a" INT, "b" INT,
-                "qty" INT CHECK ("qty" > 0), "parent" INT REFERENCES "Order" ("id"),
-                UNIQUE ("a", "b"), CHECK ("b" > "a"), CHECK (1 > 0));
-            ALTER TABLE "Order" ADD UNIQUE ("code");
-            ALTER TABLE "Order" ADD FOREIGN KEY ("a", "b") REFERENCES "Order" ("a", "b");
-            ALTER TABLE "Order" ADD CHECK ("qty" < 100);"#,
-        );
+        let catalog = Catalog::folded(include_str!("../../tests/fixtures/unnamed_constraints.sql"));
         let mut names: Vec<_> = catalog.tables[&q("Order")]
             .constraints
             .iter()
