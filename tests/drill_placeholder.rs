@@ -8,10 +8,9 @@
 #![allow(clippy::unwrap_used)]
 
 use unmigrate::explain::{self, Target};
-use unmigrate::generate::{plan, Selection};
-use unmigrate::migrations::{read_history, ApplyMode, Timestamp};
+use unmigrate::generate::Selection;
+use unmigrate::migrations::{read_history, ApplyMode};
 use unmigrate::scratch::{ScratchOptions, ScratchServer};
-use unmigrate::undo::LockTimeout;
 
 mod common;
 use common::{query_strings, write_history};
@@ -62,17 +61,7 @@ fn dropped_not_null_columns_come_back_with_their_placeholder_on_1000_rows() {
     let migrations = dir.path().join("migrations");
     write_history(&migrations, &[(INIT, INIT_SQL), (FORWARD, FORWARD_SQL)]);
     let history = read_history(&migrations).unwrap();
-    let ts = Timestamp::parse("20990101000000").unwrap();
-    let timeout = LockTimeout::default_timeout();
-    let plan = plan(
-        &history,
-        &Selection::Last(1),
-        Some(ts),
-        ts,
-        false,
-        Some(&timeout),
-    )
-    .unwrap();
+    let plan = common::fixed_plan(&history, &Selection::Last(1));
     let undo: Vec<String> = plan.folders().map(|f| f.unwrap().sql).collect();
     let text = undo.join("\n");
     assert!(text.contains("placeholder '' for existing rows"), "{text}");

@@ -119,24 +119,23 @@ fn classify(
         .filter(|(r, m)| measured.get(*r) != Some(*m))
         .collect();
     let notes = statement.impact.notes.join(" ");
-    let key_checks = only_documented.is_empty()
-        && !only_measured.is_empty()
-        && only_measured.iter().all(|(relation, mode)| {
-            mode.as_str() == "RowShareLock"
-                && notes.contains("checked against")
-                && notes.contains(relation.as_str())
-        });
-    if key_checks {
+    // Only measured locks, each one of `modes` on a relation the notes name after `phrase`.
+    let measured_only_as = |modes: &[&str], phrase: &str| {
+        only_documented.is_empty()
+            && !only_measured.is_empty()
+            && only_measured.iter().all(|(relation, mode)| {
+                modes.contains(&mode.as_str())
+                    && notes.contains(phrase)
+                    && notes.contains(relation.as_str())
+            })
+    };
+    if measured_only_as(&["RowShareLock"], "checked against") {
         return Some(Known::DataDependentKeyCheck);
     }
-    let delete_checks = only_documented.is_empty()
-        && !only_measured.is_empty()
-        && only_measured.iter().all(|(relation, mode)| {
-            ["RowShareLock", "RowExclusiveLock"].contains(&mode.as_str())
-                && notes.contains("each row deleted is checked against")
-                && notes.contains(relation.as_str())
-        });
-    if delete_checks {
+    if measured_only_as(
+        &["RowShareLock", "RowExclusiveLock"],
+        "each row deleted is checked against",
+    ) {
         return Some(Known::DataDependentDeleteCheck);
     }
     let temporary = only_measured.is_empty()
