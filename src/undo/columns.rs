@@ -5,6 +5,7 @@ mod types;
 
 use types::{cast_back, converts_losslessly, enum_values_fit, type_label};
 
+use super::guard::Guard;
 use super::rule::{undo_rule, UndoRule};
 use super::{recreate, stmt, table_in_use, DataLoss, LazyScope, Placement, Undo, UndoSql};
 use crate::catalog::{Catalog, Column, Table};
@@ -545,7 +546,8 @@ pub fn drop_not_null(
         return Undo::lossy(
             format!("makes {shown} NOT NULL again: fails if rows with NULL were written since; fill them in first"),
             vec![set],
-        );
+        )
+        .guarded(Some(Guard::nulls(table, &column.name)));
     }
     let helper = helper_check_name(t, table, &column.name);
     let statements = vec![
@@ -566,6 +568,7 @@ pub fn drop_not_null(
         ),
         statements,
     )
+    .guarded(Some(Guard::nulls(table, &column.name)))
 }
 
 /// A name for the helper CHECK of [`drop_not_null`] that no constraint of the table has, at

@@ -10,7 +10,9 @@ use super::file::render_parts;
 use super::lock_timeout::LockTimeout;
 #[cfg(doc)]
 use super::lock_timeout::DEFAULT_LOCK_TIMEOUT;
-use super::{is_data_statement, render, touches_of_file, undo_and_apply, LazyScope, Undo, Verdict};
+use super::{
+    guard, is_data_statement, render, touches_of_file, undo_and_apply, LazyScope, Undo, Verdict,
+};
 use crate::catalog::Catalog;
 use crate::migrations::{Checksum, History, Migration, NewFolder};
 use crate::sql::touches::Touches;
@@ -151,6 +153,7 @@ pub fn derive_each<E: From<SqlError>>(
             }
             catalog.end_migration();
             if undo_it {
+                guard::place(&catalog, &migration_scope, &mut statements);
                 each(finish(migration, statements))?;
             }
         }

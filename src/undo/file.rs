@@ -27,10 +27,12 @@ impl<'a> Step<'a> {
 
 /// The steps of each file, in order. A `CONCURRENTLY` statement cannot run inside the
 /// implicit transaction Prisma wraps a file in, so it gets a file of its own; validations
-/// wait for a file after the one that adds their constraints (see [`Placement`]).
+/// wait for a file after the one that adds their constraints (see [`Placement`]); preflight
+/// guards run first of all.
 fn parts(undo: &MigrationUndo) -> Vec<Vec<Step<'_>>> {
     let mut parts: Vec<Vec<Step<'_>>> = vec![Vec::new()];
     let mut waiting: Vec<Step<'_>> = Vec::new();
+    let mut guards: Vec<Step<'_>> = Vec::new();
     for s in undo.statements.iter().rev() {
         if s.undo.verdict == Verdict::Manual {
             start_waiting(&mut parts, &mut waiting);
@@ -40,6 +42,7 @@ fn parts(undo: &MigrationUndo) -> Vec<Vec<Step<'_>>> {
         }
         for sql in &s.undo.statements {
             match sql.placement {
+                Placement::Guard => guards.push(Step::Sql(s, sql)),
                 Placement::Later => waiting.push(Step::Sql(s, sql)),
                 Placement::NotValidAdd => parts.last_mut().expect("a part").push(Step::Sql(s, sql)),
                 Placement::InOrder => {
@@ -56,6 +59,16 @@ fn parts(undo: &MigrationUndo) -> Vec<Vec<Step<'_>>> {
     }
     start_waiting(&mut parts, &mut waiting);
     parts.retain(|p| p.iter().any(|s| !matches!(s, Step::Nothing(_))));
+    if !guards.is_empty() {
+        match parts.first_mut() {
+            // A CONCURRENTLY statement must stay alone in its file: the guards go before it.
+            Some(first) if !matches!(first.as_slice(), [Step::Sql(_, sql)] if sql.concurrent) => {
+                guards.append(first);
+                *first = guards;
+            }
+            _ => parts.insert(0, guards),
+        }
+    }
     if parts.is_empty() {
         parts.push(Vec::new());
     }
@@ -174,6 +187,17 @@ fn render_file(
     let mut last_source: Option<&StatementUndo> = None;
     for step in steps {
         let source = step.source();
+        if let Step::Sql(_, sql) = step {
+            if sql.placement == Placement::Guard {
+                writeln!(
+                    out,
+                    "\n-- preflight check for the undo of line {}: it fails here, before any change, if rows would make that undo fail",
+                    source.location.line
+                )?;
+                writeln!(out, "{};", sql.sql)?;
+                continue;
+            }
+        }
         // Consecutive steps of one forward statement share its comment.
         if !last_source.is_some_and(|last| std::ptr::eq(last, source)) {
             out.write_char('\n')?;

@@ -1,5 +1,6 @@
 //! Indexes: `CREATE INDEX` ↔ `DROP INDEX`, concurrent forms included.
 
+use super::guard::Guard;
 use super::rule::{undo_rule, UndoRule};
 use super::{table_in_use, LazyScope, Undo, UndoSql};
 use crate::catalog::{object_qname, Catalog};
@@ -174,6 +175,7 @@ pub fn drop_index(catalog: &Catalog, s: &pb::DropStmt, scope: &LazyScope<'_>) ->
             format!("recreates unique index {name}{how}: fails if duplicate rows were written since.{invalid}"),
             vec![statement],
         )
+        .guarded(Guard::duplicates(index))
     } else if concurrent {
         Undo::exact(
             format!("recreates index {name}{how}.{invalid}"),

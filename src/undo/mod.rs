@@ -8,6 +8,7 @@ mod data;
 mod derive;
 mod enums;
 mod file;
+mod guard;
 mod indexes;
 mod lock_timeout;
 mod maintenance;
@@ -127,6 +128,8 @@ pub enum Placement {
     /// Validates (or depends on a validation): runs in a later transaction than the
     /// statements before it, in order with the other statements that wait.
     Later,
+    /// A preflight check ([`guard`]): runs at the top of the undo, before any change.
+    Guard,
 }
 
 /// Deparses the undo's built statements. A statement the deparser rejects (a bug in
@@ -212,6 +215,10 @@ pub struct Undo {
     /// column order only then.
     #[serde(skip)]
     pub reorders_columns: bool,
+    /// Conditions that make the undo fail, checked before it changes anything: placed among
+    /// `statements` once the migration is folded (see [`guard::place`]).
+    #[serde(skip)]
+    pub guards: Vec<guard::Guard>,
 }
 
 impl Undo {
@@ -222,6 +229,7 @@ impl Undo {
             statements,
             loses: Vec::new(),
             reorders_columns: false,
+            guards: Vec::new(),
         }
     }
 
@@ -232,6 +240,7 @@ impl Undo {
             statements,
             loses: Vec::new(),
             reorders_columns: false,
+            guards: Vec::new(),
         }
     }
 
@@ -245,6 +254,12 @@ impl Undo {
         self
     }
 
+    /// The undo, checking first that no row meets the condition that would make it fail.
+    pub fn guarded(mut self, guard: Option<guard::Guard>) -> Self {
+        self.guards.extend(guard);
+        self
+    }
+
     pub fn manual(reason: impl Into<String>) -> Self {
         Undo {
             verdict: Verdict::Manual,
@@ -252,6 +267,7 @@ impl Undo {
             statements: Vec::new(),
             loses: Vec::new(),
             reorders_columns: false,
+            guards: Vec::new(),
         }
     }
 
@@ -288,6 +304,10 @@ impl Undo {
             .collect::<Vec<_>>()
             .join("; ");
         let loses = parts.iter().flat_map(|p| p.loses.iter().cloned()).collect();
+        let guards = parts
+            .iter()
+            .flat_map(|p| p.guards.iter().cloned())
+            .collect();
         // Said in the reason only when the part's verdict is the worst: the flag follows it.
         let reorders_columns = parts
             .iter()
@@ -299,6 +319,7 @@ impl Undo {
             statements,
             loses,
             reorders_columns,
+            guards,
         }
     }
 }

@@ -1,0 +1,272 @@
+//! Preflight guards: a lossy undo that fails on some rows (duplicates under a unique index it
+//! rebuilds, NULLs in a column it makes NOT NULL again, …) checks for those rows first, at the
+//! top of the undo, before any change. Under Prisma's split mode, where each statement commits
+//! alone, an undo that failed half-way would leave the schema between two states during an
+//! incident; with the guard it fails whole, and its message names the table, the columns and
+//! the query that lists the rows to fix.
+//!
+//! A rule attaches a [`Guard`] to its [`Undo`](super::Undo); once the whole migration is folded,
+//! [`place`] decides where each guard can run: at the top when its table and columns stand
+//! unchanged after the forward migration and no undo step before it changes data, else right
+//! before the statement it guards (still before that change, and said so in the note).
+
+use std::fmt::Write;
+
+use super::{is_data_statement, LazyScope, Placement, StatementUndo, UndoSql};
+use crate::catalog::{Catalog, Index};
+use crate::sql::quote::{Ident, Literal, Qualified};
+use crate::sql::touches::Touches;
+use crate::sql::{build, deparse, pb, Node, NodeEnum, QName};
+
+/// A condition that makes an undo statement fail, as a query listing the rows that meet it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Guard {
+    table: QName,
+    /// The table's columns the query reads.
+    columns: Vec<String>,
+    /// `SELECT …` listing the offending rows (or groups of rows).
+    offenders: String,
+    /// What is wrong with them, and what it stops.
+    problem: String,
+}
+
+impl Guard {
+    /// Rows with equal keys stop `index` (a unique index) from being built again. `None` when
+    /// the index is not unique, or its definition cannot be written as a query.
+    pub fn duplicates(index: &Index) -> Option<Guard> {
+        let stmt = index.stmt.unpack();
+        if !stmt.unique {
+            return None;
+        }
+        let keys: Vec<Node> = stmt
+            .index_params
+            .iter()
+            .map(|p| match &p.node {
+                Some(NodeEnum::IndexElem(e)) if !e.name.is_empty() => {
+                    Some(build::column_ref(&e.name))
+                }
+                Some(NodeEnum::IndexElem(e)) => e.expr.as_deref().cloned(),
+                _ => None,
+            })
+            .collect::<Option<_>>()?;
+        let mut conditions: Vec<Node> = Vec::new();
+        if !stmt.nulls_not_distinct {
+            // NULLs never collide in a unique index (unless NULLS NOT DISTINCT).
+            conditions.extend(keys.iter().map(|k| is_not_null(k.clone())));
+        }
+        conditions.extend(stmt.where_clause.as_deref().cloned());
+        let mut targets = keys.clone();
+        targets.push(count_star());
+        let select = pb::SelectStmt {
+            target_list: targets.into_iter().map(res_target).collect(),
+            from_clause: vec![build::node(NodeEnum::RangeVar(build::range_var(
+                &index.table,
+            )))],
+            where_clause: and(conditions).map(Box::new),
+            group_clause: keys,
+            having_clause: Some(Box::new(greater_than_one(count_star()))),
+            // The protobuf defaults (0) are not valid values of these enums.
+            op: pb::SetOperation::SetopNone as i32,
+            limit_option: pb::LimitOption::Default as i32,
+            ..Default::default()
+        };
+        let offenders = deparse(NodeEnum::SelectStmt(Box::new(select))).ok()?;
+        let shown: Vec<String> = stmt.index_params.iter().map(key_shown).collect();
+        Some(Guard {
+            table: index.table.clone(),
+            columns: index.columns.clone(),
+            offenders,
+            problem: format!(
+                "table {} has rows with equal ({}), so unique index {} cannot be built again",
+                index.table,
+                shown.join(", "),
+                Qualified(&index.name)
+            ),
+        })
+    }
+
+    /// Rows with NULL in `column` stop it from becoming NOT NULL again.
+    pub fn nulls(table: &QName, column: &str) -> Guard {
+        Guard {
+            table: table.clone(),
+            columns: vec![column.to_string()],
+            offenders: format!(
+                "SELECT * FROM {} WHERE {} IS NULL",
+                Qualified(table),
+                Ident(column)
+            ),
+            problem: format!(
+                "table {table} has rows where {} IS NULL, so it cannot be made NOT NULL again",
+                Ident(column)
+            ),
+        }
+    }
+
+    /// The guard as a statement: a `DO` block that raises when the query finds a row.
+    /// `first`: it runs before any other step of the undo (else right before its statement).
+    fn statement(&self, first: bool) -> String {
+        let when = if first {
+            "nothing has been changed"
+        } else {
+            "the undo stopped before this step (the steps above it have run)"
+        };
+        let message = format!(
+            "unmigrate preflight check failed: {}; {when}. These rows are listed by: {}",
+            self.problem, self.offenders
+        );
+        let hint = "Fix or remove those rows, then deploy the undo again.";
+        let body = format!(
+            "\nBEGIN\n    IF EXISTS ({}) THEN\n        RAISE EXCEPTION USING\n            MESSAGE = {},\n            HINT = {};\n    END IF;\nEND\n",
+            self.offenders,
+            Literal(&message),
+            Literal(hint)
+        );
+        let tag = dollar_tag(&body);
+        let mut out = String::with_capacity(body.len() + 2 * tag.len() + 4);
+        let _ = write!(out, "DO {tag}{body}{tag}");
+        out
+    }
+}
+
+/// A dollar-quote tag that does not occur in `body`, so the body cannot end the quote.
+fn dollar_tag(body: &str) -> String {
+    (0..)
+        .map(|n| match n {
+            0 => "$unmigrate_guard$".to_string(),
+            n => format!("$unmigrate_guard{n}$"),
+        })
+        .find(|tag| !body.contains(tag.as_str()))
+        .expect("a free tag")
+}
+
+/// Places the guards of one migration's undo, once the migration is folded (`after` is the
+/// model after it, `scope` what it touches): each becomes a statement of its undo, at the
+/// top where it can run there (see the module doc), else right before the statement it
+/// guards. The undo's note says which.
+pub(super) fn place(after: &Catalog, scope: &LazyScope<'_>, statements: &mut [StatementUndo]) {
+    if statements.iter().all(|s| s.undo.guards.is_empty()) {
+        return;
+    }
+    let touches = scope.get();
+    // A step that changes data may fix (or make) the rows a guard looks for: a guard after
+    // such a step must not run ahead of it.
+    let changes_data = statements
+        .iter()
+        .any(|s| is_data_statement(&s.forward) || starts_with_do(&s.forward));
+    for s in statements.iter_mut() {
+        for guard in std::mem::take(&mut s.undo.guards) {
+            let first = !changes_data && stands_after(after, touches, &guard);
+            let sql = UndoSql::text(guard.statement(first), false);
+            if first {
+                s.undo.statements.insert(0, sql.placed(Placement::Guard));
+                s.undo.reason.push_str(
+                    ". A preflight check at the top of the undo fails first, before any change, if such rows exist, and its message gives the query that lists them",
+                );
+            } else {
+                s.undo.statements.insert(0, sql);
+                s.undo.reason.push_str(
+                    ". A check right before this step fails first if such rows exist, naming the query that lists them (it cannot run at the top: the forward migration changes that table's data or shape)",
+                );
+            }
+        }
+    }
+}
+
+/// Whether the guard's table and columns stand after the forward migration as before it: the
+/// migration keeps the table and the model after it still has every column the guard reads.
+fn stands_after(after: &Catalog, touches: &Touches, guard: &Guard) -> bool {
+    touches.keeps_table(&guard.table)
+        && after
+            .table(&guard.table)
+            .is_some_and(|t| guard.columns.iter().all(|c| t.column(c).is_some()))
+}
+
+fn starts_with_do(text: &str) -> bool {
+    text.get(..3)
+        .is_some_and(|head| head.eq_ignore_ascii_case("DO ") || head.eq_ignore_ascii_case("DO\n"))
+}
+
+/// How a key of an index shows in a message: its column, or `expression`.
+fn key_shown(param: &Node) -> String {
+    match &param.node {
+        Some(NodeEnum::IndexElem(e)) if !e.name.is_empty() => Ident(&e.name).to_string(),
+        _ => "an expression".to_string(),
+    }
+}
+
+fn res_target(value: Node) -> Node {
+    build::node(NodeEnum::ResTarget(Box::new(pb::ResTarget {
+        val: Some(Box::new(value)),
+        location: -1,
+        ..Default::default()
+    })))
+}
+
+fn count_star() -> Node {
+    build::node(NodeEnum::FuncCall(Box::new(pb::FuncCall {
+        funcname: vec![build::string("count")],
+        agg_star: true,
+        funcformat: pb::CoercionForm::CoerceExplicitCall as i32,
+        location: -1,
+        ..Default::default()
+    })))
+}
+
+fn greater_than_one(left: Node) -> Node {
+    build::node(NodeEnum::AExpr(Box::new(pb::AExpr {
+        kind: pb::AExprKind::AexprOp as i32,
+        name: vec![build::string(">")],
+        lexpr: Some(Box::new(left)),
+        rexpr: Some(Box::new(build::node(NodeEnum::AConst(pb::AConst {
+            val: Some(pb::a_const::Val::Ival(pb::Integer { ival: 1 })),
+            ..Default::default()
+        })))),
+        location: -1,
+        ..Default::default()
+    })))
+}
+
+fn is_not_null(arg: Node) -> Node {
+    build::node(NodeEnum::NullTest(Box::new(pb::NullTest {
+        arg: Some(Box::new(arg)),
+        nulltesttype: pb::NullTestType::IsNotNull as i32,
+        location: -1,
+        ..Default::default()
+    })))
+}
+
+fn and(mut conditions: Vec<Node>) -> Option<Node> {
+    match conditions.len() {
+        0 => None,
+        1 => conditions.pop(),
+        _ => Some(build::node(NodeEnum::BoolExpr(Box::new(pb::BoolExpr {
+            boolop: pb::BoolExprType::AndExpr as i32,
+            args: conditions,
+            location: -1,
+            ..Default::default()
+        })))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_dollar_tag_never_occurs_in_the_body() {
+        assert_eq!(dollar_tag("SELECT 1"), "$unmigrate_guard$");
+        assert_eq!(
+            dollar_tag("SELECT \"$unmigrate_guard$\""),
+            "$unmigrate_guard1$"
+        );
+    }
+
+    #[test]
+    fn a_null_guard_is_one_do_block_that_parses() {
+        let table = QName::new(crate::sql::names::DEFAULT_SCHEMA, "Us'er");
+        let sql = Guard::nulls(&table, "e$mail").statement(true);
+        assert_eq!(crate::sql::reparse(&sql), Ok(1), "{sql}");
+        assert!(sql.contains("IF EXISTS (SELECT * FROM \"Us'er\" WHERE \"e$mail\" IS NULL)"));
+        assert!(sql.contains("nothing has been changed"), "{sql}");
+    }
+}

@@ -1,0 +1,194 @@
+//! Preflight guards (issue 13): a lossy undo whose condition fails on the live data (here a
+//! duplicate under a unique index it must rebuild) fails in its guard, at the top of the
+//! undo, before any change, with a message that names the table, the columns and the query
+//! listing the rows: in batch mode (each file one transaction) and in split mode (each
+//! statement commits alone), on a real PostgreSQL with 1,000 rows and a session TimeZone other
+//! than UTC. Once the rows are fixed, the same undo deploys.
+
+// Tests may unwrap: a failure names the line (see [lints] in Cargo.toml).
+#![allow(clippy::unwrap_used)]
+
+use std::path::Path;
+
+use unmigrate::generate::Selection;
+use unmigrate::migrations::{read_history, ApplyMode};
+use unmigrate::scratch::{ScratchOptions, ScratchServer};
+
+mod common;
+use common::{query_strings, write_history};
+
+const INIT: &str = "20260101000000_init";
+const FORWARD: &str = "20260102000000_relax_member";
+
+const INIT_SQL: &str = r#"CREATE TABLE "Member" (
+    "id" INTEGER NOT NULL,
+    "email" TEXT NOT NULL,
+    "team" TEXT NOT NULL,
+    CONSTRAINT "Member_pkey" PRIMARY KEY ("id")
+);
+CREATE UNIQUE INDEX "Member_email_key" ON "Member"("email");
+"#;
+
+/// Its undo drops "nickname", makes "team" NOT NULL again and rebuilds the unique index: the
+/// first and second would change the schema before the third fails on a duplicate.
+const FORWARD_SQL: &str = r#"ALTER TABLE "Member" ADD COLUMN "nickname" TEXT;
+DROP INDEX "Member_email_key";
+ALTER TABLE "Member" ALTER COLUMN "team" DROP NOT NULL;
+"#;
+
+/// The undo's files, as generate writes them.
+fn undo_files(migrations: &Path) -> Vec<String> {
+    write_history(migrations, &[(INIT, INIT_SQL), (FORWARD, FORWARD_SQL)]);
+    let history = read_history(migrations).unwrap();
+    let plan = common::fixed_plan(&history, &Selection::Last(1));
+    plan.folders().map(|f| f.unwrap().sql).collect()
+}
+
+/// Applies the undo's files in order as the runner would in `mode`; the first error.
+fn apply(client: &mut postgres::Client, files: &[String], mode: ApplyMode) -> Result<(), String> {
+    for file in files {
+        match mode {
+            ApplyMode::Batch => client.batch_execute(file).map_err(error_text)?,
+            ApplyMode::Split => {
+                for statement in unmigrate::sql::parse_file(Path::new("undo.sql"), file).unwrap() {
+                    client.batch_execute(&statement.text).map_err(error_text)?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn error_text(error: postgres::Error) -> String {
+    match error.as_db_error() {
+        Some(db) => format!("{}\nHINT: {}", db.message(), db.hint().unwrap_or("")),
+        None => error.to_string(),
+    }
+}
+
+/// What the undo would change first: the forward's column, the nullability of "team", the
+/// helper check, the index.
+fn schema_state(client: &mut postgres::Client) -> Vec<String> {
+    query_strings(
+        client,
+        r#"SELECT column_name || ' ' || is_nullable FROM information_schema.columns
+           WHERE table_name = 'Member'
+           UNION ALL SELECT 'constraint ' || conname FROM pg_constraint
+           WHERE conrelid = '"Member"'::regclass
+           UNION ALL SELECT 'index ' || indexrelid::regclass::text FROM pg_index
+           WHERE indrelid = '"Member"'::regclass
+           ORDER BY 1"#,
+    )
+}
+
+#[test]
+fn a_duplicate_under_a_unique_index_fails_the_guard_before_any_change_in_both_modes() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = undo_files(&dir.path().join("migrations"));
+    let text = files.join("\n");
+    assert!(
+        text.contains("-- preflight check for the undo of line 2"),
+        "{text}"
+    );
+    assert!(
+        files[0].find("DO $unmigrate_guard$") < files[0].find("ALTER TABLE"),
+        "the guards come before the first change:\n{}",
+        files[0]
+    );
+
+    let server = ScratchServer::start_embedded(ScratchOptions::default()).unwrap();
+    for mode in [ApplyMode::Batch, ApplyMode::Split] {
+        let db = server.create_database().unwrap();
+        let mut client = db.connect().unwrap();
+        client
+            .batch_execute("SET TimeZone = 'Europe/Berlin'")
+            .unwrap();
+        client.batch_execute(INIT_SQL).unwrap();
+        client
+            .batch_execute(
+                r#"INSERT INTO "Member"
+                   SELECT i, 'member-' || i || '@example.com', 'team-' || (i % 7)
+                   FROM generate_series(1, 1000) AS i"#,
+            )
+            .unwrap();
+        client.batch_execute(FORWARD_SQL).unwrap();
+        // Written after the forward dropped the index: the undo cannot rebuild it.
+        client
+            .batch_execute(
+                r#"INSERT INTO "Member" VALUES (1001, 'member-7@example.com', 'team-1', 'again')"#,
+            )
+            .unwrap();
+        let before = schema_state(&mut client);
+
+        let error = apply(&mut client, &files, mode).unwrap_err();
+        assert!(
+            error.starts_with("unmigrate preflight check failed: table \"Member\" has rows with equal (email), so unique index \"Member_email_key\" cannot be built again; nothing has been changed."),
+            "{mode:?}: {error}"
+        );
+        assert!(
+            error.contains(r#"These rows are listed by: SELECT email, count(*) FROM "Member" WHERE email IS NOT NULL GROUP BY email HAVING count(*) > 1"#),
+            "{mode:?}: {error}"
+        );
+        assert!(
+            error.contains("HINT: Fix or remove those rows"),
+            "{mode:?}: {error}"
+        );
+        assert_eq!(
+            schema_state(&mut client),
+            before,
+            "{mode:?}: nothing changed"
+        );
+        assert!(before.contains(&"nickname YES".to_string()), "{before:?}");
+
+        // The query the message gives lists the duplicate; once fixed, the undo deploys.
+        let listed = query_strings(
+            &mut client,
+            r#"SELECT email || ' ' || count(*) FROM "Member" WHERE email IS NOT NULL GROUP BY email HAVING count(*) > 1"#,
+        );
+        assert_eq!(listed, ["member-7@example.com 2"]);
+        client
+            .batch_execute(r#"DELETE FROM "Member" WHERE "id" = 1001"#)
+            .unwrap();
+        apply(&mut client, &files, mode).unwrap_or_else(|e| panic!("{mode:?}: {e}\n{text}"));
+        let after = schema_state(&mut client);
+        assert!(after.contains(&"team NO".to_string()), "{after:?}");
+        assert!(
+            after.contains(&"index \"Member_email_key\"".to_string()),
+            "{after:?}"
+        );
+        assert!(
+            !after.iter().any(|c| c.starts_with("nickname")),
+            "{after:?}"
+        );
+        db.destroy().unwrap();
+    }
+}
+
+#[test]
+fn null_rows_fail_the_not_null_guard_with_the_query_that_lists_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = undo_files(&dir.path().join("migrations"));
+    let server = ScratchServer::start_embedded(ScratchOptions::default()).unwrap();
+    let db = server.create_database().unwrap();
+    let mut client = db.connect().unwrap();
+    client.batch_execute(INIT_SQL).unwrap();
+    client
+        .batch_execute(
+            r#"INSERT INTO "Member"
+               SELECT i, 'member-' || i || '@example.com', 'team-' || (i % 7)
+               FROM generate_series(1, 1000) AS i"#,
+        )
+        .unwrap();
+    client.batch_execute(FORWARD_SQL).unwrap();
+    client
+        .batch_execute(r#"UPDATE "Member" SET "team" = NULL WHERE "id" <= 3"#)
+        .unwrap();
+    let before = schema_state(&mut client);
+    let error = apply(&mut client, &files, ApplyMode::Split).unwrap_err();
+    assert!(
+        error.starts_with("unmigrate preflight check failed: table \"Member\" has rows where team IS NULL, so it cannot be made NOT NULL again; nothing has been changed. These rows are listed by: SELECT * FROM \"Member\" WHERE team IS NULL"),
+        "{error}"
+    );
+    assert_eq!(schema_state(&mut client), before);
+    db.destroy().unwrap();
+}
