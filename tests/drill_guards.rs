@@ -192,3 +192,58 @@ fn null_rows_fail_the_not_null_guard_with_the_query_that_lists_them() {
     assert_eq!(schema_state(&mut client), before);
     db.destroy().unwrap();
 }
+
+#[test]
+fn orphans_and_failed_checks_fail_their_guards_before_any_change() {
+    const INIT_SQL: &str = r#"CREATE TABLE "Team" ("id" INTEGER PRIMARY KEY);
+CREATE TABLE "Player" (
+    "id" INTEGER PRIMARY KEY,
+    "teamId" INTEGER,
+    "age" INTEGER,
+    CONSTRAINT "Player_teamId_fkey" FOREIGN KEY ("teamId") REFERENCES "Team"("id"),
+    CONSTRAINT "age_positive" CHECK ("age" > 0 OR "age" IS NULL)
+);
+"#;
+    const FORWARD_SQL: &str = r#"ALTER TABLE "Player" DROP CONSTRAINT "Player_teamId_fkey";
+ALTER TABLE "Player" DROP CONSTRAINT "age_positive";
+"#;
+    let dir = tempfile::tempdir().unwrap();
+    let migrations = dir.path().join("migrations");
+    write_history(&migrations, &[(INIT, INIT_SQL), (FORWARD, FORWARD_SQL)]);
+    let history = read_history(&migrations).unwrap();
+    let plan = common::fixed_plan(&history, &Selection::Last(1));
+    let files: Vec<String> = plan.folders().map(|f| f.unwrap().sql).collect();
+
+    let server = ScratchServer::start_embedded(ScratchOptions::default()).unwrap();
+    let cases = [
+        (
+            r#"INSERT INTO "Player" VALUES (1001, 99, 30)"#,
+            r#"unmigrate preflight check failed: table "Player" has rows whose ("teamId") match no row of "Team", so constraint "Player_teamId_fkey" of "Player" cannot be added back; nothing has been changed. These rows are listed by: SELECT child.* FROM "Player" AS child WHERE child."teamId" IS NOT NULL AND NOT EXISTS (SELECT FROM "Team" AS parent WHERE parent.id = child."teamId")"#,
+        ),
+        (
+            r#"INSERT INTO "Player" VALUES (1001, 1, -4)"#,
+            r#"unmigrate preflight check failed: table "Player" has rows that fail constraint age_positive of "Player", so it cannot be added back; nothing has been changed. These rows are listed by: SELECT * FROM "Player" WHERE (age > 0 OR age IS NULL) IS FALSE"#,
+        ),
+    ];
+    for (bad_row, message) in cases {
+        for mode in [ApplyMode::Batch, ApplyMode::Split] {
+            let db = server.create_database().unwrap();
+            let mut client = db.connect().unwrap();
+            client.batch_execute(INIT_SQL).unwrap();
+            client
+                .batch_execute(
+                    r#"INSERT INTO "Team" SELECT i FROM generate_series(1, 10) AS i;
+                       INSERT INTO "Player" SELECT i, 1 + i % 10, 20 + i % 50 FROM generate_series(1, 1000) AS i"#,
+                )
+                .unwrap();
+            client.batch_execute(FORWARD_SQL).unwrap();
+            client.batch_execute(bad_row).unwrap();
+            let constraints = r#"SELECT conname FROM pg_constraint WHERE conrelid = '"Player"'::regclass ORDER BY 1"#;
+            let before = query_strings(&mut client, constraints);
+            let error = apply(&mut client, &files, mode).unwrap_err();
+            assert!(error.starts_with(message), "{mode:?}: {error}");
+            assert_eq!(query_strings(&mut client, constraints), before, "{mode:?}");
+            db.destroy().unwrap();
+        }
+    }
+}

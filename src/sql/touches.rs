@@ -19,6 +19,9 @@ pub struct Touches {
     created_if_absent: BTreeSet<QName>,
     /// Tables dropped by `DROP TABLE`: the undo recreates them.
     dropped: BTreeSet<QName>,
+    /// Tables renamed, or with a column renamed (both names of a renamed table): a name
+    /// there may stand for something else after the migration than before it.
+    renamed: BTreeSet<QName>,
     /// Columns added with `ALTER TABLE … ADD COLUMN`, with the first statement adding each.
     added_columns: HashMap<(QName, String), usize>,
     /// Tables whose rows and every column the migration may change: every table a statement
@@ -105,6 +108,12 @@ impl Touches {
             && !self.dropped.contains(table)
     }
 
+    /// Whether the migration renames `table`, renames another table to its name, or renames
+    /// one of its columns.
+    pub fn renames(&self, table: &QName) -> bool {
+        self.renamed.contains(table)
+    }
+
     /// The first statement (counted from 0) that adds `column` to `table`, if one does.
     pub fn adds_column(&self, table: &QName, column: &str) -> Option<usize> {
         self.added_columns
@@ -175,10 +184,17 @@ impl Touches {
     }
 
     fn rename(&mut self, r: &pb::RenameStmt) {
-        let Some(rv) = r.relation.as_ref().filter(|_| self.names) else {
+        let Some(rv) = r.relation.as_ref() else {
             return;
         };
         let table = QName::from_range_var(rv);
+        if r.rename_type == pb::ObjectType::ObjectTable as i32 {
+            self.renamed.insert(table.sibling(&r.newname));
+        }
+        self.renamed.insert(table.clone());
+        if !self.names {
+            return;
+        }
         if r.rename_type == pb::ObjectType::ObjectColumn as i32 {
             self.columns.insert((table.clone(), r.subname.clone()));
             self.columns.insert((table, r.newname.clone()));

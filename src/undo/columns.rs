@@ -547,7 +547,7 @@ pub fn drop_not_null(
             format!("makes {shown} NOT NULL again: fails if rows with NULL were written since; fill them in first"),
             vec![set],
         )
-        .guarded(Some(Guard::nulls(table, &column.name)));
+        .guarded([Guard::nulls(table, &column.name)]);
     }
     let helper = helper_check_name(t, table, &column.name);
     let statements = vec![
@@ -568,7 +568,7 @@ pub fn drop_not_null(
         ),
         statements,
     )
-    .guarded(Some(Guard::nulls(table, &column.name)))
+    .guarded([Guard::nulls(table, &column.name)])
 }
 
 /// A name for the helper CHECK of [`drop_not_null`] that no constraint of the table has, at

@@ -1,5 +1,6 @@
 //! Table constraints: `ADD CONSTRAINT` ↔ `DROP CONSTRAINT`, and `VALIDATE CONSTRAINT`.
 
+use super::guard::Guard;
 use super::rule::{undo_rule, UndoRule};
 use super::{recreate, Undo, UndoSql};
 use crate::catalog::{Catalog, Constraint, ConstraintKind};
@@ -247,6 +248,12 @@ pub fn drop_constraint(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd
             .flat_map(|(t, fk)| recreate::add_constraint_online(t, fk)),
     );
     let reason = format!("adds constraint {} back to {table}", Ident(&c.name));
+    // Rows the re-added (and validated) constraints would reject fail the undo first.
+    let guards: Vec<Guard> = std::iter::once((table, c))
+        .filter(|_| !c.not_valid)
+        .chain(dependents.iter().map(|(t, fk)| (t, fk)))
+        .filter_map(|(t, c)| Guard::violations(t, c))
+        .collect();
     if c.not_valid && dependents.is_empty() {
         Undo::exact(
             format!("{reason} as NOT VALID, without checking rows"),
@@ -264,6 +271,7 @@ pub fn drop_constraint(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd
             ),
             statements,
         )
+        .guarded(guards)
     } else {
         let dependents = if dependents.is_empty() {
             ""
@@ -276,6 +284,7 @@ pub fn drop_constraint(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd
             ),
             statements,
         )
+        .guarded(guards)
     }
 }
 

@@ -13,7 +13,7 @@
 use std::fmt::Write;
 
 use super::{is_data_statement, LazyScope, Placement, StatementUndo, UndoSql};
-use crate::catalog::{Catalog, Index};
+use crate::catalog::{Catalog, Constraint, ConstraintKind, Index};
 use crate::sql::quote::{Ident, Literal, Qualified};
 use crate::sql::touches::Touches;
 use crate::sql::{build, deparse, pb, Node, NodeEnum, QName};
@@ -21,9 +21,8 @@ use crate::sql::{build, deparse, pb, Node, NodeEnum, QName};
 /// A condition that makes an undo statement fail, as a query listing the rows that meet it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Guard {
-    table: QName,
-    /// The table's columns the query reads.
-    columns: Vec<String>,
+    /// The tables the query reads, with the columns it reads of each (the guarded table first).
+    reads: Vec<(QName, Vec<String>)>,
     /// `SELECT …` listing the offending rows (or groups of rows).
     offenders: String,
     /// What is wrong with them, and what it stops.
@@ -55,26 +54,10 @@ impl Guard {
             conditions.extend(keys.iter().map(|k| is_not_null(k.clone())));
         }
         conditions.extend(stmt.where_clause.as_deref().cloned());
-        let mut targets = keys.clone();
-        targets.push(count_star());
-        let select = pb::SelectStmt {
-            target_list: targets.into_iter().map(res_target).collect(),
-            from_clause: vec![build::node(NodeEnum::RangeVar(build::range_var(
-                &index.table,
-            )))],
-            where_clause: and(conditions).map(Box::new),
-            group_clause: keys,
-            having_clause: Some(Box::new(greater_than_one(count_star()))),
-            // The protobuf defaults (0) are not valid values of these enums.
-            op: pb::SetOperation::SetopNone as i32,
-            limit_option: pb::LimitOption::Default as i32,
-            ..Default::default()
-        };
-        let offenders = deparse(NodeEnum::SelectStmt(Box::new(select))).ok()?;
+        let offenders = duplicates_query(&index.table, keys, conditions)?;
         let shown: Vec<String> = stmt.index_params.iter().map(key_shown).collect();
         Some(Guard {
-            table: index.table.clone(),
-            columns: index.columns.clone(),
+            reads: vec![(index.table.clone(), index.columns.clone())],
             offenders,
             problem: format!(
                 "table {} has rows with equal ({}), so unique index {} cannot be built again",
@@ -85,11 +68,96 @@ impl Guard {
         })
     }
 
+    /// Rows that constraint `c` of `table` would reject stop it from being added back (and
+    /// validated). `None` for an exclusion constraint, a `MATCH FULL` foreign key, or a
+    /// definition that cannot be written as a query.
+    pub fn violations(table: &QName, c: &Constraint) -> Option<Guard> {
+        let def = c.def.unpack();
+        let named = format!("constraint {} of {table}", Ident(&c.name));
+        let (offenders, problem) = match c.kind {
+            ConstraintKind::PrimaryKey | ConstraintKind::Unique => {
+                // The key columns (an INCLUDE column is covered, not compared).
+                let mut names = crate::sql::string_list(&def.keys);
+                if names.is_empty() {
+                    names = c.columns.clone();
+                }
+                let keys: Vec<Node> = names.iter().map(|k| build::column_ref(k)).collect();
+                // A primary key also rejects NULLs, which NOT NULL on its columns already does.
+                let skip_nulls = c.kind == ConstraintKind::Unique && !def.nulls_not_distinct;
+                let conditions = if skip_nulls {
+                    keys.iter().map(|k| is_not_null(k.clone())).collect()
+                } else {
+                    Vec::new()
+                };
+                let shown: Vec<String> = names.iter().map(|k| Ident(k).to_string()).collect();
+                (
+                    duplicates_query(table, keys, conditions)?,
+                    format!(
+                        "table {table} has rows with equal ({}), so {named} cannot be added back",
+                        shown.join(", ")
+                    ),
+                )
+            }
+            ConstraintKind::Check => {
+                let check = def.raw_expr.as_deref().cloned()?;
+                let select = select(
+                    vec![build::node(NodeEnum::ColumnRef(pb::ColumnRef {
+                        fields: vec![build::node(NodeEnum::AStar(pb::AStar {}))],
+                        location: -1,
+                    }))],
+                    table,
+                    Some(is_false(check)),
+                );
+                (
+                    deparse(NodeEnum::SelectStmt(Box::new(select))).ok()?,
+                    format!("table {table} has rows that fail {named}, so it cannot be added back"),
+                )
+            }
+            ConstraintKind::ForeignKey => {
+                let (parent, referenced) = c.references.as_ref()?;
+                if def.fk_matchtype == "f" || referenced.len() != c.columns.len() {
+                    return None;
+                }
+                let not_null: Vec<String> = c
+                    .columns
+                    .iter()
+                    .map(|k| format!("child.{} IS NOT NULL", Ident(k)))
+                    .collect();
+                let matches: Vec<String> = c
+                    .columns
+                    .iter()
+                    .zip(referenced)
+                    .map(|(k, r)| format!("parent.{} = child.{}", Ident(r), Ident(k)))
+                    .collect();
+                (
+                    format!(
+                        "SELECT child.* FROM {} AS child WHERE {} AND NOT EXISTS (SELECT FROM {} AS parent WHERE {})",
+                        Qualified(table),
+                        not_null.join(" AND "),
+                        Qualified(parent),
+                        matches.join(" AND ")
+                    ),
+                    format!(
+                        "table {table} has rows whose ({}) match no row of {parent}, so {named} cannot be added back",
+                        c.columns.iter().map(|k| Ident(k).to_string()).collect::<Vec<_>>().join(", ")
+                    ),
+                )
+            }
+            ConstraintKind::Exclusion => return None,
+        };
+        let mut reads = vec![(table.clone(), c.columns.clone())];
+        reads.extend(c.references.clone());
+        Some(Guard {
+            reads,
+            offenders,
+            problem,
+        })
+    }
+
     /// Rows with NULL in `column` stop it from becoming NOT NULL again.
     pub fn nulls(table: &QName, column: &str) -> Guard {
         Guard {
-            table: table.clone(),
-            columns: vec![column.to_string()],
+            reads: vec![(table.clone(), vec![column.to_string()])],
             offenders: format!(
                 "SELECT * FROM {} WHERE {} IS NULL",
                 Qualified(table),
@@ -128,6 +196,41 @@ impl Guard {
     }
 }
 
+/// `SELECT keys…, count(*) FROM table WHERE conditions GROUP BY keys HAVING count(*) > 1`.
+fn duplicates_query(table: &QName, keys: Vec<Node>, conditions: Vec<Node>) -> Option<String> {
+    let mut targets = keys.clone();
+    targets.push(count_star());
+    let select = pb::SelectStmt {
+        group_clause: keys,
+        having_clause: Some(Box::new(greater_than_one(count_star()))),
+        ..select(targets, table, and(conditions))
+    };
+    deparse(NodeEnum::SelectStmt(Box::new(select))).ok()
+}
+
+/// `SELECT targets FROM table [WHERE condition]`
+fn select(targets: Vec<Node>, table: &QName, condition: Option<Node>) -> pb::SelectStmt {
+    pb::SelectStmt {
+        target_list: targets.into_iter().map(res_target).collect(),
+        from_clause: vec![build::node(NodeEnum::RangeVar(build::range_var(table)))],
+        where_clause: condition.map(Box::new),
+        // The protobuf defaults (0) are not valid values of these enums.
+        op: pb::SetOperation::SetopNone as i32,
+        limit_option: pb::LimitOption::Default as i32,
+        ..Default::default()
+    }
+}
+
+/// `(expr) IS FALSE`: the rows a CHECK rejects (NULL passes a check).
+fn is_false(arg: Node) -> Node {
+    build::node(NodeEnum::BooleanTest(Box::new(pb::BooleanTest {
+        arg: Some(Box::new(arg)),
+        booltesttype: pb::BoolTestType::IsFalse as i32,
+        location: -1,
+        ..Default::default()
+    })))
+}
+
 /// A dollar-quote tag that does not occur in `body`, so the body cannot end the quote.
 fn dollar_tag(body: &str) -> String {
     (0..)
@@ -154,31 +257,39 @@ pub(super) fn place(after: &Catalog, scope: &LazyScope<'_>, statements: &mut [St
         .iter()
         .any(|s| is_data_statement(&s.forward) || starts_with_do(&s.forward));
     for s in statements.iter_mut() {
-        for guard in std::mem::take(&mut s.undo.guards) {
-            let first = !changes_data && stands_after(after, touches, &guard);
+        let guards = std::mem::take(&mut s.undo.guards);
+        if guards.is_empty() {
+            continue;
+        }
+        let first = !changes_data && guards.iter().all(|g| stands_after(after, touches, g));
+        let placed = guards.iter().map(|guard| {
             let sql = UndoSql::text(guard.statement(first), false);
             if first {
-                s.undo.statements.insert(0, sql.placed(Placement::Guard));
-                s.undo.reason.push_str(
-                    ". A preflight check at the top of the undo fails first, before any change, if such rows exist, and its message gives the query that lists them",
-                );
+                sql.placed(Placement::Guard)
             } else {
-                s.undo.statements.insert(0, sql);
-                s.undo.reason.push_str(
-                    ". A check right before this step fails first if such rows exist, naming the query that lists them (it cannot run at the top: the forward migration changes that table's data or shape)",
-                );
+                sql
             }
-        }
+        });
+        // In order, before the statement's own steps.
+        s.undo.statements.splice(0..0, placed.collect::<Vec<_>>());
+        s.undo.reason.push_str(if first {
+            ". A preflight check at the top of the undo fails first, before any change, if such rows exist, and its message gives the query that lists them"
+        } else {
+            ". A check right before this step fails first if such rows exist, naming the query that lists them (it cannot run at the top: the forward migration changes the data or shape of a table it reads)"
+        });
     }
 }
 
-/// Whether the guard's table and columns stand after the forward migration as before it: the
-/// migration keeps the table and the model after it still has every column the guard reads.
+/// Whether the tables and columns the guard reads stand after the forward migration as
+/// before it: the migration keeps each table and the model after it still has every column.
 fn stands_after(after: &Catalog, touches: &Touches, guard: &Guard) -> bool {
-    touches.keeps_table(&guard.table)
-        && after
-            .table(&guard.table)
-            .is_some_and(|t| guard.columns.iter().all(|c| t.column(c).is_some()))
+    guard.reads.iter().all(|(table, columns)| {
+        touches.keeps_table(table)
+            && !touches.renames(table)
+            && after
+                .table(table)
+                .is_some_and(|t| columns.iter().all(|c| t.column(c).is_some()))
+    })
 }
 
 fn starts_with_do(text: &str) -> bool {
@@ -186,12 +297,29 @@ fn starts_with_do(text: &str) -> bool {
         .is_some_and(|head| head.eq_ignore_ascii_case("DO ") || head.eq_ignore_ascii_case("DO\n"))
 }
 
-/// How a key of an index shows in a message: its column, or `expression`.
+/// How a key of an index shows in a message: its column, or its expression.
 fn key_shown(param: &Node) -> String {
     match &param.node {
         Some(NodeEnum::IndexElem(e)) if !e.name.is_empty() => Ident(&e.name).to_string(),
+        Some(NodeEnum::IndexElem(e)) => e
+            .expr
+            .as_deref()
+            .and_then(expression_text)
+            .unwrap_or_else(|| "an expression".to_string()),
         _ => "an expression".to_string(),
     }
+}
+
+/// An expression as SQL text, written by the deparser (as `SELECT expr`, then cut).
+fn expression_text(expr: &Node) -> Option<String> {
+    let select = pb::SelectStmt {
+        target_list: vec![res_target(expr.clone())],
+        op: pb::SetOperation::SetopNone as i32,
+        limit_option: pb::LimitOption::Default as i32,
+        ..Default::default()
+    };
+    let text = deparse(NodeEnum::SelectStmt(Box::new(select))).ok()?;
+    text.strip_prefix("SELECT ").map(str::to_string)
 }
 
 fn res_target(value: Node) -> Node {

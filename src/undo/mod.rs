@@ -255,8 +255,8 @@ impl Undo {
     }
 
     /// The undo, checking first that no row meets the condition that would make it fail.
-    pub fn guarded(mut self, guard: Option<guard::Guard>) -> Self {
-        self.guards.extend(guard);
+    pub fn guarded(mut self, guards: impl IntoIterator<Item = guard::Guard>) -> Self {
+        self.guards.extend(guards);
         self
     }
 
