@@ -116,11 +116,13 @@ undo_rule! {
     /// Its undo, **exact**:
     ///
     /// ```sql
-    /// CREATE UNIQUE INDEX CONCURRENTLY t_id_idx_undo ON t USING btree (id); -- in a migration of its own
     /// ALTER TABLE t DROP CONSTRAINT t_id_idx;
+    /// CREATE UNIQUE INDEX CONCURRENTLY t_id_idx_undo ON t USING btree (id); -- in a migration of its own
     /// ALTER TABLE t ALTER COLUMN id DROP NOT NULL;
     /// ALTER INDEX t_id_idx_undo RENAME TO t_id_idx;
     /// ```
+    ///
+    /// The file deploys the build first: its migration comes before the one that drops the constraint.
     ///
     /// ## Cases
     ///

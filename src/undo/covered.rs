@@ -119,7 +119,7 @@ fn passes(dropped: &Effect, between: Option<&Effect>) -> bool {
 /// Removes the covered statements and adds to each note what covers them.
 fn leave_out(statements: &mut [StatementUndo], mut covered: Vec<(Slot, String)>) {
     // Last first, so the positions still to remove stay where they are.
-    covered.sort_by(|a, b| b.0.cmp(&a.0));
+    covered.sort_by_key(|c| std::cmp::Reverse(c.0));
     let mut notes: Vec<(usize, Vec<String>)> = Vec::new();
     for ((i, j), by) in covered {
         let Some(j) = j else { continue };
