@@ -74,6 +74,34 @@ pub fn add_not_null_check(table: &QName, name: &str, column: &str) -> String {
     )
 }
 
+/// `CREATE UNIQUE INDEX CONCURRENTLY <name> ON <table> USING btree (<columns>)`: the index a
+/// key constraint takes over with [`add_key_using_index`].
+pub fn create_unique_index_concurrently(table: &QName, name: &str, columns: &[String]) -> String {
+    let columns: Vec<String> = columns.iter().map(|c| Ident(c).to_string()).collect();
+    format!(
+        "CREATE UNIQUE INDEX CONCURRENTLY {} ON {} USING btree ({})",
+        Ident(name),
+        Qualified(table),
+        columns.join(", ")
+    )
+}
+
+/// `ALTER TABLE <table> ADD CONSTRAINT <name> PRIMARY KEY | UNIQUE USING INDEX <index>`
+pub fn add_key_using_index(table: &QName, name: &str, primary: bool, index: &str) -> String {
+    let kind = if primary { "PRIMARY KEY" } else { "UNIQUE" };
+    format!(
+        "ALTER TABLE {} ADD CONSTRAINT {} {kind} USING INDEX {}",
+        Qualified(table),
+        Ident(name),
+        Ident(index)
+    )
+}
+
+/// `ALTER INDEX <index> RENAME TO <name>`
+pub fn rename_index(index: &QName, name: &str) -> String {
+    format!("ALTER INDEX {} RENAME TO {}", Qualified(index), Ident(name))
+}
+
 /// A column change that takes no value.
 #[derive(Debug, Clone, Copy)]
 pub enum ColumnChange {

@@ -7,7 +7,7 @@ use types::{cast_back, converts_losslessly, enum_values_fit, type_label};
 
 use super::guard::Guard;
 use super::rule::{undo_rule, UndoRule};
-use super::{recreate, stmt, table_in_use, DataLoss, LazyScope, Placement, Undo, UndoSql};
+use super::{recreate, stmt, table_in_use, DataLoss, Effect, LazyScope, Placement, Undo, UndoSql};
 use crate::catalog::{Catalog, Column, Table};
 use crate::sql::quote::{self, Ident};
 use crate::sql::text::{self, ColumnChange};
@@ -26,20 +26,45 @@ pub(super) const RULES: &[UndoRule] = &[
 
 fn column_cmd(table: &QName, subtype: At, column: &str, def: Option<pb::Node>) -> UndoSql {
     // The frequent value-less forms are written directly; the rest are deparsed trees.
-    let change = match (subtype, &def) {
-        (At::AtDropColumn, None) => return UndoSql::text(text::drop_column(table, column), false),
-        (At::AtColumnDefault, None) => Some(ColumnChange::DropDefault),
-        (At::AtDropNotNull, None) => Some(ColumnChange::DropNotNull),
-        (At::AtSetNotNull, None) => Some(ColumnChange::SetNotNull),
-        _ => None,
+    let (table_, column_) = (table.clone(), column.to_string());
+    let (sql, effect) = match (subtype, &def) {
+        (At::AtDropColumn, None) => (
+            text::drop_column(table, column),
+            Some(Effect::DropsColumn {
+                table: table_,
+                column: column_,
+            }),
+        ),
+        (At::AtColumnDefault, None) => (
+            text::alter_column(table, column, ColumnChange::DropDefault),
+            Some(Effect::DropsDefault {
+                table: table_,
+                column: column_,
+            }),
+        ),
+        (At::AtDropNotNull, None) => (
+            text::alter_column(table, column, ColumnChange::DropNotNull),
+            Some(Effect::DropsNotNull {
+                table: table_,
+                column: column_,
+            }),
+        ),
+        (At::AtSetNotNull, None) => (
+            text::alter_column(table, column, ColumnChange::SetNotNull),
+            None,
+        ),
+        _ => {
+            return stmt(build::alter_table(
+                table,
+                vec![build::table_cmd(subtype, column, def)],
+            ))
+        }
     };
-    if let Some(change) = change {
-        return UndoSql::text(text::alter_column(table, column, change), false);
+    let sql = UndoSql::text(sql, false);
+    match effect {
+        Some(effect) => sql.with_effect(effect),
+        None => sql,
     }
-    stmt(build::alter_table(
-        table,
-        vec![build::table_cmd(subtype, column, def)],
-    ))
 }
 
 fn column_of<'a>(
@@ -391,7 +416,7 @@ undo_rule! {
     ///
     /// ## The undo
     ///
-    /// Restores the previous default with `SET DEFAULT`, or removes it with `DROP DEFAULT` when the column had none. A `serial` column's default is the `nextval('<table>_<column>_seq'::regclass)` PostgreSQL gave it, restored as such (the undo of a later `DROP SEQUENCE` in the same undo creates the sequence first).
+    /// Restores the previous default with `SET DEFAULT`, or removes it with `DROP DEFAULT` when the column had none (no statement when a later `DROP COLUMN` or `DROP TABLE` of the same undo drops it anyway). A `serial` column's default is the `nextval('<table>_<column>_seq'::regclass)` PostgreSQL gave it, restored as such (the undo of a later `DROP SEQUENCE` in the same undo creates the sequence first).
     ///
     /// ## Verdict
     ///
@@ -448,7 +473,7 @@ undo_rule! {
     ///
     /// ## The undo
     ///
-    /// `ALTER COLUMN … DROP NOT NULL`.
+    /// `ALTER COLUMN … DROP NOT NULL`; no statement when a later `DROP COLUMN` or `DROP TABLE` of the same undo drops it anyway.
     ///
     /// ## Verdict
     ///
@@ -473,6 +498,7 @@ undo_rule! {
     /// ## Cases
     ///
     /// - `tests/cases/columns/defaults_and_nullability.sql` (snapshot `snapshots/columns__defaults_and_nullability.snap`)
+    /// - `tests/cases/columns/drops_covered_by_drop_column.sql` (snapshot `snapshots/columns__drops_covered_by_drop_column.snap`)
     UNDO_SET_NOT_NULL = "undo-set-not-null";
 }
 

@@ -2,7 +2,7 @@
 
 use super::guard::Guard;
 use super::rule::{undo_rule, UndoRule};
-use super::{recreate, Undo, UndoSql};
+use super::{keys, recreate, table_in_use, Effect, LazyScope, Undo, UndoSql};
 use crate::catalog::{Catalog, Constraint, ConstraintKind};
 use crate::sql::quote::Ident;
 use crate::sql::text::{self, ColumnChange};
@@ -26,7 +26,7 @@ undo_rule! {
     ///
     /// ## The undo
     ///
-    /// `ALTER TABLE … DROP CONSTRAINT`, under the name PostgreSQL gives an unnamed constraint. A primary key also made its columns NOT NULL, so those that were nullable become nullable again.
+    /// `ALTER TABLE … DROP CONSTRAINT`, under the name PostgreSQL gives an unnamed constraint. A primary key also made its columns NOT NULL, so those that were nullable become nullable again. No statement when a later `DROP TABLE` of the same undo drops the table anyway (and nothing between needs the constraint gone first).
     ///
     /// ## Verdict
     ///
@@ -52,11 +52,17 @@ undo_rule! {
     /// ## Cases
     ///
     /// - `tests/cases/constraints/add_constraints.sql` (snapshot `snapshots/constraints__add_constraints.snap`)
+    /// - `tests/cases/tables/drops_covered_by_drop_table.sql` (snapshot `snapshots/tables__drops_covered_by_drop_table.snap`)
     UNDO_ADD_CONSTRAINT = "undo-add-constraint";
 }
 
 /// The undo of rule `undo-add-constraint` (UNDO_ADD_CONSTRAINT above).
-pub fn add_constraint(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) -> Undo {
+pub fn add_constraint(
+    catalog: &Catalog,
+    table: &QName,
+    cmd: &pb::AlterTableCmd,
+    scope: &LazyScope<'_>,
+) -> Undo {
     let Some(NodeEnum::Constraint(c)) = cmd.def.as_deref().and_then(|d| d.node.as_ref()) else {
         return Undo::manual("ADD CONSTRAINT without a definition");
     };
@@ -64,9 +70,10 @@ pub fn add_constraint(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd)
         return Undo::manual("this kind of constraint (column NOT NULL as a table constraint) is not modelled; reverse it by hand");
     };
     if !c.indexname.is_empty() {
-        return add_constraint_using_index(catalog, table, c, &name);
+        return add_constraint_using_index(catalog, table, c, &name, scope);
     }
-    let mut statements = vec![recreate::drop_constraint(table, &name)];
+    let references = c.pktable.as_ref().map(QName::from_range_var);
+    let mut statements = vec![recreate::drop_constraint(table, &name, references)];
     if c.contype == pb::ConstrType::ConstrPrimary as i32 {
         statements.extend(drop_not_null_made_by_key(
             catalog,
@@ -90,11 +97,11 @@ undo_rule! {
     ///
     /// ## The undo
     ///
-    /// Drops the constraint (which drops the index it took over), makes nullable again the key columns a primary key made NOT NULL, and recreates index `i` under its own name as it was defined. What PostgreSQL does with the index's name and with NOT NULL is in `src/catalog/using_index.rs`.
+    /// Drops the constraint (which drops the index it took over), makes nullable again the key columns a primary key made NOT NULL, and recreates index `i` under its own name as it was defined. What PostgreSQL does with the index's name and with NOT NULL is in `src/catalog/using_index.rs`. On a table in use (one the migration neither creates nor drops), the index is rebuilt `CONCURRENTLY` in a migration of its own *before* the drop, while the constraint still keeps those rows unique: under its own name when the constraint had renamed it, else under a free name (`<name>_undo`) and renamed back by `ALTER INDEX … RENAME` right after the drop.
     ///
     /// ## Verdict
     ///
-    /// **exact**: the schema returns as it was and no row changes; the note says that the index is rebuilt (a full scan under a SHARE lock: writes to the table wait). **manual** when no earlier migration recorded the index's definition.
+    /// **exact**: the schema returns as it was and no row changes; the note says how the index is rebuilt (concurrently, or on a table the undo recreates with a full scan under a SHARE lock). **manual** when no earlier migration recorded the index's definition.
     ///
     /// ## Example
     ///
@@ -111,9 +118,12 @@ undo_rule! {
     ///
     /// ```sql
     /// ALTER TABLE t DROP CONSTRAINT t_id_idx;
+    /// CREATE UNIQUE INDEX CONCURRENTLY t_id_idx_undo ON t USING btree (id); -- in a migration of its own
     /// ALTER TABLE t ALTER COLUMN id DROP NOT NULL;
-    /// CREATE UNIQUE INDEX t_id_idx ON t USING btree (id);
+    /// ALTER INDEX t_id_idx_undo RENAME TO t_id_idx;
     /// ```
+    ///
+    /// The file deploys the build first: its migration comes before the one that drops the constraint.
     ///
     /// ## Cases
     ///
@@ -131,6 +141,7 @@ fn add_constraint_using_index(
     table: &QName,
     c: &pb::Constraint,
     name: &str,
+    scope: &LazyScope<'_>,
 ) -> Undo {
     let Some(index) = catalog.adopted_index(table, &c.indexname) else {
         return Undo::manual(format!(
@@ -139,7 +150,7 @@ fn add_constraint_using_index(
             Ident(name)
         ));
     };
-    let mut statements = vec![recreate::drop_constraint(table, name)];
+    let mut statements = vec![recreate::drop_constraint(table, name, None)];
     if c.contype == pb::ConstrType::ConstrPrimary as i32 {
         statements.extend(drop_not_null_made_by_key(
             catalog,
@@ -147,20 +158,62 @@ fn add_constraint_using_index(
             &index.key_columns(),
         ));
     }
-    statements.push(recreate::create_index(index, false));
-    let renamed = if index.name.name == name {
-        String::new()
+    if !table_in_use(catalog, table, scope) {
+        statements.push(recreate::create_index(index, false));
+        return Undo::exact(
+            format!(
+                "drops constraint {} of {table} with its index and recreates index {}{}; the rebuild scans the table under a SHARE lock, so writes wait for it",
+                Ident(name),
+                index.name,
+                renamed_note(&index.name, name)
+            ),
+            statements,
+        );
+    }
+    // Built CONCURRENTLY before the drop, while the constraint still keeps those rows unique:
+    // under its own name when the constraint renamed it, else under a free name and renamed
+    // after the drop.
+    let mut rebuild = recreate::create_index(index, true);
+    let building = if index.name.name == name {
+        let free = keys::free_index_name(catalog, table, name);
+        rebuild = recreate::create_index_as(index, &free, true);
+        statements.push(UndoSql::text(
+            text::rename_index(&table.sibling(&free), name),
+            false,
+        ));
+        format!(
+            " under the free name {}, renamed {} after the drop",
+            Ident(&free),
+            Ident(name)
+        )
     } else {
-        format!(" (the constraint had renamed it to {})", Ident(name))
+        String::new()
     };
+    statements.insert(
+        1,
+        rebuild.with_effect(Effect::BuildsAheadOf {
+            table: table.clone(),
+            constraint: name.to_string(),
+        }),
+    );
     Undo::exact(
         format!(
-            "drops constraint {} of {table} with its index and recreates index {}{renamed}; the rebuild scans the table under a SHARE lock, so writes wait for it",
+            "drops constraint {} of {table} with its index and recreates index {}{}; it is rebuilt CONCURRENTLY{building}, in a migration of its own ahead of the drop, while the constraint still keeps those rows unique, so reads and writes of {table} go on (a failed build leaves an INVALID index behind: drop it with DROP INDEX CONCURRENTLY before deploying again)",
             Ident(name),
-            index.name
+            index.name,
+            renamed_note(&index.name, name)
         ),
         statements,
     )
+}
+
+/// Says that the constraint had renamed the index it took over, when it had.
+fn renamed_note(index: &QName, constraint: &str) -> String {
+    if index.name == constraint {
+        String::new()
+    } else {
+        format!(" (the constraint had renamed it to {})", Ident(constraint))
+    }
 }
 
 /// `DROP NOT NULL` for the key columns that were nullable before a primary key made them
@@ -174,6 +227,10 @@ fn drop_not_null_made_by_key(catalog: &Catalog, table: &QName, keys: &[String]) 
                 text::alter_column(table, key, ColumnChange::DropNotNull),
                 false,
             )
+            .with_effect(Effect::DropsNotNull {
+                table: table.clone(),
+                column: key.clone(),
+            })
         })
         .collect()
 }
@@ -189,11 +246,11 @@ undo_rule! {
     ///
     /// ## The undo
     ///
-    /// Adds the constraint back as the model recorded it (`NOT VALID` if it was), together with the foreign keys that a dropped primary key or unique constraint took with it. A valid foreign key or CHECK is added `NOT VALID` (a brief lock, no scan, so writes go on) and validated by `VALIDATE CONSTRAINT` in a later transaction: in a migration of its own after the one that adds it, since batch mode runs a file as one transaction and the add's lock would otherwise be held through the scan (`VALIDATE` takes SHARE UPDATE EXCLUSIVE: reads and writes go on).
+    /// Adds the constraint back as the model recorded it (`NOT VALID` if it was), together with the foreign keys that a dropped primary key or unique constraint took with it. A primary key or unique constraint on a table in use (one the migration neither creates nor drops) is not added by building its index under ACCESS EXCLUSIVE: a unique index `<name>_undo` is built `CONCURRENTLY` in a migration of its own, then `ADD CONSTRAINT … USING INDEX` takes it over (and renames it) under a brief lock. Where the undo also drops a constraint of that name (a primary key swapped by the forward), the build runs before that drop, so the drop and the re-add share one short transaction. Its key columns are NOT NULL already (a primary key made them so, and dropping it keeps that), so `USING INDEX` does not scan for NULLs. A key with `INCLUDE`, storage options, a tablespace, `NULLS NOT DISTINCT` or `DEFERRABLE` is added back as it was. A valid foreign key or CHECK is added `NOT VALID` (a brief lock, no scan, so writes go on) and validated by `VALIDATE CONSTRAINT` in a later transaction: in a migration of its own after the one that adds it, since batch mode runs a file as one transaction and the add's lock would otherwise be held through the scan (`VALIDATE` takes SHARE UPDATE EXCLUSIVE: reads and writes go on).
     ///
     /// ## Verdict
     ///
-    /// **exact** for a `NOT VALID` constraint (existing rows are not checked). Otherwise **lossy**: re-adding validates every row, so the undo fails if rows written since violate it (duplicates, orphans, failed checks); a failed `VALIDATE` leaves the constraint `NOT VALID`, enforced for new rows only. **manual** when no earlier migration creates the constraint.
+    /// **exact** for a `NOT VALID` constraint (existing rows are not checked). Otherwise **lossy**: re-adding validates every row, so the undo fails if rows written since violate it (duplicates, orphans, failed checks); a failed `VALIDATE` leaves the constraint `NOT VALID`, enforced for new rows only, and a failed `CONCURRENTLY` build leaves an INVALID index `<name>_undo` behind, to drop before deploying again. **manual** when no earlier migration creates the constraint.
     ///
     /// ## Example
     ///
@@ -215,12 +272,20 @@ undo_rule! {
     /// ## Cases
     ///
     /// - `tests/cases/constraints/drop_constraints.sql` (snapshot `snapshots/constraints__drop_constraints.snap`)
+    /// - `tests/cases/constraints/keys_dropped_in_use.sql` (snapshot `snapshots/constraints__keys_dropped_in_use.snap`)
+    /// - `tests/cases/constraints/pk_swap_in_use.sql` (snapshot `snapshots/constraints__pk_swap_in_use.snap`)
+    /// - `tests/cases/constraints/pk_swap_using_index.sql` (snapshot `snapshots/constraints__pk_swap_using_index.snap`)
     /// - `tests/cases/constraints/using_index_unknown_dropped.sql` (snapshot `snapshots/constraints__using_index_unknown_dropped.snap`)
     UNDO_DROP_CONSTRAINT = "undo-drop-constraint";
 }
 
 /// The undo of rule `undo-drop-constraint` (UNDO_DROP_CONSTRAINT above).
-pub fn drop_constraint(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) -> Undo {
+pub fn drop_constraint(
+    catalog: &Catalog,
+    table: &QName,
+    cmd: &pb::AlterTableCmd,
+    scope: &LazyScope<'_>,
+) -> Undo {
     let t = catalog.table(table).expect("checked by the engine");
     let Some(c) = t.constraint(&cmd.name) else {
         if cmd.missing_ok {
@@ -240,7 +305,13 @@ pub fn drop_constraint(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd
             Ident(&cmd.name)
         ));
     };
-    let mut statements = recreate::add_constraint_online(table, c);
+    let online_key = table_in_use(catalog, table, scope)
+        .then(|| keys::add_key_online(catalog, table, c))
+        .flatten();
+    let (mut statements, key_note) = match online_key {
+        Some((statements, note)) => (statements, Some(note)),
+        None => (recreate::add_constraint_online(table, c), None),
+    };
     let dependents = dependent_foreign_keys(catalog, table, c);
     statements.extend(
         dependents
@@ -254,7 +325,14 @@ pub fn drop_constraint(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd
         .chain(dependents.iter().map(|(t, fk)| (t, fk)))
         .filter_map(|(t, c)| Guard::violations(t, c))
         .collect();
-    if c.not_valid && dependents.is_empty() {
+    if let Some(note) = key_note {
+        let dependents = if dependents.is_empty() {
+            ""
+        } else {
+            "; the foreign keys that pointed at it come back NOT VALID and are validated in a later transaction, which fails if rows written since violate them"
+        };
+        Undo::lossy(format!("{note}{dependents}"), statements).guarded(guards)
+    } else if c.not_valid && dependents.is_empty() {
         Undo::exact(
             format!("{reason} as NOT VALID, without checking rows"),
             statements,
@@ -361,7 +439,7 @@ pub fn validate_constraint(catalog: &Catalog, table: &QName, cmd: &pb::AlterTabl
             Ident(&c.name)
         ),
         vec![
-            recreate::drop_constraint(table, &c.name),
+            recreate::drop_constraint(table, &c.name, c.references.as_ref().map(|r| r.0.clone())),
             recreate::add_constraint(table, c),
         ],
     )

@@ -5,8 +5,9 @@ use std::borrow::Cow;
 use std::fmt::Write;
 
 use super::lock_timeout::{LockTimeout, RESET_STATEMENT};
-use super::{MigrationUndo, Placement, StatementUndo, UndoSql, Verdict};
+use super::{Effect, MigrationUndo, Placement, StatementUndo, UndoSql, Verdict};
 use crate::migrations::{undo_header, Sealed, Sha256Text, SEAL_LINE_LEN};
+use crate::sql::QName;
 use crate::untrusted;
 
 /// One item of the undo sequence, in the order it must run.
@@ -30,29 +31,44 @@ impl<'a> Step<'a> {
 /// wait for a file after the one that adds their constraints (see [`Placement`]); preflight
 /// guards run first of all.
 fn parts(undo: &MigrationUndo) -> Vec<Vec<Step<'_>>> {
-    let mut parts: Vec<Vec<Step<'_>>> = vec![Vec::new()];
-    let mut waiting: Vec<Step<'_>> = Vec::new();
+    let mut steps = Vec::new();
     let mut guards: Vec<Step<'_>> = Vec::new();
     for s in undo.statements.iter().rev() {
         if s.undo.verdict == Verdict::Manual {
-            start_waiting(&mut parts, &mut waiting);
-            parts.last_mut().expect("a part").push(Step::Manual(s));
+            steps.push(Step::Manual(s));
         } else if s.undo.statements.is_empty() {
-            parts.last_mut().expect("a part").push(Step::Nothing(s));
+            steps.push(Step::Nothing(s));
         }
         for sql in &s.undo.statements {
-            match sql.placement {
-                Placement::Guard => guards.push(Step::Sql(s, sql)),
-                Placement::Later => waiting.push(Step::Sql(s, sql)),
-                Placement::NotValidAdd => parts.last_mut().expect("a part").push(Step::Sql(s, sql)),
-                Placement::InOrder => {
-                    start_waiting(&mut parts, &mut waiting);
-                    if sql.concurrent {
-                        parts.push(vec![Step::Sql(s, sql)]);
-                        parts.push(Vec::new());
-                    } else {
-                        parts.last_mut().expect("a part").push(Step::Sql(s, sql));
-                    }
+            if sql.placement == Placement::Guard {
+                guards.push(Step::Sql(s, sql));
+            } else {
+                steps.push(Step::Sql(s, sql));
+            }
+        }
+    }
+    build_ahead(&mut steps);
+    let mut parts: Vec<Vec<Step<'_>>> = vec![Vec::new()];
+    let mut waiting: Vec<Step<'_>> = Vec::new();
+    for step in steps {
+        let Step::Sql(_, sql) = step else {
+            if matches!(step, Step::Manual(_)) {
+                start_waiting(&mut parts, &mut waiting);
+            }
+            parts.last_mut().expect("a part").push(step);
+            continue;
+        };
+        match sql.placement {
+            Placement::Guard => unreachable!("guards are set apart above"),
+            Placement::Later => waiting.push(step),
+            Placement::NotValidAdd => parts.last_mut().expect("a part").push(step),
+            Placement::InOrder => {
+                start_waiting(&mut parts, &mut waiting);
+                if sql.concurrent {
+                    parts.push(vec![step]);
+                    parts.push(Vec::new());
+                } else {
+                    parts.last_mut().expect("a part").push(step);
                 }
             }
         }
@@ -73,6 +89,47 @@ fn parts(undo: &MigrationUndo) -> Vec<Vec<Step<'_>>> {
         parts.push(Vec::new());
     }
     parts
+}
+
+/// Moves each concurrent index build that may run ahead of the drop of a key constraint
+/// ([`Effect::BuildsAheadOf`]) to just before that drop, so the drop and the re-add of the
+/// key share one short transaction instead of leaving the table without its key while the
+/// index builds. It moves only over other drops (and builds of the same kind), which cannot
+/// need it to wait; anything else between keeps it where it is.
+fn build_ahead(steps: &mut Vec<Step<'_>>) {
+    for k in 0..steps.len() {
+        let Step::Sql(_, sql) = &steps[k] else {
+            continue;
+        };
+        let Some(Effect::BuildsAheadOf { table, constraint }) = sql.effect.as_deref() else {
+            continue;
+        };
+        if let Some(target) = drop_before(&steps[..k], table, constraint) {
+            let step = steps.remove(k);
+            steps.insert(target, step);
+        }
+    }
+}
+
+/// The position among `steps` of the last drop of `constraint` of `table`, if only drops
+/// and builds that may run ahead stand after it.
+fn drop_before(steps: &[Step<'_>], table: &QName, constraint: &str) -> Option<usize> {
+    for (j, step) in steps.iter().enumerate().rev() {
+        let effect = match step {
+            Step::Nothing(_) => continue,
+            Step::Manual(_) => return None,
+            Step::Sql(_, sql) => sql.effect.as_deref()?,
+        };
+        match effect {
+            Effect::DropsConstraint { table: t, name, .. } if t == table && name == constraint => {
+                return Some(j)
+            }
+            Effect::BuildsAheadOf { .. } => {}
+            other if other.drops_part_of_a_table().is_some() => {}
+            _ => return None,
+        }
+    }
+    None
 }
 
 /// Starts a new file with the steps that wait for a later transaction, if any; the statements

@@ -2,7 +2,7 @@
 
 use super::guard::Guard;
 use super::rule::{undo_rule, UndoRule};
-use super::{table_in_use, LazyScope, Undo, UndoSql};
+use super::{table_in_use, Effect, LazyScope, Undo, UndoSql};
 use crate::catalog::{object_qname, Catalog};
 use crate::sql::quote::Ident;
 use crate::sql::text::{self, DropKind};
@@ -77,7 +77,10 @@ pub fn create_index(catalog: &Catalog, s: &pb::IndexStmt, scope: &LazyScope<'_>)
         ));
     }
     let concurrent = s.concurrent || table_in_use(catalog, &table, scope);
-    let statement = UndoSql::text(text::drop(DropKind::Index, &name, concurrent), concurrent);
+    let statement = UndoSql::text(text::drop(DropKind::Index, &name, concurrent), concurrent)
+        .with_effect(Effect::DropsIndex {
+            table: table.clone(),
+        });
     let mut reason = format!("drops index {name} again{chosen}");
     if concurrent && !s.concurrent {
         reason.push_str(&format!(

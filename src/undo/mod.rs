@@ -4,12 +4,15 @@
 
 mod columns;
 mod constraints;
+mod covered;
 mod data;
 mod derive;
+mod effect;
 mod enums;
 mod file;
 mod guard;
 mod indexes;
+mod keys;
 mod lock_timeout;
 mod maintenance;
 mod objects;
@@ -29,6 +32,7 @@ use crate::sql::touches::Touches;
 use crate::sql::{self, pb, NodeEnum, QName};
 
 pub use derive::{derive_each, derive_undos, MigrationUndo, StatementUndo, VerdictCounts};
+pub use effect::Effect;
 pub use file::{render_parts, Files};
 pub use lock_timeout::{LockTimeout, DEFAULT_LOCK_TIMEOUT};
 pub use rule::UndoRule;
@@ -83,6 +87,9 @@ pub struct UndoSql {
     /// Boxed: an undo keeps its slot after rendering, and a bare tree node is 600 bytes.
     #[serde(skip)]
     pending: Option<Box<NodeEnum>>,
+    /// What it does, where a pass over the whole undo needs to know (see [`Effect`]).
+    #[serde(skip)]
+    pub effect: Option<Box<Effect>>,
 }
 
 impl UndoSql {
@@ -93,6 +100,7 @@ impl UndoSql {
             concurrent,
             placement: Placement::InOrder,
             pending: None,
+            effect: None,
         }
     }
 
@@ -108,6 +116,15 @@ impl UndoSql {
             concurrent,
             placement: Placement::InOrder,
             pending: Some(Box::new(node)),
+            effect: None,
+        }
+    }
+
+    /// The statement with its [`Effect`].
+    pub fn with_effect(self, effect: Effect) -> Self {
+        UndoSql {
+            effect: Some(Box::new(effect)),
+            ..self
         }
     }
 }
@@ -552,8 +569,8 @@ fn alter_table(catalog: &Catalog, s: &pb::AlterTableStmt, scope: &LazyScope<'_>)
         At::AtColumnDefault => columns::on_column(catalog, &table, cmd, columns::set_default),
         At::AtSetNotNull => columns::on_column(catalog, &table, cmd, columns::set_not_null),
         At::AtDropNotNull => columns::drop_not_null(catalog, &table, cmd, scope),
-        At::AtAddConstraint => constraints::add_constraint(catalog, &table, cmd),
-        At::AtDropConstraint => constraints::drop_constraint(catalog, &table, cmd),
+        At::AtAddConstraint => constraints::add_constraint(catalog, &table, cmd, scope),
+        At::AtDropConstraint => constraints::drop_constraint(catalog, &table, cmd, scope),
         At::AtValidateConstraint => constraints::validate_constraint(catalog, &table, cmd),
         other => Undo::manual(format!(
             "ALTER TABLE {table} {} has no automatic undo yet; reverse it by hand",

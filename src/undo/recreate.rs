@@ -193,16 +193,27 @@ pub fn validates_later(c: &Constraint) -> bool {
     matches!(c.kind, ConstraintKind::ForeignKey | ConstraintKind::Check)
 }
 
-/// `ALTER TABLE t DROP CONSTRAINT name`
-pub fn drop_constraint(table: &QName, name: &str) -> UndoSql {
-    UndoSql::text(crate::sql::text::drop_constraint(table, name), false)
+/// `ALTER TABLE t DROP CONSTRAINT name`; `references` is the table a foreign key points at.
+pub fn drop_constraint(table: &QName, name: &str, references: Option<QName>) -> UndoSql {
+    UndoSql::text(crate::sql::text::drop_constraint(table, name), false).with_effect(
+        super::Effect::DropsConstraint {
+            table: table.clone(),
+            name: name.to_string(),
+            references,
+        },
+    )
 }
 
 /// `CREATE INDEX` for a standalone index, as the model recorded it.
 pub fn create_index(index: &Index, concurrent: bool) -> UndoSql {
+    create_index_as(index, &index.name.name, concurrent)
+}
+
+/// [`create_index`] under another name.
+pub fn create_index_as(index: &Index, name: &str, concurrent: bool) -> UndoSql {
     let mut s = Box::new(index.stmt.unpack());
     s.relation = Some(build::range_var(&index.table));
-    s.idxname = index.name.name.clone();
+    s.idxname = name.to_string();
     s.concurrent = concurrent;
     UndoSql::new(NodeEnum::IndexStmt(s), concurrent)
 }

@@ -64,6 +64,7 @@ pub fn create_table(catalog: &Catalog, s: &pb::CreateStmt) -> Undo {
 
 pub fn drop_table_stmt(name: &QName) -> super::UndoSql {
     super::UndoSql::text(text::drop(DropKind::Table, name, false), false)
+        .with_effect(super::Effect::DropsTable(name.clone()))
 }
 
 undo_rule! {

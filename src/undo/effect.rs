@@ -1,0 +1,45 @@
+//! What an undo statement does to the schema, in the few cases a pass over a whole undo
+//! needs to know it without reading the SQL back: which statements another statement of the
+//! same undo makes redundant (see [`super::covered`]), and which concurrent index builds may
+//! run ahead of the drop they prepare for (see [`super::file`]). A statement without an
+//! effect is one such a pass knows nothing about, and stops at.
+
+use crate::sql::QName;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    /// `DROP TABLE`
+    DropsTable(QName),
+    /// `ALTER TABLE … DROP COLUMN`
+    DropsColumn { table: QName, column: String },
+    /// `DROP INDEX` of an index on `table`.
+    DropsIndex { table: QName },
+    /// `ALTER TABLE … DROP CONSTRAINT`; `references` is the table a foreign key points at.
+    DropsConstraint {
+        table: QName,
+        name: String,
+        references: Option<QName>,
+    },
+    /// `ALTER COLUMN … DROP NOT NULL`
+    DropsNotNull { table: QName, column: String },
+    /// `ALTER COLUMN … DROP DEFAULT`
+    DropsDefault { table: QName, column: String },
+    /// `CREATE UNIQUE INDEX CONCURRENTLY` whose name is free while constraint `constraint` of
+    /// `table` still stands, so it may run (and should, to keep the drop and the re-add of a
+    /// key in one short transaction) before the statement of the same undo that drops it.
+    BuildsAheadOf { table: QName, constraint: String },
+}
+
+impl Effect {
+    /// Whether this is the drop of an object on `table` that leaves the rest of the schema
+    /// alone: nothing can depend on its absence but a later statement of the same table.
+    pub fn drops_part_of_a_table(&self) -> Option<&QName> {
+        match self {
+            Effect::DropsIndex { table }
+            | Effect::DropsConstraint { table, .. }
+            | Effect::DropsNotNull { table, .. }
+            | Effect::DropsDefault { table, .. } => Some(table),
+            _ => None,
+        }
+    }
+}
