@@ -259,9 +259,17 @@ impl<T> Batch<T> {
 /// Deparses the undo statements of one migration and settles the verdicts, in place: a large
 /// migration's statements are not held twice.
 fn finish(migration: &Migration, mut statements: Vec<StatementUndo>) -> MigrationUndo {
-    let mut counts = VerdictCounts::default();
     for s in &mut statements {
         render(&mut s.undo);
+    }
+    if super::enums::once_per_type(&mut statements) {
+        for s in &mut statements {
+            render(&mut s.undo);
+        }
+    }
+    let mut counts = VerdictCounts::default();
+    for s in &mut statements {
+        s.undo.enum_fact = None;
         counts.add(s.undo.verdict);
     }
     let verdict = Verdict::least_exact(statements.iter().map(|s| s.undo.verdict));

@@ -212,6 +212,10 @@ pub struct Undo {
     /// column order only then.
     #[serde(skip)]
     pub reorders_columns: bool,
+    /// What the statement did to an enum type, for the pass that recreates each type once
+    /// per undo ([`enums::once_per_type`]).
+    #[serde(skip)]
+    pub(crate) enum_fact: Option<Box<enums::EnumFact>>,
 }
 
 impl Undo {
@@ -222,6 +226,7 @@ impl Undo {
             statements,
             loses: Vec::new(),
             reorders_columns: false,
+            enum_fact: None,
         }
     }
 
@@ -232,6 +237,7 @@ impl Undo {
             statements,
             loses: Vec::new(),
             reorders_columns: false,
+            enum_fact: None,
         }
     }
 
@@ -252,6 +258,7 @@ impl Undo {
             statements: Vec::new(),
             loses: Vec::new(),
             reorders_columns: false,
+            enum_fact: None,
         }
     }
 
@@ -292,6 +299,7 @@ impl Undo {
         let reorders_columns = parts
             .iter()
             .any(|p| p.verdict == verdict && p.reorders_columns);
+        // A statement of several parts is left to its parts' own undos.
         let statements = parts.into_iter().rev().flat_map(|p| p.statements).collect();
         Undo {
             verdict,
@@ -299,6 +307,7 @@ impl Undo {
             statements,
             loses,
             reorders_columns,
+            enum_fact: None,
         }
     }
 }
@@ -406,7 +415,10 @@ fn table_in_use(catalog: &Catalog, table: &QName, scope: &LazyScope<'_>) -> bool
 /// [`Catalog::end_migration`] after the last statement.
 pub fn undo_and_apply(catalog: &mut Catalog, node: NodeEnum, scope: &LazyScope<'_>) -> Undo {
     if !has_parts(&node) {
-        let undo = undo_one(catalog, &node, scope);
+        let mut undo = undo_one(catalog, &node, scope);
+        if undo.enum_fact.is_none() {
+            undo.enum_fact = enums::fact(catalog, &node);
+        }
         catalog.apply(node);
         return undo;
     }
