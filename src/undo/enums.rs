@@ -3,6 +3,7 @@
 mod once;
 mod recreation;
 pub(super) mod remap;
+mod swap;
 
 pub(super) use once::{fact, once_per_type, EnumFact};
 use recreation::{Recreation, Retype};
