@@ -3,7 +3,7 @@
 mod placeholder;
 mod types;
 
-use types::{cast_back, converts_losslessly, enum_values_fit, type_label};
+use types::{cast_back, converts_losslessly, enum_pair, type_label};
 
 use super::guard::Guard;
 use super::rule::{undo_rule, UndoRule};
@@ -306,6 +306,8 @@ undo_rule! {
     ///
     /// **exact** when every value of the new type converts back without loss: the forward change narrowed or kept the type (`bigint` → `int` is undone by `int` → `bigint`), or an enum swap whose old type holds every value of the new one. Otherwise **lossy**: values written since may not fit the old type, and the undo then fails or loses precision.
     ///
+    /// Between two enums the forward's `USING` is read as a map of values: a plain cast keeps each value; a `CASE col::text WHEN 'a' THEN 'b' … ELSE col::text END` moves some, and the undo maps them back with the inverse `CASE`. It stays **exact** when the map is one-to-one on the old values and every new value has a way back; **lossy** when it merged values (named in the reason: every such row comes back as one of them), when rows may hold a new value no old value maps to, or when the `USING` is some other expression (not inverted). A whole Prisma enum swap (`CREATE TYPE "T_new"`, the conversions, the old type dropped, `"T_new"` renamed) is undone as one change of `"T"`: see `undo-add-enum-value` for how a migration's enum changes share one recreation, and `ALTER TYPE … ADD VALUE` when the swap only removed values.
+    ///
     /// ## Examples
     ///
     /// ```sql
@@ -342,6 +344,8 @@ undo_rule! {
     /// - `tests/cases/columns/alter_type_enum_swap.sql` (snapshot `snapshots/columns__alter_type_enum_swap.snap`)
     /// - `tests/cases/columns/serial_to_text.sql` (snapshot `snapshots/columns__serial_to_text.snap`)
     /// - `tests/cases/columns/serial_type_change.sql` (snapshot `snapshots/columns__serial_type_change.snap`)
+    /// - `tests/cases/enums/case_remap.sql` (snapshot `snapshots/enums__case_remap.snap`)
+    /// - `tests/cases/enums/case_remap_merges.sql` (snapshot `snapshots/enums__case_remap_merges.snap`)
     UNDO_ALTER_COLUMN_TYPE = "undo-alter-column-type";
 }
 
@@ -357,7 +361,20 @@ pub fn alter_type(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) -> 
     };
     let new_type = new_def.type_name.clone().unwrap_or_default();
     let old_type = column.type_name.unpack();
-    let using = cast_back(catalog, &column.name, &new_type, &old_type);
+    let mut using = cast_back(catalog, &column.name, &new_type, &old_type);
+    // Between two enums the forward's USING may have moved values: they are mapped back.
+    let enum_back = enum_pair(catalog, &new_type, &old_type).map(|(new_values, old_values)| {
+        let back = super::enums::remap::back(
+            &column.name,
+            new_def.raw_default.as_deref(),
+            &old_type,
+            old_values,
+            new_values,
+            using.clone(),
+        );
+        using = back.using.clone();
+        back
+    });
     let back = pb::ColumnDef {
         type_name: Some(old_type.clone()),
         coll_clause: column.collation.as_ref().map(|c| Box::new(c.unpack())),
@@ -383,18 +400,31 @@ pub fn alter_type(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) -> 
         ));
     }
     let (from, to) = (type_label(&new_type), type_label(&old_type));
-    if converts_losslessly(&new_type, &old_type) || enum_values_fit(catalog, &new_type, &old_type) {
+    let exact = match &enum_back {
+        Some(back) => back.exact,
+        None => converts_losslessly(&new_type, &old_type),
+    };
+    let note = enum_back
+        .as_ref()
+        .map(|b| b.note.as_str())
+        .filter(|n| !n.is_empty());
+    if exact {
+        let also = note.map(|n| format!("; {n}")).unwrap_or_default();
         Undo::exact(
             format!(
-                "converts {} back from {from} to {to}, which every value survives",
+                "converts {} back from {from} to {to}, which every value survives{also}",
                 quote::Column(table, &column.name)
             ),
             statements,
         )
     } else {
+        let why = note.map_or_else(
+            || format!("values written since that do not fit {to} make the undo fail or lose precision"),
+            str::to_string,
+        );
         Undo::lossy(
             format!(
-                "converts {} back from {from} to {to}: values written since that do not fit {to} make the undo fail or lose precision",
+                "converts {} back from {from} to {to}: {why}",
                 quote::Column(table, &column.name)
             ),
             statements,

@@ -265,9 +265,15 @@ fn finish(migration: &Migration, mut statements: Vec<StatementUndo>) -> Migratio
     for s in &mut statements {
         render(&mut s.undo);
     }
+    if super::enums::once_per_type(&mut statements) {
+        for s in &mut statements {
+            render(&mut s.undo);
+        }
+    }
     super::covered::drop_covered(&mut statements);
     let mut counts = VerdictCounts::default();
-    for s in &statements {
+    for s in &mut statements {
+        s.undo.enum_fact = None;
         counts.add(s.undo.verdict);
     }
     let verdict = Verdict::least_exact(statements.iter().map(|s| s.undo.verdict));

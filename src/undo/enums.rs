@@ -1,13 +1,19 @@
 //! Enum types: `CREATE TYPE … AS ENUM` ↔ `DROP TYPE`, `ADD VALUE`, `RENAME VALUE`.
 
+mod once;
+mod recreation;
+pub(super) mod remap;
+mod swap;
+
+pub(super) use once::{fact, once_per_type, EnumFact};
+use recreation::{Recreation, Retype};
+
 use super::rule::{undo_rule, UndoRule};
 use super::{stmt, Undo, UndoSql};
 use crate::catalog::{Catalog, EnumType};
-use crate::sql::names::make_object_name;
 use crate::sql::quote::Column;
 use crate::sql::text::{self, DropKind};
 use crate::sql::{build, pb, NodeEnum, QName};
-use pb::{AlterTableType as At, ObjectType};
 
 /// The family's undo rules, in the order `unmigrate rule` lists them.
 pub(super) const RULES: &[UndoRule] = &[
@@ -199,11 +205,13 @@ undo_rule! {
     ///
     /// ## The undo
     ///
-    /// PostgreSQL cannot remove an enum value, so the undo recreates the type without it: the old type is renamed aside, the type is created again with the earlier values, every column that uses it is converted (`USING col::text::type`, defaults dropped and restored around the change), and the old type is dropped.
+    /// PostgreSQL cannot remove an enum value, so the undo recreates the type without it: the old type is renamed aside, the type is created again with the earlier values, every column that uses it is converted (`USING col::text::type`, one `ALTER TABLE` per table with the defaults dropped and restored in the same statement), and the old type is dropped.
+    ///
+    /// A migration's changes to one enum are undone by one recreation: its `ADD VALUE`s of a type (with the values the type had before the first of them, where the first one's undo runs), and recreations whose undos run one after the other (several types) share their `ALTER TABLE`s, so each table is rewritten once. Prisma's enum swap (`CREATE TYPE "T_new"`, the columns converted, the old type dropped, `"T_new"` renamed to `"T"`) is read as one change of `"T"`: when it only removed values, the undo adds them back in their places with `ALTER TYPE … ADD VALUE … BEFORE/AFTER` (no rewrite; PostgreSQL 12 or later runs it in a transaction), unless another statement of the undo uses a restored value (a value added in a transaction cannot be used before it commits); otherwise it is one recreation of `"T"` with the values mapped back (`undo-alter-column-type`).
     ///
     /// ## Verdict
     ///
-    /// **lossy**: the conversion fails if any row holds the added value, which must be changed first. **manual** when a view reads such a column (it blocks the conversion), or when no earlier migration creates the enum. Nothing to undo when `ADD VALUE IF NOT EXISTS` met an existing value.
+    /// **lossy**: the conversion fails if any row holds the added value, which must be changed first. **manual** when a view reads such a column (it blocks the conversion), or when no earlier migration creates the enum. Nothing to undo when `ADD VALUE IF NOT EXISTS` met an existing value. Statements undone together keep their own verdicts; their reasons say which statement holds the undo.
     ///
     /// ## Example
     ///
@@ -221,22 +229,26 @@ undo_rule! {
     /// ```sql
     /// ALTER TYPE "Role" RENAME TO "Role_unmigrate_old";
     /// CREATE TYPE "Role" AS ENUM ('USER', 'ADMIN');
-    /// ALTER TABLE "User" ALTER COLUMN role DROP DEFAULT;
-    /// ALTER TABLE "User" ALTER COLUMN role TYPE "Role" USING role::text::"Role";
-    /// ALTER TABLE "User" ALTER COLUMN role SET DEFAULT 'USER';
+    /// ALTER TABLE "User" ALTER COLUMN role DROP DEFAULT, ALTER COLUMN role TYPE "Role" USING role::text::"Role", ALTER COLUMN role SET DEFAULT 'USER';
     /// DROP TYPE "Role_unmigrate_old";
     /// ```
     ///
     /// ## Cases
     ///
     /// - `tests/cases/enums/add_value_used_by_columns.sql` (snapshot `snapshots/enums__add_value_used_by_columns.snap`)
+    /// - `tests/cases/enums/add_values_recreated_once.sql` (snapshot `snapshots/enums__add_values_recreated_once.snap`)
+    /// - `tests/cases/enums/add_values_apart.sql` (snapshot `snapshots/enums__add_values_apart.snap`)
+    /// - `tests/cases/enums/swap_removes_values.sql` (snapshot `snapshots/enums__swap_removes_values.snap`)
+    /// - `tests/cases/enums/swap_removes_default_value.sql` (snapshot `snapshots/enums__swap_removes_default_value.snap`)
+    /// - `tests/cases/enums/two_swaps_one_table.sql` (snapshot `snapshots/enums__two_swaps_one_table.snap`)
     UNDO_ADD_ENUM_VALUE = "undo-add-enum-value";
 }
 
-/// The undo of rule `undo-add-enum-value` (UNDO_ADD_ENUM_VALUE above).
+/// The undo of rule `undo-add-enum-value` (UNDO_ADD_ENUM_VALUE above). The undo carries
+/// its [`Recreation`], so that all of a migration's recreations of the type become one
+/// ([`once`]).
 fn remove_value(catalog: &Catalog, e: &EnumType, value: &str) -> Undo {
     let name = &e.name;
-    let aside = name.sibling(&make_object_name(&name.name, None, "unmigrate_old"));
     let users: Vec<_> = catalog.columns_of_type(name).collect();
     if let Some(view) = users
         .iter()
@@ -247,53 +259,26 @@ fn remove_value(catalog: &Catalog, e: &EnumType, value: &str) -> Undo {
             view.name
         ));
     }
-    let mut statements = vec![
-        stmt(build::rename_object(
-            ObjectType::ObjectType,
-            Some(build::list(name.to_name_nodes())),
-            "",
-            &aside.name,
-        )),
-        stmt(build::create_enum(name, &e.values)),
-    ];
-    let mut columns = Vec::new();
-    for (table, column) in &users {
-        columns.push(Column(&table.name, &column.name).to_string());
-        let retyped = |base: pb::TypeName| {
-            if column.is_array() {
-                build::array_of(base)
-            } else {
-                base
-            }
-        };
-        let text = retyped(build::type_name(&QName::new("", "text")));
-        let using = build::cast(
-            build::cast(build::column_ref(&column.name), text),
-            retyped(build::type_name(name)),
-        );
-        let def = pb::ColumnDef {
-            type_name: Some(retyped(build::type_name(name))),
-            raw_default: Some(Box::new(using)),
-            ..Default::default()
-        };
-        let alter = |subtype, def| {
-            stmt(build::alter_table(
-                &table.name,
-                vec![build::table_cmd(subtype, &column.name, def)],
-            ))
-        };
-        if column.default.is_some() {
-            statements.push(alter(At::AtColumnDefault, None));
-        }
-        statements.push(alter(
-            At::AtAlterColumnType,
-            Some(build::node(NodeEnum::ColumnDef(Box::new(def)))),
-        ));
-        if let Some(default) = &column.default {
-            statements.push(alter(At::AtColumnDefault, Some(default.unpack())));
-        }
-    }
-    statements.push(drop_type_stmt(&aside));
+    let recreation = Recreation {
+        name: name.clone(),
+        values: e.values.clone(),
+        columns: users
+            .iter()
+            .map(|(table, column)| {
+                Retype::through_text(
+                    &table.name,
+                    &column.name,
+                    column.is_array(),
+                    name,
+                    column.default.as_ref().map(|d| d.unpack()),
+                )
+            })
+            .collect(),
+    };
+    let columns: Vec<String> = users
+        .iter()
+        .map(|(t, c)| Column(&t.name, &c.name).to_string())
+        .collect();
     let used_by = if columns.is_empty() {
         "no column uses the type".to_string()
     } else {
@@ -302,8 +287,13 @@ fn remove_value(catalog: &Catalog, e: &EnumType, value: &str) -> Undo {
             columns.join(", ")
         )
     };
-    Undo::lossy(
+    let mut undo = Undo::lossy(
         format!("recreates enum {name} without value '{value}': {used_by}"),
-        statements,
-    )
+        recreation::statements(&[&recreation]),
+    );
+    undo.enum_fact = Some(Box::new(EnumFact::Recreates {
+        recreation,
+        added: value.to_string(),
+    }));
+    undo
 }

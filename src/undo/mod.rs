@@ -236,6 +236,10 @@ pub struct Undo {
     /// `statements` once the migration is folded (see [`guard::place`]).
     #[serde(skip)]
     pub guards: Vec<guard::Guard>,
+    /// What the statement did to an enum type, for the pass that recreates each type once
+    /// per undo ([`enums::once_per_type`]).
+    #[serde(skip)]
+    pub(crate) enum_fact: Option<Box<enums::EnumFact>>,
 }
 
 impl Undo {
@@ -247,6 +251,7 @@ impl Undo {
             loses: Vec::new(),
             reorders_columns: false,
             guards: Vec::new(),
+            enum_fact: None,
         }
     }
 
@@ -258,6 +263,7 @@ impl Undo {
             loses: Vec::new(),
             reorders_columns: false,
             guards: Vec::new(),
+            enum_fact: None,
         }
     }
 
@@ -285,6 +291,7 @@ impl Undo {
             loses: Vec::new(),
             reorders_columns: false,
             guards: Vec::new(),
+            enum_fact: None,
         }
     }
 
@@ -329,6 +336,7 @@ impl Undo {
         let reorders_columns = parts
             .iter()
             .any(|p| p.verdict == verdict && p.reorders_columns);
+        // A statement of several parts is left to its parts' own undos.
         let statements = parts.into_iter().rev().flat_map(|p| p.statements).collect();
         Undo {
             verdict,
@@ -337,6 +345,7 @@ impl Undo {
             loses,
             reorders_columns,
             guards,
+            enum_fact: None,
         }
     }
 }
@@ -444,7 +453,10 @@ fn table_in_use(catalog: &Catalog, table: &QName, scope: &LazyScope<'_>) -> bool
 /// [`Catalog::end_migration`] after the last statement.
 pub fn undo_and_apply(catalog: &mut Catalog, node: NodeEnum, scope: &LazyScope<'_>) -> Undo {
     if !has_parts(&node) {
-        let undo = undo_one(catalog, &node, scope);
+        let mut undo = undo_one(catalog, &node, scope);
+        if undo.enum_fact.is_none() {
+            undo.enum_fact = enums::fact(catalog, &node);
+        }
         catalog.apply(node);
         return undo;
     }

@@ -20,7 +20,7 @@ rule! {
     ///
     /// ## What it finds
     ///
-    /// `ALTER COLUMN … TYPE` on a table this migration did not create, when the change is not binary-coercible: e.g. `int` → `bigint`, `int` → `double precision`, `text` → `varchar(n)`, shrinking a `varchar`, `timestamp` ↔ `timestamptz`, any `USING` expression other than the bare column (Prisma's enum swaps). Widening changes are recognised as free: `varchar(n)` → `varchar(m ≥ n)`/`varchar`/`text`, `text` → `varchar`, more precision for `numeric`, `timestamp`, `timestamptz`, `time`, `interval` (checked on PostgreSQL 15: the relfilenode does not change).
+    /// `ALTER COLUMN … TYPE` on a table this migration did not create, when the change is not binary-coercible: e.g. `int` → `bigint`, `int` → `double precision`, `text` → `varchar(n)`, shrinking a `varchar`, `timestamp` ↔ `timestamptz`, any `USING` expression other than the bare column (Prisma's enum swaps). Widening changes are recognised as free: `varchar(n)` → `varchar(m ≥ n)`/`varchar`/`text`, `text` → `varchar`, more precision for `numeric`, `timestamp`, `timestamptz`, `time`, `interval` (checked on PostgreSQL 15: the relfilenode does not change). One hazard per statement: the columns one `ALTER TABLE` retypes share one rewrite, so they are named together.
     ///
     /// ## Why it hurts
     ///
@@ -133,6 +133,8 @@ fn alter_table_columns(ctx: &Context<'_>, node: &NodeEnum, impact: &Impact, out:
     if !ctx.existing(&table) {
         return;
     }
+    // One statement rewrites its table once, however many of its columns change type.
+    let mut retyped: Vec<(&str, String)> = Vec::new();
     for cmd in cmds {
         let def = cmd.def.as_deref().and_then(|d| d.node.as_ref());
         match (At::try_from(cmd.subtype), def) {
@@ -146,11 +148,7 @@ fn alter_table_columns(ctx: &Context<'_>, node: &NodeEnum, impact: &Impact, out:
             (Ok(At::AtAlterColumnType), _) => {
                 let changed = impact.column(&cmd.name, |c| matches!(c, Change::TypeChanged(_)));
                 if let Some(Change::TypeChanged(Rewrite::Yes(why))) = changed {
-                    out.push(Hazard::new(
-                        ALTER_COLUMN_TYPE_REWRITES_TABLE,
-                        format!("changing the type of {} rewrites the table and its indexes under ACCESS EXCLUSIVE: {why}", Column(&table, &cmd.name)),
-                        "add a new column of the new type, backfill it in batches, switch the application over, then drop the old column (expand/contract)",
-                    ));
+                    retyped.push((&cmd.name, why.to_string()));
                 }
             }
             (Ok(At::AtSetNotNull), _) => {
@@ -165,6 +163,18 @@ fn alter_table_columns(ctx: &Context<'_>, node: &NodeEnum, impact: &Impact, out:
             }
             _ => {}
         }
+    }
+    if !retyped.is_empty() {
+        let columns: Vec<String> = retyped
+            .iter()
+            .map(|(c, _)| Column(&table, c).to_string())
+            .collect();
+        let why = &retyped[0].1;
+        out.push(Hazard::new(
+            ALTER_COLUMN_TYPE_REWRITES_TABLE,
+            format!("changing the type of {} rewrites the table and its indexes under ACCESS EXCLUSIVE: {why}", columns.join(", ")),
+            "add a new column of the new type, backfill it in batches, switch the application over, then drop the old column (expand/contract)",
+        ));
     }
 }
 

@@ -26,21 +26,21 @@ pub(super) fn cast_back(
     build::cast(value, old_type.clone())
 }
 
-/// Whether every label of enum `from` is also a label of enum `to`, so a text round trip
-/// converts every value.
-pub(super) fn enum_values_fit(catalog: &Catalog, from: &pb::TypeName, to: &pb::TypeName) -> bool {
+/// The values of enums `from` and `to` when both are enums the model knows, with as many
+/// array dimensions.
+pub(super) fn enum_pair<'a>(
+    catalog: &'a Catalog,
+    from: &pb::TypeName,
+    to: &pb::TypeName,
+) -> Option<(&'a [String], &'a [String])> {
     let values = |t: &pb::TypeName| {
         catalog
             .enums
             .get(&QName::from_name_nodes(&t.names))
-            .map(|e| &e.values)
+            .map(|e| e.values.as_slice())
     };
-    match (values(from), values(to)) {
-        (Some(f), Some(t)) => {
-            from.array_bounds.len() == to.array_bounds.len() && f.iter().all(|v| t.contains(v))
-        }
-        _ => false,
-    }
+    let same_dims = from.array_bounds.len() == to.array_bounds.len();
+    Some((values(from)?, values(to)?)).filter(|_| same_dims)
 }
 
 /// A readable type label for reasons: `varchar(255)`, `int4[]`.
