@@ -2,8 +2,9 @@
 
 mod placeholder;
 mod types;
+mod using;
 
-use types::{cast_back, converts_losslessly, enum_values_fit, type_label};
+use types::type_label;
 
 use super::rule::{undo_rule, UndoRule};
 use super::{recreate, stmt, table_in_use, DataLoss, LazyScope, Placement, Undo, UndoSql};
@@ -274,11 +275,11 @@ undo_rule! {
     ///
     /// ## The undo
     ///
-    /// `ALTER COLUMN … TYPE old USING col::old` (through `text` when either side is an enum: PostgreSQL has no cast between two enum types), with the column's default dropped before and restored after, and its collation kept. A `serial` column is an `integer` (`bigint`, `smallint`) with a `nextval` default, as PostgreSQL made it: `serial` is not a type, and the undo never names it.
+    /// `ALTER COLUMN … TYPE old USING …`, with the column's default dropped before and restored after, and its collation kept. The `USING` inverts the forward's: `col AT TIME ZONE 'Z'` between `timestamp` and `timestamptz` is undone by `col AT TIME ZONE 'Z'` (the other way round), so the session's `TimeZone` plays no part; `col * k` between integer types by `col / k`; no `USING`, or casts of the column, by `col::old` (through `text` when either side is an enum: PostgreSQL has no cast between two enum types). A `serial` column is an `integer` (`bigint`, `smallint`) with a `nextval` default, as PostgreSQL made it: `serial` is not a type, and the undo never names it.
     ///
     /// ## Verdict
     ///
-    /// **exact** when every value of the new type converts back without loss: the forward change narrowed or kept the type (`bigint` → `int` is undone by `int` → `bigint`), or an enum swap whose old type holds every value of the new one. Otherwise **lossy**: values written since may not fit the old type, and the undo then fails or loses precision.
+    /// **exact** when every value comes back as it was: the forward kept every value it did not reject (`bigint` → `int`, `text` → `json`, a shorter `varchar` without an explicit cast) and every value of the new type converts back, an enum swap whose old type holds every value of the new one, or `AT TIME ZONE 'UTC'` (any zone without daylight saving time spelled as UTC) with the same precision both sides. Otherwise **lossy**, the note saying why: values written since may not fit the old type; the forward rounded (`numeric(10,2)`, a smaller precision, `float8` → `float4`) or reformatted (text → a number or uuid: `'007'` comes back as `'7'`); an explicit cast cut text short; a named zone with daylight saving time repeats or skips an hour; a bare cast between `timestamp` and `timestamptz` used the forward session's `TimeZone`, and the note says the undo assumes its own session has the same; or the forward's `USING` is an expression unmigrate does not invert (the undo only casts back).
     ///
     /// ## Examples
     ///
@@ -310,9 +311,24 @@ undo_rule! {
     /// ALTER TABLE "Score" ALTER COLUMN value TYPE bigint USING value::bigint;
     /// ```
     ///
+    /// ```sql
+    /// -- earlier migrations
+    /// CREATE TABLE "Event" ("id" TEXT PRIMARY KEY, "at" TIMESTAMP(3) NOT NULL);
+    ///
+    /// -- this migration
+    /// ALTER TABLE "Event" ALTER COLUMN "at" SET DATA TYPE TIMESTAMPTZ(3) USING "at" AT TIME ZONE 'UTC';
+    /// ```
+    ///
+    /// Its undo, **exact**:
+    ///
+    /// ```sql
+    /// ALTER TABLE "Event" ALTER COLUMN at TYPE timestamp(3) USING at AT TIME ZONE 'UTC';
+    /// ```
+    ///
     /// ## Cases
     ///
     /// - `tests/cases/columns/alter_type.sql` (snapshot `snapshots/columns__alter_type.snap`)
+    /// - `tests/cases/columns/alter_type_using.sql` (snapshot `snapshots/columns__alter_type_using.snap`)
     /// - `tests/cases/columns/alter_type_enum_swap.sql` (snapshot `snapshots/columns__alter_type_enum_swap.snap`)
     /// - `tests/cases/columns/serial_to_text.sql` (snapshot `snapshots/columns__serial_to_text.snap`)
     /// - `tests/cases/columns/serial_type_change.sql` (snapshot `snapshots/columns__serial_type_change.snap`)
@@ -331,11 +347,12 @@ pub fn alter_type(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) -> 
     };
     let new_type = new_def.type_name.clone().unwrap_or_default();
     let old_type = column.type_name.unpack();
-    let using = cast_back(catalog, &column.name, &new_type, &old_type);
+    let forward = using::classify(new_def.raw_default.as_deref(), &column.name, &new_type);
+    let conversion = using::back(catalog, &column.name, &new_type, &old_type, &forward);
     let back = pb::ColumnDef {
         type_name: Some(old_type.clone()),
         coll_clause: column.collation.as_ref().map(|c| Box::new(c.unpack())),
-        raw_default: Some(Box::new(using)),
+        raw_default: Some(Box::new(conversion.value)),
         ..Default::default()
     };
     let mut statements = Vec::new();
@@ -357,27 +374,18 @@ pub fn alter_type(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) -> 
         ));
     }
     let (from, to) = (type_label(&new_type), type_label(&old_type));
-    if converts_losslessly(&new_type, &old_type) || enum_values_fit(catalog, &new_type, &old_type) {
-        Undo::exact(
-            format!(
-                "converts {} back from {from} to {to}, which every value survives",
-                quote::Column(table, &column.name)
-            ),
-            statements,
-        )
-    } else {
-        Undo::lossy(
-            format!(
-                "converts {} back from {from} to {to}: values written since that do not fit {to} make the undo fail or lose precision",
-                quote::Column(table, &column.name)
-            ),
-            statements,
-        )
-        .losing([DataLoss::Column {
-            table: table.clone(),
-            column: column.name.clone(),
-        }])
+    let reason = format!(
+        "converts {} back from {from} to {to}{}",
+        quote::Column(table, &column.name),
+        conversion.note
+    );
+    if conversion.exact {
+        return Undo::exact(reason, statements);
     }
+    Undo::lossy(reason, statements).losing([DataLoss::Column {
+        table: table.clone(),
+        column: column.name.clone(),
+    }])
 }
 
 undo_rule! {

@@ -74,16 +74,7 @@ pub(super) fn converts_losslessly(from: &pb::TypeName, to: &pb::TypeName) -> boo
     if from.array_bounds.len() != to.array_bounds.len() {
         return false;
     }
-    let base = |t: &pb::TypeName| {
-        canonical(
-            string_list(&t.names)
-                .last()
-                .map(String::as_str)
-                .unwrap_or(""),
-        )
-        .to_string()
-    };
-    let (f, t) = (base(from), base(to));
+    let (f, t) = (base_name(from), base_name(to));
     let (f, t) = (f.as_str(), t.as_str());
     let modifier = |t: &pb::TypeName| type_label(t);
     if f == t {
@@ -116,6 +107,18 @@ fn first_mod(t: &pb::TypeName) -> Option<i32> {
         },
         _ => None,
     })
+}
+
+/// The type's name as PostgreSQL spells it internally, without schema or modifiers: `int4`
+/// for `INTEGER`, `timestamptz` for `TIMESTAMPTZ(3)`.
+pub(super) fn base_name(t: &pb::TypeName) -> String {
+    canonical(
+        string_list(&t.names)
+            .last()
+            .map(String::as_str)
+            .unwrap_or(""),
+    )
+    .to_string()
 }
 
 /// PostgreSQL's internal name for a type alias (`integer` → `int4`).
