@@ -1,7 +1,7 @@
 //! Columns: `ADD COLUMN` ↔ `DROP COLUMN`, type changes, defaults and nullability.
 
 mod placeholder;
-mod types;
+pub(super) mod types;
 mod using;
 
 use types::type_label;
@@ -152,7 +152,7 @@ undo_rule! {
     ///
     /// ## The undo
     ///
-    /// Adds the column back with its type, default, nullability and collation, then the constraints and indexes the drop removed with it, and the foreign keys of other tables that pointed at it. A NOT NULL column without a default is added with a placeholder its type accepts as its default (`ADD COLUMN … NOT NULL DEFAULT ''`: no rewrite since PostgreSQL 11), which a second statement drops (`ALTER COLUMN … DROP DEFAULT`; in the same `ALTER TABLE` PostgreSQL would drop it before adding the column), so the existing rows hold the placeholder and the schema is the one the drop removed: `''` for character types and `bytea`, `0` for numbers, `false` for booleans, `'epoch'` for dates and timestamps, `'00:00:00'` for times and intervals, the zero uuid, `'{}'` for arrays and JSON, and an enum's first value.
+    /// Adds the column back with its type, default, nullability and collation, then the constraints and indexes the drop removed with it, and the foreign keys of other tables that pointed at it. A NOT NULL column without a default is added with a placeholder its type accepts as its default (`ADD COLUMN … NOT NULL DEFAULT ''`: no rewrite since PostgreSQL 11), which a second statement drops (`ALTER COLUMN … DROP DEFAULT`; in the same `ALTER TABLE` PostgreSQL would drop it before adding the column), so the existing rows hold the placeholder and the schema is the one the drop removed: `''` for character types and `bytea`, `0` for numbers, `false` for booleans, `'epoch'` for dates and timestamps, `'00:00:00'` for times and intervals, the zero uuid, `'{}'` for arrays and JSON, and an enum's first value. When the migration copied the column into one it added before dropping it (`UPDATE … SET copy = col`, or `col::text`), the re-added column is refilled from the copy (`UPDATE … SET col = copy WHERE copy IS NOT NULL`, before its indexes and constraints come back), ahead of the undo that drops the copy.
     ///
     /// ## Verdict
     ///
@@ -196,6 +196,7 @@ undo_rule! {
     /// ## Cases
     ///
     /// - `tests/cases/columns/drop_column_with_dependents.sql` (snapshot `snapshots/columns__drop_column_with_dependents.snap`)
+    /// - `tests/cases/data/data_move.sql` (snapshot `snapshots/data__data_move.snap`)
     UNDO_DROP_COLUMN = "undo-drop-column";
 }
 
@@ -219,6 +220,8 @@ pub fn drop_column(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) ->
         column,
         filler.as_ref(),
     ));
+    let refill = super::moves::refill(catalog, t, &column.name);
+    statements.extend(refill.iter().map(|(statement, _)| statement.clone()));
     statements.extend(sequences_owned);
     for c in t
         .constraints
@@ -247,13 +250,31 @@ pub fn drop_column(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) ->
         ),
         None => format!("re-adds column {shown} empty: its values are lost"),
     };
+    if let Some((_, note)) = &refill {
+        reason = reason.replace(
+            "values are lost",
+            "values are lost where the copy below does not hold them",
+        );
+        reason.push_str("; ");
+        reason.push_str(note);
+    }
     let reorders_columns = t.columns.last().map(|c| &c.name) != Some(&column.name);
     if reorders_columns {
         reason.push_str("; ");
         reason.push_str(super::COLUMN_ORDER_NOTE);
     }
     if filler.is_some() {
-        reason.push_str(&placeholder::conflicts(catalog, t, &column.name));
+        let conflicts = placeholder::conflicts(catalog, t, &column.name);
+        reason.push_str(&match refill {
+            // Only rows the copy does not hold keep the placeholder.
+            Some(_) => conflicts
+                .replace("every row gets", "every row the copy does not hold keeps")
+                .replace(
+                    "the table has two rows or more",
+                    "two such rows or more exist",
+                ),
+            None => conflicts,
+        });
     }
     if filler.is_none() && placeholder::needs_one(column) {
         reason.push_str("; it is NOT NULL without a default and no placeholder is known for its type, so the undo fails while the table has rows");

@@ -11,6 +11,7 @@ mod file;
 mod indexes;
 mod lock_timeout;
 mod maintenance;
+mod moves;
 mod objects;
 mod recreate;
 mod renames;

@@ -109,9 +109,29 @@ fn first_mod(t: &pb::TypeName) -> Option<i32> {
     })
 }
 
+/// Whether two written types are the same type: the same name (aliases read as
+/// PostgreSQL's own), modifiers and array dimensions.
+pub(in crate::undo) fn same_type(a: &pb::TypeName, b: &pb::TypeName) -> bool {
+    let mods = |t: &pb::TypeName| -> Vec<Option<i32>> {
+        t.typmods
+            .iter()
+            .map(|m| match &m.node {
+                Some(NodeEnum::AConst(pb::AConst {
+                    val: Some(pb::a_const::Val::Ival(i)),
+                    ..
+                })) => Some(i.ival),
+                _ => None,
+            })
+            .collect()
+    };
+    base_name(a) == base_name(b)
+        && a.array_bounds.len() == b.array_bounds.len()
+        && mods(a) == mods(b)
+}
+
 /// The type's name as PostgreSQL spells it internally, without schema or modifiers: `int4`
 /// for `INTEGER`, `timestamptz` for `TIMESTAMPTZ(3)`.
-pub(super) fn base_name(t: &pb::TypeName) -> String {
+pub(in crate::undo) fn base_name(t: &pb::TypeName) -> String {
     canonical(
         string_list(&t.names)
             .last()
