@@ -89,9 +89,8 @@ pub(super) fn back(
         Forward::Cast { .. } if timestamps => Back {
             value: cast_back(catalog, column, new_type, old_type),
             exact: false,
-            note: format!(
-                ": the forward converted between timestamp and timestamptz by its session's TimeZone (its USING names no zone), and so does this undo by its own; this assumes the forward ran under the same TimeZone as this undo (check SHOW TimeZone on both, and add SET TimeZone = '…' at the top of this file if they differ), and even then local times in an hour the zone's clocks skip do not come back the same"
-            ),
+            note: ": the forward converted between timestamp and timestamptz by its session's TimeZone (its USING names no zone), and so does this undo by its own; this assumes the forward ran under the same TimeZone as this undo (check SHOW TimeZone on both, and add SET TimeZone = '…' at the top of this file if they differ), and even then local times in an hour the zone's clocks skip do not come back the same"
+                .to_string(),
         },
         Forward::Cast { explicit } => {
             let exact = (converts_losslessly(new_type, old_type)
