@@ -7,6 +7,7 @@ mod columns;
 mod fold;
 mod implicit;
 mod links;
+mod moves;
 mod packed;
 pub use fold::{comment_key, function_key, object_qname, rename_object_qname};
 mod stars;
@@ -20,6 +21,7 @@ use crate::sql::{pb, QName};
 use crate::sql::refs::{column_refs, relation_refs};
 pub use columns::Columns;
 pub use implicit::{nextval_target, serial_over, Implicit};
+pub use moves::{copies_in, ColumnCopy, Moves};
 pub use packed::Packed;
 pub use temporary::RelationUse;
 
@@ -47,6 +49,8 @@ pub struct Catalog {
     type_users: HashMap<String, links::Names>,
     /// What points at each table (see `links.rs`).
     links: links::Links,
+    /// Columns the migration being folded copied into others (see [`Moves`]).
+    pub moves: Moves,
 }
 
 #[derive(Debug, Clone)]

@@ -94,6 +94,7 @@ impl Catalog {
     /// table is not modelled: statements on an unknown table get honest manual undos.
     pub fn end_migration(&mut self) {
         self.temporary.clear();
+        self.moves.clear();
     }
 }
 

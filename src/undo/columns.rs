@@ -1,9 +1,10 @@
 //! Columns: `ADD COLUMN` ↔ `DROP COLUMN`, type changes, defaults and nullability.
 
 mod placeholder;
-mod types;
+pub(super) mod types;
+mod using;
 
-use types::{cast_back, converts_losslessly, enum_pair, type_label};
+use types::{cast_back, enum_pair, type_label};
 
 use super::guard::Guard;
 use super::rule::{undo_rule, UndoRule};
@@ -177,7 +178,7 @@ undo_rule! {
     ///
     /// ## The undo
     ///
-    /// Adds the column back with its type, default, nullability and collation, then the constraints and indexes the drop removed with it, and the foreign keys of other tables that pointed at it. A NOT NULL column without a default is added with a placeholder its type accepts as its default (`ADD COLUMN … NOT NULL DEFAULT ''`: no rewrite since PostgreSQL 11), which a second statement drops (`ALTER COLUMN … DROP DEFAULT`; in the same `ALTER TABLE` PostgreSQL would drop it before adding the column), so the existing rows hold the placeholder and the schema is the one the drop removed: `''` for character types and `bytea`, `0` for numbers, `false` for booleans, `'epoch'` for dates and timestamps, `'00:00:00'` for times and intervals, the zero uuid, `'{}'` for arrays and JSON, and an enum's first value.
+    /// Adds the column back with its type, default, nullability and collation, then the constraints and indexes the drop removed with it, and the foreign keys of other tables that pointed at it. A NOT NULL column without a default is added with a placeholder its type accepts as its default (`ADD COLUMN … NOT NULL DEFAULT ''`: no rewrite since PostgreSQL 11), which a second statement drops (`ALTER COLUMN … DROP DEFAULT`; in the same `ALTER TABLE` PostgreSQL would drop it before adding the column), so the existing rows hold the placeholder and the schema is the one the drop removed: `''` for character types and `bytea`, `0` for numbers, `false` for booleans, `'epoch'` for dates and timestamps, `'00:00:00'` for times and intervals, the zero uuid, `'{}'` for arrays and JSON, and an enum's first value. When the migration copied the column into one it added before dropping it (`UPDATE … SET copy = col`, or `col::text`), the re-added column is refilled from the copy (`UPDATE … SET col = copy WHERE copy IS NOT NULL`, before its indexes and constraints come back), ahead of the undo that drops the copy.
     ///
     /// ## Verdict
     ///
@@ -221,6 +222,7 @@ undo_rule! {
     /// ## Cases
     ///
     /// - `tests/cases/columns/drop_column_with_dependents.sql` (snapshot `snapshots/columns__drop_column_with_dependents.snap`)
+    /// - `tests/cases/data/data_move.sql` (snapshot `snapshots/data__data_move.snap`)
     UNDO_DROP_COLUMN = "undo-drop-column";
 }
 
@@ -244,6 +246,8 @@ pub fn drop_column(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) ->
         column,
         filler.as_ref(),
     ));
+    let refill = super::moves::refill(catalog, t, &column.name);
+    statements.extend(refill.iter().map(|(statement, _)| statement.clone()));
     statements.extend(sequences_owned);
     for c in t
         .constraints
@@ -272,13 +276,31 @@ pub fn drop_column(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) ->
         ),
         None => format!("re-adds column {shown} empty: its values are lost"),
     };
+    if let Some((_, note)) = &refill {
+        reason = reason.replace(
+            "values are lost",
+            "values are lost where the copy below does not hold them",
+        );
+        reason.push_str("; ");
+        reason.push_str(note);
+    }
     let reorders_columns = t.columns.last().map(|c| &c.name) != Some(&column.name);
     if reorders_columns {
         reason.push_str("; ");
         reason.push_str(super::COLUMN_ORDER_NOTE);
     }
     if filler.is_some() {
-        reason.push_str(&placeholder::conflicts(catalog, t, &column.name));
+        let conflicts = placeholder::conflicts(catalog, t, &column.name);
+        reason.push_str(&match refill {
+            // Only rows the copy does not hold keep the placeholder.
+            Some(_) => conflicts
+                .replace("every row gets", "every row the copy does not hold keeps")
+                .replace(
+                    "the table has two rows or more",
+                    "two such rows or more exist",
+                ),
+            None => conflicts,
+        });
     }
     if filler.is_none() && placeholder::needs_one(column) {
         reason.push_str("; it is NOT NULL without a default and no placeholder is known for its type, so the undo fails while the table has rows");
@@ -300,11 +322,11 @@ undo_rule! {
     ///
     /// ## The undo
     ///
-    /// `ALTER COLUMN … TYPE old USING col::old` (through `text` when either side is an enum: PostgreSQL has no cast between two enum types), with the column's default dropped before and restored after, and its collation kept. A `serial` column is an `integer` (`bigint`, `smallint`) with a `nextval` default, as PostgreSQL made it: `serial` is not a type, and the undo never names it.
+    /// `ALTER COLUMN … TYPE old USING …`, with the column's default dropped before and restored after, and its collation kept. The `USING` inverts the forward's: `col AT TIME ZONE 'Z'` between `timestamp` and `timestamptz` is undone by `col AT TIME ZONE 'Z'` (the other way round), so the session's `TimeZone` plays no part; `col * k` between integer types by `col / k`; no `USING`, or casts of the column, by `col::old` (through `text` when either side is an enum: PostgreSQL has no cast between two enum types). A `serial` column is an `integer` (`bigint`, `smallint`) with a `nextval` default, as PostgreSQL made it: `serial` is not a type, and the undo never names it.
     ///
     /// ## Verdict
     ///
-    /// **exact** when every value of the new type converts back without loss: the forward change narrowed or kept the type (`bigint` → `int` is undone by `int` → `bigint`), or an enum swap whose old type holds every value of the new one. Otherwise **lossy**: values written since may not fit the old type, and the undo then fails or loses precision.
+    /// **exact** when every value comes back as it was: the forward kept every value it did not reject (`bigint` → `int`, `text` → `json`, a shorter `varchar` without an explicit cast) and every value of the new type converts back, an enum swap whose old type holds every value of the new one, or `AT TIME ZONE 'UTC'` (any zone without daylight saving time spelled as UTC) with the same precision both sides. Otherwise **lossy**, the note saying why: values written since may not fit the old type; the forward rounded (`numeric(10,2)`, a smaller precision, `float8` → `float4`) or reformatted (text → a number or uuid: `'007'` comes back as `'7'`); an explicit cast cut text short; a named zone with daylight saving time repeats or skips an hour; a bare cast between `timestamp` and `timestamptz` used the forward session's `TimeZone`, and the note says the undo assumes its own session has the same; or the forward's `USING` is an expression unmigrate does not invert (the undo only casts back).
     ///
     /// Between two enums the forward's `USING` is read as a map of values: a plain cast keeps each value; a `CASE col::text WHEN 'a' THEN 'b' … ELSE col::text END` moves some, and the undo maps them back with the inverse `CASE`. It stays **exact** when the map is one-to-one on the old values and every new value has a way back; **lossy** when it merged values (named in the reason: every such row comes back as one of them), when rows may hold a new value no old value maps to, or when the `USING` is some other expression (not inverted). A whole Prisma enum swap (`CREATE TYPE "T_new"`, the conversions, the old type dropped, `"T_new"` renamed) is undone as one change of `"T"`: see `undo-add-enum-value` for how a migration's enum changes share one recreation, and `ALTER TYPE … ADD VALUE` when the swap only removed values.
     ///
@@ -338,9 +360,24 @@ undo_rule! {
     /// ALTER TABLE "Score" ALTER COLUMN value TYPE bigint USING value::bigint;
     /// ```
     ///
+    /// ```sql
+    /// -- earlier migrations
+    /// CREATE TABLE "Event" ("id" TEXT PRIMARY KEY, "at" TIMESTAMP(3) NOT NULL);
+    ///
+    /// -- this migration
+    /// ALTER TABLE "Event" ALTER COLUMN "at" SET DATA TYPE TIMESTAMPTZ(3) USING "at" AT TIME ZONE 'UTC';
+    /// ```
+    ///
+    /// Its undo, **exact**:
+    ///
+    /// ```sql
+    /// ALTER TABLE "Event" ALTER COLUMN at TYPE timestamp(3) USING at AT TIME ZONE 'UTC';
+    /// ```
+    ///
     /// ## Cases
     ///
     /// - `tests/cases/columns/alter_type.sql` (snapshot `snapshots/columns__alter_type.snap`)
+    /// - `tests/cases/columns/alter_type_using.sql` (snapshot `snapshots/columns__alter_type_using.snap`)
     /// - `tests/cases/columns/alter_type_enum_swap.sql` (snapshot `snapshots/columns__alter_type_enum_swap.snap`)
     /// - `tests/cases/columns/serial_to_text.sql` (snapshot `snapshots/columns__serial_to_text.snap`)
     /// - `tests/cases/columns/serial_type_change.sql` (snapshot `snapshots/columns__serial_type_change.snap`)
@@ -361,24 +398,38 @@ pub fn alter_type(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) -> 
     };
     let new_type = new_def.type_name.clone().unwrap_or_default();
     let old_type = column.type_name.unpack();
-    let mut using = cast_back(catalog, &column.name, &new_type, &old_type);
-    // Between two enums the forward's USING may have moved values: they are mapped back.
-    let enum_back = enum_pair(catalog, &new_type, &old_type).map(|(new_values, old_values)| {
-        let back = super::enums::remap::back(
-            &column.name,
-            new_def.raw_default.as_deref(),
-            &old_type,
-            old_values,
-            new_values,
-            using.clone(),
-        );
-        using = back.using.clone();
-        back
-    });
+    // Between two enums the forward's USING is a map of values, mapped back as such;
+    // between other types its inverse is worked out by `using`.
+    let conversion = match enum_pair(catalog, &new_type, &old_type) {
+        Some((new_values, old_values)) => {
+            let back = super::enums::remap::back(
+                &column.name,
+                new_def.raw_default.as_deref(),
+                &old_type,
+                old_values,
+                new_values,
+                cast_back(catalog, &column.name, &new_type, &old_type),
+            );
+            let note = match (back.exact, back.note.is_empty()) {
+                (true, true) => ", which every value survives".to_string(),
+                (true, false) => format!(", which every value survives; {}", back.note),
+                (false, _) => format!(": {}", back.note),
+            };
+            using::Back {
+                value: back.using,
+                exact: back.exact,
+                note,
+            }
+        }
+        None => {
+            let forward = using::classify(new_def.raw_default.as_deref(), &column.name, &new_type);
+            using::back(catalog, &column.name, &new_type, &old_type, &forward)
+        }
+    };
     let back = pb::ColumnDef {
         type_name: Some(old_type.clone()),
         coll_clause: column.collation.as_ref().map(|c| Box::new(c.unpack())),
-        raw_default: Some(Box::new(using)),
+        raw_default: Some(Box::new(conversion.value)),
         ..Default::default()
     };
     let mut statements = Vec::new();
@@ -400,40 +451,18 @@ pub fn alter_type(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) -> 
         ));
     }
     let (from, to) = (type_label(&new_type), type_label(&old_type));
-    let exact = match &enum_back {
-        Some(back) => back.exact,
-        None => converts_losslessly(&new_type, &old_type),
-    };
-    let note = enum_back
-        .as_ref()
-        .map(|b| b.note.as_str())
-        .filter(|n| !n.is_empty());
-    if exact {
-        let also = note.map(|n| format!("; {n}")).unwrap_or_default();
-        Undo::exact(
-            format!(
-                "converts {} back from {from} to {to}, which every value survives{also}",
-                quote::Column(table, &column.name)
-            ),
-            statements,
-        )
-    } else {
-        let why = note.map_or_else(
-            || format!("values written since that do not fit {to} make the undo fail or lose precision"),
-            str::to_string,
-        );
-        Undo::lossy(
-            format!(
-                "converts {} back from {from} to {to}: {why}",
-                quote::Column(table, &column.name)
-            ),
-            statements,
-        )
-        .losing([DataLoss::Column {
-            table: table.clone(),
-            column: column.name.clone(),
-        }])
+    let reason = format!(
+        "converts {} back from {from} to {to}{}",
+        quote::Column(table, &column.name),
+        conversion.note
+    );
+    if conversion.exact {
+        return Undo::exact(reason, statements);
     }
+    Undo::lossy(reason, statements).losing([DataLoss::Column {
+        table: table.clone(),
+        column: column.name.clone(),
+    }])
 }
 
 undo_rule! {

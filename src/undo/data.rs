@@ -12,7 +12,7 @@ use effects::{delete_effects, quoted, referencing_closure, referencing_columns};
 use effects::{rows_and_effects, trigger_note, updates_referenced_key};
 
 use super::rule::{undo_rule, UndoRule};
-use super::{stmt, DataLoss, Undo};
+use super::{moves, stmt, DataLoss, Undo};
 use crate::catalog::{Catalog, ConstraintKind, Table};
 use crate::sql::quote::Ident;
 use crate::sql::touches::Touches;
@@ -291,7 +291,7 @@ undo_rule! {
     ///
     /// ## The undo
     ///
-    /// No statement: the values an `UPDATE` overwrote are gone, so the undo keeps the rows as it left them. If the previous release needs the old values, restore them from a backup in the undo file.
+    /// No statement: the values an `UPDATE` overwrote are gone, so the undo keeps the rows as it left them. If the previous release needs the old values, restore them from a backup in the undo file. A data move is reversed: when the migration copied a column into one it added without a default (`SET new = old`, or `old::text`) and this `UPDATE` empties the original (`SET old = NULL`, in the same statement or a later one), the undo moves the values back, `UPDATE … SET old = new WHERE old IS NULL AND new IS NOT NULL`, before the undo of the `ADD COLUMN` drops `new`.
     ///
     /// ## Verdict
     ///
@@ -313,6 +313,7 @@ undo_rule! {
     ///
     /// - `tests/cases/data/data_statements.sql` (snapshot `snapshots/data__data_statements.snap`)
     /// - `tests/cases/data/keyed_inserts.sql` (snapshot `snapshots/data__keyed_inserts.snap`)
+    /// - `tests/cases/data/data_move.sql` (snapshot `snapshots/data__data_move.snap`)
     UNDO_UPDATE = "undo-update";
 }
 
@@ -328,10 +329,24 @@ fn update(catalog: &Catalog, table: &QName, s: &pb::UpdateStmt, scope: &Touches)
             quoted(&columns)
         ));
     }
-    let mut reason = format!(
-        "UPDATE of {table}: the values it overwrote in {} are not restored (the undo keeps the rows as it left them; if the previous release needs the old values, restore them from a backup)",
-        quoted(&old)
-    );
+    let mut statements = Vec::new();
+    let mut reason = format!("UPDATE of {table}: ");
+    let mut moved = Vec::new();
+    for (statement, note, column) in moves::moves_back(catalog, table, s) {
+        statements.push(statement);
+        reason.push_str(&note);
+        reason.push_str("; ");
+        moved.push(column);
+    }
+    let kept: Vec<&&String> = old.iter().filter(|c| !moved.contains(c)).collect();
+    if kept.is_empty() {
+        reason.push_str("rows it emptied without a copy, if any, stay NULL");
+    } else {
+        reason.push_str(&format!(
+            "the values it overwrote in {} are not restored (the undo keeps the rows as it left them; if the previous release needs the old values, restore them from a backup)",
+            quoted(&kept)
+        ));
+    }
     if updates_referenced_key(catalog, table, &old) {
         reason.push_str("; it changes columns that foreign keys reference, so their ON UPDATE actions changed other tables too");
     }
@@ -350,7 +365,7 @@ fn update(catalog: &Catalog, table: &QName, s: &pb::UpdateStmt, scope: &Touches)
                 .as_ref()
                 .is_some_and(|(_, referenced)| referenced.iter().any(|r| old.contains(&r)))
     }));
-    Undo::lossy(reason, Vec::new()).losing(loses)
+    Undo::lossy(reason, statements).losing(loses)
 }
 
 undo_rule! {

@@ -15,6 +15,7 @@ mod indexes;
 mod keys;
 mod lock_timeout;
 mod maintenance;
+mod moves;
 mod objects;
 mod recreate;
 mod renames;

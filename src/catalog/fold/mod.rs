@@ -26,6 +26,9 @@ impl Catalog {
         if self.fold_temporary(&stmt) {
             return;
         }
+        let mut moves = std::mem::take(&mut self.moves);
+        moves.observe(self, &stmt);
+        self.moves = moves;
         match stmt {
             NodeEnum::CreateStmt(s) => self.create_table(s),
             NodeEnum::CreateTableAsStmt(s) => self.create_table_as(*s),

@@ -74,16 +74,7 @@ pub(super) fn converts_losslessly(from: &pb::TypeName, to: &pb::TypeName) -> boo
     if from.array_bounds.len() != to.array_bounds.len() {
         return false;
     }
-    let base = |t: &pb::TypeName| {
-        canonical(
-            string_list(&t.names)
-                .last()
-                .map(String::as_str)
-                .unwrap_or(""),
-        )
-        .to_string()
-    };
-    let (f, t) = (base(from), base(to));
+    let (f, t) = (base_name(from), base_name(to));
     let (f, t) = (f.as_str(), t.as_str());
     let modifier = |t: &pb::TypeName| type_label(t);
     if f == t {
@@ -116,6 +107,38 @@ fn first_mod(t: &pb::TypeName) -> Option<i32> {
         },
         _ => None,
     })
+}
+
+/// Whether two written types are the same type: the same name (aliases read as
+/// PostgreSQL's own), modifiers and array dimensions.
+pub(in crate::undo) fn same_type(a: &pb::TypeName, b: &pb::TypeName) -> bool {
+    let mods = |t: &pb::TypeName| -> Vec<Option<i32>> {
+        t.typmods
+            .iter()
+            .map(|m| match &m.node {
+                Some(NodeEnum::AConst(pb::AConst {
+                    val: Some(pb::a_const::Val::Ival(i)),
+                    ..
+                })) => Some(i.ival),
+                _ => None,
+            })
+            .collect()
+    };
+    base_name(a) == base_name(b)
+        && a.array_bounds.len() == b.array_bounds.len()
+        && mods(a) == mods(b)
+}
+
+/// The type's name as PostgreSQL spells it internally, without schema or modifiers: `int4`
+/// for `INTEGER`, `timestamptz` for `TIMESTAMPTZ(3)`.
+pub(in crate::undo) fn base_name(t: &pb::TypeName) -> String {
+    canonical(
+        string_list(&t.names)
+            .last()
+            .map(String::as_str)
+            .unwrap_or(""),
+    )
+    .to_string()
 }
 
 /// PostgreSQL's internal name for a type alias (`integer` → `int4`).
