@@ -61,6 +61,10 @@ fn forward_then_undo(forward: &str) -> Applied {
     let server = ScratchServer::start_embedded(ScratchOptions::default()).unwrap();
     let db = server.create_database().unwrap();
     let mut client = db.connect().unwrap();
+    // As an incident deploy often runs: a session TimeZone other than UTC.
+    client
+        .batch_execute("SET TimeZone = 'Europe/Berlin'")
+        .unwrap();
     client.batch_execute(&first).unwrap();
     client.batch_execute(forward).unwrap();
     client
