@@ -247,3 +247,61 @@ ALTER TABLE "Player" DROP CONSTRAINT "age_positive";
         }
     }
 }
+
+#[test]
+fn an_enum_value_in_use_and_a_value_that_does_not_convert_back_fail_their_guards() {
+    const INIT_SQL: &str = r#"CREATE TYPE "Role" AS ENUM ('USER', 'ADMIN');
+CREATE TABLE "Account" ("id" INTEGER PRIMARY KEY, "role" "Role" NOT NULL, "code" INTEGER);
+"#;
+    const FORWARD_SQL: &str = r#"ALTER TYPE "Role" ADD VALUE 'OWNER';
+ALTER TABLE "Account" ALTER COLUMN "code" SET DATA TYPE TEXT;
+"#;
+    let dir = tempfile::tempdir().unwrap();
+    let migrations = dir.path().join("migrations");
+    write_history(&migrations, &[(INIT, INIT_SQL), (FORWARD, FORWARD_SQL)]);
+    let history = read_history(&migrations).unwrap();
+    let plan = common::fixed_plan(&history, &Selection::Last(1));
+    let files: Vec<String> = plan.folders().map(|f| f.unwrap().sql).collect();
+
+    let server = ScratchServer::start_embedded(ScratchOptions::default()).unwrap();
+    let cases = [
+        (
+            r#"UPDATE "Account" SET "role" = 'OWNER' WHERE "id" = 500"#,
+            r#"unmigrate preflight check failed: table "Account" has rows where role holds 'OWNER', so enum "Role" cannot be recreated without it; nothing has been changed. These rows are listed by: SELECT * FROM "Account" WHERE role = 'OWNER'"#,
+        ),
+        (
+            r#"UPDATE "Account" SET "code" = 'A-17' WHERE "id" = 500"#,
+            r#"unmigrate preflight check failed: a value of "Account".code does not convert back to int4; nothing has been changed. The conversion, run alone: SELECT code::int AS converted FROM "Account". The error: invalid input syntax for type integer: "A-17""#,
+        ),
+    ];
+    for (change, message) in cases {
+        for mode in [ApplyMode::Batch, ApplyMode::Split] {
+            let db = server.create_database().unwrap();
+            let mut client = db.connect().unwrap();
+            client
+                .batch_execute("SET TimeZone = 'Europe/Berlin'")
+                .unwrap();
+            client.batch_execute(INIT_SQL).unwrap();
+            client
+                .batch_execute(
+                    r#"INSERT INTO "Account" SELECT i, 'USER', i FROM generate_series(1, 1000) AS i"#,
+                )
+                .unwrap();
+            client.batch_execute(FORWARD_SQL).unwrap();
+            client.batch_execute(change).unwrap();
+            let shape = r#"SELECT format('%s %s', data_type, udt_name) FROM information_schema.columns WHERE table_name = 'Account' ORDER BY ordinal_position"#;
+            let before = query_strings(&mut client, shape);
+            let labels = r#"SELECT enum_range(NULL::"Role")::text"#;
+            let before_labels = query_strings(&mut client, labels);
+            let error = apply(&mut client, &files, mode).unwrap_err();
+            assert!(error.starts_with(message), "{mode:?}: {error}");
+            assert_eq!(query_strings(&mut client, shape), before, "{mode:?}");
+            assert_eq!(
+                query_strings(&mut client, labels),
+                before_labels,
+                "{mode:?}"
+            );
+            db.destroy().unwrap();
+        }
+    }
+}

@@ -426,6 +426,23 @@ pub fn alter_type(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) -> 
             using::back(catalog, &column.name, &new_type, &old_type, &forward)
         }
     };
+    // Values the conversion back fails on fail the undo first. Not for a type the model
+    // knows (an enum): the undo may rename it aside first, so its name means something else
+    // at the top of the undo.
+    let user_type = catalog
+        .enums
+        .contains_key(&QName::from_name_nodes(&old_type.names));
+    let guard = (!conversion.exact && !user_type)
+        .then(|| {
+            Guard::conversion(
+                table,
+                &column.name,
+                &new_type,
+                &conversion.value,
+                &type_label(&old_type),
+            )
+        })
+        .flatten();
     let back = pb::ColumnDef {
         type_name: Some(old_type.clone()),
         coll_clause: column.collation.as_ref().map(|c| Box::new(c.unpack())),
@@ -459,10 +476,12 @@ pub fn alter_type(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) -> 
     if conversion.exact {
         return Undo::exact(reason, statements);
     }
-    Undo::lossy(reason, statements).losing([DataLoss::Column {
-        table: table.clone(),
-        column: column.name.clone(),
-    }])
+    Undo::lossy(reason, statements)
+        .losing([DataLoss::Column {
+            table: table.clone(),
+            column: column.name.clone(),
+        }])
+        .guarded(guard)
 }
 
 undo_rule! {

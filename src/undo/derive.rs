@@ -153,8 +153,7 @@ pub fn derive_each<E: From<SqlError>>(
             }
             catalog.end_migration();
             if undo_it {
-                guard::place(&catalog, &migration_scope, &mut statements);
-                each(finish(migration, statements))?;
+                each(finish(migration, statements, &catalog, &migration_scope))?;
             }
         }
         Ok(())
@@ -261,7 +260,14 @@ impl<T> Batch<T> {
 
 /// Deparses the undo statements of one migration and settles the verdicts, in place: a large
 /// migration's statements are not held twice.
-fn finish(migration: &Migration, mut statements: Vec<StatementUndo>) -> MigrationUndo {
+/// `after` is the model after the migration, `scope` what it touches: the preflight guards
+/// are placed last, once the passes that move statements between undos are done.
+fn finish(
+    migration: &Migration,
+    mut statements: Vec<StatementUndo>,
+    after: &Catalog,
+    scope: &LazyScope<'_>,
+) -> MigrationUndo {
     for s in &mut statements {
         render(&mut s.undo);
     }
@@ -271,6 +277,7 @@ fn finish(migration: &Migration, mut statements: Vec<StatementUndo>) -> Migratio
         }
     }
     super::covered::drop_covered(&mut statements);
+    guard::place(after, scope, &mut statements);
     let mut counts = VerdictCounts::default();
     for s in &mut statements {
         s.undo.enum_fact = None;

@@ -8,6 +8,7 @@ mod swap;
 pub(super) use once::{fact, once_per_type, EnumFact};
 use recreation::{Recreation, Retype};
 
+use super::guard::Guard;
 use super::rule::{undo_rule, UndoRule};
 use super::{stmt, Undo, UndoSql};
 use crate::catalog::{Catalog, EnumType};
@@ -287,10 +288,14 @@ fn remove_value(catalog: &Catalog, e: &EnumType, value: &str) -> Undo {
             columns.join(", ")
         )
     };
+    let guards = users
+        .iter()
+        .map(|(t, c)| Guard::enum_value_in_use(&t.name, &c.name, c.is_array(), name, value));
     let mut undo = Undo::lossy(
         format!("recreates enum {name} without value '{value}': {used_by}"),
         recreation::statements(&[&recreation]),
-    );
+    )
+    .guarded(guards);
     undo.enum_fact = Some(Box::new(EnumFact::Recreates {
         recreation,
         added: value.to_string(),

@@ -36,7 +36,13 @@ fn parts(undo: &MigrationUndo) -> Vec<Vec<Step<'_>>> {
     for s in undo.statements.iter().rev() {
         if s.undo.verdict == Verdict::Manual {
             steps.push(Step::Manual(s));
-        } else if s.undo.statements.is_empty() {
+        } else if s
+            .undo
+            .statements
+            .iter()
+            .all(|sql| sql.placement == Placement::Guard)
+        {
+            // Nothing of its own where it stands (its guards run first): its note still shows.
             steps.push(Step::Nothing(s));
         }
         for sql in &s.undo.statements {

@@ -12,6 +12,7 @@
 
 use std::fmt::Write;
 
+use super::columns::types::same_type;
 use super::{is_data_statement, LazyScope, Placement, StatementUndo, UndoSql};
 use crate::catalog::{Catalog, Constraint, ConstraintKind, Index};
 use crate::sql::quote::{Ident, Literal, Qualified};
@@ -23,8 +24,16 @@ use crate::sql::{build, deparse, pb, Node, NodeEnum, QName};
 pub struct Guard {
     /// The tables the query reads, with the columns it reads of each (the guarded table first).
     reads: Vec<(QName, Vec<String>)>,
-    /// `SELECT …` listing the offending rows (or groups of rows).
+    /// `SELECT …` listing the offending rows (or groups of rows); for a conversion, the query
+    /// that converts every row (it fails at the first value that does not convert).
     offenders: String,
+    /// For a conversion: the column's type when the guard was made, which it must still have
+    /// after the forward migration to be checked at the top (a later statement may change it
+    /// again).
+    converts_from: Option<Box<pb::TypeName>>,
+    /// The query fails on an offending row (a conversion) instead of listing it. The guard
+    /// then counts its one column: a column nobody reads could be planned away unconverted.
+    fails_on_row: bool,
     /// What is wrong with them, and what it stops.
     problem: String,
 }
@@ -59,6 +68,8 @@ impl Guard {
         Some(Guard {
             reads: vec![(index.table.clone(), index.columns.clone())],
             offenders,
+            fails_on_row: false,
+            converts_from: None,
             problem: format!(
                 "table {} has rows with equal ({}), so unique index {} cannot be built again",
                 index.table,
@@ -150,7 +161,60 @@ impl Guard {
         Some(Guard {
             reads,
             offenders,
+            fails_on_row: false,
+            converts_from: None,
             problem,
+        })
+    }
+
+    /// Rows holding `value` in `column` (of enum `type_name`, or an array of it) stop the type
+    /// from being recreated without that value.
+    pub fn enum_value_in_use(
+        table: &QName,
+        column: &str,
+        array: bool,
+        type_name: &QName,
+        value: &str,
+    ) -> Guard {
+        let condition = if array {
+            format!("{} = ANY ({})", Literal(value), Ident(column))
+        } else {
+            format!("{} = {}", Ident(column), Literal(value))
+        };
+        Guard {
+            reads: vec![(table.clone(), vec![column.to_string()])],
+            offenders: format!("SELECT * FROM {} WHERE {condition}", Qualified(table)),
+            fails_on_row: false,
+            converts_from: None,
+            problem: format!(
+                "table {table} has rows where {} holds {}, so enum {type_name} cannot be recreated without it",
+                Ident(column),
+                Literal(value)
+            ),
+        }
+    }
+
+    /// Values of `column` that `conversion` (the undo's `USING`, to type `to`) fails on stop
+    /// the type change back. PostgreSQL 15 cannot test a conversion without running it, so
+    /// the guard runs it on every row (under ACCESS SHARE, writes go on) and fails with the
+    /// first error, which names the value. `None` when the expression cannot be written.
+    pub fn conversion(
+        table: &QName,
+        column: &str,
+        from: &pb::TypeName,
+        conversion: &Node,
+        to: &str,
+    ) -> Option<Guard> {
+        let converted = expression_text(conversion)?;
+        Some(Guard {
+            converts_from: Some(Box::new(from.clone())),
+            reads: vec![(table.clone(), vec![column.to_string()])],
+            offenders: format!("SELECT {converted} AS converted FROM {}", Qualified(table)),
+            fails_on_row: true,
+            problem: format!(
+                "a value of {} does not convert back to {to}",
+                crate::sql::quote::Column(table, column)
+            ),
         })
     }
 
@@ -158,6 +222,8 @@ impl Guard {
     pub fn nulls(table: &QName, column: &str) -> Guard {
         Guard {
             reads: vec![(table.clone(), vec![column.to_string()])],
+            fails_on_row: false,
+            converts_from: None,
             offenders: format!(
                 "SELECT * FROM {} WHERE {} IS NULL",
                 Qualified(table),
@@ -178,17 +244,31 @@ impl Guard {
         } else {
             "the undo stopped before this step (the steps above it have run)"
         };
-        let message = format!(
-            "unmigrate preflight check failed: {}; {when}. These rows are listed by: {}",
-            self.problem, self.offenders
-        );
-        let hint = "Fix or remove those rows, then deploy the undo again.";
-        let body = format!(
-            "\nBEGIN\n    IF EXISTS ({}) THEN\n        RAISE EXCEPTION USING\n            MESSAGE = {},\n            HINT = {};\n    END IF;\nEND\n",
-            self.offenders,
-            Literal(&message),
-            Literal(hint)
-        );
+        let body = if self.fails_on_row {
+            let message = format!(
+                "unmigrate preflight check failed: {}; {when}. The conversion, run alone: {}. The error: ",
+                self.problem, self.offenders
+            );
+            let hint = "Fix those values, then deploy the undo again.";
+            format!(
+                "\nBEGIN\n    PERFORM count(c.converted) FROM ({}) AS c;\nEXCEPTION WHEN OTHERS THEN\n    RAISE EXCEPTION USING\n        MESSAGE = {} || SQLERRM,\n        HINT = {};\nEND\n",
+                self.offenders,
+                Literal(&message),
+                Literal(hint)
+            )
+        } else {
+            let message = format!(
+                "unmigrate preflight check failed: {}; {when}. These rows are listed by: {}",
+                self.problem, self.offenders
+            );
+            let hint = "Fix or remove those rows, then deploy the undo again.";
+            format!(
+                "\nBEGIN\n    IF EXISTS ({}) THEN\n        RAISE EXCEPTION USING\n            MESSAGE = {},\n            HINT = {};\n    END IF;\nEND\n",
+                self.offenders,
+                Literal(&message),
+                Literal(hint)
+            )
+        };
         let tag = dollar_tag(&body);
         let mut out = String::with_capacity(body.len() + 2 * tag.len() + 4);
         let _ = write!(out, "DO {tag}{body}{tag}");
@@ -273,9 +353,9 @@ pub(super) fn place(after: &Catalog, scope: &LazyScope<'_>, statements: &mut [St
         // In order, before the statement's own steps.
         s.undo.statements.splice(0..0, placed.collect::<Vec<_>>());
         s.undo.reason.push_str(if first {
-            ". A preflight check at the top of the undo fails first, before any change, if such rows exist, and its message gives the query that lists them"
+            ". A preflight check at the top of the undo fails first, before any change, if rows would make it fail, and its message gives the query that finds them"
         } else {
-            ". A check right before this step fails first if such rows exist, naming the query that lists them (it cannot run at the top: the forward migration changes the data or shape of a table it reads)"
+            ". A check right before this step fails first if rows would make it fail, naming the query that finds them (it cannot run at the top: the forward migration changes the data or shape of a table it reads)"
         });
     }
 }
@@ -283,12 +363,19 @@ pub(super) fn place(after: &Catalog, scope: &LazyScope<'_>, statements: &mut [St
 /// Whether the tables and columns the guard reads stand after the forward migration as
 /// before it: the migration keeps each table and the model after it still has every column.
 fn stands_after(after: &Catalog, touches: &Touches, guard: &Guard) -> bool {
-    guard.reads.iter().all(|(table, columns)| {
+    let keeps_type = |t: &crate::catalog::Table| match &guard.converts_from {
+        Some(from) => guard.reads[0].1.iter().all(|c| {
+            t.column(c)
+                .is_some_and(|c| same_type(&c.type_name.unpack(), from))
+        }),
+        None => true,
+    };
+    guard.reads.iter().enumerate().all(|(k, (table, columns))| {
         touches.keeps_table(table)
             && !touches.renames(table)
-            && after
-                .table(table)
-                .is_some_and(|t| columns.iter().all(|c| t.column(c).is_some()))
+            && after.table(table).is_some_and(|t| {
+                columns.iter().all(|c| t.column(c).is_some()) && (k > 0 || keeps_type(t))
+            })
     })
 }
 
