@@ -5,7 +5,9 @@ use std::borrow::Cow;
 use std::fmt::Write;
 
 use super::lock_timeout::{LockTimeout, RESET_STATEMENT};
-use super::{Effect, MigrationUndo, Placement, StatementUndo, UndoSql, Verdict};
+use super::{
+    Effect, MigrationUndo, Placement, StatementUndo, TransactionControl, UndoSql, Verdict,
+};
 use crate::migrations::{undo_header, Sealed, Sha256Text, SEAL_LINE_LEN};
 use crate::sql::QName;
 use crate::untrusted;
@@ -15,13 +17,17 @@ enum Step<'a> {
     Sql(&'a StatementUndo, &'a UndoSql),
     Manual(&'a StatementUndo),
     Nothing(&'a StatementUndo),
+    /// Opens the transaction block that carries over the forward's `BEGIN … COMMIT`: its
+    /// source is the forward `COMMIT`, whose undo comes first. The block closes at the end of
+    /// the file (see [`super::session`]).
+    Begin(&'a StatementUndo),
 }
 
 impl<'a> Step<'a> {
     /// The forward statement this step reverses.
     fn source(&self) -> &'a StatementUndo {
         match self {
-            Step::Sql(s, _) | Step::Manual(s) | Step::Nothing(s) => s,
+            Step::Sql(s, _) | Step::Manual(s) | Step::Nothing(s) | Step::Begin(s) => s,
         }
     }
 }
@@ -29,12 +35,16 @@ impl<'a> Step<'a> {
 /// The steps of each file, in order. A `CONCURRENTLY` statement cannot run inside the
 /// implicit transaction Prisma wraps a file in, so it gets a file of its own; validations
 /// wait for a file after the one that adds their constraints (see [`Placement`]); preflight
-/// guards run first of all.
-fn parts(undo: &MigrationUndo) -> Vec<Vec<Step<'_>>> {
+/// guards run first of all. The forward's explicit transaction blocks are carried over where
+/// they can be ([`carry_blocks`]); the notes say where they cannot.
+fn parts(undo: &MigrationUndo) -> (Vec<Vec<Step<'_>>>, Vec<String>) {
     let mut steps = Vec::new();
     let mut guards: Vec<Step<'_>> = Vec::new();
+    let opened = opened_blocks(undo);
     for s in undo.statements.iter().rev() {
-        if s.undo.verdict == Verdict::Manual {
+        if opened.iter().any(|(_, commit)| std::ptr::eq(*commit, s)) {
+            steps.push(Step::Begin(s));
+        } else if s.undo.verdict == Verdict::Manual {
             steps.push(Step::Manual(s));
         } else if s
             .undo
@@ -54,11 +64,12 @@ fn parts(undo: &MigrationUndo) -> Vec<Vec<Step<'_>>> {
         }
     }
     build_ahead(&mut steps);
+    let notes = carry_blocks(&mut steps, &opened);
     let mut parts: Vec<Vec<Step<'_>>> = vec![Vec::new()];
     let mut waiting: Vec<Step<'_>> = Vec::new();
     for step in steps {
         let Step::Sql(_, sql) = step else {
-            if matches!(step, Step::Manual(_)) {
+            if matches!(step, Step::Manual(_) | Step::Begin(_)) {
                 start_waiting(&mut parts, &mut waiting);
             }
             parts.last_mut().expect("a part").push(step);
@@ -81,6 +92,17 @@ fn parts(undo: &MigrationUndo) -> Vec<Vec<Step<'_>>> {
     }
     start_waiting(&mut parts, &mut waiting);
     parts.retain(|p| p.iter().any(|s| !matches!(s, Step::Nothing(_))));
+    for part in &mut parts {
+        // One block per file, from its first opening to the end: a later one is inside it.
+        let mut open = false;
+        for step in part.iter_mut() {
+            if let Step::Begin(s) = *step {
+                if std::mem::replace(&mut open, true) {
+                    *step = Step::Nothing(s);
+                }
+            }
+        }
+    }
     if !guards.is_empty() {
         match parts.first_mut() {
             // A CONCURRENTLY statement must stay alone in its file: the guards go before it.
@@ -94,7 +116,76 @@ fn parts(undo: &MigrationUndo) -> Vec<Vec<Step<'_>>> {
     if parts.is_empty() {
         parts.push(Vec::new());
     }
-    parts
+    (parts, notes)
+}
+
+/// The forward's explicit transaction blocks, each as its `BEGIN` and its `COMMIT`, in order.
+fn opened_blocks(undo: &MigrationUndo) -> Vec<(&StatementUndo, &StatementUndo)> {
+    let mut blocks = Vec::new();
+    let mut begin = None;
+    for s in &undo.statements {
+        match s.undo.transaction {
+            Some(TransactionControl::Begin) => begin = Some(s),
+            Some(TransactionControl::Commit) => {
+                if let Some(b) = begin.take() {
+                    blocks.push((b, s));
+                }
+            }
+            None => {}
+        }
+    }
+    blocks
+}
+
+/// Keeps the opening of each forward block whose undo can run in a transaction block: one
+/// that holds a statement to run, and no `CONCURRENTLY` statement (it cannot run in a block)
+/// or validation (it waits for a later transaction, so a file of its own). The others are
+/// not carried over; the notes say why. `steps` run from the undo of each block's `COMMIT`
+/// (its [`Step::Begin`]) to the undo of its `BEGIN`.
+fn carry_blocks<'a>(
+    steps: &mut [Step<'a>],
+    blocks: &[(&'a StatementUndo, &'a StatementUndo)],
+) -> Vec<String> {
+    let mut notes = Vec::new();
+    for (begin, commit) in blocks {
+        let Some(start) = steps
+            .iter()
+            .position(|s| matches!(s, Step::Begin(c) if std::ptr::eq(*c, *commit)))
+        else {
+            continue;
+        };
+        let end = steps[start..]
+            .iter()
+            .position(|s| std::ptr::eq(s.source(), *begin))
+            .map_or(steps.len(), |n| start + n);
+        let inner = &steps[start + 1..end];
+        let concurrent = inner
+            .iter()
+            .any(|s| matches!(s, Step::Sql(_, sql) if sql.concurrent));
+        let later = inner
+            .iter()
+            .any(|s| matches!(s, Step::Sql(_, sql) if sql.placement == Placement::Later));
+        let runs = inner
+            .iter()
+            .any(|s| matches!(s, Step::Sql(..) | Step::Manual(_)));
+        let why = if concurrent {
+            "its undo holds a CONCURRENTLY statement, which cannot run in a transaction block"
+        } else if later {
+            "its undo validates a constraint, which runs in a later transaction than the add"
+        } else {
+            ""
+        };
+        if !why.is_empty() || !runs {
+            steps[start] = Step::Nothing(commit);
+        }
+        if !why.is_empty() {
+            notes.push(format!(
+                "the forward's BEGIN … COMMIT (lines {}-{}) is not carried over: {why}; its statements are undone one by one",
+                begin.location.line, commit.location.line
+            ));
+        }
+    }
+    notes
 }
 
 /// Moves each concurrent index build that may run ahead of the drop of a key constraint
@@ -123,7 +214,7 @@ fn drop_before(steps: &[Step<'_>], table: &QName, constraint: &str) -> Option<us
     for (j, step) in steps.iter().enumerate().rev() {
         let effect = match step {
             Step::Nothing(_) => continue,
-            Step::Manual(_) => return None,
+            Step::Manual(_) | Step::Begin(_) => return None,
             Step::Sql(_, sql) => sql.effect.as_deref()?,
         };
         match effect {
@@ -151,6 +242,8 @@ fn start_waiting<'a>(parts: &mut Vec<Vec<Step<'a>>>, waiting: &mut Vec<Step<'a>>
 pub struct Files<'u> {
     undo: &'u MigrationUndo,
     parts: Vec<Vec<Step<'u>>>,
+    /// What the header says of the forward's transaction blocks not carried over.
+    notes: Vec<String>,
 }
 
 /// The `lock_timeout` file `steps` sets for itself: none when it holds no statement, or one
@@ -163,10 +256,8 @@ fn lock_timeout<'u>(undo: &'u MigrationUndo, steps: &[Step<'_>]) -> Option<&'u L
 
 impl<'u> Files<'u> {
     pub fn new(undo: &'u MigrationUndo) -> Self {
-        Files {
-            undo,
-            parts: parts(undo),
-        }
+        let (parts, notes) = parts(undo);
+        Files { undo, parts, notes }
     }
 
     /// How many files: more than one when `CONCURRENTLY` statements must run alone.
@@ -206,6 +297,7 @@ impl<'u> Files<'u> {
             &self.parts[part],
             part + 1,
             self.parts.len(),
+            &self.notes,
         )
     }
 
@@ -218,9 +310,11 @@ impl<'u> Files<'u> {
         let steps = self.parts[part].iter().filter_map(|step| match step {
             Step::Sql(_, sql) => Some(Cow::Borrowed(sql.sql.as_str())),
             Step::Manual(s) => Some(Cow::Owned(manual_statement(self.undo, s))),
+            Step::Begin(_) => Some(Cow::Borrowed("BEGIN")),
             Step::Nothing(_) => None,
         });
-        set.into_iter().chain(steps).chain(reset)
+        let commit = has_block(&self.parts[part]).then_some(Cow::Borrowed("COMMIT"));
+        set.into_iter().chain(steps).chain(commit).chain(reset)
     }
 }
 
@@ -231,15 +325,21 @@ pub fn render_parts(undo: &MigrationUndo) -> Vec<String> {
     (0..files.len()).map(|part| files.text(part)).collect()
 }
 
+/// Whether the file opens a transaction block (which it closes at its end).
+fn has_block(steps: &[Step<'_>]) -> bool {
+    steps.iter().any(|s| matches!(s, Step::Begin(_)))
+}
+
 fn render_file(
     out: &mut impl Write,
     undo: &MigrationUndo,
     steps: &[Step<'_>],
     part: usize,
     total: usize,
+    notes: &[String],
 ) -> std::fmt::Result {
     let timeout = lock_timeout(undo, steps);
-    header(out, undo, part, total, timeout)?;
+    header(out, undo, part, total, timeout, notes)?;
     if let Some(timeout) = timeout {
         writeln!(
             out,
@@ -273,11 +373,17 @@ fn render_file(
                 out.write_str(";\n")?;
             }
             Step::Manual(s) => manual_block(out, undo, s)?,
+            Step::Begin(_) => out.write_str(
+                "-- the forward ran the statements below in one transaction block: their undo does too, to the end of this file\nBEGIN;\n",
+            )?,
             Step::Nothing(_) => {}
         }
     }
     if steps.is_empty() {
         out.write_str("\n-- Nothing to undo: the forward migration changed no schema.\n")?;
+    }
+    if has_block(steps) {
+        out.write_str("\n-- end of the transaction block opened above\nCOMMIT;\n")?;
     }
     if timeout.is_some() {
         writeln!(
@@ -295,6 +401,7 @@ fn file_size_hint(undo: &MigrationUndo, steps: &[Step<'_>]) -> usize {
     let per_step = |step: &Step<'_>| match step {
         Step::Sql(_, sql) => sql.sql.len() + 2,
         Step::Manual(s) => s.forward.len() + 400,
+        Step::Begin(_) => 120,
         Step::Nothing(_) => 0,
     };
     let comments = steps.len() * (SHOWN_CHARS + 80);
@@ -307,6 +414,7 @@ fn header(
     part: usize,
     total: usize,
     timeout: Option<&LockTimeout>,
+    notes: &[String],
 ) -> std::fmt::Result {
     let c = undo.counts;
     writeln!(out, "{}", undo_header(&undo.source))?;
@@ -332,6 +440,11 @@ fn header(
             out,
             "-- lock_timeout: {timeout} (generate --lock-timeout), SET at the top and RESET at the end: in batch mode both are part of the file's one transaction, in split mode (each statement commits alone) the RESET keeps it from the later migrations of the deploy"
         )?;
+    }
+    for note in notes {
+        write!(out, "-- transaction block: ")?;
+        push_one_line(out, note)?;
+        out.write_char('\n')?;
     }
     let mut warnings = undo
         .statements

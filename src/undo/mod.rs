@@ -241,6 +241,18 @@ pub struct Undo {
     /// per undo ([`enums::once_per_type`]).
     #[serde(skip)]
     pub(crate) enum_fact: Option<Box<enums::EnumFact>>,
+    /// The forward statement opens or closes an explicit transaction block, which the undo
+    /// file carries over (see [`session::transaction`]).
+    #[serde(skip)]
+    pub transaction: Option<TransactionControl>,
+}
+
+/// A forward `BEGIN` (or `START TRANSACTION`) or `COMMIT`: the undo of the statements between
+/// them runs in a transaction block too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransactionControl {
+    Begin,
+    Commit,
 }
 
 impl Undo {
@@ -253,6 +265,7 @@ impl Undo {
             reorders_columns: false,
             guards: Vec::new(),
             enum_fact: None,
+            transaction: None,
         }
     }
 
@@ -265,6 +278,7 @@ impl Undo {
             reorders_columns: false,
             guards: Vec::new(),
             enum_fact: None,
+            transaction: None,
         }
     }
 
@@ -293,6 +307,7 @@ impl Undo {
             reorders_columns: false,
             guards: Vec::new(),
             enum_fact: None,
+            transaction: None,
         }
     }
 
@@ -347,6 +362,7 @@ impl Undo {
             reorders_columns,
             guards,
             enum_fact: None,
+            transaction: None,
         }
     }
 }
