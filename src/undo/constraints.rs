@@ -73,7 +73,8 @@ pub fn add_constraint(
         return add_constraint_using_index(catalog, table, c, &name, scope);
     }
     let references = c.pktable.as_ref().map(QName::from_range_var);
-    let mut statements = vec![recreate::drop_constraint(table, &name, references)];
+    let columns = Catalog::new_constraint_columns(c);
+    let mut statements = vec![recreate::drop_constraint(table, &name, references, columns)];
     if c.contype == pb::ConstrType::ConstrPrimary as i32 {
         statements.extend(drop_not_null_made_by_key(
             catalog,
@@ -150,7 +151,12 @@ fn add_constraint_using_index(
             Ident(name)
         ));
     };
-    let mut statements = vec![recreate::drop_constraint(table, name, None)];
+    let mut statements = vec![recreate::drop_constraint(
+        table,
+        name,
+        None,
+        index.columns.clone(),
+    )];
     if c.contype == pb::ConstrType::ConstrPrimary as i32 {
         statements.extend(drop_not_null_made_by_key(
             catalog,
@@ -439,7 +445,12 @@ pub fn validate_constraint(catalog: &Catalog, table: &QName, cmd: &pb::AlterTabl
             Ident(&c.name)
         ),
         vec![
-            recreate::drop_constraint(table, &c.name, c.references.as_ref().map(|r| r.0.clone())),
+            recreate::drop_constraint(
+                table,
+                &c.name,
+                c.references.as_ref().map(|r| r.0.clone()),
+                c.columns.clone(),
+            ),
             recreate::add_constraint(table, c),
         ],
     )

@@ -12,13 +12,17 @@ pub enum Effect {
     DropsTable(QName),
     /// `ALTER TABLE … DROP COLUMN`
     DropsColumn { table: QName, column: String },
-    /// `DROP INDEX` of an index on `table`.
-    DropsIndex { table: QName },
-    /// `ALTER TABLE … DROP CONSTRAINT`; `references` is the table a foreign key points at.
+    /// `DROP INDEX` of an index on `table`; `columns` are those of `table` it mentions (a
+    /// `DROP COLUMN` of any one of them drops the index too).
+    DropsIndex { table: QName, columns: Vec<String> },
+    /// `ALTER TABLE … DROP CONSTRAINT`; `references` is the table a foreign key points at,
+    /// `columns` those of `table` it covers or mentions (a `DROP COLUMN` of any one of them
+    /// drops the constraint too).
     DropsConstraint {
         table: QName,
         name: String,
         references: Option<QName>,
+        columns: Vec<String>,
     },
     /// `ALTER COLUMN … DROP NOT NULL`
     DropsNotNull { table: QName, column: String },
@@ -35,11 +39,25 @@ impl Effect {
     /// alone: nothing can depend on its absence but a later statement of the same table.
     pub fn drops_part_of_a_table(&self) -> Option<&QName> {
         match self {
-            Effect::DropsIndex { table }
+            Effect::DropsIndex { table, .. }
             | Effect::DropsConstraint { table, .. }
             | Effect::DropsNotNull { table, .. }
             | Effect::DropsDefault { table, .. } => Some(table),
             _ => None,
+        }
+    }
+
+    /// Whether a `DROP COLUMN` of `column` of the same table drops what this drops (an
+    /// index or constraint on any of its columns, a column's NOT NULL or default).
+    pub fn goes_with_column(&self, column: &str) -> bool {
+        match self {
+            Effect::DropsNotNull { column: c, .. } | Effect::DropsDefault { column: c, .. } => {
+                c == column
+            }
+            Effect::DropsIndex { columns, .. } | Effect::DropsConstraint { columns, .. } => {
+                columns.iter().any(|c| c == column)
+            }
+            _ => false,
         }
     }
 }

@@ -80,6 +80,7 @@ pub fn create_index(catalog: &Catalog, s: &pb::IndexStmt, scope: &LazyScope<'_>)
     let statement = UndoSql::text(text::drop(DropKind::Index, &name, concurrent), concurrent)
         .with_effect(Effect::DropsIndex {
             table: table.clone(),
+            columns: crate::catalog::index_columns(s),
         });
     let mut reason = format!("drops index {name} again{chosen}");
     if concurrent && !s.concurrent {
