@@ -270,6 +270,7 @@ fn finish(migration: &Migration, mut statements: Vec<StatementUndo>) -> Migratio
             render(&mut s.undo);
         }
     }
+    super::rebuilt::renames_instead_of_rebuilds(&mut statements);
     super::covered::drop_covered(&mut statements);
     let mut counts = VerdictCounts::default();
     for s in &mut statements {

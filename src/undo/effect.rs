@@ -4,17 +4,37 @@
 //! run ahead of the drop they prepare for (see [`super::file`]). A statement without an
 //! effect is one such a pass knows nothing about, and stops at.
 
-use crate::sql::QName;
+use crate::sql::{pb, QName};
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     /// `DROP TABLE`
     DropsTable(QName),
     /// `ALTER TABLE … DROP COLUMN`
     DropsColumn { table: QName, column: String },
-    /// `DROP INDEX` of an index on `table`; `columns` are those of `table` it mentions (a
-    /// `DROP COLUMN` of any one of them drops the index too).
-    DropsIndex { table: QName, columns: Vec<String> },
+    /// `DROP INDEX` of index `name` on `table`, created by the forward as `definition`;
+    /// `columns` are those of `table` it mentions (a `DROP COLUMN` of any one of them drops
+    /// the index too).
+    DropsIndex {
+        table: QName,
+        name: String,
+        columns: Vec<String>,
+        definition: Box<pb::IndexStmt>,
+    },
+    /// `CREATE INDEX` of index `name` on `table` as `definition`, recreating one the forward
+    /// dropped (see [`super::rebuilt`]).
+    CreatesIndex {
+        table: QName,
+        name: String,
+        definition: Box<pb::IndexStmt>,
+    },
+    /// `ALTER TABLE … ADD CONSTRAINT` of constraint `name` of `table` as `definition` (and
+    /// nothing else with it), adding back one the forward dropped (see [`super::rebuilt`]).
+    AddsConstraint {
+        table: QName,
+        name: String,
+        definition: Box<pb::Constraint>,
+    },
     /// `ALTER TABLE … DROP CONSTRAINT`; `references` is the table a foreign key points at,
     /// `columns` those of `table` it covers or mentions (a `DROP COLUMN` of any one of them
     /// drops the constraint too).
@@ -23,6 +43,8 @@ pub enum Effect {
         name: String,
         references: Option<QName>,
         columns: Vec<String>,
+        /// The definition the forward added it with, when the forward added it.
+        definition: Option<Box<pb::Constraint>>,
     },
     /// `ALTER COLUMN … DROP NOT NULL`
     DropsNotNull { table: QName, column: String },

@@ -17,6 +17,7 @@ mod lock_timeout;
 mod maintenance;
 mod moves;
 mod objects;
+mod rebuilt;
 mod recreate;
 mod renames;
 mod rule;

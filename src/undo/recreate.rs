@@ -207,6 +207,7 @@ pub fn drop_constraint(
             name: name.to_string(),
             references,
             columns,
+            definition: None,
         },
     )
 }
