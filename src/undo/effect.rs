@@ -70,12 +70,20 @@ impl Effect {
     }
 
     /// Whether a `DROP COLUMN` of `column` of the same table drops what this drops (an
-    /// index or constraint on any of its columns, a column's NOT NULL or default).
+    /// index or constraint on any of its columns, a column's NOT NULL or default), and
+    /// takes no lock for it beyond the one on the table.
     pub fn goes_with_column(&self, column: &str) -> bool {
         match self {
             Effect::DropsNotNull { column: c, .. } | Effect::DropsDefault { column: c, .. } => {
                 c == column
             }
+            // Not a foreign key: dropping it locks the referenced table too (its triggers
+            // live there), and a DROP COLUMN that takes one along would then lock a table
+            // `explain` does not expect it to; the key's own drop says so.
+            Effect::DropsConstraint {
+                references: Some(_),
+                ..
+            } => false,
             Effect::DropsIndex { columns, .. } | Effect::DropsConstraint { columns, .. } => {
                 columns.iter().any(|c| c == column)
             }
