@@ -271,6 +271,7 @@ fn finish(migration: &Migration, mut statements: Vec<StatementUndo>) -> Migratio
         }
     }
     super::rebuilt::renames_instead_of_rebuilds(&mut statements);
+    super::retype::one_rewrite_per_table(&mut statements);
     super::covered::drop_covered(&mut statements);
     let mut counts = VerdictCounts::default();
     for s in &mut statements {

@@ -20,6 +20,7 @@ mod objects;
 mod rebuilt;
 mod recreate;
 mod renames;
+mod retype;
 mod rule;
 mod sequences;
 mod session;
