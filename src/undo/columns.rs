@@ -1,17 +1,19 @@
 //! Columns: `ADD COLUMN` ↔ `DROP COLUMN`, type changes, defaults and nullability.
 
+mod cmd;
 mod placeholder;
 pub(super) mod types;
 mod using;
 
+use cmd::{column_cmd, column_of, helper_check_name};
 use types::{cast_back, enum_pair, type_label};
 
 use super::guard::Guard;
 use super::rule::{undo_rule, UndoRule};
-use super::{recreate, stmt, table_in_use, DataLoss, Effect, LazyScope, Placement, Undo, UndoSql};
-use crate::catalog::{Catalog, Column, Table};
+use super::{recreate, table_in_use, DataLoss, LazyScope, Placement, Undo, UndoSql};
+use crate::catalog::{Catalog, Column};
 use crate::sql::quote::{self, Ident};
-use crate::sql::text::{self, ColumnChange};
+use crate::sql::text;
 use crate::sql::{build, pb, NodeEnum, QName};
 use pb::AlterTableType as At;
 
@@ -24,68 +26,6 @@ pub(super) const RULES: &[UndoRule] = &[
     UNDO_SET_NOT_NULL,
     UNDO_DROP_NOT_NULL,
 ];
-
-fn column_cmd(table: &QName, subtype: At, column: &str, def: Option<pb::Node>) -> UndoSql {
-    // The frequent value-less forms are written directly; the rest are deparsed trees.
-    let (table_, column_) = (table.clone(), column.to_string());
-    let (sql, effect) = match (subtype, &def) {
-        (At::AtDropColumn, None) => (
-            text::drop_column(table, column),
-            Some(Effect::DropsColumn {
-                table: table_,
-                column: column_,
-            }),
-        ),
-        (At::AtColumnDefault, None) => (
-            text::alter_column(table, column, ColumnChange::DropDefault),
-            Some(Effect::DropsDefault {
-                table: table_,
-                column: column_,
-            }),
-        ),
-        (At::AtDropNotNull, None) => (
-            text::alter_column(table, column, ColumnChange::DropNotNull),
-            Some(Effect::DropsNotNull {
-                table: table_,
-                column: column_,
-            }),
-        ),
-        (At::AtSetNotNull, None) => (
-            text::alter_column(table, column, ColumnChange::SetNotNull),
-            None,
-        ),
-        _ => {
-            return stmt(build::alter_table(
-                table,
-                vec![build::table_cmd(subtype, column, def)],
-            ))
-        }
-    };
-    let sql = UndoSql::text(sql, false);
-    match effect {
-        Some(effect) => sql.with_effect(effect),
-        None => sql,
-    }
-}
-
-fn column_of<'a>(
-    catalog: &'a Catalog,
-    table: &QName,
-    column: &str,
-) -> Result<(&'a Table, &'a Column), Undo> {
-    let t = catalog.table(table).expect("checked by the engine");
-    match t.column(column) {
-        Some(c) => Ok((t, c)),
-        None if t.opaque.is_some() => Err(Undo::manual(format!(
-            "the columns of {table} are not known ({}); reverse this by hand",
-            t.opaque.as_deref().unwrap_or_default()
-        ))),
-        None => Err(Undo::manual(format!(
-            "column {} of {table} is not created by any earlier migration; reverse this by hand",
-            Ident(column)
-        ))),
-    }
-}
 
 /// The undo of an `ALTER COLUMN` that needs only the column as the model holds it (its
 /// default, its nullability): `rule`'s, or a manual undo when the model does not know the
@@ -322,7 +262,7 @@ undo_rule! {
     ///
     /// ## The undo
     ///
-    /// `ALTER COLUMN … TYPE old USING …`, with the column's default dropped before and restored after, and its collation kept. The `USING` inverts the forward's: `col AT TIME ZONE 'Z'` between `timestamp` and `timestamptz` is undone by `col AT TIME ZONE 'Z'` (the other way round), so the session's `TimeZone` plays no part; `col * k` between integer types by `col / k`; no `USING`, or casts of the column, by `col::old` (through `text` when either side is an enum: PostgreSQL has no cast between two enum types). A `serial` column is an `integer` (`bigint`, `smallint`) with a `nextval` default, as PostgreSQL made it: `serial` is not a type, and the undo never names it.
+    /// `ALTER COLUMN … TYPE old USING …`, with the column's default dropped before and restored after, and its collation kept. The `USING` inverts the forward's: `col AT TIME ZONE 'Z'` between `timestamp` and `timestamptz` is undone by `col AT TIME ZONE 'Z'` (the other way round), so the session's `TimeZone` plays no part; `col * k` between integer types by `col / k`; no `USING`, or casts of the column, by `col::old` (through `text` when either side is an enum: PostgreSQL has no cast between two enum types). A `serial` column is an `integer` (`bigint`, `smallint`) with a `nextval` default, as PostgreSQL made it: `serial` is not a type, and the undo never names it. The undos of type changes of one table that run one after the other in the undo (a statement with several `ALTER COLUMN … TYPE`, or several statements) are one `ALTER TABLE` with all their subcommands, so the table is rewritten once (see `src/undo/retype.rs`); each statement's note says where its undo went.
     ///
     /// ## Verdict
     ///
@@ -438,7 +378,7 @@ pub fn alter_type(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) -> 
                 table,
                 &column.name,
                 &new_type,
-                &conversion.value,
+                &types::cast_to(&conversion.value, &old_type),
                 &type_label(&old_type),
             )
         })
@@ -673,21 +613,4 @@ pub fn drop_not_null(
         statements,
     )
     .guarded([Guard::nulls(table, &column.name)])
-}
-
-/// A name for the helper CHECK of [`drop_not_null`] that no constraint of the table has, at
-/// most 63 bytes (PostgreSQL's limit).
-fn helper_check_name(t: &Table, table: &QName, column: &str) -> String {
-    let base = format!("{}_{column}_not_null", table.name);
-    (0..)
-        .map(|n| {
-            let suffix = if n == 0 { String::new() } else { n.to_string() };
-            let mut name = base.clone();
-            while name.len() + suffix.len() > 63 {
-                name.pop();
-            }
-            name + &suffix
-        })
-        .find(|name| t.constraint(name).is_none())
-        .expect("a free name")
 }

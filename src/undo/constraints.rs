@@ -73,7 +73,12 @@ pub fn add_constraint(
         return add_constraint_using_index(catalog, table, c, &name, scope);
     }
     let references = c.pktable.as_ref().map(QName::from_range_var);
-    let mut statements = vec![recreate::drop_constraint(table, &name, references)];
+    let columns = Catalog::new_constraint_columns(c);
+    let mut drop = recreate::drop_constraint(table, &name, references, columns);
+    if let Some(Effect::DropsConstraint { definition, .. }) = drop.effect.as_deref_mut() {
+        *definition = Some(Box::new(c.as_ref().clone()));
+    }
+    let mut statements = vec![drop];
     if c.contype == pb::ConstrType::ConstrPrimary as i32 {
         statements.extend(drop_not_null_made_by_key(
             catalog,
@@ -150,7 +155,12 @@ fn add_constraint_using_index(
             Ident(name)
         ));
     };
-    let mut statements = vec![recreate::drop_constraint(table, name, None)];
+    let mut statements = vec![recreate::drop_constraint(
+        table,
+        name,
+        None,
+        index.columns.clone(),
+    )];
     if c.contype == pb::ConstrType::ConstrPrimary as i32 {
         statements.extend(drop_not_null_made_by_key(
             catalog,
@@ -250,6 +260,8 @@ undo_rule! {
     ///
     /// ## Verdict
     ///
+    /// When a later statement of the same migration adds a constraint identical to it apart from the name (a rename done as a drop and an add), the undo renames that one back instead (`ALTER TABLE … RENAME CONSTRAINT b TO a`, in the undo of the add; see `src/undo/rebuilt.rs`): **exact**, no row checked.
+    ///
     /// **exact** for a `NOT VALID` constraint (existing rows are not checked). Otherwise **lossy**: re-adding validates every row, so the undo fails if rows written since violate it (duplicates, orphans, failed checks); a failed `VALIDATE` leaves the constraint `NOT VALID`, enforced for new rows only, and a failed `CONCURRENTLY` build leaves an INVALID index `<name>_undo` behind, to drop before deploying again. **manual** when no earlier migration creates the constraint.
     ///
     /// ## Example
@@ -276,6 +288,7 @@ undo_rule! {
     /// - `tests/cases/constraints/pk_swap_in_use.sql` (snapshot `snapshots/constraints__pk_swap_in_use.snap`)
     /// - `tests/cases/constraints/pk_swap_using_index.sql` (snapshot `snapshots/constraints__pk_swap_using_index.snap`)
     /// - `tests/cases/constraints/using_index_unknown_dropped.sql` (snapshot `snapshots/constraints__using_index_unknown_dropped.snap`)
+    /// - `tests/cases/indexes/renamed_by_rebuild.sql` (snapshot `snapshots/indexes__renamed_by_rebuild.snap`)
     UNDO_DROP_CONSTRAINT = "undo-drop-constraint";
 }
 
@@ -313,6 +326,16 @@ pub fn drop_constraint(
         None => (recreate::add_constraint_online(table, c), None),
     };
     let dependents = dependent_foreign_keys(catalog, table, c);
+    if dependents.is_empty() {
+        // The whole undo adds `c` back: a later pass may rename instead (super::rebuilt).
+        if let Some(free) = statements.iter_mut().find(|s| s.effect.is_none()) {
+            free.effect = Some(Box::new(Effect::AddsConstraint {
+                table: table.clone(),
+                name: c.name.clone(),
+                definition: recreate::constraint_node(c),
+            }));
+        }
+    }
     statements.extend(
         dependents
             .iter()
@@ -439,7 +462,12 @@ pub fn validate_constraint(catalog: &Catalog, table: &QName, cmd: &pb::AlterTabl
             Ident(&c.name)
         ),
         vec![
-            recreate::drop_constraint(table, &c.name, c.references.as_ref().map(|r| r.0.clone())),
+            recreate::drop_constraint(
+                table,
+                &c.name,
+                c.references.as_ref().map(|r| r.0.clone()),
+                c.columns.clone(),
+            ),
             recreate::add_constraint(table, c),
         ],
     )

@@ -1,6 +1,7 @@
 //! No drop of what a later statement of the same undo drops anyway: a `DROP INDEX`,
 //! `DROP CONSTRAINT`, `DROP NOT NULL` or `DROP DEFAULT` on a table the undo goes on to drop
-//! (or of a column it goes on to drop) takes an ACCESS EXCLUSIVE lock for nothing. Such a
+//! (or of a column it goes on to drop: PostgreSQL drops an index or constraint with any one
+//! of its columns, a multi-column one too) takes an ACCESS EXCLUSIVE lock for nothing. Such a
 //! statement is left out, and the note of the forward statement it undid says which later
 //! drop covers it.
 //!
@@ -49,7 +50,7 @@ pub fn drop_covered(statements: &mut [StatementUndo]) {
                     break;
                 }
                 Some(Effect::DropsColumn { table: t, column }) if t == table => {
-                    if on_column(dropped) == Some(column.as_str()) {
+                    if dropped.goes_with_column(column) {
                         let shown = quote::Column(t, column);
                         covered.push((slot, format!("the DROP COLUMN {shown} below")));
                         break;
@@ -85,14 +86,6 @@ fn undo_order(statements: &[StatementUndo]) -> Vec<Slot> {
         );
     }
     order
-}
-
-/// The column a `DROP NOT NULL` or `DROP DEFAULT` is about.
-fn on_column(effect: &Effect) -> Option<&str> {
-    match effect {
-        Effect::DropsNotNull { column, .. } | Effect::DropsDefault { column, .. } => Some(column),
-        _ => None,
-    }
 }
 
 /// Whether a statement with effect `between` may run while `dropped` (a drop of part of a

@@ -276,6 +276,8 @@ fn finish(
             render(&mut s.undo);
         }
     }
+    super::rebuilt::renames_instead_of_rebuilds(&mut statements);
+    super::retype::one_rewrite_per_table(&mut statements);
     super::covered::drop_covered(&mut statements);
     guard::place(after, scope, &mut statements);
     let mut counts = VerdictCounts::default();

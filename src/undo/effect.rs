@@ -4,21 +4,47 @@
 //! run ahead of the drop they prepare for (see [`super::file`]). A statement without an
 //! effect is one such a pass knows nothing about, and stops at.
 
-use crate::sql::QName;
+use crate::sql::{pb, QName};
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     /// `DROP TABLE`
     DropsTable(QName),
     /// `ALTER TABLE … DROP COLUMN`
     DropsColumn { table: QName, column: String },
-    /// `DROP INDEX` of an index on `table`.
-    DropsIndex { table: QName },
-    /// `ALTER TABLE … DROP CONSTRAINT`; `references` is the table a foreign key points at.
+    /// `DROP INDEX` of index `name` on `table`, created by the forward as `definition`;
+    /// `columns` are those of `table` it mentions (a `DROP COLUMN` of any one of them drops
+    /// the index too).
+    DropsIndex {
+        table: QName,
+        name: String,
+        columns: Vec<String>,
+        definition: Box<pb::IndexStmt>,
+    },
+    /// `CREATE INDEX` of index `name` on `table` as `definition`, recreating one the forward
+    /// dropped (see [`super::rebuilt`]).
+    CreatesIndex {
+        table: QName,
+        name: String,
+        definition: Box<pb::IndexStmt>,
+    },
+    /// `ALTER TABLE … ADD CONSTRAINT` of constraint `name` of `table` as `definition` (and
+    /// nothing else with it), adding back one the forward dropped (see [`super::rebuilt`]).
+    AddsConstraint {
+        table: QName,
+        name: String,
+        definition: Box<pb::Constraint>,
+    },
+    /// `ALTER TABLE … DROP CONSTRAINT`; `references` is the table a foreign key points at,
+    /// `columns` those of `table` it covers or mentions (a `DROP COLUMN` of any one of them
+    /// drops the constraint too).
     DropsConstraint {
         table: QName,
         name: String,
         references: Option<QName>,
+        columns: Vec<String>,
+        /// The definition the forward added it with, when the forward added it.
+        definition: Option<Box<pb::Constraint>>,
     },
     /// `ALTER COLUMN … DROP NOT NULL`
     DropsNotNull { table: QName, column: String },
@@ -35,11 +61,33 @@ impl Effect {
     /// alone: nothing can depend on its absence but a later statement of the same table.
     pub fn drops_part_of_a_table(&self) -> Option<&QName> {
         match self {
-            Effect::DropsIndex { table }
+            Effect::DropsIndex { table, .. }
             | Effect::DropsConstraint { table, .. }
             | Effect::DropsNotNull { table, .. }
             | Effect::DropsDefault { table, .. } => Some(table),
             _ => None,
+        }
+    }
+
+    /// Whether a `DROP COLUMN` of `column` of the same table drops what this drops (an
+    /// index or constraint on any of its columns, a column's NOT NULL or default), and
+    /// takes no lock for it beyond the one on the table.
+    pub fn goes_with_column(&self, column: &str) -> bool {
+        match self {
+            Effect::DropsNotNull { column: c, .. } | Effect::DropsDefault { column: c, .. } => {
+                c == column
+            }
+            // Not a foreign key: dropping it locks the referenced table too (its triggers
+            // live there), and a DROP COLUMN that takes one along would then lock a table
+            // `explain` does not expect it to; the key's own drop says so.
+            Effect::DropsConstraint {
+                references: Some(_),
+                ..
+            } => false,
+            Effect::DropsIndex { columns, .. } | Effect::DropsConstraint { columns, .. } => {
+                columns.iter().any(|c| c == column)
+            }
+            _ => false,
         }
     }
 }

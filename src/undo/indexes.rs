@@ -80,6 +80,9 @@ pub fn create_index(catalog: &Catalog, s: &pb::IndexStmt, scope: &LazyScope<'_>)
     let statement = UndoSql::text(text::drop(DropKind::Index, &name, concurrent), concurrent)
         .with_effect(Effect::DropsIndex {
             table: table.clone(),
+            name: name.name.clone(),
+            columns: crate::catalog::index_columns(s),
+            definition: Box::new(s.clone()),
         });
     let mut reason = format!("drops index {name} again{chosen}");
     if concurrent && !s.concurrent {
@@ -111,6 +114,8 @@ undo_rule! {
     ///
     /// ## Verdict
     ///
+    /// When a later statement of the same migration creates an index identical to it apart from the name (a rename done as a drop and a create), the undo renames that index back instead (`ALTER INDEX b RENAME TO a`, in the undo of the create; see `src/undo/rebuilt.rs`): **exact**, no build.
+    ///
     /// **exact** for a plain index; **lossy** for a unique one, which fails to build if duplicates were written since. **manual** when no earlier migration creates the index, or when it implements a constraint (PostgreSQL refuses to drop it this way). A `CONCURRENTLY` build that fails (duplicates, a cancel, a deadlock) leaves an INVALID index behind, which the note says: drop it with `DROP INDEX CONCURRENTLY` before deploying again.
     ///
     /// ## Example
@@ -134,6 +139,7 @@ undo_rule! {
     ///
     /// - `tests/cases/indexes/drop_indexes.sql` (snapshot `snapshots/indexes__drop_indexes.snap`)
     /// - `tests/cases/indexes/drop_index_concurrently.sql` (snapshot `snapshots/indexes__drop_index_concurrently.snap`)
+    /// - `tests/cases/indexes/renamed_by_rebuild.sql` (snapshot `snapshots/indexes__renamed_by_rebuild.snap`)
     /// - `tests/cases/indexes/tables_in_use.sql` (snapshot `snapshots/indexes__tables_in_use.snap`)
     UNDO_DROP_INDEX = "undo-drop-index";
 }
@@ -157,7 +163,12 @@ pub fn drop_index(catalog: &Catalog, s: &pb::DropStmt, scope: &LazyScope<'_>) ->
         ));
     }
     let concurrent = s.concurrent || table_in_use(catalog, &index.table, scope);
-    let statement = super::recreate::create_index(index, concurrent);
+    let statement =
+        super::recreate::create_index(index, concurrent).with_effect(Effect::CreatesIndex {
+            table: index.table.clone(),
+            name: name.name.clone(),
+            definition: Box::new(index.stmt.unpack()),
+        });
     let invalid = if concurrent {
         format!(
             " A failed CONCURRENTLY build leaves an INVALID index {name} behind: drop it (DROP INDEX CONCURRENTLY) before deploying again"

@@ -193,13 +193,21 @@ pub fn validates_later(c: &Constraint) -> bool {
     matches!(c.kind, ConstraintKind::ForeignKey | ConstraintKind::Check)
 }
 
-/// `ALTER TABLE t DROP CONSTRAINT name`; `references` is the table a foreign key points at.
-pub fn drop_constraint(table: &QName, name: &str, references: Option<QName>) -> UndoSql {
+/// `ALTER TABLE t DROP CONSTRAINT name`; `references` is the table a foreign key points at,
+/// `columns` those of `t` the constraint covers or mentions.
+pub fn drop_constraint(
+    table: &QName,
+    name: &str,
+    references: Option<QName>,
+    columns: Vec<String>,
+) -> UndoSql {
     UndoSql::text(crate::sql::text::drop_constraint(table, name), false).with_effect(
         super::Effect::DropsConstraint {
             table: table.clone(),
             name: name.to_string(),
             references,
+            columns,
+            definition: None,
         },
     )
 }

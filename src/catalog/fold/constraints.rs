@@ -18,6 +18,14 @@ impl Catalog {
         Some(self.default_constraint_name(table, kind, &constraint_columns(kind, c)))
     }
 
+    /// The columns of this table a constraint about to be added covers or mentions (those
+    /// whose drop drops it); empty for a kind the model does not record.
+    pub fn new_constraint_columns(c: &pb::Constraint) -> Vec<String> {
+        constraint_kind(c.contype)
+            .map(|kind| constraint_columns(kind, c))
+            .unwrap_or_default()
+    }
+
     /// Records a table constraint, naming it as PostgreSQL would when it has no name.
     pub(crate) fn add_constraint(&mut self, table_name: &QName, mut c: Box<pb::Constraint>) {
         let Some(kind) = constraint_kind(c.contype) else {

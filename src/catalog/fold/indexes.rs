@@ -84,7 +84,9 @@ impl Catalog {
     }
 }
 
-pub(super) fn index_columns(s: &pb::IndexStmt) -> Vec<String> {
+/// Columns of the table an index's key, predicate or INCLUDE list mentions (those whose drop
+/// drops it).
+pub fn index_columns(s: &pb::IndexStmt) -> Vec<String> {
     let mut columns = Vec::new();
     for p in s.index_params.iter().chain(&s.index_including_params) {
         match &p.node {

@@ -7,6 +7,7 @@
 mod columns;
 mod constraints;
 mod indexes;
+pub use indexes::index_columns;
 mod tables;
 mod types;
 

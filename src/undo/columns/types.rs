@@ -156,3 +156,14 @@ fn canonical(name: &str) -> &str {
         other => other,
     }
 }
+
+/// `value` cast to `to` as the type change casts it, so a value out of the type's range fails
+/// the guard too; as it is when it already is such a cast.
+pub(super) fn cast_to(value: &pb::Node, to: &pb::TypeName) -> pb::Node {
+    match &value.node {
+        Some(NodeEnum::TypeCast(c)) if c.type_name.as_ref().is_some_and(|t| same_type(t, to)) => {
+            value.clone()
+        }
+        _ => build::cast(value.clone(), to.clone()),
+    }
+}

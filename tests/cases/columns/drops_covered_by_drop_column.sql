@@ -5,3 +5,4 @@ ALTER TABLE "Post" ALTER COLUMN "rank" SET DEFAULT 0;
 ALTER TABLE "Post" ALTER COLUMN "rank" SET NOT NULL;
 ALTER TABLE "Post" ADD COLUMN "slug" TEXT;
 ALTER TABLE "Post" ADD CONSTRAINT "Post_slug_key" UNIQUE ("slug");
+CREATE UNIQUE INDEX "Post_rank_slug_key" ON "Post"("rank", "slug");
