@@ -565,7 +565,7 @@ undo_rule! {
     ///
     /// ## Undoes
     ///
-    /// - `DO blocks`
+    /// - `DO blocks that rule undo-do-block cannot follow`
     /// - `any statement without an undo rule (`CREATE POLICY`, `GRANT`, …)`
     /// - `ALTER TABLE commands without a rule of their own, and ALTER on indexes, views or sequences`
     ///
@@ -575,12 +575,12 @@ undo_rule! {
     ///
     /// ## Verdict
     ///
-    /// **manual**: a `DO` block runs procedural code whose effects unmigrate cannot see; other statements have no rule yet.
+    /// **manual**: a `DO` block runs procedural code whose effects unmigrate cannot see (unless rule `undo-do-block` finds it only changes what the migration creates); other statements have no rule yet.
     ///
     /// ## Example
     ///
     /// ```sql
-    /// DO $$ BEGIN PERFORM 1; END $$;
+    /// DO $$ BEGIN EXECUTE 'SELECT 1'; END $$;
     /// ```
     ///
     /// Its undo, **manual**: no statement; the undo file holds a manual block that fails until it is written.

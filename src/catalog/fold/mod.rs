@@ -61,6 +61,19 @@ impl Catalog {
             NodeEnum::CreateExtensionStmt(s) if !self.extensions.contains_key(&s.extname) => {
                 self.extensions.insert(s.extname.clone(), Packed::from(s));
             }
+            NodeEnum::CompositeTypeStmt(s) => {
+                if let Some(rv) = &s.typevar {
+                    self.untracked_types.insert(QName::from_range_var(rv));
+                }
+            }
+            NodeEnum::CreateDomainStmt(s) => {
+                self.untracked_types
+                    .insert(QName::from_name_nodes(&s.domainname));
+            }
+            NodeEnum::CreateRangeStmt(s) => {
+                self.untracked_types
+                    .insert(QName::from_name_nodes(&s.type_name));
+            }
             NodeEnum::CreateSchemaStmt(s) => {
                 self.schemas.insert(s.schemaname);
             }
@@ -152,7 +165,9 @@ impl Catalog {
                 }
                 ObjectType::ObjectType => {
                     if let Some(NodeEnum::TypeName(t)) = &object.node {
-                        self.enums.remove(&QName::from_name_nodes(&t.names));
+                        let name = QName::from_name_nodes(&t.names);
+                        self.enums.remove(&name);
+                        self.untracked_types.remove(&name);
                     }
                 }
                 ObjectType::ObjectSchema => {

@@ -1,0 +1,378 @@
+//! `DO` blocks: their PL/pgSQL body is parsed (`pg_query::parse_plpgsql`) and, when every SQL
+//! statement in it changes only what the undo of the same migration removes anyway (a table
+//! the migration creates, or constraints and indexes on columns it adds), there is nothing
+//! more to undo. Any other body stays manual: its effects are procedural code unmigrate does
+//! not follow.
+
+use serde_json::Value;
+
+use super::rule::{undo_rule, UndoRule};
+use super::Undo;
+use crate::catalog::Catalog;
+use crate::sql::refs::{column_refs, walk};
+use crate::sql::touches::Touches;
+use crate::sql::{pb, string_value, NodeEnum, QName};
+use pb::AlterTableType as At;
+
+/// The family's undo rules, in the order `unmigrate rule` lists them.
+pub(super) const RULES: &[UndoRule] = &[UNDO_DO_BLOCK];
+
+undo_rule! {
+    /// a DO block that only changes what the same migration creates needs no undo of its own
+    ///
+    /// ## Undoes
+    ///
+    /// - `DO blocks`
+    ///
+    /// ## The undo
+    ///
+    /// None of its own: its PL/pgSQL body is parsed, and every SQL statement in it changes a table the same migration creates (which the undo drops), or adds a constraint or index on columns the same migration adds (which the undo drops, and the constraint or index with them).
+    ///
+    /// ## Verdict
+    ///
+    /// **exact** (nothing to undo) then. **manual** for any other body: dynamic SQL (`EXECUTE`), a statement on anything else, a call of a function that may have side effects, a language other than PL/pgSQL; the note names what was found.
+    ///
+    /// ## Examples
+    ///
+    /// ```sql
+    /// -- earlier migrations
+    /// CREATE TABLE "User" ("id" TEXT PRIMARY KEY);
+    ///
+    /// -- this migration
+    /// ALTER TABLE "User" ADD COLUMN IF NOT EXISTS "teamId" TEXT;
+    /// CREATE TABLE "Team" ("id" TEXT PRIMARY KEY);
+    /// DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'User_teamId_fkey') THEN ALTER TABLE "User" ADD CONSTRAINT "User_teamId_fkey" FOREIGN KEY ("teamId") REFERENCES "Team" ("id"); END IF; END $$;
+    /// ```
+    ///
+    /// Its undo, **lossy**:
+    ///
+    /// ```sql
+    /// DROP TABLE "Team";
+    /// ALTER TABLE "User" DROP COLUMN "teamId";
+    /// ```
+    ///
+    /// ```sql
+    /// -- earlier migrations
+    /// CREATE TABLE "User" ("id" TEXT PRIMARY KEY);
+    ///
+    /// -- this migration
+    /// DO $$ BEGIN UPDATE "User" SET "id" = lower("id"); END $$;
+    /// ```
+    ///
+    /// Its undo, **manual**: no statement; the undo file holds a manual block that fails until it is written.
+    ///
+    /// ## Cases
+    ///
+    /// - `tests/cases/data/do_blocks.sql` (snapshot `snapshots/data__do_blocks.snap`)
+    UNDO_DO_BLOCK = "undo-do-block";
+}
+
+/// The undo of rule `undo-do-block` (UNDO_DO_BLOCK above).
+pub fn do_block(catalog: &Catalog, s: &pb::DoStmt, scope: &Touches) -> Undo {
+    match changes(catalog, s, scope) {
+        Ok(changed) if changed.is_empty() => Undo::nothing(
+            "the DO block changes nothing: it holds no SQL statement, only control flow and expressions that read",
+        ),
+        Ok(changed) => Undo::nothing(format!(
+            "the DO block only changes {}: the undo of this migration removes it, and the block's changes with it",
+            changed.join(", ")
+        )),
+        Err(why) => Undo::manual(format!(
+            "a DO block runs procedural code whose effects unmigrate cannot see ({why}); write its reverse by hand"
+        )),
+    }
+}
+
+/// PL/pgSQL statements whose only effect is control flow or the SQL they hold (checked apart).
+const PLAIN_STATEMENTS: &[&str] = &[
+    "PLpgSQL_stmt_block",
+    "PLpgSQL_stmt_if",
+    "PLpgSQL_stmt_case",
+    "PLpgSQL_stmt_loop",
+    "PLpgSQL_stmt_while",
+    "PLpgSQL_stmt_fori",
+    "PLpgSQL_stmt_exit",
+    "PLpgSQL_stmt_return",
+    "PLpgSQL_stmt_assign",
+    "PLpgSQL_stmt_raise",
+    "PLpgSQL_stmt_assert",
+    "PLpgSQL_stmt_perform",
+    "PLpgSQL_stmt_execsql",
+];
+
+/// Functions an expression of the block may call: they change nothing.
+const PURE_FUNCTIONS: &[&str] = &[
+    "now", "lower", "upper", "length", "coalesce", "concat", "md5", "substring", "substr",
+    "array_length", "floor", "format", "trim", "replace", "to_char",
+];
+
+/// What the block's statements change (a description of each), or why it is not understood.
+fn changes(catalog: &Catalog, s: &pb::DoStmt, scope: &Touches) -> Result<Vec<String>, String> {
+    let mut body = None;
+    for arg in &s.args {
+        let Some(NodeEnum::DefElem(d)) = &arg.node else {
+            continue;
+        };
+        let value = d.arg.as_deref().and_then(string_value);
+        match d.defname.as_str() {
+            "as" => body = value,
+            "language" if value.is_some_and(|l| !l.eq_ignore_ascii_case("plpgsql")) => {
+                return Err(format!("its language is {}", value.unwrap_or("?")));
+            }
+            _ => {}
+        }
+    }
+    let body = body.ok_or("it has no body")?;
+    let tag = (0..)
+        .map(|n| format!("$unmigrate{n}$"))
+        .find(|t| !body.contains(t.as_str()))
+        .expect("a free dollar-quote tag");
+    let tree = pg_query::parse_plpgsql(&format!("DO {tag}{body}{tag}"))
+        .map_err(|e| format!("its body does not parse: {e}"))?;
+    let mut problem = None;
+    let mut statements = Vec::new();
+    let mut expressions = Vec::new();
+    walk(&tree, &mut |key, value| {
+        if key.starts_with("PLpgSQL_stmt_") && !PLAIN_STATEMENTS.contains(&key) {
+            problem.get_or_insert_with(|| format!("it holds {}", statement_label(key)));
+        }
+        if key == "sqlstmt" {
+            if let Some(query) = value.pointer("/PLpgSQL_expr/query").and_then(Value::as_str) {
+                statements.push(query.to_string());
+            }
+        } else if key == "PLpgSQL_expr" {
+            if let Some(query) = value.get("query").and_then(Value::as_str) {
+                expressions.push(query.to_string());
+            }
+        }
+    });
+    if let Some(problem) = problem {
+        return Err(problem);
+    }
+    for expression in expressions.iter().filter(|e| !statements.contains(e)) {
+        pure_expression(expression)?;
+    }
+    let mut changed = Vec::new();
+    for sql in &statements {
+        let parsed = pg_query::parse(sql, 0).map_err(|e| format!("`{sql}` does not parse: {e}"))?;
+        for raw in &parsed.protobuf.stmts {
+            let Some(node) = raw.stmt.as_ref().and_then(|n| n.node.as_ref()) else {
+                continue;
+            };
+            calls_only_pure(node)?;
+            let what = covered(catalog, node, scope)
+                .ok_or_else(|| format!("`{}` changes what the migration keeps", sql.trim()))?;
+            if !changed.contains(&what) {
+                changed.push(what);
+            }
+        }
+    }
+    Ok(changed)
+}
+
+/// `PLpgSQL_stmt_dynexecute` → "dynexecute": the statement kind, for the note.
+fn statement_label(key: &str) -> String {
+    let kind = key.trim_start_matches("PLpgSQL_stmt_");
+    match kind {
+        "dynexecute" | "dynfors" => "dynamic SQL (EXECUTE)".to_string(),
+        other => format!("a PL/pgSQL `{other}` statement"),
+    }
+}
+
+/// An expression of the block (a condition, a value): it reads, and calls only pure functions.
+fn pure_expression(expression: &str) -> Result<(), String> {
+    let text = match expression.split_once(":=") {
+        Some((_, value)) => value,
+        None => expression,
+    };
+    let parsed = pg_query::parse(&format!("SELECT {text}"), 0)
+        .or_else(|_| pg_query::parse(text, 0))
+        .map_err(|_| format!("it holds an expression unmigrate cannot read: `{expression}`"))?;
+    for raw in &parsed.protobuf.stmts {
+        if let Some(node) = raw.stmt.as_ref().and_then(|n| n.node.as_ref()) {
+            if !matches!(node, NodeEnum::SelectStmt(_)) {
+                return Err(format!("it runs `{expression}`"));
+            }
+            calls_only_pure(node)?;
+        }
+    }
+    Ok(())
+}
+
+/// Fails on a call of a function that may change something, or on a data change nested in
+/// a `WITH` or a subquery. Walks the tree's serde form, which reaches every node kind.
+fn calls_only_pure(node: &NodeEnum) -> Result<(), String> {
+    let tree = serde_json::to_value(pb::Node {
+        node: Some(node.clone()),
+    })
+    .map_err(|e| format!("its tree cannot be read: {e}"))?;
+    // The statement itself may be the one data change (it is judged apart).
+    let mut own = usize::from(matches!(
+        node,
+        NodeEnum::InsertStmt(_) | NodeEnum::UpdateStmt(_) | NodeEnum::DeleteStmt(_)
+    ));
+    let mut problem = None;
+    walk(&tree, &mut |key, inner| match key {
+        "FuncCall" => {
+            let name: Vec<&str> = inner
+                .get("funcname")
+                .and_then(Value::as_array)
+                .map(|parts| {
+                    parts
+                        .iter()
+                        .filter_map(|p| p.pointer("/node/String/sval")?.as_str())
+                        .collect()
+                })
+                .unwrap_or_default();
+            let last = name.last().map(|n| n.to_lowercase()).unwrap_or_default();
+            if !PURE_FUNCTIONS.contains(&last.as_str()) {
+                problem.get_or_insert_with(|| format!("it calls {}()", name.join(".")));
+            }
+        }
+        "InsertStmt" | "UpdateStmt" | "DeleteStmt" => {
+            if own == 0 {
+                problem.get_or_insert_with(|| {
+                    "it changes data inside a WITH or a subquery".to_string()
+                });
+            }
+            own = own.saturating_sub(1);
+        }
+        _ => {}
+    });
+    problem.map_or(Ok(()), Err)
+}
+
+/// What `node` changes, when the undo of the migration removes it anyway: a table the
+/// migration creates, or a constraint or index on columns it adds.
+fn covered(catalog: &Catalog, node: &NodeEnum, scope: &Touches) -> Option<String> {
+    let created = |table: &QName| scope.creates(table, |_| true);
+    let new_table = |rv: &Option<pb::RangeVar>| {
+        let table = QName::from_range_var(rv.as_ref()?);
+        created(&table).then(|| format!("table {table} (this migration creates it)"))
+    };
+    match node {
+        NodeEnum::InsertStmt(s) => new_table(&s.relation),
+        NodeEnum::UpdateStmt(s) => new_table(&s.relation),
+        NodeEnum::DeleteStmt(s) => new_table(&s.relation),
+        NodeEnum::CreateTrigStmt(s) => new_table(&s.relation),
+        NodeEnum::IndexStmt(s) => new_table(&s.relation).or_else(|| {
+            let table = QName::from_range_var(s.relation.as_ref()?);
+            let columns = index_columns(s)?;
+            added(catalog, &table, &columns)
+        }),
+        NodeEnum::AlterTableStmt(s) if s.objtype == pb::ObjectType::ObjectTable as i32 => {
+            new_table(&s.relation).or_else(|| {
+                let table = QName::from_range_var(s.relation.as_ref()?);
+                let mut columns = Vec::new();
+                for cmd in &s.cmds {
+                    let Some(NodeEnum::AlterTableCmd(cmd)) = &cmd.node else {
+                        return None;
+                    };
+                    if cmd.subtype != At::AtAddConstraint as i32 {
+                        return None;
+                    }
+                    columns.extend(constraint_columns(cmd.def.as_deref()?)?);
+                }
+                added(catalog, &table, &columns)
+            })
+        }
+        _ => None,
+    }
+}
+
+/// Describes `columns` of `table` when the migration added every one of them (so the undo
+/// drops them, and what is built on them goes too).
+fn added(catalog: &Catalog, table: &QName, columns: &[String]) -> Option<String> {
+    let all = !columns.is_empty() && columns.iter().all(|c| catalog.moves.added(table, c));
+    all.then(|| {
+        let names: Vec<String> = columns
+            .iter()
+            .map(|c| crate::sql::quote::Column(table, c).to_string())
+            .collect();
+        format!("what is built on {} (this migration adds it)", names.join(", "))
+    })
+}
+
+/// The plain columns of an index; `None` when it has an expression (which may read others).
+fn index_columns(s: &pb::IndexStmt) -> Option<Vec<String>> {
+    let mut columns = Vec::new();
+    for param in s.index_params.iter().chain(&s.index_including_params) {
+        let Some(NodeEnum::IndexElem(e)) = &param.node else {
+            return None;
+        };
+        if e.name.is_empty() {
+            return None;
+        }
+        columns.push(e.name.clone());
+    }
+    if s.where_clause.is_some() {
+        columns.extend(column_refs(s.where_clause.as_deref()?));
+    }
+    Some(columns)
+}
+
+/// The columns of the table a constraint is built on (its keys, or the columns a check
+/// reads); `None` for a kind whose reach is not that clear.
+fn constraint_columns(def: &pb::Node) -> Option<Vec<String>> {
+    let Some(NodeEnum::Constraint(c)) = &def.node else {
+        return None;
+    };
+    use pb::ConstrType as C;
+    match C::try_from(c.contype).ok()? {
+        C::ConstrForeign => Some(crate::sql::string_list(&c.fk_attrs)),
+        C::ConstrUnique | C::ConstrPrimary if c.indexname.is_empty() => {
+            Some(crate::sql::string_list(&c.keys))
+        }
+        C::ConstrCheck => Some(column_refs(c.raw_expr.as_deref()?)),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn do_stmt(sql: &str) -> pb::DoStmt {
+        let parsed = pg_query::parse(sql, 0).expect("parses");
+        match parsed.protobuf.stmts[0].stmt.as_ref().and_then(|n| n.node.clone()) {
+            Some(NodeEnum::DoStmt(s)) => s,
+            other => panic!("not a DO: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn dynamic_sql_and_unknown_calls_stay_manual() {
+        let catalog = Catalog::default();
+        let scope = Touches::of_sql(r#"CREATE TABLE "T" ("id" int);"#);
+        for (sql, why) in [
+            (
+                r#"DO $$ BEGIN EXECUTE 'DROP TABLE "T"'; END $$"#,
+                "dynamic SQL",
+            ),
+            (
+                r#"DO $$ BEGIN INSERT INTO "T" VALUES (nextval('s')); END $$"#,
+                "calls nextval()",
+            ),
+            (
+                r#"DO $$ BEGIN IF cleanup() THEN NULL; END IF; END $$"#,
+                "calls cleanup()",
+            ),
+            (
+                r#"DO $$ BEGIN UPDATE "Other" SET "x" = 1; END $$"#,
+                "changes what the migration keeps",
+            ),
+            ("DO LANGUAGE plperl $$ 1 $$", "its language is plperl"),
+        ] {
+            let undo = do_block(&catalog, &do_stmt(sql), &scope);
+            assert_eq!(undo.verdict, super::super::Verdict::Manual, "{sql}");
+            assert!(undo.reason.contains(why), "{sql}: {}", undo.reason);
+        }
+        let undo = do_block(
+            &catalog,
+            &do_stmt(r#"DO $$ BEGIN INSERT INTO "T" VALUES (1); END $$"#),
+            &scope,
+        );
+        assert_eq!(undo.verdict, super::super::Verdict::Exact, "{}", undo.reason);
+        assert!(undo.statements.is_empty());
+    }
+}
