@@ -26,28 +26,27 @@ undo_rule! {
     ///
     /// ## The undo
     ///
-    /// None of its own: its PL/pgSQL body is parsed, and every SQL statement in it changes a table the same migration creates (which the undo drops), or adds a constraint or index on columns the same migration adds (which the undo drops, and the constraint or index with them).
+    /// None of its own: its PL/pgSQL body is parsed, and every SQL statement in it changes a table the same migration creates (which the undo drops), or adds a constraint or index on columns the same migration adds (which the undo drops, and the constraint or index with them). A foreign key it adds must point at a table the migration keeps (or at its own table): the undo does not know the key, so it could not drop a table it points at.
     ///
     /// ## Verdict
     ///
-    /// **exact** (nothing to undo) then. **manual** for any other body: dynamic SQL (`EXECUTE`), a statement on anything else, a call of a function that may have side effects, a language other than PL/pgSQL; the note names what was found.
+    /// **exact** (nothing to undo) then. **manual** for any other body: dynamic SQL (`EXECUTE`), a statement on anything else, a foreign key to another table the migration creates, a call of a function that may have side effects, a language other than PL/pgSQL; the note names what was found.
     ///
     /// ## Examples
     ///
     /// ```sql
     /// -- earlier migrations
     /// CREATE TABLE "User" ("id" TEXT PRIMARY KEY);
+    /// CREATE TABLE "Team" ("id" TEXT PRIMARY KEY);
     ///
     /// -- this migration
     /// ALTER TABLE "User" ADD COLUMN IF NOT EXISTS "teamId" TEXT;
-    /// CREATE TABLE "Team" ("id" TEXT PRIMARY KEY);
     /// DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'User_teamId_fkey') THEN ALTER TABLE "User" ADD CONSTRAINT "User_teamId_fkey" FOREIGN KEY ("teamId") REFERENCES "Team" ("id"); END IF; END $$;
     /// ```
     ///
     /// Its undo, **lossy**:
     ///
     /// ```sql
-    /// DROP TABLE "Team";
     /// ALTER TABLE "User" DROP COLUMN "teamId";
     /// ```
     ///
@@ -243,7 +242,9 @@ fn calls_only_pure(node: &NodeEnum) -> Result<(), String> {
 }
 
 /// What `node` changes, when the undo of the migration removes it anyway: a table the
-/// migration creates, or a constraint or index on columns it adds.
+/// migration creates, or a constraint or index on columns it adds. A foreign key must not
+/// point at another table the migration creates: the undo, which does not know the key,
+/// could drop that table first, and PostgreSQL refuses while the key stands.
 fn covered(catalog: &Catalog, node: &NodeEnum, scope: &Touches) -> Option<String> {
     let created = |table: &QName| scope.creates(table, |_| true);
     let new_table = |rv: &Option<pb::RangeVar>| {
@@ -254,30 +255,61 @@ fn covered(catalog: &Catalog, node: &NodeEnum, scope: &Touches) -> Option<String
         NodeEnum::InsertStmt(s) => new_table(&s.relation),
         NodeEnum::UpdateStmt(s) => new_table(&s.relation),
         NodeEnum::DeleteStmt(s) => new_table(&s.relation),
-        NodeEnum::CreateTrigStmt(s) => new_table(&s.relation),
         NodeEnum::IndexStmt(s) => new_table(&s.relation).or_else(|| {
             let table = QName::from_range_var(s.relation.as_ref()?);
             let columns = index_columns(s)?;
             added(catalog, &table, &columns)
         }),
         NodeEnum::AlterTableStmt(s) if s.objtype == pb::ObjectType::ObjectTable as i32 => {
-            new_table(&s.relation).or_else(|| {
-                let table = QName::from_range_var(s.relation.as_ref()?);
-                let mut columns = Vec::new();
-                for cmd in &s.cmds {
-                    let Some(NodeEnum::AlterTableCmd(cmd)) = &cmd.node else {
-                        return None;
-                    };
-                    if cmd.subtype != At::AtAddConstraint as i32 {
-                        return None;
-                    }
-                    columns.extend(constraint_columns(cmd.def.as_deref()?)?);
+            let table = QName::from_range_var(s.relation.as_ref()?);
+            let is_new = created(&table);
+            let mut columns = Vec::new();
+            for cmd in &s.cmds {
+                let Some(NodeEnum::AlterTableCmd(cmd)) = &cmd.node else {
+                    return None;
+                };
+                let def = cmd.def.as_deref();
+                if !def.map_or(true, |d| keys_stay(d, &table, &created)) {
+                    return None;
                 }
-                added(catalog, &table, &columns)
-            })
+                match At::try_from(cmd.subtype).ok()? {
+                    At::AtAddConstraint => columns.extend(constraint_columns(def?)?),
+                    At::AtAddColumn
+                    | At::AtColumnDefault
+                    | At::AtSetNotNull
+                    | At::AtDropNotNull
+                    | At::AtAlterColumnType
+                    | At::AtDropConstraint
+                    | At::AtDropColumn
+                        if is_new => {}
+                    _ => return None,
+                }
+            }
+            if is_new {
+                return Some(format!("table {table} (this migration creates it)"));
+            }
+            added(catalog, &table, &columns)
         }
         _ => None,
     }
+}
+
+/// Whether every foreign key in `def` (a constraint, or a column's inline ones) points at
+/// `table` itself or at a table the migration keeps.
+fn keys_stay(def: &pb::Node, table: &QName, created: &impl Fn(&QName) -> bool) -> bool {
+    let constraints: Vec<&pb::Node> = match &def.node {
+        Some(NodeEnum::Constraint(_)) => vec![def],
+        Some(NodeEnum::ColumnDef(c)) => c.constraints.iter().collect(),
+        _ => Vec::new(),
+    };
+    constraints.into_iter().all(|c| match &c.node {
+        Some(NodeEnum::Constraint(c)) if c.contype == pb::ConstrType::ConstrForeign as i32 => c
+            .pktable
+            .as_ref()
+            .map(QName::from_range_var)
+            .is_some_and(|target| &target == table || !created(&target)),
+        _ => true,
+    })
 }
 
 /// Describes `columns` of `table` when the migration added every one of them (so the undo
