@@ -101,8 +101,21 @@ const PLAIN_STATEMENTS: &[&str] = &[
 
 /// Functions an expression of the block may call: they change nothing.
 const PURE_FUNCTIONS: &[&str] = &[
-    "now", "lower", "upper", "length", "coalesce", "concat", "md5", "substring", "substr",
-    "array_length", "floor", "format", "trim", "replace", "to_char",
+    "now",
+    "lower",
+    "upper",
+    "length",
+    "coalesce",
+    "concat",
+    "md5",
+    "substring",
+    "substr",
+    "array_length",
+    "floor",
+    "format",
+    "trim",
+    "replace",
+    "to_char",
 ];
 
 /// What the block's statements change (a description of each), or why it is not understood.
@@ -269,7 +282,7 @@ fn covered(catalog: &Catalog, node: &NodeEnum, scope: &Touches) -> Option<String
                     return None;
                 };
                 let def = cmd.def.as_deref();
-                if !def.map_or(true, |d| keys_stay(d, &table, &created)) {
+                if !def.is_none_or(|d| keys_stay(d, &table, &created)) {
                     return None;
                 }
                 match At::try_from(cmd.subtype).ok()? {
@@ -321,7 +334,10 @@ fn added(catalog: &Catalog, table: &QName, columns: &[String]) -> Option<String>
             .iter()
             .map(|c| crate::sql::quote::Column(table, c).to_string())
             .collect();
-        format!("what is built on {} (this migration adds it)", names.join(", "))
+        format!(
+            "what is built on {} (this migration adds it)",
+            names.join(", ")
+        )
     })
 }
 
@@ -366,7 +382,11 @@ mod tests {
 
     fn do_stmt(sql: &str) -> pb::DoStmt {
         let parsed = pg_query::parse(sql, 0).expect("parses");
-        match parsed.protobuf.stmts[0].stmt.as_ref().and_then(|n| n.node.clone()) {
+        match parsed.protobuf.stmts[0]
+            .stmt
+            .as_ref()
+            .and_then(|n| n.node.clone())
+        {
             Some(NodeEnum::DoStmt(s)) => s,
             other => panic!("not a DO: {other:?}"),
         }
@@ -404,7 +424,12 @@ mod tests {
             &do_stmt(r#"DO $$ BEGIN INSERT INTO "T" VALUES (1); END $$"#),
             &scope,
         );
-        assert_eq!(undo.verdict, super::super::Verdict::Exact, "{}", undo.reason);
+        assert_eq!(
+            undo.verdict,
+            super::super::Verdict::Exact,
+            "{}",
+            undo.reason
+        );
         assert!(undo.statements.is_empty());
     }
 }
