@@ -166,20 +166,33 @@ fn changes(catalog: &Catalog, s: &pb::DoStmt, scope: &Touches) -> Result<Vec<Str
     }
     let mut changed = Vec::new();
     for sql in &statements {
-        let parsed = pg_query::parse(sql, 0).map_err(|e| format!("`{sql}` does not parse: {e}"))?;
+        let parsed = pg_query::parse(sql, 0)
+            .map_err(|e| format!("`{}` does not parse: {e}", one_line(sql)))?;
         for raw in &parsed.protobuf.stmts {
             let Some(node) = raw.stmt.as_ref().and_then(|n| n.node.as_ref()) else {
                 continue;
             };
             calls_only_pure(node)?;
             let what = covered(catalog, node, scope)
-                .ok_or_else(|| format!("`{}` changes what the migration keeps", sql.trim()))?;
+                .ok_or_else(|| format!("`{}` changes what the migration keeps", one_line(sql)))?;
             if !changed.contains(&what) {
                 changed.push(what);
             }
         }
     }
     Ok(changed)
+}
+
+/// SQL of the body as one line, cut short, for a note (which the undo file prints as a
+/// comment line).
+fn one_line(sql: &str) -> String {
+    const LONGEST: usize = 160;
+    let words: Vec<&str> = sql.split_whitespace().collect();
+    let line = words.join(" ");
+    match line.char_indices().nth(LONGEST) {
+        Some((end, _)) => format!("{}…", &line[..end]),
+        None => line,
+    }
 }
 
 /// `PLpgSQL_stmt_dynexecute` → "dynexecute": the statement kind, for the note.
@@ -199,11 +212,16 @@ fn pure_expression(expression: &str) -> Result<(), String> {
     };
     let parsed = pg_query::parse(&format!("SELECT {text}"), 0)
         .or_else(|_| pg_query::parse(text, 0))
-        .map_err(|_| format!("it holds an expression unmigrate cannot read: `{expression}`"))?;
+        .map_err(|_| {
+            format!(
+                "it holds an expression unmigrate cannot read: `{}`",
+                one_line(expression)
+            )
+        })?;
     for raw in &parsed.protobuf.stmts {
         if let Some(node) = raw.stmt.as_ref().and_then(|n| n.node.as_ref()) {
             if !matches!(node, NodeEnum::SelectStmt(_)) {
-                return Err(format!("it runs `{expression}`"));
+                return Err(format!("it runs `{}`", one_line(expression)));
             }
             calls_only_pure(node)?;
         }
