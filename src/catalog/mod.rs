@@ -51,6 +51,9 @@ pub struct Catalog {
     links: links::Links,
     /// Columns the migration being folded copied into others (see [`Moves`]).
     pub moves: Moves,
+    /// Types created by statements the model does not follow (composite types, domains,
+    /// ranges): a `DROP TYPE IF EXISTS` of one is not a drop of nothing.
+    pub untracked_types: BTreeSet<QName>,
 }
 
 #[derive(Debug, Clone)]

@@ -15,6 +15,9 @@ pub struct Moves {
     /// Columns the migration added without a default that no statement has written yet.
     fresh: Vec<(QName, String)>,
     copies: Vec<ColumnCopy>,
+    /// Columns the migration added to a table that stood before it, and that were not there
+    /// before (an `ADD COLUMN IF NOT EXISTS` that met one adds nothing): the undo drops them.
+    added: Vec<(QName, String)>,
 }
 
 /// `UPDATE table SET into = from` (or `from::text`, `via_text`) into a fresh column.
@@ -47,6 +50,7 @@ impl Moves {
                 };
                 for cmd in &a.cmds {
                     if let Some(NodeEnum::AlterTableCmd(cmd)) = &cmd.node {
+                        self.note_added(catalog, &table, cmd);
                         self.alter(&table, cmd);
                     }
                 }
@@ -76,6 +80,29 @@ impl Moves {
     pub(super) fn clear(&mut self) {
         self.fresh.clear();
         self.copies.clear();
+        self.added.clear();
+    }
+
+    /// Whether the migration so far added `column` to `table`, which stood before it, where
+    /// no such column was (see `added`).
+    pub fn added(&self, table: &QName, column: &str) -> bool {
+        self.added.iter().any(|(t, c)| t == table && c == column)
+    }
+
+    fn note_added(&mut self, catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) {
+        let Some(NodeEnum::ColumnDef(def)) = cmd.def.as_deref().and_then(|d| d.node.as_ref())
+        else {
+            if cmd.subtype == At::AtDropColumn as i32 {
+                self.added.retain(|(t, c)| !(t == table && c == &cmd.name));
+            }
+            return;
+        };
+        let absent = catalog
+            .table(table)
+            .is_some_and(|t| t.columns.get(&def.colname).is_none());
+        if cmd.subtype == At::AtAddColumn as i32 && absent {
+            self.added.push((table.clone(), def.colname.clone()));
+        }
     }
 
     /// Whether `column` of `table` was added by the migration without a default and not

@@ -9,6 +9,7 @@ pub mod build;
 mod cursor;
 pub mod names;
 pub(crate) mod plain;
+pub mod plpgsql;
 pub mod quote;
 pub mod reach;
 pub mod refs;

@@ -565,7 +565,6 @@ undo_rule! {
     ///
     /// ## Undoes
     ///
-    /// - `DO blocks`
     /// - `any statement without an undo rule (`CREATE POLICY`, `GRANT`, …)`
     /// - `ALTER TABLE commands without a rule of their own, and ALTER on indexes, views or sequences`
     ///
@@ -575,12 +574,12 @@ undo_rule! {
     ///
     /// ## Verdict
     ///
-    /// **manual**: a `DO` block runs procedural code whose effects unmigrate cannot see; other statements have no rule yet.
+    /// **manual**: these statements have no rule yet (`DO` blocks have rule `undo-do-block`).
     ///
     /// ## Example
     ///
     /// ```sql
-    /// DO $$ BEGIN PERFORM 1; END $$;
+    /// CREATE POLICY "owner_only" ON "Post" USING (true);
     /// ```
     ///
     /// Its undo, **manual**: no statement; the undo file holds a manual block that fails until it is written.
@@ -593,9 +592,6 @@ undo_rule! {
 
 /// The undo of rule `undo-unknown-statement` (UNDO_UNKNOWN_STATEMENT above).
 pub fn unsupported(node: &NodeEnum) -> Undo {
-    if let NodeEnum::DoStmt(_) = node {
-        return Undo::manual("a DO block runs procedural code whose effects unmigrate cannot see; write its reverse by hand");
-    }
     let kind = format!("{node:?}");
     let kind = kind.split('(').next().unwrap_or("statement");
     Undo::manual(format!(

@@ -84,7 +84,7 @@ undo_rule! {
     ///
     /// ## Verdict
     ///
-    /// **exact**. **manual** when the type is not an enum an earlier migration creates; nothing to undo for `IF EXISTS` of a type that did not exist.
+    /// **exact**. **manual** when the type is not an enum an earlier migration creates (a composite type, domain or range the history created is not modelled); nothing to undo for `IF EXISTS` of a type no earlier migration creates, with the note that one made outside the migrations would be lost.
     ///
     /// ## Example
     ///
@@ -119,7 +119,9 @@ pub fn drop_type(catalog: &Catalog, s: &pb::DropStmt) -> Undo {
             format!("creates enum {name} again with its {} values", e.values.len()),
             vec![stmt(build::create_enum(&name, &e.values))],
         ),
-        None if s.missing_ok => Undo::nothing(format!("type {name} did not exist, so DROP TYPE IF EXISTS did nothing")),
+        None if s.missing_ok && !catalog.untracked_types.contains(&name) => {
+            Undo::of_unknown_drop("type", &name, true)
+        }
         None => Undo::manual(format!(
             "type {name} is not an enum created by an earlier migration, so its definition is unknown"
         )),

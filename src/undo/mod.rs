@@ -7,6 +7,7 @@ mod constraints;
 mod covered;
 mod data;
 mod derive;
+mod do_blocks;
 mod effect;
 mod enums;
 mod file;
@@ -318,13 +319,15 @@ impl Undo {
         Undo::exact(reason, Vec::new())
     }
 
-    /// The undo of `DROP <kind> [IF EXISTS] name` of an object no earlier migration creates:
-    /// nothing to undo when `IF EXISTS` found nothing, else manual, its definition unknown.
-    pub fn of_unknown_drop(kind: &str, name: &QName, missing_ok: bool) -> Self {
+    /// The undo of `DROP <kind> [IF EXISTS] name` of an object no earlier migration creates,
+    /// of a kind the model tracks: nothing to undo when `IF EXISTS` found nothing (the history
+    /// is the schema's source of truth; the note says what an object made outside it would
+    /// lose), else manual, its definition unknown.
+    pub fn of_unknown_drop(kind: &str, name: &dyn std::fmt::Display, missing_ok: bool) -> Self {
         if missing_ok {
             let statement = kind.to_uppercase();
             return Undo::nothing(format!(
-                "{kind} {name} did not exist, so DROP {statement} IF EXISTS did nothing"
+                "no earlier migration creates {kind} {name}, so DROP {statement} IF EXISTS dropped nothing (if it was created outside the migrations, its definition is lost: recreate it by hand)"
             ));
         }
         Undo::manual(format!(
@@ -565,6 +568,7 @@ fn undo_one(catalog: &Catalog, node: &NodeEnum, scope: &LazyScope<'_>) -> Undo {
         NodeEnum::ReindexStmt(_) | NodeEnum::VacuumStmt(_) | NodeEnum::ClusterStmt(_) => {
             maintenance::maintenance(node)
         }
+        NodeEnum::DoStmt(s) => do_blocks::do_block(catalog, s, scope.get()),
         other => data::unsupported(other),
     }
 }

@@ -179,7 +179,7 @@ undo_rule! {
     ///
     /// ## Verdict
     ///
-    /// **exact** when the earlier state is known. **manual** for `CREATE OR REPLACE` of a function no earlier migration defines: it may exist with a body unmigrate never saw.
+    /// **exact** when the earlier state is known. **lossy** for `CREATE OR REPLACE` of a function no earlier migration defines: the history is the schema's source of truth, so the function is new and is dropped again, but the note says that a body made outside the migrations would be lost with it.
     ///
     /// ## Example
     ///
@@ -210,11 +210,6 @@ pub fn create_function(catalog: &Catalog, s: &pb::CreateFunctionStmt) -> Undo {
             vec![stmt(NodeEnum::CreateFunctionStmt(Box::new(restore)))],
         );
     }
-    if s.replace {
-        return Undo::manual(format!(
-            "CREATE OR REPLACE FUNCTION {key}: no earlier migration defines it, so if it existed its earlier body is unknown; restore it by hand (or DROP FUNCTION if it is new)"
-        ));
-    }
     let args = s
         .parameters
         .iter()
@@ -239,6 +234,14 @@ pub fn create_function(catalog: &Catalog, s: &pb::CreateFunctionStmt) -> Undo {
     } else {
         ObjectType::ObjectFunction
     };
+    if s.replace {
+        // The history is the schema's source of truth: the function is new. Lossy all the
+        // same, as the drop would take a body made outside the migrations with it.
+        return Undo::lossy(
+            format!("drops function {key} again: no earlier migration defines it, so it is new to the history; if it was created outside the migrations, its earlier body is lost (restore it by hand)"),
+            vec![stmt(build::drop(kind, vec![object], false))],
+        );
+    }
     drop_again(format!("drops function {key} again"), kind, object)
 }
 
@@ -256,7 +259,7 @@ undo_rule! {
     ///
     /// ## Verdict
     ///
-    /// **exact**.
+    /// **exact**; **lossy** for `CREATE OR REPLACE TRIGGER` of a trigger no earlier migration creates: it is new to the history and dropped again, and the note says that a definition made outside the migrations would be lost with it.
     ///
     /// ## Example
     ///
@@ -297,11 +300,16 @@ pub fn create_trigger(catalog: &Catalog, s: &pb::CreateTrigStmt) -> Undo {
     }
     let mut names = table.to_name_nodes();
     names.push(build::string(&s.trigname));
-    drop_again(
-        format!("drops trigger {} on {table} again", Ident(&s.trigname)),
-        ObjectType::ObjectTrigger,
-        build::list(names),
-    )
+    let reason = format!("drops trigger {} on {table} again", Ident(&s.trigname));
+    if s.replace {
+        // As for `CREATE OR REPLACE FUNCTION`: new to the history, lossy for a trigger made
+        // outside it.
+        return Undo::lossy(
+            format!("{reason}: no earlier migration creates it, so it is new to the history; if it was created outside the migrations, its earlier definition is lost (restore it by hand)"),
+            vec![stmt(build::drop(ObjectType::ObjectTrigger, vec![build::list(names)], false))],
+        );
+    }
+    drop_again(reason, ObjectType::ObjectTrigger, build::list(names))
 }
 
 undo_rule! {
@@ -374,7 +382,7 @@ undo_rule! {
     ///
     /// ## Verdict
     ///
-    /// **exact** for schemas, extensions, functions and triggers; **lossy** for a sequence, which restarts at its start value. A sequence a `serial` column owns needs no `CREATE SEQUENCE` in the history (PostgreSQL made it, named `<table>_<column>_seq`): it is created again `AS` its type and `OWNED BY` its column, the column's default `nextval` is put back when `CASCADE` took it, and `setval` sets it to the largest value in the column, so new rows get new ids; **lossy** all the same, as its exact current value is lost (values handed out to rows deleted since may come again). **manual** for the sequence of an identity column (PostgreSQL refuses to drop it), when no earlier migration defines the object, for `DROP SCHEMA … CASCADE` (its contents are gone), for a function name with several overloads, and for every other kind of object.
+    /// **exact** for schemas, extensions, functions and triggers; **lossy** for a sequence, which restarts at its start value. A sequence a `serial` column owns needs no `CREATE SEQUENCE` in the history (PostgreSQL made it, named `<table>_<column>_seq`): it is created again `AS` its type and `OWNED BY` its column, the column's default `nextval` is put back when `CASCADE` took it, and `setval` sets it to the largest value in the column, so new rows get new ids; **lossy** all the same, as its exact current value is lost (values handed out to rows deleted since may come again). Nothing to undo (**exact**) for `DROP … IF EXISTS` of a schema, extension, sequence, function or trigger no earlier migration creates: as far as the history knows it dropped nothing, and the note says an object made outside the migrations would be lost. **manual** for the sequence of an identity column (PostgreSQL refuses to drop it), when no earlier migration defines the object (without `IF EXISTS`, or of a kind the model does not track), for `DROP SCHEMA … CASCADE` (its contents are gone), for a function name with several overloads, and for every other kind of object.
     ///
     /// ## Examples
     ///
@@ -461,6 +469,11 @@ pub fn drop_object(catalog: &Catalog, s: &pb::DropStmt) -> Undo {
                 }))],
             )
         }
+        (ObjectType::ObjectSchema, Some(NodeEnum::String(name)))
+            if name.sval != crate::sql::names::DEFAULT_SCHEMA =>
+        {
+            unknown(&label, &Ident(&name.sval).to_string(), s.missing_ok)
+        }
         (ObjectType::ObjectTrigger, Some(NodeEnum::List(l))) => {
             let names = crate::sql::string_list(&l.items);
             let known = names.split_last().and_then(|(trigger, table)| {
@@ -516,7 +529,12 @@ pub fn drop_object(catalog: &Catalog, s: &pb::DropStmt) -> Undo {
                 None => unknown(&label, &name.to_string(), s.missing_ok),
             }
         }
-        _ => unknown(&label, &object_label(object), s.missing_ok),
+        _ if s.missing_ok => Undo::manual(format!(
+            "DROP {} IF EXISTS {}: unmigrate does not model this kind of object, so whether it existed and its definition are unknown",
+            label.to_uppercase(),
+            object_label(object)
+        )),
+        _ => unknown(&label, &object_label(object), false),
     }
 }
 
@@ -535,12 +553,11 @@ fn object_label(object: &crate::sql::Node) -> String {
     }
 }
 
+/// The undo of dropping an object no earlier migration creates. `DROP … IF EXISTS` of a kind
+/// the model tracks (the caller's match arms) dropped nothing, as far as the history knows.
 fn unknown(kind: &str, name: &str, missing_ok: bool) -> Undo {
     if missing_ok {
-        return Undo::manual(format!(
-            "DROP {} IF EXISTS {name}: no earlier migration creates it, so whether it existed and its definition are unknown",
-            kind.to_uppercase()
-        ));
+        return Undo::of_unknown_drop(kind, &name, true);
     }
     Undo::manual(format!(
         "{kind} {name} is not created by any earlier migration, so its definition is unknown; recreate it by hand"

@@ -13,7 +13,7 @@
 
 use crate::rule_pages::{count, registry, RuleKind, RuleOf};
 
-use super::{columns, constraints, data, enums, indexes, maintenance, objects, renames};
+use super::{columns, constraints, data, do_blocks, enums, indexes, maintenance, objects, renames};
 use super::{session, tables, temporary, views};
 
 /// Declares an undo rule of the family file it stands in, beside the function that writes its
@@ -53,6 +53,7 @@ const FAMILIES: &[&[UndoRule]] = &[
     views::RULES,
     objects::RULES,
     data::RULES,
+    do_blocks::RULES,
     temporary::RULES,
     session::RULES,
     maintenance::RULES,

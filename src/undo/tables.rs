@@ -122,9 +122,7 @@ pub fn drop_table(catalog: &Catalog, s: &pb::DropStmt) -> Undo {
     let name = object_qname(&s.objects[0]);
     let Some(table) = catalog.table(&name) else {
         if s.missing_ok {
-            return Undo::nothing(format!(
-                "table {name} did not exist, so DROP TABLE IF EXISTS did nothing"
-            ));
+            return Undo::of_unknown_drop("table", &name, true);
         }
         return Undo::manual(format!(
             "table {name} is not created by any earlier migration, so its definition is unknown; recreate it by hand"

@@ -224,3 +224,31 @@ fn from_and_to_drill_the_migrations_between_them_both_included() {
     assert_eq!(report["report"]["prefix"]["migrations"], 1);
     assert_eq!(report["report"]["final_check"]["passed"], true);
 }
+
+/// Issue 13, item 6: the history answers for functions, triggers, `DROP … IF EXISTS` and `DO`
+/// blocks. `CREATE OR REPLACE` of a function or trigger the history never defined is dropped
+/// again (lossy, for a definition made outside the migrations); `DROP … IF EXISTS` of what it
+/// never created is nothing to undo; a `DO` block that only adds a foreign key on a column the
+/// migration adds, or changes a table it creates, needs no undo of its own. The drill confirms
+/// every claim: the undo restores the earlier schema (functions and triggers included).
+#[test]
+fn undos_judged_against_the_history_restore_the_earlier_schema() {
+    let report = passed_report(&["tests/drills/history_judged/migrations"]);
+    let expected = [
+        ("20260401090000_init", "lossy"),
+        ("20260402090000_functions_and_triggers", "lossy"),
+        ("20260403090000_memberships", "lossy"),
+    ];
+    assert_eq!(
+        results(&report),
+        expected.map(|(name, _)| (name.to_string(), "passed".to_string()))
+    );
+    for (name, claimed) in expected {
+        let migration = migration(&report, name);
+        assert_eq!(migration["claimed"], claimed, "{name}");
+        for step in ["forward", "undo", "reapply"] {
+            assert_eq!(phase(migration, step)["status"], "passed", "{name}: {step}");
+        }
+    }
+    assert_eq!(report["counts"]["manual"], 0, "{report}");
+}

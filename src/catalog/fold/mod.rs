@@ -62,6 +62,19 @@ impl Catalog {
             NodeEnum::CreateExtensionStmt(s) if !self.extensions.contains_key(&s.extname) => {
                 self.extensions.insert(s.extname.clone(), Packed::from(s));
             }
+            NodeEnum::CompositeTypeStmt(s) => {
+                if let Some(rv) = &s.typevar {
+                    self.untracked_types.insert(QName::from_range_var(rv));
+                }
+            }
+            NodeEnum::CreateDomainStmt(s) => {
+                self.untracked_types
+                    .insert(QName::from_name_nodes(&s.domainname));
+            }
+            NodeEnum::CreateRangeStmt(s) => {
+                self.untracked_types
+                    .insert(QName::from_name_nodes(&s.type_name));
+            }
             NodeEnum::CreateSchemaStmt(s) => {
                 self.schemas.insert(s.schemaname);
             }
@@ -73,7 +86,7 @@ impl Catalog {
                 self.triggers
                     .insert((table, s.trigname.clone()), Packed::from(s));
             }
-            NodeEnum::DoStmt(s) => self.taint_from_do_block(&s),
+            NodeEnum::DoStmt(s) => self.fold_do_block(&s),
             NodeEnum::CommentStmt(s) => {
                 let key = comment_key(&s);
                 if s.comment.is_empty() {
@@ -115,6 +128,50 @@ impl Catalog {
         true
     }
 
+    /// A `DO` block whose body runs, on every path, only `ALTER TABLE … ADD CONSTRAINT` and
+    /// `CREATE INDEX` (the shape of Prisma's "add the foreign key if it is missing" blocks) is
+    /// folded as those statements: afterwards the constraint or index stands, whether the block
+    /// added it or found it. Any other block taints the tables it names.
+    fn fold_do_block(&mut self, s: &pb::DoStmt) {
+        // Only names the model does not hold yet: a block that found the object in place
+        // leaves the model's definition as it is, which folding again would duplicate.
+        let known_constraint = |name: &str| {
+            self.tables
+                .values()
+                .any(|t| t.constraints.iter().any(|c| c.name == name))
+        };
+        let adds_only = |node: &NodeEnum| match node {
+            NodeEnum::IndexStmt(i) => {
+                !i.idxname.is_empty() && !self.indexes.keys().any(|k| k.name == i.idxname)
+            }
+            NodeEnum::AlterTableStmt(a) => {
+                a.objtype == ObjectType::ObjectTable as i32
+                    && a.cmds.iter().all(|c| match &c.node {
+                        Some(NodeEnum::AlterTableCmd(cmd)) => {
+                            cmd.subtype == pb::AlterTableType::AtAddConstraint as i32
+                                && matches!(cmd.def.as_deref().and_then(|d| d.node.as_ref()),
+                                    Some(NodeEnum::Constraint(c))
+                                        if !c.conname.is_empty() && !known_constraint(&c.conname))
+                        }
+                        _ => false,
+                    })
+            }
+            _ => false,
+        };
+        match crate::sql::plpgsql::do_body(s) {
+            Ok(body)
+                if !body.branches
+                    && !body.statements.is_empty()
+                    && body.statements.iter().all(|(_, node)| adds_only(node)) =>
+            {
+                for (_, node) in body.statements {
+                    self.apply(node);
+                }
+            }
+            _ => self.taint_from_do_block(s),
+        }
+    }
+
     /// A `DO` block may change any table its code names, in ways the model cannot follow:
     /// such tables stop being trusted for recreation (their undo becomes manual).
     fn taint_from_do_block(&mut self, s: &pb::DoStmt) {
@@ -153,7 +210,9 @@ impl Catalog {
                 }
                 ObjectType::ObjectType => {
                     if let Some(NodeEnum::TypeName(t)) = &object.node {
-                        self.enums.remove(&QName::from_name_nodes(&t.names));
+                        let name = QName::from_name_nodes(&t.names);
+                        self.enums.remove(&name);
+                        self.untracked_types.remove(&name);
                     }
                 }
                 ObjectType::ObjectSchema => {

@@ -114,6 +114,29 @@ fn alter_table_cmd(
                 ));
             }
         }
+        At::AtDropColumn => {
+            impact.lock(AccessExclusive, on.clone());
+            // A foreign key of the table on the column goes with it, and its triggers on the
+            // referenced table with the key (as for DROP CONSTRAINT).
+            let targets: Vec<QName> = ctx
+                .catalog
+                .table(name)
+                .map(|t| {
+                    t.constraints
+                        .iter()
+                        .filter(|c| c.columns.contains(&cmd.name))
+                        .filter_map(|c| c.references.as_ref().map(|(target, _)| target.clone()))
+                        .filter(|target| target != name)
+                        .collect()
+                })
+                .unwrap_or_default();
+            for target in targets {
+                impact.lock(AccessExclusive, table(ctx, &target));
+                impact.note(format!(
+                    "{target} is locked too, to remove the triggers of the foreign key that goes with the column"
+                ));
+            }
+        }
         At::AtAttachPartition => {
             impact.lock(ShareUpdateExclusive, on.clone());
             if let Some(NodeEnum::PartitionCmd(p)) = def {

@@ -1,0 +1,214 @@
+//! `DO` blocks read through their PL/pgSQL body (`pg_query::parse_plpgsql`): the SQL
+//! statements it runs, when it holds nothing else that changes anything (no dynamic SQL, no
+//! call of a function that may change something). One reader for the fold (which follows a
+//! block that only adds constraints and indexes) and the undo rule `undo-do-block`.
+
+use serde_json::Value;
+
+use super::refs::walk;
+use super::{pb, string_value, NodeEnum};
+
+/// The SQL a `DO` block runs.
+pub struct DoBody {
+    /// Each statement, with the text it was parsed from.
+    pub statements: Vec<(String, NodeEnum)>,
+    /// Whether some statements run only on some paths (`ELSE`, `ELSIF`, `CASE`, an exception
+    /// handler): then not every statement ran.
+    pub branches: bool,
+}
+
+/// PL/pgSQL statements whose only effect is control flow or the SQL they hold (checked apart).
+const PLAIN_STATEMENTS: &[&str] = &[
+    "PLpgSQL_stmt_block",
+    "PLpgSQL_stmt_if",
+    "PLpgSQL_stmt_case",
+    "PLpgSQL_stmt_loop",
+    "PLpgSQL_stmt_while",
+    "PLpgSQL_stmt_fori",
+    "PLpgSQL_stmt_exit",
+    "PLpgSQL_stmt_return",
+    "PLpgSQL_stmt_assign",
+    "PLpgSQL_stmt_raise",
+    "PLpgSQL_stmt_assert",
+    "PLpgSQL_stmt_perform",
+    "PLpgSQL_stmt_execsql",
+];
+
+/// Functions an expression of the block may call: they change nothing.
+const PURE_FUNCTIONS: &[&str] = &[
+    "now",
+    "lower",
+    "upper",
+    "length",
+    "coalesce",
+    "concat",
+    "md5",
+    "substring",
+    "substr",
+    "array_length",
+    "floor",
+    "format",
+    "trim",
+    "replace",
+    "to_char",
+];
+
+/// The SQL statements of a `DO` block's PL/pgSQL body, or why it cannot be followed.
+pub fn do_body(s: &pb::DoStmt) -> Result<DoBody, String> {
+    let mut body = None;
+    for arg in &s.args {
+        let Some(NodeEnum::DefElem(d)) = &arg.node else {
+            continue;
+        };
+        let value = d.arg.as_deref().and_then(string_value);
+        match d.defname.as_str() {
+            "as" => body = value,
+            "language" if value.is_some_and(|l| !l.eq_ignore_ascii_case("plpgsql")) => {
+                return Err(format!("its language is {}", value.unwrap_or("?")));
+            }
+            _ => {}
+        }
+    }
+    let body = body.ok_or("it has no body")?;
+    let tag = (0..)
+        .map(|n| format!("$unmigrate{n}$"))
+        .find(|t| !body.contains(t.as_str()))
+        .expect("a free dollar-quote tag");
+    let tree = pg_query::parse_plpgsql(&format!("DO {tag}{body}{tag}"))
+        .map_err(|e| format!("its body does not parse: {e}"))?;
+    let mut problem = None;
+    let mut branches = false;
+    let mut statements = Vec::new();
+    let mut expressions = Vec::new();
+    walk(&tree, &mut |key, value| {
+        if key.starts_with("PLpgSQL_stmt_") && !PLAIN_STATEMENTS.contains(&key) {
+            problem.get_or_insert_with(|| format!("it holds {}", statement_label(key)));
+        }
+        if matches!(
+            key,
+            "else_body" | "elsif_list" | "case_when_list" | "exceptions"
+        ) {
+            branches = true;
+        }
+        if key == "sqlstmt" {
+            if let Some(query) = value.pointer("/PLpgSQL_expr/query").and_then(Value::as_str) {
+                statements.push(query.to_string());
+            }
+        } else if key == "PLpgSQL_expr" {
+            if let Some(query) = value.get("query").and_then(Value::as_str) {
+                expressions.push(query.to_string());
+            }
+        }
+    });
+    if let Some(problem) = problem {
+        return Err(problem);
+    }
+    for expression in expressions.iter().filter(|e| !statements.contains(e)) {
+        pure_expression(expression)?;
+    }
+    let mut parsed_statements = Vec::new();
+    for sql in &statements {
+        let parsed = pg_query::parse(sql, 0)
+            .map_err(|e| format!("`{}` does not parse: {e}", one_line(sql)))?;
+        for raw in parsed.protobuf.stmts {
+            let Some(node) = raw.stmt.and_then(|n| n.node) else {
+                continue;
+            };
+            calls_only_pure(&node)?;
+            parsed_statements.push((sql.clone(), node));
+        }
+    }
+    Ok(DoBody {
+        statements: parsed_statements,
+        branches,
+    })
+}
+
+/// SQL of the body as one line, cut short, for a note (which the undo file prints as a
+/// comment line).
+pub fn one_line(sql: &str) -> String {
+    const LONGEST: usize = 160;
+    let words: Vec<&str> = sql.split_whitespace().collect();
+    let line = words.join(" ");
+    match line.char_indices().nth(LONGEST) {
+        Some((end, _)) => format!("{}…", &line[..end]),
+        None => line,
+    }
+}
+
+/// `PLpgSQL_stmt_dynexecute` → "dynexecute": the statement kind, for the note.
+fn statement_label(key: &str) -> String {
+    let kind = key.trim_start_matches("PLpgSQL_stmt_");
+    match kind {
+        "dynexecute" | "dynfors" => "dynamic SQL (EXECUTE)".to_string(),
+        other => format!("a PL/pgSQL `{other}` statement"),
+    }
+}
+
+/// An expression of the block (a condition, a value): it reads, and calls only pure functions.
+fn pure_expression(expression: &str) -> Result<(), String> {
+    let text = match expression.split_once(":=") {
+        Some((_, value)) => value,
+        None => expression,
+    };
+    let parsed = pg_query::parse(&format!("SELECT {text}"), 0)
+        .or_else(|_| pg_query::parse(text, 0))
+        .map_err(|_| {
+            format!(
+                "it holds an expression unmigrate cannot read: `{}`",
+                one_line(expression)
+            )
+        })?;
+    for raw in &parsed.protobuf.stmts {
+        if let Some(node) = raw.stmt.as_ref().and_then(|n| n.node.as_ref()) {
+            if !matches!(node, NodeEnum::SelectStmt(_)) {
+                return Err(format!("it runs `{}`", one_line(expression)));
+            }
+            calls_only_pure(node)?;
+        }
+    }
+    Ok(())
+}
+
+/// Fails on a call of a function that may change something, or on a data change nested in
+/// a `WITH` or a subquery. Walks the tree's serde form, which reaches every node kind.
+fn calls_only_pure(node: &NodeEnum) -> Result<(), String> {
+    let tree = serde_json::to_value(pb::Node {
+        node: Some(node.clone()),
+    })
+    .map_err(|e| format!("its tree cannot be read: {e}"))?;
+    // The statement itself may be the one data change (it is judged apart).
+    let mut own = usize::from(matches!(
+        node,
+        NodeEnum::InsertStmt(_) | NodeEnum::UpdateStmt(_) | NodeEnum::DeleteStmt(_)
+    ));
+    let mut problem = None;
+    walk(&tree, &mut |key, inner| match key {
+        "FuncCall" => {
+            let name: Vec<&str> = inner
+                .get("funcname")
+                .and_then(Value::as_array)
+                .map(|parts| {
+                    parts
+                        .iter()
+                        .filter_map(|p| p.pointer("/node/String/sval")?.as_str())
+                        .collect()
+                })
+                .unwrap_or_default();
+            let last = name.last().map(|n| n.to_lowercase()).unwrap_or_default();
+            if !PURE_FUNCTIONS.contains(&last.as_str()) {
+                problem.get_or_insert_with(|| format!("it calls {}()", name.join(".")));
+            }
+        }
+        "InsertStmt" | "UpdateStmt" | "DeleteStmt" => {
+            if own == 0 {
+                problem.get_or_insert_with(|| {
+                    "it changes data inside a WITH or a subquery".to_string()
+                });
+            }
+            own = own.saturating_sub(1);
+        }
+        _ => {}
+    });
+    problem.map_or(Ok(()), Err)
+}

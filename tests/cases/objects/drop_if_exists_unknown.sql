@@ -1,0 +1,15 @@
+CREATE TABLE "User" ("id" TEXT PRIMARY KEY);
+CREATE TYPE "Point" AS ("x" int, "y" int);
+-- forward
+DROP TRIGGER IF EXISTS "legacy_touch" ON "User";
+DROP FUNCTION IF EXISTS "cleanup"(int);
+DROP PROCEDURE IF EXISTS "archive"();
+DROP VIEW IF EXISTS "ActiveUser";
+DROP INDEX IF EXISTS "User_email_idx";
+DROP TYPE IF EXISTS "Role";
+DROP TYPE IF EXISTS "Point";
+DROP SEQUENCE IF EXISTS "ticket_seq";
+DROP SCHEMA IF EXISTS "legacy";
+DROP EXTENSION IF EXISTS "hstore";
+DROP TABLE IF EXISTS "Gone";
+DROP POLICY IF EXISTS "owner_only" ON "User";

@@ -1,0 +1,8 @@
+CREATE TABLE "User" ("id" TEXT PRIMARY KEY, "updatedAt" TIMESTAMP);
+CREATE FUNCTION "touch"() RETURNS trigger AS $$ BEGIN NEW."updatedAt" = now(); RETURN NEW; END $$ LANGUAGE plpgsql;
+CREATE TRIGGER "user_touch" BEFORE UPDATE ON "User" FOR EACH ROW EXECUTE FUNCTION "touch"();
+-- forward
+CREATE OR REPLACE FUNCTION "stamp"(at timestamp, OUT ok boolean) AS $$ BEGIN ok := true; END $$ LANGUAGE plpgsql;
+CREATE OR REPLACE TRIGGER "user_stamp" BEFORE INSERT ON "User" FOR EACH ROW EXECUTE FUNCTION "touch"();
+CREATE OR REPLACE TRIGGER "user_touch" BEFORE INSERT OR UPDATE ON "User" FOR EACH ROW EXECUTE FUNCTION "touch"();
+DROP TRIGGER IF EXISTS "user_touch" ON "User";
