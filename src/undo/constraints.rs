@@ -318,6 +318,9 @@ pub fn drop_constraint(
             Ident(&cmd.name)
         ));
     };
+    if let Some(undo) = into_table_recreated_empty(catalog, table, c, scope) {
+        return undo;
+    }
     let online_key = table_in_use(catalog, table, scope)
         .then(|| keys::add_key_online(catalog, table, c))
         .flatten();
@@ -387,6 +390,34 @@ pub fn drop_constraint(
         )
         .guarded(guards)
     }
+}
+
+/// A foreign key of a table in use into a table the same migration drops: the undo recreates
+/// that table empty, so every row of the table in use that references it would violate the
+/// key, and adding it back fails on any populated table. Manual, with the statements drafted
+/// in the note: the rows must come back first (or the references be cleared).
+fn into_table_recreated_empty(
+    catalog: &Catalog,
+    table: &QName,
+    c: &Constraint,
+    scope: &LazyScope<'_>,
+) -> Option<Undo> {
+    let (parent, _) = c.references.as_ref()?;
+    let touches = scope.get();
+    let recreated = !touches.keeps_table(parent) && !touches.creates(parent, |_| true);
+    if parent == table || !recreated || !table_in_use(catalog, table, scope) {
+        return None;
+    }
+    let mut draft = Undo::exact("", recreate::add_constraint_online(table, c));
+    super::render(&mut draft);
+    let draft: Vec<&str> = draft.statements.iter().map(|s| s.sql.as_str()).collect();
+    let columns: Vec<String> = c.columns.iter().map(|k| Ident(k).to_string()).collect();
+    Some(Undo::manual(format!(
+        "foreign key {} of {table} points at {parent}, which this migration drops and its undo recreates empty: every row of {table} with a ({}) would violate it, so adding it back fails on a populated table. Bring {parent}'s rows back first (from a backup), or clear those references, then add it: {};",
+        Ident(&c.name),
+        columns.join(", "),
+        draft.join("; then, in a later transaction: ")
+    )))
 }
 
 /// Foreign keys that `DROP CONSTRAINT … CASCADE` removes with a primary key or unique constraint.

@@ -78,7 +78,9 @@ fn parts(undo: &MigrationUndo) -> (Vec<Vec<Step<'_>>>, Vec<String>) {
         match sql.placement {
             Placement::Guard => unreachable!("guards are set apart above"),
             Placement::Later => waiting.push(step),
-            Placement::NotValidAdd => parts.last_mut().expect("a part").push(step),
+            Placement::NotValidAdd | Placement::GuardHere => {
+                parts.last_mut().expect("a part").push(step)
+            }
             Placement::InOrder => {
                 start_waiting(&mut parts, &mut waiting);
                 if sql.concurrent {

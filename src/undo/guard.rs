@@ -344,11 +344,11 @@ pub(super) fn place(after: &Catalog, scope: &LazyScope<'_>, statements: &mut [St
         let first = !changes_data && guards.iter().all(|g| stands_after(after, touches, g));
         let placed = guards.iter().map(|guard| {
             let sql = UndoSql::text(guard.statement(first), false);
-            if first {
-                sql.placed(Placement::Guard)
+            sql.placed(if first {
+                Placement::Guard
             } else {
-                sql
-            }
+                Placement::GuardHere
+            })
         });
         // In order, before the statement's own steps.
         s.undo.statements.splice(0..0, placed.collect::<Vec<_>>());

@@ -151,6 +151,9 @@ pub enum Placement {
     Later,
     /// A preflight check ([`guard`]): runs at the top of the undo, before any change.
     Guard,
+    /// A preflight check that runs right before its statement (it cannot run at the top): it
+    /// only reads rows, so like a `NOT VALID` add it may run while validations wait.
+    GuardHere,
 }
 
 /// Deparses the undo's built statements. A statement the deparser rejects (a bug in
