@@ -22,14 +22,14 @@ pub enum Effect {
         definition: Box<pb::IndexStmt>,
     },
     /// `CREATE INDEX` of index `name` on `table` as `definition`, recreating one the forward
-    /// dropped (see [`super::rebuilt`]).
+    /// dropped (see `super::rebuilt`).
     CreatesIndex {
         table: QName,
         name: String,
         definition: Box<pb::IndexStmt>,
     },
     /// `ALTER TABLE … ADD CONSTRAINT` of constraint `name` of `table` as `definition` (and
-    /// nothing else with it), adding back one the forward dropped (see [`super::rebuilt`]).
+    /// nothing else with it), adding back one the forward dropped (see `super::rebuilt`).
     AddsConstraint {
         table: QName,
         name: String,

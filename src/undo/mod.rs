@@ -149,7 +149,7 @@ pub enum Placement {
     /// Validates (or depends on a validation): runs in a later transaction than the
     /// statements before it, in order with the other statements that wait.
     Later,
-    /// A preflight check ([`guard`]): runs at the top of the undo, before any change.
+    /// A preflight check (`guard` module): runs at the top of the undo, before any change.
     Guard,
     /// A preflight check that runs right before its statement (it cannot run at the top): it
     /// only reads rows, so like a `NOT VALID` add it may run while validations wait.
@@ -240,7 +240,7 @@ pub struct Undo {
     #[serde(skip)]
     pub reorders_columns: bool,
     /// Conditions that make the undo fail, checked before it changes anything: placed among
-    /// `statements` once the migration is folded (see [`guard::place`]).
+    /// `statements` once the migration is folded (see `guard::place`).
     #[serde(skip)]
     pub guards: Vec<guard::Guard>,
     /// What the statement did to an enum type, for the pass that recreates each type once
@@ -248,7 +248,7 @@ pub struct Undo {
     #[serde(skip)]
     pub(crate) enum_fact: Option<Box<enums::EnumFact>>,
     /// The forward statement opens or closes an explicit transaction block, which the undo
-    /// file carries over (see [`session::transaction`]).
+    /// file carries over (see `session::transaction`).
     #[serde(skip)]
     pub transaction: Option<TransactionControl>,
 }
