@@ -341,7 +341,7 @@ fn render_file(
     notes: &[String],
 ) -> std::fmt::Result {
     let timeout = lock_timeout(undo, steps);
-    header(out, undo, part, total, timeout, notes)?;
+    header(out, undo, steps, part, total, timeout, notes)?;
     if let Some(timeout) = timeout {
         writeln!(
             out,
@@ -413,6 +413,7 @@ fn file_size_hint(undo: &MigrationUndo, steps: &[Step<'_>]) -> usize {
 fn header(
     out: &mut impl Write,
     undo: &MigrationUndo,
+    steps: &[Step<'_>],
     part: usize,
     total: usize,
     timeout: Option<&LockTimeout>,
@@ -448,14 +449,24 @@ fn header(
         push_one_line(out, note)?;
         out.write_char('\n')?;
     }
+    // One of several parts lists the warnings of the statements it holds: repeating every
+    // part's warnings in each made a large undo's files mostly header.
+    let held: Option<std::collections::HashSet<*const StatementUndo>> =
+        (total > 1).then(|| steps.iter().map(|s| s.source() as *const _).collect());
     let mut warnings = undo
         .statements
         .iter()
         .rev()
         .filter(|s| s.undo.verdict != Verdict::Exact)
+        .filter(|s| held.as_ref().is_none_or(|h| h.contains(&(*s as *const _))))
         .peekable();
     if warnings.peek().is_some() {
-        writeln!(out, "--\n-- warnings:")?;
+        let of = if total > 1 {
+            " (of the statements in this part)"
+        } else {
+            ""
+        };
+        writeln!(out, "--\n-- warnings{of}:")?;
         for s in warnings {
             write!(out, "--   line {}: {}: ", s.location.line, s.undo.verdict)?;
             push_one_line(out, &s.undo.reason)?;
