@@ -3,6 +3,7 @@
 //! statements that reverse it, with an honest verdict and a one-line reason.
 
 mod columns;
+mod comment;
 mod constraints;
 mod covered;
 mod data;
@@ -23,6 +24,7 @@ mod recreate;
 mod renames;
 mod retype;
 mod rule;
+mod scope;
 mod sequences;
 mod session;
 mod tables;
@@ -40,6 +42,8 @@ pub use effect::Effect;
 pub use file::{render_parts, Files};
 pub use lock_timeout::{LockTimeout, DEFAULT_LOCK_TIMEOUT};
 pub use rule::UndoRule;
+use scope::is_data_statement;
+pub use scope::{touches_of_file, LazyScope};
 
 /// How faithfully an undo restores what the forward statement changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -378,59 +382,6 @@ impl Undo {
 /// A built statement for a transactional migration (deparsed later by [`render`]).
 pub(crate) fn stmt(node: NodeEnum) -> UndoSql {
     UndoSql::new(node, false)
-}
-
-/// What a migration file touches ([`Touches`]), for rules of data statements: whether the
-/// undo removes what they wrote anyway. Data statements, which create nothing, are not
-/// parsed, so only the creations are known (`tables` and `columns` stay empty). A file that
-/// does not parse is cut short at the error: the caller meets the same error anyway.
-pub fn touches_of_file(path: &std::path::Path, text: &str) -> Touches {
-    let mut touches = Touches::default();
-    for statement in sql::statements(path, text)
-        .without(is_data_statement)
-        .map_while(Result::ok)
-    {
-        touches.add(&statement.node);
-    }
-    touches
-}
-
-/// Whether a statement's text starts with `INSERT`, `UPDATE`, `DELETE` or `COPY` (then it is
-/// neither `CREATE` nor `ALTER`); text it is unsure of (a nested comment first) counts as not.
-fn is_data_statement(text: &str) -> bool {
-    ["INSERT", "UPDATE", "DELETE", "COPY"].iter().any(|verb| {
-        text.get(..verb.len())
-            .is_some_and(|head| head.eq_ignore_ascii_case(verb))
-            && text[verb.len()..].starts_with(|c: char| c.is_whitespace())
-    })
-}
-
-/// A migration's [`Touches`], worked out the first time a rule asks for it: only
-/// data statements do, so a migration undone statement by statement as it is parsed is read
-/// a second time only when it changes data.
-pub struct LazyScope<'a> {
-    scope: std::cell::OnceCell<Touches>,
-    compute: Box<dyn Fn() -> Touches + 'a>,
-}
-
-impl<'a> LazyScope<'a> {
-    pub fn new(compute: impl Fn() -> Touches + 'a) -> Self {
-        LazyScope {
-            scope: std::cell::OnceCell::new(),
-            compute: Box::new(compute),
-        }
-    }
-
-    fn ready(scope: Touches) -> Self {
-        LazyScope {
-            scope: std::cell::OnceCell::from(scope),
-            compute: Box::new(Touches::default),
-        }
-    }
-
-    fn get(&self) -> &Touches {
-        self.scope.get_or_init(|| (self.compute)())
-    }
 }
 
 /// The undo of every statement of one forward migration, in forward order. Folds the
