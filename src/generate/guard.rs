@@ -7,9 +7,24 @@ use std::path::Path;
 
 use crate::sql;
 
-/// Why a generated file does not hold what was built, or `Ok`. Reads the file statement by
-/// statement, so a large undo is never held as trees all at once.
+/// Why a generated file does not hold what was built, or `Ok`.
+///
+/// PostgreSQL's scanner cutting the file into exactly the built statements' texts, with only
+/// whitespace, comments and semicolons between them, is proof enough (every built statement
+/// parses alone), at a third of the cost of parsing the file: generated undo is larger than
+/// its forward, and this check ran at a quarter of all generation time. Anything else is
+/// judged by the parser, statement by statement, so a large undo is never held as trees all
+/// at once.
 pub(super) fn check(file: &str, built: &[String]) -> Result<(), String> {
+    let scanned = sql::split::texts(file);
+    if scanned.is_some_and(|texts| texts.iter().copied().eq(built.iter().map(|b| b.trim()))) {
+        return Ok(());
+    }
+    parsed_check(file, built)
+}
+
+/// [`check`] by the parser: the authority when the scanner's cut is not plainly right.
+fn parsed_check(file: &str, built: &[String]) -> Result<(), String> {
     let mut count = 0;
     let mut first_difference = None;
     for parsed in sql::statements(Path::new("generated"), file) {
@@ -50,6 +65,16 @@ mod tests {
         let file = "-- header\n\n-- undo of line 2: x\nALTER TABLE \"User\" DROP COLUMN \"n\";\n\
                     /* c */ DROP TABLE \"a\";\n-- end\n";
         assert_eq!(check(file, &built()), Ok(()));
+    }
+
+    #[test]
+    fn accepts_a_statement_the_scanner_cuts_wrongly_once_the_parser_agrees() {
+        // The scanner ends a statement at every `;` of a `BEGIN ATOMIC` body.
+        let function = "CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; END";
+        let file = format!("-- x\n{function};\nDROP TABLE \"a\";\n");
+        assert!(crate::sql::split::texts(&file).is_some_and(|t| t.len() != 2));
+        let built = vec![function.to_string(), "DROP TABLE \"a\"".to_string()];
+        assert_eq!(check(&file, &built), Ok(()));
     }
 
     #[test]

@@ -9,6 +9,7 @@ use super::refs::walk;
 use super::{pb, string_value, NodeEnum};
 
 /// The SQL a `DO` block runs.
+#[derive(Clone)]
 pub struct DoBody {
     /// Each statement, with the text it was parsed from.
     pub statements: Vec<(String, NodeEnum)>,
@@ -54,7 +55,26 @@ const PURE_FUNCTIONS: &[&str] = &[
 ];
 
 /// The SQL statements of a `DO` block's PL/pgSQL body, or why it cannot be followed.
+///
+/// The undo rule and then the model's fold each read the block just parsed, and reading one
+/// (PL/pgSQL parse, JSON, a parse of each statement) costs more per byte than anything else
+/// in generation: the last block read on this thread is kept for the second reader.
 pub fn do_body(s: &pb::DoStmt) -> Result<DoBody, String> {
+    thread_local! {
+        static LAST: std::cell::RefCell<Option<(pb::DoStmt, Result<DoBody, String>)>> =
+            const { std::cell::RefCell::new(None) };
+    }
+    LAST.with_borrow_mut(|last| match last {
+        Some((block, body)) if block == s => body.clone(),
+        _ => {
+            let body = read_do_body(s);
+            *last = Some((s.clone(), body.clone()));
+            body
+        }
+    })
+}
+
+fn read_do_body(s: &pb::DoStmt) -> Result<DoBody, String> {
     let mut body = None;
     for arg in &s.args {
         let Some(NodeEnum::DefElem(d)) = &arg.node else {

@@ -82,12 +82,14 @@ impl fmt::Display for Literal<'_> {
             f.write_str("E")?;
         }
         f.write_str("'")?;
-        for c in self.0.chars() {
-            if c == '\'' || c == '\\' {
-                write!(f, "{c}")?;
-            }
-            write!(f, "{c}")?;
+        // Each quote or backslash is doubled: written as the run up to and including it,
+        // then once more as the start of the next run.
+        let mut from = 0;
+        for (at, _) in self.0.match_indices(['\'', '\\']) {
+            f.write_str(&self.0[from..=at])?;
+            from = at;
         }
+        f.write_str(&self.0[from..])?;
         f.write_str("'")
     }
 }
@@ -155,6 +157,26 @@ mod tests {
         assert_eq!(Column(&public, "email").to_string(), r#""User".email"#);
         assert_eq!(Column(&public, "userId").to_string(), r#""User"."userId""#);
         assert_eq!(Column(&audit, "order").to_string(), r#"audit.log."order""#);
+    }
+
+    #[test]
+    fn literals_are_written_as_the_deparser_writes_them() {
+        for value in [
+            "",
+            "a",
+            "it's",
+            "''",
+            "a\\b",
+            "\\'\\",
+            "'x'",
+            "é'ü",
+            "line\nnext",
+        ] {
+            let select = format!("SELECT $q${value}$q$");
+            let tree = pg_query::parse(&select, 0).expect("parses");
+            let expected = tree.deparse(Default::default()).expect("deparses");
+            assert_eq!(format!("SELECT {}", Literal(value)), expected, "{value:?}");
+        }
     }
 
     #[test]

@@ -14,6 +14,8 @@
 //! another meaning), unless its whole undo drops or builds other indexes or constraints
 //! (known by their [`Effect`]s).
 
+use std::collections::HashMap;
+
 use super::{Effect, Placement, StatementUndo, Undo, UndoSql, Verdict};
 use crate::sql::quote::{Ident, Qualified};
 use crate::sql::{build, deparse, pb, NodeEnum, QName};
@@ -21,45 +23,57 @@ use crate::sql::{build, deparse, pb, NodeEnum, QName};
 /// Turns, in `statements` (one migration's, in forward order), the undo of a drop and re-add
 /// of the same index or constraint under a new name into a rename back.
 pub fn renames_instead_of_rebuilds(statements: &mut [StatementUndo]) {
+    // Where each table's dropped objects are built back, so a created object is compared
+    // only with those of its own table (a long migration is not read once per statement).
+    let mut restoring: HashMap<QName, Vec<usize>> = HashMap::new();
+    for (i, s) in statements.iter().enumerate() {
+        if let Some(restored) = restored_by(&s.undo) {
+            restoring
+                .entry(restored.table().clone())
+                .or_default()
+                .push(i);
+        }
+    }
     for j in 0..statements.len() {
         let Some(created) = created_here(&statements[j].undo) else {
             continue;
         };
-        for i in (0..j).rev() {
-            let Some(restored) = restored_by(&statements[i].undo) else {
-                continue;
-            };
-            if restored.table() != created.table()
-                || restored.name() == created.name()
-                || restored.is_index() != created.is_index()
-                || !apart(&statements[i + 1..j], &created, &restored)
-            {
-                continue;
-            }
-            if restored.definition() != created.definition() || restored.definition().is_none() {
-                continue;
-            }
-            rename_back(statements, i, j, &created, &restored);
-            break;
+        let Some(candidates) = restoring.get(created.table()) else {
+            continue;
+        };
+        let pair = candidates.iter().rev().filter(|&&i| i < j).find_map(|&i| {
+            // An earlier rename back may have taken this one's undo.
+            let restored = restored_by(&statements[i].undo)?;
+            let matches = restored.name() != created.name()
+                && restored.is_index() == created.is_index()
+                && apart(&statements[i + 1..j], &created, &restored)
+                && restored
+                    .definition()
+                    .is_some_and(|d| created.definition().as_ref() == Some(&d));
+            matches.then(|| (i, Renamed::of(&created, &restored)))
+        });
+        if let Some((i, renamed)) = pair {
+            rename_back(statements, i, j, &renamed);
         }
     }
 }
 
-/// An index or constraint, with its definition ready to compare.
-enum Object {
+/// An index or constraint, borrowed from an undo's [`Effect`], with its definition ready to
+/// compare.
+enum Object<'a> {
     Index {
-        table: QName,
-        name: String,
-        definition: Box<pb::IndexStmt>,
+        table: &'a QName,
+        name: &'a str,
+        definition: &'a pb::IndexStmt,
     },
     Constraint {
-        table: QName,
-        name: String,
-        definition: Box<pb::Constraint>,
+        table: &'a QName,
+        name: &'a str,
+        definition: &'a pb::Constraint,
     },
 }
 
-impl Object {
+impl Object<'_> {
     fn table(&self) -> &QName {
         match self {
             Object::Index { table, .. } | Object::Constraint { table, .. } => table,
@@ -82,23 +96,23 @@ impl Object {
             Object::Index {
                 table, definition, ..
             } => {
-                let mut s = definition.clone();
+                let mut s = (*definition).clone();
                 s.idxname = String::new();
                 s.concurrent = false;
                 s.if_not_exists = false;
                 s.relation = Some(build::range_var(table));
-                deparse(NodeEnum::IndexStmt(s)).ok()
+                deparse(NodeEnum::IndexStmt(Box::new(s))).ok()
             }
             Object::Constraint {
                 table, definition, ..
             } => {
-                let mut c = definition.clone();
+                let mut c = (*definition).clone();
                 c.conname = String::new();
                 c.initially_valid = !c.skip_validation;
                 let cmd = build::table_cmd(
                     pb::AlterTableType::AtAddConstraint,
                     "",
-                    Some(build::node(NodeEnum::Constraint(c))),
+                    Some(build::node(NodeEnum::Constraint(Box::new(c)))),
                 );
                 deparse(build::alter_table(table, vec![cmd])).ok()
             }
@@ -106,8 +120,27 @@ impl Object {
     }
 }
 
+/// A pair found: what the undo of the later statement renames, and back to what.
+struct Renamed {
+    table: QName,
+    from: String,
+    to: String,
+    is_index: bool,
+}
+
+impl Renamed {
+    fn of(created: &Object<'_>, restored: &Object<'_>) -> Self {
+        Renamed {
+            table: created.table().clone(),
+            from: created.name().to_string(),
+            to: restored.name().to_string(),
+            is_index: created.is_index(),
+        }
+    }
+}
+
 /// What the forward statement created, when its whole undo is one drop of it.
-fn created_here(undo: &Undo) -> Option<Object> {
+fn created_here(undo: &Undo) -> Option<Object<'_>> {
     let [only] = undo.statements.as_slice() else {
         return None;
     };
@@ -118,9 +151,9 @@ fn created_here(undo: &Undo) -> Option<Object> {
             definition,
             ..
         } => Some(Object::Index {
-            table: table.clone(),
-            name: name.clone(),
-            definition: definition.clone(),
+            table,
+            name,
+            definition,
         }),
         Effect::DropsConstraint {
             table,
@@ -128,16 +161,16 @@ fn created_here(undo: &Undo) -> Option<Object> {
             definition: Some(definition),
             ..
         } => Some(Object::Constraint {
-            table: table.clone(),
-            name: name.clone(),
-            definition: definition.clone(),
+            table,
+            name,
+            definition,
         }),
         _ => None,
     }
 }
 
 /// What the undo of a forward drop builds back, when that is all it does (guards aside).
-fn restored_by(undo: &Undo) -> Option<Object> {
+fn restored_by(undo: &Undo) -> Option<Object<'_>> {
     if undo.verdict == Verdict::Manual {
         return None;
     }
@@ -149,18 +182,18 @@ fn restored_by(undo: &Undo) -> Option<Object> {
                 name,
                 definition,
             }) => Object::Index {
-                table: table.clone(),
-                name: name.clone(),
-                definition: definition.clone(),
+                table,
+                name,
+                definition,
             },
             Some(Effect::AddsConstraint {
                 table,
                 name,
                 definition,
             }) => Object::Constraint {
-                table: table.clone(),
-                name: name.clone(),
-                definition: definition.clone(),
+                table,
+                name,
+                definition,
             },
             _ => continue,
         };
@@ -172,7 +205,7 @@ fn restored_by(undo: &Undo) -> Option<Object> {
 }
 
 /// Whether the forward statements between the pair leave the table and both names alone.
-fn apart(between: &[StatementUndo], created: &Object, restored: &Object) -> bool {
+fn apart(between: &[StatementUndo], created: &Object<'_>, restored: &Object<'_>) -> bool {
     let names = [
         created.table().name.to_lowercase(),
         created.name().to_lowercase(),
@@ -205,34 +238,34 @@ fn only_other_indexes_or_constraints(undo: &Undo, pair: &[&str; 2]) -> bool {
         })
 }
 
-/// The undo of statement `j` (which created `created`) renames it back to `restored`'s name;
-/// the undo of statement `i` (which dropped `restored`) is then done.
-fn rename_back(
-    statements: &mut [StatementUndo],
-    i: usize,
-    j: usize,
-    created: &Object,
-    restored: &Object,
-) {
-    let table = created.table();
-    let (sql, what) = match created {
-        Object::Index { .. } => (
+/// The undo of statement `j` (which created the object) renames it back to the name
+/// statement `i` dropped; the undo of statement `i` is then done.
+fn rename_back(statements: &mut [StatementUndo], i: usize, j: usize, renamed: &Renamed) {
+    let Renamed {
+        table,
+        from,
+        to,
+        is_index,
+    } = renamed;
+    let (sql, what) = if *is_index {
+        (
             format!(
                 "ALTER INDEX {} RENAME TO {}",
-                Qualified(&table.sibling(created.name())),
-                Ident(restored.name())
+                Qualified(&table.sibling(from)),
+                Ident(to)
             ),
             "index",
-        ),
-        Object::Constraint { .. } => (
+        )
+    } else {
+        (
             format!(
                 "ALTER TABLE {} RENAME CONSTRAINT {} TO {}",
                 Qualified(table),
-                Ident(created.name()),
-                Ident(restored.name())
+                Ident(from),
+                Ident(to)
             ),
             "constraint",
-        ),
+        )
     };
     let line_i = statements[i].location.line;
     let line_j = statements[j].location.line;
@@ -241,9 +274,9 @@ fn rename_back(
     undo_j.verdict = Verdict::Exact;
     undo_j.reason = format!(
         "renames {what} {} of {table} back to {}: line {line_i} dropped {what} {} with the same definition apart from the name, so a rename restores it (a brief lock, no rebuild, nothing the rows can fail)",
-        Ident(created.name()),
-        Ident(restored.name()),
-        Ident(restored.name()),
+        Ident(from),
+        Ident(to),
+        Ident(to),
     );
     let undo_i = &mut statements[i].undo;
     // Guards are placed after this pass ([`super::guard::place`]): they are still apart.
@@ -259,7 +292,7 @@ fn rename_back(
     };
     undo_i.reason = format!(
         "{what} {} of {table} comes back by the rename in the undo of line {line_j} (identical {what} {} renamed back), not rebuilt{guards}",
-        Ident(restored.name()),
-        Ident(created.name()),
+        Ident(to),
+        Ident(from),
     );
 }
