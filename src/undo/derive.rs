@@ -134,13 +134,14 @@ pub fn derive_each<E: From<SqlError>>(
                         if undo_it {
                             // The tree goes into the fold (which keeps parts of it in the
                             // model); only where the statement stands is kept for the files.
+                            let mut undo =
+                                undo_and_apply(&mut catalog, statement.node, &migration_scope);
+                            // Deparsed now: a migration's undos wait for its last statement,
+                            // and a built tree takes several times its text.
+                            render(&mut undo);
                             statements.push(StatementUndo {
                                 location: statement.location,
-                                undo: undo_and_apply(
-                                    &mut catalog,
-                                    statement.node,
-                                    &migration_scope,
-                                ),
+                                undo,
                                 forward: statement.text,
                             });
                         } else {
@@ -258,8 +259,8 @@ impl<T> Batch<T> {
     }
 }
 
-/// Deparses the undo statements of one migration and settles the verdicts, in place: a large
-/// migration's statements are not held twice.
+/// Runs the passes over one migration's undos (rendered) and settles the verdicts, in place:
+/// a large migration's statements are not held twice.
 /// `after` is the model after the migration, `scope` what it touches: the preflight guards
 /// are placed last, once the passes that move statements between undos are done.
 fn finish(
@@ -268,9 +269,6 @@ fn finish(
     after: &Catalog,
     scope: &LazyScope<'_>,
 ) -> MigrationUndo {
-    for s in &mut statements {
-        render(&mut s.undo);
-    }
     if super::enums::once_per_type(&mut statements) {
         for s in &mut statements {
             render(&mut s.undo);

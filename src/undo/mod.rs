@@ -91,7 +91,7 @@ pub struct UndoSql {
     #[serde(skip)]
     pub placement: Placement,
     /// A built statement not yet deparsed: rules only build trees, and [`render`] turns them
-    /// into text later (on another thread during generation).
+    /// into text (generation does so as soon as a statement's undo is derived).
     /// Boxed: an undo keeps its slot after rendering, and a bare tree node is 600 bytes.
     #[serde(skip)]
     pending: Option<Box<NodeEnum>>,

@@ -19,7 +19,11 @@ use pb::AlterTableType as At;
 /// The pass (see the module comment), over one migration's statement undos in forward
 /// order, their statements rendered.
 pub fn one_rewrite_per_table(statements: &mut [StatementUndo]) {
-    let retypes: Vec<Option<Retype>> = statements.iter().map(retype_of).collect();
+    // Boxed: nearly every statement is no member, and a long migration has a slot for each.
+    let retypes: Vec<Option<Box<Retype>>> = statements
+        .iter()
+        .map(|s| retype_of(s).map(Box::new))
+        .collect();
     // Runs of members in undo order (forward order reversed).
     let mut run: Vec<usize> = Vec::new();
     let mut runs: Vec<Vec<usize>> = Vec::new();
@@ -46,7 +50,7 @@ pub fn one_rewrite_per_table(statements: &mut [StatementUndo]) {
                         .statements
                         .iter()
                         .all(|s| s.placement == Placement::Guard);
-                if !idle {
+                if !idle && !run.is_empty() {
                     runs.push(std::mem::take(&mut run));
                 }
             }
@@ -130,7 +134,7 @@ fn retype_of(s: &StatementUndo) -> Option<Retype> {
 
 /// Writes the run's subcommands as one `ALTER TABLE` on its first member (in undo order)
 /// and empties the others' steps (guards stay where they are).
-fn merge(statements: &mut [StatementUndo], retypes: &[Option<Retype>], run: &[usize]) {
+fn merge(statements: &mut [StatementUndo], retypes: &[Option<Box<Retype>>], run: &[usize]) {
     let first = retypes[run[0]].as_ref().expect("member");
     let mut cmds: Vec<pb::AlterTableCmd> = Vec::new();
     for &m in run {
