@@ -305,3 +305,75 @@ ALTER TABLE "Account" ALTER COLUMN "code" SET DATA TYPE TEXT;
         }
     }
 }
+
+#[test]
+fn references_into_a_table_the_undo_recreates_empty_fail_the_guard_until_cleared() {
+    const INIT_SQL: &str = r#"CREATE TABLE "Team" ("id" INTEGER PRIMARY KEY);
+CREATE TABLE "Player" (
+    "id" INTEGER PRIMARY KEY,
+    "teamId" INTEGER,
+    CONSTRAINT "Player_teamId_fkey" FOREIGN KEY ("teamId") REFERENCES "Team"("id")
+);
+"#;
+    // Prisma's shape: the key goes first, then the table; "Player" and its column stay.
+    const FORWARD_SQL: &str = r#"ALTER TABLE "Player" DROP CONSTRAINT "Player_teamId_fkey";
+DROP TABLE "Team";
+"#;
+    let dir = tempfile::tempdir().unwrap();
+    let migrations = dir.path().join("migrations");
+    write_history(&migrations, &[(INIT, INIT_SQL), (FORWARD, FORWARD_SQL)]);
+    let history = read_history(&migrations).unwrap();
+    let plan = common::fixed_plan(&history, &Selection::Last(1));
+    let files: Vec<String> = plan.folders().map(|f| f.unwrap().sql).collect();
+    let text = files.join("\n");
+    assert!(text.contains("-- lossy: adds foreign key"), "{text}");
+
+    let server = ScratchServer::start_embedded(ScratchOptions::default()).unwrap();
+    let tables = r#"SELECT relname FROM pg_class WHERE relkind = 'r' AND relnamespace = 'public'::regnamespace ORDER BY 1"#;
+    for mode in [ApplyMode::Batch, ApplyMode::Split] {
+        let db = server.create_database().unwrap();
+        let mut client = db.connect().unwrap();
+        client
+            .batch_execute("SET TimeZone = 'Europe/Berlin'")
+            .unwrap();
+        client.batch_execute(INIT_SQL).unwrap();
+        client
+            .batch_execute(
+                r#"INSERT INTO "Team" SELECT i FROM generate_series(1, 10) AS i;
+                   INSERT INTO "Player" SELECT i, CASE WHEN i % 4 = 0 THEN NULL ELSE 1 + i % 10 END FROM generate_series(1, 1000) AS i"#,
+            )
+            .unwrap();
+        client.batch_execute(FORWARD_SQL).unwrap();
+        let before = query_strings(&mut client, tables);
+
+        // The rows of "Team" are gone with it: 750 players reference a team that the undo
+        // cannot bring back, so the key cannot come back either.
+        let error = apply(&mut client, &files, mode).unwrap_err();
+        assert!(
+            error.starts_with(r#"unmigrate preflight check failed: table "Player" has rows whose ("teamId") reference "Team", which the undo recreates empty, so foreign key "Player_teamId_fkey" of "Player" cannot be added back; nothing has been changed. These rows are listed by: SELECT * FROM "Player" WHERE "teamId" IS NOT NULL"#),
+            "{mode:?}: {error}"
+        );
+        assert!(
+            error.contains(r#"HINT: Bring the rows of "Team" back first (from a backup)"#),
+            "{mode:?}: {error}"
+        );
+        assert_eq!(query_strings(&mut client, tables), before, "{mode:?}");
+        let listed = query_strings(
+            &mut client,
+            r#"SELECT count(*)::text FROM "Player" WHERE "teamId" IS NOT NULL"#,
+        );
+        assert_eq!(listed, ["750"], "{mode:?}");
+
+        // Once no row references anything, the same undo deploys and the key is back.
+        client
+            .batch_execute(r#"UPDATE "Player" SET "teamId" = NULL"#)
+            .unwrap();
+        apply(&mut client, &files, mode).unwrap_or_else(|e| panic!("{mode:?}: {e}\n{text}"));
+        let keys = query_strings(
+            &mut client,
+            r#"SELECT conname || ' ' || convalidated FROM pg_constraint WHERE conrelid = '"Player"'::regclass AND contype = 'f'"#,
+        );
+        assert_eq!(keys, ["Player_teamId_fkey true"], "{mode:?}");
+        db.destroy().unwrap();
+    }
+}

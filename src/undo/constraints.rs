@@ -393,9 +393,10 @@ pub fn drop_constraint(
 }
 
 /// A foreign key of a table in use into a table the same migration drops: the undo recreates
-/// that table empty, so every row of the table in use that references it would violate the
-/// key, and adding it back fails on any populated table. Manual, with the statements drafted
-/// in the note: the rows must come back first (or the references be cleared).
+/// that table empty, so every row of the table in use that references anything would violate
+/// the key. The undo adds it back (`NOT VALID`, validated later) behind a preflight check that
+/// no row references anything: it deploys where the column is unused, and elsewhere fails
+/// whole, before any change, saying to bring the parent's rows back first.
 fn into_table_recreated_empty(
     catalog: &Catalog,
     table: &QName,
@@ -403,21 +404,27 @@ fn into_table_recreated_empty(
     scope: &LazyScope<'_>,
 ) -> Option<Undo> {
     let (parent, _) = c.references.as_ref()?;
-    let touches = scope.get();
-    let recreated = !touches.keeps_table(parent) && !touches.creates(parent, |_| true);
-    if parent == table || !recreated || !table_in_use(catalog, table, scope) {
+    if parent == table {
         return None;
     }
-    let mut draft = Undo::exact("", recreate::add_constraint_online(table, c));
-    super::render(&mut draft);
-    let draft: Vec<&str> = draft.statements.iter().map(|s| s.sql.as_str()).collect();
+    let touches = scope.get();
+    let recreated = !touches.keeps_table(parent) && !touches.creates(parent, |_| true);
+    if !recreated || !table_in_use(catalog, table, scope) {
+        return None;
+    }
+    let guard = Guard::references_into_emptied(table, c)?;
     let columns: Vec<String> = c.columns.iter().map(|k| Ident(k).to_string()).collect();
-    Some(Undo::manual(format!(
-        "foreign key {} of {table} points at {parent}, which this migration drops and its undo recreates empty: every row of {table} with a ({}) would violate it, so adding it back fails on a populated table. Bring {parent}'s rows back first (from a backup), or clear those references, then add it: {};",
-        Ident(&c.name),
-        columns.join(", "),
-        draft.join("; then, in a later transaction: ")
-    )))
+    Some(
+        Undo::lossy(
+            format!(
+                "adds foreign key {} of {table} back into {parent}, which this migration drops and its undo recreates empty: it holds only while no row of {table} has a ({}) set; where one has, bring {parent}'s rows back first (from a backup), or clear those references, then deploy again. It is added NOT VALID, so writes go on, and validated in a later transaction",
+                Ident(&c.name),
+                columns.join(", "),
+            ),
+            recreate::add_constraint_online(table, c),
+        )
+        .guarded([guard]),
+    )
 }
 
 /// Foreign keys that `DROP CONSTRAINT … CASCADE` removes with a primary key or unique constraint.

@@ -36,6 +36,8 @@ pub struct Guard {
     fails_on_row: bool,
     /// What is wrong with them, and what it stops.
     problem: String,
+    /// What to do about them, when "fix or remove those rows" is not it.
+    hint: Option<String>,
 }
 
 impl Guard {
@@ -70,6 +72,7 @@ impl Guard {
             offenders,
             fails_on_row: false,
             converts_from: None,
+            hint: None,
             problem: format!(
                 "table {} has rows with equal ({}), so unique index {} cannot be built again",
                 index.table,
@@ -164,6 +167,7 @@ impl Guard {
             fails_on_row: false,
             converts_from: None,
             problem,
+            hint: None,
         })
     }
 
@@ -186,6 +190,7 @@ impl Guard {
             offenders: format!("SELECT * FROM {} WHERE {condition}", Qualified(table)),
             fails_on_row: false,
             converts_from: None,
+            hint: None,
             problem: format!(
                 "table {table} has rows where {} holds {}, so enum {type_name} cannot be recreated without it",
                 Ident(column),
@@ -211,10 +216,50 @@ impl Guard {
             reads: vec![(table.clone(), vec![column.to_string()])],
             offenders: format!("SELECT {converted} AS converted FROM {}", Qualified(table)),
             fails_on_row: true,
+            hint: None,
             problem: format!(
                 "a value of {} does not convert back to {to}",
                 crate::sql::quote::Column(table, column)
             ),
+        })
+    }
+
+    /// Rows of `table` that reference anything at all through foreign key `c` stop it from
+    /// being added back into its parent when the undo recreates that table empty: every such
+    /// row would be an orphan. The query reads only `table` (the parent does not exist yet at
+    /// the top of the undo). `None` unless `c` is a foreign key.
+    pub fn references_into_emptied(table: &QName, c: &Constraint) -> Option<Guard> {
+        let (parent, _) = c.references.as_ref()?;
+        // MATCH SIMPLE checks only rows with every column set; MATCH FULL rejects a row with
+        // some set and some NULL, and checks the rest.
+        let (join, full) = if c.def.unpack().fk_matchtype == "f" {
+            (" OR ", true)
+        } else {
+            (" AND ", false)
+        };
+        let set: Vec<String> = c
+            .columns
+            .iter()
+            .map(|k| format!("{} IS NOT NULL", Ident(k)))
+            .collect();
+        let set = match (full, set.len()) {
+            (true, n) if n > 1 => format!("({})", set.join(join)),
+            _ => set.join(join),
+        };
+        let columns: Vec<String> = c.columns.iter().map(|k| Ident(k).to_string()).collect();
+        let columns = columns.join(", ");
+        Some(Guard {
+            reads: vec![(table.clone(), c.columns.clone())],
+            offenders: format!("SELECT * FROM {} WHERE {set}", Qualified(table)),
+            fails_on_row: false,
+            converts_from: None,
+            problem: format!(
+                "table {table} has rows whose ({columns}) reference {parent}, which the undo recreates empty, so foreign key {} of {table} cannot be added back",
+                Ident(&c.name)
+            ),
+            hint: Some(format!(
+                "Bring the rows of {parent} back first (from a backup) and add the key by hand, or clear those references of {table}, then deploy the undo again."
+            )),
         })
     }
 
@@ -224,6 +269,7 @@ impl Guard {
             reads: vec![(table.clone(), vec![column.to_string()])],
             fails_on_row: false,
             converts_from: None,
+            hint: None,
             offenders: format!(
                 "SELECT * FROM {} WHERE {} IS NULL",
                 Qualified(table),
@@ -261,7 +307,10 @@ impl Guard {
                 "unmigrate preflight check failed: {}; {when}. These rows are listed by: {}",
                 self.problem, self.offenders
             );
-            let hint = "Fix or remove those rows, then deploy the undo again.";
+            let hint = self
+                .hint
+                .as_deref()
+                .unwrap_or("Fix or remove those rows, then deploy the undo again.");
             format!(
                 "\nBEGIN\n    IF EXISTS ({}) THEN\n        RAISE EXCEPTION USING\n            MESSAGE = {},\n            HINT = {};\n    END IF;\nEND\n",
                 self.offenders,

@@ -1,8 +1,10 @@
 //! Tables: `CREATE TABLE` ↔ `DROP TABLE`.
 
+use super::guard::Guard;
 use super::rule::{undo_rule, UndoRule};
 use super::{recreate, views, DataLoss, Undo};
-use crate::catalog::{object_qname, Catalog};
+use crate::catalog::{object_qname, Catalog, Constraint};
+use crate::sql::quote::Ident;
 use crate::sql::text::{self, DropKind};
 use crate::sql::{pb, QName};
 
@@ -148,9 +150,33 @@ pub fn drop_table(catalog: &Catalog, s: &pb::DropStmt) -> Undo {
             }
         }
     }
+    // Foreign keys of other tables into it come back with it (only a CASCADE dropped them):
+    // every row that references anything would be an orphan of the empty table.
+    let incoming: Vec<(&QName, &Constraint)> = catalog
+        .foreign_keys_into(&name)
+        .filter(|(t, _)| t.name != name)
+        .map(|(t, c)| (&t.name, c))
+        .collect();
+    let guards: Vec<Guard> = incoming
+        .iter()
+        .filter_map(|(t, c)| Guard::references_into_emptied(t, c))
+        .collect();
+    let keys = if incoming.is_empty() {
+        String::new()
+    } else {
+        let keys: Vec<String> = incoming
+            .iter()
+            .map(|(t, c)| format!("{} of {t}", Ident(&c.name)))
+            .collect();
+        format!(
+            "; the foreign keys into it ({}) come back NOT VALID and are validated in a later transaction: they hold only while no row references anything, so bring its rows back first (from a backup), or clear those references",
+            keys.join(", ")
+        )
+    };
     Undo::lossy(
-        format!("recreates table {name} empty: its rows are lost"),
+        format!("recreates table {name} empty: its rows are lost{keys}"),
         statements,
     )
     .losing([DataLoss::Table { table: name }])
+    .guarded(guards)
 }
