@@ -413,6 +413,33 @@ case!(
 // drill: what to drill.
 
 case!(drill_missing_folder, nothing, ["drill", "nowhere"], 2);
+case!(
+    drill_empty_folder,
+    |p: &Project| fs::create_dir_all(p.path("empty")).unwrap(),
+    ["drill", "empty"],
+    2
+);
+case!(
+    drill_one_migration_folder,
+    nothing,
+    ["drill", "migrations/20240101000000_init"],
+    2
+);
+case!(
+    drill_undo_folders_only,
+    |p: &Project| p.write(
+        "undos/20990101000000_undo_email/migration.sql",
+        "-- unmigrate: undo of 20240102000000_email\nALTER TABLE \"User\" DROP COLUMN \"email\";\n"
+    ),
+    ["drill", "undos"],
+    2
+);
+case!(
+    drill_not_a_script,
+    |p: &Project| p.write("schema.prisma", "generator client {}\n"),
+    ["drill", "schema.prisma"],
+    2
+);
 script_case!(drill_script_syntax_error, "[migrations\n");
 script_case!(
     drill_script_unknown_key,

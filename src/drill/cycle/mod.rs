@@ -97,6 +97,8 @@ pub enum DrillError {
     Apply(#[from] ApplyError),
     #[error("the scratch database connection failed while seeding or fingerprinting data: {0}")]
     Data(#[source] postgres::Error),
+    #[error("nothing to drill: {} holds {found}; give the migrations folder that holds the <timestamp>_<name> folders (prisma/migrations)", dir.display())]
+    NothingToDrill { dir: PathBuf, found: String },
     #[error("{} holds forward migrations ({names}); an undo directory may hold only undo folders written by unmigrate", dir.display())]
     ForwardInUndoDir { dir: PathBuf, names: String },
     #[error("refused: a drill on a server given by URL may change only the database it creates, and these statements change the server beyond it:{list}\n  drill on the embedded PostgreSQL (no --database-url, SHADOW_DATABASE_URL or [database]), whose cluster is thrown away, or pass --allow-server-changes to run them on that server anyway")]
@@ -169,6 +171,9 @@ fn drill_history(
     let forward = history.forward();
     let scope = plan.scope.resolve(history)?;
     let in_scope: Vec<&Migration> = forward[scope.clone()].to_vec();
+    if in_scope.is_empty() {
+        return Err(nothing_to_drill(history));
+    }
     let checks = script::resolve_checks(plan.script.as_deref(), &plan.checks, history, &scope)?;
     progress(Progress::Planned(in_scope.len()));
 
@@ -318,4 +323,23 @@ fn drill_history(
     }
     report.total = started.elapsed();
     Ok(report)
+}
+
+/// The error for a history with no forward migration, saying what the folder holds instead:
+/// undo folders only, a migration's own files (the folder given is one migration), or nothing.
+fn nothing_to_drill(history: &History) -> DrillError {
+    let undos = history.undo_names().count();
+    let dir = &history.dir;
+    let found = if undos > 0 {
+        format!("only undo folders written by unmigrate ({undos}), and no forward migration")
+    } else if dir.join("migration.sql").is_file() {
+        "a migration.sql of its own: it is one migration folder, not the folder of migrations"
+            .to_string()
+    } else {
+        "no migration folder".to_string()
+    };
+    DrillError::NothingToDrill {
+        dir: dir.clone(),
+        found,
+    }
 }

@@ -30,6 +30,14 @@ pub enum ScriptError {
     },
 
     #[error(
+        "{} is not a drill script: `drill` takes a drill script (a .toml file, as under drills/) \
+         or a Prisma migrations folder (the folder holding the <timestamp>_<name> \
+         folders)",
+        path.display()
+    )]
+    NotAScript { path: PathBuf },
+
+    #[error(
         "{}: no `migrations` key; add migrations = \"<path to prisma/migrations>\", relative \
          to the script's folder",
         path.display()

@@ -161,6 +161,16 @@ impl DrillScript {
     /// Migration names are checked against the history only by [`DrillScript::resolve_scope`]
     /// and [`resolve_checks`], since that needs the history read.
     pub fn load(path: &Path) -> Result<DrillScript, ScriptError> {
+        // Drill scripts are TOML files; anything else given to `drill` is a mistake (a
+        // `schema.prisma`, a `migration.sql`) that a TOML parse error would only obscure.
+        if !path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("toml"))
+        {
+            return Err(ScriptError::NotAScript {
+                path: path.to_path_buf(),
+            });
+        }
         let text = std::fs::read_to_string(path).map_err(|source| ScriptError::Read {
             path: path.into(),
             source,
