@@ -9,12 +9,9 @@
 
 use std::path::Path;
 
-use unmigrate::generate::Selection;
-use unmigrate::migrations::read_history;
-use unmigrate::scratch::{ScratchOptions, ScratchServer};
-
 mod common;
-use common::{query_strings, write_history};
+use common::query_strings;
+use common::undo::{berlin_session, embedded_server, undo_files};
 
 const INIT_SQL: &str = r#"CREATE TABLE "A" ("id" INTEGER PRIMARY KEY, "name" TEXT);
 CREATE TABLE "B" ("id" INTEGER PRIMARY KEY, "y" VARCHAR(20));
@@ -29,17 +26,13 @@ COMMIT;
 #[test]
 fn a_failure_in_the_middle_of_a_carried_block_commits_nothing_in_split_mode() {
     let dir = tempfile::tempdir().unwrap();
-    let migrations = dir.path().join("migrations");
-    write_history(
-        &migrations,
+    let files = undo_files(
+        &dir.path().join("migrations"),
         &[
             ("20260101000000_init", INIT_SQL),
             ("20260102000000_block", FORWARD_SQL),
         ],
     );
-    let history = read_history(&migrations).unwrap();
-    let plan = common::fixed_plan(&history, &Selection::Last(1));
-    let files: Vec<String> = plan.folders().map(|f| f.unwrap().sql).collect();
     assert_eq!(files.len(), 1, "{files:?}");
     let statements: Vec<String> = unmigrate::sql::parse_file(Path::new("undo.sql"), &files[0])
         .unwrap()
@@ -61,12 +54,8 @@ fn a_failure_in_the_middle_of_a_carried_block_commits_nothing_in_split_mode() {
         "{statements:#?}"
     );
 
-    let server = ScratchServer::start_embedded(ScratchOptions::default()).unwrap();
-    let db = server.create_database().unwrap();
-    let mut client = db.connect().unwrap();
-    client
-        .batch_execute("SET TimeZone = 'Europe/Berlin'")
-        .unwrap();
+    let server = embedded_server();
+    let (db, mut client) = berlin_session(&server);
     client.batch_execute(INIT_SQL).unwrap();
     client
         .batch_execute(

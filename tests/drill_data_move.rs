@@ -6,12 +6,9 @@
 // Tests may unwrap: a failure names the line (see [lints] in Cargo.toml).
 #![allow(clippy::unwrap_used)]
 
-use unmigrate::generate::Selection;
-use unmigrate::migrations::read_history;
-use unmigrate::scratch::{ScratchOptions, ScratchServer};
-
 mod common;
-use common::{query_strings, write_history};
+use common::query_strings;
+use common::undo::{berlin_session, deploy, embedded_server, undo_files};
 
 const INIT: &str = "20260101000000_init";
 const FORWARD: &str = "20260102000000_move";
@@ -47,11 +44,10 @@ CREATE TABLE "original_member" AS SELECT * FROM "Member";
 #[test]
 fn moved_values_come_back_before_the_copy_is_dropped_on_1000_rows() {
     let dir = tempfile::tempdir().unwrap();
-    let migrations = dir.path().join("migrations");
-    write_history(&migrations, &[(INIT, INIT_SQL), (FORWARD, FORWARD_SQL)]);
-    let history = read_history(&migrations).unwrap();
-    let plan = common::fixed_plan(&history, &Selection::Last(1));
-    let undo: Vec<String> = plan.folders().map(|f| f.unwrap().sql).collect();
+    let undo = undo_files(
+        &dir.path().join("migrations"),
+        &[(INIT, INIT_SQL), (FORWARD, FORWARD_SQL)],
+    );
     let text = undo.join("\n");
     for expected in [
         "UPDATE \"Visit\" SET owner_id = visitor_id WHERE owner_id IS NULL AND visitor_id IS NOT NULL;",
@@ -61,12 +57,8 @@ fn moved_values_come_back_before_the_copy_is_dropped_on_1000_rows() {
         assert!(text.contains(expected), "{expected}\n{text}");
     }
 
-    let server = ScratchServer::start_embedded(ScratchOptions::default()).unwrap();
-    let db = server.create_database().unwrap();
-    let mut client = db.connect().unwrap();
-    client
-        .batch_execute("SET TimeZone = 'Europe/Berlin'")
-        .unwrap();
+    let server = embedded_server();
+    let (db, mut client) = berlin_session(&server);
     client.batch_execute(INIT_SQL).unwrap();
     client.batch_execute(ROWS).unwrap();
     client.batch_execute(FORWARD_SQL).unwrap();
@@ -75,11 +67,7 @@ fn moved_values_come_back_before_the_copy_is_dropped_on_1000_rows() {
         r#"SELECT count(*)::text FROM "Visit" WHERE "owner_id" IS NULL"#,
     );
     assert_eq!(emptied, ["333"], "the forward emptied the guests' owner_id");
-    for file in &undo {
-        client
-            .batch_execute(file)
-            .unwrap_or_else(|e| panic!("{e:?}\n{file}"));
-    }
+    deploy(&mut client, &undo);
 
     let same = |client: &mut postgres::Client, table: &str, original: &str, column: &str| {
         query_strings(

@@ -12,12 +12,12 @@ use serde_json::Value;
 
 use unmigrate::drill::script::Seed;
 use unmigrate::drill::{self, DrillPlan};
-use unmigrate::generate::Selection;
-use unmigrate::migrations::{read_history, ApplyMode};
+use unmigrate::migrations::ApplyMode;
 use unmigrate::report::{self, ReportFormat};
 use unmigrate::scratch::{ScratchOptions, ScratchSource};
 
 mod common;
+use common::undo::last_undo_files;
 use common::{array, phase, write_history};
 
 const INIT: &str = "20260101000000_init";
@@ -46,13 +46,6 @@ fn history() -> (tempfile::TempDir, PathBuf) {
     (dir, migrations)
 }
 
-/// The files `generate` writes for the forward migration, in deploy order.
-fn undo_files(migrations: &std::path::Path) -> Vec<String> {
-    let history = read_history(migrations).unwrap();
-    let plan = common::fixed_plan(&history, &Selection::Last(1));
-    plan.folders().map(|f| f.unwrap().sql).collect()
-}
-
 fn seeded_drill(migrations: PathBuf, mode: ApplyMode) -> Value {
     let mut plan = DrillPlan::whole_history(
         migrations,
@@ -68,7 +61,7 @@ fn seeded_drill(migrations: PathBuf, mode: ApplyMode) -> Value {
 #[test]
 fn every_undo_file_that_takes_locks_sets_lock_timeout_and_resets_it() {
     let (_dir, migrations) = history();
-    let files = undo_files(&migrations);
+    let files = last_undo_files(&migrations);
     let with_timeout: Vec<&String> = files
         .iter()
         .filter(|f| f.contains("\nSET lock_timeout = '5s';\n"))
@@ -94,7 +87,7 @@ fn every_undo_file_that_takes_locks_sets_lock_timeout_and_resets_it() {
 #[test]
 fn indexes_are_concurrent_and_constraints_validated_in_a_later_file() {
     let (_dir, migrations) = history();
-    let files = undo_files(&migrations);
+    let files = last_undo_files(&migrations);
     let file_of = |needle: &str| {
         files
             .iter()

@@ -9,12 +9,11 @@
 // Tests may unwrap: a failure names the line (see [lints] in Cargo.toml).
 #![allow(clippy::unwrap_used)]
 
-use unmigrate::generate::Selection;
-use unmigrate::migrations::read_history;
-use unmigrate::scratch::{ScratchOptions, ScratchServer};
+use unmigrate::scratch::ScratchServer;
 
 mod common;
-use common::{query_strings, write_history};
+use common::query_strings;
+use common::undo::{berlin_session, deploy, embedded_server, undo_files};
 
 const INIT: &str = "20260101000000_init";
 const FORWARD: &str = "20260102000000_forward";
@@ -34,27 +33,18 @@ fn forward_then_undo(
     ScratchServer,
 ) {
     let dir = tempfile::tempdir().unwrap();
-    let migrations = dir.path().join("migrations");
-    write_history(&migrations, &[(INIT, init), (FORWARD, forward)]);
-    let history = read_history(&migrations).unwrap();
-    let plan = common::fixed_plan(&history, &Selection::Last(1));
-    let undo: Vec<String> = plan.folders().map(|f| f.unwrap().sql).collect();
+    let undo = undo_files(
+        &dir.path().join("migrations"),
+        &[(INIT, init), (FORWARD, forward)],
+    );
 
-    let server = ScratchServer::start_embedded(ScratchOptions::default()).unwrap();
-    let db = server.create_database().unwrap();
-    let mut client = db.connect().unwrap();
-    client
-        .batch_execute("SET TimeZone = 'Europe/Berlin'")
-        .unwrap();
+    let server = embedded_server();
+    let (db, mut client) = berlin_session(&server);
     client.batch_execute(init).unwrap();
     client.batch_execute(seed).unwrap();
     client.batch_execute(forward).unwrap();
     check_forward(&mut client);
-    for file in &undo {
-        client
-            .batch_execute(file)
-            .unwrap_or_else(|e| panic!("{e:?}\n{file}"));
-    }
+    deploy(&mut client, &undo);
     (undo.join("\n"), client, db, server)
 }
 

@@ -10,12 +10,11 @@
 
 use std::path::Path;
 
-use unmigrate::generate::Selection;
-use unmigrate::migrations::{read_history, ApplyMode};
-use unmigrate::scratch::{ScratchOptions, ScratchServer};
+use unmigrate::migrations::ApplyMode;
 
 mod common;
-use common::{query_strings, write_history};
+use common::query_strings;
+use common::undo::{apply, berlin_session, embedded_server};
 
 const INIT: &str = "20260101000000_init";
 const FORWARD: &str = "20260102000000_relax_member";
@@ -38,32 +37,7 @@ ALTER TABLE "Member" ALTER COLUMN "team" DROP NOT NULL;
 
 /// The undo's files, as generate writes them.
 fn undo_files(migrations: &Path) -> Vec<String> {
-    write_history(migrations, &[(INIT, INIT_SQL), (FORWARD, FORWARD_SQL)]);
-    let history = read_history(migrations).unwrap();
-    let plan = common::fixed_plan(&history, &Selection::Last(1));
-    plan.folders().map(|f| f.unwrap().sql).collect()
-}
-
-/// Applies the undo's files in order as the runner would in `mode`; the first error.
-fn apply(client: &mut postgres::Client, files: &[String], mode: ApplyMode) -> Result<(), String> {
-    for file in files {
-        match mode {
-            ApplyMode::Batch => client.batch_execute(file).map_err(error_text)?,
-            ApplyMode::Split => {
-                for statement in unmigrate::sql::parse_file(Path::new("undo.sql"), file).unwrap() {
-                    client.batch_execute(&statement.text).map_err(error_text)?;
-                }
-            }
-        }
-    }
-    Ok(())
-}
-
-fn error_text(error: postgres::Error) -> String {
-    match error.as_db_error() {
-        Some(db) => format!("{}\nHINT: {}", db.message(), db.hint().unwrap_or("")),
-        None => error.to_string(),
-    }
+    common::undo::undo_files(migrations, &[(INIT, INIT_SQL), (FORWARD, FORWARD_SQL)])
 }
 
 /// What the undo would change first: the forward's column, the nullability of "team", the
@@ -96,13 +70,9 @@ fn a_duplicate_under_a_unique_index_fails_the_guard_before_any_change_in_both_mo
         files[0]
     );
 
-    let server = ScratchServer::start_embedded(ScratchOptions::default()).unwrap();
+    let server = embedded_server();
     for mode in [ApplyMode::Batch, ApplyMode::Split] {
-        let db = server.create_database().unwrap();
-        let mut client = db.connect().unwrap();
-        client
-            .batch_execute("SET TimeZone = 'Europe/Berlin'")
-            .unwrap();
+        let (db, mut client) = berlin_session(&server);
         client.batch_execute(INIT_SQL).unwrap();
         client
             .batch_execute(
@@ -168,7 +138,7 @@ fn a_duplicate_under_a_unique_index_fails_the_guard_before_any_change_in_both_mo
 fn null_rows_fail_the_not_null_guard_with_the_query_that_lists_them() {
     let dir = tempfile::tempdir().unwrap();
     let files = undo_files(&dir.path().join("migrations"));
-    let server = ScratchServer::start_embedded(ScratchOptions::default()).unwrap();
+    let server = embedded_server();
     let db = server.create_database().unwrap();
     let mut client = db.connect().unwrap();
     client.batch_execute(INIT_SQL).unwrap();
@@ -208,13 +178,12 @@ CREATE TABLE "Player" (
 ALTER TABLE "Player" DROP CONSTRAINT "age_positive";
 "#;
     let dir = tempfile::tempdir().unwrap();
-    let migrations = dir.path().join("migrations");
-    write_history(&migrations, &[(INIT, INIT_SQL), (FORWARD, FORWARD_SQL)]);
-    let history = read_history(&migrations).unwrap();
-    let plan = common::fixed_plan(&history, &Selection::Last(1));
-    let files: Vec<String> = plan.folders().map(|f| f.unwrap().sql).collect();
+    let files = common::undo::undo_files(
+        &dir.path().join("migrations"),
+        &[(INIT, INIT_SQL), (FORWARD, FORWARD_SQL)],
+    );
 
-    let server = ScratchServer::start_embedded(ScratchOptions::default()).unwrap();
+    let server = embedded_server();
     let cases = [
         (
             r#"INSERT INTO "Player" VALUES (1001, 99, 30)"#,
@@ -257,13 +226,12 @@ CREATE TABLE "Account" ("id" INTEGER PRIMARY KEY, "role" "Role" NOT NULL, "code"
 ALTER TABLE "Account" ALTER COLUMN "code" SET DATA TYPE TEXT;
 "#;
     let dir = tempfile::tempdir().unwrap();
-    let migrations = dir.path().join("migrations");
-    write_history(&migrations, &[(INIT, INIT_SQL), (FORWARD, FORWARD_SQL)]);
-    let history = read_history(&migrations).unwrap();
-    let plan = common::fixed_plan(&history, &Selection::Last(1));
-    let files: Vec<String> = plan.folders().map(|f| f.unwrap().sql).collect();
+    let files = common::undo::undo_files(
+        &dir.path().join("migrations"),
+        &[(INIT, INIT_SQL), (FORWARD, FORWARD_SQL)],
+    );
 
-    let server = ScratchServer::start_embedded(ScratchOptions::default()).unwrap();
+    let server = embedded_server();
     let cases = [
         (
             r#"UPDATE "Account" SET "role" = 'OWNER' WHERE "id" = 500"#,
@@ -276,11 +244,7 @@ ALTER TABLE "Account" ALTER COLUMN "code" SET DATA TYPE TEXT;
     ];
     for (change, message) in cases {
         for mode in [ApplyMode::Batch, ApplyMode::Split] {
-            let db = server.create_database().unwrap();
-            let mut client = db.connect().unwrap();
-            client
-                .batch_execute("SET TimeZone = 'Europe/Berlin'")
-                .unwrap();
+            let (db, mut client) = berlin_session(&server);
             client.batch_execute(INIT_SQL).unwrap();
             client
                 .batch_execute(
@@ -320,22 +284,17 @@ CREATE TABLE "Player" (
 DROP TABLE "Team";
 "#;
     let dir = tempfile::tempdir().unwrap();
-    let migrations = dir.path().join("migrations");
-    write_history(&migrations, &[(INIT, INIT_SQL), (FORWARD, FORWARD_SQL)]);
-    let history = read_history(&migrations).unwrap();
-    let plan = common::fixed_plan(&history, &Selection::Last(1));
-    let files: Vec<String> = plan.folders().map(|f| f.unwrap().sql).collect();
+    let files = common::undo::undo_files(
+        &dir.path().join("migrations"),
+        &[(INIT, INIT_SQL), (FORWARD, FORWARD_SQL)],
+    );
     let text = files.join("\n");
     assert!(text.contains("-- lossy: adds foreign key"), "{text}");
 
-    let server = ScratchServer::start_embedded(ScratchOptions::default()).unwrap();
+    let server = embedded_server();
     let tables = r#"SELECT relname FROM pg_class WHERE relkind = 'r' AND relnamespace = 'public'::regnamespace ORDER BY 1"#;
     for mode in [ApplyMode::Batch, ApplyMode::Split] {
-        let db = server.create_database().unwrap();
-        let mut client = db.connect().unwrap();
-        client
-            .batch_execute("SET TimeZone = 'Europe/Berlin'")
-            .unwrap();
+        let (db, mut client) = berlin_session(&server);
         client.batch_execute(INIT_SQL).unwrap();
         client
             .batch_execute(

@@ -7,12 +7,9 @@
 // Tests may unwrap: a failure names the line (see [lints] in Cargo.toml).
 #![allow(clippy::unwrap_used)]
 
-use unmigrate::generate::Selection;
-use unmigrate::migrations::read_history;
-use unmigrate::scratch::{ScratchOptions, ScratchServer};
-
 mod common;
-use common::{query_strings, write_history};
+use common::query_strings;
+use common::undo::{berlin_session, deploy, embedded_server, undo_files};
 
 const INIT: &str = "20260101000000_init";
 const FORWARD: &str = "20260102000000_widen_columns";
@@ -47,11 +44,10 @@ const RELFILENODE: &str =
 #[test]
 fn type_changes_of_one_table_are_undone_by_one_rewrite_on_1000_rows() {
     let dir = tempfile::tempdir().unwrap();
-    let migrations = dir.path().join("migrations");
-    write_history(&migrations, &[(INIT, INIT_SQL), (FORWARD, FORWARD_SQL)]);
-    let history = read_history(&migrations).unwrap();
-    let plan = common::fixed_plan(&history, &Selection::Last(1));
-    let undo: Vec<String> = plan.folders().map(|f| f.unwrap().sql).collect();
+    let undo = undo_files(
+        &dir.path().join("migrations"),
+        &[(INIT, INIT_SQL), (FORWARD, FORWARD_SQL)],
+    );
     let text = undo.join("\n");
     let type_statements = text
         .lines()
@@ -60,12 +56,8 @@ fn type_changes_of_one_table_are_undone_by_one_rewrite_on_1000_rows() {
     assert_eq!(type_statements, 1, "{text}");
     assert!(text.contains("so the table is rewritten once"), "{text}");
 
-    let server = ScratchServer::start_embedded(ScratchOptions::default()).unwrap();
-    let db = server.create_database().unwrap();
-    let mut client = db.connect().unwrap();
-    client
-        .batch_execute("SET TimeZone = 'Europe/Berlin'")
-        .unwrap();
+    let server = embedded_server();
+    let (db, mut client) = berlin_session(&server);
     client.batch_execute(INIT_SQL).unwrap();
     client
         .batch_execute(
@@ -87,11 +79,7 @@ fn type_changes_of_one_table_are_undone_by_one_rewrite_on_1000_rows() {
         )
         .unwrap();
     let node_before = query_strings(&mut client, RELFILENODE);
-    for file in &undo {
-        client
-            .batch_execute(file)
-            .unwrap_or_else(|e| panic!("{e:?}\n{file}"));
-    }
+    deploy(&mut client, &undo);
     let rewrites = query_strings(&mut client, "SELECT count(*)::text FROM rewrites");
     assert_eq!(rewrites, ["1"], "{text}");
     let node_after = query_strings(&mut client, RELFILENODE);

@@ -8,13 +8,9 @@
 // Tests may unwrap: a failure names the line (see [lints] in Cargo.toml).
 #![allow(clippy::unwrap_used)]
 
-use unmigrate::explain::{self, Target};
-use unmigrate::generate::Selection;
-use unmigrate::migrations::{read_history, ApplyMode};
-use unmigrate::scratch::{ScratchOptions, ScratchServer};
-
 mod common;
-use common::{query_strings, write_history};
+use common::query_strings;
+use common::undo::{berlin_session, deploy, embedded_server, explain_with_undo, undo_files};
 
 const INIT: &str = "20260101000000_init";
 const FORWARD: &str = "20260102000000_swap_keys";
@@ -71,11 +67,10 @@ fn indexes(client: &mut postgres::Client, table: &str) -> Vec<String> {
 #[test]
 fn swapped_primary_keys_come_back_on_1000_rows_without_building_under_access_exclusive() {
     let dir = tempfile::tempdir().unwrap();
-    let migrations = dir.path().join("migrations");
-    write_history(&migrations, &[(INIT, INIT_SQL), (FORWARD, FORWARD_SQL)]);
-    let history = read_history(&migrations).unwrap();
-    let plan = common::fixed_plan(&history, &Selection::Last(1));
-    let undo: Vec<String> = plan.folders().map(|f| f.unwrap().sql).collect();
+    let undo = undo_files(
+        &dir.path().join("migrations"),
+        &[(INIT, INIT_SQL), (FORWARD, FORWARD_SQL)],
+    );
     let text = undo.join("\n");
     assert!(
         text.contains(r#"PRIMARY KEY USING INDEX "Session_pkey_undo""#),
@@ -83,12 +78,8 @@ fn swapped_primary_keys_come_back_on_1000_rows_without_building_under_access_exc
     );
     assert!(!text.contains(r#"PRIMARY KEY (id)"#), "{text}");
 
-    let server = ScratchServer::start_embedded(ScratchOptions::default()).unwrap();
-    let db = server.create_database().unwrap();
-    let mut client = db.connect().unwrap();
-    client
-        .batch_execute("SET TimeZone = 'Europe/Berlin'")
-        .unwrap();
+    let server = embedded_server();
+    let (db, mut client) = berlin_session(&server);
     client.batch_execute(INIT_SQL).unwrap();
     client.batch_execute(SEED_SQL).unwrap();
     let before = [
@@ -103,11 +94,7 @@ fn swapped_primary_keys_come_back_on_1000_rows_without_building_under_access_exc
         "{before:?}"
     );
     client.batch_execute(FORWARD_SQL).unwrap();
-    for file in &undo {
-        client
-            .batch_execute(file)
-            .unwrap_or_else(|e| panic!("{e:?}\n{file}"));
-    }
+    deploy(&mut client, &undo);
     let after = [
         keys(&mut client, "Session"),
         keys(&mut client, "Trace"),
@@ -125,23 +112,11 @@ fn swapped_primary_keys_come_back_on_1000_rows_without_building_under_access_exc
 
     // Explain finds no key built under ACCESS EXCLUSIVE and no index built without
     // CONCURRENTLY in the undo.
-    let undo_dir = dir.path().join("undo");
-    let names: Vec<String> = (0..undo.len())
-        .map(|i| format!("209901010000{i:02}_undo"))
-        .collect();
-    let mut folders = vec![(INIT, INIT_SQL), (FORWARD, FORWARD_SQL)];
-    folders.extend(
-        names
-            .iter()
-            .map(String::as_str)
-            .zip(undo.iter().map(String::as_str)),
+    let report = explain_with_undo(
+        &dir.path().join("undo"),
+        &[(INIT, INIT_SQL), (FORWARD, FORWARD_SQL)],
+        &undo,
     );
-    write_history(&undo_dir, &folders);
-    let report = explain::explain(
-        &Target::History(read_history(&undo_dir).unwrap()),
-        ApplyMode::Batch,
-    )
-    .unwrap();
     let found: Vec<_> = report
         .migrations
         .iter()

@@ -7,13 +7,9 @@
 // Tests may unwrap: a failure names the line (see [lints] in Cargo.toml).
 #![allow(clippy::unwrap_used)]
 
-use unmigrate::explain::{self, Target};
-use unmigrate::generate::Selection;
-use unmigrate::migrations::{read_history, ApplyMode};
-use unmigrate::scratch::{ScratchOptions, ScratchServer};
-
 mod common;
-use common::{query_strings, write_history};
+use common::query_strings;
+use common::undo::{berlin_session, deploy, embedded_server, explain_with_undo, undo_files};
 
 const INIT: &str = "20260101000000_init";
 const FORWARD: &str = "20260102000000_drop_columns";
@@ -58,11 +54,10 @@ const EXPECTED: &[(&str, &str)] = &[
 #[test]
 fn dropped_not_null_columns_come_back_with_their_placeholder_on_1000_rows() {
     let dir = tempfile::tempdir().unwrap();
-    let migrations = dir.path().join("migrations");
-    write_history(&migrations, &[(INIT, INIT_SQL), (FORWARD, FORWARD_SQL)]);
-    let history = read_history(&migrations).unwrap();
-    let plan = common::fixed_plan(&history, &Selection::Last(1));
-    let undo: Vec<String> = plan.folders().map(|f| f.unwrap().sql).collect();
+    let undo = undo_files(
+        &dir.path().join("migrations"),
+        &[(INIT, INIT_SQL), (FORWARD, FORWARD_SQL)],
+    );
     let text = undo.join("\n");
     assert!(text.contains("placeholder '' for existing rows"), "{text}");
     assert!(text.contains("placeholder 'it''s free'"), "{text}");
@@ -71,12 +66,8 @@ fn dropped_not_null_columns_come_back_with_their_placeholder_on_1000_rows() {
         "{text}"
     );
 
-    let server = ScratchServer::start_embedded(ScratchOptions::default()).unwrap();
-    let db = server.create_database().unwrap();
-    let mut client = db.connect().unwrap();
-    client
-        .batch_execute("SET TimeZone = 'Europe/Berlin'")
-        .unwrap();
+    let server = embedded_server();
+    let (db, mut client) = berlin_session(&server);
     client.batch_execute(INIT_SQL).unwrap();
     client
         .batch_execute(
@@ -86,11 +77,7 @@ fn dropped_not_null_columns_come_back_with_their_placeholder_on_1000_rows() {
         )
         .unwrap();
     client.batch_execute(FORWARD_SQL).unwrap();
-    for file in &undo {
-        client
-            .batch_execute(file)
-            .unwrap_or_else(|e| panic!("{e:?}\n{file}"));
-    }
+    deploy(&mut client, &undo);
 
     for (column, holds) in EXPECTED {
         let shape = query_strings(
@@ -111,23 +98,11 @@ fn dropped_not_null_columns_come_back_with_their_placeholder_on_1000_rows() {
     db.destroy().unwrap();
 
     // Explain finds no NOT NULL column added without a default in the undo.
-    let undo_dir = dir.path().join("undo");
-    let names: Vec<String> = (0..undo.len())
-        .map(|i| format!("209901010000{i:02}_undo"))
-        .collect();
-    let mut folders = vec![(INIT, INIT_SQL), (FORWARD, FORWARD_SQL)];
-    folders.extend(
-        names
-            .iter()
-            .map(String::as_str)
-            .zip(undo.iter().map(String::as_str)),
+    let report = explain_with_undo(
+        &dir.path().join("undo"),
+        &[(INIT, INIT_SQL), (FORWARD, FORWARD_SQL)],
+        &undo,
     );
-    write_history(&undo_dir, &folders);
-    let report = explain::explain(
-        &Target::History(read_history(&undo_dir).unwrap()),
-        ApplyMode::Batch,
-    )
-    .unwrap();
     let found: Vec<_> = report
         .hazards()
         .filter(|h| h.rule.id() == "add-column-not-null-without-default")

@@ -6,12 +6,9 @@
 // Tests may unwrap: a failure names the line (see [lints] in Cargo.toml).
 #![allow(clippy::unwrap_used)]
 
-use unmigrate::generate::Selection;
-use unmigrate::migrations::read_history;
-use unmigrate::scratch::{ScratchOptions, ScratchServer};
-
 mod common;
-use common::{query_strings, write_history};
+use common::query_strings;
+use common::undo::{berlin_session, deploy, embedded_server, undo_files};
 
 const INIT: &str = "20260101000000_init";
 const FORWARD: &str = "20260102000000_rename_keys";
@@ -42,11 +39,10 @@ const EMAIL_INDEX_STORAGE: &str = r#"SELECT relfilenode::text FROM pg_class WHER
 #[test]
 fn identical_index_and_constraint_under_new_names_are_renamed_back_on_1000_rows() {
     let dir = tempfile::tempdir().unwrap();
-    let migrations = dir.path().join("migrations");
-    write_history(&migrations, &[(INIT, INIT_SQL), (FORWARD, FORWARD_SQL)]);
-    let history = read_history(&migrations).unwrap();
-    let plan = common::fixed_plan(&history, &Selection::Last(1));
-    let undo: Vec<String> = plan.folders().map(|f| f.unwrap().sql).collect();
+    let undo = undo_files(
+        &dir.path().join("migrations"),
+        &[(INIT, INIT_SQL), (FORWARD, FORWARD_SQL)],
+    );
     let text = undo.join("\n");
     assert!(
         text.contains(r#"ALTER INDEX users_email_key RENAME TO "User_email_key";"#),
@@ -64,12 +60,8 @@ fn identical_index_and_constraint_under_new_names_are_renamed_back_on_1000_rows(
         "{text}"
     );
 
-    let server = ScratchServer::start_embedded(ScratchOptions::default()).unwrap();
-    let db = server.create_database().unwrap();
-    let mut client = db.connect().unwrap();
-    client
-        .batch_execute("SET TimeZone = 'Europe/Berlin'")
-        .unwrap();
+    let server = embedded_server();
+    let (db, mut client) = berlin_session(&server);
     client.batch_execute(INIT_SQL).unwrap();
     client
         .batch_execute(
@@ -81,11 +73,7 @@ fn identical_index_and_constraint_under_new_names_are_renamed_back_on_1000_rows(
     let constraints_before = query_strings(&mut client, CONSTRAINTS);
     client.batch_execute(FORWARD_SQL).unwrap();
     let storage_forward = query_strings(&mut client, EMAIL_INDEX_STORAGE);
-    for file in &undo {
-        client
-            .batch_execute(file)
-            .unwrap_or_else(|e| panic!("{e:?}\n{file}"));
-    }
+    deploy(&mut client, &undo);
     assert_eq!(query_strings(&mut client, INDEXES), indexes_before);
     assert_eq!(query_strings(&mut client, CONSTRAINTS), constraints_before);
     // Renamed, not rebuilt: the index is the one the forward built.

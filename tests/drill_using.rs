@@ -8,12 +8,9 @@
 // Tests may unwrap: a failure names the line (see [lints] in Cargo.toml).
 #![allow(clippy::unwrap_used)]
 
-use unmigrate::generate::Selection;
-use unmigrate::migrations::read_history;
-use unmigrate::scratch::{ScratchOptions, ScratchServer};
-
 mod common;
-use common::{query_strings, write_history};
+use common::query_strings;
+use common::undo::{berlin_session, deploy, embedded_server, undo_files};
 
 const INIT: &str = "20260101000000_init";
 const FORWARD: &str = "20260102000000_retype";
@@ -47,11 +44,10 @@ const ROWS: &str = r#"INSERT INTO "Event"
 #[test]
 fn type_change_undos_invert_using_on_1000_rows_under_europe_berlin() {
     let dir = tempfile::tempdir().unwrap();
-    let migrations = dir.path().join("migrations");
-    write_history(&migrations, &[(INIT, INIT_SQL), (FORWARD, FORWARD_SQL)]);
-    let history = read_history(&migrations).unwrap();
-    let plan = common::fixed_plan(&history, &Selection::Last(1));
-    let undo: Vec<String> = plan.folders().map(|f| f.unwrap().sql).collect();
+    let undo = undo_files(
+        &dir.path().join("migrations"),
+        &[(INIT, INIT_SQL), (FORWARD, FORWARD_SQL)],
+    );
     let text = undo.join("\n");
     assert!(text.contains("USING at AT TIME ZONE 'UTC'"), "{text}");
     assert!(
@@ -61,23 +57,15 @@ fn type_change_undos_invert_using_on_1000_rows_under_europe_berlin() {
     assert!(text.contains("'007'"), "{text}");
     assert!(text.contains("USING cents / 100"), "{text}");
 
-    let server = ScratchServer::start_embedded(ScratchOptions::default()).unwrap();
-    let db = server.create_database().unwrap();
-    let mut client = db.connect().unwrap();
-    client
-        .batch_execute("SET TimeZone = 'Europe/Berlin'")
-        .unwrap();
+    let server = embedded_server();
+    let (db, mut client) = berlin_session(&server);
     client.batch_execute(INIT_SQL).unwrap();
     client.batch_execute(ROWS).unwrap();
     client
         .batch_execute(r#"CREATE TABLE "original" AS SELECT * FROM "Event""#)
         .unwrap();
     client.batch_execute(FORWARD_SQL).unwrap();
-    for file in &undo {
-        client
-            .batch_execute(file)
-            .unwrap_or_else(|e| panic!("{e:?}\n{file}"));
-    }
+    deploy(&mut client, &undo);
 
     let differing = |client: &mut postgres::Client, column: &str| {
         query_strings(

@@ -59,12 +59,7 @@ fn forward_then_undo(forward: &str) -> Applied {
     assert!(!undo.contains("serial"), "`serial` is not a type:\n{undo}");
 
     let server = ScratchServer::start_embedded(ScratchOptions::default()).unwrap();
-    let db = server.create_database().unwrap();
-    let mut client = db.connect().unwrap();
-    // As an incident deploy often runs: a session TimeZone other than UTC.
-    client
-        .batch_execute("SET TimeZone = 'Europe/Berlin'")
-        .unwrap();
+    let (db, mut client) = common::undo::berlin_session(&server);
     client.batch_execute(&first).unwrap();
     client.batch_execute(forward).unwrap();
     client

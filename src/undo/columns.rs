@@ -6,7 +6,7 @@ pub(super) mod types;
 mod using;
 
 use cmd::{column_cmd, column_of, helper_check_name};
-use types::{cast_back, enum_pair, type_label};
+use types::type_label;
 
 use super::guard::Guard;
 use super::rule::{undo_rule, UndoRule};
@@ -338,51 +338,14 @@ pub fn alter_type(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) -> 
     };
     let new_type = new_def.type_name.clone().unwrap_or_default();
     let old_type = column.type_name.unpack();
-    // Between two enums the forward's USING is a map of values, mapped back as such;
-    // between other types its inverse is worked out by `using`.
-    let conversion = match enum_pair(catalog, &new_type, &old_type) {
-        Some((new_values, old_values)) => {
-            let back = super::enums::remap::back(
-                &column.name,
-                new_def.raw_default.as_deref(),
-                &old_type,
-                old_values,
-                new_values,
-                cast_back(catalog, &column.name, &new_type, &old_type),
-            );
-            let note = match (back.exact, back.note.is_empty()) {
-                (true, true) => ", which every value survives".to_string(),
-                (true, false) => format!(", which every value survives; {}", back.note),
-                (false, _) => format!(": {}", back.note),
-            };
-            using::Back {
-                value: back.using,
-                exact: back.exact,
-                note,
-            }
-        }
-        None => {
-            let forward = using::classify(new_def.raw_default.as_deref(), &column.name, &new_type);
-            using::back(catalog, &column.name, &new_type, &old_type, &forward)
-        }
-    };
-    // Values the conversion back fails on fail the undo first. Not for a type the model
-    // knows (an enum): the undo may rename it aside first, so its name means something else
-    // at the top of the undo.
-    let user_type = catalog
-        .enums
-        .contains_key(&QName::from_name_nodes(&old_type.names));
-    let guard = (!conversion.exact && !user_type)
-        .then(|| {
-            Guard::conversion(
-                table,
-                &column.name,
-                &new_type,
-                &types::cast_to(&conversion.value, &old_type),
-                &type_label(&old_type),
-            )
-        })
-        .flatten();
+    let conversion = using::conversion(
+        catalog,
+        &column.name,
+        new_def.raw_default.as_deref(),
+        &new_type,
+        &old_type,
+    );
+    let guard = conversion.guard(catalog, table, &column.name, &new_type, &old_type);
     let back = pb::ColumnDef {
         type_name: Some(old_type.clone()),
         coll_clause: column.collation.as_ref().map(|c| Box::new(c.unpack())),

@@ -1,5 +1,6 @@
 //! What the end-to-end tests share: running the real binary and reading what it printed, a
-//! sandbox for runs that start an embedded PostgreSQL, and writing Prisma histories.
+//! sandbox for runs that start an embedded PostgreSQL, writing Prisma histories, and (in
+//! `undo`) drilling a generated undo on a scratch database.
 //!
 //! Each test file is a crate of its own and uses only part of this.
 #![allow(dead_code)]
@@ -7,6 +8,7 @@
 pub mod cases;
 pub mod process;
 pub mod tcp_server;
+pub mod undo;
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;

@@ -1,13 +1,15 @@
 //! The forward's `USING` of `ALTER COLUMN … TYPE`, read so its undo converts the values back
 //! by the inverse conversion: `AT TIME ZONE 'Z'` by `AT TIME ZONE 'Z'` the other way, a plain
-//! cast by the cast back, and anything else named as not inverted.
+//! cast by the cast back, a map of enum values by the inverse map, and anything else named as
+//! not inverted.
 
-use super::types::{base_name, cast_back, converts_losslessly, type_label};
+use super::types::{base_name, cast_back, cast_to, converts_losslessly, enum_pair, type_label};
 use crate::catalog::Catalog;
-use crate::sql::{build, pb, string_list, NodeEnum};
+use crate::sql::{build, pb, string_list, NodeEnum, QName};
+use crate::undo::guard::Guard;
 
 /// How the forward computed the new values.
-pub(super) enum Forward {
+enum Forward {
     /// PostgreSQL's own conversion: no `USING` (an assignment cast), or `USING` of casts of
     /// the column (`explicit`: an explicit cast, which truncates where an assignment fails).
     Cast { explicit: bool },
@@ -20,7 +22,7 @@ pub(super) enum Forward {
 }
 
 /// Reads the forward's `USING` expression (`None`: it gave none) for `column`.
-pub(super) fn classify(using: Option<&pb::Node>, column: &str, new_type: &pb::TypeName) -> Forward {
+fn classify(using: Option<&pb::Node>, column: &str, new_type: &pb::TypeName) -> Forward {
     let Some(using) = using else {
         return Forward::Cast { explicit: false };
     };
@@ -54,8 +56,78 @@ pub(super) struct Back {
     pub note: String,
 }
 
+/// The conversion back of `column` from `new_type` to `old_type`, given the forward's `USING`
+/// (`None`: it gave none).
+pub(super) fn conversion(
+    catalog: &Catalog,
+    column: &str,
+    using: Option<&pb::Node>,
+    new_type: &pb::TypeName,
+    old_type: &pb::TypeName,
+) -> Back {
+    // Between two enums the forward's USING is a map of values, mapped back as such;
+    // between other types its inverse is worked out by `back`.
+    match enum_pair(catalog, new_type, old_type) {
+        Some((new_values, old_values)) => {
+            let back = crate::undo::enums::remap::back(
+                column,
+                using,
+                old_type,
+                old_values,
+                new_values,
+                cast_back(catalog, column, new_type, old_type),
+            );
+            let note = match (back.exact, back.note.is_empty()) {
+                (true, true) => ", which every value survives".to_string(),
+                (true, false) => format!(", which every value survives; {}", back.note),
+                (false, _) => format!(": {}", back.note),
+            };
+            Back {
+                value: back.using,
+                exact: back.exact,
+                note,
+            }
+        }
+        None => back(
+            catalog,
+            column,
+            new_type,
+            old_type,
+            &classify(using, column, new_type),
+        ),
+    }
+}
+
+impl Back {
+    /// The check that fails the undo first on values this conversion back fails on, if it
+    /// may fail on any. Not for a type the model knows (an enum): the undo may rename it
+    /// aside first, so its name means something else at the top of the undo.
+    pub(super) fn guard(
+        &self,
+        catalog: &Catalog,
+        table: &QName,
+        column: &str,
+        new_type: &pb::TypeName,
+        old_type: &pb::TypeName,
+    ) -> Option<Guard> {
+        let user_type = catalog
+            .enums
+            .contains_key(&QName::from_name_nodes(&old_type.names));
+        if self.exact || user_type {
+            return None;
+        }
+        Guard::conversion(
+            table,
+            column,
+            new_type,
+            &cast_to(&self.value, old_type),
+            &type_label(old_type),
+        )
+    }
+}
+
 /// The conversion back from `new_type` to `old_type` of `column`, given the forward's.
-pub(super) fn back(
+fn back(
     catalog: &Catalog,
     column: &str,
     new_type: &pb::TypeName,
