@@ -435,6 +435,16 @@ case!(
     2
 );
 case!(
+    drill_unknown_time_zone,
+    nothing,
+    ["drill", "migrations", "--time-zone", "Mars/Olympus"],
+    2
+);
+script_case!(
+    drill_script_empty_time_zone,
+    "migrations = \"migrations\"\ntime_zone = \" \"\n"
+);
+case!(
     drill_not_a_script,
     |p: &Project| p.write("schema.prisma", "generator client {}\n"),
     ["drill", "schema.prisma"],

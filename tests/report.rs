@@ -265,6 +265,7 @@ fn sample_report() -> DrillReport {
         apply_mode: ApplyMode::Batch,
         database: "embedded PostgreSQL 15.18".to_string(),
         server_version: "15.18".to_string(),
+        time_zone: "America/St_Johns".to_string(),
         startup: Some(Duration::from_millis(1234)),
         prefix: Prefix {
             migrations: 12,

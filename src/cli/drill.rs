@@ -61,6 +61,11 @@ pub struct DrillArgs {
     /// script's `seed`, else no rows].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub seed_rows: Option<u64>,
+    /// The session TimeZone every drill session runs under: production rarely runs under
+    /// UTC, and a conversion that depends on the zone only shows under another one
+    /// [default: the script's `time_zone`, else America/St_Johns].
+    #[arg(long, value_name = "ZONE")]
+    pub time_zone: Option<String>,
     #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
     pub format: ReportFormat,
     /// Write the report to this file instead of standard output.
@@ -185,6 +190,7 @@ fn drill_plan(args: &DrillArgs) -> anyhow::Result<DrillPlan> {
             lock: args.lock_timeout.clone(),
         },
         seed: args.seed_rows.map(|rows| Seed { rows }),
+        time_zone: args.time_zone.clone(),
         tracking: match args.snapshot {
             SnapshotMode::Incremental => Tracking::Incremental,
             SnapshotMode::Full => Tracking::Full,

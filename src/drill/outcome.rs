@@ -22,6 +22,8 @@ pub struct DrillReport {
     /// its password removed.
     pub database: String,
     pub server_version: String,
+    /// The session `TimeZone` the drill ran under.
+    pub time_zone: String,
     /// Start-up of the embedded cluster; `None` for a server given by URL.
     #[serde(with = "duration_ms_opt")]
     pub startup: Option<Duration>,

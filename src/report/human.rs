@@ -124,7 +124,7 @@ impl Human<'_> {
         if !report.database.contains(&report.server_version) {
             write!(f, " (PostgreSQL {})", report.server_version)?;
         }
-        writeln!(f)?;
+        writeln!(f, ", TimeZone {}", safe(&report.time_zone))?;
         writeln!(f, "Schema comparison: {}", tracking_label(report.tracking))?;
         if let Some(rows) = report
             .migrations

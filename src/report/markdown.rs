@@ -63,11 +63,12 @@ impl Markdown<'_> {
         writeln!(f)?;
         writeln!(
             f,
-            "Drilled `{}` in {:.2} s (apply mode {}, {}).",
+            "Drilled `{}` in {:.2} s (apply mode {}, {}, TimeZone {}).",
             name(&report.migrations_dir.display().to_string()),
             report.total.as_secs_f64(),
             apply_mode_label(report.apply_mode),
-            report.database
+            report.database,
+            name(&report.time_zone)
         )?;
         if let Some(reason) = &report.stopped {
             writeln!(f)?;

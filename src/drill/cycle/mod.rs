@@ -25,6 +25,12 @@ use crate::scratch::{Scratch, ScratchError, ScratchSource};
 use crate::snapshot::{Snapshot, SnapshotError, Tracking};
 use crate::sql::SqlError;
 
+/// The zone drills run under unless told otherwise. Production servers rarely run under UTC,
+/// and an undo that converts `timestamptz` back with a bare cast shifts every value by the
+/// session's offset: invisible under UTC, a data change here. St. John's has a fractional
+/// offset (−3:30) and daylight saving, so whole-hour and fixed-offset mistakes show too.
+pub const DEFAULT_TIME_ZONE: &str = "America/St_Johns";
+
 /// Everything a drill needs to know, from a drill script or the command line.
 #[derive(Debug, Clone)]
 pub struct DrillPlan {
@@ -39,6 +45,8 @@ pub struct DrillPlan {
     pub checks: Vec<Check>,
     /// Synthetic rows per table, and data-survival checks; `None`: neither.
     pub seed: Option<Seed>,
+    /// The session `TimeZone` every drill session runs under (see [`DEFAULT_TIME_ZONE`]).
+    pub time_zone: String,
     pub source: ScratchSource,
     pub tracking: Tracking,
     /// Trace every statement drilled: locks, rewrites, scans and time (see
@@ -69,6 +77,7 @@ impl DrillPlan {
             timeouts: Timeouts::default(),
             checks: Vec::new(),
             seed: None,
+            time_zone: DEFAULT_TIME_ZONE.to_string(),
             source,
             tracking: Tracking::Incremental,
             trace: false,
@@ -97,6 +106,12 @@ pub enum DrillError {
     Apply(#[from] ApplyError),
     #[error("the scratch database connection failed while seeding or fingerprinting data: {0}")]
     Data(#[source] postgres::Error),
+    #[error("time zone {zone:?} is not one PostgreSQL knows; give a zone name such as Europe/Berlin or UTC (--time-zone, or time_zone in the drill script)")]
+    TimeZone {
+        zone: String,
+        #[source]
+        source: postgres::Error,
+    },
     #[error("nothing to drill: {} holds {found}; give the migrations folder that holds the <timestamp>_<name> folders (prisma/migrations)", dir.display())]
     NothingToDrill { dir: PathBuf, found: String },
     #[error("{} holds forward migrations ({names}); an undo directory may hold only undo folders written by unmigrate", dir.display())]
@@ -219,6 +234,7 @@ fn drill_history(
         apply_mode: plan.apply_mode,
         database,
         server_version,
+        time_zone: plan.time_zone.clone(),
         startup,
         prefix: Prefix::default(),
         migrations: Vec::new(),

@@ -12,6 +12,7 @@ use crate::drill::outcome::UndoSource;
 use crate::migrations::{self, History, Migration, Timestamp};
 use crate::scratch::{Scratch, ScratchSource};
 use crate::snapshot::SchemaWatcher;
+use crate::sql::quote::{Ident, Literal};
 use crate::sql::touches::Touches;
 use crate::sql::{self, SqlError};
 use crate::undo::{self, MigrationUndo};
@@ -28,6 +29,7 @@ pub(super) fn open_scratch(plan: &DrillPlan) -> Result<Opened, DrillError> {
     let mut scratch = Scratch::open(plan.source.clone())?;
     let ready = || -> Result<_, DrillError> {
         let mut client = scratch.connect()?;
+        run_under_time_zone(&mut client, scratch.db().name(), &plan.time_zone)?;
         let server_version = server_version(&mut client)?;
         let watcher = SchemaWatcher::install(&mut client, plan.tracking)?;
         Ok((client, server_version, watcher))
@@ -200,4 +202,24 @@ pub(super) struct ForwardFile {
     pub(super) touched: Option<Touches>,
     /// Whether it can be tried again inside a rolled-back transaction.
     pub(super) fits_in_a_transaction: bool,
+}
+
+/// Every session of the scratch database runs under `zone`: this one from now on, later
+/// ones (probes, a migration's `RESET TimeZone`) by the database's own default. Only the
+/// database the drill created is changed.
+fn run_under_time_zone(client: &mut Client, database: &str, zone: &str) -> Result<(), DrillError> {
+    let invalid = |source| DrillError::TimeZone {
+        zone: zone.to_string(),
+        source,
+    };
+    client
+        .query_one("SELECT set_config('TimeZone', $1, false)", &[&zone])
+        .map_err(invalid)?;
+    client
+        .batch_execute(&format!(
+            "ALTER DATABASE {} SET TimeZone TO {}",
+            Ident(database),
+            Literal(zone)
+        ))
+        .map_err(invalid)
 }

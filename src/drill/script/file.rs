@@ -43,6 +43,7 @@ impl DrillScript {
             scope: file.scope,
             database_url,
             timeouts: file.timeouts,
+            time_zone: file.time_zone,
             seed: file.seed,
             checks: file.checks,
         })
@@ -97,6 +98,8 @@ struct ScriptFile {
     database: Option<DatabaseSource>,
     #[serde(default)]
     timeouts: Timeouts,
+    #[serde(default, deserialize_with = "zone")]
+    time_zone: Option<String>,
     seed: Option<Seed>,
     #[serde(default, rename = "check")]
     checks: Vec<Check>,
@@ -112,6 +115,17 @@ fn folder<'de, D: Deserializer<'de>>(d: D) -> Result<Option<PathBuf>, D::Error> 
         ));
     }
     Ok(Some(path.into()))
+}
+
+/// A time zone name that is not empty (PostgreSQL judges the rest when the drill starts).
+fn zone<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let zone = String::deserialize(d)?;
+    if zone.trim().is_empty() {
+        return Err(D::Error::custom(
+            "empty time zone; write a zone name such as \"Europe/Berlin\" or \"UTC\"",
+        ));
+    }
+    Ok(Some(zone))
 }
 
 /// A migration name that is not empty (an empty prefix would match every folder).

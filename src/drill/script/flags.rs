@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use super::{DrillScript, Scope, ScriptError, Seed};
 use crate::drill::apply::Timeouts;
-use crate::drill::DrillPlan;
+use crate::drill::{DrillPlan, DEFAULT_TIME_ZONE};
 use crate::migrations::ApplyMode;
 use crate::scratch::{ScratchOptions, ScratchSource};
 use crate::snapshot::Tracking;
@@ -29,6 +29,8 @@ pub struct Flags {
     pub undo_dir: Option<PathBuf>,
     pub timeouts: Timeouts,
     pub seed: Option<Seed>,
+    /// The session `TimeZone` of the drill.
+    pub time_zone: Option<String>,
     pub tracking: Tracking,
     pub trace: bool,
     pub probe: bool,
@@ -47,6 +49,10 @@ pub fn plan(flags: Flags) -> Result<DrillPlan, ScriptError> {
     };
     let script_traces = script.as_ref().is_some_and(|s| s.trace);
     let script_probes = script.as_ref().is_some_and(|s| s.probe);
+    let time_zone = flags
+        .time_zone
+        .or_else(|| script.as_ref().and_then(|s| s.time_zone.clone()))
+        .unwrap_or_else(|| DEFAULT_TIME_ZONE.to_string());
     let (migrations_dir, mut undo_dir, scope, apply_mode, url, timeouts, checks, seed) =
         match script {
             Some(s) => (
@@ -94,6 +100,7 @@ pub fn plan(flags: Flags) -> Result<DrillPlan, ScriptError> {
         },
         checks,
         seed,
+        time_zone,
         source: ScratchSource::resolve(url, options),
         tracking: flags.tracking,
         trace: flags.trace || script_traces || flags.probe || script_probes,

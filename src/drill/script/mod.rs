@@ -92,6 +92,9 @@ pub struct DrillScript {
     /// `--database-url` flag, then `SHADOW_DATABASE_URL`, else an embedded PostgreSQL (never
     /// `DATABASE_URL` unless `url_env` names it).
     pub database_url: Option<String>,
+    /// `time_zone`: the session `TimeZone` every drill session runs under. Absent: the
+    /// `--time-zone` flag, else `America/St_Johns` (see [`crate::drill::DEFAULT_TIME_ZONE`]).
+    pub time_zone: Option<String>,
     /// `[timeouts]`: session timeouts while the drill applies migrations.
     pub timeouts: Timeouts,
     /// `seed`: synthetic rows per table. Absent: the `--seed-rows` flag decides; without

@@ -55,6 +55,7 @@ undo_dir = "demo/undo"
 apply_mode = "split"
 trace = true
 seed = { rows = 50 }
+time_zone = "Asia/Kolkata"
 
 [scope]
 last = 3
@@ -94,6 +95,7 @@ sql = 'SELECT 1 FROM "User"'
                 statement: Some("30s".into()),
                 lock: Some("5s".into()),
             },
+            time_zone: Some("Asia/Kolkata".into()),
             seed: Some(Seed { rows: 50 }),
             checks: vec![
                 Check {
