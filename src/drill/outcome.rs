@@ -268,6 +268,16 @@ pub struct ApplyFailure {
     pub effect: String,
 }
 
+impl ApplyFailure {
+    /// How [`ApplyFailure::effect`] starts when the failure left nothing of its file behind.
+    pub const ROLLED_BACK: &'static str = "rolled back:";
+
+    /// Whether nothing of the failed file stays applied.
+    pub fn rolled_back(&self) -> bool {
+        self.effect.starts_with(Self::ROLLED_BACK)
+    }
+}
+
 /// A drill-script check: SQL that must succeed or fail after a phase.
 #[derive(Debug, Clone, Serialize)]
 pub struct CheckReport {

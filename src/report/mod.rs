@@ -426,7 +426,10 @@ fn forward_failure_note(failure: DataFailure) -> &'static str {
     match failure {
         DataFailure::OnlyWithData => {
             "fails only with data: the same file applies once the tables are emptied, so an \
-             empty shadow database would not show this"
+             empty shadow database would not show this (it needs a backfill or a default before \
+             it deploys on a populated table). The drill went on: the migration was drilled \
+             again on emptied tables (the second forward, the undo and the re-apply), and every \
+             table is seeded afresh before the next one"
         }
         DataFailure::AlsoWithoutData => {
             "fails on the emptied tables too, so not (only) because of the seeded rows"

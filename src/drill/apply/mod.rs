@@ -20,7 +20,7 @@ use crate::drill::outcome::{ApplyFailure, StatementTrace};
 use crate::migrations::ApplyMode;
 use crate::sql::{self, Statement as SqlStatement};
 
-pub use modes::{fits_in_a_transaction, mode_differences};
+pub use modes::{in_one_transaction, mode_differences};
 pub use probe::{Prober, PROBE_DELAY};
 
 /// Session limits for the migrations' own statements (and drill-script checks), so a drill
@@ -454,7 +454,10 @@ struct Sent {
 /// What a failure leaves behind, in words.
 fn effect(mode: ApplyMode, committed: usize, total: usize) -> String {
     match (mode, committed) {
-        (ApplyMode::Batch, 0) => "rolled back: the file ran as one transaction".into(),
+        (ApplyMode::Batch, 0) => format!(
+            "{} the file ran as one transaction",
+            ApplyFailure::ROLLED_BACK
+        ),
         _ => format!("half-applied: {committed} of {total} statement(s) committed before this one"),
     }
 }
@@ -469,8 +472,10 @@ fn left_open(path: &Path, statements: &[SqlStatement], mode: ApplyMode) -> (Appl
     });
     let committed = shapes::committed_before(statements, statements.len(), mode);
     let effect = match committed {
-        0 => "rolled back: the drill ended the open transaction, and nothing of the file remains"
-            .into(),
+        0 => format!(
+            "{} the drill ended the open transaction, and nothing of the file remains",
+            ApplyFailure::ROLLED_BACK
+        ),
         n => format!(
             "half-applied: {n} of {} statement(s) committed before the open transaction, \
              which the drill rolled back",

@@ -44,15 +44,28 @@ pub fn mode_differences(statements: &[Statement]) -> Vec<String> {
     reasons
 }
 
-/// Whether the whole file can run inside one explicit transaction that the drill then rolls
-/// back: no statement controls transactions itself, refuses to run inside one, or copies
-/// with the client (which a query cannot serve).
-pub fn fits_in_a_transaction(statements: &[Statement]) -> bool {
-    statements.iter().all(|s| {
-        !matches!(s.node, NodeEnum::TransactionStmt(_))
-            && outside_transaction_only(&s.node).is_none()
-            && copies_with_client(&s.node).is_none()
-    })
+/// The file as it can run inside one explicit transaction that the drill then rolls back:
+/// its statements without its own `BEGIN` and `COMMIT` (under batch mode they only mark the
+/// file's one transaction). `None` when a statement controls transactions otherwise
+/// (`ROLLBACK`, savepoints), refuses to run inside one, or copies with the client (which a
+/// query cannot serve).
+pub fn in_one_transaction(statements: &[Statement]) -> Option<String> {
+    use crate::sql::pb::TransactionStmtKind as Kind;
+    let mut text = String::new();
+    for s in statements {
+        if let NodeEnum::TransactionStmt(t) = &s.node {
+            match Kind::try_from(t.kind) {
+                Ok(Kind::TransStmtBegin | Kind::TransStmtStart | Kind::TransStmtCommit) => continue,
+                _ => return None,
+            }
+        }
+        if outside_transaction_only(&s.node).is_some() || copies_with_client(&s.node).is_some() {
+            return None;
+        }
+        text.push_str(&s.text);
+        text.push_str(";\n");
+    }
+    Some(text)
 }
 
 #[cfg(test)]

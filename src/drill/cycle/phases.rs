@@ -9,7 +9,8 @@ use super::seeding::DataWatch;
 use super::DrillError;
 use crate::drill::apply::{PrismaSession, SqlFile};
 use crate::drill::outcome::{
-    DrillResult, MigrationDrill, Phase, PhaseReport, PhaseStatus, StatementTrace, UndoSource,
+    DataFailure, DrillResult, MigrationDrill, Phase, PhaseReport, PhaseStatus, StatementTrace,
+    UndoSource,
 };
 use crate::drill::script::{Check, Seed};
 use crate::migrations::{ApplyMode, Migration};
@@ -114,12 +115,16 @@ impl Cycle<'_, '_> {
         };
         let mut drilled = self.phases(m, undo, files, &mut data)?;
         if let Some(mut watch) = data {
-            let forward_failed =
-                drilled.report.phases.iter().any(|p| {
-                    p.phase == Phase::Forward && matches!(p.status, PhaseStatus::Error(_))
-                });
-            if forward_failed {
-                watch.report.forward_failure = Some(self.fails_only_with_data(m, forward_file)?);
+            let forward_failure = drilled.report.phases.iter().find_map(|p| match &p.status {
+                PhaseStatus::Error(e) if p.phase == Phase::Forward => Some(e.rolled_back()),
+                _ => None,
+            });
+            if let Some(left_nothing) = forward_failure {
+                let failure = self.fails_only_with_data(forward_file, left_nothing)?;
+                watch.report.forward_failure = Some(failure);
+                if failure == DataFailure::OnlyWithData {
+                    drilled = self.drill_on_emptied_tables(m, undo, files, drilled)?;
+                }
             }
             if watch.report.failed() {
                 drilled.report.result = DrillResult::Failed;
@@ -127,6 +132,28 @@ impl Cycle<'_, '_> {
             drilled.report.data = Some(watch.report);
         }
         Ok(drilled)
+    }
+
+    /// After the forward failed only because of the seeded rows: a finding about the forward
+    /// (it needs a backfill, or a default, before it deploys on a populated table), not the
+    /// end of the drill. The tables are emptied, the migration is drilled again without data
+    /// (forward, undo, re-apply), and every table is seeded afresh before the next one. The
+    /// report keeps the failed forward phase, with PostgreSQL's error, before the phases of
+    /// the second run, and the migration stays failed.
+    fn drill_on_emptied_tables(
+        &mut self,
+        m: &Migration,
+        undo: &MigrationUndo,
+        files: &UndoFiles,
+        first: Drilled,
+    ) -> Result<Drilled, DrillError> {
+        self.empty_every_table()?;
+        let mut again = self.phases(m, undo, files, &mut None)?;
+        let mut phases = first.report.phases;
+        phases.append(&mut again.report.phases);
+        again.report.phases = phases;
+        again.report.result = DrillResult::Failed;
+        Ok(again)
     }
 
     pub(super) fn phases(

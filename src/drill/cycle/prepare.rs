@@ -63,7 +63,7 @@ pub(super) fn prepare_files(
             Ok(ForwardFile {
                 mode_differences: apply::mode_differences(&statements),
                 touched: seeded.then(|| Touches::with_names(statements.iter().map(|s| &s.node))),
-                fits_in_a_transaction: apply::fits_in_a_transaction(&statements),
+                in_one_transaction: apply::in_one_transaction(&statements),
             })
         })
         .collect::<Result<Vec<_>, SqlError>>()?;
@@ -200,8 +200,8 @@ pub(super) struct ForwardFile {
     pub(super) mode_differences: Vec<String>,
     /// What its statements name, for data-survival checks (seeded drills only).
     pub(super) touched: Option<Touches>,
-    /// Whether it can be tried again inside a rolled-back transaction.
-    pub(super) fits_in_a_transaction: bool,
+    /// Its statements as they can be tried again inside a rolled-back transaction, if they can.
+    pub(super) in_one_transaction: Option<String>,
 }
 
 /// Every session of the scratch database runs under `zone`: this one from now on, later

@@ -10,7 +10,7 @@ use super::DrillError;
 use crate::drill::outcome::{DataFailure, DataReport, Phase};
 use crate::drill::script::Seed;
 use crate::drill::survival;
-use crate::migrations::{ApplyMode, Migration};
+use crate::migrations::ApplyMode;
 use crate::rows::{self, Fill, Fingerprint};
 use crate::sql::touches::Touches;
 use crate::undo::{DataLoss, MigrationUndo};
@@ -95,18 +95,38 @@ impl Cycle<'_, '_> {
         Ok(())
     }
 
+    /// Empties every user table (the schema stays), and has the next migration seed every
+    /// table again, as at the start of the drill.
+    pub(super) fn empty_every_table(&mut self) -> Result<(), DrillError> {
+        let client = self.session.client();
+        let tables = rows::live::user_tables(client).map_err(DrillError::Data)?;
+        if !tables.is_empty() {
+            let names: Vec<String> = tables
+                .iter()
+                .map(|t| rows::live::qualified(&t.name))
+                .collect();
+            client
+                .batch_execute(&format!("TRUNCATE {} CASCADE", names.join(", ")))
+                .map_err(DrillError::Data)?;
+        }
+        self.seeded_once = false;
+        self.seed_tried.clear();
+        Ok(())
+    }
+
     /// After the forward migration failed on seeded rows: whether it applies once the tables
     /// are emptied, tried in a transaction that is rolled back (so nothing changes). Only in
-    /// batch mode, where the failed file left nothing behind, and for files that can run in
-    /// one transaction.
+    /// batch mode, when the failed file left nothing behind (`left_nothing`), and for files
+    /// that can run in one transaction (their own `BEGIN` and `COMMIT` left out).
     pub(super) fn fails_only_with_data(
         &mut self,
-        m: &Migration,
         forward_file: &ForwardFile,
+        left_nothing: bool,
     ) -> Result<DataFailure, DrillError> {
-        if self.session.mode() != ApplyMode::Batch || !forward_file.fits_in_a_transaction {
-            return Ok(DataFailure::Unknown);
-        }
+        let retry = match &forward_file.in_one_transaction {
+            Some(text) if self.session.mode() == ApplyMode::Batch && left_nothing => text,
+            _ => return Ok(DataFailure::Unknown),
+        };
         let limits = self.session.limits().map(str::to_string);
         let client = self.session.client();
         let tables = rows::live::user_tables(client).map_err(DrillError::Data)?;
@@ -121,7 +141,7 @@ impl Cycle<'_, '_> {
                 .batch_execute(&format!("TRUNCATE {} CASCADE", names.join(", ")))
                 .map_err(DrillError::Data)?;
         }
-        let applies = transaction.batch_execute(&m.sql).is_ok();
+        let applies = transaction.batch_execute(retry).is_ok();
         transaction.rollback().map_err(DrillError::Data)?;
         Ok(if applies {
             DataFailure::OnlyWithData

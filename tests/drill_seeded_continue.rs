@@ -1,0 +1,135 @@
+//! A seeded drill goes on past a forward migration that fails only because of the rows
+//! (issue 14): the failure is recorded with PostgreSQL's error and classified, the migration
+//! is drilled again on emptied tables (forward, undo, re-apply), every table is seeded afresh
+//! before the next migration, and the later migrations are drilled. A forward that carries
+//! its own `BEGIN; … COMMIT;` is classified the same way, never a crash.
+
+// Tests may unwrap: a failure names the line (see [lints] in Cargo.toml).
+#![allow(clippy::unwrap_used)]
+
+use std::path::Path;
+
+use unmigrate::drill::outcome::{DataFailure, DrillReport, DrillResult, Phase, PhaseStatus};
+use unmigrate::drill::script::Seed;
+use unmigrate::drill::{self, DrillPlan};
+use unmigrate::scratch::{ScratchOptions, ScratchSource};
+
+mod common;
+use common::write_history;
+
+const INIT_SQL: &str = r#"CREATE TABLE "User" ("id" INTEGER NOT NULL, "email" TEXT NOT NULL, CONSTRAINT "User_pkey" PRIMARY KEY ("id"));
+"#;
+/// Fails on any row: a NOT NULL column with no default (Prisma warns, and the team backfills
+/// in production first).
+const REQUIRED_COLUMN: &str = r#"ALTER TABLE "User" ADD COLUMN "name" TEXT NOT NULL;
+"#;
+const LATER_SQL: &str = r#"CREATE TABLE "Post" ("id" INTEGER NOT NULL, "title" TEXT NOT NULL, CONSTRAINT "Post_pkey" PRIMARY KEY ("id"));
+ALTER TABLE "User" ADD COLUMN "bio" TEXT;
+"#;
+
+fn seeded_drill(dir: &Path, history: &[(&str, &str)]) -> DrillReport {
+    let migrations = dir.join("migrations");
+    write_history(&migrations, history);
+    let mut plan = DrillPlan::whole_history(
+        migrations,
+        ScratchSource::Embedded(ScratchOptions::default()),
+    );
+    plan.seed = Some(Seed { rows: 20 });
+    plan.jobs = Some(1);
+    drill::run(&plan, &mut |_| {}).unwrap()
+}
+
+fn text(report: &DrillReport) -> String {
+    unmigrate::report::render(report, unmigrate::report::ReportFormat::Human, false)
+}
+
+/// The forward migration's failure with the rows, then the phases of the second run.
+fn assert_failed_only_with_data_then_drilled(report: &DrillReport, name: &str, message: &str) {
+    let text = text(report);
+    let m = report.migrations.iter().find(|m| m.name == name).unwrap();
+    assert_eq!(m.result, DrillResult::Failed, "{text}");
+    let data = m.data.as_ref().unwrap();
+    assert_eq!(
+        data.forward_failure,
+        Some(DataFailure::OnlyWithData),
+        "{text}"
+    );
+    let phases: Vec<(Phase, bool)> = m
+        .phases
+        .iter()
+        .map(|p| (p.phase, matches!(p.status, PhaseStatus::Passed)))
+        .collect();
+    assert_eq!(
+        phases,
+        [
+            (Phase::Forward, false),
+            (Phase::Forward, true),
+            (Phase::Undo, true),
+            (Phase::Reapply, true)
+        ],
+        "{text}"
+    );
+    let PhaseStatus::Error(error) = &m.phases[0].status else {
+        unreachable!()
+    };
+    assert!(error.message.contains(message), "{text}");
+}
+
+#[test]
+fn a_forward_that_fails_only_with_rows_is_a_finding_and_the_drill_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = seeded_drill(
+        dir.path(),
+        &[
+            ("20260101000000_init", INIT_SQL),
+            ("20260102000000_required_name", REQUIRED_COLUMN),
+            ("20260103000000_later", LATER_SQL),
+        ],
+    );
+    let text = text(&report);
+    assert!(report.stopped.is_none(), "{text}");
+    assert_failed_only_with_data_then_drilled(
+        &report,
+        "20260102000000_required_name",
+        r#"column "name" of relation "User" contains null values"#,
+    );
+    // The next migration is drilled on freshly seeded tables.
+    let later = report
+        .migrations
+        .iter()
+        .find(|m| m.name == "20260103000000_later")
+        .unwrap();
+    assert_eq!(later.result, DrillResult::Passed, "{text}");
+    let seeded: Vec<String> = later
+        .data
+        .as_ref()
+        .unwrap()
+        .seeded
+        .iter()
+        .map(|s| s.table.to_string())
+        .collect();
+    assert_eq!(seeded, [r#""User""#], "{text}");
+    assert_eq!(report.counts().not_run, 0, "{text}");
+}
+
+#[test]
+fn a_forward_with_its_own_transaction_that_fails_on_rows_is_reported_not_a_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let in_a_block = format!("BEGIN;\n{REQUIRED_COLUMN}COMMIT;\n");
+    let report = seeded_drill(
+        dir.path(),
+        &[
+            ("20260101000000_init", INIT_SQL),
+            ("20260102000000_required_name", &in_a_block),
+            ("20260103000000_later", LATER_SQL),
+        ],
+    );
+    let text = text(&report);
+    assert!(report.stopped.is_none(), "{text}");
+    assert_failed_only_with_data_then_drilled(
+        &report,
+        "20260102000000_required_name",
+        r#"column "name" of relation "User" contains null values"#,
+    );
+    assert_eq!(report.counts().not_run, 0, "{text}");
+}
