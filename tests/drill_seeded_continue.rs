@@ -133,3 +133,30 @@ fn a_forward_with_its_own_transaction_that_fails_on_rows_is_reported_not_a_crash
     );
     assert_eq!(report.counts().not_run, 0, "{text}");
 }
+
+#[test]
+fn a_do_block_that_inserts_is_the_migrations_own_data_change_not_a_finding() {
+    const SETTINGS: &str = r#"CREATE TABLE "Setting" ("id" INTEGER NOT NULL, "value" TEXT, CONSTRAINT "Setting_pkey" PRIMARY KEY ("id"));
+"#;
+    const INSERTS: &str = r#"DO $$ BEGIN INSERT INTO "Setting" ("id", "value") VALUES (100000, 'on'); END $$;
+"#;
+    let dir = tempfile::tempdir().unwrap();
+    let report = seeded_drill(
+        dir.path(),
+        &[
+            ("20260101000000_init", SETTINGS),
+            ("20260102000000_default_setting", INSERTS),
+        ],
+    );
+    let text = text(&report);
+    let m = report
+        .migrations
+        .iter()
+        .find(|m| m.name == "20260102000000_default_setting")
+        .unwrap();
+    // Its undo is manual (unmigrate does not reverse procedural code); the row it adds is
+    // what the migration does, not data it changed behind its back.
+    assert_eq!(m.result, DrillResult::Manual, "{text}");
+    assert!(m.data.as_ref().unwrap().unannounced.is_empty(), "{text}");
+    assert!(report.passed(), "{text}");
+}

@@ -84,6 +84,15 @@ mod tests {
         );
     }
 
+    #[test]
+    fn a_do_block_touches_the_tables_its_code_names_or_any_when_it_cannot_be_followed() {
+        let t = Touches::of_sql(r#"DO $$ BEGIN INSERT INTO "Setting" (id) VALUES (1); END $$;"#);
+        assert!(t.may_change(&q("Setting"), None));
+        assert!(!t.may_change(&q("User"), None));
+        let dynamic = Touches::of_sql(r#"DO $$ BEGIN EXECUTE 'DELETE FROM ' || 'x'; END $$;"#);
+        assert!(dynamic.may_change(&q("User"), Some("email")));
+    }
+
     fn fingerprint(rows: i64, bio: &str) -> Fingerprint {
         let columns = [
             (

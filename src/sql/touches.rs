@@ -30,6 +30,9 @@ pub struct Touches {
     pub tables: BTreeSet<QName>,
     /// Single columns it may change: named by `ALTER TABLE`, or both names of a column rename.
     pub columns: BTreeSet<(QName, String)>,
+    /// A `DO` block whose code cannot be followed (dynamic SQL, a loop, …) may change the
+    /// data of any table (gathered with `names` only).
+    any_table: bool,
     /// Whether `tables` and `columns` are gathered: finding every table a statement names
     /// walks its whole tree, which only the seeded drill needs ([`Touches::with_names`]).
     names: bool,
@@ -87,6 +90,15 @@ impl Touches {
                 }
                 self.names_tables(node);
             }
+            // The SQL a block runs names its tables inside a string: read the block.
+            NodeEnum::DoStmt(block) if self.names => match super::plpgsql::do_body(block) {
+                Ok(body) => {
+                    for (_, statement) in &body.statements {
+                        self.names_tables(statement);
+                    }
+                }
+                Err(_) => self.any_table = true,
+            },
             other => self.names_tables(other),
         }
     }
@@ -128,7 +140,8 @@ impl Touches {
 
     /// Whether the migration may change the data of `column` of `table` (`None`: its rows).
     pub fn may_change(&self, table: &QName, column: Option<&str>) -> bool {
-        self.tables.contains(table)
+        self.any_table
+            || self.tables.contains(table)
             || column.is_some_and(|c| self.columns.contains(&(table.clone(), c.to_string())))
     }
 
