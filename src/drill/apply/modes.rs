@@ -63,7 +63,8 @@ pub fn in_one_transaction(statements: &[Statement]) -> Option<String> {
             return None;
         }
         text.push_str(&s.text);
-        text.push_str(";\n");
+        // On a line of its own: a statement's text may end in a `--` comment.
+        text.push_str("\n;\n");
     }
     Some(text)
 }
@@ -100,5 +101,27 @@ mod tests {
         assert_eq!(found.len(), 1, "{found:?}");
         assert!(found[0].contains("55P04"), "{found:?}");
         assert!(differences("ALTER TYPE \"Role\" ADD VALUE 'ADMIN';\nSELECT 1;").is_empty());
+    }
+
+    #[test]
+    fn a_file_is_retried_in_one_transaction_without_its_own_begin_and_commit() {
+        let statements = |sql: &str| crate::sql::parse_file(Path::new("m.sql"), sql).unwrap();
+        let text = in_one_transaction(&statements(
+            "BEGIN;\nALTER TABLE t ADD COLUMN a int -- why\n;\nCOMMIT;\nSELECT 1;",
+        ))
+        .expect("only BEGIN and COMMIT");
+        let again = statements(&text);
+        let kinds: Vec<bool> = again
+            .iter()
+            .map(|s| matches!(s.node, NodeEnum::AlterTableStmt(_)))
+            .collect();
+        assert_eq!(kinds, [true, false], "{text}");
+        for refused in [
+            "BEGIN; SELECT 1; ROLLBACK;",
+            "SAVEPOINT a;",
+            "CREATE INDEX CONCURRENTLY i ON t (a);",
+        ] {
+            assert_eq!(in_one_transaction(&statements(refused)), None, "{refused}");
+        }
     }
 }
