@@ -186,6 +186,15 @@ pub fn user_tables(client: &mut Client) -> Result<Vec<LiveTable>, postgres::Erro
 }
 
 /// `"schema"."name"`, always qualified, for SQL the drill writes itself.
+/// `TRUNCATE … CASCADE` of `tables`: the rows go, the schema stays (`None` for no table).
+pub fn truncate_sql(tables: &[LiveTable]) -> Option<String> {
+    if tables.is_empty() {
+        return None;
+    }
+    let names: Vec<String> = tables.iter().map(|t| qualified(&t.name)).collect();
+    Some(format!("TRUNCATE {} CASCADE", names.join(", ")))
+}
+
 pub fn qualified(name: &QName) -> String {
     format!("{}.{}", Ident(&name.schema), Ident(&name.name))
 }

@@ -100,14 +100,8 @@ impl Cycle<'_, '_> {
     pub(super) fn empty_every_table(&mut self) -> Result<(), DrillError> {
         let client = self.session.client();
         let tables = rows::live::user_tables(client).map_err(DrillError::Data)?;
-        if !tables.is_empty() {
-            let names: Vec<String> = tables
-                .iter()
-                .map(|t| rows::live::qualified(&t.name))
-                .collect();
-            client
-                .batch_execute(&format!("TRUNCATE {} CASCADE", names.join(", ")))
-                .map_err(DrillError::Data)?;
+        if let Some(truncate) = rows::live::truncate_sql(&tables) {
+            client.batch_execute(&truncate).map_err(DrillError::Data)?;
         }
         self.seeded_once = false;
         self.seed_tried.clear();
@@ -132,13 +126,9 @@ impl Cycle<'_, '_> {
         let tables = rows::live::user_tables(client).map_err(DrillError::Data)?;
         let mut transaction = client.transaction().map_err(DrillError::Data)?;
         limit(&mut transaction, &limits).map_err(DrillError::Data)?;
-        if !tables.is_empty() {
-            let names: Vec<String> = tables
-                .iter()
-                .map(|t| rows::live::qualified(&t.name))
-                .collect();
+        if let Some(truncate) = rows::live::truncate_sql(&tables) {
             transaction
-                .batch_execute(&format!("TRUNCATE {} CASCADE", names.join(", ")))
+                .batch_execute(&truncate)
                 .map_err(DrillError::Data)?;
         }
         let applies = transaction.batch_execute(retry).is_ok();
