@@ -27,7 +27,7 @@ use serde::Serialize;
 
 use super::live::{self, qualified, LiveColumn, LiveTable};
 use super::values;
-use crate::sql::quote::Ident;
+use crate::sql::quote::{Ident, Idents};
 use crate::sql::QName;
 
 /// A table that received rows.
@@ -348,8 +348,7 @@ fn parent_keys(
     parent: &LiveTable,
     columns: &[String],
 ) -> Result<Option<(String, i64)>, postgres::Error> {
-    let list: Vec<String> = columns.iter().map(|c| Ident(c).to_string()).collect();
-    let list = list.join(", ");
+    let list = Idents(columns).to_string();
     let not_null: Vec<String> = columns
         .iter()
         .map(|c| format!("{} IS NOT NULL", Ident(c)))

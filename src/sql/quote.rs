@@ -49,6 +49,21 @@ impl fmt::Display for Ident<'_> {
     }
 }
 
+/// A list of identifiers as SQL writes one: each an [`Ident`], separated by `, `.
+pub struct Idents<'a>(pub &'a [String]);
+
+impl fmt::Display for Idents<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, name) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            Ident(name).fmt(f)?;
+        }
+        Ok(())
+    }
+}
+
 /// A schema-qualified name; objects in the default schema stay unqualified, as Prisma
 /// writes them, so the connection's search_path decides as it did for the forward SQL.
 pub struct Qualified<'a>(pub &'a QName);
@@ -177,6 +192,13 @@ mod tests {
             let expected = tree.deparse(Default::default()).expect("deparses");
             assert_eq!(format!("SELECT {}", Literal(value)), expected, "{value:?}");
         }
+    }
+
+    #[test]
+    fn identifier_lists_quote_each_name() {
+        let names = ["id".to_string(), "userId".to_string(), "order".to_string()];
+        assert_eq!(Idents(&names).to_string(), r#"id, "userId", "order""#);
+        assert_eq!(Idents(&[]).to_string(), "");
     }
 
     #[test]

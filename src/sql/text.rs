@@ -4,7 +4,7 @@
 //! [`super::quote`], so the text is what the deparser would write. Anything with
 //! expressions or types is still built as a tree and deparsed.
 
-use super::quote::{Ident, Qualified};
+use super::quote::{Ident, Idents, Qualified};
 use super::QName;
 
 /// What a `DROP` removes; the keyword PostgreSQL expects for it.
@@ -77,12 +77,11 @@ pub fn add_not_null_check(table: &QName, name: &str, column: &str) -> String {
 /// `CREATE UNIQUE INDEX CONCURRENTLY <name> ON <table> USING btree (<columns>)`: the index a
 /// key constraint takes over with [`add_key_using_index`].
 pub fn create_unique_index_concurrently(table: &QName, name: &str, columns: &[String]) -> String {
-    let columns: Vec<String> = columns.iter().map(|c| Ident(c).to_string()).collect();
     format!(
         "CREATE UNIQUE INDEX CONCURRENTLY {} ON {} USING btree ({})",
         Ident(name),
         Qualified(table),
-        columns.join(", ")
+        Idents(columns)
     )
 }
 

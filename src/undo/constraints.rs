@@ -4,7 +4,7 @@ use super::guard::Guard;
 use super::rule::{undo_rule, UndoRule};
 use super::{keys, recreate, table_in_use, Effect, LazyScope, Undo, UndoSql};
 use crate::catalog::{Catalog, Constraint, ConstraintKind};
-use crate::sql::quote::Ident;
+use crate::sql::quote::{Ident, Idents};
 use crate::sql::text::{self, ColumnChange};
 use crate::sql::{pb, NodeEnum, QName};
 
@@ -413,13 +413,12 @@ fn into_table_recreated_empty(
         return None;
     }
     let guard = Guard::references_into_emptied(table, c)?;
-    let columns: Vec<String> = c.columns.iter().map(|k| Ident(k).to_string()).collect();
     Some(
         Undo::lossy(
             format!(
                 "adds foreign key {} of {table} back into {parent}, which this migration drops and its undo recreates empty: it holds only while no row of {table} has a ({}) set; where one has, bring {parent}'s rows back first (from a backup), or clear those references, then deploy again. It is added NOT VALID, so writes go on, and validated in a later transaction",
                 Ident(&c.name),
-                columns.join(", "),
+                Idents(&c.columns),
             ),
             recreate::add_constraint_online(table, c),
         )

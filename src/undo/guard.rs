@@ -15,7 +15,7 @@ use std::fmt::Write;
 use super::columns::types::same_type;
 use super::{is_data_statement, LazyScope, Placement, StatementUndo, UndoSql};
 use crate::catalog::{Catalog, Constraint, ConstraintKind, Index};
-use crate::sql::quote::{Ident, Literal, Qualified};
+use crate::sql::quote::{Ident, Idents, Literal, Qualified};
 use crate::sql::touches::Touches;
 use crate::sql::{build, deparse, pb, Node, NodeEnum, QName};
 
@@ -103,12 +103,11 @@ impl Guard {
                 } else {
                     Vec::new()
                 };
-                let shown: Vec<String> = names.iter().map(|k| Ident(k).to_string()).collect();
                 (
                     duplicates_query(table, keys, conditions)?,
                     format!(
                         "table {table} has rows with equal ({}), so {named} cannot be added back",
-                        shown.join(", ")
+                        Idents(&names)
                     ),
                 )
             }
@@ -153,7 +152,7 @@ impl Guard {
                     ),
                     format!(
                         "table {table} has rows whose ({}) match no row of {parent}, so {named} cannot be added back",
-                        c.columns.iter().map(|k| Ident(k).to_string()).collect::<Vec<_>>().join(", ")
+                        Idents(&c.columns)
                     ),
                 )
             }
@@ -246,8 +245,7 @@ impl Guard {
             (true, n) if n > 1 => format!("({})", set.join(join)),
             _ => set.join(join),
         };
-        let columns: Vec<String> = c.columns.iter().map(|k| Ident(k).to_string()).collect();
-        let columns = columns.join(", ");
+        let columns = Idents(&c.columns);
         Some(Guard {
             reads: vec![(table.clone(), c.columns.clone())],
             offenders: format!("SELECT * FROM {} WHERE {set}", Qualified(table)),
