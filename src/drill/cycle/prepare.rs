@@ -63,7 +63,9 @@ pub(super) fn prepare_files(
             Ok(ForwardFile {
                 mode_differences: apply::mode_differences(&statements),
                 touched: seeded.then(|| Touches::with_names(statements.iter().map(|s| &s.node))),
-                in_one_transaction: apply::in_one_transaction(&statements),
+                in_one_transaction: seeded
+                    .then(|| apply::in_one_transaction(&statements))
+                    .flatten(),
             })
         })
         .collect::<Result<Vec<_>, SqlError>>()?;
@@ -200,7 +202,8 @@ pub(super) struct ForwardFile {
     pub(super) mode_differences: Vec<String>,
     /// What its statements name, for data-survival checks (seeded drills only).
     pub(super) touched: Option<Touches>,
-    /// Its statements as they can be tried again inside a rolled-back transaction, if they can.
+    /// Its statements as they can be tried again inside a rolled-back transaction, if they can
+    /// (seeded drills only: only a failure on seeded rows is retried).
     pub(super) in_one_transaction: Option<String>,
 }
 
