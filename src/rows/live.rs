@@ -185,7 +185,6 @@ pub fn user_tables(client: &mut Client) -> Result<Vec<LiveTable>, postgres::Erro
     Ok(tables)
 }
 
-/// `"schema"."name"`, always qualified, for SQL the drill writes itself.
 /// `TRUNCATE … CASCADE` of `tables`: the rows go, the schema stays (`None` for no table).
 pub fn truncate_sql(tables: &[LiveTable]) -> Option<String> {
     if tables.is_empty() {
@@ -195,6 +194,7 @@ pub fn truncate_sql(tables: &[LiveTable]) -> Option<String> {
     Some(format!("TRUNCATE {} CASCADE", names.join(", ")))
 }
 
+/// `"schema"."name"`, always qualified, for SQL the drill writes itself.
 pub fn qualified(name: &QName) -> String {
     format!("{}.{}", Ident(&name.schema), Ident(&name.name))
 }
