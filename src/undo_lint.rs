@@ -70,6 +70,11 @@ pub struct UndoLint {
     pub type_rewrites_excess: usize,
     /// Where the excess is: undo file, table, hazards there (more than one), in deploy order.
     pub excess_at: Vec<Excess>,
+    /// Undo files whose header (see `undo::explained`) lists other hazards (rule, line or
+    /// message) than `explain` finds in them here, in deploy order. The header judges each undo right after its
+    /// forward migration; here it runs after the undo of every later migration, so a
+    /// difference is either that or a header that is wrong.
+    pub header_differs: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -146,6 +151,7 @@ pub fn lint_history(history: &History, mode: ApplyMode) -> Result<UndoLint, Expl
             type_rewrites: 0,
             type_rewrites_excess: 0,
             excess_at: Vec::new(),
+            header_differs: Vec::new(),
         },
     };
     explain::explain_each(&Target::History(history.clone()), mode, &mut counter)?;
@@ -155,8 +161,9 @@ pub fn lint_history(history: &History, mode: ApplyMode) -> Result<UndoLint, Expl
 /// Counts hazards as `explain` hands each statement over, keeping none of them.
 struct Counter<'h> {
     undo_folders: HashSet<&'h str>,
-    /// The undo folder being explained, and its type-change hazards per table.
-    current: Option<(String, HashMap<String, usize>)>,
+    /// The undo folder being explained: its name, its type-change hazards per table, the
+    /// hazards its header lists and those `explain` finds.
+    current: Option<Current>,
     lint: UndoLint,
 }
 
@@ -164,37 +171,63 @@ impl explain::Sink for Counter<'_> {
     type Error = ExplainError;
 
     fn start(&mut self, m: &MigrationStart<'_>) -> Result<(), ExplainError> {
-        self.current = self
-            .undo_folders
-            .contains(m.name)
-            .then(|| (m.name.to_string(), HashMap::new()));
-        if self.current.is_some() {
-            self.lint.undo_files += 1;
+        if !self.undo_folders.contains(m.name) {
+            self.current = None;
+            return Ok(());
         }
+        self.lint.undo_files += 1;
+        let text = std::fs::read_to_string(m.path).map_err(|source| ExplainError::Io {
+            path: m.path.to_path_buf(),
+            source,
+        })?;
+        self.current = Some(Current {
+            file: m.name.to_string(),
+            per_table: HashMap::new(),
+            listed: header_hazards(&text),
+            found: Vec::new(),
+        });
         Ok(())
     }
 
     fn statement(&mut self, s: StatementExplained) -> Result<(), ExplainError> {
-        let Some((_, per_table)) = &mut self.current else {
+        let Some(current) = &mut self.current else {
             return Ok(());
         };
         self.lint.statements += 1;
         for hazard in &s.hazards {
             let id = hazard.rule.id();
+            let message = hazard
+                .message
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ");
+            let message = crate::untrusted::sql_comment(&message);
+            let line = s.location.line;
+            current.found.push(format!("{line}: {id}: {message}"));
             if let Some(count) = self.lint.listed.iter_mut().find(|c| c.rule == id) {
                 count.hazards += 1;
             } else if id == ONE_PER_TABLE {
                 self.lint.type_rewrites += 1;
-                *per_table.entry(rewritten_table(&s)).or_default() += 1;
+                *current.per_table.entry(rewritten_table(&s)).or_default() += 1;
             }
         }
         Ok(())
     }
 
     fn end(&mut self, _verdict: Verdict) -> Result<(), ExplainError> {
-        let Some((file, per_table)) = self.current.take() else {
+        let Some(Current {
+            file,
+            per_table,
+            listed,
+            found,
+        }) = self.current.take()
+        else {
             return Ok(());
         };
+        let (listed, more) = listed;
+        if !found.starts_with(&listed) || listed.len() + more != found.len() {
+            self.lint.header_differs.push(file.clone());
+        }
         let mut excess: Vec<Excess> = per_table
             .into_iter()
             .filter(|&(_, n)| n > 1)
@@ -209,6 +242,47 @@ impl explain::Sink for Counter<'_> {
         self.lint.excess_at.extend(excess);
         Ok(())
     }
+}
+
+struct Current {
+    file: String,
+    per_table: HashMap<String, usize>,
+    listed: (Vec<String>, usize),
+    found: Vec<String>,
+}
+
+/// The hazards an undo file's header lists as `explain` finds them, in order, as `line:
+/// rule-id: message` (its lines `--   line N: rule-id: message (kept: why)`), then how many
+/// more it counts without listing them (its line `--   … and N more: …`).
+fn header_hazards(text: &str) -> (Vec<String>, usize) {
+    let header = text.lines().take_while(|line| line.starts_with("--"));
+    let mut listed = Vec::new();
+    let mut more = 0;
+    for line in header {
+        if let Some(rest) = line.strip_prefix("--   … and ") {
+            more = rest
+                .split_once(' ')
+                .and_then(|(n, _)| n.parse().ok())
+                .unwrap_or(0);
+            continue;
+        }
+        let Some(rest) = line.strip_prefix("--   line ") else {
+            continue;
+        };
+        let Some((line, rest)) = rest.split_once(": ") else {
+            continue;
+        };
+        let Some((id, rest)) = rest.split_once(": ") else {
+            continue;
+        };
+        let Some((message, _)) = rest.rsplit_once(" (kept: ") else {
+            continue;
+        };
+        if explain::Rule::ALL.iter().any(|r| r.id() == id) {
+            listed.push(format!("{line}: {id}: {message}"));
+        }
+    }
+    (listed, more)
 }
 
 /// The table a type-change hazard's statement rewrites (an `ALTER TABLE` names one).

@@ -539,7 +539,13 @@ fn lock_timeout_is_configurable_and_0_or_off_leaves_it_out() {
         p.generate_ok(&["--timestamp", TS, "--force", "--lock-timeout", none], 0);
         let sql = p.read(&name);
         assert_eq!(code_lines(&sql), ["ALTER TABLE a DROP COLUMN b;"], "{sql}");
-        assert!(!sql.contains("lock_timeout"), "{sql}");
+        assert!(!sql.contains("SET lock_timeout"), "{sql}");
+        // The header's explain says so.
+        assert!(
+            sql.contains(": missing-lock-timeout: ")
+                && sql.contains("(kept: generate --lock-timeout 0 or off"),
+            "{sql}"
+        );
     }
     p.generate_fails(
         "lock_timeout_is_configurable_and_0_or_off_leaves_it_out",

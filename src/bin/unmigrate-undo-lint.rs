@@ -162,6 +162,10 @@ fn print_table(rows: &[Row], mode: ApplyMode) {
         ))
     );
     println!("| **total** | {} |", cells(&|r| format!("**{}**", r.total)));
+    println!(
+        "| undo files whose header lists other hazards than explain finds here | {} |",
+        cells(&|r| r.lint.header_differs.len().to_string())
+    );
     println!();
     for r in rows {
         println!("{}: measured in {:.1} s", r.corpus, r.seconds);

@@ -52,6 +52,24 @@ impl Links {
         self.sequences.get(table).unwrap_or(&NONE)
     }
 
+    /// The links of `tables` only: what a copy of part of the model holding them needs
+    /// (each entry is a superset already; a name it lacks the copy does not hold either).
+    pub(super) fn of<'a>(&self, tables: impl IntoIterator<Item = &'a QName>) -> Links {
+        let mut part = Links::default();
+        for table in tables {
+            for (map, from) in [
+                (&mut part.indexes, &self.indexes),
+                (&mut part.referrers, &self.referrers),
+                (&mut part.sequences, &self.sequences),
+            ] {
+                if let Some(names) = from.get(table) {
+                    map.insert(table.clone(), names.clone());
+                }
+            }
+        }
+        part
+    }
+
     /// `old` is now called `new`: what pointed at `old` points at `new`.
     pub(super) fn rename_table(&mut self, old: &QName, new: &QName) {
         for map in [&mut self.indexes, &mut self.referrers, &mut self.sequences] {

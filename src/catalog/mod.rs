@@ -3,6 +3,8 @@
 //! are kept as parse-tree values, packed (see [`Packed`]), so they can be deparsed back
 //! faithfully without the model growing with the size of the trees.
 
+mod around;
+pub use around::names_in;
 mod columns;
 mod fold;
 mod implicit;
@@ -15,6 +17,7 @@ mod temporary;
 mod using_index;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
 use crate::sql::{pb, QName};
 
@@ -28,7 +31,9 @@ pub use temporary::RelationUse;
 #[derive(Debug, Clone, Default)]
 pub struct Catalog {
     pub schemas: BTreeSet<String>,
-    pub tables: BTreeMap<QName, Table>,
+    /// Shared (copy on write): a copy of part of the model ([`Catalog::around`]) takes its
+    /// tables without copying them.
+    pub tables: BTreeMap<QName, Arc<Table>>,
     pub indexes: BTreeMap<QName, Index>,
     pub enums: BTreeMap<QName, EnumType>,
     pub sequences: BTreeMap<QName, Sequence>,
@@ -54,6 +59,8 @@ pub struct Catalog {
     /// Types created by statements the model does not follow (composite types, domains,
     /// ranges): a `DROP TYPE IF EXISTS` of one is not a drop of nothing.
     pub untracked_types: BTreeSet<QName>,
+    /// Set on a copy of part of a model ([`Catalog::around`]): tables it lacks may exist.
+    partial: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -151,8 +158,19 @@ pub enum ViewDefinition {
 }
 
 impl Catalog {
+    /// Whether the model knows no table at all: a lone file explained without its history,
+    /// where any table may exist. A copy of part of a model knows the rest exists.
+    pub fn knows_nothing(&self) -> bool {
+        self.tables.is_empty() && !self.partial
+    }
+
     pub fn table(&self, name: &QName) -> Option<&Table> {
-        self.tables.get(name)
+        self.tables.get(name).map(Arc::as_ref)
+    }
+
+    /// The table, to change: its own copy if a copy of the model shares it.
+    pub(crate) fn table_mut(&mut self, name: &QName) -> Option<&mut Table> {
+        self.tables.get_mut(name).map(Arc::make_mut)
     }
 
     /// Whether a relation-like object (table, index, sequence, view) holds this name; they
@@ -180,7 +198,7 @@ impl Catalog {
     ) -> impl Iterator<Item = (&'a Table, &'a Constraint)> + 'a {
         let referrers = self.links.referrers(table).iter();
         referrers
-            .filter_map(|name| self.tables.get(name))
+            .filter_map(|name| self.table(name))
             .flat_map(move |t| {
                 t.constraints
                     .iter()
@@ -196,7 +214,7 @@ impl Catalog {
     ) -> impl Iterator<Item = (&'a Table, &'a Column)> + 'a {
         let users = self.type_users.get(&type_name.name).into_iter().flatten();
         users
-            .filter_map(|name| self.tables.get(name))
+            .filter_map(|name| self.table(name))
             .flat_map(move |t| {
                 t.columns
                     .iter()
@@ -220,6 +238,12 @@ impl Table {
 
     pub fn constraint(&self, name: &str) -> Option<&Constraint> {
         self.constraints.iter().find(|c| c.name == name)
+    }
+
+    /// Whether the table is partitioned (`PARTITION BY`): its indexes have no `CONCURRENTLY`
+    /// form, and some `NOT VALID` forms do not exist for it.
+    pub fn is_partitioned(&self) -> bool {
+        self.shape.unpack().partspec.is_some()
     }
 
     pub fn primary_key(&self) -> Option<&Constraint> {

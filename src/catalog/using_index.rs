@@ -45,7 +45,7 @@ impl Catalog {
         // Known or not, the index now belongs to the constraint under the constraint's name.
         let index = self.indexes.remove(&table.sibling(&index_name));
         let Some(stmt) = index.filter(|_| known).map(|i| i.stmt.unpack()) else {
-            if let Some(t) = self.tables.get_mut(table) {
+            if let Some(t) = self.table_mut(table) {
                 t.opaque = Some(format!(
                     "its constraint {} took over index {index_name}, whose definition no earlier migration recorded",
                     c.conname

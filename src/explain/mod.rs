@@ -12,6 +12,7 @@
 
 mod context;
 pub mod impact;
+mod judge;
 mod rewrite;
 pub mod rules;
 mod tree;
@@ -27,7 +28,8 @@ use crate::undo::{self, Undo, Verdict};
 
 pub use context::{Context, EarlierLock, EarlierLocks, FileFacts};
 pub use impact::{Change, ColumnChange, Impact, Lock, LockMode, Relation};
-pub use rules::{Hazard, Rule};
+pub use judge::Judge;
+pub use rules::{may_cite_lines, Hazard, Rule, CITING_LINES};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ExplainError {

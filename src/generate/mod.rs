@@ -285,8 +285,7 @@ pub fn plan(
     let selected = select(history, selection)?;
     let mut spool = Spool::new().map_err(GenerateError::Spool)?;
     let mut undos = Vec::with_capacity(selected.len());
-    derive_each(history, &selected, |mut undo| {
-        undo.lock_timeout = lock_timeout.cloned();
+    derive_each(history, &selected, lock_timeout, |undo| {
         undos.push(Plan::keep(&mut spool, undo).map_err(GenerateError::Spool)?);
         Ok::<_, GenerateError>(())
     })?;

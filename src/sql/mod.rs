@@ -120,6 +120,12 @@ fn syntax_error(path: &Path, sql: &str, error: pg_query::Error) -> SqlError {
 /// The shapes undo rules build most are written in Rust, exactly as the deparser writes them
 /// (see the `plain` module); the rest go through the deparser.
 pub fn deparse(node: NodeEnum) -> Result<String, String> {
+    deparse_keeping(node).0
+}
+
+/// [`deparse`], giving the tree back, for a caller that still wants it (`generate` explains
+/// the undo it wrote from the trees it deparsed).
+pub fn deparse_keeping(node: NodeEnum) -> (Result<String, String>, NodeEnum) {
     match plain::write(&node) {
         Some(text) => {
             // Debug builds (all tests, the corpus runs included) check every written
@@ -127,18 +133,18 @@ pub fn deparse(node: NodeEnum) -> Result<String, String> {
             #[cfg(debug_assertions)]
             assert_eq!(
                 Ok(&text),
-                deparse_tree(node).as_ref(),
+                deparse_tree(node.clone()).0.as_ref(),
                 "plain writer diverged"
             );
-            Ok(text)
+            (Ok(text), node)
         }
         None => deparse_tree(node),
     }
 }
 
-/// Deparses one statement with pg_query's deparser, whatever its shape.
-pub(crate) fn deparse_tree(node: NodeEnum) -> Result<String, String> {
-    let tree = pb::ParseResult {
+/// Deparses one statement with pg_query's deparser, whatever its shape; gives the tree back.
+pub(crate) fn deparse_tree(node: NodeEnum) -> (Result<String, String>, NodeEnum) {
+    let mut tree = pb::ParseResult {
         version: pg_query::protobuf::ParseResult::default().version,
         stmts: vec![pb::RawStmt {
             stmt: Some(Box::new(Node { node: Some(node) })),
@@ -146,7 +152,14 @@ pub(crate) fn deparse_tree(node: NodeEnum) -> Result<String, String> {
             stmt_len: 0,
         }],
     };
-    pg_query::deparse(&tree, Default::default()).map_err(|e| e.to_string())
+    let text = pg_query::deparse(&tree, Default::default()).map_err(|e| e.to_string());
+    let node = tree
+        .stmts
+        .pop()
+        .and_then(|s| s.stmt)
+        .and_then(|n| n.node)
+        .expect("the statement put in above");
+    (text, node)
 }
 
 /// Parses SQL that unmigrate generated, for tests and self-checks.

@@ -157,7 +157,7 @@ mod tests {
     /// What the deparser writes for `name` where it writes an identifier.
     fn deparsed(name: &str) -> String {
         let rename = build::rename_object(pb::ObjectType::ObjectSchema, None, "a", name);
-        let text = deparse_tree(rename).expect("deparses");
+        let text = deparse_tree(rename).0.expect("deparses");
         text.strip_prefix("ALTER SCHEMA a RENAME TO ")
             .expect("the rename")
             .to_string()

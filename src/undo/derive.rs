@@ -6,12 +6,14 @@ use std::collections::HashSet;
 
 use serde::Serialize;
 
+use super::explained;
 use super::file::render_parts;
 use super::lock_timeout::LockTimeout;
 #[cfg(doc)]
 use super::lock_timeout::DEFAULT_LOCK_TIMEOUT;
 use super::{
-    guard, is_data_statement, render, touches_of_file, undo_and_apply, LazyScope, Undo, Verdict,
+    guard, is_data_statement, render_keeping, touches_of_file, undo_and_apply, LazyScope, Undo,
+    Verdict,
 };
 use crate::catalog::Catalog;
 use crate::migrations::{Checksum, History, Migration, NewFolder};
@@ -43,6 +45,9 @@ pub struct MigrationUndo {
     /// otherwise.
     #[serde(skip)]
     pub lock_timeout: Option<LockTimeout>,
+    /// What `explain` finds in each of its files, in file order (see [`super::explained`]).
+    #[serde(skip)]
+    pub explained: explained::Explained,
 }
 
 #[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
@@ -86,7 +91,8 @@ pub fn derive_undos(
     selected: &[&Migration],
 ) -> Result<Vec<(MigrationUndo, Vec<String>)>, SqlError> {
     let mut derived = Vec::with_capacity(selected.len());
-    derive_each(history, selected, |undo| {
+    let timeout = LockTimeout::default_timeout();
+    derive_each(history, selected, Some(&timeout), |undo| {
         let parts = render_parts(&undo);
         derived.push((undo, parts));
         Ok::<_, SqlError>(())
@@ -96,10 +102,12 @@ pub fn derive_undos(
 
 /// [`derive_undos`], handing each undo to `each` as soon as it is derived, in history order,
 /// so the caller decides what to render and keep (`generate` renders its files into a spool).
-/// Stops at the first error, `each`'s or the parser's.
+/// Each file sets `lock_timeout` for itself when one is given. Stops at the first error,
+/// `each`'s or the parser's.
 pub fn derive_each<E: From<SqlError>>(
     history: &History,
     selected: &[&Migration],
+    lock_timeout: Option<&LockTimeout>,
     mut each: impl FnMut(MigrationUndo) -> Result<(), E>,
 ) -> Result<(), E> {
     // One flag per migration: the set of names goes before the fold starts.
@@ -119,46 +127,92 @@ pub fn derive_each<E: From<SqlError>>(
     std::thread::scope(|scope| {
         let (parsed_tx, parsed_rx) = std::sync::mpsc::sync_channel(STAGE_QUEUE);
         scope.spawn(move || parse_ahead(in_scope, parsed_tx));
-        let mut parsed = parsed_rx.into_iter().flatten();
-        let mut catalog = Catalog::default();
-        for (migration, &undo_it) in in_scope.iter().zip(&wanted) {
-            // Only a data statement asks for the scope; the file is parsed again then.
-            let mut migration_scope =
-                LazyScope::new(|| touches_of_file(&migration.sql_path, &migration.sql));
-            let mut statements = Vec::new();
-            loop {
-                match parsed.next() {
-                    Some(Parsed::Scope(scope)) => migration_scope = LazyScope::ready(scope),
-                    Some(Parsed::Statement(statement)) => {
-                        let statement = statement.map_err(E::from)?;
-                        if undo_it {
-                            // The tree goes into the fold (which keeps parts of it in the
-                            // model); only where the statement stands is kept for the files.
-                            let mut undo =
-                                undo_and_apply(&mut catalog, statement.node, &migration_scope);
-                            // Deparsed now: a migration's undos wait for its last statement,
-                            // and a built tree takes several times its text.
-                            render(&mut undo);
-                            statements.push(StatementUndo {
-                                location: statement.location,
-                                undo,
-                                forward: statement.text,
-                            });
-                        } else {
-                            catalog.apply(statement.node);
-                        }
-                    }
-                    Some(Parsed::End) => break,
-                    None => return Ok(()), // the parser stopped early
-                }
-            }
-            catalog.end_migration();
-            if undo_it {
-                each(finish(migration, statements, &catalog, &migration_scope))?;
-            }
+        let (folded_tx, folded_rx) = std::sync::mpsc::sync_channel(EXPLAIN_QUEUE);
+        let wanted = &wanted;
+        scope.spawn(move || fold_ahead(in_scope, wanted, lock_timeout, parsed_rx, folded_tx));
+        // This thread explains each undo and hands it on; dropping the receiver on an error
+        // stops the fold, and so the parser.
+        for folded in folded_rx {
+            each(folded.map_err(E::from)?.explain())?;
         }
         Ok(())
     })
+}
+
+/// How many folded undos may wait to be explained: each holds its files' trees and a part of
+/// the model, and the fold outpaces the explaining only briefly.
+const EXPLAIN_QUEUE: usize = 4;
+
+/// The fold stage: folds `migrations` into the model as the parser hands them over, derives
+/// the undo of each wanted one and readies it to be explained ([`explained::prepare`]), which
+/// needs the model as the migration left it. Stops at the first parse error, which it hands
+/// on, or when the explaining stage hangs up.
+fn fold_ahead(
+    migrations: &[Migration],
+    wanted: &[bool],
+    lock_timeout: Option<&LockTimeout>,
+    parsed_rx: std::sync::mpsc::Receiver<Vec<Parsed>>,
+    folded_tx: std::sync::mpsc::SyncSender<Result<explained::Prepared, SqlError>>,
+) {
+    let mut parsed = parsed_rx.into_iter().flatten();
+    let mut catalog = Catalog::default();
+    for (migration, &undo_it) in migrations.iter().zip(wanted) {
+        // Only a data statement asks for the scope; the file is parsed again then.
+        let mut migration_scope =
+            LazyScope::new(|| touches_of_file(&migration.sql_path, &migration.sql));
+        let mut statements = Vec::new();
+        let keep_trees = migration.sql.len() <= SCOPE_AHEAD_BYTES;
+        loop {
+            match parsed.next() {
+                Some(Parsed::Scope(scope)) => migration_scope = LazyScope::ready(scope),
+                Some(Parsed::Statement(Ok(statement))) => {
+                    if undo_it {
+                        // The tree goes into the fold (which keeps parts of it in the model);
+                        // only where the statement stands is kept for the files.
+                        let mut undo =
+                            undo_and_apply(&mut catalog, statement.node, &migration_scope);
+                        // Deparsed now: a migration's undos wait for its last statement, and
+                        // a built tree takes several times its text. A small migration keeps
+                        // its trees, to explain its undo with.
+                        render_keeping(&mut undo, keep_trees);
+                        statements.push(StatementUndo {
+                            location: statement.location,
+                            undo,
+                            forward: statement.text,
+                        });
+                    } else {
+                        catalog.apply(statement.node);
+                    }
+                }
+                Some(Parsed::Statement(Err(error))) => {
+                    let _ = folded_tx.send(Err(error));
+                    return;
+                }
+                Some(Parsed::End) => break,
+                None => return, // the parser stopped early
+            }
+        }
+        catalog.end_migration();
+        if undo_it {
+            let undo = finish(
+                migration,
+                statements,
+                &catalog,
+                &migration_scope,
+                keep_trees,
+            );
+            let undo = MigrationUndo {
+                lock_timeout: lock_timeout.cloned(),
+                ..undo
+            };
+            if folded_tx
+                .send(Ok(explained::prepare(&catalog, undo)))
+                .is_err()
+            {
+                return;
+            }
+        }
+    }
 }
 
 /// What the parsing stage hands to the fold: each statement of a migration, then its end.
@@ -174,7 +228,8 @@ enum Parsed {
 
 /// A migration up to this size is parsed whole before its statements go to the fold, so its
 /// [`Touches`] go first and no rule has to parse it a second time for them; a larger one is
-/// read again if a rule asks (its trees would take a hundred times its size to hold).
+/// read again if a rule asks (its trees would take a hundred times its size to hold). Its
+/// undo keeps its built trees for the same reason (see `kept`).
 const SCOPE_AHEAD_BYTES: usize = 16 * 1024;
 
 /// The parsing stage: every statement of `migrations`, in batches.
@@ -268,10 +323,11 @@ fn finish(
     mut statements: Vec<StatementUndo>,
     after: &Catalog,
     scope: &LazyScope<'_>,
+    keep_trees: bool,
 ) -> MigrationUndo {
     if super::enums::once_per_type(&mut statements) {
         for s in &mut statements {
-            render(&mut s.undo);
+            render_keeping(&mut s.undo, keep_trees);
         }
     }
     super::rebuilt::renames_instead_of_rebuilds(&mut statements);
@@ -291,6 +347,7 @@ fn finish(
         counts,
         statements,
         folders: Vec::new(),
-        lock_timeout: Some(LockTimeout::default_timeout()),
+        lock_timeout: None,
+        explained: Vec::new(),
     }
 }

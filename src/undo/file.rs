@@ -293,7 +293,9 @@ impl<'u> Files<'u> {
         out
     }
 
-    fn render_unsealed(&self, part: usize, out: &mut impl Write) -> std::fmt::Result {
+    /// Renders file `part` without its seal: the written file has one more line, the seal,
+    /// second (see [`seal`](crate::migrations::seal)).
+    pub(super) fn render_unsealed(&self, part: usize, out: &mut impl Write) -> std::fmt::Result {
         render_file(
             out,
             self.undo,
@@ -307,17 +309,31 @@ impl<'u> Files<'u> {
     /// The statements file `part` holds, in order, as the generator built them (without the
     /// `;`): what the file must parse back to before it is written.
     pub fn built(&self, part: usize) -> impl Iterator<Item = Cow<'u, str>> + '_ {
+        self.built_from(part).map(|(text, _)| text)
+    }
+
+    /// [`built`](Self::built), each statement with the undo statement it is, where it is one
+    /// (not the `lock_timeout` lines, a transaction block's ends or a manual step's stop).
+    pub fn built_from(
+        &self,
+        part: usize,
+    ) -> impl Iterator<Item = (Cow<'u, str>, Option<&'u UndoSql>)> + '_ {
         let timeout = lock_timeout(self.undo, &self.parts[part]);
         let set = timeout.map(|t| Cow::Owned(t.set_statement()));
         let reset = timeout.map(|_| Cow::Borrowed(RESET_STATEMENT));
         let steps = self.parts[part].iter().filter_map(|step| match step {
-            Step::Sql(_, sql) => Some(Cow::Borrowed(sql.sql.as_str())),
-            Step::Manual(s) => Some(Cow::Owned(manual_statement(self.undo, s))),
-            Step::Begin(_) => Some(Cow::Borrowed("BEGIN")),
+            Step::Sql(_, sql) => Some((Cow::Borrowed(sql.sql.as_str()), Some(*sql))),
+            Step::Manual(s) => Some((Cow::Owned(manual_statement(self.undo, s)), None)),
+            Step::Begin(_) => Some((Cow::Borrowed("BEGIN"), None)),
             Step::Nothing(_) => None,
         });
         let commit = has_block(&self.parts[part]).then_some(Cow::Borrowed("COMMIT"));
-        set.into_iter().chain(steps).chain(commit).chain(reset)
+        let around = |text: Option<Cow<'u, str>>| text.map(|t| (t, None));
+        around(set)
+            .into_iter()
+            .chain(steps)
+            .chain(around(commit))
+            .chain(around(reset))
     }
 }
 
@@ -445,6 +461,8 @@ fn header(
             "-- lock_timeout: {timeout} (generate --lock-timeout), SET at the top and RESET at the end: in batch mode both are part of the file's one transaction, in split mode (each statement commits alone) the RESET keeps it from the later migrations of the deploy"
         )?;
     }
+    let found = undo.explained.get(part - 1).and_then(Option::as_ref);
+    super::explained::header_lines(out, found)?;
     for note in notes {
         write!(out, "-- transaction block: ")?;
         push_one_line(out, note)?;

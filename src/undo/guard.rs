@@ -358,6 +358,33 @@ fn is_false(arg: Node) -> Node {
     })))
 }
 
+/// The parse tree of a guard statement this module wrote ([`Guard::statement`]), read off
+/// its text without the parser: a `DO` block is its body as one string. `None` for any
+/// other statement. `generate` explains its own files, and guards are half of their text.
+pub(super) fn tree_of(sql: &str) -> Option<NodeEnum> {
+    let quoted = sql.strip_prefix("DO ")?;
+    let tag_end = quoted.strip_prefix("$unmigrate_guard")?.find('$')? + "$unmigrate_guard".len();
+    let tag = &quoted[..=tag_end];
+    let body = quoted.strip_prefix(tag)?.strip_suffix(tag)?;
+    if body.contains(tag)
+        || !tag[1..tag.len() - 1]
+            .bytes()
+            .all(|b| b == b'_' || b.is_ascii_alphanumeric())
+    {
+        return None;
+    }
+    Some(NodeEnum::DoStmt(pb::DoStmt {
+        args: vec![build::node(NodeEnum::DefElem(Box::new(pb::DefElem {
+            defname: "as".into(),
+            arg: Some(Box::new(build::string(body))),
+            defaction: pb::DefElemAction::DefelemUnspec as i32,
+            location: 3,
+            arg_location: 3,
+            ..Default::default()
+        })))],
+    }))
+}
+
 /// A dollar-quote tag that does not occur in `body`, so the body cannot end the quote.
 fn dollar_tag(body: &str) -> String {
     (0..)
@@ -521,6 +548,22 @@ mod tests {
             dollar_tag("SELECT \"$unmigrate_guard$\""),
             "$unmigrate_guard1$"
         );
+    }
+
+    #[test]
+    fn a_guard_s_tree_is_read_off_its_text_as_the_parser_reads_it() {
+        let table = QName::new(crate::sql::names::DEFAULT_SCHEMA, "Us'er");
+        let guards = [
+            Guard::nulls(&table, "e$mail").statement(true),
+            Guard::nulls(&table, "$unmigrate_guard$").statement(false),
+        ];
+        for sql in guards {
+            let parsed = crate::sql::parse_file(std::path::Path::new("g.sql"), &sql).unwrap();
+            assert_eq!(tree_of(&sql).as_ref(), Some(&parsed[0].node), "{sql}");
+        }
+        assert_eq!(tree_of("DO $$BEGIN END$$"), None);
+        assert_eq!(tree_of("DO $unmigrate_guard$x$unmigrate_guard1$"), None);
+        assert_eq!(tree_of("SELECT 1"), None);
     }
 
     #[test]

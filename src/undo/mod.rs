@@ -11,9 +11,11 @@ mod derive;
 mod do_blocks;
 mod effect;
 mod enums;
+mod explained;
 mod file;
 mod guard;
 mod indexes;
+mod kept;
 mod keys;
 mod lock_timeout;
 mod maintenance;
@@ -39,6 +41,7 @@ use crate::sql::{self, pb, NodeEnum, QName};
 
 pub use derive::{derive_each, derive_undos, MigrationUndo, StatementUndo, VerdictCounts};
 pub use effect::Effect;
+pub use explained::{FileHazards, FoundHazard};
 pub use file::{render_parts, Files};
 pub use lock_timeout::{LockTimeout, DEFAULT_LOCK_TIMEOUT};
 pub use rule::UndoRule;
@@ -98,6 +101,9 @@ pub struct UndoSql {
     /// What it does, where a pass over the whole undo needs to know (see [`Effect`]).
     #[serde(skip)]
     pub effect: Option<Box<Effect>>,
+    /// The tree `sql` was deparsed from, when [`render_keeping`] kept it.
+    #[serde(skip)]
+    pub(crate) kept: kept::Kept,
 }
 
 impl UndoSql {
@@ -109,6 +115,7 @@ impl UndoSql {
             placement: Placement::InOrder,
             pending: None,
             effect: None,
+            kept: kept::Kept::default(),
         }
     }
 
@@ -125,6 +132,7 @@ impl UndoSql {
             placement: Placement::InOrder,
             pending: Some(Box::new(node)),
             effect: None,
+            kept: kept::Kept::default(),
         }
     }
 
@@ -163,13 +171,23 @@ pub enum Placement {
 /// Deparses the undo's built statements. A statement the deparser rejects (a bug in
 /// unmigrate, never a user's input) is never shipped: the undo becomes manual instead.
 pub fn render(undo: &mut Undo) {
+    render_keeping(undo, false);
+}
+
+/// [`render`], keeping each tree beside its text when `keep` (see [`kept`]).
+pub fn render_keeping(undo: &mut Undo, keep: bool) {
     for statement in &mut undo.statements {
         let Some(node) = statement.pending.take() else {
             continue;
         };
-        match sql::deparse(*node) {
-            Ok(text) => statement.sql = text,
-            Err(error) => {
+        match sql::deparse_keeping(*node) {
+            (Ok(text), tree) => {
+                if keep {
+                    statement.kept = kept::Kept::new(tree, &text);
+                }
+                statement.sql = text;
+            }
+            (Err(error), _) => {
                 *undo = Undo::manual(format!(
                     "unmigrate could not write this undo ({error}); please report it, and write the undo by hand"
                 ));
@@ -420,7 +438,7 @@ fn table_in_use(catalog: &Catalog, table: &QName, scope: &LazyScope<'_>) -> bool
     let Some(t) = catalog.table(table) else {
         return false;
     };
-    t.opaque.is_none() && t.shape.unpack().partspec.is_none() && scope.get().keeps_table(table)
+    t.opaque.is_none() && !t.is_partitioned() && scope.get().keeps_table(table)
 }
 
 /// Undoes and applies one statement of a migration, splitting multi-part statements so each

@@ -111,6 +111,11 @@ fn only_the_undo_folders_hazards_are_counted_and_type_changes_beyond_one_per_tab
     );
     assert_eq!(lint.total(), 1 + 1 + 1 + 2);
     assert_eq!(lint.listed.len(), LISTED.len());
+    // Hand-written, their headers list no hazard: both differ from what explain finds.
+    assert_eq!(
+        lint.header_differs,
+        ["20240103000000_undo_index", "20240104000000_undo_init"]
+    );
 }
 
 /// The undo folders `lint_corpus` explains are the ones `generate --all` writes, after the
@@ -175,4 +180,52 @@ fn generated_undos_are_counted_as_explain_judges_each_one_in_its_history() {
     assert_eq!(lint.statements, statements);
     let counted: Vec<usize> = lint.listed.iter().map(|c| c.hazards).collect();
     assert_eq!(counted, by_rule);
+    // Each header lists what explain finds in its file, line for line (and some list some).
+    assert_eq!(lint.header_differs, Vec::<String>::new());
+    let listed: usize = history.migrations[forward..]
+        .iter()
+        .map(|m| header_hazards(&m.sql).0.len())
+        .sum();
+    assert!(
+        listed > 0,
+        "the undo of a history that creates tables drops them"
+    );
+}
+
+/// An undo too large to hold as trees is read statement by statement, and its header lists a
+/// few hazards and counts the rest: still what explain finds there.
+#[test]
+fn a_large_undo_s_header_lists_a_few_hazards_and_counts_the_rest() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("migrations");
+    let columns = 2000;
+    let forward: String = (0..columns)
+        .map(|i| format!("ALTER TABLE \"A\" ADD COLUMN \"column_number_{i}\" INTEGER;\n"))
+        .collect();
+    write_history(
+        &dir,
+        &[
+            ("20240101000000_init", INIT.to_string()),
+            ("20240102000000_wide", forward),
+        ],
+    );
+    let (_copy, history) = with_undos(&dir).unwrap();
+    let wide = history
+        .migrations
+        .iter()
+        .find(|m| m.undo_of.as_deref() == Some("20240102000000_wide"))
+        .expect("the undo of the wide migration");
+    assert!(wide.sql.len() > 64 * 1024, "read statement by statement");
+    let (listed, more) = header_hazards(&wide.sql);
+    assert_eq!(listed.len(), 12);
+    assert_eq!(
+        listed.len() + more,
+        columns,
+        "one drop-column hazard per column"
+    );
+    assert!(wide.sql.contains(&format!(
+        "--   … and {more} more: drop-column ×{more} (unmigrate explain lists each)"
+    )));
+    let lint = lint_history(&history, ApplyMode::Batch).unwrap();
+    assert_eq!(lint.header_differs, Vec::<String>::new());
 }

@@ -2,6 +2,7 @@
 //! NULL), renames, and which tables use which types.
 
 use super::*;
+use std::sync::Arc;
 
 impl Catalog {
     pub(in crate::catalog) fn add_column(&mut self, table: &QName, def: pb::ColumnDef) {
@@ -71,7 +72,7 @@ impl Catalog {
             }
         }
         self.note_type_user(table, &type_name);
-        let Some(t) = self.tables.get_mut(table) else {
+        let Some(t) = self.table_mut(table) else {
             return;
         };
         if t.column(&column.name).is_some() {
@@ -93,7 +94,7 @@ impl Catalog {
         columns: &[String],
         not_null: bool,
     ) {
-        if let Some(t) = self.tables.get_mut(table) {
+        if let Some(t) = self.table_mut(table) {
             t.columns.set_not_null(columns, not_null);
         }
     }
@@ -149,7 +150,7 @@ impl Catalog {
             }
             (Ok(At::AtDropConstraint), _) => self.drop_constraint(table, &name),
             (Ok(At::AtValidateConstraint), _) => {
-                if let Some(t) = self.tables.get_mut(table) {
+                if let Some(t) = self.table_mut(table) {
                     if let Some(c) = t.constraints.iter_mut().find(|c| c.name == name) {
                         c.not_valid = false;
                         c.def.update(|def| {
@@ -168,13 +169,13 @@ impl Catalog {
         table: &QName,
         column: &str,
     ) -> Option<&mut Column> {
-        self.tables.get_mut(table)?.columns.get_mut(column)
+        self.table_mut(table)?.columns.get_mut(column)
     }
 
     /// Drops a column and everything PostgreSQL drops with it: indexes and constraints that
     /// use it, foreign keys of other tables that reference it, and sequences it owns.
     pub(in crate::catalog) fn drop_column(&mut self, table: &QName, column: &str) {
-        let Some(t) = self.tables.get_mut(table) else {
+        let Some(t) = self.table_mut(table) else {
             return;
         };
         t.columns.remove(column);
@@ -195,7 +196,7 @@ impl Catalog {
             }
         }
         for name in self.links.referrers(table) {
-            if let Some(other) = self.tables.get_mut(name) {
+            if let Some(other) = self.tables.get_mut(name).map(Arc::make_mut) {
                 other.constraints.retain(|c| {
                     !matches!(&c.references, Some((target, cols)) if target == table && cols.iter().any(|k| k == column))
                 });
@@ -218,7 +219,7 @@ impl Catalog {
                 *n = new.to_string();
             }
         };
-        if let Some(t) = self.tables.get_mut(table) {
+        if let Some(t) = self.table_mut(table) {
             t.columns.rename(old, new);
             for c in &mut t.constraints {
                 rename(&mut c.columns);
@@ -230,7 +231,7 @@ impl Catalog {
             }
         }
         for name in self.links.referrers(table) {
-            let Some(t) = self.tables.get_mut(name) else {
+            let Some(t) = self.tables.get_mut(name).map(Arc::make_mut) else {
                 continue;
             };
             for c in &mut t.constraints {
@@ -280,6 +281,11 @@ impl Catalog {
     pub(in crate::catalog) fn retype_columns(&mut self, old: &QName, new: &QName) {
         let mut retyped = Vec::new();
         for t in self.tables.values_mut() {
+            let typed = |c: &crate::catalog::Column| old.is_named_by(&c.type_name.unpack().names);
+            if !t.columns.iter().any(typed) {
+                continue; // not copied for nothing when a copy of the model shares it
+            }
+            let t = Arc::make_mut(t);
             for c in t.columns.iter_mut() {
                 let mut type_name = c.type_name.unpack();
                 if old.is_named_by(&type_name.names) {

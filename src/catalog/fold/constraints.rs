@@ -2,6 +2,7 @@
 //! index a key constraint owns and the foreign keys that depend on it.
 
 use super::*;
+use std::sync::Arc;
 
 impl Catalog {
     /// The name a new table constraint gets: its own, or the one PostgreSQL would choose.
@@ -48,7 +49,7 @@ impl Catalog {
                 target_columns = self
                     .tables
                     .get(&target)
-                    .and_then(Table::primary_key)
+                    .and_then(|t| t.primary_key())
                     .map(|pk| pk.columns.clone())
                     .unwrap_or_default();
             }
@@ -87,7 +88,7 @@ impl Catalog {
                 },
             );
         }
-        if let Some(t) = self.tables.get_mut(table_name) {
+        if let Some(t) = self.table_mut(table_name) {
             t.constraints.push(Constraint {
                 name,
                 kind,
@@ -137,7 +138,7 @@ impl Catalog {
     /// Drops a constraint, its index, and (as `CASCADE` would) foreign keys that depend on a
     /// dropped primary key or unique constraint.
     pub(in crate::catalog) fn drop_constraint(&mut self, table: &QName, name: &str) {
-        let Some(t) = self.tables.get_mut(table) else {
+        let Some(t) = self.table_mut(table) else {
             return;
         };
         let Some(pos) = t.constraints.iter().position(|c| c.name == name) else {
@@ -150,7 +151,7 @@ impl Catalog {
             ConstraintKind::PrimaryKey | ConstraintKind::Unique
         ) {
             for name in self.links.referrers(table) {
-                if let Some(other) = self.tables.get_mut(name) {
+                if let Some(other) = self.tables.get_mut(name).map(Arc::make_mut) {
                     other.constraints.retain(|c| {
                         !matches!(&c.references, Some((target, cols)) if target == table && cols == &removed.columns)
                     });
@@ -160,7 +161,7 @@ impl Catalog {
     }
 
     pub(in crate::catalog) fn rename_constraint(&mut self, table: &QName, old: &str, new: &str) {
-        let Some(t) = self.tables.get_mut(table) else {
+        let Some(t) = self.table_mut(table) else {
             return;
         };
         let Some(c) = t.constraints.iter_mut().find(|c| c.name == old) else {

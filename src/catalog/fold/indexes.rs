@@ -68,7 +68,7 @@ impl Catalog {
                 .update(|stmt| stmt.idxname = new_name.to_string());
             if let Some(constraint) = &index.constraint {
                 // Renaming a constraint's index renames the constraint too.
-                if let Some(t) = self.tables.get_mut(&index.table) {
+                if let Some(t) = self.table_mut(&index.table) {
                     if let Some(c) = t.constraints.iter_mut().find(|c| &c.name == constraint) {
                         c.name = new_name.to_string();
                         c.def.update(|def| def.conname = new_name.to_string());

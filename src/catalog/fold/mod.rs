@@ -17,6 +17,7 @@ use crate::sql::names::{choose_name, index_column_name, name_addition};
 use crate::sql::{build, string_list, string_value, Node, NodeEnum};
 use constraints::with_keys;
 use pb::{AlterTableType as At, ConstrType, ObjectType};
+use std::sync::Arc;
 use types::Parsed;
 
 impl Catalog {
@@ -158,6 +159,12 @@ impl Catalog {
             }
             _ => false,
         };
+        // Neither statement can be written without its keyword: a body with neither is read
+        // no further (reading one parses its PL/pgSQL, and generated undo has many).
+        let text = do_text(s).to_lowercase();
+        if !text.contains("alter") && !text.contains("index") {
+            return self.taint_from_do_block(s);
+        }
         match crate::sql::plpgsql::do_body(s) {
             Ok(body)
                 if !body.branches
@@ -175,19 +182,12 @@ impl Catalog {
     /// A `DO` block may change any table its code names, in ways the model cannot follow:
     /// such tables stop being trusted for recreation (their undo becomes manual).
     fn taint_from_do_block(&mut self, s: &pb::DoStmt) {
-        let body: String = s
-            .args
-            .iter()
-            .filter_map(|a| match &a.node {
-                Some(NodeEnum::DefElem(d)) => d.arg.as_deref().and_then(crate::sql::string_value),
-                _ => None,
-            })
-            .collect();
+        let body = do_text(s);
         let lower = body.to_lowercase();
         for table in self.tables.values_mut() {
             let quoted = format!("\"{}\"", table.name.name);
             if body.contains(&quoted) || mentions_word(&lower, &table.name.name.to_lowercase()) {
-                table.opaque = Some("a DO block in an earlier migration may have changed it in ways unmigrate cannot follow".into());
+                Arc::make_mut(table).opaque = Some("a DO block in an earlier migration may have changed it in ways unmigrate cannot follow".into());
             }
         }
     }
@@ -364,4 +364,15 @@ pub fn comment_key(s: &pb::CommentStmt) -> String {
         })
         .unwrap_or_default();
     format!("{}:{object}", s.objtype)
+}
+
+/// The text of a `DO` block's arguments (its body, and its language if named).
+fn do_text(s: &pb::DoStmt) -> String {
+    s.args
+        .iter()
+        .filter_map(|a| match &a.node {
+            Some(NodeEnum::DefElem(d)) => d.arg.as_deref().and_then(crate::sql::string_value),
+            _ => None,
+        })
+        .collect()
 }

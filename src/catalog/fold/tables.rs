@@ -2,6 +2,7 @@
 //! what PostgreSQL does to the objects that belong to or point at them.
 
 use super::*;
+use std::sync::Arc;
 
 impl Catalog {
     pub(in crate::catalog) fn create_table(&mut self, s: pb::CreateStmt) {
@@ -42,20 +43,20 @@ impl Catalog {
         });
         self.tables.insert(
             name.clone(),
-            Table {
+            Arc::new(Table {
                 name: name.clone(),
                 columns: Columns::with_capacity(table_elts.len()),
                 constraints: Vec::new(),
                 shape,
                 opaque,
-            },
+            }),
         );
         for element in table_elts {
             match element.node {
                 Some(NodeEnum::ColumnDef(def)) => self.add_column(&name, *def),
                 Some(NodeEnum::Constraint(c)) => self.add_constraint(&name, c),
                 Some(NodeEnum::TableLikeClause(_)) => {
-                    if let Some(t) = self.tables.get_mut(&name) {
+                    if let Some(t) = self.table_mut(&name) {
                         t.opaque = Some("the table copies columns with LIKE".into());
                     }
                 }
@@ -80,13 +81,13 @@ impl Catalog {
         } else {
             self.tables.insert(
                 name.clone(),
-                Table {
+                Arc::new(Table {
                     name,
                     columns: Columns::default(),
                     constraints: Vec::new(),
                     shape: Packed::default(),
                     opaque: Some("the table was created with CREATE TABLE … AS".into()),
-                },
+                }),
             );
         }
     }
@@ -112,7 +113,7 @@ impl Catalog {
             self.triggers.remove(&key);
         }
         for referrer in self.links.referrers(name) {
-            if let Some(other) = self.tables.get_mut(referrer) {
+            if let Some(other) = self.tables.get_mut(referrer).map(Arc::make_mut) {
                 other
                     .constraints
                     .retain(|c| !matches!(&c.references, Some((t, _)) if t == name));
@@ -125,7 +126,7 @@ impl Catalog {
             return;
         };
         let new = old.sibling(new_name);
-        t.name = new.clone();
+        Arc::make_mut(&mut t).name = new.clone();
         // The tables it references now have a referrer of the new name (itself included).
         let targets: Vec<QName> = t
             .constraints
@@ -151,7 +152,7 @@ impl Catalog {
             }
         }
         for name in self.links.referrers(&new) {
-            let Some(t) = self.tables.get_mut(name) else {
+            let Some(t) = self.tables.get_mut(name).map(Arc::make_mut) else {
                 continue;
             };
             for c in &mut t.constraints {
@@ -191,7 +192,7 @@ impl Catalog {
             // by renaming within the new schema.
             if let Some(mut table) = self.tables.remove(&t) {
                 let new_q = QName::new(new, &t.name);
-                table.name = new_q.clone();
+                Arc::make_mut(&mut table).name = new_q.clone();
                 self.tables.insert(new_q.clone(), table);
                 self.note_type_users(&new_q);
             }
@@ -212,7 +213,8 @@ impl Catalog {
                 (i.name.clone(), i)
             })
             .collect();
-        for t in self.tables.values_mut() {
+        // A schema rename is rare: every table is changed (and copied, where shared).
+        for t in self.tables.values_mut().map(Arc::make_mut) {
             for c in &mut t.constraints {
                 if let Some((target, _)) = &mut c.references {
                     *target = rekey(target);

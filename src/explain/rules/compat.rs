@@ -417,9 +417,7 @@ fn drop_table(ctx: &Context<'_>, s: &pb::DropStmt, out: &mut Vec<Hazard>) {
         };
         let table = QName::from_name_nodes(&list.items);
         if !ctx.existing(&table)
-            || (s.missing_ok
-                && ctx.catalog.table(&table).is_none()
-                && !ctx.catalog.tables.is_empty())
+            || (s.missing_ok && ctx.catalog.table(&table).is_none() && !ctx.catalog.knows_nothing())
         {
             continue;
         }

@@ -205,10 +205,24 @@ fn drop_index(ctx: &Context<'_>, s: &pb::DropStmt, out: &mut Vec<Hazard>) {
             }
         }
         let on = index.map(|i| format!(" {}", i.table)).unwrap_or_default();
-        out.push(Hazard::new(
+        let partitioned = index
+            .and_then(|i| ctx.catalog.table(&i.table))
+            .is_some_and(|t| t.is_partitioned());
+        let hazard = Hazard::new(
             DROP_INDEX_WITHOUT_CONCURRENTLY,
             format!("DROP INDEX {name} locks its table{on} ACCESS EXCLUSIVE: reads and writes queue behind it"),
-            "DROP INDEX CONCURRENTLY, alone in its own migration.sql",
-        ));
+            if partitioned {
+                "a partitioned table's index has no concurrent drop: run it when the table is quiet, with a short lock_timeout"
+            } else {
+                "DROP INDEX CONCURRENTLY, alone in its own migration.sql"
+            },
+        );
+        out.push(if partitioned {
+            hazard.unavoidable(
+                "PostgreSQL has no DROP INDEX CONCURRENTLY for a partitioned table's index",
+            )
+        } else {
+            hazard
+        });
     }
 }

@@ -67,6 +67,20 @@ const FAMILIES: &[&[Rule]] = &[
     timeouts::RULES,
 ];
 
+/// The rules whose messages cite the line of another statement of the file (from
+/// [`FileFacts::lines`](super::FileFacts::lines)): a report that numbers the lines after
+/// it has explained the file must explain it again to cite the right ones.
+pub const CITING_LINES: &[Rule] = &[
+    transactions::BACKFILL_HOLDING_DDL_LOCK,
+    transactions::ENUM_VALUE_ADDED_AND_USED,
+];
+
+/// Whether a hazard of a [`CITING_LINES`] rule may be found on `node`: a report that numbers
+/// lines after explaining keeps what it needs to explain again only for such files.
+pub fn may_cite_lines(node: &NodeEnum) -> bool {
+    transactions::may_cite_lines(node)
+}
+
 /// One hazard found in one statement. A history's report holds one for most statements, so
 /// what is the same for every hazard of a rule (most help texts, the doc page) is not copied.
 #[derive(Debug, Clone)]
@@ -76,6 +90,9 @@ pub struct Hazard {
     pub message: String,
     /// What to write instead.
     pub help: std::borrow::Cow<'static, str>,
+    /// Set when the usual way around does not exist for this statement (a partitioned
+    /// table's index has no `CONCURRENTLY` form): why. `generate` says so of its own undo.
+    pub unavoidable: Option<&'static str>,
 }
 
 impl Hazard {
@@ -88,6 +105,15 @@ impl Hazard {
             rule,
             message: message.into(),
             help: help.into(),
+            unavoidable: None,
+        }
+    }
+
+    /// The hazard, with why the usual way around does not exist here.
+    pub fn unavoidable(self, why: &'static str) -> Self {
+        Hazard {
+            unavoidable: Some(why),
+            ..self
         }
     }
 

@@ -17,6 +17,16 @@ pub(super) const RULES: &[Rule] = &[
     BACKFILL_HOLDING_DDL_LOCK,
 ];
 
+/// The statements the rules of this family that cite another statement's line fire on
+/// (see [`super::CITING_LINES`]): `enum-value-added-and-used` on `ADD VALUE`,
+/// `backfill-holding-ddl-lock` on `UPDATE` and `DELETE`.
+pub(super) fn may_cite_lines(node: &NodeEnum) -> bool {
+    matches!(
+        node,
+        NodeEnum::AlterEnumStmt(_) | NodeEnum::UpdateStmt(_) | NodeEnum::DeleteStmt(_)
+    )
+}
+
 pub fn check(ctx: &Context<'_>, node: &NodeEnum, _impact: &Impact, out: &mut Vec<Hazard>) {
     non_transactional_in_transaction(ctx, node, out);
     enum_value_added_and_used(ctx, node, out);
