@@ -45,7 +45,7 @@ pub struct MigrationUndo {
     /// otherwise.
     #[serde(skip)]
     pub lock_timeout: Option<LockTimeout>,
-    /// What `explain` finds in each of its files, in file order (see [`super::explained`]).
+    /// What `explain` finds in each of its files, in file order (see `undo::explained`).
     #[serde(skip)]
     pub explained: explained::Explained,
 }

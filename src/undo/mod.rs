@@ -174,7 +174,7 @@ pub fn render(undo: &mut Undo) {
     render_keeping(undo, false);
 }
 
-/// [`render`], keeping each tree beside its text when `keep` (see [`kept`]).
+/// [`render`], keeping each tree beside its text when `keep` (see `undo::kept`).
 pub fn render_keeping(undo: &mut Undo, keep: bool) {
     for statement in &mut undo.statements {
         let Some(node) = statement.pending.take() else {

@@ -46,9 +46,9 @@ pub struct FoundHazard {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FileHazards {
     pub listed: Vec<FoundHazard>,
-    /// Hazards beyond [`LISTED`], by rule, in order of first appearance.
+    /// Hazards beyond the first few listed, by rule, in order of first appearance.
     pub more: Vec<(&'static str, usize)>,
-    /// Set when the file was too large to explain ([`EXPLAINED_BYTES`]): its statements.
+    /// Set when the file was too large to explain (over 1 MB of statements): how many.
     pub too_large: Option<usize>,
 }
 
