@@ -78,21 +78,8 @@ fn assert_failed_only_with_data_then_drilled(report: &DrillReport, name: &str, m
 #[test]
 fn a_forward_that_fails_only_with_rows_is_a_finding_and_the_drill_goes_on() {
     let dir = tempfile::tempdir().unwrap();
-    let report = seeded_drill(
-        dir.path(),
-        &[
-            ("20260101000000_init", INIT_SQL),
-            ("20260102000000_required_name", REQUIRED_COLUMN),
-            ("20260103000000_later", LATER_SQL),
-        ],
-    );
+    let report = drill_past_required_name(dir.path(), REQUIRED_COLUMN);
     let text = text(&report);
-    assert!(report.stopped.is_none(), "{text}");
-    assert_failed_only_with_data_then_drilled(
-        &report,
-        "20260102000000_required_name",
-        r#"column "name" of relation "User" contains null values"#,
-    );
     // The next migration is drilled on freshly seeded tables.
     let later = report
         .migrations
@@ -116,22 +103,29 @@ fn a_forward_that_fails_only_with_rows_is_a_finding_and_the_drill_goes_on() {
 fn a_forward_with_its_own_transaction_that_fails_on_rows_is_reported_not_a_crash() {
     let dir = tempfile::tempdir().unwrap();
     let in_a_block = format!("BEGIN;\n{REQUIRED_COLUMN}COMMIT;\n");
+    let report = drill_past_required_name(dir.path(), &in_a_block);
+    assert_eq!(report.counts().not_run, 0, "{}", text(&report));
+}
+
+/// A seeded drill of the history init, `required_name` (whose forward fails only on seeded
+/// rows: NULLs in the column it makes NOT NULL), then a later migration; the drill goes on
+/// past `required_name` and reports that failure as a finding.
+fn drill_past_required_name(dir: &Path, required_name: &str) -> DrillReport {
     let report = seeded_drill(
-        dir.path(),
+        dir,
         &[
             ("20260101000000_init", INIT_SQL),
-            ("20260102000000_required_name", &in_a_block),
+            ("20260102000000_required_name", required_name),
             ("20260103000000_later", LATER_SQL),
         ],
     );
-    let text = text(&report);
-    assert!(report.stopped.is_none(), "{text}");
+    assert!(report.stopped.is_none(), "{}", text(&report));
     assert_failed_only_with_data_then_drilled(
         &report,
         "20260102000000_required_name",
         r#"column "name" of relation "User" contains null values"#,
     );
-    assert_eq!(report.counts().not_run, 0, "{text}");
+    report
 }
 
 #[test]
