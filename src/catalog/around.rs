@@ -13,23 +13,15 @@ use super::Catalog;
 use crate::sql::{pb, NodeEnum, QName};
 
 impl Catalog {
-    /// The objects `statements` name (tables, indexes, sequences, views, enum types), with
+    /// The objects `named` names (tables, indexes, sequences, views, enum types: see
+    /// [`names_in`] for the names statements give), with
     /// what a rule or a fold step asks about them: each named table's indexes and owned
     /// sequences, the users of a named type among the named tables, and the tables a foreign
     /// key joins a named table to. Tables are shared, not copied (a fold copies one it
     /// changes), so the cost follows the names, not the size of the tables. Schemas and the
     /// types the model does not follow come whole (they are few); functions, triggers and
     /// comments, which neither `explain` nor the shape of a table depends on, are left out.
-    pub fn around<'a>(&self, statements: impl IntoIterator<Item = &'a NodeEnum>) -> Catalog {
-        let mut named = BTreeSet::new();
-        for statement in statements {
-            names_in(statement, &mut named);
-        }
-        self.around_names(&named)
-    }
-
-    /// [`around`](Self::around) the objects named `named` (see [`names_in`]).
-    pub fn around_names(&self, named: &BTreeSet<QName>) -> Catalog {
+    pub fn around(&self, named: &BTreeSet<QName>) -> Catalog {
         let mut tables = BTreeSet::new();
         for name in named {
             if self.tables.contains_key(name) {
@@ -195,6 +187,15 @@ mod tests {
             .collect()
     }
 
+    /// The part of `catalog` the statements of `sql` name.
+    fn around(catalog: &Catalog, sql: &str) -> Catalog {
+        let mut named = BTreeSet::new();
+        for node in nodes(sql) {
+            names_in(&node, &mut named);
+        }
+        catalog.around(&named)
+    }
+
     fn names<T>(map: &std::collections::BTreeMap<QName, T>) -> Vec<String> {
         map.keys().map(|q| q.name.clone()).collect()
     }
@@ -211,13 +212,13 @@ mod tests {
              CREATE TABLE lone (id int, o other);
              CREATE VIEW v AS SELECT id FROM lone;",
         );
-        let part = catalog.around(&nodes("DROP INDEX child_m;"));
+        let part = around(&catalog, "DROP INDEX child_m;");
         assert_eq!(names(&part.tables), ["child", "parent"]);
         assert_eq!(names(&part.indexes), ["child_m"]);
         // Shared with the whole model, not copied; a fold of the part copies what it changes.
         let child = QName::new("", "child");
         assert!(Arc::ptr_eq(&part.tables[&child], &catalog.tables[&child]));
-        let mut changed = catalog.around(&nodes("DROP INDEX child_m;"));
+        let mut changed = around(&catalog, "DROP INDEX child_m;");
         changed.apply(nodes("ALTER TABLE child ADD COLUMN y int;").remove(0));
         assert!(changed.tables[&child].column("y").is_some());
         assert!(catalog.tables[&child].column("y").is_none());
@@ -230,26 +231,25 @@ mod tests {
             .collect();
         assert_eq!(into, ["child"]);
         // A named type comes with its users among the named tables.
-        let part = catalog.around(&nodes("ALTER TABLE child ALTER COLUMN m TYPE mood;"));
+        let part = around(&catalog, "ALTER TABLE child ALTER COLUMN m TYPE mood;");
         assert_eq!(names(&part.enums), ["mood"]);
         assert_eq!(part.columns_of_type(&QName::new("", "mood")).count(), 1);
 
-        let part = catalog.around(&nodes("ALTER TABLE parent ADD COLUMN x int;"));
+        let part = around(&catalog, "ALTER TABLE parent ADD COLUMN x int;");
         assert_eq!(names(&part.tables), ["child", "parent"]);
         assert_eq!(names(&part.indexes), ["parent_pkey"]);
         assert_eq!(names(&part.sequences), ["parent_id_seq"]);
-        let part = catalog.around(&nodes("DROP VIEW v; ALTER TYPE other ADD VALUE 'c';"));
+        let part = around(&catalog, "DROP VIEW v; ALTER TYPE other ADD VALUE 'c';");
         assert!(part.tables.is_empty());
         assert!(!part.knows_nothing());
-        assert!(Catalog::default()
-            .around(&nodes("DROP TABLE t;"))
-            .knows_nothing());
+        assert!(around(&Catalog::default(), "DROP TABLE t;").knows_nothing());
         assert_eq!(names(&part.views), ["v"]);
         assert_eq!(names(&part.enums), ["other"]);
         // Names inside table elements and ALTER TABLE commands count too.
-        let part = catalog.around(&nodes(
+        let part = around(
+            &catalog,
             "CREATE TABLE n (x other, p int REFERENCES lone); ALTER TABLE far ADD FOREIGN KEY (child_id) REFERENCES child;",
-        ));
+        );
         assert_eq!(names(&part.tables), ["child", "far", "lone", "parent"]);
         assert_eq!(names(&part.enums), ["other"]);
     }

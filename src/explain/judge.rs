@@ -1,7 +1,7 @@
-//! Judging a file's statements one at a time, as `explain` judges a file, for a caller that
-//! holds or reads the statements itself: `generate`, explaining the undo it wrote.
+//! Judging a file's statements one at a time: `explain` for each file it reads, `generate`
+//! for the undo it wrote.
 
-use super::{impact, rules, Context, EarlierLocks, FileFacts, Hazard};
+use super::{impact, rules, Context, EarlierLocks, FileFacts, Hazard, Impact};
 use crate::catalog::Catalog;
 use crate::migrations::ApplyMode;
 use crate::sql::NodeEnum;
@@ -41,9 +41,9 @@ impl Judge {
         self.file.keep(statements);
     }
 
-    /// The second pass: the hazards of the next statement, against `catalog` as the
-    /// statements before it left it; then folds it in, as the file is applied.
-    pub fn judge(&mut self, catalog: &mut Catalog, node: NodeEnum) -> Vec<Hazard> {
+    /// The second pass: what the next statement does and its hazards, against `catalog` as
+    /// the statements before it left it. The caller folds it in before the next one.
+    pub fn judge(&mut self, catalog: &Catalog, node: &NodeEnum) -> (Impact, Vec<Hazard>) {
         let index = self.next;
         self.next += 1;
         let ctx = Context {
@@ -52,10 +52,9 @@ impl Judge {
             index,
             earlier_locks: &self.locks,
         };
-        let impact = impact::of(&ctx, &node);
-        let hazards = rules::check(&ctx, &node, &impact);
+        let impact = impact::of(&ctx, node);
+        let hazards = rules::check(&ctx, node, &impact);
         self.locks.add(&self.file, index, &impact);
-        catalog.apply(node);
-        hazards
+        (impact, hazards)
     }
 }

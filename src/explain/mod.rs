@@ -341,30 +341,21 @@ pub(crate) fn explain_file<S: Sink>(
     } else {
         None
     };
-    let file = file_facts(catalog, path, text, held.as_deref(), mode)?;
+    let mut judge = file_facts(catalog, path, text, held.as_deref(), mode)?;
     sink.start(start)?;
     let scope = undo::LazyScope::new(|| undo::touches_of_file(path, text));
-    let mut locks = EarlierLocks::default();
     let mut verdict = Verdict::Exact;
     let statements: Box<dyn Iterator<Item = Result<sql::Statement, sql::SqlError>>> = match held {
         Some(statements) => Box::new(statements.into_iter().map(Ok)),
         None => Box::new(sql::statements(path, text)),
     };
-    for (index, statement) in statements.enumerate() {
+    for statement in statements {
         let sql::Statement {
             node,
             text,
             location,
         } = statement.map_err(ExplainError::from)?;
-        let ctx = Context {
-            catalog,
-            file: &file,
-            index,
-            earlier_locks: &locks,
-        };
-        let impact = impact::of(&ctx, &node);
-        let hazards = rules::check(&ctx, &node, &impact);
-        locks.add(&file, index, &impact);
+        let (impact, hazards) = judge.judge(catalog, &node);
         let mut undo = undo::undo_and_apply(catalog, node, &scope);
         undo::render(&mut undo);
         verdict = Verdict::least_exact([verdict, undo.verdict]);
@@ -387,18 +378,18 @@ fn file_facts(
     text: &str,
     held: Option<&[sql::Statement]>,
     mode: ApplyMode,
-) -> Result<FileFacts, ExplainError> {
-    let mut file = FileFacts::new(mode);
+) -> Result<Judge, ExplainError> {
+    let mut file = Judge::new(mode);
     match held {
         Some(statements) => {
             for s in statements {
-                file.add(catalog, &s.node, s.location.line);
+                file.learn(catalog, &s.node, s.location.line);
             }
         }
         None => {
             for statement in sql::statements(path, text) {
                 let statement = statement?;
-                file.add(catalog, &statement.node, statement.location.line);
+                file.learn(catalog, &statement.node, statement.location.line);
             }
         }
     }

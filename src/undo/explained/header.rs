@@ -12,7 +12,7 @@ use crate::untrusted;
 pub(super) fn header_lines_for(found: Option<&FileHazards>) -> usize {
     match found {
         None => 0,
-        Some(f) if f.is_empty() || f.too_large.is_some() => 1,
+        Some(f) if f.too_large.is_some() || f.is_empty() => 1,
         Some(f) => 2 + f.listed.len() + usize::from(!f.more.is_empty()),
     }
 }

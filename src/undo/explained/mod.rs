@@ -78,7 +78,7 @@ impl FileHazards {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.listed.is_empty() && self.too_large.is_none()
+        self.listed.is_empty()
     }
 }
 
@@ -171,7 +171,7 @@ fn trees_and_model(
 ) -> (Vec<Option<FileTrees>>, Catalog, bool) {
     let files = Files::new(undo);
     let parts: Vec<Option<FileTrees>> = (0..files.len())
-        .map(|part| parse_back(files.built_from(part), from))
+        .map(|part| parse_back(&files, part, from))
         .collect();
     let mut named = BTreeSet::new();
     let mut cites = false;
@@ -202,7 +202,7 @@ fn trees_and_model(
             None => {}
         }
     }
-    (parts, after.around_names(&named), cites)
+    (parts, after.around(&named), cites)
 }
 
 /// What `unmigrate explain` finds in the files as written, the long way: parsed from their
@@ -265,7 +265,8 @@ fn judge_file(model: &mut Catalog, statements: FileTrees, lines: &[usize]) -> Op
                 judge.keep(trees.clone());
             }
             for (index, node) in trees.into_iter().enumerate() {
-                add(index, judge.judge(model, node));
+                add(index, judge.judge(model, &node).1);
+                model.apply(node);
             }
         }
         FileTrees::TooLarge(statements) => {
@@ -282,7 +283,9 @@ fn judge_file(model: &mut Catalog, statements: FileTrees, lines: &[usize]) -> Op
                 judge.keep(read(&text).collect::<Option<_>>()?);
             }
             for (index, node) in read(&text).enumerate() {
-                add(index, judge.judge(model, node?));
+                let node = node?;
+                add(index, judge.judge(model, &node).1);
+                model.apply(node);
             }
         }
     }

@@ -3,9 +3,8 @@
 //! parsed once, the rest parsed in one call per file; a large file read statement by
 //! statement, a very large one not explained at all.
 
-use std::borrow::Cow;
-
-use super::super::{guard, UndoSql};
+use super::super::file::Files;
+use super::super::guard;
 use crate::sql::NodeEnum;
 
 /// A file's statements: held as trees, or, for a large file whose trees would take a
@@ -48,15 +47,10 @@ pub(super) enum Trees {
 /// The statements of a file as built, or `None` when they do not parse back. Held as trees
 /// where the text parsed at once stays small: the kept ones, guards read off their text, the
 /// rest parsed in one call.
-pub(super) fn parse_back<'a>(
-    built: impl Iterator<Item = (Cow<'a, str>, Option<&'a UndoSql>)>,
-    from: Trees,
-) -> Option<FileTrees> {
+pub(super) fn parse_back(files: &Files<'_>, part: usize, from: Trees) -> Option<FileTrees> {
     let mut trees = Vec::new();
     let mut text = String::new();
-    let mut all = String::new();
-    let mut built = built;
-    while let Some((statement, source)) = built.next() {
+    for (statement, source) in files.built_from(part) {
         let tree = match from {
             Trees::Kept => match source {
                 Some(s) => s.kept.take_for(&statement),
@@ -70,23 +64,10 @@ pub(super) fn parse_back<'a>(
             text.push_str(&statement);
             text.push_str(";\n");
         }
-        all.push_str(&statement);
-        all.push_str(";\n");
         trees.push(tree);
         if text.len() > HELD_BYTES {
             // Too large to hold as trees: read statement by statement, kept trees dropped.
-            let mut statements = trees.len();
-            for (statement, _) in built.by_ref() {
-                statements += 1;
-                if all.len() <= EXPLAINED_BYTES {
-                    all.push_str(&statement);
-                    all.push_str(";\n");
-                }
-            }
-            if all.len() > EXPLAINED_BYTES {
-                return Some(FileTrees::TooLarge(statements));
-            }
-            return Some(FileTrees::Read(all));
+            return Some(read_whole(files, part));
         }
     }
     // One call of the parser for the whole file: its statements' texts and lines are not
@@ -106,6 +87,25 @@ pub(super) fn parse_back<'a>(
     let mut parsed = parsed.into_iter();
     let trees = trees.into_iter().map(|tree| tree.or_else(|| parsed.next()));
     trees.collect::<Option<Vec<_>>>().map(FileTrees::Held)
+}
+
+/// Every statement of a file too large to hold as trees, as text to read statement by
+/// statement; or only how many there are, when they are too many to explain.
+fn read_whole(files: &Files<'_>, part: usize) -> FileTrees {
+    let mut all = String::new();
+    let mut statements = 0;
+    for statement in files.built(part) {
+        statements += 1;
+        if all.len() <= EXPLAINED_BYTES {
+            all.push_str(&statement);
+            all.push_str(";\n");
+        }
+    }
+    if all.len() > EXPLAINED_BYTES {
+        FileTrees::TooLarge(statements)
+    } else {
+        FileTrees::Read(all)
+    }
 }
 
 /// The tree of a statement every file repeats (`SET`/`RESET lock_timeout`, `BEGIN`,
