@@ -2,7 +2,9 @@
 //! (issue 14): the failure is recorded with PostgreSQL's error and classified, the migration
 //! is drilled again on emptied tables (forward, undo, re-apply), every table is seeded afresh
 //! before the next migration, and the later migrations are drilled. A forward that carries
-//! its own `BEGIN; … COMMIT;` is classified the same way, never a crash.
+//! its own `BEGIN; … COMMIT;` is classified the same way, never a crash. An undo that fails
+//! on the rows, in its first file or half-way through its files, is a finding too: the rest
+//! of it runs on emptied tables, and the drill goes on.
 
 // Tests may unwrap: a failure names the line (see [lints] in Cargo.toml).
 #![allow(clippy::unwrap_used)]
@@ -12,6 +14,7 @@ use std::path::Path;
 use unmigrate::drill::outcome::{DataFailure, DrillReport, DrillResult, Phase, PhaseStatus};
 use unmigrate::drill::script::Seed;
 use unmigrate::drill::{self, DrillPlan};
+use unmigrate::migrations::ApplyMode;
 use unmigrate::scratch::{ScratchOptions, ScratchSource};
 
 mod common;
@@ -28,6 +31,10 @@ ALTER TABLE "User" ADD COLUMN "bio" TEXT;
 "#;
 
 fn seeded_drill(dir: &Path, history: &[(&str, &str)]) -> DrillReport {
+    seeded_drill_in(dir, history, ApplyMode::Batch)
+}
+
+fn seeded_drill_in(dir: &Path, history: &[(&str, &str)], mode: ApplyMode) -> DrillReport {
     let migrations = dir.join("migrations");
     write_history(&migrations, history);
     let mut plan = DrillPlan::whole_history(
@@ -36,6 +43,7 @@ fn seeded_drill(dir: &Path, history: &[(&str, &str)]) -> DrillReport {
     );
     plan.seed = Some(Seed { rows: 20 });
     plan.jobs = Some(1);
+    plan.apply_mode = mode;
     drill::run(&plan, &mut |_| {}).unwrap()
 }
 
@@ -153,4 +161,101 @@ fn a_do_block_that_inserts_is_the_migrations_own_data_change_not_a_finding() {
     assert_eq!(m.result, DrillResult::Manual, "{text}");
     assert!(m.data.as_ref().unwrap().unannounced.is_empty(), "{text}");
     assert!(report.passed(), "{text}");
+}
+
+const TEAMS_SQL: &str = r#"CREATE TABLE "User" ("id" INTEGER NOT NULL, "email" TEXT NOT NULL, "team" TEXT NOT NULL, CONSTRAINT "User_pkey" PRIMARY KEY ("id"));
+"#;
+/// Its undo must make "team" NOT NULL again after the forward emptied it on every row: on any
+/// populated table the undo's preflight check stops it (the rows need a value first).
+const ORPHAN_USERS: &str = r#"ALTER TABLE "User" ALTER COLUMN "team" DROP NOT NULL;
+UPDATE "User" SET "team" = NULL;
+"#;
+/// The same, with an index created last: its undo drops the index first, in a file of its
+/// own (`DROP INDEX CONCURRENTLY`), which commits before the check fails in the next file.
+const ORPHAN_USERS_INDEXED: &str = r#"ALTER TABLE "User" ALTER COLUMN "team" DROP NOT NULL;
+UPDATE "User" SET "team" = NULL;
+CREATE INDEX "User_email_idx" ON "User"("email");
+"#;
+
+#[test]
+fn an_undo_that_fails_only_with_rows_is_a_finding_and_the_drill_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    drill_past_orphan_users(dir.path(), ORPHAN_USERS, ApplyMode::Batch, false);
+}
+
+#[test]
+fn an_undo_that_fails_on_rows_half_way_through_its_files_goes_on_from_there() {
+    let dir = tempfile::tempdir().unwrap();
+    drill_past_orphan_users(dir.path(), ORPHAN_USERS_INDEXED, ApplyMode::Batch, true);
+}
+
+/// In split mode each statement commits alone: the rest begins at the statement that failed.
+#[test]
+fn an_undo_that_fails_on_rows_in_split_mode_goes_on_from_the_statement_that_failed() {
+    let dir = tempfile::tempdir().unwrap();
+    drill_past_orphan_users(dir.path(), ORPHAN_USERS_INDEXED, ApplyMode::Split, true);
+}
+
+/// A seeded drill of init, `orphan_users` (whose undo fails on the seeded rows; `half_way`:
+/// after a file of it committed) and a later migration: the undo's failure is reported with
+/// PostgreSQL's error and classified, the rest of the undo restores the schema on emptied
+/// tables, and the later migration is drilled on freshly seeded tables.
+fn drill_past_orphan_users(dir: &Path, orphan_users: &str, mode: ApplyMode, half_way: bool) {
+    let report = seeded_drill_in(
+        dir,
+        &[
+            ("20260101000000_init", TEAMS_SQL),
+            ("20260102000000_orphan_users", orphan_users),
+            ("20260103000000_later", LATER_SQL),
+        ],
+        mode,
+    );
+    let text = text(&report);
+    assert!(report.stopped.is_none(), "{text}");
+    assert_eq!(report.counts().not_run, 0, "{text}");
+    let m = report
+        .migrations
+        .iter()
+        .find(|m| m.name == "20260102000000_orphan_users")
+        .unwrap();
+    assert_eq!(m.result, DrillResult::Failed, "{text}");
+    let data = m.data.as_ref().unwrap();
+    assert_eq!(data.forward_failure, None, "{text}");
+    assert_eq!(data.undo_failure, Some(DataFailure::OnlyWithData), "{text}");
+    let phases: Vec<(Phase, bool)> = m
+        .phases
+        .iter()
+        .map(|p| (p.phase, matches!(p.status, PhaseStatus::Passed)))
+        .collect();
+    assert_eq!(
+        phases,
+        [
+            (Phase::Forward, true),
+            (Phase::Undo, false),
+            (Phase::Undo, true),
+            (Phase::Reapply, true)
+        ],
+        "{text}"
+    );
+    let PhaseStatus::Error(error) = &m.phases[1].status else {
+        unreachable!()
+    };
+    assert!(error.message.contains("team IS NULL"), "{text}");
+    let committed_before = match mode {
+        ApplyMode::Batch => "rolled back",
+        ApplyMode::Split => "half-applied: 1 of",
+    };
+    assert!(error.effect.contains(committed_before), "{text}");
+    assert_eq!(error.file.contains("_part2"), half_way, "{text}");
+    assert!(text.contains("undo fails only with data"), "{text}");
+    assert!(text.contains("1 undos fail on seeded rows"), "{text}");
+    let later = report
+        .migrations
+        .iter()
+        .find(|m| m.name == "20260103000000_later")
+        .unwrap();
+    assert_eq!(later.result, DrillResult::Passed, "{text}");
+    let later_data = later.data.as_ref().unwrap();
+    assert!(!later_data.seeded.is_empty(), "{text}");
+    assert!(report.final_check.as_ref().unwrap().passed, "{text}");
 }

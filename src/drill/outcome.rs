@@ -126,6 +126,9 @@ pub struct DataReport {
     /// How the forward migration fared with the seeded rows, when it failed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub forward_failure: Option<DataFailure>,
+    /// How the undo fared with the seeded rows, when it failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub undo_failure: Option<DataFailure>,
     /// Data that changed without the verdict announcing it: data the undo lost, or data of
     /// tables and columns the migration does not touch. Each fails the migration.
     pub unannounced: Vec<PhaseDataChange>,
@@ -139,22 +142,34 @@ pub struct DataReport {
 }
 
 impl DataReport {
+    /// The phases that failed on seeded rows, with how each fared without them.
+    pub fn phase_failures(&self) -> impl Iterator<Item = (Phase, DataFailure)> {
+        [
+            (Phase::Forward, self.forward_failure),
+            (Phase::Undo, self.undo_failure),
+        ]
+        .into_iter()
+        .filter_map(|(phase, failure)| Some((phase, failure?)))
+    }
+
     /// Whether this migration's data findings fail it.
     pub fn failed(&self) -> bool {
         !self.unannounced.is_empty()
     }
 }
 
-/// Whether a forward migration that failed on seeded rows fails because of them.
+/// Whether a forward migration, or an undo, that failed on seeded rows fails because of them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DataFailure {
-    /// The same file applied, in a transaction rolled back afterwards, once the tables were
-    /// emptied: it fails only with data, which an empty shadow database never shows.
+    /// It applied once the tables were emptied (a forward file: in a transaction rolled back
+    /// afterwards; an undo: the rest of it, from the statement that failed): it fails only
+    /// with data, which an empty shadow database never shows.
     OnlyWithData,
     /// It failed on the emptied tables too.
     AlsoWithoutData,
-    /// Not tried (split mode, or a file that controls transactions or runs CONCURRENTLY).
+    /// Not tried (a forward file in split mode, or one that controls transactions or runs
+    /// CONCURRENTLY; an undo whose rest could not be read back).
     Unknown,
 }
 

@@ -6,10 +6,10 @@ use std::fmt::{self, Display};
 use anstyle::{AnsiColor, Style};
 
 use super::{
-    announced_line, apply_mode_label, check_headline, diff_lines, error_location,
-    forward_failure_note, millis, not_seeded_lines, phase_problem, result_label, seconds,
-    seed_summary, seeded_line, server_reach, trace_line, traced_phases, unannounced_headline,
-    undo_source_label, DiffLine, PhaseProblem,
+    announced_line, apply_mode_label, check_headline, data_failure_note, diff_lines,
+    error_location, millis, not_seeded_lines, phase_problem, result_label, seconds, seed_summary,
+    seeded_line, server_reach, trace_line, traced_phases, unannounced_headline, undo_source_label,
+    DiffLine, PhaseProblem,
 };
 use crate::drill::outcome::{DrillReport, DrillResult, MigrationDrill, PhaseReport};
 use crate::snapshot::{SchemaDiff, Tracking};
@@ -208,13 +208,9 @@ impl Human<'_> {
         let Some(data) = &migration.data else {
             return Ok(());
         };
-        if let Some(failure) = data.forward_failure {
-            writeln!(
-                f,
-                "{DETAIL}{}",
-                self.paint
-                    .paint(FAILED, format!("forward {}", forward_failure_note(failure)))
-            )?;
+        for (phase, failure) in data.phase_failures() {
+            let note = format!("{phase} {}", data_failure_note(phase, failure));
+            writeln!(f, "{DETAIL}{}", self.paint.paint(FAILED, note))?;
         }
         for change in &data.unannounced {
             writeln!(

@@ -8,11 +8,12 @@ use std::time::Duration;
 use quick_xml::escape::escape;
 
 use super::{
-    announced_line, check_headline, forward_failure_note, not_seeded_lines, phase_problem,
-    phase_time, plain_diff, seeded_line, server_reach, trace_line, unannounced_headline,
-    PhaseProblem,
+    announced_line, check_headline, data_failure_note, not_seeded_lines, phase_problem, phase_time,
+    plain_diff, seeded_line, server_reach, trace_line, unannounced_headline, PhaseProblem,
 };
-use crate::drill::outcome::{DataReport, DrillReport, DrillResult, MigrationDrill, Phase};
+use crate::drill::outcome::{
+    DataFailure, DataReport, DrillReport, DrillResult, MigrationDrill, Phase,
+};
 
 /// Class name of the test cases that belong to the drill as a whole, not to one migration.
 const DRILL: &str = "unmigrate drill";
@@ -87,20 +88,27 @@ fn drill_case(name: &str, outcome: Outcome) -> TestCase {
 
 fn migration_cases(cases: &mut Vec<TestCase>, migration: &MigrationDrill, stopped: Option<&str>) {
     let first = cases.len();
-    let forward_note = migration
+    let data_failures: Vec<(Phase, DataFailure)> = migration
         .data
-        .as_ref()
-        .and_then(|d| d.forward_failure)
-        .map(forward_failure_note);
+        .iter()
+        .flat_map(|d| d.phase_failures())
+        .collect();
+    let mut noted = Vec::new();
     for phase in &migration.phases {
         let outcome = match phase_problem(phase) {
             Some(problem) => {
                 let mut outcome = failed(&problem);
-                // A forward failure on seeded rows says so in the message CI shows first.
-                if let (Outcome::Failed { message, .. }, Phase::Forward, Some(note)) =
-                    (&mut outcome, phase.phase, forward_note)
+                // A phase failure on seeded rows says so in the message CI shows first (the
+                // first failure of that phase: a retry on emptied tables follows it).
+                let failure = data_failures.iter().find(|(p, _)| *p == phase.phase);
+                if let (Outcome::Failed { message, .. }, Some(&(p, failure))) =
+                    (&mut outcome, failure)
                 {
-                    message.push_str(&format!(" (with seeded data: {note})"));
+                    if !noted.contains(&p) {
+                        noted.push(p);
+                        let note = data_failure_note(p, failure);
+                        message.push_str(&format!(" (with seeded data: {note})"));
+                    }
                 }
                 outcome
             }

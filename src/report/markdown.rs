@@ -7,9 +7,9 @@ use std::fmt::{self, Display};
 use quick_xml::escape::{escape, partial_escape};
 
 use super::{
-    announced_line, apply_mode_label, check_headline, forward_failure_note, millis,
-    not_seeded_lines, phase_problem, phase_time, plain_diff, seed_summary, seeded_line,
-    server_reach, trace_line, traced_phases, unannounced_headline, PhaseProblem,
+    announced_line, apply_mode_label, check_headline, data_failure_note, millis, not_seeded_lines,
+    phase_problem, phase_time, plain_diff, seed_summary, seeded_line, server_reach, trace_line,
+    traced_phases, unannounced_headline, PhaseProblem,
 };
 use crate::drill::outcome::{DrillReport, DrillResult, MigrationDrill, Phase};
 use crate::untrusted;
@@ -327,8 +327,8 @@ fn failure_details(f: &mut fmt::Formatter<'_>, migration: &MigrationDrill) -> fm
         }
     }
     if let Some(data) = &migration.data {
-        if let Some(failure) = data.forward_failure {
-            writeln!(f, "**forward** {}", forward_failure_note(failure))?;
+        for (phase, failure) in data.phase_failures() {
+            writeln!(f, "**{phase}** {}", data_failure_note(phase, failure))?;
             writeln!(f)?;
         }
         for change in &data.unannounced {

@@ -421,20 +421,32 @@ fn announced_line(change: &PhaseDataChange) -> String {
     )
 }
 
-/// Why a forward migration failed on seeded rows, when it did.
-fn forward_failure_note(failure: DataFailure) -> &'static str {
-    match failure {
-        DataFailure::OnlyWithData => {
+/// Why a phase failed on seeded rows, for the phase's failure.
+fn data_failure_note(phase: Phase, failure: DataFailure) -> &'static str {
+    match (phase, failure) {
+        (Phase::Undo, DataFailure::OnlyWithData) => {
+            "fails only with data: on the emptied tables the rest of the undo (from where it \
+             stopped) applies, so an empty shadow database would not show this; on a populated \
+             database it stops there, so the rows its error names need fixing (or the undo a \
+             backfill) before it can deploy. The drill went on: the rest of the undo and the \
+             re-apply ran on emptied tables, and every table is seeded afresh before the next \
+             migration"
+        }
+        (_, DataFailure::OnlyWithData) => {
             "fails only with data: the same file applies once the tables are emptied, so an \
              empty shadow database would not show this (it needs a backfill or a default before \
              it deploys on a populated table). The drill went on: the migration was drilled \
              again on emptied tables (the second forward, the undo and the re-apply), and every \
              table is seeded afresh before the next one"
         }
-        DataFailure::AlsoWithoutData => {
+        (_, DataFailure::AlsoWithoutData) => {
             "fails on the emptied tables too, so not (only) because of the seeded rows"
         }
-        DataFailure::Unknown => {
+        (Phase::Undo, DataFailure::Unknown) => {
+            "failed on seeded rows; not retried without them (its file could not be read back \
+             to find where the rest begins)"
+        }
+        (_, DataFailure::Unknown) => {
             "failed on seeded rows; not retried without them (split mode, or the file cannot \
              run in one transaction)"
         }
@@ -449,14 +461,19 @@ fn seed_summary(report: &DrillReport) -> Option<String> {
         .find_map(|m| m.data.as_ref())?
         .rows_per_table;
     let (mut seeded, mut failed, mut unannounced, mut announced) = (0, 0, 0, 0);
+    let (mut forward_only_data, mut undo_on_rows) = (0, 0);
     for data in report.migrations.iter().filter_map(|m| m.data.as_ref()) {
         seeded += data.seeded.len();
         failed += data.not_seeded.len();
         unannounced += data.unannounced.len();
         announced += data.announced.len();
+        forward_only_data += usize::from(data.forward_failure == Some(DataFailure::OnlyWithData));
+        undo_on_rows += usize::from(data.undo_failure.is_some());
     }
     Some(format!(
         "Seeded data: {rows} rows per table, {seeded} tables seeded, {failed} could not be \
-         seeded; {unannounced} unannounced data changes, {announced} announced losses observed"
+         seeded; {forward_only_data} forward migrations fail only with data, {undo_on_rows} \
+         undos fail on seeded rows; {unannounced} unannounced data changes, {announced} \
+         announced losses observed"
     ))
 }

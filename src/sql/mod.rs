@@ -33,6 +33,17 @@ pub struct Statement {
     pub location: Location,
 }
 
+/// Statements as one text to send, each ended on a line of its own (a statement's text may
+/// end in a `--` comment, which would swallow a `;` on its line).
+pub fn join_statements<'a>(statements: impl IntoIterator<Item = &'a Statement>) -> String {
+    let mut text = String::new();
+    for s in statements {
+        text.push_str(&s.text);
+        text.push_str("\n;\n");
+    }
+    text
+}
+
 /// A 1-based line and column (in characters) within a file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 pub struct Location {

@@ -86,9 +86,10 @@ pub struct Applied {
     pub failure: Option<ApplyFailure>,
     /// Per statement: locks, rewrites, scans and time, when the session traces.
     pub trace: Vec<StatementTrace>,
-    /// Whether the failure left part of the file committed (split mode, or a `COMMIT` in the
-    /// file before the statement that failed).
-    pub partly_committed: bool,
+    /// After a failure, how many of the file's statements stay committed (split mode, or a
+    /// `COMMIT` in the file before the statement that failed): where the rest of the file
+    /// begins. 0 when nothing of it remains.
+    pub committed: usize,
 }
 
 /// The drill's one session, set up as `prisma migrate deploy` sets up its own.
@@ -233,9 +234,9 @@ impl<'c> PrismaSession<'c> {
                 Some(statements) => statements,
                 None => sql::parse_file(file.path, file.sql)?,
             };
-            let (failure, partly) = left_open(file.path, &statements, self.mode);
+            let (failure, committed) = left_open(file.path, &statements, self.mode);
             sent.failure = Some(failure);
-            sent.partly_committed = partly;
+            sent.committed = committed;
         }
         let logs = sent.failure.as_ref().map(|f| f.message.as_str());
         self.client
@@ -254,7 +255,7 @@ impl<'c> PrismaSession<'c> {
             duration,
             failure: sent.failure,
             trace: sent.trace,
-            partly_committed: sent.partly_committed,
+            committed: sent.committed,
         })
     }
 
@@ -346,7 +347,7 @@ impl<'c> PrismaSession<'c> {
                 line: Some(statement.location.line as u32),
                 effect: effect(self.mode, committed, statements.len()),
             });
-            sent.partly_committed = committed > 0;
+            sent.committed = committed;
         }
         sent.statements = Some(statements);
         Ok(sent)
@@ -435,7 +436,7 @@ impl<'c> PrismaSession<'c> {
                 effect(self.mode, committed, statements.len()),
             )),
             trace,
-            partly_committed: committed > 0,
+            committed,
             statements: None,
         }
     }
@@ -446,7 +447,8 @@ impl<'c> PrismaSession<'c> {
 struct Sent {
     failure: Option<ApplyFailure>,
     trace: Vec<StatementTrace>,
-    partly_committed: bool,
+    /// Statements that stay committed after a failure.
+    committed: usize,
     /// The file's statements, when sending needed them.
     statements: Option<Vec<SqlStatement>>,
 }
@@ -462,9 +464,9 @@ fn effect(mode: ApplyMode, committed: usize, total: usize) -> String {
     }
 }
 
-/// The failure of a file that left a transaction open, which the drill rolled back, and
-/// whether statements before that transaction stay committed.
-fn left_open(path: &Path, statements: &[SqlStatement], mode: ApplyMode) -> (ApplyFailure, bool) {
+/// The failure of a file that left a transaction open, which the drill rolled back, and how
+/// many statements before that transaction stay committed.
+fn left_open(path: &Path, statements: &[SqlStatement], mode: ApplyMode) -> (ApplyFailure, usize) {
     let begin = shapes::unclosed_begin(statements);
     let line = begin.map(|s| s.location.line as u32);
     let opened = line.map_or("a transaction".into(), |l| {
@@ -493,7 +495,7 @@ fn left_open(path: &Path, statements: &[SqlStatement], mode: ApplyMode) -> (Appl
         line,
         effect,
     };
-    (failure, committed > 0)
+    (failure, committed)
 }
 
 fn failure(

@@ -51,7 +51,7 @@ pub fn mode_differences(statements: &[Statement]) -> Vec<String> {
 /// query cannot serve).
 pub fn in_one_transaction(statements: &[Statement]) -> Option<String> {
     use crate::sql::pb::TransactionStmtKind as Kind;
-    let mut text = String::new();
+    let mut kept = Vec::with_capacity(statements.len());
     for s in statements {
         if let NodeEnum::TransactionStmt(t) = &s.node {
             match Kind::try_from(t.kind) {
@@ -62,11 +62,9 @@ pub fn in_one_transaction(statements: &[Statement]) -> Option<String> {
         if outside_transaction_only(&s.node).is_some() || copies_with_client(&s.node).is_some() {
             return None;
         }
-        text.push_str(&s.text);
-        // On a line of its own: a statement's text may end in a `--` comment.
-        text.push_str("\n;\n");
+        kept.push(s);
     }
-    Some(text)
+    Some(crate::sql::join_statements(kept))
 }
 
 #[cfg(test)]

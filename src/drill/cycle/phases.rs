@@ -77,7 +77,29 @@ pub(super) struct Cycle<'s, 'c> {
     pub(super) seed_tried: BTreeSet<QName>,
 }
 
+/// How the rest of an undo that failed on seeded rows fared on emptied tables.
+pub(super) enum Rest {
+    Applied,
+    /// `rolled_back`: nothing of the rest remains (its first file failed, in batch mode).
+    Failed {
+        rolled_back: bool,
+    },
+    /// The failed file could not be parsed to find where its rest begins.
+    Unreadable,
+}
+
+impl Rest {
+    fn failure(&self) -> DataFailure {
+        match self {
+            Rest::Applied => DataFailure::OnlyWithData,
+            Rest::Failed { .. } => DataFailure::AlsoWithoutData,
+            Rest::Unreadable => DataFailure::Unknown,
+        }
+    }
+}
+
 /// What a phase's schema must equal, and how a diff names the two sides.
+#[derive(Clone)]
 pub(super) struct Expected<'a> {
     pub(super) schema: &'a Snapshot,
     pub(super) label: String,
@@ -92,7 +114,15 @@ pub(super) enum Ended {
     Applied(Snapshot),
     /// A file failed. `rolled_back`: the first file failed in batch mode and nothing of it
     /// was committed, so the database is as it was before the phase.
-    Failed { rolled_back: bool },
+    Failed { rolled_back: bool, at: StoppedAt },
+}
+
+/// Where a failed phase stopped: the file that failed, and how many of its statements stay
+/// committed (the rest of the phase begins there).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct StoppedAt {
+    pub(super) file: usize,
+    pub(super) committed: usize,
 }
 
 impl Cycle<'_, '_> {
@@ -156,6 +186,42 @@ impl Cycle<'_, '_> {
         Ok(again)
     }
 
+    /// After the undo failed on seeded rows: a finding about the undo (it stops there on a
+    /// populated database), not the end of the drill. The tables are emptied and the rest of
+    /// the undo applied from where it stopped (the statement that failed, or the start of its
+    /// file when that rolled back), as a second undo phase compared with the schema before the
+    /// migration. What the retry gives decides whether the drill can go on.
+    fn undo_on_emptied_tables(
+        &mut self,
+        m: &Migration,
+        files: &[SqlFile<'_>],
+        at: StoppedAt,
+        expected: Expected<'_>,
+        report: &mut MigrationDrill,
+    ) -> Result<Rest, DrillError> {
+        let failed = files[at.file];
+        let rest_of_file = match at.committed {
+            0 => failed.sql.to_string(),
+            committed => match crate::sql::parse_file(failed.path, failed.sql) {
+                Ok(statements) => {
+                    crate::sql::join_statements(&statements[committed.min(statements.len())..])
+                }
+                Err(_) => return Ok(Rest::Unreadable),
+            },
+        };
+        let mut rest = vec![SqlFile {
+            sql: &rest_of_file,
+            ..failed
+        }];
+        rest.extend_from_slice(&files[at.file + 1..]);
+        self.empty_every_table()?;
+        let ended = self.phase(m, Phase::Undo, &rest, Some(expected), &mut None, report)?;
+        Ok(match ended {
+            Ended::Applied(_) => Rest::Applied,
+            Ended::Failed { rolled_back, .. } => Rest::Failed { rolled_back },
+        })
+    }
+
     pub(super) fn phases(
         &mut self,
         m: &Migration,
@@ -216,28 +282,56 @@ impl Cycle<'_, '_> {
             actual_label: format!("after the undo of {}", m.name),
             order_announced,
         };
-        match self.phase(
+        let ended = self.phase(
             m,
             Phase::Undo,
             &undo_files,
-            Some(expected),
+            Some(expected.clone()),
             data,
             &mut report,
-        )? {
-            Ended::Applied(_) => {}
-            Ended::Failed { rolled_back: true } => {
+        )?;
+        // A seeded undo that failed is retried on emptied tables from where it stopped; the
+        // rest of this migration's drill then runs without data.
+        let mut without_data = None;
+        let data = match ended {
+            Ended::Applied(_) => data,
+            Ended::Failed { rolled_back, at } if data.is_some() => {
+                let rest =
+                    self.undo_on_emptied_tables(m, &undo_files, at, expected, &mut report)?;
+                if let Some(watch) = data.as_mut() {
+                    watch.report.undo_failure = Some(rest.failure());
+                }
+                match rest {
+                    Rest::Applied => &mut without_data,
+                    Rest::Failed { rolled_back: true } if rolled_back => {
+                        self.previous = forward;
+                        return Ok(Drilled { report, stop: None });
+                    }
+                    Rest::Failed { .. } | Rest::Unreadable => {
+                        let reason = format!(
+                            "the undo of {} failed half-way, on seeded rows and again on \
+                             emptied tables, so the database is in no known state",
+                            m.name
+                        );
+                        return Ok(stop(report, reason));
+                    }
+                }
+            }
+            Ended::Failed {
+                rolled_back: true, ..
+            } => {
                 // The database is at the forward state, so the drill goes on.
                 self.previous = forward;
                 return Ok(Drilled { report, stop: None });
             }
-            Ended::Failed { rolled_back: false } => {
+            Ended::Failed { .. } => {
                 let reason = format!(
                     "the undo of {} failed half-way, so the database is in no known state",
                     m.name
                 );
                 return Ok(stop(report, reason));
             }
-        }
+        };
 
         // Forward again.
         let expected = Expected {
@@ -288,13 +382,17 @@ impl Cycle<'_, '_> {
             trace.extend(applied.trace);
             if let Some(failure) = applied.failure {
                 let rolled_back =
-                    i == 0 && self.session.mode() == ApplyMode::Batch && !applied.partly_committed;
+                    i == 0 && self.session.mode() == ApplyMode::Batch && applied.committed == 0;
                 let status = PhaseStatus::Error(failure);
                 report
                     .phases
                     .push(phase_report(phase, apply, Duration::ZERO, status, trace));
                 report.result = DrillResult::Failed;
-                return Ok(Ended::Failed { rolled_back });
+                let at = StoppedAt {
+                    file: i,
+                    committed: applied.committed,
+                };
+                return Ok(Ended::Failed { rolled_back, at });
             }
         }
         self.observe(data, phase)?;
