@@ -8,12 +8,13 @@
 //! print the same compare equal, so a column converted from `integer` to `bigint` and back
 //! keeps its checksum.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use postgres::Client;
 use serde::Serialize;
 
-use super::live::{self, LiveTable};
+use super::live;
+use super::reach::{Reach, Table};
 use crate::sql::quote::{Column, Ident};
 use crate::sql::QName;
 
@@ -57,40 +58,89 @@ impl std::fmt::Display for DataChange {
 /// The fingerprint of every user table, one query per table.
 pub fn take(client: &mut Client) -> Result<Fingerprint, postgres::Error> {
     let mut fingerprint = Fingerprint::default();
-    for table in live::user_tables(client)? {
-        let row = client.query_one(&fingerprint_sql(&table), &[])?;
-        let mut t = TableFingerprint {
-            rows: row.get(0),
-            columns: BTreeMap::new(),
-        };
-        for (i, column) in table.columns.iter().enumerate() {
-            let non_null: i64 = row.get(2 + 2 * i);
-            t.columns.insert(
-                column.name.clone(),
-                ColumnFingerprint {
-                    checksum: row.get(1 + 2 * i),
-                    nulls: t.rows - non_null,
-                },
-            );
-        }
-        fingerprint.tables.insert(table.name, t);
-    }
+    fingerprint.refresh(client, &Reach::All)?;
     Ok(fingerprint)
 }
 
-fn fingerprint_sql(table: &LiveTable) -> String {
+/// Every user table with its columns (two catalog queries).
+fn every_table(client: &mut Client) -> Result<Vec<Table>, postgres::Error> {
+    let listed = client.query(&live::tables_sql(), &[])?;
+    let oids: Vec<u32> = listed.iter().map(|row| row.get(0)).collect();
+    let mut columns: BTreeMap<u32, Vec<String>> = BTreeMap::new();
+    let rows = client.query(
+        "SELECT attrelid, attname::text FROM pg_attribute \
+          WHERE attrelid = ANY($1) AND attnum > 0 AND NOT attisdropped \
+          ORDER BY attrelid, attnum",
+        &[&oids],
+    )?;
+    for row in rows {
+        columns.entry(row.get(0)).or_default().push(row.get(1));
+    }
+    Ok(listed
+        .iter()
+        .map(|row| {
+            let oid: u32 = row.get(0);
+            let names = columns.remove(&oid).unwrap_or_default();
+            Table::new(oid, row.get(1), row.get(2), row.get(3), names)
+        })
+        .collect())
+}
+
+fn fingerprint_sql(from: &str, columns: &[String]) -> String {
     let mut select = vec!["count(*)".to_string()];
-    for column in &table.columns {
-        let c = Ident(&column.name);
+    for column in columns {
+        let c = Ident(column);
         select.push(format!(
             "coalesce(sum(hashtextextended({c}::text, 0)::numeric), 0)::text"
         ));
         select.push(format!("count({c})"));
     }
-    format!("SELECT {} FROM {}", select.join(", "), table.from)
+    format!("SELECT {} FROM {from}", select.join(", "))
 }
 
 impl Fingerprint {
+    /// Brings the fingerprint up to date after SQL that may have changed the data of the
+    /// tables in `reach` only. Every table is read again for [`Reach::All`]; otherwise the
+    /// tables found are, and a table of a name the SQL named that was not found (dropped, or
+    /// renamed away) leaves the fingerprint. The others keep their entries, so a phase costs
+    /// a query per table it reached, not per table in the database.
+    pub fn refresh(&mut self, client: &mut Client, reach: &Reach) -> Result<(), postgres::Error> {
+        let wanted = match reach {
+            Reach::All => {
+                let tables = every_table(client)?;
+                let live: BTreeSet<&QName> = tables.iter().map(|t| &t.name).collect();
+                self.tables.retain(|name, _| live.contains(name));
+                tables
+            }
+            Reach::Tables { found, named } => {
+                let found_names: BTreeSet<&QName> = found.iter().map(|t| &t.name).collect();
+                self.tables
+                    .retain(|q, _| !named.contains(&q.name) || found_names.contains(q));
+                found.clone()
+            }
+        };
+        for table in wanted {
+            let row = client.query_one(&fingerprint_sql(&table.from, &table.columns), &[])?;
+            let rows: i64 = row.get(0);
+            let mut t = TableFingerprint {
+                rows,
+                columns: BTreeMap::new(),
+            };
+            for (i, column) in table.columns.into_iter().enumerate() {
+                let non_null: i64 = row.get(2 + 2 * i);
+                t.columns.insert(
+                    column,
+                    ColumnFingerprint {
+                        checksum: row.get(1 + 2 * i),
+                        nulls: rows - non_null,
+                    },
+                );
+            }
+            self.tables.insert(table.name.clone(), t);
+        }
+        Ok(())
+    }
+
     /// What differs from `self` in `after`, for tables and columns present in both (a table
     /// or column that appears or disappears is a schema difference, which the schema
     /// comparison reports). A table whose row count changed is one change: its columns

@@ -66,18 +66,27 @@ pub struct ForeignKey {
 }
 
 /// Schemas that never hold user data: the system's, and the drill's own.
-const SKIPPED_SCHEMAS: &str = "('pg_catalog', 'information_schema', 'unmigrate_drill')";
+pub(super) const SKIPPED_SCHEMAS: &str = "('pg_catalog', 'information_schema', 'unmigrate_drill')";
 
-fn tables_sql() -> String {
+/// Whether `pg_class c`, joined to its `pg_namespace n`, is a user table: a table or
+/// partitioned table (not a partition: its rows count in its parent) in a user schema, not
+/// temporary, not an extension's, and not the migration runner's bookkeeping table.
+pub(super) fn user_table_sql() -> String {
+    format!(
+        "c.relkind IN ('r', 'p') AND NOT c.relispartition AND c.relpersistence <> 't' \
+         AND n.nspname NOT IN {SKIPPED_SCHEMAS} AND n.nspname NOT LIKE 'pg\\_%' \
+         AND NOT (c.relname = '_prisma_migrations' AND n.nspname = current_schema()) \
+         AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass \
+                           AND d.objid = c.oid AND d.deptype = 'e')"
+    )
+}
+
+pub(super) fn tables_sql() -> String {
     format!(
         "SELECT c.oid, n.nspname, c.relname, c.relkind = 'p' \
            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
-          WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND c.relpersistence <> 't' \
-            AND n.nspname NOT IN {SKIPPED_SCHEMAS} AND n.nspname NOT LIKE 'pg\\_%' \
-            AND NOT (c.relname = '_prisma_migrations' AND n.nspname = current_schema()) \
-            AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass \
-                              AND d.objid = c.oid AND d.deptype = 'e') \
-          ORDER BY n.nspname, c.relname"
+          WHERE {} ORDER BY n.nspname, c.relname",
+        user_table_sql()
     )
 }
 

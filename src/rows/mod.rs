@@ -7,6 +7,7 @@
 
 pub mod fingerprint;
 pub mod live;
+pub mod reach;
 pub mod seed;
 mod values;
 

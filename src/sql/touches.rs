@@ -33,6 +33,9 @@ pub struct Touches {
     /// A `DO` block whose code cannot be followed (dynamic SQL, a loop, …) may change the
     /// data of any table (gathered with `names` only).
     any_table: bool,
+    /// The first statement whose data effects its text does not bound (gathered with `names`
+    /// only; see [`Touches::data_reach`]), and why.
+    unbounded: Option<&'static str>,
     /// Whether `tables` and `columns` are gathered: finding every table a statement names
     /// walks its whole tree, which only the seeded drill needs ([`Touches::with_names`]).
     names: bool,
@@ -55,6 +58,16 @@ impl Touches {
         names.adding(statements)
     }
 
+    /// Touches of statements whose data effects are not known (a file that does not parse):
+    /// their [`Touches::data_reach`] is any table, for `why`.
+    pub fn any(why: &'static str) -> Self {
+        Touches {
+            names: true,
+            unbounded: Some(why),
+            ..Touches::default()
+        }
+    }
+
     fn adding<'a>(mut self, statements: impl IntoIterator<Item = &'a NodeEnum>) -> Self {
         for node in statements {
             self.add(node);
@@ -66,6 +79,9 @@ impl Touches {
     pub fn add(&mut self, node: &NodeEnum) {
         let index = self.count;
         self.count += 1;
+        if self.names && self.unbounded.is_none() {
+            self.unbounded = unbounded(node);
+        }
         match node {
             NodeEnum::CreateStmt(c) => {
                 if let Some(rv) = &c.relation {
@@ -145,6 +161,30 @@ impl Touches {
             || column.is_some_and(|c| self.columns.contains(&(table.clone(), c.to_string())))
     }
 
+    /// Which tables' data the statements may change, as far as their text shows: every table
+    /// they name in any way, or any table at all. What the server adds to that (foreign keys
+    /// that cascade, inheritance, triggers, functions) only the live database knows
+    /// (`rows::reach`). Needs the names ([`Touches::with_names`]).
+    pub fn data_reach(&self) -> DataReach<'_> {
+        if let Some(why) = self.unbounded {
+            return DataReach::Any(why);
+        }
+        if self.any_table {
+            return DataReach::Any("a DO block whose code unmigrate cannot follow");
+        }
+        let columns = self.columns.iter().map(|(t, _)| t);
+        let added = self.added_columns.keys().map(|(t, _)| t);
+        let tables = (self.tables.iter())
+            .chain(&self.created)
+            .chain(&self.created_if_absent)
+            .chain(&self.dropped)
+            .chain(&self.renamed)
+            .chain(columns)
+            .chain(added)
+            .collect();
+        DataReach::Tables(tables)
+    }
+
     fn creates_table(&mut self, table: QName, if_not_exists: bool) {
         if if_not_exists {
             self.created_if_absent.insert(table);
@@ -218,6 +258,120 @@ impl Touches {
     }
 }
 
+/// Which tables' data a migration may change, as far as its statements' text shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DataReach<'a> {
+    /// Any table, and why the text does not bound it.
+    Any(&'static str),
+    /// Only these tables (by name, in any schema), and what the server joins to them.
+    Tables(BTreeSet<&'a QName>),
+}
+
+/// Settings a migration may `SET` without changing how any value prints (`TimeZone`,
+/// `DateStyle`, `search_path` and the like change what a value or a name reads as).
+const HARMLESS_SETTINGS: &[&str] = &[
+    "lock_timeout",
+    "statement_timeout",
+    "idle_in_transaction_session_timeout",
+    "client_min_messages",
+    "maintenance_work_mem",
+    "work_mem",
+    "max_parallel_maintenance_workers",
+    "check_function_bodies",
+    "application_name",
+    "synchronous_commit",
+    "client_encoding",
+    "standard_conforming_strings",
+];
+
+/// Why `node` may change the data of tables it does not name, or `None` when it changes only
+/// tables it names (plus what the server joins to them: see [`DataReach::Tables`]). Statement
+/// kinds not listed here are unbounded: a new kind is judged before it is trusted.
+fn unbounded(node: &NodeEnum) -> Option<&'static str> {
+    use pb::DropBehavior::DropCascade;
+    let cascade = |behavior: i32| behavior == DropCascade as i32;
+    match node {
+        NodeEnum::CreateStmt(_)
+        | NodeEnum::CreateTableAsStmt(_)
+        | NodeEnum::IndexStmt(_)
+        | NodeEnum::InsertStmt(_)
+        | NodeEnum::UpdateStmt(_)
+        | NodeEnum::DeleteStmt(_)
+        | NodeEnum::MergeStmt(_)
+        | NodeEnum::SelectStmt(_)
+        | NodeEnum::CopyStmt(_)
+        | NodeEnum::CreateEnumStmt(_)
+        | NodeEnum::CreateDomainStmt(_)
+        | NodeEnum::AlterDomainStmt(_)
+        | NodeEnum::CompositeTypeStmt(_)
+        | NodeEnum::CreateSeqStmt(_)
+        | NodeEnum::AlterSeqStmt(_)
+        | NodeEnum::CreateSchemaStmt(_)
+        | NodeEnum::ViewStmt(_)
+        | NodeEnum::RefreshMatViewStmt(_)
+        | NodeEnum::CreateFunctionStmt(_)
+        | NodeEnum::CreateTrigStmt(_)
+        | NodeEnum::CreateExtensionStmt(_)
+        | NodeEnum::CreatePolicyStmt(_)
+        | NodeEnum::AlterPolicyStmt(_)
+        | NodeEnum::CommentStmt(_)
+        | NodeEnum::GrantStmt(_)
+        | NodeEnum::AlterOwnerStmt(_)
+        | NodeEnum::AlterDefaultPrivilegesStmt(_)
+        | NodeEnum::TransactionStmt(_)
+        | NodeEnum::ConstraintsSetStmt(_)
+        | NodeEnum::LockStmt(_)
+        | NodeEnum::VacuumStmt(_)
+        | NodeEnum::ReindexStmt(_)
+        | NodeEnum::ClusterStmt(_)
+        | NodeEnum::DoStmt(_) => None,
+        NodeEnum::AlterTableStmt(a) if a.objtype == pb::ObjectType::ObjectType as i32 => {
+            Some("ALTER TYPE of a composite type (its values print differently)")
+        }
+        NodeEnum::AlterTableStmt(a) => {
+            let cascades = a.cmds.iter().any(|c| match &c.node {
+                Some(NodeEnum::AlterTableCmd(cmd)) => cascade(cmd.behavior),
+                _ => false,
+            });
+            cascades.then_some("ALTER TABLE … CASCADE")
+        }
+        NodeEnum::DropStmt(d) if cascade(d.behavior) => Some("DROP … CASCADE"),
+        NodeEnum::DropStmt(d)
+            if [pb::ObjectType::ObjectType, pb::ObjectType::ObjectDomain]
+                .iter()
+                .any(|&t| d.remove_type == t as i32) =>
+        {
+            None
+        }
+        NodeEnum::DropStmt(d) => {
+            let bounded = [
+                pb::ObjectType::ObjectTable,
+                pb::ObjectType::ObjectIndex,
+                pb::ObjectType::ObjectSequence,
+                pb::ObjectType::ObjectView,
+                pb::ObjectType::ObjectMatview,
+            ];
+            let kind = bounded.iter().any(|&t| d.remove_type == t as i32);
+            (!kind).then_some("a DROP of a function, trigger, rule or other object")
+        }
+        NodeEnum::TruncateStmt(t) if cascade(t.behavior) => Some("TRUNCATE … CASCADE"),
+        NodeEnum::TruncateStmt(_) => None,
+        NodeEnum::RenameStmt(r) => {
+            let schema = r.rename_type == pb::ObjectType::ObjectSchema as i32;
+            schema.then_some("a schema rename")
+        }
+        NodeEnum::AlterEnumStmt(e) => {
+            let renames = !e.old_val.is_empty();
+            renames.then_some("an enum value rename (every value of it prints differently)")
+        }
+        NodeEnum::VariableSetStmt(v) => {
+            let harmless = HARMLESS_SETTINGS.contains(&v.name.to_ascii_lowercase().as_str());
+            (!harmless).then_some("a SET of a setting that changes how values or names read")
+        }
+        _ => Some("a statement whose data effects unmigrate does not bound"),
+    }
+}
+
 #[cfg(test)]
 impl Touches {
     /// What the statements of a migration's text touch, with names ([`Touches::with_names`]).
@@ -285,5 +439,45 @@ mod tests {
             !t.may_change(&q("c"), Some("z")),
             "an index changes no data"
         );
+    }
+
+    #[test]
+    fn data_reach_is_the_tables_named_unless_a_statement_is_unbounded() {
+        let t = Touches::of_sql(
+            "SET lock_timeout = '5s';
+             CREATE TABLE a (id int);
+             ALTER TABLE b ADD COLUMN x int;
+             ALTER TABLE c RENAME TO d;
+             UPDATE e SET y = 1;
+             CREATE INDEX ON f (id);
+             RESET lock_timeout;",
+        );
+        let DataReach::Tables(tables) = t.data_reach() else {
+            panic!("bounded: {:?}", t.data_reach());
+        };
+        let names: Vec<&str> = tables.iter().map(|q| q.name.as_str()).collect();
+        assert_eq!(names, ["a", "b", "c", "d", "e"], "an index changes no data");
+        for unbounded in [
+            "DROP TABLE a CASCADE",
+            "TRUNCATE a CASCADE",
+            "ALTER TABLE a DROP COLUMN x CASCADE",
+            "SET TimeZone = 'UTC'",
+            "SET search_path = other",
+            "ALTER TYPE mood RENAME VALUE 'sad' TO 'blue'",
+            "ALTER TYPE pair ADD ATTRIBUTE z int",
+            "DROP FUNCTION f()",
+            "DROP TRIGGER t ON a",
+            "CALL p()",
+            "ALTER TABLE a SET SCHEMA other",
+            "CREATE RULE r AS ON INSERT TO a DO INSTEAD NOTHING",
+            "DO $$ BEGIN EXECUTE 'DELETE FROM a'; END $$",
+        ] {
+            let t = Touches::of_sql(unbounded);
+            assert!(matches!(t.data_reach(), DataReach::Any(_)), "{unbounded}");
+        }
+        assert!(matches!(
+            Touches::any("unparsed").data_reach(),
+            DataReach::Any("unparsed")
+        ));
     }
 }

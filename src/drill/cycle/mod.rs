@@ -288,6 +288,8 @@ fn drill_history(
             seed: plan.seed,
             seeded_once: false,
             seed_tried: BTreeSet::new(),
+            rows_now: None,
+            widen: None,
         };
         drill.previous = drill.snapshot()?;
         let last = in_scope.last().map(|m| m.name.as_str());
@@ -301,6 +303,7 @@ fn drill_history(
                 let applied = drill.session.apply(sql_file(m))?;
                 drill.watcher.note_applied(&m.sql);
                 report.undo_steps.push(m.name.clone());
+                drill.rows_now = None; // its data changes are not followed
                 if let Some(failure) = applied.failure {
                     report.stopped = Some(format!(
                         "undo folder {} failed where the history applies it: {}",

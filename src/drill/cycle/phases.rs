@@ -14,6 +14,8 @@ use crate::drill::outcome::{
 };
 use crate::drill::script::{Check, Seed};
 use crate::migrations::{ApplyMode, Migration};
+use crate::rows::reach::Widen;
+use crate::rows::Fingerprint;
 use crate::snapshot::{SchemaWatcher, Snapshot, SnapshotError};
 use crate::sql::QName;
 use crate::undo::{MigrationUndo, Verdict};
@@ -75,6 +77,12 @@ pub(super) struct Cycle<'s, 'c> {
     pub(super) seeded_once: bool,
     /// Tables seeding has tried to fill, successfully or not.
     pub(super) seed_tried: BTreeSet<QName>,
+    /// The data as last fingerprinted (seeded drills), kept up to date phase by phase for the
+    /// tables each phase may change; `None` when unknown (nothing read yet, or every table
+    /// emptied since).
+    pub(super) rows_now: Option<Fingerprint>,
+    /// The catalog queries that tell which tables a phase reached, once prepared.
+    pub(super) widen: Option<Widen>,
 }
 
 /// How the rest of an undo that failed on seeded rows fared on emptied tables.
@@ -139,8 +147,10 @@ impl Cycle<'_, '_> {
         files: &UndoFiles,
         forward_file: &ForwardFile,
     ) -> Result<Drilled, DrillError> {
-        let mut data = match (self.seed, &forward_file.touched) {
-            (Some(seed), Some(touched)) => Some(self.seed_and_fingerprint(seed, touched, undo)?),
+        let mut data = match (self.seed, &forward_file.touched, &files.touched) {
+            (Some(seed), Some(touched), Some(undo_touched)) => {
+                Some(self.seed_and_fingerprint(seed, touched, undo, undo_touched)?)
+            }
             _ => None,
         };
         let mut drilled = self.phases(m, undo, files, &mut data)?;
@@ -395,7 +405,10 @@ impl Cycle<'_, '_> {
                 return Ok(Ended::Failed { rolled_back, at });
             }
         }
-        self.observe(data, phase)?;
+        if data.is_some() {
+            let texts: Vec<&str> = files.iter().map(|f| f.sql).collect();
+            self.observe(data, phase, &texts)?;
+        }
         let comparing = Instant::now();
         let schema = self.snapshot()?;
         let status = match expected {

@@ -55,7 +55,12 @@ pub(super) fn prepare_files(
     in_scope: &[&Migration],
     seeded: bool,
 ) -> Result<PreparedFiles, DrillError> {
-    let undos = undo_files(history, undo_history, in_scope)?;
+    let mut undos = undo_files(history, undo_history, in_scope)?;
+    if seeded {
+        for (_, files) in &mut undos {
+            files.touched = Some(files.touches());
+        }
+    }
     let forward_files = in_scope
         .iter()
         .map(|m| {
@@ -141,6 +146,7 @@ pub(super) fn undo_files(
             UndoFiles {
                 source: UndoSource::Generated,
                 files: generated,
+                touched: None,
             }
         } else {
             UndoFiles {
@@ -155,6 +161,7 @@ pub(super) fn undo_files(
                         sql: m.sql.clone(),
                     })
                     .collect(),
+                touched: None,
             }
         };
         out.push((undo, files));
@@ -166,6 +173,22 @@ pub(super) fn undo_files(
 pub(super) struct UndoFiles {
     pub(super) source: UndoSource,
     pub(super) files: Vec<UndoFile>,
+    /// What the files' statements name, for data-survival checks (seeded drills only).
+    pub(super) touched: Option<Touches>,
+}
+
+impl UndoFiles {
+    /// What the files name; a file that does not parse may change any table.
+    fn touches(&self) -> Touches {
+        let mut touched = Touches::with_names([]);
+        for file in &self.files {
+            match sql::parse_file(&file.path, &file.sql) {
+                Ok(statements) => statements.iter().for_each(|s| touched.add(&s.node)),
+                Err(_) => return Touches::any("an undo file that does not parse"),
+            }
+        }
+        touched
+    }
 }
 
 pub(super) fn server_version(client: &mut Client) -> Result<String, DrillError> {
