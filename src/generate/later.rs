@@ -20,7 +20,7 @@ use std::path::Path;
 
 use crate::migrations::{History, Migration};
 use crate::sql::mentions::{mentions, Act, Mention, Object};
-use crate::sql::{self, SqlError};
+use crate::sql::{self, NodeEnum, SqlError};
 use crate::undo::MigrationUndo;
 
 /// An object the undo of a migration reaches, and what the undo does to it.
@@ -47,13 +47,18 @@ impl Reach {
         };
         let path = Path::new(&undo.source);
         for statement in &undo.statements {
-            for m in parsed_mentions(path, &statement.forward) {
+            for (data, m) in parsed_mentions(path, &statement.forward) {
+                // What a data statement reads, its undo need not: the undo's own
+                // statements say what they need.
+                if m.act == Act::Use && data {
+                    continue;
+                }
                 reach.add(m.object, reverse(m.act));
             }
         }
         for statement in &undo.statements {
             for built in &statement.undo.statements {
-                for m in parsed_mentions(path, &built.sql) {
+                for (_, m) in parsed_mentions(path, &built.sql) {
                     reach.add(m.object, m.act);
                 }
             }
@@ -75,10 +80,29 @@ impl Reach {
 
 /// The mentions of every statement of `sql`; text that does not parse names nothing (the
 /// guard rejects a generated file that does not parse back).
-fn parsed_mentions(path: &Path, sql: &str) -> Vec<Mention> {
-    sql::parse_file(path, sql)
-        .map(|statements| statements.iter().flat_map(|s| mentions(&s.node)).collect())
-        .unwrap_or_default()
+/// Each mention comes with whether its statement is a data statement.
+fn parsed_mentions(path: &Path, sql: &str) -> Vec<(bool, Mention)> {
+    let statements = sql::parse_file(path, sql).unwrap_or_default();
+    statements
+        .iter()
+        .flat_map(|s| {
+            let data = is_data(&s.node);
+            mentions(&s.node).into_iter().map(move |m| (data, m))
+        })
+        .collect()
+}
+
+/// Whether the statement only reads or writes rows.
+fn is_data(node: &NodeEnum) -> bool {
+    matches!(
+        node,
+        NodeEnum::InsertStmt(_)
+            | NodeEnum::UpdateStmt(_)
+            | NodeEnum::DeleteStmt(_)
+            | NodeEnum::SelectStmt(_)
+            | NodeEnum::MergeStmt(_)
+            | NodeEnum::CopyStmt(_)
+    )
 }
 
 /// What the undo does to an object its source did `act` to.
@@ -130,6 +154,8 @@ fn conflicts(undo: &Reached, later: &Mention) -> bool {
 /// A later statement that depends on what an undo reaches.
 #[derive(Debug, Clone)]
 pub struct Dependency {
+    /// The selected migration whose undo it depends on.
+    pub source: String,
     pub later: String,
     pub line: usize,
     /// What the later statement does and what the undo does, in a sentence.
@@ -202,6 +228,7 @@ fn dependencies(
             format!("{}; {undo} {} {}", l.what, verb(u.act), u.object)
         };
         out.push(Dependency {
+            source: reach.source.clone(),
             later: later.name.clone(),
             line: *line,
             why,
@@ -215,9 +242,16 @@ const LISTED: usize = 20;
 
 /// The message of a refusal: each dependency, then what to run instead.
 pub fn message(dependencies: &[Dependency], dir: &Path, last: usize) -> String {
-    let mut text = String::from(
-        "the undo would run after later migrations that stay deployed, and they depend on \
-         what it drops, renames back or changes:",
+    let mut sources: Vec<&str> = Vec::new();
+    for d in dependencies {
+        if !sources.contains(&d.source.as_str()) {
+            sources.push(&d.source);
+        }
+    }
+    let mut text = format!(
+        "the undo of {} would run after later migrations that stay deployed, and they \
+         depend on what it drops, renames back or changes:",
+        sources.join(", ")
     );
     for d in dependencies.iter().take(LISTED) {
         text.push_str(&format!("\n  {} (line {}): {}", d.later, d.line, d.why));

@@ -348,3 +348,12 @@ fn the_suggestion_undoes_down_to_the_oldest_refused_migration() {
     .expect("refused");
     assert!(message.ends_with("--last 3"), "{message}");
 }
+
+#[test]
+fn what_a_data_statement_reads_is_not_what_its_undo_needs() {
+    // The undo deletes the row by its key; the later change of another column leaves it be.
+    not_refused(
+        "INSERT INTO \"users\" (\"id\", \"name\") VALUES (1, 'a');",
+        "ALTER TABLE \"users\" ALTER COLUMN \"name\" SET NOT NULL;",
+    );
+}
