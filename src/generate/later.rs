@@ -29,6 +29,9 @@ struct Reached {
     object: Object,
     /// What the undo does to the object (the reverse of what the source did).
     act: Act,
+    /// For an object used: only its drop or rename breaks the undo, not a change in place
+    /// (the source's index over a column whose type changes later is still there to drop).
+    only_its_name: bool,
 }
 
 /// What the undo of one migration reaches.
@@ -53,25 +56,29 @@ impl Reach {
                 if m.act == Act::Use && data {
                     continue;
                 }
-                reach.add(m.object, reverse(m.act));
+                reach.add(m.object, reverse(m.act), true);
             }
         }
         for statement in &undo.statements {
             for built in &statement.undo.statements {
                 for (_, m) in parsed_mentions(path, &built.sql) {
-                    reach.add(m.object, m.act);
+                    reach.add(m.object, m.act, false);
                 }
             }
         }
         reach
     }
 
-    fn add(&mut self, object: Object, act: Act) {
+    fn add(&mut self, object: Object, act: Act, only_its_name: bool) {
         // A manual undo is written by a person, against the history as it is by then.
         if object == Object::Anything {
             return;
         }
-        let reached = Reached { object, act };
+        let reached = Reached {
+            object,
+            act,
+            only_its_name: only_its_name && act == Act::Use,
+        };
         if !self.reached.contains(&reached) {
             self.reached.push(reached);
         }
@@ -135,6 +142,9 @@ fn conflicts(undo: &Reached, later: &Mention) -> bool {
     let (u, l) = (&undo.object, &later.object);
     if *l == Object::Anything {
         return true;
+    }
+    if undo.only_its_name && later.act == Act::Alter {
+        return false;
     }
     if u.same(l) {
         return undo.act.changes() || later.act.changes();
@@ -222,7 +232,14 @@ fn dependencies(
         });
         let Some((u, l)) = hit else { continue };
         let undo = format!("the undo of {}", reach.source);
-        let why = if u.object.same(&l.object) || l.object == Object::Anything {
+        let why = if l.object == Object::Anything {
+            format!(
+                "{}: it may name {}, which {undo} {}",
+                l.what,
+                u.object,
+                verb(u.act)
+            )
+        } else if u.object.same(&l.object) {
             format!("{}, which {undo} {}", l.what, verb(u.act))
         } else {
             format!("{}; {undo} {} {}", l.what, verb(u.act), u.object)

@@ -284,7 +284,11 @@ fn a_later_do_block_that_cannot_be_read() {
         "ALTER TABLE \"users\" ADD COLUMN \"a\" INTEGER;",
         "DO $$ BEGIN EXECUTE 'ALTER TABLE users DROP COLUMN a'; END $$;",
     );
-    says(&message, 1, "a DO block this check cannot read");
+    says(
+        &message,
+        1,
+        &format!("a DO block this check cannot read (it holds dynamic SQL (EXECUTE)): it may name column users.a, which the undo of {INIT} drops"),
+    );
 }
 
 #[test]
@@ -355,5 +359,24 @@ fn what_a_data_statement_reads_is_not_what_its_undo_needs() {
     not_refused(
         "INSERT INTO \"users\" (\"id\", \"name\") VALUES (1, 'a');",
         "ALTER TABLE \"users\" ALTER COLUMN \"name\" SET NOT NULL;",
+    );
+}
+
+#[test]
+fn a_later_change_in_place_of_a_column_an_index_the_undo_drops_covers() {
+    // DROP INDEX still finds the index after the column's type changed.
+    not_refused(
+        "CREATE INDEX \"users_name_idx\" ON \"users\"(\"name\");",
+        "ALTER TABLE \"users\" ALTER COLUMN \"name\" SET DATA TYPE VARCHAR(20);",
+    );
+    // A dropped column takes the index with it.
+    let message = refused(
+        "CREATE INDEX \"users_name_idx\" ON \"users\"(\"name\");",
+        "ALTER TABLE \"users\" DROP COLUMN \"name\";",
+    );
+    says(
+        &message,
+        1,
+        &format!("column users.name is dropped, which the undo of {INIT} needs"),
     );
 }
