@@ -632,3 +632,30 @@ fn a_crlf_inside_a_restored_literal_is_kept_and_force_still_replaces() {
     p.generate_ok(&["--force"], 0);
     assert_eq!(p.read(&folder), written);
 }
+
+#[test]
+fn undoing_an_older_migration_that_a_later_foreign_key_depends_on_is_refused() {
+    let p = Project::new();
+    p.write_migration(INIT, "CREATE TABLE \"T\" (\"id\" int PRIMARY KEY);\n");
+    p.write_migration(
+        ADD,
+        "CREATE TABLE \"orders\" (\"id\" int, \"t_id\" int);\n\
+         ALTER TABLE \"orders\" ADD CONSTRAINT \"orders_t_id_fkey\" \
+         FOREIGN KEY (\"t_id\") REFERENCES \"T\"(\"id\");\n",
+    );
+    // Dropping "T" after ADD fails: "orders_t_id_fkey" depends on it.
+    p.generate_fails(
+        "older_migration_a_later_key_depends_on",
+        &["--migration", INIT],
+    );
+    p.generate_ok(&["--last", "2", "--timestamp", TS], 0);
+    assert_eq!(
+        names(&p.migrations()),
+        [
+            INIT,
+            ADD,
+            &format!("{TS}_undo_add"),
+            "20990101000001_undo_init"
+        ]
+    );
+}

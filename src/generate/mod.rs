@@ -7,6 +7,7 @@
 //! migration is derived, and the whole undo of a long history is many times its SQL.
 
 mod guard;
+mod later;
 mod spool;
 
 use std::borrow::Cow;
@@ -22,6 +23,7 @@ use crate::migrations::{
 };
 use crate::sql::SqlError;
 use crate::undo::Verdict;
+pub use later::Dependency;
 use spool::{Span, Spool};
 
 pub use crate::undo::{
@@ -64,6 +66,15 @@ pub enum GenerateError {
     /// The temporary file a plan keeps its texts in could not be made, written or read.
     #[error("cannot keep the generated files in a temporary file ({0}); nothing was written; is the temporary directory full or unwritable? (set TMPDIR to another)")]
     Spool(#[source] io::Error),
+    /// A later migration that stays deployed depends on what the undo of an older one
+    /// drops, renames back or changes (see `later.rs`).
+    #[error("{}", later::message(dependencies, dir, *last))]
+    LaterDepends {
+        dependencies: Vec<later::Dependency>,
+        dir: PathBuf,
+        /// The `--last N` that undoes from the newest migration down to the oldest refused.
+        last: usize,
+    },
     #[error("--last 0 selects no migration; pass --last 1 or more, or --all")]
     LastZero,
     #[error(
@@ -285,10 +296,19 @@ pub fn plan(
     let selected = select(history, selection)?;
     let mut spool = Spool::new().map_err(GenerateError::Spool)?;
     let mut undos = Vec::with_capacity(selected.len());
+    let mut reaches = Vec::with_capacity(selected.len());
     derive_each(history, &selected, lock_timeout, |undo| {
+        reaches.push(later::Reach::of(&undo));
         undos.push(Plan::keep(&mut spool, undo).map_err(GenerateError::Spool)?);
         Ok::<_, GenerateError>(())
     })?;
+    if let Some((dependencies, last)) = later::check(history, &selected, &reaches)? {
+        return Err(GenerateError::LaterDepends {
+            dependencies,
+            dir: history.dir.clone(),
+            last,
+        });
+    }
     io::Write::flush(&mut spool).map_err(GenerateError::Spool)?;
     undos.reverse(); // newest source first
     assign_folders(history, &mut undos, requested, now, force)?;
