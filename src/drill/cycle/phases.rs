@@ -1,7 +1,6 @@
 //! One migration's drill: forward, undo and re-apply, each a phase of the same shape: apply the
 //! files, then snapshot the schema and compare it with what it must be.
 
-use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use super::prepare::{ForwardFile, UndoFiles};
@@ -14,8 +13,8 @@ use crate::drill::outcome::{
 };
 use crate::drill::script::{Check, Seed};
 use crate::migrations::{ApplyMode, Migration};
+use crate::rows;
 use crate::snapshot::{SchemaWatcher, Snapshot, SnapshotError};
-use crate::sql::QName;
 use crate::undo::{MigrationUndo, Verdict};
 
 pub(super) fn sql_file(m: &Migration) -> SqlFile<'_> {
@@ -74,7 +73,9 @@ pub(super) struct Cycle<'s, 'c> {
     /// tables that are still empty.
     pub(super) seeded_once: bool,
     /// Tables seeding has tried to fill, successfully or not.
-    pub(super) seed_tried: BTreeSet<QName>,
+    pub(super) seed_tried: rows::Tried,
+    /// What the history declares, for values later migrations accept.
+    pub(super) seed_hints: rows::Hints,
 }
 
 /// What a phase's schema must equal, and how a diff names the two sides.

@@ -41,14 +41,10 @@ impl Cycle<'_, '_> {
             Fill::All
         };
         let client = self.session.client();
-        let outcome = rows::seed(client, seed.rows, fill).map_err(DrillError::Data)?;
+        let outcome =
+            rows::seed(client, seed.rows, fill, &self.seed_hints).map_err(DrillError::Data)?;
         self.seeded_once = true;
-        let tried = outcome.seeded.iter().map(|s| &s.table);
-        self.seed_tried.extend(
-            tried
-                .chain(outcome.failed.iter().map(|f| &f.table))
-                .cloned(),
-        );
+        self.seed_tried.record(&outcome);
         let started = Instant::now();
         let before = rows::fingerprint::take(client).map_err(DrillError::Data)?;
         Ok(DataWatch {
