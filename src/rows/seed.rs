@@ -395,6 +395,25 @@ impl Solved {
     }
 }
 
+impl Solved {
+    /// A column that the solved constraints together leave no value for.
+    fn contradiction(&self, table: &LiveTable) -> Option<String> {
+        let (attnum, _) = self.domains.iter().find(|(_, d)| d.is_empty())?;
+        let column = table.columns.iter().find(|c| c.attnum == *attnum)?;
+        Some(format!(
+            "the CHECK constraints on column {} admit no value",
+            Ident(&column.name)
+        ))
+    }
+}
+
+impl Domain {
+    fn is_empty(&self) -> bool {
+        let empty = |(low, high): (Option<i64>, Option<i64>)| matches!((low, high), (Some(l), Some(h)) if h < l);
+        self.one_of.as_ref().is_some_and(Vec::is_empty) || empty(self.range) || empty(self.length)
+    }
+}
+
 /// Adds one shape to the domains or groups; `false` when it does not fit the table (a column
 /// that is missing, or of a type the shape cannot be produced for).
 fn add_shape(
@@ -457,6 +476,9 @@ impl RowPlan {
         rows: u64,
     ) -> Result<Result<RowPlan, String>, postgres::Error> {
         let solved = Solved::of(table);
+        if let Some(why) = solved.contradiction(table) {
+            return Ok(Err(why));
+        }
         let mut values: BTreeMap<i16, Option<Value>> = BTreeMap::new();
         // How many distinct values a column can take, where that is limited.
         let mut capacity: BTreeMap<i16, u64> = BTreeMap::new();
