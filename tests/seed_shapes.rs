@@ -13,6 +13,8 @@
 #![allow(clippy::unwrap_used)]
 
 use postgres::Client;
+use unmigrate::drill::script::Seed;
+use unmigrate::drill::{self, DrillPlan};
 use unmigrate::migrations::read_history;
 use unmigrate::rows::{self, Fill, Hints, SeedOutcome, Tried};
 use unmigrate::scratch::{Scratch, ScratchOptions, ScratchSource};
@@ -90,6 +92,23 @@ fn at_least_one_of_keeps_one_column_set() {
         let sql = format!("SELECT count(*) FROM {table} WHERE email IS NULL AND phone IS NULL");
         assert_eq!(count(&mut client, &sql), 0, "{table}");
     }
+}
+
+#[test]
+fn at_most_one_of_never_sets_both() {
+    // As trigger.dev writes it (TaskSchedule_window_exclusive).
+    let (_scratch, mut client) = database(
+        r#"CREATE TABLE t (id int PRIMARY KEY, "windowDurationSeconds" int, "windowPercentage" int,
+             CHECK ("windowDurationSeconds" IS NULL OR "windowPercentage" IS NULL));
+           CREATE TABLE u (id int PRIMARY KEY, a int, b int, CHECK (num_nonnulls(a, b) <= 1));"#,
+    );
+    let outcome = seed_all(&mut client);
+    assert_seeded(&outcome, "t", ROWS);
+    assert_seeded(&outcome, "u", ROWS);
+    let both = r#"SELECT count(*) FROM t WHERE "windowDurationSeconds" IS NOT NULL AND "windowPercentage" IS NOT NULL"#;
+    assert_eq!(count(&mut client, both), 0);
+    let used = r#"SELECT count(*) FROM t WHERE "windowPercentage" IS NOT NULL"#;
+    assert!(count(&mut client, used) > 0);
 }
 
 #[test]
@@ -280,7 +299,7 @@ fn an_unsolved_shape_is_named_in_the_reason() {
     let pair = reason("pair");
     assert!(
         pair.contains("CHECK constraint pair_one cannot hold")
-            && pair.contains("a, b are always set"),
+            && pair.contains("at most one of a, b may be set, but a, b are always set"),
         "{pair}"
     );
 }
@@ -332,4 +351,39 @@ fn without_hints_the_later_keys_meet_synthetic_values() {
         r#"ALTER TABLE "Post" ADD CONSTRAINT "Post_authorId_fkey" FOREIGN KEY ("authorId") REFERENCES "User"("id");"#,
     );
     assert!(fk.is_err());
+}
+
+#[test]
+fn a_seeded_drill_follows_the_keys_later_migrations_add() {
+    let dir = tempfile::tempdir().unwrap();
+    let migrations = dir.path().join("migrations");
+    write_history(
+        &migrations,
+        &[
+            ("20240101000000_init", USERS_AND_POSTS),
+            (
+                "20240102000000_author",
+                r#"ALTER TABLE "Post" ADD CONSTRAINT "Post_authorId_fkey" FOREIGN KEY ("authorId") REFERENCES "User"("id") ON DELETE RESTRICT ON UPDATE CASCADE;"#,
+            ),
+            (
+                "20240103000000_email",
+                r#"CREATE UNIQUE INDEX "User_email_key" ON "User"("email");"#,
+            ),
+        ],
+    );
+    let mut plan = DrillPlan::whole_history(
+        migrations,
+        ScratchSource::Embedded(ScratchOptions::default()),
+    );
+    plan.seed = Some(Seed { rows: ROWS });
+    plan.jobs = Some(1);
+    let report = drill::run(&plan, &mut |_| {}).unwrap();
+    let text = unmigrate::report::render(&report, unmigrate::report::ReportFormat::Human, false);
+    assert_eq!(report.migrations.len(), 3, "{text}");
+    for m in &report.migrations {
+        let data = m.data.as_ref().unwrap();
+        assert_eq!(data.forward_failure, None, "{}: {text}", m.name);
+        assert!(data.not_seeded.is_empty(), "{}: {text}", m.name);
+    }
+    assert!(report.stopped.is_none(), "{text}");
 }

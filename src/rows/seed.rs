@@ -355,10 +355,13 @@ struct Domain {
     length: (Option<i64>, Option<i64>),
 }
 
-/// A group of columns a solved CHECK constraint counts.
+/// A group of columns a solved CHECK constraint counts: exactly, at most or at least one of
+/// them is set.
 enum Group {
-    ExactlyOne(Vec<i16>),
-    AtLeastOne(Vec<i16>),
+    Exactly(Vec<i16>),
+    /// As `Exactly`, or none when none can be set.
+    AtMost(Vec<i16>),
+    AtLeast(Vec<i16>),
 }
 
 /// The solved CHECK constraints of a table: per column domains and groups.
@@ -427,8 +430,9 @@ fn add_shape(
         names.iter().map(|n| find(n).map(|c| c.attnum)).collect()
     };
     match shape {
-        Shape::ExactlyOne(names) => group(names).map(|g| groups.push(Group::ExactlyOne(g))),
-        Shape::AtLeastOne(names) => group(names).map(|g| groups.push(Group::AtLeastOne(g))),
+        Shape::ExactlyOne(names) => group(names).map(|g| groups.push(Group::Exactly(g))),
+        Shape::AtMostOne(names) => group(names).map(|g| groups.push(Group::AtMost(g))),
+        Shape::AtLeastOne(names) => group(names).map(|g| groups.push(Group::AtLeast(g))),
         Shape::OneOf { column, values } => find(column).filter(|c| !c.is_array).map(|c| {
             let domain = domains.entry(c.attnum).or_default();
             domain.one_of = Some(match domain.one_of.take() {
@@ -646,7 +650,7 @@ fn apply_group(
     group: &Group,
     values: &mut BTreeMap<i16, Option<Value>>,
 ) -> Result<(), String> {
-    let (Group::ExactlyOne(columns) | Group::AtLeastOne(columns)) = group;
+    let (Group::Exactly(columns) | Group::AtMost(columns) | Group::AtLeast(columns)) = group;
     let set: Vec<i16> = columns
         .iter()
         .copied()
@@ -666,8 +670,8 @@ fn apply_group(
         names.join(", ")
     };
     match group {
-        Group::AtLeastOne(_) if !set.is_empty() => Ok(()),
-        Group::AtLeastOne(_) => {
+        Group::AtLeast(_) if !set.is_empty() => Ok(()),
+        Group::AtLeast(_) => {
             let first = candidates.first().ok_or_else(|| {
                 format!(
                     "none of {} can be set (no value, or no parent row)",
@@ -679,17 +683,17 @@ fn apply_group(
             }
             Ok(())
         }
-        Group::ExactlyOne(_) if set.len() > 1 => Err(format!(
-            "exactly one of {} may be set, but {} are always set",
+        Group::Exactly(_) | Group::AtMost(_) if set.len() > 1 => Err(format!(
+            "at most one of {} may be set, but {} are always set",
             names(columns),
             names(&set)
         )),
-        Group::ExactlyOne(_) => {
+        Group::Exactly(_) | Group::AtMost(_) => {
             let chosen: Vec<i16> = match set.first() {
                 Some(&only) => vec![only],
                 None => candidates,
             };
-            if chosen.is_empty() {
+            if chosen.is_empty() && matches!(group, Group::Exactly(_)) {
                 return Err(format!(
                     "one of {} must be set, but none can be (no value, or no parent row)",
                     names(columns)

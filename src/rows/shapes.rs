@@ -14,9 +14,11 @@ use crate::sql::{self, pb, Node, NodeEnum};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Shape {
     /// Exactly one of the columns is set (`num_nonnulls(a, b) = 1`, `(a IS NULL) <> (b IS
-    /// NULL)`, `(a IS NOT NULL)::int + (b IS NOT NULL)::int = 1`); also what satisfies "at
-    /// most one" (`num_nonnulls(a, b) <= 1`).
+    /// NULL)`, `(a IS NOT NULL)::int + (b IS NOT NULL)::int = 1`).
     ExactlyOne(Vec<String>),
+    /// Not all of the columns are set (`a IS NULL OR b IS NULL`, `num_nonnulls(a, b) <= 1`):
+    /// satisfied by setting at most one.
+    AtMostOne(Vec<String>),
     /// At least one is set (`num_nonnulls(a, b) >= 1`, `a IS NOT NULL OR b IS NOT NULL`).
     AtLeastOne(Vec<String>),
     /// A number within inclusive integer bounds (`x > 0`, `x BETWEEN 1 AND 5`).
@@ -63,8 +65,13 @@ fn conjuncts(node: &Node, shapes: &mut Vec<Shape>) -> Option<()> {
 fn shape(node: &Node) -> Option<Shape> {
     match node.node.as_ref()? {
         NodeEnum::BoolExpr(b) if b.boolop == pb::BoolExprType::OrExpr as i32 => {
-            let columns: Option<Vec<String>> = b.args.iter().map(is_not_null).collect();
-            Some(Shape::AtLeastOne(columns?))
+            let set: Option<Vec<String>> = b.args.iter().map(is_not_null).collect();
+            let unset: Option<Vec<String>> = b.args.iter().map(is_null).collect();
+            match (set, unset) {
+                (Some(columns), _) => Some(Shape::AtLeastOne(columns)),
+                (_, Some(columns)) => Some(Shape::AtMostOne(columns)),
+                _ => None,
+            }
         }
         NodeEnum::NullTest(_) => Some(Shape::AtLeastOne(vec![is_not_null(node)?])),
         NodeEnum::AExpr(e) => a_expr(e),
@@ -119,7 +126,8 @@ fn comparison(left: &Node, op: &str, right: &Node) -> Option<Shape> {
     if let Some(columns) = counted(left) {
         let n = value.parse::<i64>().ok()?;
         return match (op, n) {
-            ("=" | "<=", 1) | ("<", 2) => Some(Shape::ExactlyOne(columns)),
+            ("=", 1) => Some(Shape::ExactlyOne(columns)),
+            ("<=", 1) | ("<", 2) => Some(Shape::AtMostOne(columns)),
             (">=", 1) | (">" | "<>", 0) => Some(Shape::AtLeastOne(columns)),
             _ => None,
         };
@@ -202,6 +210,16 @@ fn one_of(left: &Node, items: &[Node]) -> Option<Shape> {
 fn is_not_null(node: &Node) -> Option<String> {
     match node.node.as_ref()? {
         NodeEnum::NullTest(t) if t.nulltesttype == pb::NullTestType::IsNotNull as i32 => {
+            column(t.arg.as_deref()?)
+        }
+        _ => None,
+    }
+}
+
+/// The column of `x IS NULL`.
+fn is_null(node: &Node) -> Option<String> {
+    match node.node.as_ref()? {
+        NodeEnum::NullTest(t) if t.nulltesttype == pb::NullTestType::IsNull as i32 => {
             column(t.arg.as_deref()?)
         }
         _ => None,
@@ -311,6 +329,13 @@ mod tests {
         let ab = Some(vec![Shape::AtLeastOne(names(&["a", "b"]))]);
         assert_eq!(read("CHECK ((num_nonnulls(a, b) >= 1))"), ab);
         assert_eq!(read("CHECK (((a IS NOT NULL) OR (b IS NOT NULL)))"), ab);
+    }
+
+    #[test]
+    fn at_most_one_of() {
+        let ab = Some(vec![Shape::AtMostOne(names(&["a", "b"]))]);
+        assert_eq!(read("CHECK (((a IS NULL) OR (b IS NULL))) NOT VALID"), ab);
+        assert_eq!(read("CHECK ((num_nonnulls(a, b) <= 1))"), ab);
     }
 
     #[test]
