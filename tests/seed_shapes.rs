@@ -227,6 +227,24 @@ fn a_unique_foreign_key_gets_as_many_rows_as_its_parent_has() {
 }
 
 #[test]
+fn foreign_keys_that_share_a_column_agree_on_it() {
+    // As langfuse's in_app_agent_events: two composite keys share project_id.
+    let (_scratch, mut client) = database(
+        "CREATE TABLE conversation (id text, project_id text, PRIMARY KEY (id, project_id));
+         CREATE TABLE run (id text, project_id text, conversation_id text NOT NULL,
+           PRIMARY KEY (id, project_id),
+           FOREIGN KEY (conversation_id, project_id) REFERENCES conversation);
+         CREATE TABLE event (project_id text NOT NULL, conversation_id text NOT NULL,
+           run_id text NOT NULL, seq int NOT NULL, PRIMARY KEY (project_id, seq),
+           CONSTRAINT a_conversation FOREIGN KEY (conversation_id, project_id)
+             REFERENCES conversation,
+           CONSTRAINT b_run FOREIGN KEY (run_id, project_id) REFERENCES run);",
+    );
+    let outcome = seed_all(&mut client);
+    assert_seeded(&outcome, "event", ROWS);
+}
+
+#[test]
 fn a_table_created_under_a_name_renamed_away_is_seeded() {
     // `never` cannot be seeded: it is reported once, not again in the second round.
     let (_scratch, mut client) = database(
@@ -301,6 +319,24 @@ fn an_unsolved_shape_is_named_in_the_reason() {
         pair.contains("CHECK constraint pair_one cannot hold")
             && pair.contains("at most one of a, b may be set, but a, b are always set"),
         "{pair}"
+    );
+}
+
+#[test]
+fn a_partitioned_table_without_a_partition_for_the_values_says_so() {
+    let (_scratch, mut client) = database(
+        "CREATE TABLE delivery (id int, at timestamp NOT NULL) PARTITION BY RANGE (at);
+         CREATE TABLE delivery_2020 PARTITION OF delivery
+           FOR VALUES FROM ('2020-01-01') TO ('2021-01-01');",
+    );
+    let outcome = seed_all(&mut client);
+    let failed = &outcome.failed[0];
+    assert_eq!(failed.table.name, "delivery");
+    assert!(
+        failed
+            .message
+            .starts_with("no partition takes the seeder's values for the partition key"),
+        "{failed:?}"
     );
 }
 

@@ -242,10 +242,19 @@ fn refused(
         Some(detail) => format!("{}: {detail}", db.message()),
         None => db.message().to_string(),
     };
-    let message = match db
-        .constraint()
-        .and_then(|c| culprit(table, plan, db.code(), c))
-    {
+    let culprit = match db.constraint() {
+        Some(name) => culprit(table, plan, db.code(), name),
+        // PostgreSQL names no constraint when no partition takes a row.
+        None if db.code() == &SqlState::CHECK_VIOLATION && error.starts_with("no partition") => {
+            Some(
+                "no partition takes the seeder's values for the partition key (the seeder \
+                 does not read partition bounds)"
+                    .to_string(),
+            )
+        }
+        None => None,
+    };
+    let message = match culprit {
         Some(culprit) => format!("{culprit}; {error}"),
         None => error,
     };
@@ -494,12 +503,15 @@ impl RowPlan {
         let mut foreign_keys: Vec<&live::ForeignKey> = table.foreign_keys.iter().collect();
         foreign_keys.sort_by_key(|fk| (fk.hinted, std::cmp::Reverse(fk.columns.len())));
         for (n, fk) in foreign_keys.into_iter().enumerate() {
-            if fk.columns.iter().any(|a| values.contains_key(a)) {
-                continue;
-            }
             let parent = by_oid
                 .get(&fk.parent)
                 .filter(|p| p.oid != table.oid && !waiting.contains(&p.oid));
+            if fk.columns.iter().any(|a| values.contains_key(a)) {
+                if let Some(join) = overlapping_key(table, fk, parent.copied(), n, &mut values) {
+                    joins.push(join);
+                }
+                continue;
+            }
             let keys = match parent {
                 Some(p) => parent_keys(client, p, &fk.parent_columns)?,
                 None => None,
@@ -621,6 +633,52 @@ impl RowPlan {
             self.joins.join(" ")
         )
     }
+}
+
+/// A foreign key that shares columns with one already followed (`(conversation_id,
+/// project_id)` and `(run_id, project_id)`): its other columns come from a parent row that
+/// agrees on the shared ones, picked by a lateral join (returned). `None` when every column
+/// is taken, or the parent or a shared value is missing: the columns then keep their own
+/// values.
+fn overlapping_key(
+    table: &LiveTable,
+    fk: &live::ForeignKey,
+    parent: Option<&LiveTable>,
+    n: usize,
+    values: &mut BTreeMap<i16, Option<Value>>,
+) -> Option<String> {
+    let parent = parent?;
+    let pairs = || fk.columns.iter().zip(&fk.parent_columns);
+    let mut conditions = Vec::new();
+    let mut rest = Vec::new();
+    for (&attnum, parent_column) in pairs() {
+        match values.get(&attnum) {
+            Some(Some(v)) if v.nulls != Nulls::Always => {
+                conditions.push(format!("p.{} = {}", Ident(parent_column), v.expr));
+            }
+            Some(_) => return None,
+            None => {
+                conditions.push(format!("p.{} IS NOT NULL", Ident(parent_column)));
+                rest.push((attnum, parent_column));
+            }
+        }
+    }
+    if rest.is_empty() {
+        return None;
+    }
+    let alias = format!("fk{n}");
+    let list: Vec<String> = rest.iter().map(|(_, c)| Ident(c).to_string()).collect();
+    let list = list.join(", ");
+    for (attnum, parent_column) in rest {
+        let expr = format!("{alias}.{}", Ident(parent_column));
+        values.insert(attnum, Some(usual(table, attnum, expr)));
+    }
+    Some(format!(
+        "LEFT JOIN LATERAL (SELECT {list} FROM {} AS p WHERE {} ORDER BY {list} LIMIT 1) AS \
+         {alias} ON true",
+        parent.from,
+        conditions.join(" AND ")
+    ))
 }
 
 /// A column's usual value: NULL in every third row when nullable.
