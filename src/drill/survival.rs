@@ -114,6 +114,7 @@ mod tests {
             tables: [(
                 q("User"),
                 TableFingerprint {
+                    oid: 0,
                     rows,
                     columns: columns.into(),
                 },

@@ -388,7 +388,8 @@ fn seeded_line(data: &DataReport) -> Option<String> {
     ))
 }
 
-/// One line per table seeding could not fill, with PostgreSQL's error.
+/// One line per table seeding could not fill, with the constraint or shape that defeated the
+/// seeder and PostgreSQL's error.
 fn not_seeded_lines(data: &DataReport) -> Vec<String> {
     data.not_seeded
         .iter()

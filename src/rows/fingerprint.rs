@@ -25,6 +25,9 @@ pub struct Fingerprint {
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TableFingerprint {
+    /// The table's oid: which table of that name was read (one dropped and created again
+    /// is another table).
+    pub oid: u32,
     pub rows: i64,
     pub columns: BTreeMap<String, ColumnFingerprint>,
 }
@@ -123,6 +126,7 @@ impl Fingerprint {
             let row = client.query_one(&fingerprint_sql(&table.from, &table.columns), &[])?;
             let rows: i64 = row.get(0);
             let mut t = TableFingerprint {
+                oid: table.oid,
                 rows,
                 columns: BTreeMap::new(),
             };
@@ -188,6 +192,7 @@ mod tests {
 
     fn table(rows: i64, columns: &[(&str, &str, i64)]) -> TableFingerprint {
         TableFingerprint {
+            oid: 0,
             rows,
             columns: columns
                 .iter()

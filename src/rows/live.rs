@@ -20,9 +20,32 @@ pub struct LiveTable {
     pub columns: Vec<LiveColumn>,
     /// Attribute numbers of the columns in any unique index (key or expression).
     pub unique: Vec<i16>,
+    /// Each unique index (or, from [`super::hints`], one a later migration adds).
+    pub unique_keys: Vec<UniqueKey>,
     pub foreign_keys: Vec<ForeignKey>,
     /// Attribute numbers of the columns that CHECK constraints mention.
     pub checked: Vec<i16>,
+    pub checks: Vec<LiveCheck>,
+}
+
+/// One unique index: the columns its keys and expressions use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UniqueKey {
+    pub name: String,
+    /// Empty for an index on constant expressions only (`CREATE UNIQUE INDEX … ((true))`):
+    /// the table holds one row at most.
+    pub columns: Vec<i16>,
+    /// A partial index (`WHERE …`) limits only some rows.
+    pub partial: bool,
+}
+
+/// One CHECK constraint.
+#[derive(Debug, Clone)]
+pub struct LiveCheck {
+    pub name: String,
+    /// As `pg_get_constraintdef` shows it: `CHECK ((price > 0))`.
+    pub definition: String,
+    pub columns: Vec<i16>,
 }
 
 #[derive(Debug, Clone)]
@@ -63,6 +86,9 @@ pub struct ForeignKey {
     pub columns: Vec<i16>,
     pub parent: u32,
     pub parent_columns: Vec<String>,
+    /// Not in the live table: declared by a later migration of the history (see
+    /// [`super::hints`]). Followed when the parent has rows, ignored otherwise.
+    pub hinted: bool,
 }
 
 /// Schemas that never hold user data: the system's, and the drill's own.
@@ -110,21 +136,26 @@ SELECT a.attrelid, a.attnum, a.attname, format_type(a.atttypid, a.atttypmod), a.
  WHERE a.attrelid = ANY($1) AND a.attnum > 0 AND NOT a.attisdropped \
  ORDER BY a.attrelid, a.attnum";
 
-/// Columns in unique indexes: key columns, and the columns expressions use (from pg_depend).
+/// Unique indexes with the columns they use: key columns, and the columns expressions use
+/// (from pg_depend).
 const UNIQUE_SQL: &str = "\
-SELECT i.indrelid, k.attnum FROM pg_index i, unnest(i.indkey::int2[]) AS k(attnum) \
- WHERE i.indisunique AND i.indrelid = ANY($1) AND k.attnum > 0 \
-UNION \
-SELECT i.indrelid, d.refobjsubid::int2 FROM pg_index i \
-  JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = i.indexrelid \
-                  AND d.refclassid = 'pg_class'::regclass AND d.refobjid = i.indrelid \
- WHERE i.indisunique AND i.indrelid = ANY($1) AND d.refobjsubid > 0";
+SELECT i.indrelid, c.relname, i.indpred IS NOT NULL, \
+       ARRAY(SELECT k.attnum FROM unnest(i.indkey::int2[]) AS k(attnum) WHERE k.attnum > 0 \
+             UNION \
+             SELECT d.refobjsubid::int2 FROM pg_depend d \
+              WHERE d.classid = 'pg_class'::regclass AND d.objid = i.indexrelid \
+                AND d.refclassid = 'pg_class'::regclass AND d.refobjid = i.indrelid \
+                AND d.refobjsubid > 0) \
+  FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid \
+ WHERE i.indisunique AND i.indrelid = ANY($1) \
+ ORDER BY i.indrelid, c.relname";
 
 const CONSTRAINTS_SQL: &str = "\
 SELECT c.conrelid, c.contype::text, c.conname, c.conkey, c.confrelid, \
        coalesce((SELECT array_agg(a.attname ORDER BY k.ord) \
                    FROM unnest(c.confkey) WITH ORDINALITY AS k(attnum, ord) \
-                   JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = k.attnum), '{}') \
+                   JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = k.attnum), '{}'), \
+       pg_get_constraintdef(c.oid) \
   FROM pg_constraint c \
  WHERE c.conrelid = ANY($1) AND c.contype IN ('f', 'c') \
  ORDER BY c.conrelid, c.conname";
@@ -143,8 +174,10 @@ pub fn user_tables(client: &mut Client) -> Result<Vec<LiveTable>, postgres::Erro
                 name,
                 columns: Vec::new(),
                 unique: Vec::new(),
+                unique_keys: Vec::new(),
                 foreign_keys: Vec::new(),
                 checked: Vec::new(),
+                checks: Vec::new(),
             }
         })
         .collect();
@@ -174,20 +207,36 @@ pub fn user_tables(client: &mut Client) -> Result<Vec<LiveTable>, postgres::Erro
     }
     for row in client.query(UNIQUE_SQL, &[&oids])? {
         let table = &mut tables[index[&row.get::<_, u32>(0)]];
-        table.unique.push(row.get(1));
+        let key = UniqueKey {
+            name: row.get(1),
+            partial: row.get(2),
+            columns: row.get(3),
+        };
+        for &attnum in &key.columns {
+            if !table.unique.contains(&attnum) {
+                table.unique.push(attnum);
+            }
+        }
+        table.unique_keys.push(key);
     }
     for row in client.query(CONSTRAINTS_SQL, &[&oids])? {
         let table = &mut tables[index[&row.get::<_, u32>(0)]];
         let kind: String = row.get(1);
         let columns: Vec<i16> = row.get::<_, Option<Vec<i16>>>(3).unwrap_or_default();
         if kind == "c" {
-            table.checked.extend(columns);
+            table.checked.extend(&columns);
+            table.checks.push(LiveCheck {
+                name: row.get(2),
+                definition: row.get(6),
+                columns,
+            });
         } else {
             table.foreign_keys.push(ForeignKey {
                 name: row.get(2),
                 columns,
                 parent: row.get(4),
                 parent_columns: row.get(5),
+                hinted: false,
             });
         }
     }

@@ -13,19 +13,31 @@
 //! - foreign keys point at existing rows of the referenced table, which is seeded first
 //!   (tables in dependency order); a nullable foreign key to a table without rows (its own
 //!   table, or one in a cycle) is NULL;
-//! - a row that fails a CHECK constraint is tried once more with NULL (or the default) in the
-//!   columns CHECK constraints name.
+//! - a foreign key whose columns are unique (a one-to-one relation) gets a different parent
+//!   per row, and the table as many rows as the parent has;
+//! - CHECK constraints of the common shapes are satisfied by construction (the `shapes`
+//!   module): exactly one or at least one of several columns set, `IN` lists, comparisons
+//!   with constants, length limits; a unique key that admits fewer values than `rows` (a
+//!   settings table with `CHECK (id = 1)`, a unique index on a constant) limits the rows;
+//! - keys that later migrations declare (`Hints`) are followed where they fit: a later
+//!   foreign key gets values from its parent's rows, a later unique key distinct values;
+//! - a row that fails a CHECK constraint of another shape is tried once more with NULL (or
+//!   the default) in the columns those constraints name.
 //!
-//! A table that still cannot be filled is reported with PostgreSQL's error, never skipped in
-//! silence, and the drill goes on without rows in it.
+//! A table that still cannot be filled is reported with the constraint or shape that defeated
+//! the seeder and PostgreSQL's error, never skipped in silence, and the drill goes on without
+//! rows in it.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
+use postgres::error::SqlState;
 use postgres::Client;
 use serde::Serialize;
 
-use super::live::{self, qualified, LiveColumn, LiveTable};
+use super::hints::Hints;
+use super::live::{self, literal, qualified, BaseType, LiveCheck, LiveColumn, LiveTable};
+use super::shapes::{self, Shape};
 use super::values;
 use crate::sql::quote::{Ident, Idents};
 use crate::sql::QName;
@@ -34,6 +46,9 @@ use crate::sql::QName;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SeededTable {
     pub table: QName,
+    /// The table's oid: a name may stand for another table later (see [`Tried`]).
+    #[serde(skip)]
+    pub oid: u32,
     pub rows: u64,
 }
 
@@ -41,8 +56,11 @@ pub struct SeededTable {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct UnseededTable {
     pub table: QName,
+    #[serde(skip)]
+    pub oid: u32,
     /// SQLSTATE, when PostgreSQL refused the rows.
     pub code: Option<String>,
+    /// The constraint or shape that defeated the seeder, then PostgreSQL's error if any.
     pub message: String,
 }
 
@@ -55,6 +73,29 @@ pub struct SeedOutcome {
     pub duration: Duration,
 }
 
+/// The tables earlier rounds of seeding tried to fill, successfully or not. Kept by oid, not
+/// by name: a table created under a name that an earlier table was renamed away from is
+/// another table, and is seeded in its turn.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Tried(BTreeSet<u32>);
+
+impl Tried {
+    /// Adds every table `outcome` filled or failed to fill.
+    pub fn record(&mut self, outcome: &SeedOutcome) {
+        let seeded = outcome.seeded.iter().map(|s| s.oid);
+        self.0
+            .extend(seeded.chain(outcome.failed.iter().map(|f| f.oid)));
+    }
+
+    pub fn contains(&self, oid: u32) -> bool {
+        self.0.contains(&oid)
+    }
+
+    pub fn clear(&mut self) {
+        self.0.clear();
+    }
+}
+
 /// Which tables a round of seeding fills.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Fill<'a> {
@@ -63,28 +104,32 @@ pub enum Fill<'a> {
     /// Only tables without rows (before later migrations: the tables earlier ones created),
     /// except those an earlier round already tried: a table that could not be filled is
     /// reported once, not before every migration.
-    Empty { tried: &'a BTreeSet<QName> },
-    /// Only these tables, which the caller knows to be empty (from a fingerprint).
+    Empty { tried: &'a Tried },
+    /// Only these tables, which the caller knows to be empty (from a fingerprint) and not
+    /// tried yet.
     These(&'a BTreeSet<QName>),
 }
 
-/// Fills user tables with `rows` synthetic rows each, parents before children. `Err` only
-/// when the connection fails; a table PostgreSQL refuses is in [`SeedOutcome::failed`].
+/// Fills user tables with `rows` synthetic rows each (fewer where a unique key admits fewer),
+/// parents before children, following `hints` where they fit. `Err` only when the connection
+/// fails; a table that could not be filled is in [`SeedOutcome::failed`], with the reason.
 pub fn seed(
     client: &mut Client,
     rows: u64,
     fill: Fill<'_>,
+    hints: &Hints,
 ) -> Result<SeedOutcome, postgres::Error> {
     let started = Instant::now();
     if matches!(fill, Fill::These(tables) if tables.is_empty()) {
         return Ok(SeedOutcome::default());
     }
-    let tables = live::user_tables(client)?;
+    let mut tables = live::user_tables(client)?;
+    hints.apply(&mut tables);
     let mut pending: Vec<&LiveTable> = Vec::new();
     for table in &tables {
         let wanted = match fill {
             Fill::All => true,
-            Fill::Empty { tried } => !tried.contains(&table.name) && !has_rows(client, table)?,
+            Fill::Empty { tried } => !tried.contains(table.oid) && !has_rows(client, table)?,
             Fill::These(tables) => tables.contains(&table.name),
         };
         if wanted {
@@ -97,16 +142,18 @@ pub fn seed(
         let table = pending.remove(next);
         let waiting: BTreeSet<u32> = pending.iter().map(|t| t.oid).collect();
         let filled = match RowPlan::new(client, table, &by_oid, &waiting, rows)? {
-            Ok(plan) => fill_table(client, table, &plan, rows)?,
+            Ok(plan) => fill_table(client, table, &plan)?,
             Err(why) => Err((None, why)),
         };
         match filled {
             Ok(inserted) => outcome.seeded.push(SeededTable {
                 table: table.name.clone(),
+                oid: table.oid,
                 rows: inserted,
             }),
             Err((code, message)) => outcome.failed.push(UnseededTable {
                 table: table.name.clone(),
+                oid: table.oid,
                 code,
                 message,
             }),
@@ -121,25 +168,36 @@ fn has_rows(client: &mut Client, table: &LiveTable) -> Result<bool, postgres::Er
     Ok(client.query_one(&sql, &[])?.get(0))
 }
 
-/// The pending table to fill next: the first whose parents are all filled; in a cycle, the
-/// first whose foreign keys to pending tables are all nullable (they become NULL); else the
-/// first, whose rows PostgreSQL will then refuse with a message that says why.
+/// The pending table to fill next: the first whose parents are all filled (the parents of
+/// hinted keys too, when that is possible); in a cycle, the first whose foreign keys to
+/// pending tables are all nullable (they become NULL); else the first, whose rows PostgreSQL
+/// will then refuse with a message that says why.
 fn next_table(pending: &[&LiveTable]) -> Option<usize> {
     if pending.is_empty() {
         return None;
     }
-    fn waits_for<'t>(t: &'t LiveTable, pending: &[&LiveTable]) -> Vec<&'t live::ForeignKey> {
+    fn waits_for<'t>(
+        t: &'t LiveTable,
+        pending: &[&LiveTable],
+        hinted: bool,
+    ) -> Vec<&'t live::ForeignKey> {
         t.foreign_keys
             .iter()
+            .filter(|fk| hinted || !fk.hinted)
             .filter(|fk| fk.parent != t.oid && pending.iter().any(|p| p.oid == fk.parent))
             .collect()
     }
     pending
         .iter()
-        .position(|t| waits_for(t, pending).is_empty())
+        .position(|t| waits_for(t, pending, true).is_empty())
+        .or_else(|| {
+            pending
+                .iter()
+                .position(|t| waits_for(t, pending, false).is_empty())
+        })
         .or_else(|| {
             pending.iter().position(|t| {
-                waits_for(t, pending)
+                waits_for(t, pending, false)
                     .iter()
                     .all(|fk| fk.columns.iter().all(|&a| nullable(t, a)))
             })
@@ -161,50 +219,273 @@ fn fill_table(
     client: &mut Client,
     table: &LiveTable,
     plan: &RowPlan,
-    rows: u64,
 ) -> Result<Result<u64, Refused>, postgres::Error> {
-    match client.execute(&plan.insert(table, rows, false), &[]) {
+    match client.execute(&plan.insert(table, false), &[]) {
         Ok(inserted) => return Ok(Ok(inserted)),
-        Err(e) if is_check_violation(&e) && !table.checked.is_empty() => {}
-        Err(e) => return refused(e),
+        Err(e) if is_check_violation(&e) && !plan.relaxed.is_empty() => {}
+        Err(e) => return refused(e, table, plan),
     }
-    match client.execute(&plan.insert(table, rows, true), &[]) {
+    match client.execute(&plan.insert(table, true), &[]) {
         Ok(inserted) => Ok(Ok(inserted)),
-        Err(e) => refused(e),
+        Err(e) => refused(e, table, plan),
     }
 }
 
 fn is_check_violation(e: &postgres::Error) -> bool {
-    e.code() == Some(&postgres::error::SqlState::CHECK_VIOLATION)
+    e.code() == Some(&SqlState::CHECK_VIOLATION)
 }
 
-/// A refusal by the server is a result; a lost connection is an error.
-fn refused(e: postgres::Error) -> Result<Result<u64, Refused>, postgres::Error> {
+/// A refusal by the server is a result, told with the constraint that refused the rows; a
+/// lost connection is an error.
+fn refused(
+    e: postgres::Error,
+    table: &LiveTable,
+    plan: &RowPlan,
+) -> Result<Result<u64, Refused>, postgres::Error> {
     let Some(db) = e.as_db_error() else {
         return Err(e);
     };
-    let message = match db.detail() {
+    let error = match db.detail() {
         Some(detail) => format!("{}: {detail}", db.message()),
         None => db.message().to_string(),
+    };
+    let culprit = match db.constraint() {
+        Some(name) => culprit(table, plan, db.code(), name),
+        // PostgreSQL names no constraint when no partition takes a row.
+        None if db.code() == &SqlState::CHECK_VIOLATION && error.starts_with("no partition") => {
+            Some(
+                "no partition takes the seeder's values for the partition key (the seeder \
+                 does not read partition bounds)"
+                    .to_string(),
+            )
+        }
+        None => None,
+    };
+    let message = match culprit {
+        Some(culprit) => format!("{culprit}; {error}"),
+        None => error,
     };
     Ok(Err((Some(db.code().code().to_string()), message)))
 }
 
+/// What the seeder could not satisfy, named after the constraint PostgreSQL reports.
+fn culprit(table: &LiveTable, plan: &RowPlan, code: &SqlState, name: &str) -> Option<String> {
+    let check = |c: &&LiveCheck| c.name == name;
+    if *code == SqlState::CHECK_VIOLATION {
+        let c = table.checks.iter().find(check)?;
+        return Some(if plan.unsolved.contains(&c.name) {
+            format!(
+                "CHECK constraint {} `{}` has a shape the seeder does not solve (it solves \
+                 exactly-one-of, at-least-one-of, IN lists, comparisons with constants and \
+                 length limits), and NULL or the default in its columns does not satisfy it",
+                Ident(&c.name),
+                c.definition
+            )
+        } else {
+            format!(
+                "the values the seeder chose for CHECK constraint {} `{}` do not satisfy it \
+                 (together with the table's other constraints)",
+                Ident(&c.name),
+                c.definition
+            )
+        });
+    }
+    if *code == SqlState::UNIQUE_VIOLATION {
+        return Some(format!(
+            "unique index {} needs distinct values the seeder does not give (a unique \
+             expression, or a key over columns whose values repeat)",
+            Ident(name)
+        ));
+    }
+    if *code == SqlState::FOREIGN_KEY_VIOLATION {
+        return Some(format!(
+            "foreign key {} is not matched by the parent rows the seeder picked",
+            Ident(name)
+        ));
+    }
+    None
+}
+
+/// One column's value: an expression, and in which rows it is NULL instead.
+#[derive(Debug, Clone)]
+struct Value {
+    expr: String,
+    nulls: Nulls,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Nulls {
+    Never,
+    /// Every third row, as real data has NULLs (a `SET NOT NULL` must meet them).
+    EveryThird,
+    /// Every row but those where the condition holds (one column of an exactly-one-of).
+    Unless(String),
+    /// Every row: `expr` is `NULL`.
+    Always,
+}
+
+impl Value {
+    fn null() -> Value {
+        Value {
+            expr: "NULL".into(),
+            nulls: Nulls::Always,
+        }
+    }
+
+    fn sql(&self) -> String {
+        match &self.nulls {
+            Nulls::Never => self.expr.clone(),
+            Nulls::EveryThird => format!("CASE WHEN {NULL_ROW} THEN NULL ELSE {} END", self.expr),
+            Nulls::Unless(condition) => format!("CASE WHEN {condition} THEN {} END", self.expr),
+            Nulls::Always => "NULL".into(),
+        }
+    }
+}
+
 /// How each column of one table gets its value.
 struct RowPlan {
-    /// Per column (by attnum): the expression, or `None` to leave it to its default.
-    values: BTreeMap<i16, Option<String>>,
+    /// Per column (by attnum): the value, or `None` to leave it to its default.
+    values: BTreeMap<i16, Option<Value>>,
     /// `LEFT JOIN (…) AS fkN ON …` clauses that pick parent rows.
     joins: Vec<String>,
+    /// How many rows: fewer than asked when a unique key admits fewer.
+    rows: u64,
+    /// Columns of CHECK constraints the seeder does not solve: NULL or their default in the
+    /// second attempt.
+    relaxed: BTreeSet<i16>,
+    /// Names of those constraints.
+    unsolved: BTreeSet<String>,
 }
 
 /// The row key of a column's value: distinct per row for unique columns, every value twice
 /// for the others.
 const DISTINCT_KEY: &str = "g.i";
 const REPEATED_KEY: &str = "((g.i + 1) / 2)";
-/// Nullable columns hold NULL in every third row: real data has NULLs, and a `SET NOT NULL`
-/// must meet them.
 const NULL_ROW: &str = "g.i % 3 = 0";
+
+/// What the solved CHECK constraints allow in one column.
+#[derive(Debug, Clone, Default)]
+struct Domain {
+    one_of: Option<Vec<String>>,
+    range: (Option<i64>, Option<i64>),
+    length: (Option<i64>, Option<i64>),
+}
+
+/// A group of columns a solved CHECK constraint counts: exactly, at most or at least one of
+/// them is set.
+enum Group {
+    Exactly(Vec<i16>),
+    /// As `Exactly`, or none when none can be set.
+    AtMost(Vec<i16>),
+    AtLeast(Vec<i16>),
+}
+
+/// The solved CHECK constraints of a table: per column domains and groups.
+#[derive(Default)]
+struct Solved {
+    domains: BTreeMap<i16, Domain>,
+    groups: Vec<(String, Group)>,
+    relaxed: BTreeSet<i16>,
+    unsolved: BTreeSet<String>,
+}
+
+impl Solved {
+    fn of(table: &LiveTable) -> Solved {
+        let mut solved = Solved::default();
+        for check in &table.checks {
+            let mut domains = solved.domains.clone();
+            let mut groups = Vec::new();
+            let fits = shapes::read(&check.definition).is_some_and(|shapes| {
+                shapes
+                    .iter()
+                    .all(|shape| add_shape(table, shape, &mut domains, &mut groups))
+            });
+            if fits {
+                solved.domains = domains;
+                solved
+                    .groups
+                    .extend(groups.into_iter().map(|g| (check.name.clone(), g)));
+            } else {
+                solved.relaxed.extend(&check.columns);
+                solved.unsolved.insert(check.name.clone());
+            }
+        }
+        solved
+    }
+}
+
+impl Solved {
+    /// A column that the solved constraints together leave no value for.
+    fn contradiction(&self, table: &LiveTable) -> Option<String> {
+        let (attnum, _) = self.domains.iter().find(|(_, d)| d.is_empty())?;
+        let column = table.columns.iter().find(|c| c.attnum == *attnum)?;
+        Some(format!(
+            "the CHECK constraints on column {} admit no value",
+            Ident(&column.name)
+        ))
+    }
+}
+
+impl Domain {
+    fn is_empty(&self) -> bool {
+        let empty = |(low, high): (Option<i64>, Option<i64>)| matches!((low, high), (Some(l), Some(h)) if h < l);
+        self.one_of.as_ref().is_some_and(Vec::is_empty) || empty(self.range) || empty(self.length)
+    }
+}
+
+/// Adds one shape to the domains or groups; `false` when it does not fit the table (a column
+/// that is missing, or of a type the shape cannot be produced for).
+fn add_shape(
+    table: &LiveTable,
+    shape: &Shape,
+    domains: &mut BTreeMap<i16, Domain>,
+    groups: &mut Vec<Group>,
+) -> bool {
+    let find = |name: &str| table.columns.iter().find(|c| c.name == name);
+    let group = |names: &[String]| -> Option<Vec<i16>> {
+        names.iter().map(|n| find(n).map(|c| c.attnum)).collect()
+    };
+    match shape {
+        Shape::ExactlyOne(names) => group(names).map(|g| groups.push(Group::Exactly(g))),
+        Shape::AtMostOne(names) => group(names).map(|g| groups.push(Group::AtMost(g))),
+        Shape::AtLeastOne(names) => group(names).map(|g| groups.push(Group::AtLeast(g))),
+        Shape::OneOf { column, values } => find(column).filter(|c| !c.is_array).map(|c| {
+            let domain = domains.entry(c.attnum).or_default();
+            domain.one_of = Some(match domain.one_of.take() {
+                Some(before) => before.into_iter().filter(|v| values.contains(v)).collect(),
+                None => values.clone(),
+            });
+        }),
+        Shape::Range { column, low, high } => find(column)
+            .filter(|c| !c.is_array && is_number(&c.base))
+            .map(|c| narrow(&mut domains.entry(c.attnum).or_default().range, *low, *high)),
+        Shape::Length { column, low, high } => find(column)
+            .filter(|c| !c.is_array && c.base.category == 'S')
+            .map(|c| {
+                narrow(
+                    &mut domains.entry(c.attnum).or_default().length,
+                    *low,
+                    *high,
+                )
+            }),
+    }
+    .is_some()
+}
+
+fn narrow(bounds: &mut (Option<i64>, Option<i64>), low: Option<i64>, high: Option<i64>) {
+    bounds.0 = bounds.0.max(low);
+    bounds.1 = match (bounds.1, high) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
+}
+
+fn is_number(base: &BaseType) -> bool {
+    matches!(
+        base.name.as_str(),
+        "int2" | "int4" | "int8" | "numeric" | "float4" | "float8"
+    )
+}
 
 impl RowPlan {
     fn new(
@@ -214,28 +495,40 @@ impl RowPlan {
         waiting: &BTreeSet<u32>,
         rows: u64,
     ) -> Result<Result<RowPlan, String>, postgres::Error> {
-        let mut values: BTreeMap<i16, Option<String>> = BTreeMap::new();
+        let solved = Solved::of(table);
+        if let Some(why) = solved.contradiction(table) {
+            return Ok(Err(why));
+        }
+        let mut values: BTreeMap<i16, Option<Value>> = BTreeMap::new();
+        // How many distinct values a column can take, where that is limited.
+        let mut capacity: BTreeMap<i16, u64> = BTreeMap::new();
         let mut joins = Vec::new();
         // Overlapping foreign keys: the widest decides. A composite key such as (run_id,
         // project_id) → runs usually implies the narrow project_id → projects, since the run
-        // it picks has a valid project itself; the other way round it would not hold.
+        // it picks has a valid project itself; the other way round it would not hold. Keys
+        // the live table has come before hinted ones.
         let mut foreign_keys: Vec<&live::ForeignKey> = table.foreign_keys.iter().collect();
-        foreign_keys.sort_by_key(|fk| std::cmp::Reverse(fk.columns.len()));
+        foreign_keys.sort_by_key(|fk| (fk.hinted, std::cmp::Reverse(fk.columns.len())));
         for (n, fk) in foreign_keys.into_iter().enumerate() {
-            if fk.columns.iter().any(|a| values.contains_key(a)) {
-                continue;
-            }
-            let all_nullable = fk.columns.iter().all(|&a| nullable(table, a));
             let parent = by_oid
                 .get(&fk.parent)
                 .filter(|p| p.oid != table.oid && !waiting.contains(&p.oid));
+            if fk.columns.iter().any(|a| values.contains_key(a)) {
+                if let Some(join) = overlapping_key(table, fk, parent.copied(), n, &mut values) {
+                    joins.push(join);
+                }
+                continue;
+            }
             let keys = match parent {
                 Some(p) => parent_keys(client, p, &fk.parent_columns)?,
                 None => None,
             };
             let Some((source, count)) = keys else {
-                if all_nullable {
-                    values.extend(fk.columns.iter().map(|&a| (a, Some("NULL".to_string()))));
+                if fk.hinted {
+                    continue;
+                }
+                if fk.columns.iter().all(|&a| nullable(table, a)) {
+                    values.extend(fk.columns.iter().map(|&a| (a, Some(Value::null()))));
                     continue;
                 }
                 let whose = match by_oid.get(&fk.parent) {
@@ -254,8 +547,9 @@ impl RowPlan {
                 "LEFT JOIN {source} AS {alias} ON {alias}.unmigrate_rn = g.i % {count}"
             ));
             for (&attnum, parent_column) in fk.columns.iter().zip(&fk.parent_columns) {
-                let value = format!("{alias}.{}", Ident(parent_column));
-                values.insert(attnum, Some(maybe_null(table, attnum, value)));
+                let expr = format!("{alias}.{}", Ident(parent_column));
+                values.insert(attnum, Some(usual(table, attnum, expr)));
+                capacity.insert(attnum, count.max(0) as u64);
             }
         }
         for column in &table.columns {
@@ -266,10 +560,16 @@ impl RowPlan {
                 values.insert(column.attnum, None);
                 continue;
             }
-            match column_value(table, column, rows) {
-                Some(value) => values.insert(column.attnum, Some(value)),
+            let domain = solved.domains.get(&column.attnum);
+            match column_value(table, column, domain, rows) {
+                Some((value, limit)) => {
+                    values.insert(column.attnum, Some(value));
+                    if let Some(limit) = limit {
+                        capacity.insert(column.attnum, limit);
+                    }
+                }
                 None if !column.not_null || column.has_default => {
-                    values.insert(column.attnum, None)
+                    values.insert(column.attnum, None);
                 }
                 None => {
                     return Ok(Err(format!(
@@ -281,26 +581,46 @@ impl RowPlan {
                 }
             };
         }
-        Ok(Ok(RowPlan { values, joins }))
+        for (name, group) in &solved.groups {
+            if let Err(why) = apply_group(table, group, &mut values) {
+                return Ok(Err(format!(
+                    "CHECK constraint {} cannot hold: {why}",
+                    Ident(name)
+                )));
+            }
+        }
+        let rows = rows.min(unique_capacity(table, &capacity));
+        if rows == 0 {
+            return Ok(Err(
+                "a unique key admits no value that its CHECK constraints allow".to_string(),
+            ));
+        }
+        Ok(Ok(RowPlan {
+            values,
+            joins,
+            rows,
+            relaxed: solved.relaxed,
+            unsolved: solved.unsolved,
+        }))
     }
 
     /// The `INSERT`; with `relax_checks` (the second attempt after a CHECK violation),
-    /// columns that CHECK constraints name get NULL or their default instead.
-    fn insert(&self, table: &LiveTable, rows: u64, relax_checks: bool) -> String {
+    /// columns that unsolved CHECK constraints name get NULL or their default instead.
+    fn insert(&self, table: &LiveTable, relax_checks: bool) -> String {
         let mut columns = Vec::new();
         let mut exprs = Vec::new();
         for column in &table.columns {
             let Some(Some(value)) = self.values.get(&column.attnum) else {
                 continue;
             };
-            let value = if relax_checks && table.checked.contains(&column.attnum) {
+            let value = if relax_checks && self.relaxed.contains(&column.attnum) {
                 match (column.not_null, column.has_default) {
                     (false, _) => "NULL".to_string(),
                     (true, true) => continue,
-                    (true, false) => value.clone(),
+                    (true, false) => value.sql(),
                 }
             } else {
-                value.clone()
+                value.sql()
             };
             columns.push(Ident(&column.name).to_string());
             exprs.push(value);
@@ -313,37 +633,254 @@ impl RowPlan {
             format!(" ({})", columns.join(", "))
         };
         format!(
-            "INSERT INTO {}{columns} SELECT {} FROM generate_series(1, {rows}) AS g(i) {}",
+            "INSERT INTO {}{columns} SELECT {} FROM generate_series(1, {}) AS g(i) {}",
             qualified(&table.name),
             exprs.join(", "),
+            self.rows,
             self.joins.join(" ")
         )
     }
 }
 
-/// A column's value: its type's expression (in an array for array columns), cast to the
-/// column's type; NULL in every third row when nullable.
-fn column_value(table: &LiveTable, column: &LiveColumn, rows: u64) -> Option<String> {
+/// A foreign key that shares columns with one already followed (`(conversation_id,
+/// project_id)` and `(run_id, project_id)`): its other columns come from a parent row that
+/// agrees on the shared ones, picked by a lateral join (returned). `None` when every column
+/// is taken, or the parent or a shared value is missing: the columns then keep their own
+/// values.
+fn overlapping_key(
+    table: &LiveTable,
+    fk: &live::ForeignKey,
+    parent: Option<&LiveTable>,
+    n: usize,
+    values: &mut BTreeMap<i16, Option<Value>>,
+) -> Option<String> {
+    let parent = parent?;
+    let pairs = || fk.columns.iter().zip(&fk.parent_columns);
+    let mut conditions = Vec::new();
+    let mut rest = Vec::new();
+    for (&attnum, parent_column) in pairs() {
+        match values.get(&attnum) {
+            Some(Some(v)) if v.nulls != Nulls::Always => {
+                conditions.push(format!("p.{} = {}", Ident(parent_column), v.expr));
+            }
+            Some(_) => return None,
+            None => {
+                conditions.push(format!("p.{} IS NOT NULL", Ident(parent_column)));
+                rest.push((attnum, parent_column));
+            }
+        }
+    }
+    if rest.is_empty() {
+        return None;
+    }
+    let alias = format!("fk{n}");
+    let list: Vec<String> = rest.iter().map(|(_, c)| Ident(c).to_string()).collect();
+    let list = list.join(", ");
+    for (attnum, parent_column) in rest {
+        let expr = format!("{alias}.{}", Ident(parent_column));
+        values.insert(attnum, Some(usual(table, attnum, expr)));
+    }
+    Some(format!(
+        "LEFT JOIN LATERAL (SELECT {list} FROM {} AS p WHERE {} ORDER BY {list} LIMIT 1) AS \
+         {alias} ON true",
+        parent.from,
+        conditions.join(" AND ")
+    ))
+}
+
+/// A column's usual value: NULL in every third row when nullable.
+fn usual(table: &LiveTable, attnum: i16, expr: String) -> Value {
+    let nulls = if nullable(table, attnum) {
+        Nulls::EveryThird
+    } else {
+        Nulls::Never
+    };
+    Value { expr, nulls }
+}
+
+/// Whether a column's value is set in every row whatever the seeder does: NOT NULL, or left
+/// to a default.
+fn always_set(table: &LiveTable, attnum: i16, value: Option<&Option<Value>>) -> bool {
+    let column = table.columns.iter().find(|c| c.attnum == attnum);
+    match (column, value) {
+        (Some(c), _) if c.not_null => true,
+        (Some(c), Some(None)) => c.has_default || c.filled_by_server,
+        _ => false,
+    }
+}
+
+/// Sets the NULLs of a group's columns so that exactly one (or at least one) is set per row.
+fn apply_group(
+    table: &LiveTable,
+    group: &Group,
+    values: &mut BTreeMap<i16, Option<Value>>,
+) -> Result<(), String> {
+    let (Group::Exactly(columns) | Group::AtMost(columns) | Group::AtLeast(columns)) = group;
+    let set: Vec<i16> = columns
+        .iter()
+        .copied()
+        .filter(|&a| always_set(table, a, values.get(&a)))
+        .collect();
+    let candidates: Vec<i16> = columns
+        .iter()
+        .copied()
+        .filter(|a| matches!(values.get(a), Some(Some(v)) if v.nulls != Nulls::Always))
+        .collect();
+    let names = |attnums: &[i16]| -> String {
+        let names: Vec<String> = attnums
+            .iter()
+            .filter_map(|a| table.columns.iter().find(|c| c.attnum == *a))
+            .map(|c| Ident(&c.name).to_string())
+            .collect();
+        names.join(", ")
+    };
+    match group {
+        Group::AtLeast(_) if !set.is_empty() => Ok(()),
+        Group::AtLeast(_) => {
+            let first = candidates.first().ok_or_else(|| {
+                format!(
+                    "none of {} can be set (no value, or no parent row)",
+                    names(columns)
+                )
+            })?;
+            if let Some(Some(value)) = values.get_mut(first) {
+                value.nulls = Nulls::Never;
+            }
+            Ok(())
+        }
+        Group::Exactly(_) | Group::AtMost(_) if set.len() > 1 => Err(format!(
+            "at most one of {} may be set, but {} are always set",
+            names(columns),
+            names(&set)
+        )),
+        Group::Exactly(_) | Group::AtMost(_) => {
+            let chosen: Vec<i16> = match set.first() {
+                Some(&only) => vec![only],
+                None => candidates,
+            };
+            if chosen.is_empty() && matches!(group, Group::Exactly(_)) {
+                return Err(format!(
+                    "one of {} must be set, but none can be (no value, or no parent row)",
+                    names(columns)
+                ));
+            }
+            for &attnum in columns {
+                let turn = chosen.iter().position(|&a| a == attnum);
+                let value = match (turn, values.get(&attnum)) {
+                    (Some(_), Some(None)) => None,
+                    (Some(_), _) if chosen.len() == 1 => {
+                        values.get(&attnum).cloned().flatten().map(|v| Value {
+                            nulls: Nulls::Never,
+                            ..v
+                        })
+                    }
+                    (Some(turn), _) => values.get(&attnum).cloned().flatten().map(|v| Value {
+                        nulls: Nulls::Unless(format!("g.i % {} = {turn}", chosen.len())),
+                        ..v
+                    }),
+                    (None, _) => Some(Value::null()),
+                };
+                values.insert(attnum, value);
+            }
+            Ok(())
+        }
+    }
+}
+
+/// How many rows the table's unique keys admit: a key admits as many as its least limited
+/// column (all of them follow the same row key), a key on constants alone one.
+fn unique_capacity(table: &LiveTable, capacity: &BTreeMap<i16, u64>) -> u64 {
+    table
+        .unique_keys
+        .iter()
+        .filter(|k| !k.partial)
+        .filter_map(|k| {
+            let limits: Option<Vec<u64>> =
+                k.columns.iter().map(|a| capacity.get(a).copied()).collect();
+            limits.map(|l| l.into_iter().max().unwrap_or(1))
+        })
+        .min()
+        .unwrap_or(u64::MAX)
+}
+
+/// A column's value: within its domain when solved CHECK constraints limit it, else its
+/// type's expression (in an array for array columns), cast to the column's type; NULL in
+/// every third row when nullable. With it, how many distinct values it can take, when that
+/// is limited by its type or domain.
+fn column_value(
+    table: &LiveTable,
+    column: &LiveColumn,
+    domain: Option<&Domain>,
+    rows: u64,
+) -> Option<(Value, Option<u64>)> {
     let key = if table.unique.contains(&column.attnum) {
         DISTINCT_KEY
     } else {
         REPEATED_KEY
     };
-    let value = values::expression(&column.base, &column.name, key, rows)?;
-    let value = if column.is_array {
-        format!("ARRAY[{value}]")
+    let domain = domain.cloned().unwrap_or_default();
+    let (value, limit) = if let Some(list) = &domain.one_of {
+        let literals: Vec<String> = list.iter().map(|v| literal(v)).collect();
+        let n = literals.len();
+        if n == 0 {
+            return None;
+        }
+        let value = format!(
+            "(ARRAY[{}]::text[])[1 + ({key} % {n})::int4]",
+            literals.join(", ")
+        );
+        (value, Some(n as u64))
+    } else if domain.range != (None, None) {
+        range_value(domain.range, key)?
     } else {
-        value
+        let mut base = column.base.clone();
+        if let (_, Some(high)) = domain.length {
+            let type_limit = (base.typmod >= 4).then(|| i64::from(base.typmod - 4));
+            let limit = type_limit.map_or(high, |t| t.min(high)).max(0);
+            base.typmod = i32::try_from(limit + 4).unwrap_or(base.typmod);
+        }
+        let value = values::expression(&base, &column.name, key, rows)?;
+        let value = match domain.length {
+            (Some(low), _) if low > 0 => {
+                format!("(({value}) || repeat('_', greatest(0, {low} - length({value}))))")
+            }
+            _ => value,
+        };
+        let value = if column.is_array {
+            format!("ARRAY[{value}]")
+        } else {
+            value
+        };
+        (value, type_capacity(&column.base, column.is_array))
     };
     let cast = format!("({value})::{}", column.type_sql);
-    Some(maybe_null(table, column.attnum, cast))
+    Some((usual(table, column.attnum, cast), limit))
 }
 
-fn maybe_null(table: &LiveTable, attnum: i16, value: String) -> String {
-    if nullable(table, attnum) {
-        format!("CASE WHEN {NULL_ROW} THEN NULL ELSE {value} END")
-    } else {
-        value
+/// A number within inclusive bounds for row key `k`, with how many there are when both are
+/// given; `None` when the bounds admit none.
+fn range_value(range: (Option<i64>, Option<i64>), k: &str) -> Option<(String, Option<u64>)> {
+    match range {
+        (Some(low), Some(high)) if high < low => None,
+        (Some(low), Some(high)) => {
+            let span = (i128::from(high) - i128::from(low) + 1).min(i128::from(i64::MAX)) as i64;
+            Some((format!("({low}::int8 + ({k} % {span}))"), Some(span as u64)))
+        }
+        (Some(low), None) => Some((format!("({low}::int8 - 1 + {k})"), None)),
+        (None, Some(high)) => Some((format!("({high}::int8 + 1 - {k})"), None)),
+        (None, None) => Some((k.to_string(), None)),
+    }
+}
+
+/// How many distinct values a type's generator gives, when that is few.
+fn type_capacity(base: &BaseType, is_array: bool) -> Option<u64> {
+    if is_array {
+        return None;
+    }
+    match (base.category, base.name.as_str()) {
+        (_, "bool") => Some(2),
+        ('E', _) if base.enum_labels > 0 => Some(base.enum_labels as u64),
+        _ => None,
     }
 }
 

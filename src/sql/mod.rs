@@ -197,3 +197,29 @@ pub fn string_list(nodes: &[Node]) -> Vec<String> {
         .map(str::to_string)
         .collect()
 }
+
+/// The expression of a CHECK constraint as `pg_get_constraintdef` shows it (`CHECK ((x > 0))`,
+/// maybe followed by `NOT VALID` or `NO INHERIT`), as a parse tree; `None` when it is not
+/// one.
+pub fn check_expression(definition: &str) -> Option<Node> {
+    let sql = format!("ALTER TABLE t ADD {definition}");
+    let parsed = pg_query::parse(&sql, 0).ok()?;
+    let [raw] = parsed.protobuf.stmts.as_slice() else {
+        return None;
+    };
+    let Some(NodeEnum::AlterTableStmt(alter)) = raw.stmt.as_ref().and_then(|s| s.node.as_ref())
+    else {
+        return None;
+    };
+    let Some(NodeEnum::AlterTableCmd(cmd)) = alter.cmds.first().and_then(|c| c.node.as_ref())
+    else {
+        return None;
+    };
+    let Some(NodeEnum::Constraint(constraint)) = cmd.def.as_ref().and_then(|d| d.node.as_ref())
+    else {
+        return None;
+    };
+    (constraint.contype == pb::ConstrType::ConstrCheck as i32)
+        .then(|| constraint.raw_expr.as_deref().cloned())
+        .flatten()
+}

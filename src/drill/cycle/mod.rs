@@ -11,7 +11,6 @@ mod phases;
 mod prepare;
 mod seeding;
 
-use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -21,6 +20,7 @@ use crate::drill::apply::{self, ApplyError, PrismaSession, Timeouts};
 use crate::drill::outcome::{DrillReport, FinalCheck, Prefix};
 use crate::drill::script::{self, Check, Scope, ScriptError, Seed};
 use crate::migrations::{ApplyMode, History, Migration, MigrationsError};
+use crate::rows;
 use crate::scratch::{Scratch, ScratchError, ScratchSource};
 use crate::snapshot::{Snapshot, SnapshotError, Tracking};
 use crate::sql::SqlError;
@@ -287,7 +287,11 @@ fn drill_history(
             previous: Snapshot::default(),
             seed: plan.seed,
             seeded_once: false,
-            seed_tried: BTreeSet::new(),
+            seed_tried: rows::Tried::default(),
+            seed_hints: match plan.seed {
+                Some(_) => rows::Hints::from_history(history),
+                None => rows::Hints::default(),
+            },
             rows_now: None,
             widen: None,
         };

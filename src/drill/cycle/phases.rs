@@ -1,7 +1,6 @@
 //! One migration's drill: forward, undo and re-apply, each a phase of the same shape: apply the
 //! files, then snapshot the schema and compare it with what it must be.
 
-use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use super::prepare::{ForwardFile, UndoFiles};
@@ -14,10 +13,8 @@ use crate::drill::outcome::{
 };
 use crate::drill::script::{Check, Seed};
 use crate::migrations::{ApplyMode, Migration};
-use crate::rows::reach::Widen;
-use crate::rows::Fingerprint;
+use crate::rows::{self, reach::Widen, Fingerprint};
 use crate::snapshot::{SchemaWatcher, Snapshot, SnapshotError};
-use crate::sql::QName;
 use crate::undo::{MigrationUndo, Verdict};
 
 pub(super) fn sql_file(m: &Migration) -> SqlFile<'_> {
@@ -76,7 +73,9 @@ pub(super) struct Cycle<'s, 'c> {
     /// tables that are still empty.
     pub(super) seeded_once: bool,
     /// Tables seeding has tried to fill, successfully or not.
-    pub(super) seed_tried: BTreeSet<QName>,
+    pub(super) seed_tried: rows::Tried,
+    /// What the history declares, for values later migrations accept.
+    pub(super) seed_hints: rows::Hints,
     /// The data as last fingerprinted (seeded drills), kept up to date phase by phase for the
     /// tables each phase may change; `None` when unknown (nothing read yet, or every table
     /// emptied since).

@@ -46,7 +46,7 @@ impl Cycle<'_, '_> {
             Some(now) if self.seeded_once => Some(
                 now.tables
                     .iter()
-                    .filter(|(name, t)| t.rows == 0 && !self.seed_tried.contains(*name))
+                    .filter(|(_, t)| t.rows == 0 && !self.seed_tried.contains(t.oid))
                     .map(|(name, _)| name.clone())
                     .collect(),
             ),
@@ -60,15 +60,11 @@ impl Cycle<'_, '_> {
             },
         };
         let client = self.session.client();
-        let outcome = rows::seed(client, seed.rows, fill).map_err(DrillError::Data)?;
+        let outcome =
+            rows::seed(client, seed.rows, fill, &self.seed_hints).map_err(DrillError::Data)?;
         let filled_all = fill == Fill::All;
         self.seeded_once = true;
-        let tried = outcome.seeded.iter().map(|s| &s.table);
-        self.seed_tried.extend(
-            tried
-                .chain(outcome.failed.iter().map(|f| &f.table))
-                .cloned(),
-        );
+        self.seed_tried.record(&outcome);
         let started = Instant::now();
         let reach = if filled_all {
             Reach::All
