@@ -1,6 +1,6 @@
 //! A seeded drill goes on past a forward migration that fails only because of the rows
 //! (issue 14): the failure is recorded with PostgreSQL's error and classified, the migration
-//! is drilled again on emptied tables (forward, undo, re-apply), every table is seeded afresh
+//! is drilled again on emptied tables (forward, undo, re-apply), the emptied tables are seeded afresh
 //! before the next migration, and the later migrations are drilled. A forward that carries
 //! its own `BEGIN; … COMMIT;` is classified the same way, never a crash. An undo that fails
 //! on the rows, in its first file or half-way through its files, is a finding too: the rest

@@ -150,6 +150,7 @@ fn column_order_only() -> MigrationDrill {
     MigrationDrill {
         undo_source: UndoSource::Committed {
             folders: vec!["20240102000001_undo_drop_bio".to_string()],
+            stale: None,
         },
         reasons: vec![
             "line 1 lossy: dropping column \"bio\" loses its data; it comes back empty, at the \

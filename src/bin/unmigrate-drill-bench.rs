@@ -12,10 +12,12 @@
 //!   comparisons after every phase and the final full check included.
 //! - drill as run by default: the history cut into ranges drilled in one database each, at
 //!   once (one per core; see `drill::shards`), each range after a forward-only prefix.
+//! - seeded drill as run by default (`--seed-rows 20`): the same, with synthetic rows in
+//!   every table and data-survival checks after every phase.
 //!
-//! All three run interleaved after one warm-up of each; medians are reported, with the
-//! per-round ratios. Targets: drill within 2× bare apply, start-up under 1.5 s. It is a
-//! report, not a test: it exits 0 whenever it ran.
+//! All four run interleaved after one warm-up of each; medians are reported, with the
+//! per-round ratios. Targets: drill within 2× bare apply, the seeded drill within 3× the
+//! unseeded one, start-up under 1.5 s. It is a report, not a test: it exits 0 whenever it ran.
 
 /// The allocator the `unmigrate` binary uses, so the benchmark measures what users run.
 #[global_allocator]
@@ -33,6 +35,9 @@ use unmigrate::undo;
 use unmigrate::undo::Verdict;
 
 const TARGET_RATIO: f64 = 2.0;
+/// A seeded drill against the unseeded one, both as run by default (issue 14).
+const TARGET_SEEDED_RATIO: f64 = 3.0;
+const SEED_ROWS: u64 = 20;
 const TARGET_STARTUP: Duration = Duration::from_millis(1500);
 const DEFAULT_ROUNDS: usize = 3;
 const STARTUPS: usize = 3;
@@ -113,9 +118,14 @@ fn run() -> Result<(), String> {
         jobs: None,
         ..single.clone()
     };
+    let seeded = DrillPlan {
+        seed: Some(unmigrate::drill::script::Seed { rows: SEED_ROWS }),
+        ..parallel.clone()
+    };
     let jobs = drill::default_jobs();
     let (mut bare_times, mut drill_times, mut parallel_times) =
         (Vec::new(), Vec::new(), Vec::new());
+    let mut seeded_times = Vec::new();
     let (mut apply_times, mut compare_times) = (Vec::new(), Vec::new());
     let mut last_report = None;
     for round in 0..=rounds {
@@ -126,6 +136,9 @@ fn run() -> Result<(), String> {
         let started = Instant::now();
         let parallel_report = drill::run(&parallel, &mut |_| {}).map_err(|e| e.to_string())?;
         let in_parallel = started.elapsed();
+        let started = Instant::now();
+        drill::run(&seeded, &mut |_| {}).map_err(|e| e.to_string())?;
+        let with_rows = started.elapsed();
         if parallel_report.counts() != report.counts() {
             return Err(format!(
                 "the drill in {jobs} databases found {:?}, in one database {:?}",
@@ -138,7 +151,7 @@ fn run() -> Result<(), String> {
             let apply: Duration = phases.clone().map(|p| p.apply).sum();
             let compare: Duration = phases.map(|p| p.compare).sum();
             println!(
-                "round {round}: bare {:.0} ms; drill in one database {:.0} ms (applying {:.0}, comparing {:.0}), {:.2}×; in {jobs} at once {:.0} ms, {:.2}×",
+                "round {round}: bare {:.0} ms; drill in one database {:.0} ms (applying {:.0}, comparing {:.0}), {:.2}×; in {jobs} at once {:.0} ms, {:.2}×; seeded {:.0} ms, {:.2}× the unseeded",
                 ms(bare),
                 ms(drill),
                 ms(apply),
@@ -146,7 +159,10 @@ fn run() -> Result<(), String> {
                 drill.as_secs_f64() / bare.as_secs_f64(),
                 ms(in_parallel),
                 in_parallel.as_secs_f64() / bare.as_secs_f64(),
+                ms(with_rows),
+                with_rows.as_secs_f64() / in_parallel.as_secs_f64(),
             );
+            seeded_times.push(with_rows);
             bare_times.push(bare);
             drill_times.push(drill);
             parallel_times.push(in_parallel);
@@ -160,6 +176,8 @@ fn run() -> Result<(), String> {
     let in_parallel = median(parallel_times);
     let ratio = drill.as_secs_f64() / bare.as_secs_f64();
     let parallel_ratio = in_parallel.as_secs_f64() / bare.as_secs_f64();
+    let with_rows = median(seeded_times);
+    let seeded_ratio = with_rows.as_secs_f64() / in_parallel.as_secs_f64();
     let startup = median(startups.clone());
     let (apply, compare) = (median(apply_times), median(compare_times));
     let c = report.counts();
@@ -198,6 +216,14 @@ fn run() -> Result<(), String> {
     println!(
         "  ratio drill / bare apply, default      {parallel_ratio:>7.2}×  (target ≤ {TARGET_RATIO}×: {})",
         verdict(parallel_ratio <= TARGET_RATIO)
+    );
+    println!(
+        "  seeded drill, default (--seed-rows {SEED_ROWS}) {:>9.1} ms",
+        ms(with_rows)
+    );
+    println!(
+        "  ratio seeded / unseeded drill, default {seeded_ratio:>7.2}×  (target ≤ {TARGET_SEEDED_RATIO}×: {})",
+        verdict(seeded_ratio <= TARGET_SEEDED_RATIO)
     );
     println!(
         "Embedded scratch start-up: median {:.0} ms of {} ({}), target < {} ms: {}",

@@ -11,8 +11,11 @@
 //! history rather than from the state the drills of earlier ranges left. When every earlier
 //! migration passed, these are the same schema; when one failed, the drill has failed anyway,
 //! and the ranges after the first one that stopped are reported as not run, as they would be
-//! in one database. Seeded drills and probes run in one database: seeding depends on where the
-//! scope starts, and a probe's waits would count the other ranges' work.
+//! in one database. A seeded range seeds its tables where it starts, as `--from` does: the
+//! rows each migration meets were written into the schema of the range's start rather than
+//! carried from the first migration in scope, which a populated production database is just
+//! as likely to hold. Probes run in one database: their waits would count the other ranges'
+//! work.
 
 use std::ops::Range;
 use std::sync::mpsc;
@@ -69,7 +72,7 @@ fn run_scope(
     progress: &mut dyn FnMut(Progress<'_>),
 ) -> Result<DrillReport, DrillError> {
     let jobs = plan.jobs.unwrap_or_else(default_jobs);
-    if jobs <= 1 || plan.seed.is_some() || plan.probe {
+    if jobs <= 1 || plan.probe {
         return cycle::run_history(plan, history, started, progress);
     }
     let scope = plan.scope.resolve(history)?;

@@ -8,8 +8,8 @@ use anstyle::{AnsiColor, Style};
 use super::{
     announced_line, apply_mode_label, check_headline, data_failure_note, diff_lines,
     error_location, millis, not_seeded_lines, phase_problem, result_label, seconds, seed_summary,
-    seeded_line, server_reach, trace_line, traced_phases, unannounced_headline, undo_source_label,
-    DiffLine, PhaseProblem,
+    seeded_line, server_reach, stale_note, trace_line, traced_phases, unannounced_headline,
+    undo_source_label, DiffLine, PhaseProblem,
 };
 use crate::drill::outcome::{DrillReport, DrillResult, MigrationDrill, PhaseReport};
 use crate::snapshot::{SchemaDiff, Tracking};
@@ -167,6 +167,9 @@ impl Human<'_> {
         f: &mut fmt::Formatter<'_>,
         migration: &MigrationDrill,
     ) -> fmt::Result {
+        if let Some(note) = stale_note(migration) {
+            writeln!(f, "{DETAIL}{}", self.paint.paint(WARNING, safe(note)))?;
+        }
         if migration.claimed != Verdict::Exact {
             for reason in &migration.reasons {
                 writeln!(f, "{DETAIL}{}", safe(reason))?;

@@ -249,8 +249,35 @@ fn result_label(result: DrillResult) -> &'static str {
 fn undo_source_label(source: &UndoSource) -> String {
     match source {
         UndoSource::Generated => "generated".to_string(),
-        UndoSource::Committed { folders } => format!("committed {}", folders.join(", ")),
+        UndoSource::Committed {
+            folders,
+            stale: None,
+        } => format!("committed {}", folders.join(", ")),
+        UndoSource::Committed {
+            folders,
+            stale: Some(_),
+        } => format!("committed {} (stale)", folders.join(", ")),
     }
+}
+
+/// Why a committed undo is stale, when it is.
+fn stale_note(migration: &MigrationDrill) -> Option<String> {
+    let UndoSource::Committed {
+        stale: Some(stale), ..
+    } = &migration.undo_source
+    else {
+        return None;
+    };
+    let header = match &stale.header {
+        Some(sum) => format!("its header's source checksum is {sum}"),
+        None => "its header has no source checksum".to_string(),
+    };
+    Some(format!(
+        "stale: the forward file changed after this undo was generated ({header}, the file's \
+         is {}), so what it claims was said of another forward; generate it again \
+         (unmigrate generate --migration {} --force) and review the difference",
+        stale.file, migration.name
+    ))
 }
 
 fn apply_mode_label(mode: ApplyMode) -> &'static str {
@@ -434,11 +461,11 @@ fn data_failure_note(phase: Phase, failure: DataFailure) -> &'static str {
              migration"
         }
         (_, DataFailure::OnlyWithData) => {
-            "fails only with data: the same file applies once the tables are emptied, so an \
-             empty shadow database would not show this (it needs a backfill or a default before \
-             it deploys on a populated table). The drill went on: the migration was drilled \
-             again on emptied tables (the second forward, the undo and the re-apply), and every \
-             table is seeded afresh before the next one"
+            "fails only with data: the same file applies once tables are emptied (the tables it \
+             names, else every table), so an empty shadow database would not show this (it \
+             needs a backfill or a default before it deploys on a populated table). The drill \
+             went on: the migration was drilled again on those emptied tables (the second \
+             forward, the undo and the re-apply), and they are seeded afresh before the next one"
         }
         (_, DataFailure::AlsoWithoutData) => {
             "fails on the emptied tables too, so not (only) because of the seeded rows"

@@ -91,6 +91,11 @@ impl Tried {
         self.0.contains(&oid)
     }
 
+    /// Has the next round fill `oid` again (its rows were taken away).
+    pub fn forget(&mut self, oid: u32) {
+        self.0.remove(&oid);
+    }
+
     pub fn clear(&mut self) {
         self.0.clear();
     }

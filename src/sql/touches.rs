@@ -174,7 +174,7 @@ impl Touches {
         }
         let columns = self.columns.iter().map(|(t, _)| t);
         let added = self.added_columns.keys().map(|(t, _)| t);
-        let tables = (self.tables.iter())
+        let named = (self.tables.iter())
             .chain(&self.created)
             .chain(&self.created_if_absent)
             .chain(&self.dropped)
@@ -182,7 +182,10 @@ impl Touches {
             .chain(columns)
             .chain(added)
             .collect();
-        DataReach::Tables(tables)
+        DataReach::Tables {
+            named,
+            written: self.tables.iter().collect(),
+        }
     }
 
     fn creates_table(&mut self, table: QName, if_not_exists: bool) {
@@ -264,7 +267,14 @@ pub enum DataReach<'a> {
     /// Any table, and why the text does not bound it.
     Any(&'static str),
     /// Only these tables (by name, in any schema), and what the server joins to them.
-    Tables(BTreeSet<&'a QName>),
+    Tables {
+        /// Every table named.
+        named: BTreeSet<&'a QName>,
+        /// The tables whose rows a statement may write (not only through `ALTER TABLE`,
+        /// renames or `CREATE INDEX`): a delete or update there may cascade through foreign
+        /// keys.
+        written: BTreeSet<&'a QName>,
+    },
 }
 
 /// Settings a migration may `SET` without changing how any value prints (`TimeZone`,
@@ -452,11 +462,14 @@ mod tests {
              CREATE INDEX ON f (id);
              RESET lock_timeout;",
         );
-        let DataReach::Tables(tables) = t.data_reach() else {
+        let DataReach::Tables { named, written } = t.data_reach() else {
             panic!("bounded: {:?}", t.data_reach());
         };
-        let names: Vec<&str> = tables.iter().map(|q| q.name.as_str()).collect();
+        let names: Vec<&str> = named.iter().map(|q| q.name.as_str()).collect();
         assert_eq!(names, ["a", "b", "c", "d", "e"], "an index changes no data");
+        let written: Vec<&str> = written.iter().map(|q| q.name.as_str()).collect();
+        // A renamed table's rows move to the other name; ALTER TABLE writes no rows.
+        assert_eq!(written, ["a", "c", "d", "e"]);
         for unbounded in [
             "DROP TABLE a CASCADE",
             "TRUNCATE a CASCADE",

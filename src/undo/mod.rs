@@ -2,6 +2,7 @@
 //! family) that reads the schema model as it stood just before the statement and returns the
 //! statements that reverse it, with an honest verdict and a one-line reason.
 
+mod claims;
 mod columns;
 mod comment;
 mod constraints;
@@ -39,6 +40,7 @@ use crate::catalog::Catalog;
 use crate::sql::touches::Touches;
 use crate::sql::{self, pb, NodeEnum, QName};
 
+pub use claims::Claims;
 pub use derive::{derive_each, derive_undos, MigrationUndo, StatementUndo, VerdictCounts};
 pub use effect::Effect;
 pub use explained::{FileHazards, FoundHazard};

@@ -333,8 +333,8 @@ fn drill_history(
                 break;
             }
         }
-        for (m, (undo, _)) in in_scope.iter().zip(&undos).skip(next) {
-            report.migrations.push(not_run(m, undo));
+        for (m, (undo, files)) in in_scope.iter().zip(&undos).skip(next) {
+            report.migrations.push(not_run(m, undo, files));
         }
         if report.stopped.is_none() {
             let diff = drill.watcher.verify(drill.session.client())?;

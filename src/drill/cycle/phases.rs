@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use super::prepare::{ForwardFile, UndoFiles};
-use super::seeding::DataWatch;
+use super::seeding::{DataWatch, Emptied};
 use super::DrillError;
 use crate::drill::apply::{PrismaSession, SqlFile};
 use crate::drill::outcome::{
@@ -40,11 +40,11 @@ pub(super) fn claimed(undo: &MigrationUndo) -> (Verdict, Vec<String>) {
     (undo.verdict, reasons)
 }
 
-pub(super) fn not_run(m: &Migration, undo: &MigrationUndo) -> MigrationDrill {
-    let (claimed, reasons) = claimed(undo);
+pub(super) fn not_run(m: &Migration, undo: &MigrationUndo, files: &UndoFiles) -> MigrationDrill {
+    let (claimed, reasons) = claims(undo, files);
     MigrationDrill {
         name: m.name.clone(),
-        undo_source: UndoSource::Generated,
+        undo_source: files.source.clone(),
         claimed,
         reasons,
         result: DrillResult::NotRun,
@@ -53,6 +53,12 @@ pub(super) fn not_run(m: &Migration, undo: &MigrationUndo) -> MigrationDrill {
         mode_differences: Vec::new(),
         data: None,
     }
+}
+
+/// What the undo drilled claims: a committed undo's own header when it says, else what
+/// unmigrate derives now.
+fn claims(undo: &MigrationUndo, files: &UndoFiles) -> (Verdict, Vec<String>) {
+    files.claims.clone().unwrap_or_else(|| claimed(undo))
 }
 
 /// One migration's drill result, and why the drill must stop after it, if it must.
@@ -159,10 +165,10 @@ impl Cycle<'_, '_> {
                 _ => None,
             });
             if let Some(left_nothing) = forward_failure {
-                let failure = self.fails_only_with_data(forward_file, left_nothing)?;
+                let (failure, emptied) = self.fails_only_with_data(forward_file, left_nothing)?;
                 watch.report.forward_failure = Some(failure);
-                if failure == DataFailure::OnlyWithData {
-                    drilled = self.drill_on_emptied_tables(m, undo, files, drilled)?;
+                if let Some(emptied) = emptied {
+                    drilled = self.drill_on_emptied_tables(m, undo, files, drilled, &emptied)?;
                 }
             }
             if watch.report.failed() {
@@ -175,19 +181,21 @@ impl Cycle<'_, '_> {
 
     /// After the forward failed only because of the seeded rows: a finding about the forward
     /// (it needs a backfill, or a default, before it deploys on a populated table), not the
-    /// end of the drill. The tables are emptied, the migration is drilled again without data
-    /// (forward, undo, re-apply), and every table is seeded afresh before the next one. The
-    /// report keeps the failed forward phase, with PostgreSQL's error, before the phases of
-    /// the second run, and the migration stays failed.
+    /// end of the drill. The tables its retry emptied are emptied, the migration is drilled
+    /// again without data (forward, undo, re-apply), and the emptied tables are seeded afresh
+    /// before the next one. The report keeps the failed forward phase, with PostgreSQL's
+    /// error, before the phases of the second run, and the migration stays failed.
     fn drill_on_emptied_tables(
         &mut self,
         m: &Migration,
         undo: &MigrationUndo,
         files: &UndoFiles,
         first: Drilled,
+        emptied: &Emptied,
     ) -> Result<Drilled, DrillError> {
-        self.empty_every_table()?;
+        self.empty_tables(emptied)?;
         let mut again = self.phases(m, undo, files, &mut None)?;
+        self.rows_now = None; // the second run's data changes are not followed
         let mut phases = first.report.phases;
         phases.append(&mut again.report.phases);
         again.report.phases = phases;
@@ -238,7 +246,7 @@ impl Cycle<'_, '_> {
         files: &UndoFiles,
         data: &mut Option<DataWatch>,
     ) -> Result<Drilled, DrillError> {
-        let (claimed, reasons) = claimed(undo);
+        let (claimed, reasons) = claims(undo, files);
         let mut report = MigrationDrill {
             name: m.name.clone(),
             undo_source: files.source.clone(),

@@ -8,14 +8,14 @@ use postgres::Client;
 use super::{DrillError, DrillPlan};
 use crate::drill::apply;
 use crate::drill::apply::ApplyError;
-use crate::drill::outcome::UndoSource;
+use crate::drill::outcome::{Stale, UndoSource};
 use crate::migrations::{self, History, Migration, Timestamp};
 use crate::scratch::{Scratch, ScratchSource};
 use crate::snapshot::SchemaWatcher;
 use crate::sql::quote::{Ident, Literal};
 use crate::sql::touches::Touches;
 use crate::sql::{self, SqlError};
-use crate::undo::{self, MigrationUndo};
+use crate::undo::{self, Claims, MigrationUndo, Verdict};
 
 /// A scratch database, ready for the drill: connected, with the schema watcher installed.
 pub(super) struct Opened {
@@ -147,12 +147,22 @@ pub(super) fn undo_files(
                 source: UndoSource::Generated,
                 files: generated,
                 touched: None,
+                claims: None,
             }
         } else {
+            let claims = Claims::read(committed.iter().map(|m| m.sql.as_str()));
+            let forward = history.migrations.iter().find(|m| m.name == undo.source);
+            let file = forward.map(|m| m.checksum.to_string()).unwrap_or_default();
+            let stale = (claims.source_checksum.as_deref() != Some(file.as_str())).then(|| Stale {
+                header: claims.source_checksum.clone(),
+                file,
+            });
             UndoFiles {
                 source: UndoSource::Committed {
                     folders: committed.iter().map(|m| m.name.clone()).collect(),
+                    stale,
                 },
+                claims: claims.verdict.map(|verdict| (verdict, claims.reasons)),
                 files: committed
                     .iter()
                     .map(|m| UndoFile {
@@ -175,6 +185,9 @@ pub(super) struct UndoFiles {
     pub(super) files: Vec<UndoFile>,
     /// What the files' statements name, for data-survival checks (seeded drills only).
     pub(super) touched: Option<Touches>,
+    /// What a committed undo claims in its header: verdict and reasons (`None`: generated,
+    /// or a header without a verdict, whose claims are then a fresh generation's).
+    pub(super) claims: Option<(Verdict, Vec<String>)>,
 }
 
 impl UndoFiles {

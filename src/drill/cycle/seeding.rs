@@ -12,6 +12,7 @@ use crate::drill::outcome::{DataFailure, DataReport, Phase};
 use crate::drill::script::Seed;
 use crate::drill::survival;
 use crate::migrations::ApplyMode;
+use crate::rows::live::LiveTable;
 use crate::rows::reach::{Reach, Widen};
 use crate::rows::{self, Fill, Fingerprint};
 use crate::sql::touches::{DataReach, Touches};
@@ -69,8 +70,12 @@ impl Cycle<'_, '_> {
         let reach = if filled_all {
             Reach::All
         } else {
-            let seeded = outcome.seeded.iter().map(|s| &s.table);
-            self.reach(Some(seeded), &[])?
+            // Inserts: they cascade nowhere, but a trigger on a table may write elsewhere.
+            let seeded = DataReach::Tables {
+                named: outcome.seeded.iter().map(|s| &s.table).collect(),
+                written: BTreeSet::new(),
+            };
+            self.reach(&seeded, &[])?
         };
         let before = self.refresh_rows(&reach)?;
         Ok(DataWatch {
@@ -94,15 +99,11 @@ impl Cycle<'_, '_> {
         })
     }
 
-    /// The tables whose data SQL may have changed that names `named` (`None`: any table)
-    /// and reads `texts` (see [`rows::reach`]).
-    fn reach<'a>(
-        &mut self,
-        named: Option<impl IntoIterator<Item = &'a QName>>,
-        texts: &[&str],
-    ) -> Result<Reach, DrillError> {
+    /// The tables whose data SQL may have changed that names and writes `named` and reads
+    /// `texts` (see [`rows::reach`]).
+    fn reach(&mut self, named: &DataReach<'_>, texts: &[&str]) -> Result<Reach, DrillError> {
         let client = self.session.client();
-        let widen = match &self.widen {
+        let widen = match &mut self.widen {
             Some(widen) => widen,
             None => self
                 .widen
@@ -153,11 +154,7 @@ impl Cycle<'_, '_> {
             Phase::Undo => &watch.undo_touched,
             Phase::Forward | Phase::Reapply => &watch.touched,
         };
-        let named = match named.data_reach() {
-            DataReach::Any(_) => None,
-            DataReach::Tables(tables) => Some(tables),
-        };
-        let reach = self.reach(named, texts)?;
+        let reach = self.reach(&named.data_reach(), texts)?;
         let now = self.refresh_rows(&reach)?;
         let baseline = match phase {
             Phase::Forward | Phase::Undo => &watch.before,
@@ -186,35 +183,87 @@ impl Cycle<'_, '_> {
         Ok(())
     }
 
-    /// After the forward migration failed on seeded rows: whether it applies once the tables
-    /// are emptied, tried in a transaction that is rolled back (so nothing changes). Only in
-    /// batch mode, when the failed file left nothing behind (`left_nothing`), and for files
-    /// that can run in one transaction (their own `BEGIN` and `COMMIT` left out).
+    /// After the forward migration failed on seeded rows: whether it applies once tables are
+    /// emptied, tried in a transaction that is rolled back (so nothing changes), and which
+    /// tables that took: first only the tables it names (and, through `TRUNCATE … CASCADE`,
+    /// those whose foreign keys point at them), else every table. Only in batch mode, when
+    /// the failed file left nothing behind (`left_nothing`), and for files that can run in
+    /// one transaction (their own `BEGIN` and `COMMIT` left out).
     pub(super) fn fails_only_with_data(
         &mut self,
         forward_file: &ForwardFile,
         left_nothing: bool,
-    ) -> Result<DataFailure, DrillError> {
+    ) -> Result<(DataFailure, Option<Emptied>), DrillError> {
         let retry = match &forward_file.in_one_transaction {
             Some(text) if self.session.mode() == ApplyMode::Batch && left_nothing => text,
-            _ => return Ok(DataFailure::Unknown),
+            _ => return Ok((DataFailure::Unknown, None)),
         };
         let limits = self.session.limits().map(str::to_string);
         let client = self.session.client();
         let tables = rows::live::user_tables(client).map_err(DrillError::Data)?;
-        let mut transaction = client.transaction().map_err(DrillError::Data)?;
-        limit(&mut transaction, &limits).map_err(DrillError::Data)?;
-        if let Some(truncate) = rows::live::truncate_sql(&tables) {
-            transaction
-                .batch_execute(&truncate)
-                .map_err(DrillError::Data)?;
+        let named = forward_file
+            .touched
+            .as_ref()
+            .and_then(|t| match t.data_reach() {
+                DataReach::Tables { named, .. } => {
+                    let names: BTreeSet<&str> = named.iter().map(|q| q.name.as_str()).collect();
+                    let these: Vec<LiveTable> = (tables.iter())
+                        .filter(|t| names.contains(t.name.name.as_str()))
+                        .cloned()
+                        .collect();
+                    (!these.is_empty()).then_some(Emptied::These(these))
+                }
+                DataReach::Any(_) => None,
+            });
+        for emptied in named.into_iter().chain([Emptied::All]) {
+            let emptying = match &emptied {
+                Emptied::All => &tables,
+                Emptied::These(these) => these,
+            };
+            let mut transaction = client.transaction().map_err(DrillError::Data)?;
+            limit(&mut transaction, &limits).map_err(DrillError::Data)?;
+            if let Some(truncate) = rows::live::truncate_sql(emptying) {
+                transaction
+                    .batch_execute(&truncate)
+                    .map_err(DrillError::Data)?;
+            }
+            let applies = transaction.batch_execute(retry).is_ok();
+            transaction.rollback().map_err(DrillError::Data)?;
+            if applies {
+                return Ok((DataFailure::OnlyWithData, Some(emptied)));
+            }
         }
-        let applies = transaction.batch_execute(retry).is_ok();
-        transaction.rollback().map_err(DrillError::Data)?;
-        Ok(if applies {
-            DataFailure::OnlyWithData
-        } else {
-            DataFailure::AlsoWithoutData
-        })
+        Ok((DataFailure::AlsoWithoutData, None))
     }
+
+    /// Empties `tables` and the tables whose foreign keys point at them (the schema stays),
+    /// and has the next migration seed again the tables that lost their rows.
+    pub(super) fn empty_tables(&mut self, emptied: &Emptied) -> Result<(), DrillError> {
+        let Emptied::These(tables) = emptied else {
+            return self.empty_every_table();
+        };
+        let before = self.refresh_rows(&Reach::Tables {
+            found: Vec::new(),
+            named: BTreeSet::new(),
+        })?;
+        let client = self.session.client();
+        if let Some(truncate) = rows::live::truncate_sql(tables) {
+            client.batch_execute(&truncate).map_err(DrillError::Data)?;
+        }
+        let after = rows::fingerprint::take(client).map_err(DrillError::Data)?;
+        for (name, was) in &before.tables {
+            if was.rows > 0 && after.tables.get(name).is_some_and(|now| now.rows == 0) {
+                self.seed_tried.forget(was.oid);
+            }
+        }
+        self.rows_now = Some(after);
+        Ok(())
+    }
+}
+
+/// Which tables a forward that failed only with data was retried on, emptied.
+pub(super) enum Emptied {
+    All,
+    /// These, and the tables whose foreign keys point at them.
+    These(Vec<LiveTable>),
 }
