@@ -297,9 +297,14 @@ fn drill_history(
         };
         drill.previous = drill.snapshot()?;
         let last = in_scope.last().map(|m| m.name.as_str());
+        // Undo folders after the last forward migration are deployed too (that is where
+        // `generate` puts them): when the scope reaches the end of the history, they are
+        // applied there, in order, after every migration in scope was drilled.
+        let to_the_end = forward.last().map(|m| m.name.as_str()) == last;
         let mut next = 0;
         for m in &history.migrations[prefix_end..] {
-            if next == in_scope.len() {
+            let drilled_all = next == in_scope.len();
+            if drilled_all && (m.undo_of.is_none() || !to_the_end) {
                 break;
             }
             if m.undo_of.is_some() {
@@ -329,7 +334,7 @@ fn drill_history(
                 report.stopped = Some(reason);
                 break;
             }
-            if Some(m.name.as_str()) == last {
+            if Some(m.name.as_str()) == last && !to_the_end {
                 break;
             }
         }
