@@ -11,7 +11,9 @@
 
 use std::path::Path;
 
-use unmigrate::drill::outcome::{DataFailure, DrillReport, DrillResult, Phase, PhaseStatus};
+use unmigrate::drill::outcome::{
+    DataFailure, DataFix, DrillReport, DrillResult, Phase, PhaseStatus,
+};
 use unmigrate::drill::script::Seed;
 use unmigrate::drill::{self, DrillPlan};
 use unmigrate::migrations::ApplyMode;
@@ -81,6 +83,12 @@ fn assert_failed_only_with_data_then_drilled(report: &DrillReport, name: &str, m
         unreachable!()
     };
     assert!(error.message.contains(message), "{text}");
+    // A NOT NULL column over rows without values: what production needs is a backfill.
+    assert_eq!(data.forward_fix, Some(DataFix::Backfill), "{text}");
+    assert!(
+        text.contains("a populated database needs a backfill"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -222,6 +230,7 @@ fn drill_past_orphan_users(dir: &Path, orphan_users: &str, mode: ApplyMode, half
     let data = m.data.as_ref().unwrap();
     assert_eq!(data.forward_failure, None, "{text}");
     assert_eq!(data.undo_failure, Some(DataFailure::OnlyWithData), "{text}");
+    assert_eq!(data.forward_fix, None, "{text}");
     let phases: Vec<(Phase, bool)> = m
         .phases
         .iter()

@@ -145,6 +145,10 @@ pub struct DataReport {
     /// How the undo fared with the seeded rows, when it failed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub undo_failure: Option<DataFailure>,
+    /// What a populated database needs before a forward that fails only with data deploys,
+    /// read from PostgreSQL's error (`None`: not such a failure, or an error it cannot tell).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub forward_fix: Option<DataFix>,
     /// Data that changed without the verdict announcing it: data the undo lost, or data of
     /// tables and columns the migration does not touch. Each fails the migration.
     pub unannounced: Vec<PhaseDataChange>,
@@ -187,6 +191,57 @@ pub enum DataFailure {
     /// Not tried (a forward file in split mode, or one that controls transactions or runs
     /// CONCURRENTLY; an undo whose rest could not be read back).
     Unknown,
+}
+
+/// What the rows of a populated database need before a forward migration that failed only
+/// with data can deploy, from the SQLSTATE of its error: the finding a team acts on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DataFix {
+    /// A NOT NULL column without values (23502).
+    Backfill,
+    /// Rows with equal keys under a new unique index or constraint (23505).
+    Deduplicate,
+    /// Rows whose key matches no row of a new foreign key's parent (23503).
+    MissingParents,
+    /// Rows a new CHECK rejects (23514).
+    CheckViolations,
+    /// Values that do not convert to a new type or enum (class 22).
+    Conversion,
+}
+
+impl DataFix {
+    /// The fix for a failure with `sqlstate`, when the code tells.
+    pub fn of(sqlstate: &str) -> Option<DataFix> {
+        match sqlstate {
+            "23502" => Some(DataFix::Backfill),
+            "23505" => Some(DataFix::Deduplicate),
+            "23503" => Some(DataFix::MissingParents),
+            "23514" => Some(DataFix::CheckViolations),
+            code if code.starts_with("22") => Some(DataFix::Conversion),
+            _ => None,
+        }
+    }
+
+    /// What to do, in words.
+    pub fn advice(self) -> &'static str {
+        match self {
+            DataFix::Backfill => {
+                "a backfill of the column (or a DEFAULT) before it is made NOT NULL, in this \
+                 migration or one deployed before it"
+            }
+            DataFix::Deduplicate => "the duplicate rows merged or removed before the unique key",
+            DataFix::MissingParents => {
+                "the rows whose key matches no parent fixed, removed or given their parent \
+                 before the foreign key"
+            }
+            DataFix::CheckViolations => "the rows the CHECK rejects fixed before it is added",
+            DataFix::Conversion => {
+                "the values that do not convert mapped (a USING expression, or an UPDATE before \
+                 the change)"
+            }
+        }
+    }
 }
 
 /// One data difference, and after which phase it was seen (compared with the data before
@@ -470,6 +525,28 @@ mod duration_ms_opt {
         match d {
             Some(d) => super::duration_ms::serialize(d, s),
             None => s.serialize_none(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_fix_a_populated_database_needs_follows_the_sqlstate() {
+        let cases = [
+            ("23502", Some(DataFix::Backfill)),
+            ("23505", Some(DataFix::Deduplicate)),
+            ("23503", Some(DataFix::MissingParents)),
+            ("23514", Some(DataFix::CheckViolations)),
+            ("22P02", Some(DataFix::Conversion)),
+            ("22003", Some(DataFix::Conversion)),
+            ("42P01", None),
+            ("55P04", None),
+        ];
+        for (code, fix) in cases {
+            assert_eq!(DataFix::of(code), fix, "{code}");
         }
     }
 }

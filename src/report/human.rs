@@ -215,6 +215,9 @@ impl Human<'_> {
             let note = format!("{phase} {}", data_failure_note(phase, failure));
             writeln!(f, "{DETAIL}{}", self.paint.paint(FAILED, note))?;
         }
+        if let Some(fix) = data.forward_fix {
+            writeln!(f, "{DETAIL}a populated database needs {}", fix.advice())?;
+        }
         for change in &data.unannounced {
             writeln!(
                 f,

@@ -331,6 +331,10 @@ fn failure_details(f: &mut fmt::Formatter<'_>, migration: &MigrationDrill) -> fm
             writeln!(f, "**{phase}** {}", data_failure_note(phase, failure))?;
             writeln!(f)?;
         }
+        if let Some(fix) = data.forward_fix {
+            writeln!(f, "A populated database needs {}.", fix.advice())?;
+            writeln!(f)?;
+        }
         for change in &data.unannounced {
             writeln!(
                 f,

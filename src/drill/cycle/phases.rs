@@ -8,8 +8,8 @@ use super::seeding::{DataWatch, Emptied};
 use super::DrillError;
 use crate::drill::apply::{PrismaSession, SqlFile};
 use crate::drill::outcome::{
-    DataFailure, DrillResult, MigrationDrill, Phase, PhaseReport, PhaseStatus, StatementTrace,
-    UndoSource,
+    DataFailure, DataFix, DrillResult, MigrationDrill, Phase, PhaseReport, PhaseStatus,
+    StatementTrace, UndoSource,
 };
 use crate::drill::script::{Check, Seed};
 use crate::migrations::{ApplyMode, Migration};
@@ -111,6 +111,14 @@ impl Rest {
     }
 }
 
+/// The SQLSTATE of the forward phase's failure, if it failed with one.
+fn forward_error_code(report: &MigrationDrill) -> Option<&str> {
+    report.phases.iter().find_map(|p| match &p.status {
+        PhaseStatus::Error(e) if p.phase == Phase::Forward => e.code.as_deref(),
+        _ => None,
+    })
+}
+
 /// What a phase's schema must equal, and how a diff names the two sides.
 #[derive(Clone)]
 pub(super) struct Expected<'a> {
@@ -167,6 +175,10 @@ impl Cycle<'_, '_> {
             if let Some(left_nothing) = forward_failure {
                 let (failure, emptied) = self.fails_only_with_data(forward_file, left_nothing)?;
                 watch.report.forward_failure = Some(failure);
+                if failure == DataFailure::OnlyWithData {
+                    watch.report.forward_fix =
+                        forward_error_code(&drilled.report).and_then(DataFix::of);
+                }
                 if let Some(emptied) = emptied {
                     drilled = self.drill_on_emptied_tables(m, undo, files, drilled, &emptied)?;
                 }
