@@ -101,3 +101,19 @@ fn rows_a_function_writes_are_seen() {
     ]);
     assert_forward_changed(&report, "20260103000000_call", "Log");
 }
+
+/// A function created by a forward that the drill ran a second time on emptied tables (after
+/// it failed only with data) is still seen when a later migration calls it: what the drill
+/// knows of the server's code is read again after SQL it did not observe.
+#[test]
+fn rows_a_function_created_in_a_second_run_writes_are_seen() {
+    let function_and_required = r#"CREATE FUNCTION "clear_log"() RETURNS void LANGUAGE sql AS $$ DELETE FROM "Log" $$;
+ALTER TABLE "Team" ADD COLUMN "name" TEXT NOT NULL;
+"#;
+    let report = seeded_drill(&[
+        ("20260101000000_init", PARENT_CHILD),
+        ("20260102000000_function", function_and_required),
+        ("20260103000000_call", "SELECT \"clear_log\"();\n"),
+    ]);
+    assert_forward_changed(&report, "20260103000000_call", "Log");
+}

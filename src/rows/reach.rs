@@ -159,6 +159,12 @@ struct ServerCode {
 }
 
 impl Widen {
+    /// Reads the user-defined functions and event triggers again before the next phase:
+    /// SQL ran that this did not see.
+    pub fn forget_code(&mut self) {
+        self.known = None;
+    }
+
     pub fn prepare(client: &mut Client) -> Result<Widen, postgres::Error> {
         Ok(Widen {
             widen: client.prepare(&widen_sql())?,

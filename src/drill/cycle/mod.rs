@@ -312,7 +312,7 @@ fn drill_history(
                 let applied = drill.session.apply(sql_file(m))?;
                 drill.watcher.note_applied(&m.sql);
                 report.undo_steps.push(m.name.clone());
-                drill.rows_now = None; // its data changes are not followed
+                drill.forget_rows(); // its changes are not followed
                 if let Some(failure) = applied.failure {
                     report.stopped = Some(format!(
                         "undo folder {} failed where the history applies it: {}",

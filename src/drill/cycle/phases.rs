@@ -207,7 +207,7 @@ impl Cycle<'_, '_> {
     ) -> Result<Drilled, DrillError> {
         self.empty_tables(emptied)?;
         let mut again = self.phases(m, undo, files, &mut None)?;
-        self.rows_now = None; // the second run's data changes are not followed
+        self.forget_rows(); // the second run's changes are not followed
         let mut phases = first.report.phases;
         phases.append(&mut again.report.phases);
         again.report.phases = phases;

@@ -99,6 +99,15 @@ impl Cycle<'_, '_> {
         })
     }
 
+    /// Forgets what is known of the data, and of the code the server may run: SQL ran that
+    /// no phase observed (a second run on emptied tables, an undo folder at its place).
+    pub(super) fn forget_rows(&mut self) {
+        self.rows_now = None;
+        if let Some(widen) = &mut self.widen {
+            widen.forget_code();
+        }
+    }
+
     /// The tables whose data SQL may have changed that names and writes `named` and reads
     /// `texts` (see [`rows::reach`]).
     fn reach(&mut self, named: &DataReach<'_>, texts: &[&str]) -> Result<Reach, DrillError> {
@@ -177,7 +186,7 @@ impl Cycle<'_, '_> {
         if let Some(truncate) = rows::live::truncate_sql(&tables) {
             client.batch_execute(&truncate).map_err(DrillError::Data)?;
         }
-        self.rows_now = None;
+        self.forget_rows();
         self.seeded_once = false;
         self.seed_tried.clear();
         Ok(())
