@@ -9,6 +9,7 @@
 pub mod fingerprint;
 pub mod hints;
 pub mod live;
+mod plan;
 pub mod reach;
 pub mod seed;
 mod shapes;
