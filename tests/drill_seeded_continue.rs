@@ -12,15 +12,12 @@
 use std::path::Path;
 
 use unmigrate::drill::outcome::{
-    DataFailure, DataFix, DrillReport, DrillResult, Phase, PhaseStatus,
+    DataFailure, DataFix, DrillReport, DrillResult, MigrationDrill, Phase, PhaseReport, PhaseStatus,
 };
-use unmigrate::drill::script::Seed;
-use unmigrate::drill::{self, DrillPlan};
 use unmigrate::migrations::ApplyMode;
-use unmigrate::scratch::{ScratchOptions, ScratchSource};
 
 mod common;
-use common::write_history;
+use common::drill_in_one_database;
 
 const INIT_SQL: &str = r#"CREATE TABLE "User" ("id" INTEGER NOT NULL, "email" TEXT NOT NULL, CONSTRAINT "User_pkey" PRIMARY KEY ("id"));
 "#;
@@ -37,16 +34,13 @@ fn seeded_drill(dir: &Path, history: &[(&str, &str)]) -> DrillReport {
 }
 
 fn seeded_drill_in(dir: &Path, history: &[(&str, &str)], mode: ApplyMode) -> DrillReport {
-    let migrations = dir.join("migrations");
-    write_history(&migrations, history);
-    let mut plan = DrillPlan::whole_history(
-        migrations,
-        ScratchSource::Embedded(ScratchOptions::default()),
-    );
-    plan.seed = Some(Seed { rows: 20 });
-    plan.jobs = Some(1);
-    plan.apply_mode = mode;
-    drill::run(&plan, &mut |_| {}).unwrap()
+    drill_in_one_database(dir, history, mode, Some(20))
+}
+
+/// Each phase of `m` in the order it ran, and whether it passed.
+fn phase_outcomes(m: &MigrationDrill) -> Vec<(Phase, bool)> {
+    let passed = |p: &PhaseReport| matches!(p.status, PhaseStatus::Passed);
+    m.phases.iter().map(|p| (p.phase, passed(p))).collect()
 }
 
 fn text(report: &DrillReport) -> String {
@@ -64,11 +58,7 @@ fn assert_failed_only_with_data_then_drilled(report: &DrillReport, name: &str, m
         Some(DataFailure::OnlyWithData),
         "{text}"
     );
-    let phases: Vec<(Phase, bool)> = m
-        .phases
-        .iter()
-        .map(|p| (p.phase, matches!(p.status, PhaseStatus::Passed)))
-        .collect();
+    let phases = phase_outcomes(m);
     assert_eq!(
         phases,
         [
@@ -231,11 +221,7 @@ fn drill_past_orphan_users(dir: &Path, orphan_users: &str, mode: ApplyMode, half
     assert_eq!(data.forward_failure, None, "{text}");
     assert_eq!(data.undo_failure, Some(DataFailure::OnlyWithData), "{text}");
     assert_eq!(data.forward_fix, None, "{text}");
-    let phases: Vec<(Phase, bool)> = m
-        .phases
-        .iter()
-        .map(|p| (p.phase, matches!(p.status, PhaseStatus::Passed)))
-        .collect();
+    let phases = phase_outcomes(m);
     assert_eq!(
         phases,
         [

@@ -7,24 +7,14 @@
 #![allow(clippy::unwrap_used)]
 
 use unmigrate::drill::outcome::{DrillReport, Phase};
-use unmigrate::drill::script::Seed;
-use unmigrate::drill::{self, DrillPlan};
-use unmigrate::scratch::{ScratchOptions, ScratchSource};
+use unmigrate::migrations::ApplyMode;
 
 mod common;
-use common::write_history;
+use common::drill_in_one_database;
 
 fn seeded_drill(history: &[(&str, &str)]) -> DrillReport {
     let dir = tempfile::tempdir().unwrap();
-    let migrations = dir.path().join("migrations");
-    write_history(&migrations, history);
-    let mut plan = DrillPlan::whole_history(
-        migrations,
-        ScratchSource::Embedded(ScratchOptions::default()),
-    );
-    plan.seed = Some(Seed { rows: 20 });
-    plan.jobs = Some(1);
-    drill::run(&plan, &mut |_| {}).unwrap()
+    drill_in_one_database(dir.path(), history, ApplyMode::Batch, Some(20))
 }
 
 /// The forward of `name` changed `table`, which it never names, and the drill says so.

@@ -7,11 +7,10 @@
 #![allow(clippy::unwrap_used)]
 
 use unmigrate::drill::outcome::DrillReport;
-use unmigrate::drill::{self, DrillPlan};
-use unmigrate::scratch::{ScratchOptions, ScratchSource};
+use unmigrate::migrations::ApplyMode;
 
 mod common;
-use common::write_history;
+use common::drill_in_one_database;
 
 const INIT: &str =
     "CREATE TABLE \"T\" (\"id\" INTEGER NOT NULL, CONSTRAINT \"T_pkey\" PRIMARY KEY (\"id\"));\n";
@@ -26,21 +25,12 @@ const UNDO_INIT: &str = "-- unmigrate: undo of 20260101000000_init\nDROP TABLE \
 
 fn drill(later: &str) -> DrillReport {
     let dir = tempfile::tempdir().unwrap();
-    let migrations = dir.path().join("migrations");
-    write_history(
-        &migrations,
-        &[
-            ("20260101000000_init", INIT),
-            ("20260102000000_later", later),
-            ("20260103000000_undo_init", UNDO_INIT),
-        ],
-    );
-    let mut plan = DrillPlan::whole_history(
-        migrations,
-        ScratchSource::Embedded(ScratchOptions::default()),
-    );
-    plan.jobs = Some(1);
-    drill::run(&plan, &mut |_| {}).unwrap()
+    let history = [
+        ("20260101000000_init", INIT),
+        ("20260102000000_later", later),
+        ("20260103000000_undo_init", UNDO_INIT),
+    ];
+    drill_in_one_database(dir.path(), &history, ApplyMode::Batch, None)
 }
 
 fn text(report: &DrillReport) -> String {

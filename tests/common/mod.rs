@@ -174,6 +174,26 @@ impl Sandbox {
     }
 }
 
+/// Drills `history`, written to `dir/migrations`, in one database of the embedded server, in
+/// `mode`, seeded with `seed_rows` rows per table when given.
+pub fn drill_in_one_database(
+    dir: &Path,
+    history: &[(&str, &str)],
+    mode: unmigrate::migrations::ApplyMode,
+    seed_rows: Option<u64>,
+) -> unmigrate::drill::outcome::DrillReport {
+    let migrations = dir.join("migrations");
+    write_history(&migrations, history);
+    let mut plan = unmigrate::drill::DrillPlan::whole_history(
+        migrations,
+        unmigrate::scratch::ScratchSource::Embedded(Default::default()),
+    );
+    plan.seed = seed_rows.map(|rows| unmigrate::drill::script::Seed { rows });
+    plan.jobs = Some(1);
+    plan.apply_mode = mode;
+    unmigrate::drill::run(&plan, &mut |_| {}).unwrap()
+}
+
 /// Writes a Prisma history: the lock file and one `<folder>/migration.sql` per entry.
 pub fn write_history(dir: &Path, migrations: &[(&str, &str)]) {
     fs::create_dir_all(dir).unwrap();
