@@ -8,6 +8,8 @@ mod using;
 use cmd::{column_cmd, column_of, helper_check_name};
 use types::type_label;
 
+use super::backfill::{self, Holds};
+use super::effect::Effect;
 use super::guard::Guard;
 use super::rule::{undo_rule, UndoRule};
 use super::{recreate, table_in_use, DataLoss, LazyScope, Placement, Undo, UndoSql};
@@ -122,7 +124,7 @@ undo_rule! {
     ///
     /// ## Verdict
     ///
-    /// **lossy**: the column comes back empty (filled with its default, or with the placeholder the note names), at the end of the table rather than in its old position (the note says so when the order differs). Every row gets the same placeholder, so the note names a unique index or key the undo rebuilds over the column (it fails while two rows or more exist) and a CHECK or foreign key that may reject the value. A NOT NULL column without a default whose type has no known placeholder (a domain, a composite or unknown type) is re-added plainly: that fails on a table that has rows, and the note says so. **manual** when no earlier migration creates the column. Nothing to undo for `DROP COLUMN IF EXISTS` of a column that did not exist.
+    /// **lossy**: the column comes back empty (filled with its default, or with the placeholder the note names), at the end of the table rather than in its old position (the note says so when the order differs). Every row gets the same placeholder, so the note names a unique index or key the undo rebuilds over the column (it fails while two rows or more exist) and a CHECK or foreign key that may reject the value. A NOT NULL column without a default whose type has no known placeholder (a domain, a composite or unknown type) is re-added plainly: that fails on a table that has rows, and the note says so. **manual**, its SQL kept, when a step of the undo then needs values the column cannot have (see `src/undo/backfill.rs`): the undo rebuilds a unique index or key over the re-added column alone, or adds back a one-column foreign key from it (every row holds the placeholder), or a later step makes the empty column NOT NULL again, or builds a unique key over columns that all came back with one value. It would pass a drill on an empty database and fail on every populated one, so the file marks where the backfill goes (`MANUAL STEP`, with the `UPDATE` to complete), and a check at its top stops it, before any change, while the table has rows. **manual** when no earlier migration creates the column. Nothing to undo for `DROP COLUMN IF EXISTS` of a column that did not exist.
     ///
     /// ## Examples
     ///
@@ -162,6 +164,7 @@ undo_rule! {
     /// ## Cases
     ///
     /// - `tests/cases/columns/drop_column_with_dependents.sql` (snapshot `snapshots/columns__drop_column_with_dependents.snap`)
+    /// - `tests/cases/columns/drop_column_needs_backfill.sql` (snapshot `snapshots/columns__drop_column_needs_backfill.snap`)
     /// - `tests/cases/data/data_move.sql` (snapshot `snapshots/data__data_move.snap`)
     UNDO_DROP_COLUMN = "undo-drop-column";
 }
@@ -180,13 +183,24 @@ pub fn drop_column(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) ->
     };
     let filler = placeholder::placeholder(catalog, column);
     let (mut statements, sequences_owned) = recreate::owned_sequences(catalog, table, [column]);
-    statements.extend(placeholder::add_column(
-        catalog,
-        table,
-        column,
-        filler.as_ref(),
-    ));
+    let mut added = placeholder::add_column(catalog, table, column, filler.as_ref());
     let refill = super::moves::refill(catalog, t, &column.name);
+    // What every existing row holds once it is added, unless a copy refills it.
+    let holds = match &filler {
+        Some(p) => Some(Holds::Placeholder(p.shown.clone())),
+        None if column.default.is_none() && column.generated.is_none() => Some(Holds::Null),
+        None => None,
+    };
+    if let (Some(holds), None) = (holds, &refill) {
+        // On its last statement (after a placeholder's DROP DEFAULT): a backfill goes there.
+        let add = added.pop().expect("an ADD COLUMN");
+        added.push(add.with_effect(Effect::AddsColumnWithout {
+            table: table.clone(),
+            column: column.name.clone(),
+            holds,
+        }));
+    }
+    statements.extend(added);
     statements.extend(refill.iter().map(|(statement, _)| statement.clone()));
     statements.extend(sequences_owned);
     for c in t
@@ -229,17 +243,28 @@ pub fn drop_column(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) ->
         reason.push_str("; ");
         reason.push_str(super::COLUMN_ORDER_NOTE);
     }
-    if filler.is_some() {
+    let mut backfill = None;
+    if let Some(filler) = &filler {
         let conflicts = placeholder::conflicts(catalog, t, &column.name);
         reason.push_str(&match refill {
             // Only rows the copy does not hold keep the placeholder.
             Some(_) => conflicts
+                .note
                 .replace("every row gets", "every row the copy does not hold keeps")
                 .replace(
                     "the table has two rows or more",
                     "two such rows or more exist",
                 ),
-            None => conflicts,
+            None => {
+                backfill = backfill::of_own_rebuild(
+                    table,
+                    &column.name,
+                    &filler.shown,
+                    conflicts.unique_alone,
+                    conflicts.foreign_alone,
+                );
+                conflicts.note
+            }
         });
     }
     if filler.is_none() && placeholder::needs_one(column) {
@@ -250,7 +275,10 @@ pub fn drop_column(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) ->
         column: column.name.clone(),
     }]);
     undo.reorders_columns = reorders_columns;
-    undo
+    match backfill {
+        Some(backfill) => undo.needing(backfill),
+        None => undo,
+    }
 }
 
 undo_rule! {
@@ -268,7 +296,7 @@ undo_rule! {
     ///
     /// **exact** when every value comes back as it was: the forward kept every value it did not reject (`bigint` → `int`, `text` → `json`, a shorter `varchar` without an explicit cast) and every value of the new type converts back, an enum swap whose old type holds every value of the new one, or `AT TIME ZONE 'UTC'` (any zone without daylight saving time spelled as UTC) with the same precision both sides. Otherwise **lossy**, the note saying why: values written since may not fit the old type; the forward rounded (`numeric(10,2)`, a smaller precision, `float8` → `float4`) or reformatted (text → a number or uuid: `'007'` comes back as `'7'`); an explicit cast cut text short; a named zone with daylight saving time repeats or skips an hour; a bare cast between `timestamp` and `timestamptz` used the forward session's `TimeZone`, and the note says the undo assumes its own session has the same; or the forward's `USING` is an expression unmigrate does not invert (the undo only casts back).
     ///
-    /// Between two enums the forward's `USING` is read as a map of values: a plain cast keeps each value; a `CASE col::text WHEN 'a' THEN 'b' … ELSE col::text END` moves some, and the undo maps them back with the inverse `CASE`. It stays **exact** when the map is one-to-one on the old values and every new value has a way back; **lossy** when it merged values (named in the reason: every such row comes back as one of them), when rows may hold a new value no old value maps to, or when the `USING` is some other expression (not inverted). A whole Prisma enum swap (`CREATE TYPE "T_new"`, the conversions, the old type dropped, `"T_new"` renamed) is undone as one change of `"T"`: see `undo-add-enum-value` for how a migration's enum changes share one recreation, and `ALTER TYPE … ADD VALUE` when the swap only removed values.
+    /// Between two enums the forward's `USING` is read as a map of values: a plain cast keeps each value; a `CASE col::text WHEN 'a' THEN 'b' … ELSE col::text END` moves some, and the undo maps them back with the inverse `CASE`. It stays **exact** when the map is one-to-one on the old values and every new value has a way back; **lossy** when it merged values (named in the reason: every such row comes back as one of them), when rows may hold a new value no old value maps to (named in the reason, and a preflight check lists the rows holding one, compared as text), or when the `USING` is some other expression (not inverted). A whole Prisma enum swap (`CREATE TYPE "T_new"`, the conversions, the old type dropped, `"T_new"` renamed) is undone as one change of `"T"`: see `undo-add-enum-value` for how a migration's enum changes share one recreation, and `ALTER TYPE … ADD VALUE` when the swap only removed values.
     ///
     /// ## Examples
     ///
@@ -323,6 +351,7 @@ undo_rule! {
     /// - `tests/cases/columns/serial_type_change.sql` (snapshot `snapshots/columns__serial_type_change.snap`)
     /// - `tests/cases/enums/case_remap.sql` (snapshot `snapshots/enums__case_remap.snap`)
     /// - `tests/cases/enums/case_remap_merges.sql` (snapshot `snapshots/enums__case_remap_merges.snap`)
+    /// - `tests/cases/enums/rename_aside_adds_value.sql` (snapshot `snapshots/enums__rename_aside_adds_value.snap`)
     UNDO_ALTER_COLUMN_TYPE = "undo-alter-column-type";
 }
 

@@ -50,6 +50,17 @@ pub struct MigrationUndo {
     pub explained: explained::Explained,
 }
 
+impl MigrationUndo {
+    /// Whether its files hold a block a person must replace before they run at all. A
+    /// manual undo that only needs a backfill (see `undo::backfill`) runs as written where
+    /// the tables are empty, so a drill can still check its schema.
+    pub fn has_manual_block(&self) -> bool {
+        self.statements
+            .iter()
+            .any(|s| s.undo.verdict == Verdict::Manual && !s.undo.backfill_only())
+    }
+}
+
 #[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
 pub struct VerdictCounts {
     pub exact: usize,
@@ -333,6 +344,7 @@ fn finish(
     super::rebuilt::renames_instead_of_rebuilds(&mut statements);
     super::retype::one_rewrite_per_table(&mut statements);
     super::covered::drop_covered(&mut statements);
+    super::backfill::mark(&mut statements);
     guard::place(after, scope, &mut statements);
     let mut counts = VerdictCounts::default();
     for s in &mut statements {

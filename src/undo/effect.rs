@@ -4,6 +4,7 @@
 //! run ahead of the drop they prepare for (see [`super::file`]). A statement without an
 //! effect is one such a pass knows nothing about, and stops at.
 
+use super::backfill::Holds;
 use crate::sql::{pb, QName};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -12,6 +13,13 @@ pub enum Effect {
     DropsTable(QName),
     /// `ALTER TABLE … DROP COLUMN`
     DropsColumn { table: QName, column: String },
+    /// `ALTER TABLE … ADD COLUMN` of a column the forward dropped, its values not brought back:
+    /// every existing row holds `holds` (see `super::backfill`).
+    AddsColumnWithout {
+        table: QName,
+        column: String,
+        holds: Holds,
+    },
     /// `DROP INDEX` of index `name` on `table`, created by the forward as `definition`;
     /// `columns` are those of `table` it mentions (a `DROP COLUMN` of any one of them drops
     /// the index too).
@@ -50,6 +58,9 @@ pub enum Effect {
     DropsNotNull { table: QName, column: String },
     /// `ALTER COLUMN … DROP DEFAULT`
     DropsDefault { table: QName, column: String },
+    /// A check that stops the undo while a table has rows, until a person writes the backfill
+    /// a step needs and deletes it (see `super::backfill`).
+    StopsUntilBackfilled,
     /// `CREATE UNIQUE INDEX CONCURRENTLY` whose name is free while constraint `constraint` of
     /// `table` still stands, so it may run (and should, to keep the drop and the re-add of a
     /// key in one short transaction) before the statement of the same undo that drops it.

@@ -4,6 +4,7 @@
 use std::borrow::Cow;
 use std::fmt::Write;
 
+use super::backfill::Backfill;
 use super::claims::{SOURCE_CHECKSUM, VERDICT, WARNING};
 use super::comment::{any_lines, push_first_line, push_one_line, SHOWN_CHARS};
 use super::lock_timeout::{LockTimeout, RESET_STATEMENT};
@@ -46,7 +47,7 @@ fn parts(undo: &MigrationUndo) -> (Vec<Vec<Step<'_>>>, Vec<String>) {
     for s in undo.statements.iter().rev() {
         if opened.iter().any(|(_, commit)| std::ptr::eq(*commit, s)) {
             steps.push(Step::Begin(s));
-        } else if s.undo.verdict == Verdict::Manual {
+        } else if s.undo.verdict == Verdict::Manual && !s.undo.backfill_only() {
             steps.push(Step::Manual(s));
         } else if s
             .undo
@@ -372,11 +373,19 @@ fn render_file(
         let source = step.source();
         if let Step::Sql(_, sql) = step {
             if sql.placement == Placement::Guard {
-                writeln!(
-                    out,
-                    "\n-- preflight check for the undo of line {}: it fails here, before any change, if rows would make that undo fail",
-                    source.location.line
-                )?;
+                if matches!(sql.effect.as_deref(), Some(Effect::StopsUntilBackfilled)) {
+                    writeln!(
+                        out,
+                        "\n-- MANUAL STEP: the undo of line {} needs a backfill (see the MANUAL STEP there); this check stops the undo here, before any change, while the table has rows. Delete it once the backfill is written.",
+                        source.location.line
+                    )?;
+                } else {
+                    writeln!(
+                        out,
+                        "\n-- preflight check for the undo of line {}: it fails here, before any change, if rows would make that undo fail",
+                        source.location.line
+                    )?;
+                }
                 writeln!(out, "{};", sql.sql)?;
                 continue;
             }
@@ -385,12 +394,23 @@ fn render_file(
         if !last_source.is_some_and(|last| std::ptr::eq(last, source)) {
             out.write_char('\n')?;
             statement_comment(out, source)?;
+            // Where the backfill of a column an earlier step re-added goes: before the
+            // step's checks, which run right before it (never at the top: see `guard::place`).
+            if matches!(step, Step::Sql(_, sql) if sql.placement == Placement::GuardHere) {
+                backfill_comment(out, source, |b| b.readded_earlier())?;
+            }
             last_source = Some(source);
         }
         match step {
             Step::Sql(_, sql) => {
                 out.write_str(&sql.sql)?;
                 out.write_str(";\n")?;
+                // Where the backfill of a column this step re-added goes: right after it.
+                if let Some(Effect::AddsColumnWithout { column, .. }) = sql.effect.as_deref() {
+                    backfill_comment(out, source, |b| {
+                        !b.readded_earlier() && b.column == *column
+                    })?;
+                }
             }
             Step::Manual(s) => manual_block(out, undo, s)?,
             Step::Begin(_) => out.write_str(
@@ -502,6 +522,29 @@ fn statement_comment(out: &mut impl Write, s: &StatementUndo) -> std::fmt::Resul
     write!(out, "\n-- {}: ", s.undo.verdict)?;
     push_one_line(out, &s.undo.reason)?;
     out.write_char('\n')
+}
+
+/// Where a person writes the backfill a step needs (see `super::backfill`), with the
+/// `UPDATE` to complete.
+fn backfill_comment(
+    out: &mut impl Write,
+    s: &StatementUndo,
+    which: impl Fn(&Backfill) -> bool,
+) -> std::fmt::Result {
+    let backfills: Vec<&Backfill> = s.undo.backfills().iter().filter(|b| which(b)).collect();
+    if backfills.is_empty() {
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "-- MANUAL STEP: fill these columns here, in every existing row, before the steps below that need their values; then delete the check that stops this undo while the table has rows (\"this undo needs a backfill\"):"
+    )?;
+    for backfill in backfills {
+        out.write_str("--   ")?;
+        push_one_line(out, &backfill.drafted())?;
+        out.write_char('\n')?;
+    }
+    Ok(())
 }
 
 /// A block that makes the migration fail until a person replaces it with the real undo.

@@ -38,6 +38,31 @@ pub struct Guard {
     problem: String,
     /// What to do about them, when "fix or remove those rows" is not it.
     hint: Option<String>,
+    /// Which values of the columns it reads make it fail, for the pass that finds the guards
+    /// an undo's own re-added columns are certain to fail (`super::backfill`).
+    pub(super) offends: Offends,
+    /// It only asks whether its table has rows (see [`Guard::table_has_rows`]): data the undo
+    /// changes before it, and the table's columns, do not keep it from the top of the undo.
+    rows_only: bool,
+}
+
+/// Which values of the columns a guard reads make it fail (see [`Guard::offends`]).
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum Offends {
+    /// NULL in `column`: it is made NOT NULL.
+    Nulls { column: String },
+    /// Equal values in every one of `keys` over the whole table: a unique index, key or
+    /// primary key is built over them. A primary key fails on a NULL too (`primary`); a
+    /// unique one on equal NULLs only with `NULLS NOT DISTINCT` (`nulls_equal`).
+    Duplicates {
+        keys: Vec<String>,
+        nulls_equal: bool,
+        primary: bool,
+    },
+    /// A value of `column` (set) that no row of `parent` holds: a one-column foreign key.
+    Orphans { column: String, parent: QName },
+    /// Anything else: a CHECK, a conversion, an enum value, a partial or expression index.
+    Other,
 }
 
 impl Guard {
@@ -65,6 +90,22 @@ impl Guard {
             conditions.extend(keys.iter().map(|k| is_not_null(k.clone())));
         }
         conditions.extend(stmt.where_clause.as_deref().cloned());
+        let plain_keys: Option<Vec<String>> = stmt
+            .index_params
+            .iter()
+            .map(|p| match &p.node {
+                Some(NodeEnum::IndexElem(e)) if !e.name.is_empty() => Some(e.name.clone()),
+                _ => None,
+            })
+            .collect();
+        let offends = match plain_keys {
+            Some(keys) if stmt.where_clause.is_none() => Offends::Duplicates {
+                keys,
+                nulls_equal: stmt.nulls_not_distinct,
+                primary: false,
+            },
+            _ => Offends::Other,
+        };
         let offenders = duplicates_query(&index.table, keys, conditions)?;
         let shown: Vec<String> = stmt.index_params.iter().map(key_shown).collect();
         Some(Guard {
@@ -73,6 +114,8 @@ impl Guard {
             fails_on_row: false,
             converts_from: None,
             hint: None,
+            offends,
+            rows_only: false,
             problem: format!(
                 "table {} has rows with equal ({}), so unique index {} cannot be built again",
                 index.table,
@@ -88,6 +131,7 @@ impl Guard {
     pub fn violations(table: &QName, c: &Constraint) -> Option<Guard> {
         let def = c.def.unpack();
         let named = format!("constraint {} of {table}", Ident(&c.name));
+        let mut offends = Offends::Other;
         let (offenders, problem) = match c.kind {
             ConstraintKind::PrimaryKey | ConstraintKind::Unique => {
                 // The key columns (an INCLUDE column is covered, not compared).
@@ -102,6 +146,11 @@ impl Guard {
                     keys.iter().map(|k| is_not_null(k.clone())).collect()
                 } else {
                     Vec::new()
+                };
+                offends = Offends::Duplicates {
+                    keys: names.clone(),
+                    nulls_equal: def.nulls_not_distinct,
+                    primary: c.kind == ConstraintKind::PrimaryKey,
                 };
                 (
                     duplicates_query(table, keys, conditions)?,
@@ -142,6 +191,12 @@ impl Guard {
                     .zip(referenced)
                     .map(|(k, r)| format!("parent.{} = child.{}", Ident(r), Ident(k)))
                     .collect();
+                if let [column] = c.columns.as_slice() {
+                    offends = Offends::Orphans {
+                        column: column.clone(),
+                        parent: parent.clone(),
+                    };
+                }
                 (
                     format!(
                         "SELECT child.* FROM {} AS child WHERE {} AND NOT EXISTS (SELECT FROM {} AS parent WHERE {})",
@@ -167,6 +222,8 @@ impl Guard {
             converts_from: None,
             problem,
             hint: None,
+            offends,
+            rows_only: false,
         })
     }
 
@@ -190,6 +247,8 @@ impl Guard {
             fails_on_row: false,
             converts_from: None,
             hint: None,
+            offends: Offends::Other,
+            rows_only: false,
             problem: format!(
                 "table {table} has rows where {} holds {}, so enum {type_name} cannot be recreated without it",
                 Ident(column),
@@ -216,6 +275,8 @@ impl Guard {
             offenders: format!("SELECT {converted} AS converted FROM {}", Qualified(table)),
             fails_on_row: true,
             hint: None,
+            offends: Offends::Other,
+            rows_only: false,
             problem: format!(
                 "a value of {} does not convert back to {to}",
                 crate::sql::quote::Column(table, column)
@@ -251,6 +312,8 @@ impl Guard {
             offenders: format!("SELECT * FROM {} WHERE {set}", Qualified(table)),
             fails_on_row: false,
             converts_from: None,
+            offends: Offends::Other,
+            rows_only: false,
             problem: format!(
                 "table {table} has rows whose ({columns}) reference {parent}, which the undo recreates empty, so foreign key {} of {table} cannot be added back",
                 Ident(&c.name)
@@ -268,6 +331,10 @@ impl Guard {
             fails_on_row: false,
             converts_from: None,
             hint: None,
+            offends: Offends::Nulls {
+                column: column.to_string(),
+            },
+            rows_only: false,
             offenders: format!(
                 "SELECT * FROM {} WHERE {} IS NULL",
                 Qualified(table),
@@ -278,6 +345,73 @@ impl Guard {
                 Ident(column)
             ),
         }
+    }
+
+    /// Rows holding any of `values` in `column` (or, for an array, an element among them)
+    /// stop it from being converted back to enum `to`, which lacks those values. Compared as
+    /// text, so the query means the same before and after the undo renames types.
+    pub fn values_outside(
+        table: &QName,
+        column: &str,
+        array: bool,
+        values: &[String],
+        to: &str,
+    ) -> Guard {
+        let listed: Vec<String> = values.iter().map(|v| Literal(v).to_string()).collect();
+        let listed = listed.join(", ");
+        let condition = if array {
+            format!("{}::text[] && ARRAY[{listed}]::text[]", Ident(column))
+        } else {
+            format!("{}::text IN ({listed})", Ident(column))
+        };
+        Guard {
+            reads: vec![(table.clone(), vec![column.to_string()])],
+            offenders: format!("SELECT * FROM {} WHERE {condition}", Qualified(table)),
+            fails_on_row: false,
+            converts_from: None,
+            hint: Some(format!(
+                "Give those rows a value {to} has (or remove them), then deploy the undo again."
+            )),
+            offends: Offends::Other,
+            rows_only: false,
+            problem: format!(
+                "table {table} has rows where {} holds {listed}, which {to} lacks, so it cannot be converted back",
+                Ident(column)
+            ),
+        }
+    }
+
+    /// Any row of `table` (two or more when `at_least` is 2) stops the undo as written: a step
+    /// of it needs values in a column the undo itself re-adds without them, so a person must
+    /// write the backfill (see `super::backfill`) and then delete this check.
+    pub(super) fn table_has_rows(table: &QName, at_least: usize, problem: String) -> Guard {
+        let offenders = if at_least > 1 {
+            format!(
+                "SELECT count(*) FROM {} HAVING count(*) >= {at_least}",
+                Qualified(table)
+            )
+        } else {
+            format!("SELECT * FROM {}", Qualified(table))
+        };
+        Guard {
+            reads: vec![(table.clone(), Vec::new())],
+            offenders,
+            fails_on_row: false,
+            converts_from: None,
+            hint: Some(
+                "Write the backfill where this undo says MANUAL STEP, then delete this check and deploy the undo again."
+                    .to_string(),
+            ),
+            offends: Offends::Other,
+            rows_only: true,
+            problem,
+        }
+    }
+
+    /// The table the guard is about, and the columns of it it reads.
+    pub(super) fn guarded(&self) -> (&QName, &[String]) {
+        let (table, columns) = &self.reads[0];
+        (table, columns)
     }
 
     /// The guard as a statement: a `DO` block that raises when the query finds a row.
@@ -415,17 +549,35 @@ pub(super) fn place(after: &Catalog, scope: &LazyScope<'_>, statements: &mut [St
         if guards.is_empty() {
             continue;
         }
-        let first = !changes_data && guards.iter().all(|g| stands_after(after, touches, g));
-        let placed = guards.iter().map(|guard| {
-            let sql = UndoSql::text(guard.statement(first), false);
-            sql.placed(if first {
+        // The guards of one statement go together, at the top or right before it; a guard
+        // that only counts rows goes to the top whenever its table stands.
+        let (rows_only, checks): (Vec<Guard>, Vec<Guard>) =
+            guards.into_iter().partition(|g| g.rows_only);
+        // A step that needs a backfill of a column the undo re-added checks it where the
+        // backfill went, right before the step (the column at the top is not that one).
+        let backfilled = s.undo.backfills().iter().any(|b| b.readded_earlier());
+        let first =
+            !changes_data && !backfilled && checks.iter().all(|g| stands_after(after, touches, g));
+        let placed_at = |guard: &Guard, first: bool| {
+            UndoSql::text(guard.statement(first), false).placed(if first {
                 Placement::Guard
             } else {
                 Placement::GuardHere
             })
-        });
+        };
+        let mut placed: Vec<UndoSql> = rows_only
+            .iter()
+            .map(|g| {
+                placed_at(g, stands_after(after, touches, g))
+                    .with_effect(super::Effect::StopsUntilBackfilled)
+            })
+            .collect();
+        placed.extend(checks.iter().map(|g| placed_at(g, first)));
         // In order, before the statement's own steps.
-        s.undo.statements.splice(0..0, placed.collect::<Vec<_>>());
+        s.undo.statements.splice(0..0, placed);
+        if checks.is_empty() {
+            continue;
+        }
         s.undo.reason.push_str(if first {
             ". A preflight check at the top of the undo fails first, before any change, if rows would make it fail, and its message gives the query that finds them"
         } else {

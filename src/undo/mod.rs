@@ -2,6 +2,7 @@
 //! family) that reads the schema model as it stood just before the statement and returns the
 //! statements that reverse it, with an honest verdict and a one-line reason.
 
+mod backfill;
 mod claims;
 mod columns;
 mod comment;
@@ -275,6 +276,11 @@ pub struct Undo {
     /// file carries over (see `session::transaction`).
     #[serde(skip)]
     pub transaction: Option<TransactionControl>,
+    /// Columns a person must fill before a step of this undo can run on a populated table
+    /// (see `backfill`). Boxed: nearly every undo has none, and every undo is held until its
+    /// file is written.
+    #[serde(skip)]
+    pub(crate) backfills: Option<Box<backfill::Needed>>,
 }
 
 /// A forward `BEGIN` (or `START TRANSACTION`) or `COMMIT`: the undo of the statements between
@@ -296,6 +302,7 @@ impl Undo {
             guards: Vec::new(),
             enum_fact: None,
             transaction: None,
+            backfills: None,
         }
     }
 
@@ -309,6 +316,7 @@ impl Undo {
             guards: Vec::new(),
             enum_fact: None,
             transaction: None,
+            backfills: None,
         }
     }
 
@@ -338,6 +346,7 @@ impl Undo {
             guards: Vec::new(),
             enum_fact: None,
             transaction: None,
+            backfills: None,
         }
     }
 
@@ -380,6 +389,7 @@ impl Undo {
             .iter()
             .flat_map(|p| p.guards.iter().cloned())
             .collect();
+        let backfills = backfill::Needed::joined(parts.iter().map(|p| p.backfills()));
         // Said in the reason only when the part's verdict is the worst: the flag follows it.
         let reorders_columns = parts
             .iter()
@@ -395,6 +405,7 @@ impl Undo {
             guards,
             enum_fact: None,
             transaction: None,
+            backfills,
         }
     }
 }

@@ -287,7 +287,11 @@ impl Cycle<'_, '_> {
             return Ok(stop(report, reason));
         };
 
-        let generated_manual = claimed == Verdict::Manual && files.source == UndoSource::Generated;
+        // A generated manual undo with a block to replace cannot run; one that only needs a
+        // backfill runs as written (its check stops it where the tables have rows).
+        let generated_manual = claimed == Verdict::Manual
+            && files.source == UndoSource::Generated
+            && undo.has_manual_block();
         if generated_manual {
             report.result = DrillResult::Manual;
             self.previous = forward;

@@ -133,16 +133,41 @@ fn column_node(def: pb::ColumnDef) -> pb::Node {
     build::node(NodeEnum::ColumnDef(Box::new(def)))
 }
 
+/// What the undo rebuilds on a column re-added with a placeholder that the placeholder can
+/// fail (see [`conflicts`]).
+pub(in crate::undo) struct Conflicts {
+    /// A note suffix naming them, empty when there are none.
+    pub note: String,
+    /// A unique index or key over this column alone (no other key, no `WHERE`), which every
+    /// row holding the placeholder is certain to fail once two rows exist.
+    pub unique_alone: Option<String>,
+    /// A foreign key of this column alone, which no parent row is expected to match.
+    pub foreign_alone: Option<String>,
+}
+
 /// What the undo rebuilds on the column that a placeholder can fail: every row holds the same
 /// value, so a unique index or key over it fails while two rows or more exist, and a CHECK or
-/// foreign key may reject the value. A note suffix naming them, empty when there are none.
-pub(in crate::undo) fn conflicts(catalog: &Catalog, table: &Table, column: &str) -> String {
-    let mut unique: Vec<String> = catalog
+/// foreign key may reject the value.
+pub(in crate::undo) fn conflicts(catalog: &Catalog, table: &Table, column: &str) -> Conflicts {
+    let alone = |columns: &[String]| matches!(columns, [only] if only == column);
+    let mut unique_alone = None;
+    let mut foreign_alone = None;
+    let mut unique: Vec<String> = Vec::new();
+    for i in catalog
         .indexes_on(&table.name)
         .filter(|i| i.constraint.is_none() && i.columns.iter().any(|c| c == column))
-        .filter(|i| i.stmt.unpack().unique)
-        .map(|i| format!("index {}", Qualified(&i.name)))
-        .collect();
+    {
+        let stmt = i.stmt.unpack();
+        if !stmt.unique {
+            continue;
+        }
+        let named = format!("index {}", Qualified(&i.name));
+        let plain = stmt.index_params.len() == 1 && stmt.where_clause.is_none();
+        if plain && alone(&i.columns) && unique_alone.is_none() {
+            unique_alone = Some(format!("unique {named}"));
+        }
+        unique.push(named);
+    }
     let mut rejecting = Vec::new();
     for c in table
         .constraints
@@ -152,10 +177,18 @@ pub(in crate::undo) fn conflicts(catalog: &Catalog, table: &Table, column: &str)
         let named = Ident(&c.name);
         match c.kind {
             ConstraintKind::PrimaryKey | ConstraintKind::Unique | ConstraintKind::Exclusion => {
+                if c.kind != ConstraintKind::Exclusion && alone(&c.columns) {
+                    unique_alone.get_or_insert_with(|| format!("constraint {named}"));
+                }
                 unique.push(format!("constraint {named}"))
             }
             ConstraintKind::Check => rejecting.push(format!("CHECK {named}")),
-            ConstraintKind::ForeignKey => rejecting.push(format!("foreign key {named}")),
+            ConstraintKind::ForeignKey => {
+                if alone(&c.columns) {
+                    foreign_alone.get_or_insert_with(|| format!("foreign key {named}"));
+                }
+                rejecting.push(format!("foreign key {named}"))
+            }
         }
     }
     let mut note = String::new();
@@ -171,5 +204,9 @@ pub(in crate::undo) fn conflicts(catalog: &Catalog, table: &Table, column: &str)
             rejecting.join(", ")
         ));
     }
-    note
+    Conflicts {
+        note,
+        unique_alone,
+        foreign_alone,
+    }
 }

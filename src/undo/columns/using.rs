@@ -54,6 +54,8 @@ pub(super) struct Back {
     pub value: pb::Node,
     pub exact: bool,
     pub note: String,
+    /// Between two enums: the values of the new one that make the conversion fail.
+    pub failing: Vec<String>,
 }
 
 /// The conversion back of `column` from `new_type` to `old_type`, given the forward's `USING`
@@ -86,6 +88,7 @@ pub(super) fn conversion(
                 value: back.using,
                 exact: back.exact,
                 note,
+                failing: back.failing,
             }
         }
         None => back(
@@ -113,8 +116,20 @@ impl Back {
         let user_type = catalog
             .enums
             .contains_key(&QName::from_name_nodes(&old_type.names));
-        if self.exact || user_type {
+        if self.exact {
             return None;
+        }
+        if user_type {
+            // Between enums, the failing values as text: no type name is read.
+            return (!self.failing.is_empty()).then(|| {
+                Guard::values_outside(
+                    table,
+                    column,
+                    !new_type.array_bounds.is_empty(),
+                    &self.failing,
+                    &type_label(old_type),
+                )
+            });
         }
         Guard::conversion(
             table,
@@ -156,13 +171,19 @@ fn back(
                     "; {from} and {to} keep different fractions of a second, so values are rounded"
                 ));
             }
-            Back { value, exact, note }
+            Back {
+                value,
+                exact,
+                note,
+                failing: Vec::new(),
+            }
         }
         Forward::Cast { .. } if timestamps => Back {
             value: cast_back(catalog, column, new_type, old_type),
             exact: false,
             note: ": the forward converted between timestamp and timestamptz by its session's TimeZone (its USING names no zone), and so does this undo by its own; this assumes the forward ran under the same TimeZone as this undo (check SHOW TimeZone on both, and add SET TimeZone = '…' at the top of this file if they differ), and even then local times in an hour the zone's clocks skip do not come back the same"
                 .to_string(),
+            failing: Vec::new(),
         },
         Forward::Cast { explicit } => {
             // Between two enums the caller maps values back instead (`enums::remap`).
@@ -177,6 +198,7 @@ fn back(
                 value: cast_back(catalog, column, new_type, old_type),
                 exact,
                 note,
+                failing: Vec::new(),
             }
         }
         Forward::Times(k) if is_integer(new_type) && is_integer(old_type) => Back {
@@ -185,6 +207,7 @@ fn back(
             note: format!(
                 ": the forward's multiplication by {k} is reversed by an integer division by {k}, which brings back every value it wrote, but values written since that are not a multiple of {k} lose their remainder (and values that do not fit {to} make the undo fail)"
             ),
+            failing: Vec::new(),
         },
         Forward::AtTimeZone(_) | Forward::Times(_) | Forward::Other => Back {
             value: cast_back(catalog, column, new_type, old_type),
@@ -192,6 +215,7 @@ fn back(
             note: format!(
                 ": the forward computed the new values with a USING expression unmigrate does not invert, and the undo only casts them back to {to}, so values that expression changed stay changed (and values that do not fit {to} make the undo fail)"
             ),
+            failing: Vec::new(),
         },
     }
 }

@@ -13,6 +13,9 @@ pub struct Back {
     pub exact: bool,
     /// What the conversion does to values, for the reason; empty for a plain cast.
     pub note: String,
+    /// Values of the new enum that no value of the old one maps back to: a row holding one
+    /// makes the conversion fail (empty when the forward's `USING` is not understood).
+    pub failing: Vec<String>,
 }
 
 /// The forward's `USING`, as a map of enum values.
@@ -37,14 +40,26 @@ pub fn back(
     new_values: &[String],
     through_text: pb::Node,
 ) -> Back {
-    let fits = new_values.iter().all(|v| old_values.contains(v));
+    let outside: Vec<String> = new_values
+        .iter()
+        .filter(|v| !old_values.contains(v))
+        .cloned()
+        .collect();
     let plain = |exact, note: String| Back {
         using: through_text.clone(),
         exact,
         note,
+        failing: Vec::new(),
     };
     let pairs = match forward.map_or(Forward::Plain, |f| read(f, column)) {
-        Forward::Plain => return plain(fits, String::new()),
+        Forward::Plain if outside.is_empty() => return plain(true, String::new()),
+        Forward::Plain => {
+            return Back {
+                note: failing_note(&outside),
+                failing: outside,
+                ..plain(false, String::new())
+            }
+        }
         Forward::Unknown => {
             return plain(
                 false,
@@ -111,11 +126,7 @@ pub fn back(
     }
     parts.extend(merged.iter().cloned());
     if !failing.is_empty() {
-        let names: Vec<String> = failing.iter().map(|v| Literal(v).to_string()).collect();
-        parts.push(format!(
-            "rows holding {} (no earlier value maps to them) make the undo fail",
-            names.join(", ")
-        ));
+        parts.push(failing_note(&failing));
     }
     if parts.is_empty() {
         parts.push("the forward's CASE moved no value".to_string());
@@ -130,7 +141,17 @@ pub fn back(
         using,
         exact: merged.is_empty() && failing.is_empty(),
         note,
+        failing,
     }
+}
+
+/// What the note says of values no earlier value maps back to.
+fn failing_note(failing: &[String]) -> String {
+    let names: Vec<String> = failing.iter().map(|v| Literal(v).to_string()).collect();
+    format!(
+        "rows holding {} (no earlier value maps to them) make the undo fail; change those rows first",
+        names.join(", ")
+    )
 }
 
 /// `CASE col::text WHEN 'a' THEN 'b' … ELSE col::text END`
