@@ -254,3 +254,61 @@ fn drill_past_orphan_users(dir: &Path, orphan_users: &str, mode: ApplyMode, half
     assert!(!later_data.seeded.is_empty(), "{text}");
     assert!(report.final_check.as_ref().unwrap().passed, "{text}");
 }
+
+/// A composite foreign key added later over columns that already carry a foreign key each
+/// (langfuse's `media_relax_id_uniqueness_to_project_only`): the seeder cannot give every row
+/// a matching pair, so the forward fails on its values alone. Production met it (the team
+/// deployed it), so it is reported as an artefact of the synthetic rows, not as a finding.
+const MEDIA_SQL: &str = r#"CREATE TABLE "Project" ("id" TEXT PRIMARY KEY);
+CREATE TABLE "Media" ("id" TEXT NOT NULL, "projectId" TEXT NOT NULL REFERENCES "Project"("id"), CONSTRAINT "Media_pkey" PRIMARY KEY ("id"));
+CREATE UNIQUE INDEX "Media_projectId_id_key" ON "Media"("projectId", "id");
+CREATE TABLE "TraceMedia" ("id" TEXT PRIMARY KEY, "mediaId" TEXT NOT NULL REFERENCES "Media"("id"), "projectId" TEXT NOT NULL REFERENCES "Project"("id"));
+"#;
+const MEDIA_BY_PROJECT: &str = r#"ALTER TABLE "TraceMedia" ADD CONSTRAINT "TraceMedia_mediaId_projectId_fkey" FOREIGN KEY ("mediaId", "projectId") REFERENCES "Media"("id", "projectId");
+"#;
+/// The same key into a table the forward recreates empty: every existing row loses its parent,
+/// in production too.
+const MEDIA_RECREATED: &str = r#"ALTER TABLE "TraceMedia" DROP CONSTRAINT "TraceMedia_mediaId_fkey";
+DROP TABLE "Media";
+CREATE TABLE "Media" ("id" TEXT NOT NULL, "projectId" TEXT NOT NULL, CONSTRAINT "Media_pkey" PRIMARY KEY ("id"));
+CREATE UNIQUE INDEX "Media_projectId_id_key" ON "Media"("projectId", "id");
+ALTER TABLE "TraceMedia" ADD CONSTRAINT "TraceMedia_mediaId_projectId_fkey" FOREIGN KEY ("mediaId", "projectId") REFERENCES "Media"("id", "projectId");
+"#;
+
+fn forward_fix_of(forward: &str) -> (Option<DataFix>, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let report = seeded_drill(
+        dir.path(),
+        &[
+            ("20260101000000_init", MEDIA_SQL),
+            ("20260102000000_forward", forward),
+        ],
+    );
+    let text = text(&report);
+    let m = &report.migrations[1];
+    let data = m.data.as_ref().unwrap();
+    assert_eq!(
+        data.forward_failure,
+        Some(DataFailure::OnlyWithData),
+        "{text}"
+    );
+    (data.forward_fix, text)
+}
+
+#[test]
+fn a_key_the_seeder_follows_but_its_values_break_is_an_artefact_not_a_finding() {
+    let (fix, text) = forward_fix_of(MEDIA_BY_PROJECT);
+    assert_eq!(fix, Some(DataFix::SyntheticValues), "{text}");
+    assert!(text.contains("an artefact of the synthetic rows"), "{text}");
+    assert!(
+        text.contains("(1 of them on the seeder's own values)"),
+        "{text}"
+    );
+
+    let (fix, text) = forward_fix_of(MEDIA_RECREATED);
+    assert_eq!(fix, Some(DataFix::MissingParents), "{text}");
+    assert!(
+        text.contains("a populated database needs the rows whose key matches no parent"),
+        "{text}"
+    );
+}

@@ -236,6 +236,7 @@ fn apply_error() -> MigrationDrill {
     phases[2].status = PhaseStatus::Error(ApplyFailure {
         file: format!("{name}/migration.sql"),
         code: Some("25001".to_string()),
+        constraint: None,
         message: "CREATE INDEX CONCURRENTLY cannot run inside a transaction block".to_string(),
         line: Some(3),
         effect: "rolled back".to_string(),

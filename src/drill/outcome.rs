@@ -208,6 +208,10 @@ pub enum DataFix {
     CheckViolations,
     /// Values that do not convert to a new type or enum (class 22).
     Conversion,
+    /// None: the key that failed (23503, 23505) is one the history declares and the seeder
+    /// follows, and the forward changes no rows before it, so the seeder's own values broke
+    /// it. Production rows met it when the migration was deployed.
+    SyntheticValues,
 }
 
 impl DataFix {
@@ -223,9 +227,10 @@ impl DataFix {
         }
     }
 
-    /// What to do, in words.
-    pub fn advice(self) -> &'static str {
-        match self {
+    /// What the failure means for a populated database, as a sentence without its period
+    /// (it starts lower-case: reports capitalise it where it opens a line).
+    pub fn finding(self) -> String {
+        let needs = match self {
             DataFix::Backfill => {
                 "a backfill of the column (or a DEFAULT) before it is made NOT NULL, in this \
                  migration or one deployed before it"
@@ -240,7 +245,15 @@ impl DataFix {
                 "the values that do not convert mapped (a USING expression, or an UPDATE before \
                  the change)"
             }
-        }
+            DataFix::SyntheticValues => {
+                return "an artefact of the synthetic rows, not a finding about this migration: \
+                        the key that failed is one the history declares, which the seeder \
+                        follows, and the forward changes none of its rows, so the seeder's own \
+                        values broke it (a limit of the seeder; please report it)"
+                    .to_string()
+            }
+        };
+        format!("a populated database needs {needs}")
     }
 }
 
@@ -346,6 +359,9 @@ pub struct ApplyFailure {
     pub file: String,
     /// SQLSTATE, e.g. "25001".
     pub code: Option<String>,
+    /// The constraint (or unique index) the error names, when it names one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub constraint: Option<String>,
     pub message: String,
     /// Line of the failing statement in its file, when known (split mode, or from the
     /// server's error position).

@@ -216,7 +216,7 @@ impl Human<'_> {
             writeln!(f, "{DETAIL}{}", self.paint.paint(FAILED, note))?;
         }
         if let Some(fix) = data.forward_fix {
-            writeln!(f, "{DETAIL}a populated database needs {}", fix.advice())?;
+            writeln!(f, "{DETAIL}{}", fix.finding())?;
         }
         for change in &data.unannounced {
             writeln!(

@@ -110,10 +110,7 @@ fn migration_cases(cases: &mut Vec<TestCase>, migration: &MigrationDrill, stoppe
                         message.push_str(&format!(" (with seeded data: {note})"));
                         let fix = migration.data.as_ref().and_then(|d| d.forward_fix);
                         if let (Phase::Forward, Some(fix)) = (p, fix) {
-                            message.push_str(&format!(
-                                "; a populated database needs {}",
-                                fix.advice()
-                            ));
+                            message.push_str(&format!("; {}", fix.finding()));
                         }
                     }
                 }

@@ -332,7 +332,7 @@ fn failure_details(f: &mut fmt::Formatter<'_>, migration: &MigrationDrill) -> fm
             writeln!(f)?;
         }
         if let Some(fix) = data.forward_fix {
-            writeln!(f, "A populated database needs {}.", fix.advice())?;
+            writeln!(f, "{}.", capitalised(&fix.finding()))?;
             writeln!(f)?;
         }
         for change in &data.unannounced {
@@ -389,4 +389,13 @@ fn phase_millis(migration: &MigrationDrill, phase: Phase) -> String {
 /// A pipe or a line break would end a table cell, even inside a code span.
 fn cell(text: &str) -> String {
     untrusted::markdown_cell(text).into_owned()
+}
+
+/// `text` with its first letter upper-case, to open a line.
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
 }

@@ -28,8 +28,9 @@ use std::time::Duration;
 use similar::{ChangeTag, TextDiff};
 
 use crate::drill::outcome::{
-    ApplyFailure, CheckReport, DataFailure, DataReport, DrillReport, DrillResult, Expectation,
-    MigrationDrill, Phase, PhaseDataChange, PhaseReport, PhaseStatus, StatementTrace, UndoSource,
+    ApplyFailure, CheckReport, DataFailure, DataFix, DataReport, DrillReport, DrillResult,
+    Expectation, MigrationDrill, Phase, PhaseDataChange, PhaseReport, PhaseStatus, StatementTrace,
+    UndoSource,
 };
 use crate::migrations::ApplyMode;
 use crate::snapshot::{ObjectDiff, SchemaDiff};
@@ -462,9 +463,8 @@ fn data_failure_note(phase: Phase, failure: DataFailure) -> &'static str {
         }
         (_, DataFailure::OnlyWithData) => {
             "fails only with data: the same file applies once tables are emptied (the tables it \
-             names, else every table), so an empty shadow database would not show this (it \
-             needs a backfill or a default before it deploys on a populated table). The drill \
-             went on: the migration was drilled again on those emptied tables (the second \
+             names, else every table), so an empty shadow database would not show this. The \
+             drill went on: the migration was drilled again on those emptied tables (the second \
              forward, the undo and the re-apply), and they are seeded afresh before the next one"
         }
         (_, DataFailure::AlsoWithoutData) => {
@@ -489,19 +489,20 @@ fn seed_summary(report: &DrillReport) -> Option<String> {
         .find_map(|m| m.data.as_ref())?
         .rows_per_table;
     let (mut seeded, mut failed, mut unannounced, mut announced) = (0, 0, 0, 0);
-    let (mut forward_only_data, mut undo_on_rows) = (0, 0);
+    let (mut forward_only_data, mut synthetic, mut undo_on_rows) = (0, 0, 0);
     for data in report.migrations.iter().filter_map(|m| m.data.as_ref()) {
         seeded += data.seeded.len();
         failed += data.not_seeded.len();
         unannounced += data.unannounced.len();
         announced += data.announced.len();
         forward_only_data += usize::from(data.forward_failure == Some(DataFailure::OnlyWithData));
+        synthetic += usize::from(data.forward_fix == Some(DataFix::SyntheticValues));
         undo_on_rows += usize::from(data.undo_failure.is_some());
     }
     Some(format!(
         "Seeded data: {rows} rows per table, {seeded} tables seeded, {failed} could not be \
-         seeded; {forward_only_data} forward migrations fail only with data, {undo_on_rows} \
-         undos fail on seeded rows; {unannounced} unannounced data changes, {announced} \
+         seeded; {forward_only_data} forward migrations fail only with data ({synthetic} of \
+         them on the seeder's own values), {undo_on_rows} undos fail on seeded rows; {unannounced} unannounced data changes, {announced} \
          announced losses observed"
     ))
 }

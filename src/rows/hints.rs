@@ -40,7 +40,34 @@ pub struct UniqueHint {
     pub columns: Vec<String>,
 }
 
+/// A key the history declares, as [`Hints::key_named`] finds it.
+pub struct DeclaredKey<'a> {
+    pub table: &'a QName,
+    pub columns: &'a [String],
+    /// The parent table of a foreign key.
+    pub parent: Option<&'a QName>,
+}
+
 impl Hints {
+    /// The foreign key or unique key the history declares under `name` (a constraint or a
+    /// unique index), if one.
+    pub fn key_named(&self, name: &str) -> Option<DeclaredKey<'_>> {
+        let foreign = self.foreign_keys.iter().find(|k| k.name == name);
+        let foreign = foreign.map(|k| DeclaredKey {
+            table: &k.table,
+            columns: &k.columns,
+            parent: Some(&k.parent),
+        });
+        foreign.or_else(|| {
+            let unique = self.unique.iter().find(|k| k.name == name)?;
+            Some(DeclaredKey {
+                table: &unique.table,
+                columns: &unique.columns,
+                parent: None,
+            })
+        })
+    }
+
     /// The hints of every forward migration of `history`. A file that does not parse gives
     /// none (the drill reports it where it applies the file).
     pub fn from_history(history: &History) -> Hints {

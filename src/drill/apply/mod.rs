@@ -338,6 +338,7 @@ impl<'c> PrismaSession<'c> {
             sent.failure = Some(ApplyFailure {
                 file: file.path.display().to_string(),
                 code: None,
+                constraint: None,
                 message: format!(
                     "{what} cannot be applied by a migration runner: its rows travel in the \
                      client's copy protocol (psql's \\copy data), which Prisma does not \
@@ -487,6 +488,7 @@ fn left_open(path: &Path, statements: &[SqlStatement], mode: ApplyMode) -> (Appl
     let failure = ApplyFailure {
         file: path.display().to_string(),
         code: None,
+        constraint: None,
         message: format!(
             "the file leaves a transaction open: {opened} is never committed, so everything \
              after it (the runner's own record of the migration included) is lost when the \
@@ -517,6 +519,10 @@ fn failure(
     ApplyFailure {
         file: path.display().to_string(),
         code,
+        constraint: error
+            .as_db_error()
+            .and_then(|db| db.constraint())
+            .map(str::to_string),
         message,
         line,
         effect,

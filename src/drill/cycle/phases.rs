@@ -15,6 +15,7 @@ use crate::drill::script::{Check, Seed};
 use crate::migrations::{ApplyMode, Migration};
 use crate::rows::{self, reach::Widen, Fingerprint};
 use crate::snapshot::{SchemaWatcher, Snapshot, SnapshotError};
+use crate::sql::touches::{DataReach, Touches};
 use crate::undo::{MigrationUndo, Verdict};
 
 pub(super) fn sql_file(m: &Migration) -> SqlFile<'_> {
@@ -112,11 +113,41 @@ impl Rest {
 }
 
 /// The SQLSTATE of the forward phase's failure, if it failed with one.
-fn forward_error_code(report: &MigrationDrill) -> Option<&str> {
-    report.phases.iter().find_map(|p| match &p.status {
-        PhaseStatus::Error(e) if p.phase == Phase::Forward => e.code.as_deref(),
+/// What a populated database needs before a forward that failed only with data deploys, from
+/// its error ([`DataFix::of`]); or, when the key that failed is one the history declares and
+/// the seeder follows ([`rows::Hints`]), that the seeder's own values broke it. Only where the
+/// forward cannot have made the offending rows itself: it creates, drops, renames and writes
+/// none of the key's tables (and no table it cannot bound), and adds none of its columns (a
+/// type change of a key column is not looked at).
+fn forward_fix(
+    report: &MigrationDrill,
+    hints: &rows::Hints,
+    touched: Option<&Touches>,
+) -> Option<DataFix> {
+    let error = report.phases.iter().find_map(|p| match &p.status {
+        PhaseStatus::Error(e) if p.phase == Phase::Forward => Some(e),
         _ => None,
-    })
+    })?;
+    let fix = DataFix::of(error.code.as_deref()?)?;
+    let synthetic = || {
+        let key = hints.key_named(error.constraint.as_deref()?)?;
+        let touched = touched?;
+        let DataReach::Tables { written, .. } = touched.data_reach() else {
+            return None;
+        };
+        let mut tables = std::iter::once(key.table).chain(key.parent);
+        let untouched =
+            tables.all(|t| touched.keeps_table(t) && !written.contains(t) && !touched.renames(t));
+        let kept = key
+            .columns
+            .iter()
+            .all(|c| touched.adds_column(key.table, c).is_none());
+        (untouched && kept).then_some(DataFix::SyntheticValues)
+    };
+    match fix {
+        DataFix::Deduplicate | DataFix::MissingParents => Some(synthetic().unwrap_or(fix)),
+        _ => Some(fix),
+    }
 }
 
 /// What a phase's schema must equal, and how a diff names the two sides.
@@ -176,8 +207,11 @@ impl Cycle<'_, '_> {
                 let (failure, emptied) = self.fails_only_with_data(forward_file, left_nothing)?;
                 watch.report.forward_failure = Some(failure);
                 if failure == DataFailure::OnlyWithData {
-                    watch.report.forward_fix =
-                        forward_error_code(&drilled.report).and_then(DataFix::of);
+                    watch.report.forward_fix = forward_fix(
+                        &drilled.report,
+                        &self.seed_hints,
+                        forward_file.touched.as_ref(),
+                    );
                 }
                 if let Some(emptied) = emptied {
                     drilled = self.drill_on_emptied_tables(m, undo, files, drilled, &emptied)?;
