@@ -556,6 +556,24 @@ case!(
     2
 );
 case!(
+    drill_lock_timeout_without_a_unit,
+    nothing,
+    ["drill", "migrations", "--lock-timeout", "5"],
+    2
+);
+case!(
+    drill_statement_timeout_with_an_unknown_unit,
+    nothing,
+    ["drill", "migrations", "--statement-timeout", "10x"],
+    2
+);
+case!(
+    generate_lock_timeout_without_a_unit,
+    nothing,
+    ["generate", "migrations", "--lock-timeout", "5"],
+    2
+);
+case!(
     drill_report_into_a_missing_folder,
     nothing,
     ["drill", "migrations", "--output", "reports/drill.txt"],

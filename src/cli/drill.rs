@@ -49,12 +49,14 @@ pub struct DrillArgs {
     /// `generate --out`).
     #[arg(long, value_name = "DIR")]
     pub undo_dir: Option<PathBuf>,
-    /// Longest any statement of a migration (or check) may run, in PostgreSQL syntax; the
-    /// drill's own queries between files are not limited [default: 10min].
-    #[arg(long, value_name = "DURATION")]
+    /// Longest any statement of a migration (or check) may run, a number and a unit (us, ms,
+    /// s, min, h, d; 0 for no limit); the drill's own queries between files are not limited
+    /// [default: 10min].
+    #[arg(long, value_name = "DURATION", value_parser = duration)]
     pub statement_timeout: Option<String>,
-    /// Longest a statement of a migration (or check) may wait for a lock [default: 1min].
-    #[arg(long, value_name = "DURATION")]
+    /// Longest a statement of a migration (or check) may wait for a lock, a number and a unit
+    /// (0 for no limit) [default: 1min].
+    #[arg(long, value_name = "DURATION", value_parser = duration)]
     pub lock_timeout: Option<String>,
     /// Fill every table with N synthetic rows before the first migration in scope (and empty
     /// tables before later ones), and check which data each undo keeps [default: the
@@ -200,4 +202,9 @@ fn drill_plan(args: &DrillArgs) -> anyhow::Result<DrillPlan> {
         jobs: args.jobs.map(usize::from),
         pg_bin: args.pg_bin.clone(),
     })?)
+}
+
+/// A drill timeout flag, checked before anything starts (see `sql::duration`).
+fn duration(text: &str) -> Result<String, String> {
+    crate::sql::duration::parse(text, true)
 }

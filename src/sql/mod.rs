@@ -7,6 +7,7 @@
 pub mod blocks;
 pub mod build;
 mod cursor;
+pub mod duration;
 pub mod mentions;
 pub mod names;
 pub(crate) mod plain;

@@ -28,25 +28,24 @@ pub struct LockTimeout(String);
 pub const DEFAULT_LOCK_TIMEOUT: &str = "5s";
 
 impl LockTimeout {
-    /// `0` and `off` mean no `lock_timeout` at all (`None`); anything else must be a number with
-    /// an optional unit PostgreSQL accepts for it (`us`, `ms`, `s`, `min`, `h`, `d`).
+    /// `0` and `off` mean no `lock_timeout` at all (`None`); anything else must be a whole
+    /// number and a unit PostgreSQL accepts for it (`us`, `ms`, `s`, `min`, `h`, `d`): a bare
+    /// number would be milliseconds (see `sql::duration`).
     pub fn parse(text: &str) -> Result<Option<LockTimeout>, String> {
         let text = text.trim();
         if text.eq_ignore_ascii_case("off") {
             return Ok(None);
         }
-        let digits = text.bytes().take_while(u8::is_ascii_digit).count();
-        let (number, unit) = text.split_at(digits);
-        if number.is_empty() || !["", "us", "ms", "s", "min", "h", "d"].contains(&unit) {
-            return Err(format!(
-                "{text:?} is not a lock timeout: give a whole number with an optional unit \
-                 (us, ms, s, min, h, d), like 5s, or 0 or off for none"
-            ));
-        }
-        if number.bytes().all(|b| b == b'0') {
+        let text = crate::sql::duration::parse(text, false)
+            .map_err(|e| format!("{e}, or 0 or off for none"))?;
+        if text
+            .bytes()
+            .take_while(u8::is_ascii_digit)
+            .all(|b| b == b'0')
+        {
             return Ok(None);
         }
-        Ok(Some(LockTimeout(text.to_string())))
+        Ok(Some(LockTimeout(text.replace(' ', ""))))
     }
 
     /// The default, [`DEFAULT_LOCK_TIMEOUT`].
@@ -78,20 +77,14 @@ mod tests {
     fn durations_parse_and_zero_or_off_mean_none() {
         let set = |t: &str| LockTimeout::parse(t).unwrap().map(|l| l.set_statement());
         assert_eq!(set("5s").as_deref(), Some("SET lock_timeout = '5s'"));
-        assert_eq!(set("1500").as_deref(), Some("SET lock_timeout = '1500'"));
+        // A bare number would be milliseconds to PostgreSQL: it needs its unit.
+        assert!(LockTimeout::parse("1500").is_err());
+        assert_eq!(set("5 s").as_deref(), Some("SET lock_timeout = '5s'"));
         assert_eq!(set("2min").as_deref(), Some("SET lock_timeout = '2min'"));
         assert_eq!(set("0"), None);
         assert_eq!(set("0ms"), None);
         assert_eq!(set("OFF"), None);
-        for bad in [
-            "",
-            "s",
-            "5 s",
-            "5sec",
-            "-1s",
-            "1.5s",
-            "5s'; DROP TABLE x; --",
-        ] {
+        for bad in ["", "s", "5sec", "-1s", "1.5s", "5s'; DROP TABLE x; --"] {
             assert!(LockTimeout::parse(bad).is_err(), "{bad:?}");
         }
     }

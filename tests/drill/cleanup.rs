@@ -33,17 +33,22 @@ fn a_syntax_error_in_a_forward_migration_exits_2_naming_file_line_and_column() {
 
 #[test]
 fn an_error_after_the_server_started_exits_2_and_removes_the_server() {
-    // PostgreSQL itself rejects the setting, so the embedded server is up when it fails.
+    // PostgreSQL itself rejects the zone (only the server knows its zones), so the embedded
+    // server is up when it fails.
     let run = drill(&[
         "tests/drills/drop_column/migrations",
-        "--statement-timeout",
-        "banana",
+        "--time-zone",
+        "Mars/Olympus",
     ]);
     assert_eq!(run.code, EXIT_ERROR, "{run}");
-    assert!(run.stderr.contains("invalid statement_timeout"), "{run}");
     assert!(
         run.stderr
-            .contains("invalid value for parameter \"statement_timeout\""),
+            .contains("time zone \"Mars/Olympus\" is not one PostgreSQL knows"),
+        "{run}"
+    );
+    assert!(
+        run.stderr
+            .contains("invalid value for parameter \"TimeZone\""),
         "PostgreSQL itself must have rejected it: {run}"
     );
     // `drill` has checked that no postgres serves from its TMPDIR and the TMPDIR is empty.

@@ -12,6 +12,7 @@ use super::{Check, DrillScript, Scope, ScriptError, Seed, Timeouts};
 use crate::drill::outcome::{Expectation, Phase};
 use crate::migrations::ApplyMode;
 use crate::migrations::NameError;
+use crate::sql::duration;
 
 impl DrillScript {
     /// [`DrillScript::load`] on text already read, with `env` standing in for the
@@ -239,36 +240,16 @@ impl TryFrom<TimeoutsTable> for Timeouts {
     type Error = String;
 
     fn try_from(t: TimeoutsTable) -> Result<Timeouts, String> {
-        for (key, value) in [("statement", &t.statement), ("lock", &t.lock)] {
-            match value {
-                Some(value) if !is_time_setting(value) => {
-                    return Err(format!(
-                        "[timeouts] {key} = \"{value}\" is not a PostgreSQL time setting; write \
-                         a number with an optional unit us, ms, s, min, h or d, e.g. \"30s\" \
-                         (a bare number is milliseconds)"
-                    ))
-                }
-                _ => {}
-            }
-        }
+        let check = |key: &str, value: Option<String>| {
+            value
+                .map(|v| duration::parse(&v, true).map_err(|e| format!("[timeouts] {key}: {e}")))
+                .transpose()
+        };
         Ok(Timeouts {
-            statement: t.statement,
-            lock: t.lock,
+            statement: check("statement", t.statement)?,
+            lock: check("lock", t.lock)?,
         })
     }
-}
-
-/// Whether `value` is what PostgreSQL accepts for a time setting such as `statement_timeout`:
-/// a non-negative number, then optionally a unit (case-sensitive, as in PostgreSQL). Checked
-/// here so the value can be sent as a quoted literal without surprises.
-pub(super) fn is_time_setting(value: &str) -> bool {
-    let value = value.trim();
-    let number_end = value
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(value.len());
-    let (number, unit) = value.split_at(number_end);
-    number.parse::<f64>().is_ok()
-        && ["", "us", "ms", "s", "min", "h", "d"].contains(&unit.trim_start())
 }
 
 #[derive(Deserialize)]
