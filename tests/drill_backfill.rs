@@ -160,3 +160,40 @@ fn the_drill_runs_an_undo_that_needs_a_backfill() {
     });
     assert!(stopped, "{report:#?}");
 }
+
+/// A forward `UPDATE … SET col = NULL` without `WHERE` empties the column as surely as a drop:
+/// the undo's `SET NOT NULL` can never pass over the rows the forward found (langfuse's
+/// `membership_invitations.project_id`), so the undo is manual and stops before any change.
+#[test]
+fn an_undo_over_a_column_the_forward_nulled_needs_a_backfill_too() {
+    const INIT_SQL: &str = r#"CREATE TABLE "Invite" ("id" TEXT PRIMARY KEY, "projectId" TEXT NOT NULL);
+"#;
+    const FORWARD_SQL: &str = r#"ALTER TABLE "Invite" ALTER COLUMN "projectId" DROP NOT NULL;
+UPDATE "Invite" SET "projectId" = NULL;
+"#;
+    let dir = tempfile::tempdir().unwrap();
+    let undo = undo_files(
+        &dir.path().join("migrations"),
+        &[(INIT, INIT_SQL), (FORWARD, FORWARD_SQL)],
+    );
+    let text = undo.join("\n");
+    assert!(
+        text.contains("-- verdict: manual (0 exact, 1 lossy, 1 manual)"),
+        "{text}"
+    );
+    let server = embedded_server();
+    let (db, mut client) = berlin_session(&server);
+    client.batch_execute(INIT_SQL).unwrap();
+    client
+        .batch_execute(r#"INSERT INTO "Invite" VALUES ('i1', 'p1'), ('i2', 'p2')"#)
+        .unwrap();
+    client.batch_execute(FORWARD_SQL).unwrap();
+    let error = apply(&mut client, &undo, ApplyMode::Split).unwrap_err();
+    assert!(error.contains("this undo needs a backfill"), "{error}");
+    let constraints = query_strings(
+        &mut client,
+        r#"SELECT count(*)::text FROM pg_constraint WHERE conrelid = '"Invite"'::regclass"#,
+    );
+    assert_eq!(constraints, ["1"], "only the primary key: nothing changed");
+    db.destroy().unwrap();
+}

@@ -14,13 +14,17 @@
 //! Found in two places: the undo of a `DROP COLUMN` whose own rebuilt index or foreign key
 //! cannot take the placeholder (`columns::drop_column`), and [`mark`], across the statements
 //! of one migration's undo (its forward made the column nullable, or dropped the key, in one
-//! statement and dropped the column in another).
+//! statement and dropped the column in another). A forward `UPDATE … SET col = NULL` without
+//! `WHERE` empties a column just as surely: its undo cannot bring the values back, so a later
+//! step that makes the column NOT NULL again needs a backfill too.
+
+use std::path::Path;
 
 use super::effect::Effect;
 use super::guard::{Guard, Offends};
 use super::{StatementUndo, Undo, Verdict};
 use crate::sql::quote::{Column, Ident, Qualified};
-use crate::sql::QName;
+use crate::sql::{self, pb, NodeEnum, QName};
 
 /// What every existing row holds in a column the undo re-adds without its values.
 #[derive(Debug, Clone, PartialEq)]
@@ -59,15 +63,15 @@ pub struct Backfill {
     at_least: usize,
     /// What the step does that needs the values ("rebuilds unique index …").
     needs: String,
-    /// The forward line whose undo re-adds the column; `None`: the step itself does.
-    readded_by: Option<usize>,
+    /// Why every row holds `holds`.
+    cause: Cause,
 }
 
 impl Backfill {
-    /// Whether an earlier step of the undo re-adds the column (else the step that needs the
-    /// backfill does, before the part of it that needs the values).
+    /// Whether an earlier step of the undo re-adds the column, or the forward emptied it
+    /// (else the step that needs the backfill re-adds it, before the part that needs values).
     pub fn readded_earlier(&self) -> bool {
-        self.readded_by.is_some()
+        !matches!(self.cause, Cause::ThisStep)
     }
 
     /// The `UPDATE` a person completes, as a line of the undo's comments.
@@ -93,11 +97,14 @@ impl Backfill {
         let column = Column(&self.table, &self.column);
         let holds = self.holds.shown();
         let (needs, rows, table) = (&self.needs, self.rows(), &self.table);
-        match self.readded_by {
-            Some(line) => format!(
+        match self.cause {
+            Cause::Readded(line) => format!(
                 "the undo of line {line} re-adds {column} {holds}, and {step} {needs}, which fails on {rows} of {table}"
             ),
-            None => format!(
+            Cause::Nulled(line) => format!(
+                "the forward's UPDATE at line {line} set {column} to NULL in every row and the undo does not bring the values back, and {step} {needs}, which fails on {rows} of {table} from before the forward"
+            ),
+            Cause::ThisStep => format!(
                 "{step} re-adds {column} {holds}, then {needs}, which fails on {rows} of {table}"
             ),
         }
@@ -150,7 +157,7 @@ pub fn of_own_rebuild(
         holds: Holds::Placeholder(placeholder.to_string()),
         at_least,
         needs,
-        readded_by: None,
+        cause: Cause::ThisStep,
     })
 }
 
@@ -197,13 +204,25 @@ impl Needed {
     }
 }
 
-/// A column re-added by a step of the undo, as the steps after it find it.
+/// Why every row of a column holds the same value when a step of the undo needs values.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Cause {
+    /// The step itself re-adds the column, before the part of it that needs the values.
+    ThisStep,
+    /// The undo of the forward statement at this line re-adds it.
+    Readded(usize),
+    /// The forward `UPDATE` at this line set it to NULL in every row (no `WHERE`), which its
+    /// undo cannot restore.
+    Nulled(usize),
+}
+
+/// A column whose rows all hold one value from some step of the undo on, as the steps after
+/// it find it.
 struct Readded {
     table: QName,
     column: String,
     holds: Holds,
-    /// The forward line whose undo re-adds it.
-    line: usize,
+    cause: Cause,
 }
 
 /// Finds the steps of one migration's undo that need a backfill of a column an earlier step
@@ -214,6 +233,7 @@ pub(super) fn mark(statements: &mut [StatementUndo]) {
     let mut readded: Vec<Readded> = Vec::new();
     // The undo runs the statements' undos last first.
     for s in statements.iter_mut().rev() {
+        readded.extend(nulled_by_forward(s));
         let found: Vec<Backfill> = s
             .undo
             .guards
@@ -233,7 +253,7 @@ pub(super) fn mark(statements: &mut [StatementUndo]) {
                     table: table.clone(),
                     column: column.clone(),
                     holds: holds.clone(),
-                    line: s.location.line,
+                    cause: Cause::Readded(s.location.line),
                 }),
                 Some(Effect::DropsColumn { table, column }) => {
                     readded.retain(|r| !(r.table == *table && r.column == *column))
@@ -293,8 +313,59 @@ fn certain_failure(g: &Guard, readded: &[Readded]) -> Option<Backfill> {
         holds: r.holds.clone(),
         at_least,
         needs,
-        readded_by: Some(r.line),
+        cause: r.cause,
     })
+}
+
+/// The columns a forward `UPDATE` without `WHERE` (or `FROM`) sets to NULL in every row: its
+/// undo brings nothing back, so from there on in the undo every row that predates the forward
+/// holds NULL. Read from the statement's text, parsed again: only an `UPDATE` is.
+fn nulled_by_forward(s: &StatementUndo) -> Vec<Readded> {
+    let head = s.forward.trim_start().get(..7);
+    if !head.is_some_and(|h| h.eq_ignore_ascii_case("update ")) {
+        return Vec::new();
+    }
+    let Ok(parsed) = sql::parse_file(Path::new("forward.sql"), &s.forward) else {
+        return Vec::new();
+    };
+    let [statement] = parsed.as_slice() else {
+        return Vec::new();
+    };
+    let NodeEnum::UpdateStmt(update) = &statement.node else {
+        return Vec::new();
+    };
+    let Some(relation) = &update.relation else {
+        return Vec::new();
+    };
+    if update.where_clause.is_some() || !update.from_clause.is_empty() {
+        return Vec::new();
+    }
+    let table = QName::from_range_var(relation);
+    update
+        .target_list
+        .iter()
+        .filter_map(|t| match &t.node {
+            Some(NodeEnum::ResTarget(r))
+                if r.indirection.is_empty() && is_null(r.val.as_deref()) =>
+            {
+                Some(Readded {
+                    table: table.clone(),
+                    column: r.name.clone(),
+                    holds: Holds::Null,
+                    cause: Cause::Nulled(s.location.line),
+                })
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// Whether `value` is the constant NULL.
+fn is_null(value: Option<&pb::Node>) -> bool {
+    matches!(
+        value.and_then(|v| v.node.as_ref()),
+        Some(NodeEnum::AConst(c)) if c.isnull
+    )
 }
 
 fn keys_shown(keys: &[String]) -> String {

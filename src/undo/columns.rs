@@ -535,7 +535,7 @@ undo_rule! {
     ///
     /// ## Verdict
     ///
-    /// **lossy**: the schema returns exactly, but the undo fails if rows with NULL in the column were written since; they must be filled in first (a failed `VALIDATE` leaves the helper check `NOT VALID`: drop it before deploying again). Nothing to undo when the column was already nullable.
+    /// **lossy**: the schema returns exactly, but the undo fails if rows with NULL in the column were written since; they must be filled in first (a failed `VALIDATE` leaves the helper check `NOT VALID`: drop it before deploying again). **manual**, its SQL kept, when the undo itself leaves NULL in every existing row before this step: the forward drops the column and the undo re-adds it empty, or the forward's `UPDATE` without `WHERE` sets it to NULL (see `src/undo/backfill.rs`: the file marks where the backfill goes, and a check stops the undo while the table has rows). Nothing to undo when the column was already nullable.
     ///
     /// ## Example
     ///
@@ -559,6 +559,7 @@ undo_rule! {
     /// ## Cases
     ///
     /// - `tests/cases/columns/defaults_and_nullability.sql` (snapshot `snapshots/columns__defaults_and_nullability.snap`)
+    /// - `tests/cases/columns/nulled_then_not_null.sql` (snapshot `snapshots/columns__nulled_then_not_null.snap`)
     UNDO_DROP_NOT_NULL = "undo-drop-not-null";
 }
 
