@@ -7,7 +7,9 @@
 //! documented locks and hazard rules, no database) → [`report::explain`].
 
 pub mod catalog;
+pub mod check;
 pub mod cli;
+pub mod config;
 pub mod corpus;
 pub mod drill;
 pub mod errors;

@@ -2,6 +2,7 @@
 //! command (`generate`, `drill`, `explain`, `rule`, `clean`); this file holds what they share: exit
 //! codes, error printing and writing to standard output.
 
+mod check;
 mod clean;
 mod drill;
 mod explain;
@@ -14,6 +15,7 @@ use clap::{Parser, Subcommand};
 
 use crate::untrusted;
 
+pub use check::{CheckArgs, CheckFormat};
 pub use clean::CleanArgs;
 pub use drill::{DrillArgs, SnapshotMode};
 pub use explain::ExplainArgs;
@@ -21,7 +23,8 @@ pub use generate::GenerateArgs;
 pub use rule::RuleArgs;
 
 /// Exit codes: 0 success, 1 some undo needs manual work (`generate`), a drill failed
-/// (`drill`) or a hazard named by `--fail-on` was found (`explain`), 2 usage, input or
+/// (`drill`), a hazard named by `--fail-on` was found (`explain`) or a new migration has a
+/// finding (`check`), 2 usage, input or
 /// environment error, 3 a drill on a server given by URL refused statements that change the
 /// server beyond its database.
 pub const EXIT_OK: i32 = 0;
@@ -29,6 +32,8 @@ pub const EXIT_MANUAL: i32 = 1;
 pub const EXIT_DRILL_FAILED: i32 = 1;
 /// `explain --fail-on`: a hazard of a named rule was found.
 pub const EXIT_HAZARDS: i32 = 1;
+/// `check`: a new migration has no current undo, or its undo failed its drill.
+pub const EXIT_FINDINGS: i32 = 1;
 pub const EXIT_ERROR: i32 = 2;
 /// `drill`: refused before anything ran (see [`DrillArgs::allow_server_changes`]).
 pub const EXIT_REFUSED: i32 = 3;
@@ -63,6 +68,9 @@ pub enum Command {
     /// Say, per statement and without a database, what a migration does to a live system:
     /// locks, rewrites and scans, transaction rules, zero-downtime hazards, and its undo.
     Explain(ExplainArgs),
+    /// Judge the migrations a pull request adds: each has a current undo (or is declared
+    /// irreversible in unmigrate.toml), and the undos drill.
+    Check(CheckArgs),
     /// List the rules (the hazard rules of `explain`, the undo rules of `generate`) with a
     /// summary each, or print one rule's documentation, with its checked examples.
     Rule(RuleArgs),
@@ -82,6 +90,7 @@ pub fn main() -> i32 {
         Command::Generate(args) => generate::run(&args),
         Command::Drill(args) => drill::run(&args),
         Command::Explain(args) => explain::run(&args),
+        Command::Check(args) => check::run(&args),
         Command::Rule(args) => rule::run(&args),
         Command::Clean(args) => clean::run(&args),
     };

@@ -169,6 +169,33 @@ impl PhaseProblem<'_> {
     }
 }
 
+/// Why a migration's drill failed, in one line ("undo: schema differs in 1 object: …"), for
+/// reports that show a drill inside something else (`unmigrate check`). `None` when it did
+/// not fail.
+pub fn failure_headline(migration: &MigrationDrill) -> Option<String> {
+    if migration.result != DrillResult::Failed {
+        return None;
+    }
+    let phase = migration
+        .phases
+        .iter()
+        .find_map(|p| Some(format!("{}: {}", p.phase, phase_problem(p)?.headline())));
+    let check = || {
+        let failed = migration.checks.iter().find(|c| !c.passed)?;
+        Some(format!("check {}", check_headline(failed)))
+    };
+    let data = || {
+        let change = migration.data.as_ref()?.unannounced.first()?;
+        Some(unannounced_headline(change))
+    };
+    Some(
+        phase
+            .or_else(check)
+            .or_else(data)
+            .unwrap_or_else(|| "failed".to_string()),
+    )
+}
+
 fn mismatch_headline(diff: &SchemaDiff) -> String {
     let count = diff.objects.len();
     let noun = if count == 1 { "object" } else { "objects" };

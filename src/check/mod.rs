@@ -1,0 +1,260 @@
+//! `unmigrate check`: judges the forward migrations a pull request adds. Each must have an
+//! undo that is current (derived from the forward file as it is now), or be declared
+//! irreversible with a reason in `unmigrate.toml`; and the new migrations' undos must drill
+//! (forward, undo, re-apply on a scratch PostgreSQL), unless the drill is turned off.
+//! A hand edit of a generated undo is reported, not a finding: reviewers should know, and a
+//! team finishing a manual block edits it on purpose.
+//!
+//! Data flows one way: history → [`select`] (which migrations are new) → undo state per
+//! migration → drill → [`CheckReport`] → `render`.
+
+pub mod render;
+pub mod select;
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use crate::config::Config;
+use crate::drill::outcome::{DrillReport, DrillResult};
+use crate::drill::script::Scope;
+use crate::drill::DrillPlan;
+use crate::migrations::{seal_state, History, Migration, NameError, SealState};
+use crate::undo::Claims;
+pub use select::Since;
+
+/// The version of the JSON report's shape; it changes only when a field is removed or means
+/// something else.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// What `check` found.
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckReport {
+    pub format_version: u32,
+    pub migrations_dir: PathBuf,
+    /// What the new migrations are new since, in words.
+    pub since: String,
+    pub migrations: Vec<CheckedMigration>,
+    /// Why the drill did not run, or stopped before the end, if so.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub drill_note: Option<String>,
+}
+
+impl CheckReport {
+    /// Every finding, with its migration.
+    pub fn findings(&self) -> impl Iterator<Item = (&CheckedMigration, &Finding)> {
+        self.migrations
+            .iter()
+            .flat_map(|m| m.findings.iter().map(move |f| (m, f)))
+    }
+
+    pub fn passed(&self) -> bool {
+        self.findings().next().is_none()
+    }
+}
+
+/// One new forward migration.
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckedMigration {
+    pub name: String,
+    /// Its `migration.sql`, for annotations.
+    pub path: PathBuf,
+    pub undo: UndoState,
+    /// How its undo drilled (`None`: not drilled).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub drill: Option<DrillResult>,
+    /// What must change before the pull request merges.
+    pub findings: Vec<Finding>,
+    /// What reviewers should know.
+    pub notes: Vec<String>,
+}
+
+/// Whether a migration has an undo, and whether it still fits.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum UndoState {
+    /// No undo folder, and not declared irreversible.
+    Missing,
+    /// Undo folders derived from the forward file as it is now.
+    Current { folders: Vec<String>, edited: bool },
+    /// Undo folders derived from another version of the forward file.
+    Stale { folders: Vec<String> },
+    /// Declared irreversible in the configuration.
+    Irreversible { reason: String },
+}
+
+/// Something that must change before the pull request merges.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    /// A stable id: `missing-undo`, `stale-undo`, `drill-failed`.
+    pub id: &'static str,
+    pub message: String,
+}
+
+/// Why `check` could not judge.
+#[derive(Debug, thiserror::Error)]
+pub enum CheckError {
+    #[error("{0}")]
+    Git(String),
+    #[error(transparent)]
+    Name(#[from] NameError),
+    #[error("unmigrate.toml: [irreversible] {0}")]
+    Irreversible(NameError),
+    #[error(transparent)]
+    Drill(#[from] crate::drill::DrillError),
+}
+
+/// What to check, and how.
+pub struct CheckPlan<'a> {
+    pub history: &'a History,
+    pub since: Since,
+    pub config: &'a Config,
+    /// The drill of the new migrations (its scope is set here); `None`: no drill.
+    pub drill: Option<DrillPlan>,
+}
+
+/// Runs the check.
+pub fn run(plan: CheckPlan<'_>) -> Result<CheckReport, CheckError> {
+    let history = plan.history;
+    let (new, since) = select::new_migrations(history, &plan.since)?;
+    let irreversible = irreversible(history, plan.config)?;
+    let mut migrations: Vec<CheckedMigration> = new
+        .iter()
+        .map(|m| judge(history, m, irreversible.iter().find(|(n, _)| *n == m.name)))
+        .collect();
+    let mut drill_note = None;
+    match (plan.drill, new.first(), new.last()) {
+        (Some(mut drill), Some(first), Some(last)) => {
+            drill.scope = Scope::Range {
+                from: Some(first.name.clone()),
+                to: Some(last.name.clone()),
+            };
+            let report = crate::drill::run(&drill, &mut |_| {})?;
+            drill_note = report.stopped.clone();
+            add_drill(&mut migrations, &report);
+        }
+        (None, Some(_), _) => drill_note = Some("the drill was turned off (--no-drill)".into()),
+        _ => {}
+    }
+    Ok(CheckReport {
+        format_version: FORMAT_VERSION,
+        migrations_dir: history.dir.clone(),
+        since,
+        migrations,
+        drill_note,
+    })
+}
+
+/// The migrations the configuration declares irreversible, by folder name, with the reason.
+fn irreversible<'c>(
+    history: &History,
+    config: &'c Config,
+) -> Result<Vec<(String, &'c str)>, CheckError> {
+    config
+        .irreversible
+        .iter()
+        .map(|(name, reason)| {
+            let index = history
+                .resolve_forward(name)
+                .map_err(CheckError::Irreversible)?;
+            Ok((history.forward()[index].name.clone(), reason.as_str()))
+        })
+        .collect()
+}
+
+/// The undo state of one new migration, and the findings and notes that follow from it.
+fn judge(
+    history: &History,
+    m: &Migration,
+    irreversible: Option<&(String, &str)>,
+) -> CheckedMigration {
+    let folders: Vec<&Migration> = history.undos_of(&m.name).collect();
+    let names = || folders.iter().map(|f| f.name.clone()).collect::<Vec<_>>();
+    let mut findings = Vec::new();
+    let mut notes = Vec::new();
+    let undo = if let Some((_, reason)) = irreversible {
+        if !folders.is_empty() {
+            notes.push(format!(
+                "declared irreversible, yet undo folders exist ({}): the declaration wins",
+                names().join(", ")
+            ));
+        }
+        UndoState::Irreversible {
+            reason: reason.to_string(),
+        }
+    } else if folders.is_empty() {
+        findings.push(Finding {
+            id: "missing-undo",
+            message: format!(
+                "{} has no undo: write one with `unmigrate generate --migration {}`, or declare \
+                 it irreversible with a reason under [irreversible] in unmigrate.toml",
+                m.name, m.name
+            ),
+        });
+        UndoState::Missing
+    } else {
+        let claims = Claims::read(folders.iter().map(|f| f.sql.as_str()));
+        let now = m.checksum.to_string();
+        if claims.source_checksum.as_deref() != Some(now.as_str()) {
+            findings.push(Finding {
+                id: "stale-undo",
+                message: format!(
+                    "the undo of {} is stale: the forward changed after its undo ({}) was \
+                     generated; generate it again with `unmigrate generate --migration {} \
+                     --force`",
+                    m.name,
+                    names().join(", "),
+                    m.name
+                ),
+            });
+            UndoState::Stale { folders: names() }
+        } else {
+            let edited = folders
+                .iter()
+                .any(|f| seal_state(&f.sql) == SealState::Edited);
+            if edited {
+                notes.push(format!(
+                    "its undo ({}) was edited by hand after it was generated: review the edit",
+                    names().join(", ")
+                ));
+            }
+            UndoState::Current {
+                folders: names(),
+                edited,
+            }
+        }
+    };
+    CheckedMigration {
+        name: m.name.clone(),
+        path: m.sql_path.to_path_buf(),
+        undo,
+        drill: None,
+        findings,
+        notes,
+    }
+}
+
+/// Puts each migration's drill result in, and a finding where an undo the team will deploy
+/// (a current or stale one) failed it. A migration without an undo of its own was drilled
+/// with a fresh one, which says nothing about what the team deploys.
+fn add_drill(migrations: &mut [CheckedMigration], report: &DrillReport) {
+    for m in migrations.iter_mut() {
+        let Some(drilled) = report.migrations.iter().find(|d| d.name == m.name) else {
+            continue;
+        };
+        if !matches!(m.undo, UndoState::Current { .. } | UndoState::Stale { .. }) {
+            continue;
+        }
+        m.drill = Some(drilled.result);
+        if let Some(problem) = crate::report::failure_headline(drilled) {
+            m.findings.push(Finding {
+                id: "drill-failed",
+                message: format!(
+                    "the undo of {} failed its drill: {problem} (run `unmigrate drill --from {} \
+                     --to {}` for the whole report)",
+                    m.name, m.name, m.name
+                ),
+            });
+        }
+    }
+}

@@ -1,0 +1,135 @@
+//! `unmigrate check`: its flags, the run, and its report in the format asked for, with what a
+//! GitHub Actions job also wants (the step summary, one annotation per finding).
+
+use std::io::Write as _;
+use std::path::PathBuf;
+
+use clap::ValueEnum;
+
+use super::{write_stdout, EXIT_FINDINGS, EXIT_OK};
+use crate::check::{self, render, CheckPlan, Since};
+use crate::config::Config;
+use crate::drill::apply::Timeouts;
+use crate::drill::script;
+use crate::migrations::{read_history, ApplyMode};
+use crate::snapshot::Tracking;
+
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// The Prisma migrations folder [default: `migrations` in unmigrate.toml, else
+    /// prisma/migrations].
+    pub migrations_dir: Option<PathBuf>,
+    /// Check the migrations whose folders the merge base of this git ref and HEAD lacks
+    /// [default: origin/$GITHUB_BASE_REF on GitHub Actions, else origin's default branch].
+    #[arg(long, value_name = "GIT_REF", conflicts_with = "since")]
+    pub base: Option<String>,
+    /// Check every forward migration after this one (named as for generate --migration).
+    #[arg(long, value_name = "NAME")]
+    pub since: Option<String>,
+    /// The configuration file [default: unmigrate.toml in this folder or one above it].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Do not drill the new migrations' undos.
+    #[arg(long)]
+    pub no_drill: bool,
+    /// Drill on this server instead of an embedded PostgreSQL (only a database the drill
+    /// creates is touched).
+    #[arg(long, value_name = "URL")]
+    pub database_url: Option<String>,
+    /// How each migration.sql is sent, as in `drill` [default: batch].
+    #[arg(long, value_enum)]
+    pub apply_mode: Option<ApplyMode>,
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: CheckFormat,
+    /// Write the report here instead of to standard output.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Where the embedded server's binaries are (as for `drill`).
+    #[arg(long, value_name = "DIR")]
+    pub pg_bin: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    Human,
+    Json,
+    Markdown,
+    Junit,
+}
+
+pub(super) fn run(args: &CheckArgs) -> anyhow::Result<i32> {
+    let cwd = std::env::current_dir()?;
+    let config = Config::find(args.config.as_deref(), &cwd)?;
+    let dir = args
+        .migrations_dir
+        .clone()
+        .or_else(|| config.migrations.clone())
+        .unwrap_or_else(|| PathBuf::from("prisma/migrations"));
+    let history = read_history(&dir)?;
+    let since = match (&args.since, &args.base) {
+        (Some(name), _) => Since::Migration(name.clone()),
+        (None, Some(base)) => Since::GitBase(base.clone()),
+        (None, None) => Since::GitBase(check::select::default_base(&dir).ok_or_else(|| {
+            anyhow::anyhow!(
+                "no base to compare with: give --base GIT_REF (e.g. origin/main) or --since NAME"
+            )
+        })?),
+    };
+    let drill = if args.no_drill {
+        None
+    } else {
+        Some(script::plan(script::Flags {
+            target: dir.clone(),
+            database_url: args.database_url.clone(),
+            allow_server_changes: false,
+            apply_mode: args.apply_mode,
+            scope: None,
+            undo_dir: None,
+            timeouts: Timeouts::default(),
+            seed: None,
+            time_zone: None,
+            tracking: Tracking::Incremental,
+            trace: false,
+            probe: false,
+            jobs: None,
+            pg_bin: args.pg_bin.clone(),
+        })?)
+    };
+    let report = check::run(CheckPlan {
+        history: &history,
+        since,
+        config: &config,
+        drill,
+    })?;
+    let text = match args.format {
+        CheckFormat::Human => render::human(&report),
+        CheckFormat::Json => render::json(&report),
+        CheckFormat::Markdown => render::markdown(&report),
+        CheckFormat::Junit => render::junit(&report),
+    };
+    let on_github = std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true");
+    // Annotations go to standard output, where the runner reads them; not into a JSON or
+    // XML document printed there.
+    let annotate = on_github && (args.format == CheckFormat::Human || args.output.is_some());
+    if annotate {
+        write_stdout(render::github_annotations(&report).as_bytes())?;
+    }
+    if let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|s| !s.is_empty()) {
+        let mut file = std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open(&summary)
+            .map_err(|e| anyhow::anyhow!("cannot write $GITHUB_STEP_SUMMARY: {e}"))?;
+        file.write_all(render::markdown(&report).as_bytes())?;
+    }
+    match &args.output {
+        Some(path) => std::fs::write(path, text)
+            .map_err(|e| anyhow::anyhow!("cannot write the report to {}: {e}", path.display()))?,
+        None => write_stdout(text.as_bytes())?,
+    }
+    Ok(if report.passed() {
+        EXIT_OK
+    } else {
+        EXIT_FINDINGS
+    })
+}

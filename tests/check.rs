@@ -1,0 +1,268 @@
+//! `unmigrate check` as a pull-request job runs it: the migrations a branch adds (by git base
+//! or by name), each with a current undo or declared irreversible, the undos drilled on the
+//! embedded PostgreSQL, and the report in every format, with GitHub's annotations and step
+//! summary.
+
+// Tests may unwrap: a failure names the line (see [lints] in Cargo.toml).
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::fs;
+use std::path::Path;
+use std::process::Command;
+
+use common::{Run, Sandbox};
+
+const INIT: (&str, &str) = (
+    "20260101000000_init",
+    "CREATE TABLE \"User\" (\"id\" TEXT PRIMARY KEY, \"email\" TEXT NOT NULL);\n",
+);
+const ADD_NAME: (&str, &str) = (
+    "20260102000000_add_name",
+    "ALTER TABLE \"User\" ADD COLUMN \"name\" TEXT;\n",
+);
+const DROP_EMAIL: (&str, &str) = (
+    "20260103000000_drop_email",
+    "ALTER TABLE \"User\" DROP COLUMN \"email\";\n",
+);
+
+fn git(dir: &Path, args: &[&str]) {
+    let status = Command::new("git")
+        .args(["-c", "user.email=ci@example.com", "-c", "user.name=ci"])
+        .args(args)
+        .current_dir(dir)
+        .status()
+        .unwrap();
+    assert!(status.success(), "git {args:?}");
+}
+
+/// A project whose `main` has the first migration and whose branch adds the other two, with
+/// undo folders `generate` wrote for both.
+fn branch_with_undos(sandbox: &Sandbox) -> std::path::PathBuf {
+    let project = sandbox.project();
+    let dir = sandbox.history(&[INIT]);
+    git(&project, &["init", "-q", "-b", "main"]);
+    git(&project, &["add", "-A"]);
+    git(&project, &["commit", "-qm", "init"]);
+    git(&project, &["checkout", "-qb", "feature"]);
+    for (name, sql) in [ADD_NAME, DROP_EMAIL] {
+        add_migration(&dir, name, sql);
+    }
+    let run = sandbox.output(&["generate", dir.to_str().unwrap(), "--last", "2"]);
+    assert_eq!(run.code, 0, "{run}");
+    dir
+}
+
+fn add_migration(dir: &Path, name: &str, sql: &str) {
+    fs::create_dir(dir.join(name)).unwrap();
+    fs::write(dir.join(name).join("migration.sql"), sql).unwrap();
+}
+
+fn check(sandbox: &Sandbox, args: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut command = sandbox.command(&["check"]);
+    command
+        .args(args)
+        .current_dir(sandbox.project())
+        .env_remove("GITHUB_ACTIONS")
+        .env_remove("GITHUB_STEP_SUMMARY")
+        .env_remove("GITHUB_BASE_REF");
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    Run::from_output(command.output().unwrap())
+}
+
+fn undo_folder(dir: &Path, of: &str) -> std::path::PathBuf {
+    fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_str().unwrap().ends_with(&format!("_undo_{of}")))
+        .unwrap()
+}
+
+#[test]
+fn a_branch_whose_new_migrations_have_current_undos_that_drill_passes() {
+    let sandbox = Sandbox::new();
+    branch_with_undos(&sandbox);
+    let run = check(&sandbox, &["migrations", "--base", "main"], &[]);
+    assert_eq!(run.code, 0, "{run}");
+    assert!(
+        run.stdout.contains("OK    20260102000000_add_name"),
+        "{run}"
+    );
+    assert!(
+        run.stdout.contains("20260103000000_drop_email  undo "),
+        "{run}"
+    );
+    assert!(
+        run.stdout.contains("drill passed (column order only)"),
+        "{run}"
+    );
+    // The migration main already has is not new.
+    assert!(!run.stdout.contains("20260101000000_init"), "{run}");
+    assert!(
+        run.stdout
+            .contains("2 new migration(s) since the merge base of main"),
+        "{run}"
+    );
+}
+
+#[test]
+fn missing_stale_and_edited_undos_without_a_drill() {
+    let sandbox = Sandbox::new();
+    let dir = branch_with_undos(&sandbox);
+    // The forward changes after its undo was generated; the other undo is edited by hand.
+    fs::write(
+        dir.join("20260103000000_drop_email/migration.sql"),
+        "ALTER TABLE \"User\" DROP COLUMN \"email\";\nALTER TABLE \"User\" ADD COLUMN \"x\" int;\n",
+    )
+    .unwrap();
+    let edited = undo_folder(&dir, "add_name").join("migration.sql");
+    let mut text = fs::read_to_string(&edited).unwrap();
+    text.push_str("-- reviewed by the on-call DBA\n");
+    fs::write(&edited, text).unwrap();
+    // And a migration with no undo at all.
+    add_migration(
+        &dir,
+        "20270101000000_more",
+        "ALTER TABLE \"User\" ADD COLUMN \"y\" int;\n",
+    );
+
+    let run = check(
+        &sandbox,
+        &[
+            "migrations",
+            "--since",
+            "init",
+            "--no-drill",
+            "--format",
+            "json",
+        ],
+        &[],
+    );
+    assert_eq!(run.code, 1, "{run}");
+    let report = run.json();
+    assert_eq!(report["format_version"], 1);
+    let states: Vec<(&str, &str)> = report["migrations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["name"].as_str().unwrap(),
+                m["undo"]["state"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        states,
+        [
+            ("20260102000000_add_name", "current"),
+            ("20260103000000_drop_email", "stale"),
+            ("20270101000000_more", "missing"),
+        ]
+    );
+    let migrations = report["migrations"].as_array().unwrap();
+    assert_eq!(migrations[0]["undo"]["edited"], true);
+    assert!(migrations[0]["findings"].as_array().unwrap().is_empty());
+    assert_eq!(migrations[1]["findings"][0]["id"], "stale-undo");
+    assert_eq!(migrations[2]["findings"][0]["id"], "missing-undo");
+}
+
+#[test]
+fn an_irreversible_migration_is_declared_in_the_configuration_with_a_reason() {
+    let sandbox = Sandbox::new();
+    let dir = sandbox.history(&[INIT, DROP_EMAIL]);
+    let config = sandbox.project().join("unmigrate.toml");
+    fs::write(
+        &config,
+        "migrations = \"migrations\"\n[irreversible]\ndrop_email = \"emails moved to the CRM\"\n",
+    )
+    .unwrap();
+    let run = check(&sandbox, &["--since", "init", "--no-drill"], &[]);
+    assert_eq!(run.code, 0, "{run}");
+    assert!(
+        run.stdout
+            .contains("declared irreversible: emails moved to the CRM"),
+        "{run}"
+    );
+    let _ = dir;
+
+    // A typo in a key is an error with its line and column, never a setting turned off.
+    fs::write(&config, "migrations = \"migrations\"\nirreversable = {}\n").unwrap();
+    let run = check(&sandbox, &["--since", "init", "--no-drill"], &[]);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(run.stderr.contains("line 2, column 1"), "{run}");
+    // A name that names no migration is an error too.
+    fs::write(
+        &config,
+        "migrations = \"migrations\"\n[irreversible]\ndrop_emial = \"typo\"\n",
+    )
+    .unwrap();
+    let run = check(&sandbox, &["--since", "init", "--no-drill"], &[]);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(run.stderr.contains("did you mean"), "{run}");
+}
+
+#[test]
+fn an_undo_that_fails_its_drill_is_a_finding_annotated_on_github() {
+    let sandbox = Sandbox::new();
+    let dir = branch_with_undos(&sandbox);
+    // A hand edit that breaks the undo: it no longer drops the column the forward added.
+    let undo = undo_folder(&dir, "add_name").join("migration.sql");
+    let text = fs::read_to_string(&undo)
+        .unwrap()
+        .replace("ALTER TABLE \"User\" DROP COLUMN name;", "SELECT 1;");
+    assert!(text.contains("SELECT 1;"), "{text}");
+    fs::write(&undo, text).unwrap();
+    let summary = sandbox.project().join("summary.md");
+    let run = check(
+        &sandbox,
+        &["migrations", "--base", "main"],
+        &[
+            ("GITHUB_ACTIONS", "true"),
+            ("GITHUB_STEP_SUMMARY", summary.to_str().unwrap()),
+        ],
+    );
+    assert_eq!(run.code, 1, "{run}");
+    assert!(
+        run.stdout.contains(
+            "::error file=migrations/20260102000000_add_name/migration.sql,line=1,title=unmigrate drill-failed::"
+        ),
+        "{run}"
+    );
+    assert!(run.stdout.contains("drill-failed: the undo of 20260102000000_add_name failed its drill: undo: schema differs"), "{run}");
+    let markdown = fs::read_to_string(&summary).unwrap();
+    assert!(markdown.contains("## unmigrate check"), "{markdown}");
+    assert!(
+        markdown.contains("| ❌ | `20260102000000_add_name` |"),
+        "{markdown}"
+    );
+}
+
+#[test]
+fn without_git_history_the_error_says_how_to_get_it_or_do_without() {
+    let sandbox = Sandbox::new();
+    sandbox.history(&[INIT, ADD_NAME]);
+    let run = check(
+        &sandbox,
+        &["migrations", "--base", "main", "--no-drill"],
+        &[],
+    );
+    assert_eq!(run.code, 2, "{run}");
+    assert!(
+        run.stderr.contains("git merge-base main HEAD failed"),
+        "{run}"
+    );
+    assert!(run.stderr.contains("fetch-depth: 0"), "{run}");
+    assert!(run.stderr.contains("--since NAME"), "{run}");
+    // --since needs no git at all.
+    let run = check(
+        &sandbox,
+        &["migrations", "--since", "init", "--no-drill"],
+        &[],
+    );
+    assert_eq!(run.code, 1, "{run}");
+    assert!(run.stdout.contains("missing-undo"), "{run}");
+}
