@@ -23,6 +23,7 @@ pub mod rule_pages;
 pub mod scratch;
 pub mod snapshot;
 pub mod sql;
+pub mod suggest;
 pub mod undo;
 pub mod undo_lint;
 pub mod untrusted;

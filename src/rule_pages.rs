@@ -99,6 +99,17 @@ impl<K: RuleKind> RuleOf<K> {
         K::ALL.iter().copied().find(|r| r.id() == id)
     }
 
+    /// Why `id` names no rule of the kind, with the closest id when one is near (a typo).
+    pub fn unknown_id(id: &str) -> String {
+        let ids = K::ALL.iter().map(|r| r.id());
+        match crate::suggest::nearest(id, ids) {
+            Some(near) => {
+                format!("{id}: no such rule; did you mean {near}? (`unmigrate rule` lists them)")
+            }
+            None => format!("{id}: no such rule (`unmigrate rule` lists them)"),
+        }
+    }
+
     /// Where its documentation lives, relative to the repository.
     pub fn doc(self) -> String {
         format!("{}/{}.md", K::PAGES, self.id())

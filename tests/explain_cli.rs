@@ -179,13 +179,21 @@ fn fail_on_turns_named_hazards_into_exit_1() {
 }
 
 #[test]
-fn an_unknown_rule_is_a_usage_error_listing_the_ids() {
+fn an_unknown_rule_is_a_usage_error_that_suggests_the_near_id() {
     let tmp = project();
     let run = run_in(tmp.path(), &["explain", "--fail-on", "no-such-rule"]);
     assert_eq!(run.code, 2);
     assert!(
         run.stderr.contains("--fail-on no-such-rule: no such rule")
-            && run.stderr.contains("create-index-without-concurrently"),
+            && run.stderr.contains("`unmigrate rule` lists them")
+            && run.stderr.contains("`all` names every rule"),
+        "{}",
+        run.stderr
+    );
+    let run = run_in(tmp.path(), &["explain", "--fail-on", "drop-colum"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("did you mean drop-column?"),
         "{}",
         run.stderr
     );

@@ -77,12 +77,8 @@ fn fail_on_rules(names: &[String]) -> anyhow::Result<Vec<explain::Rule>> {
         match explain::Rule::from_id(name) {
             Some(rule) => rules.push(rule),
             None => anyhow::bail!(
-                "--fail-on {name}: no such rule; the rule ids are: all, {}",
-                explain::Rule::ALL
-                    .iter()
-                    .map(|r| r.id())
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                "--fail-on {}; `all` names every rule",
+                explain::Rule::unknown_id(name)
             ),
         }
     }

@@ -56,34 +56,12 @@ fn list() -> String {
 }
 
 fn unknown(id: &str) -> String {
-    let closest = all()
-        .map(|(_, candidate, _)| (distance(id, candidate), candidate))
-        .min()
-        .filter(|(d, candidate)| *d <= candidate.len().max(id.len()) / 3);
-    let hint = match closest {
-        Some((_, candidate)) => format!("; did you mean {candidate}?"),
+    let hint = match crate::suggest::nearest(id, all().map(|(_, candidate, _)| candidate)) {
+        Some(candidate) => format!("; did you mean {candidate}?"),
         None => String::new(),
     };
     // The message is escaped for the terminal where errors are printed.
     format!("no rule {id}{hint} (`unmigrate rule` lists them)")
-}
-
-/// Levenshtein distance, in characters.
-fn distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let above = row[j + 1];
-            row[j + 1] = (above + 1)
-                .min(row[j] + 1)
-                .min(diagonal + usize::from(ca != *cb));
-            diagonal = above;
-        }
-    }
-    row[b.len()]
 }
 
 #[cfg(test)]
