@@ -7,6 +7,10 @@
 //!
 //! [irreversible]                      # forward migrations that have no undo, and why
 //! "20240301000000_drop_legacy_audit" = "the table was archived to S3; restore from there"
+//!
+//! [check]
+//! fail_on = ["drop-column", "missing-lock-timeout"]   # explain rules that are findings
+//! drill = true                        # drill the new migrations' undos (the default)
 //! ```
 //!
 //! Irreversible migrations are declared here, never by editing an applied migration (its
@@ -16,6 +20,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
+
+use crate::explain::Rule;
 
 /// The file's name.
 pub const FILE_NAME: &str = "unmigrate.toml";
@@ -29,6 +35,11 @@ pub struct Config {
     pub migrations: Option<PathBuf>,
     /// Forward migrations with no undo, by the name written in the file, with the reason.
     pub irreversible: BTreeMap<String, String>,
+    /// `[check] fail_on`: the explain rules whose hazards in a new migration, or its undo, are
+    /// findings of `unmigrate check` (`"all"` for every rule).
+    pub fail_on: Vec<Rule>,
+    /// `[check] drill`: whether `check` drills the new migrations' undos (`None`: yes).
+    pub drill: Option<bool>,
 }
 
 /// What is wrong with a configuration file.
@@ -50,6 +61,16 @@ struct File {
     migrations: Option<PathBuf>,
     #[serde(default)]
     irreversible: BTreeMap<String, String>,
+    #[serde(default)]
+    check: CheckTable,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct CheckTable {
+    #[serde(default)]
+    fail_on: Vec<String>,
+    drill: Option<bool>,
 }
 
 impl Config {
@@ -93,11 +114,25 @@ impl Config {
                 });
             }
         }
+        let mut fail_on = Vec::new();
+        for id in &file.check.fail_on {
+            if id == "all" {
+                fail_on.extend_from_slice(Rule::ALL);
+                continue;
+            }
+            let rule = Rule::from_id(id).ok_or_else(|| ConfigError::Invalid {
+                path: path.to_path_buf(),
+                message: format!("[check] fail_on: {}", Rule::unknown_id(id)),
+            })?;
+            fail_on.push(rule);
+        }
         let base = path.parent().unwrap_or(Path::new("."));
         Ok(Config {
             path: Some(path.to_path_buf()),
             migrations: file.migrations.map(|m| base.join(m)),
             irreversible: file.irreversible,
+            fail_on,
+            drill: file.check.drill,
         })
     }
 }
@@ -124,5 +159,19 @@ mod tests {
         let text = "[irreversible]\n\"2024_a\" = \" \"\n";
         let err = Config::parse(Path::new("/p/unmigrate.toml"), text).unwrap_err();
         assert!(err.to_string().contains("gives no reason"), "{err}");
+    }
+
+    #[test]
+    fn fail_on_names_explain_rules_and_a_typo_gets_the_near_one() {
+        let text = "[check]\nfail_on = [\"drop-column\"]\ndrill = false\n";
+        let config = Config::parse(Path::new("/p/unmigrate.toml"), text).unwrap();
+        assert_eq!(config.fail_on, [Rule::from_id("drop-column").unwrap()]);
+        assert_eq!(config.drill, Some(false));
+        let text = "[check]\nfail_on = [\"drop-colum\"]\n";
+        let err = Config::parse(Path::new("/p/unmigrate.toml"), text).unwrap_err();
+        assert!(
+            err.to_string().contains("did you mean drop-column?"),
+            "{err}"
+        );
     }
 }

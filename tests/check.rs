@@ -266,3 +266,43 @@ fn without_git_history_the_error_says_how_to_get_it_or_do_without() {
     assert_eq!(run.code, 1, "{run}");
     assert!(run.stdout.contains("missing-undo"), "{run}");
 }
+
+#[test]
+fn hazards_of_the_rules_the_configuration_fails_on_are_findings() {
+    let sandbox = Sandbox::new();
+    branch_with_undos(&sandbox);
+    fs::write(
+        sandbox.project().join("unmigrate.toml"),
+        "migrations = \"migrations\"\n[check]\nfail_on = [\"drop-column\"]\ndrill = false\n",
+    )
+    .unwrap();
+    let run = check(&sandbox, &["--base", "main", "--format", "json"], &[]);
+    assert_eq!(run.code, 1, "{run}");
+    let report = run.json();
+    let migrations = report["migrations"].as_array().unwrap();
+    // The forward that drops a column: a finding on its line.
+    let drop_email = &migrations[1];
+    assert_eq!(drop_email["findings"][0]["id"], "drop-column", "{report:#}");
+    assert!(
+        drop_email["findings"][0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("20260103000000_drop_email line 1: column \"User\".email is dropped"),
+        "{report:#}"
+    );
+    // The undo of an added column drops it by design: a note, as its header says, not a finding.
+    let add_name = &migrations[0];
+    assert!(
+        add_name["findings"].as_array().unwrap().is_empty(),
+        "{report:#}"
+    );
+    assert!(
+        add_name["notes"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("its undo keeps drop-column:"),
+        "{report:#}"
+    );
+    // `drill = false` in the configuration turns the drill off.
+    assert!(add_name.get("drill").is_none(), "{report:#}");
+}

@@ -1,12 +1,14 @@
 //! `unmigrate check`: judges the forward migrations a pull request adds. Each must have an
 //! undo that is current (derived from the forward file as it is now), or be declared
-//! irreversible with a reason in `unmigrate.toml`; and the new migrations' undos must drill
-//! (forward, undo, re-apply on a scratch PostgreSQL), unless the drill is turned off.
+//! irreversible with a reason in `unmigrate.toml`; the new migrations' undos must drill
+//! (forward, undo, re-apply on a scratch PostgreSQL), unless the drill is turned off; and
+//! `explain` of each new migration and of its undo must raise no hazard of the rules the
+//! configuration fails on (`[check] fail_on`).
 //! A hand edit of a generated undo is reported, not a finding: reviewers should know, and a
 //! team finishing a manual block edits it on purpose.
 //!
 //! Data flows one way: history → [`select`] (which migrations are new) → undo state per
-//! migration → drill → [`CheckReport`] → `render`.
+//! migration → hazards → drill → [`CheckReport`] → `render`.
 
 pub mod render;
 pub mod select;
@@ -19,6 +21,8 @@ use crate::config::Config;
 use crate::drill::outcome::{DrillReport, DrillResult};
 use crate::drill::script::Scope;
 use crate::drill::DrillPlan;
+use crate::explain::Target;
+use crate::migrations::ApplyMode;
 use crate::migrations::{seal_state, History, Migration, NameError, SealState};
 use crate::undo::Claims;
 pub use select::Since;
@@ -86,7 +90,8 @@ pub enum UndoState {
 /// Something that must change before the pull request merges.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {
-    /// A stable id: `missing-undo`, `stale-undo`, `drill-failed`.
+    /// A stable id: `missing-undo`, `stale-undo`, `drill-failed`, or the id of the explain
+    /// rule whose hazard it is.
     pub id: &'static str,
     pub message: String,
 }
@@ -102,6 +107,8 @@ pub enum CheckError {
     Irreversible(NameError),
     #[error(transparent)]
     Drill(#[from] crate::drill::DrillError),
+    #[error(transparent)]
+    Explain(#[from] crate::explain::ExplainError),
 }
 
 /// What to check, and how.
@@ -109,12 +116,14 @@ pub struct CheckPlan<'a> {
     pub history: &'a History,
     pub since: Since,
     pub config: &'a Config,
+    /// How the runner sends each file: explain's transaction rules depend on it.
+    pub apply_mode: ApplyMode,
     /// The drill of the new migrations (its scope is set here); `None`: no drill.
     pub drill: Option<DrillPlan>,
 }
 
 /// Runs the check.
-pub fn run(plan: CheckPlan<'_>) -> Result<CheckReport, CheckError> {
+pub fn run(mut plan: CheckPlan<'_>) -> Result<CheckReport, CheckError> {
     let history = plan.history;
     let (new, since) = select::new_migrations(history, &plan.since)?;
     let irreversible = irreversible(history, plan.config)?;
@@ -122,8 +131,11 @@ pub fn run(plan: CheckPlan<'_>) -> Result<CheckReport, CheckError> {
         .iter()
         .map(|m| judge(history, m, irreversible.iter().find(|(n, _)| *n == m.name)))
         .collect();
+    if !plan.config.fail_on.is_empty() && !new.is_empty() {
+        add_hazards(&mut migrations, &plan)?;
+    }
     let mut drill_note = None;
-    match (plan.drill, new.first(), new.last()) {
+    match (plan.drill.take(), new.first(), new.last()) {
         (Some(mut drill), Some(first), Some(last)) => {
             drill.scope = Scope::Range {
                 from: Some(first.name.clone()),
@@ -232,6 +244,60 @@ fn judge(
         findings,
         notes,
     }
+}
+
+/// A finding for each hazard of a `fail_on` rule that `explain` raises in a new migration or
+/// in one of its undo folders (explained over the whole history, as deployed).
+fn add_hazards(
+    migrations: &mut [CheckedMigration],
+    plan: &CheckPlan<'_>,
+) -> Result<(), CheckError> {
+    let target = Target::History(plan.history.clone());
+    let explained = crate::explain::explain(&target, plan.apply_mode)?;
+    for m in migrations.iter_mut() {
+        let undos: Vec<String> = plan
+            .history
+            .undos_of(&m.name)
+            .map(|u| u.name.clone())
+            .collect();
+        let files = explained
+            .migrations
+            .iter()
+            .filter(|e| e.name == m.name || undos.contains(&e.name));
+        for file in files {
+            for statement in &file.statements {
+                for hazard in statement
+                    .hazards
+                    .iter()
+                    .filter(|h| plan.config.fail_on.contains(&h.rule))
+                {
+                    let at = format!(
+                        "{} line {}: {}",
+                        file.name, statement.location.line, hazard.message
+                    );
+                    if file.name == m.name {
+                        m.findings.push(Finding {
+                            id: hazard.rule.id(),
+                            message: format!("{at} ({})", hazard.help),
+                        });
+                        continue;
+                    }
+                    // An undo keeps some hazards by design (it drops what the forward added);
+                    // its header says why, and so does the note.
+                    match crate::undo::kept_by_design(hazard.rule.id()) {
+                        Some(why) => m
+                            .notes
+                            .push(format!("its undo keeps {}: {at} ({why})", hazard.rule.id())),
+                        None => m.findings.push(Finding {
+                            id: hazard.rule.id(),
+                            message: format!("its undo {at} ({})", hazard.help),
+                        }),
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Puts each migration's drill result in, and a finding where an undo the team will deploy

@@ -29,7 +29,8 @@ pub struct CheckArgs {
     /// The configuration file [default: unmigrate.toml in this folder or one above it].
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Do not drill the new migrations' undos.
+    /// Do not drill the new migrations' undos (also `drill = false` under [check] in
+    /// unmigrate.toml).
     #[arg(long)]
     pub no_drill: bool,
     /// Drill on this server instead of an embedded PostgreSQL (only a database the drill
@@ -75,7 +76,7 @@ pub(super) fn run(args: &CheckArgs) -> anyhow::Result<i32> {
             )
         })?),
     };
-    let drill = if args.no_drill {
+    let drill = if args.no_drill || config.drill == Some(false) {
         None
     } else {
         Some(script::plan(script::Flags {
@@ -99,6 +100,7 @@ pub(super) fn run(args: &CheckArgs) -> anyhow::Result<i32> {
         history: &history,
         since,
         config: &config,
+        apply_mode: args.apply_mode.unwrap_or_default(),
         drill,
     })?;
     let text = match args.format {

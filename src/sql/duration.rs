@@ -9,8 +9,9 @@
 const UNITS: [&str; 6] = ["us", "ms", "s", "min", "h", "d"];
 
 /// Checks `text` as a duration for a time setting: a non-negative number (a fraction allowed
-/// when `fraction`), then a unit (`us`, `ms`, `s`, `min`, `h`, `d`), with optional spaces between; `0` alone needs no
-/// unit. Returns it trimmed, or what is wrong with it and how to write it.
+/// when `fraction`), then a unit (`us`, `ms`, `s`, `min`, `h`, `d`), with optional spaces
+/// between; `0` alone needs no unit. Returns it trimmed, or what is wrong with it and how to
+/// write it.
 pub fn parse(text: &str, fraction: bool) -> Result<String, String> {
     let value = text.trim();
     let number_end = value

@@ -44,7 +44,7 @@ use crate::sql::{self, pb, NodeEnum, QName};
 pub use claims::Claims;
 pub use derive::{derive_each, derive_undos, MigrationUndo, StatementUndo, VerdictCounts};
 pub use effect::Effect;
-pub use explained::{FileHazards, FoundHazard};
+pub use explained::{kept_by_design, FileHazards, FoundHazard};
 pub use file::{render_parts, Files};
 pub use lock_timeout::{LockTimeout, DEFAULT_LOCK_TIMEOUT};
 pub use rule::UndoRule;

@@ -56,9 +56,15 @@ pub(super) const NO_WAY_AROUND: &str =
 
 /// Why an undo keeps a hazard of `rule`, where `explain` does not say why it is unavoidable.
 pub(super) fn why_kept(rule: &str) -> &'static str {
+    kept_by_design(rule).unwrap_or(NO_WAY_AROUND)
+}
+
+/// Why an undo keeps hazards of `rule` by design, if it does (the list above): `None` for a
+/// rule an undo should avoid.
+pub fn kept_by_design(rule: &str) -> Option<&'static str> {
     KEPT.iter()
         .find(|(rules, _)| rules.contains(&rule))
-        .map_or(NO_WAY_AROUND, |(_, why)| why)
+        .map(|(_, why)| *why)
 }
 
 /// The header's lines on what `explain` finds in the file: each hazard, or that there is none.

@@ -22,7 +22,7 @@ use crate::catalog::{self, Catalog};
 use crate::explain;
 use crate::migrations::ApplyMode;
 use crate::sql::NodeEnum;
-pub use header::header_lines;
+pub use header::{header_lines, kept_by_design};
 use header::{header_lines_for, why_kept};
 use lines::statement_lines;
 use trees::{parse_back, read, FileTrees, Trees};
