@@ -306,3 +306,40 @@ fn hazards_of_the_rules_the_configuration_fails_on_are_findings() {
     // `drill = false` in the configuration turns the drill off.
     assert!(add_name.get("drill").is_none(), "{report:#}");
 }
+
+#[test]
+fn generate_missing_writes_what_check_reports_missing_and_nothing_twice() {
+    let sandbox = Sandbox::new();
+    let project = sandbox.project();
+    let dir = sandbox.history(&[INIT]);
+    git(&project, &["init", "-q", "-b", "main"]);
+    git(&project, &["add", "-A"]);
+    git(&project, &["commit", "-qm", "init"]);
+    git(&project, &["checkout", "-qb", "feature"]);
+    for (name, sql) in [ADD_NAME, DROP_EMAIL] {
+        add_migration(&dir, name, sql);
+    }
+    let run = check(
+        &sandbox,
+        &["migrations", "--base", "main", "--no-drill"],
+        &[],
+    );
+    assert_eq!(run.code, 1, "{run}");
+    assert_eq!(run.stdout.matches("missing-undo").count(), 2, "{run}");
+
+    let generate = |args: &[&str]| {
+        let mut command = sandbox.command(&["generate", "migrations", "--missing"]);
+        command.args(args).current_dir(&project);
+        Run::from_output(command.output().unwrap())
+    };
+    let run = generate(&["--base", "main"]);
+    assert_eq!(run.code, 0, "{run}");
+    undo_folder(&dir, "add_name");
+    undo_folder(&dir, "drop_email");
+    let run = generate(&["--base", "main"]);
+    assert_eq!(run.code, 0, "{run}");
+    assert!(run.stderr.contains("nothing to write"), "{run}");
+
+    let run = check(&sandbox, &["migrations", "--base", "main"], &[]);
+    assert_eq!(run.code, 0, "{run}");
+}

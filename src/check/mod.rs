@@ -157,6 +157,25 @@ pub fn run(mut plan: CheckPlan<'_>) -> Result<CheckReport, CheckError> {
     })
 }
 
+/// The new migrations with no undo folder that the configuration does not declare
+/// irreversible (what `check` reports as `missing-undo` and `generate --missing` writes), by
+/// folder name, and what they are new since, in words.
+pub fn missing(
+    history: &History,
+    since: &Since,
+    config: &Config,
+) -> Result<(Vec<String>, String), CheckError> {
+    let (new, since) = select::new_migrations(history, since)?;
+    let irreversible = irreversible(history, config)?;
+    let missing = new
+        .iter()
+        .filter(|m| history.undos_of(&m.name).next().is_none())
+        .filter(|m| !irreversible.iter().any(|(name, _)| *name == m.name))
+        .map(|m| m.name.clone())
+        .collect();
+    Ok((missing, since))
+}
+
 /// The migrations the configuration declares irreversible, by folder name, with the reason.
 fn irreversible<'c>(
     history: &History,

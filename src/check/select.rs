@@ -16,6 +16,27 @@ pub enum Since {
     GitBase(String),
 }
 
+impl Since {
+    /// What `--since NAME` or `--base GIT_REF` say, else the default base of [`default_base`].
+    pub fn from_flags(
+        base: Option<&str>,
+        since: Option<&str>,
+        dir: &Path,
+    ) -> Result<Since, CheckError> {
+        match (since, base) {
+            (Some(name), _) => Ok(Since::Migration(name.to_string())),
+            (None, Some(base)) => Ok(Since::GitBase(base.to_string())),
+            (None, None) => default_base(dir).map(Since::GitBase).ok_or_else(|| {
+                CheckError::Git(
+                    "no base to compare with: give --base GIT_REF (e.g. origin/main) or --since \
+                     NAME"
+                        .to_string(),
+                )
+            }),
+        }
+    }
+}
+
 /// The new forward migrations, in history order, and what they are new since, in words.
 pub fn new_migrations<'h>(
     history: &'h History,

@@ -67,15 +67,7 @@ pub(super) fn run(args: &CheckArgs) -> anyhow::Result<i32> {
         .or_else(|| config.migrations.clone())
         .unwrap_or_else(|| PathBuf::from("prisma/migrations"));
     let history = read_history(&dir)?;
-    let since = match (&args.since, &args.base) {
-        (Some(name), _) => Since::Migration(name.clone()),
-        (None, Some(base)) => Since::GitBase(base.clone()),
-        (None, None) => Since::GitBase(check::select::default_base(&dir).ok_or_else(|| {
-            anyhow::anyhow!(
-                "no base to compare with: give --base GIT_REF (e.g. origin/main) or --since NAME"
-            )
-        })?),
-    };
+    let since = Since::from_flags(args.base.as_deref(), args.since.as_deref(), &dir)?;
     let drill = if args.no_drill || config.drill == Some(false) {
         None
     } else {

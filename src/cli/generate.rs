@@ -4,6 +4,8 @@
 use std::path::PathBuf;
 
 use super::{print_stdout, EXIT_MANUAL, EXIT_OK};
+use crate::check::{self, Since};
+use crate::config::Config;
 use crate::generate::{self, GenerateError, Selection};
 use crate::migrations::{self, MigrationsError, Overwrite, Timestamp};
 use crate::report::{self, generate::GenerateFormat};
@@ -16,7 +18,7 @@ pub struct GenerateArgs {
     pub migrations_dir: PathBuf,
     /// Undo this migration (folder name, the name after its timestamp, or a unique start of the
     /// folder name); repeat for several.
-    #[arg(long = "migration", value_name = "NAME", conflicts_with_all = ["last", "all"])]
+    #[arg(long = "migration", value_name = "NAME", conflicts_with_all = ["last", "all", "missing"])]
     pub migrations: Vec<String>,
     /// Undo the last N forward migrations [default: 1].
     #[arg(long, value_name = "N", conflicts_with = "all")]
@@ -24,6 +26,22 @@ pub struct GenerateArgs {
     /// Undo every forward migration.
     #[arg(long)]
     pub all: bool,
+    /// Undo every forward migration added since the base that has no undo and is not
+    /// declared irreversible in unmigrate.toml (what `unmigrate check` reports as missing).
+    #[arg(long, conflicts_with_all = ["last", "all"])]
+    pub missing: bool,
+    /// With --missing: the migrations whose folders the merge base of this git ref and HEAD
+    /// lacks [default: as for unmigrate check].
+    #[arg(
+        long,
+        value_name = "GIT_REF",
+        requires = "missing",
+        conflicts_with = "since"
+    )]
+    pub base: Option<String>,
+    /// With --missing: the migrations after this one.
+    #[arg(long, value_name = "NAME", requires = "missing")]
+    pub since: Option<String>,
     /// Write the undo folders here instead of into the migrations folder.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
@@ -74,6 +92,22 @@ pub(super) fn run(args: &GenerateArgs) -> anyhow::Result<i32> {
     let history = migrations::read_history(&args.migrations_dir)?;
     let selection = if args.all {
         Selection::All
+    } else if args.missing {
+        let config = Config::find(None, &std::env::current_dir()?)?;
+        let since = Since::from_flags(
+            args.base.as_deref(),
+            args.since.as_deref(),
+            &args.migrations_dir,
+        )?;
+        let (missing, since) = check::missing(&history, &since, &config)?;
+        if missing.is_empty() {
+            eprintln!(
+                "every forward migration since {since} has an undo or is declared irreversible: \
+                 nothing to write"
+            );
+            return Ok(EXIT_OK);
+        }
+        Selection::Named(missing)
     } else if !args.migrations.is_empty() {
         Selection::Named(args.migrations.clone())
     } else {
