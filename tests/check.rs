@@ -343,3 +343,30 @@ fn generate_missing_writes_what_check_reports_missing_and_nothing_twice() {
     let run = check(&sandbox, &["migrations", "--base", "main"], &[]);
     assert_eq!(run.code, 0, "{run}");
 }
+
+#[test]
+fn a_new_forward_that_fails_on_postgresql_is_a_finding_whatever_its_undo() {
+    let sandbox = Sandbox::new();
+    let dir = sandbox.history(&[INIT]);
+    add_migration(
+        &dir,
+        "20260102000000_typo",
+        "ALTER TABLE \"Users\" ADD COLUMN \"name\" TEXT;\n",
+    );
+    fs::write(
+        sandbox.project().join("unmigrate.toml"),
+        "migrations = \"migrations\"\n[irreversible]\ntypo = \"a one-off, see the runbook\"\n",
+    )
+    .unwrap();
+    let run = check(&sandbox, &["--since", "init"], &[]);
+    assert_eq!(run.code, 1, "{run}");
+    assert!(
+        run.stdout
+            .contains("forward-failed: 20260102000000_typo fails on a scratch database: forward: "),
+        "{run}"
+    );
+    assert!(
+        run.stdout.contains("relation \"Users\" does not exist"),
+        "{run}"
+    );
+}

@@ -18,7 +18,7 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 use crate::config::Config;
-use crate::drill::outcome::{DrillReport, DrillResult};
+use crate::drill::outcome::{DrillReport, DrillResult, MigrationDrill, Phase, PhaseStatus};
 use crate::drill::script::Scope;
 use crate::drill::DrillPlan;
 use crate::explain::Target;
@@ -90,8 +90,8 @@ pub enum UndoState {
 /// Something that must change before the pull request merges.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {
-    /// A stable id: `missing-undo`, `stale-undo`, `drill-failed`, or the id of the explain
-    /// rule whose hazard it is.
+    /// A stable id: `missing-undo`, `stale-undo`, `drill-failed`, `forward-failed`,
+    /// `drill-stopped`, or the id of the explain rule whose hazard it is.
     pub id: &'static str,
     pub message: String,
 }
@@ -145,7 +145,10 @@ pub fn run(mut plan: CheckPlan<'_>) -> Result<CheckReport, CheckError> {
             drill_note = report.stopped.clone();
             add_drill(&mut migrations, &report);
         }
-        (None, Some(_), _) => drill_note = Some("the drill was turned off (--no-drill)".into()),
+        (None, Some(_), _) => {
+            drill_note =
+                Some("the drill was turned off (--no-drill, or drill = false under [check])".into())
+        }
         _ => {}
     }
     Ok(CheckReport {
@@ -227,15 +230,22 @@ fn judge(
         let claims = Claims::read(folders.iter().map(|f| f.sql.as_str()));
         let now = m.checksum.to_string();
         if claims.source_checksum.as_deref() != Some(now.as_str()) {
+            let folders = names().join(", ");
+            let why = match claims.source_checksum {
+                Some(_) => format!(
+                    "is stale: the forward changed after its undo ({folders}) was generated"
+                ),
+                None => format!(
+                    "may be stale: the header of its undo ({folders}) names no source checksum, \
+                     so nothing shows it was generated from the forward as it is"
+                ),
+            };
             findings.push(Finding {
                 id: "stale-undo",
                 message: format!(
-                    "the undo of {} is stale: the forward changed after its undo ({}) was \
-                     generated; generate it again with `unmigrate generate --migration {} \
-                     --force`",
-                    m.name,
-                    names().join(", "),
-                    m.name
+                    "the undo of {} {why}; generate it again with `unmigrate generate \
+                     --migration {} --force`",
+                    m.name, m.name
                 ),
             });
             UndoState::Stale { folders: names() }
@@ -321,25 +331,60 @@ fn add_hazards(
 
 /// Puts each migration's drill result in, and a finding where an undo the team will deploy
 /// (a current or stale one) failed it. A migration without an undo of its own was drilled
-/// with a fresh one, which says nothing about what the team deploys.
+/// with a fresh one, which says nothing about what the team deploys; but its forward failing
+/// on the scratch database is a finding whatever its undo. A drill that stopped without any
+/// such finding (an undo folder that fails where it is deployed) is one too.
 fn add_drill(migrations: &mut [CheckedMigration], report: &DrillReport) {
     for m in migrations.iter_mut() {
         let Some(drilled) = report.migrations.iter().find(|d| d.name == m.name) else {
             continue;
         };
-        if !matches!(m.undo, UndoState::Current { .. } | UndoState::Stale { .. }) {
-            continue;
-        }
-        m.drill = Some(drilled.result);
-        if let Some(problem) = crate::report::failure_headline(drilled) {
+        let own_undo = matches!(m.undo, UndoState::Current { .. } | UndoState::Stale { .. });
+        let problem = crate::report::failure_headline(drilled);
+        if own_undo {
+            m.drill = Some(drilled.result);
+            if let Some(problem) = problem {
+                m.findings.push(Finding {
+                    id: "drill-failed",
+                    message: format!(
+                        "the undo of {} failed its drill: {problem} (run `unmigrate drill --from \
+                         {} --to {}` for the whole report)",
+                        m.name, m.name, m.name
+                    ),
+                });
+            }
+        } else if forward_failed(drilled) {
             m.findings.push(Finding {
-                id: "drill-failed",
+                id: "forward-failed",
                 message: format!(
-                    "the undo of {} failed its drill: {problem} (run `unmigrate drill --from {} \
-                     --to {}` for the whole report)",
-                    m.name, m.name, m.name
+                    "{} fails on a scratch database: {} (run `unmigrate drill --from {} --to {}` \
+                     for the whole report)",
+                    m.name,
+                    problem.unwrap_or_default(),
+                    m.name,
+                    m.name
                 ),
             });
         }
     }
+    let drill_findings = migrations
+        .iter()
+        .flat_map(|m| &m.findings)
+        .any(|f| matches!(f.id, "drill-failed" | "forward-failed"));
+    if let (Some(reason), false, Some(last)) =
+        (&report.stopped, drill_findings, migrations.last_mut())
+    {
+        last.findings.push(Finding {
+            id: "drill-stopped",
+            message: format!("the drill of the new migrations stopped: {reason}"),
+        });
+    }
+}
+
+/// Whether the forward migration itself failed in the drill.
+fn forward_failed(drilled: &MigrationDrill) -> bool {
+    drilled
+        .phases
+        .iter()
+        .any(|p| p.phase == Phase::Forward && matches!(p.status, PhaseStatus::Error(_)))
 }
