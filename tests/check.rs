@@ -370,3 +370,49 @@ fn a_new_forward_that_fails_on_postgresql_is_a_finding_whatever_its_undo() {
         "{run}"
     );
 }
+
+/// `generate --dry-run` over an undo that exists (a stale one, say) shows how it differs from a
+/// fresh one, and writes nothing.
+#[test]
+fn a_dry_run_over_an_existing_undo_shows_how_it_differs() {
+    let sandbox = Sandbox::new();
+    let dir = branch_with_undos(&sandbox);
+    let folders = || fs::read_dir(&dir).unwrap().count();
+    let before = folders();
+    let run = sandbox.output(&[
+        "generate",
+        dir.to_str().unwrap(),
+        "--last",
+        "1",
+        "--dry-run",
+    ]);
+    assert_eq!(run.code, 0, "{run}");
+    assert!(
+        run.stdout
+            .contains("(dry run): the committed undo is what generate writes today"),
+        "{run}"
+    );
+    fs::write(
+        dir.join("20260103000000_drop_email/migration.sql"),
+        "ALTER TABLE \"User\" DROP COLUMN \"email\";\nALTER TABLE \"User\" ADD COLUMN \"x\" int;\n",
+    )
+    .unwrap();
+    let run = sandbox.output(&[
+        "generate",
+        dir.to_str().unwrap(),
+        "--last",
+        "1",
+        "--dry-run",
+    ]);
+    assert_eq!(run.code, 0, "{run}");
+    assert!(
+        run.stdout
+            .contains("(dry run): how the committed undo differs from a fresh one"),
+        "{run}"
+    );
+    assert!(
+        run.stdout.contains("+ALTER TABLE \"User\" DROP COLUMN x;"),
+        "{run}"
+    );
+    assert_eq!(folders(), before, "a dry run writes nothing");
+}

@@ -48,7 +48,8 @@ pub struct GenerateArgs {
     /// Timestamp of the first undo folder (14 digits, UTC), for reproducible output.
     #[arg(long, value_name = "TS")]
     pub timestamp: Option<String>,
-    /// Print what would be written; write nothing.
+    /// Print what would be written, or how an existing undo differs from a fresh one; write
+    /// nothing.
     #[arg(long)]
     pub dry_run: bool,
     /// Replace an existing undo folder written by unmigrate, unless edited by hand since.
@@ -118,12 +119,14 @@ pub(super) fn run(args: &GenerateArgs) -> anyhow::Result<i32> {
         .as_deref()
         .map(Timestamp::parse)
         .transpose()?;
+    // A dry run over an undo that exists shows how it differs from a fresh one: the fresh
+    // one takes the existing folders' names, as --force would.
     let plan = generate::plan(
         &history,
         &selection,
         requested,
         Timestamp::now_utc(),
-        args.force,
+        args.force || args.dry_run,
         args.lock_timeout.as_ref(),
     )?;
     let written = if args.dry_run {

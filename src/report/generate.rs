@@ -123,11 +123,15 @@ fn human(out: &mut dyn Write, plan: &Plan, target: &Path, dry_run: bool) -> std:
             let path = untrusted::terminal(&path.display().to_string()).into_owned();
             if dry_run {
                 let sql = plan.file(folder).map_err(read_back)?;
-                writeln!(
-                    out,
-                    "\n== {path} (dry run, not written) ==\n{}",
-                    untrusted::multiline(&sql)
-                )?;
+                let committed = target.join(&folder.name).join(migrations::MIGRATION_SQL);
+                match std::fs::read_to_string(&committed) {
+                    Ok(committed) => committed_against_fresh(out, &path, &committed, &sql)?,
+                    Err(_) => writeln!(
+                        out,
+                        "\n== {path} (dry run, not written) ==\n{}",
+                        untrusted::multiline(&sql)
+                    )?,
+                }
             } else {
                 writeln!(out, "  wrote {path}")?;
             }
@@ -159,6 +163,37 @@ fn human(out: &mut dyn Write, plan: &Plan, target: &Path, dry_run: bool) -> std:
         writeln!(out, "  - deploy with `prisma migrate deploy`")?;
     }
     Ok(())
+}
+
+/// A dry run over an undo folder that exists: how the committed file differs from the one
+/// `generate` writes today (the seal lines aside, line endings as a checkout may change them),
+/// as a unified diff, or that it does not.
+fn committed_against_fresh(
+    out: &mut dyn Write,
+    path: &str,
+    committed: &str,
+    fresh: &str,
+) -> io::Result<()> {
+    let committed = migrations::without_seal(&committed.replace("\r\n", "\n"));
+    let fresh = migrations::without_seal(fresh);
+    if committed == fresh {
+        return writeln!(
+            out,
+            "\n== {path} (dry run): the committed undo is what generate writes today =="
+        );
+    }
+    let diff = similar::TextDiff::from_lines(&committed, &fresh);
+    writeln!(
+        out,
+        "\n== {path} (dry run): how the committed undo differs from a fresh one (--force writes the fresh one, unless it was edited by hand) ==\n{}",
+        untrusted::multiline(
+            &diff
+                .unified_diff()
+                .context_radius(2)
+                .header("committed", "fresh")
+                .to_string()
+        )
+    )
 }
 
 #[cfg(test)]
