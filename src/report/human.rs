@@ -282,7 +282,7 @@ impl Human<'_> {
         )?;
         writeln!(
             f,
-            "Prefix: {} migrations applied forward in {}",
+            "Migrations before the scope: {} applied forward in {}",
             report.prefix.migrations,
             millis(report.prefix.duration)
         )?;
