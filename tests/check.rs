@@ -416,3 +416,68 @@ fn a_dry_run_over_an_existing_undo_shows_how_it_differs() {
     );
     assert_eq!(folders(), before, "a dry run writes nothing");
 }
+
+/// `-- unmigrate-ignore RULE: reason` right above a statement of a new migration silences
+/// that hazard there, with its reason as a note; without a reason, or naming no rule, it does
+/// not.
+#[test]
+fn an_inline_ignore_with_a_reason_silences_one_hazard() {
+    let sandbox = Sandbox::new();
+    let dir = sandbox.history(&[INIT]);
+    fs::write(
+        sandbox.project().join("unmigrate.toml"),
+        "migrations = \"migrations\"\n[check]\nfail_on = [\"drop-column\"]\ndrill = false\n[irreversible]\ndrop_email = \"emails live in the CRM\"\n",
+    )
+    .unwrap();
+    let forward = |comment: &str| {
+        let folder = dir.join("20260103000000_drop_email");
+        let _ = fs::remove_dir_all(&folder);
+        add_migration(
+            &dir,
+            "20260103000000_drop_email",
+            &format!(
+                "-- emails moved out\n{comment}\nALTER TABLE \"User\" DROP COLUMN \"email\";\n"
+            ),
+        );
+        check(&sandbox, &["--since", "init", "--format", "json"], &[])
+    };
+
+    let run = forward("-- unmigrate-ignore drop-column: the app stopped reading it in v42");
+    assert_eq!(run.code, 0, "{run}");
+    let report = run.json();
+    let m = &report["migrations"][0];
+    assert!(m["findings"].as_array().unwrap().is_empty(), "{report:#}");
+    assert!(
+        m["notes"][0]
+            .as_str()
+            .unwrap()
+            .ends_with("ignored by unmigrate-ignore (the app stopped reading it in v42)"),
+        "{report:#}"
+    );
+
+    let run = forward("-- unmigrate-ignore drop-column");
+    assert_eq!(run.code, 1, "{run}");
+    let report = run.json();
+    let finding = report["migrations"][0]["findings"][0]["message"]
+        .as_str()
+        .unwrap();
+    assert!(finding.contains("gives no reason"), "{finding}");
+
+    let run = forward("-- unmigrate-ignore drop-colum: typo");
+    assert_eq!(run.code, 1, "{run}");
+    let report = run.json();
+    let ids: Vec<&str> = report["migrations"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["unmigrate-ignore", "drop-column"], "{report:#}");
+    assert!(
+        report["migrations"][0]["findings"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("did you mean drop-column?"),
+        "{report:#}"
+    );
+}

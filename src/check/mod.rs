@@ -10,6 +10,7 @@
 //! Data flows one way: history → [`select`] (which migrations are new) → undo state per
 //! migration → hazards → drill → [`CheckReport`] → `render`.
 
+pub mod ignore;
 pub mod render;
 pub mod select;
 
@@ -91,7 +92,8 @@ pub enum UndoState {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {
     /// A stable id: `missing-undo`, `stale-undo`, `drill-failed`, `forward-failed`,
-    /// `drill-stopped`, or the id of the explain rule whose hazard it is.
+    /// `drill-stopped`, `unmigrate-ignore` (an ignore comment naming no rule), or the id of
+    /// the explain rule whose hazard it is.
     pub id: &'static str,
     pub message: String,
 }
@@ -294,32 +296,59 @@ fn add_hazards(
             .iter()
             .filter(|e| e.name == m.name || undos.contains(&e.name));
         for file in files {
+            // The migration's own file, for its inline ignores (the same text explain read).
+            let text = std::fs::read_to_string(&file.path).unwrap_or_default();
+            let what = if file.name == m.name { "" } else { "its undo " };
             for statement in &file.statements {
+                let line = statement.location.line;
+                let ignores = ignore::above(&text, line);
+                for unknown in ignores
+                    .iter()
+                    .filter(|i| crate::explain::Rule::from_id(&i.rule).is_none())
+                {
+                    m.findings.push(Finding {
+                        id: "unmigrate-ignore",
+                        message: format!(
+                            "{what}{} line {line}: unmigrate-ignore {}",
+                            file.name,
+                            crate::explain::Rule::unknown_id(&unknown.rule)
+                        ),
+                    });
+                }
                 for hazard in statement
                     .hazards
                     .iter()
                     .filter(|h| plan.config.fail_on.contains(&h.rule))
                 {
-                    let at = format!(
-                        "{} line {}: {}",
-                        file.name, statement.location.line, hazard.message
-                    );
-                    if file.name == m.name {
-                        m.findings.push(Finding {
-                            id: hazard.rule.id(),
-                            message: format!("{at} ({})", hazard.help),
-                        });
+                    let id = hazard.rule.id();
+                    let at = format!("{} line {line}: {}", file.name, hazard.message);
+                    let ignored = ignores.iter().find(|i| i.rule == id);
+                    if let Some(reason) = ignored.and_then(|i| i.reason.as_deref()) {
+                        m.notes.push(format!(
+                            "{what}{at}: ignored by unmigrate-ignore ({reason})"
+                        ));
                         continue;
                     }
+                    let unexplained = match ignored {
+                        Some(_) => {
+                            "; the unmigrate-ignore comment above it gives no reason \
+                                    (write `-- unmigrate-ignore RULE: reason`), so it silences \
+                                    nothing"
+                        }
+                        None => "",
+                    };
                     // An undo keeps some hazards by design (it drops what the forward added);
                     // its header says why, and so does the note.
-                    match crate::undo::kept_by_design(hazard.rule.id()) {
-                        Some(why) => m
-                            .notes
-                            .push(format!("its undo keeps {}: {at} ({why})", hazard.rule.id())),
-                        None => m.findings.push(Finding {
-                            id: hazard.rule.id(),
-                            message: format!("its undo {at} ({})", hazard.help),
+                    let kept = (file.name != m.name)
+                        .then(|| crate::undo::kept_by_design(id))
+                        .flatten();
+                    match kept {
+                        Some(why) if unexplained.is_empty() => {
+                            m.notes.push(format!("its undo keeps {id}: {at} ({why})"))
+                        }
+                        _ => m.findings.push(Finding {
+                            id,
+                            message: format!("{what}{at} ({}){unexplained}", hazard.help),
                         }),
                     }
                 }
