@@ -1,6 +1,5 @@
 //! "Did you mean …?": the one place that finds the name a user most likely meant, for every
-//! error about an unknown rule id (and, through `migrations::lookup`, the same measure for
-//! migration names).
+//! error about an unknown rule id or migration name.
 
 /// The candidate closest to `typed`, if at most about a third of it has to change to reach it
 /// (a letter swapped, dropped or mistyped), by optimal string alignment distance.

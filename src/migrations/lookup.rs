@@ -170,21 +170,22 @@ fn prisma_name(folder: &str) -> Option<&str> {
     stamp.bytes().all(|b| b.is_ascii_digit()).then_some(rest)
 }
 
-/// The folder name (or the name after its timestamp) closest to `name`, if at most about a
-/// third of `name` has to change to reach it (a letter swapped, dropped or mistyped).
+/// The folder name closest to `name`, compared both as a whole folder name and as the name
+/// after its timestamp (see [`crate::suggest::nearest`] for how close is close enough).
 fn nearest(candidates: &[&Migration], name: &str) -> Option<String> {
-    let limit = (name.chars().count() / 3).max(1);
-    candidates
+    let spellings: Vec<(&str, &str)> = candidates
         .iter()
-        .filter_map(|m| {
-            let distance = std::iter::once(m.name.as_str())
+        .flat_map(|m| {
+            std::iter::once(m.name.as_str())
                 .chain(prisma_name(&m.name))
-                .map(|typed| strsim::osa_distance(typed, name))
-                .min()?;
-            (distance <= limit).then_some((distance, &m.name))
+                .map(move |spelled| (spelled, m.name.as_str()))
         })
-        .min_by_key(|(distance, _)| *distance)
-        .map(|(_, folder)| folder.clone())
+        .collect();
+    let near = crate::suggest::nearest(name, spellings.iter().map(|(spelled, _)| *spelled))?;
+    spellings
+        .iter()
+        .find(|(spelled, _)| std::ptr::eq(*spelled, near))
+        .map(|(_, folder)| folder.to_string())
 }
 
 /// Up to five names, then how many more.
