@@ -265,6 +265,23 @@ fn without_git_history_the_error_says_how_to_get_it_or_do_without() {
     );
     assert_eq!(run.code, 1, "{run}");
     assert!(run.stdout.contains("missing-undo"), "{run}");
+    // A report folder that does not exist is refused before the drill, as `drill` does.
+    let run = check(
+        &sandbox,
+        &[
+            "migrations",
+            "--since",
+            "init",
+            "--output",
+            "reports/check.txt",
+        ],
+        &[],
+    );
+    assert_eq!(run.code, 2, "{run}");
+    assert!(
+        run.stderr.contains("folder reports does not exist"),
+        "{run}"
+    );
 }
 
 #[test]
@@ -378,14 +395,17 @@ fn a_dry_run_over_an_existing_undo_shows_how_it_differs() {
     let sandbox = Sandbox::new();
     let dir = branch_with_undos(&sandbox);
     let folders = || fs::read_dir(&dir).unwrap().count();
+    let dry_run = || {
+        sandbox.output(&[
+            "generate",
+            dir.to_str().unwrap(),
+            "--last",
+            "1",
+            "--dry-run",
+        ])
+    };
     let before = folders();
-    let run = sandbox.output(&[
-        "generate",
-        dir.to_str().unwrap(),
-        "--last",
-        "1",
-        "--dry-run",
-    ]);
+    let run = dry_run();
     assert_eq!(run.code, 0, "{run}");
     assert!(
         run.stdout
@@ -397,13 +417,7 @@ fn a_dry_run_over_an_existing_undo_shows_how_it_differs() {
         "ALTER TABLE \"User\" DROP COLUMN \"email\";\nALTER TABLE \"User\" ADD COLUMN \"x\" int;\n",
     )
     .unwrap();
-    let run = sandbox.output(&[
-        "generate",
-        dir.to_str().unwrap(),
-        "--last",
-        "1",
-        "--dry-run",
-    ]);
+    let run = dry_run();
     assert_eq!(run.code, 0, "{run}");
     assert!(
         run.stdout

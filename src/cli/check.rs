@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use clap::ValueEnum;
 
-use super::{write_stdout, EXIT_FINDINGS, EXIT_OK};
+use super::{check_output_folder, write_report, write_stdout, EXIT_FINDINGS, EXIT_OK};
 use crate::check::{self, render, CheckPlan, Since};
 use crate::config::Config;
 use crate::drill::apply::Timeouts;
@@ -59,6 +59,9 @@ pub enum CheckFormat {
 }
 
 pub(super) fn run(args: &CheckArgs) -> anyhow::Result<i32> {
+    if let Some(path) = &args.output {
+        check_output_folder(path)?;
+    }
     let cwd = std::env::current_dir()?;
     let config = Config::find(args.config.as_deref(), &cwd)?;
     let dir = args
@@ -116,11 +119,7 @@ pub(super) fn run(args: &CheckArgs) -> anyhow::Result<i32> {
             .map_err(|e| anyhow::anyhow!("cannot write $GITHUB_STEP_SUMMARY: {e}"))?;
         file.write_all(render::markdown(&report).as_bytes())?;
     }
-    match &args.output {
-        Some(path) => std::fs::write(path, text)
-            .map_err(|e| anyhow::anyhow!("cannot write the report to {}: {e}", path.display()))?,
-        None => write_stdout(text.as_bytes())?,
-    }
+    write_report(args.output.as_deref(), &text)?;
     Ok(if report.passed() {
         EXIT_OK
     } else {

@@ -1,11 +1,11 @@
 //! `unmigrate drill`: its flags, read into a [`script::Flags`] that [`script::plan`] merges with the
 //! script; the run with a progress bar; and its report, written where `--output` says.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::ValueEnum;
 
-use super::{write_stdout, EXIT_DRILL_FAILED, EXIT_OK};
+use super::{check_output_folder, write_report, EXIT_DRILL_FAILED, EXIT_OK};
 use crate::drill::apply::Timeouts;
 use crate::drill::script::{self, Scope, Seed};
 use crate::drill::{self, DrillPlan, Progress};
@@ -102,26 +102,6 @@ pub enum SnapshotMode {
     Full,
 }
 
-/// A report file's folder must exist before a drill that may take minutes, not after it.
-fn check_output_folder(path: &Path) -> anyhow::Result<()> {
-    let folder = match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => Path::new("."),
-    };
-    anyhow::ensure!(
-        folder.is_dir(),
-        "--output {}: folder {} does not exist; create it or write the report elsewhere",
-        path.display(),
-        folder.display()
-    );
-    anyhow::ensure!(
-        !path.is_dir(),
-        "--output {} is a folder; name a file to write the report to",
-        path.display()
-    );
-    Ok(())
-}
-
 pub(super) fn run(args: &DrillArgs) -> anyhow::Result<i32> {
     if let Some(path) = &args.output {
         check_output_folder(path)?;
@@ -153,11 +133,7 @@ pub(super) fn run(args: &DrillArgs) -> anyhow::Result<i32> {
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
         && std::io::IsTerminal::is_terminal(&std::io::stdout());
     let text = report::render(&report, args.format, color);
-    match &args.output {
-        Some(path) => std::fs::write(path, text)
-            .map_err(|e| anyhow::anyhow!("cannot write the report to {}: {e}", path.display()))?,
-        None => write_stdout(text.as_bytes())?,
-    }
+    write_report(args.output.as_deref(), &text)?;
     Ok(if report.passed() {
         EXIT_OK
     } else {

@@ -10,6 +10,7 @@ mod generate;
 mod rule;
 
 use std::io::Write;
+use std::path::Path;
 
 use clap::{Parser, Subcommand};
 
@@ -133,4 +134,34 @@ pub(crate) fn print_stdout<T>(
             std::io::ErrorKind::BrokenPipe => anyhow::Error::new(StdoutClosed),
             _ => anyhow::anyhow!("cannot write to standard output: {e}"),
         })
+}
+
+/// A report file's folder must exist before a drill that may take minutes, not after it
+/// (`drill`, and `check`, which drills).
+fn check_output_folder(path: &Path) -> anyhow::Result<()> {
+    let folder = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    anyhow::ensure!(
+        folder.is_dir(),
+        "--output {}: folder {} does not exist; create it or write the report elsewhere",
+        path.display(),
+        folder.display()
+    );
+    anyhow::ensure!(
+        !path.is_dir(),
+        "--output {} is a folder; name a file to write the report to",
+        path.display()
+    );
+    Ok(())
+}
+
+/// Writes a finished report to `output`, or to standard output when none is given.
+fn write_report(output: Option<&Path>, text: &str) -> anyhow::Result<()> {
+    match output {
+        Some(path) => std::fs::write(path, text)
+            .map_err(|e| anyhow::anyhow!("cannot write the report to {}: {e}", path.display())),
+        None => write_stdout(text.as_bytes()),
+    }
 }
