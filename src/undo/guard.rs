@@ -10,13 +10,14 @@
 //! unchanged after the forward migration and no undo step before it changes data, else right
 //! before the statement it guards (still before that change, and said so in the note).
 
-use std::fmt::Write;
+mod place;
+mod statement;
 
-use super::columns::types::same_type;
-use super::{is_data_statement, LazyScope, Placement, StatementUndo, UndoSql};
-use crate::catalog::{Catalog, Constraint, ConstraintKind, Index};
+pub(super) use place::place;
+pub(super) use statement::tree_of;
+
+use crate::catalog::{Constraint, ConstraintKind, Index};
 use crate::sql::quote::{Ident, Idents, Literal, Qualified};
-use crate::sql::touches::Touches;
 use crate::sql::{build, deparse, pb, Node, NodeEnum, QName};
 
 /// A condition that makes an undo statement fail, as a query listing the rows that meet it.
@@ -413,48 +414,6 @@ impl Guard {
         let (table, columns) = &self.reads[0];
         (table, columns)
     }
-
-    /// The guard as a statement: a `DO` block that raises when the query finds a row.
-    /// `first`: it runs before any other step of the undo (else right before its statement).
-    fn statement(&self, first: bool) -> String {
-        let when = if first {
-            "nothing has been changed"
-        } else {
-            "the undo stopped before this step (the steps above it have run)"
-        };
-        let body = if self.fails_on_row {
-            let message = format!(
-                "unmigrate preflight check failed: {}; {when}. The conversion, run alone: {}. The error: ",
-                self.problem, self.offenders
-            );
-            let hint = "Fix those values, then deploy the undo again.";
-            format!(
-                "\nBEGIN\n    PERFORM count(c.converted) FROM ({}) AS c;\nEXCEPTION WHEN OTHERS THEN\n    RAISE EXCEPTION USING\n        MESSAGE = {} || SQLERRM,\n        HINT = {};\nEND\n",
-                self.offenders,
-                Literal(&message),
-                Literal(hint)
-            )
-        } else {
-            let message = format!(
-                "unmigrate preflight check failed: {}; {when}. These rows are listed by: {}",
-                self.problem, self.offenders
-            );
-            let hint = self
-                .hint
-                .as_deref()
-                .unwrap_or("Fix or remove those rows, then deploy the undo again.");
-            format!(
-                "\nBEGIN\n    IF EXISTS ({}) THEN\n        RAISE EXCEPTION USING\n            MESSAGE = {},\n            HINT = {};\n    END IF;\nEND\n",
-                self.offenders,
-                Literal(&message),
-                Literal(hint)
-            )
-        };
-        let tag = dollar_tag(&body);
-        let mut out = String::with_capacity(body.len() + 2 * tag.len() + 4);
-        let _ = write!(out, "DO {tag}{body}{tag}");
-        out
-    }
 }
 
 /// `SELECT keys…, count(*) FROM table WHERE conditions GROUP BY keys HAVING count(*) > 1`.
@@ -490,124 +449,6 @@ fn is_false(arg: Node) -> Node {
         location: -1,
         ..Default::default()
     })))
-}
-
-/// The parse tree of a guard statement this module wrote ([`Guard::statement`]), read off
-/// its text without the parser: a `DO` block is its body as one string. `None` for any
-/// other statement. `generate` explains its own files, and guards are half of their text.
-pub(super) fn tree_of(sql: &str) -> Option<NodeEnum> {
-    let quoted = sql.strip_prefix("DO ")?;
-    let tag_end = quoted.strip_prefix("$unmigrate_guard")?.find('$')? + "$unmigrate_guard".len();
-    let tag = &quoted[..=tag_end];
-    let body = quoted.strip_prefix(tag)?.strip_suffix(tag)?;
-    if body.contains(tag)
-        || !tag[1..tag.len() - 1]
-            .bytes()
-            .all(|b| b == b'_' || b.is_ascii_alphanumeric())
-    {
-        return None;
-    }
-    Some(NodeEnum::DoStmt(pb::DoStmt {
-        args: vec![build::node(NodeEnum::DefElem(Box::new(pb::DefElem {
-            defname: "as".into(),
-            arg: Some(Box::new(build::string(body))),
-            defaction: pb::DefElemAction::DefelemUnspec as i32,
-            location: 3,
-            arg_location: 3,
-            ..Default::default()
-        })))],
-    }))
-}
-
-/// A dollar-quote tag that does not occur in `body`, so the body cannot end the quote.
-fn dollar_tag(body: &str) -> String {
-    (0..)
-        .map(|n| match n {
-            0 => "$unmigrate_guard$".to_string(),
-            n => format!("$unmigrate_guard{n}$"),
-        })
-        .find(|tag| !body.contains(tag.as_str()))
-        .expect("a free tag")
-}
-
-/// Places the guards of one migration's undo, once the migration is folded (`after` is the
-/// model after it, `scope` what it touches): each becomes a statement of its undo, at the
-/// top where it can run there (see the module doc), else right before the statement it
-/// guards. The undo's note says which.
-pub(super) fn place(after: &Catalog, scope: &LazyScope<'_>, statements: &mut [StatementUndo]) {
-    if statements.iter().all(|s| s.undo.guards.is_empty()) {
-        return;
-    }
-    let touches = scope.get();
-    // A step that changes data may fix (or make) the rows a guard looks for: a guard after
-    // such a step must not run ahead of it.
-    let changes_data = statements
-        .iter()
-        .any(|s| is_data_statement(&s.forward) || starts_with_do(&s.forward));
-    for s in statements.iter_mut() {
-        let guards = std::mem::take(&mut s.undo.guards);
-        if guards.is_empty() {
-            continue;
-        }
-        // The guards of one statement go together, at the top or right before it; a guard
-        // that only counts rows goes to the top whenever its table stands.
-        let (rows_only, checks): (Vec<Guard>, Vec<Guard>) =
-            guards.into_iter().partition(|g| g.rows_only);
-        // A step that needs a backfill of a column the undo re-added checks it where the
-        // backfill went, right before the step (the column at the top is not that one).
-        let backfilled = s.undo.backfills().iter().any(|b| b.readded_earlier());
-        let first =
-            !changes_data && !backfilled && checks.iter().all(|g| stands_after(after, touches, g));
-        let placed_at = |guard: &Guard, first: bool| {
-            UndoSql::text(guard.statement(first), false).placed(if first {
-                Placement::Guard
-            } else {
-                Placement::GuardHere
-            })
-        };
-        let mut placed: Vec<UndoSql> = rows_only
-            .iter()
-            .map(|g| {
-                placed_at(g, stands_after(after, touches, g))
-                    .with_effect(super::Effect::StopsUntilBackfilled)
-            })
-            .collect();
-        placed.extend(checks.iter().map(|g| placed_at(g, first)));
-        // In order, before the statement's own steps.
-        s.undo.statements.splice(0..0, placed);
-        if checks.is_empty() {
-            continue;
-        }
-        s.undo.reason.push_str(if first {
-            ". A preflight check at the top of the undo fails first, before any change, if rows would make it fail, and its message gives the query that finds them"
-        } else {
-            ". A check right before this step fails first if rows would make it fail, naming the query that finds them (it cannot run at the top: the forward migration changes the data or shape of a table it reads)"
-        });
-    }
-}
-
-/// Whether the tables and columns the guard reads stand after the forward migration as
-/// before it: the migration keeps each table and the model after it still has every column.
-fn stands_after(after: &Catalog, touches: &Touches, guard: &Guard) -> bool {
-    let keeps_type = |t: &crate::catalog::Table| match &guard.converts_from {
-        Some(from) => guard.reads[0].1.iter().all(|c| {
-            t.column(c)
-                .is_some_and(|c| same_type(&c.type_name.unpack(), from))
-        }),
-        None => true,
-    };
-    guard.reads.iter().enumerate().all(|(k, (table, columns))| {
-        touches.keeps_table(table)
-            && !touches.renames(table)
-            && after.table(table).is_some_and(|t| {
-                columns.iter().all(|c| t.column(c).is_some()) && (k > 0 || keeps_type(t))
-            })
-    })
-}
-
-fn starts_with_do(text: &str) -> bool {
-    text.get(..3)
-        .is_some_and(|head| head.eq_ignore_ascii_case("DO ") || head.eq_ignore_ascii_case("DO\n"))
 }
 
 /// How a key of an index shows in a message: its column, or its expression.
@@ -686,44 +527,5 @@ fn and(mut conditions: Vec<Node>) -> Option<Node> {
             location: -1,
             ..Default::default()
         })))),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_dollar_tag_never_occurs_in_the_body() {
-        assert_eq!(dollar_tag("SELECT 1"), "$unmigrate_guard$");
-        assert_eq!(
-            dollar_tag("SELECT \"$unmigrate_guard$\""),
-            "$unmigrate_guard1$"
-        );
-    }
-
-    #[test]
-    fn a_guard_s_tree_is_read_off_its_text_as_the_parser_reads_it() {
-        let table = QName::new(crate::sql::names::DEFAULT_SCHEMA, "Us'er");
-        let guards = [
-            Guard::nulls(&table, "e$mail").statement(true),
-            Guard::nulls(&table, "$unmigrate_guard$").statement(false),
-        ];
-        for sql in guards {
-            let parsed = crate::sql::parse_file(std::path::Path::new("g.sql"), &sql).unwrap();
-            assert_eq!(tree_of(&sql).as_ref(), Some(&parsed[0].node), "{sql}");
-        }
-        assert_eq!(tree_of("DO $$BEGIN END$$"), None);
-        assert_eq!(tree_of("DO $unmigrate_guard$x$unmigrate_guard1$"), None);
-        assert_eq!(tree_of("SELECT 1"), None);
-    }
-
-    #[test]
-    fn a_null_guard_is_one_do_block_that_parses() {
-        let table = QName::new(crate::sql::names::DEFAULT_SCHEMA, "Us'er");
-        let sql = Guard::nulls(&table, "e$mail").statement(true);
-        assert_eq!(crate::sql::reparse(&sql), Ok(1), "{sql}");
-        assert!(sql.contains("IF EXISTS (SELECT * FROM \"Us'er\" WHERE \"e$mail\" IS NULL)"));
-        assert!(sql.contains("nothing has been changed"), "{sql}");
     }
 }

@@ -1,0 +1,93 @@
+//! Where each guard of a migration's undo runs: at the top of the undo when what it reads
+//! stands unchanged after the forward migration and no undo step before it changes data, else
+//! right before the statement it guards (see the parent module).
+
+use super::Guard;
+use crate::catalog::Catalog;
+use crate::sql::touches::Touches;
+use crate::undo::columns::types::same_type;
+use crate::undo::{is_data_statement, LazyScope, Placement, StatementUndo, UndoSql};
+
+/// Places the guards of one migration's undo, once the migration is folded (`after` is the
+/// model after it, `scope` what it touches): each becomes a statement of its undo, at the
+/// top where it can run there (see the module doc), else right before the statement it
+/// guards. The undo's note says which.
+pub(in crate::undo) fn place(
+    after: &Catalog,
+    scope: &LazyScope<'_>,
+    statements: &mut [StatementUndo],
+) {
+    if statements.iter().all(|s| s.undo.guards.is_empty()) {
+        return;
+    }
+    let touches = scope.get();
+    // A step that changes data may fix (or make) the rows a guard looks for: a guard after
+    // such a step must not run ahead of it.
+    let changes_data = statements
+        .iter()
+        .any(|s| is_data_statement(&s.forward) || starts_with_do(&s.forward));
+    for s in statements.iter_mut() {
+        let guards = std::mem::take(&mut s.undo.guards);
+        if guards.is_empty() {
+            continue;
+        }
+        // The guards of one statement go together, at the top or right before it; a guard
+        // that only counts rows goes to the top whenever its table stands.
+        let (rows_only, checks): (Vec<Guard>, Vec<Guard>) =
+            guards.into_iter().partition(|g| g.rows_only);
+        // A step that needs a backfill of a column the undo re-added checks it where the
+        // backfill went, right before the step (the column at the top is not that one).
+        let backfilled = s.undo.backfills().iter().any(|b| b.readded_earlier());
+        let first =
+            !changes_data && !backfilled && checks.iter().all(|g| stands_after(after, touches, g));
+        let placed_at = |guard: &Guard, first: bool| {
+            UndoSql::text(guard.statement(first), false).placed(if first {
+                Placement::Guard
+            } else {
+                Placement::GuardHere
+            })
+        };
+        let mut placed: Vec<UndoSql> = rows_only
+            .iter()
+            .map(|g| {
+                placed_at(g, stands_after(after, touches, g))
+                    .with_effect(crate::undo::Effect::StopsUntilBackfilled)
+            })
+            .collect();
+        placed.extend(checks.iter().map(|g| placed_at(g, first)));
+        // In order, before the statement's own steps.
+        s.undo.statements.splice(0..0, placed);
+        if checks.is_empty() {
+            continue;
+        }
+        s.undo.reason.push_str(if first {
+            ". A preflight check at the top of the undo fails first, before any change, if rows would make it fail, and its message gives the query that finds them"
+        } else {
+            ". A check right before this step fails first if rows would make it fail, naming the query that finds them (it cannot run at the top: the forward migration changes the data or shape of a table it reads)"
+        });
+    }
+}
+
+/// Whether the tables and columns the guard reads stand after the forward migration as
+/// before it: the migration keeps each table and the model after it still has every column.
+fn stands_after(after: &Catalog, touches: &Touches, guard: &Guard) -> bool {
+    let keeps_type = |t: &crate::catalog::Table| match &guard.converts_from {
+        Some(from) => guard.reads[0].1.iter().all(|c| {
+            t.column(c)
+                .is_some_and(|c| same_type(&c.type_name.unpack(), from))
+        }),
+        None => true,
+    };
+    guard.reads.iter().enumerate().all(|(k, (table, columns))| {
+        touches.keeps_table(table)
+            && !touches.renames(table)
+            && after.table(table).is_some_and(|t| {
+                columns.iter().all(|c| t.column(c).is_some()) && (k > 0 || keeps_type(t))
+            })
+    })
+}
+
+fn starts_with_do(text: &str) -> bool {
+    text.get(..3)
+        .is_some_and(|head| head.eq_ignore_ascii_case("DO ") || head.eq_ignore_ascii_case("DO\n"))
+}
