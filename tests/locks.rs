@@ -248,7 +248,7 @@ impl Compared {
 fn drilled(name: &str, dir: &Path) -> DrillReport {
     let mut plan = DrillPlan::whole_history(
         dir.to_path_buf(),
-        ScratchSource::resolve(None, ScratchOptions::default()),
+        ScratchSource::resolve(None, ScratchOptions::default(), None).unwrap(),
     );
     plan.apply_mode = ApplyMode::Split;
     plan.trace = true;

@@ -215,7 +215,7 @@ fn url_mode_works_in_its_own_database_and_touches_nothing_else() {
     keep.batch_execute("CREATE TABLE kept (v text); INSERT INTO kept VALUES ('still here')")
         .unwrap();
 
-    let db = ScratchDb::on_server(&server.url()).unwrap();
+    let db = ScratchDb::on_server(&unmigrate::scratch::ServerUrl::internal(server.url())).unwrap();
     let prefix = format!("{NAME_PREFIX}{}_", std::process::id());
     assert!(db.name().starts_with(&prefix), "{}", db.name());
     let mut session = db.connect().unwrap();
@@ -225,7 +225,10 @@ fn url_mode_works_in_its_own_database_and_touches_nothing_else() {
     drop(db);
     assert!(session.is_closed() || session.simple_query("SELECT 1").is_err());
 
-    let via_open = Scratch::open(ScratchSource::Url(server.url())).unwrap();
+    let via_open = Scratch::open(ScratchSource::Url(unmigrate::scratch::ServerUrl::internal(
+        server.url(),
+    )))
+    .unwrap();
     assert!(via_open.server().is_none());
     via_open
         .connect()
@@ -311,7 +314,8 @@ fn helper_role_if_asked() {
     let _server;
     let _db;
     if let Some(url) = role.strip_prefix("url=") {
-        let db = ScratchDb::on_server(url).unwrap();
+        let db = ScratchDb::on_server(&unmigrate::scratch::ServerUrl::internal(url.to_string()))
+            .unwrap();
         writeln!(stdout, "\n{REPORT}database={}", db.name()).unwrap();
         _db = db;
     } else {

@@ -112,7 +112,10 @@ fn run() -> Result<(), String> {
     let single = DrillPlan {
         tracking,
         jobs: Some(1),
-        ..DrillPlan::whole_history(dir.clone(), ScratchSource::Url(server.url()))
+        ..DrillPlan::whole_history(
+            dir.clone(),
+            ScratchSource::Url(unmigrate::scratch::ServerUrl::internal(server.url())),
+        )
     };
     let parallel = DrillPlan {
         jobs: None,

@@ -35,8 +35,12 @@ pub struct CheckArgs {
     pub no_drill: bool,
     /// Drill on this server instead of an embedded PostgreSQL (only a database the drill
     /// creates is touched).
-    #[arg(long, value_name = "URL")]
+    #[arg(long, value_name = "URL", conflicts_with = "shadow_database_url")]
     pub database_url: Option<String>,
+    /// Drill in a disposable database, as `drill --shadow-database-url` [env:
+    /// SHADOW_DATABASE_URL, also read from Prisma's .env files].
+    #[arg(long, value_name = "URL")]
+    pub shadow_database_url: Option<String>,
     /// How each migration.sql is sent, as in `drill` [default: batch].
     #[arg(long, value_enum)]
     pub apply_mode: Option<ApplyMode>,
@@ -77,6 +81,7 @@ pub(super) fn run(args: &CheckArgs) -> anyhow::Result<i32> {
         Some(script::plan(script::Flags {
             target: dir.clone(),
             database_url: args.database_url.clone(),
+            shadow_database_url: args.shadow_database_url.clone(),
             allow_server_changes: false,
             apply_mode: args.apply_mode,
             scope: None,

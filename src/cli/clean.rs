@@ -1,9 +1,10 @@
 //! `unmigrate clean`: removes what killed runs left behind, and says what it removed.
 
 use std::io::Write;
+use std::path::Path;
 
 use super::{write_stdout, EXIT_OK};
-use crate::scratch::{self, ScratchOptions, ScratchSource};
+use crate::scratch::{self, GivenUrl, Origin, ScratchOptions, ScratchSource};
 
 #[derive(Debug, clap::Args)]
 pub struct CleanArgs {
@@ -14,11 +15,16 @@ pub struct CleanArgs {
 }
 
 pub(super) fn run(args: &CleanArgs) -> anyhow::Result<i32> {
-    let url = match ScratchSource::resolve(args.database_url.clone(), ScratchOptions::default()) {
+    let given = args.database_url.clone().map(|text| GivenUrl {
+        text,
+        origin: Origin::Server("--database-url".into()),
+    });
+    let schema_dir = Path::new("prisma");
+    let url = match ScratchSource::resolve(given, ScratchOptions::default(), Some(schema_dir))? {
         ScratchSource::Url(url) => Some(url),
         ScratchSource::Embedded(_) => None,
     };
-    let sweep = scratch::clean(url.as_deref())?;
+    let sweep = scratch::clean(url.as_ref())?;
     let mut out = Vec::new();
     for removed in &sweep.removed {
         writeln!(out, "removed {removed}")?;

@@ -18,11 +18,17 @@ pub struct DrillArgs {
     /// A drill script (.toml, see drills/) or a Prisma migrations folder.
     #[arg(default_value = "prisma/migrations")]
     pub target: PathBuf,
-    /// Make the scratch database on this server instead of an embedded one [env:
-    /// SHADOW_DATABASE_URL; never DATABASE_URL, usually the application's own]. Only a
-    /// database the drill creates is touched.
-    #[arg(long, value_name = "URL")]
+    /// Make the scratch database on this server instead of an embedded one. Only a database
+    /// the drill creates is touched. Prisma's parameters are accepted (`?schema=` is where the
+    /// drill runs).
+    #[arg(long, value_name = "URL", conflicts_with = "shadow_database_url")]
     pub database_url: Option<String>,
+    /// A disposable database, as Prisma's shadow database [env: SHADOW_DATABASE_URL, also read
+    /// from Prisma's .env files; never DATABASE_URL, usually the application's own]. A fresh
+    /// database is made beside it; when its role may not create databases (no CREATEDB), the
+    /// drill runs inside it, reset before and after as Prisma resets it.
+    #[arg(long, value_name = "URL")]
+    pub shadow_database_url: Option<String>,
     /// With a server given by URL, run statements that change the server beyond the drill's
     /// database (roles and their settings, ALTER SYSTEM, databases, tablespaces, …) instead of
     /// refusing the drill with exit 3; the report lists them. The embedded PostgreSQL, thrown
@@ -159,6 +165,7 @@ fn drill_plan(args: &DrillArgs) -> anyhow::Result<DrillPlan> {
     Ok(script::plan(script::Flags {
         target: args.target.clone(),
         database_url: args.database_url.clone(),
+        shadow_database_url: args.shadow_database_url.clone(),
         allow_server_changes: args.allow_server_changes,
         apply_mode: args.apply_mode,
         scope,

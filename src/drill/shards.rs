@@ -26,7 +26,7 @@ use crate::drill::outcome::{DrillReport, DrillResult, FinalCheck};
 use crate::drill::reach;
 use crate::drill::script::{self, Scope};
 use crate::migrations::{self, History};
-use crate::scratch::{ScratchServer, ScratchSource};
+use crate::scratch::{ScratchServer, ScratchSource, ServerUrl};
 use crate::sql;
 
 /// No range is shorter than this: below it, a database's set-up and prefix cost more than
@@ -72,7 +72,11 @@ fn run_scope(
     progress: &mut dyn FnMut(Progress<'_>),
 ) -> Result<DrillReport, DrillError> {
     let jobs = plan.jobs.unwrap_or_else(default_jobs);
-    if jobs <= 1 || plan.probe {
+    let one_database = match &plan.source {
+        ScratchSource::Url(url) => crate::scratch::runs_inside_shadow(url)?,
+        ScratchSource::Embedded(_) => false,
+    };
+    if jobs <= 1 || plan.probe || one_database {
         return cycle::run_history(plan, history, started, progress);
     }
     let scope = plan.scope.resolve(history)?;
@@ -92,7 +96,7 @@ fn run_scope(
         ScratchSource::Url(_) => None,
     };
     let source = match &embedded {
-        Some(server) => ScratchSource::Url(server.url()),
+        Some(server) => ScratchSource::Url(ServerUrl::internal(server.url())),
         None => plan.source.clone(),
     };
     let plans: Vec<DrillPlan> = cuts

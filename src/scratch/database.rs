@@ -14,8 +14,10 @@ use postgres::{Client, Config, NoTls};
 use super::leftovers;
 use super::registry::{self, Resource, Ticket};
 use super::run_id::RunId;
+use super::shadow;
 use super::tls;
-use super::ScratchError;
+use super::{ScratchError, ServerUrl};
+use crate::sql::quote::{Ident, Literal};
 
 /// Every scratch database name starts with this, so a leftover one is recognisable on sight.
 pub const NAME_PREFIX: &str = "unmigrate_drill_";
@@ -76,14 +78,27 @@ enum Cleanup {
     Embedded,
     /// On a server given by URL: registered, so that a signal drops it too.
     Registered(Ticket),
+    /// A shadow database the drill runs inside (see `shadow.rs`): reset, not dropped;
+    /// registered, so that a signal resets it too.
+    Shadow {
+        ticket: Ticket,
+        held: Box<shadow::HeldSession>,
+        schema: String,
+    },
 }
 
-/// A fresh, empty database that exists for one run and is dropped when this value is.
+/// A fresh, empty database that exists for one run and is dropped when this value is (or a
+/// shadow database, reset before and after the run).
 #[derive(Debug)]
 pub struct ScratchDb {
     name: String,
-    /// Connects to the maintenance database the scratch one was created from.
+    /// Connects to the maintenance database the scratch one was created from (or to the
+    /// shadow database itself).
     admin: Config,
+    /// Settings every session on the database starts with (`search_path` for a URL's
+    /// `?schema=`, the drill's `TimeZone` in a shadow database), as `-c` options: nothing is
+    /// stored in a database the drill does not own.
+    settings: Vec<(String, String)>,
     cleanup: Option<Cleanup>,
 }
 
@@ -91,14 +106,19 @@ impl ScratchDb {
     /// Creates a fresh database on the server at `url` (its database is used only to issue
     /// `CREATE DATABASE` and, at the end, `DROP DATABASE` of our own database). First drops
     /// the databases that runs killed outright left there, when their names prove them dead.
-    pub fn on_server(url: &str) -> Result<ScratchDb, ScratchError> {
-        tls::check_url(url)?;
-        let admin: Config = url
-            .parse()
-            .map_err(|source| ScratchError::BadUrl { source })?;
+    ///
+    /// When the URL was given as a shadow database and its role may not create databases,
+    /// the drill runs inside that database instead, reset as Prisma resets it (`shadow.rs`).
+    /// The URL's `?schema=` is created, and every session's `search_path`.
+    pub fn on_server(url: &ServerUrl) -> Result<ScratchDb, ScratchError> {
+        let admin = url.config()?;
         let mut client = connect(&admin)?;
         if let Some(note) = plain_text_note(&mut client, &admin) {
             eprintln!("warning: {note}");
+        }
+        if url.disposable() && !may_create_databases(&mut client, &admin)? {
+            drop(client);
+            return ScratchDb::inside_shadow(url, admin);
         }
         leftovers::sweep_databases(&mut client, &admin)?.note_removed();
         let name = create_in(&mut client, &admin, Naming::Random)?;
@@ -114,11 +134,84 @@ impl ScratchDb {
                 return Err(error);
             }
         };
-        Ok(ScratchDb {
+        let mut db = ScratchDb {
             name,
             admin,
+            settings: Vec::new(),
             cleanup: Some(Cleanup::Registered(ticket)),
+        };
+        if let Some(schema) = url.schema() {
+            db.use_schema(schema)?;
+        }
+        Ok(db)
+    }
+
+    /// The shadow database itself, reset, with every session in the URL's schema.
+    fn inside_shadow(url: &ServerUrl, admin: Config) -> Result<ScratchDb, ScratchError> {
+        let schema = url.schema().unwrap_or(crate::sql::names::DEFAULT_SCHEMA);
+        let held = shadow::take(&admin, schema)?;
+        let ticket = registry::register(Resource::Shadow {
+            config: Box::new(admin.clone()),
+            schema: schema.to_string(),
+            held_pid: held.pid(),
+        })?;
+        eprintln!(
+            "note: {} cannot create databases; the drill runs inside the shadow database {} \
+             ({}), reset before and after as Prisma resets it",
+            describe(&admin),
+            admin.get_dbname().unwrap_or("?"),
+            url.origin().describe()
+        );
+        Ok(ScratchDb {
+            name: admin.get_dbname().unwrap_or_default().to_string(),
+            settings: vec![("search_path".into(), Ident(schema).to_string())],
+            admin,
+            cleanup: Some(Cleanup::Shadow {
+                ticket,
+                held: Box::new(held),
+                schema: schema.to_string(),
+            }),
         })
+    }
+
+    /// Creates `schema` in the fresh database and starts every session there, as Prisma runs
+    /// migrations under `?schema=`.
+    fn use_schema(&mut self, schema: &str) -> Result<(), ScratchError> {
+        let mut client = self.connect()?;
+        client
+            .batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS {}", Ident(schema)))
+            .map_err(|source| ScratchError::Schema {
+                schema: schema.to_string(),
+                source,
+            })?;
+        self.settings
+            .push(("search_path".into(), Ident(schema).to_string()));
+        Ok(())
+    }
+
+    /// Every later session of the drill runs with `setting` at `value` (the drill's time
+    /// zone): stored in the database when the run created it, else given to each session.
+    pub fn set_default(
+        &mut self,
+        client: &mut Client,
+        setting: &str,
+        value: &str,
+    ) -> Result<(), postgres::Error> {
+        if matches!(self.cleanup, Some(Cleanup::Shadow { .. })) {
+            self.settings.push((setting.to_string(), value.to_string()));
+            return Ok(());
+        }
+        client.batch_execute(&format!(
+            "ALTER DATABASE {} SET {} TO {}",
+            Ident(&self.name),
+            Ident(setting),
+            Literal(value)
+        ))
+    }
+
+    /// Whether the run drills inside a shadow database rather than a database of its own.
+    pub fn is_shadow(&self) -> bool {
+        matches!(self.cleanup, Some(Cleanup::Shadow { .. }))
     }
 
     /// A database in an embedded cluster reached through `admin`.
@@ -127,6 +220,7 @@ impl ScratchDb {
         Ok(ScratchDb {
             name,
             admin,
+            settings: Vec::new(),
             cleanup: Some(Cleanup::Embedded),
         })
     }
@@ -141,6 +235,16 @@ impl ScratchDb {
     pub fn config(&self) -> Config {
         let mut config = self.admin.clone();
         config.dbname(&self.name);
+        if !self.settings.is_empty() {
+            let mut options = config.get_options().unwrap_or_default().to_string();
+            for (setting, value) in &self.settings {
+                if !options.is_empty() {
+                    options.push(' ');
+                }
+                options.push_str(&option_word(&format!("-c{setting}={value}")));
+            }
+            config.options(&options);
+        }
         config
     }
 
@@ -157,6 +261,16 @@ impl ScratchDb {
                 None => registry::wait_for_signal_exit(),
             },
             Some(Cleanup::Embedded) => true,
+            Some(Cleanup::Shadow {
+                ticket,
+                held,
+                schema,
+            }) => {
+                if registry::release(ticket).is_none() {
+                    registry::wait_for_signal_exit();
+                }
+                return shadow::end_run(&self.admin, &schema, *held);
+            }
             None => false,
         };
         if ours {
@@ -177,9 +291,58 @@ impl Drop for ScratchDb {
                 // A signal's cleanup took it over and is ending the process.
                 None => registry::wait_for_signal_exit(),
             },
+            Some(Cleanup::Shadow {
+                ticket,
+                held,
+                schema,
+            }) => match registry::release(ticket) {
+                Some(_) => {
+                    if let Err(error) = shadow::end_run(&self.admin, &schema, *held) {
+                        eprintln!("warning: {error}");
+                    }
+                }
+                None => registry::wait_for_signal_exit(),
+            },
             None => {}
         }
     }
+}
+
+/// Whether a drill on `url` runs inside the shadow database it names (given as disposable, and
+/// its role may not create databases): then there is one database, and no parallel ranges.
+pub fn runs_inside_shadow(url: &ServerUrl) -> Result<bool, ScratchError> {
+    if !url.disposable() {
+        return Ok(false);
+    }
+    let admin = url.config()?;
+    Ok(!may_create_databases(&mut connect(&admin)?, &admin)?)
+}
+
+/// Whether the URL's role may create databases (CREATEDB or superuser).
+fn may_create_databases(client: &mut Client, config: &Config) -> Result<bool, ScratchError> {
+    client
+        .query_one(
+            "SELECT rolcreatedb OR rolsuper FROM pg_roles WHERE rolname = current_user",
+            &[],
+        )
+        .map(|row| row.get(0))
+        .map_err(|source| ScratchError::Connect {
+            target: describe(config),
+            source,
+        })
+}
+
+/// One word of the `options` connection parameter: the server splits it at spaces unless
+/// escaped with a backslash (a schema named with a space).
+fn option_word(word: &str) -> String {
+    let mut out = String::with_capacity(word.len());
+    for c in word.chars() {
+        if c.is_whitespace() || c == '\\' {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// A session as described by `config`, with a bounded connect time.

@@ -118,9 +118,65 @@ pub enum ScratchError {
     Wait(#[source] io::Error),
 
     #[error(
-        "invalid database URL: {source}; expected postgresql://USER:PASSWORD@HOST:PORT/DBNAME"
+        "cannot create schema {schema} (the URL's ?schema=) in the scratch database: {source}"
     )]
-    BadUrl { source: postgres::Error },
+    Schema {
+        schema: String,
+        source: postgres::Error,
+    },
+
+    #[error("cannot reset the shadow database {target}: {source}; Prisma's reset needs the same rights (the role must own the schemas it migrates)")]
+    ShadowReset {
+        target: String,
+        source: postgres::Error,
+    },
+
+    #[error("the shadow database {target} is in use by another drill; wait for it, or give another shadow database")]
+    ShadowInUse { target: String },
+
+    #[error(
+        "the shadow database {target} is the database DATABASE_URL names; a drill resets its \
+         shadow database, so it refuses (Prisma refuses this too): give a database of its own"
+    )]
+    ShadowIsApplication { target: String },
+
+    #[error("cannot read {}: {message}; fix the line, or export the variable instead", path.display())]
+    EnvFile { path: PathBuf, message: String },
+
+    /// Prisma refuses the same variable in two `.env` files; so does a drill.
+    #[error(
+        "{name} is set differently in {} and {}; Prisma refuses that too: keep it in one file",
+        first.display(),
+        second.display()
+    )]
+    EnvConflict {
+        name: String,
+        first: PathBuf,
+        second: PathBuf,
+    },
+
+    /// A typo in a URL parameter is refused, never dropped: `sslmdoe=require` must not turn
+    /// encryption off in silence.
+    #[error(
+        "unknown parameter {name} in the URL of {origin}; {hint}unmigrate reads libpq's \
+         parameters and Prisma's"
+    )]
+    UnknownUrlParameter {
+        origin: String,
+        name: String,
+        hint: String,
+    },
+
+    #[error(
+        "invalid database URL in {origin}: {source}; expected \
+         postgresql://USER:PASSWORD@HOST:PORT/DBNAME (Prisma's parameters, such as ?schema=, \
+         are accepted)"
+    )]
+    BadUrl {
+        /// Where the URL came from (`--database-url`, `SHADOW_DATABASE_URL (from .env)`).
+        origin: String,
+        source: postgres::Error,
+    },
 
     #[error(
         "sslmode={mode} is not supported: unmigrate encrypts with sslmode=require (as libpq \

@@ -21,20 +21,26 @@
 mod access;
 mod binaries;
 mod database;
+mod dotenv;
 mod error;
 mod leftovers;
 mod process;
 mod registry;
 mod run_id;
 mod server;
+mod shadow;
 mod shmem;
 mod tls;
+mod url;
 
 pub use binaries::Binaries;
-pub use database::{ScratchDb, NAME_PREFIX};
+pub use database::{runs_inside_shadow, ScratchDb, NAME_PREFIX};
 pub use error::ScratchError;
 pub use leftovers::{Sweep, DIR_PREFIX, MARKER};
 pub use server::{ScratchOptions, ScratchServer, StartupTimings};
+pub use url::{Origin, ServerUrl};
+
+use std::path::{Path, PathBuf};
 
 use postgres::Client;
 
@@ -43,42 +49,82 @@ use postgres::Client;
 pub enum ScratchSource {
     /// A private cluster started for this run.
     Embedded(ScratchOptions),
-    /// A fresh database on the server at this URL.
-    Url(String),
+    /// A fresh database on the server at this URL (or, for a shadow database whose role may
+    /// not create one, that database itself, reset).
+    Url(ServerUrl),
+}
+
+/// Prisma's variable for a throwaway database.
+pub const SHADOW_ENV: &str = "SHADOW_DATABASE_URL";
+
+/// A URL the user named, and where (a flag, a drill script, a variable).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GivenUrl {
+    pub text: String,
+    pub origin: Origin,
 }
 
 impl ScratchSource {
-    /// The URL given on the command line (or a drill script), else `SHADOW_DATABASE_URL`
-    /// (Prisma's variable for a throwaway database), else an embedded cluster. Never
-    /// `DATABASE_URL`: it usually names the application's own database, and a drill must not
-    /// pick that server just because the shell has it set.
-    pub fn resolve(database_url: Option<String>, options: ScratchOptions) -> ScratchSource {
-        pick(database_url, |name| std::env::var(name).ok(), options)
+    /// The URL given on the command line (or a drill script), else `SHADOW_DATABASE_URL` from
+    /// the environment or the project's `.env` files as Prisma reads them (`schema_dir`: the
+    /// folder of `schema.prisma`), else an embedded cluster. Never `DATABASE_URL`: it usually
+    /// names the application's own database, and a drill must not pick that server just
+    /// because the shell has it set. Prisma's parameters the drill ignores are noted on
+    /// standard error.
+    pub fn resolve(
+        given: Option<GivenUrl>,
+        options: ScratchOptions,
+        schema_dir: Option<&Path>,
+    ) -> Result<ScratchSource, ScratchError> {
+        let root = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+        let source = pick(
+            given,
+            |name| std::env::var(name).ok(),
+            &root,
+            schema_dir,
+            options,
+        )?;
+        if let ScratchSource::Url(url) = &source {
+            for note in url.notes() {
+                eprintln!("note: {note} ({})", url.origin().describe());
+            }
+        }
+        Ok(source)
     }
 }
 
 fn pick(
-    flag: Option<String>,
+    given: Option<GivenUrl>,
     env: impl Fn(&str) -> Option<String>,
+    root: &Path,
+    schema_dir: Option<&Path>,
     options: ScratchOptions,
-) -> ScratchSource {
-    let set = |name: &str| env(name).filter(|url| !url.is_empty());
-    flag.filter(|url| !url.is_empty())
-        .or_else(|| set("SHADOW_DATABASE_URL"))
-        .map_or(ScratchSource::Embedded(options), ScratchSource::Url)
+) -> Result<ScratchSource, ScratchError> {
+    let given = match given.filter(|g| !g.text.is_empty()) {
+        Some(given) => Some(given),
+        None => dotenv::lookup(SHADOW_ENV, env, root, schema_dir)?.map(|found| GivenUrl {
+            text: found.value,
+            origin: Origin::Shadow(found.origin),
+        }),
+    };
+    match given {
+        Some(given) => Ok(ScratchSource::Url(ServerUrl::parse(
+            &given.text,
+            given.origin,
+        )?)),
+        None => Ok(ScratchSource::Embedded(options)),
+    }
 }
 
 /// Removes what runs killed outright left behind: scratch directories (with a server still
 /// running there and its shared memory) and, given a server's URL, scratch databases, as far
 /// as they are provably this user's and their runs dead. Reports what it removed and kept.
-pub fn clean(database_url: Option<&str>) -> Result<Sweep, ScratchError> {
+pub fn clean(database_url: Option<&ServerUrl>) -> Result<Sweep, ScratchError> {
     // Without a `postgres` user as root, there are no clusters of it to find.
     let owner = process::cluster_owner().ok().flatten();
     let mut sweep = leftovers::sweep_directories(owner);
     if let Some(url) = database_url {
-        let admin: postgres::Config = url
-            .parse()
-            .map_err(|source| ScratchError::BadUrl { source })?;
+        let admin = url.config()?;
         let databases = leftovers::sweep_databases(&mut database::connect(&admin)?, &admin)?;
         sweep.removed.extend(databases.removed);
         sweep.kept.extend(databases.kept);
@@ -128,6 +174,11 @@ impl Scratch {
         &self.db
     }
 
+    /// The database, to set what its later sessions start with ([`ScratchDb::set_default`]).
+    pub fn db_mut(&mut self) -> &mut ScratchDb {
+        &mut self.db
+    }
+
     /// The embedded server, or `None` in URL mode.
     pub fn server(&self) -> Option<&ScratchServer> {
         self.server.as_ref()
@@ -158,8 +209,17 @@ mod tests {
         }
     }
 
-    fn url_of(source: ScratchSource) -> Option<String> {
-        match source {
+    fn url_of(given: Option<GivenUrl>, vars: &[(&str, &str)]) -> Option<ServerUrl> {
+        let empty = tempfile::tempdir().unwrap();
+        match pick(
+            given,
+            env(vars),
+            empty.path(),
+            None,
+            ScratchOptions::default(),
+        )
+        .unwrap()
+        {
             ScratchSource::Url(url) => Some(url),
             ScratchSource::Embedded(_) => None,
         }
@@ -167,23 +227,27 @@ mod tests {
 
     #[test]
     fn the_flag_wins_then_shadow_then_embedded() {
-        let both = [("SHADOW_DATABASE_URL", "shadow"), ("DATABASE_URL", "main")];
-        let opts = ScratchOptions::default;
-        assert_eq!(
-            url_of(pick(Some("flag".into()), env(&both), opts())),
-            Some("flag".into())
-        );
-        assert_eq!(
-            url_of(pick(None, env(&both), opts())),
-            Some("shadow".into())
-        );
-        assert_eq!(url_of(pick(None, env(&[]), opts())), None);
+        let both = [
+            (SHADOW_ENV, "postgres://u@shadow/db"),
+            ("DATABASE_URL", "postgres://u@main/db"),
+        ];
+        let flag = GivenUrl {
+            text: "postgres://u@flag/db".into(),
+            origin: Origin::Server("--database-url".into()),
+        };
+        let url = url_of(Some(flag), &both).unwrap();
+        assert_eq!(url.as_str(), "postgres://u@flag/db");
+        assert!(!url.disposable());
+        let url = url_of(None, &both).unwrap();
+        assert_eq!(url.as_str(), "postgres://u@shadow/db");
+        assert!(url.disposable());
+        assert_eq!(url.origin().describe(), SHADOW_ENV);
+        assert_eq!(url_of(None, &[]), None);
     }
 
     #[test]
     fn database_url_alone_gives_the_embedded_cluster() {
         let app = [("DATABASE_URL", "postgres://app@prod/app")];
-        let source = pick(None, env(&app), ScratchOptions::default());
-        assert!(matches!(source, ScratchSource::Embedded(_)), "{source:?}");
+        assert_eq!(url_of(None, &app), None);
     }
 }

@@ -12,7 +12,7 @@ use signal_hook::consts::{SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
 
 use super::shmem::Segment;
-use super::{database, process, server, ScratchError};
+use super::{database, process, server, shadow, ScratchError};
 
 /// Something this process created and must remove.
 #[derive(Debug)]
@@ -24,6 +24,13 @@ pub enum Resource {
     Database {
         admin: Box<postgres::Config>,
         name: String,
+    },
+    /// A shadow database a run drills inside, held by the session `held_pid`: reset, never
+    /// dropped.
+    Shadow {
+        config: Box<postgres::Config>,
+        schema: String,
+        held_pid: i32,
     },
 }
 
@@ -116,7 +123,7 @@ fn clean_up_and_exit(signal: i32) -> ! {
     // Databases first: one may live on a server that is about to be stopped.
     let (databases, clusters): (Vec<_>, Vec<_>) = live
         .into_values()
-        .partition(|r| matches!(r, Resource::Database { .. }));
+        .partition(|r| matches!(r, Resource::Database { .. } | Resource::Shadow { .. }));
     databases.into_iter().chain(clusters).for_each(clean_up);
     std::process::exit(128 + signal);
 }
@@ -137,6 +144,15 @@ pub fn clean_up(resource: Resource) {
         }
         Resource::Database { admin, name } => {
             if let Err(error) = database::drop_database(&admin, &name) {
+                eprintln!("warning: {error}");
+            }
+        }
+        Resource::Shadow {
+            config,
+            schema,
+            held_pid,
+        } => {
+            if let Err(error) = shadow::end_run_of(&config, &schema, held_pid) {
                 eprintln!("warning: {error}");
             }
         }

@@ -10,9 +10,8 @@ use crate::drill::apply;
 use crate::drill::apply::ApplyError;
 use crate::drill::outcome::{Stale, UndoSource};
 use crate::migrations::{self, History, Migration, Timestamp};
-use crate::scratch::{Scratch, ScratchSource};
+use crate::scratch::{Scratch, ScratchDb, ScratchSource};
 use crate::snapshot::SchemaWatcher;
-use crate::sql::quote::{Ident, Literal};
 use crate::sql::touches::Touches;
 use crate::sql::{self, SqlError};
 use crate::undo::{self, Claims, MigrationUndo, Verdict};
@@ -27,9 +26,9 @@ pub(super) struct Opened {
 
 pub(super) fn open_scratch(plan: &DrillPlan) -> Result<Opened, DrillError> {
     let mut scratch = Scratch::open(plan.source.clone())?;
-    let ready = || -> Result<_, DrillError> {
+    let mut ready = || -> Result<_, DrillError> {
         let mut client = scratch.connect()?;
-        run_under_time_zone(&mut client, scratch.db().name(), &plan.time_zone)?;
+        run_under_time_zone(&mut client, scratch.db_mut(), &plan.time_zone)?;
         let server_version = server_version(&mut client)?;
         let watcher = SchemaWatcher::install(&mut client, plan.tracking)?;
         Ok((client, server_version, watcher))
@@ -220,16 +219,7 @@ pub(super) fn server_version(client: &mut Client) -> Result<String, DrillError> 
 pub(super) fn redacted(source: &ScratchSource) -> String {
     match source {
         ScratchSource::Embedded(_) => "embedded PostgreSQL".into(),
-        ScratchSource::Url(url) => match url.split_once("://") {
-            Some((scheme, rest)) => match rest.rsplit_once('@') {
-                Some((userinfo, host)) => {
-                    let user = userinfo.split(':').next().unwrap_or("");
-                    format!("{scheme}://{user}@{host}")
-                }
-                None => url.clone(),
-            },
-            None => "the server given by URL".into(),
-        },
+        ScratchSource::Url(url) => url.redacted(),
     }
 }
 
@@ -246,7 +236,11 @@ pub(super) struct ForwardFile {
 /// Every session of the scratch database runs under `zone`: this one from now on, later
 /// ones (probes, a migration's `RESET TimeZone`) by the database's own default. Only the
 /// database the drill created is changed.
-fn run_under_time_zone(client: &mut Client, database: &str, zone: &str) -> Result<(), DrillError> {
+fn run_under_time_zone(
+    client: &mut Client,
+    db: &mut ScratchDb,
+    zone: &str,
+) -> Result<(), DrillError> {
     let invalid = |source| DrillError::TimeZone {
         zone: zone.to_string(),
         source,
@@ -254,11 +248,5 @@ fn run_under_time_zone(client: &mut Client, database: &str, zone: &str) -> Resul
     client
         .query_one("SELECT set_config('TimeZone', $1, false)", &[&zone])
         .map_err(invalid)?;
-    client
-        .batch_execute(&format!(
-            "ALTER DATABASE {} SET TimeZone TO {}",
-            Ident(database),
-            Literal(zone)
-        ))
-        .map_err(invalid)
+    db.set_default(client, "TimeZone", zone).map_err(invalid)
 }

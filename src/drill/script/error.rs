@@ -66,6 +66,9 @@ pub enum ScriptError {
     /// A `from`, `to` or check `migration` that names no forward migration, or several.
     #[error(transparent)]
     Name(#[from] NameError),
+    /// The server URL given (or found in Prisma's `.env`) cannot be used.
+    #[error(transparent)]
+    Url(#[from] crate::scratch::ScratchError),
 
     #[error(
         "`from` \"{from}\" ({from_name}) comes after `to` \"{to}\" ({to_name}) in the order \

@@ -1,6 +1,7 @@
 //! The TOML layer of drill scripts: the file as written, and the checks that need no history,
 //! made in `TryFrom`s during deserialisation so that TOML reports the line of a bad value.
 
+use crate::scratch::{GivenUrl, Origin, SHADOW_ENV};
 use std::collections::HashSet;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -31,8 +32,18 @@ impl DrillScript {
         check_distinct_names(path, &file.checks)?;
         let database_url = match file.database {
             None => None,
-            Some(DatabaseSource::Url(url)) => Some(url),
-            Some(DatabaseSource::Env(var)) => Some(url_from_env(path, &var, env)?),
+            Some(DatabaseSource::Url(url)) => Some(GivenUrl {
+                text: url,
+                origin: Origin::Server(format!("[database] url of {}", path.display())),
+            }),
+            Some(DatabaseSource::Env(var)) => Some(GivenUrl {
+                text: url_from_env(path, &var, env)?,
+                // The variable's name says what it is: Prisma's shadow database is disposable.
+                origin: match var == SHADOW_ENV {
+                    true => Origin::Shadow(var),
+                    false => Origin::Server(var),
+                },
+            }),
         };
         Ok(DrillScript {
             path: path.into(),

@@ -8,7 +8,7 @@ use super::{DrillScript, Scope, ScriptError, Seed};
 use crate::drill::apply::Timeouts;
 use crate::drill::{DrillPlan, DEFAULT_TIME_ZONE};
 use crate::migrations::ApplyMode;
-use crate::scratch::{ScratchOptions, ScratchSource};
+use crate::scratch::{GivenUrl, Origin, ScratchOptions, ScratchSource};
 use crate::snapshot::Tracking;
 
 /// Default session limits: long enough for any migration on an empty scratch database, short
@@ -22,7 +22,11 @@ const DEFAULT_LOCK_TIMEOUT: &str = "1min";
 pub struct Flags {
     /// A drill script (a file), or a Prisma migrations folder.
     pub target: PathBuf,
+    /// `--database-url`: a server to create the scratch database on.
     pub database_url: Option<String>,
+    /// `--shadow-database-url`: a disposable database, reset and drilled inside when its role
+    /// may not create databases.
+    pub shadow_database_url: Option<String>,
     pub allow_server_changes: bool,
     pub apply_mode: Option<ApplyMode>,
     pub scope: Option<Scope>,
@@ -42,6 +46,19 @@ pub struct Flags {
 /// The drill as the script (if `flags.target` is one) describes it, with the flags taking
 /// precedence.
 pub fn plan(flags: Flags) -> Result<DrillPlan, ScriptError> {
+    let given = flags
+        .database_url
+        .clone()
+        .map(|text| GivenUrl {
+            text,
+            origin: Origin::Server("--database-url".into()),
+        })
+        .or_else(|| {
+            flags.shadow_database_url.clone().map(|text| GivenUrl {
+                text,
+                origin: Origin::Shadow("--shadow-database-url".into()),
+            })
+        });
     let script = if flags.target.is_file() {
         Some(DrillScript::load(&flags.target)?)
     } else {
@@ -60,7 +77,7 @@ pub fn plan(flags: Flags) -> Result<DrillPlan, ScriptError> {
                 s.undo_dir,
                 flags.scope.unwrap_or(s.scope),
                 flags.apply_mode.or(s.apply_mode),
-                flags.database_url.or(s.database_url),
+                given.or(s.database_url),
                 Timeouts {
                     statement: flags.timeouts.statement.or(s.timeouts.statement),
                     lock: flags.timeouts.lock.or(s.timeouts.lock),
@@ -73,7 +90,7 @@ pub fn plan(flags: Flags) -> Result<DrillPlan, ScriptError> {
                 None,
                 flags.scope.unwrap_or(Scope::All),
                 flags.apply_mode,
-                flags.database_url,
+                given,
                 flags.timeouts,
                 Vec::new(),
                 flags.seed,
@@ -86,6 +103,9 @@ pub fn plan(flags: Flags) -> Result<DrillPlan, ScriptError> {
         bin_dir: flags.pg_bin,
         ..ScratchOptions::default()
     };
+    // Prisma's `.env` beside `schema.prisma`: the migrations folder's parent.
+    let schema_dir = migrations_dir.parent().map(PathBuf::from);
+    let source = ScratchSource::resolve(url, options, schema_dir.as_deref())?;
     Ok(DrillPlan {
         script: flags.target.is_file().then(|| flags.target.clone()),
         migrations_dir,
@@ -101,7 +121,7 @@ pub fn plan(flags: Flags) -> Result<DrillPlan, ScriptError> {
         checks,
         seed,
         time_zone,
-        source: ScratchSource::resolve(url, options),
+        source,
         tracking: flags.tracking,
         trace: flags.trace || script_traces || flags.probe || script_probes,
         probe: flags.probe || script_probes,

@@ -91,7 +91,7 @@ pub struct DrillScript {
     /// the environment variable `url_env` names (so passwords stay out of files). Absent: the
     /// `--database-url` flag, then `SHADOW_DATABASE_URL`, else an embedded PostgreSQL (never
     /// `DATABASE_URL` unless `url_env` names it).
-    pub database_url: Option<String>,
+    pub database_url: Option<crate::scratch::GivenUrl>,
     /// `time_zone`: the session `TimeZone` every drill session runs under. Absent: the
     /// `--time-zone` flag, else `America/St_Johns` (see [`crate::drill::DEFAULT_TIME_ZONE`]).
     pub time_zone: Option<String>,

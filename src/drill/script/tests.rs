@@ -89,7 +89,10 @@ sql = 'SELECT 1 FROM "User"'
             trace: true,
             probe: false,
             scope: Scope::Last(3),
-            database_url: Some("postgres://x/y".into()),
+            database_url: Some(crate::scratch::GivenUrl {
+                text: "postgres://x/y".into(),
+                origin: crate::scratch::Origin::Shadow("SHADOW_DATABASE_URL".into()),
+            }),
             timeouts: Timeouts {
                 statement: Some("30s".into()),
                 lock: Some("5s".into()),
@@ -331,7 +334,9 @@ fn scope_errors_in_a_script_name_the_script() {
 #[test]
 fn database_url_and_env() {
     let script = parse("migrations = \"m\"\n[database]\nurl = \"postgres://h/d\"\n").unwrap();
-    assert_eq!(script.database_url.as_deref(), Some("postgres://h/d"));
+    let given = script.database_url.unwrap();
+    assert_eq!(given.text, "postgres://h/d");
+    assert!(matches!(given.origin, crate::scratch::Origin::Server(_)));
 
     let err =
         parse_err("migrations = \"m\"\n[database]\nurl = \"postgres://h/d\"\nurl_env = \"X\"\n");
