@@ -19,6 +19,7 @@ fn file<'a>(name: &'a str, sql: &'a str) -> SqlFile<'a> {
         migration_name: name,
         path: Path::new("migration.sql"),
         sql,
+        runner: Default::default(),
     }
 }
 

@@ -318,6 +318,7 @@ fn as_drilled(history: &History, report: &DrillReport) -> History {
                 sql,
                 checksum: m.checksum,
                 undo_of: Some(m.name.clone()),
+                down: None,
             });
         }
         migrations.push(m.clone());

@@ -13,6 +13,9 @@ use super::{MigrationsError, Timestamp};
 
 /// The file Prisma applies in each migration folder.
 pub const MIGRATION_SQL: &str = "migration.sql";
+/// The hand-written undo Prisma's guide on down migrations keeps beside `migration.sql`
+/// (made with `prisma migrate diff … --script > down.sql`, run with `prisma db execute`).
+pub const DOWN_SQL: &str = "down.sql";
 /// The file in which Prisma records the database provider of a history.
 pub const LOCK_FILE: &str = "migration_lock.toml";
 
@@ -41,6 +44,16 @@ pub struct Migration {
     pub checksum: Checksum,
     /// `Some(source name)` when this folder is an undo written by unmigrate.
     pub undo_of: Option<String>,
+    /// The folder's `down.sql`, when it has one (boxed: most folders have none).
+    pub down: Option<Box<DownSql>>,
+}
+
+/// A `down.sql` beside a `migration.sql`: the team's own undo of that migration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DownSql {
+    pub path: Box<Path>,
+    /// The file's text, checked to be UTF-8, with a leading byte-order mark removed.
+    pub sql: String,
 }
 
 impl History {
@@ -122,12 +135,21 @@ fn read_migration(dir: &Path) -> Result<Migration, MigrationsError> {
         return Err(MigrationsError::MissingMigrationSql { folder: dir.into() });
     };
     let sql = decode_utf8(&sql_path, &bytes)?;
+    let down_path = dir.join(DOWN_SQL);
+    let down = match read_regular(&down_path)? {
+        Some(bytes) => Some(Box::new(DownSql {
+            sql: decode_utf8(&down_path, &bytes)?,
+            path: down_path.into_boxed_path(),
+        })),
+        None => None,
+    };
     Ok(Migration {
         name,
         undo_of: undo_source(&sql),
         checksum: Checksum::of(&bytes),
         sql,
         sql_path: sql_path.into_boxed_path(),
+        down,
     })
 }
 

@@ -17,7 +17,9 @@ mod writer;
 
 pub use apply_mode::ApplyMode;
 pub use error::MigrationsError;
-pub use history::{read_history, Checksum, History, Migration, LOCK_FILE, MIGRATION_SQL};
+pub use history::{
+    read_history, Checksum, DownSql, History, Migration, DOWN_SQL, LOCK_FILE, MIGRATION_SQL,
+};
 pub use lookup::{Among, NameError};
 pub use naming::{
     seal, undo_folder_name, undo_header, Sealed, Sha256Text, MAX_FOLDER_NAME_BYTES, SEAL_LINE_LEN,

@@ -295,6 +295,7 @@ mod tests {
                 sql: String::new(),
                 checksum: Default::default(),
                 undo_of: None,
+                down: None,
             })
             .collect();
         History {

@@ -6,7 +6,7 @@ use std::fmt::{self, Display};
 use anstyle::{AnsiColor, Style};
 
 use super::{
-    announced_line, apply_mode_label, check_headline, data_failure_note, diff_lines,
+    announced_line, apply_mode_label, check_headline, data_failure_note, diff_lines, down_sql_note,
     error_location, millis, not_seeded_lines, phase_problem, result_label, seconds, seed_summary,
     seeded_line, server_reach, stale_note, trace_line, traced_phases, unannounced_headline,
     undo_source_label, DiffLine, PhaseProblem,
@@ -169,6 +169,11 @@ impl Human<'_> {
     ) -> fmt::Result {
         if let Some(note) = stale_note(migration) {
             writeln!(f, "{DETAIL}{}", self.paint.paint(WARNING, safe(note)))?;
+        }
+        if let Some(note) = down_sql_note(migration) {
+            for line in note.lines() {
+                writeln!(f, "{DETAIL}{}", safe(line))?;
+            }
         }
         if migration.claimed != Verdict::Exact {
             for reason in &migration.reasons {

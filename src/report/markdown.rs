@@ -11,7 +11,8 @@ use super::{
     phase_problem, phase_time, plain_diff, seed_summary, seeded_line, server_reach, trace_line,
     traced_phases, unannounced_headline, PhaseProblem,
 };
-use crate::drill::outcome::{DrillReport, DrillResult, MigrationDrill, Phase};
+use crate::drill::outcome::{DrillReport, DrillResult, MigrationDrill, Phase, UndoSource};
+use crate::undo::down_sql::Comparison;
 use crate::untrusted;
 
 /// Above this many migrations the table lists only those that did not pass.
@@ -345,6 +346,22 @@ fn failure_details(f: &mut fmt::Formatter<'_>, migration: &MigrationDrill) -> fm
         if !data.unannounced.is_empty() {
             writeln!(f)?;
         }
+    }
+    if let UndoSource::DownSql {
+        file,
+        compared: Comparison::Differs(d),
+    } = &migration.undo_source
+    {
+        writeln!(
+            f,
+            "**{}** differs from the undo unmigrate generates ({} statement(s) only there, {} \
+             only in the generated undo):",
+            partial_escape(file),
+            d.only_in_down,
+            d.only_in_generated
+        )?;
+        writeln!(f)?;
+        fenced(f, "diff", &d.diff)?;
     }
     for difference in &migration.mode_differences {
         writeln!(f, "- batch and split differ: {difference}")?;

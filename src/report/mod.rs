@@ -23,6 +23,7 @@ pub(crate) fn pretty_json_at(
     Ok(text.replace('\n', &format!("\n{indent}")))
 }
 
+use crate::undo::down_sql::Comparison;
 use std::time::Duration;
 
 use similar::{ChangeTag, TextDiff};
@@ -285,6 +286,34 @@ fn undo_source_label(source: &UndoSource) -> String {
             folders,
             stale: Some(_),
         } => format!("committed {} (stale)", folders.join(", ")),
+        UndoSource::DownSql { compared, .. } => match compared {
+            Comparison::Same => "down.sql (same as generated)".to_string(),
+            Comparison::Differs(_) => "down.sql (differs from generated)".to_string(),
+            Comparison::NotCompared { .. } => "down.sql".to_string(),
+        },
+    }
+}
+
+/// How a drilled `down.sql` differs from the generated undo, when it does: a line with the
+/// counts, then the statement diff.
+fn down_sql_note(migration: &MigrationDrill) -> Option<String> {
+    let UndoSource::DownSql { file, compared } = &migration.undo_source else {
+        return None;
+    };
+    match compared {
+        Comparison::Same => None,
+        Comparison::Differs(d) => Some(format!(
+            "{file} differs from the undo unmigrate generates: {} statement(s) only in down.sql, \
+             {} only in the generated undo (unmigrate generate --migration {} --dry-run shows \
+             it):\n{}",
+            d.only_in_down,
+            d.only_in_generated,
+            migration.name,
+            d.diff.trim_end()
+        )),
+        Comparison::NotCompared { error } => Some(format!(
+            "{file} was not compared with the generated undo: {error}"
+        )),
     }
 }
 

@@ -11,6 +11,7 @@ mod covered;
 mod data;
 mod derive;
 mod do_blocks;
+pub mod down_sql;
 mod effect;
 mod enums;
 mod explained;

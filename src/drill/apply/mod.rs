@@ -72,11 +72,28 @@ pub enum ApplyError {
 /// One file to apply and record.
 #[derive(Debug, Clone, Copy)]
 pub struct SqlFile<'a> {
-    /// The name recorded in `_prisma_migrations` (the migration folder's name).
+    /// The name recorded in `_prisma_migrations` (the migration folder's name; for a
+    /// `down.sql`, the name of the migration it undoes).
     pub migration_name: &'a str,
     /// The file's path, for messages.
     pub path: &'a Path,
     pub sql: &'a str,
+    pub runner: Runner,
+}
+
+/// Which Prisma command runs a file: it decides how the file is sent and recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Runner {
+    /// `prisma migrate deploy`: sent in the session's apply mode, recorded as an applied
+    /// migration.
+    #[default]
+    MigrateDeploy,
+    /// `prisma db execute --file down.sql`, as Prisma's guide on down migrations runs one:
+    /// sent whole (one simple query, one implicit transaction, whatever the apply mode), not
+    /// recorded; on success the migration's row is marked rolled back, as `prisma migrate
+    /// resolve --rolled-back` marks it (Prisma does that only for a failed migration; after a
+    /// successful one, a team deletes the row by hand), so the re-apply records it again.
+    DbExecute,
 }
 
 /// Applying a file either worked or PostgreSQL rejected it; either way, how long it took.
@@ -119,6 +136,11 @@ const RECORD_MIGRATION: &str = "INSERT INTO _prisma_migrations \
     (id, checksum, migration_name, started_at, finished_at, applied_steps_count, logs) \
     VALUES (gen_random_uuid()::text, $1, $2, clock_timestamp() - make_interval(secs => $3), \
             CASE WHEN $4 THEN clock_timestamp() END, CASE WHEN $4 THEN 1 ELSE 0 END, $5)";
+
+/// What `prisma migrate resolve --rolled-back` writes: the migration's rows are marked rolled
+/// back, and `migrate deploy` applies it again.
+const MARK_ROLLED_BACK: &str = "UPDATE _prisma_migrations SET rolled_back_at = now() \
+    WHERE migration_name = $1 AND rolled_back_at IS NULL";
 
 /// Puts the limits on before a file. Only the migrations' statements run under them: the
 /// drill's own queries between files (snapshots, seeding, fingerprints, bookkeeping) do not.
@@ -220,6 +242,17 @@ impl<'c> PrismaSession<'c> {
     /// transaction open; a lost connection is an error. The session is out of any transaction
     /// block afterwards.
     pub fn apply(&mut self, file: SqlFile<'_>) -> Result<Applied, ApplyError> {
+        let session_mode = self.mode;
+        if file.runner == Runner::DbExecute {
+            self.mode = ApplyMode::Batch;
+        }
+        let applied = self.apply_in_mode(file);
+        self.mode = session_mode;
+        applied
+    }
+
+    /// [`PrismaSession::apply`] in the mode the file is sent in.
+    fn apply_in_mode(&mut self, file: SqlFile<'_>) -> Result<Applied, ApplyError> {
         let checksum = format!("{:x}", Sha256::digest(file.sql.as_bytes()));
         self.client
             .execute(&self.limits_on, &[&self.limits[0], &self.limits[1]])
@@ -239,8 +272,8 @@ impl<'c> PrismaSession<'c> {
             sent.committed = committed;
         }
         let logs = sent.failure.as_ref().map(|f| f.message.as_str());
-        self.client
-            .execute(
+        match file.runner {
+            Runner::MigrateDeploy => self.client.execute(
                 &self.record,
                 &[
                     &checksum,
@@ -249,8 +282,13 @@ impl<'c> PrismaSession<'c> {
                     &sent.failure.is_none(),
                     &logs,
                 ],
-            )
-            .map_err(ApplyError::Connection)?;
+            ),
+            Runner::DbExecute if sent.failure.is_none() => self
+                .client
+                .execute(MARK_ROLLED_BACK, &[&file.migration_name]),
+            Runner::DbExecute => Ok(0),
+        }
+        .map_err(ApplyError::Connection)?;
         Ok(Applied {
             duration,
             failure: sent.failure,

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use super::prepare::{ForwardFile, UndoFiles};
 use super::seeding::{DataWatch, Emptied};
 use super::DrillError;
-use crate::drill::apply::{PrismaSession, SqlFile};
+use crate::drill::apply::{PrismaSession, Runner, SqlFile};
 use crate::drill::outcome::{
     DataFailure, DataFix, DrillResult, MigrationDrill, Phase, PhaseReport, PhaseStatus,
     StatementTrace, UndoSource,
@@ -23,6 +23,7 @@ pub(super) fn sql_file(m: &Migration) -> SqlFile<'_> {
         migration_name: &m.name,
         path: &m.sql_path,
         sql: &m.sql,
+        runner: Runner::MigrateDeploy,
     }
 }
 
@@ -341,6 +342,7 @@ impl Cycle<'_, '_> {
                 migration_name: &file.name,
                 path: &file.path,
                 sql: &file.sql,
+                runner: file.runner,
             })
             .collect();
         let expected = Expected {

@@ -7,13 +7,14 @@ use postgres::Client;
 
 use super::{DrillError, DrillPlan};
 use crate::drill::apply;
-use crate::drill::apply::ApplyError;
+use crate::drill::apply::{ApplyError, Runner};
 use crate::drill::outcome::{Stale, UndoSource};
-use crate::migrations::{self, History, Migration, Timestamp};
+use crate::migrations::{self, DownSql, History, Migration, Timestamp};
 use crate::scratch::{Scratch, ScratchDb, ScratchSource};
 use crate::snapshot::SchemaWatcher;
 use crate::sql::touches::Touches;
 use crate::sql::{self, SqlError};
+use crate::undo::down_sql::Comparison;
 use crate::undo::{self, Claims, MigrationUndo, Verdict};
 
 /// A scratch database, ready for the drill: connected, with the schema watcher installed.
@@ -89,12 +90,14 @@ pub(super) fn read_undo_dir(dir: &Path) -> Result<History, DrillError> {
     Ok(history)
 }
 
-/// An undo file to apply: its name as recorded in `_prisma_migrations`, path and SQL.
+/// An undo file to apply: its name as recorded in `_prisma_migrations`, path and SQL, and the
+/// Prisma command that runs it.
 #[derive(Debug, Clone)]
 pub(super) struct UndoFile {
     pub(super) name: String,
     pub(super) path: PathBuf,
     pub(super) sql: String,
+    pub(super) runner: Runner,
 }
 
 /// Each migration's derived undo, with the files the drill applies: the committed undo
@@ -137,11 +140,15 @@ pub(super) fn undo_files(
                     path: PathBuf::from(format!("(generated) {name}/migration.sql")),
                     name,
                     sql,
+                    runner: Runner::MigrateDeploy,
                 }
             })
             .collect();
         debug_assert_eq!(generated.len(), count);
-        let files = if committed.is_empty() {
+        let down = history.find(&undo.source).and_then(|m| m.down.as_deref());
+        let files = if let (true, Some(down)) = (committed.is_empty(), down) {
+            down_sql_files(&undo.source, down, &generated)
+        } else if committed.is_empty() {
             UndoFiles {
                 source: UndoSource::Generated,
                 files: generated,
@@ -168,6 +175,7 @@ pub(super) fn undo_files(
                         name: m.name.clone(),
                         path: m.sql_path.to_path_buf(),
                         sql: m.sql.clone(),
+                        runner: Runner::MigrateDeploy,
                     })
                     .collect(),
                 touched: None,
@@ -176,6 +184,34 @@ pub(super) fn undo_files(
         out.push((undo, files));
     }
     Ok(out)
+}
+
+/// A migration's `down.sql` as its undo: run as Prisma's guide runs it ([`Runner::DbExecute`]),
+/// compared with the generated undo. It says nothing of what it does to data, so it claims
+/// lossy: the drill (seeded, the rows too) is what judges it.
+fn down_sql_files(source: &str, down: &DownSql, generated: &[UndoFile]) -> UndoFiles {
+    let fresh: Vec<&str> = generated.iter().map(|f| f.sql.as_str()).collect();
+    UndoFiles {
+        source: UndoSource::DownSql {
+            file: down.path.display().to_string(),
+            compared: Comparison::of(&down.path, &down.sql, &fresh),
+        },
+        files: vec![UndoFile {
+            name: source.to_string(),
+            path: down.path.to_path_buf(),
+            sql: down.sql.clone(),
+            runner: Runner::DbExecute,
+        }],
+        touched: None,
+        claims: Some((
+            Verdict::Lossy,
+            vec![format!(
+                "{} is hand-written: unmigrate does not judge what it does to data; the drill \
+                 checks the schema it restores (seeded, the rows too)",
+                down.path.display()
+            )],
+        )),
+    }
 }
 
 #[derive(Debug, Clone)]
