@@ -1,9 +1,11 @@
 //! Command-line interface: clap definitions and the thin wiring between stages, one file per
-//! command (`generate`, `drill`, `explain`, `rule`, `clean`); this file holds what they share: exit
-//! codes, error printing and writing to standard output.
+//! command (`generate`, `drill`, `explain`, `check`, `rule`, `clean`; `completions` also holds
+//! `man`); this file holds what they share: exit codes, error printing and writing to standard
+//! output.
 
 mod check;
 mod clean;
+mod completions;
 mod drill;
 mod explain;
 mod generate;
@@ -18,6 +20,7 @@ use crate::untrusted;
 
 pub use check::{CheckArgs, CheckFormat};
 pub use clean::CleanArgs;
+pub use completions::{CompletionsArgs, ManArgs};
 pub use drill::{DrillArgs, SnapshotMode};
 pub use explain::ExplainArgs;
 pub use generate::GenerateArgs;
@@ -82,6 +85,10 @@ pub enum Command {
     /// whose run is dead. Every drill does this for itself when it starts; this also says
     /// what it kept, and why.
     Clean(CleanArgs),
+    /// Print the completion script for a shell (bash, zsh, fish, elvish, powershell).
+    Completions(CompletionsArgs),
+    /// Print the manual page, in roff: unmigrate(1), or one command's.
+    Man(ManArgs),
 }
 
 /// Runs the command line and returns the process exit code.
@@ -94,6 +101,8 @@ pub fn main() -> i32 {
         Command::Check(args) => check::run(&args),
         Command::Rule(args) => rule::run(&args),
         Command::Clean(args) => clean::run(&args),
+        Command::Completions(args) => completions::completions(&args),
+        Command::Man(args) => completions::man(&args),
     };
     match result {
         Ok(code) => code,
