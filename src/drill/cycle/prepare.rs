@@ -15,7 +15,7 @@ use crate::snapshot::SchemaWatcher;
 use crate::sql::quote::{Ident, Literal};
 use crate::sql::touches::Touches;
 use crate::sql::{self, SqlError};
-use crate::undo::{self, Claims, MigrationUndo, Verdict};
+use crate::undo::{self, Claims, MigrationUndo, Reason, Verdict};
 
 /// A scratch database, ready for the drill: connected, with the schema watcher installed.
 pub(super) struct Opened {
@@ -187,7 +187,7 @@ pub(super) struct UndoFiles {
     pub(super) touched: Option<Touches>,
     /// What a committed undo claims in its header: verdict and reasons (`None`: generated,
     /// or a header without a verdict, whose claims are then a fresh generation's).
-    pub(super) claims: Option<(Verdict, Vec<String>)>,
+    pub(super) claims: Option<(Verdict, Vec<Reason>)>,
 }
 
 impl UndoFiles {
