@@ -270,3 +270,218 @@ fn split_mode_lets_concurrently_share_a_file() {
     );
     assert_eq!(split.code, 0, "{}", split.stdout);
 }
+
+/// Runs `unmigrate ARGS` in `cwd` with `input` on its standard input.
+fn run_with_stdin(cwd: &Path, args: &[&str], input: &str) -> common::Run {
+    use std::io::Write;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_unmigrate"))
+        .args(args)
+        .current_dir(cwd)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run the unmigrate binary");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    common::Run::from_output(child.wait_with_output().unwrap())
+}
+
+/// The names of the migrations a JSON report explains, in its order.
+fn json_names(run: &common::Run) -> Vec<String> {
+    assert_eq!(run.code, 0, "{run}");
+    run.json()["migrations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn several_targets_make_one_report_in_every_format_each_migration_once() {
+    let tmp = project();
+    fs::write(tmp.path().join("x.sql"), "DROP INDEX \"i\";\n").unwrap();
+    let folder = format!("prisma/migrations/{ADD}");
+    // ADD three times (name, prefix, folder), x.sql twice (two spellings of one file).
+    let targets = [ADD, "x.sql", "20240102", folder.as_str(), "./x.sql"];
+    let human = run_in(tmp.path(), &[&["explain"], &targets[..]].concat());
+    assert_eq!(human.code, 0, "{human}");
+    assert_eq!(
+        human.stdout.matches(&format!("== {ADD} (")).count(),
+        1,
+        "{human}"
+    );
+    assert_eq!(human.stdout.matches("== x.sql").count(), 1, "{human}");
+    assert!(!human.stdout.contains(&format!("== {INIT}")), "{human}");
+    assert!(
+        human.stdout.contains("2 migration(s), 3 statement(s)"),
+        "{human}"
+    );
+    // ADD is explained with its history folded in (the undo knows "User"); x.sql without.
+    assert!(
+        human
+            .stdout
+            .contains("undo     exact: drops index \"User_email_idx\" again"),
+        "{human}"
+    );
+
+    let json = run_in(
+        tmp.path(),
+        &[&["explain", "--format", "json"], &targets[..]].concat(),
+    );
+    assert_eq!(json_names(&json), [ADD, "x.sql"]);
+    let report = json.json();
+    assert_eq!(report["statements"], 3, "{report:#}");
+    assert_eq!(report["migrations"][0]["with_history"], true);
+    assert_eq!(report["migrations"][1]["with_history"], false);
+
+    let md = run_in(
+        tmp.path(),
+        &[&["explain", "--format", "markdown"], &targets[..]].concat(),
+    );
+    assert_eq!(md.code, 0, "{md}");
+    assert_eq!(md.stdout.matches("## unmigrate explain").count(), 1, "{md}");
+    assert_eq!(md.stdout.matches("\n### `").count(), 2, "{md}");
+    assert!(md.stdout.contains("2 migration(s), 3 statement(s)"), "{md}");
+}
+
+#[test]
+fn last_n_explains_the_latest_forward_migrations_in_deploy_order() {
+    let tmp = project();
+    let dir = tmp.path().join("prisma/migrations");
+    let third = "20240103000000_drop_index";
+    let undo = "20240201000000_undo_drop_index";
+    for (name, sql) in [
+        (third, "DROP INDEX \"User_email_idx\";\n".to_string()),
+        (undo, format!("-- unmigrate: undo of {third}\nSELECT 1;\n")),
+    ] {
+        fs::create_dir(dir.join(name)).unwrap();
+        fs::write(dir.join(name).join("migration.sql"), sql).unwrap();
+    }
+    // Of --dir (the default), and of the one migrations folder named: not the undo folder.
+    for args in [
+        vec!["explain", "--last", "2", "--format", "json"],
+        vec![
+            "explain",
+            "--format",
+            "json",
+            "prisma/migrations",
+            "--last=2",
+        ],
+        vec![
+            "explain",
+            "--dir",
+            "prisma/migrations",
+            "--last",
+            "2",
+            "--format",
+            "json",
+        ],
+    ] {
+        let run = run_in(tmp.path(), &args);
+        assert_eq!(json_names(&run), [ADD, third], "{args:?}");
+        let report = run.json();
+        // INIT is folded, not explained: the index's table is known, so its undo is exact.
+        assert_eq!(
+            report["migrations"][1]["statements"][0]["undo"]["verdict"], "exact",
+            "{report:#}"
+        );
+    }
+    let all = run_in(tmp.path(), &["explain", "--last", "9", "--format", "json"]);
+    assert_eq!(
+        json_names(&all),
+        [INIT, ADD, third],
+        "clamped to the history"
+    );
+}
+
+#[test]
+fn last_with_any_other_target_is_a_usage_error() {
+    let tmp = project();
+    fs::write(tmp.path().join("x.sql"), "SELECT 1;\n").unwrap();
+    for (args, with) in [
+        (
+            vec!["explain", "--last", "1", "x.sql"],
+            "x.sql (a lone SQL file)",
+        ),
+        (
+            vec!["explain", "--last", "1", ADD],
+            "20240102000000_add (one migration)",
+        ),
+        (vec!["explain", "--last", "1", "-"], "- (standard input)"),
+        (
+            vec!["explain", "--last", "1", "prisma/migrations", "x.sql"],
+            "x.sql (a second target)",
+        ),
+    ] {
+        let run = run_in(tmp.path(), &args);
+        assert_eq!(run.code, 2, "{args:?}: {run}");
+        assert!(
+            run.stderr
+                .starts_with(&format!("error: --last cannot be used with {with}")),
+            "{args:?}: {run}"
+        );
+        assert!(
+            run.stderr.contains("Usage: unmigrate explain"),
+            "{args:?}: {run}"
+        );
+        assert!(run.stdout.is_empty(), "{args:?}: {run}");
+    }
+    let zero = run_in(tmp.path(), &["explain", "--last", "0"]);
+    assert_eq!(zero.code, 2, "{zero}");
+    assert!(zero.stderr.contains("--last <N>"), "{zero}");
+}
+
+#[test]
+fn dash_reads_sql_from_standard_input_named_stdin() {
+    let tmp = project();
+    let run = run_with_stdin(tmp.path(), &["explain", "-"], "DROP INDEX \"i\";\n");
+    assert_eq!(run.code, 0, "{run}");
+    assert!(run.stdout.starts_with("== <stdin>\n"), "{run}");
+    assert!(run.stdout.contains("no history"), "{run}");
+    assert!(
+        run.stdout
+            .contains("hazard   drop-index-without-concurrently"),
+        "{run}"
+    );
+    // With other targets, in the order given; named twice, read and explained once.
+    let run = run_with_stdin(
+        tmp.path(),
+        &["explain", ADD, "-", "-", "--format", "json"],
+        "DROP INDEX \"i\";\n",
+    );
+    assert_eq!(json_names(&run), [ADD, "<stdin>"]);
+    assert_eq!(run.json()["migrations"][1]["path"], "<stdin>");
+
+    let bad = run_with_stdin(
+        tmp.path(),
+        &["explain", ADD, "-"],
+        "SELECT 1;\nALTER TABLE \"User\" ADD COLUMN;\n",
+    );
+    assert_eq!(bad.code, 2, "{bad}");
+    assert!(
+        bad.stderr
+            .contains("<stdin>:2:30: syntax error at or near \";\""),
+        "{bad}"
+    );
+    assert!(bad.stdout.is_empty(), "no partial report: {bad}");
+}
+
+#[test]
+fn an_unknown_name_among_several_targets_suggests_the_near_one() {
+    let tmp = project();
+    let run = run_in(tmp.path(), &["explain", INIT, "ad"]);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(
+        run.stderr.contains(&format!(
+            "no migration named \"ad\" in prisma/migrations (did you mean \"{ADD}\"?)"
+        )),
+        "{run}"
+    );
+    assert!(run.stdout.is_empty(), "no partial report: {run}");
+}

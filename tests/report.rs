@@ -16,9 +16,9 @@ use unmigrate::drill::outcome::{
 };
 use unmigrate::drill::outcome::{LockTaken, StatementTrace};
 use unmigrate::migrations::ApplyMode;
-use unmigrate::report::{render, ReportFormat};
+use unmigrate::report::{render, render_at, Detail, ReportFormat};
 use unmigrate::snapshot::{ObjectDiff, SchemaDiff, Tracking};
-use unmigrate::undo::Verdict;
+use unmigrate::undo::{Reason, Verdict};
 
 fn ms(millis: f64) -> Duration {
     Duration::from_secs_f64(millis / 1e3)
@@ -62,6 +62,14 @@ fn traced(line: usize, statement: &str, millis: f64, locks: Vec<LockTaken>) -> S
         scanned: Vec::new(),
         failed: false,
         probe: None,
+    }
+}
+
+fn reason(line: usize, verdict: Verdict, text: &str) -> Reason {
+    Reason {
+        line,
+        verdict,
+        text: text.to_string(),
     }
 }
 
@@ -152,11 +160,11 @@ fn column_order_only() -> MigrationDrill {
             folders: vec!["20240102000001_undo_drop_bio".to_string()],
             stale: None,
         },
-        reasons: vec![
-            "line 1 lossy: dropping column \"bio\" loses its data; it comes back empty, at the \
-             end of the table"
-                .to_string(),
-        ],
+        reasons: vec![reason(
+            1,
+            Verdict::Lossy,
+            "dropping column \"bio\" loses its data; it comes back empty, at the end of the table",
+        )],
         phases,
         ..migration(name, Verdict::Lossy, DrillResult::PassedColumnOrderOnly)
     }
@@ -164,10 +172,11 @@ fn column_order_only() -> MigrationDrill {
 
 fn manual() -> MigrationDrill {
     MigrationDrill {
-        reasons: vec![
-            "line 1 manual: DROP TABLE \"Legacy\": the table was created outside the history"
-                .to_string(),
-        ],
+        reasons: vec![reason(
+            1,
+            Verdict::Manual,
+            "DROP TABLE \"Legacy\": the table was created outside the history",
+        )],
         phases: vec![phase(Phase::Forward, PhaseStatus::Passed)],
         ..migration(
             "20240103000000_drop_legacy",
@@ -317,6 +326,86 @@ fn assert_report_snapshot(name: &str, text: String) {
 fn human() {
     let text = render(&sample_report(), ReportFormat::Human, false);
     assert_report_snapshot("report__human", text);
+}
+
+/// `drill --quiet`: the failed migrations with their failures, the summary line, the final
+/// check (failed here), why the drill stopped and the verdict.
+#[test]
+fn human_quiet() {
+    let text = render_at(&sample_report(), ReportFormat::Human, false, Detail::Quiet);
+    assert_report_snapshot("report__human_quiet", text);
+}
+
+/// `drill --verbose`: every note, the lossy ones too.
+#[test]
+fn human_verbose() {
+    let text = render_at(
+        &sample_report(),
+        ReportFormat::Human,
+        false,
+        Detail::Verbose,
+    );
+    assert_report_snapshot("report__human_verbose", text);
+}
+
+#[test]
+fn lossy_notes_are_counted_by_default_and_manual_steps_shown_whole() {
+    let mut report = sample_report();
+    report.migrations = vec![MigrationDrill {
+        reasons: vec![
+            reason(2, Verdict::Lossy, "drops column \"a\": its values are lost"),
+            reason(
+                3,
+                Verdict::Manual,
+                "UPDATE changes rows: write their undo by hand",
+            ),
+            reason(4, Verdict::Lossy, "drops column \"b\": its values are lost"),
+        ],
+        phases: vec![phase(Phase::Forward, PhaseStatus::Passed)],
+        ..migration("20240103000000_mixed", Verdict::Manual, DrillResult::Manual)
+    }];
+    let at = |detail| render_at(&report, ReportFormat::Human, false, detail);
+    let (quiet, normal, verbose) = (at(Detail::Quiet), at(Detail::Normal), at(Detail::Verbose));
+    let manual = "    line 3 manual: UPDATE changes rows: write their undo by hand\n";
+    let lossy = [
+        "    line 2 lossy: drops column \"a\": its values are lost\n",
+        "    line 4 lossy: drops column \"b\": its values are lost\n",
+    ];
+    assert!(normal.contains(manual), "{normal}");
+    assert!(
+        normal.contains(&format!(
+            "{manual}    2 lossy notes; --verbose shows them\n"
+        )),
+        "{normal}"
+    );
+    assert!(lossy.iter().all(|l| !normal.contains(l)), "{normal}");
+    assert!(
+        verbose.contains(manual) && lossy.iter().all(|l| verbose.contains(l)),
+        "{verbose}"
+    );
+    assert!(!verbose.contains("lossy notes"), "{verbose}");
+    assert!(
+        !quiet.contains("20240103000000_mixed"),
+        "not a failure: {quiet}"
+    );
+    assert!(!quiet.contains("line 3"), "{quiet}");
+    // The other formats carry every note at every level.
+    for format in [
+        ReportFormat::Json,
+        ReportFormat::Junit,
+        ReportFormat::Markdown,
+    ] {
+        let whole = render(&report, format, false);
+        assert!(
+            whole.contains("drops column") && whole.contains("UPDATE"),
+            "{format:?}: {whole}"
+        );
+        assert_eq!(
+            render_at(&report, format, false, Detail::Quiet),
+            whole,
+            "{format:?}"
+        );
+    }
 }
 
 #[test]

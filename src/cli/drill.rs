@@ -76,6 +76,14 @@ pub struct DrillArgs {
     pub time_zone: Option<String>,
     #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
     pub format: ReportFormat,
+    /// Human report: only failed migrations with their failures, the summary line and the
+    /// verdict (the other formats keep every note).
+    #[arg(short, long, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Human report: every note, each lossy one included (by default each migration's lossy
+    /// notes are counted on one line; the other formats keep every note).
+    #[arg(short, long)]
+    pub verbose: bool,
     /// Write the report to this file instead of standard output.
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -138,7 +146,12 @@ pub(super) fn run(args: &DrillArgs) -> anyhow::Result<i32> {
         && args.format == ReportFormat::Human
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
         && std::io::IsTerminal::is_terminal(&std::io::stdout());
-    let text = report::render(&report, args.format, color);
+    let detail = match (args.quiet, args.verbose) {
+        (true, _) => report::Detail::Quiet,
+        (_, true) => report::Detail::Verbose,
+        _ => report::Detail::Normal,
+    };
+    let text = report::render_at(&report, args.format, color, detail);
     write_report(args.output.as_deref(), &text)?;
     Ok(if report.passed() {
         EXIT_OK

@@ -12,13 +12,19 @@ use crate::report::explain::ExplainFormat;
 
 #[derive(Debug, clap::Args)]
 pub struct ExplainArgs {
-    /// A migration.sql (or any .sql file), a migration folder, a migrations folder (every
-    /// migration in it), or a migration name (as for generate --migration) in --dir.
-    #[arg(default_value = "prisma/migrations")]
-    pub target: PathBuf,
-    /// The migrations folder in which a migration name is looked up.
+    /// What to explain, in this order, each once: a migration.sql (or any .sql file), a
+    /// migration folder, a migrations folder (every migration in it), a migration name (as
+    /// for generate --migration) in --dir, or `-` for SQL on standard input [default: --dir].
+    #[arg(value_name = "TARGET")]
+    pub targets: Vec<PathBuf>,
+    /// The migrations folder in which a migration name is looked up, and which is explained
+    /// when no target is given.
     #[arg(long, value_name = "DIR", default_value = "prisma/migrations")]
     pub dir: PathBuf,
+    /// Explain the last N forward migrations of --dir (or of the one migrations folder
+    /// named), in the order prisma migrate deploy applies them.
+    #[arg(long, value_name = "N", value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    pub last: Option<usize>,
     /// How the runner sends each file: whole, in one implicit transaction (Prisma ≤ 7.3), or
     /// statement by statement (Prisma ≥ 7.4). Transaction rules depend on it.
     #[arg(long, value_enum, default_value_t = ApplyMode::Batch)]
@@ -33,16 +39,36 @@ pub struct ExplainArgs {
 
 pub(super) fn run(args: &ExplainArgs) -> anyhow::Result<i32> {
     let fail_on = fail_on_rules(&args.fail_on)?;
-    let target = explain::Target::resolve(&args.target, &args.dir)?;
+    let mut stdin = std::io::stdin().lock();
+    let targets = explain::Target::resolve_all(&args.targets, &args.dir, args.last, &mut stdin)
+        .map_err(|e| match e {
+            explain::ExplainError::LastConflict { .. } => usage_conflict(&e),
+            e => e.into(),
+        })?;
     let mut writer = report::explain::Writer::new(args.format, args.apply_mode)
         .context("cannot create a temporary file for the report")?;
-    explain::explain_each(&target, args.apply_mode, &mut Spooled(&mut writer))?;
+    for target in &targets {
+        explain::explain_each(target, args.apply_mode, &mut Spooled(&mut writer))?;
+    }
     let summary = print_stdout(|out| writer.finish(out))?;
     let failed = summary
         .counts
         .iter()
         .any(|(rule, n)| *n > 0 && fail_on.contains(rule));
     Ok(if failed { EXIT_HAZARDS } else { EXIT_OK })
+}
+
+/// Targets that cannot go together, reported as clap reports its own conflicts: with the
+/// usage of `explain`, exit code 2.
+fn usage_conflict(error: &explain::ExplainError) -> anyhow::Error {
+    let mut cli = <super::Cli as clap::CommandFactory>::command();
+    cli.build();
+    let message = error.to_string();
+    let error = match cli.find_subcommand_mut("explain") {
+        Some(explain) => explain.error(clap::error::ErrorKind::ArgumentConflict, message),
+        None => cli.error(clap::error::ErrorKind::ArgumentConflict, message),
+    };
+    anyhow::Error::new(error)
 }
 
 /// The report's writer as the explain's [`explain::Sink`], its errors in the CLI's words.

@@ -111,6 +111,15 @@ pub fn main() -> i32 {
         Err(error) if error.is::<StdoutClosed>() && error.chain().count() == 1 => {
             EXIT_STDOUT_CLOSED
         }
+        // A usage error found after parsing (explain's --last with other targets): as clap
+        // prints its own, with the command's usage.
+        Err(error) if error.is::<clap::Error>() => match error.downcast::<clap::Error>() {
+            Ok(usage) => {
+                let _ = usage.print();
+                usage.exit_code()
+            }
+            Err(_) => EXIT_ERROR,
+        },
         Err(error) => {
             // Messages quote folder names and server text: show their control characters.
             eprintln!(

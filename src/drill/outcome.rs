@@ -9,7 +9,7 @@ use serde::Serialize;
 use crate::migrations::ApplyMode;
 use crate::rows::{DataChange, SeededTable, UnseededTable};
 use crate::snapshot::{SchemaDiff, Tracking};
-use crate::undo::Verdict;
+use crate::undo::{Reason, Verdict};
 
 /// The whole drill, in the order things happened.
 #[derive(Debug, Clone, Serialize)]
@@ -123,8 +123,8 @@ pub struct MigrationDrill {
     /// The verdict the undo claims (for a committed undo: what its header says, or what
     /// unmigrate derives now when the header does not say).
     pub claimed: Verdict,
-    /// One line per statement whose undo is not exact: "line 3 lossy: …".
-    pub reasons: Vec<String>,
+    /// One per statement whose undo is not exact: "line 3 lossy: …".
+    pub reasons: Vec<Reason>,
     pub result: DrillResult,
     /// Phases in the order they ran; a phase that did not run is absent.
     pub phases: Vec<PhaseReport>,

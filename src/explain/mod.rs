@@ -15,6 +15,7 @@ pub mod impact;
 mod judge;
 mod rewrite;
 pub mod rules;
+mod target;
 mod tree;
 
 use std::path::{Path, PathBuf};
@@ -22,7 +23,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::catalog::Catalog;
-use crate::migrations::{Among, ApplyMode, History, MigrationsError, NameError};
+use crate::migrations::{ApplyMode, History, MigrationsError, NameError};
 use crate::sql::{self, Location, SqlError};
 use crate::undo::{self, Undo, Verdict};
 
@@ -30,6 +31,7 @@ pub use context::{Context, EarlierLock, EarlierLocks, FileFacts};
 pub use impact::{Change, ColumnChange, Impact, Lock, LockMode, Relation};
 pub use judge::Judge;
 pub use rules::{may_cite_lines, Hazard, Rule, CITING_LINES};
+pub use target::{Target, STDIN};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ExplainError {
@@ -60,92 +62,9 @@ pub enum ExplainError {
     NotRegular { path: PathBuf },
     #[error("no file or folder named {name:?}, and no migrations folder {} to look it up in as a migration name; pass a path, or --dir with the migrations folder", dir.display())]
     NameWithoutHistory { name: String, dir: PathBuf },
-}
-
-/// What `explain` looks at.
-#[derive(Debug, Clone)]
-pub enum Target {
-    /// Every migration of a history, in the order Prisma applies them.
-    History(History),
-    /// One migration of a history; the ones before it are folded into the model first.
-    Migration(History, String),
-    /// A lone SQL file outside any history: the model starts empty.
-    File(PathBuf),
-}
-
-impl Target {
-    /// Resolves what the user named: a migrations folder, a migration folder or its
-    /// `migration.sql`, a lone `.sql` file, or a migration name in `dir` (see [`History::resolve`]).
-    pub fn resolve(target: &Path, dir: &Path) -> Result<Target, ExplainError> {
-        if target.is_file() {
-            return Ok(match history_of_file(target) {
-                Some((history, name)) => Target::Migration(history, name),
-                None => Target::File(target.to_path_buf()),
-            });
-        }
-        if target.is_dir() {
-            if target.join(crate::migrations::MIGRATION_SQL).is_file() {
-                let file = target.join(crate::migrations::MIGRATION_SQL);
-                if let Some((history, name)) = history_of_file(&file) {
-                    return Ok(Target::Migration(history, name));
-                }
-                return Ok(Target::File(file));
-            }
-            let history = crate::migrations::read_history(target)?;
-            if history.migrations.is_empty() {
-                return Err(ExplainError::Empty {
-                    dir: target.to_path_buf(),
-                });
-            }
-            return Ok(Target::History(history));
-        }
-        if target.symlink_metadata().is_ok() {
-            return Err(ExplainError::NotRegular {
-                path: target.to_path_buf(),
-            });
-        }
-        if names_a_path(target) {
-            return Err(ExplainError::NotFound {
-                path: target.to_path_buf(),
-            });
-        }
-        let name = target.to_string_lossy().into_owned();
-        if !dir.is_dir() {
-            return Err(ExplainError::NameWithoutHistory {
-                name,
-                dir: dir.to_path_buf(),
-            });
-        }
-        let history = crate::migrations::read_history(dir)?;
-        let found = history.resolve(&name, Among::All)?.name.clone();
-        Ok(Target::Migration(history, found))
-    }
-}
-
-/// Whether a target that does not exist was meant as a path (`nope.sql`, `dir/x`) rather than
-/// a migration name to look up in the migrations folder.
-fn names_a_path(target: &Path) -> bool {
-    target.components().count() > 1
-        || target
-            .extension()
-            .is_some_and(|ext| ext.eq_ignore_ascii_case("sql"))
-}
-
-/// The history a `…/<folder>/migration.sql` belongs to, when its grandparent reads as one.
-fn history_of_file(file: &Path) -> Option<(History, String)> {
-    if file.file_name()? != crate::migrations::MIGRATION_SQL {
-        return None;
-    }
-    let folder = file.parent()?;
-    let name = folder.file_name()?.to_str()?.to_string();
-    let dir = match folder.parent() {
-        Some(p) if p.as_os_str().is_empty() => Path::new("."),
-        Some(p) => p,
-        None => return None,
-    };
-    let history = crate::migrations::read_history(dir).ok()?;
-    history.find(&name)?;
-    Some((history, name))
+    /// `--last` with a target that is not the one migrations folder (a usage error).
+    #[error("--last cannot be used with {with} ({what}): it takes the last N forward migrations of one migrations folder (--dir, or the only target); drop --last, or name only the migrations folder")]
+    LastConflict { with: String, what: String },
 }
 
 /// The whole report: one entry per explained migration (or file).
@@ -272,30 +191,49 @@ pub fn explain_each<S: Sink>(
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            let start = MigrationStart {
-                name: &name,
-                path,
-                with_history: false,
-            };
-            let mut catalog = Catalog::default();
-            explain_file(&mut catalog, &start, &text, mode, sink)
+            explain_lone(&name, path, &text, mode, sink)
         }
+        Target::Stdin(text) => explain_lone(STDIN, Path::new(STDIN), text, mode, sink),
         Target::History(history) => explain_history(history, None, mode, sink),
-        Target::Migration(history, name) => explain_history(history, Some(name), mode, sink),
+        Target::Migration(history, name) => {
+            explain_history(history, Some(std::slice::from_ref(name)), mode, sink)
+        }
+        Target::Migrations(history, names) => explain_history(history, Some(names), mode, sink),
     }
 }
 
-/// Folds the history in order, explaining every migration (or only `only`, folding the ones
-/// before it and stopping after it).
+/// Explains SQL outside any history: the model starts empty.
+fn explain_lone<S: Sink>(
+    name: &str,
+    path: &Path,
+    text: &str,
+    mode: ApplyMode,
+    sink: &mut S,
+) -> Result<(), S::Error> {
+    let start = MigrationStart {
+        name,
+        path,
+        with_history: false,
+    };
+    let mut catalog = Catalog::default();
+    explain_file(&mut catalog, &start, text, mode, sink)
+}
+
+/// Folds the history in order, explaining every migration (or only those `only` names,
+/// folding the ones before them and stopping after the last).
 fn explain_history<S: Sink>(
     history: &History,
-    only: Option<&str>,
+    only: Option<&[String]>,
     mode: ApplyMode,
     sink: &mut S,
 ) -> Result<(), S::Error> {
     let mut catalog = Catalog::default();
+    let mut left = only.map(<[String]>::len);
     for migration in &history.migrations {
-        let wanted = only.is_none_or(|name| name == migration.name);
+        if left == Some(0) {
+            break;
+        }
+        let wanted = only.is_none_or(|names| names.contains(&migration.name));
         if wanted {
             let start = MigrationStart {
                 name: &migration.name,
@@ -303,9 +241,7 @@ fn explain_history<S: Sink>(
                 with_history: true,
             };
             explain_file(&mut catalog, &start, &migration.sql, mode, sink)?;
-            if only.is_some() {
-                break;
-            }
+            left = left.map(|n| n - 1);
         } else {
             for s in sql::statements(&migration.sql_path, &migration.sql) {
                 catalog.apply(s.map_err(ExplainError::from)?.node);
@@ -406,6 +342,11 @@ fn read_sql(path: &Path) -> Result<String, ExplainError> {
         path: path.to_path_buf(),
         source,
     })?;
+    decode_sql(path, bytes)
+}
+
+/// SQL text from its bytes, which must be UTF-8; a leading byte-order mark is dropped.
+fn decode_sql(path: &Path, bytes: Vec<u8>) -> Result<String, ExplainError> {
     match String::from_utf8(bytes) {
         Ok(text) => Ok(text.trim_start_matches('\u{feff}').to_string()),
         Err(e) => {

@@ -295,7 +295,11 @@ fn human_totals(summary: &Summary) -> String {
 }
 
 fn human_start(out: &mut String, m: &MigrationStart<'_>) {
-    let _ = writeln!(out, "== {} ({})", m.name, m.path.display());
+    if m.path == std::path::Path::new(m.name) {
+        let _ = writeln!(out, "== {}", m.name); // standard input, or a file named as it is
+    } else {
+        let _ = writeln!(out, "== {} ({})", m.name, m.path.display());
+    }
     if !m.with_history {
         let _ = writeln!(
             out,

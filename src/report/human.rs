@@ -9,7 +9,7 @@ use super::{
     announced_line, apply_mode_label, check_headline, data_failure_note, diff_lines, down_sql_note,
     error_location, millis, not_seeded_lines, phase_problem, result_label, seconds, seed_summary,
     seeded_line, server_reach, stale_note, trace_line, traced_phases, unannounced_headline,
-    undo_source_label, DiffLine, PhaseProblem,
+    undo_source_label, Detail, DiffLine, PhaseProblem,
 };
 use crate::drill::outcome::{DrillReport, DrillResult, MigrationDrill, PhaseReport};
 use crate::snapshot::{SchemaDiff, Tracking};
@@ -36,10 +36,11 @@ const DETAIL: &str = "    ";
 /// Indent of a diff or error text under its detail line.
 const NESTED: &str = "      ";
 
-pub(super) fn render(report: &DrillReport, color: bool) -> String {
+pub(super) fn render(report: &DrillReport, color: bool, detail: Detail) -> String {
     let text = Human {
         report,
         paint: Paint { color },
+        detail,
     }
     .to_string();
     if color {
@@ -69,17 +70,28 @@ impl Paint {
 struct Human<'a> {
     report: &'a DrillReport,
     paint: Paint,
+    detail: Detail,
 }
 
 impl Display for Human<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.header(f)?;
-        let columns = Columns::of(self.report);
-        for migration in &self.report.migrations {
+        if !self.quiet() {
+            self.header(f)?;
+        }
+        let shown: Vec<&MigrationDrill> = self
+            .report
+            .migrations
+            .iter()
+            .filter(|m| !self.quiet() || m.result == DrillResult::Failed)
+            .collect();
+        let columns = Columns::of(&shown);
+        for migration in &shown {
             self.migration_line(f, migration, &columns)?;
             self.migration_details(f, migration)?;
         }
-        writeln!(f)?;
+        if !shown.is_empty() || !self.quiet() {
+            writeln!(f)?;
+        }
         self.summary(f)
     }
 }
@@ -91,9 +103,9 @@ struct Columns {
 }
 
 impl Columns {
-    fn of(report: &DrillReport) -> Self {
+    fn of(migrations: &[&MigrationDrill]) -> Self {
         let widest = |width: fn(&MigrationDrill) -> usize| {
-            report.migrations.iter().map(width).max().unwrap_or(0)
+            migrations.iter().map(|m| width(m)).max().unwrap_or(0)
         };
         Columns {
             name: widest(|m| safe(&m.name).chars().count()),
@@ -108,6 +120,11 @@ const RESULT_WIDTH: usize = 24;
 const VERDICT_WIDTH: usize = 6;
 
 impl Human<'_> {
+    /// `--quiet`: only failures, the summary line and the verdict.
+    fn quiet(&self) -> bool {
+        self.detail == Detail::Quiet
+    }
+
     fn header(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let report = self.report;
         write!(f, "Drill of {}", safe(report.migrations_dir.display()))?;
@@ -167,18 +184,16 @@ impl Human<'_> {
         f: &mut fmt::Formatter<'_>,
         migration: &MigrationDrill,
     ) -> fmt::Result {
-        if let Some(note) = stale_note(migration) {
-            writeln!(f, "{DETAIL}{}", self.paint.paint(WARNING, safe(note)))?;
-        }
         if let Some(note) = down_sql_note(migration) {
             for line in note.lines() {
                 writeln!(f, "{DETAIL}{}", safe(line))?;
             }
         }
-        if migration.claimed != Verdict::Exact {
-            for reason in &migration.reasons {
-                writeln!(f, "{DETAIL}{}", safe(reason))?;
+        if !self.quiet() {
+            if let Some(note) = stale_note(migration) {
+                writeln!(f, "{DETAIL}{}", self.paint.paint(WARNING, safe(note)))?;
             }
+            self.reasons(f, migration)?;
         }
         for phase in &migration.phases {
             if let Some(problem) = phase_problem(phase) {
@@ -195,6 +210,36 @@ impl Human<'_> {
                 write_indented(f, detail)?;
             }
         }
+        if !self.quiet() {
+            self.notes(f, migration)?;
+        }
+        self.data_details(f, migration)
+    }
+
+    /// Why the undo is not exact: every reason with `--verbose`; else manual steps in full and
+    /// the lossy notes counted (a long-deployed history repeats them in every drill).
+    fn reasons(&self, f: &mut fmt::Formatter<'_>, migration: &MigrationDrill) -> fmt::Result {
+        if migration.claimed == Verdict::Exact {
+            return Ok(());
+        }
+        let mut lossy = 0;
+        for reason in &migration.reasons {
+            if reason.verdict == Verdict::Lossy && self.detail != Detail::Verbose {
+                lossy += 1;
+            } else {
+                writeln!(f, "{DETAIL}{}", safe(reason))?;
+            }
+        }
+        let summary = match lossy {
+            0 => return Ok(()),
+            1 => "1 lossy note; --verbose shows it".to_string(),
+            n => format!("{n} lossy notes; --verbose shows them"),
+        };
+        writeln!(f, "{DETAIL}{}", self.paint.paint(QUIET, summary))
+    }
+
+    /// What is worth knowing beyond failures: how the apply modes differ, the traces.
+    fn notes(&self, f: &mut fmt::Formatter<'_>, migration: &MigrationDrill) -> fmt::Result {
         for difference in &migration.mode_differences {
             writeln!(f, "{DETAIL}batch and split differ: {}", safe(difference))?;
         }
@@ -209,7 +254,7 @@ impl Human<'_> {
                 )?;
             }
         }
-        self.data_details(f, migration)
+        Ok(())
     }
 
     fn data_details(&self, f: &mut fmt::Formatter<'_>, migration: &MigrationDrill) -> fmt::Result {
@@ -229,6 +274,9 @@ impl Human<'_> {
                 "{DETAIL}{}",
                 self.paint.paint(FAILED, safe(unannounced_headline(change)))
             )?;
+        }
+        if self.quiet() {
+            return Ok(());
         }
         if let Some(line) = seeded_line(data) {
             writeln!(f, "{DETAIL}{}", self.paint.paint(QUIET, safe(line)))?;
@@ -285,6 +333,25 @@ impl Human<'_> {
             "Summary: {} passed, {} column order only, {} manual, {} failed, {} not run",
             counts.passed, counts.column_order_only, counts.manual, counts.failed, counts.not_run
         )?;
+        if !self.quiet() {
+            self.totals(f)?;
+        }
+        self.final_check(f)?;
+        if let Some(reason) = &report.stopped {
+            writeln!(f, "Stopped: {}", self.paint.paint(FAILED, safe(reason)))?;
+        }
+        let verdict = if report.passed() {
+            self.paint.paint(PASSED.bold(), "Drill passed")
+        } else {
+            self.paint.paint(FAILED, "Drill FAILED")
+        };
+        writeln!(f, "{verdict}")
+    }
+
+    /// What the drill did besides the migrations in scope, its time, and what it ran beyond
+    /// its database.
+    fn totals(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let report = self.report;
         writeln!(
             f,
             "Migrations before the scope: {} applied forward in {}",
@@ -311,22 +378,19 @@ impl Human<'_> {
                 writeln!(f, "{DETAIL}{}", safe(line))?;
             }
         }
-        self.final_check(f)?;
-        if let Some(reason) = &report.stopped {
-            writeln!(f, "Stopped: {}", self.paint.paint(FAILED, safe(reason)))?;
-        }
-        let verdict = if report.passed() {
-            self.paint.paint(PASSED.bold(), "Drill passed")
-        } else {
-            self.paint.paint(FAILED, "Drill FAILED")
-        };
-        writeln!(f, "{verdict}")
+        Ok(())
     }
 
     fn final_check(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let Some(check) = &self.report.final_check else {
-            return writeln!(f, "Final check: not run");
+            return match self.quiet() {
+                true => Ok(()),
+                false => writeln!(f, "Final check: not run"),
+            };
         };
+        if check.passed && self.quiet() {
+            return Ok(());
+        }
         if check.passed {
             return writeln!(
                 f,

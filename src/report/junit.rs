@@ -9,7 +9,7 @@ use quick_xml::escape::escape;
 
 use super::{
     announced_line, check_headline, data_failure_note, not_seeded_lines, phase_problem, phase_time,
-    plain_diff, seeded_line, server_reach, trace_line, unannounced_headline, PhaseProblem,
+    plain_diff, reasons, seeded_line, server_reach, trace_line, unannounced_headline, PhaseProblem,
 };
 use crate::drill::outcome::{
     DataFailure, DataReport, DrillReport, DrillResult, MigrationDrill, Phase,
@@ -236,10 +236,7 @@ fn skip_message(migration: &MigrationDrill, stopped: Option<&str>) -> Option<Str
         DrillResult::Manual if migration.reasons.is_empty() => {
             Some("manual undo: not drilled".to_string())
         }
-        DrillResult::Manual => Some(format!(
-            "manual undo: not drilled; {}",
-            migration.reasons.join("; ")
-        )),
+        DrillResult::Manual => Some(format!("manual undo: not drilled; {}", reasons(migration))),
         DrillResult::NotRun => Some(match stopped {
             Some(reason) => format!("not run: {reason}"),
             None => "not run".to_string(),

@@ -8,8 +8,8 @@ use quick_xml::escape::{escape, partial_escape};
 
 use super::{
     announced_line, apply_mode_label, check_headline, data_failure_note, millis, not_seeded_lines,
-    phase_problem, phase_time, plain_diff, seed_summary, seeded_line, server_reach, trace_line,
-    traced_phases, unannounced_headline, PhaseProblem,
+    phase_problem, phase_time, plain_diff, reasons, seed_summary, seeded_line, server_reach,
+    trace_line, traced_phases, unannounced_headline, PhaseProblem,
 };
 use crate::drill::outcome::{DrillReport, DrillResult, MigrationDrill, Phase, UndoSource};
 use crate::undo::down_sql::Comparison;
@@ -166,7 +166,7 @@ impl Markdown<'_> {
             let reasons = if migration.reasons.is_empty() {
                 "no reason recorded".to_string()
             } else {
-                migration.reasons.join("; ")
+                reasons(migration)
             };
             writeln!(f, "- `{}`: {}", name(&migration.name), name(&reasons))?;
         }

@@ -51,11 +51,35 @@ pub enum ReportFormat {
     Markdown,
 }
 
-/// The report as text ending in a newline. `color` adds terminal colours to the human format
-/// only; the others never carry escape codes.
+/// How much the human report says (`drill --quiet`, default, `--verbose`); the other formats
+/// always carry every note.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Detail {
+    /// Only failed migrations with their failures, the summary line and the verdict.
+    Quiet,
+    /// Every migration; failures and manual steps in full, lossy notes counted, one line per
+    /// migration.
+    #[default]
+    Normal,
+    /// Every note of every migration.
+    Verbose,
+}
+
+/// The report as text ending in a newline, at the [`Detail::Normal`] level. `color` adds
+/// terminal colours to the human format only; the others never carry escape codes.
 pub fn render(report: &DrillReport, format: ReportFormat, color: bool) -> String {
+    render_at(report, format, color, Detail::Normal)
+}
+
+/// [`render`], the human format saying as much as `detail` asks.
+pub fn render_at(
+    report: &DrillReport,
+    format: ReportFormat,
+    color: bool,
+    detail: Detail,
+) -> String {
     match format {
-        ReportFormat::Human => human::render(report, color),
+        ReportFormat::Human => human::render(report, color, detail),
         ReportFormat::Json => json::render(report),
         ReportFormat::Junit => junit::render(report),
         ReportFormat::Markdown => markdown::render(report),
@@ -263,6 +287,13 @@ fn expectation_verb(expect: Expectation) -> &'static str {
         Expectation::Succeed => "succeed",
         Expectation::Fail => "fail",
     }
+}
+
+/// Every reason a migration's undo is not exact, on one line (JUnit's skip message, Markdown's
+/// list of manual undos).
+fn reasons(migration: &MigrationDrill) -> String {
+    let reasons: Vec<String> = migration.reasons.iter().map(|r| r.to_string()).collect();
+    reasons.join("; ")
 }
 
 fn result_label(result: DrillResult) -> &'static str {

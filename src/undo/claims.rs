@@ -19,8 +19,36 @@ pub struct Claims {
     /// The forward file's SHA-256 when the undo was generated.
     pub source_checksum: Option<String>,
     pub verdict: Option<Verdict>,
-    /// "line 3 lossy: …", one per warning, in file order.
-    pub reasons: Vec<String>,
+    /// One per warning, in file order.
+    pub reasons: Vec<Reason>,
+}
+
+/// Why the undo of one forward statement is not exact, as an undo claims it; written
+/// `line 3 lossy: drops column "bio": …` (and so in JSON reports), its verdict kept apart so a
+/// report can treat lossy and manual statements differently.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reason {
+    /// The forward statement's line; 0 for a reason about the whole undo (a hand-written
+    /// `down.sql`), written without one.
+    pub line: usize,
+    /// Lossy or manual.
+    pub verdict: Verdict,
+    pub text: String,
+}
+
+impl std::fmt::Display for Reason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.line {
+            0 => write!(f, "{}: {}", self.verdict, self.text),
+            line => write!(f, "line {line} {}: {}", self.verdict, self.text),
+        }
+    }
+}
+
+impl serde::Serialize for Reason {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
 }
 
 impl Claims {
@@ -38,19 +66,23 @@ impl Claims {
                     let word = rest.split_whitespace().next().unwrap_or("");
                     claims.verdict = claims.verdict.or_else(|| parse_verdict(word));
                 } else if let Some(rest) = line.strip_prefix(WARNING) {
-                    // "3: lossy: reason" → "line 3 lossy: reason", as fresh claims read.
-                    if let Some((line_no, rest)) = rest.split_once(": ") {
-                        if let Some((verdict, reason)) = rest.split_once(": ") {
-                            claims
-                                .reasons
-                                .push(format!("line {line_no} {verdict}: {reason}"));
-                        }
-                    }
+                    claims.reasons.extend(parse_warning(rest));
                 }
             }
         }
         claims
     }
+}
+
+/// "3: lossy: reason" (after [`WARNING`]); a line that does not read so is no warning.
+fn parse_warning(rest: &str) -> Option<Reason> {
+    let (line, rest) = rest.split_once(": ")?;
+    let (verdict, text) = rest.split_once(": ")?;
+    Some(Reason {
+        line: line.trim().parse().ok()?,
+        verdict: parse_verdict(verdict)?,
+        text: text.to_string(),
+    })
 }
 
 fn parse_verdict(word: &str) -> Option<Verdict> {
@@ -80,13 +112,22 @@ mod tests {
         let claims = Claims::read([part1, part2]);
         assert_eq!(claims.source_checksum.as_deref(), Some("abc123"));
         assert_eq!(claims.verdict, Some(Verdict::Lossy));
+        let reasons: Vec<String> = claims.reasons.iter().map(|r| r.to_string()).collect();
         assert_eq!(
-            claims.reasons,
+            reasons,
             [
                 "line 4 lossy: drops column a.b: its values are lost",
                 "line 2 lossy: recreates table c empty: its rows are lost"
             ]
         );
+        assert_eq!(
+            (claims.reasons[1].line, claims.reasons[1].verdict),
+            (2, Verdict::Lossy)
+        );
+        let odd =
+            Claims::read(["--   line x: lossy: a\n--   line 3: sure: b\n--   line 5: manual: c\n"]);
+        assert_eq!(odd.reasons.len(), 1, "{odd:?}");
+        assert_eq!(odd.reasons[0].to_string(), "line 5 manual: c");
         assert_eq!(Claims::read(["SELECT 1;\n"]), Claims::default());
     }
 }

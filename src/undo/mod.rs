@@ -42,7 +42,7 @@ use crate::catalog::Catalog;
 use crate::sql::touches::Touches;
 use crate::sql::{self, pb, NodeEnum, QName};
 
-pub use claims::Claims;
+pub use claims::{Claims, Reason};
 pub use derive::{derive_each, derive_undos, MigrationUndo, StatementUndo, VerdictCounts};
 pub use effect::Effect;
 pub use explained::{kept_by_design, FileHazards, FoundHazard};

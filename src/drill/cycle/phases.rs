@@ -16,7 +16,7 @@ use crate::migrations::{ApplyMode, Migration};
 use crate::rows::{self, reach::Widen, Fingerprint};
 use crate::snapshot::{SchemaWatcher, Snapshot, SnapshotError};
 use crate::sql::touches::{DataReach, Touches};
-use crate::undo::{MigrationUndo, Verdict};
+use crate::undo::{MigrationUndo, Reason, Verdict};
 
 pub(super) fn sql_file(m: &Migration) -> SqlFile<'_> {
     SqlFile {
@@ -27,16 +27,15 @@ pub(super) fn sql_file(m: &Migration) -> SqlFile<'_> {
     }
 }
 
-pub(super) fn claimed(undo: &MigrationUndo) -> (Verdict, Vec<String>) {
+pub(super) fn claimed(undo: &MigrationUndo) -> (Verdict, Vec<Reason>) {
     let reasons = undo
         .statements
         .iter()
         .filter(|s| s.undo.verdict != Verdict::Exact)
-        .map(|s| {
-            format!(
-                "line {} {}: {}",
-                s.location.line, s.undo.verdict, s.undo.reason
-            )
+        .map(|s| Reason {
+            line: s.location.line,
+            verdict: s.undo.verdict,
+            text: s.undo.reason.clone(),
         })
         .collect();
     (undo.verdict, reasons)
@@ -59,7 +58,7 @@ pub(super) fn not_run(m: &Migration, undo: &MigrationUndo, files: &UndoFiles) ->
 
 /// What the undo drilled claims: a committed undo's own header when it says, else what
 /// unmigrate derives now.
-fn claims(undo: &MigrationUndo, files: &UndoFiles) -> (Verdict, Vec<String>) {
+fn claims(undo: &MigrationUndo, files: &UndoFiles) -> (Verdict, Vec<Reason>) {
     files.claims.clone().unwrap_or_else(|| claimed(undo))
 }
 

@@ -15,7 +15,7 @@ use crate::snapshot::SchemaWatcher;
 use crate::sql::touches::Touches;
 use crate::sql::{self, SqlError};
 use crate::undo::down_sql::Comparison;
-use crate::undo::{self, Claims, MigrationUndo, Verdict};
+use crate::undo::{self, Claims, MigrationUndo, Reason, Verdict};
 
 /// A scratch database, ready for the drill: connected, with the schema watcher installed.
 pub(super) struct Opened {
@@ -205,11 +205,15 @@ fn down_sql_files(source: &str, down: &DownSql, generated: &[UndoFile]) -> UndoF
         touched: None,
         claims: Some((
             Verdict::Lossy,
-            vec![format!(
-                "{} is hand-written: unmigrate does not judge what it does to data; the drill \
-                 checks the schema it restores (seeded, the rows too)",
-                down.path.display()
-            )],
+            vec![Reason {
+                line: 0,
+                verdict: Verdict::Lossy,
+                text: format!(
+                    "{} is hand-written: unmigrate does not judge what it does to data; the \
+                     drill checks the schema it restores (seeded, the rows too)",
+                    down.path.display()
+                ),
+            }],
         )),
     }
 }
@@ -222,7 +226,7 @@ pub(super) struct UndoFiles {
     pub(super) touched: Option<Touches>,
     /// What a committed undo claims in its header: verdict and reasons (`None`: generated,
     /// or a header without a verdict, whose claims are then a fresh generation's).
-    pub(super) claims: Option<(Verdict, Vec<String>)>,
+    pub(super) claims: Option<(Verdict, Vec<Reason>)>,
 }
 
 impl UndoFiles {
