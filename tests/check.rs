@@ -495,3 +495,109 @@ fn an_inline_ignore_with_a_reason_silences_one_hazard() {
         "{report:#}"
     );
 }
+
+/// Teams that follow Prisma's guide on down migrations keep a down.sql beside migration.sql:
+/// it is the undo check judges and drills, `generate --down-sql` writes it, and a hand-written
+/// one is replaced only when asked explicitly.
+#[test]
+fn a_down_sql_is_the_undo_of_its_migration() {
+    let sandbox = Sandbox::new();
+    let project = sandbox.project();
+    let dir = sandbox.history(&[INIT]);
+    git(&project, &["init", "-q", "-b", "main"]);
+    git(&project, &["add", "-A"]);
+    git(&project, &["commit", "-qm", "init"]);
+    add_migration(&dir, ADD_NAME.0, ADD_NAME.1);
+    let down = dir.join(ADD_NAME.0).join("down.sql");
+    let hand = "-- by hand\nALTER TABLE \"User\" DROP COLUMN \"name\";\n";
+    fs::write(&down, hand).unwrap();
+
+    // Hand-written: judged by its drill, reported as such, exit 0.
+    let run = check(&sandbox, &["migrations", "--base", "main"], &[]);
+    assert_eq!(run.code, 0, "{run}");
+    assert!(run.stdout.contains("down.sql (hand-written)"), "{run}");
+    assert!(run.stdout.contains("drill passed"), "{run}");
+
+    // generate --down-sql does not replace it unless told to discard it.
+    let generate = |extra: &[&str]| {
+        let mut args = vec![
+            "generate",
+            "migrations",
+            "--migration",
+            "add_name",
+            "--down-sql",
+        ];
+        args.extend_from_slice(extra);
+        let mut command = sandbox.command(&args);
+        Run::from_output(command.current_dir(&project).output().unwrap())
+    };
+    for extra in [&[][..], &["--force"][..]] {
+        let run = generate(extra);
+        assert_eq!(run.code, 2, "{run}");
+        assert!(run.stderr.contains("unmigrate did not write it"), "{run}");
+        assert_eq!(fs::read_to_string(&down).unwrap(), hand);
+    }
+    // A dry run shows what would replace it, and writes nothing.
+    let dry = generate(&["--dry-run"]);
+    assert_eq!(dry.code, 0, "{dry}");
+    assert!(
+        dry.stdout
+            .contains("--- migrations/20260102000000_add_name/down.sql"),
+        "{dry}"
+    );
+    assert!(dry.stdout.contains("\n--- by hand\n"), "{dry}");
+    assert_eq!(fs::read_to_string(&down).unwrap(), hand);
+    let run = generate(&["--force", "--discard-edits"]);
+    assert_eq!(run.code, 0, "{run}");
+    assert!(run.stdout.contains("down.sql (lossy"), "{run}");
+    let written = fs::read_to_string(&down).unwrap();
+    assert!(written.contains("DROP COLUMN"), "{written}");
+    // No undo folder was written beside it.
+    assert_eq!(
+        fs::read_dir(&dir).unwrap().count(),
+        3,
+        "init, add_name and the lock file"
+    );
+
+    // Generated: current, and drilled; a second run leaves it as it is.
+    let run = check(&sandbox, &["migrations", "--base", "main"], &[]);
+    assert_eq!(run.code, 0, "{run}");
+    assert!(
+        run.stdout.contains("undo 20260102000000_add_name/down.sql"),
+        "{run}"
+    );
+    let run = generate(&[]);
+    assert_eq!(run.code, 0, "{run}");
+    assert_eq!(fs::read_to_string(&down).unwrap(), written);
+
+    // The forward changes: stale, and the fix it names writes the down.sql again.
+    fs::write(
+        dir.join(ADD_NAME.0).join("migration.sql"),
+        "ALTER TABLE \"User\" ADD COLUMN \"name\" TEXT;\nALTER TABLE \"User\" ADD COLUMN \"nick\" TEXT;\n",
+    )
+    .unwrap();
+    let run = check(
+        &sandbox,
+        &["migrations", "--base", "main", "--no-drill"],
+        &[],
+    );
+    assert_eq!(run.code, 1, "{run}");
+    assert!(run.stdout.contains("--down-sql --force"), "{run}");
+    let run = generate(&["--force"]);
+    assert_eq!(run.code, 0, "{run}");
+    assert!(fs::read_to_string(&down).unwrap().contains("\"nick\""));
+
+    // An empty down.sql undoes nothing: a finding.
+    fs::write(&down, "-- nothing to undo\n").unwrap();
+    let run = check(
+        &sandbox,
+        &["migrations", "--base", "main", "--no-drill"],
+        &[],
+    );
+    assert_eq!(run.code, 1, "{run}");
+    assert!(
+        run.stdout
+            .contains("down.sql of 20260102000000_add_name is empty"),
+        "{run}"
+    );
+}

@@ -86,6 +86,9 @@ pub enum UndoState {
     Stale { folders: Vec<String> },
     /// Declared irreversible in the configuration.
     Irreversible { reason: String },
+    /// A `down.sql` unmigrate did not write (Prisma's guide on down migrations): drilled as
+    /// the undo, its data effects not judged.
+    HandWritten { file: String },
 }
 
 /// Something that must change before the pull request merges.
@@ -175,10 +178,18 @@ pub fn missing(
     let missing = new
         .iter()
         .filter(|m| history.undos_of(&m.name).next().is_none())
+        .filter(|m| m.down.as_deref().is_none_or(|d| is_blank(&d.sql)))
         .filter(|m| !irreversible.iter().any(|(name, _)| *name == m.name))
         .map(|m| m.name.clone())
         .collect();
     Ok((missing, since))
+}
+
+/// A file of nothing but white space and comments: a `down.sql` that undoes nothing.
+fn is_blank(sql: &str) -> bool {
+    crate::sql::statements(std::path::Path::new("down.sql"), sql)
+        .next()
+        .is_none()
 }
 
 /// The migrations the configuration declares irreversible, by folder name, with the reason.
@@ -205,7 +216,17 @@ fn judge(
     irreversible: Option<&(String, &str)>,
 ) -> CheckedMigration {
     let folders: Vec<&Migration> = history.undos_of(&m.name).collect();
-    let names = || folders.iter().map(|f| f.name.clone()).collect::<Vec<_>>();
+    // Without undo folders, the migration's own down.sql is its undo, when it has one.
+    let down = m.down.as_deref().filter(|_| folders.is_empty());
+    let down_name = || format!("{}/{}", m.name, crate::migrations::DOWN_SQL);
+    let names = || match down {
+        Some(_) => vec![down_name()],
+        None => folders.iter().map(|f| f.name.clone()).collect::<Vec<_>>(),
+    };
+    let texts: Vec<&str> = match down {
+        Some(down) => vec![down.sql.as_str()],
+        None => folders.iter().map(|f| f.sql.as_str()).collect(),
+    };
     let mut findings = Vec::new();
     let mut notes = Vec::new();
     let undo = if let Some((_, reason)) = irreversible {
@@ -218,7 +239,25 @@ fn judge(
         UndoState::Irreversible {
             reason: reason.to_string(),
         }
-    } else if folders.is_empty() {
+    } else if down.is_some_and(|d| is_blank(&d.sql)) {
+        findings.push(Finding {
+            id: "missing-undo",
+            message: format!(
+                "the down.sql of {} is empty: write the undo there (`unmigrate generate \
+                 --migration {} --down-sql --force --discard-edits`), or declare it irreversible \
+                 with a reason under [irreversible] in unmigrate.toml",
+                m.name, m.name
+            ),
+        });
+        UndoState::Missing
+    } else if down.is_some_and(|d| Claims::read([d.sql.as_str()]).source_checksum.is_none()) {
+        notes.push(format!(
+            "its undo is the hand-written {}: drilled as written; unmigrate does not judge what \
+             it does to data (a seeded drill shows the rows)",
+            down_name()
+        ));
+        UndoState::HandWritten { file: down_name() }
+    } else if folders.is_empty() && down.is_none() {
         findings.push(Finding {
             id: "missing-undo",
             message: format!(
@@ -229,7 +268,7 @@ fn judge(
         });
         UndoState::Missing
     } else {
-        let claims = Claims::read(folders.iter().map(|f| f.sql.as_str()));
+        let claims = Claims::read(texts.iter().copied());
         let now = m.checksum.to_string();
         if claims.source_checksum.as_deref() != Some(now.as_str()) {
             let folders = names().join(", ");
@@ -246,15 +285,15 @@ fn judge(
                 id: "stale-undo",
                 message: format!(
                     "the undo of {} {why}; generate it again with `unmigrate generate \
-                     --migration {} --force`",
-                    m.name, m.name
+                     --migration {}{} --force`",
+                    m.name,
+                    m.name,
+                    if down.is_some() { " --down-sql" } else { "" }
                 ),
             });
             UndoState::Stale { folders: names() }
         } else {
-            let edited = folders
-                .iter()
-                .any(|f| seal_state(&f.sql) == SealState::Edited);
+            let edited = texts.iter().any(|sql| seal_state(sql) == SealState::Edited);
             if edited {
                 notes.push(format!(
                     "its undo ({}) was edited by hand after it was generated: review the edit",
@@ -368,7 +407,10 @@ fn add_drill(migrations: &mut [CheckedMigration], report: &DrillReport) {
         let Some(drilled) = report.migrations.iter().find(|d| d.name == m.name) else {
             continue;
         };
-        let own_undo = matches!(m.undo, UndoState::Current { .. } | UndoState::Stale { .. });
+        let own_undo = matches!(
+            m.undo,
+            UndoState::Current { .. } | UndoState::Stale { .. } | UndoState::HandWritten { .. }
+        );
         let problem = crate::report::failure_headline(drilled);
         if own_undo {
             m.drill = Some(drilled.result);

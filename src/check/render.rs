@@ -18,6 +18,7 @@ fn undo_line(m: &CheckedMigration) -> String {
         ),
         UndoState::Stale { folders } => format!("undo {} is stale", folders.join(", ")),
         UndoState::Irreversible { reason } => format!("declared irreversible: {reason}"),
+        UndoState::HandWritten { file } => format!("undo {file} (hand-written)"),
     }
 }
 

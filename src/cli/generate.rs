@@ -45,6 +45,10 @@ pub struct GenerateArgs {
     /// Write the undo folders here instead of into the migrations folder.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// Write each undo to its migration's own down.sql (Prisma's guide on down migrations:
+    /// run it with `prisma db execute --file`), instead of as new undo folders.
+    #[arg(long, conflicts_with_all = ["out", "timestamp"])]
+    pub down_sql: bool,
     /// Timestamp of the first undo folder (14 digits, UTC), for reproducible output.
     #[arg(long, value_name = "TS")]
     pub timestamp: Option<String>,
@@ -129,16 +133,14 @@ pub(super) fn run(args: &GenerateArgs) -> anyhow::Result<i32> {
         args.force || args.dry_run,
         args.lock_timeout.as_ref(),
     )?;
+    if args.down_sql {
+        return write_down_sql(args, &plan, &history);
+    }
     let written = if args.dry_run {
         generate::verify(&plan)?;
         Vec::new()
     } else {
-        let overwrite = match (args.force, args.discard_edits) {
-            (false, _) => Overwrite::Never,
-            (true, false) => Overwrite::Unedited,
-            (true, true) => Overwrite::DiscardEdits,
-        };
-        match generate::write(&plan, &target, overwrite) {
+        match generate::write(&plan, &target, overwrite(args)) {
             Ok(written) => written,
             Err(GenerateError::Migrations(MigrationsError::Interrupted { signal, outcome })) => {
                 eprintln!("interrupted: {outcome}");
@@ -165,4 +167,74 @@ pub(super) fn run(args: &GenerateArgs) -> anyhow::Result<i32> {
     } else {
         EXIT_OK
     })
+}
+
+/// `--down-sql`: the plan's undos written to (or, dry, diffed against) each migration's own
+/// `down.sql`, and a line per file.
+fn write_down_sql(
+    args: &GenerateArgs,
+    plan: &generate::Plan,
+    history: &migrations::History,
+) -> anyhow::Result<i32> {
+    // A dry run writes nothing, so it shows how any down.sql there would change.
+    let allowed = match args.dry_run {
+        true => Overwrite::DiscardEdits,
+        false => overwrite(args),
+    };
+    let files = generate::down_sql::down_files(plan, history, allowed)?;
+    let written = match args.dry_run {
+        true => Vec::new(),
+        false => generate::down_sql::write(&files)?,
+    };
+    if args.format == GenerateFormat::Json {
+        let listed: Vec<serde_json::Value> = files
+            .iter()
+            .zip(&plan.undos)
+            .map(|(file, undo)| {
+                serde_json::json!({
+                    "source": undo.source,
+                    "file": file.path,
+                    "verdict": undo.verdict,
+                    "counts": undo.counts,
+                    "replaces": file.replaces.is_some(),
+                    "written": !args.dry_run,
+                    "diff": args.dry_run.then(|| generate::down_sql::diffs(std::slice::from_ref(file))),
+                })
+            })
+            .collect();
+        let report = serde_json::json!({ "format_version": 1, "down_sql": listed });
+        print_stdout(|out| writeln!(out, "{report:#}"))?;
+    } else if args.dry_run {
+        print_stdout(|out| out.write_all(generate::down_sql::diffs(&files).as_bytes()))?;
+    } else {
+        let mut text = String::new();
+        for (path, undo) in written.iter().zip(&plan.undos) {
+            text.push_str(&format!(
+                "wrote {} ({}: {} exact, {} lossy, {} manual)\n",
+                path.display(),
+                undo.verdict,
+                undo.counts.exact,
+                undo.counts.lossy,
+                undo.counts.manual
+            ));
+        }
+        text.push_str(
+            "run one with `prisma db execute --file <path>`; `unmigrate drill` drills them\n",
+        );
+        print_stdout(|out| out.write_all(text.as_bytes()))?;
+    }
+    Ok(if plan.verdict() == Verdict::Manual {
+        EXIT_MANUAL
+    } else {
+        EXIT_OK
+    })
+}
+
+/// What `--force` and `--discard-edits` allow to be replaced.
+fn overwrite(args: &GenerateArgs) -> Overwrite {
+    match (args.force, args.discard_edits) {
+        (false, _) => Overwrite::Never,
+        (true, false) => Overwrite::Unedited,
+        (true, true) => Overwrite::DiscardEdits,
+    }
 }

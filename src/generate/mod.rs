@@ -6,6 +6,7 @@
 //! in memory: folder names and the all-or-nothing write can only be decided once every
 //! migration is derived, and the whole undo of a long history is many times its SQL.
 
+pub mod down_sql;
 mod guard;
 mod later;
 mod spool;
@@ -75,6 +76,25 @@ pub enum GenerateError {
         /// The `--last N` that undoes from the newest migration down to the oldest refused.
         last: usize,
     },
+    /// `--down-sql`: `prisma db execute` runs a `down.sql` as one script, in one transaction.
+    #[error(
+        "the undo of {source_name} needs {parts} files run one after the other (a statement \
+         such as CREATE INDEX CONCURRENTLY must run alone), but prisma db execute runs a \
+         down.sql as one script in one transaction; nothing was written: generate it as undo \
+         folders (without --down-sql)"
+    )]
+    DownSqlNeedsParts { source_name: String, parts: usize },
+    #[error(
+        "{} exists{}; nothing was written: {}",
+        path.display(),
+        if *by_hand { " and unmigrate did not write it (or it was edited since)" } else { "" },
+        if *by_hand {
+            "pass --force --discard-edits to replace it, losing its text (see it with --dry-run)"
+        } else {
+            "pass --force to replace it"
+        }
+    )]
+    DownSqlExists { path: PathBuf, by_hand: bool },
     #[error("--last 0 selects no migration; pass --last 1 or more, or --all")]
     LastZero,
     #[error(
