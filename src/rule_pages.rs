@@ -18,6 +18,16 @@ macro_rules! declare {
 }
 pub(crate) use declare;
 
+/// The project's documentation URL for rule pages, with `{id}` where a rule's id goes
+/// (`docs_url` in unmigrate.toml); set once, by the command line, before any report.
+static DOCS_URL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// Makes every rule's help point to `template` (with `{id}` replaced). The first setting
+/// wins: a process reads one configuration.
+pub fn set_docs_url(template: &str) {
+    let _ = DOCS_URL.set(template.to_string());
+}
+
 /// Everything said about a rule, in one place: its declaration.
 #[derive(Debug)]
 pub struct RuleDoc {
@@ -110,9 +120,17 @@ impl<K: RuleKind> RuleOf<K> {
         }
     }
 
-    /// Where its documentation lives, relative to the repository.
+    /// Where to read the rule's documentation: its page at the project's `docs_url` (see
+    /// [`set_docs_url`]), else the command that prints it (`unmigrate rule <id>`). Never a path
+    /// inside unmigrate's source tree, which is a broken link in a pull-request comment.
     pub fn doc(self) -> String {
-        format!("{}/{}.md", K::PAGES, self.id())
+        self.doc_url()
+            .unwrap_or_else(|| format!("unmigrate rule {}", self.id()))
+    }
+
+    /// The rule's page at the project's `docs_url`, when one is set.
+    pub fn doc_url(self) -> Option<String> {
+        DOCS_URL.get().map(|url| url.replace("{id}", self.id()))
     }
 
     /// The Markdown page of the rule, as `unmigrate rule ID` prints it and the kind's pages

@@ -112,7 +112,7 @@ fn every_rule_has_cases_and_a_page() {
                 "rule {id} needs a case tests/cases/explain/{id}/{prefix}*.sql"
             );
         }
-        let page = root().join(rule.doc());
+        let page = root().join("docs/rules").join(format!("{id}.md"));
         let text = std::fs::read_to_string(&page)
             .unwrap_or_else(|_| panic!("rule {id} needs its page {}", page.display()));
         assert!(

@@ -137,9 +137,11 @@ fn json_and_markdown_carry_the_same_hazards() {
         statement["hazards"][0]["rule"],
         "create-index-without-concurrently"
     );
+    // Help names the command that prints the rule's page: never a path into unmigrate's own
+    // source tree, a broken link in a pull-request comment.
     assert_eq!(
         statement["hazards"][0]["doc"],
-        "docs/rules/create-index-without-concurrently.md"
+        "unmigrate rule create-index-without-concurrently"
     );
 
     let md = run_in(tmp.path(), &["explain", ADD, "--format", "markdown"]);
@@ -150,13 +152,35 @@ fn json_and_markdown_carry_the_same_hazards() {
         md.stdout
     );
     assert!(
-        md.stdout.contains(
-            "| [`add-column-not-null-without-default`](docs/rules/add-column-not-null-without-default.md) | 1 |"
-        ),
+        md.stdout
+            .contains("| `add-column-not-null-without-default` | 1 |"),
         "{}",
         md.stdout
     );
     assert!(md.stdout.contains("| 2 | `CREATE INDEX"), "{}", md.stdout);
+
+    // With a documentation URL in unmigrate.toml, help links there, in every format.
+    std::fs::write(
+        tmp.path().join("unmigrate.toml"),
+        "docs_url = \"https://docs.example/rules/{id}\"\n",
+    )
+    .unwrap();
+    let md = run_in(tmp.path(), &["explain", ADD, "--format", "markdown"]);
+    assert!(
+        md.stdout.contains(
+            "| [`add-column-not-null-without-default`](https://docs.example/rules/add-column-not-null-without-default) | 1 |"
+        ),
+        "{}",
+        md.stdout
+    );
+    let human = run_in(tmp.path(), &["explain", ADD]);
+    assert!(
+        human
+            .stdout
+            .contains("see https://docs.example/rules/create-index-without-concurrently"),
+        "{}",
+        human.stdout
+    );
 }
 
 #[test]

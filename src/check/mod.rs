@@ -354,11 +354,9 @@ fn add_hazards(
                         ),
                     });
                 }
-                for hazard in statement
-                    .hazards
-                    .iter()
-                    .filter(|h| plan.config.fail_on.contains(&h.rule))
-                {
+                for hazard in statement.hazards.iter().filter(|h| {
+                    plan.config.fail_on.contains(&h.rule) && !plan.config.ignore.contains(&h.rule)
+                }) {
                     let id = hazard.rule.id();
                     let at = format!("{} line {line}: {}", file.name, hazard.message);
                     let ignored = ignores.iter().find(|i| i.rule == id);
@@ -387,7 +385,11 @@ fn add_hazards(
                         }
                         _ => m.findings.push(Finding {
                             id,
-                            message: format!("{what}{at} ({}){unexplained}", hazard.help),
+                            message: format!(
+                                "{what}{at} ({}; see {}){unexplained}",
+                                hazard.help,
+                                hazard.doc()
+                            ),
                         }),
                     }
                 }

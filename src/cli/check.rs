@@ -6,9 +6,11 @@ use std::path::PathBuf;
 
 use clap::ValueEnum;
 
-use super::{check_output_folder, write_report, write_stdout, EXIT_FINDINGS, EXIT_OK};
+use super::{
+    check_output_folder, migrations_dir, project_config, write_report, write_stdout, EXIT_FINDINGS,
+    EXIT_OK,
+};
 use crate::check::{self, render, CheckPlan, Since};
-use crate::config::Config;
 use crate::drill::apply::Timeouts;
 use crate::drill::script;
 use crate::migrations::{read_history, ApplyMode};
@@ -66,13 +68,8 @@ pub(super) fn run(args: &CheckArgs) -> anyhow::Result<i32> {
     if let Some(path) = &args.output {
         check_output_folder(path)?;
     }
-    let cwd = std::env::current_dir()?;
-    let config = Config::find(args.config.as_deref(), &cwd)?;
-    let dir = args
-        .migrations_dir
-        .clone()
-        .or_else(|| config.migrations.clone())
-        .unwrap_or_else(|| PathBuf::from("prisma/migrations"));
+    let config = project_config(args.config.as_deref())?;
+    let dir = migrations_dir(args.migrations_dir.as_deref(), &config);
     let history = read_history(&dir)?;
     let since = Since::from_flags(args.base.as_deref(), args.since.as_deref(), &dir)?;
     let drill = if args.no_drill || config.drill == Some(false) {
@@ -94,13 +91,15 @@ pub(super) fn run(args: &CheckArgs) -> anyhow::Result<i32> {
             probe: false,
             jobs: None,
             pg_bin: args.pg_bin.clone(),
+            defaults: config.drill_defaults.clone(),
+            default_apply_mode: config.apply_mode,
         })?)
     };
     let report = check::run(CheckPlan {
         history: &history,
         since,
         config: &config,
-        apply_mode: args.apply_mode.unwrap_or_default(),
+        apply_mode: args.apply_mode.or(config.apply_mode).unwrap_or_default(),
         drill,
     })?;
     let text = match args.format {

@@ -5,7 +5,9 @@ use std::path::PathBuf;
 
 use clap::ValueEnum;
 
-use super::{check_output_folder, write_report, EXIT_DRILL_FAILED, EXIT_OK};
+use super::{
+    check_output_folder, migrations_dir, project_config, write_report, EXIT_DRILL_FAILED, EXIT_OK,
+};
 use crate::drill::apply::Timeouts;
 use crate::drill::script::{self, Scope, Seed};
 use crate::drill::{self, DrillPlan, Progress};
@@ -15,9 +17,13 @@ use crate::snapshot::Tracking;
 
 #[derive(Debug, clap::Args)]
 pub struct DrillArgs {
-    /// A drill script (.toml, see drills/) or a Prisma migrations folder.
-    #[arg(default_value = "prisma/migrations")]
-    pub target: PathBuf,
+    /// A drill script (.toml, see drills/) or a Prisma migrations folder [default:
+    /// `migrations` in unmigrate.toml, else prisma/migrations].
+    pub target: Option<PathBuf>,
+    /// The configuration file [default: unmigrate.toml in this folder or one above it]; its
+    /// `apply_mode` and `[drill]` are defaults below the flags and the drill script.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
     /// Make the scratch database on this server instead of an embedded one. Only a database
     /// the drill creates is touched. Prisma's parameters are accepted (`?schema=` is where the
     /// drill runs).
@@ -175,8 +181,9 @@ fn drill_plan(args: &DrillArgs) -> anyhow::Result<DrillPlan> {
     } else {
         None
     };
+    let config = project_config(args.config.as_deref())?;
     Ok(script::plan(script::Flags {
-        target: args.target.clone(),
+        target: migrations_dir(args.target.as_deref(), &config),
         database_url: args.database_url.clone(),
         shadow_database_url: args.shadow_database_url.clone(),
         allow_server_changes: args.allow_server_changes,
@@ -197,6 +204,8 @@ fn drill_plan(args: &DrillArgs) -> anyhow::Result<DrillPlan> {
         probe: args.probe,
         jobs: args.jobs.map(usize::from),
         pg_bin: args.pg_bin.clone(),
+        defaults: config.drill_defaults,
+        default_apply_mode: config.apply_mode,
     })?)
 }
 

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::Context as _;
 
-use super::{print_stdout, EXIT_HAZARDS, EXIT_OK};
+use super::{migrations_dir, print_stdout, project_config, EXIT_HAZARDS, EXIT_OK};
 use crate::explain;
 use crate::migrations::ApplyMode;
 use crate::report;
@@ -18,37 +18,54 @@ pub struct ExplainArgs {
     #[arg(value_name = "TARGET")]
     pub targets: Vec<PathBuf>,
     /// The migrations folder in which a migration name is looked up, and which is explained
-    /// when no target is given.
-    #[arg(long, value_name = "DIR", default_value = "prisma/migrations")]
-    pub dir: PathBuf,
+    /// when no target is given [default: `migrations` in unmigrate.toml, else
+    /// prisma/migrations].
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
     /// Explain the last N forward migrations of --dir (or of the one migrations folder
     /// named), in the order prisma migrate deploy applies them.
     #[arg(long, value_name = "N", value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     pub last: Option<usize>,
     /// How the runner sends each file: whole, in one implicit transaction (Prisma ≤ 7.3), or
-    /// statement by statement (Prisma ≥ 7.4). Transaction rules depend on it.
-    #[arg(long, value_enum, default_value_t = ApplyMode::Batch)]
-    pub apply_mode: ApplyMode,
+    /// statement by statement (Prisma ≥ 7.4). Transaction rules depend on it [default:
+    /// `apply_mode` in unmigrate.toml, else batch].
+    #[arg(long, value_enum)]
+    pub apply_mode: Option<ApplyMode>,
     #[arg(long, value_enum, default_value_t = ExplainFormat::Human)]
     pub format: ExplainFormat,
     /// Exit with 1 when a hazard of this rule id is found; `all` for any hazard. Repeatable,
-    /// or comma-separated. Without it, hazards are reported and the exit code is 0.
+    /// or comma-separated. Without it, `[explain] fail_on` in unmigrate.toml; without both,
+    /// hazards are reported and the exit code is 0.
     #[arg(long, value_name = "RULE", value_delimiter = ',')]
     pub fail_on: Vec<String>,
+    /// The configuration file [default: unmigrate.toml in this folder or one above it]: its
+    /// `apply_mode`, `[explain] fail_on` and `ignore` (rules never reported), `docs_url`.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 pub(super) fn run(args: &ExplainArgs) -> anyhow::Result<i32> {
-    let fail_on = fail_on_rules(&args.fail_on)?;
+    let config = project_config(args.config.as_deref())?;
+    let fail_on = match args.fail_on.is_empty() {
+        true => config.explain_fail_on.clone(),
+        false => fail_on_rules(&args.fail_on)?,
+    };
+    let apply_mode = args.apply_mode.or(config.apply_mode).unwrap_or_default();
+    let dir = migrations_dir(args.dir.as_deref(), &config);
     let mut stdin = std::io::stdin().lock();
-    let targets = explain::Target::resolve_all(&args.targets, &args.dir, args.last, &mut stdin)
+    let targets = explain::Target::resolve_all(&args.targets, &dir, args.last, &mut stdin)
         .map_err(|e| match e {
             explain::ExplainError::LastConflict { .. } => usage_conflict(&e),
             e => e.into(),
         })?;
-    let mut writer = report::explain::Writer::new(args.format, args.apply_mode)
+    let mut writer = report::explain::Writer::new(args.format, apply_mode)
         .context("cannot create a temporary file for the report")?;
+    let mut sink = Spooled {
+        writer: &mut writer,
+        ignore: &config.ignore,
+    };
     for target in &targets {
-        explain::explain_each(target, args.apply_mode, &mut Spooled(&mut writer))?;
+        explain::explain_each(target, apply_mode, &mut sink)?;
     }
     let summary = print_stdout(|out| writer.finish(out))?;
     let failed = summary
@@ -71,8 +88,12 @@ fn usage_conflict(error: &explain::ExplainError) -> anyhow::Error {
     anyhow::Error::new(error)
 }
 
-/// The report's writer as the explain's [`explain::Sink`], its errors in the CLI's words.
-struct Spooled<'a>(&'a mut report::explain::Writer);
+/// The report's writer as the explain's [`explain::Sink`], its errors in the CLI's words;
+/// hazards of the rules unmigrate.toml ignores are dropped here, before any format sees them.
+struct Spooled<'a> {
+    writer: &'a mut report::explain::Writer,
+    ignore: &'a [explain::Rule],
+}
 
 const SPOOL_FAILED: &str = "cannot write the report to its temporary file";
 
@@ -80,15 +101,16 @@ impl explain::Sink for Spooled<'_> {
     type Error = anyhow::Error;
 
     fn start(&mut self, m: &explain::MigrationStart<'_>) -> anyhow::Result<()> {
-        self.0.start(m).context(SPOOL_FAILED)
+        self.writer.start(m).context(SPOOL_FAILED)
     }
 
-    fn statement(&mut self, s: explain::StatementExplained) -> anyhow::Result<()> {
-        self.0.statement(&s).context(SPOOL_FAILED)
+    fn statement(&mut self, mut s: explain::StatementExplained) -> anyhow::Result<()> {
+        s.hazards.retain(|h| !self.ignore.contains(&h.rule));
+        self.writer.statement(&s).context(SPOOL_FAILED)
     }
 
     fn end(&mut self, verdict: crate::undo::Verdict) -> anyhow::Result<()> {
-        self.0.end(verdict).context(SPOOL_FAILED)
+        self.writer.end(verdict).context(SPOOL_FAILED)
     }
 }
 

@@ -3,9 +3,8 @@
 
 use std::path::PathBuf;
 
-use super::{print_stdout, EXIT_MANUAL, EXIT_OK};
+use super::{migrations_dir, print_stdout, project_config, EXIT_MANUAL, EXIT_OK};
 use crate::check::{self, Since};
-use crate::config::Config;
 use crate::generate::{self, GenerateError, Selection};
 use crate::migrations::{self, MigrationsError, Overwrite, Timestamp};
 use crate::report::{self, generate::GenerateFormat};
@@ -13,9 +12,13 @@ use crate::undo::{LockTimeout, Verdict, DEFAULT_LOCK_TIMEOUT};
 
 #[derive(Debug, clap::Args)]
 pub struct GenerateArgs {
-    /// The Prisma migrations folder.
-    #[arg(default_value = "prisma/migrations")]
-    pub migrations_dir: PathBuf,
+    /// The Prisma migrations folder [default: `migrations` in unmigrate.toml, else
+    /// prisma/migrations].
+    pub migrations_dir: Option<PathBuf>,
+    /// The configuration file [default: unmigrate.toml in this folder or one above it]: its
+    /// `migrations`, `lock_timeout` and `[irreversible]` (for --missing).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
     /// Undo this migration (folder name, the name after its timestamp, or a unique start of the
     /// folder name); repeat for several.
     #[arg(long = "migration", value_name = "NAME", conflicts_with_all = ["last", "all", "missing"])]
@@ -64,19 +67,25 @@ pub struct GenerateArgs {
     pub discard_edits: bool,
     /// The longest each undo statement waits for a lock before the undo fails (a PostgreSQL
     /// duration: 5s, 500ms, 1min); every file sets it at its top and resets it at its end.
-    /// 0 or off: set none.
+    /// 0 or off: set none [default: `lock_timeout` in unmigrate.toml, else 5s].
     // Spelled out so clap takes it as one value that may say "none", not as an optional flag.
-    #[arg(long, value_name = "DURATION", default_value = DEFAULT_LOCK_TIMEOUT, value_parser = LockTimeout::parse)]
-    pub lock_timeout: ::std::option::Option<LockTimeout>,
+    #[arg(long, value_name = "DURATION", value_parser = LockTimeout::parse)]
+    pub lock_timeout: Option<::std::option::Option<LockTimeout>>,
     #[arg(long, value_enum, default_value_t = GenerateFormat::Human)]
     pub format: GenerateFormat,
 }
 
 pub(super) fn run(args: &GenerateArgs) -> anyhow::Result<i32> {
-    let target = args
-        .out
-        .clone()
-        .unwrap_or_else(|| args.migrations_dir.clone());
+    let config = project_config(args.config.as_deref())?;
+    let migrations_dir = migrations_dir(args.migrations_dir.as_deref(), &config);
+    let lock_timeout = match &args.lock_timeout {
+        Some(given) => given.clone(),
+        None => match &config.lock_timeout {
+            Some(configured) => configured.clone(),
+            None => LockTimeout::parse(DEFAULT_LOCK_TIMEOUT).map_err(anyhow::Error::msg)?,
+        },
+    };
+    let target = args.out.clone().unwrap_or_else(|| migrations_dir.clone());
     // A run killed while renaming left some of its folders: put them back first.
     if args.dry_run {
         for dir in migrations::interrupted_runs(&target)? {
@@ -94,16 +103,12 @@ pub(super) fn run(args: &GenerateArgs) -> anyhow::Result<i32> {
             );
         }
     }
-    let history = migrations::read_history(&args.migrations_dir)?;
+    let history = migrations::read_history(&migrations_dir)?;
     let selection = if args.all {
         Selection::All
     } else if args.missing {
-        let config = Config::find(None, &std::env::current_dir()?)?;
-        let since = Since::from_flags(
-            args.base.as_deref(),
-            args.since.as_deref(),
-            &args.migrations_dir,
-        )?;
+        let since =
+            Since::from_flags(args.base.as_deref(), args.since.as_deref(), &migrations_dir)?;
         let (missing, since) = check::missing(&history, &since, &config)?;
         if missing.is_empty() {
             eprintln!(
@@ -131,7 +136,7 @@ pub(super) fn run(args: &GenerateArgs) -> anyhow::Result<i32> {
         requested,
         Timestamp::now_utc(),
         args.force || args.dry_run,
-        args.lock_timeout.as_ref(),
+        lock_timeout.as_ref(),
     )?;
     if args.down_sql {
         return write_down_sql(args, &plan, &history);

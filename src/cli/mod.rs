@@ -12,7 +12,7 @@ mod generate;
 mod rule;
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand};
 
@@ -174,6 +174,27 @@ fn check_output_folder(path: &Path) -> anyhow::Result<()> {
     );
     Ok(())
 }
+
+/// The project's `unmigrate.toml` (`--config`, else found from the working directory up),
+/// with its documentation URL put in force for every rule's help.
+fn project_config(explicit: Option<&Path>) -> anyhow::Result<crate::config::Config> {
+    let config = crate::config::Config::find(explicit, &std::env::current_dir()?)?;
+    if let Some(url) = &config.docs_url {
+        crate::rule_pages::set_docs_url(url);
+    }
+    Ok(config)
+}
+
+/// The migrations folder: as given, else the configuration's, else Prisma's default.
+fn migrations_dir(given: Option<&Path>, config: &crate::config::Config) -> PathBuf {
+    given
+        .map(Path::to_path_buf)
+        .or_else(|| config.migrations.clone())
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_MIGRATIONS))
+}
+
+/// Where Prisma keeps a history.
+const DEFAULT_MIGRATIONS: &str = "prisma/migrations";
 
 /// Writes a finished report to `output`, or to standard output when none is given.
 fn write_report(output: Option<&Path>, text: &str) -> anyhow::Result<()> {

@@ -431,7 +431,7 @@ fn markdown_head(summary: &Summary) -> String {
     if hazards > 0 {
         out.push_str("| rule | count |\n| --- | ---: |\n");
         for (rule, n) in summary.counts.iter().filter(|(_, n)| *n > 0) {
-            let _ = writeln!(out, "| [`{rule}`]({}) | {n} |", rule.doc());
+            let _ = writeln!(out, "| {} | {n} |", markdown_rule(*rule));
         }
         out.push('\n');
     }
@@ -469,7 +469,7 @@ fn markdown_row(out: &mut String, s: &StatementExplained) {
     let hazards: Vec<String> = s
         .hazards
         .iter()
-        .map(|h| format!("[`{}`]({}): {}", h.rule, h.doc(), h.message))
+        .map(|h| format!("{}: {}", markdown_rule(h.rule), h.message))
         .collect();
     let _ = writeln!(
         out,
@@ -482,4 +482,13 @@ fn markdown_row(out: &mut String, s: &StatementExplained) {
         cell(&s.undo.reason),
         cell(&hazards.join("<br>")),
     );
+}
+
+/// A rule in Markdown: a link to its page at the project's `docs_url`, else its id (whose
+/// help `unmigrate rule <id>` prints): never a link that leads nowhere.
+fn markdown_rule(rule: Rule) -> String {
+    match rule.doc_url() {
+        Some(url) => format!("[`{rule}`]({url})"),
+        None => format!("`{rule}`"),
+    }
 }

@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 
 use super::{DrillScript, Scope, ScriptError, Seed};
+use crate::config::DrillDefaults;
 use crate::drill::apply::Timeouts;
 use crate::drill::{DrillPlan, DEFAULT_TIME_ZONE};
 use crate::migrations::ApplyMode;
@@ -41,6 +42,10 @@ pub struct Flags {
     pub jobs: Option<usize>,
     /// Where the embedded server's binaries are.
     pub pg_bin: Option<PathBuf>,
+    /// `unmigrate.toml`'s `[drill]`: below the flags and the script, above the defaults.
+    pub defaults: DrillDefaults,
+    /// `unmigrate.toml`'s `apply_mode`, likewise.
+    pub default_apply_mode: Option<ApplyMode>,
 }
 
 /// The drill as the script (if `flags.target` is one) describes it, with the flags taking
@@ -66,9 +71,11 @@ pub fn plan(flags: Flags) -> Result<DrillPlan, ScriptError> {
     };
     let script_traces = script.as_ref().is_some_and(|s| s.trace);
     let script_probes = script.as_ref().is_some_and(|s| s.probe);
+    let defaults = &flags.defaults;
     let time_zone = flags
         .time_zone
         .or_else(|| script.as_ref().and_then(|s| s.time_zone.clone()))
+        .or_else(|| defaults.time_zone.clone())
         .unwrap_or_else(|| DEFAULT_TIME_ZONE.to_string());
     let (migrations_dir, mut undo_dir, scope, apply_mode, url, timeouts, checks, seed) =
         match script {
@@ -111,15 +118,19 @@ pub fn plan(flags: Flags) -> Result<DrillPlan, ScriptError> {
         migrations_dir,
         undo_dir,
         scope,
-        apply_mode: apply_mode.unwrap_or_default(),
+        apply_mode: apply_mode.or(flags.default_apply_mode).unwrap_or_default(),
         timeouts: Timeouts {
             statement: timeouts
                 .statement
+                .or_else(|| defaults.statement_timeout.clone())
                 .or_else(|| Some(DEFAULT_STATEMENT_TIMEOUT.into())),
-            lock: timeouts.lock.or_else(|| Some(DEFAULT_LOCK_TIMEOUT.into())),
+            lock: timeouts
+                .lock
+                .or_else(|| defaults.lock_timeout.clone())
+                .or_else(|| Some(DEFAULT_LOCK_TIMEOUT.into())),
         },
         checks,
-        seed,
+        seed: seed.or(defaults.seed_rows.map(|rows| Seed { rows })),
         time_zone,
         source,
         tracking: flags.tracking,
