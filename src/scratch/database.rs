@@ -154,6 +154,7 @@ impl ScratchDb {
             config: Box::new(admin.clone()),
             schema: schema.to_string(),
             held_pid: held.pid(),
+            kept: held.kept().to_vec(),
         })?;
         eprintln!(
             "note: {} cannot create databases; the drill runs inside the shadow database {} \

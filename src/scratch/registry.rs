@@ -31,6 +31,8 @@ pub enum Resource {
         config: Box<postgres::Config>,
         schema: String,
         held_pid: i32,
+        /// The schemas there once the run had reset the database.
+        kept: Vec<String>,
     },
 }
 
@@ -151,8 +153,9 @@ pub fn clean_up(resource: Resource) {
             config,
             schema,
             held_pid,
+            kept,
         } => {
-            if let Err(error) = shadow::end_run_of(&config, &schema, held_pid) {
+            if let Err(error) = shadow::end_run_of(&config, &schema, held_pid, &kept) {
                 eprintln!("warning: {error}");
             }
         }

@@ -1,9 +1,9 @@
 //! A shadow database the role may not multiply: managed hosts often refuse `CREATE DATABASE`
 //! (no CREATEDB), which is why Prisma's `shadowDatabaseUrl` exists. When a URL was given as a
 //! shadow database and no database can be created beside it, the drill runs inside it, reset
-//! first as Prisma resets it (its schemas dropped and the URL's schema created again) and reset
-//! again at the end, so that it holds no more than Prisma's own use leaves there: an empty
-//! schema where Prisma leaves the migrated one.
+//! first as Prisma resets it (the URL's schema dropped and created again) and reset again at
+//! the end, with every schema the run created dropped too, so that it holds no more than
+//! Prisma's own use leaves there: an empty schema where Prisma leaves the migrated one.
 //!
 //! Never done to a URL that was not given as disposable ([`super::ServerUrl::disposable`]), nor
 //! to the database `DATABASE_URL` names; one drill at a time (an advisory lock).
@@ -25,12 +25,19 @@ const DRILL_SCHEMA: &str = "unmigrate_drill";
 pub(crate) struct HeldSession {
     _client: Client,
     pid: i32,
+    /// The schemas there once the run had reset the database.
+    kept: Vec<String>,
 }
 
 impl HeldSession {
     /// The holding session's backend pid: sessions started after it are the run's.
     pub(crate) fn pid(&self) -> i32 {
         self.pid
+    }
+
+    /// The schemas there once the run had reset the database: the end of the run keeps them.
+    pub(crate) fn kept(&self) -> &[String] {
+        &self.kept
     }
 }
 
@@ -58,14 +65,16 @@ pub(crate) fn take(config: &Config, schema: &str) -> Result<HeldSession, Scratch
             target: describe(config),
         });
     }
-    reset(&mut session, config, schema)?;
+    reset(&mut session, config, schema, None)?;
     let pid: i32 = session
         .query_one("SELECT pg_backend_pid()", &[])
         .map_err(fail)?
         .get(0);
+    let kept = schemas(&mut session).map_err(fail)?;
     Ok(HeldSession {
         _client: session,
         pid,
+        kept,
     })
 }
 
@@ -77,13 +86,18 @@ pub(crate) fn end_run(
     schema: &str,
     held: HeldSession,
 ) -> Result<(), ScratchError> {
-    let result = end_run_of(config, schema, held.pid);
+    let result = end_run_of(config, schema, held.pid, &held.kept);
     drop(held);
     result
 }
 
 /// [`end_run`] by the holding session's pid (a signal's cleanup has only that).
-pub(crate) fn end_run_of(config: &Config, schema: &str, held_pid: i32) -> Result<(), ScratchError> {
+pub(crate) fn end_run_of(
+    config: &Config,
+    schema: &str,
+    held_pid: i32,
+    kept: &[String],
+) -> Result<(), ScratchError> {
     let fail = |source| ScratchError::ShadowReset {
         target: describe(config),
         source,
@@ -97,41 +111,54 @@ pub(crate) fn end_run_of(config: &Config, schema: &str, held_pid: i32) -> Result
             &[&held_pid],
         )
         .map_err(fail)?;
-    reset(&mut client, config, schema)
+    reset(&mut client, config, schema, Some(kept))
 }
 
-/// Prisma's reset, as far as this role can: every schema it owns is dropped with what is in
-/// it (the drill's own `unmigrate_drill` and its event triggers included), then `schema` is
-/// created again, empty.
+/// Prisma's reset of its shadow database: the URL's schema dropped with everything in it and
+/// created again, empty (and the drill's own `unmigrate_drill`, with its event triggers). At
+/// the end of a run, also every schema the run created (not in `kept`, the schemas there once
+/// the run had reset the database): Prisma would leave those, the drill leaves nothing of its
+/// own. Schemas that were there before the run are never touched but the URL's.
 pub(crate) fn reset(
     client: &mut Client,
     config: &Config,
     schema: &str,
+    kept: Option<&[String]>,
 ) -> Result<(), ScratchError> {
     let fail = |source| ScratchError::ShadowReset {
         target: describe(config),
         source,
     };
-    let owned: Vec<String> = client
-        .query(
-            "SELECT nspname FROM pg_namespace \
-              WHERE nspname NOT LIKE 'pg\\_%' AND nspname <> 'information_schema' \
-                AND pg_has_role(current_user, nspowner, 'USAGE') \
-              ORDER BY nspname",
-            &[],
-        )
-        .map_err(fail)?
-        .iter()
-        .map(|row| row.get(0))
-        .collect();
+    let mut drop = vec![schema.to_string(), DRILL_SCHEMA.to_string()];
+    if let Some(kept) = kept {
+        drop.extend(
+            schemas(client)
+                .map_err(fail)?
+                .into_iter()
+                .filter(|name| !kept.contains(name)),
+        );
+    }
     let mut sql = String::new();
-    for name in owned.iter().chain([&DRILL_SCHEMA.to_string()]) {
+    for name in &drop {
         sql.push_str(&format!("DROP SCHEMA IF EXISTS {} CASCADE;\n", Ident(name)));
     }
-    sql.push_str(&format!("CREATE SCHEMA IF NOT EXISTS {};", Ident(schema)));
+    sql.push_str(&format!("CREATE SCHEMA {};", Ident(schema)));
     client.batch_execute(&sql).map_err(fail)
 }
 
+/// The database's schemas, but the system's.
+fn schemas(client: &mut Client) -> Result<Vec<String>, postgres::Error> {
+    Ok(client
+        .query(
+            "SELECT nspname::text FROM pg_namespace \
+              WHERE nspname NOT LIKE 'pg\\_%' AND nspname <> 'information_schema' \
+              ORDER BY nspname",
+            &[],
+        )?
+        .iter()
+        .map(|row| row.get(0))
+        .collect())
+}
 /// A drill resets its shadow database: never the one the application uses.
 fn refuse_application_database(shadow: &Config) -> Result<(), ScratchError> {
     let origin = || Origin::Server("DATABASE_URL".into());
