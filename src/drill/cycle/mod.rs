@@ -106,7 +106,7 @@ pub enum DrillError {
     Apply(#[from] ApplyError),
     #[error("the scratch database connection failed while seeding or fingerprinting data: {0}")]
     Data(#[source] postgres::Error),
-    #[error("time zone {zone:?} is not one PostgreSQL knows; give a zone name such as Europe/Berlin or UTC (--time-zone, or time_zone in the drill script)")]
+    #[error("time zone {zone:?} is not one PostgreSQL knows; give a zone name such as Europe/Berlin or UTC (--time-zone, time_zone in the drill script, or [drill] time_zone in unmigrate.toml)")]
     TimeZone {
         zone: String,
         #[source]
