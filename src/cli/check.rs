@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use clap::ValueEnum;
 
-use super::{check_output_folder, write_report, write_stdout, EXIT_FINDINGS, EXIT_OK};
+use super::{check_output_folder, terminal, write_report, write_stdout, EXIT_FINDINGS, EXIT_OK};
 use crate::check::{self, render, CheckPlan, Since};
 use crate::config::Config;
 use crate::drill::apply::Timeouts;
@@ -104,7 +104,9 @@ pub(super) fn run(args: &CheckArgs) -> anyhow::Result<i32> {
         drill,
     })?;
     let text = match args.format {
-        CheckFormat::Human => render::human(&report),
+        CheckFormat::Human => {
+            render::human(&report, terminal::report(true, args.output.as_deref()))
+        }
         CheckFormat::Json => render::json(&report),
         CheckFormat::Markdown => render::markdown(&report),
         CheckFormat::Junit => render::junit(&report),

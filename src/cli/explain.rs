@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::Context as _;
 
-use super::{print_stdout, EXIT_HAZARDS, EXIT_OK};
+use super::{print_stdout, terminal, EXIT_HAZARDS, EXIT_OK};
 use crate::explain;
 use crate::migrations::ApplyMode;
 use crate::report;
@@ -45,8 +45,10 @@ pub(super) fn run(args: &ExplainArgs) -> anyhow::Result<i32> {
             explain::ExplainError::LastConflict { .. } => usage_conflict(&e),
             e => e.into(),
         })?;
+    let styling = terminal::report(args.format == ExplainFormat::Human, None);
     let mut writer = report::explain::Writer::new(args.format, args.apply_mode)
-        .context("cannot create a temporary file for the report")?;
+        .context("cannot create a temporary file for the report")?
+        .with_styling(styling);
     for target in &targets {
         explain::explain_each(target, args.apply_mode, &mut Spooled(&mut writer))?;
     }
