@@ -337,6 +337,7 @@ fn a_report_that_cannot_be_printed_says_so_and_what_was_written() {
     let full = |args: &[&str]| {
         let dir = p.migrations();
         let output = std::process::Command::new(env!("CARGO_BIN_EXE_unmigrate"))
+            .env("NO_COLOR", "1") // the messages compared are plain
             .arg("generate")
             .arg(&dir)
             .args(args)
@@ -375,6 +376,7 @@ fn a_closed_pipe_on_standard_output_ends_quietly() {
         let (reader, writer) = std::io::pipe().unwrap();
         drop(reader);
         let output = std::process::Command::new(env!("CARGO_BIN_EXE_unmigrate"))
+            .env("NO_COLOR", "1") // the messages compared are plain
             .args(&args)
             .arg(p.migrations())
             .stdout(writer)
@@ -577,6 +579,7 @@ fn a_named_pipe_as_migration_sql_is_refused_without_hanging() {
     // SAFETY: a valid NUL-terminated path.
     assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_unmigrate"))
+        .env("NO_COLOR", "1") // the messages compared are plain
         .args(["generate", p.migrations().to_str().unwrap()])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())

@@ -299,6 +299,7 @@ fn split_mode_lets_concurrently_share_a_file() {
 fn run_with_stdin(cwd: &Path, args: &[&str], input: &str) -> common::Run {
     use std::io::Write;
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_unmigrate"))
+        .env("NO_COLOR", "1") // the messages compared are plain
         .args(args)
         .current_dir(cwd)
         .stdin(std::process::Stdio::piped())

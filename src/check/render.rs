@@ -6,6 +6,7 @@ use std::fmt::Write;
 
 use super::{CheckReport, CheckedMigration, UndoState};
 use crate::drill::outcome::DrillResult;
+use crate::report::style::{Styling, FAILED, PASSED, PLAIN};
 
 /// One line on the undo: where it is and what state it is in.
 fn undo_line(m: &CheckedMigration) -> String {
@@ -47,14 +48,13 @@ fn summary(report: &CheckReport) -> String {
     )
 }
 
-/// For a terminal.
-pub fn human(report: &CheckReport) -> String {
+/// For a terminal: coloured and wrapped as `styling` says.
+pub fn human(report: &CheckReport, styling: Styling) -> String {
     let mut out = format!("Check of {}\n", report.migrations_dir.display());
     for m in &report.migrations {
-        let status = if m.findings.is_empty() {
-            "OK  "
-        } else {
-            "FAIL"
+        let status = match m.findings.is_empty() {
+            true => styling.paint(PASSED, "OK  "),
+            false => styling.paint(FAILED, "FAIL"),
         };
         let _ = writeln!(
             out,
@@ -64,14 +64,15 @@ pub fn human(report: &CheckReport) -> String {
             drill_label(m.drill)
         );
         for f in &m.findings {
-            let _ = writeln!(out, "      {}: {}", f.id, f.message);
+            let first = format!("      {}: ", styling.paint(FAILED, f.id));
+            out.push_str(&styling.prose(&first, "        ", PLAIN, &f.message));
         }
         for note in &m.notes {
-            let _ = writeln!(out, "      note: {note}");
+            out.push_str(&styling.prose("      note: ", "        ", PLAIN, note));
         }
     }
     if let Some(note) = &report.drill_note {
-        let _ = writeln!(out, "Drill: {note}");
+        out.push_str(&styling.prose("Drill: ", "  ", PLAIN, note));
     }
     let _ = writeln!(out, "{}", summary(report));
     out

@@ -7,8 +7,8 @@ use std::path::PathBuf;
 use clap::ValueEnum;
 
 use super::{
-    check_output_folder, migrations_dir, project_config, write_report, write_stdout, EXIT_FINDINGS,
-    EXIT_OK,
+    check_output_folder, migrations_dir, project_config, terminal, write_report, write_stdout,
+    EXIT_FINDINGS, EXIT_OK,
 };
 use crate::check::{self, render, CheckPlan, Since};
 use crate::drill::apply::Timeouts;
@@ -103,7 +103,9 @@ pub(super) fn run(args: &CheckArgs) -> anyhow::Result<i32> {
         drill,
     })?;
     let text = match args.format {
-        CheckFormat::Human => render::human(&report),
+        CheckFormat::Human => {
+            render::human(&report, terminal::report(true, args.output.as_deref()))
+        }
         CheckFormat::Json => render::json(&report),
         CheckFormat::Markdown => render::markdown(&report),
         CheckFormat::Junit => render::junit(&report),

@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use clap::ValueEnum;
 
 use super::{
-    check_output_folder, migrations_dir, project_config, write_report, EXIT_DRILL_FAILED, EXIT_OK,
+    check_output_folder, migrations_dir, project_config, terminal, write_report, EXIT_DRILL_FAILED,
+    EXIT_OK,
 };
 use crate::drill::apply::Timeouts;
 use crate::drill::script::{self, Scope, Seed};
@@ -147,17 +148,13 @@ pub(super) fn run(args: &DrillArgs) -> anyhow::Result<i32> {
     if let Some(bar) = &bar {
         bar.finish();
     }
-    // Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org).
-    let color = args.output.is_none()
-        && args.format == ReportFormat::Human
-        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-        && std::io::IsTerminal::is_terminal(&std::io::stdout());
+    let styling = terminal::report(args.format == ReportFormat::Human, args.output.as_deref());
     let detail = match (args.quiet, args.verbose) {
         (true, _) => report::Detail::Quiet,
         (_, true) => report::Detail::Verbose,
         _ => report::Detail::Normal,
     };
-    let text = report::render_at(&report, args.format, color, detail);
+    let text = report::render_styled(&report, args.format, styling, detail);
     write_report(args.output.as_deref(), &text)?;
     Ok(if report.passed() {
         EXIT_OK

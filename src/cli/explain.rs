@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::Context as _;
 
-use super::{migrations_dir, print_stdout, project_config, EXIT_HAZARDS, EXIT_OK};
+use super::{migrations_dir, print_stdout, project_config, terminal, EXIT_HAZARDS, EXIT_OK};
 use crate::explain;
 use crate::migrations::ApplyMode;
 use crate::report;
@@ -58,8 +58,10 @@ pub(super) fn run(args: &ExplainArgs) -> anyhow::Result<i32> {
             explain::ExplainError::LastConflict { .. } => usage_conflict(&e),
             e => e.into(),
         })?;
+    let styling = terminal::report(args.format == ExplainFormat::Human, None);
     let mut writer = report::explain::Writer::new(args.format, apply_mode)
-        .context("cannot create a temporary file for the report")?;
+        .context("cannot create a temporary file for the report")?
+        .with_styling(styling);
     let mut sink = Spooled {
         writer: &mut writer,
         ignore: &config.ignore,

@@ -3,10 +3,11 @@
 
 use std::path::PathBuf;
 
-use super::{migrations_dir, print_stdout, project_config, EXIT_MANUAL, EXIT_OK};
+use super::{migrations_dir, print_stdout, project_config, terminal, EXIT_MANUAL, EXIT_OK};
 use crate::check::{self, Since};
 use crate::generate::{self, GenerateError, Selection};
 use crate::migrations::{self, MigrationsError, Overwrite, Timestamp};
+use crate::report::style::{verdict_style, WARNING};
 use crate::report::{self, generate::GenerateFormat};
 use crate::undo::{LockTimeout, Verdict, DEFAULT_LOCK_TIMEOUT};
 
@@ -90,8 +91,9 @@ pub(super) fn run(args: &GenerateArgs) -> anyhow::Result<i32> {
     if args.dry_run {
         for dir in migrations::interrupted_runs(&target)? {
             eprintln!(
-                "warning: an unmigrate run was killed while writing ({}); the next run without \
+                "{} an unmigrate run was killed while writing ({}); the next run without \
                  --dry-run removes what it left before reading the history",
+                terminal::stderr().paint(WARNING, "warning:"),
                 dir.display()
             );
         }
@@ -155,7 +157,16 @@ pub(super) fn run(args: &GenerateArgs) -> anyhow::Result<i32> {
         }
     };
     let printed = print_stdout(|out| {
-        report::generate::write(out, &plan, &target, args.dry_run, &written, args.format)
+        let styling = terminal::report(args.format == GenerateFormat::Human, None);
+        report::generate::write(
+            out,
+            &plan,
+            &target,
+            args.dry_run,
+            &written,
+            args.format,
+            styling,
+        )
     });
     printed.map_err(|error| {
         if written.is_empty() {
@@ -212,12 +223,13 @@ fn write_down_sql(
     } else if args.dry_run {
         print_stdout(|out| out.write_all(generate::down_sql::diffs(&files).as_bytes()))?;
     } else {
+        let styling = terminal::stdout();
         let mut text = String::new();
         for (path, undo) in written.iter().zip(&plan.undos) {
             text.push_str(&format!(
                 "wrote {} ({}: {} exact, {} lossy, {} manual)\n",
                 path.display(),
-                undo.verdict,
+                styling.paint(verdict_style(undo.verdict), undo.verdict),
                 undo.counts.exact,
                 undo.counts.lossy,
                 undo.counts.manual

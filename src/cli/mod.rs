@@ -10,6 +10,7 @@ mod drill;
 mod explain;
 mod generate;
 mod rule;
+mod terminal;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -58,6 +59,12 @@ struct StdoutClosed;
     about = "Safe rollbacks for PostgreSQL migration histories"
 )]
 pub struct Cli {
+    /// When to colour reports and messages; auto honours NO_COLOR, CLICOLOR_FORCE and TERM.
+    ///
+    /// auto colours a terminal whose TERM is not dumb, never with NO_COLOR set, and a pipe too
+    /// with CLICOLOR_FORCE set; always and never override all three.
+    #[arg(long, global = true, value_name = "WHEN", default_value_t = clap::ColorChoice::Auto)]
+    pub color: clap::ColorChoice,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -94,6 +101,7 @@ pub enum Command {
 /// Runs the command line and returns the process exit code.
 pub fn main() -> i32 {
     let cli = Cli::parse();
+    terminal::set_choice(cli.color);
     let result = match cli.command {
         Command::Generate(args) => generate::run(&args),
         Command::Drill(args) => drill::run(&args),
@@ -123,7 +131,8 @@ pub fn main() -> i32 {
         Err(error) => {
             // Messages quote folder names and server text: show their control characters.
             eprintln!(
-                "error: {}",
+                "{} {}",
+                terminal::stderr().paint(crate::report::style::FAILED, "error:"),
                 untrusted::multiline(&crate::errors::one_line(error.as_ref()))
             );
             match error.downcast_ref::<crate::drill::DrillError>() {

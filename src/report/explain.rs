@@ -6,6 +6,7 @@ use std::io;
 use std::io::{Seek, Write as _};
 
 use super::pretty_json_at;
+use super::style::{verdict_style, Styling, BOLD, PLAIN, WARNING};
 use crate::explain::{
     Explained, Impact, LockMode, MigrationExplained, MigrationStart, Relation, Rule,
     StatementExplained,
@@ -64,6 +65,8 @@ impl Summary {
 #[derive(Debug)]
 pub struct Writer {
     format: ExplainFormat,
+    /// Colour and width of the human format (the others are always plain).
+    styling: Styling,
     spool: io::BufWriter<std::fs::File>,
     summary: Summary,
     /// The text of the piece being written.
@@ -86,6 +89,7 @@ impl Writer {
     pub fn new(format: ExplainFormat, apply_mode: ApplyMode) -> io::Result<Self> {
         Ok(Writer {
             format,
+            styling: Styling::PLAIN,
             spool: io::BufWriter::new(tempfile::tempfile()?),
             summary: Summary {
                 apply_mode,
@@ -96,6 +100,12 @@ impl Writer {
             text: String::new(),
             current: None,
         })
+    }
+
+    /// The human format coloured and wrapped as `styling` says.
+    pub fn with_styling(mut self, styling: Styling) -> Self {
+        self.styling = styling;
+        self
     }
 
     /// Writes a migration held whole.
@@ -115,7 +125,7 @@ impl Writer {
     pub fn start(&mut self, m: &MigrationStart<'_>) -> io::Result<()> {
         self.text.clear();
         match self.format {
-            ExplainFormat::Human => human_start(&mut self.text, m),
+            ExplainFormat::Human => human_start(&mut self.text, m, self.styling),
             ExplainFormat::Json => {
                 if self.summary.migrations > 0 {
                     self.text.push_str(",\n");
@@ -144,7 +154,7 @@ impl Writer {
         let current = self.current.as_mut().ok_or_else(outside_migration)?;
         self.text.clear();
         match self.format {
-            ExplainFormat::Human => human_statement(&mut self.text, s),
+            ExplainFormat::Human => human_statement(&mut self.text, s, self.styling),
             ExplainFormat::Json => {
                 self.text
                     .push_str(if current.statements == 0 { "\n" } else { ",\n" });
@@ -188,6 +198,7 @@ impl Writer {
     pub fn finish(self, out: &mut dyn io::Write) -> io::Result<Summary> {
         let Writer {
             format,
+            styling,
             spool,
             summary,
             ..
@@ -197,7 +208,7 @@ impl Writer {
         match format {
             ExplainFormat::Human => {
                 io::copy(&mut spooled, out)?;
-                out.write_all(human_totals(&summary).as_bytes())?;
+                out.write_all(human_totals(&summary, styling).as_bytes())?;
             }
             ExplainFormat::Json => {
                 out.write_all(json_head(&summary)?.as_bytes())?;
@@ -278,76 +289,98 @@ fn rel(r: &Relation) -> String {
     }
 }
 
-fn human_totals(summary: &Summary) -> String {
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
+fn human_totals(summary: &Summary, st: Styling) -> String {
+    let totals = format!(
         "{} migration(s), {} statement(s), {} hazard(s) (apply mode: {})",
         summary.migrations,
         summary.statements,
         summary.hazards(),
         summary.apply_mode
     );
+    let mut out = st.prose("", "  ", PLAIN, &totals);
     for (rule, n) in summary.counts.iter().filter(|(_, n)| *n > 0) {
-        let _ = writeln!(out, "  {n:>5}  {rule}");
+        let _ = writeln!(out, "  {n:>5}  {}", st.paint(WARNING, rule));
     }
     out
 }
 
-fn human_start(out: &mut String, m: &MigrationStart<'_>) {
-    if m.path == std::path::Path::new(m.name) {
-        let _ = writeln!(out, "== {}", m.name); // standard input, or a file named as it is
+/// Where the text of a statement's lines starts, after their label ("  hazard   ").
+const COLUMN: &str = "           ";
+
+/// A labelled line of prose under a statement ("  hazard   …"), wrapped at the width with
+/// its continuation lines under its text. `label` may be painted.
+fn labelled(out: &mut String, st: Styling, label: &str, text: &str) {
+    out.push_str(&st.prose(label, COLUMN, PLAIN, text));
+}
+
+fn human_start(out: &mut String, m: &MigrationStart<'_>, st: Styling) {
+    let heading = if m.path == std::path::Path::new(m.name) {
+        format!("== {}", m.name) // standard input, or a file named as it is
     } else {
-        let _ = writeln!(out, "== {} ({})", m.name, m.path.display());
-    }
+        format!("== {} ({})", m.name, m.path.display())
+    };
+    let _ = writeln!(out, "{}", st.paint(BOLD, heading));
     if !m.with_history {
-        let _ = writeln!(
-            out,
-            "   no history: tables this file does not create are assumed to exist and hold rows"
-        );
+        out.push_str(&st.prose(
+            "   ",
+            "     ",
+            PLAIN,
+            "no history: tables this file does not create are assumed to exist and hold rows",
+        ));
     }
 }
 
-fn human_statement(out: &mut String, s: &StatementExplained) {
+fn human_statement(out: &mut String, s: &StatementExplained, st: Styling) {
     let _ = writeln!(out, "line {:<4} {}", s.location.line, one_line(&s.sql, 100));
-    human_impact(out, &s.impact);
-    let _ = writeln!(out, "  undo     {}: {}", s.undo.verdict, s.undo.reason);
+    human_impact(out, &s.impact, st);
+    let verdict = st.paint(verdict_style(s.undo.verdict), s.undo.verdict);
+    labelled(out, st, &format!("  undo     {verdict}: "), &s.undo.reason);
     for u in &s.undo.statements {
-        let _ = writeln!(out, "           {};", one_line(&u.sql, 100));
+        let _ = writeln!(out, "{COLUMN}{};", one_line(&u.sql, 100));
     }
     for h in &s.hazards {
-        let _ = writeln!(out, "  hazard   {}: {}", h.rule, h.message);
-        let _ = writeln!(out, "           help: {}", h.help);
-        let _ = writeln!(out, "           see {}", h.doc());
+        let label = format!(
+            "  {}   {}: ",
+            st.paint(WARNING, "hazard"),
+            st.paint(WARNING, h.rule)
+        );
+        labelled(out, st, &label, &h.message);
+        labelled(out, st, &format!("{COLUMN}help: "), &h.help);
+        let _ = writeln!(out, "{COLUMN}see {}", h.doc());
     }
 }
 
-fn human_impact(out: &mut String, i: &Impact) {
+fn human_impact(out: &mut String, i: &Impact, st: Styling) {
     for l in &i.locks {
         let blocks = match (l.on.kind, l.mode) {
             ("type", _) => "a lock on the type, not on any table: other changes to the type wait",
             ("index", LockMode::AccessExclusive) => "queries that would use the index wait",
             _ => l.mode.blocks(),
         };
-        let _ = writeln!(
-            out,
-            "  lock     {} on {} {} ({blocks})",
-            l.mode,
-            l.on.kind,
-            rel(&l.on),
-        );
+        let text = format!("{} on {} {} ({blocks})", l.mode, l.on.kind, rel(&l.on));
+        labelled(out, st, "  lock     ", &text);
     }
     for c in &i.rewrites {
-        let _ = writeln!(out, "  rewrite  {}: {}", rel(&c.on), c.why);
+        labelled(
+            out,
+            st,
+            "  rewrite  ",
+            &format!("{}: {}", rel(&c.on), c.why),
+        );
     }
     for c in &i.scans {
-        let _ = writeln!(out, "  scan     {}: {}", rel(&c.on), c.why);
+        labelled(
+            out,
+            st,
+            "  scan     ",
+            &format!("{}: {}", rel(&c.on), c.why),
+        );
     }
     if let Some(why) = &i.outside_transaction {
-        let _ = writeln!(out, "  no txn   {why}");
+        labelled(out, st, "  no txn   ", why);
     }
     for n in &i.notes {
-        let _ = writeln!(out, "  note     {n}");
+        labelled(out, st, "  note     ", n);
     }
 }
 

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use super::style::{verdict_style, Styling, ADDED, BOLD, FAILED, HUNK, PLAIN, REMOVED, WARNING};
 use crate::generate::{Plan, PlannedUndo};
 use crate::migrations::{self, NewFolder};
 use crate::untrusted;
@@ -19,7 +20,8 @@ pub enum GenerateFormat {
     Json,
 }
 
-/// Writes the report of `plan`, whose folders went to `target` (`written`; none in a dry run).
+/// Writes the report of `plan`, whose folders went to `target` (`written`; none in a dry run);
+/// the human format coloured and wrapped as `styling` says.
 pub fn write(
     out: &mut dyn Write,
     plan: &Plan,
@@ -27,10 +29,11 @@ pub fn write(
     dry_run: bool,
     written: &[PathBuf],
     format: GenerateFormat,
+    styling: Styling,
 ) -> std::io::Result<()> {
     match format {
         GenerateFormat::Json => json(out, plan, dry_run, written),
-        GenerateFormat::Human => human(out, plan, target, dry_run),
+        GenerateFormat::Human => human(out, plan, target, dry_run, styling),
     }
 }
 
@@ -97,26 +100,29 @@ fn read_back(e: io::Error) -> io::Error {
     )
 }
 
-fn human(out: &mut dyn Write, plan: &Plan, target: &Path, dry_run: bool) -> std::io::Result<()> {
+fn human(
+    out: &mut dyn Write,
+    plan: &Plan,
+    target: &Path,
+    dry_run: bool,
+    st: Styling,
+) -> std::io::Result<()> {
     for undo in &plan.undos {
         let c = undo.counts;
         writeln!(
             out,
             "undo of {}: {} ({} exact, {} lossy, {} manual)",
             untrusted::terminal(&undo.source),
-            undo.verdict,
+            st.paint(verdict_style(undo.verdict), undo.verdict),
             c.exact,
             c.lossy,
             c.manual
         )?;
         for note in plan.notes(undo).map_err(read_back)? {
-            writeln!(
-                out,
-                "  line {} {}: {}",
-                note.line,
-                note.verdict,
-                untrusted::terminal(&note.reason)
-            )?;
+            let verdict = st.paint(verdict_style(note.verdict), note.verdict);
+            let first = format!("  line {} {verdict}: ", note.line);
+            let reason = untrusted::terminal(&note.reason);
+            out.write_all(st.prose(&first, "    ", PLAIN, &reason).as_bytes())?;
         }
         for folder in &undo.folders {
             let path = target.join(&folder.name).join(migrations::MIGRATION_SQL);
@@ -125,7 +131,7 @@ fn human(out: &mut dyn Write, plan: &Plan, target: &Path, dry_run: bool) -> std:
                 let sql = plan.file(folder).map_err(read_back)?;
                 let committed = target.join(&folder.name).join(migrations::MIGRATION_SQL);
                 match std::fs::read_to_string(&committed) {
-                    Ok(committed) => committed_against_fresh(out, &path, &committed, &sql)?,
+                    Ok(committed) => committed_against_fresh(out, &path, &committed, &sql, st)?,
                     Err(_) => writeln!(
                         out,
                         "\n== {path} (dry run, not written) ==\n{}",
@@ -138,29 +144,39 @@ fn human(out: &mut dyn Write, plan: &Plan, target: &Path, dry_run: bool) -> std:
         }
     }
     let c = plan.counts();
-    writeln!(
-        out,
-        "\n{} migration(s), {} statement(s): {} exact, {} lossy, {} manual",
+    let counted = |n: usize, style| match n {
+        0 => PLAIN,
+        _ => style,
+    };
+    let totals = format!(
+        "{} migration(s), {} statement(s): {} exact, {}, {}",
         plan.undos.len(),
         c.exact + c.lossy + c.manual,
         c.exact,
-        c.lossy,
-        c.manual
-    )?;
+        st.paint(counted(c.lossy, WARNING), format!("{} lossy", c.lossy)),
+        st.paint(counted(c.manual, FAILED), format!("{} manual", c.manual)),
+    );
+    writeln!(out)?;
+    out.write_all(st.prose("", "  ", PLAIN, &totals).as_bytes())?;
     if !dry_run {
         writeln!(out, "\nNext steps:")?;
+        let step = |out: &mut dyn Write, style, text| {
+            out.write_all(st.prose("  - ", "    ", style, text).as_bytes())
+        };
         if c.manual > 0 {
-            writeln!(
+            step(
                 out,
-                "  - write the MANUAL STEP blocks by hand: the migration fails until you do"
+                FAILED,
+                "write the MANUAL STEP blocks by hand: the migration fails until you do",
             )?;
         }
-        writeln!(
+        step(
             out,
-            "  - review the generated SQL and its warnings in the pull request"
+            PLAIN,
+            "review the generated SQL and its warnings in the pull request",
         )?;
-        writeln!(out, "  - revert the model change in schema.prisma too, or `prisma migrate dev` will see drift and generate a re-do")?;
-        writeln!(out, "  - deploy with `prisma migrate deploy`")?;
+        step(out, PLAIN, "revert the model change in schema.prisma too, or `prisma migrate dev` will see drift and generate a re-do")?;
+        step(out, PLAIN, "deploy with `prisma migrate deploy`")?;
     }
     Ok(())
 }
@@ -173,6 +189,7 @@ fn committed_against_fresh(
     path: &str,
     committed: &str,
     fresh: &str,
+    st: Styling,
 ) -> io::Result<()> {
     let committed = migrations::without_seal(&committed.replace("\r\n", "\n"));
     let fresh = migrations::without_seal(fresh);
@@ -183,17 +200,36 @@ fn committed_against_fresh(
         );
     }
     let diff = similar::TextDiff::from_lines(&committed, &fresh);
+    let diff = diff
+        .unified_diff()
+        .context_radius(2)
+        .header("committed", "fresh")
+        .to_string();
     writeln!(
         out,
-        "\n== {path} (dry run): how the committed undo differs from a fresh one (--force writes the fresh one, unless it was edited by hand) ==\n{}",
-        untrusted::multiline(
-            &diff
-                .unified_diff()
-                .context_radius(2)
-                .header("committed", "fresh")
-                .to_string()
-        )
-    )
+        "\n== {path} (dry run): how the committed undo differs from a fresh one (--force writes the fresh one, unless it was edited by hand) =="
+    )?;
+    // One line at a time, so each line's colour ends with it.
+    for (i, line) in untrusted::multiline(&diff).lines().enumerate() {
+        writeln!(out, "{}", st.paint(diff_style(i, line), line))?;
+    }
+    writeln!(out)
+}
+
+/// The colour of line `i` of a unified diff: `similar` writes the two file headers first, so a
+/// removed `-- comment` later (`--- comment`) is not taken for one.
+fn diff_style(i: usize, line: &str) -> anstyle::Style {
+    if i < 2 {
+        BOLD
+    } else if line.starts_with("@@") {
+        HUNK
+    } else if line.starts_with('-') {
+        REMOVED
+    } else if line.starts_with('+') {
+        ADDED
+    } else {
+        PLAIN
+    }
 }
 
 #[cfg(test)]
@@ -259,6 +295,7 @@ mod tests {
                 dry_run,
                 &written,
                 GenerateFormat::Json,
+                Styling::PLAIN,
             )
             .unwrap();
             assert_eq!(String::from_utf8(out).unwrap(), expected);

@@ -1,10 +1,14 @@
 //! The terminal report: one aligned line per migration, what went wrong indented under it,
-//! then a summary. Colour is optional so the same text can go to a file or a CI log.
+//! then a summary. Colour and wrapping are optional ([`Styling`]) so the same text can go to a
+//! file or a CI log.
 
 use std::fmt::{self, Display};
 
-use anstyle::{AnsiColor, Style};
+use anstyle::Style;
 
+use super::style::{
+    verdict_style, Styling, ADDED, BOLD, FAILED, HUNK, PASSED, PLAIN, QUIET, REMOVED, WARNING,
+};
 use super::{
     announced_line, apply_mode_label, check_headline, data_failure_note, diff_lines, down_sql_note,
     error_location, millis, not_seeded_lines, phase_problem, result_label, seconds, seed_summary,
@@ -22,28 +26,22 @@ fn safe(text: impl Display) -> String {
     untrusted::terminal(&text.to_string()).into_owned()
 }
 
-const FAILED: Style = AnsiColor::Red.on_default().bold();
-const PASSED: Style = AnsiColor::Green.on_default();
-const WARNING: Style = AnsiColor::Yellow.on_default();
-const QUIET: Style = Style::new().dimmed();
-const BOLD: Style = Style::new().bold();
-const REMOVED: Style = AnsiColor::Red.on_default();
-const ADDED: Style = AnsiColor::Green.on_default();
-const HUNK: Style = AnsiColor::Cyan.on_default();
-
 /// Indent of everything said about a migration under its line.
 const DETAIL: &str = "    ";
-/// Indent of a diff or error text under its detail line.
+/// Indent of a diff or error text under its detail line, and of a detail's wrapped lines.
 const NESTED: &str = "      ";
+/// Indent of a wrapped line under a nested one, and of a summary line's.
+const NESTED_MORE: &str = "        ";
+const HANG: &str = "  ";
 
-pub(super) fn render(report: &DrillReport, color: bool, detail: Detail) -> String {
+pub(super) fn render(report: &DrillReport, styling: Styling, detail: Detail) -> String {
     let text = Human {
         report,
-        paint: Paint { color },
+        paint: styling,
         detail,
     }
     .to_string();
-    if color {
+    if styling.color {
         text // every outside text was escaped where it is written
     } else {
         // Without colour the report has no control character of its own but line breaks.
@@ -51,25 +49,9 @@ pub(super) fn render(report: &DrillReport, color: bool, detail: Detail) -> Strin
     }
 }
 
-/// Applies a style only when colour is on, so plain output carries no escape codes at all.
-#[derive(Clone, Copy)]
-struct Paint {
-    color: bool,
-}
-
-impl Paint {
-    fn paint(self, style: Style, text: impl Display) -> String {
-        if self.color {
-            format!("{style}{text}{style:#}")
-        } else {
-            text.to_string()
-        }
-    }
-}
-
 struct Human<'a> {
     report: &'a DrillReport,
-    paint: Paint,
+    paint: Styling,
     detail: Detail,
 }
 
@@ -120,6 +102,16 @@ const RESULT_WIDTH: usize = 24;
 const VERDICT_WIDTH: usize = 6;
 
 impl Human<'_> {
+    /// A line said of a migration, under its line: prose, wrapped at the width.
+    fn say(&self, f: &mut fmt::Formatter<'_>, style: Style, text: impl Display) -> fmt::Result {
+        f.write_str(&self.paint.prose(DETAIL, NESTED, style, &text.to_string()))
+    }
+
+    /// A line of the header or the summary: prose, wrapped at the width.
+    fn line(&self, f: &mut fmt::Formatter<'_>, text: impl Display) -> fmt::Result {
+        f.write_str(&self.paint.prose("", HANG, PLAIN, &text.to_string()))
+    }
+
     /// `--quiet`: only failures, the summary line and the verdict.
     fn quiet(&self) -> bool {
         self.detail == Detail::Quiet
@@ -132,25 +124,30 @@ impl Human<'_> {
             write!(f, " with {}", safe(script.display()))?;
         }
         writeln!(f)?;
-        write!(
-            f,
+        let mut server = format!(
             "Apply mode {}, {}",
             apply_mode_label(report.apply_mode),
             report.database
-        )?;
+        );
         if !report.database.contains(&report.server_version) {
-            write!(f, " (PostgreSQL {})", report.server_version)?;
+            server.push_str(&format!(" (PostgreSQL {})", report.server_version));
         }
-        writeln!(f, ", TimeZone {}", safe(&report.time_zone))?;
-        writeln!(f, "Schema comparison: {}", tracking_label(report.tracking))?;
+        self.line(f, format!("{server}, TimeZone {}", safe(&report.time_zone)))?;
+        self.line(
+            f,
+            format!("Schema comparison: {}", tracking_label(report.tracking)),
+        )?;
         if let Some(rows) = report
             .migrations
             .iter()
             .find_map(|m| m.data.as_ref().map(|d| d.rows_per_table))
         {
-            writeln!(
+            self.line(
                 f,
-                "Seeded: {rows} rows per table; data compared before forward and after each phase"
+                format!(
+                    "Seeded: {rows} rows per table; data compared before forward and after each \
+                     phase"
+                ),
             )?;
         }
         writeln!(f, "Phase timings: apply+compare in ms")?;
@@ -166,11 +163,12 @@ impl Human<'_> {
         // Pad before painting: escape codes must not count towards the width.
         let result = format!("{:<RESULT_WIDTH$}", result_label(migration.result));
         let timings: Vec<String> = migration.phases.iter().map(phase_timing).collect();
+        let claimed = format!("{:<VERDICT_WIDTH$}", migration.claimed.to_string());
         let line = format!(
-            "{}  {:<name$}  {:<VERDICT_WIDTH$}  {:<source$}  {}",
+            "{}  {:<name$}  {}  {:<source$}  {}",
             self.paint.paint(result_style(migration.result), result),
             safe(&migration.name),
-            migration.claimed.to_string(),
+            self.paint.paint(verdict_style(migration.claimed), claimed),
             safe(undo_source_label(&migration.undo_source)),
             timings.join("  "),
             name = columns.name,
@@ -185,13 +183,18 @@ impl Human<'_> {
         migration: &MigrationDrill,
     ) -> fmt::Result {
         if let Some(note) = down_sql_note(migration) {
-            for line in note.lines() {
+            // A line of prose, then the statement diff, which is never wrapped.
+            let mut lines = note.lines();
+            if let Some(first) = lines.next() {
+                self.say(f, PLAIN, safe(first))?;
+            }
+            for line in lines {
                 writeln!(f, "{DETAIL}{}", safe(line))?;
             }
         }
         if !self.quiet() {
             if let Some(note) = stale_note(migration) {
-                writeln!(f, "{DETAIL}{}", self.paint.paint(WARNING, safe(note)))?;
+                self.say(f, WARNING, safe(note))?;
             }
             self.reasons(f, migration)?;
         }
@@ -201,11 +204,7 @@ impl Human<'_> {
             }
         }
         for check in migration.checks.iter().filter(|c| !c.passed) {
-            writeln!(
-                f,
-                "{DETAIL}{}",
-                self.paint.paint(FAILED, safe(check_headline(check)))
-            )?;
+            self.say(f, FAILED, safe(check_headline(check)))?;
             if let Some(detail) = &check.detail {
                 write_indented(f, detail)?;
             }
@@ -227,7 +226,7 @@ impl Human<'_> {
             if reason.verdict == Verdict::Lossy && self.detail != Detail::Verbose {
                 lossy += 1;
             } else {
-                writeln!(f, "{DETAIL}{}", safe(reason))?;
+                self.say(f, PLAIN, safe(reason))?;
             }
         }
         let summary = match lossy {
@@ -241,12 +240,17 @@ impl Human<'_> {
     /// What is worth knowing beyond failures: how the apply modes differ, the traces.
     fn notes(&self, f: &mut fmt::Formatter<'_>, migration: &MigrationDrill) -> fmt::Result {
         for difference in &migration.mode_differences {
-            writeln!(f, "{DETAIL}batch and split differ: {}", safe(difference))?;
+            self.say(
+                f,
+                PLAIN,
+                format!("batch and split differ: {}", safe(difference)),
+            )?;
         }
         for phase in traced_phases(migration) {
             writeln!(f, "{DETAIL}{} trace:", phase.phase)?;
             for trace in &phase.statements {
-                writeln!(f, "{NESTED}{}", safe(trace_line(trace)))?;
+                let line = safe(trace_line(trace));
+                f.write_str(&self.paint.prose(NESTED, NESTED_MORE, PLAIN, &line))?;
                 writeln!(
                     f,
                     "{NESTED}  {}",
@@ -263,29 +267,25 @@ impl Human<'_> {
         };
         for (phase, failure) in data.phase_failures() {
             let note = format!("{phase} {}", data_failure_note(phase, failure));
-            writeln!(f, "{DETAIL}{}", self.paint.paint(FAILED, note))?;
+            self.say(f, FAILED, note)?;
         }
         if let Some(fix) = data.forward_fix {
-            writeln!(f, "{DETAIL}{}", fix.finding())?;
+            self.say(f, PLAIN, fix.finding())?;
         }
         for change in &data.unannounced {
-            writeln!(
-                f,
-                "{DETAIL}{}",
-                self.paint.paint(FAILED, safe(unannounced_headline(change)))
-            )?;
+            self.say(f, FAILED, safe(unannounced_headline(change)))?;
         }
         if self.quiet() {
             return Ok(());
         }
         if let Some(line) = seeded_line(data) {
-            writeln!(f, "{DETAIL}{}", self.paint.paint(QUIET, safe(line)))?;
+            self.say(f, QUIET, safe(line))?;
         }
         for line in not_seeded_lines(data) {
-            writeln!(f, "{DETAIL}{}", self.paint.paint(WARNING, safe(line)))?;
+            self.say(f, WARNING, safe(line))?;
         }
         for change in &data.announced {
-            writeln!(f, "{DETAIL}{}", safe(announced_line(change)))?;
+            self.say(f, PLAIN, safe(announced_line(change)))?;
         }
         Ok(())
     }
@@ -297,7 +297,7 @@ impl Human<'_> {
         problem: &PhaseProblem<'_>,
     ) -> fmt::Result {
         let headline = format!("{}: {}", phase.phase, safe(problem.headline()));
-        writeln!(f, "{DETAIL}{}", self.paint.paint(FAILED, headline))?;
+        self.say(f, FAILED, headline)?;
         match problem {
             PhaseProblem::Mismatch(diff) | PhaseProblem::UnannouncedColumnOrder(diff) => {
                 self.diff(f, diff, NESTED)
@@ -318,7 +318,7 @@ impl Human<'_> {
                 DiffLine::HunkHeader(_) => HUNK,
                 DiffLine::Removed(_) => REMOVED,
                 DiffLine::Added(_) => ADDED,
-                DiffLine::Context(_) => Style::new(),
+                DiffLine::Context(_) => PLAIN,
             };
             writeln!(f, "{indent}{}", self.paint.paint(style, safe(line.text())))?;
         }
@@ -328,17 +328,23 @@ impl Human<'_> {
     fn summary(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let report = self.report;
         let counts = report.counts();
-        writeln!(
+        self.line(
             f,
-            "Summary: {} passed, {} column order only, {} manual, {} failed, {} not run",
-            counts.passed, counts.column_order_only, counts.manual, counts.failed, counts.not_run
+            format!(
+                "Summary: {} passed, {} column order only, {} manual, {} failed, {} not run",
+                counts.passed,
+                counts.column_order_only,
+                counts.manual,
+                counts.failed,
+                counts.not_run
+            ),
         )?;
         if !self.quiet() {
             self.totals(f)?;
         }
         self.final_check(f)?;
         if let Some(reason) = &report.stopped {
-            writeln!(f, "Stopped: {}", self.paint.paint(FAILED, safe(reason)))?;
+            f.write_str(&self.paint.prose("Stopped: ", HANG, FAILED, &safe(reason)))?;
         }
         let verdict = if report.passed() {
             self.paint.paint(PASSED.bold(), "Drill passed")
@@ -352,24 +358,28 @@ impl Human<'_> {
     /// its database.
     fn totals(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let report = self.report;
-        writeln!(
+        self.line(
             f,
-            "Migrations before the scope: {} applied forward in {}",
-            report.prefix.migrations,
-            millis(report.prefix.duration)
+            format!(
+                "Migrations before the scope: {} applied forward in {}",
+                report.prefix.migrations,
+                millis(report.prefix.duration)
+            ),
         )?;
         if let Some(startup) = report.startup {
             writeln!(f, "Startup: {}", seconds(startup))?;
         }
         if !report.undo_steps.is_empty() {
-            writeln!(
+            self.line(
                 f,
-                "Undo folders in the history, applied forward at their place: {}",
-                safe(report.undo_steps.join(", "))
+                format!(
+                    "Undo folders in the history, applied forward at their place: {}",
+                    safe(report.undo_steps.join(", "))
+                ),
             )?;
         }
         if let Some(summary) = seed_summary(report) {
-            writeln!(f, "{summary}")?;
+            self.line(f, summary)?;
         }
         writeln!(f, "Total: {}", seconds(report.total))?;
         for (heading, lines) in server_reach(report) {
@@ -398,14 +408,12 @@ impl Human<'_> {
                 self.paint.paint(PASSED, "passed (full snapshot matches)")
             );
         }
-        writeln!(
-            f,
-            "Final check: {}",
-            self.paint.paint(
-                FAILED,
-                "FAILED: the phase-by-phase comparisons missed a difference (a bug in unmigrate)"
-            )
-        )?;
+        f.write_str(&self.paint.prose(
+            "Final check: ",
+            HANG,
+            FAILED,
+            "FAILED: the phase-by-phase comparisons missed a difference (a bug in unmigrate)",
+        ))?;
         match &check.diff {
             Some(diff) => self.diff(f, diff, DETAIL),
             None => Ok(()),

@@ -11,6 +11,7 @@ mod json;
 mod junit;
 mod markdown;
 mod progress;
+pub mod style;
 
 /// `value` pretty-printed as JSON as if nested `indent` deep in an enclosing document (the
 /// reports write large arrays element by element): JSON strings hold no raw line breaks, so
@@ -37,6 +38,7 @@ use crate::migrations::ApplyMode;
 use crate::snapshot::{ObjectDiff, SchemaDiff};
 
 pub use progress::Progress;
+pub use style::Styling;
 
 /// How `unmigrate drill` prints its report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -78,8 +80,20 @@ pub fn render_at(
     color: bool,
     detail: Detail,
 ) -> String {
+    let styling = Styling { color, width: None };
+    render_styled(report, format, styling, detail)
+}
+
+/// [`render_at`], the human format coloured and wrapped as `styling` says (the other formats
+/// never carry escape codes nor wrap).
+pub fn render_styled(
+    report: &DrillReport,
+    format: ReportFormat,
+    styling: Styling,
+    detail: Detail,
+) -> String {
     match format {
-        ReportFormat::Human => human::render(report, color, detail),
+        ReportFormat::Human => human::render(report, styling, detail),
         ReportFormat::Json => json::render(report),
         ReportFormat::Junit => junit::render(report),
         ReportFormat::Markdown => markdown::render(report),

@@ -105,11 +105,13 @@ impl std::fmt::Display for Run {
     }
 }
 
-/// Runs `unmigrate ARGS` in `cwd`, with the caller's environment.
+/// Runs `unmigrate ARGS` in `cwd`, with the caller's environment but never colour (a caller's
+/// `CLICOLOR_FORCE` would colour, and with `COLUMNS` wrap, what the tests compare).
 pub fn run_in(cwd: &Path, args: &[&str]) -> Run {
     let output = Command::new(env!("CARGO_BIN_EXE_unmigrate"))
         .args(args)
         .current_dir(cwd)
+        .env("NO_COLOR", "1")
         .output()
         .expect("run the unmigrate binary");
     Run::from_output(output)
