@@ -438,6 +438,7 @@ fn json_report_has_counts_and_folders() {
     );
     assert_eq!(report["verdict"], "lossy", "{report:#}");
     assert_eq!(report["dry_run"], false, "{report:#}");
+    assert_eq!(report["format_version"], 1, "{report:#}");
     let undo = &report["undos"][0];
     assert_eq!(undo["source"], ADD, "{report:#}");
     let name = format!("{TS}_undo_add");

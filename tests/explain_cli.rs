@@ -124,6 +124,7 @@ fn json_and_markdown_carry_the_same_hazards() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     let json: serde_json::Value = serde_json::from_str(&run.stdout).expect("valid JSON");
     assert_eq!(json["apply_mode"], "batch");
+    assert_eq!(json["format_version"], 1);
     assert_eq!(
         json["hazard_counts"]["add-column-not-null-without-default"],
         1

@@ -544,6 +544,7 @@ fn json_round_trips_with_summary() {
     let report = sample_report();
     let json = render(&report, ReportFormat::Json, false);
     let value: serde_json::Value = serde_json::from_str(&json).expect("valid JSON");
+    assert_eq!(value["format_version"], 1);
     assert_eq!(value["passed"], serde_json::Value::Bool(false));
     assert_eq!(value["counts"]["passed"], 1);
     assert_eq!(value["counts"]["column_order_only"], 1);
@@ -560,7 +561,18 @@ fn json_round_trips_with_summary() {
     let forward = &migrations[1]["phases"][0];
     assert_eq!(forward["statements"][0]["locks"][1]["kind"], "index");
     assert_eq!(forward["statements"][1]["rewrote"][0], "\"User\"");
-    assert_eq!(forward["statements"][1]["duration"], 7.5);
+    assert_eq!(forward["statements"][1]["duration_ms"], 7.5);
+    // Every duration says its unit in its name.
+    assert_eq!(value["report"]["startup_ms"], 1234.0);
+    assert!(value["report"]["total_ms"].is_f64());
+    assert!(value["report"]["prefix"]["duration_ms"].is_f64());
+    assert!(forward["apply_ms"].is_f64() && forward["compare_ms"].is_f64());
+    for unitless in ["startup", "total", "apply", "compare", "duration"] {
+        assert!(
+            !json.contains(&format!("\"{unitless}\":")),
+            "{unitless} without its unit: {json}"
+        );
+    }
     assert!(
         migrations[0]["phases"][0].get("statements").is_none(),
         "untraced phases carry no statements"
