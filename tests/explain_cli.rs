@@ -132,7 +132,9 @@ fn json_and_markdown_carry_the_same_hazards() {
     let statement = &json["migrations"][0]["statements"][0];
     assert_eq!(statement["location"]["line"], 2);
     assert_eq!(statement["impact"]["locks"][0]["mode"], "SHARE");
-    assert_eq!(statement["impact"]["locks"][0]["on"]["name"], "\"User\"");
+    // The relation's name unquoted, its schema beside it.
+    assert_eq!(statement["impact"]["locks"][0]["on"]["name"], "User");
+    assert_eq!(statement["impact"]["locks"][0]["on"]["schema"], "public");
     assert_eq!(statement["undo"]["verdict"], "exact");
     assert_eq!(
         statement["hazards"][0]["rule"],
@@ -485,4 +487,46 @@ fn an_unknown_name_among_several_targets_suggests_the_near_one() {
         "{run}"
     );
     assert!(run.stdout.is_empty(), "no partial report: {run}");
+}
+
+/// JSON names relations as PostgreSQL stores them, unquoted, with the schema as a field of its
+/// own (the undo's `loses` too); the human report writes them as SQL does.
+#[test]
+fn json_names_are_unquoted_with_their_schema_beside_them() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sql = "CREATE TABLE \"audit\".\"PublishedDocs\" (\"id\" INTEGER);\n\
+               ALTER TABLE \"audit\".\"PublishedDocs\" ADD COLUMN \"n\" INTEGER;\n";
+    let run = run_with_stdin(tmp.path(), &["explain", "-", "--format", "json"], sql);
+    assert_eq!(run.code, 0, "{run}");
+    let json = run.json();
+    let statement = &json["migrations"][0]["statements"][1];
+    let on = &statement["impact"]["locks"][0]["on"];
+    assert_eq!(
+        (&on["name"], &on["schema"], &on["kind"]),
+        (&"PublishedDocs".into(), &"audit".into(), &"table".into()),
+        "{statement:#}"
+    );
+    let loses = &statement["undo"]["loses"][0];
+    assert_eq!(
+        (
+            &loses["kind"],
+            &loses["table"],
+            &loses["schema"],
+            &loses["column"]
+        ),
+        (
+            &"column".into(),
+            &"PublishedDocs".into(),
+            &"audit".into(),
+            &"n".into()
+        ),
+        "{statement:#}"
+    );
+
+    let human = run_with_stdin(tmp.path(), &["explain", "-"], sql);
+    assert!(
+        human.stdout.contains("on table audit.\"PublishedDocs\""),
+        "{}",
+        human.stdout
+    );
 }

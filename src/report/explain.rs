@@ -280,7 +280,7 @@ fn rel(r: &Relation) -> String {
     if r.new {
         format!("{} (new in this migration)", r.name)
     } else {
-        r.name.clone()
+        r.name.to_string()
     }
 }
 
