@@ -181,6 +181,45 @@ fn fail_on_turns_named_hazards_into_exit_1() {
     assert_eq!(other.code, 0, "no drop-table hazard here");
 }
 
+/// `--fail-on` ends with a line on standard error that says which rules failed, or that none
+/// found a hazard; standard output keeps only the report (one JSON document).
+#[test]
+fn fail_on_ends_with_a_line_naming_the_rules_that_failed() {
+    let tmp = project();
+    let fail_on = "drop-table,create-index-without-concurrently";
+    let failed = run_in(
+        tmp.path(),
+        &["explain", ADD, "--fail-on", fail_on, "--format", "json"],
+    );
+    assert_eq!(failed.code, 1, "{failed}");
+    assert_eq!(
+        failed.stderr.trim_end().lines().last(),
+        Some("explain: failing on create-index-without-concurrently (1 hazard)"),
+        "{failed}"
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(&failed.stdout).expect("stdout is one JSON document");
+    assert_eq!(report["hazards"], 3, "{failed}");
+
+    let passed = run_in(
+        tmp.path(),
+        &["explain", ADD, "--fail-on", "drop-table,drop-column"],
+    );
+    assert_eq!(passed.code, 0, "{passed}");
+    assert_eq!(
+        passed.stderr.trim_end().lines().last(),
+        Some("explain: no hazard of drop-table, drop-column"),
+        "{passed}"
+    );
+    assert!(!passed.stdout.contains("explain: no hazard"), "{passed}");
+
+    let quiet = run_in(tmp.path(), &["explain", ADD]);
+    assert!(
+        !quiet.stderr.contains("explain: "),
+        "no line without --fail-on: {quiet}"
+    );
+}
+
 #[test]
 fn an_unknown_rule_is_a_usage_error_that_suggests_the_near_id() {
     let tmp = project();
