@@ -294,7 +294,7 @@ fn rewritten_table(s: &StatementExplained) -> String {
         .map(|c| &c.on)
         .chain(s.impact.locks.iter().map(|l| &l.on))
         .find(|r| r.kind == "table")
-        .map_or_else(|| s.sql.clone(), |r| r.name.clone())
+        .map_or_else(|| s.sql.clone(), |r| r.name.to_string())
 }
 
 /// Copies a folder's files, and its sub-folders' to `depth` levels (a Prisma history is one

@@ -440,7 +440,22 @@ fn json_report_has_counts_and_folders() {
     );
     assert_eq!(report["verdict"], "lossy", "{report:#}");
     assert_eq!(report["dry_run"], false, "{report:#}");
+    assert_eq!(report["format_version"], 1, "{report:#}");
     let undo = &report["undos"][0];
+    // The data the lossy undo loses names its table unquoted, its schema beside it.
+    let loses: Vec<&serde_json::Value> = undo["statements"]
+        .as_array()
+        .expect("statements")
+        .iter()
+        .filter_map(|s| s.get("loses"))
+        .collect();
+    assert_eq!(
+        loses,
+        [&serde_json::json!([
+            {"kind": "column", "table": "a", "schema": "public", "column": "c"}
+        ])],
+        "{report:#}"
+    );
     assert_eq!(undo["source"], ADD, "{report:#}");
     let name = format!("{TS}_undo_add");
     assert_eq!(undo["folders"][0]["name"], name.as_str(), "{report:#}");

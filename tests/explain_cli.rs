@@ -124,6 +124,7 @@ fn json_and_markdown_carry_the_same_hazards() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     let json: serde_json::Value = serde_json::from_str(&run.stdout).expect("valid JSON");
     assert_eq!(json["apply_mode"], "batch");
+    assert_eq!(json["format_version"], 1);
     assert_eq!(
         json["hazard_counts"]["add-column-not-null-without-default"],
         1
@@ -131,7 +132,9 @@ fn json_and_markdown_carry_the_same_hazards() {
     let statement = &json["migrations"][0]["statements"][0];
     assert_eq!(statement["location"]["line"], 2);
     assert_eq!(statement["impact"]["locks"][0]["mode"], "SHARE");
-    assert_eq!(statement["impact"]["locks"][0]["on"]["name"], "\"User\"");
+    // The relation's name unquoted, its schema beside it.
+    assert_eq!(statement["impact"]["locks"][0]["on"]["name"], "User");
+    assert_eq!(statement["impact"]["locks"][0]["on"]["schema"], "public");
     assert_eq!(statement["undo"]["verdict"], "exact");
     assert_eq!(
         statement["hazards"][0]["rule"],
@@ -200,6 +203,45 @@ fn fail_on_turns_named_hazards_into_exit_1() {
     assert_eq!(named.code, 1);
     let other = run_in(tmp.path(), &["explain", ADD, "--fail-on", "drop-table"]);
     assert_eq!(other.code, 0, "no drop-table hazard here");
+}
+
+/// `--fail-on` ends with a line on standard error that says which rules failed, or that none
+/// found a hazard; standard output keeps only the report (one JSON document).
+#[test]
+fn fail_on_ends_with_a_line_naming_the_rules_that_failed() {
+    let tmp = project();
+    let fail_on = "drop-table,create-index-without-concurrently";
+    let failed = run_in(
+        tmp.path(),
+        &["explain", ADD, "--fail-on", fail_on, "--format", "json"],
+    );
+    assert_eq!(failed.code, 1, "{failed}");
+    assert_eq!(
+        failed.stderr.trim_end().lines().last(),
+        Some("explain: failing on create-index-without-concurrently (1 hazard)"),
+        "{failed}"
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(&failed.stdout).expect("stdout is one JSON document");
+    assert_eq!(report["hazards"], 3, "{failed}");
+
+    let passed = run_in(
+        tmp.path(),
+        &["explain", ADD, "--fail-on", "drop-table,drop-column"],
+    );
+    assert_eq!(passed.code, 0, "{passed}");
+    assert_eq!(
+        passed.stderr.trim_end().lines().last(),
+        Some("explain: no hazard of drop-table, drop-column"),
+        "{passed}"
+    );
+    assert!(!passed.stdout.contains("explain: no hazard"), "{passed}");
+
+    let quiet = run_in(tmp.path(), &["explain", ADD]);
+    assert!(
+        !quiet.stderr.contains("explain: "),
+        "no line without --fail-on: {quiet}"
+    );
 }
 
 #[test]
@@ -509,4 +551,46 @@ fn an_unknown_name_among_several_targets_suggests_the_near_one() {
         "{run}"
     );
     assert!(run.stdout.is_empty(), "no partial report: {run}");
+}
+
+/// JSON names relations as PostgreSQL stores them, unquoted, with the schema as a field of its
+/// own (the undo's `loses` too); the human report writes them as SQL does.
+#[test]
+fn json_names_are_unquoted_with_their_schema_beside_them() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sql = "CREATE TABLE \"audit\".\"PublishedDocs\" (\"id\" INTEGER);\n\
+               ALTER TABLE \"audit\".\"PublishedDocs\" ADD COLUMN \"n\" INTEGER;\n";
+    let run = run_with_stdin(tmp.path(), &["explain", "-", "--format", "json"], sql);
+    assert_eq!(run.code, 0, "{run}");
+    let json = run.json();
+    let statement = &json["migrations"][0]["statements"][1];
+    let on = &statement["impact"]["locks"][0]["on"];
+    assert_eq!(
+        (&on["name"], &on["schema"], &on["kind"]),
+        (&"PublishedDocs".into(), &"audit".into(), &"table".into()),
+        "{statement:#}"
+    );
+    let loses = &statement["undo"]["loses"][0];
+    assert_eq!(
+        (
+            &loses["kind"],
+            &loses["table"],
+            &loses["schema"],
+            &loses["column"]
+        ),
+        (
+            &"column".into(),
+            &"PublishedDocs".into(),
+            &"audit".into(),
+            &"n".into()
+        ),
+        "{statement:#}"
+    );
+
+    let human = run_with_stdin(tmp.path(), &["explain", "-"], sql);
+    assert!(
+        human.stdout.contains("on table audit.\"PublishedDocs\""),
+        "{}",
+        human.stdout
+    );
 }

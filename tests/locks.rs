@@ -51,7 +51,11 @@ fn documented(statement: &StatementExplained) -> Locks {
     let mut locks = Locks::new();
     for lock in &statement.impact.locks {
         if !lock.on.new && is_table(lock.on.kind) {
-            strongest(&mut locks, bare(&lock.on.name), lock.mode.pg_locks_name());
+            strongest(
+                &mut locks,
+                bare(&lock.on.name.to_string()),
+                lock.mode.pg_locks_name(),
+            );
         }
     }
     locks
@@ -177,7 +181,7 @@ impl Compared {
             .iter()
             .flat_map(|s| &s.impact.locks)
             .filter(|l| l.on.new)
-            .map(|l| bare(&l.on.name))
+            .map(|l| bare(&l.on.name.to_string()))
             .collect();
         let mut earlier_procedural_locks = Locks::new();
         for (statement, trace) in statements.iter().zip(traces) {

@@ -539,11 +539,50 @@ fn junit_escapes_awkward_text() {
     assert!(xml.contains("]]&gt; &lt;oops/&gt; &amp;amp;"));
 }
 
+/// The undo's lossy and manual notes are in its test case's `<system-out>`, where CI test
+/// views show them, escaped like any outside text.
+#[test]
+fn junit_carries_the_undo_notes_in_system_out() {
+    let mut report = sample_report();
+    report.migrations[1].reasons.push(reason(
+        2,
+        Verdict::Lossy,
+        "values <over> 2^31 & \u{1} do not fit",
+    ));
+    let xml = render(&report, ReportFormat::Junit, false);
+    parse_junit(&xml);
+    let undo_case = xml
+        .split("<testcase ")
+        .find(|c| c.starts_with(r#"classname="20240102000000_drop_bio" name="undo""#))
+        .expect("drop_bio's undo case");
+    assert!(
+        undo_case.contains(
+            "<system-out>undo notes (lossy or manual):\n\
+             line 1 lossy: dropping column &quot;bio&quot; loses its data; it comes back empty, \
+             at the end of the table\n\
+             line 2 lossy: values &lt;over&gt; 2^31 &amp; \u{FFFD} do not fit\n\n\
+             line 1, 0.4 ms: ACCESS EXCLUSIVE"
+        ),
+        "{undo_case}"
+    );
+    // A manual undo that was not drilled carries them beside its skip.
+    let skipped = xml
+        .split("<testcase ")
+        .find(|c| c.starts_with(r#"classname="20240103000000_drop_legacy" name="undo""#))
+        .expect("drop_legacy's undo case");
+    assert!(
+        skipped.contains("<skipped ")
+            && skipped.contains("<system-out>undo notes (lossy or manual):\nline 1 manual: DROP"),
+        "{skipped}"
+    );
+}
+
 #[test]
 fn json_round_trips_with_summary() {
     let report = sample_report();
     let json = render(&report, ReportFormat::Json, false);
     let value: serde_json::Value = serde_json::from_str(&json).expect("valid JSON");
+    assert_eq!(value["format_version"], 1);
     assert_eq!(value["passed"], serde_json::Value::Bool(false));
     assert_eq!(value["counts"]["passed"], 1);
     assert_eq!(value["counts"]["column_order_only"], 1);
@@ -560,7 +599,18 @@ fn json_round_trips_with_summary() {
     let forward = &migrations[1]["phases"][0];
     assert_eq!(forward["statements"][0]["locks"][1]["kind"], "index");
     assert_eq!(forward["statements"][1]["rewrote"][0], "\"User\"");
-    assert_eq!(forward["statements"][1]["duration"], 7.5);
+    assert_eq!(forward["statements"][1]["duration_ms"], 7.5);
+    // Every duration says its unit in its name.
+    assert_eq!(value["report"]["startup_ms"], 1234.0);
+    assert!(value["report"]["total_ms"].is_f64());
+    assert!(value["report"]["prefix"]["duration_ms"].is_f64());
+    assert!(forward["apply_ms"].is_f64() && forward["compare_ms"].is_f64());
+    for unitless in ["startup", "total", "apply", "compare", "duration"] {
+        assert!(
+            !json.contains(&format!("\"{unitless}\":")),
+            "{unitless} without its unit: {json}"
+        );
+    }
     assert!(
         migrations[0]["phases"][0].get("statements").is_none(),
         "untraced phases carry no statements"

@@ -28,8 +28,9 @@ use crate::migrations::{seal_state, History, Migration, NameError, SealState};
 use crate::undo::Claims;
 pub use select::Since;
 
-/// The version of the JSON report's shape; it changes only when a field is removed or means
-/// something else.
+/// The version of the JSON report's shape (`format_version`). It goes up when a field is
+/// renamed or removed, or comes to mean something else; never when one is added, so a script
+/// should ignore keys it does not know.
 pub const FORMAT_VERSION: u32 = 1;
 
 /// What `check` found.

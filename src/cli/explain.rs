@@ -70,11 +70,56 @@ pub(super) fn run(args: &ExplainArgs) -> anyhow::Result<i32> {
         explain::explain_each(target, apply_mode, &mut sink)?;
     }
     let summary = print_stdout(|out| writer.finish(out))?;
-    let failed = summary
-        .counts
+    let failing = failing(&summary.counts, &fail_on);
+    if !fail_on.is_empty() {
+        // On stderr: with --format json, standard output stays one JSON document.
+        eprintln!("{}", fail_on_line(&failing, &fail_on));
+    }
+    Ok(if failing.is_empty() {
+        EXIT_OK
+    } else {
+        EXIT_HAZARDS
+    })
+}
+
+/// The rules named by `--fail-on` that found hazards, with how many, in registry order.
+fn failing(
+    counts: &[(explain::Rule, usize)],
+    fail_on: &[explain::Rule],
+) -> Vec<(explain::Rule, usize)> {
+    counts
         .iter()
-        .any(|(rule, n)| *n > 0 && fail_on.contains(rule));
-    Ok(if failed { EXIT_HAZARDS } else { EXIT_OK })
+        .filter(|(rule, n)| *n > 0 && fail_on.contains(rule))
+        .copied()
+        .collect()
+}
+
+/// The line `--fail-on` ends with: which of its rules failed and how often, or that none
+/// found a hazard, e.g. `explain: failing on drop-column (2 hazards), missing-lock-timeout (1
+/// hazard)`.
+fn fail_on_line(failing: &[(explain::Rule, usize)], fail_on: &[explain::Rule]) -> String {
+    if failing.is_empty() {
+        let named = if explain::Rule::ALL.iter().all(|r| fail_on.contains(r)) {
+            "any rule (--fail-on all)".to_string()
+        } else {
+            let mut ids: Vec<&str> = Vec::new();
+            for rule in fail_on {
+                if !ids.contains(&rule.id()) {
+                    ids.push(rule.id());
+                }
+            }
+            ids.join(", ")
+        };
+        return format!("explain: no hazard of {named}");
+    }
+    let rules: Vec<String> = failing
+        .iter()
+        .map(|(rule, n)| {
+            let hazards = if *n == 1 { "hazard" } else { "hazards" };
+            format!("{} ({n} {hazards})", rule.id())
+        })
+        .collect();
+    format!("explain: failing on {}", rules.join(", "))
 }
 
 /// Targets that cannot go together, reported as clap reports its own conflicts: with the
@@ -133,4 +178,49 @@ fn fail_on_rules(names: &[String]) -> anyhow::Result<Vec<explain::Rule>> {
         }
     }
     Ok(rules)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rules(ids: &[&str]) -> Vec<explain::Rule> {
+        fail_on_rules(&ids.iter().map(|id| id.to_string()).collect::<Vec<_>>()).unwrap()
+    }
+
+    #[test]
+    fn the_fail_on_line_names_the_rules_that_failed_with_their_counts() {
+        let fail_on = rules(&["drop-column", "missing-lock-timeout", "drop-table"]);
+        let mut counts: Vec<(explain::Rule, usize)> =
+            explain::Rule::ALL.iter().map(|&r| (r, 0)).collect();
+        let line = fail_on_line(&failing(&counts, &fail_on), &fail_on);
+        assert_eq!(
+            line,
+            "explain: no hazard of drop-column, missing-lock-timeout, drop-table"
+        );
+        for (rule, n) in &mut counts {
+            *n = match rule.id() {
+                "drop-column" => 2,
+                "missing-lock-timeout" => 1,
+                "rename-column" => 5,
+                _ => 0,
+            };
+        }
+        let failed = failing(&counts, &fail_on);
+        let line = fail_on_line(&failed, &fail_on);
+        assert!(
+            line.starts_with("explain: failing on ")
+                && line.contains("drop-column (2 hazards)")
+                && line.contains("missing-lock-timeout (1 hazard)")
+                && !line.contains("rename-column")
+                && !line.contains("drop-table"),
+            "{line}"
+        );
+        let all = rules(&["all", "drop-column"]);
+        assert_eq!(
+            fail_on_line(&[], &all),
+            "explain: no hazard of any rule (--fail-on all)"
+        );
+        assert!(fail_on_line(&failing(&counts, &all), &all).contains("rename-column (5 hazards)"));
+    }
 }

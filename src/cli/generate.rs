@@ -218,7 +218,8 @@ fn write_down_sql(
                 })
             })
             .collect();
-        let report = serde_json::json!({ "format_version": 1, "down_sql": listed });
+        let version = report::generate::FORMAT_VERSION;
+        let report = serde_json::json!({ "format_version": version, "down_sql": listed });
         print_stdout(|out| writeln!(out, "{report:#}"))?;
     } else if args.dry_run {
         print_stdout(|out| out.write_all(generate::down_sql::diffs(&files).as_bytes()))?;

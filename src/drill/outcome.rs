@@ -25,7 +25,7 @@ pub struct DrillReport {
     /// The session `TimeZone` the drill ran under.
     pub time_zone: String,
     /// Start-up of the embedded cluster; `None` for a server given by URL.
-    #[serde(with = "duration_ms_opt")]
+    #[serde(rename = "startup_ms", with = "duration_ms_opt")]
     pub startup: Option<Duration>,
     /// Applying the migrations before the scope, forward only.
     pub prefix: Prefix,
@@ -49,7 +49,7 @@ pub struct DrillReport {
     /// they change the server beyond the drill's database is not known (a warning).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unseen: Vec<ServerChange>,
-    #[serde(with = "duration_ms")]
+    #[serde(rename = "total_ms", with = "duration_ms")]
     pub total: Duration,
 }
 
@@ -80,7 +80,7 @@ impl ServerChange {
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Prefix {
     pub migrations: usize,
-    #[serde(with = "duration_ms")]
+    #[serde(rename = "duration_ms", with = "duration_ms")]
     pub duration: Duration,
 }
 
@@ -161,9 +161,9 @@ pub struct DataReport {
     /// Data the undo lost as its lossy verdict announced.
     pub announced: Vec<PhaseDataChange>,
     /// Seeding, then taking the data fingerprints.
-    #[serde(with = "duration_ms")]
+    #[serde(rename = "seed_time_ms", with = "duration_ms")]
     pub seed_time: Duration,
-    #[serde(with = "duration_ms")]
+    #[serde(rename = "fingerprint_time_ms", with = "duration_ms")]
     pub fingerprint_time: Duration,
 }
 
@@ -331,10 +331,10 @@ impl std::fmt::Display for Phase {
 pub struct PhaseReport {
     pub phase: Phase,
     /// Applying the SQL (the schema comparison is not included).
-    #[serde(with = "duration_ms")]
+    #[serde(rename = "apply_ms", with = "duration_ms")]
     pub apply: Duration,
     /// Taking and comparing the schema snapshot.
-    #[serde(with = "duration_ms")]
+    #[serde(rename = "compare_ms", with = "duration_ms")]
     pub compare: Duration,
     #[serde(flatten)]
     pub status: PhaseStatus,
@@ -456,7 +456,7 @@ pub struct StatementTrace {
     pub line: usize,
     /// The statement's first line, shortened, to name it in reports.
     pub statement: String,
-    #[serde(with = "duration_ms")]
+    #[serde(rename = "duration_ms", with = "duration_ms")]
     pub duration: Duration,
     /// Whether it ran inside a transaction block. When not, its locks were released and its
     /// scans counted before they could be read, so `locks` and `scanned` are empty; rewrites
@@ -504,7 +504,7 @@ pub struct ProbeResult {
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct ProbeWait {
     /// From sending the query to its answer, less what the same query takes unblocked.
-    #[serde(with = "duration_ms")]
+    #[serde(rename = "waited_ms", with = "duration_ms")]
     pub waited: Duration,
     /// The probe gave up or failed (its lock timeout ran out, or the table went away); then
     /// `waited` is how long it waited before that.
@@ -531,7 +531,9 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
 }
 
-/// Durations serialise as fractional milliseconds: readable in JSON and exact enough.
+/// Durations serialise as fractional milliseconds: readable in JSON and exact enough. A field
+/// serialised through it says its unit in its JSON name (`#[serde(rename = "apply_ms")]`), so
+/// a script never has to guess it.
 pub(crate) mod duration_ms {
     use std::time::Duration;
 

@@ -14,6 +14,12 @@ use crate::explain::{
 use crate::migrations::ApplyMode;
 use crate::undo::Verdict;
 
+/// The version of the JSON report (`format_version`). It goes up when a field is renamed or
+/// removed, or comes to mean something else; never when one is added, so a script should
+/// ignore keys it does not know. Version 1 is the first that carries it (relation names
+/// unquoted, with their schema beside them).
+pub const FORMAT_VERSION: u32 = 1;
+
 /// How `unmigrate explain` prints its report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ExplainFormat {
@@ -285,7 +291,7 @@ fn rel(r: &Relation) -> String {
     if r.new {
         format!("{} (new in this migration)", r.name)
     } else {
-        r.name.clone()
+        r.name.to_string()
     }
 }
 
@@ -385,7 +391,7 @@ fn human_impact(out: &mut String, i: &Impact, st: Styling) {
 }
 
 /// The JSON report is pretty-printed with its keys in sorted order (as `serde_json::Value`
-/// prints them): the totals, then `migrations`, then `statements`.
+/// prints them): the totals and `format_version`, then `migrations`, then `statements`.
 fn json_head(summary: &Summary) -> io::Result<String> {
     let counts: serde_json::Map<String, serde_json::Value> = summary
         .counts
@@ -395,7 +401,7 @@ fn json_head(summary: &Summary) -> io::Result<String> {
     let mode = pretty_json_at(&summary.apply_mode, "")?;
     let counts = pretty_json_at(&counts, "  ")?;
     let mut out = format!(
-        "{{\n  \"apply_mode\": {mode},\n  \"hazard_counts\": {counts},\n  \"hazards\": {},\n",
+        "{{\n  \"apply_mode\": {mode},\n  \"format_version\": {FORMAT_VERSION},\n  \"hazard_counts\": {counts},\n  \"hazards\": {},\n",
         summary.hazards()
     );
     out.push_str(if summary.migrations == 0 {

@@ -13,6 +13,12 @@ use crate::generate::{Plan, PlannedUndo};
 use crate::migrations::{self, NewFolder};
 use crate::untrusted;
 
+/// The version of the JSON report (`format_version`). It goes up when a field is renamed or
+/// removed, or comes to mean something else; never when one is added, so a script should
+/// ignore keys it does not know. Version 1 is the first that carries it (table names in
+/// `loses` unquoted, with their schema beside them).
+pub const FORMAT_VERSION: u32 = 1;
+
 /// How `unmigrate generate` prints its report.
 #[derive(Debug, Clone, Copy, clap::ValueEnum, PartialEq, Eq)]
 pub enum GenerateFormat {
@@ -44,6 +50,7 @@ fn json(out: &mut dyn Write, plan: &Plan, dry_run: bool, written: &[PathBuf]) ->
     writeln!(out, "{{")?;
     field(out, "counts", &plan.counts())?;
     field(out, "dry_run", &dry_run)?;
+    field(out, "format_version", &FORMAT_VERSION)?;
     write!(out, "  \"undos\": [")?;
     for (i, undo) in plan.undos.iter().enumerate() {
         let separator = if i == 0 { "" } else { "," };
@@ -281,6 +288,7 @@ mod tests {
                 "verdict": plan.verdict(),
                 "counts": plan.counts(),
                 "dry_run": written.is_empty(),
+                "format_version": FORMAT_VERSION,
                 "written": written,
                 "undos": undos,
             });

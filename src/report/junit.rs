@@ -32,7 +32,8 @@ struct TestCase {
     /// `None` for cases that are not timed on their own, such as checks.
     time: Option<Duration>,
     outcome: Outcome,
-    /// The statement trace of a traced phase, one line per statement.
+    /// The undo's lossy and manual notes (see [`note_reasons`]) and the statement trace of a
+    /// traced phase, one line per statement.
     system_out: String,
 }
 
@@ -163,6 +164,7 @@ fn migration_cases(cases: &mut Vec<TestCase>, migration: &MigrationDrill, stoppe
     if let Some(data) = &migration.data {
         data_cases(cases, migration, data);
     }
+    note_reasons(&mut cases[first..], migration);
     let failure_shown = cases[first..]
         .iter()
         .any(|c| matches!(c.outcome, Outcome::Failed { .. }));
@@ -179,6 +181,31 @@ fn migration_cases(cases: &mut Vec<TestCase>, migration: &MigrationDrill, stoppe
             system_out: String::new(),
         });
     }
+}
+
+/// Puts the undo's lossy and manual notes in the `<system-out>` of the migration's undo case
+/// (its first case when the undo has none), before any statement trace: CI test views show
+/// them there, as every other format shows them.
+fn note_reasons(cases: &mut [TestCase], migration: &MigrationDrill) {
+    if migration.reasons.is_empty() {
+        return;
+    }
+    let undo = Phase::Undo.to_string();
+    let Some(case) = (match cases.iter().position(|c| c.name == undo) {
+        Some(i) => cases.get_mut(i),
+        None => cases.first_mut(),
+    }) else {
+        return;
+    };
+    let mut out = String::from("undo notes (lossy or manual):");
+    for reason in &migration.reasons {
+        out.push_str(&format!("\n{reason}"));
+    }
+    if !case.system_out.is_empty() {
+        out.push_str("\n\n");
+        out.push_str(&case.system_out);
+    }
+    case.system_out = out;
 }
 
 /// A "data survival" case (failed by unannounced changes, with what was seeded and lost as

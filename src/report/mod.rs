@@ -7,7 +7,7 @@
 pub mod explain;
 pub mod generate;
 mod human;
-mod json;
+pub mod json;
 mod junit;
 mod markdown;
 mod progress;

@@ -42,6 +42,7 @@ pub struct ColumnFingerprint {
 /// One difference between two fingerprints.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DataChange {
+    #[serde(flatten, serialize_with = "crate::sql::names::json::table")]
     pub table: QName,
     /// `None` for the table's row count.
     pub column: Option<String>,

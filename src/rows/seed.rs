@@ -44,6 +44,7 @@ use crate::sql::QName;
 /// A table that received rows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SeededTable {
+    #[serde(flatten, serialize_with = "crate::sql::names::json::table")]
     pub table: QName,
     /// The table's oid: a name may stand for another table later (see [`Tried`]).
     #[serde(skip)]
@@ -54,6 +55,7 @@ pub struct SeededTable {
 /// A table that could not be filled, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct UnseededTable {
+    #[serde(flatten, serialize_with = "crate::sql::names::json::table")]
     pub table: QName,
     #[serde(skip)]
     pub oid: u32,

@@ -103,10 +103,38 @@ impl QName {
     }
 }
 
-/// Serialised as it reads in messages (`"User"`, `audit."Log"`).
-impl serde::Serialize for QName {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
+/// Names in JSON reports: the name as PostgreSQL stores it, unquoted, under the field's own
+/// key, and its schema beside it as `schema` (`"table": "PublishedDocs", "schema": "public"`),
+/// so a script reads both without parsing SQL. A [`QName`] field is serialised only through
+/// these, flattened into its struct:
+///
+/// ```ignore
+/// #[serde(flatten, serialize_with = "crate::sql::names::json::table")]
+/// pub table: QName,
+/// ```
+///
+/// (`QName` has no `Serialize` of its own: quoted text in JSON is what these replace.) Human
+/// and Markdown reports keep writing names as SQL does, through `Display`.
+pub mod json {
+    use serde::ser::{SerializeMap, Serializer};
+
+    use super::QName;
+
+    /// `"table": NAME, "schema": SCHEMA`.
+    pub fn table<S: Serializer>(name: &QName, s: S) -> Result<S::Ok, S::Error> {
+        with_schema(name, "table", s)
+    }
+
+    /// `"name": NAME, "schema": SCHEMA`.
+    pub fn name<S: Serializer>(name: &QName, s: S) -> Result<S::Ok, S::Error> {
+        with_schema(name, "name", s)
+    }
+
+    fn with_schema<S: Serializer>(name: &QName, key: &str, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(2))?;
+        map.serialize_entry(key, &name.name)?;
+        map.serialize_entry("schema", &name.schema)?;
+        map.end()
     }
 }
 

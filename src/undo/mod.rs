@@ -209,11 +209,21 @@ pub fn render_keeping(undo: &mut Undo, keep: bool) {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum DataLoss {
     /// The whole table: it comes back empty, or rows written to it are dropped with it.
-    Table { table: QName },
+    Table {
+        #[serde(flatten, serialize_with = "crate::sql::names::json::table")]
+        table: QName,
+    },
     /// Some of the table's rows: deleted, or not brought back.
-    Rows { table: QName },
+    Rows {
+        #[serde(flatten, serialize_with = "crate::sql::names::json::table")]
+        table: QName,
+    },
     /// The values of one column: it comes back empty, or keeps values the forward wrote.
-    Column { table: QName, column: String },
+    Column {
+        #[serde(flatten, serialize_with = "crate::sql::names::json::table")]
+        table: QName,
+        column: String,
+    },
 }
 
 impl DataLoss {

@@ -146,7 +146,7 @@ fn database_url_drills_in_a_database_of_its_own_and_leaves_the_others_untouched(
         "{database}"
     );
     assert_eq!(
-        report["report"]["startup"],
+        report["report"]["startup_ms"],
         Value::Null,
         "no embedded server"
     );

@@ -186,7 +186,10 @@ fn a_unique_using_index_undo_keeps_every_seeded_row() {
     let data = data_of(unique);
     assert_eq!(
         data["seeded"],
-        serde_json::json!([{"table": "t", "rows": 20}, {"table": "u", "rows": 20}])
+        serde_json::json!([
+            {"table": "t", "schema": "public", "rows": 20},
+            {"table": "u", "schema": "public", "rows": 20}
+        ])
     );
     assert_eq!(array(&data["unannounced"]).len(), 0, "{data}");
     assert_eq!(array(&data["announced"]).len(), 0, "{data}");

@@ -18,7 +18,9 @@ fn a_drop_column_undo_loses_exactly_the_column_it_announced() {
     let announced = array(&data["announced"]);
     assert_eq!(announced.len(), 1, "{data}");
     assert_eq!(announced[0]["after"], "undo");
-    assert_eq!(announced[0]["table"], "\"User\"");
+    // Names unquoted, with their schema beside them.
+    assert_eq!(announced[0]["table"], "User");
+    assert_eq!(announced[0]["schema"], "public");
     assert_eq!(announced[0]["column"], "nickname");
     // Seeded once, before the first migration in scope, when "User" did not exist yet; the
     // drop's round of seeding then filled it.
@@ -26,7 +28,7 @@ fn a_drop_column_undo_loses_exactly_the_column_it_announced() {
     assert_eq!(array(&init["seeded"]).len(), 0, "{init}");
     assert_eq!(
         data["seeded"],
-        serde_json::json!([{"table": "\"User\"", "rows": 30}])
+        serde_json::json!([{"table": "User", "schema": "public", "rows": 30}])
     );
 }
 
@@ -57,6 +59,7 @@ fn a_committed_undo_that_loses_rows_it_does_not_announce_fails_in_every_format()
     let unannounced = array(&data_of(added)["unannounced"]);
     assert!(
         unannounced.iter().any(|c| c["after"] == "undo"
+            && c["table"] == "User"
             && c["column"].is_null()
             && c["change"] == "rows 30 → 27"),
         "{added}"
@@ -215,10 +218,11 @@ migration = "20260302090000"
         .iter()
         .map(|s| text(&s["table"]))
         .collect();
-    assert_eq!(seeded, ["\"User\"", "\"Post\""], "parents first: {data}");
+    assert_eq!(seeded, ["User", "Post"], "parents first: {data}");
     let not_seeded = array(&data["not_seeded"]);
     assert_eq!(not_seeded.len(), 1, "{data}");
-    assert_eq!(not_seeded[0]["table"], "\"Code\"");
+    assert_eq!(not_seeded[0]["table"], "Code");
+    assert_eq!(not_seeded[0]["schema"], "public");
     assert_eq!(not_seeded[0]["code"], "23514");
     let message = text(&not_seeded[0]["message"]);
     assert!(

@@ -97,7 +97,7 @@ fn the_trace_reports_documented_locks_rewrites_and_scans_per_statement() {
     for trace in &traces {
         assert_eq!(trace["in_transaction"], true, "{trace}");
         assert_eq!(trace["failed"], false, "{trace}");
-        assert!(trace["duration"].as_f64().is_some(), "{trace}");
+        assert!(trace["duration_ms"].as_f64().is_some(), "{trace}");
     }
 }
 
@@ -130,13 +130,13 @@ INSERT INTO "Big" SELECT g, g, md5(g::text) FROM generate_series(1, 300000) g;"#
     assert_eq!(widen["rewrote"][0], "\"Big\"", "{widen}");
     let probe = &widen["probe"];
     assert_eq!(probe["table"], "\"Big\"", "{widen}");
-    let took = ms(&widen["duration"]);
+    let took = ms(&widen["duration_ms"]);
     assert!(
         took > 50.0,
         "the rewrite of 300k rows took only {took} ms: {widen}"
     );
     for kind in ["read", "write"] {
-        let waited = ms(&probe[kind]["waited"]);
+        let waited = ms(&probe[kind]["waited_ms"]);
         assert!(
             waited > took / 2.0,
             "a {kind} waited {waited} ms on a {took} ms rewrite under ACCESS EXCLUSIVE: {widen}"
@@ -146,8 +146,8 @@ INSERT INTO "Big" SELECT g, g, md5(g::text) FROM generate_series(1, 300000) g;"#
 
     let index = &traced_forward(&report, "20260303090000_index")[0];
     assert_eq!(index["in_transaction"], false, "{index}");
-    let took = ms(&index["duration"]);
-    let write_waited = ms(&index["probe"]["write"]["waited"]);
+    let took = ms(&index["duration_ms"]);
+    let write_waited = ms(&index["probe"]["write"]["waited_ms"]);
     assert!(
         write_waited < took / 2.0,
         "CONCURRENTLY must let writes through, yet a write waited {write_waited} of {took} ms: {index}"

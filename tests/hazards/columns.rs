@@ -79,7 +79,7 @@ fn add_column_not_null_without_default() {
     let with_default = rule.migration("add_user_nickname_with_default");
     assert_eq!(
         with_default["data"]["seeded"],
-        serde_json::json!([{"table": "\"User\"", "rows": 10}]),
+        serde_json::json!([{"table": "User", "schema": "public", "rows": 10}]),
         "{with_default}"
     );
     assert_eq!(with_default["result"], "passed", "{with_default}");

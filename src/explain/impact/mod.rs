@@ -32,7 +32,8 @@ pub use statements::of;
 /// A relation (or type) a statement acts on.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct Relation {
-    pub name: String,
+    #[serde(flatten, serialize_with = "crate::sql::names::json::name")]
+    pub name: QName,
     /// `table`, `index`, `view`, `sequence` or `type`.
     pub kind: &'static str,
     /// Created by the same migration: empty and unused, so a lock or rewrite costs nothing.
@@ -144,7 +145,7 @@ impl Impact {
 
 fn relation(ctx: &Context<'_>, name: &QName, kind: &'static str) -> Relation {
     Relation {
-        name: name.to_string(),
+        name: name.clone(),
         kind,
         new: !ctx.existing(name),
     }

@@ -104,12 +104,11 @@ fn backfill_holding_ddl_lock(ctx: &Context<'_>, node: &NodeEnum, out: &mut Vec<H
     if !ctx.existing(&table) {
         return;
     }
-    let name = table.to_string();
     let held = ctx
         .earlier_locks
         .iter()
         .filter(|l| ctx.file.same_transaction(l.statement, ctx.index))
-        .filter(|l| l.on.name == name && l.mode >= LockMode::Share)
+        .filter(|l| l.on.name == table && l.mode >= LockMode::Share)
         .max_by_key(|l| (l.mode, l.statement));
     let Some(lock) = held else {
         return;
