@@ -188,13 +188,14 @@ fn colour_changes_nothing_but_escape_codes() {
     );
 }
 
-/// Lines a width does not apply to: SQL (a statement, an undo statement), paths and headings
+/// Lines a width does not apply to: SQL (a statement, an undo statement), paths, `see` lines
+/// (a command or a URL) and headings
 /// with names in them.
 fn unbreakable(line: &str) -> bool {
     let text = line.trim_start();
     text.starts_with("line ")
         || text.ends_with(';')
-        || text.starts_with("see docs/")
+        || text.starts_with("see ")
         || text.starts_with("wrote ")
         || text.starts_with("undo of ")
         || text.starts_with("== ")
