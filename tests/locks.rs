@@ -323,6 +323,7 @@ fn as_drilled(history: &History, report: &DrillReport) -> History {
                 checksum: m.checksum,
                 undo_of: Some(m.name.clone()),
                 down: None,
+                transaction: Default::default(),
             });
         }
         migrations.push(m.clone());
@@ -330,6 +331,7 @@ fn as_drilled(history: &History, report: &DrillReport) -> History {
     History {
         dir: history.dir.clone(),
         migrations,
+        layout: history.layout,
     }
 }
 

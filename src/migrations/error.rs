@@ -13,6 +13,19 @@ pub enum MigrationsError {
     #[error("{} is not a directory; pass the path to your prisma/migrations folder", dir.display())]
     NotADirectory { dir: PathBuf },
 
+    #[error(
+        "{} holds no migrations unmigrate recognises: not Prisma's (folders with \
+         migration.sql), diesel's (folders with up.sql), golang-migrate's or sqlx's \
+         (<version>_<name>.up.sql / .sql), dbmate's (-- migrate:up sections) nor Flyway's \
+         (V<version>__<name>.sql); pass --layout, or point at the migrations folder itself",
+        dir.display()
+    )]
+    UnknownLayout { dir: PathBuf },
+
+    /// A layout whose reading is not built yet.
+    #[error("{}: reading {layout} histories is not built yet; unmigrate reads Prisma histories", dir.display())]
+    LayoutNotRead { layout: &'static str, dir: PathBuf },
+
     #[error("{}: {source}", path.display())]
     Io {
         path: PathBuf,

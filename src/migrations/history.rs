@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 use super::naming::undo_source;
 use super::order::prisma_sort_key;
 use super::timestamp::folder_timestamp;
-use super::{MigrationsError, Timestamp};
+use super::{Layout, MigrationsError, Timestamp};
 
 /// The file Prisma applies in each migration folder.
 pub const MIGRATION_SQL: &str = "migration.sql";
@@ -28,6 +28,8 @@ const POSTGRES_PROVIDERS: [&str; 2] = ["postgresql", "postgres"];
 pub struct History {
     pub dir: PathBuf,
     pub migrations: Vec<Migration>,
+    /// Whose layout the folder has (which tool applies it).
+    pub layout: Layout,
 }
 
 /// One migration folder.
@@ -44,16 +46,36 @@ pub struct Migration {
     pub checksum: Checksum,
     /// `Some(source name)` when this folder is an undo written by unmigrate.
     pub undo_of: Option<String>,
-    /// The folder's `down.sql`, when it has one (boxed: most folders have none).
+    /// The folder's `down.sql`, when it has one (boxed: most folders have none); in other
+    /// tools' layouts, the migration's down file or section.
     pub down: Option<Box<DownSql>>,
+    /// How the migration's tool sends its file.
+    pub transaction: Transaction,
 }
 
-/// A `down.sql` beside a `migration.sql`: the team's own undo of that migration.
+/// How a migration's own tool sends one of its files to the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Transaction {
+    /// Prisma: as the apply mode says (batch: the whole file in one query, one implicit
+    /// transaction; split: statement by statement).
+    #[default]
+    ApplyMode,
+    /// Inside `BEGIN` … `COMMIT` the tool opens (diesel, sqlx, dbmate and Flyway, by default).
+    Wrapped,
+    /// As it is, in one query: one implicit transaction, unless the file has its own
+    /// `BEGIN`/`COMMIT` (golang-migrate always; the others where the migration opts out).
+    AsIs,
+}
+
+/// A `down.sql` beside a `migration.sql`: the team's own undo of that migration (in other
+/// tools' layouts, its down file or section).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DownSql {
     pub path: Box<Path>,
     /// The file's text, checked to be UTF-8, with a leading byte-order mark removed.
     pub sql: String,
+    /// How the tool sends it (Prisma's `db execute`: as it is).
+    pub transaction: Transaction,
 }
 
 impl History {
@@ -109,6 +131,7 @@ pub fn read_history(dir: &Path) -> Result<History, MigrationsError> {
     Ok(History {
         dir: dir.to_path_buf(),
         migrations,
+        layout: Layout::Prisma,
     })
 }
 
@@ -140,6 +163,7 @@ fn read_migration(dir: &Path) -> Result<Migration, MigrationsError> {
         Some(bytes) => Some(Box::new(DownSql {
             sql: decode_utf8(&down_path, &bytes)?,
             path: down_path.into_boxed_path(),
+            transaction: Transaction::AsIs,
         })),
         None => None,
     };
@@ -150,6 +174,7 @@ fn read_migration(dir: &Path) -> Result<Migration, MigrationsError> {
         sql,
         sql_path: sql_path.into_boxed_path(),
         down,
+        transaction: Transaction::ApplyMode,
     })
 }
 

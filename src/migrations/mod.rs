@@ -8,6 +8,7 @@ mod apply_mode;
 mod error;
 mod history;
 mod interrupt;
+pub mod layouts;
 mod lookup;
 mod naming;
 mod order;
@@ -18,8 +19,10 @@ mod writer;
 pub use apply_mode::ApplyMode;
 pub use error::MigrationsError;
 pub use history::{
-    read_history, Checksum, DownSql, History, Migration, DOWN_SQL, LOCK_FILE, MIGRATION_SQL,
+    read_history, Checksum, DownSql, History, Migration, Transaction, DOWN_SQL, LOCK_FILE,
+    MIGRATION_SQL,
 };
+pub use layouts::Layout;
 pub use lookup::{Among, NameError};
 pub use naming::{
     seal, undo_folder_name, undo_header, Sealed, Sha256Text, MAX_FOLDER_NAME_BYTES, SEAL_LINE_LEN,

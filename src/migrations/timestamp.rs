@@ -296,11 +296,13 @@ mod tests {
                 checksum: Default::default(),
                 undo_of: None,
                 down: None,
+                transaction: Default::default(),
             })
             .collect();
         History {
             dir: PathBuf::from("m"),
             migrations,
+            layout: Default::default(),
         }
     }
 

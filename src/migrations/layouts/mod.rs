@@ -1,0 +1,115 @@
+//! Other migration tools' folder layouts, read into the same [`History`] as Prisma's: which
+//! files are migrations, the order the tool applies them in, how it sends each file
+//! ([`Transaction`]), the hand-written down of each migration, and the table the tool keeps
+//! its bookkeeping in. Each layout is one file; [`detect`] tells them apart.
+//!
+//! | layout | migration | order | sent | down |
+//! |---|---|---|---|---|
+//! | Prisma | `<folder>/migration.sql` | ICU collation of folder names | apply mode | `down.sql` beside it |
+//! | diesel | `<version>_<name>/up.sql` | version (up to `_`, `-` removed), as text | wrapped, unless `metadata.toml` says `run_in_transaction = false` | `down.sql` |
+//! | golang-migrate | `<version>_<name>.up.sql` | version, as an unsigned integer | as it is | `.down.sql` |
+//! | sqlx | `<version>_<name>.sql` or `.up.sql` | version, as a signed integer | wrapped, unless the first line is `-- no-transaction` | `.down.sql` (reversible) |
+//! | dbmate | `<version>_<name>.sql`, `-- migrate:up` section | version, as text | wrapped, unless `transaction:false` | `-- migrate:down` section |
+//! | Flyway | `V<version>__<desc>.sql`, then `R__<desc>.sql` | version parts numerically, then repeatables by description | wrapped, unless a statement cannot run in a transaction | none (`U…` is paid) |
+
+mod dbmate;
+mod detect;
+mod diesel;
+mod flyway;
+mod golang_migrate;
+mod sqlx;
+
+use std::path::Path;
+
+pub use detect::{detect, Detected};
+
+use super::{History, MigrationsError};
+
+/// Which tool's layout a migrations folder has.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+    clap::ValueEnum,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Layout {
+    /// `prisma migrate deploy`: a folder per migration with its `migration.sql`.
+    #[default]
+    Prisma,
+    /// diesel: a folder per migration with `up.sql` and `down.sql`.
+    Diesel,
+    /// golang-migrate: `.up.sql` and `.down.sql` files.
+    GolangMigrate,
+    /// sqlx, simple: one `.sql` file per migration, no down.
+    SqlxSimple,
+    /// sqlx, reversible: `.up.sql` and `.down.sql` files.
+    SqlxReversible,
+    /// dbmate: one file per migration with `-- migrate:up` and `-- migrate:down` sections.
+    Dbmate,
+    /// Flyway: `V<version>__<description>.sql` and repeatable `R__<description>.sql` files.
+    Flyway,
+}
+
+impl Layout {
+    /// The tool's name, as messages and reports say it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Layout::Prisma => "Prisma Migrate",
+            Layout::Diesel => "diesel",
+            Layout::GolangMigrate => "golang-migrate",
+            Layout::SqlxSimple => "sqlx (simple)",
+            Layout::SqlxReversible => "sqlx (reversible)",
+            Layout::Dbmate => "dbmate",
+            Layout::Flyway => "Flyway",
+        }
+    }
+
+    /// The table the tool records applied migrations in.
+    pub fn bookkeeping_table(self) -> &'static str {
+        match self {
+            Layout::Prisma => "_prisma_migrations",
+            Layout::Diesel => "__diesel_schema_migrations",
+            Layout::GolangMigrate | Layout::Dbmate => "schema_migrations",
+            Layout::SqlxSimple | Layout::SqlxReversible => "_sqlx_migrations",
+            Layout::Flyway => "flyway_schema_history",
+        }
+    }
+}
+
+impl std::fmt::Display for Layout {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Reads the history in `dir` in `layout` (`None`: the layout [`detect`] finds), in the order
+/// its tool applies it.
+pub fn read(dir: &Path, layout: Option<Layout>) -> Result<(History, Detected), MigrationsError> {
+    let detected = match layout {
+        Some(layout) => Detected {
+            layout,
+            why: "as asked".to_string(),
+        },
+        None => detect(dir)?,
+    };
+    let migrations = match detected.layout {
+        Layout::Prisma => return Ok((super::read_history(dir)?, detected)),
+        Layout::Diesel => diesel::read(dir)?,
+        Layout::GolangMigrate => golang_migrate::read(dir)?,
+        Layout::SqlxSimple | Layout::SqlxReversible => sqlx::read(dir, detected.layout)?,
+        Layout::Dbmate => dbmate::read(dir)?,
+        Layout::Flyway => flyway::read(dir)?,
+    };
+    let history = History {
+        dir: dir.to_path_buf(),
+        migrations,
+        layout: detected.layout,
+    };
+    Ok((history, detected))
+}
