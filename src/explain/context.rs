@@ -74,6 +74,9 @@ pub struct FileFacts {
     /// Where the transaction numbering stands after the statements added so far.
     current: usize,
     open: bool,
+    /// The tool wraps the whole file in `BEGIN` … `COMMIT` (diesel, sqlx, dbmate, Flyway):
+    /// every statement is in a block, even a file's only one.
+    pub wrapped: bool,
 }
 
 impl FileFacts {
@@ -90,6 +93,7 @@ impl FileFacts {
             keep_all: false,
             current: 0,
             open: false,
+            wrapped: false,
         }
     }
 
@@ -181,8 +185,9 @@ impl FileFacts {
     /// of a multi-statement query).
     pub fn in_transaction_block(&self, i: usize) -> bool {
         match self.mode {
-            // One simple-protocol query: every statement is in a block unless it is alone.
-            ApplyMode::Batch => self.count > 1,
+            // One simple-protocol query: every statement is in a block unless it is alone
+            // (and then too when the tool wraps the file in a transaction of its own).
+            ApplyMode::Batch => self.wrapped || self.count > 1,
             ApplyMode::Split => self.transaction[i].is_some(),
         }
     }

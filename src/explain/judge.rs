@@ -3,7 +3,7 @@
 
 use super::{impact, rules, Context, EarlierLocks, FileFacts, Hazard, Impact};
 use crate::catalog::Catalog;
-use crate::migrations::ApplyMode;
+use crate::migrations::{ApplyMode, Transaction};
 use crate::sql::NodeEnum;
 
 /// A file being judged: first [`learn`](Judge::learn) each statement in order (the facts
@@ -21,6 +21,20 @@ impl Judge {
             file: FileFacts::new(mode),
             locks: EarlierLocks::default(),
             next: 0,
+        }
+    }
+
+    /// A file its tool sends as `transaction` says: Prisma's in `mode`, the other tools' as
+    /// one query, inside a transaction of their own when they wrap it.
+    pub fn sent(mode: ApplyMode, transaction: Transaction) -> Self {
+        match transaction {
+            Transaction::ApplyMode => Judge::new(mode),
+            Transaction::AsIs => Judge::new(ApplyMode::Batch),
+            Transaction::Wrapped => {
+                let mut judge = Judge::new(ApplyMode::Batch);
+                judge.file.wrapped = true;
+                judge
+            }
         }
     }
 
@@ -56,5 +70,46 @@ impl Judge {
         let hazards = rules::check(&ctx, node, &impact);
         self.locks.add(&self.file, index, &impact);
         (impact, hazards)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use crate::catalog::Catalog;
+    use crate::explain::{explain_file, MigrationStart};
+    use crate::migrations::{ApplyMode, Transaction};
+
+    /// The rules a file raises when its tool sends it as `transaction` says.
+    fn rules(sql: &str, transaction: Transaction) -> Vec<&'static str> {
+        let mut catalog = Catalog::default();
+        for s in crate::sql::statements(Path::new("t.sql"), "CREATE TABLE t (a int);") {
+            catalog.apply(s.unwrap().node);
+        }
+        catalog.end_migration();
+        let start = MigrationStart {
+            name: "m",
+            path: Path::new("m.sql"),
+            with_history: true,
+        };
+        let mut explained = Vec::new();
+        let sent = (ApplyMode::Batch, transaction);
+        explain_file(&mut catalog, &start, sql, sent, &mut explained).unwrap();
+        explained
+            .iter()
+            .flat_map(|m| &m.statements)
+            .flat_map(|s| &s.hazards)
+            .map(|h| h.rule.id())
+            .collect()
+    }
+
+    #[test]
+    fn a_lone_concurrently_is_in_a_transaction_only_where_the_tool_wraps_the_file() {
+        let lone = "CREATE INDEX CONCURRENTLY i ON t (a);";
+        let in_block = "non-transactional-in-transaction";
+        assert!(!rules(lone, Transaction::AsIs).contains(&in_block));
+        assert!(!rules(lone, Transaction::ApplyMode).contains(&in_block));
+        assert!(rules(lone, Transaction::Wrapped).contains(&in_block));
     }
 }

@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::catalog::Catalog;
-use crate::migrations::{ApplyMode, History, MigrationsError, NameError};
+use crate::migrations::{ApplyMode, History, MigrationsError, NameError, Transaction};
 use crate::sql::{self, Location, SqlError};
 use crate::undo::{self, Undo, Verdict};
 
@@ -216,7 +216,13 @@ fn explain_lone<S: Sink>(
         with_history: false,
     };
     let mut catalog = Catalog::default();
-    explain_file(&mut catalog, &start, text, mode, sink)
+    explain_file(
+        &mut catalog,
+        &start,
+        text,
+        (mode, Transaction::ApplyMode),
+        sink,
+    )
 }
 
 /// Folds the history in order, explaining every migration (or only those `only` names,
@@ -240,7 +246,8 @@ fn explain_history<S: Sink>(
                 path: &migration.sql_path,
                 with_history: true,
             };
-            explain_file(&mut catalog, &start, &migration.sql, mode, sink)?;
+            let sent = (mode, migration.transaction);
+            explain_file(&mut catalog, &start, &migration.sql, sent, sink)?;
             left = left.map(|n| n - 1);
         } else {
             for s in sql::statements(&migration.sql_path, &migration.sql) {
@@ -268,7 +275,7 @@ pub(crate) fn explain_file<S: Sink>(
     catalog: &mut Catalog,
     start: &MigrationStart<'_>,
     text: &str,
-    mode: ApplyMode,
+    sent: (ApplyMode, Transaction),
     sink: &mut S,
 ) -> Result<(), S::Error> {
     let path = start.path;
@@ -277,7 +284,7 @@ pub(crate) fn explain_file<S: Sink>(
     } else {
         None
     };
-    let mut judge = file_facts(catalog, path, text, held.as_deref(), mode)?;
+    let mut judge = file_facts(catalog, path, text, held.as_deref(), sent)?;
     sink.start(start)?;
     let scope = undo::LazyScope::new(|| undo::touches_of_file(path, text));
     let mut verdict = Verdict::Exact;
@@ -313,9 +320,9 @@ fn file_facts(
     path: &Path,
     text: &str,
     held: Option<&[sql::Statement]>,
-    mode: ApplyMode,
+    (mode, transaction): (ApplyMode, Transaction),
 ) -> Result<Judge, ExplainError> {
-    let mut file = Judge::new(mode);
+    let mut file = Judge::sent(mode, transaction);
     match held {
         Some(statements) => {
             for s in statements {

@@ -58,7 +58,8 @@ impl Target {
                 }
                 return Ok(Target::File(file));
             }
-            let history = crate::migrations::read_history(target)?;
+            // Any tool's layout: explain reads them all (detected from the folder).
+            let (history, _) = crate::migrations::layouts::read(target, None)?;
             if history.migrations.is_empty() {
                 return Err(ExplainError::Empty {
                     dir: target.to_path_buf(),
@@ -83,7 +84,7 @@ impl Target {
                 dir: dir.to_path_buf(),
             });
         }
-        let history = crate::migrations::read_history(dir)?;
+        let (history, _) = crate::migrations::layouts::read(dir, None)?;
         let found = history.resolve(&name, Among::All)?.name.clone();
         Ok(Target::Migration(history, found))
     }

@@ -17,10 +17,22 @@ pub enum MigrationsError {
         "{} holds no migrations unmigrate recognises: not Prisma's (folders with \
          migration.sql), diesel's (folders with up.sql), golang-migrate's or sqlx's \
          (<version>_<name>.up.sql / .sql), dbmate's (-- migrate:up sections) nor Flyway's \
-         (V<version>__<name>.sql); pass --layout, or point at the migrations folder itself",
+         (V<version>__<name>.sql); point at the migrations folder itself",
         dir.display()
     )]
     UnknownLayout { dir: PathBuf },
+
+    /// A command that reads only Prisma histories, given another tool's.
+    #[error(
+        "{} is a {layout} history ({why}); only `unmigrate explain` reads {layout} histories \
+         so far (generate, drill and check read Prisma Migrate's)",
+        dir.display()
+    )]
+    OtherLayout {
+        dir: PathBuf,
+        layout: &'static str,
+        why: String,
+    },
 
     /// A layout whose reading is not built yet.
     #[error("{}: reading {layout} histories is not built yet; unmigrate reads Prisma histories", dir.display())]

@@ -116,6 +116,16 @@ impl History {
 /// does not follow links). A lock file naming another provider than PostgreSQL is refused.
 pub fn read_history(dir: &Path) -> Result<History, MigrationsError> {
     check_is_dir(dir)?;
+    // Another tool's folder is said to be one, rather than failing on its first entry.
+    if let Ok(other) = super::layouts::detect(dir) {
+        if other.layout != Layout::Prisma {
+            return Err(MigrationsError::OtherLayout {
+                dir: dir.to_path_buf(),
+                layout: other.layout.name(),
+                why: other.why,
+            });
+        }
+    }
     check_lock_file(&dir.join(LOCK_FILE))?;
     let mut migrations = Vec::new();
     for entry in fs::read_dir(dir).map_err(MigrationsError::io(dir))? {

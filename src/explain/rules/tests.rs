@@ -36,7 +36,7 @@ fn raised(example: &Example) -> BTreeSet<&'static str> {
         &mut catalog,
         &start,
         &example.sql,
-        ApplyMode::Batch,
+        (ApplyMode::Batch, crate::migrations::Transaction::ApplyMode),
         &mut explained,
     )
     .expect("the example parses");

@@ -283,6 +283,9 @@ mod tests {
     fn a_folder_of_nothing_known_says_how_to_choose() {
         let dir = folder(&[("README.md", "hi")]);
         let message = detect(dir.path()).unwrap_err().to_string();
-        assert!(message.contains("--layout"), "{message}");
+        assert!(
+            message.contains("point at the migrations folder"),
+            "{message}"
+        );
     }
 }

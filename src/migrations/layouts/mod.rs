@@ -1,6 +1,6 @@
 //! Other migration tools' folder layouts, read into the same [`History`] as Prisma's: which
 //! files are migrations, the order the tool applies them in, how it sends each file
-//! ([`Transaction`]), the hand-written down of each migration, and the table the tool keeps
+//! ([`Transaction`](super::Transaction)), the hand-written down of each migration, and the table the tool keeps
 //! its bookkeeping in. Each layout is one file; [`detect`] tells them apart.
 //!
 //! | layout | migration | order | sent | down |
@@ -96,7 +96,12 @@ pub fn read(dir: &Path, layout: Option<Layout>) -> Result<(History, Detected), M
             layout,
             why: "as asked".to_string(),
         },
-        None => detect(dir)?,
+        // Nothing any tool would apply (an empty folder, a new project): Prisma's reader
+        // says what is missing, in Prisma's words.
+        None => detect(dir).unwrap_or_else(|_| Detected {
+            layout: Layout::Prisma,
+            why: "no other tool's files".to_string(),
+        }),
     };
     let migrations = match detected.layout {
         Layout::Prisma => return Ok((super::read_history(dir)?, detected)),
