@@ -38,6 +38,66 @@ pub enum MigrationsError {
     #[error("{}: reading {layout} histories is not built yet; unmigrate reads Prisma histories", dir.display())]
     LayoutNotRead { layout: &'static str, dir: PathBuf },
 
+    #[error(
+        "{} has no `-- migrate:up` line, and dbmate refuses to apply it: put `-- migrate:up` \
+         above the migration's statements and `-- migrate:down` above its rollback, or move \
+         the file out of the migrations folder if it is not a migration",
+        path.display()
+    )]
+    DbmateNoUp { path: PathBuf },
+
+    #[error(
+        "{}:{line}: SQL before the `-- migrate:up` line, which dbmate refuses; move it below \
+         `-- migrate:up` (only blank lines and comments may come first)",
+        path.display()
+    )]
+    DbmateBeforeUp { path: PathBuf, line: usize },
+
+    #[error(
+        "{}: no `-- migrate:down` line after `-- migrate:up` (line {up_line}), and dbmate \
+         requires one; add `-- migrate:down` after the up section (the down section may be empty)",
+        path.display()
+    )]
+    DbmateNoDown { path: PathBuf, up_line: usize },
+
+    #[error(
+        "{}:{line}: a second `-- migrate:{marker}` line; {what}",
+        path.display(),
+        what = if *marker == "up" {
+            "unmigrate reads one up and one down section per dbmate file (dbmate applies each \
+             pair in a transaction of its own): split the file into one migration per section"
+        } else {
+            "dbmate refuses two down sections after one up: remove one, or start a new \
+             section with `-- migrate:up` above it"
+        }
+    )]
+    DbmateSecondSection {
+        path: PathBuf,
+        line: usize,
+        /// `up` or `down`.
+        marker: &'static str,
+    },
+
+    #[error(
+        "{} and {} are both {what}, which {layout} refuses to apply: rename one of them",
+        first.display(),
+        second.display()
+    )]
+    DuplicateVersion {
+        layout: &'static str,
+        /// `version 1.0`, `the repeatable migration "views"`.
+        what: String,
+        first: PathBuf,
+        second: PathBuf,
+    },
+
+    #[error(
+        "{} undoes version {version}, but no V{version}__<description>.sql has that version; \
+         rename it to the version it undoes, or remove it",
+        path.display()
+    )]
+    FlywayUndoWithoutMigration { path: PathBuf, version: String },
+
     #[error("{}: {source}", path.display())]
     Io {
         path: PathBuf,

@@ -2,7 +2,9 @@
 //! naming and timestamping new undo folders, and writing them atomically without ever
 //! overwriting someone else's migration.
 //!
-//! Everything here is plain file handling: no SQL is parsed (that is [`crate::sql`]'s job).
+//! Everything here is plain file handling: no SQL is parsed (that is [`crate::sql`]'s job),
+//! except that the Flyway reader asks [`crate::sql`] whether a file holds a statement that
+//! cannot run in a transaction, since Flyway decides how to send a file by parsing it.
 
 mod apply_mode;
 mod error;

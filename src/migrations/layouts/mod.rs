@@ -1,7 +1,8 @@
 //! Other migration tools' folder layouts, read into the same [`History`] as Prisma's: which
 //! files are migrations, the order the tool applies them in, how it sends each file
-//! ([`Transaction`](super::Transaction)), the hand-written down of each migration, and the table the tool keeps
-//! its bookkeeping in. Each layout is one file; [`detect`] tells them apart.
+//! ([`Transaction`](super::Transaction)), the hand-written down of each migration, and the
+//! table the tool keeps its bookkeeping in. Each layout is one file; [`detect`] tells them
+//! apart.
 //!
 //! | layout | migration | order | sent | down |
 //! |---|---|---|---|---|
@@ -9,8 +10,8 @@
 //! | diesel | `<version>_<name>/up.sql` | version (up to `_`, `-` removed), as text | wrapped, unless `metadata.toml` says `run_in_transaction = false` | `down.sql` |
 //! | golang-migrate | `<version>_<name>.up.sql` | version, as an unsigned integer | as it is | `.down.sql` |
 //! | sqlx | `<version>_<name>.sql` or `.up.sql` | version, as a signed integer | wrapped, unless the first line is `-- no-transaction` | `.down.sql` (reversible) |
-//! | dbmate | `<version>_<name>.sql`, `-- migrate:up` section | version, as text | wrapped, unless `transaction:false` | `-- migrate:down` section |
-//! | Flyway | `V<version>__<desc>.sql`, then `R__<desc>.sql` | version parts numerically, then repeatables by description | wrapped, unless a statement cannot run in a transaction | none (`U…` is paid) |
+//! | dbmate | `<version>_<name>.sql`, `-- migrate:up` section | file name, bytewise | wrapped, unless `transaction:false` | `-- migrate:down` section |
+//! | Flyway | `V<version>__<desc>.sql`, then `R__<desc>.sql` | version parts numerically, then repeatables by description | wrapped, unless a statement cannot run in a transaction | `U<version>__<desc>.sql` (a paid feature, rare) |
 
 mod dbmate;
 mod detect;
