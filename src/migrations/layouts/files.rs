@@ -28,6 +28,16 @@ impl SqlFile {
         Ok(Some(SqlFile { path, bytes, sql }))
     }
 
+    /// The file at `path`, which its caller saw listed.
+    pub fn read_listed(path: PathBuf) -> Result<Self, MigrationsError> {
+        match Self::read(path.clone())? {
+            Some(file) => Ok(file),
+            None => Err(MigrationsError::io(path)(
+                std::io::ErrorKind::NotFound.into(),
+            )),
+        }
+    }
+
     /// This file as the down of a migration, sent as `transaction` says.
     pub fn into_down(self, transaction: Transaction) -> Box<DownSql> {
         Box::new(DownSql {
