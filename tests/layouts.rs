@@ -1,5 +1,7 @@
 //! Other tools' migration folders: each corpus of `../shared/corpus` (see
-//! [`unmigrate::corpus`]) is detected as its tool's layout, with the reason said.
+//! [`unmigrate::corpus`]) is detected as its tool's layout, with the reason said, and read as
+//! its tool reads it: which files are migrations, in which order, with which downs, and how
+//! each is sent.
 
 // Tests may unwrap: a failure names the line (see [lints] in Cargo.toml).
 #![allow(clippy::unwrap_used)]
