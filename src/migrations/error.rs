@@ -79,19 +79,6 @@ pub enum MigrationsError {
     },
 
     #[error(
-        "{} and {} are both {what}, which {layout} refuses to apply: rename one of them",
-        first.display(),
-        second.display()
-    )]
-    DuplicateVersion {
-        layout: &'static str,
-        /// `version 1.0`, `the repeatable migration "views"`.
-        what: String,
-        first: PathBuf,
-        second: PathBuf,
-    },
-
-    #[error(
         "{} undoes version {version}, but no V{version}__<description>.sql has that version; \
          rename it to the version it undoes, or remove it",
         path.display()
@@ -128,8 +115,58 @@ pub enum MigrationsError {
         column: usize,
     },
 
-    #[error("folder name {} is not valid UTF-8; rename it (Prisma records names as text)", path.display())]
+    #[error("name {} is not valid UTF-8; rename it (migration tools record names as text)", path.display())]
     NonUtf8Name { path: PathBuf },
+
+    #[error(
+        "folder {} has no up.sql; diesel treats every folder inside its migrations folder \
+         (but hidden ones) as a migration and refuses to run any: add the file, or move the \
+         folder out (is {} really your diesel migrations folder?)",
+        folder.display(),
+        folder.parent().map(|p| p.display().to_string()).unwrap_or_default()
+    )]
+    MissingUpSql { folder: PathBuf },
+
+    #[error(
+        "{} is empty; diesel refuses to run an empty migration, so `diesel migration run` \
+         stops there: put its SQL back (or `SELECT 1;` if it is meant to do nothing)",
+        path.display()
+    )]
+    EmptyMigration { path: PathBuf },
+
+    #[error(
+        "{} and {} are both {what}: {consequence}; give one of them a version of its own",
+        first.display(),
+        second.display()
+    )]
+    DuplicateVersion {
+        /// `version 1.0`, `the repeatable migration "views"`.
+        what: String,
+        first: PathBuf,
+        second: PathBuf,
+        /// What the tool does with the two, naming it: refuses the folder, keeps one, fails
+        /// on the second.
+        consequence: &'static str,
+    },
+
+    #[error(
+        "{} has no up migration of its version, so {layout} never runs it: rename it after \
+         its up file, or delete it",
+        down.display()
+    )]
+    DownWithoutUp { layout: &'static str, down: PathBuf },
+
+    #[error(
+        "{}: \"{version}\" is not a version {layout} accepts ({reason}), and it refuses the \
+         whole folder for it: rename the file <version>_<description>.sql, or move it out",
+        path.display()
+    )]
+    InvalidVersion {
+        layout: &'static str,
+        path: PathBuf,
+        version: String,
+        reason: String,
+    },
 
     #[error(
         "{}: provider is \"{provider}\", but unmigrate only supports PostgreSQL \

@@ -31,7 +31,6 @@ use std::fs;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use super::Layout;
 use crate::migrations::history::{decode_utf8, read_regular};
 use crate::migrations::{Checksum, DownSql, Migration, MigrationsError, Transaction};
 
@@ -42,10 +41,10 @@ pub(super) fn read(dir: &Path) -> Result<Vec<Migration>, MigrationsError> {
     for (name, path) in &files {
         if let Some(first) = versions.insert(version(name), path) {
             return Err(MigrationsError::DuplicateVersion {
-                layout: Layout::Dbmate.name(),
                 what: format!("version {}", version(name)),
                 first: first.to_path_buf(),
                 second: path.clone(),
+                consequence: "dbmate records a version once, so it fails on the second",
             });
         }
     }

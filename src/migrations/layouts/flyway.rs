@@ -29,7 +29,6 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use super::Layout;
 use crate::migrations::history::{decode_utf8, read_regular};
 use crate::migrations::{Checksum, DownSql, Migration, MigrationsError, Transaction};
 use crate::sql;
@@ -89,10 +88,10 @@ fn insert<K: Ord + Described>(
 ) -> Result<(), MigrationsError> {
     if let Some(first) = map.get(&key) {
         return Err(MigrationsError::DuplicateVersion {
-            layout: Layout::Flyway.name(),
             what: key.describe(),
             first: first.path.clone(),
             second: file.path,
+            consequence: "Flyway refuses to apply the folder",
         });
     }
     map.insert(key, file);

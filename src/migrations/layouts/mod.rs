@@ -7,15 +7,16 @@
 //! | layout | migration | order | sent | down |
 //! |---|---|---|---|---|
 //! | Prisma | `<folder>/migration.sql` | ICU collation of folder names | apply mode | `down.sql` beside it |
-//! | diesel | `<version>_<name>/up.sql` | version (up to `_`, `-` removed), as text | wrapped, unless `metadata.toml` says `run_in_transaction = false` | `down.sql` |
+//! | diesel | `<version>_<name>/up.sql` | version (up to `_`, `-` removed), as text | wrapped, unless `metadata.toml` says `run_in_transaction = false` (or parses without it) | `down.sql` |
 //! | golang-migrate | `<version>_<name>.up.sql` | version, as an unsigned integer | as it is | `.down.sql` |
-//! | sqlx | `<version>_<name>.sql` or `.up.sql` | version, as a signed integer | wrapped, unless the first line is `-- no-transaction` | `.down.sql` (reversible) |
+//! | sqlx | `<version>_<name>.sql` or `.up.sql` | version, as a signed integer | wrapped, unless the file starts with `-- no-transaction` | `.down.sql` (reversible) |
 //! | dbmate | `<version>_<name>.sql`, `-- migrate:up` section | file name, bytewise | wrapped, unless `transaction:false` | `-- migrate:down` section |
 //! | Flyway | `V<version>__<desc>.sql`, then `R__<desc>.sql` | version parts numerically, then repeatables by description | wrapped, unless a statement cannot run in a transaction | `U<version>__<desc>.sql` (a paid feature, rare) |
 
 mod dbmate;
 mod detect;
 mod diesel;
+mod files;
 mod flyway;
 mod golang_migrate;
 mod sqlx;
