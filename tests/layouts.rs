@@ -310,3 +310,53 @@ fn flyway_marquez_reads_versions_in_order_then_repeatables() {
     assert_eq!(as_is, ["V47__add_lineage_event_indexes"]);
     assert!(migrations.iter().all(|m| m.down.is_none()));
 }
+
+/// `explain` reads a diesel folder as diesel runs it: a lone `CREATE INDEX CONCURRENTLY` fails
+/// in the transaction diesel opens, unless `metadata.toml` turns it off.
+#[test]
+fn explain_judges_each_file_as_its_tool_sends_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |path: &str, text: &str| {
+        let path = dir.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write("2024-01-01-000000_init/up.sql", "CREATE TABLE t (a int);\n");
+    write("2024-01-01-000000_init/down.sql", "DROP TABLE t;\n");
+    write(
+        "2024-01-02-000000_index/up.sql",
+        "CREATE INDEX CONCURRENTLY i ON t (a);\n",
+    );
+    write("2024-01-02-000000_index/down.sql", "DROP INDEX i;\n");
+    let explain = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_unmigrate"))
+            .args(["explain", "--format", "json", "--config", "/dev/null"])
+            .arg(dir.path())
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap()
+    };
+    let rules = |out: &std::process::Output| -> Vec<String> {
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        json["migrations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|m| m["statements"].as_array().unwrap())
+            .flat_map(|s| s["hazards"].as_array().unwrap())
+            .map(|h| h["rule"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let out = explain();
+    assert!(out.status.success(), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("read as a diesel history"), "{stderr}");
+    assert!(rules(&out).contains(&"non-transactional-in-transaction".to_string()));
+
+    write(
+        "2024-01-02-000000_index/metadata.toml",
+        "run_in_transaction = false\n",
+    );
+    let out = explain();
+    assert!(!rules(&out).contains(&"non-transactional-in-transaction".to_string()));
+}

@@ -58,6 +58,19 @@ pub(super) fn run(args: &ExplainArgs) -> anyhow::Result<i32> {
             explain::ExplainError::LastConflict { .. } => usage_conflict(&e),
             e => e.into(),
         })?;
+    // Another tool's history is said to be read as one, with how its files are sent.
+    for target in &targets {
+        if let Some(history) = target.history() {
+            if history.layout != crate::migrations::Layout::Prisma {
+                eprintln!(
+                    "note: {} read as a {} history: each file explained as {} sends it",
+                    history.dir.display(),
+                    history.layout,
+                    history.layout
+                );
+            }
+        }
+    }
     let styling = terminal::report(args.format == ExplainFormat::Human, None);
     let mut writer = report::explain::Writer::new(args.format, apply_mode)
         .context("cannot create a temporary file for the report")?

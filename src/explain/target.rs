@@ -126,6 +126,14 @@ impl Target {
         Ok(resolved)
     }
 
+    /// The history the target is part of, if it is.
+    pub fn history(&self) -> Option<&History> {
+        match self {
+            Target::History(h) | Target::Migration(h, _) | Target::Migrations(h, _) => Some(h),
+            Target::File(_) | Target::Stdin(_) => None,
+        }
+    }
+
     /// What this target explains: one key per migration or file.
     fn keys(&self) -> Vec<Key> {
         let of = |history: &History, name: &str| {
