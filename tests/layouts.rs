@@ -360,3 +360,80 @@ fn explain_judges_each_file_as_its_tool_sends_it() {
     let out = explain();
     assert!(!rules(&out).contains(&"non-transactional-in-transaction".to_string()));
 }
+
+/// `generate` in another tool's folder writes each undo where the tool keeps downs, and never
+/// over a hand-written one unless told to discard it.
+#[test]
+fn generate_writes_the_undo_into_the_tools_down_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |path: &str, text: &str| {
+        let path = dir.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write("1_init.up.sql", "CREATE TABLE t (a int);\n");
+    write("1_init.down.sql", "DROP TABLE t;\n");
+    write("2_add_b.up.sql", "ALTER TABLE t ADD COLUMN b text;\n");
+    write("atlas.sum", "h1:x\n");
+    let generate = |extra: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_unmigrate"))
+            .args(["generate", "--config", "/dev/null"])
+            .arg(dir.path())
+            .args(extra)
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap()
+    };
+    // A migration without a down: its .down.sql is written, nothing else.
+    let out = generate(&["--migration", "add_b"]);
+    assert!(out.status.success(), "{out:?}");
+    let down = std::fs::read_to_string(dir.path().join("2_add_b.down.sql")).unwrap();
+    assert!(down.contains("DROP COLUMN b"), "{down}");
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 5);
+
+    // A hand-written down stays unless its text is to be discarded; a dry run shows both.
+    // (Every migration: the undo of init alone would leave add_b's column on a dropped table.)
+    let out = generate(&["--all"]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unmigrate did not write it"));
+    let dry = generate(&["--all", "--dry-run"]);
+    let shown = String::from_utf8_lossy(&dry.stdout);
+    assert!(shown.contains("1_init.down.sql\n@@"), "{shown}");
+    assert!(shown.contains("+-- unmigrate: undo of 1_init\n"), "{shown}");
+    assert!(shown.contains("2_add_b.down.sql: unchanged"), "{shown}");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("1_init.down.sql")).unwrap(),
+        "DROP TABLE t;\n"
+    );
+    let out = generate(&["--all", "--force", "--discard-edits"]);
+    assert!(out.status.success(), "{out:?}");
+    let down = std::fs::read_to_string(dir.path().join("1_init.down.sql")).unwrap();
+    assert!(down.starts_with("-- unmigrate: undo of 1_init"), "{down}");
+}
+
+/// diesel runs a down in a transaction unless `metadata.toml` says otherwise: an undo that
+/// needs `DROP INDEX CONCURRENTLY` there is refused with what to do, and nothing is written.
+#[test]
+fn generate_refuses_what_the_tools_transaction_cannot_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |path: &str, text: &str| {
+        let path = dir.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write("2024-01-01-000000_init/up.sql", "CREATE TABLE t (a int);\n");
+    write(
+        "2024-01-02-000000_index/up.sql",
+        "CREATE INDEX CONCURRENTLY i ON t (a);\n",
+    );
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_unmigrate"))
+        .args(["generate", "--config", "/dev/null"])
+        .arg(dir.path())
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("run_in_transaction = false"), "{stderr}");
+    assert!(!dir.path().join("2024-01-02-000000_index/down.sql").exists());
+}

@@ -50,7 +50,9 @@ pub struct GenerateArgs {
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Write each undo to its migration's own down.sql (Prisma's guide on down migrations:
-    /// run it with `prisma db execute --file`), instead of as new undo folders.
+    /// run it with `prisma db execute --file`), instead of as new undo folders. In another
+    /// tool's folder (diesel, golang-migrate, sqlx reversible) the undo always goes into the
+    /// migration's down file.
     #[arg(long, conflicts_with_all = ["out", "timestamp"])]
     pub down_sql: bool,
     /// Timestamp of the first undo folder (14 digits, UTC), for reproducible output.
@@ -105,7 +107,25 @@ pub(super) fn run(args: &GenerateArgs) -> anyhow::Result<i32> {
             );
         }
     }
-    let history = migrations::read_history(&migrations_dir)?;
+    // Any tool's layout; outside Prisma's, the undo goes where the tool keeps downs.
+    let (history, detected) = migrations::layouts::read(&migrations_dir, None)?;
+    let into_down_files = args.down_sql || history.layout != migrations::Layout::Prisma;
+    if history.layout != migrations::Layout::Prisma {
+        anyhow::ensure!(
+            args.out.is_none() && !args.missing,
+            "{} is a {} history ({}): its undo goes into each migration's down file, so \
+             --out and --missing do not apply",
+            migrations_dir.display(),
+            history.layout,
+            detected.why
+        );
+        eprintln!(
+            "note: {} read as a {} history ({}): each undo goes into the migration's down file",
+            migrations_dir.display(),
+            history.layout,
+            detected.why
+        );
+    }
     let selection = if args.all {
         Selection::All
     } else if args.missing {
@@ -140,7 +160,7 @@ pub(super) fn run(args: &GenerateArgs) -> anyhow::Result<i32> {
         args.force || args.dry_run,
         lock_timeout.as_ref(),
     )?;
-    if args.down_sql {
+    if into_down_files {
         return write_down_sql(args, &plan, &history);
     }
     let written = if args.dry_run {

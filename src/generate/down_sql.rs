@@ -14,7 +14,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::{verify, GenerateError, Plan};
-use crate::migrations::{seal_state, History, MigrationsError, Overwrite, SealState, DOWN_SQL};
+use crate::migrations::{seal_state, History, MigrationsError, Overwrite, SealState, Transaction};
 
 /// One `down.sql` to write.
 #[derive(Debug)]
@@ -43,11 +43,35 @@ pub fn down_files(
             });
         };
         let sql = plan.file(folder).map_err(GenerateError::Spool)?;
-        let path = history.dir.join(&undo.source).join(DOWN_SQL);
-        let existing = history
+        let source = history
             .find(&undo.source)
-            .and_then(|m| m.down.as_deref())
-            .map(|down| down.sql.clone());
+            .expect("a planned undo's source is in its history");
+        let path = history
+            .layout
+            .down_path(&history.dir, source)
+            .ok_or_else(|| GenerateError::NoDownFile {
+                layout: history.layout.name(),
+            })?;
+        let existing = source.down.as_deref().map(|down| down.sql.clone());
+        // The tool runs the down as it runs this migration (diesel, sqlx): inside a
+        // transaction of its own, a statement that cannot run in one fails.
+        let sent = source
+            .down
+            .as_deref()
+            .map_or(source.transaction, |d| d.transaction);
+        if sent == Transaction::Wrapped {
+            let statements = crate::sql::parse_file(&path, &sql)?;
+            if let Some(what) = statements
+                .iter()
+                .find_map(|s| crate::sql::blocks::outside_transaction_only(&s.node))
+            {
+                return Err(GenerateError::DownInTransaction {
+                    source_name: undo.source.clone(),
+                    layout: history.layout.name(),
+                    what,
+                });
+            }
+        }
         if let Some(old) = &existing {
             let allowed = match seal_state(old) {
                 SealState::Intact => overwrite != Overwrite::Never,

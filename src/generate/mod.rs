@@ -76,6 +76,25 @@ pub enum GenerateError {
         /// The `--last N` that undoes from the newest migration down to the oldest refused.
         last: usize,
     },
+    /// A down its tool runs in a transaction, whose undo cannot run in one.
+    #[error(
+        "the undo of {source_name} needs {what}, which cannot run inside the transaction \
+         {layout} runs this migration's down in; nothing was written: let the tool run it \
+         outside one (diesel: run_in_transaction = false in metadata.toml; sqlx: -- \
+         no-transaction as the first line), then generate again"
+    )]
+    DownInTransaction {
+        source_name: String,
+        layout: &'static str,
+        what: &'static str,
+    },
+    /// A layout whose downs are not files of their own.
+    #[error(
+        "generate does not write {layout} undos yet (its downs are not files of their own: a \
+         dbmate -- migrate:down section, a Flyway U file, or none in sqlx's simple layout); \
+         explain --format json shows each statement's undo"
+    )]
+    NoDownFile { layout: &'static str },
     /// `--down-sql`: `prisma db execute` runs a `down.sql` as one script, in one transaction.
     #[error(
         "the undo of {source_name} needs {parts} files run one after the other (a statement \

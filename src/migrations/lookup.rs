@@ -128,9 +128,11 @@ impl History {
                 among,
             });
         }
-        let rules: [&dyn Fn(&str) -> bool; 3] = [
+        let other_tool = self.layout != super::Layout::Prisma;
+        let rules: [&dyn Fn(&str) -> bool; 4] = [
             &|folder| folder == name,
             &|folder| prisma_name(folder) == Some(name),
+            &|folder| other_tool && name_after_version(folder) == Some(name),
             &|folder| folder.starts_with(name),
         ];
         for rule in rules {
@@ -171,6 +173,15 @@ fn prisma_name(folder: &str) -> Option<&str> {
 }
 
 /// The folder name closest to `name`, compared both as a whole folder name and as the name
+/// In other tools' layouts, the part of a migration's name after its version: after `__` in
+/// Flyway's `V1.2__name`, after the first `_` elsewhere (`2017-09-23-182408_name`, `7_name`).
+fn name_after_version(migration: &str) -> Option<&str> {
+    match migration.split_once("__") {
+        Some((_, rest)) if migration.starts_with(['V', 'R', 'U']) => Some(rest),
+        _ => migration.split_once('_').map(|(_, rest)| rest),
+    }
+}
+
 /// after its timestamp (see [`crate::suggest::nearest`] for how close is close enough).
 fn nearest(candidates: &[&Migration], name: &str) -> Option<String> {
     let spellings: Vec<(&str, &str)> = candidates

@@ -21,11 +21,11 @@ mod flyway;
 mod golang_migrate;
 mod sqlx;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 pub use detect::{detect, Detected};
 
-use super::{History, MigrationsError};
+use super::{History, Migration, MigrationsError};
 
 /// Which tool's layout a migrations folder has.
 #[derive(
@@ -80,6 +80,29 @@ impl Layout {
             Layout::GolangMigrate | Layout::Dbmate => "schema_migrations",
             Layout::SqlxSimple | Layout::SqlxReversible => "_sqlx_migrations",
             Layout::Flyway => "flyway_schema_history",
+        }
+    }
+}
+
+impl Layout {
+    /// Where the tool keeps `m`'s hand-written down as a file of its own: where `generate`
+    /// writes the undo in this layout. `None` where downs are not files of their own (dbmate's
+    /// `-- migrate:down` section, Flyway's `U…` files, sqlx's simple layout, which has none).
+    pub fn down_path(self, dir: &Path, m: &Migration) -> Option<PathBuf> {
+        if let Some(down) = &m.down {
+            if matches!(
+                self,
+                Layout::Prisma | Layout::Diesel | Layout::GolangMigrate | Layout::SqlxReversible
+            ) {
+                return Some(down.path.to_path_buf());
+            }
+        }
+        match self {
+            Layout::Prisma | Layout::Diesel => Some(dir.join(&m.name).join(super::DOWN_SQL)),
+            Layout::GolangMigrate | Layout::SqlxReversible => {
+                Some(dir.join(format!("{}.down.sql", m.name)))
+            }
+            Layout::SqlxSimple | Layout::Dbmate | Layout::Flyway => None,
         }
     }
 }
