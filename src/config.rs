@@ -4,6 +4,8 @@
 //!
 //! ```toml
 //! migrations = "prisma/migrations"   # the migrations folder, relative to this file
+//! layout = "prisma"                  # prisma, diesel, golang-migrate, sqlx-simple,
+//!                                     # sqlx-reversible, dbmate, flyway (default: detected)
 //! apply_mode = "split"                # how Prisma sends each file: batch (≤ 7.3) or split (≥ 7.4)
 //! lock_timeout = "5s"                 # what each generated undo sets (0 or off: none)
 //! docs_url = "https://example.com/unmigrate/rules/{id}"   # where hazard help links to
@@ -35,7 +37,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::explain::Rule;
-use crate::migrations::ApplyMode;
+use crate::migrations::{ApplyMode, Layout};
 use crate::sql::duration;
 use crate::undo::LockTimeout;
 
@@ -58,6 +60,8 @@ pub struct Config {
     pub drill: Option<bool>,
     /// How Prisma sends each file, for drill, explain and check (`None`: batch, or the flag).
     pub apply_mode: Option<ApplyMode>,
+    /// Which tool's layout the migrations folder has (`None`: detected).
+    pub layout: Option<Layout>,
     /// What each generated undo sets as its `lock_timeout` (`None` inside: none; outer
     /// `None`: the default).
     pub lock_timeout: Option<Option<LockTimeout>>,
@@ -103,6 +107,7 @@ pub enum ConfigError {
 #[serde(deny_unknown_fields)]
 struct File {
     migrations: Option<PathBuf>,
+    layout: Option<Layout>,
     apply_mode: Option<ApplyMode>,
     lock_timeout: Option<String>,
     docs_url: Option<String>,
@@ -228,6 +233,7 @@ impl Config {
             fail_on,
             drill: file.check.drill,
             apply_mode: file.apply_mode,
+            layout: file.layout,
             lock_timeout,
             docs_url: file.docs_url,
             explain_fail_on,

@@ -437,3 +437,42 @@ fn generate_refuses_what_the_tools_transaction_cannot_run() {
     assert!(stderr.contains("run_in_transaction = false"), "{stderr}");
     assert!(!dir.path().join("2024-01-02-000000_index/down.sql").exists());
 }
+
+/// Where names alone cannot tell golang-migrate from sqlx, `--layout` or unmigrate.toml's
+/// `layout` says which; the note names the one used.
+#[test]
+fn the_layout_is_chosen_by_flag_or_configuration_over_detection() {
+    let dir = tempfile::tempdir().unwrap();
+    let history = dir.path().join("migrations");
+    std::fs::create_dir(&history).unwrap();
+    std::fs::write(
+        history.join("20240101000000_init.up.sql"),
+        "CREATE TABLE t (a int);\n",
+    )
+    .unwrap();
+    std::fs::write(
+        history.join("20240101000000_init.down.sql"),
+        "DROP TABLE t;\n",
+    )
+    .unwrap();
+    let explain = |extra: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_unmigrate"))
+            .args(["explain", "migrations"])
+            .args(extra)
+            .current_dir(dir.path())
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8(out.stderr).unwrap()
+    };
+    assert!(explain(&[]).contains("read as a sqlx (reversible) history"));
+    assert!(explain(&["--layout", "golang-migrate"]).contains("read as a golang-migrate history"));
+    std::fs::write(
+        dir.path().join("unmigrate.toml"),
+        "layout = \"golang-migrate\"\n",
+    )
+    .unwrap();
+    assert!(explain(&[]).contains("read as a golang-migrate history"));
+    assert!(explain(&["--layout", "sqlx-reversible"]).contains("sqlx (reversible)"));
+}

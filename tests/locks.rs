@@ -266,7 +266,7 @@ fn drilled(name: &str, dir: &Path) -> DrillReport {
 /// The forward statements of every migration against their traces (matched by line).
 fn compare_forward(name: &str, dir: &Path, report: &DrillReport) -> Compared {
     let explained = explain::explain(
-        &Target::resolve(dir, dir).expect("the history is a migrations folder"),
+        &Target::resolve(dir, dir, None).expect("the history is a migrations folder"),
         ApplyMode::Split,
     )
     .expect("explain runs over the history");

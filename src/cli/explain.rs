@@ -38,6 +38,10 @@ pub struct ExplainArgs {
     /// hazards are reported and the exit code is 0.
     #[arg(long, value_name = "RULE", value_delimiter = ',')]
     pub fail_on: Vec<String>,
+    /// Read folders as this tool's [default: `layout` in unmigrate.toml, else detected from
+    /// each folder].
+    #[arg(long, value_enum)]
+    pub layout: Option<crate::migrations::Layout>,
     /// The configuration file [default: unmigrate.toml in this folder or one above it]: its
     /// `apply_mode`, `[explain] fail_on` and `ignore` (rules never reported), `docs_url`.
     #[arg(long, value_name = "FILE")]
@@ -53,7 +57,8 @@ pub(super) fn run(args: &ExplainArgs) -> anyhow::Result<i32> {
     let apply_mode = args.apply_mode.or(config.apply_mode).unwrap_or_default();
     let dir = migrations_dir(args.dir.as_deref(), &config);
     let mut stdin = std::io::stdin().lock();
-    let targets = explain::Target::resolve_all(&args.targets, &dir, args.last, &mut stdin)
+    let layout = args.layout.or(config.layout);
+    let targets = explain::Target::resolve_all(&args.targets, &dir, args.last, layout, &mut stdin)
         .map_err(|e| match e {
             explain::ExplainError::LastConflict { .. } => usage_conflict(&e),
             e => e.into(),

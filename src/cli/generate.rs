@@ -16,6 +16,9 @@ pub struct GenerateArgs {
     /// The Prisma migrations folder [default: `migrations` in unmigrate.toml, else
     /// prisma/migrations].
     pub migrations_dir: Option<PathBuf>,
+    /// Read the folder as this tool's [default: `layout` in unmigrate.toml, else detected].
+    #[arg(long, value_enum)]
+    pub layout: Option<migrations::Layout>,
     /// The configuration file [default: unmigrate.toml in this folder or one above it]: its
     /// `migrations`, `lock_timeout` and `[irreversible]` (for --missing).
     #[arg(long, value_name = "FILE")]
@@ -108,7 +111,8 @@ pub(super) fn run(args: &GenerateArgs) -> anyhow::Result<i32> {
         }
     }
     // Any tool's layout; outside Prisma's, the undo goes where the tool keeps downs.
-    let (history, detected) = migrations::layouts::read(&migrations_dir, None)?;
+    let layout = args.layout.or(config.layout);
+    let (history, detected) = migrations::layouts::read(&migrations_dir, layout)?;
     let into_down_files = args.down_sql || history.layout != migrations::Layout::Prisma;
     if history.layout != migrations::Layout::Prisma {
         anyhow::ensure!(

@@ -7,7 +7,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use super::ExplainError;
-use crate::migrations::{Among, History};
+use crate::migrations::{Among, History, Layout};
 
 /// The name SQL read from standard input goes by, in reports and in errors
 /// (`<stdin>:2:30: syntax error …`).
@@ -43,7 +43,12 @@ enum Key {
 impl Target {
     /// Resolves what the user named: a migrations folder, a migration folder or its
     /// `migration.sql`, a lone `.sql` file, or a migration name in `dir` (see [`History::resolve`]).
-    pub fn resolve(target: &Path, dir: &Path) -> Result<Target, ExplainError> {
+    /// Folders are read in `layout`, else in the layout detected from them.
+    pub fn resolve(
+        target: &Path,
+        dir: &Path,
+        layout: Option<Layout>,
+    ) -> Result<Target, ExplainError> {
         if target.is_file() {
             return Ok(match history_of_file(target) {
                 Some((history, name)) => Target::Migration(history, name),
@@ -59,7 +64,7 @@ impl Target {
                 return Ok(Target::File(file));
             }
             // Any tool's layout: explain reads them all (detected from the folder).
-            let (history, _) = crate::migrations::layouts::read(target, None)?;
+            let (history, _) = crate::migrations::layouts::read(target, layout)?;
             if history.migrations.is_empty() {
                 return Err(ExplainError::Empty {
                     dir: target.to_path_buf(),
@@ -84,7 +89,7 @@ impl Target {
                 dir: dir.to_path_buf(),
             });
         }
-        let (history, _) = crate::migrations::layouts::read(dir, None)?;
+        let (history, _) = crate::migrations::layouts::read(dir, layout)?;
         let found = history.resolve(&name, Among::All)?.name.clone();
         Ok(Target::Migration(history, found))
     }
@@ -99,10 +104,11 @@ impl Target {
         targets: &[PathBuf],
         dir: &Path,
         last: Option<usize>,
+        layout: Option<Layout>,
         stdin: &mut dyn Read,
     ) -> Result<Vec<Target>, ExplainError> {
         if let Some(n) = last {
-            return Ok(vec![last_of(targets, dir, n)?]);
+            return Ok(vec![last_of(targets, dir, n, layout)?]);
         }
         let dir_alone = [dir.to_path_buf()];
         let targets = if targets.is_empty() {
@@ -119,7 +125,7 @@ impl Target {
                 }
                 Target::Stdin(read_stdin(stdin)?)
             } else {
-                Target::resolve(target, dir)?
+                Target::resolve(target, dir, layout)?
             };
             resolved.extend(target.without(&mut seen));
         }
@@ -185,15 +191,20 @@ impl Target {
 
 /// `--last n`: the last `n` forward migrations of `dir`, or of the one migrations folder in
 /// `targets`.
-fn last_of(targets: &[PathBuf], dir: &Path, n: usize) -> Result<Target, ExplainError> {
+fn last_of(
+    targets: &[PathBuf],
+    dir: &Path,
+    n: usize,
+    layout: Option<Layout>,
+) -> Result<Target, ExplainError> {
     let conflict = |with: &Path, what: &str| ExplainError::LastConflict {
         with: with.display().to_string(),
         what: what.to_string(),
     };
     let history = match targets {
-        [] => Target::resolve(dir, dir)?,
+        [] => Target::resolve(dir, dir, layout)?,
         [one] if one.as_os_str() == STDIN_ARG => return Err(conflict(one, "standard input")),
-        [one] => Target::resolve(one, dir)?,
+        [one] => Target::resolve(one, dir, layout)?,
         [_, second, ..] => return Err(conflict(second, "a second target")),
     };
     let what = match history {
@@ -274,7 +285,7 @@ mod tests {
         last: Option<usize>,
     ) -> Result<Vec<String>, ExplainError> {
         let targets: Vec<PathBuf> = targets.iter().map(PathBuf::from).collect();
-        let resolved = Target::resolve_all(&targets, dir, last, &mut &b"SELECT 1;"[..])?;
+        let resolved = Target::resolve_all(&targets, dir, last, None, &mut &b"SELECT 1;"[..])?;
         Ok(names(&resolved))
     }
 
