@@ -601,3 +601,45 @@ fn a_down_sql_is_the_undo_of_its_migration() {
         "{run}"
     );
 }
+
+/// `check` in another tool's folder: what a branch adds is found by file, each migration's
+/// down file is its undo, and the report says the drill is not built there yet.
+#[test]
+fn check_judges_a_golang_migrate_branch_by_its_down_files() {
+    let sandbox = Sandbox::new();
+    let project = sandbox.project();
+    let dir = project.join("migrations");
+    fs::create_dir(&dir).unwrap();
+    fs::write(dir.join("atlas.sum"), "h1:x\n").unwrap();
+    fs::write(dir.join("1_init.up.sql"), "CREATE TABLE t (a int);\n").unwrap();
+    fs::write(dir.join("1_init.down.sql"), "DROP TABLE t;\n").unwrap();
+    git(&project, &["init", "-q", "-b", "main"]);
+    git(&project, &["add", "-A"]);
+    git(&project, &["commit", "-qm", "init"]);
+    git(&project, &["checkout", "-qb", "feature"]);
+    fs::write(
+        dir.join("2_add_b.up.sql"),
+        "ALTER TABLE t ADD COLUMN b text;\n",
+    )
+    .unwrap();
+
+    let run = check(&sandbox, &["migrations", "--base", "main"], &[]);
+    assert_eq!(run.code, 1, "{run}");
+    assert!(
+        run.stdout.contains("missing-undo: 2_add_b has no undo"),
+        "{run}"
+    );
+    assert!(!run.stdout.contains("1_init"), "{run}");
+    assert!(
+        run.stdout
+            .contains("drills of golang-migrate histories are not built yet"),
+        "{run}"
+    );
+
+    let mut generate = sandbox.command(&["generate", "migrations", "--migration", "add_b"]);
+    let out = Run::from_output(generate.current_dir(&project).output().unwrap());
+    assert_eq!(out.code, 0, "{out}");
+    let run = check(&sandbox, &["migrations", "--base", "main"], &[]);
+    assert_eq!(run.code, 0, "{run}");
+    assert!(run.stdout.contains("undo 2_add_b.down.sql"), "{run}");
+}

@@ -126,6 +126,8 @@ pub struct CheckPlan<'a> {
     pub apply_mode: ApplyMode,
     /// The drill of the new migrations (its scope is set here); `None`: no drill.
     pub drill: Option<DrillPlan>,
+    /// Why there is no drill, when it is not the user's choice (another tool's history).
+    pub no_drill_reason: Option<String>,
 }
 
 /// Runs the check.
@@ -152,8 +154,9 @@ pub fn run(mut plan: CheckPlan<'_>) -> Result<CheckReport, CheckError> {
             add_drill(&mut migrations, &report);
         }
         (None, Some(_), _) => {
-            drill_note =
-                Some("the drill was turned off (--no-drill, or drill = false under [check])".into())
+            drill_note = Some(plan.no_drill_reason.clone().unwrap_or_else(|| {
+                "the drill was turned off (--no-drill, or drill = false under [check])".into()
+            }))
         }
         _ => {}
     }
@@ -219,7 +222,15 @@ fn judge(
     let folders: Vec<&Migration> = history.undos_of(&m.name).collect();
     // Without undo folders, the migration's own down.sql is its undo, when it has one.
     let down = m.down.as_deref().filter(|_| folders.is_empty());
-    let down_name = || format!("{}/{}", m.name, crate::migrations::DOWN_SQL);
+    let down_name = || match down {
+        Some(d) => d
+            .path
+            .strip_prefix(&history.dir)
+            .unwrap_or(&d.path)
+            .display()
+            .to_string(),
+        None => format!("{}/{}", m.name, crate::migrations::DOWN_SQL),
+    };
     let names = || match down {
         Some(_) => vec![down_name()],
         None => folders.iter().map(|f| f.name.clone()).collect::<Vec<_>>(),

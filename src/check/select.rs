@@ -54,9 +54,19 @@ pub fn new_migrations<'h>(
             let base = base.trim();
             let listed = git(&history.dir, &["ls-tree", "--name-only", base])?;
             let old: std::collections::HashSet<&str> = listed.lines().collect();
+            // What git lists is the folder's entries: a migration's folder (Prisma, diesel) or
+            // its file (the other tools).
+            let entry = |m: &Migration| {
+                m.sql_path
+                    .strip_prefix(&history.dir)
+                    .ok()
+                    .and_then(|p| p.components().next())
+                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                    .unwrap_or_else(|| m.name.clone())
+            };
             let new = forward
                 .into_iter()
-                .filter(|m| !old.contains(m.name.as_str()))
+                .filter(|m| !old.contains(entry(m).as_str()))
                 .collect();
             let short = base.get(..12).unwrap_or(base);
             Ok((

@@ -13,7 +13,7 @@ use super::{
 use crate::check::{self, render, CheckPlan, Since};
 use crate::drill::apply::Timeouts;
 use crate::drill::script;
-use crate::migrations::{read_history, ApplyMode};
+use crate::migrations::{ApplyMode, Layout};
 use crate::snapshot::Tracking;
 
 #[derive(Debug, clap::Args)]
@@ -28,6 +28,9 @@ pub struct CheckArgs {
     /// Check every forward migration after this one (named as for generate --migration).
     #[arg(long, value_name = "NAME")]
     pub since: Option<String>,
+    /// Read the folder as this tool's [default: `layout` in unmigrate.toml, else detected].
+    #[arg(long, value_enum)]
+    pub layout: Option<Layout>,
     /// The configuration file [default: unmigrate.toml in this folder or one above it].
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -70,9 +73,18 @@ pub(super) fn run(args: &CheckArgs) -> anyhow::Result<i32> {
     }
     let config = project_config(args.config.as_deref())?;
     let dir = migrations_dir(args.migrations_dir.as_deref(), &config);
-    let history = read_history(&dir)?;
+    let layout = args.layout.or(config.layout);
+    let (history, _) = crate::migrations::layouts::read(&dir, layout)?;
+    let other_tool = history.layout != Layout::Prisma;
+    let no_drill_reason = other_tool.then(|| {
+        format!(
+            "not drilled: drills of {} histories are not built yet (undos and hazards are \
+             checked)",
+            history.layout
+        )
+    });
     let since = Since::from_flags(args.base.as_deref(), args.since.as_deref(), &dir)?;
-    let drill = if args.no_drill || config.drill == Some(false) {
+    let drill = if args.no_drill || config.drill == Some(false) || other_tool {
         None
     } else {
         Some(script::plan(script::Flags {
@@ -101,6 +113,7 @@ pub(super) fn run(args: &CheckArgs) -> anyhow::Result<i32> {
         config: &config,
         apply_mode: args.apply_mode.or(config.apply_mode).unwrap_or_default(),
         drill,
+        no_drill_reason,
     })?;
     let text = match args.format {
         CheckFormat::Human => {

@@ -24,8 +24,8 @@ pub enum MigrationsError {
 
     /// A command that reads only Prisma histories, given another tool's.
     #[error(
-        "{} is a {layout} history ({why}); only `unmigrate explain` reads {layout} histories \
-         so far (generate, drill and check read Prisma Migrate's)",
+        "{} is a {layout} history ({why}); `unmigrate drill` drills Prisma Migrate histories \
+         only so far (explain and check read {layout} histories)",
         dir.display()
     )]
     OtherLayout {
