@@ -75,41 +75,17 @@ impl Judge {
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
-
-    use crate::catalog::Catalog;
-    use crate::explain::{explain_file, MigrationStart};
+    use crate::explain::rules::tests::raised_by;
     use crate::migrations::{ApplyMode, Transaction};
-
-    /// The rules a file raises when its tool sends it as `transaction` says.
-    fn rules(sql: &str, transaction: Transaction) -> Vec<&'static str> {
-        let mut catalog = Catalog::default();
-        for s in crate::sql::statements(Path::new("t.sql"), "CREATE TABLE t (a int);") {
-            catalog.apply(s.unwrap().node);
-        }
-        catalog.end_migration();
-        let start = MigrationStart {
-            name: "m",
-            path: Path::new("m.sql"),
-            with_history: true,
-        };
-        let mut explained = Vec::new();
-        let sent = (ApplyMode::Batch, transaction);
-        explain_file(&mut catalog, &start, sql, sent, &mut explained).unwrap();
-        explained
-            .iter()
-            .flat_map(|m| &m.statements)
-            .flat_map(|s| &s.hazards)
-            .map(|h| h.rule.id())
-            .collect()
-    }
 
     #[test]
     fn a_lone_concurrently_is_in_a_transaction_only_where_the_tool_wraps_the_file() {
+        let before = "CREATE TABLE t (a int);";
         let lone = "CREATE INDEX CONCURRENTLY i ON t (a);";
         let in_block = "non-transactional-in-transaction";
-        assert!(!rules(lone, Transaction::AsIs).contains(&in_block));
-        assert!(!rules(lone, Transaction::ApplyMode).contains(&in_block));
-        assert!(rules(lone, Transaction::Wrapped).contains(&in_block));
+        let rules = |transaction| raised_by(before, lone, (ApplyMode::Batch, transaction));
+        assert!(!rules(Transaction::AsIs).contains(in_block));
+        assert!(!rules(Transaction::ApplyMode).contains(in_block));
+        assert!(rules(Transaction::Wrapped).contains(in_block));
     }
 }

@@ -40,6 +40,19 @@ pub use writer::{normalise, write_folders, write_new_folders, NewFolder, NewFold
 /// replace), so it must never change.
 pub const UNDO_MARKER: &str = "-- unmigrate: undo of ";
 
+/// A temporary folder holding `files` (paths relative to it; folders are made as needed), for
+/// tests of readers, detection and `.env` lookup.
+#[cfg(test)]
+pub(crate) fn test_files(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().expect("a temporary directory");
+    for (path, text) in files {
+        let path = tmp.path().join(path);
+        std::fs::create_dir_all(path.parent().expect("inside the folder")).expect("its folders");
+        std::fs::write(path, text).expect("the file");
+    }
+    tmp
+}
+
 /// A history on disk for tests: each folder with a `migration.sql` of `SELECT 1;`, or, written
 /// `"<folder> undoes <source>"`, an undo folder of that source (its header names it).
 #[cfg(test)]

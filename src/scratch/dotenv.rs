@@ -123,6 +123,7 @@ fn shown(file: &Path, root: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::migrations::test_files;
 
     const NAME: &str = "SHADOW_DATABASE_URL";
 
@@ -130,19 +131,9 @@ mod tests {
         None
     }
 
-    fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
-        let dir = tempfile::tempdir().unwrap();
-        for (path, text) in files {
-            let path = dir.path().join(path);
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(path, text).unwrap();
-        }
-        dir
-    }
-
     #[test]
     fn the_environment_wins_over_files() {
-        let dir = project(&[(".env", "SHADOW_DATABASE_URL=postgres://file/db\n")]);
+        let dir = test_files(&[(".env", "SHADOW_DATABASE_URL=postgres://file/db\n")]);
         let env = |name: &str| (name == NAME).then(|| "postgres://env/db".to_string());
         let found = lookup(NAME, env, dir.path(), None).unwrap().unwrap();
         assert_eq!(found.value, "postgres://env/db");
@@ -151,7 +142,7 @@ mod tests {
 
     #[test]
     fn prisma_env_is_read_and_named() {
-        let dir = project(&[(
+        let dir = test_files(&[(
             "prisma/.env",
             "# shadow\nHOST=db.example\nSHADOW_DATABASE_URL=\"postgres://u@${HOST}/shadow?schema=public\"\n",
         )]);
@@ -165,7 +156,7 @@ mod tests {
 
     #[test]
     fn two_files_that_disagree_are_refused_as_prisma_does() {
-        let dir = project(&[
+        let dir = test_files(&[
             (".env", "SHADOW_DATABASE_URL=postgres://a/db\n"),
             ("prisma/.env", "SHADOW_DATABASE_URL=postgres://b/db\n"),
         ]);
@@ -176,7 +167,7 @@ mod tests {
 
     #[test]
     fn a_prisma_config_file_loads_only_what_it_imports() {
-        let with = project(&[
+        let with = test_files(&[
             (".env", "SHADOW_DATABASE_URL=postgres://a/db\n"),
             (
                 PRISMA_CONFIG,
@@ -184,7 +175,7 @@ mod tests {
             ),
         ]);
         assert!(lookup(NAME, no_env, with.path(), None).unwrap().is_some());
-        let without = project(&[
+        let without = test_files(&[
             (".env", "SHADOW_DATABASE_URL=postgres://a/db\n"),
             (PRISMA_CONFIG, "export default {};\n"),
         ]);
@@ -195,7 +186,7 @@ mod tests {
 
     #[test]
     fn a_malformed_file_names_itself() {
-        let dir = project(&[(".env", "SHADOW_DATABASE_URL='unterminated\n")]);
+        let dir = test_files(&[(".env", "SHADOW_DATABASE_URL='unterminated\n")]);
         let message = lookup(NAME, no_env, dir.path(), None)
             .unwrap_err()
             .to_string();

@@ -25,7 +25,7 @@ mod constraints;
 mod indexes;
 mod maintenance;
 #[cfg(test)]
-mod tests;
+pub(super) mod tests;
 mod timeouts;
 mod transactions;
 

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use super::{Rule, FAMILIES};
 use crate::catalog::Catalog;
-use crate::migrations::ApplyMode;
+use crate::migrations::{ApplyMode, Transaction};
 use crate::rule_pages::Example;
 use crate::sql;
 
@@ -20,9 +20,19 @@ fn example(rule: &Rule, section: &str) -> Example {
 
 /// The rules an example's migration raises, explained after its earlier migrations.
 fn raised(example: &Example) -> BTreeSet<&'static str> {
+    let sent = (ApplyMode::Batch, Transaction::ApplyMode);
+    raised_by(&example.before, &example.sql, sent)
+}
+
+/// The rules `sql` raises, sent as `sent` says, explained after the migrations `before`.
+pub(in crate::explain) fn raised_by(
+    before: &str,
+    sql: &str,
+    sent: (ApplyMode, Transaction),
+) -> BTreeSet<&'static str> {
     let path = Path::new("example.sql");
     let mut catalog = Catalog::default();
-    for s in sql::statements(path, &example.before) {
+    for s in sql::statements(path, before) {
         catalog.apply(s.expect("the example's earlier migrations parse").node);
     }
     catalog.end_migration();
@@ -32,14 +42,8 @@ fn raised(example: &Example) -> BTreeSet<&'static str> {
         with_history: true,
     };
     let mut explained = Vec::new();
-    crate::explain::explain_file(
-        &mut catalog,
-        &start,
-        &example.sql,
-        (ApplyMode::Batch, crate::migrations::Transaction::ApplyMode),
-        &mut explained,
-    )
-    .expect("the example parses");
+    crate::explain::explain_file(&mut catalog, &start, sql, sent, &mut explained)
+        .expect("the example parses");
     explained
         .iter()
         .flat_map(|m| &m.statements)

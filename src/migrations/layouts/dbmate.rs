@@ -242,17 +242,10 @@ fn transaction(section: &str) -> Transaction {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn folder(files: &[(&str, &str)]) -> tempfile::TempDir {
-        let dir = tempfile::tempdir().unwrap();
-        for (name, text) in files {
-            fs::write(dir.path().join(name), text).unwrap();
-        }
-        dir
-    }
+    use crate::migrations::test_files;
 
     fn read_one(text: &str) -> Result<Migration, MigrationsError> {
-        let dir = folder(&[("20260101000000_a.sql", text)]);
+        let dir = test_files(&[("20260101000000_a.sql", text)]);
         read(dir.path()).map(|mut m| m.remove(0))
     }
 
@@ -329,7 +322,7 @@ mod tests {
     #[test]
     fn files_in_file_name_order_non_migrations_skipped() {
         let section = "-- migrate:up\nSELECT 1;\n-- migrate:down\n";
-        let dir = folder(&[
+        let dir = test_files(&[
             ("2_b.sql", section),
             ("10_c.sql", section),
             ("1_a.sql", section),
@@ -350,7 +343,7 @@ mod tests {
     #[test]
     fn two_files_of_one_version_are_refused() {
         let section = "-- migrate:up\n-- migrate:down\n";
-        let dir = folder(&[("1_a.sql", section), ("1-b.sql", section)]);
+        let dir = test_files(&[("1_a.sql", section), ("1-b.sql", section)]);
         let err = read(dir.path()).unwrap_err();
         assert!(
             matches!(err, MigrationsError::DuplicateVersion { ref what, .. } if what == "version 1"),

@@ -175,8 +175,7 @@ impl Entries {
             files: Vec::new(),
             folders: Vec::new(),
         };
-        for entry in fs::read_dir(dir).map_err(MigrationsError::io(dir))? {
-            let entry = entry.map_err(MigrationsError::io(dir))?;
+        for entry in super::files::entries(dir)? {
             let Ok(name) = entry.file_name().into_string() else {
                 continue;
             };
@@ -202,19 +201,10 @@ impl Entries {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn folder(files: &[(&str, &str)]) -> tempfile::TempDir {
-        let dir = tempfile::tempdir().unwrap();
-        for (path, text) in files {
-            let path = dir.path().join(path);
-            fs::create_dir_all(path.parent().unwrap()).unwrap();
-            fs::write(path, text).unwrap();
-        }
-        dir
-    }
+    use crate::migrations::test_files;
 
     fn layout(files: &[(&str, &str)]) -> Layout {
-        detect(folder(files).path()).unwrap().layout
+        detect(test_files(files).path()).unwrap().layout
     }
 
     #[test]
@@ -281,7 +271,7 @@ mod tests {
 
     #[test]
     fn a_folder_of_nothing_known_says_how_to_choose() {
-        let dir = folder(&[("README.md", "hi")]);
+        let dir = test_files(&[("README.md", "hi")]);
         let message = detect(dir.path()).unwrap_err().to_string();
         assert!(
             message.contains("point at the migrations folder"),

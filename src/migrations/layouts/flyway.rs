@@ -261,19 +261,10 @@ fn transaction(path: &Path, text: &str) -> Transaction {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn folder(files: &[(&str, &str)]) -> tempfile::TempDir {
-        let dir = tempfile::tempdir().unwrap();
-        for (path, text) in files {
-            let path = dir.path().join(path);
-            fs::create_dir_all(path.parent().unwrap()).unwrap();
-            fs::write(path, text).unwrap();
-        }
-        dir
-    }
+    use crate::migrations::test_files;
 
     fn names(files: &[(&str, &str)]) -> Vec<String> {
-        let dir = folder(files);
+        let dir = test_files(files);
         read(dir.path())
             .unwrap()
             .into_iter()
@@ -338,7 +329,7 @@ mod tests {
 
     #[test]
     fn a_lone_create_index_concurrently_is_sent_as_it_is() {
-        let dir = folder(&[
+        let dir = test_files(&[
             ("V1__t.sql", "CREATE TABLE t (a int);"),
             (
                 "V2__i.sql",
@@ -371,7 +362,7 @@ mod tests {
                 "the repeatable migration \"a b\"",
             ),
         ] {
-            let dir = folder(files);
+            let dir = test_files(files);
             let err = read(dir.path()).unwrap_err();
             let MigrationsError::DuplicateVersion { what: found, .. } = &err else {
                 panic!("{err}");
@@ -383,7 +374,7 @@ mod tests {
 
     #[test]
     fn an_undo_file_is_the_down_of_its_version() {
-        let dir = folder(&[
+        let dir = test_files(&[
             ("V1__t.sql", "CREATE TABLE t (a int);"),
             ("V1.1__i.sql", "CREATE INDEX i ON t (a);"),
             ("U1.1__i.sql", "DROP INDEX CONCURRENTLY i;"),
@@ -406,7 +397,7 @@ mod tests {
 
     #[test]
     fn text_and_checksum() {
-        let dir = folder(&[("V1__a.sql", "\u{feff}SELECT 1;\n")]);
+        let dir = test_files(&[("V1__a.sql", "\u{feff}SELECT 1;\n")]);
         let m = read(dir.path()).unwrap().remove(0);
         assert_eq!(m.sql, "SELECT 1;\n");
         assert_eq!(m.checksum, Checksum::of("\u{feff}SELECT 1;\n".as_bytes()));
