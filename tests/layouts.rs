@@ -6,6 +6,9 @@
 // Tests may unwrap: a failure names the line (see [lints] in Cargo.toml).
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
+use common::{run_in, write_files, Run};
 use unmigrate::corpus;
 use unmigrate::migrations::layouts::{self, detect};
 use unmigrate::migrations::{History, Layout, Migration, Transaction};
@@ -311,54 +314,55 @@ fn flyway_marquez_reads_versions_in_order_then_repeatables() {
     assert!(migrations.iter().all(|m| m.down.is_none()));
 }
 
+/// The hazards an `explain --format json` report names, in order (its stderr has the note on
+/// the layout read).
+fn rules_in(report: &Run) -> Vec<String> {
+    let json: serde_json::Value = serde_json::from_str(&report.stdout).unwrap();
+    json["migrations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|m| m["statements"].as_array().unwrap())
+        .flat_map(|s| s["hazards"].as_array().unwrap())
+        .map(|h| h["rule"].as_str().unwrap().to_string())
+        .collect()
+}
+
 /// `explain` reads a diesel folder as diesel runs it: a lone `CREATE INDEX CONCURRENTLY` fails
 /// in the transaction diesel opens, unless `metadata.toml` turns it off.
 #[test]
 fn explain_judges_each_file_as_its_tool_sends_it() {
     let dir = tempfile::tempdir().unwrap();
-    let write = |path: &str, text: &str| {
-        let path = dir.path().join(path);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    };
-    write("2024-01-01-000000_init/up.sql", "CREATE TABLE t (a int);\n");
-    write("2024-01-01-000000_init/down.sql", "DROP TABLE t;\n");
-    write(
-        "2024-01-02-000000_index/up.sql",
-        "CREATE INDEX CONCURRENTLY i ON t (a);\n",
+    write_files(
+        dir.path(),
+        &[
+            ("2024-01-01-000000_init/up.sql", "CREATE TABLE t (a int);\n"),
+            ("2024-01-01-000000_init/down.sql", "DROP TABLE t;\n"),
+            (
+                "2024-01-02-000000_index/up.sql",
+                "CREATE INDEX CONCURRENTLY i ON t (a);\n",
+            ),
+            ("2024-01-02-000000_index/down.sql", "DROP INDEX i;\n"),
+        ],
     );
-    write("2024-01-02-000000_index/down.sql", "DROP INDEX i;\n");
     let explain = || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_unmigrate"))
-            .args(["explain", "--format", "json", "--config", "/dev/null"])
-            .arg(dir.path())
-            .env("NO_COLOR", "1")
-            .output()
-            .unwrap()
+        let args = ["explain", ".", "--format", "json", "--config", "/dev/null"];
+        run_in(dir.path(), &args)
     };
-    let rules = |out: &std::process::Output| -> Vec<String> {
-        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        json["migrations"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .flat_map(|m| m["statements"].as_array().unwrap())
-            .flat_map(|s| s["hazards"].as_array().unwrap())
-            .map(|h| h["rule"].as_str().unwrap().to_string())
-            .collect()
-    };
+    let in_block = "non-transactional-in-transaction".to_string();
     let out = explain();
-    assert!(out.status.success(), "{out:?}");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("read as a diesel history"), "{stderr}");
-    assert!(rules(&out).contains(&"non-transactional-in-transaction".to_string()));
+    assert_eq!(out.code, 0, "{out}");
+    assert!(out.stderr.contains("read as a diesel history"), "{out}");
+    assert!(rules_in(&out).contains(&in_block));
 
-    write(
-        "2024-01-02-000000_index/metadata.toml",
-        "run_in_transaction = false\n",
+    write_files(
+        dir.path(),
+        &[(
+            "2024-01-02-000000_index/metadata.toml",
+            "run_in_transaction = false\n",
+        )],
     );
-    let out = explain();
-    assert!(!rules(&out).contains(&"non-transactional-in-transaction".to_string()));
+    assert!(!rules_in(&explain()).contains(&in_block));
 }
 
 /// `generate` in another tool's folder writes each undo where the tool keeps downs, and never
@@ -366,27 +370,23 @@ fn explain_judges_each_file_as_its_tool_sends_it() {
 #[test]
 fn generate_writes_the_undo_into_the_tools_down_file() {
     let dir = tempfile::tempdir().unwrap();
-    let write = |path: &str, text: &str| {
-        let path = dir.path().join(path);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    };
-    write("1_init.up.sql", "CREATE TABLE t (a int);\n");
-    write("1_init.down.sql", "DROP TABLE t;\n");
-    write("2_add_b.up.sql", "ALTER TABLE t ADD COLUMN b text;\n");
-    write("atlas.sum", "h1:x\n");
+    write_files(
+        dir.path(),
+        &[
+            ("1_init.up.sql", "CREATE TABLE t (a int);\n"),
+            ("1_init.down.sql", "DROP TABLE t;\n"),
+            ("2_add_b.up.sql", "ALTER TABLE t ADD COLUMN b text;\n"),
+            ("atlas.sum", "h1:x\n"),
+        ],
+    );
     let generate = |extra: &[&str]| {
-        std::process::Command::new(env!("CARGO_BIN_EXE_unmigrate"))
-            .args(["generate", "--config", "/dev/null"])
-            .arg(dir.path())
-            .args(extra)
-            .env("NO_COLOR", "1")
-            .output()
-            .unwrap()
+        let mut args = vec!["generate", ".", "--config", "/dev/null"];
+        args.extend_from_slice(extra);
+        run_in(dir.path(), &args)
     };
     // A migration without a down: its .down.sql is written, nothing else.
     let out = generate(&["--migration", "add_b"]);
-    assert!(out.status.success(), "{out:?}");
+    assert_eq!(out.code, 0, "{out}");
     let down = std::fs::read_to_string(dir.path().join("2_add_b.down.sql")).unwrap();
     assert!(down.contains("DROP COLUMN b"), "{down}");
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 5);
@@ -394,10 +394,9 @@ fn generate_writes_the_undo_into_the_tools_down_file() {
     // A hand-written down stays unless its text is to be discarded; a dry run shows both.
     // (Every migration: the undo of init alone would leave add_b's column on a dropped table.)
     let out = generate(&["--all"]);
-    assert_eq!(out.status.code(), Some(2), "{out:?}");
-    assert!(String::from_utf8_lossy(&out.stderr).contains("unmigrate did not write it"));
-    let dry = generate(&["--all", "--dry-run"]);
-    let shown = String::from_utf8_lossy(&dry.stdout);
+    assert_eq!(out.code, 2, "{out}");
+    assert!(out.stderr.contains("unmigrate did not write it"), "{out}");
+    let shown = generate(&["--all", "--dry-run"]).stdout;
     assert!(shown.contains("1_init.down.sql\n@@"), "{shown}");
     assert!(shown.contains("+-- unmigrate: undo of 1_init\n"), "{shown}");
     assert!(shown.contains("2_add_b.down.sql: unchanged"), "{shown}");
@@ -406,7 +405,7 @@ fn generate_writes_the_undo_into_the_tools_down_file() {
         "DROP TABLE t;\n"
     );
     let out = generate(&["--all", "--force", "--discard-edits"]);
-    assert!(out.status.success(), "{out:?}");
+    assert_eq!(out.code, 0, "{out}");
     let down = std::fs::read_to_string(dir.path().join("1_init.down.sql")).unwrap();
     assert!(down.starts_with("-- unmigrate: undo of 1_init"), "{down}");
 }
@@ -416,25 +415,19 @@ fn generate_writes_the_undo_into_the_tools_down_file() {
 #[test]
 fn generate_refuses_what_the_tools_transaction_cannot_run() {
     let dir = tempfile::tempdir().unwrap();
-    let write = |path: &str, text: &str| {
-        let path = dir.path().join(path);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    };
-    write("2024-01-01-000000_init/up.sql", "CREATE TABLE t (a int);\n");
-    write(
-        "2024-01-02-000000_index/up.sql",
-        "CREATE INDEX CONCURRENTLY i ON t (a);\n",
+    write_files(
+        dir.path(),
+        &[
+            ("2024-01-01-000000_init/up.sql", "CREATE TABLE t (a int);\n"),
+            (
+                "2024-01-02-000000_index/up.sql",
+                "CREATE INDEX CONCURRENTLY i ON t (a);\n",
+            ),
+        ],
     );
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_unmigrate"))
-        .args(["generate", "--config", "/dev/null"])
-        .arg(dir.path())
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2), "{out:?}");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("run_in_transaction = false"), "{stderr}");
+    let out = run_in(dir.path(), &["generate", ".", "--config", "/dev/null"]);
+    assert_eq!(out.code, 2, "{out}");
+    assert!(out.stderr.contains("run_in_transaction = false"), "{out}");
     assert!(!dir.path().join("2024-01-02-000000_index/down.sql").exists());
 }
 
@@ -443,36 +436,26 @@ fn generate_refuses_what_the_tools_transaction_cannot_run() {
 #[test]
 fn the_layout_is_chosen_by_flag_or_configuration_over_detection() {
     let dir = tempfile::tempdir().unwrap();
-    let history = dir.path().join("migrations");
-    std::fs::create_dir(&history).unwrap();
-    std::fs::write(
-        history.join("20240101000000_init.up.sql"),
-        "CREATE TABLE t (a int);\n",
-    )
-    .unwrap();
-    std::fs::write(
-        history.join("20240101000000_init.down.sql"),
-        "DROP TABLE t;\n",
-    )
-    .unwrap();
+    write_files(
+        &dir.path().join("migrations"),
+        &[
+            ("20240101000000_init.up.sql", "CREATE TABLE t (a int);\n"),
+            ("20240101000000_init.down.sql", "DROP TABLE t;\n"),
+        ],
+    );
     let explain = |extra: &[&str]| {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_unmigrate"))
-            .args(["explain", "migrations"])
-            .args(extra)
-            .current_dir(dir.path())
-            .env("NO_COLOR", "1")
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{out:?}");
-        String::from_utf8(out.stderr).unwrap()
+        let mut args = vec!["explain", "migrations"];
+        args.extend_from_slice(extra);
+        let out = run_in(dir.path(), &args);
+        assert_eq!(out.code, 0, "{out}");
+        out.stderr
     };
     assert!(explain(&[]).contains("read as a sqlx (reversible) history"));
     assert!(explain(&["--layout", "golang-migrate"]).contains("read as a golang-migrate history"));
-    std::fs::write(
-        dir.path().join("unmigrate.toml"),
-        "layout = \"golang-migrate\"\n",
-    )
-    .unwrap();
+    write_files(
+        dir.path(),
+        &[("unmigrate.toml", "layout = \"golang-migrate\"\n")],
+    );
     assert!(explain(&[]).contains("read as a golang-migrate history"));
     assert!(explain(&["--layout", "sqlx-reversible"]).contains("sqlx (reversible)"));
 }

@@ -196,6 +196,16 @@ pub fn drill_in_one_database(
     unmigrate::drill::run(&plan, &mut |_| {}).unwrap()
 }
 
+/// Writes `files` (paths relative to `dir`; folders are made as needed): another tool's
+/// migrations folder, a configuration file.
+pub fn write_files(dir: &Path, files: &[(&str, &str)]) {
+    for (path, text) in files {
+        let path = dir.join(path);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, text).unwrap();
+    }
+}
+
 /// Writes a Prisma history: the lock file and one `<folder>/migration.sql` per entry.
 pub fn write_history(dir: &Path, migrations: &[(&str, &str)]) {
     fs::create_dir_all(dir).unwrap();
