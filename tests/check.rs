@@ -37,15 +37,25 @@ fn git(dir: &Path, args: &[&str]) {
     assert!(status.success(), "git {args:?}");
 }
 
+/// Makes `project` a repository whose `main` holds what is there now.
+fn commit_main(project: &Path) {
+    git(project, &["init", "-q", "-b", "main"]);
+    git(project, &["add", "-A"]);
+    git(project, &["commit", "-qm", "init"]);
+}
+
+/// [`commit_main`], then a `feature` branch checked out for what the test adds.
+fn main_then_branch(project: &Path) {
+    commit_main(project);
+    git(project, &["checkout", "-qb", "feature"]);
+}
+
 /// A project whose `main` has the first migration and whose branch adds the other two, with
 /// undo folders `generate` wrote for both.
 fn branch_with_undos(sandbox: &Sandbox) -> std::path::PathBuf {
     let project = sandbox.project();
     let dir = sandbox.history(&[INIT]);
-    git(&project, &["init", "-q", "-b", "main"]);
-    git(&project, &["add", "-A"]);
-    git(&project, &["commit", "-qm", "init"]);
-    git(&project, &["checkout", "-qb", "feature"]);
+    main_then_branch(&project);
     for (name, sql) in [ADD_NAME, DROP_EMAIL] {
         add_migration(&dir, name, sql);
     }
@@ -329,10 +339,7 @@ fn generate_missing_writes_what_check_reports_missing_and_nothing_twice() {
     let sandbox = Sandbox::new();
     let project = sandbox.project();
     let dir = sandbox.history(&[INIT]);
-    git(&project, &["init", "-q", "-b", "main"]);
-    git(&project, &["add", "-A"]);
-    git(&project, &["commit", "-qm", "init"]);
-    git(&project, &["checkout", "-qb", "feature"]);
+    main_then_branch(&project);
     for (name, sql) in [ADD_NAME, DROP_EMAIL] {
         add_migration(&dir, name, sql);
     }
@@ -504,9 +511,7 @@ fn a_down_sql_is_the_undo_of_its_migration() {
     let sandbox = Sandbox::new();
     let project = sandbox.project();
     let dir = sandbox.history(&[INIT]);
-    git(&project, &["init", "-q", "-b", "main"]);
-    git(&project, &["add", "-A"]);
-    git(&project, &["commit", "-qm", "init"]);
+    commit_main(&project);
     add_migration(&dir, ADD_NAME.0, ADD_NAME.1);
     let down = dir.join(ADD_NAME.0).join("down.sql");
     let hand = "-- by hand\nALTER TABLE \"User\" DROP COLUMN \"name\";\n";
@@ -613,10 +618,7 @@ fn check_judges_a_golang_migrate_branch_by_its_down_files() {
     fs::write(dir.join("atlas.sum"), "h1:x\n").unwrap();
     fs::write(dir.join("1_init.up.sql"), "CREATE TABLE t (a int);\n").unwrap();
     fs::write(dir.join("1_init.down.sql"), "DROP TABLE t;\n").unwrap();
-    git(&project, &["init", "-q", "-b", "main"]);
-    git(&project, &["add", "-A"]);
-    git(&project, &["commit", "-qm", "init"]);
-    git(&project, &["checkout", "-qb", "feature"]);
+    main_then_branch(&project);
     fs::write(
         dir.join("2_add_b.up.sql"),
         "ALTER TABLE t ADD COLUMN b text;\n",
