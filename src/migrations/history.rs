@@ -116,16 +116,6 @@ impl History {
 /// does not follow links). A lock file naming another provider than PostgreSQL is refused.
 pub fn read_history(dir: &Path) -> Result<History, MigrationsError> {
     check_is_dir(dir)?;
-    // Another tool's folder is said to be one, rather than failing on its first entry.
-    if let Ok(other) = super::layouts::detect(dir) {
-        if other.layout != Layout::Prisma {
-            return Err(MigrationsError::OtherLayout {
-                dir: dir.to_path_buf(),
-                layout: other.layout.name(),
-                why: other.why,
-            });
-        }
-    }
     check_lock_file(&dir.join(LOCK_FILE))?;
     let mut migrations = Vec::new();
     for entry in fs::read_dir(dir).map_err(MigrationsError::io(dir))? {
@@ -134,7 +124,18 @@ pub fn read_history(dir: &Path) -> Result<History, MigrationsError> {
             .file_type()
             .map_err(MigrationsError::io(entry.path()))?;
         if file_type.is_dir() {
-            migrations.push(read_migration(&entry.path())?);
+            match read_migration(&entry.path()) {
+                // Another tool's folder is said to be one, not a Prisma folder gone wrong.
+                Err(error @ MigrationsError::MissingMigrationSql { .. }) => {
+                    return Err(other_layout(dir).unwrap_or(error))
+                }
+                read => migrations.push(read?),
+            }
+        }
+    }
+    if migrations.is_empty() {
+        if let Some(error) = other_layout(dir) {
+            return Err(error);
         }
     }
     migrations.sort_by_cached_key(|m| prisma_sort_key(&m.name));
@@ -142,6 +143,17 @@ pub fn read_history(dir: &Path) -> Result<History, MigrationsError> {
         dir: dir.to_path_buf(),
         migrations,
         layout: Layout::Prisma,
+    })
+}
+
+/// Another tool's layout, when `dir` has one: asked only where Prisma's reading found no
+/// migration or a folder without `migration.sql`, so a Prisma history is listed once.
+fn other_layout(dir: &Path) -> Option<MigrationsError> {
+    let other = super::layouts::detect(dir).ok()?;
+    (other.layout != Layout::Prisma).then(|| MigrationsError::OtherLayout {
+        dir: dir.to_path_buf(),
+        layout: other.layout.name(),
+        why: other.why,
     })
 }
 
