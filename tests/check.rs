@@ -608,7 +608,7 @@ fn a_down_sql_is_the_undo_of_its_migration() {
 }
 
 /// `check` in another tool's folder: what a branch adds is found by file, each migration's
-/// down file is its undo, and the report says the drill is not built there yet.
+/// down file is its undo, and it is drilled by golang-migrate's rules.
 #[test]
 fn check_judges_a_golang_migrate_branch_by_its_down_files() {
     let sandbox = Sandbox::new();
@@ -632,11 +632,6 @@ fn check_judges_a_golang_migrate_branch_by_its_down_files() {
         "{run}"
     );
     assert!(!run.stdout.contains("1_init"), "{run}");
-    assert!(
-        run.stdout
-            .contains("drills of golang-migrate histories are not built yet"),
-        "{run}"
-    );
 
     let mut generate = sandbox.command(&["generate", "migrations", "--migration", "add_b"]);
     let out = Run::from_output(generate.current_dir(&project).output().unwrap());
@@ -644,4 +639,11 @@ fn check_judges_a_golang_migrate_branch_by_its_down_files() {
     let run = check(&sandbox, &["migrations", "--base", "main"], &[]);
     assert_eq!(run.code, 0, "{run}");
     assert!(run.stdout.contains("undo 2_add_b.down.sql"), "{run}");
+    assert!(run.stdout.contains("drill passed"), "{run}");
+
+    // A down that leaves the column behind fails the drill.
+    fs::write(dir.join("2_add_b.down.sql"), "SELECT 1;\n").unwrap();
+    let run = check(&sandbox, &["migrations", "--base", "main"], &[]);
+    assert_eq!(run.code, 1, "{run}");
+    assert!(run.stdout.contains("drill failed"), "{run}");
 }

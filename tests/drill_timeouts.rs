@@ -7,8 +7,8 @@
 
 use std::path::Path;
 
-use unmigrate::drill::apply::{PrismaSession, SqlFile, Timeouts};
-use unmigrate::migrations::ApplyMode;
+use unmigrate::drill::apply::{SqlFile, Timeouts, ToolSession};
+use unmigrate::migrations::{ApplyMode, Layout, Transaction};
 use unmigrate::scratch::{Scratch, ScratchOptions, ScratchSource};
 
 /// Longer than the limit below, so a limited statement must be cancelled.
@@ -20,6 +20,7 @@ fn file<'a>(name: &'a str, sql: &'a str) -> SqlFile<'a> {
         path: Path::new("migration.sql"),
         sql,
         runner: Default::default(),
+        sent: Transaction::ApplyMode,
     }
 }
 
@@ -32,7 +33,7 @@ fn the_statement_timeout_limits_migrations_and_not_the_drills_own_queries() {
         lock: None,
     };
     for mode in [ApplyMode::Batch, ApplyMode::Split] {
-        let mut session = PrismaSession::start(&mut client, mode, &timeouts).unwrap();
+        let mut session = ToolSession::start(&mut client, Layout::Prisma, mode, &timeouts).unwrap();
         // Between files the session is the drill's: no limit.
         session.client().batch_execute(SLEEP).unwrap();
 

@@ -15,7 +15,8 @@ use unmigrate::drill::outcome::{
     Phase, PhaseReport, PhaseStatus, Prefix, ServerChange, UndoSource,
 };
 use unmigrate::drill::outcome::{LockTaken, StatementTrace};
-use unmigrate::migrations::ApplyMode;
+use unmigrate::drill::UndoChoice;
+use unmigrate::migrations::{ApplyMode, Layout};
 use unmigrate::report::{render, render_at, Detail, ReportFormat};
 use unmigrate::snapshot::{ObjectDiff, SchemaDiff, Tracking};
 use unmigrate::undo::{Reason, Verdict};
@@ -273,6 +274,8 @@ fn sample_report() -> DrillReport {
     DrillReport {
         script: Some(PathBuf::from("drills/release.toml")),
         migrations_dir: PathBuf::from("prisma/migrations"),
+        layout: Layout::Prisma,
+        undo: UndoChoice::Committed,
         apply_mode: ApplyMode::Batch,
         database: "embedded PostgreSQL 15.18".to_string(),
         server_version: "15.18".to_string(),
@@ -308,6 +311,7 @@ fn sample_report() -> DrillReport {
         stopped: Some("2 migrations failed (--max-failures 2)".to_string()),
         server_changes: Vec::new(),
         unseen: Vec::new(),
+        rebuilt: Vec::new(),
         total: Duration::from_millis(5432),
     }
 }

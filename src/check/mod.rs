@@ -126,8 +126,6 @@ pub struct CheckPlan<'a> {
     pub apply_mode: ApplyMode,
     /// The drill of the new migrations (its scope is set here); `None`: no drill.
     pub drill: Option<DrillPlan>,
-    /// Why there is no drill, when it is not the user's choice (another tool's history).
-    pub no_drill_reason: Option<String>,
 }
 
 /// Runs the check.
@@ -154,9 +152,8 @@ pub fn run(mut plan: CheckPlan<'_>) -> Result<CheckReport, CheckError> {
             add_drill(&mut migrations, &report);
         }
         (None, Some(_), _) => {
-            drill_note = Some(plan.no_drill_reason.clone().unwrap_or_else(|| {
-                "the drill was turned off (--no-drill, or drill = false under [check])".into()
-            }))
+            drill_note =
+                Some("the drill was turned off (--no-drill, or drill = false under [check])".into())
         }
         _ => {}
     }

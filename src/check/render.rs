@@ -29,6 +29,7 @@ fn drill_label(result: Option<DrillResult>) -> &'static str {
         Some(DrillResult::Passed) => "drill passed",
         Some(DrillResult::PassedColumnOrderOnly) => "drill passed (column order only)",
         Some(DrillResult::Manual) => "manual: not drilled",
+        Some(DrillResult::DeclaredIrreversible) => "declared irreversible: not drilled",
         Some(DrillResult::Failed) => "drill failed",
         Some(DrillResult::NotRun) => "not reached by the drill",
     }

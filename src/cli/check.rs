@@ -12,7 +12,7 @@ use super::{
 };
 use crate::check::{self, render, CheckPlan, Since};
 use crate::drill::apply::Timeouts;
-use crate::drill::script;
+use crate::drill::{script, UndoChoice};
 use crate::migrations::{ApplyMode, Layout};
 use crate::snapshot::Tracking;
 
@@ -75,16 +75,8 @@ pub(super) fn run(args: &CheckArgs) -> anyhow::Result<i32> {
     let dir = migrations_dir(args.migrations_dir.as_deref(), &config);
     let layout = args.layout.or(config.layout);
     let (history, _) = crate::migrations::layouts::read(&dir, layout)?;
-    let other_tool = history.layout != Layout::Prisma;
-    let no_drill_reason = other_tool.then(|| {
-        format!(
-            "not drilled: drills of {} histories are not built yet (undos and hazards are \
-             checked)",
-            history.layout
-        )
-    });
     let since = Since::from_flags(args.base.as_deref(), args.since.as_deref(), &dir)?;
-    let drill = if args.no_drill || config.drill == Some(false) || other_tool {
+    let drill = if args.no_drill || config.drill == Some(false) {
         None
     } else {
         Some(script::plan(script::Flags {
@@ -94,7 +86,9 @@ pub(super) fn run(args: &CheckArgs) -> anyhow::Result<i32> {
             allow_server_changes: false,
             apply_mode: args.apply_mode,
             scope: None,
+            layout: Some(history.layout),
             undo_dir: None,
+            undo: UndoChoice::Committed,
             timeouts: Timeouts::default(),
             seed: None,
             time_zone: None,
@@ -113,7 +107,6 @@ pub(super) fn run(args: &CheckArgs) -> anyhow::Result<i32> {
         config: &config,
         apply_mode: args.apply_mode.or(config.apply_mode).unwrap_or_default(),
         drill,
-        no_drill_reason,
     })?;
     let text = match args.format {
         CheckFormat::Human => {

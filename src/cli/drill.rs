@@ -11,7 +11,7 @@ use super::{
 };
 use crate::drill::apply::Timeouts;
 use crate::drill::script::{self, Scope, Seed};
-use crate::drill::{self, DrillPlan, Progress};
+use crate::drill::{self, DrillPlan, Progress, UndoChoice};
 use crate::migrations::ApplyMode;
 use crate::report::{self, ReportFormat};
 use crate::snapshot::Tracking;
@@ -42,6 +42,15 @@ pub struct DrillArgs {
     /// away afterwards, always runs them.
     #[arg(long)]
     pub allow_server_changes: bool,
+    /// Read the folder as this tool's, and apply its files by that tool's rules (order,
+    /// transactions, bookkeeping table) [default: `layout` in unmigrate.toml, else detected].
+    #[arg(long, value_enum)]
+    pub layout: Option<crate::migrations::Layout>,
+    /// Which undo to drill for each migration: what the team would run (committed undo
+    /// folders, else the migration's hand-written down, else the generated undo), or always
+    /// the undo unmigrate generates.
+    #[arg(long, value_enum, default_value_t = UndoChoice::Committed)]
+    pub undo: UndoChoice,
     /// How each migration.sql is sent: whole, in one implicit transaction (Prisma ≤ 7.3), or
     /// statement by statement (Prisma ≥ 7.4) [default: batch, or the script's].
     #[arg(long, value_enum)]
@@ -186,7 +195,9 @@ fn drill_plan(args: &DrillArgs) -> anyhow::Result<DrillPlan> {
         allow_server_changes: args.allow_server_changes,
         apply_mode: args.apply_mode,
         scope,
+        layout: args.layout.or(config.layout),
         undo_dir: args.undo_dir.clone(),
+        undo: args.undo,
         timeouts: Timeouts {
             statement: args.statement_timeout.clone(),
             lock: args.lock_timeout.clone(),

@@ -9,5 +9,5 @@ pub mod script;
 mod shards;
 mod survival;
 
-pub use cycle::{DrillError, DrillPlan, Progress, DEFAULT_TIME_ZONE};
+pub use cycle::{DrillError, DrillPlan, Progress, UndoChoice, DEFAULT_TIME_ZONE};
 pub use shards::{default_jobs, run};

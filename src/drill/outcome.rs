@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::migrations::ApplyMode;
+use crate::drill::UndoChoice;
+use crate::migrations::{ApplyMode, Layout};
 use crate::rows::{DataChange, SeededTable, UnseededTable};
 use crate::snapshot::{SchemaDiff, Tracking};
 use crate::undo::{Reason, Verdict};
@@ -17,6 +18,12 @@ pub struct DrillReport {
     /// The drill script, when the drill was started from one.
     pub script: Option<PathBuf>,
     pub migrations_dir: PathBuf,
+    /// Whose layout the history has: which tool's rules the files were applied by.
+    pub layout: Layout,
+    /// Which undo each migration was drilled with.
+    pub undo: UndoChoice,
+    /// How Prisma files were sent (batch for other tools, whose files are sent as each
+    /// tool sends them).
     pub apply_mode: ApplyMode,
     /// Where the scratch database lived: "embedded PostgreSQL 15.18" or the server URL with
     /// its password removed.
@@ -49,6 +56,10 @@ pub struct DrillReport {
     /// they change the server beyond the drill's database is not known (a warning).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unseen: Vec<ServerChange>,
+    /// Where an undo left the database in no known state and the drill rebuilt it from the
+    /// history to go on (hand-written downs, other tools' histories).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rebuilt: Vec<Rebuilt>,
     #[serde(rename = "total_ms", with = "duration_ms")]
     pub total: Duration,
 }
@@ -82,6 +93,16 @@ pub struct Prefix {
     pub migrations: usize,
     #[serde(rename = "duration_ms", with = "duration_ms")]
     pub duration: Duration,
+}
+
+/// The database rebuilt from the history after a migration whose undo left it in no known
+/// state: emptied, and every migration up to this one applied forward again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Rebuilt {
+    /// The migration after which the database was rebuilt.
+    pub after: String,
+    /// What would otherwise have stopped the drill.
+    pub reason: String,
 }
 
 /// Where the undo that was drilled came from.
@@ -283,6 +304,9 @@ pub enum DrillResult {
     PassedColumnOrderOnly,
     /// The undo is manual: not drilled, the drill went on from the forward state.
     Manual,
+    /// The migration's hand-written down is empty or comments only: its team declares it
+    /// irreversible. Not drilled; the drill went on from the forward state.
+    DeclaredIrreversible,
     /// A phase failed or a comparison found a difference (or a check failed).
     Failed,
     /// Not reached: an earlier failure stopped the drill.
@@ -422,6 +446,7 @@ impl DrillReport {
                 DrillResult::Passed => counts.passed += 1,
                 DrillResult::PassedColumnOrderOnly => counts.column_order_only += 1,
                 DrillResult::Manual => counts.manual += 1,
+                DrillResult::DeclaredIrreversible => counts.declared_irreversible += 1,
                 DrillResult::Failed => counts.failed += 1,
                 DrillResult::NotRun => counts.not_run += 1,
             }
@@ -445,8 +470,15 @@ pub struct ResultCounts {
     pub passed: usize,
     pub column_order_only: usize,
     pub manual: usize,
+    /// Hand-written downs with no statement (see [`DrillResult::DeclaredIrreversible`]).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub declared_irreversible: usize,
     pub failed: usize,
     pub not_run: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// What one statement did, as measured.

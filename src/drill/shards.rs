@@ -57,7 +57,7 @@ pub fn run(
     progress: &mut dyn FnMut(Progress<'_>),
 ) -> Result<DrillReport, DrillError> {
     let started = Instant::now();
-    let history = migrations::read_history(&plan.migrations_dir)?;
+    let (history, _) = migrations::layouts::read(&plan.migrations_dir, plan.layout)?;
     let reach = reach::before_drill(plan, &history)?;
     let mut report = run_scope(plan, &history, started, progress)?;
     report.server_changes = reach.changes;

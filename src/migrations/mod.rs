@@ -24,7 +24,7 @@ pub use history::{
     read_history, Checksum, DownSql, History, Migration, Transaction, DOWN_SQL, LOCK_FILE,
     MIGRATION_SQL,
 };
-pub use layouts::Layout;
+pub use layouts::{Layout, ToolRecord};
 pub use lookup::{Among, NameError};
 pub use naming::{
     seal, undo_folder_name, undo_header, Sealed, Sha256Text, MAX_FOLDER_NAME_BYTES, SEAL_LINE_LEN,

@@ -10,10 +10,10 @@ use super::style::{
     verdict_style, Styling, ADDED, BOLD, FAILED, HUNK, PASSED, PLAIN, QUIET, REMOVED, WARNING,
 };
 use super::{
-    announced_line, apply_mode_label, check_headline, data_failure_note, diff_lines, down_sql_note,
+    announced_line, capitalised, check_headline, data_failure_note, diff_lines, down_sql_note,
     error_location, millis, not_seeded_lines, phase_problem, result_label, seconds, seed_summary,
-    seeded_line, server_reach, stale_note, trace_line, traced_phases, unannounced_headline,
-    undo_source_label, Detail, DiffLine, PhaseProblem,
+    seeded_line, sending_label, server_reach, stale_note, trace_line, traced_phases,
+    unannounced_headline, undo_source_label, Detail, DiffLine, PhaseProblem,
 };
 use crate::drill::outcome::{DrillReport, DrillResult, MigrationDrill, PhaseReport};
 use crate::snapshot::{SchemaDiff, Tracking};
@@ -125,8 +125,8 @@ impl Human<'_> {
         }
         writeln!(f)?;
         let mut server = format!(
-            "Apply mode {}, {}",
-            apply_mode_label(report.apply_mode),
+            "{}, {}",
+            capitalised(&sending_label(report)),
             report.database
         );
         if !report.database.contains(&report.server_version) {
@@ -331,10 +331,14 @@ impl Human<'_> {
         self.line(
             f,
             format!(
-                "Summary: {} passed, {} column order only, {} manual, {} failed, {} not run",
+                "Summary: {} passed, {} column order only, {} manual, {}{} failed, {} not run",
                 counts.passed,
                 counts.column_order_only,
                 counts.manual,
+                match counts.declared_irreversible {
+                    0 => String::new(),
+                    n => format!("{n} declared irreversible, "),
+                },
                 counts.failed,
                 counts.not_run
             ),
@@ -343,6 +347,13 @@ impl Human<'_> {
             self.totals(f)?;
         }
         self.final_check(f)?;
+        for rebuilt in &report.rebuilt {
+            let text = format!(
+                "after {}: {}; the database was rebuilt from the history to go on",
+                rebuilt.after, rebuilt.reason
+            );
+            f.write_str(&self.paint.prose("Rebuilt ", HANG, WARNING, &safe(&text)))?;
+        }
         if let Some(reason) = &report.stopped {
             f.write_str(&self.paint.prose("Stopped: ", HANG, FAILED, &safe(reason)))?;
         }
@@ -431,7 +442,7 @@ fn tracking_label(tracking: Tracking) -> &'static str {
 fn result_style(result: DrillResult) -> Style {
     match result {
         DrillResult::Passed | DrillResult::PassedColumnOrderOnly => PASSED,
-        DrillResult::Manual => WARNING,
+        DrillResult::Manual | DrillResult::DeclaredIrreversible => WARNING,
         DrillResult::Failed => FAILED,
         DrillResult::NotRun => QUIET,
     }

@@ -264,6 +264,10 @@ fn skip_message(migration: &MigrationDrill, stopped: Option<&str>) -> Option<Str
             Some("manual undo: not drilled".to_string())
         }
         DrillResult::Manual => Some(format!("manual undo: not drilled; {}", reasons(migration))),
+        DrillResult::DeclaredIrreversible => Some(
+            "declared irreversible: its hand-written down has no statement; not drilled"
+                .to_string(),
+        ),
         DrillResult::NotRun => Some(match stopped {
             Some(reason) => format!("not run: {reason}"),
             None => "not run".to_string(),

@@ -7,9 +7,9 @@ use std::fmt::{self, Display};
 use quick_xml::escape::{escape, partial_escape};
 
 use super::{
-    announced_line, apply_mode_label, check_headline, data_failure_note, millis, not_seeded_lines,
-    phase_problem, phase_time, plain_diff, reasons, seed_summary, seeded_line, server_reach,
-    trace_line, traced_phases, unannounced_headline, PhaseProblem,
+    announced_line, capitalised, check_headline, data_failure_note, millis, not_seeded_lines,
+    phase_problem, phase_time, plain_diff, reasons, seed_summary, seeded_line, sending_label,
+    server_reach, trace_line, traced_phases, unannounced_headline, PhaseProblem,
 };
 use crate::drill::outcome::{DrillReport, DrillResult, MigrationDrill, Phase, UndoSource};
 use crate::undo::down_sql::Comparison;
@@ -64,13 +64,22 @@ impl Markdown<'_> {
         writeln!(f)?;
         writeln!(
             f,
-            "Drilled `{}` in {:.2} s (apply mode {}, {}, TimeZone {}).",
+            "Drilled `{}` in {:.2} s ({}, {}, TimeZone {}).",
             name(&report.migrations_dir.display().to_string()),
             report.total.as_secs_f64(),
-            apply_mode_label(report.apply_mode),
+            sending_label(report),
             report.database,
             name(&report.time_zone)
         )?;
+        for rebuilt in &report.rebuilt {
+            writeln!(f)?;
+            writeln!(
+                f,
+                "**Rebuilt** after `{}`: {}; the database was rebuilt from the history to go on.",
+                name(&rebuilt.after),
+                name(&rebuilt.reason)
+            )?;
+        }
         if let Some(reason) = &report.stopped {
             writeln!(f)?;
             writeln!(f, "**Stopped:** {}", name(reason))?;
@@ -90,6 +99,14 @@ impl Markdown<'_> {
             "| {} | {} | {} | {} | {} |",
             c.passed, c.column_order_only, c.manual, c.failed, c.not_run
         )?;
+        if c.declared_irreversible > 0 {
+            writeln!(
+                f,
+                "\n{} migration(s) declared irreversible: their hand-written down has no \
+                 statement.",
+                c.declared_irreversible
+            )?;
+        }
         writeln!(f)
     }
 
@@ -391,6 +408,7 @@ fn result_label(result: DrillResult) -> &'static str {
         DrillResult::Passed => "✅ pass",
         DrillResult::PassedColumnOrderOnly => "✅ pass (column order only)",
         DrillResult::Manual => "⚠️ manual",
+        DrillResult::DeclaredIrreversible => "⚠️ declared irreversible",
         DrillResult::Failed => "❌ fail",
         DrillResult::NotRun => "⏭️ not run",
     }
@@ -406,13 +424,4 @@ fn phase_millis(migration: &MigrationDrill, phase: Phase) -> String {
 /// A pipe or a line break would end a table cell, even inside a code span.
 fn cell(text: &str) -> String {
     untrusted::markdown_cell(text).into_owned()
-}
-
-/// `text` with its first letter upper-case, to open a line.
-fn capitalised(text: &str) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    }
 }

@@ -34,7 +34,8 @@ use crate::drill::outcome::{
     ApplyFailure, CheckReport, DrillReport, DrillResult, Expectation, MigrationDrill, Phase,
     PhaseReport, PhaseStatus, StatementTrace, UndoSource,
 };
-use crate::migrations::ApplyMode;
+use crate::drill::UndoChoice;
+use crate::migrations::{ApplyMode, Layout};
 use crate::snapshot::{ObjectDiff, SchemaDiff};
 use seeded::{
     announced_line, data_failure_note, not_seeded_lines, seed_summary, seeded_line,
@@ -319,6 +320,7 @@ fn result_label(result: DrillResult) -> &'static str {
         DrillResult::Passed => "PASS",
         DrillResult::PassedColumnOrderOnly => "PASS (column order only)",
         DrillResult::Manual => "MANUAL",
+        DrillResult::DeclaredIrreversible => "IRREVERSIBLE (declared)",
         DrillResult::Failed => "FAIL",
         DrillResult::NotRun => "NOT RUN",
     }
@@ -390,6 +392,32 @@ fn apply_mode_label(mode: ApplyMode) -> &'static str {
     match mode {
         ApplyMode::Batch => "batch",
         ApplyMode::Split => "split",
+    }
+}
+
+/// `text` with its first letter upper-case, to open a line.
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// How the drill sent the files: Prisma's apply mode, or the other tool whose rules it
+/// followed; and which undo it drilled, when not the default.
+fn sending_label(report: &DrillReport) -> String {
+    let sent = match report.layout {
+        Layout::Prisma => format!("apply mode {}", apply_mode_label(report.apply_mode)),
+        other => format!(
+            "{} layout, each file sent as {} sends it",
+            other,
+            other.name()
+        ),
+    };
+    match report.undo {
+        UndoChoice::Committed => sent,
+        UndoChoice::Generated => format!("{sent}, generated undos (committed ones ignored)"),
     }
 }
 

@@ -101,7 +101,8 @@ pub(super) fn user_table_sql() -> String {
     format!(
         "c.relkind IN ('r', 'p') AND NOT c.relispartition AND c.relpersistence <> 't' \
          AND n.nspname NOT IN {SKIPPED_SCHEMAS} AND n.nspname NOT LIKE 'pg\\_%' \
-         AND NOT (c.relname = '_prisma_migrations' AND n.nspname = current_schema()) \
+         AND NOT (c.relname = (SELECT b.relname FROM unmigrate_drill.bookkeeping b) \
+                  AND n.nspname = current_schema()) \
          AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass \
                            AND d.objid = c.oid AND d.deptype = 'e')"
     )

@@ -23,6 +23,11 @@ CREATE UNLOGGED TABLE unmigrate_drill.touched (
 CREATE UNLOGGED TABLE unmigrate_drill.drained (upto bigint NOT NULL);
 INSERT INTO unmigrate_drill.drained VALUES (0);
 
+-- The migration tool's bookkeeping table (by name, in any schema): the tool's, not a user's,
+-- so no snapshot, seed or trace lists it. Set by SchemaWatcher::install; Prisma's by default.
+CREATE UNLOGGED TABLE unmigrate_drill.bookkeeping (relname name NOT NULL);
+INSERT INTO unmigrate_drill.bookkeeping VALUES ('_prisma_migrations');
+
 -- What each top looked like when last rendered: its key, its signature (the names and types
 -- other objects' definitions can show: a relation's columns, a type's definition), and a
 -- relation's indexes and statistics objects (gone from the catalogs by the time sql_drop
@@ -104,7 +109,7 @@ BEGIN
 END $$;
 
 -- Whether a top is a user's object that snapshots list (not a system or extension object,
--- not unmigrate's own, not Prisma's bookkeeping table).
+-- not unmigrate's own, not the migration tool's bookkeeping table).
 CREATE FUNCTION unmigrate_drill.listed(c oid, o oid) RETURNS boolean
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
@@ -119,7 +124,13 @@ BEGIN
     IF c = 'pg_class'::regclass THEN
         SELECT relnamespace INTO ns FROM pg_class
          WHERE oid = o AND relkind IN ('r', 'p', 'f', 'v', 'm', 'S')
-           AND NOT (relname = '_prisma_migrations' AND relkind = 'r');
+           AND NOT (relname = (SELECT b.relname FROM unmigrate_drill.bookkeeping b)
+                    AND relkind = 'r')
+           -- An identity column's sequence is part of its column (see top_of).
+           AND NOT (relkind = 'S' AND EXISTS (
+                   SELECT FROM pg_depend d
+                    WHERE d.classid = 'pg_class'::regclass AND d.objid = o AND d.deptype = 'i'
+                      AND d.refclassid = 'pg_class'::regclass));
     ELSIF c = 'pg_type'::regclass THEN
         SELECT typnamespace INTO ns FROM pg_type t
          WHERE oid = o AND typtype IN ('e', 'd', 'r', 'c', 'b')
@@ -331,7 +342,7 @@ BEGIN
                       FROM pg_range WHERE rngtypid = o);
         ELSIF typ.typtype = 'c' THEN
             def := 'composite ' || o::regtype::text
-                   || coalesce(E'\n' || nullif(unmigrate_drill.relation_lines(typ.typrelid, fresh), ''), '');
+                   || coalesce(E'\n' || nullif(unmigrate_drill.relation_lines(typ.typrelid, fresh, false, false, false), ''), '');
         ELSE
             def := 'base type ' || o::regtype::text || ' input ' || typ.typinput::text || ' output ' || typ.typoutput::text;
         END IF;

@@ -1,8 +1,9 @@
-//! Applying migration files to the scratch database as Prisma Migrate does: one connection for
-//! the whole run (a `SET` in one migration leaks into the next), Prisma's advisory lock, each
-//! file recorded in `_prisma_migrations`, and each file sent the way the chosen Prisma version
-//! sends it.
+//! Applying migration files to the scratch database as the history's tool does: one connection
+//! for the whole run (a `SET` in one migration leaks into the next), each file sent as the tool
+//! sends it (Prisma: as the chosen Prisma version does; the others: in the transaction they
+//! open, or as it is) and recorded in the tool's own table (see [`bookkeeping`]).
 
+mod bookkeeping;
 mod modes;
 mod probe;
 mod shapes;
@@ -17,7 +18,7 @@ use postgres::{Client, Statement};
 use sha2::{Digest, Sha256};
 
 use crate::drill::outcome::{ApplyFailure, StatementTrace};
-use crate::migrations::ApplyMode;
+use crate::migrations::{ApplyMode, Layout, Transaction};
 use crate::sql::{self, Statement as SqlStatement};
 
 pub use modes::{in_one_transaction, mode_differences};
@@ -38,21 +39,6 @@ pub struct Timeouts {
     pub lock: Option<String>,
 }
 
-/// Prisma's advisory lock key: `migrate deploy` holds it for the whole run.
-const PRISMA_ADVISORY_LOCK: i64 = 72707369;
-
-/// The table exactly as Prisma's schema engine creates it.
-const PRISMA_MIGRATIONS_TABLE: &str = r#"CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
-    "id"                    VARCHAR(36) PRIMARY KEY NOT NULL,
-    "checksum"              VARCHAR(64) NOT NULL,
-    "finished_at"           TIMESTAMPTZ,
-    "migration_name"        VARCHAR(255) NOT NULL,
-    "logs"                  TEXT,
-    "rolled_back_at"        TIMESTAMPTZ,
-    "started_at"            TIMESTAMPTZ NOT NULL DEFAULT now(),
-    "applied_steps_count"   INTEGER NOT NULL DEFAULT 0
-)"#;
-
 #[derive(Debug, thiserror::Error)]
 pub enum ApplyError {
     #[error("invalid {setting} {value:?}: {source}; give a PostgreSQL duration such as \"30s\" or \"5min\"")]
@@ -72,28 +58,31 @@ pub enum ApplyError {
 /// One file to apply and record.
 #[derive(Debug, Clone, Copy)]
 pub struct SqlFile<'a> {
-    /// The name recorded in `_prisma_migrations` (the migration folder's name; for a
-    /// `down.sql`, the name of the migration it undoes).
+    /// The migration the tool records (the migration's name; for a down, the name of the
+    /// migration it undoes).
     pub migration_name: &'a str,
     /// The file's path, for messages.
     pub path: &'a Path,
     pub sql: &'a str,
     pub runner: Runner,
+    /// How the tool sends it.
+    pub sent: Transaction,
 }
 
-/// Which Prisma command runs a file: it decides how the file is sent and recorded.
+/// Which of the tool's commands runs a file: it decides how the file is recorded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Runner {
-    /// `prisma migrate deploy`: sent in the session's apply mode, recorded as an applied
-    /// migration.
+    /// The tool's deploy (`prisma migrate deploy`, `diesel migration run`, `migrate up`, …):
+    /// recorded as an applied migration.
     #[default]
-    MigrateDeploy,
-    /// `prisma db execute --file down.sql`, as Prisma's guide on down migrations runs one:
-    /// sent whole (one simple query, one implicit transaction, whatever the apply mode), not
-    /// recorded; on success the migration's row is marked rolled back, as `prisma migrate
-    /// resolve --rolled-back` marks it (Prisma does that only for a failed migration; after a
-    /// successful one, a team deletes the row by hand), so the re-apply records it again.
-    DbExecute,
+    Deploy,
+    /// The tool's revert of one migration: its down (`diesel migration revert`, `migrate down
+    /// 1`, `sqlx migrate revert`, `dbmate rollback`, `flyway undo`); for Prisma, a `down.sql`
+    /// run as Prisma's guide on down migrations runs one (`prisma db execute --file`), after
+    /// which the migration's row is marked rolled back, as `prisma migrate resolve
+    /// --rolled-back` marks it (Prisma does that only for a failed migration; after a
+    /// successful one a team deletes the row by hand), so the re-apply records it again.
+    Revert,
 }
 
 /// Applying a file either worked or PostgreSQL rejected it; either way, how long it took.
@@ -107,14 +96,18 @@ pub struct Applied {
     /// `COMMIT` in the file before the statement that failed): where the rest of the file
     /// begins. 0 when nothing of it remains.
     pub committed: usize,
+    /// How the file was sent (see [`SqlFile::sent`]).
+    pub mode: ApplyMode,
 }
 
-/// The drill's one session, set up as `prisma migrate deploy` sets up its own.
-pub struct PrismaSession<'c> {
+/// The drill's one session, set up as the history's tool sets up its own.
+pub struct ToolSession<'c> {
     client: &'c mut Client,
+    /// How Prisma sends its files (the session's own apply mode); other tools' files are sent
+    /// as [`SqlFile::sent`] says.
     mode: ApplyMode,
-    /// Records one applied file, prepared once.
-    record: Statement,
+    layout: Layout,
+    bookkeeping: bookkeeping::Bookkeeping,
     /// [`LIMITS_ON`], prepared once: it runs before every file.
     limits_on: Statement,
     /// Send files statement by statement and trace each (see [`trace`]).
@@ -128,19 +121,6 @@ pub struct PrismaSession<'c> {
     /// no transaction control): sent again (re-apply) without parsing.
     plain: HashSet<String>,
 }
-
-/// The row Prisma leaves for an applied file: started and finished times, one applied step on
-/// success, the error in `logs` on failure. Written in one round trip after the file ran (Prisma
-/// inserts it before and updates it after; the row that remains is the same).
-const RECORD_MIGRATION: &str = "INSERT INTO _prisma_migrations \
-    (id, checksum, migration_name, started_at, finished_at, applied_steps_count, logs) \
-    VALUES (gen_random_uuid()::text, $1, $2, clock_timestamp() - make_interval(secs => $3), \
-            CASE WHEN $4 THEN clock_timestamp() END, CASE WHEN $4 THEN 1 ELSE 0 END, $5)";
-
-/// What `prisma migrate resolve --rolled-back` writes: the migration's rows are marked rolled
-/// back, and `migrate deploy` applies it again.
-const MARK_ROLLED_BACK: &str = "UPDATE _prisma_migrations SET rolled_back_at = now() \
-    WHERE migration_name = $1 AND rolled_back_at IS NULL";
 
 /// Puts the limits on before a file. Only the migrations' statements run under them: the
 /// drill's own queries between files (snapshots, seeding, fingerprints, bookkeeping) do not.
@@ -164,13 +144,14 @@ enum Left {
     Open,
 }
 
-impl<'c> PrismaSession<'c> {
-    /// Checks the timeouts, takes Prisma's advisory lock and creates `_prisma_migrations`.
+impl<'c> ToolSession<'c> {
+    /// Checks the timeouts and starts the tool's bookkeeping (its lock and table).
     pub fn start(
         client: &'c mut Client,
+        layout: Layout,
         mode: ApplyMode,
         timeouts: &Timeouts,
-    ) -> Result<PrismaSession<'c>, ApplyError> {
+    ) -> Result<ToolSession<'c>, ApplyError> {
         for (setting, value) in [
             ("statement_timeout", &timeouts.statement),
             ("lock_timeout", &timeouts.lock),
@@ -185,20 +166,14 @@ impl<'c> PrismaSession<'c> {
                     })?;
             }
         }
-        client
-            .execute("SELECT pg_advisory_lock($1)", &[&PRISMA_ADVISORY_LOCK])
-            .map_err(ApplyError::Connection)?;
-        client
-            .batch_execute(PRISMA_MIGRATIONS_TABLE)
-            .map_err(ApplyError::Connection)?;
-        let record = client
-            .prepare(RECORD_MIGRATION)
-            .map_err(ApplyError::Connection)?;
+        let bookkeeping =
+            bookkeeping::Bookkeeping::start(client, layout).map_err(ApplyError::Connection)?;
         let limits_on = client.prepare(LIMITS_ON).map_err(ApplyError::Connection)?;
-        let mut session = PrismaSession {
+        let mut session = ToolSession {
             client,
             mode,
-            record,
+            layout,
+            bookkeeping,
             limits_on,
             trace: false,
             prober: None,
@@ -207,6 +182,14 @@ impl<'c> PrismaSession<'c> {
         };
         session.leave_file()?;
         Ok(session)
+    }
+
+    /// Starts the tool's bookkeeping again, after the database was emptied (see the cycle's
+    /// rebuild): its table is created anew, and what it remembered is forgotten.
+    pub fn restart_bookkeeping(&mut self) -> Result<(), ApplyError> {
+        self.bookkeeping = bookkeeping::Bookkeeping::start(self.client, self.layout)
+            .map_err(ApplyError::Connection)?;
+        Ok(())
     }
 
     /// From now on, trace every statement of every file applied: its locks, rewrites, scans
@@ -226,6 +209,11 @@ impl<'c> PrismaSession<'c> {
         self.mode
     }
 
+    /// Whose rules the session follows.
+    pub fn layout(&self) -> Layout {
+        self.layout
+    }
+
     /// The session, for snapshots and checks between files.
     pub fn client(&mut self) -> &mut Client {
         self.client
@@ -237,29 +225,65 @@ impl<'c> PrismaSession<'c> {
         [&self.limits[0], &self.limits[1]]
     }
 
-    /// Applies one file and records it in `_prisma_migrations` as Prisma does. A statement
+    /// Applies one file and records it in the tool's table as the tool does. A statement
     /// PostgreSQL rejects is a result ([`Applied::failure`]), and so is a file that leaves a
     /// transaction open; a lost connection is an error. The session is out of any transaction
     /// block afterwards.
     pub fn apply(&mut self, file: SqlFile<'_>) -> Result<Applied, ApplyError> {
         let session_mode = self.mode;
-        if file.runner == Runner::DbExecute {
-            self.mode = ApplyMode::Batch;
-        }
+        self.mode = self.mode_of(file.sent);
         let applied = self.apply_in_mode(file);
         self.mode = session_mode;
         applied
     }
 
-    /// [`PrismaSession::apply`] in the mode the file is sent in.
+    /// How a file sent as `sent` reaches the server: Prisma's in the session's apply mode; a
+    /// file another tool wraps in its transaction, or sends as it is, in one query (Flyway
+    /// sends the statements of a file it does not wrap one by one).
+    fn mode_of(&self, sent: Transaction) -> ApplyMode {
+        match sent {
+            Transaction::ApplyMode => self.mode,
+            Transaction::AsIs if self.layout == Layout::Flyway => ApplyMode::Split,
+            Transaction::Wrapped | Transaction::AsIs => ApplyMode::Batch,
+        }
+    }
+
+    /// [`ToolSession::apply`] in the mode the file is sent in.
     fn apply_in_mode(&mut self, file: SqlFile<'_>) -> Result<Applied, ApplyError> {
         let checksum = format!("{:x}", Sha256::digest(file.sql.as_bytes()));
         self.client
             .execute(&self.limits_on, &[&self.limits[0], &self.limits[1]])
             .map_err(ApplyError::Connection)?;
+        self.bookkeeping
+            .before(self.client, file.migration_name, file.runner)
+            .map_err(ApplyError::Connection)?;
+        let wrapped = file.sent == Transaction::Wrapped;
+        if wrapped {
+            self.client
+                .batch_execute("BEGIN")
+                .map_err(ApplyError::Connection)?;
+        }
         let started = Instant::now();
         let mut sent = self.send(file, &checksum)?;
         let duration = started.elapsed();
+        if wrapped && sent.failure.is_none() {
+            // Recorded inside the tool's transaction, which then commits: a failure of
+            // either (a deferred constraint checked at COMMIT) is the file's.
+            let recorded = self
+                .record(file, duration, None)
+                .and_then(|()| self.client.batch_execute("COMMIT"));
+            if let Err(error) = recorded {
+                if error.as_db_error().is_none() {
+                    return Err(ApplyError::Connection(error));
+                }
+                sent.failure = Some(failure(
+                    file.path,
+                    &error,
+                    None,
+                    effect(ApplyMode::Batch, 0, 0),
+                ));
+            }
+        }
         let left = self.leave_file()?;
         // An aborted block follows the failure already reported; an open one is the failure.
         if !matches!(left, Left::Clean) && sent.failure.is_none() {
@@ -271,30 +295,37 @@ impl<'c> PrismaSession<'c> {
             sent.failure = Some(failure);
             sent.committed = committed;
         }
-        let logs = sent.failure.as_ref().map(|f| f.message.as_str());
-        match file.runner {
-            Runner::MigrateDeploy => self.client.execute(
-                &self.record,
-                &[
-                    &checksum,
-                    &file.migration_name,
-                    &duration.as_secs_f64(),
-                    &sent.failure.is_none(),
-                    &logs,
-                ],
-            ),
-            Runner::DbExecute if sent.failure.is_none() => self
-                .client
-                .execute(MARK_ROLLED_BACK, &[&file.migration_name]),
-            Runner::DbExecute => Ok(0),
+        if !wrapped {
+            let message = sent.failure.as_ref().map(|f| f.message.as_str());
+            self.record(file, duration, message)
+                .map_err(ApplyError::Connection)?;
         }
-        .map_err(ApplyError::Connection)?;
         Ok(Applied {
             duration,
             failure: sent.failure,
             trace: sent.trace,
             committed: sent.committed,
+            mode: self.mode,
         })
+    }
+
+    /// Writes what the tool records after `file` (`failure`: PostgreSQL's message, when it
+    /// failed).
+    fn record(
+        &mut self,
+        file: SqlFile<'_>,
+        duration: Duration,
+        failure: Option<&str>,
+    ) -> Result<(), postgres::Error> {
+        let recorded = bookkeeping::Recorded {
+            migration_name: file.migration_name,
+            path: file.path,
+            sql: file.sql,
+            runner: file.runner,
+            duration,
+            failure,
+        };
+        self.bookkeeping.after(self.client, &recorded)
     }
 
     /// Ends a transaction block the file left (rolling it back), then reads the limits as the

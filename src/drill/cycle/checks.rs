@@ -38,7 +38,7 @@ impl Cycle<'_, '_> {
 }
 
 /// SQL the drill runs for the user (a check, a migration tried again) runs under the
-/// migrations' own limits ([`PrismaSession::limits`]), for this transaction only.
+/// migrations' own limits ([`ToolSession::limits`]), for this transaction only.
 pub(super) fn limit(
     transaction: &mut postgres::Transaction<'_>,
     limits: &[String; 2],

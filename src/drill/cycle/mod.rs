@@ -9,6 +9,7 @@
 mod checks;
 mod phases;
 mod prepare;
+mod rebuild;
 mod seeding;
 
 use std::path::PathBuf;
@@ -16,10 +17,10 @@ use std::time::{Duration, Instant};
 
 use self::phases::{not_run, sql_file};
 use self::prepare::{open_scratch, prepare_files, read_undo_dir, redacted, Opened};
-use crate::drill::apply::{self, ApplyError, PrismaSession, Timeouts};
-use crate::drill::outcome::{DrillReport, FinalCheck, Prefix};
+use crate::drill::apply::{self, ApplyError, Timeouts, ToolSession};
+use crate::drill::outcome::{DrillReport, FinalCheck, Prefix, Rebuilt, UndoSource};
 use crate::drill::script::{self, Check, Scope, ScriptError, Seed};
-use crate::migrations::{ApplyMode, History, Migration, MigrationsError};
+use crate::migrations::{ApplyMode, History, Layout, Migration, MigrationsError};
 use crate::rows;
 use crate::scratch::{Scratch, ScratchError, ScratchSource};
 use crate::snapshot::{Snapshot, SnapshotError, Tracking};
@@ -37,8 +38,12 @@ pub struct DrillPlan {
     /// The drill script it came from, if any.
     pub script: Option<PathBuf>,
     pub migrations_dir: PathBuf,
+    /// Whose layout the folder has (`None`: detected).
+    pub layout: Option<Layout>,
     /// Where committed undo folders live when not in the migrations folder.
     pub undo_dir: Option<PathBuf>,
+    /// Which undo each migration is drilled with.
+    pub undo: UndoChoice,
     pub scope: Scope,
     pub apply_mode: ApplyMode,
     pub timeouts: Timeouts,
@@ -71,7 +76,9 @@ impl DrillPlan {
         DrillPlan {
             script: None,
             migrations_dir,
+            layout: None,
             undo_dir: None,
+            undo: UndoChoice::Committed,
             scope: Scope::All,
             apply_mode: ApplyMode::Batch,
             timeouts: Timeouts::default(),
@@ -86,6 +93,19 @@ impl DrillPlan {
             allow_server_changes: false,
         }
     }
+}
+
+/// Which undo a drill applies for each migration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UndoChoice {
+    /// What the team would deploy: its committed undo folders, else the migration's
+    /// hand-written down (down file, `down.sql`, dbmate section, Flyway `U` file), else the
+    /// generated undo.
+    #[default]
+    Committed,
+    /// The undo unmigrate generates, even where the team committed one.
+    Generated,
 }
 
 /// What stops a drill before it can report: bad input or a broken environment (exit 2).
@@ -200,10 +220,11 @@ fn drill_history(
                 history,
                 undo_history.as_ref(),
                 &in_scope,
+                plan.undo,
                 plan.seed.is_some(),
             )
         });
-        let opened = open_scratch(plan);
+        let opened = open_scratch(plan, history.layout);
         let prepared = prepared
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
@@ -226,12 +247,19 @@ fn drill_history(
             redacted(&plan.source)
         ),
     };
-    let mut session = PrismaSession::start(&mut client, plan.apply_mode, &plan.timeouts)?;
+    // Other tools send each file as they do (`Migration::transaction`), not in an apply mode.
+    let apply_mode = match history.layout {
+        Layout::Prisma => plan.apply_mode,
+        _ => ApplyMode::Batch,
+    };
+    let mut session = ToolSession::start(&mut client, history.layout, apply_mode, &plan.timeouts)?;
 
     let mut report = DrillReport {
         script: plan.script.clone(),
         migrations_dir: plan.migrations_dir.clone(),
-        apply_mode: plan.apply_mode,
+        layout: history.layout,
+        undo: plan.undo,
+        apply_mode,
         database,
         server_version,
         time_zone: plan.time_zone.clone(),
@@ -244,9 +272,12 @@ fn drill_history(
         stopped: None,
         server_changes: Vec::new(),
         unseen: Vec::new(),
+        rebuilt: Vec::new(),
         total: Duration::ZERO,
     };
 
+    // What a rebuild creates again (see the `rebuild` module).
+    let schemas = rebuild::user_schemas(session.client())?;
     // Everything in the history before the first migration in scope, forward only.
     let first = in_scope.first().map(|m| m.name.as_str());
     let prefix_end = history
@@ -327,7 +358,26 @@ fn drill_history(
             let (undo, files) = &undos[next];
             let mut drilled = drill.migration(m, undo, files, &forward_files[next])?;
             drilled.report.mode_differences = forward_files[next].mode_differences.clone();
-            let stop = drilled.stop.take();
+            let mut stop = drilled.stop.take();
+            // Another tool's history, or a hand-written down: an undo that leaves no known
+            // state is a finding about that migration, and the drill goes on from a database
+            // rebuilt from the history. (A Prisma history's generated or committed undo
+            // stops the drill, as it always has.)
+            let rebuild = drilled.rebuildable
+                && (history.layout != Layout::Prisma
+                    || matches!(drilled.report.undo_source, UndoSource::DownSql { .. }));
+            if let (Some(reason), true) = (stop.clone(), rebuild) {
+                let upto = history.migrations[..=position(history, m)].iter();
+                let replay: Vec<Migration> =
+                    upto.filter(|m| m.undo_of.is_none()).cloned().collect();
+                stop = drill.rebuild(&replay, &schemas)?;
+                if stop.is_none() {
+                    report.rebuilt.push(Rebuilt {
+                        after: m.name.clone(),
+                        reason,
+                    });
+                }
+            }
             report.migrations.push(drilled.report);
             next += 1;
             if let Some(reason) = stop {
@@ -351,6 +401,15 @@ fn drill_history(
     }
     report.total = started.elapsed();
     Ok(report)
+}
+
+/// Where `m` stands in the history.
+fn position(history: &History, m: &Migration) -> usize {
+    history
+        .migrations
+        .iter()
+        .position(|h| h.name == m.name)
+        .expect("a drilled migration is in its history")
 }
 
 /// The error for a history with no forward migration, saying what the folder holds instead:

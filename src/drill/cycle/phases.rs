@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use super::prepare::{ForwardFile, UndoFiles};
 use super::seeding::{DataWatch, Emptied};
 use super::DrillError;
-use crate::drill::apply::{PrismaSession, Runner, SqlFile};
+use crate::drill::apply::{Runner, SqlFile, ToolSession};
 use crate::drill::outcome::{
     DataFailure, DataFix, DrillResult, MigrationDrill, Phase, PhaseReport, PhaseStatus,
     StatementTrace, UndoSource,
@@ -23,7 +23,8 @@ pub(super) fn sql_file(m: &Migration) -> SqlFile<'_> {
         migration_name: &m.name,
         path: &m.sql_path,
         sql: &m.sql,
-        runner: Runner::MigrateDeploy,
+        runner: Runner::Deploy,
+        sent: m.transaction,
     }
 }
 
@@ -66,11 +67,14 @@ fn claims(undo: &MigrationUndo, files: &UndoFiles) -> (Verdict, Vec<Reason>) {
 pub(super) struct Drilled {
     pub(super) report: MigrationDrill,
     pub(super) stop: Option<String>,
+    /// The stop came from the undo (or the re-apply after it), not the forward: the
+    /// database can be rebuilt from the history to go on (see the `rebuild` module).
+    pub(super) rebuildable: bool,
 }
 
 /// The state carried from one migration to the next.
 pub(super) struct Cycle<'s, 'c> {
-    pub(super) session: PrismaSession<'c>,
+    pub(super) session: ToolSession<'c>,
     pub(super) watcher: &'s mut SchemaWatcher,
     pub(super) checks: &'s [Check],
     /// The schema before the migration being drilled.
@@ -308,6 +312,7 @@ impl Cycle<'_, '_> {
         let stop = |report, reason: String| Drilled {
             report,
             stop: Some(reason),
+            rebuildable: true,
         };
 
         let forward_file = [sql_file(m)];
@@ -318,7 +323,10 @@ impl Cycle<'_, '_> {
                 "the forward migration {} failed, so nothing after it can be drilled",
                 m.name
             );
-            return Ok(stop(report, reason));
+            return Ok(Drilled {
+                rebuildable: false,
+                ..stop(report, reason)
+            });
         };
 
         // A generated manual undo with a block to replace cannot run; one that only needs a
@@ -329,7 +337,21 @@ impl Cycle<'_, '_> {
         if generated_manual {
             report.result = DrillResult::Manual;
             self.previous = forward;
-            return Ok(Drilled { report, stop: None });
+            return Ok(Drilled {
+                report,
+                stop: None,
+                rebuildable: false,
+            });
+        }
+        // A hand-written down with nothing in it: the team says there is no way back.
+        if files.declared_irreversible {
+            report.result = DrillResult::DeclaredIrreversible;
+            self.previous = forward;
+            return Ok(Drilled {
+                report,
+                stop: None,
+                rebuildable: false,
+            });
         }
 
         // Undo, part by part.
@@ -342,6 +364,7 @@ impl Cycle<'_, '_> {
                 path: &file.path,
                 sql: &file.sql,
                 runner: file.runner,
+                sent: file.sent,
             })
             .collect();
         let expected = Expected {
@@ -373,7 +396,11 @@ impl Cycle<'_, '_> {
                     Rest::Applied => &mut without_data,
                     Rest::Failed { rolled_back: true } if rolled_back => {
                         self.previous = forward;
-                        return Ok(Drilled { report, stop: None });
+                        return Ok(Drilled {
+                            report,
+                            stop: None,
+                            rebuildable: false,
+                        });
                     }
                     Rest::Failed { .. } | Rest::Unreadable => {
                         let reason = format!(
@@ -390,7 +417,11 @@ impl Cycle<'_, '_> {
             } => {
                 // The database is at the forward state, so the drill goes on.
                 self.previous = forward;
-                return Ok(Drilled { report, stop: None });
+                return Ok(Drilled {
+                    report,
+                    stop: None,
+                    rebuildable: false,
+                });
             }
             Ended::Failed { .. } => {
                 let reason = format!(
@@ -426,7 +457,11 @@ impl Cycle<'_, '_> {
 
         report.result = result(&report);
         self.previous = again;
-        Ok(Drilled { report, stop: None })
+        Ok(Drilled {
+            report,
+            stop: None,
+            rebuildable: false,
+        })
     }
 
     /// One phase: applies `files` in order; when all applied, checks the data (seeded drills),
@@ -450,7 +485,7 @@ impl Cycle<'_, '_> {
             trace.extend(applied.trace);
             if let Some(failure) = applied.failure {
                 let rolled_back =
-                    i == 0 && self.session.mode() == ApplyMode::Batch && applied.committed == 0;
+                    i == 0 && applied.mode == ApplyMode::Batch && applied.committed == 0;
                 let status = PhaseStatus::Error(failure);
                 report
                     .phases

@@ -5,11 +5,11 @@ use std::path::{Path, PathBuf};
 
 use postgres::Client;
 
-use super::{DrillError, DrillPlan};
+use super::{DrillError, DrillPlan, UndoChoice};
 use crate::drill::apply;
 use crate::drill::apply::{ApplyError, Runner};
 use crate::drill::outcome::{Stale, UndoSource};
-use crate::migrations::{self, DownSql, History, Migration, Timestamp};
+use crate::migrations::{self, DownSql, History, Layout, Migration, Timestamp, Transaction};
 use crate::scratch::{Scratch, ScratchDb, ScratchSource};
 use crate::snapshot::SchemaWatcher;
 use crate::sql::touches::Touches;
@@ -25,13 +25,15 @@ pub(super) struct Opened {
     pub(super) watcher: SchemaWatcher,
 }
 
-pub(super) fn open_scratch(plan: &DrillPlan) -> Result<Opened, DrillError> {
+/// Opens the scratch database; `layout`'s bookkeeping table is left out of its snapshots.
+pub(super) fn open_scratch(plan: &DrillPlan, layout: Layout) -> Result<Opened, DrillError> {
     let mut scratch = Scratch::open(plan.source.clone())?;
     let mut ready = || -> Result<_, DrillError> {
         let mut client = scratch.connect()?;
         run_under_time_zone(&mut client, scratch.db_mut(), &plan.time_zone)?;
         let server_version = server_version(&mut client)?;
-        let watcher = SchemaWatcher::install(&mut client, plan.tracking)?;
+        let watcher =
+            SchemaWatcher::install(&mut client, plan.tracking, layout.bookkeeping_table())?;
         Ok((client, server_version, watcher))
     };
     match ready() {
@@ -53,9 +55,10 @@ pub(super) fn prepare_files(
     history: &History,
     undo_history: Option<&History>,
     in_scope: &[&Migration],
+    choice: UndoChoice,
     seeded: bool,
 ) -> Result<PreparedFiles, DrillError> {
-    let mut undos = undo_files(history, undo_history, in_scope)?;
+    let mut undos = undo_files(history, undo_history, in_scope, choice)?;
     if seeded {
         for (_, files) in &mut undos {
             files.touched = Some(files.touches());
@@ -90,29 +93,39 @@ pub(super) fn read_undo_dir(dir: &Path) -> Result<History, DrillError> {
     Ok(history)
 }
 
-/// An undo file to apply: its name as recorded in `_prisma_migrations`, path and SQL, and the
-/// Prisma command that runs it.
+/// An undo file to apply: the migration the tool records it as, path and SQL, the tool's
+/// command that runs it and how that sends it.
 #[derive(Debug, Clone)]
 pub(super) struct UndoFile {
     pub(super) name: String,
     pub(super) path: PathBuf,
     pub(super) sql: String,
     pub(super) runner: Runner,
+    pub(super) sent: Transaction,
 }
 
-/// Each migration's derived undo, with the files the drill applies: the committed undo
-/// folders when there are any ("drill what you deploy"), else the generated ones.
+/// Each migration's derived undo, with the files the drill applies. `Committed`: the
+/// committed undo folders, else the migration's hand-written down, when there is one ("drill
+/// what you deploy"), else the generated undo; `Generated`: always the generated undo.
 pub(super) fn undo_files(
     history: &History,
     undo_history: Option<&History>,
     in_scope: &[&Migration],
+    choice: UndoChoice,
 ) -> Result<Vec<(MigrationUndo, UndoFiles)>, DrillError> {
     if in_scope.is_empty() {
         return Ok(Vec::new());
     }
     let derived = undo::derive_undos(history, in_scope)?;
-    let fresh: usize = derived.iter().map(|(_, parts)| parts.len()).sum();
-    let stamps = migrations::choose_timestamps(history, None, Timestamp::now_utc(), fresh)?;
+    // Undo folders need timestamps of their own; other tools' downs need none.
+    let fresh: usize = match history.layout {
+        Layout::Prisma => derived.iter().map(|(_, parts)| parts.len()).sum(),
+        _ => 0,
+    };
+    let stamps = match fresh {
+        0 => Vec::new(),
+        _ => migrations::choose_timestamps(history, None, Timestamp::now_utc(), fresh)?,
+    };
     let mut stamps = stamps.into_iter();
     let mut out = Vec::with_capacity(derived.len());
     for (undo, parts) in derived {
@@ -125,10 +138,17 @@ pub(super) fn undo_files(
             )
             .collect();
         let count = parts.len();
+        let forward = history.find(&undo.source);
+        let down = forward.and_then(|m| m.down.as_deref());
         let generated: Vec<UndoFile> = parts
             .into_iter()
             .enumerate()
             .map(|(i, sql)| {
+                if history.layout != Layout::Prisma {
+                    // Where the tool keeps downs, the generated undo is the down it would
+                    // run (`generate` writes it there), recorded as the tool reverts.
+                    return generated_down(history, forward, down, i, sql);
+                }
                 let ts = stamps.next().expect("a timestamp per generated part");
                 let source = if i == 0 {
                     undo.source.clone()
@@ -140,18 +160,24 @@ pub(super) fn undo_files(
                     path: PathBuf::from(format!("(generated) {name}/migration.sql")),
                     name,
                     sql,
-                    runner: Runner::MigrateDeploy,
+                    runner: Runner::Deploy,
+                    sent: Transaction::ApplyMode,
                 }
             })
             .collect();
         debug_assert_eq!(generated.len(), count);
-        let down = history.find(&undo.source).and_then(|m| m.down.as_deref());
+        let committed = match choice {
+            UndoChoice::Committed => committed,
+            UndoChoice::Generated => Vec::new(),
+        };
+        let down = down.filter(|_| choice == UndoChoice::Committed);
         let files = if let (true, Some(down)) = (committed.is_empty(), down) {
             down_sql_files(&undo.source, down, &generated)
         } else if committed.is_empty() {
             UndoFiles {
                 source: UndoSource::Generated,
                 files: generated,
+                declared_irreversible: false,
                 touched: None,
                 claims: None,
             }
@@ -175,9 +201,11 @@ pub(super) fn undo_files(
                         name: m.name.clone(),
                         path: m.sql_path.to_path_buf(),
                         sql: m.sql.clone(),
-                        runner: Runner::MigrateDeploy,
+                        runner: Runner::Deploy,
+                        sent: Transaction::ApplyMode,
                     })
                     .collect(),
+                declared_irreversible: false,
                 touched: None,
             }
         };
@@ -186,22 +214,70 @@ pub(super) fn undo_files(
     Ok(out)
 }
 
-/// A migration's `down.sql` as its undo: run as Prisma's guide runs it ([`Runner::DbExecute`]),
-/// compared with the generated undo. It says nothing of what it does to data, so it claims
-/// lossy: the drill (seeded, the rows too) is what judges it.
+/// The generated undo's part `i` as the down the tool runs: recorded as a revert of its
+/// source, sent as the migration's down is (or the migration itself, without one).
+fn generated_down(
+    history: &History,
+    forward: Option<&Migration>,
+    down: Option<&DownSql>,
+    i: usize,
+    sql: String,
+) -> UndoFile {
+    let name = forward.map_or_else(String::new, |m| m.name.clone());
+    let path = forward
+        .and_then(|m| history.layout.down_path(&history.dir, m))
+        .unwrap_or_else(|| PathBuf::from(&name));
+    let part = match i {
+        0 => String::new(),
+        _ => format!(" part {}", i + 1),
+    };
+    // A part with a statement no transaction may hold is sent as it is: `generate` refuses
+    // to put it where the tool would wrap it, and says what opt-out to add instead.
+    let alone = sql::parse_file(&path, &sql).is_ok_and(|statements| {
+        statements
+            .iter()
+            .any(|s| sql::blocks::outside_transaction_only(&s.node).is_some())
+    });
+    let sent = match (alone, down) {
+        (true, _) => Transaction::AsIs,
+        (false, Some(down)) => down.transaction,
+        (false, None) => forward.map_or(Transaction::Wrapped, |m| m.transaction),
+    };
+    UndoFile {
+        path: PathBuf::from(format!("(generated{part}) {}", path.display())),
+        name,
+        sql,
+        runner: Runner::Revert,
+        sent,
+    }
+}
+
+/// A migration's hand-written down as its undo: run as its tool runs it ([`Runner::Revert`];
+/// Prisma: as Prisma's guide runs a `down.sql`), compared with the generated undo. It says
+/// nothing of what it does to data, so it claims lossy: the drill (seeded, the rows too) is
+/// what judges it. A down with no statement (empty, or comments only) declares the migration
+/// irreversible: nothing is applied.
 fn down_sql_files(source: &str, down: &DownSql, generated: &[UndoFile]) -> UndoFiles {
     let fresh: Vec<&str> = generated.iter().map(|f| f.sql.as_str()).collect();
+    let declared_irreversible =
+        sql::parse_file(&down.path, &down.sql).is_ok_and(|statements| statements.is_empty());
+    let files = match declared_irreversible {
+        true => Vec::new(),
+        false => vec![UndoFile {
+            name: source.to_string(),
+            path: down.path.to_path_buf(),
+            sql: down.sql.clone(),
+            runner: Runner::Revert,
+            sent: down.transaction,
+        }],
+    };
     UndoFiles {
         source: UndoSource::DownSql {
             file: down.path.display().to_string(),
             compared: Comparison::of(&down.path, &down.sql, &fresh),
         },
-        files: vec![UndoFile {
-            name: source.to_string(),
-            path: down.path.to_path_buf(),
-            sql: down.sql.clone(),
-            runner: Runner::DbExecute,
-        }],
+        files,
+        declared_irreversible,
         touched: None,
         claims: Some((
             Verdict::Lossy,
@@ -222,6 +298,9 @@ fn down_sql_files(source: &str, down: &DownSql, generated: &[UndoFile]) -> UndoF
 pub(super) struct UndoFiles {
     pub(super) source: UndoSource,
     pub(super) files: Vec<UndoFile>,
+    /// A hand-written down with no statement: the team declares the migration irreversible,
+    /// and there is nothing to apply.
+    pub(super) declared_irreversible: bool,
     /// What the files' statements name, for data-survival checks (seeded drills only).
     pub(super) touched: Option<Touches>,
     /// What a committed undo claims in its header: verdict and reasons (`None`: generated,

@@ -7,8 +7,8 @@ use std::path::PathBuf;
 use super::{DrillScript, Scope, ScriptError, Seed};
 use crate::config::DrillDefaults;
 use crate::drill::apply::Timeouts;
-use crate::drill::{DrillPlan, DEFAULT_TIME_ZONE};
-use crate::migrations::ApplyMode;
+use crate::drill::{DrillPlan, UndoChoice, DEFAULT_TIME_ZONE};
+use crate::migrations::{ApplyMode, Layout};
 use crate::scratch::{GivenUrl, Origin, ScratchOptions, ScratchSource};
 use crate::snapshot::Tracking;
 
@@ -31,7 +31,11 @@ pub struct Flags {
     pub allow_server_changes: bool,
     pub apply_mode: Option<ApplyMode>,
     pub scope: Option<Scope>,
+    /// `--layout`, else `unmigrate.toml`'s `layout`; `None`: detected.
+    pub layout: Option<Layout>,
     pub undo_dir: Option<PathBuf>,
+    /// `--undo`: which undo each migration is drilled with.
+    pub undo: UndoChoice,
     pub timeouts: Timeouts,
     pub seed: Option<Seed>,
     /// The session `TimeZone` of the drill.
@@ -116,7 +120,9 @@ pub fn plan(flags: Flags) -> Result<DrillPlan, ScriptError> {
     Ok(DrillPlan {
         script: flags.target.is_file().then(|| flags.target.clone()),
         migrations_dir,
+        layout: flags.layout,
         undo_dir,
+        undo: flags.undo,
         scope,
         apply_mode: apply_mode.or(flags.default_apply_mode).unwrap_or_default(),
         timeouts: Timeouts {

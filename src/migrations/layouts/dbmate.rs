@@ -77,7 +77,7 @@ fn is_migration(name: &str) -> bool {
 }
 
 /// The leading ASCII digits of a file name: dbmate's version.
-fn version(name: &str) -> &str {
+pub(super) fn version(name: &str) -> &str {
     let end = name
         .find(|c: char| !c.is_ascii_digit())
         .unwrap_or(name.len());

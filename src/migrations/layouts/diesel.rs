@@ -54,7 +54,7 @@ pub(super) fn read(dir: &Path) -> Result<Vec<Migration>, MigrationsError> {
 }
 
 /// diesel's version of a migration folder: its name up to the first `_`, without `-`.
-fn version(name: &str) -> String {
+pub(super) fn version(name: &str) -> String {
     let prefix = name.split_once('_').map_or(name, |(version, _)| version);
     prefix.replace('-', "")
 }

@@ -160,6 +160,17 @@ fn parse_name(name: &str) -> Option<(Kind, String)> {
     }
 }
 
+/// The version (as Flyway records it: `_` read as `.`; `None` for a repeatable migration)
+/// and description of the migration named by its file stem `name`.
+pub(super) fn version_and_description(name: &str) -> Option<(Option<String>, String)> {
+    let (kind, description) = parse_name(&format!("{name}.sql"))?;
+    let version = match kind {
+        Kind::Versioned(v) | Kind::Undo(v) => Some(v.text),
+        Kind::Repeatable => None,
+    };
+    Some((version, description))
+}
+
 /// A Flyway version: numeric parts compared one by one, a missing part counting as zero.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Version {

@@ -19,11 +19,13 @@ mod diesel;
 mod files;
 mod flyway;
 mod golang_migrate;
+mod record;
 mod sqlx;
 
 use std::path::{Path, PathBuf};
 
 pub use detect::{detect, Detected};
+pub use record::ToolRecord;
 
 use super::{History, Migration, MigrationsError};
 

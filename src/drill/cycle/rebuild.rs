@@ -1,0 +1,102 @@
+//! Going on after an undo leaves the database in no known state (a down that fails half-way,
+//! or one the migration cannot be applied again after): the database is emptied and the
+//! history replayed forward up to the migration, so the drill of the next one starts where
+//! the tool would leave it. Hand-written downs fail this way often; without a rebuild, the
+//! first such down would end the drill of a whole history.
+//!
+//! Emptying drops what migrations make inside the database: every schema (those that existed
+//! when the drill began are created again, empty: `public` as PostgreSQL 15 creates it),
+//! extensions and event triggers; the schema watcher is installed afresh. Objects outside schemas that a migration made and
+//! nothing depends on (a publication, a cast between built-in types) would stay; none of
+//! the corpora makes one.
+
+use postgres::Client;
+
+use super::phases::{sql_file, Cycle};
+use super::DrillError;
+use crate::drill::apply::ApplyError;
+use crate::migrations::Migration;
+use crate::snapshot::SchemaWatcher;
+
+/// The user schemas of the scratch database (the drill's own and the system's left out).
+const USER_SCHEMAS: &str = "SELECT nspname::text FROM pg_namespace \
+    WHERE nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast', 'unmigrate_drill') \
+      AND nspname NOT LIKE 'pg\\_temp\\_%' AND nspname NOT LIKE 'pg\\_toast\\_temp\\_%' \
+    ORDER BY 1";
+
+/// Drops every user schema, extension and event trigger (the drill's own left alone).
+const EMPTY: &str = r#"
+DO $$
+DECLARE r record;
+BEGIN
+    FOR r IN SELECT evtname FROM pg_event_trigger WHERE evtname NOT LIKE 'unmigrate_drill%' LOOP
+        EXECUTE format('DROP EVENT TRIGGER %I', r.evtname);
+    END LOOP;
+    FOR r IN SELECT extname FROM pg_extension WHERE oid >= 16384 LOOP
+        EXECUTE format('DROP EXTENSION IF EXISTS %I CASCADE', r.extname);
+    END LOOP;
+    FOR r IN SELECT nspname FROM pg_namespace
+              WHERE nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast', 'unmigrate_drill')
+                AND nspname NOT LIKE 'pg\_temp\_%' AND nspname NOT LIKE 'pg\_toast\_temp\_%' LOOP
+        EXECUTE format('DROP SCHEMA IF EXISTS %I CASCADE', r.nspname);
+    END LOOP;
+END $$"#;
+
+/// `public` as `initdb` makes it (PostgreSQL 15): owned by the database's owner, usable by all.
+const PUBLIC: &str = "CREATE SCHEMA public AUTHORIZATION pg_database_owner; \
+    GRANT USAGE ON SCHEMA public TO PUBLIC; \
+    COMMENT ON SCHEMA public IS 'standard public schema'";
+
+/// The user schemas there are now: what a rebuild creates again.
+pub(super) fn user_schemas(client: &mut Client) -> Result<Vec<String>, DrillError> {
+    let rows = client
+        .query(USER_SCHEMAS, &[])
+        .map_err(|e| DrillError::Apply(ApplyError::Connection(e)))?;
+    Ok(rows.iter().map(|r| r.get(0)).collect())
+}
+
+impl Cycle<'_, '_> {
+    /// Empties the database, creates `schemas` again and applies `migrations` forward, in
+    /// order, as the tool would; then takes a full snapshot. `Some(reason)` when one of them
+    /// fails: the drill cannot go on.
+    pub(super) fn rebuild(
+        &mut self,
+        migrations: &[Migration],
+        schemas: &[String],
+    ) -> Result<Option<String>, DrillError> {
+        let connection = |e| DrillError::Apply(ApplyError::Connection(e));
+        let client = self.session.client();
+        client.batch_execute(EMPTY).map_err(connection)?;
+        for schema in schemas {
+            let create = match schema.as_str() {
+                "public" => PUBLIC.to_string(),
+                other => format!("CREATE SCHEMA {}", crate::sql::quote::Ident(other)),
+            };
+            client.batch_execute(&create).map_err(connection)?;
+        }
+        // The watcher is installed afresh: what it remembers of objects (their last renders,
+        // the changes its triggers saw) describes a database that is gone.
+        let tracking = self.watcher.tracking();
+        let client = self.session.client();
+        client
+            .batch_execute("DROP SCHEMA unmigrate_drill CASCADE")
+            .map_err(connection)?;
+        let bookkeeping = self.session.layout().bookkeeping_table();
+        *self.watcher = SchemaWatcher::install(self.session.client(), tracking, bookkeeping)?;
+        self.session.restart_bookkeeping()?;
+        self.forget_rows();
+        for m in migrations {
+            let applied = self.session.apply(sql_file(m))?;
+            if let Some(failure) = applied.failure {
+                return Ok(Some(format!(
+                    "{} failed while the database was rebuilt from the history ({}: {})",
+                    m.name,
+                    failure.code.as_deref().unwrap_or("error"),
+                    failure.message
+                )));
+            }
+        }
+        self.previous = self.snapshot()?;
+        Ok(None)
+    }
+}
