@@ -1,7 +1,7 @@
 //! Applying migration files to the scratch database as the history's tool does: one connection
 //! for the whole run (a `SET` in one migration leaks into the next), each file sent as the tool
 //! sends it (Prisma: as the chosen Prisma version does; the others: in the transaction they
-//! open, or as it is) and recorded in the tool's own table (see [`bookkeeping`]).
+//! open, or as it is) and recorded in the tool's own table (see `bookkeeping.rs`).
 
 mod bookkeeping;
 mod modes;
