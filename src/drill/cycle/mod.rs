@@ -370,7 +370,8 @@ fn drill_history(
                 let upto = history.migrations[..=position(history, m)].iter();
                 let replay: Vec<Migration> =
                     upto.filter(|m| m.undo_of.is_none()).cloned().collect();
-                stop = drill.rebuild(&replay, &schemas)?;
+                let mut fresh = scratch.connect()?;
+                stop = drill.rebuild(&replay, &schemas, &mut fresh)?;
                 if stop.is_none() {
                     report.rebuilt.push(Rebuilt {
                         after: m.name.clone(),

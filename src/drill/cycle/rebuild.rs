@@ -24,23 +24,19 @@ const USER_SCHEMAS: &str = "SELECT nspname::text FROM pg_namespace \
       AND nspname NOT LIKE 'pg\\_temp\\_%' AND nspname NOT LIKE 'pg\\_toast\\_temp\\_%' \
     ORDER BY 1";
 
-/// Drops every user schema, extension and event trigger (the drill's own left alone).
-const EMPTY: &str = r#"
-DO $$
-DECLARE r record;
-BEGIN
-    FOR r IN SELECT evtname FROM pg_event_trigger WHERE evtname NOT LIKE 'unmigrate_drill%' LOOP
-        EXECUTE format('DROP EVENT TRIGGER %I', r.evtname);
-    END LOOP;
-    FOR r IN SELECT extname FROM pg_extension WHERE oid >= 16384 LOOP
-        EXECUTE format('DROP EXTENSION IF EXISTS %I CASCADE', r.extname);
-    END LOOP;
-    FOR r IN SELECT nspname FROM pg_namespace
-              WHERE nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast', 'unmigrate_drill')
-                AND nspname NOT LIKE 'pg\_temp\_%' AND nspname NOT LIKE 'pg\_toast\_temp\_%' LOOP
-        EXECUTE format('DROP SCHEMA IF EXISTS %I CASCADE', r.nspname);
-    END LOOP;
-END $$"#;
+/// Every user schema, extension and event trigger, as the statements that drop them (the
+/// drill's own left out), sent one by one so a failure names its statement.
+const DROPS: &str = "\
+SELECT format('DROP EVENT TRIGGER %I', evtname) FROM pg_event_trigger
+ WHERE evtname NOT LIKE 'unmigrate\\_drill%'
+UNION ALL
+(SELECT format('DROP SCHEMA IF EXISTS %I CASCADE', nspname) FROM pg_namespace
+  WHERE nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast', 'unmigrate_drill')
+    AND nspname NOT LIKE 'pg\\_temp\\_%' AND nspname NOT LIKE 'pg\\_toast\\_temp\\_%'
+  ORDER BY nspname)
+UNION ALL
+SELECT format('DROP EXTENSION IF EXISTS %I CASCADE', extname) FROM pg_extension
+ WHERE oid >= 16384";
 
 /// `public` as `initdb` makes it (PostgreSQL 15): owned by the database's owner, usable by all.
 const PUBLIC: &str = "CREATE SCHEMA public AUTHORIZATION pg_database_owner; \
@@ -63,10 +59,35 @@ impl Cycle<'_, '_> {
         &mut self,
         migrations: &[Migration],
         schemas: &[String],
+        fresh: &mut Client,
     ) -> Result<Option<String>, DrillError> {
         let connection = |e| DrillError::Apply(ApplyError::Connection(e));
+        // The watcher goes first (it is installed afresh below: what it remembers of objects
+        // describes a database that is gone), so its event triggers do not follow the drops.
+        let tracking = self.watcher.tracking();
         let client = self.session.client();
-        client.batch_execute(EMPTY).map_err(connection)?;
+        client
+            .batch_execute("DROP SCHEMA unmigrate_drill CASCADE")
+            .map_err(connection)?;
+        let drops: Vec<String> = client
+            .query(DROPS, &[])
+            .map_err(connection)?
+            .iter()
+            .map(|row| row.get(0))
+            .collect();
+        for drop in drops {
+            match fresh.batch_execute(&drop) {
+                Ok(()) => {}
+                Err(e) if e.as_db_error().is_some() => {
+                    return Ok(Some(format!(
+                        "the database could not be emptied to rebuild it from the history \
+                         ({drop}: {})",
+                        crate::errors::one_line(&e)
+                    )))
+                }
+                Err(e) => return Err(connection(e)),
+            }
+        }
         for schema in schemas {
             let create = match schema.as_str() {
                 "public" => PUBLIC.to_string(),
@@ -74,13 +95,6 @@ impl Cycle<'_, '_> {
             };
             client.batch_execute(&create).map_err(connection)?;
         }
-        // The watcher is installed afresh: what it remembers of objects (their last renders,
-        // the changes its triggers saw) describes a database that is gone.
-        let tracking = self.watcher.tracking();
-        let client = self.session.client();
-        client
-            .batch_execute("DROP SCHEMA unmigrate_drill CASCADE")
-            .map_err(connection)?;
         let bookkeeping = self.session.layout().bookkeeping_table();
         *self.watcher = SchemaWatcher::install(self.session.client(), tracking, bookkeeping)?;
         self.session.restart_bookkeeping()?;
