@@ -68,10 +68,15 @@ fn a_down_sql_that_restores_the_schema_passes_and_is_compared() {
         "{source}"
     );
 
-    // The human report names the file as the undo drilled.
+    // The human report names the file as the undo drilled, with its verdict; so does JSON.
+    assert_eq!(migration["down_verdict"], "restores_exactly", "{migration}");
     let run = sandbox.output(&["drill", arg(&dir), "--jobs", "1"]);
     assert_eq!(run.code, 0, "{run}");
-    assert!(run.stdout.contains("down.sql ("), "{run}");
+    assert!(
+        run.stdout
+            .contains("hand-written down.sql: restores exactly"),
+        "{run}"
+    );
 }
 
 #[test]
@@ -97,7 +102,7 @@ fn a_down_sql_that_leaves_a_table_fails_with_the_diff_and_the_difference() {
     let run = sandbox.output(&["drill", arg(&dir), "--jobs", "1"]);
     assert!(
         run.stdout
-            .contains("differs from the undo unmigrate generates: 1 statement(s) only in down.sql, 1 only in the generated undo"),
+            .contains("differs from the undo unmigrate generates: 1 statement(s) only in the down, 1 only in the generated undo"),
         "{run}"
     );
     assert!(run.stdout.contains("Audit"), "{run}");

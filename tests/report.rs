@@ -92,6 +92,7 @@ fn migration(name: &str, claimed: Verdict, result: DrillResult) -> MigrationDril
         checks: Vec::new(),
         mode_differences: Vec::new(),
         data: None,
+        down_verdict: None,
     }
 }
 

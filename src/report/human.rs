@@ -91,7 +91,7 @@ impl Columns {
         };
         Columns {
             name: widest(|m| safe(&m.name).chars().count()),
-            source: widest(|m| safe(undo_source_label(&m.undo_source)).chars().count()),
+            source: widest(|m| safe(undo_source_label(m)).chars().count()),
         }
     }
 }
@@ -169,7 +169,7 @@ impl Human<'_> {
             self.paint.paint(result_style(migration.result), result),
             safe(&migration.name),
             self.paint.paint(verdict_style(migration.claimed), claimed),
-            safe(undo_source_label(&migration.undo_source)),
+            safe(undo_source_label(migration)),
             timings.join("  "),
             name = columns.name,
             source = columns.source,

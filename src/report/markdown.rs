@@ -125,7 +125,10 @@ impl Markdown<'_> {
                     f,
                     "| `{}` | {} | {} | {} | {} |",
                     cell(&migration.name),
-                    migration.claimed,
+                    match migration.down_verdict {
+                        Some(verdict) => format!("hand-written: {}", verdict.label()),
+                        None => migration.claimed.to_string(),
+                    },
                     result_label(migration.result),
                     phase_millis(migration, Phase::Forward),
                     phase_millis(migration, Phase::Undo)

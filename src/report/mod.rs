@@ -326,8 +326,9 @@ fn result_label(result: DrillResult) -> &'static str {
     }
 }
 
-fn undo_source_label(source: &UndoSource) -> String {
-    match source {
+/// Which undo a migration was drilled with, and for a hand-written down, its verdict.
+fn undo_source_label(migration: &MigrationDrill) -> String {
+    match &migration.undo_source {
         UndoSource::Generated => "generated".to_string(),
         UndoSource::Committed {
             folders,
@@ -337,11 +338,17 @@ fn undo_source_label(source: &UndoSource) -> String {
             folders,
             stale: Some(_),
         } => format!("committed {} (stale)", folders.join(", ")),
-        UndoSource::DownSql { compared, .. } => match compared {
-            Comparison::Same => "down.sql (same as generated)".to_string(),
-            Comparison::Differs(_) => "down.sql (differs from generated)".to_string(),
-            Comparison::NotCompared { .. } => "down.sql".to_string(),
-        },
+        UndoSource::DownSql { file, .. } => {
+            // The row names the migration; a down file named after it is just its down.
+            let name = match std::path::Path::new(file).file_name() {
+                Some(n) if n == crate::migrations::DOWN_SQL => "down.sql",
+                _ => "down",
+            };
+            match migration.down_verdict {
+                Some(verdict) => format!("hand-written {name}: {}", verdict.label()),
+                None => format!("hand-written {name}"),
+            }
+        }
     }
 }
 
@@ -354,7 +361,7 @@ fn down_sql_note(migration: &MigrationDrill) -> Option<String> {
     match compared {
         Comparison::Same => None,
         Comparison::Differs(d) => Some(format!(
-            "{file} differs from the undo unmigrate generates: {} statement(s) only in down.sql, \
+            "{file} differs from the undo unmigrate generates: {} statement(s) only in the down, \
              {} only in the generated undo (unmigrate generate --migration {} --dry-run shows \
              it):\n{}",
             d.only_in_down,
@@ -409,11 +416,7 @@ fn capitalised(text: &str) -> String {
 fn sending_label(report: &DrillReport) -> String {
     let sent = match report.layout {
         Layout::Prisma => format!("apply mode {}", apply_mode_label(report.apply_mode)),
-        other => format!(
-            "{} layout, each file sent as {} sends it",
-            other,
-            other.name()
-        ),
+        other => format!("layout {other}, each file sent as {other} sends it"),
     };
     match report.undo {
         UndoChoice::Committed => sent,

@@ -81,7 +81,7 @@ pub fn compare(
     let text = diff
         .unified_diff()
         .context_radius(2)
-        .header("generated undo", "down.sql")
+        .header("generated undo", "hand-written down")
         .to_string();
     Ok(Some(DownDifference {
         only_in_down,

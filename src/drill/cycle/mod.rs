@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use self::phases::{not_run, sql_file};
 use self::prepare::{open_scratch, prepare_files, read_undo_dir, redacted, Opened};
 use crate::drill::apply::{self, ApplyError, Timeouts, ToolSession};
-use crate::drill::outcome::{DrillReport, FinalCheck, Prefix, Rebuilt, UndoSource};
+use crate::drill::outcome::{DownVerdict, DrillReport, FinalCheck, Prefix, Rebuilt, UndoSource};
 use crate::drill::script::{self, Check, Scope, ScriptError, Seed};
 use crate::migrations::{ApplyMode, History, Layout, Migration, MigrationsError};
 use crate::rows;
@@ -358,6 +358,7 @@ fn drill_history(
             let (undo, files) = &undos[next];
             let mut drilled = drill.migration(m, undo, files, &forward_files[next])?;
             drilled.report.mode_differences = forward_files[next].mode_differences.clone();
+            drilled.report.down_verdict = DownVerdict::of(&drilled.report);
             let mut stop = drilled.stop.take();
             // Another tool's history, or a hand-written down: an undo that leaves no known
             // state is a finding about that migration, and the drill goes on from a database

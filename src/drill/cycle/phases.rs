@@ -54,6 +54,7 @@ pub(super) fn not_run(m: &Migration, undo: &MigrationUndo, files: &UndoFiles) ->
         checks: Vec::new(),
         mode_differences: Vec::new(),
         data: None,
+        down_verdict: None,
     }
 }
 
@@ -307,8 +308,12 @@ impl Cycle<'_, '_> {
             checks: Vec::new(),
             mode_differences: Vec::new(),
             data: None,
+            down_verdict: None,
         };
-        let order_announced = undo.statements.iter().any(|s| s.undo.reorders_columns);
+        // A hand-written down announces nothing; that it re-adds a column at the end of its
+        // table is its verdict ("restores with column order only"), not a failure.
+        let order_announced = undo.statements.iter().any(|s| s.undo.reorders_columns)
+            || matches!(files.source, UndoSource::DownSql { .. });
         let stop = |report, reason: String| Drilled {
             report,
             stop: Some(reason),
