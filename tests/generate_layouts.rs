@@ -305,6 +305,22 @@ fn flyway_undo_goes_into_a_u_file_beside_its_migration() {
     folder.refuses("flyway_repeatable", &["--migration", "R__view"]);
 }
 
+/// A repeatable migration that builds on what an undo drops stays deployed (Flyway never
+/// undoes it), so no `--last` helps: the refusal says what to do instead.
+#[test]
+fn flyway_refuses_an_undo_a_repeatable_migration_builds_on() {
+    let folder = Folder::new(&[
+        ("V1__init.sql", "CREATE TABLE t (a int);\n"),
+        ("V2__add_b.sql", "ALTER TABLE t ADD COLUMN b text;\n"),
+        (
+            "R__view.sql",
+            "CREATE OR REPLACE VIEW v AS SELECT a, b FROM t;\n",
+        ),
+    ]);
+    let run = folder.refuses("flyway_repeatable_builds_on_the_undo", &[]);
+    assert!(!run.stderr.contains("--last"), "{run}");
+}
+
 /// Flyway refuses a migration mixing statements that can and cannot run in a transaction: a
 /// U file would have to, so it is refused, pointing to `--forward`.
 #[test]

@@ -76,12 +76,15 @@ pub enum GenerateError {
     Spool(#[source] io::Error),
     /// A later migration that stays deployed depends on what the undo of an older one
     /// drops, renames back or changes (see `later.rs`).
-    #[error("{}", later::message(dependencies, dir, *last))]
+    #[error("{}", later::message(dependencies, dir, *last, never_undone.as_deref()))]
     LaterDepends {
         dependencies: Vec<later::Dependency>,
         dir: PathBuf,
         /// The `--last N` that undoes from the newest migration down to the oldest refused.
         last: usize,
+        /// A later migration among them that its tool never undoes (a Flyway repeatable
+        /// one): then no `--last` helps.
+        never_undone: Option<String>,
     },
     /// Where a layout keeps the undo cannot hold it, or holds something else already.
     #[error(transparent)]
@@ -320,10 +323,16 @@ pub fn plan(
         Ok::<_, GenerateError>(())
     })?;
     if let Some((dependencies, last)) = later::check(history, &selected, &reaches)? {
+        let never_undone = dependencies
+            .iter()
+            .filter_map(|d| history.find(&d.later))
+            .find(|m| history.layout.never_undone(m))
+            .map(|m| m.name.clone());
         return Err(GenerateError::LaterDepends {
             dependencies,
             dir: history.dir.clone(),
             last,
+            never_undone,
         });
     }
     io::Write::flush(&mut spool).map_err(GenerateError::Spool)?;
