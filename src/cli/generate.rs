@@ -7,7 +7,7 @@ use super::{migrations_dir, print_stdout, project_config, terminal, EXIT_MANUAL,
 use crate::check::{self, Since};
 use crate::generate::{self, GenerateError, Selection};
 use crate::migrations::{self, MigrationsError, Overwrite, Timestamp};
-use crate::report::style::{verdict_style, WARNING};
+use crate::report::style::WARNING;
 use crate::report::{self, generate::GenerateFormat};
 use crate::undo::{LockTimeout, Verdict, DEFAULT_LOCK_TIMEOUT};
 
@@ -54,11 +54,18 @@ pub struct GenerateArgs {
     pub out: Option<PathBuf>,
     /// Write each undo to its migration's own down.sql (Prisma's guide on down migrations:
     /// run it with `prisma db execute --file`), instead of as new undo folders. In another
-    /// tool's folder (diesel, golang-migrate, sqlx reversible) the undo always goes into the
-    /// migration's down file.
+    /// tool's folder the undo always goes where that tool keeps it: the migration's down file
+    /// (diesel, golang-migrate, sqlx reversible), its -- migrate:down section (dbmate), a
+    /// `U<version>__<description>.sql` file (Flyway), a new migration (sqlx simple).
     #[arg(long, conflicts_with_all = ["out", "timestamp"])]
     pub down_sql: bool,
-    /// Timestamp of the first undo folder (14 digits, UTC), for reproducible output.
+    /// Flyway: write each undo as a new versioned forward migration
+    /// (`V<next>__undo_<description>.sql`, after the highest version) instead of a U file, for
+    /// teams without Flyway Teams' undo.
+    #[arg(long, conflicts_with_all = ["out", "down_sql"])]
+    pub forward: bool,
+    /// Timestamp of the first undo folder (14 digits, UTC), for reproducible output; in a sqlx
+    /// (simple) folder, the version of the first new migration.
     #[arg(long, value_name = "TS")]
     pub timestamp: Option<String>,
     /// Print what would be written, or how an existing undo differs from a fresh one; write
@@ -114,20 +121,39 @@ pub(super) fn run(args: &GenerateArgs) -> anyhow::Result<i32> {
     let layout = args.layout.or(config.layout);
     let (history, detected) = migrations::layouts::read(&migrations_dir, layout)?;
     let into_down_files = args.down_sql || history.layout != migrations::Layout::Prisma;
+    let place = undo_place(history.layout, args.forward);
+    anyhow::ensure!(
+        !args.forward || history.layout == migrations::Layout::Flyway,
+        "--forward writes Flyway undos as new versioned migrations, but {} is a {} history \
+         ({}): {}; leave --forward out",
+        migrations_dir.display(),
+        history.layout,
+        detected.why,
+        place
+    );
     if history.layout != migrations::Layout::Prisma {
         anyhow::ensure!(
             args.out.is_none() && !args.missing,
-            "{} is a {} history ({}): its undo goes into each migration's down file, so \
-             --out and --missing do not apply",
+            "{} is a {} history ({}): {}, so --out and --missing do not apply",
             migrations_dir.display(),
             history.layout,
-            detected.why
+            detected.why,
+            place
+        );
+        anyhow::ensure!(
+            args.timestamp.is_none() || history.layout == migrations::Layout::SqlxSimple,
+            "{} is a {} history ({}): {}, named by no timestamp; leave --timestamp out",
+            migrations_dir.display(),
+            history.layout,
+            detected.why,
+            place
         );
         eprintln!(
-            "note: {} read as a {} history ({}): each undo goes into the migration's down file",
+            "note: {} read as a {} history ({}): {}",
             migrations_dir.display(),
             history.layout,
-            detected.why
+            detected.why,
+            place
         );
     }
     let selection = if args.all {
@@ -165,7 +191,7 @@ pub(super) fn run(args: &GenerateArgs) -> anyhow::Result<i32> {
         lock_timeout.as_ref(),
     )?;
     if into_down_files {
-        return write_down_sql(args, &plan, &history);
+        return write_down_sql(args, &plan, &history, requested);
     }
     let written = if args.dry_run {
         generate::verify(&plan)?;
@@ -209,62 +235,61 @@ pub(super) fn run(args: &GenerateArgs) -> anyhow::Result<i32> {
     })
 }
 
-/// `--down-sql`: the plan's undos written to (or, dry, diffed against) each migration's own
-/// `down.sql`, and a line per file.
+/// Where each undo goes in `layout`, as the note and refusals say it.
+fn undo_place(layout: migrations::Layout, forward: bool) -> &'static str {
+    use migrations::Layout;
+    match layout {
+        Layout::Prisma => "each undo goes into new undo folders (or down.sql with --down-sql)",
+        Layout::Diesel | Layout::GolangMigrate | Layout::SqlxReversible => {
+            "each undo goes into the migration's down file"
+        }
+        Layout::Dbmate => "each undo goes into the migration file's -- migrate:down section",
+        Layout::Flyway if forward => {
+            "each undo goes into new versioned migrations after the highest version"
+        }
+        Layout::Flyway => {
+            "each undo goes into a U<version>__<description>.sql file beside the migration \
+             (Flyway Teams' undo; --forward: new versioned migrations instead)"
+        }
+        Layout::SqlxSimple => "each undo goes into new migrations after the newest version",
+    }
+}
+
+/// The plan's undos written where their tool keeps them (`--down-sql`, or another tool's
+/// folder), or, dry, diffed against what is there; and the report of it.
 fn write_down_sql(
     args: &GenerateArgs,
     plan: &generate::Plan,
     history: &migrations::History,
+    requested: Option<Timestamp>,
 ) -> anyhow::Result<i32> {
-    // A dry run writes nothing, so it shows how any down.sql there would change.
-    let allowed = match args.dry_run {
-        true => Overwrite::DiscardEdits,
-        false => overwrite(args),
+    let placing = generate::down_sql::Placing {
+        // A dry run writes nothing, so it shows how any file there would change.
+        overwrite: match args.dry_run {
+            true => Overwrite::DiscardEdits,
+            false => overwrite(args),
+        },
+        forward: args.forward,
+        requested,
+        now: Timestamp::now_utc(),
     };
-    let files = generate::down_sql::down_files(plan, history, allowed)?;
+    let files = generate::down_sql::down_files(plan, history, &placing)?;
     let written = match args.dry_run {
         true => Vec::new(),
         false => generate::down_sql::write(&files)?,
     };
-    if args.format == GenerateFormat::Json {
-        let listed: Vec<serde_json::Value> = files
-            .iter()
-            .zip(&plan.undos)
-            .map(|(file, undo)| {
-                serde_json::json!({
-                    "source": undo.source,
-                    "file": file.path,
-                    "verdict": undo.verdict,
-                    "counts": undo.counts,
-                    "replaces": file.replaces.is_some(),
-                    "written": !args.dry_run,
-                    "diff": args.dry_run.then(|| generate::down_sql::diffs(std::slice::from_ref(file))),
-                })
-            })
-            .collect();
-        let version = report::generate::FORMAT_VERSION;
-        let report = serde_json::json!({ "format_version": version, "down_sql": listed });
-        print_stdout(|out| writeln!(out, "{report:#}"))?;
-    } else if args.dry_run {
-        print_stdout(|out| out.write_all(generate::down_sql::diffs(&files).as_bytes()))?;
-    } else {
-        let styling = terminal::stdout();
-        let mut text = String::new();
-        for (path, undo) in written.iter().zip(&plan.undos) {
-            text.push_str(&format!(
-                "wrote {} ({}: {} exact, {} lossy, {} manual)\n",
-                path.display(),
-                styling.paint(verdict_style(undo.verdict), undo.verdict),
-                undo.counts.exact,
-                undo.counts.lossy,
-                undo.counts.manual
-            ));
-        }
-        text.push_str(
-            "run one with `prisma db execute --file <path>`; `unmigrate drill` drills them\n",
-        );
-        print_stdout(|out| out.write_all(text.as_bytes()))?;
-    }
+    let placed = report::down_files::Placed {
+        plan,
+        files: &files,
+        layout: history.layout,
+        written: &written,
+        dry_run: args.dry_run,
+    };
+    let styling = terminal::stdout();
+    print_stdout(|out| match args.format {
+        GenerateFormat::Json => report::down_files::json(out, &placed),
+        GenerateFormat::Human => report::down_files::human(out, &placed, styling),
+    })?;
     Ok(if plan.verdict() == Verdict::Manual {
         EXIT_MANUAL
     } else {

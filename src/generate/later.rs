@@ -258,7 +258,12 @@ fn dependencies(
 const LISTED: usize = 20;
 
 /// The message of a refusal: each dependency, then what to run instead.
-pub fn message(dependencies: &[Dependency], dir: &Path, last: usize) -> String {
+pub fn message(
+    dependencies: &[Dependency],
+    dir: &Path,
+    last: usize,
+    never_undone: Option<&str>,
+) -> String {
     let mut sources: Vec<&str> = Vec::new();
     for d in dependencies {
         if !sources.contains(&d.source.as_str()) {
@@ -276,11 +281,21 @@ pub fn message(dependencies: &[Dependency], dir: &Path, last: usize) -> String {
     if dependencies.len() > LISTED {
         text.push_str(&format!("\n  … and {} more", dependencies.len() - LISTED));
     }
-    text.push_str(&format!(
-        "\nnothing was written; undo from the newest migration down instead: unmigrate \
-         generate {} --last {last}",
-        dir.display()
-    ));
+    match never_undone {
+        // Flyway applies its repeatable migrations after every versioned one and never
+        // undoes them: no `--last` reaches past them.
+        Some(repeatable) => text.push_str(&format!(
+            "\nnothing was written; {repeatable} is a repeatable migration, which Flyway never \
+             undoes: write this undo by hand, first dropping what the repeatable migrations \
+             build on it (and change their files, so that Flyway builds it again after the \
+             undo)"
+        )),
+        None => text.push_str(&format!(
+            "\nnothing was written; undo from the newest migration down instead: unmigrate \
+             generate {} --last {last}",
+            dir.display()
+        )),
+    }
     text
 }
 

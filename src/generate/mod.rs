@@ -6,10 +6,15 @@
 //! in memory: folder names and the all-or-nothing write can only be decided once every
 //! migration is derived, and the whole undo of a long history is many times its SQL.
 
+mod dbmate;
 pub mod down_sql;
+mod flyway;
 mod guard;
 mod later;
+mod new_migrations;
+mod place_error;
 mod spool;
+mod sqlx;
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -19,12 +24,14 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::migrations::{
-    self, Among, Checksum, History, Migration, MigrationsError, NameError, NewFolder, NewFolders,
-    Overwrite, Timestamp,
+    self, Among, Checksum, History, Layout, Migration, MigrationsError, NameError, NewFolder,
+    NewFolders, Overwrite, Timestamp,
 };
 use crate::sql::SqlError;
 use crate::undo::Verdict;
+pub use down_sql::DownFile;
 pub use later::Dependency;
+pub use place_error::PlaceError;
 use spool::{Span, Spool};
 
 pub use crate::undo::{
@@ -69,51 +76,25 @@ pub enum GenerateError {
     Spool(#[source] io::Error),
     /// A later migration that stays deployed depends on what the undo of an older one
     /// drops, renames back or changes (see `later.rs`).
-    #[error("{}", later::message(dependencies, dir, *last))]
+    #[error("{}", later::message(dependencies, dir, *last, never_undone.as_deref()))]
     LaterDepends {
         dependencies: Vec<later::Dependency>,
         dir: PathBuf,
         /// The `--last N` that undoes from the newest migration down to the oldest refused.
         last: usize,
+        /// A later migration among them that its tool never undoes (a Flyway repeatable
+        /// one): then no `--last` helps.
+        never_undone: Option<String>,
     },
-    /// A down its tool runs in a transaction, whose undo cannot run in one.
+    /// Where a layout keeps the undo cannot hold it, or holds something else already.
+    #[error(transparent)]
+    Place(#[from] PlaceError),
+    /// A Flyway repeatable migration named with `--migration`.
     #[error(
-        "the undo of {source_name} needs {what}, which cannot run inside the transaction \
-         {layout} runs this migration's down in; nothing was written: let the tool run it \
-         outside one (diesel: run_in_transaction = false in metadata.toml; sqlx: -- \
-         no-transaction as the first line), then generate again"
+        "{name} is a repeatable migration: Flyway applies it again whenever its file changes \
+         and has no undo for it; undo it by changing or deleting its file"
     )]
-    DownInTransaction {
-        source_name: String,
-        layout: &'static str,
-        what: &'static str,
-    },
-    /// A layout whose downs are not files of their own.
-    #[error(
-        "generate does not write {layout} undos yet (its downs are not files of their own: a \
-         dbmate -- migrate:down section, a Flyway U file, or none in sqlx's simple layout); \
-         explain --format json shows each statement's undo"
-    )]
-    NoDownFile { layout: &'static str },
-    /// `--down-sql`: `prisma db execute` runs a `down.sql` as one script, in one transaction.
-    #[error(
-        "the undo of {source_name} needs {parts} files run one after the other (a statement \
-         such as CREATE INDEX CONCURRENTLY must run alone), but prisma db execute runs a \
-         down.sql as one script in one transaction; nothing was written: generate it as undo \
-         folders (without --down-sql)"
-    )]
-    DownSqlNeedsParts { source_name: String, parts: usize },
-    #[error(
-        "{} exists{}; nothing was written: {}",
-        path.display(),
-        if *by_hand { " and unmigrate did not write it (or it was edited since)" } else { "" },
-        if *by_hand {
-            "pass --force --discard-edits to replace it, losing its text (see it with --dry-run)"
-        } else {
-            "pass --force to replace it"
-        }
-    )]
-    DownSqlExists { path: PathBuf, by_hand: bool },
+    NeverUndone { name: String },
     #[error("--last 0 selects no migration; pass --last 1 or more, or --all")]
     LastZero,
     #[error(
@@ -342,15 +323,25 @@ pub fn plan(
         Ok::<_, GenerateError>(())
     })?;
     if let Some((dependencies, last)) = later::check(history, &selected, &reaches)? {
+        let never_undone = dependencies
+            .iter()
+            .filter_map(|d| history.find(&d.later))
+            .find(|m| history.layout.never_undone(m))
+            .map(|m| m.name.clone());
         return Err(GenerateError::LaterDepends {
             dependencies,
             dir: history.dir.clone(),
             last,
+            never_undone,
         });
     }
     io::Write::flush(&mut spool).map_err(GenerateError::Spool)?;
     undos.reverse(); // newest source first
-    assign_folders(history, &mut undos, requested, now, force)?;
+    match history.layout {
+        Layout::Prisma => assign_folders(history, &mut undos, requested, now, force)?,
+        // Another tool's undo goes where that tool keeps it (see `down_sql`), named there.
+        _ => name_parts(&mut undos),
+    }
     Ok(Plan { undos, spool })
 }
 
@@ -358,7 +349,9 @@ fn select<'h>(
     history: &'h History,
     selection: &Selection,
 ) -> Result<Vec<&'h Migration>, GenerateError> {
-    let forward = history.forward();
+    // Flyway's repeatable migrations have no undo: `--last` counts the others.
+    let mut forward = history.forward();
+    forward.retain(|m| !history.layout.never_undone(m));
     let chosen: Vec<&Migration> = match selection {
         Selection::All => forward,
         Selection::Last(_) if forward.is_empty() => Vec::new(),
@@ -379,6 +372,11 @@ fn select<'h>(
                     return Err(GenerateError::SelectedAnUndo {
                         name: m.name.clone(),
                         source_name: source.clone(),
+                    });
+                }
+                if history.layout.never_undone(m) {
+                    return Err(GenerateError::NeverUndone {
+                        name: m.name.clone(),
                     });
                 }
                 chosen.push(m);
@@ -459,6 +457,19 @@ fn assign_folders(
         }
     }
     Ok(())
+}
+
+/// Names each part after its source (`<source>`, `<source>_part2`, …) where no Prisma folder
+/// is written, so a guard's message still says which undo it means.
+fn name_parts(undos: &mut [PlannedUndo]) {
+    for u in undos {
+        for (i, folder) in u.folders.iter_mut().enumerate() {
+            folder.name = match i {
+                0 => u.source.clone(),
+                _ => format!("{}_part{}", u.source, i + 1),
+            };
+        }
+    }
 }
 
 /// Checks that every file of the plan parses back to exactly the statements the generator

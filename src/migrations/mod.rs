@@ -29,7 +29,7 @@ pub use lookup::{Among, NameError};
 pub use naming::{
     seal, undo_folder_name, undo_header, Sealed, Sha256Text, MAX_FOLDER_NAME_BYTES, SEAL_LINE_LEN,
 };
-pub(crate) use naming::{seal_state, without_seal, SealState};
+pub(crate) use naming::{seal_state, undo_source, without_seal, SealState};
 pub use order::prisma_name_order;
 pub use staging::{interrupted_runs, recover_interrupted};
 pub use timestamp::{choose_timestamps, Timestamp};

@@ -4,6 +4,7 @@
 //! Every format renders the same [`DrillReport`]. What counts as a failed phase, and how a
 //! schema difference reads as a diff, is decided once here so the formats cannot disagree.
 
+pub mod down_files;
 pub mod explain;
 pub mod generate;
 mod human;

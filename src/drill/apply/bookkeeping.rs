@@ -214,9 +214,13 @@ impl Bookkeeping {
             (Layout::SqlxSimple | Layout::SqlxReversible, Runner::Deploy) => {
                 let checksum = Sha384::digest(file.sql.as_bytes()).to_vec();
                 let nanos = i64::try_from(file.duration.as_nanos()).unwrap_or(i64::MAX);
+                // sqlx's own statement, except where the version has a row already: the drill
+                // applies a migration again after an undo sqlx records as a migration of its
+                // own (sqlx's simple layout), which sqlx itself would never do.
                 client.execute(
                     "INSERT INTO _sqlx_migrations ( version, description, success, checksum, \
-                     execution_time ) VALUES ( $1, $2, TRUE, $3, $4 )",
+                     execution_time ) VALUES ( $1, $2, TRUE, $3, $4 ) \
+                     ON CONFLICT (version) DO NOTHING",
                     &[&integer(), &record.description, &checksum, &nanos],
                 )?;
             }

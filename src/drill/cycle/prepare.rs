@@ -202,7 +202,7 @@ pub(super) fn undo_files(
                         path: m.sql_path.to_path_buf(),
                         sql: m.sql.clone(),
                         runner: Runner::Deploy,
-                        sent: Transaction::ApplyMode,
+                        sent: m.transaction,
                     })
                     .collect(),
                 declared_irreversible: false,

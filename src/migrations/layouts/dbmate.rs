@@ -169,6 +169,23 @@ impl Sections {
     }
 }
 
+/// Where the down section of a dbmate file starts: the byte offset of its `-- migrate:down`
+/// line, as [`read`] finds it (the first one after the up marker); `None` without one. For
+/// `generate`, which rewrites the down section of a file [`read`] accepted and must leave
+/// everything before it as it is.
+pub(crate) fn down_marker(text: &str) -> Option<usize> {
+    let up = line_starts(text).find(|&start| marker(&text[start..]) == Some(Marker::Up))?;
+    line_starts(text).find(|&start| start > up && marker(&text[start..]) == Some(Marker::Down))
+}
+
+/// The 1-based line of `text` that dbmate would read as a section marker, if any: text put
+/// into a section must have none, or dbmate would cut the file there.
+pub(crate) fn marker_line(text: &str) -> Option<usize> {
+    line_starts(text)
+        .find(|&start| marker(&text[start..]).is_some())
+        .map(|start| line_of(text, start))
+}
+
 /// Byte offsets at which the lines of `text` start.
 fn line_starts(text: &str) -> impl Iterator<Item = usize> + '_ {
     std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1))
@@ -212,7 +229,7 @@ fn in_place(text: &str, range: Range<usize>) -> String {
 
 /// How dbmate sends a section, from the options on its marker line: in a transaction unless
 /// `transaction:false`.
-fn transaction(section: &str) -> Transaction {
+pub(crate) fn transaction(section: &str) -> Transaction {
     let line = section.split('\n').next().unwrap_or_default();
     let options = line
         .strip_prefix("--")
@@ -338,6 +355,18 @@ mod tests {
             .map(|m| m.name)
             .collect();
         assert_eq!(names, ["10_c", "1_a", "20260101000000_d", "2_b"]);
+    }
+
+    #[test]
+    fn where_the_down_section_starts_and_lines_that_look_like_markers() {
+        let text = "-- migrate:down\n-- migrate:up\nSELECT 1;\n-- migrate:down x:y\nSELECT 2;\n";
+        assert_eq!(
+            down_marker(text),
+            Some(text.rfind("-- migrate:down").unwrap())
+        );
+        assert_eq!(down_marker("-- migrate:up\nSELECT 1;\n"), None);
+        assert_eq!(marker_line("SELECT 1;\n--migrate:up\n"), Some(2));
+        assert_eq!(marker_line("SELECT '\n-- migrate:downs';\n"), None);
     }
 
     #[test]

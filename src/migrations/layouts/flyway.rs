@@ -22,7 +22,9 @@
 //! [`Transaction::Wrapped`]: the drill then reports PostgreSQL's own error.
 //!
 //! A migration is named by its file stem (`V10__drop_unique_constraint_on_job_name`); a file
-//! name that is not UTF-8 is read with its invalid bytes replaced.
+//! name that is not UTF-8 is read with its invalid bytes replaced. A versioned file whose first
+//! line is unmigrate's undo header is the undo of the migration it names
+//! ([`Migration::undo_of`]): `generate --forward` writes them.
 
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
@@ -30,7 +32,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use crate::migrations::history::{decode_utf8, read_regular};
-use crate::migrations::{Checksum, DownSql, Migration, MigrationsError, Transaction};
+use crate::migrations::{undo_source, Checksum, DownSql, Migration, MigrationsError, Transaction};
 use crate::sql;
 use crate::sql::blocks::outside_transaction_only;
 
@@ -63,6 +65,7 @@ pub(super) fn read(dir: &Path) -> Result<Vec<Migration>, MigrationsError> {
     let mut migrations = Vec::with_capacity(versioned.len() + repeatable.len());
     for (version, file) in &versioned {
         let mut migration = read_migration(&file.path)?;
+        migration.undo_of = undo_source(&migration.sql);
         if let Some(undo) = undos.get(version) {
             migration.down = Some(Box::new(read_down(&undo.path)?));
         }
@@ -169,6 +172,43 @@ pub(super) fn version_and_description(name: &str) -> Option<(Option<String>, Str
         Kind::Repeatable => None,
     };
     Some((version, description))
+}
+
+/// Whether the migration named `name` (a file stem) is repeatable (`R__…`): Flyway re-applies
+/// it whenever its file changes and has no undo for it.
+pub(crate) fn is_repeatable(name: &str) -> bool {
+    matches!(
+        parse_name(&format!("{name}.sql")),
+        Some((Kind::Repeatable, _))
+    )
+}
+
+/// The file name of the undo (Flyway Teams' `U…`) of the versioned migration named `name`
+/// (a file stem): its version and description under the prefix `U`.
+pub(crate) fn undo_file_name(name: &str) -> Option<String> {
+    match parse_name(&format!("{name}.sql"))? {
+        (Kind::Versioned(_), _) => Some(format!("U{}.sql", &name[1..])),
+        _ => None,
+    }
+}
+
+/// The first part of the version of the versioned migration named `name` (`74` for
+/// `V74.1__x`); `None` for a file that is not versioned, or a part past `u64`.
+pub(crate) fn major_version(name: &str) -> Option<u64> {
+    match parse_name(&format!("{name}.sql"))? {
+        (Kind::Versioned(version), _) => match version.parts[0].as_str() {
+            "" => Some(0),
+            digits => digits.parse().ok(),
+        },
+        _ => None,
+    }
+}
+
+/// The description of a versioned or repeatable migration named `name`, as its file name
+/// writes it (`drop_index` for `V3__drop_index`).
+pub(crate) fn written_description(name: &str) -> &str {
+    name.split_once("__")
+        .map_or(name, |(_, description)| description)
 }
 
 /// A Flyway version: numeric parts compared one by one, a missing part counting as zero.
@@ -404,6 +444,36 @@ mod tests {
             matches!(err, MigrationsError::FlywayUndoWithoutMigration { ref version, .. } if version == "1.1"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn names_of_undo_files_and_new_versions() {
+        assert_eq!(
+            undo_file_name("V1.1__add_b").as_deref(),
+            Some("U1.1__add_b.sql")
+        );
+        assert_eq!(undo_file_name("R__view"), None);
+        assert_eq!(major_version("V074.3__x"), Some(74));
+        assert_eq!(major_version("V0__x"), Some(0));
+        assert_eq!(major_version("R__x"), None);
+        assert!(is_repeatable("R__a_view"));
+        assert!(!is_repeatable("V1__a"));
+        assert_eq!(written_description("V10__drop_unique"), "drop_unique");
+    }
+
+    #[test]
+    fn a_versioned_file_unmigrate_wrote_is_the_undo_of_its_source() {
+        let header = crate::migrations::undo_header("V1__t");
+        let dir = test_files(&[
+            ("V1__t.sql", "CREATE TABLE t (a int);"),
+            ("V2__undo_t.sql", &format!("{header}\nDROP TABLE t;\n")),
+        ]);
+        let undo_of: Vec<Option<String>> = read(dir.path())
+            .unwrap()
+            .into_iter()
+            .map(|m| m.undo_of)
+            .collect();
+        assert_eq!(undo_of, [None, Some("V1__t".to_string())]);
     }
 
     #[test]

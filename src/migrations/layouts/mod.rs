@@ -13,14 +13,14 @@
 //! | dbmate | `<version>_<name>.sql`, `-- migrate:up` section | file name, bytewise | wrapped, unless `transaction:false` | `-- migrate:down` section |
 //! | Flyway | `V<version>__<desc>.sql`, then `R__<desc>.sql` | version parts numerically, then repeatables by description | wrapped, unless a statement cannot run in a transaction | `U<version>__<desc>.sql` (a paid feature, rare) |
 
-mod dbmate;
+pub(crate) mod dbmate;
 mod detect;
 mod diesel;
 mod files;
-mod flyway;
+pub(crate) mod flyway;
 mod golang_migrate;
 mod record;
-mod sqlx;
+pub(crate) mod sqlx;
 
 use std::path::{Path, PathBuf};
 
@@ -89,12 +89,17 @@ impl Layout {
 impl Layout {
     /// Where the tool keeps `m`'s hand-written down as a file of its own: where `generate`
     /// writes the undo in this layout. `None` where downs are not files of their own (dbmate's
-    /// `-- migrate:down` section, Flyway's `U…` files, sqlx's simple layout, which has none).
+    /// `-- migrate:down` section, sqlx's simple layout, which has none, a Flyway repeatable
+    /// migration, which Flyway cannot undo).
     pub fn down_path(self, dir: &Path, m: &Migration) -> Option<PathBuf> {
         if let Some(down) = &m.down {
             if matches!(
                 self,
-                Layout::Prisma | Layout::Diesel | Layout::GolangMigrate | Layout::SqlxReversible
+                Layout::Prisma
+                    | Layout::Diesel
+                    | Layout::GolangMigrate
+                    | Layout::SqlxReversible
+                    | Layout::Flyway
             ) {
                 return Some(down.path.to_path_buf());
             }
@@ -104,7 +109,30 @@ impl Layout {
             Layout::GolangMigrate | Layout::SqlxReversible => {
                 Some(dir.join(format!("{}.down.sql", m.name)))
             }
-            Layout::SqlxSimple | Layout::Dbmate | Layout::Flyway => None,
+            // Beside its V file, wherever among the sub-folders that is.
+            Layout::Flyway => Some(m.sql_path.with_file_name(flyway::undo_file_name(&m.name)?)),
+            Layout::SqlxSimple | Layout::Dbmate => None,
+        }
+    }
+
+    /// Whether the tool has no undo for `m` at all: a Flyway repeatable migration, which
+    /// Flyway applies again whenever its file changes (so it is undone by editing the file).
+    pub fn never_undone(self, m: &Migration) -> bool {
+        self == Layout::Flyway && flyway::is_repeatable(&m.name)
+    }
+
+    /// How a migration's down runs outside the tool's transaction: what to change when an
+    /// undo needs that (said after "let the tool run it outside one:").
+    pub fn transaction_opt_out(self) -> &'static str {
+        match self {
+            Layout::Diesel => "set run_in_transaction = false in the migration's metadata.toml",
+            Layout::SqlxSimple | Layout::SqlxReversible => {
+                "start its down file with the line -- no-transaction"
+            }
+            Layout::Dbmate => "add transaction:false to its -- migrate:down line",
+            Layout::Prisma | Layout::GolangMigrate | Layout::Flyway => {
+                "run the down without a transaction"
+            }
         }
     }
 }

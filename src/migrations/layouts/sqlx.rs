@@ -14,16 +14,38 @@
 //!   down file is judged on its own first bytes;
 //! - two ups of one version (sqlx fails on the second when it records it) and a down without
 //!   an up (sqlx never runs it) are errors here.
+//!
+//! An up file whose first line (after a `-- no-transaction` line) is unmigrate's undo header
+//! is the undo of the migration it names ([`Migration::undo_of`]): `generate` writes one per
+//! undo in the simple layout, and must not take it for a migration to undo in turn.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use super::files::{entries, SqlFile};
 use super::Layout;
-use crate::migrations::{Migration, MigrationsError, Transaction};
+use crate::migrations::{undo_source, Migration, MigrationsError, Transaction};
 
 /// The marker opening a file sqlx must not run in a transaction.
-const NO_TRANSACTION: &[u8] = b"-- no-transaction";
+pub(crate) const NO_TRANSACTION: &str = "-- no-transaction";
+
+/// A file's text after its `-- no-transaction` line, if it starts with one: where unmigrate's
+/// header and seal stand in a file it wrote that sqlx must not wrap.
+pub(crate) fn after_no_transaction(text: &str) -> &str {
+    match text.strip_prefix(NO_TRANSACTION) {
+        Some(rest) if rest.starts_with(['\n', '\r']) || rest.is_empty() => {
+            let rest = rest.strip_prefix('\r').unwrap_or(rest);
+            rest.strip_prefix('\n').unwrap_or(rest)
+        }
+        _ => text,
+    }
+}
+
+/// The version of a migration named `<version>_<description>` (its file stem), as sqlx reads
+/// it.
+pub(crate) fn version(name: &str) -> Option<i64> {
+    name.split_once('_')?.0.parse().ok()
+}
 
 /// What a file is, by the end of its name (sqlx's `MigrationType::from_filename`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -135,12 +157,15 @@ fn read_migration(layout: Layout, files: Files) -> Result<Migration, MigrationsE
     };
     let up = SqlFile::read_listed(up)?;
     let transaction = transaction(&up);
-    Ok(up.into_migration(name, transaction, down))
+    let undo_of = undo_source(after_no_transaction(&up.sql));
+    let mut migration = up.into_migration(name, transaction, down);
+    migration.undo_of = undo_of;
+    Ok(migration)
 }
 
 /// How sqlx sends a file: as it is when it starts with `-- no-transaction`, else wrapped.
 fn transaction(file: &SqlFile) -> Transaction {
-    if file.bytes.starts_with(NO_TRANSACTION) {
+    if file.bytes.starts_with(NO_TRANSACTION.as_bytes()) {
         Transaction::AsIs
     } else {
         Transaction::Wrapped
@@ -246,6 +271,32 @@ mod tests {
             ]
         );
         assert_eq!(migrations[0].sql, concurrently);
+    }
+
+    #[test]
+    fn a_file_unmigrate_wrote_is_the_undo_of_its_source() {
+        let tmp = tempfile::tempdir().unwrap();
+        let header = crate::migrations::undo_header("1_a");
+        write(tmp.path(), "1_a.sql", "CREATE TABLE a ();\n");
+        write(
+            tmp.path(),
+            "2_undo_a.sql",
+            &format!("{header}\nDROP TABLE a;\n"),
+        );
+        let concurrent = format!("-- no-transaction\n{header}\nDROP INDEX CONCURRENTLY i;\n");
+        write(tmp.path(), "3_undo_a_part2.sql", &concurrent);
+        write(tmp.path(), "4_later.sql", &format!("SELECT 1;\n{header}\n"));
+        let migrations = read(tmp.path(), Layout::SqlxSimple).unwrap();
+        let undo_of: Vec<Option<&str>> = migrations.iter().map(|m| m.undo_of.as_deref()).collect();
+        assert_eq!(undo_of, [None, Some("1_a"), Some("1_a"), None]);
+        assert_eq!(version("20240101000000_x y"), Some(20240101000000));
+        assert_eq!(version("-3_x"), Some(-3));
+        assert_eq!(version("x_y"), None);
+        assert_eq!(after_no_transaction("-- no-transaction\r\nA"), "A");
+        assert_eq!(
+            after_no_transaction("-- no-transactions\nA"),
+            "-- no-transactions\nA"
+        );
     }
 
     #[test]
