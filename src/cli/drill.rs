@@ -51,6 +51,11 @@ pub struct DrillArgs {
     /// the undo unmigrate generates.
     #[arg(long, value_enum, default_value_t = UndoChoice::Committed)]
     pub undo: UndoChoice,
+    /// Instead of drilling each migration, apply every up, then every down newest first (as
+    /// a team rolls a whole release back), comparing each step with the schema the history
+    /// had before that migration; reports the first down that fails and what it leaves.
+    #[arg(long, conflicts_with_all = ["last", "from", "to", "seed_rows", "trace", "probe", "undo"])]
+    pub rollback_all: bool,
     /// How each migration.sql is sent: whole, in one implicit transaction (Prisma ≤ 7.3), or
     /// statement by statement (Prisma ≥ 7.4) [default: batch, or the script's].
     #[arg(long, value_enum)]
@@ -137,6 +142,16 @@ pub(super) fn run(args: &DrillArgs) -> anyhow::Result<i32> {
         check_output_folder(path)?;
     }
     let plan = drill_plan(args)?;
+    if args.rollback_all {
+        let report = drill::rollback_all(&plan)?;
+        let text = report::rollback::render(&report, args.format);
+        write_report(args.output.as_deref(), &text)?;
+        return Ok(if report.passed() {
+            EXIT_OK
+        } else {
+            EXIT_DRILL_FAILED
+        });
+    }
     let interactive = args.format == ReportFormat::Human
         && args.output.is_none()
         && std::io::IsTerminal::is_terminal(&std::io::stderr());

@@ -9,5 +9,7 @@ pub mod script;
 mod shards;
 mod survival;
 
-pub use cycle::{DrillError, DrillPlan, Progress, UndoChoice, DEFAULT_TIME_ZONE};
+pub mod rollback;
+
+pub use cycle::{rollback_all, DrillError, DrillPlan, Progress, UndoChoice, DEFAULT_TIME_ZONE};
 pub use shards::{default_jobs, run};

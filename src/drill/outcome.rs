@@ -637,7 +637,7 @@ fn ms(d: Duration) -> f64 {
 /// Durations serialise as fractional milliseconds: readable in JSON and exact enough. A field
 /// serialised through it says its unit in its JSON name (`#[serde(rename = "apply_ms")]`), so
 /// a script never has to guess it.
-pub(crate) mod duration_ms {
+pub mod duration_ms {
     use std::time::Duration;
 
     pub fn serialize<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {

@@ -12,6 +12,7 @@ pub mod json;
 mod junit;
 mod markdown;
 mod progress;
+pub mod rollback;
 mod seeded;
 pub mod style;
 

@@ -10,6 +10,7 @@ mod checks;
 mod phases;
 mod prepare;
 mod rebuild;
+mod rollback_all;
 mod seeding;
 
 use std::path::PathBuf;
@@ -17,6 +18,7 @@ use std::time::{Duration, Instant};
 
 use self::phases::{not_run, sql_file};
 use self::prepare::{open_scratch, prepare_files, read_undo_dir, redacted, Opened};
+pub use self::rollback_all::rollback_all;
 use crate::drill::apply::{self, ApplyError, Timeouts, ToolSession};
 use crate::drill::outcome::{DownVerdict, DrillReport, FinalCheck, Prefix, Rebuilt, UndoSource};
 use crate::drill::script::{self, Check, Scope, ScriptError, Seed};
@@ -416,7 +418,7 @@ fn position(history: &History, m: &Migration) -> usize {
 
 /// The error for a history with no forward migration, saying what the folder holds instead:
 /// undo folders only, a migration's own files (the folder given is one migration), or nothing.
-fn nothing_to_drill(history: &History) -> DrillError {
+pub(super) fn nothing_to_drill(history: &History) -> DrillError {
     let undos = history.undo_names().count();
     let dir = &history.dir;
     let found = if undos > 0 {
