@@ -99,7 +99,7 @@ fn human(report: &RollbackReport) -> String {
             let _ = writeln!(out, "    {}", safe(line));
         }
     }
-    let _ = writeln!(out, "\n{}", safe(&verdict(report)));
+    let _ = writeln!(out, "\n{}", safe(verdict(report)));
     let _ = writeln!(out, "Total: {:.2} s", report.total.as_secs_f64());
     out
 }
