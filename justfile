@@ -42,8 +42,9 @@ bench-scale:
     cargo build --release --bins
     target/release/unmigrate-scale-bench
 
-# Drill both corpora ($UNMIGRATE_CORPUS, else ../shared/corpus) and print the verdict/drill
-# summary table (CI runs the same drills as tests in tests/corpus.rs).
+# Drill all eight corpora ($UNMIGRATE_CORPUS, else ../shared/corpus) with the generated undos and
+# print the verdict/drill summary table, then the other tools' hand-written downs by verdict and
+# their --rollback-all (CI runs the Prisma drills as tests in tests/corpus.rs).
 corpus:
     cargo run --release --bin unmigrate-corpus
 

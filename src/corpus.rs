@@ -43,6 +43,42 @@ impl std::error::Error for Missing {}
 /// histories, under [`root`].
 pub const PRISMA: [&str; 2] = ["langfuse", "triggerdev"];
 
+/// The other tools' histories, each in its corpus's `migrations` folder under [`root`].
+pub const OTHER_TOOLS: [&str; 6] = [
+    "diesel-cratesio/migrations",
+    "golang-migrate-openmeter/migrations",
+    "sqlx-docsrs/migrations",
+    "sqlx-atuin/migrations",
+    "dbmate-ncps/migrations",
+    "flyway-marquez/migrations",
+];
+
+/// `dirs`, or every corpus ([`PRISMA`], then [`OTHER_TOOLS`]) when it is empty.
+pub fn dirs_or_all(dirs: Vec<PathBuf>) -> Vec<PathBuf> {
+    if dirs.is_empty() {
+        let root = root();
+        PRISMA
+            .iter()
+            .chain(&OTHER_TOOLS)
+            .map(|d| root.join(d))
+            .collect()
+    } else {
+        dirs
+    }
+}
+
+/// A corpus's name from its folder: the folder's, or its parent's for a `migrations` folder.
+pub fn name_of(dir: &Path) -> String {
+    let named = match dir.file_name() {
+        Some(name) if name == "migrations" => dir.parent().unwrap_or(dir),
+        _ => dir,
+    };
+    named
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| dir.display().to_string())
+}
+
 /// `dirs`, or the [`PRISMA`] corpora when it is empty.
 pub fn dirs_or_prisma(dirs: Vec<PathBuf>) -> Vec<PathBuf> {
     if dirs.is_empty() {

@@ -162,7 +162,7 @@ pub struct MigrationDrill {
 
 /// What a hand-written down did when drilled: the verdict a team reads before it trusts the
 /// down in an incident.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DownVerdict {
     /// The schema after it is the schema before the migration (and, seeded, the data too).
