@@ -147,7 +147,7 @@ fn sqlx_records_version_description_and_a_sha384_checksum() {
         .map(|b| format!("{b:02x}"))
         .collect();
     assert!(
-        up[0].starts_with(&format!("(20220101000000,\"add owner kind\",\"")),
+        up[0].starts_with("(20220101000000,\"add owner kind\",\""),
         "{up:?}"
     );
     assert!(
