@@ -124,6 +124,9 @@ pub enum UndoSource {
     DownSql {
         file: String,
         compared: crate::undo::down_sql::Comparison,
+        /// unmigrate wrote it (`generate` into a down file), and it is unedited: it claims
+        /// what its header says, and is not judged as a hand-written down.
+        by_unmigrate: bool,
     },
 }
 
@@ -186,7 +189,13 @@ impl DownVerdict {
     /// The verdict of `m`'s drill when its undo was a hand-written down; `None` for other
     /// undos, and for a down that was not reached (the forward failed, or the drill stopped).
     pub fn of(m: &MigrationDrill) -> Option<DownVerdict> {
-        if !matches!(m.undo_source, UndoSource::DownSql { .. }) {
+        if !matches!(
+            m.undo_source,
+            UndoSource::DownSql {
+                by_unmigrate: false,
+                ..
+            }
+        ) {
             return None;
         }
         // The first of each: a seeded undo that failed is retried on emptied tables after it.

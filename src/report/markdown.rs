@@ -370,6 +370,7 @@ fn failure_details(f: &mut fmt::Formatter<'_>, migration: &MigrationDrill) -> fm
     if let UndoSource::DownSql {
         file,
         compared: Comparison::Differs(d),
+        ..
     } = &migration.undo_source
     {
         writeln!(

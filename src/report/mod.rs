@@ -340,6 +340,9 @@ fn undo_source_label(migration: &MigrationDrill) -> String {
             folders,
             stale: Some(_),
         } => format!("committed {} (stale)", folders.join(", ")),
+        UndoSource::DownSql {
+            by_unmigrate: true, ..
+        } => "generated down (committed)".to_string(),
         UndoSource::DownSql { file, .. } => {
             // The row names the migration; a down file named after it is just its down.
             let name = match std::path::Path::new(file).file_name() {
@@ -357,7 +360,7 @@ fn undo_source_label(migration: &MigrationDrill) -> String {
 /// How a drilled `down.sql` differs from the generated undo, when it does: a line with the
 /// counts, then the statement diff.
 fn down_sql_note(migration: &MigrationDrill) -> Option<String> {
-    let UndoSource::DownSql { file, compared } = &migration.undo_source else {
+    let UndoSource::DownSql { file, compared, .. } = &migration.undo_source else {
         return None;
     };
     match compared {

@@ -9,7 +9,9 @@ use super::{DrillError, DrillPlan, UndoChoice};
 use crate::drill::apply;
 use crate::drill::apply::{ApplyError, Runner};
 use crate::drill::outcome::{Stale, UndoSource};
-use crate::migrations::{self, DownSql, History, Layout, Migration, Timestamp, Transaction};
+use crate::migrations::{
+    self, DownSql, History, Layout, Migration, SealState, Timestamp, Transaction,
+};
 use crate::scratch::{Scratch, ScratchDb, ScratchSource};
 use crate::snapshot::SchemaWatcher;
 use crate::sql::touches::Touches;
@@ -271,27 +273,54 @@ fn down_sql_files(source: &str, down: &DownSql, generated: &[UndoFile]) -> UndoF
             sent: down.transaction,
         }],
     };
+    // A down unmigrate wrote, unedited, claims what its header says.
+    let by_unmigrate = written_by_unmigrate(&down.sql);
+    let header = Claims::read([down.sql.as_str()]);
+    let claims = match (by_unmigrate, header.verdict) {
+        (true, Some(verdict)) => Some((verdict, header.reasons)),
+        _ => None,
+    };
     UndoFiles {
         source: UndoSource::DownSql {
             file: down.path.display().to_string(),
             compared: Comparison::of(&down.path, &down.sql, &fresh),
+            by_unmigrate,
         },
         files,
         declared_irreversible,
         touched: None,
-        claims: Some((
-            Verdict::Lossy,
-            vec![Reason {
-                line: 0,
-                verdict: Verdict::Lossy,
-                text: format!(
-                    "{} is hand-written: unmigrate does not judge what it does to data; the \
+        claims: claims.or_else(|| {
+            Some((
+                Verdict::Lossy,
+                vec![Reason {
+                    line: 0,
+                    verdict: Verdict::Lossy,
+                    text: format!(
+                        "{} is hand-written: unmigrate does not judge what it does to data; the \
                      drill checks the schema it restores (seeded, the rows too)",
-                    down.path.display()
-                ),
-            }],
-        )),
+                        down.path.display()
+                    ),
+                }],
+            ))
+        }),
     }
+}
+
+/// Whether a down is as unmigrate wrote it: its seal intact, past the blank lines and marker
+/// line a dbmate section starts with.
+fn written_by_unmigrate(down: &str) -> bool {
+    let text = down.trim_start_matches(['\n', '\r']);
+    let text = match text.split_once('\n') {
+        Some((first, rest))
+            if first
+                .trim_start_matches(['-', ' '])
+                .starts_with("migrate:down") =>
+        {
+            rest
+        }
+        _ => text,
+    };
+    migrations::seal_state(text) == SealState::Intact
 }
 
 #[derive(Debug, Clone)]

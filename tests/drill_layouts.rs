@@ -1,0 +1,237 @@
+//! Drills of other tools' histories, end to end through the binary on the embedded
+//! PostgreSQL: the undo `generate` writes where each tool keeps it is applied by that tool's
+//! rules and restores the schema; hand-written downs get their verdicts (an empty one is
+//! declared irreversible, a failing one fails and the drill goes on from a rebuilt database);
+//! `--rollback-all` stops at the first failing down and says what it leaves.
+
+// Tests may unwrap: a failure names the line (see [lints] in Cargo.toml).
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::{arg, array, text, write_files, Sandbox};
+use serde_json::Value;
+
+const CREATE: &str = "CREATE TABLE t (id int PRIMARY KEY, a text);\n";
+const ADD: &str = "ALTER TABLE t ADD COLUMN b int;\nCREATE INDEX t_b ON t (b);\n";
+
+/// The two migrations in each layout's files.
+fn history(layout: &str) -> Vec<(String, String)> {
+    let files: Vec<(&str, String)> = match layout {
+        "diesel" => vec![
+            ("2024-01-01-000000_create_t/up.sql", CREATE.into()),
+            ("2024-01-02-000000_add_b/up.sql", ADD.into()),
+        ],
+        "golang-migrate" => vec![
+            ("1_create_t.up.sql", CREATE.into()),
+            ("2_add_b.up.sql", ADD.into()),
+        ],
+        "sqlx-reversible" => vec![
+            ("20240101000000_create_t.up.sql", CREATE.into()),
+            ("20240102000000_add_b.up.sql", ADD.into()),
+        ],
+        "sqlx-simple" => vec![
+            ("20240101000000_create_t.sql", CREATE.into()),
+            ("20240102000000_add_b.sql", ADD.into()),
+        ],
+        "dbmate" => vec![
+            (
+                "20240101000000_create_t.sql",
+                format!("-- migrate:up\n{CREATE}\n-- migrate:down\n"),
+            ),
+            (
+                "20240102000000_add_b.sql",
+                format!("-- migrate:up\n{ADD}\n-- migrate:down\n"),
+            ),
+        ],
+        "flyway" => vec![
+            ("V1__create_t.sql", CREATE.into()),
+            ("V2__add_b.sql", ADD.into()),
+        ],
+        other => panic!("no history for {other}"),
+    };
+    files.into_iter().map(|(p, t)| (p.to_string(), t)).collect()
+}
+
+fn write(dir: &std::path::Path, files: &[(String, String)]) {
+    let borrowed: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(p, t)| (p.as_str(), t.as_str()))
+        .collect();
+    write_files(dir, &borrowed);
+}
+
+fn drill_json(sandbox: &Sandbox, args: &[&str]) -> (i32, Value) {
+    let mut all = vec!["drill"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--format", "json", "--jobs", "1"]);
+    let run = sandbox.output(&all);
+    (run.code, run.json())
+}
+
+#[test]
+fn the_undo_generate_writes_in_each_layout_is_applied_by_its_tool_and_restores_the_schema() {
+    for layout in [
+        "diesel",
+        "golang-migrate",
+        "sqlx-reversible",
+        "sqlx-simple",
+        "dbmate",
+        "flyway",
+    ] {
+        let sandbox = Sandbox::new();
+        let dir = sandbox.project().join("migrations");
+        write(&dir, &history(layout));
+        let generated = sandbox.output(&["generate", arg(&dir), "--all"]);
+        assert_eq!(generated.code, 0, "{layout}: {generated}");
+
+        let (code, json) = drill_json(&sandbox, &[arg(&dir)]);
+        assert_eq!(code, 0, "{layout}: {json:#}");
+        let report = &json["report"];
+        assert_eq!(report["layout"], layout, "{layout}");
+        let migrations = array(&report["migrations"]);
+        assert_eq!(migrations.len(), 2, "{layout}: {json:#}");
+        for m in migrations {
+            assert_eq!(m["result"], "passed", "{layout}: {m:#}");
+            // What generate wrote is what was drilled, as the tool runs it: the down file
+            // (or section, or U file), or for sqlx's simple layout a new migration.
+            let expected = if layout == "sqlx-simple" {
+                "committed"
+            } else {
+                "down_sql"
+            };
+            assert_eq!(m["undo_source"]["kind"], expected, "{layout}: {m:#}");
+            if expected == "down_sql" {
+                assert_eq!(m["undo_source"]["by_unmigrate"], true, "{layout}: {m:#}");
+            }
+        }
+    }
+}
+
+#[test]
+fn hand_written_downs_get_verdicts_and_a_failing_one_does_not_end_the_drill() {
+    let sandbox = Sandbox::new();
+    let dir = sandbox.project().join("migrations");
+    write_files(
+        &dir,
+        &[
+            ("1_create_t.up.sql", CREATE),
+            ("1_create_t.down.sql", "DROP TABLE t;\n"),
+            ("2_add_b.up.sql", ADD),
+            // Comments only: the team declares it irreversible.
+            ("2_add_b.down.sql", "-- no way back\n"),
+            ("3_add_c.up.sql", "ALTER TABLE t ADD COLUMN c int;\n"),
+            // Fails half-way: its own BEGIN/COMMIT commit the first part.
+            (
+                "3_add_c.down.sql",
+                "BEGIN;\nALTER TABLE t DROP COLUMN c;\nCOMMIT;\nSELECT 1/0;\n",
+            ),
+            ("4_add_d.up.sql", "ALTER TABLE t ADD COLUMN d int;\n"),
+            // Leaves the column behind.
+            ("4_add_d.down.sql", "SELECT 1;\n"),
+            ("5_add_e.up.sql", "ALTER TABLE t ADD COLUMN e int;\n"),
+            ("5_add_e.down.sql", "ALTER TABLE t DROP COLUMN e;\n"),
+        ],
+    );
+    let (code, json) = drill_json(&sandbox, &[arg(&dir)]);
+    assert_eq!(code, 1, "{json:#}");
+    let verdicts: Vec<(&str, &str)> = array(&json["report"]["migrations"])
+        .iter()
+        .map(|m| (text(&m["name"]), m["down_verdict"].as_str().unwrap_or("-")))
+        .collect();
+    assert_eq!(
+        verdicts,
+        [
+            ("1_create_t", "restores_exactly"),
+            ("2_add_b", "declared_irreversible"),
+            ("3_add_c", "fails"),
+            ("4_add_d", "leaves_differences"),
+            ("5_add_e", "restores_exactly"),
+        ],
+        "{json:#}"
+    );
+    assert_eq!(json["counts"]["declared_irreversible"], 1, "{json:#}");
+    // The half-applied down left no known state: the database was rebuilt from the history,
+    // and the drill went on to the end.
+    assert!(json["report"]["stopped"].is_null(), "{json:#}");
+    // So does the down that left column d behind: the migration could not be applied again.
+    let rebuilt: Vec<&str> = array(&json["report"]["rebuilt"])
+        .iter()
+        .map(|r| text(&r["after"]))
+        .collect();
+    assert_eq!(rebuilt, ["3_add_c", "4_add_d"], "{json:#}");
+}
+
+#[test]
+fn rollback_all_stops_at_the_first_failing_down_and_shows_what_it_leaves() {
+    let sandbox = Sandbox::new();
+    let dir = sandbox.project().join("migrations");
+    write_files(
+        &dir,
+        &[
+            ("2024-01-01-000000_create_t/up.sql", CREATE),
+            ("2024-01-01-000000_create_t/down.sql", "DROP TABLE t;\n"),
+            (
+                "2024-01-02-000000_add_b/up.sql",
+                "ALTER TABLE t ADD COLUMN b int;\n",
+            ),
+            // Not paired with its own up: undoes a column the next migration adds.
+            (
+                "2024-01-02-000000_add_b/down.sql",
+                "ALTER TABLE t DROP COLUMN c;\n",
+            ),
+            (
+                "2024-01-03-000000_add_c/up.sql",
+                "ALTER TABLE t ADD COLUMN c int;\n",
+            ),
+            (
+                "2024-01-03-000000_add_c/down.sql",
+                "ALTER TABLE t DROP COLUMN b;\n",
+            ),
+        ],
+    );
+    let (code, json) = drill_json(&sandbox, &[arg(&dir), "--rollback-all"]);
+    assert_eq!(code, 1, "{json:#}");
+    let report = &json["report"];
+    assert_eq!(report["applied"], 3, "{json:#}");
+    let steps: Vec<(&str, &str)> = array(&report["steps"])
+        .iter()
+        .map(|s| (text(&s["migration"]), text(&s["result"])))
+        .collect();
+    // Each down undoes the wrong migration: the chain still reaches the first one, whose
+    // down finds the table it drops and restores the empty schema.
+    assert_eq!(
+        steps,
+        [
+            ("2024-01-03-000000_add_c", "leaves_differences"),
+            ("2024-01-02-000000_add_b", "restores"),
+            ("2024-01-01-000000_create_t", "restores"),
+        ],
+        "{json:#}"
+    );
+    assert!(report["left_at_end"].is_null(), "{json:#}");
+
+    // A down that fails stops the chain there, with PostgreSQL's error and the state left.
+    write_files(
+        &dir,
+        &[(
+            "2024-01-02-000000_add_b/down.sql",
+            "ALTER TABLE t DROP COLUMN missing;\n",
+        )],
+    );
+    let (code, json) = drill_json(&sandbox, &[arg(&dir), "--rollback-all"]);
+    assert_eq!(code, 1, "{json:#}");
+    let steps = array(&json["report"]["steps"]);
+    assert_eq!(steps.len(), 2, "{json:#}");
+    assert_eq!(steps[1]["result"], "fails", "{json:#}");
+    assert_eq!(steps[1]["failure"]["code"], "42703", "{json:#}");
+    // After add_c's down dropped b, the database differs from the schema before add_b.
+    assert!(!steps[1]["diff"].is_null(), "{json:#}");
+
+    let run = sandbox.output(&["drill", arg(&dir), "--rollback-all"]);
+    assert!(
+        run.stdout
+            .contains("Rollback stops at down 2 of 3, 2024-01-02-000000_add_b: it fails"),
+        "{run}"
+    );
+}
