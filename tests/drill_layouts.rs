@@ -235,3 +235,79 @@ fn rollback_all_stops_at_the_first_failing_down_and_shows_what_it_leaves() {
         "{run}"
     );
 }
+
+/// The corpus README's oddities that only a drill shows: Flyway sends a lone `CREATE INDEX
+/// CONCURRENTLY` outside a transaction (marquez V47); diesel wraps a down with one unless
+/// `metadata.toml` says not to, so such a down can never succeed (crates.io); and a table
+/// named like another tool's bookkeeping table is the user's, compared like any other
+/// (crates.io drops an older tool's `schema_migrations`).
+#[test]
+fn each_tool_sends_files_its_own_way_and_only_its_own_table_is_left_out() {
+    let sandbox = Sandbox::new();
+    let flyway = sandbox.project().join("flyway");
+    write_files(
+        &flyway,
+        &[
+            ("V1__create_t.sql", CREATE),
+            (
+                "V2__index_a.sql",
+                "CREATE INDEX CONCURRENTLY t_a ON t (a);\n",
+            ),
+        ],
+    );
+    let (code, json) = drill_json(&sandbox, &[arg(&flyway), "--undo", "generated"]);
+    assert_eq!(code, 0, "{json:#}");
+
+    let diesel = sandbox.project().join("diesel");
+    write_files(
+        &diesel,
+        &[
+            ("2024-01-01-000000_create_t/up.sql", CREATE),
+            ("2024-01-01-000000_create_t/down.sql", "DROP TABLE t;\n"),
+            // An older tool's table, made and kept by the history.
+            (
+                "2024-01-02-000000_old_tool/up.sql",
+                "CREATE TABLE schema_migrations (version bigint PRIMARY KEY);\n",
+            ),
+            // Leaves it behind: the drill must see that.
+            ("2024-01-02-000000_old_tool/down.sql", "SELECT 1;\n"),
+            (
+                "2024-01-03-000000_index_a/up.sql",
+                "CREATE INDEX t_a ON t (a);\n",
+            ),
+            (
+                "2024-01-03-000000_index_a/down.sql",
+                "DROP INDEX CONCURRENTLY t_a;\n",
+            ),
+        ],
+    );
+    let (code, json) = drill_json(&sandbox, &[arg(&diesel)]);
+    assert_eq!(code, 1, "{json:#}");
+    let migrations = array(&json["report"]["migrations"]);
+    assert_eq!(
+        migrations[1]["down_verdict"], "leaves_differences",
+        "{json:#}"
+    );
+    let diff = serde_json::to_string(&migrations[1]["phases"]).unwrap();
+    assert!(diff.contains("schema_migrations"), "{json:#}");
+    assert_eq!(migrations[2]["down_verdict"], "fails", "{json:#}");
+    let undo = common::failed_phase(&migrations[2], "undo", "25001");
+    assert!(undo.to_string().contains("transaction block"), "{undo:#}");
+
+    // With metadata.toml's opt-out, diesel sends both files as they are, and the down works.
+    write_files(
+        &diesel,
+        &[
+            (
+                "2024-01-02-000000_old_tool/down.sql",
+                "DROP TABLE schema_migrations;\n",
+            ),
+            (
+                "2024-01-03-000000_index_a/metadata.toml",
+                "run_in_transaction = false\n",
+            ),
+        ],
+    );
+    let (code, json) = drill_json(&sandbox, &[arg(&diesel)]);
+    assert_eq!(code, 0, "{json:#}");
+}
