@@ -32,8 +32,7 @@ const ADD_B: (&str, &str) = (
 fn schema_after(server: &unmigrate::scratch::ScratchServer, files: &[String]) -> String {
     let (_db, mut client) = berlin_session(server);
     deploy(&mut client, files);
-    let mut watcher =
-        SchemaWatcher::install(&mut client, Tracking::Full, "_prisma_migrations").unwrap();
+    let mut watcher = SchemaWatcher::install(&mut client, Tracking::Full).unwrap();
     watcher.render_full(&mut client).unwrap().to_text()
 }
 

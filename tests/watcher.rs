@@ -118,8 +118,8 @@ fn watched_schema() -> (Scratch, postgres::Client, SchemaWatcher) {
         .expect("an embedded PostgreSQL server (install PostgreSQL: see the README)");
     let mut client = scratch.connect().expect("connect to the scratch database");
     client.batch_execute(SCHEMA).expect("starting schema");
-    let watcher = SchemaWatcher::install(&mut client, Tracking::Incremental, "_prisma_migrations")
-        .expect("install the watcher");
+    let watcher =
+        SchemaWatcher::install(&mut client, Tracking::Incremental).expect("install the watcher");
     (scratch, client, watcher)
 }
 

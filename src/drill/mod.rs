@@ -11,5 +11,8 @@ mod survival;
 
 pub mod rollback;
 
-pub use cycle::{rollback_all, DrillError, DrillPlan, Progress, UndoChoice, DEFAULT_TIME_ZONE};
+pub use cycle::{
+    rollback_all, DrillError, DrillPlan, Progress, UndoChoice, BOOKKEEPING_SETTING,
+    DEFAULT_TIME_ZONE,
+};
 pub use shards::{default_jobs, run};

@@ -96,12 +96,15 @@ pub(super) const SKIPPED_SCHEMAS: &str = "('pg_catalog', 'information_schema', '
 
 /// Whether `pg_class c`, joined to its `pg_namespace n`, is a user table: a table or
 /// partitioned table (not a partition: its rows count in its parent) in a user schema, not
-/// temporary, not an extension's, and not the migration runner's bookkeeping table.
+/// temporary, not an extension's, and not the migration runner's bookkeeping table (named by
+/// the setting `unmigrate.bookkeeping`, see [`crate::drill::BOOKKEEPING_SETTING`]; Prisma's
+/// without it).
 pub(super) fn user_table_sql() -> String {
     format!(
         "c.relkind IN ('r', 'p') AND NOT c.relispartition AND c.relpersistence <> 't' \
          AND n.nspname NOT IN {SKIPPED_SCHEMAS} AND n.nspname NOT LIKE 'pg\\_%' \
-         AND NOT (c.relname = (SELECT b.relname FROM unmigrate_drill.bookkeeping b) \
+         AND NOT (c.relname = coalesce(current_setting('unmigrate.bookkeeping', true), \
+                                       '_prisma_migrations') \
                   AND n.nspname = current_schema()) \
          AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass \
                            AND d.objid = c.oid AND d.deptype = 'e')"

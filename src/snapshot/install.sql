@@ -23,11 +23,6 @@ CREATE UNLOGGED TABLE unmigrate_drill.touched (
 CREATE UNLOGGED TABLE unmigrate_drill.drained (upto bigint NOT NULL);
 INSERT INTO unmigrate_drill.drained VALUES (0);
 
--- The migration tool's bookkeeping table (by name, in any schema): the tool's, not a user's,
--- so no snapshot, seed or trace lists it. Set by SchemaWatcher::install; Prisma's by default.
-CREATE UNLOGGED TABLE unmigrate_drill.bookkeeping (relname name NOT NULL);
-INSERT INTO unmigrate_drill.bookkeeping VALUES ('_prisma_migrations');
-
 -- What each top looked like when last rendered: its key, its signature (the names and types
 -- other objects' definitions can show: a relation's columns, a type's definition), and a
 -- relation's indexes and statistics objects (gone from the catalogs by the time sql_drop
@@ -109,7 +104,8 @@ BEGIN
 END $$;
 
 -- Whether a top is a user's object that snapshots list (not a system or extension object,
--- not unmigrate's own, not the migration tool's bookkeeping table).
+-- not unmigrate's own, not the migration tool's bookkeeping table: its name, in any schema, is
+-- the setting unmigrate.bookkeeping, which the drill sets; Prisma's without it).
 CREATE FUNCTION unmigrate_drill.listed(c oid, o oid) RETURNS boolean
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
@@ -124,7 +120,7 @@ BEGIN
     IF c = 'pg_class'::regclass THEN
         SELECT relnamespace INTO ns FROM pg_class
          WHERE oid = o AND relkind IN ('r', 'p', 'f', 'v', 'm', 'S')
-           AND NOT (relname = (SELECT b.relname FROM unmigrate_drill.bookkeeping b)
+           AND NOT (relname = coalesce(current_setting('unmigrate.bookkeeping', true), '_prisma_migrations')
                     AND relkind = 'r')
            -- An identity column's sequence is part of its column (see top_of).
            AND NOT (relkind = 'S' AND EXISTS (

@@ -117,21 +117,11 @@ pub struct SchemaWatcher {
 impl SchemaWatcher {
     /// Installs the snapshot functions and takes a first full snapshot. Asks for
     /// [`Tracking::Incremental`] and falls back to full renders when event triggers cannot be
-    /// created (they need superuser). `bookkeeping` names the migration tool's table, which
-    /// snapshots leave out (see [`crate::migrations::Layout::bookkeeping_table`]).
-    pub fn install(
-        client: &mut Client,
-        wanted: Tracking,
-        bookkeeping: &str,
-    ) -> Result<SchemaWatcher, SnapshotError> {
+    /// created (they need superuser). Snapshots leave out the migration tool's table, named by
+    /// the setting [`crate::drill::BOOKKEEPING_SETTING`].
+    pub fn install(client: &mut Client, wanted: Tracking) -> Result<SchemaWatcher, SnapshotError> {
         client
             .batch_execute(INSTALL_SQL)
-            .map_err(SnapshotError::Install)?;
-        client
-            .execute(
-                "UPDATE unmigrate_drill.bookkeeping SET relname = $1",
-                &[&bookkeeping],
-            )
             .map_err(SnapshotError::Install)?;
         let mut tracking = Tracking::Full;
         if wanted == Tracking::Incremental {

@@ -80,7 +80,7 @@ SELECT 'r', c.oid, c.oid::regclass::text, c.relkind::text, c.relfilenode::bigint
   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
  WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast', 'unmigrate_drill')
    AND n.nspname NOT LIKE 'pg\\_toast\\_temp\\_%' AND n.nspname NOT LIKE 'pg\\_temp\\_%'
-   AND c.relname <> (SELECT b.relname FROM unmigrate_drill.bookkeeping b)
+   AND c.relname <> coalesce(current_setting('unmigrate.bookkeeping', true), '_prisma_migrations')
 UNION ALL
 SELECT 'l', l.relation, l.mode, '', 0 FROM pg_locks l
  WHERE l.pid = pg_backend_pid() AND l.granted AND l.locktype = 'relation'

@@ -34,6 +34,11 @@ use crate::sql::SqlError;
 /// offset (−3:30) and daylight saving, so whole-hour and fixed-offset mistakes show too.
 pub const DEFAULT_TIME_ZONE: &str = "America/St_Johns";
 
+/// The setting that names the migration tool's bookkeeping table in a scratch database:
+/// snapshots, seeding and traces leave that table out (it is the tool's, not the user's). Set
+/// for the drill's session and as the database's default; without it, Prisma's.
+pub const BOOKKEEPING_SETTING: &str = "unmigrate.bookkeeping";
+
 /// Everything a drill needs to know, from a drill script or the command line.
 #[derive(Debug, Clone)]
 pub struct DrillPlan {

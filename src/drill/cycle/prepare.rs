@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use postgres::Client;
 
-use super::{DrillError, DrillPlan, UndoChoice};
+use super::{DrillError, DrillPlan, UndoChoice, BOOKKEEPING_SETTING};
 use crate::drill::apply;
 use crate::drill::apply::{ApplyError, Runner};
 use crate::drill::outcome::{Stale, UndoSource};
@@ -33,9 +33,19 @@ pub(super) fn open_scratch(plan: &DrillPlan, layout: Layout) -> Result<Opened, D
     let mut ready = || -> Result<_, DrillError> {
         let mut client = scratch.connect()?;
         run_under_time_zone(&mut client, scratch.db_mut(), &plan.time_zone)?;
+        // Every session of the database, and a migration's `RESET ALL`, keep it.
+        scratch
+            .db_mut()
+            .set_default(&mut client, BOOKKEEPING_SETTING, layout.bookkeeping_table())
+            .and_then(|()| {
+                client.execute(
+                    "SELECT set_config($1, $2, false)",
+                    &[&BOOKKEEPING_SETTING, &layout.bookkeeping_table()],
+                )
+            })
+            .map_err(|e| DrillError::Apply(ApplyError::Connection(e)))?;
         let server_version = server_version(&mut client)?;
-        let watcher =
-            SchemaWatcher::install(&mut client, plan.tracking, layout.bookkeeping_table())?;
+        let watcher = SchemaWatcher::install(&mut client, plan.tracking)?;
         Ok((client, server_version, watcher))
     };
     match ready() {

@@ -95,8 +95,7 @@ impl Cycle<'_, '_> {
             };
             client.batch_execute(&create).map_err(connection)?;
         }
-        let bookkeeping = self.session.layout().bookkeeping_table();
-        *self.watcher = SchemaWatcher::install(self.session.client(), tracking, bookkeeping)?;
+        *self.watcher = SchemaWatcher::install(self.session.client(), tracking)?;
         self.session.restart_bookkeeping()?;
         self.forget_rows();
         for m in migrations {
