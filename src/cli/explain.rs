@@ -77,9 +77,15 @@ pub(super) fn run(args: &ExplainArgs) -> anyhow::Result<i32> {
         }
     }
     let styling = terminal::report(args.format == ExplainFormat::Human, None);
+    let other_tool = targets
+        .iter()
+        .filter_map(|t| t.history())
+        .map(|h| h.layout)
+        .find(|l| *l != crate::migrations::Layout::Prisma);
     let mut writer = report::explain::Writer::new(args.format, apply_mode)
         .context("cannot create a temporary file for the report")?
-        .with_styling(styling);
+        .with_styling(styling)
+        .sent_by(other_tool);
     let mut sink = Spooled {
         writer: &mut writer,
         ignore: &config.ignore,

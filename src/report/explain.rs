@@ -51,6 +51,9 @@ pub fn write(report: &Explained, format: ExplainFormat, out: &mut dyn io::Write)
 #[derive(Debug, Clone)]
 pub struct Summary {
     pub apply_mode: ApplyMode,
+    /// Another tool whose folder was explained: its files were judged as it sends them, not
+    /// in the apply mode.
+    pub layout: Option<crate::migrations::Layout>,
     pub migrations: usize,
     pub statements: usize,
     /// Hazards per rule, every rule listed (zero included), in registry order.
@@ -99,6 +102,7 @@ impl Writer {
             spool: io::BufWriter::new(tempfile::tempfile()?),
             summary: Summary {
                 apply_mode,
+                layout: None,
                 migrations: 0,
                 statements: 0,
                 counts: Rule::ALL.iter().map(|&r| (r, 0)).collect(),
@@ -106,6 +110,12 @@ impl Writer {
             text: String::new(),
             current: None,
         })
+    }
+
+    /// Says the files were judged as `layout`'s tool sends them (another tool's folder).
+    pub fn sent_by(mut self, layout: Option<crate::migrations::Layout>) -> Self {
+        self.summary.layout = layout.filter(|l| *l != crate::migrations::Layout::Prisma);
+        self
     }
 
     /// The human format coloured and wrapped as `styling` says.
@@ -295,13 +305,21 @@ fn rel(r: &Relation) -> String {
     }
 }
 
+/// How the files were judged as sent: Prisma's apply mode, or another tool's way.
+fn sending(summary: &Summary) -> String {
+    match summary.layout {
+        Some(layout) => format!("each file as {layout} sends it"),
+        None => format!("apply mode: {}", summary.apply_mode),
+    }
+}
+
 fn human_totals(summary: &Summary, st: Styling) -> String {
     let totals = format!(
-        "{} migration(s), {} statement(s), {} hazard(s) (apply mode: {})",
+        "{} migration(s), {} statement(s), {} hazard(s) ({})",
         summary.migrations,
         summary.statements,
         summary.hazards(),
-        summary.apply_mode
+        sending(summary)
     );
     let mut out = st.prose("", "  ", PLAIN, &totals);
     for (rule, n) in summary.counts.iter().filter(|(_, n)| *n > 0) {
@@ -464,8 +482,11 @@ fn markdown_head(summary: &Summary) -> String {
     let hazards = summary.hazards();
     let _ = writeln!(
         out,
-        "{} migration(s), {} statement(s), **{} hazard(s)** (apply mode: {}).\n",
-        summary.migrations, summary.statements, hazards, summary.apply_mode
+        "{} migration(s), {} statement(s), **{} hazard(s)** ({}).\n",
+        summary.migrations,
+        summary.statements,
+        hazards,
+        sending(summary)
     );
     if hazards > 0 {
         out.push_str("| rule | count |\n| --- | ---: |\n");
