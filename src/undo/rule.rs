@@ -37,8 +37,8 @@ impl RuleKind for Undos {
     const ALL: &'static [UndoRule] = &registry::<UndoRule, { count(FAMILIES) }>(FAMILIES);
     const PAGES: &'static str = "docs/undo-rules";
 
-    fn about(family: &str) -> String {
-        format!("Undo rule of family `{family}` (`src/undo/{family}.rs`). Stable id: never renamed or reused.")
+    fn about(family: &str, file: &str) -> String {
+        format!("Undo rule of family `{family}` (`{file}`). Stable id: never renamed or reused.")
     }
 }
 
