@@ -318,4 +318,15 @@ mod tests {
         assert!(users(&renamed, "e").is_empty());
         assert_eq!(users(&renamed, "f"), ["public.t.x"]);
     }
+
+    #[test]
+    fn an_unnamed_unique_index_is_named_like_any_unnamed_index() {
+        let catalog = fold(
+            "CREATE TABLE t (a text UNIQUE, b text);
+             CREATE UNIQUE INDEX ON t (b);
+             CREATE UNIQUE INDEX ON t (a);",
+        );
+        let names: Vec<String> = catalog.indexes.keys().map(|n| n.name.clone()).collect();
+        assert_eq!(names, ["t_a_idx", "t_a_key", "t_b_idx"]);
+    }
 }
