@@ -175,7 +175,7 @@ undo_rule! {
     ///
     /// ## The undo
     ///
-    /// `DROP FUNCTION` (or `DROP PROCEDURE`) with the argument types; for a function an earlier migration defined, `CREATE OR REPLACE` with the earlier definition.
+    /// `DROP FUNCTION` (or `DROP PROCEDURE`) with the argument types (not `OUT` parameters nor the columns of `RETURNS TABLE`, which are no part of its identity); for a function an earlier migration defined, `CREATE OR REPLACE` with the earlier definition.
     ///
     /// ## Verdict
     ///
@@ -196,6 +196,7 @@ undo_rule! {
     /// ## Cases
     ///
     /// - `tests/cases/objects/functions_and_triggers.sql` (snapshot `snapshots/objects__functions_and_triggers.snap`)
+    /// - `tests/cases/objects/function_returns_table.sql` (snapshot `snapshots/objects__function_returns_table.snap`)
     UNDO_CREATE_FUNCTION = "undo-create-function";
 }
 
@@ -214,13 +215,10 @@ pub fn create_function(catalog: &Catalog, s: &pb::CreateFunctionStmt) -> Undo {
         .parameters
         .iter()
         .filter_map(|p| match &p.node {
-            Some(NodeEnum::FunctionParameter(fp))
-                if fp.mode != pb::FunctionParameterMode::FuncParamOut as i32 =>
-            {
-                fp.arg_type
-                    .clone()
-                    .map(|t| build::node(NodeEnum::TypeName(t)))
-            }
+            Some(NodeEnum::FunctionParameter(fp)) if identifies(fp) => fp
+                .arg_type
+                .clone()
+                .map(|t| build::node(NodeEnum::TypeName(t))),
             _ => None,
         })
         .collect();
@@ -243,6 +241,13 @@ pub fn create_function(catalog: &Catalog, s: &pb::CreateFunctionStmt) -> Undo {
         );
     }
     drop_again(format!("drops function {key} again"), kind, object)
+}
+
+/// Whether a parameter is part of the function's identity, which `DROP FUNCTION` names:
+/// not an `OUT` parameter, nor a column of `RETURNS TABLE`.
+fn identifies(p: &pb::FunctionParameter) -> bool {
+    use pb::FunctionParameterMode as M;
+    !matches!(M::try_from(p.mode), Ok(M::FuncParamOut | M::FuncParamTable))
 }
 
 undo_rule! {
