@@ -11,7 +11,9 @@ mod implicit;
 mod links;
 mod moves;
 mod packed;
-pub use fold::{comment_key, function_key, index_columns, object_qname, rename_object_qname};
+pub use fold::{
+    comment_key, function_key, in_run_order, index_columns, object_qname, rename_object_qname,
+};
 mod stars;
 mod temporary;
 mod using_index;

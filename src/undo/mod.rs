@@ -128,20 +128,26 @@ fn has_parts(node: &NodeEnum) -> bool {
 
 /// `ALTER TABLE t a, b` → `ALTER TABLE t a`, `ALTER TABLE t b`; `DROP X a, b` likewise.
 /// The parts take over the statement's commands or objects; nothing is copied but the name.
+/// An `ALTER TABLE`'s commands come in the order PostgreSQL runs them
+/// ([`crate::catalog::in_run_order`]), which the
+/// model follows and the undo reverses: `ADD CONSTRAINT c CHECK (x …), ADD COLUMN x` adds
+/// the column first, so its undo drops the constraint before the column.
 fn split_parts(node: NodeEnum) -> Vec<NodeEnum> {
     match node {
-        NodeEnum::AlterTableStmt(a) => a
-            .cmds
-            .into_iter()
-            .map(|cmd| {
-                NodeEnum::AlterTableStmt(pb::AlterTableStmt {
-                    relation: a.relation.clone(),
-                    cmds: vec![cmd],
-                    objtype: a.objtype,
-                    missing_ok: a.missing_ok,
+        NodeEnum::AlterTableStmt(mut a) => {
+            crate::catalog::in_run_order(&mut a.cmds);
+            a.cmds
+                .into_iter()
+                .map(|cmd| {
+                    NodeEnum::AlterTableStmt(pb::AlterTableStmt {
+                        relation: a.relation.clone(),
+                        cmds: vec![cmd],
+                        objtype: a.objtype,
+                        missing_ok: a.missing_ok,
+                    })
                 })
-            })
-            .collect(),
+                .collect()
+        }
         NodeEnum::DropStmt(d) => d
             .objects
             .into_iter()

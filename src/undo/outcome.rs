@@ -351,10 +351,16 @@ impl Undo {
             .collect::<Vec<_>>()
             .join("; ");
         let loses = parts.iter().flat_map(|p| p.loses.iter().cloned()).collect();
-        let guards = parts
-            .iter()
-            .flat_map(|p| p.guards.iter().cloned())
-            .collect();
+        // The parts' steps run last part first: a part's guards go before its own steps.
+        let mut after = parts.iter().map(|p| p.statements.len()).sum::<usize>();
+        let mut guards = Vec::new();
+        for p in &parts {
+            after -= p.statements.len();
+            guards.extend(p.guards.iter().cloned().map(|mut g| {
+                g.at += after;
+                g
+            }));
+        }
         let backfills = backfill::Needed::joined(parts.iter().map(|p| p.backfills()));
         // Said in the reason only when the part's verdict is the worst: the flag follows it.
         let reorders_columns = parts

@@ -5,6 +5,7 @@
 //! columns, constraints, indexes, and types (enums and views), one file each.
 
 mod columns;
+pub use columns::in_run_order;
 mod constraints;
 mod indexes;
 pub use indexes::index_columns;
