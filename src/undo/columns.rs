@@ -12,9 +12,10 @@ use types::type_label;
 
 use super::guard::Guard;
 use super::rule::{undo_rule, UndoRule};
-use super::{table_in_use, DataLoss, LazyScope, Placement, Undo, UndoSql};
-use crate::catalog::{Catalog, Column};
+use super::{recreate, table_in_use, DataLoss, LazyScope, Placement, Undo, UndoSql};
+use crate::catalog::{Catalog, Column, Index};
 use crate::sql::quote::{self, Ident};
+use crate::sql::refs::column_refs;
 use crate::sql::text;
 use crate::sql::{build, pb, NodeEnum, QName};
 use pb::AlterTableType as At;
@@ -119,7 +120,7 @@ undo_rule! {
     ///
     /// ## The undo
     ///
-    /// `ALTER COLUMN … TYPE old USING …`, with the column's default dropped before and restored after, and its collation kept. The `USING` inverts the forward's: `col AT TIME ZONE 'Z'` between `timestamp` and `timestamptz` is undone by `col AT TIME ZONE 'Z'` (the other way round), so the session's `TimeZone` plays no part; `col * k` between integer types by `col / k`; no `USING`, or casts of the column, by `col::old` (through `text` when either side is an enum: PostgreSQL has no cast between two enum types). A `serial` column is an `integer` (`bigint`, `smallint`) with a `nextval` default, as PostgreSQL made it: `serial` is not a type, and the undo never names it. The undos of type changes of one table that run one after the other in the undo (a statement with several `ALTER COLUMN … TYPE`, or several statements) are one `ALTER TABLE` with all their subcommands, so the table is rewritten once (see `src/undo/retype.rs`); each statement's note says where its undo went.
+    /// `ALTER COLUMN … TYPE old USING …`, with the column's default dropped before and restored after, and its collation kept. The `USING` inverts the forward's: `col AT TIME ZONE 'Z'` between `timestamp` and `timestamptz` is undone by `col AT TIME ZONE 'Z'` (the other way round), so the session's `TimeZone` plays no part; `col * k` between integer types by `col / k`; no `USING`, or casts of the column, by `col::old` (through `text` when either side is an enum: PostgreSQL has no cast between two enum types). A `serial` column is an `integer` (`bigint`, `smallint`) with a `nextval` default, as PostgreSQL made it: `serial` is not a type, and the undo never names it. The undos of type changes of one table that run one after the other in the undo (a statement with several `ALTER COLUMN … TYPE`, or several statements) are one `ALTER TABLE` with all their subcommands, so the table is rewritten once (see `src/undo/retype.rs`); each statement's note says where its undo went. An index whose key expression or predicate reads the column is dropped before the type change back and built again from its definition after it: PostgreSQL rebuilds such an index from the text it took under the new type, so `date(col)` of a column made a `date` would come back as plain `col`, and `f(col)` of a column made `text` with a cast.
     ///
     /// ## Verdict
     ///
@@ -181,6 +182,7 @@ undo_rule! {
     /// - `tests/cases/enums/case_remap.sql` (snapshot `snapshots/enums__case_remap.snap`)
     /// - `tests/cases/enums/case_remap_merges.sql` (snapshot `snapshots/enums__case_remap_merges.snap`)
     /// - `tests/cases/enums/rename_aside_adds_value.sql` (snapshot `snapshots/enums__rename_aside_adds_value.snap`)
+    /// - `tests/cases/columns/alter_type_expression_index.sql` (snapshot `snapshots/columns__alter_type_expression_index.snap`)
     UNDO_ALTER_COLUMN_TYPE = "undo-alter-column-type";
 }
 
@@ -210,7 +212,18 @@ pub fn alter_type(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) -> 
         raw_default: Some(Box::new(conversion.value)),
         ..Default::default()
     };
-    let mut statements = Vec::new();
+    // PostgreSQL rebuilds an index over the column from its definition's text under the new
+    // type, and again under the old one: an expression or predicate over the column does not
+    // come back as written (`date(col)` on a column made a date loses its call). Those are
+    // dropped before the type change back and created again from the model after it.
+    let rebuilt: Vec<&Index> = catalog
+        .indexes_on(table)
+        .filter(|i| i.constraint.is_none() && computes_on(i, &column.name))
+        .collect();
+    let mut statements: Vec<UndoSql> = rebuilt
+        .iter()
+        .map(|i| UndoSql::text(text::drop(text::DropKind::Index, &i.name, false), false))
+        .collect();
     if column.default.is_some() {
         statements.push(column_cmd(table, At::AtColumnDefault, &column.name, None));
     }
@@ -228,12 +241,23 @@ pub fn alter_type(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) -> 
             Some(default.unpack()),
         ));
     }
+    statements.extend(rebuilt.iter().map(|i| recreate::create_index(i, false)));
     let (from, to) = (type_label(&new_type), type_label(&old_type));
-    let reason = format!(
+    let mut reason = format!(
         "converts {} back from {from} to {to}{}",
         quote::Column(table, &column.name),
         conversion.note
     );
+    if !rebuilt.is_empty() {
+        let names: Vec<String> = rebuilt
+            .iter()
+            .map(|i| Ident(&i.name.name).to_string())
+            .collect();
+        reason.push_str(&format!(
+            "; index {} computes on the column, so it is dropped first and built again from its definition (PostgreSQL would rebuild it from the text it took under the new type)",
+            names.join(", ")
+        ));
+    }
     if conversion.exact {
         return Undo::exact(reason, statements);
     }
@@ -243,6 +267,18 @@ pub fn alter_type(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) -> 
             column: column.name.clone(),
         }])
         .guarded(guard)
+}
+
+/// Whether an index computes on `column`: an expression of its key, or its predicate, reads it.
+fn computes_on(index: &Index, column: &str) -> bool {
+    let stmt = index.stmt.unpack();
+    let expressions = stmt.index_params.iter().filter_map(|p| match &p.node {
+        Some(NodeEnum::IndexElem(e)) if e.name.is_empty() => e.expr.as_deref(),
+        _ => None,
+    });
+    expressions
+        .chain(stmt.where_clause.as_deref())
+        .any(|e| column_refs(e).iter().any(|c| c == column))
 }
 
 undo_rule! {
