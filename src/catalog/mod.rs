@@ -6,17 +6,19 @@
 mod around;
 pub use around::names_in;
 mod columns;
+mod comments;
 mod fold;
 mod implicit;
 mod links;
 mod moves;
 mod packed;
-pub use fold::{
-    comment_key, function_key, in_run_order, index_columns, object_qname, rename_object_qname,
-};
+pub use comments::comment_key;
+pub use fold::{function_key, in_run_order, index_columns, object_qname, rename_object_qname};
+mod renamed_in_views;
 mod stars;
 mod temporary;
 mod using_index;
+mod views;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;

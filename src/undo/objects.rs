@@ -211,16 +211,9 @@ pub fn create_function(catalog: &Catalog, s: &pb::CreateFunctionStmt) -> Undo {
             vec![stmt(NodeEnum::CreateFunctionStmt(Box::new(restore)))],
         );
     }
-    let args = s
-        .parameters
-        .iter()
-        .filter_map(|p| match &p.node {
-            Some(NodeEnum::FunctionParameter(fp)) if identifies(fp) => fp
-                .arg_type
-                .clone()
-                .map(|t| build::node(NodeEnum::TypeName(t))),
-            _ => None,
-        })
+    let args = identity(s)
+        .into_iter()
+        .map(|t| build::node(NodeEnum::TypeName(t)))
         .collect();
     let object = build::node(NodeEnum::ObjectWithArgs(pb::ObjectWithArgs {
         objname: s.funcname.clone(),
@@ -243,11 +236,24 @@ pub fn create_function(catalog: &Catalog, s: &pb::CreateFunctionStmt) -> Undo {
     drop_again(format!("drops function {key} again"), kind, object)
 }
 
-/// Whether a parameter is part of the function's identity, which `DROP FUNCTION` names:
-/// not an `OUT` parameter, nor a column of `RETURNS TABLE`.
-fn identifies(p: &pb::FunctionParameter) -> bool {
+/// The types of the parameters of the function's identity, which `DROP FUNCTION` and
+/// `COMMENT ON FUNCTION` name: not `OUT` parameters, nor the columns of `RETURNS TABLE`.
+fn identity(s: &pb::CreateFunctionStmt) -> Vec<pb::TypeName> {
     use pb::FunctionParameterMode as M;
-    !matches!(M::try_from(p.mode), Ok(M::FuncParamOut | M::FuncParamTable))
+    s.parameters
+        .iter()
+        .filter_map(|p| match &p.node {
+            Some(NodeEnum::FunctionParameter(fp))
+                if !matches!(
+                    M::try_from(fp.mode),
+                    Ok(M::FuncParamOut | M::FuncParamTable)
+                ) =>
+            {
+                fp.arg_type.clone()
+            }
+            _ => None,
+        })
+        .collect()
 }
 
 undo_rule! {
@@ -383,7 +389,7 @@ undo_rule! {
     ///
     /// ## The undo
     ///
-    /// Creates the object again from the definition an earlier migration gave it.
+    /// Creates the object again from the definition an earlier migration gave it, and a function's comment with it.
     ///
     /// ## Verdict
     ///
@@ -432,6 +438,7 @@ undo_rule! {
     /// - `tests/cases/objects/drop_owned_sequence.sql` (snapshot `snapshots/objects__drop_owned_sequence.snap`)
     /// - `tests/cases/objects/drop_unknown_objects.sql` (snapshot `snapshots/objects__drop_unknown_objects.snap`)
     /// - `tests/cases/objects/functions_and_triggers.sql` (snapshot `snapshots/objects__functions_and_triggers.snap`)
+    /// - `tests/cases/tables/drops_take_comments_and_triggers.sql` (snapshot `snapshots/tables__drops_take_comments_and_triggers.snap`)
     UNDO_DROP_OBJECT = "undo-drop-object";
 }
 
@@ -508,10 +515,18 @@ pub fn drop_object(catalog: &Catalog, s: &pb::DropStmt) -> Undo {
                 (Some((key, function)), None) => {
                     let mut again = function.unpack();
                     again.replace = false;
-                    Undo::exact(
-                        format!("creates function {key} again"),
-                        vec![stmt(NodeEnum::CreateFunctionStmt(Box::new(again)))],
-                    )
+                    let args = identity(&again);
+                    let comment = catalog.comment_on_function(&name, &args).map(|text| {
+                        let object = build::node(NodeEnum::ObjectWithArgs(pb::ObjectWithArgs {
+                            objname: again.funcname.clone(),
+                            objargs: args.into_iter().map(|t| build::node(NodeEnum::TypeName(t))).collect(),
+                            ..Default::default()
+                        }));
+                        super::recreate::comment(kind, object, text)
+                    });
+                    let mut statements = vec![stmt(NodeEnum::CreateFunctionStmt(Box::new(again)))];
+                    statements.extend(comment);
+                    Undo::exact(format!("creates function {key} again"), statements)
                 }
                 (Some(_), Some(_)) => Undo::manual(format!(
                     "several functions named {name} exist; recreate the dropped overload by hand"

@@ -275,6 +275,19 @@ pub fn recreate_table(catalog: &Catalog, table: &Table, with_incoming: bool) -> 
             .filter(|c| !inline(c))
             .map(|c| add_constraint(&table.name, c)),
     );
+    out.extend(triggers_of(catalog, &table.name));
+    out.extend(comments_of(
+        catalog,
+        pb::ObjectType::ObjectTable,
+        &table.name,
+    ));
+    for index in catalog.indexes_on(&table.name) {
+        out.extend(comments_of(
+            catalog,
+            pb::ObjectType::ObjectIndex,
+            &index.name,
+        ));
+    }
     if with_incoming {
         // Those tables are in use: their foreign keys come back NOT VALID, validated later.
         out.extend(
@@ -285,4 +298,46 @@ pub fn recreate_table(catalog: &Catalog, table: &Table, with_incoming: bool) -> 
         );
     }
     out
+}
+
+/// `COMMENT ON kind object IS text`.
+pub fn comment(kind: pb::ObjectType, object: pb::Node, text: &str) -> UndoSql {
+    stmt(NodeEnum::CommentStmt(Box::new(pb::CommentStmt {
+        objtype: kind as i32,
+        object: Some(Box::new(object)),
+        comment: text.to_string(),
+    })))
+}
+
+/// The comments on relation `name` (of `kind`) and on its columns, as the model recorded
+/// them: what a drop took, to put back once it is created again.
+pub fn comments_of(catalog: &Catalog, kind: pb::ObjectType, name: &QName) -> Vec<UndoSql> {
+    let mut out: Vec<UndoSql> = (catalog.comment_on(kind, name).into_iter())
+        .map(|text| comment(kind, build::list(name.to_name_nodes()), text))
+        .collect();
+    out.extend(
+        (catalog.column_comments(name).into_iter()).map(|(column, text)| {
+            comment(
+                pb::ObjectType::ObjectColumn,
+                column_object(name, column),
+                text,
+            )
+        }),
+    );
+    out
+}
+
+/// A column as the object of a `COMMENT ON COLUMN`.
+pub fn column_object(table: &QName, column: &str) -> pb::Node {
+    let mut names = table.to_name_nodes();
+    names.push(build::string(column));
+    build::list(names)
+}
+
+/// The triggers on `relation`, created again as the model recorded them.
+pub fn triggers_of(catalog: &Catalog, relation: &QName) -> Vec<UndoSql> {
+    (catalog.triggers.range((relation.clone(), String::new())..))
+        .take_while(|((on, _), _)| on == relation)
+        .map(|(_, trigger)| stmt(NodeEnum::CreateTrigStmt(Box::new(trigger.unpack()))))
+        .collect()
 }

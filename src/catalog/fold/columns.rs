@@ -177,6 +177,7 @@ impl Catalog {
     /// Drops a column and everything PostgreSQL drops with it: indexes and constraints that
     /// use it, foreign keys of other tables that reference it, and sequences it owns.
     pub(in crate::catalog) fn drop_column(&mut self, table: &QName, column: &str) {
+        self.forget_column_comment(table, column);
         let Some(t) = self.table_mut(table) else {
             return;
         };

@@ -195,14 +195,26 @@ impl Catalog {
 
     fn drop(&mut self, s: &pb::DropStmt) {
         let kind = ObjectType::try_from(s.remove_type).unwrap_or(ObjectType::Undefined);
+        let cascade = s.behavior == pb::DropBehavior::DropCascade as i32;
         for object in &s.objects {
             match kind {
-                ObjectType::ObjectTable => self.drop_table(&object_qname(object)),
+                ObjectType::ObjectTable => {
+                    if cascade {
+                        self.forget_views_depending_on(&object_qname(object));
+                    }
+                    self.drop_table(&object_qname(object))
+                }
                 ObjectType::ObjectIndex => {
-                    self.indexes.remove(&object_qname(object));
+                    let name = object_qname(object);
+                    self.indexes.remove(&name);
+                    self.forget_comments(&[ObjectType::ObjectIndex], &name);
                 }
                 ObjectType::ObjectView | ObjectType::ObjectMatview => {
-                    self.views.remove(&object_qname(object));
+                    let name = object_qname(object);
+                    if cascade {
+                        self.forget_views_depending_on(&name);
+                    }
+                    self.forget_view(&name);
                 }
                 ObjectType::ObjectSequence => {
                     if let Some(sequence) = self.sequences.remove(&object_qname(object)) {
@@ -240,6 +252,7 @@ impl Catalog {
                         let name = QName::from_name_nodes(&o.objname);
                         self.functions
                             .retain(|k, _| !k.starts_with(&format!("{name}(")));
+                        self.forget_function_comments(&name);
                     }
                 }
                 _ => {}
@@ -251,11 +264,22 @@ impl Catalog {
         let kind = ObjectType::try_from(s.rename_type).unwrap_or(ObjectType::Undefined);
         let relation = s.relation.as_ref().map(QName::from_range_var);
         match (kind, relation) {
-            (ObjectType::ObjectTable, Some(old)) => self.rename_table(&old, &s.newname),
-            (ObjectType::ObjectColumn, Some(table)) => {
-                self.rename_column(&table, &s.subname, &s.newname)
+            (ObjectType::ObjectTable, Some(old)) => {
+                self.rename_table(&old, &s.newname);
+                self.follow_rename_in_views(&old, &s.newname);
+                let kinds = [ObjectType::ObjectTable];
+                self.move_comments(&kinds, &old, &old.sibling(&s.newname));
             }
-            (ObjectType::ObjectIndex, Some(old)) => self.rename_index(&old, &s.newname),
+            (ObjectType::ObjectColumn, Some(table)) => {
+                self.rename_column(&table, &s.subname, &s.newname);
+                self.follow_column_rename_in_views(&table, &s.subname, &s.newname);
+                self.move_column_comment(&table, &s.subname, &s.newname);
+            }
+            (ObjectType::ObjectIndex, Some(old)) => {
+                self.rename_index(&old, &s.newname);
+                let kinds = [ObjectType::ObjectIndex];
+                self.move_comments(&kinds, &old, &old.sibling(&s.newname));
+            }
             (ObjectType::ObjectTabconstraint, Some(table)) => {
                 self.rename_constraint(&table, &s.subname, &s.newname)
             }
@@ -263,6 +287,9 @@ impl Catalog {
                 if let Some(mut v) = self.views.remove(&old) {
                     v.name = old.sibling(&s.newname);
                     self.views.insert(v.name.clone(), v);
+                    self.follow_rename_in_views(&old, &s.newname);
+                    let kinds = [ObjectType::ObjectView, ObjectType::ObjectMatview];
+                    self.move_comments(&kinds, &old, &old.sibling(&s.newname));
                 }
             }
             (ObjectType::ObjectSequence, Some(old)) => {
@@ -352,19 +379,6 @@ pub fn function_key(s: &pb::CreateFunctionStmt) -> String {
         })
         .collect();
     format!("{name}({})", args.join(", "))
-}
-
-pub fn comment_key(s: &pb::CommentStmt) -> String {
-    let object = s
-        .object
-        .as_deref()
-        .map(|o| match &o.node {
-            Some(NodeEnum::List(l)) => string_list(&l.items).join("."),
-            Some(NodeEnum::String(st)) => st.sval.clone(),
-            _ => format!("{o:?}"),
-        })
-        .unwrap_or_default();
-    format!("{}:{object}", s.objtype)
 }
 
 /// The text of a `DO` block's arguments (its body, and its language if named).

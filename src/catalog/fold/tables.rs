@@ -95,6 +95,7 @@ impl Catalog {
     /// Drops a table and what PostgreSQL drops with it.
     pub(crate) fn drop_table(&mut self, name: &QName) {
         self.tables.remove(name);
+        self.forget_comments(&[ObjectType::ObjectTable], name);
         for index in self.links.indexes(name) {
             if self.indexes.get(index).is_some_and(|i| &i.table == name) {
                 self.indexes.remove(index);

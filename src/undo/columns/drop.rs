@@ -20,7 +20,7 @@ undo_rule! {
     ///
     /// ## The undo
     ///
-    /// Adds the column back with its type, default, nullability and collation, then the constraints and indexes the drop removed with it, and the foreign keys of other tables that pointed at it. A NOT NULL column without a default is added with a placeholder its type accepts as its default (`ADD COLUMN … NOT NULL DEFAULT ''`: no rewrite since PostgreSQL 11), which a second statement drops (`ALTER COLUMN … DROP DEFAULT`; in the same `ALTER TABLE` PostgreSQL would drop it before adding the column), so the existing rows hold the placeholder and the schema is the one the drop removed: `''` for character types and `bytea`, `0` for numbers, `false` for booleans, `'epoch'` for dates and timestamps, `'00:00:00'` for times and intervals, the zero uuid, `'{}'` for arrays and JSON, and an enum's first value. When the migration copied the column into one it added before dropping it (`UPDATE … SET copy = col`, or `col::text`), the re-added column is refilled from the copy (`UPDATE … SET col = copy WHERE copy IS NOT NULL`, before its indexes and constraints come back), ahead of the undo that drops the copy.
+    /// Adds the column back with its type, default, nullability, collation and comment, then the constraints and indexes the drop removed with it, and the foreign keys of other tables that pointed at it. A NOT NULL column without a default is added with a placeholder its type accepts as its default (`ADD COLUMN … NOT NULL DEFAULT ''`: no rewrite since PostgreSQL 11), which a second statement drops (`ALTER COLUMN … DROP DEFAULT`; in the same `ALTER TABLE` PostgreSQL would drop it before adding the column), so the existing rows hold the placeholder and the schema is the one the drop removed: `''` for character types and `bytea`, `0` for numbers, `false` for booleans, `'epoch'` for dates and timestamps, `'00:00:00'` for times and intervals, the zero uuid, `'{}'` for arrays and JSON, and an enum's first value. When the migration copied the column into one it added before dropping it (`UPDATE … SET copy = col`, or `col::text`), the re-added column is refilled from the copy (`UPDATE … SET col = copy WHERE copy IS NOT NULL`, before its indexes and constraints come back), ahead of the undo that drops the copy.
     ///
     /// ## Verdict
     ///
@@ -66,6 +66,7 @@ undo_rule! {
     /// - `tests/cases/columns/drop_column_with_dependents.sql` (snapshot `snapshots/columns__drop_column_with_dependents.snap`)
     /// - `tests/cases/columns/drop_column_needs_backfill.sql` (snapshot `snapshots/columns__drop_column_needs_backfill.snap`)
     /// - `tests/cases/data/data_move.sql` (snapshot `snapshots/data__data_move.snap`)
+    /// - `tests/cases/tables/drops_take_comments_and_triggers.sql` (snapshot `snapshots/tables__drops_take_comments_and_triggers.snap`)
     UNDO_DROP_COLUMN = "undo-drop-column";
 }
 
@@ -103,6 +104,14 @@ pub fn drop_column(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) ->
     statements.extend(added);
     statements.extend(refill.iter().map(|(statement, _)| statement.clone()));
     statements.extend(sequences_owned);
+    if let Some(text) = catalog.comment_on_column(table, &column.name) {
+        let column_object = recreate::column_object(table, &column.name);
+        statements.push(recreate::comment(
+            pb::ObjectType::ObjectColumn,
+            column_object,
+            text,
+        ));
+    }
     for c in t
         .constraints
         .iter()
