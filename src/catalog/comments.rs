@@ -7,8 +7,30 @@ use super::Catalog;
 use crate::sql::{pb, string_list, NodeEnum, QName};
 use pb::ObjectType;
 
-/// The key of the object a `COMMENT ON` statement is about.
-pub fn comment_key(s: &pb::CommentStmt) -> String {
+impl Catalog {
+    /// The key of the object a `COMMENT ON` statement is about. A function named without
+    /// its arguments (`COMMENT ON FUNCTION f IS …`, for a name PostgreSQL finds one function
+    /// of) is the one function of that name the model knows.
+    pub fn comment_key(&self, s: &pb::CommentStmt) -> String {
+        match s.object.as_deref().and_then(|o| o.node.as_ref()) {
+            Some(NodeEnum::ObjectWithArgs(o)) if o.args_unspecified => {
+                let name = QName::from_name_nodes(&o.objname);
+                let prefix = format!("{name}(");
+                let mut named = (self.functions.iter()).filter(|(key, _)| key.starts_with(&prefix));
+                match (named.next(), named.next()) {
+                    (Some((_, f)), None) => {
+                        function_key(&name, &super::function_identity(&f.unpack()))
+                    }
+                    _ => comment_key(s),
+                }
+            }
+            _ => comment_key(s),
+        }
+    }
+}
+
+/// The key of the object a `COMMENT ON` statement is about, as written.
+fn comment_key(s: &pb::CommentStmt) -> String {
     let kind = ObjectType::try_from(s.objtype).unwrap_or(ObjectType::Undefined);
     match s.object.as_deref().and_then(|o| o.node.as_ref()) {
         Some(NodeEnum::List(l)) => {
@@ -164,7 +186,7 @@ mod tests {
     fn key(sql: &str) -> String {
         let stmts = crate::sql::parse_file(std::path::Path::new("c.sql"), sql).expect("parses");
         match stmts.into_iter().next().map(|s| s.node) {
-            Some(NodeEnum::CommentStmt(c)) => comment_key(&c),
+            Some(NodeEnum::CommentStmt(c)) => Catalog::default().comment_key(&c),
             other => panic!("not a comment: {other:?}"),
         }
     }
@@ -190,6 +212,21 @@ mod tests {
         assert_ne!(
             key("COMMENT ON TABLE users IS 'x'"),
             key("COMMENT ON VIEW users IS 'x'")
+        );
+    }
+
+    #[test]
+    fn a_function_named_without_arguments_is_its_one_function() {
+        let catalog = Catalog::folded(
+            "CREATE FUNCTION f(n varchar) RETURNS int LANGUAGE sql AS 'SELECT 1';
+             COMMENT ON FUNCTION f IS 'one';",
+        );
+        let args = crate::catalog::function_identity(
+            &catalog.functions.values().next().expect("f").unpack(),
+        );
+        assert_eq!(
+            catalog.comment_on_function(&QName::new("", "f"), &args),
+            Some("one")
         );
     }
 }

@@ -12,8 +12,9 @@ mod implicit;
 mod links;
 mod moves;
 mod packed;
-pub use comments::comment_key;
-pub use fold::{function_key, in_run_order, index_columns, object_qname, rename_object_qname};
+pub use fold::{
+    function_identity, function_key, in_run_order, index_columns, object_qname, rename_object_qname,
+};
 mod renamed_in_views;
 mod stars;
 mod temporary;

@@ -2,7 +2,7 @@
 
 use super::rule::{undo_rule, UndoRule};
 use super::{stmt, Undo};
-use crate::catalog::{comment_key, function_key, Catalog};
+use crate::catalog::{function_identity as identity, function_key, Catalog};
 use crate::sql::quote::Ident;
 use crate::sql::{build, pb, NodeEnum, QName};
 use pb::ObjectType;
@@ -236,26 +236,6 @@ pub fn create_function(catalog: &Catalog, s: &pb::CreateFunctionStmt) -> Undo {
     drop_again(format!("drops function {key} again"), kind, object)
 }
 
-/// The types of the parameters of the function's identity, which `DROP FUNCTION` and
-/// `COMMENT ON FUNCTION` name: not `OUT` parameters, nor the columns of `RETURNS TABLE`.
-fn identity(s: &pb::CreateFunctionStmt) -> Vec<pb::TypeName> {
-    use pb::FunctionParameterMode as M;
-    s.parameters
-        .iter()
-        .filter_map(|p| match &p.node {
-            Some(NodeEnum::FunctionParameter(fp))
-                if !matches!(
-                    M::try_from(fp.mode),
-                    Ok(M::FuncParamOut | M::FuncParamTable)
-                ) =>
-            {
-                fp.arg_type.clone()
-            }
-            _ => None,
-        })
-        .collect()
-}
-
 undo_rule! {
     /// a new trigger is dropped, a replaced one gets its earlier definition back
     ///
@@ -365,7 +345,7 @@ pub fn comment(catalog: &Catalog, s: &pb::CommentStmt) -> Undo {
     let mut back = s.clone();
     back.comment = catalog
         .comments
-        .get(&comment_key(s))
+        .get(&catalog.comment_key(s))
         .cloned()
         .unwrap_or_default();
     Undo::exact(

@@ -90,7 +90,7 @@ impl Catalog {
             }
             NodeEnum::DoStmt(s) => self.fold_do_block(&s),
             NodeEnum::CommentStmt(s) => {
-                let key = comment_key(&s);
+                let key = self.comment_key(&s);
                 if s.comment.is_empty() {
                     self.comments.remove(&key);
                 } else {
@@ -362,6 +362,26 @@ pub(super) fn rename_string_nodes(nodes: &mut [Node], old: &str, new: &str) {
             }
         }
     }
+}
+
+/// The types of the parameters of a function's identity, which `DROP FUNCTION` and `COMMENT
+/// ON FUNCTION` name: not `OUT` parameters, nor the columns of `RETURNS TABLE`.
+pub fn function_identity(s: &pb::CreateFunctionStmt) -> Vec<pb::TypeName> {
+    use pb::FunctionParameterMode as M;
+    s.parameters
+        .iter()
+        .filter_map(|p| match &p.node {
+            Some(NodeEnum::FunctionParameter(fp))
+                if !matches!(
+                    M::try_from(fp.mode),
+                    Ok(M::FuncParamOut | M::FuncParamTable)
+                ) =>
+            {
+                fp.arg_type.clone()
+            }
+            _ => None,
+        })
+        .collect()
 }
 
 /// A function's identity: qualified name and argument types.

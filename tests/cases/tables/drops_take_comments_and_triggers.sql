@@ -8,7 +8,7 @@ COMMENT ON INDEX "backfills_crate_name_idx" IS 'lookups by name';
 CREATE FUNCTION "touch"() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.updated_at = now(); RETURN NEW; END $$;
 CREATE TRIGGER "backfills_touch" BEFORE UPDATE ON "backfills" FOR EACH ROW EXECUTE FUNCTION "touch"();
 CREATE FUNCTION "semver_ord"(num character varying) RETURNS jsonb LANGUAGE sql IMMUTABLE AS $$ SELECT to_jsonb(num) $$;
-COMMENT ON FUNCTION "semver_ord"(varchar) IS 'Converts a semver string for sorting.';
+COMMENT ON FUNCTION "semver_ord" IS 'Converts a semver string for sorting.';
 -- forward
 -- As crates.io's drop_users_gh_encrypted_token, drop_cache_tags_backfills and drop_semver_ord:
 -- PostgreSQL drops an object's comments (and a table's triggers) with it, so the undo puts
