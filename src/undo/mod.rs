@@ -185,6 +185,7 @@ fn undo_one(catalog: &Catalog, node: &NodeEnum, scope: &LazyScope<'_>) -> Undo {
         NodeEnum::AlterEnumStmt(s) => enums::alter_enum(catalog, s),
         NodeEnum::ViewStmt(s) => views::create_view(catalog, s),
         NodeEnum::CreateSeqStmt(s) => objects::create_sequence(catalog, s),
+        NodeEnum::AlterSeqStmt(s) => sequences::alter_sequence(catalog, s),
         NodeEnum::CreateExtensionStmt(s) => objects::create_extension(catalog, s),
         NodeEnum::CreateSchemaStmt(s) => objects::create_schema(catalog, s),
         NodeEnum::CreateFunctionStmt(s) => objects::create_function(catalog, s),

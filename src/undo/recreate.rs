@@ -46,6 +46,11 @@ fn drawn_sequence<'a>(
 /// type, default and sequence.
 fn as_serial(catalog: &Catalog, table: &QName, column: &Column) -> Option<&'static str> {
     let sequence = drawn_sequence(catalog, table, column)?;
+    // A sequence made by CREATE SEQUENCE keeps its own options (a pg_dump's is `bigint`
+    // behind an `integer` column): it is created again as it was, not as `serial` makes one.
+    if sequence.implicit != Some(crate::catalog::Implicit::Serial) {
+        return None;
+    }
     let chosen = table.sibling(&make_object_name(&table.name, Some(&column.name), "seq"));
     if sequence.name != chosen {
         return None;

@@ -14,7 +14,7 @@
 use crate::rule_pages::{count, registry, RuleKind, RuleOf};
 
 use super::{columns, constraints, data, do_blocks, enums, indexes, maintenance, objects, renames};
-use super::{session, tables, temporary, views};
+use super::{sequences, session, tables, temporary, views};
 
 /// Declares an undo rule of the family file it stands in, beside the function that writes its
 /// undo, from its doc comment: `undo_rule! { /// summary … NAME = "id"; }` is
@@ -52,6 +52,7 @@ const FAMILIES: &[&[UndoRule]] = &[
     renames::RULES,
     views::RULES,
     objects::RULES,
+    sequences::RULES,
     data::RULES,
     do_blocks::RULES,
     temporary::RULES,

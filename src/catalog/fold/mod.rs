@@ -8,6 +8,7 @@ mod columns;
 pub use columns::in_run_order;
 mod constraints;
 mod indexes;
+mod sequences;
 pub use indexes::index_columns;
 mod tables;
 mod types;
@@ -46,21 +47,8 @@ impl Catalog {
             }
             NodeEnum::AlterEnumStmt(s) => self.alter_enum(&s),
             NodeEnum::ViewStmt(s) => self.create_view(*s),
-            NodeEnum::CreateSeqStmt(mut stmt) => {
-                let name = QName::from_range_var(stmt.sequence.as_ref().expect("sequence name"));
-                if !(stmt.if_not_exists && self.sequences.contains_key(&name)) {
-                    stmt.if_not_exists = false;
-                    self.sequences.insert(
-                        name.clone(),
-                        Sequence {
-                            name,
-                            stmt: Packed::from(stmt),
-                            owned_by: None,
-                            implicit: None,
-                        },
-                    );
-                }
-            }
+            NodeEnum::CreateSeqStmt(stmt) => self.create_sequence(stmt),
+            NodeEnum::AlterSeqStmt(s) => self.alter_sequence(s),
             NodeEnum::CreateExtensionStmt(s) if !self.extensions.contains_key(&s.extname) => {
                 self.extensions.insert(s.extname.clone(), Packed::from(s));
             }
