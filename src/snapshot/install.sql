@@ -331,7 +331,7 @@ BEGIN
                       FROM pg_range WHERE rngtypid = o);
         ELSIF typ.typtype = 'c' THEN
             def := 'composite ' || o::regtype::text
-                   || coalesce(E'\n' || nullif(unmigrate_drill.relation_lines(typ.typrelid, fresh), ''), '');
+                   || coalesce(E'\n' || nullif(unmigrate_drill.relation_lines(typ.typrelid, fresh, false, false, false), ''), '');
         ELSE
             def := 'base type ' || o::regtype::text || ' input ' || typ.typinput::text || ' output ' || typ.typoutput::text;
         END IF;
