@@ -61,8 +61,10 @@ pub struct Catalog {
     links: links::Links,
     /// Columns the migration being folded copied into others (see [`Moves`]).
     pub moves: Moves,
-    /// Types created by statements the model does not follow (composite types, domains,
-    /// ranges): a `DROP TYPE IF EXISTS` of one is not a drop of nothing.
+    /// Composite types (`CREATE TYPE … AS (…)`), as created.
+    pub composites: BTreeMap<QName, Packed<pb::CompositeTypeStmt>>,
+    /// Types created by statements the model does not follow (domains, ranges, a composite
+    /// type changed by `ALTER TYPE`): a `DROP TYPE IF EXISTS` of one is not a drop of nothing.
     pub untracked_types: BTreeSet<QName>,
     /// Set on a copy of part of a model ([`Catalog::around`]): tables it lacks may exist.
     partial: bool,
@@ -333,5 +335,19 @@ mod tests {
         );
         let names: Vec<String> = catalog.indexes.keys().map(|n| n.name.clone()).collect();
         assert_eq!(names, ["t_a_idx", "t_a_key", "t_b_idx"]);
+    }
+
+    #[test]
+    fn a_composite_type_is_kept_until_alter_type_changes_it() {
+        let catalog = fold(
+            "CREATE TYPE a AS (x int);
+             CREATE TYPE b AS (x int);
+             ALTER TYPE b ADD ATTRIBUTE y text;
+             CREATE TYPE c AS (x int);
+             ALTER TYPE c RENAME TO d;",
+        );
+        let kept: Vec<&str> = catalog.composites.keys().map(|n| n.name.as_str()).collect();
+        assert_eq!(kept, ["a", "d"]);
+        assert!(catalog.untracked_types.contains(&QName::new("", "b")));
     }
 }

@@ -6,6 +6,7 @@ mod backfill;
 mod claims;
 mod columns;
 mod comment;
+mod composites;
 mod constraints;
 mod covered;
 mod data;
@@ -182,6 +183,7 @@ fn undo_one(catalog: &Catalog, node: &NodeEnum, scope: &LazyScope<'_>) -> Undo {
         },
         NodeEnum::RenameStmt(s) => renames::rename(catalog, s),
         NodeEnum::CreateEnumStmt(s) => enums::create_enum(catalog, s),
+        NodeEnum::CompositeTypeStmt(s) => composites::create_composite_type(catalog, s),
         NodeEnum::AlterEnumStmt(s) => enums::alter_enum(catalog, s),
         NodeEnum::ViewStmt(s) => views::create_view(catalog, s),
         NodeEnum::CreateSeqStmt(s) => objects::create_sequence(catalog, s),

@@ -317,8 +317,13 @@ pub fn comment(kind: pb::ObjectType, object: pb::Node, text: &str) -> UndoSql {
 /// The comments on relation `name` (of `kind`) and on its columns, as the model recorded
 /// them: what a drop took, to put back once it is created again.
 pub fn comments_of(catalog: &Catalog, kind: pb::ObjectType, name: &QName) -> Vec<UndoSql> {
+    // A type is named by a TypeName, a relation by a list of names.
+    let object = match kind {
+        pb::ObjectType::ObjectType => build::node(NodeEnum::TypeName(build::type_name(name))),
+        _ => build::list(name.to_name_nodes()),
+    };
     let mut out: Vec<UndoSql> = (catalog.comment_on(kind, name).into_iter())
-        .map(|text| comment(kind, build::list(name.to_name_nodes()), text))
+        .map(|text| comment(kind, object.clone(), text))
         .collect();
     out.extend(
         (catalog.column_comments(name).into_iter()).map(|(column, text)| {

@@ -13,7 +13,10 @@
 
 use crate::rule_pages::{count, registry, RuleKind, RuleOf};
 
-use super::{columns, constraints, data, do_blocks, enums, indexes, maintenance, objects, renames};
+use super::{
+    columns, composites, constraints, data, do_blocks, enums, indexes, maintenance, objects,
+    renames,
+};
 use super::{sequences, session, tables, temporary, views};
 
 /// Declares an undo rule of the family file it stands in, beside the function that writes its
@@ -49,6 +52,7 @@ const FAMILIES: &[&[UndoRule]] = &[
     constraints::RULES,
     indexes::RULES,
     enums::RULES,
+    composites::RULES,
     renames::RULES,
     views::RULES,
     objects::RULES,

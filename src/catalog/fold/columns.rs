@@ -104,6 +104,14 @@ impl Catalog {
             return;
         };
         let table = QName::from_range_var(rel);
+        if s.objtype == pb::ObjectType::ObjectType as i32 {
+            // ALTER TYPE … ADD/DROP/ALTER ATTRIBUTE: the composite type is no longer as
+            // created, and the model does not follow attributes.
+            if self.composites.remove(&table).is_some() {
+                self.untracked_types.insert(table);
+            }
+            return;
+        }
         let mut cmds = s.cmds;
         in_run_order(&mut cmds);
         for cmd in cmds {

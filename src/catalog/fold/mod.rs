@@ -54,7 +54,8 @@ impl Catalog {
             }
             NodeEnum::CompositeTypeStmt(s) => {
                 if let Some(rv) = &s.typevar {
-                    self.untracked_types.insert(QName::from_range_var(rv));
+                    self.composites
+                        .insert(QName::from_range_var(rv), Packed::from(s));
                 }
             }
             NodeEnum::CreateDomainStmt(s) => {
@@ -213,7 +214,9 @@ impl Catalog {
                     if let Some(NodeEnum::TypeName(t)) = &object.node {
                         let name = QName::from_name_nodes(&t.names);
                         self.enums.remove(&name);
+                        self.composites.remove(&name);
                         self.untracked_types.remove(&name);
+                        self.forget_comments(&[ObjectType::ObjectType], &name);
                     }
                 }
                 ObjectType::ObjectSchema => {
@@ -297,6 +300,12 @@ impl Catalog {
                     e.name = old.sibling(&s.newname);
                     let new = e.name.clone();
                     self.enums.insert(new.clone(), e);
+                    self.retype_columns(&old, &new);
+                }
+                if let Some(mut c) = self.composites.remove(&old) {
+                    let new = old.sibling(&s.newname);
+                    c.update(|c| c.typevar = Some(build::range_var(&new)));
+                    self.composites.insert(new.clone(), c);
                     self.retype_columns(&old, &new);
                 }
             }
