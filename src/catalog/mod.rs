@@ -350,4 +350,28 @@ mod tests {
         assert_eq!(kept, ["a", "d"]);
         assert!(catalog.untracked_types.contains(&QName::new("", "b")));
     }
+
+    #[test]
+    fn a_do_block_that_only_checks_leaves_the_tables_it_reads_as_they_are() {
+        let catalog = fold(
+            "CREATE TABLE t (id int PRIMARY KEY, c int, CONSTRAINT t_c_check CHECK (c > 0));
+             CREATE TABLE u (id int);
+             DO $$ DECLARE n bigint; BEGIN
+               SELECT count(*) INTO n FROM t WHERE c IS NULL;
+               IF n > 0 THEN RAISE EXCEPTION 'missing: %', n; END IF;
+               IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 't_c_check') THEN
+                 ALTER TABLE t ADD CONSTRAINT t_c_check CHECK (c > 0);
+               END IF;
+             END $$;
+             DO $$ BEGIN UPDATE u SET id = 1; END $$;",
+        );
+        let t = catalog.table(&QName::new("", "t")).expect("t");
+        assert_eq!(t.opaque, None);
+        assert_eq!(t.constraints.len(), 2);
+        assert!(catalog
+            .table(&QName::new("", "u"))
+            .expect("u")
+            .opaque
+            .is_some());
+    }
 }

@@ -41,7 +41,7 @@ pub fn write(catalog: &Catalog, node: &NodeEnum, scope: &Touches) -> Undo {
     let Some(table) = relation.map(QName::from_range_var) else {
         return Undo::manual("data statement without a target table; reverse it by hand");
     };
-    if scope.creates(&table, |_| true) {
+    if scope.creates(&table, |t| !catalog.moves.created(t)) {
         return Undo::nothing(format!(
             "{verb} {table}, which this migration creates: the undo drops the table and these rows with it"
         ));
@@ -74,7 +74,7 @@ undo_rule! {
     ///
     /// ## Verdict
     ///
-    /// **lossy**: changes made to those rows since go with them, and so does whatever `ON DELETE` actions follow (the note names them). Nothing to undo (**exact**) for rows into a table the same migration creates. **manual** for `INSERT … SELECT`, `ON CONFLICT`, rows without a constant key, and any statement with a data-changing `WITH`: which rows changed is only known at run time.
+    /// **lossy**: changes made to those rows since go with them, and so does whatever `ON DELETE` actions follow (the note names them). Nothing to undo (**exact**) for rows into a table the same migration creates (`CREATE TABLE IF NOT EXISTS` of a table no earlier migration creates included). **manual** for `INSERT … SELECT`, `ON CONFLICT`, rows without a constant key, and any statement with a data-changing `WITH`: which rows changed is only known at run time.
     ///
     /// ## Examples
     ///
@@ -106,6 +106,7 @@ undo_rule! {
     ///
     /// - `tests/cases/data/keyed_inserts.sql` (snapshot `snapshots/data__keyed_inserts.snap`)
     /// - `tests/cases/data/data_statements.sql` (snapshot `snapshots/data__data_statements.snap`)
+    /// - `tests/cases/data/do_blocks_that_only_check.sql` (snapshot `snapshots/data__do_blocks_that_only_check.snap`)
     UNDO_INSERT = "undo-insert";
 }
 

@@ -119,10 +119,51 @@ impl Catalog {
         true
     }
 
+    /// Whether a statement of the block changes nothing: a `SELECT` (its functions are checked
+    /// apart, and `FOR UPDATE` only locks rows until the migration commits), or an `ALTER TABLE
+    /// … ADD CONSTRAINT` of a constraint the table already has, or a `CREATE INDEX` of an index
+    /// that already stands: run, it would have failed and the migration with it, so a guard in
+    /// the block skipped it (a migration re-applied after a rebase).
+    pub fn changes_nothing_in_block(&self, node: &NodeEnum) -> bool {
+        match node {
+            NodeEnum::SelectStmt(s) => s.into_clause.is_none(),
+            NodeEnum::AlterTableStmt(s) if s.objtype == pb::ObjectType::ObjectTable as i32 => {
+                let Some(table) = s.relation.as_ref().map(QName::from_range_var) else {
+                    return false;
+                };
+                let Some(model) = self.table(&table) else {
+                    return false;
+                };
+                s.cmds.iter().all(|cmd| match &cmd.node {
+                    Some(NodeEnum::AlterTableCmd(cmd))
+                        if cmd.subtype == At::AtAddConstraint as i32 =>
+                    {
+                        match cmd.def.as_deref().and_then(|d| d.node.as_ref()) {
+                            Some(NodeEnum::Constraint(c)) => {
+                                !c.conname.is_empty() && model.constraint(&c.conname).is_some()
+                            }
+                            _ => false,
+                        }
+                    }
+                    _ => false,
+                })
+            }
+            NodeEnum::IndexStmt(s) if !s.if_not_exists && !s.idxname.is_empty() => {
+                let Some(table) = s.relation.as_ref().map(QName::from_range_var) else {
+                    return false;
+                };
+                self.relation_exists(&table.sibling(&s.idxname))
+            }
+            _ => false,
+        }
+    }
+
     /// A `DO` block whose body runs, on every path, only `ALTER TABLE … ADD CONSTRAINT` and
     /// `CREATE INDEX` (the shape of Prisma's "add the foreign key if it is missing" blocks) is
     /// folded as those statements: afterwards the constraint or index stands, whether the block
-    /// added it or found it. Any other block taints the tables it names.
+    /// added it or found it. A block whose statements change nothing (they read, or re-add
+    /// what stands: [`Catalog::changes_nothing_in_block`]) leaves the model as it is. Any other
+    /// block taints the tables it names.
     fn fold_do_block(&mut self, s: &pb::DoStmt) {
         // Only names the model does not hold yet: a block that found the object in place
         // leaves the model's definition as it is, which folding again would duplicate.
@@ -149,23 +190,24 @@ impl Catalog {
             }
             _ => false,
         };
-        // Neither statement can be written without its keyword: a body with neither is read
-        // no further (reading one parses its PL/pgSQL, and generated undo has many).
-        let text = do_text(s).to_lowercase();
-        if !text.contains("alter") && !text.contains("index") {
+        let Ok(body) = crate::sql::plpgsql::do_body(s) else {
+            return self.taint_from_do_block(s);
+        };
+        // A block that only reads (or re-adds what stands) changes nothing, whatever path
+        // it takes; one that adds must take them all (no branch) for the model to follow.
+        let nothing = |node: &NodeEnum| self.changes_nothing_in_block(node);
+        if body.statements.iter().all(|(_, node)| nothing(node)) {
+            return;
+        }
+        let follows = !body.branches
+            && (body.statements.iter()).all(|(_, node)| nothing(node) || adds_only(node));
+        if !follows {
             return self.taint_from_do_block(s);
         }
-        match crate::sql::plpgsql::do_body(s) {
-            Ok(body)
-                if !body.branches
-                    && !body.statements.is_empty()
-                    && body.statements.iter().all(|(_, node)| adds_only(node)) =>
-            {
-                for (_, node) in body.statements {
-                    self.apply(node);
-                }
+        for (_, node) in body.statements {
+            if !self.changes_nothing_in_block(&node) {
+                self.apply(node);
             }
-            _ => self.taint_from_do_block(s),
         }
     }
 
