@@ -84,7 +84,7 @@ undo_rule! {
     ///
     /// ## Verdict
     ///
-    /// **lossy**: the table comes back empty (its rows are gone) and the sequences of its serial columns restart (created again with their names, which a table rename does not change). **manual** when no earlier migration creates the table, or when its columns are not known (a `DO` block or an unmodelled statement touched it), or when a view dropped by `CASCADE` cannot be replayed from its recorded definition. Nothing to undo for `DROP TABLE IF EXISTS` of a table that did not exist.
+    /// **lossy**: the table comes back empty (its rows are gone) and the sequences of its serial columns restart (created again with their names, which a table rename does not change). **manual** when no earlier migration creates the table, or when its columns are not known (a `DO` block or an unmodelled statement touched it, or `CREATE TABLE … AS` made it from a query other than columns selected from one table the model knows), or when a view dropped by `CASCADE` cannot be replayed from its recorded definition. Nothing to undo for `DROP TABLE IF EXISTS` of a table that did not exist.
     ///
     /// ## Examples
     ///
@@ -117,6 +117,7 @@ undo_rule! {
     /// - `tests/cases/tables/drop_serial_tables.sql` (snapshot `snapshots/tables__drop_serial_tables.snap`)
     /// - `tests/cases/tables/do_block_taints_table.sql` (snapshot `snapshots/tables__do_block_taints_table.snap`)
     /// - `tests/cases/tables/drops_take_comments_and_triggers.sql` (snapshot `snapshots/tables__drops_take_comments_and_triggers.snap`)
+    /// - `tests/cases/tables/drop_table_created_as.sql` (snapshot `snapshots/tables__drop_table_created_as.snap`)
     UNDO_DROP_TABLE = "undo-drop-table";
 }
 
