@@ -373,7 +373,7 @@ undo_rule! {
     ///
     /// ## Verdict
     ///
-    /// **exact** for schemas, extensions, functions and triggers; **lossy** for a sequence, which restarts at its start value. A sequence a `serial` column owns needs no `CREATE SEQUENCE` in the history (PostgreSQL made it, named `<table>_<column>_seq`): it is created again `AS` its type and `OWNED BY` its column, the column's default `nextval` is put back when `CASCADE` took it, and `setval` sets it to the largest value in the column, so new rows get new ids; **lossy** all the same, as its exact current value is lost (values handed out to rows deleted since may come again). Nothing to undo (**exact**) for `DROP … IF EXISTS` of a schema, extension, sequence, function or trigger no earlier migration creates: as far as the history knows it dropped nothing, and the note says an object made outside the migrations would be lost. **manual** for the sequence of an identity column (PostgreSQL refuses to drop it), when no earlier migration defines the object (without `IF EXISTS`, or of a kind the model does not track), for `DROP SCHEMA … CASCADE` (its contents are gone), for a function name with several overloads, and for every other kind of object.
+    /// **exact** for schemas, extensions, functions and triggers; **lossy** for a sequence, which restarts at its start value. A sequence a `serial` column owns needs no `CREATE SEQUENCE` in the history (PostgreSQL made it, named `<table>_<column>_seq`): it is created again `AS` its type and `OWNED BY` its column, the column's default `nextval` is put back when `CASCADE` took it, and `setval` sets it to the largest value in the column, so new rows get new ids; **lossy** all the same, as its exact current value is lost (values handed out to rows deleted since may come again). Nothing to undo (**exact**) for `DROP … IF EXISTS` of a schema, extension, sequence, function or trigger no earlier migration creates: as far as the history knows it dropped nothing, and the note says an object made outside the migrations would be lost. **manual** for the sequence of an identity column (PostgreSQL refuses to drop it), when no earlier migration defines the object (without `IF EXISTS`, or of a kind the model does not track), for `DROP SCHEMA … CASCADE` (its contents are gone), for `DROP FUNCTION … CASCADE` (what uses the function went with it), for a function name with several overloads, and for every other kind of object.
     ///
     /// ## Examples
     ///
@@ -492,6 +492,11 @@ pub fn drop_object(catalog: &Catalog, s: &pb::DropStmt) -> Undo {
                 .iter()
                 .filter(|(key, _)| key.starts_with(&prefix));
             match (matching.next(), matching.next()) {
+                (Some(_), _) if s.behavior == pb::DropBehavior::DropCascade as i32 => {
+                    Undo::manual(format!(
+                        "DROP FUNCTION {name} CASCADE also drops what uses it (triggers, indexes, defaults, views), which unmigrate does not follow; create the function again and recreate those by hand"
+                    ))
+                }
                 (Some((key, function)), None) => {
                     let mut again = function.unpack();
                     again.replace = false;
