@@ -275,9 +275,9 @@ fn pure_expression(expression: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Fails on a call of a function that may change something, or on a data change nested in
-/// a `WITH` or a subquery. Walks the tree's serde form, which reaches every node kind.
-fn calls_only_pure(node: &NodeEnum) -> Result<(), String> {
+/// Fails on a call of a function that may change something (any but the built-in functions
+/// that change nothing), or on a data change nested in a `WITH` or a subquery. Walks the tree's serde form, which reaches every node kind.
+pub fn calls_only_pure(node: &NodeEnum) -> Result<(), String> {
     let tree = serde_json::to_value(pb::Node {
         node: Some(node.clone()),
     })
@@ -321,4 +321,53 @@ fn calls_only_pure(node: &NodeEnum) -> Result<(), String> {
         _ => {}
     });
     problem.map_or(Ok(()), Err)
+}
+
+/// The SQL statements a function runs, from its body: each statement of a `LANGUAGE sql`
+/// body, or the SQL statements of a PL/pgSQL body; with whether the PL/pgSQL body also runs
+/// dynamic SQL (`EXECUTE`), which no reader can follow. Fails for another language, or a
+/// body that does not parse.
+pub fn function_statements(s: &pb::CreateFunctionStmt) -> Result<(Vec<NodeEnum>, bool), String> {
+    let option = |name: &str| {
+        s.options.iter().find_map(|o| match &o.node {
+            Some(NodeEnum::DefElem(d)) if d.defname == name => d.arg.as_deref(),
+            _ => None,
+        })
+    };
+    let language = option("language").and_then(string_value).unwrap_or("sql");
+    let body: String = match option("as").and_then(|a| a.node.as_ref()) {
+        Some(NodeEnum::List(l)) => l.items.iter().filter_map(string_value).collect(),
+        _ => String::new(),
+    };
+    let parse = |sql: &str| -> Result<Vec<NodeEnum>, String> {
+        let parsed =
+            pg_query::parse(sql, 0).map_err(|e| format!("its body does not parse: {e}"))?;
+        Ok((parsed.protobuf.stmts.into_iter())
+            .filter_map(|raw| raw.stmt.and_then(|n| n.node))
+            .collect())
+    };
+    match language.to_ascii_lowercase().as_str() {
+        "sql" => Ok((parse(&body)?, false)),
+        "plpgsql" => {
+            let text = super::deparse(NodeEnum::CreateFunctionStmt(Box::new(s.clone())))?;
+            let tree = pg_query::parse_plpgsql(&text)
+                .map_err(|e| format!("its body does not parse: {e}"))?;
+            let mut queries = Vec::new();
+            let mut dynamic = false;
+            walk(&tree, &mut |key, value| {
+                dynamic |= matches!(key, "PLpgSQL_stmt_dynexecute" | "PLpgSQL_stmt_dynfors");
+                if key == "sqlstmt" {
+                    if let Some(q) = value.pointer("/PLpgSQL_expr/query").and_then(Value::as_str) {
+                        queries.push(q.to_string());
+                    }
+                }
+            });
+            let mut statements = Vec::new();
+            for query in &queries {
+                statements.extend(parse(query)?);
+            }
+            Ok((statements, dynamic))
+        }
+        other => Err(format!("its language is {other}")),
+    }
 }

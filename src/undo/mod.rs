@@ -195,7 +195,7 @@ fn undo_one(catalog: &Catalog, node: &NodeEnum, scope: &LazyScope<'_>) -> Undo {
         NodeEnum::CommentStmt(s) => objects::comment(catalog, s),
         NodeEnum::TransactionStmt(s) => session::transaction(s),
         NodeEnum::VariableSetStmt(_) | NodeEnum::VariableShowStmt(_) => session::setting(),
-        NodeEnum::SelectStmt(_) => data::select(node),
+        NodeEnum::SelectStmt(_) => data::select(catalog, node),
         NodeEnum::InsertStmt(_) | NodeEnum::UpdateStmt(_) | NodeEnum::DeleteStmt(_) => {
             data::write(catalog, node, scope.get())
         }

@@ -179,7 +179,7 @@ undo_rule! {
     ///
     /// ## Verdict
     ///
-    /// **exact** when the earlier state is known. **lossy** for `CREATE OR REPLACE` of a function no earlier migration defines: the history is the schema's source of truth, so the function is new and is dropped again, but the note says that a body made outside the migrations would be lost with it.
+    /// **exact** when the earlier state is known, and nothing to undo for a function in `pg_temp` (it vanishes with the migration's session). **lossy** for `CREATE OR REPLACE` of a function no earlier migration defines: the history is the schema's source of truth, so the function is new and is dropped again, but the note says that a body made outside the migrations would be lost with it.
     ///
     /// ## Example
     ///
@@ -197,12 +197,18 @@ undo_rule! {
     ///
     /// - `tests/cases/objects/functions_and_triggers.sql` (snapshot `snapshots/objects__functions_and_triggers.snap`)
     /// - `tests/cases/objects/function_returns_table.sql` (snapshot `snapshots/objects__function_returns_table.snap`)
+    /// - `tests/cases/data/select_calls.sql` (snapshot `snapshots/data__select_calls.snap`)
     UNDO_CREATE_FUNCTION = "undo-create-function";
 }
 
 /// The undo of rule `undo-create-function` (UNDO_CREATE_FUNCTION above).
 pub fn create_function(catalog: &Catalog, s: &pb::CreateFunctionStmt) -> Undo {
     let key = function_key(s);
+    if QName::from_name_nodes(&s.funcname).schema == "pg_temp" {
+        return Undo::nothing(format!(
+            "function {key} is temporary: it vanishes with the migration's session, so there is nothing to drop"
+        ));
+    }
     if let Some(previous) = catalog.functions.get(&key) {
         let mut restore = previous.unpack();
         restore.replace = true;
