@@ -179,7 +179,7 @@ undo_rule! {
     ///
     /// ## Verdict
     ///
-    /// **exact** when the earlier state is known, and nothing to undo for a function in `pg_temp` (it vanishes with the migration's session). **lossy** for `CREATE OR REPLACE` of a function no earlier migration defines: the history is the schema's source of truth, so the function is new and is dropped again, but the note says that a body made outside the migrations would be lost with it.
+    /// **exact** when the earlier state is known, and for a function in `pg_temp`, which the undo drops `IF EXISTS` (it vanishes with the session that created it, and the undo may run in that session or another). **lossy** for `CREATE OR REPLACE` of a function no earlier migration defines: the history is the schema's source of truth, so the function is new and is dropped again, but the note says that a body made outside the migrations would be lost with it.
     ///
     /// ## Example
     ///
@@ -204,11 +204,7 @@ undo_rule! {
 /// The undo of rule `undo-create-function` (UNDO_CREATE_FUNCTION above).
 pub fn create_function(catalog: &Catalog, s: &pb::CreateFunctionStmt) -> Undo {
     let key = function_key(s);
-    if QName::from_name_nodes(&s.funcname).schema == "pg_temp" {
-        return Undo::nothing(format!(
-            "function {key} is temporary: it vanishes with the migration's session, so there is nothing to drop"
-        ));
-    }
+    let temporary = QName::from_name_nodes(&s.funcname).schema == "pg_temp";
     if let Some(previous) = catalog.functions.get(&key) {
         let mut restore = previous.unpack();
         restore.replace = true;
@@ -231,6 +227,18 @@ pub fn create_function(catalog: &Catalog, s: &pb::CreateFunctionStmt) -> Undo {
     } else {
         ObjectType::ObjectFunction
     };
+    if temporary {
+        // It vanishes with the session that created it: the undo may run in that session
+        // (one connection deploys every migration) or in another.
+        let mut drop = build::drop(kind, vec![object], false);
+        if let NodeEnum::DropStmt(d) = &mut drop {
+            d.missing_ok = true;
+        }
+        return Undo::exact(
+            format!("drops temporary function {key} if the session still has it (it vanishes with the session that created it)"),
+            vec![stmt(drop)],
+        );
+    }
     if s.replace {
         // The history is the schema's source of truth: the function is new. Lossy all the
         // same, as the drop would take a body made outside the migrations with it.
