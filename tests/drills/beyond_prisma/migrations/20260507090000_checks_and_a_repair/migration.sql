@@ -1,5 +1,6 @@
 -- openmeter: checks that only read and raise, a guarded re-add of what stands, a backup
--- into a table created IF NOT EXISTS, and a named index made by hand in production.
+-- into a table created IF NOT EXISTS, a named index made by hand in production, a temporary
+-- function, and SELECTs that only read.
 DO $$
 DECLARE
   missing bigint;
@@ -19,3 +20,5 @@ CREATE TABLE IF NOT EXISTS "backup_charges" ("backed_up_at" TIMESTAMPTZ NOT NULL
 INSERT INTO "backup_charges" ("id", "row_data") SELECT c.id, to_jsonb(c) FROM "charges" c;
 ALTER INDEX IF EXISTS "made_by_hand" RENAME TO "downloads_by_crate";
 CREATE INDEX IF NOT EXISTS "downloads_by_crate" ON "downloads" ("crate_id");
+CREATE FUNCTION pg_temp.backed_up() RETURNS bigint LANGUAGE sql AS 'SELECT count(*) FROM backup_charges';
+SELECT count(*) FROM "backup_charges";
