@@ -6,12 +6,15 @@
 
 /// Declares a rule of the family file it stands in, beside its code, from its doc comment:
 /// `declare!(Kind: /// summary … NAME = "id";)` is `pub(super) const NAME: Kind` over a
-/// [`RuleDoc`], its `family` the file's name. `rule!` and `undo_rule!` are this, for their kind.
+/// [`RuleDoc`], its `family` the family file's name (or its folder's, for a rule declared in a
+/// file of its own under it) and its `file` the declaring file. `rule!` and `undo_rule!` are
+/// this, for their kind.
 macro_rules! declare {
     ($kind:ty: $(#[doc = $doc:literal])+ $name:ident = $id:literal;) => {
         pub(super) const $name: $kind = <$kind>::new(&$crate::rule_pages::RuleDoc {
             id: $id,
             family: $crate::rule_pages::family(module_path!()),
+            file: file!(),
             doc: concat!($($doc, "\n"),+),
         });
     };
@@ -34,8 +37,11 @@ pub struct RuleDoc {
     /// The stable id: never renamed or reused (CI configurations name explain rules in
     /// `--fail-on`).
     pub id: &'static str,
-    /// The family: the name of the file the rule is declared in (`declare!` fills it in).
+    /// The family: the name of the family file the rule is declared in, or of the family's
+    /// folder when the rule has a file of its own in it (`declare!` fills it in).
     pub family: &'static str,
+    /// The file the rule is declared in, from the crate's root (`src/undo/columns/drop.rs`).
+    pub file: &'static str,
     /// The rule's doc comment, line by line as the macro received it (each line with the space
     /// after `///`): the summary, a blank line, then the page's Markdown sections.
     pub doc: &'static str,
@@ -79,7 +85,7 @@ pub trait RuleKind: 'static {
     const PAGES: &'static str;
     /// The line of a page that says what kind of rule it is and where a rule of `family` is
     /// declared.
-    fn about(family: &str) -> String;
+    fn about(family: &str, file: &str) -> String;
 }
 
 /// A rule of kind `K`: a reference to its declaration beside its code.
@@ -136,7 +142,7 @@ impl<K: RuleKind> RuleOf<K> {
     /// The Markdown page of the rule, as `unmigrate rule ID` prints it and the kind's pages
     /// folder holds it.
     pub fn page(self) -> String {
-        self.0.page(&K::about(self.0.family))
+        self.0.page(&K::about(self.0.family, self.0.file))
     }
 }
 
@@ -206,18 +212,32 @@ pub(crate) const fn registry<T: Copy, const N: usize>(families: &[&[T]]) -> [T; 
     all
 }
 
-/// A rule's family: the last segment of the `module_path!()` of the file it is declared in
-/// (`unmigrate::undo::columns` → `columns`), so the family always names the file.
+/// A rule's family: the segment of the `module_path!()` of the file it is declared in that
+/// follows the kind's module (`undo`, `explain::rules`): `unmigrate::undo::columns` and
+/// `unmigrate::undo::columns::drop` are both `columns`, so the family names the family's file
+/// or its folder.
 pub(crate) const fn family(module_path: &'static str) -> &'static str {
     let bytes = module_path.as_bytes();
-    let mut start = bytes.len();
-    while start > 0 && bytes[start - 1] != b':' {
-        start -= 1;
+    // The segments are scanned one by one; the one after `undo` or `rules` is the family.
+    let mut start = 0;
+    let mut after_kind = false;
+    while start < bytes.len() {
+        let mut end = start;
+        while end < bytes.len() && bytes[end] != b':' {
+            end += 1;
+        }
+        let (head, _) = bytes.split_at(end);
+        let (_, segment) = head.split_at(start);
+        if after_kind {
+            return match std::str::from_utf8(segment) {
+                Ok(name) => name,
+                Err(_) => module_path,
+            };
+        }
+        after_kind = matches!(segment, b"undo" | b"rules");
+        start = end + 2;
     }
-    match std::str::from_utf8(bytes.split_at(start).1) {
-        Ok(name) => name,
-        Err(_) => module_path,
-    }
+    module_path
 }
 
 /// The summary as a sentence: a capital first letter (it is written to follow an id).
@@ -250,13 +270,13 @@ impl RuleDoc {
 }
 
 /// Checks what every declaration of a kind of rule must be: its id kebab-case and declared
-/// once, its summary not a sentence, and the file of its family under `dir` declaring it
-/// (`NAME = "id";`).
+/// once, its summary not a sentence, and the file of its family under `dir` (or a file in the
+/// family's folder) declaring it (`NAME = "id";`).
 #[cfg(test)]
 pub(crate) fn check_declarations(dir: &str, docs: &[&RuleDoc]) {
     let ids: std::collections::BTreeSet<&str> = docs.iter().map(|doc| doc.id).collect();
     assert_eq!(ids.len(), docs.len(), "an id is declared twice");
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     for doc in docs {
         let id = doc.id;
         let kebab = id
@@ -267,7 +287,14 @@ pub(crate) fn check_declarations(dir: &str, docs: &[&RuleDoc]) {
             !doc.summary().ends_with('.'),
             "{id}: a summary is not a sentence"
         );
-        let file = root.join(format!("{}.rs", doc.family));
+        let family_file = format!("{dir}/{}.rs", doc.family);
+        let in_folder = format!("{dir}/{}/", doc.family);
+        assert!(
+            doc.file == family_file || doc.file.starts_with(&in_folder),
+            "{id}: declared in {}, neither {family_file} nor a file under {in_folder}",
+            doc.file
+        );
+        let file = root.join(doc.file);
         let source = std::fs::read_to_string(&file).unwrap_or_default();
         let declared = source.contains(&format!(" = \"{id}\";"));
         assert!(declared, "{id} is not declared in {}", file.display());
@@ -342,4 +369,16 @@ pub(crate) fn check_generated(dir: &str, pages: &[(&str, String)], test: &str) {
         "pages out of date; run `just rule-docs` (UNMIGRATE_WRITE_DOCS=1 cargo test --lib {test}) and commit:\n  {}",
         stale.join("\n  ")
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::family;
+
+    #[test]
+    fn a_family_is_the_segment_after_the_kinds_module() {
+        assert_eq!(family("unmigrate::undo::columns"), "columns");
+        assert_eq!(family("unmigrate::undo::columns::drop"), "columns");
+        assert_eq!(family("unmigrate::explain::rules::indexes"), "indexes");
+    }
 }

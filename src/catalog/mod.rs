@@ -6,15 +6,20 @@
 mod around;
 pub use around::names_in;
 mod columns;
+mod comments;
 mod fold;
 mod implicit;
 mod links;
 mod moves;
 mod packed;
-pub use fold::{comment_key, function_key, index_columns, object_qname, rename_object_qname};
+pub use fold::{
+    function_identity, function_key, in_run_order, index_columns, object_qname, rename_object_qname,
+};
+mod renamed_in_views;
 mod stars;
 mod temporary;
 mod using_index;
+mod views;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
@@ -56,8 +61,10 @@ pub struct Catalog {
     links: links::Links,
     /// Columns the migration being folded copied into others (see [`Moves`]).
     pub moves: Moves,
-    /// Types created by statements the model does not follow (composite types, domains,
-    /// ranges): a `DROP TYPE IF EXISTS` of one is not a drop of nothing.
+    /// Composite types (`CREATE TYPE … AS (…)`), as created.
+    pub composites: BTreeMap<QName, Packed<pb::CompositeTypeStmt>>,
+    /// Types created by statements the model does not follow (domains, ranges, a composite
+    /// type changed by `ALTER TYPE`): a `DROP TYPE IF EXISTS` of one is not a drop of nothing.
     pub untracked_types: BTreeSet<QName>,
     /// Set on a copy of part of a model ([`Catalog::around`]): tables it lacks may exist.
     partial: bool,
@@ -317,5 +324,54 @@ mod tests {
             fold("CREATE TYPE e AS ENUM ('a'); CREATE TABLE t (x e); ALTER TYPE e RENAME TO f;");
         assert!(users(&renamed, "e").is_empty());
         assert_eq!(users(&renamed, "f"), ["public.t.x"]);
+    }
+
+    #[test]
+    fn an_unnamed_unique_index_is_named_like_any_unnamed_index() {
+        let catalog = fold(
+            "CREATE TABLE t (a text UNIQUE, b text);
+             CREATE UNIQUE INDEX ON t (b);
+             CREATE UNIQUE INDEX ON t (a);",
+        );
+        let names: Vec<String> = catalog.indexes.keys().map(|n| n.name.clone()).collect();
+        assert_eq!(names, ["t_a_idx", "t_a_key", "t_b_idx"]);
+    }
+
+    #[test]
+    fn a_composite_type_is_kept_until_alter_type_changes_it() {
+        let catalog = fold(
+            "CREATE TYPE a AS (x int);
+             CREATE TYPE b AS (x int);
+             ALTER TYPE b ADD ATTRIBUTE y text;
+             CREATE TYPE c AS (x int);
+             ALTER TYPE c RENAME TO d;",
+        );
+        let kept: Vec<&str> = catalog.composites.keys().map(|n| n.name.as_str()).collect();
+        assert_eq!(kept, ["a", "d"]);
+        assert!(catalog.untracked_types.contains(&QName::new("", "b")));
+    }
+
+    #[test]
+    fn a_do_block_that_only_checks_leaves_the_tables_it_reads_as_they_are() {
+        let catalog = fold(
+            "CREATE TABLE t (id int PRIMARY KEY, c int, CONSTRAINT t_c_check CHECK (c > 0));
+             CREATE TABLE u (id int);
+             DO $$ DECLARE n bigint; BEGIN
+               SELECT count(*) INTO n FROM t WHERE c IS NULL;
+               IF n > 0 THEN RAISE EXCEPTION 'missing: %', n; END IF;
+               IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 't_c_check') THEN
+                 ALTER TABLE t ADD CONSTRAINT t_c_check CHECK (c > 0);
+               END IF;
+             END $$;
+             DO $$ BEGIN UPDATE u SET id = 1; END $$;",
+        );
+        let t = catalog.table(&QName::new("", "t")).expect("t");
+        assert_eq!(t.opaque, None);
+        assert_eq!(t.constraints.len(), 2);
+        assert!(catalog
+            .table(&QName::new("", "u"))
+            .expect("u")
+            .opaque
+            .is_some());
     }
 }

@@ -18,6 +18,9 @@ pub struct Moves {
     /// Columns the migration added to a table that stood before it, and that were not there
     /// before (an `ADD COLUMN IF NOT EXISTS` that met one adds nothing): the undo drops them.
     added: Vec<(QName, String)>,
+    /// Tables the migration created, `CREATE TABLE IF NOT EXISTS` of one that did not stand
+    /// included: the undo drops them, and the rows written to them with them.
+    created: Vec<QName>,
 }
 
 /// `UPDATE table SET into = from` (or `from::text`, `via_text`) into a fresh column.
@@ -56,6 +59,12 @@ impl Moves {
                 }
             }
             NodeEnum::RenameStmt(r) => self.rename(r),
+            NodeEnum::CreateStmt(c) => {
+                let table = c.relation.as_ref().map(QName::from_range_var);
+                if let Some(table) = table.filter(|t| catalog.table(t).is_none()) {
+                    self.created.push(table);
+                }
+            }
             NodeEnum::UpdateStmt(u) => {
                 let Some(table) = u.relation.as_ref().map(QName::from_range_var) else {
                     return;
@@ -81,6 +90,12 @@ impl Moves {
         self.fresh.clear();
         self.copies.clear();
         self.added.clear();
+        self.created.clear();
+    }
+
+    /// Whether the migration so far created `table` (it did not stand before).
+    pub fn created(&self, table: &QName) -> bool {
+        self.created.contains(table)
     }
 
     /// Whether the migration so far added `column` to `table`, which stood before it, where

@@ -95,6 +95,8 @@ impl Catalog {
     pub fn end_migration(&mut self) {
         self.temporary.clear();
         self.moves.clear();
+        // Functions in pg_temp vanish with the session too.
+        self.functions.retain(|key, _| !key.starts_with("pg_temp."));
     }
 }
 

@@ -35,23 +35,108 @@ const PLAIN_STATEMENTS: &[&str] = &[
     "PLpgSQL_stmt_execsql",
 ];
 
-/// Functions an expression of the block may call: they change nothing.
+/// Built-in functions an expression or statement of the block may call: they change
+/// nothing (aggregates, and functions of values, text, JSON, arrays and time). Called without
+/// a schema or in `pg_catalog`; `nextval`, `setval` and the like are not among them.
 const PURE_FUNCTIONS: &[&str] = &[
-    "now",
+    // aggregates
+    "count",
+    "sum",
+    "min",
+    "max",
+    "avg",
+    "bool_and",
+    "bool_or",
+    "every",
+    "string_agg",
+    "array_agg",
+    "jsonb_agg",
+    "json_agg",
+    "jsonb_object_agg",
+    "json_object_agg",
+    // values and text
+    "coalesce",
+    "nullif",
+    "greatest",
+    "least",
     "lower",
     "upper",
     "length",
-    "coalesce",
+    "char_length",
+    "octet_length",
     "concat",
+    "concat_ws",
+    "format",
     "md5",
     "substring",
     "substr",
-    "array_length",
-    "floor",
-    "format",
+    "left",
+    "right",
+    "position",
+    "strpos",
+    "split_part",
     "trim",
+    "btrim",
+    "ltrim",
+    "rtrim",
     "replace",
+    "translate",
+    "regexp_replace",
+    "regexp_match",
+    "starts_with",
+    "repeat",
+    "lpad",
+    "rpad",
+    "quote_ident",
+    "quote_literal",
+    "quote_nullable",
     "to_char",
+    "to_number",
+    "abs",
+    "floor",
+    "ceil",
+    "ceiling",
+    "round",
+    "trunc",
+    "mod",
+    "power",
+    "sign",
+    // arrays
+    "array_length",
+    "array_to_string",
+    "string_to_array",
+    "cardinality",
+    "array_position",
+    "unnest",
+    // JSON
+    "jsonb_typeof",
+    "json_typeof",
+    "jsonb_array_length",
+    "json_array_length",
+    "jsonb_build_object",
+    "json_build_object",
+    "jsonb_build_array",
+    "json_build_array",
+    "to_jsonb",
+    "to_json",
+    "jsonb_extract_path",
+    "jsonb_extract_path_text",
+    "jsonb_array_elements",
+    "jsonb_array_elements_text",
+    "jsonb_object_keys",
+    "jsonb_strip_nulls",
+    // time
+    "now",
+    "transaction_timestamp",
+    "statement_timestamp",
+    "clock_timestamp",
+    "date_trunc",
+    "date_part",
+    "extract",
+    "age",
+    "to_timestamp",
+    "to_date",
+    "make_interval",
 ];
 
 /// The SQL statements of a `DO` block's PL/pgSQL body, or why it cannot be followed.
@@ -190,9 +275,9 @@ fn pure_expression(expression: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Fails on a call of a function that may change something, or on a data change nested in
-/// a `WITH` or a subquery. Walks the tree's serde form, which reaches every node kind.
-fn calls_only_pure(node: &NodeEnum) -> Result<(), String> {
+/// Fails on a call of a function that may change something (any but the built-in functions
+/// that change nothing), or on a data change nested in a `WITH` or a subquery. Walks the tree's serde form, which reaches every node kind.
+pub fn calls_only_pure(node: &NodeEnum) -> Result<(), String> {
     let tree = serde_json::to_value(pb::Node {
         node: Some(node.clone()),
     })
@@ -216,7 +301,12 @@ fn calls_only_pure(node: &NodeEnum) -> Result<(), String> {
                 })
                 .unwrap_or_default();
             let last = name.last().map(|n| n.to_lowercase()).unwrap_or_default();
-            if !PURE_FUNCTIONS.contains(&last.as_str()) {
+            let built_in = match name.as_slice() {
+                [_] => true,
+                [schema, _] => schema.eq_ignore_ascii_case("pg_catalog"),
+                _ => false,
+            };
+            if !built_in || !PURE_FUNCTIONS.contains(&last.as_str()) {
                 problem.get_or_insert_with(|| format!("it calls {}()", name.join(".")));
             }
         }
@@ -231,4 +321,53 @@ fn calls_only_pure(node: &NodeEnum) -> Result<(), String> {
         _ => {}
     });
     problem.map_or(Ok(()), Err)
+}
+
+/// The SQL statements a function runs, from its body: each statement of a `LANGUAGE sql`
+/// body, or the SQL statements of a PL/pgSQL body; with whether the PL/pgSQL body also runs
+/// dynamic SQL (`EXECUTE`), which no reader can follow. Fails for another language, or a
+/// body that does not parse.
+pub fn function_statements(s: &pb::CreateFunctionStmt) -> Result<(Vec<NodeEnum>, bool), String> {
+    let option = |name: &str| {
+        s.options.iter().find_map(|o| match &o.node {
+            Some(NodeEnum::DefElem(d)) if d.defname == name => d.arg.as_deref(),
+            _ => None,
+        })
+    };
+    let language = option("language").and_then(string_value).unwrap_or("sql");
+    let body: String = match option("as").and_then(|a| a.node.as_ref()) {
+        Some(NodeEnum::List(l)) => l.items.iter().filter_map(string_value).collect(),
+        _ => String::new(),
+    };
+    let parse = |sql: &str| -> Result<Vec<NodeEnum>, String> {
+        let parsed =
+            pg_query::parse(sql, 0).map_err(|e| format!("its body does not parse: {e}"))?;
+        Ok((parsed.protobuf.stmts.into_iter())
+            .filter_map(|raw| raw.stmt.and_then(|n| n.node))
+            .collect())
+    };
+    match language.to_ascii_lowercase().as_str() {
+        "sql" => Ok((parse(&body)?, false)),
+        "plpgsql" => {
+            let text = super::deparse(NodeEnum::CreateFunctionStmt(Box::new(s.clone())))?;
+            let tree = pg_query::parse_plpgsql(&text)
+                .map_err(|e| format!("its body does not parse: {e}"))?;
+            let mut queries = Vec::new();
+            let mut dynamic = false;
+            walk(&tree, &mut |key, value| {
+                dynamic |= matches!(key, "PLpgSQL_stmt_dynexecute" | "PLpgSQL_stmt_dynfors");
+                if key == "sqlstmt" {
+                    if let Some(q) = value.pointer("/PLpgSQL_expr/query").and_then(Value::as_str) {
+                        queries.push(q.to_string());
+                    }
+                }
+            });
+            let mut statements = Vec::new();
+            for query in &queries {
+                statements.extend(parse(query)?);
+            }
+            Ok((statements, dynamic))
+        }
+        other => Err(format!("its language is {other}")),
+    }
 }

@@ -1,20 +1,21 @@
 //! Columns: `ADD COLUMN` ↔ `DROP COLUMN`, type changes, defaults and nullability.
 
 mod cmd;
+mod drop;
 mod placeholder;
 pub(super) mod types;
 mod using;
 
 use cmd::{column_cmd, column_of, helper_check_name};
+pub use drop::drop_column;
 use types::type_label;
 
-use super::backfill::{self, Holds};
-use super::effect::Effect;
 use super::guard::Guard;
 use super::rule::{undo_rule, UndoRule};
 use super::{recreate, table_in_use, DataLoss, LazyScope, Placement, Undo, UndoSql};
-use crate::catalog::{Catalog, Column};
+use crate::catalog::{Catalog, Column, Index};
 use crate::sql::quote::{self, Ident};
+use crate::sql::refs::column_refs;
 use crate::sql::text;
 use crate::sql::{build, pb, NodeEnum, QName};
 use pb::AlterTableType as At;
@@ -22,7 +23,7 @@ use pb::AlterTableType as At;
 /// The family's undo rules, in the order `unmigrate rule` lists them.
 pub(super) const RULES: &[UndoRule] = &[
     UNDO_ADD_COLUMN,
-    UNDO_DROP_COLUMN,
+    drop::UNDO_DROP_COLUMN,
     UNDO_ALTER_COLUMN_TYPE,
     UNDO_COLUMN_DEFAULT,
     UNDO_SET_NOT_NULL,
@@ -111,177 +112,6 @@ pub fn add_column(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) -> 
 }
 
 undo_rule! {
-    /// a dropped column is added back, empty, with what the drop took with it
-    ///
-    /// ## Undoes
-    ///
-    /// - `ALTER TABLE … DROP COLUMN`
-    /// - `ALTER TABLE … DROP COLUMN IF EXISTS`
-    ///
-    /// ## The undo
-    ///
-    /// Adds the column back with its type, default, nullability and collation, then the constraints and indexes the drop removed with it, and the foreign keys of other tables that pointed at it. A NOT NULL column without a default is added with a placeholder its type accepts as its default (`ADD COLUMN … NOT NULL DEFAULT ''`: no rewrite since PostgreSQL 11), which a second statement drops (`ALTER COLUMN … DROP DEFAULT`; in the same `ALTER TABLE` PostgreSQL would drop it before adding the column), so the existing rows hold the placeholder and the schema is the one the drop removed: `''` for character types and `bytea`, `0` for numbers, `false` for booleans, `'epoch'` for dates and timestamps, `'00:00:00'` for times and intervals, the zero uuid, `'{}'` for arrays and JSON, and an enum's first value. When the migration copied the column into one it added before dropping it (`UPDATE … SET copy = col`, or `col::text`), the re-added column is refilled from the copy (`UPDATE … SET col = copy WHERE copy IS NOT NULL`, before its indexes and constraints come back), ahead of the undo that drops the copy.
-    ///
-    /// ## Verdict
-    ///
-    /// **lossy**: the column comes back empty (filled with its default, or with the placeholder the note names), at the end of the table rather than in its old position (the note says so when the order differs). Every row gets the same placeholder, so the note names a unique index or key the undo rebuilds over the column (it fails while two rows or more exist) and a CHECK or foreign key that may reject the value. A NOT NULL column without a default whose type has no known placeholder (a domain, a composite or unknown type) is re-added plainly: that fails on a table that has rows, and the note says so. **manual**, its SQL kept, when a step of the undo then needs values the column cannot have (see `src/undo/backfill.rs`): the undo rebuilds a unique index or key over the re-added column alone, or adds back a one-column foreign key from it (every row holds the placeholder), or a later step makes the empty column NOT NULL again, or builds a unique key over columns that all came back with one value. It would pass a drill on an empty database and fail on every populated one, so the file marks where the backfill goes (`MANUAL STEP`, with the `UPDATE` to complete), and a check at its top stops it, before any change, while the table has rows. **manual** when no earlier migration creates the column. Nothing to undo for `DROP COLUMN IF EXISTS` of a column that did not exist.
-    ///
-    /// ## Examples
-    ///
-    /// ```sql
-    /// -- earlier migrations
-    /// CREATE TABLE "User" ("id" TEXT PRIMARY KEY, "email" TEXT, "name" TEXT);
-    /// CREATE UNIQUE INDEX "User_email_key" ON "User"("email");
-    ///
-    /// -- this migration
-    /// ALTER TABLE "User" DROP COLUMN "email";
-    /// ```
-    ///
-    /// Its undo, **lossy**:
-    ///
-    /// ```sql
-    /// ALTER TABLE "User" ADD COLUMN email text;
-    /// CREATE UNIQUE INDEX "User_email_key" ON "User" USING btree (email);
-    /// ```
-    ///
-    /// A NOT NULL column comes back with a placeholder:
-    ///
-    /// ```sql
-    /// -- earlier migrations
-    /// CREATE TABLE "Account" ("id" TEXT PRIMARY KEY, "externalId" TEXT NOT NULL);
-    ///
-    /// -- this migration
-    /// ALTER TABLE "Account" DROP COLUMN "externalId";
-    /// ```
-    ///
-    /// Its undo, **lossy**:
-    ///
-    /// ```sql
-    /// ALTER TABLE "Account" ADD COLUMN "externalId" text NOT NULL DEFAULT '';
-    /// ALTER TABLE "Account" ALTER COLUMN "externalId" DROP DEFAULT;
-    /// ```
-    ///
-    /// ## Cases
-    ///
-    /// - `tests/cases/columns/drop_column_with_dependents.sql` (snapshot `snapshots/columns__drop_column_with_dependents.snap`)
-    /// - `tests/cases/columns/drop_column_needs_backfill.sql` (snapshot `snapshots/columns__drop_column_needs_backfill.snap`)
-    /// - `tests/cases/data/data_move.sql` (snapshot `snapshots/data__data_move.snap`)
-    UNDO_DROP_COLUMN = "undo-drop-column";
-}
-
-/// The undo of rule `undo-drop-column` (UNDO_DROP_COLUMN above).
-pub fn drop_column(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) -> Undo {
-    let (t, column) = match column_of(catalog, table, &cmd.name) {
-        Ok(found) => found,
-        Err(_) if cmd.missing_ok => {
-            return Undo::nothing(format!(
-                "column {} did not exist, so DROP COLUMN IF EXISTS did nothing",
-                Ident(&cmd.name)
-            ))
-        }
-        Err(undo) => return undo,
-    };
-    let filler = placeholder::placeholder(catalog, column);
-    let (mut statements, sequences_owned) = recreate::owned_sequences(catalog, table, [column]);
-    let mut added = placeholder::add_column(catalog, table, column, filler.as_ref());
-    let refill = super::moves::refill(catalog, t, &column.name);
-    // What every existing row holds once it is added, unless a copy refills it.
-    let holds = match &filler {
-        Some(p) => Some(Holds::Placeholder(p.shown.clone())),
-        None if column.default.is_none() && column.generated.is_none() => Some(Holds::Null),
-        None => None,
-    };
-    if let (Some(holds), None) = (holds, &refill) {
-        // On its last statement (after a placeholder's DROP DEFAULT): a backfill goes there.
-        let add = added.pop().expect("an ADD COLUMN");
-        added.push(add.with_effect(Effect::AddsColumnWithout {
-            table: table.clone(),
-            column: column.name.clone(),
-            holds,
-        }));
-    }
-    statements.extend(added);
-    statements.extend(refill.iter().map(|(statement, _)| statement.clone()));
-    statements.extend(sequences_owned);
-    for c in t
-        .constraints
-        .iter()
-        .filter(|c| c.columns.contains(&column.name))
-    {
-        statements.extend(recreate::add_constraint_online(table, c));
-    }
-    for i in catalog
-        .indexes_on(table)
-        .filter(|i| i.constraint.is_none() && i.columns.contains(&column.name))
-    {
-        statements.push(recreate::create_index(i, false));
-    }
-    for (other, fk) in catalog.foreign_keys_into(table) {
-        let points_here = matches!(&fk.references, Some((_, cols)) if cols.contains(&column.name));
-        if points_here && other.name != *table {
-            statements.extend(recreate::add_constraint_online(&other.name, fk));
-        }
-    }
-    let shown = quote::Column(table, &column.name);
-    let mut reason = match &filler {
-        Some(p) => format!(
-            "re-adds column {shown} with placeholder {} for existing rows (its default while it is added, then dropped): the dropped values are lost",
-            p.shown
-        ),
-        None => format!("re-adds column {shown} empty: its values are lost"),
-    };
-    if let Some((_, note)) = &refill {
-        reason = reason.replace(
-            "values are lost",
-            "values are lost where the copy below does not hold them",
-        );
-        reason.push_str("; ");
-        reason.push_str(note);
-    }
-    let reorders_columns = t.columns.last().map(|c| &c.name) != Some(&column.name);
-    if reorders_columns {
-        reason.push_str("; ");
-        reason.push_str(super::COLUMN_ORDER_NOTE);
-    }
-    let mut backfill = None;
-    if let Some(filler) = &filler {
-        let conflicts = placeholder::conflicts(catalog, t, &column.name);
-        reason.push_str(&match refill {
-            // Only rows the copy does not hold keep the placeholder.
-            Some(_) => conflicts
-                .note
-                .replace("every row gets", "every row the copy does not hold keeps")
-                .replace(
-                    "the table has two rows or more",
-                    "two such rows or more exist",
-                ),
-            None => {
-                backfill = backfill::of_own_rebuild(
-                    table,
-                    &column.name,
-                    &filler.shown,
-                    conflicts.unique_alone,
-                    conflicts.foreign_alone,
-                );
-                conflicts.note
-            }
-        });
-    }
-    if filler.is_none() && placeholder::needs_one(column) {
-        reason.push_str("; it is NOT NULL without a default and no placeholder is known for its type, so the undo fails while the table has rows");
-    }
-    let mut undo = Undo::lossy(reason, statements).losing([DataLoss::Column {
-        table: table.clone(),
-        column: column.name.clone(),
-    }]);
-    undo.reorders_columns = reorders_columns;
-    match backfill {
-        Some(backfill) => undo.needing(backfill),
-        None => undo,
-    }
-}
-
-undo_rule! {
     /// a column type change is converted back
     ///
     /// ## Undoes
@@ -290,7 +120,7 @@ undo_rule! {
     ///
     /// ## The undo
     ///
-    /// `ALTER COLUMN … TYPE old USING …`, with the column's default dropped before and restored after, and its collation kept. The `USING` inverts the forward's: `col AT TIME ZONE 'Z'` between `timestamp` and `timestamptz` is undone by `col AT TIME ZONE 'Z'` (the other way round), so the session's `TimeZone` plays no part; `col * k` between integer types by `col / k`; no `USING`, or casts of the column, by `col::old` (through `text` when either side is an enum: PostgreSQL has no cast between two enum types). A `serial` column is an `integer` (`bigint`, `smallint`) with a `nextval` default, as PostgreSQL made it: `serial` is not a type, and the undo never names it. The undos of type changes of one table that run one after the other in the undo (a statement with several `ALTER COLUMN … TYPE`, or several statements) are one `ALTER TABLE` with all their subcommands, so the table is rewritten once (see `src/undo/retype.rs`); each statement's note says where its undo went.
+    /// `ALTER COLUMN … TYPE old USING …`, with the column's default dropped before and restored after, and its collation kept. The `USING` inverts the forward's: `col AT TIME ZONE 'Z'` between `timestamp` and `timestamptz` is undone by `col AT TIME ZONE 'Z'` (the other way round), so the session's `TimeZone` plays no part; `col * k` between integer types by `col / k`; no `USING`, or casts of the column, by `col::old` (through `text` when either side is an enum: PostgreSQL has no cast between two enum types). A `serial` column is an `integer` (`bigint`, `smallint`) with a `nextval` default, as PostgreSQL made it: `serial` is not a type, and the undo never names it. The undos of type changes of one table that run one after the other in the undo (a statement with several `ALTER COLUMN … TYPE`, or several statements) are one `ALTER TABLE` with all their subcommands, so the table is rewritten once (see `src/undo/retype.rs`); each statement's note says where its undo went. An index whose key expression or predicate reads the column is dropped before the type change back and built again from its definition after it: PostgreSQL rebuilds such an index from the text it took under the new type, so `date(col)` of a column made a `date` would come back as plain `col`, and `f(col)` of a column made `text` with a cast.
     ///
     /// ## Verdict
     ///
@@ -352,6 +182,7 @@ undo_rule! {
     /// - `tests/cases/enums/case_remap.sql` (snapshot `snapshots/enums__case_remap.snap`)
     /// - `tests/cases/enums/case_remap_merges.sql` (snapshot `snapshots/enums__case_remap_merges.snap`)
     /// - `tests/cases/enums/rename_aside_adds_value.sql` (snapshot `snapshots/enums__rename_aside_adds_value.snap`)
+    /// - `tests/cases/columns/alter_type_expression_index.sql` (snapshot `snapshots/columns__alter_type_expression_index.snap`)
     UNDO_ALTER_COLUMN_TYPE = "undo-alter-column-type";
 }
 
@@ -381,7 +212,18 @@ pub fn alter_type(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) -> 
         raw_default: Some(Box::new(conversion.value)),
         ..Default::default()
     };
-    let mut statements = Vec::new();
+    // PostgreSQL rebuilds an index over the column from its definition's text under the new
+    // type, and again under the old one: an expression or predicate over the column does not
+    // come back as written (`date(col)` on a column made a date loses its call). Those are
+    // dropped before the type change back and created again from the model after it.
+    let rebuilt: Vec<&Index> = catalog
+        .indexes_on(table)
+        .filter(|i| i.constraint.is_none() && computes_on(i, &column.name))
+        .collect();
+    let mut statements: Vec<UndoSql> = rebuilt
+        .iter()
+        .map(|i| UndoSql::text(text::drop(text::DropKind::Index, &i.name, false), false))
+        .collect();
     if column.default.is_some() {
         statements.push(column_cmd(table, At::AtColumnDefault, &column.name, None));
     }
@@ -399,12 +241,23 @@ pub fn alter_type(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) -> 
             Some(default.unpack()),
         ));
     }
+    statements.extend(rebuilt.iter().map(|i| recreate::create_index(i, false)));
     let (from, to) = (type_label(&new_type), type_label(&old_type));
-    let reason = format!(
+    let mut reason = format!(
         "converts {} back from {from} to {to}{}",
         quote::Column(table, &column.name),
         conversion.note
     );
+    if !rebuilt.is_empty() {
+        let names: Vec<String> = rebuilt
+            .iter()
+            .map(|i| Ident(&i.name.name).to_string())
+            .collect();
+        reason.push_str(&format!(
+            "; index {} computes on the column, so it is dropped first and built again from its definition (PostgreSQL would rebuild it from the text it took under the new type)",
+            names.join(", ")
+        ));
+    }
     if conversion.exact {
         return Undo::exact(reason, statements);
     }
@@ -414,6 +267,18 @@ pub fn alter_type(catalog: &Catalog, table: &QName, cmd: &pb::AlterTableCmd) -> 
             column: column.name.clone(),
         }])
         .guarded(guard)
+}
+
+/// Whether an index computes on `column`: an expression of its key, or its predicate, reads it.
+fn computes_on(index: &Index, column: &str) -> bool {
+    let stmt = index.stmt.unpack();
+    let expressions = stmt.index_params.iter().filter_map(|p| match &p.node {
+        Some(NodeEnum::IndexElem(e)) if e.name.is_empty() => e.expr.as_deref(),
+        _ => None,
+    });
+    expressions
+        .chain(stmt.where_clause.as_deref())
+        .any(|e| column_refs(e).iter().any(|c| c == column))
 }
 
 undo_rule! {

@@ -26,7 +26,7 @@ undo_rule! {
     ///
     /// ## The undo
     ///
-    /// `ALTER TABLE … DROP CONSTRAINT`, under the name PostgreSQL gives an unnamed constraint. A primary key also made its columns NOT NULL, so those that were nullable become nullable again. No statement when a later `DROP TABLE` of the same undo drops the table anyway (and nothing between needs the constraint gone first).
+    /// `ALTER TABLE … DROP CONSTRAINT`, under the name PostgreSQL gives an unnamed constraint. A primary key also made its columns NOT NULL, so those that were nullable become nullable again. No statement when a later `DROP TABLE` of the same undo drops the table anyway (and nothing between needs the constraint gone first). In an `ALTER TABLE` of several commands PostgreSQL adds columns before constraints, whatever their order in the statement, so the undo drops a constraint before a column the same statement added, even one written after it.
     ///
     /// ## Verdict
     ///
@@ -53,6 +53,7 @@ undo_rule! {
     ///
     /// - `tests/cases/constraints/add_constraints.sql` (snapshot `snapshots/constraints__add_constraints.snap`)
     /// - `tests/cases/tables/drops_covered_by_drop_table.sql` (snapshot `snapshots/tables__drops_covered_by_drop_table.snap`)
+    /// - `tests/cases/constraints/checks_before_their_column.sql` (snapshot `snapshots/constraints__checks_before_their_column.snap`)
     UNDO_ADD_CONSTRAINT = "undo-add-constraint";
 }
 
@@ -289,6 +290,7 @@ undo_rule! {
     /// - `tests/cases/constraints/pk_swap_using_index.sql` (snapshot `snapshots/constraints__pk_swap_using_index.snap`)
     /// - `tests/cases/constraints/using_index_unknown_dropped.sql` (snapshot `snapshots/constraints__using_index_unknown_dropped.snap`)
     /// - `tests/cases/indexes/renamed_by_rebuild.sql` (snapshot `snapshots/indexes__renamed_by_rebuild.snap`)
+    /// - `tests/cases/constraints/primary_key_swap_drops_its_column.sql` (snapshot `snapshots/constraints__primary_key_swap_drops_its_column.snap`)
     UNDO_DROP_CONSTRAINT = "undo-drop-constraint";
 }
 

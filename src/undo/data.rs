@@ -6,6 +6,7 @@
 //! when an undo is needed and unmigrate cannot write it: rows an `INSERT` added that no key
 //! identifies, or a statement that also changes other tables.
 
+mod calls;
 mod effects;
 
 use effects::{delete_effects, quoted, referencing_closure, referencing_columns};
@@ -41,7 +42,7 @@ pub fn write(catalog: &Catalog, node: &NodeEnum, scope: &Touches) -> Undo {
     let Some(table) = relation.map(QName::from_range_var) else {
         return Undo::manual("data statement without a target table; reverse it by hand");
     };
-    if scope.creates(&table, |_| true) {
+    if scope.creates(&table, |t| !catalog.moves.created(t)) {
         return Undo::nothing(format!(
             "{verb} {table}, which this migration creates: the undo drops the table and these rows with it"
         ));
@@ -74,7 +75,7 @@ undo_rule! {
     ///
     /// ## Verdict
     ///
-    /// **lossy**: changes made to those rows since go with them, and so does whatever `ON DELETE` actions follow (the note names them). Nothing to undo (**exact**) for rows into a table the same migration creates. **manual** for `INSERT … SELECT`, `ON CONFLICT`, rows without a constant key, and any statement with a data-changing `WITH`: which rows changed is only known at run time.
+    /// **lossy**: changes made to those rows since go with them, and so does whatever `ON DELETE` actions follow (the note names them). Nothing to undo (**exact**) for rows into a table the same migration creates (`CREATE TABLE IF NOT EXISTS` of a table no earlier migration creates included). **manual** for `INSERT … SELECT`, `ON CONFLICT`, rows without a constant key, and any statement with a data-changing `WITH`: which rows changed is only known at run time.
     ///
     /// ## Examples
     ///
@@ -106,6 +107,7 @@ undo_rule! {
     ///
     /// - `tests/cases/data/keyed_inserts.sql` (snapshot `snapshots/data__keyed_inserts.snap`)
     /// - `tests/cases/data/data_statements.sql` (snapshot `snapshots/data__data_statements.snap`)
+    /// - `tests/cases/data/do_blocks_that_only_check.sql` (snapshot `snapshots/data__do_blocks_that_only_check.snap`)
     UNDO_INSERT = "undo-insert";
 }
 
@@ -535,7 +537,7 @@ undo_rule! {
     ///
     /// ## Verdict
     ///
-    /// **manual**: unmigrate cannot see or reverse what the functions did.
+    /// **exact** (nothing to undo) for a `SELECT` that calls only the built-in functions that change nothing (`SELECT 1`, `SELECT count(*) FROM t`). **manual** otherwise: unmigrate cannot see or reverse what the functions did; for a function the history defines (in `LANGUAGE sql` or PL/pgSQL), the note names the tables it inserts into, updates and deletes from, so the reader knows what to repair.
     ///
     /// ## Example
     ///
@@ -551,13 +553,27 @@ undo_rule! {
     ///
     /// ## Cases
     ///
-    /// None yet: the examples above are its only tests.
+    /// - `tests/cases/data/select_calls.sql` (snapshot `snapshots/data__select_calls.snap`)
     UNDO_SELECT = "undo-select";
 }
 
 /// The undo of rule `undo-select` (UNDO_SELECT above).
-pub fn select(_node: &NodeEnum) -> Undo {
-    Undo::manual("a SELECT in a migration runs for its side effects (function calls), which unmigrate cannot reverse; reverse them by hand")
+pub fn select(catalog: &Catalog, node: &NodeEnum) -> Undo {
+    let reads_only = matches!(node, NodeEnum::SelectStmt(s) if s.into_clause.is_none())
+        && crate::sql::plpgsql::calls_only_pure(node).is_ok();
+    if reads_only {
+        return Undo::nothing(
+            "the SELECT only reads: it calls no function but built-in ones that change nothing",
+        );
+    }
+    let writes = calls::writes_of_calls(catalog, node);
+    if writes.is_empty() {
+        return Undo::manual("a SELECT in a migration runs for its side effects (function calls), which unmigrate cannot reverse; reverse them by hand");
+    }
+    Undo::manual(format!(
+        "a SELECT in a migration runs for the side effects of the functions it calls: {}. Which rows they changed is only known at run time: delete the rows they added and restore what they changed or deleted (from a backup) by hand",
+        writes.join("; ")
+    ))
 }
 
 undo_rule! {

@@ -25,7 +25,7 @@ undo_rule! {
     ///
     /// ## The undo
     ///
-    /// None of its own: its PL/pgSQL body is parsed, and every SQL statement in it changes a table the same migration creates (which the undo drops), or adds a constraint or index on columns the same migration adds (which the undo drops, and the constraint or index with them). A foreign key it adds must point at a table the migration keeps (or at its own table): the undo does not know the key, so it could not drop a table it points at.
+    /// None of its own: its PL/pgSQL body is parsed, and every SQL statement in it changes a table the same migration creates (which the undo drops), or adds a constraint or index on columns the same migration adds (which the undo drops, and the constraint or index with them), or changes nothing: a `SELECT` that only reads (a check whose `RAISE EXCEPTION` stops the migration), or the `ADD CONSTRAINT` of a constraint the table already has or the `CREATE INDEX` of an index that already stands (run, it would have failed with the migration: a guard in the block skipped it, as when a migration re-applies DDL after a rebase). A foreign key it adds must point at a table the migration keeps (or at its own table): the undo does not know the key, so it could not drop a table it points at. Its expressions may call built-in functions that change nothing (`count`, `string_agg`, `jsonb_typeof`, `now`, …), written without a schema or in `pg_catalog`.
     ///
     /// ## Verdict
     ///
@@ -62,15 +62,17 @@ undo_rule! {
     /// ## Cases
     ///
     /// - `tests/cases/data/do_blocks.sql` (snapshot `snapshots/data__do_blocks.snap`)
+    /// - `tests/cases/data/do_blocks_that_only_check.sql` (snapshot `snapshots/data__do_blocks_that_only_check.snap`)
     UNDO_DO_BLOCK = "undo-do-block";
 }
 
 /// The undo of rule `undo-do-block` (UNDO_DO_BLOCK above).
 pub fn do_block(catalog: &Catalog, s: &pb::DoStmt, scope: &Touches) -> Undo {
     match changes(catalog, s, scope) {
-        Ok(changed) if changed.is_empty() => Undo::nothing(
-            "the DO block changes nothing: it holds no SQL statement, only control flow and expressions that read",
-        ),
+        Ok(changed) if changed.is_empty() => Undo::nothing(format!(
+            "the DO block changes nothing: {}",
+            nothing_said(catalog, s)
+        )),
         Ok(changed) => Undo::nothing(format!(
             "the DO block only changes {}: the undo of this migration removes it, and the block's changes with it",
             changed.join(", ")
@@ -86,6 +88,9 @@ fn changes(catalog: &Catalog, s: &pb::DoStmt, scope: &Touches) -> Result<Vec<Str
     let body = plpgsql::do_body(s)?;
     let mut changed = Vec::new();
     for (sql, node) in &body.statements {
+        if catalog.changes_nothing_in_block(node) {
+            continue;
+        }
         let what = covered(catalog, node, scope).ok_or_else(|| {
             format!(
                 "`{}` changes what the migration keeps",
@@ -99,12 +104,27 @@ fn changes(catalog: &Catalog, s: &pb::DoStmt, scope: &Touches) -> Result<Vec<Str
     Ok(changed)
 }
 
+/// Why a block that changes nothing does not: what its statements are.
+fn nothing_said(catalog: &Catalog, s: &pb::DoStmt) -> &'static str {
+    let body = plpgsql::do_body(s)
+        .map(|b| b.statements)
+        .unwrap_or_default();
+    let skipped = body.iter().any(|(_, node)| {
+        !matches!(node, NodeEnum::SelectStmt(_)) && catalog.changes_nothing_in_block(node)
+    });
+    match (body.is_empty(), skipped) {
+        (true, _) => "it holds no SQL statement, only control flow and expressions that read",
+        (false, false) => "its statements only read (a check that raises an error stops the migration, which then needs no undo)",
+        (false, true) => "it re-adds a constraint or index that already stands, which its guard skipped (run, it would have failed the migration), and reads",
+    }
+}
+
 /// What `node` changes, when the undo of the migration removes it anyway: a table the
 /// migration creates, or a constraint or index on columns it adds. A foreign key must not
 /// point at another table the migration creates: the undo, which does not know the key,
 /// could drop that table first, and PostgreSQL refuses while the key stands.
 fn covered(catalog: &Catalog, node: &NodeEnum, scope: &Touches) -> Option<String> {
-    let created = |table: &QName| scope.creates(table, |_| true);
+    let created = |table: &QName| scope.creates(table, |t| !catalog.moves.created(t));
     let new_table = |rv: &Option<pb::RangeVar>| {
         let table = QName::from_range_var(rv.as_ref()?);
         created(&table).then(|| format!("table {table} (this migration creates it)"))

@@ -71,7 +71,7 @@ fn drop_type_stmt(name: &QName) -> UndoSql {
 }
 
 undo_rule! {
-    /// a dropped enum type is created again with its values
+    /// a dropped enum or composite type is created again as it was
     ///
     /// ## Undoes
     ///
@@ -80,11 +80,11 @@ undo_rule! {
     ///
     /// ## The undo
     ///
-    /// `CREATE TYPE … AS ENUM` with the values in their order.
+    /// `CREATE TYPE … AS ENUM` with the values in their order; for a composite type, `CREATE TYPE … AS (…)` with its attributes, and its comment.
     ///
     /// ## Verdict
     ///
-    /// **exact**. **manual** when the type is not an enum an earlier migration creates (a composite type, domain or range the history created is not modelled); nothing to undo for `IF EXISTS` of a type no earlier migration creates, with the note that one made outside the migrations would be lost.
+    /// **exact**. **manual** when the type is not an enum or composite type an earlier migration creates (a domain or range the history created is not modelled, nor a composite type an `ALTER TYPE` changed since), and for a composite type dropped with `CASCADE` (the columns and functions using it went with it); nothing to undo for `IF EXISTS` of a type no earlier migration creates, with the note that one made outside the migrations would be lost.
     ///
     /// ## Example
     ///
@@ -105,6 +105,7 @@ undo_rule! {
     /// ## Cases
     ///
     /// - `tests/cases/enums/create_and_drop.sql` (snapshot `snapshots/enums__create_and_drop.snap`)
+    /// - `tests/cases/composites/create_and_drop.sql` (snapshot `snapshots/composites__create_and_drop.snap`)
     UNDO_DROP_TYPE = "undo-drop-type";
 }
 
@@ -114,6 +115,10 @@ pub fn drop_type(catalog: &Catalog, s: &pb::DropStmt) -> Undo {
         return Undo::manual("DROP TYPE without a type name");
     };
     let name = QName::from_name_nodes(&t.names);
+    let cascade = s.behavior == pb::DropBehavior::DropCascade as i32;
+    if let Some(undo) = super::composites::drop_composite_type(catalog, &name, cascade) {
+        return undo;
+    }
     match catalog.enums.get(&name) {
         Some(e) => Undo::exact(
             format!("creates enum {name} again with its {} values", e.values.len()),
@@ -123,7 +128,7 @@ pub fn drop_type(catalog: &Catalog, s: &pb::DropStmt) -> Undo {
             Undo::of_unknown_drop("type", &name, true)
         }
         None => Undo::manual(format!(
-            "type {name} is not an enum created by an earlier migration, so its definition is unknown"
+            "type {name} is not an enum or composite type created by an earlier migration (and left as created), so its definition is unknown"
         )),
     }
 }

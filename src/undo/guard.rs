@@ -45,6 +45,9 @@ pub struct Guard {
     /// It only asks whether its table has rows (see [`Guard::table_has_rows`]): data the undo
     /// changes before it, and the table's columns, do not keep it from the top of the undo.
     rows_only: bool,
+    /// Where the step it guards starts among its undo's statements: 0 but in the undo of a
+    /// statement of several parts, whose parts' steps follow one another (`Undo::combine`).
+    pub(super) at: usize,
 }
 
 /// Which values of the columns a guard reads make it fail (see [`Guard::offends`]).
@@ -117,6 +120,7 @@ impl Guard {
             hint: None,
             offends,
             rows_only: false,
+            at: 0,
             problem: format!(
                 "table {} has rows with equal ({}), so unique index {} cannot be built again",
                 index.table,
@@ -225,6 +229,7 @@ impl Guard {
             hint: None,
             offends,
             rows_only: false,
+            at: 0,
         })
     }
 
@@ -250,6 +255,7 @@ impl Guard {
             hint: None,
             offends: Offends::Other,
             rows_only: false,
+            at: 0,
             problem: format!(
                 "table {table} has rows where {} holds {}, so enum {type_name} cannot be recreated without it",
                 Ident(column),
@@ -278,6 +284,7 @@ impl Guard {
             hint: None,
             offends: Offends::Other,
             rows_only: false,
+            at: 0,
             problem: format!(
                 "a value of {} does not convert back to {to}",
                 crate::sql::quote::Column(table, column)
@@ -315,6 +322,7 @@ impl Guard {
             converts_from: None,
             offends: Offends::Other,
             rows_only: false,
+            at: 0,
             problem: format!(
                 "table {table} has rows whose ({columns}) reference {parent}, which the undo recreates empty, so foreign key {} of {table} cannot be added back",
                 Ident(&c.name)
@@ -336,6 +344,7 @@ impl Guard {
                 column: column.to_string(),
             },
             rows_only: false,
+            at: 0,
             offenders: format!(
                 "SELECT * FROM {} WHERE {} IS NULL",
                 Qualified(table),
@@ -375,6 +384,7 @@ impl Guard {
             )),
             offends: Offends::Other,
             rows_only: false,
+            at: 0,
             problem: format!(
                 "table {table} has rows where {} holds {listed}, which {to} lacks, so it cannot be converted back",
                 Ident(column)
@@ -405,6 +415,7 @@ impl Guard {
             ),
             offends: Offends::Other,
             rows_only: true,
+            at: 0,
             problem,
         }
     }

@@ -110,7 +110,7 @@ undo_rule! {
     ///
     /// ## The undo
     ///
-    /// Recreates the index from its recorded definition: `CREATE INDEX CONCURRENTLY`, in an undo migration of its own, when the drop was concurrent or the table is in use before the undo and stays after it (the migration neither creates nor drops it, and it is a plain table, not a partitioned one); a plain `CREATE INDEX` on a table the undo itself recreates, empty.
+    /// Recreates the index from its recorded definition: `CREATE INDEX CONCURRENTLY`, in an undo migration of its own, when the drop was concurrent or the table is in use before the undo and stays after it (the migration neither creates nor drops it, and it is a plain table, not a partitioned one); a plain `CREATE INDEX` on a table the undo itself recreates, empty. Its comment, which PostgreSQL dropped with it, is put back.
     ///
     /// ## Verdict
     ///
@@ -184,18 +184,21 @@ pub fn drop_index(catalog: &Catalog, s: &pb::DropStmt, scope: &LazyScope<'_>) ->
     } else {
         String::new()
     };
+    let mut statements = vec![statement];
+    statements.extend(super::recreate::comments_of(
+        catalog,
+        pb::ObjectType::ObjectIndex,
+        &name,
+    ));
     if index.stmt.unpack().unique {
         Undo::lossy(
             format!("recreates unique index {name}{how}: fails if duplicate rows were written since.{invalid}"),
-            vec![statement],
+            statements,
         )
         .guarded(Guard::duplicates(index))
     } else if concurrent {
-        Undo::exact(
-            format!("recreates index {name}{how}.{invalid}"),
-            vec![statement],
-        )
+        Undo::exact(format!("recreates index {name}{how}.{invalid}"), statements)
     } else {
-        Undo::exact(format!("recreates index {name}"), vec![statement])
+        Undo::exact(format!("recreates index {name}"), statements)
     }
 }

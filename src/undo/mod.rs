@@ -6,6 +6,7 @@ mod backfill;
 mod claims;
 mod columns;
 mod comment;
+mod composites;
 mod constraints;
 mod covered;
 mod data;
@@ -24,6 +25,7 @@ mod lock_timeout;
 mod maintenance;
 mod moves;
 mod objects;
+mod outcome;
 mod rebuilt;
 mod recreate;
 mod renames;
@@ -36,11 +38,9 @@ mod tables;
 mod temporary;
 mod views;
 
-use serde::Serialize;
-
 use crate::catalog::Catalog;
 use crate::sql::touches::Touches;
-use crate::sql::{self, pb, NodeEnum, QName};
+use crate::sql::{pb, NodeEnum, QName};
 
 pub use claims::{Claims, Reason};
 pub use derive::{derive_each, derive_undos, MigrationUndo, StatementUndo, VerdictCounts};
@@ -48,383 +48,14 @@ pub use effect::Effect;
 pub use explained::{kept_by_design, FileHazards, FoundHazard};
 pub use file::{render_parts, Files};
 pub use lock_timeout::{LockTimeout, DEFAULT_LOCK_TIMEOUT};
+pub(crate) use outcome::stmt;
+pub use outcome::{
+    render, render_keeping, DataLoss, Placement, TransactionControl, Undo, UndoSql, Verdict,
+    COLUMN_ORDER_NOTE,
+};
 pub use rule::UndoRule;
 use scope::is_data_statement;
 pub use scope::{touches_of_file, LazyScope};
-
-/// How faithfully an undo restores what the forward statement changed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Verdict {
-    /// Restores the previous schema exactly.
-    Exact,
-    /// Restores the schema, but data is lost or may not convert; the reason says what.
-    Lossy,
-    /// No safe automatic undo: a person must write it.
-    Manual,
-}
-
-impl Verdict {
-    /// The verdict of several undos applied together: the least exact of them, and exact
-    /// when there are none.
-    pub fn least_exact(verdicts: impl IntoIterator<Item = Verdict>) -> Verdict {
-        verdicts.into_iter().max().unwrap_or(Verdict::Exact)
-    }
-}
-
-impl std::fmt::Display for Verdict {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Verdict::Exact => "exact",
-            Verdict::Lossy => "lossy",
-            Verdict::Manual => "manual",
-        })
-    }
-}
-
-/// Ends the reason of an undo that re-adds a column at the end of its table (and sets
-/// [`Undo::reorders_columns`]).
-pub const COLUMN_ORDER_NOTE: &str =
-    "it returns at the end of the table, so the column order differs";
-
-/// One generated SQL statement.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct UndoSql {
-    /// The statement's text; empty while a built tree still waits to be deparsed.
-    pub sql: String,
-    /// Must run outside a transaction block (`CONCURRENTLY`), so in a migration of its own.
-    pub concurrent: bool,
-    /// Where it runs among the undo's transactions (`VALIDATE CONSTRAINT` after its add).
-    #[serde(skip)]
-    pub placement: Placement,
-    /// A built statement not yet deparsed: rules only build trees, and [`render`] turns them
-    /// into text (generation does so as soon as a statement's undo is derived).
-    /// Boxed: an undo keeps its slot after rendering, and a bare tree node is 600 bytes.
-    #[serde(skip)]
-    pending: Option<Box<NodeEnum>>,
-    /// What it does, where a pass over the whole undo needs to know (see [`Effect`]).
-    #[serde(skip)]
-    pub effect: Option<Box<Effect>>,
-    /// The tree `sql` was deparsed from, when [`render_keeping`] kept it.
-    #[serde(skip)]
-    pub(crate) kept: kept::Kept,
-}
-
-impl UndoSql {
-    /// A statement written directly as text (see [`crate::sql::text`]).
-    pub fn text(sql: String, concurrent: bool) -> Self {
-        UndoSql {
-            sql,
-            concurrent,
-            placement: Placement::InOrder,
-            pending: None,
-            effect: None,
-            kept: kept::Kept::default(),
-        }
-    }
-
-    /// The statement with its [`Placement`].
-    pub fn placed(self, placement: Placement) -> Self {
-        UndoSql { placement, ..self }
-    }
-
-    /// A built statement, deparsed by [`render`]; `concurrent` ones get a migration of their own.
-    pub fn new(node: NodeEnum, concurrent: bool) -> Self {
-        UndoSql {
-            sql: String::new(),
-            concurrent,
-            placement: Placement::InOrder,
-            pending: Some(Box::new(node)),
-            effect: None,
-            kept: kept::Kept::default(),
-        }
-    }
-
-    /// The statement with its [`Effect`].
-    pub fn with_effect(self, effect: Effect) -> Self {
-        UndoSql {
-            effect: Some(Box::new(effect)),
-            ..self
-        }
-    }
-}
-
-/// Where an undo statement runs among the undo's transactions. A foreign key or CHECK added
-/// back to a table in use is added `NOT VALID` (a brief lock, no scan) and validated by a
-/// later statement, which must run in a later transaction: in the add's own it would hold the
-/// add's lock through the validating scan. So validations wait, and go into a migration of
-/// their own (batch mode runs a file as one transaction) just before the next statement that
-/// is not itself a `NOT VALID` add, or at the end of the undo.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Placement {
-    /// In order, in the current transaction.
-    #[default]
-    InOrder,
-    /// Adds a constraint `NOT VALID`: it reads no rows, so it may run while validations wait.
-    NotValidAdd,
-    /// Validates (or depends on a validation): runs in a later transaction than the
-    /// statements before it, in order with the other statements that wait.
-    Later,
-    /// A preflight check (`guard` module): runs at the top of the undo, before any change.
-    Guard,
-    /// A preflight check that runs right before its statement (it cannot run at the top): it
-    /// only reads rows, so like a `NOT VALID` add it may run while validations wait.
-    GuardHere,
-}
-
-/// Deparses the undo's built statements. A statement the deparser rejects (a bug in
-/// unmigrate, never a user's input) is never shipped: the undo becomes manual instead.
-pub fn render(undo: &mut Undo) {
-    render_keeping(undo, false);
-}
-
-/// [`render`], keeping each tree beside its text when `keep` (see `undo::kept`).
-pub fn render_keeping(undo: &mut Undo, keep: bool) {
-    for statement in &mut undo.statements {
-        let Some(node) = statement.pending.take() else {
-            continue;
-        };
-        match sql::deparse_keeping(*node) {
-            (Ok(text), tree) => {
-                if keep {
-                    statement.kept = kept::Kept::new(tree, &text);
-                }
-                statement.sql = text;
-            }
-            (Err(error), _) => {
-                *undo = Undo::manual(format!(
-                    "unmigrate could not write this undo ({error}); please report it, and write the undo by hand"
-                ));
-                return;
-            }
-        }
-    }
-}
-
-/// Data an undo announces it loses, in a form a drill can check against what it observes
-/// (the `reason` says the same for people). Seeded drills compare row counts and column
-/// checksums before the forward migration and after its undo: every difference must be one
-/// of these, or the undo lost data it did not announce.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum DataLoss {
-    /// The whole table: it comes back empty, or rows written to it are dropped with it.
-    Table {
-        #[serde(flatten, serialize_with = "crate::sql::names::json::table")]
-        table: QName,
-    },
-    /// Some of the table's rows: deleted, or not brought back.
-    Rows {
-        #[serde(flatten, serialize_with = "crate::sql::names::json::table")]
-        table: QName,
-    },
-    /// The values of one column: it comes back empty, or keeps values the forward wrote.
-    Column {
-        #[serde(flatten, serialize_with = "crate::sql::names::json::table")]
-        table: QName,
-        column: String,
-    },
-}
-
-impl DataLoss {
-    pub fn table(&self) -> &QName {
-        match self {
-            DataLoss::Table { table }
-            | DataLoss::Rows { table }
-            | DataLoss::Column { table, .. } => table,
-        }
-    }
-
-    /// Whether the loss covers a difference in `column` of `table` (`None`: in its rows or row
-    /// count).
-    pub fn covers(&self, table: &QName, column: Option<&str>) -> bool {
-        match self {
-            DataLoss::Table { table: t } | DataLoss::Rows { table: t } => t == table,
-            DataLoss::Column {
-                table: t,
-                column: c,
-            } => t == table && Some(c.as_str()) == column,
-        }
-    }
-}
-
-impl std::fmt::Display for DataLoss {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            DataLoss::Table { table } => write!(f, "all rows of {table}"),
-            DataLoss::Rows { table } => write!(f, "rows of {table}"),
-            DataLoss::Column { table, column } => {
-                write!(f, "{}", sql::quote::Column(table, column))
-            }
-        }
-    }
-}
-
-/// The undo of one forward statement.
-#[derive(Debug, Clone, Serialize)]
-pub struct Undo {
-    pub verdict: Verdict,
-    pub reason: String,
-    /// Statements to run, in order; empty when nothing needs undoing or when manual.
-    pub statements: Vec<UndoSql>,
-    /// The data a `lossy` undo loses, as the reason says it (empty for other verdicts).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub loses: Vec<DataLoss>,
-    /// The undo re-adds a column at the end of its table, so the column order differs from
-    /// before, and the reason says so ([`COLUMN_ORDER_NOTE`]). Drills accept a difference in
-    /// column order only then.
-    #[serde(skip)]
-    pub reorders_columns: bool,
-    /// Conditions that make the undo fail, checked before it changes anything: placed among
-    /// `statements` once the migration is folded (see `guard::place`).
-    #[serde(skip)]
-    pub guards: Vec<guard::Guard>,
-    /// What the statement did to an enum type, for the pass that recreates each type once
-    /// per undo ([`enums::once_per_type`]).
-    #[serde(skip)]
-    pub(crate) enum_fact: Option<Box<enums::EnumFact>>,
-    /// The forward statement opens or closes an explicit transaction block, which the undo
-    /// file carries over (see `session::transaction`).
-    #[serde(skip)]
-    pub transaction: Option<TransactionControl>,
-    /// Columns a person must fill before a step of this undo can run on a populated table
-    /// (see `backfill`). Boxed: nearly every undo has none, and every undo is held until its
-    /// file is written.
-    #[serde(skip)]
-    pub(crate) backfills: Option<Box<backfill::Needed>>,
-}
-
-/// A forward `BEGIN` (or `START TRANSACTION`) or `COMMIT`: the undo of the statements between
-/// them runs in a transaction block too.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TransactionControl {
-    Begin,
-    Commit,
-}
-
-impl Undo {
-    pub fn exact(reason: impl Into<String>, statements: Vec<UndoSql>) -> Self {
-        Undo {
-            verdict: Verdict::Exact,
-            reason: reason.into(),
-            statements,
-            loses: Vec::new(),
-            reorders_columns: false,
-            guards: Vec::new(),
-            enum_fact: None,
-            transaction: None,
-            backfills: None,
-        }
-    }
-
-    pub fn lossy(reason: impl Into<String>, statements: Vec<UndoSql>) -> Self {
-        Undo {
-            verdict: Verdict::Lossy,
-            reason: reason.into(),
-            statements,
-            loses: Vec::new(),
-            reorders_columns: false,
-            guards: Vec::new(),
-            enum_fact: None,
-            transaction: None,
-            backfills: None,
-        }
-    }
-
-    /// The data this undo loses (see [`DataLoss`]), for the drill to check.
-    pub fn losing(mut self, loses: impl IntoIterator<Item = DataLoss>) -> Self {
-        // Sized exactly: `extend` would reserve room for four losses, and a large migration
-        // keeps one list per statement until its undo is written.
-        let loses = loses.into_iter();
-        self.loses.reserve_exact(loses.size_hint().0);
-        self.loses.extend(loses);
-        self
-    }
-
-    /// The undo, checking first that no row meets the condition that would make it fail.
-    pub fn guarded(mut self, guards: impl IntoIterator<Item = guard::Guard>) -> Self {
-        self.guards.extend(guards);
-        self
-    }
-
-    pub fn manual(reason: impl Into<String>) -> Self {
-        Undo {
-            verdict: Verdict::Manual,
-            reason: reason.into(),
-            statements: Vec::new(),
-            loses: Vec::new(),
-            reorders_columns: false,
-            guards: Vec::new(),
-            enum_fact: None,
-            transaction: None,
-            backfills: None,
-        }
-    }
-
-    /// Nothing to undo (the statement changed no schema state, or was a no-op).
-    pub fn nothing(reason: impl Into<String>) -> Self {
-        Undo::exact(reason, Vec::new())
-    }
-
-    /// The undo of `DROP <kind> [IF EXISTS] name` of an object no earlier migration creates,
-    /// of a kind the model tracks: nothing to undo when `IF EXISTS` found nothing (the history
-    /// is the schema's source of truth; the note says what an object made outside it would
-    /// lose), else manual, its definition unknown.
-    pub fn of_unknown_drop(kind: &str, name: &dyn std::fmt::Display, missing_ok: bool) -> Self {
-        if missing_ok {
-            let statement = kind.to_uppercase();
-            return Undo::nothing(format!(
-                "no earlier migration creates {kind} {name}, so DROP {statement} IF EXISTS dropped nothing (if it was created outside the migrations, its definition is lost: recreate it by hand)"
-            ));
-        }
-        Undo::manual(format!(
-            "{kind} {name} is not created by any earlier migration, so its definition is unknown"
-        ))
-    }
-
-    /// Joins the undos of the parts of one statement (ALTER TABLE commands, DROP objects),
-    /// given in forward order: the statements run in reverse, the verdict is the worst.
-    fn combine(parts: Vec<Undo>) -> Undo {
-        if parts.len() == 1 {
-            return parts.into_iter().next().expect("one part");
-        }
-        let verdict = Verdict::least_exact(parts.iter().map(|p| p.verdict));
-        let reason = parts
-            .iter()
-            .filter(|p| p.verdict == verdict)
-            .map(|p| p.reason.as_str())
-            .collect::<Vec<_>>()
-            .join("; ");
-        let loses = parts.iter().flat_map(|p| p.loses.iter().cloned()).collect();
-        let guards = parts
-            .iter()
-            .flat_map(|p| p.guards.iter().cloned())
-            .collect();
-        let backfills = backfill::Needed::joined(parts.iter().map(|p| p.backfills()));
-        // Said in the reason only when the part's verdict is the worst: the flag follows it.
-        let reorders_columns = parts
-            .iter()
-            .any(|p| p.verdict == verdict && p.reorders_columns);
-        // A statement of several parts is left to its parts' own undos.
-        let statements = parts.into_iter().rev().flat_map(|p| p.statements).collect();
-        Undo {
-            verdict,
-            reason,
-            statements,
-            loses,
-            reorders_columns,
-            guards,
-            enum_fact: None,
-            transaction: None,
-            backfills,
-        }
-    }
-}
-
-/// A built statement for a transactional migration (deparsed later by [`render`]).
-pub(crate) fn stmt(node: NodeEnum) -> UndoSql {
-    UndoSql::new(node, false)
-}
 
 /// The undo of every statement of one forward migration, in forward order. Folds the
 /// statements into `catalog` as it goes, so afterwards it holds the state after the migration;
@@ -498,20 +129,26 @@ fn has_parts(node: &NodeEnum) -> bool {
 
 /// `ALTER TABLE t a, b` → `ALTER TABLE t a`, `ALTER TABLE t b`; `DROP X a, b` likewise.
 /// The parts take over the statement's commands or objects; nothing is copied but the name.
+/// An `ALTER TABLE`'s commands come in the order PostgreSQL runs them
+/// ([`crate::catalog::in_run_order`]), which the
+/// model follows and the undo reverses: `ADD CONSTRAINT c CHECK (x …), ADD COLUMN x` adds
+/// the column first, so its undo drops the constraint before the column.
 fn split_parts(node: NodeEnum) -> Vec<NodeEnum> {
     match node {
-        NodeEnum::AlterTableStmt(a) => a
-            .cmds
-            .into_iter()
-            .map(|cmd| {
-                NodeEnum::AlterTableStmt(pb::AlterTableStmt {
-                    relation: a.relation.clone(),
-                    cmds: vec![cmd],
-                    objtype: a.objtype,
-                    missing_ok: a.missing_ok,
+        NodeEnum::AlterTableStmt(mut a) => {
+            crate::catalog::in_run_order(&mut a.cmds);
+            a.cmds
+                .into_iter()
+                .map(|cmd| {
+                    NodeEnum::AlterTableStmt(pb::AlterTableStmt {
+                        relation: a.relation.clone(),
+                        cmds: vec![cmd],
+                        objtype: a.objtype,
+                        missing_ok: a.missing_ok,
+                    })
                 })
-            })
-            .collect(),
+                .collect()
+        }
         NodeEnum::DropStmt(d) => d
             .objects
             .into_iter()
@@ -546,9 +183,11 @@ fn undo_one(catalog: &Catalog, node: &NodeEnum, scope: &LazyScope<'_>) -> Undo {
         },
         NodeEnum::RenameStmt(s) => renames::rename(catalog, s),
         NodeEnum::CreateEnumStmt(s) => enums::create_enum(catalog, s),
+        NodeEnum::CompositeTypeStmt(s) => composites::create_composite_type(catalog, s),
         NodeEnum::AlterEnumStmt(s) => enums::alter_enum(catalog, s),
         NodeEnum::ViewStmt(s) => views::create_view(catalog, s),
         NodeEnum::CreateSeqStmt(s) => objects::create_sequence(catalog, s),
+        NodeEnum::AlterSeqStmt(s) => sequences::alter_sequence(catalog, s),
         NodeEnum::CreateExtensionStmt(s) => objects::create_extension(catalog, s),
         NodeEnum::CreateSchemaStmt(s) => objects::create_schema(catalog, s),
         NodeEnum::CreateFunctionStmt(s) => objects::create_function(catalog, s),
@@ -556,7 +195,7 @@ fn undo_one(catalog: &Catalog, node: &NodeEnum, scope: &LazyScope<'_>) -> Undo {
         NodeEnum::CommentStmt(s) => objects::comment(catalog, s),
         NodeEnum::TransactionStmt(s) => session::transaction(s),
         NodeEnum::VariableSetStmt(_) | NodeEnum::VariableShowStmt(_) => session::setting(),
-        NodeEnum::SelectStmt(_) => data::select(node),
+        NodeEnum::SelectStmt(_) => data::select(catalog, node),
         NodeEnum::InsertStmt(_) | NodeEnum::UpdateStmt(_) | NodeEnum::DeleteStmt(_) => {
             data::write(catalog, node, scope.get())
         }

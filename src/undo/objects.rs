@@ -2,7 +2,7 @@
 
 use super::rule::{undo_rule, UndoRule};
 use super::{stmt, Undo};
-use crate::catalog::{comment_key, function_key, Catalog};
+use crate::catalog::{function_identity as identity, function_key, Catalog};
 use crate::sql::quote::Ident;
 use crate::sql::{build, pb, NodeEnum, QName};
 use pb::ObjectType;
@@ -175,11 +175,11 @@ undo_rule! {
     ///
     /// ## The undo
     ///
-    /// `DROP FUNCTION` (or `DROP PROCEDURE`) with the argument types; for a function an earlier migration defined, `CREATE OR REPLACE` with the earlier definition.
+    /// `DROP FUNCTION` (or `DROP PROCEDURE`) with the argument types (not `OUT` parameters nor the columns of `RETURNS TABLE`, which are no part of its identity); for a function an earlier migration defined, `CREATE OR REPLACE` with the earlier definition.
     ///
     /// ## Verdict
     ///
-    /// **exact** when the earlier state is known. **lossy** for `CREATE OR REPLACE` of a function no earlier migration defines: the history is the schema's source of truth, so the function is new and is dropped again, but the note says that a body made outside the migrations would be lost with it.
+    /// **exact** when the earlier state is known, and for a function in `pg_temp`, which the undo drops `IF EXISTS` (it vanishes with the session that created it, and the undo may run in that session or another). **lossy** for `CREATE OR REPLACE` of a function no earlier migration defines: the history is the schema's source of truth, so the function is new and is dropped again, but the note says that a body made outside the migrations would be lost with it.
     ///
     /// ## Example
     ///
@@ -196,12 +196,15 @@ undo_rule! {
     /// ## Cases
     ///
     /// - `tests/cases/objects/functions_and_triggers.sql` (snapshot `snapshots/objects__functions_and_triggers.snap`)
+    /// - `tests/cases/objects/function_returns_table.sql` (snapshot `snapshots/objects__function_returns_table.snap`)
+    /// - `tests/cases/data/select_calls.sql` (snapshot `snapshots/data__select_calls.snap`)
     UNDO_CREATE_FUNCTION = "undo-create-function";
 }
 
 /// The undo of rule `undo-create-function` (UNDO_CREATE_FUNCTION above).
 pub fn create_function(catalog: &Catalog, s: &pb::CreateFunctionStmt) -> Undo {
     let key = function_key(s);
+    let temporary = QName::from_name_nodes(&s.funcname).schema == "pg_temp";
     if let Some(previous) = catalog.functions.get(&key) {
         let mut restore = previous.unpack();
         restore.replace = true;
@@ -210,19 +213,9 @@ pub fn create_function(catalog: &Catalog, s: &pb::CreateFunctionStmt) -> Undo {
             vec![stmt(NodeEnum::CreateFunctionStmt(Box::new(restore)))],
         );
     }
-    let args = s
-        .parameters
-        .iter()
-        .filter_map(|p| match &p.node {
-            Some(NodeEnum::FunctionParameter(fp))
-                if fp.mode != pb::FunctionParameterMode::FuncParamOut as i32 =>
-            {
-                fp.arg_type
-                    .clone()
-                    .map(|t| build::node(NodeEnum::TypeName(t)))
-            }
-            _ => None,
-        })
+    let args = identity(s)
+        .into_iter()
+        .map(|t| build::node(NodeEnum::TypeName(t)))
         .collect();
     let object = build::node(NodeEnum::ObjectWithArgs(pb::ObjectWithArgs {
         objname: s.funcname.clone(),
@@ -234,6 +227,18 @@ pub fn create_function(catalog: &Catalog, s: &pb::CreateFunctionStmt) -> Undo {
     } else {
         ObjectType::ObjectFunction
     };
+    if temporary {
+        // It vanishes with the session that created it: the undo may run in that session
+        // (one connection deploys every migration) or in another.
+        let mut drop = build::drop(kind, vec![object], false);
+        if let NodeEnum::DropStmt(d) = &mut drop {
+            d.missing_ok = true;
+        }
+        return Undo::exact(
+            format!("drops temporary function {key} if the session still has it (it vanishes with the session that created it)"),
+            vec![stmt(drop)],
+        );
+    }
     if s.replace {
         // The history is the schema's source of truth: the function is new. Lossy all the
         // same, as the drop would take a body made outside the migrations with it.
@@ -354,7 +359,7 @@ pub fn comment(catalog: &Catalog, s: &pb::CommentStmt) -> Undo {
     let mut back = s.clone();
     back.comment = catalog
         .comments
-        .get(&comment_key(s))
+        .get(&catalog.comment_key(s))
         .cloned()
         .unwrap_or_default();
     Undo::exact(
@@ -378,11 +383,11 @@ undo_rule! {
     ///
     /// ## The undo
     ///
-    /// Creates the object again from the definition an earlier migration gave it.
+    /// Creates the object again from the definition an earlier migration gave it, and a function's comment with it.
     ///
     /// ## Verdict
     ///
-    /// **exact** for schemas, extensions, functions and triggers; **lossy** for a sequence, which restarts at its start value. A sequence a `serial` column owns needs no `CREATE SEQUENCE` in the history (PostgreSQL made it, named `<table>_<column>_seq`): it is created again `AS` its type and `OWNED BY` its column, the column's default `nextval` is put back when `CASCADE` took it, and `setval` sets it to the largest value in the column, so new rows get new ids; **lossy** all the same, as its exact current value is lost (values handed out to rows deleted since may come again). Nothing to undo (**exact**) for `DROP … IF EXISTS` of a schema, extension, sequence, function or trigger no earlier migration creates: as far as the history knows it dropped nothing, and the note says an object made outside the migrations would be lost. **manual** for the sequence of an identity column (PostgreSQL refuses to drop it), when no earlier migration defines the object (without `IF EXISTS`, or of a kind the model does not track), for `DROP SCHEMA … CASCADE` (its contents are gone), for a function name with several overloads, and for every other kind of object.
+    /// **exact** for schemas, extensions, functions and triggers; **lossy** for a sequence, which restarts at its start value. A sequence a `serial` column owns needs no `CREATE SEQUENCE` in the history (PostgreSQL made it, named `<table>_<column>_seq`): it is created again `AS` its type and `OWNED BY` its column, the column's default `nextval` is put back when `CASCADE` took it, and `setval` sets it to the largest value in the column, so new rows get new ids; **lossy** all the same, as its exact current value is lost (values handed out to rows deleted since may come again). Nothing to undo (**exact**) for `DROP … IF EXISTS` of a schema, extension, sequence, function or trigger no earlier migration creates: as far as the history knows it dropped nothing, and the note says an object made outside the migrations would be lost. **manual** for the sequence of an identity column (PostgreSQL refuses to drop it), when no earlier migration defines the object (without `IF EXISTS`, or of a kind the model does not track), for `DROP SCHEMA … CASCADE` (its contents are gone), for `DROP FUNCTION … CASCADE` (what uses the function went with it), for a function name with several overloads, and for every other kind of object.
     ///
     /// ## Examples
     ///
@@ -427,6 +432,7 @@ undo_rule! {
     /// - `tests/cases/objects/drop_owned_sequence.sql` (snapshot `snapshots/objects__drop_owned_sequence.snap`)
     /// - `tests/cases/objects/drop_unknown_objects.sql` (snapshot `snapshots/objects__drop_unknown_objects.snap`)
     /// - `tests/cases/objects/functions_and_triggers.sql` (snapshot `snapshots/objects__functions_and_triggers.snap`)
+    /// - `tests/cases/tables/drops_take_comments_and_triggers.sql` (snapshot `snapshots/tables__drops_take_comments_and_triggers.snap`)
     UNDO_DROP_OBJECT = "undo-drop-object";
 }
 
@@ -500,13 +506,26 @@ pub fn drop_object(catalog: &Catalog, s: &pb::DropStmt) -> Undo {
                 .iter()
                 .filter(|(key, _)| key.starts_with(&prefix));
             match (matching.next(), matching.next()) {
+                (Some(_), _) if s.behavior == pb::DropBehavior::DropCascade as i32 => {
+                    Undo::manual(format!(
+                        "DROP FUNCTION {name} CASCADE also drops what uses it (triggers, indexes, defaults, views), which unmigrate does not follow; create the function again and recreate those by hand"
+                    ))
+                }
                 (Some((key, function)), None) => {
                     let mut again = function.unpack();
                     again.replace = false;
-                    Undo::exact(
-                        format!("creates function {key} again"),
-                        vec![stmt(NodeEnum::CreateFunctionStmt(Box::new(again)))],
-                    )
+                    let args = identity(&again);
+                    let comment = catalog.comment_on_function(&name, &args).map(|text| {
+                        let object = build::node(NodeEnum::ObjectWithArgs(pb::ObjectWithArgs {
+                            objname: again.funcname.clone(),
+                            objargs: args.into_iter().map(|t| build::node(NodeEnum::TypeName(t))).collect(),
+                            ..Default::default()
+                        }));
+                        super::recreate::comment(kind, object, text)
+                    });
+                    let mut statements = vec![stmt(NodeEnum::CreateFunctionStmt(Box::new(again)))];
+                    statements.extend(comment);
+                    Undo::exact(format!("creates function {key} again"), statements)
                 }
                 (Some(_), Some(_)) => Undo::manual(format!(
                     "several functions named {name} exist; recreate the dropped overload by hand"

@@ -46,6 +46,11 @@ fn drawn_sequence<'a>(
 /// type, default and sequence.
 fn as_serial(catalog: &Catalog, table: &QName, column: &Column) -> Option<&'static str> {
     let sequence = drawn_sequence(catalog, table, column)?;
+    // A sequence made by CREATE SEQUENCE keeps its own options (a pg_dump's is `bigint`
+    // behind an `integer` column): it is created again as it was, not as `serial` makes one.
+    if sequence.implicit != Some(crate::catalog::Implicit::Serial) {
+        return None;
+    }
     let chosen = table.sibling(&make_object_name(&table.name, Some(&column.name), "seq"));
     if sequence.name != chosen {
         return None;
@@ -275,6 +280,19 @@ pub fn recreate_table(catalog: &Catalog, table: &Table, with_incoming: bool) -> 
             .filter(|c| !inline(c))
             .map(|c| add_constraint(&table.name, c)),
     );
+    out.extend(triggers_of(catalog, &table.name));
+    out.extend(comments_of(
+        catalog,
+        pb::ObjectType::ObjectTable,
+        &table.name,
+    ));
+    for index in catalog.indexes_on(&table.name) {
+        out.extend(comments_of(
+            catalog,
+            pb::ObjectType::ObjectIndex,
+            &index.name,
+        ));
+    }
     if with_incoming {
         // Those tables are in use: their foreign keys come back NOT VALID, validated later.
         out.extend(
@@ -285,4 +303,51 @@ pub fn recreate_table(catalog: &Catalog, table: &Table, with_incoming: bool) -> 
         );
     }
     out
+}
+
+/// `COMMENT ON kind object IS text`.
+pub fn comment(kind: pb::ObjectType, object: pb::Node, text: &str) -> UndoSql {
+    stmt(NodeEnum::CommentStmt(Box::new(pb::CommentStmt {
+        objtype: kind as i32,
+        object: Some(Box::new(object)),
+        comment: text.to_string(),
+    })))
+}
+
+/// The comments on relation `name` (of `kind`) and on its columns, as the model recorded
+/// them: what a drop took, to put back once it is created again.
+pub fn comments_of(catalog: &Catalog, kind: pb::ObjectType, name: &QName) -> Vec<UndoSql> {
+    // A type is named by a TypeName, a relation by a list of names.
+    let object = match kind {
+        pb::ObjectType::ObjectType => build::node(NodeEnum::TypeName(build::type_name(name))),
+        _ => build::list(name.to_name_nodes()),
+    };
+    let mut out: Vec<UndoSql> = (catalog.comment_on(kind, name).into_iter())
+        .map(|text| comment(kind, object.clone(), text))
+        .collect();
+    out.extend(
+        (catalog.column_comments(name).into_iter()).map(|(column, text)| {
+            comment(
+                pb::ObjectType::ObjectColumn,
+                column_object(name, column),
+                text,
+            )
+        }),
+    );
+    out
+}
+
+/// A column as the object of a `COMMENT ON COLUMN`.
+pub fn column_object(table: &QName, column: &str) -> pb::Node {
+    let mut names = table.to_name_nodes();
+    names.push(build::string(column));
+    build::list(names)
+}
+
+/// The triggers on `relation`, created again as the model recorded them.
+pub fn triggers_of(catalog: &Catalog, relation: &QName) -> Vec<UndoSql> {
+    (catalog.triggers.range((relation.clone(), String::new())..))
+        .take_while(|((on, _), _)| on == relation)
+        .map(|(_, trigger)| stmt(NodeEnum::CreateTrigStmt(Box::new(trigger.unpack()))))
+        .collect()
 }

@@ -29,7 +29,7 @@ undo_rule! {
     ///
     /// ## Verdict
     ///
-    /// **exact**: a rename changes no data, and PostgreSQL keeps dependent objects (indexes, foreign keys, views) pointing at the renamed object. **manual** for renames of other objects (functions, triggers, …), which have no rule yet.
+    /// **exact**: a rename changes no data, and PostgreSQL keeps dependent objects (indexes, foreign keys, views) pointing at the renamed object. Nothing to undo (**exact**) for `ALTER … IF EXISTS … RENAME` of a relation no earlier migration creates: as far as the history knows it renamed nothing. **manual** for renames of other objects (functions, triggers, …), which have no rule yet.
     ///
     /// ## Example
     ///
@@ -50,13 +50,17 @@ undo_rule! {
     /// ## Cases
     ///
     /// - `tests/cases/renames/all_renames.sql` (snapshot `snapshots/renames__all_renames.snap`)
+    /// - `tests/cases/renames/rename_if_exists_unknown.sql` (snapshot `snapshots/renames__rename_if_exists_unknown.snap`)
     UNDO_RENAME = "undo-rename";
 }
 
 /// The undo of rule `undo-rename` (UNDO_RENAME above).
-pub fn rename(_catalog: &Catalog, s: &pb::RenameStmt) -> Undo {
+pub fn rename(catalog: &Catalog, s: &pb::RenameStmt) -> Undo {
     let kind = O::try_from(s.rename_type).unwrap_or(O::Undefined);
     let relation = s.relation.as_ref().map(QName::from_range_var);
+    if let Some(undo) = renamed_nothing(catalog, s, kind, relation.as_ref()) {
+        return undo;
+    }
     let (sql, what) = match (kind, relation) {
         (O::ObjectColumn, Some(table)) => (
             build::rename_relation(O::ObjectColumn, &table, &s.newname, &s.subname),
@@ -104,4 +108,29 @@ pub fn rename(_catalog: &Catalog, s: &pb::RenameStmt) -> Undo {
         }
     };
     Undo::exact(format!("renames {what} back"), vec![stmt(sql)])
+}
+
+/// `ALTER … IF EXISTS … RENAME` of a relation no earlier migration creates renamed nothing, as
+/// far as the history knows (it is the schema's source of truth), so there is nothing to
+/// rename back; the note says what to do about one made outside the migrations. `None` when
+/// the relation is known, or the model knows no table at all (a lone file).
+fn renamed_nothing(
+    catalog: &Catalog,
+    s: &pb::RenameStmt,
+    kind: O,
+    relation: Option<&QName>,
+) -> Option<Undo> {
+    let relation = relation.filter(|_| s.missing_ok && !catalog.knows_nothing())?;
+    let known = match kind {
+        O::ObjectColumn | O::ObjectTabconstraint => catalog.table(relation).is_some(),
+        O::ObjectTable | O::ObjectIndex | O::ObjectView | O::ObjectMatview | O::ObjectSequence => {
+            catalog.relation_exists(relation)
+        }
+        _ => true,
+    };
+    (!known).then(|| {
+        Undo::nothing(format!(
+            "no earlier migration creates {relation}, so ALTER … IF EXISTS renamed nothing (if it was created outside the migrations, rename it back by hand)"
+        ))
+    })
 }

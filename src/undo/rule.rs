@@ -13,8 +13,11 @@
 
 use crate::rule_pages::{count, registry, RuleKind, RuleOf};
 
-use super::{columns, constraints, data, do_blocks, enums, indexes, maintenance, objects, renames};
-use super::{session, tables, temporary, views};
+use super::{
+    columns, composites, constraints, data, do_blocks, enums, indexes, maintenance, objects,
+    renames,
+};
+use super::{sequences, session, tables, temporary, views};
 
 /// Declares an undo rule of the family file it stands in, beside the function that writes its
 /// undo, from its doc comment: `undo_rule! { /// summary … NAME = "id"; }` is
@@ -37,8 +40,8 @@ impl RuleKind for Undos {
     const ALL: &'static [UndoRule] = &registry::<UndoRule, { count(FAMILIES) }>(FAMILIES);
     const PAGES: &'static str = "docs/undo-rules";
 
-    fn about(family: &str) -> String {
-        format!("Undo rule of family `{family}` (`src/undo/{family}.rs`). Stable id: never renamed or reused.")
+    fn about(family: &str, file: &str) -> String {
+        format!("Undo rule of family `{family}` (`{file}`). Stable id: never renamed or reused.")
     }
 }
 
@@ -49,9 +52,11 @@ const FAMILIES: &[&[UndoRule]] = &[
     constraints::RULES,
     indexes::RULES,
     enums::RULES,
+    composites::RULES,
     renames::RULES,
     views::RULES,
     objects::RULES,
+    sequences::RULES,
     data::RULES,
     do_blocks::RULES,
     temporary::RULES,

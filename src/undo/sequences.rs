@@ -1,12 +1,117 @@
-//! The undo of `DROP SEQUENCE` for a sequence a column owns: the one PostgreSQL made for a
-//! `serial` column (see `catalog/implicit.rs`), part of rule `undo-drop-object`.
+//! Sequences: `ALTER SEQUENCE` (rule `undo-alter-sequence`), and the undo of `DROP SEQUENCE`
+//! for a sequence a column owns (`OWNED BY`, or the one PostgreSQL made for a `serial` column:
+//! see `catalog/implicit.rs`), part of rule `undo-drop-object`.
 
 use super::recreate::owned_by_option;
+use super::rule::{undo_rule, UndoRule};
 use super::{stmt, Undo, UndoSql};
 use crate::catalog::{nextval_target, Catalog, Implicit, Sequence};
 use crate::sql::quote::{self, Ident};
 use crate::sql::{build, pb, NodeEnum, QName};
 use pb::AlterTableType as At;
+
+/// The family's undo rules, in the order `unmigrate rule` lists them.
+pub(super) const RULES: &[UndoRule] = &[UNDO_ALTER_SEQUENCE];
+
+undo_rule! {
+    /// a sequence given another owning column gets its earlier owner back
+    ///
+    /// ## Undoes
+    ///
+    /// - `ALTER SEQUENCE … OWNED BY table.column`
+    /// - `ALTER SEQUENCE … OWNED BY NONE`
+    ///
+    /// ## The undo
+    ///
+    /// `ALTER SEQUENCE … OWNED BY` the column that owned it before (the model follows `OWNED BY` in `CREATE SEQUENCE` and `ALTER SEQUENCE`), or `OWNED BY NONE` when none did (written `OWNED BY "none"`, as PostgreSQL's deparser writes it and its parser reads it: a one-part name `none` is no column). Owned by a column, the sequence is dropped with it (or with its table), and the undo of that drop creates it again before the table and owns it after.
+    ///
+    /// ## Verdict
+    ///
+    /// **exact**: ownership is a dependency only, no value changes. Nothing to undo for `ALTER SEQUENCE IF EXISTS` of a sequence no earlier migration creates. **manual** for a sequence no earlier migration creates, and for other options (`INCREMENT`, `RESTART`, `AS`, …): their earlier values and the sequence's position are not restored automatically yet; set them back by hand.
+    ///
+    /// ## Examples
+    ///
+    /// ```sql
+    /// -- earlier migrations
+    /// CREATE TABLE "builds" ("id" INTEGER NOT NULL);
+    /// CREATE SEQUENCE "builds_id_seq" AS integer START WITH 1;
+    ///
+    /// -- this migration
+    /// ALTER SEQUENCE "builds_id_seq" OWNED BY "builds"."id";
+    /// ```
+    ///
+    /// Its undo, **exact**:
+    ///
+    /// ```sql
+    /// ALTER SEQUENCE builds_id_seq OWNED BY "none";
+    /// ```
+    ///
+    /// ```sql
+    /// -- earlier migrations
+    /// CREATE SEQUENCE "ticket_seq";
+    ///
+    /// -- this migration
+    /// ALTER SEQUENCE "ticket_seq" INCREMENT BY 10;
+    /// ```
+    ///
+    /// Its undo, **manual**: no statement; the undo file holds a manual block that fails until it is written.
+    ///
+    /// ## Cases
+    ///
+    /// - `tests/cases/objects/sequence_owned_by.sql` (snapshot `snapshots/objects__sequence_owned_by.snap`)
+    UNDO_ALTER_SEQUENCE = "undo-alter-sequence";
+}
+
+/// The undo of rule `undo-alter-sequence` (UNDO_ALTER_SEQUENCE above).
+pub fn alter_sequence(catalog: &Catalog, s: &pb::AlterSeqStmt) -> Undo {
+    let Some(name) = s.sequence.as_ref().map(QName::from_range_var) else {
+        return Undo::manual("ALTER SEQUENCE without a name");
+    };
+    let Some(sequence) = catalog.sequences.get(&name) else {
+        if s.missing_ok {
+            return Undo::nothing(format!(
+                "no earlier migration creates sequence {name}, so ALTER SEQUENCE IF EXISTS changed nothing (if it was created outside the migrations, set it back by hand)"
+            ));
+        }
+        return Undo::manual(format!(
+            "sequence {name} is not created by any earlier migration, so its earlier state is unknown; set it back by hand"
+        ));
+    };
+    let others: Vec<&str> = (s.options.iter())
+        .filter_map(|o| match &o.node {
+            Some(NodeEnum::DefElem(d)) if d.defname != "owned_by" => Some(d.defname.as_str()),
+            _ => None,
+        })
+        .collect();
+    if !others.is_empty() {
+        return Undo::manual(format!(
+            "ALTER SEQUENCE {name} changes {}: unmigrate does not restore a sequence's options or position yet; set them back by hand",
+            others.join(", ")
+        ));
+    }
+    let owner = match &sequence.owned_by {
+        Some((table, column)) => owned_by_option(table, column),
+        None => build::node(NodeEnum::DefElem(Box::new(pb::DefElem {
+            defname: "owned_by".into(),
+            arg: Some(Box::new(build::list(vec![build::string("none")]))),
+            defaction: pb::DefElemAction::DefelemUnspec as i32,
+            location: -1,
+            ..Default::default()
+        }))),
+    };
+    let earlier = match &sequence.owned_by {
+        Some((table, column)) => format!("owned by {} again", quote::Column(table, column)),
+        None => "owned by no column again".to_string(),
+    };
+    Undo::exact(
+        format!("makes sequence {name} {earlier}"),
+        vec![stmt(NodeEnum::AlterSeqStmt(pb::AlterSeqStmt {
+            sequence: Some(build::range_var(&name)),
+            options: vec![owner],
+            ..Default::default()
+        }))],
+    )
+}
 
 /// Creates the sequence again, owned by its column (and the column's default again when the
 /// drop took it, `CASCADE`), and sets it past the largest value in the column.

@@ -80,11 +80,11 @@ undo_rule! {
     ///
     /// ## The undo
     ///
-    /// Recreates the table as the earlier migrations left it: columns in order with their types, defaults and nullability, its constraints and indexes, its foreign keys, the foreign keys of other tables that pointed at it, and the views a `CASCADE` dropped.
+    /// Recreates the table as the earlier migrations left it: columns in order with their types, defaults and nullability, its constraints and indexes, its foreign keys, its triggers, the comments on it, its columns and its indexes, the foreign keys of other tables that pointed at it, and the views a `CASCADE` dropped (with the views that read those, in an order they can be created in, each with what went with it: see `undo-drop-view`).
     ///
     /// ## Verdict
     ///
-    /// **lossy**: the table comes back empty (its rows are gone) and the sequences of its serial columns restart (created again with their names, which a table rename does not change). **manual** when no earlier migration creates the table, or when its columns are not known (a `DO` block or an unmodelled statement touched it), or when a view dropped by `CASCADE` cannot be replayed from its recorded definition. Nothing to undo for `DROP TABLE IF EXISTS` of a table that did not exist.
+    /// **lossy**: the table comes back empty (its rows are gone) and the sequences of its serial columns restart (created again with their names, which a table rename does not change). **manual** when no earlier migration creates the table, or when its columns are not known (a `DO` block or an unmodelled statement touched it, or `CREATE TABLE … AS` made it from a query other than columns selected from one table the model knows), or when a view dropped by `CASCADE` cannot be replayed from its recorded definition. Nothing to undo for `DROP TABLE IF EXISTS` of a table that did not exist.
     ///
     /// ## Examples
     ///
@@ -116,6 +116,8 @@ undo_rule! {
     /// - `tests/cases/tables/drop_table_unknown.sql` (snapshot `snapshots/tables__drop_table_unknown.snap`)
     /// - `tests/cases/tables/drop_serial_tables.sql` (snapshot `snapshots/tables__drop_serial_tables.snap`)
     /// - `tests/cases/tables/do_block_taints_table.sql` (snapshot `snapshots/tables__do_block_taints_table.snap`)
+    /// - `tests/cases/tables/drops_take_comments_and_triggers.sql` (snapshot `snapshots/tables__drops_take_comments_and_triggers.snap`)
+    /// - `tests/cases/tables/drop_table_created_as.sql` (snapshot `snapshots/tables__drop_table_created_as.snap`)
     UNDO_DROP_TABLE = "undo-drop-table";
 }
 
@@ -138,8 +140,8 @@ pub fn drop_table(catalog: &Catalog, s: &pb::DropStmt) -> Undo {
     let cascade = s.behavior == pb::DropBehavior::DropCascade as i32;
     let mut statements = recreate::recreate_table(catalog, table, true);
     if cascade {
-        for view in catalog.views_reading(&name) {
-            match views::recreate_view(view) {
+        for view in catalog.views_depending_on(&name) {
+            match views::recreate_view_whole(catalog, view) {
                 Ok(again) => statements.extend(again),
                 Err(why) => {
                     return Undo::manual(format!(

@@ -2,6 +2,7 @@
 //! it writes them, and lossy undos announce the data they lose.
 
 use super::*;
+use crate::sql;
 
 /// Statements written without the deparser (see `sql::deparse`) must read exactly as the
 /// deparser would write them: checked for every such undo statement of the real histories.

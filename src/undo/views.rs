@@ -1,7 +1,7 @@
 //! Views and materialized views: `CREATE [OR REPLACE] VIEW` ↔ `DROP VIEW`.
 
 use super::rule::{undo_rule, UndoRule};
-use super::{stmt, tables, DataLoss, Undo, UndoSql};
+use super::{recreate, stmt, tables, DataLoss, Undo, UndoSql};
 use crate::catalog::{object_qname, Catalog, View, ViewDefinition};
 use crate::sql::text::{self, DropKind};
 use crate::sql::{pb, NodeEnum, QName};
@@ -31,6 +31,27 @@ pub fn recreate_view(view: &View) -> Result<Vec<UndoSql>, &str> {
             vec![stmt(NodeEnum::CreateTableAsStmt(Box::new(s.unpack())))]
         }
     })
+}
+
+/// [`recreate_view`], then what PostgreSQL dropped with the view: the indexes of a
+/// materialized view, the triggers on it, and the comments on it, its columns and its indexes.
+pub fn recreate_view_whole(catalog: &Catalog, view: &View) -> Result<Vec<UndoSql>, String> {
+    let mut statements = recreate_view(view).map_err(str::to_string)?;
+    let kind = match view.definition {
+        ViewDefinition::View(_) => ObjectType::ObjectView,
+        ViewDefinition::Materialized(_) => ObjectType::ObjectMatview,
+    };
+    for index in catalog.indexes_on(&view.name) {
+        statements.push(recreate::create_index(index, false));
+        statements.extend(recreate::comments_of(
+            catalog,
+            ObjectType::ObjectIndex,
+            &index.name,
+        ));
+    }
+    statements.extend(recreate::triggers_of(catalog, &view.name));
+    statements.extend(recreate::comments_of(catalog, kind, &view.name));
+    Ok(statements)
 }
 
 undo_rule! {
@@ -170,11 +191,11 @@ undo_rule! {
     ///
     /// ## The undo
     ///
-    /// Creates the view again from the definition the model recorded (`SELECT *` expanded as PostgreSQL expanded it when the view was created).
+    /// Creates the view again from the definition the model recorded (`SELECT *` expanded as PostgreSQL expanded it when the view was created, renames of what it reads followed as PostgreSQL follows them), then what the drop took with it: the indexes of a materialized view, the triggers on the view, the comments on it, its columns and its indexes. After `DROP … CASCADE`, the views that read it, directly or through each other, are created again too, each after the views it reads.
     ///
     /// ## Verdict
     ///
-    /// **exact**: a view holds no data of its own (a materialized view is filled again from its query). **manual** when no earlier migration creates the view, or its definition cannot be replayed.
+    /// **exact**: a view holds no data of its own (a materialized view is filled again from its query). **manual** when no earlier migration creates the view, or its definition (or that of a view the `CASCADE` dropped) cannot be replayed: a `*` over something whose columns the model does not know, or a column renamed since that unmigrate cannot follow into every reference.
     ///
     /// ## Example
     ///
@@ -197,19 +218,46 @@ undo_rule! {
     ///
     /// - `tests/cases/views/views.sql` (snapshot `snapshots/views__views.snap`)
     /// - `tests/cases/views/star_expanded_at_creation.sql` (snapshot `snapshots/views__star_expanded_at_creation.snap`)
+    /// - `tests/cases/views/drop_cascade_after_renames.sql` (snapshot `snapshots/views__drop_cascade_after_renames.snap`)
+    /// - `tests/cases/views/drop_materialized_view_with_index.sql` (snapshot `snapshots/views__drop_materialized_view_with_index.snap`)
     UNDO_DROP_VIEW = "undo-drop-view";
 }
 
 /// The undo of rule `undo-drop-view` (UNDO_DROP_VIEW above).
 pub fn drop_view(catalog: &Catalog, s: &pb::DropStmt) -> Undo {
     let name = object_qname(&s.objects[0]);
-    match catalog.views.get(&name) {
-        Some(view) => match recreate_view(view) {
-            Ok(again) => Undo::exact(format!("creates view {name} again"), again),
-            Err(why) => Undo::manual(format!(
+    let Some(view) = catalog.views.get(&name) else {
+        return Undo::of_unknown_drop("view", &name, s.missing_ok);
+    };
+    let mut statements = match recreate_view_whole(catalog, view) {
+        Ok(again) => again,
+        Err(why) => {
+            return Undo::manual(format!(
                 "view {name} cannot be recreated from its recorded definition: {why}; recreate it by hand"
-            )),
-        },
-        None => Undo::of_unknown_drop("view", &name, s.missing_ok),
+            ))
+        }
+    };
+    let mut reason = format!("creates view {name} again");
+    if s.behavior == pb::DropBehavior::DropCascade as i32 {
+        let dependents = catalog.views_depending_on(&name);
+        for dependent in &dependents {
+            match recreate_view_whole(catalog, dependent) {
+                Ok(again) => statements.extend(again),
+                Err(why) => {
+                    return Undo::manual(format!(
+                        "DROP … CASCADE also dropped view {}, which cannot be recreated from its recorded definition: {why}; recreate it by hand",
+                        dependent.name
+                    ))
+                }
+            }
+        }
+        if !dependents.is_empty() {
+            let names: Vec<String> = dependents.iter().map(|v| v.name.to_string()).collect();
+            reason.push_str(&format!(
+                ", and the views CASCADE dropped with it: {}",
+                names.join(", ")
+            ));
+        }
     }
+    Undo::exact(reason, statements)
 }

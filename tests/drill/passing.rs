@@ -194,6 +194,46 @@ fn a_unique_using_index_undo_keeps_every_seeded_row() {
     assert_eq!(array(&data["unannounced"]).len(), 0, "{data}");
     assert_eq!(array(&data["announced"]).len(), 0, "{data}");
 }
+/// The shapes of diesel, sqlx, golang-migrate and Flyway histories (crates.io, docs.rs,
+/// openmeter, marquez) that their undo rules handle, over seeded rows: composite types, a
+/// pg_dump's sequences owned by their columns, views that follow a column rename and come back
+/// after a `DROP … CASCADE`, a materialized view with its index and comments, checks in `DO`
+/// blocks, a `CHECK` written before its column, indexes computed on a retyped column, a
+/// function returning a table, and drops whose undo puts back comments, triggers, owned
+/// sequences and a table made with `CREATE TABLE … AS`. Every undo restores the schema as its
+/// verdict claims, and loses only the data it announces.
+#[test]
+fn undos_of_other_tools_shapes_restore_the_earlier_schema() {
+    let report = passed_report(&["tests/drills/beyond_prisma/migrations", "--seed-rows", "20"]);
+    let expected = [
+        ("20260501090000_init", "lossy"),
+        ("20260502090000_rename_job_name", "lossy"),
+        ("20260503090000_timestamps_with_time_zone", "exact"),
+        ("20260504090000_recent_downloads_30_days", "exact"),
+        ("20260505090000_semver_numeric", "exact"),
+        ("20260506090000_own_crates_sequence", "exact"),
+        ("20260507090000_checks_and_a_repair", "lossy"),
+        ("20260508090000_custom_currencies", "lossy"),
+        ("20260509090000_crate_name_text", "lossy"),
+        ("20260510090000_reverse_dependencies", "exact"),
+        ("20260511090000_drops", "lossy"),
+    ];
+    assert_eq!(
+        results(&report),
+        expected.map(|(name, _)| (name.to_string(), "passed".to_string()))
+    );
+    for (name, claimed) in expected {
+        let migration = migration(&report, name);
+        assert_eq!(migration["claimed"], claimed, "{name}");
+        if let Some(data) = migration.get("data").filter(|d| !d.is_null()) {
+            assert_eq!(array(&data["unannounced"]).len(), 0, "{name}: {data}");
+        }
+    }
+    let drops = data_of(migration(&report, "20260511090000_drops"));
+    assert_eq!(array(&drops["announced"]).len(), 3, "{drops}");
+    assert_eq!(report["report"]["final_check"]["passed"], true);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Scope
 

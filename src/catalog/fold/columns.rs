@@ -104,7 +104,17 @@ impl Catalog {
             return;
         };
         let table = QName::from_range_var(rel);
-        for cmd in s.cmds {
+        if s.objtype == pb::ObjectType::ObjectType as i32 {
+            // ALTER TYPE … ADD/DROP/ALTER ATTRIBUTE: the composite type is no longer as
+            // created, and the model does not follow attributes.
+            if self.composites.remove(&table).is_some() {
+                self.untracked_types.insert(table);
+            }
+            return;
+        }
+        let mut cmds = s.cmds;
+        in_run_order(&mut cmds);
+        for cmd in cmds {
             if let Some(NodeEnum::AlterTableCmd(cmd)) = cmd.node {
                 self.alter_table_cmd(&table, *cmd);
             }
@@ -175,6 +185,7 @@ impl Catalog {
     /// Drops a column and everything PostgreSQL drops with it: indexes and constraints that
     /// use it, foreign keys of other tables that reference it, and sequences it owns.
     pub(in crate::catalog) fn drop_column(&mut self, table: &QName, column: &str) {
+        self.forget_column_comment(table, column);
         let Some(t) = self.table_mut(table) else {
             return;
         };
@@ -340,4 +351,24 @@ fn identity_sequence_name(identity: &pb::Constraint, table: &QName) -> Option<QN
         },
         _ => None,
     })
+}
+
+/// Puts an `ALTER TABLE`'s commands in the order PostgreSQL runs them: in passes (`AT_PASS_*`
+/// in tablecmds.c), each pass in the statement's order. Drops first, then type changes, added
+/// columns, then what is built on columns (constraints, NOT NULL, defaults); commands the
+/// model does not tell apart keep their place among these. So `ADD CONSTRAINT c CHECK (x …),
+/// ADD COLUMN x` adds the column first.
+pub fn in_run_order(cmds: &mut [Node]) {
+    cmds.sort_by_key(|cmd| {
+        let Some(NodeEnum::AlterTableCmd(cmd)) = &cmd.node else {
+            return 5;
+        };
+        match At::try_from(cmd.subtype).unwrap_or(At::Undefined) {
+            At::AtDropColumn | At::AtDropConstraint | At::AtDropNotNull => 0,
+            At::AtColumnDefault if cmd.def.is_none() => 0,
+            At::AtAlterColumnType => 1,
+            At::AtAddColumn => 4,
+            _ => 5,
+        }
+    });
 }

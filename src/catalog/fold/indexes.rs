@@ -34,8 +34,9 @@ impl Catalog {
         );
     }
 
-    /// The name PostgreSQL gives an unnamed index: `<table>_<columns>_idx` (or `_key` for a
-    /// unique index), numbered on collision.
+    /// The name PostgreSQL gives an unnamed index: `<table>_<columns>_idx`, numbered on
+    /// collision. A unique one too: `_key` is for constraints only (ChooseIndexName in
+    /// PostgreSQL's indexcmds.c), and `CREATE UNIQUE INDEX ON t (c)` makes `t_c_idx`.
     pub fn default_index_name(&self, table: &QName, s: &pb::IndexStmt) -> QName {
         let columns: Vec<String> = s
             .index_params
@@ -45,13 +46,7 @@ impl Catalog {
                 _ => None,
             })
             .collect();
-        let label = if s.primary {
-            "pkey"
-        } else if s.unique {
-            "key"
-        } else {
-            "idx"
-        };
+        let label = if s.primary { "pkey" } else { "idx" };
         let addition = name_addition(&columns);
         table.sibling(&choose_name(&table.name, Some(&addition), label, |n| {
             self.relation_exists(&table.sibling(n))

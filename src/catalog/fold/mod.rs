@@ -5,8 +5,10 @@
 //! columns, constraints, indexes, and types (enums and views), one file each.
 
 mod columns;
+pub use columns::in_run_order;
 mod constraints;
 mod indexes;
+mod sequences;
 pub use indexes::index_columns;
 mod tables;
 mod types;
@@ -45,27 +47,15 @@ impl Catalog {
             }
             NodeEnum::AlterEnumStmt(s) => self.alter_enum(&s),
             NodeEnum::ViewStmt(s) => self.create_view(*s),
-            NodeEnum::CreateSeqStmt(mut stmt) => {
-                let name = QName::from_range_var(stmt.sequence.as_ref().expect("sequence name"));
-                if !(stmt.if_not_exists && self.sequences.contains_key(&name)) {
-                    stmt.if_not_exists = false;
-                    self.sequences.insert(
-                        name.clone(),
-                        Sequence {
-                            name,
-                            stmt: Packed::from(stmt),
-                            owned_by: None,
-                            implicit: None,
-                        },
-                    );
-                }
-            }
+            NodeEnum::CreateSeqStmt(stmt) => self.create_sequence(stmt),
+            NodeEnum::AlterSeqStmt(s) => self.alter_sequence(s),
             NodeEnum::CreateExtensionStmt(s) if !self.extensions.contains_key(&s.extname) => {
                 self.extensions.insert(s.extname.clone(), Packed::from(s));
             }
             NodeEnum::CompositeTypeStmt(s) => {
                 if let Some(rv) = &s.typevar {
-                    self.untracked_types.insert(QName::from_range_var(rv));
+                    self.composites
+                        .insert(QName::from_range_var(rv), Packed::from(s));
                 }
             }
             NodeEnum::CreateDomainStmt(s) => {
@@ -89,7 +79,7 @@ impl Catalog {
             }
             NodeEnum::DoStmt(s) => self.fold_do_block(&s),
             NodeEnum::CommentStmt(s) => {
-                let key = comment_key(&s);
+                let key = self.comment_key(&s);
                 if s.comment.is_empty() {
                     self.comments.remove(&key);
                 } else {
@@ -129,10 +119,51 @@ impl Catalog {
         true
     }
 
+    /// Whether a statement of the block changes nothing: a `SELECT` (its functions are checked
+    /// apart, and `FOR UPDATE` only locks rows until the migration commits), or an `ALTER TABLE
+    /// … ADD CONSTRAINT` of a constraint the table already has, or a `CREATE INDEX` of an index
+    /// that already stands: run, it would have failed and the migration with it, so a guard in
+    /// the block skipped it (a migration re-applied after a rebase).
+    pub fn changes_nothing_in_block(&self, node: &NodeEnum) -> bool {
+        match node {
+            NodeEnum::SelectStmt(s) => s.into_clause.is_none(),
+            NodeEnum::AlterTableStmt(s) if s.objtype == pb::ObjectType::ObjectTable as i32 => {
+                let Some(table) = s.relation.as_ref().map(QName::from_range_var) else {
+                    return false;
+                };
+                let Some(model) = self.table(&table) else {
+                    return false;
+                };
+                s.cmds.iter().all(|cmd| match &cmd.node {
+                    Some(NodeEnum::AlterTableCmd(cmd))
+                        if cmd.subtype == At::AtAddConstraint as i32 =>
+                    {
+                        match cmd.def.as_deref().and_then(|d| d.node.as_ref()) {
+                            Some(NodeEnum::Constraint(c)) => {
+                                !c.conname.is_empty() && model.constraint(&c.conname).is_some()
+                            }
+                            _ => false,
+                        }
+                    }
+                    _ => false,
+                })
+            }
+            NodeEnum::IndexStmt(s) if !s.if_not_exists && !s.idxname.is_empty() => {
+                let Some(table) = s.relation.as_ref().map(QName::from_range_var) else {
+                    return false;
+                };
+                self.relation_exists(&table.sibling(&s.idxname))
+            }
+            _ => false,
+        }
+    }
+
     /// A `DO` block whose body runs, on every path, only `ALTER TABLE … ADD CONSTRAINT` and
     /// `CREATE INDEX` (the shape of Prisma's "add the foreign key if it is missing" blocks) is
     /// folded as those statements: afterwards the constraint or index stands, whether the block
-    /// added it or found it. Any other block taints the tables it names.
+    /// added it or found it. A block whose statements change nothing (they read, or re-add
+    /// what stands: [`Catalog::changes_nothing_in_block`]) leaves the model as it is. Any other
+    /// block taints the tables it names.
     fn fold_do_block(&mut self, s: &pb::DoStmt) {
         // Only names the model does not hold yet: a block that found the object in place
         // leaves the model's definition as it is, which folding again would duplicate.
@@ -159,23 +190,24 @@ impl Catalog {
             }
             _ => false,
         };
-        // Neither statement can be written without its keyword: a body with neither is read
-        // no further (reading one parses its PL/pgSQL, and generated undo has many).
-        let text = do_text(s).to_lowercase();
-        if !text.contains("alter") && !text.contains("index") {
+        let Ok(body) = crate::sql::plpgsql::do_body(s) else {
+            return self.taint_from_do_block(s);
+        };
+        // A block that only reads (or re-adds what stands) changes nothing, whatever path
+        // it takes; one that adds must take them all (no branch) for the model to follow.
+        let nothing = |node: &NodeEnum| self.changes_nothing_in_block(node);
+        if body.statements.iter().all(|(_, node)| nothing(node)) {
+            return;
+        }
+        let follows = !body.branches
+            && (body.statements.iter()).all(|(_, node)| nothing(node) || adds_only(node));
+        if !follows {
             return self.taint_from_do_block(s);
         }
-        match crate::sql::plpgsql::do_body(s) {
-            Ok(body)
-                if !body.branches
-                    && !body.statements.is_empty()
-                    && body.statements.iter().all(|(_, node)| adds_only(node)) =>
-            {
-                for (_, node) in body.statements {
-                    self.apply(node);
-                }
+        for (_, node) in body.statements {
+            if !self.changes_nothing_in_block(&node) {
+                self.apply(node);
             }
-            _ => self.taint_from_do_block(s),
         }
     }
 
@@ -194,14 +226,26 @@ impl Catalog {
 
     fn drop(&mut self, s: &pb::DropStmt) {
         let kind = ObjectType::try_from(s.remove_type).unwrap_or(ObjectType::Undefined);
+        let cascade = s.behavior == pb::DropBehavior::DropCascade as i32;
         for object in &s.objects {
             match kind {
-                ObjectType::ObjectTable => self.drop_table(&object_qname(object)),
+                ObjectType::ObjectTable => {
+                    if cascade {
+                        self.forget_views_depending_on(&object_qname(object));
+                    }
+                    self.drop_table(&object_qname(object))
+                }
                 ObjectType::ObjectIndex => {
-                    self.indexes.remove(&object_qname(object));
+                    let name = object_qname(object);
+                    self.indexes.remove(&name);
+                    self.forget_comments(&[ObjectType::ObjectIndex], &name);
                 }
                 ObjectType::ObjectView | ObjectType::ObjectMatview => {
-                    self.views.remove(&object_qname(object));
+                    let name = object_qname(object);
+                    if cascade {
+                        self.forget_views_depending_on(&name);
+                    }
+                    self.forget_view(&name);
                 }
                 ObjectType::ObjectSequence => {
                     if let Some(sequence) = self.sequences.remove(&object_qname(object)) {
@@ -212,7 +256,9 @@ impl Catalog {
                     if let Some(NodeEnum::TypeName(t)) = &object.node {
                         let name = QName::from_name_nodes(&t.names);
                         self.enums.remove(&name);
+                        self.composites.remove(&name);
                         self.untracked_types.remove(&name);
+                        self.forget_comments(&[ObjectType::ObjectType], &name);
                     }
                 }
                 ObjectType::ObjectSchema => {
@@ -239,6 +285,7 @@ impl Catalog {
                         let name = QName::from_name_nodes(&o.objname);
                         self.functions
                             .retain(|k, _| !k.starts_with(&format!("{name}(")));
+                        self.forget_function_comments(&name);
                     }
                 }
                 _ => {}
@@ -250,11 +297,22 @@ impl Catalog {
         let kind = ObjectType::try_from(s.rename_type).unwrap_or(ObjectType::Undefined);
         let relation = s.relation.as_ref().map(QName::from_range_var);
         match (kind, relation) {
-            (ObjectType::ObjectTable, Some(old)) => self.rename_table(&old, &s.newname),
-            (ObjectType::ObjectColumn, Some(table)) => {
-                self.rename_column(&table, &s.subname, &s.newname)
+            (ObjectType::ObjectTable, Some(old)) => {
+                self.rename_table(&old, &s.newname);
+                self.follow_rename_in_views(&old, &s.newname);
+                let kinds = [ObjectType::ObjectTable];
+                self.move_comments(&kinds, &old, &old.sibling(&s.newname));
             }
-            (ObjectType::ObjectIndex, Some(old)) => self.rename_index(&old, &s.newname),
+            (ObjectType::ObjectColumn, Some(table)) => {
+                self.rename_column(&table, &s.subname, &s.newname);
+                self.follow_column_rename_in_views(&table, &s.subname, &s.newname);
+                self.move_column_comment(&table, &s.subname, &s.newname);
+            }
+            (ObjectType::ObjectIndex, Some(old)) => {
+                self.rename_index(&old, &s.newname);
+                let kinds = [ObjectType::ObjectIndex];
+                self.move_comments(&kinds, &old, &old.sibling(&s.newname));
+            }
             (ObjectType::ObjectTabconstraint, Some(table)) => {
                 self.rename_constraint(&table, &s.subname, &s.newname)
             }
@@ -262,6 +320,9 @@ impl Catalog {
                 if let Some(mut v) = self.views.remove(&old) {
                     v.name = old.sibling(&s.newname);
                     self.views.insert(v.name.clone(), v);
+                    self.follow_rename_in_views(&old, &s.newname);
+                    let kinds = [ObjectType::ObjectView, ObjectType::ObjectMatview];
+                    self.move_comments(&kinds, &old, &old.sibling(&s.newname));
                 }
             }
             (ObjectType::ObjectSequence, Some(old)) => {
@@ -281,6 +342,12 @@ impl Catalog {
                     e.name = old.sibling(&s.newname);
                     let new = e.name.clone();
                     self.enums.insert(new.clone(), e);
+                    self.retype_columns(&old, &new);
+                }
+                if let Some(mut c) = self.composites.remove(&old) {
+                    let new = old.sibling(&s.newname);
+                    c.update(|c| c.typevar = Some(build::range_var(&new)));
+                    self.composites.insert(new.clone(), c);
                     self.retype_columns(&old, &new);
                 }
             }
@@ -336,6 +403,26 @@ pub(super) fn rename_string_nodes(nodes: &mut [Node], old: &str, new: &str) {
     }
 }
 
+/// The types of the parameters of a function's identity, which `DROP FUNCTION` and `COMMENT
+/// ON FUNCTION` name: not `OUT` parameters, nor the columns of `RETURNS TABLE`.
+pub fn function_identity(s: &pb::CreateFunctionStmt) -> Vec<pb::TypeName> {
+    use pb::FunctionParameterMode as M;
+    s.parameters
+        .iter()
+        .filter_map(|p| match &p.node {
+            Some(NodeEnum::FunctionParameter(fp))
+                if !matches!(
+                    M::try_from(fp.mode),
+                    Ok(M::FuncParamOut | M::FuncParamTable)
+                ) =>
+            {
+                fp.arg_type.clone()
+            }
+            _ => None,
+        })
+        .collect()
+}
+
 /// A function's identity: qualified name and argument types.
 pub fn function_key(s: &pb::CreateFunctionStmt) -> String {
     let name = QName::from_name_nodes(&s.funcname);
@@ -351,19 +438,6 @@ pub fn function_key(s: &pb::CreateFunctionStmt) -> String {
         })
         .collect();
     format!("{name}({})", args.join(", "))
-}
-
-pub fn comment_key(s: &pb::CommentStmt) -> String {
-    let object = s
-        .object
-        .as_deref()
-        .map(|o| match &o.node {
-            Some(NodeEnum::List(l)) => string_list(&l.items).join("."),
-            Some(NodeEnum::String(st)) => st.sval.clone(),
-            _ => format!("{o:?}"),
-        })
-        .unwrap_or_default();
-    format!("{}:{object}", s.objtype)
 }
 
 /// The text of a `DO` block's arguments (its body, and its language if named).

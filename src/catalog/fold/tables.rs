@@ -78,6 +78,19 @@ impl Catalog {
         if stmt.objtype == ObjectType::ObjectMatview as i32 {
             stmt.if_not_exists = false;
             self.insert_view(name, Parsed::Materialized(stmt));
+        } else if let Some(columns) = self.columns_selected(&stmt) {
+            // As PostgreSQL creates it: the columns with their types and collations, without
+            // NOT NULL, defaults or constraints.
+            let into = stmt.into.unwrap_or_default();
+            self.create_table(pb::CreateStmt {
+                relation: into.rel,
+                table_elts: columns,
+                options: into.options,
+                oncommit: into.on_commit,
+                tablespacename: into.table_space_name,
+                access_method: into.access_method,
+                ..Default::default()
+            });
         } else {
             self.tables.insert(
                 name.clone(),
@@ -86,15 +99,97 @@ impl Catalog {
                     columns: Columns::default(),
                     constraints: Vec::new(),
                     shape: Packed::default(),
-                    opaque: Some("the table was created with CREATE TABLE … AS".into()),
+                    opaque: Some("the table was created with CREATE TABLE … AS from a query whose column types unmigrate does not work out (only columns selected from one table it knows)".into()),
                 }),
             );
         }
     }
 
+    /// The columns `CREATE TABLE … AS` creates when its query selects columns of one table
+    /// the model knows (`*`, `t.*`, or columns, each under its own name or an alias), with
+    /// the names given after the table's name; `None` for any other query.
+    fn columns_selected(&self, stmt: &pb::CreateTableAsStmt) -> Option<Vec<Node>> {
+        let Some(NodeEnum::SelectStmt(select)) =
+            stmt.query.as_deref().and_then(|q| q.node.as_ref())
+        else {
+            return None;
+        };
+        let plain = select.op == pb::SetOperation::SetopNone as i32
+            && select.with_clause.is_none()
+            && select.values_lists.is_empty()
+            && select.into_clause.is_none();
+        let [from] = select.from_clause.as_slice() else {
+            return None;
+        };
+        let Some(NodeEnum::RangeVar(rv)) = &from.node else {
+            return None;
+        };
+        if !plain || rv.alias.as_ref().is_some_and(|a| !a.colnames.is_empty()) {
+            return None;
+        }
+        let table = self
+            .table(&QName::from_range_var(rv))
+            .filter(|t| t.opaque.is_none())?;
+        let visible = rv
+            .alias
+            .as_ref()
+            .map_or(rv.relname.as_str(), |a| a.aliasname.as_str());
+        let mut columns: Vec<(String, &Column)> = Vec::new();
+        for target in &select.target_list {
+            let Some(NodeEnum::ResTarget(t)) = &target.node else {
+                return None;
+            };
+            let Some(NodeEnum::ColumnRef(r)) = t.val.as_deref().and_then(|v| v.node.as_ref())
+            else {
+                return None;
+            };
+            let star = matches!(
+                r.fields.last().and_then(|f| f.node.as_ref()),
+                Some(NodeEnum::AStar(_))
+            );
+            let names = string_list(&r.fields);
+            let qualified_here = match names.as_slice() {
+                [_] => true,
+                [q, _] => q == visible,
+                _ => false,
+            };
+            if star && (r.fields.len() == 1 || names.first().map(String::as_str) == Some(visible)) {
+                columns.extend(table.columns.iter().map(|c| (c.name.clone(), c)));
+            } else if !star && qualified_here {
+                let column = table.column(names.last()?)?;
+                let name = if t.name.is_empty() {
+                    column.name.clone()
+                } else {
+                    t.name.clone()
+                };
+                columns.push((name, column));
+            } else {
+                return None;
+            }
+        }
+        let renamed = string_list(&stmt.into.as_ref()?.col_names);
+        if renamed.len() > columns.len() {
+            return None;
+        }
+        for ((name, _), new) in columns.iter_mut().zip(renamed) {
+            *name = new;
+        }
+        let defs = columns.into_iter().map(|(name, column)| {
+            build::node(NodeEnum::ColumnDef(Box::new(pb::ColumnDef {
+                colname: name,
+                type_name: Some(column.type_name.unpack()),
+                coll_clause: column.collation.as_ref().map(|c| Box::new(c.unpack())),
+                is_local: true,
+                ..Default::default()
+            })))
+        });
+        Some(defs.collect())
+    }
+
     /// Drops a table and what PostgreSQL drops with it.
     pub(crate) fn drop_table(&mut self, name: &QName) {
         self.tables.remove(name);
+        self.forget_comments(&[ObjectType::ObjectTable], name);
         for index in self.links.indexes(name) {
             if self.indexes.get(index).is_some_and(|i| &i.table == name) {
                 self.indexes.remove(index);

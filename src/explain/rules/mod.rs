@@ -50,8 +50,8 @@ impl RuleKind for Hazards {
     const ALL: &'static [Rule] = &registry::<Rule, { count(FAMILIES) }>(FAMILIES);
     const PAGES: &'static str = "docs/rules";
 
-    fn about(family: &str) -> String {
-        format!("Family: `{family}` (`src/explain/rules/{family}.rs`). Stable id: never renamed or reused.")
+    fn about(family: &str, file: &str) -> String {
+        format!("Family: `{family}` (`{file}`). Stable id: never renamed or reused.")
     }
 }
 

@@ -41,22 +41,26 @@ pub(in crate::undo) fn place(
         let first =
             !changes_data && !backfilled && checks.iter().all(|g| stands_after(after, touches, g));
         let placed_at = |guard: &Guard, first: bool| {
-            UndoSql::text(guard.statement(first), false).placed(if first {
+            let sql = UndoSql::text(guard.statement(first), false).placed(if first {
                 Placement::Guard
             } else {
                 Placement::GuardHere
-            })
+            });
+            (guard.at, sql)
         };
-        let mut placed: Vec<UndoSql> = rows_only
+        let mut placed: Vec<(usize, UndoSql)> = rows_only
             .iter()
             .map(|g| {
-                placed_at(g, stands_after(after, touches, g))
-                    .with_effect(crate::undo::Effect::StopsUntilBackfilled)
+                let (at, sql) = placed_at(g, stands_after(after, touches, g));
+                (
+                    at,
+                    sql.with_effect(crate::undo::Effect::StopsUntilBackfilled),
+                )
             })
             .collect();
         placed.extend(checks.iter().map(|g| placed_at(g, first)));
-        // In order, before the statement's own steps.
-        s.undo.statements.splice(0..0, placed);
+        // In order, before the steps they guard (the statement's own, or its part's).
+        insert_before(&mut s.undo.statements, placed);
         if checks.is_empty() {
             continue;
         }
@@ -66,6 +70,22 @@ pub(in crate::undo) fn place(
             ". A check right before this step fails first if rows would make it fail, naming the query that finds them (it cannot run at the top: the forward migration changes the data or shape of a table it reads)"
         });
     }
+}
+
+/// Puts each guard before the statement at its index (in `statements` as they were; the
+/// guards of one index keep their order), or at the end past the last one.
+fn insert_before(statements: &mut Vec<UndoSql>, mut guards: Vec<(usize, UndoSql)>) {
+    guards.sort_by_key(|(at, _)| *at);
+    let mut guards = guards.into_iter().peekable();
+    let mut merged = Vec::with_capacity(statements.len() + guards.len());
+    for (k, statement) in std::mem::take(statements).into_iter().enumerate() {
+        while let Some((_, guard)) = guards.next_if(|(at, _)| *at <= k) {
+            merged.push(guard);
+        }
+        merged.push(statement);
+    }
+    merged.extend(guards.map(|(_, guard)| guard));
+    *statements = merged;
 }
 
 /// Whether the tables and columns the guard reads stand after the forward migration as

@@ -1,0 +1,2 @@
+-- openmeter's charges_custom_currencies: the CHECK reads a column added after it.
+ALTER TABLE "charges" ADD CONSTRAINT "currency_reference" CHECK ((currency IS NULL) <> (custom_currency_id IS NULL)), ALTER COLUMN "currency" DROP NOT NULL, ADD COLUMN "custom_currency_id" character(26) NULL, ADD CONSTRAINT "charges_custom_currency_fk" FOREIGN KEY ("custom_currency_id") REFERENCES "currencies" ("id");
