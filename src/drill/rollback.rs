@@ -58,7 +58,11 @@ pub enum StepResult {
     Restores,
     /// Only column order differs.
     ColumnOrderOnly,
-    /// It ran, and the schema differs from the one before the migration.
+    /// It undoes exactly what its migration did, but what earlier downs left behind is
+    /// still there.
+    UndoesItsMigration,
+    /// It ran, and the schema differs from the one before the migration in what the
+    /// migration changed (or it changed what the migration did not).
     LeavesDifferences,
     /// It has no statement (declared irreversible) and changed nothing; the chain goes on,
     /// as the tool goes on.

@@ -37,6 +37,7 @@ fn label(result: StepResult) -> &'static str {
     match result {
         StepResult::Restores => "restores",
         StepResult::ColumnOrderOnly => "restores (column order only)",
+        StepResult::UndoesItsMigration => "undoes its migration (earlier leftovers remain)",
         StepResult::LeavesDifferences => "leaves differences",
         StepResult::Empty => "empty (declared irreversible): nothing undone",
         StepResult::NoDown => "no down: the chain stops here",
@@ -89,7 +90,7 @@ fn human(report: &RollbackReport) -> String {
     let _ = writeln!(out);
     for step in &report.steps {
         let _ = writeln!(out, "{:<60} {}", safe(&step.migration), label(step.result));
-        if step.result != StepResult::Restores && step.result != StepResult::Empty {
+        if step.result == StepResult::LeavesDifferences || step.result == StepResult::Fails {
             detail(&mut out, step, "    ");
         }
     }
@@ -132,7 +133,12 @@ fn markdown(report: &RollbackReport) -> String {
     let problems: Vec<&RollbackStep> = report
         .steps
         .iter()
-        .filter(|s| s.result != StepResult::Restores)
+        .filter(|s| {
+            !matches!(
+                s.result,
+                StepResult::Restores | StepResult::UndoesItsMigration
+            )
+        })
         .collect();
     if !problems.is_empty() {
         let _ = writeln!(out, "| migration | its down |\n|---|---|");

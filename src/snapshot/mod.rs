@@ -66,6 +66,22 @@ impl Snapshot {
         text
     }
 
+    /// Whether going from `self` to `after` does to every object what going from `from` to
+    /// `to` does: an object that changes between `from` and `to` ends as `to` has it, and
+    /// every other object is left as `self` has it. How one down of a rollback is judged on
+    /// its own migration when earlier downs left differences behind.
+    pub fn repeats_change(&self, after: &Snapshot, from: &Snapshot, to: &Snapshot) -> bool {
+        let keys: std::collections::BTreeSet<&String> = [self, after, from, to]
+            .into_iter()
+            .flat_map(|s| s.objects.keys())
+            .collect();
+        keys.into_iter().all(|key| {
+            let (was, is) = (from.objects.get(key), to.objects.get(key));
+            let wanted = if was != is { is } else { self.objects.get(key) };
+            after.objects.get(key) == wanted
+        })
+    }
+
     /// What differs between the schema as it must be (`self`) and as it is (`actual`);
     /// `None` when they are equal.
     pub fn diff(

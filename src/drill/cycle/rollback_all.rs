@@ -72,8 +72,8 @@ pub fn rollback_all(plan: &DrillPlan) -> Result<RollbackReport, DrillError> {
     // Back, newest first.
     let mut stopped = false;
     for (i, m) in forward.iter().enumerate().rev() {
-        let before = &schemas[i];
-        let step = down_step(&history, m, before, &mut session, &mut watcher)?;
+        let migration = (&schemas[i + 1], &schemas[i]);
+        let step = down_step(&history, m, migration, &mut session, &mut watcher)?;
         stopped = matches!(step.result, StepResult::Fails | StepResult::NoDown);
         report.steps.push(step);
         if stopped {
@@ -88,11 +88,12 @@ pub fn rollback_all(plan: &DrillPlan) -> Result<RollbackReport, DrillError> {
     Ok(report)
 }
 
-/// Runs `m`'s down as its tool reverts it and compares the schema with `before`.
+/// Runs `m`'s down as its tool reverts it and compares the schema with the one before `m`
+/// (`migration`: the schemas after and before it, going forward).
 fn down_step(
     history: &History,
     m: &migrations::Migration,
-    before: &Snapshot,
+    migration: (&Snapshot, &Snapshot),
     session: &mut ToolSession<'_>,
     watcher: &mut crate::snapshot::SchemaWatcher,
 ) -> Result<RollbackStep, DrillError> {
@@ -105,7 +106,9 @@ fn down_step(
     let Some(down) = m.down.as_deref() else {
         return Ok(step(StepResult::NoDown, None, None));
     };
+    let (after_up, before) = migration;
     let empty = sql::parse_file(&down.path, &down.sql).is_ok_and(|s| s.is_empty());
+    let before_down = watcher.refresh(session.client())?.clone();
     let labels = (
         format!("before {}", m.name),
         format!("after the down of {}", m.name),
@@ -140,6 +143,9 @@ fn down_step(
         (_, true) => StepResult::Empty,
         (None, false) => StepResult::Restores,
         (Some(d), false) if d.column_order_only() => StepResult::ColumnOrderOnly,
+        (Some(_), false) if before_down.repeats_change(now, after_up, before) => {
+            StepResult::UndoesItsMigration
+        }
         (Some(_), false) => StepResult::LeavesDifferences,
     };
     Ok(step(result, diff, None))
