@@ -236,6 +236,52 @@ fn rollback_all_stops_at_the_first_failing_down_and_shows_what_it_leaves() {
     );
 }
 
+/// A down that leaves something behind does not make every later down look wrong: each is
+/// judged on what its own migration changed, and the end says what is left.
+#[test]
+fn rollback_all_judges_each_down_on_its_own_migration() {
+    let sandbox = Sandbox::new();
+    let dir = sandbox.project().join("migrations");
+    write_files(
+        &dir,
+        &[
+            ("1_create_t.up.sql", CREATE),
+            ("1_create_t.down.sql", "DROP TABLE t;\n"),
+            ("2_create_u.up.sql", "CREATE TABLE u (id int);\n"),
+            // Leaves table u behind.
+            ("2_create_u.down.sql", "SELECT 1;\n"),
+            ("3_add_b.up.sql", "ALTER TABLE t ADD COLUMN b int;\n"),
+            ("3_add_b.down.sql", "ALTER TABLE t DROP COLUMN b;\n"),
+            ("4_create_v.up.sql", "CREATE TABLE v (id int);\n"),
+            // Leaves table v behind.
+            ("4_create_v.down.sql", "SELECT 1;\n"),
+        ],
+    );
+    // Newest first: 4's leaves v; 3's undoes its column with v still there; 2's leaves u;
+    // 1's drops t with u and v still there.
+    let (code, json) = drill_json(&sandbox, &[arg(&dir), "--rollback-all"]);
+    assert_eq!(code, 1, "{json:#}");
+    let steps: Vec<(&str, &str)> = array(&json["report"]["steps"])
+        .iter()
+        .map(|s| (text(&s["migration"]), text(&s["result"])))
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            ("4_create_v", "leaves_differences"),
+            ("3_add_b", "undoes_its_migration"),
+            ("2_create_u", "leaves_differences"),
+            ("1_create_t", "undoes_its_migration"),
+        ],
+        "{json:#}"
+    );
+    let left = serde_json::to_string(&json["report"]["left_at_end"]).unwrap();
+    assert!(
+        left.contains("table public.u") && left.contains("table public.v"),
+        "{left}"
+    );
+}
+
 /// The corpus README's oddities that only a drill shows: Flyway sends a lone `CREATE INDEX
 /// CONCURRENTLY` outside a transaction (marquez V47); diesel wraps a down with one unless
 /// `metadata.toml` says not to, so such a down can never succeed (crates.io); and a table
