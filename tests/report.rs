@@ -544,8 +544,8 @@ fn junit_escapes_awkward_text() {
     assert!(xml.contains("]]&gt; &lt;oops/&gt; &amp;amp;"));
 }
 
-/// The undo's lossy and manual notes are in its test case's `<system-out>`, where CI test
-/// views show them, escaped like any outside text.
+/// Which undo was drilled, and its lossy and manual notes, are in its test case's
+/// `<system-out>`, where CI test views show them, escaped like any outside text.
 #[test]
 fn junit_carries_the_undo_notes_in_system_out() {
     let mut report = sample_report();
@@ -562,7 +562,8 @@ fn junit_carries_the_undo_notes_in_system_out() {
         .expect("drop_bio's undo case");
     assert!(
         undo_case.contains(
-            "<system-out>undo notes (lossy or manual):\n\
+            "<system-out>undo: committed 20240102000001_undo_drop_bio\n\
+             undo notes (lossy or manual):\n\
              line 1 lossy: dropping column &quot;bio&quot; loses its data; it comes back empty, \
              at the end of the table\n\
              line 2 lossy: values &lt;over&gt; 2^31 &amp; \u{FFFD} do not fit\n\n\
@@ -577,7 +578,9 @@ fn junit_carries_the_undo_notes_in_system_out() {
         .expect("drop_legacy's undo case");
     assert!(
         skipped.contains("<skipped ")
-            && skipped.contains("<system-out>undo notes (lossy or manual):\nline 1 manual: DROP"),
+            && skipped.contains(
+                "<system-out>undo: generated\nundo notes (lossy or manual):\nline 1 manual: DROP"
+            ),
         "{skipped}"
     );
 }

@@ -9,7 +9,8 @@ use quick_xml::escape::escape;
 
 use super::{
     announced_line, check_headline, data_failure_note, not_seeded_lines, phase_problem, phase_time,
-    plain_diff, reasons, seeded_line, server_reach, trace_line, unannounced_headline, PhaseProblem,
+    plain_diff, reasons, seeded_line, server_reach, trace_line, unannounced_headline,
+    undo_source_label, PhaseProblem,
 };
 use crate::drill::outcome::{
     DataFailure, DataReport, DrillReport, DrillResult, MigrationDrill, Phase,
@@ -183,13 +184,11 @@ fn migration_cases(cases: &mut Vec<TestCase>, migration: &MigrationDrill, stoppe
     }
 }
 
-/// Puts the undo's lossy and manual notes in the `<system-out>` of the migration's undo case
-/// (its first case when the undo has none), before any statement trace: CI test views show
-/// them there, as every other format shows them.
+/// Puts which undo was drilled (a hand-written down with its verdict, committed folders, or
+/// the generated undo) and the undo's lossy and manual notes in the `<system-out>` of the
+/// migration's undo case (its first case when the undo has none), before any statement trace:
+/// CI test views show them there, as every other format shows them.
 fn note_reasons(cases: &mut [TestCase], migration: &MigrationDrill) {
-    if migration.reasons.is_empty() {
-        return;
-    }
     let undo = Phase::Undo.to_string();
     let Some(case) = (match cases.iter().position(|c| c.name == undo) {
         Some(i) => cases.get_mut(i),
@@ -197,7 +196,10 @@ fn note_reasons(cases: &mut [TestCase], migration: &MigrationDrill) {
     }) else {
         return;
     };
-    let mut out = String::from("undo notes (lossy or manual):");
+    let mut out = format!("undo: {}", undo_source_label(migration));
+    if !migration.reasons.is_empty() {
+        out.push_str("\nundo notes (lossy or manual):");
+    }
     for reason in &migration.reasons {
         out.push_str(&format!("\n{reason}"));
     }
