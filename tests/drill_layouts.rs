@@ -357,3 +357,40 @@ fn each_tool_sends_files_its_own_way_and_only_its_own_table_is_left_out() {
     let (code, json) = drill_json(&sandbox, &[arg(&diesel)]);
     assert_eq!(code, 0, "{json:#}");
 }
+
+/// A loss is announced with the names its statement saw and compared after the undo under
+/// the names from before the migration: an `UPDATE` of a column the same migration renamed
+/// (openmeter's `rename-custominvoicing-settings`) loses its values as announced, under the
+/// column's old name, over seeded rows.
+#[test]
+fn a_loss_announced_after_a_rename_is_matched_under_the_old_name() {
+    let sandbox = Sandbox::new();
+    let dir = sandbox.project().join("migrations");
+    write_files(
+        &dir,
+        &[
+            (
+                "1_create_t.up.sql",
+                "CREATE TABLE t (id int PRIMARY KEY, skip_hook boolean NOT NULL DEFAULT false);\n",
+            ),
+            (
+                "2_invert.up.sql",
+                "ALTER TABLE t RENAME COLUMN skip_hook TO enable_hook;\n\
+                 UPDATE t SET enable_hook = NOT enable_hook;\n",
+            ),
+        ],
+    );
+    let (code, json) = drill_json(
+        &sandbox,
+        &[arg(&dir), "--undo", "generated", "--seed-rows", "3"],
+    );
+    assert_eq!(code, 0, "{json:#}");
+    let invert = &array(&json["report"]["migrations"])[1];
+    assert_eq!(invert["result"], "passed", "{invert:#}");
+    let announced = serde_json::to_string(&invert["data"]["announced"]).unwrap();
+    assert!(announced.contains("skip_hook"), "{invert:#}");
+    assert!(
+        array(&invert["data"]["unannounced"]).is_empty(),
+        "{invert:#}"
+    );
+}

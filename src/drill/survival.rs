@@ -11,10 +11,89 @@
 //!   columns its statements do not name, and the verdict does not announce) must be as it
 //!   was before the phase (so a loss the undo caused is not reported again for the re-apply).
 
+use std::collections::HashMap;
+use std::path::Path;
+
 use crate::drill::outcome::{Phase, PhaseDataChange};
 use crate::rows::Fingerprint;
 use crate::sql::touches::Touches;
-use crate::undo::DataLoss;
+use crate::sql::{self, pb, NodeEnum, QName};
+use crate::undo::{DataLoss, MigrationUndo};
+
+/// What the undo announces it loses, named as the data was named before its migration, which
+/// is how the data after the undo is compared: each statement's undo names what that statement
+/// saw, after the renames earlier in the migration (an `UPDATE` of a column the migration
+/// renamed first loses the values of the column under its old name, once the undo renamed it
+/// back).
+pub fn announced_losses(undo: &MigrationUndo) -> Vec<DataLoss> {
+    let mut names = Renames::default();
+    let mut losses = Vec::new();
+    for statement in &undo.statements {
+        losses.extend(statement.undo.loses.iter().map(|loss| names.original(loss)));
+        let parsed = sql::parse_file(Path::new("forward.sql"), &statement.forward);
+        for node in parsed.iter().flatten().map(|s| &s.node) {
+            if let NodeEnum::RenameStmt(rename) = node {
+                names.follow(rename);
+            }
+        }
+    }
+    losses
+}
+
+/// The names before a migration of the tables and columns it renamed, by their names now.
+#[derive(Default)]
+struct Renames {
+    tables: HashMap<QName, QName>,
+    /// (table now, column now) → the column's name before.
+    columns: HashMap<(QName, String), String>,
+}
+
+impl Renames {
+    fn follow(&mut self, rename: &pb::RenameStmt) {
+        let Some(relation) = rename.relation.as_ref() else {
+            return;
+        };
+        let table = QName::from_range_var(relation);
+        if rename.rename_type == pb::ObjectType::ObjectColumn as i32 {
+            let before = self
+                .columns
+                .remove(&(table.clone(), rename.subname.clone()))
+                .unwrap_or_else(|| rename.subname.clone());
+            self.columns.insert((table, rename.newname.clone()), before);
+        } else if rename.rename_type == pb::ObjectType::ObjectTable as i32 {
+            let renamed = table.sibling(&rename.newname);
+            let before = self.tables.remove(&table).unwrap_or_else(|| table.clone());
+            self.tables.insert(renamed.clone(), before);
+            let moved: Vec<_> = self
+                .columns
+                .keys()
+                .filter(|(t, _)| *t == table)
+                .cloned()
+                .collect();
+            for key in moved {
+                if let Some(column) = self.columns.remove(&key) {
+                    self.columns.insert((renamed.clone(), key.1), column);
+                }
+            }
+        }
+    }
+
+    fn original(&self, loss: &DataLoss) -> DataLoss {
+        let table = |t: &QName| self.tables.get(t).cloned().unwrap_or_else(|| t.clone());
+        match loss {
+            DataLoss::Table { table: t } => DataLoss::Table { table: table(t) },
+            DataLoss::Rows { table: t } => DataLoss::Rows { table: table(t) },
+            DataLoss::Column { table: t, column } => DataLoss::Column {
+                table: table(t),
+                column: self
+                    .columns
+                    .get(&(t.clone(), column.clone()))
+                    .cloned()
+                    .unwrap_or_else(|| column.clone()),
+            },
+        }
+    }
+}
 
 /// Differences after `phase` (compared with `before`: the data before the forward phase for
 /// the forward phase and the undo, after the undo for the re-apply), split into

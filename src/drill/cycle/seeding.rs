@@ -83,11 +83,7 @@ impl Cycle<'_, '_> {
             before,
             touched: touched.clone(),
             undo_touched: undo_touched.clone(),
-            loses: undo
-                .statements
-                .iter()
-                .flat_map(|s| s.undo.loses.iter().cloned())
-                .collect(),
+            loses: crate::drill::survival::announced_losses(undo),
             report: DataReport {
                 rows_per_table: seed.rows,
                 seeded: outcome.seeded,
