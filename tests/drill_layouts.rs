@@ -394,3 +394,32 @@ fn a_loss_announced_after_a_rename_is_matched_under_the_old_name() {
         "{invert:#}"
     );
 }
+
+/// A migration that sets the session's time zone (crates.io's `timezones`: `SET timezone =
+/// 'UTC'`, the drill runs under America/St_Johns) changes how every `timestamptz` reads as
+/// text, not the data: a seeded drill must not report it as data the migration changed.
+#[test]
+fn a_session_time_zone_set_by_a_migration_is_not_a_data_change() {
+    let sandbox = Sandbox::new();
+    let dir = sandbox.project().join("migrations");
+    write_files(
+        &dir,
+        &[
+            (
+                "2024-01-01-000000_create_t/up.sql",
+                "CREATE TABLE t (id int PRIMARY KEY, at timestamptz NOT NULL DEFAULT now(), n int);\n",
+            ),
+            (
+                "2024-01-02-000000_utc/up.sql",
+                "SET timezone = 'UTC';\nALTER TABLE t ALTER n TYPE bigint;\n",
+            ),
+        ],
+    );
+    let (code, json) = drill_json(
+        &sandbox,
+        &[arg(&dir), "--undo", "generated", "--seed-rows", "3"],
+    );
+    assert_eq!(code, 0, "{json:#}");
+    let utc = &array(&json["report"]["migrations"])[1];
+    assert!(array(&utc["data"]["unannounced"]).is_empty(), "{utc:#}");
+}

@@ -90,6 +90,13 @@ fn every_table(client: &mut Client) -> Result<Vec<Table>, postgres::Error> {
         .collect())
 }
 
+/// The settings a value's text depends on, fixed for the fingerprint queries: a migration may
+/// set any of them for the session (crates.io's `SET timezone = 'UTC'`), and every
+/// `timestamptz` would then read as changed data.
+const TEXT_SETTINGS: &str = "SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO, MDY'; \
+    SET LOCAL IntervalStyle = 'postgres'; SET LOCAL extra_float_digits = 1; \
+    SET LOCAL bytea_output = 'hex'";
+
 fn fingerprint_sql(from: &str, columns: &[String]) -> String {
     let mut select = vec!["count(*)".to_string()];
     for column in columns {
@@ -123,8 +130,11 @@ impl Fingerprint {
                 found.clone()
             }
         };
+        // Read-only, under fixed text settings (see TEXT_SETTINGS), then rolled back.
+        let mut reading = client.transaction()?;
+        reading.batch_execute(TEXT_SETTINGS)?;
         for table in wanted {
-            let row = client.query_one(&fingerprint_sql(&table.from, &table.columns), &[])?;
+            let row = reading.query_one(&fingerprint_sql(&table.from, &table.columns), &[])?;
             let rows: i64 = row.get(0);
             let mut t = TableFingerprint {
                 oid: table.oid,
@@ -143,7 +153,7 @@ impl Fingerprint {
             }
             self.tables.insert(table.name.clone(), t);
         }
-        Ok(())
+        reading.rollback()
     }
 
     /// What differs from `self` in `after`, for tables and columns present in both (a table
