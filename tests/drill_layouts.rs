@@ -423,3 +423,33 @@ fn a_session_time_zone_set_by_a_migration_is_not_a_data_change() {
     let utc = &array(&json["report"]["migrations"])[1];
     assert!(array(&utc["data"]["unannounced"]).is_empty(), "{utc:#}");
 }
+
+/// The undo of `decode(col, 'escape')` to `bytea` encodes the bytes back the same way, so
+/// the migration applies again over populated rows (crates.io's change_api_token_to_bytea: a
+/// plain cast back gave hex text, `\x…`, which `decode(…, 'escape')` then rejected).
+#[test]
+fn a_decoded_column_comes_back_as_text_the_forward_decodes_again() {
+    let sandbox = Sandbox::new();
+    let dir = sandbox.project().join("migrations");
+    write_files(
+        &dir,
+        &[
+            (
+                "2020-01-01-000000_create_t/up.sql",
+                "CREATE TABLE api_tokens (id int PRIMARY KEY, token varchar NOT NULL);\n",
+            ),
+            (
+                "2020-07-14-113112_token_bytea/up.sql",
+                "ALTER TABLE api_tokens ALTER COLUMN token TYPE bytea USING decode(token, 'escape');\n",
+            ),
+        ],
+    );
+    let (code, json) = drill_json(
+        &sandbox,
+        &[arg(&dir), "--undo", "generated", "--seed-rows", "3"],
+    );
+    assert_eq!(code, 0, "{json:#}");
+    let bytea = &array(&json["report"]["migrations"])[1];
+    assert_eq!(bytea["result"], "passed", "{bytea:#}");
+    assert_eq!(bytea["claimed"], "lossy", "{bytea:#}");
+}

@@ -1,7 +1,7 @@
 //! The forward's `USING` of `ALTER COLUMN … TYPE`, read so its undo converts the values back
 //! by the inverse conversion: `AT TIME ZONE 'Z'` by `AT TIME ZONE 'Z'` the other way, a plain
-//! cast by the cast back, a map of enum values by the inverse map, and anything else named as
-//! not inverted.
+//! cast by the cast back, `decode(col, 'format')` by `encode(col, 'format')`, a map of enum
+//! values by the inverse map, and anything else named as not inverted.
 
 use super::types::{base_name, cast_back, cast_to, converts_losslessly, enum_pair, type_label};
 use crate::catalog::Catalog;
@@ -17,6 +17,9 @@ enum Forward {
     AtTimeZone(String),
     /// `col * k` with a constant integer `k` other than 0 (possibly cast to the new type).
     Times(i64),
+    /// `decode(col, 'format')` with a constant format (`escape`, `hex`, `base64`): text to
+    /// `bytea`.
+    Decode(String),
     /// Any other expression.
     Other,
 }
@@ -38,6 +41,16 @@ fn classify(using: Option<&pb::Node>, column: &str, new_type: &pb::TypeName) -> 
         }
         .filter(|k| *k != 0)
         .map_or(Forward::Other, Forward::Times),
+        Some(NodeEnum::FuncCall(f)) if is_decode_call(f) => match f.args.as_slice() {
+            [arg, format] if is_column(arg, column) || casts_of_column(arg, column, new_type) => {
+                string_constant(format)
+                    .filter(|f| {
+                        matches!(f.to_ascii_lowercase().as_str(), "escape" | "hex" | "base64")
+                    })
+                    .map_or(Forward::Other, |f| Forward::Decode(f.to_ascii_lowercase()))
+            }
+            _ => Forward::Other,
+        },
         Some(NodeEnum::FuncCall(f)) if is_timezone_call(f) => match f.args.as_slice() {
             [zone, arg] if casts_of_column(arg, column, new_type) || is_column(arg, column) => {
                 string_constant(zone).map_or(Forward::Other, Forward::AtTimeZone)
@@ -209,7 +222,20 @@ fn back(
             ),
             failing: Vec::new(),
         },
-        Forward::AtTimeZone(_) | Forward::Times(_) | Forward::Other => Back {
+        Forward::Decode(format) if base_name(new_type) == "bytea" => Back {
+            value: cast_to(&encode(column, format), old_type),
+            exact: false,
+            note: format!(
+                ": the forward's decode(…, '{format}') is reversed by encode(…, '{format}'), which gives back every byte as text the forward can decode again, but text it read in another spelling ({}) comes back as encode spells it (and values that do not fit {to} make the undo fail)",
+                match format.as_str() {
+                    "escape" => "an escape such as \\101 for A",
+                    "hex" => "upper-case hex digits",
+                    _ => "base64 with line breaks",
+                }
+            ),
+            failing: Vec::new(),
+        },
+        Forward::AtTimeZone(_) | Forward::Times(_) | Forward::Decode(_) | Forward::Other => Back {
             value: cast_back(catalog, column, new_type, old_type),
             exact: false,
             note: format!(
@@ -302,6 +328,17 @@ fn is_character(base: &str) -> bool {
     matches!(base, "text" | "varchar" | "bpchar" | "citext")
 }
 
+/// `pg_catalog.encode(column, 'format')`.
+fn encode(column: &str, format: &str) -> pb::Node {
+    build::node(NodeEnum::FuncCall(Box::new(pb::FuncCall {
+        funcname: vec![build::string("pg_catalog"), build::string("encode")],
+        args: vec![build::column_ref(column), build::string_constant(format)],
+        funcformat: pb::CoercionForm::CoerceExplicitCall as i32,
+        location: -1,
+        ..Default::default()
+    })))
+}
+
 /// `column AT TIME ZONE 'zone'` (PostgreSQL's `timezone(zone, column)`).
 fn at_time_zone(zone: &str, column: &str) -> pb::Node {
     build::node(NodeEnum::FuncCall(Box::new(pb::FuncCall {
@@ -371,6 +408,20 @@ fn without_cast_to<'a>(node: &'a pb::Node, new_type: &pb::TypeName) -> &'a pb::N
         }
         _ => node,
     }
+}
+
+/// `decode(…)` or `pg_catalog.decode(…)`, not an aggregate or window call; a `decode` of
+/// another schema is the user's own.
+fn is_decode_call(f: &pb::FuncCall) -> bool {
+    let name = string_list(&f.funcname);
+    matches!(
+        name.iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .as_slice(),
+        ["decode"] | ["pg_catalog", "decode"]
+    ) && f.agg_order.is_empty()
+        && f.over.is_none()
 }
 
 fn is_timezone_call(f: &pb::FuncCall) -> bool {
