@@ -453,3 +453,35 @@ fn a_decoded_column_comes_back_as_text_the_forward_decodes_again() {
     assert_eq!(bytea["result"], "passed", "{bytea:#}");
     assert_eq!(bytea["claimed"], "lossy", "{bytea:#}");
 }
+
+/// The undo of a boolean mapped to an enum with `CASE WHEN col THEN 'a' ELSE 'b' END`
+/// compares with `'a'`, so it applies over populated rows (docs.rs's
+/// multi_stage_build_status: casting 'success' back to boolean failed on every row).
+#[test]
+fn a_boolean_mapped_to_an_enum_comes_back_by_its_true_value() {
+    let sandbox = Sandbox::new();
+    let dir = sandbox.project().join("migrations");
+    write_files(
+        &dir,
+        &[
+            (
+                "20240101000000_create_builds.up.sql",
+                "CREATE TABLE builds (id int PRIMARY KEY, build_status boolean NOT NULL);\n",
+            ),
+            (
+                "20240221124844_multi_stage_build_status.up.sql",
+                "CREATE TYPE build_status AS ENUM ('in_progress', 'success', 'failure');\n\
+                 ALTER TABLE builds ALTER build_status TYPE build_status USING CASE \
+                 WHEN build_status THEN 'success'::build_status ELSE 'failure'::build_status END;\n",
+            ),
+        ],
+    );
+    let (code, json) = drill_json(
+        &sandbox,
+        &[arg(&dir), "--undo", "generated", "--seed-rows", "3"],
+    );
+    assert_eq!(code, 0, "{json:#}");
+    let status = &array(&json["report"]["migrations"])[1];
+    assert_eq!(status["result"], "passed", "{status:#}");
+    assert_eq!(status["claimed"], "lossy", "{status:#}");
+}

@@ -20,6 +20,8 @@ enum Forward {
     /// `decode(col, 'format')` with a constant format (`escape`, `hex`, `base64`): text to
     /// `bytea`.
     Decode(String),
+    /// `CASE WHEN col THEN 'a' ELSE 'b' END` of a `boolean` column: `true` became `'a'`.
+    WhenTrue(String),
     /// Any other expression.
     Other,
 }
@@ -41,6 +43,23 @@ fn classify(using: Option<&pb::Node>, column: &str, new_type: &pb::TypeName) -> 
         }
         .filter(|k| *k != 0)
         .map_or(Forward::Other, Forward::Times),
+        Some(NodeEnum::CaseExpr(case)) if case.arg.is_none() => match case.args.as_slice() {
+            [when] => match (
+                &when.node,
+                case.defresult.as_deref().and_then(string_constant),
+            ) {
+                (Some(NodeEnum::CaseWhen(w)), Some(_))
+                    if w.expr.as_deref().is_some_and(|e| is_column(e, column)) =>
+                {
+                    w.result
+                        .as_deref()
+                        .and_then(string_constant)
+                        .map_or(Forward::Other, Forward::WhenTrue)
+                }
+                _ => Forward::Other,
+            },
+            _ => Forward::Other,
+        },
         Some(NodeEnum::FuncCall(f)) if is_decode_call(f) => match f.args.as_slice() {
             [arg, format] if is_column(arg, column) || casts_of_column(arg, column, new_type) => {
                 string_constant(format)
@@ -235,7 +254,19 @@ fn back(
             ),
             failing: Vec::new(),
         },
-        Forward::AtTimeZone(_) | Forward::Times(_) | Forward::Decode(_) | Forward::Other => Back {
+        Forward::WhenTrue(value) if base_name(old_type) == "bool" => Back {
+            value: equals(column, value),
+            exact: false,
+            note: format!(
+                ": the forward's CASE WHEN {column} THEN '{value}' … is reversed by {column} = '{value}', which gives back every value it wrote, but any other value written since comes back as false"
+            ),
+            failing: Vec::new(),
+        },
+        Forward::AtTimeZone(_)
+        | Forward::Times(_)
+        | Forward::Decode(_)
+        | Forward::WhenTrue(_)
+        | Forward::Other => Back {
             value: cast_back(catalog, column, new_type, old_type),
             exact: false,
             note: format!(
@@ -326,6 +357,18 @@ fn narrows(old: &pb::TypeName, new: &pb::TypeName) -> bool {
 
 fn is_character(base: &str) -> bool {
     matches!(base, "text" | "varchar" | "bpchar" | "citext")
+}
+
+/// `column = 'value'`.
+fn equals(column: &str, value: &str) -> pb::Node {
+    build::node(NodeEnum::AExpr(Box::new(pb::AExpr {
+        kind: pb::AExprKind::AexprOp as i32,
+        name: vec![build::string("=")],
+        lexpr: Some(Box::new(build::column_ref(column))),
+        rexpr: Some(Box::new(build::string_constant(value))),
+        location: -1,
+        ..Default::default()
+    })))
 }
 
 /// `pg_catalog.encode(column, 'format')`.

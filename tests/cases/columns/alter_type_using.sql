@@ -1,4 +1,5 @@
-CREATE TABLE "Event" ("id" TEXT PRIMARY KEY, "at" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP, "seen" TIMESTAMP(3), "local" TIMESTAMPTZ(3), "berlin" TIMESTAMP(3), "code" TEXT, "price" NUMERIC, "cents" INTEGER, "note" VARCHAR(50), "payload" TEXT, "token" VARCHAR(64));
+CREATE TABLE "Event" ("id" TEXT PRIMARY KEY, "at" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP, "seen" TIMESTAMP(3), "local" TIMESTAMPTZ(3), "berlin" TIMESTAMP(3), "code" TEXT, "price" NUMERIC, "cents" INTEGER, "note" VARCHAR(50), "payload" TEXT, "token" VARCHAR(64), "ok" BOOLEAN);
+CREATE TYPE "Outcome" AS ENUM ('in_progress', 'success', 'failure');
 -- forward
 ALTER TABLE "Event" ALTER COLUMN "at" SET DATA TYPE TIMESTAMPTZ(3) USING "at" AT TIME ZONE 'UTC';
 ALTER TABLE "Event" ALTER COLUMN "seen" SET DATA TYPE TIMESTAMPTZ(3);
@@ -10,3 +11,4 @@ ALTER TABLE "Event" ALTER COLUMN "cents" SET DATA TYPE BIGINT USING ("cents" * 1
 ALTER TABLE "Event" ALTER COLUMN "note" SET DATA TYPE VARCHAR(10) USING "note"::varchar(10);
 ALTER TABLE "Event" ALTER COLUMN "payload" SET DATA TYPE JSON USING "payload"::json;
 ALTER TABLE "Event" ALTER COLUMN "token" SET DATA TYPE BYTEA USING decode("token", 'escape');
+ALTER TABLE "Event" ALTER COLUMN "ok" TYPE "Outcome" USING CASE WHEN "ok" THEN 'success'::"Outcome" ELSE 'failure'::"Outcome" END;
