@@ -5,10 +5,10 @@
 //! first such down would end the drill of a whole history.
 //!
 //! Emptying drops what migrations make inside the database: every schema (those that existed
-//! when the drill began are created again, empty: `public` as PostgreSQL 15 creates it),
-//! extensions and event triggers; the schema watcher is installed afresh. Objects outside schemas that a migration made and
-//! nothing depends on (a publication, a cast between built-in types) would stay; none of
-//! the corpora makes one.
+//! when the drill began are created again, empty: `public` as the server's `initdb` makes it),
+//! extensions and event triggers; the schema watcher is installed afresh. Objects outside
+//! schemas that a migration made and nothing depends on (a publication, a cast between
+//! built-in types) would stay; none of the corpora makes one.
 
 use postgres::Client;
 
@@ -38,10 +38,23 @@ UNION ALL
 SELECT format('DROP EXTENSION IF EXISTS %I CASCADE', extname) FROM pg_extension
  WHERE oid >= 16384";
 
-/// `public` as `initdb` makes it (PostgreSQL 15): owned by the database's owner, usable by all.
-const PUBLIC: &str = "CREATE SCHEMA public AUTHORIZATION pg_database_owner; \
-    GRANT USAGE ON SCHEMA public TO PUBLIC; \
-    COMMENT ON SCHEMA public IS 'standard public schema'";
+/// `public` as `initdb` makes it: owned by the database's owner (PostgreSQL 14 on), usable by
+/// all, and open to everyone's tables before PostgreSQL 15.
+const PUBLIC: &str = r#"
+DO $$
+BEGIN
+    IF current_setting('server_version_num')::int >= 140000 THEN
+        EXECUTE 'CREATE SCHEMA public AUTHORIZATION pg_database_owner';
+    ELSE
+        CREATE SCHEMA public;
+    END IF;
+    IF current_setting('server_version_num')::int >= 150000 THEN
+        GRANT USAGE ON SCHEMA public TO PUBLIC;
+    ELSE
+        GRANT USAGE, CREATE ON SCHEMA public TO PUBLIC;
+    END IF;
+END $$;
+COMMENT ON SCHEMA public IS 'standard public schema'"#;
 
 /// The user schemas there are now: what a rebuild creates again.
 pub(super) fn user_schemas(client: &mut Client) -> Result<Vec<String>, DrillError> {
