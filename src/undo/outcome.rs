@@ -258,9 +258,11 @@ pub enum TransactionControl {
 }
 
 impl Undo {
-    pub fn exact(reason: impl Into<String>, statements: Vec<UndoSql>) -> Self {
+    /// An undo of `verdict` with these statements and nothing else yet (the builders below
+    /// add losses, guards, …).
+    fn with(verdict: Verdict, reason: impl Into<String>, statements: Vec<UndoSql>) -> Self {
         Undo {
-            verdict: Verdict::Exact,
+            verdict,
             reason: reason.into(),
             statements,
             loses: Vec::new(),
@@ -272,18 +274,12 @@ impl Undo {
         }
     }
 
+    pub fn exact(reason: impl Into<String>, statements: Vec<UndoSql>) -> Self {
+        Undo::with(Verdict::Exact, reason, statements)
+    }
+
     pub fn lossy(reason: impl Into<String>, statements: Vec<UndoSql>) -> Self {
-        Undo {
-            verdict: Verdict::Lossy,
-            reason: reason.into(),
-            statements,
-            loses: Vec::new(),
-            reorders_columns: false,
-            guards: Vec::new(),
-            enum_fact: None,
-            transaction: None,
-            backfills: None,
-        }
+        Undo::with(Verdict::Lossy, reason, statements)
     }
 
     /// The data this undo loses (see [`DataLoss`]), for the drill to check.
@@ -303,17 +299,7 @@ impl Undo {
     }
 
     pub fn manual(reason: impl Into<String>) -> Self {
-        Undo {
-            verdict: Verdict::Manual,
-            reason: reason.into(),
-            statements: Vec::new(),
-            loses: Vec::new(),
-            reorders_columns: false,
-            guards: Vec::new(),
-            enum_fact: None,
-            transaction: None,
-            backfills: None,
-        }
+        Undo::with(Verdict::Manual, reason, Vec::new())
     }
 
     /// Nothing to undo (the statement changed no schema state, or was a no-op).
