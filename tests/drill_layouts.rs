@@ -61,6 +61,18 @@ fn write(dir: &std::path::Path, files: &[(String, String)]) {
     write_files(dir, &borrowed);
 }
 
+/// A seeded drill (3 rows per table) of the generated undos of the history `files`, in a
+/// sandbox of its own: its exit code and JSON report.
+fn seeded_generated_drill(files: &[(&str, &str)]) -> (i32, Value) {
+    let sandbox = Sandbox::new();
+    let dir = sandbox.project().join("migrations");
+    write_files(&dir, files);
+    drill_json(
+        &sandbox,
+        &[arg(&dir), "--undo", "generated", "--seed-rows", "3"],
+    )
+}
+
 fn drill_json(sandbox: &Sandbox, args: &[&str]) -> (i32, Value) {
     let mut all = vec!["drill"];
     all.extend_from_slice(args);
@@ -364,26 +376,17 @@ fn each_tool_sends_files_its_own_way_and_only_its_own_table_is_left_out() {
 /// column's old name, over seeded rows.
 #[test]
 fn a_loss_announced_after_a_rename_is_matched_under_the_old_name() {
-    let sandbox = Sandbox::new();
-    let dir = sandbox.project().join("migrations");
-    write_files(
-        &dir,
-        &[
-            (
-                "1_create_t.up.sql",
-                "CREATE TABLE t (id int PRIMARY KEY, skip_hook boolean NOT NULL DEFAULT false);\n",
-            ),
-            (
-                "2_invert.up.sql",
-                "ALTER TABLE t RENAME COLUMN skip_hook TO enable_hook;\n\
-                 UPDATE t SET enable_hook = NOT enable_hook;\n",
-            ),
-        ],
-    );
-    let (code, json) = drill_json(
-        &sandbox,
-        &[arg(&dir), "--undo", "generated", "--seed-rows", "3"],
-    );
+    let (code, json) = seeded_generated_drill(&[
+        (
+            "1_create_t.up.sql",
+            "CREATE TABLE t (id int PRIMARY KEY, skip_hook boolean NOT NULL DEFAULT false);\n",
+        ),
+        (
+            "2_invert.up.sql",
+            "ALTER TABLE t RENAME COLUMN skip_hook TO enable_hook;\n\
+             UPDATE t SET enable_hook = NOT enable_hook;\n",
+        ),
+    ]);
     assert_eq!(code, 0, "{json:#}");
     let invert = &array(&json["report"]["migrations"])[1];
     assert_eq!(invert["result"], "passed", "{invert:#}");
@@ -400,25 +403,16 @@ fn a_loss_announced_after_a_rename_is_matched_under_the_old_name() {
 /// text, not the data: a seeded drill must not report it as data the migration changed.
 #[test]
 fn a_session_time_zone_set_by_a_migration_is_not_a_data_change() {
-    let sandbox = Sandbox::new();
-    let dir = sandbox.project().join("migrations");
-    write_files(
-        &dir,
-        &[
-            (
-                "2024-01-01-000000_create_t/up.sql",
-                "CREATE TABLE t (id int PRIMARY KEY, at timestamptz NOT NULL DEFAULT now(), n int);\n",
-            ),
-            (
-                "2024-01-02-000000_utc/up.sql",
-                "SET timezone = 'UTC';\nALTER TABLE t ALTER n TYPE bigint;\n",
-            ),
-        ],
-    );
-    let (code, json) = drill_json(
-        &sandbox,
-        &[arg(&dir), "--undo", "generated", "--seed-rows", "3"],
-    );
+    let (code, json) = seeded_generated_drill(&[
+        (
+            "2024-01-01-000000_create_t/up.sql",
+            "CREATE TABLE t (id int PRIMARY KEY, at timestamptz NOT NULL DEFAULT now(), n int);\n",
+        ),
+        (
+            "2024-01-02-000000_utc/up.sql",
+            "SET timezone = 'UTC';\nALTER TABLE t ALTER n TYPE bigint;\n",
+        ),
+    ]);
     assert_eq!(code, 0, "{json:#}");
     let utc = &array(&json["report"]["migrations"])[1];
     assert!(array(&utc["data"]["unannounced"]).is_empty(), "{utc:#}");
@@ -429,25 +423,16 @@ fn a_session_time_zone_set_by_a_migration_is_not_a_data_change() {
 /// plain cast back gave hex text, `\x…`, which `decode(…, 'escape')` then rejected).
 #[test]
 fn a_decoded_column_comes_back_as_text_the_forward_decodes_again() {
-    let sandbox = Sandbox::new();
-    let dir = sandbox.project().join("migrations");
-    write_files(
-        &dir,
-        &[
-            (
-                "2020-01-01-000000_create_t/up.sql",
-                "CREATE TABLE api_tokens (id int PRIMARY KEY, token varchar NOT NULL);\n",
-            ),
-            (
-                "2020-07-14-113112_token_bytea/up.sql",
-                "ALTER TABLE api_tokens ALTER COLUMN token TYPE bytea USING decode(token, 'escape');\n",
-            ),
-        ],
-    );
-    let (code, json) = drill_json(
-        &sandbox,
-        &[arg(&dir), "--undo", "generated", "--seed-rows", "3"],
-    );
+    let (code, json) = seeded_generated_drill(&[
+        (
+            "2020-01-01-000000_create_t/up.sql",
+            "CREATE TABLE api_tokens (id int PRIMARY KEY, token varchar NOT NULL);\n",
+        ),
+        (
+            "2020-07-14-113112_token_bytea/up.sql",
+            "ALTER TABLE api_tokens ALTER COLUMN token TYPE bytea USING decode(token, 'escape');\n",
+        ),
+    ]);
     assert_eq!(code, 0, "{json:#}");
     let bytea = &array(&json["report"]["migrations"])[1];
     assert_eq!(bytea["result"], "passed", "{bytea:#}");
@@ -459,27 +444,18 @@ fn a_decoded_column_comes_back_as_text_the_forward_decodes_again() {
 /// multi_stage_build_status: casting 'success' back to boolean failed on every row).
 #[test]
 fn a_boolean_mapped_to_an_enum_comes_back_by_its_true_value() {
-    let sandbox = Sandbox::new();
-    let dir = sandbox.project().join("migrations");
-    write_files(
-        &dir,
-        &[
-            (
-                "20240101000000_create_builds.up.sql",
-                "CREATE TABLE builds (id int PRIMARY KEY, build_status boolean NOT NULL);\n",
-            ),
-            (
-                "20240221124844_multi_stage_build_status.up.sql",
-                "CREATE TYPE build_status AS ENUM ('in_progress', 'success', 'failure');\n\
-                 ALTER TABLE builds ALTER build_status TYPE build_status USING CASE \
-                 WHEN build_status THEN 'success'::build_status ELSE 'failure'::build_status END;\n",
-            ),
-        ],
-    );
-    let (code, json) = drill_json(
-        &sandbox,
-        &[arg(&dir), "--undo", "generated", "--seed-rows", "3"],
-    );
+    let (code, json) = seeded_generated_drill(&[
+        (
+            "20240101000000_create_builds.up.sql",
+            "CREATE TABLE builds (id int PRIMARY KEY, build_status boolean NOT NULL);\n",
+        ),
+        (
+            "20240221124844_multi_stage_build_status.up.sql",
+            "CREATE TYPE build_status AS ENUM ('in_progress', 'success', 'failure');\n\
+             ALTER TABLE builds ALTER build_status TYPE build_status USING CASE \
+             WHEN build_status THEN 'success'::build_status ELSE 'failure'::build_status END;\n",
+        ),
+    ]);
     assert_eq!(code, 0, "{json:#}");
     let status = &array(&json["report"]["migrations"])[1];
     assert_eq!(status["result"], "passed", "{status:#}");
