@@ -194,6 +194,27 @@ fn results(report: &Value) -> Vec<(String, String)> {
         .collect()
 }
 
+/// Asserts that the migrations in scope are `expected`'s, in order, each passed and claiming
+/// its verdict; returns each one's name and report, for the checks a test adds.
+fn passed_as_claimed<'e, 'r>(
+    report: &'r Value,
+    expected: &[(&'e str, &str)],
+) -> Vec<(&'e str, &'r Value)> {
+    let passed: Vec<(String, String)> = expected
+        .iter()
+        .map(|(name, _)| (name.to_string(), "passed".to_string()))
+        .collect();
+    assert_eq!(results(report), passed);
+    expected
+        .iter()
+        .map(|&(name, claimed)| {
+            let migration = migration(report, name);
+            assert_eq!(migration["claimed"], claimed, "{name}");
+            (name, migration)
+        })
+        .collect()
+}
+
 fn migration<'a>(report: &'a Value, name: &str) -> &'a Value {
     migrations(report)
         .iter()
