@@ -17,9 +17,11 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use self::phases::{not_run, sql_file};
-use self::prepare::{open_scratch, prepare_files, read_undo_dir, redacted, Opened};
+use self::prepare::{
+    database_label, open_scratch, prepare_files, read_undo_dir, start_session, Opened,
+};
 pub use self::rollback_all::rollback_all;
-use crate::drill::apply::{self, ApplyError, Timeouts, ToolSession};
+use crate::drill::apply::{self, ApplyError, Timeouts};
 use crate::drill::outcome::{DownVerdict, DrillReport, FinalCheck, Prefix, Rebuilt, UndoSource};
 use crate::drill::script::{self, Check, Scope, ScriptError, Seed};
 use crate::migrations::{ApplyMode, History, Layout, Migration, MigrationsError};
@@ -246,20 +248,9 @@ fn drill_history(
     } = opened?;
     let scratch = &*scratch_slot.insert(scratch);
     let startup = scratch.server().map(|s| s.startup_time());
-    let database = match scratch.server() {
-        Some(_) => format!("embedded PostgreSQL {server_version}"),
-        None => format!(
-            "database {} on {}",
-            scratch.db().name(),
-            redacted(&plan.source)
-        ),
-    };
-    // Other tools send each file as they do (`Migration::transaction`), not in an apply mode.
-    let apply_mode = match history.layout {
-        Layout::Prisma => plan.apply_mode,
-        _ => ApplyMode::Batch,
-    };
-    let mut session = ToolSession::start(&mut client, history.layout, apply_mode, &plan.timeouts)?;
+    let database = database_label(scratch, plan, &server_version);
+    let mut session = start_session(&mut client, plan, history.layout)?;
+    let apply_mode = session.mode();
 
     let mut report = DrillReport {
         script: plan.script.clone(),

@@ -7,10 +7,10 @@ use postgres::Client;
 
 use super::{DrillError, DrillPlan, UndoChoice, BOOKKEEPING_SETTING};
 use crate::drill::apply;
-use crate::drill::apply::{ApplyError, Runner};
+use crate::drill::apply::{ApplyError, Runner, ToolSession};
 use crate::drill::outcome::{Stale, UndoSource};
 use crate::migrations::{
-    self, DownSql, History, Layout, Migration, SealState, Timestamp, Transaction,
+    self, ApplyMode, DownSql, History, Layout, Migration, SealState, Timestamp, Transaction,
 };
 use crate::scratch::{Scratch, ScratchDb, ScratchSource};
 use crate::snapshot::SchemaWatcher;
@@ -373,8 +373,40 @@ pub(super) fn server_version(client: &mut Client) -> Result<String, DrillError> 
         .to_string())
 }
 
+/// Where the scratch database lives, for reports: "embedded PostgreSQL 15.18", or the database
+/// and the server's URL without its password.
+pub(super) fn database_label(scratch: &Scratch, plan: &DrillPlan, server_version: &str) -> String {
+    match scratch.server() {
+        Some(_) => format!("embedded PostgreSQL {server_version}"),
+        None => format!(
+            "database {} on {}",
+            scratch.db().name(),
+            redacted(&plan.source)
+        ),
+    }
+}
+
+/// The drill's session, sending files as the history's tool does: Prisma's in the plan's
+/// apply mode, another tool's as `Migration::transaction` says (so in no apply mode: batch).
+pub(super) fn start_session<'c>(
+    client: &'c mut Client,
+    plan: &DrillPlan,
+    layout: Layout,
+) -> Result<ToolSession<'c>, DrillError> {
+    let apply_mode = match layout {
+        Layout::Prisma => plan.apply_mode,
+        _ => ApplyMode::Batch,
+    };
+    Ok(ToolSession::start(
+        client,
+        layout,
+        apply_mode,
+        &plan.timeouts,
+    )?)
+}
+
 /// The server's URL without its password, for reports.
-pub(super) fn redacted(source: &ScratchSource) -> String {
+fn redacted(source: &ScratchSource) -> String {
     match source {
         ScratchSource::Embedded(_) => "embedded PostgreSQL".into(),
         ScratchSource::Url(url) => url.redacted(),

@@ -5,11 +5,11 @@
 use std::time::Instant;
 
 use super::phases::sql_file;
-use super::prepare::{open_scratch, redacted, Opened};
+use super::prepare::{database_label, open_scratch, start_session, Opened};
 use super::{DrillError, DrillPlan};
 use crate::drill::apply::{Runner, SqlFile, ToolSession};
 use crate::drill::rollback::{RollbackReport, RollbackStep, StepResult};
-use crate::migrations::{self, ApplyMode, History, Layout};
+use crate::migrations::{self, History, Layout};
 use crate::snapshot::Snapshot;
 use crate::sql;
 
@@ -25,22 +25,11 @@ pub fn rollback_all(plan: &DrillPlan) -> Result<RollbackReport, DrillError> {
     let Opened {
         scratch,
         mut client,
+        server_version,
         mut watcher,
-        ..
     } = open_scratch(plan, history.layout)?;
-    let database = match scratch.server() {
-        Some(_) => "embedded PostgreSQL".to_string(),
-        None => format!(
-            "database {} on {}",
-            scratch.db().name(),
-            redacted(&plan.source)
-        ),
-    };
-    let mode = match history.layout {
-        Layout::Prisma => plan.apply_mode,
-        _ => ApplyMode::Batch,
-    };
-    let mut session = ToolSession::start(&mut client, history.layout, mode, &plan.timeouts)?;
+    let database = database_label(&scratch, plan, &server_version);
+    let mut session = start_session(&mut client, plan, history.layout)?;
     let mut report = RollbackReport {
         migrations_dir: plan.migrations_dir.clone(),
         layout: history.layout,
