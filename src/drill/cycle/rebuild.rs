@@ -24,19 +24,14 @@ const USER_SCHEMAS: &str = "SELECT nspname::text FROM pg_namespace \
       AND nspname NOT LIKE 'pg\\_temp\\_%' AND nspname NOT LIKE 'pg\\_toast\\_temp\\_%' \
     ORDER BY 1";
 
-/// Every user schema, extension and event trigger, as the statements that drop them (the
-/// drill's own left out), sent one by one so a failure names its statement.
-const DROPS: &str = "\
-SELECT format('DROP EVENT TRIGGER %I', evtname) FROM pg_event_trigger
- WHERE evtname NOT LIKE 'unmigrate\\_drill%'
-UNION ALL
-(SELECT format('DROP SCHEMA IF EXISTS %I CASCADE', nspname) FROM pg_namespace
-  WHERE nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast', 'unmigrate_drill')
-    AND nspname NOT LIKE 'pg\\_temp\\_%' AND nspname NOT LIKE 'pg\\_toast\\_temp\\_%'
-  ORDER BY nspname)
-UNION ALL
-SELECT format('DROP EXTENSION IF EXISTS %I CASCADE', extname) FROM pg_extension
- WHERE oid >= 16384";
+/// Every user event trigger (the drill's own left out), as the statements that drop them.
+const DROP_EVENT_TRIGGERS: &str = "SELECT format('DROP EVENT TRIGGER %I', evtname) \
+    FROM pg_event_trigger WHERE evtname NOT LIKE 'unmigrate\\_drill%'";
+
+/// Every extension a migration made (what initdb installs left out), as the statements that
+/// drop them: after the schemas, whose drops take most of them along.
+const DROP_EXTENSIONS: &str = "SELECT format('DROP EXTENSION IF EXISTS %I CASCADE', extname) \
+    FROM pg_extension WHERE oid >= 16384";
 
 /// `public` as `initdb` makes it: owned by the database's owner (PostgreSQL 14 on), usable by
 /// all, and open to everyone's tables before PostgreSQL 15.
@@ -82,12 +77,19 @@ impl Cycle<'_, '_> {
         client
             .batch_execute("DROP SCHEMA unmigrate_drill CASCADE")
             .map_err(connection)?;
-        let drops: Vec<String> = client
-            .query(DROPS, &[])
-            .map_err(connection)?
-            .iter()
-            .map(|row| row.get(0))
-            .collect();
+        let texts = |client: &mut Client, sql| -> Result<Vec<String>, DrillError> {
+            let rows = client.query(sql, &[]).map_err(connection)?;
+            Ok(rows.iter().map(|row| row.get(0)).collect())
+        };
+        // Sent one by one, so a failure names its statement.
+        let mut drops = texts(client, DROP_EVENT_TRIGGERS)?;
+        drops.extend(user_schemas(client)?.iter().map(|schema| {
+            format!(
+                "DROP SCHEMA IF EXISTS {} CASCADE",
+                crate::sql::quote::Ident(schema)
+            )
+        }));
+        drops.extend(texts(client, DROP_EXTENSIONS)?);
         for drop in drops {
             match fresh.batch_execute(&drop) {
                 Ok(()) => {}
