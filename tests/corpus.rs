@@ -8,8 +8,8 @@
 mod common;
 
 use unmigrate::corpus;
-use unmigrate::drill::outcome::DrillResult;
-use unmigrate::drill::{self, DrillPlan};
+use unmigrate::drill::outcome::DrillReport;
+use unmigrate::drill::{self, DrillPlan, UndoChoice};
 use unmigrate::generate::Selection;
 use unmigrate::migrations::read_history;
 use unmigrate::scratch::{ScratchOptions, ScratchSource};
@@ -69,59 +69,132 @@ fn triggerdev_every_migration_has_a_parseable_undo() {
     generate_all("triggerdev", 820);
 }
 
-/// Drills a whole corpus on the embedded server: no false claim (an exact or lossy undo whose
-/// drill failed), nothing left unrun, and the final full snapshot agrees with the tracked one.
-fn drill_all(name: &str) {
-    let Some(dir) = corpus::for_test(name) else {
-        return;
+/// Drills a whole corpus's generated undos (`--undo generated`) on the embedded server: no
+/// false claim (an exact or lossy undo whose drill failed), nothing left unrun, and the final
+/// full snapshot agrees with the tracked one. Returns the report, `None` when the corpus is
+/// missing and not required.
+fn drill_all(name: &str) -> Option<DrillReport> {
+    let dir = corpus::for_test(name)?;
+    let plan = DrillPlan {
+        undo: UndoChoice::Generated,
+        ..DrillPlan::whole_history(dir, ScratchSource::Embedded(ScratchOptions::default()))
     };
-    let plan = DrillPlan::whole_history(dir, ScratchSource::Embedded(ScratchOptions::default()));
     let report = drill::run(&plan, &mut |_| {}).unwrap_or_else(|e| {
         panic!("{name}: the drill could not run (is PostgreSQL installed?): {e}")
     });
-    let false_claims: Vec<&str> = report
-        .migrations
-        .iter()
-        .filter(|m| m.claimed != Verdict::Manual && m.result != DrillResult::Passed)
-        .filter(|m| m.result != DrillResult::PassedColumnOrderOnly)
-        .map(|m| m.name.as_str())
-        .collect();
-    assert!(
-        false_claims.is_empty(),
-        "{name}: false claims: {false_claims:?}"
+    assert_eq!(
+        report.false_claims(),
+        Vec::<&str>::new(),
+        "{name}: false claims"
     );
     assert_eq!(report.stopped, None, "{name}: the drill stopped early");
     let counts = report.counts();
     assert_eq!(counts.not_run, 0, "{name}");
     assert_eq!(counts.failed, 0, "{name}");
-    let check = report.final_check.expect("the final full check ran");
+    let check = report
+        .final_check
+        .as_ref()
+        .expect("the final full check ran");
     assert!(check.passed, "{name}: final check: {:#?}", check.diff);
-    // Manual undos are reported, not drilled; everything else was confirmed.
+    // Manual undos are reported, not drilled (or drilled and passed, when they only need a
+    // backfill); everything else was confirmed.
     let manual = report
         .migrations
         .iter()
-        .filter(|m| m.result == DrillResult::Manual)
+        .filter(|m| m.claimed == Verdict::Manual)
         .count();
     assert_eq!(
-        counts.passed + counts.column_order_only + manual,
+        report.confirmed() + manual,
         report.migrations.len(),
         "{name}"
     );
-    // Issue 4's bar: at least 97% of the migrations get an undo the drill confirms.
-    let confirmed = counts.passed + counts.column_order_only;
-    let total = report.migrations.len();
+    Some(report)
+}
+
+/// Issue 4's bar: at least 97% of the migrations get an exact or lossy undo the drill confirms.
+fn assert_97_percent_confirmed(name: &str, report: &DrillReport) {
+    let (confirmed, total) = (report.confirmed(), report.migrations.len());
     assert!(
         confirmed * 100 >= total * 97,
         "{name}: the drill confirms only {confirmed} of {total} undos (below 97%)"
     );
 }
 
+fn drill_all_to_the_bar(name: &str) {
+    if let Some(report) = drill_all(name) {
+        assert_97_percent_confirmed(name, &report);
+    }
+}
+
 #[test]
 fn langfuse_drill_confirms_every_exact_or_lossy_undo() {
-    drill_all("langfuse");
+    drill_all_to_the_bar("langfuse");
 }
 
 #[test]
 fn triggerdev_drill_confirms_every_exact_or_lossy_undo() {
-    drill_all("triggerdev");
+    drill_all_to_the_bar("triggerdev");
+}
+
+#[test]
+fn cratesio_drill_confirms_every_exact_or_lossy_undo() {
+    drill_all_to_the_bar("diesel-cratesio/migrations");
+}
+
+#[test]
+fn docsrs_drill_confirms_every_exact_or_lossy_undo() {
+    drill_all_to_the_bar("sqlx-docsrs/migrations");
+}
+
+#[test]
+fn atuin_drill_confirms_every_exact_or_lossy_undo() {
+    drill_all_to_the_bar("sqlx-atuin/migrations");
+}
+
+#[test]
+fn ncps_drill_confirms_every_exact_or_lossy_undo() {
+    drill_all_to_the_bar("dbmate-ncps/migrations");
+}
+
+#[test]
+fn marquez_drill_confirms_every_exact_or_lossy_undo() {
+    drill_all_to_the_bar("flyway-marquez/migrations");
+}
+
+/// openmeter stays below the 97% bar (95.2%): the undos of 13 of its 269 migrations are manual
+/// by the verdict rules (README, "Verdicts"): rows an `INSERT … SELECT`, `ON CONFLICT`, a
+/// data-changing `WITH` or a function added, and dropped NOT NULL key columns that need a
+/// backfill. This pins that no manual undo of another kind appears here.
+#[test]
+fn openmeter_drill_confirms_every_exact_or_lossy_undo_and_its_manual_ones_are_data() {
+    let name = "golang-migrate-openmeter/migrations";
+    let Some(report) = drill_all(name) else {
+        return;
+    };
+    // Rows only known at run time (INSERT … SELECT, ON CONFLICT, a data-changing WITH, a
+    // function that inserts), or a re-added NOT NULL key column that needs a backfill.
+    let data_kinds = [
+        "which rows it added",
+        "a data-changing",
+        "changes data too",
+        "runs for the side effects of the functions it calls",
+        "needs a backfill",
+    ];
+    for m in report
+        .migrations
+        .iter()
+        .filter(|m| m.claimed == Verdict::Manual)
+    {
+        for reason in m.reasons.iter().filter(|r| r.verdict == Verdict::Manual) {
+            assert!(
+                data_kinds.iter().any(|kind| reason.text.contains(kind)),
+                "{}: a manual undo that is not about data: {reason}",
+                m.name
+            );
+        }
+    }
+    assert!(
+        report.confirmed() * 100 >= report.migrations.len() * 95,
+        "{name}"
+    );
 }

@@ -23,7 +23,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use unmigrate::drill::outcome::{DownVerdict, DrillReport, DrillResult};
+use unmigrate::drill::outcome::{DownVerdict, DrillReport};
 use unmigrate::drill::rollback::RollbackReport;
 use unmigrate::drill::{self, DrillPlan, UndoChoice};
 use unmigrate::scratch::{ScratchOptions, ScratchSource};
@@ -109,8 +109,7 @@ struct Row {
     manual: usize,
     passed: usize,
     order_only: usize,
-    /// Passed (column order aside) with an exact or lossy claim: a manual undo that only
-    /// needs a backfill is drilled too, but what it confirms is the schema, not the undo.
+    /// [`DrillReport::confirmed`].
     confirmed: usize,
     failed: usize,
     not_run: usize,
@@ -125,10 +124,9 @@ impl Row {
         let count = |v: Verdict| report.migrations.iter().filter(|m| m.claimed == v).count();
         let results = report.counts();
         let false_claims = report
-            .migrations
-            .iter()
-            .filter(|m| m.claimed != Verdict::Manual && m.result == DrillResult::Failed)
-            .map(|m| m.name.clone())
+            .false_claims()
+            .into_iter()
+            .map(str::to_string)
             .collect();
         let problem = match (&report.stopped, &report.final_check) {
             (Some(reason), _) => Some(format!("drill stopped: {reason}")),
@@ -145,11 +143,7 @@ impl Row {
             manual: count(Verdict::Manual),
             passed: results.passed,
             order_only: results.column_order_only,
-            confirmed: report
-                .migrations
-                .iter()
-                .filter(|m| m.claimed != Verdict::Manual && m.result.passed())
-                .count(),
+            confirmed: report.confirmed(),
             failed: results.failed,
             not_run: results.not_run,
             false_claims,

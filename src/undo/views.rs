@@ -191,11 +191,11 @@ undo_rule! {
     ///
     /// ## The undo
     ///
-    /// Creates the view again from the definition the model recorded (`SELECT *` expanded as PostgreSQL expanded it when the view was created, renames of what it reads followed as PostgreSQL follows them), then what the drop took with it: the indexes of a materialized view, the triggers on the view, the comments on it, its columns and its indexes. After `DROP … CASCADE`, the views that read it, directly or through each other, are created again too, each after the views it reads.
+    /// Creates the view again from the definition the model recorded (`SELECT *` expanded as PostgreSQL expanded it when the view was created, in its CTEs and `FROM` subqueries too, renames of what it reads followed as PostgreSQL follows them), then what the drop took with it: the indexes of a materialized view, the triggers on the view, the comments on it, its columns and its indexes. After `DROP … CASCADE`, the views that read it, directly or through each other, are created again too, each after the views it reads.
     ///
     /// ## Verdict
     ///
-    /// **exact**: a view holds no data of its own (a materialized view is filled again from its query). **manual** when no earlier migration creates the view, or its definition (or that of a view the `CASCADE` dropped) cannot be replayed: a `*` over something whose columns the model does not know, or a column renamed since that unmigrate cannot follow into every reference.
+    /// **exact**: a view holds no data of its own (a materialized view is filled again from its query). **manual** when no earlier migration creates the view, or its definition (or that of a view the `CASCADE` dropped) cannot be replayed: a `*` over something whose columns the model does not know (a function, another view, a subquery column without a name) or in a subquery inside an expression (`EXISTS (SELECT * …)`), or a column renamed since that unmigrate cannot follow into every reference.
     ///
     /// ## Example
     ///

@@ -222,6 +222,27 @@ fn undos_of_other_tools_shapes_restore_the_earlier_schema() {
     assert_eq!(report["report"]["final_check"]["passed"], true);
 }
 
+/// Views that select `*` inside CTEs and `FROM` subqueries (LATERAL too), and `*` over those,
+/// over a subquery with column aliases, a `UNION` and `VALUES` (langfuse's `observations_view`):
+/// the model expands every star to the columns of its day, so once columns are added to the
+/// tables, the undo that recreates the views is exact, over seeded rows too.
+#[test]
+fn views_with_stars_in_ctes_and_subqueries_come_back_with_the_columns_of_their_day() {
+    let report = passed_report(&["tests/drills/star_views/migrations", "--seed-rows", "20"]);
+    let expected = [
+        ("20260601090000_init", "lossy"),
+        ("20260602090000_views", "exact"),
+        ("20260603090000_more_columns", "lossy"),
+        ("20260604090000_views_replaced", "exact"),
+    ];
+    for (name, migration) in passed_as_claimed(&report, &expected) {
+        if let Some(data) = migration.get("data").filter(|d| !d.is_null()) {
+            assert_eq!(array(&data["unannounced"]).len(), 0, "{name}: {data}");
+        }
+    }
+    assert_eq!(report["report"]["final_check"]["passed"], true);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Scope
 

@@ -329,6 +329,26 @@ impl DrillReport {
         counts
     }
 
+    /// Migrations whose exact or lossy undo the drill confirmed (passed, column order aside
+    /// when the verdict announced it). A manual undo that only needs a backfill is drilled
+    /// too, but what its pass confirms is the schema, not the undo, so it does not count.
+    pub fn confirmed(&self) -> usize {
+        self.migrations
+            .iter()
+            .filter(|m| m.claimed != Verdict::Manual && m.result.passed())
+            .count()
+    }
+
+    /// Migrations whose undo claims exact or lossy and whose drill failed: the worst bug
+    /// unmigrate can ship.
+    pub fn false_claims(&self) -> Vec<&str> {
+        self.migrations
+            .iter()
+            .filter(|m| m.claimed != Verdict::Manual && m.result == DrillResult::Failed)
+            .map(|m| m.name.as_str())
+            .collect()
+    }
+
     /// Whether the drill as a whole passed: no failed migration, nothing left unrun, and the
     /// final full comparison agreed. Manual undos do not fail a drill; they are reported.
     pub fn passed(&self) -> bool {
