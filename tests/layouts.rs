@@ -365,6 +365,66 @@ fn explain_judges_each_file_as_its_tool_sends_it() {
     assert!(!rules_in(&explain()).contains(&in_block));
 }
 
+/// One file of another tool's folder, named on its own, is explained as that migration of its
+/// history: a dbmate file's up section only (its down section is not a forward statement),
+/// with the model built from the files before it, as for a diesel `up.sql`.
+#[test]
+fn explain_of_one_file_reads_it_as_its_migration_in_the_history() {
+    let dir = tempfile::tempdir().unwrap();
+    write_files(
+        dir.path(),
+        &[
+            (
+                "db/migrations/20240101000000_init.sql",
+                "-- migrate:up\nCREATE TABLE t (a int);\n\n-- migrate:down\nDROP TABLE t;\n",
+            ),
+            (
+                "db/migrations/20240102000000_index.sql",
+                "-- migrate:up\nCREATE INDEX i ON t (a);\n\n-- migrate:down\nDROP INDEX i;\n",
+            ),
+            (
+                "diesel/2024-01-01-000000_init/up.sql",
+                "CREATE TABLE u (a int);\n",
+            ),
+            ("diesel/2024-01-01-000000_init/down.sql", "DROP TABLE u;\n"),
+            (
+                "diesel/2024-01-02-000000_b/up.sql",
+                "ALTER TABLE u ADD COLUMN b text;\n",
+            ),
+            (
+                "diesel/2024-01-02-000000_b/down.sql",
+                "ALTER TABLE u DROP COLUMN b;\n",
+            ),
+        ],
+    );
+    let explain = |file: &str| {
+        let out = run_in(
+            dir.path(),
+            &["explain", file, "--color", "never", "--config", "/dev/null"],
+        );
+        assert_eq!(out.code, 0, "{out}");
+        out
+    };
+    let out = explain("db/migrations/20240102000000_index.sql");
+    assert!(out.stderr.contains("read as a dbmate history"), "{out}");
+    assert!(out.stdout.contains("== 20240102000000_index "), "{out}");
+    // One statement, the up section's: its down section (line 5) is not explained.
+    assert!(
+        out.stdout.contains("1 migration(s), 1 statement(s)"),
+        "{out}"
+    );
+    assert!(!out.stdout.contains("line 5 "), "the down section: {out}");
+    assert!(!out.stdout.contains("no history"), "{out}");
+    assert!(out.stdout.contains("exact: drops index i again"), "{out}");
+
+    let out = explain("diesel/2024-01-02-000000_b/up.sql");
+    assert!(out.stderr.contains("read as a diesel history"), "{out}");
+    assert!(out.stdout.contains("== 2024-01-02-000000_b "), "{out}");
+    assert!(!out.stdout.contains("no history"), "{out}");
+    // The model knows u from init: the undo is generated, not manual.
+    assert!(out.stdout.contains("lossy: drops column u.b"), "{out}");
+}
+
 /// `generate` in another tool's folder writes each undo where the tool keeps downs, and never
 /// over a hand-written one unless told to discard it.
 #[test]

@@ -50,7 +50,7 @@ impl Target {
         layout: Option<Layout>,
     ) -> Result<Target, ExplainError> {
         if target.is_file() {
-            return Ok(match history_of_file(target) {
+            return Ok(match history_of_file(target, layout) {
                 Some((history, name)) => Target::Migration(history, name),
                 None => Target::File(target.to_path_buf()),
             });
@@ -58,7 +58,7 @@ impl Target {
         if target.is_dir() {
             if target.join(crate::migrations::MIGRATION_SQL).is_file() {
                 let file = target.join(crate::migrations::MIGRATION_SQL);
-                if let Some((history, name)) = history_of_file(&file) {
+                if let Some((history, name)) = history_of_file(&file, layout) {
                     return Ok(Target::Migration(history, name));
                 }
                 return Ok(Target::File(file));
@@ -244,21 +244,28 @@ fn names_a_path(target: &Path) -> bool {
             .is_some_and(|ext| ext.eq_ignore_ascii_case("sql"))
 }
 
-/// The history a `…/<folder>/migration.sql` belongs to, when its grandparent reads as one.
-fn history_of_file(file: &Path) -> Option<(History, String)> {
-    if file.file_name()? != crate::migrations::MIGRATION_SQL {
-        return None;
+/// The history `file` is a migration of, and that migration's name: the file is the forward
+/// file of a migration of its folder (golang-migrate, sqlx, dbmate, Flyway) or of its
+/// folder's parent (Prisma's `migration.sql`, diesel's `up.sql`), read in `layout` or the
+/// layout detected there. Such a file is explained as its tool runs it (a dbmate file's up
+/// section, not its down), after the migrations before it.
+fn history_of_file(file: &Path, layout: Option<Layout>) -> Option<(History, String)> {
+    let wanted = std::fs::canonicalize(file).ok()?;
+    let folder = wanted.parent()?;
+    for dir in [Some(folder), folder.parent()].into_iter().flatten() {
+        let Ok((history, _)) = crate::migrations::layouts::read(dir, layout) else {
+            continue;
+        };
+        let found = history
+            .migrations
+            .iter()
+            .find(|m| std::fs::canonicalize(&m.sql_path).is_ok_and(|p| p == wanted))
+            .map(|m| m.name.clone());
+        if let Some(name) = found {
+            return Some((history, name));
+        }
     }
-    let folder = file.parent()?;
-    let name = folder.file_name()?.to_str()?.to_string();
-    let dir = match folder.parent() {
-        Some(p) if p.as_os_str().is_empty() => Path::new("."),
-        Some(p) => p,
-        None => return None,
-    };
-    let history = crate::migrations::read_history(dir).ok()?;
-    history.find(&name)?;
-    Some((history, name))
+    None
 }
 
 #[cfg(test)]
