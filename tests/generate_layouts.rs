@@ -391,7 +391,7 @@ fn flyway_forward_writes_new_versioned_migrations_after_the_highest() {
     assert_eq!(
         new,
         [
-            (Some("V2.1__add_b"), Transaction::AsIs),
+            (Some("V2.1__add_b"), Transaction::EachStatement),
             (Some("V2.1__add_b"), Transaction::Wrapped),
             (Some("V1__init"), Transaction::Wrapped),
         ]

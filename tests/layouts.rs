@@ -305,12 +305,12 @@ fn flyway_marquez_reads_versions_in_order_then_repeatables() {
             "R__Runs_view"
         ]
     );
-    let as_is: Vec<&str> = migrations
+    let each_statement: Vec<&str> = migrations
         .iter()
-        .filter(|m| m.transaction == Transaction::AsIs)
+        .filter(|m| m.transaction == Transaction::EachStatement)
         .map(|m| m.name.as_str())
         .collect();
-    assert_eq!(as_is, ["V47__add_lineage_event_indexes"]);
+    assert_eq!(each_statement, ["V47__add_lineage_event_indexes"]);
     assert!(migrations.iter().all(|m| m.down.is_none()));
 }
 

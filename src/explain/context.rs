@@ -4,7 +4,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use super::{Impact, LockMode, Relation};
 use crate::catalog::Catalog;
-use crate::migrations::ApplyMode;
+use crate::migrations::{ApplyMode, Transaction};
 use crate::sql::{pb, NodeEnum, QName};
 
 /// One statement's view: the model as it stood just before it, and the file it is in.
@@ -74,9 +74,10 @@ pub struct FileFacts {
     /// Where the transaction numbering stands after the statements added so far.
     current: usize,
     open: bool,
-    /// The tool wraps the whole file in `BEGIN` … `COMMIT` (diesel, sqlx, dbmate, Flyway):
-    /// every statement is in a block, even a file's only one.
-    pub wrapped: bool,
+    /// How the file's tool sends it. [`Transaction::Wrapped`]: in `BEGIN` … `COMMIT` of the
+    /// tool's own (diesel, sqlx, dbmate, Flyway), so every statement is in a block, even a
+    /// file's only one.
+    pub sent: Transaction,
 }
 
 impl FileFacts {
@@ -93,7 +94,7 @@ impl FileFacts {
             keep_all: false,
             current: 0,
             open: false,
-            wrapped: false,
+            sent: Transaction::ApplyMode,
         }
     }
 
@@ -181,13 +182,24 @@ impl FileFacts {
         matches!((self.transaction[a], self.transaction[b]), (Some(x), Some(y)) if x == y)
     }
 
+    /// Where a statement that cannot run in a transaction block goes (alone), as this file's
+    /// tool runs files: the one wording of every rule's help that asks for a file of its own.
+    pub fn on_its_own(&self) -> &'static str {
+        match self.sent {
+            Transaction::ApplyMode => "a migration.sql of its own (Prisma runs a multi-statement file in one transaction, where it fails)",
+            Transaction::AsIs => "a migration file of its own (its tool sends a file as one query: several statements are one transaction, where it fails)",
+            Transaction::Wrapped => "a migration of its own, with the tool's transaction turned off there (diesel: `run_in_transaction = false` in its metadata.toml; sqlx: `-- no-transaction` as its first line; dbmate: `-- migrate:up transaction:false`; Flyway does so by itself)",
+            Transaction::EachStatement => "a migration of its own (Flyway runs a migration holding such statements outside a transaction, one by one, and refuses one that mixes them with others unless `mixed = true`)",
+        }
+    }
+
     /// Whether statement `i` runs inside a transaction block (explicit, or the implicit one
     /// of a multi-statement query).
     pub fn in_transaction_block(&self, i: usize) -> bool {
         match self.mode {
             // One simple-protocol query: every statement is in a block unless it is alone
             // (and then too when the tool wraps the file in a transaction of its own).
-            ApplyMode::Batch => self.wrapped || self.count > 1,
+            ApplyMode::Batch => self.sent == Transaction::Wrapped || self.count > 1,
             ApplyMode::Split => self.transaction[i].is_some(),
         }
     }

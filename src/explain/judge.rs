@@ -25,17 +25,16 @@ impl Judge {
     }
 
     /// A file its tool sends as `transaction` says: Prisma's in `mode`, the other tools' as
-    /// one query, inside a transaction of their own when they wrap it.
+    /// one query, inside a transaction of their own when they wrap it, or (Flyway's, when it
+    /// does not wrap it) statement by statement.
     pub fn sent(mode: ApplyMode, transaction: Transaction) -> Self {
-        match transaction {
-            Transaction::ApplyMode => Judge::new(mode),
-            Transaction::AsIs => Judge::new(ApplyMode::Batch),
-            Transaction::Wrapped => {
-                let mut judge = Judge::new(ApplyMode::Batch);
-                judge.file.wrapped = true;
-                judge
-            }
-        }
+        let mut judge = Judge::new(match transaction {
+            Transaction::ApplyMode => mode,
+            Transaction::AsIs | Transaction::Wrapped => ApplyMode::Batch,
+            Transaction::EachStatement => ApplyMode::Split,
+        });
+        judge.file.sent = transaction;
+        judge
     }
 
     /// The first pass: the next statement, which starts on `line`; `catalog` is the model
@@ -75,7 +74,7 @@ impl Judge {
 
 #[cfg(test)]
 mod tests {
-    use crate::explain::rules::tests::raised_by;
+    use crate::explain::rules::tests::{hazards_of, raised_by};
     use crate::migrations::{ApplyMode, Transaction};
 
     #[test]
@@ -87,5 +86,33 @@ mod tests {
         assert!(!rules(Transaction::AsIs).contains(in_block));
         assert!(!rules(Transaction::ApplyMode).contains(in_block));
         assert!(rules(Transaction::Wrapped).contains(in_block));
+    }
+
+    /// The hazard says how the file's own tool sends it, and the way out that tool offers.
+    #[test]
+    fn concurrently_in_a_transaction_is_explained_in_the_tools_terms() {
+        let before = "CREATE TABLE t (a int);";
+        let file = "SET lock_timeout = '5s';\nCREATE INDEX CONCURRENTLY i ON t (a);";
+        let said = |sent| {
+            hazards_of(before, file, sent)
+                .into_iter()
+                .find(|h| h.rule.id() == "non-transactional-in-transaction")
+                .map(|h| format!("{} / {}", h.message, h.help))
+        };
+        let prisma = said((ApplyMode::Batch, Transaction::ApplyMode)).unwrap();
+        assert!(
+            prisma.contains("Prisma (up to 7.3) sends it as one query"),
+            "{prisma}"
+        );
+        assert!(prisma.contains("a migration.sql of its own"), "{prisma}");
+        let wrapped = said((ApplyMode::Batch, Transaction::Wrapped)).unwrap();
+        assert!(wrapped.contains("a transaction of its own"), "{wrapped}");
+        assert!(wrapped.contains("run_in_transaction = false"), "{wrapped}");
+        assert!(!wrapped.contains("Prisma"), "{wrapped}");
+        let as_is = said((ApplyMode::Batch, Transaction::AsIs)).unwrap();
+        assert!(as_is.contains("its tool sends it as one query"), "{as_is}");
+        assert!(!as_is.contains("Prisma"), "{as_is}");
+        // Flyway sends such a migration statement by statement: nothing to report.
+        assert_eq!(said((ApplyMode::Batch, Transaction::EachStatement)), None);
     }
 }

@@ -65,6 +65,9 @@ pub enum Transaction {
     /// As it is, in one query: one implicit transaction, unless the file has its own
     /// `BEGIN`/`COMMIT` (golang-migrate always; the others where the migration opts out).
     AsIs,
+    /// Statement by statement, each committing on its own: Flyway's way with a migration
+    /// holding a statement no transaction may hold (`CREATE INDEX CONCURRENTLY`, …).
+    EachStatement,
 }
 
 /// A `down.sql` beside a `migration.sql`: the team's own undo of that migration (in other

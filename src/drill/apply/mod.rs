@@ -240,12 +240,12 @@ impl<'c> ToolSession<'c> {
     }
 
     /// How a file sent as `sent` reaches the server: Prisma's in the session's apply mode; a
-    /// file another tool wraps in its transaction, or sends as it is, in one query (Flyway
-    /// sends the statements of a file it does not wrap one by one).
+    /// file another tool wraps in its transaction, or sends as it is, in one query; Flyway's
+    /// file that it does not wrap, statement by statement.
     fn mode_of(&self, sent: Transaction) -> ApplyMode {
         match sent {
             Transaction::ApplyMode => self.mode,
-            Transaction::AsIs if self.layout == Layout::Flyway => ApplyMode::Split,
+            Transaction::EachStatement => ApplyMode::Split,
             Transaction::Wrapped | Transaction::AsIs => ApplyMode::Batch,
         }
     }

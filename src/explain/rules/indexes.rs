@@ -158,7 +158,7 @@ pub fn check(ctx: &Context<'_>, node: &NodeEnum, _impact: &Impact, out: &mut Vec
                 out.push(Hazard::new(
                     REINDEX_WITHOUT_CONCURRENTLY,
                     format!("REINDEX of {} blocks writes to its table and every query that would use the index until the rebuild ends", QName::from_range_var(rv)),
-                    "REINDEX … CONCURRENTLY (PostgreSQL ≥ 12), in a migration of its own (it cannot run in a transaction block)",
+                    format!("REINDEX … CONCURRENTLY (PostgreSQL ≥ 12), alone in {}", ctx.file.on_its_own()),
                 ));
             }
         }
@@ -183,7 +183,7 @@ fn create_index(ctx: &Context<'_>, s: &pb::IndexStmt, out: &mut Vec<Hazard>) {
     out.push(Hazard::new(
         CREATE_INDEX_WITHOUT_CONCURRENTLY,
         format!("{unique}index{name} is built without CONCURRENTLY on existing table {table}: writes to it wait (SHARE lock) for the whole build"),
-        "CREATE INDEX CONCURRENTLY, alone in its own migration.sql (Prisma runs a multi-statement file in one transaction, where CONCURRENTLY fails)",
+        format!("CREATE INDEX CONCURRENTLY, alone in {}", ctx.file.on_its_own()),
     ));
 }
 
@@ -212,9 +212,9 @@ fn drop_index(ctx: &Context<'_>, s: &pb::DropStmt, out: &mut Vec<Hazard>) {
             DROP_INDEX_WITHOUT_CONCURRENTLY,
             format!("DROP INDEX {name} locks its table{on} ACCESS EXCLUSIVE: reads and writes queue behind it"),
             if partitioned {
-                "a partitioned table's index has no concurrent drop: run it when the table is quiet, with a short lock_timeout"
+                "a partitioned table's index has no concurrent drop: run it when the table is quiet, with a short lock_timeout".to_string()
             } else {
-                "DROP INDEX CONCURRENTLY, alone in its own migration.sql"
+                format!("DROP INDEX CONCURRENTLY, alone in {}", ctx.file.on_its_own())
             },
         );
         out.push(if partitioned {

@@ -30,6 +30,18 @@ pub(in crate::explain) fn raised_by(
     sql: &str,
     sent: (ApplyMode, Transaction),
 ) -> BTreeSet<&'static str> {
+    hazards_of(before, sql, sent)
+        .iter()
+        .map(|h| h.rule.id())
+        .collect()
+}
+
+/// The hazards explain finds in `sql` sent as `sent`, after the earlier migrations `before`.
+pub(in crate::explain) fn hazards_of(
+    before: &str,
+    sql: &str,
+    sent: (ApplyMode, Transaction),
+) -> Vec<super::Hazard> {
     let path = Path::new("example.sql");
     let mut catalog = Catalog::default();
     for s in sql::statements(path, before) {
@@ -45,10 +57,9 @@ pub(in crate::explain) fn raised_by(
     crate::explain::explain_file(&mut catalog, &start, sql, sent, &mut explained)
         .expect("the example parses");
     explained
-        .iter()
-        .flat_map(|m| &m.statements)
-        .flat_map(|s| &s.hazards)
-        .map(|h| h.rule.id())
+        .into_iter()
+        .flat_map(|m| m.statements)
+        .flat_map(|s| s.hazards)
         .collect()
 }
 

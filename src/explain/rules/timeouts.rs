@@ -5,6 +5,7 @@
 use super::{Hazard, Rule};
 use crate::explain::impact::{Impact, Lock, LockMode, Relation};
 use crate::explain::Context;
+use crate::migrations::Transaction;
 use crate::sql::NodeEnum;
 
 /// The family's rules, in the order `unmigrate rule` lists them.
@@ -78,7 +79,10 @@ pub fn check(ctx: &Context<'_>, _node: &NodeEnum, impact: &Impact, out: &mut Vec
     out.push(Hazard::new(
         MISSING_LOCK_TIMEOUT,
         format!("this takes {} on {} with no lock_timeout set: if it waits behind a long transaction, every query on the table queues behind it", lock.mode, lock.on.name),
-        "start the migration with SET lock_timeout = '5s' (and retry the deploy if it times out); Prisma keeps one connection per deploy, so it also applies to later files of the same deploy",
+        match ctx.file.sent {
+            Transaction::ApplyMode => "start the migration with SET lock_timeout = '5s' (and retry the deploy if it times out); Prisma keeps one connection per deploy, so it also applies to later files of the same deploy",
+            _ => "start the migration with SET lock_timeout = '5s' (and retry the deploy if it times out); a plain SET stays on the connection, so it also applies to the later files its tool runs on it",
+        },
     ));
 }
 

@@ -6,7 +6,7 @@ use super::{Hazard, Rule};
 use crate::explain::impact::LockMode;
 use crate::explain::tree::mentions_string;
 use crate::explain::{Context, Impact};
-use crate::migrations::ApplyMode;
+use crate::migrations::{ApplyMode, Transaction};
 use crate::sql::blocks::outside_transaction_only;
 use crate::sql::{NodeEnum, QName};
 
@@ -131,7 +131,7 @@ rule! {
     ///
     /// ## What it finds
     ///
-    /// A statement PostgreSQL refuses inside a transaction block — `CREATE/DROP INDEX CONCURRENTLY`, `REINDEX CONCURRENTLY`, `DETACH PARTITION CONCURRENTLY`, `VACUUM`, database and tablespace DDL, `ALTER SYSTEM` — in a file with other statements (apply mode `batch`, Prisma ≤ 7.3: the file is one simple query, one implicit transaction) or between `BEGIN` and `COMMIT` (apply mode `split`, Prisma ≥ 7.4).
+    /// A statement PostgreSQL refuses inside a transaction block — `CREATE/DROP INDEX CONCURRENTLY`, `REINDEX CONCURRENTLY`, `DETACH PARTITION CONCURRENTLY`, `VACUUM`, database and tablespace DDL, `ALTER SYSTEM` — in a file with other statements (apply mode `batch`, Prisma ≤ 7.3: the file is one simple query, one implicit transaction) or between `BEGIN` and `COMMIT` (apply mode `split`, Prisma ≥ 7.4). In other tools' folders, as each tool sends the file: anywhere in a file diesel, sqlx or dbmate wrap in a transaction of their own (even alone there, unless the migration opts out: diesel's `run_in_transaction = false`, sqlx's `-- no-transaction`, dbmate's `transaction:false`), or in a golang-migrate file with other statements (one query). Flyway runs a migration holding such a statement outside a transaction, one statement at a time.
     ///
     /// ## Why it hurts
     ///
@@ -181,17 +181,33 @@ fn non_transactional_in_transaction(ctx: &Context<'_>, node: &NodeEnum, out: &mu
     if !ctx.file.in_transaction_block(ctx.index) {
         return;
     }
-    let why = match ctx.file.mode {
-        ApplyMode::Batch => format!(
+    let why = match (ctx.file.sent, ctx.file.mode) {
+        (Transaction::Wrapped, _) => {
+            "its tool runs the file inside a transaction of its own (BEGIN … COMMIT)".to_string()
+        }
+        (_, ApplyMode::Split) => "it stands between BEGIN and COMMIT".to_string(),
+        (Transaction::ApplyMode, ApplyMode::Batch) => format!(
             "the file has {} statements, and Prisma (up to 7.3) sends it as one query: one implicit transaction",
             ctx.file.count
         ),
-        ApplyMode::Split => "it stands between BEGIN and COMMIT".to_string(),
+        (_, ApplyMode::Batch) => format!(
+            "the file has {} statements, and its tool sends it as one query: one implicit transaction",
+            ctx.file.count
+        ),
+    };
+    let help = match (ctx.file.sent, ctx.file.mode) {
+        (Transaction::ApplyMode | Transaction::EachStatement, ApplyMode::Split) => {
+            format!("move the {what} statement out of the BEGIN … COMMIT block")
+        }
+        _ => format!(
+            "move the {what} statement into {}, with nothing else in the file (not even SET)",
+            ctx.file.on_its_own()
+        ),
     };
     out.push(Hazard::new(
         NON_TRANSACTIONAL_IN_TRANSACTION,
         format!("{what} cannot run inside a transaction block and fails with SQLSTATE 25001 here: {why}"),
-        format!("move the {what} statement into a migration.sql of its own, with nothing else in the file (not even SET)"),
+        help,
     ));
 }
 

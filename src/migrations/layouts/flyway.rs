@@ -16,9 +16,9 @@
 //!
 //! Flyway runs a migration in a transaction unless it holds a statement PostgreSQL refuses in
 //! one (Flyway's own SQL parser decides; here the project's, through
-//! [`outside_transaction_only`]): such a migration is [`Transaction::AsIs`]. Flyway refuses
-//! a migration mixing both kinds unless `mixed = true`, and then sends its statements one by
-//! one; this reader does not check the setting. A file that does not parse stays
+//! [`outside_transaction_only`]): such a migration is [`Transaction::EachStatement`], as
+//! Flyway then sends its statements one by one. Flyway refuses a migration mixing both kinds
+//! unless `mixed = true`; this reader does not check the setting. A file that does not parse stays
 //! [`Transaction::Wrapped`]: the drill then reports PostgreSQL's own error.
 //!
 //! A migration is named by its file stem (`V10__drop_unique_constraint_on_job_name`); a file
@@ -304,7 +304,7 @@ fn transaction(path: &Path, text: &str) -> Transaction {
         }
     }
     match outside {
-        true => Transaction::AsIs,
+        true => Transaction::EachStatement,
         false => Transaction::Wrapped,
     }
 }
@@ -397,7 +397,7 @@ mod tests {
             found,
             [
                 Transaction::Wrapped,
-                Transaction::AsIs,
+                Transaction::EachStatement,
                 Transaction::Wrapped
             ]
         );
@@ -435,7 +435,7 @@ mod tests {
         assert_eq!(migrations[0].down, None);
         let down = migrations[1].down.as_ref().unwrap();
         assert_eq!(down.sql, "DROP INDEX CONCURRENTLY i;");
-        assert_eq!(down.transaction, Transaction::AsIs);
+        assert_eq!(down.transaction, Transaction::EachStatement);
         assert!(down.path.ends_with("U1.1__i.sql"));
 
         fs::remove_file(dir.path().join("V1.1__i.sql")).unwrap();
