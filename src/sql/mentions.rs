@@ -8,11 +8,10 @@
 //! column and type its tree names counts as used, and a `DO` block whose SQL cannot be read
 //! names everything ([`Object::Anything`]): a reader that errs on the side of "it depends".
 
+mod named;
+
 use std::fmt;
 
-use serde_json::Value;
-
-use super::refs::walk;
 use super::{pb, string_list, string_value, Node, NodeEnum, QName};
 
 /// An object a statement names. Relations (tables, views, indexes, sequences) share one
@@ -421,7 +420,7 @@ impl Mentions {
         );
         let Some(query) = query else { return };
         let mut read = Vec::new();
-        self.walk(query, |mention| {
+        named::each_named(query, |mention| {
             if let (Object::Relation { name, .. }, Act::Use) = (&mention.object, mention.act) {
                 read.push(name.clone());
             }
@@ -452,86 +451,16 @@ impl Mentions {
         self.push(object, Act::Use, what);
     }
 
-    /// Every relation, column and type the statement's tree names, as used (a column is
-    /// taken to be of every relation the statement names: the tree does not say whose).
+    /// Every relation, column and type the statement's tree names, as used (see
+    /// [`named::each_named`]).
     fn names(&mut self, node: &NodeEnum) {
         let node = Node {
             node: Some(node.clone()),
         };
         let mut found = Vec::new();
-        self.walk(&node, |m| found.push(m));
+        named::each_named(&node, |m| found.push(m));
         for m in found {
             self.push(m.object, m.act, m.what);
-        }
-    }
-
-    fn walk(&self, node: &Node, mut each: impl FnMut(Mention)) {
-        let Ok(value) = serde_json::to_value(node) else {
-            return;
-        };
-        let mut relations: Vec<QName> = Vec::new();
-        let mut columns: Vec<String> = Vec::new();
-        let mut types: Vec<QName> = Vec::new();
-        walk(&value, &mut |key, inner| {
-            if let Some(name) = inner.get("relname").and_then(Value::as_str) {
-                let schema = inner.get("schemaname").and_then(Value::as_str);
-                let q = QName::new(schema.unwrap_or(""), name);
-                if !relations.contains(&q) {
-                    relations.push(q);
-                }
-            }
-            let column = match key {
-                "ColumnRef" => last_string(inner.get("fields")),
-                "ResTarget" | "ColumnDef" | "IndexElem" => inner
-                    .get(if key == "ColumnDef" {
-                        "colname"
-                    } else {
-                        "name"
-                    })
-                    .and_then(Value::as_str)
-                    .filter(|n| !n.is_empty())
-                    .map(str::to_string),
-                _ => None,
-            };
-            if let Some(c) = column.filter(|c| !columns.contains(c)) {
-                columns.push(c);
-            }
-            if matches!(key, "TypeName" | "type_name" | "typeName") {
-                if let Some(names) = inner.get("names").and_then(Value::as_array) {
-                    let names: Vec<String> = names.iter().filter_map(string_of).collect();
-                    if !names.is_empty() {
-                        let q = QName::from_names(&names);
-                        if !types.contains(&q) {
-                            types.push(q);
-                        }
-                    }
-                }
-            }
-        });
-        for table in &relations {
-            let what = format!("the statement names table {table}");
-            each(Mention {
-                object: relation(table.clone()),
-                act: Act::Use,
-                what,
-            });
-            for c in &columns {
-                let object = Object::Column(table.clone(), c.clone());
-                let what = format!("the statement names {object}");
-                each(Mention {
-                    object,
-                    act: Act::Use,
-                    what,
-                });
-            }
-        }
-        for t in types {
-            let what = format!("the statement uses type {t}");
-            each(Mention {
-                object: Object::Type(t),
-                act: Act::Use,
-                what,
-            });
         }
     }
 }
@@ -550,106 +479,5 @@ fn name_list(node: &Node) -> Option<Vec<String>> {
     }
 }
 
-fn string_of(node: &Value) -> Option<String> {
-    node.pointer("/node/String/sval")
-        .or_else(|| node.pointer("/String/sval"))
-        .and_then(Value::as_str)
-        .map(str::to_string)
-}
-
-fn last_string(fields: Option<&Value>) -> Option<String> {
-    fields?.as_array()?.iter().rev().find_map(string_of)
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn of(sql: &str) -> Vec<Mention> {
-        let statements =
-            crate::sql::parse_file(std::path::Path::new("m.sql"), sql).expect("parses");
-        statements.iter().flat_map(|s| mentions(&s.node)).collect()
-    }
-
-    fn q(name: &str) -> QName {
-        QName::new("", name)
-    }
-
-    fn has(found: &[Mention], object: &Object, act: Act) -> bool {
-        found.iter().any(|m| m.object.same(object) && m.act == act)
-    }
-
-    #[test]
-    fn a_foreign_key_uses_its_table_and_the_table_it_references() {
-        let found = of(
-            r#"ALTER TABLE "orders" ADD CONSTRAINT "orders_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "users"("id")"#,
-        );
-        assert_eq!(
-            found[0].what,
-            "foreign key orders_user_id_fkey is added to table orders"
-        );
-        assert!(has(&found, &relation(q("users")), Act::Use));
-        assert!(has(
-            &found,
-            &Object::Column(q("users"), "id".into()),
-            Act::Use
-        ));
-        assert!(has(
-            &found,
-            &Object::Column(q("orders"), "user_id".into()),
-            Act::Use
-        ));
-        let what: Vec<&str> = found.iter().map(|m| m.what.as_str()).collect();
-        assert!(
-            what.contains(&"foreign key orders_user_id_fkey references table users"),
-            "{what:?}"
-        );
-    }
-
-    #[test]
-    fn renames_give_up_one_name_and_take_another() {
-        let found = of("ALTER TABLE t RENAME COLUMN a TO b; ALTER INDEX i RENAME TO j; ALTER TYPE e RENAME TO f");
-        assert!(has(
-            &found,
-            &Object::Column(q("t"), "a".into()),
-            Act::RenameFrom
-        ));
-        assert!(has(
-            &found,
-            &Object::Column(q("t"), "b".into()),
-            Act::RenameTo
-        ));
-        assert!(has(&found, &relation(q("i")), Act::RenameFrom));
-        assert!(has(&found, &relation(q("j")), Act::RenameTo));
-        assert!(has(&found, &Object::Type(q("e")), Act::RenameFrom));
-    }
-
-    #[test]
-    fn adding_a_column_uses_its_table_without_naming_its_other_columns() {
-        let found = of(r#"ALTER TABLE "users" ADD COLUMN "b" TEXT"#);
-        assert!(has(
-            &found,
-            &Object::Column(q("users"), "b".into()),
-            Act::Create
-        ));
-        assert!(has(&found, &relation(q("users")), Act::Use));
-        assert!(!found
-            .iter()
-            .any(|m| m.object == Object::Column(q("users"), "a".into())));
-    }
-
-    #[test]
-    fn a_view_reads_every_column_of_its_tables_and_a_column_type_is_used() {
-        let found = of(
-            "CREATE VIEW v AS SELECT * FROM t; ALTER TABLE u ADD COLUMN s \"Status\" DEFAULT 'A'",
-        );
-        assert!(has(&found, &Object::AllColumns(q("t")), Act::Use));
-        assert!(has(&found, &Object::Type(q("Status")), Act::Use));
-    }
-
-    #[test]
-    fn an_unreadable_do_block_names_anything() {
-        let found = of("DO $$ BEGIN EXECUTE 'DROP TABLE t'; END $$");
-        assert!(found.iter().any(|m| m.object == Object::Anything));
-    }
-}
+mod tests;
