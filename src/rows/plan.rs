@@ -2,14 +2,16 @@
 //! `INSERT … SELECT … FROM generate_series(1, N)`, how many rows the unique keys admit, and
 //! which parent rows the foreign keys point at ([`super::seed`] fills tables with it).
 
+mod checks;
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use postgres::Client;
 
 use super::live::{self, literal, qualified, BaseType, LiveColumn, LiveTable};
-use super::shapes::{self, Shape};
 use super::values;
 use crate::sql::quote::{Ident, Idents};
+use checks::{Domain, Group, Solved};
 
 /// One column's value: an expression, and in which rows it is NULL instead.
 #[derive(Debug, Clone)]
@@ -67,130 +69,6 @@ pub(super) struct RowPlan {
 const DISTINCT_KEY: &str = "g.i";
 const REPEATED_KEY: &str = "((g.i + 1) / 2)";
 const NULL_ROW: &str = "g.i % 3 = 0";
-
-/// What the solved CHECK constraints allow in one column.
-#[derive(Debug, Clone, Default)]
-struct Domain {
-    one_of: Option<Vec<String>>,
-    range: (Option<i64>, Option<i64>),
-    length: (Option<i64>, Option<i64>),
-}
-
-/// A group of columns a solved CHECK constraint counts: exactly, at most or at least one of
-/// them is set.
-enum Group {
-    Exactly(Vec<i16>),
-    /// As `Exactly`, or none when none can be set.
-    AtMost(Vec<i16>),
-    AtLeast(Vec<i16>),
-}
-
-/// The solved CHECK constraints of a table: per column domains and groups.
-#[derive(Default)]
-struct Solved {
-    domains: BTreeMap<i16, Domain>,
-    groups: Vec<(String, Group)>,
-    relaxed: BTreeSet<i16>,
-    unsolved: BTreeSet<String>,
-}
-
-impl Solved {
-    fn of(table: &LiveTable) -> Solved {
-        let mut solved = Solved::default();
-        for check in &table.checks {
-            let mut domains = solved.domains.clone();
-            let mut groups = Vec::new();
-            let fits = shapes::read(&check.definition).is_some_and(|shapes| {
-                shapes
-                    .iter()
-                    .all(|shape| add_shape(table, shape, &mut domains, &mut groups))
-            });
-            if fits {
-                solved.domains = domains;
-                solved
-                    .groups
-                    .extend(groups.into_iter().map(|g| (check.name.clone(), g)));
-            } else {
-                solved.relaxed.extend(&check.columns);
-                solved.unsolved.insert(check.name.clone());
-            }
-        }
-        solved
-    }
-}
-
-impl Solved {
-    /// A column that the solved constraints together leave no value for.
-    fn contradiction(&self, table: &LiveTable) -> Option<String> {
-        let (attnum, _) = self.domains.iter().find(|(_, d)| d.is_empty())?;
-        let column = table.columns.iter().find(|c| c.attnum == *attnum)?;
-        Some(format!(
-            "the CHECK constraints on column {} admit no value",
-            Ident(&column.name)
-        ))
-    }
-}
-
-impl Domain {
-    fn is_empty(&self) -> bool {
-        let empty = |(low, high): (Option<i64>, Option<i64>)| matches!((low, high), (Some(l), Some(h)) if h < l);
-        self.one_of.as_ref().is_some_and(Vec::is_empty) || empty(self.range) || empty(self.length)
-    }
-}
-
-/// Adds one shape to the domains or groups; `false` when it does not fit the table (a column
-/// that is missing, or of a type the shape cannot be produced for).
-fn add_shape(
-    table: &LiveTable,
-    shape: &Shape,
-    domains: &mut BTreeMap<i16, Domain>,
-    groups: &mut Vec<Group>,
-) -> bool {
-    let find = |name: &str| table.columns.iter().find(|c| c.name == name);
-    let group = |names: &[String]| -> Option<Vec<i16>> {
-        names.iter().map(|n| find(n).map(|c| c.attnum)).collect()
-    };
-    match shape {
-        Shape::ExactlyOne(names) => group(names).map(|g| groups.push(Group::Exactly(g))),
-        Shape::AtMostOne(names) => group(names).map(|g| groups.push(Group::AtMost(g))),
-        Shape::AtLeastOne(names) => group(names).map(|g| groups.push(Group::AtLeast(g))),
-        Shape::OneOf { column, values } => find(column).filter(|c| !c.is_array).map(|c| {
-            let domain = domains.entry(c.attnum).or_default();
-            domain.one_of = Some(match domain.one_of.take() {
-                Some(before) => before.into_iter().filter(|v| values.contains(v)).collect(),
-                None => values.clone(),
-            });
-        }),
-        Shape::Range { column, low, high } => find(column)
-            .filter(|c| !c.is_array && is_number(&c.base))
-            .map(|c| narrow(&mut domains.entry(c.attnum).or_default().range, *low, *high)),
-        Shape::Length { column, low, high } => find(column)
-            .filter(|c| !c.is_array && c.base.category == 'S')
-            .map(|c| {
-                narrow(
-                    &mut domains.entry(c.attnum).or_default().length,
-                    *low,
-                    *high,
-                )
-            }),
-    }
-    .is_some()
-}
-
-fn narrow(bounds: &mut (Option<i64>, Option<i64>), low: Option<i64>, high: Option<i64>) {
-    bounds.0 = bounds.0.max(low);
-    bounds.1 = match (bounds.1, high) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
-    };
-}
-
-fn is_number(base: &BaseType) -> bool {
-    matches!(
-        base.name.as_str(),
-        "int2" | "int4" | "int8" | "numeric" | "float4" | "float8"
-    )
-}
 
 impl RowPlan {
     pub(super) fn new(
