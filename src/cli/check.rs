@@ -18,8 +18,8 @@ use crate::snapshot::Tracking;
 
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
-    /// The Prisma migrations folder [default: `migrations` in unmigrate.toml, else
-    /// prisma/migrations].
+    /// The migrations folder, of Prisma or another tool (see --layout) [default: `migrations`
+    /// in unmigrate.toml, else prisma/migrations].
     pub migrations_dir: Option<PathBuf>,
     /// Check the migrations whose folders the merge base of this git ref and HEAD lacks
     /// [default: origin/$GITHUB_BASE_REF on GitHub Actions, else origin's default branch].

@@ -18,8 +18,8 @@ use crate::snapshot::Tracking;
 
 #[derive(Debug, clap::Args)]
 pub struct DrillArgs {
-    /// A drill script (.toml, see drills/) or a Prisma migrations folder [default:
-    /// `migrations` in unmigrate.toml, else prisma/migrations].
+    /// A drill script (.toml, see drills/) or a migrations folder, of Prisma or another tool
+    /// (see --layout) [default: `migrations` in unmigrate.toml, else prisma/migrations].
     pub target: Option<PathBuf>,
     /// The configuration file [default: unmigrate.toml in this folder or one above it]; its
     /// `apply_mode` and `[drill]` are defaults below the flags and the drill script.

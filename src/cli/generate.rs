@@ -13,8 +13,8 @@ use crate::undo::{LockTimeout, Verdict, DEFAULT_LOCK_TIMEOUT};
 
 #[derive(Debug, clap::Args)]
 pub struct GenerateArgs {
-    /// The Prisma migrations folder [default: `migrations` in unmigrate.toml, else
-    /// prisma/migrations].
+    /// The migrations folder, of Prisma or another tool (see --layout) [default: `migrations`
+    /// in unmigrate.toml, else prisma/migrations].
     pub migrations_dir: Option<PathBuf>,
     /// Read the folder as this tool's [default: `layout` in unmigrate.toml, else detected].
     #[arg(long, value_enum)]

@@ -384,7 +384,7 @@ impl Human<'_> {
             self.line(
                 f,
                 format!(
-                    "Undo folders in the history, applied forward at their place: {}",
+                    "Undo migrations in the history, applied forward at their place: {}",
                     safe(report.undo_steps.join(", "))
                 ),
             )?;

@@ -31,8 +31,8 @@ pub enum ScriptError {
 
     #[error(
         "{} is not a drill script: `drill` takes a drill script (a .toml file, as under drills/) \
-         or a Prisma migrations folder (the folder holding the <timestamp>_<name> \
-         folders)",
+         or a migrations folder (Prisma's, holding the <timestamp>_<name> folders, or another \
+         tool's: see --layout)",
         path.display()
     )]
     NotAScript { path: PathBuf },
