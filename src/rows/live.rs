@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use postgres::Client;
 
+pub use super::partitions::Partitions;
 use crate::sql::quote::Ident;
 use crate::sql::QName;
 
@@ -26,6 +27,9 @@ pub struct LiveTable {
     /// Attribute numbers of the columns that CHECK constraints mention.
     pub checked: Vec<i16>,
     pub checks: Vec<LiveCheck>,
+    /// For a partitioned table: that it has no partition, or a key value one of them takes
+    /// (see [`super::partitions`]).
+    pub partitions: Option<Partitions>,
 }
 
 /// One unique index: the columns its keys and expressions use.
@@ -182,6 +186,7 @@ pub fn user_tables(client: &mut Client) -> Result<Vec<LiveTable>, postgres::Erro
                 foreign_keys: Vec::new(),
                 checked: Vec::new(),
                 checks: Vec::new(),
+                partitions: None,
             }
         })
         .collect();
@@ -243,6 +248,9 @@ pub fn user_tables(client: &mut Client) -> Result<Vec<LiveTable>, postgres::Erro
                 hinted: false,
             });
         }
+    }
+    for (oid, partitions) in super::partitions::of_tables(client, &oids)? {
+        tables[index[&oid]].partitions = Some(partitions);
     }
     Ok(tables)
 }

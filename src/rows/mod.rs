@@ -9,6 +9,7 @@
 pub mod fingerprint;
 pub mod hints;
 pub mod live;
+mod partitions;
 mod plan;
 pub mod reach;
 pub mod seed;

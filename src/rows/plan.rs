@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use postgres::Client;
 
-use super::live::{self, literal, qualified, BaseType, LiveColumn, LiveTable};
+use super::live::{self, literal, qualified, BaseType, LiveColumn, LiveTable, Partitions};
 use super::values;
 use crate::sql::quote::{Ident, Idents};
 use checks::{Domain, Group, Solved};
@@ -78,6 +78,13 @@ impl RowPlan {
         waiting: &BTreeSet<u32>,
         rows: u64,
     ) -> Result<Result<RowPlan, String>, postgres::Error> {
+        if table.partitions == Some(Partitions::None) {
+            return Ok(Err(
+                "it is partitioned and has no partition (made at run time, \
+                           outside the migrations), so no row has anywhere to go"
+                    .to_string(),
+            ));
+        }
         let solved = Solved::of(table);
         if let Some(why) = solved.contradiction(table) {
             return Ok(Err(why));
@@ -143,6 +150,18 @@ impl RowPlan {
                 values.insert(column.attnum, None);
                 continue;
             }
+            // The partition key: one value a partition takes, in every row.
+            if let Some(Partitions::Take { attnum, sql }) = &table.partitions {
+                if *attnum == column.attnum {
+                    let value = Value {
+                        expr: format!("({sql})::{}", column.type_sql),
+                        nulls: Nulls::Never,
+                    };
+                    values.insert(column.attnum, Some(value));
+                    capacity.insert(column.attnum, 1);
+                    continue;
+                }
+            }
             let domain = solved.domains.get(&column.attnum);
             match column_value(table, column, domain, rows) {
                 Some((value, limit)) => {
@@ -163,6 +182,13 @@ impl RowPlan {
                     )))
                 }
             };
+        }
+        // Columns an alternative of a CHECK constraint keeps NULL (never one the server
+        // fills: the seeder gives those no value).
+        for column in &table.columns {
+            if solved.nulls.contains(&column.attnum) && !column.filled_by_server {
+                values.insert(column.attnum, Some(Value::null()));
+            }
         }
         for (name, group) in &solved.groups {
             if let Err(why) = apply_group(table, group, &mut values) {

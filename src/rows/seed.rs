@@ -254,7 +254,8 @@ fn refused(
         None if db.code() == &SqlState::CHECK_VIOLATION && error.starts_with("no partition") => {
             Some(
                 "no partition takes the seeder's values for the partition key (the seeder \
-                 does not read partition bounds)"
+                 reads partition bounds only for a key of one column partitioned by RANGE or \
+                 LIST)"
                     .to_string(),
             )
         }
@@ -275,8 +276,9 @@ fn culprit(table: &LiveTable, plan: &RowPlan, code: &SqlState, name: &str) -> Op
         return Some(if plan.unsolved.contains(&c.name) {
             format!(
                 "CHECK constraint {} `{}` has a shape the seeder does not solve (it solves \
-                 exactly-one-of, at-least-one-of, IN lists, comparisons with constants and \
-                 length limits), and NULL or the default in its columns does not satisfy it",
+                 exactly-one-of, at-least-one-of, IN lists, comparisons with constants, \
+                 length limits, IS NULL, and alternatives of these joined by OR), and NULL or \
+                 the default in its columns does not satisfy it",
                 Ident(&c.name),
                 c.definition
             )

@@ -1,7 +1,10 @@
 //! The CHECK constraints seeding can satisfy by construction, read from their parse trees
 //! (`pg_get_constraintdef`, parsed by [`crate::sql::check_expression`]), never from their
-//! text. A constraint is a conjunction (`AND`) of shapes; one part of another shape makes the
-//! whole constraint unsolved, and seeding falls back to NULL (or the default) in its columns.
+//! text. A constraint is read as alternatives (`OR`) of conjunctions (`AND`) of shapes, as
+//! state-machine constraints are written (`(status = 'a' AND x IS NULL) OR (status = 'b' AND
+//! x IS NOT NULL)`); seeding satisfies the first alternative that fits the table. An
+//! alternative with a part of another shape is left out; a constraint with none left is
+//! unsolved, and seeding falls back to NULL (or the default) in its columns.
 //!
 //! PostgreSQL shows constraints in its own way, which is what is read here: `x IN ('a', 'b')`
 //! becomes `x = ANY (ARRAY['a'::text, 'b'::text])`, `x BETWEEN 1 AND 5` becomes
@@ -37,28 +40,60 @@ pub enum Shape {
         low: Option<i64>,
         high: Option<i64>,
     },
+    /// NULL in every row (`x IS NULL`, a part of an alternative).
+    Null(String),
 }
 
-/// The shapes of a CHECK constraint's definition, or `None` when some part of it has none.
-pub fn read(definition: &str) -> Option<Vec<Shape>> {
+/// Alternatives past this many (a constraint of many `OR`s inside `AND`s multiplies them) are
+/// not read: the constraint is left unsolved.
+const MOST_ALTERNATIVES: usize = 64;
+
+/// A CHECK constraint's definition as alternatives, each the shapes that together satisfy
+/// it, in the order written; `None` when no alternative has only shapes seeding knows.
+pub fn read(definition: &str) -> Option<Vec<Vec<Shape>>> {
     let expr = sql::check_expression(definition)?;
-    let mut shapes = Vec::new();
-    conjuncts(&expr, &mut shapes)?;
-    Some(shapes)
+    alternatives(&expr).filter(|a| !a.is_empty())
 }
 
-fn conjuncts(node: &Node, shapes: &mut Vec<Shape>) -> Option<()> {
+/// `node` as alternatives of conjunctions. An `OR` keeps the alternatives of the parts that
+/// have some; an `AND` combines one alternative of each part in every way.
+fn alternatives(node: &Node) -> Option<Vec<Vec<Shape>>> {
+    if let Some(shape) = shape(node) {
+        return Some(vec![vec![shape]]);
+    }
     match node.node.as_ref()? {
         NodeEnum::BoolExpr(b) if b.boolop == pb::BoolExprType::AndExpr as i32 => {
+            let mut combined: Vec<Vec<Shape>> = vec![Vec::new()];
             for arg in &b.args {
-                conjuncts(arg, shapes)?;
+                let parts = alternatives(arg)?;
+                if combined.len() * parts.len() > MOST_ALTERNATIVES {
+                    return None;
+                }
+                combined = combined
+                    .iter()
+                    .flat_map(|before| {
+                        parts.iter().map(move |part| {
+                            let mut both = before.clone();
+                            both.extend(part.iter().cloned());
+                            both
+                        })
+                    })
+                    .collect();
             }
-            Some(())
+            Some(combined)
         }
-        _ => {
-            shapes.push(shape(node)?);
-            Some(())
+        NodeEnum::BoolExpr(b) if b.boolop == pb::BoolExprType::OrExpr as i32 => {
+            let mut any: Vec<Vec<Shape>> = Vec::new();
+            for arg in &b.args {
+                any.extend(alternatives(arg).unwrap_or_default());
+                if any.len() > MOST_ALTERNATIVES {
+                    return None;
+                }
+            }
+            (!any.is_empty()).then_some(any)
         }
+        NodeEnum::NullTest(_) => Some(vec![vec![Shape::Null(is_null(node)?)]]),
+        _ => None,
     }
 }
 
@@ -315,7 +350,7 @@ mod tests {
 
     #[test]
     fn exactly_one_of_in_its_three_spellings() {
-        let ab = Some(vec![Shape::ExactlyOne(names(&["a", "b"]))]);
+        let ab = Some(vec![vec![Shape::ExactlyOne(names(&["a", "b"]))]]);
         assert_eq!(read("CHECK ((num_nonnulls(a, b) = 1))"), ab);
         assert_eq!(read("CHECK (((a IS NULL) <> (b IS NULL)))"), ab);
         assert_eq!(
@@ -326,24 +361,24 @@ mod tests {
 
     #[test]
     fn at_least_one_of() {
-        let ab = Some(vec![Shape::AtLeastOne(names(&["a", "b"]))]);
+        let ab = Some(vec![vec![Shape::AtLeastOne(names(&["a", "b"]))]]);
         assert_eq!(read("CHECK ((num_nonnulls(a, b) >= 1))"), ab);
         assert_eq!(read("CHECK (((a IS NOT NULL) OR (b IS NOT NULL)))"), ab);
     }
 
     #[test]
     fn at_most_one_of() {
-        let ab = Some(vec![Shape::AtMostOne(names(&["a", "b"]))]);
+        let ab = Some(vec![vec![Shape::AtMostOne(names(&["a", "b"]))]]);
         assert_eq!(read("CHECK (((a IS NULL) OR (b IS NULL))) NOT VALID"), ab);
         assert_eq!(read("CHECK ((num_nonnulls(a, b) <= 1))"), ab);
     }
 
     #[test]
     fn lists_as_postgres_shows_them() {
-        let status = Some(vec![Shape::OneOf {
+        let status = Some(vec![vec![Shape::OneOf {
             column: "status".into(),
             values: names(&["a", "b"]),
-        }]);
+        }]]);
         assert_eq!(
             read("CHECK ((status = ANY (ARRAY['a'::text, 'b'::text])))"),
             status
@@ -361,11 +396,11 @@ mod tests {
     #[test]
     fn comparisons_with_constants() {
         let range = |low, high| {
-            Some(vec![Shape::Range {
+            Some(vec![vec![Shape::Range {
                 column: "x".into(),
                 low,
                 high,
-            }])
+            }]])
         };
         assert_eq!(read("CHECK ((x > 0))"), range(Some(1), None));
         assert_eq!(read("CHECK ((0 < x))"), range(Some(1), None));
@@ -374,7 +409,7 @@ mod tests {
         assert_eq!(read("CHECK (x BETWEEN 1 AND 5)"), range(Some(1), Some(5)));
         assert_eq!(
             read("CHECK (((x >= 0) AND (x <= 100)))"),
-            Some(vec![
+            Some(vec![vec![
                 Shape::Range {
                     column: "x".into(),
                     low: Some(0),
@@ -385,22 +420,67 @@ mod tests {
                     low: None,
                     high: Some(100)
                 },
-            ])
+            ]])
         );
     }
 
     #[test]
     fn length_limits() {
         let length = |low, high| {
-            Some(vec![Shape::Length {
+            Some(vec![vec![Shape::Length {
                 column: "x".into(),
                 low,
                 high,
-            }])
+            }]])
         };
         assert_eq!(read("CHECK ((length(x) <= 50))"), length(None, Some(50)));
         assert_eq!(read("CHECK ((char_length(x) > 0))"), length(Some(1), None));
         assert_eq!(read("CHECK ((x <> ''::text))"), length(Some(1), None));
+    }
+
+    /// openmeter's state machines: each alternative of an `OR`, nested ones multiplied out;
+    /// an alternative with a part of another shape (`a = b` of two columns) is left out.
+    #[test]
+    fn alternatives_of_conjunctions() {
+        let null = |c: &str| Shape::Null(c.into());
+        let set = |c: &str| Shape::AtLeastOne(names(&[c]));
+        let mode = |m: &str| Shape::OneOf {
+            column: "mode".into(),
+            values: names(&[m]),
+        };
+        assert_eq!(
+            read(
+                "CHECK ((((deleted_at IS NULL) AND (api_key IS NOT NULL)) OR \
+                 ((deleted_at IS NOT NULL) AND (api_key IS NULL))))"
+            ),
+            Some(vec![
+                vec![null("deleted_at"), set("api_key")],
+                vec![set("deleted_at"), null("api_key")],
+            ])
+        );
+        assert_eq!(
+            read(
+                "CHECK (((((mode)::text = 'dynamic'::text) AND (basis IS NULL) AND \
+                 (((resolved IS NULL) AND (at IS NULL)) OR ((resolved IS NOT NULL) AND \
+                 (at IS NOT NULL)))) OR (((mode)::text = 'pinned'::text) AND \
+                 (resolved = basis))))"
+            ),
+            Some(vec![
+                vec![mode("dynamic"), null("basis"), null("resolved"), null("at")],
+                vec![mode("dynamic"), null("basis"), set("resolved"), set("at")],
+            ])
+        );
+        assert_eq!(
+            read("CHECK ((((char_length((currency)::text) = 3) AND (custom_id IS NULL))))"),
+            Some(vec![vec![
+                Shape::Length {
+                    column: "currency".into(),
+                    low: Some(3),
+                    high: Some(3)
+                },
+                null("custom_id"),
+            ]])
+        );
     }
 
     #[test]
@@ -408,6 +488,7 @@ mod tests {
         assert_eq!(read("CHECK ((ends_at > starts_at))"), None);
         assert_eq!(read("CHECK (((x > 0) AND (lower(y) = y)))"), None);
         assert_eq!(read("CHECK ((x ~ '^[a-z]+$'::text))"), None);
+        assert_eq!(read("CHECK (((a = b) OR (lower(c) = c)))"), None);
         assert_eq!(read("not a constraint"), None);
     }
 }

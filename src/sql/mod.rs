@@ -224,3 +224,17 @@ pub fn check_expression(definition: &str) -> Option<Node> {
         .then(|| constraint.raw_expr.as_deref().cloned())
         .flatten()
 }
+
+/// A partition's bound as `pg_get_expr(relpartbound, …)` shows it (`FOR VALUES FROM (…) TO
+/// (…)`, `FOR VALUES IN (…)`, `DEFAULT`), as a parse tree; `None` when it is not one.
+pub fn partition_bound(bound: &str) -> Option<pb::PartitionBoundSpec> {
+    let sql = format!("CREATE TABLE p PARTITION OF t {bound}");
+    let parsed = pg_query::parse(&sql, 0).ok()?;
+    let [raw] = parsed.protobuf.stmts.as_slice() else {
+        return None;
+    };
+    match raw.stmt.as_ref().and_then(|s| s.node.as_ref()) {
+        Some(NodeEnum::CreateStmt(create)) => create.partbound.clone(),
+        _ => None,
+    }
+}

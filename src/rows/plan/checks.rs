@@ -1,6 +1,8 @@
 //! The CHECK constraints the seeder solves: per column, the values they allow (a list, a
-//! range, a length), and the groups of columns of which exactly, at most or at least one is
-//! set. A constraint of another shape is left unsolved: its columns are relaxed.
+//! range, a length) or that it stays NULL, and the groups of columns of which exactly, at
+//! most or at least one is set. Of a constraint with alternatives, the first that fits the
+//! table and the constraints solved before it is taken. A constraint of another shape is
+//! left unsolved: its columns are relaxed.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -18,6 +20,7 @@ pub(super) struct Domain {
 
 /// A group of columns a solved CHECK constraint counts: exactly, at most or at least one of
 /// them is set.
+#[derive(Clone)]
 pub(super) enum Group {
     Exactly(Vec<i16>),
     /// As `Exactly`, or none when none can be set.
@@ -26,10 +29,12 @@ pub(super) enum Group {
 }
 
 /// The solved CHECK constraints of a table: per column domains and groups.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub(super) struct Solved {
     pub(super) domains: BTreeMap<i16, Domain>,
     pub(super) groups: Vec<(String, Group)>,
+    /// Columns NULL in every row.
+    pub(super) nulls: BTreeSet<i16>,
     pub(super) relaxed: BTreeSet<i16>,
     pub(super) unsolved: BTreeSet<String>,
 }
@@ -38,24 +43,51 @@ impl Solved {
     pub(super) fn of(table: &LiveTable) -> Solved {
         let mut solved = Solved::default();
         for check in &table.checks {
-            let mut domains = solved.domains.clone();
-            let mut groups = Vec::new();
-            let fits = shapes::read(&check.definition).is_some_and(|shapes| {
-                shapes
-                    .iter()
-                    .all(|shape| add_shape(table, shape, &mut domains, &mut groups))
-            });
-            if fits {
-                solved.domains = domains;
-                solved
-                    .groups
-                    .extend(groups.into_iter().map(|g| (check.name.clone(), g)));
-            } else {
-                solved.relaxed.extend(&check.columns);
-                solved.unsolved.insert(check.name.clone());
+            let alternatives = shapes::read(&check.definition).unwrap_or_default();
+            // The first alternative that leaves every column a value; else the first that
+            // fits at all, whose contradiction is then reported.
+            let with = |shapes: &Vec<Shape>| solved.with(table, &check.name, shapes);
+            let fitting = alternatives.iter().filter_map(with);
+            match fitting
+                .clone()
+                .find(|more| !more.domains.values().any(Domain::is_empty))
+                .or_else(|| fitting.clone().next())
+            {
+                Some(more) => solved = more,
+                None => {
+                    solved.relaxed.extend(&check.columns);
+                    solved.unsolved.insert(check.name.clone());
+                }
             }
         }
         solved
+    }
+
+    /// What is solved once `shapes` (an alternative of constraint `name`) join it; `None` when
+    /// one does not fit the table, or they leave a group no column to set.
+    fn with(&self, table: &LiveTable, name: &str, shapes: &[Shape]) -> Option<Solved> {
+        let mut more = self.clone();
+        for shape in shapes {
+            let mut groups = Vec::new();
+            if !add_shape(
+                table,
+                shape,
+                &mut more.domains,
+                &mut groups,
+                &mut more.nulls,
+            ) {
+                return None;
+            }
+            more.groups
+                .extend(groups.into_iter().map(|g| (name.to_string(), g)));
+        }
+        let starved = more.groups.iter().any(|(_, group)| match group {
+            Group::Exactly(columns) | Group::AtLeast(columns) => {
+                columns.iter().all(|c| more.nulls.contains(c))
+            }
+            Group::AtMost(_) => false,
+        });
+        (!starved).then_some(more)
     }
 }
 
@@ -85,12 +117,16 @@ fn add_shape(
     shape: &Shape,
     domains: &mut BTreeMap<i16, Domain>,
     groups: &mut Vec<Group>,
+    nulls: &mut BTreeSet<i16>,
 ) -> bool {
     let find = |name: &str| table.columns.iter().find(|c| c.name == name);
     let group = |names: &[String]| -> Option<Vec<i16>> {
         names.iter().map(|n| find(n).map(|c| c.attnum)).collect()
     };
     match shape {
+        Shape::Null(column) => find(column).filter(|c| !c.not_null).map(|c| {
+            nulls.insert(c.attnum);
+        }),
         Shape::ExactlyOne(names) => group(names).map(|g| groups.push(Group::Exactly(g))),
         Shape::AtMostOne(names) => group(names).map(|g| groups.push(Group::AtMost(g))),
         Shape::AtLeastOne(names) => group(names).map(|g| groups.push(Group::AtLeast(g))),
