@@ -296,6 +296,17 @@ fn flyway_undo_goes_into_a_u_file_beside_its_migration() {
         .sql
         .starts_with(&format!("{HEADER}V1__init\n")));
     assert!(u("V1__init").sql.contains("\nDROP TABLE t;\n"));
+    // The header speaks of the file as Flyway runs it, not of Prisma's apply modes.
+    let header = &u("V1__init").sql;
+    assert!(
+        header.contains("-- explain (as Flyway runs the file) finds"),
+        "{header}"
+    );
+    assert!(
+        header.contains("later migrations its tool runs"),
+        "{header}"
+    );
+    assert!(!header.contains("batch mode"), "{header}");
     assert!(u("V1.1__add_b").path.ends_with("sub/U1.1__add_b.sql"));
     assert!(u("V1.1__add_b")
         .sql

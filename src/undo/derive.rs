@@ -16,7 +16,7 @@ use super::{
     Verdict,
 };
 use crate::catalog::Catalog;
-use crate::migrations::{Checksum, History, Migration, NewFolder};
+use crate::migrations::{Checksum, History, Layout, Migration, NewFolder};
 use crate::sql::touches::Touches;
 use crate::sql::{self, Location, SqlError};
 
@@ -48,6 +48,9 @@ pub struct MigrationUndo {
     /// What `explain` finds in each of its files, in file order (see `undo::explained`).
     #[serde(skip)]
     pub explained: explained::Explained,
+    /// The tool whose history it undoes, for the header's words on how the file runs.
+    #[serde(skip)]
+    pub layout: Layout,
 }
 
 impl MigrationUndo {
@@ -144,7 +147,11 @@ pub fn derive_each<E: From<SqlError>>(
         // This thread explains each undo and hands it on; dropping the receiver on an error
         // stops the fold, and so the parser.
         for folded in folded_rx {
-            each(folded.map_err(E::from)?.explain())?;
+            let undo = MigrationUndo {
+                layout: history.layout,
+                ..folded.map_err(E::from)?.explain()
+            };
+            each(undo)?;
         }
         Ok(())
     })
@@ -361,5 +368,6 @@ fn finish(
         folders: Vec::new(),
         lock_timeout: None,
         explained: Vec::new(),
+        layout: Layout::Prisma,
     }
 }

@@ -11,7 +11,7 @@ use super::lock_timeout::{LockTimeout, RESET_STATEMENT};
 use super::{
     Effect, MigrationUndo, Placement, StatementUndo, TransactionControl, UndoSql, Verdict,
 };
-use crate::migrations::{undo_header, Sealed, Sha256Text, SEAL_LINE_LEN};
+use crate::migrations::{undo_header, Layout, Sealed, Sha256Text, SEAL_LINE_LEN};
 use crate::sql::QName;
 use crate::untrusted;
 
@@ -477,13 +477,19 @@ fn header(
         )?;
     }
     if let Some(timeout) = timeout {
-        writeln!(
-            out,
-            "-- lock_timeout: {timeout} (generate --lock-timeout), SET at the top and RESET at the end: in batch mode both are part of the file's one transaction, in split mode (each statement commits alone) the RESET keeps it from the later migrations of the deploy"
-        )?;
+        match undo.layout {
+            Layout::Prisma => writeln!(
+                out,
+                "-- lock_timeout: {timeout} (generate --lock-timeout), SET at the top and RESET at the end: in batch mode both are part of the file's one transaction, in split mode (each statement commits alone) the RESET keeps it from the later migrations of the deploy"
+            )?,
+            _ => writeln!(
+                out,
+                "-- lock_timeout: {timeout} (generate --lock-timeout), SET at the top and RESET at the end, so the later migrations its tool runs on the same connection keep their own"
+            )?,
+        }
     }
     let found = undo.explained.get(part - 1).and_then(Option::as_ref);
-    super::explained::header_lines(out, found)?;
+    super::explained::header_lines(out, found, undo.layout)?;
     for note in notes {
         write!(out, "-- transaction block: ")?;
         push_one_line(out, note)?;

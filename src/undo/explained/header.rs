@@ -4,6 +4,7 @@
 use std::fmt::Write;
 
 use super::FileHazards;
+use crate::migrations::Layout;
 use crate::untrusted;
 
 /// How many lines the header gives to explain: one that says none was found, or a blank
@@ -68,7 +69,17 @@ pub fn kept_by_design(rule: &str) -> Option<&'static str> {
 }
 
 /// The header's lines on what `explain` finds in the file: each hazard, or that there is none.
-pub fn header_lines(out: &mut impl Write, found: Option<&FileHazards>) -> std::fmt::Result {
+/// `layout`'s tool runs the file: Prisma's in an apply mode (explain judges batch mode, the mode
+/// the files are cut for), the others as their tool does.
+pub fn header_lines(
+    out: &mut impl Write,
+    found: Option<&FileHazards>,
+    layout: Layout,
+) -> std::fmt::Result {
+    let how = match layout {
+        Layout::Prisma => "batch mode".to_string(),
+        tool => format!("as {tool} runs the file"),
+    };
     let Some(found) = found else {
         return Ok(());
     };
@@ -79,11 +90,11 @@ pub fn header_lines(out: &mut impl Write, found: Option<&FileHazards>) -> std::f
         );
     }
     if found.is_empty() {
-        return writeln!(out, "-- explain (batch mode) finds no hazard in this file");
+        return writeln!(out, "-- explain ({how}) finds no hazard in this file");
     }
     writeln!(
         out,
-        "--\n-- explain (batch mode) finds {} hazard(s) in this file (at these lines of it):",
+        "--\n-- explain ({how}) finds {} hazard(s) in this file (at these lines of it):",
         found.len()
     )?;
     for h in &found.listed {

@@ -297,6 +297,7 @@ fn judge_file(model: &mut Catalog, statements: FileTrees, lines: &[usize]) -> Op
 mod tests {
     use super::header::{header_lines_for, why_kept, KEPT, NO_WAY_AROUND};
     use super::*;
+    use crate::migrations::Layout;
 
     #[test]
     fn every_rule_kept_is_a_rule_of_explain() {
@@ -337,7 +338,7 @@ mod tests {
             Some(too_large),
         ] {
             let mut out = String::new();
-            header_lines(&mut out, found.as_ref()).unwrap();
+            header_lines(&mut out, found.as_ref(), Layout::Prisma).unwrap();
             assert_eq!(
                 out.lines().count(),
                 header_lines_for(found.as_ref()),
