@@ -223,7 +223,8 @@ fn undos_of_other_tools_shapes_restore_the_earlier_schema() {
 }
 
 /// Views that select `*` inside CTEs and `FROM` subqueries (LATERAL too), and `*` over those,
-/// over a subquery with column aliases, a `UNION` and `VALUES` (langfuse's `observations_view`):
+/// over a subquery with column aliases, a `UNION`, `VALUES` and a recursive CTE (langfuse's
+/// `observations_view`):
 /// the model expands every star to the columns of its day, so once columns are added to the
 /// tables, the undo that recreates the views is exact, over seeded rows too.
 #[test]

@@ -18,3 +18,12 @@ LEFT JOIN LATERAL (SELECT prompts.* FROM prompts WHERE prompts.id = o.id LIMIT 1
 CREATE VIEW "renamed" AS SELECT * FROM (SELECT * FROM prompts) AS r(prompt_id, prompt_project);
 CREATE VIEW "both_projects" AS SELECT * FROM (SELECT id, project_id FROM models UNION ALL SELECT id, project_id FROM prompts) u;
 CREATE VIEW "constants" AS SELECT * FROM (VALUES (1, 'one'), (2, 'two')) AS v;
+
+-- A recursive CTE: its columns are its first branch's, stars in both branches.
+CREATE VIEW "prompt_chain" AS
+WITH RECURSIVE chain AS (
+    SELECT * FROM prompts WHERE version = 1
+    UNION ALL
+    SELECT p.* FROM prompts p JOIN chain c ON p.project_id = c.project_id AND p.version = c.version + 1
+)
+SELECT * FROM chain;

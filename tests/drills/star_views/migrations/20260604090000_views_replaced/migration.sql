@@ -7,3 +7,4 @@ DROP VIEW "observations_prompts";
 DROP VIEW "renamed";
 DROP VIEW "both_projects";
 DROP VIEW "constants";
+DROP VIEW "prompt_chain";
