@@ -1,6 +1,7 @@
 //! The real histories (`../shared/corpus`, or `$UNMIGRATE_CORPUS`: see [`unmigrate::corpus`]) are the ground truth: generating the undo of every
 //! migration must succeed, every generated file must parse as PostgreSQL, and a drill of each
-//! whole history on a real PostgreSQL server must confirm every undo claimed exact or lossy.
+//! whole history on a real PostgreSQL server must confirm every undo claimed exact or lossy,
+//! over seeded rows too.
 
 // Tests may unwrap: a failure names the line (see [lints] in Cargo.toml).
 #![allow(clippy::unwrap_used)]
@@ -9,6 +10,7 @@ mod common;
 
 use unmigrate::corpus;
 use unmigrate::drill::outcome::DrillReport;
+use unmigrate::drill::script::Seed;
 use unmigrate::drill::{self, DrillPlan, UndoChoice};
 use unmigrate::generate::Selection;
 use unmigrate::migrations::read_history;
@@ -197,4 +199,85 @@ fn openmeter_drill_confirms_every_exact_or_lossy_undo_and_its_manual_ones_are_da
         report.confirmed() * 100 >= report.migrations.len() * 95,
         "{name}"
     );
+}
+
+/// A seeded drill (5 rows per table) of a corpus's generated undos: no exact or lossy undo
+/// fails on the rows other than as its verdict allows (see [`DrillReport::false_claims`]: a
+/// forward that fails only with data, an undo stopped in a preflight check its note
+/// announces), and none changes data it did not announce.
+fn seeded_drill_contradicts_no_claim(name: &str) {
+    let Some(dir) = corpus::for_test(name) else {
+        return;
+    };
+    let plan = DrillPlan {
+        undo: UndoChoice::Generated,
+        seed: Some(Seed { rows: 5 }),
+        ..DrillPlan::whole_history(dir, ScratchSource::Embedded(ScratchOptions::default()))
+    };
+    let report = drill::run(&plan, &mut |_| {}).unwrap_or_else(|e| {
+        panic!("{name}: the drill could not run (is PostgreSQL installed?): {e}")
+    });
+    assert_eq!(report.stopped, None, "{name}: the drill stopped early");
+    assert_eq!(
+        report.false_claims(),
+        Vec::<&str>::new(),
+        "{name}: claims the seeded rows contradict"
+    );
+    let unannounced: Vec<&str> = report
+        .migrations
+        .iter()
+        .filter(|m| m.claimed != Verdict::Manual)
+        .filter(|m| m.data.as_ref().is_some_and(|d| !d.unannounced.is_empty()))
+        .map(|m| m.name.as_str())
+        .collect();
+    assert_eq!(
+        unannounced,
+        Vec::<&str>::new(),
+        "{name}: unannounced data changes"
+    );
+    let seeded = report.migrations.iter().filter_map(|m| m.data.as_ref());
+    assert!(
+        seeded.map(|d| d.seeded.len()).sum::<usize>() > 0,
+        "{name}: nothing was seeded"
+    );
+}
+
+#[test]
+fn langfuse_seeded_drill_contradicts_no_claim() {
+    seeded_drill_contradicts_no_claim("langfuse");
+}
+
+#[test]
+fn triggerdev_seeded_drill_contradicts_no_claim() {
+    seeded_drill_contradicts_no_claim("triggerdev");
+}
+
+#[test]
+fn cratesio_seeded_drill_contradicts_no_claim() {
+    seeded_drill_contradicts_no_claim("diesel-cratesio/migrations");
+}
+
+#[test]
+fn openmeter_seeded_drill_contradicts_no_claim() {
+    seeded_drill_contradicts_no_claim("golang-migrate-openmeter/migrations");
+}
+
+#[test]
+fn docsrs_seeded_drill_contradicts_no_claim() {
+    seeded_drill_contradicts_no_claim("sqlx-docsrs/migrations");
+}
+
+#[test]
+fn atuin_seeded_drill_contradicts_no_claim() {
+    seeded_drill_contradicts_no_claim("sqlx-atuin/migrations");
+}
+
+#[test]
+fn ncps_seeded_drill_contradicts_no_claim() {
+    seeded_drill_contradicts_no_claim("dbmate-ncps/migrations");
+}
+
+#[test]
+fn marquez_seeded_drill_contradicts_no_claim() {
+    seeded_drill_contradicts_no_claim("flyway-marquez/migrations");
 }

@@ -336,3 +336,83 @@ DROP TABLE "Team";
         db.destroy().unwrap();
     }
 }
+
+/// langfuse's `add_paused_monitor_severity`: the forward swaps an enum for one with a new
+/// value, writes it into some rows, and adds a column. The undo drops the column and converts
+/// the rows back to the old enum, which those rows fail. The forward's `UPDATE` is undone by
+/// nothing, so no undo step changes the rows the check reads before it runs: it runs at the
+/// top, and in split mode too the column is still there when it fails.
+#[test]
+fn a_value_the_forward_wrote_fails_the_guard_at_the_top_in_both_modes() {
+    const INIT: &str = "20260101000000_monitors";
+    const INIT_SQL: &str = r#"CREATE TYPE "Severity" AS ENUM ('UNKNOWN', 'OK', 'ALERT');
+CREATE TABLE "monitors" ("id" INTEGER PRIMARY KEY, "status" TEXT NOT NULL,
+  "severity" "Severity" NOT NULL DEFAULT 'UNKNOWN');
+"#;
+    const FORWARD: &str = "20260102000000_paused";
+    const FORWARD_SQL: &str = r#"ALTER TYPE "Severity" RENAME TO "Severity_old";
+CREATE TYPE "Severity" AS ENUM ('PAUSED', 'UNKNOWN', 'OK', 'ALERT');
+ALTER TABLE monitors
+  ALTER COLUMN severity DROP DEFAULT,
+  ALTER COLUMN severity TYPE "Severity" USING severity::text::"Severity",
+  ALTER COLUMN severity SET DEFAULT 'UNKNOWN'::"Severity";
+DROP TYPE "Severity_old";
+UPDATE monitors SET severity = 'PAUSED' WHERE status <> 'ACTIVE';
+ALTER TABLE "monitors" ADD COLUMN "trigger_ids" TEXT[] NOT NULL DEFAULT ARRAY[]::TEXT[];
+"#;
+    let dir = tempfile::tempdir().unwrap();
+    let files = common::undo::undo_files(
+        &dir.path().join("migrations"),
+        &[(INIT, INIT_SQL), (FORWARD, FORWARD_SQL)],
+    );
+    let text = files.join("\n");
+    assert!(text.contains("-- verdict: lossy"), "{text}");
+    let columns = |client: &mut postgres::Client| {
+        query_strings(
+            client,
+            "SELECT column_name || ' ' || udt_name FROM information_schema.columns
+             WHERE table_name = 'monitors' ORDER BY 1",
+        )
+    };
+    let server = embedded_server();
+    for mode in [ApplyMode::Batch, ApplyMode::Split] {
+        let (db, mut client) = berlin_session(&server);
+        client.batch_execute(INIT_SQL).unwrap();
+        client
+            .batch_execute(
+                "INSERT INTO monitors (id, status)
+                 SELECT i, CASE WHEN i % 3 = 0 THEN 'ERROR' ELSE 'ACTIVE' END
+                 FROM generate_series(1, 1000) AS i",
+            )
+            .unwrap();
+        client.batch_execute(FORWARD_SQL).unwrap();
+        let before = columns(&mut client);
+        assert!(
+            before.contains(&"trigger_ids _text".to_string()),
+            "{before:?}"
+        );
+
+        let error = apply(&mut client, &files, mode).unwrap_err();
+        assert!(
+            error.starts_with("unmigrate preflight check failed: table monitors has rows where severity holds 'PAUSED'"),
+            "{mode:?}: {error}"
+        );
+        assert!(
+            error.contains("nothing has been changed"),
+            "{mode:?}: {error}"
+        );
+        assert_eq!(columns(&mut client), before, "{mode:?}: nothing changed");
+
+        // Given a value the old type has, the rows convert back and the undo deploys.
+        client
+            .batch_execute("UPDATE monitors SET severity = 'UNKNOWN' WHERE severity = 'PAUSED'")
+            .unwrap();
+        apply(&mut client, &files, mode).unwrap_or_else(|e| panic!("{mode:?}: {e}\n{text}"));
+        let after = columns(&mut client);
+        assert!(
+            !after.iter().any(|c| c.starts_with("trigger_ids")),
+            "{after:?}"
+        );
+        db.destroy().unwrap();
+    }
+}

@@ -16,14 +16,18 @@
 //! of one migration's undo (its forward made the column nullable, or dropped the key, in one
 //! statement and dropped the column in another). A forward `UPDATE … SET col = NULL` without
 //! `WHERE` empties a column just as surely: its undo cannot bring the values back, so a later
-//! step that makes the column NOT NULL again needs a backfill too.
+//! step that makes the column NOT NULL again needs a backfill too. So does a forward `UPDATE …
+//! SET col = 'v'` without `WHERE` when a later step of the undo converts `col` back to a type
+//! without `'v'`, as a recreated enum without the value the forward added: every row fails the
+//! conversion, and only a person knows what they held before. (With a `WHERE`, rows it did not
+//! choose keep their values: the undo fails only with data, lossy, its check naming the rows.)
 
 use std::path::Path;
 
 use super::effect::Effect;
 use super::guard::{Guard, Offends};
 use super::{StatementUndo, Undo, Verdict};
-use crate::sql::quote::{Column, Ident, Qualified};
+use crate::sql::quote::{Column, Ident, Literal, Qualified};
 use crate::sql::{self, pb, NodeEnum, QName};
 
 /// What every existing row holds in a column the undo re-adds without its values.
@@ -33,6 +37,8 @@ pub enum Holds {
     Null,
     /// The placeholder a NOT NULL column is added with (as SQL: `''`, `0`, `'epoch'`).
     Placeholder(String),
+    /// This string (`PAUSED`), which a forward `UPDATE` wrote into every row.
+    Written(String),
 }
 
 impl Holds {
@@ -41,6 +47,7 @@ impl Holds {
         match self {
             Holds::Null => format!("{} IS NULL", Ident(column)),
             Holds::Placeholder(value) => format!("{} = {value}", Ident(column)),
+            Holds::Written(text) => format!("{} = {}", Ident(column), Literal(text)),
         }
     }
 
@@ -48,6 +55,7 @@ impl Holds {
         match self {
             Holds::Null => "empty (NULL in every row)".to_string(),
             Holds::Placeholder(value) => format!("with placeholder {value} in every row"),
+            Holds::Written(text) => format!("to {} in every row", Literal(text)),
         }
     }
 }
@@ -103,6 +111,9 @@ impl Backfill {
             ),
             Cause::Nulled(line) => format!(
                 "the forward's UPDATE at line {line} set {column} to NULL in every row and the undo does not bring the values back, and {step} {needs}, which fails on {rows} of {table} from before the forward"
+            ),
+            Cause::Set(line) => format!(
+                "the forward's UPDATE at line {line} set {column} {holds} and the undo does not bring the values back, and {step} {needs}, which fails on {rows} of {table} from before the forward"
             ),
             Cause::ThisStep => format!(
                 "{step} re-adds {column} {holds}, then {needs}, which fails on {rows} of {table}"
@@ -214,6 +225,8 @@ enum Cause {
     /// The forward `UPDATE` at this line set it to NULL in every row (no `WHERE`), which its
     /// undo cannot restore.
     Nulled(usize),
+    /// The forward `UPDATE` at this line set it to a constant in every row (no `WHERE`).
+    Set(usize),
 }
 
 /// A column whose rows all hold one value from some step of the undo on, as the steps after
@@ -233,7 +246,7 @@ pub(super) fn mark(statements: &mut [StatementUndo]) {
     let mut readded: Vec<Readded> = Vec::new();
     // The undo runs the statements' undos last first.
     for s in statements.iter_mut().rev() {
-        readded.extend(nulled_by_forward(s));
+        readded.extend(written_by_forward(s));
         let found: Vec<Backfill> = s
             .undo
             .guards
@@ -270,12 +283,14 @@ pub(super) fn mark(statements: &mut [StatementUndo]) {
 /// (`readded`), and what every row holds there is certain to fail it.
 fn certain_failure(g: &Guard, readded: &[Readded]) -> Option<Backfill> {
     let (table, _) = g.guarded();
+    // The latest of the columns the steps so far left one value in, and what.
     let found = |column: &str| {
         readded
             .iter()
             .rev()
             .find(|r| r.table == *table && r.column == column)
     };
+    let every_row = |r: &&Readded| !matches!(r.holds, Holds::Written(_));
     let (r, needs, at_least) = match &g.offends {
         Offends::Nulls { column } => {
             let r = found(column).filter(|r| r.holds == Holds::Null)?;
@@ -287,7 +302,10 @@ fn certain_failure(g: &Guard, readded: &[Readded]) -> Option<Backfill> {
             primary,
         } => {
             // Every key column holds one value in every row, so all rows collide.
-            let all: Vec<&Readded> = keys.iter().map(|k| found(k)).collect::<Option<_>>()?;
+            let all: Vec<&Readded> = keys
+                .iter()
+                .map(|k| found(k).filter(every_row))
+                .collect::<Option<_>>()?;
             let nulls = all.iter().any(|r| r.holds == Holds::Null);
             let at_least = match (nulls, primary, nulls_equal) {
                 (true, true, _) => 1,
@@ -298,10 +316,24 @@ fn certain_failure(g: &Guard, readded: &[Readded]) -> Option<Backfill> {
             (all[0], needs, at_least)
         }
         Offends::Orphans { column, parent } => {
-            let r = found(column).filter(|r| r.holds != Holds::Null)?;
+            let r = found(column).filter(|r| matches!(r.holds, Holds::Placeholder(_)))?;
             (
                 r,
                 format!("adds back a foreign key into {parent} (no row of which is expected to hold the placeholder)"),
+                1,
+            )
+        }
+        Offends::Values { column, values } => {
+            let r = found(column)?;
+            let Holds::Written(text) = &r.holds else {
+                return None;
+            };
+            if !values.contains(text) {
+                return None;
+            }
+            (
+                r,
+                format!("converts it back to a type without {}", Literal(text)),
                 1,
             )
         }
@@ -317,10 +349,11 @@ fn certain_failure(g: &Guard, readded: &[Readded]) -> Option<Backfill> {
     })
 }
 
-/// The columns a forward `UPDATE` without `WHERE` (or `FROM`) sets to NULL in every row: its
-/// undo brings nothing back, so from there on in the undo every row that predates the forward
-/// holds NULL. Read from the statement's text, parsed again: only an `UPDATE` is.
-fn nulled_by_forward(s: &StatementUndo) -> Vec<Readded> {
+/// The columns a forward `UPDATE` without `WHERE` (or `FROM`) sets to NULL or to a string
+/// constant in every row: its undo brings nothing back, so from there on in the undo every row
+/// that predates the forward holds it. Read from the statement's text, parsed again: only an
+/// `UPDATE` is.
+fn written_by_forward(s: &StatementUndo) -> Vec<Readded> {
     let head = s.forward.trim_start().get(..7);
     if !head.is_some_and(|h| h.eq_ignore_ascii_case("update ")) {
         return Vec::new();
@@ -337,27 +370,47 @@ fn nulled_by_forward(s: &StatementUndo) -> Vec<Readded> {
     let Some(relation) = &update.relation else {
         return Vec::new();
     };
-    if update.where_clause.is_some() || !update.from_clause.is_empty() {
-        return Vec::new();
-    }
+    let every_row = update.where_clause.is_none() && update.from_clause.is_empty();
     let table = QName::from_range_var(relation);
+    let line = s.location.line;
     update
         .target_list
         .iter()
         .filter_map(|t| match &t.node {
-            Some(NodeEnum::ResTarget(r))
-                if r.indirection.is_empty() && is_null(r.val.as_deref()) =>
-            {
+            Some(NodeEnum::ResTarget(r)) if r.indirection.is_empty() => {
+                let value = r.val.as_deref();
+                // With a `WHERE`, some rows may keep their values: a step that fails on the
+                // others fails only with data, lossy, its check naming them.
+                if !every_row {
+                    return None;
+                }
+                let (holds, cause) = if is_null(value) {
+                    (Holds::Null, Cause::Nulled(line))
+                } else {
+                    (Holds::Written(string_constant(value)?), Cause::Set(line))
+                };
                 Some(Readded {
                     table: table.clone(),
                     column: r.name.clone(),
-                    holds: Holds::Null,
-                    cause: Cause::Nulled(s.location.line),
+                    holds,
+                    cause,
                 })
             }
             _ => None,
         })
         .collect()
+}
+
+/// The text of a string constant, maybe cast (`'PAUSED'`, `'PAUSED'::"Severity"`).
+fn string_constant(value: Option<&pb::Node>) -> Option<String> {
+    match value?.node.as_ref()? {
+        NodeEnum::AConst(c) => match c.val.as_ref()? {
+            pb::a_const::Val::Sval(s) => Some(s.sval.clone()),
+            _ => None,
+        },
+        NodeEnum::TypeCast(cast) => string_constant(cast.arg.as_deref()),
+        _ => None,
+    }
 }
 
 /// Whether `value` is the constant NULL.

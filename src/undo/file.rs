@@ -369,6 +369,8 @@ fn render_file(
         writeln!(out, "{};", timeout.set_statement())?;
     }
     let mut last_source: Option<&StatementUndo> = None;
+    // The step whose backfill comment is written: once, before its first check.
+    let mut backfill_said: Option<&StatementUndo> = None;
     for step in steps {
         let source = step.source();
         if let Step::Sql(_, sql) = step {
@@ -394,12 +396,16 @@ fn render_file(
         if !last_source.is_some_and(|last| std::ptr::eq(last, source)) {
             out.write_char('\n')?;
             statement_comment(out, source)?;
-            // Where the backfill of a column an earlier step re-added goes: before the
-            // step's checks, which run right before it (never at the top: see `guard::place`).
-            if matches!(step, Step::Sql(_, sql) if sql.placement == Placement::GuardHere) {
-                backfill_comment(out, source, |b| b.readded_earlier())?;
-            }
             last_source = Some(source);
+        }
+        // Where the backfill of a column an earlier step re-added (or the forward set) goes:
+        // before the step's first check, which runs right before its part (never at the top:
+        // see `guard::place`).
+        let first_check = matches!(step, Step::Sql(_, sql) if sql.placement == Placement::GuardHere)
+            && !backfill_said.is_some_and(|said| std::ptr::eq(said, source));
+        if first_check {
+            backfill_comment(out, source, |b| b.readded_earlier())?;
+            backfill_said = Some(source);
         }
         match step {
             Step::Sql(_, sql) => {

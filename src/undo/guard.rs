@@ -20,6 +20,10 @@ use crate::catalog::{Constraint, ConstraintKind, Index};
 use crate::sql::quote::{Ident, Idents, Literal, Qualified};
 use crate::sql::{build, deparse, pb, Node, NodeEnum, QName};
 
+/// How the message of every preflight check that fails starts (the drill tells a check that
+/// stopped an undo, as its note announced, from any other failure by it).
+pub const PREFLIGHT_FAILED: &str = "unmigrate preflight check failed";
+
 /// A condition that makes an undo statement fail, as a query listing the rows that meet it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Guard {
@@ -65,6 +69,9 @@ pub(super) enum Offends {
     },
     /// A value of `column` (set) that no row of `parent` holds: a one-column foreign key.
     Orphans { column: String, parent: QName },
+    /// One of `values` (as text) in `column`: a type converted back, or recreated, without
+    /// them.
+    Values { column: String, values: Vec<String> },
     /// Anything else: a CHECK, a conversion, an enum value, a partial or expression index.
     Other,
 }
@@ -253,7 +260,7 @@ impl Guard {
             fails_on_row: false,
             converts_from: None,
             hint: None,
-            offends: Offends::Other,
+            offends: values_offend(column, array, &[value.to_string()]),
             rows_only: false,
             at: 0,
             problem: format!(
@@ -382,7 +389,7 @@ impl Guard {
             hint: Some(format!(
                 "Give those rows a value {to} has (or remove them), then deploy the undo again."
             )),
-            offends: Offends::Other,
+            offends: values_offend(column, array, values),
             rows_only: false,
             at: 0,
             problem: format!(
@@ -538,5 +545,17 @@ fn and(mut conditions: Vec<Node>) -> Option<Node> {
             location: -1,
             ..Default::default()
         })))),
+    }
+}
+
+/// What a guard against `values` in `column` offends on: those values, for a plain column;
+/// an array's elements are not followed.
+fn values_offend(column: &str, array: bool, values: &[String]) -> Offends {
+    match array {
+        true => Offends::Other,
+        false => Offends::Values {
+            column: column.to_string(),
+            values: values.to_vec(),
+        },
     }
 }

@@ -47,6 +47,7 @@ pub use derive::{derive_each, derive_undos, MigrationUndo, StatementUndo, Verdic
 pub use effect::Effect;
 pub use explained::{kept_by_design, FileHazards, FoundHazard};
 pub use file::{render_parts, Files};
+pub use guard::PREFLIGHT_FAILED;
 pub use lock_timeout::{LockTimeout, DEFAULT_LOCK_TIMEOUT};
 pub(crate) use outcome::stmt;
 pub use outcome::{

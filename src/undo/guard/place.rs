@@ -1,12 +1,14 @@
 //! Where each guard of a migration's undo runs: at the top of the undo when what it reads
 //! stands unchanged after the forward migration and no undo step before it changes data, else
-//! right before the statement it guards (see the parent module).
+//! right before the statement it guards (see the parent module). A forward `UPDATE` whose undo
+//! writes nothing changes no data in the undo: it does not keep the guards of the steps the
+//! undo runs after it from the top.
 
 use super::Guard;
 use crate::catalog::Catalog;
 use crate::sql::touches::Touches;
 use crate::undo::columns::types::same_type;
-use crate::undo::{is_data_statement, LazyScope, Placement, StatementUndo, UndoSql};
+use crate::undo::{is_data_statement, LazyScope, Placement, StatementUndo, UndoSql, Verdict};
 
 /// Places the guards of one migration's undo, once the migration is folded (`after` is the
 /// model after it, `scope` what it touches): each becomes a statement of its undo, at the
@@ -21,12 +23,12 @@ pub(in crate::undo) fn place(
         return;
     }
     let touches = scope.get();
-    // A step that changes data may fix (or make) the rows a guard looks for: a guard after
-    // such a step must not run ahead of it.
-    let changes_data = statements
-        .iter()
-        .any(|s| is_data_statement(&s.forward) || starts_with_do(&s.forward));
-    for s in statements.iter_mut() {
+    // A step that changes data may fix (or make) the rows a guard looks for: a guard must not
+    // run ahead of such a step. The undo runs the statements' undos last first, so the steps
+    // before statement `i`'s own are those of the statements after it (and its own parts).
+    let changes_data: Vec<bool> = statements.iter().map(undo_may_change_data).collect();
+    for (i, s) in statements.iter_mut().enumerate() {
+        let changes_data = changes_data[i..].iter().any(|&c| c);
         let guards = std::mem::take(&mut s.undo.guards);
         if guards.is_empty() {
             continue;
@@ -105,6 +107,17 @@ fn stands_after(after: &Catalog, touches: &Touches, guard: &Guard) -> bool {
                 columns.iter().all(|c| t.column(c).is_some()) && (k > 0 || keeps_type(t))
             })
     })
+}
+
+/// Whether a statement's undo may change rows: a step of it writes rows or runs a `DO` block,
+/// or it is manual, where a person writes SQL unmigrate cannot see (the block to replace, or
+/// the backfill's `UPDATE`).
+fn undo_may_change_data(s: &StatementUndo) -> bool {
+    s.undo.verdict == Verdict::Manual
+        || s.undo
+            .statements
+            .iter()
+            .any(|u| is_data_statement(&u.sql) || starts_with_do(&u.sql))
 }
 
 fn starts_with_do(text: &str) -> bool {

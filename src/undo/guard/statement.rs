@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use super::Guard;
+use super::{Guard, PREFLIGHT_FAILED};
 use crate::sql::quote::Literal;
 use crate::sql::{build, pb, NodeEnum};
 
@@ -19,7 +19,7 @@ impl Guard {
         };
         let body = if self.fails_on_row {
             let message = format!(
-                "unmigrate preflight check failed: {}; {when}. The conversion, run alone: {}. The error: ",
+                "{PREFLIGHT_FAILED}: {}; {when}. The conversion, run alone: {}. The error: ",
                 self.problem, self.offenders
             );
             let hint = "Fix those values, then deploy the undo again.";
@@ -31,7 +31,7 @@ impl Guard {
             )
         } else {
             let message = format!(
-                "unmigrate preflight check failed: {}; {when}. These rows are listed by: {}",
+                "{PREFLIGHT_FAILED}: {}; {when}. These rows are listed by: {}",
                 self.problem, self.offenders
             );
             let hint = self
