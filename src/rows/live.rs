@@ -28,7 +28,7 @@ pub struct LiveTable {
     pub checked: Vec<i16>,
     pub checks: Vec<LiveCheck>,
     /// For a partitioned table: that it has no partition, or a key value one of them takes
-    /// (see [`super::partitions`]).
+    /// (see `rows/partitions.rs`).
     pub partitions: Option<Partitions>,
 }
 
