@@ -491,3 +491,22 @@ fn a_seeded_drill_follows_the_keys_later_migrations_add() {
     }
     assert!(report.stopped.is_none(), "{text}");
 }
+
+/// crates.io's category tree: a NOT NULL `ltree` column (an extension's type) gets a path per
+/// row, so the table and those whose keys point at it are seeded.
+#[test]
+fn an_ltree_path_gets_a_label_per_row() {
+    let (_scratch, mut client) = database(
+        "CREATE EXTENSION ltree;
+         CREATE TABLE categories (id serial PRIMARY KEY, slug text NOT NULL UNIQUE,
+           path ltree NOT NULL);
+         CREATE TABLE crates_categories (category_id int NOT NULL REFERENCES categories);",
+    );
+    let outcome = seed_all(&mut client);
+    assert_seeded(&outcome, "categories", ROWS);
+    assert_seeded(&outcome, "crates_categories", ROWS);
+    assert_eq!(
+        count(&mut client, "SELECT count(DISTINCT path) FROM categories"),
+        ROWS as i64 / 2
+    );
+}

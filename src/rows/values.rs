@@ -42,6 +42,9 @@ pub fn expression(base: &BaseType, column: &str, k: &str, rows: u64) -> Option<S
         (_, "cidr") => format!("('10.0.0.0'::inet + {k})::cidr"),
         (_, "macaddr") => format!("('08002b' || lpad(to_hex({k} % 16777216), 6, '0'))::macaddr"),
         (_, "tsvector") => format!("to_tsvector('simple', 'w' || {k})"),
+        // The `ltree` extension's label paths (crates.io's category trees): one label per
+        // row, made of letters and digits; text reaches the type through its input function.
+        (_, "ltree") => format!("('n' || {k})"),
         ('E', _) if base.enum_labels > 0 => format!(
             "(enum_range(NULL::{}))[1 + ({k} % {})::int4]",
             base.sql, base.enum_labels
