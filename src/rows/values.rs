@@ -71,14 +71,16 @@ fn numeric(typmod: i32, k: &str) -> String {
     }
 }
 
-/// Text that starts with the column's name (`email 12`) when the length limit leaves room
+/// Text that starts with the column's name (`email_12`) when the length limit leaves room
 /// for it and the largest key; only the key otherwise (a cast to `varchar(n)` cuts values,
-/// so the digits that tell rows apart must come first).
+/// so the digits that tell rows apart must come first). An underscore, not a space, joins
+/// them: slugs, keys and labels that a trigger or an index expression parses (crates.io
+/// turns a category's slug into an `ltree` path) take letters, digits and underscores.
 fn text(base: &BaseType, column: &str, k: &str, rows: u64) -> String {
     // varchar(n) and char(n) keep n + 4 in the modifier.
     let limit = (base.typmod >= 4).then(|| (base.typmod - 4) as usize);
     let digits = rows.max(1).to_string().len();
-    let prefix = format!("{column} ");
+    let prefix = format!("{column}_");
     match limit {
         Some(limit) if prefix.chars().count() + digits > limit => format!("{k}::text"),
         _ => format!("{} || {k}", literal(&prefix)),
@@ -121,21 +123,21 @@ mod tests {
     fn text_keeps_the_digits_that_tell_rows_apart_within_its_limit() {
         assert_eq!(
             expression(&base("text", 'S', -1), "email", "i", 1000).unwrap(),
-            "'email ' || i"
+            "'email_' || i"
         );
-        // varchar(8) cannot hold "email " and four digits.
+        // varchar(8) cannot hold "email_" and four digits.
         assert_eq!(
             expression(&base("varchar", 'S', 8 + 4), "email", "i", 1000).unwrap(),
             "i::text"
         );
         assert_eq!(
             expression(&base("varchar", 'S', 10 + 4), "email", "i", 1000).unwrap(),
-            "'email ' || i"
+            "'email_' || i"
         );
         // Quotes in a column name stay inside the literal.
         assert_eq!(
             expression(&base("text", 'S', -1), "it's", "i", 10).unwrap(),
-            "'it''s ' || i"
+            "'it''s_' || i"
         );
     }
 
