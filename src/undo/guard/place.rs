@@ -25,10 +25,13 @@ pub(in crate::undo) fn place(
     let touches = scope.get();
     // A step that changes data may fix (or make) the rows a guard looks for: a guard must not
     // run ahead of such a step. The undo runs the statements' undos last first, so the steps
-    // before statement `i`'s own are those of the statements after it (and its own parts).
-    let changes_data: Vec<bool> = statements.iter().map(undo_may_change_data).collect();
-    for (i, s) in statements.iter_mut().enumerate() {
-        let changes_data = changes_data[i..].iter().any(|&c| c);
+    // before statement `i`'s own are those of the statements after it (and its own parts):
+    // `changes_from[i]` says whether any of statements `i..` may change data.
+    let mut changes_from: Vec<bool> = statements.iter().map(undo_may_change_data).collect();
+    for i in (1..changes_from.len()).rev() {
+        changes_from[i - 1] |= changes_from[i];
+    }
+    for (s, &changes_data) in statements.iter_mut().zip(&changes_from) {
         let guards = std::mem::take(&mut s.undo.guards);
         if guards.is_empty() {
             continue;
