@@ -30,11 +30,12 @@ struct Cte {
 }
 
 /// Expands the stars of one `SELECT` (and of the CTEs and subqueries it reads), and returns
-/// its output column names where they are known.
+/// its output column names where they are known; `outer` are the CTEs of the queries around
+/// it.
 fn expand_select(
     catalog: &Catalog,
     select: &mut pb::SelectStmt,
-    outer: &[Cte],
+    outer: &[&Cte],
 ) -> Result<Option<Vec<String>>, String> {
     let mut scope: Vec<Cte> = Vec::new();
     if let Some(with) = select.with_clause.as_mut() {
@@ -53,9 +54,9 @@ fn expand_select(
             let Some(NodeEnum::CommonTableExpr(c)) = &mut cte.node else {
                 continue;
             };
-            let visible: Vec<&Cte> = scope.iter().chain(outer).collect();
+            let visible: Vec<&Cte> = scope.iter().chain(outer.iter().copied()).collect();
             let columns = match c.ctequery.as_deref_mut().and_then(|q| q.node.as_mut()) {
-                Some(NodeEnum::SelectStmt(body)) => expand_select_in(catalog, body, &visible)?,
+                Some(NodeEnum::SelectStmt(body)) => expand_select(catalog, body, &visible)?,
                 _ => None,
             };
             let columns = renamed(columns, &c.aliascolnames);
@@ -66,11 +67,11 @@ fn expand_select(
             });
         }
     }
-    let visible: Vec<&Cte> = scope.iter().chain(outer).collect();
+    let visible: Vec<&Cte> = scope.iter().chain(outer.iter().copied()).collect();
     if let Some(larg) = select.larg.as_deref_mut() {
-        let columns = expand_select_in(catalog, larg, &visible)?;
+        let columns = expand_select(catalog, larg, &visible)?;
         if let Some(rarg) = select.rarg.as_deref_mut() {
-            expand_select_in(catalog, rarg, &visible)?;
+            expand_select(catalog, rarg, &visible)?;
         }
         // A set operation's columns are named by its first branch.
         return Ok(columns);
@@ -95,22 +96,6 @@ fn expand_select(
     }
     select.target_list = expanded;
     Ok(select.target_list.iter().map(output_name).collect())
-}
-
-/// [`expand_select`] for a nested query, which sees the CTEs of the queries around it.
-fn expand_select_in(
-    catalog: &Catalog,
-    select: &mut pb::SelectStmt,
-    visible: &[&Cte],
-) -> Result<Option<Vec<String>>, String> {
-    let outer: Vec<Cte> = visible
-        .iter()
-        .map(|c| Cte {
-            name: c.name.clone(),
-            columns: c.columns.clone(),
-        })
-        .collect();
-    expand_select(catalog, select, &outer)
 }
 
 /// A FROM item: its visible name and its columns, when the model knows them.
@@ -175,7 +160,7 @@ fn collect_sources(
         }
         Some(NodeEnum::RangeSubselect(sub)) => {
             let columns = match sub.subquery.as_deref_mut().and_then(|q| q.node.as_mut()) {
-                Some(NodeEnum::SelectStmt(body)) => expand_select_in(catalog, body, ctes)?,
+                Some(NodeEnum::SelectStmt(body)) => expand_select(catalog, body, ctes)?,
                 _ => None,
             };
             let alias = sub.alias.as_ref();
