@@ -46,13 +46,17 @@ impl Solved {
             let alternatives = shapes::read(&check.definition).unwrap_or_default();
             // The first alternative that leaves every column a value; else the first that
             // fits at all, whose contradiction is then reported.
+            // Each alternative is worked out once.
             let with = |shapes: &Vec<Shape>| solved.with(table, &check.name, shapes);
-            let fitting = alternatives.iter().filter_map(with);
-            match fitting
-                .clone()
-                .find(|more| !more.domains.values().any(Domain::is_empty))
-                .or_else(|| fitting.clone().next())
-            {
+            let mut fitting = alternatives.iter().filter_map(with);
+            let contradicts = |more: &Solved| more.domains.values().any(Domain::is_empty);
+            let chosen = match fitting.next() {
+                Some(first) if contradicts(&first) => {
+                    Some(fitting.find(|more| !contradicts(more)).unwrap_or(first))
+                }
+                first => first,
+            };
+            match chosen {
                 Some(more) => solved = more,
                 None => {
                     solved.relaxed.extend(&check.columns);
