@@ -564,16 +564,11 @@ pub(super) fn phase_report(
 /// The migration's result from its phases and checks. Column order alone passes only when
 /// the verdict announced it.
 pub(super) fn result(report: &MigrationDrill) -> DrillResult {
-    let mut order_only = false;
-    for p in &report.phases {
-        match &p.status {
-            PhaseStatus::Passed => {}
-            PhaseStatus::ColumnOrderOnly {
-                announced: true, ..
-            } => order_only = true,
-            _ => return DrillResult::Failed,
-        }
+    if !report.phases.iter().all(|p| p.status.passed()) {
+        return DrillResult::Failed;
     }
+    let order_only =
+        (report.phases.iter()).any(|p| matches!(p.status, PhaseStatus::ColumnOrderOnly { .. }));
     if report.checks.iter().any(|c| !c.passed) {
         DrillResult::Failed
     } else if order_only {

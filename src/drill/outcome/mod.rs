@@ -178,11 +178,7 @@ impl MigrationDrill {
         let Some(data) = &self.data else {
             return false;
         };
-        let passed = |p: &PhaseReport| match &p.status {
-            PhaseStatus::Passed => true,
-            PhaseStatus::ColumnOrderOnly { announced, .. } => *announced,
-            PhaseStatus::Mismatch { .. } | PhaseStatus::Error(_) => false,
-        };
+        let passed = |p: &PhaseReport| p.status.passed();
         let Some(first) = self.phases.iter().position(|p| !passed(p)) else {
             return false;
         };
@@ -285,6 +281,18 @@ pub enum PhaseStatus {
     Mismatch { diff: SchemaDiff },
     /// The SQL failed.
     Error(ApplyFailure),
+}
+
+impl PhaseStatus {
+    /// Whether the phase passed: applied, and the schema as it must be (column order aside
+    /// only when the verdict announced it).
+    pub fn passed(&self) -> bool {
+        match self {
+            PhaseStatus::Passed => true,
+            PhaseStatus::ColumnOrderOnly { announced, .. } => *announced,
+            PhaseStatus::Mismatch { .. } | PhaseStatus::Error(_) => false,
+        }
+    }
 }
 
 /// A statement PostgreSQL rejected.
