@@ -71,19 +71,26 @@ fn triggerdev_every_migration_has_a_parseable_undo() {
     generate_all("triggerdev", 820);
 }
 
+/// The drill of a whole corpus's generated undos (`--undo generated`) on the embedded server,
+/// seeded as `seed` says; `None` when the corpus is missing and not required.
+fn drill_generated(name: &str, seed: Option<Seed>) -> Option<DrillReport> {
+    let dir = corpus::for_test(name)?;
+    let plan = DrillPlan {
+        undo: UndoChoice::Generated,
+        seed,
+        ..DrillPlan::whole_history(dir, ScratchSource::Embedded(ScratchOptions::default()))
+    };
+    Some(drill::run(&plan, &mut |_| {}).unwrap_or_else(|e| {
+        panic!("{name}: the drill could not run (is PostgreSQL installed?): {e}")
+    }))
+}
+
 /// Drills a whole corpus's generated undos (`--undo generated`) on the embedded server: no
 /// false claim (an exact or lossy undo whose drill failed), nothing left unrun, and the final
 /// full snapshot agrees with the tracked one. Returns the report, `None` when the corpus is
 /// missing and not required.
 fn drill_all(name: &str) -> Option<DrillReport> {
-    let dir = corpus::for_test(name)?;
-    let plan = DrillPlan {
-        undo: UndoChoice::Generated,
-        ..DrillPlan::whole_history(dir, ScratchSource::Embedded(ScratchOptions::default()))
-    };
-    let report = drill::run(&plan, &mut |_| {}).unwrap_or_else(|e| {
-        panic!("{name}: the drill could not run (is PostgreSQL installed?): {e}")
-    });
+    let report = drill_generated(name, None)?;
     assert_eq!(
         report.false_claims(),
         Vec::<&str>::new(),
@@ -206,17 +213,9 @@ fn openmeter_drill_confirms_every_exact_or_lossy_undo_and_its_manual_ones_are_da
 /// forward that fails only with data, an undo stopped in a preflight check its note
 /// announces), and none changes data it did not announce.
 fn seeded_drill_contradicts_no_claim(name: &str) {
-    let Some(dir) = corpus::for_test(name) else {
+    let Some(report) = drill_generated(name, Some(Seed { rows: 5 })) else {
         return;
     };
-    let plan = DrillPlan {
-        undo: UndoChoice::Generated,
-        seed: Some(Seed { rows: 5 }),
-        ..DrillPlan::whole_history(dir, ScratchSource::Embedded(ScratchOptions::default()))
-    };
-    let report = drill::run(&plan, &mut |_| {}).unwrap_or_else(|e| {
-        panic!("{name}: the drill could not run (is PostgreSQL installed?): {e}")
-    });
     assert_eq!(report.stopped, None, "{name}: the drill stopped early");
     assert_eq!(
         report.false_claims(),

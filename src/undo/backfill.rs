@@ -290,7 +290,9 @@ fn certain_failure(g: &Guard, readded: &[Readded]) -> Option<Backfill> {
             .rev()
             .find(|r| r.table == *table && r.column == column)
     };
-    let every_row = |r: &&Readded| !matches!(r.holds, Holds::Written(_));
+    // A value a forward `UPDATE` wrote is followed into enum conversions only (`Values`), not
+    // into keys: those look at what the undo re-added.
+    let readded_by_undo = |r: &&Readded| !matches!(r.holds, Holds::Written(_));
     let (r, needs, at_least) = match &g.offends {
         Offends::Nulls { column } => {
             let r = found(column).filter(|r| r.holds == Holds::Null)?;
@@ -304,7 +306,7 @@ fn certain_failure(g: &Guard, readded: &[Readded]) -> Option<Backfill> {
             // Every key column holds one value in every row, so all rows collide.
             let all: Vec<&Readded> = keys
                 .iter()
-                .map(|k| found(k).filter(every_row))
+                .map(|k| found(k).filter(readded_by_undo))
                 .collect::<Option<_>>()?;
             let nulls = all.iter().any(|r| r.holds == Holds::Null);
             let at_least = match (nulls, primary, nulls_equal) {
